@@ -29,21 +29,22 @@ namespace InteropGuard.Tests.Corpus
                 Meta.ProductCatalog.CreateAnalyzers(),
                 corpusCase.SourcesWith(corpusCase.Source));
 
-            Assert.True(diagnostics.IsEmpty, Describe(name, diagnostics));
+            Assert.True(diagnostics.IsEmpty, $"Correct code in Corpus/Files/{name}.cs was reported:{Environment.NewLine}{Describe(name + ".cs", diagnostics)}");
         }
 
-        internal static string Describe(string name, IEnumerable<Diagnostic> diagnostics)
+        /// <summary>One line per diagnostic: file:line:column, id, message and the reported text.</summary>
+        internal static string Describe(string file, IEnumerable<Diagnostic> diagnostics)
         {
             var lines = diagnostics
                 .OrderBy(d => d.Location.SourceSpan.Start)
                 .Select(d =>
                 {
                     var span = d.Location.GetLineSpan();
-                    var where = d.Location.IsInSource ? $"{name}.cs:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}" : $"{name} (no location)";
+                    var where = d.Location.IsInSource ? $"{file}:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}" : $"{file} (no location)";
                     var code = d.Location.IsInSource ? $"  [{d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)}]" : "";
                     return $"{where}: {d.Id}: {d.GetMessage()}{code}";
                 });
-            return $"Correct code in Corpus/Files/{name}.cs was reported:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+            return string.Join(Environment.NewLine, lines);
         }
     }
 }

@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Tests.Corpus
+{
+    /// <summary>
+    /// In the IDE the analyzers run on every keystroke, so they mostly see code that does not compile. An analyzer
+    /// exception there shows up as AD0001 and silently disables the analyzer for the session.
+    /// </summary>
+    public class IncompleteCodeTests
+    {
+        private const int EvenCuts = 20;
+        private const int TypingCuts = 5;
+
+        public static IEnumerable<object[]> Cases => CorrectInteropCodeTests.Cases;
+
+        [Theory]
+        [MemberData(nameof(Cases))]
+        public async Task NoAnalyzerThrowsOnATruncatedFile(string name)
+        {
+            var corpusCase = CorpusCase.Get(name);
+            var analyzers = Meta.ProductCatalog.CreateAnalyzers();
+            var failures = await Task.WhenAll(CutPositions(corpusCase.Source).Select(async cut =>
+            {
+                var prefix = corpusCase.Source.Substring(0, cut);
+                var diagnostics = await LocalAnalyzerRunner.GetDiagnosticsAsync(
+                    analyzers,
+                    corpusCase.SourcesWith(prefix),
+                    allowCompilerErrors: true);
+                var crashes = diagnostics.Where(d => d.Id == "AD0001").ToList();
+                return crashes.Count == 0
+                    ? null
+                    : $"Cut at offset {cut} (after '{Tail(prefix)}'):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", crashes.Select(d => d.GetMessage()))}";
+            }));
+
+            var reported = failures.Where(f => f != null).ToList();
+            Assert.True(reported.Count == 0, $"Analyzers threw on truncated {name}.cs:{Environment.NewLine}{string.Join(Environment.NewLine, reported)}");
+        }
+
+        /// <summary>Evenly spaced cuts, plus cuts just inside an allocation call's argument list, where typing pauses most.</summary>
+        private static IEnumerable<int> CutPositions(string source)
+        {
+            var cuts = new SortedSet<int>();
+            for (var k = 1; k <= EvenCuts; k++)
+            {
+                cuts.Add((int)((long)source.Length * k / (EvenCuts + 1)));
+            }
+
+            var typing = 0;
+            for (var at = source.IndexOf("Alloc", StringComparison.Ordinal); at >= 0 && typing < TypingCuts; at = source.IndexOf("Alloc", at + 1, StringComparison.Ordinal))
+            {
+                var open = source.IndexOf('(', at);
+                if (open >= 0 && open - at < 40)
+                {
+                    cuts.Add(open + 1);
+                    typing++;
+                }
+            }
+
+            return cuts;
+        }
+
+        private static string Tail(string prefix)
+        {
+            var tail = prefix.Length <= 40 ? prefix : prefix.Substring(prefix.Length - 40);
+            return tail.Replace("\r", "\\r").Replace("\n", "\\n");
+        }
+    }
+}
