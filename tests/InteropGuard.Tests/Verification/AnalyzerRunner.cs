@@ -59,9 +59,10 @@ namespace InteropGuard.Tests.Verification
             if (!exceptions.IsEmpty || thrown.Count > 0)
             {
                 var message = new StringBuilder($"An analyzer threw an exception while analyzing the {what}:\n");
-                foreach (var (exception, analyzer, _) in exceptions)
+                // The same bug usually throws once per analyzed node: show each distinct failure once.
+                foreach (var group in exceptions.GroupBy(e => (e.Analyzer.GetType(), e.Exception.ToString())))
                 {
-                    message.Append("  ").Append(analyzer.GetType().FullName).Append(": ").Append(exception).Append('\n');
+                    message.Append("  ").Append(group.Key.Item1.FullName).Append(" (").Append(group.Count()).Append("x): ").Append(group.Key.Item2).Append('\n');
                 }
 
                 foreach (var diagnostic in thrown)

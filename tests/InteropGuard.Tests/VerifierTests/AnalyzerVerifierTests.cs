@@ -368,5 +368,28 @@ unsafe class C
             Assert.All(ProductAssemblies.CodeFixProviders, f => Assert.Equal(ProductAssemblies.CodeFixesAssemblyName, f.GetType().Assembly.GetName().Name));
             Assert.Equal(ProductAssemblies.CodeFixesAssemblyName, ProductAssemblies.CodeFixesAssembly.GetName().Name);
         }
+   
+        [Fact]
+        public async Task UndeclaredDiagnosticIdFails()
+        {
+            var e = await Assert.ThrowsAsync<VerificationException>(() =>
+                new AnalyzerTest<UndeclaredIdAnalyzer> { Source = InClass("Bad();") }.RunAsync());
+            MessageAssert.Contains("An analyzer threw an exception", e);
+            MessageAssert.Contains("TST002", e);
+        }
+
+        [Fact]
+        public async Task CompilationSettingsMatchTheContract()
+        {
+            var project = TestProject.Create(
+                new[] { "class C { unsafe void M(int* p) { string s = null; System.Runtime.InteropServices.Marshal.FreeHGlobal((System.IntPtr)p); } }" },
+                TestProjectOptions.Default);
+            var compilation = (await project.GetCompilationAsync())!;
+            var ids = compilation.GetDiagnostics().Select(d => d.Id).ToList();
+            Assert.Contains("CS8600", ids); // nullable context is enabled
+            Assert.DoesNotContain(compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error); // unsafe is allowed
+            Assert.Same(ReferenceAssemblies.Framework[0], ReferenceAssemblies.Framework[0]);
+            Assert.DoesNotContain(ReferenceAssemblies.Framework, r => r.Display!.Contains("xunit", System.StringComparison.OrdinalIgnoreCase));
+        }
     }
 }

@@ -253,5 +253,16 @@ namespace InteropGuard.Tests.VerifierTests
                 EditorConfig = "verifier_test.bad_prefix = Evil",
             }.RunAsync();
         }
+   
+        [Fact]
+        public async Task NestedActionsAreSelectable()
+        {
+            await new CodeFixTest<BadCallAnalyzer, NestedActionsFix>
+            {
+                Source = InClass("[|Bad()|];"),
+                FixedSource = InClass("Better();"),
+                CodeActionEquivalenceKey = "Rename.Better",
+            }.RunAsync();
+        }
     }
 }

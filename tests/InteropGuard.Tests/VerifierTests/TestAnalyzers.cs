@@ -141,4 +141,21 @@ namespace InteropGuard.Tests.VerifierTests
             });
         }
     }
+
+    /// <summary>Reports an id it does not declare: Roslyn turns that into an analyzer exception.</summary>
+    internal sealed class UndeclaredIdAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(TestDescriptors.BadCall);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+#pragma warning disable RS1005 // the point of this analyzer: the verifier must catch what RS1005 catches at build time
+            context.RegisterOperationAction(
+                c => c.ReportDiagnostic(Diagnostic.Create(TestDescriptors.WorseCall, c.Operation.Syntax.GetLocation(), "x")),
+                OperationKind.Invocation);
+#pragma warning restore RS1005
+        }
+    }
 }

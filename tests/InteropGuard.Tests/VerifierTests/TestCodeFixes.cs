@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
@@ -140,5 +141,21 @@ namespace InteropGuard.Tests.VerifierTests
             ImmutableArray.Create(FixAllScope.Document));
 
         protected override (string Key, string NewName)[] Renames(string oldName) => new[] { ("Rename.Good", "Good") };
+    }
+
+    /// <summary>Offers its renames as nested actions under one group, as a light bulb submenu does.</summary>
+    internal sealed class NestedActionsFix : CodeFixProvider
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(TestDescriptors.BadCall.Id);
+
+        public override FixAllProvider? GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var inner = new List<CodeAction>();
+            var collecting = new CodeFixContext(context.Document, context.Diagnostics[0], (action, _) => inner.Add(action), context.CancellationToken);
+            await new RenameToGoodFix().RegisterCodeFixesAsync(collecting).ConfigureAwait(false);
+            context.RegisterCodeFix(CodeAction.Create("Rename…", inner.ToImmutableArray(), isInlinable: false), context.Diagnostics);
+        }
     }
 }
