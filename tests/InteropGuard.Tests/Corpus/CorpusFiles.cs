@@ -8,17 +8,19 @@ namespace InteropGuard.Tests.Corpus
 {
     /// <summary>
     /// The corpus of correct interop code. A case is one file, compiled on its own; a file <c>Name.g.cs</c> stands in for
-    /// source-generator output (for example the LibraryImport generator's) and is compiled together with <c>Name.cs</c>.
+    /// source-generator output (for example the LibraryImport generator's) and is compiled together with <c>Name.cs</c>;
+    /// a file <c>Name.editorconfig</c> is the case's .editorconfig (options state facts the code cannot show).
     /// </summary>
     internal sealed class CorpusCase
     {
         private const string Prefix = "Corpus/";
 
-        private CorpusCase(string name, string source, string? generated)
+        private CorpusCase(string name, string source, string? generated, string? editorConfig)
         {
             Name = name;
             Source = source;
             Generated = generated;
+            EditorConfig = editorConfig;
         }
 
         internal string Name { get; }
@@ -26,6 +28,8 @@ namespace InteropGuard.Tests.Corpus
         internal string Source { get; }
 
         internal string? Generated { get; }
+
+        internal string? EditorConfig { get; }
 
         internal IEnumerable<string> SourcesWith(string main) => Generated == null ? new[] { main } : new[] { main, Generated };
 
@@ -42,11 +46,11 @@ namespace InteropGuard.Tests.Corpus
                 .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal))
                 .ToDictionary(n => n.Substring(Prefix.Length), n => Read(assembly, n), StringComparer.Ordinal);
             return files.Keys
-                .Where(f => !f.EndsWith(".g.cs", StringComparison.Ordinal))
+                .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) && !f.EndsWith(".g.cs", StringComparison.Ordinal))
                 .Select(f => Path.GetFileNameWithoutExtension(f))
                 .ToDictionary(
                     name => name,
-                    name => new CorpusCase(name, files[name + ".cs"], files.GetValueOrDefault(name + ".g.cs")),
+                    name => new CorpusCase(name, files[name + ".cs"], files.GetValueOrDefault(name + ".g.cs"), files.GetValueOrDefault(name + ".editorconfig")),
                     StringComparer.Ordinal);
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using InteropGuard.Tests.Verification;
 using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Tests.Corpus
@@ -25,9 +26,10 @@ namespace InteropGuard.Tests.Corpus
         public async Task NoAnalyzerReportsAnything(string name)
         {
             var corpusCase = CorpusCase.Get(name);
-            var diagnostics = await LocalAnalyzerRunner.GetDiagnosticsAsync(
-                Meta.ProductCatalog.CreateAnalyzers(),
-                corpusCase.SourcesWith(corpusCase.Source));
+            var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(
+                ProductAssemblies.Analyzers,
+                corpusCase.SourcesWith(corpusCase.Source),
+                corpusCase.EditorConfig);
 
             Assert.True(diagnostics.IsEmpty, $"Correct code in Corpus/Files/{name}.cs was reported:{Environment.NewLine}{Describe(name + ".cs", diagnostics)}");
         }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using InteropGuard.Tests.Verification;
 
 namespace InteropGuard.Tests.Meta
 {
@@ -15,18 +16,18 @@ namespace InteropGuard.Tests.Meta
         [MemberData(nameof(Ids))]
         public void EveryDescriptorIsSupportedByAnAnalyzer(string id)
         {
-            var supporters = ProductCatalog.CreateAnalyzers()
+            var supporters = ProductAssemblies.Analyzers
                 .Where(a => a.SupportedDiagnostics.Any(d => d.Id == id))
                 .Select(a => a.GetType().Name)
                 .ToList();
-            Assert.True(supporters.Count > 0, $"No DiagnosticAnalyzer in {ProductCatalog.AnalyzerAssembly.GetName().Name} lists {id} in SupportedDiagnostics");
+            Assert.True(supporters.Count > 0, $"No DiagnosticAnalyzer in {ProductAssemblies.AnalyzersAssembly.GetName().Name} lists {id} in SupportedDiagnostics");
         }
 
         [Fact]
         public void AnalyzersReportOnlyCataloguedDescriptors()
         {
             var failures = new List<string>();
-            foreach (var analyzer in ProductCatalog.CreateAnalyzers())
+            foreach (var analyzer in ProductAssemblies.Analyzers)
             {
                 foreach (var supported in analyzer.SupportedDiagnostics)
                 {
@@ -44,7 +45,8 @@ namespace InteropGuard.Tests.Meta
         [Fact]
         public void AnalyzersAreExportedForCSharp()
         {
-            var failures = ProductCatalog.ConcreteSubclassesOf<DiagnosticAnalyzer>(ProductCatalog.AnalyzerAssembly)
+            var failures = ProductAssemblies.Analyzers
+                .Select(a => a.GetType())
                 .Where(t => t.GetCustomAttribute<DiagnosticAnalyzerAttribute>()?.Languages.Contains(LanguageNames.CSharp) != true)
                 .Select(t => $"{t.FullName} has no [DiagnosticAnalyzer(LanguageNames.CSharp)]: compilers and IDEs will not load it")
                 .ToList();

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
+using InteropGuard.Tests.Verification;
 
 namespace InteropGuard.Tests.Meta
 {
@@ -12,7 +13,7 @@ namespace InteropGuard.Tests.Meta
         [Fact]
         public void CodeFixAssemblyIsTheShippedOne()
         {
-            Assert.Equal("InteropGuard.CodeFixes", ProductCatalog.CodeFixAssembly.GetName().Name);
+            Assert.Equal("InteropGuard.CodeFixes", ProductAssemblies.CodeFixesAssembly.GetName().Name);
         }
 
         /// <summary><c>dotnet format</c> skips, without a word, a fixer that cannot fix all in Solution scope.</summary>
@@ -20,7 +21,7 @@ namespace InteropGuard.Tests.Meta
         public void EveryCodeFixSupportsFixAllInDocumentProjectAndSolution()
         {
             var failures = new List<string>();
-            foreach (var provider in ProductCatalog.CreateCodeFixProviders())
+            foreach (var provider in ProductAssemblies.CodeFixProviders)
             {
                 var name = provider.GetType().Name;
                 var fixAll = provider.GetFixAllProvider();
@@ -48,7 +49,7 @@ namespace InteropGuard.Tests.Meta
         {
             var ids = ProductCatalog.AllDescriptors.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
             var failures = new List<string>();
-            foreach (var provider in ProductCatalog.CreateCodeFixProviders())
+            foreach (var provider in ProductAssemblies.CodeFixProviders)
             {
                 var type = provider.GetType();
                 if (type.GetCustomAttribute<ExportCodeFixProviderAttribute>()?.Languages.Contains(LanguageNames.CSharp) != true)
@@ -70,6 +71,6 @@ namespace InteropGuard.Tests.Meta
         }
 
         internal static bool HasCodeFix(string id) =>
-            ProductCatalog.CreateCodeFixProviders().Any(p => p.FixableDiagnosticIds.Contains(id));
+            ProductAssemblies.CodeFixProviders.Any(p => p.FixableDiagnosticIds.Contains(id));
     }
 }

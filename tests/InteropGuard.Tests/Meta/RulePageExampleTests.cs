@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using InteropGuard.Tests.Corpus;
+using InteropGuard.Tests.Verification;
 
 namespace InteropGuard.Tests.Meta
 {
@@ -17,7 +18,7 @@ namespace InteropGuard.Tests.Meta
         {
             foreach (var block in RulePage.Read(RulePage.PathFor(id)).CSharpBlocksUnder("### Before"))
             {
-                var diagnostics = await LocalAnalyzerRunner.GetDiagnosticsAsync(ProductCatalog.CreateAnalyzers(), new[] { block });
+                var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(ProductAssemblies.Analyzers, new[] { block });
                 Assert.True(
                     diagnostics.Any(d => d.Id == id),
                     $"The 'Before' example of {id}.md is not reported as {id}. Reported:{Environment.NewLine}{CorrectInteropCodeTests.Describe("Before", diagnostics)}");
@@ -30,7 +31,7 @@ namespace InteropGuard.Tests.Meta
         {
             foreach (var block in RulePage.Read(RulePage.PathFor(id)).CSharpBlocksUnder("### After"))
             {
-                var diagnostics = await LocalAnalyzerRunner.GetDiagnosticsAsync(ProductCatalog.CreateAnalyzers(), new[] { block });
+                var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(ProductAssemblies.Analyzers, new[] { block });
                 Assert.True(diagnostics.IsEmpty, $"The 'After' example of {id}.md is reported:{Environment.NewLine}{CorrectInteropCodeTests.Describe("After", diagnostics)}");
             }
         }
