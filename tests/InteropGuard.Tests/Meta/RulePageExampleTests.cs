@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text;
 using System.Threading.Tasks;
 using InteropGuard.Tests.Corpus;
 using InteropGuard.Tests.Verification;
@@ -34,6 +35,36 @@ namespace InteropGuard.Tests.Meta
                 var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(ProductAssemblies.Analyzers, new[] { block });
                 Assert.True(diagnostics.IsEmpty, $"The 'After' example of {id}.md is reported:{Environment.NewLine}{CorrectInteropCodeTests.Describe("After", diagnostics)}");
             }
+        }
+
+        /// <summary>For a rule with a code fix, the page's "After" is exactly what the first (dotnet format's) action produces.</summary>
+        [Theory]
+        [MemberData(nameof(Ids))]
+        public async Task AfterExampleIsWhatTheCodeFixProduces(string id)
+        {
+            var page = RulePage.Read(RulePage.PathFor(id));
+            var fixer = ProductAssemblies.CodeFixProviders.FirstOrDefault(f => f.FixableDiagnosticIds.Contains(id));
+            var before = page.CSharpBlocksUnder("### Before");
+            var after = page.CSharpBlocksUnder("### After");
+            if (fixer == null || before.Count != 1 || after.Count != 1)
+            {
+                return;
+            }
+
+            var analyzer = ProductAssemblies.Analyzers.First(a => a.SupportedDiagnostics.Any(d => d.Id == id));
+            var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(new[] { analyzer }, before);
+            var marked = new StringBuilder(before[0]);
+            foreach (var diagnostic in diagnostics.Where(d => d.Id == id).OrderByDescending(d => d.Location.SourceSpan.Start))
+            {
+                marked.Insert(diagnostic.Location.SourceSpan.End, "|}");
+                marked.Insert(diagnostic.Location.SourceSpan.Start, "{|" + id + ":");
+            }
+
+            var testType = typeof(CodeFixTest<,>).MakeGenericType(analyzer.GetType(), fixer.GetType());
+            var test = Activator.CreateInstance(testType)!;
+            testType.GetProperty("Source")!.SetValue(test, marked.ToString());
+            testType.GetProperty("FixedSource")!.SetValue(test, after[0]);
+            await (Task)testType.GetMethod("RunAsync")!.Invoke(test, null)!;
         }
     }
 }
