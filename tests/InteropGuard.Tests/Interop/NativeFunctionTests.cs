@@ -27,6 +27,8 @@ using System.Runtime.InteropServices;
 [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
 public delegate int NativeCallback(int x);
 public delegate int ManagedCallback(int x);
+public delegate int LoadedFunction(int x);
+public delegate int LoadedByCast(int x);
 
 public static partial class Api
 {
@@ -38,6 +40,9 @@ public static partial class Api
 
     public static int Managed(int x) => x;
 
+    private static readonly LoadedFunction s_loaded = Marshal.GetDelegateForFunctionPointer<LoadedFunction>(NativeLibrary.GetExport(NativeLibrary.Load(""m""), ""f""));
+    private static readonly LoadedByCast s_cast = (LoadedByCast)Marshal.GetDelegateForFunctionPointer(IntPtr.Zero, typeof(LoadedByCast));
+
     public static unsafe void Calls(delegate* unmanaged<int, int> native, delegate*<int, int> managed, NativeCallback nativeDelegate, ManagedCallback managedDelegate)
     {
         Renamed(1);
@@ -47,6 +52,8 @@ public static partial class Api
         managed(5);
         nativeDelegate(6);
         managedDelegate(7);
+        s_loaded(8);
+        s_cast(9);
     }
 }
 ";
@@ -82,8 +89,9 @@ public static partial class Api
 
             var transitions = calls.Select(c => test.Context.NativeFunctions.IsNativeTransition(c)).ToArray();
 
-            // Renamed, Imported, Managed, native fnptr, managed fnptr, [UnmanagedFunctionPointer] delegate, plain delegate
-            Assert.Equal(new[] { true, true, false, true, false, true, false }, transitions);
+            // Renamed, Imported, Managed, native fnptr, managed fnptr, [UnmanagedFunctionPointer] delegate, plain delegate,
+            // delegates from GetDelegateForFunctionPointer (generic, and non-generic with a cast)
+            Assert.Equal(new[] { true, true, false, true, false, true, false, true, true }, transitions);
         }
     }
 }
