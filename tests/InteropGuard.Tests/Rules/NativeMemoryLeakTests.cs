@@ -498,6 +498,68 @@ class C
 }");
 
         [Fact]
+        public Task ReleaseGuardedByAFlagSetWithTheAllocation() => Check(@"
+class C
+{
+    static void Use(IntPtr p) { }
+    void M(int n)
+    {
+        var allocated = false;
+        var p = IntPtr.Zero;
+        if (n > 0)
+        {
+            p = Marshal.AllocHGlobal(n);
+            allocated = true;
+        }
+        try { Use(p); }
+        finally
+        {
+            if (allocated)
+                Marshal.FreeHGlobal(p);
+        }
+    }
+}");
+
+        [Fact]
+        public Task StackOrHeapBufferReleasedUnderTheSameCondition() => Check(@"
+unsafe class C
+{
+    static void Use(byte* p, int n) { }
+    void M(int n)
+    {
+        byte* small = stackalloc byte[256];
+        byte* buffer;
+        if (n <= 256)
+            buffer = small;
+        else
+            buffer = (byte*)NativeMemory.Alloc((nuint)n);
+        try { Use(buffer, n); }
+        finally
+        {
+            if (n > 256)
+                NativeMemory.Free(buffer);
+        }
+    }
+}");
+
+        [Fact]
+        public Task FlagThatIsNotSetWithTheAllocationStillLeaks() => Check(@"
+class C
+{
+    static void Use(IntPtr p) { }
+    void M(int n, bool release)
+    {
+        var p = {|#0:Marshal.AllocHGlobal(n)|};
+        try { Use(p); }
+        finally
+        {
+            if (release)
+                Marshal.FreeHGlobal(p);
+        }
+    }
+}", Leak(0, "Native memory from 'Marshal.AllocHGlobal' in 'p' is not released by 'Marshal.FreeHGlobal' when the method returns"));
+
+        [Fact]
         public Task TopLevelStatements()
         {
             var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
