@@ -36,6 +36,22 @@ namespace Corpus.Buffers
             return block;
         }
 
+        /// <summary>Same contract as <see cref="ToNative"/>; releases the block itself if the copy fails.</summary>
+        public static IntPtr ToNativeChecked(byte[] data, int offset, int count)
+        {
+            IntPtr block = Marshal.AllocHGlobal(count);
+            try
+            {
+                Marshal.Copy(data, offset, block, count);
+                return block;
+            }
+            catch
+            {
+                Marshal.FreeHGlobal(block);
+                throw;
+            }
+        }
+
         public static IntPtr ToNativeString(string value) => Marshal.StringToHGlobalUni(value);
 
         public static bool TryAllocate(int size, out IntPtr block)
