@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Interop
@@ -36,6 +37,8 @@ namespace InteropGuard.Interop
         public Allocator WithDisplay(string display) => new Allocator(Family, display, Release, ReleaseMethod, ReallocatedParameter);
 
         public Allocator WithReallocatedParameter(int ordinal) => new Allocator(Family, Display, Release, ReleaseMethod, ordinal);
+
+        public Allocator WithRelease(string release) => new Allocator(Family, Display, release, ReleaseMethod, ReallocatedParameter);
     }
 
     /// <summary>A function that releases a block of one allocator family.</summary>
@@ -244,7 +247,7 @@ namespace InteropGuard.Interop
                 var known = Lookup(native, LibcLibraries, LibcAllocators) ?? Lookup(native, Kernel32Libraries, Kernel32Allocators) ?? Lookup(native, Ole32Libraries, Ole32Allocators);
                 if (known != null)
                 {
-                    return known.WithDisplay(Display(method));
+                    return known.WithDisplay(Display(method)).WithRelease(ReleaseDisplay(method, known.Release));
                 }
             }
 
@@ -252,7 +255,7 @@ namespace InteropGuard.Interop
             {
                 if (FunctionNameSet.NameMatches(pair.Allocator, method, native?.EntryPoint))
                 {
-                    return new Allocator("configured " + pair.Allocator + ":" + pair.Release, Display(method), pair.Release, releaseMethod: null);
+                    return new Allocator("configured " + pair.Allocator + ":" + pair.Release, Display(method), ReleaseDisplay(method, pair.Release), releaseMethod: null);
                 }
             }
 
@@ -324,6 +327,30 @@ namespace InteropGuard.Interop
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Names a native release the way the user declared it (<c>Native.free</c>) when the allocator's type declares
+        /// it too; otherwise by its configured or entry-point name.
+        /// </summary>
+        private string ReleaseDisplay(IMethodSymbol allocator, string release)
+        {
+            var type = allocator.ContainingType;
+            if (type == null)
+            {
+                return release;
+            }
+
+            foreach (var candidate in type.GetMembers().OfType<IMethodSymbol>())
+            {
+                var native = _context.NativeFunctions.Get(candidate);
+                if (FunctionNameSet.NameMatches(release, candidate, native?.EntryPoint))
+                {
+                    return Display(candidate);
+                }
+            }
+
+            return release;
         }
 
         private static T? Lookup<T>(NativeFunction native, HashSet<string> libraries, Dictionary<string, T> entries)

@@ -91,7 +91,7 @@ class C
 }",
             };
             test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0)
-                .WithMessage("Native memory from 'Kernel32.LocalAlloc' in 'mem' is not released by 'LocalFree' when the method returns"));
+                .WithMessage("Native memory from 'Kernel32.LocalAlloc' in 'mem' is not released by 'Kernel32.LocalFree' when the method returns"));
             return test.RunAsync();
         }
 
@@ -126,7 +126,7 @@ class C
 }",
             };
             test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0)
-                .WithMessage("Native memory from 'Libc.Duplicate' in 'copy' is not released by 'free' if 'Length(copy)' throws"));
+                .WithMessage("Native memory from 'Libc.Duplicate' in 'copy' is not released by 'Libc.free' if 'Length(copy)' throws"));
             return test.RunAsync();
         }
 

@@ -78,7 +78,7 @@ class C
         Libc.fill(block);
         Libc.free(block);
     }
-}", Leak(0, "Native memory from 'Libc.Allocate' in 'block' is not released by 'free' if 'Libc.fill(block)' throws"));
+}", Leak(0, "Native memory from 'Libc.Allocate' in 'block' is not released by 'Libc.free' if 'Libc.fill(block)' throws"));
 
         [Fact]
         public Task ConfiguredAllocatorPair() => Check(@"
@@ -94,7 +94,7 @@ class C
         var b = {|#0:Lib.mylib_buf_new(10)|};
     }
 }", "interopguard.allocator_pairs = mylib_buf_new:mylib_buf_free",
-            Leak(0, "Native memory from 'Lib.mylib_buf_new' in 'b' is not released by 'mylib_buf_free' when the method returns"));
+            Leak(0, "Native memory from 'Lib.mylib_buf_new' in 'b' is not released by 'Lib.mylib_buf_free' when the method returns"));
 
         [Fact]
         public Task ConfiguredPairIsNotKnownWithoutTheOption() => Check(@"
@@ -189,7 +189,7 @@ class C
         var p = {|#0:Buffers.Rent(32)|};
         Use(p);
     }
-}", Leak(0, "Native memory from 'Buffers.Rent' in 'p' is not released by 'free' when the method returns"));
+}", Leak(0, "Native memory from 'Buffers.Rent' in 'p' is not released by 'NativeMethods.free' when the method returns"));
 
         [Fact]
         public Task OverwrittenWhileOwned() => Check(@"
