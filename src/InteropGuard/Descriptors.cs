@@ -35,7 +35,7 @@ namespace InteropGuard
         internal static readonly DiagnosticDescriptor NativeMemoryLeak = new DiagnosticDescriptor(
             id: "IG3001",
             title: "Native memory is not released on every path",
-            messageFormat: "Native memory from '{0}' in '{1}' is not released by '{2}' {3}",
+            messageFormat: "Native memory from '{0}' {1} is not released by '{2}' {3}",
             category: Categories.Ownership,
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,

@@ -1,0 +1,178 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace InteropGuard.CodeFixes
+{
+    /// <summary>
+    /// IG3001 fix: release in <c>finally</c>. The statements after the allocation go into a <c>try</c>; an existing
+    /// straight-line release (or an <c>if (p != IntPtr.Zero)</c> guarded one) moves into the <c>finally</c>,
+    /// otherwise the catalogue's matching BCL release is generated there.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReleaseInFinallyCodeFix))]
+    [Shared]
+    public sealed class ReleaseInFinallyCodeFix : CodeFixProvider
+    {
+        internal const string EquivalenceKey = "IG3001.ReleaseInFinally";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.NativeMemoryLeak.Id);
+
+        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root == null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                var request = FixRequest.From(root, diagnostic);
+                if (request == null || ReleaseInFinally.Rewrite(root, request) == null)
+                {
+                    continue;
+                }
+
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Release '" + request.Variable + "' in finally",
+                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        EquivalenceKey),
+                    diagnostic);
+            }
+        }
+
+        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
+            => await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+
+        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null)
+            {
+                return document;
+            }
+
+            // Mark every node the fixes need, then rewrite one diagnostic at a time on the evolving tree:
+            // several allocations in one block nest their try statements instead of conflicting.
+            var requests = new List<(SyntaxAnnotation Allocation, List<SyntaxAnnotation> Releases, FixRequest Request)>();
+            var nodesToMark = new Dictionary<SyntaxNode, List<SyntaxAnnotation>>();
+            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            {
+                var request = FixRequest.From(root, diagnostic);
+                if (request == null)
+                {
+                    continue;
+                }
+
+                var allocation = new SyntaxAnnotation();
+                Mark(nodesToMark, request.Allocation, allocation);
+                var releases = new List<SyntaxAnnotation>();
+                foreach (var release in request.Releases)
+                {
+                    var annotation = new SyntaxAnnotation();
+                    Mark(nodesToMark, release, annotation);
+                    releases.Add(annotation);
+                }
+
+                requests.Add((allocation, releases, request));
+            }
+
+            var current = root.ReplaceNodes(nodesToMark.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(nodesToMark[original]));
+            foreach (var (allocation, releases, request) in requests)
+            {
+                var allocationNode = current.GetAnnotatedNodes(allocation).FirstOrDefault();
+                if (allocationNode == null)
+                {
+                    continue;
+                }
+
+                var releaseNodes = releases.Select(a => current.GetAnnotatedNodes(a).FirstOrDefault()).ToList();
+                if (releaseNodes.Any(n => n == null))
+                {
+                    continue;
+                }
+
+                var updated = ReleaseInFinally.Rewrite(current, request.With(allocationNode, releaseNodes!));
+                if (updated != null)
+                {
+                    current = updated;
+                }
+            }
+
+            var changed = document.WithSyntaxRoot(current);
+            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return changed;
+        }
+
+        private static void Mark(Dictionary<SyntaxNode, List<SyntaxAnnotation>> marks, SyntaxNode node, SyntaxAnnotation annotation)
+        {
+            if (!marks.TryGetValue(node, out var list))
+            {
+                marks[node] = list = new List<SyntaxAnnotation>();
+            }
+
+            list.Add(annotation);
+        }
+    }
+
+    /// <summary>What one IG3001 fix needs, read from the diagnostic: the allocation, the releases, the variable.</summary>
+    internal sealed class FixRequest
+    {
+        private FixRequest(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases, string variable, string? releaseMethod)
+        {
+            Allocation = allocation;
+            Releases = releases;
+            Variable = variable;
+            ReleaseMethod = releaseMethod;
+        }
+
+        public SyntaxNode Allocation { get; }
+        public IReadOnlyList<SyntaxNode> Releases { get; }
+        public string Variable { get; }
+        public string? ReleaseMethod { get; }
+
+        public static FixRequest? From(SyntaxNode root, Diagnostic diagnostic)
+        {
+            var properties = diagnostic.Properties;
+            if (!properties.TryGetValue(NativeMemoryLeakAnalyzer.FixableProperty, out var fixable) || fixable != "true"
+                || !properties.TryGetValue(NativeMemoryLeakAnalyzer.VariableProperty, out var variable) || variable == null)
+            {
+                return null;
+            }
+
+            properties.TryGetValue(NativeMemoryLeakAnalyzer.ReleaseMethodProperty, out var releaseMethod);
+            var allocation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            var releases = new List<SyntaxNode>();
+            foreach (var location in diagnostic.AdditionalLocations)
+            {
+                if (location.SourceTree != root.SyntaxTree)
+                {
+                    return null;
+                }
+
+                releases.Add(root.FindNode(location.SourceSpan, getInnermostNodeForTie: true));
+            }
+
+            return new FixRequest(allocation, releases, variable, releaseMethod);
+        }
+
+        public FixRequest With(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases) => new FixRequest(allocation, releases, Variable, ReleaseMethod);
+    }
+}

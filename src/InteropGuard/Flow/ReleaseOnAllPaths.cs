@@ -1,0 +1,622 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>What <see cref="ReleaseOnAllPaths"/> found for one tracked value.</summary>
+    internal sealed class ReleaseResult
+    {
+        public ReleaseResult(LeakPath? leak, bool escapes, ImmutableArray<IOperation> releases, ILocalSymbol? firstLocal, bool hasCopies)
+        {
+            Leak = leak;
+            Escapes = escapes;
+            Releases = releases;
+            FirstLocal = firstLocal;
+            HasCopies = hasCopies;
+        }
+
+        /// <summary>The path reported (the most certain one), or null when the value is released or handed on everywhere.</summary>
+        public LeakPath? Leak { get; }
+
+        /// <summary>Ownership leaves the method on at least one path.</summary>
+        public bool Escapes { get; }
+
+        /// <summary>The release calls that act on the value.</summary>
+        public ImmutableArray<IOperation> Releases { get; }
+
+        /// <summary>The local the value is first stored in, if any.</summary>
+        public ILocalSymbol? FirstLocal { get; }
+
+        /// <summary>The value was copied to another local or flowed through a conditional.</summary>
+        public bool HasCopies { get; }
+    }
+
+    /// <summary>
+    /// "Is this value released on every path, exceptional paths included, unless it escapes?" A forward data-flow
+    /// over Roslyn's <see cref="ControlFlowGraph"/> for one allocation site. Exceptions are modelled at each operation
+    /// that may throw: they run the enclosing finally regions and reach the enclosing catch handlers; a null check of
+    /// the value (<c>p == IntPtr.Zero</c>) clears the obligation on the branch where it is null.
+    /// </summary>
+    internal sealed class ReleaseOnAllPaths
+    {
+        private readonly ControlFlowGraph _cfg;
+        private readonly IOperation _allocation;
+        private readonly ValueUses _uses;
+        private readonly ThrowPoints _throwPoints;
+        private readonly ISet<ILocalSymbol> _capturedLocals;
+        private readonly List<LeakPath> _leaks = new List<LeakPath>();
+        private readonly List<IOperation> _releases = new List<IOperation>();
+        private readonly Dictionary<(int, OwnershipState), OwnershipState?> _finallySummaries = new Dictionary<(int, OwnershipState), OwnershipState?>();
+        private bool _escapes;
+        private bool _hasCopies;
+        private ILocalSymbol? _firstLocal;
+
+        private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
+        {
+            _cfg = cfg;
+            _allocation = allocation;
+            _uses = uses;
+            _throwPoints = throwPoints;
+            _capturedLocals = capturedLocals;
+        }
+
+        /// <param name="allocation">An operation of <paramref name="cfg"/> (not of the original tree) producing the value.</param>
+        public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
+        {
+            var analysis = new ReleaseOnAllPaths(cfg, allocation, uses, throwPoints, capturedLocals);
+            analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
+            var leak = analysis._leaks
+                .OrderBy(l => l.Priority)
+                .ThenBy(l => l.Site?.SpanStart ?? int.MaxValue)
+                .FirstOrDefault();
+            return new ReleaseResult(leak, analysis._escapes, analysis._releases.Distinct().ToImmutableArray(), analysis._firstLocal, analysis._hasCopies);
+        }
+
+        /// <summary>Runs from <paramref name="entry"/>; for a finally region, returns the merged state at its end.</summary>
+        private OwnershipState? Solve(int entry, OwnershipState entryState, ControlFlowRegion? finallyRegion)
+        {
+            var blocks = _cfg.Blocks;
+            var states = new OwnershipState?[blocks.Length];
+            states[entry] = entryState;
+            var work = new Queue<int>();
+            var queued = new bool[blocks.Length];
+            work.Enqueue(entry);
+            queued[entry] = true;
+            OwnershipState? atEnd = null;
+            var isMain = finallyRegion == null;
+
+            void Flow(int target, OwnershipState state)
+            {
+                if (finallyRegion != null && (target < finallyRegion.FirstBlockOrdinal || target > finallyRegion.LastBlockOrdinal))
+                {
+                    return;
+                }
+
+                var merged = states[target] is { } existing ? existing.Merge(state) : state;
+                if (states[target] is { } old && old.Equals(merged))
+                {
+                    return;
+                }
+
+                states[target] = merged;
+                if (!queued[target])
+                {
+                    queued[target] = true;
+                    work.Enqueue(target);
+                }
+            }
+
+            var guard = 0;
+            while (work.Count > 0 && guard++ < 10000)
+            {
+                var ordinal = work.Dequeue();
+                queued[ordinal] = false;
+                var block = blocks[ordinal];
+                var state = states[ordinal]!.Value;
+
+                foreach (var operation in block.Operations)
+                {
+                    state = Transfer(operation, state, block, isMain, Flow);
+                }
+
+                if (block.BranchValue != null)
+                {
+                    state = TransferBranchValue(block, state, isMain, Flow);
+                }
+
+                var fallThrough = block.FallThroughSuccessor;
+                if (fallThrough != null)
+                {
+                    switch (fallThrough.Semantics)
+                    {
+                        case ControlFlowBranchSemantics.Throw:
+                        case ControlFlowBranchSemantics.Rethrow:
+                            if (isMain && state.Owned)
+                            {
+                                var site = block.BranchValue?.Syntax ?? block.Operations.LastOrDefault()?.Syntax;
+                                PropagateException(block, state, new LeakPath(LeakKind.Throw, ThrowStatementOf(site)), Flow);
+                            }
+
+                            break;
+                        case ControlFlowBranchSemantics.StructuredExceptionHandling:
+                            if (!isMain)
+                            {
+                                atEnd = atEnd is { } end ? end.Merge(state) : state;
+                            }
+
+                            break;
+                        case ControlFlowBranchSemantics.ProgramTermination:
+                        case ControlFlowBranchSemantics.Error:
+                            break;
+                        default:
+                            var conditionalState = state;
+                            var fallThroughState = state;
+                            if (block.ConditionalSuccessor != null && block.BranchValue != null && NullCheck(block.BranchValue, state) is { } zeroWhen)
+                            {
+                                // zeroWhen: the branch value's truth under which the value is null.
+                                var conditionalTaken = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                                if (zeroWhen == conditionalTaken)
+                                {
+                                    conditionalState = state.Released();
+                                }
+                                else
+                                {
+                                    fallThroughState = state.Released();
+                                }
+                            }
+
+                            FollowBranch(block, fallThrough, fallThroughState, Flow);
+                            if (block.ConditionalSuccessor != null)
+                            {
+                                FollowBranch(block, block.ConditionalSuccessor, conditionalState, Flow);
+                            }
+
+                            break;
+                    }
+                }
+            }
+
+            return atEnd;
+        }
+
+        private void FollowBranch(BasicBlock from, ControlFlowBranch branch, OwnershipState state, System.Action<int, OwnershipState> flow)
+        {
+            foreach (var finallyRegion in branch.FinallyRegions)
+            {
+                if (RunFinally(finallyRegion, state) is not { } after)
+                {
+                    return;
+                }
+
+                state = after;
+            }
+
+            var destination = branch.Destination;
+            if (destination == null)
+            {
+                return;
+            }
+
+            if (destination.Kind == BasicBlockKind.Exit)
+            {
+                if (state.Owned)
+                {
+                    _leaks.Add(ExitLeak(from));
+                }
+
+                return;
+            }
+
+            flow(destination.Ordinal, state);
+        }
+
+        private LeakPath ExitLeak(BasicBlock from)
+        {
+            if (from.BranchValue != null && from.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+            {
+                var returnStatement = from.BranchValue.Syntax.AncestorsAndSelf().FirstOrDefault(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax);
+                if (returnStatement != null)
+                {
+                    return new LeakPath(LeakKind.Return, returnStatement);
+                }
+            }
+
+            // The exit's last real predecessor is the end of the body; any other way out is an early return.
+            var lastBody = _cfg.Blocks.Length - 2;
+            return from.Ordinal == lastBody || from.FallThroughSuccessor?.Semantics != ControlFlowBranchSemantics.Return
+                ? new LeakPath(LeakKind.MethodEnd, null)
+                : new LeakPath(LeakKind.EarlyReturn, null);
+        }
+
+        private OwnershipState? RunFinally(ControlFlowRegion finallyRegion, OwnershipState state)
+        {
+            var key = (finallyRegion.FirstBlockOrdinal, state);
+            if (_finallySummaries.TryGetValue(key, out var cached))
+            {
+                return cached;
+            }
+
+            _finallySummaries[key] = state;
+            var after = Solve(finallyRegion.FirstBlockOrdinal, state, finallyRegion);
+            _finallySummaries[key] = after;
+            return after;
+        }
+
+        private void PropagateException(BasicBlock block, OwnershipState state, LeakPath path, System.Action<int, OwnershipState> flow)
+        {
+            var region = block.EnclosingRegion;
+            while (region != null)
+            {
+                switch (region.Kind)
+                {
+                    case ControlFlowRegionKind.Try:
+                        var outer = region.EnclosingRegion!;
+                        if (outer.Kind == ControlFlowRegionKind.TryAndFinally)
+                        {
+                            if (RunFinally(outer.NestedRegions.Last(), state) is not { } after)
+                            {
+                                return;
+                            }
+
+                            state = after;
+                        }
+                        else if (outer.Kind == ControlFlowRegionKind.TryAndCatch)
+                        {
+                            foreach (var handler in outer.NestedRegions.Skip(1))
+                            {
+                                flow(handler.FirstBlockOrdinal, state);
+                                if (handler.Kind == ControlFlowRegionKind.Catch && CatchesAll(handler.ExceptionType))
+                                {
+                                    return;
+                                }
+                            }
+                        }
+
+                        region = outer.EnclosingRegion;
+                        continue;
+
+                    case ControlFlowRegionKind.Catch:
+                    case ControlFlowRegionKind.Filter:
+                    case ControlFlowRegionKind.FilterAndHandler:
+                    case ControlFlowRegionKind.Finally:
+                        // Thrown inside a handler: leaves the whole try statement.
+                        while (region != null && region.Kind != ControlFlowRegionKind.TryAndCatch && region.Kind != ControlFlowRegionKind.TryAndFinally)
+                        {
+                            region = region.EnclosingRegion;
+                        }
+
+                        region = region?.EnclosingRegion;
+                        continue;
+
+                    default:
+                        region = region.EnclosingRegion;
+                        continue;
+                }
+            }
+
+            if (state.Owned)
+            {
+                _leaks.Add(path);
+            }
+        }
+
+        private static bool CatchesAll(ITypeSymbol? exceptionType)
+            => exceptionType == null
+               || exceptionType.SpecialType == SpecialType.System_Object
+               || (exceptionType.Name == "Exception" && exceptionType.ContainingNamespace?.ToDisplayString() == "System");
+
+        private OwnershipState Transfer(IOperation operation, OwnershipState state, BasicBlock block, bool isMain, System.Action<int, OwnershipState> flow)
+        {
+            // 1. Uses of the tracked names, classified before anything changes.
+            var classified = new List<(IOperation Reference, ValueUse Use)>();
+            foreach (var reference in NameReferences(operation, state))
+            {
+                classified.Add((reference, _uses.Classify(reference)));
+            }
+
+            // 2. If the operation may throw while the value is owned, the exception path.
+            if (isMain && state.Owned)
+            {
+                // Handing the value to a release or a new owner is the last thing we follow; its own failure is the owner's.
+                var excluded = new HashSet<IOperation>(classified.Where(c => c.Use.Kind == ValueUseKind.Release || c.Use.Kind == ValueUseKind.Escape).Select(c => c.Use.Site));
+                if (_throwPoints.Find(operation, excluded) is { } thrower)
+                {
+                    PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
+                }
+            }
+
+            // 3. Effects of the uses; overwritten names are dropped before copies are added.
+            var copies = new List<object>();
+            foreach (var (_, use) in classified)
+            {
+                switch (use.Kind)
+                {
+                    case ValueUseKind.Release:
+                        _releases.Add(use.Site);
+                        state = state.Released();
+                        break;
+                    case ValueUseKind.Escape:
+                        _escapes = true;
+                        state = state.Released();
+                        break;
+                    case ValueUseKind.Copy:
+                        if (use.CopyTarget is ILocalSymbol captured && _capturedLocals.Contains(captured))
+                        {
+                            _escapes = true;
+                            state = state.Released();
+                        }
+                        else
+                        {
+                            copies.Add(use.CopyTarget!);
+                        }
+
+                        break;
+                }
+            }
+
+            var overwritten = false;
+            foreach (var target in AssignedNames(operation))
+            {
+                if (state.Names.Contains(target))
+                {
+                    state = state.WithoutName(target);
+                    overwritten = true;
+                }
+            }
+
+            if (state.Owned)
+            {
+                foreach (var copy in copies)
+                {
+                    _hasCopies = true;
+                    state = state.WithName(copy);
+                }
+            }
+
+            var containsAllocation = Contains(operation, _allocation);
+            if (overwritten && state.Owned && state.Names.IsEmpty)
+            {
+                var variable = AssignedNames(operation).OfType<ILocalSymbol>().FirstOrDefault()?.Name;
+                _leaks.Add(new LeakPath(containsAllocation ? LeakKind.NextIteration : LeakKind.Overwrite, operation.Syntax, variable));
+                state = state.Released();
+            }
+
+            // 4. The allocation itself: where does the fresh value go?
+            if (containsAllocation)
+            {
+                state = Allocate(state);
+            }
+
+            return state;
+        }
+
+        private OwnershipState TransferBranchValue(BasicBlock block, OwnershipState state, bool isMain, System.Action<int, OwnershipState> flow)
+        {
+            var branchValue = block.BranchValue!;
+            var returns = block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return;
+            var references = NameReferences(branchValue, state).ToList();
+            var excluded = new HashSet<IOperation>();
+            var effects = new List<ValueUse>();
+            foreach (var reference in references)
+            {
+                var use = _uses.Classify(reference);
+                if (use.Kind == ValueUseKind.ReachedRoot)
+                {
+                    use = new ValueUse(returns ? ValueUseKind.Escape : ValueUseKind.Use, use.Site);
+                }
+
+                if (use.Kind == ValueUseKind.Release || use.Kind == ValueUseKind.Escape)
+                {
+                    excluded.Add(use.Site);
+                }
+
+                effects.Add(use);
+            }
+
+            if (isMain && state.Owned && _throwPoints.Find(branchValue, excluded) is { } thrower)
+            {
+                PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
+            }
+
+            foreach (var use in effects)
+            {
+                if (use.Kind == ValueUseKind.Release)
+                {
+                    _releases.Add(use.Site);
+                    state = state.Released();
+                }
+                else if (use.Kind == ValueUseKind.Escape || use.Kind == ValueUseKind.Copy)
+                {
+                    // A copy into a flow capture that is the branch value itself is returned or tested; treat as handed on.
+                    _escapes |= use.Kind == ValueUseKind.Escape;
+                    state = use.Kind == ValueUseKind.Escape ? state.Released() : state;
+                }
+            }
+
+            if (Contains(branchValue, _allocation))
+            {
+                var use = _uses.Classify(_allocation);
+                if (use.Kind == ValueUseKind.ReachedRoot)
+                {
+                    if (returns)
+                    {
+                        _escapes = true;
+                    }
+                    else
+                    {
+                        _leaks.Add(new LeakPath(LeakKind.Discarded, _allocation.Syntax));
+                    }
+
+                    return state;
+                }
+
+                state = Allocate(state);
+            }
+
+            return state;
+        }
+
+        private OwnershipState Allocate(OwnershipState state)
+        {
+            var use = _uses.Classify(_allocation);
+            switch (use.Kind)
+            {
+                case ValueUseKind.Copy:
+                    if (use.CopyTarget is ILocalSymbol local)
+                    {
+                        if (_capturedLocals.Contains(local))
+                        {
+                            _escapes = true;
+                            return OwnershipState.Free;
+                        }
+
+                        _firstLocal ??= local;
+                    }
+                    else
+                    {
+                        _hasCopies = true;
+                    }
+
+                    return OwnershipState.OwnedBy(use.CopyTarget!);
+                case ValueUseKind.Escape:
+                case ValueUseKind.ReachedRoot:
+                    _escapes = true;
+                    return OwnershipState.Free;
+                case ValueUseKind.Release:
+                    _releases.Add(use.Site);
+                    return OwnershipState.Free;
+                default:
+                    _leaks.Add(new LeakPath(LeakKind.Discarded, _allocation.Syntax));
+                    return OwnershipState.Free;
+            }
+        }
+
+        /// <summary>
+        /// For a branch value that compares a tracked name with zero/null, the truth value under which the
+        /// tracked value is null; otherwise null.
+        /// </summary>
+        private static bool? NullCheck(IOperation condition, OwnershipState state)
+        {
+            var negate = false;
+            while (condition is IUnaryOperation unary && unary.OperatorKind == UnaryOperatorKind.Not)
+            {
+                negate = !negate;
+                condition = unary.Operand;
+            }
+
+            if (condition is IBinaryOperation binary
+                && (binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals))
+            {
+                var left = ValueUses.SkipConversions(binary.LeftOperand);
+                var right = ValueUses.SkipConversions(binary.RightOperand);
+                var compared = (IsName(left, state) && IsZero(right)) || (IsName(right, state) && IsZero(left));
+                if (compared)
+                {
+                    var zeroWhenTrue = binary.OperatorKind == BinaryOperatorKind.Equals;
+                    return zeroWhenTrue != negate;
+                }
+            }
+
+            if (condition is IInvocationOperation { TargetMethod.Name: "Equals" } equals && equals.Instance != null && equals.Arguments.Length == 1
+                && IsName(ValueUses.SkipConversions(equals.Instance), state) && IsZero(ValueUses.SkipConversions(equals.Arguments[0].Value)))
+            {
+                return !negate;
+            }
+
+            return null;
+        }
+
+        private static bool IsName(IOperation operation, OwnershipState state) => operation switch
+        {
+            ILocalReferenceOperation local => state.Names.Contains(local.Local),
+            IFlowCaptureReferenceOperation capture => state.Names.Contains(capture.Id),
+            _ => false,
+        };
+
+        private static bool IsZero(IOperation operation)
+        {
+            if (operation.ConstantValue.HasValue)
+            {
+                var value = operation.ConstantValue.Value;
+                return value == null || (value is int i && i == 0) || (value is long l && l == 0) || (value is uint u && u == 0) || (value is ulong ul && ul == 0);
+            }
+
+            return operation switch
+            {
+                IDefaultValueOperation => true,
+                IFieldReferenceOperation field => field.Field.Name == "Zero" && field.Field.IsStatic,
+                IPropertyReferenceOperation property => property.Property.Name == "Zero" && property.Property.IsStatic,
+                _ => false,
+            };
+        }
+
+        private static IEnumerable<IOperation> NameReferences(IOperation operation, OwnershipState state)
+        {
+            if (state.Names.IsEmpty)
+            {
+                yield break;
+            }
+
+            foreach (var descendant in operation.DescendantsAndSelf())
+            {
+                switch (descendant)
+                {
+                    case ILocalReferenceOperation local when state.Names.Contains(local.Local) && !IsAssignmentTarget(descendant):
+                        yield return descendant;
+                        break;
+                    case IFlowCaptureReferenceOperation capture when state.Names.Contains(capture.Id):
+                        yield return descendant;
+                        break;
+                }
+            }
+        }
+
+        private static bool IsAssignmentTarget(IOperation operation)
+            => operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation
+               || operation.Parent is IDeconstructionAssignmentOperation
+               || operation.Parent is ITupleOperation tuple && tuple.Parent is IDeconstructionAssignmentOperation;
+
+        private static IEnumerable<object> AssignedNames(IOperation operation)
+        {
+            foreach (var descendant in operation.DescendantsAndSelf())
+            {
+                switch (descendant)
+                {
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local }:
+                        yield return local.Local;
+                        break;
+                    case IFlowCaptureOperation capture:
+                        yield return capture.Id;
+                        break;
+                    case IDeconstructionAssignmentOperation deconstruction:
+                        foreach (var local in deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+                        {
+                            yield return local.Local;
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        private static bool Contains(IOperation operation, IOperation target)
+        {
+            for (var current = target; current != null; current = current.Parent)
+            {
+                if (current == operation)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static SyntaxNode? ThrowStatementOf(SyntaxNode? syntax)
+            => syntax?.AncestorsAndSelf().FirstOrDefault(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.ThrowStatementSyntax || n is Microsoft.CodeAnalysis.CSharp.Syntax.ThrowExpressionSyntax) ?? syntax;
+    }
+}

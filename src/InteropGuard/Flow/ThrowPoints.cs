@@ -1,0 +1,77 @@
+using System.Collections.Generic;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// Where an exception can start. Only calls, creations, awaits and dynamic operations count: treating every
+    /// property read or array access as throwing would flag ordinary correct code. Allocation and release calls of the
+    /// catalogue are not counted (allocation failure is out of scope, releases do not throw).
+    /// </summary>
+    internal sealed class ThrowPoints
+    {
+        private readonly InteropContext _context;
+        private readonly AllocationCatalogue _catalogue;
+
+        public ThrowPoints(InteropContext context, AllocationCatalogue catalogue)
+        {
+            _context = context;
+            _catalogue = catalogue;
+        }
+
+        /// <summary>The first operation in <paramref name="operation"/> that may throw, skipping <paramref name="excluded"/>.</summary>
+        public IOperation? Find(IOperation operation, ISet<IOperation> excluded)
+        {
+            foreach (var descendant in operation.DescendantsAndSelf())
+            {
+                if (excluded.Contains(descendant))
+                {
+                    continue;
+                }
+
+                switch (descendant)
+                {
+                    case IInvocationOperation invocation when MayThrow(invocation.TargetMethod):
+                    case IObjectCreationOperation creation when !(creation.Type?.IsValueType == true && creation.Arguments.Length == 0):
+                    case IFunctionPointerInvocationOperation:
+                    case IAwaitOperation:
+                    case IDynamicInvocationOperation:
+                    case IDynamicObjectCreationOperation:
+                    case IDynamicMemberReferenceOperation:
+                        return descendant;
+                }
+            }
+
+            return null;
+        }
+
+        private bool MayThrow(IMethodSymbol method)
+        {
+            var type = method.ContainingType;
+            if (type != null)
+            {
+                switch (type.SpecialType)
+                {
+                    case SpecialType.System_IntPtr:
+                    case SpecialType.System_UIntPtr:
+                        return false;
+                }
+
+                if (_context.Types.GC != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GC)
+                    && (method.Name == "KeepAlive" || method.Name == "SuppressFinalize"))
+                {
+                    return false;
+                }
+
+                if (type.Name == "Unsafe" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.CompilerServices")
+                {
+                    return false;
+                }
+            }
+
+            return !_catalogue.TryGetAllocator(method, out _) && !_catalogue.TryGetDeallocator(method, out _);
+        }
+    }
+}

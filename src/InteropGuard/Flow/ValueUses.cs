@@ -1,0 +1,306 @@
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    internal enum ValueUseKind
+    {
+        /// <summary>Read without any effect on ownership (passed to a non-owning call, compared, dereferenced).</summary>
+        Use,
+
+        /// <summary>Passed as the pointer argument of a release.</summary>
+        Release,
+
+        /// <summary>Ownership may leave the method: returned, stored, captured, handed to an owner, or used in a way we cannot follow.</summary>
+        Escape,
+
+        /// <summary>Copied into a local or a flow capture, which becomes another name for the same value.</summary>
+        Copy,
+
+        /// <summary>The value is the whole of an operation without a parent (a control-flow branch value); the caller decides.</summary>
+        ReachedRoot,
+    }
+
+    internal readonly struct ValueUse
+    {
+        public ValueUse(ValueUseKind kind, IOperation site, Deallocator? release = null, object? copyTarget = null, (NativeFunction, IParameterSymbol)? nativeTarget = null)
+        {
+            Kind = kind;
+            Site = site;
+            Release = release;
+            CopyTarget = copyTarget;
+            NativeTarget = nativeTarget;
+        }
+
+        public ValueUseKind Kind { get; }
+
+        /// <summary>The outermost operation the classification looked at (the call, the assignment, ...).</summary>
+        public IOperation Site { get; }
+
+        public Deallocator? Release { get; }
+
+        /// <summary>An <see cref="ILocalSymbol"/> or a <see cref="CaptureId"/>.</summary>
+        public object? CopyTarget { get; }
+
+        /// <summary>The native parameter the value reaches when the use is (or wraps) a native call.</summary>
+        public (NativeFunction Function, IParameterSymbol Parameter)? NativeTarget { get; }
+    }
+
+    /// <summary>
+    /// Classifies what the code does with a value (a reference to a tracked pointer): the question every ownership
+    /// rule asks of each use. Unknown shapes count as escapes, so that rules stay silent where they cannot tell.
+    /// </summary>
+    internal sealed class ValueUses
+    {
+        private readonly InteropContext _context;
+        private readonly InteropScope _scope;
+        private readonly int _depth;
+
+        public ValueUses(InteropContext context, InteropScope scope, int depth = 0)
+        {
+            _context = context;
+            _scope = scope;
+            _depth = depth;
+        }
+
+        public static IOperation SkipConversions(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion && conversion.OperatorMethod == null)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        public ValueUse Classify(IOperation value)
+        {
+            var current = value;
+            while (true)
+            {
+                var parent = current.Parent;
+                switch (parent)
+                {
+                    case null:
+                        return new ValueUse(ValueUseKind.ReachedRoot, current);
+
+                    case IConversionOperation conversion when conversion.OperatorMethod == null:
+                        current = parent;
+                        continue;
+
+                    case IArgumentOperation argument:
+                        return ClassifyArgument(argument);
+
+                    case ISimpleAssignmentOperation assignment when assignment.Value == current:
+                        return ClassifyStore(assignment.Target, assignment);
+
+                    case ISimpleAssignmentOperation assignment when assignment.Target == current:
+                        // The tracked name is being overwritten; the caller handles overwrites separately.
+                        return new ValueUse(ValueUseKind.Use, assignment);
+
+                    case IVariableInitializerOperation initializer when initializer.Parent is IVariableDeclaratorOperation declarator:
+                        return new ValueUse(ValueUseKind.Copy, initializer, copyTarget: declarator.Symbol);
+
+                    case IFlowCaptureOperation capture:
+                        return new ValueUse(ValueUseKind.Copy, capture, copyTarget: capture.Id);
+
+                    case IReturnOperation:
+                        return new ValueUse(ValueUseKind.Escape, parent);
+
+                    case IBinaryOperation binary:
+                        if (binary.OperatorKind == BinaryOperatorKind.Add || binary.OperatorKind == BinaryOperatorKind.Subtract)
+                        {
+                            // Pointer arithmetic keeps pointing into the block; follow where the result goes.
+                            if (binary.Type is IPointerTypeSymbol || IsNativeInteger(binary.Type))
+                            {
+                                current = parent;
+                                continue;
+                            }
+                        }
+
+                        return new ValueUse(ValueUseKind.Use, parent);
+
+                    case IInvocationOperation invocation when invocation.Instance == current:
+                        // IntPtr.ToPointer() hands back the same address; any other member call only reads it.
+                        if (invocation.TargetMethod.Name == "ToPointer")
+                        {
+                            current = parent;
+                            continue;
+                        }
+
+                        return new ValueUse(ValueUseKind.Use, parent);
+
+                    case IConditionalOperation conditional when conditional.Condition != current:
+                    case ICoalesceOperation:
+                        current = parent;
+                        continue;
+
+                    case IExpressionStatementOperation:
+                    case IUnaryOperation:
+                    case IIsPatternOperation:
+                    case IIsNullOperation:
+                    case IIsTypeOperation:
+                    case IInterpolationOperation:
+                    case IConditionalOperation:
+                    case IPropertyReferenceOperation:
+                    case IFieldReferenceOperation:
+                    case IMethodReferenceOperation:
+                    case IThrowOperation:
+                    case IIncrementOrDecrementOperation:
+                    case ICompoundAssignmentOperation:
+                    case INameOfOperation:
+                    case ISizeOfOperation:
+                    case IConditionalAccessOperation:
+                    case ISwitchOperation:
+                    case ISwitchCaseOperation:
+                    case ICaseClauseOperation:
+                    case ISwitchExpressionOperation:
+                        return new ValueUse(ValueUseKind.Use, parent);
+
+                    default:
+                        if (parent.Kind == OperationKind.None && IsDereference(parent.Syntax))
+                        {
+                            return new ValueUse(ValueUseKind.Use, parent);
+                        }
+
+                        return new ValueUse(ValueUseKind.Escape, parent);
+                }
+            }
+        }
+
+        private ValueUse ClassifyStore(IOperation target, IOperation site)
+        {
+            switch (target)
+            {
+                case ILocalReferenceOperation local when !local.Local.IsRef:
+                    return new ValueUse(ValueUseKind.Copy, site, copyTarget: local.Local);
+                case IDiscardOperation:
+                    return new ValueUse(ValueUseKind.Use, site);
+                default:
+                    return new ValueUse(ValueUseKind.Escape, site);
+            }
+        }
+
+        private ValueUse ClassifyArgument(IArgumentOperation argument)
+        {
+            var parameter = argument.Parameter;
+            var call = argument.Parent;
+            if (parameter == null || call == null)
+            {
+                return new ValueUse(ValueUseKind.Escape, argument);
+            }
+
+            if (parameter.RefKind == RefKind.Ref || parameter.RefKind == RefKind.Out)
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
+            switch (call)
+            {
+                case IInvocationOperation invocation:
+                    return ClassifyCallArgument(invocation.TargetMethod, parameter, invocation);
+                case IObjectCreationOperation creation when creation.Constructor != null:
+                    if (_context.Types.IsHandleWrapper(creation.Type))
+                    {
+                        return new ValueUse(ValueUseKind.Escape, call);
+                    }
+
+                    if (IsSourceMethod(creation.Constructor))
+                    {
+                        return FromSummary(parameter, call, native: null);
+                    }
+
+                    // A struct from a library (Span<T>, a view) only borrows the pointer; a class may keep it.
+                    return new ValueUse(creation.Type?.IsValueType == true ? ValueUseKind.Use : ValueUseKind.Escape, call);
+                default:
+                    return new ValueUse(ValueUseKind.Escape, call);
+            }
+        }
+
+        private ValueUse ClassifyCallArgument(IMethodSymbol method, IParameterSymbol parameter, IOperation call)
+        {
+            var catalogue = _scope.Catalogue;
+            if (catalogue.TryGetDeallocator(method, out var release) && release.PointerParameter == parameter.Ordinal)
+            {
+                return new ValueUse(ValueUseKind.Release, call, release: release);
+            }
+
+            if (catalogue.TryGetAllocator(method, out var reallocator) && reallocator.ReallocatedParameter == parameter.Ordinal)
+            {
+                // realloc consumes the old block and hands out a new one, which is tracked on its own.
+                return new ValueUse(ValueUseKind.Release, call, release: new Deallocator(reallocator.Family, parameter.Ordinal, reallocator.Display));
+            }
+
+            var native = _context.NativeFunctions.Get(method);
+            if (_scope.Options.OwnershipTransferFunctions.Contains(method, native?.EntryPoint))
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
+            if (native != null)
+            {
+                return new ValueUse(ValueUseKind.Use, call, nativeTarget: (native, parameter));
+            }
+
+            var types = _context.Types;
+            if (method.Name == "SetHandle" && types.IsHandleWrapper(method.ContainingType))
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
+            // An export is only callable while its library stays loaded: the handle lives on in the export.
+            if (types.NativeLibrary != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.NativeLibrary)
+                && (method.Name == "GetExport" || method.Name == "TryGetExport"))
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
+            if (IsSourceMethod(method))
+            {
+                return FromSummary(parameter, call, native: null);
+            }
+
+            // Library methods taking object or a type parameter store values (collections, state objects);
+            // those taking a pointer-sized parameter read through it (Marshal.Copy, Marshal.ReadInt32, ...).
+            var type = parameter.OriginalDefinition.Type;
+            if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.TypeParameter || type.TypeKind == TypeKind.Interface || type.TypeKind == TypeKind.Class)
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
+            return new ValueUse(ValueUseKind.Use, call);
+        }
+
+        private ValueUse FromSummary(IParameterSymbol parameter, IOperation call, (NativeFunction, IParameterSymbol)? native)
+        {
+            var summary = _context.Wrappers.GetParameterSummary(parameter, _scope, _depth);
+            if (summary.Releases != null)
+            {
+                return new ValueUse(ValueUseKind.Release, call, release: summary.Releases);
+            }
+
+            if (summary.Escapes)
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
+            var target = summary.NativeTargets.Targets.Count > 0 ? summary.NativeTargets.Targets[0] : native;
+            return new ValueUse(ValueUseKind.Use, call, nativeTarget: target);
+        }
+
+        private static bool IsSourceMethod(IMethodSymbol method) => method.DeclaringSyntaxReferences.Length > 0 && !method.IsExtern;
+
+        private static bool IsNativeInteger(ITypeSymbol? type)
+            => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
+
+        // Pointer dereference, element access and '->' have no IOperation of their own (OperationKind.None).
+        private static bool IsDereference(SyntaxNode syntax)
+            => syntax is ElementAccessExpressionSyntax
+               || syntax is PrefixUnaryExpressionSyntax prefix && prefix.IsKind(SyntaxKind.PointerIndirectionExpression)
+               || syntax is MemberAccessExpressionSyntax member && member.IsKind(SyntaxKind.PointerMemberAccessExpression);
+    }
+}

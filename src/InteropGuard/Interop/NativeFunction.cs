@@ -1,0 +1,98 @@
+using System;
+using System.IO;
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>A P/Invoke declaration: the method, the library it binds to and the native entry point.</summary>
+    internal sealed class NativeFunction
+    {
+        public NativeFunction(IMethodSymbol method, string library, string entryPoint, bool isLibraryImport)
+        {
+            Method = method;
+            Library = library;
+            EntryPoint = entryPoint;
+            IsLibraryImport = isLibraryImport;
+            NormalizedLibrary = NormalizeLibrary(library);
+        }
+
+        public IMethodSymbol Method { get; }
+        public string Library { get; }
+        public string EntryPoint { get; }
+        public bool IsLibraryImport { get; }
+
+        /// <summary>Lower-case file name without directory, <c>lib</c> prefix and <c>.so</c>/<c>.dll</c>/<c>.dylib</c> suffixes.</summary>
+        public string NormalizedLibrary { get; }
+
+        public static NativeFunction? FromMethod(IMethodSymbol method, WellKnownTypes types)
+        {
+            method = method.OriginalDefinition;
+            var dllImport = method.GetDllImportData();
+            if (dllImport != null)
+            {
+                return new NativeFunction(method, dllImport.ModuleName ?? string.Empty, dllImport.EntryPointName ?? method.Name, isLibraryImport: false);
+            }
+
+            if (types.LibraryImportAttribute == null)
+            {
+                return null;
+            }
+
+            foreach (var attribute in method.GetAttributes())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, types.LibraryImportAttribute))
+                {
+                    continue;
+                }
+
+                var library = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
+                var entryPoint = method.Name;
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "EntryPoint" && named.Value.Value is string e)
+                    {
+                        entryPoint = e;
+                    }
+                }
+
+                return new NativeFunction(method, library ?? string.Empty, entryPoint, isLibraryImport: true);
+            }
+
+            return null;
+        }
+
+        internal static string NormalizeLibrary(string library)
+        {
+            var name = library.Replace('\\', '/');
+            var slash = name.LastIndexOf('/');
+            if (slash >= 0)
+            {
+                name = name.Substring(slash + 1);
+            }
+
+            name = name.ToLowerInvariant();
+            var so = name.IndexOf(".so", StringComparison.Ordinal);
+            if (so > 0)
+            {
+                name = name.Substring(0, so);
+            }
+
+            foreach (var suffix in new[] { ".dll", ".dylib" })
+            {
+                if (name.EndsWith(suffix, StringComparison.Ordinal))
+                {
+                    name = name.Substring(0, name.Length - suffix.Length);
+                }
+            }
+
+            if (name.StartsWith("lib", StringComparison.Ordinal) && name.Length > 3)
+            {
+                name = name.Substring(3);
+            }
+
+            return name;
+        }
+
+        public override string ToString() => Method.ContainingType?.Name + "." + Method.Name;
+    }
+}

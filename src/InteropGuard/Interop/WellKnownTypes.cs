@@ -1,0 +1,69 @@
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>Interop types resolved once per compilation. Any may be null when the compilation cannot see it.</summary>
+    internal sealed class WellKnownTypes
+    {
+        private WellKnownTypes(Compilation compilation)
+        {
+            Marshal = Get(compilation, "System.Runtime.InteropServices.Marshal");
+            NativeMemory = Get(compilation, "System.Runtime.InteropServices.NativeMemory");
+            NativeLibrary = Get(compilation, "System.Runtime.InteropServices.NativeLibrary");
+            SafeHandle = Get(compilation, "System.Runtime.InteropServices.SafeHandle");
+            CriticalHandle = Get(compilation, "System.Runtime.InteropServices.CriticalHandle");
+            DllImportAttribute = Get(compilation, "System.Runtime.InteropServices.DllImportAttribute");
+            LibraryImportAttribute = Get(compilation, "System.Runtime.InteropServices.LibraryImportAttribute");
+            UnmanagedFunctionPointerAttribute = Get(compilation, "System.Runtime.InteropServices.UnmanagedFunctionPointerAttribute");
+            Exception = Get(compilation, "System.Exception");
+            GC = Get(compilation, "System.GC");
+        }
+
+        public INamedTypeSymbol? Marshal { get; }
+        public INamedTypeSymbol? NativeMemory { get; }
+        public INamedTypeSymbol? NativeLibrary { get; }
+        public INamedTypeSymbol? SafeHandle { get; }
+        public INamedTypeSymbol? CriticalHandle { get; }
+        public INamedTypeSymbol? DllImportAttribute { get; }
+        public INamedTypeSymbol? LibraryImportAttribute { get; }
+        public INamedTypeSymbol? UnmanagedFunctionPointerAttribute { get; }
+        public INamedTypeSymbol? Exception { get; }
+        public INamedTypeSymbol? GC { get; }
+
+        public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
+
+        /// <summary>True for SafeHandle/CriticalHandle and every type deriving from them.</summary>
+        public bool IsHandleWrapper(ITypeSymbol? type)
+        {
+            for (var t = type; t != null; t = t.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(t, SafeHandle) || SymbolEqualityComparer.Default.Equals(t, CriticalHandle))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // GetTypeByMetadataName returns null when polyfills define a second copy; fall back to the core library's.
+        private static INamedTypeSymbol? Get(Compilation compilation, string metadataName)
+        {
+            var type = compilation.GetTypeByMetadataName(metadataName);
+            if (type != null)
+            {
+                return type;
+            }
+
+            foreach (var candidate in compilation.GetTypesByMetadataName(metadataName))
+            {
+                if (SymbolEqualityComparer.Default.Equals(candidate.ContainingAssembly, compilation.GetSpecialType(SpecialType.System_Object).ContainingAssembly))
+                {
+                    return candidate;
+                }
+            }
+
+            return null;
+        }
+    }
+}
