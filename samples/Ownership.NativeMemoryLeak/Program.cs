@@ -27,13 +27,13 @@ namespace Ownership.NativeMemoryLeak
     {
         private const int ExitLeak = 3;
 
-        // A native staging buffer per record, released after the record was validated. A rejected record
-        // throws between the allocation and the release, so the buffer is never released.
+        // A native staging buffer per record, released once the record is staged. A rejected record throws
+        // between the allocation and the release, so its buffer is never released.
         private static void ProcessRecord(int record)
         {
             IntPtr buffer = Native.igs_alloc(64); // IG3001: leaks if Validate throws
-            Marshal.WriteInt32(buffer, record);
             Validate(record);
+            Marshal.WriteInt32(buffer, record);
             Console.WriteLine($"record {record}: staged {Marshal.ReadInt32(buffer)}");
             Native.igs_free(buffer);
         }
