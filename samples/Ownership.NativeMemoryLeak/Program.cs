@@ -27,14 +27,17 @@ namespace Ownership.NativeMemoryLeak
     {
         private const int ExitLeak = 3;
 
-        // A native staging buffer per record, released once the record is staged. A rejected record throws
-        // between the allocation and the release, so its buffer is never released.
+        // Native staging and checksum buffers per record, released once the record is staged. A rejected
+        // record throws between the allocations and the releases, so both of its buffers are never released.
         private static void ProcessRecord(int record)
         {
             IntPtr buffer = Native.igs_alloc(64); // IG3001: leaks if Validate throws
+            IntPtr checksum = Native.igs_alloc(8); // IG3001: leaks if Validate throws
             Validate(record);
             Marshal.WriteInt32(buffer, record);
+            Marshal.WriteInt32(checksum, record ^ 0x5a5a);
             Console.WriteLine($"record {record}: staged {Marshal.ReadInt32(buffer)}");
+            Native.igs_free(checksum);
             Native.igs_free(buffer);
         }
 

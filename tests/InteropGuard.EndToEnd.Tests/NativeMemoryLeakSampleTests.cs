@@ -46,8 +46,9 @@ namespace InteropGuard.EndToEnd.Tests
         public void Build_with_warnings_as_errors_fails_with_IG3001_at_each_marked_allocation()
         {
             ProcessResult build = WarningsAsErrorsBuild;
-            IReadOnlyList<(int Line, int Column)> expected = MarkedAllocations(File.ReadAllText(RepositorySourceFile));
-            Assert.NotEmpty(expected);
+            IReadOnlyList<MarkedAllocation> marked = MarkedAllocations(File.ReadAllText(RepositorySourceFile));
+            Assert.NotEmpty(marked);
+            var expected = marked.Select(m => (m.Line, m.Column)).ToList();
 
             var reported = Regex.Matches(build.Output, Regex.Escape(SourceFile) + @"\((\d+),(\d+)\): error IG3001: (.*)")
                 .Select(m => (Line: int.Parse(m.Groups[1].Value), Column: int.Parse(m.Groups[2].Value), Message: m.Groups[3].Value))
@@ -61,7 +62,7 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.All(reported, r =>
             {
                 Assert.Contains("igs_alloc", r.Message);
-                Assert.Contains("'buffer'", r.Message);
+                Assert.Contains($"'{marked.Single(m => m.Line == r.Line).Variable}'", r.Message);
                 Assert.Contains("igs_free", r.Message);
                 Assert.Contains("Validate", r.Message);
             });
@@ -72,7 +73,7 @@ namespace InteropGuard.EndToEnd.Tests
         {
             ProcessResult build = WarningsAsErrorsBuild;
             Assert.True(File.Exists(SarifPath), "No SARIF log was written.\n" + build);
-            IReadOnlyList<(int Line, int Column)> expected = MarkedAllocations(File.ReadAllText(RepositorySourceFile));
+            IReadOnlyList<MarkedAllocation> expected = MarkedAllocations(File.ReadAllText(RepositorySourceFile));
 
             using JsonDocument sarif = JsonDocument.Parse(File.ReadAllText(SarifPath));
             Assert.Equal("2.1.0", sarif.RootElement.GetProperty("version").GetString());
@@ -94,11 +95,12 @@ namespace InteropGuard.EndToEnd.Tests
         }
 
         [Fact]
-        public void Unsafe_program_leaks_the_block_of_the_rejected_record()
+        public void Unsafe_program_leaks_each_flagged_allocation_of_the_rejected_record()
         {
             ProcessResult run = UnsafeRun;
+            int flagged = MarkedAllocations(File.ReadAllText(RepositorySourceFile)).Count;
             Assert.True(run.ExitCode == 3, "The unsafe program must report the leak (exit 3).\n" + run);
-            Assert.Contains("LEAK live_blocks=1", run.StandardOutput);
+            Assert.Contains($"LEAK live_blocks={flagged}", run.StandardOutput);
         }
 
         [Fact]
@@ -112,7 +114,8 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.True(format.ExitCode == 0, "dotnet format failed.\n" + format);
             string after = File.ReadAllText(source);
             Assert.True(before != after, "dotnet format did not change the sample.\n" + format);
-            Assert.Contains("finally", after);
+            // Fix All: one finally per flagged allocation.
+            Assert.Equal(MarkedAllocations(before).Count, Regex.Matches(after, @"\bfinally\b").Count);
 
             ProcessResult build = copy.Build("-warnaserror");
             Assert.True(build.ExitCode == 0, "The fixed sample must build with -warnaserror.\n--- fixed source ---\n" + after + "\n" + build);
@@ -125,13 +128,15 @@ namespace InteropGuard.EndToEnd.Tests
 
         private string RepositorySourceFile => Path.Combine(workspace.RepositoryRoot, "samples", Sample, SourceFile);
 
+        internal sealed record MarkedAllocation(int Line, int Column, string Variable);
+
         /// <summary>
         /// Lines marked "// IG3001" in the sample; the diagnostic's column is where the allocation invocation starts
         /// (its qualifier included), so a change to the sample moves the expectation with it.
         /// </summary>
-        internal static IReadOnlyList<(int Line, int Column)> MarkedAllocations(string source)
+        internal static IReadOnlyList<MarkedAllocation> MarkedAllocations(string source)
         {
-            var positions = new List<(int Line, int Column)>();
+            var positions = new List<MarkedAllocation>();
             string[] lines = source.Split('\n');
             for (int i = 0; i < lines.Length; i++)
             {
@@ -148,7 +153,9 @@ namespace InteropGuard.EndToEnd.Tests
                     start--;
                 }
 
-                positions.Add((i + 1, start + 1));
+                Match variable = Regex.Match(line, @"(\w+)\s*=\s*[\w.]*igs_alloc\(");
+                Assert.True(variable.Success, $"Line {i + 1} is marked // IG3001 but assigns no variable: {line}");
+                positions.Add(new MarkedAllocation(i + 1, start + 1, variable.Groups[1].Value));
             }
 
             return positions;
