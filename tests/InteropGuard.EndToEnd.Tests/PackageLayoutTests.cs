@@ -13,6 +13,7 @@ namespace InteropGuard.EndToEnd.Tests
     {
         private static readonly string PackageFile = Metadata("InteropGuard.PackageFile");
         private static readonly string RepositoryRoot = Metadata("InteropGuard.RepositoryRoot");
+        private static readonly string Configuration = Metadata("InteropGuard.Configuration");
 
         [Fact]
         public void Package_holds_both_assemblies_as_analyzers_and_nothing_for_the_consumers_runtime()
@@ -36,6 +37,24 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.Equal("true", Value(metadata, "developmentDependency"));
             Assert.Equal("README.md", Value(metadata, "readme"));
             Assert.DoesNotContain(metadata.Elements(), e => e.Name.LocalName == "dependencies");
+        }
+
+        [Theory]
+        [InlineData("InteropGuard")]
+        [InlineData("InteropGuard.CodeFixes")]
+        public void Packed_analyzer_assemblies_are_the_ones_just_built(string assembly)
+        {
+            // A stale package would make every end-to-end test exercise old analyzers.
+            string built = Path.Combine(RepositoryRoot, "src", assembly, "bin", Configuration, "netstandard2.0", assembly + ".dll");
+            using ZipArchive package = ZipFile.OpenRead(PackageFile);
+            ZipArchiveEntry entry = package.GetEntry($"analyzers/dotnet/cs/{assembly}.dll")!;
+            using var packed = new MemoryStream();
+            using (Stream stream = entry.Open())
+            {
+                stream.CopyTo(packed);
+            }
+
+            Assert.True(packed.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(built)), $"{PackageFile} holds another {assembly}.dll than {built}.");
         }
 
         [Theory]
