@@ -55,6 +55,7 @@ namespace InteropGuard.EndToEnd.Tests
                 .ToList();
 
             Assert.True(build.ExitCode != 0, "The build must fail on IG3001.\n" + build);
+            Assert.False(build.Output.Contains("AD0001", StringComparison.Ordinal), "An analyzer threw.\n" + build);
             Assert.True(
                 expected.SequenceEqual(reported.Select(r => (r.Line, r.Column)).Distinct().OrderBy(p => p)),
                 $"Expected IG3001 at {Positions(expected)}, reported at {Positions(reported.Select(r => (r.Line, r.Column)))}.\n{build}");
@@ -112,6 +113,7 @@ namespace InteropGuard.EndToEnd.Tests
 
             ProcessResult format = copy.FormatAnalyzers("--diagnostics", "IG3001", "--severity", "warn");
             Assert.True(format.ExitCode == 0, "dotnet format failed.\n" + format);
+            Assert.False(format.Output.Contains("Exception", StringComparison.Ordinal), "dotnet format reported an exception.\n" + format);
             string after = File.ReadAllText(source);
             Assert.True(before != after, "dotnet format did not change the sample.\n" + format);
             // Fix All: one finally per flagged allocation.
