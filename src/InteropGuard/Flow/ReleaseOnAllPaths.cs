@@ -96,6 +96,11 @@ namespace InteropGuard.Flow
                     return;
                 }
 
+                if (state.IsUnreachable)
+                {
+                    return;
+                }
+
                 var merged = states[target] is { } existing ? existing.Merge(state) : state;
                 if (states[target] is { } old && old.Equals(merged))
                 {
@@ -155,10 +160,10 @@ namespace InteropGuard.Flow
                         default:
                             var conditionalState = state;
                             var fallThroughState = state;
+                            var conditionalTaken = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                             if (block.ConditionalSuccessor != null && block.BranchValue != null && NullCheck(block.BranchValue, state) is { } zeroWhen)
                             {
                                 // zeroWhen: the branch value's truth under which the value is null.
-                                var conditionalTaken = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                                 if (zeroWhen == conditionalTaken)
                                 {
                                     conditionalState = state.Released();
@@ -167,6 +172,11 @@ namespace InteropGuard.Flow
                                 {
                                     fallThroughState = state.Released();
                                 }
+                            }
+                            else if (block.ConditionalSuccessor != null && block.BranchValue != null && ConditionKey.Of(block.BranchValue) is { } condition)
+                            {
+                                conditionalState = state.Assuming(condition.Key, conditionalTaken != condition.Negated);
+                                fallThroughState = state.Assuming(condition.Key, conditionalTaken == condition.Negated);
                             }
 
                             FollowBranch(block, fallThrough, fallThroughState, Flow);
@@ -358,6 +368,11 @@ namespace InteropGuard.Flow
                 }
             }
 
+            foreach (var (symbol, constant) in AssignedVariables(operation))
+            {
+                state = state.Assigned(symbol, constant);
+            }
+
             var overwritten = false;
             foreach (var target in AssignedNames(operation))
             {
@@ -471,7 +486,7 @@ namespace InteropGuard.Flow
                         if (_capturedLocals.Contains(local))
                         {
                             _escapes = true;
-                            return OwnershipState.Free;
+                            return state.AllocatedAndGone();
                         }
 
                         _firstLocal ??= local;
@@ -481,17 +496,46 @@ namespace InteropGuard.Flow
                         _hasCopies = true;
                     }
 
-                    return OwnershipState.OwnedBy(use.CopyTarget!);
+                    return state.Allocated(use.CopyTarget!);
                 case ValueUseKind.Escape:
                 case ValueUseKind.ReachedRoot:
                     _escapes = true;
-                    return OwnershipState.Free;
+                    return state.AllocatedAndGone();
                 case ValueUseKind.Release:
                     _releases.Add(use.Site);
-                    return OwnershipState.Free;
+                    return state.AllocatedAndGone();
                 default:
                     _leaks.Add(new LeakPath(LeakKind.Discarded, _allocation.Syntax));
-                    return OwnershipState.Free;
+                    return state.AllocatedAndGone();
+            }
+        }
+
+        /// <summary>Locals and parameters an operation writes, with the constant bool written where there is one.</summary>
+        private static IEnumerable<(ISymbol Symbol, bool? Constant)> AssignedVariables(IOperation operation)
+        {
+            foreach (var descendant in operation.DescendantsAndSelf())
+            {
+                IOperation? target = descendant switch
+                {
+                    IAssignmentOperation assignment => assignment.Target,
+                    IIncrementOrDecrementOperation increment => increment.Target,
+                    IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument => argument.Value,
+                    _ => null,
+                };
+
+                var constant = descendant is ISimpleAssignmentOperation simple && simple.Value.ConstantValue is { HasValue: true, Value: bool b } ? b : (bool?)null;
+                foreach (var written in target == null ? Enumerable.Empty<IOperation>() : target.DescendantsAndSelf())
+                {
+                    switch (written)
+                    {
+                        case ILocalReferenceOperation local:
+                            yield return (local.Local, constant);
+                            break;
+                        case IParameterReferenceOperation parameter:
+                            yield return (parameter.Parameter, constant);
+                            break;
+                    }
+                }
             }
         }
 

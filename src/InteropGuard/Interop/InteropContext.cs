@@ -33,7 +33,7 @@ namespace InteropGuard.Interop
             Compilation = compilation;
             _optionsProvider = optionsProvider;
             Types = WellKnownTypes.Create(compilation);
-            NativeFunctions = new NativeFunctionTable(Types);
+            NativeFunctions = new NativeFunctionTable(Types, compilation);
             Wrappers = new WrapperSummaries(this, compilation);
         }
 

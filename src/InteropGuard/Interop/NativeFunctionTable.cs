@@ -1,5 +1,11 @@
+using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Interop
@@ -8,11 +14,15 @@ namespace InteropGuard.Interop
     internal sealed class NativeFunctionTable
     {
         private readonly WellKnownTypes _types;
+        private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, NativeFunction?> _cache = new ConcurrentDictionary<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
+        private readonly Lazy<HashSet<ITypeSymbol>> _delegatesFromFunctionPointers;
 
-        public NativeFunctionTable(WellKnownTypes types)
+        public NativeFunctionTable(WellKnownTypes types, Compilation compilation)
         {
             _types = types;
+            _compilation = compilation;
+            _delegatesFromFunctionPointers = new Lazy<HashSet<ITypeSymbol>>(FindDelegatesFromFunctionPointers, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The P/Invoke (DllImport or LibraryImport) this method is, or null.</summary>
@@ -41,7 +51,8 @@ namespace InteropGuard.Interop
                     }
 
                     return invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke
-                        && IsUnmanagedDelegate(invocation.TargetMethod.ContainingType);
+                        && (IsUnmanagedDelegate(invocation.TargetMethod.ContainingType)
+                            || _delegatesFromFunctionPointers.Value.Contains(invocation.TargetMethod.ContainingType.OriginalDefinition));
                 case IFunctionPointerInvocationOperation pointerCall:
                     // Managed function pointers use the default convention; every unmanaged[...] one does not.
                     return pointerCall.Target.Type is IFunctionPointerTypeSymbol pointerType
@@ -49,6 +60,60 @@ namespace InteropGuard.Interop
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// Delegate types this compilation obtains from <c>Marshal.GetDelegateForFunctionPointer</c> (generic form, or
+        /// the non-generic form cast to a type): invoking one calls native code. Found once, on first use, by a
+        /// syntax pre-filter on the method name so that compilations without it pay one text scan.
+        /// </summary>
+        private HashSet<ITypeSymbol> FindDelegatesFromFunctionPointers()
+        {
+            var found = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+            if (_types.Marshal == null)
+            {
+                return found;
+            }
+
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                var root = tree.GetRoot();
+                var candidates = root.DescendantNodes().OfType<InvocationExpressionSyntax>()
+                    .Where(i => i.Expression.ToString().EndsWith("GetDelegateForFunctionPointer", StringComparison.Ordinal)
+                                || i.Expression.ToString().Contains("GetDelegateForFunctionPointer<"))
+                    .ToList();
+                if (candidates.Count == 0)
+                {
+                    continue;
+                }
+
+#pragma warning disable RS1030 // Resolved once per compilation, only in trees that name the method.
+                var model = _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                foreach (var call in candidates)
+                {
+                    if (model.GetSymbolInfo(call).Symbol is not IMethodSymbol method
+                        || !SymbolEqualityComparer.Default.Equals(method.ContainingType, _types.Marshal))
+                    {
+                        continue;
+                    }
+
+                    if (method.IsGenericMethod)
+                    {
+                        found.Add(method.TypeArguments[0].OriginalDefinition);
+                    }
+                    else if (call.Parent is CastExpressionSyntax cast && model.GetTypeInfo(cast.Type).Type is { TypeKind: TypeKind.Delegate } castType)
+                    {
+                        found.Add(castType.OriginalDefinition);
+                    }
+                    else if (call.Parent is BinaryExpressionSyntax binary && binary.IsKind(SyntaxKind.AsExpression) && model.GetTypeInfo(binary.Right).Type is { TypeKind: TypeKind.Delegate } asType)
+                    {
+                        found.Add(asType.OriginalDefinition);
+                    }
+                }
+            }
+
+            return found;
         }
 
         private bool IsUnmanagedDelegate(INamedTypeSymbol? type)

@@ -73,7 +73,7 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, BodyHolder> _bodies = new ConcurrentDictionary<IMethodSymbol, BodyHolder>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ForwardedCall?> _forwarded = new ConcurrentDictionary<IMethodSymbol, ForwardedCall?>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope), ParameterSummary> _parameters = new ConcurrentDictionary<(IParameterSymbol, InteropScope), ParameterSummary>(new ParameterKeyComparer());
+        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary> _parameters = new ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary>(new ParameterKeyComparer());
 
         public WrapperSummaries(InteropContext context, Compilation compilation)
         {
@@ -100,17 +100,10 @@ namespace InteropGuard.Interop
                 return ParameterSummary.None;
             }
 
-            var key = (parameter.OriginalDefinition, scope);
-            if (_parameters.TryGetValue(key, out var cached))
-            {
-                return cached;
-            }
-
-            // Recursion (A calls B calls A) is cut by the depth bound; the provisional entry makes it cheap.
-            _parameters.TryAdd(key, ParameterSummary.None);
-            var summary = ComputeParameterSummary((IParameterSymbol)parameter.OriginalDefinition, scope, depth);
-            _parameters[key] = summary;
-            return summary;
+            // The depth is part of the key: a summary then depends only on deeper ones, so results do not depend on
+            // the order in which concurrent analyses ask. The bound also cuts recursion (A calls B calls A).
+            var key = (parameter.OriginalDefinition, scope, depth);
+            return _parameters.GetOrAdd(key, k => ComputeParameterSummary((IParameterSymbol)k.Item1, k.Item2, k.Item3));
         }
 
         private ParameterSummary ComputeParameterSummary(IParameterSymbol parameter, InteropScope scope, int depth)
@@ -290,13 +283,13 @@ namespace InteropGuard.Interop
             public IOperation? Body { get; }
         }
 
-        private sealed class ParameterKeyComparer : IEqualityComparer<(IParameterSymbol, InteropScope)>
+        private sealed class ParameterKeyComparer : IEqualityComparer<(IParameterSymbol, InteropScope, int)>
         {
-            public bool Equals((IParameterSymbol, InteropScope) x, (IParameterSymbol, InteropScope) y)
-                => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2);
+            public bool Equals((IParameterSymbol, InteropScope, int) x, (IParameterSymbol, InteropScope, int) y)
+                => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2) && x.Item3 == y.Item3;
 
-            public int GetHashCode((IParameterSymbol, InteropScope) obj)
-                => SymbolEqualityComparer.Default.GetHashCode(obj.Item1) ^ obj.Item2.GetHashCode();
+            public int GetHashCode((IParameterSymbol, InteropScope, int) obj)
+                => SymbolEqualityComparer.Default.GetHashCode(obj.Item1) ^ obj.Item2.GetHashCode() ^ obj.Item3;
         }
     }
 }

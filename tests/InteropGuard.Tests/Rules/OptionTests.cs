@@ -1,0 +1,76 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG0001 and how malformed options make the rules fall back to their defaults.</summary>
+    public class OptionTests
+    {
+        private const string Source = @"
+class C
+{
+    void M() { }
+}";
+
+        private static Task VerifyConfiguration(string editorConfig, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<ConfigurationAnalyzer> { Source = Source, EditorConfig = editorConfig };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Theory]
+        [InlineData("interopguard.retaining_functions = git_remote_set_callbacks, Native.register_cb")]
+        [InlineData("interopguard.non_retaining_functions = qsort")]
+        [InlineData("interopguard.ownership_transfer_functions = My.Namespace.Queue.Take, take_buffer,")]
+        [InlineData("interopguard.allocator_pairs = mylib_buf_new:mylib_buf_free, Pool.Rent : Pool.Return")]
+        public Task WellFormedValuesAreAccepted(string line) => VerifyConfiguration(line);
+
+        [Fact]
+        public Task NameWithSpaceIsReported() => VerifyConfiguration(
+            "interopguard.retaining_functions = set_callback, register cb",
+            Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
+                "The .editorconfig option 'interopguard.retaining_functions' has a malformed entry 'register cb': expected a comma-separated list of function names (entry point, method name or Type.Method); InteropGuard ignores this option and uses its defaults"));
+
+        [Fact]
+        public Task PairWithoutReleaseIsReported() => VerifyConfiguration(
+            "interopguard.allocator_pairs = mylib_buf_new",
+            Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
+                "The .editorconfig option 'interopguard.allocator_pairs' has a malformed entry 'mylib_buf_new': expected a comma-separated list of 'alloc:free' pairs of function names, e.g. mylib_buf_new:mylib_buf_free; InteropGuard ignores this option and uses its defaults"));
+
+        [Fact]
+        public Task EachMalformedKeyIsReportedOnce() => VerifyConfiguration(
+            "interopguard.allocator_pairs = a:b:c\ninteropguard.ownership_transfer_functions = take(buffer)",
+            Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
+                "The .editorconfig option 'interopguard.allocator_pairs' has a malformed entry 'a:b:c': expected a comma-separated list of 'alloc:free' pairs of function names, e.g. mylib_buf_new:mylib_buf_free; InteropGuard ignores this option and uses its defaults"),
+            Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
+                "The .editorconfig option 'interopguard.ownership_transfer_functions' has a malformed entry 'take(buffer)': expected a comma-separated list of function names (entry point, method name or Type.Method); InteropGuard ignores this option and uses its defaults"));
+
+        [Fact]
+        public Task MalformedPairsFallBackToTheBuiltInCatalogue()
+        {
+            // The configured pair is dropped, the BCL allocation is still tracked.
+            var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
+            {
+                Source = @"using System;
+using System.Runtime.InteropServices;
+static class Lib
+{
+    [DllImport(""mylib"")] public static extern IntPtr mylib_buf_new(int size);
+}
+class C
+{
+    void M()
+    {
+        var b = Lib.mylib_buf_new(10);
+        var p = {|#0:Marshal.AllocHGlobal(4)|};
+    }
+}",
+                EditorConfig = "interopguard.allocator_pairs = mylib_buf_new;mylib_buf_free",
+            };
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0));
+            return test.RunAsync();
+        }
+    }
+}
