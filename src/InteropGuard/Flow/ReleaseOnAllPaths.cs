@@ -565,6 +565,22 @@ namespace InteropGuard.Flow
                 }
             }
 
+            if (condition is IIsPatternOperation isPattern && IsName(ValueUses.SkipConversions(isPattern.Value), state))
+            {
+                var pattern = isPattern.Pattern;
+                var patternNegated = false;
+                while (pattern is INegatedPatternOperation negatedPattern)
+                {
+                    patternNegated = !patternNegated;
+                    pattern = negatedPattern.Pattern;
+                }
+
+                if (pattern is IConstantPatternOperation constant && IsZero(ValueUses.SkipConversions(constant.Value)))
+                {
+                    return patternNegated == negate;
+                }
+            }
+
             if (condition is IInvocationOperation { TargetMethod.Name: "Equals" } equals && equals.Instance != null && equals.Arguments.Length == 1
                 && IsName(ValueUses.SkipConversions(equals.Instance), state) && IsZero(ValueUses.SkipConversions(equals.Arguments[0].Value)))
             {
@@ -581,22 +597,41 @@ namespace InteropGuard.Flow
             _ => false,
         };
 
+        /// <summary>
+        /// Null, zero, or a failure sentinel: allocators report failure with null, and mmap-style ones with -1
+        /// (<c>MAP_FAILED</c>, <c>INVALID_HANDLE_VALUE</c>). On the path where the value is one of these, nothing is owed.
+        /// </summary>
         private static bool IsZero(IOperation operation)
         {
             if (operation.ConstantValue.HasValue)
             {
-                var value = operation.ConstantValue.Value;
-                return value == null || (value is int i && i == 0) || (value is long l && l == 0) || (value is uint u && u == 0) || (value is ulong ul && ul == 0);
+                return IsNullOrSentinel(operation.ConstantValue.Value);
             }
 
             return operation switch
             {
                 IDefaultValueOperation => true,
-                IFieldReferenceOperation field => field.Field.Name == "Zero" && field.Field.IsStatic,
-                IPropertyReferenceOperation property => property.Property.Name == "Zero" && property.Property.IsStatic,
+                IFieldReferenceOperation field => field.Field.IsStatic && IsSentinelName(field.Field.Name),
+                IPropertyReferenceOperation property => property.Property.IsStatic && IsSentinelName(property.Property.Name),
+                IObjectCreationOperation { Arguments.Length: 1 } creation => IsNativeInteger(creation.Type) && ValueUses.SkipConversions(creation.Arguments[0].Value).ConstantValue is { HasValue: true } argument && IsNullOrSentinel(argument.Value),
                 _ => false,
             };
         }
+
+        private static bool IsNullOrSentinel(object? value)
+            => value == null
+               || (value is int i && (i == 0 || i == -1))
+               || (value is long l && (l == 0 || l == -1))
+               || (value is uint u && u == 0)
+               || (value is ulong ul && ul == 0);
+
+        private static bool IsSentinelName(string name)
+            => name == "Zero"
+               || name.IndexOf("FAILED", System.StringComparison.OrdinalIgnoreCase) >= 0
+               || name.IndexOf("INVALID", System.StringComparison.OrdinalIgnoreCase) >= 0;
+
+        private static bool IsNativeInteger(ITypeSymbol? type)
+            => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
 
         private static IEnumerable<IOperation> NameReferences(IOperation operation, OwnershipState state)
         {

@@ -47,6 +47,11 @@ namespace InteropGuard.Flow
             return null;
         }
 
+        private static bool IsMemoryAccessor(string name)
+            => name == "Copy" || name == "SizeOf" || name == "OffsetOf" || name == "StructureToPtr" || name == "PtrToStructure"
+               || name.StartsWith("Read", System.StringComparison.Ordinal) || name.StartsWith("Write", System.StringComparison.Ordinal)
+               || name.StartsWith("PtrToString", System.StringComparison.Ordinal);
+
         private bool MayThrow(IMethodSymbol method)
         {
             var type = method.ContainingType;
@@ -65,7 +70,18 @@ namespace InteropGuard.Flow
                     return false;
                 }
 
-                if (type.Name == "Unsafe" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.CompilerServices")
+                switch (type.ContainingNamespace?.ToDisplayString() + "." + type.Name)
+                {
+                    case "System.Runtime.CompilerServices.Unsafe":
+                    case "System.Threading.Interlocked":
+                    case "System.Threading.Volatile":
+                    case "System.Buffer":
+                        return false;
+                }
+
+                // Reads and writes of memory the caller already holds fail only on argument bugs or with an access
+                // violation that no catch handles; counting them would flag every allocate-copy-return factory.
+                if (_context.Types.Marshal != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.Marshal) && IsMemoryAccessor(method.Name))
                 {
                     return false;
                 }

@@ -264,8 +264,14 @@ namespace InteropGuard.Flow
                 return FromSummary(parameter, call, native: null);
             }
 
-            // Library methods taking object or a type parameter store values (collections, state objects);
-            // those taking a pointer-sized parameter read through it (Marshal.Copy, Marshal.ReadInt32, ...).
+            // Library methods taking object or a type parameter store values (collections, state objects), and so
+            // do those whose parameter is the value to write (Marshal.WriteIntPtr, Interlocked.CompareExchange);
+            // those taking a pointer-sized destination or source read through it (Marshal.Copy, Marshal.ReadInt32, ...).
+            if (parameter.Name == "val" || parameter.Name == "value")
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
             var type = parameter.OriginalDefinition.Type;
             if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.TypeParameter || type.TypeKind == TypeKind.Interface || type.TypeKind == TypeKind.Class)
             {

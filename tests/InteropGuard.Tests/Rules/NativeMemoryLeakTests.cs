@@ -560,6 +560,71 @@ class C
 }", Leak(0, "Native memory from 'Marshal.AllocHGlobal' in 'p' is not released by 'Marshal.FreeHGlobal' when the method returns"));
 
         [Fact]
+        public Task PatternAndSentinelChecks() => Check(@"
+static class Libc
+{
+    public static readonly IntPtr MAP_FAILED = new IntPtr(-1);
+    [DllImport(""libc"")] public static extern IntPtr malloc(nuint size);
+    [DllImport(""libc"")] public static extern void free(IntPtr p);
+    [DllImport(""libc"")] public static extern IntPtr mmap(IntPtr a, nuint n, int p, int f, int fd, nint o);
+    [DllImport(""libc"")] public static extern int munmap(IntPtr a, nuint n);
+}
+class C
+{
+    static void Use(IntPtr p) { }
+    void Pattern()
+    {
+        var p = Libc.malloc(8);
+        if (p is 0)
+            throw new OutOfMemoryException();
+        try { Use(p); } finally { Libc.free(p); }
+    }
+    void NotPattern()
+    {
+        var p = Libc.malloc(8);
+        if (p is not 0)
+        {
+            try { Use(p); } finally { Libc.free(p); }
+        }
+    }
+    void Mapped(int fd)
+    {
+        var view = Libc.mmap(IntPtr.Zero, 4096, 1, 1, fd, 0);
+        if (view == Libc.MAP_FAILED)
+            throw new InvalidOperationException();
+        try { Use(view); } finally { Libc.munmap(view, 4096); }
+    }
+}");
+
+        [Fact]
+        public Task WrittenIntoNativeMemoryOrPublishedAtomically() => Check(@"
+class C
+{
+    static IntPtr s_cached;
+    static void M(IntPtr block, string name)
+    {
+        Marshal.WriteIntPtr(block, 0, Marshal.StringToHGlobalAnsi(name));
+    }
+    static IntPtr Cached(string name)
+    {
+        var fresh = Marshal.StringToHGlobalAnsi(name);
+        var raced = System.Threading.Interlocked.CompareExchange(ref s_cached, fresh, IntPtr.Zero);
+        if (raced != IntPtr.Zero)
+        {
+            Marshal.FreeHGlobal(fresh);
+            return raced;
+        }
+        return fresh;
+    }
+    static IntPtr Factory(byte[] data)
+    {
+        var block = Marshal.AllocHGlobal(data.Length);
+        Marshal.Copy(data, 0, block, data.Length);
+        return block;
+    }
+}");
+
+        [Fact]
         public Task TopLevelStatements()
         {
             var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
