@@ -194,6 +194,28 @@ namespace InteropGuard.Interop
             ["CoTaskMemFree"] = new Deallocator(CoTaskMem, 0, "CoTaskMemFree"),
         };
 
+        private static readonly CatalogueTables<Allocator> AllocatorTables = new CatalogueTables<Allocator>(
+            MarshalAllocators,
+            NativeMemoryAllocators,
+            new Dictionary<string, Allocator>(StringComparer.Ordinal)
+            {
+                ["Load"] = Bcl(NativeLibraryFamily, "NativeLibrary.Load", "NativeLibrary.Free", "System.Runtime.InteropServices.NativeLibrary.Free"),
+            },
+            (LibcLibraries, LibcAllocators),
+            (Kernel32Libraries, Kernel32Allocators),
+            (Ole32Libraries, Ole32Allocators));
+
+        private static readonly CatalogueTables<Deallocator> DeallocatorTables = new CatalogueTables<Deallocator>(
+            MarshalReleases,
+            NativeMemoryReleases,
+            new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+            {
+                ["Free"] = new Deallocator(NativeLibraryFamily, 0, "NativeLibrary.Free"),
+            },
+            (LibcLibraries, LibcReleases),
+            (Kernel32Libraries, Kernel32Releases),
+            (Ole32Libraries, Ole32Releases));
+
         private readonly InteropContext _context;
         private readonly ImmutableArray<ConfiguredAllocatorPair> _pairs;
         private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = new ConcurrentDictionary<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);
@@ -221,34 +243,10 @@ namespace InteropGuard.Interop
 
         private Allocator? FindAllocator(IMethodSymbol method, int depth)
         {
-            var types = _context.Types;
-            var type = method.ContainingType;
-            if (type != null)
+            var known = FindKnown(method, AllocatorTables, out var native);
+            if (known != null)
             {
-                if (Same(type, types.Marshal) && MarshalAllocators.TryGetValue(method.Name, out var marshal))
-                {
-                    return marshal;
-                }
-
-                if (Same(type, types.NativeMemory) && NativeMemoryAllocators.TryGetValue(method.Name, out var nativeMemory))
-                {
-                    return nativeMemory;
-                }
-
-                if (Same(type, types.NativeLibrary) && method.Name == "Load")
-                {
-                    return Bcl(NativeLibraryFamily, "NativeLibrary.Load", "NativeLibrary.Free", "System.Runtime.InteropServices.NativeLibrary.Free");
-                }
-            }
-
-            var native = _context.NativeFunctions.Get(method);
-            if (native != null)
-            {
-                var known = Lookup(native, LibcLibraries, LibcAllocators) ?? Lookup(native, Kernel32Libraries, Kernel32Allocators) ?? Lookup(native, Ole32Libraries, Ole32Allocators);
-                if (known != null)
-                {
-                    return known.WithDisplay(Display(method)).WithRelease(ReleaseDisplay(method, known.Release));
-                }
+                return native == null ? known : known.WithDisplay(Display(method)).WithRelease(ReleaseDisplay(method, known.Release));
             }
 
             foreach (var pair in _pairs)
@@ -264,13 +262,7 @@ namespace InteropGuard.Interop
                 && FindAllocator(forwarded.Target, depth + 1) is { } inner)
             {
                 var wrapped = inner.WithDisplay(Display(method));
-                if (inner.ReallocatedParameter >= 0)
-                {
-                    var ordinal = forwarded.WrapperParameterFor(inner.ReallocatedParameter);
-                    wrapped = ordinal >= 0 ? wrapped.WithReallocatedParameter(ordinal) : wrapped.WithReallocatedParameter(-1);
-                }
-
-                return wrapped;
+                return inner.ReallocatedParameter < 0 ? wrapped : wrapped.WithReallocatedParameter(forwarded.WrapperParameterFor(inner.ReallocatedParameter));
             }
 
             return null;
@@ -278,34 +270,10 @@ namespace InteropGuard.Interop
 
         private Deallocator? FindDeallocator(IMethodSymbol method, int depth)
         {
-            var types = _context.Types;
-            var type = method.ContainingType;
-            if (type != null)
+            var known = FindKnown(method, DeallocatorTables, out var native);
+            if (known != null)
             {
-                if (Same(type, types.Marshal) && MarshalReleases.TryGetValue(method.Name, out var marshal))
-                {
-                    return marshal;
-                }
-
-                if (Same(type, types.NativeMemory) && NativeMemoryReleases.TryGetValue(method.Name, out var nativeMemory))
-                {
-                    return nativeMemory;
-                }
-
-                if (Same(type, types.NativeLibrary) && method.Name == "Free")
-                {
-                    return new Deallocator(NativeLibraryFamily, 0, "NativeLibrary.Free");
-                }
-            }
-
-            var native = _context.NativeFunctions.Get(method);
-            if (native != null)
-            {
-                var known = Lookup(native, LibcLibraries, LibcReleases) ?? Lookup(native, Kernel32Libraries, Kernel32Releases) ?? Lookup(native, Ole32Libraries, Ole32Releases);
-                if (known != null && known.PointerParameter < method.Parameters.Length)
-                {
-                    return known;
-                }
+                return known.PointerParameter < method.Parameters.Length ? known : null;
             }
 
             foreach (var pair in _pairs)
@@ -316,13 +284,47 @@ namespace InteropGuard.Interop
                 }
             }
 
+            // A wrapper whose body is one forwarded call to a release, with the pointer forwarded, is that release.
             if (depth < WrapperSummaries.MaxDepth && _context.Wrappers.GetForwardedCall(method) is { } forwarded
                 && FindDeallocator(forwarded.Target, depth + 1) is { } inner)
             {
                 var ordinal = forwarded.WrapperParameterFor(inner.PointerParameter);
-                if (ordinal >= 0)
+                return ordinal >= 0 ? inner.WithPointerParameter(ordinal, Display(method)) : null;
+            }
+
+            return null;
+        }
+
+        /// <summary>The BCL entry or the well-known native entry (by library and entry point) for <paramref name="method"/>.</summary>
+        private T? FindKnown<T>(IMethodSymbol method, CatalogueTables<T> tables, out NativeFunction? native)
+            where T : class
+        {
+            native = null;
+            var types = _context.Types;
+            var type = method.ContainingType;
+            if (type != null)
+            {
+                var bcl = Same(type, types.Marshal) ? tables.Marshal
+                    : Same(type, types.NativeMemory) ? tables.NativeMemory
+                    : Same(type, types.NativeLibrary) ? tables.NativeLibrary
+                    : null;
+                if (bcl != null)
                 {
-                    return inner.WithPointerParameter(ordinal, Display(method));
+                    return bcl.TryGetValue(method.Name, out var found) ? found : null;
+                }
+            }
+
+            native = _context.NativeFunctions.Get(method);
+            if (native == null)
+            {
+                return null;
+            }
+
+            foreach (var (libraries, entries) in tables.Native)
+            {
+                if (libraries.Contains(native.NormalizedLibrary) && entries.TryGetValue(native.EntryPoint, out var found))
+                {
+                    return found;
                 }
             }
 
@@ -353,12 +355,6 @@ namespace InteropGuard.Interop
             return release;
         }
 
-        private static T? Lookup<T>(NativeFunction native, HashSet<string> libraries, Dictionary<string, T> entries)
-            where T : class
-        {
-            return libraries.Contains(native.NormalizedLibrary) && entries.TryGetValue(native.EntryPoint, out var found) ? found : null;
-        }
-
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);
 
         internal static string Display(IMethodSymbol method) => method.ContainingType == null ? method.Name : method.ContainingType.Name + "." + method.Name;
@@ -367,5 +363,27 @@ namespace InteropGuard.Interop
             => new Allocator(family, display, release, releaseMethod, reallocated);
 
         private static Allocator Native(string family, string display, string release) => new Allocator(family, display, release, releaseMethod: null);
+    }
+
+    /// <summary>One side of the catalogue (allocators or releases): BCL entries by type, native entries by library.</summary>
+    internal sealed class CatalogueTables<T>
+        where T : class
+    {
+        public CatalogueTables(
+            Dictionary<string, T> marshal,
+            Dictionary<string, T> nativeMemory,
+            Dictionary<string, T> nativeLibrary,
+            params (HashSet<string> Libraries, Dictionary<string, T> Entries)[] native)
+        {
+            Marshal = marshal;
+            NativeMemory = nativeMemory;
+            NativeLibrary = nativeLibrary;
+            Native = native;
+        }
+
+        public Dictionary<string, T> Marshal { get; }
+        public Dictionary<string, T> NativeMemory { get; }
+        public Dictionary<string, T> NativeLibrary { get; }
+        public IReadOnlyList<(HashSet<string> Libraries, Dictionary<string, T> Entries)> Native { get; }
     }
 }
