@@ -51,7 +51,7 @@ namespace InteropGuard.CodeFixes
             }
             else if (request.ReleaseMethod != null)
             {
-                finallyStatement = GenerateRelease(request.ReleaseMethod, request.Variable);
+                finallyStatement = GenerateRelease(request.ReleaseMethod, request.Variable, request.ReleaseArgumentCast);
             }
             else
             {
@@ -134,14 +134,22 @@ namespace InteropGuard.CodeFixes
             return after.SelectMany(s => s.DescendantTokens()).Any(t => t.IsKind(SyntaxKind.IdentifierToken) && declared.Contains(t.ValueText));
         }
 
-        private static StatementSyntax GenerateRelease(string releaseMethod, string variable)
+        private static StatementSyntax GenerateRelease(string releaseMethod, string variable, string? argumentCast)
         {
+            ExpressionSyntax argument = SyntaxFactory.IdentifierName(variable);
+            if (argumentCast != null)
+            {
+                argument = SyntaxFactory.CastExpression(
+                    SyntaxFactory.ParseTypeName("global::" + argumentCast).WithAdditionalAnnotations(Simplifier.Annotation),
+                    argument);
+            }
+
             var lastDot = releaseMethod.LastIndexOf('.');
             var typeName = SyntaxFactory.ParseTypeName("global::" + releaseMethod.Substring(0, lastDot))
                 .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
             var call = SyntaxFactory.InvocationExpression(
                 SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, (ExpressionSyntax)typeName, SyntaxFactory.IdentifierName(releaseMethod.Substring(lastDot + 1))),
-                SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(SyntaxFactory.IdentifierName(variable)))));
+                SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(argument))));
             return SyntaxFactory.ExpressionStatement(call);
         }
     }

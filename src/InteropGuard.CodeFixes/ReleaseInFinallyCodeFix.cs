@@ -135,18 +135,20 @@ namespace InteropGuard.CodeFixes
     /// <summary>What one IG3001 fix needs, read from the diagnostic: the allocation, the releases, the variable.</summary>
     internal sealed class FixRequest
     {
-        private FixRequest(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases, string variable, string? releaseMethod)
+        private FixRequest(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases, string variable, string? releaseMethod, string? releaseArgumentCast)
         {
             Allocation = allocation;
             Releases = releases;
             Variable = variable;
             ReleaseMethod = releaseMethod;
+            ReleaseArgumentCast = releaseArgumentCast;
         }
 
         public SyntaxNode Allocation { get; }
         public IReadOnlyList<SyntaxNode> Releases { get; }
         public string Variable { get; }
         public string? ReleaseMethod { get; }
+        public string? ReleaseArgumentCast { get; }
 
         public static FixRequest? From(SyntaxNode root, Diagnostic diagnostic)
         {
@@ -158,6 +160,7 @@ namespace InteropGuard.CodeFixes
             }
 
             properties.TryGetValue(NativeMemoryLeakAnalyzer.ReleaseMethodProperty, out var releaseMethod);
+            properties.TryGetValue(NativeMemoryLeakAnalyzer.ReleaseArgumentCastProperty, out var releaseArgumentCast);
             var allocation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             var releases = new List<SyntaxNode>();
             foreach (var location in diagnostic.AdditionalLocations)
@@ -170,9 +173,9 @@ namespace InteropGuard.CodeFixes
                 releases.Add(root.FindNode(location.SourceSpan, getInnermostNodeForTie: true));
             }
 
-            return new FixRequest(allocation, releases, variable, releaseMethod);
+            return new FixRequest(allocation, releases, variable, releaseMethod, releaseArgumentCast);
         }
 
-        public FixRequest With(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases) => new FixRequest(allocation, releases, Variable, ReleaseMethod);
+        public FixRequest With(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases) => new FixRequest(allocation, releases, Variable, ReleaseMethod, ReleaseArgumentCast);
     }
 }

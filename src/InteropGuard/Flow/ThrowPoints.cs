@@ -34,7 +34,7 @@ namespace InteropGuard.Flow
                 switch (descendant)
                 {
                     case IInvocationOperation invocation when MayThrow(invocation.TargetMethod):
-                    case IObjectCreationOperation creation when !(creation.Type?.IsValueType == true && creation.Arguments.Length == 0):
+                    case IObjectCreationOperation creation when MayThrow(creation):
                     case IFunctionPointerInvocationOperation:
                     case IAwaitOperation:
                     case IDynamicInvocationOperation:
@@ -45,6 +45,24 @@ namespace InteropGuard.Flow
             }
 
             return null;
+        }
+
+        // A struct's default constructor, IntPtr, and a span over memory the caller holds (which throws only for a
+        // negative length) are not where real exceptions come from.
+        private static bool MayThrow(IObjectCreationOperation creation)
+        {
+            var type = creation.Type;
+            if (type == null || !type.IsValueType)
+            {
+                return true;
+            }
+
+            if (creation.Arguments.Length == 0 || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
+            {
+                return false;
+            }
+
+            return !((type.Name == "Span" || type.Name == "ReadOnlySpan") && type.ContainingNamespace?.ToDisplayString() == "System");
         }
 
         private static bool IsMemoryAccessor(string name)

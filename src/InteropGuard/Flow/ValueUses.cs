@@ -92,6 +92,11 @@ namespace InteropGuard.Flow
                         current = parent;
                         continue;
 
+                    case IArgumentOperation { Parent: IObjectCreationOperation creation } when IsNativeInteger(creation.Type):
+                        // new IntPtr(p) is the same address under another type; follow where it goes.
+                        current = creation;
+                        continue;
+
                     case IArgumentOperation argument:
                         return ClassifyArgument(argument);
 

@@ -25,6 +25,9 @@ namespace InteropGuard.Rules
         /// <summary>Diagnostic property: fully qualified BCL release the fix may generate, when there is one.</summary>
         internal const string ReleaseMethodProperty = "ReleaseMethod";
 
+        /// <summary>Diagnostic property: the type the local must be cast to when passed to the generated release.</summary>
+        internal const string ReleaseArgumentCastProperty = "ReleaseArgumentCast";
+
         /// <summary>Diagnostic property: "true" when releasing in finally is a safe rewrite (no escape, no copies).</summary>
         internal const string FixableProperty = "Fixable";
 
@@ -103,9 +106,20 @@ namespace InteropGuard.Rules
                 properties[VariableProperty] = result.FirstLocal.Name;
             }
 
-            if (allocator.ReleaseMethod != null)
+            if (allocator.ReleaseMethod != null && result.FirstLocal != null)
             {
-                properties[ReleaseMethodProperty] = allocator.ReleaseMethod;
+                // NativeMemory's releases take void*, the others IntPtr: a generated call must convert the local.
+                var releaseTakesPointer = allocator.ReleaseMethod.StartsWith("System.Runtime.InteropServices.NativeMemory.", System.StringComparison.Ordinal);
+                var localIsPointer = result.FirstLocal.Type is IPointerTypeSymbol;
+                if (localIsPointer && !releaseTakesPointer)
+                {
+                    properties[ReleaseMethodProperty] = allocator.ReleaseMethod;
+                    properties[ReleaseArgumentCastProperty] = "System.IntPtr";
+                }
+                else if (localIsPointer == releaseTakesPointer)
+                {
+                    properties[ReleaseMethodProperty] = allocator.ReleaseMethod;
+                }
             }
 
             var fixable = result.FirstLocal != null && !result.Escapes && !result.HasCopies && leak.Kind != LeakKind.Discarded && leak.Kind != LeakKind.NextIteration && leak.Kind != LeakKind.Overwrite;

@@ -336,6 +336,74 @@ class C
 }");
 
         [Fact]
+        public Task GeneratedReleaseConvertsATypedPointer() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+unsafe class C
+{
+    static void Fill(byte* target, int n) { }
+
+    void M(int n)
+    {
+        byte* scratch = (byte*)[|Marshal.AllocHGlobal(n)|];
+        Fill(scratch, n);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+unsafe class C
+{
+    static void Fill(byte* target, int n) { }
+
+    void M(int n)
+    {
+        byte* scratch = (byte*)Marshal.AllocHGlobal(n);
+        try
+        {
+            Fill(scratch, n);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal((nint)scratch);
+        }
+    }
+}");
+
+        [Fact]
+        public Task GeneratedNativeMemoryReleaseTakesThePointer() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+unsafe class C
+{
+    static void Fill(byte* target, int n) { }
+
+    void M(int n)
+    {
+        var scratch = (byte*)[|NativeMemory.Alloc((nuint)n)|];
+        Fill(scratch, n);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+unsafe class C
+{
+    static void Fill(byte* target, int n) { }
+
+    void M(int n)
+    {
+        var scratch = (byte*)NativeMemory.Alloc((nuint)n);
+        try
+        {
+            Fill(scratch, n);
+        }
+        finally
+        {
+            NativeMemory.Free(scratch);
+        }
+    }
+}");
+
+        [Fact]
         public Task NoFixWhenValueEscapesOnSomePath()
         {
             // Releasing in finally would free the pointer that is returned to the caller.

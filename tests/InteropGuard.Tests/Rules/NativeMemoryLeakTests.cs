@@ -625,6 +625,63 @@ class C
 }");
 
         [Fact]
+        public Task HandedOnAsNewIntPtr() => Check(@"
+static class Blocks
+{
+    private static IntPtr s_cached;
+    public static unsafe IntPtr Make(int size)
+    {
+        byte* raw = (byte*)Marshal.AllocHGlobal(size).ToPointer();
+        raw[0] = 1;
+        return new IntPtr(raw);
+    }
+    public static unsafe void Cache(int size)
+    {
+        void* raw = NativeMemory.Alloc((nuint)size);
+        s_cached = new IntPtr(raw);
+    }
+}");
+
+        [Fact]
+        public Task StructCopiedIntoFreshBlockThenReturned() => Check(@"
+[StructLayout(LayoutKind.Sequential)]
+struct Header { public int Kind; public int Length; }
+static class Headers
+{
+    public static IntPtr Create(int kind)
+    {
+        var header = new Header { Kind = kind, Length = 8 };
+        IntPtr block = Marshal.AllocHGlobal(Marshal.SizeOf<Header>());
+        Marshal.StructureToPtr(header, block, false);
+        return block;
+    }
+    public static unsafe int Sum(int n)
+    {
+        var p = (byte*)NativeMemory.Alloc((nuint)n);
+        var span = new Span<byte>(p, n);
+        span[0] = 1;
+        NativeMemory.Free(p);
+        return n;
+    }
+}");
+
+        [Fact]
+        public Task MessageNamesTheCallThatCanReallyThrow() => Check(@"
+static class Db
+{
+    [DllImport(""mydb"")] public static extern int load(IntPtr image, int length);
+    static void Expect(bool ok) { if (!ok) throw new InvalidOperationException(); }
+    public static void Open(byte[] image)
+    {
+        IntPtr copy = {|#0:Marshal.AllocHGlobal(image.Length)|};
+        Marshal.Copy(image, 0, copy, image.Length);
+        int rc = load(copy, image.Length);
+        Expect(rc == 0);
+        Marshal.FreeHGlobal(copy);
+    }
+}", Leak(0, "Native memory from 'Marshal.AllocHGlobal' in 'copy' is not released by 'Marshal.FreeHGlobal' if 'load(copy, image.Length)' throws"));
+
+        [Fact]
         public Task TopLevelStatements()
         {
             var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
