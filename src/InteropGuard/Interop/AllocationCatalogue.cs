@@ -216,6 +216,15 @@ namespace InteropGuard.Interop
             (Kernel32Libraries, Kernel32Releases),
             (Ole32Libraries, Ole32Releases));
 
+        /// <summary>Names under which a catalogued allocator can be called directly (BCL methods and native entry points).</summary>
+        internal static readonly ImmutableHashSet<string> KnownAllocatorNames = MarshalAllocators.Keys
+            .Concat(NativeMemoryAllocators.Keys)
+            .Concat(new[] { "Load" })
+            .Concat(LibcAllocators.Keys)
+            .Concat(Kernel32Allocators.Keys)
+            .Concat(Ole32Allocators.Keys)
+            .ToImmutableHashSet(StringComparer.Ordinal);
+
         private readonly InteropContext _context;
         private readonly ImmutableArray<ConfiguredAllocatorPair> _pairs;
         private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = new ConcurrentDictionary<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);

@@ -40,40 +40,43 @@ namespace InteropGuard.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var interop = InteropContext.Create(start.Compilation, start.Options);
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, block));
+                var candidates = new AllocationCandidates(start.Compilation);
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, candidates, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, CodeBlockAnalysisContext context)
         {
-            foreach (var root in context.OperationBlocks)
+            var scope = interop.ForTree(context.CodeBlock.SyntaxTree);
+
+            // Gates, cheapest first: no candidate call in the syntax, then no catalogued allocation in the operations,
+            // and the body costs no operation tree or control-flow graph.
+            if (!candidates.MayAllocate(context.CodeBlock, scope)
+                || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
+                || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
+                || !root.Descendants().OfType<IInvocationOperation>().Any(i => scope.Catalogue.TryGetAllocator(i.TargetMethod, out _)))
             {
-                if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
-                {
-                    continue;
-                }
+                return;
+            }
 
-                var scope = interop.ForTree(root.Syntax.SyntaxTree);
+            var graph = ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken);
+            if (graph == null)
+            {
+                return;
+            }
 
-                // Cheap gate: no catalogued allocation in this body, no control-flow graph.
-                if (!root.Descendants().OfType<IInvocationOperation>().Any(i => scope.Catalogue.TryGetAllocator(i.TargetMethod, out _)))
+            var captured = CapturedLocals.In(root);
+            var uses = new ValueUses(interop, scope);
+            var throwPoints = new ThrowPoints(interop, scope.Catalogue);
+            foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
+            {
+                foreach (var allocation in Allocations(body, scope.Catalogue))
                 {
-                    continue;
-                }
-
-                var captured = CapturedLocals.In(root);
-                var uses = new ValueUses(interop, scope);
-                var throwPoints = new ThrowPoints(interop, scope.Catalogue);
-                foreach (var graph in ControlFlowGraphs.AllIn(context.GetControlFlowGraph(root), context.CancellationToken))
-                {
-                    foreach (var allocation in Allocations(graph, scope.Catalogue))
+                    context.CancellationToken.ThrowIfCancellationRequested();
+                    var result = ReleaseOnAllPaths.Analyze(body, allocation.Operation, uses, throwPoints, captured);
+                    if (result.Leak != null)
                     {
-                        context.CancellationToken.ThrowIfCancellationRequested();
-                        var result = ReleaseOnAllPaths.Analyze(graph, allocation.Operation, uses, throwPoints, captured);
-                        if (result.Leak != null)
-                        {
-                            context.ReportDiagnostic(CreateDiagnostic(allocation.Operation, allocation.Allocator, result));
-                        }
+                        context.ReportDiagnostic(CreateDiagnostic(allocation.Operation, allocation.Allocator, result));
                     }
                 }
             }

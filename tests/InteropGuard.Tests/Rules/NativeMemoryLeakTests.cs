@@ -97,6 +97,29 @@ class C
             Leak(0, "Native memory from 'Lib.mylib_buf_new' in 'b' is not released by 'Lib.mylib_buf_free' when the method returns"));
 
         [Fact]
+        public Task ConfiguredManagedPairByTypeAndMethod() => Check(@"
+sealed class Pool
+{
+    public IntPtr Rent(int size)
+    {
+        if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size));
+        return Marshal.AllocHGlobal(size);
+    }
+    public void Return(IntPtr block) => Marshal.FreeHGlobal(block);
+}
+class C
+{
+    static void Use(IntPtr p) { }
+    void M(Pool pool)
+    {
+        var block = {|#0:pool.Rent(16)|};
+        Use(block);
+        pool.Return(block);
+    }
+}", "interopguard.allocator_pairs = Pool.Rent:Pool.Return",
+            Leak(0, "Native memory from 'Pool.Rent' in 'block' is not released by 'Pool.Return' if 'Use(block)' throws"));
+
+        [Fact]
         public Task ConfiguredPairIsNotKnownWithoutTheOption() => Check(@"
 static class Lib
 {
