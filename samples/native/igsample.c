@@ -3,12 +3,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Every block ever handed out stays in this list until igs_reset, so a pointer can be classified
  * without dereferencing it: a released or foreign pointer is never read. */
 struct igs_block {
     struct igs_block* next;
     void* payload;
+    int family; /* which allocator handed it out: 'a' (igs_alloc) or 'b' (igs_alloc_b) */
     int released;
 };
 
@@ -18,6 +20,7 @@ static int32_t igs_live;
 static int32_t igs_double_free_count;
 static int32_t igs_invalid_free_count;
 static int32_t igs_use_after_free_count;
+static int32_t igs_mismatched_free_count;
 
 static struct igs_block* igs_find(const void* payload)
 {
@@ -29,7 +32,7 @@ static struct igs_block* igs_find(const void* payload)
     return NULL;
 }
 
-void* igs_alloc(size_t size)
+static void* igs_alloc_family(size_t size, int family)
 {
     struct igs_block* block = malloc(sizeof *block);
     /* A zero-size request still yields a distinct pointer so it can be tracked like any other. */
@@ -40,6 +43,7 @@ void* igs_alloc(size_t size)
         return NULL;
     }
     block->payload = payload;
+    block->family = family;
     block->released = 0;
 
     pthread_mutex_lock(&igs_lock);
@@ -50,7 +54,7 @@ void* igs_alloc(size_t size)
     return payload;
 }
 
-void igs_free(void* payload)
+static void igs_free_family(void* payload, int family)
 {
     if (payload == NULL) {
         return; /* like free(NULL) */
@@ -62,11 +66,19 @@ void igs_free(void* payload)
     } else if (block->released) {
         igs_double_free_count++;
     } else {
+        if (block->family != family) {
+            igs_mismatched_free_count++;
+        }
         block->released = 1;
         igs_live--;
     }
     pthread_mutex_unlock(&igs_lock);
 }
+
+void* igs_alloc(size_t size) { return igs_alloc_family(size, 'a'); }
+void igs_free(void* payload) { igs_free_family(payload, 'a'); }
+void* igs_alloc_b(size_t size) { return igs_alloc_family(size, 'b'); }
+void igs_free_b(void* payload) { igs_free_family(payload, 'b'); }
 
 int32_t igs_check(const void* payload)
 {
@@ -97,6 +109,109 @@ int32_t igs_live_blocks(void) { return igs_read(&igs_live); }
 int32_t igs_double_frees(void) { return igs_read(&igs_double_free_count); }
 int32_t igs_invalid_frees(void) { return igs_read(&igs_invalid_free_count); }
 int32_t igs_uses_after_free(void) { return igs_read(&igs_use_after_free_count); }
+int32_t igs_mismatched_frees(void) { return igs_read(&igs_mismatched_free_count); }
+
+/* Handle table: slot i holds the state of handle i + 1. Slots are never reused before igs_reset. */
+#define IGS_HANDLE_CAPACITY 4096
+enum { IGS_SLOT_UNUSED = 0, IGS_SLOT_OPEN = 1, IGS_SLOT_CLOSED = 2 };
+static unsigned char igs_handle_slots[IGS_HANDLE_CAPACITY];
+static int32_t igs_handles_issued;
+static int32_t igs_handles_open_count;
+static int32_t igs_handle_double_close_count;
+static int32_t igs_handle_use_after_close_count;
+static int32_t igs_handle_invalid_use_count;
+static igs_read_hook igs_current_read_hook;
+
+/* The slot of a handle, or NULL for a value igs_handle_open never returned. Called with igs_lock held. */
+static unsigned char* igs_handle_slot(intptr_t handle)
+{
+    if (handle < 1 || handle > igs_handles_issued) {
+        return NULL;
+    }
+    return &igs_handle_slots[handle - 1];
+}
+
+intptr_t igs_handle_open(void)
+{
+    intptr_t handle = 0;
+    pthread_mutex_lock(&igs_lock);
+    if (igs_handles_issued < IGS_HANDLE_CAPACITY) {
+        igs_handle_slots[igs_handles_issued] = IGS_SLOT_OPEN;
+        igs_handles_issued++;
+        igs_handles_open_count++;
+        handle = igs_handles_issued;
+    }
+    pthread_mutex_unlock(&igs_lock);
+    return handle;
+}
+
+int32_t igs_handle_close(intptr_t handle)
+{
+    int32_t status;
+    pthread_mutex_lock(&igs_lock);
+    unsigned char* slot = igs_handle_slot(handle);
+    if (slot == NULL) {
+        igs_handle_invalid_use_count++;
+        status = IGS_E_BADHANDLE;
+    } else if (*slot == IGS_SLOT_CLOSED) {
+        igs_handle_double_close_count++;
+        status = IGS_E_CLOSED;
+    } else {
+        *slot = IGS_SLOT_CLOSED;
+        igs_handles_open_count--;
+        status = IGS_OK;
+    }
+    pthread_mutex_unlock(&igs_lock);
+    return status;
+}
+
+/* Classifies a use of the handle and counts a misuse. Called with igs_lock held. */
+static int32_t igs_handle_use(intptr_t handle)
+{
+    unsigned char* slot = igs_handle_slot(handle);
+    if (slot == NULL) {
+        igs_handle_invalid_use_count++;
+        return IGS_HANDLE_INVALID;
+    }
+    if (*slot == IGS_SLOT_CLOSED) {
+        igs_handle_use_after_close_count++;
+        return IGS_HANDLE_CLOSED;
+    }
+    return IGS_HANDLE_OPEN;
+}
+
+int32_t igs_handle_read(intptr_t handle)
+{
+    pthread_mutex_lock(&igs_lock);
+    int32_t state = igs_handle_use(handle);
+    igs_read_hook hook = igs_current_read_hook;
+    pthread_mutex_unlock(&igs_lock);
+    if (state != IGS_HANDLE_OPEN) {
+        return state;
+    }
+
+    /* Not under the lock: the hook may close handles. The use below keeps this frame alive across the hook. */
+    if (hook != NULL) {
+        hook(handle);
+    }
+
+    pthread_mutex_lock(&igs_lock);
+    state = igs_handle_use(handle);
+    pthread_mutex_unlock(&igs_lock);
+    return state;
+}
+
+void igs_set_read_hook(igs_read_hook hook)
+{
+    pthread_mutex_lock(&igs_lock);
+    igs_current_read_hook = hook;
+    pthread_mutex_unlock(&igs_lock);
+}
+
+int32_t igs_handles_open(void) { return igs_read(&igs_handles_open_count); }
+int32_t igs_handle_double_closes(void) { return igs_read(&igs_handle_double_close_count); }
+int32_t igs_handle_uses_after_close(void) { return igs_read(&igs_handle_use_after_close_count); }
+int32_t igs_handle_invalid_uses(void) { return igs_read(&igs_handle_invalid_use_count); }
 
 int32_t igs_validate(int32_t value)
 {
@@ -134,5 +249,13 @@ void igs_reset(void)
     igs_double_free_count = 0;
     igs_invalid_free_count = 0;
     igs_use_after_free_count = 0;
+    igs_mismatched_free_count = 0;
+    memset(igs_handle_slots, 0, sizeof igs_handle_slots);
+    igs_handles_issued = 0;
+    igs_handles_open_count = 0;
+    igs_handle_double_close_count = 0;
+    igs_handle_use_after_close_count = 0;
+    igs_handle_invalid_use_count = 0;
+    igs_current_read_hook = NULL;
     pthread_mutex_unlock(&igs_lock);
 }

@@ -28,6 +28,8 @@ enum igs_status {
     IGS_OK = 0,
     IGS_E_INVALID = -1,        /* an argument was rejected (see igs_validate) */
     IGS_E_NOMEM = -2,
+    IGS_E_CLOSED = -3,         /* the handle was already closed (see igs_handle_close) */
+    IGS_E_BADHANDLE = -4,      /* never returned by igs_handle_open (or forgotten by igs_reset) */
 };
 
 /* What igs_check knows about a pointer. */
@@ -42,6 +44,13 @@ enum igs_block_state {
 IGS_API void* igs_alloc(size_t size);
 IGS_API void igs_free(void* block);
 
+/* A second allocator family sharing the same bookkeeping, so that releasing a block with the other family's
+ * function (igs_free_b on an igs_alloc block, or igs_free on an igs_alloc_b block) can be told apart from a
+ * correct release. A mismatched release is counted and still quarantines the block: with a real allocator it
+ * would corrupt the heap, here it only makes igs_mismatched_frees() non-zero. */
+IGS_API void* igs_alloc_b(size_t size);
+IGS_API void igs_free_b(void* block);
+
 /* Returns an igs_block_state; a check of a released block also counts as a use after release. */
 IGS_API int32_t igs_check(const void* block);
 
@@ -49,6 +58,7 @@ IGS_API int32_t igs_live_blocks(void);
 IGS_API int32_t igs_double_frees(void);
 IGS_API int32_t igs_invalid_frees(void);
 IGS_API int32_t igs_uses_after_free(void);
+IGS_API int32_t igs_mismatched_frees(void);
 
 /* Stand-in for any native validation step: IGS_OK for value >= 0, IGS_E_INVALID otherwise.
  * Managed wrappers turn the error code into an exception, which is what makes leaks reachable. */
@@ -59,7 +69,40 @@ IGS_API int32_t igs_validate(int32_t value);
  * capacity - 1, like snprintf. */
 IGS_API int32_t igs_report(char* buffer, int32_t capacity);
 
-/* Releases every block (quarantined ones included) and zeroes all counters. */
+/* What igs_handle_read found. */
+enum igs_handle_state {
+    IGS_HANDLE_OPEN = 0,
+    IGS_HANDLE_CLOSED = 1,     /* closed by igs_handle_close: the read was a use after close */
+    IGS_HANDLE_INVALID = 2,    /* never returned by igs_handle_open (or forgotten by igs_reset) */
+};
+
+/* Handle table. Handles are small positive integers carried in a pointer-sized value (0 and -1 are never
+ * handed out, as SafeHandleZeroOrMinusOneIsInvalid expects) and are never reused until igs_reset, so a closed
+ * handle is always recognised as closed instead of aliasing a newer one. Returns 0 when the table is full. */
+IGS_API intptr_t igs_handle_open(void);
+
+/* IGS_OK, IGS_E_CLOSED for a second close (counted), IGS_E_BADHANDLE for a foreign value (counted as invalid). */
+IGS_API int32_t igs_handle_close(intptr_t handle);
+
+/* Reads through the handle and returns an igs_handle_state. The handle is checked on entry and used again
+ * after the read hook (if any) has run, as a real driver would check a handle, block, then touch the object
+ * behind it: a close that happens during the hook is seen as a use after close. A closed handle counts as a
+ * use after close, a foreign one as an invalid use; neither crashes. */
+IGS_API int32_t igs_handle_read(intptr_t handle);
+
+/* Called from inside igs_handle_read, between its check and its use of the handle, with the handle being read.
+ * It stands for whatever else runs meanwhile (another thread, a signal, a callback into managed code) and lets
+ * a sample close the handle at exactly that moment. NULL removes the hook. */
+typedef void (*igs_read_hook)(intptr_t handle);
+IGS_API void igs_set_read_hook(igs_read_hook hook);
+
+IGS_API int32_t igs_handles_open(void);
+IGS_API int32_t igs_handle_double_closes(void);
+IGS_API int32_t igs_handle_uses_after_close(void);
+IGS_API int32_t igs_handle_invalid_uses(void);
+
+/* Releases every block (quarantined ones included), forgets every handle, removes the read hook and zeroes all
+ * counters. */
 IGS_API void igs_reset(void);
 
 #ifdef __cplusplus
