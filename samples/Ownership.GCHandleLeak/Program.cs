@@ -26,7 +26,7 @@ namespace Ownership.GCHandleLeak
         // and a pin that is never released keeps its array alive and unmovable for the rest of the process.
         private static unsafe string StageWithHandle(byte[] buffer, int record)
         {
-            GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned); // IG3004
+            GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned); // IG3004: stays pinned if Validate throws
             Validate(record);
             int length = Native.igs_report((byte*)pin.AddrOfPinnedObject(), buffer.Length);
             pin.Free();
@@ -36,7 +36,7 @@ namespace Ownership.GCHandleLeak
         private static unsafe string StageWithMemory(byte[] buffer, int record)
         {
             Memory<byte> memory = buffer;
-            MemoryHandle pin = memory.Pin(); // IG3004
+            MemoryHandle pin = memory.Pin(); // IG3004: stays pinned if Validate throws
             Validate(record);
             int length = Native.igs_report((byte*)pin.Pointer, memory.Length);
             pin.Dispose();

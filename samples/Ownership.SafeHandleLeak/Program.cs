@@ -42,7 +42,7 @@ namespace Ownership.SafeHandleLeak
         // its session stays open until the finalizer thread happens to run, which may be never.
         private static int ProcessRecord(int record)
         {
-            SessionHandle session = Native.igs_handle_open(); // IG3005
+            SessionHandle session = Native.igs_handle_open(); // IG3005: stays open if Validate throws
             Validate(record);
             int state = Native.igs_handle_read(session);
             session.Dispose();

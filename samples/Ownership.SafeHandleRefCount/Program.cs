@@ -55,7 +55,7 @@ namespace Ownership.SafeHandleRefCount
         // the native handle while igs_handle_read is still using it.
         private static int Read(SessionHandle session)
         {
-            return Native.igs_handle_read(session.DangerousGetHandle()); // IG3006
+            return Native.igs_handle_read(session.DangerousGetHandle()); // IG3006: no reference held during the call
         }
 
         private static int Main()

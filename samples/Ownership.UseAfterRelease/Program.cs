@@ -40,9 +40,9 @@ namespace Ownership.UseAfterRelease
     }
 
     /// <summary>
-    /// IG3003 has no code fix: what is right after a use after release depends on what the code meant. So this
-    /// sample holds the unsafe form and, next to it, the form written by hand; `correct` on the command line runs
-    /// the latter.
+    /// There is no code fix for IG3003: what is right after a use after release depends on what the code meant.
+    /// So this sample holds the unsafe form and, next to it, the form written by hand; `correct` on the command
+    /// line runs the latter.
     /// </summary>
     internal static class Program
     {
@@ -82,7 +82,7 @@ namespace Ownership.UseAfterRelease
                 Native.igs_handle_close(session);
             }
 
-            int last = Native.igs_handle_read(session); // IG3003: read after igs_handle_close
+            int last = Native.igs_handle_read(session); // IG3003: 'session' read after igs_handle_close
             return first + last;
         }
 

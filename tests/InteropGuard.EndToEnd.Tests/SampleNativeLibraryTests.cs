@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading;
 
 namespace InteropGuard.EndToEnd.Tests
 {
@@ -20,6 +21,15 @@ namespace InteropGuard.EndToEnd.Tests
         private const int BlockLive = 0;
         private const int BlockReleased = 1;
         private const int BlockUnknown = 2;
+        private const int HandleOpen = 0;
+        private const int HandleClosed = 1;
+        private const int HandleInvalid = 2;
+        private const int StatusClosed = -3;
+        private const int StatusBadHandle = -4;
+
+        // The handle the read hook closes; one test at a time runs in this collection.
+        private static IntPtr s_closeDuringRead;
+        private static int s_hookCalls;
 
         public SampleNativeLibraryTests()
         {
@@ -82,6 +92,101 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.Equal(0, buffer[7]);
         }
 
+        [Fact]
+        public void Releasing_a_block_with_the_other_familys_function_is_a_mismatched_release()
+        {
+            IntPtr a = igs_alloc(8);
+            IntPtr b = igs_alloc_b(8);
+            IntPtr matched = igs_alloc_b(8);
+            Assert.Equal(3, igs_live_blocks());
+
+            igs_free_b(a);
+            igs_free(b);
+            igs_free_b(matched);
+            Assert.Equal(2, igs_mismatched_frees());
+            Assert.Equal(0, igs_live_blocks());
+
+            // A mismatched release still quarantines the block: what follows is a use after release and a double release.
+            Assert.Equal(BlockReleased, igs_check(b));
+            igs_free(a);
+            Assert.Equal(1, igs_uses_after_free());
+            Assert.Equal(1, igs_double_frees());
+            Assert.Equal(2, igs_mismatched_frees());
+        }
+
+        [Fact]
+        public void Handles_are_distinct_never_reused_and_counted_while_open()
+        {
+            IntPtr first = igs_handle_open();
+            IntPtr second = igs_handle_open();
+            Assert.NotEqual(IntPtr.Zero, first);
+            Assert.NotEqual(new IntPtr(-1), first);
+            Assert.NotEqual(first, second);
+            Assert.Equal(2, igs_handles_open());
+
+            Assert.Equal(0, igs_handle_close(first));
+            IntPtr third = igs_handle_open();
+            Assert.NotEqual(first, third);
+            Assert.Equal(2, igs_handles_open());
+            Assert.Equal(HandleOpen, igs_handle_read(second));
+            Assert.Equal(0, igs_handle_uses_after_close());
+        }
+
+        [Fact]
+        public void Reports_double_close_use_after_close_and_foreign_handles_without_crashing()
+        {
+            IntPtr handle = igs_handle_open();
+            Assert.Equal(0, igs_handle_close(handle));
+            Assert.Equal(StatusClosed, igs_handle_close(handle));
+            Assert.Equal(HandleClosed, igs_handle_read(handle));
+            Assert.Equal(HandleInvalid, igs_handle_read(new IntPtr(12345)));
+            Assert.Equal(StatusBadHandle, igs_handle_close(IntPtr.Zero));
+
+            Assert.Equal(1, igs_handle_double_closes());
+            Assert.Equal(1, igs_handle_uses_after_close());
+            Assert.Equal(2, igs_handle_invalid_uses());
+            Assert.Equal(0, igs_handles_open());
+
+            igs_reset();
+            Assert.Equal(0, igs_handle_double_closes());
+            Assert.Equal(0, igs_handle_uses_after_close());
+            Assert.Equal(0, igs_handle_invalid_uses());
+            Assert.Equal(HandleInvalid, igs_handle_read(handle));
+        }
+
+        [Fact]
+        public void A_close_from_the_read_hook_is_seen_as_a_use_after_close_by_the_read_in_progress()
+        {
+            IntPtr handle = igs_handle_open();
+            s_closeDuringRead = handle;
+            s_hookCalls = 0;
+            igs_set_read_hook(&CloseDuringRead);
+
+            Assert.Equal(HandleClosed, igs_handle_read(handle));
+            Assert.Equal(1, s_hookCalls);
+            Assert.Equal(1, igs_handle_uses_after_close());
+            Assert.Equal(0, igs_handles_open());
+
+            // An already closed handle is reported on entry; the hook does not run for it.
+            Assert.Equal(HandleClosed, igs_handle_read(handle));
+            Assert.Equal(1, s_hookCalls);
+
+            igs_set_read_hook(null);
+            IntPtr other = igs_handle_open();
+            Assert.Equal(HandleOpen, igs_handle_read(other));
+            Assert.Equal(1, s_hookCalls);
+        }
+
+        [UnmanagedCallersOnly]
+        private static void CloseDuringRead(IntPtr handle)
+        {
+            Interlocked.Increment(ref s_hookCalls);
+            if (handle == s_closeDuringRead)
+            {
+                igs_handle_close(handle);
+            }
+        }
+
         private static string Report()
         {
             byte* buffer = stackalloc byte[256];
@@ -99,5 +204,16 @@ namespace InteropGuard.EndToEnd.Tests
         [DllImport("igsample")] private static extern int igs_validate(int value);
         [DllImport("igsample")] private static extern int igs_report(byte* buffer, int capacity);
         [DllImport("igsample")] private static extern void igs_reset();
+        [DllImport("igsample")] private static extern IntPtr igs_alloc_b(nuint size);
+        [DllImport("igsample")] private static extern void igs_free_b(IntPtr block);
+        [DllImport("igsample")] private static extern int igs_mismatched_frees();
+        [DllImport("igsample")] private static extern IntPtr igs_handle_open();
+        [DllImport("igsample")] private static extern int igs_handle_close(IntPtr handle);
+        [DllImport("igsample")] private static extern int igs_handle_read(IntPtr handle);
+        [DllImport("igsample")] private static extern void igs_set_read_hook(delegate* unmanaged<IntPtr, void> hook);
+        [DllImport("igsample")] private static extern int igs_handles_open();
+        [DllImport("igsample")] private static extern int igs_handle_double_closes();
+        [DllImport("igsample")] private static extern int igs_handle_uses_after_close();
+        [DllImport("igsample")] private static extern int igs_handle_invalid_uses();
     }
 }

@@ -183,11 +183,11 @@ namespace InteropGuard.EndToEnd.Tests
             Dotnet(SampleWorkspace.FormatTimeout, new[] { "format", "analyzers", ProjectFile, "--no-restore" }.Concat(extraArguments).ToArray());
 
         /// <summary>Runs the built program with optimized code from the start, as the runtime proofs require.</summary>
-        public ProcessResult Run()
+        public ProcessResult Run(params string[] programArguments)
         {
             var environment = new Dictionary<string, string>(workspace.DotnetEnvironment) { ["DOTNET_TieredCompilation"] = "0" };
             string program = Path.Combine(ProjectDirectory, "bin", "Release", "net10.0", Name + ".dll");
-            return ExternalProcess.Run("dotnet", new[] { program }, ProjectDirectory, environment, SampleWorkspace.RunTimeout);
+            return ExternalProcess.Run("dotnet", new[] { program }.Concat(programArguments), ProjectDirectory, environment, SampleWorkspace.RunTimeout);
         }
 
         public ProcessResult Dotnet(TimeSpan timeout, params string[] arguments)

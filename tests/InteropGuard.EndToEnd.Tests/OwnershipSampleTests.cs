@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace InteropGuard.EndToEnd.Tests
+{
+    /// <summary>
+    /// The Ownership rules after IG3001, one row per rule (<see cref="OwnershipScenario"/>): each unsafe sample
+    /// misbehaves observably when run; a CI build with warnings as errors fails on the rule at the marked lines (with
+    /// the finding in the SARIF log); and for the fixable rules, dotnet format applies the first fix and the result
+    /// builds clean and behaves.
+    /// </summary>
+    /// <remarks>
+    /// One copy and one restore per sample: the unsafe build with -warnaserror runs first (an up-to-date build would
+    /// not recompile and so would report nothing), then the plain build and the runs, and only then does the fix test
+    /// rewrite the same copy in place.
+    /// </remarks>
+    [Collection(EndToEndCollection.Name)]
+    public sealed class OwnershipSampleTests
+    {
+        private readonly SampleWorkspace workspace;
+
+        public OwnershipSampleTests(SampleWorkspace workspace)
+        {
+            this.workspace = workspace;
+        }
+
+        [Theory]
+        [Scenario("IG3002")]
+        [Scenario("IG3003")]
+        [Scenario("IG3004")]
+        [Scenario("IG3005")]
+        [Scenario("IG3006")]
+        public void Unsafe_program_misbehaves_observably(string ruleId)
+        {
+            OwnershipScenario scenario = OwnershipScenario.All[ruleId];
+            ProcessResult run = UnsafeRun(scenario);
+            Assert.True(run.ExitCode == scenario.UnsafeExitCode, $"The unsafe {scenario.Sample} must exit with {scenario.UnsafeExitCode}.\n{run}");
+            Assert.Equal(scenario.UnsafeStatus, StatusLine(run));
+        }
+
+        [Theory]
+        [Scenario("IG3003")]
+        public void Hand_written_correct_form_runs_clean(string ruleId)
+        {
+            OwnershipScenario scenario = OwnershipScenario.All[ruleId];
+            ProcessResult run = CorrectRun(scenario);
+            Assert.True(run.ExitCode == 0, $"The correct form of {scenario.Sample} must exit with 0.\n{run}");
+            Assert.Equal(scenario.CorrectStatus, StatusLine(run));
+        }
+
+        [Theory]
+        [Scenario("IG3002", NeedsRule = true)]
+        [Scenario("IG3003", NeedsRule = true)]
+        [Scenario("IG3004", NeedsRule = true)]
+        [Scenario("IG3005", NeedsRule = true)]
+        [Scenario("IG3006", NeedsRule = true)]
+        public void Build_with_warnings_as_errors_fails_with_the_rule_at_each_marked_line(string ruleId)
+        {
+            OwnershipScenario scenario = OwnershipScenario.All[ruleId];
+            ProcessResult build = WarningsAsErrorsBuild(scenario);
+            IReadOnlyList<OwnershipScenario.Marker> markers = scenario.Markers();
+            Assert.NotEmpty(markers);
+
+            var reported = Regex.Matches(build.Output, Regex.Escape(OwnershipScenario.SourceFile) + @"\((\d+),\d+\): error (IG\d{4}): (.*)")
+                .Select(m => (Line: int.Parse(m.Groups[1].Value), Id: m.Groups[2].Value, Message: m.Groups[3].Value.Trim()))
+                .Distinct()
+                .ToList();
+
+            Assert.True(build.ExitCode != 0, $"The build must fail on {ruleId}.\n{build}");
+            Assert.False(build.Output.Contains("AD0001", StringComparison.Ordinal), "An analyzer threw.\n" + build);
+            Assert.True(
+                markers.Select(m => m.Line).SequenceEqual(reported.Where(r => r.Id == ruleId).Select(r => r.Line).Distinct().OrderBy(l => l)),
+                $"Expected {ruleId} at lines [{string.Join(", ", markers.Select(m => m.Line))}], reported: {Listing(reported)}\n{build}");
+            // The sample shows one rule: another InteropGuard finding on it is a false positive of that rule.
+            Assert.True(reported.All(r => r.Id == ruleId), $"Only {ruleId} may report on {scenario.Sample}; reported: {Listing(reported)}\n{build}");
+            // The message names the value the finding is about.
+            Assert.All(reported, r =>
+                Assert.True(r.Message.Contains(markers.Single(m => m.Line == r.Line).Variable, StringComparison.Ordinal),
+                    $"{ruleId} at line {r.Line} does not name '{markers.Single(m => m.Line == r.Line).Variable}': {r.Message}"));
+
+            string sarifPath = SarifPath(scenario);
+            Assert.True(File.Exists(sarifPath), "No SARIF log was written.\n" + build);
+            using JsonDocument sarif = JsonDocument.Parse(File.ReadAllText(sarifPath));
+            JsonElement run = sarif.RootElement.GetProperty("runs").EnumerateArray().Single();
+            var lines = run.GetProperty("results").EnumerateArray()
+                .Where(r => r.GetProperty("ruleId").GetString() == ruleId)
+                .Select(r => r.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32())
+                .Distinct()
+                .OrderBy(l => l);
+            Assert.Equal(markers.Select(m => m.Line), lines);
+            JsonElement rule = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
+                .Single(r => r.GetProperty("id").GetString() == ruleId);
+            Assert.EndsWith($"docs/rules/{ruleId}.md", rule.GetProperty("helpUri").GetString() ?? "");
+        }
+
+        [Theory]
+        [Scenario("IG3002", NeedsRule = true)]
+        [Scenario("IG3004", NeedsRule = true)]
+        [Scenario("IG3005", NeedsRule = true)]
+        [Scenario("IG3006", NeedsRule = true)]
+        public void Dotnet_format_applies_the_fix_and_the_fixed_program_builds_clean_and_behaves(string ruleId)
+        {
+            OwnershipScenario scenario = OwnershipScenario.All[ruleId];
+            // Every step on the unsafe form first: the fix rewrites this copy.
+            _ = UnsafeRun(scenario);
+            if (scenario.CorrectFormArguments != null)
+            {
+                _ = CorrectRun(scenario);
+            }
+
+            SampleCopy copy = Copy(scenario);
+            string source = copy.PathOf(OwnershipScenario.SourceFile);
+            string before = File.ReadAllText(source);
+
+            ProcessResult format = copy.FormatAnalyzers("--diagnostics", ruleId, "--severity", "warn");
+            Assert.True(format.ExitCode == 0, "dotnet format failed.\n" + format);
+            Assert.False(format.Output.Contains("Exception", StringComparison.Ordinal), "dotnet format reported an exception.\n" + format);
+            string after = File.ReadAllText(source);
+            Assert.True(before != after, $"dotnet format did not apply the {ruleId} fix.\n{format}");
+
+            ProcessResult build = copy.Build("-warnaserror");
+            Assert.True(build.ExitCode == 0, $"The fixed {scenario.Sample} must build with -warnaserror.\n--- fixed source ---\n{after}\n{build}");
+            Assert.False(Regex.IsMatch(build.Output, @": (warning|error) [A-Z]+\d+"), "The fixed sample must build without warnings.\n" + build);
+
+            ProcessResult run = copy.Run();
+            Assert.True(run.ExitCode == 0, $"The fixed {scenario.Sample} must behave (exit 0).\n--- fixed source ---\n{after}\n{run}");
+            Assert.Equal(scenario.FixedStatus, StatusLine(run));
+        }
+
+        private SampleCopy Copy(OwnershipScenario scenario) =>
+            workspace.Once(scenario.Sample + " copy", () => workspace.CopySample(scenario.Sample, scenario.Sample));
+
+        private string SarifPath(OwnershipScenario scenario) => Path.Combine(Copy(scenario).ProjectDirectory, "interopguard.sarif");
+
+        private ProcessResult WarningsAsErrorsBuild(OwnershipScenario scenario) =>
+            workspace.Once(scenario.Sample + " build -warnaserror", () =>
+                Copy(scenario).Build("-warnaserror", "-p:ErrorLog=" + SarifPath(scenario) + "%2Cversion%3D2.1"));
+
+        private ProcessResult UnsafeRun(OwnershipScenario scenario) =>
+            workspace.Once(scenario.Sample + " unsafe run", () =>
+            {
+                // While the rule is not declared there is nothing for the CI build to find; skip its cost.
+                if (OwnershipScenario.IsDeclared(scenario.RuleId))
+                {
+                    _ = WarningsAsErrorsBuild(scenario);
+                }
+
+                ProcessResult build = Copy(scenario).Build();
+                Assert.True(build.ExitCode == 0, $"The unsafe {scenario.Sample} must build without -warnaserror.\n{build}");
+                return Copy(scenario).Run();
+            });
+
+        private ProcessResult CorrectRun(OwnershipScenario scenario) =>
+            workspace.Once(scenario.Sample + " correct run", () =>
+            {
+                _ = UnsafeRun(scenario);
+                return Copy(scenario).Run(scenario.CorrectFormArguments!);
+            });
+
+        /// <summary>The last line the program printed: each sample ends with its verdict.</summary>
+        private static string StatusLine(ProcessResult run) =>
+            run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+
+        private static string Listing(IEnumerable<(int Line, string Id, string Message)> reported) =>
+            "[" + string.Join("; ", reported.Select(r => $"{r.Id} at {r.Line}: {r.Message}")) + "]";
+    }
+}
