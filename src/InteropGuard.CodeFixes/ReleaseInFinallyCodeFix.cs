@@ -17,17 +17,19 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace InteropGuard.CodeFixes
 {
     /// <summary>
-    /// IG3001 fix: release in <c>finally</c>. The statements after the allocation go into a <c>try</c>; an existing
-    /// straight-line release (or an <c>if (p != IntPtr.Zero)</c> guarded one) moves into the <c>finally</c>,
-    /// otherwise the catalogue's matching BCL release is generated there.
+    /// IG3001 and IG3004 (GCHandle) fix: release in <c>finally</c>. The statements after the allocation go into a
+    /// <c>try</c>; an existing straight-line release (or an <c>if (p != IntPtr.Zero)</c> guarded one) moves into the
+    /// <c>finally</c>, otherwise the catalogue's matching release (<c>Marshal.FreeHGlobal(p)</c>, <c>h.Free()</c>) is
+    /// generated there.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReleaseInFinallyCodeFix))]
     [Shared]
     public sealed class ReleaseInFinallyCodeFix : CodeFixProvider
     {
         internal const string EquivalenceKey = "IG3001.ReleaseInFinally";
+        internal const string HandleEquivalenceKey = "IG3004.FreeInFinally";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.NativeMemoryLeak.Id);
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.NativeMemoryLeak.Id, Descriptors.HandleNotReleased.Id);
 
         public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
 
@@ -47,11 +49,12 @@ namespace InteropGuard.CodeFixes
                     continue;
                 }
 
+                var isHandle = diagnostic.Id == Descriptors.HandleNotReleased.Id;
                 context.RegisterCodeFix(
                     CodeAction.Create(
-                        "Release '" + request.Variable + "' in finally",
+                        (isHandle ? "Free '" : "Release '") + request.Variable + "' in finally",
                         cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        EquivalenceKey),
+                        isHandle ? HandleEquivalenceKey : EquivalenceKey),
                     diagnostic);
             }
         }
@@ -135,8 +138,9 @@ namespace InteropGuard.CodeFixes
     /// <summary>What one IG3001 fix needs, read from the diagnostic: the allocation, the releases, the variable.</summary>
     internal sealed class FixRequest
     {
-        private FixRequest(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases, string variable, string? releaseMethod, string? releaseArgumentCast)
+        private FixRequest(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases, string variable, string? releaseMethod, string? releaseArgumentCast, string? receiverRelease)
         {
+            ReceiverRelease = receiverRelease;
             Allocation = allocation;
             Releases = releases;
             Variable = variable;
@@ -149,18 +153,20 @@ namespace InteropGuard.CodeFixes
         public string Variable { get; }
         public string? ReleaseMethod { get; }
         public string? ReleaseArgumentCast { get; }
+        public string? ReceiverRelease { get; }
 
-        public static FixRequest? From(SyntaxNode root, Diagnostic diagnostic)
+        public static FixRequest? From(SyntaxNode root, Diagnostic diagnostic, string fixableProperty = OwnershipAnalyzer.FixableProperty)
         {
             var properties = diagnostic.Properties;
-            if (!properties.TryGetValue(NativeMemoryLeakAnalyzer.FixableProperty, out var fixable) || fixable != "true"
-                || !properties.TryGetValue(NativeMemoryLeakAnalyzer.VariableProperty, out var variable) || variable == null)
+            if (!properties.TryGetValue(fixableProperty, out var fixable) || fixable != "true"
+                || !properties.TryGetValue(OwnershipAnalyzer.VariableProperty, out var variable) || variable == null)
             {
                 return null;
             }
 
-            properties.TryGetValue(NativeMemoryLeakAnalyzer.ReleaseMethodProperty, out var releaseMethod);
-            properties.TryGetValue(NativeMemoryLeakAnalyzer.ReleaseArgumentCastProperty, out var releaseArgumentCast);
+            properties.TryGetValue(OwnershipAnalyzer.ReleaseMethodProperty, out var releaseMethod);
+            properties.TryGetValue(OwnershipAnalyzer.ReleaseArgumentCastProperty, out var releaseArgumentCast);
+            properties.TryGetValue(OwnershipAnalyzer.ReceiverReleaseProperty, out var receiverRelease);
             var allocation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             var releases = new List<SyntaxNode>();
             foreach (var location in diagnostic.AdditionalLocations)
@@ -173,9 +179,9 @@ namespace InteropGuard.CodeFixes
                 releases.Add(root.FindNode(location.SourceSpan, getInnermostNodeForTie: true));
             }
 
-            return new FixRequest(allocation, releases, variable, releaseMethod, releaseArgumentCast);
+            return new FixRequest(allocation, releases, variable, releaseMethod, releaseArgumentCast, receiverRelease);
         }
 
-        public FixRequest With(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases) => new FixRequest(allocation, releases, Variable, ReleaseMethod, ReleaseArgumentCast);
+        public FixRequest With(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases) => new FixRequest(allocation, releases, Variable, ReleaseMethod, ReleaseArgumentCast, ReceiverRelease);
     }
 }

@@ -41,5 +41,49 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "Memory allocated by a native allocator is not collected by the GC. If it is neither released on every path (exceptional ones included) nor handed to an owner, it leaks for the lifetime of the process.",
             helpLinkUri: HelpLink("IG3001"));
+    
+        /// <summary>IG3002: released with a deallocator of another allocator family, or a secret's copy released without zeroing.</summary>
+        internal static readonly DiagnosticDescriptor WrongDeallocator = new DiagnosticDescriptor(
+            id: "IG3002",
+            title: "Native memory is released with the wrong deallocator",
+            messageFormat: "Native memory from '{0}' in '{1}' is released by '{2}', {3}: release it with '{4}'",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Each native allocator has its own release. Handing a block to another allocator's release corrupts that allocator's heap or fails silently on some platforms; a copy of a SecureString must be released by the zeroing release, or the secret stays readable in freed memory.",
+            helpLinkUri: HelpLink("IG3002"));
+
+        /// <summary>IG3003: a pointer, GCHandle or SafeHandle is used or released again after it was released.</summary>
+        internal static readonly DiagnosticDescriptor UseAfterRelease = new DiagnosticDescriptor(
+            id: "IG3003",
+            title: "Native resource is used after it was released",
+            messageFormat: "'{0}' {1} after '{2}' released it at line {3}",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Once released, native memory may be handed out again and a handle value reused: reading, writing or releasing it again corrupts whatever lives there now.",
+            helpLinkUri: HelpLink("IG3003"));
+
+        /// <summary>IG3004: a GCHandle or a MemoryHandle from Pin() is not released on every path and does not escape.</summary>
+        internal static readonly DiagnosticDescriptor HandleNotReleased = new DiagnosticDescriptor(
+            id: "IG3004",
+            title: "GCHandle or pin is not released on every path",
+            messageFormat: "The {0} {1} from '{2}' is not released by '{3}' {4}, so {5}",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A GCHandle keeps its object alive (and pinned, for a pinned handle) until it is freed; a MemoryHandle keeps its memory pinned until it is disposed. Not releasing it on every path leaks the object and fragments the GC heap for good.",
+            helpLinkUri: HelpLink("IG3004"));
+
+        /// <summary>IG3005: a SafeHandle from a native call, an out parameter or new is not disposed on every path and does not escape.</summary>
+        internal static readonly DiagnosticDescriptor SafeHandleNotDisposed = new DiagnosticDescriptor(
+            id: "IG3005",
+            title: "SafeHandle is not disposed on every path",
+            messageFormat: "SafeHandle {0} from '{1}' is not disposed {2}; the native handle stays open until the finalizer runs",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A SafeHandle that is not disposed keeps its native handle (a file, a socket, a lock, a library object) open until the GC happens to finalize it, which may be never under low memory pressure.",
+            helpLinkUri: HelpLink("IG3005"));
     }
 }

@@ -6,23 +6,30 @@ using Microsoft.CodeAnalysis;
 namespace InteropGuard.Flow
 {
     /// <summary>
-    /// The abstract state of one tracked value at a program point: the paths that still owe a release and the
-    /// paths that do not, each with what is known to hold on it, and the names (locals and flow captures) that may
-    /// hold the value. Paths merge by union; when there are too many, their facts are forgotten.
+    /// The abstract state of one tracked value at a program point: the paths that still owe a release, the paths
+    /// on which it was released (while a name still refers to it), and the paths that owe nothing, each with what is
+    /// known to hold on it, and the names (locals and flow captures) that may hold the value. Paths merge by union;
+    /// when there are too many, their facts are forgotten.
     /// </summary>
     internal readonly struct OwnershipState : IEquatable<OwnershipState>
     {
         private const int MaxPaths = 32;
 
         public static readonly OwnershipState Free = new OwnershipState(
-            ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet.Create(PathFacts.None), ImmutableHashSet<object>.Empty);
+            ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet.Create(PathFacts.None), ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet<object>.Empty);
 
-        private OwnershipState(ImmutableHashSet<PathFacts> owning, ImmutableHashSet<PathFacts> notOwning, ImmutableHashSet<object> names)
+        private OwnershipState(ImmutableHashSet<PathFacts> owning, ImmutableHashSet<PathFacts> notOwning, ImmutableHashSet<PathFacts> released, ImmutableHashSet<object> names)
         {
             Owning = owning;
             NotOwning = notOwning;
+            ReleasedPaths = released;
             Names = names;
         }
+
+        /// <summary>Some path released the value and a name still refers to it: using it now is a use after release.</summary>
+        public bool WasReleased => !ReleasedPaths.IsEmpty;
+
+        public ImmutableHashSet<PathFacts> ReleasedPaths { get; }
 
         /// <summary>Some path still owes a release.</summary>
         public bool Owned => !Owning.IsEmpty;
@@ -35,21 +42,36 @@ namespace InteropGuard.Flow
 
         /// <summary>The value was just allocated on every path that reaches here, and stored in <paramref name="name"/>.</summary>
         public OwnershipState Allocated(object name)
-            => new OwnershipState(Owning.Union(NotOwning), ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet.Create(name));
+            => new OwnershipState(All, ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet.Create(name));
 
         /// <summary>The allocation went nowhere we track (escaped or leaked on the spot).</summary>
         public OwnershipState AllocatedAndGone()
-            => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, Owning.Union(NotOwning), ImmutableHashSet<object>.Empty);
+            => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, All, ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet<object>.Empty);
 
-        public OwnershipState Released() => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, Owning.Union(NotOwning), Names);
+        /// <summary>Released: the owing paths now hold a released value.</summary>
+        public OwnershipState AfterRelease()
+            => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, NotOwning, ReleasedPaths.Union(Owning), Names);
 
-        public OwnershipState WithName(object name) => new OwnershipState(Owning, NotOwning, Names.Add(name));
+        /// <summary>Handed to another owner, or known to be null: nothing is owed.</summary>
+        public OwnershipState Settled()
+            => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, NotOwning.Union(Owning), ReleasedPaths, Names);
 
-        public OwnershipState WithoutName(object name) => new OwnershipState(Owning, NotOwning, Names.Remove(name));
+        public OwnershipState WithName(object name) => new OwnershipState(Owning, NotOwning, ReleasedPaths, Names.Add(name));
+
+        /// <summary>A name stops referring to the value; once none does, a released value can no longer be misused.</summary>
+        public OwnershipState WithoutName(object name)
+        {
+            var names = Names.Remove(name);
+            return names.IsEmpty
+                ? new OwnershipState(Owning, NotOwning.Union(ReleasedPaths), ImmutableHashSet<PathFacts>.Empty, names)
+                : new OwnershipState(Owning, NotOwning, ReleasedPaths, names);
+        }
+
+        private ImmutableHashSet<PathFacts> All => Owning.Union(NotOwning).Union(ReleasedPaths);
 
         /// <summary>The paths on which <paramref name="key"/> evaluates to <paramref name="value"/>, now knowing it.</summary>
         public OwnershipState Assuming(ConditionKey key, bool value)
-            => new OwnershipState(Filter(Owning, key, value), Filter(NotOwning, key, value), Names);
+            => new OwnershipState(Filter(Owning, key, value), Filter(NotOwning, key, value), Filter(ReleasedPaths, key, value), Names);
 
         /// <summary><paramref name="symbol"/> was assigned: forget facts that read it, and learn a constant bool value.</summary>
         public OwnershipState Assigned(ISymbol symbol, bool? constant)
@@ -61,28 +83,30 @@ namespace InteropGuard.Flow
                     return constant is bool value && symbol is ILocalSymbol local ? facts.With(ConditionKey.ForLocal(local), value) : facts;
                 }).ToImmutableHashSet();
 
-            return new OwnershipState(Update(Owning), Update(NotOwning), Names);
+            return new OwnershipState(Update(Owning), Update(NotOwning), Update(ReleasedPaths), Names);
         }
 
         public OwnershipState Merge(OwnershipState other)
         {
             var owning = Owning.Union(other.Owning);
             var notOwning = NotOwning.Union(other.NotOwning);
-            if (owning.Count + notOwning.Count > MaxPaths)
+            var released = ReleasedPaths.Union(other.ReleasedPaths);
+            if (owning.Count + notOwning.Count + released.Count > MaxPaths)
             {
                 // Forget facts rather than grow without bound: imprecise but still terminating.
                 owning = owning.IsEmpty ? owning : ImmutableHashSet.Create(PathFacts.None);
                 notOwning = notOwning.IsEmpty ? notOwning : ImmutableHashSet.Create(PathFacts.None);
+                released = released.IsEmpty ? released : ImmutableHashSet.Create(PathFacts.None);
             }
 
-            return new OwnershipState(owning, notOwning, Names.Union(other.Names));
+            return new OwnershipState(owning, notOwning, released, Names.Union(other.Names));
         }
 
         /// <summary>No path reaches this point (every path was ruled out by a known condition).</summary>
-        public bool IsUnreachable => Owning.IsEmpty && NotOwning.IsEmpty;
+        public bool IsUnreachable => Owning.IsEmpty && NotOwning.IsEmpty && ReleasedPaths.IsEmpty;
 
         public bool Equals(OwnershipState other)
-            => Owning.SetEquals(other.Owning) && NotOwning.SetEquals(other.NotOwning) && Names.SetEquals(other.Names);
+            => Owning.SetEquals(other.Owning) && NotOwning.SetEquals(other.NotOwning) && ReleasedPaths.SetEquals(other.ReleasedPaths) && Names.SetEquals(other.Names);
 
         public override bool Equals(object? obj) => obj is OwnershipState other && Equals(other);
 
@@ -90,6 +114,7 @@ namespace InteropGuard.Flow
         {
             var hash = Names.Aggregate(0, (h, name) => h ^ name.GetHashCode());
             hash = Owning.Aggregate(hash, (h, p) => h ^ (p.GetHashCode() * 7));
+            hash = ReleasedPaths.Aggregate(hash, (h, p) => h ^ (p.GetHashCode() * 17));
             return NotOwning.Aggregate(hash, (h, p) => h ^ (p.GetHashCode() * 13));
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -33,6 +34,36 @@ namespace InteropGuard.Flow
 
         /// <summary>The value was copied to another local or flowed through a conditional.</summary>
         public bool HasCopies { get; }
+
+        /// <summary>Releases by a function of another allocator family (or without the zeroing a secret needs).</summary>
+        public ImmutableArray<(IOperation Site, Deallocator Release)> Mismatches { get; set; } = ImmutableArray<(IOperation, Deallocator)>.Empty;
+
+        /// <summary>Uses and second releases of the value on a path where it was already released.</summary>
+        public ImmutableArray<UseAfterRelease> UsesAfterRelease { get; set; } = ImmutableArray<UseAfterRelease>.Empty;
+    }
+
+    /// <summary>A use (or a second release) of a value after some path released it.</summary>
+    internal sealed class UseAfterRelease
+    {
+        public UseAfterRelease(IOperation reference, ValueUse use, bool isRelease, IOperation? releasedBy = null)
+        {
+            Reference = reference;
+            Use = use;
+            IsRelease = isRelease;
+            ReleasedBy = releasedBy;
+        }
+
+        /// <summary>The reference to the released value.</summary>
+        public IOperation Reference { get; }
+
+        public ValueUse Use { get; }
+
+        public bool IsRelease { get; }
+
+        /// <summary>The release that preceded it (the closest one before it in the source).</summary>
+        public IOperation? ReleasedBy { get; }
+
+        public UseAfterRelease WithReleasedBy(IOperation? releasedBy) => new UseAfterRelease(Reference, Use, IsRelease, releasedBy);
     }
 
     /// <summary>
@@ -45,35 +76,51 @@ namespace InteropGuard.Flow
     {
         private readonly ControlFlowGraph _cfg;
         private readonly IOperation _allocation;
+        private readonly Allocator _allocator;
         private readonly ValueUses _uses;
         private readonly ThrowPoints _throwPoints;
         private readonly ISet<ILocalSymbol> _capturedLocals;
         private readonly List<LeakPath> _leaks = new List<LeakPath>();
         private readonly List<IOperation> _releases = new List<IOperation>();
+        private readonly List<(IOperation Site, Deallocator Release)> _mismatches = new List<(IOperation, Deallocator)>();
+        private readonly List<UseAfterRelease> _afterRelease = new List<UseAfterRelease>();
         private readonly Dictionary<(int, OwnershipState), OwnershipState?> _finallySummaries = new Dictionary<(int, OwnershipState), OwnershipState?>();
         private bool _escapes;
         private bool _hasCopies;
         private ILocalSymbol? _firstLocal;
 
-        private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
+        private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
             _cfg = cfg;
             _allocation = allocation;
+            _allocator = allocator;
             _uses = uses;
             _throwPoints = throwPoints;
             _capturedLocals = capturedLocals;
         }
 
-        /// <param name="allocation">An operation of <paramref name="cfg"/> (not of the original tree) producing the value.</param>
-        public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
+        /// <param name="allocation">
+        /// An operation of <paramref name="cfg"/> (not of the original tree) producing the value: a call, a creation,
+        /// or the <c>out</c> argument a native call stores it through.
+        /// </param>
+        public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
-            var analysis = new ReleaseOnAllPaths(cfg, allocation, uses, throwPoints, capturedLocals);
+            var analysis = new ReleaseOnAllPaths(cfg, allocation, allocator, uses, throwPoints, capturedLocals);
             analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
             var leak = analysis._leaks
                 .OrderBy(l => l.Priority)
                 .ThenBy(l => l.Site?.SpanStart ?? int.MaxValue)
                 .FirstOrDefault();
-            return new ReleaseResult(leak, analysis._escapes, analysis._releases.Distinct().ToImmutableArray(), analysis._firstLocal, analysis._hasCopies);
+            var releases = analysis._releases.Distinct().ToImmutableArray();
+            return new ReleaseResult(leak, analysis._escapes, releases, analysis._firstLocal, analysis._hasCopies)
+            {
+                Mismatches = analysis._mismatches.GroupBy(m => m.Site).Select(g => g.First()).ToImmutableArray(),
+                UsesAfterRelease = analysis._afterRelease
+                    .GroupBy(u => u.Reference.Syntax.SpanStart)
+                    .Select(g => g.First().WithReleasedBy(releases.Where(r => r.Syntax.SpanStart < g.Key).OrderByDescending(r => r.Syntax.SpanStart).FirstOrDefault() ?? releases.FirstOrDefault()))
+                    .OrderBy(u => u.Reference.Syntax.SpanStart)
+                    .ToImmutableArray(),
+            };
         }
 
         /// <summary>Runs from <paramref name="entry"/>; for a finally region, returns the merged state at its end.</summary>
@@ -166,11 +213,11 @@ namespace InteropGuard.Flow
                                 // zeroWhen: the branch value's truth under which the value is null.
                                 if (zeroWhen == conditionalTaken)
                                 {
-                                    conditionalState = state.Released();
+                                    conditionalState = state.Settled();
                                 }
                                 else
                                 {
-                                    fallThroughState = state.Released();
+                                    fallThroughState = state.Settled();
                                 }
                             }
                             else if (block.ConditionalSuccessor != null && block.BranchValue != null && ConditionKey.Of(block.BranchValue) is { } condition)
@@ -341,23 +388,25 @@ namespace InteropGuard.Flow
 
             // 3. Effects of the uses; overwritten names are dropped before copies are added.
             var copies = new List<object>();
-            foreach (var (_, use) in classified)
+            foreach (var (reference, use) in classified)
             {
                 switch (use.Kind)
                 {
                     case ValueUseKind.Release:
-                        _releases.Add(use.Site);
-                        state = state.Released();
+                        state = Release(use, reference, state);
+                        break;
+                    case ValueUseKind.Use:
+                        NoteUseAfterRelease(use, reference, state);
                         break;
                     case ValueUseKind.Escape:
                         _escapes = true;
-                        state = state.Released();
+                        state = state.Settled();
                         break;
                     case ValueUseKind.Copy:
                         if (use.CopyTarget is ILocalSymbol captured && _capturedLocals.Contains(captured))
                         {
                             _escapes = true;
-                            state = state.Released();
+                            state = state.Settled();
                         }
                         else
                         {
@@ -397,7 +446,7 @@ namespace InteropGuard.Flow
             {
                 var variable = AssignedNames(operation).OfType<ILocalSymbol>().FirstOrDefault()?.Name;
                 _leaks.Add(new LeakPath(containsAllocation ? LeakKind.NextIteration : LeakKind.Overwrite, operation.Syntax, variable));
-                state = state.Released();
+                state = state.Settled();
             }
 
             // 4. The allocation itself: where does the fresh value go?
@@ -415,7 +464,7 @@ namespace InteropGuard.Flow
             var returns = block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return;
             var references = NameReferences(branchValue, state).ToList();
             var excluded = new HashSet<IOperation>();
-            var effects = new List<ValueUse>();
+            var effects = new List<(IOperation Reference, ValueUse Use)>();
             foreach (var reference in references)
             {
                 var use = _uses.Classify(reference);
@@ -429,7 +478,7 @@ namespace InteropGuard.Flow
                     excluded.Add(use.Site);
                 }
 
-                effects.Add(use);
+                effects.Add((reference, use));
             }
 
             if (isMain && state.Owned && _throwPoints.Find(branchValue, excluded) is { } thrower)
@@ -437,18 +486,20 @@ namespace InteropGuard.Flow
                 PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
             }
 
-            foreach (var use in effects)
+            foreach (var (reference, use) in effects)
             {
                 if (use.Kind == ValueUseKind.Release)
                 {
-                    _releases.Add(use.Site);
-                    state = state.Released();
+                    state = Release(use, reference, state);
                 }
-                else if (use.Kind == ValueUseKind.Escape || use.Kind == ValueUseKind.Copy)
+                else if (use.Kind == ValueUseKind.Use)
                 {
-                    // A copy into a flow capture that is the branch value itself is returned or tested; treat as handed on.
-                    _escapes |= use.Kind == ValueUseKind.Escape;
-                    state = use.Kind == ValueUseKind.Escape ? state.Released() : state;
+                    NoteUseAfterRelease(use, reference, state);
+                }
+                else if (use.Kind == ValueUseKind.Escape)
+                {
+                    _escapes = true;
+                    state = state.Settled();
                 }
             }
 
@@ -475,9 +526,35 @@ namespace InteropGuard.Flow
             return state;
         }
 
+        private OwnershipState Release(ValueUse use, IOperation reference, OwnershipState state)
+        {
+            if (state.WasReleased && use.Release is { Idempotent: false })
+            {
+                _afterRelease.Add(new UseAfterRelease(reference, use, isRelease: true));
+            }
+
+            if (use.Release is { } release && (release.Family != _allocator.Family || (_allocator.RequiresZeroing && !release.Zeroing)))
+            {
+                _mismatches.Add((use.Site, release));
+            }
+
+            _releases.Add(use.Site);
+            return state.AfterRelease();
+        }
+
+        private void NoteUseAfterRelease(ValueUse use, IOperation reference, OwnershipState state)
+        {
+            if (state.WasReleased)
+            {
+                _afterRelease.Add(new UseAfterRelease(reference, use, isRelease: false));
+            }
+        }
+
         private OwnershipState Allocate(OwnershipState state)
         {
-            var use = _uses.Classify(_allocation);
+            var use = _allocation is IArgumentOperation outArgument
+                ? _uses.ClassifyStore(ValueUses.SkipConversions(outArgument.Value), outArgument)
+                : _uses.Classify(_allocation);
             switch (use.Kind)
             {
                 case ValueUseKind.Copy:
@@ -550,6 +627,25 @@ namespace InteropGuard.Flow
             {
                 negate = !negate;
                 condition = unary.Operand;
+            }
+
+            // using and ?. test a reference for null; a GCHandle is live while IsAllocated, a SafeHandle owes
+            // nothing once it is known invalid or closed (validating before 'using' is the usual shape).
+            if (condition is IIsNullOperation isNull && IsName(ValueUses.SkipConversions(isNull.Operand), state))
+            {
+                return !negate;
+            }
+
+            if (condition is IPropertyReferenceOperation property && property.Instance != null && IsName(ValueUses.SkipConversions(property.Instance), state))
+            {
+                switch (property.Property.Name)
+                {
+                    case "IsAllocated":
+                        return negate;
+                    case "IsInvalid":
+                    case "IsClosed":
+                        return !negate;
+                }
             }
 
             if (condition is IBinaryOperation binary
@@ -656,6 +752,7 @@ namespace InteropGuard.Flow
 
         private static bool IsAssignmentTarget(IOperation operation)
             => operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation
+               || operation.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out }
                || operation.Parent is IDeconstructionAssignmentOperation
                || operation.Parent is ITupleOperation tuple && tuple.Parent is IDeconstructionAssignmentOperation;
 
@@ -670,6 +767,9 @@ namespace InteropGuard.Flow
                         break;
                     case IFlowCaptureOperation capture:
                         yield return capture.Id;
+                        break;
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: ILocalReferenceOperation outLocal }:
+                        yield return outLocal.Local;
                         break;
                     case IDeconstructionAssignmentOperation deconstruction:
                         foreach (var local in deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>())

@@ -9,8 +9,11 @@ namespace InteropGuard.Flow
 {
     internal enum ValueUseKind
     {
-        /// <summary>Read without any effect on ownership (passed to a non-owning call, compared, dereferenced).</summary>
+        /// <summary>Read without any effect on ownership (passed to a non-owning call, dereferenced).</summary>
         Use,
+
+        /// <summary>Only inspected (compared, null-checked, IsAllocated/IsInvalid/IsClosed read): harmless even after release.</summary>
+        Inspect,
 
         /// <summary>Passed as the pointer argument of a release.</summary>
         Release,
@@ -127,17 +130,30 @@ namespace InteropGuard.Flow
                             }
                         }
 
-                        return new ValueUse(ValueUseKind.Use, parent);
+                        return new ValueUse(IsComparison(binary.OperatorKind) ? ValueUseKind.Inspect : ValueUseKind.Use, parent);
+
+                    case IIsPatternOperation:
+                    case IIsNullOperation:
+                        return new ValueUse(ValueUseKind.Inspect, parent);
 
                     case IInvocationOperation invocation when invocation.Instance == current:
-                        // IntPtr.ToPointer() hands back the same address; any other member call only reads it.
+                        // IntPtr.ToPointer() hands back the same address; h.Free()/h.Dispose() release the handle;
+                        // any other member call only reads it.
                         if (invocation.TargetMethod.Name == "ToPointer")
                         {
                             current = parent;
                             continue;
                         }
 
+                        if (_scope.Catalogue.TryGetReceiverRelease(invocation.TargetMethod, SkipConversions(current).Type, out var receiverRelease))
+                        {
+                            return new ValueUse(ValueUseKind.Release, parent, release: receiverRelease);
+                        }
+
                         return new ValueUse(ValueUseKind.Use, parent);
+
+                    case IPropertyReferenceOperation property when property.Instance == current && IsStateCheck(property.Property.Name):
+                        return new ValueUse(ValueUseKind.Inspect, parent);
 
                     case IConditionalOperation conditional when conditional.Condition != current:
                     case ICoalesceOperation:
@@ -146,8 +162,6 @@ namespace InteropGuard.Flow
 
                     case IExpressionStatementOperation:
                     case IUnaryOperation:
-                    case IIsPatternOperation:
-                    case IIsNullOperation:
                     case IIsTypeOperation:
                     case IInterpolationOperation:
                     case IConditionalOperation:
@@ -177,7 +191,8 @@ namespace InteropGuard.Flow
             }
         }
 
-        private ValueUse ClassifyStore(IOperation target, IOperation site)
+        /// <summary>What storing the value into <paramref name="target"/> means: a copy into a local, or an escape.</summary>
+        public ValueUse ClassifyStore(IOperation target, IOperation site)
         {
             switch (target)
             {
@@ -252,6 +267,13 @@ namespace InteropGuard.Flow
             }
 
             var types = _context.Types;
+
+            // The number from GCHandle.ToIntPtr is how native user data refers back to the handle: whoever holds it can free it.
+            if (method.Name == "ToIntPtr" && types.GCHandle != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.GCHandle))
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
             if (method.Name == "SetHandle" && types.IsHandleWrapper(method.ContainingType))
             {
                 return new ValueUse(ValueUseKind.Escape, call);
@@ -278,6 +300,13 @@ namespace InteropGuard.Flow
             }
 
             var type = parameter.OriginalDefinition.Type;
+
+            // A library method taking a SafeHandle uses it for the call (RandomAccess.Read); constructors keep it.
+            if (types.IsHandleWrapper(type) && method.MethodKind != MethodKind.Constructor)
+            {
+                return new ValueUse(ValueUseKind.Use, call);
+            }
+
             if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.TypeParameter || type.TypeKind == TypeKind.Interface || type.TypeKind == TypeKind.Class)
             {
                 return new ValueUse(ValueUseKind.Escape, call);
@@ -302,6 +331,14 @@ namespace InteropGuard.Flow
             var target = summary.NativeTargets.Targets.Count > 0 ? summary.NativeTargets.Targets[0] : native;
             return new ValueUse(ValueUseKind.Use, call, nativeTarget: target);
         }
+
+        private static bool IsStateCheck(string name) => name == "IsAllocated" || name == "IsInvalid" || name == "IsClosed";
+
+        private static bool IsComparison(BinaryOperatorKind kind)
+            => kind == BinaryOperatorKind.Equals || kind == BinaryOperatorKind.NotEquals
+               || kind == BinaryOperatorKind.LessThan || kind == BinaryOperatorKind.LessThanOrEqual
+               || kind == BinaryOperatorKind.GreaterThan || kind == BinaryOperatorKind.GreaterThanOrEqual
+               || kind == BinaryOperatorKind.ObjectValueEquals || kind == BinaryOperatorKind.ObjectValueNotEquals;
 
         private static bool IsSourceMethod(IMethodSymbol method) => method.DeclaringSyntaxReferences.Length > 0 && !method.IsExtern;
 

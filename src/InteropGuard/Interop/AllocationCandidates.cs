@@ -25,8 +25,19 @@ namespace InteropGuard.Interop
 
         public bool MayAllocate(SyntaxNode body, InteropScope scope)
         {
-            foreach (var invocation in body.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            foreach (var node in body.DescendantNodes())
             {
+                // SafeHandle types are named ...Handle by convention, in the BCL and in bindings alike.
+                if (node is ObjectCreationExpressionSyntax creation && RightmostName(creation.Type)?.IndexOf("Handle", StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+
+                if (node is not InvocationExpressionSyntax invocation)
+                {
+                    continue;
+                }
+
                 var name = InvokedName(invocation.Expression);
                 if (name == null)
                 {
@@ -42,6 +53,14 @@ namespace InteropGuard.Interop
 
             return false;
         }
+
+        private static string? RightmostName(TypeSyntax type) => type switch
+        {
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            _ => null,
+        };
 
         private static string? InvokedName(ExpressionSyntax expression) => expression switch
         {

@@ -7,17 +7,43 @@ using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Interop
 {
+    /// <summary>What kind of resource an allocation hands out; each kind has its own rule.</summary>
+    internal enum ResourceKind
+    {
+        /// <summary>Native memory or a native library handle (IG3001).</summary>
+        NativeMemory,
+
+        /// <summary>A <c>GCHandle</c> (IG3004).</summary>
+        GCHandle,
+
+        /// <summary>A <c>MemoryHandle</c> from <c>Pin()</c> (IG3004).</summary>
+        MemoryHandle,
+
+        /// <summary>A <c>SafeHandle</c> (IG3005).</summary>
+        SafeHandle,
+    }
+
     /// <summary>A function that hands out memory or a handle the caller must release.</summary>
     internal sealed class Allocator
     {
-        public Allocator(string family, string display, string release, string? releaseMethod, int reallocatedParameter = -1)
+        public Allocator(string family, string display, string release, string? releaseMethod, int reallocatedParameter = -1, ResourceKind kind = ResourceKind.NativeMemory, string? receiverRelease = null)
         {
             Family = family;
             Display = display;
             Release = release;
             ReleaseMethod = releaseMethod;
             ReallocatedParameter = reallocatedParameter;
+            Kind = kind;
+            ReceiverRelease = receiverRelease;
         }
+
+        public ResourceKind Kind { get; }
+
+        /// <summary>For handles released through a method of their own (<c>h.Free()</c>, <c>h.Dispose()</c>), that method's name.</summary>
+        public string? ReceiverRelease { get; }
+
+        /// <summary>The block holds a copy of a secret: only the zeroing release is the right one.</summary>
+        public bool RequiresZeroing => Release.StartsWith("Marshal.ZeroFree", StringComparison.Ordinal);
 
         /// <summary>Identifies the underlying allocator: any release of the same family releases the block.</summary>
         public string Family { get; }
@@ -34,11 +60,11 @@ namespace InteropGuard.Interop
         /// <summary>For realloc-style functions, the ordinal of the parameter whose block is consumed; otherwise -1.</summary>
         public int ReallocatedParameter { get; }
 
-        public Allocator WithDisplay(string display) => new Allocator(Family, display, Release, ReleaseMethod, ReallocatedParameter);
+        public Allocator WithDisplay(string display) => new Allocator(Family, display, Release, ReleaseMethod, ReallocatedParameter, Kind, ReceiverRelease);
 
-        public Allocator WithReallocatedParameter(int ordinal) => new Allocator(Family, Display, Release, ReleaseMethod, ordinal);
+        public Allocator WithReallocatedParameter(int ordinal) => new Allocator(Family, Display, Release, ReleaseMethod, ordinal, Kind, ReceiverRelease);
 
-        public Allocator WithRelease(string release) => new Allocator(Family, Display, release, ReleaseMethod, ReallocatedParameter);
+        public Allocator WithRelease(string release, string? releaseMethod) => new Allocator(Family, Display, release, releaseMethod ?? ReleaseMethod, ReallocatedParameter, Kind, ReceiverRelease);
     }
 
     /// <summary>A function that releases a block of one allocator family.</summary>
@@ -54,6 +80,11 @@ namespace InteropGuard.Interop
         public string Family { get; }
         public int PointerParameter { get; }
         public string Display { get; }
+
+        /// <summary>Releasing twice is harmless (Dispose is idempotent), so IG3003 does not report it.</summary>
+        public bool Idempotent { get; set; }
+
+        public bool Zeroing => Display.StartsWith("Marshal.ZeroFree", StringComparison.Ordinal);
 
         public Deallocator WithPointerParameter(int ordinal, string display) => new Deallocator(Family, ordinal, display);
     }
@@ -77,6 +108,9 @@ namespace InteropGuard.Interop
         private const string GlobalHeap = "GlobalAlloc";
         private const string Win32Heap = "HeapAlloc";
         private const string VirtualMemory = "VirtualAlloc";
+        private const string GCHandleFamily = "GCHandle";
+        private const string MemoryHandleFamily = "MemoryHandle";
+        private const string SafeHandleFamily = "SafeHandle";
 
         private const string MarshalName = "System.Runtime.InteropServices.Marshal.";
 
@@ -219,7 +253,7 @@ namespace InteropGuard.Interop
         /// <summary>Names under which a catalogued allocator can be called directly (BCL methods and native entry points).</summary>
         internal static readonly ImmutableHashSet<string> KnownAllocatorNames = MarshalAllocators.Keys
             .Concat(NativeMemoryAllocators.Keys)
-            .Concat(new[] { "Load" })
+            .Concat(new[] { "Load", "Alloc", "Pin" })
             .Concat(LibcAllocators.Keys)
             .Concat(Kernel32Allocators.Keys)
             .Concat(Ole32Allocators.Keys)
@@ -252,17 +286,29 @@ namespace InteropGuard.Interop
 
         private Allocator? FindAllocator(IMethodSymbol method, int depth)
         {
+            if (FindHandleAllocator(method) is { } handle)
+            {
+                return handle;
+            }
+
             var known = FindKnown(method, AllocatorTables, out var native);
             if (known != null)
             {
-                return native == null ? known : known.WithDisplay(Display(method)).WithRelease(ReleaseDisplay(method, known.Release));
+                if (native == null)
+                {
+                    return known;
+                }
+
+                var (releaseDisplay, releaseMethod) = ReleaseDisplay(method, known.Release);
+                return known.WithDisplay(Display(method)).WithRelease(releaseDisplay, releaseMethod);
             }
 
             foreach (var pair in _pairs)
             {
                 if (FunctionNameSet.NameMatches(pair.Allocator, method, native?.EntryPoint))
                 {
-                    return new Allocator("configured " + pair.Allocator + ":" + pair.Release, Display(method), ReleaseDisplay(method, pair.Release), releaseMethod: null);
+                    var (releaseDisplay, releaseMethod) = ReleaseDisplay(method, pair.Release);
+                    return new Allocator("configured " + pair.Allocator + ":" + pair.Release, Display(method), releaseDisplay, releaseMethod);
                 }
             }
 
@@ -272,6 +318,34 @@ namespace InteropGuard.Interop
             {
                 var wrapped = inner.WithDisplay(Display(method));
                 return inner.ReallocatedParameter < 0 ? wrapped : wrapped.WithReallocatedParameter(forwarded.WrapperParameterFor(inner.ReallocatedParameter));
+            }
+
+            return null;
+        }
+
+        private Allocator? FindHandleAllocator(IMethodSymbol method)
+        {
+            var types = _context.Types;
+            var type = method.ContainingType;
+            if (type == null)
+            {
+                return null;
+            }
+
+            if (method.Name == "Alloc" && method.IsStatic && Same(type, types.GCHandle))
+            {
+                return new Allocator(GCHandleFamily, "GCHandle.Alloc", "GCHandle.Free", null, kind: ResourceKind.GCHandle, receiverRelease: "Free");
+            }
+
+            if (method.Name == "Pin" && !method.IsStatic && Same(method.ReturnType, types.MemoryHandle))
+            {
+                var owner = type.IsGenericType ? type.Name + "<" + string.Join(", ", type.TypeArguments.Select(t => t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat))) + ">" : type.Name;
+                return new Allocator(MemoryHandleFamily, owner + ".Pin", "Dispose", null, kind: ResourceKind.MemoryHandle, receiverRelease: "Dispose");
+            }
+
+            if (_context.NativeFunctions.Get(method) != null && types.IsHandleWrapper(method.ReturnType))
+            {
+                return new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose");
             }
 
             return null;
@@ -344,12 +418,12 @@ namespace InteropGuard.Interop
         /// Names a native release the way the user declared it (<c>Native.free</c>) when the allocator's type declares
         /// it too; otherwise by its configured or entry-point name.
         /// </summary>
-        private string ReleaseDisplay(IMethodSymbol allocator, string release)
+        private (string Display, string? Method) ReleaseDisplay(IMethodSymbol allocator, string release)
         {
             var type = allocator.ContainingType;
             if (type == null)
             {
-                return release;
+                return (release, null);
             }
 
             foreach (var candidate in type.GetMembers().OfType<IMethodSymbol>())
@@ -357,12 +431,62 @@ namespace InteropGuard.Interop
                 var native = _context.NativeFunctions.Get(candidate);
                 if (FunctionNameSet.NameMatches(release, candidate, native?.EntryPoint))
                 {
-                    return Display(candidate);
+                    // Only a one-parameter release can be called by a fix with nothing but the pointer.
+                    var callable = candidate.Parameters.Length == 1 && candidate.IsStatic
+                        ? candidate.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)) + "." + candidate.Name
+                        : null;
+                    return (Display(candidate), callable);
                 }
             }
 
-            return release;
+            return (release, null);
         }
+
+        /// <summary>
+        /// Releases called on the resource itself: <c>GCHandle.Free</c>, <c>MemoryHandle.Dispose</c>, and
+        /// <c>Dispose</c>/<c>Close</c> of a SafeHandle (also through <c>IDisposable</c>, as <c>using</c> does).
+        /// </summary>
+        public bool TryGetReceiverRelease(IMethodSymbol method, ITypeSymbol? receiverType, out Deallocator deallocator)
+        {
+            var types = _context.Types;
+            deallocator = null!;
+            if (receiverType == null)
+            {
+                return false;
+            }
+
+            if (method.Name == "Free" && Same(receiverType, types.GCHandle))
+            {
+                deallocator = new Deallocator(GCHandleFamily, -1, "GCHandle.Free");
+                return true;
+            }
+
+            if (method.Name == "Dispose" && Same(receiverType, types.MemoryHandle))
+            {
+                deallocator = new Deallocator(MemoryHandleFamily, -1, "MemoryHandle.Dispose") { Idempotent = true };
+                return true;
+            }
+
+            if ((method.Name == "Dispose" || method.Name == "Close") && method.Parameters.Length == 0 && types.IsHandleWrapper(receiverType))
+            {
+                deallocator = new Deallocator(SafeHandleFamily, -1, "Dispose") { Idempotent = true };
+                return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>A SafeHandle created with <c>new</c>: the caller owns it.</summary>
+        public Allocator? ForCreatedHandle(ITypeSymbol? type)
+            => type != null && _context.Types.IsHandleWrapper(type) && !type.IsAbstract
+                ? new Allocator(SafeHandleFamily, "new " + type.Name, "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
+                : null;
+
+        /// <summary>A SafeHandle a native call hands out through an <c>out</c> parameter.</summary>
+        public Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter)
+            => parameter.RefKind == RefKind.Out && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
+                ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
+                : null;
 
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);
 

@@ -17,6 +17,11 @@ namespace InteropGuard.Interop
             UnmanagedFunctionPointerAttribute = Get(compilation, "System.Runtime.InteropServices.UnmanagedFunctionPointerAttribute");
             Exception = Get(compilation, "System.Exception");
             GC = Get(compilation, "System.GC");
+            GCHandle = Get(compilation, "System.Runtime.InteropServices.GCHandle");
+            MemoryHandle = Get(compilation, "System.Buffers.MemoryHandle");
+            Memory = Get(compilation, "System.Memory`1");
+            ReadOnlyMemory = Get(compilation, "System.ReadOnlyMemory`1");
+            Pinnable = Get(compilation, "System.Buffers.IPinnable");
         }
 
         public INamedTypeSymbol? Marshal { get; }
@@ -29,6 +34,11 @@ namespace InteropGuard.Interop
         public INamedTypeSymbol? UnmanagedFunctionPointerAttribute { get; }
         public INamedTypeSymbol? Exception { get; }
         public INamedTypeSymbol? GC { get; }
+        public INamedTypeSymbol? GCHandle { get; }
+        public INamedTypeSymbol? MemoryHandle { get; }
+        public INamedTypeSymbol? Memory { get; }
+        public INamedTypeSymbol? ReadOnlyMemory { get; }
+        public INamedTypeSymbol? Pinnable { get; }
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 

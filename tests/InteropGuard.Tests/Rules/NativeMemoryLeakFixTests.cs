@@ -10,8 +10,9 @@ namespace InteropGuard.Tests.Rules
     {
         private static Task VerifyFix(string source, string fixedSource, string? batchFixedSource = null, string? editorConfig = null)
         {
-            var test = new CodeFixTest<NativeMemoryLeakAnalyzer, ReleaseInFinallyCodeFix>
+            var test = new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
             {
+                DefaultDiagnosticId = "IG3001",
                 Source = source,
                 FixedSource = fixedSource,
                 BatchFixedSource = batchFixedSource,
@@ -407,8 +408,9 @@ unsafe class C
         public Task NoFixWhenValueEscapesOnSomePath()
         {
             // Releasing in finally would free the pointer that is returned to the caller.
-            var test = new CodeFixTest<NativeMemoryLeakAnalyzer, ReleaseInFinallyCodeFix>
+            var test = new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
             {
+                DefaultDiagnosticId = "IG3001",
                 Source = @"using System;
 using System.Runtime.InteropServices;
 
@@ -436,8 +438,9 @@ class C
         [Fact]
         public Task NoFixWhenALaterStatementUsesALocalDeclaredInTheMovedRange()
         {
-            var test = new CodeFixTest<NativeMemoryLeakAnalyzer, ReleaseInFinallyCodeFix>
+            var test = new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
             {
+                DefaultDiagnosticId = "IG3001",
                 Source = @"using System;
 using System.Runtime.InteropServices;
 
@@ -461,8 +464,9 @@ class C
         [Fact]
         public Task NoFixForNativeFamilyWithoutAReleaseToMove()
         {
-            var test = new CodeFixTest<NativeMemoryLeakAnalyzer, ReleaseInFinallyCodeFix>
+            var test = new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
             {
+                DefaultDiagnosticId = "IG3001",
                 Source = @"using System;
 using System.Runtime.InteropServices;
 

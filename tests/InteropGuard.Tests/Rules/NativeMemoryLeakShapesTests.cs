@@ -21,13 +21,13 @@ namespace InteropGuard.Tests.Rules
             var source = "using System;\nusing System.Runtime.InteropServices;\nstatic class Native { [DllImport(\"x\")] public static extern void use(IntPtr p, int n); }\nclass C\n{\n    void M()\n    {\n        " + body + "\n    }\n}\n";
 
             // Any analyzer exception fails inside the runner; what is reported on broken code is not asserted.
-            await AnalyzerRunner.GetDiagnosticsAsync(new[] { new NativeMemoryLeakAnalyzer() }, new[] { source }, allowCompilerErrors: true);
+            await AnalyzerRunner.GetDiagnosticsAsync(new[] { new OwnershipAnalyzer() }, new[] { source }, allowCompilerErrors: true);
         }
 
         [Fact]
         public Task PartialMethodBodies()
         {
-            var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
+            var test = new AnalyzerTest<OwnershipAnalyzer>
             {
                 Source = @"using System;
 using System.Runtime.InteropServices;
@@ -53,7 +53,7 @@ partial class C
         [Fact]
         public Task Win32PairsUseTheirOwnPointerParameter()
         {
-            var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
+            var test = new AnalyzerTest<OwnershipAnalyzer>
             {
                 Source = @"using System;
 using System.Runtime.InteropServices;
@@ -99,7 +99,7 @@ class C
         public Task LibraryImportAllocatorPair()
         {
             // LibraryImport needs its source generator to compile; declare the partial implementation by hand.
-            var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
+            var test = new AnalyzerTest<OwnershipAnalyzer>
             {
                 Source = @"using System;
 using System.Runtime.InteropServices;
@@ -131,7 +131,7 @@ class C
         }
 
         [Fact]
-        public Task UsingStatementDisposingAnOwnerIsNotAnAllocation() => new AnalyzerTest<NativeMemoryLeakAnalyzer>
+        public Task UsingStatementDisposingAnOwnerIsNotAnAllocation() => new AnalyzerTest<OwnershipAnalyzer>
         {
             Source = @"using System;
 using System.IO;
@@ -156,7 +156,7 @@ unsafe class C
         }.RunAsync();
 
         [Fact]
-        public Task SwitchAndConditionalFlow() => new AnalyzerTest<NativeMemoryLeakAnalyzer>
+        public Task SwitchAndConditionalFlow() => new AnalyzerTest<OwnershipAnalyzer>
         {
             Source = @"using System;
 using System.Runtime.InteropServices;

@@ -13,7 +13,7 @@ namespace InteropGuard.Tests.Rules
 
         private static Task Check(string source, string? editorConfig, params DiagnosticResult[] expected)
         {
-            var test = new AnalyzerTest<NativeMemoryLeakAnalyzer> { Source = Usings + source, EditorConfig = editorConfig };
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Usings + source, EditorConfig = editorConfig };
             test.ExpectedDiagnostics.AddRange(expected);
             return test.RunAsync();
         }
@@ -707,7 +707,7 @@ static class Db
         [Fact]
         public Task TopLevelStatements()
         {
-            var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
+            var test = new AnalyzerTest<OwnershipAnalyzer>
             {
                 Source = Usings + @"
 var p = {|#0:Marshal.AllocHGlobal(4)|};

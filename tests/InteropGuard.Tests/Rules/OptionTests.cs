@@ -51,7 +51,7 @@ class C
         public Task MalformedPairsFallBackToTheBuiltInCatalogue()
         {
             // The configured pair is dropped, the BCL allocation is still tracked.
-            var test = new AnalyzerTest<NativeMemoryLeakAnalyzer>
+            var test = new AnalyzerTest<OwnershipAnalyzer>
             {
                 Source = @"using System;
 using System.Runtime.InteropServices;

@@ -1,0 +1,121 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// The Ownership family over one release-on-all-paths analysis per allocation site:
+    /// IG3001 native memory not released, IG3002 wrong deallocator, IG3003 use after release,
+    /// IG3004 GCHandle/pin not released, IG3005 SafeHandle not disposed.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: the local holding the resource, when there is exactly one.</summary>
+        internal const string VariableProperty = "Variable";
+
+        /// <summary>Diagnostic property: fully qualified static release the fix may generate, when there is one.</summary>
+        internal const string ReleaseMethodProperty = "ReleaseMethod";
+
+        /// <summary>Diagnostic property: the release method called on the resource itself (<c>Free</c>), for fixes.</summary>
+        internal const string ReceiverReleaseProperty = "ReceiverRelease";
+
+        /// <summary>Diagnostic property: the type the local must be cast to when passed to the generated release.</summary>
+        internal const string ReleaseArgumentCastProperty = "ReleaseArgumentCast";
+
+        /// <summary>Diagnostic property: "true" when releasing in finally is a safe rewrite (no escape, no copies).</summary>
+        internal const string FixableProperty = "Fixable";
+
+        /// <summary>Diagnostic property: "true" when a <c>using</c> declaration or statement is a safe rewrite.</summary>
+        internal const string UsingFixableProperty = "UsingFixable";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.NativeMemoryLeak,
+            Descriptors.WrongDeallocator,
+            Descriptors.UseAfterRelease,
+            Descriptors.HandleNotReleased,
+            Descriptors.SafeHandleNotDisposed);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var candidates = new AllocationCandidates(start.Compilation);
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, candidates, block));
+            });
+        }
+
+        private static void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, CodeBlockAnalysisContext context)
+        {
+            var scope = interop.ForTree(context.CodeBlock.SyntaxTree);
+
+            // Gates, cheapest first: no candidate in the syntax, then no tracked resource in the operations,
+            // and the body costs no operation tree or control-flow graph.
+            if (!candidates.MayAllocate(context.CodeBlock, scope)
+                || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
+                || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
+                || !root.Descendants().Any(o => ResourceSites.IsSite(o, scope.Catalogue)))
+            {
+                return;
+            }
+
+            var graph = ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken);
+            if (graph == null)
+            {
+                return;
+            }
+
+            var captured = CapturedLocals.In(root);
+            var uses = new ValueUses(interop, scope);
+            var throwPoints = new ThrowPoints(interop, scope.Catalogue);
+            var reportedAfterRelease = new HashSet<int>();
+            foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
+            {
+                foreach (var site in ResourceSites.In(body, scope.Catalogue))
+                {
+                    context.CancellationToken.ThrowIfCancellationRequested();
+                    var result = ReleaseOnAllPaths.Analyze(body, site.Operation, site.Allocator, uses, throwPoints, captured);
+                    if (result.Leak != null && !FinalizerCovers(site, result))
+                    {
+                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(site, result));
+                    }
+
+                    if (site.Allocator.Kind == ResourceKind.NativeMemory)
+                    {
+                        foreach (var (releaseSite, release) in result.Mismatches)
+                        {
+                            context.ReportDiagnostic(OwnershipDiagnostics.WrongDeallocator(site, result, releaseSite, release));
+                        }
+                    }
+
+                    foreach (var afterRelease in result.UsesAfterRelease)
+                    {
+                        // Two allocation sites can reach one use (if/else allocations); report the use once.
+                        if (reportedAfterRelease.Add(afterRelease.Reference.Syntax.SpanStart))
+                        {
+                            context.ReportDiagnostic(OwnershipDiagnostics.UseAfterRelease(afterRelease));
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// A SafeHandle that is handed on (a factory returning it, an owner storing it) and would leak only if an
+        /// exception interrupts the hand-over is still released by its finalizer: reporting that is CA2000's noise.
+        /// </summary>
+        private static bool FinalizerCovers(ResourceSite site, ReleaseResult result)
+            => site.Allocator.Kind == ResourceKind.SafeHandle && result.Escapes
+               && (result.Leak!.Kind == LeakKind.MayThrow || result.Leak.Kind == LeakKind.Throw);
+    }
+}

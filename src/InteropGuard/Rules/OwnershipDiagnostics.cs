@@ -1,0 +1,194 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text.RegularExpressions;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>Turns the findings of the ownership analysis into the Ownership family's diagnostics and messages.</summary>
+    internal static class OwnershipDiagnostics
+    {
+        private static readonly Regex Whitespace = new Regex(@"\s+");
+
+        public static Diagnostic Leak(ResourceSite site, ReleaseResult result)
+        {
+            var leak = result.Leak!;
+            var allocator = site.Allocator;
+            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            if (result.FirstLocal != null)
+            {
+                properties[OwnershipAnalyzer.VariableProperty] = result.FirstLocal.Name;
+            }
+
+            var rewritable = result.FirstLocal != null && !result.Escapes && !result.HasCopies
+                             && leak.Kind != LeakKind.Discarded && leak.Kind != LeakKind.NextIteration && leak.Kind != LeakKind.Overwrite;
+            var holder = leak.Kind == LeakKind.Discarded
+                ? DiscardedHolder(site.Operation)
+                : result.FirstLocal != null ? "in '" + result.FirstLocal.Name + "'" : "in a temporary";
+            var location = site.Operation.Syntax.GetLocation();
+            var additional = result.Releases.Select(r => r.Syntax.GetLocation());
+
+            switch (allocator.Kind)
+            {
+                case ResourceKind.GCHandle:
+                case ResourceKind.MemoryHandle:
+                    var isGCHandle = allocator.Kind == ResourceKind.GCHandle;
+                    if (isGCHandle)
+                    {
+                        properties[OwnershipAnalyzer.ReceiverReleaseProperty] = allocator.ReceiverRelease;
+                        properties[OwnershipAnalyzer.FixableProperty] = rewritable ? "true" : "false";
+                    }
+                    else
+                    {
+                        properties[OwnershipAnalyzer.UsingFixableProperty] = rewritable ? "true" : "false";
+                    }
+
+                    var consequence = !isGCHandle ? "the memory stays pinned"
+                        : IsPinned(site.Operation) ? "the object stays pinned and can never be collected"
+                        : "the object it refers to can never be collected";
+                    return Diagnostic.Create(Descriptors.HandleNotReleased, location, additional, properties.ToImmutable(),
+                        isGCHandle ? "GCHandle" : "MemoryHandle", holder, allocator.Display, isGCHandle ? "GCHandle.Free" : "Dispose", DescribePath(leak), consequence);
+
+                case ResourceKind.SafeHandle:
+                    properties[OwnershipAnalyzer.UsingFixableProperty] = rewritable ? "true" : "false";
+                    var name = leak.Kind == LeakKind.Discarded ? DiscardedHolder(site.Operation) : result.FirstLocal != null ? "'" + result.FirstLocal.Name + "'" : "in a temporary";
+                    return Diagnostic.Create(Descriptors.SafeHandleNotDisposed, location, additional, properties.ToImmutable(),
+                        name, allocator.Display, DescribePath(leak));
+
+                default:
+                    AddGeneratedRelease(properties, allocator, result.FirstLocal);
+                    properties[OwnershipAnalyzer.FixableProperty] = rewritable ? "true" : "false";
+                    return Diagnostic.Create(Descriptors.NativeMemoryLeak, location, additional, properties.ToImmutable(),
+                        allocator.Display, holder, allocator.Release, DescribePath(leak));
+            }
+        }
+
+        public static Diagnostic WrongDeallocator(ResourceSite site, ReleaseResult result, IOperation releaseSite, Deallocator release)
+        {
+            var allocator = site.Allocator;
+            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            if (allocator.ReleaseMethod != null)
+            {
+                properties[OwnershipAnalyzer.ReleaseMethodProperty] = allocator.ReleaseMethod;
+            }
+
+            var why = release.Family == allocator.Family && allocator.RequiresZeroing
+                ? "which does not zero the secret it holds"
+                : "which belongs to another allocator";
+            return Diagnostic.Create(Descriptors.WrongDeallocator, releaseSite.Syntax.GetLocation(), properties.ToImmutable(),
+                allocator.Display, result.FirstLocal?.Name ?? "a temporary", release.Display, why, allocator.Release);
+        }
+
+        public static Diagnostic UseAfterRelease(UseAfterRelease finding)
+        {
+            var reference = finding.Reference.Syntax;
+            string what;
+            if (finding.IsRelease)
+            {
+                what = "is released again by '" + (finding.Use.Release?.Display ?? "its release") + "'";
+            }
+            else
+            {
+                what = finding.Use.Site switch
+                {
+                    IInvocationOperation call when call.Instance != null && call.Instance.Syntax.Span.Contains(reference.Span) => "is used by its '" + call.TargetMethod.Name + "'",
+                    IInvocationOperation call => "is passed to '" + AllocationCatalogue.Display(call.TargetMethod) + "'",
+                    IPropertyReferenceOperation property => "is read through '" + property.Property.Name + "'",
+                    _ => "is used",
+                };
+            }
+
+            var releasedBy = finding.ReleasedBy;
+            var releaseName = releasedBy is IInvocationOperation releaseCall ? AllocationCatalogue.Display(releaseCall.TargetMethod) : "its release";
+            var line = releasedBy == null ? 0 : releasedBy.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+            return Diagnostic.Create(Descriptors.UseAfterRelease, reference.GetLocation(), Shorten(reference), what, releaseName, line);
+        }
+
+        private static void AddGeneratedRelease(ImmutableDictionary<string, string?>.Builder properties, Allocator allocator, ILocalSymbol? local)
+        {
+            if (allocator.ReleaseMethod == null || local == null)
+            {
+                return;
+            }
+
+            // NativeMemory's releases take void*, the others IntPtr: a generated call must convert the local.
+            var releaseTakesPointer = allocator.ReleaseMethod.StartsWith("System.Runtime.InteropServices.NativeMemory.", System.StringComparison.Ordinal);
+            var localIsPointer = local.Type is IPointerTypeSymbol;
+            if (localIsPointer && !releaseTakesPointer)
+            {
+                properties[OwnershipAnalyzer.ReleaseMethodProperty] = allocator.ReleaseMethod;
+                properties[OwnershipAnalyzer.ReleaseArgumentCastProperty] = "System.IntPtr";
+            }
+            else if (localIsPointer == releaseTakesPointer)
+            {
+                properties[OwnershipAnalyzer.ReleaseMethodProperty] = allocator.ReleaseMethod;
+            }
+        }
+
+        private static bool IsPinned(IOperation allocation)
+            => allocation is IInvocationOperation call
+               && call.Arguments.Any(a => ValueUses.SkipConversions(a.Value) is IFieldReferenceOperation { Field.Name: "Pinned" });
+
+        private static string DiscardedHolder(IOperation allocation)
+        {
+            for (var current = allocation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IInvocationOperation call)
+                {
+                    return "that is only passed to '" + AllocationCatalogue.Display(call.TargetMethod) + "'";
+                }
+
+                if (current is IObjectCreationOperation creation && creation.Type != null)
+                {
+                    return "that is only passed to 'new " + creation.Type.Name + "'";
+                }
+            }
+
+            return "that is never stored";
+        }
+
+        private static string DescribePath(LeakPath leak)
+        {
+            var line = leak.Site == null ? 0 : leak.Site.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+            switch (leak.Kind)
+            {
+                case LeakKind.Return:
+                    return "on the '" + Shorten(leak.Site!) + "' at line " + line;
+                case LeakKind.EarlyReturn:
+                    return "on an early return";
+                case LeakKind.MethodEnd:
+                    return "when the method returns";
+                case LeakKind.Overwrite:
+                    return "before '" + (leak.Variable ?? "it") + "' is overwritten at line " + line;
+                case LeakKind.NextIteration:
+                    return "before the next loop iteration allocates again at line " + line;
+                case LeakKind.Throw:
+                    return "on the 'throw' at line " + line;
+                case LeakKind.MayThrow:
+                    return "if '" + Shorten(leak.Site!) + "' throws";
+                default:
+                    return "on any path";
+            }
+        }
+
+        private static string Shorten(SyntaxNode node)
+        {
+            var text = Whitespace.Replace(node.ToString(), " ").TrimEnd(';').Trim();
+            if (text.Length <= 60)
+            {
+                return text;
+            }
+
+            if (node is InvocationExpressionSyntax invocation)
+            {
+                return invocation.Expression + "(...)";
+            }
+
+            return text.Substring(0, 57) + "...";
+        }
+    }
+}
