@@ -24,23 +24,23 @@ namespace Ownership.GCHandleLeak
         // igs_report writes into the caller's buffer, so each record's managed buffer is pinned for the call: once
         // through a GCHandle, once through Memory<T>.Pin(). A rejected record throws before either pin is released,
         // and a pin that is never released keeps its array alive and unmovable for the rest of the process.
-        private static unsafe string StageWithHandle(byte[] buffer, int record)
+        private static unsafe void StageWithHandle(byte[] buffer, int record)
         {
             GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned); // IG3004: stays pinned if Validate throws
             Validate(record);
             int length = Native.igs_report((byte*)pin.AddrOfPinnedObject(), buffer.Length);
+            Console.WriteLine($"record {record}: {Encoding.ASCII.GetString(buffer, 0, Math.Min(length, buffer.Length - 1))}");
             pin.Free();
-            return Encoding.ASCII.GetString(buffer, 0, Math.Min(length, buffer.Length - 1));
         }
 
-        private static unsafe string StageWithMemory(byte[] buffer, int record)
+        private static unsafe void StageWithMemory(byte[] buffer, int record)
         {
             Memory<byte> memory = buffer;
             MemoryHandle pin = memory.Pin(); // IG3004: stays pinned if Validate throws
             Validate(record);
             int length = Native.igs_report((byte*)pin.Pointer, memory.Length);
+            Console.WriteLine($"record {record}: {Encoding.ASCII.GetString(buffer, 0, Math.Min(length, buffer.Length - 1))}");
             pin.Dispose();
-            return Encoding.ASCII.GetString(buffer, 0, Math.Min(length, buffer.Length - 1));
         }
 
         private static void Validate(int record)
@@ -59,8 +59,14 @@ namespace Ownership.GCHandleLeak
             var buffer = new byte[ReportCapacity];
             try
             {
-                string report = throughMemory ? StageWithMemory(buffer, record) : StageWithHandle(buffer, record);
-                Console.WriteLine($"record {record}: {report}");
+                if (throughMemory)
+                {
+                    StageWithMemory(buffer, record);
+                }
+                else
+                {
+                    StageWithHandle(buffer, record);
+                }
             }
             catch (InvalidDataException e)
             {

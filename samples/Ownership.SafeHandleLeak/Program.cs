@@ -40,13 +40,12 @@ namespace Ownership.SafeHandleLeak
 
         // One native session per record, disposed once the record is read. A rejected record throws first, and
         // its session stays open until the finalizer thread happens to run, which may be never.
-        private static int ProcessRecord(int record)
+        private static void ProcessRecord(int record)
         {
             SessionHandle session = Native.igs_handle_open(); // IG3005: stays open if Validate throws
             Validate(record);
-            int state = Native.igs_handle_read(session);
+            Console.WriteLine($"record {record}: read state {Native.igs_handle_read(session)}");
             session.Dispose();
-            return state;
         }
 
         private static void Validate(int record)
@@ -64,7 +63,7 @@ namespace Ownership.SafeHandleLeak
             {
                 try
                 {
-                    Console.WriteLine($"record {record}: read state {ProcessRecord(record)}");
+                    ProcessRecord(record);
                 }
                 catch (InvalidDataException e)
                 {
