@@ -56,6 +56,9 @@ namespace InteropGuard.Flow
         public OwnershipState Settled()
             => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, NotOwning.Union(Owning), ReleasedPaths, Names);
 
+        /// <summary>The paths on which the value is known not to have been released.</summary>
+        public OwnershipState WithoutReleasedPaths() => new OwnershipState(Owning, NotOwning, ImmutableHashSet<PathFacts>.Empty, Names);
+
         public OwnershipState WithName(object name) => new OwnershipState(Owning, NotOwning, ReleasedPaths, Names.Add(name));
 
         /// <summary>A name stops referring to the value; once none does, a released value can no longer be misused.</summary>

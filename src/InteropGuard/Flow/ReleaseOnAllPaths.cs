@@ -117,7 +117,7 @@ namespace InteropGuard.Flow
                 Mismatches = analysis._mismatches.GroupBy(m => m.Site).Select(g => g.First()).ToImmutableArray(),
                 UsesAfterRelease = analysis._afterRelease
                     .GroupBy(u => u.Reference.Syntax.SpanStart)
-                    .Select(g => g.First().WithReleasedBy(releases.Where(r => r.Syntax.SpanStart < g.Key).OrderByDescending(r => r.Syntax.SpanStart).FirstOrDefault() ?? releases.FirstOrDefault()))
+                    .Select(g => g.First().WithReleasedBy(releases.Where(r => r.Syntax.Span.End <= g.Key).OrderByDescending(r => r.Syntax.SpanStart).FirstOrDefault() ?? releases.FirstOrDefault()))
                     .OrderBy(u => u.Reference.Syntax.SpanStart)
                     .ToImmutableArray(),
             };
@@ -210,14 +210,18 @@ namespace InteropGuard.Flow
                             var conditionalTaken = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
                             if (block.ConditionalSuccessor != null && block.BranchValue != null && NullCheck(block.BranchValue, state) is { } zeroWhen)
                             {
-                                // zeroWhen: the branch value's truth under which the value is null.
+                                // zeroWhen: the branch value's truth under which the value is null. GCHandle.Free
+                                // clears the handle it is called on, so 'IsAllocated' is also false after a release.
+                                var liveState = IsAllocatedCheck(block.BranchValue) ? state.WithoutReleasedPaths() : state;
                                 if (zeroWhen == conditionalTaken)
                                 {
                                     conditionalState = state.Settled();
+                                    fallThroughState = liveState;
                                 }
                                 else
                                 {
                                     fallThroughState = state.Settled();
+                                    conditionalState = liveState;
                                 }
                             }
                             else if (block.ConditionalSuccessor != null && block.BranchValue != null && ConditionKey.Of(block.BranchValue) is { } condition)
@@ -379,7 +383,10 @@ namespace InteropGuard.Flow
             if (isMain && state.Owned)
             {
                 // Handing the value to a release or a new owner is the last thing we follow; its own failure is the owner's.
-                var excluded = new HashSet<IOperation>(classified.Where(c => c.Use.Kind == ValueUseKind.Release || c.Use.Kind == ValueUseKind.Escape).Select(c => c.Use.Site));
+                // Calls that complete after the hand-over (Take(GCHandle.ToIntPtr(h))) throw with nothing owed either.
+                var excluded = new HashSet<IOperation>(classified
+                    .Where(c => c.Use.Kind == ValueUseKind.Release || c.Use.Kind == ValueUseKind.Escape)
+                    .SelectMany(c => AncestorsWithin(c.Use.Site, operation)));
                 if (_throwPoints.Find(operation, excluded) is { } thrower)
                 {
                     PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
@@ -475,7 +482,7 @@ namespace InteropGuard.Flow
 
                 if (use.Kind == ValueUseKind.Release || use.Kind == ValueUseKind.Escape)
                 {
-                    excluded.Add(use.Site);
+                    excluded.UnionWith(AncestorsWithin(use.Site, branchValue));
                 }
 
                 effects.Add((reference, use));
@@ -553,7 +560,7 @@ namespace InteropGuard.Flow
         private OwnershipState Allocate(OwnershipState state)
         {
             var use = _allocation is IArgumentOperation outArgument
-                ? _uses.ClassifyStore(ValueUses.SkipConversions(outArgument.Value), outArgument)
+                ? _uses.ClassifyStore(ValueUses.SkipConversions(outArgument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : outArgument.Value), outArgument)
                 : _uses.Classify(_allocation);
             switch (use.Kind)
             {
@@ -686,6 +693,16 @@ namespace InteropGuard.Flow
             return null;
         }
 
+        private static bool IsAllocatedCheck(IOperation condition)
+        {
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                condition = not.Operand;
+            }
+
+            return condition is IPropertyReferenceOperation { Property.Name: "IsAllocated" };
+        }
+
         private static bool IsName(IOperation operation, OwnershipState state) => operation switch
         {
             ILocalReferenceOperation local => state.Names.Contains(local.Local),
@@ -753,6 +770,7 @@ namespace InteropGuard.Flow
         private static bool IsAssignmentTarget(IOperation operation)
             => operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation
                || operation.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out }
+               || operation.Parent is IDeclarationExpressionOperation { Parent: IArgumentOperation { Parameter.RefKind: RefKind.Out } }
                || operation.Parent is IDeconstructionAssignmentOperation
                || operation.Parent is ITupleOperation tuple && tuple.Parent is IDeconstructionAssignmentOperation;
 
@@ -771,6 +789,9 @@ namespace InteropGuard.Flow
                     case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: ILocalReferenceOperation outLocal }:
                         yield return outLocal.Local;
                         break;
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declaredLocal } }:
+                        yield return declaredLocal.Local;
+                        break;
                     case IDeconstructionAssignmentOperation deconstruction:
                         foreach (var local in deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
                         {
@@ -778,6 +799,18 @@ namespace InteropGuard.Flow
                         }
 
                         break;
+                }
+            }
+        }
+
+        private static IEnumerable<IOperation> AncestorsWithin(IOperation site, IOperation root)
+        {
+            for (var current = site; current != null; current = current.Parent)
+            {
+                yield return current;
+                if (current == root)
+                {
+                    yield break;
                 }
             }
         }

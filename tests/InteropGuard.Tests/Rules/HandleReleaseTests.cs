@@ -1,0 +1,229 @@
+using System.Threading.Tasks;
+using InteropGuard.CodeFixes;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG3004 (GCHandle and MemoryHandle) and IG3005 (SafeHandle): released on every path unless handed on.</summary>
+    public class HandleReleaseTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int use(IntPtr p);
+    [DllImport(""mylib"")] public static extern int read(FileHandle h);
+    [DllImport(""mylib"")] public static extern FileHandle open(string path);
+    [DllImport(""mylib"")] public static extern int open_out(string path, out FileHandle h);
+    [DllImport(""mylib"")] public static extern void set_user_data(IntPtr data);
+    public static void Validate() { }
+}
+sealed class FileHandle : SafeHandle
+{
+    public FileHandle() : base(IntPtr.Zero, true) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle() => true;
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task PinnedGCHandleNotFreedWhenValidationThrows() => Check(@"
+class C
+{
+    void M(byte[] buffer)
+    {
+        var pin = {|#0:GCHandle.Alloc(buffer, GCHandleType.Pinned)|};
+        Native.Validate();
+        Native.use(pin.AddrOfPinnedObject());
+        pin.Free();
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+            "The GCHandle in 'pin' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'Native.Validate()' throws, so the object stays pinned and can never be collected"));
+
+        [Fact]
+        public Task MemoryPinNeverDisposed() => Check(@"
+class C
+{
+    unsafe void M(Memory<byte> memory)
+    {
+        var handle = {|#0:memory.Pin()|};
+        Native.use((IntPtr)handle.Pointer);
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+            "The MemoryHandle in 'handle' from 'Memory<T>.Pin' is not released by 'Dispose' when the method returns, so the memory stays pinned"));
+
+        [Fact]
+        public Task SafeHandleFromNativeCallOutParameterAndNew() => Check(@"
+class C
+{
+    int A() { var h = {|#0:Native.open(""a"")|}; return Native.read(h); }
+    int B() { Native.open_out(""b"", {|#1:out var h|}); return Native.read(h); }
+    int D() { var h = {|#2:new FileHandle()|}; return Native.read(h); }
+}",
+            Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Native.open' is not disposed on the 'return Native.read(h)' at line 21; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(1).WithMessage("SafeHandle 'h' from 'Native.open_out' is not disposed on the 'return Native.read(h)' at line 22; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(2).WithMessage("SafeHandle 'h' from 'new FileHandle' is not disposed on the 'return Native.read(h)' at line 23; the native handle stays open until the finalizer runs"));
+
+        [Fact]
+        public Task LookAlikesAreSilent() => Check(@"
+class C
+{
+    GCHandle _keep;
+    FileHandle _file;
+    void FreedInFinally(object o)
+    {
+        var h = GCHandle.Alloc(o, GCHandleType.Pinned);
+        try { Native.use(h.AddrOfPinnedObject()); }
+        finally { if (h.IsAllocated) h.Free(); }
+    }
+    void HandedToNativeAsUserData(object state)
+    {
+        var h = GCHandle.Alloc(state);
+        Native.set_user_data(GCHandle.ToIntPtr(h));
+    }
+    void KeptInField(object o) { _keep = GCHandle.Alloc(o); }
+    unsafe void UsingPin(Memory<byte> memory)
+    {
+        using var handle = memory.Pin();
+        Native.use((IntPtr)handle.Pointer);
+    }
+    int UsingHandle()
+    {
+        using var h = Native.open(""x"");
+        return Native.read(h);
+    }
+    int ValidatedBeforeUsing()
+    {
+        var h = Native.open(""x"");
+        if (h.IsInvalid)
+            throw new InvalidOperationException(""open failed"");
+        using (h)
+        {
+            return Native.read(h);
+        }
+    }
+    FileHandle Factory()
+    {
+        var h = new FileHandle();
+        Native.Validate();
+        return h;
+    }
+    void Stored() { _file = Native.open(""y""); }
+    System.IO.FileStream Wrapped()
+    {
+        var h = new Microsoft.Win32.SafeHandles.SafeFileHandle(IntPtr.Zero, true);
+        return new System.IO.FileStream(h, System.IO.FileAccess.Read);
+    }
+}");
+
+        [Fact]
+        public Task GCHandleFixFreesInFinally() => new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
+        {
+            DefaultDiagnosticId = "IG3004",
+            Source = @"using System;
+using System.Runtime.InteropServices;
+
+class C
+{
+    static void Validate() { }
+
+    void M(byte[] buffer)
+    {
+        var pin = [|GCHandle.Alloc(buffer, GCHandleType.Pinned)|];
+        Validate();
+        pin.Free();
+    }
+
+    void N(object state)
+    {
+        var h = [|GCHandle.Alloc(state)|];
+        Validate();
+    }
+}",
+            FixedSource = @"using System;
+using System.Runtime.InteropServices;
+
+class C
+{
+    static void Validate() { }
+
+    void M(byte[] buffer)
+    {
+        var pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        try
+        {
+            Validate();
+        }
+        finally
+        {
+            pin.Free();
+        }
+    }
+
+    void N(object state)
+    {
+        var h = GCHandle.Alloc(state);
+        try
+        {
+            Validate();
+        }
+        finally
+        {
+            h.Free();
+        }
+    }
+}",
+        }.RunAsync();
+
+        [Fact]
+        public Task SafeHandleFixUsesUsing() => new CodeFixTest<OwnershipAnalyzer, DisposeWithUsingCodeFix>
+        {
+            DefaultDiagnosticId = "IG3005",
+            Source = Prelude + @"
+class C
+{
+    int A()
+    {
+        var h = [|Native.open(""a"")|];
+        return Native.read(h);
+    }
+
+    int B()
+    {
+        Native.open_out(""b"", [|out var h|]);
+        Native.read(h);
+        h.Dispose();
+        return 0;
+    }
+}",
+            FixedSource = Prelude + @"
+class C
+{
+    int A()
+    {
+        using var h = Native.open(""a"");
+        return Native.read(h);
+    }
+
+    int B()
+    {
+        Native.open_out(""b"", out var h);
+        using (h)
+        {
+            Native.read(h);
+        }
+
+        return 0;
+    }
+}",
+        }.RunAsync();
+    }
+}
