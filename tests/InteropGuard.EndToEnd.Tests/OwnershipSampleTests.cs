@@ -123,6 +123,9 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.True(before != after, $"dotnet format did not apply the {ruleId} fix.\n{format}");
 
             ProcessResult build = copy.Build("-warnaserror");
+            var unfixed = Regex.Matches(build.Output, Regex.Escape(OwnershipScenario.SourceFile) + @"\((\d+),\d+\): error " + ruleId + ":")
+                .Select(m => m.Groups[1].Value).Distinct().ToList();
+            Assert.True(unfixed.Count == 0, $"dotnet format left {ruleId} unfixed at line(s) {string.Join(", ", unfixed)} of the rewritten source.\n--- fixed source ---\n{after}\n{format}\n{build}");
             Assert.True(build.ExitCode == 0, $"The fixed {scenario.Sample} must build with -warnaserror.\n--- fixed source ---\n{after}\n{build}");
             Assert.False(Regex.IsMatch(build.Output, @": (warning|error) [A-Z]+\d+"), "The fixed sample must build without warnings.\n" + build);
 
