@@ -93,6 +93,7 @@ namespace InteropGuard.Flow
                     case "System.Runtime.CompilerServices.Unsafe":
                     case "System.Threading.Interlocked":
                     case "System.Threading.Volatile":
+                    case "System.Threading.Monitor":
                     case "System.Buffer":
                         return false;
                 }

@@ -150,6 +150,14 @@ namespace InteropGuard.Flow
                             return new ValueUse(ValueUseKind.Release, parent, release: receiverRelease);
                         }
 
+                        // A method of the resource's own type that returns an object may return the resource itself
+                        // (handle.ForDispose() returning this): follow where that result goes.
+                        if (IsSourceMethod(invocation.TargetMethod) && invocation.Type is { IsReferenceType: true, SpecialType: not SpecialType.System_String })
+                        {
+                            current = parent;
+                            continue;
+                        }
+
                         return new ValueUse(ValueUseKind.Use, parent);
 
                     case IPropertyReferenceOperation property when property.Instance == current && IsStateCheck(property.Property.Name):
@@ -263,7 +271,9 @@ namespace InteropGuard.Flow
 
             if (native != null)
             {
-                return new ValueUse(ValueUseKind.Use, call, nativeTarget: (native, parameter));
+                // A function that keeps what it is given (a registration, an async submission) now shares it:
+                // releasing it here would be as wrong as leaking it, so ownership is no longer ours to judge.
+                return new ValueUse(_scope.IsRetaining(native) ? ValueUseKind.Escape : ValueUseKind.Use, call, nativeTarget: (native, parameter));
             }
 
             var types = _context.Types;
@@ -323,13 +333,8 @@ namespace InteropGuard.Flow
                 return new ValueUse(ValueUseKind.Release, call, release: summary.Releases);
             }
 
-            if (summary.Escapes)
-            {
-                return new ValueUse(ValueUseKind.Escape, call);
-            }
-
             var target = summary.NativeTargets.Targets.Count > 0 ? summary.NativeTargets.Targets[0] : native;
-            return new ValueUse(ValueUseKind.Use, call, nativeTarget: target);
+            return new ValueUse(summary.Escapes ? ValueUseKind.Escape : ValueUseKind.Use, call, nativeTarget: target);
         }
 
         private static bool IsStateCheck(string name) => name == "IsAllocated" || name == "IsInvalid" || name == "IsClosed";

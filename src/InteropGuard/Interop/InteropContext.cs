@@ -16,6 +16,9 @@ namespace InteropGuard.Interop
 
         public InteropOptions Options { get; }
         public AllocationCatalogue Catalogue { get; }
+
+        /// <summary>Does this native function keep what it is given after it returns?</summary>
+        public bool IsRetaining(NativeFunction function) => RetainingFunctions.IsRetaining(function, Options);
     }
 
     /// <summary>

@@ -111,11 +111,11 @@ namespace InteropGuard.Rules
         }
 
         /// <summary>
-        /// A SafeHandle that is handed on (a factory returning it, an owner storing it) and would leak only if an
-        /// exception interrupts the hand-over is still released by its finalizer: reporting that is CA2000's noise.
+        /// A SafeHandle left undisposed only when an exception unwinds is still released by its finalizer, and it is
+        /// the finalizer's whole purpose: reporting those paths is CA2000's noise. Normal paths are reported.
         /// </summary>
         private static bool FinalizerCovers(ResourceSite site, ReleaseResult result)
-            => site.Allocator.Kind == ResourceKind.SafeHandle && result.Escapes
+            => site.Allocator.Kind == ResourceKind.SafeHandle
                && (result.Leak!.Kind == LeakKind.MayThrow || result.Leak.Kind == LeakKind.Throw);
     }
 }

@@ -125,6 +125,52 @@ class C
 }");
 
         [Fact]
+        public Task SafeHandleLookAlikesFromRealBindings() => Check(@"
+sealed class HookHandle : SafeHandle
+{
+    public HookHandle(object target) : base(IntPtr.Zero, true) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle() => true;
+    public IDisposable ForDispose() => IsInvalid ? null! : this;
+}
+static class Hooks
+{
+    [DllImport(""mylib"")] public static extern int mylib_set_commit_hook(IntPtr db, HookHandle userData);
+    [DllImport(""mylib"")] public static extern int mylib_exec(IntPtr db, HookHandle userData);
+}
+class C
+{
+    IDisposable? _commit;
+    void Registered(IntPtr db, object state)
+    {
+        var h = new HookHandle(state);
+        Hooks.mylib_set_commit_hook(db, h);
+    }
+    void KeptThroughItsOwnMethod(IntPtr db, object state)
+    {
+        var h = new HookHandle(state);
+        _commit = h.ForDispose();
+    }
+    void DisposedOnTheNormalPathOnly(IntPtr db, object state)
+    {
+        var h = new HookHandle(state);
+        Hooks.mylib_exec(db, h);
+        h.Dispose();
+    }
+}");
+
+        [Fact]
+        public Task NativeMemoryGivenToARegistrationFunctionIsShared() => Check(@"
+static class Events
+{
+    [DllImport(""mylib"")] public static extern void mylib_register_context(IntPtr context);
+}
+class C
+{
+    void M() { Events.mylib_register_context(Marshal.AllocHGlobal(64)); }
+}");
+
+        [Fact]
         public Task GCHandleFixFreesInFinally() => new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
         {
             DefaultDiagnosticId = "IG3004",
@@ -199,7 +245,11 @@ class C
     int B()
     {
         Native.open_out(""b"", [|out var h|]);
-        Native.read(h);
+        if (Native.read(h) < 0)
+        {
+            return -1;
+        }
+
         h.Dispose();
         return 0;
     }
@@ -218,7 +268,10 @@ class C
         Native.open_out(""b"", out var h);
         using (h)
         {
-            Native.read(h);
+            if (Native.read(h) < 0)
+            {
+                return -1;
+            }
         }
 
         return 0;
