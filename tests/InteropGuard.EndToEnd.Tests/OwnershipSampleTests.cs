@@ -75,10 +75,12 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.True(
                 markers.Select(m => m.Line).SequenceEqual(reported.Where(r => r.Id == ruleId).Select(r => r.Line).Distinct().OrderBy(l => l)),
                 $"Expected {ruleId} at lines [{string.Join(", ", markers.Select(m => m.Line))}], reported: {Listing(reported)}\n{build}");
-            // The sample shows one rule: another InteropGuard finding on it is a false positive of that rule.
-            Assert.True(reported.All(r => r.Id == ruleId), $"Only {ruleId} may report on {scenario.Sample}; reported: {Listing(reported)}\n{build}");
+            // The sample shows one Ownership rule: another one reporting on it is a false positive (or a double report).
+            // Rules of other families may legitimately see the same code from another angle.
+            Assert.True(reported.All(r => r.Id == ruleId || !r.Id.StartsWith("IG3", StringComparison.Ordinal)),
+                $"Only {ruleId} of the Ownership rules may report on {scenario.Sample}; reported: {Listing(reported)}\n{build}");
             // The message names the value the finding is about.
-            Assert.All(reported, r =>
+            Assert.All(reported.Where(r => r.Id == ruleId), r =>
                 Assert.True(r.Message.Contains(markers.Single(m => m.Line == r.Line).Variable, StringComparison.Ordinal),
                     $"{ruleId} at line {r.Line} does not name '{markers.Single(m => m.Line == r.Line).Variable}': {r.Message}"));
 
