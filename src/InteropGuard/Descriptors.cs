@@ -41,5 +41,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "Memory allocated by a native allocator is not collected by the GC. If it is neither released on every path (exceptional ones included) nor handed to an owner, it leaks for the lifetime of the process.",
             helpLinkUri: HelpLink("IG3001"));
+
+        /// <summary>IG3006: a raw SafeHandle value used without DangerousAddRef/DangerousRelease, or an AddRef not released on every path.</summary>
+        internal static readonly DiagnosticDescriptor SafeHandleRefCount = new DiagnosticDescriptor(
+            id: "IG3006",
+            title: "SafeHandle reference counting is broken",
+            messageFormat: "{0}: {1}",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A value from SafeHandle.DangerousGetHandle() that reaches native code or is stored must be protected by DangerousAddRef/DangerousRelease, or another thread may dispose the handle and the operating system may reuse the value. A DangerousAddRef that is not released on every path keeps the handle open for good.",
+            helpLinkUri: HelpLink("IG3006"));
     }
 }

@@ -1,0 +1,361 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG3006: raw SafeHandle values used without AddRef/Release, AddRef without Release, and the look-alikes.</summary>
+    public class SafeHandleRefCountTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")] public static extern int native_read(IntPtr handle, byte[] buffer, int length);
+    [DllImport(""sample"")] public static extern void native_close(IntPtr handle);
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<SafeHandleRefCountAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult Finding(int location, string message)
+            => Verify.Diagnostic("IG3006").WithLocation(location).WithMessage(message);
+
+        private static string Raced(string handle, string function)
+            => "another thread may dispose '" + handle + "' during '" + function + "'; the released handle value can be reused";
+
+        private static string NeverReleased(string handle)
+            => "the reference count of '" + handle + "' stays raised and its handle is never released";
+
+        // ---- (a) positives ----
+
+        [Fact]
+        public Task DirectNativeArgument() => Check(@"
+class C
+{
+    int Read(SafeFileHandle h, byte[] buffer) => Native.native_read({|#0:h.DangerousGetHandle()|}, buffer, buffer.Length);
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_read")));
+
+        [Fact]
+        public Task ThroughLocalAndConversion() => Check(@"
+class C
+{
+    void Close(SafeFileHandle h)
+    {
+        nint raw = {|#0:h.DangerousGetHandle()|};
+        if (raw == IntPtr.Zero)
+            return;
+        Console.WriteLine(raw);
+        Native.native_close((IntPtr)raw);
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        [Fact]
+        public Task ThroughWrapperTwoLevelsDeep() => Check(@"
+static class Proxy
+{
+    public static int Read(IntPtr handle, byte[] buffer) => Inner(handle, buffer);
+    private static int Inner(IntPtr p, byte[] buffer) { Console.WriteLine(""read""); return Native.native_read(p, buffer, buffer.Length); }
+}
+
+class C
+{
+    int Read(SafeFileHandle file, byte[] buffer) => Proxy.Read({|#0:file.DangerousGetHandle()|}, buffer);
+}", Finding(0, "'file.DangerousGetHandle()' is passed to 'native_read' through 'Proxy.Read' without DangerousAddRef/DangerousRelease around the use: " + Raced("file", "native_read")));
+
+        [Fact]
+        public Task StoredToField() => Check(@"
+class C
+{
+    private IntPtr _raw;
+    void Remember(SafeFileHandle h) { _raw = {|#0:h.DangerousGetHandle()|}; }
+}", Finding(0, "'h.DangerousGetHandle()' is stored in field 'C._raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"));
+
+        [Fact]
+        public Task StoredToOutParameter() => Check(@"
+class C
+{
+    void Get(SafeFileHandle h, out IntPtr raw) { raw = {|#0:h.DangerousGetHandle()|}; }
+}", Finding(0, "'h.DangerousGetHandle()' is stored in the out parameter 'raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"));
+
+        [Fact]
+        public Task InsideLambdaAndLocalFunctionAndAsync() => Check(@"
+class C
+{
+    async Task M(SafeFileHandle h, byte[] buffer)
+    {
+        await Task.Run(() => Native.native_read({|#0:h.DangerousGetHandle()|}, buffer, 1));
+        Local();
+        void Local() => Native.native_close({|#1:h.DangerousGetHandle()|});
+        await Task.Yield();
+        Native.native_close({|#2:h.DangerousGetHandle()|});
+    }
+}",
+            Finding(0, "'h.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_read")),
+            Finding(1, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")),
+            Finding(2, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        [Fact]
+        public Task AddRefInOuterMethodDoesNotCoverLambda() => Check(@"
+class C
+{
+    Task M(SafeFileHandle h)
+    {
+        bool ok = false;
+        try
+        {
+            h.DangerousAddRef(ref ok);
+            return Task.Run(() => Native.native_close({|#0:h.DangerousGetHandle()|}));
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        // ---- (b) positives ----
+
+        [Fact]
+        public Task AddRefNeverReleased() => Check(@"
+class C
+{
+    void M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        Console.WriteLine(ok);
+    }
+}", Finding(0, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")));
+
+        [Fact]
+        public Task ReleasedOnlyOnTheNormalPath() => Check(@"
+class C
+{
+    static void Validate() { }
+    void M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        Validate();
+        Native.native_close(h.DangerousGetHandle());
+        h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ReleasedAfterAnEarlyReturn() => Check(@"
+class C
+{
+    int M(SafeFileHandle h, bool skip)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        if (skip)
+        {
+            return 0;
+        }
+
+        h.DangerousRelease();
+        return 1;
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return 0' at line 20: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ThrowingCallBetweenAddRefAndTry() => Check(@"
+class C
+{
+    static void Validate() { }
+    void M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        Validate();
+        try
+        {
+            Native.native_close(h.DangerousGetHandle());
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
+
+        // ---- negatives ----
+
+        [Fact]
+        public Task ProperlyBracketed() => Check(@"
+class C
+{
+    int Read(SafeFileHandle h, byte[] buffer)
+    {
+        bool added = false;
+        try
+        {
+            h.DangerousAddRef(ref added);
+            return Native.native_read(h.DangerousGetHandle(), buffer, buffer.Length);
+        }
+        finally
+        {
+            if (added)
+            {
+                h.DangerousRelease();
+            }
+        }
+    }
+
+    void AddRefBeforeTry(SafeFileHandle h)
+    {
+        bool added = false;
+        h.DangerousAddRef(ref added);
+        try
+        {
+            IntPtr raw = h.DangerousGetHandle();
+            Native.native_close(raw);
+        }
+        finally
+        {
+            if (added) h.DangerousRelease();
+        }
+    }
+
+    void NothingCanThrowBetween(SafeFileHandle h)
+    {
+        bool added = false;
+        h.DangerousAddRef(ref added);
+        IntPtr raw = h.DangerousGetHandle();
+        h.DangerousRelease();
+    }
+}");
+
+        [Fact]
+        public Task ComparisonsLoggingAndFormatting() => Check(@"
+class C
+{
+    bool M(SafeFileHandle h)
+    {
+        if (h.DangerousGetHandle() == IntPtr.Zero)
+            return false;
+        Console.WriteLine(""handle {0}"", h.DangerousGetHandle());
+        Console.WriteLine($""handle {h.DangerousGetHandle()}"");
+        var text = h.DangerousGetHandle().ToString(""x"");
+        var hash = h.DangerousGetHandle().GetHashCode();
+        IntPtr raw = h.DangerousGetHandle();
+        return raw != new IntPtr(-1) && text.Length > hash;
+    }
+
+    IntPtr Handle(SafeFileHandle h) => h.DangerousGetHandle();
+}");
+
+        [Fact]
+        public Task SafeHandlePassedDirectly() => Check(@"
+static class Safe
+{
+    [DllImport(""sample"")] public static extern int native_read(SafeFileHandle handle, byte[] buffer, int length);
+}
+
+class C
+{
+    int Read(SafeFileHandle h, byte[] buffer) => Safe.native_read(h, buffer, buffer.Length);
+}");
+
+        [Fact]
+        public Task InsideSafeHandleSubclass() => Check(@"
+sealed class MyHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public MyHandle() : base(true) { }
+    public void Flush() => Native.native_close(DangerousGetHandle());
+    public void Close2() => Native.native_close(this.DangerousGetHandle());
+    protected override bool ReleaseHandle() { Native.native_close(handle); return true; }
+}
+
+sealed class ChildHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    private readonly SafeFileHandle _parent;
+
+    public ChildHandle(SafeFileHandle parent) : base(true)
+    {
+        _parent = parent;
+        bool added = false;
+        _parent.DangerousAddRef(ref added);
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        Native.native_close(_parent.DangerousGetHandle());
+        _parent.DangerousRelease();
+        return true;
+    }
+}");
+
+        [Fact]
+        public Task AddRefHandedToOwningSafeHandle() => Check(@"
+sealed class ViewHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    internal SafeFileHandle? Owner;
+    public ViewHandle() : base(true) { }
+    protected override bool ReleaseHandle()
+    {
+        Owner?.DangerousRelease();
+        return true;
+    }
+}
+
+sealed class MapHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    internal SafeFileHandle? File;
+    public MapHandle() : base(true) { }
+    protected override bool ReleaseHandle()
+    {
+        File!.DangerousRelease();
+        return true;
+    }
+}
+
+class C
+{
+    ViewHandle Open(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        var view = new ViewHandle();
+        view.Owner = file;
+        return view;
+    }
+
+    void Map(SafeFileHandle file, MapHandle map)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        map.File = file;
+    }
+
+    private bool _added;
+    void KeepsFlagInField(SafeFileHandle file) => file.DangerousAddRef(ref _added);
+
+    SafeFileHandle Returned(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        return file;
+    }
+}");
+
+        [Fact]
+        public Task NoInteropTypes() => Check(@"
+class D
+{
+    IntPtr DangerousGetHandle() => IntPtr.Zero;
+    void M() => Native.native_close(DangerousGetHandle());
+}");
+    }
+}
