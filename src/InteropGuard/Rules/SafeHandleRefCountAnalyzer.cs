@@ -266,7 +266,7 @@ namespace InteropGuard.Rules
         private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ThrowPoints throwPoints, IOperation root, IInvocationOperation addRef)
         {
             // A success flag kept in a field or a ref parameter says the release is somebody else's job.
-            if (addRef.Arguments.Length != 1 || ValueUses.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation)
+            if (addRef.Arguments.Length != 1 || ValueUses.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
             {
                 return null;
             }
@@ -274,6 +274,10 @@ namespace InteropGuard.Rules
             var receiver = addRef.Instance!;
             var key = Key(receiver.Syntax);
             var function = EnclosingFunction(addRef, root);
+            if (FlagIsHandedOn(function, flag.Local))
+            {
+                return null;
+            }
             if (IsHandedToOwner(interop, members, function, receiver, key))
             {
                 return null;
@@ -323,6 +327,32 @@ namespace InteropGuard.Rules
             var lastRelease = releases.Max(r => r.Syntax.SpanStart);
             var path = FirstLeakBetween(throwPoints, members, function, addRef, releases, lastRelease);
             return path == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + path, what);
+        }
+
+        // The success flag copied to a field, an out parameter or returned: whoever receives it releases later.
+        private static bool FlagIsHandedOn(IOperation function, ILocalSymbol flag)
+        {
+            foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, flag))
+                {
+                    continue;
+                }
+
+                var parent = reference.Parent;
+                while (parent is IConversionOperation)
+                {
+                    parent = parent.Parent;
+                }
+
+                if (parent is IReturnOperation
+                    || parent is ISimpleAssignmentOperation assignment && assignment.Target != reference && !(assignment.Target is ILocalReferenceOperation))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static Diagnostic Create(IInvocationOperation addRef, string finding, string consequence)

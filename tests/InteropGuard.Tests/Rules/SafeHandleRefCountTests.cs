@@ -122,6 +122,77 @@ class C
     }
 }", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
 
+        [Fact]
+        public Task UnmanagedDelegatesAndFunctionPointers() => Check(@"
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate void CloseFn(IntPtr handle);
+
+unsafe class C
+{
+    void M(SafeFileHandle h, CloseFn close, delegate* unmanaged<IntPtr, void> closePointer)
+    {
+        close({|#0:h.DangerousGetHandle()|});
+        closePointer({|#1:h.DangerousGetHandle()|});
+    }
+}",
+            Finding(0, "'h.DangerousGetHandle()' is passed to 'CloseFn' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "CloseFn")),
+            Finding(1, "'h.DangerousGetHandle()' is passed to an unmanaged function pointer without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "the native call")));
+
+        [Fact]
+        public Task StoredToPropertyArrayAndStructField() => Check(@"
+struct Request { public IntPtr Handle; }
+
+class C
+{
+    public IntPtr Raw { get; set; }
+    void M(SafeFileHandle h, IntPtr[] handles)
+    {
+        Raw = {|#0:h.DangerousGetHandle()|};
+        handles[0] = {|#1:h.DangerousGetHandle()|};
+        var request = new Request { Handle = {|#2:h.DangerousGetHandle()|} };
+    }
+}",
+            Finding(0, "'h.DangerousGetHandle()' is stored in property 'C.Raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"),
+            Finding(1, "'h.DangerousGetHandle()' is stored in an array element without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"),
+            Finding(2, "'h.DangerousGetHandle()' is stored in field 'Request.Handle' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"));
+
+        [Fact]
+        public Task LibraryImportAndFieldReceiver() => Check(@"
+partial class C
+{
+    [LibraryImport(""sample"")] static partial void lib_close(IntPtr handle);
+
+    private readonly SafeFileHandle _file = new SafeFileHandle(IntPtr.Zero, true);
+    void M() => lib_close({|#0:this._file.DangerousGetHandle()|});
+
+    void Bracketed()
+    {
+        bool added = false;
+        try
+        {
+            _file.DangerousAddRef(ref added);
+            lib_close(this._file.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added) this._file.DangerousRelease();
+        }
+    }
+}", Finding(0, "'this._file.DangerousGetHandle()' is passed to 'lib_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("this._file", "lib_close")));
+
+        [Fact]
+        public Task AddRefInAsyncMethodReleasedOnlyAfterAwait() => Check(@"
+class C
+{
+    async Task M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        await Task.Delay(1);
+        h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'await Task.Delay(1)' throws: " + NeverReleased("h")));
+
         // ---- (b) positives ----
 
         [Fact]
@@ -341,6 +412,13 @@ class C
 
     private bool _added;
     void KeepsFlagInField(SafeFileHandle file) => file.DangerousAddRef(ref _added);
+
+    void CopiesFlagToField(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        _added = added;
+    }
 
     SafeFileHandle Returned(SafeFileHandle file)
     {
