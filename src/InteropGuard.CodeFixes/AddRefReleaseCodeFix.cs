@@ -146,6 +146,7 @@ namespace InteropGuard.CodeFixes
             }
 
             var body = Block(Bracket(new List<StatementSyntax> { BodyStatement(voidBody, arrow.Expression.WithoutTrivia()) }, receiver, name))
+                .NormalizeWhitespace(eol: EndOfLineOf(root))
                 .WithAdditionalAnnotations(Formatter.Annotation);
             SyntaxNode replacement = declaration switch
             {

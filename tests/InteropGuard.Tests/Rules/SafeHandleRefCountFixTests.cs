@@ -170,6 +170,47 @@ class C
     void B(SafeFileHandle file) => Native.Close([|file.DangerousGetHandle()|]);
 }", PassSafeHandle);
 
+        [Fact]
+        public Task RetypesAcrossDocumentsOfTheProject()
+        {
+            var test = new CodeFixTest<SafeHandleRefCountAnalyzer, SafeHandleRefCountCodeFix>
+            {
+                Source = @"using System;
+using Microsoft.Win32.SafeHandles;
+
+class Writer
+{
+    public void Flush(SafeFileHandle file) => NativeMethods.native_flush([|file.DangerousGetHandle()|]);
+}",
+                FixedSource = @"using System;
+using Microsoft.Win32.SafeHandles;
+
+class Writer
+{
+    public void Flush(SafeFileHandle file) => NativeMethods.native_flush(file);
+}",
+                CodeActionEquivalenceKey = PassSafeHandle,
+            };
+            test.AdditionalSources.Add(@"using System;
+using System.Runtime.InteropServices;
+
+static class NativeMethods
+{
+    [DllImport(""sample"")]
+    internal static extern void native_flush(IntPtr handle);
+}");
+            test.FixedAdditionalSources.Add(@"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class NativeMethods
+{
+    [DllImport(""sample"")]
+    internal static extern void native_flush(SafeFileHandle handle);
+}");
+            return test.RunAsync();
+        }
+
         // ---- IG3006.AddRefRelease ----
 
         [Fact]
@@ -396,6 +437,142 @@ class C
         }
     }
 }", AddRefRelease);
+
+        [Fact]
+        public Task AsyncMethodAndLocalFunction() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    async Task CloseLater(SafeFileHandle file)
+    {
+        await Task.Yield();
+        Native.native_close([|file.DangerousGetHandle()|]);
+    }
+
+    void M(SafeFileHandle file)
+    {
+        Close();
+
+        void Close() => Native.native_close([|file.DangerousGetHandle()|]);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    async Task CloseLater(SafeFileHandle file)
+    {
+        await Task.Yield();
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            Native.native_close(file.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    void M(SafeFileHandle file)
+    {
+        Close();
+
+        void Close()
+        {
+            bool added = false;
+            try
+            {
+                file.DangerousAddRef(ref added);
+                Native.native_close(file.DangerousGetHandle());
+            }
+            finally
+            {
+                if (added)
+                {
+                    file.DangerousRelease();
+                }
+            }
+        }
+    }
+}", AddRefRelease);
+
+        [Fact]
+        public Task PassSafeHandleIsTheFirstActionAndAddRefReleaseTheSecond()
+        {
+            var test = new CodeFixTest<SafeHandleRefCountAnalyzer, SafeHandleRefCountCodeFix>
+            {
+                Source = @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    void M(SafeFileHandle file)
+    {
+        Native.native_close([|file.DangerousGetHandle()|]);
+    }
+}",
+                FixedSource = @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    void M(SafeFileHandle file)
+    {
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            Native.native_close(file.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+}",
+                CodeActionIndex = 1,
+            };
+            return test.RunAsync();
+        }
 
         [Fact]
         public Task AddRefFindingsHaveNoFix() => VerifyFix(@"using System;
