@@ -130,6 +130,11 @@ namespace InteropGuard.Rules
                 return null;
             }
 
+            if (IsPrivateUsingLocal(getHandle.Instance!, function))
+            {
+                return null;
+            }
+
             var key = Key(getHandle.Instance!.Syntax);
             var lastSink = sinks.Max(s => s.Site.Syntax.Span.End);
             var calls = function.Descendants().OfType<IInvocationOperation>().Where(i => i.Instance != null && Key(i.Instance.Syntax) == key).ToList();
@@ -205,6 +210,40 @@ namespace InteropGuard.Rules
 
                     return;
             }
+        }
+
+        // A handle the function opened with 'using' and never hands to anyone cannot be disposed by another thread,
+        // and the using keeps it from being finalized during the call.
+        private static bool IsPrivateUsingLocal(IOperation receiver, IOperation function)
+        {
+            if (ValueUses.SkipConversions(receiver) is not ILocalReferenceOperation local)
+            {
+                return false;
+            }
+
+            var declared = function.Descendants().Any(o =>
+                o is IUsingDeclarationOperation usingDeclaration && usingDeclaration.DeclarationGroup.GetDeclaredVariables().Contains(local.Local, SymbolEqualityComparer.Default)
+                || o is IUsingOperation { Resources: IVariableDeclarationGroupOperation group } && group.GetDeclaredVariables().Contains(local.Local, SymbolEqualityComparer.Default));
+            if (!declared)
+            {
+                return false;
+            }
+
+            foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, local.Local))
+                {
+                    continue;
+                }
+
+                if (IsInsideNestedFunction(reference, function)
+                    || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static string Concurrent(string handle, string function)
@@ -283,9 +322,17 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var releases = function.Descendants().OfType<IInvocationOperation>()
+            var allReleases = function.Descendants().OfType<IInvocationOperation>()
                 .Where(i => i.Instance != null && SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, members.Release) && Key(i.Instance.Syntax) == key)
                 .ToList();
+
+            // A release in a lambda or local function runs whenever that is invoked: the reference is handed on.
+            if (allReleases.Any(r => IsInsideNestedFunction(r, function)))
+            {
+                return null;
+            }
+
+            var releases = allReleases;
             var handle = Display(receiver.Syntax);
             var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
             if (releases.Count == 0)

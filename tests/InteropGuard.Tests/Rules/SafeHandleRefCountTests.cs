@@ -429,6 +429,37 @@ class C
 }");
 
         [Fact]
+        public Task HandleOpenedWithUsingAndNeverShared() => Check(@"
+class C
+{
+    static SafeFileHandle Open() => new SafeFileHandle(IntPtr.Zero, true);
+
+    void M(byte[] buffer)
+    {
+        using var file = Open();
+        if (file.IsInvalid)
+            return;
+        Native.native_read(file.DangerousGetHandle(), buffer, buffer.Length);
+    }
+
+    void Shared(byte[] buffer)
+    {
+        using (var file = Open())
+        {
+            Task.Run(() => file.Dispose());
+            Native.native_read({|#0:file.DangerousGetHandle()|}, buffer, buffer.Length);
+        }
+    }
+
+    void ReleasedByCallback(SafeFileHandle h, Action[] callbacks)
+    {
+        bool ok = false;
+        h.DangerousAddRef(ref ok);
+        callbacks[0] = () => h.DangerousRelease();
+    }
+}", Finding(0, "'file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("file", "native_read")));
+
+        [Fact]
         public Task NoInteropTypes() => Check(@"
 class D
 {
