@@ -156,6 +156,12 @@ namespace InteropGuard.CodeFixes
                 return null;
             }
 
+            // Callers in projects that reference this one are not searched: a P/Invoke they can see is not retyped.
+            if (Visibility(method) >= 2 && project.Solution.GetProjectDependencyGraph().GetProjectsThatDirectlyDependOnThisProject(project.Id).Any())
+            {
+                return null;
+            }
+
             // Every reference to the P/Invoke must be a call passing x.DangerousGetHandle() for this parameter:
             // any other caller would stop compiling once the parameter is retyped.
             var arguments = new List<(DocumentId, InvocationExpressionSyntax)>();
