@@ -337,7 +337,7 @@ namespace InteropGuard.Rules
             var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
             if (releases.Count == 0)
             {
-                if (Escapes(function, receiver, key))
+                if (Escapes(interop, function, receiver, key))
                 {
                     return null;
                 }
@@ -495,8 +495,9 @@ namespace InteropGuard.Rules
             return false;
         }
 
-        // Returned, stored or given to a constructor: the release may be done by whoever receives the handle.
-        private static bool Escapes(IOperation function, IOperation receiver, string key)
+        // Returned, stored, or given to a constructor or a managed method: the release may be done by whoever receives
+        // the handle (a helper such as 'ReleaseRef(h)' included). Only a P/Invoke argument keeps it here.
+        private static bool Escapes(InteropContext interop, IOperation function, IOperation receiver, string key)
         {
             if (!(ValueUses.SkipConversions(receiver) is ILocalReferenceOperation || ValueUses.SkipConversions(receiver) is IParameterReferenceOperation))
             {
@@ -521,6 +522,7 @@ namespace InteropGuard.Rules
                     case IReturnOperation:
                     case ISimpleAssignmentOperation assignment when assignment.Value.Syntax == operation.Syntax && !(assignment.Target is ILocalReferenceOperation):
                     case IArgumentOperation { Parent: IObjectCreationOperation }:
+                    case IArgumentOperation { Parent: IInvocationOperation call } when interop.NativeFunctions.Get(call.TargetMethod) == null:
                     case IFieldInitializerOperation:
                     case IPropertyInitializerOperation:
                         return true;

@@ -575,6 +575,108 @@ class C
         }
 
         [Fact]
+        public Task NoBracketForAReceiverThatIsACall() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    static SafeFileHandle Current() => new SafeFileHandle(IntPtr.Zero, false);
+
+    void M()
+    {
+        var raw = [|Current().DangerousGetHandle()|];
+        Native.native_close(raw);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    static SafeFileHandle Current() => new SafeFileHandle(IntPtr.Zero, false);
+
+    void M()
+    {
+        var raw = [|Current().DangerousGetHandle()|];
+        Native.native_close(raw);
+    }
+}", AddRefRelease);
+
+        [Fact]
+        public Task BracketExtendsOverReadersOfAssignedLocals() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern int native_poll(IntPtr handle);
+}
+
+class C
+{
+    int M(SafeFileHandle file)
+    {
+        IntPtr raw;
+        raw = [|file.DangerousGetHandle()|];
+        while (Native.native_poll(raw) > 0)
+        {
+            Console.WriteLine(""busy"");
+        }
+
+        return 0;
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern int native_poll(IntPtr handle);
+}
+
+class C
+{
+    int M(SafeFileHandle file)
+    {
+        IntPtr raw;
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            raw = file.DangerousGetHandle();
+            while (Native.native_poll(raw) > 0)
+            {
+                Console.WriteLine(""busy"");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+
+        return 0;
+    }
+}", AddRefRelease);
+
+        [Fact]
         public Task AddRefFindingsHaveNoFix() => VerifyFix(@"using System;
 using Microsoft.Win32.SafeHandles;
 

@@ -420,6 +420,22 @@ class C
         _added = added;
     }
 
+    static void ReleaseRef(SafeHandle handle) => handle.DangerousRelease();
+
+    void ReleasedByHelper(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            Console.WriteLine(added);
+        }
+        finally
+        {
+            ReleaseRef(file);
+        }
+    }
+
     SafeFileHandle Returned(SafeFileHandle file)
     {
         bool added = false;
