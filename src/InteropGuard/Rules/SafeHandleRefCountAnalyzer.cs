@@ -166,6 +166,13 @@ namespace InteropGuard.Rules
                 return;
             }
 
+            // '(int)h.DangerousGetHandle()' is the same descriptor as a Unix fd: follow IntPtr's own narrowing operators.
+            while (value.Parent is IConversionOperation conversion
+                   && (conversion.OperatorMethod == null || IsNativeInteger(conversion.OperatorMethod.ContainingType)))
+            {
+                value = conversion;
+            }
+
             var use = uses.Classify(value);
             switch (use.Kind)
             {
@@ -245,6 +252,9 @@ namespace InteropGuard.Rules
 
             return true;
         }
+
+        private static bool IsNativeInteger(ITypeSymbol? type)
+            => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
 
         private static string Concurrent(string handle, string function)
             => "another thread may dispose '" + handle + "' during '" + function + "'; the released handle value can be reused";

@@ -193,6 +193,18 @@ class C
     }
 }", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'await Task.Delay(1)' throws: " + NeverReleased("h")));
 
+        [Fact]
+        public Task UnixDescriptorThroughNarrowingCast() => Check(@"
+static class Sys
+{
+    [DllImport(""libc"")] public static extern int fsync(int fd);
+}
+
+class C
+{
+    int Sync(SafeFileHandle h) => Sys.fsync((int){|#0:h.DangerousGetHandle()|});
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'fsync' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "fsync")));
+
         // ---- (b) positives ----
 
         [Fact]
