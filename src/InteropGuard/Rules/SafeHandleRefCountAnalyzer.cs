@@ -422,7 +422,7 @@ namespace InteropGuard.Rules
         {
             var none = new HashSet<IOperation>();
             return function.Descendants()
-                .Where(o => o.Syntax.SpanStart >= start && o.Syntax.Span.End <= end && !IsInsideNestedFunction(o, function))
+                .Where(o => !o.IsImplicit && o.Syntax.SpanStart >= start && o.Syntax.Span.End <= end && !IsInsideNestedFunction(o, function))
                 .Where(o => !(o is IInvocationOperation i && members.IsRefCountMember(i.TargetMethod)))
                 .Where(o => throwPoints.Find(o, none) == o)
                 .OrderBy(o => o.Syntax.SpanStart)
