@@ -51,6 +51,18 @@ namespace InteropGuard.Rules
                 }
 
                 start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, members, block));
+
+                // Field and property initializers are not code blocks; a raw value stored there is still a store.
+                start.RegisterOperationAction(
+                    initializer =>
+                    {
+                        if (initializer.Operation.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "DangerousGetHandle"))
+                        {
+                            Analyze(interop, members, initializer.Operation, initializer.ContainingSymbol, initializer.ReportDiagnostic, initializer.CancellationToken);
+                        }
+                    },
+                    OperationKind.FieldInitializer,
+                    OperationKind.PropertyInitializer);
             });
         }
 
@@ -64,18 +76,23 @@ namespace InteropGuard.Rules
                 return;
             }
 
+            Analyze(interop, members, root, context.OwningSymbol, context.ReportDiagnostic, context.CancellationToken);
+        }
+
+        private static void Analyze(InteropContext interop, RefCountMembers members, IOperation root, ISymbol owningSymbol, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        {
             // The handle's own release code runs when the count is already zero; nothing can dispose it concurrently.
-            if (context.OwningSymbol is IMethodSymbol { Name: "ReleaseHandle" } owner && interop.Types.IsHandleWrapper(owner.ContainingType))
+            if (owningSymbol is IMethodSymbol { Name: "ReleaseHandle" } owner && interop.Types.IsHandleWrapper(owner.ContainingType))
             {
                 return;
             }
 
-            var scope = interop.ForTree(context.CodeBlock.SyntaxTree);
+            var scope = interop.ForTree(root.Syntax.SyntaxTree);
             var uses = new ValueUses(interop, scope);
             var throwPoints = new ThrowPoints(interop, scope.Catalogue);
             foreach (var invocation in root.DescendantsAndSelf().OfType<IInvocationOperation>())
             {
-                context.CancellationToken.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
                 var target = invocation.TargetMethod.OriginalDefinition;
                 if (invocation.Instance == null || invocation.Instance is IInstanceReferenceOperation)
                 {
@@ -87,7 +104,7 @@ namespace InteropGuard.Rules
                     var diagnostic = AnalyzeGetHandle(interop, members, uses, root, invocation);
                     if (diagnostic != null)
                     {
-                        context.ReportDiagnostic(diagnostic);
+                        report(diagnostic);
                     }
                 }
                 else if (SymbolEqualityComparer.Default.Equals(target, members.AddRef))
@@ -95,7 +112,7 @@ namespace InteropGuard.Rules
                     var diagnostic = AnalyzeAddRef(interop, members, throwPoints, root, invocation);
                     if (diagnostic != null)
                     {
-                        context.ReportDiagnostic(diagnostic);
+                        report(diagnostic);
                     }
                 }
             }

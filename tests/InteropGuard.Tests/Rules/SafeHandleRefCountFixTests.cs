@@ -95,6 +95,45 @@ class C
 }", PassSafeHandle);
 
         [Fact]
+        public Task FixAllLeavesFindingsItCannotFixWithThisAction() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+
+    [DllImport(""sample"")]
+    public static extern void native_flush(IntPtr handle);
+}
+
+class C
+{
+    void A(SafeFileHandle file) => Native.native_close([|file.DangerousGetHandle()|]);
+    void B(SafeFileHandle file) => Native.native_flush([|file.DangerousGetHandle()|]);
+    void D(IntPtr raw) => Native.native_flush(raw);
+}", @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(SafeFileHandle handle);
+
+    [DllImport(""sample"")]
+    public static extern void native_flush(IntPtr handle);
+}
+
+class C
+{
+    void A(SafeFileHandle file) => Native.native_close(file);
+    void B(SafeFileHandle file) => Native.native_flush([|file.DangerousGetHandle()|]);
+    void D(IntPtr raw) => Native.native_flush(raw);
+}", PassSafeHandle);
+
+        [Fact]
         public Task NotOfferedWhenAnotherCallerPassesAnIntPtr() => VerifyFix(@"using System;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;

@@ -205,6 +205,14 @@ class C
     int Sync(SafeFileHandle h) => Sys.fsync((int){|#0:h.DangerousGetHandle()|});
 }", Finding(0, "'h.DangerousGetHandle()' is passed to 'fsync' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "fsync")));
 
+        [Fact]
+        public Task StoredByAFieldInitializer() => Check(@"
+class C
+{
+    private static readonly SafeFileHandle s_stdout = new SafeFileHandle(new IntPtr(1), false);
+    private readonly IntPtr _raw = {|#0:s_stdout.DangerousGetHandle()|};
+}", Finding(0, "'s_stdout.DangerousGetHandle()' is stored in field 'C._raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 's_stdout' while the stored value is still used; the released handle value can be reused"));
+
         // ---- (b) positives ----
 
         [Fact]
