@@ -85,5 +85,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "A SafeHandle that is not disposed keeps its native handle (a file, a socket, a lock, a library object) open until the GC happens to finalize it, which may be never under low memory pressure.",
             helpLinkUri: HelpLink("IG3005"));
+
+        /// <summary>IG3006: a raw SafeHandle value used without DangerousAddRef/DangerousRelease, or an AddRef not released on every path.</summary>
+        internal static readonly DiagnosticDescriptor SafeHandleRefCount = new DiagnosticDescriptor(
+            id: "IG3006",
+            title: "SafeHandle reference counting is broken",
+            messageFormat: "{0}: {1}",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A value from SafeHandle.DangerousGetHandle() that reaches native code or is stored must be protected by DangerousAddRef/DangerousRelease, or another thread may dispose the handle and the operating system may reuse the value. A DangerousAddRef that is not released on every path keeps the handle open for good.",
+            helpLinkUri: HelpLink("IG3006"));
     }
 }
