@@ -77,7 +77,11 @@ namespace Corpus.OwnershipLookAlikes
         // The handle number travels to native code as user data; Dispose frees it through the field.
         public void Subscribe(IntPtr callback)
         {
-            _self = GCHandle.Alloc(this);
+            if (!_self.IsAllocated)
+            {
+                _self = GCHandle.Alloc(this);
+            }
+
             SessionLib.session_set_callback(_handle, callback, GCHandle.ToIntPtr(_self));
         }
 
