@@ -41,5 +41,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "Memory allocated by a native allocator is not collected by the GC. If it is neither released on every path (exceptional ones included) nor handed to an owner, it leaks for the lifetime of the process.",
             helpLinkUri: HelpLink("IG3001"));
+
+        /// <summary>IG3007: a raw IntPtr handle from an acquire P/Invoke with a paired release is kept in a field instead of a SafeHandle.</summary>
+        internal static readonly DiagnosticDescriptor RawHandleField = new DiagnosticDescriptor(
+            id: "IG3007",
+            title: "Native handle kept in a raw IntPtr field",
+            messageFormat: "Field '{0}' keeps the raw handle from '{1}'; a SafeHandle whose ReleaseHandle calls '{2}' would make release, reference counting and finalization correct",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "A handle kept as IntPtr is released only if every Dispose path and the finalizer remember to, can be released while another thread still passes it to native code, and is recycled by the native library once released. A SafeHandle subclass releases it exactly once, counts the references the marshaller holds during calls and is finalized by the runtime.",
+            helpLinkUri: HelpLink("IG3007"));
     }
 }
