@@ -1,0 +1,447 @@
+using System.Threading.Tasks;
+using InteropGuard.CodeFixes;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG3007 fix: generate a SafeHandle subclass and move the class's handle onto it.</summary>
+    public class RawHandleFieldFixTests
+    {
+        private static Task VerifyFix(string source, string fixedSource, string? batchFixedSource = null, string? editorConfig = null)
+        {
+            var test = new CodeFixTest<RawHandleFieldAnalyzer, GenerateSafeHandleCodeFix>
+            {
+                Source = source,
+                FixedSource = fixedSource,
+                BatchFixedSource = batchFixedSource,
+                EditorConfig = editorConfig,
+                CodeActionEquivalenceKey = "IG3007.GenerateSafeHandle",
+            };
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task RewritesDisposeAndRemovesFinalizer() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+public sealed class Context : IDisposable
+{
+    private IntPtr [|_ctx|];
+
+    public Context()
+    {
+        _ctx = NativeMethods.mylib_ctx_create();
+        if (_ctx == IntPtr.Zero)
+        {
+            throw new InvalidOperationException(""mylib_ctx_create failed"");
+        }
+    }
+
+    public int Run(int input) => NativeMethods.mylib_ctx_run(_ctx, input);
+
+    public void Dispose()
+    {
+        if (_ctx != IntPtr.Zero)
+        {
+            NativeMethods.mylib_ctx_destroy(_ctx);
+            _ctx = IntPtr.Zero;
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    ~Context()
+    {
+        if (_ctx != IntPtr.Zero)
+        {
+            NativeMethods.mylib_ctx_destroy(_ctx);
+        }
+    }
+}
+
+internal static class NativeMethods
+{
+    [DllImport(""mylib"")]
+    internal static extern IntPtr mylib_ctx_create();
+
+    [DllImport(""mylib"")]
+    internal static extern int mylib_ctx_run(IntPtr ctx, int input);
+
+    [DllImport(""mylib"")]
+    internal static extern void mylib_ctx_destroy(IntPtr ctx);
+}", @"using System;
+using System.Runtime.InteropServices;
+
+public sealed class Context : IDisposable
+{
+    private MylibCtxHandle _ctx;
+
+    public Context()
+    {
+        _ctx = NativeMethods.mylib_ctx_create();
+        if (_ctx.IsInvalid)
+        {
+            throw new InvalidOperationException(""mylib_ctx_create failed"");
+        }
+    }
+
+    public int Run(int input) => NativeMethods.mylib_ctx_run(_ctx, input);
+
+    public void Dispose()
+    {
+        if (!_ctx.IsInvalid)
+        {
+            _ctx.Dispose();
+        }
+    }
+}
+
+internal sealed class MylibCtxHandle : SafeHandle
+{
+    public MylibCtxHandle() : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        NativeMethods.mylib_ctx_destroy(handle);
+        return true;
+    }
+}
+
+internal static class NativeMethods
+{
+    [DllImport(""mylib"")]
+    internal static extern MylibCtxHandle mylib_ctx_create();
+
+    [DllImport(""mylib"")]
+    internal static extern int mylib_ctx_run(MylibCtxHandle ctx, int input);
+
+    [DllImport(""mylib"")]
+    internal static extern void mylib_ctx_destroy(IntPtr ctx);
+}");
+
+        [Fact]
+        public Task OutParameterWithStatusAndNestedPInvokes() => VerifyFix(@"using System;
+using System.IO;
+using System.Runtime.InteropServices;
+
+public sealed class Database : IDisposable
+{
+    [DllImport(""sqlite3"")]
+    private static extern int sqlite3_open(string path, out IntPtr db);
+
+    [DllImport(""sqlite3"")]
+    private static extern int sqlite3_exec(IntPtr db, string sql);
+
+    [DllImport(""sqlite3"")]
+    private static extern int sqlite3_close(IntPtr db);
+
+    private readonly IntPtr [|_db|];
+
+    public Database(string path)
+    {
+        if (sqlite3_open(path, out _db) != 0)
+        {
+            throw new IOException(""cannot open "" + path);
+        }
+    }
+
+    public void Execute(string sql) => sqlite3_exec(_db, sql);
+
+    public void Dispose() => sqlite3_close(_db);
+}", @"using System;
+using System.IO;
+using System.Runtime.InteropServices;
+
+public sealed class Database : IDisposable
+{
+    [DllImport(""sqlite3"")]
+    private static extern int sqlite3_open(string path, out Sqlite3Handle db);
+
+    [DllImport(""sqlite3"")]
+    private static extern int sqlite3_exec(Sqlite3Handle db, string sql);
+
+    [DllImport(""sqlite3"")]
+    private static extern int sqlite3_close(IntPtr db);
+
+    private readonly Sqlite3Handle _db;
+
+    public Database(string path)
+    {
+        if (sqlite3_open(path, out _db) != 0)
+        {
+            throw new IOException(""cannot open "" + path);
+        }
+    }
+
+    public void Execute(string sql) => sqlite3_exec(_db, sql);
+
+    public void Dispose() => _db.Dispose();
+
+    private sealed class Sqlite3Handle : SafeHandle
+    {
+        public Sqlite3Handle() : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            return sqlite3_close(handle) == 0;
+        }
+    }
+}");
+
+        [Fact]
+        public Task LocalCheckedThenStored() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+class Engine : IDisposable
+{
+    [DllImport(""engine"")]
+    static extern IntPtr CreateContext(int flags);
+
+    [DllImport(""engine"")]
+    static extern bool DestroyContext(IntPtr context);
+
+    private IntPtr [|_context|];
+
+    public Engine(int flags)
+    {
+        IntPtr context = CreateContext(flags);
+        if (context == IntPtr.Zero)
+        {
+            throw new InvalidOperationException();
+        }
+
+        _context = context;
+    }
+
+    public void Dispose()
+    {
+        DestroyContext(_context);
+        _context = IntPtr.Zero;
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+class Engine : IDisposable
+{
+    [DllImport(""engine"")]
+    static extern ContextHandle CreateContext(int flags);
+
+    [DllImport(""engine"")]
+    static extern bool DestroyContext(IntPtr context);
+
+    private ContextHandle _context;
+
+    public Engine(int flags)
+    {
+        ContextHandle context = CreateContext(flags);
+        if (context.IsInvalid)
+        {
+            throw new InvalidOperationException();
+        }
+
+        _context = context;
+    }
+
+    public void Dispose()
+    {
+        _context.Dispose();
+    }
+
+    private sealed class ContextHandle : SafeHandle
+    {
+        public ContextHandle() : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            return DestroyContext(handle);
+        }
+    }
+}");
+
+        [Fact]
+        public Task SeveralFieldsViaFixAll() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+sealed class Player : IDisposable
+{
+    private IntPtr [|_decoder|];
+    private IntPtr [|_output|];
+
+    public Player(string device)
+    {
+        _decoder = Native.audio_decoder_new();
+        Native.audio_output_open(device, out _output);
+    }
+
+    public void Play() => Native.audio_play(_decoder, _output);
+
+    public void Dispose()
+    {
+        Native.audio_decoder_free(_decoder);
+        Native.audio_output_close(_output);
+    }
+}
+
+static class Native
+{
+    [DllImport(""audio"")] public static extern IntPtr audio_decoder_new();
+    [DllImport(""audio"")] public static extern void audio_decoder_free(IntPtr decoder);
+    [DllImport(""audio"")] public static extern int audio_output_open(string device, out IntPtr output);
+    [DllImport(""audio"")] public static extern int audio_output_close(IntPtr output);
+    [DllImport(""audio"")] public static extern void audio_play(IntPtr decoder, IntPtr output);
+}", @"using System;
+using System.Runtime.InteropServices;
+
+sealed class Player : IDisposable
+{
+    private AudioDecoderHandle _decoder;
+    private AudioOutputHandle _output;
+
+    public Player(string device)
+    {
+        _decoder = Native.audio_decoder_new();
+        Native.audio_output_open(device, out _output);
+    }
+
+    public void Play() => Native.audio_play(_decoder, _output);
+
+    public void Dispose()
+    {
+        _decoder.Dispose();
+        _output.Dispose();
+    }
+}
+
+internal sealed class AudioDecoderHandle : SafeHandle
+{
+    public AudioDecoderHandle() : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        Native.audio_decoder_free(handle);
+        return true;
+    }
+}
+
+internal sealed class AudioOutputHandle : SafeHandle
+{
+    public AudioOutputHandle() : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        return Native.audio_output_close(handle) == 0;
+    }
+}
+
+static class Native
+{
+    [DllImport(""audio"")] public static extern AudioDecoderHandle audio_decoder_new();
+    [DllImport(""audio"")] public static extern void audio_decoder_free(IntPtr decoder);
+    [DllImport(""audio"")] public static extern int audio_output_open(string device, out AudioOutputHandle output);
+    [DllImport(""audio"")] public static extern int audio_output_close(IntPtr output);
+    [DllImport(""audio"")] public static extern void audio_play(AudioDecoderHandle decoder, AudioOutputHandle output);
+}");
+
+        // ---- no fix: the rewrite cannot be done whole and safely ----
+
+        private const string NativeContext = @"
+static class Native
+{
+    [DllImport(""mylib"")] internal static extern IntPtr mylib_ctx_create();
+    [DllImport(""mylib"")] internal static extern void mylib_ctx_destroy(IntPtr ctx);
+    [DllImport(""mylib"")] internal static extern void mylib_ctx_run(IntPtr ctx);
+}";
+
+        private static Task VerifyNoFix(string classSource)
+        {
+            var source = "using System;\nusing System.Runtime.InteropServices;\n" + classSource + NativeContext;
+            return VerifyFix(source, source);
+        }
+
+        [Fact]
+        public Task NoFixWhenHandlePassedToManagedCode() => VerifyNoFix(@"
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    public void Log() => Console.WriteLine(_ctx);
+}");
+
+        [Fact]
+        public Task NoFixWhenHandleUsedInArithmetic() => VerifyNoFix(@"
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    public IntPtr Second => _ctx + 8;
+}");
+
+        [Fact]
+        public Task NoFixForPublicField() => VerifyNoFix(@"
+class Context
+{
+    public IntPtr [|Handle|];
+    public Context() { Handle = Native.mylib_ctx_create(); }
+}");
+
+        [Fact]
+        public Task NoFixWhenAssignedOutsideConstructors() => VerifyNoFix(@"
+class Context
+{
+    private IntPtr [|_ctx|];
+    public void Open() { _ctx = Native.mylib_ctx_create(); }
+    public void Close() { Native.mylib_ctx_destroy(_ctx); }
+}");
+
+        [Fact]
+        public Task NoFixWhenAnotherCallerPassesARawHandle() => VerifyNoFix(@"
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    public void Run() => Native.mylib_ctx_run(_ctx);
+    public static void RunDefault() => Native.mylib_ctx_run(IntPtr.Zero);
+}");
+
+        [Fact]
+        public Task NoFixWhenFinalizerGoesThroughDisposeBool() => VerifyNoFix(@"
+class Context : IDisposable
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    ~Context() { Dispose(false); }
+    public void Dispose() { Dispose(true); GC.SuppressFinalize(this); }
+    private void Dispose(bool disposing) { Native.mylib_ctx_destroy(_ctx); }
+}");
+
+        [Fact]
+        public Task NoFixWhenTheHandleIsReturned() => VerifyNoFix(@"
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    public IntPtr Detach() { var h = _ctx; _ctx = IntPtr.Zero; return h; }
+}");
+    }
+}
