@@ -582,7 +582,8 @@ namespace InteropGuard.CodeFixes
                         return false;
                     }
 
-                    if (SymbolEqualityComparer.Default.Equals(method, Acquire))
+                    // A second release (mylib_ctx_close next to mylib_ctx_destroy) would release what the SafeHandle releases again.
+                    if (SymbolEqualityComparer.Default.Equals(method, Acquire) || HandleFunctionPairs.IsReleaseName(method.Name))
                     {
                         return false;
                     }

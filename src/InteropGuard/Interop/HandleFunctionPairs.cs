@@ -234,6 +234,9 @@ namespace InteropGuard.Interop
             return StemOf(words, AcquireVerbs.ContainsKey, out _) ?? string.Join("_", words.Select(w => w.ToLowerInvariant()));
         }
 
+        /// <summary>True when a word part of the name is a release verb (close, free, destroy, …).</summary>
+        internal static bool IsReleaseName(string name) => Words(name).Any(ReleaseVerbs.Contains);
+
         /// <summary>True for an unref/release, whose integer result is commonly the remaining reference count rather than a status.</summary>
         internal static bool CountsReferences(string releaseName) => Words(releaseName).Any(ReferenceCountingVerbs.Contains);
 

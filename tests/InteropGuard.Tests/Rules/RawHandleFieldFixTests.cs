@@ -363,6 +363,129 @@ static class Native
     [DllImport(""audio"")] public static extern void audio_play(AudioDecoderHandle decoder, AudioOutputHandle output);
 }");
 
+        [Fact]
+        public Task OneAcquireTwoFieldsRewrittenTogether() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+class Mirror : IDisposable
+{
+    [DllImport(""mylib"")]
+    static extern nint mylib_ctx_create();
+
+    [DllImport(""mylib"")]
+    static extern void mylib_ctx_destroy(nint ctx);
+
+    private readonly nint [|_primary = mylib_ctx_create()|];
+    private readonly nint [|_secondary = mylib_ctx_create()|];
+
+    ~Mirror() => mylib_ctx_destroy(_primary);
+
+    public void Dispose()
+    {
+        mylib_ctx_destroy(this._primary);
+        mylib_ctx_destroy(this._secondary);
+        GC.SuppressFinalize(this);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+class Mirror : IDisposable
+{
+    [DllImport(""mylib"")]
+    static extern MylibCtxHandle mylib_ctx_create();
+
+    [DllImport(""mylib"")]
+    static extern void mylib_ctx_destroy(nint ctx);
+
+    private readonly MylibCtxHandle _primary = mylib_ctx_create();
+    private readonly MylibCtxHandle _secondary = mylib_ctx_create();
+
+    public void Dispose()
+    {
+        _primary.Dispose();
+        _secondary.Dispose();
+    }
+
+    private sealed class MylibCtxHandle : SafeHandle
+    {
+        public MylibCtxHandle() : base(nint.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == nint.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            mylib_ctx_destroy(handle);
+            return true;
+        }
+    }
+}");
+
+        [Fact]
+        public Task ConfiguredPairAndOutVarLocal() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+class Session : IDisposable
+{
+    private IntPtr [|_session = IntPtr.Zero|];
+
+    public Session(string user)
+    {
+        Vendor.vendor_begin(user, out var session);
+        _session = session;
+    }
+
+    public void Dispose() => Vendor.vendor_end(_session);
+
+    private static class Vendor
+    {
+        [DllImport(""vendor"")]
+        internal static extern int vendor_begin(string user, out IntPtr session);
+
+        [DllImport(""vendor"")]
+        internal static extern void vendor_end(IntPtr session);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+class Session : IDisposable
+{
+    private VendorBeginHandle _session;
+
+    public Session(string user)
+    {
+        Vendor.vendor_begin(user, out var session);
+        _session = session;
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private static class Vendor
+    {
+        [DllImport(""vendor"")]
+        internal static extern int vendor_begin(string user, out VendorBeginHandle session);
+
+        [DllImport(""vendor"")]
+        internal static extern void vendor_end(IntPtr session);
+    }
+
+    private sealed class VendorBeginHandle : SafeHandle
+    {
+        public VendorBeginHandle() : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            Vendor.vendor_end(handle);
+            return true;
+        }
+    }
+}", editorConfig: "interopguard.allocator_pairs = vendor_begin:vendor_end");
+
         // ---- no fix: the rewrite cannot be done whole and safely ----
 
         private const string NativeContext = @"
@@ -371,6 +494,7 @@ static class Native
     [DllImport(""mylib"")] internal static extern IntPtr mylib_ctx_create();
     [DllImport(""mylib"")] internal static extern void mylib_ctx_destroy(IntPtr ctx);
     [DllImport(""mylib"")] internal static extern void mylib_ctx_run(IntPtr ctx);
+    [DllImport(""mylib"")] internal static extern int mylib_ctx_destroy_checked(IntPtr ctx);
 }";
 
         private static Task VerifyNoFix(string classSource)
@@ -442,6 +566,42 @@ class Context
     private IntPtr [|_ctx|];
     public Context() { _ctx = Native.mylib_ctx_create(); }
     public IntPtr Detach() { var h = _ctx; _ctx = IntPtr.Zero; return h; }
+}");
+
+        [Fact]
+        public Task NoFixWhenAnotherReleaseReceivesTheHandle() => VerifyNoFix(@"
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    public bool Close() => Native.mylib_ctx_destroy_checked(_ctx) == 0;
+}");
+
+        [Fact]
+        public Task NoFixWhenTheHandleNameIsTaken() => VerifyNoFix(@"
+class MylibCtxHandle { }
+
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+}");
+
+        [Fact]
+        public Task NoFixForStaticField() => VerifyNoFix(@"
+class Context
+{
+    private static IntPtr [|s_ctx|];
+    static Context() { s_ctx = Native.mylib_ctx_create(); }
+}");
+
+        [Fact]
+        public Task NoFixWhenAcquiredElsewhereToo() => VerifyNoFix(@"
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    public static void Probe() { Native.mylib_ctx_destroy(Native.mylib_ctx_create()); }
 }");
     }
 }
