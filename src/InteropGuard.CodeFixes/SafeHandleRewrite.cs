@@ -664,7 +664,7 @@ namespace InteropGuard.CodeFixes
             var onlyReleases = finalizer.Body != null
                 ? finalizer.Body.Statements.All(OnlyReleases)
                 : finalizer.ExpressionBody != null && _releases.Any(r => r.Statement == finalizer.ExpressionBody.Expression);
-            if (!onlyReleases)
+            if (!onlyReleases && !OnlyCallsDisposeFalse(finalizer, cancellationToken))
             {
                 return false;
             }
@@ -682,6 +682,44 @@ namespace InteropGuard.CodeFixes
 
             return true;
         }
+
+        /// <summary>
+        /// <c>~C() => Dispose(false);</c> where nothing else calls <c>Dispose(false)</c> and no derived class can
+        /// override it: without the finalizer, <c>Dispose(bool)</c> only runs from <c>Dispose()</c>, on a fully
+        /// constructed object, and the SafeHandle's own finalizer covers the forgotten <c>Dispose()</c>.
+        /// </summary>
+        private bool OnlyCallsDisposeFalse(DestructorDeclarationSyntax finalizer, CancellationToken cancellationToken)
+        {
+            var call = finalizer.ExpressionBody?.Expression as InvocationExpressionSyntax
+                ?? (finalizer.Body?.Statements.Count == 1 && finalizer.Body.Statements[0] is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax single } ? single : null);
+            if (call == null || !IsBoolArgument(call, SyntaxKind.FalseLiteralExpression)
+                || Model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol dispose
+                || !SymbolEqualityComparer.Default.Equals(dispose.ContainingType, Owner)
+                || (dispose.IsVirtual || dispose.IsOverride || dispose.IsAbstract)
+                || (dispose.DeclaredAccessibility != Accessibility.Private && !Owner.IsSealed))
+            {
+                return false;
+            }
+
+            foreach (var name in OwnerSyntax.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Identifier.ValueText != dispose.Name || !SymbolEqualityComparer.Default.Equals(Model.GetSymbolInfo(name, cancellationToken).Symbol, dispose))
+                {
+                    continue;
+                }
+
+                if (name.Parent is not InvocationExpressionSyntax other || other.Expression != name
+                    || (other != call && !IsBoolArgument(other, SyntaxKind.TrueLiteralExpression)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsBoolArgument(InvocationExpressionSyntax call, SyntaxKind literal)
+            => call.ArgumentList.Arguments.Count == 1 && call.ArgumentList.Arguments[0].Expression.IsKind(literal);
 
         private bool OnlyReleases(StatementSyntax statement)
         {

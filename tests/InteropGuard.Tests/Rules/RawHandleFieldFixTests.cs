@@ -486,6 +486,123 @@ class Session : IDisposable
     }
 }", editorConfig: "interopguard.allocator_pairs = vendor_begin:vendor_end");
 
+        [Fact]
+        public Task DisposePatternWithSealedClass() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+public sealed class Connection : IDisposable
+{
+    private IntPtr [|_conn|];
+    private bool _disposed;
+
+    public Connection(string host)
+    {
+        _conn = NativeMethods.net_connect(host);
+    }
+
+    public void Send(byte[] data) => NativeMethods.net_send(_conn, data, data.Length);
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    ~Connection()
+    {
+        Dispose(false);
+    }
+
+    private void Dispose(bool disposing)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        if (_conn != IntPtr.Zero)
+        {
+            NativeMethods.net_disconnect(_conn);
+            _conn = IntPtr.Zero;
+        }
+
+        _disposed = true;
+    }
+}
+
+internal static class NativeMethods
+{
+    [DllImport(""net"")]
+    internal static extern IntPtr net_connect(string host);
+
+    [DllImport(""net"")]
+    internal static extern int net_send(IntPtr connection, byte[] data, int length);
+
+    [DllImport(""net"")]
+    internal static extern void net_disconnect(IntPtr connection);
+}", @"using System;
+using System.Runtime.InteropServices;
+
+public sealed class Connection : IDisposable
+{
+    private NetHandle _conn;
+    private bool _disposed;
+
+    public Connection(string host)
+    {
+        _conn = NativeMethods.net_connect(host);
+    }
+
+    public void Send(byte[] data) => NativeMethods.net_send(_conn, data, data.Length);
+
+    public void Dispose()
+    {
+        Dispose(true);
+    }
+
+    private void Dispose(bool disposing)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        if (!_conn.IsInvalid)
+        {
+            _conn.Dispose();
+        }
+
+        _disposed = true;
+    }
+}
+
+internal sealed class NetHandle : SafeHandle
+{
+    public NetHandle() : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        NativeMethods.net_disconnect(handle);
+        return true;
+    }
+}
+
+internal static class NativeMethods
+{
+    [DllImport(""net"")]
+    internal static extern NetHandle net_connect(string host);
+
+    [DllImport(""net"")]
+    internal static extern int net_send(NetHandle connection, byte[] data, int length);
+
+    [DllImport(""net"")]
+    internal static extern void net_disconnect(IntPtr connection);
+}");
+
         // ---- no fix: the rewrite cannot be done whole and safely ----
 
         private const string NativeContext = @"
@@ -549,14 +666,25 @@ class Context
 }");
 
         [Fact]
-        public Task NoFixWhenFinalizerGoesThroughDisposeBool() => VerifyNoFix(@"
+        public Task NoFixWhenDerivedClassesMayRelyOnTheFinalizer() => VerifyNoFix(@"
 class Context : IDisposable
 {
     private IntPtr [|_ctx|];
     public Context() { _ctx = Native.mylib_ctx_create(); }
     ~Context() { Dispose(false); }
     public void Dispose() { Dispose(true); GC.SuppressFinalize(this); }
-    private void Dispose(bool disposing) { Native.mylib_ctx_destroy(_ctx); }
+    protected virtual void Dispose(bool disposing) { Native.mylib_ctx_destroy(_ctx); }
+}");
+
+        [Fact]
+        public Task NoFixWhenAFinalizerWithOtherWorkWouldStay() => VerifyNoFix(@"
+class Context : IDisposable
+{
+    private static int s_live;
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); s_live++; }
+    ~Context() { s_live--; Native.mylib_ctx_destroy(_ctx); }
+    public void Dispose() { Native.mylib_ctx_destroy(_ctx); GC.SuppressFinalize(this); }
 }");
 
         [Fact]
