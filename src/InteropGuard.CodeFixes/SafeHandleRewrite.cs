@@ -81,7 +81,8 @@ namespace InteropGuard.CodeFixes
                 || Owner.DeclaringSyntaxReferences.Length != 1 || Owner.DeclaringSyntaxReferences[0].SyntaxTree != tree
                 || !DeclaredIn(Acquire, tree) || !DeclaredIn(Release, tree)
                 || !SymbolEqualityComparer.Default.Equals(Acquire.ContainingType, Release.ContainingType)
-                || Owner.TypeKind != TypeKind.Class)
+                || Owner.TypeKind != TypeKind.Class
+                || Model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.SafeHandle") == null)
             {
                 return false;
             }

@@ -55,7 +55,8 @@ namespace InteropGuard.Rules
             {
                 if (pair != null && SymbolEqualityComparer.Default.Equals(field.ContainingType, type) && IsCandidate(field))
                 {
-                    found.TryAdd(field, pair);
+                    // Operation callbacks may run concurrently: a field filled by two acquire functions names the same one every run.
+                    found.AddOrUpdate(field, pair, (_, existing) => string.CompareOrdinal(existing.Acquire.Name, pair.Acquire.Name) <= 0 ? existing : pair);
                 }
             }
 

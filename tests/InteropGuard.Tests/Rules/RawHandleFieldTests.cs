@@ -173,6 +173,19 @@ class Context
     }
 }", Field(0, "_ctx", "mylib_ctx_create", "mylib_ctx_destroy"));
 
+        [Fact]
+        public Task TwoAcquireFunctionsNameTheFirstByName() => Check(@"
+class Stream
+{
+    [DllImport(""mylib"")] static extern IntPtr mylib_stream_open(string path);
+    [DllImport(""mylib"")] static extern IntPtr mylib_stream_create();
+    [DllImport(""mylib"")] static extern void mylib_stream_close(IntPtr stream);
+
+    private IntPtr {|#0:_stream|};
+
+    public Stream(string? path) { if (path == null) this._stream = mylib_stream_create(); else this._stream = mylib_stream_open(path); }
+}", Field(0, "_stream", "mylib_stream_create", "mylib_stream_close"));
+
         // ---- negatives ----
 
         [Fact]
