@@ -603,6 +603,104 @@ internal static class NativeMethods
     internal static extern void net_disconnect(IntPtr connection);
 }");
 
+        [Fact]
+        public Task ExplicitLocalReleasedOnTheErrorPath() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+namespace Grammar
+{
+    public sealed class Parser : IDisposable
+    {
+        private readonly IntPtr [|_parser|];
+
+        public Parser(string grammar)
+        {
+            IntPtr parser;
+            if (Native.parser_open(grammar, out parser) != 0)
+            {
+                throw new ArgumentException(""bad grammar"", nameof(grammar));
+            }
+
+            if (Native.parser_validate(parser) != 0)
+            {
+                Native.parser_close(parser);
+                throw new InvalidOperationException(""invalid grammar"");
+            }
+
+            _parser = parser;
+        }
+
+        public void Dispose() => Native.parser_close(_parser);
+    }
+
+    internal static class Native
+    {
+        [DllImport(""grammar"")]
+        internal static extern int parser_open(string grammar, out IntPtr parser);
+
+        [DllImport(""grammar"")]
+        internal static extern int parser_validate(IntPtr parser);
+
+        [DllImport(""grammar"")]
+        internal static extern void parser_close(IntPtr parser);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+namespace Grammar
+{
+    public sealed class Parser : IDisposable
+    {
+        private readonly ParserHandle _parser;
+
+        public Parser(string grammar)
+        {
+            ParserHandle parser;
+            if (Native.parser_open(grammar, out parser) != 0)
+            {
+                throw new ArgumentException(""bad grammar"", nameof(grammar));
+            }
+
+            if (Native.parser_validate(parser) != 0)
+            {
+                parser.Dispose();
+                throw new InvalidOperationException(""invalid grammar"");
+            }
+
+            _parser = parser;
+        }
+
+        public void Dispose() => _parser.Dispose();
+    }
+
+    internal sealed class ParserHandle : SafeHandle
+    {
+        public ParserHandle() : base(IntPtr.Zero, ownsHandle: true)
+        {
+        }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            Native.parser_close(handle);
+            return true;
+        }
+    }
+
+    internal static class Native
+    {
+        [DllImport(""grammar"")]
+        internal static extern int parser_open(string grammar, out ParserHandle parser);
+
+        [DllImport(""grammar"")]
+        internal static extern int parser_validate(ParserHandle parser);
+
+        [DllImport(""grammar"")]
+        internal static extern void parser_close(IntPtr parser);
+    }
+}");
+
         // ---- no fix: the rewrite cannot be done whole and safely ----
 
         private const string NativeContext = @"
