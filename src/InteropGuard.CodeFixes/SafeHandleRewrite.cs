@@ -188,7 +188,6 @@ namespace InteropGuard.CodeFixes
             }
 
             var acquireSyntax = (MethodDeclarationSyntax)Acquire.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-            var pair = acquireSyntax.ParameterList.Parameters.Where(p => p.Modifiers.Any(SyntaxKind.OutKeyword)).ToList();
             if (HandleFunctionPairs.IsRawHandle(Acquire.ReturnType))
             {
                 if (acquireSyntax.AttributeLists.Any(l => l.Target?.Identifier.IsKind(SyntaxKind.ReturnKeyword) == true))
