@@ -344,7 +344,7 @@ namespace InteropGuard.CodeFixes
 
         private SyntaxNode? ArgumentFor(InvocationExpressionSyntax call, int ordinal, CancellationToken cancellationToken)
         {
-            if (Model.GetOperation(call, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IInvocationOperation operation)
+            if (call.SyntaxTree != Model.SyntaxTree || Model.GetOperation(call, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IInvocationOperation operation)
             {
                 return null;
             }
@@ -355,7 +355,7 @@ namespace InteropGuard.CodeFixes
 
         private bool ClassifyAcquireSite(InvocationExpressionSyntax invocation)
         {
-            if (!OwnerSyntax.Span.Contains(invocation.Span))
+            if (invocation.SyntaxTree != OwnerSyntax.SyntaxTree || !OwnerSyntax.Span.Contains(invocation.Span))
             {
                 return false;
             }

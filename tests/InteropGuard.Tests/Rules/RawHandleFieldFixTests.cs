@@ -829,5 +829,38 @@ class Context
     public Context() { _ctx = Native.mylib_ctx_create(); }
     public static void Probe() { Native.mylib_ctx_destroy(Native.mylib_ctx_create()); }
 }");
+
+        [Fact]
+        public Task NoFixWhenOtherDocumentsCallTheRetypedFunctions()
+        {
+            var source = @"using System;
+using System.Runtime.InteropServices;
+
+class Context
+{
+    private IntPtr [|_ctx|];
+    public Context() { _ctx = Native.mylib_ctx_create(); }
+    public void Run() => Native.mylib_ctx_run(_ctx);
+}" + NativeContext;
+            var test = new CodeFixTest<RawHandleFieldAnalyzer, GenerateSafeHandleCodeFix>
+            {
+                Source = source,
+                FixedSource = source,
+                CodeActionEquivalenceKey = "IG3007.GenerateSafeHandle",
+            };
+            test.AdditionalSources.Add(@"using System;
+
+static class Elsewhere
+{
+    public static void Probe(IntPtr ctx) => Native.mylib_ctx_run(ctx);
+}");
+            test.AdditionalSources.Add(@"using System;
+
+static class Factory
+{
+    public static IntPtr Make() => Native.mylib_ctx_create();
+}");
+            return test.RunAsync();
+        }
     }
 }
