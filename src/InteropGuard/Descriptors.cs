@@ -96,5 +96,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "A value from SafeHandle.DangerousGetHandle() that reaches native code or is stored must be protected by DangerousAddRef/DangerousRelease, or another thread may dispose the handle and the operating system may reuse the value. A DangerousAddRef that is not released on every path keeps the handle open for good.",
             helpLinkUri: HelpLink("IG3006"));
+
+        /// <summary>IG3007: a raw IntPtr handle from an acquire P/Invoke with a paired release is kept in a field instead of a SafeHandle.</summary>
+        internal static readonly DiagnosticDescriptor RawHandleField = new DiagnosticDescriptor(
+            id: "IG3007",
+            title: "Native handle kept in a raw IntPtr field",
+            messageFormat: "Field '{0}' keeps the raw handle from '{1}'; a SafeHandle whose ReleaseHandle calls '{2}' would make release, reference counting and finalization correct",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "A handle kept as IntPtr is released only if every Dispose path and the finalizer remember to, can be released while another thread still passes it to native code, and is recycled by the native library once released. A SafeHandle subclass releases it exactly once, counts the references the marshaller holds during calls and is finalized by the runtime.",
+            helpLinkUri: HelpLink("IG3007"));
     }
 }
