@@ -205,6 +205,20 @@ class C
 }", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Status.open_status' is not disposed on the 'return Native.read(h)' at line 29; the native handle stays open until the finalizer runs"));
 
         [Fact]
+        public Task PinnedThenHandedOnAsUserData() => Check(@"
+class C
+{
+    static IntPtr s_user;
+    void M(byte[] data)
+    {
+        var pin = GCHandle.Alloc(data, GCHandleType.Pinned);
+        var address = pin.AddrOfPinnedObject();
+        s_user = GCHandle.ToIntPtr(pin);
+        Native.use(address);
+    }
+}");
+
+        [Fact]
         public Task NativeMemoryGivenToARegistrationFunctionIsShared() => Check(@"
 static class Events
 {
