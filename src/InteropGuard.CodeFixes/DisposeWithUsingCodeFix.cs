@@ -20,43 +20,24 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DisposeWithUsingCodeFix))]
     [Shared]
-    public sealed class DisposeWithUsingCodeFix : CodeFixProvider
+    public sealed class DisposeWithUsingCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG3005.Using";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.HandleNotReleased.Id, Descriptors.SafeHandleNotDisposed.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null)
+            var request = FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty);
+            if (request == null || Rewrite(root, request) == null)
             {
-                return;
+                return null;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                var request = FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty);
-                if (request == null || Rewrite(root, request) == null)
-                {
-                    continue;
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Dispose '" + request.Variable + "' with using",
-                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        diagnostic.Id == Descriptors.HandleNotReleased.Id ? "IG3004.Using" : EquivalenceKey),
-                    diagnostic);
-            }
+            return ("Dispose '" + request.Variable + "' with using", diagnostic.Id == Descriptors.HandleNotReleased.Id ? "IG3004.Using" : EquivalenceKey);
         }
 
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-
-        private static async Task<Document> ApplyAsync(Document document, System.Collections.Generic.IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override async Task<Document> RewriteAsync(Document document, System.Collections.Generic.IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (root == null)
@@ -67,8 +48,7 @@ namespace InteropGuard.CodeFixes
             // Later diagnostics first: each rewrite only touches its own statement and what follows it.
             foreach (var diagnostic in diagnostics.OrderByDescending(d => d.Location.SourceSpan.Start))
             {
-                var current = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (current == null || FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is not { } request)
+                if (FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is not { } request)
                 {
                     continue;
                 }

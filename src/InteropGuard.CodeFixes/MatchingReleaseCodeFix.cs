@@ -17,42 +17,16 @@ namespace InteropGuard.CodeFixes
     /// <summary>IG3002 fix: call the release that matches the allocator, passing the same pointer.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MatchingReleaseCodeFix))]
     [Shared]
-    public sealed class MatchingReleaseCodeFix : CodeFixProvider
+    public sealed class MatchingReleaseCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG3002.MatchingRelease";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.WrongDeallocator.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
+        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
+            => Target(root, diagnostic) is { } target ? ("Release with '" + ShortName(target.Release) + "'", EquivalenceKey) : null;
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-        {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null)
-            {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (Target(root, diagnostic) is not { } target)
-                {
-                    continue;
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Release with '" + ShortName(target.Release) + "'",
-                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        EquivalenceKey),
-                    diagnostic);
-            }
-        }
-
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-
-        private static async Task<Document> ApplyAsync(Document document, System.Collections.Generic.IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override async Task<Document> RewriteAsync(Document document, System.Collections.Generic.IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (root == null)

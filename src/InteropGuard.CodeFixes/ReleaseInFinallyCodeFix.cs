@@ -24,45 +24,26 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReleaseInFinallyCodeFix))]
     [Shared]
-    public sealed class ReleaseInFinallyCodeFix : CodeFixProvider
+    public sealed class ReleaseInFinallyCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG3001.ReleaseInFinally";
         internal const string HandleEquivalenceKey = "IG3004.FreeInFinally";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.NativeMemoryLeak.Id, Descriptors.HandleNotReleased.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null)
+            var request = FixRequest.From(root, diagnostic);
+            if (request == null || ReleaseInFinally.Rewrite(root, request) == null)
             {
-                return;
+                return null;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                var request = FixRequest.From(root, diagnostic);
-                if (request == null || ReleaseInFinally.Rewrite(root, request) == null)
-                {
-                    continue;
-                }
-
-                var isHandle = diagnostic.Id == Descriptors.HandleNotReleased.Id;
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        (isHandle ? "Free '" : "Release '") + request.Variable + "' in finally",
-                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        isHandle ? HandleEquivalenceKey : EquivalenceKey),
-                    diagnostic);
-            }
+            var isHandle = diagnostic.Id == Descriptors.HandleNotReleased.Id;
+            return ((isHandle ? "Free '" : "Release '") + request.Variable + "' in finally", isHandle ? HandleEquivalenceKey : EquivalenceKey);
         }
 
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-
-        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override async Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (root == null)

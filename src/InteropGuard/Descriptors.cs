@@ -85,5 +85,27 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "A SafeHandle that is not disposed keeps its native handle (a file, a socket, a lock, a library object) open until the GC happens to finalize it, which may be never under low memory pressure.",
             helpLinkUri: HelpLink("IG3005"));
+
+        /// <summary>IG3006: a raw SafeHandle value used without DangerousAddRef/DangerousRelease, or an AddRef not released on every path.</summary>
+        internal static readonly DiagnosticDescriptor SafeHandleRefCount = new DiagnosticDescriptor(
+            id: "IG3006",
+            title: "SafeHandle reference counting is broken",
+            messageFormat: "{0}: {1}",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A value from SafeHandle.DangerousGetHandle() that reaches native code or is stored must be protected by DangerousAddRef/DangerousRelease, or another thread may dispose the handle and the operating system may reuse the value. A DangerousAddRef that is not released on every path keeps the handle open for good.",
+            helpLinkUri: HelpLink("IG3006"));
+
+        /// <summary>IG3007: a raw IntPtr handle from an acquire P/Invoke with a paired release is kept in a field instead of a SafeHandle.</summary>
+        internal static readonly DiagnosticDescriptor RawHandleField = new DiagnosticDescriptor(
+            id: "IG3007",
+            title: "Native handle kept in a raw IntPtr field",
+            messageFormat: "Field '{0}' keeps the raw handle from '{1}'; a SafeHandle whose ReleaseHandle calls '{2}' would make release, reference counting and finalization correct",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "A handle kept as IntPtr is released only if every Dispose path and the finalizer remember to, can be released while another thread still passes it to native code, and is recycled by the native library once released. A SafeHandle subclass releases it exactly once, counts the references the marshaller holds during calls and is finalized by the runtime.",
+            helpLinkUri: HelpLink("IG3007"));
     }
 }

@@ -85,6 +85,8 @@ namespace InteropGuard.Flow
         private readonly List<(IOperation Site, Deallocator Release)> _mismatches = new List<(IOperation, Deallocator)>();
         private readonly List<UseAfterRelease> _afterRelease = new List<UseAfterRelease>();
         private readonly Dictionary<(int, OwnershipState), OwnershipState?> _finallySummaries = new Dictionary<(int, OwnershipState), OwnershipState?>();
+        private readonly HashSet<CaptureId> _resultCaptures = new HashSet<CaptureId>();
+        private ILocalSymbol? _resultLocal;
         private bool _escapes;
         private bool _hasCopies;
         private ILocalSymbol? _firstLocal;
@@ -222,6 +224,18 @@ namespace InteropGuard.Flow
                                 {
                                     fallThroughState = state.Settled();
                                     conditionalState = liveState;
+                                }
+                            }
+                            else if (block.ConditionalSuccessor != null && block.BranchValue != null && OutHandleFailure(block.BranchValue) is { } failedWhen)
+                            {
+                                // The call that fills the out handle reported failure on one side: nothing to dispose there.
+                                if (failedWhen == conditionalTaken)
+                                {
+                                    conditionalState = state.Settled();
+                                }
+                                else
+                                {
+                                    fallThroughState = state.Settled();
                                 }
                             }
                             else if (block.ConditionalSuccessor != null && block.BranchValue != null && ConditionKey.Of(block.BranchValue) is { } condition)
@@ -460,6 +474,7 @@ namespace InteropGuard.Flow
             if (containsAllocation)
             {
                 state = Allocate(state);
+                NoteCallResult(operation);
             }
 
             return state;
@@ -531,6 +546,35 @@ namespace InteropGuard.Flow
             }
 
             return state;
+        }
+
+        /// <summary>Remembers where the result of an out-handle call went (a local or a flow capture), for failure checks.</summary>
+        private void NoteCallResult(IOperation operation)
+        {
+            if (_allocation is not IArgumentOperation { Parent: IInvocationOperation call })
+            {
+                return;
+            }
+
+            for (IOperation? current = call; current != null && current != operation.Parent; current = current.Parent)
+            {
+                switch (current.Parent)
+                {
+                    case IConversionOperation:
+                        continue;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local }:
+                        _resultLocal = local.Local;
+                        return;
+                    case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                        _resultLocal = declarator.Symbol;
+                        return;
+                    case IFlowCaptureOperation capture:
+                        _resultCaptures.Add(capture.Id);
+                        return;
+                    default:
+                        return;
+                }
+            }
         }
 
         private OwnershipState Release(ValueUse use, IOperation reference, OwnershipState state)
@@ -691,6 +735,94 @@ namespace InteropGuard.Flow
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// For an allocation through an <c>out</c> argument, the truth of <paramref name="condition"/> under which the
+        /// call reported failure (bool false, or a nonzero status as C APIs return), or null when the condition does
+        /// not test that call's result (directly or through the local it was stored in).
+        /// </summary>
+        private bool? OutHandleFailure(IOperation condition)
+        {
+            if (_allocation is not IArgumentOperation { Parent: IInvocationOperation call })
+            {
+                return null;
+            }
+
+            var result = call.TargetMethod.ReturnType;
+            object? success = result.SpecialType == SpecialType.System_Boolean ? true
+                : result.SpecialType == SpecialType.System_Int32 || result.SpecialType == SpecialType.System_UInt32 || result.SpecialType == SpecialType.System_Int64 ? 0L
+                : null;
+            if (success == null || EvaluateWithResult(condition, call, success) is not { } truthOnSuccess)
+            {
+                return null;
+            }
+
+            return !truthOnSuccess;
+        }
+
+        private bool? EvaluateWithResult(IOperation operation, IInvocationOperation call, object success)
+        {
+            operation = ValueUses.SkipConversions(operation);
+            if (IsCallResult(operation, call))
+            {
+                return success is bool b ? b : (bool?)null;
+            }
+
+            switch (operation)
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                    return !EvaluateWithResult(not.Operand, call, success);
+                case IBinaryOperation binary when success is long status:
+                    var left = ValueUses.SkipConversions(binary.LeftOperand);
+                    var right = ValueUses.SkipConversions(binary.RightOperand);
+                    long? constant;
+                    bool resultOnLeft;
+                    if (IsCallResult(left, call) && right.ConstantValue is { HasValue: true } rc)
+                    {
+                        constant = System.Convert.ToInt64(rc.Value, System.Globalization.CultureInfo.InvariantCulture);
+                        resultOnLeft = true;
+                    }
+                    else if (IsCallResult(right, call) && left.ConstantValue is { HasValue: true } lc)
+                    {
+                        constant = System.Convert.ToInt64(lc.Value, System.Globalization.CultureInfo.InvariantCulture);
+                        resultOnLeft = false;
+                    }
+                    else
+                    {
+                        return null;
+                    }
+
+                    var (a, b2) = resultOnLeft ? (status, constant.Value) : (constant.Value, status);
+                    return binary.OperatorKind switch
+                    {
+                        BinaryOperatorKind.Equals => a == b2,
+                        BinaryOperatorKind.NotEquals => a != b2,
+                        BinaryOperatorKind.LessThan => a < b2,
+                        BinaryOperatorKind.LessThanOrEqual => a <= b2,
+                        BinaryOperatorKind.GreaterThan => a > b2,
+                        BinaryOperatorKind.GreaterThanOrEqual => a >= b2,
+                        _ => null,
+                    };
+                default:
+                    return null;
+            }
+        }
+
+        // The call itself (CFG keeps it in a capture or inline), or the local its result was stored in.
+        private bool IsCallResult(IOperation operation, IInvocationOperation call)
+        {
+            if (operation == call)
+            {
+                return true;
+            }
+
+            if (operation is ILocalReferenceOperation local && _resultLocal != null && SymbolEqualityComparer.Default.Equals(local.Local, _resultLocal))
+            {
+                return true;
+            }
+
+            return operation is IFlowCaptureReferenceOperation reference && _resultCaptures.Contains(reference.Id);
         }
 
         private static bool IsAllocatedCheck(IOperation condition)

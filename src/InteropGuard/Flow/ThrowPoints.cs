@@ -82,6 +82,14 @@ namespace InteropGuard.Flow
                         return false;
                 }
 
+                // A GCHandle's own members and DangerousGetHandle read the handle; they throw only when it was already
+                // released, which IG3003 reports on its own.
+                if ((_context.Types.GCHandle != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GCHandle) && !method.IsStatic)
+                    || (method.Name == "DangerousGetHandle" && _context.Types.IsHandleWrapper(type)))
+                {
+                    return false;
+                }
+
                 if (_context.Types.GC != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GC)
                     && (method.Name == "KeepAlive" || method.Name == "SuppressFinalize"))
                 {

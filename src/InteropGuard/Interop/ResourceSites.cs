@@ -48,7 +48,10 @@ namespace InteropGuard.Interop
                 case IInvocationOperation invocation:
                     return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) ? allocator : null;
                 case IObjectCreationOperation creation:
-                    return catalogue.ForCreatedHandle(creation.Type);
+                    // new SafeFileHandle(fd, ownsHandle: false) is a view: disposing it closes nothing.
+                    return creation.Arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false })
+                        ? null
+                        : catalogue.ForCreatedHandle(creation.Type);
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
                     return catalogue.ForOutHandle(call.TargetMethod, parameter);
                 default:

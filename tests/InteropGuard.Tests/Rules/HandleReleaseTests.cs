@@ -160,6 +160,65 @@ class C
 }");
 
         [Fact]
+        public Task OutHandleOwesNothingWhenTheCallReportsFailure() => Check(@"
+static class Status
+{
+    [DllImport(""mylib"")] public static extern bool try_open(string name, out FileHandle h);
+    [DllImport(""mylib"")] public static extern int open_status(string name, out FileHandle h);
+}
+class C
+{
+    static int Boolean(string name)
+    {
+        if (!Status.try_open(name, out var h))
+            return -1;
+        using (h) { return Native.read(h); }
+    }
+    static int StatusCode(string name)
+    {
+        int rc = Status.open_status(name, out var h);
+        if (rc != 0)
+            return rc;
+        using (h) { return Native.read(h); }
+    }
+    static int NonOwningView(IntPtr fd, byte[] buffer)
+    {
+        var view = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+        return System.IO.RandomAccess.Read(view, buffer, 0);
+    }
+}");
+
+        [Fact]
+        public Task OutHandleLeaksOnTheSuccessPath() => Check(@"
+static class Status
+{
+    [DllImport(""mylib"")] public static extern int open_status(string name, out FileHandle h);
+}
+class C
+{
+    static int M(string name)
+    {
+        if (Status.open_status(name, {|#0:out var h|}) != 0)
+            return -1;
+        return Native.read(h);
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Status.open_status' is not disposed on the 'return Native.read(h)' at line 29; the native handle stays open until the finalizer runs"));
+
+        [Fact]
+        public Task PinnedThenHandedOnAsUserData() => Check(@"
+class C
+{
+    static IntPtr s_user;
+    void M(byte[] data)
+    {
+        var pin = GCHandle.Alloc(data, GCHandleType.Pinned);
+        var address = pin.AddrOfPinnedObject();
+        s_user = GCHandle.ToIntPtr(pin);
+        Native.use(address);
+    }
+}");
+
+        [Fact]
         public Task NativeMemoryGivenToARegistrationFunctionIsShared() => Check(@"
 static class Events
 {

@@ -1,0 +1,642 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text.RegularExpressions;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG3006: SafeHandle reference counting broken. (a) a <c>DangerousGetHandle()</c> value reaches native code or is
+    /// stored without <c>DangerousAddRef</c> before and <c>DangerousRelease</c> after; (b) a <c>DangerousAddRef</c> that
+    /// is not released on every path and not handed to an owning SafeHandle.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class SafeHandleRefCountAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: <see cref="GetHandleKind"/> or <see cref="AddRefKind"/>.</summary>
+        internal const string KindProperty = "Kind";
+
+        internal const string GetHandleKind = "GetHandle";
+        internal const string AddRefKind = "AddRef";
+
+        /// <summary>Diagnostic property: "true" when the value is passed straight to a DllImport parameter of this compilation.</summary>
+        internal const string PassSafeHandleProperty = "PassSafeHandle";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.SafeHandleRefCount);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var safeHandle = interop.Types.SafeHandle;
+                if (safeHandle == null)
+                {
+                    return;
+                }
+
+                var members = new RefCountMembers(safeHandle);
+                if (members.GetHandle == null && members.AddRef == null)
+                {
+                    return;
+                }
+
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, members, block));
+
+                // Field and property initializers are not code blocks; a raw value stored there is still a store.
+                start.RegisterOperationAction(
+                    initializer =>
+                    {
+                        if (initializer.Operation.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "DangerousGetHandle"))
+                        {
+                            Analyze(interop, members, initializer.Operation, initializer.ContainingSymbol, initializer.ReportDiagnostic, initializer.CancellationToken);
+                        }
+                    },
+                    OperationKind.FieldInitializer,
+                    OperationKind.PropertyInitializer);
+            });
+        }
+
+        private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, CodeBlockAnalysisContext context)
+        {
+            // Gate: only bodies that name the dangerous members cost an operation tree.
+            if (!context.CodeBlock.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken)
+                    && (t.ValueText == "DangerousGetHandle" || t.ValueText == "DangerousAddRef"))
+                || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root)
+            {
+                return;
+            }
+
+            Analyze(interop, members, root, context.OwningSymbol, context.ReportDiagnostic, context.CancellationToken);
+        }
+
+        private static void Analyze(InteropContext interop, RefCountMembers members, IOperation root, ISymbol owningSymbol, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        {
+            // The handle's own release code runs when the count is already zero; nothing can dispose it concurrently.
+            if (owningSymbol is IMethodSymbol { Name: "ReleaseHandle" } owner && interop.Types.IsHandleWrapper(owner.ContainingType))
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(root.Syntax.SyntaxTree);
+            var uses = new ValueUses(interop, scope);
+            var throwPoints = new ThrowPoints(interop, scope.Catalogue);
+            foreach (var invocation in root.DescendantsAndSelf().OfType<IInvocationOperation>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var target = invocation.TargetMethod.OriginalDefinition;
+                if (invocation.Instance == null || invocation.Instance is IInstanceReferenceOperation)
+                {
+                    continue;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(target, members.GetHandle))
+                {
+                    var diagnostic = AnalyzeGetHandle(interop, members, uses, root, invocation);
+                    if (diagnostic != null)
+                    {
+                        report(diagnostic);
+                    }
+                }
+                else if (SymbolEqualityComparer.Default.Equals(target, members.AddRef))
+                {
+                    var diagnostic = AnalyzeAddRef(interop, members, throwPoints, root, invocation);
+                    if (diagnostic != null)
+                    {
+                        report(diagnostic);
+                    }
+                }
+            }
+        }
+
+        // ---- (a) DangerousGetHandle ----
+
+        private sealed class Sink
+        {
+            public Sink(IOperation site, string description, string consequence, bool directDllImportArgument)
+            {
+                Site = site;
+                Description = description;
+                Consequence = consequence;
+                DirectDllImportArgument = directDllImportArgument;
+            }
+
+            public IOperation Site { get; }
+            public string Description { get; }
+            public string Consequence { get; }
+            public bool DirectDllImportArgument { get; }
+        }
+
+        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, IOperation root, IInvocationOperation getHandle)
+        {
+            var function = EnclosingFunction(getHandle, root);
+            var handle = Display(getHandle.Instance!.Syntax);
+            var sinks = new List<Sink>();
+            Follow(interop, uses, function, getHandle, handle, sinks, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default));
+            if (sinks.Count == 0)
+            {
+                return null;
+            }
+
+            if (IsPrivateUsingLocal(getHandle.Instance!, function))
+            {
+                return null;
+            }
+
+            var key = Key(getHandle.Instance!.Syntax);
+            var lastSink = sinks.Max(s => s.Site.Syntax.Span.End);
+            var calls = function.Descendants().OfType<IInvocationOperation>().Where(i => i.Instance != null && Key(i.Instance.Syntax) == key).ToList();
+            var addedBefore = calls.Any(c => SymbolEqualityComparer.Default.Equals(c.TargetMethod.OriginalDefinition, members.AddRef) && c.Syntax.SpanStart < getHandle.Syntax.SpanStart);
+            var releasedAfter = calls.Any(c => SymbolEqualityComparer.Default.Equals(c.TargetMethod.OriginalDefinition, members.Release) && c.Syntax.SpanStart > lastSink);
+            if (addedBefore && releasedAfter)
+            {
+                return null;
+            }
+
+            var first = sinks.OrderBy(s => s.Site.Syntax.SpanStart).First();
+            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            properties[KindProperty] = GetHandleKind;
+            properties[PassSafeHandleProperty] = sinks.Count == 1 && first.DirectDllImportArgument ? "true" : "false";
+            return Diagnostic.Create(
+                Descriptors.SafeHandleRefCount,
+                getHandle.Syntax.GetLocation(),
+                properties.ToImmutable(),
+                "'" + Display(getHandle.Syntax) + "' " + first.Description + " without DangerousAddRef/DangerousRelease around the use",
+                first.Consequence);
+        }
+
+        private static void Follow(InteropContext interop, ValueUses uses, IOperation function, IOperation value, string handle, List<Sink> sinks, HashSet<ILocalSymbol> visited)
+        {
+            var native = NativeDelegateArgument(interop, value);
+            if (native != null)
+            {
+                sinks.Add(new Sink(native, "is passed to '" + native.TargetMethod.ContainingType.Name + "'", Concurrent(handle, native.TargetMethod.ContainingType.Name), directDllImportArgument: false));
+                return;
+            }
+
+            // '(int)h.DangerousGetHandle()' is the same descriptor as a Unix fd: follow IntPtr's own narrowing operators.
+            while (value.Parent is IConversionOperation conversion
+                   && (conversion.OperatorMethod == null || IsNativeInteger(conversion.OperatorMethod.ContainingType)))
+            {
+                value = conversion;
+            }
+
+            var use = uses.Classify(value);
+            switch (use.Kind)
+            {
+                case ValueUseKind.Copy when use.CopyTarget is ILocalSymbol local:
+                    if (!visited.Add(local))
+                    {
+                        return;
+                    }
+
+                    foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>())
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(reference.Local, local) && !IsWrittenTo(reference))
+                        {
+                            Follow(interop, uses, function, reference, handle, sinks, visited);
+                        }
+                    }
+
+                    return;
+
+                case ValueUseKind.Use when use.NativeTarget is { } target:
+                    var name = target.Function.Method.Name;
+                    var through = use.Site is IInvocationOperation call && interop.NativeFunctions.Get(call.TargetMethod) == null
+                        ? " through '" + call.TargetMethod.ContainingType.Name + "." + call.TargetMethod.Name + "'"
+                        : string.Empty;
+                    var direct = through.Length == 0 && !target.Function.IsLibraryImport && ReferenceEquals(value.Parent, FindArgument(value))
+                        && value is IInvocationOperation && target.Parameter.RefKind == RefKind.None
+                        && target.Parameter.Type.SpecialType == SpecialType.System_IntPtr
+                        && target.Function.Method.DeclaringSyntaxReferences.Length > 0;
+                    sinks.Add(new Sink(use.Site, "is passed to '" + name + "'" + through, Concurrent(handle, name), direct));
+                    return;
+
+                case ValueUseKind.Escape:
+                    var stored = StoreTarget(use.Site);
+                    if (stored != null)
+                    {
+                        sinks.Add(new Sink(use.Site, "is stored in " + stored, "another thread may dispose '" + handle + "' while the stored value is still used; the released handle value can be reused", directDllImportArgument: false));
+                    }
+                    else if (use.Site is IFunctionPointerInvocationOperation pointerCall && interop.NativeFunctions.IsNativeTransition(pointerCall))
+                    {
+                        sinks.Add(new Sink(use.Site, "is passed to an unmanaged function pointer", Concurrent(handle, "the native call"), directDllImportArgument: false));
+                    }
+
+                    return;
+            }
+        }
+
+        // A handle the function opened with 'using' and never hands to anyone cannot be disposed by another thread,
+        // and the using keeps it from being finalized during the call.
+        private static bool IsPrivateUsingLocal(IOperation receiver, IOperation function)
+        {
+            if (ValueUses.SkipConversions(receiver) is not ILocalReferenceOperation local)
+            {
+                return false;
+            }
+
+            var declared = function.Descendants().Any(o =>
+                o is IUsingDeclarationOperation usingDeclaration && usingDeclaration.DeclarationGroup.GetDeclaredVariables().Contains(local.Local, SymbolEqualityComparer.Default)
+                || o is IUsingOperation { Resources: IVariableDeclarationGroupOperation group } && group.GetDeclaredVariables().Contains(local.Local, SymbolEqualityComparer.Default));
+            if (!declared)
+            {
+                return false;
+            }
+
+            foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, local.Local))
+                {
+                    continue;
+                }
+
+                if (IsInsideNestedFunction(reference, function)
+                    || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsNativeInteger(ITypeSymbol? type)
+            => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
+
+        private static string Concurrent(string handle, string function)
+            => "another thread may dispose '" + handle + "' during '" + function + "'; the released handle value can be reused";
+
+        private static IArgumentOperation? FindArgument(IOperation value)
+        {
+            var current = value;
+            while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
+            {
+                current = conversion;
+            }
+
+            return current.Parent as IArgumentOperation;
+        }
+
+        // An invoke of a delegate obtained from a native function pointer: ValueUses does not name a native target for it.
+        private static IInvocationOperation? NativeDelegateArgument(InteropContext interop, IOperation value)
+            => FindArgument(value) is { Parent: IInvocationOperation invocation } argument
+               && argument.Parameter?.RefKind == RefKind.None
+               && invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke
+               && interop.NativeFunctions.IsNativeTransition(invocation)
+                ? invocation
+                : null;
+
+        private static string? StoreTarget(IOperation site)
+        {
+            switch (site)
+            {
+                case ISimpleAssignmentOperation assignment:
+                    switch (assignment.Target)
+                    {
+                        case IFieldReferenceOperation field:
+                            return "field '" + field.Field.ContainingType.Name + "." + field.Field.Name + "'";
+                        case IPropertyReferenceOperation property when property.Arguments.Length == 0:
+                            return "property '" + property.Property.ContainingType.Name + "." + property.Property.Name + "'";
+                        case IArrayElementReferenceOperation:
+                            return "an array element";
+                        case IParameterReferenceOperation parameter when parameter.Parameter.RefKind == RefKind.Out || parameter.Parameter.RefKind == RefKind.Ref:
+                            return "the " + (parameter.Parameter.RefKind == RefKind.Out ? "out" : "ref") + " parameter '" + parameter.Parameter.Name + "'";
+                        default:
+                            return null;
+                    }
+
+                case IFieldInitializerOperation initializer when initializer.InitializedFields.Length == 1:
+                    var initialized = initializer.InitializedFields[0];
+                    return "field '" + initialized.ContainingType.Name + "." + initialized.Name + "'";
+                default:
+                    return null;
+            }
+        }
+
+        private static bool IsWrittenTo(ILocalReferenceOperation reference)
+            => reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference
+               || reference.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out };
+
+        // ---- (b) DangerousAddRef ----
+
+        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ThrowPoints throwPoints, IOperation root, IInvocationOperation addRef)
+        {
+            // A success flag kept in a field or a ref parameter says the release is somebody else's job.
+            if (addRef.Arguments.Length != 1 || ValueUses.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
+            {
+                return null;
+            }
+
+            var receiver = addRef.Instance!;
+            var key = Key(receiver.Syntax);
+            var function = EnclosingFunction(addRef, root);
+            if (FlagIsHandedOn(function, flag.Local))
+            {
+                return null;
+            }
+            if (IsHandedToOwner(interop, members, function, receiver, key))
+            {
+                return null;
+            }
+
+            var allReleases = function.Descendants().OfType<IInvocationOperation>()
+                .Where(i => i.Instance != null && SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, members.Release) && Key(i.Instance.Syntax) == key)
+                .ToList();
+
+            // A release in a lambda or local function runs whenever that is invoked: the reference is handed on.
+            if (allReleases.Any(r => IsInsideNestedFunction(r, function)))
+            {
+                return null;
+            }
+
+            var releases = allReleases;
+            var handle = Display(receiver.Syntax);
+            var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
+            if (releases.Count == 0)
+            {
+                if (Escapes(interop, function, receiver, key))
+                {
+                    return null;
+                }
+
+                return Create(addRef, "'" + handle + ".DangerousAddRef' is never matched by 'DangerousRelease'", what);
+            }
+
+            var addRefStatement = addRef.Syntax.FirstAncestorOrSelf<StatementSyntax>();
+            foreach (var release in releases)
+            {
+                var handler = release.Syntax.Ancestors().FirstOrDefault(a => a is FinallyClauseSyntax || a is CatchClauseSyntax);
+                if (handler is CatchClauseSyntax)
+                {
+                    return null;
+                }
+
+                if (handler is FinallyClauseSyntax finallyClause && finallyClause.Parent is TryStatementSyntax tryStatement)
+                {
+                    if (tryStatement.Block.Span.Contains(addRef.Syntax.Span))
+                    {
+                        return null;
+                    }
+
+                    if (addRefStatement != null && tryStatement.SpanStart > addRef.Syntax.Span.End)
+                    {
+                        var gap = FirstThrowBetween(throwPoints, members, function, addRef.Syntax.Span.End, tryStatement.SpanStart);
+                        return gap == null
+                            ? null
+                            : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' if '" + Shorten(gap.Syntax) + "' throws", what);
+                    }
+                }
+            }
+
+            var lastRelease = releases.Max(r => r.Syntax.SpanStart);
+            var path = FirstLeakBetween(throwPoints, members, function, addRef, releases, lastRelease);
+            return path == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + path, what);
+        }
+
+        // The success flag copied to a field, an out parameter or returned: whoever receives it releases later.
+        private static bool FlagIsHandedOn(IOperation function, ILocalSymbol flag)
+        {
+            foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Local, flag))
+                {
+                    continue;
+                }
+
+                var parent = reference.Parent;
+                while (parent is IConversionOperation)
+                {
+                    parent = parent.Parent;
+                }
+
+                if (parent is IReturnOperation
+                    || parent is ISimpleAssignmentOperation assignment && assignment.Target != reference && !(assignment.Target is ILocalReferenceOperation))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static Diagnostic Create(IInvocationOperation addRef, string finding, string consequence)
+        {
+            var properties = ImmutableDictionary<string, string?>.Empty.Add(KindProperty, AddRefKind);
+            return Diagnostic.Create(Descriptors.SafeHandleRefCount, addRef.Syntax.GetLocation(), properties, finding, consequence);
+        }
+
+        private static IOperation? FirstThrowBetween(ThrowPoints throwPoints, RefCountMembers members, IOperation function, int start, int end)
+        {
+            var none = new HashSet<IOperation>();
+            return function.Descendants()
+                .Where(o => !o.IsImplicit && o.Syntax.SpanStart >= start && o.Syntax.Span.End <= end && !IsInsideNestedFunction(o, function))
+                .Where(o => !(o is IInvocationOperation i && members.IsRefCountMember(i.TargetMethod)))
+                .Where(o => throwPoints.Find(o, none) == o)
+                .OrderBy(o => o.Syntax.SpanStart)
+                .FirstOrDefault();
+        }
+
+        private static string? FirstLeakBetween(ThrowPoints throwPoints, RefCountMembers members, IOperation function, IInvocationOperation addRef, List<IInvocationOperation> releases, int lastRelease)
+        {
+            var start = addRef.Syntax.Span.End;
+            var throwing = FirstThrowBetween(throwPoints, members, function, start, lastRelease);
+            var exits = function.Descendants()
+                .Where(o => (o is IReturnOperation && !o.IsImplicit || o is IThrowOperation) && o.Syntax.SpanStart > start && o.Syntax.SpanStart < lastRelease && !IsInsideNestedFunction(o, function))
+                .Where(o => !releases.Any(r => r.Syntax.SpanStart < o.Syntax.SpanStart && IsOnPathTo(r.Syntax, o.Syntax)))
+                .OrderBy(o => o.Syntax.SpanStart)
+                .FirstOrDefault();
+
+            if (exits != null && (throwing == null || exits.Syntax.SpanStart < throwing.Syntax.SpanStart))
+            {
+                var line = exits.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+                return exits is IThrowOperation ? "on the 'throw' at line " + line : "on the '" + Shorten(exits.Syntax) + "' at line " + line;
+            }
+
+            return throwing == null ? null : "if '" + Shorten(throwing.Syntax) + "' throws";
+        }
+
+        // The release's statement sits in a block that also holds the exit, so it runs before the exit is reached.
+        private static bool IsOnPathTo(SyntaxNode release, SyntaxNode exit)
+        {
+            var statement = release.FirstAncestorOrSelf<StatementSyntax>();
+            if (statement?.Parent is IfStatementSyntax guard && guard.Statement == statement)
+            {
+                statement = guard;
+            }
+
+            return statement?.Parent is BlockSyntax block && block.Span.Contains(exit.Span);
+        }
+
+        private static bool IsHandedToOwner(InteropContext interop, RefCountMembers members, IOperation function, IOperation receiver, string key)
+        {
+            if (ValueUses.SkipConversions(receiver) is IFieldReferenceOperation field && ReleasedByItsType(field.Field))
+            {
+                return true;
+            }
+
+            foreach (var assignment in function.Descendants().OfType<ISimpleAssignmentOperation>())
+            {
+                if (assignment.Target is IFieldReferenceOperation target
+                    && interop.Types.IsHandleWrapper(target.Field.ContainingType)
+                    && Key(ValueUses.SkipConversions(assignment.Value).Syntax) == key
+                    && ReleasedByItsType(target.Field))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // The owner releases the reference it holds: some member of the field's type calls DangerousRelease on it.
+        private static bool ReleasedByItsType(IFieldSymbol field)
+        {
+            foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+            {
+                foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
+                {
+                    if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "DangerousRelease" } access
+                        && Key(access.Expression) == field.Name)
+                    {
+                        return true;
+                    }
+
+                    if (call.Expression is MemberBindingExpressionSyntax { Name.Identifier.ValueText: "DangerousRelease" }
+                        && call.Parent?.Parent is ConditionalAccessExpressionSyntax conditional && Key(conditional.Expression) == field.Name)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        // Returned, stored, or given to a constructor or a managed method: the release may be done by whoever receives
+        // the handle (a helper such as 'ReleaseRef(h)' included). Only a P/Invoke argument keeps it here.
+        private static bool Escapes(InteropContext interop, IOperation function, IOperation receiver, string key)
+        {
+            if (!(ValueUses.SkipConversions(receiver) is ILocalReferenceOperation || ValueUses.SkipConversions(receiver) is IParameterReferenceOperation))
+            {
+                return true;
+            }
+
+            foreach (var operation in function.Descendants())
+            {
+                if (Key(operation.Syntax) != key || operation is IInvocationOperation)
+                {
+                    continue;
+                }
+
+                var parent = operation.Parent;
+                while (parent is IConversionOperation)
+                {
+                    parent = parent.Parent;
+                }
+
+                switch (parent)
+                {
+                    case IReturnOperation:
+                    case ISimpleAssignmentOperation assignment when assignment.Value.Syntax == operation.Syntax && !(assignment.Target is ILocalReferenceOperation):
+                    case IArgumentOperation { Parent: IObjectCreationOperation }:
+                    case IArgumentOperation { Parent: IInvocationOperation call } when interop.NativeFunctions.Get(call.TargetMethod) == null:
+                    case IFieldInitializerOperation:
+                    case IPropertyInitializerOperation:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        // ---- shared ----
+
+        private static IOperation EnclosingFunction(IOperation operation, IOperation root)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return current;
+                }
+            }
+
+            return root;
+        }
+
+        private static bool IsInsideNestedFunction(IOperation operation, IOperation function)
+        {
+            for (var current = operation.Parent; current != null && current != function; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static readonly Regex Whitespace = new Regex(@"\s+");
+
+        /// <summary>The same handle expression, spelled with or without <c>this.</c> and whitespace.</summary>
+        internal static string Key(SyntaxNode expression)
+        {
+            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                expression = parenthesized.Expression;
+            }
+
+            // Null-forgiving operators do not change which handle is meant.
+            var text = Whitespace.Replace(expression.ToString(), string.Empty).Replace("!", string.Empty);
+            return text.StartsWith("this.", System.StringComparison.Ordinal) ? text.Substring(5) : text;
+        }
+
+        private static string Display(SyntaxNode node) => Shorten(node);
+
+        private static string Shorten(SyntaxNode node)
+        {
+            var text = Whitespace.Replace(node.ToString(), " ").TrimEnd(';').Trim();
+            if (text.Length <= 60)
+            {
+                return text;
+            }
+
+            if (node is InvocationExpressionSyntax invocation)
+            {
+                return invocation.Expression + "(...)";
+            }
+
+            return text.Substring(0, 57) + "...";
+        }
+
+        private sealed class RefCountMembers
+        {
+            public RefCountMembers(INamedTypeSymbol safeHandle)
+            {
+                GetHandle = safeHandle.GetMembers("DangerousGetHandle").OfType<IMethodSymbol>().FirstOrDefault();
+                AddRef = safeHandle.GetMembers("DangerousAddRef").OfType<IMethodSymbol>().FirstOrDefault();
+                Release = safeHandle.GetMembers("DangerousRelease").OfType<IMethodSymbol>().FirstOrDefault();
+            }
+
+            public IMethodSymbol? GetHandle { get; }
+            public IMethodSymbol? AddRef { get; }
+            public IMethodSymbol? Release { get; }
+
+            public bool IsRefCountMember(IMethodSymbol method)
+                => SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, GetHandle)
+                   || SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, AddRef)
+                   || SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, Release);
+        }
+    }
+}

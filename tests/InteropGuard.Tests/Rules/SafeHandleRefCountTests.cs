@@ -1,0 +1,506 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG3006: raw SafeHandle values used without AddRef/Release, AddRef without Release, and the look-alikes.</summary>
+    public class SafeHandleRefCountTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")] public static extern int native_read(IntPtr handle, byte[] buffer, int length);
+    [DllImport(""sample"")] public static extern void native_close(IntPtr handle);
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<SafeHandleRefCountAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult Finding(int location, string message)
+            => Verify.Diagnostic("IG3006").WithLocation(location).WithMessage(message);
+
+        private static string Raced(string handle, string function)
+            => "another thread may dispose '" + handle + "' during '" + function + "'; the released handle value can be reused";
+
+        private static string NeverReleased(string handle)
+            => "the reference count of '" + handle + "' stays raised and its handle is never released";
+
+        // ---- (a) positives ----
+
+        [Fact]
+        public Task DirectNativeArgument() => Check(@"
+class C
+{
+    int Read(SafeFileHandle h, byte[] buffer) => Native.native_read({|#0:h.DangerousGetHandle()|}, buffer, buffer.Length);
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_read")));
+
+        [Fact]
+        public Task ThroughLocalAndConversion() => Check(@"
+class C
+{
+    void Close(SafeFileHandle h)
+    {
+        nint raw = {|#0:h.DangerousGetHandle()|};
+        if (raw == IntPtr.Zero)
+            return;
+        Console.WriteLine(raw);
+        Native.native_close((IntPtr)raw);
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        [Fact]
+        public Task ThroughWrapperTwoLevelsDeep() => Check(@"
+static class Proxy
+{
+    public static int Read(IntPtr handle, byte[] buffer) => Inner(handle, buffer);
+    private static int Inner(IntPtr p, byte[] buffer) { Console.WriteLine(""read""); return Native.native_read(p, buffer, buffer.Length); }
+}
+
+class C
+{
+    int Read(SafeFileHandle file, byte[] buffer) => Proxy.Read({|#0:file.DangerousGetHandle()|}, buffer);
+}", Finding(0, "'file.DangerousGetHandle()' is passed to 'native_read' through 'Proxy.Read' without DangerousAddRef/DangerousRelease around the use: " + Raced("file", "native_read")));
+
+        [Fact]
+        public Task StoredToField() => Check(@"
+class C
+{
+    private IntPtr _raw;
+    void Remember(SafeFileHandle h) { _raw = {|#0:h.DangerousGetHandle()|}; }
+}", Finding(0, "'h.DangerousGetHandle()' is stored in field 'C._raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"));
+
+        [Fact]
+        public Task StoredToOutParameter() => Check(@"
+class C
+{
+    void Get(SafeFileHandle h, out IntPtr raw) { raw = {|#0:h.DangerousGetHandle()|}; }
+}", Finding(0, "'h.DangerousGetHandle()' is stored in the out parameter 'raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"));
+
+        [Fact]
+        public Task InsideLambdaAndLocalFunctionAndAsync() => Check(@"
+class C
+{
+    async Task M(SafeFileHandle h, byte[] buffer)
+    {
+        await Task.Run(() => Native.native_read({|#0:h.DangerousGetHandle()|}, buffer, 1));
+        Local();
+        void Local() => Native.native_close({|#1:h.DangerousGetHandle()|});
+        await Task.Yield();
+        Native.native_close({|#2:h.DangerousGetHandle()|});
+    }
+}",
+            Finding(0, "'h.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_read")),
+            Finding(1, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")),
+            Finding(2, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        [Fact]
+        public Task AddRefInOuterMethodDoesNotCoverLambda() => Check(@"
+class C
+{
+    Task M(SafeFileHandle h)
+    {
+        bool ok = false;
+        try
+        {
+            h.DangerousAddRef(ref ok);
+            return Task.Run(() => Native.native_close({|#0:h.DangerousGetHandle()|}));
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        [Fact]
+        public Task UnmanagedDelegatesAndFunctionPointers() => Check(@"
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate void CloseFn(IntPtr handle);
+
+unsafe class C
+{
+    void M(SafeFileHandle h, CloseFn close, delegate* unmanaged<IntPtr, void> closePointer)
+    {
+        close({|#0:h.DangerousGetHandle()|});
+        closePointer({|#1:h.DangerousGetHandle()|});
+    }
+}",
+            Finding(0, "'h.DangerousGetHandle()' is passed to 'CloseFn' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "CloseFn")),
+            Finding(1, "'h.DangerousGetHandle()' is passed to an unmanaged function pointer without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "the native call")));
+
+        [Fact]
+        public Task StoredToPropertyArrayAndStructField() => Check(@"
+struct Request { public IntPtr Handle; }
+
+class C
+{
+    public IntPtr Raw { get; set; }
+    void M(SafeFileHandle h, IntPtr[] handles)
+    {
+        Raw = {|#0:h.DangerousGetHandle()|};
+        handles[0] = {|#1:h.DangerousGetHandle()|};
+        var request = new Request { Handle = {|#2:h.DangerousGetHandle()|} };
+    }
+}",
+            Finding(0, "'h.DangerousGetHandle()' is stored in property 'C.Raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"),
+            Finding(1, "'h.DangerousGetHandle()' is stored in an array element without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"),
+            Finding(2, "'h.DangerousGetHandle()' is stored in field 'Request.Handle' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 'h' while the stored value is still used; the released handle value can be reused"));
+
+        [Fact]
+        public Task LibraryImportAndFieldReceiver() => Check(@"
+partial class C
+{
+    [LibraryImport(""sample"")] static partial void lib_close(IntPtr handle);
+
+    private readonly SafeFileHandle _file = new SafeFileHandle(IntPtr.Zero, true);
+    void M() => lib_close({|#0:this._file.DangerousGetHandle()|});
+
+    void Bracketed()
+    {
+        bool added = false;
+        try
+        {
+            _file.DangerousAddRef(ref added);
+            lib_close(this._file.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added) this._file.DangerousRelease();
+        }
+    }
+}", Finding(0, "'this._file.DangerousGetHandle()' is passed to 'lib_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("this._file", "lib_close")));
+
+        [Fact]
+        public Task AddRefInAsyncMethodReleasedOnlyAfterAwait() => Check(@"
+class C
+{
+    async Task M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        await Task.Delay(1);
+        h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'await Task.Delay(1)' throws: " + NeverReleased("h")));
+
+        [Fact]
+        public Task UnixDescriptorThroughNarrowingCast() => Check(@"
+static class Sys
+{
+    [DllImport(""libc"")] public static extern int fsync(int fd);
+}
+
+class C
+{
+    int Sync(SafeFileHandle h) => Sys.fsync((int){|#0:h.DangerousGetHandle()|});
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'fsync' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "fsync")));
+
+        [Fact]
+        public Task StoredByAFieldInitializer() => Check(@"
+class C
+{
+    private static readonly SafeFileHandle s_stdout = new SafeFileHandle(new IntPtr(1), false);
+    private readonly IntPtr _raw = {|#0:s_stdout.DangerousGetHandle()|};
+}", Finding(0, "'s_stdout.DangerousGetHandle()' is stored in field 'C._raw' without DangerousAddRef/DangerousRelease around the use: another thread may dispose 's_stdout' while the stored value is still used; the released handle value can be reused"));
+
+        // ---- (b) positives ----
+
+        [Fact]
+        public Task AddRefNeverReleased() => Check(@"
+class C
+{
+    void M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        Console.WriteLine(ok);
+    }
+}", Finding(0, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")));
+
+        [Fact]
+        public Task ReleasedOnlyOnTheNormalPath() => Check(@"
+class C
+{
+    static void Validate() { }
+    void M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        Validate();
+        Native.native_close(h.DangerousGetHandle());
+        h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ReleasedAfterAnEarlyReturn() => Check(@"
+class C
+{
+    int M(SafeFileHandle h, bool skip)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        if (skip)
+        {
+            return 0;
+        }
+
+        h.DangerousRelease();
+        return 1;
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return 0' at line 20: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ThrowingCallBetweenAddRefAndTry() => Check(@"
+class C
+{
+    static void Validate() { }
+    void M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        Validate();
+        try
+        {
+            Native.native_close(h.DangerousGetHandle());
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
+
+        // ---- negatives ----
+
+        [Fact]
+        public Task ProperlyBracketed() => Check(@"
+class C
+{
+    int Read(SafeFileHandle h, byte[] buffer)
+    {
+        bool added = false;
+        try
+        {
+            h.DangerousAddRef(ref added);
+            return Native.native_read(h.DangerousGetHandle(), buffer, buffer.Length);
+        }
+        finally
+        {
+            if (added)
+            {
+                h.DangerousRelease();
+            }
+        }
+    }
+
+    void AddRefBeforeTry(SafeFileHandle h)
+    {
+        bool added = false;
+        h.DangerousAddRef(ref added);
+        try
+        {
+            IntPtr raw = h.DangerousGetHandle();
+            Native.native_close(raw);
+        }
+        finally
+        {
+            if (added) h.DangerousRelease();
+        }
+    }
+
+    void NothingCanThrowBetween(SafeFileHandle h)
+    {
+        bool added = false;
+        h.DangerousAddRef(ref added);
+        IntPtr raw = h.DangerousGetHandle();
+        h.DangerousRelease();
+    }
+}");
+
+        [Fact]
+        public Task ComparisonsLoggingAndFormatting() => Check(@"
+class C
+{
+    bool M(SafeFileHandle h)
+    {
+        if (h.DangerousGetHandle() == IntPtr.Zero)
+            return false;
+        Console.WriteLine(""handle {0}"", h.DangerousGetHandle());
+        Console.WriteLine($""handle {h.DangerousGetHandle()}"");
+        var text = h.DangerousGetHandle().ToString(""x"");
+        var hash = h.DangerousGetHandle().GetHashCode();
+        IntPtr raw = h.DangerousGetHandle();
+        return raw != new IntPtr(-1) && text.Length > hash;
+    }
+
+    IntPtr Handle(SafeFileHandle h) => h.DangerousGetHandle();
+}");
+
+        [Fact]
+        public Task SafeHandlePassedDirectly() => Check(@"
+static class Safe
+{
+    [DllImport(""sample"")] public static extern int native_read(SafeFileHandle handle, byte[] buffer, int length);
+}
+
+class C
+{
+    int Read(SafeFileHandle h, byte[] buffer) => Safe.native_read(h, buffer, buffer.Length);
+}");
+
+        [Fact]
+        public Task InsideSafeHandleSubclass() => Check(@"
+sealed class MyHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public MyHandle() : base(true) { }
+    public void Flush() => Native.native_close(DangerousGetHandle());
+    public void Close2() => Native.native_close(this.DangerousGetHandle());
+    protected override bool ReleaseHandle() { Native.native_close(handle); return true; }
+}
+
+sealed class ChildHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    private readonly SafeFileHandle _parent;
+
+    public ChildHandle(SafeFileHandle parent) : base(true)
+    {
+        _parent = parent;
+        bool added = false;
+        _parent.DangerousAddRef(ref added);
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        Native.native_close(_parent.DangerousGetHandle());
+        _parent.DangerousRelease();
+        return true;
+    }
+}");
+
+        [Fact]
+        public Task AddRefHandedToOwningSafeHandle() => Check(@"
+sealed class ViewHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    internal SafeFileHandle? Owner;
+    public ViewHandle() : base(true) { }
+    protected override bool ReleaseHandle()
+    {
+        Owner?.DangerousRelease();
+        return true;
+    }
+}
+
+sealed class MapHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    internal SafeFileHandle? File;
+    public MapHandle() : base(true) { }
+    protected override bool ReleaseHandle()
+    {
+        File!.DangerousRelease();
+        return true;
+    }
+}
+
+class C
+{
+    ViewHandle Open(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        var view = new ViewHandle();
+        view.Owner = file;
+        return view;
+    }
+
+    void Map(SafeFileHandle file, MapHandle map)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        map.File = file;
+    }
+
+    private bool _added;
+    void KeepsFlagInField(SafeFileHandle file) => file.DangerousAddRef(ref _added);
+
+    void CopiesFlagToField(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        _added = added;
+    }
+
+    static void ReleaseRef(SafeHandle handle) => handle.DangerousRelease();
+
+    void ReleasedByHelper(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            Console.WriteLine(added);
+        }
+        finally
+        {
+            ReleaseRef(file);
+        }
+    }
+
+    SafeFileHandle Returned(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        return file;
+    }
+}");
+
+        [Fact]
+        public Task HandleOpenedWithUsingAndNeverShared() => Check(@"
+class C
+{
+    static SafeFileHandle Open() => new SafeFileHandle(IntPtr.Zero, true);
+
+    void M(byte[] buffer)
+    {
+        using var file = Open();
+        if (file.IsInvalid)
+            return;
+        Native.native_read(file.DangerousGetHandle(), buffer, buffer.Length);
+    }
+
+    void Shared(byte[] buffer)
+    {
+        using (var file = Open())
+        {
+            Task.Run(() => file.Dispose());
+            Native.native_read({|#0:file.DangerousGetHandle()|}, buffer, buffer.Length);
+        }
+    }
+
+    void ReleasedByCallback(SafeFileHandle h, Action[] callbacks)
+    {
+        bool ok = false;
+        h.DangerousAddRef(ref ok);
+        callbacks[0] = () => h.DangerousRelease();
+    }
+}", Finding(0, "'file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("file", "native_read")));
+
+        [Fact]
+        public Task NoInteropTypes() => Check(@"
+class D
+{
+    IntPtr DangerousGetHandle() => IntPtr.Zero;
+    void M() => Native.native_close(DangerousGetHandle());
+}");
+    }
+}
