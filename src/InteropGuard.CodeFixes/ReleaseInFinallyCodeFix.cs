@@ -17,7 +17,7 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace InteropGuard.CodeFixes
 {
     /// <summary>
-    /// IG3001 and IG3004 (GCHandle) fix: release in <c>finally</c>. The statements after the allocation go into a
+    /// IG3001 fix: release in <c>finally</c>. The statements after the allocation go into a
     /// <c>try</c>; an existing straight-line release (or an <c>if (p != IntPtr.Zero)</c> guarded one) moves into the
     /// <c>finally</c>, otherwise the catalogue's matching release (<c>Marshal.FreeHGlobal(p)</c>, <c>h.Free()</c>) is
     /// generated there.
@@ -27,9 +27,8 @@ namespace InteropGuard.CodeFixes
     public sealed class ReleaseInFinallyCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG3001.ReleaseInFinally";
-        internal const string HandleEquivalenceKey = "IG3004.FreeInFinally";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.NativeMemoryLeak.Id, Descriptors.HandleNotReleased.Id);
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.NativeMemoryLeak.Id);
 
         internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
         {
@@ -39,81 +38,15 @@ namespace InteropGuard.CodeFixes
                 return null;
             }
 
-            var isHandle = diagnostic.Id == Descriptors.HandleNotReleased.Id;
-            return ((isHandle ? "Free '" : "Release '") + request.Variable + "' in finally", isHandle ? HandleEquivalenceKey : EquivalenceKey);
+            return ("Release '" + request.Variable + "' in finally", EquivalenceKey);
         }
 
-        internal override async Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null)
-            {
-                return document;
-            }
+        internal override Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+            => ApplyAsync(document, diagnostics, cancellationToken);
 
-            // Mark every node the fixes need, then rewrite one diagnostic at a time on the evolving tree:
-            // several allocations in one block nest their try statements instead of conflicting.
-            var requests = new List<(SyntaxAnnotation Allocation, List<SyntaxAnnotation> Releases, FixRequest Request)>();
-            var nodesToMark = new Dictionary<SyntaxNode, List<SyntaxAnnotation>>();
-            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-            {
-                var request = FixRequest.From(root, diagnostic);
-                if (request == null)
-                {
-                    continue;
-                }
-
-                var allocation = new SyntaxAnnotation();
-                Mark(nodesToMark, request.Allocation, allocation);
-                var releases = new List<SyntaxAnnotation>();
-                foreach (var release in request.Releases)
-                {
-                    var annotation = new SyntaxAnnotation();
-                    Mark(nodesToMark, release, annotation);
-                    releases.Add(annotation);
-                }
-
-                requests.Add((allocation, releases, request));
-            }
-
-            var current = root.ReplaceNodes(nodesToMark.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(nodesToMark[original]));
-            foreach (var (allocation, releases, request) in requests)
-            {
-                var allocationNode = current.GetAnnotatedNodes(allocation).FirstOrDefault();
-                if (allocationNode == null)
-                {
-                    continue;
-                }
-
-                var releaseNodes = releases.Select(a => current.GetAnnotatedNodes(a).FirstOrDefault()).ToList();
-                if (releaseNodes.Any(n => n == null))
-                {
-                    continue;
-                }
-
-                var updated = ReleaseInFinally.Rewrite(current, request.With(allocationNode, releaseNodes!));
-                if (updated != null)
-                {
-                    current = updated;
-                }
-            }
-
-            var changed = document.WithSyntaxRoot(current);
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return changed;
-        }
-
-        private static void Mark(Dictionary<SyntaxNode, List<SyntaxAnnotation>> marks, SyntaxNode node, SyntaxAnnotation annotation)
-        {
-            if (!marks.TryGetValue(node, out var list))
-            {
-                marks[node] = list = new List<SyntaxAnnotation>();
-            }
-
-            list.Add(annotation);
-        }
+        /// <summary>Releases in finally for every diagnostic, nesting the try statements of allocations in one block.</summary>
+        internal static Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+            => AnnotatedRewrites.ApplyAsync(document, diagnostics, (root, diagnostic) => FixRequest.From(root, diagnostic), ReleaseInFinally.Rewrite, cancellationToken);
     }
 
     /// <summary>What one IG3001 fix needs, read from the diagnostic: the allocation, the releases, the variable.</summary>

@@ -230,7 +230,7 @@ class C
 }");
 
         [Fact]
-        public Task GCHandleFixFreesInFinally() => new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
+        public Task GCHandleFixFreesInFinally() => new CodeFixTest<OwnershipAnalyzer, ReleaseHandleCodeFix>
         {
             DefaultDiagnosticId = "IG3004",
             Source = @"using System;
@@ -283,6 +283,48 @@ class C
         finally
         {
             h.Free();
+        }
+    }
+}",
+        }.RunAsync();
+
+        [Fact]
+        public Task GCHandleAndPinInOneMethodAreFixedTogether() => new CodeFixTest<OwnershipAnalyzer, ReleaseHandleCodeFix>
+        {
+            DefaultDiagnosticId = "IG3004",
+            Source = @"using System;
+using System.Runtime.InteropServices;
+
+class C
+{
+    static void Validate() { }
+
+    unsafe void M(byte[] buffer, Memory<byte> memory)
+    {
+        var pin = [|GCHandle.Alloc(buffer, GCHandleType.Pinned)|];
+        var handle = [|memory.Pin()|];
+        Validate();
+        pin.Free();
+    }
+}",
+            FixedSource = @"using System;
+using System.Runtime.InteropServices;
+
+class C
+{
+    static void Validate() { }
+
+    unsafe void M(byte[] buffer, Memory<byte> memory)
+    {
+        var pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        try
+        {
+            using var handle = memory.Pin();
+            Validate();
+        }
+        finally
+        {
+            pin.Free();
         }
     }
 }",

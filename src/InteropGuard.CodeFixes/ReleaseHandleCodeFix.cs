@@ -1,0 +1,49 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+
+namespace InteropGuard.CodeFixes
+{
+    /// <summary>
+    /// IG3004 fix, one provider for both kinds of handle (dotnet format applies one provider per id in a run): a
+    /// GCHandle is freed in <c>finally</c>, a MemoryHandle is disposed with <c>using</c>.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReleaseHandleCodeFix))]
+    [Shared]
+    public sealed class ReleaseHandleCodeFix : DocumentRewriteCodeFix
+    {
+        internal const string FreeEquivalenceKey = "IG3004.FreeInFinally";
+        internal const string UsingEquivalenceKey = "IG3004.Using";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.HandleNotReleased.Id);
+
+        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
+        {
+            if (FixRequest.From(root, diagnostic) is { } free && ReleaseInFinally.Rewrite(root, free) != null)
+            {
+                return ("Free '" + free.Variable + "' in finally", FreeEquivalenceKey);
+            }
+
+            if (FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } pin && UsingRewrite.Rewrite(root, pin) != null)
+            {
+                return ("Dispose '" + pin.Variable + "' with using", UsingEquivalenceKey);
+            }
+
+            return null;
+        }
+
+        internal override Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+            => AnnotatedRewrites.ApplyAsync(
+                document,
+                diagnostics,
+                (root, diagnostic) => FixRequest.From(root, diagnostic) ?? FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty),
+                (root, request) => request.ReceiverRelease != null ? ReleaseInFinally.Rewrite(root, request) : UsingRewrite.Rewrite(root, request),
+                cancellationToken);
+    }
+}
