@@ -122,6 +122,8 @@ namespace InteropGuard.CodeFixes
                 + "        global::System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(pending).Throw();\n"
                 + "    }\n"
                 + "}\n")!;
+            field = field.WithLeadingTrivia(field.GetLeadingTrivia().Insert(0, SyntaxFactory.ElasticCarriageReturnLineFeed));
+            helper = helper.WithLeadingTrivia(helper.GetLeadingTrivia().Insert(0, SyntaxFactory.ElasticCarriageReturnLineFeed));
             return new[] { field, helper }
                 .Select(m => m.WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation, Simplifier.AddImportsAnnotation))
                 .ToArray();
@@ -184,8 +186,10 @@ namespace InteropGuard.CodeFixes
                     return null;
                 }
 
-                var member = declaration.AncestorsAndSelf().OfType<MemberDeclarationSyntax>().FirstOrDefault() ?? declaration;
-                var used = new HashSet<string>(member.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+                // The catch variable must not clash with a name declared in the callback or in scope around it.
+                var used = new HashSet<string>(declaration.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+                var bodyStart = BodyOf(declaration).SpanStart;
+                used.UnionWith(model.LookupSymbols(bodyStart).Where(s => s is ILocalSymbol || s is IParameterSymbol || s is IRangeVariableSymbol).Select(s => s.Name));
                 var exceptionName = new[] { "ex", "exception", "callbackException" }.FirstOrDefault(n => !used.Contains(n));
                 if (exceptionName == null)
                 {
@@ -195,6 +199,15 @@ namespace InteropGuard.CodeFixes
                 var annotations = (model.GetNullableContext(type.SpanStart) & NullableContext.AnnotationsEnabled) != 0;
                 return new Target(declaration, type, typeSymbol, method.ReturnsVoid, exceptionName, hasField, annotations);
             }
+
+            private static SyntaxNode BodyOf(SyntaxNode declaration)
+                => declaration switch
+                {
+                    MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody!,
+                    LocalFunctionStatementSyntax l => (SyntaxNode?)l.Body ?? l.ExpressionBody!,
+                    AnonymousFunctionExpressionSyntax a => a.Body,
+                    _ => declaration,
+                };
 
             private static bool HasBody(SyntaxNode declaration)
                 => declaration switch
@@ -207,25 +220,33 @@ namespace InteropGuard.CodeFixes
 
             public SyntaxNode Rewrite(SyntaxNode current)
             {
+                var newLine = current.SyntaxTree.GetText().ToString().Contains("\r\n") ? SyntaxFactory.CarriageReturnLineFeed : SyntaxFactory.LineFeed;
                 switch (current)
                 {
                     case MethodDeclarationSyntax method:
                         return method.ExpressionBody != null
-                            ? method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(Wrap(Statements(method.ExpressionBody.Expression)))
-                            : method.WithBody(Wrap(method.Body!.Statements));
+                            ? method.WithExpressionBody(null).WithSemicolonToken(default)
+                                .WithParameterList(method.ParameterList.WithTrailingTrivia(newLine))
+                                .WithBody(Wrap(Statements(method.ExpressionBody.Expression, newLine), newLine).WithTrailingTrivia(method.SemicolonToken.TrailingTrivia))
+                            : method.WithBody(Wrap(method.Body!.Statements, newLine).WithTriviaFrom(method.Body));
                     case LocalFunctionStatementSyntax local:
                         return local.ExpressionBody != null
-                            ? local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(Wrap(Statements(local.ExpressionBody.Expression)))
-                            : local.WithBody(Wrap(local.Body!.Statements));
-                    case AnonymousFunctionExpressionSyntax lambda:
-                        var statements = lambda.Block != null ? lambda.Block.Statements : Statements(lambda.ExpressionBody!);
-                        return lambda.WithExpressionBody(null).WithBlock(Wrap(statements));
+                            ? local.WithExpressionBody(null).WithSemicolonToken(default)
+                                .WithParameterList(local.ParameterList.WithTrailingTrivia(newLine))
+                                .WithBody(Wrap(Statements(local.ExpressionBody.Expression, newLine), newLine).WithTrailingTrivia(local.SemicolonToken.TrailingTrivia))
+                            : local.WithBody(Wrap(local.Body!.Statements, newLine).WithTriviaFrom(local.Body));
+                    case AnonymousFunctionExpressionSyntax lambda when lambda.Block != null:
+                        return lambda.WithBlock(Wrap(lambda.Block.Statements, newLine).WithTriviaFrom(lambda.Block));
+                    case LambdaExpressionSyntax lambda:
+                        return lambda.WithExpressionBody(null)
+                            .WithArrowToken(lambda.ArrowToken.WithTrailingTrivia(newLine))
+                            .WithBlock(Wrap(Statements(lambda.ExpressionBody!, newLine), newLine).WithTrailingTrivia(lambda.ExpressionBody!.GetTrailingTrivia()));
                     default:
                         return current;
                 }
             }
 
-            private SyntaxList<StatementSyntax> Statements(ExpressionSyntax expression)
+            private SyntaxList<StatementSyntax> Statements(ExpressionSyntax expression, SyntaxTrivia newLine)
             {
                 expression = expression.WithoutTrivia();
                 StatementSyntax statement = expression is ThrowExpressionSyntax thrown
@@ -233,31 +254,50 @@ namespace InteropGuard.CodeFixes
                     : ReturnsVoid
                         ? SyntaxFactory.ExpressionStatement(expression)
                         : SyntaxFactory.ReturnStatement(expression);
-                return SyntaxFactory.SingletonList(statement);
+                return SyntaxFactory.SingletonList(statement.WithTrailingTrivia(newLine));
             }
 
-            private BlockSyntax Wrap(SyntaxList<StatementSyntax> statements)
+            // Explicit line breaks: the formatter keeps a generated lambda or local-function block on one line otherwise.
+            private BlockSyntax Wrap(SyntaxList<StatementSyntax> statements, SyntaxTrivia newLine)
             {
                 var handler = new List<StatementSyntax>
                 {
                     SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(
                         SyntaxKind.SimpleAssignmentExpression,
                         SyntaxFactory.IdentifierName(PendingField),
-                        SyntaxFactory.IdentifierName(ExceptionName))),
+                        SyntaxFactory.IdentifierName(ExceptionName))).WithTrailingTrivia(newLine),
                 };
                 if (!ReturnsVoid)
                 {
-                    handler.Add(SyntaxFactory.ReturnStatement(SyntaxFactory.LiteralExpression(SyntaxKind.DefaultLiteralExpression)));
+                    handler.Add(SyntaxFactory.ReturnStatement(SyntaxFactory.LiteralExpression(SyntaxKind.DefaultLiteralExpression)).WithTrailingTrivia(newLine));
                 }
 
                 var catchClause = SyntaxFactory.CatchClause(
                     SyntaxFactory.CatchDeclaration(
                         SyntaxFactory.ParseTypeName("global::System.Exception").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                        SyntaxFactory.Identifier(ExceptionName)),
+                        SyntaxFactory.Identifier(ExceptionName)).WithTrailingTrivia(newLine),
                     filter: null,
-                    SyntaxFactory.Block(handler));
-                var attempt = SyntaxFactory.TryStatement(SyntaxFactory.Block(statements), SyntaxFactory.SingletonList(catchClause), @finally: null);
-                return SyntaxFactory.Block(attempt).WithAdditionalAnnotations(Formatter.Annotation);
+                    Block(handler, newLine));
+                var attempt = SyntaxFactory.TryStatement(
+                    SyntaxFactory.Token(SyntaxKind.TryKeyword).WithTrailingTrivia(newLine),
+                    Block(statements, newLine),
+                    SyntaxFactory.SingletonList(catchClause),
+                    @finally: null);
+                return Block(new[] { attempt }, newLine).WithAdditionalAnnotations(Formatter.Annotation);
+            }
+
+            private static BlockSyntax Block(IEnumerable<StatementSyntax> statements, SyntaxTrivia newLine)
+            {
+                var list = statements.ToList();
+                if (list.Count > 0 && !list[list.Count - 1].GetTrailingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+                {
+                    list[list.Count - 1] = list[list.Count - 1].WithTrailingTrivia(list[list.Count - 1].GetTrailingTrivia().Add(newLine));
+                }
+
+                return SyntaxFactory.Block(
+                    SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(newLine),
+                    SyntaxFactory.List(list),
+                    SyntaxFactory.Token(SyntaxKind.CloseBraceToken).WithTrailingTrivia(newLine));
             }
         }
     }
