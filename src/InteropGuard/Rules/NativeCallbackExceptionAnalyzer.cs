@@ -37,6 +37,10 @@ namespace InteropGuard.Rules
                 var callbacks = new NativeCallbacks(interop);
                 var found = new ConcurrentBag<NativeCallback>();
 
+                // Tree actions skip generated code; a callback declared there is not reported.
+                var analyzedTrees = new ConcurrentDictionary<SyntaxTree, bool>();
+                start.RegisterSyntaxTreeAction(tree => analyzedTrees.TryAdd(tree.Tree, true));
+
                 start.RegisterOperationAction(
                     operation =>
                     {
@@ -73,7 +77,7 @@ namespace InteropGuard.Rules
                     },
                     SymbolKind.Method);
 
-                start.RegisterCompilationEndAction(end => Report(interop, found, end));
+                start.RegisterCompilationEndAction(end => Report(interop, found.Where(c => analyzedTrees.ContainsKey(c.Declaration.SyntaxTree)), end));
             });
         }
 
@@ -165,6 +169,11 @@ namespace InteropGuard.Rules
         private static string Describe(SyntaxNode syntax)
         {
             var text = Compact(syntax.ToString()).TrimEnd(';');
+            if (text.Length > MaxOperationText && syntax is InvocationExpressionSyntax call)
+            {
+                text = Compact(call.Expression.ToString()) + "(…)";
+            }
+
             return text.Length <= MaxOperationText ? text : text.Substring(0, MaxOperationText - 1) + "…";
         }
 
