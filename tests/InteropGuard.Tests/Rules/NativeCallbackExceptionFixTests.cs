@@ -269,5 +269,130 @@ class Client
 }";
             return VerifyFix(source, source);
         }
+
+        [Fact]
+        public Task NestedCallbacksAndTwoTypesAreFixedTogether() => VerifyFix(Prelude + @"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void [|Start|]()
+    {
+        Native.sample_run(code [|=>|] Console.WriteLine(code));
+    }
+}
+
+struct Handler
+{
+    public static int [|OnData|](IntPtr data, int length) => checked(length * 2);
+
+    public void Register() => Native.sample_register_callback(OnData);
+}", FixedPrelude + @"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void Start()
+    {
+        try
+        {
+            Native.sample_run(code =>
+            {
+                try
+                {
+                    Console.WriteLine(code);
+                }
+                catch (Exception ex)
+                {
+                    pendingCallbackException = ex;
+                }
+            });
+        }
+        catch (Exception ex)
+        {
+            pendingCallbackException = ex;
+        }
+    }
+" + Members + @"}
+
+struct Handler
+{
+    public static int OnData(IntPtr data, int length)
+    {
+        try
+        {
+            return checked(length * 2);
+        }
+        catch (Exception ex)
+        {
+            pendingCallbackException = ex;
+            return default;
+        }
+    }
+
+    public void Register() => Native.sample_register_callback(OnData);
+" + Members + "}");
+
+        [Fact]
+        public Task PartialTypeReusesTheMembersOfAnotherPart() => VerifyFix(Prelude + @"
+partial class Client
+{
+    [ThreadStatic]
+    private static Exception? pendingCallbackException;
+
+    internal static void ThrowPendingCallbackException() => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(pendingCallbackException!).Throw();
+}
+
+partial class Client
+{
+    public void Run() => Native.sample_run(code [|=>|] Console.WriteLine(code));
+}", @"using System;
+using System.Runtime.InteropServices;
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate int DataCallback(IntPtr data, int length);
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate void Notify(int code);
+
+static class Native
+{
+    [DllImport(""sample"")] public static extern int sample_register_callback(DataCallback callback);
+    [DllImport(""sample"")] public static extern void sample_run(Notify notify);
+}
+
+partial class Client
+{
+    [ThreadStatic]
+    private static Exception? pendingCallbackException;
+
+    internal static void ThrowPendingCallbackException() => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(pendingCallbackException!).Throw();
+}
+
+partial class Client
+{
+    public void Run() => Native.sample_run(code =>
+    {
+        try
+        {
+            Console.WriteLine(code);
+        }
+        catch (Exception ex)
+        {
+            pendingCallbackException = ex;
+        }
+    });
+}");
+
+        [Fact]
+        public Task UnrelatedMemberWithTheGeneratedNameBlocksTheFix()
+        {
+            const string source = Prelude + @"
+class Client
+{
+    private int pendingCallbackException;
+
+    public void Run() => Native.sample_run(code [|=>|] Console.WriteLine(code + pendingCallbackException));
+}";
+            return VerifyFix(source, source);
+        }
     }
 }
