@@ -107,5 +107,17 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "A handle kept as IntPtr is released only if every Dispose path and the finalizer remember to, can be released while another thread still passes it to native code, and is recycled by the native library once released. A SafeHandle subclass releases it exactly once, counts the references the marshaller holds during calls and is finalized by the runtime.",
             helpLinkUri: HelpLink("IG3007"));
+
+        /// <summary>IG5001: an exception can escape a method or lambda that native code calls.</summary>
+        internal static readonly DiagnosticDescriptor CallbackException = new DiagnosticDescriptor(
+            id: "IG5001",
+            title: "Exception may escape to a native caller",
+            messageFormat: "Callback '{0}' {1}, and '{2}' may throw {3}",
+            category: Categories.Callbacks,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Native code cannot handle a managed exception. One that reaches the end of an [UnmanagedCallersOnly] method or of a delegate called from native code fails the process fast; the managed code that made the outer native call never sees it. Catch everything in the callback, keep the exception for the managed caller and return a failure value.",
+            helpLinkUri: HelpLink("IG5001"),
+            customTags: WellKnownDiagnosticTags.CompilationEnd);
     }
 }

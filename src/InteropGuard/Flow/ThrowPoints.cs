@@ -31,20 +31,31 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                switch (descendant)
+                if (IsThrowPoint(descendant))
                 {
-                    case IInvocationOperation invocation when MayThrow(invocation.TargetMethod):
-                    case IObjectCreationOperation creation when MayThrow(creation):
-                    case IFunctionPointerInvocationOperation:
-                    case IAwaitOperation:
-                    case IDynamicInvocationOperation:
-                    case IDynamicObjectCreationOperation:
-                    case IDynamicMemberReferenceOperation:
-                        return descendant;
+                    return descendant;
                 }
             }
 
             return null;
+        }
+
+        /// <summary>Whether <paramref name="operation"/> itself (not its operands) may throw.</summary>
+        public bool IsThrowPoint(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation when MayThrow(invocation.TargetMethod):
+                case IObjectCreationOperation creation when MayThrow(creation):
+                case IFunctionPointerInvocationOperation:
+                case IAwaitOperation:
+                case IDynamicInvocationOperation:
+                case IDynamicObjectCreationOperation:
+                case IDynamicMemberReferenceOperation:
+                    return true;
+                default:
+                    return false;
+            }
         }
 
         // A struct's default constructor, IntPtr, and a span over memory the caller holds (which throws only for a

@@ -1,0 +1,135 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// Where an exception can leave a body that native code calls. Calls, creations and awaits (<see cref="ThrowPoints"/>)
+    /// count, and so do <c>throw</c>, casts and unboxing that can fail, <c>checked</c> arithmetic, and array and indexer
+    /// access; unchecked arithmetic, field and local access and constants do not. An operation inside the <c>try</c> of a
+    /// catch-all (<c>catch</c>, <c>catch (Exception)</c> without a filter) is covered; the handler's own code is assumed
+    /// not to throw (logging there is the point of it), except an explicit <c>throw</c>. Nested lambdas and local
+    /// functions run when someone calls them, not as part of this body.
+    /// </summary>
+    internal sealed class EscapingExceptions
+    {
+        private readonly ThrowPoints _throwPoints;
+        private readonly ITypeSymbol? _exception;
+
+        public EscapingExceptions(ThrowPoints throwPoints, ITypeSymbol? exception)
+        {
+            _throwPoints = throwPoints;
+            _exception = exception;
+        }
+
+        /// <summary>The first operation of <paramref name="body"/> whose exception reaches the caller, or null.</summary>
+        public IOperation? FirstEscaping(IOperation body)
+        {
+            foreach (var operation in Walk(body))
+            {
+                if (MayThrow(operation) && !IsCovered(operation, body))
+                {
+                    return operation;
+                }
+            }
+
+            return null;
+        }
+
+        private static System.Collections.Generic.IEnumerable<IOperation> Walk(IOperation root)
+        {
+            var stack = new System.Collections.Generic.Stack<IOperation>();
+            stack.Push(root);
+            while (stack.Count > 0)
+            {
+                var current = stack.Pop();
+                yield return current;
+                var children = new System.Collections.Generic.List<IOperation>(current.ChildOperations);
+                for (var i = children.Count - 1; i >= 0; i--)
+                {
+                    if (children[i] is IAnonymousFunctionOperation || children[i] is ILocalFunctionOperation)
+                    {
+                        continue;
+                    }
+
+                    stack.Push(children[i]);
+                }
+            }
+        }
+
+        private bool MayThrow(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IThrowOperation:
+                case IArrayElementReferenceOperation:
+                case IPropertyReferenceOperation { Arguments.Length: > 0 }:
+                    return true;
+                case IBinaryOperation binary:
+                    return binary.IsChecked;
+                case IUnaryOperation unary:
+                    return unary.IsChecked;
+                case IConversionOperation { OperatorMethod: not null }:
+                    return true;
+                case IConversionOperation conversion:
+                    return !conversion.IsImplicit && CanFail(conversion);
+                default:
+                    return _throwPoints.IsThrowPoint(operation);
+            }
+        }
+
+        private static bool CanFail(IConversionOperation conversion)
+        {
+            var kind = conversion.GetConversion();
+            if (kind.IsUnboxing || (kind.IsReference && kind.IsExplicit))
+            {
+                return true;
+            }
+
+            return conversion.IsChecked && kind.IsNumeric;
+        }
+
+        private bool IsCovered(IOperation operation, IOperation body)
+        {
+            var child = operation;
+            for (var current = operation.Parent; current != null && child != body; child = current, current = current.Parent)
+            {
+                if (current is not ITryOperation attempt)
+                {
+                    continue;
+                }
+
+                if (child == attempt.Body && HasCatchAll(attempt))
+                {
+                    return true;
+                }
+
+                if (child is ICatchClauseOperation clause && IsCatchAll(clause) && operation is not IThrowOperation)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool HasCatchAll(ITryOperation attempt)
+        {
+            foreach (var clause in attempt.Catches)
+            {
+                if (IsCatchAll(clause))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsCatchAll(ICatchClauseOperation clause)
+            => clause.Filter == null
+               && (clause.ExceptionType.SpecialType == SpecialType.System_Object
+                   || SymbolEqualityComparer.Default.Equals(clause.ExceptionType, _exception));
+    }
+}

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text.RegularExpressions;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG5001: an exception can escape code that native code calls. Callbacks are collected from every hand-over in the
+    /// compilation and each is reported once, at compilation end, on its own declaration: a method passed from several
+    /// places is still one finding, named after its first hand-over.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class NativeCallbackExceptionAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: "true" for an async callback, which deferring the exception cannot fix.</summary>
+        internal const string AsyncProperty = "Async";
+
+        private const int MaxOperationText = 60;
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CallbackException);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var callbacks = new NativeCallbacks(interop);
+                var found = new ConcurrentBag<NativeCallback>();
+
+                // Tree actions skip generated code; a callback declared there is not reported.
+                var analyzedTrees = new ConcurrentDictionary<SyntaxTree, bool>();
+                start.RegisterSyntaxTreeAction(tree => analyzedTrees.TryAdd(tree.Tree, true));
+
+                start.RegisterOperationAction(
+                    operation =>
+                    {
+                        var invocation = (IInvocationOperation)operation.Operation;
+                        if (!MayHandOverCallback(invocation.TargetMethod))
+                        {
+                            return;
+                        }
+
+                        var scope = interop.ForTree(operation.Operation.Syntax.SyntaxTree);
+                        foreach (var callback in callbacks.HandedOverBy(invocation, scope, operation.CancellationToken))
+                        {
+                            found.Add(callback);
+                        }
+                    },
+                    OperationKind.Invocation);
+
+                start.RegisterSymbolAction(
+                    symbol =>
+                    {
+                        var method = (IMethodSymbol)symbol.Symbol;
+                        if (!NativeCallbacks.IsUnmanagedCallersOnly(method))
+                        {
+                            return;
+                        }
+
+                        foreach (var reference in method.DeclaringSyntaxReferences)
+                        {
+                            if (reference.GetSyntax(symbol.CancellationToken) is MethodDeclarationSyntax declaration && (declaration.Body != null || declaration.ExpressionBody != null))
+                            {
+                                found.Add(new NativeCallback(declaration, NativeCallbacks.UnmanagedCallersOnly, declaration.Identifier.GetLocation()));
+                            }
+                        }
+                    },
+                    SymbolKind.Method);
+
+                start.RegisterCompilationEndAction(end => Report(interop, found.Where(c => analyzedTrees.ContainsKey(c.Declaration.SyntaxTree)), end));
+            });
+        }
+
+        // A callback parameter is a delegate; wrappers are source methods with one.
+        private static bool MayHandOverCallback(IMethodSymbol method)
+            => method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
+               || method.Name == "GetFunctionPointerForDelegate";
+
+        private static void Report(InteropContext interop, IEnumerable<NativeCallback> found, CompilationAnalysisContext context)
+        {
+            foreach (var group in found.GroupBy(c => c.Declaration))
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                var first = group
+                    .OrderBy(c => c.Caller == NativeCallbacks.UnmanagedCallersOnly ? 0 : 1)
+                    .ThenBy(c => c.CallSite.SourceTree?.FilePath, System.StringComparer.Ordinal)
+                    .ThenBy(c => c.CallSite.SourceSpan.Start)
+                    .First();
+                var declaration = group.Key;
+                var tree = declaration.SyntaxTree;
+#pragma warning disable RS1030 // Callbacks are found across trees; each body is analyzed once, here.
+                var model = context.Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                var (body, isAsync) = BodyOf(model.GetOperation(declaration, context.CancellationToken));
+                if (body == null)
+                {
+                    continue;
+                }
+
+                var scope = interop.ForTree(tree);
+                var escaping = new EscapingExceptions(new ThrowPoints(interop, scope.Catalogue), interop.Types.Exception).FirstEscaping(body);
+                if (escaping == null)
+                {
+                    continue;
+                }
+
+                var how = first.Caller == NativeCallbacks.UnmanagedCallersOnly
+                    ? "is [UnmanagedCallersOnly]"
+                    : first.Caller == "Marshal.GetFunctionPointerForDelegate"
+                        ? "is turned into a native function pointer by 'Marshal.GetFunctionPointerForDelegate'"
+                        : "is called by native function '" + first.Caller + "'";
+                var consequence = isAsync
+                    ? "in an async callback: the native caller resumes at the first await, and an exception after it terminates the process where no caller can catch it"
+                    : "outside a catch-all: an exception escaping to native code terminates the process";
+                var properties = isAsync ? ImmutableDictionary<string, string?>.Empty.Add(AsyncProperty, "true") : ImmutableDictionary<string, string?>.Empty;
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.CallbackException,
+                    LocationOf(declaration),
+                    properties,
+                    NameOf(declaration),
+                    how,
+                    Describe(escaping.Syntax),
+                    consequence));
+            }
+        }
+
+        private static (IOperation? Body, bool IsAsync) BodyOf(IOperation? operation)
+            => operation switch
+            {
+                IMethodBodyOperation method => (method, IsAsync(method.SemanticModel, method.Syntax)),
+                ILocalFunctionOperation local => (local.Body ?? local.IgnoredBody, local.Symbol.IsAsync),
+                IAnonymousFunctionOperation lambda => (lambda.Body, lambda.Symbol.IsAsync),
+                _ => (null, false),
+            };
+
+        private static bool IsAsync(SemanticModel? model, SyntaxNode syntax)
+            => model?.GetDeclaredSymbol(syntax) is IMethodSymbol { IsAsync: true };
+
+        internal static Location LocationOf(SyntaxNode declaration)
+            => declaration switch
+            {
+                MethodDeclarationSyntax method => method.Identifier.GetLocation(),
+                LocalFunctionStatementSyntax local => local.Identifier.GetLocation(),
+                LambdaExpressionSyntax lambda => lambda.ArrowToken.GetLocation(),
+                AnonymousMethodExpressionSyntax anonymous => anonymous.DelegateKeyword.GetLocation(),
+                _ => declaration.GetLocation(),
+            };
+
+        private static string NameOf(SyntaxNode declaration)
+            => declaration switch
+            {
+                MethodDeclarationSyntax method => method.Identifier.ValueText,
+                LocalFunctionStatementSyntax local => local.Identifier.ValueText,
+                SimpleLambdaExpressionSyntax simple => simple.Parameter.Identifier.ValueText + " => …",
+                ParenthesizedLambdaExpressionSyntax parenthesized => Compact(parenthesized.ParameterList.ToString()) + " => …",
+                _ => "delegate { … }",
+            };
+
+        private static string Describe(SyntaxNode syntax)
+        {
+            var text = Compact(syntax.ToString()).TrimEnd(';');
+            if (text.Length > MaxOperationText && syntax is InvocationExpressionSyntax call)
+            {
+                text = Compact(call.Expression.ToString()) + "(…)";
+            }
+
+            return text.Length <= MaxOperationText ? text : text.Substring(0, MaxOperationText - 1) + "…";
+        }
+
+        private static string Compact(string text) => Regex.Replace(text, @"\s+", " ").Trim();
+    }
+}

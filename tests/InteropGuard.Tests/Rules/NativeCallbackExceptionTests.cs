@@ -1,0 +1,374 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG5001: callbacks native code calls whose exceptions can escape, and the look-alikes.</summary>
+    public class NativeCallbackExceptionTests
+    {
+        private const string Prelude = @"using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate int DataCallback(IntPtr data, int length);
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate void Notify(int code);
+
+static class Native
+{
+    [DllImport(""sample"")] public static extern int sample_register_callback(DataCallback callback);
+    [DllImport(""sample"")] public static extern void sample_run(Notify notify);
+    [DllImport(""sample"")] public static extern void sample_run_pointer(IntPtr callback);
+    [DllImport(""sample"")] public static extern int sample_sort(IntPtr items, int count, Comparison<int> compare);
+}
+
+static class Parser
+{
+    public static int Parse(IntPtr data, int length) => length;
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult Finding(int location, string callback, string how, string operation)
+            => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
+                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+
+        private static string By(string function) => "is called by native function '" + function + "'";
+
+        // ---- positives ----
+
+        [Fact]
+        public Task UnmanagedCallersOnlyMethod() => Check(@"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static int {|#0:OnData|}(IntPtr data, int length)
+    {
+        return Parser.Parse(data, length);
+    }
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)"));
+
+        [Fact]
+        public Task UnmanagedCallersOnlyExpressionBodyTakenByAddress() => Check(@"
+static unsafe class Exports
+{
+    [UnmanagedCallersOnly]
+    static int {|#0:OnData|}(IntPtr data, int length) => Parser.Parse(data, length);
+
+    static delegate* unmanaged<IntPtr, int, int> Pointer() => &OnData;
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)"));
+
+        [Fact]
+        public Task LambdaPassedDirectly() => Check(@"
+class C
+{
+    void Register() => Native.sample_register_callback((data, length) {|#0:=>|} Parser.Parse(data, length));
+}", Finding(0, "(data, length) => …", By("sample_register_callback"), "Parser.Parse(data, length)"));
+
+        [Fact]
+        public Task SimpleLambdaThatThrows() => Check(@"
+class C
+{
+    void Run() => Native.sample_run(code {|#0:=>|} { if (code < 0) throw new InvalidOperationException(""failed""); });
+}", Finding(0, "code => …", By("sample_run"), "throw new InvalidOperationException(\"failed\")"));
+
+        [Fact]
+        public Task MethodGroupPassedTwiceIsOneFinding() => Check(@"
+class C
+{
+    private readonly List<int> codes = new List<int>();
+
+    void {|#0:OnNotify|}(int code) => codes.Add(code);
+
+    void RunTwice()
+    {
+        Native.sample_run(OnNotify);
+        Native.sample_run(new Notify(OnNotify));
+    }
+}", Finding(0, "OnNotify", By("sample_run"), "codes.Add(code)"));
+
+        [Fact]
+        public Task LambdaThroughLocal() => Check(@"
+class C
+{
+    void Run(Dictionary<int, string> names)
+    {
+        Notify notify = code {|#0:=>|} Console.WriteLine(names[code]);
+        Native.sample_run(notify);
+    }
+}", Finding(0, "code => …", By("sample_run"), "Console.WriteLine(names[code])"));
+
+        [Fact]
+        public Task LambdaInFieldThatIsPassed() => Check(@"
+class C
+{
+    private static readonly DataCallback Callback = (data, length) {|#0:=>|} Parser.Parse(data, length);
+    private Notify? notify;
+
+    void Init() => notify = code {|#1:=>|} Console.WriteLine(code);
+
+    void Register()
+    {
+        Native.sample_register_callback(Callback);
+        Native.sample_run(notify!);
+    }
+}", Finding(0, "(data, length) => …", By("sample_register_callback"), "Parser.Parse(data, length)"),
+    Finding(1, "code => …", By("sample_run"), "Console.WriteLine(code)"));
+
+        [Fact]
+        public Task LocalFunction() => Check(@"
+class C
+{
+    void Run(int[] table)
+    {
+        Native.sample_run(Report);
+
+        void {|#0:Report|}(int code)
+        {
+            table[code]++;
+        }
+    }
+}", Finding(0, "Report", By("sample_run"), "table[code]"));
+
+        [Fact]
+        public Task ThroughManagedWrapper() => Check(@"
+class Session
+{
+    public void OnNotify(Notify callback) => Native.sample_run(callback);
+}
+
+class C
+{
+    void Run(Session session) => session.OnNotify(code {|#0:=>|} Console.WriteLine(code));
+}", Finding(0, "code => …", By("sample_run"), "Console.WriteLine(code)"));
+
+        [Fact]
+        public Task GetFunctionPointerForDelegate() => Check(@"
+class C
+{
+    private static Notify? keep;
+
+    void Run()
+    {
+        keep = new Notify(Handle);
+        Native.sample_run_pointer(Marshal.GetFunctionPointerForDelegate(keep));
+    }
+
+    static void {|#0:Handle|}(int code) => Console.WriteLine(code);
+}", Finding(0, "Handle", "is turned into a native function pointer by 'Marshal.GetFunctionPointerForDelegate'", "Console.WriteLine(code)"));
+
+        [Fact]
+        public Task CatchWithFilterOrSpecificTypeIsNotACatchAll() => Check(@"
+class C
+{
+    void Run()
+    {
+        Native.sample_run(code {|#0:=>|}
+        {
+            try { Console.WriteLine(code); }
+            catch (InvalidOperationException) { }
+            catch (Exception e) when (e is ArgumentException) { }
+        });
+    }
+}", Finding(0, "code => …", By("sample_run"), "Console.WriteLine(code)"));
+
+        [Fact]
+        public Task RethrowInCatchAllEscapes() => Check(@"
+class C
+{
+    void Run()
+    {
+        Native.sample_run(code {|#0:=>|}
+        {
+            try { Console.WriteLine(code); }
+            catch (Exception) { throw; }
+        });
+    }
+}", Finding(0, "code => …", By("sample_run"), "throw"));
+
+        [Fact]
+        public Task CastAndCheckedArithmetic() => Check(@"
+class C
+{
+    static object? state;
+
+    [UnmanagedCallersOnly]
+    static int {|#0:Unbox|}() => (int)state!;
+
+    [UnmanagedCallersOnly]
+    static int {|#1:Add|}(int a, int b) => checked(a + b);
+}", Finding(0, "Unbox", "is [UnmanagedCallersOnly]", "(int)state!"),
+    Finding(1, "Add", "is [UnmanagedCallersOnly]", "a + b"));
+
+        [Fact]
+        public Task AsyncLambdaIsAFindingOfItsOwn() => Check(@"
+class C
+{
+    void Run() => Native.sample_run(async code {|#0:=>|} await Task.Delay(code));
+}", Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
+            "Callback 'code => …' is called by native function 'sample_run', and 'await Task.Delay(code)' may throw in an async callback: the native caller resumes at the first await, and an exception after it terminates the process where no caller can catch it"));
+
+        [Fact]
+        public Task AsyncVoidMethodGroup() => Check(@"
+class C
+{
+    async void {|#0:OnNotify|}(int code) => await Task.Delay(code);
+
+    void Run() => Native.sample_run(OnNotify);
+}", Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
+            "Callback 'OnNotify' is called by native function 'sample_run', and 'await Task.Delay(code)' may throw in an async callback: the native caller resumes at the first await, and an exception after it terminates the process where no caller can catch it"));
+
+        [Fact]
+        public Task AnonymousMethodAndCallbackNestedInCallback() => Check(@"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void {|#0:Start|}()
+    {
+        Native.sample_run({|#1:delegate|} (int code) { Console.WriteLine(code); });
+    }
+}", Finding(0, "Start", "is [UnmanagedCallersOnly]", "Native.sample_run(…)"),
+    Finding(1, "delegate { … }", By("sample_run"), "Console.WriteLine(code)"));
+
+        [Fact]
+        public Task CallbackDeclaredInGeneratedCodeIsNotReported()
+        {
+            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = Prelude + @"
+partial class C
+{
+    void Run() => Native.sample_run(OnNotify);
+}" };
+            test.AdditionalSources.Add(@"// <auto-generated/>
+partial class C
+{
+    void OnNotify(int code) => System.Console.WriteLine(code);
+}");
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task ExceptionsCaughtOnlyOutsideTheCallbackStillEscape() => Check(@"
+class C
+{
+    void Run()
+    {
+        try
+        {
+            Native.sample_run(code {|#0:=>|} Console.WriteLine(code));
+        }
+        catch (Exception)
+        {
+        }
+    }
+}", Finding(0, "code => …", By("sample_run"), "Console.WriteLine(code)"));
+
+        [Fact]
+        public Task FinallyOfCatchAllTryIsNotCovered() => Check(@"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void {|#0:Flush|}()
+    {
+        try { Console.Out.Flush(); }
+        catch (Exception) { }
+        finally { Console.Error.Flush(); }
+    }
+}", Finding(0, "Flush", "is [UnmanagedCallersOnly]", "Console.Error.Flush()"));
+
+        // ---- look-alikes ----
+
+        [Fact]
+        public Task CatchAllCoversTheBody() => Check(@"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static int OnData(IntPtr data, int length)
+    {
+        try
+        {
+            return Parser.Parse(data, length);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine(e);
+            return -1;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static int Bare()
+    {
+        try { return Parser.Parse(IntPtr.Zero, 0); }
+        catch { return -1; }
+    }
+}");
+
+        [Fact]
+        public Task BodiesThatCannotThrow() => Check(@"
+static class Exports
+{
+    private static int count;
+    private static int last;
+
+    [UnmanagedCallersOnly]
+    static int Count(int delta)
+    {
+        count += delta * 2;
+        last = delta;
+        return 0;
+    }
+
+    [UnmanagedCallersOnly]
+    static int Constant() => 42;
+}
+
+class C
+{
+    private int seen;
+
+    void Run() => Native.sample_run(code => seen = code + 1);
+}");
+
+        [Fact]
+        public Task DelegatesNotHandedToNativeCode() => Check(@"
+class C
+{
+    void Run(List<int> items)
+    {
+        Notify notify = code => Console.WriteLine(code);
+        notify(1);
+        items.ForEach(i => Console.WriteLine(i));
+        Action later = () => Console.WriteLine(items.Count);
+        later();
+    }
+
+    static int Parse(IntPtr data, int length) => Parser.Parse(data, length);
+}");
+
+        [Fact]
+        public Task NestedLambdaIsNotPartOfTheCallback() => Check(@"
+class C
+{
+    private Action? pending;
+
+    void Run() => Native.sample_run(code => pending = () => Console.WriteLine(code));
+}");
+
+        [Fact]
+        public Task UnknownDelegateSourceIsNotFollowed() => Check(@"
+class C
+{
+    void Run(Notify fromCaller) => Native.sample_run(fromCaller);
+}");
+    }
+}
