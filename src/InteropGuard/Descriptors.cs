@@ -107,5 +107,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "A handle kept as IntPtr is released only if every Dispose path and the finalizer remember to, can be released while another thread still passes it to native code, and is recycled by the native library once released. A SafeHandle subclass releases it exactly once, counts the references the marshaller holds during calls and is finalized by the runtime.",
             helpLinkUri: HelpLink("IG3007"));
+
+        /// <summary>IG1002: a delegate handed to native code (registered, or as a function pointer) is not kept reachable as long as native code can call it.</summary>
+        internal static readonly DiagnosticDescriptor CallbackDelegateCollected = new DiagnosticDescriptor(
+            id: "IG1002",
+            title: "Callback delegate may be collected while native code can call it",
+            messageFormat: "{0} {1} but is not kept reachable {2}; once the GC collects it, a call from native code through it crashes the process",
+            category: Categories.Lifetime,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Native code holds only the unmanaged thunk of a delegate, which the GC does not see. A delegate that a native function keeps after it returns, or whose function pointer is used, must be referenced by managed code (a field, a static, a GCHandle, GC.KeepAlive after the last use) for as long as native code can call it; otherwise the GC collects it and the runtime fails fast with 'A callback was made on a garbage collected delegate'.",
+            helpLinkUri: HelpLink("IG1002"));
     }
 }
