@@ -288,10 +288,14 @@ namespace InteropGuard.Rules
                         {
                             case ILocalReferenceOperation local:
                                 return FollowLocal(local.Local, root, pending, followed);
-                            case IFieldReferenceOperation field:
+                            case IFieldReferenceOperation field when field.Field.IsStatic || field.Field.ContainingType?.IsReferenceType == true:
                                 Beyond ??= "that is stored in '" + field.Field.Name + "'";
                                 return true;
-                            case IPropertyReferenceOperation property:
+                            case IFieldReferenceOperation:
+                                // A struct (a vtable, an options block) is usually handed to a call and then dropped;
+                                // where it goes is not followed.
+                                return false;
+                            case IPropertyReferenceOperation property when property.Property.IsStatic || property.Property.ContainingType?.IsReferenceType == true:
                                 Beyond ??= "that is stored in '" + property.Property.Name + "'";
                                 return true;
                             default:
