@@ -361,5 +361,92 @@ class C
 }",
             Finding(0, "The lambda's delegate is registered with 'Native.set_callback" + Registered),
             Finding(1, "The lambda's delegate is registered with 'Native.set_callback" + Registered));
+            [Fact]
+        public Task InIterator() => Check(@"
+class C
+{
+    IEnumerable<int> M(List<int> seen)
+    {
+        yield return 1;
+        Native.set_callback({|#0:code => seen.Add(code)|});
+        yield return 2;
+    }
+}", Finding(0, "The lambda's delegate is registered with 'Native.set_callback" + Registered));
+
+        [Fact]
+        public Task ExplicitNewAroundNonCapturingLambdaIsCached() => Check(@"
+class C
+{
+    void M()
+    {
+        Native.set_callback(new Callback(code => Console.WriteLine(code)));
+    }
+}");
+
+        [Fact]
+        public Task ExplicitNewAroundCapturingLambda() => Check(@"
+class C
+{
+    void M(int offset)
+    {
+        Native.set_callback({|#0:new Callback(code => Console.WriteLine(code + offset))|});
+    }
+}", Finding(0, "Delegate 'new Callback(...)' is registered with 'Native.set_callback" + Registered));
+
+        [Fact]
+        public Task StaticMethodGroupPointerBeforeCSharp11() => Check(@"
+class C
+{
+    static IntPtr s_fn;
+    static void OnEvent(int code) { }
+    static void M()
+    {
+        s_fn = Marshal.GetFunctionPointerForDelegate({|#0:(Callback)OnEvent|});
+    }
+}", LanguageVersion.CSharp10, null, Finding(0, "Delegate '(Callback)OnEvent' is turned into a function pointer that is stored in 's_fn' but is not kept reachable after the method returns; once the GC collects it, a call from native code through it crashes the process"));
+
+        [Fact]
+        public Task StaticMethodGroupPointerFromCSharp11() => Check(@"
+class C
+{
+    static IntPtr s_fn;
+    static void OnEvent(int code) { }
+    static void M()
+    {
+        s_fn = Marshal.GetFunctionPointerForDelegate((Callback)OnEvent);
+    }
+}", LanguageVersion.CSharp11, null);
+
+        [Fact]
+        public Task TwoWrapperLevels() => Check(@"
+static class Proxy
+{
+    public static void set_callback(Callback cb) => Native.set_callback(cb);
+}
+class Repository
+{
+    public void OnChange(Callback cb) { Proxy.set_callback(cb); }
+}
+class C
+{
+    void M(Repository repo, List<int> seen)
+    {
+        repo.OnChange({|#0:code => seen.Add(code)|});
+    }
+}", Finding(0, "The lambda's delegate is registered with 'Native.set_callback' through 'Repository.OnChange" + Registered));
+
+        [Fact]
+        public Task PointerInStructOrUnfollowedUsesIsSilent() => Check(@"
+struct Hooks { public IntPtr OnEvent; }
+class C
+{
+    static void Take(IntPtr p) { }
+    void M(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        var hooks = new Hooks { OnEvent = Marshal.GetFunctionPointerForDelegate(cb) };
+        Take(Marshal.GetFunctionPointerForDelegate(cb));
+    }
+}");
     }
 }
