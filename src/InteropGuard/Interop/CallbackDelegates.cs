@@ -117,10 +117,24 @@ namespace InteropGuard.Interop
                 {
                     case IInstanceReferenceOperation:
                         return true;
-                    case ILocalReferenceOperation local when !DeclaredWithin(local.Local, span):
+                    case ILocalReferenceOperation local when !local.Local.IsConst && !DeclaredWithin(local.Local, span) && !InNameOf(local, lambda):
                         return true;
-                    case IParameterReferenceOperation parameter when !DeclaredWithin(parameter.Parameter, span):
+                    case IParameterReferenceOperation parameter when !DeclaredWithin(parameter.Parameter, span) && !InNameOf(parameter, lambda):
                         return true;
+                }
+            }
+
+            return false;
+        }
+
+        // nameof(x) reads no variable, so it captures none.
+        private static bool InNameOf(IOperation reference, IOperation lambda)
+        {
+            for (var current = reference.Parent; current != null && current != lambda; current = current.Parent)
+            {
+                if (current is INameOfOperation)
+                {
+                    return true;
                 }
             }
 

@@ -448,5 +448,16 @@ class C
         Take(Marshal.GetFunctionPointerForDelegate(cb));
     }
 }");
+            [Fact]
+        public Task ConstantsAndNameOfAreNotCaptures() => Check(@"
+class C
+{
+    void M(int offset)
+    {
+        const int Base = 100;
+        Native.set_callback(code => Console.WriteLine(code + Base));
+        Native.set_callback(code => Console.WriteLine(nameof(offset)));
+    }
+}", LanguageVersion.CSharp10, null);
     }
 }
