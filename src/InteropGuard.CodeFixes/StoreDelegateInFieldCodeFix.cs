@@ -28,6 +28,8 @@ namespace InteropGuard.CodeFixes
     {
         internal const string EquivalenceKey = "IG1002.StoreInField";
 
+        internal const string UnmanagedCallersOnlyKey = "IG1002.UnmanagedCallersOnly";
+
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.CallbackDelegateCollected.Id);
 
         public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
@@ -55,11 +57,45 @@ namespace InteropGuard.CodeFixes
                         cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
                         EquivalenceKey),
                     diagnostic);
+
+                if (await UnmanagedCallersOnlyRewrite.ForAsync(context.Document, plan.Delegate, context.CancellationToken).ConfigureAwait(false) is { } rewrite)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Make '" + rewrite.MethodName + "' [UnmanagedCallersOnly] and pass its address",
+                            cancellationToken => UnmanagedCallersOnlyRewrite.ApplyAsync(context.Document, new[] { rewrite }, cancellationToken),
+                            UnmanagedCallersOnlyKey),
+                        diagnostic);
+                }
             }
         }
 
         private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+        {
+            if (context.CodeActionEquivalenceKey != UnmanagedCallersOnlyKey)
+            {
+                return await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+            }
+
+            var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root == null || model == null)
+            {
+                return document;
+            }
+
+            var rewrites = new List<UnmanagedCallersOnlyRewrite>();
+            foreach (var diagnostic in diagnostics)
+            {
+                if (Plan.For(root, model, diagnostic, context.CancellationToken) is { } plan
+                    && await UnmanagedCallersOnlyRewrite.ForAsync(document, plan.Delegate, context.CancellationToken).ConfigureAwait(false) is { } rewrite)
+                {
+                    rewrites.Add(rewrite);
+                }
+            }
+
+            return await UnmanagedCallersOnlyRewrite.ApplyAsync(document, rewrites, context.CancellationToken).ConfigureAwait(false);
+        }
 
         private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {

@@ -271,5 +271,111 @@ Native.set_callback([|code => seen.Add(code)|]);
 " + Native,
             OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication,
         }.RunAsync();
+            private const string Registry = @"
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate void EventCallback(int code);
+
+static class Registry
+{
+    [DllImport(""mylib"")] public static extern void register_fn(IntPtr fn);
+}";
+
+        private static Task VerifyUnmanagedCallersOnly(string source, string fixedSource)
+            => new CodeFixTest<CallbackLifetimeAnalyzer, StoreDelegateInFieldCodeFix>
+            {
+                Source = source + Registry,
+                FixedSource = fixedSource + Registry,
+                LanguageVersion = LanguageVersion.CSharp10,
+                CodeActionEquivalenceKey = StoreDelegateInFieldCodeFix.UnmanagedCallersOnlyKey,
+            }.RunAsync();
+
+        [Fact]
+        public Task StaticMethodPointerBecomesUnmanagedCallersOnly() => VerifyUnmanagedCallersOnly(@"using System;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    public static int Last;
+
+    public static void Start()
+    {
+        Registry.register_fn(Marshal.GetFunctionPointerForDelegate([|new EventCallback(OnEvent)|]));
+    }
+
+    private static void OnEvent(int code) => Last = code;
+}", @"using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    public static int Last;
+
+    public static unsafe void Start()
+    {
+        Registry.register_fn((IntPtr)(delegate* unmanaged[Cdecl]<int, void>)&OnEvent);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static void OnEvent(int code) => Last = code;
+}");
+
+        [Fact]
+        public Task StoreInFieldComesFirstForStaticMethodPointers() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    static IntPtr s_fn;
+
+    public static void Start()
+    {
+        s_fn = Marshal.GetFunctionPointerForDelegate([|(Callback)OnEvent|]);
+    }
+
+    private static void OnEvent(int code) { }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    static IntPtr s_fn;
+    private static Callback? s_onEvent;
+
+    public static void Start()
+    {
+        s_onEvent = (Callback)OnEvent;
+        s_fn = Marshal.GetFunctionPointerForDelegate(s_onEvent);
+    }
+
+    private static void OnEvent(int code) { }
+}", LanguageVersion.CSharp10);
+
+        [Fact]
+        public Task NoUnmanagedCallersOnlyWhenManagedCodeCallsTheMethod() => VerifyUnmanagedCallersOnly(@"using System;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    public static void Start()
+    {
+        OnEvent(0);
+        Registry.register_fn(Marshal.GetFunctionPointerForDelegate([|new EventCallback(OnEvent)|]));
+    }
+
+    private static void OnEvent(int code) { }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    public static void Start()
+    {
+        OnEvent(0);
+        Registry.register_fn(Marshal.GetFunctionPointerForDelegate([|new EventCallback(OnEvent)|]));
+    }
+
+    private static void OnEvent(int code) { }
+}");
     }
 }
