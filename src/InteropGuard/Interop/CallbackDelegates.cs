@@ -36,6 +36,10 @@ namespace InteropGuard.Interop
             {
                 case IAnonymousFunctionOperation lambda:
                     return Captures(lambda) ? DelegateLifetime.Allocated : DelegateLifetime.Cached;
+                case IMethodReferenceOperation method when method.Method.MethodKind == MethodKind.LocalFunction && !method.Method.IsStatic:
+                    // Whether it allocates depends on what the local function captures and on how the compiler lowers
+                    // it; stay silent rather than guess.
+                    return DelegateLifetime.Unknown;
                 case IMethodReferenceOperation method:
                     if (method.Instance != null || !method.Method.IsStatic || IsExplicitCreation(creation.Syntax))
                     {

@@ -459,5 +459,17 @@ class C
         Native.set_callback(code => Console.WriteLine(nameof(offset)));
     }
 }", LanguageVersion.CSharp10, null);
+            [Fact]
+        public Task LocalFunctionMethodGroups() => Check(@"
+class C
+{
+    void M(List<int> seen)
+    {
+        void Record(int code) => seen.Add(code);
+        static void Print(int code) => Console.WriteLine(code);
+        Native.set_callback(Record);
+        Native.set_callback({|#0:Print|});
+    }
+}", LanguageVersion.CSharp10, null, Finding(0, "Delegate 'Print' is registered with 'Native.set_callback" + Registered));
     }
 }
