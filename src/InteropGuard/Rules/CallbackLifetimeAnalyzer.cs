@@ -302,6 +302,10 @@ namespace InteropGuard.Rules
                                 return false;
                         }
 
+                    case IFieldInitializerOperation initializer when initializer.InitializedFields.Length == 1
+                                                                      && (initializer.InitializedFields[0].IsStatic || initializer.InitializedFields[0].ContainingType?.IsReferenceType == true):
+                        Beyond ??= "that is stored in '" + initializer.InitializedFields[0].Name + "'";
+                        return true;
                     case IReturnOperation:
                         Beyond ??= "that is returned";
                         return true;

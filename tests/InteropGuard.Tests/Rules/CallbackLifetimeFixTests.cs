@@ -377,5 +377,24 @@ static class Events
 
     private static void OnEvent(int code) { }
 }");
+            [Fact]
+        public Task FieldInitializerStoresInPlace() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    private static readonly IntPtr s_fn = Marshal.GetFunctionPointerForDelegate([|new Callback(OnEvent)|]);
+
+    private static void OnEvent(int code) { }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+static class Events
+{
+    private static readonly IntPtr s_fn = Marshal.GetFunctionPointerForDelegate(s_onEvent = new Callback(OnEvent));
+    private static Callback? s_onEvent;
+
+    private static void OnEvent(int code) { }
+}");
     }
 }

@@ -471,5 +471,12 @@ class C
         Native.set_callback({|#0:Print|});
     }
 }", LanguageVersion.CSharp10, null, Finding(0, "Delegate 'Print' is registered with 'Native.set_callback" + Registered));
+            [Fact]
+        public Task PointerInFieldInitializer() => Check(@"
+class C
+{
+    static readonly IntPtr s_fn = Marshal.GetFunctionPointerForDelegate({|#0:new Callback(OnEvent)|});
+    static void OnEvent(int code) { }
+}", Finding(0, "Delegate 'new Callback(OnEvent)' is turned into a function pointer that is stored in 's_fn' but is not kept reachable after the method returns; once the GC collects it, a call from native code through it crashes the process"));
     }
 }
