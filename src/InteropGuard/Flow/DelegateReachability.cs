@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using InteropGuard.Interop;
@@ -17,6 +18,7 @@ namespace InteropGuard.Flow
     {
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
+        private readonly ConcurrentDictionary<(IParameterSymbol, int), bool> _keptByMethod = new ConcurrentDictionary<(IParameterSymbol, int), bool>(new ParameterDepthComparer());
 
         public DelegateReachability(InteropContext context, InteropScope scope)
         {
@@ -111,13 +113,18 @@ namespace InteropGuard.Flow
         /// <summary>Does the method keep the delegate passed as <paramref name="parameter"/> beyond its own return?</summary>
         public bool IsKeptByMethod(IParameterSymbol parameter, int depth)
         {
-            if (depth >= WrapperSummaries.MaxDepth || !(parameter.ContainingSymbol is IMethodSymbol method))
+            if (depth >= WrapperSummaries.MaxDepth || !(parameter.ContainingSymbol is IMethodSymbol))
             {
                 return true;
             }
 
-            var body = LoadBody(method.PartialImplementationPart ?? method);
-            return body == null || IsKept(body, parameter.OriginalDefinition, exclude: null, keepAliveAfter: int.MaxValue, depth);
+            // Wrappers are called from many places; each body is bound once per options scope.
+            return _keptByMethod.GetOrAdd((parameter.OriginalDefinition, depth), key =>
+            {
+                var method = (IMethodSymbol)key.Item1.ContainingSymbol;
+                var body = LoadBody(method.PartialImplementationPart ?? method);
+                return body == null || IsKept(body, key.Item1, exclude: null, keepAliveAfter: int.MaxValue, key.Item2);
+            });
         }
 
         private bool Keeps(IOperation reference, int keepAliveAfter, int depth)
@@ -192,6 +199,14 @@ namespace InteropGuard.Flow
             }
 
             return false;
+        }
+
+        private sealed class ParameterDepthComparer : IEqualityComparer<(IParameterSymbol, int)>
+        {
+            public bool Equals((IParameterSymbol, int) x, (IParameterSymbol, int) y)
+                => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && x.Item2 == y.Item2;
+
+            public int GetHashCode((IParameterSymbol, int) obj) => SymbolEqualityComparer.Default.GetHashCode(obj.Item1) ^ obj.Item2;
         }
 
         private IOperation? LoadBody(IMethodSymbol method)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -38,11 +39,12 @@ namespace InteropGuard.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var interop = InteropContext.Create(start.Compilation, start.Options);
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
+                var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
@@ -56,7 +58,7 @@ namespace InteropGuard.Rules
             }
 
             var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
-            var reachability = new DelegateReachability(interop, scope);
+            var reachability = reachabilities.GetOrAdd(scope, s => new DelegateReachability(interop, s));
             if (isPointerConversion)
             {
                 if (invocation.Arguments.Length == 1)
