@@ -45,6 +45,39 @@ namespace Corpus.Callbacks
         internal static extern void media_set_hooks(ref Hooks hooks);
     }
 
+    /// <summary>Exceptions must not reach the native caller: they are kept and rethrown by managed code later.</summary>
+    internal static class Callbacks
+    {
+        [ThreadStatic]
+        internal static Exception? Pending;
+
+        internal static void Guard(Action<int> action, int value)
+        {
+            try
+            {
+                action(value);
+            }
+            catch (Exception e)
+            {
+                Pending = e;
+            }
+        }
+
+        internal static int Guard(List<IntPtr> found, IntPtr item)
+        {
+            try
+            {
+                found.Add(item);
+                return 1;
+            }
+            catch (Exception e)
+            {
+                Pending = e;
+                return 0;
+            }
+        }
+    }
+
     internal static class Proxy
     {
         // The wrapper keeps what it registers, so callers may pass any delegate.
@@ -75,14 +108,14 @@ namespace Corpus.Callbacks
 
         public void Replace(Action<int> report)
         {
-            _replacement = (context, percent) => report(percent);
+            _replacement = (context, percent) => Callbacks.Guard(report, percent);
             NativeMethods.media_set_progress_callback(_handle, _replacement, IntPtr.Zero);
         }
 
         public void ReplaceInPlace(Action<int> report)
-            => NativeMethods.media_set_progress_callback(_handle, _replacement = (context, percent) => report(percent), IntPtr.Zero);
+            => NativeMethods.media_set_progress_callback(_handle, _replacement = (context, percent) => Callbacks.Guard(report, percent), IntPtr.Zero);
 
-        public void ThroughProxy(Action<int> report) => Proxy.SetProgress(_handle, (context, percent) => report(percent));
+        public void ThroughProxy(Action<int> report) => Proxy.SetProgress(_handle, (context, percent) => Callbacks.Guard(report, percent));
 
         public void Hook()
         {
@@ -127,11 +160,11 @@ namespace Corpus.Callbacks
         public static List<IntPtr> Enumerate()
         {
             var found = new List<IntPtr>();
-            NativeMethods.media_enumerate((item, userData) => { found.Add(item); return 1; }, IntPtr.Zero);
+            NativeMethods.media_enumerate((item, userData) => Callbacks.Guard(found, item), IntPtr.Zero);
             return found;
         }
 
-        private static int Compare(IntPtr left, IntPtr right) => left.ToInt64().CompareTo(right.ToInt64());
+        private static int Compare(IntPtr left, IntPtr right) => left == right ? 0 : (long)left < (long)right ? -1 : 1;
     }
 
     public static class Registration
@@ -140,18 +173,18 @@ namespace Corpus.Callbacks
 
         public static void Start(IntPtr player, Action<int> report)
         {
-            s_progress = (context, percent) => report(percent);
+            s_progress = (context, percent) => Callbacks.Guard(report, percent);
             NativeMethods.media_set_progress_callback(player, s_progress, IntPtr.Zero);
         }
 
         public static void StartStatic(IntPtr player)
         {
-            NativeMethods.media_set_progress_callback(player, (context, percent) => Console.WriteLine(percent), IntPtr.Zero);
+            NativeMethods.media_set_progress_callback(player, (context, percent) => Callbacks.Guard(Console.WriteLine, percent), IntPtr.Zero);
         }
 
         public static void StartWithHooks(Action opened)
         {
-            ProgressCallback onOpen = (context, percent) => opened();
+            ProgressCallback onOpen = (context, percent) => Callbacks.Guard(_ => opened(), percent);
             var hooks = new Hooks { OnOpen = Marshal.GetFunctionPointerForDelegate(onOpen) };
             NativeMethods.media_set_hooks(ref hooks);
             GC.KeepAlive(onOpen);
