@@ -50,32 +50,6 @@ namespace Corpus.Callbacks
     {
         [ThreadStatic]
         internal static Exception? Pending;
-
-        internal static void Guard(Action<int> action, int value)
-        {
-            try
-            {
-                action(value);
-            }
-            catch (Exception e)
-            {
-                Pending = e;
-            }
-        }
-
-        internal static int Guard(List<IntPtr> found, IntPtr item)
-        {
-            try
-            {
-                found.Add(item);
-                return 1;
-            }
-            catch (Exception e)
-            {
-                Pending = e;
-                return 0;
-            }
-        }
     }
 
     internal static class Proxy
@@ -108,14 +82,14 @@ namespace Corpus.Callbacks
 
         public void Replace(Action<int> report)
         {
-            _replacement = (context, percent) => Callbacks.Guard(report, percent);
+            _replacement = (context, percent) => { try { report(percent); } catch (Exception e) { Callbacks.Pending = e; } };
             NativeMethods.media_set_progress_callback(_handle, _replacement, IntPtr.Zero);
         }
 
         public void ReplaceInPlace(Action<int> report)
-            => NativeMethods.media_set_progress_callback(_handle, _replacement = (context, percent) => Callbacks.Guard(report, percent), IntPtr.Zero);
+            => NativeMethods.media_set_progress_callback(_handle, _replacement = (context, percent) => { try { report(percent); } catch (Exception e) { Callbacks.Pending = e; } }, IntPtr.Zero);
 
-        public void ThroughProxy(Action<int> report) => Proxy.SetProgress(_handle, (context, percent) => Callbacks.Guard(report, percent));
+        public void ThroughProxy(Action<int> report) => Proxy.SetProgress(_handle, (context, percent) => { try { report(percent); } catch (Exception e) { Callbacks.Pending = e; } });
 
         public void Hook()
         {
@@ -141,12 +115,12 @@ namespace Corpus.Callbacks
         public static void Sort(IntPtr items, int count, bool descending)
         {
             // A delegate argument stays alive for the duration of the call; the sort is synchronous.
-            NativeMethods.media_sort(items, count, (left, right) => descending ? -Compare(left, right) : Compare(left, right));
+            NativeMethods.media_sort(items, count, (left, right) => left == right ? 0 : ((left.ToInt64() < right.ToInt64()) != descending ? -1 : 1));
         }
 
         public static void SortRaw(IntPtr items, int count, bool descending)
         {
-            CompareCallback compare = (left, right) => descending ? -Compare(left, right) : Compare(left, right);
+            CompareCallback compare = (left, right) => left == right ? 0 : ((left.ToInt64() < right.ToInt64()) != descending ? -1 : 1);
             IntPtr fn = Marshal.GetFunctionPointerForDelegate(compare);
             NativeMethods.media_sort_raw(items, count, fn);
             GC.KeepAlive(compare);
@@ -154,17 +128,15 @@ namespace Corpus.Callbacks
 
         public static void SortCached(IntPtr items, int count)
         {
-            NativeMethods.media_sort_raw(items, count, Marshal.GetFunctionPointerForDelegate<CompareCallback>((left, right) => Compare(left, right)));
+            NativeMethods.media_sort_raw(items, count, Marshal.GetFunctionPointerForDelegate<CompareCallback>((left, right) => left == right ? 0 : (left.ToInt64() < right.ToInt64() ? -1 : 1)));
         }
 
         public static List<IntPtr> Enumerate()
         {
             var found = new List<IntPtr>();
-            NativeMethods.media_enumerate((item, userData) => Callbacks.Guard(found, item), IntPtr.Zero);
+            NativeMethods.media_enumerate((item, userData) => { try { found.Add(item); return 1; } catch (Exception e) { Callbacks.Pending = e; return 0; } }, IntPtr.Zero);
             return found;
         }
-
-        private static int Compare(IntPtr left, IntPtr right) => left == right ? 0 : (long)left < (long)right ? -1 : 1;
     }
 
     public static class Registration
@@ -173,18 +145,18 @@ namespace Corpus.Callbacks
 
         public static void Start(IntPtr player, Action<int> report)
         {
-            s_progress = (context, percent) => Callbacks.Guard(report, percent);
+            s_progress = (context, percent) => { try { report(percent); } catch (Exception e) { Callbacks.Pending = e; } };
             NativeMethods.media_set_progress_callback(player, s_progress, IntPtr.Zero);
         }
 
         public static void StartStatic(IntPtr player)
         {
-            NativeMethods.media_set_progress_callback(player, (context, percent) => Callbacks.Guard(Console.WriteLine, percent), IntPtr.Zero);
+            NativeMethods.media_set_progress_callback(player, (context, percent) => { try { Console.WriteLine(percent); } catch (Exception e) { Callbacks.Pending = e; } }, IntPtr.Zero);
         }
 
         public static void StartWithHooks(Action opened)
         {
-            ProgressCallback onOpen = (context, percent) => Callbacks.Guard(_ => opened(), percent);
+            ProgressCallback onOpen = (context, percent) => { try { opened(); } catch (Exception e) { Callbacks.Pending = e; } };
             var hooks = new Hooks { OnOpen = Marshal.GetFunctionPointerForDelegate(onOpen) };
             NativeMethods.media_set_hooks(ref hooks);
             GC.KeepAlive(onOpen);
