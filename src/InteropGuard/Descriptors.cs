@@ -119,5 +119,15 @@ namespace InteropGuard
             description: "Native code cannot handle a managed exception. One that reaches the end of an [UnmanagedCallersOnly] method or of a delegate called from native code fails the process fast; the managed code that made the outer native call never sees it. Catch everything in the callback, keep the exception for the managed caller and return a failure value.",
             helpLinkUri: HelpLink("IG5001"),
             customTags: WellKnownDiagnosticTags.CompilationEnd);
+        /// <summary>IG1002: a delegate handed to native code (registered, or as a function pointer) is not kept reachable as long as native code can call it.</summary>
+        internal static readonly DiagnosticDescriptor CallbackDelegateCollected = new DiagnosticDescriptor(
+            id: "IG1002",
+            title: "Callback delegate may be collected while native code can call it",
+            messageFormat: "{0} {1} but is not kept reachable {2}; once the GC collects it, a call from native code through it crashes the process",
+            category: Categories.Lifetime,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Native code holds only the unmanaged thunk of a delegate, which the GC does not see. A delegate that a native function keeps after it returns, or whose function pointer is used, must be referenced by managed code (a field, a static, a GCHandle, GC.KeepAlive after the last use) for as long as native code can call it; otherwise the GC collects it and the runtime fails fast with 'A callback was made on a garbage collected delegate'.",
+            helpLinkUri: HelpLink("IG1002"));
     }
 }

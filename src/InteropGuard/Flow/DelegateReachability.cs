@@ -1,0 +1,240 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// "Is this delegate kept reachable beyond the method?": stored in a field, a static, an array or a collection,
+    /// held by a GCHandle, returned, captured, or (for a use that must only outlast one point) passed to
+    /// <c>GC.KeepAlive</c> after that point. Unknown uses count as keeping it, so that the rule stays silent where it
+    /// cannot tell.
+    /// </summary>
+    internal sealed class DelegateReachability
+    {
+        private readonly InteropContext _context;
+        private readonly InteropScope _scope;
+        private readonly ConcurrentDictionary<(IParameterSymbol, int), bool> _keptByMethod = new ConcurrentDictionary<(IParameterSymbol, int), bool>(new ParameterDepthComparer());
+
+        public DelegateReachability(InteropContext context, InteropScope scope)
+        {
+            _context = context;
+            _scope = scope;
+        }
+
+        /// <summary>The outermost operation of the body containing <paramref name="operation"/>.</summary>
+        public static IOperation Root(IOperation operation)
+        {
+            var current = operation;
+            while (current.Parent != null)
+            {
+                current = current.Parent;
+            }
+
+            return current;
+        }
+
+        /// <summary>Every value assigned to <paramref name="local"/> in <paramref name="root"/>; null when one cannot be seen (out, ref, deconstruction).</summary>
+        public static List<IOperation>? ValuesOf(IOperation root, ILocalSymbol local)
+        {
+            if (local.IsRef)
+            {
+                return null;
+            }
+
+            var values = new List<IOperation>();
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                        var initializer = declarator.GetVariableInitializer();
+                        if (initializer != null)
+                        {
+                            values.Add(ValueUses.SkipConversions(initializer.Value));
+                        }
+
+                        break;
+                    case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local):
+                        var parent = reference.Parent;
+                        if (parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
+                        {
+                            values.Add(ValueUses.SkipConversions(assignment.Value));
+                        }
+                        else if (parent is IArgumentOperation argument && argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref)
+                        {
+                            return null;
+                        }
+                        else if (parent is ICompoundAssignmentOperation || parent is IDeconstructionAssignmentOperation || parent is ITupleOperation || reference.IsDeclaration)
+                        {
+                            return null;
+                        }
+
+                        break;
+                }
+            }
+
+            return values;
+        }
+
+        /// <summary>
+        /// Does some reference to <paramref name="variable"/> (a local or parameter) in <paramref name="root"/>, other
+        /// than <paramref name="exclude"/>, keep its value reachable? A <c>GC.KeepAlive</c> counts only when it starts
+        /// after <paramref name="keepAliveAfter"/>.
+        /// </summary>
+        public bool IsKept(IOperation root, ISymbol variable, IOperation? exclude, int keepAliveAfter, int depth = 0)
+        {
+            foreach (var operation in root.Descendants())
+            {
+                ISymbol? referenced = operation switch
+                {
+                    ILocalReferenceOperation local => local.Local,
+                    IParameterReferenceOperation parameter => parameter.Parameter,
+                    _ => null,
+                };
+                if (referenced == null || operation == exclude || !SymbolEqualityComparer.Default.Equals(referenced, variable))
+                {
+                    continue;
+                }
+
+                if (IsCaptured(operation, variable, root) || Keeps(operation, keepAliveAfter, depth))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Does the method keep the delegate passed as <paramref name="parameter"/> beyond its own return?</summary>
+        public bool IsKeptByMethod(IParameterSymbol parameter, int depth)
+        {
+            if (depth >= WrapperSummaries.MaxDepth || !(parameter.ContainingSymbol is IMethodSymbol))
+            {
+                return true;
+            }
+
+            // Wrappers are called from many places; each body is bound once per options scope.
+            return _keptByMethod.GetOrAdd((parameter.OriginalDefinition, depth), key =>
+            {
+                var method = (IMethodSymbol)key.Item1.ContainingSymbol;
+                var body = LoadBody(method.PartialImplementationPart ?? method);
+                return body == null || IsKept(body, key.Item1, exclude: null, keepAliveAfter: int.MaxValue, key.Item2);
+            });
+        }
+
+        private bool Keeps(IOperation reference, int keepAliveAfter, int depth)
+        {
+            var current = reference;
+            while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
+            {
+                current = conversion;
+            }
+
+            var types = _context.Types;
+            switch (current.Parent)
+            {
+                case IArgumentOperation { Parent: IInvocationOperation invocation } argument:
+                    var method = invocation.TargetMethod;
+                    if (method.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.GC))
+                    {
+                        return invocation.Syntax.SpanStart > keepAliveAfter;
+                    }
+
+                    if (method.Name == "Alloc" && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.GCHandle))
+                    {
+                        return true;
+                    }
+
+                    if (method.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
+                        && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Marshal))
+                    {
+                        return false;
+                    }
+
+                    if (_context.NativeFunctions.Get(method) != null)
+                    {
+                        return false;
+                    }
+
+                    if (argument.Parameter != null && method.DeclaringSyntaxReferences.Length > 0 && !method.IsExtern
+                        && _context.Wrappers.GetParameterSummary(argument.Parameter, _scope, 0).NativeTargets.Targets.Count > 0)
+                    {
+                        // Another wrapper in front of native code: it keeps the delegate only if it stores it itself.
+                        return IsKeptByMethod(argument.Parameter, depth + 1);
+                    }
+
+                    // A collection's Add, an event source, a constructor: anything else may keep it.
+                    return true;
+                case IInvocationOperation invocation when invocation.Instance == current:
+                    // cb(...), cb.Invoke(...): calling the delegate keeps nothing.
+                    return false;
+                case IConditionalAccessOperation access when access.Operation == current:
+                    return false;
+                case ISimpleAssignmentOperation assignment when assignment.Target == current:
+                    return false;
+                case IIsNullOperation:
+                case IIsPatternOperation:
+                case IBinaryOperation:
+                case IExpressionStatementOperation:
+                    return false;
+                default:
+                    return true;
+            }
+        }
+
+        private static bool IsCaptured(IOperation reference, ISymbol variable, IOperation root)
+        {
+            for (var current = reference.Parent; current != null && current != root; current = current.Parent)
+            {
+                if ((current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                    && !(variable.Locations.Length > 0 && current.Syntax.Span.Contains(variable.Locations[0].SourceSpan)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private sealed class ParameterDepthComparer : IEqualityComparer<(IParameterSymbol, int)>
+        {
+            public bool Equals((IParameterSymbol, int) x, (IParameterSymbol, int) y)
+                => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && x.Item2 == y.Item2;
+
+            public int GetHashCode((IParameterSymbol, int) obj) => SymbolEqualityComparer.Default.GetHashCode(obj.Item1) ^ obj.Item2;
+        }
+
+        private IOperation? LoadBody(IMethodSymbol method)
+        {
+            var compilation = _context.Compilation;
+            if (!SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly))
+            {
+                return null;
+            }
+
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                var syntax = reference.GetSyntax(CancellationToken.None);
+                if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+                {
+                    continue;
+                }
+
+#pragma warning disable RS1030 // A wrapper's body lives in another tree; looked at only for delegates that reach a retaining function through it.
+                var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+                if (model.GetOperation(syntax) is { } body)
+                {
+                    return body;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,378 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG1002: a delegate handed to a retaining native function (directly or through a managed wrapper), or turned
+    /// into a function pointer with <c>Marshal.GetFunctionPointerForDelegate</c>, that nothing keeps reachable for as
+    /// long as native code can call it.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class CallbackLifetimeAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: the name the fix gives the field (the local's or parameter's name).</summary>
+        internal const string NameProperty = "Name";
+
+        /// <summary>Diagnostic property: "true" when the delegate refers to <c>this</c>, so the field must be an instance field.</summary>
+        internal const string UsesInstanceProperty = "UsesInstance";
+
+        /// <summary>Diagnostic property: the delegate type's fully qualified name, for the field the fix declares.</summary>
+        internal const string DelegateTypeProperty = "DelegateType";
+
+        private const string BeyondTheMethod = "after the method returns";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CallbackDelegateCollected);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, operation), OperationKind.Invocation);
+            });
+        }
+
+        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, OperationAnalysisContext context)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            var method = invocation.TargetMethod;
+
+            // Cheap gate: only calls taking a delegate, or the pointer conversion, can be findings.
+            var isPointerConversion = method.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
+                                      && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
+            if (!isPointerConversion && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate))
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
+            var reachability = reachabilities.GetOrAdd(scope, s => new DelegateReachability(interop, s));
+            if (isPointerConversion)
+            {
+                if (invocation.Arguments.Length == 1)
+                {
+                    AnalyzePointerConversion(interop, scope, reachability, invocation, context);
+                }
+
+                return;
+            }
+
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate)
+                {
+                    continue;
+                }
+
+                var target = RetainingTarget(interop, scope, reachability, method, argument.Parameter);
+                if (target == null)
+                {
+                    continue;
+                }
+
+                var candidate = Candidate.For(argument.Value);
+                if (candidate == null || !candidate.IsAllocated())
+                {
+                    continue;
+                }
+
+                if (candidate.Local != null && reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference, invocation.Syntax.Span.End))
+                {
+                    continue;
+                }
+
+                context.ReportDiagnostic(candidate.Report("is registered with " + target, BeyondTheMethod));
+            }
+        }
+
+        /// <summary>"'Native.f'" or "'Native.f' through 'Wrapper.M'" when the parameter reaches a retaining native function; else null.</summary>
+        private static string? RetainingTarget(InteropContext interop, InteropScope scope, DelegateReachability reachability, IMethodSymbol method, IParameterSymbol parameter)
+        {
+            var native = interop.NativeFunctions.Get(method);
+            if (native != null)
+            {
+                return scope.IsRetaining(native) ? "'" + native + "'" : null;
+            }
+
+            if (method.DeclaringSyntaxReferences.Length == 0 || method.IsExtern)
+            {
+                return null;
+            }
+
+            var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+            foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
+            {
+                if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.IsRetaining(function))
+                {
+                    // A wrapper that stores the delegate itself keeps it for as long as it keeps it registered.
+                    return reachability.IsKeptByMethod(parameter, 0)
+                        ? null
+                        : "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
+                }
+            }
+
+            return null;
+        }
+
+        private static void AnalyzePointerConversion(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation conversion, OperationAnalysisContext context)
+        {
+            var candidate = Candidate.For(conversion.Arguments[0].Value);
+            if (candidate == null || !candidate.IsAllocated())
+            {
+                return;
+            }
+
+            var pointerUses = PointerUses.Follow(interop, scope, conversion, candidate.Root);
+            if (pointerUses == null)
+            {
+                return;
+            }
+
+            if (pointerUses.Beyond != null)
+            {
+                if (candidate.Local == null || !reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference, int.MaxValue))
+                {
+                    context.ReportDiagnostic(candidate.Report("is turned into a function pointer " + pointerUses.Beyond, BeyondTheMethod));
+                }
+
+                return;
+            }
+
+            if (pointerUses.LastCall is { } last
+                && (candidate.Local == null || !reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference, last.Call.Syntax.Span.End)))
+            {
+                context.ReportDiagnostic(candidate.Report("is turned into a function pointer for '" + last.Function + "'", "until that call returns"));
+            }
+        }
+
+        /// <summary>The delegate expression at an argument: a creation in place, or a local holding creations.</summary>
+        private sealed class Candidate
+        {
+            private readonly IOperation _expression;
+            private readonly List<IOperation> _values;
+
+            private Candidate(IOperation expression, IOperation root, ILocalSymbol? local, IOperation? reference, List<IOperation> values)
+            {
+                _expression = expression;
+                Root = root;
+                Local = local;
+                Reference = reference;
+                _values = values;
+            }
+
+            public IOperation Root { get; }
+            public ILocalSymbol? Local { get; }
+            public IOperation? Reference { get; }
+
+            public static Candidate? For(IOperation argumentValue)
+            {
+                var value = ValueUses.SkipConversions(argumentValue);
+                var root = DelegateReachability.Root(value);
+                switch (value)
+                {
+                    case IDelegateCreationOperation creation:
+                        return new Candidate(value, root, null, null, new List<IOperation> { creation });
+                    case ILocalReferenceOperation reference when reference.Local.Type?.TypeKind == TypeKind.Delegate:
+                        var values = DelegateReachability.ValuesOf(root, reference.Local);
+                        return values == null ? null : new Candidate(value, root, reference.Local, reference, values);
+                    default:
+                        return null;
+                }
+            }
+
+            public bool IsAllocated() => _values.Any(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated);
+
+            public Diagnostic Report(string whatHappens, string howLong)
+            {
+                var allocated = _values.Where(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated).ToList();
+                var subject = Local != null ? "Delegate '" + Local.Name + "'" : CallbackDelegates.Describe((IDelegateCreationOperation)_expression);
+                var type = (Local?.Type ?? _expression.Type) as INamedTypeSymbol;
+                var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+                properties[NameProperty] = Local?.Name ?? NameFor(_expression);
+                properties[UsesInstanceProperty] = allocated.Any(CallbackDelegates.UsesInstance) ? "true" : "false";
+                if (type != null)
+                {
+                    properties[DelegateTypeProperty] = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                }
+
+                return Diagnostic.Create(Descriptors.CallbackDelegateCollected, _expression.Syntax.GetLocation(), properties.ToImmutable(), subject, whatHappens, howLong);
+            }
+
+            // The field takes the name of what the delegate calls, or of the parameter it is passed to.
+            private static string NameFor(IOperation expression)
+            {
+                if (expression is IDelegateCreationOperation { Target: IMethodReferenceOperation method })
+                {
+                    return method.Method.Name;
+                }
+
+                var current = expression;
+                while (current.Parent is IConversionOperation)
+                {
+                    current = current.Parent;
+                }
+
+                return current.Parent is IArgumentOperation { Parameter: { } parameter } ? parameter.Name : "callback";
+            }
+        }
+
+        /// <summary>Where a pointer from <c>GetFunctionPointerForDelegate</c> goes: native calls, or somewhere that outlives the method.</summary>
+        private sealed class PointerUses
+        {
+            public string? Beyond { get; private set; }
+            public (IOperation Call, string Function)? LastCall { get; private set; }
+
+            /// <summary>Null when some use cannot be followed: the rule then stays silent.</summary>
+            public static PointerUses? Follow(InteropContext interop, InteropScope scope, IOperation conversion, IOperation root)
+            {
+                var uses = new PointerUses();
+                var pending = new Stack<IOperation>();
+                pending.Push(conversion);
+                var followed = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+                while (pending.Count > 0)
+                {
+                    var value = pending.Pop();
+                    if (!uses.Classify(interop, scope, value, root, pending, followed))
+                    {
+                        return null;
+                    }
+                }
+
+                return uses;
+            }
+
+            private bool Classify(InteropContext interop, InteropScope scope, IOperation value, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
+            {
+                var current = value;
+                while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
+                {
+                    current = conversion;
+                }
+
+                switch (current.Parent)
+                {
+                    case IArgumentOperation { Parent: IInvocationOperation invocation } argument when argument.Parameter != null:
+                        var native = interop.NativeFunctions.Get(invocation.TargetMethod);
+                        if (native != null)
+                        {
+                            return NativeCall(invocation, native, scope.IsRetaining(native));
+                        }
+
+                        if (invocation.TargetMethod.DeclaringSyntaxReferences.Length > 0)
+                        {
+                            var targets = interop.Wrappers.GetParameterSummary(argument.Parameter, scope, 0).NativeTargets.Targets;
+                            if (targets.Count > 0)
+                            {
+                                var retaining = targets.FirstOrDefault(t => scope.IsRetaining(t.Function));
+                                return NativeCall(invocation, retaining.Function ?? targets[0].Function, retaining.Function != null);
+                            }
+                        }
+
+                        return false;
+                    case IFunctionPointerInvocationOperation call when call.Target == current:
+                        return NativeCall(call, null, retaining: false);
+                    case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                        return FollowLocal(declarator.Symbol, root, pending, followed);
+                    case ISimpleAssignmentOperation assignment when assignment.Value == current:
+                        switch (assignment.Target)
+                        {
+                            case ILocalReferenceOperation local:
+                                return FollowLocal(local.Local, root, pending, followed);
+                            case IFieldReferenceOperation field when field.Field.IsStatic || field.Field.ContainingType?.IsReferenceType == true:
+                                Beyond ??= "that is stored in '" + field.Field.Name + "'";
+                                return true;
+                            case IFieldReferenceOperation:
+                                // A struct (a vtable, an options block) is usually handed to a call and then dropped;
+                                // where it goes is not followed.
+                                return false;
+                            case IPropertyReferenceOperation property when property.Property.IsStatic || property.Property.ContainingType?.IsReferenceType == true:
+                                Beyond ??= "that is stored in '" + property.Property.Name + "'";
+                                return true;
+                            default:
+                                return false;
+                        }
+
+                    case IFieldInitializerOperation initializer when initializer.InitializedFields.Length == 1
+                                                                      && (initializer.InitializedFields[0].IsStatic || initializer.InitializedFields[0].ContainingType?.IsReferenceType == true):
+                        Beyond ??= "that is stored in '" + initializer.InitializedFields[0].Name + "'";
+                        return true;
+                    case IReturnOperation:
+                        Beyond ??= "that is returned";
+                        return true;
+                    case IBinaryOperation:
+                    case IIsNullOperation:
+                    case IIsPatternOperation:
+                        return true;
+                    default:
+                        return false;
+                }
+            }
+
+            private bool NativeCall(IOperation call, NativeFunction? function, bool retaining)
+            {
+                var name = function?.ToString() ?? call.Syntax.ToString();
+                if (retaining)
+                {
+                    Beyond ??= "given to '" + name + "', which keeps it,";
+                    return true;
+                }
+
+                if (LastCall == null || LastCall.Value.Call.Syntax.Span.End < call.Syntax.Span.End)
+                {
+                    LastCall = (call, name);
+                }
+
+                return true;
+            }
+
+            private static bool FollowLocal(ILocalSymbol local, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
+            {
+                if (!followed.Add(local))
+                {
+                    return true;
+                }
+
+                foreach (var operation in root.Descendants())
+                {
+                    if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                        && !(reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference))
+                    {
+                        if (InsideFunction(reference, root))
+                        {
+                            return false;
+                        }
+
+                        pending.Push(reference);
+                    }
+                }
+
+                return true;
+            }
+
+            private static bool InsideFunction(IOperation operation, IOperation root)
+            {
+                for (var current = operation.Parent; current != null && current != root; current = current.Parent)
+                {
+                    if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+}
