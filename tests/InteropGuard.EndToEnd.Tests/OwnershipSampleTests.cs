@@ -34,6 +34,7 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3004")]
         [Scenario("IG3005")]
         [Scenario("IG3006")]
+        [Scenario("IG3007")]
         public void Unsafe_program_misbehaves_observably(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
@@ -58,6 +59,7 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3004", NeedsRule = true)]
         [Scenario("IG3005", NeedsRule = true)]
         [Scenario("IG3006", NeedsRule = true)]
+        [Scenario("IG3007", NeedsRule = true)]
         public void Build_with_warnings_as_errors_fails_with_the_rule_at_each_marked_line(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
@@ -104,6 +106,7 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3004", NeedsRule = true)]
         [Scenario("IG3005", NeedsRule = true)]
         [Scenario("IG3006", NeedsRule = true)]
+        [Scenario("IG3007", NeedsRule = true)]
         public void Dotnet_format_applies_the_fix_and_the_fixed_program_builds_clean_and_behaves(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
@@ -118,7 +121,7 @@ namespace InteropGuard.EndToEnd.Tests
             string source = copy.PathOf(OwnershipScenario.SourceFile);
             string before = File.ReadAllText(source);
 
-            ProcessResult format = copy.FormatAnalyzers("--diagnostics", ruleId, "--severity", "warn");
+            ProcessResult format = copy.FormatAnalyzers("--diagnostics", ruleId, "--severity", scenario.FormatSeverity);
             Assert.True(format.ExitCode == 0, "dotnet format failed.\n" + format);
             Assert.False(format.Output.Contains("Exception", StringComparison.Ordinal), "dotnet format reported an exception.\n" + format);
             string after = File.ReadAllText(source);
