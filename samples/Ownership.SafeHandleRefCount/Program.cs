@@ -48,7 +48,15 @@ namespace Ownership.SafeHandleRefCount
         [UnmanagedCallersOnly]
         private static void ShutDownDuringRead(IntPtr handle)
         {
-            s_session?.Dispose();
+            // Native code called us: an exception must not unwind into it (IG5001).
+            try
+            {
+                s_session?.Dispose();
+            }
+            catch (Exception exception)
+            {
+                Console.Error.WriteLine("shutdown failed: " + exception.Message);
+            }
         }
 
         // The raw value carries no reference: once another thread disposes the SafeHandle, ReleaseHandle closes
