@@ -107,5 +107,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "A handle kept as IntPtr is released only if every Dispose path and the finalizer remember to, can be released while another thread still passes it to native code, and is recycled by the native library once released. A SafeHandle subclass releases it exactly once, counts the references the marshaller holds during calls and is finalized by the runtime.",
             helpLinkUri: HelpLink("IG3007"));
+
+        /// <summary>IG1001: a raw handle read from an object that releases it when collected reaches native code, and the object is not used after the call.</summary>
+        internal static readonly DiagnosticDescriptor HandleOwnerLifetime = new DiagnosticDescriptor(
+            id: "IG1001",
+            title: "Handle owner may be collected during a native call",
+            messageFormat: "'{0}' is not used after '{2}' receives its handle '{1}': the GC may collect '{0}' and release the handle while native code still uses it",
+            category: Categories.Lifetime,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "In optimized code an object is dead after its last use, even in the middle of a method. When the last use is reading a raw handle that is then passed to native code, the GC may collect the object during the call and its finalizer (or the finalizer of the SafeHandle it holds) closes the handle native code is still using. GC.KeepAlive(owner) after the call, or a HandleRef, keeps the owner alive until the call returns.",
+            helpLinkUri: HelpLink("IG1001"));
     }
 }
