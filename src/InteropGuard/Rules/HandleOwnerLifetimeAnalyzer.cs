@@ -78,6 +78,7 @@ namespace InteropGuard.Rules
                             if (owner == null
                                 || (owner.Root != null && captured.Contains(owner.Root))
                                 || (owner.Kind == HandleOwnerKind.This && method.MethodKind == MethodKind.Constructor)
+                                || ClearsHandleField(root, owner)
                                 || !reported.Add(argument.Value.Syntax.SpanStart))
                             {
                                 continue;
@@ -150,6 +151,15 @@ namespace InteropGuard.Rules
                     return false;
             }
         }
+
+        /// <summary>
+        /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
+        /// takes the handle over: the finalizer then has nothing left to release.
+        /// </summary>
+        private static bool ClearsHandleField(IOperation root, HandleOwner owner)
+            => owner.Handle is IFieldReferenceOperation handleField
+               && root.Descendants().OfType<ISimpleAssignmentOperation>().Any(a => a.Target is IFieldReferenceOperation written
+                                                                                   && SymbolEqualityComparer.Default.Equals(written.Field, handleField.Field));
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)

@@ -1,0 +1,224 @@
+using System.Threading.Tasks;
+using InteropGuard.CodeFixes;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG1001 fix: GC.KeepAlive(owner) after the native call.</summary>
+    public class HandleOwnerLifetimeFixTests
+    {
+        private static Task VerifyFix(string source, string fixedSource, string? batchFixedSource = null)
+        {
+            var test = new CodeFixTest<HandleOwnerLifetimeAnalyzer, KeepAliveCodeFix>
+            {
+                DefaultDiagnosticId = "IG1001",
+                Source = HandleOwnerLifetimeTests.Prelude + source,
+                FixedSource = HandleOwnerLifetimeTests.Prelude + fixedSource,
+                BatchFixedSource = batchFixedSource == null ? null : HandleOwnerLifetimeTests.Prelude + batchFixedSource,
+                CodeActionEquivalenceKey = "IG1001.KeepAlive",
+            };
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task KeepAliveAfterAnExpressionStatement() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw([|bitmap.Handle|], 1);
+        Console.WriteLine();
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        Console.WriteLine();
+    }
+}");
+
+        [Fact]
+        public Task ReturnedValueGoesThroughALocal() => VerifyFix(@"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        // draws
+        return Native.draw([|bitmap.Handle|], 1);
+    }
+}", @"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        // draws
+        var result = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        return result;
+    }
+}");
+
+        [Fact]
+        public Task ExpressionBodiedMemberBecomesABlock() => VerifyFix(@"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Paint(int result) => Native.draw([|_hwnd|], result);
+    public void Show() => Native.draw([|_hwnd|], 0);
+}", @"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Paint(int result)
+    {
+        var result1 = Native.draw(_hwnd, result);
+        GC.KeepAlive(this);
+        return result1;
+    }
+
+    public void Show()
+    {
+        Native.draw(_hwnd, 0);
+        GC.KeepAlive(this);
+    }
+}");
+
+        [Fact]
+        public Task TemporaryOwnerIsHoisted() => VerifyFix(@"
+class C
+{
+    void M()
+    {
+        var status = Native.draw([|new Bitmap().Handle|], 1);
+    }
+}", @"
+class C
+{
+    void M()
+    {
+        var bitmap = new Bitmap();
+        var status = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+    }
+}");
+
+        [Fact]
+        public Task NestedCallEmbeddedStatementAndLambda() => VerifyFix(@"
+class C
+{
+    static void Check(int status) { }
+    void M(Bitmap bitmap, bool b)
+    {
+        if (b)
+            Check(Native.draw([|bitmap.Handle|], 1));
+        Func<Bitmap, int> f = x => Native.draw([|x.Handle|], 2);
+    }
+}", @"
+class C
+{
+    static void Check(int status) { }
+    void M(Bitmap bitmap, bool b)
+    {
+        if (b)
+        {
+            Check(Native.draw(bitmap.Handle, 1));
+            GC.KeepAlive(bitmap);
+        }
+        Func<Bitmap, int> f = x =>
+        {
+            var result = Native.draw(x.Handle, 2);
+            GC.KeepAlive(x);
+            return result;
+        };
+    }
+}");
+
+        [Fact]
+        public Task IteratorAndAsync() => VerifyFix(@"
+class C
+{
+    IEnumerable<int> Draw(Bitmap bitmap)
+    {
+        yield return Native.draw([|bitmap.Handle|], 1);
+    }
+    async Task DrawLater(Bitmap bitmap)
+    {
+        await Task.Yield();
+        Native.draw([|bitmap.Handle|], 1);
+    }
+}", @"
+class C
+{
+    IEnumerable<int> Draw(Bitmap bitmap)
+    {
+        var result = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        yield return result;
+    }
+    async Task DrawLater(Bitmap bitmap)
+    {
+        await Task.Yield();
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+    }
+}");
+
+        [Fact]
+        public Task FixAllSharesOneStatement() => VerifyFix(@"
+class C
+{
+    void M(Bitmap a, Bitmap b, Bitmap c)
+    {
+        Native.draw([|a.Handle|], Native.draw([|b.Handle|], 1));
+        Native.draw([|c.Handle|], 2);
+    }
+}", @"
+class C
+{
+    void M(Bitmap a, Bitmap b, Bitmap c)
+    {
+        Native.draw(a.Handle, Native.draw(b.Handle, 1));
+        GC.KeepAlive(b);
+        GC.KeepAlive(a);
+        Native.draw(c.Handle, 2);
+        GC.KeepAlive(c);
+    }
+}", @"
+class C
+{
+    void M(Bitmap a, Bitmap b, Bitmap c)
+    {
+        Native.draw(a.Handle, Native.draw(b.Handle, 1));
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        Native.draw(c.Handle, 2);
+        GC.KeepAlive(c);
+    }
+}");
+
+        [Fact]
+        public Task NoFixWhenTheCallIsInACondition() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        if (Native.draw([|bitmap.Handle|], 1) != 0)
+            throw new InvalidOperationException();
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        if (Native.draw(bitmap.Handle, 1) != 0)
+            throw new InvalidOperationException();
+    }
+}");
+    }
+}
