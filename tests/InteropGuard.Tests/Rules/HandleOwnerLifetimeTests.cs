@@ -311,5 +311,66 @@ class Window
         Paint();
     }
 }");
+
+        [Fact]
+        public Task DisposedOrLockedAfterTheCall() => Check(@"
+class Image : IDisposable
+{
+    private IntPtr _pixels;
+    private readonly object _sync = new object();
+    ~Image() { }
+    public void Dispose() { }
+    static void UsingStatement()
+    {
+        using (var image = new Image())
+        {
+            Native.draw(image._pixels, 1);
+        }
+    }
+    static void UsingDeclaration()
+    {
+        using var image = new Image();
+        Native.draw(image._pixels, 1);
+    }
+    static void DisposedAfter(Image image)
+    {
+        Native.draw(image._pixels, 1);
+        image.Dispose();
+    }
+}");
+
+        [Fact]
+        public Task TemporaryThroughALocal() => Check(@"
+class C
+{
+    void M()
+    {
+        var h = new Bitmap().Handle;
+        Native.draw({|#0:h|}, 1);
+    }
+}", Finding(0, "new Bitmap()", "new Bitmap().Handle", "Native.draw"));
+
+        [Fact]
+        public Task LoopConditionAndLockedSection() => Check(@"
+class Image
+{
+    private IntPtr _pixels;
+    private readonly object _sync = new object();
+    ~Image() { }
+    void Poll(Bitmap bitmap)
+    {
+        while (Native.draw({|#0:bitmap.Handle|}, 1) != 0)
+        {
+        }
+    }
+    void Locked()
+    {
+        // The lock holds _sync, not this: this may still be collected inside the section.
+        lock (_sync)
+        {
+            Native.draw({|#1:_pixels|}, 0);
+        }
+    }
+}", Finding(0, "bitmap", "bitmap.Handle", "Native.draw"), Finding(1, "this", "_pixels", "Native.draw"));
     }
 }
