@@ -52,10 +52,41 @@ namespace InteropGuard.CodeFixes
                         EquivalenceKey),
                     diagnostic);
             }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                var plans = await HandleRefCodeFix.PlanAsync(context.Document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
+                if (plans.Count == 0)
+                {
+                    continue;
+                }
+
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Pass a HandleRef to '" + plans[0].Method.Name + "' (retypes its parameter '" + plans[0].Method.Parameters[plans[0].Ordinal].Name + "')",
+                        cancellationToken => ApplyHandleRefAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        HandleRefCodeFix.EquivalenceKey),
+                    diagnostic);
+            }
         }
 
         private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+            => context.CodeActionEquivalenceKey == HandleRefCodeFix.EquivalenceKey
+                ? await ApplyHandleRefAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false)
+                : await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+
+        private static async Task<Document> ApplyHandleRefAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var plans = await HandleRefCodeFix.PlanAsync(document, diagnostics, cancellationToken).ConfigureAwait(false);
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (plans.Count == 0 || root == null || model == null)
+            {
+                return document;
+            }
+
+            return document.WithSyntaxRoot(HandleRefCodeFix.Apply(root, model, plans));
+        }
 
         private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {

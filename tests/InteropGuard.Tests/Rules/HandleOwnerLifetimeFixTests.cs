@@ -8,6 +8,18 @@ namespace InteropGuard.Tests.Rules
     /// <summary>IG1001 fix: GC.KeepAlive(owner) after the native call.</summary>
     public class HandleOwnerLifetimeFixTests
     {
+        private static Task VerifyHandleRef(string source, string fixedSource)
+        {
+            var test = new CodeFixTest<HandleOwnerLifetimeAnalyzer, KeepAliveCodeFix>
+            {
+                DefaultDiagnosticId = "IG1001",
+                Source = source,
+                FixedSource = fixedSource,
+                CodeActionEquivalenceKey = "IG1001.HandleRef",
+            };
+            return test.RunAsync();
+        }
+
         private static Task VerifyFix(string source, string fixedSource, string? batchFixedSource = null)
         {
             var test = new CodeFixTest<HandleOwnerLifetimeAnalyzer, KeepAliveCodeFix>
@@ -219,6 +231,68 @@ class C
         if (Native.draw(bitmap.Handle, 1) != 0)
             throw new InvalidOperationException();
     }
+}");
+
+        private const string HandleRefPrelude = @"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap, int x);
+    [DllImport(""mylib"")] public static extern int wipe(IntPtr bitmap);
+}
+class Bitmap
+{
+    private IntPtr _handle;
+    public IntPtr Handle => _handle;
+    ~Bitmap() { }
+    public int Draw() => Native.draw([|_handle|], 0);
+}
+";
+
+        [Fact]
+        public Task HandleRefRetypesTheParameterAndPassesEveryOwner() => VerifyHandleRef(HandleRefPrelude + @"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        var h = bitmap.Handle;
+        return Native.draw([|h|], 1);
+    }
+}", HandleRefPrelude.Replace("int draw(IntPtr bitmap", "int draw(HandleRef bitmap").Replace("Native.draw([|_handle|], 0)", "Native.draw(new HandleRef(this, _handle), 0)") + @"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        var h = bitmap.Handle;
+        return Native.draw(new HandleRef(bitmap, h), 1);
+    }
+}");
+
+        [Fact]
+        public Task NoHandleRefWhenACallerHasNoOwner() => VerifyHandleRef(@"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap, int x);
+}
+class Bitmap
+{
+    private IntPtr _handle;
+    ~Bitmap() { }
+    public int Draw() => Native.draw([|_handle|], 0);
+    public static int Zero() => Native.draw(IntPtr.Zero, 0);
+}", @"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap, int x);
+}
+class Bitmap
+{
+    private IntPtr _handle;
+    ~Bitmap() { }
+    public int Draw() => Native.draw(_handle, 0);
+    public static int Zero() => Native.draw(IntPtr.Zero, 0);
 }");
     }
 }
