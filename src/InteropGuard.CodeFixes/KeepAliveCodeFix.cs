@@ -106,7 +106,25 @@ namespace InteropGuard.CodeFixes
             // One rewrite per anchor (statement or expression body): several owners of one statement share it.
             var groups = requests.GroupBy(r => r.Anchor).OrderByDescending(g => g.Key.SpanStart).ToList();
             var tracked = root.TrackNodes(groups.Select(g => g.Key).Concat(requests.Where(r => r.Temporary != null).Select(r => (SyntaxNode)r.Owner)));
+            // Names are chosen in document order, so Fix All reads like fixing top to bottom.
             var taken = new HashSet<string>();
+            var names = new Dictionary<SyntaxNode, string>();
+            foreach (var group in groups.AsEnumerable().Reverse())
+            {
+                foreach (var request in group.Where(r => r.Temporary != null))
+                {
+                    if (!names.ContainsKey(request.Owner))
+                    {
+                        names[request.Owner] = FreeName(model, group.Key, NameFor(model, request.Owner, cancellationToken), taken);
+                    }
+                }
+
+                if (NeedsResult(model, group.Key, cancellationToken))
+                {
+                    names[group.Key] = FreeName(model, group.Key, "result", taken);
+                }
+            }
+
             foreach (var group in groups)
             {
                 var anchor = tracked.GetCurrentNode(group.Key);
@@ -129,7 +147,7 @@ namespace InteropGuard.CodeFixes
                             continue;
                         }
 
-                        owner = FreeName(model, group.Key, NameFor(model, request.Owner, cancellationToken), taken);
+                        owner = names[request.Owner];
                         renames[current] = owner;
                         hoisted.Add(Declare(owner, request.Owner.WithoutTrivia()));
                     }
@@ -143,7 +161,7 @@ namespace InteropGuard.CodeFixes
                 var rewrittenAnchor = renames.Count == 0 ? anchor : anchor.ReplaceNodes(renames.Keys, (original, _) => SyntaxFactory.IdentifierName(renames[original]).WithTriviaFrom(original));
                 var gc = GcAt(model, group.Key);
                 var keepAliveStatements = keepAlive.Select(o => KeepAlive(gc, o)).ToList();
-                tracked = Rewrite(model, tracked, group.Key, anchor, rewrittenAnchor, hoisted, keepAliveStatements, taken, cancellationToken) ?? tracked;
+                tracked = Rewrite(model, tracked, group.Key, anchor, rewrittenAnchor, hoisted, keepAliveStatements, names.TryGetValue(group.Key, out var result) ? result : "result", cancellationToken) ?? tracked;
             }
 
             var updated = document.WithSyntaxRoot(tracked);
@@ -151,14 +169,13 @@ namespace InteropGuard.CodeFixes
         }
 
         /// <summary>Replaces the anchor by its statements followed by the KeepAlives; an expression body becomes a block.</summary>
-        private static SyntaxNode? Rewrite(SemanticModel model, SyntaxNode root, SyntaxNode originalAnchor, SyntaxNode anchor, SyntaxNode rewritten, List<StatementSyntax> hoisted, List<StatementSyntax> keepAlive, HashSet<string> taken, CancellationToken cancellationToken)
+        private static SyntaxNode? Rewrite(SemanticModel model, SyntaxNode root, SyntaxNode originalAnchor, SyntaxNode anchor, SyntaxNode rewritten, List<StatementSyntax> hoisted, List<StatementSyntax> keepAlive, string result, CancellationToken cancellationToken)
         {
             var statements = new List<StatementSyntax>(hoisted);
             switch (rewritten)
             {
                 case ReturnStatementSyntax { Expression: { } returned } ret:
                 {
-                    var result = FreeName(model, originalAnchor, "result", taken);
                     statements.Add(Declare(result, returned.WithoutTrivia()));
                     statements.AddRange(keepAlive);
                     statements.Add(ret.WithExpression(SyntaxFactory.IdentifierName(result)).WithoutLeadingTrivia());
@@ -167,7 +184,6 @@ namespace InteropGuard.CodeFixes
 
                 case YieldStatementSyntax { Expression: { } yielded } yield when yield.IsKind(SyntaxKind.YieldReturnStatement):
                 {
-                    var result = FreeName(model, originalAnchor, "result", taken);
                     statements.Add(Declare(result, yielded.WithoutTrivia()));
                     statements.AddRange(keepAlive);
                     statements.Add(yield.WithExpression(SyntaxFactory.IdentifierName(result)).WithoutLeadingTrivia());
@@ -183,7 +199,7 @@ namespace InteropGuard.CodeFixes
                 case ArrowExpressionClauseSyntax arrow:
                 {
                     if (model.GetDeclaredSymbol(originalAnchor.Parent!, cancellationToken) is not IMethodSymbol method
-                        || BodyStatements(model, method, originalAnchor, arrow.Expression, statements, keepAlive, taken) is not { } block)
+                        || BodyStatements(method, arrow.Expression, statements, keepAlive, result) is not { } block)
                     {
                         return null;
                     }
@@ -202,7 +218,7 @@ namespace InteropGuard.CodeFixes
                 case ExpressionSyntax body when anchor.Parent is AnonymousFunctionExpressionSyntax lambda:
                 {
                     if (model.GetSymbolInfo(originalAnchor.Parent!, cancellationToken).Symbol is not IMethodSymbol method
-                        || BodyStatements(model, method, originalAnchor, body, statements, keepAlive, taken) is not { } block)
+                        || BodyStatements(method, body, statements, keepAlive, result) is not { } block)
                     {
                         return null;
                     }
@@ -225,12 +241,25 @@ namespace InteropGuard.CodeFixes
             return root.ReplaceNode(anchor, SyntaxFactory.Block(statements).WithTrailingTrivia(anchor.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
         }
 
-        private static BlockSyntax? BodyStatements(SemanticModel model, IMethodSymbol method, SyntaxNode originalAnchor, ExpressionSyntax expression, List<StatementSyntax> statements, List<StatementSyntax> keepAlive, HashSet<string> taken)
-        {
-            var returnsValue = !method.ReturnsVoid && !(method.IsAsync && method.ReturnType is INamedTypeSymbol { IsGenericType: false });
-            if (returnsValue)
+        private static bool ReturnsValue(IMethodSymbol method)
+            => !method.ReturnsVoid && !(method.IsAsync && method.ReturnType is INamedTypeSymbol { IsGenericType: false });
+
+        /// <summary>Does the rewrite of this anchor store the value in a local (a returned, yielded or expression-body value)?</summary>
+        private static bool NeedsResult(SemanticModel model, SyntaxNode anchor, CancellationToken cancellationToken)
+            => anchor switch
             {
-                var result = FreeName(model, originalAnchor, "result", taken);
+                ReturnStatementSyntax { Expression: not null } => true,
+                YieldStatementSyntax yield => yield.IsKind(SyntaxKind.YieldReturnStatement),
+                ArrowExpressionClauseSyntax arrow => model.GetDeclaredSymbol(arrow.Parent!, cancellationToken) is IMethodSymbol method && ReturnsValue(method),
+                ExpressionSyntax body when body.Parent is AnonymousFunctionExpressionSyntax lambda
+                    => model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol method && ReturnsValue(method),
+                _ => false,
+            };
+
+        private static BlockSyntax? BodyStatements(IMethodSymbol method, ExpressionSyntax expression, List<StatementSyntax> statements, List<StatementSyntax> keepAlive, string result)
+        {
+            if (ReturnsValue(method))
+            {
                 statements.Add(Declare(result, expression.WithoutTrivia()));
                 statements.AddRange(keepAlive);
                 statements.Add(SyntaxFactory.ReturnStatement(SyntaxFactory.IdentifierName(result)));
@@ -291,13 +320,13 @@ namespace InteropGuard.CodeFixes
             for (var i = 0; ; i++)
             {
                 var name = i == 0 ? baseName : baseName + i;
-                if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || declared.Contains(name) || taken.Contains(name)
+                if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || declared.Contains(name) || taken.Contains(member.SpanStart + ":" + name)
                     || !model.LookupSymbols(at.SpanStart, name: name).IsEmpty)
                 {
                     continue;
                 }
 
-                taken.Add(name);
+                taken.Add(member.SpanStart + ":" + name);
                 return name;
             }
         }

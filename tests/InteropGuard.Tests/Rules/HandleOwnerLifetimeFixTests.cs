@@ -215,6 +215,83 @@ class C
 }");
 
         [Fact]
+        public Task FixAllNestedLambdaAndTwoTemporaries() => VerifyFix(@"
+class C
+{
+    static void Run(int status, Func<Bitmap, int> next) { }
+    void M(Bitmap a)
+    {
+        Run(Native.draw([|a.Handle|], 1), x => Native.draw([|x.Handle|], 2));
+        Native.draw([|new Bitmap().Handle|], 1);
+        Native.draw([|new Bitmap().RawHandle|], 2);
+    }
+}", @"
+class C
+{
+    static void Run(int status, Func<Bitmap, int> next) { }
+    void M(Bitmap a)
+    {
+        Run(Native.draw(a.Handle, 1), x =>
+        {
+            var result = Native.draw(x.Handle, 2);
+            GC.KeepAlive(x);
+            return result;
+        });
+        GC.KeepAlive(a);
+        var bitmap = new Bitmap();
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        var bitmap1 = new Bitmap();
+        Native.draw(bitmap1.RawHandle, 2);
+        GC.KeepAlive(bitmap1);
+    }
+}", @"
+class C
+{
+    static void Run(int status, Func<Bitmap, int> next) { }
+    void M(Bitmap a)
+    {
+        Run(Native.draw(a.Handle, 1), x =>
+        {
+            var result = Native.draw(x.Handle, 2);
+            GC.KeepAlive(x);
+            return result;
+        });
+        GC.KeepAlive(a);
+        var bitmap = new Bitmap();
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        var bitmap1 = new Bitmap();
+        Native.draw(bitmap1.RawHandle, 2);
+        GC.KeepAlive(bitmap1);
+    }
+}");
+
+        [Fact]
+        public Task FixAllNamesPerMember() => VerifyFix(@"
+class C
+{
+    int A(Bitmap a) => Native.draw([|a.Handle|], 1);
+    int B(Bitmap b) => Native.draw([|b.Handle|], 2);
+}", @"
+class C
+{
+    int A(Bitmap a)
+    {
+        var result = Native.draw(a.Handle, 1);
+        GC.KeepAlive(a);
+        return result;
+    }
+
+    int B(Bitmap b)
+    {
+        var result = Native.draw(b.Handle, 2);
+        GC.KeepAlive(b);
+        return result;
+    }
+}");
+
+        [Fact]
         public Task NoFixWhenTheCallIsInACondition() => VerifyFix(@"
 class C
 {
