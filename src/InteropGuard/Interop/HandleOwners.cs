@@ -83,8 +83,9 @@ namespace InteropGuard.Interop
             HeldObject,
         }
 
+        /// <summary>IntPtr/nint and pointers; UIntPtr/nuint is left out: in bindings it carries sizes, not handles.</summary>
         public static bool IsRawHandleType(ITypeSymbol? type)
-            => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr || type is IPointerTypeSymbol);
+            => type != null && (type.SpecialType == SpecialType.System_IntPtr || type is IPointerTypeSymbol);
 
         /// <summary>
         /// The owner of the handle <paramref name="value"/> evaluates to; <paramref name="origin"/> gives the single value

@@ -65,6 +65,9 @@ namespace InteropGuard.Rules
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
                 var isIterator = IsIterator(body);
+
+                // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
+                var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
                 var origins = LocalOrigins(body);
                 foreach (var block in body.Blocks)
                 {
@@ -77,7 +80,7 @@ namespace InteropGuard.Rules
                             var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
                             if (owner == null
                                 || (owner.Root != null && captured.Contains(owner.Root))
-                                || (owner.Kind == HandleOwnerKind.This && method.MethodKind == MethodKind.Constructor)
+                                || (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
                                 || ClearsHandleField(root, owner)
                                 || !reported.Add(argument.Value.Syntax.SpanStart))
                             {

@@ -295,6 +295,7 @@ class Window
         if (x) h = c.Handle;
         Native.draw(h, 1);
     }
+    void InLambda() => Task.Run(() => Native.draw(_hwnd, 0));
     void Captured(Bitmap b)
     {
         Action a = () => Console.WriteLine(b.Width);
