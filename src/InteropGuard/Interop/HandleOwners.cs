@@ -215,6 +215,11 @@ namespace InteropGuard.Interop
                 case IInvocationOperation { TargetMethod.Name: "DangerousGetHandle", Instance: IFieldReferenceOperation held }
                     when held.Instance is IInstanceReferenceOperation && _types.IsHandleWrapper(held.Type):
                     return GetterShape.HeldObject;
+                case ICoalesceOperation { Value: IConditionalAccessOperation { Operation: IFieldReferenceOperation held, WhenNotNull: var whenNotNull } }
+                    when held.Instance is IInstanceReferenceOperation && _types.IsHandleWrapper(held.Type)
+                         && ValueUses.SkipConversions(whenNotNull) is IInvocationOperation { TargetMethod.Name: "DangerousGetHandle" }:
+                    // '_safe?.DangerousGetHandle() ?? IntPtr.Zero': the handle of a SafeHandle the object holds, when it has one.
+                    return GetterShape.HeldObject;
                 case null:
                     return GetterShape.None;
                 default:

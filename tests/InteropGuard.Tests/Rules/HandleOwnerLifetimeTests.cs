@@ -373,5 +373,24 @@ class Image
         }
     }
 }", Finding(0, "bitmap", "bitmap.Handle", "Native.draw"), Finding(1, "this", "_pixels", "Native.draw"));
+
+        [Fact]
+        public Task OptionalSafeHandleBehindAPropertyChain() => Check(@"
+abstract class CvObject : IDisposable
+{
+    private FileHandle? _safe;
+    protected IntPtr ptr => _safe?.DangerousGetHandle() ?? IntPtr.Zero;
+    public IntPtr CvPtr => ptr;
+    ~CvObject() { }
+    public void Dispose() { }
+}
+sealed class Mat : CvObject
+{
+    public int Rows(Mat other)
+    {
+        Native.draw({|#0:CvPtr|}, 0);
+        return Native.draw({|#1:other.CvPtr|}, 1);
+    }
+}", Finding(0, "this", "CvPtr", "Native.draw"), Finding(1, "other", "other.CvPtr", "Native.draw"));
     }
 }
