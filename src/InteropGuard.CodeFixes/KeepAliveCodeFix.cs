@@ -400,7 +400,7 @@ namespace InteropGuard.CodeFixes
                         case ReturnStatementSyntax:
                         case YieldStatementSyntax:
                             return current.Parent is BlockSyntax || current.Parent is SwitchSectionSyntax
-                                   || (current is ExpressionStatementSyntax && current.Parent is StatementSyntax)
+                                   || (current is ExpressionStatementSyntax && (current.Parent is StatementSyntax || current.Parent is ElseClauseSyntax))
                                 ? current
                                 : null;
                         case StatementSyntax:

@@ -292,6 +292,45 @@ class C
 }");
 
         [Fact]
+        public Task ElseBranchAndSwitchSection() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+            Console.WriteLine();
+        else
+            Native.draw([|bitmap.Handle|], 1);
+        switch (mode)
+        {
+            case 1:
+                Native.draw([|bitmap.Handle|], 2);
+                break;
+        }
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+            Console.WriteLine();
+        else
+        {
+            Native.draw(bitmap.Handle, 1);
+            GC.KeepAlive(bitmap);
+        }
+        switch (mode)
+        {
+            case 1:
+                Native.draw(bitmap.Handle, 2);
+                GC.KeepAlive(bitmap);
+                break;
+        }
+    }
+}");
+
+        [Fact]
         public Task NoFixWhenTheCallIsInACondition() => VerifyFix(@"
 class C
 {
