@@ -198,7 +198,7 @@ namespace InteropGuard.CodeFixes
 
                 case ArrowExpressionClauseSyntax arrow:
                 {
-                    if (model.GetDeclaredSymbol(originalAnchor.Parent!, cancellationToken) is not IMethodSymbol method
+                    if (MethodOf(model, originalAnchor.Parent!, cancellationToken) is not { } method
                         || BodyStatements(method, arrow.Expression, statements, keepAlive, result) is not { } block)
                     {
                         return null;
@@ -208,6 +208,12 @@ namespace InteropGuard.CodeFixes
                     {
                         case BaseMethodDeclarationSyntax declaration:
                             return root.ReplaceNode(declaration, declaration.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
+                        case AccessorDeclarationSyntax accessor:
+                            return root.ReplaceNode(accessor, accessor.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
+                        case PropertyDeclarationSyntax property:
+                            return root.ReplaceNode(property, property.WithExpressionBody(null).WithSemicolonToken(default).WithAccessorList(Getter(block)).WithAdditionalAnnotations(Formatter.Annotation));
+                        case IndexerDeclarationSyntax indexer:
+                            return root.ReplaceNode(indexer, indexer.WithExpressionBody(null).WithSemicolonToken(default).WithAccessorList(Getter(block)).WithAdditionalAnnotations(Formatter.Annotation));
                         case LocalFunctionStatementSyntax local:
                             return root.ReplaceNode(local, local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
                         default:
@@ -241,6 +247,18 @@ namespace InteropGuard.CodeFixes
             return root.ReplaceNode(anchor, SyntaxFactory.Block(statements).WithTrailingTrivia(anchor.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
         }
 
+        private static AccessorListSyntax Getter(BlockSyntax body)
+            => SyntaxFactory.AccessorList(SyntaxFactory.SingletonList(SyntaxFactory.AccessorDeclaration(SyntaxKind.GetAccessorDeclaration, body)));
+
+        /// <summary>The method an expression body belongs to: a method, local function or accessor, or a property's getter.</summary>
+        private static IMethodSymbol? MethodOf(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
+            => model.GetDeclaredSymbol(declaration, cancellationToken) switch
+            {
+                IMethodSymbol method => method,
+                IPropertySymbol property => property.GetMethod,
+                _ => null,
+            };
+
         private static bool ReturnsValue(IMethodSymbol method)
             => !method.ReturnsVoid && !(method.IsAsync && method.ReturnType is INamedTypeSymbol { IsGenericType: false });
 
@@ -250,7 +268,7 @@ namespace InteropGuard.CodeFixes
             {
                 ReturnStatementSyntax { Expression: not null } => true,
                 YieldStatementSyntax yield => yield.IsKind(SyntaxKind.YieldReturnStatement),
-                ArrowExpressionClauseSyntax arrow => model.GetDeclaredSymbol(arrow.Parent!, cancellationToken) is IMethodSymbol method && ReturnsValue(method),
+                ArrowExpressionClauseSyntax arrow => MethodOf(model, arrow.Parent!, cancellationToken) is { } method && ReturnsValue(method),
                 ExpressionSyntax body when body.Parent is AnonymousFunctionExpressionSyntax lambda
                     => model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol method && ReturnsValue(method),
                 _ => false,
@@ -389,7 +407,8 @@ namespace InteropGuard.CodeFixes
                 {
                     switch (current)
                     {
-                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is BaseMethodDeclarationSyntax || arrow.Parent is LocalFunctionStatementSyntax:
+                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is BaseMethodDeclarationSyntax || arrow.Parent is LocalFunctionStatementSyntax
+                                                                    || arrow.Parent is BasePropertyDeclarationSyntax || arrow.Parent is AccessorDeclarationSyntax:
                             return arrow;
                         case ExpressionSyntax body when body.Parent is AnonymousFunctionExpressionSyntax lambda && lambda.Body == body:
                             return body;

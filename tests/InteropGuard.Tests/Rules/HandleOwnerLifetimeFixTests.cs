@@ -331,6 +331,43 @@ class C
 }");
 
         [Fact]
+        public Task ExpressionBodiedPropertyAndAccessor() => VerifyFix(@"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Width => Native.draw([|_hwnd|], 0);
+    public int Height
+    {
+        get => Native.draw([|_hwnd|], 1);
+    }
+}", @"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Width
+    {
+        get
+        {
+            var result = Native.draw(_hwnd, 0);
+            GC.KeepAlive(this);
+            return result;
+        }
+    }
+
+    public int Height
+    {
+        get
+        {
+            var result = Native.draw(_hwnd, 1);
+            GC.KeepAlive(this);
+            return result;
+        }
+    }
+}");
+
+        [Fact]
         public Task NoFixWhenTheCallIsInACondition() => VerifyFix(@"
 class C
 {
