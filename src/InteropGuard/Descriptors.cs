@@ -129,5 +129,15 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "Native code holds only the unmanaged thunk of a delegate, which the GC does not see. A delegate that a native function keeps after it returns, or whose function pointer is used, must be referenced by managed code (a field, a static, a GCHandle, GC.KeepAlive after the last use) for as long as native code can call it; otherwise the GC collects it and the runtime fails fast with 'A callback was made on a garbage collected delegate'.",
             helpLinkUri: HelpLink("IG1002"));
+        /// <summary>IG1001: a raw handle read from an object that releases it when collected reaches native code, and the object is not used after the call.</summary>
+        internal static readonly DiagnosticDescriptor HandleOwnerLifetime = new DiagnosticDescriptor(
+            id: "IG1001",
+            title: "Handle owner may be collected during a native call",
+            messageFormat: "'{0}' is not used after '{2}' receives its handle '{1}': the GC may collect '{0}' and release the handle while native code still uses it",
+            category: Categories.Lifetime,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "In optimized code an object is dead after its last use, even in the middle of a method. When the last use is reading a raw handle that is then passed to native code, the GC may collect the object during the call and its finalizer (or the finalizer of the SafeHandle it holds) closes the handle native code is still using. GC.KeepAlive(owner) after the call, or a HandleRef, keeps the owner alive until the call returns.",
+            helpLinkUri: HelpLink("IG1001"));
     }
 }

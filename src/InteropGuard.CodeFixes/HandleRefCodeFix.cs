@@ -1,0 +1,213 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.CodeFixes
+{
+    /// <summary>
+    /// IG1001 second fix: retype a DllImport's IntPtr parameter to <c>HandleRef</c> and pass
+    /// <c>new HandleRef(owner, handle)</c>, so the marshaller keeps the owner alive for the call. Offered only when the
+    /// P/Invoke is declared in the same document as every call of it and every call passes, for that parameter, a
+    /// handle IG1001 reports with a named owner: each caller can then be given its owner, and none stops compiling or
+    /// loses a finding without its owner being kept alive.
+    /// </summary>
+    internal static class HandleRefCodeFix
+    {
+        internal const string EquivalenceKey = "IG1001.HandleRef";
+
+        /// <summary>A parameter to retype and, per call, the argument to wrap with its owner.</summary>
+        internal sealed class Plan
+        {
+            public Plan(IMethodSymbol method, int ordinal, TypeSyntax parameterType, List<(ExpressionSyntax Argument, string Owner)> arguments)
+            {
+                Method = method;
+                Ordinal = ordinal;
+                ParameterType = parameterType;
+                Arguments = arguments;
+            }
+
+            public IMethodSymbol Method { get; }
+            public int Ordinal { get; }
+            public TypeSyntax ParameterType { get; }
+            public List<(ExpressionSyntax Argument, string Owner)> Arguments { get; }
+        }
+
+        public static async Task<List<Plan>> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var plans = new List<Plan>();
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null || model == null || model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.HandleRef") == null)
+            {
+                return plans;
+            }
+
+            var targets = new List<(IMethodSymbol Method, int Ordinal)>();
+            foreach (var diagnostic in diagnostics)
+            {
+                if (Target(root, model, diagnostic, cancellationToken) is { } target
+                    && !targets.Any(t => t.Ordinal == target.Ordinal && SymbolEqualityComparer.Default.Equals(t.Method, target.Method)))
+                {
+                    targets.Add(target);
+                }
+            }
+
+            if (targets.Count == 0)
+            {
+                return plans;
+            }
+
+            var findings = await FindingsAsync(document, model.Compilation, cancellationToken).ConfigureAwait(false);
+            foreach (var (method, ordinal) in targets)
+            {
+                if (await PlanOneAsync(document, root, model, findings, method, ordinal, cancellationToken).ConfigureAwait(false) is { } plan)
+                {
+                    plans.Add(plan);
+                }
+            }
+
+            return plans;
+        }
+
+        public static SyntaxNode Apply(SyntaxNode root, SemanticModel model, IReadOnlyList<Plan> plans)
+        {
+            var handleRef = plans.Count > 0 && BindsToHandleRef(model, plans[0].ParameterType.SpanStart) ? "HandleRef" : "System.Runtime.InteropServices.HandleRef";
+            var replacements = new Dictionary<SyntaxNode, string>();
+            foreach (var plan in plans)
+            {
+                replacements[plan.ParameterType] = handleRef;
+                foreach (var (argument, owner) in plan.Arguments)
+                {
+                    replacements[argument] = owner;
+                }
+            }
+
+            return root.ReplaceNodes(replacements.Keys, (original, rewritten) =>
+            {
+                if (original is TypeSyntax && original.Parent is ParameterSyntax)
+                {
+                    return SyntaxFactory.ParseTypeName(handleRef).WithTriviaFrom(original);
+                }
+
+                var creation = SyntaxFactory.ParseExpression("new " + handleRef + "(" + replacements[original] + ", " + ((ExpressionSyntax)rewritten).WithoutTrivia() + ")");
+                return creation.WithTriviaFrom(original);
+            });
+        }
+
+        private static bool BindsToHandleRef(SemanticModel model, int position)
+            => model.LookupSymbols(position, name: "HandleRef").OfType<INamedTypeSymbol>().Any(t => t.ToDisplayString() == "System.Runtime.InteropServices.HandleRef");
+
+        private static (IMethodSymbol Method, int Ordinal)? Target(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (diagnostic.AdditionalLocations.Count < 1
+                || !diagnostic.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerKindProperty, out var kind) || kind == "Temporary"
+                || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
+                || model.GetOperation(call, cancellationToken) is not IInvocationOperation invocation)
+            {
+                return null;
+            }
+
+            var argument = invocation.Arguments.FirstOrDefault(a => a.Syntax.Span.Contains(diagnostic.Location.SourceSpan));
+            var method = invocation.TargetMethod.OriginalDefinition;
+            if (argument?.Parameter is not { } parameter || argument.ArgumentKind != ArgumentKind.Explicit
+                || method.GetDllImportData() == null || !method.IsExtern || method.DeclaringSyntaxReferences.Length != 1
+                || method.DeclaringSyntaxReferences[0].SyntaxTree != root.SyntaxTree
+                || parameter.RefKind != RefKind.None || parameter.Type.SpecialType != SpecialType.System_IntPtr
+                || parameter.GetAttributes().Length > 0)
+            {
+                return null;
+            }
+
+            return (method, parameter.Ordinal);
+        }
+
+        private static async Task<ImmutableArray<Diagnostic>> FindingsAsync(Document document, Compilation compilation, CancellationToken cancellationToken)
+        {
+            var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new HandleOwnerLifetimeAnalyzer());
+            var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(document.Project.AnalyzerOptions, null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+            var tree = await document.GetSyntaxTreeAsync(cancellationToken).ConfigureAwait(false);
+            return tree == null
+                ? ImmutableArray<Diagnostic>.Empty
+                : await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(tree), null, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<Plan?> PlanOneAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<Diagnostic> findings, IMethodSymbol method, int ordinal, CancellationToken cancellationToken)
+        {
+            if (await method.DeclaringSyntaxReferences[0].GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not MethodDeclarationSyntax declaration
+                || ordinal >= declaration.ParameterList.Parameters.Count
+                || declaration.ParameterList.Parameters[ordinal].Type is not { } parameterType)
+            {
+                return null;
+            }
+
+            // Any reference outside this document (or outside this project) would stop compiling after the retype.
+            if (IsVisibleOutsideAssembly(method) && document.Project.Solution.GetProjectDependencyGraph().GetProjectsThatDirectlyDependOnThisProject(document.Project.Id).Any())
+            {
+                return null;
+            }
+
+            foreach (var other in document.Project.Documents.Where(d => d.Id != document.Id))
+            {
+                var otherRoot = await other.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                if (otherRoot != null && otherRoot.DescendantNodes().OfType<SimpleNameSyntax>().Any(n => n.Identifier.ValueText == method.Name))
+                {
+                    return null;
+                }
+            }
+
+            var arguments = new List<(ExpressionSyntax, string)>();
+            foreach (var name in root.DescendantNodes().OfType<SimpleNameSyntax>().Where(n => n.Identifier.ValueText == method.Name))
+            {
+                var referenced = model.GetSymbolInfo(name, cancellationToken).Symbol;
+                if (!SymbolEqualityComparer.Default.Equals(referenced?.OriginalDefinition, method))
+                {
+                    continue;
+                }
+
+                var invocation = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access.Parent : name.Parent;
+                if (invocation is not InvocationExpressionSyntax call
+                    || model.GetOperation(call, cancellationToken) is not IInvocationOperation operation
+                    || operation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal) is not { ArgumentKind: ArgumentKind.Explicit } argument
+                    || argument.Syntax is not ArgumentSyntax argumentSyntax)
+                {
+                    return null;
+                }
+
+                var finding = findings.FirstOrDefault(d => d.AdditionalLocations.Count > 0
+                                                           && d.AdditionalLocations[0].SourceSpan == call.Span
+                                                           && argumentSyntax.Span.Contains(d.Location.SourceSpan));
+                if (finding == null
+                    || !finding.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerKindProperty, out var kind) || kind == "Temporary"
+                    || !finding.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerProperty, out var owner) || owner == null)
+                {
+                    return null;
+                }
+
+                arguments.Add((argumentSyntax.Expression, owner));
+            }
+
+            return arguments.Count == 0 ? null : new Plan(method, ordinal, parameterType, arguments);
+        }
+
+        private static bool IsVisibleOutsideAssembly(ISymbol symbol)
+        {
+            for (var current = symbol; current != null && current.Kind != SymbolKind.Namespace; current = current.ContainingSymbol)
+            {
+                if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}

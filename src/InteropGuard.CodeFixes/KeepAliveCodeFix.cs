@@ -1,0 +1,440 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace InteropGuard.CodeFixes
+{
+    /// <summary>
+    /// IG1001 fix: <c>GC.KeepAlive(owner)</c> right after the statement that makes the native call. A returned (or
+    /// yielded, or expression-bodied) value is first stored in a local so the KeepAlive runs after the call and before
+    /// the method leaves; a temporary owner is first hoisted into a local so there is something to keep alive.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(KeepAliveCodeFix))]
+    [Shared]
+    public sealed class KeepAliveCodeFix : CodeFixProvider
+    {
+        internal const string EquivalenceKey = "IG1001.KeepAlive";
+
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime.Id);
+
+        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root == null)
+            {
+                return;
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                if (Request.From(root, diagnostic) is not { } request)
+                {
+                    continue;
+                }
+
+                var owner = request.Temporary != null ? "a local for '" + request.Temporary + "'" : "'" + request.OwnerText + "'";
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Keep " + owner + " alive until the native call returns (GC.KeepAlive)",
+                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        EquivalenceKey),
+                    diagnostic);
+            }
+
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                var plans = await HandleRefCodeFix.PlanAsync(context.Document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
+                if (plans.Count == 0)
+                {
+                    continue;
+                }
+
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Pass a HandleRef to '" + plans[0].Method.Name + "' (retypes its parameter '" + plans[0].Method.Parameters[plans[0].Ordinal].Name + "')",
+                        cancellationToken => ApplyHandleRefAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        HandleRefCodeFix.EquivalenceKey),
+                    diagnostic);
+            }
+        }
+
+        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
+            => context.CodeActionEquivalenceKey == HandleRefCodeFix.EquivalenceKey
+                ? await ApplyHandleRefAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false)
+                : await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+
+        private static async Task<Document> ApplyHandleRefAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var plans = await HandleRefCodeFix.PlanAsync(document, diagnostics, cancellationToken).ConfigureAwait(false);
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (plans.Count == 0 || root == null || model == null)
+            {
+                return document;
+            }
+
+            return document.WithSyntaxRoot(HandleRefCodeFix.Apply(root, model, plans));
+        }
+
+        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null || model == null)
+            {
+                return document;
+            }
+
+            var requests = diagnostics.Select(d => Request.From(root, d)).Where(r => r != null).Select(r => r!).ToList();
+            if (requests.Count == 0)
+            {
+                return document;
+            }
+
+            // One rewrite per anchor (statement or expression body): several owners of one statement share it.
+            var groups = requests.GroupBy(r => r.Anchor).OrderByDescending(g => g.Key.SpanStart).ToList();
+            var tracked = root.TrackNodes(groups.Select(g => g.Key).Concat(requests.Where(r => r.Temporary != null).Select(r => (SyntaxNode)r.Owner)));
+            // Names are chosen in document order, so Fix All reads like fixing top to bottom.
+            var taken = new HashSet<string>();
+            var names = new Dictionary<SyntaxNode, string>();
+            foreach (var group in groups.AsEnumerable().Reverse())
+            {
+                foreach (var request in group.Where(r => r.Temporary != null))
+                {
+                    if (!names.ContainsKey(request.Owner))
+                    {
+                        names[request.Owner] = FreeName(model, group.Key, NameFor(model, request.Owner, cancellationToken), taken);
+                    }
+                }
+
+                if (NeedsResult(model, group.Key, cancellationToken))
+                {
+                    names[group.Key] = FreeName(model, group.Key, "result", taken);
+                }
+            }
+
+            foreach (var group in groups)
+            {
+                var anchor = tracked.GetCurrentNode(group.Key);
+                if (anchor == null)
+                {
+                    continue;
+                }
+
+                var hoisted = new List<StatementSyntax>();
+                var keepAlive = new List<string>();
+                var renames = new Dictionary<SyntaxNode, string>();
+                foreach (var request in group)
+                {
+                    var owner = request.OwnerText;
+                    if (request.Temporary != null)
+                    {
+                        var current = tracked.GetCurrentNode(request.Owner);
+                        if (current == null || renames.ContainsKey(current))
+                        {
+                            continue;
+                        }
+
+                        owner = names[request.Owner];
+                        renames[current] = owner;
+                        hoisted.Add(Declare(owner, request.Owner.WithoutTrivia()));
+                    }
+
+                    if (!keepAlive.Contains(owner))
+                    {
+                        keepAlive.Add(owner);
+                    }
+                }
+
+                var rewrittenAnchor = renames.Count == 0 ? anchor : anchor.ReplaceNodes(renames.Keys, (original, _) => SyntaxFactory.IdentifierName(renames[original]).WithTriviaFrom(original));
+                var gc = GcAt(model, group.Key);
+                var keepAliveStatements = keepAlive.Select(o => KeepAlive(gc, o)).ToList();
+                tracked = Rewrite(model, tracked, group.Key, anchor, rewrittenAnchor, hoisted, keepAliveStatements, names.TryGetValue(group.Key, out var result) ? result : "result", cancellationToken) ?? tracked;
+            }
+
+            var updated = document.WithSyntaxRoot(tracked);
+            return await Formatter.FormatAsync(updated, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Replaces the anchor by its statements followed by the KeepAlives; an expression body becomes a block.</summary>
+        private static SyntaxNode? Rewrite(SemanticModel model, SyntaxNode root, SyntaxNode originalAnchor, SyntaxNode anchor, SyntaxNode rewritten, List<StatementSyntax> hoisted, List<StatementSyntax> keepAlive, string result, CancellationToken cancellationToken)
+        {
+            var statements = new List<StatementSyntax>(hoisted);
+            switch (rewritten)
+            {
+                case ReturnStatementSyntax { Expression: { } returned } ret:
+                {
+                    statements.Add(Declare(result, returned.WithoutTrivia()));
+                    statements.AddRange(keepAlive);
+                    statements.Add(ret.WithExpression(SyntaxFactory.IdentifierName(result)).WithoutLeadingTrivia());
+                    break;
+                }
+
+                case YieldStatementSyntax { Expression: { } yielded } yield when yield.IsKind(SyntaxKind.YieldReturnStatement):
+                {
+                    statements.Add(Declare(result, yielded.WithoutTrivia()));
+                    statements.AddRange(keepAlive);
+                    statements.Add(yield.WithExpression(SyntaxFactory.IdentifierName(result)).WithoutLeadingTrivia());
+                    break;
+                }
+
+                case ExpressionStatementSyntax:
+                case LocalDeclarationStatementSyntax:
+                    statements.Add(((StatementSyntax)rewritten).WithoutLeadingTrivia());
+                    statements.AddRange(keepAlive);
+                    break;
+
+                case ArrowExpressionClauseSyntax arrow:
+                {
+                    if (MethodOf(model, originalAnchor.Parent!, cancellationToken) is not { } method
+                        || BodyStatements(method, arrow.Expression, statements, keepAlive, result) is not { } block)
+                    {
+                        return null;
+                    }
+
+                    switch (anchor.Parent)
+                    {
+                        case BaseMethodDeclarationSyntax declaration:
+                            return root.ReplaceNode(declaration, declaration.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
+                        case AccessorDeclarationSyntax accessor:
+                            return root.ReplaceNode(accessor, accessor.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
+                        case PropertyDeclarationSyntax property:
+                            return root.ReplaceNode(property, property.WithExpressionBody(null).WithSemicolonToken(default).WithAccessorList(Getter(block)).WithAdditionalAnnotations(Formatter.Annotation));
+                        case IndexerDeclarationSyntax indexer:
+                            return root.ReplaceNode(indexer, indexer.WithExpressionBody(null).WithSemicolonToken(default).WithAccessorList(Getter(block)).WithAdditionalAnnotations(Formatter.Annotation));
+                        case LocalFunctionStatementSyntax local:
+                            return root.ReplaceNode(local, local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
+                        default:
+                            return null;
+                    }
+                }
+
+                case ExpressionSyntax body when anchor.Parent is AnonymousFunctionExpressionSyntax lambda:
+                {
+                    if (model.GetSymbolInfo(originalAnchor.Parent!, cancellationToken).Symbol is not IMethodSymbol method
+                        || BodyStatements(method, body, statements, keepAlive, result) is not { } block)
+                    {
+                        return null;
+                    }
+
+                    return root.ReplaceNode(lambda, lambda.WithExpressionBody(null).WithBlock(block).WithAdditionalAnnotations(Formatter.Annotation));
+                }
+
+                default:
+                    return null;
+            }
+
+            if (anchor.Parent is BlockSyntax || anchor.Parent is SwitchSectionSyntax)
+            {
+                statements[0] = statements[0].WithLeadingTrivia(anchor.GetLeadingTrivia());
+                statements[statements.Count - 1] = statements[statements.Count - 1].WithTrailingTrivia(anchor.GetTrailingTrivia());
+                return root.ReplaceNode(anchor, statements);
+            }
+
+            // An embedded statement (the body of an if or a loop) becomes a block holding it and the KeepAlive.
+            return root.ReplaceNode(anchor, SyntaxFactory.Block(statements).WithTrailingTrivia(anchor.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
+        }
+
+        private static AccessorListSyntax Getter(BlockSyntax body)
+            => SyntaxFactory.AccessorList(SyntaxFactory.SingletonList(SyntaxFactory.AccessorDeclaration(SyntaxKind.GetAccessorDeclaration, body)));
+
+        /// <summary>The method an expression body belongs to: a method, local function or accessor, or a property's getter.</summary>
+        private static IMethodSymbol? MethodOf(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
+            => model.GetDeclaredSymbol(declaration, cancellationToken) switch
+            {
+                IMethodSymbol method => method,
+                IPropertySymbol property => property.GetMethod,
+                _ => null,
+            };
+
+        private static bool ReturnsValue(IMethodSymbol method)
+            => !method.ReturnsVoid && !(method.IsAsync && method.ReturnType is INamedTypeSymbol { IsGenericType: false });
+
+        /// <summary>Does the rewrite of this anchor store the value in a local (a returned, yielded or expression-body value)?</summary>
+        private static bool NeedsResult(SemanticModel model, SyntaxNode anchor, CancellationToken cancellationToken)
+            => anchor switch
+            {
+                ReturnStatementSyntax { Expression: not null } => true,
+                YieldStatementSyntax yield => yield.IsKind(SyntaxKind.YieldReturnStatement),
+                ArrowExpressionClauseSyntax arrow => MethodOf(model, arrow.Parent!, cancellationToken) is { } method && ReturnsValue(method),
+                ExpressionSyntax body when body.Parent is AnonymousFunctionExpressionSyntax lambda
+                    => model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol method && ReturnsValue(method),
+                _ => false,
+            };
+
+        private static BlockSyntax? BodyStatements(IMethodSymbol method, ExpressionSyntax expression, List<StatementSyntax> statements, List<StatementSyntax> keepAlive, string result)
+        {
+            if (ReturnsValue(method))
+            {
+                statements.Add(Declare(result, expression.WithoutTrivia()));
+                statements.AddRange(keepAlive);
+                statements.Add(SyntaxFactory.ReturnStatement(SyntaxFactory.IdentifierName(result)));
+            }
+            else
+            {
+                statements.Add(SyntaxFactory.ExpressionStatement(expression.WithoutTrivia()));
+                statements.AddRange(keepAlive);
+            }
+
+            return SyntaxFactory.Block(statements).WithAdditionalAnnotations(Formatter.Annotation);
+        }
+
+        private static StatementSyntax Declare(string name, ExpressionSyntax value)
+            => SyntaxFactory.LocalDeclarationStatement(
+                    SyntaxFactory.VariableDeclaration(
+                        SyntaxFactory.IdentifierName("var"),
+                        SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(name).WithInitializer(SyntaxFactory.EqualsValueClause(value)))))
+                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+
+        private static StatementSyntax KeepAlive(string gc, string owner)
+            => SyntaxFactory.ParseStatement(gc + ".KeepAlive(" + owner + ");")
+                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
+                .WithAdditionalAnnotations(Formatter.Annotation);
+
+        /// <summary>"GC" where it binds to System.GC at the anchor, the qualified name otherwise.</summary>
+        private static string GcAt(SemanticModel model, SyntaxNode anchor)
+            => model.LookupSymbols(anchor.SpanStart, name: "GC").Length == 1
+               && model.LookupSymbols(anchor.SpanStart, name: "GC")[0] is INamedTypeSymbol { ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+                ? "GC"
+                : "global::System.GC";
+
+        private static string NameFor(SemanticModel model, ExpressionSyntax owner, CancellationToken cancellationToken)
+        {
+            var typeName = model.GetTypeInfo(owner, cancellationToken).Type?.Name;
+            if (string.IsNullOrEmpty(typeName))
+            {
+                return "owner";
+            }
+
+            return char.ToLowerInvariant(typeName![0]) + typeName.Substring(1);
+        }
+
+        /// <summary>A name no symbol in scope and no declaration in the enclosing member uses yet.</summary>
+        private static string FreeName(SemanticModel model, SyntaxNode at, string baseName, HashSet<string> taken)
+        {
+            var member = at.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? at;
+            var declared = new HashSet<string>(member.DescendantNodes().Select(n => n switch
+            {
+                VariableDeclaratorSyntax v => v.Identifier.ValueText,
+                SingleVariableDesignationSyntax d => d.Identifier.ValueText,
+                ParameterSyntax p => p.Identifier.ValueText,
+                ForEachStatementSyntax f => f.Identifier.ValueText,
+                LocalFunctionStatementSyntax l => l.Identifier.ValueText,
+                _ => null,
+            }).Where(n => n != null)!);
+            for (var i = 0; ; i++)
+            {
+                var name = i == 0 ? baseName : baseName + i;
+                if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || declared.Contains(name) || taken.Contains(member.SpanStart + ":" + name)
+                    || !model.LookupSymbols(at.SpanStart, name: name).IsEmpty)
+                {
+                    continue;
+                }
+
+                taken.Add(member.SpanStart + ":" + name);
+                return name;
+            }
+        }
+
+        /// <summary>What one diagnostic asks for, read back from its locations and properties.</summary>
+        private sealed class Request
+        {
+            private Request(SyntaxNode anchor, ExpressionSyntax owner, string ownerText, string? temporary)
+            {
+                Anchor = anchor;
+                Owner = owner;
+                OwnerText = ownerText;
+                Temporary = temporary;
+            }
+
+            /// <summary>The statement after which the owner must be kept alive, or the expression body to turn into a block.</summary>
+            public SyntaxNode Anchor { get; }
+
+            public ExpressionSyntax Owner { get; }
+
+            public string OwnerText { get; }
+
+            /// <summary>For a temporary owner, its text (it is hoisted into a local); otherwise null.</summary>
+            public string? Temporary { get; }
+
+            public static Request? From(SyntaxNode root, Diagnostic diagnostic)
+            {
+                if (diagnostic.AdditionalLocations.Count < 2
+                    || !diagnostic.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerKindProperty, out var kind)
+                    || !diagnostic.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerProperty, out var ownerText) || ownerText == null
+                    || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is not { } call
+                    || root.FindNode(diagnostic.AdditionalLocations[1].SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax owner)
+                {
+                    return null;
+                }
+
+                var anchor = AnchorOf(call);
+                if (anchor == null)
+                {
+                    return null;
+                }
+
+                if (kind == "Temporary")
+                {
+                    // Hoisting is safe only from the anchor itself and when nothing with side effects runs before the owner.
+                    if (!anchor.Span.Contains(owner.Span) || SideEffectsBefore(anchor, owner))
+                    {
+                        return null;
+                    }
+
+                    return new Request(anchor, owner, ownerText, owner.ToString());
+                }
+
+                return new Request(anchor, owner, ownerText, null);
+            }
+
+            private static SyntaxNode? AnchorOf(SyntaxNode call)
+            {
+                for (var current = call; current != null; current = current.Parent)
+                {
+                    switch (current)
+                    {
+                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is BaseMethodDeclarationSyntax || arrow.Parent is LocalFunctionStatementSyntax
+                                                                    || arrow.Parent is BasePropertyDeclarationSyntax || arrow.Parent is AccessorDeclarationSyntax:
+                            return arrow;
+                        case ExpressionSyntax body when body.Parent is AnonymousFunctionExpressionSyntax lambda && lambda.Body == body:
+                            return body;
+                        case AnonymousFunctionExpressionSyntax:
+                            return null;
+                        case ExpressionStatementSyntax:
+                        case LocalDeclarationStatementSyntax:
+                        case ReturnStatementSyntax:
+                        case YieldStatementSyntax:
+                            return current.Parent is BlockSyntax || current.Parent is SwitchSectionSyntax
+                                   || (current is ExpressionStatementSyntax && (current.Parent is StatementSyntax || current.Parent is ElseClauseSyntax))
+                                ? current
+                                : null;
+                        case StatementSyntax:
+                            // The call sits in a condition or another statement head: no single place after it.
+                            return null;
+                    }
+                }
+
+                return null;
+            }
+
+            private static bool SideEffectsBefore(SyntaxNode anchor, SyntaxNode owner)
+                => anchor.DescendantNodes().Any(n =>
+                    n.Span.End <= owner.SpanStart
+                    && (n is InvocationExpressionSyntax || n is BaseObjectCreationExpressionSyntax || n is AssignmentExpressionSyntax || n is AwaitExpressionSyntax));
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG1001: a raw handle read from an object that releases it when collected is passed to native code (directly or
+    /// through a wrapper that forwards it), and the object is not used on every path after the call.
+    /// </summary>
+    [DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
+    public sealed class HandleOwnerLifetimeAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: "This", "Variable" or "Temporary" (<see cref="HandleOwnerKind"/>).</summary>
+        internal const string OwnerKindProperty = "OwnerKind";
+
+        /// <summary>Diagnostic property: the owner as the fix writes it in <c>GC.KeepAlive(...)</c>.</summary>
+        internal const string OwnerProperty = "Owner";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var owners = new HandleOwners(interop.Types, start.Compilation);
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, owners, block));
+            });
+        }
+
+        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, CodeBlockAnalysisContext context)
+        {
+            if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
+                || !context.CodeBlock.DescendantNodes().OfType<InvocationExpressionSyntax>().Any())
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(context.CodeBlock.SyntaxTree);
+            if (context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
+                || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
+                || !root.Descendants().OfType<IInvocationOperation>().Any(call => HandleArguments(interop, scope, call).Any()))
+            {
+                return;
+            }
+
+            var graph = ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken);
+            if (graph == null)
+            {
+                return;
+            }
+
+            var captured = CapturedSymbols(root);
+            var reported = new HashSet<int>();
+            foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
+            {
+                var isIterator = IsIterator(body);
+
+                // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
+                var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
+                var origins = LocalOrigins(body);
+                foreach (var block in body.Blocks)
+                {
+                    var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
+                    foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).OfType<IInvocationOperation>())
+                    {
+                        context.CancellationToken.ThrowIfCancellationRequested();
+                        foreach (var (argument, function) in HandleArguments(interop, scope, call))
+                        {
+                            var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
+                            if (owner == null
+                                || (owner.Root != null && captured.Contains(owner.Root))
+                                || (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
+                                || ClearsHandleField(root, owner)
+                                || !reported.Add(argument.Value.Syntax.SpanStart))
+                            {
+                                continue;
+                            }
+
+                            if (owner.Kind != HandleOwnerKind.Temporary && UsedAfter.OnEveryPath(body, call, op => IsUseOf(op, owner), isIterator))
+                            {
+                                continue;
+                            }
+
+                            var properties = ImmutableDictionary<string, string?>.Empty
+                                .Add(OwnerKindProperty, owner.Kind.ToString())
+                                .Add(OwnerProperty, owner.OwnerText);
+                            context.ReportDiagnostic(Diagnostic.Create(
+                                Descriptors.HandleOwnerLifetime,
+                                argument.Value.Syntax.GetLocation(),
+                                new[] { call.Syntax.GetLocation(), owner.Owner.Syntax.GetLocation() },
+                                properties,
+                                owner.OwnerText,
+                                owner.Handle.Syntax.ToString(),
+                                function));
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Arguments of <paramref name="call"/> that carry a raw handle into native code, with the function named in the message.</summary>
+        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, InteropScope scope, IInvocationOperation call)
+        {
+            var native = interop.NativeFunctions.Get(call.TargetMethod);
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray
+                    || !HandleOwners.IsRawHandleType(argument.Parameter.Type) || argument.Parameter.RefKind != RefKind.None)
+                {
+                    continue;
+                }
+
+                if (native != null)
+                {
+                    yield return (argument, native.ToString());
+                    continue;
+                }
+
+                var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
+                if (targets.Count > 0)
+                {
+                    yield return (argument, targets[0].Function + "' through '" + call.TargetMethod.ContainingType.Name + "." + call.TargetMethod.Name);
+                }
+            }
+        }
+
+        private static bool IsUseOf(IOperation operation, HandleOwner owner)
+        {
+            switch (owner.Kind)
+            {
+                case HandleOwnerKind.This:
+                    return operation is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+                case HandleOwnerKind.Variable:
+                    var symbol = operation switch
+                    {
+                        ILocalReferenceOperation local => (ISymbol)local.Local,
+                        IParameterReferenceOperation parameter => parameter.Parameter,
+                        _ => null,
+                    };
+                    return symbol != null && SymbolEqualityComparer.Default.Equals(symbol, owner.Root)
+                           && !(operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
+        /// takes the handle over: the finalizer then has nothing left to release.
+        /// </summary>
+        private static bool ClearsHandleField(IOperation root, HandleOwner owner)
+            => owner.Handle is IFieldReferenceOperation handleField
+               && root.Descendants().OfType<ISimpleAssignmentOperation>().Any(a => a.Target is IFieldReferenceOperation written
+                                                                                   && SymbolEqualityComparer.Default.Equals(written.Field, handleField.Field));
+
+        /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
+        private static bool IsReleasePath(IMethodSymbol method)
+            => method.MethodKind == MethodKind.Destructor
+               || method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "ReleaseHandle"
+               || method.MethodKind == MethodKind.StaticConstructor;
+
+        private static bool IsIterator(ControlFlowGraph body)
+            => body.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && OwnBody(o, body.OriginalOperation));
+
+        private static bool OwnBody(IOperation operation, IOperation body)
+        {
+            for (var current = operation.Parent; current != null && current != body; current = current.Parent)
+            {
+                if (current is ILocalFunctionOperation || current is IAnonymousFunctionOperation)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>The single value each local of the graph is assigned, when it is assigned exactly once and never by reference.</summary>
+        private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(ControlFlowGraph body)
+        {
+            var values = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
+            var spoiled = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            foreach (var operation in body.Blocks.SelectMany(b => b.BranchValue == null ? b.Operations : b.Operations.Add(b.BranchValue)).SelectMany(o => o.DescendantsAndSelf()))
+            {
+                switch (operation)
+                {
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                        if (values.ContainsKey(target.Local))
+                        {
+                            spoiled.Add(target.Local);
+                        }
+
+                        values[target.Local] = assignment.Value;
+                        break;
+                    case ILocalReferenceOperation reference when reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }
+                                                               || reference.Parent is ICompoundAssignmentOperation
+                                                               || reference.Parent is IIncrementOrDecrementOperation
+                                                               || reference.Parent is IAddressOfOperation:
+                        spoiled.Add(reference.Local);
+                        break;
+                }
+            }
+
+            foreach (var local in spoiled)
+            {
+                values.Remove(local);
+            }
+
+            return values;
+        }
+
+        /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
+        private static HashSet<ISymbol> CapturedSymbols(IOperation root)
+        {
+            var captured = new HashSet<ISymbol>(CapturedLocals.In(root), SymbolEqualityComparer.Default);
+            foreach (var function in root.Descendants().Where(o => o is IAnonymousFunctionOperation || o is ILocalFunctionOperation))
+            {
+                var own = function is IAnonymousFunctionOperation lambda ? lambda.Symbol : ((ILocalFunctionOperation)function).Symbol;
+                foreach (var reference in function.Descendants().OfType<IParameterReferenceOperation>())
+                {
+                    if (!SymbolEqualityComparer.Default.Equals(reference.Parameter.ContainingSymbol, own)
+                        && !function.Descendants().Any(inner => (inner as IAnonymousFunctionOperation)?.Symbol is { } s && SymbolEqualityComparer.Default.Equals(s, reference.Parameter.ContainingSymbol)))
+                    {
+                        captured.Add(reference.Parameter);
+                    }
+                }
+            }
+
+            return captured;
+        }
+    }
+}

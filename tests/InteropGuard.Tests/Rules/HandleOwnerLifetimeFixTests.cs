@@ -1,0 +1,451 @@
+using System.Threading.Tasks;
+using InteropGuard.CodeFixes;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG1001 fix: GC.KeepAlive(owner) after the native call.</summary>
+    public class HandleOwnerLifetimeFixTests
+    {
+        private static Task VerifyHandleRef(string source, string fixedSource)
+        {
+            var test = new CodeFixTest<HandleOwnerLifetimeAnalyzer, KeepAliveCodeFix>
+            {
+                DefaultDiagnosticId = "IG1001",
+                Source = source,
+                FixedSource = fixedSource,
+                CodeActionEquivalenceKey = "IG1001.HandleRef",
+            };
+            return test.RunAsync();
+        }
+
+        private static Task VerifyFix(string source, string fixedSource, string? batchFixedSource = null)
+        {
+            var test = new CodeFixTest<HandleOwnerLifetimeAnalyzer, KeepAliveCodeFix>
+            {
+                DefaultDiagnosticId = "IG1001",
+                Source = HandleOwnerLifetimeTests.Prelude + source,
+                FixedSource = HandleOwnerLifetimeTests.Prelude + fixedSource,
+                BatchFixedSource = batchFixedSource == null ? null : HandleOwnerLifetimeTests.Prelude + batchFixedSource,
+                CodeActionEquivalenceKey = "IG1001.KeepAlive",
+            };
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task KeepAliveAfterAnExpressionStatement() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw([|bitmap.Handle|], 1);
+        Console.WriteLine();
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        Console.WriteLine();
+    }
+}");
+
+        [Fact]
+        public Task ReturnedValueGoesThroughALocal() => VerifyFix(@"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        // draws
+        return Native.draw([|bitmap.Handle|], 1);
+    }
+}", @"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        // draws
+        var result = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        return result;
+    }
+}");
+
+        [Fact]
+        public Task ExpressionBodiedMemberBecomesABlock() => VerifyFix(@"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Paint(int result) => Native.draw([|_hwnd|], result);
+    public void Show() => Native.draw([|_hwnd|], 0);
+}", @"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Paint(int result)
+    {
+        var result1 = Native.draw(_hwnd, result);
+        GC.KeepAlive(this);
+        return result1;
+    }
+
+    public void Show()
+    {
+        Native.draw(_hwnd, 0);
+        GC.KeepAlive(this);
+    }
+}");
+
+        [Fact]
+        public Task TemporaryOwnerIsHoisted() => VerifyFix(@"
+class C
+{
+    void M()
+    {
+        var status = Native.draw([|new Bitmap().Handle|], 1);
+    }
+}", @"
+class C
+{
+    void M()
+    {
+        var bitmap = new Bitmap();
+        var status = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+    }
+}");
+
+        [Fact]
+        public Task NestedCallEmbeddedStatementAndLambda() => VerifyFix(@"
+class C
+{
+    static void Check(int status) { }
+    void M(Bitmap bitmap, bool b)
+    {
+        if (b)
+            Check(Native.draw([|bitmap.Handle|], 1));
+        Func<Bitmap, int> f = x => Native.draw([|x.Handle|], 2);
+    }
+}", @"
+class C
+{
+    static void Check(int status) { }
+    void M(Bitmap bitmap, bool b)
+    {
+        if (b)
+        {
+            Check(Native.draw(bitmap.Handle, 1));
+            GC.KeepAlive(bitmap);
+        }
+        Func<Bitmap, int> f = x =>
+        {
+            var result = Native.draw(x.Handle, 2);
+            GC.KeepAlive(x);
+            return result;
+        };
+    }
+}");
+
+        [Fact]
+        public Task IteratorAndAsync() => VerifyFix(@"
+class C
+{
+    IEnumerable<int> Draw(Bitmap bitmap)
+    {
+        yield return Native.draw([|bitmap.Handle|], 1);
+    }
+    async Task DrawLater(Bitmap bitmap)
+    {
+        await Task.Yield();
+        Native.draw([|bitmap.Handle|], 1);
+    }
+}", @"
+class C
+{
+    IEnumerable<int> Draw(Bitmap bitmap)
+    {
+        var result = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        yield return result;
+    }
+    async Task DrawLater(Bitmap bitmap)
+    {
+        await Task.Yield();
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+    }
+}");
+
+        [Fact]
+        public Task FixAllSharesOneStatement() => VerifyFix(@"
+class C
+{
+    void M(Bitmap a, Bitmap b, Bitmap c)
+    {
+        Native.draw([|a.Handle|], Native.draw([|b.Handle|], 1));
+        Native.draw([|c.Handle|], 2);
+    }
+}", @"
+class C
+{
+    void M(Bitmap a, Bitmap b, Bitmap c)
+    {
+        Native.draw(a.Handle, Native.draw(b.Handle, 1));
+        GC.KeepAlive(b);
+        GC.KeepAlive(a);
+        Native.draw(c.Handle, 2);
+        GC.KeepAlive(c);
+    }
+}", @"
+class C
+{
+    void M(Bitmap a, Bitmap b, Bitmap c)
+    {
+        Native.draw(a.Handle, Native.draw(b.Handle, 1));
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        Native.draw(c.Handle, 2);
+        GC.KeepAlive(c);
+    }
+}");
+
+        [Fact]
+        public Task FixAllNestedLambdaAndTwoTemporaries() => VerifyFix(@"
+class C
+{
+    static void Run(int status, Func<Bitmap, int> next) { }
+    void M(Bitmap a)
+    {
+        Run(Native.draw([|a.Handle|], 1), x => Native.draw([|x.Handle|], 2));
+        Native.draw([|new Bitmap().Handle|], 1);
+        Native.draw([|new Bitmap().RawHandle|], 2);
+    }
+}", @"
+class C
+{
+    static void Run(int status, Func<Bitmap, int> next) { }
+    void M(Bitmap a)
+    {
+        Run(Native.draw(a.Handle, 1), x =>
+        {
+            var result = Native.draw(x.Handle, 2);
+            GC.KeepAlive(x);
+            return result;
+        });
+        GC.KeepAlive(a);
+        var bitmap = new Bitmap();
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        var bitmap1 = new Bitmap();
+        Native.draw(bitmap1.RawHandle, 2);
+        GC.KeepAlive(bitmap1);
+    }
+}", @"
+class C
+{
+    static void Run(int status, Func<Bitmap, int> next) { }
+    void M(Bitmap a)
+    {
+        Run(Native.draw(a.Handle, 1), x =>
+        {
+            var result = Native.draw(x.Handle, 2);
+            GC.KeepAlive(x);
+            return result;
+        });
+        GC.KeepAlive(a);
+        var bitmap = new Bitmap();
+        Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        var bitmap1 = new Bitmap();
+        Native.draw(bitmap1.RawHandle, 2);
+        GC.KeepAlive(bitmap1);
+    }
+}");
+
+        [Fact]
+        public Task FixAllNamesPerMember() => VerifyFix(@"
+class C
+{
+    int A(Bitmap a) => Native.draw([|a.Handle|], 1);
+    int B(Bitmap b) => Native.draw([|b.Handle|], 2);
+}", @"
+class C
+{
+    int A(Bitmap a)
+    {
+        var result = Native.draw(a.Handle, 1);
+        GC.KeepAlive(a);
+        return result;
+    }
+
+    int B(Bitmap b)
+    {
+        var result = Native.draw(b.Handle, 2);
+        GC.KeepAlive(b);
+        return result;
+    }
+}");
+
+        [Fact]
+        public Task ElseBranchAndSwitchSection() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+            Console.WriteLine();
+        else
+            Native.draw([|bitmap.Handle|], 1);
+        switch (mode)
+        {
+            case 1:
+                Native.draw([|bitmap.Handle|], 2);
+                break;
+        }
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+            Console.WriteLine();
+        else
+        {
+            Native.draw(bitmap.Handle, 1);
+            GC.KeepAlive(bitmap);
+        }
+        switch (mode)
+        {
+            case 1:
+                Native.draw(bitmap.Handle, 2);
+                GC.KeepAlive(bitmap);
+                break;
+        }
+    }
+}");
+
+        [Fact]
+        public Task ExpressionBodiedPropertyAndAccessor() => VerifyFix(@"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Width => Native.draw([|_hwnd|], 0);
+    public int Height
+    {
+        get => Native.draw([|_hwnd|], 1);
+    }
+}", @"
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public int Width
+    {
+        get
+        {
+            var result = Native.draw(_hwnd, 0);
+            GC.KeepAlive(this);
+            return result;
+        }
+    }
+
+    public int Height
+    {
+        get
+        {
+            var result = Native.draw(_hwnd, 1);
+            GC.KeepAlive(this);
+            return result;
+        }
+    }
+}");
+
+        [Fact]
+        public Task NoFixWhenTheCallIsInACondition() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        if (Native.draw([|bitmap.Handle|], 1) != 0)
+            throw new InvalidOperationException();
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        if (Native.draw(bitmap.Handle, 1) != 0)
+            throw new InvalidOperationException();
+    }
+}");
+
+        private const string HandleRefPrelude = @"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap, int x);
+    [DllImport(""mylib"")] public static extern int wipe(IntPtr bitmap);
+}
+class Bitmap
+{
+    private IntPtr _handle;
+    public IntPtr Handle => _handle;
+    ~Bitmap() { }
+    public int Draw() => Native.draw([|_handle|], 0);
+}
+";
+
+        [Fact]
+        public Task HandleRefRetypesTheParameterAndPassesEveryOwner() => VerifyHandleRef(HandleRefPrelude + @"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        var h = bitmap.Handle;
+        return Native.draw([|h|], 1);
+    }
+}", HandleRefPrelude.Replace("int draw(IntPtr bitmap", "int draw(HandleRef bitmap").Replace("Native.draw([|_handle|], 0)", "Native.draw(new HandleRef(this, _handle), 0)") + @"
+class C
+{
+    int M(Bitmap bitmap)
+    {
+        var h = bitmap.Handle;
+        return Native.draw(new HandleRef(bitmap, h), 1);
+    }
+}");
+
+        [Fact]
+        public Task NoHandleRefWhenACallerHasNoOwner() => VerifyHandleRef(@"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap, int x);
+}
+class Bitmap
+{
+    private IntPtr _handle;
+    ~Bitmap() { }
+    public int Draw() => Native.draw([|_handle|], 0);
+    public static int Zero() => Native.draw(IntPtr.Zero, 0);
+}", @"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap, int x);
+}
+class Bitmap
+{
+    private IntPtr _handle;
+    ~Bitmap() { }
+    public int Draw() => Native.draw(_handle, 0);
+    public static int Zero() => Native.draw(IntPtr.Zero, 0);
+}");
+    }
+}
