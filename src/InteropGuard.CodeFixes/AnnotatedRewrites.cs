@@ -25,10 +25,13 @@ namespace InteropGuard.CodeFixes
             CancellationToken cancellationToken)
         {
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null)
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null || model == null)
             {
                 return document;
             }
+
+            root = LocalTypes.Annotate(root, model, cancellationToken);
 
             // Mark every node the fixes need, then rewrite one diagnostic at a time on the evolving tree:
             // several allocations in one block nest their try statements instead of conflicting.

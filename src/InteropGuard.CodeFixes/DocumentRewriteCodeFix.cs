@@ -20,10 +20,13 @@ namespace InteropGuard.CodeFixes
         public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null)
+            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root == null || model == null)
             {
                 return;
             }
+
+            root = LocalTypes.Annotate(root, model, context.CancellationToken);
 
             foreach (var diagnostic in context.Diagnostics)
             {

@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
 
 namespace InteropGuard.CodeFixes
 {
@@ -12,8 +13,9 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     internal sealed class ProtectedRange
     {
-        private ProtectedRange(BlockSyntax block, int start, List<StatementSyntax> moved, StatementSyntax? release, List<StatementSyntax> after, StatementSyntax allocation)
+        private ProtectedRange(BlockSyntax block, int start, List<StatementSyntax> moved, StatementSyntax? release, List<StatementSyntax> after, StatementSyntax allocation, List<StatementSyntax> hoisted)
         {
+            Hoisted = hoisted;
             Block = block;
             Start = start;
             Moved = moved;
@@ -36,6 +38,9 @@ namespace InteropGuard.CodeFixes
 
         /// <summary>The statements after the release.</summary>
         public List<StatementSyntax> After { get; }
+
+        /// <summary>Declarations moved before the protected statement because later statements read them.</summary>
+        public List<StatementSyntax> Hoisted { get; }
 
         public static ProtectedRange? Find(FixRequest request)
         {
@@ -65,18 +70,24 @@ namespace InteropGuard.CodeFixes
             var end = releaseStatement == null ? statements.Count : statements.IndexOf(releaseStatement);
             var moved = statements.Skip(start + 1).Take(end - start - 1).ToList();
             var after = statements.Skip(end + (releaseStatement == null ? 0 : 1)).ToList();
-            if (moved.Count == 0 || moved.Any(s => s is LabeledStatementSyntax) || DeclaresNameUsedLater(moved, after))
+            if (moved.Count == 0 || moved.Any(s => s is LabeledStatementSyntax))
             {
                 return null;
             }
 
-            return new ProtectedRange(block, start, moved, releaseStatement, after, allocationStatement);
+            var hoisted = new List<StatementSyntax>();
+            if (DeclaresNameUsedLater(moved, after) && !TryHoist(moved, after, hoisted))
+            {
+                return null;
+            }
+
+            return new ProtectedRange(block, start, moved, releaseStatement, after, allocationStatement, hoisted);
         }
 
         /// <summary>The root with the allocation followed by <paramref name="protectedStatement"/> and then the statements after the release.</summary>
         public SyntaxNode ReplaceWith(SyntaxNode root, StatementSyntax protectedStatement)
         {
-            var newStatements = Block.Statements.Take(Start + 1).Concat(new[] { protectedStatement }).Concat(After);
+            var newStatements = Block.Statements.Take(Start + 1).Concat(Hoisted).Concat(new[] { protectedStatement }).Concat(After);
             return root.ReplaceNode(Block, Block.WithStatements(SyntaxFactory.List(newStatements)));
         }
 
@@ -114,6 +125,59 @@ namespace InteropGuard.CodeFixes
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// Splits the moved declarations that later statements read into a declaration before the protected statement
+        /// and an assignment inside it (<c>int n; try { n = Read(h); } finally { ... } return n;</c>). Only plain local
+        /// declarations with a known type qualify; out variables, patterns and local functions do not.
+        /// </summary>
+        private static bool TryHoist(List<StatementSyntax> moved, List<StatementSyntax> after, List<StatementSyntax> hoisted)
+        {
+            var laterNames = new HashSet<string>(after.SelectMany(s => s.DescendantTokens()).Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+            for (var i = 0; i < moved.Count; i++)
+            {
+                var statement = moved[i];
+                var otherDeclared = statement is LocalFunctionStatementSyntax function ? new[] { function.Identifier.ValueText }
+                    : statement.DescendantNodes(n => !(n is BlockSyntax || n is LambdaExpressionSyntax || n is LocalFunctionStatementSyntax)).OfType<SingleVariableDesignationSyntax>().Select(d => d.Identifier.ValueText).ToArray();
+                if (otherDeclared.Any(laterNames.Contains))
+                {
+                    return false;
+                }
+
+                if (statement is not LocalDeclarationStatementSyntax declaration
+                    || !declaration.Declaration.Variables.Any(v => laterNames.Contains(v.Identifier.ValueText)))
+                {
+                    continue;
+                }
+
+                if (!declaration.UsingKeyword.IsKind(SyntaxKind.None) || declaration.IsConst || declaration.Modifiers.Any()
+                    || declaration.Declaration.Type is RefTypeSyntax || LocalTypes.Of(declaration) is not { } type)
+                {
+                    return false;
+                }
+
+                hoisted.Add(SyntaxFactory.LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
+                        type.WithTrailingTrivia(SyntaxFactory.ElasticSpace),
+                        SyntaxFactory.SeparatedList(declaration.Declaration.Variables.Select(v => SyntaxFactory.VariableDeclarator(v.Identifier.WithoutTrivia())))))
+                    .WithAdditionalAnnotations(Formatter.Annotation));
+                var assignments = declaration.Declaration.Variables
+                    .Where(v => v.Initializer != null)
+                    .Select(v => (StatementSyntax)SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(
+                        SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName(v.Identifier.WithoutTrivia()), v.Initializer!.Value.WithoutTrivia())))
+                    .ToList();
+                if (assignments.Count > 0)
+                {
+                    assignments[0] = assignments[0].WithLeadingTrivia(declaration.GetLeadingTrivia());
+                    assignments[assignments.Count - 1] = assignments[assignments.Count - 1].WithTrailingTrivia(declaration.GetTrailingTrivia());
+                }
+
+                moved.RemoveAt(i);
+                moved.InsertRange(i, assignments);
+                i += assignments.Count - 1;
+            }
+
+            return true;
         }
 
         private static bool DeclaresNameUsedLater(List<StatementSyntax> moved, List<StatementSyntax> after)

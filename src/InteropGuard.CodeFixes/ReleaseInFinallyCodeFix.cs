@@ -85,7 +85,7 @@ namespace InteropGuard.CodeFixes
             var releases = new List<SyntaxNode>();
             foreach (var location in diagnostic.AdditionalLocations)
             {
-                if (location.SourceTree != root.SyntaxTree)
+                if (location.SourceTree != diagnostic.Location.SourceTree)
                 {
                     return null;
                 }

@@ -331,6 +331,48 @@ class C
         }.RunAsync();
 
         [Fact]
+        public Task UsingStatementHoistsAResultReadAfterTheDispose() => new CodeFixTest<OwnershipAnalyzer, DisposeWithUsingCodeFix>
+        {
+            DefaultDiagnosticId = "IG3005",
+            Source = Prelude + @"
+class C
+{
+    int M(bool quick)
+    {
+        var h = [|Native.open(""a"")|];
+        if (quick)
+        {
+            return 0;
+        }
+
+        var n = Native.read(h);
+        h.Dispose();
+        return n;
+    }
+}",
+            FixedSource = Prelude + @"
+class C
+{
+    int M(bool quick)
+    {
+        var h = Native.open(""a"");
+        int n;
+        using (h)
+        {
+            if (quick)
+            {
+                return 0;
+            }
+
+            n = Native.read(h);
+        }
+
+        return n;
+    }
+}",
+        }.RunAsync();
+
+        [Fact]
         public Task SafeHandleFixUsesUsing() => new CodeFixTest<OwnershipAnalyzer, DisposeWithUsingCodeFix>
         {
             DefaultDiagnosticId = "IG3005",

@@ -436,7 +436,52 @@ class C
         }
 
         [Fact]
-        public Task NoFixWhenALaterStatementUsesALocalDeclaredInTheMovedRange()
+        public Task LocalReadAfterTheReleaseIsDeclaredBeforeTheTry() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+class C
+{
+    static int Compute(IntPtr p) => 1;
+
+    int M()
+    {
+        var p = [|Marshal.AllocHGlobal(1)|];
+        var result = Compute(p);
+        string label = ""done"", unused = ""x"";
+        Marshal.FreeHGlobal(p);
+        Console.WriteLine(label);
+        return result;
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+
+class C
+{
+    static int Compute(IntPtr p) => 1;
+
+    int M()
+    {
+        var p = Marshal.AllocHGlobal(1);
+        int result;
+        string label, unused;
+        try
+        {
+            result = Compute(p);
+            label = ""done"";
+            unused = ""x"";
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(p);
+        }
+
+        Console.WriteLine(label);
+        return result;
+    }
+}");
+
+        [Fact]
+        public Task NoFixWhenALaterStatementUsesAnAnonymousTypedLocal()
         {
             var test = new CodeFixTest<OwnershipAnalyzer, ReleaseInFinallyCodeFix>
             {
@@ -451,9 +496,9 @@ class C
     int M()
     {
         var p = [|Marshal.AllocHGlobal(1)|];
-        var result = Compute(p);
+        var pair = new { Size = Compute(p) };
         Marshal.FreeHGlobal(p);
-        return result;
+        return pair.Size;
     }
 }",
             };
