@@ -52,6 +52,9 @@ namespace InteropGuard.EndToEnd.Tests
             // The unsafe forms of the Lifetime and Callbacks samples are only wrong in optimized code, which
             // SampleCopy.Run gives them (Release build, DOTNET_TieredCompilation=0). The collected delegate and the
             // exception thrown into igsample's frame fail the process fast (SIGABRT: 134), after the last status line.
+            new OwnershipScenario("IG1002", "Lifetime.CollectedCallback", 134,
+                "FIRE", "OK result=42",
+                UnsafeStandardError: "A callback was made on a garbage collected delegate of type 'Lifetime.CollectedCallback!Lifetime.CollectedCallback.Callback::Invoke'"),
             new OwnershipScenario("IG5001", "Callbacks.ExceptionToNative", 134,
                 "VISIT records=4", "REPORTED record 2 is corrupt",
                 UnsafeStandardError: "Unhandled exception. System.IO.InvalidDataException: record 2 is corrupt"),
