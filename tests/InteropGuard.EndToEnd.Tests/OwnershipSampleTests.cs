@@ -35,6 +35,7 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3005")]
         [Scenario("IG3006")]
         [Scenario("IG3007")]
+        [Scenario("IG1001")]
         [Scenario("IG1002")]
         [Scenario("IG5001")]
         public void Unsafe_program_misbehaves_observably(string ruleId)
@@ -67,6 +68,7 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3005", NeedsRule = true)]
         [Scenario("IG3006", NeedsRule = true)]
         [Scenario("IG3007", NeedsRule = true)]
+        [Scenario("IG1001", NeedsRule = true)]
         [Scenario("IG1002", NeedsRule = true)]
         [Scenario("IG5001", NeedsRule = true)]
         public void Build_with_warnings_as_errors_fails_with_the_rule_at_each_marked_line(string ruleId)
@@ -116,6 +118,7 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3005", NeedsRule = true)]
         [Scenario("IG3006", NeedsRule = true)]
         [Scenario("IG3007", NeedsRule = true)]
+        [Scenario("IG1001", NeedsRule = true)]
         [Scenario("IG1002", NeedsRule = true)]
         [Scenario("IG5001", NeedsRule = true)]
         public void Dotnet_format_applies_the_fix_and_the_fixed_program_builds_clean_and_behaves(string ruleId)

@@ -52,6 +52,8 @@ namespace InteropGuard.EndToEnd.Tests
             // The unsafe forms of the Lifetime and Callbacks samples are only wrong in optimized code, which
             // SampleCopy.Run gives them (Release build, DOTNET_TieredCompilation=0). The collected delegate and the
             // exception thrown into igsample's frame fail the process fast (SIGABRT: 134), after the last status line.
+            new OwnershipScenario("IG1001", "Lifetime.MissingKeepAlive", 10,
+                "USE_AFTER_CLOSE read_state=closed handle_uses_after_close=1", "OK read_state=open handle_uses_after_close=0"),
             new OwnershipScenario("IG1002", "Lifetime.CollectedCallback", 134,
                 "FIRE", "OK result=42",
                 UnsafeStandardError: "A callback was made on a garbage collected delegate of type 'Lifetime.CollectedCallback!Lifetime.CollectedCallback.Callback::Invoke'"),
