@@ -234,6 +234,37 @@ int32_t igs_report(char* buffer, int32_t capacity)
         (int)live, (int)double_frees, (int)invalid_frees, (int)uses_after_free);
 }
 
+int32_t igs_for_each(int32_t count, igs_visitor visit, void* user)
+{
+    /* volatile: the sum must be updated after each call returns, so the compiler keeps this frame around it. */
+    volatile int32_t sum = 0;
+    for (int32_t i = 0; i < count; i++) {
+        sum += visit(i, user);
+    }
+    return sum;
+}
+
+static igs_callback igs_registered_callback;
+
+void igs_register_callback(igs_callback callback)
+{
+    pthread_mutex_lock(&igs_lock);
+    igs_registered_callback = callback;
+    pthread_mutex_unlock(&igs_lock);
+}
+
+int32_t igs_fire_callback(int32_t value)
+{
+    pthread_mutex_lock(&igs_lock);
+    igs_callback callback = igs_registered_callback;
+    pthread_mutex_unlock(&igs_lock);
+    if (callback == NULL) {
+        return IGS_E_INVALID;
+    }
+    volatile int32_t result = callback(value);
+    return result;
+}
+
 void igs_reset(void)
 {
     pthread_mutex_lock(&igs_lock);
@@ -257,5 +288,6 @@ void igs_reset(void)
     igs_handle_use_after_close_count = 0;
     igs_handle_invalid_use_count = 0;
     igs_current_read_hook = NULL;
+    igs_registered_callback = NULL;
     pthread_mutex_unlock(&igs_lock);
 }

@@ -101,8 +101,21 @@ IGS_API int32_t igs_handle_double_closes(void);
 IGS_API int32_t igs_handle_uses_after_close(void);
 IGS_API int32_t igs_handle_invalid_uses(void);
 
-/* Releases every block (quarantined ones included), forgets every handle, removes the read hook and zeroes all
- * counters. */
+/* Calls visit(i, user) for i = 0 .. count - 1 and returns the sum of what the calls returned. The sum is computed
+ * after each call returns, so a native frame of this function is on the stack during every callback (no tail call):
+ * an exception thrown by a managed callback has a C frame to cross. */
+typedef int32_t (*igs_visitor)(int32_t index, void* user);
+IGS_API int32_t igs_for_each(int32_t count, igs_visitor visit, void* user);
+
+/* Registration: igs_register_callback keeps the pointer (NULL unregisters) and igs_fire_callback calls it later,
+ * returning what it returned, or IGS_E_INVALID when none is registered. The library never sees whether the
+ * managed delegate behind the pointer is still alive. */
+typedef int32_t (*igs_callback)(int32_t value);
+IGS_API void igs_register_callback(igs_callback callback);
+IGS_API int32_t igs_fire_callback(int32_t value);
+
+/* Releases every block (quarantined ones included), forgets every handle, removes the read hook and the registered
+ * callback and zeroes all counters. */
 IGS_API void igs_reset(void);
 
 #ifdef __cplusplus

@@ -35,12 +35,20 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3005")]
         [Scenario("IG3006")]
         [Scenario("IG3007")]
+        [Scenario("IG1001")]
+        [Scenario("IG1002")]
+        [Scenario("IG5001")]
         public void Unsafe_program_misbehaves_observably(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
             ProcessResult run = UnsafeRun(scenario);
             Assert.True(run.ExitCode == scenario.UnsafeExitCode, $"The unsafe {scenario.Sample} must exit with {scenario.UnsafeExitCode}.\n{run}");
             Assert.Equal(scenario.UnsafeStatus, StatusLine(run));
+            if (scenario.UnsafeStandardError != null)
+            {
+                Assert.True(run.StandardError.Contains(scenario.UnsafeStandardError, StringComparison.Ordinal),
+                    $"The unsafe {scenario.Sample} must fail with the runtime's report \"{scenario.UnsafeStandardError}\".\n{run}");
+            }
         }
 
         [Theory]
@@ -60,6 +68,9 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3005", NeedsRule = true)]
         [Scenario("IG3006", NeedsRule = true)]
         [Scenario("IG3007", NeedsRule = true)]
+        [Scenario("IG1001", NeedsRule = true)]
+        [Scenario("IG1002", NeedsRule = true)]
+        [Scenario("IG5001", NeedsRule = true)]
         public void Build_with_warnings_as_errors_fails_with_the_rule_at_each_marked_line(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
@@ -107,6 +118,9 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3005", NeedsRule = true)]
         [Scenario("IG3006", NeedsRule = true)]
         [Scenario("IG3007", NeedsRule = true)]
+        [Scenario("IG1001", NeedsRule = true)]
+        [Scenario("IG1002", NeedsRule = true)]
+        [Scenario("IG5001", NeedsRule = true)]
         public void Dotnet_format_applies_the_fix_and_the_fixed_program_builds_clean_and_behaves(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];

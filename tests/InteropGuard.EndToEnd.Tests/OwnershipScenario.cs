@@ -9,8 +9,10 @@ using Xunit.Sdk;
 namespace InteropGuard.EndToEnd.Tests
 {
     /// <summary>
-    /// One Ownership rule's runtime scenario: a sample under samples/ in its unsafe form, what running it prints and
-    /// exits with, and what the form produced by the rule's code fix prints (null when the rule has no fix).
+    /// One rule's runtime scenario (the Ownership rules after IG3001, and the Lifetime and Callbacks rules): a sample
+    /// under samples/ in its unsafe form, what running it prints and exits with, and what the form produced by the
+    /// rule's code fix prints (null when the rule has no fix). <see cref="UnsafeStandardError"/> is what the runtime
+    /// writes to stderr when the unsafe form fails the process instead of reporting a status of its own.
     /// <see cref="FormatSeverity"/> is the least severity dotnet format is asked to fix: a suggestion-level rule's fix
     /// is only applied when asked for "info".
     /// </summary>
@@ -22,7 +24,8 @@ namespace InteropGuard.EndToEnd.Tests
         string? FixedStatus,
         string[]? CorrectFormArguments = null,
         string? CorrectStatus = null,
-        string FormatSeverity = "warn")
+        string FormatSeverity = "warn",
+        string? UnsafeStandardError = null)
     {
         public const string SourceFile = "Program.cs";
 
@@ -46,6 +49,17 @@ namespace InteropGuard.EndToEnd.Tests
                 "DOUBLE_CLOSE double_closes_by_dispose=1 double_closes_by_finalizer=1 handles_open=0",
                 "OK double_closes_by_dispose=0 double_closes_by_finalizer=0 handles_open=0",
                 FormatSeverity: "info"),
+            // The unsafe forms of the Lifetime and Callbacks samples are only wrong in optimized code, which
+            // SampleCopy.Run gives them (Release build, DOTNET_TieredCompilation=0). The collected delegate and the
+            // exception thrown into igsample's frame fail the process fast (SIGABRT: 134), after the last status line.
+            new OwnershipScenario("IG1001", "Lifetime.MissingKeepAlive", 10,
+                "USE_AFTER_CLOSE read_state=closed handle_uses_after_close=1", "OK read_state=open handle_uses_after_close=0"),
+            new OwnershipScenario("IG1002", "Lifetime.CollectedCallback", 134,
+                "FIRE", "OK result=42",
+                UnsafeStandardError: "A callback was made on a garbage collected delegate of type 'Lifetime.CollectedCallback!Lifetime.CollectedCallback.Callback::Invoke'"),
+            new OwnershipScenario("IG5001", "Callbacks.ExceptionToNative", 134,
+                "VISIT records=4", "REPORTED record 2 is corrupt",
+                UnsafeStandardError: "Unhandled exception. System.IO.InvalidDataException: record 2 is corrupt"),
         }.ToDictionary(s => s.RuleId);
 
         public static string RepositoryRoot { get; } =

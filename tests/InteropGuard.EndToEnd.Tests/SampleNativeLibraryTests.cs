@@ -24,12 +24,14 @@ namespace InteropGuard.EndToEnd.Tests
         private const int HandleOpen = 0;
         private const int HandleClosed = 1;
         private const int HandleInvalid = 2;
+        private const int StatusInvalid = -1;
         private const int StatusClosed = -3;
         private const int StatusBadHandle = -4;
 
         // The handle the read hook closes; one test at a time runs in this collection.
         private static IntPtr s_closeDuringRead;
         private static int s_hookCalls;
+        private static int s_visits;
 
         public SampleNativeLibraryTests()
         {
@@ -177,6 +179,40 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.Equal(1, s_hookCalls);
         }
 
+        [Fact]
+        public void For_each_calls_the_visitor_for_every_index_and_sums_what_it_returned()
+        {
+            s_visits = 0;
+            Assert.Equal(0 + 10 + 20 + 30, igs_for_each(4, &TimesTen, (IntPtr)7));
+            Assert.Equal(4, s_visits);
+            Assert.Equal(0, igs_for_each(0, &TimesTen, IntPtr.Zero));
+            Assert.Equal(4, s_visits);
+        }
+
+        [Fact]
+        public void A_registered_callback_is_fired_later_until_it_is_unregistered_or_reset()
+        {
+            Assert.Equal(StatusInvalid, igs_fire_callback(1));
+            igs_register_callback(&PlusOne);
+            Assert.Equal(42, igs_fire_callback(41));
+            igs_register_callback(null);
+            Assert.Equal(StatusInvalid, igs_fire_callback(41));
+
+            igs_register_callback(&PlusOne);
+            igs_reset();
+            Assert.Equal(StatusInvalid, igs_fire_callback(41));
+        }
+
+        [UnmanagedCallersOnly]
+        private static int TimesTen(int index, IntPtr user)
+        {
+            Interlocked.Increment(ref s_visits);
+            return user == (IntPtr)7 ? index * 10 : -1000;
+        }
+
+        [UnmanagedCallersOnly]
+        private static int PlusOne(int value) => value + 1;
+
         [UnmanagedCallersOnly]
         private static void CloseDuringRead(IntPtr handle)
         {
@@ -215,5 +251,8 @@ namespace InteropGuard.EndToEnd.Tests
         [DllImport("igsample")] private static extern int igs_handle_double_closes();
         [DllImport("igsample")] private static extern int igs_handle_uses_after_close();
         [DllImport("igsample")] private static extern int igs_handle_invalid_uses();
+        [DllImport("igsample")] private static extern int igs_for_each(int count, delegate* unmanaged<int, IntPtr, int> visit, IntPtr user);
+        [DllImport("igsample")] private static extern void igs_register_callback(delegate* unmanaged<int, int> callback);
+        [DllImport("igsample")] private static extern int igs_fire_callback(int value);
     }
 }
