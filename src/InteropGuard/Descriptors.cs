@@ -117,8 +117,8 @@ namespace InteropGuard
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
             description: "Native code cannot handle a managed exception. One that reaches the end of an [UnmanagedCallersOnly] method or of a delegate called from native code fails the process fast; the managed code that made the outer native call never sees it. Catch everything in the callback, keep the exception for the managed caller and return a failure value.",
-            helpLinkUri: HelpLink("IG5001"),
-            customTags: WellKnownDiagnosticTags.CompilationEnd);
+            helpLinkUri: HelpLink("IG5001"));
+
         /// <summary>IG1002: a delegate handed to native code (registered, or as a function pointer) is not kept reachable as long as native code can call it.</summary>
         internal static readonly DiagnosticDescriptor CallbackDelegateCollected = new DiagnosticDescriptor(
             id: "IG1002",

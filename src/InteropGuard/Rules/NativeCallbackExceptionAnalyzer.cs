@@ -35,28 +35,35 @@ namespace InteropGuard.Rules
             {
                 var interop = InteropContext.Create(start.Compilation, start.Options);
                 var callbacks = new NativeCallbacks(interop);
-                var found = new ConcurrentBag<NativeCallback>();
 
-                // Tree actions skip generated code; a callback declared there is not reported.
-                var analyzedTrees = new ConcurrentDictionary<SyntaxTree, bool>();
-                start.RegisterSyntaxTreeAction(tree => analyzedTrees.TryAdd(tree.Tree, true));
+                // One finding per callback even when two types hand the same method over.
+                var reported = new ConcurrentDictionary<SyntaxNode, bool>();
 
-                start.RegisterOperationAction(
-                    operation =>
+                // Collected per type and reported when the type is done: a symbol-end diagnostic shows live in the IDE,
+                // unlike a compilation-end one, and the message still names the same hand-over whatever the order.
+                start.RegisterSymbolStartAction(
+                    typeStart =>
                     {
-                        var invocation = (IInvocationOperation)operation.Operation;
-                        if (!MayHandOverCallback(invocation.TargetMethod))
-                        {
-                            return;
-                        }
+                        var found = new ConcurrentBag<NativeCallback>();
+                        typeStart.RegisterOperationAction(
+                            operation =>
+                            {
+                                var invocation = (IInvocationOperation)operation.Operation;
+                                if (!MayHandOverCallback(invocation.TargetMethod))
+                                {
+                                    return;
+                                }
 
-                        var scope = interop.ForTree(operation.Operation.Syntax.SyntaxTree);
-                        foreach (var callback in callbacks.HandedOverBy(invocation, scope, operation.CancellationToken))
-                        {
-                            found.Add(callback);
-                        }
+                                var scope = interop.ForTree(operation.Operation.Syntax.SyntaxTree);
+                                foreach (var callback in callbacks.HandedOverBy(invocation, scope, operation.CancellationToken))
+                                {
+                                    found.Add(callback);
+                                }
+                            },
+                            OperationKind.Invocation);
+                        typeStart.RegisterSymbolEndAction(end => Report(interop, found, reported, end.Compilation, end.ReportDiagnostic, end.CancellationToken));
                     },
-                    OperationKind.Invocation);
+                    SymbolKind.NamedType);
 
                 start.RegisterSymbolAction(
                     symbol =>
@@ -67,6 +74,7 @@ namespace InteropGuard.Rules
                             return;
                         }
 
+                        var found = new List<NativeCallback>();
                         foreach (var reference in method.DeclaringSyntaxReferences)
                         {
                             if (reference.GetSyntax(symbol.CancellationToken) is MethodDeclarationSyntax declaration && (declaration.Body != null || declaration.ExpressionBody != null))
@@ -74,10 +82,10 @@ namespace InteropGuard.Rules
                                 found.Add(new NativeCallback(declaration, NativeCallbacks.UnmanagedCallersOnly, declaration.Identifier.GetLocation()));
                             }
                         }
+
+                        Report(interop, found, reported, symbol.Compilation, symbol.ReportDiagnostic, symbol.CancellationToken);
                     },
                     SymbolKind.Method);
-
-                start.RegisterCompilationEndAction(end => Report(interop, found.Where(c => analyzedTrees.ContainsKey(c.Declaration.SyntaxTree)), end));
             });
         }
 
@@ -86,11 +94,22 @@ namespace InteropGuard.Rules
             => method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
                || method.Name == "GetFunctionPointerForDelegate";
 
-        private static void Report(InteropContext interop, IEnumerable<NativeCallback> found, CompilationAnalysisContext context)
+        private static void Report(
+            InteropContext interop,
+            IEnumerable<NativeCallback> found,
+            ConcurrentDictionary<SyntaxNode, bool> reported,
+            Compilation compilation,
+            System.Action<Diagnostic> report,
+            System.Threading.CancellationToken cancellationToken)
         {
             foreach (var group in found.GroupBy(c => c.Declaration))
             {
-                context.CancellationToken.ThrowIfCancellationRequested();
+                cancellationToken.ThrowIfCancellationRequested();
+                if (GeneratedCode.IsGenerated(group.Key.SyntaxTree, cancellationToken))
+                {
+                    continue;
+                }
+
                 var first = group
                     .OrderBy(c => c.Caller == NativeCallbacks.UnmanagedCallersOnly ? 0 : 1)
                     .ThenBy(c => c.CallSite.SourceTree?.FilePath, System.StringComparer.Ordinal)
@@ -99,9 +118,9 @@ namespace InteropGuard.Rules
                 var declaration = group.Key;
                 var tree = declaration.SyntaxTree;
 #pragma warning disable RS1030 // Callbacks are found across trees; each body is analyzed once, here.
-                var model = context.Compilation.GetSemanticModel(tree);
+                var model = compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-                var (body, isAsync) = BodyOf(model.GetOperation(declaration, context.CancellationToken));
+                var (body, isAsync) = BodyOf(model.GetOperation(declaration, cancellationToken));
                 if (body == null)
                 {
                     continue;
@@ -123,7 +142,12 @@ namespace InteropGuard.Rules
                     ? "in an async callback: the native caller resumes at the first await, and an exception after it terminates the process where no caller can catch it"
                     : "outside a catch-all: an exception escaping to native code terminates the process";
                 var properties = isAsync ? ImmutableDictionary<string, string?>.Empty.Add(AsyncProperty, "true") : ImmutableDictionary<string, string?>.Empty;
-                context.ReportDiagnostic(Diagnostic.Create(
+                if (!reported.TryAdd(declaration, true))
+                {
+                    continue;
+                }
+
+                report(Diagnostic.Create(
                     Descriptors.CallbackException,
                     LocationOf(declaration),
                     properties,
