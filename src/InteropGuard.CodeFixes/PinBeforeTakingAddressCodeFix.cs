@@ -214,7 +214,7 @@ namespace InteropGuard.CodeFixes
                                 .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression(pinTarget))))),
                     SyntaxFactory.Block(inner.WithoutLeadingTrivia()))
                 .WithLeadingTrivia(hoisted == null ? statement.GetLeadingTrivia() : default)
-                .WithTrailingTrivia(statement.GetTrailingTrivia())
+                .WithTrailingTrivia(statement.GetTrailingTrivia().Where(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
             var marker = new SyntaxAnnotation();
