@@ -184,10 +184,12 @@ namespace InteropGuard.Interop
             return false;
         }
 
+        /// <summary>A <c>Pin()</c> of memory over the object, also through a local holding that memory (<c>var m = a.AsMemory(); m.Pin()</c>).</summary>
         private static bool HasPinOf(IOperation root, string key)
             => root.Descendants().OfType<IInvocationOperation>().Any(call =>
                 call.TargetMethod.Name == "Pin" && call.Instance != null
-                && call.Instance.DescendantsAndSelf().Any(op => KeyOf(op) == key));
+                && call.Instance.DescendantsAndSelf().Any(op => KeyOf(op) == key
+                    || (op is ILocalReferenceOperation local && ManagedMemoryOrigins.SingleSource(local) is { } source && source.DescendantsAndSelf().Any(s => KeyOf(s) == key))));
 
         private static IFieldSymbol? FieldOf(IOperation owner) => owner switch
         {

@@ -89,7 +89,9 @@ namespace InteropGuard.Rules
         {
             var reference = call.Arguments[0].Value;
             var origin = origins.OfReference(reference);
-            if (!origin.IsMovable || origin.Owner == null || !IsNamedOrFresh(origin.Owner)
+
+            // A referent holding object references is IG2004's finding (the GC does not see the native copy): one report.
+            if (reference.Type is not { IsUnmanagedType: true } || !origin.IsMovable || origin.Owner == null || !IsNamedOrFresh(origin.Owner)
                 || PinnedObjects.IsPinnedAt(call, origin.Owner, origins, interop.Types)
                 || (origin.Owner is IInstanceReferenceOperation && origin.Field != null && PinnedObjects.TypePinsThis(origin.Field.ContainingType)))
             {
@@ -315,7 +317,7 @@ namespace InteropGuard.Rules
                     return false;
                 case IInvocationOperation invocation:
                     var returned = invocation.TargetMethod.ReturnType;
-                    return returned.Name == "GCHandle" || returned.Name == "MemoryHandle"
+                    return returned.Name == "GCHandle" || returned.Name == "MemoryHandle" || returned.Name == "Memory" || returned.Name == "ReadOnlyMemory"
                         || returned.AllInterfaces.Any(i => i.Name == "IDisposable") || returned.Name == "IDisposable";
                 default:
                     return false;

@@ -275,6 +275,26 @@ unsafe class C
 }");
 
         [Fact]
+        public Task PinThroughAMemoryLocalAndReferenceTypedReferentsAreNotFindings() => Check(@"
+unsafe class C
+{
+    void M(byte[] buffer, object[] objects, string[] names)
+    {
+        var memory = buffer.AsMemory();
+        using var pin = memory.Pin();
+        Native.igs_fill_after_gc(Unsafe.AsPointer(ref buffer[0]), buffer.Length, 1);
+
+        var data = new byte[8];
+        var view = data.AsMemory(2);
+        using var viewPin = view.Pin();
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(data, 2), 6, 1);
+
+        var a = Unsafe.AsPointer(ref objects[0]);
+        var b = Unsafe.AsPointer(ref names[0]);
+    }
+}");
+
+        [Fact]
         public Task FixedOverTheSameObjectCoversItsFields() => Check(@"
 unsafe class Counter
 {
