@@ -55,6 +55,26 @@ unsafe class C
 }");
 
         [Fact]
+        public Task ReturnedCallWithATrailingComment() => VerifyFixed(@"
+static unsafe class Program
+{
+    static int Fill(byte[] buffer)
+    {
+        return Native.igs_read(ref *(byte*)[|Unsafe.AsPointer(ref buffer[0])|], buffer.Length); // reads the buffer
+    }
+}", @"
+static unsafe class Program
+{
+    static int Fill(byte[] buffer)
+    {
+        fixed (byte* pBuffer = &buffer[0])
+        {
+            return Native.igs_read(ref *(byte*)pBuffer, buffer.Length); // reads the buffer
+        }
+    }
+}");
+
+        [Fact]
         public Task CastToIntPtrKeepsTheCast() => VerifyFixed(@"
 unsafe class C
 {
