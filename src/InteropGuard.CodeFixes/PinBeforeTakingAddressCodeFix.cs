@@ -151,7 +151,13 @@ namespace InteropGuard.CodeFixes
             var changed = false;
             foreach (var (mark, diagnostic) in requests)
             {
-                if (current.GetAnnotatedNodes(mark).FirstOrDefault() is InvocationExpressionSyntax call && WrapOne(current, call, diagnostic.Properties) is { } next)
+                if (diagnostic.Properties.TryGetValue(UnpinnedAddressAnalyzer.ExpressionBodyProperty, out var arrow) && arrow == "true"
+                    && current.GetAnnotatedNodes(mark).FirstOrDefault() is { } inArrow)
+                {
+                    current = ToBlockBody(current, inArrow) ?? current;
+                }
+
+                if (current.GetAnnotatedNodes(mark).FirstOrDefault() is InvocationExpressionSyntax call && call.FirstAncestorOrSelf<StatementSyntax>() is { } && WrapOne(current, call, diagnostic.Properties) is { } next)
                 {
                     current = next;
                     changed = true;
@@ -213,8 +219,10 @@ namespace InteropGuard.CodeFixes
                             SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
                                 .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression(pinTarget))))),
                     SyntaxFactory.Block(inner.WithoutLeadingTrivia()))
-                .WithLeadingTrivia(hoisted == null ? statement.GetLeadingTrivia() : default)
-                .WithTrailingTrivia(statement.GetTrailingTrivia().Where(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+                .WithLeadingTrivia(hoisted != null ? default : statement.GetLeadingTrivia().Count > 0 ? statement.GetLeadingTrivia() : SyntaxFactory.TriviaList(SyntaxFactory.ElasticMarker))
+                .WithTrailingTrivia(statement.GetTrailingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia))
+                    ? SyntaxFactory.TriviaList(statement.GetTrailingTrivia().Where(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+                    : SyntaxFactory.TriviaList(SyntaxFactory.ElasticCarriageReturnLineFeed))
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
             var marker = new SyntaxAnnotation();
@@ -243,6 +251,42 @@ namespace InteropGuard.CodeFixes
             }
 
             return updated;
+        }
+
+        /// <summary>
+        /// <c>void M() =&gt; e;</c> becomes <c>void M() { e; }</c> and <c>T M() =&gt; e;</c> becomes <c>T M() { return e; }</c>, so
+        /// that there is a statement to wrap.
+        /// </summary>
+        private static SyntaxNode? ToBlockBody(SyntaxNode root, SyntaxNode inArrow)
+        {
+            var arrow = inArrow.FirstAncestorOrSelf<ArrowExpressionClauseSyntax>();
+            if (arrow == null || inArrow.Ancestors().TakeWhile(a => a != arrow).Any(a => a is AnonymousFunctionExpressionSyntax))
+            {
+                return null;
+            }
+
+            BlockSyntax Body(TypeSyntax returnType)
+            {
+                var isVoid = returnType is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword);
+                StatementSyntax statement = isVoid
+                    ? SyntaxFactory.ExpressionStatement(arrow.Expression.WithoutTrivia())
+                    : SyntaxFactory.ReturnStatement(arrow.Expression.WithoutTrivia());
+                return SyntaxFactory.Block(statement).WithAdditionalAnnotations(Formatter.Annotation);
+            }
+
+            switch (arrow.Parent)
+            {
+                case MethodDeclarationSyntax method:
+                    return root.ReplaceNode(method, method.WithExpressionBody(null).WithSemicolonToken(default)
+                        .WithParameterList(method.ParameterList.WithoutTrailingTrivia())
+                        .WithBody(Body(method.ReturnType).WithTrailingTrivia(method.SemicolonToken.TrailingTrivia)).WithAdditionalAnnotations(Formatter.Annotation));
+                case LocalFunctionStatementSyntax local:
+                    return root.ReplaceNode(local, local.WithExpressionBody(null).WithSemicolonToken(default)
+                        .WithParameterList(local.ParameterList.WithoutTrailingTrivia())
+                        .WithBody(Body(local.ReturnType).WithTrailingTrivia(local.SemicolonToken.TrailingTrivia)).WithAdditionalAnnotations(Formatter.Annotation));
+                default:
+                    return null;
+            }
         }
 
         /// <summary>Makes the member or local function around the new fixed statement unsafe, unless something around it already is.</summary>

@@ -39,6 +39,9 @@ namespace InteropGuard.Rules
         /// <summary>Diagnostic property: the type of the local the wrapped statement declares, when it must be split.</summary>
         internal const string SplitDeclarationProperty = "SplitDeclaration";
 
+        /// <summary>Diagnostic property: "true" when the expression-bodied method or local function must first get a block body.</summary>
+        internal const string ExpressionBodyProperty = "ExpressionBody";
+
         internal const string FixedFix = "Fixed";
         internal const string PinnedHandleFix = "PinnedHandle";
 
@@ -457,20 +460,27 @@ namespace InteropGuard.Rules
         private static ImmutableDictionary<string, string?>? FixedProperties(ManagedMemoryOrigins origins, IInvocationOperation call, IOperation? reference, MemoryOrigin origin, bool needsUnsafe)
         {
             var model = call.SemanticModel;
-            var statement = call.Syntax.FirstAncestorOrSelf<StatementSyntax>();
-            if (model == null || statement == null || statement is LocalFunctionStatementSyntax || statement is FixedStatementSyntax)
+            // The nearest statement (or expression body) of the same function as the call is what gets wrapped.
+            var boundary = call.Syntax.Ancestors().FirstOrDefault(a => a is StatementSyntax || a is ArrowExpressionClauseSyntax || a is AnonymousFunctionExpressionSyntax);
+            StatementSyntax? statement = null;
+            SyntaxNode? function;
+            var expressionBody = false;
+            if (boundary is ArrowExpressionClauseSyntax { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } arrow)
+            {
+                function = arrow.Parent;
+                expressionBody = true;
+            }
+            else if (boundary is StatementSyntax candidate && !(candidate is LocalFunctionStatementSyntax) && !(candidate is FixedStatementSyntax))
+            {
+                statement = candidate;
+                function = statement.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is BaseMethodDeclarationSyntax || a is AccessorDeclarationSyntax || a is CompilationUnitSyntax);
+            }
+            else
             {
                 return null;
             }
 
-            // The statement must belong to the same function as the call, and the function must allow a fixed statement.
-            if (call.Syntax.Ancestors().TakeWhile(a => a != statement).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
-            {
-                return null;
-            }
-
-            var function = statement.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is BaseMethodDeclarationSyntax || a is AccessorDeclarationSyntax || a is CompilationUnitSyntax);
-            if (function == null || IsAsyncOrIterator(model, function))
+            if (model == null || function == null || IsAsyncOrIterator(model, function))
             {
                 return null;
             }
@@ -486,7 +496,10 @@ namespace InteropGuard.Rules
             }
 
             string? split = null;
-            if (statement is LocalDeclarationStatementSyntax declaration)
+            if (expressionBody)
+            {
+            }
+            else if (statement is LocalDeclarationStatementSyntax declaration)
             {
                 if (declaration.Declaration.Variables.Count != 1 || declaration.IsConst || declaration.UsingKeyword != default || declaration.Declaration.Type is RefTypeSyntax
                     || model.GetDeclaredSymbol(declaration.Declaration.Variables[0]) is not ILocalSymbol declared
@@ -540,6 +553,11 @@ namespace InteropGuard.Rules
                 .Add(ReplacementProperty, call.TargetMethod.Name == "AsPointer" ? "Pointer" : "IntPtr")
                 .Add(NameHintProperty, nameHint)
                 .Add(NeedsUnsafeProperty, needsUnsafe ? "true" : "false");
+            if (expressionBody)
+            {
+                properties = properties.Add(ExpressionBodyProperty, "true");
+            }
+
             return split == null ? properties : properties.Add(SplitDeclarationProperty, split);
         }
 
@@ -592,7 +610,7 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>The pointer is stored in a variable (then used by later statements: extending the pin is IG2001's business).</summary>
+        /// <summary>The pointer is stored in a variable or returned (then used after the statement: extending the pin is IG2001's business).</summary>
         private static bool StoresPointer(IOperation call)
         {
             var current = call;
@@ -601,7 +619,7 @@ namespace InteropGuard.Rules
                 current = current.Parent;
             }
 
-            return current.Parent is IVariableInitializerOperation || current.Parent is ISimpleAssignmentOperation { Value: var assigned } && assigned == current
+            return current.Parent is IVariableInitializerOperation || current.Parent is IReturnOperation || current.Parent is ISimpleAssignmentOperation { Value: var assigned } && assigned == current
                 || current.Parent is ICompoundAssignmentOperation || current.Parent is ITupleOperation;
         }
 

@@ -75,6 +75,51 @@ static unsafe class Program
 }");
 
         [Fact]
+        public Task ExpressionBodiesBecomeBlocks() => VerifyFixed(@"
+unsafe class C
+{
+    static void Fill(byte[] buffer) => Native.igs_fill_after_gc([|Unsafe.AsPointer(ref buffer[0])|], buffer.Length, 1);
+
+    static int Read(byte[] buffer) => Native.igs_read(ref *(byte*)[|Unsafe.AsPointer(ref buffer[0])|], buffer.Length);
+
+    void M(byte[] buffer)
+    {
+        void Local() => Native.igs_fill_after_gc([|Unsafe.AsPointer(ref buffer[1])|], 1, 1);
+        Local();
+    }
+}", @"
+unsafe class C
+{
+    static void Fill(byte[] buffer)
+    {
+        fixed (byte* pBuffer = &buffer[0])
+        {
+            Native.igs_fill_after_gc(pBuffer, buffer.Length, 1);
+        }
+    }
+
+    static int Read(byte[] buffer)
+    {
+        fixed (byte* pBuffer2 = &buffer[0])
+        {
+            return Native.igs_read(ref *(byte*)pBuffer2, buffer.Length);
+        }
+    }
+
+    void M(byte[] buffer)
+    {
+        void Local()
+        {
+            fixed (byte* pBuffer3 = &buffer[1])
+            {
+                Native.igs_fill_after_gc(pBuffer3, 1, 1);
+            }
+        }
+        Local();
+    }
+}");
+
+        [Fact]
         public Task CastToIntPtrKeepsTheCast() => VerifyFixed(@"
 unsafe class C
 {
@@ -292,11 +337,11 @@ unsafe class C
 }");
 
         [Fact]
-        public Task NotOfferedInExpressionBodiesOrWithEffectfulIndexes() => VerifyFixed(@"
+        public Task NotOfferedInLambdaExpressionBodiesReturnsOrWithEffectfulIndexes() => VerifyFixed(@"
 unsafe class C
 {
     int _i;
-    void M(byte[] buffer) => Native.igs_fill_after_gc([|Unsafe.AsPointer(ref buffer[0])|], 1, 1);
+    void* M(byte[] buffer) => [|Unsafe.AsPointer(ref buffer[0])|];
     void N(byte[] buffer)
     {
         Action a = () => Native.igs_fill_after_gc([|Unsafe.AsPointer(ref buffer[0])|], 1, 1);
@@ -306,7 +351,7 @@ unsafe class C
 unsafe class C
 {
     int _i;
-    void M(byte[] buffer) => Native.igs_fill_after_gc(Unsafe.AsPointer(ref buffer[0]), 1, 1);
+    void* M(byte[] buffer) => Unsafe.AsPointer(ref buffer[0]);
     void N(byte[] buffer)
     {
         Action a = () => Native.igs_fill_after_gc(Unsafe.AsPointer(ref buffer[0]), 1, 1);
