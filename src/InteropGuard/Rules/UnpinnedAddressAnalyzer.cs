@@ -230,9 +230,27 @@ namespace InteropGuard.Rules
                 current = current.Parent;
             }
 
-            return current.Parent is IArgumentOperation { Parent: IInvocationOperation target } && interop.NativeFunctions.Get(target.TargetMethod) is { } function
-                ? function.ToString()
-                : null;
+            if (current.Parent is not IArgumentOperation { Parent: IInvocationOperation target } argument)
+            {
+                return null;
+            }
+
+            if (interop.NativeFunctions.Get(target.TargetMethod) is { } function)
+            {
+                return function.ToString();
+            }
+
+            // A managed wrapper that forwards the parameter to native code: name the native function behind it.
+            if (argument.Parameter != null)
+            {
+                var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, interop.ForTree(call.Syntax.SyntaxTree), 0).NativeTargets.Targets;
+                if (targets.Count > 0)
+                {
+                    return targets[0].Function.ToString();
+                }
+            }
+
+            return null;
         }
 
         /// <summary>Only objects the method can name (or creates itself) can be judged pinned or not.</summary>

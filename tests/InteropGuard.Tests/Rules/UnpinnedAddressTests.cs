@@ -75,6 +75,17 @@ unsafe class C
 }", AsPointer(0, "array 'buffer'", "buffer"));
 
         [Fact]
+        public Task ThroughAManagedWrapperTheNativeFunctionIsNamed() => Check(@"
+unsafe class C
+{
+    static void Fill(void* target, int length) => Native.igs_fill_after_gc(target, length, 0x5A);
+    void M(byte[] buffer)
+    {
+        Fill({|#0:Unsafe.AsPointer(ref buffer[0])|}, buffer.Length);
+    }
+}", AsPointer(0, "array 'buffer'", "buffer"));
+
+        [Fact]
         public Task CastToIntPtr() => Check(@"
 unsafe class C
 {
