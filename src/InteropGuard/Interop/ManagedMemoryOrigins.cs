@@ -247,6 +247,12 @@ namespace InteropGuard.Interop
                 return MemoryOrigin.Unknown;
             }
 
+            // new byte[] { 1, 2, 3 } converted to a span is compiled to a view of the assembly's static data, not an array.
+            if (value is IArrayCreationOperation { Initializer: { } initializer } && initializer.ElementValues.All(e => e.ConstantValue.HasValue))
+            {
+                return MemoryOrigin.Unknown;
+            }
+
             if (value.Type is IArrayTypeSymbol)
             {
                 return ArrayOrigin(value);

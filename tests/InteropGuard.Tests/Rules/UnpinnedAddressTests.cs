@@ -224,6 +224,26 @@ unsafe class C
 }");
 
         [Fact]
+        public Task ConstantDataAndStructSelfAreNotFindings() => Check(@"
+struct Block
+{
+    private long _first;
+    public unsafe void* First => Unsafe.AsPointer(ref _first);
+}
+unsafe class C
+{
+    static ReadOnlySpan<byte> Table => new byte[] { 1, 2, 3 };
+    void M()
+    {
+        ReadOnlySpan<byte> inline = new byte[] { 4, 5, 6 };
+        Span<int> collected = [1, 2, 3];
+        var a = Unsafe.AsPointer(ref Unsafe.AsRef(in MemoryMarshal.GetReference(Table)));
+        var b = Unsafe.AsPointer(ref Unsafe.AsRef(in MemoryMarshal.GetReference(inline)));
+        var c = Unsafe.AsPointer(ref MemoryMarshal.GetReference(collected));
+    }
+}");
+
+        [Fact]
         public Task UnknownRefsAndSpansAreNotFindings() => Check(@"
 unsafe class C
 {
