@@ -514,10 +514,7 @@ namespace InteropGuard.Rules
             }
 
             string? split = null;
-            if (expressionBody)
-            {
-            }
-            else if (statement is LocalDeclarationStatementSyntax declaration)
+            if (statement is LocalDeclarationStatementSyntax declaration)
             {
                 if (declaration.Declaration.Variables.Count != 1 || declaration.IsConst || declaration.UsingKeyword != default || declaration.Declaration.Type is RefTypeSyntax
                     || model.GetDeclaredSymbol(declaration.Declaration.Variables[0]) is not ILocalSymbol declared
@@ -528,7 +525,7 @@ namespace InteropGuard.Rules
 
                 split = declared.Type.ToMinimalDisplayString(model, statement.SpanStart);
             }
-            else if (!(statement is ExpressionStatementSyntax || statement is ReturnStatementSyntax))
+            else if (!expressionBody && !(statement is ExpressionStatementSyntax || statement is ReturnStatementSyntax))
             {
                 return null;
             }
