@@ -139,5 +139,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "In optimized code an object is dead after its last use, even in the middle of a method. When the last use is reading a raw handle that is then passed to native code, the GC may collect the object during the call and its finalizer (or the finalizer of the SafeHandle it holds) closes the handle native code is still using. GC.KeepAlive(owner) after the call, or a HandleRef, keeps the owner alive until the call returns.",
             helpLinkUri: HelpLink("IG1001"));
+
+        /// <summary>IG2002: the address of movable managed memory (array, class field, string) is taken without pinning it.</summary>
+        internal static readonly DiagnosticDescriptor UnpinnedAddress = new DiagnosticDescriptor(
+            id: "IG2002",
+            title: "Address of movable managed memory is taken without pinning",
+            messageFormat: "'{0}' takes the address of {1} without pinning it{2}: {3}",
+            category: Categories.Pinning,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Arrays, strings and class objects live on the GC heap, and a compacting GC moves them. A pointer taken with Unsafe.AsPointer, or an address from Marshal.UnsafeAddrOfPinnedArrayElement, stays valid only while the object is pinned (a fixed statement, a pinned GCHandle, Memory<T>.Pin()); otherwise reads and writes through it after a GC hit whatever the GC put there. AddrOfPinnedObject of a handle not allocated as GCHandleType.Pinned throws.",
+            helpLinkUri: HelpLink("IG2002"));
     }
 }
