@@ -226,6 +226,12 @@ namespace InteropGuard.Flow
             var releases = ImmutableArray.CreateBuilder<IInvocationOperation>();
             foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, handle)))
             {
+                if (FunctionOf(reference, root) != function)
+                {
+                    // A lambda or local function releases it (a completion callback): it lives as long as that does.
+                    return;
+                }
+
                 switch (reference.Parent)
                 {
                     case IInvocationOperation member when member.Instance == reference && member.TargetMethod.Name == pointerMember:

@@ -111,6 +111,32 @@ unsafe class C
 }");
 
         [Fact]
+        public Task IntPtrLocalCastBackForTheCall() => VerifyFix(@"
+unsafe class C
+{
+    static void M(byte[] buffer)
+    {
+        IntPtr kept;
+        fixed (byte* p = buffer) { kept = (IntPtr)p; }
+        Native.igs_fill_after_gc((byte*)[|kept|], buffer.Length, 0x5A);
+        Console.WriteLine(buffer[0] == 0x5A ? ""OK"" : ""CORRUPT"");
+    }
+}", @"
+unsafe class C
+{
+    static void M(byte[] buffer)
+    {
+        IntPtr kept;
+        fixed (byte* p = buffer)
+        {
+            kept = (IntPtr)p;
+            Native.igs_fill_after_gc((byte*)kept, buffer.Length, 0x5A);
+        }
+        Console.WriteLine(buffer[0] == 0x5A ? ""OK"" : ""CORRUPT"");
+    }
+}");
+
+        [Fact]
         public Task FixAllExtendsEveryFixedStatementInTheDocument() => VerifyFix(@"
 unsafe class C
 {

@@ -484,6 +484,19 @@ unsafe class C
 }");
 
         [Fact]
+        public Task HandleReleasedByACompletionCallbackIsLongLived() => Check(@"
+class C
+{
+    private Action _onDone;
+    void M(byte[] buffer)
+    {
+        var handle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        _onDone = () => handle.Free();
+        Native.igs_register_block(handle.AddrOfPinnedObject(), buffer.Length);
+    }
+}");
+
+        [Fact]
         public Task HandleFreedOnlyOnTheFailurePath() => Check(@"
 class C
 {
