@@ -215,13 +215,17 @@ namespace InteropGuard.Flow
 
         private static void AddHandle(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IInvocationOperation call, PinningScopeKind kind, IOperation pinned, string pointerMember, string releaseName)
         {
+            var function = FunctionOf(call, root);
             var (handle, region) = StoredIn(call);
+
+            // Kept in a field, returned or handed on: pinned from here on, released by someone else (long-lived).
+            var longLived = new PinningScope(kind, call.Syntax, function, Display(pinned), SymbolOf(pinned));
             if (handle == null)
             {
+                scopes.Add(longLived);
                 return;
             }
 
-            var function = FunctionOf(call, root);
             var pointers = ImmutableArray.CreateBuilder<IOperation>();
             var releases = ImmutableArray.CreateBuilder<IInvocationOperation>();
             foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, handle)))
@@ -229,6 +233,7 @@ namespace InteropGuard.Flow
                 if (FunctionOf(reference, root) != function)
                 {
                     // A lambda or local function releases it (a completion callback): it lives as long as that does.
+                    scopes.Add(longLived);
                     return;
                 }
 
@@ -250,7 +255,7 @@ namespace InteropGuard.Flow
                     case IVariableDeclaratorOperation _:
                         break;
                     default:
-                        // Handed on (stored, returned, passed): someone else releases it, so the pin is long-lived.
+                        scopes.Add(longLived);
                         return;
                 }
             }
@@ -277,7 +282,7 @@ namespace InteropGuard.Flow
             {
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == current:
                     return (local.Local, null);
-                case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } when !declarator.Symbol.IsRef:
                     var declaration = declarator.Parent?.Parent?.Parent;
                     switch (declaration)
                     {
