@@ -142,6 +142,78 @@ unsafe class C
 }", Fixed(0, "p", "buffer", "is stored in memory that 'slot' points to"));
 
         [Fact]
+        public Task PropertyRefParameterAndParameterCopy() => Check(@"
+unsafe class C
+{
+    public IntPtr Current { get; set; }
+    void M(byte[] buffer, ref IntPtr slot, byte* scratch)
+    {
+        fixed (byte* p = buffer)
+        {
+            Current = (IntPtr){|#0:p|};
+            slot = (IntPtr){|#1:p|};
+            scratch = p;
+        }
+
+        Native.igs_sum({|#2:scratch|}, 1);
+    }
+}", Fixed(0, "p", "buffer", "is stored in property 'Current'"),
+            Fixed(1, "p", "buffer", "is stored in ref parameter 'slot'"),
+            Fixed(2, "scratch", "buffer", ReadAfterFixed));
+
+        [Fact]
+        public Task LocalFunctionTurnedIntoAStoredDelegate() => Check(@"
+unsafe class C
+{
+    private Action _pending;
+    void M()
+    {
+        byte* p = stackalloc byte[8];
+        _pending = Flush;
+        void Flush() => Native.igs_sum({|#0:p|}, 8);
+    }
+}", Stack(0, "p", "'M'", "is captured by local function 'Flush', which can run after 'M' returns"));
+
+        [Fact]
+        public Task UsingDeclarationEndsWithItsBlock() => Check(@"
+unsafe class C
+{
+    void M(Memory<byte> memory, bool flag)
+    {
+        void* kept = null;
+        if (flag)
+        {
+            using var pin = memory.Pin();
+            kept = pin.Pointer;
+            Native.igs_sum((byte*)kept, 1);
+        }
+
+        Native.igs_sum((byte*){|#0:kept|}, 1);
+    }
+}", Finding(0, "kept", "into 'memory' pinned by MemoryHandle 'pin'", "is read after 'pin' is disposed", "the GC may move 'memory' once it is unpinned"));
+
+        [Fact]
+        public Task ReadOnAPathAfterAConditionalFree() => Check(@"
+class C
+{
+    void M(byte[] buffer, bool early)
+    {
+        var handle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        var address = handle.AddrOfPinnedObject();
+        if (early)
+        {
+            handle.Free();
+        }
+
+        Native.igs_fill({|#0:address|}, buffer.Length, 0);
+        if (!early)
+        {
+            handle.Free();
+        }
+    }
+}", Finding(0, "address", "into 'buffer' pinned by GCHandle 'handle'", "is read after 'handle' is freed", "the GC may move 'buffer' once it is unpinned"));
+
+        [Fact]
         public Task ReturnedFromTheFixedStatement() => Check(@"
 unsafe class C
 {
