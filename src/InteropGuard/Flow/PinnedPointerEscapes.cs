@@ -103,6 +103,7 @@ namespace InteropGuard.Flow
             private readonly PinningScope _scope;
             private readonly HashSet<ISymbol> _tracked = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             private readonly HashSet<(ISymbol, SyntaxNode)> _walked = new HashSet<(ISymbol, SyntaxNode)>();
+            private readonly HashSet<(string, IOperation)> _captures = new HashSet<(string, IOperation)>();
             private readonly Queue<(IOperation Value, string Name)> _work = new Queue<(IOperation, string)>();
 
             public Search(PinnedPointerEscapes owner, PinningScope scope)
@@ -260,7 +261,7 @@ namespace InteropGuard.Flow
                             // A struct passed by value is the method's own copy; anything else belongs to the caller.
                             if (parameter.Parameter.RefKind == RefKind.None && parameter.Type?.IsValueType == true && !viaPointer)
                             {
-                                Track(parameter.Parameter, assignment, value, container: true);
+                                Track(parameter.Parameter, assignment, value, container: true, member: MemberStoredInto(assignment.Target));
                             }
                             else
                             {
@@ -270,7 +271,7 @@ namespace InteropGuard.Flow
                             return;
                         case ILocalReferenceOperation local when description != null && !viaPointer && !local.Local.IsRef:
                             // A local struct or array holding the pointer: only a read of it after the scope matters.
-                            Track(local.Local, assignment, value, container: true);
+                            Track(local.Local, assignment, value, container: true, member: MemberStoredInto(assignment.Target));
                             return;
                         default:
                             return;
@@ -278,7 +279,18 @@ namespace InteropGuard.Flow
                 }
             }
 
-            private void Track(ISymbol symbol, IOperation site, IOperation value, bool container)
+            /// <summary>The field of a local struct or object the pointer went into (<c>args.Data</c>), or null for an array element.</summary>
+            private static IFieldSymbol? MemberStoredInto(IOperation target) => target is IFieldReferenceOperation field ? field.Field : null;
+
+            /// <summary>
+            /// A read of a container after the scope that only reads another of its fields (<c>args.Length</c>) does not
+            /// read the pointer.
+            /// </summary>
+            private static bool ReadsOtherMember(IOperation reference, IFieldSymbol? member)
+                => member != null && reference.Parent is IFieldReferenceOperation field && field.Instance == reference
+                   && !SymbolEqualityComparer.Default.Equals(field.Field, member);
+
+            private void Track(ISymbol symbol, IOperation site, IOperation value, bool container, IFieldSymbol? member = null)
             {
                 var function = _scope.Function;
                 var references = function.Descendants()
@@ -314,7 +326,7 @@ namespace InteropGuard.Flow
 
                 var reads = ReadsAfter(symbol, value.Syntax, site.Syntax)
                     .Select(r => _owner._model.GetOperation(r.Syntax, _owner._cancellationToken))
-                    .Where(r => r != null && _owner._uses.Classify(r).Kind != ValueUseKind.Inspect)
+                    .Where(r => r != null && !ReadsOtherMember(r, member) && _owner._uses.Classify(r).Kind != ValueUseKind.Inspect)
                     .Select(r => r!.Syntax)
                     .Distinct()
                     .OrderBy(s => s.SpanStart)
@@ -345,6 +357,11 @@ namespace InteropGuard.Flow
                     {
                         nested = ancestor;
                     }
+                }
+
+                if (nested == null || !_captures.Add((name, nested)))
+                {
+                    return;
                 }
 
                 switch (nested)

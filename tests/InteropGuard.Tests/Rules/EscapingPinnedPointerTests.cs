@@ -396,7 +396,7 @@ unsafe class C
         Action<int> setup = n =>
         {
             byte* p = stackalloc byte[n];
-            _later = () => Native.igs_sum({|#0:p|}, n);
+            _later = () => { Native.igs_sum({|#0:p|}, n); Native.igs_sum(p + 1, n); };
         };
         setup(4);
     }
@@ -709,6 +709,7 @@ unsafe class C
             args.Data = p;
         }
 
+        Console.WriteLine(args.Length);
         return igs_run(&{|#0:args|});
     }
 }", Fixed(0, "args", "buffer", ReadAfterFixed));
