@@ -141,6 +141,17 @@ namespace InteropGuard.Flow
 
             private void Classify(IOperation value, string name)
             {
+                if (IsOffset(value))
+                {
+                    return;
+                }
+
+                if (SpanOver(value) is { } span && Unconverted(span).Parent is IReturnOperation spanReturned)
+                {
+                    Returned(spanReturned, value, name, " in a span");
+                    return;
+                }
+
                 var use = _owner._uses.Classify(value);
                 switch (use.Kind)
                 {
@@ -155,7 +166,7 @@ namespace InteropGuard.Flow
                 switch (use.Site)
                 {
                     case IReturnOperation returned:
-                        Returned(returned, value, name);
+                        Returned(returned, value, name, string.Empty);
                         return;
                     case ISimpleAssignmentOperation assignment when assignment.Target != value:
                         Stored(assignment, value, name);
@@ -185,7 +196,62 @@ namespace InteropGuard.Flow
                 return graph != null && site != null && UsedAfter.OnEveryPath(graph, site, ContainsRelease, isIterator: false);
             }
 
-            private void Returned(IReturnOperation returned, IOperation value, string name)
+            /// <summary>
+            /// The difference of two addresses (<c>(nint)p - (nint)start</c>) is an offset, not an address: arithmetic
+            /// with another address ends the pointer.
+            /// </summary>
+            private static bool IsOffset(IOperation value)
+            {
+                for (var current = value; current.Parent != null; current = current.Parent)
+                {
+                    switch (current.Parent)
+                    {
+                        case IConversionOperation _:
+                            continue;
+                        case IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } binary:
+                            var other = ValueUses.SkipConversions(binary.LeftOperand == current ? binary.RightOperand : binary.LeftOperand);
+                            if (!other.ConstantValue.HasValue && (other.Type is IPointerTypeSymbol || other.Type?.SpecialType == SpecialType.System_IntPtr || other.Type?.SpecialType == SpecialType.System_UIntPtr))
+                            {
+                                return true;
+                            }
+
+                            continue;
+                        case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add }:
+                            continue;
+                        default:
+                            return false;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary><c>new Span&lt;T&gt;(p, n)</c> over the pointer: the span is as stale as the pointer once the scope ends.</summary>
+            private static IOperation? SpanOver(IOperation value)
+            {
+                var current = Unconverted(value);
+                while (current.Parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } arithmetic && arithmetic.Type is IPointerTypeSymbol)
+                {
+                    current = Unconverted(arithmetic);
+                }
+
+                return current.Parent is IArgumentOperation { Parent: IObjectCreationOperation creation } argument && argument.Value == current
+                       && creation.Type is INamedTypeSymbol { Arity: 1, Name: "Span" or "ReadOnlySpan" } type && type.ContainingNamespace?.ToDisplayString() == "System"
+                    ? creation
+                    : null;
+            }
+
+            private static IOperation Unconverted(IOperation operation)
+            {
+                while (operation.Parent is IConversionOperation)
+                {
+                    operation = operation.Parent;
+                }
+
+                return operation;
+            }
+
+            private void Returned(IReturnOperation returned, IOperation value, string name, string how)
             {
                 if (PinningScopes.FunctionOf(returned, _owner._root) != _scope.Function)
                 {
@@ -200,7 +266,7 @@ namespace InteropGuard.Flow
                 };
                 if (escapes)
                 {
-                    Add(PinnedEscapeKind.Returned, value.Syntax, name, "is returned from " + FunctionName());
+                    Add(PinnedEscapeKind.Returned, value.Syntax, name, "is returned from " + FunctionName() + how);
                 }
             }
 

@@ -227,6 +227,41 @@ unsafe class C
 }", Fixed(0, "p", "buffer", "is returned from 'M'"));
 
         [Fact]
+        public Task SpanOverThePointerReturned() => Check(@"
+unsafe class C
+{
+    Span<byte> Scratch()
+    {
+        byte* p = stackalloc byte[32];
+        return new Span<byte>({|#0:p|}, 32);
+    }
+
+    ReadOnlySpan<char> View(string text)
+    {
+        fixed (char* c = text)
+        {
+            return new ReadOnlySpan<char>({|#1:c|} + 1, text.Length - 1);
+        }
+    }
+}", Stack(0, "p", "'Scratch'", "is returned from 'Scratch' in a span"),
+            Fixed(1, "c", "text", "is returned from 'View' in a span"));
+
+        [Fact]
+        public Task DifferenceOfTwoAddressesIsAnOffset() => Check(@"
+unsafe class C
+{
+    nint M(byte[] buffer, byte* found)
+    {
+        fixed (byte* p = buffer)
+        {
+            var start = (nint)p;
+            var offset = (nint)found - start;
+            return offset + 1;
+        }
+    }
+}");
+
+        [Fact]
         public Task CapturedByALambdaThatRunsLater() => Check(@"
 unsafe class C
 {
