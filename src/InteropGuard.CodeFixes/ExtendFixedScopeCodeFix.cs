@@ -181,7 +181,8 @@ namespace InteropGuard.CodeFixes
                 }
 
                 var moved = statements.Skip(start + 1).Take(last - start).ToList();
-                if (moved.Any(IsUnmovable))
+                // A read after a return or throw at this level never runs: moving code around it would only hide that.
+                if (moved.Any(IsUnmovable) || moved.Take(moved.Count - 1).Any(s => s is ReturnStatementSyntax || s is ThrowStatementSyntax))
                 {
                     return null;
                 }

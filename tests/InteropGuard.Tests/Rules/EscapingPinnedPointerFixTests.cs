@@ -297,6 +297,62 @@ unsafe class C
 }");
 
         [Fact]
+        public Task NoFixForAReadAfterAReturn() => VerifyFix(@"
+unsafe class C
+{
+    void M(byte[] buffer, int mode)
+    {
+        byte* kept;
+        fixed (byte* p = buffer) { kept = p; }
+        switch (mode)
+        {
+            case 0:
+                return;
+        }
+
+        Native.igs_sum([|kept|], 1);
+    }
+
+    void N(byte[] buffer)
+    {
+        byte* kept;
+        fixed (byte* p = buffer) { kept = p; }
+        return;
+#pragma warning disable CS0162
+        Native.igs_sum(kept, 1);
+#pragma warning restore CS0162
+    }
+}", @"
+unsafe class C
+{
+    void M(byte[] buffer, int mode)
+    {
+        byte* kept;
+        fixed (byte* p = buffer)
+        {
+            kept = p;
+            switch (mode)
+            {
+                case 0:
+                    return;
+            }
+
+            Native.igs_sum(kept, 1);
+        }
+    }
+
+    void N(byte[] buffer)
+    {
+        byte* kept;
+        fixed (byte* p = buffer) { kept = p; }
+        return;
+#pragma warning disable CS0162
+        Native.igs_sum(kept, 1);
+#pragma warning restore CS0162
+    }
+}");
+
+        [Fact]
         public Task NoFixWhenThePointerAlsoEscapesOtherwise() => VerifyNoFix(@"
 unsafe class C
 {

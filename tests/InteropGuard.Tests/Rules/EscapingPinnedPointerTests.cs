@@ -388,6 +388,33 @@ unsafe class C
 }", Finding(0, "start", "into 'memory' pinned by MemoryHandle 'pin'", "is read after 'pin' is disposed", "the GC may move 'memory' once it is unpinned"));
 
         [Fact]
+        public Task RetainingThroughAWrapperAndThroughAnOption()
+        {
+            var test = new AnalyzerTest<EscapingPinnedPointerAnalyzer>
+            {
+                EditorConfig = "interopguard.retaining_functions = igs_fill",
+                Source = Prelude + @"
+unsafe class C
+{
+    static int Register(byte* data, int length) => Native.igs_register_buffer(data, length);
+
+    void M(Memory<byte> memory)
+    {
+        byte* p = stackalloc byte[16];
+        Register({|#0:p|}, 16);
+        using (var pin = memory.Pin())
+        {
+            Native.igs_fill((IntPtr){|#1:pin.Pointer|}, memory.Length, 0);
+        }
+    }
+}",
+            };
+            test.ExpectedDiagnostics.Add(Stack(0, "p", "'M'", "is given to 'Native.igs_register_buffer', which keeps it after it returns"));
+            test.ExpectedDiagnostics.Add(Finding(1, "pin.Pointer", "into 'memory' pinned by MemoryHandle 'pin'", "is given to 'Native.igs_fill', which keeps it after it returns", "the GC may move 'memory' once it is unpinned"));
+            return test.RunAsync();
+        }
+
+        [Fact]
         public Task StackallocPointerReturnedStoredOrRegistered() => Check(@"
 unsafe class C
 {
