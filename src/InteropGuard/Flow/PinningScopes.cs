@@ -157,6 +157,70 @@ namespace InteropGuard.Flow
         public static bool IsPinnedAt(IEnumerable<PinningScope> scopes, ISymbol memory, SyntaxNode at)
             => scopes.Any(s => s.Kind != PinningScopeKind.StackAlloc && SymbolEqualityComparer.Default.Equals(s.PinnedSymbol, memory) && s.Covers(at));
 
+        /// <summary>
+        /// Is <paramref name="memory"/> (a local or field) always an array from the pinned object heap
+        /// (<c>GC.AllocateArray&lt;T&gt;(n, pinned: true)</c>)? Such an array never moves, so a pointer into it stays valid
+        /// after a fixed statement ends.
+        /// </summary>
+        public static bool IsOnPinnedHeap(ISymbol memory, IOperation root)
+        {
+            var values = new List<SyntaxNode>();
+            switch (memory)
+            {
+                case ILocalSymbol local:
+                    foreach (var operation in root.Descendants())
+                    {
+                        if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                        {
+                            values.Add(declarator.Initializer?.Value.Syntax ?? declarator.Syntax);
+                        }
+                        else if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment && SymbolEqualityComparer.Default.Equals(target.Local, local))
+                        {
+                            values.Add(assignment.Value.Syntax);
+                        }
+                    }
+
+                    break;
+                case IFieldSymbol field:
+                    foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+                    {
+                        foreach (var node in reference.GetSyntax().DescendantNodes())
+                        {
+                            if (node is VariableDeclaratorSyntax declarator && declarator.Identifier.ValueText == field.Name && declarator.Parent?.Parent is FieldDeclarationSyntax)
+                            {
+                                if (declarator.Initializer != null)
+                                {
+                                    values.Add(declarator.Initializer.Value);
+                                }
+                            }
+                            else if (node is AssignmentExpressionSyntax assignment && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                                     && LastName(assignment.Left) == field.Name)
+                            {
+                                values.Add(assignment.Right);
+                            }
+                        }
+                    }
+
+                    break;
+            }
+
+            return values.Count > 0 && values.All(IsPinnedAllocation);
+        }
+
+        private static bool IsPinnedAllocation(SyntaxNode value)
+            => value is InvocationExpressionSyntax call
+               && (LastName(call.Expression) == "AllocateArray" || LastName(call.Expression) == "AllocateUninitializedArray")
+               && call.ArgumentList.Arguments.Any(a => a.Expression.IsKind(SyntaxKind.TrueLiteralExpression)
+                                                       && (a.NameColon?.Name.Identifier.ValueText == "pinned" || (a.NameColon == null && call.ArgumentList.Arguments.IndexOf(a) == 1)));
+
+        private static string? LastName(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax name => name.Identifier.ValueText,
+            GenericNameSyntax generic => generic.Identifier.ValueText,
+            MemberAccessExpressionSyntax member => LastName(member.Name),
+            _ => null,
+        };
+
         /// <summary>The body, local function or lambda that directly contains <paramref name="operation"/>.</summary>
         public static IOperation FunctionOf(IOperation operation, IOperation root)
         {
@@ -198,6 +262,11 @@ namespace InteropGuard.Flow
                         case SpanKind.Native:
                             continue;
                     }
+                }
+
+                if (SymbolOf(pinned) is { } memory && IsOnPinnedHeap(memory, root))
+                {
+                    continue;
                 }
 
                 var function = FunctionOf(statement, root);

@@ -724,6 +724,35 @@ unsafe class C
 }");
 
         [Fact]
+        public Task ArraysOnThePinnedObjectHeapNeverMove() => Check(@"
+unsafe class C
+{
+    private readonly byte[] _ring = GC.AllocateUninitializedArray<byte>(4096, pinned: true);
+    private byte* _cursor;
+    void Start()
+    {
+        fixed (byte* p = _ring) { _cursor = p; }
+        var local = GC.AllocateArray<byte>(64, true);
+        byte* kept;
+        fixed (byte* q = local) { kept = q; }
+        Native.igs_sum(kept, 64);
+    }
+}");
+
+        [Fact]
+        public Task ArrayPinnedOnlyOnSomePathsIsStillReported() => Check(@"
+unsafe class C
+{
+    void M(bool large)
+    {
+        var buffer = large ? new byte[4096] : GC.AllocateArray<byte>(64, pinned: true);
+        byte* kept;
+        fixed (byte* p = buffer) { kept = p; }
+        Native.igs_sum({|#0:kept|}, 64);
+    }
+}", Fixed(0, "kept", "buffer", ReadAfterFixed));
+
+        [Fact]
         public Task LambdaCapturingACopyRunsInsideTheScope() => Check(@"
 unsafe class C
 {
