@@ -337,6 +337,26 @@ class C
 }", Finding(0, "handle.AddrOfPinnedObject()", "into 'buffer' pinned by GCHandle 'handle'", "is returned from 'M'", "the GC may move 'buffer' once it is unpinned"));
 
         [Fact]
+        public Task PinnedGCHandleAddressStoredThenFreed() => Check(@"
+class C
+{
+    private static IntPtr s_last;
+    void M(byte[] buffer)
+    {
+        var handle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        try
+        {
+            s_last = {|#0:handle.AddrOfPinnedObject()|};
+            Native.igs_fill(s_last, buffer.Length, 0);
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+}", Finding(0, "handle.AddrOfPinnedObject()", "into 'buffer' pinned by GCHandle 'handle'", "is stored in static field 's_last'", "the GC may move 'buffer' once it is unpinned"));
+
+        [Fact]
         public Task PinnedGCHandleAddressRegisteredThenFreed() => Check(@"
 class C
 {
