@@ -140,6 +140,17 @@ namespace InteropGuard
             description: "In optimized code an object is dead after its last use, even in the middle of a method. When the last use is reading a raw handle that is then passed to native code, the GC may collect the object during the call and its finalizer (or the finalizer of the SafeHandle it holds) closes the handle native code is still using. GC.KeepAlive(owner) after the call, or a HandleRef, keeps the owner alive until the call returns.",
             helpLinkUri: HelpLink("IG1001"));
 
+        /// <summary>IG2001: a pointer valid only inside a pinning scope (fixed, pinned GCHandle, MemoryHandle, stackalloc) escapes it.</summary>
+        internal static readonly DiagnosticDescriptor EscapingPinnedPointer = new DiagnosticDescriptor(
+            id: "IG2001",
+            title: "Pointer escapes its pinning scope",
+            messageFormat: "Pointer '{0}' {1} {2}; {3}",
+            category: Categories.Pinning,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A pointer into managed memory is valid only while that memory is pinned: inside the fixed statement, before the pinned GCHandle is freed, before the MemoryHandle is disposed. Stack memory from stackalloc is valid only until the method returns. Once the scope ends, the GC may move the object (or the stack frame is reused), and reads or writes through the kept pointer hit whatever lives there now.",
+            helpLinkUri: HelpLink("IG2001"));
+
         /// <summary>IG2002: the address of movable managed memory (array, class field, string) is taken without pinning it.</summary>
         internal static readonly DiagnosticDescriptor UnpinnedAddress = new DiagnosticDescriptor(
             id: "IG2002",
