@@ -54,6 +54,15 @@ namespace InteropGuard.Flow
         /// <summary>The array, string, field, local or parameter that is pinned, when it is one symbol.</summary>
         public ISymbol? PinnedSymbol { get; }
 
+        /// <summary>
+        /// The objects the scope pins, named by <see cref="PinningScopes.KeyOf(IOperation?)"/>: the array behind
+        /// <c>&amp;a[i]</c> or a span over it, the object whose field is pinned, every object the pinned memory is built from.
+        /// </summary>
+        public ImmutableArray<string> Owners { get; internal set; } = ImmutableArray<string>.Empty;
+
+        /// <summary>False for a GCHandle whose type is not a constant: it may pin (so nothing is unpinned) but may not (so nothing escapes it).</summary>
+        public bool IsCertain { get; internal set; } = true;
+
         /// <summary>Syntax outside of which the memory is no longer pinned: the fixed statement, the using statement, the block of a using declaration.</summary>
         public SyntaxNode? Region { get; internal set; }
 
@@ -96,7 +105,16 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            return !Releases.Any(r => r.Syntax.Span.End <= node.SpanStart);
+            // A release counts when it ends the pin for the node on every path: earlier in a block (or top-level code) that
+            // also holds the node. One inside an if, or in another branch, may not have run.
+            return !Releases.Any(r => r.Syntax.Span.End <= node.SpanStart && EndsPinFor(r.Syntax, node));
+        }
+
+        private static bool EndsPinFor(SyntaxNode release, SyntaxNode node)
+        {
+            var statement = release.FirstAncestorOrSelf<StatementSyntax>();
+            var container = statement?.Parent is GlobalStatementSyntax global ? global.Parent : statement?.Parent;
+            return (container is BlockSyntax || container is CompilationUnitSyntax || container is SwitchSectionSyntax) && container.Span.Contains(node.Span);
         }
     }
 
@@ -124,7 +142,7 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        public static ImmutableArray<PinningScope> In(IOperation root, WellKnownTypes types)
+        public static ImmutableArray<PinningScope> In(IOperation root, WellKnownTypes types, ManagedMemoryOrigins origins)
         {
             var scopes = ImmutableArray.CreateBuilder<PinningScope>();
             foreach (var operation in root.DescendantsAndSelf())
@@ -132,7 +150,7 @@ namespace InteropGuard.Flow
                 switch (operation)
                 {
                     case { Kind: OperationKind.None, Syntax: FixedStatementSyntax } when operation.ChildOperations.FirstOrDefault() is IVariableDeclarationGroupOperation group:
-                        AddFixed(scopes, root, operation, group);
+                        AddFixed(scopes, root, operation, group, origins);
                         break;
                     case { Kind: OperationKind.None, Syntax: StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax } when operation.Type is IPointerTypeSymbol:
                         scopes.Add(new PinningScope(PinningScopeKind.StackAlloc, operation.Syntax, FunctionOf(operation, root), "stack memory", null)
@@ -140,12 +158,12 @@ namespace InteropGuard.Flow
                             Pointers = ImmutableArray.Create(operation),
                         });
                         break;
-                    case IInvocationOperation call when IsPinnedAlloc(call, types):
-                        AddHandle(scopes, root, call, PinningScopeKind.PinnedGCHandle, call.Arguments[0].Value, "AddrOfPinnedObject", "Free");
+                    case IInvocationOperation call when PinnedAllocKind(call, types) is { } certain:
+                        AddHandle(scopes, root, call, PinningScopeKind.PinnedGCHandle, call.Arguments[0].Value, "AddrOfPinnedObject", "Free", certain, KeysOf(call.Arguments[0].Value, deep: false));
                         break;
                     case IInvocationOperation call when call.TargetMethod.Name == "Pin" && types.MemoryHandle != null
                                                        && SymbolEqualityComparer.Default.Equals(call.Type, types.MemoryHandle) && call.Instance != null:
-                        AddHandle(scopes, root, call, PinningScopeKind.MemoryHandle, call.Instance, "Pointer", "Dispose");
+                        AddHandle(scopes, root, call, PinningScopeKind.MemoryHandle, call.Instance, "Pointer", "Dispose", true, KeysOf(call.Instance, deep: true));
                         break;
                 }
             }
@@ -153,14 +171,156 @@ namespace InteropGuard.Flow
             return scopes.ToImmutable();
         }
 
-        /// <summary>Is <paramref name="memory"/> pinned (by a fixed statement or a pinned GCHandle) at <paramref name="at"/>?</summary>
-        public static bool IsPinnedAt(IEnumerable<PinningScope> scopes, ISymbol memory, SyntaxNode at)
-            => scopes.Any(s => s.Kind != PinningScopeKind.StackAlloc && SymbolEqualityComparer.Default.Equals(s.PinnedSymbol, memory) && s.Covers(at));
+        /// <summary>Is the object named <paramref name="owner"/> (<see cref="KeyOf(IOperation?)"/>) pinned by one of <paramref name="scopes"/> at <paramref name="at"/>?</summary>
+        public static bool IsPinnedAt(IEnumerable<PinningScope> scopes, string owner, SyntaxNode at)
+            => scopes.Any(s => s.Kind != PinningScopeKind.StackAlloc && s.Owners.Contains(owner) && s.Covers(at));
 
         /// <summary>
-        /// Is <paramref name="memory"/> (a local or field) always an array from the pinned object heap
-        /// (<c>GC.AllocateArray&lt;T&gt;(n, pinned: true)</c>)? Such an array never moves, so a pointer into it stays valid
-        /// after a fixed statement ends.
+        /// Is the object <paramref name="owner"/> denotes pinned at <paramref name="use"/>: a pinning scope of the method
+        /// covers it, it is on the pinned object heap, or (for a field or <c>this</c>) the type holds a pin of it that another
+        /// method may have taken. Objects without a name (<see cref="KeyOf(IOperation?)"/>) cannot be pinned elsewhere.
+        /// </summary>
+        public static bool IsPinnedAt(IOperation use, IOperation owner, WellKnownTypes types, ManagedMemoryOrigins origins)
+        {
+            owner = ManagedMemoryOrigins.Unwrap(owner)!;
+            if (IsPinnedHeapAllocation(owner.Syntax))
+            {
+                return true;
+            }
+
+            var key = KeyOf(owner);
+            if (key == null)
+            {
+                return false;
+            }
+
+            var root = ManagedMemoryOrigins.Root(use);
+            switch (owner)
+            {
+                case ILocalReferenceOperation local when IsOnPinnedHeap(local.Local, root):
+                case IFieldReferenceOperation field when IsOnPinnedHeap(field.Field, root) || TypeHoldsPinOf(field.Field.ContainingType, field.Field.Name):
+                case IInstanceReferenceOperation { Type: INamedTypeSymbol type } when TypeHoldsPinOf(type, "this"):
+                    return true;
+            }
+
+            return IsPinnedAt(In(root, types, origins), key, use.Syntax);
+        }
+
+        /// <summary>A name for the object an expression denotes, equal for two expressions that read the same variable; null when it has none.</summary>
+        public static string? KeyOf(IOperation? owner)
+        {
+            owner = ManagedMemoryOrigins.Unwrap(owner);
+            switch (owner)
+            {
+                case ILocalReferenceOperation local:
+                    return KeyOf(local.Local);
+                case IParameterReferenceOperation parameter:
+                    return KeyOf(parameter.Parameter);
+                case IInstanceReferenceOperation:
+                    return "this";
+                case IFieldReferenceOperation field when field.Field.IsStatic:
+                    return KeyOf(field.Field);
+                case IFieldReferenceOperation field:
+                    return KeyOf(field.Instance) is { } instance ? instance + "." + field.Field.Name : null;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The <see cref="KeyOf(IOperation?)"/> of a read of a local, a parameter or a static field.</summary>
+        public static string? KeyOf(ISymbol symbol) => symbol switch
+        {
+            ILocalSymbol local => "L:" + local.Name + "@" + (local.Locations.FirstOrDefault()?.SourceSpan.Start ?? -1),
+            IParameterSymbol parameter => "P:" + parameter.Name + "@" + (parameter.Locations.FirstOrDefault()?.SourceSpan.Start ?? -1),
+            IFieldSymbol { IsStatic: true } field => "F:" + field.ToDisplayString(),
+            _ => null,
+        };
+
+        /// <summary>
+        /// The objects pinning <paramref name="pinned"/> pins. Deep (the receiver of <c>Pin()</c>): every named object
+        /// the memory is built from, also through a local holding it (<c>var m = a.AsMemory(); m.Pin()</c>).
+        /// </summary>
+        private static ImmutableArray<string> KeysOf(IOperation pinned, bool deep)
+        {
+            if (!deep)
+            {
+                return KeyOf(pinned) is { } key ? ImmutableArray.Create(key) : ImmutableArray<string>.Empty;
+            }
+
+            var keys = new HashSet<string>();
+            foreach (var operation in pinned.DescendantsAndSelf())
+            {
+                if (KeyOf(operation) is { } key)
+                {
+                    keys.Add(key);
+                }
+
+                if (operation is ILocalReferenceOperation local && ManagedMemoryOrigins.SingleSource(local) is { } source)
+                {
+                    keys.UnionWith(source.DescendantsAndSelf().Select(KeyOf).OfType<string>());
+                }
+            }
+
+            return keys.ToImmutableArray();
+        }
+
+        /// <summary>What a <c>fixed</c> initializer pins: the array, string or object behind it.</summary>
+        private static string? FixedOwner(IOperation? initializer, ManagedMemoryOrigins origins)
+        {
+            initializer = ManagedMemoryOrigins.Unwrap(initializer);
+            while ((initializer is IConversionOperation conversion && !origins.IsSpan(conversion.Operand.Type))
+                   || (initializer is { Kind: OperationKind.None } && initializer.ChildOperations.Count == 1))
+            {
+                initializer = ManagedMemoryOrigins.Unwrap(initializer.ChildOperations.First());
+            }
+
+            if (initializer is IAddressOfOperation address)
+            {
+                var origin = origins.OfReference(address.Reference);
+                return origin.IsMovable ? KeyOf(origin.Owner) : null;
+            }
+
+            if (initializer != null && origins.IsSpan(initializer.Type))
+            {
+                var origin = origins.OfSpan(initializer);
+                return origin.IsMovable ? KeyOf(origin.Owner) : null;
+            }
+
+            return KeyOf(initializer);
+        }
+
+        /// <summary>
+        /// Does <paramref name="type"/> pin the object held in its member <paramref name="name"/> (or <c>this</c>) anywhere —
+        /// a pinned GCHandle of it, a <c>Pin()</c> of memory over it? Another method may then hold the pin while this one
+        /// runs. (A <c>fixed</c> in another method is not such a pin: it ends before this method runs.)
+        /// </summary>
+        private static bool TypeHoldsPinOf(INamedTypeSymbol type, string name)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                foreach (var invocation in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
+                {
+                    var arguments = invocation.ArgumentList.Arguments;
+                    switch (LastName(invocation.Expression))
+                    {
+                        case "Alloc" when arguments.Count == 2 && Mentions(arguments[0].Expression, name)
+                                          && (arguments[1].Expression is not MemberAccessExpressionSyntax kind || kind.Name.Identifier.ValueText == "Pinned"):
+                        case "Pin" when invocation.Expression is MemberAccessExpressionSyntax access && Mentions(access.Expression, name):
+                            return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool Mentions(ExpressionSyntax expression, string name)
+            => expression.DescendantNodesAndSelf().Any(n => (n is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name) || (name == "this" && n is ThisExpressionSyntax));
+
+        /// <summary>
+        /// Is <paramref name="memory"/> (a local or field) an array from the pinned object heap whatever value it holds:
+        /// every array it is given is a pinned allocation (<see cref="IsPinnedHeapAllocation"/>; null does not count)? Such
+        /// an array never moves, so it needs no pin and a pointer into it stays valid after a fixed statement ends.
         /// </summary>
         public static bool IsOnPinnedHeap(ISymbol memory, IOperation root)
         {
@@ -172,7 +332,7 @@ namespace InteropGuard.Flow
                     {
                         if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
                         {
-                            values.Add(declarator.Initializer?.Value.Syntax ?? declarator.Syntax);
+                            values.Add(declarator.GetVariableInitializer()?.Value.Syntax ?? declarator.Syntax);
                         }
                         else if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment && SymbolEqualityComparer.Default.Equals(target.Local, local))
                         {
@@ -204,14 +364,35 @@ namespace InteropGuard.Flow
                     break;
             }
 
-            return values.Count > 0 && values.All(IsPinnedAllocation);
+            var arrays = values.Where(v => !IsNull(v)).ToList();
+            return arrays.Count > 0 && arrays.All(IsPinnedHeapAllocation);
         }
 
-        private static bool IsPinnedAllocation(SyntaxNode value)
-            => value is InvocationExpressionSyntax call
-               && (LastName(call.Expression) == "AllocateArray" || LastName(call.Expression) == "AllocateUninitializedArray")
-               && call.ArgumentList.Arguments.Any(a => a.Expression.IsKind(SyntaxKind.TrueLiteralExpression)
-                                                       && (a.NameColon?.Name.Identifier.ValueText == "pinned" || (a.NameColon == null && call.ArgumentList.Arguments.IndexOf(a) == 1)));
+        /// <summary>
+        /// <c>GC.AllocateArray&lt;T&gt;(n, pinned: true)</c> / <c>GC.AllocateUninitializedArray</c> with a <c>pinned</c> argument that
+        /// is not <c>false</c> (a flag we cannot read may pin: say nothing), or a conditional choosing between two of them.
+        /// </summary>
+        public static bool IsPinnedHeapAllocation(SyntaxNode value)
+        {
+            switch (value)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return IsPinnedHeapAllocation(parenthesized.Expression);
+                case ConditionalExpressionSyntax conditional:
+                    return IsPinnedHeapAllocation(conditional.WhenTrue) && IsPinnedHeapAllocation(conditional.WhenFalse);
+                case InvocationExpressionSyntax call when LastName(call.Expression) is "AllocateArray" or "AllocateUninitializedArray":
+                    var arguments = call.ArgumentList.Arguments;
+                    var pinned = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == "pinned")
+                                 ?? (arguments.Count > 1 && arguments[1].NameColon == null ? arguments[1] : null);
+                    return pinned != null && !pinned.Expression.IsKind(SyntaxKind.FalseLiteralExpression);
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsNull(SyntaxNode value)
+            => value is LiteralExpressionSyntax literal && (literal.IsKind(SyntaxKind.NullLiteralExpression) || literal.IsKind(SyntaxKind.DefaultLiteralExpression))
+               || value is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed && IsNull(suppressed.Operand);
 
         private static string? LastName(ExpressionSyntax expression) => expression switch
         {
@@ -235,7 +416,7 @@ namespace InteropGuard.Flow
             return root;
         }
 
-        private static void AddFixed(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IOperation statement, IVariableDeclarationGroupOperation group)
+        private static void AddFixed(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IOperation statement, IVariableDeclarationGroupOperation group, ManagedMemoryOrigins origins)
         {
             foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
             {
@@ -276,19 +457,20 @@ namespace InteropGuard.Flow
                 scopes.Add(new PinningScope(kind, statement.Syntax, function, kind == PinningScopeKind.StackAlloc ? "stack memory" : Display(pinned), SymbolOf(pinned))
                 {
                     Region = kind == PinningScopeKind.Fixed ? statement.Syntax : null,
+                    Owners = kind == PinningScopeKind.Fixed && FixedOwner(value, origins) is { } owner ? ImmutableArray.Create(owner) : ImmutableArray<string>.Empty,
                     FixedLocals = ImmutableArray.Create(declarator.Symbol),
                     Pointers = references,
                 });
             }
         }
 
-        private static void AddHandle(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IInvocationOperation call, PinningScopeKind kind, IOperation pinned, string pointerMember, string releaseName)
+        private static void AddHandle(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IInvocationOperation call, PinningScopeKind kind, IOperation pinned, string pointerMember, string releaseName, bool certain, ImmutableArray<string> owners)
         {
             var function = FunctionOf(call, root);
             var (handle, region) = StoredIn(call);
 
             // Kept in a field, returned or handed on: pinned from here on, released by someone else (long-lived).
-            var longLived = new PinningScope(kind, call.Syntax, function, Display(pinned), SymbolOf(pinned));
+            var longLived = new PinningScope(kind, call.Syntax, function, Display(pinned), SymbolOf(pinned)) { IsCertain = certain, Owners = owners };
             if (handle == null)
             {
                 scopes.Add(longLived);
@@ -331,6 +513,8 @@ namespace InteropGuard.Flow
 
             scopes.Add(new PinningScope(kind, call.Syntax, function, Display(pinned), SymbolOf(pinned))
             {
+                IsCertain = certain,
+                Owners = owners,
                 Handle = handle,
                 Region = region,
                 Releases = region != null ? ImmutableArray<IInvocationOperation>.Empty : releases.ToImmutable(),
@@ -368,10 +552,18 @@ namespace InteropGuard.Flow
             }
         }
 
-        private static bool IsPinnedAlloc(IInvocationOperation call, WellKnownTypes types)
-            => call.TargetMethod.Name == "Alloc" && call.Arguments.Length == 2
-               && types.GCHandle != null && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, types.GCHandle)
-               && call.Arguments[1].Value.ConstantValue is { HasValue: true, Value: int type } && type == PinnedHandleType;
+        /// <summary>For <c>GCHandle.Alloc(x, type)</c>: true when the type is the constant Pinned, false when it is not a constant (it may pin), null otherwise.</summary>
+        private static bool? PinnedAllocKind(IInvocationOperation call, WellKnownTypes types)
+        {
+            if (call.TargetMethod.Name != "Alloc" || call.Arguments.Length != 2 || types.GCHandle == null
+                || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, types.GCHandle))
+            {
+                return null;
+            }
+
+            var type = call.Arguments[1].Value.ConstantValue;
+            return !type.HasValue ? false : type.Value is int value && value == PinnedHandleType ? true : null;
+        }
 
         private enum SpanKind
         {

@@ -90,22 +90,6 @@ namespace InteropGuard.Interop
         /// <summary>Where the memory a span expression covers lives.</summary>
         public MemoryOrigin OfSpan(IOperation span) => OfSpan(span, 0);
 
-        /// <summary><c>GC.AllocateArray(n, pinned: true)</c> or <c>GC.AllocateUninitializedArray(n, pinned: true)</c>: an array that never moves.</summary>
-        public bool IsPinnedAllocation(IOperation? value)
-        {
-            value = Unwrap(value);
-            if (value is not IInvocationOperation call || !Is(call.TargetMethod.ContainingType, GC)
-                || (call.TargetMethod.Name != "AllocateArray" && call.TargetMethod.Name != "AllocateUninitializedArray"))
-            {
-                return false;
-            }
-
-            var pinned = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "pinned");
-            return pinned == null || pinned.ArgumentKind == ArgumentKind.DefaultValue
-                ? false
-                : !(pinned.Value.ConstantValue.HasValue && pinned.Value.ConstantValue.Value is false);
-        }
-
         private MemoryOrigin OfReference(IOperation? reference, int depth)
         {
             reference = Unwrap(reference);

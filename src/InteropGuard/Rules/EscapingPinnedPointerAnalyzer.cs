@@ -42,11 +42,12 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, block));
+                var origins = new ManagedMemoryOrigins(start.Compilation);
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, CodeBlockAnalysisContext context)
         {
             if (!PinningScopes.MayContain(context.CodeBlock)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
@@ -55,7 +56,7 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            var scopes = PinningScopes.In(root, interop.Types);
+            var scopes = PinningScopes.In(root, interop.Types, origins);
             if (scopes.IsEmpty)
             {
                 return;
@@ -74,7 +75,8 @@ namespace InteropGuard.Rules
             var reported = new HashSet<int>();
             foreach (var scope in scopes)
             {
-                if (!scope.EndsInFunction)
+                // A handle whose type we cannot read may not pin at all: nothing to escape from.
+                if (!scope.EndsInFunction || !scope.IsCertain)
                 {
                     continue;
                 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using InteropGuard.Flow;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -95,8 +96,7 @@ namespace InteropGuard.Rules
 
             // A referent holding object references is IG2004's finding (the GC does not see the native copy): one report.
             if (reference.Type is not { IsUnmanagedType: true } || !origin.IsMovable || origin.Owner == null || !IsNamedOrFresh(origin.Owner)
-                || PinnedObjects.IsPinnedAt(call, origin.Owner, origins, interop.Types)
-                || (origin.Owner is IInstanceReferenceOperation && origin.Field != null && PinnedObjects.TypePinsThis(origin.Field.ContainingType)))
+                || PinningScopes.IsPinnedAt(call, origin.Owner, interop.Types, origins))
             {
                 return;
             }
@@ -118,7 +118,7 @@ namespace InteropGuard.Rules
         private static void AnalyzeUnsafeAddr(InteropContext interop, ManagedMemoryOrigins origins, bool allowUnsafe, IInvocationOperation call, OperationAnalysisContext context)
         {
             var array = ManagedMemoryOrigins.Unwrap(call.Arguments[0].Value);
-            if (array == null || !IsFreshUnpinnableArray(origins, call, array) || PinnedObjects.IsPinnedAt(call, array, origins, interop.Types))
+            if (array == null || !IsFreshUnpinnableArray(origins, call, array) || PinningScopes.IsPinnedAt(call, array, interop.Types, origins))
             {
                 return;
             }
@@ -255,7 +255,7 @@ namespace InteropGuard.Rules
 
         /// <summary>Only objects the method can name (or creates itself) can be judged pinned or not.</summary>
         private static bool IsNamedOrFresh(IOperation owner)
-            => PinnedObjects.KeyOf(owner) != null || owner is IArrayCreationOperation;
+            => PinningScopes.KeyOf(owner) != null || owner is IArrayCreationOperation;
 
         private static string OwnerText(MemoryOrigin origin)
             => origin.Owner is IInstanceReferenceOperation ? "this" : origin.Owner!.Syntax.ToString();
@@ -355,7 +355,7 @@ namespace InteropGuard.Rules
 
             return value is IInvocationOperation call && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, origins.GC)
                 && (call.TargetMethod.Name == "AllocateArray" || call.TargetMethod.Name == "AllocateUninitializedArray")
-                && !origins.IsPinnedAllocation(call)
+                && !PinningScopes.IsPinnedHeapAllocation(call.Syntax)
                 && call.Arguments.All(a => a.Parameter?.Name != "pinned" || a.ArgumentKind == ArgumentKind.DefaultValue || a.Value.ConstantValue.HasValue);
         }
 

@@ -42,7 +42,7 @@ unsafe class C
             var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
             var root = model.GetOperation(method)!;
             var parameters = compilation.Method("C", "M").Parameters.ToArray();
-            return (PinningScopes.In(root, compilation.Context.Types), parameters, tree.GetRoot());
+            return (PinningScopes.In(root, compilation.Context.Types, new InteropGuard.Interop.ManagedMemoryOrigins(compilation.Compilation)), parameters, tree.GetRoot());
         }
 
         private static SyntaxNode Line(SyntaxNode root, string text)
@@ -65,7 +65,7 @@ unsafe class C
         public void IsPinnedAtFollowsEachScope()
         {
             var (scopes, parameters, root) = Model();
-            var (a, b, c, d) = (parameters[0], parameters[1], parameters[2], parameters[3]);
+            var (a, b, c, d) = (PinningScopes.KeyOf(parameters[0])!, PinningScopes.KeyOf(parameters[1])!, PinningScopes.KeyOf(parameters[2])!, PinningScopes.KeyOf(parameters[3])!);
             Assert.False(PinningScopes.IsPinnedAt(scopes, a, Line(root, "before")));
             Assert.True(PinningScopes.IsPinnedAt(scopes, a, Line(root, "in fixed")));
             Assert.True(PinningScopes.IsPinnedAt(scopes, b, Line(root, "in fixed")));
