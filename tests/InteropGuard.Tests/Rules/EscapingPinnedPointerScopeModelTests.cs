@@ -62,6 +62,20 @@ unsafe class C
         }
 
         [Fact]
+        public void ScopesNameWhatTheyPin()
+        {
+            var (scopes, parameters, _) = Model();
+            var keys = parameters.Select(p => PinningScopes.KeyOf(p)!).ToArray();
+            Assert.Equal(new[] { keys[0] }, scopes[0].Owners);
+            Assert.Equal(new[] { keys[1] }, scopes[1].Owners);
+            Assert.Equal(new[] { keys[2] }, scopes[2].Owners);
+            Assert.Equal(new[] { keys[3] }, scopes[3].Owners);
+            Assert.Contains(keys[4], scopes[4].Owners);
+            Assert.Empty(scopes[5].Owners);
+            Assert.All(scopes, s => Assert.True(s.IsCertain));
+        }
+
+        [Fact]
         public void IsPinnedAtFollowsEachScope()
         {
             var (scopes, parameters, root) = Model();

@@ -760,6 +760,39 @@ unsafe class C
 }");
 
         [Fact]
+        public Task ArraysThatMayBeOnThePinnedObjectHeapAreNotReported() => Check(@"
+unsafe sealed class C : IDisposable
+{
+    private byte[] _ring = GC.AllocateArray<byte>(4096, pinned: true);
+    private byte* _cursor;
+    void Start(bool large, bool pinned)
+    {
+        fixed (byte* p = _ring) { _cursor = p; }
+        var either = large ? GC.AllocateArray<byte>(4096, pinned: true) : GC.AllocateUninitializedArray<byte>(64, true);
+        byte* kept;
+        fixed (byte* q = either) { kept = q; }
+        Native.igs_sum(kept, 64);
+        var maybe = GC.AllocateArray<byte>(64, pinned);
+        fixed (byte* r = maybe) { kept = r; }
+        Native.igs_sum(kept, 64);
+    }
+    public void Dispose() { _ring = null!; }
+}");
+
+        [Fact]
+        public Task HandleOfAnUnreadableTypeIsNoPinningScope() => Check(@"
+class C
+{
+    void M(byte[] buffer, GCHandleType kind)
+    {
+        var handle = GCHandle.Alloc(buffer, kind);
+        var address = handle.AddrOfPinnedObject();
+        handle.Free();
+        Native.igs_fill(address, buffer.Length, 0);
+    }
+}");
+
+        [Fact]
         public Task ArrayPinnedOnlyOnSomePathsIsStillReported() => Check(@"
 unsafe class C
 {

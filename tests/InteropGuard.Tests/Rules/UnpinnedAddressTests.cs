@@ -437,6 +437,103 @@ unsafe class C
     static byte[] Produce() => new byte[1];
 }");
 
+        // ---- the pinning model shared with IG2001 (Flow/PinningScopes) ----
+
+        [Fact]
+        public Task FreeInsideAnIfDoesNotUnpinTheRestOfTheLoop() => Check(@"
+class C
+{
+    void M(int count)
+    {
+        var data = new byte[32];
+        var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+        for (var i = 0; i < count; i++)
+        {
+            if (i == 8)
+            {
+                handle.Free();
+                break;
+            }
+
+            Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(data, i), 1, 1);
+        }
+    }
+}");
+
+        [Fact]
+        public Task FreeEarlierInTheSameBlockUnpinsAlsoInTopLevelCode() => Check(@"
+using System;
+using System.Runtime.InteropServices;
+
+var data = new byte[32];
+var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(data, 0), data.Length, 1);
+handle.Free();
+Native.igs_fill_ptr({|#0:Marshal.UnsafeAddrOfPinnedArrayElement(data, 0)|}, data.Length, 1);
+", OutputKind.ConsoleApplication, UnsafeAddr(0, "data"));
+
+        [Fact]
+        public Task ALocalIsOnThePinnedHeapOnlyWhenEveryArrayItHoldsIs() => Check(@"
+unsafe class C
+{
+    void M(bool grow, bool pinned)
+    {
+        var data = GC.AllocateArray<byte>(64, pinned: true);
+        if (grow)
+        {
+            data = new byte[128];
+        }
+
+        Native.igs_fill_after_gc({|#0:Unsafe.AsPointer(ref data[0])|}, data.Length, 1);
+
+        var both = grow ? GC.AllocateArray<byte>(128, pinned: true) : GC.AllocateUninitializedArray<byte>(64, true);
+        Native.igs_fill_after_gc(Unsafe.AsPointer(ref both[0]), both.Length, 1);
+
+        var maybe = GC.AllocateArray<byte>(64, pinned);
+        Native.igs_fill_after_gc(Unsafe.AsPointer(ref maybe[0]), maybe.Length, 1);
+    }
+}", AsPointer(0, "array 'data'", "data"));
+
+        [Fact]
+        public Task AFieldClearedOnDisposeStaysOnThePinnedHeap() => Check(@"
+unsafe sealed class C : IDisposable
+{
+    private byte[] _ring = GC.AllocateArray<byte>(64, pinned: true);
+    public void Fill() => Native.igs_fill_after_gc(Unsafe.AsPointer(ref _ring[0]), _ring.Length, 1);
+    public void Dispose() { _ring = null!; }
+}");
+
+        [Fact]
+        public Task APinEndsWhenItsMemoryHandleIsDisposed() => Check(@"
+unsafe class C
+{
+    void M()
+    {
+        var data = new byte[16];
+        using (var pin = data.AsMemory().Pin())
+        {
+            Native.igs_fill_after_gc(Unsafe.AsPointer(ref data[0]), data.Length, 1);
+        }
+
+        Native.igs_fill_after_gc({|#0:Unsafe.AsPointer(ref data[0])|}, data.Length, 1);
+    }
+}", AsPointer(0, "array 'data'", "data"));
+
+        [Fact]
+        public Task FixedOverTheSameFieldOfAnotherObjectDoesNotPinThisOne() => Check(@"
+unsafe class C
+{
+    private byte[] _data = new byte[4];
+    void M(C other)
+    {
+        fixed (byte* p = other._data)
+        {
+            Native.igs_fill_after_gc({|#0:Unsafe.AsPointer(ref _data[0])|}, 4, 1);
+            Native.igs_fill_after_gc(Unsafe.AsPointer(ref other._data[1]), 3, 1);
+        }
+    }
+}", AsPointer(0, "array '_data'", "_data"));
+
         // ---- AddrOfPinnedObject ----
 
         [Fact]
