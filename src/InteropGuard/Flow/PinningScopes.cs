@@ -328,18 +328,12 @@ namespace InteropGuard.Flow
             switch (memory)
             {
                 case ILocalSymbol local:
-                    foreach (var operation in root.Descendants())
+                    if (ManagedMemoryOrigins.ValuesOf(local, root) is not { } given)
                     {
-                        if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
-                        {
-                            values.Add(declarator.GetVariableInitializer()?.Value.Syntax ?? declarator.Syntax);
-                        }
-                        else if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment && SymbolEqualityComparer.Default.Equals(target.Local, local))
-                        {
-                            values.Add(assignment.Value.Syntax);
-                        }
+                        return false;
                     }
 
+                    values.AddRange(given.Select(v => v.Syntax));
                     break;
                 case IFieldSymbol field:
                     foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
@@ -432,15 +426,15 @@ namespace InteropGuard.Flow
                 }
 
                 var kind = PinningScopeKind.Fixed;
-                if (pinned is ILocalReferenceOperation spanLocal && IsSpan(spanLocal.Type))
+                if (origins.IsSpan(pinned.Type))
                 {
                     // A span over stack memory does not move; one made from a raw pointer is not managed memory at all.
-                    switch (SpanOrigin(root, spanLocal.Local))
+                    switch (origins.OfSpan(pinned).Kind)
                     {
-                        case SpanKind.Stack:
+                        case MemoryOriginKind.Stack:
                             kind = PinningScopeKind.StackAlloc;
                             break;
-                        case SpanKind.Native:
+                        case MemoryOriginKind.Native:
                             continue;
                     }
                 }
@@ -564,51 +558,6 @@ namespace InteropGuard.Flow
             var type = call.Arguments[1].Value.ConstantValue;
             return !type.HasValue ? false : type.Value is int value && value == PinnedHandleType ? true : null;
         }
-
-        private enum SpanKind
-        {
-            Unknown,
-            Stack,
-            Native,
-        }
-
-        private static SpanKind SpanOrigin(IOperation root, ILocalSymbol span)
-        {
-            var kinds = new HashSet<SpanKind>();
-            foreach (var operation in root.Descendants())
-            {
-                IOperation? value = operation switch
-                {
-                    IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, span) => declarator.Initializer?.Value,
-                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when SymbolEqualityComparer.Default.Equals(local.Local, span) => assignment.Value,
-                    _ => null,
-                };
-                if (value == null)
-                {
-                    continue;
-                }
-
-                value = ValueUses.SkipConversions(value);
-                if (value.Syntax is StackAllocArrayCreationExpressionSyntax || value.Syntax is ImplicitStackAllocArrayCreationExpressionSyntax)
-                {
-                    kinds.Add(SpanKind.Stack);
-                }
-                else if (value is IObjectCreationOperation creation && creation.Arguments.Length > 0 && creation.Arguments[0].Value.Type is IPointerTypeSymbol)
-                {
-                    kinds.Add(SpanKind.Native);
-                }
-                else
-                {
-                    kinds.Add(SpanKind.Unknown);
-                }
-            }
-
-            return kinds.Count == 1 ? kinds.First() : SpanKind.Unknown;
-        }
-
-        private static bool IsSpan(ITypeSymbol? type)
-            => type is INamedTypeSymbol { Arity: 1 } named && (named.Name == "Span" || named.Name == "ReadOnlySpan")
-               && named.ContainingNamespace?.ToDisplayString() == "System";
 
         /// <summary>The pinned operand of a fixed initializer: <c>buffer</c> in <c>buffer</c>, <c>&amp;buffer[1]</c> or <c>&amp;s.Field</c>.</summary>
         private static IOperation PinnedOperand(IOperation value)

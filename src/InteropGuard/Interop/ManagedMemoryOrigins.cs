@@ -215,7 +215,16 @@ namespace InteropGuard.Interop
                     return OfSpanCall(call, depth);
 
                 case ILocalReferenceOperation local:
-                    return SingleSource(local, depth) is { } source ? FromSpanSource(source, depth) : MemoryOrigin.Unknown;
+                    if (SingleSource(local, depth) is { } source)
+                    {
+                        return FromSpanSource(source, depth);
+                    }
+
+                    // Given several spans: when all of them are stack (or all native) memory, so is the local.
+                    var kinds = ValuesOf(local.Local, Root(local))?.Select(v => FromSpanSource(v, depth + 1).Kind).Distinct().ToList();
+                    return kinds is { Count: 1 } && kinds[0] == MemoryOriginKind.Stack ? MemoryOrigin.Stack
+                        : kinds is { Count: 1 } && kinds[0] == MemoryOriginKind.Native ? MemoryOrigin.Native
+                        : MemoryOrigin.Unknown;
 
                 default:
                     return MemoryOrigin.Unknown;
@@ -307,38 +316,40 @@ namespace InteropGuard.Interop
         /// passed by ref/out, or deconstructed into.
         /// </summary>
         public static IOperation? SingleSource(ILocalReferenceOperation reference, int depth = 0)
+            => ValuesOf(reference.Local, Root(reference)) is { Count: 1 } values ? values[0] : null;
+
+        /// <summary>
+        /// Every value a local (or ref local) is given in <paramref name="root"/>: its initializer and the right sides of
+        /// simple assignments to it; null when it is also written another way (passed by ref/out, deconstructed into,
+        /// compound-assigned, incremented), so that the list would not be the whole story.
+        /// </summary>
+        public static IReadOnlyList<IOperation>? ValuesOf(ILocalSymbol local, IOperation root)
         {
-            var root = Root(reference);
-            IOperation? source = null;
-            var count = 0;
+            var values = new List<IOperation>();
             foreach (var op in root.DescendantsAndSelf())
             {
                 switch (op)
                 {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
-                        var initializer = declarator.GetVariableInitializer();
-                        if (initializer != null)
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                        if (declarator.GetVariableInitializer() is { } initializer)
                         {
-                            source = initializer.Value;
-                            count++;
+                            values.Add(initializer.Value);
                         }
 
                         break;
                     case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target
-                        && SymbolEqualityComparer.Default.Equals(target.Local, reference.Local):
-                        source = assignment.Value;
-                        count++;
+                        && SymbolEqualityComparer.Default.Equals(target.Local, local):
+                        values.Add(assignment.Value);
                         break;
-                    case ILocalReferenceOperation other when !reference.Local.IsRef && SymbolEqualityComparer.Default.Equals(other.Local, reference.Local)
+                    case ILocalReferenceOperation other when !local.IsRef && SymbolEqualityComparer.Default.Equals(other.Local, local)
                         && (other.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.Out or RefKind.Ref } }
                             || other.Parent is ICompoundAssignmentOperation || other.Parent is IDeconstructionAssignmentOperation
                             || other.Parent is ITupleOperation || other.Parent is IIncrementOrDecrementOperation):
-                        count += 2;
-                        break;
+                        return null;
                 }
             }
 
-            return count == 1 ? source : null;
+            return values;
         }
 
         /// <summary>The outermost operation of the code block holding <paramref name="operation"/>.</summary>

@@ -144,7 +144,7 @@ namespace InteropGuard.Rules
             var handle = ManagedMemoryOrigins.Unwrap(call.Instance);
             var allocations = handle switch
             {
-                ILocalReferenceOperation local => LocalAllocations(local),
+                ILocalReferenceOperation local => ManagedMemoryOrigins.ValuesOf(local.Local, ManagedMemoryOrigins.Root(local)),
                 IFieldReferenceOperation field => FieldAllocations(field, call),
                 _ => null,
             };
@@ -277,37 +277,8 @@ namespace InteropGuard.Rules
             }
 
             var root = ManagedMemoryOrigins.Root(use);
-            var sources = 0;
-            foreach (var op in root.Descendants())
-            {
-                switch (op)
-                {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local):
-                        if (declarator.GetVariableInitializer() is { } initializer)
-                        {
-                            if (!IsArrayCreation(origins, initializer.Value))
-                            {
-                                return false;
-                            }
-
-                            sources++;
-                        }
-
-                        break;
-                    case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
-                        if (!IsArrayCreation(origins, assignment.Value))
-                        {
-                            return false;
-                        }
-
-                        sources++;
-                        break;
-                    case ILocalReferenceOperation other when SymbolEqualityComparer.Default.Equals(other.Local, local.Local) && MayPinElsewhere(other):
-                        return false;
-                }
-            }
-
-            return sources > 0;
+            return ManagedMemoryOrigins.ValuesOf(local.Local, root) is { Count: > 0 } values && values.All(v => IsArrayCreation(origins, v))
+                && !root.Descendants().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local.Local) && MayPinElsewhere(r));
         }
 
         /// <summary>Handed by ref, or to something that returns a handle or disposable (a pinning helper), or to a constructor.</summary>
@@ -357,33 +328,6 @@ namespace InteropGuard.Rules
                 && (call.TargetMethod.Name == "AllocateArray" || call.TargetMethod.Name == "AllocateUninitializedArray")
                 && !PinningScopes.IsPinnedHeapAllocation(call.Syntax)
                 && call.Arguments.All(a => a.Parameter?.Name != "pinned" || a.ArgumentKind == ArgumentKind.DefaultValue || a.Value.ConstantValue.HasValue);
-        }
-
-        private static List<IOperation>? LocalAllocations(ILocalReferenceOperation local)
-        {
-            var root = ManagedMemoryOrigins.Root(local);
-            var sources = new List<IOperation>();
-            foreach (var op in root.Descendants())
-            {
-                switch (op)
-                {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local):
-                        if (declarator.GetVariableInitializer() is { } initializer)
-                        {
-                            sources.Add(initializer.Value);
-                        }
-
-                        break;
-                    case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
-                        sources.Add(assignment.Value);
-                        break;
-                    case ILocalReferenceOperation other when SymbolEqualityComparer.Default.Equals(other.Local, local.Local)
-                        && (other.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } || other.Parent is IDeconstructionAssignmentOperation || other.Parent is ITupleOperation):
-                        return null;
-                }
-            }
-
-            return sources;
         }
 
         /// <summary>Every value a private field of this type is given, when all of them are visible in this tree.</summary>

@@ -793,6 +793,27 @@ class C
 }");
 
         [Fact]
+        public Task FixedOverAViewOfStackMemoryIsStackMemory() => Check(@"
+unsafe class C
+{
+    int M(bool big, byte* native, int length)
+    {
+        Span<byte> scratch = stackalloc byte[8];
+        if (big)
+        {
+            scratch = stackalloc byte[64];
+        }
+
+        byte* kept;
+        fixed (byte* p = scratch.Slice(2)) { kept = p; }
+        var sum = Native.igs_sum(kept, 4);
+        var view = new Span<byte>(native, length).Slice(1);
+        fixed (byte* q = view) { kept = q; }
+        return sum + Native.igs_sum(kept, 4);
+    }
+}");
+
+        [Fact]
         public Task ArrayPinnedOnlyOnSomePathsIsStillReported() => Check(@"
 unsafe class C
 {
