@@ -301,7 +301,7 @@ namespace InteropGuard.Flow
                 foreach (var invocation in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
                 {
                     var arguments = invocation.ArgumentList.Arguments;
-                    switch (LastName(invocation.Expression))
+                    switch (ManagedMemoryOrigins.LastName(invocation.Expression))
                     {
                         case "Alloc" when arguments.Count == 2 && Mentions(arguments[0].Expression, name)
                                           && (arguments[1].Expression is not MemberAccessExpressionSyntax kind || kind.Name.Identifier.ValueText == "Pinned"):
@@ -336,25 +336,8 @@ namespace InteropGuard.Flow
                     values.AddRange(given.Select(v => v.Syntax));
                     break;
                 case IFieldSymbol field:
-                    foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
-                    {
-                        foreach (var node in reference.GetSyntax().DescendantNodes())
-                        {
-                            if (node is VariableDeclaratorSyntax declarator && declarator.Identifier.ValueText == field.Name && declarator.Parent?.Parent is FieldDeclarationSyntax)
-                            {
-                                if (declarator.Initializer != null)
-                                {
-                                    values.Add(declarator.Initializer.Value);
-                                }
-                            }
-                            else if (node is AssignmentExpressionSyntax assignment && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
-                                     && LastName(assignment.Left) == field.Name)
-                            {
-                                values.Add(assignment.Right);
-                            }
-                        }
-                    }
-
+                    // Writes we cannot see (another type, another assembly) are not held against it: say nothing rather than guess.
+                    values.AddRange(ManagedMemoryOrigins.ValuesOf(field, root.SemanticModel).Values);
                     break;
             }
 
@@ -374,7 +357,7 @@ namespace InteropGuard.Flow
                     return IsPinnedHeapAllocation(parenthesized.Expression);
                 case ConditionalExpressionSyntax conditional:
                     return IsPinnedHeapAllocation(conditional.WhenTrue) && IsPinnedHeapAllocation(conditional.WhenFalse);
-                case InvocationExpressionSyntax call when LastName(call.Expression) is "AllocateArray" or "AllocateUninitializedArray":
+                case InvocationExpressionSyntax call when ManagedMemoryOrigins.LastName(call.Expression) is "AllocateArray" or "AllocateUninitializedArray":
                     var arguments = call.ArgumentList.Arguments;
                     var pinned = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == "pinned")
                                  ?? (arguments.Count > 1 && arguments[1].NameColon == null ? arguments[1] : null);
@@ -387,14 +370,6 @@ namespace InteropGuard.Flow
         private static bool IsNull(SyntaxNode value)
             => value is LiteralExpressionSyntax literal && (literal.IsKind(SyntaxKind.NullLiteralExpression) || literal.IsKind(SyntaxKind.DefaultLiteralExpression))
                || value is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed && IsNull(suppressed.Operand);
-
-        private static string? LastName(ExpressionSyntax expression) => expression switch
-        {
-            IdentifierNameSyntax name => name.Identifier.ValueText,
-            GenericNameSyntax generic => generic.Identifier.ValueText,
-            MemberAccessExpressionSyntax member => LastName(member.Name),
-            _ => null,
-        };
 
         /// <summary>The body, local function or lambda that directly contains <paramref name="operation"/>.</summary>
         public static IOperation FunctionOf(IOperation operation, IOperation root)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -351,6 +352,59 @@ namespace InteropGuard.Interop
 
             return values;
         }
+
+        /// <summary>
+        /// Every value a field is given in its type's declarations: its initializer and the right sides of simple (and
+        /// <c>??=</c>) assignments naming it. Sites in <paramref name="model"/>'s tree are confirmed to mean this field;
+        /// elsewhere the name decides. <c>Complete</c> says nobody else can write it: private, declared only in
+        /// <paramref name="model"/>'s tree, never passed by ref/out or compound-assigned.
+        /// </summary>
+        public static (IReadOnlyList<ExpressionSyntax> Values, bool Complete) ValuesOf(IFieldSymbol field, SemanticModel? model)
+        {
+            var values = new List<ExpressionSyntax>();
+            var complete = field.DeclaredAccessibility == Accessibility.Private && model != null;
+            foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+            {
+                var semantic = model != null && reference.SyntaxTree == model.SyntaxTree ? model : null;
+                complete &= semantic != null;
+                foreach (var node in reference.GetSyntax().DescendantNodes())
+                {
+                    switch (node)
+                    {
+                        case VariableDeclaratorSyntax declarator when declarator.Identifier.ValueText == field.Name && declarator.Parent?.Parent is FieldDeclarationSyntax
+                            && declarator.Initializer != null && (semantic == null || SymbolEqualityComparer.Default.Equals(semantic.GetDeclaredSymbol(declarator), field)):
+                            values.Add(declarator.Initializer.Value);
+                            break;
+                        case AssignmentExpressionSyntax assignment when LastName(assignment.Left) == field.Name
+                            && (semantic == null || SymbolEqualityComparer.Default.Equals(semantic.GetSymbolInfo(assignment.Left).Symbol, field)):
+                            if (assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) || assignment.IsKind(SyntaxKind.CoalesceAssignmentExpression))
+                            {
+                                values.Add(assignment.Right);
+                            }
+                            else
+                            {
+                                complete = false;
+                            }
+
+                            break;
+                        case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None) && LastName(argument.Expression) == field.Name:
+                            complete = false;
+                            break;
+                    }
+                }
+            }
+
+            return (values, complete);
+        }
+
+        /// <summary>The name an expression ends in: <c>F</c> for <c>F</c>, <c>x.F</c>, <c>F&lt;T&gt;</c>; null for other shapes.</summary>
+        public static string? LastName(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax name => name.Identifier.ValueText,
+            GenericNameSyntax generic => generic.Identifier.ValueText,
+            MemberAccessExpressionSyntax member => LastName(member.Name),
+            _ => null,
+        };
 
         /// <summary>The outermost operation of the code block holding <paramref name="operation"/>.</summary>
         public static IOperation Root(IOperation operation)

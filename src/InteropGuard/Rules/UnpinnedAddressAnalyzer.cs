@@ -330,60 +330,19 @@ namespace InteropGuard.Rules
                 && call.Arguments.All(a => a.Parameter?.Name != "pinned" || a.ArgumentKind == ArgumentKind.DefaultValue || a.Value.ConstantValue.HasValue);
         }
 
-        /// <summary>Every value a private field of this type is given, when all of them are visible in this tree.</summary>
+        /// <summary>Every value a private field of this object is given, when all of them are visible in this tree.</summary>
         private static List<IOperation>? FieldAllocations(IFieldReferenceOperation reference, IOperation use)
         {
-            var field = reference.Field;
             var model = use.SemanticModel;
-            if (field.DeclaredAccessibility != Accessibility.Private || model == null
-                || (!field.IsStatic && reference.Instance is not IInstanceReferenceOperation)
-                || field.ContainingType.DeclaringSyntaxReferences.Any(r => r.SyntaxTree != use.Syntax.SyntaxTree))
+            if (model == null || (!reference.Field.IsStatic && reference.Instance is not IInstanceReferenceOperation)
+                || ManagedMemoryOrigins.ValuesOf(reference.Field, model) is not { Complete: true } field)
             {
                 return null;
             }
 
-            var sources = new List<IOperation>();
-            foreach (var declaration in field.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax()))
-            {
-                foreach (var node in declaration.DescendantNodes())
-                {
-                    switch (node)
-                    {
-                        case VariableDeclaratorSyntax declarator when declarator.Identifier.ValueText == field.Name && declarator.Initializer != null
-                            && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator), field):
-                            if (model.GetOperation(declarator.Initializer.Value) is { } initial)
-                            {
-                                sources.Add(initial);
-                            }
-
-                            break;
-                        case AssignmentExpressionSyntax assignment when NamesField(assignment.Left, field.Name):
-                            if (model.GetOperation(assignment) is ISimpleAssignmentOperation simple && simple.Target is IFieldReferenceOperation target
-                                && SymbolEqualityComparer.Default.Equals(target.Field, field))
-                            {
-                                sources.Add(simple.Value);
-                            }
-                            else if (model.GetSymbolInfo(assignment.Left).Symbol is IFieldSymbol assigned && SymbolEqualityComparer.Default.Equals(assigned, field))
-                            {
-                                return null;
-                            }
-
-                            break;
-                        case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None) && NamesField(argument.Expression, field.Name):
-                            return null;
-                    }
-                }
-            }
-
-            return sources;
+            var values = field.Values.Select(v => model.GetOperation(v)).OfType<IOperation>().ToList();
+            return values.Count == field.Values.Count ? values : null;
         }
-
-        private static bool NamesField(ExpressionSyntax expression, string name) => expression switch
-        {
-            IdentifierNameSyntax identifier => identifier.Identifier.ValueText == name,
-            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText == name,
-            _ => false,
-        };
 
         /// <summary>Can GCHandle.Alloc(x, Pinned) pin a value of this static type without throwing? Arrays of unmanaged elements, strings, classes of unmanaged fields.</summary>
         private static bool IsPinnable(ITypeSymbol? type)

@@ -814,6 +814,20 @@ unsafe class C
 }");
 
         [Fact]
+        public Task AFieldOfAnotherTypeWithTheSameNameIsNotAValueOfThisOne() => Check(@"
+sealed class Other { public byte[] _ring = new byte[16]; }
+unsafe sealed class C
+{
+    private readonly byte[] _ring = GC.AllocateArray<byte>(4096, pinned: true);
+    private byte* _cursor;
+    void Start(Other other)
+    {
+        other._ring = new byte[32];
+        fixed (byte* p = _ring) { _cursor = p; }
+    }
+}");
+
+        [Fact]
         public Task ArrayPinnedOnlyOnSomePathsIsStillReported() => Check(@"
 unsafe class C
 {
