@@ -121,7 +121,14 @@ namespace InteropGuard.Flow
     /// <summary>Finds the pinning scopes of a body (<see cref="PinningScope"/>).</summary>
     internal static class PinningScopes
     {
-        private const int PinnedHandleType = 3;
+        /// <summary><c>GCHandleType.Normal</c>.</summary>
+        public const int NormalHandleType = 2;
+
+        /// <summary><c>GCHandleType.Pinned</c>.</summary>
+        public const int PinnedHandleType = 3;
+
+        /// <summary>What <see cref="HandleTypeOf"/> says of a handle type that is not a constant.</summary>
+        public const int UnknownHandleType = -1;
 
         /// <summary>Cheap syntax gate: can this code block contain a pinning scope at all?</summary>
         public static bool MayContain(SyntaxNode node)
@@ -522,16 +529,31 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>For <c>GCHandle.Alloc(x, type)</c>: true when the type is the constant Pinned, false when it is not a constant (it may pin), null otherwise.</summary>
-        private static bool? PinnedAllocKind(IInvocationOperation call, WellKnownTypes types)
+        private static bool? PinnedAllocKind(IInvocationOperation call, WellKnownTypes types) => HandleTypeOf(call, types) switch
         {
-            if (call.TargetMethod.Name != "Alloc" || call.Arguments.Length != 2 || types.GCHandle == null
+            PinnedHandleType => true,
+            UnknownHandleType => false,
+            _ => null,
+        };
+
+        /// <summary>
+        /// The <c>GCHandleType</c> value <c>GCHandle.Alloc(x[, type])</c> allocates (Normal without a type),
+        /// <see cref="UnknownHandleType"/> when the type is not a constant; null for any other call.
+        /// </summary>
+        public static int? HandleTypeOf(IInvocationOperation call, WellKnownTypes types)
+        {
+            if (call.TargetMethod.Name != "Alloc" || call.Arguments.Length is < 1 or > 2 || types.GCHandle == null
                 || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, types.GCHandle))
             {
                 return null;
             }
 
-            var type = call.Arguments[1].Value.ConstantValue;
-            return !type.HasValue ? false : type.Value is int value && value == PinnedHandleType ? true : null;
+            if (call.Arguments.Length == 1 || call.Arguments[1].ArgumentKind == ArgumentKind.DefaultValue)
+            {
+                return NormalHandleType;
+            }
+
+            return call.Arguments[1].Value.ConstantValue is { HasValue: true, Value: int type } ? type : UnknownHandleType;
         }
 
         /// <summary>The pinned operand of a fixed initializer: <c>buffer</c> in <c>buffer</c>, <c>&amp;buffer[1]</c> or <c>&amp;s.Field</c>.</summary>

@@ -48,8 +48,6 @@ namespace InteropGuard.Rules
 
         private const int GCHandleTypeWeak = 0;
         private const int GCHandleTypeWeakTrackResurrection = 1;
-        private const int GCHandleTypeNormal = 2;
-        private const int GCHandleTypePinned = 3;
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.UnpinnedAddress);
 
@@ -156,19 +154,8 @@ namespace InteropGuard.Rules
             var kinds = new List<int>();
             foreach (var allocation in allocations)
             {
-                if (ManagedMemoryOrigins.Unwrap(allocation) is not IInvocationOperation alloc || alloc.TargetMethod.Name != "Alloc"
-                    || !SymbolEqualityComparer.Default.Equals(alloc.TargetMethod.ContainingType, interop.Types.GCHandle))
-                {
-                    return;
-                }
-
-                if (alloc.Arguments.Length == 1 || alloc.Arguments[1].ArgumentKind == ArgumentKind.DefaultValue)
-                {
-                    kinds.Add(GCHandleTypeNormal);
-                    continue;
-                }
-
-                if (alloc.Arguments.Length != 2 || alloc.Arguments[1].Value.ConstantValue is not { HasValue: true, Value: int kind } || kind == GCHandleTypePinned)
+                if (ManagedMemoryOrigins.Unwrap(allocation) is not IInvocationOperation alloc
+                    || PinningScopes.HandleTypeOf(alloc, interop.Types) is not { } kind || kind == PinningScopes.PinnedHandleType || kind == PinningScopes.UnknownHandleType)
                 {
                     return;
                 }
@@ -178,7 +165,7 @@ namespace InteropGuard.Rules
 
             var name = handle!.Syntax.ToString();
             var kindName = kinds.Distinct().Count() == 1 ? KindName(kinds[0]) : "a handle type other than Pinned";
-            var fixable = kinds.All(k => k == GCHandleTypeNormal)
+            var fixable = kinds.All(k => k == PinningScopes.NormalHandleType)
                 && allocations.All(a => ManagedMemoryOrigins.Unwrap(a) is IInvocationOperation alloc && IsPinnable(ManagedMemoryOrigins.Unwrap(alloc.Arguments[0].Value)?.Type));
             var properties = fixable ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, PinnedHandleFix) : null;
             Report(
@@ -196,7 +183,7 @@ namespace InteropGuard.Rules
         {
             GCHandleTypeWeak => "GCHandleType.Weak",
             GCHandleTypeWeakTrackResurrection => "GCHandleType.WeakTrackResurrection",
-            GCHandleTypeNormal => "GCHandleType.Normal",
+            PinningScopes.NormalHandleType => "GCHandleType.Normal",
             _ => "GCHandleType " + kind,
         };
 
