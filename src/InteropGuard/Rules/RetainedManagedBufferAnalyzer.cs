@@ -1,0 +1,226 @@
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG2003: a managed buffer (array, string, StringBuilder, array-backed span, ref into an array, <c>fixed</c> pointer
+    /// over a managed object) given to a native function that keeps the pointer after it returns, directly or through a
+    /// managed wrapper. Marshalling pins (or copies) such a buffer only for the duration of the call.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class RetainedManagedBufferAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.RetainedManagedBuffer);
+
+        private enum Reason
+        {
+            None,
+            Option,
+            Overlapped,
+            Name,
+        }
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                if (interop.Types.DllImportAttribute == null && interop.Types.LibraryImportAttribute == null)
+                {
+                    return;
+                }
+
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
+            });
+        }
+
+        private static void AnalyzeInvocation(InteropContext interop, OperationAnalysisContext context)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            var method = invocation.TargetMethod;
+
+            // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
+            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(p.Type)))
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
+            var native = interop.NativeFunctions.Get(method);
+            if (native != null)
+            {
+                var reason = RetainingReason(scope, native, ordinal => ArgumentFor(invocation, ordinal));
+                if (reason == Reason.None)
+                {
+                    return;
+                }
+
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter == null || IsOverlapped(argument.Parameter.Type))
+                    {
+                        continue;
+                    }
+
+                    var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
+                    if (buffer != null && (!buffer.IsText || reason != Reason.Name))
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
+                    }
+                }
+
+                return;
+            }
+
+            if (method.IsExtern || method.DeclaringSyntaxReferences.Length == 0)
+            {
+                return;
+            }
+
+            foreach (var argument in invocation.Arguments)
+            {
+                var parameter = argument.Parameter;
+
+                // A wrapper taking an array, string or StringBuilder is reported at its own native call, where the bug is.
+                if (parameter == null || IsWholeBufferType(parameter.Type) || IsOverlapped(parameter.Type)
+                    || !(parameter.RefKind != RefKind.None || IsBufferCarrier(parameter.Type)))
+                {
+                    continue;
+                }
+
+                var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+                foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
+                {
+                    var forwarded = interop.Wrappers.GetForwardedCall(method);
+                    var reason = RetainingReason(scope, function, ordinal =>
+                    {
+                        var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
+                            ? forwarded.WrapperParameterFor(ordinal)
+                            : -1;
+                        return wrapperOrdinal < 0 ? null : ArgumentFor(invocation, wrapperOrdinal);
+                    });
+                    if (reason == Reason.None || IsOverlapped(nativeParameter.Type))
+                    {
+                        continue;
+                    }
+
+                    var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
+                    if (buffer != null && !buffer.IsText)
+                    {
+                        var target = "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
+                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, target, Explain(reason)));
+                        break;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Why the function keeps what it is given. An OVERLAPPED parameter makes a call asynchronous only when an
+        /// OVERLAPPED is passed: a null one is synchronous I/O, and one from <c>ThreadPoolBoundHandle</c>/<c>Overlapped.Pack</c>
+        /// pins the buffers it was created with, which this method cannot see, so only a visibly unpinned one counts.
+        /// </summary>
+        private static Reason RetainingReason(InteropScope scope, NativeFunction function, System.Func<int, IOperation?> argumentFor)
+        {
+            var options = scope.Options;
+            if (options.RetainingFunctions.Contains(function.Method, function.EntryPoint))
+            {
+                return Reason.Option;
+            }
+
+            var overlapped = function.Method.Parameters.FirstOrDefault(p => IsOverlapped(p.Type));
+            if (overlapped != null && argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(overlappedArgument))
+            {
+                return Reason.Overlapped;
+            }
+
+            if (options.NonRetainingFunctions.Contains(function.Method, function.EntryPoint))
+            {
+                return Reason.None;
+            }
+
+            return RetainingFunctions.HasRegistrationName(function.EntryPoint) ? Reason.Name : Reason.None;
+        }
+
+        /// <summary>An OVERLAPPED on this method's stack, in native memory or fresh: nothing pins the I/O buffers with it.</summary>
+        private static bool IsUnpinnedOverlapped(IOperation value)
+        {
+            value = Unwrap(value);
+            switch (value)
+            {
+                case IAddressOfOperation addressOf:
+                    return Unwrap(addressOf.Reference) is ILocalReferenceOperation;
+                case ILocalReferenceOperation { Type: { } localType } when localType is not IPointerTypeSymbol && IsOverlapped(localType):
+                    // Passed by ref: the struct lives in this method's frame.
+                    return true;
+                case ILocalReferenceOperation local:
+                    return Initializer(local) is { } initializer && IsUnpinnedOverlapped(initializer);
+                case IConversionOperation conversion:
+                    return IsUnpinnedOverlapped(conversion.Operand);
+                case IInvocationOperation invocation:
+                    var owner = invocation.TargetMethod.ContainingType?.Name;
+                    return owner == "Marshal" || owner == "NativeMemory";
+                default:
+                    return false;
+            }
+        }
+
+        private static IOperation? Initializer(ILocalReferenceOperation reference)
+        {
+            var declarator = reference.Local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() as Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax;
+            if (declarator?.Initializer == null || reference.SemanticModel == null || declarator.SyntaxTree != reference.Syntax.SyntaxTree)
+            {
+                return null;
+            }
+
+            return reference.SemanticModel.GetOperation(declarator.Initializer.Value);
+        }
+
+        private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
+            => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
+
+        private static string Explain(Reason reason)
+        {
+            switch (reason)
+            {
+                case Reason.Option:
+                    return "is listed in interopguard.retaining_functions as keeping what it is given";
+                case Reason.Overlapped:
+                    return "starts asynchronous I/O with an OVERLAPPED that nothing pins the buffer with, so the I/O completes after it returns";
+                default:
+                    return "has a registration-style name and keeps what it is given after it returns";
+            }
+        }
+
+        private static IOperation Unwrap(IOperation value)
+        {
+            while (value is IConversionOperation { OperatorMethod: null } conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            return value;
+        }
+
+        private static bool IsOverlapped(ITypeSymbol type)
+        {
+            var element = type is IPointerTypeSymbol pointer ? pointer.PointedAtType : type;
+            return element.Name == "NativeOverlapped" || element.Name == "OVERLAPPED";
+        }
+
+        private static bool IsWholeBufferType(ITypeSymbol type)
+            => type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String || type.Name == "StringBuilder";
+
+        private static bool IsBufferCarrier(ITypeSymbol type)
+            => IsWholeBufferType(type) || type is IPointerTypeSymbol
+               || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
+               || ((type.Name == "Span" || type.Name == "ReadOnlySpan") && type is INamedTypeSymbol { Arity: 1 });
+    }
+}
