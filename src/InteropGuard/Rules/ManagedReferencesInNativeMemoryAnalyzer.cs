@@ -113,9 +113,10 @@ namespace InteropGuard.Rules
             }
 
             var initializer = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
-            if (initializer == null || ValueUses.SkipConversions(initializer) is IAddressOfOperation)
+            // '&x' is analysed on its own; only arrays of reference-holding elements remain (spans and custom
+            // GetPinnableReference types could view anything).
+            if (initializer?.SemanticModel == null || initializer.SemanticModel.GetTypeInfo(initializer.Syntax, context.CancellationToken).Type is not IArrayTypeSymbol)
             {
-                // '&x' is analysed on its own.
                 return;
             }
 
