@@ -70,7 +70,7 @@ namespace InteropGuard.Rules
                     }
 
                     var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
-                    if (buffer != null && (!buffer.IsText || reason != Reason.Name))
+                    if (buffer != null && (reason != Reason.Name || (!buffer.IsText && NameRetainsBuffers(native, argument.Parameter))))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
                     }
@@ -106,7 +106,7 @@ namespace InteropGuard.Rules
                             : -1;
                         return wrapperOrdinal < 0 ? null : ArgumentFor(invocation, wrapperOrdinal);
                     });
-                    if (reason == Reason.None || IsOverlapped(nativeParameter.Type))
+                    if (reason == Reason.None || IsOverlapped(nativeParameter.Type) || (reason == Reason.Name && !NameRetainsBuffers(function, nativeParameter)))
                     {
                         continue;
                     }
@@ -148,6 +148,31 @@ namespace InteropGuard.Rules
 
             return RetainingFunctions.HasRegistrationName(function.EntryPoint) ? Reason.Name : Reason.None;
         }
+
+        /// <summary>
+        /// A registration-style name alone is weak evidence for data: registerCameras (image registration), a queue
+        /// submit of descriptor arrays, an enqueue with size arrays all read their arrays during the call. Buffers count
+        /// only when the name also speaks of a buffer or memory (register_buffers, EnqueueWriteBuffer, MemcpyAsync), or
+        /// when the function registers a callback and the buffer is a pointer, the shape of callback user data.
+        /// </summary>
+        private static bool NameRetainsBuffers(NativeFunction function, IParameterSymbol parameter)
+        {
+            foreach (System.Text.RegularExpressions.Match word in NameWords.Matches(function.EntryPoint))
+            {
+                var lower = word.Value.ToLowerInvariant();
+                if (lower.StartsWith("buf", System.StringComparison.Ordinal) || lower.StartsWith("mem", System.StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            var isPointer = parameter.Type is IPointerTypeSymbol || parameter.Type.SpecialType == SpecialType.System_IntPtr || parameter.Type.SpecialType == SpecialType.System_UIntPtr;
+            return isPointer && parameter.RefKind == RefKind.None
+                   && function.Method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || p.Type.TypeKind == TypeKind.FunctionPointer);
+        }
+
+        private static readonly System.Text.RegularExpressions.Regex NameWords = new System.Text.RegularExpressions.Regex(
+            "[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
         /// <summary>An OVERLAPPED on this method's stack, in native memory or fresh: nothing pins the I/O buffers with it.</summary>
         private static bool IsUnpinnedOverlapped(IOperation value)

@@ -23,9 +23,9 @@ static unsafe class Io
 static unsafe class Net
 {
     [DllImport(""net"")] public static extern int net_register_buffer(IntPtr session, byte[] buffer, int length);
-    [DllImport(""net"")] public static extern int net_register_ptr(IntPtr session, byte* buffer, int length);
-    [DllImport(""net"")] public static extern int net_register_intptr(IntPtr session, IntPtr buffer, int length);
-    [DllImport(""net"")] public static extern int net_register_ref(IntPtr session, ref byte buffer, int length);
+    [DllImport(""net"")] public static extern int net_register_buffer_ptr(IntPtr session, byte* buffer, int length);
+    [DllImport(""net"")] public static extern int net_register_buffer_intptr(IntPtr session, IntPtr buffer, int length);
+    [DllImport(""net"")] public static extern int net_register_buffer_ref(IntPtr session, ref byte buffer, int length);
     [DllImport(""net"")] public static extern int net_register_name(IntPtr session, string name);
     [DllImport(""net"")] public static extern int net_register_label(IntPtr session, StringBuilder label);
     [DllImport(""net"")] public static extern int net_send(IntPtr session, byte[] buffer, int length);
@@ -116,15 +116,15 @@ unsafe class C
     {
         fixed (byte* p = &buffer[0])
         {
-            Net.net_register_ptr(session, {|#0:p + 16|}, buffer.Length - 16);
-            Net.net_register_intptr(session, {|#1:(IntPtr)p|}, buffer.Length);
-            Net.net_register_intptr(session, {|#2:new IntPtr(p)|}, buffer.Length);
+            Net.net_register_buffer_ptr(session, {|#0:p + 16|}, buffer.Length - 16);
+            Net.net_register_buffer_intptr(session, {|#1:(IntPtr)p|}, buffer.Length);
+            Net.net_register_buffer_intptr(session, {|#2:new IntPtr(p)|}, buffer.Length);
         }
     }
 }",
-            Finding(0, "The fixed pointer 'p' to an element of the array 'buffer'", "'Net.net_register_ptr'", ByName),
-            Finding(1, "The fixed pointer 'p' to an element of the array 'buffer'", "'Net.net_register_intptr'", ByName),
-            Finding(2, "The fixed pointer 'p' to an element of the array 'buffer'", "'Net.net_register_intptr'", ByName));
+            Finding(0, "The fixed pointer 'p' to an element of the array 'buffer'", "'Net.net_register_buffer_ptr'", ByName),
+            Finding(1, "The fixed pointer 'p' to an element of the array 'buffer'", "'Net.net_register_buffer_intptr'", ByName),
+            Finding(2, "The fixed pointer 'p' to an element of the array 'buffer'", "'Net.net_register_buffer_intptr'", ByName));
 
         [Fact]
         public Task FixedPointerOverStringAndArrayBackedSpan() => Check(@"
@@ -134,18 +134,18 @@ unsafe class C
     {
         fixed (char* p = text)
         {
-            Net.net_register_ptr(session, {|#0:(byte*)p|}, text.Length * 2);
+            Net.net_register_buffer_ptr(session, {|#0:(byte*)p|}, text.Length * 2);
         }
 
         Span<byte> view = data.AsSpan(4);
         fixed (byte* q = view)
         {
-            Net.net_register_ptr(session, {|#1:q|}, view.Length);
+            Net.net_register_buffer_ptr(session, {|#1:q|}, view.Length);
         }
     }
 }",
-            Finding(0, "The fixed pointer 'p' to the string 'text'", "'Net.net_register_ptr'", ByName),
-            Finding(1, "The fixed pointer 'q' to the array 'data'", "'Net.net_register_ptr'", ByName));
+            Finding(0, "The fixed pointer 'p' to the string 'text'", "'Net.net_register_buffer_ptr'", ByName),
+            Finding(1, "The fixed pointer 'q' to the array 'data'", "'Net.net_register_buffer_ptr'", ByName));
 
         [Fact]
         public Task RefToArrayElement() => Check(@"
@@ -153,12 +153,12 @@ class C
 {
     void M(IntPtr session, byte[] buffer)
     {
-        Net.net_register_ref(session, {|#0:ref buffer[0]|}, buffer.Length);
-        Net.net_register_ref(session, {|#1:ref MemoryMarshal.GetArrayDataReference(buffer)|}, buffer.Length);
+        Net.net_register_buffer_ref(session, {|#0:ref buffer[0]|}, buffer.Length);
+        Net.net_register_buffer_ref(session, {|#1:ref MemoryMarshal.GetArrayDataReference(buffer)|}, buffer.Length);
     }
 }",
-            Finding(0, "A ref to an element of the array 'buffer'", "'Net.net_register_ref'", ByName),
-            Finding(1, "A ref to the data of the array 'buffer'", "'Net.net_register_ref'", ByName));
+            Finding(0, "A ref to an element of the array 'buffer'", "'Net.net_register_buffer_ref'", ByName),
+            Finding(1, "A ref to the data of the array 'buffer'", "'Net.net_register_buffer_ref'", ByName));
 
         [Fact]
         public Task RefToFirstElementOfArrayBackedSpan() => Check(@"
@@ -167,9 +167,9 @@ class C
     void M(IntPtr session, byte[] buffer)
     {
         var span = new Span<byte>(buffer);
-        Net.net_register_ref(session, {|#0:ref MemoryMarshal.GetReference(span)|}, span.Length);
+        Net.net_register_buffer_ref(session, {|#0:ref MemoryMarshal.GetReference(span)|}, span.Length);
     }
-}", Finding(0, "A ref to the first element of the array 'buffer'", "'Net.net_register_ref'", ByName));
+}", Finding(0, "A ref to the first element of the array 'buffer'", "'Net.net_register_buffer_ref'", ByName));
 
         [Fact]
         public Task RefToSynchronousWriteIsNotAFinding() => Check(@"
@@ -258,20 +258,20 @@ unsafe class C
     void M(IntPtr session, IntPtr unknown, byte* raw, Span<byte> span)
     {
         IntPtr block = Marshal.AllocHGlobal(4096);
-        Net.net_register_intptr(session, block, 4096);
+        Net.net_register_buffer_intptr(session, block, 4096);
         byte* native = (byte*)NativeMemory.Alloc(64);
-        Net.net_register_ptr(session, native, 64);
-        Net.net_register_intptr(session, unknown, 16);
-        Net.net_register_ptr(session, raw, 16);
+        Net.net_register_buffer_ptr(session, native, 64);
+        Net.net_register_buffer_intptr(session, unknown, 16);
+        Net.net_register_buffer_ptr(session, raw, 16);
         byte* onStack = stackalloc byte[16];
-        Net.net_register_ptr(session, onStack, 16);
+        Net.net_register_buffer_ptr(session, onStack, 16);
         fixed (byte* p = span)
         {
-            Net.net_register_ptr(session, p, span.Length);
+            Net.net_register_buffer_ptr(session, p, span.Length);
         }
         var nativeSpan = new Span<byte>(native, 64);
-        Net.net_register_ref(session, ref MemoryMarshal.GetReference(nativeSpan), 64);
-        Net.net_register_ref(session, ref MemoryMarshal.GetReference(span), span.Length);
+        Net.net_register_buffer_ref(session, ref MemoryMarshal.GetReference(nativeSpan), 64);
+        Net.net_register_buffer_ref(session, ref MemoryMarshal.GetReference(span), span.Length);
     }
 }");
 
@@ -284,9 +284,9 @@ unsafe class C : IDisposable
     void Start(IntPtr session, byte[] buffer, Memory<byte> memory)
     {
         _pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
-        Net.net_register_intptr(session, _pin.AddrOfPinnedObject(), buffer.Length);
+        Net.net_register_buffer_intptr(session, _pin.AddrOfPinnedObject(), buffer.Length);
         _memoryPin = memory.Pin();
-        Net.net_register_ptr(session, (byte*)_memoryPin.Pointer, memory.Length);
+        Net.net_register_buffer_ptr(session, (byte*)_memoryPin.Pointer, memory.Length);
     }
     public void Dispose()
     {
@@ -325,8 +325,8 @@ class C
 unsafe class Session
 {
     IntPtr _handle;
-    public void Register(byte* data, int length) => Net.net_register_ptr(_handle, data, length);
-    public void RegisterSpan(IntPtr data, int length) { Net.net_register_intptr(_handle, data, length); }
+    public void Register(byte* data, int length) => Net.net_register_buffer_ptr(_handle, data, length);
+    public void RegisterSpan(IntPtr data, int length) { Net.net_register_buffer_intptr(_handle, data, length); }
 }
 unsafe class C
 {
@@ -339,8 +339,8 @@ unsafe class C
         }
     }
 }",
-            Finding(0, "The fixed pointer 'p' to the array 'buffer'", "'Net.net_register_ptr' through 'Session.Register'", ByName),
-            Finding(1, "The fixed pointer 'p' to the array 'buffer'", "'Net.net_register_intptr' through 'Session.RegisterSpan'", ByName));
+            Finding(0, "The fixed pointer 'p' to the array 'buffer'", "'Net.net_register_buffer_ptr' through 'Session.Register'", ByName),
+            Finding(1, "The fixed pointer 'p' to the array 'buffer'", "'Net.net_register_buffer_intptr' through 'Session.RegisterSpan'", ByName));
 
         [Fact]
         public Task WrapperTakingAnArrayIsReportedOnceInsideTheWrapper() => Check(@"
@@ -378,29 +378,29 @@ unsafe class C
         public Task LibraryImportSpans() => Check(@"
 static partial class Lib
 {
-    [LibraryImport(""lib"")] public static partial int lib_register_span(IntPtr session, Span<byte> data);
-    [LibraryImport(""lib"")] public static partial int lib_register_readonly(IntPtr session, ReadOnlySpan<byte> data);
+    [LibraryImport(""lib"")] public static partial int lib_register_buffer_span(IntPtr session, Span<byte> data);
+    [LibraryImport(""lib"")] public static partial int lib_register_buffer_readonly(IntPtr session, ReadOnlySpan<byte> data);
 }
 static partial class Lib
 {
-    public static partial int lib_register_span(IntPtr session, Span<byte> data) => 0;
-    public static partial int lib_register_readonly(IntPtr session, ReadOnlySpan<byte> data) => 0;
+    public static partial int lib_register_buffer_span(IntPtr session, Span<byte> data) => 0;
+    public static partial int lib_register_buffer_readonly(IntPtr session, ReadOnlySpan<byte> data) => 0;
 }
 unsafe class C
 {
     void M(IntPtr session, byte[] buffer, Span<byte> unknown)
     {
-        Lib.lib_register_span(session, {|#0:buffer|});
-        Lib.lib_register_span(session, {|#1:buffer.AsSpan(0, 8)|});
-        Lib.lib_register_readonly(session, {|#2:new ReadOnlySpan<byte>(buffer, 1, 2)|});
-        Lib.lib_register_span(session, unknown);
-        Lib.lib_register_span(session, stackalloc byte[8]);
-        Lib.lib_register_span(session, new Span<byte>((void*)Marshal.AllocHGlobal(8), 8));
+        Lib.lib_register_buffer_span(session, {|#0:buffer|});
+        Lib.lib_register_buffer_span(session, {|#1:buffer.AsSpan(0, 8)|});
+        Lib.lib_register_buffer_readonly(session, {|#2:new ReadOnlySpan<byte>(buffer, 1, 2)|});
+        Lib.lib_register_buffer_span(session, unknown);
+        Lib.lib_register_buffer_span(session, stackalloc byte[8]);
+        Lib.lib_register_buffer_span(session, new Span<byte>((void*)Marshal.AllocHGlobal(8), 8));
     }
 }",
-            Finding(0, "The span over the array 'buffer'", "'Lib.lib_register_span'", ByName),
-            Finding(1, "The span over the array 'buffer'", "'Lib.lib_register_span'", ByName),
-            Finding(2, "The span over the array 'buffer'", "'Lib.lib_register_readonly'", ByName));
+            Finding(0, "The span over the array 'buffer'", "'Lib.lib_register_buffer_span'", ByName),
+            Finding(1, "The span over the array 'buffer'", "'Lib.lib_register_buffer_span'", ByName),
+            Finding(2, "The span over the array 'buffer'", "'Lib.lib_register_buffer_readonly'", ByName));
 
         [Fact]
         public Task TopLevelStatementsLambdasLocalFunctionsAndAsync() => new AnalyzerTest<RetainedManagedBufferAnalyzer>
@@ -456,13 +456,78 @@ unsafe class C
     void M(IntPtr session, byte[] buffer)
     {
         Net.net_register_buffer(session, {|#0:buffer|}, 
-        Net.net_register_ptr(session, missing, 4);
+        Net.net_register_buffer_ptr(session, missing, 4);
         fixed (byte* p = )
-            Net.net_register_ptr(session, p, 4);
+            Net.net_register_buffer_ptr(session, p, 4);
         Io.ReadFile(session, buffer, 4, IntPtr.Zero, undefined);
     }
 }",
             ExpectedDiagnostics = { Verify.Diagnostic("IG2003").WithLocation(0) },
         }.RunAsync();
+
+        [Fact]
+        public Task RegistrationWordsThatReadArraysDuringTheCall() => Check(@"
+struct SubmitInfo { public int Count; }
+static class Geo
+{
+    [DllImport(""geo"")] public static extern int geo_registerPoints(double[] source, int sourceCount, double[] target, int targetCount, out double error);
+    [DllImport(""gpu"")] public static extern int gpu_queue_submit(IntPtr queue, int count, SubmitInfo[] infos);
+    [DllImport(""gpu"")] public static extern int gpuEnqueueKernel(IntPtr queue, IntPtr kernel, int dims, long[] globalSize, long[] localSize);
+    [DllImport(""gpu"")] public static extern int gpu_begin_frame(IntPtr device, float[] clearColor);
+}
+class C
+{
+    void M(double[] a, double[] b, SubmitInfo[] infos, long[] sizes, float[] color)
+    {
+        Geo.geo_registerPoints(a, a.Length, b, b.Length, out _);
+        Geo.gpu_queue_submit(IntPtr.Zero, infos.Length, infos);
+        Geo.gpuEnqueueKernel(IntPtr.Zero, IntPtr.Zero, 1, sizes, sizes);
+        Geo.gpu_begin_frame(IntPtr.Zero, color);
+    }
+}");
+
+        [Fact]
+        public Task NamesThatSpeakOfBuffersOrMemory() => Check(@"
+static unsafe class Gpu
+{
+    [DllImport(""gpu"")] public static extern int gpuEnqueueWriteBuffer(IntPtr queue, IntPtr target, bool blocking, long size, byte[] source);
+    [DllImport(""gpu"")] public static extern int gpuMemcpyAsync(void* destination, void* source, long size, IntPtr stream);
+}
+unsafe class C
+{
+    void M(byte[] data, float[] host, void* device)
+    {
+        Gpu.gpuEnqueueWriteBuffer(IntPtr.Zero, IntPtr.Zero, false, data.Length, {|#0:data|});
+        fixed (float* p = host)
+        {
+            Gpu.gpuMemcpyAsync(device, {|#1:p|}, host.Length * 4L, IntPtr.Zero);
+        }
+    }
+}",
+            Finding(0, "The array 'data'", "'Gpu.gpuEnqueueWriteBuffer'", ByName),
+            Finding(1, "The fixed pointer 'p' to the array 'host'", "'Gpu.gpuMemcpyAsync'", ByName));
+
+        [Fact]
+        public Task PointerAsUserDataOfACallbackRegistration() => Check(@"
+delegate void Progress(IntPtr userData, int percent);
+static unsafe class Jobs
+{
+    [DllImport(""jobs"")] public static extern int jobs_set_progress_callback(IntPtr job, Progress callback, IntPtr userData);
+    [DllImport(""jobs"")] public static extern int jobs_register_listener(IntPtr job, delegate* unmanaged<void*, void> listener, void* context, int[] options);
+}
+unsafe class C
+{
+    static readonly Progress OnProgress = (data, percent) => { };
+    void M(IntPtr job, int[] state, int[] options, delegate* unmanaged<void*, void> listener)
+    {
+        fixed (int* p = state)
+        {
+            Jobs.jobs_set_progress_callback(job, OnProgress, {|#0:(IntPtr)p|});
+            Jobs.jobs_register_listener(job, listener, {|#1:p|}, options);
+        }
+    }
+}",
+            Finding(0, "The fixed pointer 'p' to the array 'state'", "'Jobs.jobs_set_progress_callback'", ByName),
+            Finding(1, "The fixed pointer 'p' to the array 'state'", "'Jobs.jobs_register_listener'", ByName));
     }
 }
