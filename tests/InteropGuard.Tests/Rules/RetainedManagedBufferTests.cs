@@ -529,5 +529,28 @@ unsafe class C
 }",
             Finding(0, "The fixed pointer 'p' to the array 'state'", "'Jobs.jobs_set_progress_callback'", ByName),
             Finding(1, "The fixed pointer 'p' to the array 'state'", "'Jobs.jobs_register_listener'", ByName));
+
+        [Fact]
+        public Task ProxiesByRefToLocalsAndHandleNumbersAsUserData() => Check(@"
+struct ArrayView { public IntPtr Data; public int Length; }
+delegate int Step(IntPtr userData);
+static class Vision
+{
+    [DllImport(""vision"")] public static extern int vision_registerDepth(in ArrayView depth, in ArrayView camera, ref ArrayView registered);
+    [DllImport(""vision"")] public static extern int vision_set_step_callback(IntPtr context, Step step, IntPtr userData);
+}
+class C
+{
+    static readonly Step OnStep = data => 0;
+    void M(IntPtr context, object state)
+    {
+        var depth = new ArrayView();
+        var camera = new ArrayView();
+        var registered = new ArrayView();
+        Vision.vision_registerDepth(in depth, in camera, ref registered);
+        var handle = GCHandle.Alloc(state);
+        Vision.vision_set_step_callback(context, OnStep, GCHandle.ToIntPtr(handle));
+    }
+}");
     }
 }
