@@ -8,11 +8,15 @@ namespace InteropGuard.Interop
     /// <summary>A managed buffer that a call argument hands to native code, pinned (or copied) only for that call.</summary>
     internal sealed class ManagedBuffer
     {
-        public ManagedBuffer(string description, bool isText)
+        public ManagedBuffer(string description, bool isText, ILocalSymbol? fixedLocal = null)
         {
             Description = description;
             IsText = isText;
+            FixedLocal = fixedLocal;
         }
+
+        /// <summary>The pointer a <c>fixed</c> statement declares, when the buffer is one: pinned until that block ends.</summary>
+        public ILocalSymbol? FixedLocal { get; }
 
         /// <summary>"The array 'buffer'", "The fixed pointer 'p' to the array 'data'", ….</summary>
         public string Description { get; }
@@ -171,7 +175,7 @@ namespace InteropGuard.Interop
             }
 
             var pinned = FixedTarget(initializer);
-            return pinned == null ? null : new ManagedBuffer("The fixed pointer '" + local.Name + "' to " + pinned, isText: false);
+            return pinned == null ? null : new ManagedBuffer("The fixed pointer '" + local.Name + "' to " + pinned, isText: false, local);
         }
 
         private static string? FixedTarget(IOperation initializer)

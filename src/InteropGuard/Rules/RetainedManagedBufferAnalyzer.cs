@@ -70,7 +70,8 @@ namespace InteropGuard.Rules
                     }
 
                     var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
-                    if (buffer != null && (reason != Reason.Name || (!buffer.IsText && NameRetainsBuffers(native, argument.Parameter))))
+                    if (buffer != null && (reason != Reason.Name || (!buffer.IsText && NameRetainsBuffers(native, argument.Parameter)))
+                        && !PinOutlastsOperation(buffer, invocation))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
                     }
@@ -112,7 +113,7 @@ namespace InteropGuard.Rules
                     }
 
                     var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
-                    if (buffer != null && !buffer.IsText)
+                    if (buffer != null && !buffer.IsText && !PinOutlastsOperation(buffer, invocation))
                     {
                         var target = "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, target, Explain(reason)));
@@ -148,6 +149,52 @@ namespace InteropGuard.Rules
 
             return RetainingFunctions.HasRegistrationName(function.EntryPoint) ? Reason.Name : Reason.None;
         }
+
+        /// <summary>
+        /// A <c>fixed</c> block that, after the call, waits for the operation, cancels it or unregisters the buffer keeps
+        /// it pinned for as long as native code uses it (<c>GetOverlappedResult(..., wait: true)</c>, <c>unregister_buffer</c>).
+        /// </summary>
+        private static bool PinOutlastsOperation(ManagedBuffer buffer, IInvocationOperation call)
+        {
+            if (buffer.FixedLocal == null)
+            {
+                return false;
+            }
+
+            var fixedStatement = buffer.FixedLocal.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()
+                .FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.FixedStatementSyntax>();
+            if (fixedStatement == null || fixedStatement.SyntaxTree != call.Syntax.SyntaxTree)
+            {
+                return false;
+            }
+
+            foreach (var later in fixedStatement.Statement.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
+            {
+                if (later.SpanStart < call.Syntax.Span.End)
+                {
+                    continue;
+                }
+
+                var name = later.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member ? member.Name.Identifier.ValueText
+                    : later.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple ? simple.Identifier.ValueText
+                    : string.Empty;
+                foreach (System.Text.RegularExpressions.Match word in NameWords.Matches(name))
+                {
+                    var lower = word.Value.ToLowerInvariant();
+                    if (EndOfOperationWords.Any(w => lower.StartsWith(w, System.StringComparison.Ordinal)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static readonly string[] EndOfOperationWords =
+        {
+            "unregister", "deregister", "remove", "cancel", "wait", "result", "sync", "finish", "complete", "flush", "join", "close", "destroy", "detach", "stop",
+        };
 
         /// <summary>
         /// A registration-style name alone is weak evidence for data: registerCameras (image registration), a queue

@@ -552,5 +552,54 @@ class C
         Vision.vision_set_step_callback(context, OnStep, GCHandle.ToIntPtr(handle));
     }
 }");
+
+        [Fact]
+        public Task FixedBlockThatWaitsOrUnregistersBeforeItEnds() => Check(@"
+static unsafe class Win
+{
+    [DllImport(""kernel32"")] public static extern bool GetOverlappedResult(IntPtr file, NativeOverlapped* overlapped, out int transferred, bool wait);
+    [DllImport(""net"")] public static extern int net_unregister_buffer(IntPtr session);
+}
+unsafe class C
+{
+    int Read(IntPtr file, byte[] buffer)
+    {
+        NativeOverlapped overlapped = default;
+        fixed (byte* p = buffer)
+        {
+            Io.ReadFile(file, p, buffer.Length, IntPtr.Zero, &overlapped);
+            Win.GetOverlappedResult(file, &overlapped, out var transferred, true);
+            return transferred;
+        }
+    }
+
+    void Capture(IntPtr session, byte[] buffer, ManualResetEventSlim done)
+    {
+        fixed (byte* p = buffer)
+        {
+            Net.net_register_buffer_ptr(session, p, buffer.Length);
+            done.Wait();
+            Win.net_unregister_buffer(session);
+        }
+    }
+
+    void ArrayIsUnpinnedWhileWaiting(IntPtr file, byte[] buffer)
+    {
+        NativeOverlapped overlapped = default;
+        Io.ReadFile(file, {|#0:buffer|}, buffer.Length, IntPtr.Zero, &overlapped);
+        Win.GetOverlappedResult(file, &overlapped, out _, true);
+    }
+
+    void WaitBeforeTheCallDoesNotCount(IntPtr session, byte[] buffer, ManualResetEventSlim ready)
+    {
+        fixed (byte* p = buffer)
+        {
+            ready.Wait();
+            Net.net_register_buffer_ptr(session, {|#1:p|}, buffer.Length);
+        }
+    }
+}",
+            Finding(0, "The array 'buffer'", "'Io.ReadFile'", ByOverlapped),
+            Finding(1, "The fixed pointer 'p' to the array 'buffer'", "'Net.net_register_buffer_ptr'", ByName));
     }
 }
