@@ -33,7 +33,8 @@ namespace InteropGuard.Interop
             }
 
             // A struct that is not unmanaged: name the field that makes it so (a reference, or a struct that holds one).
-            var field = ReferenceField((INamedTypeSymbol)type, 0);
+            // Reference assemblies replace a library struct's private fields with a placeholder: name only source fields.
+            var field = type.DeclaringSyntaxReferences.Length > 0 ? ReferenceField((INamedTypeSymbol)type, 0) : null;
             return field != null
                 ? "field '" + field + "' of '" + Display(type) + "' holds a managed reference"
                 : ContainsTypeParameter(type) ? null : "'" + Display(type) + "' holds managed references";
@@ -76,7 +77,7 @@ namespace InteropGuard.Interop
 
                             if (field.Type.IsReferenceType || (field.Type.IsValueType && !field.Type.IsUnmanagedType && !ContainsTypeParameter(field.Type)))
                             {
-                                return "field '" + field.Name + "' of '" + Display(t) + "' holds a managed reference";
+                                return "field '" + FieldName(field) + "' of '" + Display(t) + "' holds a managed reference";
                             }
                         }
                     }
@@ -99,7 +100,7 @@ namespace InteropGuard.Interop
                 var fieldType = field.Type;
                 if (fieldType.IsReferenceType)
                 {
-                    return field.Name;
+                    return FieldName(field);
                 }
 
                 if (fieldType is INamedTypeSymbol nested && nested.IsValueType && !nested.IsUnmanagedType)
@@ -107,13 +108,16 @@ namespace InteropGuard.Interop
                     var inner = ReferenceField(nested, depth + 1);
                     if (inner != null)
                     {
-                        return field.Name + "." + inner;
+                        return FieldName(field) + "." + inner;
                     }
                 }
             }
 
             return null;
         }
+
+        // An auto-property's backing field is named after the property, the name the user wrote.
+        private static string FieldName(IFieldSymbol field) => field.AssociatedSymbol?.Name ?? field.Name;
 
         private static System.Collections.Generic.IEnumerable<IFieldSymbol> InstanceFields(INamedTypeSymbol type)
             => type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst);

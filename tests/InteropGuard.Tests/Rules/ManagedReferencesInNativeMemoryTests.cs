@@ -256,5 +256,38 @@ unsafe class C
     }
 }",
         }.RunAsync();
+
+        [Fact]
+        public Task AutoPropertiesAndInheritedFieldsCount() => Check(@"
+class Named { public string Name { get; set; } = """"; }
+class Base { protected object? Tag; }
+class Derived : Base { public int Count; }
+struct Labelled { public int Id { get; set; } public string Label { get; set; } }
+class C
+{
+    void M(Named named, Derived derived, Labelled labelled)
+    {
+        var a = {|#0:GCHandle.Alloc(named, GCHandleType.Pinned)|};
+        var b = {|#1:GCHandle.Alloc(derived, GCHandleType.Pinned)|};
+        var c = {|#2:GCHandle.Alloc(labelled, GCHandleType.Pinned)|};
+    }
+}",
+            Pin(0, "named", "Named", "field 'Name' of 'Named' holds a managed reference"),
+            Pin(1, "derived", "Derived", "field 'Tag' of 'Base' holds a managed reference"),
+            Pin(2, "labelled", "Labelled", "field 'Label' of 'Labelled' holds a managed reference"));
+
+        [Fact]
+        public Task LibraryStructsAreNamedWithoutTheirPrivateFields() => Check(@"
+unsafe class C
+{
+    void M(KeyValuePair<int, string>[] pairs)
+    {
+        var pair = new KeyValuePair<int, string>(1, ""one"");
+        Native.lib_start({|#0:&pair|});
+        var h = {|#1:GCHandle.Alloc(pairs, GCHandleType.Pinned)|};
+    }
+}",
+            Pointer(0, "The pointer '&pair'", "'Native.lib_start'", "'KeyValuePair<int, string>' holds managed references"),
+            Pin(1, "pairs", "KeyValuePair<int, string>[]", "its elements contain references: 'KeyValuePair<int, string>' holds managed references"));
     }
 }
