@@ -4,6 +4,8 @@ using System.Linq;
 using InteropGuard.Flow;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -41,6 +43,11 @@ namespace InteropGuard.Rules
         private static void AnalyzeAddressOf(InteropContext interop, OperationAnalysisContext context)
         {
             var addressOf = (IAddressOfOperation)context.Operation;
+            if (IsFixedInitializer(addressOf.Syntax))
+            {
+                return;
+            }
+
             var why = ManagedReferenceLayouts.ReferencesInPlace(addressOf.Reference.Type);
             if (why == null)
             {
@@ -103,19 +110,30 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary><c>fixed (T* p = array)</c> and <c>fixed (T* p = str)</c> with a non-unmanaged T: p points at references.</summary>
+        /// <summary>
+        /// <c>fixed (T* p = array)</c> and <c>fixed (T* p = &amp;obj.field)</c> with a non-unmanaged T: p points at references.
+        /// (The initializer of a fixed statement is not an ordinary operation, so it is read from syntax.)
+        /// </summary>
         private static void AnalyzeFixedDeclarator(InteropContext interop, OperationAnalysisContext context)
         {
             var declarator = (IVariableDeclaratorOperation)context.Operation;
-            if (!declarator.Symbol.IsFixed || declarator.Symbol.Type is not IPointerTypeSymbol pointer)
+            if (!declarator.Symbol.IsFixed || declarator.Symbol.Type is not IPointerTypeSymbol pointer
+                || declarator.Syntax is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } || declarator.SemanticModel == null)
             {
                 return;
             }
 
-            var initializer = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
-            // '&x' is analysed on its own; only arrays of reference-holding elements remain (spans and custom
-            // GetPinnableReference types could view anything).
-            if (initializer?.SemanticModel == null || initializer.SemanticModel.GetTypeInfo(initializer.Syntax, context.CancellationToken).Type is not IArrayTypeSymbol)
+            string what;
+            if (initializer is PrefixUnaryExpressionSyntax addressOf && addressOf.IsKind(SyntaxKind.AddressOfExpression))
+            {
+                what = "The pointer '" + initializer + "'";
+            }
+            else if (declarator.SemanticModel.GetTypeInfo(initializer, context.CancellationToken).Type is IArrayTypeSymbol)
+            {
+                // Spans and custom GetPinnableReference types could view anything: only arrays are judged.
+                what = "The fixed pointer '" + declarator.Symbol.Name + "'";
+            }
+            else
             {
                 return;
             }
@@ -129,15 +147,12 @@ namespace InteropGuard.Rules
             var native = FindNativeUse(interop, context, new[] { declarator.Symbol }, Root(declarator));
             if (native != null)
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.ManagedReferencesInNativeMemory,
-                    initializer.Syntax.GetLocation(),
-                    "The fixed pointer '" + declarator.Symbol.Name + "'",
-                    "reaches " + native,
-                    why,
-                    NativeConsequence));
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.ManagedReferencesInNativeMemory, initializer.GetLocation(), what, "reaches " + native, why, NativeConsequence));
             }
         }
+
+        private static bool IsFixedInitializer(SyntaxNode syntax)
+            => syntax.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FixedStatementSyntax } } };
 
         private static void ReportIfReachesNative(InteropContext interop, OperationAnalysisContext context, IOperation origin, string what, string why)
         {

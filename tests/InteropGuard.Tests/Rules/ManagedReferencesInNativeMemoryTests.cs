@@ -289,5 +289,67 @@ unsafe class C
 }",
             Pointer(0, "The pointer '&pair'", "'Native.lib_start'", "'KeyValuePair<int, string>' holds managed references"),
             Pin(1, "pairs", "KeyValuePair<int, string>[]", "its elements contain references: 'KeyValuePair<int, string>' holds managed references"));
+
+        [Fact]
+        public Task FixedAddressOfAFieldAndUnmanagedDelegates() => Check(@"
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+unsafe delegate void StartFn(void* request);
+class Holder { public Request Current; }
+unsafe class C
+{
+    void M(Holder holder, StartFn start, Request[] requests)
+    {
+        fixed (Request* p = {|#0:&holder.Current|})
+        {
+            start(p);
+        }
+
+        fixed (Request* q = {|#1:requests|})
+        {
+            Native.lib_start_ptr((IntPtr)(q + 1));
+        }
+    }
+}",
+            Verify.Diagnostic("IG2004").WithLocation(0).WithMessage("The pointer '&holder.Current' reaches native code through the unmanaged delegate 'StartFn', but field 'Name' of 'Request' holds a managed reference; " + NativeConsequence),
+            Verify.Diagnostic("IG2004").WithLocation(1).WithMessage("The fixed pointer 'q' reaches native code through 'Native.lib_start_ptr', but field 'Name' of 'Request' holds a managed reference; " + NativeConsequence));
+
+        [Fact]
+        public Task LambdasAndLocalFunctions() => Check(@"
+unsafe class C
+{
+    void M()
+    {
+        Action a = () =>
+        {
+            var request = new Request();
+            Native.lib_start({|#0:&request|});
+        };
+        Local();
+
+        void Local()
+        {
+            var request = new Request();
+            void* p = {|#1:Unsafe.AsPointer(ref request)|};
+            Native.lib_start(p);
+        }
+    }
+}",
+            Pointer(0, "The pointer '&request'", "'Native.lib_start'", "field 'Name' of 'Request' holds a managed reference"),
+            Pointer(1, "The pointer 'Unsafe.AsPointer(ref request)'", "'Native.lib_start'", "field 'Name' of 'Request' holds a managed reference"));
+
+        [Fact]
+        public Task PointersGivenToManagedCodeOrStoredAreNotFollowed() => Check(@"
+unsafe struct Envelope { public void* Body; }
+unsafe class C
+{
+    static void Inspect(void* p) { }
+    void M()
+    {
+        var request = new Request();
+        Inspect(&request);
+        var envelope = new Envelope { Body = &request };
+        Native.lib_start(&envelope);
+    }
+}");
     }
 }
