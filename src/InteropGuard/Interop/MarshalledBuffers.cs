@@ -124,8 +124,9 @@ namespace InteropGuard.Interop
                 case IArrayElementReferenceOperation element:
                     return "A ref to an element of the array " + Name(Unwrap(element.ArrayReference));
                 case IFieldReferenceOperation field when field.Instance != null && field.Instance.Type?.IsReferenceType == true && !field.Field.IsStatic:
-                    return "A ref to the field '" + field.Field.Name + "' of the object " + Name(Unwrap(field.Instance));
-                case IInvocationOperation invocation when invocation.TargetMethod.ContainingType?.Name == "MemoryMarshal" && invocation.Arguments.Length == 1:
+                    return "A ref to the field '" + field.Field.Name + "' of " + (field.Instance is IInstanceReferenceOperation ? "this object" : "the object " + Name(Unwrap(field.Instance)));
+                case IInvocationOperation invocation when invocation.Arguments.Length == 1
+                                                          && invocation.TargetMethod.ContainingType is { Name: "MemoryMarshal", ContainingNamespace: { Name: "InteropServices", ContainingNamespace: { Name: "Runtime", ContainingNamespace.Name: "System" } } }:
                     var argument = invocation.Arguments[0].Value;
                     if (invocation.TargetMethod.Name == "GetArrayDataReference" && Unwrap(argument).Type is IArrayTypeSymbol)
                     {

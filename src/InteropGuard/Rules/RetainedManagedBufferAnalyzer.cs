@@ -96,10 +96,17 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
+                // Classify first: it is cheap, and most pointer arguments are not managed buffers.
+                var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
+                if (buffer == null || buffer.IsText || PinOutlastsOperation(buffer, invocation))
+                {
+                    continue;
+                }
+
                 var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+                var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {
-                    var forwarded = interop.Wrappers.GetForwardedCall(method);
                     var reason = RetainingReason(scope, function, ordinal =>
                     {
                         var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
@@ -112,13 +119,9 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
-                    if (buffer != null && !buffer.IsText && !PinOutlastsOperation(buffer, invocation))
-                    {
-                        var target = "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
-                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, target, Explain(reason)));
-                        break;
-                    }
+                    var target = "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, target, Explain(reason)));
+                    break;
                 }
             }
         }

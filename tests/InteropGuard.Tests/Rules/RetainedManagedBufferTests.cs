@@ -601,5 +601,22 @@ unsafe class C
 }",
             Finding(0, "The array 'buffer'", "'Io.ReadFile'", ByOverlapped),
             Finding(1, "The fixed pointer 'p' to the array 'buffer'", "'Net.net_register_buffer_ptr'", ByName));
+
+        [Fact]
+        public Task RefToAFieldOfAnObject() => Check(@"
+class Box { public byte First; }
+class C
+{
+    byte _first;
+    void M(IntPtr session, Box box)
+    {
+        byte onStack = 0;
+        Net.net_register_buffer_ref(session, {|#0:ref _first|}, 1);
+        Net.net_register_buffer_ref(session, {|#1:ref box.First|}, 1);
+        Net.net_register_buffer_ref(session, ref onStack, 1);
+    }
+}",
+            Finding(0, "A ref to the field '_first' of this object", "'Net.net_register_buffer_ref'", ByName),
+            Finding(1, "A ref to the field 'First' of the object 'box'", "'Net.net_register_buffer_ref'", ByName));
     }
 }
