@@ -46,7 +46,7 @@ namespace InteropGuard.Interop
             if (refKind != RefKind.None)
             {
                 var referenced = RefOrigin(Unwrap(value));
-                return referenced == null ? null : new ManagedBuffer(referenced, isText: false);
+                return referenced == null ? null : new ManagedBuffer(referenced, IsTextOrigin(referenced));
             }
 
             switch (parameterType)
@@ -60,7 +60,7 @@ namespace InteropGuard.Interop
                     return IsNull(Unwrap(value)) ? null : new ManagedBuffer("The StringBuilder " + Name(Unwrap(value)), isText: true);
                 case INamedTypeSymbol named when IsSpan(named):
                     var backing = SpanBacking(value, 0);
-                    return backing == null ? null : new ManagedBuffer("The span over " + backing, isText: false);
+                    return backing == null ? null : new ManagedBuffer("The span over " + backing, IsTextOrigin(backing));
                 case IPointerTypeSymbol:
                 case { SpecialType: SpecialType.System_IntPtr }:
                 case { SpecialType: SpecialType.System_UIntPtr }:
@@ -176,7 +176,7 @@ namespace InteropGuard.Interop
             }
 
             var pinned = FixedTarget(initializer);
-            return pinned == null ? null : new ManagedBuffer("The fixed pointer '" + local.Name + "' to " + pinned, isText: false, local);
+            return pinned == null ? null : new ManagedBuffer("The fixed pointer '" + local.Name + "' to " + pinned, IsTextOrigin(pinned), local);
         }
 
         private static string? FixedTarget(IOperation initializer)
@@ -237,6 +237,14 @@ namespace InteropGuard.Interop
 
             var operation = reference.SemanticModel.GetOperation(initializer.Value);
             return operation;
+        }
+
+        // The characters of a string, however they are passed, are text: a registration function copies a name.
+        // Descriptions name their origin before the first quoted expression ("… the string 'name'").
+        private static bool IsTextOrigin(string description)
+        {
+            var origin = description.IndexOf("the string '", System.StringComparison.Ordinal);
+            return origin >= 0 && origin + "the string ".Length == description.IndexOf('\'');
         }
 
         private static bool IsSpan(INamedTypeSymbol type)

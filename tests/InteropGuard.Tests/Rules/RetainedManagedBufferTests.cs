@@ -134,7 +134,8 @@ unsafe class C
     {
         fixed (char* p = text)
         {
-            Net.net_register_buffer_ptr(session, {|#0:(byte*)p|}, text.Length * 2);
+            // The characters of a string given to a function retaining only by name: copied, like a name.
+            Net.net_register_buffer_ptr(session, (byte*)p, text.Length * 2);
         }
 
         Span<byte> view = data.AsSpan(4);
@@ -144,8 +145,21 @@ unsafe class C
         }
     }
 }",
-            Finding(0, "The fixed pointer 'p' to the string 'text'", "'Net.net_register_buffer_ptr'", ByName),
             Finding(1, "The fixed pointer 'q' to the array 'data'", "'Net.net_register_buffer_ptr'", ByName));
+
+        [Fact]
+        public Task StringCharactersToAConfiguredRetainingFunction() => Check(@"
+unsafe class C
+{
+    void M(IntPtr session, string text)
+    {
+        fixed (char* p = text)
+        {
+            Net.net_register_buffer_ptr(session, {|#0:(byte*)p|}, text.Length * 2);
+        }
+    }
+}", "interopguard.retaining_functions = net_register_buffer_ptr",
+            Finding(0, "The fixed pointer 'p' to the string 'text'", "'Net.net_register_buffer_ptr'", ByOption));
 
         [Fact]
         public Task RefToArrayElement() => Check(@"
