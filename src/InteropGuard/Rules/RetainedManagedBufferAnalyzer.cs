@@ -56,7 +56,7 @@ namespace InteropGuard.Rules
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
-                var reason = RetainingReason(scope, native, ordinal => ArgumentFor(invocation, ordinal));
+                var reason = RetainingReason(scope, native, invocation, ordinal => ArgumentFor(invocation, ordinal));
                 if (reason == Reason.None)
                 {
                     return;
@@ -107,7 +107,7 @@ namespace InteropGuard.Rules
                 var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {
-                    var reason = RetainingReason(scope, function, ordinal =>
+                    var reason = RetainingReason(scope, function, invocation, ordinal =>
                     {
                         var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
                             ? forwarded.WrapperParameterFor(ordinal)
@@ -131,7 +131,7 @@ namespace InteropGuard.Rules
         /// OVERLAPPED is passed: a null one is synchronous I/O, and one from <c>ThreadPoolBoundHandle</c>/<c>Overlapped.Pack</c>
         /// pins the buffers it was created with, which this method cannot see, so only a visibly unpinned one counts.
         /// </summary>
-        private static Reason RetainingReason(InteropScope scope, NativeFunction function, System.Func<int, IOperation?> argumentFor)
+        private static Reason RetainingReason(InteropScope scope, NativeFunction function, IOperation call, System.Func<int, IOperation?> argumentFor)
         {
             var options = scope.Options;
             if (options.RetainingFunctions.Contains(function.Method, function.EntryPoint))
@@ -140,7 +140,7 @@ namespace InteropGuard.Rules
             }
 
             var overlapped = function.Method.Parameters.FirstOrDefault(p => IsOverlapped(p.Type));
-            if (overlapped != null && argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(overlappedArgument))
+            if (overlapped != null && argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(overlappedArgument, call))
             {
                 return Reason.Overlapped;
             }
@@ -224,27 +224,62 @@ namespace InteropGuard.Rules
         private static readonly System.Text.RegularExpressions.Regex NameWords = new System.Text.RegularExpressions.Regex(
             "[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
-        /// <summary>An OVERLAPPED on this method's stack, in native memory or fresh: nothing pins the I/O buffers with it.</summary>
-        private static bool IsUnpinnedOverlapped(IOperation value)
+        /// <summary>
+        /// An OVERLAPPED in native memory, or on this method's stack when the method treats the I/O as asynchronous: nothing
+        /// pins the I/O buffers with it. A stack OVERLAPPED without that evidence usually only carries a file offset for a
+        /// handle opened for synchronous I/O, where the call completes before it returns.
+        /// </summary>
+        private static bool IsUnpinnedOverlapped(IOperation value, IOperation call)
         {
             value = Unwrap(value);
             switch (value)
             {
                 case IAddressOfOperation addressOf:
-                    return Unwrap(addressOf.Reference) is ILocalReferenceOperation;
+                    return Unwrap(addressOf.Reference) is ILocalReferenceOperation && TreatsIoAsAsynchronous(call);
                 case ILocalReferenceOperation { Type: { } localType } when localType is not IPointerTypeSymbol && IsOverlapped(localType):
                     // Passed by ref: the struct lives in this method's frame.
-                    return true;
+                    return TreatsIoAsAsynchronous(call);
                 case ILocalReferenceOperation local:
-                    return Initializer(local) is { } initializer && IsUnpinnedOverlapped(initializer);
+                    return Initializer(local) is { } initializer && IsUnpinnedOverlapped(initializer, call);
                 case IConversionOperation conversion:
-                    return IsUnpinnedOverlapped(conversion.Operand);
+                    return IsUnpinnedOverlapped(conversion.Operand, call);
                 case IInvocationOperation invocation:
                     var owner = invocation.TargetMethod.ContainingType?.Name;
                     return owner == "Marshal" || owner == "NativeMemory";
                 default:
                     return false;
             }
+        }
+
+        /// <summary>The method waits for or cancels the I/O, or tests for ERROR_IO_PENDING (997).</summary>
+        private static bool TreatsIoAsAsynchronous(IOperation call)
+        {
+            var root = call;
+            while (root.Parent != null)
+            {
+                root = root.Parent;
+            }
+
+            foreach (var node in root.Syntax.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax literal when literal.Token.Value is int number && number == 997:
+                        return true;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax name:
+                        var text = name.Identifier.ValueText;
+                        if (text.IndexOf("OverlappedResult", System.StringComparison.Ordinal) >= 0 || text.StartsWith("WaitFor", System.StringComparison.Ordinal)
+                            || text.StartsWith("CancelIo", System.StringComparison.Ordinal) || text == "HasOverlappedIoCompleted" || text.IndexOf("IO_PENDING", System.StringComparison.Ordinal) >= 0
+                            || text == "IoPending")
+                        {
+                            return true;
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
         }
 
         private static IOperation? Initializer(ILocalReferenceOperation reference)

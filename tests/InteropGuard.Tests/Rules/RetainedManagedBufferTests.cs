@@ -20,6 +20,13 @@ static unsafe class Io
     [DllImport(""kernel32"")] public static extern bool WriteFile(IntPtr file, byte[] buffer, int count, out int written, ref NativeOverlapped overlapped);
     [DllImport(""kernel32"")] public static extern bool WriteFile(IntPtr file, ref byte buffer, int count, out int written, IntPtr overlapped);
 }
+static unsafe class Win
+{
+    [DllImport(""kernel32"")] public static extern bool GetOverlappedResult(IntPtr file, NativeOverlapped* overlapped, out int transferred, bool wait);
+    [DllImport(""kernel32"")] public static extern int WaitForSingleObject(IntPtr handle, int milliseconds);
+    [DllImport(""kernel32"")] public static extern bool CancelIoEx(IntPtr file, NativeOverlapped* overlapped);
+    [DllImport(""net"")] public static extern int net_unregister_buffer(IntPtr session);
+}
 static unsafe class Net
 {
     [DllImport(""net"")] public static extern int net_register_buffer(IntPtr session, byte[] buffer, int length);
@@ -68,7 +75,8 @@ unsafe class C
     {
         var buffer = new byte[512];
         NativeOverlapped overlapped = default;
-        Io.ReadFile(file, {|#0:buffer|}, buffer.Length, IntPtr.Zero, &overlapped);
+        if (!Io.ReadFile(file, {|#0:buffer|}, buffer.Length, IntPtr.Zero, &overlapped) && Marshal.GetLastWin32Error() == 997)
+            return;
     }
 }", Finding(0, "The array 'buffer'", "'Io.ReadFile'", ByOverlapped));
 
@@ -80,6 +88,7 @@ class C
     {
         var overlapped = new NativeOverlapped();
         Io.WriteFile(file, {|#0:data|}, data.Length, out _, ref overlapped);
+        Win.WaitForSingleObject(overlapped.EventHandle, -1);
     }
 }", Finding(0, "The array 'data'", "'Io.WriteFile'", ByOverlapped));
 
@@ -105,6 +114,8 @@ unsafe class C
         {
             Io.ReadFile(file, {|#0:p|}, buffer.Length, IntPtr.Zero, &overlapped);
         }
+
+        Win.WaitForSingleObject(overlapped.EventHandle, -1);
     }
 }", Finding(0, "The fixed pointer 'p' to the array 'buffer'", "'Io.ReadFile'", ByOverlapped));
 
@@ -385,6 +396,8 @@ unsafe class C
             file.Read({|#0:p|}, buffer.Length, &overlapped);
             file.Read(p, buffer.Length, null);
         }
+
+        Win.CancelIoEx(IntPtr.Zero, &overlapped);
     }
 }", Finding(0, "The fixed pointer 'p' to the array 'buffer'", "'Io.ReadFile' through 'File.Read'", ByOverlapped));
 
@@ -569,11 +582,6 @@ class C
 
         [Fact]
         public Task FixedBlockThatWaitsOrUnregistersBeforeItEnds() => Check(@"
-static unsafe class Win
-{
-    [DllImport(""kernel32"")] public static extern bool GetOverlappedResult(IntPtr file, NativeOverlapped* overlapped, out int transferred, bool wait);
-    [DllImport(""net"")] public static extern int net_unregister_buffer(IntPtr session);
-}
 unsafe class C
 {
     int Read(IntPtr file, byte[] buffer)
@@ -669,5 +677,19 @@ static unsafe partial class Queue
             test.ExpectedDiagnostics.Add(Finding(0, "The array 'data'", "'Queue.queue_register_buffer'", ByName));
             return test.RunAsync();
         }
+
+        [Fact]
+        public Task StackOverlappedCarryingOnlyAnOffsetForSynchronousIo() => Check(@"
+unsafe class C
+{
+    int ReadAt(IntPtr file, byte[] buffer, long offset)
+    {
+        var overlapped = new NativeOverlapped { OffsetLow = (int)offset, OffsetHigh = (int)(offset >> 32) };
+        Io.WriteFile(file, buffer, buffer.Length, out var written, ref overlapped);
+        NativeOverlapped second = default;
+        Io.ReadFile(file, buffer, buffer.Length, IntPtr.Zero, &second);
+        return written;
+    }
+}");
     }
 }
