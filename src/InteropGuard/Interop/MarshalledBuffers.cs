@@ -70,6 +70,69 @@ namespace InteropGuard.Interop
             }
         }
 
+        /// <summary>
+        /// The variable (local, parameter or field) holding the array or string a buffer argument comes from, followed
+        /// loosely through the shapes <see cref="Classify"/> accepts; null when it is not a variable.
+        /// </summary>
+        public static ISymbol? RootVariable(IOperation value)
+        {
+            var current = value;
+            for (var step = 0; step < 12; step++)
+            {
+                switch (current)
+                {
+                    case IConversionOperation conversion:
+                        current = conversion.Operand;
+                        continue;
+                    case IParenthesizedOperation parenthesized:
+                        current = parenthesized.Operand;
+                        continue;
+                    case IBinaryOperation binary:
+                        current = binary.LeftOperand.Type is IPointerTypeSymbol ? binary.LeftOperand : binary.RightOperand;
+                        continue;
+                    case IAddressOfOperation addressOf:
+                        current = addressOf.Reference;
+                        continue;
+                    case IArrayElementReferenceOperation element:
+                        current = element.ArrayReference;
+                        continue;
+                    case IInvocationOperation invocation:
+                        var next = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+                        if (next == null)
+                        {
+                            return null;
+                        }
+
+                        current = next;
+                        continue;
+                    case IObjectCreationOperation creation when creation.Arguments.Length > 0:
+                        current = creation.Arguments[0].Value;
+                        continue;
+                    case ILocalReferenceOperation local when !IsArrayOrString(local.Type):
+                        var initializer = SingleInitializer(local);
+                        if (initializer == null)
+                        {
+                            return null;
+                        }
+
+                        current = initializer;
+                        continue;
+                    case ILocalReferenceOperation local:
+                        return local.Local;
+                    case IParameterReferenceOperation parameter when IsArrayOrString(parameter.Type):
+                        return parameter.Parameter;
+                    case IFieldReferenceOperation field when IsArrayOrString(field.Type):
+                        return field.Field;
+                    default:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsArrayOrString(ITypeSymbol? type) => type is IArrayTypeSymbol || type?.SpecialType == SpecialType.System_String;
+
         /// <summary>What a span expression views when that is visibly a managed array or string ("the array 'a'"); else null.</summary>
         public static string? SpanBacking(IOperation value, int hops)
         {

@@ -691,5 +691,35 @@ unsafe class C
         return written;
     }
 }");
+
+        [Fact]
+        public Task ArraysPinnedByAnOwnerOfTheirOwn() => Check(@"
+unsafe class Receiver : IDisposable
+{
+    readonly byte[] _frame = new byte[1024];
+    readonly byte[] _other = new byte[1024];
+    GCHandle _pin;
+    System.Buffers.MemoryHandle _memoryPin;
+    PreAllocatedOverlapped? _preallocated;
+    public Receiver(IntPtr session)
+    {
+        _pin = GCHandle.Alloc(_frame, GCHandleType.Pinned);
+        Net.net_register_buffer(session, _frame, _frame.Length);
+    }
+    public void Start(IntPtr session, byte[] scratch, byte[] io)
+    {
+        _memoryPin = scratch.AsMemory().Pin();
+        Net.net_register_buffer(session, scratch, scratch.Length);
+        _preallocated = new PreAllocatedOverlapped((e, n, o) => { }, null, io);
+        Net.net_register_buffer(session, io, io.Length);
+        Net.net_register_buffer(session, {|#0:_other|}, _other.Length);
+    }
+    public void Dispose()
+    {
+        _pin.Free();
+        _memoryPin.Dispose();
+        _preallocated?.Dispose();
+    }
+}", Finding(0, "The array '_other'", "'Net.net_register_buffer'", ByName));
     }
 }
