@@ -825,6 +825,81 @@ unsafe class C
     }
 }", Fixed(0, "args", "buffer", ReadAfterFixed));
 
+        // A descriptor struct built with an object initializer around a pinned handle's address and handed to native
+        // code while the handle is pinned (the shape of audio and graphics bindings' buffer descriptions).
+        [Fact]
+        public Task ObjectInitializerOfALocalUsedInsideTheScope() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    [DllImport(""igsample"")] static extern int igs_create(in Description description, out IntPtr created);
+    IntPtr M(byte[] format)
+    {
+        var handle = GCHandle.Alloc(format, GCHandleType.Pinned);
+        IntPtr created;
+        try
+        {
+            var description = new Description { Size = 8, Format = handle.AddrOfPinnedObject() };
+            igs_create(in description, out created);
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        return created;
+    }
+}");
+
+        [Fact]
+        public Task ObjectInitializerOfALocalReadAfterTheScope() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    [DllImport(""igsample"")] static extern int igs_create(in Description description, out IntPtr created);
+    unsafe IntPtr M(byte[] format)
+    {
+        Description description;
+        fixed (byte* p = format)
+        {
+            description = new Description { Size = 8, Format = (IntPtr)p };
+        }
+
+        igs_create(in {|#0:description|}, out var created);
+        return created;
+    }
+}", Fixed(0, "description", "format", ReadAfterFixed));
+
+        [Fact]
+        public Task ObjectInitializerStoredInAField() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    Description _description;
+    unsafe void M(byte[] format)
+    {
+        fixed (byte* p = format)
+        {
+            _description = new Description { Size = 8, Format = (IntPtr){|#0:p|} };
+        }
+    }
+}", Fixed(0, "p", "format", "is stored in field '_description'"));
+
+        [Fact]
+        public Task ObjectInitializerPassedToACallInsideTheScope() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    [DllImport(""igsample"")] static extern int igs_use(Description description);
+    unsafe int M(byte[] format)
+    {
+        fixed (byte* p = format)
+        {
+            return igs_use(new Description { Size = 8, Format = (IntPtr)p });
+        }
+    }
+}");
+
         [Fact]
         public Task IncompleteCodeDoesNotThrow()
         {
