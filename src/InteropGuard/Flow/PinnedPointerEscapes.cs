@@ -69,6 +69,7 @@ namespace InteropGuard.Flow
         private static readonly ImmutableHashSet<string> DeferringMethods = ImmutableHashSet.Create(
             "Run", "StartNew", "QueueUserWorkItem", "UnsafeQueueUserWorkItem", "ContinueWith", "Register", "Schedule", "Post", "BeginInvoke");
 
+        private readonly InteropContext _context;
         private readonly InteropScope _interop;
         private readonly ValueUses _uses;
         private readonly SemanticModel _model;
@@ -81,6 +82,7 @@ namespace InteropGuard.Flow
 
         public PinnedPointerEscapes(InteropContext context, InteropScope interop, SemanticModel model, IOperation root, System.Func<ControlFlowGraph?> createGraph, string rootName, CancellationToken cancellationToken)
         {
+            _context = context;
             _interop = interop;
             _uses = new ValueUses(context, interop);
             _model = model;
@@ -174,7 +176,8 @@ namespace InteropGuard.Flow
                 }
 
                 if (use.NativeTarget is { } target && _scope.Kind != PinningScopeKind.Fixed && _owner._interop.IsRetaining(target.Function)
-                    && _scope.Covers(use.Site.Syntax) && ReleasedAfter(value))
+                    && _scope.Covers(use.Site.Syntax) && ReleasedAfter(value)
+                    && !OperationCompletion.IsEndedWithin(_scope.Function.Syntax, use.Site, _owner._context, _owner._interop, _scope.Covers))
                 {
                     Add(PinnedEscapeKind.Retained, value.Syntax, name, "is given to '" + target.Function + "', which keeps it after it returns");
                 }

@@ -71,7 +71,7 @@ namespace InteropGuard.Rules
 
                     var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
                     if (buffer != null && (reason != Reason.Name || (!buffer.IsText && NameRetainsBuffers(native, argument.Parameter)))
-                        && !PinOutlastsOperation(buffer, invocation) && !PinnedByOwner(argument.Value, invocation))
+                        && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(argument.Value, invocation))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
                     }
@@ -98,7 +98,7 @@ namespace InteropGuard.Rules
 
                 // Classify first: it is cheap, and most pointer arguments are not managed buffers.
                 var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
-                if (buffer == null || buffer.IsText || PinOutlastsOperation(buffer, invocation) || PinnedByOwner(argument.Value, invocation))
+                if (buffer == null || buffer.IsText || PinOutlastsOperation(interop, scope, buffer, invocation) || PinnedByOwner(argument.Value, invocation))
                 {
                     continue;
                 }
@@ -253,7 +253,7 @@ namespace InteropGuard.Rules
         /// A <c>fixed</c> block that, after the call, waits for the operation, cancels it or unregisters the buffer keeps
         /// it pinned for as long as native code uses it (<c>GetOverlappedResult(..., wait: true)</c>, <c>unregister_buffer</c>).
         /// </summary>
-        private static bool PinOutlastsOperation(ManagedBuffer buffer, IInvocationOperation call)
+        private static bool PinOutlastsOperation(InteropContext interop, InteropScope scope, ManagedBuffer buffer, IInvocationOperation call)
         {
             if (buffer.FixedLocal == null)
             {
@@ -267,33 +267,8 @@ namespace InteropGuard.Rules
                 return false;
             }
 
-            foreach (var later in fixedStatement.Statement.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>())
-            {
-                if (later.SpanStart < call.Syntax.Span.End)
-                {
-                    continue;
-                }
-
-                var name = later.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member ? member.Name.Identifier.ValueText
-                    : later.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple ? simple.Identifier.ValueText
-                    : string.Empty;
-                foreach (System.Text.RegularExpressions.Match word in NameWords.Matches(name))
-                {
-                    var lower = word.Value.ToLowerInvariant();
-                    if (EndOfOperationWords.Any(w => lower.StartsWith(w, System.StringComparison.Ordinal)))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
+            return OperationCompletion.IsEndedWithin(fixedStatement.Statement, call, interop, scope);
         }
-
-        private static readonly string[] EndOfOperationWords =
-        {
-            "unregister", "deregister", "remove", "cancel", "wait", "result", "sync", "finish", "complete", "flush", "join", "close", "destroy", "detach", "stop",
-        };
 
         /// <summary>
         /// A registration-style name alone is weak evidence for data: registerCameras (image registration), a queue
@@ -303,9 +278,8 @@ namespace InteropGuard.Rules
         /// </summary>
         private static bool NameRetainsBuffers(NativeFunction function, IParameterSymbol parameter)
         {
-            foreach (System.Text.RegularExpressions.Match word in NameWords.Matches(function.EntryPoint))
+            foreach (var lower in NameWords.Of(function.EntryPoint))
             {
-                var lower = word.Value.ToLowerInvariant();
                 if (lower.StartsWith("buf", System.StringComparison.Ordinal) || lower.StartsWith("mem", System.StringComparison.Ordinal))
                 {
                     return true;
@@ -316,9 +290,6 @@ namespace InteropGuard.Rules
             return isPointer && parameter.RefKind == RefKind.None
                    && function.Method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || p.Type.TypeKind == TypeKind.FunctionPointer);
         }
-
-        private static readonly System.Text.RegularExpressions.Regex NameWords = new System.Text.RegularExpressions.Regex(
-            "[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
         /// <summary>
         /// An OVERLAPPED in native memory, or on this method's stack when the method treats the I/O as asynchronous: nothing

@@ -825,6 +825,49 @@ unsafe class C
     }
 }", Fixed(0, "args", "buffer", ReadAfterFixed));
 
+        // Win32 overlapped I/O with the OVERLAPPED on the stack: the method waits for the operation (directly or through a
+        // helper that calls GetOverlappedResult) before it returns, so the stack memory outlives the operation.
+        [Fact]
+        public Task StackOverlappedOfAnOperationTheMethodWaitsFor() => Check(@"
+static unsafe class Io
+{
+    [DllImport(""kernel32"")] static extern bool ReadFile(IntPtr file, byte* buffer, int count, IntPtr read, NativeOverlapped* overlapped);
+    [DllImport(""kernel32"")] static extern bool GetOverlappedResult(IntPtr file, NativeOverlapped* overlapped, out uint transferred, bool wait);
+
+    static void Complete(IntPtr file, bool started, NativeOverlapped* overlapped, out uint transferred)
+    {
+        if (!GetOverlappedResult(file, overlapped, out transferred, true)) throw new InvalidOperationException();
+    }
+
+    public static uint ReadWaiting(IntPtr file, byte* buffer, int count)
+    {
+        var overlapped = stackalloc NativeOverlapped[1];
+        ReadFile(file, buffer, count, IntPtr.Zero, overlapped);
+        GetOverlappedResult(file, overlapped, out var transferred, true);
+        return transferred;
+    }
+
+    public static uint ReadThroughHelper(IntPtr file, byte* buffer, int count)
+    {
+        var overlapped = stackalloc NativeOverlapped[1];
+        Complete(file, ReadFile(file, buffer, count, IntPtr.Zero, overlapped), overlapped, out var transferred);
+        return transferred;
+    }
+}");
+
+        [Fact]
+        public Task StackOverlappedOfAnOperationLeftRunning() => Check(@"
+static unsafe class Io
+{
+    [DllImport(""kernel32"")] static extern bool ReadFile(IntPtr file, byte* buffer, int count, IntPtr read, NativeOverlapped* overlapped);
+
+    public static bool StartRead(IntPtr file, byte* buffer, int count)
+    {
+        var overlapped = stackalloc NativeOverlapped[1];
+        return ReadFile(file, buffer, count, IntPtr.Zero, {|#0:overlapped|});
+    }
+}", Stack(0, "overlapped", "'StartRead'", "is given to 'Io.ReadFile', which keeps it after it returns"));
+
         // A descriptor struct built with an object initializer around a pinned handle's address and handed to native
         // code while the handle is pinned (the shape of audio and graphics bindings' buffer descriptions).
         [Fact]
