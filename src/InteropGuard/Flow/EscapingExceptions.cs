@@ -37,6 +37,44 @@ namespace InteropGuard.Flow
             return null;
         }
 
+        /// <summary>
+        /// The escaping operation a reader should look at first, or null: an explicit <c>throw</c>, then a call into code
+        /// the callback does not control (a delegate, a virtual or interface member), then any other call, creation or
+        /// await, then casts and checked arithmetic, then indexing. The first of the likeliest kind in source order wins.
+        /// </summary>
+        public IOperation? LikeliestEscaping(IOperation body)
+        {
+            IOperation? best = null;
+            var bestRank = int.MaxValue;
+            foreach (var operation in Walk(body))
+            {
+                if (!MayThrow(operation) || IsCovered(operation, body))
+                {
+                    continue;
+                }
+
+                var rank = Likelihood(operation);
+                if (rank < bestRank)
+                {
+                    best = operation;
+                    bestRank = rank;
+                }
+            }
+
+            return best;
+        }
+
+        private static int Likelihood(IOperation operation)
+            => operation switch
+            {
+                IThrowOperation => 0,
+                IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } => 1,
+                IInvocationOperation { IsVirtual: true } => 1,
+                IInvocationOperation or IObjectCreationOperation or IAwaitOperation => 2,
+                IConversionOperation or IBinaryOperation or IUnaryOperation => 3,
+                _ => 4,
+            };
+
         private static System.Collections.Generic.IEnumerable<IOperation> Walk(IOperation root)
         {
             var stack = new System.Collections.Generic.Stack<IOperation>();

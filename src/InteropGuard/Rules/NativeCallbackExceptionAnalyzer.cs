@@ -127,7 +127,9 @@ namespace InteropGuard.Rules
                 }
 
                 var scope = interop.ForTree(tree);
-                var escaping = new EscapingExceptions(new ThrowPoints(interop, scope.Catalogue), interop.Types.Exception).FirstEscaping(body);
+                // An async callback's first await is where its native caller stops waiting, so that is the throw to name there.
+                var escapes = new EscapingExceptions(new ThrowPoints(interop, scope.Catalogue), interop.Types.Exception);
+                var escaping = isAsync ? escapes.FirstEscaping(body) : escapes.LikeliestEscaping(body);
                 if (escaping == null)
                 {
                     continue;

@@ -48,6 +48,35 @@ static class Parser
         // ---- positives ----
 
         [Fact]
+        public Task NamesTheUserDelegateRatherThanTheFirstIndexing() => Check(@"
+static class Exports
+{
+    static Func<int, int> s_handler = x => x;
+    static int[] s_counts = new int[4];
+
+    [UnmanagedCallersOnly]
+    static int {|#0:OnData|}(IntPtr data, int length)
+    {
+        s_counts[0]++;
+        var parsed = Parser.Parse(data, length);
+        return s_handler(parsed);
+    }
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "s_handler(parsed)"));
+
+        [Fact]
+        public Task NamesAnExplicitThrowBeforeAnyCall() => Check(@"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static int {|#0:OnData|}(IntPtr data, int length)
+    {
+        var parsed = Parser.Parse(data, length);
+        if (parsed < 0) throw new InvalidOperationException(""negative"");
+        return parsed;
+    }
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "throw new InvalidOperationException(\"negative\")"));
+
+        [Fact]
         public Task UnmanagedCallersOnlyMethod() => Check(@"
 static class Exports
 {
