@@ -1,0 +1,135 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG2001: a pointer valid only inside a pinning scope (a fixed statement, a pinned GCHandle before Free, a
+    /// MemoryHandle before Dispose, stackalloc memory before the function returns) escapes it. A fixed pointer given to
+    /// a retaining native function is IG2003's, not reported here.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class EscapingPinnedPointerAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>
+        /// Diagnostic property: "true" when every escape of the fixed statement is a later read through a local, so that
+        /// extending the statement is the fix. The first additional location is the fixed statement; the others are
+        /// every such read.
+        /// </summary>
+        internal const string ExtendFixedProperty = "ExtendFixed";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.EscapingPinnedPointer);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var types = interop.Types;
+
+                // Without unsafe code there are no fixed or stackalloc pointers; without these types, no pinning handles.
+                if (!(start.Compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true }) && types.GCHandle == null && types.MemoryHandle == null)
+                {
+                    return;
+                }
+
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, block));
+            });
+        }
+
+        private static void AnalyzeBlock(InteropContext interop, CodeBlockAnalysisContext context)
+        {
+            if (!PinningScopes.MayContain(context.CodeBlock)
+                || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
+                || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
+            {
+                return;
+            }
+
+            var scopes = PinningScopes.In(root, interop.Types);
+            if (scopes.IsEmpty)
+            {
+                return;
+            }
+
+            var name = context.OwningSymbol.Name.StartsWith("<", System.StringComparison.Ordinal) ? "the top-level statements" : "'" + context.OwningSymbol.Name + "'";
+            var escapes = new PinnedPointerEscapes(
+                interop,
+                interop.ForTree(context.CodeBlock.SyntaxTree),
+                context.SemanticModel,
+                root,
+                () => ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken),
+                name,
+                context.CancellationToken);
+
+            var reported = new HashSet<int>();
+            foreach (var scope in scopes)
+            {
+                if (!scope.EndsInFunction)
+                {
+                    continue;
+                }
+
+                var found = escapes.Find(scope);
+                if (found.Count == 0)
+                {
+                    continue;
+                }
+
+                var extendable = scope.Kind == PinningScopeKind.Fixed && found.All(e => e.Kind == PinnedEscapeKind.ReadAfter && e.ThroughLocal != null);
+                var properties = extendable
+                    ? ImmutableDictionary<string, string?>.Empty.Add(ExtendFixedProperty, "true")
+                    : ImmutableDictionary<string, string?>.Empty;
+                var additional = extendable
+                    ? new[] { scope.Start.GetLocation() }.Concat(found.SelectMany(e => e.AllReads).Select(r => r.GetLocation())).ToList()
+                    : new List<Location> { scope.Start.GetLocation() };
+
+                foreach (var escape in found.OrderBy(e => e.Location.SpanStart))
+                {
+                    if (!reported.Add(escape.Location.SpanStart))
+                    {
+                        continue;
+                    }
+
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.EscapingPinnedPointer,
+                        escape.Location.GetLocation(),
+                        additional,
+                        properties,
+                        escape.Pointer,
+                        Origin(scope, name),
+                        escape.Description,
+                        Consequence(scope, name)));
+                }
+            }
+        }
+
+        private static string Origin(PinningScope scope, string name) => scope.Kind switch
+        {
+            PinningScopeKind.Fixed => "into '" + scope.Pinned + "' pinned by the fixed statement",
+            PinningScopeKind.PinnedGCHandle => "into '" + scope.Pinned + "' pinned by GCHandle '" + scope.Handle!.Name + "'",
+            PinningScopeKind.MemoryHandle => "into '" + scope.Pinned + "' pinned by MemoryHandle '" + scope.Handle!.Name + "'",
+            _ => "to stackalloc memory of " + FunctionName(scope, name),
+        };
+
+        private static string Consequence(PinningScope scope, string name) => scope.Kind == PinningScopeKind.StackAlloc
+            ? "the stack memory is reused once " + FunctionName(scope, name) + " returns"
+            : "the GC may move '" + scope.Pinned + "' once it is unpinned";
+
+        private static string FunctionName(PinningScope scope, string name) => scope.Function switch
+        {
+            ILocalFunctionOperation local => "'" + local.Symbol.Name + "'",
+            IAnonymousFunctionOperation _ => "the lambda",
+            _ => name,
+        };
+    }
+}
