@@ -265,6 +265,97 @@ int32_t igs_fire_callback(int32_t value)
     return result;
 }
 
+static igs_gc_hook igs_current_gc_hook;
+static void* igs_kept_buffer;
+static size_t igs_kept_size;
+static unsigned char igs_copy[IGS_COPY_CAPACITY];
+static size_t igs_copy_size;
+
+void igs_set_gc_hook(igs_gc_hook hook)
+{
+    pthread_mutex_lock(&igs_lock);
+    igs_current_gc_hook = hook;
+    pthread_mutex_unlock(&igs_lock);
+}
+
+/* Byte by byte through a volatile pointer: each store happens, in order, after the hook has returned. */
+static int32_t igs_fill(void* buffer, size_t size, uint8_t value)
+{
+    volatile uint8_t* target = buffer;
+    for (size_t i = 0; i < size; i++) {
+        target[i] = value;
+    }
+    return (int32_t)size;
+}
+
+int32_t igs_fill_after_gc(void* buffer, size_t size, uint8_t value)
+{
+    if (buffer == NULL && size != 0) {
+        return IGS_E_INVALID;
+    }
+    pthread_mutex_lock(&igs_lock);
+    igs_gc_hook hook = igs_current_gc_hook;
+    pthread_mutex_unlock(&igs_lock);
+    /* Not under the lock (the hook runs managed code), and not the last act of this function: the fill below keeps
+     * this frame on the stack while the hook runs. */
+    if (hook != NULL) {
+        hook();
+    }
+    return igs_fill(buffer, size, value);
+}
+
+void igs_keep_buffer(void* buffer, size_t size)
+{
+    pthread_mutex_lock(&igs_lock);
+    igs_kept_buffer = buffer;
+    igs_kept_size = buffer == NULL ? 0 : size;
+    pthread_mutex_unlock(&igs_lock);
+}
+
+int32_t igs_write_kept(uint8_t value)
+{
+    pthread_mutex_lock(&igs_lock);
+    void* buffer = igs_kept_buffer;
+    size_t size = igs_kept_size;
+    pthread_mutex_unlock(&igs_lock);
+    if (buffer == NULL) {
+        return IGS_E_INVALID;
+    }
+    return igs_fill(buffer, size, value);
+}
+
+void igs_release_kept(void)
+{
+    igs_keep_buffer(NULL, 0);
+}
+
+int32_t igs_keep_copy(const void* data, size_t size)
+{
+    if (data == NULL && size != 0) {
+        return IGS_E_INVALID;
+    }
+    size_t copied = size < IGS_COPY_CAPACITY ? size : IGS_COPY_CAPACITY;
+    pthread_mutex_lock(&igs_lock);
+    memset(igs_copy, 0, sizeof igs_copy);
+    if (copied != 0) {
+        memcpy(igs_copy, data, copied);
+    }
+    igs_copy_size = copied;
+    pthread_mutex_unlock(&igs_lock);
+    return (int32_t)copied;
+}
+
+intptr_t igs_copied_word(size_t index)
+{
+    intptr_t word = 0;
+    pthread_mutex_lock(&igs_lock);
+    if (index < igs_copy_size / sizeof word) {
+        memcpy(&word, igs_copy + index * sizeof word, sizeof word);
+    }
+    pthread_mutex_unlock(&igs_lock);
+    return word;
+}
+
 void igs_reset(void)
 {
     pthread_mutex_lock(&igs_lock);
@@ -289,5 +380,10 @@ void igs_reset(void)
     igs_handle_invalid_use_count = 0;
     igs_current_read_hook = NULL;
     igs_registered_callback = NULL;
+    igs_current_gc_hook = NULL;
+    igs_kept_buffer = NULL;
+    igs_kept_size = 0;
+    memset(igs_copy, 0, sizeof igs_copy);
+    igs_copy_size = 0;
     pthread_mutex_unlock(&igs_lock);
 }

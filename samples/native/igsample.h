@@ -114,8 +114,37 @@ typedef int32_t (*igs_callback)(int32_t value);
 IGS_API void igs_register_callback(igs_callback callback);
 IGS_API int32_t igs_fire_callback(int32_t value);
 
-/* Releases every block (quarantined ones included), forgets every handle, removes the read hook and the registered
- * callback and zeroes all counters. */
+/* Pinning. The GC hook runs in the middle of igs_fill_after_gc, with a frame of this library on the stack, and lets a
+ * sample force a full compacting collection at the moment native code holds a pointer into the managed heap.
+ * NULL removes the hook. */
+typedef void (*igs_gc_hook)(void);
+IGS_API void igs_set_gc_hook(igs_gc_hook hook);
+
+/* Non-retaining: calls the GC hook (if any), then writes value into the size bytes at buffer, and returns the
+ * number of bytes written. The pointer is only used during the call, as most native functions use their buffers:
+ * a buffer pinned for the whole call receives the bytes; one that the collection moved does not, and the bytes
+ * land wherever the GC put something else. */
+IGS_API int32_t igs_fill_after_gc(void* buffer, size_t size, uint8_t value);
+
+/* Retaining: igs_keep_buffer keeps (buffer, size) after it returns, as asynchronous I/O keeps its buffer;
+ * igs_write_kept later writes value into the kept bytes and returns how many it wrote (IGS_E_INVALID when nothing
+ * is kept); igs_release_kept forgets the buffer. Between igs_keep_buffer and igs_release_kept the memory must
+ * neither move nor be freed. */
+IGS_API void igs_keep_buffer(void* buffer, size_t size);
+IGS_API int32_t igs_write_kept(uint8_t value);
+IGS_API void igs_release_kept(void);
+
+/* Copies up to IGS_COPY_CAPACITY bytes from data into the library's own storage, as a library keeps a copy of a
+ * caller's options struct, and returns how many it copied; the pointer itself is not kept. igs_copied_word
+ * returns the pointer-sized word at that index of the copy (0 beyond it), so a sample can compare what the library
+ * holds with what managed code holds now. A managed reference copied this way is invisible to the GC: it neither
+ * keeps its object alive nor is updated when the object moves. */
+#define IGS_COPY_CAPACITY 64
+IGS_API int32_t igs_keep_copy(const void* data, size_t size);
+IGS_API intptr_t igs_copied_word(size_t index);
+
+/* Releases every block (quarantined ones included), forgets every handle, removes the read and GC hooks and the registered
+ * callback, forgets the kept buffer and the copy, and zeroes all counters. */
 IGS_API void igs_reset(void);
 
 #ifdef __cplusplus

@@ -161,5 +161,27 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "Arrays, strings and class objects live on the GC heap, and a compacting GC moves them. A pointer taken with Unsafe.AsPointer, or an address from Marshal.UnsafeAddrOfPinnedArrayElement, stays valid only while the object is pinned (a fixed statement, a pinned GCHandle, Memory<T>.Pin()); otherwise reads and writes through it after a GC hit whatever the GC put there. AddrOfPinnedObject of a handle not allocated as GCHandleType.Pinned throws.",
             helpLinkUri: HelpLink("IG2002"));
+
+        /// <summary>IG2003: a managed buffer is given to a native function that keeps the pointer after it returns.</summary>
+        internal static readonly DiagnosticDescriptor RetainedManagedBuffer = new DiagnosticDescriptor(
+            id: "IG2003",
+            title: "Managed buffer is given to a native function that keeps it",
+            messageFormat: "{0} is given to {1}, which {2}; it is pinned only for the duration of the call, so native code keeps the pointer and later writes into memory the GC may move or reuse",
+            category: Categories.Pinning,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Marshalling pins an array, span, string or StringBuilder (or copies it to a temporary native buffer) only while the call runs, and a fixed statement pins only until its block ends. A native function that keeps the pointer — an asynchronous read with an OVERLAPPED, a registered buffer — later reads or writes memory the GC has compacted away or given to other objects. Give it native memory, or pin the buffer with a GCHandle or Memory<T>.Pin() owned by the operation and released when it completes.",
+            helpLinkUri: HelpLink("IG2003"));
+
+        /// <summary>IG2004: a pointer to memory that holds managed references reaches native code, or a pinned GCHandle of such an object.</summary>
+        internal static readonly DiagnosticDescriptor ManagedReferencesInNativeMemory = new DiagnosticDescriptor(
+            id: "IG2004",
+            title: "Memory that contains managed references is handed to native code",
+            messageFormat: "{0} {1}, but {2}; {3}",
+            category: Categories.Pinning,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "The GC updates and keeps alive only the references it can see. A pointer to a struct or variable that holds object references, handed to native code, lets native code copy those references where the GC never looks: the objects may be moved or collected while native code still uses them. GCHandle.Alloc with GCHandleType.Pinned refuses such objects outright and throws ArgumentException. Pass a GCHandle.ToIntPtr of a normal handle as user data, or copy the data into an unmanaged struct.",
+            helpLinkUri: HelpLink("IG2004"));
     }
 }

@@ -9,7 +9,7 @@ using Xunit.Sdk;
 namespace InteropGuard.EndToEnd.Tests
 {
     /// <summary>
-    /// One rule's runtime scenario (the Ownership rules after IG3001, and the Lifetime and Callbacks rules): a sample
+    /// One rule's runtime scenario (the Ownership rules after IG3001, and the Lifetime, Callbacks and Pinning rules): a sample
     /// under samples/ in its unsafe form, what running it prints and exits with, and what the form produced by the
     /// rule's code fix prints (null when the rule has no fix). <see cref="UnsafeStandardError"/> is what the runtime
     /// writes to stderr when the unsafe form fails the process instead of reporting a status of its own.
@@ -60,6 +60,19 @@ namespace InteropGuard.EndToEnd.Tests
             new OwnershipScenario("IG5001", "Callbacks.ExceptionToNative", 134,
                 "VISIT records=4", "REPORTED record 2 is corrupt",
                 UnsafeStandardError: "Unhandled exception. System.IO.InvalidDataException: record 2 is corrupt"),
+            // The Pinning samples: a full compacting GC moves the buffer while native code holds its old address, and
+            // allocation starts over where it was, in canary arrays; igsample's write through the stale address lands
+            // there. IG2003 and IG2004 have no fix: their samples carry the pattern the rule's page recommends.
+            new OwnershipScenario("IG2001", "Pinning.EscapedPointer", 11,
+                "MISPLACED written=64 buffer_bytes_filled=0 canary_bytes_overwritten=64", "OK written=64 buffer_bytes_filled=64 canary_bytes_overwritten=0"),
+            new OwnershipScenario("IG2002", "Pinning.UnpinnedAddress", 12,
+                "MISPLACED written=64 buffer_bytes_filled=0 canary_bytes_overwritten=64", "OK written=64 buffer_bytes_filled=64 canary_bytes_overwritten=0"),
+            new OwnershipScenario("IG2003", "Pinning.RetainedBuffer", 13,
+                "MISPLACED written=64 buffer_bytes_filled=0 canary_bytes_overwritten=64", null,
+                new[] { "correct" }, "OK written=64 buffer_bytes_filled=64 canary_bytes_overwritten=0"),
+            new OwnershipScenario("IG2004", "Pinning.ManagedReferences", 14,
+                "STALE copied_reference=stale", null,
+                new[] { "correct" }, "OK copied_reference=current"),
         }.ToDictionary(s => s.RuleId);
 
         public static string RepositoryRoot { get; } =

@@ -32,6 +32,8 @@ namespace InteropGuard.EndToEnd.Tests
         private static IntPtr s_closeDuringRead;
         private static int s_hookCalls;
         private static int s_visits;
+        private static byte* s_fillTarget;
+        private static int s_bytesSeenByHook;
 
         public SampleNativeLibraryTests()
         {
@@ -203,6 +205,91 @@ namespace InteropGuard.EndToEnd.Tests
             Assert.Equal(StatusInvalid, igs_fire_callback(41));
         }
 
+        [Fact]
+        public void Fill_after_gc_runs_the_gc_hook_before_it_writes_and_returns_the_bytes_written()
+        {
+            byte* buffer = stackalloc byte[16];
+            new Span<byte>(buffer, 16).Clear();
+            Assert.Equal(16, igs_fill_after_gc(buffer, 16, 0x5A));
+            Assert.Equal(16, new Span<byte>(buffer, 16).Count((byte)0x5A));
+
+            // The hook sees the buffer before the write: the library writes through its pointer only after the hook.
+            new Span<byte>(buffer, 16).Clear();
+            s_hookCalls = 0;
+            s_fillTarget = buffer;
+            s_bytesSeenByHook = -1;
+            igs_set_gc_hook(&CountFilledDuringHook);
+            Assert.Equal(8, igs_fill_after_gc(buffer, 8, 0x5A));
+            Assert.Equal(1, s_hookCalls);
+            Assert.Equal(0, s_bytesSeenByHook);
+            Assert.Equal(8, new Span<byte>(buffer, 16).Count((byte)0x5A));
+
+            Assert.Equal(0, igs_fill_after_gc(null, 0, 0x5A));
+            Assert.Equal(StatusInvalid, igs_fill_after_gc(null, 4, 0x5A));
+            Assert.Equal(2, s_hookCalls);
+
+            igs_reset();
+            Assert.Equal(4, igs_fill_after_gc(buffer, 4, 0x11));
+            Assert.Equal(2, s_hookCalls);
+        }
+
+        [Fact]
+        public void A_kept_buffer_is_written_later_until_it_is_released_or_reset()
+        {
+            byte* buffer = stackalloc byte[32];
+            new Span<byte>(buffer, 32).Clear();
+            Assert.Equal(StatusInvalid, igs_write_kept(0x5A));
+
+            igs_keep_buffer(buffer, 24);
+            Assert.Equal(0, new Span<byte>(buffer, 32).Count((byte)0x5A));
+            Assert.Equal(24, igs_write_kept(0x5A));
+            Assert.Equal(24, new Span<byte>(buffer, 24).Count((byte)0x5A));
+            Assert.Equal(0, buffer[24]);
+
+            igs_release_kept();
+            Assert.Equal(StatusInvalid, igs_write_kept(0x11));
+            Assert.Equal(24, new Span<byte>(buffer, 24).Count((byte)0x5A));
+
+            igs_keep_buffer(buffer, 8);
+            igs_reset();
+            Assert.Equal(StatusInvalid, igs_write_kept(0x11));
+            Assert.Equal(24, new Span<byte>(buffer, 24).Count((byte)0x5A));
+        }
+
+        [Fact]
+        public void Keep_copy_copies_the_bytes_not_the_pointer_and_reads_them_back_word_by_word()
+        {
+            nint* words = stackalloc nint[10];
+            for (int i = 0; i < 10; i++)
+            {
+                words[i] = 1000 + i;
+            }
+
+            Assert.Equal(3 * sizeof(nint), igs_keep_copy(words, (nuint)(3 * sizeof(nint))));
+            words[0] = -1;
+            Assert.Equal((nint)1000, igs_copied_word(0));
+            Assert.Equal((nint)1002, igs_copied_word(2));
+            Assert.Equal((nint)0, igs_copied_word(3));
+
+            // At most 64 bytes are kept; a new copy replaces the old one.
+            Assert.Equal(64, igs_keep_copy(words, (nuint)(10 * sizeof(nint))));
+            Assert.Equal((nint)(-1), igs_copied_word(0));
+            Assert.Equal((nint)(1000 + 64 / sizeof(nint) - 1), igs_copied_word((nuint)(64 / sizeof(nint) - 1)));
+            Assert.Equal((nint)0, igs_copied_word((nuint)(64 / sizeof(nint))));
+
+            Assert.Equal(StatusInvalid, igs_keep_copy(null, 8));
+            Assert.Equal((nint)(-1), igs_copied_word(0));
+            igs_reset();
+            Assert.Equal((nint)0, igs_copied_word(0));
+        }
+
+        [UnmanagedCallersOnly]
+        private static void CountFilledDuringHook()
+        {
+            Interlocked.Increment(ref s_hookCalls);
+            s_bytesSeenByHook = new Span<byte>(s_fillTarget, 16).Count((byte)0x5A);
+        }
+
         [UnmanagedCallersOnly]
         private static int TimesTen(int index, IntPtr user)
         {
@@ -254,5 +341,12 @@ namespace InteropGuard.EndToEnd.Tests
         [DllImport("igsample")] private static extern int igs_for_each(int count, delegate* unmanaged<int, IntPtr, int> visit, IntPtr user);
         [DllImport("igsample")] private static extern void igs_register_callback(delegate* unmanaged<int, int> callback);
         [DllImport("igsample")] private static extern int igs_fire_callback(int value);
+        [DllImport("igsample")] private static extern void igs_set_gc_hook(delegate* unmanaged<void> hook);
+        [DllImport("igsample")] private static extern int igs_fill_after_gc(byte* buffer, nuint size, byte value);
+        [DllImport("igsample")] private static extern void igs_keep_buffer(byte* buffer, nuint size);
+        [DllImport("igsample")] private static extern int igs_write_kept(byte value);
+        [DllImport("igsample")] private static extern void igs_release_kept();
+        [DllImport("igsample")] private static extern int igs_keep_copy(void* data, nuint size);
+        [DllImport("igsample")] private static extern nint igs_copied_word(nuint index);
     }
 }

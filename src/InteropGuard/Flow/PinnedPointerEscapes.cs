@@ -69,6 +69,7 @@ namespace InteropGuard.Flow
         private static readonly ImmutableHashSet<string> DeferringMethods = ImmutableHashSet.Create(
             "Run", "StartNew", "QueueUserWorkItem", "UnsafeQueueUserWorkItem", "ContinueWith", "Register", "Schedule", "Post", "BeginInvoke");
 
+        private readonly InteropContext _context;
         private readonly InteropScope _interop;
         private readonly ValueUses _uses;
         private readonly SemanticModel _model;
@@ -81,6 +82,7 @@ namespace InteropGuard.Flow
 
         public PinnedPointerEscapes(InteropContext context, InteropScope interop, SemanticModel model, IOperation root, System.Func<ControlFlowGraph?> createGraph, string rootName, CancellationToken cancellationToken)
         {
+            _context = context;
             _interop = interop;
             _uses = new ValueUses(context, interop);
             _model = model;
@@ -174,7 +176,8 @@ namespace InteropGuard.Flow
                 }
 
                 if (use.NativeTarget is { } target && _scope.Kind != PinningScopeKind.Fixed && _owner._interop.IsRetaining(target.Function)
-                    && _scope.Covers(use.Site.Syntax) && ReleasedAfter(value))
+                    && _scope.Covers(use.Site.Syntax) && ReleasedAfter(value)
+                    && !OperationCompletion.IsEndedWithin(_scope.Function.Syntax, use.Site, _owner._context, _owner._interop, _scope.Covers))
                 {
                     Add(PinnedEscapeKind.Retained, value.Syntax, name, "is given to '" + target.Function + "', which keeps it after it returns");
                 }
@@ -306,6 +309,9 @@ namespace InteropGuard.Flow
                             viaPointer = true;
                             current = current.ChildOperations.First();
                             continue;
+                        case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } receiver:
+                            StoredByInitializer(receiver, assignment, value, name);
+                            return;
                         case IInstanceReferenceOperation _:
                             AddStored(value, name, "is stored in " + description);
                             return;
@@ -342,6 +348,43 @@ namespace InteropGuard.Flow
                         default:
                             return;
                     }
+                }
+            }
+
+            /// <summary>
+            /// A member of an object initializer (<c>new Args { Data = p }</c>): where the pointer ends up is where the
+            /// created object goes. Held in a local, it is a container like any other; passed to a call, it is used there;
+            /// assigned elsewhere, that assignment is the store.
+            /// </summary>
+            private void StoredByInitializer(IInstanceReferenceOperation receiver, ISimpleAssignmentOperation member, IOperation value, string name)
+            {
+                IOperation? created = receiver;
+                while (created != null && !(created is IObjectCreationOperation || created is IAnonymousObjectCreationOperation || created is IWithOperation))
+                {
+                    created = created.Parent;
+                }
+
+                var holder = created?.Parent;
+                while (holder is IConversionOperation)
+                {
+                    holder = holder.Parent;
+                }
+
+                switch (holder)
+                {
+                    case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                        Track(declarator.Symbol, member, value, container: true, member: MemberStoredInto(member.Target));
+                        return;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } when !local.Local.IsRef:
+                        Track(local.Local, member, value, container: true, member: MemberStoredInto(member.Target));
+                        return;
+                    case ISimpleAssignmentOperation outer when outer.Target is not ILocalReferenceOperation:
+                        Stored(outer, value, name);
+                        return;
+                    default:
+                        // An argument, an element of a collection being built, a return: the pointer is used where the
+                        // object is, which this analysis does not follow; say nothing rather than guess.
+                        return;
                 }
             }
 

@@ -45,7 +45,7 @@ namespace InteropGuard.Flow
         {
             switch (operation)
             {
-                case IInvocationOperation invocation when MayThrow(invocation.TargetMethod):
+                case IInvocationOperation invocation when MayThrow(invocation.TargetMethod) && !IsWholeSpanView(invocation) && !IsCopyIntoEqualSpan(invocation):
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IFunctionPointerInvocationOperation:
                 case IAwaitOperation:
@@ -74,6 +74,70 @@ namespace InteropGuard.Flow
             }
 
             return !((type.Name == "Span" || type.Name == "ReadOnlySpan") && type.ContainingNamespace?.ToDisplayString() == "System");
+        }
+
+        private static bool IsSpan(ITypeSymbol? type)
+            => type != null && (type.Name == "Span" || type.Name == "ReadOnlySpan") && type.ContainingNamespace?.ToDisplayString() == "System";
+
+        // array.AsSpan() / AsMemory() without a range: a view of the whole array, which fails only for a covariant
+        // array of a reference type, never for the byte and char arrays interop copies.
+        private static bool IsWholeSpanView(IInvocationOperation invocation)
+            => (invocation.TargetMethod.Name == "AsSpan" || invocation.TargetMethod.Name == "AsMemory")
+               && invocation.TargetMethod.ContainingType?.Name == "MemoryExtensions"
+               && invocation.Arguments.Length == 1
+               && invocation.Arguments[0].Value.Type is IArrayTypeSymbol { ElementType.IsValueType: true };
+
+        /// <summary>
+        /// <c>source.CopyTo(new Span&lt;T&gt;(p, source.Length))</c>: the destination is exactly as long as the source, the
+        /// only way a span copy fails. This is how allocate-copy-return factories fill the memory they just allocated.
+        /// </summary>
+        private static bool IsCopyIntoEqualSpan(IInvocationOperation invocation)
+        {
+            if (invocation.TargetMethod.Name != "CopyTo" || invocation.Arguments.Length == 0)
+            {
+                return false;
+            }
+
+            var source = invocation.Instance ?? (invocation.Arguments.Length == 2 ? invocation.Arguments[0].Value : null);
+            var destination = ValueUses.SkipConversions(invocation.Arguments[invocation.Arguments.Length - 1].Value);
+            if (source == null || !IsSpan(destination.Type) || destination is not IObjectCreationOperation { Arguments.Length: 2 } created)
+            {
+                return false;
+            }
+
+            var length = ValueUses.SkipConversions(created.Arguments[1].Value);
+            return length is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
+                   && Root(measured) is { } measuredRoot
+                   && Root(source) is { } sourceRoot
+                   && SymbolEqualityComparer.Default.Equals(measuredRoot, sourceRoot);
+        }
+
+        // The local or parameter a span expression views: data, encoded.AsSpan(), (ReadOnlySpan<byte>)bytes.
+        private static ISymbol? Root(IOperation operation)
+        {
+            operation = Unconverted(operation);
+            if (operation is IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } view)
+            {
+                operation = Unconverted(view.Arguments[0].Value);
+            }
+
+            return operation switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+        }
+
+        // Also through array-to-span operators: the span views the same variable.
+        private static IOperation Unconverted(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
         }
 
         private static bool IsMemoryAccessor(string name)

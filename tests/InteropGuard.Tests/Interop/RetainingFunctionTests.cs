@@ -36,6 +36,8 @@ public static unsafe class Api
     [DllImport(""mylib"")] public static extern void set_progress_cb(IntPtr cb);
     [DllImport(""mylib"")] public static extern void store_buffer(IntPtr buffer);
     [DllImport(""kernel32"")] public static extern bool ReadFile(IntPtr file, byte* buffer, int count, int* read, NativeOverlapped* overlapped);
+    [DllImport(""kernel32"")] public static extern bool GetOverlappedResult(IntPtr file, NativeOverlapped* overlapped, out int transferred, bool wait);
+    [DllImport(""kernel32"")] public static extern bool CancelIoEx(IntPtr file, NativeOverlapped* overlapped);
 }";
 
         private static bool IsRetaining(string method, string? editorConfig)
@@ -54,7 +56,18 @@ public static unsafe class Api
             Assert.False(IsRetaining("set_progress_cb", "interopguard.non_retaining_functions = set_progress_cb"));
             Assert.False(IsRetaining("store_buffer", null));
             Assert.True(IsRetaining("store_buffer", "interopguard.retaining_functions = Api.store_buffer"));
-            Assert.True(IsRetaining("ReadFile", "interopguard.non_retaining_functions = ReadFile"));
+            Assert.True(IsRetaining("ReadFile", null));
+
+            // The user's word beats the OVERLAPPED heuristic too: a handle opened without FILE_FLAG_OVERLAPPED reads synchronously.
+            Assert.False(IsRetaining("ReadFile", "interopguard.non_retaining_functions = ReadFile"));
+        }
+
+        [Fact]
+        public void FunctionsThatWaitForOrCancelAnOperationKeepNothing()
+        {
+            Assert.False(IsRetaining("GetOverlappedResult", null));
+            Assert.False(IsRetaining("CancelIoEx", null));
+            Assert.True(IsRetaining("GetOverlappedResult", "interopguard.retaining_functions = GetOverlappedResult"));
         }
 
         private sealed class SingleOptions : AnalyzerConfigOptionsProvider

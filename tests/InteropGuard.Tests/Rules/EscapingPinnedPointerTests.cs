@@ -893,6 +893,124 @@ unsafe class C
     }
 }", Fixed(0, "args", "buffer", ReadAfterFixed));
 
+        // Win32 overlapped I/O with the OVERLAPPED on the stack: the method waits for the operation (directly or through a
+        // helper that calls GetOverlappedResult) before it returns, so the stack memory outlives the operation.
+        [Fact]
+        public Task StackOverlappedOfAnOperationTheMethodWaitsFor() => Check(@"
+static unsafe class Io
+{
+    [DllImport(""kernel32"")] static extern bool ReadFile(IntPtr file, byte* buffer, int count, IntPtr read, NativeOverlapped* overlapped);
+    [DllImport(""kernel32"")] static extern bool GetOverlappedResult(IntPtr file, NativeOverlapped* overlapped, out uint transferred, bool wait);
+
+    static void Complete(IntPtr file, bool started, NativeOverlapped* overlapped, out uint transferred)
+    {
+        if (!GetOverlappedResult(file, overlapped, out transferred, true)) throw new InvalidOperationException();
+    }
+
+    public static uint ReadWaiting(IntPtr file, byte* buffer, int count)
+    {
+        var overlapped = stackalloc NativeOverlapped[1];
+        ReadFile(file, buffer, count, IntPtr.Zero, overlapped);
+        GetOverlappedResult(file, overlapped, out var transferred, true);
+        return transferred;
+    }
+
+    public static uint ReadThroughHelper(IntPtr file, byte* buffer, int count)
+    {
+        var overlapped = stackalloc NativeOverlapped[1];
+        Complete(file, ReadFile(file, buffer, count, IntPtr.Zero, overlapped), overlapped, out var transferred);
+        return transferred;
+    }
+}");
+
+        [Fact]
+        public Task StackOverlappedOfAnOperationLeftRunning() => Check(@"
+static unsafe class Io
+{
+    [DllImport(""kernel32"")] static extern bool ReadFile(IntPtr file, byte* buffer, int count, IntPtr read, NativeOverlapped* overlapped);
+
+    public static bool StartRead(IntPtr file, byte* buffer, int count)
+    {
+        var overlapped = stackalloc NativeOverlapped[1];
+        return ReadFile(file, buffer, count, IntPtr.Zero, {|#0:overlapped|});
+    }
+}", Stack(0, "overlapped", "'StartRead'", "is given to 'Io.ReadFile', which keeps it after it returns"));
+
+        // A descriptor struct built with an object initializer around a pinned handle's address and handed to native
+        // code while the handle is pinned (the shape of audio and graphics bindings' buffer descriptions).
+        [Fact]
+        public Task ObjectInitializerOfALocalUsedInsideTheScope() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    [DllImport(""igsample"")] static extern int igs_create(in Description description, out IntPtr created);
+    IntPtr M(byte[] format)
+    {
+        var handle = GCHandle.Alloc(format, GCHandleType.Pinned);
+        IntPtr created;
+        try
+        {
+            var description = new Description { Size = 8, Format = handle.AddrOfPinnedObject() };
+            igs_create(in description, out created);
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        return created;
+    }
+}");
+
+        [Fact]
+        public Task ObjectInitializerOfALocalReadAfterTheScope() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    [DllImport(""igsample"")] static extern int igs_create(in Description description, out IntPtr created);
+    unsafe IntPtr M(byte[] format)
+    {
+        Description description;
+        fixed (byte* p = format)
+        {
+            description = new Description { Size = 8, Format = (IntPtr)p };
+        }
+
+        igs_create(in {|#0:description|}, out var created);
+        return created;
+    }
+}", Fixed(0, "description", "format", ReadAfterFixed));
+
+        [Fact]
+        public Task ObjectInitializerStoredInAField() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    Description _description;
+    unsafe void M(byte[] format)
+    {
+        fixed (byte* p = format)
+        {
+            _description = new Description { Size = 8, Format = (IntPtr){|#0:p|} };
+        }
+    }
+}", Fixed(0, "p", "format", "is stored in field '_description'"));
+
+        [Fact]
+        public Task ObjectInitializerPassedToACallInsideTheScope() => Check(@"
+struct Description { public int Size; public IntPtr Format; }
+class C
+{
+    [DllImport(""igsample"")] static extern int igs_use(Description description);
+    unsafe int M(byte[] format)
+    {
+        fixed (byte* p = format)
+        {
+            return igs_use(new Description { Size = 8, Format = (IntPtr)p });
+        }
+    }
+}");
+
         [Fact]
         public Task IncompleteCodeDoesNotThrow()
         {

@@ -688,6 +688,45 @@ static class Headers
     }
 }");
 
+        // Span copies into a destination exactly as long as the source cannot fail (found on NAudio's VST3 host).
+        [Fact]
+        public Task SpanCopiedIntoAnEquallyLongFreshBlockThenReturned() => Check(@"
+static class Copies
+{
+    public static unsafe IntPtr FromArray(byte[] encoded)
+    {
+        var buffer = (byte*)NativeMemory.Alloc((nuint)encoded.Length + 1);
+        encoded.AsSpan().CopyTo(new Span<byte>(buffer, encoded.Length));
+        buffer[encoded.Length] = 0;
+        return (IntPtr)buffer;
+    }
+    public static unsafe IntPtr FromSpan(ReadOnlySpan<byte> data)
+    {
+        var block = Marshal.AllocHGlobal(data.Length);
+        data.CopyTo(new Span<byte>((void*)block, data.Length));
+        return block;
+    }
+    public static unsafe IntPtr FromArrayExtension(byte[] bytes)
+    {
+        var block = Marshal.AllocHGlobal(bytes.Length);
+        bytes.CopyTo(new Span<byte>((void*)block, bytes.Length));
+        return block;
+    }
+}");
+
+        // A destination sized from something else can be too short: that copy still throws.
+        [Fact]
+        public Task SpanCopiedIntoADifferentlySizedBlockStillThrows() => Check(@"
+static class Copies
+{
+    public static unsafe IntPtr Truncated(ReadOnlySpan<byte> data, int size)
+    {
+        var block = {|#0:Marshal.AllocHGlobal(size)|};
+        data.CopyTo(new Span<byte>((void*)block, size));
+        return block;
+    }
+}", Leak(0, "Native memory from 'Marshal.AllocHGlobal' in 'block' is not released by 'Marshal.FreeHGlobal' if 'data.CopyTo(new Span<byte>((void*)block, size))' throws"));
+
         [Fact]
         public Task MessageNamesTheCallThatCanReallyThrow() => Check(@"
 static class Db

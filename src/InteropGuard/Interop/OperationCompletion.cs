@@ -1,0 +1,81 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// "Is the operation a retaining native call started over before this code leaves the region?" A call that waits for
+    /// it, cancels it or unregisters what it was given (GetOverlappedResult(..., wait: true), CancelIoEx,
+    /// unregister_buffer), made later in the region, ends native code's use of the pointer while the region still keeps
+    /// the memory valid. Names are the evidence, as they are for retaining functions themselves. <paramref name="stillValid"/>
+    /// of <see cref="IsEndedWithin"/> says where, inside the region, the memory is still pinned (before a Free).
+    /// </summary>
+    internal static class OperationCompletion
+    {
+        private static readonly string[] EndOfOperationWords =
+        {
+            "unregister", "deregister", "remove", "cancel", "wait", "result", "sync", "finish", "complete", "flush", "join", "close", "destroy", "detach", "stop",
+        };
+
+        /// <summary>
+        /// Win32 functions that take an OVERLAPPED only to name the operation they wait for, test or cancel: they keep
+        /// nothing after they return.
+        /// </summary>
+        public static bool IsCompletionFunction(string entryPoint)
+            => entryPoint.StartsWith("GetOverlappedResult", StringComparison.Ordinal)
+               || entryPoint.StartsWith("WSAGetOverlappedResult", StringComparison.Ordinal)
+               || entryPoint.StartsWith("CancelIo", StringComparison.Ordinal)
+               || entryPoint == "HasOverlappedIoCompleted";
+
+        /// <summary>A name that says the call ends an operation: waits for, cancels, unregisters, completes it.</summary>
+        public static bool EndsOperation(string name)
+            => IsCompletionFunction(name)
+               || NameWords.Of(name).Any(word => EndOfOperationWords.Any(end => word.StartsWith(end, StringComparison.Ordinal)));
+
+        /// <summary>
+        /// Does code that runs after <paramref name="call"/> inside <paramref name="region"/> end the operation? Later
+        /// calls in the region count, and so does a call that <paramref name="call"/> is an argument of (it runs after
+        /// its arguments: <c>Complete(ReadFile(h, p, n, out _, overlapped), overlapped)</c>); a managed method counts when
+        /// its name says so or when it hands a parameter to a completion function (a wrapper around GetOverlappedResult).
+        /// </summary>
+        public static bool IsEndedWithin(SyntaxNode region, IOperation call, InteropContext interop, InteropScope scope, Func<SyntaxNode, bool>? stillValid = null)
+        {
+            var model = call.SemanticModel;
+            foreach (var invocation in region.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                var runsAfter = invocation.SpanStart >= call.Syntax.Span.End
+                                || (invocation != call.Syntax && invocation.ArgumentList.Span.Contains(call.Syntax.Span));
+                if (!runsAfter || (stillValid != null && !stillValid(invocation)))
+                {
+                    continue;
+                }
+
+                if (EndsOperation(NameOf(invocation.Expression)))
+                {
+                    return true;
+                }
+
+                if (model != null && model.SyntaxTree == invocation.SyntaxTree
+                    && model.GetOperation(invocation) is IInvocationOperation { TargetMethod: { } method }
+                    && interop.NativeFunctions.Get(method) == null
+                    && method.Parameters.Any(p => interop.Wrappers.GetParameterSummary(p, scope, 0).NativeTargets.Targets
+                        .Any(t => IsCompletionFunction(t.Function.EntryPoint))))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static string NameOf(ExpressionSyntax expression) => expression switch
+        {
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            _ => string.Empty,
+        };
+    }
+}

@@ -1,0 +1,403 @@
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG2003: a managed buffer (array, string, StringBuilder, array-backed span, ref into an array, <c>fixed</c> pointer
+    /// over a managed object) given to a native function that keeps the pointer after it returns, directly or through a
+    /// managed wrapper. Marshalling pins (or copies) such a buffer only for the duration of the call.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class RetainedManagedBufferAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.RetainedManagedBuffer);
+
+        private enum Reason
+        {
+            None,
+            Option,
+            Overlapped,
+            Name,
+        }
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.Create(start.Compilation, start.Options);
+                if (interop.Types.DllImportAttribute == null && interop.Types.LibraryImportAttribute == null)
+                {
+                    return;
+                }
+
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
+            });
+        }
+
+        private static void AnalyzeInvocation(InteropContext interop, OperationAnalysisContext context)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            var method = invocation.TargetMethod;
+
+            // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
+            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(p.Type)))
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
+            var native = interop.NativeFunctions.Get(method);
+            if (native != null)
+            {
+                var reason = RetainingReason(scope, native, invocation, ordinal => ArgumentFor(invocation, ordinal));
+                if (reason == Reason.None)
+                {
+                    return;
+                }
+
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter == null || IsOverlapped(argument.Parameter.Type))
+                    {
+                        continue;
+                    }
+
+                    var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
+                    if (buffer != null && (reason != Reason.Name || (!buffer.IsText && NameRetainsBuffers(native, argument.Parameter)))
+                        && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(argument.Value, invocation))
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
+                    }
+                }
+
+                return;
+            }
+
+            if (method.IsExtern || method.DeclaringSyntaxReferences.Length == 0)
+            {
+                return;
+            }
+
+            foreach (var argument in invocation.Arguments)
+            {
+                var parameter = argument.Parameter;
+
+                // A wrapper taking an array, string or StringBuilder is reported at its own native call, where the bug is.
+                if (parameter == null || IsWholeBufferType(parameter.Type) || IsOverlapped(parameter.Type)
+                    || !(parameter.RefKind != RefKind.None || IsBufferCarrier(parameter.Type)))
+                {
+                    continue;
+                }
+
+                // Classify first: it is cheap, and most pointer arguments are not managed buffers.
+                var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
+                if (buffer == null || buffer.IsText || PinOutlastsOperation(interop, scope, buffer, invocation) || PinnedByOwner(argument.Value, invocation))
+                {
+                    continue;
+                }
+
+                var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+                var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
+                foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
+                {
+                    var reason = RetainingReason(scope, function, invocation, ordinal =>
+                    {
+                        var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
+                            ? forwarded.WrapperParameterFor(ordinal)
+                            : -1;
+                        return wrapperOrdinal < 0 ? null : ArgumentFor(invocation, wrapperOrdinal);
+                    });
+                    if (reason == Reason.None || IsOverlapped(nativeParameter.Type) || (reason == Reason.Name && !NameRetainsBuffers(function, nativeParameter)))
+                    {
+                        continue;
+                    }
+
+                    var target = "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, target, Explain(reason)));
+                    break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Why the function keeps what it is given. An OVERLAPPED parameter makes a call asynchronous only when an
+        /// OVERLAPPED is passed: a null one is synchronous I/O, and one from <c>ThreadPoolBoundHandle</c>/<c>Overlapped.Pack</c>
+        /// pins the buffers it was created with, which this method cannot see, so only a visibly unpinned one counts.
+        /// </summary>
+        private static Reason RetainingReason(InteropScope scope, NativeFunction function, IOperation call, System.Func<int, IOperation?> argumentFor)
+        {
+            var options = scope.Options;
+            if (options.RetainingFunctions.Contains(function.Method, function.EntryPoint))
+            {
+                return Reason.Option;
+            }
+
+            var overlapped = function.Method.Parameters.FirstOrDefault(p => IsOverlapped(p.Type));
+            if (overlapped != null && argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(overlappedArgument, call))
+            {
+                return Reason.Overlapped;
+            }
+
+            if (options.NonRetainingFunctions.Contains(function.Method, function.EntryPoint))
+            {
+                return Reason.None;
+            }
+
+            return RetainingFunctions.HasRegistrationName(function.EntryPoint) ? Reason.Name : Reason.None;
+        }
+
+        /// <summary>
+        /// The array is pinned by something that can outlive the call: a pinned <c>GCHandle</c>, a <c>Memory&lt;T&gt;.Pin()</c>,
+        /// or the pin data of an overlapped (<c>AllocateNativeOverlapped</c>, <c>Overlapped.Pack</c>, <c>PreAllocatedOverlapped</c>),
+        /// created in this method for a local or parameter, or anywhere in the type (this file) for a field. Whether that pin
+        /// lasts long enough is IG2001's and IG3004's question, not this rule's.
+        /// </summary>
+        private static bool PinnedByOwner(IOperation argument, IInvocationOperation call)
+        {
+            var root = MarshalledBuffers.RootVariable(argument);
+            var model = call.SemanticModel;
+            if (root == null || model == null)
+            {
+                return false;
+            }
+
+            SyntaxNode? region;
+            if (root is IFieldSymbol)
+            {
+                region = call.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>();
+            }
+            else
+            {
+                var top = (IOperation)call;
+                while (top.Parent != null)
+                {
+                    top = top.Parent;
+                }
+
+                region = top.Syntax;
+            }
+
+            if (region == null)
+            {
+                return false;
+            }
+
+            foreach (var node in region.DescendantNodes())
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentListSyntax? arguments;
+                switch (node)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation when PinningCallName(invocation) is { } name:
+                        if (name == "Pin")
+                        {
+                            if (invocation.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member && Mentions(member.Expression, root, model))
+                            {
+                                return true;
+                            }
+
+                            continue;
+                        }
+
+                        if (name == "Alloc" && !invocation.ArgumentList.ToString().Contains("Pinned"))
+                        {
+                            continue;
+                        }
+
+                        arguments = invocation.ArgumentList;
+                        break;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.ObjectCreationExpressionSyntax creation when creation.Type.ToString().EndsWith("PreAllocatedOverlapped", System.StringComparison.Ordinal):
+                        arguments = creation.ArgumentList;
+                        break;
+                    default:
+                        continue;
+                }
+
+                if (arguments != null && arguments.Arguments.Any(a => Mentions(a.Expression, root, model)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static string? PinningCallName(Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation)
+        {
+            var name = invocation.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member ? member.Name.Identifier.ValueText
+                : invocation.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple ? simple.Identifier.ValueText
+                : null;
+            return name is "Alloc" or "AllocateNativeOverlapped" or "Pack" or "UnsafePack" or "UnsafeCreate" or "Pin" ? name : null;
+        }
+
+        private static bool Mentions(SyntaxNode expression, ISymbol variable, SemanticModel model)
+        {
+            foreach (var identifier in expression.DescendantNodesAndSelf().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>())
+            {
+                if (identifier.Identifier.ValueText == variable.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier).Symbol, variable))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A <c>fixed</c> block that, after the call, waits for the operation, cancels it or unregisters the buffer keeps
+        /// it pinned for as long as native code uses it (<c>GetOverlappedResult(..., wait: true)</c>, <c>unregister_buffer</c>).
+        /// </summary>
+        private static bool PinOutlastsOperation(InteropContext interop, InteropScope scope, ManagedBuffer buffer, IInvocationOperation call)
+        {
+            if (buffer.FixedLocal == null)
+            {
+                return false;
+            }
+
+            var fixedStatement = buffer.FixedLocal.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax()
+                .FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.FixedStatementSyntax>();
+            if (fixedStatement == null || fixedStatement.SyntaxTree != call.Syntax.SyntaxTree)
+            {
+                return false;
+            }
+
+            return OperationCompletion.IsEndedWithin(fixedStatement.Statement, call, interop, scope);
+        }
+
+        /// <summary>
+        /// A registration-style name alone is weak evidence for data: registerCameras (image registration), a queue
+        /// submit of descriptor arrays, an enqueue with size arrays all read their arrays during the call. Buffers count
+        /// only when the name also speaks of a buffer or memory (register_buffers, EnqueueWriteBuffer, MemcpyAsync), or
+        /// when the function registers a callback and the buffer is a pointer, the shape of callback user data.
+        /// </summary>
+        private static bool NameRetainsBuffers(NativeFunction function, IParameterSymbol parameter)
+        {
+            foreach (var lower in NameWords.Of(function.EntryPoint))
+            {
+                if (lower.StartsWith("buf", System.StringComparison.Ordinal) || lower.StartsWith("mem", System.StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            var isPointer = parameter.Type is IPointerTypeSymbol || parameter.Type.SpecialType == SpecialType.System_IntPtr || parameter.Type.SpecialType == SpecialType.System_UIntPtr;
+            return isPointer && parameter.RefKind == RefKind.None
+                   && function.Method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || p.Type.TypeKind == TypeKind.FunctionPointer);
+        }
+
+        /// <summary>
+        /// An OVERLAPPED in native memory, or on this method's stack when the method treats the I/O as asynchronous: nothing
+        /// pins the I/O buffers with it. A stack OVERLAPPED without that evidence usually only carries a file offset for a
+        /// handle opened for synchronous I/O, where the call completes before it returns.
+        /// </summary>
+        private static bool IsUnpinnedOverlapped(IOperation value, IOperation call)
+        {
+            value = Unwrap(value);
+            switch (value)
+            {
+                case IAddressOfOperation addressOf:
+                    return Unwrap(addressOf.Reference) is ILocalReferenceOperation && TreatsIoAsAsynchronous(call);
+                case ILocalReferenceOperation { Type: { } localType } when localType is not IPointerTypeSymbol && IsOverlapped(localType):
+                    // Passed by ref: the struct lives in this method's frame.
+                    return TreatsIoAsAsynchronous(call);
+                case ILocalReferenceOperation local:
+                    return Initializer(local) is { } initializer && IsUnpinnedOverlapped(initializer, call);
+                case IConversionOperation conversion:
+                    return IsUnpinnedOverlapped(conversion.Operand, call);
+                case IInvocationOperation invocation:
+                    var owner = invocation.TargetMethod.ContainingType?.Name;
+                    return owner == "Marshal" || owner == "NativeMemory";
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>The method waits for or cancels the I/O, or tests for ERROR_IO_PENDING (997).</summary>
+        private static bool TreatsIoAsAsynchronous(IOperation call)
+        {
+            var root = call;
+            while (root.Parent != null)
+            {
+                root = root.Parent;
+            }
+
+            foreach (var node in root.Syntax.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax literal when literal.Token.Value is int number && number == 997:
+                        return true;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax name:
+                        var text = name.Identifier.ValueText;
+                        if (text.IndexOf("OverlappedResult", System.StringComparison.Ordinal) >= 0 || text.StartsWith("WaitFor", System.StringComparison.Ordinal)
+                            || text.StartsWith("CancelIo", System.StringComparison.Ordinal) || text == "HasOverlappedIoCompleted" || text.IndexOf("IO_PENDING", System.StringComparison.Ordinal) >= 0
+                            || text == "IoPending")
+                        {
+                            return true;
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
+        }
+
+        private static IOperation? Initializer(ILocalReferenceOperation reference)
+        {
+            var declarator = reference.Local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() as Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax;
+            if (declarator?.Initializer == null || reference.SemanticModel == null || declarator.SyntaxTree != reference.Syntax.SyntaxTree)
+            {
+                return null;
+            }
+
+            return reference.SemanticModel.GetOperation(declarator.Initializer.Value);
+        }
+
+        private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
+            => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
+
+        private static string Explain(Reason reason)
+        {
+            switch (reason)
+            {
+                case Reason.Option:
+                    return "is listed in interopguard.retaining_functions as keeping what it is given";
+                case Reason.Overlapped:
+                    return "starts asynchronous I/O with an OVERLAPPED that nothing pins the buffer with, so the I/O completes after it returns";
+                default:
+                    return "has a registration-style name and keeps what it is given after it returns";
+            }
+        }
+
+        private static IOperation Unwrap(IOperation value)
+        {
+            while (value is IConversionOperation { OperatorMethod: null } conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            return value;
+        }
+
+        private static bool IsOverlapped(ITypeSymbol type)
+        {
+            var element = type is IPointerTypeSymbol pointer ? pointer.PointedAtType : type;
+            return element.Name == "NativeOverlapped" || element.Name == "OVERLAPPED";
+        }
+
+        private static bool IsWholeBufferType(ITypeSymbol type)
+            => type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String || type.Name == "StringBuilder";
+
+        private static bool IsBufferCarrier(ITypeSymbol type)
+            => IsWholeBufferType(type) || type is IPointerTypeSymbol
+               || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
+               || ((type.Name == "Span" || type.Name == "ReadOnlySpan") && type is INamedTypeSymbol { Arity: 1 });
+    }
+}
