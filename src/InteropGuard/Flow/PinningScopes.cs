@@ -107,7 +107,8 @@ namespace InteropGuard.Flow
 
             // A release counts when it ends the pin for the node on every path: earlier in a block (or top-level code) that
             // also holds the node. One inside an if, or in another branch, may not have run.
-            return !Releases.Any(r => r.Syntax.Span.End <= node.SpanStart && EndsPinFor(r.Syntax, node));
+            // A release before the pin (of an earlier handle the local held) ends an earlier pin, not this one.
+            return !Releases.Any(r => r.Syntax.SpanStart >= Start.Span.End && r.Syntax.Span.End <= node.SpanStart && EndsPinFor(r.Syntax, node));
         }
 
         private static bool EndsPinFor(SyntaxNode release, SyntaxNode node)
@@ -118,7 +119,12 @@ namespace InteropGuard.Flow
         }
     }
 
-    /// <summary>Finds the pinning scopes of a body (<see cref="PinningScope"/>).</summary>
+    /// <summary>
+    /// The one pinning model: finds the pinning scopes of a body (<see cref="PinningScope"/>) and answers, for every rule,
+    /// "is this object pinned here" (<see cref="IsPinnedAt(IOperation, IOperation, WellKnownTypes, ManagedMemoryOrigins)"/>)
+    /// and "does this array live on the pinned object heap" (<see cref="IsOnPinnedHeap"/>, <see cref="IsPinnedHeapAllocation"/>).
+    /// Objects are named by <see cref="KeyOf(IOperation?)"/>, so a field of a field or <c>this</c> can be pinned too.
+    /// </summary>
     internal static class PinningScopes
     {
         /// <summary><c>GCHandleType.Normal</c>.</summary>

@@ -461,6 +461,23 @@ class C
 }");
 
         [Fact]
+        public Task AHandleLocalPinnedAgainAfterAFreeCoversWhatFollows() => Check(@"
+class C
+{
+    void M(int rounds)
+    {
+        var data = new byte[32];
+        var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(data, 0), data.Length, 1);
+        handle.Free();
+        handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(data, 0), data.Length, 2);
+        handle.Free();
+        Native.igs_fill_ptr({|#0:Marshal.UnsafeAddrOfPinnedArrayElement(data, 0)|}, data.Length, 3);
+    }
+}", UnsafeAddr(0, "data"));
+
+        [Fact]
         public Task FreeEarlierInTheSameBlockUnpinsAlsoInTopLevelCode() => Check(@"
 using System;
 using System.Runtime.InteropServices;
