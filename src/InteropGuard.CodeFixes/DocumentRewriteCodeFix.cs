@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -10,8 +11,9 @@ namespace InteropGuard.CodeFixes
 {
     /// <summary>
     /// A fix that rewrites one document for any number of its diagnostics at once, so that the single fix and Fix All
-    /// (Document, Project and Solution scopes, which <c>dotnet format</c> needs) run the same code. Subclasses say
-    /// whether a diagnostic can be fixed (with what title and key) and how to rewrite a document.
+    /// (Document, Project and Solution scopes, which <c>dotnet format</c> needs) run the same code. Subclasses say which
+    /// actions a diagnostic gets (<see cref="Describe"/>, or <see cref="DescribeAsync"/> where planning is async) and
+    /// how to rewrite a document for one action's equivalence key (<see cref="RewriteAsync"/>).
     /// </summary>
     public abstract class DocumentRewriteCodeFix : CodeFixProvider
     {
@@ -19,38 +21,63 @@ namespace InteropGuard.CodeFixes
 
         public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            var document = await AnalyzedDocument.CreateAsync(context.Document, context.CancellationToken).ConfigureAwait(false);
+            if (document == null)
             {
                 return;
             }
 
-            root = LocalTypes.Annotate(root, model, context.CancellationToken);
-
             foreach (var diagnostic in context.Diagnostics)
             {
-                if (Describe(root, diagnostic) is not { } action)
+                foreach (var action in await DescribeAsync(document, diagnostic).ConfigureAwait(false))
                 {
-                    continue;
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            action.Title,
+                            cancellationToken => RewriteAsync(context.Document, new[] { diagnostic }, action.EquivalenceKey, cancellationToken),
+                            action.EquivalenceKey),
+                        diagnostic);
                 }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        action.Title,
-                        cancellationToken => RewriteAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        action.EquivalenceKey),
-                    diagnostic);
             }
         }
 
-        /// <summary>The action for <paramref name="diagnostic"/>, or null when the rewrite would not be safe or would change nothing.</summary>
-        internal abstract (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic);
+        /// <summary>
+        /// The actions for <paramref name="diagnostic"/>, safest first; none where a rewrite would not be safe or would
+        /// change nothing. Override this or <see cref="DescribeAsync"/>.
+        /// </summary>
+        internal virtual IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic) => Enumerable.Empty<FixAction>();
 
-        /// <summary>Rewrites <paramref name="document"/> for all of <paramref name="diagnostics"/>, skipping those that cannot be fixed.</summary>
-        internal abstract Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken);
+        /// <summary><see cref="Describe"/> for fixes whose planning is asynchronous.</summary>
+        internal virtual Task<IEnumerable<FixAction>> DescribeAsync(AnalyzedDocument document, Diagnostic diagnostic)
+            => Task.FromResult(Describe(document, diagnostic));
+
+        /// <summary>
+        /// Rewrites the document for all of <paramref name="diagnostics"/> with the action of
+        /// <paramref name="equivalenceKey"/> (null when a Fix All caller names none), skipping those it cannot fix.
+        /// </summary>
+        internal abstract Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey);
+
+        private async Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
+        {
+            var analyzed = await AnalyzedDocument.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            return analyzed == null ? document : await RewriteAsync(analyzed, diagnostics, equivalenceKey).ConfigureAwait(false);
+        }
 
         private async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await RewriteAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+            => await RewriteAsync(document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One action a fix offers: its title and the equivalence key Fix All groups it by ("IGxxxx.Name").</summary>
+    internal readonly struct FixAction
+    {
+        public FixAction(string title, string equivalenceKey)
+        {
+            Title = title;
+            EquivalenceKey = equivalenceKey;
+        }
+
+        public string Title { get; }
+
+        public string EquivalenceKey { get; }
     }
 }
