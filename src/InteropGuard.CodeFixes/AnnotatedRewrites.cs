@@ -1,37 +1,25 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
 {
     /// <summary>
     /// Applies one syntax rewrite per diagnostic to a document: the nodes each rewrite needs are annotated first, then
     /// the rewrites run one after another on the evolving tree, so that several fixes in one block nest instead of
-    /// conflicting. Imports, simplification and formatting run once at the end.
+    /// conflicting. Imports, simplification and formatting run once at the end (<see cref="AnalyzedDocument.WithRootAsync"/>).
     /// </summary>
     internal static class AnnotatedRewrites
     {
-        public static async Task<Document> ApplyAsync(
-            Document document,
+        public static Task<Document> ApplyAsync(
+            AnalyzedDocument document,
             IReadOnlyList<Diagnostic> diagnostics,
             Func<SyntaxNode, Diagnostic, FixRequest?> requestFor,
-            Func<SyntaxNode, FixRequest, SyntaxNode?> rewrite,
-            CancellationToken cancellationToken)
+            Func<SyntaxNode, FixRequest, SyntaxNode?> rewrite)
         {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
-            {
-                return document;
-            }
-
-            root = LocalTypes.Annotate(root, model, cancellationToken);
+            var root = document.AnnotatedRoot;
 
             // Mark every node the fixes need, then rewrite one diagnostic at a time on the evolving tree:
             // several allocations in one block nest their try statements instead of conflicting.
@@ -80,11 +68,7 @@ namespace InteropGuard.CodeFixes
                 }
             }
 
-            var changed = document.WithSyntaxRoot(current);
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return changed;
+            return document.WithRootAsync(current);
         }
 
         private static void Mark(Dictionary<SyntaxNode, List<SyntaxAnnotation>> marks, SyntaxNode node, SyntaxAnnotation annotation)

@@ -6,11 +6,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
@@ -24,7 +22,7 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CatchForNativeCallerCodeFix))]
     [Shared]
-    public sealed class CatchForNativeCallerCodeFix : CodeFixProvider
+    public sealed class CatchForNativeCallerCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG5001.CatchAndDefer";
         internal const string PendingField = "pendingCallbackException";
@@ -32,49 +30,21 @@ namespace InteropGuard.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.CallbackException.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            if (Target.From(document.Root, document.Model, diagnostic, document.CancellationToken) != null)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (Target.From(root, model, diagnostic, context.CancellationToken) == null)
-                {
-                    continue;
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Catch the exception and rethrow it after the native call with '" + RethrowMethod + "()'",
-                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        EquivalenceKey),
-                    diagnostic);
+                yield return new FixAction("Catch the exception and rethrow it after the native call with '" + RethrowMethod + "()'", EquivalenceKey);
             }
         }
 
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-
-        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
-            {
-                return document;
-            }
-
+            var (root, model, cancellationToken) = (document.Root, document.Model, document.CancellationToken);
             var targets = diagnostics.Select(d => Target.From(root, model, d, cancellationToken)).Where(t => t != null).Select(t => t!).ToList();
             if (targets.Count == 0)
             {
-                return document;
+                return Task.FromResult(document.Document);
             }
 
             // One field and one helper per type, however many of its callbacks are fixed; partial parts share them.
@@ -99,10 +69,7 @@ namespace InteropGuard.CodeFixes
                 root = root.ReplaceNode(current, current.AddMembers(GeneratedMembers(annotated)));
             }
 
-            var changed = document.WithSyntaxRoot(root);
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return document.WithRootAsync(root);
         }
 
         private static MemberDeclarationSyntax[] GeneratedMembers(bool nullableAnnotations)

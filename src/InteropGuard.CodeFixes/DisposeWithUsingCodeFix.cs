@@ -1,15 +1,10 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace InteropGuard.CodeFixes
 {
@@ -22,23 +17,20 @@ namespace InteropGuard.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.SafeHandleNotDisposed.Id);
 
-        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
+        internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            var request = FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty);
-            if (request == null || UsingRewrite.Rewrite(root, request) == null)
+            var root = document.AnnotatedRoot;
+            if (FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } request && UsingRewrite.Rewrite(root, request) != null)
             {
-                return null;
+                yield return new FixAction("Dispose '" + request.Variable + "' with using", EquivalenceKey);
             }
-
-            return ("Dispose '" + request.Variable + "' with using", EquivalenceKey);
         }
 
-        internal override Task<Document> RewriteAsync(Document document, System.Collections.Generic.IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
             => AnnotatedRewrites.ApplyAsync(
                 document,
                 diagnostics,
                 (root, diagnostic) => FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty),
-                UsingRewrite.Rewrite,
-                cancellationToken);
+                UsingRewrite.Rewrite);
     }
 }

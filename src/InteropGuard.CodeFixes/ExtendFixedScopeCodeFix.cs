@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
@@ -27,23 +26,18 @@ namespace InteropGuard.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.EscapingPinnedPointer.Id);
 
-        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
+        internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            if (Request(root, diagnostic) is not { } request || Plan.Find(request.Fixed, request.Reads) == null)
+            var root = document.Root;
+            if (Request(root, diagnostic) is { } request && Plan.Find(request.Fixed, request.Reads) != null)
             {
-                return null;
+                yield return new FixAction("Extend the fixed statement over the uses of '" + root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) + "'", EquivalenceKey);
             }
-
-            return ("Extend the fixed statement over the uses of '" + root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) + "'", EquivalenceKey);
         }
 
-        internal override async Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null)
-            {
-                return document;
-            }
+            var root = document.Root;
 
             // One rewrite per fixed statement (several diagnostics can name the same one), in source order, each on the
             // tree the previous ones left: a fixed statement moved into an earlier one's body is found by its annotation.
@@ -73,8 +67,7 @@ namespace InteropGuard.CodeFixes
                 current = plan.Apply(current);
             }
 
-            var changed = document.WithSyntaxRoot(current);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return document.WithRootAsync(current);
         }
 
         private static SyntaxAnnotation Mark(Dictionary<SyntaxNode, SyntaxAnnotation> marks, SyntaxNode node)

@@ -6,11 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
 {
@@ -20,71 +16,38 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GenerateSafeHandleCodeFix))]
     [Shared]
-    public sealed class GenerateSafeHandleCodeFix : CodeFixProvider
+    public sealed class GenerateSafeHandleCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG3007.GenerateSafeHandle";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.RawHandleField.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override async Task<IEnumerable<FixAction>> DescribeAsync(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            foreach (var diagnostic in context.Diagnostics)
+            if (FixTarget.From(document, diagnostic) is { } target
+                && await target.PlanAsync(document.Document, document.CancellationToken).ConfigureAwait(false) is { } plan)
             {
-                var target = await FixTarget.FromAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-                if (target == null)
-                {
-                    continue;
-                }
-
-                var plan = await target.PlanAsync(context.Document, context.CancellationToken).ConfigureAwait(false);
-                if (plan == null)
-                {
-                    continue;
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Generate '" + plan.HandleName + " : SafeHandle' and use it",
-                        cancellationToken => ApplyAsync(context.Document, new[] { target }, cancellationToken),
-                        EquivalenceKey),
-                    diagnostic);
-            }
-        }
-
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-        {
-            var targets = new List<FixTarget>();
-            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-            {
-                var target = await FixTarget.FromAsync(document, diagnostic, context.CancellationToken).ConfigureAwait(false);
-                if (target != null)
-                {
-                    targets.Add(target);
-                }
+                return new[] { new FixAction("Generate '" + plan.HandleName + " : SafeHandle' and use it", EquivalenceKey) };
             }
 
-            return await ApplyAsync(document, targets, context.CancellationToken).ConfigureAwait(false);
+            return Enumerable.Empty<FixAction>();
         }
 
         // One rewrite at a time on the evolving document: each one re-resolves its symbols, so a field another
         // rewrite already moved (same acquire function) is skipped instead of rewritten twice.
-        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<FixTarget> targets, CancellationToken cancellationToken)
+        internal override async Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
-            var current = document;
-            foreach (var target in targets)
+            var current = document.Document;
+            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
-                var plan = await target.PlanAsync(current, cancellationToken).ConfigureAwait(false);
-                if (plan == null)
+                if (FixTarget.From(document, diagnostic) is not { } target
+                    || await target.PlanAsync(current, document.CancellationToken).ConfigureAwait(false) is not { } plan)
                 {
                     continue;
                 }
 
-                current = await plan.ApplyAsync(cancellationToken).ConfigureAwait(false);
-                current = await ImportAdder.AddImportsAsync(current, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-                current = await Simplifier.ReduceAsync(current, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-                current = await Formatter.FormatAsync(current, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+                current = await plan.ApplyAsync(document.CancellationToken).ConfigureAwait(false);
+                current = await AnalyzedDocument.CleanUpAsync(current, document.CancellationToken).ConfigureAwait(false);
             }
 
             return current;
@@ -104,7 +67,7 @@ namespace InteropGuard.CodeFixes
             private string Acquire { get; }
             private string Release { get; }
 
-            public static async Task<FixTarget?> FromAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+            public static FixTarget? From(AnalyzedDocument document, Diagnostic diagnostic)
             {
                 if (!diagnostic.Properties.TryGetValue(RawHandleFieldAnalyzer.AcquireProperty, out var acquire) || acquire == null
                     || !diagnostic.Properties.TryGetValue(RawHandleFieldAnalyzer.ReleaseProperty, out var release) || release == null)
@@ -112,15 +75,13 @@ namespace InteropGuard.CodeFixes
                     return null;
                 }
 
-                var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-                var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-                if (root == null || model == null || diagnostic.Location.SourceTree != root.SyntaxTree)
+                if (diagnostic.Location.SourceTree != document.Root.SyntaxTree)
                 {
                     return null;
                 }
 
-                var declarator = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (model.GetDeclaredSymbol(declarator, cancellationToken) is not IFieldSymbol field)
+                var declarator = document.Root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (document.Model.GetDeclaredSymbol(declarator, document.CancellationToken) is not IFieldSymbol field)
                 {
                     return null;
                 }

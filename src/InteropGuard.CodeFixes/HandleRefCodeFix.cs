@@ -40,12 +40,11 @@ namespace InteropGuard.CodeFixes
             public List<(ExpressionSyntax Argument, string Owner)> Arguments { get; }
         }
 
-        public static async Task<List<Plan>> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        public static async Task<List<Plan>> PlanAsync(AnalyzedDocument analyzed, IEnumerable<Diagnostic> diagnostics)
         {
             var plans = new List<Plan>();
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null || model == null || model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.HandleRef") == null)
+            var (document, root, model, cancellationToken) = (analyzed.Document, analyzed.Root, analyzed.Model, analyzed.CancellationToken);
+            if (model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.HandleRef") == null)
             {
                 return plans;
             }

@@ -6,7 +6,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -21,86 +20,52 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(KeepAliveCodeFix))]
     [Shared]
-    public sealed class KeepAliveCodeFix : CodeFixProvider
+    public sealed class KeepAliveCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG1001.KeepAlive";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override async Task<IEnumerable<FixAction>> DescribeAsync(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null)
+            var actions = new List<FixAction>();
+            if (Request.From(document.Root, diagnostic) is { } request)
             {
-                return;
-            }
-
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (Request.From(root, diagnostic) is not { } request)
-                {
-                    continue;
-                }
-
                 var owner = request.Temporary != null ? "a local for '" + request.Temporary + "'" : "'" + request.OwnerText + "'";
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Keep " + owner + " alive until the native call returns (GC.KeepAlive)",
-                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        EquivalenceKey),
-                    diagnostic);
+                actions.Add(new FixAction("Keep " + owner + " alive until the native call returns (GC.KeepAlive)", EquivalenceKey));
             }
 
-            foreach (var diagnostic in context.Diagnostics)
+            var plans = await HandleRefCodeFix.PlanAsync(document, new[] { diagnostic }).ConfigureAwait(false);
+            if (plans.Count > 0)
             {
-                var plans = await HandleRefCodeFix.PlanAsync(context.Document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
-                if (plans.Count == 0)
-                {
-                    continue;
-                }
-
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Pass a HandleRef to '" + plans[0].Method.Name + "' (retypes its parameter '" + plans[0].Method.Parameters[plans[0].Ordinal].Name + "')",
-                        cancellationToken => ApplyHandleRefAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        HandleRefCodeFix.EquivalenceKey),
-                    diagnostic);
+                actions.Add(new FixAction(
+                    "Pass a HandleRef to '" + plans[0].Method.Name + "' (retypes its parameter '" + plans[0].Method.Parameters[plans[0].Ordinal].Name + "')",
+                    HandleRefCodeFix.EquivalenceKey));
             }
+
+            return actions;
         }
 
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => context.CodeActionEquivalenceKey == HandleRefCodeFix.EquivalenceKey
-                ? await ApplyHandleRefAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false)
-                : await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-
-        private static async Task<Document> ApplyHandleRefAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override async Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
-            var plans = await HandleRefCodeFix.PlanAsync(document, diagnostics, cancellationToken).ConfigureAwait(false);
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (plans.Count == 0 || root == null || model == null)
+            if (equivalenceKey == HandleRefCodeFix.EquivalenceKey)
             {
-                return document;
+                var plans = await HandleRefCodeFix.PlanAsync(document, diagnostics).ConfigureAwait(false);
+                return plans.Count == 0 ? document.Document : await document.WithRootAsync(HandleRefCodeFix.Apply(document.Root, document.Model, plans)).ConfigureAwait(false);
             }
 
-            return document.WithSyntaxRoot(HandleRefCodeFix.Apply(root, model, plans));
+            return await KeepAliveAsync(document, diagnostics).ConfigureAwait(false);
         }
 
-        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private static async Task<Document> KeepAliveAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics)
         {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
-            {
-                return document;
-            }
-
+            var root = document.Root;
+            var model = document.Model;
+            var cancellationToken = document.CancellationToken;
             var requests = diagnostics.Select(d => Request.From(root, d)).Where(r => r != null).Select(r => r!).ToList();
             if (requests.Count == 0)
             {
-                return document;
+                return document.Document;
             }
 
             // One rewrite per anchor (statement or expression body): several owners of one statement share it.
@@ -164,8 +129,7 @@ namespace InteropGuard.CodeFixes
                 tracked = Rewrite(model, tracked, group.Key, anchor, rewrittenAnchor, hoisted, keepAliveStatements, names.TryGetValue(group.Key, out var result) ? result : "result", cancellationToken) ?? tracked;
             }
 
-            var updated = document.WithSyntaxRoot(tracked);
-            return await Formatter.FormatAsync(updated, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await document.WithRootAsync(tracked).ConfigureAwait(false);
         }
 
         /// <summary>Replaces the anchor by its statements followed by the KeepAlives; an expression body becomes a block.</summary>

@@ -1,15 +1,13 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
@@ -23,17 +21,17 @@ namespace InteropGuard.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.WrongDeallocator.Id);
 
-        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
-            => Target(root, diagnostic) is { } target ? ("Release with '" + ShortName(target.Release) + "'", EquivalenceKey) : null;
-
-        internal override async Task<Document> RewriteAsync(Document document, System.Collections.Generic.IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null)
+            if (Target(document.Root, diagnostic) is { } target)
             {
-                return document;
+                yield return new FixAction("Release with '" + ShortName(target.Release) + "'", EquivalenceKey);
             }
+        }
 
+        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
+        {
+            var root = document.Root;
             var targets = diagnostics.Select(d => Target(root, d)).Where(t => t != null).Select(t => t!.Value).ToList();
             var rewritten = root.ReplaceNodes(
                 targets.Select(t => t.Call.Expression),
@@ -44,9 +42,7 @@ namespace InteropGuard.CodeFixes
                         .WithTriviaFrom(original)
                         .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
                 });
-            var changed = document.WithSyntaxRoot(rewritten);
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return document.WithRootAsync(rewritten);
         }
 
         // Only a call that passes nothing but the pointer can be redirected to a one-parameter release unchanged.

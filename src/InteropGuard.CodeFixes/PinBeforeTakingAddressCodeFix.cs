@@ -2,11 +2,9 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -22,46 +20,33 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PinBeforeTakingAddressCodeFix))]
     [Shared]
-    public sealed class PinBeforeTakingAddressCodeFix : CodeFixProvider
+    public sealed class PinBeforeTakingAddressCodeFix : DocumentRewriteCodeFix
     {
         internal const string WrapInFixedKey = "IG2002.WrapInFixed";
         internal const string PinnedHandleKey = "IG2002.PinnedHandle";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.UnpinnedAddress.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null)
+            var key = KeyOf(diagnostic);
+            if (key == WrapInFixedKey && FindCall(document.Root, diagnostic.Location) != null)
             {
-                return;
+                var hint = diagnostic.Properties.TryGetValue(UnpinnedAddressAnalyzer.PinTargetProperty, out var target) ? target : null;
+                yield return new FixAction("Pin '" + hint + "' with a fixed statement and use its pointer", WrapInFixedKey);
             }
+            else if (key == PinnedHandleKey && diagnostic.AdditionalLocations.Count > 0)
+            {
+                yield return new FixAction("Allocate the GCHandle as GCHandleType.Pinned", PinnedHandleKey);
+            }
+        }
 
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                var key = KeyOf(diagnostic);
-                if (key == WrapInFixedKey && FindCall(root, diagnostic.Location) != null)
-                {
-                    var hint = diagnostic.Properties.TryGetValue(UnpinnedAddressAnalyzer.PinTargetProperty, out var target) ? target : null;
-                    context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Pin '" + hint + "' with a fixed statement and use its pointer",
-                            cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, WrapInFixedKey, cancellationToken),
-                            WrapInFixedKey),
-                        diagnostic);
-                }
-                else if (key == PinnedHandleKey && diagnostic.AdditionalLocations.Count > 0)
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Allocate the GCHandle as GCHandleType.Pinned",
-                            cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, PinnedHandleKey, cancellationToken),
-                            PinnedHandleKey),
-                        diagnostic);
-                }
-            }
+        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
+        {
+            var key = equivalenceKey ?? WrapInFixedKey;
+            var selected = diagnostics.Where(d => KeyOf(d) == key).OrderBy(d => d.Location.SourceSpan.Start).ToList();
+            var updated = key == PinnedHandleKey ? PinHandles(document.Root, selected) : WrapInFixed(document.Root, selected);
+            return updated == null ? Task.FromResult(document.Document) : document.WithRootAsync(updated);
         }
 
         private static string? KeyOf(Diagnostic diagnostic)
@@ -72,29 +57,6 @@ namespace InteropGuard.CodeFixes
             }
 
             return fix == UnpinnedAddressAnalyzer.FixedFix ? WrapInFixedKey : fix == UnpinnedAddressAnalyzer.PinnedHandleFix ? PinnedHandleKey : null;
-        }
-
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
-            => await ApplyAsync(document, diagnostics, context.CodeActionEquivalenceKey ?? WrapInFixedKey, context.CancellationToken).ConfigureAwait(false);
-
-        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, string key, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null)
-            {
-                return document;
-            }
-
-            var selected = diagnostics.Where(d => KeyOf(d) == key).OrderBy(d => d.Location.SourceSpan.Start).ToList();
-            var updated = key == PinnedHandleKey ? PinHandles(root, selected) : WrapInFixed(root, selected);
-            if (updated == null)
-            {
-                return document;
-            }
-
-            var changed = document.WithSyntaxRoot(updated);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         private static InvocationExpressionSyntax? FindCall(SyntaxNode root, Location location)

@@ -1,8 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
@@ -23,27 +21,24 @@ namespace InteropGuard.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.HandleNotReleased.Id);
 
-        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
+        internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
+            var root = document.AnnotatedRoot;
             if (FixRequest.From(root, diagnostic) is { } free && ReleaseInFinally.Rewrite(root, free) != null)
             {
-                return ("Free '" + free.Variable + "' in finally", FreeEquivalenceKey);
+                yield return new FixAction("Free '" + free.Variable + "' in finally", FreeEquivalenceKey);
             }
-
-            if (FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } pin && UsingRewrite.Rewrite(root, pin) != null)
+            else if (FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } pin && UsingRewrite.Rewrite(root, pin) != null)
             {
-                return ("Dispose '" + pin.Variable + "' with using", UsingEquivalenceKey);
+                yield return new FixAction("Dispose '" + pin.Variable + "' with using", UsingEquivalenceKey);
             }
-
-            return null;
         }
 
-        internal override Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
             => AnnotatedRewrites.ApplyAsync(
                 document,
                 diagnostics,
                 (root, diagnostic) => FixRequest.From(root, diagnostic) ?? FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty),
-                (root, request) => request.ReceiverRelease != null ? ReleaseInFinally.Rewrite(root, request) : UsingRewrite.Rewrite(root, request),
-                cancellationToken);
+                (root, request) => request.ReceiverRelease != null ? ReleaseInFinally.Rewrite(root, request) : UsingRewrite.Rewrite(root, request));
     }
 }

@@ -1,18 +1,10 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
 {
@@ -30,23 +22,18 @@ namespace InteropGuard.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.NativeMemoryLeak.Id);
 
-        internal override (string Title, string EquivalenceKey)? Describe(SyntaxNode root, Diagnostic diagnostic)
+        internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            var request = FixRequest.From(root, diagnostic);
-            if (request == null || ReleaseInFinally.Rewrite(root, request) == null)
+            var root = document.AnnotatedRoot;
+            if (FixRequest.From(root, diagnostic) is { } request && ReleaseInFinally.Rewrite(root, request) != null)
             {
-                return null;
+                yield return new FixAction("Release '" + request.Variable + "' in finally", EquivalenceKey);
             }
-
-            return ("Release '" + request.Variable + "' in finally", EquivalenceKey);
         }
 
-        internal override Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
-            => ApplyAsync(document, diagnostics, cancellationToken);
-
         /// <summary>Releases in finally for every diagnostic, nesting the try statements of allocations in one block.</summary>
-        internal static Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
-            => AnnotatedRewrites.ApplyAsync(document, diagnostics, (root, diagnostic) => FixRequest.From(root, diagnostic), ReleaseInFinally.Rewrite, cancellationToken);
+        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
+            => AnnotatedRewrites.ApplyAsync(document, diagnostics, (root, diagnostic) => FixRequest.From(root, diagnostic), ReleaseInFinally.Rewrite);
     }
 
     /// <summary>What one IG3001 fix needs, read from the diagnostic: the allocation, the releases, the variable.</summary>

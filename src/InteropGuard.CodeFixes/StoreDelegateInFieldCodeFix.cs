@@ -6,7 +6,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -24,7 +23,7 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StoreDelegateInFieldCodeFix))]
     [Shared]
-    public sealed class StoreDelegateInFieldCodeFix : CodeFixProvider
+    public sealed class StoreDelegateInFieldCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG1002.StoreInField";
 
@@ -32,74 +31,47 @@ namespace InteropGuard.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.CallbackDelegateCollected.Id);
 
-        public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override async Task<IEnumerable<FixAction>> DescribeAsync(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            var actions = new List<FixAction>();
+            if (Plan.For(document.Root, document.Model, diagnostic, document.CancellationToken) is not { } plan)
             {
-                return;
+                return actions;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
+            actions.Add(new FixAction("Keep the delegate in field '" + plan.UniqueName(new HashSet<string>()) + "'", EquivalenceKey));
+            if (await UnmanagedCallersOnlyRewrite.ForAsync(document, plan.Delegate).ConfigureAwait(false) is { } rewrite)
             {
-                if (Plan.For(root, model, diagnostic, context.CancellationToken) is not { } plan)
-                {
-                    continue;
-                }
-
-                var field = plan.UniqueName(new HashSet<string>());
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Keep the delegate in field '" + field + "'",
-                        cancellationToken => ApplyAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                        EquivalenceKey),
-                    diagnostic);
-
-                if (await UnmanagedCallersOnlyRewrite.ForAsync(context.Document, plan.Delegate, context.CancellationToken).ConfigureAwait(false) is { } rewrite)
-                {
-                    context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Make '" + rewrite.MethodName + "' [UnmanagedCallersOnly] and pass its address",
-                            cancellationToken => UnmanagedCallersOnlyRewrite.ApplyAsync(context.Document, new[] { rewrite }, cancellationToken),
-                            UnmanagedCallersOnlyKey),
-                        diagnostic);
-                }
+                actions.Add(new FixAction("Make '" + rewrite.MethodName + "' [UnmanagedCallersOnly] and pass its address", UnmanagedCallersOnlyKey));
             }
+
+            return actions;
         }
 
-        private static async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
+        internal override async Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
-            if (context.CodeActionEquivalenceKey != UnmanagedCallersOnlyKey)
+            if (equivalenceKey != UnmanagedCallersOnlyKey)
             {
-                return await ApplyAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-            }
-
-            var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
-            {
-                return document;
+                return await StoreInFieldsAsync(document, diagnostics).ConfigureAwait(false);
             }
 
             var rewrites = new List<UnmanagedCallersOnlyRewrite>();
             foreach (var diagnostic in diagnostics)
             {
-                if (Plan.For(root, model, diagnostic, context.CancellationToken) is { } plan
-                    && await UnmanagedCallersOnlyRewrite.ForAsync(document, plan.Delegate, context.CancellationToken).ConfigureAwait(false) is { } rewrite)
+                if (Plan.For(document.Root, document.Model, diagnostic, document.CancellationToken) is { } plan
+                    && await UnmanagedCallersOnlyRewrite.ForAsync(document, plan.Delegate).ConfigureAwait(false) is { } rewrite)
                 {
                     rewrites.Add(rewrite);
                 }
             }
 
-            return await UnmanagedCallersOnlyRewrite.ApplyAsync(document, rewrites, context.CancellationToken).ConfigureAwait(false);
+            return await UnmanagedCallersOnlyRewrite.ApplyAsync(document, rewrites).ConfigureAwait(false);
         }
 
-        private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private static async Task<Document> StoreInFieldsAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics)
         {
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var cancellationToken = document.CancellationToken;
+            var editor = await DocumentEditor.CreateAsync(document.Document, cancellationToken).ConfigureAwait(false);
             var root = editor.OriginalRoot;
             var taken = new Dictionary<TypeDeclarationSyntax, HashSet<string>>();
             var fields = new Dictionary<TypeDeclarationSyntax, List<MemberDeclarationSyntax>>();
@@ -142,10 +114,7 @@ namespace InteropGuard.CodeFixes
                 editor.InsertMembers(pair.Key, InsertionIndex(pair.Key), pair.Value);
             }
 
-            var changed = editor.GetChangedDocument();
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await AnalyzedDocument.CleanUpAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
         }
 
         // After the type's existing fields, so the new one reads as part of the type's state.

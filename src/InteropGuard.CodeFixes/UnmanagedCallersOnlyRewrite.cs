@@ -1,11 +1,9 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
@@ -39,10 +37,10 @@ namespace InteropGuard.CodeFixes
 
         public string MethodName => _target.Identifier.ValueText;
 
-        public static async Task<UnmanagedCallersOnlyRewrite?> ForAsync(Document document, ExpressionSyntax @delegate, CancellationToken cancellationToken)
+        public static async Task<UnmanagedCallersOnlyRewrite?> ForAsync(AnalyzedDocument document, ExpressionSyntax @delegate)
         {
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (model == null || model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.UnmanagedCallersOnlyAttribute") == null)
+            var (model, cancellationToken) = (document.Model, document.CancellationToken);
+            if (model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.UnmanagedCallersOnlyAttribute") == null)
             {
                 return null;
             }
@@ -78,7 +76,7 @@ namespace InteropGuard.CodeFixes
             }
 
             // The address is the only reference a managed caller may keep.
-            var references = await SymbolFinder.FindReferencesAsync(method, document.Project.Solution, cancellationToken).ConfigureAwait(false);
+            var references = await SymbolFinder.FindReferencesAsync(method, document.Document.Project.Solution, cancellationToken).ConfigureAwait(false);
             if (references.SelectMany(r => r.Locations).Count() != 1)
             {
                 return null;
@@ -91,13 +89,13 @@ namespace InteropGuard.CodeFixes
             return new UnmanagedCallersOnlyRewrite(conversion, target, caller, pointerType, cdecl);
         }
 
-        /// <summary>Applies several rewrites planned on the same document at once (Fix All).</summary>
-        public static async Task<Document> ApplyAsync(Document document, IReadOnlyList<UnmanagedCallersOnlyRewrite> rewrites, CancellationToken cancellationToken)
+        /// <summary>Applies several rewrites planned on the same document at once.</summary>
+        public static Task<Document> ApplyAsync(AnalyzedDocument document, IReadOnlyList<UnmanagedCallersOnlyRewrite> rewrites)
         {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null || rewrites.Count == 0)
+            var root = document.Root;
+            if (rewrites.Count == 0)
             {
-                return document;
+                return Task.FromResult(document.Document);
             }
 
             var conversions = rewrites.ToDictionary(r => (SyntaxNode)r._conversion);
@@ -127,10 +125,7 @@ namespace InteropGuard.CodeFixes
 
                 return AddUnsafe((MemberDeclarationSyntax)current);
             });
-            var changed = document.WithSyntaxRoot(rewritten);
-            changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return document.WithRootAsync(rewritten);
         }
 
         private static bool IsUnsafeContext(MemberDeclarationSyntax member)
