@@ -188,4 +188,64 @@ namespace Corpus.PinnedAddresses
 
         public static int HashSpan(Span<byte> data) => Native.rk_hash(Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)), data.Length);
     }
+
+    /// <summary>Pins that start, stop and start again: a batch loop that may stop early, a handle local pinned twice, a pinned-heap buffer cleared on dispose.</summary>
+    public sealed unsafe class RowBatches : IDisposable
+    {
+        private byte[] _scratch = GC.AllocateUninitializedArray<byte>(256, pinned: true);
+
+        public int SumScratch(int count) => Native.rk_hash(Unsafe.AsPointer(ref _scratch[0]), Math.Min(count, _scratch.Length));
+
+        public static int SumRows(int rows, int width)
+        {
+            var data = new byte[rows * width];
+            var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+            var total = 0;
+            try
+            {
+                for (var row = 0; row < rows; row++)
+                {
+                    if (total < 0)
+                    {
+                        break;
+                    }
+
+                    total += Native.rk_sum(Marshal.UnsafeAddrOfPinnedArrayElement(data, row * width), 1, width);
+                }
+            }
+            finally
+            {
+                handle.Free();
+            }
+
+            return total;
+        }
+
+        public static int CompareTwice(int length)
+        {
+            var left = new byte[length];
+            var handle = GCHandle.Alloc(left, GCHandleType.Pinned);
+            int first;
+            try
+            {
+                first = Native.rk_hash(Marshal.UnsafeAddrOfPinnedArrayElement(left, 0).ToPointer(), length);
+            }
+            finally
+            {
+                handle.Free();
+            }
+
+            handle = GCHandle.Alloc(left, GCHandleType.Pinned);
+            try
+            {
+                return first ^ Native.rk_hash(Marshal.UnsafeAddrOfPinnedArrayElement(left, 0).ToPointer(), length);
+            }
+            finally
+            {
+                handle.Free();
+            }
+        }
+
+        public void Dispose() => _scratch = null!;
+    }
 }

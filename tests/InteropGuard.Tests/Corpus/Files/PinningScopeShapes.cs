@@ -222,4 +222,37 @@ namespace Corpus.Pinning
             return Codec.codec_write(start, data.Length);
         }
     }
+
+    /// <summary>Fixed statements over memory that never moves: views of stack scratch space, arrays the caller asked to put on the pinned heap.</summary>
+    public static unsafe class ScratchFrames
+    {
+        public static int WriteHeader(bool large)
+        {
+            Span<byte> scratch = stackalloc byte[16];
+            if (large)
+            {
+                scratch = stackalloc byte[64];
+            }
+
+            byte* body;
+            fixed (byte* start = scratch.Slice(4))
+            {
+                body = start;
+            }
+
+            return Codec.codec_write(body, 4);
+        }
+
+        public static int WriteKept(int length, bool pinned)
+        {
+            var frame = GC.AllocateArray<byte>(length, pinned);
+            byte* start;
+            fixed (byte* p = frame)
+            {
+                start = p;
+            }
+
+            return pinned ? Codec.codec_write(start, length) : 0;
+        }
+    }
 }
