@@ -90,7 +90,9 @@ namespace InteropGuard.Flow
         /// <summary>Is <paramref name="node"/> inside the pinned region (syntactically, in evaluation order of straight-line code)?</summary>
         public bool Covers(SyntaxNode node)
         {
-            if (!Function.Syntax.Span.Contains(node.Span))
+            // A pin a lambda or local function takes and keeps (stored in a captured local or a field) outlives that
+            // function: it holds for what runs after it anywhere in the body.
+            if (EndsInFunction && !Function.Syntax.Span.Contains(node.Span))
             {
                 return false;
             }

@@ -478,6 +478,21 @@ class C
 }", UnsafeAddr(0, "data"));
 
         [Fact]
+        public Task APinTakenAndKeptByALocalFunctionHoldsAfterItRuns() => Check(@"
+class C
+{
+    void M()
+    {
+        var data = new byte[32];
+        GCHandle handle = default;
+        void Pin() => handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+        Pin();
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(data, 0), data.Length, 1);
+        handle.Free();
+    }
+}");
+
+        [Fact]
         public Task FreeEarlierInTheSameBlockUnpinsAlsoInTopLevelCode() => Check(@"
 using System;
 using System.Runtime.InteropServices;
