@@ -218,7 +218,28 @@ namespace InteropGuard.Flow
                     return true;
             }
 
-            return IsPinnedAt(In(root, types, origins), key, use.Syntax);
+            return IsPinnedAt(In(root, types, origins), key, use, root, 0);
+        }
+
+        /// <summary>
+        /// Pinned at <paramref name="use"/>, or the use is in a local function every call of which is pinned: the body
+        /// runs where it is called (<c>using (data.AsMemory().Pin()) { Fill(); }</c> with <c>Fill</c> declared outside).
+        /// </summary>
+        private static bool IsPinnedAt(ImmutableArray<PinningScope> scopes, string key, IOperation use, IOperation root, int depth)
+        {
+            if (IsPinnedAt(scopes, key, use.Syntax))
+            {
+                return true;
+            }
+
+            if (depth > 2 || FunctionOf(use, root) is not ILocalFunctionOperation function)
+            {
+                return false;
+            }
+
+            var calls = root.Descendants().Where(o => o is IInvocationOperation call && SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function.Symbol)
+                                                     || o is IMethodReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, function.Symbol)).ToList();
+            return calls.Count > 0 && calls.All(c => c is IInvocationOperation && !function.Syntax.Span.Contains(c.Syntax.Span) && IsPinnedAt(scopes, key, c, root, depth + 1));
         }
 
         /// <summary>A name for the object an expression denotes, equal for two expressions that read the same variable; null when it has none.</summary>

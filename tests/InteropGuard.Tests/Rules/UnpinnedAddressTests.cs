@@ -493,6 +493,31 @@ class C
 }");
 
         [Fact]
+        public Task ALocalFunctionRunsWhereItIsCalled() => Check(@"
+unsafe class C
+{
+    void M()
+    {
+        var data = new byte[16];
+        using (var pin = data.AsMemory().Pin())
+        {
+            Fill();
+        }
+
+        var other = new byte[16];
+        fixed (byte* p = other)
+        {
+            FillOther();
+        }
+
+        FillOther();
+
+        void Fill() => Native.igs_fill_after_gc(Unsafe.AsPointer(ref data[0]), data.Length, 1);
+        void FillOther() => Native.igs_fill_after_gc({|#0:Unsafe.AsPointer(ref other[0])|}, other.Length, 1);
+    }
+}", AsPointer(0, "array 'other'", "other"));
+
+        [Fact]
         public Task FreeEarlierInTheSameBlockUnpinsAlsoInTopLevelCode() => Check(@"
 using System;
 using System.Runtime.InteropServices;
