@@ -175,13 +175,16 @@ namespace InteropGuard.Flow
                         return;
                 }
 
-                if (use.NativeTarget is { } target && _scope.Kind != PinningScopeKind.Fixed && _owner._interop.IsRetaining(target.Function)
+                if (use.NativeTarget is { } target && _scope.Kind != PinningScopeKind.Fixed && _owner._interop.KeepsPointer(target.Function, target.Parameter)
                     && _scope.Covers(use.Site.Syntax) && ReleasedAfter(value)
-                    && !OperationCompletion.IsEndedWithin(_scope.Function.Syntax, use.Site, _owner._context, _owner._interop, _scope.Covers))
+                    && !OperationCompletion.IsEndedWithin(_scope.Function.Syntax, use.Site, _owner._context, _owner._interop, StillPinned))
                 {
                     Add(PinnedEscapeKind.Retained, value.Syntax, name, "is given to '" + target.Function + "', which keeps it after it returns");
                 }
             }
+
+            // The scope's own Free/Dispose ends the pin, not the native operation.
+            private bool StillPinned(SyntaxNode node) => _scope.Covers(node) && !_scope.Releases.Any(r => r.Syntax == node);
 
             /// <summary>
             /// A handle the function frees only on some paths (a failure path) stays pinned on the others: the pointer
@@ -518,7 +521,7 @@ namespace InteropGuard.Flow
                         {
                             var native = _owner._uses.Classify(current).NativeTarget;
                             return DeferringMethods.Contains(invocation.TargetMethod.Name)
-                                   || (native != null && _owner._interop.IsRetaining(native.Value.Function));
+                                   || (native != null && _owner._interop.KeepsPointer(native.Value.Function, native.Value.Parameter));
                         }
 
                         return false;

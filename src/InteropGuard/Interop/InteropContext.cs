@@ -19,6 +19,11 @@ namespace InteropGuard.Interop
 
         /// <summary>Does this native function keep what it is given after it returns?</summary>
         public bool IsRetaining(NativeFunction function) => RetainingFunctions.IsRetaining(function, Options);
+
+        /// <summary>Does this native function keep the memory a pointer passed as <paramref name="parameter"/> points to?</summary>
+        public bool KeepsPointer(NativeFunction function, IParameterSymbol parameter)
+            => RetainingFunctions.IsRetaining(function, Options)
+               && (!RetainingFunctions.IsRetainingByNameOnly(function, Options) || RetainingFunctions.NameKeepsPointer(function, parameter));
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ namespace InteropGuard.Interop
     {
         private static readonly string[] EndOfOperationWords =
         {
-            "unregister", "deregister", "remove", "cancel", "wait", "result", "sync", "finish", "complete", "flush", "join", "close", "destroy", "detach", "stop",
+            "unregister", "deregister", "unschedule", "unbind", "remove", "cancel", "wait", "result", "sync", "finish", "complete", "flush", "join", "close", "destroy", "detach", "stop",
         };
 
         /// <summary>
@@ -30,10 +30,14 @@ namespace InteropGuard.Interop
                || entryPoint.StartsWith("CancelIo", StringComparison.Ordinal)
                || entryPoint == "HasOverlappedIoCompleted";
 
-        /// <summary>A name that says the call ends an operation: waits for, cancels, unregisters, completes it.</summary>
+        // Whole words only: "endpoint" and "freeze" end nothing.
+        private static readonly string[] EndOfOperationWholeWords = { "end", "free", "release", "dispose" };
+
+        /// <summary>A name that says the call ends an operation: waits for, cancels, unregisters, unschedules, completes it.</summary>
         public static bool EndsOperation(string name)
             => IsCompletionFunction(name)
-               || NameWords.Of(name).Any(word => EndOfOperationWords.Any(end => word.StartsWith(end, StringComparison.Ordinal)));
+               || NameWords.Of(name).Any(word => EndOfOperationWords.Any(end => word.StartsWith(end, StringComparison.Ordinal))
+                                                 || EndOfOperationWholeWords.Contains(word));
 
         /// <summary>
         /// Does code that runs after <paramref name="call"/> inside <paramref name="region"/> end the operation? Later

@@ -33,6 +33,37 @@ namespace InteropGuard.Interop
             return HasRegistrationName(function.EntryPoint);
         }
 
+        private static readonly string[] MemoryWords = { "buf", "mem", "block", "region" };
+
+        /// <summary>Retaining only because of its registration-style name: no option and no OVERLAPPED says so.</summary>
+        public static bool IsRetainingByNameOnly(NativeFunction function, InteropOptions options)
+            => !options.RetainingFunctions.Contains(function.Method, function.EntryPoint)
+               && !function.Method.Parameters.Any(p => IsOverlapped(p.Type))
+               && HasRegistrationName(function.EntryPoint);
+
+        /// <summary>
+        /// A registration-style name alone is weak evidence for memory: registerCameras (image registration), a queue
+        /// submit of descriptor arrays, an event registration given a typed descriptor struct all read what they are given
+        /// during the call. A pointer counts only when the name also speaks of a buffer or memory (register_buffers,
+        /// EnqueueWriteBuffer, MemcpyAsync, register_block), or when the function registers a callback and the pointer is untyped
+        /// (<c>void*</c>, <c>byte*</c>, <c>IntPtr</c>): the shape of callback user data or of a buffer the callback fills.
+        /// </summary>
+        public static bool NameKeepsPointer(NativeFunction function, IParameterSymbol parameter)
+        {
+            if (NameWords.Of(function.EntryPoint).Any(word => MemoryWords.Any(memory => word.StartsWith(memory, StringComparison.Ordinal))))
+            {
+                return true;
+            }
+
+            var type = parameter.Type;
+            var untyped = type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
+                          || (type is IPointerTypeSymbol pointer && (pointer.PointedAtType.SpecialType == SpecialType.System_Void
+                                                                      || pointer.PointedAtType.SpecialType == SpecialType.System_Byte
+                                                                      || pointer.PointedAtType.SpecialType == SpecialType.System_SByte));
+            return untyped && parameter.RefKind == RefKind.None
+                   && function.Method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || p.Type.TypeKind == TypeKind.FunctionPointer);
+        }
+
         internal static bool HasRegistrationName(string name)
         {
             // Registration-style names: set...callback, register, add...handler, hook, subscribe, install, begin..., ...async,

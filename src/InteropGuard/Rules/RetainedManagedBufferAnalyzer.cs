@@ -70,7 +70,7 @@ namespace InteropGuard.Rules
                     }
 
                     var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
-                    if (buffer != null && (reason != Reason.Name || (!buffer.IsText && NameRetainsBuffers(native, argument.Parameter)))
+                    if (buffer != null && (reason != Reason.Name || (!buffer.IsText && RetainingFunctions.NameKeepsPointer(native, argument.Parameter)))
                         && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(argument.Value, invocation))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
@@ -114,7 +114,7 @@ namespace InteropGuard.Rules
                             : -1;
                         return wrapperOrdinal < 0 ? null : ArgumentFor(invocation, wrapperOrdinal);
                     });
-                    if (reason == Reason.None || IsOverlapped(nativeParameter.Type) || (reason == Reason.Name && !NameRetainsBuffers(function, nativeParameter)))
+                    if (reason == Reason.None || IsOverlapped(nativeParameter.Type) || (reason == Reason.Name && !RetainingFunctions.NameKeepsPointer(function, nativeParameter)))
                     {
                         continue;
                     }
@@ -268,27 +268,6 @@ namespace InteropGuard.Rules
             }
 
             return OperationCompletion.IsEndedWithin(fixedStatement.Statement, call, interop, scope);
-        }
-
-        /// <summary>
-        /// A registration-style name alone is weak evidence for data: registerCameras (image registration), a queue
-        /// submit of descriptor arrays, an enqueue with size arrays all read their arrays during the call. Buffers count
-        /// only when the name also speaks of a buffer or memory (register_buffers, EnqueueWriteBuffer, MemcpyAsync), or
-        /// when the function registers a callback and the buffer is a pointer, the shape of callback user data.
-        /// </summary>
-        private static bool NameRetainsBuffers(NativeFunction function, IParameterSymbol parameter)
-        {
-            foreach (var lower in NameWords.Of(function.EntryPoint))
-            {
-                if (lower.StartsWith("buf", System.StringComparison.Ordinal) || lower.StartsWith("mem", System.StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-
-            var isPointer = parameter.Type is IPointerTypeSymbol || parameter.Type.SpecialType == SpecialType.System_IntPtr || parameter.Type.SpecialType == SpecialType.System_UIntPtr;
-            return isPointer && parameter.RefKind == RefKind.None
-                   && function.Method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || p.Type.TypeKind == TypeKind.FunctionPointer);
         }
 
         /// <summary>

@@ -923,6 +923,33 @@ static unsafe class Io
     }
 }");
 
+        // An event registration given a typed descriptor on the stack: a registration-style name alone does not say the
+        // function keeps a typed struct (it reads it during the call); untyped user data next to a callback it does keep.
+        [Fact]
+        public Task StackDescriptorGivenToARegistrationByNameOnly() => Check(@"
+unsafe struct EventFilter { public ushort Count; public ushort First; }
+unsafe delegate void EventCallback(int kind, void* data, IntPtr context);
+static unsafe class Events
+{
+    [DllImport(""bt"")] static extern int bt_register_event(IntPtr device, EventFilter* filter, EventCallback callback, IntPtr context, out IntPtr registration);
+    [DllImport(""bt"")] static extern int bt_register_callback(IntPtr device, EventCallback callback, void* context);
+    static EventCallback s_callback = (kind, data, context) => { };
+
+    public static IntPtr Watch(IntPtr device)
+    {
+        var filter = stackalloc EventFilter[1];
+        filter->Count = 1;
+        bt_register_event(device, filter, s_callback, IntPtr.Zero, out var registration);
+        return registration;
+    }
+
+    public static void WatchWithState(IntPtr device)
+    {
+        byte* state = stackalloc byte[16];
+        bt_register_callback(device, s_callback, {|#0:state|});
+    }
+}", Stack(0, "state", "'WatchWithState'", "is given to 'Events.bt_register_callback', which keeps it after it returns"));
+
         [Fact]
         public Task StackOverlappedOfAnOperationLeftRunning() => Check(@"
 static unsafe class Io

@@ -580,6 +580,43 @@ class C
     }
 }");
 
+        // A report buffer registered with a callback, filled while a run loop runs inside the fixed block, and
+        // unscheduled before the block ends: pinned for as long as native code writes into it.
+        [Fact]
+        public Task FixedBlockThatRunsAndUnschedulesTheCallbackBeforeItEnds() => Check(@"
+delegate void ReportCallback(IntPtr context, int result, IntPtr sender, int length);
+unsafe class Device
+{
+    [DllImport(""hid"")] static extern void hid_register_report_callback(IntPtr device, IntPtr report, IntPtr length, ReportCallback callback, IntPtr context);
+    [DllImport(""hid"")] static extern void hid_schedule_with_run_loop(IntPtr device, IntPtr loop);
+    [DllImport(""hid"")] static extern void hid_unschedule_from_run_loop(IntPtr device, IntPtr loop);
+    [DllImport(""hid"")] static extern void run_loop_run();
+
+    void ReadReports(IntPtr device, IntPtr loop, ReportCallback callback)
+    {
+        var report = new byte[64];
+        fixed (byte* p = report)
+        {
+            hid_register_report_callback(device, (IntPtr)p, (IntPtr)report.Length, callback, IntPtr.Zero);
+            hid_schedule_with_run_loop(device, loop);
+            run_loop_run();
+            hid_unschedule_from_run_loop(device, loop);
+        }
+
+        GC.KeepAlive(callback);
+    }
+
+    void LeavesItScheduled(IntPtr device, IntPtr loop, ReportCallback callback)
+    {
+        var report = new byte[64];
+        fixed (byte* p = report)
+        {
+            hid_register_report_callback(device, {|#0:(IntPtr)p|}, (IntPtr)report.Length, callback, IntPtr.Zero);
+            hid_schedule_with_run_loop(device, loop);
+        }
+    }
+}", Finding(0, "The fixed pointer 'p' to the array 'report'", "'Device.hid_register_report_callback'", ByName));
+
         [Fact]
         public Task FixedBlockThatWaitsOrUnregistersBeforeItEnds() => Check(@"
 unsafe class C
