@@ -22,6 +22,13 @@ namespace InteropGuard.Flow
 
         /// <summary>Stack memory from <c>stackalloc</c>: valid until the function returns.</summary>
         StackAlloc,
+
+        /// <summary>
+        /// The pin data of an overlapped I/O operation (<c>ThreadPoolBoundHandle.AllocateNativeOverlapped</c>,
+        /// <c>Overlapped.Pack</c>, <c>PreAllocatedOverlapped</c>): pinned until the NativeOverlapped is freed, which is the
+        /// operation's business, so long-lived here.
+        /// </summary>
+        OverlappedPinData,
     }
 
     /// <summary>
@@ -173,12 +180,21 @@ namespace InteropGuard.Flow
                             Pointers = ImmutableArray.Create(operation),
                         });
                         break;
-                    case IInvocationOperation call when PinnedAllocKind(call, types) is { } certain:
-                        AddHandle(scopes, root, call, PinningScopeKind.PinnedGCHandle, call.Arguments[0].Value, "AddrOfPinnedObject", "Free", certain, KeysOf(call.Arguments[0].Value, deep: false));
-                        break;
-                    case IInvocationOperation call when call.TargetMethod.Name == "Pin" && types.MemoryHandle != null
-                                                       && SymbolEqualityComparer.Default.Equals(call.Type, types.MemoryHandle) && call.Instance != null:
-                        AddHandle(scopes, root, call, PinningScopeKind.MemoryHandle, call.Instance, "Pointer", "Dispose", true, KeysOf(call.Instance, deep: true));
+                    case IInvocationOperation or IObjectCreationOperation when PinTakenBy(operation, types) is { } pin:
+                        var owners = pin.Objects.Select(KeyOf).OfType<string>().Distinct().ToImmutableArray();
+                        switch (pin.Kind)
+                        {
+                            case PinningScopeKind.PinnedGCHandle:
+                                AddHandle(scopes, root, (IInvocationOperation)operation, pin.Kind, pin.Pinned, "AddrOfPinnedObject", "Free", pin.Certain, owners);
+                                break;
+                            case PinningScopeKind.MemoryHandle:
+                                AddHandle(scopes, root, (IInvocationOperation)operation, pin.Kind, pin.Pinned, "Pointer", "Dispose", pin.Certain, owners);
+                                break;
+                            default:
+                                scopes.Add(new PinningScope(pin.Kind, operation.Syntax, FunctionOf(operation, root), Display(pin.Pinned), SymbolOf(pin.Pinned)) { Owners = owners });
+                                break;
+                        }
+
                         break;
                 }
             }
@@ -213,8 +229,8 @@ namespace InteropGuard.Flow
             switch (owner)
             {
                 case ILocalReferenceOperation local when IsOnPinnedHeap(local.Local, root):
-                case IFieldReferenceOperation field when IsOnPinnedHeap(field.Field, root) || TypeHoldsPinOf(field.Field.ContainingType, field.Field.Name):
-                case IInstanceReferenceOperation { Type: INamedTypeSymbol type } when TypeHoldsPinOf(type, "this"):
+                case IFieldReferenceOperation field when IsOnPinnedHeap(field.Field, root) || HasOwnedPin(field.Field, use, types, origins):
+                case IInstanceReferenceOperation { Type: INamedTypeSymbol type } when use.SemanticModel is { } model && TypeHoldsPinOf(type, null, model, types):
                     return true;
             }
 
@@ -273,32 +289,92 @@ namespace InteropGuard.Flow
         };
 
         /// <summary>
-        /// The objects pinning <paramref name="pinned"/> pins. Deep (the receiver of <c>Pin()</c>): every named object
-        /// the memory is built from, also through a local holding it (<c>var m = a.AsMemory(); m.Pin()</c>).
+        /// A pin <paramref name="operation"/> takes that is not bounded by a statement: a pinned (or possibly pinned)
+        /// GCHandle, a <c>Pin()</c> returning a MemoryHandle, overlapped pin data. <c>Objects</c> are the operations
+        /// denoting what it pins (see <see cref="KeyOf(IOperation?)"/>).
         /// </summary>
-        private static ImmutableArray<string> KeysOf(IOperation pinned, bool deep)
+        private static (PinningScopeKind Kind, IOperation Pinned, IEnumerable<IOperation> Objects, bool Certain)? PinTakenBy(IOperation operation, WellKnownTypes types)
         {
-            if (!deep)
+            switch (operation)
             {
-                return KeyOf(pinned) is { } key ? ImmutableArray.Create(key) : ImmutableArray<string>.Empty;
+                case IInvocationOperation call when PinnedAllocKind(call, types) is { } certain:
+                    var handled = call.Arguments[0].Value;
+                    return (PinningScopeKind.PinnedGCHandle, handled, new[] { ManagedMemoryOrigins.Unwrap(handled)! }, certain);
+                case IInvocationOperation call when call.TargetMethod.Name == "Pin" && types.MemoryHandle != null
+                                                   && SymbolEqualityComparer.Default.Equals(call.Type, types.MemoryHandle) && call.Instance != null:
+                    return (PinningScopeKind.MemoryHandle, call.Instance, BuiltFrom(call.Instance), true);
+                default:
+                    return OverlappedPinData(operation, types) is { } data ? (PinningScopeKind.OverlappedPinData, data, PinDataObjects(data), true) : null;
             }
+        }
 
-            var keys = new HashSet<string>();
+        /// <summary>
+        /// Every named object the memory <c>Pin()</c> is called on is built from, also through a local holding it
+        /// (<c>var m = a.AsMemory(); m.Pin()</c>).
+        /// </summary>
+        private static IEnumerable<IOperation> BuiltFrom(IOperation pinned)
+        {
             foreach (var operation in pinned.DescendantsAndSelf())
             {
-                if (KeyOf(operation) is { } key)
-                {
-                    keys.Add(key);
-                }
-
+                yield return operation;
                 if (operation is ILocalReferenceOperation local && ManagedMemoryOrigins.SingleSource(local) is { } source)
                 {
-                    keys.UnionWith(source.DescendantsAndSelf().Select(KeyOf).OfType<string>());
+                    foreach (var part in source.DescendantsAndSelf())
+                    {
+                        yield return part;
+                    }
                 }
             }
-
-            return keys.ToImmutableArray();
         }
+
+        /// <summary>
+        /// The <c>pinData</c> / <c>userData</c> argument of <c>ThreadPoolBoundHandle.(Unsafe)AllocateNativeOverlapped</c>,
+        /// <c>Overlapped.(Unsafe)Pack</c>, <c>new PreAllocatedOverlapped</c> / <c>PreAllocatedOverlapped.UnsafeCreate</c>; null
+        /// for any other operation or when none is given.
+        /// </summary>
+        private static IOperation? OverlappedPinData(IOperation operation, WellKnownTypes types)
+        {
+            string? parameter;
+            switch (operation)
+            {
+                case IInvocationOperation call when Is(call.TargetMethod.ContainingType, types.ThreadPoolBoundHandle)
+                                                   && call.TargetMethod.Name is "AllocateNativeOverlapped" or "UnsafeAllocateNativeOverlapped":
+                case IInvocationOperation { TargetMethod.Name: "UnsafeCreate" } factory when Is(factory.TargetMethod.ContainingType, types.PreAllocatedOverlapped):
+                case IObjectCreationOperation creation when Is(creation.Type, types.PreAllocatedOverlapped):
+                    parameter = "pinData";
+                    break;
+                case IInvocationOperation call when Is(call.TargetMethod.ContainingType, types.Overlapped) && call.TargetMethod.Name is "Pack" or "UnsafePack":
+                    parameter = "userData";
+                    break;
+                default:
+                    return null;
+            }
+
+            var arguments = operation is IInvocationOperation invocation ? invocation.Arguments : ((IObjectCreationOperation)operation).Arguments;
+            var data = arguments.FirstOrDefault(a => a.Parameter?.Name == parameter && a.ArgumentKind != ArgumentKind.DefaultValue)?.Value;
+            return data == null || ManagedMemoryOrigins.Unwrap(data) is { ConstantValue.HasValue: true } ? null : data;
+        }
+
+        /// <summary>Overlapped pin data pins the object it is given or, for an <c>object[]</c>, the array and every element.</summary>
+        private static IEnumerable<IOperation> PinDataObjects(IOperation data)
+        {
+            var value = ManagedMemoryOrigins.Unwrap(data)!;
+            yield return value;
+            var array = value is ILocalReferenceOperation local && local.Type is IArrayTypeSymbol ? ManagedMemoryOrigins.Unwrap(ManagedMemoryOrigins.SingleSource(local)) : value;
+            IEnumerable<IOperation> elements = array switch
+            {
+                IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+                ICollectionExpressionOperation collection when collection.Type is IArrayTypeSymbol => collection.Elements,
+                _ => Enumerable.Empty<IOperation>(),
+            };
+            foreach (var element in elements)
+            {
+                yield return ManagedMemoryOrigins.Unwrap(element)!;
+            }
+        }
+
+        private static bool Is(ITypeSymbol? type, INamedTypeSymbol? expected)
+            => expected != null && SymbolEqualityComparer.Default.Equals(type, expected);
 
         /// <summary>What a <c>fixed</c> initializer pins: the array, string or object behind it.</summary>
         private static string? FixedOwner(IOperation? initializer, ManagedMemoryOrigins origins)
@@ -326,23 +402,56 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>
-        /// Does <paramref name="type"/> pin the object held in its member <paramref name="name"/> (or <c>this</c>) anywhere —
-        /// a pinned GCHandle of it, a <c>Pin()</c> of memory over it? Another method may then hold the pin while this one
-        /// runs. (A <c>fixed</c> in another method is not such a pin: it ends before this method runs.)
+        /// Is <paramref name="variable"/> (a local, parameter or field) pinned by something that is not bounded by a
+        /// statement: a pinned GCHandle, a <c>Pin()</c>, overlapped pin data — taken anywhere in the code block of
+        /// <paramref name="at"/> for a local or parameter, anywhere in the type for a field. Whether that pin is held long
+        /// enough is the pin's owner's question (IG2001, IG3004), not the question of whoever hands the variable on.
         /// </summary>
-        private static bool TypeHoldsPinOf(INamedTypeSymbol type, string name)
+        public static bool HasOwnedPin(ISymbol variable, IOperation at, WellKnownTypes types, ManagedMemoryOrigins origins)
+        {
+            if (variable is IFieldSymbol field)
+            {
+                return at.SemanticModel is { } model && TypeHoldsPinOf(field.ContainingType, field, model, types);
+            }
+
+            var key = KeyOf(variable);
+            return key != null && In(ManagedMemoryOrigins.Root(at), types, origins)
+                .Any(s => s.Kind != PinningScopeKind.Fixed && s.Kind != PinningScopeKind.StackAlloc && s.Owners.Contains(key));
+        }
+
+        /// <summary>
+        /// Does <paramref name="type"/> pin <paramref name="field"/> (<c>this</c> when null) anywhere with a pin that is not
+        /// bounded by a statement (<see cref="PinTakenBy"/>)? Another method may then hold the pin while this one runs.
+        /// (A <c>fixed</c> in another method is not such a pin: it ends before this method runs.)
+        /// </summary>
+        public static bool TypeHoldsPinOf(INamedTypeSymbol type, IFieldSymbol? field, SemanticModel model, WellKnownTypes types)
         {
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
-                foreach (var invocation in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
+                SemanticModel? semantic = reference.SyntaxTree == model.SyntaxTree ? model : null;
+                foreach (var node in reference.GetSyntax().DescendantNodes())
                 {
-                    var arguments = invocation.ArgumentList.Arguments;
-                    switch (ManagedMemoryOrigins.LastName(invocation.Expression))
+                    if (!MayTakePin(node))
                     {
-                        case "Alloc" when arguments.Count == 2 && Mentions(arguments[0].Expression, name)
-                                          && (arguments[1].Expression is not MemberAccessExpressionSyntax kind || kind.Name.Identifier.ValueText == "Pinned"):
-                        case "Pin" when invocation.Expression is MemberAccessExpressionSyntax access && Mentions(access.Expression, name):
-                            return true;
+                        continue;
+                    }
+
+                    if (semantic == null)
+                    {
+                        if (!model.Compilation.ContainsSyntaxTree(reference.SyntaxTree))
+                        {
+                            break;
+                        }
+
+#pragma warning disable RS1030 // A partial declaration of the type in another tree may hold the pin.
+                        semantic = model.Compilation.GetSemanticModel(reference.SyntaxTree);
+#pragma warning restore RS1030
+                    }
+
+                    if (semantic.GetOperation(node) is { } operation && PinTakenBy(operation, types) is { } pin
+                        && pin.Objects.Any(o => field == null ? o is IInstanceReferenceOperation && !IsReceiver(o) : o is IFieldReferenceOperation read && SymbolEqualityComparer.Default.Equals(read.Field, field)))
+                    {
+                        return true;
                     }
                 }
             }
@@ -350,8 +459,23 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        private static bool Mentions(ExpressionSyntax expression, string name)
-            => expression.DescendantNodesAndSelf().Any(n => (n is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name) || (name == "this" && n is ThisExpressionSyntax));
+        /// <summary>Cheap syntax gate for <see cref="PinTakenBy"/>.</summary>
+        private static bool MayTakePin(SyntaxNode node) => node switch
+        {
+            InvocationExpressionSyntax invocation => ManagedMemoryOrigins.LastName(invocation.Expression)
+                is "Alloc" or "Pin" or "AllocateNativeOverlapped" or "UnsafeAllocateNativeOverlapped" or "Pack" or "UnsafePack" or "UnsafeCreate",
+            ObjectCreationExpressionSyntax creation => ManagedMemoryOrigins.LastName(creation.Type) == "PreAllocatedOverlapped",
+            ImplicitObjectCreationExpressionSyntax => true,
+            _ => false,
+        };
+
+        /// <summary><c>this</c> as the receiver of a member access (<c>_buffer</c> in <c>_buffer.AsMemory()</c>) is not itself pinned.</summary>
+        private static bool IsReceiver(IOperation instance) => instance.Parent switch
+        {
+            IMemberReferenceOperation member => member.Instance == instance,
+            IInvocationOperation call => call.Instance == instance,
+            _ => false,
+        };
 
         /// <summary>
         /// Is <paramref name="memory"/> (a local or field) an array from the pinned object heap whatever value it holds:

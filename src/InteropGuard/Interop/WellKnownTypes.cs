@@ -22,6 +22,9 @@ namespace InteropGuard.Interop
             Memory = Get(compilation, "System.Memory`1");
             ReadOnlyMemory = Get(compilation, "System.ReadOnlyMemory`1");
             Pinnable = Get(compilation, "System.Buffers.IPinnable");
+            ThreadPoolBoundHandle = Get(compilation, "System.Threading.ThreadPoolBoundHandle");
+            Overlapped = Get(compilation, "System.Threading.Overlapped");
+            PreAllocatedOverlapped = Get(compilation, "System.Threading.PreAllocatedOverlapped");
         }
 
         public INamedTypeSymbol? Marshal { get; }
@@ -39,6 +42,9 @@ namespace InteropGuard.Interop
         public INamedTypeSymbol? Memory { get; }
         public INamedTypeSymbol? ReadOnlyMemory { get; }
         public INamedTypeSymbol? Pinnable { get; }
+        public INamedTypeSymbol? ThreadPoolBoundHandle { get; }
+        public INamedTypeSymbol? Overlapped { get; }
+        public INamedTypeSymbol? PreAllocatedOverlapped { get; }
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 

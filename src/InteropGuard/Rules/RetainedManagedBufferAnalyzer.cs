@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using InteropGuard.Flow;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -37,11 +38,12 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
+                var origins = new ManagedMemoryOrigins(start.Compilation);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, origins, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, ManagedMemoryOrigins origins, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
@@ -71,7 +73,7 @@ namespace InteropGuard.Rules
 
                     var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
                     if (buffer != null && (reason != Reason.Name || (!buffer.IsText && RetainingFunctions.NameKeepsPointer(native, argument.Parameter)))
-                        && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(argument.Value, invocation))
+                        && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, origins, argument.Value, invocation))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
                     }
@@ -98,7 +100,7 @@ namespace InteropGuard.Rules
 
                 // Classify first: it is cheap, and most pointer arguments are not managed buffers.
                 var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
-                if (buffer == null || buffer.IsText || PinOutlastsOperation(interop, scope, buffer, invocation) || PinnedByOwner(argument.Value, invocation))
+                if (buffer == null || buffer.IsText || PinOutlastsOperation(interop, scope, buffer, invocation) || PinnedByOwner(interop, origins, argument.Value, invocation))
                 {
                     continue;
                 }
@@ -156,98 +158,11 @@ namespace InteropGuard.Rules
         /// <summary>
         /// The array is pinned by something that can outlive the call: a pinned <c>GCHandle</c>, a <c>Memory&lt;T&gt;.Pin()</c>,
         /// or the pin data of an overlapped (<c>AllocateNativeOverlapped</c>, <c>Overlapped.Pack</c>, <c>PreAllocatedOverlapped</c>),
-        /// created in this method for a local or parameter, or anywhere in the type (this file) for a field. Whether that pin
-        /// lasts long enough is IG2001's and IG3004's question, not this rule's.
+        /// created in this method for a local or parameter, or anywhere in the type for a field. Whether that pin lasts long
+        /// enough is IG2001's and IG3004's question, not this rule's.
         /// </summary>
-        private static bool PinnedByOwner(IOperation argument, IInvocationOperation call)
-        {
-            var root = MarshalledBuffers.RootVariable(argument);
-            var model = call.SemanticModel;
-            if (root == null || model == null)
-            {
-                return false;
-            }
-
-            SyntaxNode? region;
-            if (root is IFieldSymbol)
-            {
-                region = call.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>();
-            }
-            else
-            {
-                var top = (IOperation)call;
-                while (top.Parent != null)
-                {
-                    top = top.Parent;
-                }
-
-                region = top.Syntax;
-            }
-
-            if (region == null)
-            {
-                return false;
-            }
-
-            foreach (var node in region.DescendantNodes())
-            {
-                Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentListSyntax? arguments;
-                switch (node)
-                {
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation when PinningCallName(invocation) is { } name:
-                        if (name == "Pin")
-                        {
-                            if (invocation.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member && Mentions(member.Expression, root, model))
-                            {
-                                return true;
-                            }
-
-                            continue;
-                        }
-
-                        if (name == "Alloc" && !invocation.ArgumentList.ToString().Contains("Pinned"))
-                        {
-                            continue;
-                        }
-
-                        arguments = invocation.ArgumentList;
-                        break;
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.ObjectCreationExpressionSyntax creation when creation.Type.ToString().EndsWith("PreAllocatedOverlapped", System.StringComparison.Ordinal):
-                        arguments = creation.ArgumentList;
-                        break;
-                    default:
-                        continue;
-                }
-
-                if (arguments != null && arguments.Arguments.Any(a => Mentions(a.Expression, root, model)))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static string? PinningCallName(Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocation)
-        {
-            var name = invocation.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax member ? member.Name.Identifier.ValueText
-                : invocation.Expression is Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax simple ? simple.Identifier.ValueText
-                : null;
-            return name is "Alloc" or "AllocateNativeOverlapped" or "Pack" or "UnsafePack" or "UnsafeCreate" or "Pin" ? name : null;
-        }
-
-        private static bool Mentions(SyntaxNode expression, ISymbol variable, SemanticModel model)
-        {
-            foreach (var identifier in expression.DescendantNodesAndSelf().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>())
-            {
-                if (identifier.Identifier.ValueText == variable.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier).Symbol, variable))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        private static bool PinnedByOwner(InteropContext interop, ManagedMemoryOrigins origins, IOperation argument, IInvocationOperation call)
+            => MarshalledBuffers.RootVariable(argument) is { } root && PinningScopes.HasOwnedPin(root, call, interop.Types, origins);
 
         /// <summary>
         /// A <c>fixed</c> block that, after the call, waits for the operation, cancels it or unregisters the buffer keeps

@@ -116,7 +116,7 @@ namespace InteropGuard.Rules
         private static void AnalyzeUnsafeAddr(InteropContext interop, ManagedMemoryOrigins origins, bool allowUnsafe, IInvocationOperation call, OperationAnalysisContext context)
         {
             var array = ManagedMemoryOrigins.Unwrap(call.Arguments[0].Value);
-            if (array == null || !IsFreshUnpinnableArray(origins, call, array) || PinningScopes.IsPinnedAt(call, array, interop.Types, origins))
+            if (array == null || !IsFreshUnpinnableArray(interop.Types, origins, call, array) || PinningScopes.IsPinnedAt(call, array, interop.Types, origins))
             {
                 return;
             }
@@ -251,7 +251,7 @@ namespace InteropGuard.Rules
         /// An array this method creates (a local given only array creations, or a creation in place) and hands to no API
         /// that could pin it behind the method's back. A field or parameter may be pinned by code we cannot see.
         /// </summary>
-        private static bool IsFreshUnpinnableArray(ManagedMemoryOrigins origins, IOperation use, IOperation array)
+        private static bool IsFreshUnpinnableArray(WellKnownTypes types, ManagedMemoryOrigins origins, IOperation use, IOperation array)
         {
             if (IsArrayCreation(origins, array))
             {
@@ -265,11 +265,11 @@ namespace InteropGuard.Rules
 
             var root = ManagedMemoryOrigins.Root(use);
             return ManagedMemoryOrigins.ValuesOf(local.Local, root) is { Count: > 0 } values && values.All(v => IsArrayCreation(origins, v))
-                && !root.Descendants().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local.Local) && MayPinElsewhere(r));
+                && !root.Descendants().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local.Local) && MayPinElsewhere(r, types));
         }
 
         /// <summary>Handed by ref, or to something that returns a handle or disposable (a pinning helper), or to a constructor.</summary>
-        private static bool MayPinElsewhere(IOperation reference)
+        private static bool MayPinElsewhere(IOperation reference, WellKnownTypes types)
         {
             var current = reference;
             while (current.Parent is IConversionOperation)
@@ -291,17 +291,20 @@ namespace InteropGuard.Rules
             {
                 case IObjectCreationOperation:
                     return true;
-                case IInvocationOperation invocation when invocation.TargetMethod.Name == "Alloc" && invocation.TargetMethod.ContainingType.Name == "GCHandle":
+                case IInvocationOperation invocation when PinningScopes.HandleTypeOf(invocation, types) != null:
                     // Seen by the pin analysis: a pinned handle pins (until freed), another kind does not.
                     return false;
                 case IInvocationOperation invocation:
                     var returned = invocation.TargetMethod.ReturnType;
-                    return returned.Name == "GCHandle" || returned.Name == "MemoryHandle" || returned.Name == "Memory" || returned.Name == "ReadOnlyMemory"
-                        || returned.AllInterfaces.Any(i => i.Name == "IDisposable") || returned.Name == "IDisposable";
+                    return IsAny(returned.OriginalDefinition, types.GCHandle, types.MemoryHandle, types.Memory, types.ReadOnlyMemory)
+                        || returned.SpecialType == SpecialType.System_IDisposable || returned.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable);
                 default:
                     return false;
             }
         }
+
+        private static bool IsAny(ITypeSymbol type, params INamedTypeSymbol?[] candidates)
+            => candidates.Any(c => SymbolEqualityComparer.Default.Equals(type, c));
 
         private static bool IsArrayCreation(ManagedMemoryOrigins origins, IOperation? value)
         {
