@@ -758,5 +758,62 @@ unsafe class Receiver : IDisposable
         _preallocated?.Dispose();
     }
 }", Finding(0, "The array '_other'", "'Net.net_register_buffer'", ByName));
+
+        // The owned-pin check reads symbols, not text: overlapped pin data pins its pinData/userData argument (and every
+        // element of an object[] given there, also through a local), a GCHandle whose type is not a constant may pin.
+        [Fact]
+        public Task PinDataThroughAnObjectArrayOrAHandleTypeWeCannotRead() => Check(@"
+unsafe class C
+{
+    ThreadPoolBoundHandle _bound = null!;
+    void M(IntPtr session, byte[] first, byte[] second, byte[] third, byte[] fourth, GCHandleType kind)
+    {
+        var pins = new object[] { first, second };
+        var packed = new Overlapped().Pack((e, n, o) => { }, pins);
+        Net.net_register_buffer(session, first, first.Length);
+        Net.net_register_buffer(session, second, second.Length);
+        var overlapped = _bound.UnsafeAllocateNativeOverlapped((e, n, o) => { }, null, new object[] { third });
+        Net.net_register_buffer(session, third, third.Length);
+        var handle = GCHandle.Alloc(fourth, kind);
+        Net.net_register_buffer(session, fourth, fourth.Length);
+    }
+}");
+
+        // Found unifying the owned-pin check with PinningScopes: the text match took any argument of an overlapped
+        // constructor or factory as pinned, and a pinned GCHandle of an object[] as pinning its elements. The state of
+        // an overlapped is not pinned, and a GCHandle pins only the array of references (Alloc(object[], Pinned) even throws).
+        [Fact]
+        public Task StateOfAnOverlappedAndElementsOfAPinnedObjectArrayAreNotPinned() => Check(@"
+unsafe class C
+{
+    ThreadPoolBoundHandle _bound = null!;
+    void M(IntPtr session, byte[] state, byte[] element, byte[] preallocatedState)
+    {
+        var overlapped = _bound.AllocateNativeOverlapped((e, n, o) => { }, state, null);
+        Net.net_register_buffer(session, {|#0:state|}, state.Length);
+        var handle = GCHandle.Alloc(new object[] { element }, GCHandleType.Pinned);
+        Net.net_register_buffer(session, {|#1:element|}, element.Length);
+        using var preallocated = PreAllocatedOverlapped.UnsafeCreate((e, n, o) => { }, preallocatedState, null);
+        Net.net_register_buffer(session, {|#2:preallocatedState|}, preallocatedState.Length);
+    }
+}", Finding(0, "The array 'state'", "'Net.net_register_buffer'", ByName),
+            Finding(1, "The array 'element'", "'Net.net_register_buffer'", ByName),
+            Finding(2, "The array 'preallocatedState'", "'Net.net_register_buffer'", ByName));
+
+        // A field pinned by overlapped pin data in another method of the type: the pin lasts until the overlapped is freed.
+        [Fact]
+        public Task FieldPinnedByPackInAnotherMethod() => Check(@"
+unsafe class Reader
+{
+    readonly byte[] _frame = new byte[512];
+    readonly byte[] _state = new byte[16];
+    NativeOverlapped* _overlapped;
+    void Open() => _overlapped = new Overlapped().UnsafePack((e, n, o) => { }, new object[] { _frame });
+    void Start(IntPtr session)
+    {
+        Net.net_register_buffer(session, _frame, _frame.Length);
+        Net.net_register_buffer(session, {|#0:_state|}, _state.Length);
+    }
+}", Finding(0, "The array '_state'", "'Net.net_register_buffer'", ByName));
     }
 }

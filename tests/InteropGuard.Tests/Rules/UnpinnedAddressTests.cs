@@ -660,5 +660,24 @@ unsafe class C
             };
             return test.RunAsync();
         }
+
+        // Overlapped pin data is pinned until the NativeOverlapped is freed (PinningScopes.OverlappedPinData): an address
+        // into it taken after the overlapped is allocated is pinned; one taken before is not.
+        [Fact]
+        public Task ArrayPinnedAsOverlappedPinData() => Check(@"
+unsafe class C
+{
+    System.Threading.ThreadPoolBoundHandle _bound = null!;
+    void M()
+    {
+        var data = new byte[16];
+        Native.igs_fill_ptr({|#0:Marshal.UnsafeAddrOfPinnedArrayElement(data, 0)|}, data.Length, 1);
+        var overlapped = _bound.AllocateNativeOverlapped((e, n, o) => { }, null, data);
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(data, 0), data.Length, 1);
+        var more = new byte[16];
+        var packed = new System.Threading.Overlapped().Pack((e, n, o) => { }, new object[] { more });
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(more, 0), more.Length, 1);
+    }
+}", UnsafeAddr(0, "data"));
     }
 }
