@@ -229,7 +229,7 @@ namespace InteropGuard.Flow
             switch (owner)
             {
                 case ILocalReferenceOperation local when IsOnPinnedHeap(local.Local, root):
-                case IFieldReferenceOperation field when IsOnPinnedHeap(field.Field, root) || HasOwnedPin(field.Field, use, types, origins):
+                case IFieldReferenceOperation field when IsOnPinnedHeap(field.Field, root) || HasOwnedPin(field.Field, use, types):
                 case IInstanceReferenceOperation { Type: INamedTypeSymbol type } when use.SemanticModel is { } model && TypeHoldsPinOf(type, null, model, types):
                     return true;
             }
@@ -407,7 +407,7 @@ namespace InteropGuard.Flow
         /// <paramref name="at"/> for a local or parameter, anywhere in the type for a field. Whether that pin is held long
         /// enough is the pin's owner's question (IG2001, IG3004), not the question of whoever hands the variable on.
         /// </summary>
-        public static bool HasOwnedPin(ISymbol variable, IOperation at, WellKnownTypes types, ManagedMemoryOrigins origins)
+        public static bool HasOwnedPin(ISymbol variable, IOperation at, WellKnownTypes types)
         {
             if (variable is IFieldSymbol field)
             {
@@ -415,8 +415,8 @@ namespace InteropGuard.Flow
             }
 
             var key = KeyOf(variable);
-            return key != null && In(ManagedMemoryOrigins.Root(at), types, origins)
-                .Any(s => s.Kind != PinningScopeKind.Fixed && s.Kind != PinningScopeKind.StackAlloc && s.Owners.Contains(key));
+            return key != null && ManagedMemoryOrigins.Root(at).DescendantsAndSelf()
+                .Any(o => o is IInvocationOperation or IObjectCreationOperation && PinTakenBy(o, types) is { } pin && pin.Objects.Any(p => KeyOf(p) == key));
         }
 
         /// <summary>

@@ -38,12 +38,11 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var origins = new ManagedMemoryOrigins(start.Compilation);
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, origins, operation), OperationKind.Invocation);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, ManagedMemoryOrigins origins, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
@@ -73,7 +72,7 @@ namespace InteropGuard.Rules
 
                     var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
                     if (buffer != null && (reason != Reason.Name || (!buffer.IsText && RetainingFunctions.NameKeepsPointer(native, argument.Parameter)))
-                        && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, origins, argument.Value, invocation))
+                        && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, argument.Value, invocation))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
                     }
@@ -100,7 +99,7 @@ namespace InteropGuard.Rules
 
                 // Classify first: it is cheap, and most pointer arguments are not managed buffers.
                 var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
-                if (buffer == null || buffer.IsText || PinOutlastsOperation(interop, scope, buffer, invocation) || PinnedByOwner(interop, origins, argument.Value, invocation))
+                if (buffer == null || buffer.IsText || PinOutlastsOperation(interop, scope, buffer, invocation) || PinnedByOwner(interop, argument.Value, invocation))
                 {
                     continue;
                 }
@@ -161,8 +160,8 @@ namespace InteropGuard.Rules
         /// created in this method for a local or parameter, or anywhere in the type for a field. Whether that pin lasts long
         /// enough is IG2001's and IG3004's question, not this rule's.
         /// </summary>
-        private static bool PinnedByOwner(InteropContext interop, ManagedMemoryOrigins origins, IOperation argument, IInvocationOperation call)
-            => MarshalledBuffers.RootVariable(argument) is { } root && PinningScopes.HasOwnedPin(root, call, interop.Types, origins);
+        private static bool PinnedByOwner(InteropContext interop, IOperation argument, IInvocationOperation call)
+            => MarshalledBuffers.RootVariable(argument) is { } root && PinningScopes.HasOwnedPin(root, call, interop.Types);
 
         /// <summary>
         /// A <c>fixed</c> block that, after the call, waits for the operation, cancels it or unregisters the buffer keeps
