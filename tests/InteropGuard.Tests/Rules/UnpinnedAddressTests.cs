@@ -679,5 +679,23 @@ unsafe class C
         Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(more, 0), more.Length, 1);
     }
 }", UnsafeAddr(0, "data"));
+
+        // Found unifying the type-wide pin check: it had taken any 'this' written in the pinned expression as pinning the
+        // object, but pinning 'this.Frame' (or memory over it) pins the array, not the object whose field it is.
+        [Fact]
+        public Task PinningAFieldThroughThisDoesNotPinTheObject() => Check(@"
+unsafe class Receiver
+{
+    public byte[] Frame = new byte[64];
+    private int _count;
+    private GCHandle _pin;
+    private MemoryHandle _memoryPin;
+    Receiver()
+    {
+        _pin = GCHandle.Alloc(this.Frame, GCHandleType.Pinned);
+        _memoryPin = this.Frame.AsMemory().Pin();
+    }
+    void M() => Native.igs_fill_after_gc({|#0:Unsafe.AsPointer(ref _count)|}, 4, 0);
+}", FieldPointer(0, "_count", "this"));
     }
 }
