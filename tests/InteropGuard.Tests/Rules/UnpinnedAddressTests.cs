@@ -697,5 +697,48 @@ unsafe class Receiver
     }
     void M() => Native.igs_fill_after_gc({|#0:Unsafe.AsPointer(ref _count)|}, 4, 0);
 }", FieldPointer(0, "_count", "this"));
+
+        // A fresh array handed to a helper returning a GCHandle, MemoryHandle, Memory<T> or something disposable may be
+        // pinned there (recognized by symbol); GCHandle.Alloc itself is read by the pin model, so a Normal handle does not count.
+        [Fact]
+        public Task FreshArrayHandedToAPinningHelper() => Check(@"
+sealed class Scope : IDisposable
+{
+    private GCHandle _handle;
+    public Scope(byte[] array) { _handle = GCHandle.Alloc(array, GCHandleType.Pinned); }
+    public void Dispose() => _handle.Free();
+}
+static class Pins
+{
+    public static GCHandle Handle(byte[] a) => GCHandle.Alloc(a, GCHandleType.Pinned);
+    public static MemoryHandle Memory(byte[] a) => a.AsMemory().Pin();
+    public static ReadOnlyMemory<byte> Wrap(byte[] a) => a;
+    public static Scope Enter(byte[] a) => new Scope(a);
+    public static int Count(byte[] a) => a.Length;
+}
+class C
+{
+    void M()
+    {
+        var a = new byte[4];
+        var ha = Pins.Handle(a);
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(a, 0), 1, 1);
+        var b = new byte[4];
+        using var hb = Pins.Memory(b);
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(b, 0), 1, 1);
+        var c = new byte[4];
+        var wc = Pins.Wrap(c);
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(c, 0), 1, 1);
+        var d = new byte[4];
+        using var sd = Pins.Enter(d);
+        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(d, 0), 1, 1);
+        var e = new byte[4];
+        var he = GCHandle.Alloc(e);
+        Native.igs_fill_ptr({|#0:Marshal.UnsafeAddrOfPinnedArrayElement(e, 0)|}, 1, 1);
+        var f = new byte[4];
+        Pins.Count(f);
+        Native.igs_fill_ptr({|#1:Marshal.UnsafeAddrOfPinnedArrayElement(f, 0)|}, 1, 1);
+    }
+}", UnsafeAddr(0, "e"), UnsafeAddr(1, "f"));
     }
 }
