@@ -702,18 +702,12 @@ unsafe class Receiver
         // pinned there (recognized by symbol); GCHandle.Alloc itself is read by the pin model, so a Normal handle does not count.
         [Fact]
         public Task FreshArrayHandedToAPinningHelper() => Check(@"
-sealed class Scope : IDisposable
-{
-    private GCHandle _handle;
-    public Scope(byte[] array) { _handle = GCHandle.Alloc(array, GCHandleType.Pinned); }
-    public void Dispose() => _handle.Free();
-}
 static class Pins
 {
     public static GCHandle Handle(byte[] a) => GCHandle.Alloc(a, GCHandleType.Pinned);
     public static MemoryHandle Memory(byte[] a) => a.AsMemory().Pin();
     public static ReadOnlyMemory<byte> Wrap(byte[] a) => a;
-    public static Scope Enter(byte[] a) => new Scope(a);
+    public static IDisposable Enter(byte[] a) => a.AsMemory().Pin();
     public static int Count(byte[] a) => a.Length;
 }
 class C
