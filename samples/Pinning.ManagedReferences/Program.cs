@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using IgSample;
 
 namespace Pinning.ManagedReferences
 {
@@ -41,22 +42,6 @@ namespace Pinning.ManagedReferences
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static string NewName() => new string('n', 16);
 
-        // Short-lived garbage allocated before the name, so the name is one of few survivors the collection moves.
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void Churn()
-        {
-            for (int i = 0; i < 256; i++)
-            {
-                GC.KeepAlive(new byte[1024]);
-            }
-        }
-
-        private static void Collect()
-        {
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-        }
-
         // The library's copy holds the name's address as a plain word: the GC neither sees it nor updates it when it
         // moves the string, so the copy points where the string used to be. (Read back as a reference, it would be
         // a GC hole; the sample only compares the bits.)
@@ -65,7 +50,7 @@ namespace Pinning.ManagedReferences
         {
             var options = new Options { Name = NewName(), Level = 3 };
             Native.igs_keep_copy(Unsafe.AsPointer(ref options), (nuint)Unsafe.SizeOf<Options>()); // IG2004 'options'
-            Collect();
+            MovingHeap.Collect();
 
             nint offset = Unsafe.ByteOffset(ref Unsafe.As<Options, byte>(ref options), ref Unsafe.As<string, byte>(ref options.Name));
             nint copied = Native.igs_copied_word((nuint)(offset / IntPtr.Size));
@@ -84,7 +69,7 @@ namespace Pinning.ManagedReferences
             {
                 var data = new OptionsData { Name = GCHandle.ToIntPtr(nameHandle), Level = 3 };
                 Native.igs_keep_copy(&data, (nuint)sizeof(OptionsData));
-                Collect();
+                MovingHeap.Collect();
 
                 object? copied = GCHandle.FromIntPtr(Native.igs_copied_word(0)).Target;
                 return ReferenceEquals(copied, name);
@@ -98,7 +83,7 @@ namespace Pinning.ManagedReferences
         private static int Main(string[] args)
         {
             bool correct = args.Length > 0 && args[0] == "correct";
-            Churn();
+            MovingHeap.Churn();
             bool current = correct ? Correct_CopyIsCurrent() : Unsafe_CopyIsCurrent();
 
             string counters = $"copied_reference={(current ? "current" : "stale")}";

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using IgSample;
 
 namespace Pinning.RetainedBuffer
 {
@@ -20,41 +21,6 @@ namespace Pinning.RetainedBuffer
 
         [DllImport("igsample")]
         internal static extern void igs_release_kept();
-    }
-
-    /// <summary>
-    /// What the rest of the program allocates while native code holds a pointer. A full compacting collection moves
-    /// young objects out of the region they were allocated in, and allocation then starts over in that region: so
-    /// bytes written through a pointer to a moved object land in one of these arrays, which are filled with
-    /// <see cref="Value"/> and checked afterwards.
-    /// </summary>
-    internal static class Canaries
-    {
-        public const byte Value = 0xC3;
-        private static byte[][] s_arrays = Array.Empty<byte[]>();
-
-        public static void Allocate()
-        {
-            var arrays = new byte[32][];
-            for (int i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = new byte[32 * 1024];
-                arrays[i].AsSpan().Fill(Value);
-            }
-
-            s_arrays = arrays;
-        }
-
-        public static int Overwritten()
-        {
-            int count = 0;
-            foreach (byte[] array in s_arrays)
-            {
-                count += array.Length - array.AsSpan().Count(Value);
-            }
-
-            return count;
-        }
     }
 
     /// <summary>
@@ -87,31 +53,13 @@ namespace Pinning.RetainedBuffer
         private const int ExitMisplaced = 13;
         private const byte Fill = 0x5A;
 
-        // The program goes on while the library holds the pointer: a collection happens, and allocations follow.
-        private static void CollectAndAllocate()
-        {
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-            Canaries.Allocate();
-        }
-
-        // Short-lived garbage allocated before the buffer, so the buffer is one of few survivors the collection moves.
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void Churn()
-        {
-            for (int i = 0; i < 256; i++)
-            {
-                GC.KeepAlive(new byte[1024]);
-            }
-        }
-
         // The array is pinned while igs_keep_buffer runs and not after it: the library writes later through the
         // address the array had then.
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static int Unsafe_Receive(byte[] buffer)
         {
             Native.igs_keep_buffer(buffer, (nuint)buffer.Length); // IG2003 'buffer'
-            CollectAndAllocate();
+            MovingHeap.CollectAndAllocateCanaries();
             int written = Native.igs_write_kept(Fill);
             Native.igs_release_kept();
             return written;
@@ -122,7 +70,7 @@ namespace Pinning.RetainedBuffer
         {
             using (new KeptBuffer(buffer))
             {
-                CollectAndAllocate();
+                MovingHeap.CollectAndAllocateCanaries();
                 return Native.igs_write_kept(Fill);
             }
         }
@@ -130,12 +78,12 @@ namespace Pinning.RetainedBuffer
         private static int Main(string[] args)
         {
             bool correct = args.Length > 0 && args[0] == "correct";
-            Churn();
+            MovingHeap.Churn();
             var buffer = new byte[64];
             int written = correct ? Correct_Receive(buffer) : Unsafe_Receive(buffer);
 
             int filled = buffer.AsSpan().Count(Fill);
-            int overwritten = Canaries.Overwritten();
+            int overwritten = MovingHeap.CanaryBytesOverwritten();
             string counters = $"written={written} buffer_bytes_filled={filled} canary_bytes_overwritten={overwritten}";
             if (filled != buffer.Length || overwritten != 0)
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using IgSample;
 
 namespace Pinning.UnpinnedAddress
 {
@@ -13,73 +14,10 @@ namespace Pinning.UnpinnedAddress
         internal static extern int igs_fill_after_gc(void* buffer, nuint size, byte value);
     }
 
-    /// <summary>
-    /// What the rest of the program allocates while native code holds a pointer. A full compacting collection moves
-    /// young objects out of the region they were allocated in, and allocation then starts over in that region: so
-    /// bytes written through a pointer to a moved object land in one of these arrays, which are filled with
-    /// <see cref="Value"/> and checked afterwards.
-    /// </summary>
-    internal static class Canaries
-    {
-        public const byte Value = 0xC3;
-        private static byte[][] s_arrays = Array.Empty<byte[]>();
-
-        public static void Allocate()
-        {
-            var arrays = new byte[32][];
-            for (int i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = new byte[32 * 1024];
-                arrays[i].AsSpan().Fill(Value);
-            }
-
-            s_arrays = arrays;
-        }
-
-        public static int Overwritten()
-        {
-            int count = 0;
-            foreach (byte[] array in s_arrays)
-            {
-                count += array.Length - array.AsSpan().Count(Value);
-            }
-
-            return count;
-        }
-    }
-
     internal static unsafe class Program
     {
         private const int ExitMisplaced = 12;
         private const byte Fill = 0x5A;
-
-        // Runs in the middle of igs_fill_after_gc, after the library has taken the pointer and before it writes
-        // through it: it stands for a GC that another thread triggers at that moment, made deterministic, and for
-        // the allocations that follow it.
-        [UnmanagedCallersOnly]
-        private static void CollectDuringFill()
-        {
-            try
-            {
-                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-                GC.WaitForPendingFinalizers();
-                Canaries.Allocate();
-            }
-            catch (Exception exception)
-            {
-                Console.Error.WriteLine("collection failed: " + exception.Message);
-            }
-        }
-
-        // Short-lived garbage allocated before the buffer, so the buffer is one of few survivors the collection moves.
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void Churn()
-        {
-            for (int i = 0; i < 256; i++)
-            {
-                GC.KeepAlive(new byte[1024]);
-            }
-        }
 
         // Unsafe.AsPointer turns a ref into an address without pinning anything: the GC that runs during the call
         // moves the buffer, and the library writes through the address it had before.
@@ -91,14 +29,14 @@ namespace Pinning.UnpinnedAddress
 
         private static int Main()
         {
-            Churn();
+            MovingHeap.Churn();
             var buffer = new byte[64];
-            Native.igs_set_gc_hook(&CollectDuringFill);
+            Native.igs_set_gc_hook(&MovingHeap.CollectDuringCall);
             int written = FillBuffer(buffer);
             Native.igs_set_gc_hook(null);
 
             int filled = buffer.AsSpan().Count(Fill);
-            int overwritten = Canaries.Overwritten();
+            int overwritten = MovingHeap.CanaryBytesOverwritten();
             string counters = $"written={written} buffer_bytes_filled={filled} canary_bytes_overwritten={overwritten}";
             if (filled != buffer.Length || overwritten != 0)
             {
