@@ -714,23 +714,17 @@ class C
 {
     void M()
     {
-        var a = new byte[4];
+        byte[] a = new byte[4], b = new byte[4], c = new byte[4], d = new byte[4], e = new byte[4], f = new byte[4];
         var ha = Pins.Handle(a);
-        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(a, 0), 1, 1);
-        var b = new byte[4];
         using var hb = Pins.Memory(b);
-        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(b, 0), 1, 1);
-        var c = new byte[4];
         var wc = Pins.Wrap(c);
-        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(c, 0), 1, 1);
-        var d = new byte[4];
         using var sd = Pins.Enter(d);
-        Native.igs_fill_ptr(Marshal.UnsafeAddrOfPinnedArrayElement(d, 0), 1, 1);
-        var e = new byte[4];
         var he = GCHandle.Alloc(e);
-        Native.igs_fill_ptr({|#0:Marshal.UnsafeAddrOfPinnedArrayElement(e, 0)|}, 1, 1);
-        var f = new byte[4];
         Pins.Count(f);
+        foreach (var pinned in new[] { Marshal.UnsafeAddrOfPinnedArrayElement(a, 0), Marshal.UnsafeAddrOfPinnedArrayElement(b, 0),
+                                       Marshal.UnsafeAddrOfPinnedArrayElement(c, 0), Marshal.UnsafeAddrOfPinnedArrayElement(d, 0) })
+            Native.igs_fill_ptr(pinned, 1, 1);
+        Native.igs_fill_ptr({|#0:Marshal.UnsafeAddrOfPinnedArrayElement(e, 0)|}, 1, 1);
         Native.igs_fill_ptr({|#1:Marshal.UnsafeAddrOfPinnedArrayElement(f, 0)|}, 1, 1);
     }
 }", UnsafeAddr(0, "e"), UnsafeAddr(1, "f"));
