@@ -57,7 +57,7 @@ namespace InteropGuard.Rules
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
-                var reason = RetainingReason(scope, native, invocation, ordinal => ArgumentFor(invocation, ordinal));
+                var reason = RetainingReason(interop.Types, scope, native, invocation, ordinal => ArgumentFor(invocation, ordinal));
                 if (reason == Reason.None)
                 {
                     return;
@@ -108,7 +108,7 @@ namespace InteropGuard.Rules
                 var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {
-                    var reason = RetainingReason(scope, function, invocation, ordinal =>
+                    var reason = RetainingReason(interop.Types, scope, function, invocation, ordinal =>
                     {
                         var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
                             ? forwarded.WrapperParameterFor(ordinal)
@@ -132,7 +132,7 @@ namespace InteropGuard.Rules
         /// OVERLAPPED is passed: a null one is synchronous I/O, and one from <c>ThreadPoolBoundHandle</c>/<c>Overlapped.Pack</c>
         /// pins the buffers it was created with, which this method cannot see, so only a visibly unpinned one counts.
         /// </summary>
-        private static Reason RetainingReason(InteropScope scope, NativeFunction function, IOperation call, System.Func<int, IOperation?> argumentFor)
+        private static Reason RetainingReason(WellKnownTypes types, InteropScope scope, NativeFunction function, IOperation call, System.Func<int, IOperation?> argumentFor)
         {
             var options = scope.Options;
             if (options.RetainingFunctions.Contains(function.Method, function.EntryPoint))
@@ -141,7 +141,7 @@ namespace InteropGuard.Rules
             }
 
             var overlapped = function.Method.Parameters.FirstOrDefault(p => IsOverlapped(p.Type));
-            if (overlapped != null && argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(overlappedArgument, call))
+            if (overlapped != null && argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(types, overlappedArgument, call))
             {
                 return Reason.Overlapped;
             }
@@ -189,7 +189,7 @@ namespace InteropGuard.Rules
         /// pins the I/O buffers with it. A stack OVERLAPPED without that evidence usually only carries a file offset for a
         /// handle opened for synchronous I/O, where the call completes before it returns.
         /// </summary>
-        private static bool IsUnpinnedOverlapped(IOperation value, IOperation call)
+        private static bool IsUnpinnedOverlapped(WellKnownTypes types, IOperation value, IOperation call)
         {
             value = Unwrap(value);
             switch (value)
@@ -200,12 +200,12 @@ namespace InteropGuard.Rules
                     // Passed by ref: the struct lives in this method's frame.
                     return TreatsIoAsAsynchronous(call);
                 case ILocalReferenceOperation local:
-                    return Initializer(local) is { } initializer && IsUnpinnedOverlapped(initializer, call);
+                    return Initializer(local) is { } initializer && IsUnpinnedOverlapped(types, initializer, call);
                 case IConversionOperation conversion:
-                    return IsUnpinnedOverlapped(conversion.Operand, call);
+                    return IsUnpinnedOverlapped(types, conversion.Operand, call);
                 case IInvocationOperation invocation:
-                    var owner = invocation.TargetMethod.ContainingType?.Name;
-                    return owner == "Marshal" || owner == "NativeMemory";
+                    var owner = invocation.TargetMethod.ContainingType;
+                    return owner != null && (SymbolEqualityComparer.Default.Equals(owner, types.Marshal) || SymbolEqualityComparer.Default.Equals(owner, types.NativeMemory));
                 default:
                     return false;
             }
