@@ -40,6 +40,107 @@ namespace InteropGuard.Flow
 
         /// <summary>Uses and second releases of the value on a path where it was already released.</summary>
         public ImmutableArray<UseAfterRelease> UsesAfterRelease { get; set; } = ImmutableArray<UseAfterRelease>.Empty;
+
+        /// <summary>Every path found on which the value is neither released nor handed on, most certain first.</summary>
+        public ImmutableArray<LeakPath> AllLeaks { get; set; } = ImmutableArray<LeakPath>.Empty;
+    }
+
+    /// <summary>
+    /// A reference taken on an object rather than a value handed out: <c>h.DangerousAddRef(ref success)</c> owes
+    /// <c>h.DangerousRelease()</c> on the paths where <c>success</c> is true. The receiver is named by symbols (a local,
+    /// a parameter, a field or property of <c>this</c>, of a type, or of a local or parameter); a release is a call
+    /// the rule recognizes on a receiver with the same name.
+    /// </summary>
+    internal sealed class ReceiverReference
+    {
+        public ReceiverReference(IInvocationOperation acquisition, ILocalSymbol? success, System.Func<IInvocationOperation, bool> isRelease, System.Func<IInvocationOperation, bool> isQuiet)
+        {
+            Acquisition = acquisition;
+            Success = success;
+            IsRelease = isRelease;
+            IsQuiet = isQuiet;
+        }
+
+        /// <summary>The acquiring call, an operation of the graph analyzed.</summary>
+        public IInvocationOperation Acquisition { get; }
+
+        /// <summary>The local that says whether the reference was taken, if any.</summary>
+        public ILocalSymbol? Success { get; }
+
+        /// <summary>Whether a call (on whatever receiver) is of the releasing method.</summary>
+        public System.Func<IInvocationOperation, bool> IsRelease { get; }
+
+        /// <summary>Calls that are not counted as throw points while the reference is held (the reference-count members).</summary>
+        public System.Func<IInvocationOperation, bool> IsQuiet { get; }
+
+        /// <summary>
+        /// The symbols naming a receiver (outermost last), looking through conversions, null-forgiving and the flow
+        /// captures of <paramref name="captures"/>; default when the receiver is not such a name.
+        /// </summary>
+        public static ImmutableArray<ISymbol> PathOf(IOperation? receiver, IReadOnlyDictionary<CaptureId, IOperation>? captures = null)
+        {
+            var builder = ImmutableArray.CreateBuilder<ISymbol>();
+            for (var depth = 0; receiver != null && depth < 8; depth++)
+            {
+                receiver = ValueUses.SkipConversions(receiver);
+                switch (receiver)
+                {
+                    case ILocalReferenceOperation local:
+                        builder.Add(local.Local);
+                        return Reversed(builder);
+                    case IParameterReferenceOperation parameter:
+                        builder.Add(parameter.Parameter);
+                        return Reversed(builder);
+                    case IInstanceReferenceOperation:
+                        return Reversed(builder);
+                    case IFieldReferenceOperation field:
+                        builder.Add(field.Field);
+                        if (field.Instance == null)
+                        {
+                            return Reversed(builder);
+                        }
+
+                        receiver = field.Instance;
+                        continue;
+                    case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                        builder.Add(property.Property);
+                        if (property.Instance == null)
+                        {
+                            return Reversed(builder);
+                        }
+
+                        receiver = property.Instance;
+                        continue;
+                    case IFlowCaptureReferenceOperation capture when captures != null && captures.TryGetValue(capture.Id, out var captured):
+                        receiver = captured;
+                        continue;
+                    case IConditionalAccessInstanceOperation:
+                        // 'owner?.DangerousRelease()': the receiver is what the conditional access tested.
+                        var access = receiver.Parent;
+                        while (access != null && access is not IConditionalAccessOperation)
+                        {
+                            access = access.Parent;
+                        }
+
+                        receiver = (access as IConditionalAccessOperation)?.Operation;
+                        continue;
+                    default:
+                        return default;
+                }
+            }
+
+            return default;
+        }
+
+        public static bool SamePath(ImmutableArray<ISymbol> left, ImmutableArray<ISymbol> right)
+            => !left.IsDefault && !right.IsDefault && left.Length == right.Length
+               && left.Zip(right, (a, b) => SymbolEqualityComparer.Default.Equals(a, b)).All(same => same);
+
+        private static ImmutableArray<ISymbol> Reversed(ImmutableArray<ISymbol>.Builder builder)
+        {
+            builder.Reverse();
+            return builder.ToImmutable();
+        }
     }
 
     /// <summary>A use (or a second release) of a value after some path released it.</summary>
@@ -90,6 +191,10 @@ namespace InteropGuard.Flow
         private bool _escapes;
         private bool _hasCopies;
         private ILocalSymbol? _firstLocal;
+        private ReceiverReference? _reference;
+        private ImmutableArray<ISymbol> _receiverPath;
+        private ConditionKey? _successKey;
+        private readonly Dictionary<CaptureId, IOperation> _captures = new Dictionary<CaptureId, IOperation>();
 
         private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
@@ -108,11 +213,43 @@ namespace InteropGuard.Flow
         public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
             var analysis = new ReleaseOnAllPaths(cfg, allocation, allocator, uses, throwPoints, capturedLocals);
+            return analysis.Run();
+        }
+
+        /// <summary>
+        /// Is the reference <paramref name="reference"/> takes released on every path, exceptional paths included?
+        /// Paths on which its success flag is false owe nothing; a release is <see cref="ReceiverReference.IsRelease"/>
+        /// on a receiver named like the acquisition's.
+        /// </summary>
+        public static ReleaseResult AnalyzeReference(ControlFlowGraph cfg, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints)
+        {
+            var analysis = new ReleaseOnAllPaths(cfg, reference.Acquisition, AllocationCatalogue.SafeHandleReference, uses, throwPoints, ImmutableHashSet<ILocalSymbol>.Empty)
+            {
+                _reference = reference,
+                _successKey = reference.Success == null ? null : ConditionKey.ForLocal(reference.Success),
+            };
+            foreach (var block in cfg.Blocks)
+            {
+                var operations = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
+                foreach (var capture in operations.SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowCaptureOperation>())
+                {
+                    analysis._captures[capture.Id] = capture.Value;
+                }
+            }
+
+            analysis._receiverPath = ReceiverReference.PathOf(reference.Acquisition.Instance, analysis._captures);
+            return analysis.Run();
+        }
+
+        private ReleaseResult Run()
+        {
+            var analysis = this;
             analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
-            var leak = analysis._leaks
+            var leaks = analysis._leaks
                 .OrderBy(l => l.Priority)
                 .ThenBy(l => l.Site?.SpanStart ?? int.MaxValue)
-                .FirstOrDefault();
+                .ToImmutableArray();
+            var leak = leaks.FirstOrDefault();
             var releases = analysis._releases.Distinct().ToImmutableArray();
             return new ReleaseResult(leak, analysis._escapes, releases, analysis._firstLocal, analysis._hasCopies)
             {
@@ -122,6 +259,7 @@ namespace InteropGuard.Flow
                     .Select(g => g.First().WithReleasedBy(releases.Where(r => r.Syntax.Span.End <= g.Key).OrderByDescending(r => r.Syntax.SpanStart).FirstOrDefault() ?? releases.FirstOrDefault()))
                     .OrderBy(u => u.Reference.Syntax.SpanStart)
                     .ToImmutableArray(),
+                AllLeaks = leaks,
             };
         }
 
@@ -401,6 +539,7 @@ namespace InteropGuard.Flow
                 var excluded = new HashSet<IOperation>(classified
                     .Where(c => c.Use.Kind == ValueUseKind.Release || c.Use.Kind == ValueUseKind.Escape)
                     .SelectMany(c => AncestorsWithin(c.Use.Site, operation)));
+                ExcludeQuietCalls(operation, excluded);
                 if (_throwPoints.Find(operation, excluded) is { } thrower)
                 {
                     PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
@@ -438,6 +577,15 @@ namespace InteropGuard.Flow
                 }
             }
 
+            if (_reference != null)
+            {
+                foreach (var release in operation.DescendantsAndSelf().OfType<IInvocationOperation>().Where(IsReferenceRelease))
+                {
+                    _releases.Add(release);
+                    state = state.AfterRelease();
+                }
+            }
+
             foreach (var (symbol, constant) in AssignedVariables(operation))
             {
                 state = state.Assigned(symbol, constant);
@@ -471,7 +619,17 @@ namespace InteropGuard.Flow
             }
 
             // 4. The allocation itself: where does the fresh value go?
-            if (containsAllocation)
+            if (containsAllocation && _reference != null)
+            {
+                // Taken again (next loop iteration) while the previous reference is still owed: that one is lost.
+                if (state.Owned)
+                {
+                    _leaks.Add(new LeakPath(LeakKind.NextIteration, _allocation.Syntax));
+                }
+
+                state = state.AcquiredWhen(_successKey);
+            }
+            else if (containsAllocation)
             {
                 state = Allocate(state);
                 NoteCallResult(operation);
@@ -503,6 +661,7 @@ namespace InteropGuard.Flow
                 effects.Add((reference, use));
             }
 
+            ExcludeQuietCalls(branchValue, excluded);
             if (isMain && state.Owned && _throwPoints.Find(branchValue, excluded) is { } thrower)
             {
                 PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
@@ -547,6 +706,25 @@ namespace InteropGuard.Flow
 
             return state;
         }
+
+        private void ExcludeQuietCalls(IOperation operation, HashSet<IOperation> excluded)
+        {
+            if (_reference == null)
+            {
+                return;
+            }
+
+            foreach (var invocation in operation.DescendantsAndSelf().OfType<IInvocationOperation>())
+            {
+                if (_reference.IsQuiet(invocation))
+                {
+                    excluded.Add(invocation);
+                }
+            }
+        }
+
+        private bool IsReferenceRelease(IInvocationOperation invocation)
+            => _reference!.IsRelease(invocation) && ReceiverReference.SamePath(ReceiverReference.PathOf(invocation.Instance, _captures), _receiverPath);
 
         /// <summary>Remembers where the result of an out-handle call went (a local or a flow capture), for failure checks.</summary>
         private void NoteCallResult(IOperation operation)

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Rules
@@ -89,7 +90,7 @@ namespace InteropGuard.Rules
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
             var uses = new ValueUses(interop, scope);
-            var throwPoints = new ThrowPoints(interop, scope.Catalogue);
+            var graphs = new ReferenceGraphs(root, uses, new ThrowPoints(interop, scope.Catalogue), cancellationToken);
             foreach (var invocation in root.DescendantsAndSelf().OfType<IInvocationOperation>())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -109,7 +110,7 @@ namespace InteropGuard.Rules
                 }
                 else if (SymbolEqualityComparer.Default.Equals(target, members.AddRef))
                 {
-                    var diagnostic = AnalyzeAddRef(interop, members, throwPoints, root, invocation);
+                    var diagnostic = AnalyzeAddRef(interop, members, graphs, root, invocation);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -329,7 +330,7 @@ namespace InteropGuard.Rules
 
         // ---- (b) DangerousAddRef ----
 
-        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ThrowPoints throwPoints, IOperation root, IInvocationOperation addRef)
+        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ReferenceGraphs graphs, IOperation root, IInvocationOperation addRef)
         {
             // A success flag kept in a field or a ref parameter says the release is somebody else's job.
             if (addRef.Arguments.Length != 1 || ValueUses.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
@@ -349,8 +350,16 @@ namespace InteropGuard.Rules
                 return null;
             }
 
+            // The receiver by symbols (local, parameter, field or property of this, of a type or of a local): any
+            // other shape cannot be matched with its release, so the rule stays silent.
+            var path = ReceiverReference.PathOf(receiver);
+            if (path.IsDefault)
+            {
+                return null;
+            }
+
             var allReleases = function.Descendants().OfType<IInvocationOperation>()
-                .Where(i => i.Instance != null && SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, members.Release) && Key(i.Instance.Syntax) == key)
+                .Where(i => i.Instance != null && members.IsRelease(i) && ReceiverReference.SamePath(ReceiverReference.PathOf(i.Instance), path))
                 .ToList();
 
             // A release in a lambda or local function runs whenever that is invoked: the reference is handed on.
@@ -359,10 +368,9 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var releases = allReleases;
             var handle = Display(receiver.Syntax);
             var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
-            if (releases.Count == 0)
+            if (allReleases.Count == 0)
             {
                 if (Escapes(interop, function, receiver, key))
                 {
@@ -372,35 +380,117 @@ namespace InteropGuard.Rules
                 return Create(addRef, "'" + handle + ".DangerousAddRef' is never matched by 'DangerousRelease'", what);
             }
 
-            var addRefStatement = addRef.Syntax.FirstAncestorOrSelf<StatementSyntax>();
-            foreach (var release in releases)
+            // "Released on every path, exceptional ones included" is the shared engine's question.
+            if (graphs.Find(addRef) is not { } found)
             {
-                var handler = release.Syntax.Ancestors().FirstOrDefault(a => a is FinallyClauseSyntax || a is CatchClauseSyntax);
-                if (handler is CatchClauseSyntax)
+                return null;
+            }
+
+            var reference = new ReceiverReference(found.Acquisition, flag.Local, members.IsRelease, i => members.IsRefCountMember(i.TargetMethod));
+            var result = ReleaseOnAllPaths.AnalyzeReference(found.Graph, reference, graphs.Uses, graphs.ThrowPoints);
+            var leaks = result.AllLeaks.AsEnumerable();
+
+            // Released only in catch handlers: on success the reference is kept on purpose (handed on to whoever
+            // releases it later); only the exceptions those handlers do not catch leak it.
+            if (allReleases.All(r => r.Syntax.Ancestors().FirstOrDefault(a => a is FinallyClauseSyntax || a is CatchClauseSyntax) is CatchClauseSyntax))
+            {
+                leaks = leaks.Where(l => l.Kind == LeakKind.MayThrow || l.Kind == LeakKind.Throw);
+            }
+
+            var leak = leaks.FirstOrDefault();
+            return leak == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + Describe(leak), what);
+        }
+
+        private static string Describe(LeakPath leak)
+        {
+            switch (leak.Kind)
+            {
+                case LeakKind.MayThrow when leak.Site != null:
+                    return "if '" + Shorten(leak.Site) + "' throws";
+                case LeakKind.Throw when leak.Site != null:
+                    return "on the 'throw' at line " + Line(leak.Site);
+                case LeakKind.Return when leak.Site != null:
+                case LeakKind.EarlyReturn when leak.Site != null:
+                    return "on the '" + Shorten(leak.Site) + "' at line " + Line(leak.Site);
+                case LeakKind.EarlyReturn:
+                    return "on an early 'return'";
+                case LeakKind.NextIteration:
+                    return "before it runs again in the next loop iteration";
+                default:
+                    return "on a path that reaches the end of the method";
+            }
+        }
+
+        private static int Line(SyntaxNode node) => node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+
+        /// <summary>The body's control-flow graphs (its lambdas and local functions included), built once and only when needed.</summary>
+        private sealed class ReferenceGraphs
+        {
+            private readonly IOperation _root;
+            private readonly System.Threading.CancellationToken _cancellationToken;
+            private List<ControlFlowGraph>? _graphs;
+
+            public ReferenceGraphs(IOperation root, ValueUses uses, ThrowPoints throwPoints, System.Threading.CancellationToken cancellationToken)
+            {
+                _root = root;
+                Uses = uses;
+                ThrowPoints = throwPoints;
+                _cancellationToken = cancellationToken;
+            }
+
+            public ValueUses Uses { get; }
+
+            public ThrowPoints ThrowPoints { get; }
+
+            private static ControlFlowGraph? Create(System.Func<ControlFlowGraph> create)
+            {
+                try
                 {
-                    return null;
+                    return create();
                 }
-
-                if (handler is FinallyClauseSyntax finallyClause && finallyClause.Parent is TryStatementSyntax tryStatement)
+                catch (System.ArgumentException)
                 {
-                    if (tryStatement.Block.Span.Contains(addRef.Syntax.Span))
-                    {
-                        return null;
-                    }
-
-                    if (addRefStatement != null && tryStatement.SpanStart > addRef.Syntax.Span.End)
-                    {
-                        var gap = FirstThrowBetween(throwPoints, members, function, addRef.Syntax.Span.End, tryStatement.SpanStart);
-                        return gap == null
-                            ? null
-                            : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' if '" + Shorten(gap.Syntax) + "' throws", what);
-                    }
+                    // Not a body Roslyn builds graphs for: stay silent.
+                    return null;
                 }
             }
 
-            var lastRelease = releases.Max(r => r.Syntax.SpanStart);
-            var path = FirstLeakBetween(throwPoints, members, function, addRef, releases, lastRelease);
-            return path == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + path, what);
+            /// <summary>The graph holding <paramref name="invocation"/> and the graph's own operation for it.</summary>
+            public (ControlFlowGraph Graph, IInvocationOperation Acquisition)? Find(IInvocationOperation invocation)
+            {
+                if (_graphs == null)
+                {
+                    _graphs = new List<ControlFlowGraph>();
+                    var graph = _root switch
+                    {
+                        IMethodBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                        IConstructorBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                        IBlockOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                        _ => null,
+                    };
+                    if (graph != null)
+                    {
+                        _graphs.AddRange(ControlFlowGraphs.AllIn(graph, _cancellationToken));
+                    }
+                }
+
+                foreach (var graph in _graphs)
+                {
+                    foreach (var block in graph.Blocks)
+                    {
+                        foreach (var operation in block.Operations.SelectMany(o => o.DescendantsAndSelf()))
+                        {
+                            if (operation is IInvocationOperation candidate && candidate.Syntax == invocation.Syntax
+                                && SymbolEqualityComparer.Default.Equals(candidate.TargetMethod, invocation.TargetMethod))
+                            {
+                                return (graph, candidate);
+                            }
+                        }
+                    }
+                }
+
+                return null;
+            }
         }
 
         // The success flag copied to a field, an out parameter or returned: whoever receives it releases later.
@@ -433,48 +523,6 @@ namespace InteropGuard.Rules
         {
             var properties = ImmutableDictionary<string, string?>.Empty.Add(KindProperty, AddRefKind);
             return Diagnostic.Create(Descriptors.SafeHandleRefCount, addRef.Syntax.GetLocation(), properties, finding, consequence);
-        }
-
-        private static IOperation? FirstThrowBetween(ThrowPoints throwPoints, RefCountMembers members, IOperation function, int start, int end)
-        {
-            var none = new HashSet<IOperation>();
-            return function.Descendants()
-                .Where(o => !o.IsImplicit && o.Syntax.SpanStart >= start && o.Syntax.Span.End <= end && !IsInsideNestedFunction(o, function))
-                .Where(o => !(o is IInvocationOperation i && members.IsRefCountMember(i.TargetMethod)))
-                .Where(o => throwPoints.Find(o, none) == o)
-                .OrderBy(o => o.Syntax.SpanStart)
-                .FirstOrDefault();
-        }
-
-        private static string? FirstLeakBetween(ThrowPoints throwPoints, RefCountMembers members, IOperation function, IInvocationOperation addRef, List<IInvocationOperation> releases, int lastRelease)
-        {
-            var start = addRef.Syntax.Span.End;
-            var throwing = FirstThrowBetween(throwPoints, members, function, start, lastRelease);
-            var exits = function.Descendants()
-                .Where(o => (o is IReturnOperation && !o.IsImplicit || o is IThrowOperation) && o.Syntax.SpanStart > start && o.Syntax.SpanStart < lastRelease && !IsInsideNestedFunction(o, function))
-                .Where(o => !releases.Any(r => r.Syntax.SpanStart < o.Syntax.SpanStart && IsOnPathTo(r.Syntax, o.Syntax)))
-                .OrderBy(o => o.Syntax.SpanStart)
-                .FirstOrDefault();
-
-            if (exits != null && (throwing == null || exits.Syntax.SpanStart < throwing.Syntax.SpanStart))
-            {
-                var line = exits.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-                return exits is IThrowOperation ? "on the 'throw' at line " + line : "on the '" + Shorten(exits.Syntax) + "' at line " + line;
-            }
-
-            return throwing == null ? null : "if '" + Shorten(throwing.Syntax) + "' throws";
-        }
-
-        // The release's statement sits in a block that also holds the exit, so it runs before the exit is reached.
-        private static bool IsOnPathTo(SyntaxNode release, SyntaxNode exit)
-        {
-            var statement = release.FirstAncestorOrSelf<StatementSyntax>();
-            if (statement?.Parent is IfStatementSyntax guard && guard.Statement == statement)
-            {
-                statement = guard;
-            }
-
-            return statement?.Parent is BlockSyntax block && block.Span.Contains(exit.Span);
         }
 
         private static bool IsHandedToOwner(InteropContext interop, RefCountMembers members, IOperation function, IOperation receiver, string key)
@@ -632,6 +680,9 @@ namespace InteropGuard.Rules
             public IMethodSymbol? GetHandle { get; }
             public IMethodSymbol? AddRef { get; }
             public IMethodSymbol? Release { get; }
+
+            public bool IsRelease(IInvocationOperation invocation)
+                => SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, Release);
 
             public bool IsRefCountMember(IMethodSymbol method)
                 => SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, GetHandle)
