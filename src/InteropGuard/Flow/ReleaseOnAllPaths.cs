@@ -348,7 +348,7 @@ namespace InteropGuard.Flow
                             var conditionalState = state;
                             var fallThroughState = state;
                             var conditionalTaken = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                            if (block.ConditionalSuccessor != null && block.BranchValue != null && NullCheck(block.BranchValue, state) is { } zeroWhen)
+                            if (block.ConditionalSuccessor != null && block.BranchValue != null && (NullCheck(block.BranchValue, state) ?? ReceiverNullCheck(block.BranchValue)) is { } zeroWhen)
                             {
                                 // zeroWhen: the branch value's truth under which the value is null. GCHandle.Free
                                 // clears the handle it is called on, so 'IsAllocated' is also false after a release.
@@ -705,6 +705,39 @@ namespace InteropGuard.Flow
             }
 
             return state;
+        }
+
+        /// <summary>
+        /// For a reference taken on a receiver, the truth under which the branch value says the receiver is null
+        /// (<c>h?.DangerousRelease()</c>, <c>if (h != null)</c>): a reference was never taken on a null receiver.
+        /// </summary>
+        private bool? ReceiverNullCheck(IOperation condition)
+        {
+            if (_reference == null)
+            {
+                return null;
+            }
+
+            var negate = false;
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                negate = !negate;
+                condition = not.Operand;
+            }
+
+            bool IsReceiver(IOperation operation) => ReceiverReference.SamePath(ReceiverReference.PathOf(operation, _captures), _receiverPath);
+
+            switch (condition)
+            {
+                case IIsNullOperation isNull when IsReceiver(isNull.Operand):
+                    return !negate;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
+                    when (IsReceiver(binary.LeftOperand) && ValueUses.SkipConversions(binary.RightOperand).ConstantValue is { HasValue: true, Value: null })
+                         || (IsReceiver(binary.RightOperand) && ValueUses.SkipConversions(binary.LeftOperand).ConstantValue is { HasValue: true, Value: null }):
+                    return (binary.OperatorKind == BinaryOperatorKind.Equals) != negate;
+                default:
+                    return null;
+            }
         }
 
         private void ExcludeQuietCalls(IOperation operation, HashSet<IOperation> excluded)
