@@ -111,6 +111,22 @@ namespace InteropGuard.Flow
 
                         receiver = property.Instance;
                         continue;
+                    case IArrayElementReferenceOperation element when element.Indices.Length == 1:
+                        // 'handles[i]' names one handle while 'i' keeps its value (an assignment ends the tracking).
+                        switch (ValueUses.SkipConversions(element.Indices[0]))
+                        {
+                            case ILocalReferenceOperation index:
+                                builder.Add(index.Local);
+                                break;
+                            case IParameterReferenceOperation index:
+                                builder.Add(index.Parameter);
+                                break;
+                            default:
+                                return default;
+                        }
+
+                        receiver = element.ArrayReference;
+                        continue;
                     case IFlowCaptureReferenceOperation capture when captures != null && captures.TryGetValue(capture.Id, out var captured):
                         receiver = captured;
                         continue;
@@ -195,6 +211,7 @@ namespace InteropGuard.Flow
         private ImmutableArray<ISymbol> _receiverPath;
         private ConditionKey? _successKey;
         private readonly Dictionary<CaptureId, IOperation> _captures = new Dictionary<CaptureId, IOperation>();
+        private Dictionary<SyntaxNode, OwnershipState>? _probes;
 
         private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
@@ -223,6 +240,11 @@ namespace InteropGuard.Flow
         /// </summary>
         public static ReleaseResult AnalyzeReference(ControlFlowGraph cfg, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints)
         {
+            return Prepare(cfg, reference, uses, throwPoints).Run();
+        }
+
+        private static ReleaseOnAllPaths Prepare(ControlFlowGraph cfg, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints)
+        {
             var analysis = new ReleaseOnAllPaths(cfg, reference.Acquisition, AllocationCatalogue.SafeHandleReference, uses, throwPoints, ImmutableHashSet<ILocalSymbol>.Empty)
             {
                 _reference = reference,
@@ -238,7 +260,41 @@ namespace InteropGuard.Flow
             }
 
             analysis._receiverPath = ReceiverReference.PathOf(reference.Acquisition.Instance, analysis._captures);
-            return analysis.Run();
+            return analysis;
+        }
+
+        /// <summary>
+        /// Is a reference taken by <paramref name="reference"/> held at each of <paramref name="sites"/> (syntax of
+        /// operations of <paramref name="cfg"/>) on every path that reaches it: taken, and not yet released? A site no
+        /// path reaches is not held. An acquisition that returns has taken the reference (it throws otherwise).
+        /// </summary>
+        public static bool IsHeldAt(ControlFlowGraph cfg, ReceiverReference reference, IReadOnlyCollection<SyntaxNode> sites, ValueUses uses, ThrowPoints throwPoints)
+        {
+            var analysis = Prepare(cfg, new ReceiverReference(reference.Acquisition, null, reference.IsRelease, reference.IsQuiet), uses, throwPoints);
+            analysis._probes = new Dictionary<SyntaxNode, OwnershipState>();
+            foreach (var site in sites)
+            {
+                analysis._probes[site] = default;
+            }
+
+            analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
+            return analysis._probes.Values.All(state => state.Owning != null && state.Owned && state.NotOwning.IsEmpty && !state.WasReleased);
+        }
+
+        private void Probe(IOperation operation, OwnershipState state)
+        {
+            if (_probes == null)
+            {
+                return;
+            }
+
+            foreach (var descendant in operation.DescendantsAndSelf())
+            {
+                if (_probes.TryGetValue(descendant.Syntax, out var seen))
+                {
+                    _probes[descendant.Syntax] = seen.Owning == null ? state : seen.Merge(state);
+                }
+            }
         }
 
         private ReleaseResult Run()
@@ -524,6 +580,8 @@ namespace InteropGuard.Flow
 
         private OwnershipState Transfer(IOperation operation, OwnershipState state, BasicBlock block, bool isMain, System.Action<int, OwnershipState> flow)
         {
+            Probe(operation, state);
+
             // 1. Uses of the tracked names, classified before anything changes.
             var classified = new List<(IOperation Reference, ValueUse Use)>();
             foreach (var reference in NameReferences(operation, state))
@@ -589,6 +647,12 @@ namespace InteropGuard.Flow
             foreach (var (symbol, constant) in AssignedVariables(operation))
             {
                 state = state.Assigned(symbol, constant);
+
+                // The receiver's name now means another handle: what it owes can no longer be followed.
+                if (_reference != null && !_receiverPath.IsDefault && _receiverPath.Contains(symbol, SymbolEqualityComparer.Default) && !Contains(operation, _allocation))
+                {
+                    state = state.Settled();
+                }
             }
 
             var overwritten = false;
@@ -641,6 +705,7 @@ namespace InteropGuard.Flow
         private OwnershipState TransferBranchValue(BasicBlock block, OwnershipState state, bool isMain, System.Action<int, OwnershipState> flow)
         {
             var branchValue = block.BranchValue!;
+            Probe(branchValue, state);
             var returns = block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return;
             var references = NameReferences(branchValue, state).ToList();
             var excluded = new HashSet<IOperation>();

@@ -102,7 +102,7 @@ namespace InteropGuard.Rules
 
                 if (SymbolEqualityComparer.Default.Equals(target, members.GetHandle))
                 {
-                    var diagnostic = AnalyzeGetHandle(interop, members, uses, root, invocation);
+                    var diagnostic = AnalyzeGetHandle(interop, members, uses, graphs, root, invocation);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -137,7 +137,7 @@ namespace InteropGuard.Rules
             public bool DirectDllImportArgument { get; }
         }
 
-        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, IOperation root, IInvocationOperation getHandle)
+        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReferenceGraphs graphs, IOperation root, IInvocationOperation getHandle)
         {
             var function = EnclosingFunction(getHandle, root);
             var handle = Display(getHandle.Instance!.Syntax);
@@ -153,12 +153,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var key = Key(getHandle.Instance!.Syntax);
-            var lastSink = sinks.Max(s => s.Site.Syntax.Span.End);
-            var calls = function.Descendants().OfType<IInvocationOperation>().Where(i => i.Instance != null && Key(i.Instance.Syntax) == key).ToList();
-            var addedBefore = calls.Any(c => SymbolEqualityComparer.Default.Equals(c.TargetMethod.OriginalDefinition, members.AddRef) && c.Syntax.SpanStart < getHandle.Syntax.SpanStart);
-            var releasedAfter = calls.Any(c => SymbolEqualityComparer.Default.Equals(c.TargetMethod.OriginalDefinition, members.Release) && c.Syntax.SpanStart > lastSink);
-            if (addedBefore && releasedAfter)
+            if (IsProtected(members, graphs, function, getHandle, sinks))
             {
                 return null;
             }
@@ -173,6 +168,70 @@ namespace InteropGuard.Rules
                 properties.ToImmutable(),
                 "'" + Display(getHandle.Syntax) + "' " + first.Description + " without DangerousAddRef/DangerousRelease around the use",
                 first.Consequence);
+        }
+
+        // Protected: on every path to the read and to each use, a DangerousAddRef on the same handle has returned
+        // (it throws rather than fail) and no DangerousRelease has run since. The shared engine answers per AddRef.
+        private static bool IsProtected(RefCountMembers members, ReferenceGraphs graphs, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        {
+            var path = ReceiverReference.PathOf(getHandle.Instance);
+            if (path.IsDefault)
+            {
+                return false;
+            }
+
+            var sites = new List<SyntaxNode>();
+            foreach (var site in new IOperation[] { getHandle }.Concat(sinks.Select(s => s.Site)))
+            {
+                sites.AddRange(ProbeSites(function, site));
+            }
+
+            foreach (var addRef in function.Descendants().OfType<IInvocationOperation>())
+            {
+                if (addRef.Instance == null
+                    || !SymbolEqualityComparer.Default.Equals(addRef.TargetMethod.OriginalDefinition, members.AddRef)
+                    || !ReceiverReference.SamePath(ReceiverReference.PathOf(addRef.Instance), path)
+                    || graphs.Find(addRef) is not { } found)
+                {
+                    continue;
+                }
+
+                var reference = new ReceiverReference(found.Acquisition, null, members.IsRelease, i => members.IsRefCountMember(i.TargetMethod));
+                if (ReleaseOnAllPaths.IsHeldAt(found.Graph, reference, sites.Distinct().ToList(), graphs.Uses, graphs.ThrowPoints))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // A use inside a lambda is probed where the lambda is created, one inside a local function at its calls:
+        // a callback run synchronously sees the reference held where it was made.
+        private static IEnumerable<SyntaxNode> ProbeSites(IOperation function, IOperation site)
+        {
+            IOperation? outermost = null;
+            for (var current = site.Parent; current != null && current != function; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    outermost = current;
+                }
+            }
+
+            switch (outermost)
+            {
+                case null:
+                    return new[] { site.Syntax };
+                case ILocalFunctionOperation localFunction:
+                    var calls = function.Descendants().OfType<IInvocationOperation>()
+                        .Where(i => SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, localFunction.Symbol) && !IsInsideNestedFunction(i, function))
+                        .Select(i => i.Syntax)
+                        .ToList();
+                    return calls.Count == 0 ? new[] { site.Syntax } : calls;
+                default:
+                    return new[] { outermost.Syntax };
+            }
         }
 
         private static void Follow(InteropContext interop, ValueUses uses, IOperation function, IOperation value, string handle, List<Sink> sinks, HashSet<ILocalSymbol> visited)
