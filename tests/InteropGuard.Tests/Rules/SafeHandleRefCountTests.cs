@@ -281,6 +281,102 @@ class C
     }
 }", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
 
+        // ---- (a) on the shared engine: AddRef/Release in the source around the use, but not on every path ----
+
+        [Fact]
+        public Task ReleasedOnABranchBeforeTheUse() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, bool done)
+    {
+        bool ok = false;
+        {|#1:h.DangerousAddRef(ref ok)|};
+        if (done)
+            h.DangerousRelease();
+        Native.native_close({|#0:h.DangerousGetHandle()|});
+        h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")),
+            Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Native.native_close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
+
+        [Fact]
+        public Task AddRefOnlyOnOneBranch() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, bool shared)
+    {
+        bool ok = false;
+        if (shared)
+            h.DangerousAddRef(ref ok);
+        try
+        {
+            Native.native_close({|#0:h.DangerousGetHandle()|});
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        [Fact]
+        public Task ReleasedInsideTheLoopThatUsesIt() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, int n)
+    {
+        bool ok = false;
+        {|#1:h.DangerousAddRef(ref ok)|};
+        for (var i = 0; i < n; i++)
+        {
+            Native.native_close({|#0:h.DangerousGetHandle()|});
+            h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")),
+            Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on a path that reaches the end of the method: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ProtectedUsesTheEngineAccepts() => Check(@"
+class C
+{
+    // The value is used by a callback made (and run) while the reference is held.
+    void Callback(SafeFileHandle h, int[] items)
+    {
+        bool ok = false;
+        h.DangerousAddRef(ref ok);
+        try
+        {
+            IntPtr raw = h.DangerousGetHandle();
+            Array.ForEach(items, item => Native.native_close(raw));
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+
+    // Taken, used and given back in every iteration; the early exit on failure owes nothing.
+    void PerIteration(SafeFileHandle[] handles)
+    {
+        for (var i = 0; i < handles.Length; i++)
+        {
+            bool ok = false;
+            handles[i].DangerousAddRef(ref ok);
+            if (!ok)
+                return;
+            try
+            {
+                Native.native_close(handles[i].DangerousGetHandle());
+            }
+            finally
+            {
+                handles[i].DangerousRelease();
+            }
+        }
+    }
+}");
+
         // ---- (b) on the shared engine: paths the old source-order check missed ----
 
         [Fact]
