@@ -398,21 +398,16 @@ namespace InteropGuard.Rules
             }
 
             var receiver = addRef.Instance!;
-            var key = Key(receiver.Syntax);
             var function = EnclosingFunction(addRef, root);
             if (FlagIsHandedOn(function, flag.Local))
             {
                 return null;
             }
-            if (IsHandedToOwner(interop, members, function, receiver, key))
-            {
-                return null;
-            }
 
-            // The receiver by symbols (local, parameter, field or property of this, of a type or of a local): any
-            // other shape cannot be matched with its release, so the rule stays silent.
+            // The receiver by symbols (local, parameter, field or property of this, of a type or of a local, an
+            // array element by its index): any other shape cannot be matched with its release, so the rule stays silent.
             var path = ReceiverReference.PathOf(receiver);
-            if (path.IsDefault)
+            if (path.IsDefault || IsHandedToOwner(interop, function, receiver, path))
             {
                 return null;
             }
@@ -431,7 +426,7 @@ namespace InteropGuard.Rules
             var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
             if (allReleases.Count == 0)
             {
-                if (Escapes(interop, function, receiver, key))
+                if (Escapes(interop, function, path))
                 {
                     return null;
                 }
@@ -584,7 +579,7 @@ namespace InteropGuard.Rules
             return Diagnostic.Create(Descriptors.SafeHandleRefCount, addRef.Syntax.GetLocation(), properties, finding, consequence);
         }
 
-        private static bool IsHandedToOwner(InteropContext interop, RefCountMembers members, IOperation function, IOperation receiver, string key)
+        private static bool IsHandedToOwner(InteropContext interop, IOperation function, IOperation receiver, ImmutableArray<ISymbol> path)
         {
             if (ValueUses.SkipConversions(receiver) is IFieldReferenceOperation field && ReleasedByItsType(field.Field))
             {
@@ -595,7 +590,7 @@ namespace InteropGuard.Rules
             {
                 if (assignment.Target is IFieldReferenceOperation target
                     && interop.Types.IsHandleWrapper(target.Field.ContainingType)
-                    && Key(ValueUses.SkipConversions(assignment.Value).Syntax) == key
+                    && ReceiverReference.SamePath(ReceiverReference.PathOf(assignment.Value), path)
                     && ReleasedByItsType(target.Field))
                 {
                     return true;
@@ -631,16 +626,17 @@ namespace InteropGuard.Rules
 
         // Returned, stored, or given to a constructor or a managed method: the release may be done by whoever receives
         // the handle (a helper such as 'ReleaseRef(h)' included). Only a P/Invoke argument keeps it here.
-        private static bool Escapes(InteropContext interop, IOperation function, IOperation receiver, string key)
+        private static bool Escapes(InteropContext interop, IOperation function, ImmutableArray<ISymbol> path)
         {
-            if (!(ValueUses.SkipConversions(receiver) is ILocalReferenceOperation || ValueUses.SkipConversions(receiver) is IParameterReferenceOperation))
+            if (path.Length != 1 || !(path[0] is ILocalSymbol || path[0] is IParameterSymbol))
             {
                 return true;
             }
 
             foreach (var operation in function.Descendants())
             {
-                if (Key(operation.Syntax) != key || operation is IInvocationOperation)
+                if (!(operation is ILocalReferenceOperation || operation is IParameterReferenceOperation)
+                    || !ReceiverReference.SamePath(ReceiverReference.PathOf(operation), path))
                 {
                     continue;
                 }
@@ -654,7 +650,7 @@ namespace InteropGuard.Rules
                 switch (parent)
                 {
                     case IReturnOperation:
-                    case ISimpleAssignmentOperation assignment when assignment.Value.Syntax == operation.Syntax && !(assignment.Target is ILocalReferenceOperation):
+                    case ISimpleAssignmentOperation assignment when assignment.Target != operation && !(assignment.Target is ILocalReferenceOperation):
                     case IArgumentOperation { Parent: IObjectCreationOperation }:
                     case IArgumentOperation { Parent: IInvocationOperation call } when interop.NativeFunctions.Get(call.TargetMethod) == null:
                     case IFieldInitializerOperation:
