@@ -184,6 +184,92 @@ namespace InteropGuard.Flow
     }
 
     /// <summary>
+    /// The references taken in one body (<c>h.DangerousAddRef(ref success)</c>), asked about with operations of the
+    /// body's operation tree: the body's control-flow graphs (lambdas and local functions included) are built once,
+    /// and only when asked.
+    /// </summary>
+    internal sealed class ReceiverReferences
+    {
+        private readonly IOperation _root;
+        private readonly ValueUses _uses;
+        private readonly ThrowPoints _throwPoints;
+        private readonly System.Func<IInvocationOperation, bool> _isRelease;
+        private readonly System.Func<IInvocationOperation, bool> _isQuiet;
+        private readonly System.Threading.CancellationToken _cancellationToken;
+        private List<ControlFlowGraph>? _graphs;
+
+        public ReceiverReferences(IOperation root, ValueUses uses, ThrowPoints throwPoints, System.Func<IInvocationOperation, bool> isRelease, System.Func<IInvocationOperation, bool> isQuiet, System.Threading.CancellationToken cancellationToken)
+        {
+            _root = root;
+            _uses = uses;
+            _throwPoints = throwPoints;
+            _isRelease = isRelease;
+            _isQuiet = isQuiet;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>Is the reference <paramref name="acquisition"/> takes released on every path? Null when no graph holds it.</summary>
+        public ReleaseResult? Analyze(IInvocationOperation acquisition, ILocalSymbol? success)
+            => Find(acquisition) is { } found
+                ? ReleaseOnAllPaths.AnalyzeReference(found.Graph, new ReceiverReference(found.Acquisition, success, _isRelease, _isQuiet), _uses, _throwPoints)
+                : null;
+
+        /// <summary>Is the reference <paramref name="acquisition"/> takes held at every one of <paramref name="sites"/>?</summary>
+        public bool IsHeldAt(IInvocationOperation acquisition, IReadOnlyCollection<SyntaxNode> sites)
+            => Find(acquisition) is { } found
+               && ReleaseOnAllPaths.IsHeldAt(found.Graph, new ReceiverReference(found.Acquisition, null, _isRelease, _isQuiet), sites, _uses, _throwPoints);
+
+        private (ControlFlowGraph Graph, IInvocationOperation Acquisition)? Find(IInvocationOperation invocation)
+        {
+            if (_graphs == null)
+            {
+                _graphs = new List<ControlFlowGraph>();
+                var graph = _root switch
+                {
+                    IMethodBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                    IConstructorBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                    IBlockOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                    _ => null,
+                };
+                if (graph != null)
+                {
+                    _graphs.AddRange(ControlFlowGraphs.AllIn(graph, _cancellationToken));
+                }
+            }
+
+            foreach (var graph in _graphs)
+            {
+                foreach (var block in graph.Blocks)
+                {
+                    foreach (var operation in block.Operations.SelectMany(o => o.DescendantsAndSelf()))
+                    {
+                        if (operation is IInvocationOperation candidate && candidate.Syntax == invocation.Syntax
+                            && SymbolEqualityComparer.Default.Equals(candidate.TargetMethod, invocation.TargetMethod))
+                        {
+                            return (graph, candidate);
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static ControlFlowGraph? Create(System.Func<ControlFlowGraph> create)
+        {
+            try
+            {
+                return create();
+            }
+            catch (System.ArgumentException)
+            {
+                // Not a body Roslyn builds graphs for: no answer.
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
     /// "Is this value released on every path, exceptional paths included, unless it escapes?" A forward data-flow
     /// over Roslyn's <see cref="ControlFlowGraph"/> for one allocation site. Exceptions are modelled at each operation
     /// that may throw: they run the enclosing finally regions and reach the enclosing catch handlers; a null check of

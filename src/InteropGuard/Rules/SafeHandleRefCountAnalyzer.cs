@@ -8,7 +8,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Rules
@@ -90,7 +89,7 @@ namespace InteropGuard.Rules
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
             var uses = new ValueUses(interop, scope);
-            var graphs = new ReferenceGraphs(root, uses, new ThrowPoints(interop, scope.Catalogue), cancellationToken);
+            var graphs = new ReceiverReferences(root, uses, new ThrowPoints(interop, scope.Catalogue), members.IsRelease, i => members.IsRefCountMember(i.TargetMethod), cancellationToken);
             foreach (var invocation in root.DescendantsAndSelf().OfType<IInvocationOperation>())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -137,7 +136,7 @@ namespace InteropGuard.Rules
             public bool DirectDllImportArgument { get; }
         }
 
-        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReferenceGraphs graphs, IOperation root, IInvocationOperation getHandle)
+        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle)
         {
             var function = EnclosingFunction(getHandle, root);
             var handle = Display(getHandle.Instance!.Syntax);
@@ -172,7 +171,7 @@ namespace InteropGuard.Rules
 
         // Protected: on every path to the read and to each use, a DangerousAddRef on the same handle has returned
         // (it throws rather than fail) and no DangerousRelease has run since. The shared engine answers per AddRef.
-        private static bool IsProtected(RefCountMembers members, ReferenceGraphs graphs, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        private static bool IsProtected(RefCountMembers members, ReceiverReferences graphs, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
         {
             var path = ReceiverReference.PathOf(getHandle.Instance);
             if (path.IsDefault)
@@ -190,14 +189,12 @@ namespace InteropGuard.Rules
             {
                 if (addRef.Instance == null
                     || !SymbolEqualityComparer.Default.Equals(addRef.TargetMethod.OriginalDefinition, members.AddRef)
-                    || !ReceiverReference.SamePath(ReceiverReference.PathOf(addRef.Instance), path)
-                    || graphs.Find(addRef) is not { } found)
+                    || !ReceiverReference.SamePath(ReceiverReference.PathOf(addRef.Instance), path))
                 {
                     continue;
                 }
 
-                var reference = new ReceiverReference(found.Acquisition, null, members.IsRelease, i => members.IsRefCountMember(i.TargetMethod));
-                if (ReleaseOnAllPaths.IsHeldAt(found.Graph, reference, sites.Distinct().ToList(), graphs.Uses, graphs.ThrowPoints))
+                if (graphs.IsHeldAt(addRef, sites.Distinct().ToList()))
                 {
                     return true;
                 }
@@ -389,7 +386,7 @@ namespace InteropGuard.Rules
 
         // ---- (b) DangerousAddRef ----
 
-        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ReferenceGraphs graphs, IOperation root, IInvocationOperation addRef)
+        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ReceiverReferences graphs, IOperation root, IInvocationOperation addRef)
         {
             // A success flag kept in a field or a ref parameter says the release is somebody else's job.
             if (addRef.Arguments.Length != 1 || ValueUses.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
@@ -435,13 +432,11 @@ namespace InteropGuard.Rules
             }
 
             // "Released on every path, exceptional ones included" is the shared engine's question.
-            if (graphs.Find(addRef) is not { } found)
+            if (graphs.Analyze(addRef, flag.Local) is not { } result)
             {
                 return null;
             }
 
-            var reference = new ReceiverReference(found.Acquisition, flag.Local, members.IsRelease, i => members.IsRefCountMember(i.TargetMethod));
-            var result = ReleaseOnAllPaths.AnalyzeReference(found.Graph, reference, graphs.Uses, graphs.ThrowPoints);
             var leaks = result.AllLeaks.AsEnumerable();
 
             // Released only in catch handlers: on success the reference is kept on purpose (handed on to whoever
@@ -476,76 +471,6 @@ namespace InteropGuard.Rules
         }
 
         private static int Line(SyntaxNode node) => node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-
-        /// <summary>The body's control-flow graphs (its lambdas and local functions included), built once and only when needed.</summary>
-        private sealed class ReferenceGraphs
-        {
-            private readonly IOperation _root;
-            private readonly System.Threading.CancellationToken _cancellationToken;
-            private List<ControlFlowGraph>? _graphs;
-
-            public ReferenceGraphs(IOperation root, ValueUses uses, ThrowPoints throwPoints, System.Threading.CancellationToken cancellationToken)
-            {
-                _root = root;
-                Uses = uses;
-                ThrowPoints = throwPoints;
-                _cancellationToken = cancellationToken;
-            }
-
-            public ValueUses Uses { get; }
-
-            public ThrowPoints ThrowPoints { get; }
-
-            private static ControlFlowGraph? Create(System.Func<ControlFlowGraph> create)
-            {
-                try
-                {
-                    return create();
-                }
-                catch (System.ArgumentException)
-                {
-                    // Not a body Roslyn builds graphs for: stay silent.
-                    return null;
-                }
-            }
-
-            /// <summary>The graph holding <paramref name="invocation"/> and the graph's own operation for it.</summary>
-            public (ControlFlowGraph Graph, IInvocationOperation Acquisition)? Find(IInvocationOperation invocation)
-            {
-                if (_graphs == null)
-                {
-                    _graphs = new List<ControlFlowGraph>();
-                    var graph = _root switch
-                    {
-                        IMethodBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
-                        IConstructorBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
-                        IBlockOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
-                        _ => null,
-                    };
-                    if (graph != null)
-                    {
-                        _graphs.AddRange(ControlFlowGraphs.AllIn(graph, _cancellationToken));
-                    }
-                }
-
-                foreach (var graph in _graphs)
-                {
-                    foreach (var block in graph.Blocks)
-                    {
-                        foreach (var operation in block.Operations.SelectMany(o => o.DescendantsAndSelf()))
-                        {
-                            if (operation is IInvocationOperation candidate && candidate.Syntax == invocation.Syntax
-                                && SymbolEqualityComparer.Default.Equals(candidate.TargetMethod, invocation.TargetMethod))
-                            {
-                                return (graph, candidate);
-                            }
-                        }
-                    }
-                }
-
-                return null;
-            }
-        }
 
         // The success flag copied to a field, an out parameter or returned: whoever receives it releases later.
         private static bool FlagIsHandedOn(IOperation function, ILocalSymbol flag)
