@@ -580,6 +580,15 @@ namespace InteropGuard.Flow
                 }
             }
 
+            // A reference: name the 'return;' of an 'if' whose branch this is, so that the finding can point at it.
+            if (_reference != null && from.BranchValue?.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.IfStatementSyntax guard
+                && guard.Condition == from.BranchValue.Syntax
+                && (guard.Statement as Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax
+                    ?? (guard.Statement as Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax)?.Statements.LastOrDefault() as Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax) is { Expression: null } earlyReturn)
+            {
+                return new LeakPath(LeakKind.EarlyReturn, earlyReturn);
+            }
+
             // The exit's last real predecessor is the end of the body; any other way out is an early return.
             var lastBody = _cfg.Blocks.Length - 2;
             return from.Ordinal == lastBody || from.FallThroughSuccessor?.Semantics != ControlFlowBranchSemantics.Return

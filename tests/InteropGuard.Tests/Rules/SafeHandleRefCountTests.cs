@@ -454,6 +454,35 @@ class C
 }", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
 
         [Fact]
+        public Task EarlyReturnWithoutValueAndAddRefInALambda() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, bool skip)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        if (skip)
+            return;
+        h.DangerousRelease();
+    }
+
+    Action Later(SafeFileHandle h) => () =>
+    {
+        bool ok = false;
+        {|#1:h.DangerousAddRef(ref ok)|};
+        try
+        {
+            Native.native_close(h.DangerousGetHandle());
+        }
+        catch (InvalidOperationException)
+        {
+            h.DangerousRelease();
+        }
+    };
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return' at line 19: " + NeverReleased("h")),
+    Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Native.native_close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
+
+        [Fact]
         public Task EnginePatternsThatAreCorrect() => Check(@"
 class Holder
 {
