@@ -44,6 +44,25 @@ namespace InteropGuard.Flow
         public OwnershipState Allocated(object name)
             => new OwnershipState(All, ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet.Create(name));
 
+        /// <summary>
+        /// A reference was taken on every path that reaches here, on the paths where <paramref name="success"/> is true
+        /// (every path when there is no success flag); where it is false nothing is owed. No name holds a reference.
+        /// </summary>
+        public OwnershipState AcquiredWhen(ConditionKey? success)
+        {
+            var all = All;
+            if (success == null)
+            {
+                return new OwnershipState(all, ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet<PathFacts>.Empty, Names);
+            }
+
+            return new OwnershipState(
+                all.Select(p => p.With(success, true)).ToImmutableHashSet(),
+                all.Select(p => p.With(success, false)).ToImmutableHashSet(),
+                ImmutableHashSet<PathFacts>.Empty,
+                Names);
+        }
+
         /// <summary>The allocation went nowhere we track (escaped or leaked on the spot).</summary>
         public OwnershipState AllocatedAndGone()
             => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, All, ImmutableHashSet<PathFacts>.Empty, ImmutableHashSet<object>.Empty);

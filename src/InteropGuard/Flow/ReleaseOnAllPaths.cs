@@ -40,6 +40,123 @@ namespace InteropGuard.Flow
 
         /// <summary>Uses and second releases of the value on a path where it was already released.</summary>
         public ImmutableArray<UseAfterRelease> UsesAfterRelease { get; set; } = ImmutableArray<UseAfterRelease>.Empty;
+
+        /// <summary>Every path found on which the value is neither released nor handed on, most certain first.</summary>
+        public ImmutableArray<LeakPath> AllLeaks { get; set; } = ImmutableArray<LeakPath>.Empty;
+    }
+
+    /// <summary>
+    /// A reference taken on an object rather than a value handed out: <c>h.DangerousAddRef(ref success)</c> owes
+    /// <c>h.DangerousRelease()</c> on the paths where <c>success</c> is true. The receiver is named by symbols (a local,
+    /// a parameter, a field or property of <c>this</c>, of a type, or of a local or parameter); a release is a call
+    /// the rule recognizes on a receiver with the same name.
+    /// </summary>
+    internal sealed class ReceiverReference
+    {
+        public ReceiverReference(IInvocationOperation acquisition, ILocalSymbol? success, System.Func<IInvocationOperation, bool> isRelease, System.Func<IInvocationOperation, bool> isQuiet)
+        {
+            Acquisition = acquisition;
+            Success = success;
+            IsRelease = isRelease;
+            IsQuiet = isQuiet;
+        }
+
+        /// <summary>The acquiring call, an operation of the graph analyzed.</summary>
+        public IInvocationOperation Acquisition { get; }
+
+        /// <summary>The local that says whether the reference was taken, if any.</summary>
+        public ILocalSymbol? Success { get; }
+
+        /// <summary>Whether a call (on whatever receiver) is of the releasing method.</summary>
+        public System.Func<IInvocationOperation, bool> IsRelease { get; }
+
+        /// <summary>Calls that are not counted as throw points while the reference is held (the reference-count members).</summary>
+        public System.Func<IInvocationOperation, bool> IsQuiet { get; }
+
+        /// <summary>
+        /// The symbols naming a receiver (outermost last), looking through conversions, null-forgiving and the flow
+        /// captures of <paramref name="captures"/>; default when the receiver is not such a name.
+        /// </summary>
+        public static ImmutableArray<ISymbol> PathOf(IOperation? receiver, IReadOnlyDictionary<CaptureId, IOperation>? captures = null)
+        {
+            var builder = ImmutableArray.CreateBuilder<ISymbol>();
+            for (var depth = 0; receiver != null && depth < 8; depth++)
+            {
+                receiver = ValueUses.SkipConversions(receiver);
+                switch (receiver)
+                {
+                    case ILocalReferenceOperation local:
+                        builder.Add(local.Local);
+                        return Reversed(builder);
+                    case IParameterReferenceOperation parameter:
+                        builder.Add(parameter.Parameter);
+                        return Reversed(builder);
+                    case IInstanceReferenceOperation:
+                        return Reversed(builder);
+                    case IFieldReferenceOperation field:
+                        builder.Add(field.Field);
+                        if (field.Instance == null)
+                        {
+                            return Reversed(builder);
+                        }
+
+                        receiver = field.Instance;
+                        continue;
+                    case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                        builder.Add(property.Property);
+                        if (property.Instance == null)
+                        {
+                            return Reversed(builder);
+                        }
+
+                        receiver = property.Instance;
+                        continue;
+                    case IArrayElementReferenceOperation element when element.Indices.Length == 1:
+                        // 'handles[i]' names one handle while 'i' keeps its value (an assignment ends the tracking).
+                        switch (ValueUses.SkipConversions(element.Indices[0]))
+                        {
+                            case ILocalReferenceOperation index:
+                                builder.Add(index.Local);
+                                break;
+                            case IParameterReferenceOperation index:
+                                builder.Add(index.Parameter);
+                                break;
+                            default:
+                                return default;
+                        }
+
+                        receiver = element.ArrayReference;
+                        continue;
+                    case IFlowCaptureReferenceOperation capture when captures != null && captures.TryGetValue(capture.Id, out var captured):
+                        receiver = captured;
+                        continue;
+                    case IConditionalAccessInstanceOperation:
+                        // 'owner?.DangerousRelease()': the receiver is what the conditional access tested.
+                        var access = receiver.Parent;
+                        while (access != null && access is not IConditionalAccessOperation)
+                        {
+                            access = access.Parent;
+                        }
+
+                        receiver = (access as IConditionalAccessOperation)?.Operation;
+                        continue;
+                    default:
+                        return default;
+                }
+            }
+
+            return default;
+        }
+
+        public static bool SamePath(ImmutableArray<ISymbol> left, ImmutableArray<ISymbol> right)
+            => !left.IsDefault && !right.IsDefault && left.Length == right.Length
+               && left.Zip(right, (a, b) => SymbolEqualityComparer.Default.Equals(a, b)).All(same => same);
+
+        private static ImmutableArray<ISymbol> Reversed(ImmutableArray<ISymbol>.Builder builder)
+        {
+            builder.Reverse();
+            return builder.ToImmutable();
+        }
     }
 
     /// <summary>A use (or a second release) of a value after some path released it.</summary>
@@ -67,6 +184,92 @@ namespace InteropGuard.Flow
     }
 
     /// <summary>
+    /// The references taken in one body (<c>h.DangerousAddRef(ref success)</c>), asked about with operations of the
+    /// body's operation tree: the body's control-flow graphs (lambdas and local functions included) are built once,
+    /// and only when asked.
+    /// </summary>
+    internal sealed class ReceiverReferences
+    {
+        private readonly IOperation _root;
+        private readonly ValueUses _uses;
+        private readonly ThrowPoints _throwPoints;
+        private readonly System.Func<IInvocationOperation, bool> _isRelease;
+        private readonly System.Func<IInvocationOperation, bool> _isQuiet;
+        private readonly System.Threading.CancellationToken _cancellationToken;
+        private List<ControlFlowGraph>? _graphs;
+
+        public ReceiverReferences(IOperation root, ValueUses uses, ThrowPoints throwPoints, System.Func<IInvocationOperation, bool> isRelease, System.Func<IInvocationOperation, bool> isQuiet, System.Threading.CancellationToken cancellationToken)
+        {
+            _root = root;
+            _uses = uses;
+            _throwPoints = throwPoints;
+            _isRelease = isRelease;
+            _isQuiet = isQuiet;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>Is the reference <paramref name="acquisition"/> takes released on every path? Null when no graph holds it.</summary>
+        public ReleaseResult? Analyze(IInvocationOperation acquisition, ILocalSymbol? success)
+            => Find(acquisition) is { } found
+                ? ReleaseOnAllPaths.AnalyzeReference(found.Graph, new ReceiverReference(found.Acquisition, success, _isRelease, _isQuiet), _uses, _throwPoints)
+                : null;
+
+        /// <summary>Is the reference <paramref name="acquisition"/> takes held at every one of <paramref name="sites"/>?</summary>
+        public bool IsHeldAt(IInvocationOperation acquisition, IReadOnlyCollection<SyntaxNode> sites)
+            => Find(acquisition) is { } found
+               && ReleaseOnAllPaths.IsHeldAt(found.Graph, new ReceiverReference(found.Acquisition, null, _isRelease, _isQuiet), sites, _uses, _throwPoints);
+
+        private (ControlFlowGraph Graph, IInvocationOperation Acquisition)? Find(IInvocationOperation invocation)
+        {
+            if (_graphs == null)
+            {
+                _graphs = new List<ControlFlowGraph>();
+                var graph = _root switch
+                {
+                    IMethodBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                    IConstructorBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                    IBlockOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
+                    _ => null,
+                };
+                if (graph != null)
+                {
+                    _graphs.AddRange(ControlFlowGraphs.AllIn(graph, _cancellationToken));
+                }
+            }
+
+            foreach (var graph in _graphs)
+            {
+                foreach (var block in graph.Blocks)
+                {
+                    foreach (var operation in block.Operations.SelectMany(o => o.DescendantsAndSelf()))
+                    {
+                        if (operation is IInvocationOperation candidate && candidate.Syntax == invocation.Syntax
+                            && SymbolEqualityComparer.Default.Equals(candidate.TargetMethod, invocation.TargetMethod))
+                        {
+                            return (graph, candidate);
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static ControlFlowGraph? Create(System.Func<ControlFlowGraph> create)
+        {
+            try
+            {
+                return create();
+            }
+            catch (System.ArgumentException)
+            {
+                // Not a body Roslyn builds graphs for: no answer.
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
     /// "Is this value released on every path, exceptional paths included, unless it escapes?" A forward data-flow
     /// over Roslyn's <see cref="ControlFlowGraph"/> for one allocation site. Exceptions are modelled at each operation
     /// that may throw: they run the enclosing finally regions and reach the enclosing catch handlers; a null check of
@@ -90,6 +293,11 @@ namespace InteropGuard.Flow
         private bool _escapes;
         private bool _hasCopies;
         private ILocalSymbol? _firstLocal;
+        private ReceiverReference? _reference;
+        private ImmutableArray<ISymbol> _receiverPath;
+        private ConditionKey? _successKey;
+        private readonly Dictionary<CaptureId, IOperation> _captures = new Dictionary<CaptureId, IOperation>();
+        private Dictionary<SyntaxNode, OwnershipState>? _probes;
 
         private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
@@ -108,11 +316,82 @@ namespace InteropGuard.Flow
         public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
             var analysis = new ReleaseOnAllPaths(cfg, allocation, allocator, uses, throwPoints, capturedLocals);
+            return analysis.Run();
+        }
+
+        /// <summary>
+        /// Is the reference <paramref name="reference"/> takes released on every path, exceptional paths included?
+        /// Paths on which its success flag is false owe nothing; a release is <see cref="ReceiverReference.IsRelease"/>
+        /// on a receiver named like the acquisition's.
+        /// </summary>
+        public static ReleaseResult AnalyzeReference(ControlFlowGraph cfg, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints)
+        {
+            return Prepare(cfg, reference, uses, throwPoints).Run();
+        }
+
+        private static ReleaseOnAllPaths Prepare(ControlFlowGraph cfg, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints)
+        {
+            var analysis = new ReleaseOnAllPaths(cfg, reference.Acquisition, AllocationCatalogue.SafeHandleReference, uses, throwPoints, ImmutableHashSet<ILocalSymbol>.Empty)
+            {
+                _reference = reference,
+                _successKey = reference.Success == null ? null : ConditionKey.ForLocal(reference.Success),
+            };
+            foreach (var block in cfg.Blocks)
+            {
+                var operations = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
+                foreach (var capture in operations.SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowCaptureOperation>())
+                {
+                    analysis._captures[capture.Id] = capture.Value;
+                }
+            }
+
+            analysis._receiverPath = ReceiverReference.PathOf(reference.Acquisition.Instance, analysis._captures);
+            return analysis;
+        }
+
+        /// <summary>
+        /// Is a reference taken by <paramref name="reference"/> held at each of <paramref name="sites"/> (syntax of
+        /// operations of <paramref name="cfg"/>) on every path that reaches it: taken, and not yet released? A site no
+        /// path reaches is not held. An acquisition that returns has taken the reference (it throws otherwise).
+        /// </summary>
+        public static bool IsHeldAt(ControlFlowGraph cfg, ReceiverReference reference, IReadOnlyCollection<SyntaxNode> sites, ValueUses uses, ThrowPoints throwPoints)
+        {
+            var analysis = Prepare(cfg, new ReceiverReference(reference.Acquisition, null, reference.IsRelease, reference.IsQuiet), uses, throwPoints);
+            analysis._probes = new Dictionary<SyntaxNode, OwnershipState>();
+            foreach (var site in sites)
+            {
+                analysis._probes[site] = default;
+            }
+
             analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
-            var leak = analysis._leaks
+            return analysis._probes.Values.All(state => state.Owning != null && state.Owned && state.NotOwning.IsEmpty && !state.WasReleased);
+        }
+
+        private void Probe(IOperation operation, OwnershipState state)
+        {
+            if (_probes == null)
+            {
+                return;
+            }
+
+            foreach (var descendant in operation.DescendantsAndSelf())
+            {
+                if (_probes.TryGetValue(descendant.Syntax, out var seen))
+                {
+                    _probes[descendant.Syntax] = seen.Owning == null ? state : seen.Merge(state);
+                }
+            }
+        }
+
+        private ReleaseResult Run()
+        {
+            var analysis = this;
+            analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
+            var leaks = analysis._leaks
                 .OrderBy(l => l.Priority)
                 .ThenBy(l => l.Site?.SpanStart ?? int.MaxValue)
-                .FirstOrDefault();
+                .ToImmutableArray();
+            var leak = leaks.FirstOrDefault();
             var releases = analysis._releases.Distinct().ToImmutableArray();
             return new ReleaseResult(leak, analysis._escapes, releases, analysis._firstLocal, analysis._hasCopies)
             {
@@ -122,6 +401,7 @@ namespace InteropGuard.Flow
                     .Select(g => g.First().WithReleasedBy(releases.Where(r => r.Syntax.Span.End <= g.Key).OrderByDescending(r => r.Syntax.SpanStart).FirstOrDefault() ?? releases.FirstOrDefault()))
                     .OrderBy(u => u.Reference.Syntax.SpanStart)
                     .ToImmutableArray(),
+                AllLeaks = leaks,
             };
         }
 
@@ -210,7 +490,7 @@ namespace InteropGuard.Flow
                             var conditionalState = state;
                             var fallThroughState = state;
                             var conditionalTaken = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                            if (block.ConditionalSuccessor != null && block.BranchValue != null && NullCheck(block.BranchValue, state) is { } zeroWhen)
+                            if (block.ConditionalSuccessor != null && block.BranchValue != null && (NullCheck(block.BranchValue, state) ?? ReceiverNullCheck(block.BranchValue)) is { } zeroWhen)
                             {
                                 // zeroWhen: the branch value's truth under which the value is null. GCHandle.Free
                                 // clears the handle it is called on, so 'IsAllocated' is also false after a release.
@@ -300,6 +580,15 @@ namespace InteropGuard.Flow
                 }
             }
 
+            // A reference: name the 'return;' of an 'if' whose branch this is, so that the finding can point at it.
+            if (_reference != null && from.BranchValue?.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.IfStatementSyntax guard
+                && guard.Condition == from.BranchValue.Syntax
+                && (guard.Statement as Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax
+                    ?? (guard.Statement as Microsoft.CodeAnalysis.CSharp.Syntax.BlockSyntax)?.Statements.LastOrDefault() as Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax) is { Expression: null } earlyReturn)
+            {
+                return new LeakPath(LeakKind.EarlyReturn, earlyReturn);
+            }
+
             // The exit's last real predecessor is the end of the body; any other way out is an early return.
             var lastBody = _cfg.Blocks.Length - 2;
             return from.Ordinal == lastBody || from.FallThroughSuccessor?.Semantics != ControlFlowBranchSemantics.Return
@@ -386,6 +675,8 @@ namespace InteropGuard.Flow
 
         private OwnershipState Transfer(IOperation operation, OwnershipState state, BasicBlock block, bool isMain, System.Action<int, OwnershipState> flow)
         {
+            Probe(operation, state);
+
             // 1. Uses of the tracked names, classified before anything changes.
             var classified = new List<(IOperation Reference, ValueUse Use)>();
             foreach (var reference in NameReferences(operation, state))
@@ -401,6 +692,7 @@ namespace InteropGuard.Flow
                 var excluded = new HashSet<IOperation>(classified
                     .Where(c => c.Use.Kind == ValueUseKind.Release || c.Use.Kind == ValueUseKind.Escape)
                     .SelectMany(c => AncestorsWithin(c.Use.Site, operation)));
+                ExcludeQuietCalls(operation, excluded);
                 if (_throwPoints.Find(operation, excluded) is { } thrower)
                 {
                     PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
@@ -438,9 +730,24 @@ namespace InteropGuard.Flow
                 }
             }
 
+            if (_reference != null)
+            {
+                foreach (var release in operation.DescendantsAndSelf().OfType<IInvocationOperation>().Where(IsReferenceRelease))
+                {
+                    _releases.Add(release);
+                    state = state.AfterRelease();
+                }
+            }
+
             foreach (var (symbol, constant) in AssignedVariables(operation))
             {
                 state = state.Assigned(symbol, constant);
+
+                // The receiver's name now means another handle: what it owes can no longer be followed.
+                if (_reference != null && !_receiverPath.IsDefault && _receiverPath.Contains(symbol, SymbolEqualityComparer.Default) && !Contains(operation, _allocation))
+                {
+                    state = state.Settled();
+                }
             }
 
             var overwritten = false;
@@ -471,7 +778,17 @@ namespace InteropGuard.Flow
             }
 
             // 4. The allocation itself: where does the fresh value go?
-            if (containsAllocation)
+            if (containsAllocation && _reference != null)
+            {
+                // Taken again (next loop iteration) while the previous reference is still owed: that one is lost.
+                if (state.Owned)
+                {
+                    _leaks.Add(new LeakPath(LeakKind.NextIteration, _allocation.Syntax));
+                }
+
+                state = state.AcquiredWhen(_successKey);
+            }
+            else if (containsAllocation)
             {
                 state = Allocate(state);
                 NoteCallResult(operation);
@@ -483,6 +800,7 @@ namespace InteropGuard.Flow
         private OwnershipState TransferBranchValue(BasicBlock block, OwnershipState state, bool isMain, System.Action<int, OwnershipState> flow)
         {
             var branchValue = block.BranchValue!;
+            Probe(branchValue, state);
             var returns = block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return;
             var references = NameReferences(branchValue, state).ToList();
             var excluded = new HashSet<IOperation>();
@@ -503,6 +821,7 @@ namespace InteropGuard.Flow
                 effects.Add((reference, use));
             }
 
+            ExcludeQuietCalls(branchValue, excluded);
             if (isMain && state.Owned && _throwPoints.Find(branchValue, excluded) is { } thrower)
             {
                 PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
@@ -547,6 +866,58 @@ namespace InteropGuard.Flow
 
             return state;
         }
+
+        /// <summary>
+        /// For a reference taken on a receiver, the truth under which the branch value says the receiver is null
+        /// (<c>h?.DangerousRelease()</c>, <c>if (h != null)</c>): a reference was never taken on a null receiver.
+        /// </summary>
+        private bool? ReceiverNullCheck(IOperation condition)
+        {
+            if (_reference == null)
+            {
+                return null;
+            }
+
+            var negate = false;
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                negate = !negate;
+                condition = not.Operand;
+            }
+
+            bool IsReceiver(IOperation operation) => ReceiverReference.SamePath(ReceiverReference.PathOf(operation, _captures), _receiverPath);
+
+            switch (condition)
+            {
+                case IIsNullOperation isNull when IsReceiver(isNull.Operand):
+                    return !negate;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
+                    when (IsReceiver(binary.LeftOperand) && ValueUses.SkipConversions(binary.RightOperand).ConstantValue is { HasValue: true, Value: null })
+                         || (IsReceiver(binary.RightOperand) && ValueUses.SkipConversions(binary.LeftOperand).ConstantValue is { HasValue: true, Value: null }):
+                    return (binary.OperatorKind == BinaryOperatorKind.Equals) != negate;
+                default:
+                    return null;
+            }
+        }
+
+        private void ExcludeQuietCalls(IOperation operation, HashSet<IOperation> excluded)
+        {
+            if (_reference == null)
+            {
+                return;
+            }
+
+            foreach (var invocation in operation.DescendantsAndSelf().OfType<IInvocationOperation>())
+            {
+                if (_reference.IsQuiet(invocation))
+                {
+                    excluded.Add(invocation);
+                }
+            }
+        }
+
+        private bool IsReferenceRelease(IInvocationOperation invocation)
+            => _reference!.IsRelease(invocation) && ReceiverReference.SamePath(ReceiverReference.PathOf(invocation.Instance, _captures), _receiverPath);
 
         /// <summary>Remembers where the result of an out-handle call went (a local or a flow capture), for failure checks.</summary>
         private void NoteCallResult(IOperation operation)

@@ -21,6 +21,12 @@ namespace InteropGuard.Interop
 
         /// <summary>A <c>SafeHandle</c> (IG3005).</summary>
         SafeHandle,
+
+        /// <summary>
+        /// A reference taken on a SafeHandle with <c>DangerousAddRef</c>, owed back with <c>DangerousRelease</c> (IG3006).
+        /// Not a resource site: the rule names the acquisitions itself.
+        /// </summary>
+        SafeHandleReference,
     }
 
     /// <summary>A function that hands out memory or a handle the caller must release.</summary>
@@ -96,6 +102,10 @@ namespace InteropGuard.Interop
     /// </summary>
     internal sealed class AllocationCatalogue
     {
+        /// <summary>The reference <c>h.DangerousAddRef(ref success)</c> takes on <c>h</c>; <c>h.DangerousRelease()</c> gives it back.</summary>
+        public static readonly Allocator SafeHandleReference = new Allocator(
+            "SafeHandle.Reference", "SafeHandle.DangerousAddRef", "SafeHandle.DangerousRelease", null, kind: ResourceKind.SafeHandleReference, receiverRelease: "DangerousRelease");
+
         private const string HGlobal = "HGlobal";
         private const string CoTaskMem = "CoTaskMem";
         private const string Bstr = "BSTR";

@@ -89,7 +89,7 @@ namespace InteropGuard.Rules
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
             var uses = new ValueUses(interop, scope);
-            var throwPoints = new ThrowPoints(interop, scope.Catalogue);
+            var graphs = new ReceiverReferences(root, uses, new ThrowPoints(interop, scope.Catalogue), members.IsRelease, i => members.IsRefCountMember(i.TargetMethod), cancellationToken);
             foreach (var invocation in root.DescendantsAndSelf().OfType<IInvocationOperation>())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -101,7 +101,7 @@ namespace InteropGuard.Rules
 
                 if (SymbolEqualityComparer.Default.Equals(target, members.GetHandle))
                 {
-                    var diagnostic = AnalyzeGetHandle(interop, members, uses, root, invocation);
+                    var diagnostic = AnalyzeGetHandle(interop, members, uses, graphs, root, invocation);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -109,7 +109,7 @@ namespace InteropGuard.Rules
                 }
                 else if (SymbolEqualityComparer.Default.Equals(target, members.AddRef))
                 {
-                    var diagnostic = AnalyzeAddRef(interop, members, throwPoints, root, invocation);
+                    var diagnostic = AnalyzeAddRef(interop, members, graphs, root, invocation);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -136,7 +136,7 @@ namespace InteropGuard.Rules
             public bool DirectDllImportArgument { get; }
         }
 
-        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, IOperation root, IInvocationOperation getHandle)
+        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle)
         {
             var function = EnclosingFunction(getHandle, root);
             var handle = Display(getHandle.Instance!.Syntax);
@@ -152,12 +152,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var key = Key(getHandle.Instance!.Syntax);
-            var lastSink = sinks.Max(s => s.Site.Syntax.Span.End);
-            var calls = function.Descendants().OfType<IInvocationOperation>().Where(i => i.Instance != null && Key(i.Instance.Syntax) == key).ToList();
-            var addedBefore = calls.Any(c => SymbolEqualityComparer.Default.Equals(c.TargetMethod.OriginalDefinition, members.AddRef) && c.Syntax.SpanStart < getHandle.Syntax.SpanStart);
-            var releasedAfter = calls.Any(c => SymbolEqualityComparer.Default.Equals(c.TargetMethod.OriginalDefinition, members.Release) && c.Syntax.SpanStart > lastSink);
-            if (addedBefore && releasedAfter)
+            if (IsProtected(members, graphs, function, getHandle, sinks))
             {
                 return null;
             }
@@ -172,6 +167,68 @@ namespace InteropGuard.Rules
                 properties.ToImmutable(),
                 "'" + Display(getHandle.Syntax) + "' " + first.Description + " without DangerousAddRef/DangerousRelease around the use",
                 first.Consequence);
+        }
+
+        // Protected: on every path to the read and to each use, a DangerousAddRef on the same handle has returned
+        // (it throws rather than fail) and no DangerousRelease has run since. The shared engine answers per AddRef.
+        private static bool IsProtected(RefCountMembers members, ReceiverReferences graphs, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        {
+            var path = ReceiverReference.PathOf(getHandle.Instance);
+            if (path.IsDefault)
+            {
+                return false;
+            }
+
+            var sites = new List<SyntaxNode>();
+            foreach (var site in new IOperation[] { getHandle }.Concat(sinks.Select(s => s.Site)))
+            {
+                sites.AddRange(ProbeSites(function, site));
+            }
+
+            foreach (var addRef in function.Descendants().OfType<IInvocationOperation>())
+            {
+                if (addRef.Instance == null
+                    || !SymbolEqualityComparer.Default.Equals(addRef.TargetMethod.OriginalDefinition, members.AddRef)
+                    || !ReceiverReference.SamePath(ReceiverReference.PathOf(addRef.Instance), path))
+                {
+                    continue;
+                }
+
+                if (graphs.IsHeldAt(addRef, sites.Distinct().ToList()))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // A use inside a lambda is probed where the lambda is created, one inside a local function at its calls:
+        // a callback run synchronously sees the reference held where it was made.
+        private static IEnumerable<SyntaxNode> ProbeSites(IOperation function, IOperation site)
+        {
+            IOperation? outermost = null;
+            for (var current = site.Parent; current != null && current != function; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    outermost = current;
+                }
+            }
+
+            switch (outermost)
+            {
+                case null:
+                    return new[] { site.Syntax };
+                case ILocalFunctionOperation localFunction:
+                    var calls = function.Descendants().OfType<IInvocationOperation>()
+                        .Where(i => SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, localFunction.Symbol) && !IsInsideNestedFunction(i, function))
+                        .Select(i => i.Syntax)
+                        .ToList();
+                    return calls.Count == 0 ? new[] { site.Syntax } : calls;
+                default:
+                    return new[] { outermost.Syntax };
+            }
         }
 
         private static void Follow(InteropContext interop, ValueUses uses, IOperation function, IOperation value, string handle, List<Sink> sinks, HashSet<ILocalSymbol> visited)
@@ -329,7 +386,7 @@ namespace InteropGuard.Rules
 
         // ---- (b) DangerousAddRef ----
 
-        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ThrowPoints throwPoints, IOperation root, IInvocationOperation addRef)
+        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ReceiverReferences graphs, IOperation root, IInvocationOperation addRef)
         {
             // A success flag kept in a field or a ref parameter says the release is somebody else's job.
             if (addRef.Arguments.Length != 1 || ValueUses.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
@@ -338,19 +395,22 @@ namespace InteropGuard.Rules
             }
 
             var receiver = addRef.Instance!;
-            var key = Key(receiver.Syntax);
             var function = EnclosingFunction(addRef, root);
             if (FlagIsHandedOn(function, flag.Local))
             {
                 return null;
             }
-            if (IsHandedToOwner(interop, members, function, receiver, key))
+
+            // The receiver by symbols (local, parameter, field or property of this, of a type or of a local, an
+            // array element by its index): any other shape cannot be matched with its release, so the rule stays silent.
+            var path = ReceiverReference.PathOf(receiver);
+            if (path.IsDefault || IsHandedToOwner(interop, function, receiver, path))
             {
                 return null;
             }
 
             var allReleases = function.Descendants().OfType<IInvocationOperation>()
-                .Where(i => i.Instance != null && SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, members.Release) && Key(i.Instance.Syntax) == key)
+                .Where(i => i.Instance != null && members.IsRelease(i) && ReceiverReference.SamePath(ReceiverReference.PathOf(i.Instance), path))
                 .ToList();
 
             // A release in a lambda or local function runs whenever that is invoked: the reference is handed on.
@@ -359,12 +419,11 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var releases = allReleases;
             var handle = Display(receiver.Syntax);
             var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
-            if (releases.Count == 0)
+            if (allReleases.Count == 0)
             {
-                if (Escapes(interop, function, receiver, key))
+                if (Escapes(interop, function, path))
                 {
                     return null;
                 }
@@ -372,36 +431,46 @@ namespace InteropGuard.Rules
                 return Create(addRef, "'" + handle + ".DangerousAddRef' is never matched by 'DangerousRelease'", what);
             }
 
-            var addRefStatement = addRef.Syntax.FirstAncestorOrSelf<StatementSyntax>();
-            foreach (var release in releases)
+            // "Released on every path, exceptional ones included" is the shared engine's question.
+            if (graphs.Analyze(addRef, flag.Local) is not { } result)
             {
-                var handler = release.Syntax.Ancestors().FirstOrDefault(a => a is FinallyClauseSyntax || a is CatchClauseSyntax);
-                if (handler is CatchClauseSyntax)
-                {
-                    return null;
-                }
-
-                if (handler is FinallyClauseSyntax finallyClause && finallyClause.Parent is TryStatementSyntax tryStatement)
-                {
-                    if (tryStatement.Block.Span.Contains(addRef.Syntax.Span))
-                    {
-                        return null;
-                    }
-
-                    if (addRefStatement != null && tryStatement.SpanStart > addRef.Syntax.Span.End)
-                    {
-                        var gap = FirstThrowBetween(throwPoints, members, function, addRef.Syntax.Span.End, tryStatement.SpanStart);
-                        return gap == null
-                            ? null
-                            : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' if '" + Shorten(gap.Syntax) + "' throws", what);
-                    }
-                }
+                return null;
             }
 
-            var lastRelease = releases.Max(r => r.Syntax.SpanStart);
-            var path = FirstLeakBetween(throwPoints, members, function, addRef, releases, lastRelease);
-            return path == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + path, what);
+            var leaks = result.AllLeaks.AsEnumerable();
+
+            // Released only in catch handlers: on success the reference is kept on purpose (handed on to whoever
+            // releases it later); only the exceptions those handlers do not catch leak it.
+            if (allReleases.All(r => r.Syntax.Ancestors().FirstOrDefault(a => a is FinallyClauseSyntax || a is CatchClauseSyntax) is CatchClauseSyntax))
+            {
+                leaks = leaks.Where(l => l.Kind == LeakKind.MayThrow || l.Kind == LeakKind.Throw);
+            }
+
+            var leak = leaks.FirstOrDefault();
+            return leak == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + Describe(leak), what);
         }
+
+        private static string Describe(LeakPath leak)
+        {
+            switch (leak.Kind)
+            {
+                case LeakKind.MayThrow when leak.Site != null:
+                    return "if '" + Shorten(leak.Site) + "' throws";
+                case LeakKind.Throw when leak.Site != null:
+                    return "on the 'throw' at line " + Line(leak.Site);
+                case LeakKind.Return when leak.Site != null:
+                case LeakKind.EarlyReturn when leak.Site != null:
+                    return "on the '" + Shorten(leak.Site) + "' at line " + Line(leak.Site);
+                case LeakKind.EarlyReturn:
+                    return "on an early 'return'";
+                case LeakKind.NextIteration:
+                    return "before it runs again in the next loop iteration";
+                default:
+                    return "on a path that reaches the end of the method";
+            }
+        }
+
+        private static int Line(SyntaxNode node) => node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
 
         // The success flag copied to a field, an out parameter or returned: whoever receives it releases later.
         private static bool FlagIsHandedOn(IOperation function, ILocalSymbol flag)
@@ -435,49 +504,7 @@ namespace InteropGuard.Rules
             return Diagnostic.Create(Descriptors.SafeHandleRefCount, addRef.Syntax.GetLocation(), properties, finding, consequence);
         }
 
-        private static IOperation? FirstThrowBetween(ThrowPoints throwPoints, RefCountMembers members, IOperation function, int start, int end)
-        {
-            var none = new HashSet<IOperation>();
-            return function.Descendants()
-                .Where(o => !o.IsImplicit && o.Syntax.SpanStart >= start && o.Syntax.Span.End <= end && !IsInsideNestedFunction(o, function))
-                .Where(o => !(o is IInvocationOperation i && members.IsRefCountMember(i.TargetMethod)))
-                .Where(o => throwPoints.Find(o, none) == o)
-                .OrderBy(o => o.Syntax.SpanStart)
-                .FirstOrDefault();
-        }
-
-        private static string? FirstLeakBetween(ThrowPoints throwPoints, RefCountMembers members, IOperation function, IInvocationOperation addRef, List<IInvocationOperation> releases, int lastRelease)
-        {
-            var start = addRef.Syntax.Span.End;
-            var throwing = FirstThrowBetween(throwPoints, members, function, start, lastRelease);
-            var exits = function.Descendants()
-                .Where(o => (o is IReturnOperation && !o.IsImplicit || o is IThrowOperation) && o.Syntax.SpanStart > start && o.Syntax.SpanStart < lastRelease && !IsInsideNestedFunction(o, function))
-                .Where(o => !releases.Any(r => r.Syntax.SpanStart < o.Syntax.SpanStart && IsOnPathTo(r.Syntax, o.Syntax)))
-                .OrderBy(o => o.Syntax.SpanStart)
-                .FirstOrDefault();
-
-            if (exits != null && (throwing == null || exits.Syntax.SpanStart < throwing.Syntax.SpanStart))
-            {
-                var line = exits.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-                return exits is IThrowOperation ? "on the 'throw' at line " + line : "on the '" + Shorten(exits.Syntax) + "' at line " + line;
-            }
-
-            return throwing == null ? null : "if '" + Shorten(throwing.Syntax) + "' throws";
-        }
-
-        // The release's statement sits in a block that also holds the exit, so it runs before the exit is reached.
-        private static bool IsOnPathTo(SyntaxNode release, SyntaxNode exit)
-        {
-            var statement = release.FirstAncestorOrSelf<StatementSyntax>();
-            if (statement?.Parent is IfStatementSyntax guard && guard.Statement == statement)
-            {
-                statement = guard;
-            }
-
-            return statement?.Parent is BlockSyntax block && block.Span.Contains(exit.Span);
-        }
-
-        private static bool IsHandedToOwner(InteropContext interop, RefCountMembers members, IOperation function, IOperation receiver, string key)
+        private static bool IsHandedToOwner(InteropContext interop, IOperation function, IOperation receiver, ImmutableArray<ISymbol> path)
         {
             if (ValueUses.SkipConversions(receiver) is IFieldReferenceOperation field && ReleasedByItsType(field.Field))
             {
@@ -488,7 +515,7 @@ namespace InteropGuard.Rules
             {
                 if (assignment.Target is IFieldReferenceOperation target
                     && interop.Types.IsHandleWrapper(target.Field.ContainingType)
-                    && Key(ValueUses.SkipConversions(assignment.Value).Syntax) == key
+                    && ReceiverReference.SamePath(ReceiverReference.PathOf(assignment.Value), path)
                     && ReleasedByItsType(target.Field))
                 {
                     return true;
@@ -524,16 +551,17 @@ namespace InteropGuard.Rules
 
         // Returned, stored, or given to a constructor or a managed method: the release may be done by whoever receives
         // the handle (a helper such as 'ReleaseRef(h)' included). Only a P/Invoke argument keeps it here.
-        private static bool Escapes(InteropContext interop, IOperation function, IOperation receiver, string key)
+        private static bool Escapes(InteropContext interop, IOperation function, ImmutableArray<ISymbol> path)
         {
-            if (!(ValueUses.SkipConversions(receiver) is ILocalReferenceOperation || ValueUses.SkipConversions(receiver) is IParameterReferenceOperation))
+            if (path.Length != 1 || !(path[0] is ILocalSymbol || path[0] is IParameterSymbol))
             {
                 return true;
             }
 
             foreach (var operation in function.Descendants())
             {
-                if (Key(operation.Syntax) != key || operation is IInvocationOperation)
+                if (!(operation is ILocalReferenceOperation || operation is IParameterReferenceOperation)
+                    || !ReceiverReference.SamePath(ReceiverReference.PathOf(operation), path))
                 {
                     continue;
                 }
@@ -547,7 +575,7 @@ namespace InteropGuard.Rules
                 switch (parent)
                 {
                     case IReturnOperation:
-                    case ISimpleAssignmentOperation assignment when assignment.Value.Syntax == operation.Syntax && !(assignment.Target is ILocalReferenceOperation):
+                    case ISimpleAssignmentOperation assignment when assignment.Target != operation && !(assignment.Target is ILocalReferenceOperation):
                     case IArgumentOperation { Parent: IObjectCreationOperation }:
                     case IArgumentOperation { Parent: IInvocationOperation call } when interop.NativeFunctions.Get(call.TargetMethod) == null:
                     case IFieldInitializerOperation:
@@ -632,6 +660,9 @@ namespace InteropGuard.Rules
             public IMethodSymbol? GetHandle { get; }
             public IMethodSymbol? AddRef { get; }
             public IMethodSymbol? Release { get; }
+
+            public bool IsRelease(IInvocationOperation invocation)
+                => SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, Release);
 
             public bool IsRefCountMember(IMethodSymbol method)
                 => SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, GetHandle)

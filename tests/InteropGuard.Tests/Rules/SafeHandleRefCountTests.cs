@@ -281,6 +281,302 @@ class C
     }
 }", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
 
+        // ---- (a) on the shared engine: AddRef/Release in the source around the use, but not on every path ----
+
+        [Fact]
+        public Task ReleasedOnABranchBeforeTheUse() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, bool done)
+    {
+        bool ok = false;
+        {|#1:h.DangerousAddRef(ref ok)|};
+        if (done)
+            h.DangerousRelease();
+        Native.native_close({|#0:h.DangerousGetHandle()|});
+        h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")),
+            Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Native.native_close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
+
+        [Fact]
+        public Task AddRefOnlyOnOneBranch() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, bool shared)
+    {
+        bool ok = false;
+        if (shared)
+            h.DangerousAddRef(ref ok);
+        try
+        {
+            Native.native_close({|#0:h.DangerousGetHandle()|});
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
+
+        [Fact]
+        public Task ReleasedInsideTheLoopThatUsesIt() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, int n)
+    {
+        bool ok = false;
+        {|#1:h.DangerousAddRef(ref ok)|};
+        for (var i = 0; i < n; i++)
+        {
+            Native.native_close({|#0:h.DangerousGetHandle()|});
+            h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")),
+            Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on a path that reaches the end of the method: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ProtectedUsesTheEngineAccepts() => Check(@"
+class C
+{
+    // The value is used by a callback made (and run) while the reference is held.
+    void Callback(SafeFileHandle h, int[] items)
+    {
+        bool ok = false;
+        h.DangerousAddRef(ref ok);
+        try
+        {
+            IntPtr raw = h.DangerousGetHandle();
+            Array.ForEach(items, item => Native.native_close(raw));
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+
+    // Taken, used and given back in every iteration; the early exit on failure owes nothing.
+    void PerIteration(SafeFileHandle[] handles)
+    {
+        for (var i = 0; i < handles.Length; i++)
+        {
+            bool ok = false;
+            handles[i].DangerousAddRef(ref ok);
+            if (!ok)
+                return;
+            try
+            {
+                Native.native_close(handles[i].DangerousGetHandle());
+            }
+            finally
+            {
+                handles[i].DangerousRelease();
+            }
+        }
+    }
+}");
+
+        // ---- (b) on the shared engine: paths the old source-order check missed ----
+
+        [Fact]
+        public Task EarlyReturnBetweenAddRefAndTry() => Check(@"
+class C
+{
+    int M(SafeFileHandle h, bool skip)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        if (skip)
+            return 0;
+        try
+        {
+            return Native.native_read(h.DangerousGetHandle(), new byte[1], 1);
+        }
+        finally
+        {
+            if (ok) h.DangerousRelease();
+        }
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return 0' at line 19: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ReleasedUnderAnUnrelatedCondition() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, bool flush)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        if (flush)
+            h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on a path that reaches the end of the method: " + NeverReleased("h")));
+
+        [Fact]
+        public Task AddRefInALoopReleasedOnceAfterIt() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            bool ok = false;
+            {|#0:h.DangerousAddRef(ref ok)|};
+            Console.WriteLine(i);
+        }
+
+        h.DangerousRelease();
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' before it runs again in the next loop iteration: " + NeverReleased("h")));
+
+        [Fact]
+        public Task ReleasedInACatchThatDoesNotCoverTheThrowingCall() => Check(@"
+class C
+{
+    static void Validate() { }
+    static void Register(SafeFileHandle h) { }
+    void M(SafeFileHandle h)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        Validate();
+        try
+        {
+            Register(h);
+        }
+        catch
+        {
+            if (ok) h.DangerousRelease();
+            throw;
+        }
+    }
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Validate()' throws: " + NeverReleased("h")));
+
+        [Fact]
+        public Task EarlyReturnWithoutValueAndAddRefInALambda() => Check(@"
+class C
+{
+    void M(SafeFileHandle h, bool skip)
+    {
+        bool ok = false;
+        {|#0:h.DangerousAddRef(ref ok)|};
+        if (skip)
+            return;
+        h.DangerousRelease();
+    }
+
+    Action Later(SafeFileHandle h) => () =>
+    {
+        bool ok = false;
+        {|#1:h.DangerousAddRef(ref ok)|};
+        try
+        {
+            Native.native_close(h.DangerousGetHandle());
+        }
+        catch (InvalidOperationException)
+        {
+            h.DangerousRelease();
+        }
+    };
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return' at line 19: " + NeverReleased("h")),
+    Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Native.native_close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
+
+        [Fact]
+        public Task EnginePatternsThatAreCorrect() => Check(@"
+class Holder
+{
+    public SafeFileHandle Handle = new SafeFileHandle(IntPtr.Zero, true);
+}
+
+class C
+{
+    private SafeFileHandle _h = new SafeFileHandle(IntPtr.Zero, true);
+    static void Register(SafeFileHandle h) { }
+
+    // Nothing owed where the reference was not taken.
+    int NotTakenReturnsEarly(SafeFileHandle h)
+    {
+        bool ok = false;
+        h.DangerousAddRef(ref ok);
+        if (!ok)
+            return -1;
+        try
+        {
+            return Native.native_read(h.DangerousGetHandle(), new byte[1], 1);
+        }
+        finally
+        {
+            h.DangerousRelease();
+        }
+    }
+
+    // The same field spelled with and without 'this.', a field of a local, a null-conditional release.
+    void Spellings(Holder holder)
+    {
+        bool a = false, b = false;
+        this._h.DangerousAddRef(ref a);
+        holder.Handle.DangerousAddRef(ref b);
+        try
+        {
+            Native.native_close(_h.DangerousGetHandle());
+        }
+        finally
+        {
+            if (b) holder.Handle?.DangerousRelease();
+            if (a) _h.DangerousRelease();
+        }
+    }
+
+    // Taken and given back in every iteration.
+    void Loop(SafeFileHandle[] handles)
+    {
+        foreach (var h in handles)
+        {
+            bool ok = false;
+            try
+            {
+                h.DangerousAddRef(ref ok);
+                Native.native_close(h.DangerousGetHandle());
+            }
+            finally
+            {
+                if (ok) h.DangerousRelease();
+            }
+        }
+    }
+
+    // Released only when registration fails: on success the registration keeps the reference.
+    void KeptOnSuccess(SafeFileHandle h)
+    {
+        bool ok = false;
+        h.DangerousAddRef(ref ok);
+        try
+        {
+            Register(h);
+        }
+        catch
+        {
+            if (ok) h.DangerousRelease();
+            throw;
+        }
+    }
+
+    // Both branches release.
+    void BothBranches(SafeFileHandle h, bool fast)
+    {
+        bool ok = false;
+        h.DangerousAddRef(ref ok);
+        if (fast)
+        {
+            h.DangerousRelease();
+            return;
+        }
+
+        h.DangerousRelease();
+    }
+}");
+
         // ---- negatives ----
 
         [Fact]
