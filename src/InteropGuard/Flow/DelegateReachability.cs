@@ -161,7 +161,7 @@ namespace InteropGuard.Flow
                         return false;
                     }
 
-                    if (argument.Parameter != null && method.DeclaringSyntaxReferences.Length > 0 && !method.IsExtern
+                    if (argument.Parameter != null && WrapperSummaries.IsSourceMethodWithBody(method)
                         && _context.Wrappers.GetParameterSummary(argument.Parameter, _scope, 0).NativeTargets.Targets.Count > 0)
                     {
                         // Another wrapper in front of native code: it keeps the delegate only if it stores it itself.

@@ -233,7 +233,7 @@ namespace InteropGuard.Flow
             }
 
             /// <summary><c>new Span&lt;T&gt;(p, n)</c> over the pointer: the span is as stale as the pointer once the scope ends.</summary>
-            private static IOperation? SpanOver(IOperation value)
+            private IOperation? SpanOver(IOperation value)
             {
                 var current = Unconverted(value);
                 while (current.Parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } arithmetic && arithmetic.Type is IPointerTypeSymbol)
@@ -242,7 +242,7 @@ namespace InteropGuard.Flow
                 }
 
                 return current.Parent is IArgumentOperation { Parent: IObjectCreationOperation creation } argument && argument.Value == current
-                       && creation.Type is INamedTypeSymbol { Arity: 1, Name: "Span" or "ReadOnlySpan" } type && type.ContainingNamespace?.ToDisplayString() == "System"
+                       && _owner._context.Types.IsSpan(creation.Type)
                     ? creation
                     : null;
             }

@@ -60,7 +60,7 @@ namespace InteropGuard.Flow
 
         // A struct's default constructor, IntPtr, and a span over memory the caller holds (which throws only for a
         // negative length) are not where real exceptions come from.
-        private static bool MayThrow(IObjectCreationOperation creation)
+        private bool MayThrow(IObjectCreationOperation creation)
         {
             var type = creation.Type;
             if (type == null || !type.IsValueType)
@@ -73,11 +73,8 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            return !((type.Name == "Span" || type.Name == "ReadOnlySpan") && type.ContainingNamespace?.ToDisplayString() == "System");
+            return !_context.Types.IsSpan(type);
         }
-
-        private static bool IsSpan(ITypeSymbol? type)
-            => type != null && (type.Name == "Span" || type.Name == "ReadOnlySpan") && type.ContainingNamespace?.ToDisplayString() == "System";
 
         // array.AsSpan() / AsMemory() without a range: a view of the whole array, which fails only for a covariant
         // array of a reference type, never for the byte and char arrays interop copies.
@@ -91,7 +88,7 @@ namespace InteropGuard.Flow
         /// <c>source.CopyTo(new Span&lt;T&gt;(p, source.Length))</c>: the destination is exactly as long as the source, the
         /// only way a span copy fails. This is how allocate-copy-return factories fill the memory they just allocated.
         /// </summary>
-        private static bool IsCopyIntoEqualSpan(IInvocationOperation invocation)
+        private bool IsCopyIntoEqualSpan(IInvocationOperation invocation)
         {
             if (invocation.TargetMethod.Name != "CopyTo" || invocation.Arguments.Length == 0)
             {
@@ -100,7 +97,7 @@ namespace InteropGuard.Flow
 
             var source = invocation.Instance ?? (invocation.Arguments.Length == 2 ? invocation.Arguments[0].Value : null);
             var destination = ValueUses.SkipConversions(invocation.Arguments[invocation.Arguments.Length - 1].Value);
-            if (source == null || !IsSpan(destination.Type) || destination is not IObjectCreationOperation { Arguments.Length: 2 } created)
+            if (source == null || !_context.Types.IsSpan(destination.Type) || destination is not IObjectCreationOperation { Arguments.Length: 2 } created)
             {
                 return false;
             }

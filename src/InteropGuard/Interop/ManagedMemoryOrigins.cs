@@ -63,27 +63,20 @@ namespace InteropGuard.Interop
     {
         private const int MaxDepth = 8;
 
-        public ManagedMemoryOrigins(Compilation compilation)
+        private readonly WellKnownTypes _types;
+
+        public ManagedMemoryOrigins(WellKnownTypes types)
         {
-            Unsafe = compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.Unsafe");
-            MemoryMarshal = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.MemoryMarshal");
-            CollectionsMarshal = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.CollectionsMarshal");
-            MemoryExtensions = compilation.GetTypeByMetadataName("System.MemoryExtensions");
-            Span = compilation.GetTypeByMetadataName("System.Span`1");
-            ReadOnlySpan = compilation.GetTypeByMetadataName("System.ReadOnlySpan`1");
-            GC = compilation.GetTypeByMetadataName("System.GC");
+            _types = types;
         }
 
-        public INamedTypeSymbol? Unsafe { get; }
-        public INamedTypeSymbol? MemoryMarshal { get; }
-        public INamedTypeSymbol? CollectionsMarshal { get; }
-        public INamedTypeSymbol? MemoryExtensions { get; }
-        public INamedTypeSymbol? Span { get; }
-        public INamedTypeSymbol? ReadOnlySpan { get; }
-        public INamedTypeSymbol? GC { get; }
+        public INamedTypeSymbol? Unsafe => _types.Unsafe;
+        public INamedTypeSymbol? MemoryMarshal => _types.MemoryMarshal;
+        public INamedTypeSymbol? CollectionsMarshal => _types.CollectionsMarshal;
+        public INamedTypeSymbol? MemoryExtensions => _types.MemoryExtensions;
+        public INamedTypeSymbol? GC => _types.GC;
 
-        public bool IsSpan(ITypeSymbol? type)
-            => type is INamedTypeSymbol named && (Is(named.OriginalDefinition, Span) || Is(named.OriginalDefinition, ReadOnlySpan));
+        public bool IsSpan(ITypeSymbol? type) => _types.IsSpan(type);
 
         /// <summary>Where the storage a ref expression refers to lives.</summary>
         public MemoryOrigin OfReference(IOperation reference) => OfReference(reference, 0);

@@ -31,12 +31,19 @@ namespace InteropGuard.Interop
     /// object (an array, a string, a field of an object, a <c>fixed</c> statement over one). Spans and pointers of
     /// unknown origin may be native or stack memory: they are not buffers here.
     /// </summary>
-    internal static class MarshalledBuffers
+    internal sealed class MarshalledBuffers
     {
+        private readonly WellKnownTypes _types;
+
+        public MarshalledBuffers(WellKnownTypes types)
+        {
+            _types = types;
+        }
+
         private const int MaxLocalHops = 3;
 
         /// <summary>The managed buffer <paramref name="value"/> is, passed to a parameter of <paramref name="parameterType"/>/<paramref name="refKind"/>; or null.</summary>
-        public static ManagedBuffer? Classify(IOperation value, ITypeSymbol parameterType, RefKind refKind)
+        public ManagedBuffer? Classify(IOperation value, ITypeSymbol parameterType, RefKind refKind)
         {
             if (value.ConstantValue.HasValue && value.ConstantValue.Value == null)
             {
@@ -58,7 +65,7 @@ namespace InteropGuard.Interop
                     return IsNull(Unwrap(value)) ? null : new ManagedBuffer("The string " + Name(Unwrap(value)), isText: true);
                 case INamedTypeSymbol { Name: "StringBuilder", ContainingNamespace: { Name: "Text", ContainingNamespace: { Name: "System" } } }:
                     return IsNull(Unwrap(value)) ? null : new ManagedBuffer("The StringBuilder " + Name(Unwrap(value)), isText: true);
-                case INamedTypeSymbol named when IsSpan(named):
+                case INamedTypeSymbol named when _types.IsSpan(named):
                     var backing = SpanBacking(value, 0);
                     return backing == null ? null : new ManagedBuffer("The span over " + backing, IsTextOrigin(backing));
                 case IPointerTypeSymbol:
@@ -134,7 +141,7 @@ namespace InteropGuard.Interop
         private static bool IsArrayOrString(ITypeSymbol? type) => type is IArrayTypeSymbol || type?.SpecialType == SpecialType.System_String;
 
         /// <summary>What a span expression views when that is visibly a managed array or string ("the array 'a'"); else null.</summary>
-        public static string? SpanBacking(IOperation value, int hops)
+        public string? SpanBacking(IOperation value, int hops)
         {
             switch (value)
             {
@@ -150,7 +157,7 @@ namespace InteropGuard.Interop
                     }
 
                     return SpanBacking(conversion.Operand, hops);
-                case IObjectCreationOperation creation when creation.Type is INamedTypeSymbol named && IsSpan(named) && creation.Arguments.Length > 0:
+                case IObjectCreationOperation creation when creation.Type is INamedTypeSymbol named && _types.IsSpan(named) && creation.Arguments.Length > 0:
                     var first = Unwrap(creation.Arguments[0].Value);
                     return first.Type is IArrayTypeSymbol ? "the array " + Name(first) : null;
                 case IInvocationOperation invocation:
@@ -165,7 +172,7 @@ namespace InteropGuard.Interop
                         return source.Type?.SpecialType == SpecialType.System_String ? "the string " + Name(source) : null;
                     }
 
-                    if (invocation.TargetMethod.Name == "Slice" && invocation.Instance != null && invocation.Instance.Type is INamedTypeSymbol spanType && IsSpan(spanType))
+                    if (invocation.TargetMethod.Name == "Slice" && invocation.Instance != null && invocation.Instance.Type is INamedTypeSymbol spanType && _types.IsSpan(spanType))
                     {
                         return SpanBacking(invocation.Instance, hops);
                     }
@@ -180,7 +187,7 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>The movable managed location a ref argument points to, or null (locals, ref parameters, unknown).</summary>
-        private static string? RefOrigin(IOperation value)
+        private string? RefOrigin(IOperation value)
         {
             switch (value)
             {
@@ -189,7 +196,7 @@ namespace InteropGuard.Interop
                 case IFieldReferenceOperation field when field.Instance != null && field.Instance.Type?.IsReferenceType == true && !field.Field.IsStatic:
                     return "A ref to the field '" + field.Field.Name + "' of " + (field.Instance is IInstanceReferenceOperation ? "this object" : "the object " + Name(Unwrap(field.Instance)));
                 case IInvocationOperation invocation when invocation.Arguments.Length == 1
-                                                          && invocation.TargetMethod.ContainingType is { Name: "MemoryMarshal", ContainingNamespace: { Name: "InteropServices", ContainingNamespace: { Name: "Runtime", ContainingNamespace.Name: "System" } } }:
+                                                          && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, _types.MemoryMarshal):
                     var argument = invocation.Arguments[0].Value;
                     if (invocation.TargetMethod.Name == "GetArrayDataReference" && Unwrap(argument).Type is IArrayTypeSymbol)
                     {
@@ -209,7 +216,7 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>A pointer (or IntPtr made from one) declared by a <c>fixed</c> statement over a managed object.</summary>
-        private static ManagedBuffer? FixedPointer(IOperation value)
+        private ManagedBuffer? FixedPointer(IOperation value)
         {
             var current = Unwrap(value);
             while (true)
@@ -242,7 +249,7 @@ namespace InteropGuard.Interop
             return pinned == null ? null : new ManagedBuffer("The fixed pointer '" + local.Name + "' to " + pinned, IsTextOrigin(pinned), local);
         }
 
-        private static string? FixedTarget(IOperation initializer)
+        private string? FixedTarget(IOperation initializer)
         {
             var target = Unwrap(initializer);
             if (target is IAddressOfOperation addressOf)
@@ -261,7 +268,7 @@ namespace InteropGuard.Interop
                 return "the string " + Name(target);
             }
 
-            if (target.Type is INamedTypeSymbol named && IsSpan(named))
+            if (target.Type is INamedTypeSymbol named && _types.IsSpan(named))
             {
                 return SpanBacking(initializer, 0) ?? SpanBacking(target, 0);
             }
@@ -309,9 +316,6 @@ namespace InteropGuard.Interop
             var origin = description.IndexOf("the string '", System.StringComparison.Ordinal);
             return origin >= 0 && origin + "the string ".Length == description.IndexOf('\'');
         }
-
-        private static bool IsSpan(INamedTypeSymbol type)
-            => (type.Name == "Span" || type.Name == "ReadOnlySpan") && type.Arity == 1 && type.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true };
 
         private static bool IsNull(IOperation value)
             => (value.ConstantValue.HasValue && value.ConstantValue.Value == null) || value is IDefaultValueOperation;

@@ -25,6 +25,12 @@ namespace InteropGuard.Interop
             ThreadPoolBoundHandle = Get(compilation, "System.Threading.ThreadPoolBoundHandle");
             Overlapped = Get(compilation, "System.Threading.Overlapped");
             PreAllocatedOverlapped = Get(compilation, "System.Threading.PreAllocatedOverlapped");
+            Unsafe = Get(compilation, "System.Runtime.CompilerServices.Unsafe");
+            MemoryMarshal = Get(compilation, "System.Runtime.InteropServices.MemoryMarshal");
+            CollectionsMarshal = Get(compilation, "System.Runtime.InteropServices.CollectionsMarshal");
+            MemoryExtensions = Get(compilation, "System.MemoryExtensions");
+            Span = Get(compilation, "System.Span`1");
+            ReadOnlySpan = Get(compilation, "System.ReadOnlySpan`1");
         }
 
         public INamedTypeSymbol? Marshal { get; }
@@ -45,8 +51,19 @@ namespace InteropGuard.Interop
         public INamedTypeSymbol? ThreadPoolBoundHandle { get; }
         public INamedTypeSymbol? Overlapped { get; }
         public INamedTypeSymbol? PreAllocatedOverlapped { get; }
+        public INamedTypeSymbol? Unsafe { get; }
+        public INamedTypeSymbol? MemoryMarshal { get; }
+        public INamedTypeSymbol? CollectionsMarshal { get; }
+        public INamedTypeSymbol? MemoryExtensions { get; }
+        public INamedTypeSymbol? Span { get; }
+        public INamedTypeSymbol? ReadOnlySpan { get; }
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
+
+        /// <summary>Span&lt;T&gt; or ReadOnlySpan&lt;T&gt; of any T.</summary>
+        public bool IsSpan(ITypeSymbol? type)
+            => type is INamedTypeSymbol named
+               && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, Span) || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, ReadOnlySpan));
 
         /// <summary>True for SafeHandle/CriticalHandle and every type deriving from them.</summary>
         public bool IsHandleWrapper(ITypeSymbol? type)

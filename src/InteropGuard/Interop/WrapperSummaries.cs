@@ -241,7 +241,8 @@ namespace InteropGuard.Interop
             }
         }
 
-        private static bool IsSourceMethodWithBody(IMethodSymbol method)
+        /// <summary>A method of this compilation with a body to summarize: the only kind that can be a wrapper.</summary>
+        internal static bool IsSourceMethodWithBody(IMethodSymbol method)
             => !method.IsExtern && !method.IsAbstract && method.DeclaringSyntaxReferences.Length > 0 && method.ContainingAssembly != null;
 
         private IOperation? GetBody(IMethodSymbol method)

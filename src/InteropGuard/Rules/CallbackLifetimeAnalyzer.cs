@@ -106,7 +106,7 @@ namespace InteropGuard.Rules
                 return scope.IsRetaining(native) ? "'" + native + "'" : null;
             }
 
-            if (method.DeclaringSyntaxReferences.Length == 0 || method.IsExtern)
+            if (!WrapperSummaries.IsSourceMethodWithBody(method))
             {
                 return null;
             }

@@ -42,7 +42,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var origins = new ManagedMemoryOrigins(start.Compilation);
+                var origins = new ManagedMemoryOrigins(interop.Types);
                 start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, block));
             });
         }

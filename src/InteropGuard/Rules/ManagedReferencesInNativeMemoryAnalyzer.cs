@@ -62,7 +62,7 @@ namespace InteropGuard.Rules
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
             if (method.Name == "AsPointer" && method.IsGenericMethod && invocation.Arguments.Length == 1
-                && method.ContainingType is { Name: "Unsafe", ContainingNamespace: { Name: "CompilerServices", ContainingNamespace: { Name: "Runtime", ContainingNamespace.Name: "System" } } })
+                && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Unsafe))
             {
                 // Refs into arrays and object fields are unpinned addresses: IG2002's finding, reported once, there.
                 var reference = invocation.Arguments[0].Value;

@@ -38,17 +38,18 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
+                var buffers = new MarshalledBuffers(interop.Types);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, buffers, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, MarshalledBuffers buffers, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
 
             // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
-            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(p.Type)))
+            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(interop.Types, p.Type)))
             {
                 return;
             }
@@ -70,7 +71,7 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var buffer = MarshalledBuffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
+                    var buffer = buffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
                     if (buffer != null && (reason != Reason.Name || (!buffer.IsText && RetainingFunctions.NameKeepsPointer(native, argument.Parameter)))
                         && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, argument.Value, invocation))
                     {
@@ -81,7 +82,7 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            if (method.IsExtern || method.DeclaringSyntaxReferences.Length == 0)
+            if (!WrapperSummaries.IsSourceMethodWithBody(method))
             {
                 return;
             }
@@ -92,13 +93,13 @@ namespace InteropGuard.Rules
 
                 // A wrapper taking an array, string or StringBuilder is reported at its own native call, where the bug is.
                 if (parameter == null || IsWholeBufferType(parameter.Type) || IsOverlapped(parameter.Type)
-                    || !(parameter.RefKind != RefKind.None || IsBufferCarrier(parameter.Type)))
+                    || !(parameter.RefKind != RefKind.None || IsBufferCarrier(interop.Types, parameter.Type)))
                 {
                     continue;
                 }
 
                 // Classify first: it is cheap, and most pointer arguments are not managed buffers.
-                var buffer = MarshalledBuffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
+                var buffer = buffers.Classify(argument.Value, parameter.Type, parameter.RefKind);
                 if (buffer == null || buffer.IsText || PinOutlastsOperation(interop, scope, buffer, invocation) || PinnedByOwner(interop, argument.Value, invocation))
                 {
                     continue;
@@ -288,9 +289,9 @@ namespace InteropGuard.Rules
         private static bool IsWholeBufferType(ITypeSymbol type)
             => type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String || type.Name == "StringBuilder";
 
-        private static bool IsBufferCarrier(ITypeSymbol type)
+        private static bool IsBufferCarrier(WellKnownTypes types, ITypeSymbol type)
             => IsWholeBufferType(type) || type is IPointerTypeSymbol
                || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
-               || ((type.Name == "Span" || type.Name == "ReadOnlySpan") && type is INamedTypeSymbol { Arity: 1 });
+               || types.IsSpan(type);
     }
 }

@@ -57,8 +57,8 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var origins = new ManagedMemoryOrigins(start.Compilation);
                 var interop = InteropContext.Create(start.Compilation, start.Options);
+                var origins = new ManagedMemoryOrigins(interop.Types);
                 if (origins.Unsafe == null && interop.Types.Marshal == null && interop.Types.GCHandle == null)
                 {
                     return;

@@ -42,7 +42,7 @@ unsafe class C
             var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
             var root = model.GetOperation(method)!;
             var parameters = compilation.Method("C", "M").Parameters.ToArray();
-            return (PinningScopes.In(root, compilation.Context.Types, new InteropGuard.Interop.ManagedMemoryOrigins(compilation.Compilation)), parameters, tree.GetRoot());
+            return (PinningScopes.In(root, compilation.Context.Types, new InteropGuard.Interop.ManagedMemoryOrigins(compilation.Context.Types)), parameters, tree.GetRoot());
         }
 
         private static SyntaxNode Line(SyntaxNode root, string text)

@@ -46,7 +46,8 @@ partial class C
     public partial IntPtr Create(int n) => Marshal.AllocHGlobal(n);
 }",
             };
-            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0));
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0)
+                .WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'p' is not released by 'Marshal.FreeHGlobal' when the method returns"));
             return test.RunAsync();
         }
 

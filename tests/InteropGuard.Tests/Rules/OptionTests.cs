@@ -69,7 +69,8 @@ class C
 }",
                 EditorConfig = "interopguard.allocator_pairs = mylib_buf_new;mylib_buf_free",
             };
-            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0));
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0)
+                .WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'p' is not released by 'Marshal.FreeHGlobal' when the method returns"));
             return test.RunAsync();
         }
     }

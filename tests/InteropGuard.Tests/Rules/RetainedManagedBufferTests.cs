@@ -489,7 +489,7 @@ unsafe class C
         Io.ReadFile(session, buffer, 4, IntPtr.Zero, undefined);
     }
 }",
-            ExpectedDiagnostics = { Verify.Diagnostic("IG2003").WithLocation(0) },
+            ExpectedDiagnostics = { Finding(0, "The array 'buffer'", "'Net.net_register_buffer'", ByName) },
         }.RunAsync();
 
         [Fact]
