@@ -11,24 +11,39 @@ namespace InteropGuard.Interop
     /// <summary>
     /// A syntax-only pre-filter: could this body call an allocator at all? Asking for a body's operations and
     /// control-flow graph is the expensive part of the analysis, so bodies that name no candidate are skipped.
-    /// Candidates over-approximate: the catalogue's names, every P/Invoke declared here (it may be an allocator under
-    /// another name), every method whose body is a single call (it may wrap one), and configured allocators.
+    /// Candidates over-approximate the allocation catalogue by name: its BCL and native entry points (the common words
+    /// among them — <c>Load</c>, <c>Alloc</c> — only on the receivers that make them allocators), the P/Invokes declared
+    /// here that can hand out a resource (a known allocator entry point, a handle type returned or passed by
+    /// <c>out</c>/<c>ref</c>), the single-call wrappers of those, to the wrapper depth, handle-type creations and
+    /// configured allocators. The gate stays syntactic: binding declarations here would cost more than it saves
+    /// (PERFORMANCE.md, cause 3).
     /// </summary>
     internal sealed class AllocationCandidates
     {
-        private readonly Lazy<HashSet<string>> _declared;
+        // Names that are allocators only on these receivers; elsewhere they are everyday words (Assembly.Load, pool.Alloc).
+        private static readonly Dictionary<string, string[]> QualifiedNames = new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            ["Load"] = new[] { "NativeLibrary" },
+            ["TryLoad"] = new[] { "NativeLibrary" },
+            ["Alloc"] = new[] { "GCHandle", "NativeMemory" },
+            ["Realloc"] = new[] { "NativeMemory" },
+        };
+
+        private static readonly string[] HandleBaseNames = { "SafeHandle", "CriticalHandle", "SafeHandleZeroOrMinusOneIsInvalid", "SafeHandleMinusOneIsInvalid", "CriticalHandleZeroOrMinusOneIsInvalid", "CriticalHandleMinusOneIsInvalid" };
+
+        private readonly Lazy<Declared> _declared;
 
         public AllocationCandidates(Compilation compilation)
         {
-            _declared = new Lazy<HashSet<string>>(() => CollectDeclared(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            _declared = new Lazy<Declared>(() => Declared.Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         public bool MayAllocate(SyntaxNode body, InteropScope scope)
         {
+            var declared = _declared.Value;
             foreach (var node in body.DescendantNodes())
             {
-                // SafeHandle types are named ...Handle by convention, in the BCL and in bindings alike.
-                if (node is ObjectCreationExpressionSyntax creation && RightmostName(creation.Type)?.IndexOf("Handle", StringComparison.Ordinal) >= 0)
+                if (node is ObjectCreationExpressionSyntax creation && declared.IsHandleType(RightmostName(creation.Type)))
                 {
                     return true;
                 }
@@ -44,7 +59,8 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                if (AllocationCatalogue.KnownAllocatorNames.Contains(name) || _declared.Value.Contains(name)
+                if ((AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
+                    || declared.Functions.Contains(name)
                     || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Allocator) == name))
                 {
                     return true;
@@ -54,11 +70,23 @@ namespace InteropGuard.Interop
             return false;
         }
 
-        private static string? RightmostName(TypeSyntax type) => type switch
+        private static bool OnAllocatingReceiver(string name, ExpressionSyntax invoked)
+        {
+            if (!QualifiedNames.TryGetValue(name, out var receivers))
+            {
+                return true;
+            }
+
+            // 'using static' imports leave no receiver to read: let those through.
+            return invoked is not MemberAccessExpressionSyntax member || receivers.Contains(RightmostName(member.Expression));
+        }
+
+        private static string? RightmostName(ExpressionSyntax expression) => expression switch
         {
             SimpleNameSyntax simple => simple.Identifier.ValueText,
             QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
             AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
             _ => null,
         };
 
@@ -77,42 +105,141 @@ namespace InteropGuard.Interop
             return dot < 0 ? name : name.Substring(dot + 1);
         }
 
-        private static HashSet<string> CollectDeclared(Compilation compilation)
+        /// <summary>What the compilation's declarations contribute, read once from syntax.</summary>
+        private sealed class Declared
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var tree in compilation.SyntaxTrees)
+            private Declared(HashSet<string> functions, HashSet<string> handleTypes)
             {
-                foreach (var method in tree.GetRoot().DescendantNodes(n => !(n is BlockSyntax || n is ArrowExpressionClauseSyntax)).OfType<MethodDeclarationSyntax>())
+                Functions = functions;
+                HandleTypes = handleTypes;
+            }
+
+            /// <summary>P/Invokes that can hand out a resource, and the single-call wrappers reaching them.</summary>
+            public HashSet<string> Functions { get; }
+
+            /// <summary>Classes deriving (through classes declared here) from SafeHandle or CriticalHandle.</summary>
+            public HashSet<string> HandleTypes { get; }
+
+            /// <summary>SafeHandle types are named …Handle by convention, in the BCL and in bindings alike.</summary>
+            public bool IsHandleType(string? name)
+                => name != null && (name.EndsWith("Handle", StringComparison.Ordinal) || HandleTypes.Contains(name));
+
+            public static Declared Collect(Compilation compilation)
+            {
+                var methods = new List<MethodDeclarationSyntax>();
+                var bases = new List<(string Name, string? Base)>();
+                foreach (var tree in compilation.SyntaxTrees)
                 {
-                    if (method.Modifiers.Any(SyntaxKind.ExternKeyword) || method.Modifiers.Any(SyntaxKind.PartialKeyword) || IsSingleCall(method))
+                    foreach (var node in tree.GetRoot().DescendantNodes(n => !(n is BlockSyntax || n is ArrowExpressionClauseSyntax)))
                     {
-                        names.Add(method.Identifier.ValueText);
+                        switch (node)
+                        {
+                            case MethodDeclarationSyntax method:
+                                methods.Add(method);
+                                break;
+                            case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
+                                bases.Add((type.Identifier.ValueText, RightmostName(type.BaseList.Types[0].Type)));
+                                break;
+                        }
                     }
                 }
-            }
 
-            return names;
-        }
-
-        private static bool IsSingleCall(MethodDeclarationSyntax method)
-        {
-            ExpressionSyntax? expression = method.ExpressionBody?.Expression;
-            if (expression == null && method.Body?.Statements.Count == 1)
-            {
-                expression = method.Body.Statements[0] switch
+                var handleTypes = new HashSet<string>(HandleBaseNames, StringComparer.Ordinal);
+                for (var added = true; added;)
                 {
-                    ReturnStatementSyntax ret => ret.Expression,
-                    ExpressionStatementSyntax statement => statement.Expression,
-                    _ => null,
-                };
+                    added = false;
+                    foreach (var (name, baseName) in bases)
+                    {
+                        if (baseName != null && handleTypes.Contains(baseName) && handleTypes.Add(name))
+                        {
+                            added = true;
+                        }
+                    }
+                }
+
+                var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
+                var wrappers = new List<(string Name, string Calls)>();
+                foreach (var method in methods)
+                {
+                    if (IsNativeDeclaration(method))
+                    {
+                        if (declared.HandsOutResource(method))
+                        {
+                            declared.Functions.Add(method.Identifier.ValueText);
+                        }
+                    }
+                    else if (SingleCallName(method) is { } calls)
+                    {
+                        wrappers.Add((method.Identifier.ValueText, calls));
+                    }
+                }
+
+                // Wrappers of wrappers, to the depth the catalogue follows them.
+                for (var depth = 0; depth < WrapperSummaries.MaxDepth; depth++)
+                {
+                    var added = false;
+                    foreach (var (name, calls) in wrappers)
+                    {
+                        if ((AllocationCatalogue.KnownAllocatorNames.Contains(calls) || declared.Functions.Contains(calls)) && declared.Functions.Add(name))
+                        {
+                            added = true;
+                        }
+                    }
+
+                    if (!added)
+                    {
+                        break;
+                    }
+                }
+
+                return declared;
             }
 
-            while (expression is CastExpressionSyntax cast)
+            private static bool IsNativeDeclaration(MethodDeclarationSyntax method)
+                => method.Modifiers.Any(SyntaxKind.ExternKeyword)
+                   || (method.Modifiers.Any(SyntaxKind.PartialKeyword) && method.Body == null && method.ExpressionBody == null
+                       && method.AttributeLists.SelectMany(l => l.Attributes).Any(a => RightmostName(a.Name) is "LibraryImport" or "LibraryImportAttribute"));
+
+            /// <summary>A known allocator entry point (by name or EntryPoint), or a handle type returned or passed by out/ref.</summary>
+            private bool HandsOutResource(MethodDeclarationSyntax method)
             {
-                expression = cast.Expression;
+                if (AllocationCatalogue.KnownAllocatorNames.Contains(method.Identifier.ValueText)
+                    || method.AttributeLists.SelectMany(l => l.Attributes).SelectMany(a => a.ArgumentList?.Arguments ?? default)
+                        .Any(a => a.Expression is LiteralExpressionSyntax literal && literal.Token.Value is string entry && AllocationCatalogue.KnownAllocatorNames.Contains(entry)))
+                {
+                    return true;
+                }
+
+                return IsHandleType(TypeName(method.ReturnType))
+                       || method.ParameterList.Parameters.Any(p => p.Type != null && (p.Modifiers.Any(SyntaxKind.OutKeyword) || p.Modifiers.Any(SyntaxKind.RefKeyword)) && IsHandleType(TypeName(p.Type)));
             }
 
-            return expression is InvocationExpressionSyntax;
+            private static string? TypeName(TypeSyntax type) => type switch
+            {
+                NullableTypeSyntax nullable => TypeName(nullable.ElementType),
+                _ => RightmostName(type),
+            };
+
+            private static string? SingleCallName(MethodDeclarationSyntax method)
+            {
+                ExpressionSyntax? expression = method.ExpressionBody?.Expression;
+                if (expression == null && method.Body?.Statements.Count == 1)
+                {
+                    expression = method.Body.Statements[0] switch
+                    {
+                        ReturnStatementSyntax ret => ret.Expression,
+                        ExpressionStatementSyntax statement => statement.Expression,
+                        _ => null,
+                    };
+                }
+
+                while (expression is CastExpressionSyntax cast)
+                {
+                    expression = cast.Expression;
+                }
+
+                return expression is InvocationExpressionSyntax invocation ? InvokedName(invocation.Expression) : null;
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -17,21 +18,50 @@ namespace InteropGuard.Interop
         public InteropOptions Options { get; }
         public AllocationCatalogue Catalogue { get; }
 
-        /// <summary>Does this native function keep what it is given after it returns?</summary>
-        public bool IsRetaining(NativeFunction function) => RetainingFunctions.IsRetaining(function, Options);
+        // Asked at every native call site; the name heuristics split names with a regular expression (PERFORMANCE.md, cause 5).
+        private readonly ConcurrentDictionary<IMethodSymbol, RetainingReason> _retaining = new ConcurrentDictionary<IMethodSymbol, RetainingReason>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IParameterSymbol, bool> _nameKeepsPointer = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
 
-        /// <summary>Does this native function keep the memory a pointer passed as <paramref name="parameter"/> points to?</summary>
+        /// <summary>Whether, and why, this native function keeps what it is given after it returns (<see cref="RetainingFunctions.Why"/>).</summary>
+        public RetainingReason WhyRetaining(NativeFunction function)
+            => _retaining.GetOrAdd(function.Method, _ => RetainingFunctions.Why(function, Options));
+
+        /// <summary>Does this native function keep what it is given after it returns?</summary>
+        public bool IsRetaining(NativeFunction function) => WhyRetaining(function) != RetainingReason.None;
+
+        /// <summary>
+        /// Does this native function keep the memory a pointer passed as <paramref name="parameter"/> points to? A name alone
+        /// says so only for some pointers (<see cref="RetainingFunctions.NameKeepsPointer"/>).
+        /// </summary>
         public bool KeepsPointer(NativeFunction function, IParameterSymbol parameter)
-            => RetainingFunctions.IsRetaining(function, Options)
-               && (!RetainingFunctions.IsRetainingByNameOnly(function, Options) || RetainingFunctions.NameKeepsPointer(function, parameter));
+            => WhyRetaining(function) switch
+            {
+                RetainingReason.None => false,
+                RetainingReason.Name => NameKeepsPointer(function, parameter),
+                _ => true,
+            };
+
+        /// <summary><see cref="RetainingFunctions.NameKeepsPointer"/>, once per parameter.</summary>
+        public bool NameKeepsPointer(NativeFunction function, IParameterSymbol parameter)
+            => _nameKeepsPointer.GetOrAdd(parameter.OriginalDefinition, p => RetainingFunctions.NameKeepsPointer(function, p));
     }
 
     /// <summary>
     /// Everything the rules know about interop in one compilation: well-known types, native functions, wrapper
-    /// summaries and, per distinct set of options, the allocation catalogue. Created once in a compilation-start action.
+    /// summaries, the interop vocabulary of its syntax trees and, per distinct set of options, the allocation catalogue.
+    /// Built once per compilation and shared by every analyzer (<see cref="For"/>).
     /// </summary>
     internal sealed class InteropContext
     {
+        // The one piece of static state (DESIGN.md, Architecture): eleven analyzers ask the same questions of one
+        // compilation, and answering them once is most of our performance budget. A ConditionalWeakTable holds its keys
+        // weakly and its values only as long as their key lives, so a cached context (which references its
+        // compilation) never keeps a compilation alive. The inner table is keyed by the options provider, which the
+        // driver hands identically to every analyzer of one run; a different provider (another host, a test) gets its
+        // own context rather than another's options.
+        private static readonly ConditionalWeakTable<Compilation, ConditionalWeakTable<AnalyzerConfigOptionsProvider, InteropContext>> Shared
+            = new ConditionalWeakTable<Compilation, ConditionalWeakTable<AnalyzerConfigOptionsProvider, InteropContext>>();
+
         private readonly AnalyzerConfigOptionsProvider _optionsProvider;
         private readonly ConcurrentDictionary<SyntaxTree, InteropScope> _scopesByTree = new ConcurrentDictionary<SyntaxTree, InteropScope>();
         private readonly ConcurrentDictionary<string, InteropScope> _scopesByOptions = new ConcurrentDictionary<string, InteropScope>();
@@ -43,6 +73,7 @@ namespace InteropGuard.Interop
             Types = WellKnownTypes.Create(compilation);
             NativeFunctions = new NativeFunctionTable(Types, compilation);
             Wrappers = new WrapperSummaries(this, compilation);
+            Vocabulary = new InteropVocabulary(compilation);
         }
 
         public Compilation Compilation { get; }
@@ -50,10 +81,22 @@ namespace InteropGuard.Interop
         public NativeFunctionTable NativeFunctions { get; }
         public WrapperSummaries Wrappers { get; }
 
+        /// <summary>Which interop words each syntax tree uses: the cheap gates of every analyzer.</summary>
+        public InteropVocabulary Vocabulary { get; }
+
+        /// <summary>The context every analyzer of this compilation shares.</summary>
+        public static InteropContext For(Compilation compilation, AnalyzerOptions options)
+            => Shared.GetValue(compilation, _ => new ConditionalWeakTable<AnalyzerConfigOptionsProvider, InteropContext>())
+                .GetValue(options.AnalyzerConfigOptionsProvider, provider => new InteropContext(compilation, provider));
+
+        /// <summary>A context of its own, not shared (tests that must not see another test's caches).</summary>
         public static InteropContext Create(Compilation compilation, AnalyzerOptions options)
             => new InteropContext(compilation, options.AnalyzerConfigOptionsProvider);
 
         public InteropScope ForTree(SyntaxTree tree) => _scopesByTree.GetOrAdd(tree, CreateScope);
+
+        /// <summary>Do the options of any tree name allocator pairs of the project's own (allocators no word gives away)?</summary>
+        public bool HasConfiguredAllocators() => Compilation.SyntaxTrees.Any(tree => !ForTree(tree).Options.AllocatorPairs.IsEmpty);
 
         private InteropScope CreateScope(SyntaxTree tree)
         {

@@ -4,6 +4,22 @@ using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Interop
 {
+    /// <summary>Why a native function counts as keeping what it is given.</summary>
+    internal enum RetainingReason
+    {
+        /// <summary>It does not (or an option says it does not).</summary>
+        None,
+
+        /// <summary><c>interopguard.retaining_functions</c> names it.</summary>
+        Option,
+
+        /// <summary>It takes an <c>OVERLAPPED</c>: asynchronous I/O completes after the call returns.</summary>
+        Overlapped,
+
+        /// <summary>Its name reads as a registration (set…callback, register, hook, subscribe, …).</summary>
+        Name,
+    }
+
     /// <summary>
     /// "Retaining" native functions (DESIGN.md, Rule catalogue): those that keep a pointer, handle or callback after
     /// they return. Known from <c>interopguard.retaining_functions</c>, from an <c>OVERLAPPED</c>/<c>NativeOverlapped*</c>
@@ -12,34 +28,35 @@ namespace InteropGuard.Interop
     /// </summary>
     internal static class RetainingFunctions
     {
-        public static bool IsRetaining(NativeFunction function, InteropOptions options)
+        /// <summary>
+        /// Whether, and why, the function keeps what it is given — the one answer every rule reads, in DESIGN.md's order of
+        /// precedence: the options (<c>retaining_functions</c>, then <c>non_retaining_functions</c>, which overrides every
+        /// heuristic), an OVERLAPPED parameter, a registration-style name.
+        /// </summary>
+        public static RetainingReason Why(NativeFunction function, InteropOptions options)
         {
             var method = function.Method;
             if (options.RetainingFunctions.Contains(method, function.EntryPoint))
             {
-                return true;
+                return RetainingReason.Option;
             }
 
             if (options.NonRetainingFunctions.Contains(method, function.EntryPoint))
             {
-                return false;
+                return RetainingReason.None;
             }
 
             if (method.Parameters.Any(p => IsOverlapped(p.Type)))
             {
-                return !OperationCompletion.IsCompletionFunction(function.EntryPoint);
+                return OperationCompletion.IsCompletionFunction(function.EntryPoint) ? RetainingReason.None : RetainingReason.Overlapped;
             }
 
-            return HasRegistrationName(function.EntryPoint);
+            return HasRegistrationName(function.EntryPoint) ? RetainingReason.Name : RetainingReason.None;
         }
 
-        private static readonly string[] MemoryWords = { "buf", "mem", "block", "region" };
+        public static bool IsRetaining(NativeFunction function, InteropOptions options) => Why(function, options) != RetainingReason.None;
 
-        /// <summary>Retaining only because of its registration-style name: no option and no OVERLAPPED says so.</summary>
-        public static bool IsRetainingByNameOnly(NativeFunction function, InteropOptions options)
-            => !options.RetainingFunctions.Contains(function.Method, function.EntryPoint)
-               && !function.Method.Parameters.Any(p => IsOverlapped(p.Type))
-               && HasRegistrationName(function.EntryPoint);
+        private static readonly string[] MemoryWords = { "buf", "mem", "block", "region" };
 
         /// <summary>
         /// A registration-style name alone is weak evidence for memory: registerCameras (image registration), a queue
@@ -78,7 +95,8 @@ namespace InteropGuard.Interop
                    || Has("submit") || Has("enqueue");
         }
 
-        private static bool IsOverlapped(ITypeSymbol type)
+        /// <summary>An <c>OVERLAPPED</c> or <c>NativeOverlapped</c>, by value or through a pointer.</summary>
+        public static bool IsOverlapped(ITypeSymbol type)
         {
             var element = type is IPointerTypeSymbol pointer ? pointer.PointedAtType : type;
             return element.Name == "NativeOverlapped" || element.Name == "OVERLAPPED";

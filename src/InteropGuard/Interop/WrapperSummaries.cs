@@ -84,7 +84,7 @@ namespace InteropGuard.Interop
         /// <summary>The single call a wrapper's body consists of (<c>=> F(a)</c>, <c>{ return F(a); }</c>, <c>{ F(a); }</c>), or null.</summary>
         public ForwardedCall? GetForwardedCall(IMethodSymbol method)
         {
-            if (!IsSourceMethodWithBody(method))
+            if (!IsSourceMethodWithBody(method) || IsNativeFunction(method))
             {
                 return null;
             }
@@ -95,7 +95,7 @@ namespace InteropGuard.Interop
         /// <summary>What <paramref name="parameter"/>'s method does with it; <see cref="ParameterSummary.None"/> when unknown.</summary>
         public ParameterSummary GetParameterSummary(IParameterSymbol parameter, InteropScope scope, int depth)
         {
-            if (depth >= MaxDepth || parameter.ContainingSymbol is not IMethodSymbol method || !IsSourceMethodWithBody(method))
+            if (depth >= MaxDepth || parameter.ContainingSymbol is not IMethodSymbol method || !IsSourceMethodWithBody(method) || IsNativeFunction(method))
             {
                 return ParameterSummary.None;
             }
@@ -240,6 +240,12 @@ namespace InteropGuard.Interop
                 }
             }
         }
+
+        /// <summary>
+        /// A P/Invoke is never a wrapper: a LibraryImport method is <c>partial</c> with a body, but that body is the
+        /// generator's marshalling stub, and reading it bound a stub for every P/Invoke called (PERFORMANCE.md, cause 1).
+        /// </summary>
+        private bool IsNativeFunction(IMethodSymbol method) => _context.NativeFunctions.Get(method) != null;
 
         /// <summary>A method of this compilation with a body to summarize: the only kind that can be a wrapper.</summary>
         internal static bool IsSourceMethodWithBody(IMethodSymbol method)

@@ -38,7 +38,14 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // A delegate reaches native code through a native function declared here or as a function pointer.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration | InteropWords.NativeCallable))
+                {
+                    return;
+                }
+
                 var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
                 start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, operation), OperationKind.Invocation);
             });

@@ -33,11 +33,10 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
-                var types = interop.Types;
+                var interop = InteropContext.For(start.Compilation, start.Options);
 
-                // Without unsafe code there are no fixed or stackalloc pointers; without these types, no pinning handles.
-                if (!(start.Compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true }) && types.GCHandle == null && types.MemoryHandle == null)
+                // Every pinning scope is named: fixed, stackalloc, GCHandle, Pin, overlapped pin data.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.Pinning))
                 {
                     return;
                 }
@@ -49,7 +48,8 @@ namespace InteropGuard.Rules
 
         private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, CodeBlockAnalysisContext context)
         {
-            if (!PinningScopes.MayContain(context.CodeBlock)
+            if (!interop.Vocabulary.TreeUses(context.CodeBlock.SyntaxTree, InteropWords.Pinning)
+                || !PinningScopes.MayContain(context.CodeBlock)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
                 || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
             {

@@ -32,7 +32,14 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // A handle reaches native code only through a native function this compilation declares or obtains.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration))
+                {
+                    return;
+                }
+
                 var owners = new HandleOwners(interop.Types, start.Compilation);
                 start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, owners, block));
             });

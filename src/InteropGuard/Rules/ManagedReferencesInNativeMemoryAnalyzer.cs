@@ -33,7 +33,14 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // Pointers and '&' exist only in unsafe code; the other sources are Unsafe.AsPointer and pinned GCHandles.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning))
+                {
+                    return;
+                }
+
                 start.RegisterOperationAction(operation => AnalyzeAddressOf(interop, operation), OperationKind.AddressOf);
                 start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
                 start.RegisterOperationAction(operation => AnalyzeFixedDeclarator(interop, operation), OperationKind.VariableDeclarator);

@@ -33,7 +33,14 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // Native code calls managed code only through a delegate handed to a native function or an UnmanagedCallersOnly method.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration | InteropWords.NativeCallable))
+                {
+                    return;
+                }
+
                 var callbacks = new NativeCallbacks(interop);
 
                 // One finding per callback even when two types hand the same method over.

@@ -49,7 +49,16 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // Every resource the family tracks comes from a well-known API, a native function declared here, a handle
+                // type, or an allocator the options name.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.Allocation | InteropWords.NativeDeclaration | InteropWords.HandleType)
+                    && !interop.HasConfiguredAllocators())
+                {
+                    return;
+                }
+
                 var candidates = new AllocationCandidates(start.Compilation);
                 start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, candidates, block));
             });

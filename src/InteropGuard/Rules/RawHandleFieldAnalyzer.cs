@@ -29,7 +29,14 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // The handle and its release function come from P/Invokes declared here.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration))
+                {
+                    return;
+                }
+
                 var pairsByScope = new ConcurrentDictionary<InteropScope, HandleFunctionPairs>();
                 start.RegisterSymbolStartAction(symbolStart => AnalyzeType(interop, pairsByScope, symbolStart), SymbolKind.NamedType);
             });

@@ -18,22 +18,14 @@ namespace InteropGuard.Rules
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.RetainedManagedBuffer);
 
-        private enum Reason
-        {
-            None,
-            Option,
-            Overlapped,
-            Name,
-        }
-
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
-                if (interop.Types.DllImportAttribute == null && interop.Types.LibraryImportAttribute == null)
+                var interop = InteropContext.For(start.Compilation, start.Options);
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration))
                 {
                     return;
                 }
@@ -58,8 +50,8 @@ namespace InteropGuard.Rules
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
-                var reason = RetainingReason(interop.Types, scope, native, invocation, ordinal => ArgumentFor(invocation, ordinal));
-                if (reason == Reason.None)
+                var reason = WhyRetaining(interop.Types, scope, native, invocation, ordinal => ArgumentFor(invocation, ordinal));
+                if (reason == RetainingReason.None)
                 {
                     return;
                 }
@@ -72,7 +64,7 @@ namespace InteropGuard.Rules
                     }
 
                     var buffer = buffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
-                    if (buffer != null && (reason != Reason.Name || (!buffer.IsText && RetainingFunctions.NameKeepsPointer(native, argument.Parameter)))
+                    if (buffer != null && (reason != RetainingReason.Name || (!buffer.IsText && scope.NameKeepsPointer(native, argument.Parameter)))
                         && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, argument.Value, invocation))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
@@ -109,14 +101,14 @@ namespace InteropGuard.Rules
                 var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {
-                    var reason = RetainingReason(interop.Types, scope, function, invocation, ordinal =>
+                    var reason = WhyRetaining(interop.Types, scope, function, invocation, ordinal =>
                     {
                         var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
                             ? forwarded.WrapperParameterFor(ordinal)
                             : -1;
                         return wrapperOrdinal < 0 ? null : ArgumentFor(invocation, wrapperOrdinal);
                     });
-                    if (reason == Reason.None || IsOverlapped(nativeParameter.Type) || (reason == Reason.Name && !RetainingFunctions.NameKeepsPointer(function, nativeParameter)))
+                    if (reason == RetainingReason.None || IsOverlapped(nativeParameter.Type) || (reason == RetainingReason.Name && !scope.NameKeepsPointer(function, nativeParameter)))
                     {
                         continue;
                     }
@@ -133,26 +125,16 @@ namespace InteropGuard.Rules
         /// OVERLAPPED is passed: a null one is synchronous I/O, and one from <c>ThreadPoolBoundHandle</c>/<c>Overlapped.Pack</c>
         /// pins the buffers it was created with, which this method cannot see, so only a visibly unpinned one counts.
         /// </summary>
-        private static Reason RetainingReason(WellKnownTypes types, InteropScope scope, NativeFunction function, IOperation call, System.Func<int, IOperation?> argumentFor)
+        private static RetainingReason WhyRetaining(WellKnownTypes types, InteropScope scope, NativeFunction function, IOperation call, System.Func<int, IOperation?> argumentFor)
         {
-            var options = scope.Options;
-            if (options.RetainingFunctions.Contains(function.Method, function.EntryPoint))
+            var why = scope.WhyRetaining(function);
+            if (why != RetainingReason.Overlapped)
             {
-                return Reason.Option;
+                return why;
             }
 
-            var overlapped = function.Method.Parameters.FirstOrDefault(p => IsOverlapped(p.Type));
-            if (overlapped != null && argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(types, overlappedArgument, call))
-            {
-                return Reason.Overlapped;
-            }
-
-            if (options.NonRetainingFunctions.Contains(function.Method, function.EntryPoint))
-            {
-                return Reason.None;
-            }
-
-            return RetainingFunctions.HasRegistrationName(function.EntryPoint) ? Reason.Name : Reason.None;
+            var overlapped = function.Method.Parameters.First(p => IsOverlapped(p.Type));
+            return argumentFor(overlapped.Ordinal) is { } overlappedArgument && IsUnpinnedOverlapped(types, overlappedArgument, call) ? RetainingReason.Overlapped : RetainingReason.None;
         }
 
         /// <summary>
@@ -257,13 +239,13 @@ namespace InteropGuard.Rules
         private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
             => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
 
-        private static string Explain(Reason reason)
+        private static string Explain(RetainingReason reason)
         {
             switch (reason)
             {
-                case Reason.Option:
+                case RetainingReason.Option:
                     return "is listed in interopguard.retaining_functions as keeping what it is given";
-                case Reason.Overlapped:
+                case RetainingReason.Overlapped:
                     return "starts asynchronous I/O with an OVERLAPPED that nothing pins the buffer with, so the I/O completes after it returns";
                 default:
                     return "has a registration-style name and keeps what it is given after it returns";
@@ -280,11 +262,7 @@ namespace InteropGuard.Rules
             return value;
         }
 
-        private static bool IsOverlapped(ITypeSymbol type)
-        {
-            var element = type is IPointerTypeSymbol pointer ? pointer.PointedAtType : type;
-            return element.Name == "NativeOverlapped" || element.Name == "OVERLAPPED";
-        }
+        private static bool IsOverlapped(ITypeSymbol type) => RetainingFunctions.IsOverlapped(type);
 
         private static bool IsWholeBufferType(ITypeSymbol type)
             => type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String || type.Name == "StringBuilder";

@@ -37,9 +37,9 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
                 var safeHandle = interop.Types.SafeHandle;
-                if (safeHandle == null)
+                if (safeHandle == null || !interop.Vocabulary.CompilationUses(InteropWords.RefCount))
                 {
                     return;
                 }
@@ -56,7 +56,8 @@ namespace InteropGuard.Rules
                 start.RegisterOperationAction(
                     initializer =>
                     {
-                        if (initializer.Operation.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "DangerousGetHandle"))
+                        if (interop.Vocabulary.TreeUses(initializer.Operation.Syntax.SyntaxTree, InteropWords.RefCount)
+                            && initializer.Operation.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "DangerousGetHandle"))
                         {
                             Analyze(interop, members, initializer.Operation, initializer.ContainingSymbol, initializer.ReportDiagnostic, initializer.CancellationToken);
                         }
@@ -68,8 +69,9 @@ namespace InteropGuard.Rules
 
         private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, CodeBlockAnalysisContext context)
         {
-            // Gate: only bodies that name the dangerous members cost an operation tree.
-            if (!context.CodeBlock.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken)
+            // Gates: only trees, then bodies, that name the dangerous members cost an operation tree.
+            if (!interop.Vocabulary.TreeUses(context.CodeBlock.SyntaxTree, InteropWords.RefCount)
+                || !context.CodeBlock.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken)
                     && (t.ValueText == "DangerousGetHandle" || t.ValueText == "DangerousAddRef"))
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root)
             {

@@ -57,9 +57,9 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var interop = InteropContext.Create(start.Compilation, start.Options);
+                var interop = InteropContext.For(start.Compilation, start.Options);
                 var origins = new ManagedMemoryOrigins(interop.Types);
-                if (origins.Unsafe == null && interop.Types.Marshal == null && interop.Types.GCHandle == null)
+                if (!interop.Vocabulary.CompilationUses(InteropWords.AddressOf))
                 {
                     return;
                 }

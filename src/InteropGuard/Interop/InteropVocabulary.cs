@@ -1,0 +1,210 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>Groups of words interop code cannot be written without; each analyzer gates on the groups its rules need.</summary>
+    [Flags]
+    internal enum InteropWords
+    {
+        None = 0,
+
+        /// <summary>A native function is declared or obtained here: DllImport, LibraryImport, extern, unmanaged function pointers.</summary>
+        NativeDeclaration = 1 << 0,
+
+        /// <summary>Managed code is made callable from native code: GetFunctionPointerForDelegate, UnmanagedCallersOnly.</summary>
+        NativeCallable = 1 << 1,
+
+        /// <summary>Memory is pinned or lives on the stack: fixed, stackalloc, GCHandle, Pin, overlapped pin data.</summary>
+        Pinning = 1 << 2,
+
+        /// <summary>The address of managed memory is taken by an API: Unsafe.AsPointer, GetArrayDataReference, AddrOfPinnedObject…</summary>
+        AddressOf = 1 << 3,
+
+        /// <summary>Unsafe code: pointers and the <c>&amp;</c> operator exist only inside it.</summary>
+        UnsafeCode = 1 << 4,
+
+        /// <summary>A native resource is allocated or released by a well-known API (Marshal, NativeMemory, libc, Win32, GCHandle).</summary>
+        Allocation = 1 << 5,
+
+        /// <summary>SafeHandle reference counting: DangerousGetHandle, DangerousAddRef.</summary>
+        RefCount = 1 << 6,
+
+        /// <summary>A handle type is named: an identifier ending in Handle (SafeFileHandle, MyHandle), SafeHandle, CriticalHandle.</summary>
+        HandleType = 1 << 7,
+    }
+
+    /// <summary>
+    /// The cheapest gate there is (PERFORMANCE.md, causes 3, 4 and 7): which interop words each syntax tree uses,
+    /// found by one pass over its text, outside comments, cached per tree and shared by every analyzer through the
+    /// per-compilation context. A compilation none of whose trees names what a family needs registers nothing for it;
+    /// a tree that does not is skipped before any operation tree is built. Words over-approximate (a word in a
+    /// string literal counts): a gate may let code through, never keep a finding out, for the code of one tree —
+    /// rules whose sites can be in a tree without these words (a call through a wrapper declared elsewhere) gate on
+    /// the compilation instead.
+    /// </summary>
+    internal sealed class InteropVocabulary
+    {
+        private static readonly Dictionary<string, InteropWords> Words = BuildWords();
+
+        // Words by (length, first character, last character): a lookup that allocates nothing per identifier.
+        private static readonly Dictionary<long, KeyValuePair<string, InteropWords>[]> Buckets = Words
+            .GroupBy(w => BucketKey(w.Key.Length, w.Key[0], w.Key[w.Key.Length - 1]))
+            .ToDictionary(g => g.Key, g => g.ToArray());
+
+        private readonly Compilation _compilation;
+        private readonly ConcurrentDictionary<SyntaxTree, InteropWords> _byTree = new ConcurrentDictionary<SyntaxTree, InteropWords>();
+        private readonly Lazy<InteropWords> _inCompilation;
+
+        public InteropVocabulary(Compilation compilation)
+        {
+            _compilation = compilation;
+            _inCompilation = new Lazy<InteropWords>(ScanCompilation, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>The groups named anywhere in the compilation.</summary>
+        public InteropWords InCompilation => _inCompilation.Value;
+
+        /// <summary>Does the compilation name any of <paramref name="words"/>?</summary>
+        public bool CompilationUses(InteropWords words) => (InCompilation & words) != 0;
+
+        /// <summary>Does this tree name any of <paramref name="words"/>?</summary>
+        public bool TreeUses(SyntaxTree tree, InteropWords words) => (Of(tree) & words) != 0;
+
+        public InteropWords Of(SyntaxTree tree) => _byTree.GetOrAdd(tree, t => Scan(t.GetText()));
+
+        private InteropWords ScanCompilation()
+        {
+            var all = InteropWords.None;
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                all |= Of(tree);
+            }
+
+            return all;
+        }
+
+        /// <summary>One pass over the text: identifiers and keywords are looked up, comments are skipped.</summary>
+        internal static InteropWords Scan(SourceText text)
+        {
+            var found = InteropWords.None;
+            var length = text.Length;
+            var i = 0;
+            while (i < length)
+            {
+                var c = text[i];
+                if (c == '/' && i + 1 < length && text[i + 1] == '/')
+                {
+                    while (i < length && text[i] != '\n')
+                    {
+                        i++;
+                    }
+
+                    continue;
+                }
+
+                if (c == '/' && i + 1 < length && text[i + 1] == '*')
+                {
+                    i += 2;
+                    while (i + 1 < length && !(text[i] == '*' && text[i + 1] == '/'))
+                    {
+                        i++;
+                    }
+
+                    i += 2;
+                    continue;
+                }
+
+                if (!(char.IsLetter(c) || c == '_'))
+                {
+                    i++;
+                    continue;
+                }
+
+                var start = i;
+                while (i < length && (char.IsLetterOrDigit(text[i]) || text[i] == '_'))
+                {
+                    i++;
+                }
+
+                var wordLength = i - start;
+
+                // Identifiers ending in Handle name handle types by convention (SafeFileHandle, SafeLibraryHandle).
+                if (wordLength >= 6 && text[i - 6] == 'H' && text[i - 5] == 'a' && text[i - 4] == 'n' && text[i - 3] == 'd' && text[i - 2] == 'l' && text[i - 1] == 'e')
+                {
+                    found |= InteropWords.HandleType;
+                }
+
+                if (Buckets.TryGetValue(BucketKey(wordLength, c, text[i - 1]), out var candidates))
+                {
+                    foreach (var candidate in candidates)
+                    {
+                        if (Matches(text, start, candidate.Key))
+                        {
+                            found |= candidate.Value;
+                        }
+                    }
+                }
+            }
+
+            return found;
+        }
+
+        private static long BucketKey(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
+
+        private static bool Matches(SourceText text, int start, string word)
+        {
+            for (var k = 1; k < word.Length - 1; k++)
+            {
+                if (text[start + k] != word[k])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static Dictionary<string, InteropWords> BuildWords()
+        {
+            var words = new Dictionary<string, InteropWords>(StringComparer.Ordinal);
+            void Add(InteropWords group, IEnumerable<string> names)
+            {
+                foreach (var name in names)
+                {
+                    words[name] = words.TryGetValue(name, out var existing) ? existing | group : group;
+                }
+            }
+
+            Add(InteropWords.NativeDeclaration, new[]
+            {
+                "DllImport", "DllImportAttribute", "LibraryImport", "LibraryImportAttribute", "extern", "unmanaged",
+                "UnmanagedFunctionPointer", "UnmanagedFunctionPointerAttribute", "GetDelegateForFunctionPointer",
+            });
+            Add(InteropWords.NativeCallable, new[]
+            {
+                "GetFunctionPointerForDelegate", "UnmanagedCallersOnly", "UnmanagedCallersOnlyAttribute",
+            });
+            Add(InteropWords.Pinning, new[]
+            {
+                "fixed", "stackalloc", "GCHandle", "Pin", "MemoryHandle", "Pack", "UnsafePack", "AllocateNativeOverlapped",
+                "UnsafeAllocateNativeOverlapped", "PreAllocatedOverlapped", "NativeOverlapped",
+            });
+            Add(InteropWords.AddressOf, new[]
+            {
+                "AsPointer", "GetArrayDataReference", "GetReference", "GetPinnableReference", "UnsafeAddrOfPinnedArrayElement",
+                "AddrOfPinnedObject", "GetSpanDataReference",
+            });
+            Add(InteropWords.UnsafeCode, new[] { "unsafe" });
+            Add(InteropWords.Allocation, AllocationCatalogue.KnownAllocatorNames.Concat(new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" }));
+            Add(InteropWords.RefCount, new[] { "DangerousGetHandle", "DangerousAddRef", "DangerousRelease" });
+            Add(InteropWords.HandleType, new[] { "SafeHandle", "CriticalHandle", "HandleRef" });
+            return words;
+        }
+    }
+}
