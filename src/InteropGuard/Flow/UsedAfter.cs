@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -17,6 +18,17 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class UsedAfter
     {
+        /// <summary>
+        /// The question for <paramref name="operation"/> of a body's operation tree (what an operation action sees), asked
+        /// of the graph that runs it: <paramref name="body"/> (the driver's graph of the body), or the graph of the
+        /// lambda or local function the operation is in. True (claim nothing) when the operation is not found.
+        /// </summary>
+        public static bool OnEveryPathInBody(ControlFlowGraph body, IOperation operation, Func<IOperation, bool> isUse, CancellationToken cancellationToken)
+        {
+            var running = ControlFlowGraphs.Running(body, operation, cancellationToken);
+            return running == null || OnEveryPath(running.Value.Graph, running.Value.Operation, isUse, IsIterator(running.Value.Graph));
+        }
+
         /// <summary>Is the graph's code an iterator (a <c>yield</c> of its own, not of a function inside it)?</summary>
         public static bool IsIterator(ControlFlowGraph graph)
             => graph.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && OwnBody(o, graph.OriginalOperation));
