@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -25,13 +26,87 @@ namespace InteropGuard.Flow
 
                 foreach (var block in graph.Blocks)
                 {
-                    var operations = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
-                    foreach (var lambda in operations.SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
+                    foreach (var lambda in Operations(block).SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
                     {
                         pending.Push(graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// Can a graph be built for this root of an operation tree? (A body, a block, an initializer; the driver throws
+        /// for anything else, which incomplete code can produce.)
+        /// </summary>
+        public static bool HasGraph(IOperation root)
+            => root.Parent == null
+               && (root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation
+                   || root is IFieldInitializerOperation || root is IPropertyInitializerOperation || root is IParameterInitializerOperation);
+
+        /// <summary>
+        /// The graph that runs <paramref name="operation"/>, an operation of the body's own operation tree (what an
+        /// operation action sees): <paramref name="body"/> itself, or the graph of the lambda or local function around
+        /// the operation; with the operation's counterpart in that graph (the graph rewrites the tree, keeping each
+        /// operation's syntax). Null when it cannot be found.
+        /// </summary>
+        public static (ControlFlowGraph Graph, IOperation Operation)? Running(ControlFlowGraph body, IOperation operation, CancellationToken cancellationToken)
+        {
+            var functions = new Stack<IOperation>();
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    functions.Push(current);
+                }
+            }
+
+            // From the outermost function in: each one's graph is found in the graph of the one around it.
+            var graph = body;
+            while (functions.Count > 0)
+            {
+                var function = functions.Pop();
+                if (function is ILocalFunctionOperation localFunction)
+                {
+                    if (!InScope(graph, localFunction.Symbol))
+                    {
+                        return null;
+                    }
+
+                    graph = graph.GetLocalFunctionControlFlowGraphInScope(localFunction.Symbol, cancellationToken);
+                    continue;
+                }
+
+                var lambda = AllOperations(graph).OfType<IFlowAnonymousFunctionOperation>().FirstOrDefault(f => f.Syntax == function.Syntax);
+                if (lambda == null)
+                {
+                    return null;
+                }
+
+                graph = graph.GetAnonymousFunctionControlFlowGraphInScope(lambda, cancellationToken);
+            }
+
+            var counterpart = AllOperations(graph).FirstOrDefault(o => o.Kind == operation.Kind && o.Syntax == operation.Syntax);
+            return counterpart == null ? null : (graph, counterpart);
+        }
+
+        /// <summary>A block's operations, its branch value last.</summary>
+        public static IEnumerable<IOperation> Operations(BasicBlock block)
+            => block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
+
+        private static IEnumerable<IOperation> AllOperations(ControlFlowGraph graph)
+            => graph.Blocks.SelectMany(Operations).SelectMany(o => o.DescendantsAndSelf());
+
+        private static bool InScope(ControlFlowGraph graph, IMethodSymbol localFunction)
+        {
+            for (var current = graph; current != null; current = current.Parent)
+            {
+                if (current.LocalFunctions.Contains(localFunction, SymbolEqualityComparer.Default))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }

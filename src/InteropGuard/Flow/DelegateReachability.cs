@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
@@ -10,9 +11,10 @@ namespace InteropGuard.Flow
 {
     /// <summary>
     /// "Is this delegate kept reachable beyond the method?": stored in a field, a static, an array or a collection,
-    /// held by a GCHandle, returned, captured, or (for a use that must only outlast one point) passed to
-    /// <c>GC.KeepAlive</c> after that point. Unknown uses count as keeping it, so that the rule stays silent where it
-    /// cannot tell.
+    /// held by a GCHandle, returned, captured. Unknown uses count as keeping it, so that the rule stays silent where it
+    /// cannot tell. Whether it is kept alive past one point (<c>GC.KeepAlive</c> after the native call) is a path
+    /// question, asked of the body's control-flow graph by <see cref="IsKeptAliveAfter"/>, the query IG1001 asks of
+    /// a handle's owner (<see cref="UsedAfter"/>).
     /// </summary>
     internal sealed class DelegateReachability
     {
@@ -83,10 +85,10 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// Does some reference to <paramref name="variable"/> (a local or parameter) in <paramref name="root"/>, other
-        /// than <paramref name="exclude"/>, keep its value reachable? A <c>GC.KeepAlive</c> counts only when it starts
-        /// after <paramref name="keepAliveAfter"/>.
+        /// than <paramref name="exclude"/>, keep its value reachable beyond the method? A <c>GC.KeepAlive</c> does not:
+        /// see <see cref="IsKeptAliveAfter"/>.
         /// </summary>
-        public bool IsKept(IOperation root, ISymbol variable, IOperation? exclude, int keepAliveAfter, int depth = 0)
+        public bool IsKept(IOperation root, ISymbol variable, IOperation? exclude, int depth = 0)
         {
             foreach (var operation in root.Descendants())
             {
@@ -101,7 +103,7 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                if (IsCaptured(operation, variable, root) || Keeps(operation, keepAliveAfter, depth))
+                if (IsCaptured(operation, variable, root) || Keeps(operation, depth))
                 {
                     return true;
                 }
@@ -123,11 +125,63 @@ namespace InteropGuard.Flow
             {
                 var method = (IMethodSymbol)key.Item1.ContainingSymbol;
                 var body = LoadBody(method.PartialImplementationPart ?? method);
-                return body == null || IsKept(body, key.Item1, exclude: null, keepAliveAfter: int.MaxValue, key.Item2);
+                return body == null || IsKept(body, key.Item1, exclude: null, key.Item2);
             });
         }
 
-        private bool Keeps(IOperation reference, int keepAliveAfter, int depth)
+        /// <summary>
+        /// Is <c>GC.KeepAlive(variable)</c> reached on every path after <paramref name="point"/> (an operation of the
+        /// body's operation tree, such as the native call), in <paramref name="body"/>, the driver's graph of the body,
+        /// or the graph of the lambda or local function around the point? A KeepAlive inside an <c>if</c>, after an
+        /// unconditional <c>return</c> or <c>throw</c>, or before the point does not count; one in a <c>finally</c>, after
+        /// a loop, or on both branches does.
+        /// </summary>
+        public bool IsKeptAliveAfter(ControlFlowGraph body, IOperation point, ISymbol variable, CancellationToken cancellationToken)
+        {
+            // A local of an enclosing function, captured by the lambda or local function that makes the call, lives in a
+            // closure the enclosing function holds too. Whether its KeepAlive there runs after the call depends on when
+            // the lambda runs, which no path of one body answers: counted as kept, so the rule stays silent.
+            if (IsDeclaredOutsideFunctionOf(point, variable) && Root(point).Descendants().Any(o => IsKeepAliveOf(o, variable)))
+            {
+                return true;
+            }
+
+            return UsedAfter.OnEveryPathInBody(body, point, operation => IsKeepAliveOf(operation, variable), cancellationToken);
+        }
+
+        private static bool IsDeclaredOutsideFunctionOf(IOperation operation, ISymbol variable)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return !(variable.Locations.Length > 0 && current.Syntax.Span.Contains(variable.Locations[0].SourceSpan));
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsKeepAliveOf(IOperation operation, ISymbol variable)
+        {
+            if (!(operation is IInvocationOperation { Arguments.Length: 1 } invocation && IsKeepAlive(invocation.TargetMethod)))
+            {
+                return false;
+            }
+
+            var referenced = ValueUses.SkipConversions(invocation.Arguments[0].Value) switch
+            {
+                ILocalReferenceOperation local => (ISymbol)local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            return referenced != null && SymbolEqualityComparer.Default.Equals(referenced, variable);
+        }
+
+        private bool IsKeepAlive(IMethodSymbol method)
+            => method.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _context.Types.GC);
+
+        private bool Keeps(IOperation reference, int depth)
         {
             var current = reference;
             while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
@@ -140,9 +194,10 @@ namespace InteropGuard.Flow
             {
                 case IArgumentOperation { Parent: IInvocationOperation invocation } argument:
                     var method = invocation.TargetMethod;
-                    if (method.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.GC))
+                    if (IsKeepAlive(method))
                     {
-                        return invocation.Syntax.SpanStart > keepAliveAfter;
+                        // Keeps it only up to that point, which is a path question (IsKeptAliveAfter).
+                        return false;
                     }
 
                     if (method.Name == "Alloc" && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.GCHandle))

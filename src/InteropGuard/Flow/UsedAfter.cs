@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,11 +12,27 @@ namespace InteropGuard.Flow
     /// "On every path from this operation to the end of the method, is the value used again?" on a control-flow graph.
     /// The GC treats an object as dead after its last use in optimized code, so a use on every path after a native
     /// call is what keeps the object alive during it. Paths that leave by an exception are not required to use it:
-    /// they do not reach the method's exit. In an iterator, a <c>yield return</c> ends the path: the consumer may never
-    /// ask for the next element, so a use after it may never run.
+    /// they do not reach the method's exit; but some path must reach a use: when every path after the call throws (or
+    /// loops forever) without one, nothing keeps the value alive during the call. In an iterator, a <c>yield return</c>
+    /// ends the path: the consumer may never ask for the next element, so a use after it may never run.
     /// </summary>
     internal static class UsedAfter
     {
+        /// <summary>
+        /// The question for <paramref name="operation"/> of a body's operation tree (what an operation action sees), asked
+        /// of the graph that runs it: <paramref name="body"/> (the driver's graph of the body), or the graph of the
+        /// lambda or local function the operation is in. True (claim nothing) when the operation is not found.
+        /// </summary>
+        public static bool OnEveryPathInBody(ControlFlowGraph body, IOperation operation, Func<IOperation, bool> isUse, CancellationToken cancellationToken)
+        {
+            var running = ControlFlowGraphs.Running(body, operation, cancellationToken);
+            return running == null || OnEveryPath(running.Value.Graph, running.Value.Operation, isUse, IsIterator(running.Value.Graph));
+        }
+
+        /// <summary>Is the graph's code an iterator (a <c>yield</c> of its own, not of a function inside it)?</summary>
+        public static bool IsIterator(ControlFlowGraph graph)
+            => graph.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && OwnBody(o, graph.OriginalOperation));
+
         public static bool OnEveryPath(ControlFlowGraph graph, IOperation operation, Func<IOperation, bool> isUse, bool isIterator)
         {
             var (block, index) = Locate(graph, operation);
@@ -47,7 +64,90 @@ namespace InteropGuard.Flow
                 }
             }
 
-            return Leaves(graph, block, covers, isUse);
+            return Leaves(graph, block, covers, isUse) && ReachesUse(graph, block, isUse);
+        }
+
+        private static bool OwnBody(IOperation operation, IOperation body)
+        {
+            for (var current = operation.Parent; current != null && current != body; current = current.Parent)
+            {
+                if (current is ILocalFunctionOperation || current is IAnonymousFunctionOperation)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Is a use reachable at all from the end of <paramref name="from"/>? "Every path that reaches the exit" holds
+        /// trivially when no path does (an unconditional throw after the call, an endless loop); then the value is dead
+        /// during the call. Exceptions are followed generously — from anywhere in a try region to its catch, filter and
+        /// finally handlers — so that a use there counts.
+        /// </summary>
+        private static bool ReachesUse(ControlFlowGraph graph, BasicBlock from, Func<IOperation, bool> isUse)
+        {
+            var seen = new HashSet<int>();
+            var pending = new Stack<BasicBlock>();
+            Follow(from);
+            while (pending.Count > 0)
+            {
+                var block = pending.Pop();
+                if (Statements(block).Any(s => s.DescendantsAndSelf().Any(isUse)))
+                {
+                    return true;
+                }
+
+                Follow(block);
+            }
+
+            return false;
+
+            void Enter(BasicBlock block)
+            {
+                if (seen.Add(block.Ordinal))
+                {
+                    pending.Push(block);
+                }
+            }
+
+            void Follow(BasicBlock block)
+            {
+                foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+                {
+                    if (branch == null)
+                    {
+                        continue;
+                    }
+
+                    foreach (var region in branch.FinallyRegions)
+                    {
+                        Enter(graph.Blocks[region.FirstBlockOrdinal]);
+                    }
+
+                    if (branch.Destination != null)
+                    {
+                        Enter(branch.Destination);
+                    }
+                }
+
+                for (var region = block.EnclosingRegion; region.EnclosingRegion != null; region = region.EnclosingRegion)
+                {
+                    if (region.Kind != ControlFlowRegionKind.Try)
+                    {
+                        continue;
+                    }
+
+                    foreach (var handler in region.EnclosingRegion.NestedRegions)
+                    {
+                        if (handler != region)
+                        {
+                            Enter(graph.Blocks[handler.FirstBlockOrdinal]);
+                        }
+                    }
+                }
+            }
         }
 
         private static (BasicBlock? Block, int Index) Locate(ControlFlowGraph graph, IOperation operation)

@@ -95,7 +95,9 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                if (candidate.Local != null && reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference, invocation.Syntax.Span.End))
+                if (candidate.Local != null
+                    && (reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference)
+                        || IsKeptAliveAfter(reachability, context, invocation, candidate.Local)))
                 {
                     continue;
                 }
@@ -147,9 +149,10 @@ namespace InteropGuard.Rules
                 return;
             }
 
+            var kept = candidate.Local != null && reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference);
             if (pointerUses.Beyond != null)
             {
-                if (candidate.Local == null || !reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference, int.MaxValue))
+                if (!kept)
                 {
                     context.ReportDiagnostic(candidate.Report("is turned into a function pointer " + pointerUses.Beyond, BeyondTheMethod));
                 }
@@ -157,12 +160,31 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            if (pointerUses.LastCall is { } last
-                && (candidate.Local == null || !reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference, last.Call.Syntax.Span.End)))
+            if (kept)
             {
-                context.ReportDiagnostic(candidate.Report("is turned into a function pointer for '" + last.Function + "'", "until that call returns"));
+                return;
+            }
+
+            // Alive until after the last call that receives the pointer, on every path: after each of the calls. The
+            // message names the last one in the source among those a path leaves without a GC.KeepAlive.
+            var local = candidate.Local;
+            var unkept = pointerUses.Calls
+                .Where(call => local == null || !IsKeptAliveAfter(reachability, context, call.Call, local))
+                .OrderBy(call => call.Call.Syntax.Span.End)
+                .LastOrDefault();
+            if (unkept.Call != null)
+            {
+                context.ReportDiagnostic(candidate.Report("is turned into a function pointer for '" + unkept.Function + "'", "until that call returns"));
             }
         }
+
+        /// <summary>
+        /// Is <c>GC.KeepAlive(local)</c> reached on every path after <paramref name="call"/>? Asked of the driver's graph
+        /// of the body (built once per body, whichever rule asks); silent (true) where no graph can be built.
+        /// </summary>
+        private static bool IsKeptAliveAfter(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ILocalSymbol local)
+            => !ControlFlowGraphs.HasGraph(DelegateReachability.Root(call))
+               || reachability.IsKeptAliveAfter(context.GetControlFlowGraph(), call, local, context.CancellationToken);
 
         /// <summary>The delegate expression at an argument: a creation in place, or a local holding creations.</summary>
         private sealed class Candidate
@@ -239,7 +261,9 @@ namespace InteropGuard.Rules
         private sealed class PointerUses
         {
             public string? Beyond { get; private set; }
-            public (IOperation Call, string Function)? LastCall { get; private set; }
+
+            /// <summary>The native calls (direct or through a wrapper) that receive the pointer and do not keep it.</summary>
+            public List<(IOperation Call, string Function)> Calls { get; } = new List<(IOperation Call, string Function)>();
 
             /// <summary>Null when some use cannot be followed: the rule then stays silent.</summary>
             public static PointerUses? Follow(InteropContext interop, InteropScope scope, IOperation conversion, IOperation root)
@@ -336,11 +360,7 @@ namespace InteropGuard.Rules
                     return true;
                 }
 
-                if (LastCall == null || LastCall.Value.Call.Syntax.Span.End < call.Syntax.Span.End)
-                {
-                    LastCall = (call, name);
-                }
-
+                Calls.Add((call, name));
                 return true;
             }
 

@@ -71,7 +71,7 @@ namespace InteropGuard.Rules
             var reported = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
-                var isIterator = IsIterator(body);
+                var isIterator = UsedAfter.IsIterator(body);
 
                 // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
@@ -176,22 +176,6 @@ namespace InteropGuard.Rules
             => method.MethodKind == MethodKind.Destructor
                || method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "ReleaseHandle"
                || method.MethodKind == MethodKind.StaticConstructor;
-
-        private static bool IsIterator(ControlFlowGraph body)
-            => body.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && OwnBody(o, body.OriginalOperation));
-
-        private static bool OwnBody(IOperation operation, IOperation body)
-        {
-            for (var current = operation.Parent; current != null && current != body; current = current.Parent)
-            {
-                if (current is ILocalFunctionOperation || current is IAnonymousFunctionOperation)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
 
         /// <summary>The single value each local of the graph is assigned, when it is assigned exactly once and never by reference.</summary>
         private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(ControlFlowGraph body)

@@ -250,6 +250,276 @@ class C
     }
 }", Finding(0, "Delegate 'cb' is registered with 'Native.set_callback" + Registered));
 
+        // The KeepAlive must run on every path after the call, as IG1001 asks of a handle's owner (both ask
+        // Flow/UsedAfter on the body's control-flow graph). Until now IG1002 only asked whether a KeepAlive came later in
+        // the source, which accepted the three shapes below.
+
+        [Fact]
+        public Task KeepAliveOnlyOnSomePathsAfterTheCall() => Check(@"
+class C
+{
+    // When 'wait' is false nothing references cb once set_callback has it: the GC may collect it while native code
+    // still holds its thunk.
+    void InsideIf(List<int> seen, bool wait)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback({|#0:cb|});
+        if (wait)
+        {
+            Work();
+            Native.unset_callback();
+            GC.KeepAlive(cb);
+        }
+    }
+    // The early return leaves the method without reaching the KeepAlive.
+    void AfterAnEarlyReturn(List<int> seen, bool quick)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback({|#1:cb|});
+        if (quick)
+            return;
+        Native.unset_callback();
+        GC.KeepAlive(cb);
+    }
+    static void Work() { }
+}",
+            Finding(0, "Delegate 'cb' is registered with 'Native.set_callback" + Registered),
+            Finding(1, "Delegate 'cb' is registered with 'Native.set_callback" + Registered));
+
+        [Fact]
+        public Task KeepAliveAfterAnUnconditionalReturnOrThrowIsNeverReached() => Check(@"
+class C
+{
+    // Unreachable code (CS0162) keeps nothing alive: no path from the call reaches the KeepAlive, so cb is dead as soon as
+    // set_callback has it.
+    void AfterReturn(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback({|#0:cb|});
+        return;
+        GC.KeepAlive(cb);
+    }
+    void AfterThrow(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback({|#1:cb|});
+        throw new InvalidOperationException();
+        GC.KeepAlive(cb);
+    }
+}",
+            Finding(0, "Delegate 'cb' is registered with 'Native.set_callback" + Registered),
+            Finding(1, "Delegate 'cb' is registered with 'Native.set_callback" + Registered));
+
+        [Fact]
+        public Task KeepAliveOnEveryPathAfterTheCall() => Check(@"
+class C
+{
+    // A finally runs on every path out of the try, exceptional ones included.
+    void InFinally(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        try
+        {
+            Native.set_callback(cb);
+            Work();
+        }
+        finally
+        {
+            Native.unset_callback();
+            GC.KeepAlive(cb);
+        }
+    }
+    // Every iteration's call is followed by the next iteration or by the loop's exit, and the KeepAlive comes after the loop.
+    void AfterALoop(List<int> seen, int n)
+    {
+        Callback cb = code => seen.Add(code);
+        for (var i = 0; i < n; i++)
+            Native.set_callback(cb);
+        Native.unset_callback();
+        GC.KeepAlive(cb);
+    }
+    void OnBothBranches(List<int> seen, bool wait)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback(cb);
+        if (wait)
+        {
+            Work();
+            Native.unset_callback();
+            GC.KeepAlive(cb);
+        }
+        else
+        {
+            Native.unset_callback();
+            GC.KeepAlive(cb);
+        }
+    }
+    // An await is an ordinary step on the path: the KeepAlive after it runs once the method resumes.
+    async System.Threading.Tasks.Task AcrossAwait(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback(cb);
+        await System.Threading.Tasks.Task.Delay(10);
+        Native.unset_callback();
+        GC.KeepAlive(cb);
+    }
+    // A path that leaves by an exception needs no KeepAlive, as long as the path that returns has one (IG1001 reads
+    // 'if (status != 0) throw ...; GC.KeepAlive(owner);' the same way).
+    void ThrowOnFailure(List<int> seen, bool failed)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback(cb);
+        if (failed)
+            throw new InvalidOperationException();
+        Native.unset_callback();
+        GC.KeepAlive(cb);
+    }
+    static void Work() { }
+}");
+
+        [Fact]
+        public Task KeepAliveInLocalFunctionAndLambdaBodies() => Check(@"
+class C
+{
+    // Each body is asked on its own graph: the local function's and the lambda's.
+    void M(List<int> seen, bool wait)
+    {
+        void Register()
+        {
+            Callback cb = code => seen.Add(code);
+            Native.set_callback({|#0:cb|});
+            if (wait) GC.KeepAlive(cb);
+        }
+        Action registerKept = () =>
+        {
+            Callback cb = code => seen.Add(code + 1);
+            Native.set_callback(cb);
+            Native.unset_callback();
+            GC.KeepAlive(cb);
+        };
+        Register();
+        registerKept();
+    }
+}", Finding(0, "Delegate 'cb' is registered with 'Native.set_callback" + Registered));
+
+        [Fact]
+        public Task KeepAliveOutsideTheFunctionMakingTheCallIsNotJudged() => Check(@"
+class C
+{
+    // The lambda or local function makes the call; the local it passes lives in their closure, which the method's own
+    // KeepAlive holds too. Whether that KeepAlive runs after the call depends on when the lambda runs, which is not a
+    // question about the paths of one body: the rule stays silent.
+    void Lambda(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        Action register = () => Native.set_callback(cb);
+        register();
+        Native.unset_callback();
+        GC.KeepAlive(cb);
+    }
+    void LocalFunction(IntPtr items, int count, bool descending)
+    {
+        Comparer compare = (a, b) => descending ? -1 : 1;
+        void Sort() => Native.sort_fn(items, count, Marshal.GetFunctionPointerForDelegate(compare));
+        Sort();
+        GC.KeepAlive(compare);
+    }
+    // With no KeepAlive anywhere, nothing keeps it.
+    void Unkept(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        Action register = () => Native.set_callback({|#0:cb|});
+        register();
+    }
+}", Finding(0, "Delegate 'cb' is registered with 'Native.set_callback" + Registered));
+
+        [Fact]
+        public Task KeepAliveAfterYieldReturnMayNeverRun() => Check(@"
+class C
+{
+    // The consumer may stop enumerating at the yield return: the KeepAlive after it may never run.
+    IEnumerable<int> M(List<int> seen)
+    {
+        Callback cb = code => seen.Add(code);
+        Native.set_callback({|#0:cb|});
+        yield return 1;
+        Native.unset_callback();
+        GC.KeepAlive(cb);
+    }
+}", Finding(0, "Delegate 'cb' is registered with 'Native.set_callback" + Registered));
+
+        [Fact]
+        public Task PointerKeepAliveMustFollowTheLastCallOnEveryPath() => Check(@"
+class C
+{
+    // The sort on the 'then' branch has no KeepAlive after it; the old source-order check saw only the 'else' call
+    // (the last in the source) and its KeepAlive.
+    void BranchWithoutKeepAlive(IntPtr items, int count, bool descending)
+    {
+        Comparer compare = (a, b) => descending ? -1 : 1;
+        var fn = Marshal.GetFunctionPointerForDelegate({|#0:compare|});
+        if (count > 100)
+        {
+            Native.sort_fn(items, count, fn);
+        }
+        else
+        {
+            Native.sort_fn(items, count, fn);
+            GC.KeepAlive(compare);
+        }
+    }
+    void KeepAliveInsideIf(IntPtr items, int count, bool descending, bool log)
+    {
+        Comparer compare = (a, b) => descending ? -1 : 1;
+        var fn = Marshal.GetFunctionPointerForDelegate({|#1:compare|});
+        Native.sort_fn(items, count, fn);
+        if (log) GC.KeepAlive(compare);
+    }
+}",
+            Finding(0, "Delegate 'compare' is turned into a function pointer for 'Native.sort_fn' but is not kept reachable until that call returns; once the GC collects it, a call from native code through it crashes the process"),
+            Finding(1, "Delegate 'compare' is turned into a function pointer for 'Native.sort_fn' but is not kept reachable until that call returns; once the GC collects it, a call from native code through it crashes the process"));
+
+        [Fact]
+        public Task PointerKeptAliveAfterEveryCall() => Check(@"
+class C
+{
+    void InALoop(IntPtr[] batches, int count, bool descending)
+    {
+        Comparer compare = (a, b) => descending ? -1 : 1;
+        var fn = Marshal.GetFunctionPointerForDelegate(compare);
+        foreach (var batch in batches)
+            Native.sort_fn(batch, count, fn);
+        GC.KeepAlive(compare);
+    }
+    void OnBothBranches(IntPtr items, int count, bool descending)
+    {
+        Comparer compare = (a, b) => descending ? -1 : 1;
+        var fn = Marshal.GetFunctionPointerForDelegate(compare);
+        if (count > 100)
+        {
+            Native.sort_fn(items, count, fn);
+            GC.KeepAlive(compare);
+        }
+        else
+        {
+            Native.sort_fn(items, count, fn);
+            GC.KeepAlive(compare);
+        }
+    }
+    void InFinally(IntPtr items, int count, bool descending)
+    {
+        Comparer compare = (a, b) => descending ? -1 : 1;
+        try
+        {
+            Native.sort_fn(items, count, Marshal.GetFunctionPointerForDelegate(compare));
+        }
+        finally
+        {
+            GC.KeepAlive(compare);
+        }
+    }
+}");
+
         [Fact]
         public Task PointerGivenToSynchronousCallNeedsKeepAlive() => Check(@"
 class C

@@ -273,6 +273,105 @@ class C
     }
 }");
 
+        // The same path shapes IG1002 is tested with (CallbackLifetimeTests): both rules ask Flow/UsedAfter whether the
+        // value is used on every path after the native call, so they give the same answers.
+
+        [Fact]
+        public Task KeepAliveNotOnEveryPathAfterTheCall() => Check(@"
+class C
+{
+    // When 'log' is false nothing uses bitmap after draw reads its handle.
+    void InsideIf(Bitmap bitmap, bool log)
+    {
+        Native.draw({|#0:bitmap.Handle|}, 1);
+        if (log) GC.KeepAlive(bitmap);
+    }
+    void AfterAnEarlyReturn(Bitmap bitmap, bool quick)
+    {
+        Native.draw({|#1:bitmap.Handle|}, 1);
+        if (quick)
+            return;
+        GC.KeepAlive(bitmap);
+    }
+}", Finding(0, "bitmap", "bitmap.Handle", "Native.draw"), Finding(1, "bitmap", "bitmap.Handle", "Native.draw"));
+
+        [Fact]
+        public Task KeepAliveAfterAnUnconditionalReturnOrThrowIsNeverReached() => Check(@"
+class C
+{
+    // Unreachable code (CS0162) keeps nothing alive.
+    void AfterReturn(Bitmap bitmap)
+    {
+        Native.draw({|#0:bitmap.Handle|}, 1);
+        return;
+        GC.KeepAlive(bitmap);
+    }
+    // Paths that leave by an exception need no use, but here every path does: bitmap is dead during draw. (Before,
+    // 'every path that reaches the exit uses it' held trivially, with no such path, and this was not reported.)
+    void AfterThrow(Bitmap bitmap)
+    {
+        Native.draw({|#1:bitmap.Handle|}, 1);
+        throw new InvalidOperationException();
+        GC.KeepAlive(bitmap);
+    }
+    void OnlyAThrowAfter(Bitmap bitmap)
+    {
+        var status = Native.draw({|#2:bitmap.Handle|}, 1);
+        throw new InvalidOperationException(status.ToString());
+    }
+    // No path leaves the loop: the handle was read once, before it, and nothing uses bitmap again.
+    void EndlessLoop(Bitmap bitmap)
+    {
+        var h = bitmap.Handle;
+        while (true)
+            Native.draw({|#3:h|}, 1);
+    }
+}", Finding(0, "bitmap", "bitmap.Handle", "Native.draw"), Finding(1, "bitmap", "bitmap.Handle", "Native.draw"), Finding(2, "bitmap", "bitmap.Handle", "Native.draw"),
+            Finding(3, "bitmap", "bitmap.Handle", "Native.draw"));
+
+        [Fact]
+        public Task KeepAliveOnEveryPathAfterTheCall() => Check(@"
+class C
+{
+    void InFinally(Bitmap bitmap)
+    {
+        try { Native.draw(bitmap.Handle, 1); }
+        finally { GC.KeepAlive(bitmap); }
+    }
+    void AfterALoop(Bitmap bitmap, int n)
+    {
+        for (var i = 0; i < n; i++)
+            Native.draw(bitmap.Handle, i);
+        GC.KeepAlive(bitmap);
+    }
+    void OnBothBranches(Bitmap bitmap, bool log)
+    {
+        Native.draw(bitmap.Handle, 1);
+        if (log)
+        {
+            Console.WriteLine(1);
+            GC.KeepAlive(bitmap);
+        }
+        else
+        {
+            GC.KeepAlive(bitmap);
+        }
+    }
+    // The throw is caught, and the handler uses bitmap.
+    void ThrowCaughtWithUse(Bitmap bitmap)
+    {
+        try
+        {
+            Native.draw(bitmap.Handle, 1);
+            throw new InvalidOperationException();
+        }
+        catch (InvalidOperationException)
+        {
+            GC.KeepAlive(bitmap);
+        }
+    }
+}");
+
         [Fact]
         public Task LookAlikesAreNotFindings() => Check(@"
 class Window
