@@ -16,8 +16,27 @@ namespace InteropGuard.Flow
     /// loops forever) without one, nothing keeps the value alive during the call. In an iterator, a <c>yield return</c>
     /// ends the path: the consumer may never ask for the next element, so a use after it may never run.
     /// </summary>
-    internal static class UsedAfter
+    internal sealed class UsedAfter
     {
+        private readonly ControlFlowGraph _graph;
+        private readonly bool _isIterator;
+        private readonly List<IOperation>[] _statements;
+        private readonly Dictionary<object, bool[]> _solved = new Dictionary<object, bool[]>();
+        private Dictionary<IOperation, (int Block, int Index)>? _locations;
+
+        private UsedAfter(ControlFlowGraph graph, bool isIterator)
+        {
+            _graph = graph;
+            _isIterator = isIterator;
+            _statements = graph.Blocks.Select(Statements).ToArray();
+        }
+
+        /// <summary>
+        /// The queries on one graph, sharing what they can: where each operation is, and one solve per kind of use
+        /// (PERFORMANCE.md, cause 6: a solve per call was quadratic in a body with many calls).
+        /// </summary>
+        public static UsedAfter In(ControlFlowGraph graph) => new UsedAfter(graph, IsIterator(graph));
+
         /// <summary>
         /// The question for <paramref name="operation"/> of a body's operation tree (what an operation action sees), asked
         /// of the graph that runs it: <paramref name="body"/> (the driver's graph of the body), or the graph of the
@@ -34,37 +53,83 @@ namespace InteropGuard.Flow
             => graph.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && OwnBody(o, graph.OriginalOperation));
 
         public static bool OnEveryPath(ControlFlowGraph graph, IOperation operation, Func<IOperation, bool> isUse, bool isIterator)
+            => new UsedAfter(graph, isIterator).OnEveryPath(operation, isUse, useKey: null);
+
+        /// <summary>
+        /// Is the value <paramref name="isUse"/> recognizes used on every path after <paramref name="operation"/>, an
+        /// operation of this graph? <paramref name="useKey"/> names the kind of use (the owner), so that queries with the
+        /// same key share one solve; null solves afresh. The common case — a use later in the same block, such as a
+        /// <c>GC.KeepAlive</c> after the call — is answered without a solve.
+        /// </summary>
+        public bool OnEveryPath(IOperation operation, Func<IOperation, bool> isUse, object? useKey)
         {
-            var (block, index) = Locate(graph, operation);
-            if (block == null)
+            if (!Locations().TryGetValue(operation, out var location))
             {
                 // Not found in this graph: claim nothing.
                 return true;
             }
 
-            var covers = Solve(graph, isUse, isIterator);
-            var statements = Statements(block);
+            var block = _graph.Blocks[location.Block];
+            var statements = _statements[location.Block];
+            var index = location.Index;
             var enclosing = statements[index];
             if (LaterInSameOperation(enclosing, operation, isUse))
             {
                 return true;
             }
 
-            if (isIterator && enclosing is IReturnOperation { Kind: OperationKind.YieldReturn })
+            if (_isIterator && enclosing is IReturnOperation { Kind: OperationKind.YieldReturn })
             {
                 return false;
             }
 
             for (var i = index + 1; i < statements.Count; i++)
             {
-                var decided = Decide(statements[i], isUse, isIterator);
+                var decided = Decide(statements[i], isUse, _isIterator);
                 if (decided.HasValue)
                 {
                     return decided.Value;
                 }
             }
 
-            return Leaves(graph, block, covers, isUse) && ReachesUse(graph, block, isUse);
+            bool[] covers;
+            if (useKey == null || !_solved.TryGetValue(useKey, out covers!))
+            {
+                covers = Solve(_graph, isUse, _isIterator);
+                if (useKey != null)
+                {
+                    _solved[useKey] = covers;
+                }
+            }
+
+            return Leaves(_graph, block, covers, isUse) && ReachesUse(_graph, block, isUse);
+        }
+
+        /// <summary>Each operation of the graph with the block and statement it is in, found by one walk.</summary>
+        private Dictionary<IOperation, (int Block, int Index)> Locations()
+        {
+            if (_locations != null)
+            {
+                return _locations;
+            }
+
+            _locations = new Dictionary<IOperation, (int Block, int Index)>();
+            for (var b = 0; b < _statements.Length; b++)
+            {
+                for (var i = 0; i < _statements[b].Count; i++)
+                {
+                    foreach (var operation in _statements[b][i].DescendantsAndSelf())
+                    {
+                        // The first statement containing it, as the source-order search found it.
+                        if (!_locations.ContainsKey(operation))
+                        {
+                            _locations.Add(operation, (b, i));
+                        }
+                    }
+                }
+            }
+
+            return _locations;
         }
 
         private static bool OwnBody(IOperation operation, IOperation body)
@@ -148,23 +213,6 @@ namespace InteropGuard.Flow
                     }
                 }
             }
-        }
-
-        private static (BasicBlock? Block, int Index) Locate(ControlFlowGraph graph, IOperation operation)
-        {
-            foreach (var block in graph.Blocks)
-            {
-                var statements = Statements(block);
-                for (var i = 0; i < statements.Count; i++)
-                {
-                    if (statements[i] == operation || statements[i].Descendants().Contains(operation))
-                    {
-                        return (block, i);
-                    }
-                }
-            }
-
-            return (null, -1);
         }
 
         private static List<IOperation> Statements(BasicBlock block)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -41,37 +42,44 @@ namespace InteropGuard.Rules
                 }
 
                 var owners = new HandleOwners(interop.Types, start.Compilation);
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, owners, block));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
-                || !context.CodeBlock.DescendantNodes().OfType<InvocationExpressionSyntax>().Any())
+                || context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
             {
                 return;
             }
 
-            var scope = interop.ForTree(context.CodeBlock.SyntaxTree);
-            if (context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
-                || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
-                || !root.Descendants().OfType<IInvocationOperation>().Any(call => HandleArguments(interop, scope, call).Any()))
+            // The driver hands over the body block; its root (the method or constructor body) is what the graph covers.
+            var root = bodyBlock;
+            while (root.Parent != null)
+            {
+                root = root.Parent;
+            }
+
+            if (!ControlFlowGraphs.HasGraph(root))
             {
                 return;
             }
 
-            var graph = ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken);
-            if (graph == null)
+            var scope = interop.ForTree(root.Syntax.SyntaxTree);
+            if (!root.Descendants().OfType<IInvocationOperation>().Any(call => HandleArguments(interop, scope, call).Any()))
             {
                 return;
             }
 
+            // The driver's graph, shared with every other analyzer that asks for this body's.
+            var graph = context.GetControlFlowGraph(bodyBlock);
             var captured = CapturedSymbols(root);
+            var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
             var reported = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
-                var isIterator = UsedAfter.IsIterator(body);
+                var usedAfter = UsedAfter.In(body);
 
                 // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
@@ -88,13 +96,13 @@ namespace InteropGuard.Rules
                             if (owner == null
                                 || (owner.Root != null && captured.Contains(owner.Root))
                                 || (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
-                                || ClearsHandleField(root, owner)
+                                || ClearsHandleField(clearedFields.Value, owner)
                                 || !reported.Add(argument.Value.Syntax.SpanStart))
                             {
                                 continue;
                             }
 
-                            if (owner.Kind != HandleOwnerKind.Temporary && UsedAfter.OnEveryPath(body, call, op => IsUseOf(op, owner), isIterator))
+                            if (owner.Kind != HandleOwnerKind.Temporary && usedAfter.OnEveryPath(call, op => IsUseOf(op, owner), (object?)owner.Root ?? owner.Kind))
                             {
                                 continue;
                             }
@@ -166,10 +174,13 @@ namespace InteropGuard.Rules
         /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
         /// takes the handle over: the finalizer then has nothing left to release.
         /// </summary>
-        private static bool ClearsHandleField(IOperation root, HandleOwner owner)
-            => owner.Handle is IFieldReferenceOperation handleField
-               && root.Descendants().OfType<ISimpleAssignmentOperation>().Any(a => a.Target is IFieldReferenceOperation written
-                                                                                   && SymbolEqualityComparer.Default.Equals(written.Field, handleField.Field));
+        private static bool ClearsHandleField(HashSet<IFieldSymbol> assignedFields, HandleOwner owner)
+            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
+
+        private static HashSet<IFieldSymbol> AssignedFields(IOperation root)
+            => new HashSet<IFieldSymbol>(
+                root.Descendants().OfType<ISimpleAssignmentOperation>().Select(a => a.Target).OfType<IFieldReferenceOperation>().Select(f => f.Field),
+                SymbolEqualityComparer.Default);
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)
