@@ -72,10 +72,15 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            // The driver's graph, shared with every other analyzer that asks for this body's.
-            var graph = context.GetControlFlowGraph(bodyBlock);
             var captured = CapturedSymbols(root);
             var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
+            if (KeptAliveWithoutAGraph(interop, scope, owners, root, method, captured, clearedFields))
+            {
+                return;
+            }
+
+            // The driver's graph, shared with every other analyzer that asks for this body's.
+            var graph = context.GetControlFlowGraph(bodyBlock);
             var reported = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
@@ -83,7 +88,7 @@ namespace InteropGuard.Rules
 
                 // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
-                var origins = LocalOrigins(body);
+                var origins = LocalOrigins(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()));
                 foreach (var block in body.Blocks)
                 {
                     var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
@@ -93,10 +98,7 @@ namespace InteropGuard.Rules
                         foreach (var (argument, function) in HandleArguments(interop, scope, call))
                         {
                             var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
-                            if (owner == null
-                                || (owner.Root != null && captured.Contains(owner.Root))
-                                || (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
-                                || ClearsHandleField(clearedFields.Value, owner)
+                            if (owner == null || Exempt(owner, method, inLambda, captured, clearedFields)
                                 || !reported.Add(argument.Value.Syntax.SpanStart))
                             {
                                 continue;
@@ -123,6 +125,101 @@ namespace InteropGuard.Rules
                 }
             }
         }
+
+        /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+            => (owner.Root != null && captured.Contains(owner.Root))
+               || (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
+               || ClearsHandleField(clearedFields.Value, owner);
+
+        /// <summary>
+        /// The common case without a control-flow graph (PERFORMANCE.md, cause 6): every handle a body passes to native
+        /// code belongs to an owner that a <c>GC.KeepAlive(owner)</c> later in the same statement list keeps alive, with
+        /// nothing between that can jump past it — the shape bindings write after each call. Anything else (a temporary
+        /// owner, a branch, a loop, a try, a lambda) is left to the graph.
+        /// </summary>
+        private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+        {
+            Dictionary<ILocalSymbol, IOperation>? origins = null;
+            foreach (var call in root.Descendants().OfType<IInvocationOperation>())
+            {
+                foreach (var (argument, _) in HandleArguments(interop, scope, call))
+                {
+                    origins ??= LocalOrigins(root.Descendants());
+                    var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
+                    if (owner == null || Exempt(owner, method, InLambda(call), captured, clearedFields))
+                    {
+                        continue;
+                    }
+
+                    if (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        private static bool InLambda(IOperation operation)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation)
+                {
+                    return true;
+                }
+
+                if (current is ILocalFunctionOperation)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool KeptAliveLaterInBlock(InteropContext interop, IOperation call, HandleOwner owner)
+        {
+            var statement = call;
+            while (statement.Parent is { } parent && parent is not IBlockOperation)
+            {
+                if (parent is IAnonymousFunctionOperation || parent is ILocalFunctionOperation || parent is ILoopOperation)
+                {
+                    return false;
+                }
+
+                statement = parent;
+            }
+
+            if (statement.Parent is not IBlockOperation block || statement is ILoopOperation || MayLeave(statement))
+            {
+                return false;
+            }
+
+            for (var i = block.Operations.IndexOf(statement) + 1; i < block.Operations.Length; i++)
+            {
+                var later = block.Operations[i];
+                if (later is IExpressionStatementOperation { Operation: IInvocationOperation keepAlive }
+                    && keepAlive.TargetMethod.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(keepAlive.TargetMethod.ContainingType, interop.Types.GC)
+                    && keepAlive.Arguments.Length == 1 && IsUseOf(ValueUses.SkipConversions(keepAlive.Arguments[0].Value), owner))
+                {
+                    return true;
+                }
+
+                if (later is ILoopOperation || MayLeave(later))
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Can control leave this statement other than by completing it: return, yield, throw, break, continue, goto?</summary>
+        private static bool MayLeave(IOperation statement)
+            => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
         /// <summary>Arguments of <paramref name="call"/> that carry a raw handle into native code, with the function named in the message.</summary>
         private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, InteropScope scope, IInvocationOperation call)
@@ -188,15 +285,26 @@ namespace InteropGuard.Rules
                || method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "ReleaseHandle"
                || method.MethodKind == MethodKind.StaticConstructor;
 
-        /// <summary>The single value each local of the graph is assigned, when it is assigned exactly once and never by reference.</summary>
-        private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(ControlFlowGraph body)
+        /// <summary>
+        /// The single value each local is assigned (by its declaration or an assignment; in a graph, declarations are
+        /// assignments), when it is assigned exactly once and never by reference.
+        /// </summary>
+        private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(IEnumerable<IOperation> operations)
         {
             var values = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
             var spoiled = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-            foreach (var operation in body.Blocks.SelectMany(b => b.BranchValue == null ? b.Operations : b.Operations.Add(b.BranchValue)).SelectMany(o => o.DescendantsAndSelf()))
+            foreach (var operation in operations)
             {
                 switch (operation)
                 {
+                    case IVariableDeclaratorOperation { Initializer: { } initializer } declarator:
+                        if (values.ContainsKey(declarator.Symbol))
+                        {
+                            spoiled.Add(declarator.Symbol);
+                        }
+
+                        values[declarator.Symbol] = initializer.Value;
+                        break;
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                         if (values.ContainsKey(target.Local))
                         {
