@@ -161,6 +161,61 @@ class C
     void M(string s) { Native.set_name({|#0:Marshal.StringToHGlobalAnsi(s)|}); }
 }", Leak(0, "Native memory from 'Marshal.StringToHGlobalAnsi' that is only passed to 'Native.set_name' is not released by 'Marshal.FreeHGlobal' on any path"));
 
+        // Paths are named by their statement and the branch, case or loop around it, never by a line number: a line
+        // number changes with every unrelated edit above it and churns SARIF baselines.
+        [Fact]
+        public Task ReturnInAnElseIsNamedByItsIf() => Check(@"
+class C
+{
+    bool M(int mode)
+    {
+        var p = {|#0:Marshal.AllocHGlobal(8)|};
+        if (mode == 0)
+        {
+            Marshal.FreeHGlobal(p);
+        }
+        else
+        {
+            return false;
+        }
+
+        return true;
+    }
+}", Leak(0, "Native memory from 'Marshal.AllocHGlobal' in 'p' is not released by 'Marshal.FreeHGlobal' on the 'return false' in the 'else' of 'if (mode == 0)'"));
+
+        [Fact]
+        public Task ReturnInASwitchCaseIsNamedByItsLabel() => Check(@"
+class C
+{
+    bool M(int mode)
+    {
+        var p = {|#0:Marshal.AllocHGlobal(8)|};
+        switch (mode)
+        {
+            case 1:
+                return false;
+        }
+
+        Marshal.FreeHGlobal(p);
+        return true;
+    }
+}", Leak(0, "Native memory from 'Marshal.AllocHGlobal' in 'p' is not released by 'Marshal.FreeHGlobal' on the 'return false' in 'case 1:'"));
+
+        [Fact]
+        public Task ForeachIterationLeakIsNamedByItsLoop() => Check(@"
+class C
+{
+    static void Use(IntPtr p) { }
+    void M(string[] parts)
+    {
+        foreach (var part in parts)
+        {
+            var p = {|#0:Marshal.StringToHGlobalAnsi(part)|};
+            Use(p);
+        }
+    }
+}", Leak(0, "Native memory from 'Marshal.StringToHGlobalAnsi' in 'p' is not released by 'Marshal.FreeHGlobal' before the next iteration of 'foreach (var part in parts)' allocates again"));
+
         [Fact]
         public Task LoopIterationLeaks() => Check(@"
 class C

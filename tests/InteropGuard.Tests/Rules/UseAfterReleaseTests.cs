@@ -58,6 +58,26 @@ class C
 }", Finding(0, "'p' is released again by 'Marshal.FreeHGlobal' after 'Marshal.FreeHGlobal(p)' released it in 'if (failed)'"));
 
         [Fact]
+        public Task ReleaseInACatchIsNamedByItsHandler() => Check(@"
+class C
+{
+    void M()
+    {
+        var p = Marshal.AllocHGlobal(8);
+        try
+        {
+            Native.use(p);
+        }
+        catch (Exception)
+        {
+            Marshal.FreeHGlobal(p);
+        }
+
+        Marshal.FreeHGlobal({|#0:p|});
+    }
+}", Finding(0, "'p' is released again by 'Marshal.FreeHGlobal' after 'Marshal.FreeHGlobal(p)' released it in 'catch (Exception)'"));
+
+        [Fact]
         public Task GCHandleAfterFree() => Check(@"
 class C
 {
