@@ -226,6 +226,41 @@ partial class CloseWatcher
 ", Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
 
         [Fact]
+        public Task LambdaStoredThroughALocalInAFieldAndHandedOverBySeveralTypesIsNamedAfterItsFirstHandOver() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+partial class CloseWatcher
+{
+    void Start() => Events.events_on_close(Handlers.Stored);
+}
+
+static class Handlers
+{
+    public static Notify Stored = code => { };
+
+    public static void Install()
+    {
+        Notify handler = code {|#0:=>|} { if (code < 0) throw new InvalidOperationException(""negative""); };
+        Stored = handler;
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(Handlers.Stored);
+}
+
+partial class CloseWatcher
+{
+    void Stop() { }
+}
+", Finding(0, "code => …", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
+
+        [Fact]
         public Task LambdaThroughLocal() => Check(@"
 class C
 {
