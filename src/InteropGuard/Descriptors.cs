@@ -57,7 +57,7 @@ namespace InteropGuard
         internal static readonly DiagnosticDescriptor UseAfterRelease = new DiagnosticDescriptor(
             id: "IG3003",
             title: "Native resource is used after it was released",
-            messageFormat: "'{0}' {1} after '{2}' released it at line {3}",
+            messageFormat: "'{0}' {1} after '{2}' released it{3}",
             category: Categories.Ownership,
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,

@@ -91,11 +91,12 @@ namespace InteropGuard.Interop
         /// The owner of the handle <paramref name="value"/> evaluates to; <paramref name="origin"/> gives the single value
         /// assigned to a local, or null when there is none or more than one.
         /// </summary>
-        public HandleOwner? Find(IOperation value, Func<ILocalSymbol, IOperation?> origin) => Find(value, origin, 0);
+        public HandleOwner? Find(IOperation value, Func<ILocalSymbol, IOperation?> origin) => Find(value, origin, 0, 0);
 
-        private HandleOwner? Find(IOperation value, Func<ILocalSymbol, IOperation?> origin, int depth)
+        /// <param name="nesting">How many getters deep this search is (a getter's value is classified by this method too).</param>
+        private HandleOwner? Find(IOperation value, Func<ILocalSymbol, IOperation?> origin, int depth, int nesting)
         {
-            if (depth > MaxDepth)
+            if (depth > MaxDepth || nesting > MaxDepth)
             {
                 return null;
             }
@@ -104,14 +105,14 @@ namespace InteropGuard.Interop
             switch (read)
             {
                 case ILocalReferenceOperation local when IsRawHandleType(local.Type):
-                    return origin(local.Local) is { } assigned ? Find(assigned, origin, depth + 1) : null;
+                    return origin(local.Local) is { } assigned ? Find(assigned, origin, depth + 1, nesting) : null;
 
                 case IFieldReferenceOperation field when !field.Field.IsStatic && field.Instance != null && IsRawHandleType(field.Type):
                     return IsFinalizable(field.Instance.Type) ? Owner(field.Instance, read) : null;
 
                 case IPropertyReferenceOperation property when !property.Property.IsStatic && property.Instance != null
                                                               && property.Arguments.IsEmpty && IsRawHandleType(property.Type):
-                    var shape = ShapeOf(property.Property);
+                    var shape = ShapeOf(property.Property, nesting);
                     if (shape == GetterShape.HeldObject || (shape == GetterShape.OwnField && IsFinalizable(property.Instance.Type)))
                     {
                         return Owner(property.Instance, read);
@@ -181,9 +182,16 @@ namespace InteropGuard.Interop
             });
         }
 
-        private GetterShape ShapeOf(IPropertySymbol property) => _getters.GetOrAdd(property.OriginalDefinition, ComputeShape);
+        /// <summary>
+        /// Cached for a getter asked about directly (nesting 0); a getter reached while classifying another getter is
+        /// classified again, one level deeper, uncached. So the cached value depends only on the property, not on which
+        /// getter was asked about first, and getters returning each other ('A => B; B => A') end at the depth bound
+        /// instead of recursing through the cache until the stack overflows.
+        /// </summary>
+        private GetterShape ShapeOf(IPropertySymbol property, int nesting)
+            => nesting == 0 ? _getters.GetOrAdd(property.OriginalDefinition, p => ComputeShape(p, 0)) : ComputeShape(property.OriginalDefinition, nesting);
 
-        private GetterShape ComputeShape(IPropertySymbol property)
+        private GetterShape ComputeShape(IPropertySymbol property, int nesting)
         {
             var getter = property.GetMethod;
             if (getter == null)
@@ -223,7 +231,7 @@ namespace InteropGuard.Interop
                 case null:
                     return GetterShape.None;
                 default:
-                    var inner = Find(returned, _ => null, 1);
+                    var inner = Find(returned, _ => null, 1, nesting + 1);
                     return inner != null && inner.Kind == HandleOwnerKind.This ? GetterShape.HeldObject : GetterShape.None;
             }
         }

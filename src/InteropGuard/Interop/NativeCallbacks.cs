@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using InteropGuard.Flow;
@@ -42,11 +43,25 @@ namespace InteropGuard.Interop
         private const int MaxValueDepth = 3;
 
         private readonly InteropContext _context;
+        private readonly Lazy<CallbackHandOvers> _handOvers;
 
         public NativeCallbacks(InteropContext context)
         {
             _context = context;
+            _handOvers = new Lazy<CallbackHandOvers>(() => new CallbackHandOvers(context, this, MaxValueDepth), LazyThreadSafetyMode.ExecutionAndPublication);
         }
+
+        /// <summary>Can a call of <paramref name="method"/> hand a callback over? A callback parameter is a delegate; wrappers are source methods with one.</summary>
+        public static bool MayHandOverCallback(IMethodSymbol method)
+            => method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
+               || method.Name == "GetFunctionPointerForDelegate";
+
+        /// <summary>
+        /// Every hand-over of <paramref name="declaration"/> in the compilation, whichever type's analysis asks: the
+        /// answer does not depend on the order in which concurrent analysis visits the types.
+        /// </summary>
+        public ImmutableArray<NativeCallback> AllHandOversOf(SyntaxNode declaration, CancellationToken cancellationToken)
+            => _handOvers.Value.Of(declaration, cancellationToken);
 
         public static bool IsUnmanagedCallersOnly(IMethodSymbol method)
             => method.GetAttributes().Any(a => a.AttributeClass is { Name: "UnmanagedCallersOnlyAttribute" } type

@@ -13,9 +13,9 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Rules
 {
     /// <summary>
-    /// IG5001: an exception can escape code that native code calls. Callbacks are collected from every hand-over in the
-    /// compilation and each is reported once, at compilation end, on its own declaration: a method passed from several
-    /// places is still one finding, named after its first hand-over.
+    /// IG5001: an exception can escape code that native code calls. Callbacks are collected per type and each is
+    /// reported once, when the first type handing it over is done, on its own declaration: a method passed from several
+    /// places (and types) is still one finding, named after its first hand-over in the whole compilation.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class NativeCallbackExceptionAnalyzer : DiagnosticAnalyzer
@@ -68,7 +68,7 @@ namespace InteropGuard.Rules
                                 }
                             },
                             OperationKind.Invocation);
-                        typeStart.RegisterSymbolEndAction(end => Report(interop, found, reported, end.Compilation, end.ReportDiagnostic, end.CancellationToken));
+                        typeStart.RegisterSymbolEndAction(end => Report(interop, callbacks, found, reported, end.Compilation, end.ReportDiagnostic, end.CancellationToken));
                     },
                     SymbolKind.NamedType);
 
@@ -90,19 +90,17 @@ namespace InteropGuard.Rules
                             }
                         }
 
-                        Report(interop, found, reported, symbol.Compilation, symbol.ReportDiagnostic, symbol.CancellationToken);
+                        Report(interop, callbacks, found, reported, symbol.Compilation, symbol.ReportDiagnostic, symbol.CancellationToken);
                     },
                     SymbolKind.Method);
             });
         }
 
-        // A callback parameter is a delegate; wrappers are source methods with one.
-        private static bool MayHandOverCallback(IMethodSymbol method)
-            => method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
-               || method.Name == "GetFunctionPointerForDelegate";
+        private static bool MayHandOverCallback(IMethodSymbol method) => NativeCallbacks.MayHandOverCallback(method);
 
         private static void Report(
             InteropContext interop,
+            NativeCallbacks callbacks,
             IEnumerable<NativeCallback> found,
             ConcurrentDictionary<SyntaxNode, bool> reported,
             Compilation compilation,
@@ -117,11 +115,6 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var first = group
-                    .OrderBy(c => c.Caller == NativeCallbacks.UnmanagedCallersOnly ? 0 : 1)
-                    .ThenBy(c => c.CallSite.SourceTree?.FilePath, System.StringComparer.Ordinal)
-                    .ThenBy(c => c.CallSite.SourceSpan.Start)
-                    .First();
                 var declaration = group.Key;
                 var tree = declaration.SyntaxTree;
 #pragma warning disable RS1030 // Callbacks are found across trees; each body is analyzed once, here.
@@ -142,6 +135,12 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
+                // This type's hand-overs are only the ones its own analysis saw; another type may hand the same callback
+                // over and be analyzed before or after it. Name the first of all the compilation's hand-overs, so the
+                // message is the same whichever type concurrent analysis finishes first.
+                var first = First(group.Any(c => c.Caller == NativeCallbacks.UnmanagedCallersOnly)
+                    ? group
+                    : group.Concat(callbacks.AllHandOversOf(declaration, cancellationToken)));
                 var how = first.Caller == NativeCallbacks.UnmanagedCallersOnly
                     ? "is [UnmanagedCallersOnly]"
                     : first.Caller == "Marshal.GetFunctionPointerForDelegate"
@@ -166,6 +165,16 @@ namespace InteropGuard.Rules
                     consequence));
             }
         }
+
+        /// <summary>The first hand-over in a stable order: [UnmanagedCallersOnly] first, then by file, position and function.</summary>
+        private static NativeCallback First(IEnumerable<NativeCallback> handOvers)
+            => handOvers
+                .OrderBy(c => c.Caller == NativeCallbacks.UnmanagedCallersOnly ? 0 : 1)
+                .ThenBy(c => c.CallSite.SourceTree?.FilePath, System.StringComparer.Ordinal)
+                .ThenBy(c => c.CallSite.SourceSpan.Start)
+                .ThenBy(c => c.CallSite.SourceSpan.End)
+                .ThenBy(c => c.Caller, System.StringComparer.Ordinal)
+                .First();
 
         private static (IOperation? Body, bool IsAsync) BodyOf(IOperation? operation)
             => operation switch

@@ -103,9 +103,10 @@ namespace InteropGuard.Rules
             }
 
             var releasedBy = finding.ReleasedBy;
-            var releaseName = releasedBy is IInvocationOperation releaseCall ? AllocationCatalogue.Display(releaseCall.TargetMethod) : "its release";
-            var line = releasedBy == null ? 0 : releasedBy.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-            return Diagnostic.Create(Descriptors.UseAfterRelease, reference.GetLocation(), Shorten(reference), what, releaseName, line);
+            // The release is named by its own text ('Marshal.FreeHGlobal(p)') and the branch it is in, not by its line.
+            var releaseName = releasedBy is IInvocationOperation releaseCall ? Shorten(releaseCall.Syntax) : "its release";
+            var releasePlace = releasedBy == null ? string.Empty : OperationNames.Context(releasedBy.Syntax);
+            return Diagnostic.Create(Descriptors.UseAfterRelease, reference.GetLocation(), Shorten(reference), what, releaseName, releasePlace);
         }
 
         private static void AddGeneratedRelease(ImmutableDictionary<string, string?>.Builder properties, Allocator allocator, ILocalSymbol? local)
@@ -151,29 +152,34 @@ namespace InteropGuard.Rules
             return "that is never stored";
         }
 
+        /// <summary>The path the resource leaks on, named by its operation and the construct around it, never by a line number.</summary>
         private static string DescribePath(LeakPath leak)
         {
-            var line = leak.Site == null ? 0 : leak.Site.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
             switch (leak.Kind)
             {
                 case LeakKind.Return:
-                    return "on the '" + Shorten(leak.Site!) + "' at line " + line;
+                    return "on the " + Named(leak.Site!);
                 case LeakKind.EarlyReturn:
                     return "on an early return";
                 case LeakKind.MethodEnd:
                     return "when the method returns";
                 case LeakKind.Overwrite:
-                    return "before '" + (leak.Variable ?? "it") + "' is overwritten at line " + line;
+                    return "before '" + (leak.Variable ?? "it") + "' is overwritten by " + Named(leak.Site!);
                 case LeakKind.NextIteration:
-                    return "before the next loop iteration allocates again at line " + line;
+                    return leak.Site != null && OperationNames.EnclosingLoop(leak.Site) is { } loop
+                        ? "before the next iteration of '" + loop + "' allocates again"
+                        : "before the next loop iteration allocates again";
                 case LeakKind.Throw:
-                    return "on the 'throw' at line " + line;
+                    return "on the " + Named(leak.Site!);
                 case LeakKind.MayThrow:
                     return "if '" + Shorten(leak.Site!) + "' throws";
                 default:
                     return "on any path";
             }
         }
+
+        /// <summary>'return false' in 'if (!ok)': the operation's text and the branch, loop or handler it is in.</summary>
+        private static string Named(SyntaxNode site) => "'" + Shorten(site) + "'" + OperationNames.Context(site);
 
         private static string Shorten(SyntaxNode node)
         {

@@ -62,8 +62,9 @@ namespace InteropGuard.Rules
             {
                 if (pair != null && SymbolEqualityComparer.Default.Equals(field.ContainingType, type) && IsCandidate(field))
                 {
-                    // Operation callbacks may run concurrently: a field filled by two acquire functions names the same one every run.
-                    found.AddOrUpdate(field, pair, (_, existing) => string.CompareOrdinal(existing.Acquire.Name, pair.Acquire.Name) <= 0 ? existing : pair);
+                    // Operation callbacks may run concurrently: a field filled by two acquire functions names the same one every run,
+                    // even when both have the same name (two classes' 'device_open'): the properties name the declarations.
+                    found.AddOrUpdate(field, pair, (_, existing) => Order(existing, pair) <= 0 ? existing : pair);
                 }
             }
 
@@ -129,6 +130,18 @@ namespace InteropGuard.Rules
                         pair.Release.Name));
                 }
             });
+        }
+
+        /// <summary>A total order on pairs: by acquire name, then by the acquire's and the release's declaration ids.</summary>
+        private static int Order(HandleFunctionPair x, HandleFunctionPair y)
+        {
+            var order = string.CompareOrdinal(x.Acquire.Name, y.Acquire.Name);
+            if (order == 0)
+            {
+                order = string.CompareOrdinal(DocumentationCommentId.CreateDeclarationId(x.Acquire), DocumentationCommentId.CreateDeclarationId(y.Acquire));
+            }
+
+            return order != 0 ? order : string.CompareOrdinal(DocumentationCommentId.CreateDeclarationId(x.Release), DocumentationCommentId.CreateDeclarationId(y.Release));
         }
 
         /// <summary>

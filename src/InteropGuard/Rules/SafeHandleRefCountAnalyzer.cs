@@ -459,10 +459,10 @@ namespace InteropGuard.Rules
                 case LeakKind.MayThrow when leak.Site != null:
                     return "if '" + Shorten(leak.Site) + "' throws";
                 case LeakKind.Throw when leak.Site != null:
-                    return "on the 'throw' at line " + Line(leak.Site);
                 case LeakKind.Return when leak.Site != null:
+                    return "on the '" + Shorten(leak.Site) + "'" + OperationNames.Context(leak.Site);
                 case LeakKind.EarlyReturn when leak.Site != null:
-                    return "on the '" + Shorten(leak.Site) + "' at line " + Line(leak.Site);
+                    return "on the early '" + Shorten(leak.Site) + "'" + OperationNames.Context(leak.Site);
                 case LeakKind.EarlyReturn:
                     return "on an early 'return'";
                 case LeakKind.NextIteration:
@@ -471,8 +471,6 @@ namespace InteropGuard.Rules
                     return "on a path that reaches the end of the method";
             }
         }
-
-        private static int Line(SyntaxNode node) => node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
 
         // The success flag copied to a field, an out parameter or returned: whoever receives it releases later.
         private static bool FlagIsHandedOn(IOperation function, ILocalSymbol flag)

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Text;
 using System.Threading.Tasks;
 using InteropGuard.Tests.Verification;
 using Microsoft.CodeAnalysis;
@@ -27,26 +29,70 @@ namespace InteropGuard.Tests.Corpus
             var project = TestProject.Create(sources, TestProjectOptions.Default);
             var analyzers = ProductAssemblies.Analyzers.ToImmutableArray();
             var sequential = await AnalyzerRunner.AnalyzeAsync(project, analyzers, allowCompilerErrors: false, "corpus as one project");
-            var expected = Describe(sequential.AnalyzerDiagnostics);
+            await AssertConcurrentRunsAgreeAsync(sequential, analyzers, Rounds);
+        }
 
-            for (var round = 0; round < Rounds; round++)
+        /// <summary>
+        /// Analyzes <paramref name="sequential"/>'s compilation <paramref name="rounds"/> times with concurrent execution
+        /// (each round a fresh <see cref="CompilationWithAnalyzers"/>, so nothing is cached from an earlier round) and
+        /// fails on the first round whose diagnostics differ from the sequential ones in any byte of <see cref="Describe"/>.
+        /// </summary>
+        internal static async Task AssertConcurrentRunsAgreeAsync(Verification.AnalysisResult sequential, ImmutableArray<DiagnosticAnalyzer> analyzers, int rounds)
+        {
+            var expected = Describe(sequential.AnalyzerDiagnostics);
+            for (var round = 0; round < rounds; round++)
             {
-                var exceptions = new ConcurrentQueue<Exception>();
-                var options = new CompilationWithAnalyzersOptions(
-                    project.AnalyzerOptions,
-                    onAnalyzerException: (exception, analyzer, diagnostic) => exceptions.Enqueue(exception),
-                    concurrentAnalysis: true,
-                    logAnalyzerExecutionTime: false);
-                var concurrent = await sequential.Compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
-                Assert.True(exceptions.IsEmpty, "An analyzer threw under concurrent analysis: " + exceptions.FirstOrDefault());
-                var actual = Describe(AnalyzerRunner.Sort(concurrent));
+                var actual = Describe(await AnalyzeConcurrentlyAsync(sequential.Compilation, sequential.Project.AnalyzerOptions, analyzers));
                 Assert.True(
-                    expected == actual,
-                    $"Round {round + 1}: concurrent analysis differs from sequential analysis.{Environment.NewLine}Sequential:{Environment.NewLine}{expected}{Environment.NewLine}Concurrent:{Environment.NewLine}{actual}");
+                    string.Equals(expected, actual, StringComparison.Ordinal),
+                    $"Round {round + 1}: concurrent analysis differs from sequential analysis.{Environment.NewLine}{Difference(expected, actual)}");
             }
         }
 
-        private static string Describe(ImmutableArray<Diagnostic> diagnostics) =>
-            string.Join(Environment.NewLine, diagnostics.Select(d => $"{d.Location.GetLineSpan()}: {d.Id}: {d.GetMessage()}"));
+        /// <summary>One concurrent analyzer run; an analyzer exception fails it.</summary>
+        internal static async Task<ImmutableArray<Diagnostic>> AnalyzeConcurrentlyAsync(Compilation compilation, AnalyzerOptions analyzerOptions, ImmutableArray<DiagnosticAnalyzer> analyzers)
+        {
+            var exceptions = new ConcurrentQueue<Exception>();
+            var options = new CompilationWithAnalyzersOptions(
+                analyzerOptions,
+                onAnalyzerException: (exception, analyzer, diagnostic) => exceptions.Enqueue(exception),
+                concurrentAnalysis: true,
+                logAnalyzerExecutionTime: false);
+            var diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
+            Assert.True(exceptions.IsEmpty, "An analyzer threw under concurrent analysis: " + exceptions.FirstOrDefault());
+            Assert.DoesNotContain(diagnostics, d => d.Id == AnalyzerRunner.AnalyzerExceptionId);
+            return AnalyzerRunner.Sort(diagnostics);
+        }
+
+        /// <summary>
+        /// One line per diagnostic with everything a consumer (IDE, SARIF baseline, code fix) sees: file, line span,
+        /// character span, id, message and properties (ordered by key), in a fixed order.
+        /// </summary>
+        internal static string Describe(IEnumerable<Diagnostic> diagnostics)
+            => string.Join(
+                Environment.NewLine,
+                AnalyzerRunner.Sort(diagnostics)
+                    .Select(d => $"{d.Location.GetLineSpan()} {d.Location.SourceSpan}: {d.Id}: {d.GetMessage()}"
+                                 + string.Concat(d.Properties.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $" [{p.Key}={p.Value}]")))
+                    .OrderBy(line => line, StringComparer.Ordinal));
+
+        /// <summary>The lines only one side has, so a failure shows what changed rather than two long listings.</summary>
+        private static string Difference(string expected, string actual)
+        {
+            var expectedLines = expected.Split(Environment.NewLine);
+            var actualLines = actual.Split(Environment.NewLine);
+            var s = new StringBuilder();
+            foreach (var line in expectedLines.Except(actualLines))
+            {
+                s.Append("- sequential: ").Append(line).Append(Environment.NewLine);
+            }
+
+            foreach (var line in actualLines.Except(expectedLines))
+            {
+                s.Append("+ concurrent: ").Append(line).Append(Environment.NewLine);
+            }
+
+            return s.Length == 0 ? "(same lines, different order or count)" : s.ToString();
+        }
     }
 }

@@ -491,5 +491,21 @@ sealed class Mat : CvObject
         return Native.draw({|#1:other.CvPtr|}, 1);
     }
 }", Finding(0, "this", "CvPtr", "Native.draw"), Finding(1, "other", "other.CvPtr", "Native.draw"));
+
+        // Getters classified through each other used to recurse through the getter cache until the stack overflowed
+        // (which takes the compiler down with it); the chain now ends at the depth bound, and a chain of two getters
+        // is still followed (the test above).
+        [Fact]
+        public Task GettersReturningEachOther() => Check(@"
+class Loop
+{
+    public IntPtr A => B;
+    public IntPtr B => A;
+    ~Loop() { }
+}
+class C
+{
+    int M(Loop l) => Native.draw(l.A, 0);
+}");
     }
 }

@@ -68,9 +68,9 @@ class C
     int B() { Native.open_out(""b"", {|#1:out var h|}); return Native.read(h); }
     int D() { var h = {|#2:new FileHandle()|}; return Native.read(h); }
 }",
-            Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Native.open' is not disposed on the 'return Native.read(h)' at line 21; the native handle stays open until the finalizer runs"),
-            Verify.Diagnostic("IG3005").WithLocation(1).WithMessage("SafeHandle 'h' from 'Native.open_out' is not disposed on the 'return Native.read(h)' at line 22; the native handle stays open until the finalizer runs"),
-            Verify.Diagnostic("IG3005").WithLocation(2).WithMessage("SafeHandle 'h' from 'new FileHandle' is not disposed on the 'return Native.read(h)' at line 23; the native handle stays open until the finalizer runs"));
+            Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Native.open' is not disposed on the 'return Native.read(h)'; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(1).WithMessage("SafeHandle 'h' from 'Native.open_out' is not disposed on the 'return Native.read(h)'; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(2).WithMessage("SafeHandle 'h' from 'new FileHandle' is not disposed on the 'return Native.read(h)'; the native handle stays open until the finalizer runs"));
 
         [Fact]
         public Task LookAlikesAreSilent() => Check(@"
@@ -202,7 +202,7 @@ class C
             return -1;
         return Native.read(h);
     }
-}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Status.open_status' is not disposed on the 'return Native.read(h)' at line 29; the native handle stays open until the finalizer runs"));
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Status.open_status' is not disposed on the 'return Native.read(h)'; the native handle stays open until the finalizer runs"));
 
         [Fact]
         public Task PinnedThenHandedOnAsUserData() => Check(@"

@@ -1,6 +1,9 @@
+using System.Collections.Immutable;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
+using InteropGuard.Tests.Corpus;
 using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace InteropGuard.Tests.Rules
 {
@@ -125,6 +128,137 @@ class C
         Native.sample_run(new Notify(OnNotify));
     }
 }", Finding(0, "OnNotify", By("sample_run"), "codes.Add(code)"));
+
+        // One callback handed to native code from several types: each type's hand-overs are collected by that type's
+        // own analysis, in whatever order concurrent analysis finishes the types. The finding names the first
+        // hand-over in source order over the whole compilation, not the first type analyzed.
+        private const string HandedOverBySeveralTypes = @"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_read(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_write(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+partial class CloseWatcher
+{
+    void Start() => Events.events_on_close(Handlers.OnEvent);
+}
+
+static class Handlers
+{
+    public static void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) throw new InvalidOperationException(""negative"");
+    }
+}
+
+class ReadWatcher
+{
+    void Start() => Events.events_on_read(Handlers.OnEvent);
+}
+
+class WriteWatcher
+{
+    void Start() => Events.events_on_write(Handlers.OnEvent);
+}
+
+partial class CloseWatcher
+{
+    void Stop() { }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(new Notify(Handlers.OnEvent));
+}
+";
+
+        [Fact]
+        public Task MethodHandedOverBySeveralTypesIsNamedAfterItsFirstHandOver()
+            => Check(HandedOverBySeveralTypes, Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
+
+        [Fact]
+        public async Task MethodHandedOverBySeveralTypesIsNamedTheSameInEveryConcurrentRun()
+        {
+            var source = Prelude + HandedOverBySeveralTypes.Replace("{|#0:", string.Empty).Replace("|}", string.Empty);
+            var project = TestProject.Create(new[] { source }, TestProjectOptions.Default);
+            var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new NativeCallbackExceptionAnalyzer());
+            var sequential = await AnalyzerRunner.AnalyzeAsync(project, analyzers, allowCompilerErrors: false, "test source");
+            var finding = Assert.Single(sequential.AnalyzerDiagnostics);
+            Assert.Contains("is called by native function 'events_on_close'", finding.GetMessage(), System.StringComparison.Ordinal);
+            await ConcurrentAnalysisTests.AssertConcurrentRunsAgreeAsync(sequential, analyzers, rounds: 30);
+        }
+
+        [Fact]
+        public Task MethodStoredInAFieldAndHandedOverBySeveralTypesIsNamedAfterItsFirstHandOver() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+partial class CloseWatcher
+{
+    void Start() => Events.events_on_close(Handlers.Stored);
+}
+
+static class Handlers
+{
+    public static readonly Notify Stored = OnEvent;
+
+    static void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) throw new InvalidOperationException(""negative"");
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(Handlers.Stored);
+}
+
+partial class CloseWatcher
+{
+    void Stop() { }
+}
+", Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
+
+        [Fact]
+        public Task LambdaStoredThroughALocalInAFieldAndHandedOverBySeveralTypesIsNamedAfterItsFirstHandOver() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+partial class CloseWatcher
+{
+    void Start() => Events.events_on_close(Handlers.Stored);
+}
+
+static class Handlers
+{
+    public static Notify Stored = code => { };
+
+    public static void Install()
+    {
+        Notify handler = code {|#0:=>|} { if (code < 0) throw new InvalidOperationException(""negative""); };
+        Stored = handler;
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(Handlers.Stored);
+}
+
+partial class CloseWatcher
+{
+    void Stop() { }
+}
+", Finding(0, "code => …", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
 
         [Fact]
         public Task LambdaThroughLocal() => Check(@"

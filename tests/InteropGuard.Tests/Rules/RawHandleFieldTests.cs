@@ -186,6 +186,44 @@ class Stream
     public Stream(string? path) { if (path == null) this._stream = mylib_stream_create(); else this._stream = mylib_stream_open(path); }
 }", Field(0, "_stream", "mylib_stream_create", "mylib_stream_close"));
 
+        // A field filled by two acquire functions of the same name from two classes: the message reads the same either
+        // way, but the properties the fixer generates the SafeHandle from differ. Operation callbacks run in any order
+        // under concurrent analysis, so the choice must not be "whichever was seen first": the first by declaration id.
+        private const string SameNamedAcquires = @"
+static class Microphone
+{
+    [DllImport(""microphone"")] public static extern IntPtr device_open();
+    [DllImport(""microphone"")] public static extern void device_close(IntPtr device);
+}
+
+static class Camera
+{
+    [DllImport(""camera"")] public static extern IntPtr device_open();
+    [DllImport(""camera"")] public static extern void device_close(IntPtr device);
+}
+
+class Recorder
+{
+    private IntPtr {|#0:_device|};
+
+    public void UseMicrophone() { _device = Microphone.device_open(); }
+
+    public void UseCamera() { _device = Camera.device_open(); }
+}";
+
+        [Fact]
+        public Task FieldFilledByTwoAcquiresOfTheSameName() => Check(SameNamedAcquires, Field(0, "_device", "device_open", "device_close"));
+
+        [Fact]
+        public async Task FieldFilledByTwoAcquiresOfTheSameNameNamesTheFirstByDeclarationId()
+        {
+            var source = Usings + SameNamedAcquires.Replace("{|#0:", string.Empty).Replace("|}", string.Empty);
+            var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(new[] { new RawHandleFieldAnalyzer() }, new[] { source });
+            var finding = Assert.Single(diagnostics);
+            Assert.Equal("M:Camera.device_open~System.IntPtr", finding.Properties[RawHandleFieldAnalyzer.AcquireProperty]);
+            Assert.Equal("M:Camera.device_close(System.IntPtr)", finding.Properties[RawHandleFieldAnalyzer.ReleaseProperty]);
+        }
+
         // ---- negatives ----
 
         [Fact]

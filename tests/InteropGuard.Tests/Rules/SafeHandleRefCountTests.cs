@@ -258,7 +258,7 @@ class C
         h.DangerousRelease();
         return 1;
     }
-}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return 0' at line 20: " + NeverReleased("h")));
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return 0' in 'if (skip)': " + NeverReleased("h")));
 
         [Fact]
         public Task ThrowingCallBetweenAddRefAndTry() => Check(@"
@@ -398,7 +398,7 @@ class C
             if (ok) h.DangerousRelease();
         }
     }
-}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return 0' at line 19: " + NeverReleased("h")));
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return 0' in 'if (skip)': " + NeverReleased("h")));
 
         [Fact]
         public Task ReleasedUnderAnUnrelatedCondition() => Check(@"
@@ -479,7 +479,7 @@ class C
             h.DangerousRelease();
         }
     };
-}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return' at line 19: " + NeverReleased("h")),
+}", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the early 'return' in 'if (skip)': " + NeverReleased("h")),
     Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Native.native_close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
 
         [Fact]

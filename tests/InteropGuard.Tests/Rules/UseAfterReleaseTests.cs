@@ -42,7 +42,7 @@ class C
         Marshal.FreeHGlobal(p);
         Native.use({|#0:p|});
     }
-}", Finding(0, "'p' is passed to 'Native.use' after 'Marshal.FreeHGlobal' released it at line 21"));
+}", Finding(0, "'p' is passed to 'Native.use' after 'Marshal.FreeHGlobal(p)' released it"));
 
         [Fact]
         public Task DoubleReleaseOnSomePath() => Check(@"
@@ -55,7 +55,27 @@ class C
             Marshal.FreeHGlobal(p);
         Marshal.FreeHGlobal({|#0:p|});
     }
-}", Finding(0, "'p' is released again by 'Marshal.FreeHGlobal' after 'Marshal.FreeHGlobal' released it at line 22"));
+}", Finding(0, "'p' is released again by 'Marshal.FreeHGlobal' after 'Marshal.FreeHGlobal(p)' released it in 'if (failed)'"));
+
+        [Fact]
+        public Task ReleaseInACatchIsNamedByItsHandler() => Check(@"
+class C
+{
+    void M()
+    {
+        var p = Marshal.AllocHGlobal(8);
+        try
+        {
+            Native.use(p);
+        }
+        catch (Exception)
+        {
+            Marshal.FreeHGlobal(p);
+        }
+
+        Marshal.FreeHGlobal({|#0:p|});
+    }
+}", Finding(0, "'p' is released again by 'Marshal.FreeHGlobal' after 'Marshal.FreeHGlobal(p)' released it in 'catch (Exception)'"));
 
         [Fact]
         public Task GCHandleAfterFree() => Check(@"
@@ -69,8 +89,8 @@ class C
         return {|#0:h|}.Target;
     }
 }",
-            Verify.Diagnostic("IG3003").WithSpan(22, 9, 22, 10).WithMessage("'h' is released again by 'GCHandle.Free' after 'GCHandle.Free' released it at line 21"),
-            Finding(0, "'h' is read through 'Target' after 'GCHandle.Free' released it at line 22"));
+            Verify.Diagnostic("IG3003").WithSpan(22, 9, 22, 10).WithMessage("'h' is released again by 'GCHandle.Free' after 'h.Free()' released it"),
+            Finding(0, "'h' is read through 'Target' after 'h.Free()' released it"));
 
         [Fact]
         public Task SafeHandleUsedAfterDispose() => Check(@"
@@ -82,7 +102,7 @@ class C
         h.Dispose();
         return Native.read({|#0:h|});
     }
-}", Finding(0, "'h' is passed to 'Native.read' after 'SafeHandle.Dispose' released it at line 21"));
+}", Finding(0, "'h' is passed to 'Native.read' after 'h.Dispose()' released it"));
 
         [Fact]
         public Task LookAlikesAreSilent() => Check(@"

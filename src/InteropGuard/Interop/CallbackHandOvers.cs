@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// Every place in the compilation where one callback is handed to native code, found from the callback's side. A rule
+    /// that collects hand-overs per type sees only that type's, and concurrent analysis finishes the types in any order;
+    /// a message that names "the first hand-over" must choose among all of them to read the same on every run.
+    /// </summary>
+    /// <remarks>
+    /// A hand-over mentions the callback: its name (a method or local function), its own text (a lambda), a local in
+    /// the same member, or a field the callback was stored in. So the search binds only the members that mention one
+    /// of those names — the callback's own member, the members using its name, then the members using the fields those
+    /// members store into, to the depth <see cref="NativeCallbacks"/> follows stores — and asks
+    /// <see cref="NativeCallbacks.HandedOverBy"/> about their calls. Built lazily: a compilation without findings
+    /// never pays for it.
+    /// </remarks>
+    internal sealed class CallbackHandOvers
+    {
+        private readonly InteropContext _context;
+        private readonly NativeCallbacks _callbacks;
+        private readonly int _maxStoreDepth;
+        private readonly Lazy<Dictionary<string, List<MemberDeclarationSyntax>>> _membersByName;
+        private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = new ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>>();
+
+        public CallbackHandOvers(InteropContext context, NativeCallbacks callbacks, int maxStoreDepth)
+        {
+            _context = context;
+            _callbacks = callbacks;
+            _maxStoreDepth = maxStoreDepth;
+            _membersByName = new Lazy<Dictionary<string, List<MemberDeclarationSyntax>>>(IndexMembersByName, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>
+        /// The hand-overs of <paramref name="declaration"/> (a method, local function or lambda) in the compilation's
+        /// non-generated code. Depends on the compilation only, never on which caller asks first.
+        /// </summary>
+        public ImmutableArray<NativeCallback> Of(SyntaxNode declaration, CancellationToken cancellationToken)
+            => _found.GetOrAdd(declaration, d => Find(d, cancellationToken));
+
+        private ImmutableArray<NativeCallback> Find(SyntaxNode declaration, CancellationToken cancellationToken)
+        {
+            var found = ImmutableArray.CreateBuilder<NativeCallback>();
+            var visited = new HashSet<MemberDeclarationSyntax>();
+            var pending = new List<MemberDeclarationSyntax>();
+            if (MemberOf(declaration) is { } own)
+            {
+                visited.Add(own);
+                pending.Add(own);
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var newNames = new List<string>();
+            if (NameOf(declaration) is { } name)
+            {
+                names.Add(name);
+                newNames.Add(name);
+            }
+
+            for (var depth = 0; depth <= _maxStoreDepth; depth++)
+            {
+                foreach (var newName in newNames)
+                {
+                    if (_membersByName.Value.TryGetValue(newName, out var members))
+                    {
+                        pending.AddRange(members.Where(visited.Add));
+                    }
+                }
+
+                newNames.Clear();
+                if (pending.Count == 0)
+                {
+                    break;
+                }
+
+                foreach (var member in pending)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Search(member, declaration, names, found, newNames, cancellationToken);
+                }
+
+                pending.Clear();
+            }
+
+            return found.ToImmutable();
+        }
+
+        /// <summary>Adds the hand-overs of <paramref name="declaration"/> in <paramref name="member"/>, and the fields it may be stored in there.</summary>
+        private void Search(MemberDeclarationSyntax member, SyntaxNode declaration, HashSet<string> names, ImmutableArray<NativeCallback>.Builder found, List<string> newNames, CancellationToken cancellationToken)
+        {
+            var tree = member.SyntaxTree;
+#pragma warning disable RS1030 // Hand-overs of one callback live in other types' members; each is bound once per compilation.
+            var model = _context.Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            var scope = _context.ForTree(tree);
+            foreach (var node in member.DescendantNodesAndSelf())
+            {
+                switch (node)
+                {
+                    case InvocationExpressionSyntax call
+                        when model.GetOperation(call, cancellationToken) is IInvocationOperation invocation && NativeCallbacks.MayHandOverCallback(invocation.TargetMethod):
+                        foreach (var callback in _callbacks.HandedOverBy(invocation, scope, cancellationToken))
+                        {
+                            if (SameNode(callback.Declaration, declaration))
+                            {
+                                found.Add(callback);
+                            }
+                        }
+
+                        break;
+                    case VariableDeclaratorSyntax { Initializer: { } initializer } declarator when member is BaseFieldDeclarationSyntax && Mentions(initializer.Value, declaration, names):
+                        AddName(declarator.Identifier.ValueText, names, newNames);
+                        break;
+                    case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                                                                   && (Mentions(assignment.Right, declaration, names) || assignment.Right is IdentifierNameSyntax)
+                                                                   && model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is IFieldSymbol field:
+                        // A local in between ('var d = M; s_d = d;') is why a plain name on the right counts too.
+                        AddName(field.Name, names, newNames);
+                        break;
+                }
+            }
+        }
+
+        private static void AddName(string name, HashSet<string> names, List<string> newNames)
+        {
+            if (names.Add(name))
+            {
+                newNames.Add(name);
+            }
+        }
+
+        private static bool Mentions(SyntaxNode value, SyntaxNode declaration, HashSet<string> names)
+            => (value.SyntaxTree == declaration.SyntaxTree && value.Span.Contains(declaration.Span))
+               || value.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && names.Contains(t.ValueText));
+
+        private static bool SameNode(SyntaxNode x, SyntaxNode y)
+            => x == y || (x.SyntaxTree == y.SyntaxTree && x.Span == y.Span && x.RawKind == y.RawKind);
+
+        private static string? NameOf(SyntaxNode declaration)
+            => declaration switch
+            {
+                MethodDeclarationSyntax method => method.Identifier.ValueText,
+                LocalFunctionStatementSyntax local => local.Identifier.ValueText,
+                _ => null,
+            };
+
+        /// <summary>The method, property, field, … (not a type or namespace) that contains <paramref name="node"/>.</summary>
+        private static MemberDeclarationSyntax? MemberOf(SyntaxNode node)
+            => node.AncestorsAndSelf().OfType<MemberDeclarationSyntax>().FirstOrDefault(m => !IsContainer(m));
+
+        private static bool IsContainer(SyntaxNode node) => node is BaseNamespaceDeclarationSyntax || node is BaseTypeDeclarationSyntax;
+
+        /// <summary>For every identifier, the members (outside generated code) whose text uses it.</summary>
+        private Dictionary<string, List<MemberDeclarationSyntax>> IndexMembersByName()
+        {
+            var index = new Dictionary<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var tree in _context.Compilation.SyntaxTrees)
+            {
+                if (GeneratedCode.IsGenerated(tree, CancellationToken.None))
+                {
+                    continue;
+                }
+
+                var members = tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax || IsContainer(n))
+                    .OfType<MemberDeclarationSyntax>()
+                    .Where(m => !IsContainer(m));
+                foreach (var member in members)
+                {
+                    names.Clear();
+                    foreach (var token in member.DescendantTokens())
+                    {
+                        if (token.IsKind(SyntaxKind.IdentifierToken) && names.Add(token.ValueText))
+                        {
+                            if (!index.TryGetValue(token.ValueText, out var list))
+                            {
+                                index[token.ValueText] = list = new List<MemberDeclarationSyntax>();
+                            }
+
+                            list.Add(member);
+                        }
+                    }
+                }
+            }
+
+            return index;
+        }
+    }
+}
