@@ -35,7 +35,7 @@ namespace InteropGuard.Interop
         /// <summary>SafeHandle reference counting: DangerousGetHandle, DangerousAddRef.</summary>
         RefCount = 1 << 6,
 
-        /// <summary>A handle type is named: an identifier ending in Handle (SafeFileHandle, MyHandle), SafeHandle, CriticalHandle.</summary>
+        /// <summary>A SafeHandle type is named: Safe…Handle (SafeFileHandle), SafeHandle, CriticalHandle, HandleRef.</summary>
         HandleType = 1 << 7,
     }
 
@@ -134,8 +134,10 @@ namespace InteropGuard.Interop
 
                 var wordLength = i - start;
 
-                // Identifiers ending in Handle name handle types by convention (SafeFileHandle, SafeLibraryHandle).
-                if (wordLength >= 6 && text[i - 6] == 'H' && text[i - 5] == 'a' && text[i - 4] == 'n' && text[i - 3] == 'd' && text[i - 2] == 'l' && text[i - 1] == 'e')
+                // Safe…Handle names the SafeHandle types of the BCL and of bindings (SafeFileHandle, SafeLibraryHandle); one
+                // declared here derives from a SafeHandle base whose name the compilation then holds.
+                if (wordLength >= 10 && text[start] == 'S' && text[start + 1] == 'a' && text[start + 2] == 'f' && text[start + 3] == 'e'
+                    && text[i - 6] == 'H' && text[i - 5] == 'a' && text[i - 4] == 'n' && text[i - 3] == 'd' && text[i - 2] == 'l' && text[i - 1] == 'e')
                 {
                     found |= InteropWords.HandleType;
                 }
@@ -201,7 +203,10 @@ namespace InteropGuard.Interop
                 "AddrOfPinnedObject", "GetSpanDataReference",
             });
             Add(InteropWords.UnsafeCode, new[] { "unsafe" });
-            Add(InteropWords.Allocation, AllocationCatalogue.KnownAllocatorNames.Concat(new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" }));
+            // Load, Alloc and Pin are everyday words; they allocate only on receivers named here (NativeLibrary, GCHandle,
+            // NativeMemory) or, for Pin, on a Memory<T>, which the Pin word itself stands for.
+            Add(InteropWords.Allocation, AllocationCatalogue.KnownAllocatorNames.Where(name => name != "Load" && name != "Alloc")
+                .Concat(new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" }));
             Add(InteropWords.RefCount, new[] { "DangerousGetHandle", "DangerousAddRef", "DangerousRelease" });
             Add(InteropWords.HandleType, new[] { "SafeHandle", "CriticalHandle", "HandleRef" });
             return words;

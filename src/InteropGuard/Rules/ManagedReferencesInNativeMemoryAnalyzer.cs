@@ -41,9 +41,18 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                start.RegisterOperationAction(operation => AnalyzeAddressOf(interop, operation), OperationKind.AddressOf);
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
-                start.RegisterOperationAction(operation => AnalyzeFixedDeclarator(interop, operation), OperationKind.VariableDeclarator);
+                // Per body, and only in trees that name one of those: every invocation and declarator elsewhere costs nothing.
+                start.RegisterOperationBlockStartAction(block =>
+                {
+                    if (!interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning))
+                    {
+                        return;
+                    }
+
+                    block.RegisterOperationAction(operation => AnalyzeAddressOf(interop, operation), OperationKind.AddressOf);
+                    block.RegisterOperationAction(operation => AnalyzeInvocation(interop, operation), OperationKind.Invocation);
+                    block.RegisterOperationAction(operation => AnalyzeFixedDeclarator(interop, operation), OperationKind.VariableDeclarator);
+                });
             });
         }
 

@@ -53,14 +53,23 @@ namespace InteropGuard.Rules
 
                 // Every resource the family tracks comes from a well-known API, a native function declared here, a handle
                 // type, or an allocator the options name.
-                if (!interop.Vocabulary.CompilationUses(InteropWords.Allocation | InteropWords.NativeDeclaration | InteropWords.HandleType)
-                    && !interop.HasConfiguredAllocators())
+                const InteropWords resourceWords = InteropWords.Allocation | InteropWords.NativeDeclaration | InteropWords.HandleType;
+                var anywhere = interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration) || interop.HasConfiguredAllocators();
+                if (!anywhere && !interop.Vocabulary.CompilationUses(resourceWords))
                 {
                     return;
                 }
 
+                // Without native functions or configured allocators of the project's own, an allocation names a
+                // well-known API or a handle type in its own tree; otherwise a wrapper declared elsewhere may allocate.
                 var candidates = new AllocationCandidates(start.Compilation);
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, candidates, block));
+                start.RegisterCodeBlockAction(block =>
+                {
+                    if (anywhere || interop.Vocabulary.TreeUses(block.CodeBlock.SyntaxTree, resourceWords))
+                    {
+                        AnalyzeBlock(interop, candidates, block);
+                    }
+                });
             });
         }
 

@@ -65,7 +65,13 @@ namespace InteropGuard.Rules
                 }
 
                 var allowUnsafe = start.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
-                start.RegisterOperationAction(op => Analyze(interop, origins, allowUnsafe, op), OperationKind.Invocation);
+                start.RegisterOperationBlockStartAction(block =>
+                {
+                    if (interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, InteropWords.AddressOf))
+                    {
+                        block.RegisterOperationAction(op => Analyze(interop, origins, allowUnsafe, op), OperationKind.Invocation);
+                    }
+                });
             });
         }
 
