@@ -1,0 +1,173 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading.Tasks;
+using InteropGuard.Interop;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Diagnostics.Telemetry;
+using Microsoft.CodeAnalysis.Text;
+
+namespace InteropGuard.Tests.Interop
+{
+    /// <summary>
+    /// The cheapest gate: which interop words a tree uses, and what the analyzers register when a compilation uses none.
+    /// </summary>
+    public class InteropVocabularyTests
+    {
+        private static InteropWords Scan(string text) => InteropVocabulary.Scan(SourceText.From(text));
+
+        [Fact]
+        public void WordsAreFoundByTheirGroup()
+        {
+            Assert.Equal(InteropWords.NativeDeclaration, Scan("[DllImport(\"lib\")] static extern int f();") & InteropWords.NativeDeclaration);
+            Assert.Equal(InteropWords.NativeCallable, Scan("var p = Marshal.GetFunctionPointerForDelegate(d);") & InteropWords.NativeCallable);
+            Assert.Equal(InteropWords.Pinning, Scan("fixed (byte* p = buffer) { }") & InteropWords.Pinning);
+            Assert.Equal(InteropWords.AddressOf, Scan("var p = Unsafe.AsPointer(ref x);") & InteropWords.AddressOf);
+            Assert.Equal(InteropWords.UnsafeCode, Scan("unsafe class C { }"));
+            Assert.Equal(InteropWords.RefCount, Scan("h.DangerousAddRef(ref ok);") & InteropWords.RefCount);
+            Assert.Equal(InteropWords.Allocation, Scan("var p = AllocHGlobal(16);") & InteropWords.Allocation);
+        }
+
+        [Fact]
+        public void WordsAreWholeIdentifiers()
+        {
+            // 'external', 'fixedSize', 'unsafely', 'Marshaller' and 'MyPinned' contain interop words but are not them.
+            Assert.Equal(InteropWords.None, Scan("var external = fixedSize + unsafely; Marshaller m; MyPinned p;"));
+        }
+
+        [Fact]
+        public void CommentsAreSkippedAndCodeAfterThemIsRead()
+        {
+            Assert.Equal(InteropWords.None, Scan("// fixed extern unsafe\n/* stackalloc GCHandle */ int x = 1;\n/// <summary>DllImport</summary>"));
+            Assert.Equal(InteropWords.Pinning, Scan("/* a comment */ fixed (byte* p = b) { } // fixed") & InteropWords.Pinning);
+            Assert.Equal(InteropWords.UnsafeCode, Scan("// first line\nunsafe struct S { }"));
+        }
+
+        [Fact]
+        public void OnlySafeHandleShapedNamesNameAHandleType()
+        {
+            Assert.Equal(InteropWords.HandleType, Scan("SafeFileHandle h = null;"));
+            Assert.Equal(InteropWords.HandleType, Scan("class MyHandle : SafeHandle { }") & InteropWords.HandleType);
+
+            // Everyday names ending in Handle: a wait handle, a runtime type handle, an event handle.
+            Assert.Equal(InteropWords.None, Scan("WaitHandle w; RuntimeTypeHandle t; EventHandle e; Handle h;"));
+        }
+
+        [Fact]
+        public void EverydayWordsAmongAllocatorNamesDoNotCount()
+        {
+            // Assembly.Load and pool.Alloc are not allocations; NativeLibrary.Load and GCHandle.Alloc are, by their receivers.
+            Assert.Equal(InteropWords.None, Scan("var a = Assembly.Load(name); var b = pool.Alloc(4);"));
+            Assert.Equal(InteropWords.Allocation, Scan("var lib = NativeLibrary.Load(name);") & InteropWords.Allocation);
+            Assert.Equal(InteropWords.Allocation, Scan("var h = GCHandle.Alloc(o);") & InteropWords.Allocation);
+        }
+
+        [Fact]
+        public void TheCompilationUsesWhatAnyOfItsTreesUses()
+        {
+            var compilation = Compile("class A { }", "class B { unsafe void M() { } }");
+            var vocabulary = new InteropVocabulary(compilation);
+            Assert.True(vocabulary.CompilationUses(InteropWords.UnsafeCode));
+            Assert.False(vocabulary.CompilationUses(InteropWords.NativeDeclaration));
+            Assert.False(vocabulary.TreeUses(compilation.SyntaxTrees.First(), InteropWords.UnsafeCode));
+            Assert.True(vocabulary.TreeUses(compilation.SyntaxTrees.Last(), InteropWords.UnsafeCode));
+        }
+
+        [Fact]
+        public async Task CodeWithoutInteropRegistersNothing()
+        {
+            // Business code: LINQ, async, collections, formatting; and everyday words that look like interop
+            // (a Load method, a WaitHandle, 'fixed' and 'extern' in comments).
+            const string plain = @"
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+
+public sealed record Order(int Id, decimal Total);
+
+public class Orders
+{
+    // The price is fixed once the order is placed; the external service is not called.
+    private readonly List<Order> _orders = new List<Order>();
+    private readonly ManualResetEvent _ready = new ManualResetEvent(false);
+
+    public WaitHandle Ready => _ready;
+
+    public void Load(IEnumerable<Order> orders) => _orders.AddRange(orders.Where(o => o.Total > 0));
+
+    public async Task<string> SummaryAsync()
+    {
+        await Task.Yield();
+        return string.Join("", "", _orders.Select(o => $""{o.Id}: {o.Total:C}""));
+    }
+
+    public Assembly Plugin(string name) => Assembly.Load(name);
+}";
+            var telemetry = await TelemetryAsync(plain);
+            foreach (var (analyzer, info) in telemetry)
+            {
+                if (analyzer is ConfigurationAnalyzer)
+                {
+                    // It reads the options of each tree to report malformed ones, interop or not.
+                    continue;
+                }
+
+                Assert.True(
+                    info.CodeBlockActionsCount + info.CodeBlockStartActionsCount + info.OperationActionsCount + info.OperationBlockActionsCount
+                    + info.OperationBlockStartActionsCount + info.SymbolActionsCount + info.SymbolStartActionsCount + info.SyntaxNodeActionsCount == 0,
+                    analyzer.GetType().Name + " registered actions on code without interop");
+            }
+        }
+
+        [Fact]
+        public async Task InteropCodeRegistersTheFamiliesItNeeds()
+        {
+            const string interop = @"
+using System;
+using System.Runtime.InteropServices;
+
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap);
+}";
+            var telemetry = (await TelemetryAsync(interop)).ToDictionary(t => t.Analyzer.GetType().Name, t => t.Info);
+            Assert.True(telemetry[nameof(HandleOwnerLifetimeAnalyzer)].OperationBlockActionsCount > 0);
+            Assert.True(telemetry[nameof(OwnershipAnalyzer)].CodeBlockActionsCount > 0);
+
+            // No pinning word, no SafeHandle reference counting: those families stay out.
+            Assert.Equal(0, telemetry[nameof(EscapingPinnedPointerAnalyzer)].CodeBlockActionsCount);
+            Assert.Equal(0, telemetry[nameof(SafeHandleRefCountAnalyzer)].CodeBlockActionsCount);
+        }
+
+        private static CSharpCompilation Compile(params string[] sources)
+            => CSharpCompilation.Create(
+                "Vocabulary",
+                sources.Select(s => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest))),
+                ReferenceAssemblies.Framework,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+
+        private static async Task<ImmutableArray<(DiagnosticAnalyzer Analyzer, AnalyzerTelemetryInfo Info)>> TelemetryAsync(string source)
+        {
+            var compilation = Compile(source);
+            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            var analyzers = ProductAssemblies.Analyzers.ToImmutableArray();
+            var withAnalyzers = compilation.WithAnalyzers(
+                analyzers,
+                new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
+            await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+            var result = ImmutableArray.CreateBuilder<(DiagnosticAnalyzer, AnalyzerTelemetryInfo)>();
+            foreach (var analyzer in analyzers)
+            {
+                result.Add((analyzer, await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default)));
+            }
+
+            return result.ToImmutable();
+        }
+    }
+}
