@@ -28,18 +28,6 @@ namespace InteropGuard.Flow
             _scope = scope;
         }
 
-        /// <summary>The outermost operation of the body containing <paramref name="operation"/>.</summary>
-        public static IOperation Root(IOperation operation)
-        {
-            var current = operation;
-            while (current.Parent != null)
-            {
-                current = current.Parent;
-            }
-
-            return current;
-        }
-
         /// <summary>Every value assigned to <paramref name="local"/> in <paramref name="root"/>; null when one cannot be seen (out, ref, deconstruction).</summary>
         public static List<IOperation>? ValuesOf(IOperation root, ILocalSymbol local)
         {
@@ -57,7 +45,7 @@ namespace InteropGuard.Flow
                         var initializer = declarator.GetVariableInitializer();
                         if (initializer != null)
                         {
-                            values.Add(ValueUses.SkipConversions(initializer.Value));
+                            values.Add(OperationTree.SkipConversions(initializer.Value));
                         }
 
                         break;
@@ -65,7 +53,7 @@ namespace InteropGuard.Flow
                         var parent = reference.Parent;
                         if (parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
                         {
-                            values.Add(ValueUses.SkipConversions(assignment.Value));
+                            values.Add(OperationTree.SkipConversions(assignment.Value));
                         }
                         else if (parent is IArgumentOperation argument && argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref)
                         {
@@ -141,7 +129,7 @@ namespace InteropGuard.Flow
             // A local of an enclosing function, captured by the lambda or local function that makes the call, lives in a
             // closure the enclosing function holds too. Whether its KeepAlive there runs after the call depends on when
             // the lambda runs, which no path of one body answers: counted as kept, so the rule stays silent.
-            if (IsDeclaredOutsideFunctionOf(point, variable) && Root(point).Descendants().Any(o => IsKeepAliveOf(o, variable)))
+            if (IsDeclaredOutsideFunctionOf(point, variable) && OperationTree.Root(point).Descendants().Any(o => IsKeepAliveOf(o, variable)))
             {
                 return true;
             }
@@ -169,7 +157,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var referenced = ValueUses.SkipConversions(invocation.Arguments[0].Value) switch
+            var referenced = OperationTree.SkipConversions(invocation.Arguments[0].Value) switch
             {
                 ILocalReferenceOperation local => (ISymbol)local.Local,
                 IParameterReferenceOperation parameter => parameter.Parameter,

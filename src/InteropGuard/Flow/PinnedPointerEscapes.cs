@@ -132,7 +132,7 @@ namespace InteropGuard.Flow
                 {
                     _owner._cancellationToken.ThrowIfCancellationRequested();
                     var (value, name) = _work.Dequeue();
-                    if (PinningScopes.FunctionOf(value, _owner._root) != _scope.Function)
+                    if (OperationTree.EnclosingFunction(value, _owner._root) != _scope.Function)
                     {
                         continue;
                     }
@@ -215,7 +215,7 @@ namespace InteropGuard.Flow
                         case IConversionOperation _:
                             continue;
                         case IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } binary:
-                            var other = ValueUses.SkipConversions(binary.LeftOperand == current ? binary.RightOperand : binary.LeftOperand);
+                            var other = OperationTree.SkipConversions(binary.LeftOperand == current ? binary.RightOperand : binary.LeftOperand);
                             if (!other.ConstantValue.HasValue && (other.Type is IPointerTypeSymbol || other.Type?.SpecialType == SpecialType.System_IntPtr || other.Type?.SpecialType == SpecialType.System_UIntPtr))
                             {
                                 return true;
@@ -259,7 +259,7 @@ namespace InteropGuard.Flow
 
             private void Returned(IReturnOperation returned, IOperation value, string name, string how)
             {
-                if (PinningScopes.FunctionOf(returned, _owner._root) != _scope.Function)
+                if (OperationTree.EnclosingFunction(returned, _owner._root) != _scope.Function)
                 {
                     return;
                 }
@@ -414,7 +414,7 @@ namespace InteropGuard.Flow
                 {
                     foreach (var reference in references)
                     {
-                        var inFunction = PinningScopes.FunctionOf(reference, _owner._root) == function;
+                        var inFunction = OperationTree.EnclosingFunction(reference, _owner._root) == function;
                         if (!inFunction)
                         {
                             Captured(reference, symbol.Name);
@@ -462,14 +462,7 @@ namespace InteropGuard.Flow
 
             private void Captured(IOperation reference, string name)
             {
-                IOperation? nested = null;
-                for (var ancestor = reference.Parent; ancestor != null && ancestor != _scope.Function; ancestor = ancestor.Parent)
-                {
-                    if (ancestor is IAnonymousFunctionOperation || ancestor is ILocalFunctionOperation)
-                    {
-                        nested = ancestor;
-                    }
-                }
+                var nested = OperationTree.OutermostNestedFunction(reference, _scope.Function);
 
                 if (nested == null || !_captures.Add((name, nested)))
                 {

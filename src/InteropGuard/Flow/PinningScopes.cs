@@ -175,7 +175,7 @@ namespace InteropGuard.Flow
                         AddFixed(scopes, root, operation, group, origins);
                         break;
                     case { Kind: OperationKind.None, Syntax: StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax } when operation.Type is IPointerTypeSymbol:
-                        scopes.Add(new PinningScope(PinningScopeKind.StackAlloc, operation.Syntax, FunctionOf(operation, root), "stack memory", null)
+                        scopes.Add(new PinningScope(PinningScopeKind.StackAlloc, operation.Syntax, OperationTree.EnclosingFunction(operation, root), "stack memory", null)
                         {
                             Pointers = ImmutableArray.Create(operation),
                         });
@@ -191,7 +191,7 @@ namespace InteropGuard.Flow
                                 AddHandle(scopes, root, (IInvocationOperation)operation, pin.Kind, pin.Pinned, "Pointer", "Dispose", pin.Certain, owners);
                                 break;
                             default:
-                                scopes.Add(new PinningScope(pin.Kind, operation.Syntax, FunctionOf(operation, root), Display(pin.Pinned), SymbolOf(pin.Pinned)) { Owners = owners });
+                                scopes.Add(new PinningScope(pin.Kind, operation.Syntax, OperationTree.EnclosingFunction(operation, root), Display(pin.Pinned), SymbolOf(pin.Pinned)) { Owners = owners });
                                 break;
                         }
 
@@ -225,7 +225,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var root = ManagedMemoryOrigins.Root(use);
+            var root = OperationTree.Root(use);
             switch (owner)
             {
                 case ILocalReferenceOperation local when IsOnPinnedHeap(local.Local, root):
@@ -248,7 +248,7 @@ namespace InteropGuard.Flow
                 return true;
             }
 
-            if (depth > 2 || FunctionOf(use, root) is not ILocalFunctionOperation function)
+            if (depth > 2 || OperationTree.EnclosingFunction(use, root) is not ILocalFunctionOperation function)
             {
                 return false;
             }
@@ -415,7 +415,7 @@ namespace InteropGuard.Flow
             }
 
             var key = KeyOf(variable);
-            return key != null && ManagedMemoryOrigins.Root(at).DescendantsAndSelf()
+            return key != null && OperationTree.Root(at).DescendantsAndSelf()
                 .Any(o => o is IInvocationOperation or IObjectCreationOperation && PinTakenBy(o, types) is { } pin && pin.Objects.Any(p => KeyOf(p) == key));
         }
 
@@ -531,20 +531,6 @@ namespace InteropGuard.Flow
             => value is LiteralExpressionSyntax literal && (literal.IsKind(SyntaxKind.NullLiteralExpression) || literal.IsKind(SyntaxKind.DefaultLiteralExpression))
                || value is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed && IsNull(suppressed.Operand);
 
-        /// <summary>The body, local function or lambda that directly contains <paramref name="operation"/>.</summary>
-        public static IOperation FunctionOf(IOperation operation, IOperation root)
-        {
-            for (var current = operation.Parent; current != null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                {
-                    return current;
-                }
-            }
-
-            return root;
-        }
-
         private static void AddFixed(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IOperation statement, IVariableDeclarationGroupOperation group, ManagedMemoryOrigins origins)
         {
             foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
@@ -579,7 +565,7 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                var function = FunctionOf(statement, root);
+                var function = OperationTree.EnclosingFunction(statement, root);
                 var references = function.Descendants().OfType<ILocalReferenceOperation>()
                     .Where(r => SymbolEqualityComparer.Default.Equals(r.Local, declarator.Symbol))
                     .ToImmutableArray<IOperation>();
@@ -595,7 +581,7 @@ namespace InteropGuard.Flow
 
         private static void AddHandle(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IInvocationOperation call, PinningScopeKind kind, IOperation pinned, string pointerMember, string releaseName, bool certain, ImmutableArray<string> owners)
         {
-            var function = FunctionOf(call, root);
+            var function = OperationTree.EnclosingFunction(call, root);
             var (handle, region) = StoredIn(call);
 
             // Kept in a field, returned or handed on: pinned from here on, released by someone else (long-lived).
@@ -610,7 +596,7 @@ namespace InteropGuard.Flow
             var releases = ImmutableArray.CreateBuilder<IInvocationOperation>();
             foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, handle)))
             {
-                if (FunctionOf(reference, root) != function)
+                if (OperationTree.EnclosingFunction(reference, root) != function)
                 {
                     // A lambda or local function releases it (a completion callback): it lives as long as that does.
                     scopes.Add(longLived);
@@ -735,7 +721,7 @@ namespace InteropGuard.Flow
             }
         }
 
-        private static ISymbol? SymbolOf(IOperation operation) => ValueUses.SkipConversions(operation) switch
+        private static ISymbol? SymbolOf(IOperation operation) => OperationTree.SkipConversions(operation) switch
         {
             ILocalReferenceOperation local => local.Local,
             IParameterReferenceOperation parameter => parameter.Parameter,
@@ -744,6 +730,6 @@ namespace InteropGuard.Flow
             _ => null,
         };
 
-        private static string Display(IOperation operation) => ValueUses.SkipConversions(operation).Syntax.ToString();
+        private static string Display(IOperation operation) => OperationTree.SkipConversions(operation).Syntax.ToString();
     }
 }

@@ -45,7 +45,7 @@ namespace InteropGuard.Flow
             var builder = ImmutableArray.CreateBuilder<ISymbol>();
             for (var depth = 0; receiver != null && depth < 8; depth++)
             {
-                receiver = ValueUses.SkipConversions(receiver);
+                receiver = OperationTree.SkipConversions(receiver);
                 switch (receiver)
                 {
                     case ILocalReferenceOperation local:
@@ -76,7 +76,7 @@ namespace InteropGuard.Flow
                         continue;
                     case IArrayElementReferenceOperation element when element.Indices.Length == 1:
                         // 'handles[i]' names one handle while 'i' keeps its value (an assignment ends the tracking).
-                        switch (ValueUses.SkipConversions(element.Indices[0]))
+                        switch (OperationTree.SkipConversions(element.Indices[0]))
                         {
                             case ILocalReferenceOperation index:
                                 builder.Add(index.Local);

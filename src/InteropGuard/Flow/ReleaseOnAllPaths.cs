@@ -692,8 +692,8 @@ namespace InteropGuard.Flow
                 case IIsNullOperation isNull when IsReceiver(isNull.Operand):
                     return !negate;
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary
-                    when (IsReceiver(binary.LeftOperand) && ValueUses.SkipConversions(binary.RightOperand).ConstantValue is { HasValue: true, Value: null })
-                         || (IsReceiver(binary.RightOperand) && ValueUses.SkipConversions(binary.LeftOperand).ConstantValue is { HasValue: true, Value: null }):
+                    when (IsReceiver(binary.LeftOperand) && OperationTree.SkipConversions(binary.RightOperand).ConstantValue is { HasValue: true, Value: null })
+                         || (IsReceiver(binary.RightOperand) && OperationTree.SkipConversions(binary.LeftOperand).ConstantValue is { HasValue: true, Value: null }):
                     return (binary.OperatorKind == BinaryOperatorKind.Equals) != negate;
                 default:
                     return null;
@@ -775,7 +775,7 @@ namespace InteropGuard.Flow
         private OwnershipState Allocate(OwnershipState state)
         {
             var use = _allocation is IArgumentOperation outArgument
-                ? _uses.ClassifyStore(ValueUses.SkipConversions(outArgument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : outArgument.Value), outArgument)
+                ? _uses.ClassifyStore(OperationTree.SkipConversions(outArgument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : outArgument.Value), outArgument)
                 : _uses.Classify(_allocation);
             switch (use.Kind)
             {
@@ -853,12 +853,12 @@ namespace InteropGuard.Flow
 
             // using and ?. test a reference for null; a GCHandle is live while IsAllocated, a SafeHandle owes
             // nothing once it is known invalid or closed (validating before 'using' is the usual shape).
-            if (condition is IIsNullOperation isNull && IsName(ValueUses.SkipConversions(isNull.Operand), state))
+            if (condition is IIsNullOperation isNull && IsName(OperationTree.SkipConversions(isNull.Operand), state))
             {
                 return !negate;
             }
 
-            if (condition is IPropertyReferenceOperation property && property.Instance != null && IsName(ValueUses.SkipConversions(property.Instance), state))
+            if (condition is IPropertyReferenceOperation property && property.Instance != null && IsName(OperationTree.SkipConversions(property.Instance), state))
             {
                 switch (property.Property.Name)
                 {
@@ -873,8 +873,8 @@ namespace InteropGuard.Flow
             if (condition is IBinaryOperation binary
                 && (binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals))
             {
-                var left = ValueUses.SkipConversions(binary.LeftOperand);
-                var right = ValueUses.SkipConversions(binary.RightOperand);
+                var left = OperationTree.SkipConversions(binary.LeftOperand);
+                var right = OperationTree.SkipConversions(binary.RightOperand);
                 var compared = (IsName(left, state) && IsZero(right)) || (IsName(right, state) && IsZero(left));
                 if (compared)
                 {
@@ -883,7 +883,7 @@ namespace InteropGuard.Flow
                 }
             }
 
-            if (condition is IIsPatternOperation isPattern && IsName(ValueUses.SkipConversions(isPattern.Value), state))
+            if (condition is IIsPatternOperation isPattern && IsName(OperationTree.SkipConversions(isPattern.Value), state))
             {
                 var pattern = isPattern.Pattern;
                 var patternNegated = false;
@@ -893,14 +893,14 @@ namespace InteropGuard.Flow
                     pattern = negatedPattern.Pattern;
                 }
 
-                if (pattern is IConstantPatternOperation constant && IsZero(ValueUses.SkipConversions(constant.Value)))
+                if (pattern is IConstantPatternOperation constant && IsZero(OperationTree.SkipConversions(constant.Value)))
                 {
                     return patternNegated == negate;
                 }
             }
 
             if (condition is IInvocationOperation { TargetMethod.Name: "Equals" } equals && equals.Instance != null && equals.Arguments.Length == 1
-                && IsName(ValueUses.SkipConversions(equals.Instance), state) && IsZero(ValueUses.SkipConversions(equals.Arguments[0].Value)))
+                && IsName(OperationTree.SkipConversions(equals.Instance), state) && IsZero(OperationTree.SkipConversions(equals.Arguments[0].Value)))
             {
                 return !negate;
             }
@@ -934,7 +934,7 @@ namespace InteropGuard.Flow
 
         private bool? EvaluateWithResult(IOperation operation, IInvocationOperation call, object success)
         {
-            operation = ValueUses.SkipConversions(operation);
+            operation = OperationTree.SkipConversions(operation);
             if (IsCallResult(operation, call))
             {
                 return success is bool b ? b : (bool?)null;
@@ -945,8 +945,8 @@ namespace InteropGuard.Flow
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
                     return !EvaluateWithResult(not.Operand, call, success);
                 case IBinaryOperation binary when success is long status:
-                    var left = ValueUses.SkipConversions(binary.LeftOperand);
-                    var right = ValueUses.SkipConversions(binary.RightOperand);
+                    var left = OperationTree.SkipConversions(binary.LeftOperand);
+                    var right = OperationTree.SkipConversions(binary.RightOperand);
                     long? constant;
                     bool resultOnLeft;
                     if (IsCallResult(left, call) && right.ConstantValue is { HasValue: true } rc)
@@ -1029,7 +1029,7 @@ namespace InteropGuard.Flow
                 IDefaultValueOperation => true,
                 IFieldReferenceOperation field => field.Field.IsStatic && IsSentinelName(field.Field.Name),
                 IPropertyReferenceOperation property => property.Property.IsStatic && IsSentinelName(property.Property.Name),
-                IObjectCreationOperation { Arguments.Length: 1 } creation => IsNativeInteger(creation.Type) && ValueUses.SkipConversions(creation.Arguments[0].Value).ConstantValue is { HasValue: true } argument && IsNullOrSentinel(argument.Value),
+                IObjectCreationOperation { Arguments.Length: 1 } creation => IsNativeInteger(creation.Type) && OperationTree.SkipConversions(creation.Arguments[0].Value).ConstantValue is { HasValue: true } argument && IsNullOrSentinel(argument.Value),
                 _ => false,
             };
         }

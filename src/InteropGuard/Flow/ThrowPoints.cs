@@ -96,13 +96,13 @@ namespace InteropGuard.Flow
             }
 
             var source = invocation.Instance ?? (invocation.Arguments.Length == 2 ? invocation.Arguments[0].Value : null);
-            var destination = ValueUses.SkipConversions(invocation.Arguments[invocation.Arguments.Length - 1].Value);
+            var destination = OperationTree.SkipConversions(invocation.Arguments[invocation.Arguments.Length - 1].Value);
             if (source == null || !_context.Types.IsSpan(destination.Type) || destination is not IObjectCreationOperation { Arguments.Length: 2 } created)
             {
                 return false;
             }
 
-            var length = ValueUses.SkipConversions(created.Arguments[1].Value);
+            var length = OperationTree.SkipConversions(created.Arguments[1].Value);
             return length is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
                    && Root(measured) is { } measuredRoot
                    && Root(source) is { } sourceRoot

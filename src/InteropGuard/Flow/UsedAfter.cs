@@ -50,7 +50,7 @@ namespace InteropGuard.Flow
 
         /// <summary>Is the graph's code an iterator (a <c>yield</c> of its own, not of a function inside it)?</summary>
         public static bool IsIterator(ControlFlowGraph graph)
-            => graph.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && OwnBody(o, graph.OriginalOperation));
+            => graph.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && !OperationTree.IsInNestedFunction(o, graph.OriginalOperation));
 
         public static bool OnEveryPath(ControlFlowGraph graph, IOperation operation, Func<IOperation, bool> isUse, bool isIterator)
             => new UsedAfter(graph, isIterator).OnEveryPath(operation, isUse, useKey: null);
@@ -130,19 +130,6 @@ namespace InteropGuard.Flow
             }
 
             return _locations;
-        }
-
-        private static bool OwnBody(IOperation operation, IOperation body)
-        {
-            for (var current = operation.Parent; current != null && current != body; current = current.Parent)
-            {
-                if (current is ILocalFunctionOperation || current is IAnonymousFunctionOperation)
-                {
-                    return false;
-                }
-            }
-
-            return true;
         }
 
         /// <summary>

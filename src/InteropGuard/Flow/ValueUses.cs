@@ -70,16 +70,6 @@ namespace InteropGuard.Flow
             _depth = depth;
         }
 
-        public static IOperation SkipConversions(IOperation operation)
-        {
-            while (operation is IConversionOperation conversion && conversion.OperatorMethod == null)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
-        }
-
         public ValueUse Classify(IOperation value)
         {
             var current = value;
@@ -145,7 +135,7 @@ namespace InteropGuard.Flow
                             continue;
                         }
 
-                        if (_scope.Catalogue.TryGetReceiverRelease(invocation.TargetMethod, SkipConversions(current).Type, out var receiverRelease))
+                        if (_scope.Catalogue.TryGetReceiverRelease(invocation.TargetMethod, OperationTree.SkipConversions(current).Type, out var receiverRelease))
                         {
                             return new ValueUse(ValueUseKind.Release, parent, release: receiverRelease);
                         }

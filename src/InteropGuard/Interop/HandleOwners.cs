@@ -101,7 +101,7 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            var read = ValueUses.SkipConversions(value);
+            var read = OperationTree.SkipConversions(value);
             switch (read)
             {
                 case ILocalReferenceOperation local when IsRawHandleType(local.Type):
@@ -133,7 +133,7 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            var root = ValueUses.SkipConversions(owner);
+            var root = OperationTree.SkipConversions(owner);
             while (true)
             {
                 switch (root)
@@ -146,14 +146,14 @@ namespace InteropGuard.Interop
                         return parameter.Parameter.RefKind != RefKind.None ? null : new HandleOwner(owner, handle, HandleOwnerKind.Variable, parameter.Parameter);
                     case IFieldReferenceOperation field when !field.Field.IsStatic && field.Instance != null:
                         // An object held in a field stays reachable as long as the object holding it.
-                        root = ValueUses.SkipConversions(field.Instance);
+                        root = OperationTree.SkipConversions(field.Instance);
                         continue;
                     case IPropertyReferenceOperation property when !property.Property.IsStatic && property.Instance != null && ReturnsOwnField(property.Property):
-                        root = ValueUses.SkipConversions(property.Instance);
+                        root = OperationTree.SkipConversions(property.Instance);
                         continue;
                     case IInvocationOperation:
                     case IObjectCreationOperation:
-                        return root == ValueUses.SkipConversions(owner) ? new HandleOwner(owner, handle, HandleOwnerKind.Temporary, null) : null;
+                        return root == OperationTree.SkipConversions(owner) ? new HandleOwner(owner, handle, HandleOwnerKind.Temporary, null) : null;
                     default:
                         return null;
                 }
@@ -225,7 +225,7 @@ namespace InteropGuard.Interop
                     return GetterShape.HeldObject;
                 case ICoalesceOperation { Value: IConditionalAccessOperation { Operation: IFieldReferenceOperation held, WhenNotNull: var whenNotNull } }
                     when held.Instance is IInstanceReferenceOperation && _types.IsHandleWrapper(held.Type)
-                         && ValueUses.SkipConversions(whenNotNull) is IInvocationOperation { TargetMethod.Name: "DangerousGetHandle" }:
+                         && OperationTree.SkipConversions(whenNotNull) is IInvocationOperation { TargetMethod.Name: "DangerousGetHandle" }:
                     // '_safe?.DangerousGetHandle() ?? IntPtr.Zero': the handle of a SafeHandle the object holds, when it has one.
                     return GetterShape.HeldObject;
                 case null:
@@ -254,7 +254,7 @@ namespace InteropGuard.Interop
             var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
 #pragma warning restore RS1030
             var returns = model.GetOperation(syntax)?.DescendantsAndSelf().OfType<IReturnOperation>().ToList();
-            return returns != null && returns.Count == 1 && returns[0].ReturnedValue is { } returned ? ValueUses.SkipConversions(returned) : null;
+            return returns != null && returns.Count == 1 && returns[0].ReturnedValue is { } returned ? OperationTree.SkipConversions(returned) : null;
         }
 
         private static bool IsAutoProperty(IPropertySymbol property)

@@ -215,7 +215,7 @@ namespace InteropGuard.Interop
                     }
 
                     // Given several spans: when all of them are stack (or all native) memory, so is the local.
-                    var kinds = ValuesOf(local.Local, Root(local))?.Select(v => FromSpanSource(v, depth + 1).Kind).Distinct().ToList();
+                    var kinds = ValuesOf(local.Local, OperationTree.Root(local))?.Select(v => FromSpanSource(v, depth + 1).Kind).Distinct().ToList();
                     return kinds is { Count: 1 } && kinds[0] == MemoryOriginKind.Stack ? MemoryOrigin.Stack
                         : kinds is { Count: 1 } && kinds[0] == MemoryOriginKind.Native ? MemoryOrigin.Native
                         : MemoryOrigin.Unknown;
@@ -310,7 +310,7 @@ namespace InteropGuard.Interop
         /// passed by ref/out, or deconstructed into.
         /// </summary>
         public static IOperation? SingleSource(ILocalReferenceOperation reference, int depth = 0)
-            => ValuesOf(reference.Local, Root(reference)) is { Count: 1 } values ? values[0] : null;
+            => ValuesOf(reference.Local, OperationTree.Root(reference)) is { Count: 1 } values ? values[0] : null;
 
         /// <summary>
         /// Every value a local (or ref local) is given in <paramref name="root"/>: its initializer and the right sides of
@@ -398,18 +398,6 @@ namespace InteropGuard.Interop
             MemberAccessExpressionSyntax member => LastName(member.Name),
             _ => null,
         };
-
-        /// <summary>The outermost operation of the code block holding <paramref name="operation"/>.</summary>
-        public static IOperation Root(IOperation operation)
-        {
-            var current = operation;
-            while (current.Parent != null)
-            {
-                current = current.Parent;
-            }
-
-            return current;
-        }
 
         /// <summary>Strips parentheses-free wrappers that do not change which storage is meant.</summary>
         public static IOperation? Unwrap(IOperation? operation)

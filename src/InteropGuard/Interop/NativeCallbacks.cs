@@ -122,10 +122,10 @@ namespace InteropGuard.Interop
         /// <summary>The declarations a delegate-valued expression can stand for (empty when it cannot be followed).</summary>
         private IEnumerable<SyntaxNode> Resolve(IOperation value, int depth, CancellationToken cancellationToken)
         {
-            value = ValueUses.SkipConversions(value);
+            value = OperationTree.SkipConversions(value);
             if (value is IDelegateCreationOperation creation)
             {
-                value = ValueUses.SkipConversions(creation.Target);
+                value = OperationTree.SkipConversions(creation.Target);
             }
 
             switch (value)
@@ -135,7 +135,7 @@ namespace InteropGuard.Interop
                 case IMethodReferenceOperation reference:
                     return DeclarationOf(reference.Method);
                 case ILocalReferenceOperation local when depth > 0:
-                    return ValuesStoredIn(local.Local, Root(value)).SelectMany(v => Resolve(v, depth - 1, cancellationToken)).ToList();
+                    return ValuesStoredIn(local.Local, OperationTree.Root(value)).SelectMany(v => Resolve(v, depth - 1, cancellationToken)).ToList();
                 case IFieldReferenceOperation field when depth > 0:
                     return ValuesStoredIn(field.Field, cancellationToken).SelectMany(v => Resolve(v, depth - 1, cancellationToken)).ToList();
                 default:
@@ -155,16 +155,6 @@ namespace InteropGuard.Interop
                     yield return syntax;
                 }
             }
-        }
-
-        private static IOperation Root(IOperation operation)
-        {
-            while (operation.Parent != null)
-            {
-                operation = operation.Parent;
-            }
-
-            return operation;
         }
 
         private static IEnumerable<IOperation> ValuesStoredIn(ILocalSymbol local, IOperation root)

@@ -125,7 +125,7 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                if (IsInsideLambda(reference, body))
+                if (OperationTree.IsInNestedFunction(reference, body))
                 {
                     escapes = true;
                     continue;
@@ -170,19 +170,6 @@ namespace InteropGuard.Interop
             return false;
         }
 
-        private static bool IsInsideLambda(IOperation operation, IOperation root)
-        {
-            for (var current = operation.Parent; current != null && current != root; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
         private ForwardedCall? ComputeForwardedCall(IMethodSymbol method)
         {
             var body = GetBody(method);
@@ -195,7 +182,7 @@ namespace InteropGuard.Interop
             var map = Enumerable.Repeat(-1, call.TargetMethod.Parameters.Length).ToArray();
             foreach (var argument in call.Arguments)
             {
-                if (argument.Parameter != null && ValueUses.SkipConversions(argument.Value) is IParameterReferenceOperation forwarded
+                if (argument.Parameter != null && OperationTree.SkipConversions(argument.Value) is IParameterReferenceOperation forwarded
                     && SymbolEqualityComparer.Default.Equals(forwarded.Parameter.ContainingSymbol, method))
                 {
                     map[argument.Parameter.Ordinal] = forwarded.Parameter.Ordinal;

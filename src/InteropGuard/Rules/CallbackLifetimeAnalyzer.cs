@@ -183,7 +183,7 @@ namespace InteropGuard.Rules
         /// of the body (built once per body, whichever rule asks); silent (true) where no graph can be built.
         /// </summary>
         private static bool IsKeptAliveAfter(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ILocalSymbol local)
-            => !ControlFlowGraphs.HasGraph(DelegateReachability.Root(call))
+            => !ControlFlowGraphs.HasGraph(OperationTree.Root(call))
                || reachability.IsKeptAliveAfter(context.GetControlFlowGraph(), call, local, context.CancellationToken);
 
         /// <summary>The delegate expression at an argument: a creation in place, or a local holding creations.</summary>
@@ -207,8 +207,8 @@ namespace InteropGuard.Rules
 
             public static Candidate? For(IOperation argumentValue)
             {
-                var value = ValueUses.SkipConversions(argumentValue);
-                var root = DelegateReachability.Root(value);
+                var value = OperationTree.SkipConversions(argumentValue);
+                var root = OperationTree.Root(value);
                 switch (value)
                 {
                     case IDelegateCreationOperation creation:
@@ -376,7 +376,7 @@ namespace InteropGuard.Rules
                     if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)
                         && !(reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference))
                     {
-                        if (InsideFunction(reference, root))
+                        if (OperationTree.IsInNestedFunction(reference, root))
                         {
                             return false;
                         }
@@ -388,18 +388,6 @@ namespace InteropGuard.Rules
                 return true;
             }
 
-            private static bool InsideFunction(IOperation operation, IOperation root)
-            {
-                for (var current = operation.Parent; current != null && current != root; current = current.Parent)
-                {
-                    if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
         }
     }
 }

@@ -203,7 +203,7 @@ namespace InteropGuard.Rules
                 var later = block.Operations[i];
                 if (later is IExpressionStatementOperation { Operation: IInvocationOperation keepAlive }
                     && keepAlive.TargetMethod.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(keepAlive.TargetMethod.ContainingType, interop.Types.GC)
-                    && keepAlive.Arguments.Length == 1 && IsUseOf(ValueUses.SkipConversions(keepAlive.Arguments[0].Value), owner))
+                    && keepAlive.Arguments.Length == 1 && IsUseOf(OperationTree.SkipConversions(keepAlive.Arguments[0].Value), owner))
                 {
                     return true;
                 }

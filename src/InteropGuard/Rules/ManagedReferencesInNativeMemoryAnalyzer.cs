@@ -107,7 +107,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var pinned = ValueUses.SkipConversions(target);
+                var pinned = OperationTree.SkipConversions(target);
                 if (pinned.Type == null)
                 {
                     return;
@@ -161,7 +161,7 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            var native = FindNativeUse(interop, context, new[] { declarator.Symbol }, Root(declarator));
+            var native = FindNativeUse(interop, context, new[] { declarator.Symbol }, OperationTree.Root(declarator));
             if (native != null)
             {
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.ManagedReferencesInNativeMemory, initializer.GetLocation(), what, "reaches " + native, why, NativeConsequence));
@@ -179,7 +179,7 @@ namespace InteropGuard.Rules
             string? native = NativeOf(interop, use);
             if (native == null && use.Kind == ValueUseKind.Copy && use.CopyTarget is ILocalSymbol local)
             {
-                native = FindNativeUse(interop, context, new[] { local }, Root(origin));
+                native = FindNativeUse(interop, context, new[] { local }, OperationTree.Root(origin));
             }
 
             if (native != null)
@@ -258,14 +258,5 @@ namespace InteropGuard.Rules
             return null;
         }
 
-        private static IOperation Root(IOperation operation)
-        {
-            while (operation.Parent != null)
-            {
-                operation = operation.Parent;
-            }
-
-            return operation;
-        }
     }
 }

@@ -132,7 +132,7 @@ namespace InteropGuard.Rules
 
         private static bool IsPinned(IOperation allocation)
             => allocation is IInvocationOperation call
-               && call.Arguments.Any(a => ValueUses.SkipConversions(a.Value) is IFieldReferenceOperation { Field.Name: "Pinned" });
+               && call.Arguments.Any(a => OperationTree.SkipConversions(a.Value) is IFieldReferenceOperation { Field.Name: "Pinned" });
 
         private static string DiscardedHolder(IOperation allocation)
         {

@@ -174,11 +174,11 @@ namespace InteropGuard.Rules
         /// </summary>
         private static bool IsUnpinnedOverlapped(WellKnownTypes types, IOperation value, IOperation call)
         {
-            value = Unwrap(value);
+            value = OperationTree.SkipConversions(value);
             switch (value)
             {
                 case IAddressOfOperation addressOf:
-                    return Unwrap(addressOf.Reference) is ILocalReferenceOperation && TreatsIoAsAsynchronous(call);
+                    return OperationTree.SkipConversions(addressOf.Reference) is ILocalReferenceOperation && TreatsIoAsAsynchronous(call);
                 case ILocalReferenceOperation { Type: { } localType } when localType is not IPointerTypeSymbol && IsOverlapped(localType):
                     // Passed by ref: the struct lives in this method's frame.
                     return TreatsIoAsAsynchronous(call);
@@ -250,16 +250,6 @@ namespace InteropGuard.Rules
                 default:
                     return "has a registration-style name and keeps what it is given after it returns";
             }
-        }
-
-        private static IOperation Unwrap(IOperation value)
-        {
-            while (value is IConversionOperation { OperatorMethod: null } conversion)
-            {
-                value = conversion.Operand;
-            }
-
-            return value;
         }
 
         private static bool IsOverlapped(ITypeSymbol type) => RetainingFunctions.IsOverlapped(type);

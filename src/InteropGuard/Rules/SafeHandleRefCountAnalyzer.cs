@@ -140,7 +140,7 @@ namespace InteropGuard.Rules
 
         private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle)
         {
-            var function = EnclosingFunction(getHandle, root);
+            var function = OperationTree.EnclosingFunction(getHandle, root);
             var handle = Display(getHandle.Instance!.Syntax);
             var sinks = new List<Sink>();
             Follow(interop, uses, function, getHandle, handle, sinks, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default));
@@ -209,22 +209,14 @@ namespace InteropGuard.Rules
         // a callback run synchronously sees the reference held where it was made.
         private static IEnumerable<SyntaxNode> ProbeSites(IOperation function, IOperation site)
         {
-            IOperation? outermost = null;
-            for (var current = site.Parent; current != null && current != function; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                {
-                    outermost = current;
-                }
-            }
-
+            var outermost = OperationTree.OutermostNestedFunction(site, function);
             switch (outermost)
             {
                 case null:
                     return new[] { site.Syntax };
                 case ILocalFunctionOperation localFunction:
                     var calls = function.Descendants().OfType<IInvocationOperation>()
-                        .Where(i => SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, localFunction.Symbol) && !IsInsideNestedFunction(i, function))
+                        .Where(i => SymbolEqualityComparer.Default.Equals(i.TargetMethod.OriginalDefinition, localFunction.Symbol) && !OperationTree.IsInNestedFunction(i, function))
                         .Select(i => i.Syntax)
                         .ToList();
                     return calls.Count == 0 ? new[] { site.Syntax } : calls;
@@ -299,7 +291,7 @@ namespace InteropGuard.Rules
         // and the using keeps it from being finalized during the call.
         private static bool IsPrivateUsingLocal(IOperation receiver, IOperation function)
         {
-            if (ValueUses.SkipConversions(receiver) is not ILocalReferenceOperation local)
+            if (OperationTree.SkipConversions(receiver) is not ILocalReferenceOperation local)
             {
                 return false;
             }
@@ -319,7 +311,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                if (IsInsideNestedFunction(reference, function)
+                if (OperationTree.IsInNestedFunction(reference, function)
                     || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference))
                 {
                     return false;
@@ -391,13 +383,13 @@ namespace InteropGuard.Rules
         private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ReceiverReferences graphs, IOperation root, IInvocationOperation addRef)
         {
             // A success flag kept in a field or a ref parameter says the release is somebody else's job.
-            if (addRef.Arguments.Length != 1 || ValueUses.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
+            if (addRef.Arguments.Length != 1 || OperationTree.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
             {
                 return null;
             }
 
             var receiver = addRef.Instance!;
-            var function = EnclosingFunction(addRef, root);
+            var function = OperationTree.EnclosingFunction(addRef, root);
             if (FlagIsHandedOn(function, flag.Local))
             {
                 return null;
@@ -416,7 +408,7 @@ namespace InteropGuard.Rules
                 .ToList();
 
             // A release in a lambda or local function runs whenever that is invoked: the reference is handed on.
-            if (allReleases.Any(r => IsInsideNestedFunction(r, function)))
+            if (allReleases.Any(r => OperationTree.IsInNestedFunction(r, function)))
             {
                 return null;
             }
@@ -506,7 +498,7 @@ namespace InteropGuard.Rules
 
         private static bool IsHandedToOwner(InteropContext interop, IOperation function, IOperation receiver, ImmutableArray<ISymbol> path)
         {
-            if (ValueUses.SkipConversions(receiver) is IFieldReferenceOperation field && ReleasedByItsType(field.Field))
+            if (OperationTree.SkipConversions(receiver) is IFieldReferenceOperation field && ReleasedByItsType(field.Field))
             {
                 return true;
             }
@@ -588,32 +580,6 @@ namespace InteropGuard.Rules
         }
 
         // ---- shared ----
-
-        private static IOperation EnclosingFunction(IOperation operation, IOperation root)
-        {
-            for (var current = operation.Parent; current != null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                {
-                    return current;
-                }
-            }
-
-            return root;
-        }
-
-        private static bool IsInsideNestedFunction(IOperation operation, IOperation function)
-        {
-            for (var current = operation.Parent; current != null && current != function; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
 
         private static readonly Regex Whitespace = new Regex(@"\s+");
 

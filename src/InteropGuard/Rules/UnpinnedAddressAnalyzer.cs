@@ -148,7 +148,7 @@ namespace InteropGuard.Rules
             var handle = ManagedMemoryOrigins.Unwrap(call.Instance);
             var allocations = handle switch
             {
-                ILocalReferenceOperation local => ManagedMemoryOrigins.ValuesOf(local.Local, ManagedMemoryOrigins.Root(local)),
+                ILocalReferenceOperation local => ManagedMemoryOrigins.ValuesOf(local.Local, OperationTree.Root(local)),
                 IFieldReferenceOperation field => FieldAllocations(field, call),
                 _ => null,
             };
@@ -269,7 +269,7 @@ namespace InteropGuard.Rules
                 return false;
             }
 
-            var root = ManagedMemoryOrigins.Root(use);
+            var root = OperationTree.Root(use);
             return ManagedMemoryOrigins.ValuesOf(local.Local, root) is { Count: > 0 } values && values.All(v => IsArrayCreation(origins, v))
                 && !root.Descendants().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local.Local) && MayPinElsewhere(r, types));
         }

@@ -1,0 +1,82 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard
+{
+    /// <summary>
+    /// The few questions about an operation's place in its tree that every layer asks: its root, the function (body,
+    /// lambda or local function) it runs in, and the conversions the compiler inserted around it. One copy, so that
+    /// Interop/, Flow/ and the rules mean the same thing by "inside a lambda".
+    /// </summary>
+    internal static class OperationTree
+    {
+        /// <summary>The outermost operation of the code block holding <paramref name="operation"/>.</summary>
+        public static IOperation Root(IOperation operation)
+        {
+            var current = operation;
+            while (current.Parent != null)
+            {
+                current = current.Parent;
+            }
+
+            return current;
+        }
+
+        /// <summary>A lambda or local function: code with a body of its own, run when it is invoked.</summary>
+        public static bool IsFunction(IOperation operation) => operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation;
+
+        /// <summary>The lambda or local function that directly contains <paramref name="operation"/>, or <paramref name="root"/>.</summary>
+        public static IOperation EnclosingFunction(IOperation operation, IOperation root)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (IsFunction(current))
+                {
+                    return current;
+                }
+            }
+
+            return root;
+        }
+
+        /// <summary>Is a lambda or local function between <paramref name="operation"/> and <paramref name="body"/>?</summary>
+        public static bool IsInNestedFunction(IOperation operation, IOperation body)
+        {
+            for (var current = operation.Parent; current != null && current != body; current = current.Parent)
+            {
+                if (IsFunction(current))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The outermost lambda or local function between <paramref name="operation"/> and <paramref name="body"/>, or null.</summary>
+        public static IOperation? OutermostNestedFunction(IOperation operation, IOperation body)
+        {
+            IOperation? outermost = null;
+            for (var current = operation.Parent; current != null && current != body; current = current.Parent)
+            {
+                if (IsFunction(current))
+                {
+                    outermost = current;
+                }
+            }
+
+            return outermost;
+        }
+
+        /// <summary>Skips the conversions the compiler inserts, but not user-defined ones (array to span is one).</summary>
+        public static IOperation SkipConversions(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion && conversion.OperatorMethod == null)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+    }
+}
