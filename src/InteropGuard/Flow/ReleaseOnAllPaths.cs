@@ -98,6 +98,7 @@ namespace InteropGuard.Flow
         private ConditionKey? _successKey;
         private readonly Dictionary<CaptureId, IOperation> _captures = new Dictionary<CaptureId, IOperation>();
         private Dictionary<SyntaxNode, OwnershipState>? _probes;
+        private FlowBudget _budget = FlowBudget.Default;
 
         private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
         {
@@ -113,9 +114,9 @@ namespace InteropGuard.Flow
         /// An operation of <paramref name="cfg"/> (not of the original tree) producing the value: a call, a creation,
         /// or the <c>out</c> argument a native call stores it through.
         /// </param>
-        public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
+        public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals, FlowBudget? budget = null)
         {
-            var analysis = new ReleaseOnAllPaths(cfg, allocation, allocator, uses, throwPoints, capturedLocals);
+            var analysis = new ReleaseOnAllPaths(cfg, allocation, allocator, uses, throwPoints, capturedLocals) { _budget = budget ?? FlowBudget.Default };
             return analysis.Run();
         }
 
@@ -475,6 +476,7 @@ namespace InteropGuard.Flow
 
         private OwnershipState Transfer(IOperation operation, OwnershipState state, BasicBlock block, bool isMain, System.Action<int, OwnershipState> flow)
         {
+            _budget.CountTransfer();
             Probe(operation, state);
 
             // 1. Uses of the tracked names, classified before anything changes.
@@ -599,6 +601,7 @@ namespace InteropGuard.Flow
 
         private OwnershipState TransferBranchValue(BasicBlock block, OwnershipState state, bool isMain, System.Action<int, OwnershipState> flow)
         {
+            _budget.CountTransfer();
             var branchValue = block.BranchValue!;
             Probe(branchValue, state);
             var returns = block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return;
