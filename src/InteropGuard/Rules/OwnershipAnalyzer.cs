@@ -94,10 +94,18 @@ namespace InteropGuard.Rules
             var reportedAfterRelease = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
+                // Walked once per graph and shared by the solves of all its sites.
+                var facts = new GraphFacts(body);
                 foreach (var site in ResourceSites.In(body, scope.Catalogue))
                 {
                     context.CancellationToken.ThrowIfCancellationRequested();
-                    var result = ReleaseOnAllPaths.Analyze(body, site.Operation, site.Allocator, uses, throwPoints, captured, _budget);
+                    var result = ReleaseOnAllPaths.Analyze(facts, site.Operation, site.Allocator, uses, throwPoints, captured, _budget);
+                    if (result.HasGivenUp)
+                    {
+                        // A partial result: no finding of any kind for this site.
+                        continue;
+                    }
+
                     if (result.Leak != null && !FinalizerCovers(site, result))
                     {
                         context.ReportDiagnostic(OwnershipDiagnostics.Leak(site, result));
