@@ -15,11 +15,15 @@ namespace InteropGuard.Flow
         private readonly bool _count;
         private long _transfers;
 
-        public FlowBudget(int visitsPerBlock, bool count)
+        public FlowBudget(int visitsPerBlock, bool count, bool fullSolves = false)
         {
             VisitsPerBlock = visitsPerBlock;
             _count = count;
+            FullSolves = fullSolves;
         }
+
+        /// <summary>For tests: solve every site from the graph's entry, as a reference for the sparse solves.</summary>
+        public bool FullSolves { get; }
 
         /// <summary>Block visits allowed to one solve, per block of the graph it runs on.</summary>
         public int VisitsPerBlock { get; }

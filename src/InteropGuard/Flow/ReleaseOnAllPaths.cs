@@ -153,7 +153,7 @@ namespace InteropGuard.Flow
         public static ReleaseResult Analyze(GraphFacts graph, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals, FlowBudget? budget = null)
         {
             var analysis = new ReleaseOnAllPaths(graph, allocation, allocator, uses, throwPoints, capturedLocals, budget);
-            if (graph.Containing(allocation) is not { } root)
+            if (graph.Containing(allocation) is not { } root || analysis._budget.FullSolves)
             {
                 return analysis.Run();
             }
