@@ -94,11 +94,12 @@ namespace InteropGuard.Rules
             var reportedAfterRelease = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
-                // Walked once per graph and shared by the solves of all its sites.
-                var facts = new GraphFacts(body);
+                // Walked once per graph (when it has a site) and shared by the solves of all its sites.
+                GraphFacts? facts = null;
                 foreach (var site in ResourceSites.In(body, scope.Catalogue))
                 {
                     context.CancellationToken.ThrowIfCancellationRequested();
+                    facts ??= new GraphFacts(body);
                     var result = ReleaseOnAllPaths.Analyze(facts, site.Operation, site.Allocator, uses, throwPoints, captured, _budget);
                     if (result.HasGivenUp)
                     {
