@@ -10,35 +10,52 @@ namespace InteropGuard.Flow
     /// <summary>
     /// What every release-on-all-paths solve over one <see cref="ControlFlowGraph"/> asks of its operations, computed
     /// once per graph rather than once per tracked value: each top-level operation's descendants, the names it reads,
-    /// the variables it writes, where it stands in the graph; how far back a path from a point can lead; and the
+    /// the variables it writes, where it stands in the graph; where each name is live (read later before written); and the
     /// "background" states (what the solve holds before any tracked value exists), from which a solve for one value
     /// starts at the value's allocation instead of at the graph's entry.
     /// </summary>
     internal sealed class GraphFacts
     {
         private readonly Dictionary<IOperation, OperationFacts> _operations = new Dictionary<IOperation, OperationFacts>();
-        private readonly Dictionary<object, Position> _lastReference = new Dictionary<object, Position>();
-        private readonly int[] _low;
-        private readonly bool[] _reentrant;
+        private readonly Dictionary<object, int> _names = new Dictionary<object, int>();
+
+        // Per block: for each name read or written in it, its reads and writes in order (operation index, is a read).
+        private readonly Dictionary<int, List<(int Index, bool Read)>>[] _events;
+        private readonly ulong[][] _liveOut;
+
+        // Liveness bit sets cost blocks x names bits; past this many 64-bit words every name counts as live everywhere.
+        private const int MaxLivenessWords = 1 << 20;
+        private bool _everythingLive;
 
         public GraphFacts(ControlFlowGraph graph)
         {
             Graph = graph;
             var blocks = graph.Blocks;
-            _low = new int[blocks.Length];
-            _reentrant = new bool[blocks.Length];
+            _events = new Dictionary<int, List<(int, bool)>>[blocks.Length];
+            _liveOut = new ulong[blocks.Length][];
             foreach (var block in blocks)
             {
                 var index = 0;
+                var events = _events[block.Ordinal] = new Dictionary<int, List<(int, bool)>>();
                 foreach (var operation in Operations(block))
                 {
                     var facts = new OperationFacts(operation, new Position(block.Ordinal, index));
                     _operations[operation] = facts;
-                    foreach (var name in facts.Mentioned)
+                    var read = new HashSet<int>();
+                    foreach (var (_, name) in facts.References)
                     {
-                        if (!_lastReference.TryGetValue(name, out var last) || last.CompareTo(facts.Position) < 0)
+                        if (read.Add(NameIndex(name)))
                         {
-                            _lastReference[name] = facts.Position;
+                            Event(events, NameIndex(name), index, isRead: true);
+                        }
+                    }
+
+                    foreach (var name in facts.AssignedNames)
+                    {
+                        // Read and written by one operation: the read comes first (p = Realloc(p, n)).
+                        if (!read.Contains(NameIndex(name)))
+                        {
+                            Event(events, NameIndex(name), index, isRead: false);
                         }
                     }
 
@@ -51,7 +68,7 @@ namespace InteropGuard.Flow
                 }
             }
 
-            ComputeLoops(graph);
+            ComputeLiveness(graph);
         }
 
         public ControlFlowGraph Graph { get; }
@@ -82,75 +99,187 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>
-        /// The earliest point a path from <paramref name="from"/> can lead to, in graph order (block ordinal, then
-        /// operation): <paramref name="from"/> itself, or the head of a loop that contains it. Conservative: a point
-        /// before it is never reached again.
+        /// Whether a path from <paramref name="at"/> may read <paramref name="name"/> (a local or a capture id) before
+        /// writing it. Only normal paths are followed (branches, finally regions they leave through): a solve follows
+        /// exception paths only while the value is owed, and then it is not asking.
         /// </summary>
-        public Position EarliestReachable(Position from) => _reentrant[from.Block] ? new Position(_low[from.Block], 0) : from;
-
-        /// <summary>Whether no operation a path from <paramref name="from"/> can reach mentions <paramref name="name"/> (a local or a capture id).</summary>
-        public bool NotMentionedFrom(object name, Position from)
-            => !_lastReference.TryGetValue(name, out var last) || last.CompareTo(EarliestReachable(from)) < 0;
-
-        /// <summary>
-        /// Back edges (to a block at or before the source, in ordinal order), including the ways a branch leaves
-        /// through finally regions. Exception edges lead to handlers, which always follow their try blocks, so they
-        /// are never back edges. A block is re-entered when a back edge from it or a later block leads to it or an
-        /// earlier one; then everything from the earliest such target on can run again.
-        /// </summary>
-        private void ComputeLoops(ControlFlowGraph graph)
+        public bool IsLive(object name, Position at)
         {
-            var blocks = graph.Blocks;
-            var minTargetFrom = new int[blocks.Length];
-            for (var i = 0; i < blocks.Length; i++)
+            if (_everythingLive || !_names.TryGetValue(name, out var index))
             {
-                minTargetFrom[i] = int.MaxValue;
+                return true;
             }
 
-            void Edge(int source, int target)
+            if (_events[at.Block].TryGetValue(index, out var events))
             {
-                if (target <= source && target < minTargetFrom[source])
+                foreach (var (operation, read) in events)
                 {
-                    minTargetFrom[source] = target;
+                    if (operation >= at.Index)
+                    {
+                        return read;
+                    }
+                }
+            }
+
+            return (_liveOut[at.Block][index / 64] & (1UL << (index % 64))) != 0;
+        }
+
+        private int NameIndex(object name)
+        {
+            if (!_names.TryGetValue(name, out var index))
+            {
+                index = _names.Count;
+                _names[name] = index;
+            }
+
+            return index;
+        }
+
+        private static void Event(Dictionary<int, List<(int, bool)>> events, int name, int index, bool isRead)
+        {
+            if (!events.TryGetValue(name, out var list))
+            {
+                events[name] = list = new List<(int, bool)>();
+            }
+
+            list.Add((index, isRead));
+        }
+
+        /// <summary>
+        /// Backward liveness of the names over the normal successors: a branch's destination, or the finally regions it
+        /// leaves through and then its destination; the end of a finally region continues where the branches through it
+        /// go. The end of any other handler region is taken to read everything.
+        /// </summary>
+        private void ComputeLiveness(ControlFlowGraph graph)
+        {
+            var blocks = graph.Blocks;
+            var words = (_names.Count + 63) / 64;
+            if ((long)words * blocks.Length > MaxLivenessWords)
+            {
+                _everythingLive = true;
+                return;
+            }
+
+            var successors = new List<int>[blocks.Length];
+            var finallyExits = new Dictionary<ControlFlowRegion, List<int>>();
+            var readsAll = new bool[blocks.Length];
+            foreach (var block in blocks)
+            {
+                successors[block.Ordinal] = new List<int>();
+                foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+                {
+                    if (branch == null || branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling)
+                    {
+                        continue;
+                    }
+
+                    var regions = branch.FinallyRegions;
+                    for (var i = 0; i < regions.Length; i++)
+                    {
+                        var next = i + 1 < regions.Length ? regions[i + 1].FirstBlockOrdinal : branch.Destination?.Ordinal;
+                        if (!finallyExits.TryGetValue(regions[i], out var exits))
+                        {
+                            finallyExits[regions[i]] = exits = new List<int>();
+                        }
+
+                        if (next is { } target)
+                        {
+                            exits.Add(target);
+                        }
+                    }
+
+                    var first = regions.Length > 0 ? regions[0].FirstBlockOrdinal : branch.Destination?.Ordinal;
+                    if (first is { } successor)
+                    {
+                        successors[block.Ordinal].Add(successor);
+                    }
                 }
             }
 
             foreach (var block in blocks)
             {
-                foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+                if (block.FallThroughSuccessor?.Semantics != ControlFlowBranchSemantics.StructuredExceptionHandling)
                 {
-                    if (branch == null)
-                    {
-                        continue;
-                    }
+                    continue;
+                }
 
-                    var source = block.Ordinal;
-                    foreach (var region in branch.FinallyRegions)
-                    {
-                        Edge(source, region.FirstBlockOrdinal);
-                        source = region.LastBlockOrdinal;
-                    }
+                var region = block.EnclosingRegion;
+                while (region != null && region.Kind != ControlFlowRegionKind.Finally && region.Kind != ControlFlowRegionKind.Catch
+                       && region.Kind != ControlFlowRegionKind.Filter && region.Kind != ControlFlowRegionKind.FilterAndHandler)
+                {
+                    region = region.EnclosingRegion;
+                }
 
-                    if (branch.Destination != null)
+                if (region != null && region.Kind == ControlFlowRegionKind.Finally)
+                {
+                    if (finallyExits.TryGetValue(region, out var exits))
                     {
-                        Edge(source, branch.Destination.Ordinal);
+                        successors[block.Ordinal].AddRange(exits);
+                    }
+                }
+                else
+                {
+                    readsAll[block.Ordinal] = true;
+                }
+            }
+
+            // Per block: the names read before any write (gen) and written before any read (kill).
+            var gen = new ulong[blocks.Length][];
+            var kill = new ulong[blocks.Length][];
+            var liveIn = new ulong[blocks.Length][];
+            for (var b = 0; b < blocks.Length; b++)
+            {
+                gen[b] = new ulong[words];
+                kill[b] = new ulong[words];
+                liveIn[b] = new ulong[words];
+                _liveOut[b] = new ulong[words];
+                foreach (var entry in _events[b])
+                {
+                    var (word, bit) = (entry.Key / 64, 1UL << (entry.Key % 64));
+                    if (entry.Value[0].Read)
+                    {
+                        gen[b][word] |= bit;
+                    }
+                    else
+                    {
+                        kill[b][word] |= bit;
+                    }
+                }
+
+                if (readsAll[b])
+                {
+                    for (var w = 0; w < words; w++)
+                    {
+                        _liveOut[b][w] = ulong.MaxValue;
                     }
                 }
             }
 
-            // Suffix minimum: the earliest block a back edge from this block or a later one leads to.
-            var suffix = int.MaxValue;
-            var suffixMin = new int[blocks.Length];
-            for (var i = blocks.Length - 1; i >= 0; i--)
+            var changed = true;
+            while (changed)
             {
-                suffix = System.Math.Min(suffix, minTargetFrom[i]);
-                suffixMin[i] = suffix;
-            }
+                changed = false;
+                for (var b = blocks.Length - 1; b >= 0; b--)
+                {
+                    var liveOut = _liveOut[b];
+                    foreach (var successor in successors[b])
+                    {
+                        for (var w = 0; w < words; w++)
+                        {
+                            liveOut[w] |= liveIn[successor][w];
+                        }
+                    }
 
-            for (var i = 0; i < blocks.Length; i++)
-            {
-                _reentrant[i] = suffixMin[i] <= i;
-                _low[i] = !_reentrant[i] ? i : suffixMin[i] < i ? _low[suffixMin[i]] : i;
+                    for (var w = 0; w < words; w++)
+                    {
+                        var value = gen[b][w] | (liveOut[w] & ~kill[b][w]);
+                        if (value != liveIn[b][w])
+                        {
+                            liveIn[b][w] = value;
+                            changed = true;
+                        }
+                    }
+                }
             }
         }
 
@@ -197,13 +326,11 @@ namespace InteropGuard.Flow
             Position = position;
             Descendants = operation.DescendantsAndSelf().ToImmutableArray();
             var references = ImmutableArray.CreateBuilder<(IOperation, object)>();
-            var mentioned = new HashSet<object>();
             foreach (var descendant in Descendants)
             {
                 switch (descendant)
                 {
                     case ILocalReferenceOperation local:
-                        mentioned.Add(local.Local);
                         if (!ReleaseOnAllPaths.IsAssignmentTarget(descendant))
                         {
                             references.Add((descendant, local.Local));
@@ -211,17 +338,12 @@ namespace InteropGuard.Flow
 
                         break;
                     case IFlowCaptureReferenceOperation capture:
-                        mentioned.Add(capture.Id);
                         references.Add((descendant, capture.Id));
-                        break;
-                    case IFlowCaptureOperation captureDefinition:
-                        mentioned.Add(captureDefinition.Id);
                         break;
                 }
             }
 
             References = references.ToImmutable();
-            Mentioned = mentioned;
             Invocations = Descendants.OfType<IInvocationOperation>().ToImmutableArray();
             AssignedVariables = ReleaseOnAllPaths.AssignedVariables(operation).ToImmutableArray();
             AssignedNames = ReleaseOnAllPaths.AssignedNames(operation).ToImmutableArray();
@@ -236,9 +358,6 @@ namespace InteropGuard.Flow
 
         /// <summary>Reads of locals (not as assignment targets) and of flow captures, in pre-order, with the name read.</summary>
         public ImmutableArray<(IOperation Reference, object Name)> References { get; }
-
-        /// <summary>Every local and capture id the operation mentions, read, written or defined.</summary>
-        public ISet<object> Mentioned { get; }
 
         public ImmutableArray<IInvocationOperation> Invocations { get; }
 

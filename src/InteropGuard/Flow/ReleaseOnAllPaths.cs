@@ -88,9 +88,10 @@ namespace InteropGuard.Flow
     /// Cost: the operations' facts (<see cref="GraphFacts"/>) are walked once per graph, and one background solve per
     /// graph gives the states that hold before any tracked value exists. The solve for an allocation then starts at
     /// the allocation with the background state there, and a block it does not change keeps its background state
-    /// without being visited; it stops following a path once the value is no longer owed there, no operation
-    /// reachable from that point mentions a name of it, and the allocation cannot run again: nothing further on
-    /// that path can change its result. A method with N sequential allocations costs one pass plus N short ones.
+    /// without being visited; it stops following a path once the value is no longer owed there and no path from that
+    /// point reads one of its names before writing it (<see cref="GraphFacts.IsLive"/>): nothing further on that path
+    /// can produce a finding, and if the allocation runs again (a loop), it does so from the background state. A
+    /// method with N sequential allocations, in a loop or not, costs one pass plus N short ones.
     /// Every solve has a budget of block visits proportional to the graph; one that runs out answers
     /// <see cref="ReleaseResult.GaveUp"/>.
     /// </remarks>
@@ -291,18 +292,19 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// Whether, at <paramref name="at"/>, nothing further on this path can change the result: the value is not owed,
-        /// no reachable operation mentions any of its names, and the allocation cannot run again.
+        /// and no path from here reads any of its names before writing it (every finding but a leak needs such a read,
+        /// and a leak needs the value owed). If the allocation runs again, it starts from the background state there.
         /// </summary>
         private bool IsSpent(OwnershipState state, GraphFacts.Position at)
         {
-            if (state.Owned || _allocationPosition.CompareTo(_graph.EarliestReachable(at)) >= 0)
+            if (state.Owned)
             {
                 return false;
             }
 
             foreach (var name in state.Names)
             {
-                if (!_graph.NotMentionedFrom(name, at))
+                if (_graph.IsLive(name, at))
                 {
                     return false;
                 }

@@ -37,11 +37,15 @@ namespace InteropGuard.Tests.Rules
 
             /// <summary><c>var p = IntPtr.Zero; try { p = Alloc(); use(p); } finally { Free(p); }</c></summary>
             TryFinally,
+
+            /// <summary>The try/finally pairs inside one loop: every allocation can run again.</summary>
+            InLoop,
         }
 
         [Theory]
         [InlineData(Shape.Sequential)]
         [InlineData(Shape.TryFinally)]
+        [InlineData(Shape.InLoop)]
         public async Task TransfersGrowLinearlyWithAllocationSites(Shape shape)
         {
             var transfers = new Dictionary<int, long>();
@@ -70,9 +74,16 @@ static class Native
 }
 class C
 {
-    void M()
+    void M(int rounds)
     {
 ");
+            var indent = "        ";
+            if (shape == Shape.InLoop)
+            {
+                text.Append("        for (var round = 0; round < rounds; round++)\n        {\n");
+                indent = "            ";
+            }
+
             for (var i = 0; i < sites; i++)
             {
                 var p = "p" + i.ToString(CultureInfo.InvariantCulture);
@@ -84,14 +95,19 @@ class C
                 }
                 else
                 {
-                    text.Append($"        var {p} = IntPtr.Zero;\n");
-                    text.Append("        try\n        {\n");
-                    text.Append($"            {p} = Marshal.AllocHGlobal({i + 8});\n");
-                    text.Append($"            Native.use({p}, {i});\n");
-                    text.Append("        }\n        finally\n        {\n");
-                    text.Append($"            Marshal.FreeHGlobal({p});\n");
-                    text.Append("        }\n");
+                    text.Append($"{indent}var {p} = IntPtr.Zero;\n");
+                    text.Append($"{indent}try\n{indent}{{\n");
+                    text.Append($"{indent}    {p} = Marshal.AllocHGlobal({i + 8});\n");
+                    text.Append($"{indent}    Native.use({p}, {i});\n");
+                    text.Append($"{indent}}}\n{indent}finally\n{indent}{{\n");
+                    text.Append($"{indent}    Marshal.FreeHGlobal({p});\n");
+                    text.Append($"{indent}}}\n");
                 }
+            }
+
+            if (shape == Shape.InLoop)
+            {
+                text.Append("        }\n");
             }
 
             text.Append("    }\n}\n");

@@ -70,6 +70,7 @@ class C
                 Shapes,
                 OwnershipScalingTests.Source(OwnershipScalingTests.Shape.Sequential, 12),
                 OwnershipScalingTests.Source(OwnershipScalingTests.Shape.TryFinally, 12),
+                OwnershipScalingTests.Source(OwnershipScalingTests.Shape.InLoop, 12),
             })
             {
                 var full = await Findings(source, new FlowBudget(FlowBudget.Default.VisitsPerBlock, count: false, fullSolves: true));
