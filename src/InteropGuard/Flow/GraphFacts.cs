@@ -26,6 +26,7 @@ namespace InteropGuard.Flow
         // Liveness bit sets cost blocks x names bits; past this many 64-bit words every name counts as live everywhere.
         private const int MaxLivenessWords = 1 << 20;
         private bool _everythingLive;
+        private bool _livenessComputed;
 
         public GraphFacts(ControlFlowGraph graph)
         {
@@ -68,7 +69,6 @@ namespace InteropGuard.Flow
                 }
             }
 
-            ComputeLiveness(graph);
         }
 
         public ControlFlowGraph Graph { get; }
@@ -105,6 +105,13 @@ namespace InteropGuard.Flow
         /// </summary>
         public bool IsLive(object name, Position at)
         {
+            if (!_livenessComputed)
+            {
+                // Only the solves of allocation sites ask; reference queries (IG3006) never pay for it.
+                _livenessComputed = true;
+                ComputeLiveness(Graph);
+            }
+
             if (_everythingLive || !_names.TryGetValue(name, out var index))
             {
                 return true;
