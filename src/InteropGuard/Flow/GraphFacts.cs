@@ -291,7 +291,7 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>A point of the graph: a block and the index of a top-level operation in it (the branch value last).</summary>
-        internal readonly struct Position : System.IComparable<Position>
+        internal readonly struct Position
         {
             public Position(int block, int index)
             {
@@ -302,8 +302,6 @@ namespace InteropGuard.Flow
             public int Block { get; }
 
             public int Index { get; }
-
-            public int CompareTo(Position other) => Block != other.Block ? Block.CompareTo(other.Block) : Index.CompareTo(other.Index);
         }
 
         /// <summary>The background solve's result: the state before each top-level operation, and at each block's entry.</summary>

@@ -179,7 +179,7 @@ namespace InteropGuard.Flow
 
             if (!background.Before.ContainsKey(root.Operation))
             {
-                // No path reaches the allocation.
+                // The background never reaches the allocation (only paths of this value could): the full solve decides.
                 return analysis.Run();
             }
 
