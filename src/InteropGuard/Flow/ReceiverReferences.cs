@@ -135,7 +135,7 @@ namespace InteropGuard.Flow
         private readonly System.Func<IInvocationOperation, bool> _isRelease;
         private readonly System.Func<IInvocationOperation, bool> _isQuiet;
         private readonly System.Threading.CancellationToken _cancellationToken;
-        private List<ControlFlowGraph>? _graphs;
+        private List<GraphFacts>? _graphs;
 
         public ReceiverReferences(IOperation root, ValueUses uses, ThrowPoints throwPoints, System.Func<IInvocationOperation, bool> isRelease, System.Func<IInvocationOperation, bool> isQuiet, System.Threading.CancellationToken cancellationToken)
         {
@@ -147,10 +147,14 @@ namespace InteropGuard.Flow
             _cancellationToken = cancellationToken;
         }
 
-        /// <summary>Is the reference <paramref name="acquisition"/> takes released on every path? Null when no graph holds it.</summary>
+        /// <summary>
+        /// Is the reference <paramref name="acquisition"/> takes released on every path? Null when no graph holds it,
+        /// or when the solve gave up.
+        /// </summary>
         public ReleaseResult? Analyze(IInvocationOperation acquisition, ILocalSymbol? success)
             => Find(acquisition) is { } found
-                ? ReleaseOnAllPaths.AnalyzeReference(found.Graph, new ReceiverReference(found.Acquisition, success, _isRelease, _isQuiet), _uses, _throwPoints)
+               && ReleaseOnAllPaths.AnalyzeReference(found.Graph, new ReceiverReference(found.Acquisition, success, _isRelease, _isQuiet), _uses, _throwPoints) is { HasGivenUp: false } result
+                ? result
                 : null;
 
         /// <summary>Is the reference <paramref name="acquisition"/> takes held at every one of <paramref name="sites"/>?</summary>
@@ -158,11 +162,11 @@ namespace InteropGuard.Flow
             => Find(acquisition) is { } found
                && ReleaseOnAllPaths.IsHeldAt(found.Graph, new ReceiverReference(found.Acquisition, null, _isRelease, _isQuiet), sites, _uses, _throwPoints);
 
-        private (ControlFlowGraph Graph, IInvocationOperation Acquisition)? Find(IInvocationOperation invocation)
+        private (GraphFacts Graph, IInvocationOperation Acquisition)? Find(IInvocationOperation invocation)
         {
             if (_graphs == null)
             {
-                _graphs = new List<ControlFlowGraph>();
+                _graphs = new List<GraphFacts>();
                 var graph = _root switch
                 {
                     IMethodBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
@@ -172,15 +176,15 @@ namespace InteropGuard.Flow
                 };
                 if (graph != null)
                 {
-                    _graphs.AddRange(ControlFlowGraphs.AllIn(graph, _cancellationToken));
+                    _graphs.AddRange(ControlFlowGraphs.AllIn(graph, _cancellationToken).Select(g => new GraphFacts(g)));
                 }
             }
 
             foreach (var graph in _graphs)
             {
-                foreach (var block in graph.Blocks)
+                foreach (var block in graph.Graph.Blocks)
                 {
-                    foreach (var operation in block.Operations.SelectMany(o => o.DescendantsAndSelf()))
+                    foreach (var operation in block.Operations.SelectMany(o => graph.Of(o).Descendants))
                     {
                         if (operation is IInvocationOperation candidate && candidate.Syntax == invocation.Syntax
                             && SymbolEqualityComparer.Default.Equals(candidate.TargetMethod, invocation.TargetMethod))

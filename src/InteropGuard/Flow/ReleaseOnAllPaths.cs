@@ -20,6 +20,15 @@ namespace InteropGuard.Flow
             HasCopies = hasCopies;
         }
 
+        /// <summary>
+        /// The solve ran out of its budget before it was done: what it saw is partial, so it answers nothing (no leak,
+        /// no release, no use after release). Rules read it as silence.
+        /// </summary>
+        public static ReleaseResult GaveUp { get; } = new ReleaseResult(null, escapes: false, ImmutableArray<IOperation>.Empty, null, hasCopies: false) { HasGivenUp = true };
+
+        /// <summary>True for <see cref="GaveUp"/>: the solve stopped before it had followed every path.</summary>
+        public bool HasGivenUp { get; private set; }
+
         /// <summary>The path reported (the most certain one), or null when the value is released or handed on everywhere.</summary>
         public LeakPath? Leak { get; }
 
@@ -75,14 +84,29 @@ namespace InteropGuard.Flow
     /// that may throw: they run the enclosing finally regions and reach the enclosing catch handlers; a null check of
     /// the value (<c>p == IntPtr.Zero</c>) clears the obligation on the branch where it is null.
     /// </summary>
+    /// <remarks>
+    /// Cost: the operations' facts (<see cref="GraphFacts"/>) are walked once per graph, and one background solve per
+    /// graph gives the states that hold before any tracked value exists. The solve for an allocation then starts at
+    /// the allocation with the background state there, and a block it does not change keeps its background state
+    /// without being visited; it stops following a path once the value is no longer owed there and no path from that
+    /// point reads one of its names before writing it (<see cref="GraphFacts.IsLive"/>): nothing further on that path
+    /// can produce a finding, and if the allocation runs again (a loop), it does so from the background state. A
+    /// method with N sequential allocations, in a loop or not, costs one pass plus N short ones.
+    /// Every solve has a budget of block visits proportional to the graph; one that runs out answers
+    /// <see cref="ReleaseResult.GaveUp"/>.
+    /// </remarks>
     internal sealed class ReleaseOnAllPaths
     {
+        private readonly GraphFacts _graph;
         private readonly ControlFlowGraph _cfg;
-        private readonly IOperation _allocation;
+        private readonly IOperation? _allocation;
+        private readonly IOperation? _allocationRoot;
         private readonly Allocator _allocator;
         private readonly ValueUses _uses;
         private readonly ThrowPoints _throwPoints;
         private readonly ISet<ILocalSymbol> _capturedLocals;
+        private readonly FlowBudget _budget;
+        private readonly int _visitLimit;
         private readonly List<LeakPath> _leaks = new List<LeakPath>();
         private readonly List<IOperation> _releases = new List<IOperation>();
         private readonly List<(IOperation Site, Deallocator Release)> _mismatches = new List<(IOperation, Deallocator)>();
@@ -96,27 +120,90 @@ namespace InteropGuard.Flow
         private ReceiverReference? _reference;
         private ImmutableArray<ISymbol> _receiverPath;
         private ConditionKey? _successKey;
-        private readonly Dictionary<CaptureId, IOperation> _captures = new Dictionary<CaptureId, IOperation>();
         private Dictionary<SyntaxNode, OwnershipState>? _probes;
+        private int _visits;
+        private bool _gaveUp;
 
-        private ReleaseOnAllPaths(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
+        // The sparse main solve: starts at the allocation, blocks default to their background state.
+        private GraphFacts.BackgroundStates? _startFrom;
+        private GraphFacts.Position _allocationPosition;
+
+        // The background solve: records the state before each top-level operation.
+        private Dictionary<IOperation, OwnershipState>? _recordBefore;
+        private Dictionary<int, OwnershipState>? _mainStates;
+
+        private ReleaseOnAllPaths(GraphFacts graph, IOperation? allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals, FlowBudget? budget)
         {
-            _cfg = cfg;
+            _graph = graph;
+            _cfg = graph.Graph;
             _allocation = allocation;
+            _allocationRoot = allocation == null ? null : graph.Containing(allocation)?.Operation;
             _allocator = allocator;
             _uses = uses;
             _throwPoints = throwPoints;
             _capturedLocals = capturedLocals;
+            _budget = budget ?? FlowBudget.Default;
+            _visitLimit = _budget.VisitLimit(_cfg.Blocks.Length);
         }
 
+        /// <param name="graph">The facts of the graph, shared by every site of it.</param>
         /// <param name="allocation">
-        /// An operation of <paramref name="cfg"/> (not of the original tree) producing the value: a call, a creation,
-        /// or the <c>out</c> argument a native call stores it through.
+        /// An operation of the graph (not of the original tree) producing the value: a call, a creation, or the
+        /// <c>out</c> argument a native call stores it through.
         /// </param>
-        public static ReleaseResult Analyze(ControlFlowGraph cfg, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals)
+        public static ReleaseResult Analyze(GraphFacts graph, IOperation allocation, Allocator allocator, ValueUses uses, ThrowPoints throwPoints, ISet<ILocalSymbol> capturedLocals, FlowBudget? budget = null)
         {
-            var analysis = new ReleaseOnAllPaths(cfg, allocation, allocator, uses, throwPoints, capturedLocals);
+            var analysis = new ReleaseOnAllPaths(graph, allocation, allocator, uses, throwPoints, capturedLocals, budget);
+            if (graph.Containing(allocation) is not { } root || analysis._budget.FullSolves)
+            {
+                return analysis.Run();
+            }
+
+            // Allocations in handlers and finally regions are solved from the entry: their blocks are reached by paths
+            // (exceptions, finally summaries) the background solve does not follow.
+            var block = analysis._cfg.Blocks[root.Position.Block];
+            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Finally || region.Kind == ControlFlowRegionKind.Catch
+                    || region.Kind == ControlFlowRegionKind.Filter || region.Kind == ControlFlowRegionKind.FilterAndHandler)
+                {
+                    return analysis.Run();
+                }
+            }
+
+            var background = Background(graph, uses, throwPoints, budget);
+            if (background.GaveUp)
+            {
+                return ReleaseResult.GaveUp;
+            }
+
+            if (!background.Before.ContainsKey(root.Operation))
+            {
+                // The background never reaches the allocation (only paths of this value could): the full solve decides.
+                return analysis.Run();
+            }
+
+            analysis._startFrom = background;
+            analysis._allocationPosition = root.Position;
             return analysis.Run();
+        }
+
+        /// <summary>The background solve of <paramref name="graph"/>: the states before any tracked value exists. Computed once per graph.</summary>
+        private static GraphFacts.BackgroundStates Background(GraphFacts graph, ValueUses uses, ThrowPoints throwPoints, FlowBudget? budget)
+        {
+            if (graph.Background is { } known)
+            {
+                return known;
+            }
+
+            var analysis = new ReleaseOnAllPaths(graph, null, AllocationCatalogue.SafeHandleReference, uses, throwPoints, ImmutableHashSet<ILocalSymbol>.Empty, budget)
+            {
+                _recordBefore = new Dictionary<IOperation, OwnershipState>(),
+            };
+            analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
+            var background = new GraphFacts.BackgroundStates(analysis._mainStates!, analysis._recordBefore, analysis._gaveUp);
+            graph.Background = background;
+            return background;
         }
 
         /// <summary>
@@ -124,39 +211,31 @@ namespace InteropGuard.Flow
         /// Paths on which its success flag is false owe nothing; a release is <see cref="ReceiverReference.IsRelease"/>
         /// on a receiver named like the acquisition's.
         /// </summary>
-        public static ReleaseResult AnalyzeReference(ControlFlowGraph cfg, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints)
+        public static ReleaseResult AnalyzeReference(GraphFacts graph, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints, FlowBudget? budget = null)
         {
-            return Prepare(cfg, reference, uses, throwPoints).Run();
+            return Prepare(graph, reference, uses, throwPoints, budget).Run();
         }
 
-        private static ReleaseOnAllPaths Prepare(ControlFlowGraph cfg, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints)
+        private static ReleaseOnAllPaths Prepare(GraphFacts graph, ReceiverReference reference, ValueUses uses, ThrowPoints throwPoints, FlowBudget? budget)
         {
-            var analysis = new ReleaseOnAllPaths(cfg, reference.Acquisition, AllocationCatalogue.SafeHandleReference, uses, throwPoints, ImmutableHashSet<ILocalSymbol>.Empty)
+            var analysis = new ReleaseOnAllPaths(graph, reference.Acquisition, AllocationCatalogue.SafeHandleReference, uses, throwPoints, ImmutableHashSet<ILocalSymbol>.Empty, budget)
             {
                 _reference = reference,
                 _successKey = reference.Success == null ? null : ConditionKey.ForLocal(reference.Success),
             };
-            foreach (var block in cfg.Blocks)
-            {
-                var operations = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
-                foreach (var capture in operations.SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowCaptureOperation>())
-                {
-                    analysis._captures[capture.Id] = capture.Value;
-                }
-            }
-
-            analysis._receiverPath = ReceiverReference.PathOf(reference.Acquisition.Instance, analysis._captures);
+            analysis._receiverPath = ReceiverReference.PathOf(reference.Acquisition.Instance, graph.Captures);
             return analysis;
         }
 
         /// <summary>
         /// Is a reference taken by <paramref name="reference"/> held at each of <paramref name="sites"/> (syntax of
-        /// operations of <paramref name="cfg"/>) on every path that reaches it: taken, and not yet released? A site no
-        /// path reaches is not held. An acquisition that returns has taken the reference (it throws otherwise).
+        /// operations of the graph) on every path that reaches it: taken, and not yet released? A site no path
+        /// reaches is not held. An acquisition that returns has taken the reference (it throws otherwise). A solve
+        /// that gives up answers held: the rule stays silent.
         /// </summary>
-        public static bool IsHeldAt(ControlFlowGraph cfg, ReceiverReference reference, IReadOnlyCollection<SyntaxNode> sites, ValueUses uses, ThrowPoints throwPoints)
+        public static bool IsHeldAt(GraphFacts graph, ReceiverReference reference, IReadOnlyCollection<SyntaxNode> sites, ValueUses uses, ThrowPoints throwPoints, FlowBudget? budget = null)
         {
-            var analysis = Prepare(cfg, new ReceiverReference(reference.Acquisition, null, reference.IsRelease, reference.IsQuiet), uses, throwPoints);
+            var analysis = Prepare(graph, new ReceiverReference(reference.Acquisition, null, reference.IsRelease, reference.IsQuiet), uses, throwPoints, budget);
             analysis._probes = new Dictionary<SyntaxNode, OwnershipState>();
             foreach (var site in sites)
             {
@@ -164,7 +243,8 @@ namespace InteropGuard.Flow
             }
 
             analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
-            return analysis._probes.Values.All(state => state.Owning != null && state.Owned && state.NotOwning.IsEmpty && !state.WasReleased);
+            return analysis._gaveUp
+                   || analysis._probes.Values.All(state => state.Owning != null && state.Owned && state.NotOwning.IsEmpty && !state.WasReleased);
         }
 
         private void Probe(IOperation operation, OwnershipState state)
@@ -174,7 +254,7 @@ namespace InteropGuard.Flow
                 return;
             }
 
-            foreach (var descendant in operation.DescendantsAndSelf())
+            foreach (var descendant in _graph.Of(operation).Descendants)
             {
                 if (_probes.TryGetValue(descendant.Syntax, out var seen))
                 {
@@ -187,6 +267,11 @@ namespace InteropGuard.Flow
         {
             var analysis = this;
             analysis.Solve(entry: 0, OwnershipState.Free, finallyRegion: null);
+            if (analysis._gaveUp)
+            {
+                return ReleaseResult.GaveUp;
+            }
+
             var leaks = analysis._leaks
                 .OrderBy(l => l.Priority)
                 .ThenBy(l => l.Site?.SpanStart ?? int.MaxValue)
@@ -205,18 +290,46 @@ namespace InteropGuard.Flow
             };
         }
 
-        /// <summary>Runs from <paramref name="entry"/>; for a finally region, returns the merged state at its end.</summary>
+        /// <summary>
+        /// Whether, at <paramref name="at"/>, nothing further on this path can change the result: the value is not owed,
+        /// and no path from here reads any of its names before writing it (every finding but a leak needs such a read,
+        /// and a leak needs the value owed). If the allocation runs again, it starts from the background state there.
+        /// </summary>
+        private bool IsSpent(OwnershipState state, GraphFacts.Position at)
+        {
+            if (state.Owned)
+            {
+                return false;
+            }
+
+            foreach (var name in state.Names)
+            {
+                if (_graph.IsLive(name, at))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Runs from <paramref name="entry"/>; for a finally region, returns the merged state at its end. The main solve
+        /// of a site with a background starts at the allocation instead (see the remarks on the class).
+        /// </summary>
         private OwnershipState? Solve(int entry, OwnershipState entryState, ControlFlowRegion? finallyRegion)
         {
             var blocks = _cfg.Blocks;
-            var states = new OwnershipState?[blocks.Length];
-            states[entry] = entryState;
+            var states = new Dictionary<int, OwnershipState>();
             var work = new Queue<int>();
-            var queued = new bool[blocks.Length];
-            work.Enqueue(entry);
-            queued[entry] = true;
+            var queued = new HashSet<int>();
             OwnershipState? atEnd = null;
             var isMain = finallyRegion == null;
+            var sparse = isMain ? _startFrom : null;
+            if (isMain)
+            {
+                _mainStates = states;
+            }
 
             void Flow(int target, OwnershipState state)
             {
@@ -230,35 +343,97 @@ namespace InteropGuard.Flow
                     return;
                 }
 
-                var merged = states[target] is { } existing ? existing.Merge(state) : state;
-                if (states[target] is { } old && old.Equals(merged))
+                OwnershipState? existing;
+                if (states.TryGetValue(target, out var known))
+                {
+                    existing = known;
+                }
+                else if (sparse != null)
+                {
+                    if (IsSpent(state, new GraphFacts.Position(target, 0)))
+                    {
+                        return;
+                    }
+
+                    existing = sparse.AtEntry.TryGetValue(target, out var background) ? background : null;
+                }
+                else
+                {
+                    existing = null;
+                }
+
+                var merged = existing is { } before ? before.Merge(state) : state;
+                if (existing is { } old && old.Equals(merged))
                 {
                     return;
                 }
 
                 states[target] = merged;
-                if (!queued[target])
+                if (queued.Add(target))
                 {
-                    queued[target] = true;
                     work.Enqueue(target);
                 }
             }
 
-            var guard = 0;
-            while (work.Count > 0 && guard++ < 10000)
+            if (sparse != null)
+            {
+                var start = _allocationPosition;
+                var operation = GraphFacts.Operations(blocks[start.Block])[start.Index];
+                Visit(start.Block, sparse.Before[operation], start.Index);
+            }
+            else
+            {
+                states[entry] = entryState;
+                work.Enqueue(entry);
+                queued.Add(entry);
+            }
+
+            while (work.Count > 0 && !_gaveUp)
             {
                 var ordinal = work.Dequeue();
-                queued[ordinal] = false;
-                var block = blocks[ordinal];
-                var state = states[ordinal]!.Value;
+                queued.Remove(ordinal);
+                Visit(ordinal, states[ordinal], 0);
+            }
 
-                foreach (var operation in block.Operations)
+            return _gaveUp ? null : atEnd;
+
+            void Visit(int ordinal, OwnershipState state, int begin)
+            {
+                if (++_visits > _visitLimit)
                 {
+                    _gaveUp = true;
+                    return;
+                }
+
+                var block = blocks[ordinal];
+                for (var index = begin; index < block.Operations.Length; index++)
+                {
+                    var operation = block.Operations[index];
+                    if (sparse != null && index > begin && IsSpent(state, new GraphFacts.Position(ordinal, index)))
+                    {
+                        return;
+                    }
+
+                    if (_recordBefore != null && isMain)
+                    {
+                        _recordBefore[operation] = state;
+                    }
+
                     state = Transfer(operation, state, block, isMain, Flow);
                 }
 
                 if (block.BranchValue != null)
                 {
+                    if (sparse != null && block.Operations.Length > begin && IsSpent(state, new GraphFacts.Position(ordinal, block.Operations.Length)))
+                    {
+                        return;
+                    }
+
+                    if (_recordBefore != null && isMain)
+                    {
+                        _recordBefore[block.BranchValue] = state;
+                    }
+
                     state = TransferBranchValue(block, state, isMain, Flow);
                 }
 
@@ -334,8 +509,6 @@ namespace InteropGuard.Flow
                     }
                 }
             }
-
-            return atEnd;
         }
 
         private void FollowBranch(BasicBlock from, ControlFlowBranch branch, OwnershipState state, System.Action<int, OwnershipState> flow)
@@ -475,6 +648,7 @@ namespace InteropGuard.Flow
 
         private OwnershipState Transfer(IOperation operation, OwnershipState state, BasicBlock block, bool isMain, System.Action<int, OwnershipState> flow)
         {
+            _budget.CountTransfer();
             Probe(operation, state);
 
             // 1. Uses of the tracked names, classified before anything changes.
@@ -532,26 +706,26 @@ namespace InteropGuard.Flow
 
             if (_reference != null)
             {
-                foreach (var release in operation.DescendantsAndSelf().OfType<IInvocationOperation>().Where(IsReferenceRelease))
+                foreach (var release in _graph.Of(operation).Invocations.Where(IsReferenceRelease))
                 {
                     _releases.Add(release);
                     state = state.AfterRelease();
                 }
             }
 
-            foreach (var (symbol, constant) in AssignedVariables(operation))
+            foreach (var (symbol, constant) in _graph.Of(operation).AssignedVariables)
             {
                 state = state.Assigned(symbol, constant);
 
                 // The receiver's name now means another handle: what it owes can no longer be followed.
-                if (_reference != null && !_receiverPath.IsDefault && _receiverPath.Contains(symbol, SymbolEqualityComparer.Default) && !Contains(operation, _allocation))
+                if (_reference != null && !_receiverPath.IsDefault && _receiverPath.Contains(symbol, SymbolEqualityComparer.Default) && operation != _allocationRoot)
                 {
                     state = state.Settled();
                 }
             }
 
             var overwritten = false;
-            foreach (var target in AssignedNames(operation))
+            foreach (var target in _graph.Of(operation).AssignedNames)
             {
                 if (state.Names.Contains(target))
                 {
@@ -569,10 +743,10 @@ namespace InteropGuard.Flow
                 }
             }
 
-            var containsAllocation = Contains(operation, _allocation);
+            var containsAllocation = operation == _allocationRoot;
             if (overwritten && state.Owned && state.Names.IsEmpty)
             {
-                var variable = AssignedNames(operation).OfType<ILocalSymbol>().FirstOrDefault()?.Name;
+                var variable = _graph.Of(operation).AssignedNames.OfType<ILocalSymbol>().FirstOrDefault()?.Name;
                 _leaks.Add(new LeakPath(containsAllocation ? LeakKind.NextIteration : LeakKind.Overwrite, operation.Syntax, variable));
                 state = state.Settled();
             }
@@ -583,7 +757,7 @@ namespace InteropGuard.Flow
                 // Taken again (next loop iteration) while the previous reference is still owed: that one is lost.
                 if (state.Owned)
                 {
-                    _leaks.Add(new LeakPath(LeakKind.NextIteration, _allocation.Syntax));
+                    _leaks.Add(new LeakPath(LeakKind.NextIteration, _allocation!.Syntax));
                 }
 
                 state = state.AcquiredWhen(_successKey);
@@ -599,6 +773,7 @@ namespace InteropGuard.Flow
 
         private OwnershipState TransferBranchValue(BasicBlock block, OwnershipState state, bool isMain, System.Action<int, OwnershipState> flow)
         {
+            _budget.CountTransfer();
             var branchValue = block.BranchValue!;
             Probe(branchValue, state);
             var returns = block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return;
@@ -644,9 +819,9 @@ namespace InteropGuard.Flow
                 }
             }
 
-            if (Contains(branchValue, _allocation))
+            if (branchValue == _allocationRoot)
             {
-                var use = _uses.Classify(_allocation);
+                var use = _uses.Classify(_allocation!);
                 if (use.Kind == ValueUseKind.ReachedRoot)
                 {
                     if (returns)
@@ -655,7 +830,7 @@ namespace InteropGuard.Flow
                     }
                     else
                     {
-                        _leaks.Add(new LeakPath(LeakKind.Discarded, _allocation.Syntax));
+                        _leaks.Add(new LeakPath(LeakKind.Discarded, _allocation!.Syntax));
                     }
 
                     return state;
@@ -685,7 +860,7 @@ namespace InteropGuard.Flow
                 condition = not.Operand;
             }
 
-            bool IsReceiver(IOperation operation) => ReceiverReference.SamePath(ReceiverReference.PathOf(operation, _captures), _receiverPath);
+            bool IsReceiver(IOperation operation) => ReceiverReference.SamePath(ReceiverReference.PathOf(operation, _graph.Captures), _receiverPath);
 
             switch (condition)
             {
@@ -707,7 +882,7 @@ namespace InteropGuard.Flow
                 return;
             }
 
-            foreach (var invocation in operation.DescendantsAndSelf().OfType<IInvocationOperation>())
+            foreach (var invocation in _graph.Of(operation).Invocations)
             {
                 if (_reference.IsQuiet(invocation))
                 {
@@ -717,7 +892,7 @@ namespace InteropGuard.Flow
         }
 
         private bool IsReferenceRelease(IInvocationOperation invocation)
-            => _reference!.IsRelease(invocation) && ReceiverReference.SamePath(ReceiverReference.PathOf(invocation.Instance, _captures), _receiverPath);
+            => _reference!.IsRelease(invocation) && ReceiverReference.SamePath(ReceiverReference.PathOf(invocation.Instance, _graph.Captures), _receiverPath);
 
         /// <summary>Remembers where the result of an out-handle call went (a local or a flow capture), for failure checks.</summary>
         private void NoteCallResult(IOperation operation)
@@ -776,7 +951,7 @@ namespace InteropGuard.Flow
         {
             var use = _allocation is IArgumentOperation outArgument
                 ? _uses.ClassifyStore(OperationTree.SkipConversions(outArgument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : outArgument.Value), outArgument)
-                : _uses.Classify(_allocation);
+                : _uses.Classify(_allocation!);
             switch (use.Kind)
             {
                 case ValueUseKind.Copy:
@@ -804,13 +979,13 @@ namespace InteropGuard.Flow
                     _releases.Add(use.Site);
                     return state.AllocatedAndGone();
                 default:
-                    _leaks.Add(new LeakPath(LeakKind.Discarded, _allocation.Syntax));
+                    _leaks.Add(new LeakPath(LeakKind.Discarded, _allocation!.Syntax));
                     return state.AllocatedAndGone();
             }
         }
 
         /// <summary>Locals and parameters an operation writes, with the constant bool written where there is one.</summary>
-        private static IEnumerable<(ISymbol Symbol, bool? Constant)> AssignedVariables(IOperation operation)
+        internal static IEnumerable<(ISymbol Symbol, bool? Constant)> AssignedVariables(IOperation operation)
         {
             foreach (var descendant in operation.DescendantsAndSelf())
             {
@@ -1049,35 +1224,31 @@ namespace InteropGuard.Flow
         private static bool IsNativeInteger(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
 
-        private static IEnumerable<IOperation> NameReferences(IOperation operation, OwnershipState state)
+        /// <summary>The reads of the tracked names in a top-level operation, in pre-order.</summary>
+        private IEnumerable<IOperation> NameReferences(IOperation operation, OwnershipState state)
         {
             if (state.Names.IsEmpty)
             {
                 yield break;
             }
 
-            foreach (var descendant in operation.DescendantsAndSelf())
+            foreach (var (reference, name) in _graph.Of(operation).References)
             {
-                switch (descendant)
+                if (state.Names.Contains(name))
                 {
-                    case ILocalReferenceOperation local when state.Names.Contains(local.Local) && !IsAssignmentTarget(descendant):
-                        yield return descendant;
-                        break;
-                    case IFlowCaptureReferenceOperation capture when state.Names.Contains(capture.Id):
-                        yield return descendant;
-                        break;
+                    yield return reference;
                 }
             }
         }
 
-        private static bool IsAssignmentTarget(IOperation operation)
+        internal static bool IsAssignmentTarget(IOperation operation)
             => operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation
                || operation.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out }
                || operation.Parent is IDeclarationExpressionOperation { Parent: IArgumentOperation { Parameter.RefKind: RefKind.Out } }
                || operation.Parent is IDeconstructionAssignmentOperation
                || operation.Parent is ITupleOperation tuple && tuple.Parent is IDeconstructionAssignmentOperation;
 
-        private static IEnumerable<object> AssignedNames(IOperation operation)
+        internal static IEnumerable<object> AssignedNames(IOperation operation)
         {
             foreach (var descendant in operation.DescendantsAndSelf())
             {
@@ -1116,19 +1287,6 @@ namespace InteropGuard.Flow
                     yield break;
                 }
             }
-        }
-
-        private static bool Contains(IOperation operation, IOperation target)
-        {
-            for (var current = target; current != null; current = current.Parent)
-            {
-                if (current == operation)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private static SyntaxNode? ThrowStatementOf(SyntaxNode? syntax)

@@ -36,6 +36,19 @@ namespace InteropGuard.Rules
         /// <summary>Diagnostic property: "true" when a <c>using</c> declaration or statement is a safe rewrite.</summary>
         internal const string UsingFixableProperty = "UsingFixable";
 
+        private readonly FlowBudget _budget;
+
+        public OwnershipAnalyzer()
+            : this(FlowBudget.Default)
+        {
+        }
+
+        /// <summary>For tests: a smaller budget for the path solves, or one that counts their work.</summary>
+        internal OwnershipAnalyzer(FlowBudget budget)
+        {
+            _budget = budget;
+        }
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.NativeMemoryLeak,
             Descriptors.WrongDeallocator,
@@ -73,7 +86,7 @@ namespace InteropGuard.Rules
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, CodeBlockAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, CodeBlockAnalysisContext context)
         {
             var scope = interop.ForTree(context.CodeBlock.SyntaxTree);
 
@@ -99,10 +112,19 @@ namespace InteropGuard.Rules
             var reportedAfterRelease = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
+                // Walked once per graph (when it has a site) and shared by the solves of all its sites.
+                GraphFacts? facts = null;
                 foreach (var site in ResourceSites.In(body, scope.Catalogue))
                 {
                     context.CancellationToken.ThrowIfCancellationRequested();
-                    var result = ReleaseOnAllPaths.Analyze(body, site.Operation, site.Allocator, uses, throwPoints, captured);
+                    facts ??= new GraphFacts(body);
+                    var result = ReleaseOnAllPaths.Analyze(facts, site.Operation, site.Allocator, uses, throwPoints, captured, _budget);
+                    if (result.HasGivenUp)
+                    {
+                        // A partial result: no finding of any kind for this site.
+                        continue;
+                    }
+
                     if (result.Leak != null && !FinalizerCovers(site, result))
                     {
                         context.ReportDiagnostic(OwnershipDiagnostics.Leak(site, result));
