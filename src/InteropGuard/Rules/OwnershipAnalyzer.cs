@@ -76,9 +76,9 @@ namespace InteropGuard.Rules
                 // Without native functions or configured allocators of the project's own, an allocation names a
                 // well-known API or a handle type in its own tree; otherwise a wrapper declared elsewhere may allocate.
                 var candidates = new AllocationCandidates(start.Compilation);
-                start.RegisterCodeBlockAction(block =>
+                start.RegisterOperationBlockAction(block =>
                 {
-                    if (anywhere || interop.Vocabulary.TreeUses(block.CodeBlock.SyntaxTree, resourceWords))
+                    if (anywhere || interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, resourceWords))
                     {
                         AnalyzeBlock(interop, candidates, block);
                     }
@@ -86,25 +86,29 @@ namespace InteropGuard.Rules
             });
         }
 
-        private void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, CodeBlockAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, OperationBlockAnalysisContext context)
         {
-            var scope = interop.ForTree(context.CodeBlock.SyntaxTree);
+            // The driver hands over the body block; its root (the method or constructor body) is what the graph covers.
+            if (context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
+            {
+                return;
+            }
 
-            // Gates, cheapest first: no candidate in the syntax, then no tracked resource in the operations,
-            // and the body costs no operation tree or control-flow graph.
-            if (!candidates.MayAllocate(context.CodeBlock, scope)
-                || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
-                || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
+            var root = OperationTree.Root(bodyBlock);
+            var scope = interop.ForTree(root.Syntax.SyntaxTree);
+
+            // Gates, cheapest first: no candidate in the syntax, then no tracked resource in the operations; a body
+            // that passes neither costs no control-flow graph.
+            if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
+                || !ControlFlowGraphs.HasGraph(root)
+                || !candidates.MayAllocate(root.Syntax, scope)
                 || !root.Descendants().Any(o => ResourceSites.IsSite(o, scope.Catalogue)))
             {
                 return;
             }
 
-            var graph = ControlFlowGraph.Create(context.CodeBlock, context.SemanticModel, context.CancellationToken);
-            if (graph == null)
-            {
-                return;
-            }
+            // The driver's graph, shared with the other analyzers that ask for this body's (IG1001).
+            var graph = context.GetControlFlowGraph(bodyBlock);
 
             var captured = CapturedLocals.In(root);
             var uses = new ValueUses(interop, scope);

@@ -138,7 +138,7 @@ static class Native
 }";
             var telemetry = (await TelemetryAsync(interop)).ToDictionary(t => t.Analyzer.GetType().Name, t => t.Info);
             Assert.True(telemetry[nameof(HandleOwnerLifetimeAnalyzer)].OperationBlockActionsCount > 0);
-            Assert.True(telemetry[nameof(OwnershipAnalyzer)].CodeBlockActionsCount > 0);
+            Assert.True(telemetry[nameof(OwnershipAnalyzer)].OperationBlockActionsCount > 0);
 
             // No pinning word, no SafeHandle reference counting: those families stay out.
             Assert.Equal(0, telemetry[nameof(EscapingPinnedPointerAnalyzer)].CodeBlockActionsCount);
