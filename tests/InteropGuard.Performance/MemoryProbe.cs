@@ -17,7 +17,10 @@ namespace InteropGuard.Performance
     {
         private const string Marker = "PEAK_KB ";
 
-        public static async Task<long> MeasureAsync(Workload workload, HarnessOptions options, bool withInteropGuard)
+        private const string AllocatedMarker = "ALLOCATED_KB ";
+
+        /// <summary>Peak resident kilobytes and kilobytes allocated on the managed heap by the whole child process.</summary>
+        public static async Task<(long PeakKb, long AllocatedKb)> MeasureAsync(Workload workload, HarnessOptions options, bool withInteropGuard)
         {
             var arguments = new List<string> { "--memory-child" };
             if (withInteropGuard)
@@ -58,7 +61,10 @@ namespace InteropGuard.Performance
             string text = await output;
             string line = text.Split('\n').FirstOrDefault(l => l.StartsWith(Marker, StringComparison.Ordinal))
                 ?? throw new InvalidOperationException($"The memory probe failed (exit {child.ExitCode}): {(await errors).Trim()}");
-            return long.Parse(line.Substring(Marker.Length).Trim(), CultureInfo.InvariantCulture);
+            string allocated = text.Split('\n').First(l => l.StartsWith(AllocatedMarker, StringComparison.Ordinal));
+            return (
+                long.Parse(line.Substring(Marker.Length).Trim(), CultureInfo.InvariantCulture),
+                long.Parse(allocated.Substring(AllocatedMarker.Length).Trim(), CultureInfo.InvariantCulture));
         }
 
         public static async Task<int> RunChildAsync(HarnessOptions options)
@@ -73,6 +79,7 @@ namespace InteropGuard.Performance
                 options.Concurrent);
             GC.KeepAlive(run);
             Console.WriteLine(Marker + PeakResidentKilobytes().ToString(CultureInfo.InvariantCulture));
+            Console.WriteLine(AllocatedMarker + (GC.GetTotalAllocatedBytes(precise: true) / 1024).ToString(CultureInfo.InvariantCulture));
             return 0;
         }
 

@@ -104,7 +104,7 @@ namespace InteropGuard.Performance
 
             Console.WriteLine(
                 $"InteropGuard performance harness: {result.ProcessorCount} cores, {result.Runtime}, Roslyn {result.RoslynVersion}, " +
-                $"concurrent analysis {(options.Concurrent ? "on" : "off")}, {(options.Check ? "check mode, 1 run" : $"warm-up + median of {runs} runs")}");
+                $"concurrent analysis {(options.Concurrent ? "on" : "off")}, {(options.Check ? "check mode: 1 run, no warm-up, times not meaningful" : $"warm-up + median of {runs} runs")}");
             Console.WriteLine(
                 $"NetAnalyzers {sets.NetAnalyzersVersion} (NuGet package, {sets.NetAnalyzers.Length} analyzers), rules: " +
                 $"{result.NetAnalyzersRules} ({enabled} of {total} rule ids enabled); " +
@@ -253,10 +253,14 @@ namespace InteropGuard.Performance
             if (options.MeasureMemory && !options.Check)
             {
                 Console.Error.Write($"\r{workload.Name}: peak memory (child processes)...   ");
-                measured.PeakKbNetAnalyzersAlone = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: false);
-                measured.PeakKbBoth = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: true);
-                measured.AddedPeakMemoryPercent = Statistics.Percent(
-                    measured.PeakKbBoth.Value - measured.PeakKbNetAnalyzersAlone.Value, measured.PeakKbNetAnalyzersAlone.Value);
+                (long peakAlone, long allocatedAlone) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: false);
+                (long peakBoth, long allocatedBoth) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: true);
+                measured.PeakKbNetAnalyzersAlone = peakAlone;
+                measured.PeakKbBoth = peakBoth;
+                measured.AddedPeakMemoryPercent = Statistics.Percent(peakBoth - peakAlone, peakAlone);
+                measured.AllocatedKbNetAnalyzersAlone = allocatedAlone;
+                measured.AllocatedKbBoth = allocatedBoth;
+                measured.AddedAllocationsPercent = Statistics.Percent(allocatedBoth - allocatedAlone, allocatedAlone);
                 Console.Error.Write("\r" + new string(' ', 60) + "\r");
             }
 

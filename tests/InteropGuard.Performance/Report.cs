@@ -25,7 +25,9 @@ namespace InteropGuard.Performance
             {
                 Console.WriteLine(
                     $"  peak memory: NetAnalyzers alone {w.PeakKbNetAnalyzersAlone.Value / 1024.0:N0} MB, with InteropGuard " +
-                    $"{w.PeakKbBoth.Value / 1024.0:N0} MB ({Statistics.FormatSigned(w.AddedPeakMemoryPercent ?? double.NaN, "0.0")}%)");
+                    $"{w.PeakKbBoth.Value / 1024.0:N0} MB ({Statistics.FormatSigned(w.AddedPeakMemoryPercent ?? double.NaN, "0.0")}%); " +
+                    $"allocated {(w.AllocatedKbNetAnalyzersAlone ?? 0) / 1024.0:N0} MB → {(w.AllocatedKbBoth ?? 0) / 1024.0:N0} MB " +
+                    $"({Statistics.FormatSigned(w.AddedAllocationsPercent ?? double.NaN, "0.0")}%)");
             }
 
             Console.WriteLine("  InteropGuard analyzers (median ms, % of NetAnalyzers):");
@@ -89,7 +91,7 @@ namespace InteropGuard.Performance
             Console.WriteLine();
             var rows = new List<string[]>
             {
-                new[] { "code", "files", "lines", "NetAnalyzers ms", "InteropGuard ms", "IG / NA", "IG ms / 1k lines", "top InteropGuard analyzers (% of NA)", "added peak memory", "IG findings" },
+                new[] { "code", "files", "lines", "NetAnalyzers ms", "InteropGuard ms", "IG / NA", "IG ms / 1k lines", "top InteropGuard analyzers (% of NA)", "added peak memory", "added allocations", "IG findings" },
             };
             foreach (WorkloadResult w in result.Workloads)
             {
@@ -106,6 +108,7 @@ namespace InteropGuard.Performance
                     Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00"),
                     top,
                     w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" : "-",
+                    w.AddedAllocationsPercent.HasValue ? Statistics.FormatSigned(w.AddedAllocationsPercent.Value, "0.0") + "%" : "-",
                     w.InteropGuardFindingsPerRun[^1].Values.Sum().ToString(CultureInfo.InvariantCulture),
                 });
             }

@@ -92,6 +92,13 @@ namespace InteropGuard.Performance
         public long? PeakKbBoth { get; set; }
 
         public double? AddedPeakMemoryPercent { get; set; }
+
+        /// <summary>Managed bytes allocated by the child process analyzing with NetAnalyzers alone / with both sets.</summary>
+        public long? AllocatedKbNetAnalyzersAlone { get; set; }
+
+        public long? AllocatedKbBoth { get; set; }
+
+        public double? AddedAllocationsPercent { get; set; }
     }
 
     internal sealed class ScalingResult
