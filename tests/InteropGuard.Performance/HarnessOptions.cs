@@ -1,0 +1,291 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+namespace InteropGuard.Performance
+{
+    /// <summary>A command-line mistake: reported as one line plus the usage, exit code 2.</summary>
+    internal sealed class UsageException : Exception
+    {
+        public UsageException(string message)
+            : base(message)
+        {
+        }
+    }
+
+    internal enum Flavour
+    {
+        Interop,
+        Plain,
+    }
+
+    internal enum NetAnalyzersRules
+    {
+        /// <summary>Each descriptor's own default severity and enabled flag (a build with no configuration).</summary>
+        Default,
+
+        /// <summary>Every rule enabled as a warning (like AnalysisLevel=latest-all).</summary>
+        All,
+    }
+
+    internal sealed class HarnessOptions
+    {
+        public const string Usage =
+            "usage: dotnet run -c Release --project tests/InteropGuard.Performance -- " +
+            "[--sizes 100,400,1600] [--flavour both|interop|plain] [--runs 3] [--concurrent false|true] " +
+            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--json FILE] [--check] [--dump DIR] " +
+            "[--sources DIR ... [--define SYMBOL ...] [--implicit-usings] [--using NAMESPACE ...]]";
+
+        public IReadOnlyList<int> Sizes { get; private set; } = new[] { 100, 400, 1600 };
+
+        public IReadOnlyList<Flavour> Flavours { get; private set; } = new[] { Flavour.Interop, Flavour.Plain };
+
+        public int Runs { get; private set; } = 3;
+
+        public bool Concurrent { get; private set; }
+
+        public NetAnalyzersRules NetAnalyzers { get; private set; } = NetAnalyzersRules.Default;
+
+        public bool MeasureMemory { get; private set; } = true;
+
+        public bool RunGenerators { get; private set; } = true;
+
+        public string? JsonFile { get; private set; }
+
+        public bool Check { get; private set; }
+
+        public List<string> SourceDirectories { get; } = new List<string>();
+
+        public List<string> Defines { get; } = new List<string>();
+
+        public List<string> Usings { get; } = new List<string>();
+
+        public bool ImplicitUsings { get; private set; }
+
+        public bool Help { get; private set; }
+
+        /// <summary>Write the synthetic files of each size and flavour under this directory (for inspection), then stop.</summary>
+        public string? DumpDirectory { get; private set; }
+
+        /// <summary>Internal: this process is a memory probe started by the harness itself.</summary>
+        public bool MemoryChild { get; private set; }
+
+        /// <summary>Internal (memory probe): analyze with InteropGuard too, or NetAnalyzers alone.</summary>
+        public bool ChildWithInteropGuard { get; private set; }
+
+        public bool SourcesMode => SourceDirectories.Count > 0;
+
+        public static HarnessOptions Parse(IReadOnlyList<string> args)
+        {
+            var options = new HarnessOptions();
+            bool sizesGiven = false;
+            bool flavourGiven = false;
+            for (int i = 0; i < args.Count; i++)
+            {
+                string arg = args[i];
+                switch (arg)
+                {
+                    case "--help":
+                    case "-h":
+                        options.Help = true;
+                        break;
+                    case "--sizes":
+                        options.Sizes = ParseSizes(Value(args, ref i));
+                        sizesGiven = true;
+                        break;
+                    case "--flavour":
+                    case "--flavor":
+                        options.Flavours = Value(args, ref i) switch
+                        {
+                            "both" => new[] { Flavour.Interop, Flavour.Plain },
+                            "interop" => new[] { Flavour.Interop },
+                            "plain" => new[] { Flavour.Plain },
+                            string other => throw new UsageException($"--flavour must be both, interop or plain, not '{other}'"),
+                        };
+                        flavourGiven = true;
+                        break;
+                    case "--runs":
+                        options.Runs = PositiveInt(arg, Value(args, ref i), 1, 100);
+                        break;
+                    case "--concurrent":
+                        options.Concurrent = Value(args, ref i) switch
+                        {
+                            "true" or "on" or "yes" => true,
+                            "false" or "off" or "no" => false,
+                            string other => throw new UsageException($"--concurrent must be true or false, not '{other}'"),
+                        };
+                        break;
+                    case "--netanalyzers":
+                        options.NetAnalyzers = Value(args, ref i) switch
+                        {
+                            "default" => NetAnalyzersRules.Default,
+                            "all" => NetAnalyzersRules.All,
+                            string other => throw new UsageException($"--netanalyzers must be default or all, not '{other}'"),
+                        };
+                        break;
+                    case "--no-memory":
+                        options.MeasureMemory = false;
+                        break;
+                    case "--no-generators":
+                        options.RunGenerators = false;
+                        break;
+                    case "--json":
+                        options.JsonFile = Value(args, ref i);
+                        break;
+                    case "--dump":
+                        options.DumpDirectory = Value(args, ref i);
+                        break;
+                    case "--check":
+                        options.Check = true;
+                        break;
+                    case "--sources":
+                        string directory = Value(args, ref i);
+                        if (!Directory.Exists(directory))
+                        {
+                            throw new UsageException($"--sources: directory '{directory}' does not exist");
+                        }
+
+                        options.SourceDirectories.Add(Path.GetFullPath(directory));
+                        break;
+                    case "--define":
+                        options.Defines.Add(Identifier(arg, Value(args, ref i)));
+                        break;
+                    case "--using":
+                        string ns = Value(args, ref i);
+                        if (ns.Split('.').Any(part => Identifier(arg, part).Length == 0))
+                        {
+                            throw new UsageException($"--using: '{ns}' is not a namespace name");
+                        }
+
+                        options.Usings.Add(ns);
+                        break;
+                    case "--implicit-usings":
+                        options.ImplicitUsings = true;
+                        break;
+                    case "--memory-child":
+                        options.MemoryChild = true;
+                        break;
+                    case "--with-interopguard":
+                        options.ChildWithInteropGuard = true;
+                        break;
+                    default:
+                        throw new UsageException($"unknown option '{arg}'");
+                }
+            }
+
+            if (options.SourcesMode && (sizesGiven || flavourGiven))
+            {
+                throw new UsageException("--sizes and --flavour apply to synthetic code; they cannot be combined with --sources");
+            }
+
+            if (!options.SourcesMode && (options.Defines.Count > 0 || options.Usings.Count > 0 || options.ImplicitUsings))
+            {
+                throw new UsageException("--define, --using and --implicit-usings apply only with --sources");
+            }
+
+            if (options.DumpDirectory != null && options.SourcesMode)
+            {
+                throw new UsageException("--dump writes synthetic code; it cannot be combined with --sources");
+            }
+
+            if (options.Check && options.SourcesMode)
+            {
+                throw new UsageException("--check runs on synthetic code; it cannot be combined with --sources");
+            }
+
+            if (options.JsonFile != null)
+            {
+                string? parent = Path.GetDirectoryName(Path.GetFullPath(options.JsonFile));
+                if (parent != null && !Directory.Exists(parent))
+                {
+                    throw new UsageException($"--json: directory '{parent}' does not exist");
+                }
+            }
+
+            return options;
+        }
+
+        /// <summary>The arguments that make a memory probe build the same workload.</summary>
+        public IEnumerable<string> WorkloadArguments()
+        {
+            if (!RunGenerators)
+            {
+                yield return "--no-generators";
+            }
+
+            yield return "--netanalyzers";
+            yield return NetAnalyzers == NetAnalyzersRules.All ? "all" : "default";
+            yield return "--concurrent";
+            yield return Concurrent ? "true" : "false";
+            foreach (string directory in SourceDirectories)
+            {
+                yield return "--sources";
+                yield return directory;
+            }
+
+            foreach (string define in Defines)
+            {
+                yield return "--define";
+                yield return define;
+            }
+
+            foreach (string ns in Usings)
+            {
+                yield return "--using";
+                yield return ns;
+            }
+
+            if (ImplicitUsings)
+            {
+                yield return "--implicit-usings";
+            }
+        }
+
+        private static string Value(IReadOnlyList<string> args, ref int i)
+        {
+            if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new UsageException($"{args[i]} needs a value");
+            }
+
+            i++;
+            return args[i];
+        }
+
+        private static IReadOnlyList<int> ParseSizes(string text)
+        {
+            var sizes = text.Split(',', StringSplitOptions.TrimEntries)
+                .Select(part => PositiveInt("--sizes", part, 1, 100_000))
+                .ToList();
+            if (sizes.Distinct().Count() != sizes.Count)
+            {
+                throw new UsageException($"--sizes lists a size twice: '{text}'");
+            }
+
+            sizes.Sort();
+            return sizes;
+        }
+
+        private static int PositiveInt(string option, string text, int min, int max)
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+            {
+                throw new UsageException($"{option} needs whole numbers from {min} to {max}, not '{text}'");
+            }
+
+            return value;
+        }
+
+        private static string Identifier(string option, string text)
+        {
+            if (text.Length == 0 || !(char.IsLetter(text[0]) || text[0] == '_') || !text.All(c => char.IsLetterOrDigit(c) || c == '_'))
+            {
+                throw new UsageException($"{option}: '{text}' is not an identifier");
+            }
+
+            return text;
+        }
+    }
+}

@@ -1,0 +1,270 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace InteropGuard.Performance
+{
+    /// <summary>
+    /// InteropGuard's performance harness: analyzes synthetic (or given) code with the SDK's NetAnalyzers alone and
+    /// together with InteropGuard, in one process, and reports InteropGuard's time relative to NetAnalyzers'.
+    /// See docs/performance.md.
+    /// </summary>
+    internal static class Program
+    {
+        private const int CheckSize = 20;
+
+        public static async Task<int> Main(string[] args)
+        {
+            HarnessOptions options;
+            try
+            {
+                options = HarnessOptions.Parse(args);
+            }
+            catch (UsageException exception)
+            {
+                Console.Error.WriteLine("error: " + exception.Message);
+                Console.Error.WriteLine(HarnessOptions.Usage);
+                return 2;
+            }
+
+            if (options.Help)
+            {
+                Console.WriteLine(HarnessOptions.Usage);
+                return 0;
+            }
+
+            if (options.DumpDirectory != null)
+            {
+                return Dump(options);
+            }
+
+            try
+            {
+                return options.MemoryChild ? await MemoryProbe.RunChildAsync(options) : await RunAsync(options);
+            }
+            catch (UsageException exception)
+            {
+                Console.Error.WriteLine("error: " + exception.Message);
+                Console.Error.WriteLine(HarnessOptions.Usage);
+                return 2;
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine("error: " + exception.Message);
+                return 2;
+            }
+        }
+
+        private static int Dump(HarnessOptions options)
+        {
+            int size = options.Sizes.Max();
+            foreach (Flavour flavour in options.Flavours)
+            {
+                for (int i = 0; i < size; i++)
+                {
+                    string name = flavour == Flavour.Interop ? Synthetic.InteropBindingCode.FileName(i) : Synthetic.BusinessCode.FileName(i);
+                    string path = Path.Combine(options.DumpDirectory!, flavour.ToString().ToLowerInvariant(), name);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    File.WriteAllText(path, flavour == Flavour.Interop ? Synthetic.InteropBindingCode.File(i, options.RunGenerators) : Synthetic.BusinessCode.File(i));
+                }
+            }
+
+            Console.WriteLine($"Wrote {size} files per flavour under {options.DumpDirectory}");
+            return 0;
+        }
+
+        private static async Task<int> RunAsync(HarnessOptions options)
+        {
+            AnalyzerSets sets = AnalyzerSets.Load();
+            (int enabled, int total) = sets.NetAnalyzersRuleCount(options.NetAnalyzers);
+            int runs = options.Check ? 1 : options.Runs;
+            var result = new HarnessResult
+            {
+                StartedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+                ProcessorCount = Environment.ProcessorCount,
+                Runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+                RoslynVersion = typeof(Compilation).Assembly.GetName().Version?.ToString() ?? "?",
+                NetAnalyzersVersion = sets.NetAnalyzersVersion,
+                NetAnalyzersRules = options.NetAnalyzers == NetAnalyzersRules.All ? "all" : "default",
+                NetAnalyzersRulesEnabled = enabled,
+                NetAnalyzersRulesTotal = total,
+                NetAnalyzersAnalyzerCount = sets.NetAnalyzers.Length,
+                InteropGuardAnalyzers = sets.InteropGuard.Select(a => a.GetType().Name).ToList(),
+                ConcurrentAnalysis = options.Concurrent,
+                Runs = runs,
+                LibraryImportGenerator = options.RunGenerators,
+            };
+
+            Console.WriteLine(
+                $"InteropGuard performance harness: {result.ProcessorCount} cores, {result.Runtime}, Roslyn {result.RoslynVersion}, " +
+                $"concurrent analysis {(options.Concurrent ? "on" : "off")}, {(options.Check ? "check mode: 1 run, no warm-up, times not meaningful" : $"warm-up + median of {runs} runs")}");
+            Console.WriteLine(
+                $"NetAnalyzers {sets.NetAnalyzersVersion} (NuGet package, {sets.NetAnalyzers.Length} analyzers), rules: " +
+                $"{result.NetAnalyzersRules} ({enabled} of {total} rule ids enabled); " +
+                $"InteropGuard: {sets.InteropGuard.Length} analyzers; LibraryImport generator {(options.RunGenerators ? "run" : "not run")}");
+            Console.WriteLine();
+
+            var workloads = new List<Func<Workload>>();
+            if (options.SourcesMode)
+            {
+                workloads.Add(() => Workload.Sources(options));
+            }
+            else
+            {
+                IReadOnlyList<int> sizes = options.Check ? new[] { CheckSize } : options.Sizes;
+                IReadOnlyList<Flavour> flavours = options.Check ? new[] { Flavour.Interop, Flavour.Plain } : options.Flavours;
+                foreach (Flavour flavour in flavours)
+                {
+                    foreach (int size in sizes)
+                    {
+                        workloads.Add(() => Workload.Synthetic(flavour, size, options));
+                    }
+                }
+            }
+
+            var checkFailures = new List<string>();
+            foreach (Func<Workload> create in workloads)
+            {
+                Workload workload = create();
+                ImmutableArray<Diagnostic> errors = workload.CompilerErrors();
+                if (errors.Length > 0 && workload.Kind != "sources")
+                {
+                    Console.Error.WriteLine($"error: the synthetic {workload.Name} code has {errors.Length} compiler errors:");
+                    foreach (Diagnostic error in errors.Take(20))
+                    {
+                        Console.Error.WriteLine("  " + error);
+                    }
+
+                    return 2;
+                }
+
+                if (errors.Length > 0)
+                {
+                    Console.WriteLine(
+                        $"{workload.Name}: {errors.Length} compiler errors (expected for code compiled without its package " +
+                        $"references; analyzers still run), most common: " +
+                        string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(4).Select(g => $"{g.Key} x{g.Count()}")));
+                }
+
+                WorkloadResult measured = await MeasureAsync(workload, sets, options, runs, errors.Length);
+                result.Workloads.Add(measured);
+                Report.PrintWorkload(measured, sets);
+
+                if (options.Check)
+                {
+                    if (measured.AnalyzerExceptions.Count > 0)
+                    {
+                        checkFailures.Add($"{workload.Name}: {measured.AnalyzerExceptions.Count} analyzer exceptions");
+                    }
+
+                    int findings = measured.InteropGuardFindingsPerRun.Sum(run => run.Values.Sum());
+                    if (workload.Kind == "plain" && findings > 0)
+                    {
+                        checkFailures.Add($"{workload.Name}: InteropGuard reported {findings} findings on code without interop");
+                    }
+                }
+            }
+
+            result.Scaling = Report.Scaling(result.Workloads);
+            Report.PrintSummary(result, sets);
+
+            if (options.JsonFile != null)
+            {
+                File.WriteAllText(options.JsonFile, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine($"JSON written to {options.JsonFile}");
+            }
+
+            if (options.Check)
+            {
+                foreach (string failure in checkFailures)
+                {
+                    Console.Error.WriteLine("check failed: " + failure);
+                }
+
+                Console.WriteLine(checkFailures.Count == 0 ? "check passed" : "check FAILED");
+                return checkFailures.Count == 0 ? 0 : 1;
+            }
+
+            return 0;
+        }
+
+        private static async Task<WorkloadResult> MeasureAsync(Workload workload, AnalyzerSets sets, HarnessOptions options, int runs, int compilerErrors)
+        {
+            ImmutableDictionary<string, ReportDiagnostic> severities = sets.NetAnalyzersOptions(options.NetAnalyzers);
+            var alone = new List<AnalysisRun>();
+            var both = new List<AnalysisRun>();
+            int rounds = options.Check ? 1 : runs + 1;
+            for (int round = 0; round < rounds; round++)
+            {
+                bool warmUp = !options.Check && round == 0;
+                Console.Error.Write($"\r{workload.Name}: {(warmUp ? "warm-up" : $"run {(options.Check ? 1 : round)}/{runs}")}...   ");
+                AnalysisRun naAlone = await AnalysisRun.RunAsync(workload.Compile(severities), sets.NetAnalyzers, options.Concurrent);
+                AnalysisRun withBoth = await AnalysisRun.RunAsync(workload.Compile(severities), sets.Both, options.Concurrent);
+                if (!warmUp)
+                {
+                    alone.Add(naAlone);
+                    both.Add(withBoth);
+                }
+            }
+
+            Console.Error.Write("\r" + new string(' ', 60) + "\r");
+
+            var ratios = both.Select(run => Statistics.Percent(run.TotalOf(sets.InteropGuard), run.TotalOf(sets.NetAnalyzers))).ToList();
+            double interopGuardMs = Statistics.Median(both.Select(run => run.TotalOf(sets.InteropGuard)));
+            var findings = both.Select(run => new SortedDictionary<string, int>(
+                    run.Diagnostics.Where(d => sets.InteropGuardIds.Contains(d.Id))
+                        .GroupBy(d => d.Id)
+                        .ToDictionary(g => g.Key, g => g.Count()),
+                    StringComparer.Ordinal))
+                .ToList();
+
+            var measured = new WorkloadResult
+            {
+                Name = workload.Name,
+                Kind = workload.Kind,
+                Files = workload.Files,
+                Lines = workload.Lines,
+                GeneratedFiles = workload.GeneratedTrees,
+                CompilerErrors = compilerErrors,
+                NetAnalyzersAloneWallMs = Statistics.Median(alone.Select(run => run.WallMilliseconds)),
+                BothWallMs = Statistics.Median(both.Select(run => run.WallMilliseconds)),
+                InteropGuardMs = interopGuardMs,
+                NetAnalyzersMs = Statistics.Median(both.Select(run => run.TotalOf(sets.NetAnalyzers))),
+                RatioPercent = Statistics.Median(ratios),
+                RatioMinPercent = ratios.Min(),
+                RatioMaxPercent = ratios.Max(),
+                InteropGuardMsPerThousandLines = interopGuardMs / (workload.Lines / 1000.0),
+                InteropGuardAnalyzerMs = sets.InteropGuard.ToDictionary(
+                    a => a.GetType().Name,
+                    a => Statistics.Median(both.Select(run => run.AnalyzerMilliseconds[a]))),
+                InteropGuardFindingsPerRun = findings,
+                FindingsStable = findings.All(run => run.SequenceEqual(findings[0])),
+                NetAnalyzersFindings = both[^1].Diagnostics.Count(d => !sets.InteropGuardIds.Contains(d.Id)),
+                AnalyzerExceptions = both.Concat(alone).SelectMany(run => run.AnalyzerExceptions).Distinct().ToList(),
+            };
+
+            if (options.MeasureMemory && !options.Check)
+            {
+                Console.Error.Write($"\r{workload.Name}: peak memory (child processes)...   ");
+                (long peakAlone, long allocatedAlone) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: false);
+                (long peakBoth, long allocatedBoth) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: true);
+                measured.PeakKbNetAnalyzersAlone = peakAlone;
+                measured.PeakKbBoth = peakBoth;
+                measured.AddedPeakMemoryPercent = Statistics.Percent(peakBoth - peakAlone, peakAlone);
+                measured.AllocatedKbNetAnalyzersAlone = allocatedAlone;
+                measured.AllocatedKbBoth = allocatedBoth;
+                measured.AddedAllocationsPercent = Statistics.Percent(allocatedBoth - allocatedAlone, allocatedAlone);
+                Console.Error.Write("\r" + new string(' ', 60) + "\r");
+            }
+
+            return measured;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace InteropGuard.Performance
+{
+    /// <summary>The human-readable output: a block per workload as it finishes, then one summary table.</summary>
+    internal static class Report
+    {
+        public static void PrintWorkload(WorkloadResult w, AnalyzerSets sets)
+        {
+            Console.WriteLine(
+                $"{w.Name}: {w.Files:N0} files, {w.Lines:N0} lines" +
+                (w.GeneratedFiles > 0 ? $" (+{w.GeneratedFiles} generated files)" : "") +
+                $", {w.CompilerErrors} compiler errors");
+            Console.WriteLine(
+                $"  wall-clock: NetAnalyzers alone {w.NetAnalyzersAloneWallMs:N0} ms, with InteropGuard {w.BothWallMs:N0} ms " +
+                $"({Statistics.FormatSigned(Statistics.Percent(w.BothWallMs - w.NetAnalyzersAloneWallMs, w.NetAnalyzersAloneWallMs), "0.0")}%)");
+            Console.WriteLine(
+                $"  telemetry:  InteropGuard {w.InteropGuardMs:N0} ms = {Statistics.Format(w.RatioPercent, "0.00")}% of NetAnalyzers " +
+                $"{w.NetAnalyzersMs:N0} ms (runs {Statistics.Format(w.RatioMinPercent, "0.00")}–{Statistics.Format(w.RatioMaxPercent, "0.00")}%); " +
+                $"InteropGuard {Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00")} ms per 1,000 lines");
+            if (w.PeakKbBoth.HasValue && w.PeakKbNetAnalyzersAlone.HasValue)
+            {
+                Console.WriteLine(
+                    $"  peak memory: NetAnalyzers alone {w.PeakKbNetAnalyzersAlone.Value / 1024.0:N0} MB, with InteropGuard " +
+                    $"{w.PeakKbBoth.Value / 1024.0:N0} MB ({Statistics.FormatSigned(w.AddedPeakMemoryPercent ?? double.NaN, "0.0")}%); " +
+                    $"allocated {(w.AllocatedKbNetAnalyzersAlone ?? 0) / 1024.0:N0} MB → {(w.AllocatedKbBoth ?? 0) / 1024.0:N0} MB " +
+                    $"({Statistics.FormatSigned(w.AddedAllocationsPercent ?? double.NaN, "0.0")}%)");
+            }
+
+            Console.WriteLine("  InteropGuard analyzers (median ms, % of NetAnalyzers):");
+            foreach (KeyValuePair<string, double> analyzer in w.InteropGuardAnalyzerMs.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal))
+            {
+                Console.WriteLine(
+                    $"    {analyzer.Key,-42} {analyzer.Value,10:N1} ms  {Statistics.Format(Statistics.Percent(analyzer.Value, w.NetAnalyzersMs), "0.00"),6}%");
+            }
+
+            SortedDictionary<string, int> findings = w.InteropGuardFindingsPerRun[^1];
+            Console.WriteLine(
+                "  InteropGuard findings: " +
+                (findings.Count == 0 ? "none" : string.Join(", ", findings.Select(pair => $"{pair.Key} x{pair.Value}"))) +
+                (w.FindingsStable ? (w.InteropGuardFindingsPerRun.Count > 1 ? " (same in every run)" : "") : " (DIFFERENT between runs: see --json)") +
+                $"; NetAnalyzers findings: {w.NetAnalyzersFindings:N0}");
+            if (w.AnalyzerExceptions.Count > 0)
+            {
+                Console.WriteLine($"  ANALYZER EXCEPTIONS ({w.AnalyzerExceptions.Count}):");
+                foreach (string exception in w.AnalyzerExceptions.Take(10))
+                {
+                    Console.WriteLine("    " + exception);
+                }
+            }
+
+            Console.WriteLine();
+        }
+
+        public static List<ScalingResult> Scaling(IReadOnlyList<WorkloadResult> workloads)
+        {
+            var result = new List<ScalingResult>();
+            foreach (IGrouping<string, WorkloadResult> kind in workloads.Where(w => w.Kind != "sources").GroupBy(w => w.Kind))
+            {
+                var bySize = kind.OrderBy(w => w.Lines).ToList();
+                if (bySize.Count < 2)
+                {
+                    continue;
+                }
+
+                double smallest = bySize[0].InteropGuardMsPerThousandLines;
+                double largest = bySize[^1].InteropGuardMsPerThousandLines;
+                double min = bySize.Min(w => w.InteropGuardMsPerThousandLines);
+                double max = bySize.Max(w => w.InteropGuardMsPerThousandLines);
+                result.Add(new ScalingResult
+                {
+                    Kind = kind.Key,
+                    SmallestMsPerThousandLines = smallest,
+                    LargestMsPerThousandLines = largest,
+                    ChangePercent = Statistics.Percent(largest - smallest, smallest),
+                    SpreadPercent = Statistics.Percent((max - min) / 2, (max + min) / 2),
+                });
+            }
+
+            return result;
+        }
+
+        public static void PrintSummary(HarnessResult result, AnalyzerSets sets)
+        {
+            Console.WriteLine(
+                $"Summary ({result.ProcessorCount} cores; NetAnalyzers rules: {result.NetAnalyzersRules}; concurrent analysis " +
+                $"{(result.ConcurrentAnalysis ? "on" : "off")}; telemetry medians of {result.Runs} run(s)):");
+            Console.WriteLine();
+            var rows = new List<string[]>
+            {
+                new[] { "code", "files", "lines", "NetAnalyzers ms", "InteropGuard ms", "IG / NA", "IG ms / 1k lines", "top InteropGuard analyzers (% of NA)", "added peak memory", "added allocations", "IG findings" },
+            };
+            foreach (WorkloadResult w in result.Workloads)
+            {
+                string top = string.Join(", ", w.InteropGuardAnalyzerMs.OrderByDescending(pair => pair.Value).Take(3)
+                    .Select(pair => $"{ShortName(pair.Key)} {Statistics.Format(Statistics.Percent(pair.Value, w.NetAnalyzersMs), "0.00")}"));
+                rows.Add(new[]
+                {
+                    w.Name,
+                    w.Files.ToString("N0", CultureInfo.InvariantCulture),
+                    w.Lines.ToString("N0", CultureInfo.InvariantCulture),
+                    w.NetAnalyzersMs.ToString("N0", CultureInfo.InvariantCulture),
+                    w.InteropGuardMs.ToString("N0", CultureInfo.InvariantCulture),
+                    Statistics.Format(w.RatioPercent, "0.00") + "%",
+                    Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00"),
+                    top,
+                    w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" : "-",
+                    w.AddedAllocationsPercent.HasValue ? Statistics.FormatSigned(w.AddedAllocationsPercent.Value, "0.0") + "%" : "-",
+                    w.InteropGuardFindingsPerRun[^1].Values.Sum().ToString(CultureInfo.InvariantCulture),
+                });
+            }
+
+            int[] widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+            for (int r = 0; r < rows.Count; r++)
+            {
+                Console.WriteLine("| " + string.Join(" | ", rows[r].Select((cell, c) => cell.PadRight(widths[c]))) + " |");
+                if (r == 0)
+                {
+                    Console.WriteLine("|" + string.Join("|", widths.Select(width => new string('-', width + 2))) + "|");
+                }
+            }
+
+            Console.WriteLine();
+            foreach (ScalingResult scaling in result.Scaling)
+            {
+                Console.WriteLine(
+                    $"{scaling.Kind}: InteropGuard ms per 1,000 lines {Statistics.Format(scaling.SmallestMsPerThousandLines, "0.00")} (smallest) → " +
+                    $"{Statistics.Format(scaling.LargestMsPerThousandLines, "0.00")} (largest), {Statistics.FormatSigned(scaling.ChangePercent, "0")}%; " +
+                    $"spread over all sizes ±{Statistics.Format(scaling.SpreadPercent, "0")}%");
+            }
+
+            if (result.Scaling.Count > 0)
+            {
+                Console.WriteLine();
+            }
+        }
+
+        private static string ShortName(string analyzer) =>
+            analyzer.EndsWith("Analyzer", StringComparison.Ordinal) ? analyzer.Substring(0, analyzer.Length - "Analyzer".Length) : analyzer;
+    }
+}

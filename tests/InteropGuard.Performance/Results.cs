@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+
+namespace InteropGuard.Performance
+{
+    /// <summary>Everything one harness invocation measured; written as JSON with <c>--json</c>.</summary>
+    internal sealed class HarnessResult
+    {
+        public string StartedUtc { get; set; } = "";
+
+        public int ProcessorCount { get; set; }
+
+        public string Runtime { get; set; } = "";
+
+        public string RoslynVersion { get; set; } = "";
+
+        public string NetAnalyzersVersion { get; set; } = "";
+
+        public string NetAnalyzersRules { get; set; } = "";
+
+        public int NetAnalyzersRulesEnabled { get; set; }
+
+        public int NetAnalyzersRulesTotal { get; set; }
+
+        public int NetAnalyzersAnalyzerCount { get; set; }
+
+        public List<string> InteropGuardAnalyzers { get; set; } = new List<string>();
+
+        public bool ConcurrentAnalysis { get; set; }
+
+        public int Runs { get; set; }
+
+        public bool LibraryImportGenerator { get; set; }
+
+        public List<WorkloadResult> Workloads { get; set; } = new List<WorkloadResult>();
+
+        /// <summary>Per flavour: InteropGuard's time per 1,000 lines from the smallest to the largest size.</summary>
+        public List<ScalingResult> Scaling { get; set; } = new List<ScalingResult>();
+    }
+
+    internal sealed class WorkloadResult
+    {
+        public string Name { get; set; } = "";
+
+        /// <summary>"interop", "plain" or "sources".</summary>
+        public string Kind { get; set; } = "";
+
+        public int Files { get; set; }
+
+        public int Lines { get; set; }
+
+        public int GeneratedFiles { get; set; }
+
+        public int CompilerErrors { get; set; }
+
+        /// <summary>Median wall-clock of the analysis with NetAnalyzers alone.</summary>
+        public double NetAnalyzersAloneWallMs { get; set; }
+
+        /// <summary>Median wall-clock of the analysis with NetAnalyzers and InteropGuard together.</summary>
+        public double BothWallMs { get; set; }
+
+        /// <summary>Median over runs of InteropGuard's summed analyzer telemetry (in the run with both sets).</summary>
+        public double InteropGuardMs { get; set; }
+
+        /// <summary>Median over runs of NetAnalyzers' summed analyzer telemetry (in the run with both sets).</summary>
+        public double NetAnalyzersMs { get; set; }
+
+        /// <summary>Median over runs of InteropGuard / NetAnalyzers, in percent, and the range over the runs.</summary>
+        public double RatioPercent { get; set; }
+
+        public double RatioMinPercent { get; set; }
+
+        public double RatioMaxPercent { get; set; }
+
+        public double InteropGuardMsPerThousandLines { get; set; }
+
+        /// <summary>Median time of each InteropGuard analyzer (ms).</summary>
+        public Dictionary<string, double> InteropGuardAnalyzerMs { get; set; } = new Dictionary<string, double>();
+
+        /// <summary>InteropGuard's findings by id, one dictionary per measured run.</summary>
+        public List<SortedDictionary<string, int>> InteropGuardFindingsPerRun { get; set; } = new List<SortedDictionary<string, int>>();
+
+        public bool FindingsStable { get; set; }
+
+        public int NetAnalyzersFindings { get; set; }
+
+        public List<string> AnalyzerExceptions { get; set; } = new List<string>();
+
+        /// <summary>Peak resident memory (VmHWM) of a child process analyzing with NetAnalyzers alone / with both sets.</summary>
+        public long? PeakKbNetAnalyzersAlone { get; set; }
+
+        public long? PeakKbBoth { get; set; }
+
+        public double? AddedPeakMemoryPercent { get; set; }
+
+        /// <summary>Managed bytes allocated by the child process analyzing with NetAnalyzers alone / with both sets.</summary>
+        public long? AllocatedKbNetAnalyzersAlone { get; set; }
+
+        public long? AllocatedKbBoth { get; set; }
+
+        public double? AddedAllocationsPercent { get; set; }
+    }
+
+    internal sealed class ScalingResult
+    {
+        public string Kind { get; set; } = "";
+
+        public double SmallestMsPerThousandLines { get; set; }
+
+        public double LargestMsPerThousandLines { get; set; }
+
+        /// <summary>Change of the per-1,000-lines time from the smallest size to the largest, in percent.</summary>
+        public double ChangePercent { get; set; }
+
+        /// <summary>Half the range of the per-1,000-lines times over all sizes, relative to their midpoint, in percent.</summary>
+        public double SpreadPercent { get; set; }
+    }
+
+    internal static class Statistics
+    {
+        public static double Median(IEnumerable<double> values)
+        {
+            var sorted = new List<double>(values);
+            if (sorted.Count == 0)
+            {
+                return double.NaN;
+            }
+
+            sorted.Sort();
+            int middle = sorted.Count / 2;
+            return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        }
+
+        public static double Percent(double part, double whole) => whole <= 0 ? double.NaN : 100.0 * part / whole;
+
+        public static string Format(double value, string format) =>
+            double.IsNaN(value) ? "n/a" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+
+        public static string FormatSigned(double value, string format) =>
+            double.IsNaN(value) ? "n/a" : (value >= 0 ? "+" : "") + value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
