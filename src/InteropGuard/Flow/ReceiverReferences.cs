@@ -135,10 +135,13 @@ namespace InteropGuard.Flow
         private readonly System.Func<IInvocationOperation, bool> _isRelease;
         private readonly System.Func<IInvocationOperation, bool> _isQuiet;
         private readonly System.Threading.CancellationToken _cancellationToken;
+        private readonly System.Func<ControlFlowGraph?>? _driverGraph;
         private List<GraphFacts>? _graphs;
 
-        public ReceiverReferences(IOperation root, ValueUses uses, ThrowPoints throwPoints, System.Func<IInvocationOperation, bool> isRelease, System.Func<IInvocationOperation, bool> isQuiet, System.Threading.CancellationToken cancellationToken)
+        /// <param name="driverGraph">The driver's cached graph of <paramref name="root"/>, when the caller has one (an operation-block action).</param>
+        public ReceiverReferences(IOperation root, ValueUses uses, ThrowPoints throwPoints, System.Func<IInvocationOperation, bool> isRelease, System.Func<IInvocationOperation, bool> isQuiet, System.Threading.CancellationToken cancellationToken, System.Func<ControlFlowGraph?>? driverGraph = null)
         {
+            _driverGraph = driverGraph;
             _root = root;
             _uses = uses;
             _throwPoints = throwPoints;
@@ -167,7 +170,7 @@ namespace InteropGuard.Flow
             if (_graphs == null)
             {
                 _graphs = new List<GraphFacts>();
-                var graph = _root switch
+                var graph = _driverGraph != null ? _driverGraph() : _root switch
                 {
                     IMethodBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
                     IConstructorBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Rules
@@ -50,7 +51,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, members, block));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, members, block));
 
                 // Field and property initializers are not code blocks; a raw value stored there is still a store.
                 start.RegisterOperationAction(
@@ -67,21 +68,27 @@ namespace InteropGuard.Rules
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, OperationBlockAnalysisContext context)
         {
-            // Gates: only trees, then bodies, that name the dangerous members cost an operation tree.
-            if (!interop.Vocabulary.TreeUses(context.CodeBlock.SyntaxTree, InteropWords.RefCount)
-                || !context.CodeBlock.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken)
-                    && (t.ValueText == "DangerousGetHandle" || t.ValueText == "DangerousAddRef"))
-                || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root)
+            // Gates: only trees, then bodies, that name the dangerous members cost any work; the graph is the
+            // driver's, built only when a reference is asked about.
+            if (context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock
+                || !interop.Vocabulary.TreeUses(bodyBlock.Syntax.SyntaxTree, InteropWords.RefCount))
             {
                 return;
             }
 
-            Analyze(interop, members, root, context.OwningSymbol, context.ReportDiagnostic, context.CancellationToken);
+            var root = OperationTree.Root(bodyBlock);
+            if (!root.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && (t.ValueText == "DangerousGetHandle" || t.ValueText == "DangerousAddRef")))
+            {
+                return;
+            }
+
+            var graph = ControlFlowGraphs.HasGraph(root) ? () => context.GetControlFlowGraph(bodyBlock) : (System.Func<ControlFlowGraph?>?)(() => null);
+            Analyze(interop, members, root, context.OwningSymbol, context.ReportDiagnostic, context.CancellationToken, graph);
         }
 
-        private static void Analyze(InteropContext interop, RefCountMembers members, IOperation root, ISymbol owningSymbol, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        private static void Analyze(InteropContext interop, RefCountMembers members, IOperation root, ISymbol owningSymbol, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, System.Func<ControlFlowGraph?>? driverGraph = null)
         {
             // The handle's own release code runs when the count is already zero; nothing can dispose it concurrently.
             if (owningSymbol is IMethodSymbol { Name: "ReleaseHandle" } owner && interop.Types.IsHandleWrapper(owner.ContainingType))
@@ -91,7 +98,7 @@ namespace InteropGuard.Rules
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
             var uses = new ValueUses(interop, scope);
-            var graphs = new ReceiverReferences(root, uses, new ThrowPoints(interop, scope.Catalogue), members.IsRelease, i => members.IsRefCountMember(i.TargetMethod), cancellationToken);
+            var graphs = new ReceiverReferences(root, uses, new ThrowPoints(interop, scope.Catalogue), members.IsRelease, i => members.IsRefCountMember(i.TargetMethod), cancellationToken, driverGraph);
             foreach (var invocation in root.DescendantsAndSelf().OfType<IInvocationOperation>())
             {
                 cancellationToken.ThrowIfCancellationRequested();

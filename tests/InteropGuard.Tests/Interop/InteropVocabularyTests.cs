@@ -142,7 +142,7 @@ static class Native
 
             // No pinning word, no SafeHandle reference counting: those families stay out.
             Assert.Equal(0, telemetry[nameof(EscapingPinnedPointerAnalyzer)].CodeBlockActionsCount);
-            Assert.Equal(0, telemetry[nameof(SafeHandleRefCountAnalyzer)].CodeBlockActionsCount);
+            Assert.Equal(0, telemetry[nameof(SafeHandleRefCountAnalyzer)].OperationBlockActionsCount);
         }
 
         private static CSharpCompilation Compile(params string[] sources)
