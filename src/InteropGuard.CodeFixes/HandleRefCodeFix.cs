@@ -26,7 +26,7 @@ namespace InteropGuard.CodeFixes
         /// <summary>A parameter to retype and, per call, the argument to wrap with its owner.</summary>
         internal sealed class Plan
         {
-            public Plan(IMethodSymbol method, int ordinal, TypeSyntax parameterType, List<(ExpressionSyntax Argument, string Owner)> arguments)
+            public Plan(IMethodSymbol method, int ordinal, TypeSyntax parameterType, List<(ExpressionSyntax Argument, ExpressionSyntax Owner)> arguments)
             {
                 Method = method;
                 Ordinal = ordinal;
@@ -37,7 +37,7 @@ namespace InteropGuard.CodeFixes
             public IMethodSymbol Method { get; }
             public int Ordinal { get; }
             public TypeSyntax ParameterType { get; }
-            public List<(ExpressionSyntax Argument, string Owner)> Arguments { get; }
+            public List<(ExpressionSyntax Argument, ExpressionSyntax Owner)> Arguments { get; }
         }
 
         public static async Task<List<Plan>> PlanAsync(AnalyzedDocument analyzed, IEnumerable<Diagnostic> diagnostics)
@@ -78,28 +78,41 @@ namespace InteropGuard.CodeFixes
 
         public static SyntaxNode Apply(SyntaxNode root, SemanticModel model, IReadOnlyList<Plan> plans)
         {
-            var handleRef = plans.Count > 0 && BindsToHandleRef(model, plans[0].ParameterType.SpanStart) ? "HandleRef" : "System.Runtime.InteropServices.HandleRef";
-            var replacements = new Dictionary<SyntaxNode, string>();
+            var handleRef = plans.Count > 0 && BindsToHandleRef(model, plans[0].ParameterType.SpanStart);
+            var owners = new Dictionary<SyntaxNode, ExpressionSyntax>();
+            var parameterTypes = new HashSet<SyntaxNode>();
             foreach (var plan in plans)
             {
-                replacements[plan.ParameterType] = handleRef;
+                parameterTypes.Add(plan.ParameterType);
                 foreach (var (argument, owner) in plan.Arguments)
                 {
-                    replacements[argument] = owner;
+                    owners[argument] = owner;
                 }
             }
 
-            return root.ReplaceNodes(replacements.Keys, (original, rewritten) =>
+            return root.ReplaceNodes(parameterTypes.Concat(owners.Keys), (original, rewritten) =>
             {
-                if (original is TypeSyntax && original.Parent is ParameterSyntax)
+                if (parameterTypes.Contains(original))
                 {
-                    return SyntaxFactory.ParseTypeName(handleRef).WithTriviaFrom(original);
+                    return HandleRefType(handleRef).WithTriviaFrom(original);
                 }
 
-                var creation = SyntaxFactory.ParseExpression("new " + handleRef + "(" + replacements[original] + ", " + ((ExpressionSyntax)rewritten).WithoutTrivia() + ")");
+                var arguments = SyntaxFactory.SeparatedList(
+                    new[] { SyntaxFactory.Argument(owners[original]), SyntaxFactory.Argument(((ExpressionSyntax)rewritten).WithoutTrivia()) },
+                    new[] { SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space) });
+                var creation = SyntaxFactory.ObjectCreationExpression(HandleRefType(handleRef).WithLeadingTrivia(SyntaxFactory.Space), SyntaxFactory.ArgumentList(arguments), null);
                 return creation.WithTriviaFrom(original);
             });
         }
+
+        private static TypeSyntax HandleRefType(bool imported)
+            => imported
+                ? SyntaxFactory.IdentifierName("HandleRef")
+                : SyntaxFactory.QualifiedName(
+                    SyntaxFactory.QualifiedName(
+                        SyntaxFactory.QualifiedName(SyntaxFactory.IdentifierName("System"), SyntaxFactory.IdentifierName("Runtime")),
+                        SyntaxFactory.IdentifierName("InteropServices")),
+                    SyntaxFactory.IdentifierName("HandleRef"));
 
         private static bool BindsToHandleRef(SemanticModel model, int position)
             => model.LookupSymbols(position, name: "HandleRef").OfType<INamedTypeSymbol>().Any(t => t.ToDisplayString() == "System.Runtime.InteropServices.HandleRef");
@@ -162,7 +175,7 @@ namespace InteropGuard.CodeFixes
                 }
             }
 
-            var arguments = new List<(ExpressionSyntax, string)>();
+            var arguments = new List<(ExpressionSyntax, ExpressionSyntax)>();
             foreach (var name in root.DescendantNodes().OfType<SimpleNameSyntax>().Where(n => n.Identifier.ValueText == method.Name))
             {
                 var referenced = model.GetSymbolInfo(name, cancellationToken).Symbol;
@@ -185,12 +198,14 @@ namespace InteropGuard.CodeFixes
                                                            && argumentSyntax.Span.Contains(d.Location.SourceSpan));
                 if (finding == null
                     || !finding.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerKindProperty, out var kind) || kind == "Temporary"
-                    || !finding.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerProperty, out var owner) || owner == null)
+                    || finding.AdditionalLocations.Count < 2
+                    || root.FindNode(finding.AdditionalLocations[1].SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax owner)
                 {
                     return null;
                 }
 
-                arguments.Add((argumentSyntax.Expression, owner));
+                // The owner as the finding locates it; 'this' also where the code names only its member.
+                arguments.Add((argumentSyntax.Expression, kind == "This" ? SyntaxFactory.ThisExpression() : owner.WithoutTrivia()));
             }
 
             return arguments.Count == 0 ? null : new Plan(method, ordinal, parameterType, arguments);

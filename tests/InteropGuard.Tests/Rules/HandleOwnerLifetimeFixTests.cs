@@ -120,6 +120,38 @@ class C
     }
 }");
 
+        // 'var' would bind to the type named 'var' here: the new locals are declared with their own types.
+        [Fact]
+        public Task NewLocalsAreTypedWhereATypeNamedVarIsInScope() => VerifyFix(@"
+class C
+{
+    class var { }
+    int M(Bitmap bitmap)
+    {
+        return Native.draw([|bitmap.Handle|], 1);
+    }
+    void N()
+    {
+        Native.draw([|new Bitmap().Handle|], 2);
+    }
+}", @"
+class C
+{
+    class var { }
+    int M(Bitmap bitmap)
+    {
+        int result = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        return result;
+    }
+    void N()
+    {
+        Bitmap bitmap = new Bitmap();
+        Native.draw(bitmap.Handle, 2);
+        GC.KeepAlive(bitmap);
+    }
+}");
+
         [Fact]
         public Task NestedCallEmbeddedStatementAndLambda() => VerifyFix(@"
 class C
