@@ -40,7 +40,12 @@ namespace InteropGuard.CodeFixes
             public List<(ExpressionSyntax Argument, ExpressionSyntax Owner)> Arguments { get; }
         }
 
-        public static async Task<List<Plan>> PlanAsync(AnalyzedDocument analyzed, IEnumerable<Diagnostic> diagnostics)
+        /// <summary>
+        /// The retypes for <paramref name="diagnostics"/>. The light bulb plans from the document alone
+        /// (<paramref name="searchOtherDocuments"/> false); the action, when applied, also makes sure that no other
+        /// document of the project refers to the P/Invoke (if one does, the action changes nothing).
+        /// </summary>
+        public static async Task<List<Plan>> PlanAsync(AnalyzedDocument analyzed, IEnumerable<Diagnostic> diagnostics, bool searchOtherDocuments = true)
         {
             var plans = new List<Plan>();
             var (document, root, model, cancellationToken) = (analyzed.Document, analyzed.Root, analyzed.Model, analyzed.CancellationToken);
@@ -67,7 +72,7 @@ namespace InteropGuard.CodeFixes
             var findings = await FindingsAsync(document, model.Compilation, cancellationToken).ConfigureAwait(false);
             foreach (var (method, ordinal) in targets)
             {
-                if (await PlanOneAsync(document, root, model, findings, method, ordinal, cancellationToken).ConfigureAwait(false) is { } plan)
+                if (await PlanOneAsync(document, root, model, findings, method, ordinal, searchOtherDocuments, cancellationToken).ConfigureAwait(false) is { } plan)
                 {
                     plans.Add(plan);
                 }
@@ -151,7 +156,7 @@ namespace InteropGuard.CodeFixes
                 : await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(tree), null, cancellationToken).ConfigureAwait(false);
         }
 
-        private static async Task<Plan?> PlanOneAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<Diagnostic> findings, IMethodSymbol method, int ordinal, CancellationToken cancellationToken)
+        private static async Task<Plan?> PlanOneAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<Diagnostic> findings, IMethodSymbol method, int ordinal, bool searchOtherDocuments, CancellationToken cancellationToken)
         {
             if (await method.DeclaringSyntaxReferences[0].GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not MethodDeclarationSyntax declaration
                 || ordinal >= declaration.ParameterList.Parameters.Count
@@ -166,7 +171,12 @@ namespace InteropGuard.CodeFixes
                 return null;
             }
 
-            foreach (var other in document.Project.Documents.Where(d => d.Id != document.Id))
+            if (searchOtherDocuments)
+            {
+                OtherDocumentSearches.Value?.Increment();
+            }
+
+            foreach (var other in searchOtherDocuments ? document.Project.Documents.Where(d => d.Id != document.Id) : Enumerable.Empty<Document>())
             {
                 var otherRoot = await other.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
                 if (otherRoot != null && otherRoot.DescendantNodes().OfType<SimpleNameSyntax>().Any(n => n.Identifier.ValueText == method.Name))
@@ -210,6 +220,9 @@ namespace InteropGuard.CodeFixes
 
             return arguments.Count == 0 ? null : new Plan(method, ordinal, parameterType, arguments);
         }
+
+        /// <summary>Counts the searches of the project's other documents, for the flow that sets it (tests).</summary>
+        internal static readonly AsyncLocal<SearchCounter?> OtherDocumentSearches = new AsyncLocal<SearchCounter?>();
 
         private static bool IsVisibleOutsideAssembly(ISymbol symbol)
         {

@@ -37,7 +37,8 @@ namespace InteropGuard.CodeFixes
                 actions.Add(new FixAction("Keep " + owner + " alive until the native call returns (GC.KeepAlive)", EquivalenceKey));
             }
 
-            var plans = await HandleRefCodeFix.PlanAsync(document, new[] { diagnostic }).ConfigureAwait(false);
+            // Planned from this document; the project's other documents are searched when the action is applied.
+            var plans = await HandleRefCodeFix.PlanAsync(document, new[] { diagnostic }, searchOtherDocuments: false).ConfigureAwait(false);
             if (plans.Count > 0)
             {
                 actions.Add(new FixAction(

@@ -199,16 +199,7 @@ namespace InteropGuard.CodeFixes
         /// Counts the whole-project searches for callers (<see cref="PlanOneAsync"/>), for the flow that sets it: tests
         /// show that offering the action does not search the project and applying it does.
         /// </summary>
-        internal static readonly AsyncLocal<Counter?> ProjectScans = new AsyncLocal<Counter?>();
-
-        internal sealed class Counter
-        {
-            private int _count;
-
-            public int Count => _count;
-
-            public void Increment() => Interlocked.Increment(ref _count);
-        }
+        internal static readonly AsyncLocal<SearchCounter?> ProjectScans = new AsyncLocal<SearchCounter?>();
 
         /// <summary>
         /// Whether the action is worth offering for <paramref name="getHandle"/>, from what the light bulb already has:

@@ -76,7 +76,8 @@ namespace InteropGuard.CodeFixes
             }
 
             // The address is the only reference a managed caller may keep.
-            var references = await SymbolFinder.FindReferencesAsync(method, document.Document.Project.Solution, cancellationToken).ConfigureAwait(false);
+            var scope = ReferenceScope.For(method, document.Document, document.Root.SyntaxTree);
+            var references = await SymbolFinder.FindReferencesAsync(method, document.Document.Project.Solution, scope, cancellationToken).ConfigureAwait(false);
             if (references.SelectMany(r => r.Locations).Count() != 1)
             {
                 return null;

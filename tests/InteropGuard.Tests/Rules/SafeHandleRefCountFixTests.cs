@@ -285,7 +285,7 @@ static class NativeMethods
             var diagnostic = Assert.Single(analysis.AnalyzerDiagnostics);
             var document = project.GetDocument(diagnostic.Location.SourceTree)!;
 
-            var scans = new global::InteropGuard.CodeFixes.PassSafeHandle.Counter();
+            var scans = new SearchCounter();
             global::InteropGuard.CodeFixes.PassSafeHandle.ProjectScans.Value = scans;
             var actions = new List<CodeAction>();
             var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
