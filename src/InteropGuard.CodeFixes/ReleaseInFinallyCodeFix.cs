@@ -48,8 +48,9 @@ namespace InteropGuard.CodeFixes
     /// </summary>
     internal sealed class FixRequest
     {
-        private FixRequest(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases, SyntaxToken variable, StatementSyntax? generatedRelease, bool byUsing)
+        private FixRequest(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases, SyntaxToken variable, StatementSyntax? generatedRelease, bool byUsing, LocalTypes localTypes)
         {
+            LocalTypes = localTypes;
             Allocation = allocation;
             Releases = releases;
             VariableToken = variable;
@@ -72,6 +73,9 @@ namespace InteropGuard.CodeFixes
 
         /// <summary>The request was made for a <c>using</c> rewrite (the diagnostic is <c>UsingFixable</c>).</summary>
         public bool ByUsing { get; }
+
+        /// <summary>The types of the <c>var</c> locals of the annotated root the request's nodes come from.</summary>
+        public LocalTypes LocalTypes { get; }
 
         /// <summary>
         /// The request for <paramref name="diagnostic"/>, with nodes taken from <paramref name="root"/> (the analyzed root
@@ -100,10 +104,10 @@ namespace InteropGuard.CodeFixes
 
             var byUsing = fixableProperty == OwnershipAnalyzer.UsingFixableProperty;
             var generated = byUsing ? null : GenerateRelease(document, diagnostic, stored.Local, SyntaxFactory.IdentifierName(stored.Identifier.WithoutTrivia()));
-            return new FixRequest(allocation, releases, stored.Identifier, generated, byUsing);
+            return new FixRequest(allocation, releases, stored.Identifier, generated, byUsing, document.LocalTypes);
         }
 
-        public FixRequest With(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases) => new FixRequest(allocation, releases, VariableToken, GeneratedRelease, ByUsing);
+        public FixRequest With(SyntaxNode allocation, IReadOnlyList<SyntaxNode> releases) => new FixRequest(allocation, releases, VariableToken, GeneratedRelease, ByUsing, LocalTypes);
 
         /// <summary>
         /// The local the statement of the allocation at <paramref name="span"/> stores it into: the declarator it
