@@ -23,7 +23,7 @@ namespace InteropGuard.CodeFixes
             Root = root;
             Model = model;
             CancellationToken = cancellationToken;
-            _annotatedRoot = new Lazy<SyntaxNode>(() => LocalTypes.Annotate(root, model, cancellationToken));
+            _annotatedRoot = new Lazy<SyntaxNode>(() => LocalTypes.Annotate(root, model, SyntaxGenerator.GetGenerator(document), cancellationToken));
         }
 
         public Document Document { get; }
@@ -33,6 +33,9 @@ namespace InteropGuard.CodeFixes
         public SemanticModel Model { get; }
 
         public CancellationToken CancellationToken { get; }
+
+        /// <summary>The types of the <c>var</c> locals recorded on <see cref="AnnotatedRoot"/>.</summary>
+        public LocalTypes LocalTypes { get; } = new LocalTypes();
 
         /// <summary><see cref="Root"/> with the types of <c>var</c> locals recorded on their declarations (same text and spans).</summary>
         public SyntaxNode AnnotatedRoot => _annotatedRoot.Value;

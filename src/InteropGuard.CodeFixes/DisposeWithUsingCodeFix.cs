@@ -20,7 +20,7 @@ namespace InteropGuard.CodeFixes
         internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
             var root = document.AnnotatedRoot;
-            if (FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } request && UsingRewrite.Rewrite(root, request) != null)
+            if (FixRequest.From(document, root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } request && UsingRewrite.Rewrite(root, request) != null)
             {
                 yield return new FixAction("Dispose '" + request.Variable + "' with using", EquivalenceKey);
             }
@@ -30,7 +30,7 @@ namespace InteropGuard.CodeFixes
             => AnnotatedRewrites.ApplyAsync(
                 document,
                 diagnostics,
-                (root, diagnostic) => FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty),
+                (root, diagnostic) => FixRequest.From(document, root, diagnostic, OwnershipAnalyzer.UsingFixableProperty),
                 UsingRewrite.Rewrite);
     }
 }

@@ -26,7 +26,7 @@ namespace InteropGuard.CodeFixes
         /// <summary>A parameter to retype and, per call, the argument to wrap with its owner.</summary>
         internal sealed class Plan
         {
-            public Plan(IMethodSymbol method, int ordinal, TypeSyntax parameterType, List<(ExpressionSyntax Argument, string Owner)> arguments)
+            public Plan(IMethodSymbol method, int ordinal, TypeSyntax parameterType, List<(ExpressionSyntax Argument, ExpressionSyntax Owner)> arguments)
             {
                 Method = method;
                 Ordinal = ordinal;
@@ -37,10 +37,15 @@ namespace InteropGuard.CodeFixes
             public IMethodSymbol Method { get; }
             public int Ordinal { get; }
             public TypeSyntax ParameterType { get; }
-            public List<(ExpressionSyntax Argument, string Owner)> Arguments { get; }
+            public List<(ExpressionSyntax Argument, ExpressionSyntax Owner)> Arguments { get; }
         }
 
-        public static async Task<List<Plan>> PlanAsync(AnalyzedDocument analyzed, IEnumerable<Diagnostic> diagnostics)
+        /// <summary>
+        /// The retypes for <paramref name="diagnostics"/>. The light bulb plans from the document alone
+        /// (<paramref name="searchOtherDocuments"/> false); the action, when applied, also makes sure that no other
+        /// document of the project refers to the P/Invoke (if one does, the action changes nothing).
+        /// </summary>
+        public static async Task<List<Plan>> PlanAsync(AnalyzedDocument analyzed, IEnumerable<Diagnostic> diagnostics, bool searchOtherDocuments = true)
         {
             var plans = new List<Plan>();
             var (document, root, model, cancellationToken) = (analyzed.Document, analyzed.Root, analyzed.Model, analyzed.CancellationToken);
@@ -67,7 +72,7 @@ namespace InteropGuard.CodeFixes
             var findings = await FindingsAsync(document, model.Compilation, cancellationToken).ConfigureAwait(false);
             foreach (var (method, ordinal) in targets)
             {
-                if (await PlanOneAsync(document, root, model, findings, method, ordinal, cancellationToken).ConfigureAwait(false) is { } plan)
+                if (await PlanOneAsync(document, root, model, findings, method, ordinal, searchOtherDocuments, cancellationToken).ConfigureAwait(false) is { } plan)
                 {
                     plans.Add(plan);
                 }
@@ -78,28 +83,41 @@ namespace InteropGuard.CodeFixes
 
         public static SyntaxNode Apply(SyntaxNode root, SemanticModel model, IReadOnlyList<Plan> plans)
         {
-            var handleRef = plans.Count > 0 && BindsToHandleRef(model, plans[0].ParameterType.SpanStart) ? "HandleRef" : "System.Runtime.InteropServices.HandleRef";
-            var replacements = new Dictionary<SyntaxNode, string>();
+            var handleRef = plans.Count > 0 && BindsToHandleRef(model, plans[0].ParameterType.SpanStart);
+            var owners = new Dictionary<SyntaxNode, ExpressionSyntax>();
+            var parameterTypes = new HashSet<SyntaxNode>();
             foreach (var plan in plans)
             {
-                replacements[plan.ParameterType] = handleRef;
+                parameterTypes.Add(plan.ParameterType);
                 foreach (var (argument, owner) in plan.Arguments)
                 {
-                    replacements[argument] = owner;
+                    owners[argument] = owner;
                 }
             }
 
-            return root.ReplaceNodes(replacements.Keys, (original, rewritten) =>
+            return root.ReplaceNodes(parameterTypes.Concat(owners.Keys), (original, rewritten) =>
             {
-                if (original is TypeSyntax && original.Parent is ParameterSyntax)
+                if (parameterTypes.Contains(original))
                 {
-                    return SyntaxFactory.ParseTypeName(handleRef).WithTriviaFrom(original);
+                    return HandleRefType(handleRef).WithTriviaFrom(original);
                 }
 
-                var creation = SyntaxFactory.ParseExpression("new " + handleRef + "(" + replacements[original] + ", " + ((ExpressionSyntax)rewritten).WithoutTrivia() + ")");
+                var arguments = SyntaxFactory.SeparatedList(
+                    new[] { SyntaxFactory.Argument(owners[original]), SyntaxFactory.Argument(((ExpressionSyntax)rewritten).WithoutTrivia()) },
+                    new[] { SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space) });
+                var creation = SyntaxFactory.ObjectCreationExpression(HandleRefType(handleRef).WithLeadingTrivia(SyntaxFactory.Space), SyntaxFactory.ArgumentList(arguments), null);
                 return creation.WithTriviaFrom(original);
             });
         }
+
+        private static TypeSyntax HandleRefType(bool imported)
+            => imported
+                ? SyntaxFactory.IdentifierName("HandleRef")
+                : SyntaxFactory.QualifiedName(
+                    SyntaxFactory.QualifiedName(
+                        SyntaxFactory.QualifiedName(SyntaxFactory.IdentifierName("System"), SyntaxFactory.IdentifierName("Runtime")),
+                        SyntaxFactory.IdentifierName("InteropServices")),
+                    SyntaxFactory.IdentifierName("HandleRef"));
 
         private static bool BindsToHandleRef(SemanticModel model, int position)
             => model.LookupSymbols(position, name: "HandleRef").OfType<INamedTypeSymbol>().Any(t => t.ToDisplayString() == "System.Runtime.InteropServices.HandleRef");
@@ -138,7 +156,7 @@ namespace InteropGuard.CodeFixes
                 : await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(tree), null, cancellationToken).ConfigureAwait(false);
         }
 
-        private static async Task<Plan?> PlanOneAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<Diagnostic> findings, IMethodSymbol method, int ordinal, CancellationToken cancellationToken)
+        private static async Task<Plan?> PlanOneAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<Diagnostic> findings, IMethodSymbol method, int ordinal, bool searchOtherDocuments, CancellationToken cancellationToken)
         {
             if (await method.DeclaringSyntaxReferences[0].GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not MethodDeclarationSyntax declaration
                 || ordinal >= declaration.ParameterList.Parameters.Count
@@ -153,7 +171,12 @@ namespace InteropGuard.CodeFixes
                 return null;
             }
 
-            foreach (var other in document.Project.Documents.Where(d => d.Id != document.Id))
+            if (searchOtherDocuments)
+            {
+                OtherDocumentSearches.Value?.Increment();
+            }
+
+            foreach (var other in searchOtherDocuments ? document.Project.Documents.Where(d => d.Id != document.Id) : Enumerable.Empty<Document>())
             {
                 var otherRoot = await other.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
                 if (otherRoot != null && otherRoot.DescendantNodes().OfType<SimpleNameSyntax>().Any(n => n.Identifier.ValueText == method.Name))
@@ -162,7 +185,7 @@ namespace InteropGuard.CodeFixes
                 }
             }
 
-            var arguments = new List<(ExpressionSyntax, string)>();
+            var arguments = new List<(ExpressionSyntax, ExpressionSyntax)>();
             foreach (var name in root.DescendantNodes().OfType<SimpleNameSyntax>().Where(n => n.Identifier.ValueText == method.Name))
             {
                 var referenced = model.GetSymbolInfo(name, cancellationToken).Symbol;
@@ -185,16 +208,21 @@ namespace InteropGuard.CodeFixes
                                                            && argumentSyntax.Span.Contains(d.Location.SourceSpan));
                 if (finding == null
                     || !finding.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerKindProperty, out var kind) || kind == "Temporary"
-                    || !finding.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerProperty, out var owner) || owner == null)
+                    || finding.AdditionalLocations.Count < 2
+                    || root.FindNode(finding.AdditionalLocations[1].SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax owner)
                 {
                     return null;
                 }
 
-                arguments.Add((argumentSyntax.Expression, owner));
+                // The owner as the finding locates it; 'this' also where the code names only its member.
+                arguments.Add((argumentSyntax.Expression, kind == "This" ? SyntaxFactory.ThisExpression() : owner.WithoutTrivia()));
             }
 
             return arguments.Count == 0 ? null : new Plan(method, ordinal, parameterType, arguments);
         }
+
+        /// <summary>Counts the searches of the project's other documents, for the flow that sets it (tests).</summary>
+        internal static readonly AsyncLocal<SearchCounter?> OtherDocumentSearches = new AsyncLocal<SearchCounter?>();
 
         private static bool IsVisibleOutsideAssembly(ISymbol symbol)
         {

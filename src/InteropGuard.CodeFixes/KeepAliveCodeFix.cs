@@ -9,7 +9,9 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
 {
@@ -31,11 +33,12 @@ namespace InteropGuard.CodeFixes
             var actions = new List<FixAction>();
             if (Request.From(document.Root, diagnostic) is { } request)
             {
-                var owner = request.Temporary != null ? "a local for '" + request.Temporary + "'" : "'" + request.OwnerText + "'";
+                var owner = request.Temporary ? "a local for '" + request.Owner + "'" : "'" + request.KeptAlive + "'";
                 actions.Add(new FixAction("Keep " + owner + " alive until the native call returns (GC.KeepAlive)", EquivalenceKey));
             }
 
-            var plans = await HandleRefCodeFix.PlanAsync(document, new[] { diagnostic }).ConfigureAwait(false);
+            // Planned from this document; the project's other documents are searched when the action is applied.
+            var plans = await HandleRefCodeFix.PlanAsync(document, new[] { diagnostic }, searchOtherDocuments: false).ConfigureAwait(false);
             if (plans.Count > 0)
             {
                 actions.Add(new FixAction(
@@ -62,6 +65,7 @@ namespace InteropGuard.CodeFixes
             var root = document.Root;
             var model = document.Model;
             var cancellationToken = document.CancellationToken;
+            var generator = SyntaxGenerator.GetGenerator(document.Document);
             var requests = diagnostics.Select(d => Request.From(root, d)).Where(r => r != null).Select(r => r!).ToList();
             if (requests.Count == 0)
             {
@@ -70,13 +74,13 @@ namespace InteropGuard.CodeFixes
 
             // One rewrite per anchor (statement or expression body): several owners of one statement share it.
             var groups = requests.GroupBy(r => r.Anchor).OrderByDescending(g => g.Key.SpanStart).ToList();
-            var tracked = root.TrackNodes(groups.Select(g => g.Key).Concat(requests.Where(r => r.Temporary != null).Select(r => (SyntaxNode)r.Owner)));
+            var tracked = root.TrackNodes(groups.Select(g => g.Key).Concat(requests.Where(r => r.Temporary).Select(r => (SyntaxNode)r.Owner)));
             // Names are chosen in document order, so Fix All reads like fixing top to bottom.
             var taken = new HashSet<string>();
             var names = new Dictionary<SyntaxNode, string>();
             foreach (var group in groups.AsEnumerable().Reverse())
             {
-                foreach (var request in group.Where(r => r.Temporary != null))
+                foreach (var request in group.Where(r => r.Temporary))
                 {
                     if (!names.ContainsKey(request.Owner))
                     {
@@ -98,13 +102,16 @@ namespace InteropGuard.CodeFixes
                     continue;
                 }
 
+                // 'var' where it means "the type of the initializer"; the type itself where a type named 'var' is in scope.
+                var declared = new DeclaredType(generator, model, group.Key.SpanStart, cancellationToken);
                 var hoisted = new List<StatementSyntax>();
-                var keepAlive = new List<string>();
+                var keepAlive = new List<ExpressionSyntax>();
                 var renames = new Dictionary<SyntaxNode, string>();
+                var planned = true;
                 foreach (var request in group)
                 {
-                    var owner = request.OwnerText;
-                    if (request.Temporary != null)
+                    var owner = request.KeptAlive;
+                    if (request.Temporary)
                     {
                         var current = tracked.GetCurrentNode(request.Owner);
                         if (current == null || renames.ContainsKey(current))
@@ -112,35 +119,52 @@ namespace InteropGuard.CodeFixes
                             continue;
                         }
 
-                        owner = names[request.Owner];
-                        renames[current] = owner;
-                        hoisted.Add(Declare(owner, request.Owner.WithoutTrivia()));
+                        var name = names[request.Owner];
+                        if (declared.For(request.Owner) is not { } type)
+                        {
+                            planned = false;
+                            break;
+                        }
+
+                        renames[current] = name;
+                        hoisted.Add(Declare(type, name, request.Owner.WithoutTrivia()));
+                        owner = SyntaxFactory.IdentifierName(name);
                     }
 
-                    if (!keepAlive.Contains(owner))
+                    if (!keepAlive.Any(o => o.IsEquivalentTo(owner)))
                     {
                         keepAlive.Add(owner);
                     }
                 }
 
+                if (!planned)
+                {
+                    continue;
+                }
+
                 var rewrittenAnchor = renames.Count == 0 ? anchor : anchor.ReplaceNodes(renames.Keys, (original, _) => SyntaxFactory.IdentifierName(renames[original]).WithTriviaFrom(original));
                 var gc = GcAt(model, group.Key);
                 var keepAliveStatements = keepAlive.Select(o => KeepAlive(gc, o)).ToList();
-                tracked = Rewrite(model, tracked, group.Key, anchor, rewrittenAnchor, hoisted, keepAliveStatements, names.TryGetValue(group.Key, out var result) ? result : "result", cancellationToken) ?? tracked;
+                tracked = Rewrite(model, declared, tracked, group.Key, anchor, rewrittenAnchor, hoisted, keepAliveStatements, names.TryGetValue(group.Key, out var result) ? result : "result", cancellationToken) ?? tracked;
             }
 
             return await document.WithRootAsync(tracked).ConfigureAwait(false);
         }
 
         /// <summary>Replaces the anchor by its statements followed by the KeepAlives; an expression body becomes a block.</summary>
-        private static SyntaxNode? Rewrite(SemanticModel model, SyntaxNode root, SyntaxNode originalAnchor, SyntaxNode anchor, SyntaxNode rewritten, List<StatementSyntax> hoisted, List<StatementSyntax> keepAlive, string result, CancellationToken cancellationToken)
+        private static SyntaxNode? Rewrite(SemanticModel model, DeclaredType declared, SyntaxNode root, SyntaxNode originalAnchor, SyntaxNode anchor, SyntaxNode rewritten, List<StatementSyntax> hoisted, List<StatementSyntax> keepAlive, string result, CancellationToken cancellationToken)
         {
             var statements = new List<StatementSyntax>(hoisted);
             switch (rewritten)
             {
                 case ReturnStatementSyntax { Expression: { } returned } ret:
                 {
-                    statements.Add(Declare(result, returned.WithoutTrivia()));
+                    if (declared.For(((ReturnStatementSyntax)originalAnchor).Expression!) is not { } type)
+                    {
+                        return null;
+                    }
+
+                    statements.Add(Declare(type, result, returned.WithoutTrivia()));
                     statements.AddRange(keepAlive);
                     statements.Add(ret.WithExpression(SyntaxFactory.IdentifierName(result)).WithoutLeadingTrivia());
                     break;
@@ -148,7 +172,12 @@ namespace InteropGuard.CodeFixes
 
                 case YieldStatementSyntax { Expression: { } yielded } yield when yield.IsKind(SyntaxKind.YieldReturnStatement):
                 {
-                    statements.Add(Declare(result, yielded.WithoutTrivia()));
+                    if (declared.For(((YieldStatementSyntax)originalAnchor).Expression!) is not { } type)
+                    {
+                        return null;
+                    }
+
+                    statements.Add(Declare(type, result, yielded.WithoutTrivia()));
                     statements.AddRange(keepAlive);
                     statements.Add(yield.WithExpression(SyntaxFactory.IdentifierName(result)).WithoutLeadingTrivia());
                     break;
@@ -163,7 +192,7 @@ namespace InteropGuard.CodeFixes
                 case ArrowExpressionClauseSyntax arrow:
                 {
                     if (MethodOf(model, originalAnchor.Parent!, cancellationToken) is not { } method
-                        || BodyStatements(method, arrow.Expression, statements, keepAlive, result) is not { } block)
+                        || BodyStatements(method, declared, ((ArrowExpressionClauseSyntax)originalAnchor).Expression, arrow.Expression, statements, keepAlive, result) is not { } block)
                     {
                         return null;
                     }
@@ -188,7 +217,7 @@ namespace InteropGuard.CodeFixes
                 case ExpressionSyntax body when anchor.Parent is AnonymousFunctionExpressionSyntax lambda:
                 {
                     if (model.GetSymbolInfo(originalAnchor.Parent!, cancellationToken).Symbol is not IMethodSymbol method
-                        || BodyStatements(method, body, statements, keepAlive, result) is not { } block)
+                        || BodyStatements(method, declared, (ExpressionSyntax)originalAnchor, body, statements, keepAlive, result) is not { } block)
                     {
                         return null;
                     }
@@ -238,11 +267,16 @@ namespace InteropGuard.CodeFixes
                 _ => false,
             };
 
-        private static BlockSyntax? BodyStatements(IMethodSymbol method, ExpressionSyntax expression, List<StatementSyntax> statements, List<StatementSyntax> keepAlive, string result)
+        private static BlockSyntax? BodyStatements(IMethodSymbol method, DeclaredType declared, ExpressionSyntax original, ExpressionSyntax expression, List<StatementSyntax> statements, List<StatementSyntax> keepAlive, string result)
         {
             if (ReturnsValue(method))
             {
-                statements.Add(Declare(result, expression.WithoutTrivia()));
+                if (declared.For(original) is not { } type)
+                {
+                    return null;
+                }
+
+                statements.Add(Declare(type, result, expression.WithoutTrivia()));
                 statements.AddRange(keepAlive);
                 statements.Add(SyntaxFactory.ReturnStatement(SyntaxFactory.IdentifierName(result)));
             }
@@ -255,25 +289,69 @@ namespace InteropGuard.CodeFixes
             return SyntaxFactory.Block(statements).WithAdditionalAnnotations(Formatter.Annotation);
         }
 
-        private static StatementSyntax Declare(string name, ExpressionSyntax value)
+        private static StatementSyntax Declare(TypeSyntax type, string name, ExpressionSyntax value)
             => SyntaxFactory.LocalDeclarationStatement(
                     SyntaxFactory.VariableDeclaration(
-                        SyntaxFactory.IdentifierName("var"),
+                        type,
                         SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(name).WithInitializer(SyntaxFactory.EqualsValueClause(value)))))
                 .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
-        private static StatementSyntax KeepAlive(string gc, string owner)
-            => SyntaxFactory.ParseStatement(gc + ".KeepAlive(" + owner + ");")
+        private static StatementSyntax KeepAlive(ExpressionSyntax gc, ExpressionSyntax owner)
+            => SyntaxFactory.ExpressionStatement(
+                    SyntaxFactory.InvocationExpression(
+                        SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, gc, SyntaxFactory.IdentifierName("KeepAlive")),
+                        SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(owner.WithoutTrivia())))))
                 .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed)
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
         /// <summary>"GC" where it binds to System.GC at the anchor, the qualified name otherwise.</summary>
-        private static string GcAt(SemanticModel model, SyntaxNode anchor)
+        private static ExpressionSyntax GcAt(SemanticModel model, SyntaxNode anchor)
             => model.LookupSymbols(anchor.SpanStart, name: "GC").Length == 1
                && model.LookupSymbols(anchor.SpanStart, name: "GC")[0] is INamedTypeSymbol { ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
-                ? "GC"
-                : "global::System.GC";
+                ? SyntaxFactory.IdentifierName("GC")
+                : SyntaxFactory.MemberAccessExpression(
+                    SyntaxKind.SimpleMemberAccessExpression,
+                    SyntaxFactory.AliasQualifiedName(SyntaxFactory.IdentifierName(SyntaxFactory.Token(SyntaxKind.GlobalKeyword)), SyntaxFactory.IdentifierName("System")),
+                    SyntaxFactory.IdentifierName("GC"));
+
+        /// <summary>
+        /// The type a new local is declared with at one place: <c>var</c>, unless a type named <c>var</c> is in scope there
+        /// (then <c>var</c> would mean that type); then the initializer's own type, written from its symbol. Null when
+        /// the type cannot be written (anonymous, erroneous).
+        /// </summary>
+        private sealed class DeclaredType
+        {
+            private readonly SyntaxGenerator _generator;
+            private readonly SemanticModel _model;
+            private readonly CancellationToken _cancellationToken;
+            private readonly bool _varIsAType;
+
+            public DeclaredType(SyntaxGenerator generator, SemanticModel model, int position, CancellationToken cancellationToken)
+            {
+                _generator = generator;
+                _model = model;
+                _cancellationToken = cancellationToken;
+                _varIsAType = model.LookupNamespacesAndTypes(position, name: "var").Any(s => s is ITypeSymbol);
+            }
+
+            /// <summary>The declared type for a local initialized with <paramref name="value"/> (a node of the model's tree).</summary>
+            public TypeSyntax? For(ExpressionSyntax value)
+            {
+                if (!_varIsAType)
+                {
+                    return SyntaxFactory.IdentifierName("var");
+                }
+
+                var type = _model.GetTypeInfo(value, _cancellationToken).Type;
+                if (type == null || type.TypeKind == TypeKind.Error || type.IsAnonymousType || type.SpecialType == SpecialType.System_Void)
+                {
+                    return null;
+                }
+
+                return ((TypeSyntax)_generator.TypeExpression(type)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            }
+        }
 
         private static string NameFor(SemanticModel model, ExpressionSyntax owner, CancellationToken cancellationToken)
         {
@@ -313,32 +391,33 @@ namespace InteropGuard.CodeFixes
             }
         }
 
-        /// <summary>What one diagnostic asks for, read back from its locations and properties.</summary>
+        /// <summary>What one diagnostic asks for, read back from its locations and its owner kind.</summary>
         private sealed class Request
         {
-            private Request(SyntaxNode anchor, ExpressionSyntax owner, string ownerText, string? temporary)
+            private Request(SyntaxNode anchor, ExpressionSyntax owner, ExpressionSyntax keptAlive, bool temporary)
             {
                 Anchor = anchor;
                 Owner = owner;
-                OwnerText = ownerText;
+                KeptAlive = keptAlive;
                 Temporary = temporary;
             }
 
             /// <summary>The statement after which the owner must be kept alive, or the expression body to turn into a block.</summary>
             public SyntaxNode Anchor { get; }
 
+            /// <summary>The owner's expression at the diagnostic's second additional location (a node of the analyzed root).</summary>
             public ExpressionSyntax Owner { get; }
 
-            public string OwnerText { get; }
+            /// <summary>What <c>GC.KeepAlive</c> is given: <c>this</c>, or the owner's own expression without trivia.</summary>
+            public ExpressionSyntax KeptAlive { get; }
 
-            /// <summary>For a temporary owner, its text (it is hoisted into a local); otherwise null.</summary>
-            public string? Temporary { get; }
+            /// <summary>The owner is a temporary: it is hoisted into a local, which is kept alive instead.</summary>
+            public bool Temporary { get; }
 
             public static Request? From(SyntaxNode root, Diagnostic diagnostic)
             {
                 if (diagnostic.AdditionalLocations.Count < 2
                     || !diagnostic.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerKindProperty, out var kind)
-                    || !diagnostic.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerProperty, out var ownerText) || ownerText == null
                     || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is not { } call
                     || root.FindNode(diagnostic.AdditionalLocations[1].SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax owner)
                 {
@@ -359,10 +438,11 @@ namespace InteropGuard.CodeFixes
                         return null;
                     }
 
-                    return new Request(anchor, owner, ownerText, owner.ToString());
+                    return new Request(anchor, owner, owner.WithoutTrivia(), temporary: true);
                 }
 
-                return new Request(anchor, owner, ownerText, null);
+                // 'this' owns the handle also where the code names only its member ('_handle' for 'this._handle').
+                return new Request(anchor, owner, kind == "This" ? SyntaxFactory.ThisExpression() : owner.WithoutTrivia(), temporary: false);
             }
 
             private static SyntaxNode? AnchorOf(SyntaxNode call)

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
@@ -23,45 +24,43 @@ namespace InteropGuard.CodeFixes
 
         internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            if (Target(document.Root, diagnostic) is { } target)
+            if (Target(document, diagnostic) is { } target)
             {
-                yield return new FixAction("Release with '" + ShortName(target.Release) + "'", EquivalenceKey);
+                yield return new FixAction("Release with '" + target.Release.ContainingType.Name + "." + target.Release.Name + "'", EquivalenceKey);
             }
         }
 
         internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
             var root = document.Root;
-            var targets = diagnostics.Select(d => Target(root, d)).Where(t => t != null).Select(t => t!.Value).ToList();
+            var generator = SyntaxGenerator.GetGenerator(document.Document);
+            var targets = diagnostics.Select(d => Target(document, d)).Where(t => t != null).Select(t => t!.Value).ToList();
             var rewritten = root.ReplaceNodes(
                 targets.Select(t => t.Call.Expression),
                 (original, _) =>
                 {
                     var release = targets.First(t => t.Call.Expression == original).Release;
-                    return SyntaxFactory.ParseExpression("global::" + release)
+                    var type = ((ExpressionSyntax)generator.TypeExpression(release.ContainingType)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+                    return SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, type, SyntaxFactory.IdentifierName(release.Name))
                         .WithTriviaFrom(original)
                         .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
                 });
             return document.WithRootAsync(rewritten);
         }
 
-        // Only a call that passes nothing but the pointer can be redirected to a one-parameter release unchanged.
-        private static (InvocationExpressionSyntax Call, string Release)? Target(SyntaxNode root, Diagnostic diagnostic)
+        // Only a call that passes nothing but the pointer can be redirected to a one-parameter release unchanged. The
+        // matching release is the one the analyzer names by documentation id; the call is the one at the diagnostic.
+        private static (InvocationExpressionSyntax Call, IMethodSymbol Release)? Target(AnalyzedDocument document, Diagnostic diagnostic)
         {
-            if (!diagnostic.Properties.TryGetValue(OwnershipAnalyzer.ReleaseMethodProperty, out var release) || release == null)
+            if (!diagnostic.Properties.TryGetValue(OwnershipAnalyzer.ReleaseMethodProperty, out var id) || id == null
+                || DocumentationCommentId.GetFirstSymbolForDeclarationId(id, document.Model.Compilation) is not IMethodSymbol { IsStatic: true, Parameters.Length: 1 } release)
             {
                 return null;
             }
 
-            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            var node = document.Root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             var call = node as InvocationExpressionSyntax ?? node.FirstAncestorOrSelf<InvocationExpressionSyntax>();
             return call != null && call.ArgumentList.Arguments.Count == 1 ? (call, release) : null;
-        }
-
-        private static string ShortName(string qualified)
-        {
-            var parts = qualified.Split('.');
-            return parts.Length >= 2 ? parts[parts.Length - 2] + "." + parts[parts.Length - 1] : qualified;
         }
     }
 }

@@ -91,7 +91,8 @@ namespace InteropGuard.CodeFixes
                     Edit(edits, documentId)[getHandle] = receiver.WithTriviaFrom(getHandle);
                 }
 
-                var type = SyntaxFactory.ParseTypeName(plan.NewType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))
+                var generator = SyntaxGenerator.GetGenerator(solution.GetDocument(plan.DeclarationDocument)!);
+                var type = ((TypeSyntax)generator.TypeExpression(plan.NewType))
                     .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
                 Edit(edits, plan.DeclarationDocument)[plan.Declaration] = plan.Declaration.WithType(type.WithTriviaFrom(plan.Declaration.Type!));
             }
@@ -146,24 +147,16 @@ namespace InteropGuard.CodeFixes
 
         private static async Task<Retype?> PlanOneAsync(Project project, Compilation compilation, INamedTypeSymbol safeHandle, IMethodSymbol method, int ordinal, CancellationToken cancellationToken)
         {
-            var declarationReference = method.DeclaringSyntaxReferences[0];
-            var declarationDocument = project.GetDocument(declarationReference.SyntaxTree);
-            if (declarationDocument == null
-                || await declarationReference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not MethodDeclarationSyntax declaration
-                || ordinal >= declaration.ParameterList.Parameters.Count
-                || declaration.ParameterList.Parameters[ordinal].Type == null)
+            if (await DeclarationAsync(project, method, ordinal, cancellationToken).ConfigureAwait(false) is not { } found)
             {
                 return null;
             }
 
-            // Callers in projects that reference this one are not searched: a P/Invoke they can see is not retyped.
-            if (Visibility(method) >= 2 && project.Solution.GetProjectDependencyGraph().GetProjectsThatDirectlyDependOnThisProject(project.Id).Any())
-            {
-                return null;
-            }
+            var (declaration, declarationDocument) = found;
 
             // Every reference to the P/Invoke must be a call passing x.DangerousGetHandle() for this parameter:
             // any other caller would stop compiling once the parameter is retyped.
+            ProjectScans.Value?.Increment();
             var arguments = new List<(DocumentId, InvocationExpressionSyntax)>();
             var handleTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
             foreach (var document in project.Documents)
@@ -174,42 +167,15 @@ namespace InteropGuard.CodeFixes
                     continue;
                 }
 
-                var names = root.DescendantNodes().OfType<SimpleNameSyntax>().Where(n => n.Identifier.ValueText == method.Name).ToList();
-                if (names.Count == 0)
+                if (!root.DescendantNodes().OfType<SimpleNameSyntax>().Any(n => n.Identifier.ValueText == method.Name))
                 {
                     continue;
                 }
 
                 var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var name in names)
+                if (model == null || !CallersFollow(document.Id, root, model, safeHandle, method, ordinal, arguments, handleTypes, cancellationToken))
                 {
-                    var symbol = model!.GetSymbolInfo(name, cancellationToken);
-                    var referenced = symbol.Symbol ?? symbol.CandidateSymbols.FirstOrDefault();
-                    if (!SymbolEqualityComparer.Default.Equals(referenced?.OriginalDefinition, method))
-                    {
-                        continue;
-                    }
-
-                    var invocation = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access.Parent : name.Parent;
-                    if (invocation is not InvocationExpressionSyntax call
-                        || model!.GetOperation(call, cancellationToken) is not IInvocationOperation operation)
-                    {
-                        return null;
-                    }
-
-                    var argument = operation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
-                    if (argument == null || argument.ArgumentKind != ArgumentKind.Explicit
-                        || argument.Value is not IInvocationOperation { Instance: { } handle } getHandle
-                        || getHandle.TargetMethod.Name != "DangerousGetHandle"
-                        || !IsSafeHandle(getHandle.TargetMethod.ContainingType, safeHandle)
-                        || getHandle.Syntax is not InvocationExpressionSyntax getHandleSyntax
-                        || handle.Type == null)
-                    {
-                        return null;
-                    }
-
-                    handleTypes.Add(handle.Type);
-                    arguments.Add((document.Id, getHandleSyntax));
+                    return null;
                 }
             }
 
@@ -227,6 +193,107 @@ namespace InteropGuard.CodeFixes
             }
 
             return new Retype(method, ordinal, newType, arguments, declaration.ParameterList.Parameters[ordinal], declarationDocument.Id);
+        }
+
+        /// <summary>
+        /// Counts the whole-project searches for callers (<see cref="PlanOneAsync"/>), for the flow that sets it: tests
+        /// show that offering the action does not search the project and applying it does.
+        /// </summary>
+        internal static readonly AsyncLocal<SearchCounter?> ProjectScans = new AsyncLocal<SearchCounter?>();
+
+        /// <summary>
+        /// Whether the action is worth offering for <paramref name="getHandle"/>, from what the light bulb already has:
+        /// the call's target is a DllImport of this project whose parameter can be retyped, no project that references
+        /// this one can see it, and every call of it in this document passes a <c>DangerousGetHandle()</c> for the
+        /// parameter. Callers in the project's other documents are searched only when the action is applied
+        /// (<see cref="PlanAsync"/>); if one cannot follow there, the action changes nothing.
+        /// </summary>
+        public static async Task<IMethodSymbol?> OfferedForAsync(AnalyzedDocument document, InvocationExpressionSyntax getHandle)
+        {
+            var (model, cancellationToken) = (document.Model, document.CancellationToken);
+            var safeHandle = model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.SafeHandle");
+            if (safeHandle == null || Argument(model, getHandle, cancellationToken) is not var (method, ordinal)
+                || await DeclarationAsync(document.Document.Project, method, ordinal, cancellationToken).ConfigureAwait(false) == null)
+            {
+                return null;
+            }
+
+            var arguments = new List<(DocumentId, InvocationExpressionSyntax)>();
+            var handleTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+            return CallersFollow(document.Document.Id, document.Root, model, safeHandle, method, ordinal, arguments, handleTypes, cancellationToken) && arguments.Count > 0
+                ? method
+                : null;
+        }
+
+        /// <summary>The P/Invoke's declaration in a document of <paramref name="project"/>, when its parameter can be retyped and no other project can see it.</summary>
+        private static async Task<(MethodDeclarationSyntax Declaration, Document Document)?> DeclarationAsync(Project project, IMethodSymbol method, int ordinal, CancellationToken cancellationToken)
+        {
+            var declarationReference = method.DeclaringSyntaxReferences[0];
+            var declarationDocument = project.GetDocument(declarationReference.SyntaxTree);
+            if (declarationDocument == null
+                || await declarationReference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not MethodDeclarationSyntax declaration
+                || ordinal >= declaration.ParameterList.Parameters.Count
+                || declaration.ParameterList.Parameters[ordinal].Type == null)
+            {
+                return null;
+            }
+
+            // Callers in projects that reference this one are not searched: a P/Invoke they can see is not retyped.
+            if (Visibility(method) >= 2 && project.Solution.GetProjectDependencyGraph().GetProjectsThatDirectlyDependOnThisProject(project.Id).Any())
+            {
+                return null;
+            }
+
+            return (declaration, declarationDocument);
+        }
+
+        /// <summary>
+        /// Does every reference to <paramref name="method"/> in one document call it with <c>x.DangerousGetHandle()</c>
+        /// for the parameter? Collects those arguments and the handles' types.
+        /// </summary>
+        private static bool CallersFollow(
+            DocumentId document,
+            SyntaxNode root,
+            SemanticModel model,
+            INamedTypeSymbol safeHandle,
+            IMethodSymbol method,
+            int ordinal,
+            List<(DocumentId, InvocationExpressionSyntax)> arguments,
+            HashSet<ITypeSymbol> handleTypes,
+            CancellationToken cancellationToken)
+        {
+            foreach (var name in root.DescendantNodes().OfType<SimpleNameSyntax>().Where(n => n.Identifier.ValueText == method.Name))
+            {
+                var symbol = model.GetSymbolInfo(name, cancellationToken);
+                var referenced = symbol.Symbol ?? symbol.CandidateSymbols.FirstOrDefault();
+                if (!SymbolEqualityComparer.Default.Equals(referenced?.OriginalDefinition, method))
+                {
+                    continue;
+                }
+
+                var invocation = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access.Parent : name.Parent;
+                if (invocation is not InvocationExpressionSyntax call
+                    || model.GetOperation(call, cancellationToken) is not IInvocationOperation operation)
+                {
+                    return false;
+                }
+
+                var argument = operation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
+                if (argument == null || argument.ArgumentKind != ArgumentKind.Explicit
+                    || argument.Value is not IInvocationOperation { Instance: { } handle } getHandle
+                    || getHandle.TargetMethod.Name != "DangerousGetHandle"
+                    || !IsSafeHandle(getHandle.TargetMethod.ContainingType, safeHandle)
+                    || getHandle.Syntax is not InvocationExpressionSyntax getHandleSyntax
+                    || handle.Type == null)
+                {
+                    return false;
+                }
+
+                handleTypes.Add(handle.Type);
+                arguments.Add((document, getHandleSyntax));
+            }
+
+            return true;
         }
 
         private static bool IsSafeHandle(ITypeSymbol? type, INamedTypeSymbol safeHandle)

@@ -7,8 +7,11 @@ using InteropGuard.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
@@ -30,10 +33,9 @@ namespace InteropGuard.CodeFixes
         internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
             var key = KeyOf(diagnostic);
-            if (key == WrapInFixedKey && FindCall(document.Root, diagnostic.Location) != null)
+            if (key == WrapInFixedKey && FixedPlan.For(document, diagnostic) is { } plan)
             {
-                var hint = diagnostic.Properties.TryGetValue(UnpinnedAddressAnalyzer.PinTargetProperty, out var target) ? target : null;
-                yield return new FixAction("Pin '" + hint + "' with a fixed statement and use its pointer", WrapInFixedKey);
+                yield return new FixAction("Pin '" + plan.PinTarget + "' with a fixed statement and use its pointer", WrapInFixedKey);
             }
             else if (key == PinnedHandleKey && diagnostic.AdditionalLocations.Count > 0)
             {
@@ -45,7 +47,7 @@ namespace InteropGuard.CodeFixes
         {
             var key = equivalenceKey ?? WrapInFixedKey;
             var selected = diagnostics.Where(d => KeyOf(d) == key).OrderBy(d => d.Location.SourceSpan.Start).ToList();
-            var updated = key == PinnedHandleKey ? PinHandles(document.Root, selected) : WrapInFixed(document.Root, selected);
+            var updated = key == PinnedHandleKey ? PinHandles(document, selected) : WrapInFixed(document, selected);
             return updated == null ? Task.FromResult(document.Document) : document.WithRootAsync(updated);
         }
 
@@ -70,8 +72,15 @@ namespace InteropGuard.CodeFixes
                 .AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault(i => i.Span == location.SourceSpan);
         }
 
-        private static SyntaxNode? PinHandles(SyntaxNode root, IReadOnlyList<Diagnostic> diagnostics)
+        private static SyntaxNode? PinHandles(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics)
         {
+            var root = document.Root;
+            if (document.Model.Compilation.GetTypeByMetadataName("System.Runtime.InteropServices.GCHandleType") is not { } handleType)
+            {
+                return null;
+            }
+
+            var generator = SyntaxGenerator.GetGenerator(document.Document);
             var allocations = diagnostics.SelectMany(d => d.AdditionalLocations).Select(l => FindCall(root, l)).Where(c => c != null).Select(c => c!).Distinct().ToList();
             if (allocations.Count == 0)
             {
@@ -80,7 +89,7 @@ namespace InteropGuard.CodeFixes
 
             return root.ReplaceNodes(allocations, (original, rewritten) =>
             {
-                var pinned = SyntaxFactory.Argument(SyntaxFactory.ParseExpression("global::System.Runtime.InteropServices.GCHandleType.Pinned")
+                var pinned = SyntaxFactory.Argument(((ExpressionSyntax)generator.MemberAccessExpression(generator.TypeExpression(handleType), "Pinned"))
                     .WithAdditionalAnnotations(Simplifier.Annotation));
                 var arguments = rewritten.ArgumentList.Arguments;
                 arguments = arguments.Count == 1
@@ -90,17 +99,18 @@ namespace InteropGuard.CodeFixes
             });
         }
 
-        private static SyntaxNode? WrapInFixed(SyntaxNode root, IReadOnlyList<Diagnostic> diagnostics)
+        private static SyntaxNode? WrapInFixed(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics)
         {
+            var root = document.Root;
             var marks = new Dictionary<SyntaxNode, SyntaxAnnotation>();
-            var requests = new List<(SyntaxAnnotation Mark, Diagnostic Diagnostic)>();
+            var requests = new List<(SyntaxAnnotation Mark, Diagnostic Diagnostic, FixedPlan Plan)>();
             foreach (var diagnostic in diagnostics)
             {
-                if (FindCall(root, diagnostic.Location) is { } call && !marks.ContainsKey(call))
+                if (FixedPlan.For(document, diagnostic) is { } plan && !marks.ContainsKey(plan.Call))
                 {
                     var mark = new SyntaxAnnotation();
-                    marks[call] = mark;
-                    requests.Add((mark, diagnostic));
+                    marks[plan.Call] = mark;
+                    requests.Add((mark, diagnostic, plan));
                 }
             }
 
@@ -111,7 +121,7 @@ namespace InteropGuard.CodeFixes
 
             var current = root.ReplaceNodes(marks.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(marks[original]));
             var changed = false;
-            foreach (var (mark, diagnostic) in requests)
+            foreach (var (mark, diagnostic, plan) in requests)
             {
                 if (diagnostic.Properties.TryGetValue(UnpinnedAddressAnalyzer.ExpressionBodyProperty, out var arrow) && arrow == "true"
                     && current.GetAnnotatedNodes(mark).FirstOrDefault() is { } inArrow)
@@ -119,7 +129,7 @@ namespace InteropGuard.CodeFixes
                     current = ToBlockBody(current, inArrow) ?? current;
                 }
 
-                if (current.GetAnnotatedNodes(mark).FirstOrDefault() is InvocationExpressionSyntax call && call.FirstAncestorOrSelf<StatementSyntax>() is { } && WrapOne(current, call, diagnostic.Properties) is { } next)
+                if (current.GetAnnotatedNodes(mark).FirstOrDefault() is InvocationExpressionSyntax call && call.FirstAncestorOrSelf<StatementSyntax>() is { } && WrapOne(current, call, diagnostic.Properties, plan) is { } next)
                 {
                     current = next;
                     changed = true;
@@ -129,32 +139,25 @@ namespace InteropGuard.CodeFixes
             return changed ? current : null;
         }
 
-        private static SyntaxNode? WrapOne(SyntaxNode root, InvocationExpressionSyntax call, ImmutableDictionary<string, string?> properties)
+        private static SyntaxNode? WrapOne(SyntaxNode root, InvocationExpressionSyntax call, ImmutableDictionary<string, string?> properties, FixedPlan plan)
         {
-            if (!properties.TryGetValue(UnpinnedAddressAnalyzer.PinTargetProperty, out var pinTarget) || pinTarget == null
-                || !properties.TryGetValue(UnpinnedAddressAnalyzer.PointerTypeProperty, out var pointerType) || pointerType == null)
-            {
-                return null;
-            }
-
             var statement = call.FirstAncestorOrSelf<StatementSyntax>();
             if (statement == null)
             {
                 return null;
             }
 
-            properties.TryGetValue(UnpinnedAddressAnalyzer.NameHintProperty, out var hint);
-            var name = FreshName(root, hint);
+            var name = FreshName(root, plan.NameHint);
             ExpressionSyntax pointer = SyntaxFactory.IdentifierName(name);
             if (properties.TryGetValue(UnpinnedAddressAnalyzer.ReplacementProperty, out var replacement) && replacement == "IntPtr")
             {
-                var intPtr = ImportsSystem(root) ? SyntaxFactory.ParseTypeName("IntPtr") : SyntaxFactory.ParseTypeName("nint");
+                var intPtr = SyntaxFactory.IdentifierName(ImportsSystem(root) ? "IntPtr" : "nint");
                 pointer = SyntaxFactory.CastExpression(intPtr, pointer);
             }
 
             var inner = statement.ReplaceNode(call, pointer.WithTriviaFrom(call));
             StatementSyntax? hoisted = null;
-            if (properties.TryGetValue(UnpinnedAddressAnalyzer.SplitDeclarationProperty, out var declaredType) && declaredType != null)
+            if (plan.DeclaredType is { } declaredType)
             {
                 if (inner is not LocalDeclarationStatementSyntax declaration || declaration.Declaration.Variables.Count != 1
                     || declaration.Declaration.Variables[0].Initializer is not { } initializer)
@@ -165,7 +168,7 @@ namespace InteropGuard.CodeFixes
                 var variable = declaration.Declaration.Variables[0];
                 hoisted = SyntaxFactory.LocalDeclarationStatement(
                         SyntaxFactory.VariableDeclaration(
-                            SyntaxFactory.ParseTypeName(declaredType).WithTrailingTrivia(SyntaxFactory.Space),
+                            declaredType.WithTrailingTrivia(SyntaxFactory.Space),
                             SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(variable.Identifier.WithoutTrivia()))))
                     .WithLeadingTrivia(statement.GetLeadingTrivia())
                     .WithAdditionalAnnotations(Formatter.Annotation);
@@ -176,10 +179,10 @@ namespace InteropGuard.CodeFixes
 
             var fixedStatement = SyntaxFactory.FixedStatement(
                     SyntaxFactory.VariableDeclaration(
-                        SyntaxFactory.PointerType(SyntaxFactory.ParseTypeName(pointerType)),
+                        SyntaxFactory.PointerType(plan.PointedType),
                         SyntaxFactory.SingletonSeparatedList(
                             SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
-                                .WithInitializer(SyntaxFactory.EqualsValueClause(SyntaxFactory.ParseExpression(pinTarget))))),
+                                .WithInitializer(SyntaxFactory.EqualsValueClause(plan.PinTarget)))),
                     SyntaxFactory.Block(inner.WithoutLeadingTrivia()))
                 .WithLeadingTrivia(hoisted != null ? default : statement.GetLeadingTrivia().Count > 0 ? statement.GetLeadingTrivia() : SyntaxFactory.TriviaList(SyntaxFactory.ElasticMarker))
                 .WithTrailingTrivia(statement.GetTrailingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia))
@@ -300,6 +303,139 @@ namespace InteropGuard.CodeFixes
             }
 
             return modifiers.Insert(index, UnsafeToken(default));
+        }
+
+        /// <summary>
+        /// What a WrapInFixed fix writes, planned from the call at the diagnostic and the semantic model (the analyzer
+        /// decides that the rewrite is safe and says so with its Fix property): the expression to pin (the array, an
+        /// element's or field's address, the span), the pointed-to type, the declared type of a declaration the
+        /// rewrite splits, and the name the pointer is named after.
+        /// </summary>
+        private sealed class FixedPlan
+        {
+            private FixedPlan(InvocationExpressionSyntax call, ExpressionSyntax pinTarget, TypeSyntax pointedType, TypeSyntax? declaredType, string? nameHint)
+            {
+                Call = call;
+                PinTarget = pinTarget;
+                PointedType = pointedType;
+                DeclaredType = declaredType;
+                NameHint = nameHint;
+            }
+
+            /// <summary>The call at the diagnostic, a node of the analyzed root.</summary>
+            public InvocationExpressionSyntax Call { get; }
+
+            public ExpressionSyntax PinTarget { get; }
+
+            public TypeSyntax PointedType { get; }
+
+            /// <summary>For a declaration statement, its local's type: the declaration is split around the fixed statement.</summary>
+            public TypeSyntax? DeclaredType { get; }
+
+            public string? NameHint { get; }
+
+            public static FixedPlan? For(AnalyzedDocument document, Diagnostic diagnostic)
+            {
+                var (model, cancellationToken) = (document.Model, document.CancellationToken);
+                if (KeyOf(diagnostic) != WrapInFixedKey || FindCall(document.Root, diagnostic.Location) is not { } call
+                    || model.GetOperation(call, cancellationToken) is not IInvocationOperation operation)
+                {
+                    return null;
+                }
+
+                var generator = SyntaxGenerator.GetGenerator(document.Document);
+                ExpressionSyntax target;
+                ITypeSymbol? pointed;
+                IOperation? named;
+                if (operation.TargetMethod.Name == "UnsafeAddrOfPinnedArrayElement" && operation.Arguments.Length == 2)
+                {
+                    // The array itself for element 0, the element's address otherwise.
+                    var array = ManagedMemoryOrigins.Unwrap(operation.Arguments[0].Value);
+                    var index = operation.Arguments[1].Value;
+                    if (array?.Type is not IArrayTypeSymbol { Rank: 1 } arrayType || array.Syntax is not ExpressionSyntax owner)
+                    {
+                        return null;
+                    }
+
+                    pointed = arrayType.ElementType;
+                    target = index.ConstantValue is { HasValue: true, Value: 0 }
+                        ? owner.WithoutTrivia()
+                        : AddressOf((ExpressionSyntax)generator.ElementAccessExpression(owner.WithoutTrivia(), ((ExpressionSyntax)index.Syntax).WithoutTrivia()));
+                    named = array;
+                }
+                else if (operation.Arguments.Length == 1)
+                {
+                    // Unsafe.AsPointer(ref X): the address of an element or field, or the array or span a reference is taken into.
+                    switch (ManagedMemoryOrigins.Unwrap(operation.Arguments[0].Value))
+                    {
+                        case IArrayElementReferenceOperation element when element.Syntax is ExpressionSyntax syntax:
+                            (target, pointed, named) = (AddressOf(syntax.WithoutTrivia()), element.Type, element.ArrayReference);
+                            break;
+                        case IFieldReferenceOperation { Instance: not null } field when field.Syntax is ExpressionSyntax syntax:
+                            (target, pointed, named) = (AddressOf(syntax.WithoutTrivia()), field.Type, field);
+                            break;
+                        case IInvocationOperation { Arguments.Length: 1 } reference when reference.Arguments[0].Value.Syntax is ExpressionSyntax syntax:
+                            (target, pointed, named) = (syntax.WithoutTrivia(), reference.Type, reference.Arguments[0].Value);
+                            break;
+                        default:
+                            return null;
+                    }
+                }
+                else
+                {
+                    return null;
+                }
+
+                if (pointed == null || pointed.TypeKind == TypeKind.Error)
+                {
+                    return null;
+                }
+
+                TypeSyntax? declaredType = null;
+                if (call.FirstAncestorOrSelf<StatementSyntax>() is LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration)
+                {
+                    if (model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken) is not ILocalSymbol local)
+                    {
+                        return null;
+                    }
+
+                    declaredType = TypeOf(generator, local.Type);
+                }
+
+                return new FixedPlan(call, target, TypeOf(generator, pointed), declaredType, NameOf(named));
+            }
+
+            private static TypeSyntax TypeOf(SyntaxGenerator generator, ITypeSymbol type)
+                => ((TypeSyntax)generator.TypeExpression(type)).WithAdditionalAnnotations(Simplifier.Annotation);
+
+            private static ExpressionSyntax AddressOf(ExpressionSyntax operand)
+                => SyntaxFactory.PrefixUnaryExpression(SyntaxKind.AddressOfExpression, operand);
+
+            /// <summary>The name of what is pinned: the variable, parameter or field holding it, looking through AsSpan/Slice.</summary>
+            private static string? NameOf(IOperation? operation)
+            {
+                switch (ManagedMemoryOrigins.Unwrap(operation))
+                {
+                    case ILocalReferenceOperation local:
+                        return local.Local.Name;
+                    case IParameterReferenceOperation parameter:
+                        return parameter.Parameter.Name;
+                    case IFieldReferenceOperation field:
+                        return field.Field.Name;
+                    case IPropertyReferenceOperation property:
+                        return property.Property.Name;
+                    case IInstanceReferenceOperation:
+                        return "this";
+                    case IArrayElementReferenceOperation element:
+                        return NameOf(element.ArrayReference);
+                    case IInvocationOperation call:
+                        return NameOf(call.Instance ?? call.Arguments.FirstOrDefault()?.Value);
+                    case IConversionOperation conversion:
+                        return NameOf(conversion.Operand);
+                    default:
+                        return null;
+                }
+            }
         }
 
         private static bool ImportsSystem(SyntaxNode root)

@@ -76,7 +76,7 @@ namespace InteropGuard.CodeFixes
             }
 
             var hoisted = new List<StatementSyntax>();
-            if (DeclaresNameUsedLater(moved, after) && !TryHoist(moved, after, hoisted))
+            if (DeclaresNameUsedLater(moved, after) && !TryHoist(moved, after, hoisted, request.LocalTypes))
             {
                 return null;
             }
@@ -132,7 +132,7 @@ namespace InteropGuard.CodeFixes
         /// and an assignment inside it (<c>int n; try { n = Read(h); } finally { ... } return n;</c>). Only plain local
         /// declarations with a known type qualify; out variables, patterns and local functions do not.
         /// </summary>
-        private static bool TryHoist(List<StatementSyntax> moved, List<StatementSyntax> after, List<StatementSyntax> hoisted)
+        private static bool TryHoist(List<StatementSyntax> moved, List<StatementSyntax> after, List<StatementSyntax> hoisted, LocalTypes localTypes)
         {
             var laterNames = new HashSet<string>(after.SelectMany(s => s.DescendantTokens()).Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
             for (var i = 0; i < moved.Count; i++)
@@ -152,7 +152,7 @@ namespace InteropGuard.CodeFixes
                 }
 
                 if (!declaration.UsingKeyword.IsKind(SyntaxKind.None) || declaration.IsConst || declaration.Modifiers.Any()
-                    || declaration.Declaration.Type is RefTypeSyntax || LocalTypes.Of(declaration) is not { } type)
+                    || declaration.Declaration.Type is RefTypeSyntax || localTypes.Of(declaration) is not { } type)
                 {
                     return false;
                 }

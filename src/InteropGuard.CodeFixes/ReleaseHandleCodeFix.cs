@@ -24,11 +24,11 @@ namespace InteropGuard.CodeFixes
         internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
             var root = document.AnnotatedRoot;
-            if (FixRequest.From(root, diagnostic) is { } free && ReleaseInFinally.Rewrite(root, free) != null)
+            if (FixRequest.From(document, root, diagnostic) is { } free && ReleaseInFinally.Rewrite(root, free) != null)
             {
                 yield return new FixAction("Free '" + free.Variable + "' in finally", FreeEquivalenceKey);
             }
-            else if (FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } pin && UsingRewrite.Rewrite(root, pin) != null)
+            else if (FixRequest.From(document, root, diagnostic, OwnershipAnalyzer.UsingFixableProperty) is { } pin && UsingRewrite.Rewrite(root, pin) != null)
             {
                 yield return new FixAction("Dispose '" + pin.Variable + "' with using", UsingEquivalenceKey);
             }
@@ -38,7 +38,7 @@ namespace InteropGuard.CodeFixes
             => AnnotatedRewrites.ApplyAsync(
                 document,
                 diagnostics,
-                (root, diagnostic) => FixRequest.From(root, diagnostic) ?? FixRequest.From(root, diagnostic, OwnershipAnalyzer.UsingFixableProperty),
-                (root, request) => request.ReceiverRelease != null ? ReleaseInFinally.Rewrite(root, request) : UsingRewrite.Rewrite(root, request));
+                (root, diagnostic) => FixRequest.From(document, root, diagnostic) ?? FixRequest.From(document, root, diagnostic, OwnershipAnalyzer.UsingFixableProperty),
+                (root, request) => request.ByUsing ? UsingRewrite.Rewrite(root, request) : ReleaseInFinally.Rewrite(root, request));
     }
 }

@@ -23,14 +23,9 @@ namespace InteropGuard.CodeFixes
             {
                 finallyStatement = range.Release.WithoutLeadingTrivia().WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed);
             }
-            else if (request.ReceiverRelease != null)
+            else if (request.GeneratedRelease != null)
             {
-                finallyStatement = SyntaxFactory.ExpressionStatement(SyntaxFactory.InvocationExpression(
-                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(request.Variable), SyntaxFactory.IdentifierName(request.ReceiverRelease))));
-            }
-            else if (request.ReleaseMethod != null)
-            {
-                finallyStatement = GenerateRelease(request.ReleaseMethod, request.Variable, request.ReleaseArgumentCast);
+                finallyStatement = request.GeneratedRelease;
             }
             else
             {
@@ -44,25 +39,6 @@ namespace InteropGuard.CodeFixes
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
             return range.ReplaceWith(root, tryStatement);
-        }
-
-        private static StatementSyntax GenerateRelease(string releaseMethod, string variable, string? argumentCast)
-        {
-            ExpressionSyntax argument = SyntaxFactory.IdentifierName(variable);
-            if (argumentCast != null)
-            {
-                argument = SyntaxFactory.CastExpression(
-                    SyntaxFactory.ParseTypeName("global::" + argumentCast).WithAdditionalAnnotations(Simplifier.Annotation),
-                    argument);
-            }
-
-            var lastDot = releaseMethod.LastIndexOf('.');
-            var typeName = SyntaxFactory.ParseTypeName("global::" + releaseMethod.Substring(0, lastDot))
-                .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-            var call = SyntaxFactory.InvocationExpression(
-                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, (ExpressionSyntax)typeName, SyntaxFactory.IdentifierName(releaseMethod.Substring(lastDot + 1))),
-                SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(argument))));
-            return SyntaxFactory.ExpressionStatement(call);
         }
     }
 }

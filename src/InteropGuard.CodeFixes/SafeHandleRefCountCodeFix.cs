@@ -35,14 +35,11 @@ namespace InteropGuard.CodeFixes
                 return actions;
             }
 
-            if (IsPassSafeHandleCandidate(diagnostic))
+            // Offered from what this document shows; the project's other callers are searched when the action is applied.
+            if (IsPassSafeHandleCandidate(diagnostic)
+                && await PassSafeHandle.OfferedForAsync(document, getHandle).ConfigureAwait(false) is { } function)
             {
-                var plan = await PassSafeHandle.PlanAsync(document.Document.Project, new[] { diagnostic }, document.CancellationToken).ConfigureAwait(false);
-                if (plan.Count > 0)
-                {
-                    var function = plan.Single().Method.Name;
-                    actions.Add(new FixAction("Pass '" + access.Expression + "' to '" + function + "' and let the marshaller add and release the reference", PassSafeHandleKey));
-                }
+                actions.Add(new FixAction("Pass '" + access.Expression + "' to '" + function.Name + "' and let the marshaller add and release the reference", PassSafeHandleKey));
             }
 
             if (AddRefRelease.Rewrite(document.Root, document.Model, getHandle) != null)

@@ -286,10 +286,11 @@ namespace InteropGuard.CodeFixes
             return false;
         }
 
-        private static async Task<List<InvocationExpressionSyntax>?> InvocationsOfAsync(IMethodSymbol method, Solution solution, CancellationToken cancellationToken)
+        private async Task<List<InvocationExpressionSyntax>?> InvocationsOfAsync(IMethodSymbol method, Solution solution, CancellationToken cancellationToken)
         {
             var result = new List<InvocationExpressionSyntax>();
-            foreach (var symbol in await SymbolFinder.FindReferencesAsync(method, solution, cancellationToken).ConfigureAwait(false))
+            var scope = ReferenceScope.For(method, Document, OwnerSyntax.SyntaxTree);
+            foreach (var symbol in await SymbolFinder.FindReferencesAsync(method, solution, scope, cancellationToken).ConfigureAwait(false))
             {
                 foreach (var location in symbol.Locations)
                 {
@@ -311,7 +312,8 @@ namespace InteropGuard.CodeFixes
         private async Task<List<IdentifierNameSyntax>?> FieldReferencesAsync(IFieldSymbol field, Solution solution, SyntaxNode root, CancellationToken cancellationToken)
         {
             var result = new List<IdentifierNameSyntax>();
-            foreach (var symbol in await SymbolFinder.FindReferencesAsync(field, solution, cancellationToken).ConfigureAwait(false))
+            var scope = ReferenceScope.For(field, Document, root.SyntaxTree);
+            foreach (var symbol in await SymbolFinder.FindReferencesAsync(field, solution, scope, cancellationToken).ConfigureAwait(false))
             {
                 foreach (var location in symbol.Locations)
                 {

@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace InteropGuard.CodeFixes
@@ -34,7 +35,7 @@ namespace InteropGuard.CodeFixes
         internal override async Task<IEnumerable<FixAction>> DescribeAsync(AnalyzedDocument document, Diagnostic diagnostic)
         {
             var actions = new List<FixAction>();
-            if (Plan.For(document.Root, document.Model, diagnostic, document.CancellationToken) is not { } plan)
+            if (Plan.For(document.Root, document.Model, SyntaxGenerator.GetGenerator(document.Document), diagnostic, document.CancellationToken) is not { } plan)
             {
                 return actions;
             }
@@ -58,7 +59,7 @@ namespace InteropGuard.CodeFixes
             var rewrites = new List<UnmanagedCallersOnlyRewrite>();
             foreach (var diagnostic in diagnostics)
             {
-                if (Plan.For(document.Root, document.Model, diagnostic, document.CancellationToken) is { } plan
+                if (Plan.For(document.Root, document.Model, SyntaxGenerator.GetGenerator(document.Document), diagnostic, document.CancellationToken) is { } plan
                     && await UnmanagedCallersOnlyRewrite.ForAsync(document, plan.Delegate).ConfigureAwait(false) is { } rewrite)
                 {
                     rewrites.Add(rewrite);
@@ -77,7 +78,7 @@ namespace InteropGuard.CodeFixes
             var fields = new Dictionary<TypeDeclarationSyntax, List<MemberDeclarationSyntax>>();
             foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
-                if (Plan.For(root, editor.SemanticModel, diagnostic, cancellationToken) is not { } plan)
+                if (Plan.For(root, editor.SemanticModel, editor.Generator, diagnostic, cancellationToken) is not { } plan)
                 {
                     continue;
                 }
@@ -155,14 +156,8 @@ namespace InteropGuard.CodeFixes
 
             public TypeDeclarationSyntax Type { get; }
 
-            public static Plan? For(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+            public static Plan? For(SyntaxNode root, SemanticModel model, SyntaxGenerator generator, Diagnostic diagnostic, CancellationToken cancellationToken)
             {
-                if (!diagnostic.Properties.TryGetValue(CallbackLifetimeAnalyzer.DelegateTypeProperty, out var typeName) || typeName == null
-                    || !diagnostic.Properties.TryGetValue(CallbackLifetimeAnalyzer.NameProperty, out var name) || string.IsNullOrEmpty(name))
-                {
-                    return null;
-                }
-
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 var expression = node.AncestorsAndSelf().OfType<ExpressionSyntax>().FirstOrDefault(e => e.Span == diagnostic.Location.SourceSpan);
                 if (node is ArgumentSyntax argument && argument.Expression.Span == diagnostic.Location.SourceSpan)
@@ -171,7 +166,8 @@ namespace InteropGuard.CodeFixes
                 }
 
                 var type = expression?.FirstAncestorOrSelf<TypeDeclarationSyntax>();
-                if (expression == null || type == null || type is InterfaceDeclarationSyntax)
+                if (expression == null || type == null || type is InterfaceDeclarationSyntax
+                    || DelegateAt(model, expression, cancellationToken) is not { } found)
                 {
                     return null;
                 }
@@ -194,13 +190,53 @@ namespace InteropGuard.CodeFixes
                     return null;
                 }
 
-                TypeSyntax fieldType = SyntaxFactory.ParseTypeName(typeName).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+                // The field's type is the delegate's type, written from its symbol (nullable where annotations are on).
+                TypeSyntax fieldType = ((TypeSyntax)generator.TypeExpression(found.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated))).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
                 if (model.GetNullableContext(expression.SpanStart).AnnotationsEnabled())
                 {
                     fieldType = SyntaxFactory.NullableType(fieldType);
                 }
 
-                return new Plan(expression, StatementBefore(expression), type, name!, isStatic, fieldType);
+                return new Plan(expression, StatementBefore(expression), type, found.Name, isStatic, fieldType);
+            }
+
+            /// <summary>
+            /// The delegate at the diagnostic, from the semantic model: its type, and the name its field takes — the
+            /// local's, the method's a delegate creation calls, or the parameter's it is passed to.
+            /// </summary>
+            private static (INamedTypeSymbol Type, string Name)? DelegateAt(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+            {
+                var operation = model.GetOperation(expression, cancellationToken);
+                while (operation?.Parent != null && operation.Parent.Syntax == expression)
+                {
+                    operation = operation.Parent;
+                }
+
+                while (operation is IConversionOperation { OperatorMethod: null } conversion)
+                {
+                    operation = conversion.Operand;
+                }
+
+                switch (operation)
+                {
+                    case ILocalReferenceOperation { Local: { Type: INamedTypeSymbol { TypeKind: TypeKind.Delegate } type } local }:
+                        return (type, local.Name);
+                    case IDelegateCreationOperation { Type: INamedTypeSymbol type } creation:
+                        if (creation.Target is IMethodReferenceOperation method)
+                        {
+                            return (type, method.Method.Name);
+                        }
+
+                        IOperation current = creation;
+                        while (current.Parent is IConversionOperation)
+                        {
+                            current = current.Parent;
+                        }
+
+                        return (type, current.Parent is IArgumentOperation { Parameter: { } parameter } ? parameter.Name : "callback");
+                    default:
+                        return null;
+                }
             }
 
             public string UniqueName(ISet<string> alsoTaken)

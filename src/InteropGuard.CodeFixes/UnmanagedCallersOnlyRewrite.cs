@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
@@ -23,15 +24,17 @@ namespace InteropGuard.CodeFixes
         private readonly InvocationExpressionSyntax _conversion;
         private readonly MethodDeclarationSyntax _target;
         private readonly MemberDeclarationSyntax _caller;
-        private readonly string _pointerType;
+        private readonly FunctionPointerTypeSyntax _pointerType;
+        private readonly TypeSyntax _intPtr;
         private readonly bool _cdecl;
 
-        private UnmanagedCallersOnlyRewrite(InvocationExpressionSyntax conversion, MethodDeclarationSyntax target, MemberDeclarationSyntax caller, string pointerType, bool cdecl)
+        private UnmanagedCallersOnlyRewrite(InvocationExpressionSyntax conversion, MethodDeclarationSyntax target, MemberDeclarationSyntax caller, FunctionPointerTypeSyntax pointerType, TypeSyntax intPtr, bool cdecl)
         {
             _conversion = conversion;
             _target = target;
             _caller = caller;
             _pointerType = pointerType;
+            _intPtr = intPtr;
             _cdecl = cdecl;
         }
 
@@ -76,17 +79,36 @@ namespace InteropGuard.CodeFixes
             }
 
             // The address is the only reference a managed caller may keep.
-            var references = await SymbolFinder.FindReferencesAsync(method, document.Document.Project.Solution, cancellationToken).ConfigureAwait(false);
+            var scope = ReferenceScope.For(method, document.Document, document.Root.SyntaxTree);
+            var references = await SymbolFinder.FindReferencesAsync(method, document.Document.Project.Solution, scope, cancellationToken).ConfigureAwait(false);
             if (references.SelectMany(r => r.Locations).Count() != 1)
             {
                 return null;
             }
 
-            var format = SymbolDisplayFormat.FullyQualifiedFormat;
-            var types = method.Parameters.Select(p => p.Type.ToDisplayString(format))
-                .Concat(new[] { method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(format) });
-            var pointerType = "delegate* unmanaged" + (cdecl ? "[Cdecl]" : string.Empty) + "<" + string.Join(", ", types) + ">";
-            return new UnmanagedCallersOnlyRewrite(conversion, target, caller, pointerType, cdecl);
+            // delegate* unmanaged[Cdecl]<parameter types..., return type>, written from the method's symbols.
+            var generator = SyntaxGenerator.GetGenerator(document.Document);
+            var types = method.Parameters.Select(p => generator.TypeExpression(p.Type))
+                .Concat(new[] { method.ReturnsVoid ? SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.VoidKeyword)) : generator.TypeExpression(method.ReturnType) })
+                .Select(t => SyntaxFactory.FunctionPointerParameter(((TypeSyntax)t).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)))
+                .ToList();
+            var parameters = SyntaxFactory.FunctionPointerParameterList(
+                SyntaxFactory.Token(SyntaxKind.LessThanToken),
+                SyntaxFactory.SeparatedList(types, Enumerable.Repeat(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space), types.Count - 1)),
+                SyntaxFactory.Token(SyntaxKind.GreaterThanToken));
+            var conventions = cdecl
+                ? SyntaxFactory.FunctionPointerUnmanagedCallingConventionList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.FunctionPointerUnmanagedCallingConvention(SyntaxFactory.Identifier("Cdecl"))))
+                : null;
+            var pointerType = SyntaxFactory.FunctionPointerType(
+                SyntaxFactory.Token(SyntaxKind.DelegateKeyword),
+                SyntaxFactory.Token(SyntaxKind.AsteriskToken).WithTrailingTrivia(SyntaxFactory.Space),
+                SyntaxFactory.FunctionPointerCallingConvention(SyntaxFactory.Token(SyntaxKind.UnmanagedKeyword), conventions),
+                parameters);
+            // The cast back to what GetFunctionPointerForDelegate returned, spelled IntPtr as before (TypeExpression writes nint).
+            var intPtr = SyntaxFactory.QualifiedName(
+                SyntaxFactory.AliasQualifiedName(SyntaxFactory.IdentifierName(SyntaxFactory.Token(SyntaxKind.GlobalKeyword)), SyntaxFactory.IdentifierName("System")),
+                SyntaxFactory.IdentifierName("IntPtr"));
+            return new UnmanagedCallersOnlyRewrite(conversion, target, caller, pointerType, intPtr, cdecl);
         }
 
         /// <summary>Applies several rewrites planned on the same document at once.</summary>
@@ -105,7 +127,8 @@ namespace InteropGuard.CodeFixes
             {
                 if (conversions.TryGetValue(original, out var conversion))
                 {
-                    return SyntaxFactory.ParseExpression("(global::System.IntPtr)(" + conversion._pointerType + ")&" + conversion._target.Identifier.ValueText)
+                    var address = SyntaxFactory.PrefixUnaryExpression(SyntaxKind.AddressOfExpression, SyntaxFactory.IdentifierName(conversion._target.Identifier.WithoutTrivia()));
+                    return SyntaxFactory.CastExpression(conversion._intPtr, SyntaxFactory.CastExpression(conversion._pointerType, address))
                         .WithTriviaFrom(current)
                         .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
                 }

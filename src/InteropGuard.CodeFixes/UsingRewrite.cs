@@ -32,7 +32,7 @@ namespace InteropGuard.CodeFixes
                 return null;
             }
 
-            var usingStatement = SyntaxFactory.UsingStatement(null, SyntaxFactory.IdentifierName(request.Variable), SyntaxFactory.Block(range.Moved))
+            var usingStatement = SyntaxFactory.UsingStatement(null, request.VariableName, SyntaxFactory.Block(range.Moved))
                 .WithAdditionalAnnotations(Formatter.Annotation);
             return range.ReplaceWith(root, usingStatement);
         }

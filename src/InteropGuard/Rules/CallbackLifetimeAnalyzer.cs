@@ -19,14 +19,8 @@ namespace InteropGuard.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class CallbackLifetimeAnalyzer : DiagnosticAnalyzer
     {
-        /// <summary>Diagnostic property: the name the fix gives the field (the local's or parameter's name).</summary>
-        internal const string NameProperty = "Name";
-
         /// <summary>Diagnostic property: "true" when the delegate refers to <c>this</c>, so the field must be an instance field.</summary>
         internal const string UsesInstanceProperty = "UsesInstance";
-
-        /// <summary>Diagnostic property: the delegate type's fully qualified name, for the field the fix declares.</summary>
-        internal const string DelegateTypeProperty = "DelegateType";
 
         private const string BeyondTheMethod = "after the method returns";
 
@@ -227,33 +221,11 @@ namespace InteropGuard.Rules
             {
                 var allocated = _values.Where(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated).ToList();
                 var subject = Local != null ? "Delegate '" + Local.Name + "'" : CallbackDelegates.Describe((IDelegateCreationOperation)_expression);
-                var type = (Local?.Type ?? _expression.Type) as INamedTypeSymbol;
+                // The fix reads the delegate's type and the name of its field from the semantic model at the location.
                 var properties = ImmutableDictionary.CreateBuilder<string, string?>();
-                properties[NameProperty] = Local?.Name ?? NameFor(_expression);
                 properties[UsesInstanceProperty] = allocated.Any(CallbackDelegates.UsesInstance) ? "true" : "false";
-                if (type != null)
-                {
-                    properties[DelegateTypeProperty] = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-                }
 
                 return Diagnostic.Create(Descriptors.CallbackDelegateCollected, _expression.Syntax.GetLocation(), properties.ToImmutable(), subject, whatHappens, howLong);
-            }
-
-            // The field takes the name of what the delegate calls, or of the parameter it is passed to.
-            private static string NameFor(IOperation expression)
-            {
-                if (expression is IDelegateCreationOperation { Target: IMethodReferenceOperation method })
-                {
-                    return method.Method.Name;
-                }
-
-                var current = expression;
-                while (current.Parent is IConversionOperation)
-                {
-                    current = current.Parent;
-                }
-
-                return current.Parent is IArgumentOperation { Parameter: { } parameter } ? parameter.Name : "callback";
             }
         }
 

@@ -19,11 +19,11 @@ namespace InteropGuard.Rules
     [DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
     public sealed class HandleOwnerLifetimeAnalyzer : DiagnosticAnalyzer
     {
-        /// <summary>Diagnostic property: "This", "Variable" or "Temporary" (<see cref="HandleOwnerKind"/>).</summary>
+        /// <summary>
+        /// Diagnostic property: "This", "Variable" or "Temporary" (<see cref="HandleOwnerKind"/>). The owner itself is the
+        /// second additional location (the call is the first); fixes read it from there.
+        /// </summary>
         internal const string OwnerKindProperty = "OwnerKind";
-
-        /// <summary>Diagnostic property: the owner as the fix writes it in <c>GC.KeepAlive(...)</c>.</summary>
-        internal const string OwnerProperty = "Owner";
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime);
 
@@ -110,8 +110,7 @@ namespace InteropGuard.Rules
                             }
 
                             var properties = ImmutableDictionary<string, string?>.Empty
-                                .Add(OwnerKindProperty, owner.Kind.ToString())
-                                .Add(OwnerProperty, owner.OwnerText);
+                                .Add(OwnerKindProperty, owner.Kind.ToString());
                             context.ReportDiagnostic(Diagnostic.Create(
                                 Descriptors.HandleOwnerLifetime,
                                 argument.Value.Syntax.GetLocation(),

@@ -18,17 +18,11 @@ namespace InteropGuard.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
     {
-        /// <summary>Diagnostic property: the local holding the resource, when there is exactly one.</summary>
-        internal const string VariableProperty = "Variable";
-
-        /// <summary>Diagnostic property: fully qualified static release the fix may generate, when there is one.</summary>
+        /// <summary>
+        /// Diagnostic property: the documentation id (<see cref="DocumentationCommentId"/>) of the one-parameter static
+        /// release a fix may generate, when there is one. Fixes resolve it and write the call from the symbol.
+        /// </summary>
         internal const string ReleaseMethodProperty = "ReleaseMethod";
-
-        /// <summary>Diagnostic property: the release method called on the resource itself (<c>Free</c>), for fixes.</summary>
-        internal const string ReceiverReleaseProperty = "ReceiverRelease";
-
-        /// <summary>Diagnostic property: the type the local must be cast to when passed to the generated release.</summary>
-        internal const string ReleaseArgumentCastProperty = "ReleaseArgumentCast";
 
         /// <summary>Diagnostic property: "true" when releasing in finally is a safe rewrite (no escape, no copies).</summary>
         internal const string FixableProperty = "Fixable";
@@ -131,14 +125,14 @@ namespace InteropGuard.Rules
 
                     if (result.Leak != null && !FinalizerCovers(site, result))
                     {
-                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(site, result));
+                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(context.SemanticModel.Compilation, site, result));
                     }
 
                     if (site.Allocator.Kind == ResourceKind.NativeMemory)
                     {
                         foreach (var (releaseSite, release) in result.Mismatches)
                         {
-                            context.ReportDiagnostic(OwnershipDiagnostics.WrongDeallocator(site, result, releaseSite, release));
+                            context.ReportDiagnostic(OwnershipDiagnostics.WrongDeallocator(context.SemanticModel.Compilation, site, result, releaseSite, release));
                         }
                     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -14,16 +15,11 @@ namespace InteropGuard.Rules
     {
         private static readonly Regex Whitespace = new Regex(@"\s+");
 
-        public static Diagnostic Leak(ResourceSite site, ReleaseResult result)
+        public static Diagnostic Leak(Compilation compilation, ResourceSite site, ReleaseResult result)
         {
             var leak = result.Leak!;
             var allocator = site.Allocator;
             var properties = ImmutableDictionary.CreateBuilder<string, string?>();
-            if (result.FirstLocal != null)
-            {
-                properties[OwnershipAnalyzer.VariableProperty] = result.FirstLocal.Name;
-            }
-
             var rewritable = result.FirstLocal != null && !result.Escapes && !result.HasCopies
                              && leak.Kind != LeakKind.Discarded && leak.Kind != LeakKind.NextIteration && leak.Kind != LeakKind.Overwrite;
             var holder = leak.Kind == LeakKind.Discarded
@@ -39,7 +35,6 @@ namespace InteropGuard.Rules
                     var isGCHandle = allocator.Kind == ResourceKind.GCHandle;
                     if (isGCHandle)
                     {
-                        properties[OwnershipAnalyzer.ReceiverReleaseProperty] = allocator.ReceiverRelease;
                         properties[OwnershipAnalyzer.FixableProperty] = rewritable ? "true" : "false";
                     }
                     else
@@ -60,20 +55,20 @@ namespace InteropGuard.Rules
                         name, allocator.Display, DescribePath(leak));
 
                 default:
-                    AddGeneratedRelease(properties, allocator, result.FirstLocal);
+                    AddGeneratedRelease(properties, compilation, allocator, result.FirstLocal);
                     properties[OwnershipAnalyzer.FixableProperty] = rewritable ? "true" : "false";
                     return Diagnostic.Create(Descriptors.NativeMemoryLeak, location, additional, properties.ToImmutable(),
                         allocator.Display, holder, allocator.Release, DescribePath(leak));
             }
         }
 
-        public static Diagnostic WrongDeallocator(ResourceSite site, ReleaseResult result, IOperation releaseSite, Deallocator release)
+        public static Diagnostic WrongDeallocator(Compilation compilation, ResourceSite site, ReleaseResult result, IOperation releaseSite, Deallocator release)
         {
             var allocator = site.Allocator;
             var properties = ImmutableDictionary.CreateBuilder<string, string?>();
-            if (allocator.ReleaseMethod != null)
+            if (allocator.ReleaseMethod != null && ReleaseId(compilation, allocator.ReleaseMethod) is { } releaseId)
             {
-                properties[OwnershipAnalyzer.ReleaseMethodProperty] = allocator.ReleaseMethod;
+                properties[OwnershipAnalyzer.ReleaseMethodProperty] = releaseId;
             }
 
             var why = release.Family == allocator.Family && allocator.RequiresZeroing
@@ -109,25 +104,38 @@ namespace InteropGuard.Rules
             return Diagnostic.Create(Descriptors.UseAfterRelease, reference.GetLocation(), Shorten(reference), what, releaseName, releasePlace);
         }
 
-        private static void AddGeneratedRelease(ImmutableDictionary<string, string?>.Builder properties, Allocator allocator, ILocalSymbol? local)
+        private static void AddGeneratedRelease(ImmutableDictionary<string, string?>.Builder properties, Compilation compilation, Allocator allocator, ILocalSymbol? local)
         {
             if (allocator.ReleaseMethod == null || local == null)
             {
                 return;
             }
 
-            // NativeMemory's releases take void*, the others IntPtr: a generated call must convert the local.
+            // NativeMemory's releases take void*, the others IntPtr: a generated call must convert the local (the fix
+            // casts a pointer local to the release's parameter type; an IntPtr local cannot go to a void* release).
             var releaseTakesPointer = allocator.ReleaseMethod.StartsWith("System.Runtime.InteropServices.NativeMemory.", System.StringComparison.Ordinal);
             var localIsPointer = local.Type is IPointerTypeSymbol;
-            if (localIsPointer && !releaseTakesPointer)
+            if ((localIsPointer || !releaseTakesPointer) && ReleaseId(compilation, allocator.ReleaseMethod) is { } releaseId)
             {
-                properties[OwnershipAnalyzer.ReleaseMethodProperty] = allocator.ReleaseMethod;
-                properties[OwnershipAnalyzer.ReleaseArgumentCastProperty] = "System.IntPtr";
+                properties[OwnershipAnalyzer.ReleaseMethodProperty] = releaseId;
             }
-            else if (localIsPointer == releaseTakesPointer)
+        }
+
+        /// <summary>The documentation id of the one-parameter static release named <paramref name="qualifiedName"/> in <paramref name="compilation"/>.</summary>
+        private static string? ReleaseId(Compilation compilation, string qualifiedName)
+        {
+            var parts = qualifiedName.Split('.');
+            IEnumerable<INamespaceOrTypeSymbol> containers = new[] { compilation.GlobalNamespace };
+            for (var i = 0; i < parts.Length - 1; i++)
             {
-                properties[OwnershipAnalyzer.ReleaseMethodProperty] = allocator.ReleaseMethod;
+                var part = parts[i];
+                containers = containers.SelectMany(c => c.GetMembers(part).OfType<INamespaceOrTypeSymbol>());
             }
+
+            var release = containers.OfType<INamedTypeSymbol>()
+                .SelectMany(t => t.GetMembers(parts[parts.Length - 1]).OfType<IMethodSymbol>())
+                .FirstOrDefault(m => m.IsStatic && m.Parameters.Length == 1);
+            return release == null ? null : DocumentationCommentId.CreateDeclarationId(release);
         }
 
         private static bool IsPinned(IOperation allocation)

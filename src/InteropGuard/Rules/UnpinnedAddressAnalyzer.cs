@@ -22,23 +22,11 @@ namespace InteropGuard.Rules
         /// <summary>Diagnostic property: "Fixed" (wrap in a fixed statement) or "PinnedHandle" (allocate the handle as Pinned).</summary>
         internal const string FixProperty = "Fix";
 
-        /// <summary>Diagnostic property: the expression the fixed statement pins (<c>&amp;buffer[i]</c>, <c>buffer</c>, <c>span</c>).</summary>
-        internal const string PinTargetProperty = "PinTarget";
-
-        /// <summary>Diagnostic property: the pointed-to type of the fixed pointer, as written at the use.</summary>
-        internal const string PointerTypeProperty = "PointerType";
-
         /// <summary>Diagnostic property: "Pointer" (replace the call by the pointer) or "IntPtr" (by the pointer cast to IntPtr).</summary>
         internal const string ReplacementProperty = "Replacement";
 
-        /// <summary>Diagnostic property: a base for the pointer's name.</summary>
-        internal const string NameHintProperty = "NameHint";
-
         /// <summary>Diagnostic property: "true" when the containing member must become <c>unsafe</c>.</summary>
         internal const string NeedsUnsafeProperty = "NeedsUnsafe";
-
-        /// <summary>Diagnostic property: the type of the local the wrapped statement declares, when it must be split.</summary>
-        internal const string SplitDeclarationProperty = "SplitDeclaration";
 
         /// <summary>Diagnostic property: "true" when the expression-bodied method or local function must first get a block body.</summary>
         internal const string ExpressionBodyProperty = "ExpressionBody";
@@ -412,7 +400,8 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            string? split = null;
+            // What to pin, the pointed-to type, the pointer's name and the type of a split declaration are the fix's to
+            // read from the semantic model at the call; here they only decide whether the rewrite is safe.
             if (statement is LocalDeclarationStatementSyntax declaration)
             {
                 if (declaration.Declaration.Variables.Count != 1 || declaration.IsConst || declaration.UsingKeyword != default || declaration.Declaration.Type is RefTypeSyntax
@@ -421,8 +410,6 @@ namespace InteropGuard.Rules
                 {
                     return null;
                 }
-
-                split = declared.Type.ToMinimalDisplayString(model, statement.SpanStart);
             }
             else if (!expressionBody && !(statement is ExpressionStatementSyntax || statement is ReturnStatementSyntax))
             {
@@ -431,7 +418,6 @@ namespace InteropGuard.Rules
 
             string? pinTarget;
             ITypeSymbol? pointed;
-            string nameHint;
             if (call.TargetMethod.Name == "UnsafeAddrOfPinnedArrayElement")
             {
                 var index = call.Arguments[1].Value;
@@ -442,7 +428,6 @@ namespace InteropGuard.Rules
 
                 pointed = arrayType.ElementType;
                 pinTarget = index.ConstantValue is { HasValue: true, Value: 0 } ? origin.Owner.Syntax.ToString() : "&" + origin.Owner.Syntax + "[" + index.Syntax + "]";
-                nameHint = origin.Owner.Syntax.ToString();
             }
             else
             {
@@ -451,8 +436,6 @@ namespace InteropGuard.Rules
                 {
                     return null;
                 }
-
-                nameHint = origin.Kind == MemoryOriginKind.ClassField ? origin.Field!.Name : OwnerText(origin);
             }
 
             if (!pointed.IsUnmanagedType || pointed.TypeKind == TypeKind.Error || pointed is ITypeParameterSymbol)
@@ -462,17 +445,14 @@ namespace InteropGuard.Rules
 
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(FixProperty, FixedFix)
-                .Add(PinTargetProperty, pinTarget)
-                .Add(PointerTypeProperty, pointed.ToMinimalDisplayString(model, call.Syntax.SpanStart))
                 .Add(ReplacementProperty, call.TargetMethod.Name == "AsPointer" ? "Pointer" : "IntPtr")
-                .Add(NameHintProperty, nameHint)
                 .Add(NeedsUnsafeProperty, needsUnsafe ? "true" : "false");
             if (expressionBody)
             {
                 properties = properties.Add(ExpressionBodyProperty, "true");
             }
 
-            return split == null ? properties : properties.Add(SplitDeclarationProperty, split);
+            return properties;
         }
 
         /// <summary>What to pin for <c>Unsafe.AsPointer(ref X)</c>: <c>&amp;arr[i]</c>, <c>&amp;obj.field</c>, <c>arr</c> or the span; null when X has another shape.</summary>

@@ -1,7 +1,14 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.CodeFixes;
 using InteropGuard.Rules;
 using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace InteropGuard.Tests.Rules
 {
@@ -116,6 +123,38 @@ class C
     {
         var bitmap = new Bitmap();
         var status = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+    }
+}");
+
+        // 'var' would bind to the type named 'var' here: the new locals are declared with their own types.
+        [Fact]
+        public Task NewLocalsAreTypedWhereATypeNamedVarIsInScope() => VerifyFix(@"
+class C
+{
+    class var { }
+    int M(Bitmap bitmap)
+    {
+        return Native.draw([|bitmap.Handle|], 1);
+    }
+    void N()
+    {
+        Native.draw([|new Bitmap().Handle|], 2);
+    }
+}", @"
+class C
+{
+    class var { }
+    int M(Bitmap bitmap)
+    {
+        int result = Native.draw(bitmap.Handle, 1);
+        GC.KeepAlive(bitmap);
+        return result;
+    }
+    void N()
+    {
+        Bitmap bitmap = new Bitmap();
+        Native.draw(bitmap.Handle, 2);
         GC.KeepAlive(bitmap);
     }
 }");
@@ -420,6 +459,51 @@ class C
         return Native.draw(new HandleRef(bitmap, h), 1);
     }
 }");
+
+        // The light bulb plans the HandleRef action from the diagnostic's document; the project's other documents are
+        // searched for references to the P/Invoke only when the action's change is computed.
+        [Fact]
+        public async Task OfferingHandleRefDoesNotSearchOtherDocumentsApplyingItDoes()
+        {
+            var project = TestProject.Create(
+                new[]
+                {
+                    @"using System;
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap, int x);
+}
+class Bitmap
+{
+    private IntPtr _handle;
+    ~Bitmap() { }
+    public int Draw() => Native.draw(_handle, 0);
+}",
+                    @"class Other
+{
+    public int Twice(int x) => 2 * x;
+}",
+                },
+                TestProjectOptions.Default);
+            var analysis = await AnalyzerRunner.AnalyzeAsync(project, ImmutableArray.Create<DiagnosticAnalyzer>(new HandleOwnerLifetimeAnalyzer()), allowCompilerErrors: false, "test source");
+            var diagnostic = Assert.Single(analysis.AnalyzerDiagnostics);
+            var document = project.GetDocument(diagnostic.Location.SourceTree)!;
+
+            var searches = new SearchCounter();
+            HandleRefCodeFix.OtherDocumentSearches.Value = searches;
+            var actions = new List<CodeAction>();
+            var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
+            await new KeepAliveCodeFix().RegisterCodeFixesAsync(context);
+
+            var handleRef = Assert.Single(actions, a => a.EquivalenceKey == HandleRefCodeFix.EquivalenceKey);
+            Assert.Equal(0, searches.Count);
+
+            var operations = await handleRef.GetOperationsAsync(CancellationToken.None);
+            var changed = Assert.Single(operations.OfType<ApplyChangesOperation>()).ChangedSolution;
+            Assert.Equal(1, searches.Count);
+            Assert.Contains("Native.draw(new HandleRef(this, _handle), 0)", (await changed.GetDocument(document.Id)!.GetTextAsync()).ToString());
+        }
 
         [Fact]
         public Task NoHandleRefWhenACallerHasNoOwner() => VerifyHandleRef(@"using System;

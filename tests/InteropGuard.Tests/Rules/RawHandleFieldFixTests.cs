@@ -1,7 +1,13 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.CodeFixes;
 using InteropGuard.Rules;
 using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace InteropGuard.Tests.Rules
 {
@@ -711,6 +717,55 @@ static class Native
     [DllImport(""mylib"")] internal static extern void mylib_ctx_run(IntPtr ctx);
     [DllImport(""mylib"")] internal static extern int mylib_ctx_destroy_checked(IntPtr ctx);
 }";
+
+        // P/Invokes and a field private to a class declared in one document can only be referred to from it: planning
+        // the action for the light bulb searches that document alone, never the solution.
+        [Fact]
+        public async Task OfferingForPrivatePInvokesSearchesOnlyTheDocument()
+        {
+            var project = TestProject.Create(
+                new[]
+                {
+                    @"using System;
+using System.Runtime.InteropServices;
+
+sealed class Context : IDisposable
+{
+    private IntPtr _ctx;
+
+    public Context() { _ctx = mylib_ctx_create(); }
+
+    public void Dispose()
+    {
+        mylib_ctx_destroy(_ctx);
+        _ctx = IntPtr.Zero;
+    }
+
+    [DllImport(""mylib"")]
+    private static extern IntPtr mylib_ctx_create();
+
+    [DllImport(""mylib"")]
+    private static extern void mylib_ctx_destroy(IntPtr ctx);
+}",
+                    @"class Other
+{
+    public int Twice(int x) => 2 * x;
+}",
+                },
+                TestProjectOptions.Default);
+            var analysis = await AnalyzerRunner.AnalyzeAsync(project, ImmutableArray.Create<DiagnosticAnalyzer>(new RawHandleFieldAnalyzer()), allowCompilerErrors: false, "test source");
+            var diagnostic = Assert.Single(analysis.AnalyzerDiagnostics);
+            var document = project.GetDocument(diagnostic.Location.SourceTree)!;
+
+            var searches = new SearchCounter();
+            ReferenceScope.SolutionSearches.Value = searches;
+            var actions = new List<CodeAction>();
+            var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
+            await new GenerateSafeHandleCodeFix().RegisterCodeFixesAsync(context);
+
+            Assert.Single(actions);
+            Assert.Equal(0, searches.Count);
+        }
 
         private static Task VerifyNoFix(string classSource)
         {

@@ -1,7 +1,14 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.CodeFixes;
 using InteropGuard.Rules;
 using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace InteropGuard.Tests.Rules
 {
@@ -248,6 +255,50 @@ static class NativeMethods
     internal static extern void native_flush(SafeFileHandle handle);
 }");
             return test.RunAsync();
+        }
+
+        // The light bulb offers the action from the diagnostic's document alone; the search of the project's other
+        // documents for callers runs only when the action's change is computed.
+        [Fact]
+        public async Task OfferingPassSafeHandleDoesNotSearchTheProjectApplyingItDoes()
+        {
+            var project = TestProject.Create(
+                new[]
+                {
+                    @"using Microsoft.Win32.SafeHandles;
+
+class Writer
+{
+    public void Flush(SafeFileHandle file) => NativeMethods.native_flush(file.DangerousGetHandle());
+}",
+                    @"using System;
+using System.Runtime.InteropServices;
+
+static class NativeMethods
+{
+    [DllImport(""sample"")]
+    internal static extern void native_flush(IntPtr handle);
+}",
+                },
+                TestProjectOptions.Default);
+            var analysis = await AnalyzerRunner.AnalyzeAsync(project, ImmutableArray.Create<DiagnosticAnalyzer>(new SafeHandleRefCountAnalyzer()), allowCompilerErrors: false, "test source");
+            var diagnostic = Assert.Single(analysis.AnalyzerDiagnostics);
+            var document = project.GetDocument(diagnostic.Location.SourceTree)!;
+
+            var scans = new SearchCounter();
+            global::InteropGuard.CodeFixes.PassSafeHandle.ProjectScans.Value = scans;
+            var actions = new List<CodeAction>();
+            var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
+            await new SafeHandleRefCountCodeFix().RegisterCodeFixesAsync(context);
+
+            Assert.Equal(PassSafeHandle, actions[0].EquivalenceKey);
+            Assert.Equal(0, scans.Count);
+
+            var operations = await actions[0].GetOperationsAsync(CancellationToken.None);
+            var changed = Assert.Single(operations.OfType<ApplyChangesOperation>()).ChangedSolution;
+            Assert.Equal(1, scans.Count);
+            var declaration = changed.GetDocument(project.Documents.Single(d => d.Id != document.Id).Id)!;
+            Assert.Contains("native_flush(SafeFileHandle handle)", (await declaration.GetTextAsync()).ToString());
         }
 
         // ---- IG3006.AddRefRelease ----
