@@ -125,14 +125,14 @@ namespace InteropGuard.Rules
 
                     if (result.Leak != null && !FinalizerCovers(site, result))
                     {
-                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(context.SemanticModel.Compilation, site, result));
+                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(context.Compilation, site, result));
                     }
 
                     if (site.Allocator.Kind == ResourceKind.NativeMemory)
                     {
                         foreach (var (releaseSite, release) in result.Mismatches)
                         {
-                            context.ReportDiagnostic(OwnershipDiagnostics.WrongDeallocator(context.SemanticModel.Compilation, site, result, releaseSite, release));
+                            context.ReportDiagnostic(OwnershipDiagnostics.WrongDeallocator(context.Compilation, site, result, releaseSite, release));
                         }
                     }
 
