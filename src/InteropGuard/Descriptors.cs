@@ -183,5 +183,16 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "The GC updates and keeps alive only the references it can see. A pointer to a struct or variable that holds object references, handed to native code, lets native code copy those references where the GC never looks: the objects may be moved or collected while native code still uses them. GCHandle.Alloc with GCHandleType.Pinned refuses such objects outright and throws ArgumentException. Pass a GCHandle.ToIntPtr of a normal handle as user data, or copy the data into an unmanaged struct.",
             helpLinkUri: HelpLink("IG2004"));
+
+        /// <summary>IG4003: a bool parameter or return value of a DllImport has no MarshalAs, so it is marshalled as a 4-byte BOOL.</summary>
+        internal static readonly DiagnosticDescriptor BoolWithoutMarshalAs = new DiagnosticDescriptor(
+            id: "IG4003",
+            title: "bool in a DllImport signature without explicit marshalling",
+            messageFormat: "{0} of '{1}' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL",
+            category: Categories.Marshalling,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "A DllImport bool without MarshalAs is marshalled as a 4-byte integer (Win32 BOOL). A C or C++ bool is one byte: a returned false with garbage in the upper bytes of the register reads as true, and a bool passed by reference overwrites three bytes next to it. State the native type explicitly.",
+            helpLinkUri: HelpLink("IG4003"));
     }
 }
