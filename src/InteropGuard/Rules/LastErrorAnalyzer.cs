@@ -96,15 +96,15 @@ namespace InteropGuard.Rules
             var readSyntax = read.Operation.Syntax;
             // The guard nearest the read that tests a native call some path passes decides which calls the read is about.
             var paths = atRead.MostRecent.ToArray();
-            foreach (var guard in GuardingCalls(readSyntax))
+            var guards = GuardingCalls(readSyntax).Select(g => g.Where(c => atRead.SinceCall.ContainsKey(c)).ToList()).Where(g => g.Count > 0).ToList();
+            if (guards.Count > 0)
             {
-                var guarded = guard.Where(c => atRead.SinceCall.ContainsKey(c)).Select(c => atRead.SinceCall[c]).ToArray();
-                if (guarded.Length > 0)
-                {
-                    paths = guarded;
-                    break;
-                }
+                paths = guards[0].Select(c => atRead.SinceCall[c]).ToArray();
             }
+
+            // A native call that another condition around the read tests may be what the read is about (the read may
+            // sit in the branch where the nearer guard's call succeeded): not an overwrite to report.
+            var tested = new HashSet<SyntaxNode>(guards.SelectMany(g => g));
 
             var missing = paths.FirstOrDefault(p => !p.Call.SetsLastError);
             if (missing.Call != null && reported.Add(("IG4001", readSyntax.SpanStart)))
@@ -123,7 +123,8 @@ namespace InteropGuard.Rules
                     missing.Call.Display));
             }
 
-            var overwritten = paths.FirstOrDefault(p => p.Call.SetsLastError && p.Overwrite != null);
+            var overwritten = paths.FirstOrDefault(p => p.Call.SetsLastError && p.Overwrite != null
+                                                        && !(p.Overwrite.Kind == LastErrorEventKind.NativeCall && tested.Contains(p.Overwrite.Operation.Syntax)));
             if (overwritten.Call != null && reported.Add(("IG4002", readSyntax.SpanStart)))
             {
                 var overwrite = overwritten.Overwrite!;
@@ -225,7 +226,7 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>Invocations in a condition (the last one first), and the values last assigned to the locals it tests.</summary>
+        /// <summary>Invocations in a condition (the last one first), and the values last assigned to the locals it tests (not those it passes to a call).</summary>
         private static IEnumerable<SyntaxNode> CallsIn(ExpressionSyntax condition, int before)
         {
             foreach (var call in condition.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Where(c => c.Span.End <= before).Reverse())
@@ -242,7 +243,9 @@ namespace InteropGuard.Rules
 
             foreach (var name in condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Reverse())
             {
-                if (name.Parent is MemberAccessExpressionSyntax access && access.Name == name || name.Parent is InvocationExpressionSyntax)
+                // A local passed to a call in the condition is not what the condition tests (GetFileSizeEx(file, …)).
+                if (name.Parent is MemberAccessExpressionSyntax access && access.Name == name || name.Parent is InvocationExpressionSyntax
+                    || name.AncestorsAndSelf().TakeWhile(a => a != condition).Any(a => a is ArgumentListSyntax))
                 {
                     continue;
                 }

@@ -118,7 +118,41 @@ static class NativeMethods
             },
         }.RunAsync();
 
-        private const string NativeDeclarations = @"
+[Fact]
+        public Task DeclaresALibraryImportWithSetLastError() => new CodeFixTest<LastErrorAnalyzer, SetLastErrorCodeFix>
+        {
+            DefaultDiagnosticId = "IG4001",
+            Source = @"using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+static partial class Lib
+{
+    [LibraryImport(""libc"", EntryPoint = ""unlink"", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+    internal static partial int Unlink(string path) => -1;
+
+    static void Delete(string path)
+    {
+        if (Unlink(path) != 0) throw [|new Win32Exception()|];
+    }
+}",
+            FixedSource = @"using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+static partial class Lib
+{
+    [LibraryImport(""libc"", EntryPoint = ""unlink"", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Unlink(string path);
+    internal static partial int Unlink(string path) => -1;
+
+    static void Delete(string path)
+    {
+        if (Unlink(path) != 0) throw new Win32Exception();
+    }
+}",
+        }.RunAsync();
+
+                private const string NativeDeclarations = @"
 static class Native
 {
     [DllImport(""libc"", SetLastError = true)] internal static extern int open(string path, int flags);

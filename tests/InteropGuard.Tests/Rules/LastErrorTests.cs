@@ -336,5 +336,78 @@ class Files
         Native.close(old);
     }
 }");
+
+        [Fact]
+        public Task LibraryImportWithAndWithoutSetLastError() => new AnalyzerTest<LastErrorAnalyzer>
+        {
+            // LibraryImport needs its source generator to compile; the partial implementations are written by hand.
+            Source = Usings + @"
+static partial class Lib
+{
+    [LibraryImport(""libc"", EntryPoint = ""unlink"", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+    internal static partial int Unlink(string path) => -1;
+
+    [LibraryImport(""libc"", EntryPoint = ""rmdir"", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int RemoveDirectory(string path);
+    internal static partial int RemoveDirectory(string path) => -1;
+}
+
+static class Files
+{
+    static void Delete(string path)
+    {
+        if (Lib.Unlink(path) != 0) throw {|#0:new Win32Exception()|};
+        if (Lib.RemoveDirectory(path) != 0) throw new Win32Exception();
+    }
+}",
+            ExpectedDiagnostics = { Verify.Diagnostic("IG4001").WithLocation(0).WithMessage(
+                "'new Win32Exception()' reads the last error of 'Lib.Unlink', which is declared without SetLastError = true: the marshaller does not save the error it sets, so the value read is whatever an earlier call left") },
+        }.RunAsync();
+
+        [Fact]
+        public Task HelpersThatDoSomethingElseFirstAreNotReads() => Check(@"
+static class Files
+{
+    // Logs, then reads: not a read at the call site (the helper's own order is its own business).
+    static void Fail(string what)
+    {
+        Console.Error.WriteLine(what);
+        throw new Win32Exception();
+    }
+
+    // Returns an error code it was given: no read at all.
+    static Exception Error(int code) => new Win32Exception(code);
+
+    static void M(string path)
+    {
+        if (Native.open(path, 0) < 0) Fail(""open"");
+        if (Native.open(path, 1) < 0) throw Error(2);
+    }
+}");
+
+        [Fact]
+        public Task AGuardedReadIsAboutTheGuardingCall() => Check(@"
+static class Files
+{
+    static void M(string path, int old)
+    {
+        // getpid is declared without SetLastError, but the read is about open_checked, which the condition tests,
+        // and getpid does not touch the saved error.
+        if (Native.open_checked(path, 0) < 0)
+        {
+            int pid = Native.getpid();
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), ""pid "" + pid);
+        }
+
+        // The condition tests 'fd', assigned from open, declared without SetLastError: IG4001 although close saves an error since.
+        int fd = Native.open(path, 0);
+        if (fd < 0)
+        {
+            throw new Win32Exception({|#0:Marshal.GetLastPInvokeError()|});
+        }
+    }
+}",
+            Verify.Diagnostic("IG4001").WithLocation(0));
     }
 }
