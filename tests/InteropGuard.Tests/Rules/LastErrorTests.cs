@@ -409,5 +409,43 @@ static class Files
     }
 }",
             Verify.Diagnostic("IG4001").WithLocation(0));
+
+        [Fact]
+        public Task OverwritesInTopLevelStatementsLocalFunctionsAndLambdas() => Check(@"
+if (Native.open_checked(""a"", 0) < 0)
+{
+    Console.WriteLine(""open failed"");
+    Console.Error.WriteLine({|#0:Marshal.GetLastPInvokeError()|});
+}
+
+Action a = () =>
+{
+    if (!Native.CreateDirectoryW(""b"", IntPtr.Zero))
+    {
+        Console.WriteLine(""mkdir failed"");
+        throw {|#1:new Win32Exception()|};
+    }
+};
+
+Local(3);
+
+void Local(int old)
+{
+    int fd = Native.open_checked(""c"", 0);
+    Native.close(old);
+    if (fd < 0) throw new Win32Exception({|#2:Marshal.GetLastWin32Error()|});
+}
+
+// The lambda and the local function are their own bodies: the read in them is not about the calls around them.
+int error = Native.open_checked(""d"", 0);
+Func<int> later = () => Marshal.GetLastPInvokeError();
+LocalRead();
+void LocalRead() => Console.WriteLine(Marshal.GetLastPInvokeError());
+",
+            OutputKind.ConsoleApplication,
+            Verify.Diagnostic("IG4002").WithLocation(0).WithMessage(
+                "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'Console.WriteLine', which writes to the console, a native write that sets the last error: capture the error right after 'Native.open_checked'"),
+            Verify.Diagnostic("IG4002").WithLocation(1),
+            Verify.Diagnostic("IG4002").WithLocation(2));
     }
 }
