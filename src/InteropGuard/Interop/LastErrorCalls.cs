@@ -157,15 +157,6 @@ namespace InteropGuard.Interop
                 case IInvocationOperation invocation:
                     return ClassifyCall(invocation, invocation.TargetMethod, invocation.Instance, depth);
                 case IObjectCreationOperation creation when creation.Constructor != null:
-                    if (_win32Exception != null && SymbolEqualityComparer.Default.Equals(creation.Constructor.ContainingType, _win32Exception))
-                    {
-                        // Win32Exception(), (string) and (string, Exception) read Marshal.GetLastPInvokeError() themselves.
-                        var parameters = creation.Constructor.Parameters;
-                        return parameters.Length == 0 || parameters[0].Type.SpecialType != SpecialType.System_Int32
-                            ? new LastErrorEvent(LastErrorEventKind.Read, operation, "new Win32Exception(" + (parameters.Length == 0 ? string.Empty : "...") + ")")
-                            : null;
-                    }
-
                     return ClassifyCall(creation, creation.Constructor, null, depth);
                 case IPropertyReferenceOperation property when property.Property.GetMethod is { } getter && !IsAssignmentTarget(property):
                     return WrapperSummaries.IsSourceMethodWithBody(getter) && depth < MaxDepth && Overwrites(getter, depth + 1)
@@ -187,6 +178,16 @@ namespace InteropGuard.Interop
 
         private LastErrorEvent? ClassifyCall(IOperation operation, IMethodSymbol method, IOperation? instance, int depth)
         {
+            if (method.MethodKind == MethodKind.Constructor && _win32Exception != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, _win32Exception))
+            {
+                // Win32Exception(), (string) and (string, Exception) read Marshal.GetLastPInvokeError() themselves, also
+                // as the base constructor of an exception of this compilation (: base(message)).
+                var parameters = method.Parameters;
+                return parameters.Length == 0 || parameters[0].Type.SpecialType != SpecialType.System_Int32
+                    ? new LastErrorEvent(LastErrorEventKind.Read, operation, "new Win32Exception(" + (parameters.Length == 0 ? string.Empty : "...") + ")")
+                    : null;
+            }
+
             var marshal = _interop.Types.Marshal;
             if (marshal != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, marshal))
             {
@@ -224,7 +225,8 @@ namespace InteropGuard.Interop
 
                 if (ReadsFirst(method, depth + 1))
                 {
-                    return new LastErrorEvent(LastErrorEventKind.Read, operation, method.Name + "(" + (method.Parameters.Length == 0 ? string.Empty : "...") + ")");
+                    var name = method.MethodKind == MethodKind.Constructor ? "new " + method.ContainingType.Name : method.Name;
+                    return new LastErrorEvent(LastErrorEventKind.Read, operation, name + "(" + (method.Parameters.Length == 0 ? string.Empty : "...") + ")");
                 }
 
                 return Overwrites(method, depth + 1)
@@ -340,7 +342,7 @@ namespace InteropGuard.Interop
             }
 
             if ((ns == "System.Diagnostics" && (type.Name == "Debug" || type.Name == "Trace" || type.Name == "TraceSource" || type.Name == "EventLog"))
-                || ns == "Microsoft.Extensions.Logging" || ns.StartsWith("Microsoft.Extensions.Logging.", StringComparison.Ordinal))
+                || InNamespace(ns, "Microsoft.Extensions.Logging") || InNamespace(ns, "Serilog") || InNamespace(ns, "NLog") || InNamespace(ns, "log4net"))
             {
                 return "logs, and logging writes through native calls";
             }
@@ -397,6 +399,8 @@ namespace InteropGuard.Interop
             var receiver = instance is IConversionOperation conversion ? conversion.Operand.Type : instance?.Type ?? method.ContainingType;
             return _interop.Types.IsHandleWrapper(receiver) || _interop.Types.IsHandleWrapper(method.ContainingType);
         }
+
+        private static bool InNamespace(string ns, string root) => ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal);
 
         private static bool FormatsValue(IOperation operand)
         {
@@ -498,6 +502,17 @@ namespace InteropGuard.Interop
                         };
                         if (name != null && !names.Contains(name) && !found.Contains(name)
                             && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && wanted.Contains(t.ValueText)))
+                        {
+                            found.Add(name);
+                        }
+                    }
+
+                    // An exception type built on Win32Exception (or on such a type) reads in its base constructor call.
+                    foreach (var type in tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
+                    {
+                        var name = type.Identifier.ValueText;
+                        if (type.BaseList != null && !names.Contains(name) && !found.Contains(name)
+                            && type.BaseList.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && wanted.Contains(t.ValueText)))
                         {
                             found.Add(name);
                         }

@@ -447,5 +447,22 @@ void LocalRead() => Console.WriteLine(Marshal.GetLastPInvokeError());
                 "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'Console.WriteLine', which writes to the console, a native write that sets the last error: capture the error right after 'Native.open_checked'"),
             Verify.Diagnostic("IG4002").WithLocation(1),
             Verify.Diagnostic("IG4002").WithLocation(2));
+
+        [Fact]
+        public Task AnExceptionOfThisCompilationBuiltOnWin32ExceptionReads() => Check(@"
+sealed class NativeError : Win32Exception
+{
+    public NativeError(string message) : base(message) { }
+}
+
+static class Files
+{
+    static void Open(string path)
+    {
+        if (Native.open(path, 0) < 0) throw {|#0:new NativeError(""open"")|};
+    }
+}",
+            Verify.Diagnostic("IG4001").WithLocation(0).WithMessage(
+                "'new NativeError(...)' reads the last error of 'Native.open', which is declared without SetLastError = true: the marshaller does not save the error it sets, so the value read is whatever an earlier call left"));
     }
 }
