@@ -72,6 +72,8 @@ namespace InteropGuard.Interop
         private readonly INamedTypeSymbol? _win32Exception;
         private readonly Lazy<HashSet<string>> _helperNames;
         private readonly Lazy<bool> _mentionsRead;
+        private readonly Lazy<WordSet> _readOrHelperWords;
+        private readonly ConcurrentDictionary<SyntaxTree, bool> _treeMayRead = new ConcurrentDictionary<SyntaxTree, bool>();
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
@@ -82,6 +84,7 @@ namespace InteropGuard.Interop
             _win32Exception = interop.Compilation.GetTypeByMetadataName("System.ComponentModel.Win32Exception");
             _mentionsRead = new Lazy<bool>(() => interop.Compilation.SyntaxTrees.Any(t => MentionsReadWord(t.GetText())), LazyThreadSafetyMode.ExecutionAndPublication);
             _helperNames = new Lazy<HashSet<string>>(FindHelperNames, LazyThreadSafetyMode.ExecutionAndPublication);
+            _readOrHelperWords = new Lazy<WordSet>(() => new WordSet(ReadWords.Concat(_helperNames.Value)), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>Does any tree of the compilation name a read of the last error? Otherwise the rules register nothing.</summary>
@@ -89,14 +92,20 @@ namespace InteropGuard.Interop
 
         /// <summary>
         /// The cheap gate: does this body name a read (a read word, or a method of this compilation whose body names
-        /// one, to the summaries' depth)? A body that does not costs no control-flow graph.
+        /// one, to the summaries' depth)? A tree whose text names none (one identifier scan per tree, cached) costs
+        /// nothing more; in the others the body's tokens decide. A body that does not pass costs no control-flow graph.
         /// </summary>
         public bool MayRead(SyntaxNode body)
         {
-            var helpers = _helperNames.Value;
+            var words = _readOrHelperWords.Value;
+            if (!_treeMayRead.GetOrAdd(body.SyntaxTree, tree => words.AnyIn(tree.GetText())))
+            {
+                return false;
+            }
+
             foreach (var token in body.DescendantTokens())
             {
-                if (token.IsKind(SyntaxKind.IdentifierToken) && (IsReadWord(token.ValueText) || helpers.Contains(token.ValueText)))
+                if (token.IsKind(SyntaxKind.IdentifierToken) && words.Contains(token.ValueText))
                 {
                     return true;
                 }
@@ -420,55 +429,9 @@ namespace InteropGuard.Interop
             return symbol is IMethodSymbol { MethodKind: MethodKind.Constructor } || symbol.ContainingType == null ? name : symbol.ContainingType.Name + "." + name;
         }
 
-        private static bool IsReadWord(string word)
-        {
-            foreach (var read in ReadWords)
-            {
-                if (word == read)
-                {
-                    return true;
-                }
-            }
+        private static readonly WordSet ReadWordSet = new WordSet(ReadWords);
 
-            return false;
-        }
-
-        /// <summary>One pass over the text: does it contain any read word (comments and strings included; a gate may let code through)?</summary>
-        private static bool MentionsReadWord(SourceText text)
-        {
-            var length = text.Length;
-            for (var i = 0; i < length; i++)
-            {
-                var c = text[i];
-                if (c != 'G' && c != 'W')
-                {
-                    continue;
-                }
-
-                foreach (var word in ReadWords)
-                {
-                    if (word[0] == c && i + word.Length <= length && Matches(text, i, word))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool Matches(SourceText text, int start, string word)
-        {
-            for (var k = 1; k < word.Length; k++)
-            {
-                if (text[start + k] != word[k])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+        private static bool MentionsReadWord(SourceText text) => ReadWordSet.AnyIn(text);
 
         /// <summary>
         /// Names of methods and constructors of this compilation whose bodies name a read word, or (to the summaries'
@@ -485,11 +448,11 @@ namespace InteropGuard.Interop
             var trees = _interop.Compilation.SyntaxTrees.Where(t => MentionsReadWord(t.GetText())).ToList();
 
             var wanted = new HashSet<string>(ReadWords, StringComparer.Ordinal);
-            var candidates = _interop.Compilation.SyntaxTrees.ToList();
             for (var level = 0; level < MaxDepth && wanted.Count > 0; level++)
             {
                 var found = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var tree in level == 0 ? trees : candidates)
+                var words = new WordSet(wanted);
+                foreach (var tree in level == 0 ? trees : _interop.Compilation.SyntaxTrees.Where(t => words.AnyIn(t.GetText())))
                 {
                     foreach (var member in tree.GetRoot().DescendantNodes().Where(n => n is BaseMethodDeclarationSyntax || n is LocalFunctionStatementSyntax))
                     {
@@ -524,6 +487,77 @@ namespace InteropGuard.Interop
             }
 
             return names;
+        }
+
+        /// <summary>A set of identifiers, looked up in text by one pass over its identifier-like runs without allocating.</summary>
+        private sealed class WordSet
+        {
+            private readonly HashSet<string> _words;
+            private readonly Dictionary<int, List<string>> _byLength = new Dictionary<int, List<string>>();
+
+            public WordSet(IEnumerable<string> words)
+            {
+                _words = new HashSet<string>(words, StringComparer.Ordinal);
+                foreach (var word in _words)
+                {
+                    if (!_byLength.TryGetValue(word.Length, out var list))
+                    {
+                        _byLength[word.Length] = list = new List<string>();
+                    }
+
+                    list.Add(word);
+                }
+            }
+
+            public bool Contains(string word) => _words.Contains(word);
+
+            /// <summary>Does the text contain one of the words as a whole identifier (comments and strings included)?</summary>
+            public bool AnyIn(SourceText text)
+            {
+                var length = text.Length;
+                var i = 0;
+                while (i < length)
+                {
+                    var c = text[i];
+                    if (!(char.IsLetter(c) || c == '_'))
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    var start = i;
+                    while (i < length && (char.IsLetterOrDigit(text[i]) || text[i] == '_'))
+                    {
+                        i++;
+                    }
+
+                    if (_byLength.TryGetValue(i - start, out var candidates))
+                    {
+                        foreach (var word in candidates)
+                        {
+                            if (Matches(text, start, word))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                return false;
+            }
+
+            private static bool Matches(SourceText text, int start, string word)
+            {
+                for (var k = 0; k < word.Length; k++)
+                {
+                    if (text[start + k] != word[k])
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
         }
 
         private sealed class MethodDepthComparer : IEqualityComparer<(IMethodSymbol, int)>
