@@ -1,5 +1,6 @@
 #include "igsample.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +355,44 @@ intptr_t igs_copied_word(size_t index)
     }
     pthread_mutex_unlock(&igs_lock);
     return word;
+}
+
+static int32_t igs_logged_line_count;
+
+int32_t igs_fail_errno(int32_t error)
+{
+    errno = error;
+    return IGS_E_INVALID;
+}
+
+int32_t igs_log_line(const char* line)
+{
+    pthread_mutex_lock(&igs_lock);
+    igs_logged_line_count++;
+    pthread_mutex_unlock(&igs_lock);
+    return line == NULL ? 0 : (int32_t)strlen(line);
+}
+
+int32_t igs_logged_lines(void)
+{
+    return igs_logged_line_count;
+}
+
+bool igs_flag_false(void)
+{
+    /* The register is set in assembly so that its upper bytes are deterministic, whatever the C compiler would
+     * otherwise leave there; the compiler is told the bool result is that register (its low byte, 0: false). */
+    uint32_t value = 0x7fffff00u;
+    bool result;
+#if defined(__x86_64__)
+    __asm__ volatile("" : "=a"(result) : "0"(value));
+#elif defined(__aarch64__)
+    __asm__ volatile("" : "=r"(result) : "0"(value));
+#else
+    (void)value;
+    result = false;
+#endif
+    return result;
 }
 
 void igs_reset(void)

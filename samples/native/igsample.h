@@ -11,6 +11,7 @@
 #ifndef IGSAMPLE_H
 #define IGSAMPLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -142,6 +143,19 @@ IGS_API void igs_release_kept(void);
 #define IGS_COPY_CAPACITY 64
 IGS_API int32_t igs_keep_copy(const void* data, size_t size);
 IGS_API intptr_t igs_copied_word(size_t index);
+
+/* Marshalling. igs_fail_errno stands in for a POSIX call that fails: it sets errno to error and returns -1
+ * (IGS_E_INVALID), as open() and mkdir() do. igs_log_line stands in for a logging sink that succeeds: it counts the line
+ * (igs_logged_lines) and leaves errno alone, so a P/Invoke of it declared with SetLastError = true saves errno as the
+ * marshaller cleared it before the call (0). */
+IGS_API int32_t igs_fail_errno(int32_t error);
+IGS_API int32_t igs_log_line(const char* line);
+IGS_API int32_t igs_logged_lines(void);
+
+/* Returns the C bool false, in the lowest byte of the return register as the C ABIs do, and leaves non-zero upper
+ * bytes in the rest of the register, which the ABI leaves unspecified: eax is 0x7fffff00 on x86-64 (and the register
+ * is meant to hold the same on arm64). Marshalled as a 1-byte bool it is false; read as a 4-byte BOOL it is true. */
+IGS_API bool igs_flag_false(void);
 
 /* Releases every block (quarantined ones included), forgets every handle, removes the read and GC hooks and the registered
  * callback, forgets the kept buffer and the copy, and zeroes all counters. */

@@ -183,5 +183,38 @@ namespace InteropGuard
             isEnabledByDefault: true,
             description: "The GC updates and keeps alive only the references it can see. A pointer to a struct or variable that holds object references, handed to native code, lets native code copy those references where the GC never looks: the objects may be moved or collected while native code still uses them. GCHandle.Alloc with GCHandleType.Pinned refuses such objects outright and throws ArgumentException. Pass a GCHandle.ToIntPtr of a normal handle as user data, or copy the data into an unmanaged struct.",
             helpLinkUri: HelpLink("IG2004"));
+
+        /// <summary>IG4001: the last error is read after a P/Invoke declared without SetLastError = true.</summary>
+        internal static readonly DiagnosticDescriptor LastErrorWithoutSetLastError = new DiagnosticDescriptor(
+            id: "IG4001",
+            title: "Last error read after a P/Invoke declared without SetLastError",
+            messageFormat: "'{0}' reads the last error of '{1}', which is declared without SetLastError = true: the marshaller does not save the error it sets, so the value read is whatever an earlier call left",
+            category: Categories.Marshalling,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Marshal.GetLastWin32Error, GetLastPInvokeError and new Win32Exception() return the error the marshaller saved after the most recent P/Invoke declared with SetLastError = true. A P/Invoke declared without it saves nothing, so the read reports a stale error (often 0) from an earlier call instead of the one this call set.",
+            helpLinkUri: HelpLink("IG4001"));
+
+        /// <summary>IG4002: the last error is read after a call that can overwrite it.</summary>
+        internal static readonly DiagnosticDescriptor LastErrorReadTooLate = new DiagnosticDescriptor(
+            id: "IG4002",
+            title: "Last error read after a call that can overwrite it",
+            messageFormat: "'{0}' reads the last error of '{1}' after '{2}', which {3}: capture the error right after '{1}'",
+            category: Categories.Marshalling,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "The last error is one per-thread value. Another P/Invoke declared with SetLastError = true replaces it, and so can managed code run in between: logging and other I/O, formatting, disposing a SafeHandle (which closes the handle natively), an await that resumes on another thread. Read the error into a local right after the native call and use the local.",
+            helpLinkUri: HelpLink("IG4002"));
+
+        /// <summary>IG4003: a bool parameter or return value of a DllImport has no MarshalAs, so it is marshalled as a 4-byte BOOL.</summary>
+        internal static readonly DiagnosticDescriptor BoolWithoutMarshalAs = new DiagnosticDescriptor(
+            id: "IG4003",
+            title: "bool in a DllImport signature without explicit marshalling",
+            messageFormat: "{0} of '{1}' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL",
+            category: Categories.Marshalling,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "A DllImport bool without MarshalAs is marshalled as a 4-byte integer (Win32 BOOL). A C or C++ bool is one byte: a returned false with garbage in the upper bytes of the register reads as true, and a bool passed by reference overwrites three bytes next to it. State the native type explicitly.",
+            helpLinkUri: HelpLink("IG4003"));
     }
 }

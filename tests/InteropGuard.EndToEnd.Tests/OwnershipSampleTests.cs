@@ -42,6 +42,9 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG2002")]
         [Scenario("IG2003")]
         [Scenario("IG2004")]
+        [Scenario("IG4001")]
+        [Scenario("IG4002")]
+        [Scenario("IG4003")]
         public void Unsafe_program_misbehaves_observably(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
@@ -81,6 +84,9 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG2002", NeedsRule = true)]
         [Scenario("IG2003", NeedsRule = true)]
         [Scenario("IG2004", NeedsRule = true)]
+        [Scenario("IG4001", NeedsRule = true)]
+        [Scenario("IG4002", NeedsRule = true)]
+        [Scenario("IG4003", NeedsRule = true)]
         public void Build_with_warnings_as_errors_fails_with_the_rule_at_each_marked_line(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
@@ -135,37 +141,56 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG5001", NeedsRule = true)]
         [Scenario("IG2001", NeedsRule = true)]
         [Scenario("IG2002", NeedsRule = true)]
+        [Scenario("IG4001", NeedsRule = true)]
+        [Scenario("IG4002", NeedsRule = true)]
+        [Scenario("IG4003", NeedsRule = true)]
         public void Dotnet_format_applies_the_fix_and_the_fixed_program_builds_clean_and_behaves(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];
-            // Every step on the unsafe form first: the fix rewrites this copy.
-            _ = UnsafeRun(scenario);
-            if (scenario.CorrectFormArguments != null)
-            {
-                _ = CorrectRun(scenario);
-            }
-
-            SampleCopy copy = Copy(scenario);
-            string source = copy.PathOf(OwnershipScenario.SourceFile);
-            string before = File.ReadAllText(source);
-
-            ProcessResult format = copy.FormatAnalyzers("--diagnostics", ruleId, "--severity", scenario.FormatSeverity);
+            Formatted formatted = Format(scenario);
+            (string before, string after, ProcessResult format, ProcessResult build) = (formatted.Before, formatted.After, formatted.Format, formatted.Build);
             Assert.True(format.ExitCode == 0, "dotnet format failed.\n" + format);
             Assert.False(format.Output.Contains("Exception", StringComparison.Ordinal), "dotnet format reported an exception.\n" + format);
-            string after = File.ReadAllText(source);
             Assert.True(before != after, $"dotnet format did not apply the {ruleId} fix.\n{format}");
 
-            ProcessResult build = copy.Build("-warnaserror");
             var unfixed = Regex.Matches(build.Output, Regex.Escape(OwnershipScenario.SourceFile) + @"\((\d+),\d+\): error " + ruleId + ":")
                 .Select(m => m.Groups[1].Value).Distinct().ToList();
             Assert.True(unfixed.Count == 0, $"dotnet format left {ruleId} unfixed at line(s) {string.Join(", ", unfixed)} of the rewritten source.\n--- fixed source ---\n{after}\n{format}\n{build}");
             Assert.True(build.ExitCode == 0, $"The fixed {scenario.Sample} must build with -warnaserror.\n--- fixed source ---\n{after}\n{build}");
             Assert.False(Regex.IsMatch(build.Output, @": (warning|error) [A-Z]+\d+"), "The fixed sample must build without warnings.\n" + build);
 
-            ProcessResult run = copy.Run();
+            ProcessResult run = Copy(scenario).Run(scenario.RunArguments ?? Array.Empty<string>());
             Assert.True(run.ExitCode == 0, $"The fixed {scenario.Sample} must behave (exit 0).\n--- fixed source ---\n{after}\n{run}");
             Assert.Equal(scenario.FixedStatus, StatusLine(run));
         }
+
+        /// <summary>What dotnet format did to a sample's copy: once per sample, fixing every rule the sample shows.</summary>
+        private sealed record Formatted(string Before, string After, ProcessResult Format, ProcessResult Build);
+
+        private Formatted Format(OwnershipScenario scenario) =>
+            workspace.Once(scenario.Sample + " format", () =>
+            {
+                // Every step on the unsafe form first, for every rule of the sample: the fix rewrites this copy.
+                foreach (OwnershipScenario shown in scenario.SampleScenarios)
+                {
+                    _ = UnsafeRun(shown);
+                    if (shown.CorrectFormArguments != null)
+                    {
+                        _ = CorrectRun(shown);
+                    }
+                }
+
+                SampleCopy copy = Copy(scenario);
+                string source = copy.PathOf(OwnershipScenario.SourceFile);
+                string before = File.ReadAllText(source);
+                var arguments = new List<string> { "--diagnostics" };
+                arguments.AddRange(scenario.SampleScenarios.Select(s => s.RuleId));
+                arguments.Add("--severity");
+                arguments.Add(scenario.SampleScenarios.Any(s => s.FormatSeverity == "info") ? "info" : scenario.FormatSeverity);
+                ProcessResult format = copy.FormatAnalyzers(arguments.ToArray());
+                string after = File.ReadAllText(source);
+                return new Formatted(before, after, format, copy.Build("-warnaserror"));
+            });
 
         private SampleCopy Copy(OwnershipScenario scenario) =>
             workspace.Once(scenario.Sample + " copy", () => workspace.CopySample(scenario.Sample, scenario.Sample));
@@ -177,7 +202,7 @@ namespace InteropGuard.EndToEnd.Tests
                 Copy(scenario).Build("-warnaserror", "-p:ErrorLog=" + SarifPath(scenario) + "%2Cversion%3D2.1"));
 
         private ProcessResult UnsafeRun(OwnershipScenario scenario) =>
-            workspace.Once(scenario.Sample + " unsafe run", () =>
+            workspace.Once(scenario.Sample + " unsafe run" + string.Concat((scenario.RunArguments ?? Array.Empty<string>()).Select(a => " " + a)), () =>
             {
                 // While the rule is not declared there is nothing for the CI build to find; skip its cost.
                 if (OwnershipScenario.IsDeclared(scenario.RuleId))
@@ -185,9 +210,9 @@ namespace InteropGuard.EndToEnd.Tests
                     _ = WarningsAsErrorsBuild(scenario);
                 }
 
-                ProcessResult build = Copy(scenario).Build();
+                ProcessResult build = workspace.Once(scenario.Sample + " build", () => Copy(scenario).Build());
                 Assert.True(build.ExitCode == 0, $"The unsafe {scenario.Sample} must build without -warnaserror.\n{build}");
-                return Copy(scenario).Run();
+                return Copy(scenario).Run(scenario.RunArguments ?? Array.Empty<string>());
             });
 
         private ProcessResult CorrectRun(OwnershipScenario scenario) =>

@@ -14,7 +14,8 @@ namespace InteropGuard.EndToEnd.Tests
     /// rule's code fix prints (null when the rule has no fix). <see cref="UnsafeStandardError"/> is what the runtime
     /// writes to stderr when the unsafe form fails the process instead of reporting a status of its own.
     /// <see cref="FormatSeverity"/> is the least severity dotnet format is asked to fix: a suggestion-level rule's fix
-    /// is only applied when asked for "info".
+    /// is only applied when asked for "info". <see cref="RunArguments"/> select the part of a sample that several rules
+    /// share (each part ends with its own status line); dotnet format then fixes all of the sample's rules at once.
     /// </summary>
     public sealed record OwnershipScenario(
         string RuleId,
@@ -25,7 +26,8 @@ namespace InteropGuard.EndToEnd.Tests
         string[]? CorrectFormArguments = null,
         string? CorrectStatus = null,
         string FormatSeverity = "warn",
-        string? UnsafeStandardError = null)
+        string? UnsafeStandardError = null,
+        string[]? RunArguments = null)
     {
         public const string SourceFile = "Program.cs";
 
@@ -73,7 +75,20 @@ namespace InteropGuard.EndToEnd.Tests
             new OwnershipScenario("IG2004", "Pinning.ManagedReferences", 14,
                 "STALE copied_reference=stale", null,
                 new[] { "correct" }, "OK copied_reference=current"),
+            // The Marshalling samples. Marshalling.LastError shows IG4001 (its "config" part: the error of a P/Invoke
+            // declared without SetLastError is the EACCES an earlier call left) and IG4002 (its "data" part: a logging
+            // call between the failed call and the read saves 0 over ENOENT). IG4003 is a suggestion, raised to warning
+            // by the sample's .editorconfig: a C bool false with upper-byte garbage reads as true.
+            new OwnershipScenario("IG4001", "Marshalling.LastError", 16,
+                "WRONG_ERROR part=config expected=2", "OK part=config errno=2", RunArguments: new[] { "config" }),
+            new OwnershipScenario("IG4002", "Marshalling.LastError", 16,
+                "WRONG_ERROR part=data expected=2", "OK part=data errno=2", RunArguments: new[] { "data" }),
+            new OwnershipScenario("IG4003", "Marshalling.BoolReturn", 15,
+                "WRONG igs_flag_false=true", "OK igs_flag_false=false", FormatSeverity: "info"),
         }.ToDictionary(s => s.RuleId);
+
+        /// <summary>The scenarios shown by the same sample as this one (itself included), in rule order.</summary>
+        public IReadOnlyList<OwnershipScenario> SampleScenarios => All.Values.Where(s => s.Sample == Sample).OrderBy(s => s.RuleId, StringComparer.Ordinal).ToList();
 
         public static string RepositoryRoot { get; } =
             typeof(OwnershipScenario).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "InteropGuard.RepositoryRoot").Value!;

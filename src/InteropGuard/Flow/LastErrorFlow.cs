@@ -1,0 +1,330 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>What the paths to one read of the last error carry.</summary>
+    internal sealed class LastErrorAtRead
+    {
+        public LastErrorAtRead(LastErrorEvent read, IReadOnlyList<(LastErrorEvent Call, LastErrorEvent? Overwrite)> mostRecent, IReadOnlyDictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)> sinceCall)
+        {
+            Read = read;
+            MostRecent = mostRecent;
+            SinceCall = sinceCall;
+        }
+
+        public LastErrorEvent Read { get; }
+
+        /// <summary>
+        /// Per path, the most recent native call before the read and the first thing after it that can overwrite the last
+        /// error (null when nothing does), in source order of the call. Paths with no native call before the read are left out.
+        /// </summary>
+        public IReadOnlyList<(LastErrorEvent Call, LastErrorEvent? Overwrite)> MostRecent { get; }
+
+        /// <summary>
+        /// Every native call some path to the read passes (by its syntax), with the first operation on some path from
+        /// it to the read that can overwrite its last error: a P/Invoke that sets the last error, or an overwrite.
+        /// </summary>
+        public IReadOnlyDictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)> SinceCall { get; }
+    }
+
+    /// <summary>
+    /// "Most recent native call before this read, and what ran since" on a body's <see cref="ControlFlowGraph"/>: a
+    /// forward may-analysis over the operations that matter to the last error (<see cref="LastErrorCalls"/>), in
+    /// evaluation order. Catch handlers see every state of their try region; a finally region runs between the
+    /// branches that leave through it and their destinations. Lambdas and local functions are separate graphs.
+    /// </summary>
+    internal static class LastErrorFlow
+    {
+        private const int Entry = -2;
+        private const int None = -1;
+
+        public static List<LastErrorAtRead> Analyze(ControlFlowGraph graph, LastErrorCalls calls, CancellationToken cancellationToken)
+        {
+            var blocks = graph.Blocks;
+            var events = new List<LastErrorEvent>();
+            var eventsByBlock = new List<int>[blocks.Length];
+            var anyRead = false;
+            foreach (var block in blocks)
+            {
+                var list = new List<int>();
+                foreach (var operation in ControlFlowGraphs.Operations(block).SelectMany(LastErrorCalls.InEvaluationOrder))
+                {
+                    if (calls.Classify(operation) is { } found)
+                    {
+                        anyRead |= found.Kind == LastErrorEventKind.Read;
+                        list.Add(events.Count);
+                        events.Add(found);
+                    }
+                }
+
+                eventsByBlock[block.Ordinal] = list;
+            }
+
+            var results = new List<LastErrorAtRead>();
+            if (!anyRead || !events.Any(e => e.Kind == LastErrorEventKind.NativeCall))
+            {
+                return results;
+            }
+
+            var finallyExits = FinallyExits(graph);
+            var handlers = blocks.Select(b => Handlers(graph, b)).ToArray();
+            var input = new State?[blocks.Length];
+            input[0] = State.Initial;
+            var pending = new SortedSet<int> { 0 };
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var ordinal = pending.Min;
+                pending.Remove(ordinal);
+                var block = blocks[ordinal];
+                var state = Run(input[ordinal]!, eventsByBlock[ordinal], events, handlers[ordinal], Flow, record: null);
+                foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+                {
+                    if (branch == null)
+                    {
+                        continue;
+                    }
+
+                    if (branch.FinallyRegions.Length > 0)
+                    {
+                        Flow(branch.FinallyRegions[0].FirstBlockOrdinal, state);
+                    }
+                    else if (branch.Destination != null)
+                    {
+                        Flow(branch.Destination.Ordinal, state);
+                    }
+                    else if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling && EnclosingFinally(block) is { } region
+                             && finallyExits.TryGetValue(region, out var exits))
+                    {
+                        foreach (var exit in exits)
+                        {
+                            Flow(exit, state);
+                        }
+                    }
+                }
+            }
+
+            var atRead = new Dictionary<int, State>();
+            foreach (var block in blocks)
+            {
+                if (input[block.Ordinal] is { } start)
+                {
+                    Run(start, eventsByBlock[block.Ordinal], events, handlers[block.Ordinal], (_, _) => { }, (read, state) => atRead[read] = atRead.TryGetValue(read, out var seen) ? seen.Join(state) : state);
+                }
+            }
+
+            foreach (var pair in atRead.OrderBy(p => p.Key))
+            {
+                var state = pair.Value;
+                var recent = state.Recent.Where(r => r.Call != Entry).OrderBy(r => r.Call).ThenBy(r => r.Overwrite)
+                    .Select(r => (events[r.Call], r.Overwrite == None ? null : events[r.Overwrite])).ToList();
+                var since = new Dictionary<SyntaxNode, (LastErrorEvent, LastErrorEvent?)>();
+                foreach (var entry in state.Since.OrderBy(e => e.Key))
+                {
+                    since[events[entry.Key].Operation.Syntax] = (events[entry.Key], entry.Value == None ? null : events[entry.Value]);
+                }
+
+                results.Add(new LastErrorAtRead(events[pair.Key], recent, since));
+            }
+
+            return results;
+
+            void Flow(int target, State state)
+            {
+                var current = input[target];
+                var joined = current == null ? state : current.Join(state);
+                if (current == null || !joined.Equals(current))
+                {
+                    input[target] = joined;
+                    pending.Add(target);
+                }
+            }
+        }
+
+        private static State Run(State state, List<int> blockEvents, List<LastErrorEvent> events, int[] handlers, Action<int, State> flow, Action<int, State>? record)
+        {
+            foreach (var handler in handlers)
+            {
+                flow(handler, state);
+            }
+
+            foreach (var id in blockEvents)
+            {
+                var found = events[id];
+                switch (found.Kind)
+                {
+                    case LastErrorEventKind.Read:
+                        record?.Invoke(id, state);
+                        continue;
+                    case LastErrorEventKind.NativeCall:
+                        state = state.AfterNativeCall(id, found.SetsLastError);
+                        break;
+                    default:
+                        state = state.AfterOverwrite(id);
+                        break;
+                }
+
+                foreach (var handler in handlers)
+                {
+                    flow(handler, state);
+                }
+            }
+
+            return state;
+        }
+
+        /// <summary>The first blocks of the catch and filter handlers an exception thrown in <paramref name="block"/> can reach.</summary>
+        private static int[] Handlers(ControlFlowGraph graph, BasicBlock block)
+        {
+            var handlers = new List<int>();
+            for (var region = block.EnclosingRegion; region?.EnclosingRegion != null; region = region.EnclosingRegion)
+            {
+                if (region.Kind != ControlFlowRegionKind.Try)
+                {
+                    continue;
+                }
+
+                foreach (var handler in region.EnclosingRegion.NestedRegions)
+                {
+                    if (handler != region && (handler.Kind == ControlFlowRegionKind.Catch || handler.Kind == ControlFlowRegionKind.FilterAndHandler || handler.Kind == ControlFlowRegionKind.Filter))
+                    {
+                        handlers.Add(handler.FirstBlockOrdinal);
+                    }
+                }
+            }
+
+            return handlers.ToArray();
+        }
+
+        /// <summary>Where control goes when each finally region ends: the next finally of a branch through it, or the branch's destination.</summary>
+        private static Dictionary<ControlFlowRegion, List<int>> FinallyExits(ControlFlowGraph graph)
+        {
+            var exits = new Dictionary<ControlFlowRegion, List<int>>();
+            foreach (var block in graph.Blocks)
+            {
+                foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+                {
+                    if (branch == null || branch.FinallyRegions.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    for (var i = 0; i < branch.FinallyRegions.Length; i++)
+                    {
+                        var next = i + 1 < branch.FinallyRegions.Length ? branch.FinallyRegions[i + 1].FirstBlockOrdinal : branch.Destination?.Ordinal;
+                        if (next == null)
+                        {
+                            continue;
+                        }
+
+                        if (!exits.TryGetValue(branch.FinallyRegions[i], out var list))
+                        {
+                            exits[branch.FinallyRegions[i]] = list = new List<int>();
+                        }
+
+                        if (!list.Contains(next.Value))
+                        {
+                            list.Add(next.Value);
+                        }
+                    }
+                }
+            }
+
+            return exits;
+        }
+
+        private static ControlFlowRegion? EnclosingFinally(BasicBlock block)
+        {
+            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Finally)
+                {
+                    return region;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The abstract state at one point: see <see cref="LastErrorAtRead"/>. Event ids index the body's event list.</summary>
+        private sealed class State : IEquatable<State>
+        {
+            public static readonly State Initial = new State(
+                ImmutableDictionary<int, int>.Empty,
+                ImmutableHashSet.Create((Entry, None)));
+
+            public State(ImmutableDictionary<int, int> since, ImmutableHashSet<(int Call, int Overwrite)> recent)
+            {
+                Since = since;
+                Recent = recent;
+            }
+
+            /// <summary>Native call → first overwrite on some path since it (or <see cref="None"/>).</summary>
+            public ImmutableDictionary<int, int> Since { get; }
+
+            /// <summary>Per path: (most recent native call or <see cref="Entry"/>, first overwrite since it or <see cref="None"/>).</summary>
+            public ImmutableHashSet<(int Call, int Overwrite)> Recent { get; }
+
+            public State AfterNativeCall(int id, bool setsLastError)
+            {
+                var since = Since;
+                if (setsLastError)
+                {
+                    foreach (var entry in Since)
+                    {
+                        if (entry.Value == None && entry.Key != id)
+                        {
+                            since = since.SetItem(entry.Key, id);
+                        }
+                    }
+                }
+
+                return new State(since.SetItem(id, None), ImmutableHashSet.Create((id, None)));
+            }
+
+            public State AfterOverwrite(int id)
+            {
+                var since = Since;
+                foreach (var entry in Since)
+                {
+                    if (entry.Value == None)
+                    {
+                        since = since.SetItem(entry.Key, id);
+                    }
+                }
+
+                var recent = ImmutableHashSet.CreateRange(Recent.Select(r => r.Call != Entry && r.Overwrite == None ? (r.Call, id) : r));
+                return new State(since, recent);
+            }
+
+            public State Join(State other)
+            {
+                var since = Since;
+                foreach (var entry in other.Since)
+                {
+                    since = since.TryGetValue(entry.Key, out var mine) ? since.SetItem(entry.Key, Pick(mine, entry.Value)) : since.Add(entry.Key, entry.Value);
+                }
+
+                return new State(since, Recent.Union(other.Recent));
+            }
+
+            public bool Equals(State? other)
+                => other != null && Since.Count == other.Since.Count && Recent.SetEquals(other.Recent)
+                   && Since.All(e => other.Since.TryGetValue(e.Key, out var v) && v == e.Value);
+
+            public override bool Equals(object? obj) => Equals(obj as State);
+
+            public override int GetHashCode() => Since.Count ^ Recent.Count;
+
+            // An overwrite on some path wins over none; between two, the earlier event (a deterministic choice).
+            private static int Pick(int a, int b) => a == None ? b : b == None ? a : Math.Min(a, b);
+        }
+    }
+}

@@ -1,0 +1,570 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace InteropGuard.Interop
+{
+    internal enum LastErrorEventKind
+    {
+        /// <summary>The last error is read: Marshal.GetLastWin32Error and its siblings, new Win32Exception(), a helper that reads it first.</summary>
+        Read,
+
+        /// <summary>A P/Invoke is called, directly or through a wrapper whose body is that call.</summary>
+        NativeCall,
+
+        /// <summary>Something that can replace the last error: a call that may make native calls that set it, an await.</summary>
+        Overwrite,
+    }
+
+    /// <summary>One operation that matters to the last error, with what the messages say about it.</summary>
+    internal sealed class LastErrorEvent
+    {
+        public LastErrorEvent(LastErrorEventKind kind, IOperation operation, string display, NativeFunction? function = null, bool setsLastError = false, string? why = null)
+        {
+            Kind = kind;
+            Operation = operation;
+            Display = display;
+            Function = function;
+            SetsLastError = setsLastError;
+            Why = why;
+        }
+
+        public LastErrorEventKind Kind { get; }
+
+        public IOperation Operation { get; }
+
+        /// <summary>The read (<c>Marshal.GetLastWin32Error()</c>), the native function (<c>Native.open' through 'Files.Open</c>) or the overwriting call.</summary>
+        public string Display { get; }
+
+        /// <summary>For a native call: the P/Invoke finally called.</summary>
+        public NativeFunction? Function { get; }
+
+        /// <summary>For a native call: is the P/Invoke declared with SetLastError = true?</summary>
+        public bool SetsLastError { get; }
+
+        /// <summary>For an overwrite: why it can replace the last error (completes "which …").</summary>
+        public string? Why { get; }
+    }
+
+    /// <summary>
+    /// What the last-error rules know about calls: which operations read the last error, which are native calls and
+    /// whether they save it (SetLastError), and which can overwrite it. Methods of this compilation are summarized once,
+    /// to a bounded depth: a helper that reads the last error before anything else (<c>CheckIo(rc)</c>,
+    /// <c>ThrowLastError()</c>) is a read, and a method that may make a native call that sets the last error (or log,
+    /// or do I/O) is an overwrite. Anything not known to overwrite is assumed not to (precision before recall).
+    /// </summary>
+    internal sealed class LastErrorCalls
+    {
+        /// <summary>Words a body must name to read the last error itself.</summary>
+        internal static readonly string[] ReadWords = { "GetLastWin32Error", "GetLastPInvokeError", "GetLastSystemError", "GetHRForLastWin32Error", "Win32Exception" };
+
+        private const int MaxDepth = WrapperSummaries.MaxDepth;
+
+        private readonly InteropContext _interop;
+        private readonly INamedTypeSymbol? _win32Exception;
+        private readonly Lazy<HashSet<string>> _helperNames;
+        private readonly Lazy<bool> _mentionsRead;
+        private readonly Lazy<WordSet> _readOrHelperWords;
+        private readonly ConcurrentDictionary<SyntaxTree, bool> _treeMayRead = new ConcurrentDictionary<SyntaxTree, bool>();
+        private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
+        private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+        public LastErrorCalls(InteropContext interop)
+        {
+            _interop = interop;
+            _win32Exception = interop.Compilation.GetTypeByMetadataName("System.ComponentModel.Win32Exception");
+            _mentionsRead = new Lazy<bool>(() => interop.Compilation.SyntaxTrees.Any(t => MentionsReadWord(t.GetText())), LazyThreadSafetyMode.ExecutionAndPublication);
+            _helperNames = new Lazy<HashSet<string>>(FindHelperNames, LazyThreadSafetyMode.ExecutionAndPublication);
+            _readOrHelperWords = new Lazy<WordSet>(() => new WordSet(ReadWords.Concat(_helperNames.Value)), LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>Does any tree of the compilation name a read of the last error? Otherwise the rules register nothing.</summary>
+        public bool CompilationReads => _mentionsRead.Value;
+
+        /// <summary>
+        /// The cheap gate: does this body name a read (a read word, or a method of this compilation whose body names
+        /// one, to the summaries' depth)? A tree whose text names none (one identifier scan per tree, cached) costs
+        /// nothing more; in the others the body's tokens decide. A body that does not pass costs no control-flow graph.
+        /// </summary>
+        public bool MayRead(SyntaxNode body)
+        {
+            var words = _readOrHelperWords.Value;
+            if (!_treeMayRead.GetOrAdd(body.SyntaxTree, tree => words.AnyIn(tree.GetText())))
+            {
+                return false;
+            }
+
+            foreach (var token in body.DescendantTokens())
+            {
+                if (token.IsKind(SyntaxKind.IdentifierToken) && words.Contains(token.ValueText))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>What <paramref name="operation"/> does to the last error, when it is evaluated (its operands first); null for nothing.</summary>
+        public LastErrorEvent? Classify(IOperation operation) => Classify(operation, 0);
+
+        /// <summary>Is this P/Invoke declared with SetLastError = true (DllImport or LibraryImport)?</summary>
+        public bool SetsLastError(NativeFunction function)
+            => _setsLastError.GetOrAdd(function.Method, m =>
+            {
+                var dllImport = m.GetDllImportData();
+                if (dllImport != null)
+                {
+                    return dllImport.SetLastError;
+                }
+
+                return m.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, _interop.Types.LibraryImportAttribute)
+                                                  && a.NamedArguments.Any(n => n.Key == "SetLastError" && n.Value.Value is true));
+            });
+
+        /// <summary>The operations of a body in evaluation order (operands before the operation), not entering lambdas or local functions.</summary>
+        public static IEnumerable<IOperation> InEvaluationOrder(IOperation root)
+        {
+            var stack = new Stack<(IOperation Operation, bool Expanded)>();
+            stack.Push((root, false));
+            while (stack.Count > 0)
+            {
+                var (operation, expanded) = stack.Pop();
+                if (expanded)
+                {
+                    yield return operation;
+                    continue;
+                }
+
+                stack.Push((operation, true));
+                if (operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation || operation is IFlowAnonymousFunctionOperation)
+                {
+                    continue;
+                }
+
+                var children = operation.ChildOperations.ToList();
+                for (var i = children.Count - 1; i >= 0; i--)
+                {
+                    stack.Push((children[i], false));
+                }
+            }
+        }
+
+        private LastErrorEvent? Classify(IOperation operation, int depth)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    return ClassifyCall(invocation, invocation.TargetMethod, invocation.Instance, depth);
+                case IObjectCreationOperation creation when creation.Constructor != null:
+                    return ClassifyCall(creation, creation.Constructor, null, depth);
+                case IPropertyReferenceOperation property when property.Property.GetMethod is { } getter && !IsAssignmentTarget(property):
+                    return WrapperSummaries.IsSourceMethodWithBody(getter) && depth < MaxDepth && Overwrites(getter, depth + 1)
+                        ? Overwrite(operation, Name(property.Property), "may make a native call that sets the last error")
+                        : null;
+                case IInterpolatedStringOperation interpolated
+                    when interpolated.Parts.OfType<IInterpolationOperation>().Any(p => p.Expression.Type?.SpecialType != SpecialType.System_String || p.FormatString != null || p.Alignment != null):
+                    return Overwrite(operation, "the string interpolation", "formats values (culture data and ToString overrides may call native code)");
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } concatenation
+                    when concatenation.Type?.SpecialType == SpecialType.System_String
+                         && (FormatsValue(concatenation.LeftOperand) || FormatsValue(concatenation.RightOperand)):
+                    return Overwrite(operation, "the string concatenation", "formats values (culture data and ToString overrides may call native code)");
+                case IAwaitOperation:
+                    return Overwrite(operation, "await", "may resume on another thread, whose last error is another one");
+                default:
+                    return null;
+            }
+        }
+
+        private LastErrorEvent? ClassifyCall(IOperation operation, IMethodSymbol method, IOperation? instance, int depth)
+        {
+            if (method.MethodKind == MethodKind.Constructor && _win32Exception != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, _win32Exception))
+            {
+                // Win32Exception(), (string) and (string, Exception) read Marshal.GetLastPInvokeError() themselves, also
+                // as the base constructor of an exception of this compilation (: base(message)).
+                var parameters = method.Parameters;
+                return parameters.Length == 0 || parameters[0].Type.SpecialType != SpecialType.System_Int32
+                    ? new LastErrorEvent(LastErrorEventKind.Read, operation, "new Win32Exception(" + (parameters.Length == 0 ? string.Empty : "...") + ")")
+                    : null;
+            }
+
+            var marshal = _interop.Types.Marshal;
+            if (marshal != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, marshal))
+            {
+                switch (method.Name)
+                {
+                    case "GetLastWin32Error":
+                    case "GetLastPInvokeError":
+                    case "GetLastSystemError":
+                    case "GetHRForLastWin32Error":
+                        return new LastErrorEvent(LastErrorEventKind.Read, operation, "Marshal." + method.Name + "()");
+                    case "SetLastPInvokeError":
+                    case "SetLastSystemError":
+                        return Overwrite(operation, "Marshal." + method.Name, "sets the last error itself");
+                    default:
+                        return null;
+                }
+            }
+
+            if (NativeCall(method, depth) is { } native)
+            {
+                return new LastErrorEvent(LastErrorEventKind.NativeCall, operation, native.Display, native.Function, SetsLastError(native.Function));
+            }
+
+            if (IsSafeHandleRelease(method, instance))
+            {
+                return Overwrite(operation, Name(method), "releases a SafeHandle, whose release function is a native call that may set the last error");
+            }
+
+            if (WrapperSummaries.IsSourceMethodWithBody(method) && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _interop.Compilation.Assembly))
+            {
+                if (depth >= MaxDepth)
+                {
+                    return null;
+                }
+
+                if (ReadsFirst(method, depth + 1))
+                {
+                    var name = method.MethodKind == MethodKind.Constructor ? "new " + method.ContainingType.Name : method.Name;
+                    return new LastErrorEvent(LastErrorEventKind.Read, operation, name + "(" + (method.Parameters.Length == 0 ? string.Empty : "...") + ")");
+                }
+
+                return Overwrites(method, depth + 1)
+                    ? Overwrite(operation, Name(method), "may make a native call that sets the last error")
+                    : null;
+            }
+
+            var why = KnownOverwrite(method, instance);
+            return why == null ? null : Overwrite(operation, Name(method), why);
+        }
+
+        private (NativeFunction Function, string Display)? NativeCall(IMethodSymbol method, int depth)
+        {
+            var native = _interop.NativeFunctions.Get(method);
+            if (native != null)
+            {
+                return (native, native.ToString());
+            }
+
+            var current = method;
+            for (var level = depth; level < MaxDepth; level++)
+            {
+                var forwarded = _interop.Wrappers.GetForwardedCall(current);
+                if (forwarded == null)
+                {
+                    return null;
+                }
+
+                native = _interop.NativeFunctions.Get(forwarded.Target);
+                if (native != null)
+                {
+                    return (native, native + "' through '" + Name(method));
+                }
+
+                current = forwarded.Target;
+            }
+
+            return null;
+        }
+
+        /// <summary>A helper that reads the last error before doing anything that could change it.</summary>
+        private bool ReadsFirst(IMethodSymbol method, int depth)
+            => _readsFirst.GetOrAdd((method.OriginalDefinition, depth), key =>
+            {
+                var body = Body(key.Item1);
+                if (body == null)
+                {
+                    return false;
+                }
+
+                foreach (var operation in InEvaluationOrder(body))
+                {
+                    if (Classify(operation, key.Item2) is { } found)
+                    {
+                        return found.Kind == LastErrorEventKind.Read;
+                    }
+                }
+
+                return false;
+            });
+
+        /// <summary>A method that may make a native call that sets the last error, or call something known to.</summary>
+        private bool Overwrites(IMethodSymbol method, int depth)
+            => _overwrites.GetOrAdd((method.OriginalDefinition, depth), key =>
+            {
+                var body = Body(key.Item1);
+                return body != null && InEvaluationOrder(body).Any(o => Classify(o, key.Item2) is { } found
+                                                                         && (found.Kind == LastErrorEventKind.Overwrite || (found.Kind == LastErrorEventKind.NativeCall && found.SetsLastError)));
+            });
+
+        private IOperation? Body(IMethodSymbol method)
+        {
+            method = method.PartialImplementationPart ?? method;
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                var syntax = reference.GetSyntax(CancellationToken.None);
+#pragma warning disable RS1030 // Summaries of other methods need their semantic models; computed once per method and cached.
+                var model = _interop.Compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+                switch (model.GetOperation(syntax))
+                {
+                    case ILocalFunctionOperation localFunction:
+                        return localFunction.Body ?? (IOperation?)localFunction.IgnoredBody;
+                    case { } operation:
+                        return operation;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// Library APIs known to replace the last error (or to run code that does): console and logging output, I/O,
+        /// formatting, disposing native resources. Everything else from a library is assumed to leave it alone.
+        /// </summary>
+        private string? KnownOverwrite(IMethodSymbol method, IOperation? instance)
+        {
+            var type = method.ContainingType;
+            if (type == null)
+            {
+                return null;
+            }
+
+            var ns = type.ContainingNamespace?.ToDisplayString() ?? string.Empty;
+            if (method.MethodKind == MethodKind.PropertyGet)
+            {
+                return null;
+            }
+
+            if (ns == "System" && type.Name == "Console")
+            {
+                return "writes to the console, a native write that sets the last error";
+            }
+
+            if ((ns == "System.Diagnostics" && (type.Name == "Debug" || type.Name == "Trace" || type.Name == "TraceSource" || type.Name == "EventLog"))
+                || InNamespace(ns, "Microsoft.Extensions.Logging") || InNamespace(ns, "Serilog") || InNamespace(ns, "NLog") || InNamespace(ns, "log4net"))
+            {
+                return "logs, and logging writes through native calls";
+            }
+
+            if ((ns == "System.IO" || ns.StartsWith("System.IO.", StringComparison.Ordinal) || ns == "System.Net" || ns.StartsWith("System.Net.", StringComparison.Ordinal))
+                && type.Name != "Path")
+            {
+                return "performs I/O through native calls that set the last error";
+            }
+
+            if (ns == "System.Runtime.InteropServices" && type.Name == "NativeLibrary")
+            {
+                return "calls into the native loader";
+            }
+
+            if (method.Name == "Dispose" || method.Name == "Close" || method.Name == "DisposeAsync")
+            {
+                var receiver = instance is IConversionOperation conversion ? conversion.Operand.Type : instance?.Type ?? type;
+                var receiverNamespace = receiver?.ContainingNamespace?.ToDisplayString() ?? string.Empty;
+                if (receiverNamespace.StartsWith("System.IO", StringComparison.Ordinal) || receiverNamespace.StartsWith("System.Net", StringComparison.Ordinal)
+                    || receiverNamespace.StartsWith("Microsoft.Win32", StringComparison.Ordinal) || receiverNamespace == "System.Diagnostics")
+                {
+                    return "releases a native resource through a native call that may set the last error";
+                }
+            }
+
+            if (type.SpecialType == SpecialType.System_String && method.Name == "Format")
+            {
+                return "formats values (culture data and ToString overrides may call native code)";
+            }
+
+            if (method.Name == "ToString" && method.Parameters.Length <= 2 && !method.IsStatic
+                && (instance?.Type?.SpecialType ?? SpecialType.None) != SpecialType.System_String)
+            {
+                return "formats a value (culture data and ToString overrides may call native code)";
+            }
+
+            if (ns == "System.Text" && type.Name == "StringBuilder" && method.Name == "AppendFormat")
+            {
+                return "formats values (culture data and ToString overrides may call native code)";
+            }
+
+            return null;
+        }
+
+        /// <summary>Dispose/Close of a SafeHandle (of the receiver, through a using's implicit IDisposable.Dispose too).</summary>
+        private bool IsSafeHandleRelease(IMethodSymbol method, IOperation? instance)
+        {
+            if (!(method.Name == "Dispose" || method.Name == "Close") || method.Parameters.Length > 1)
+            {
+                return false;
+            }
+
+            var receiver = instance is IConversionOperation conversion ? conversion.Operand.Type : instance?.Type ?? method.ContainingType;
+            return _interop.Types.IsHandleWrapper(receiver) || _interop.Types.IsHandleWrapper(method.ContainingType);
+        }
+
+        private static bool InNamespace(string ns, string root) => ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal);
+
+        private static bool FormatsValue(IOperation operand)
+        {
+            var value = operand is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : operand;
+            return value.Type != null && value.Type.SpecialType != SpecialType.System_String && value.ConstantValue.HasValue == false;
+        }
+
+        private static bool IsAssignmentTarget(IOperation operation)
+            => operation.Parent is IAssignmentOperation assignment && assignment.Target == operation;
+
+        private static LastErrorEvent Overwrite(IOperation operation, string display, string why)
+            => new LastErrorEvent(LastErrorEventKind.Overwrite, operation, display, why: why);
+
+        private static string Name(ISymbol symbol)
+        {
+            var name = symbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor ? "new " + constructor.ContainingType.Name : symbol.Name;
+            return symbol is IMethodSymbol { MethodKind: MethodKind.Constructor } || symbol.ContainingType == null ? name : symbol.ContainingType.Name + "." + name;
+        }
+
+        private static readonly WordSet ReadWordSet = new WordSet(ReadWords);
+
+        private static bool MentionsReadWord(SourceText text) => ReadWordSet.AnyIn(text);
+
+        /// <summary>
+        /// Names of methods and constructors of this compilation whose bodies name a read word, or (to the summaries'
+        /// depth) the name of such a method: the only calls that can be helper reads. Found by syntax alone, once.
+        /// </summary>
+        private HashSet<string> FindHelperNames()
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            if (!_mentionsRead.Value)
+            {
+                return names;
+            }
+
+            var trees = _interop.Compilation.SyntaxTrees.Where(t => MentionsReadWord(t.GetText())).ToList();
+
+            var wanted = new HashSet<string>(ReadWords, StringComparer.Ordinal);
+            for (var level = 0; level < MaxDepth && wanted.Count > 0; level++)
+            {
+                var found = new HashSet<string>(StringComparer.Ordinal);
+                var words = new WordSet(wanted);
+                foreach (var tree in level == 0 ? trees : _interop.Compilation.SyntaxTrees.Where(t => words.AnyIn(t.GetText())))
+                {
+                    foreach (var member in tree.GetRoot().DescendantNodes().Where(n => n is BaseMethodDeclarationSyntax || n is LocalFunctionStatementSyntax))
+                    {
+                        var name = member switch
+                        {
+                            MethodDeclarationSyntax m => m.Identifier.ValueText,
+                            ConstructorDeclarationSyntax c => c.Identifier.ValueText,
+                            LocalFunctionStatementSyntax f => f.Identifier.ValueText,
+                            _ => null,
+                        };
+                        if (name != null && !names.Contains(name) && !found.Contains(name)
+                            && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && wanted.Contains(t.ValueText)))
+                        {
+                            found.Add(name);
+                        }
+                    }
+
+                    // An exception type built on Win32Exception (or on such a type) reads in its base constructor call.
+                    foreach (var type in tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
+                    {
+                        var name = type.Identifier.ValueText;
+                        if (type.BaseList != null && !names.Contains(name) && !found.Contains(name)
+                            && type.BaseList.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && wanted.Contains(t.ValueText)))
+                        {
+                            found.Add(name);
+                        }
+                    }
+                }
+
+                names.UnionWith(found);
+                wanted = found;
+            }
+
+            return names;
+        }
+
+        /// <summary>A set of identifiers, looked up in text by one pass over its identifier-like runs without allocating.</summary>
+        private sealed class WordSet
+        {
+            private readonly HashSet<string> _words;
+            private readonly Dictionary<int, List<string>> _byLength = new Dictionary<int, List<string>>();
+
+            public WordSet(IEnumerable<string> words)
+            {
+                _words = new HashSet<string>(words, StringComparer.Ordinal);
+                foreach (var word in _words)
+                {
+                    if (!_byLength.TryGetValue(word.Length, out var list))
+                    {
+                        _byLength[word.Length] = list = new List<string>();
+                    }
+
+                    list.Add(word);
+                }
+            }
+
+            public bool Contains(string word) => _words.Contains(word);
+
+            /// <summary>Does the text contain one of the words as a whole identifier (comments and strings included)?</summary>
+            public bool AnyIn(SourceText text)
+            {
+                var length = text.Length;
+                var i = 0;
+                while (i < length)
+                {
+                    var c = text[i];
+                    if (!(char.IsLetter(c) || c == '_'))
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    var start = i;
+                    while (i < length && (char.IsLetterOrDigit(text[i]) || text[i] == '_'))
+                    {
+                        i++;
+                    }
+
+                    if (_byLength.TryGetValue(i - start, out var candidates))
+                    {
+                        foreach (var word in candidates)
+                        {
+                            if (Matches(text, start, word))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                return false;
+            }
+
+            private static bool Matches(SourceText text, int start, string word)
+            {
+                for (var k = 0; k < word.Length; k++)
+                {
+                    if (text[start + k] != word[k])
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+
+        private sealed class MethodDepthComparer : IEqualityComparer<(IMethodSymbol, int)>
+        {
+            public bool Equals((IMethodSymbol, int) x, (IMethodSymbol, int) y) => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && x.Item2 == y.Item2;
+
+            public int GetHashCode((IMethodSymbol, int) obj) => SymbolEqualityComparer.Default.GetHashCode(obj.Item1) ^ obj.Item2;
+        }
+    }
+}

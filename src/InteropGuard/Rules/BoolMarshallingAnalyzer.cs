@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// IG4003: a <c>bool</c> parameter or return value of a DllImport without <c>[MarshalAs]</c>. The default marshalling
+    /// is the 4-byte Win32 BOOL, right for the Windows system libraries and wrong for a C <c>bool</c> (1 byte).
+    /// LibraryImport is not analyzed: its generator refuses a bool without MarshalAs.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class BoolMarshallingAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property: "Return" for the return value, "Parameter" for a parameter.</summary>
+        internal const string TargetProperty = "Target";
+
+        internal const string ReturnTarget = "Return";
+        internal const string ParameterTarget = "Parameter";
+
+        /// <summary>
+        /// Windows system libraries whose functions take and return the 4-byte BOOL, which is the default marshalling.
+        /// Normalized as <see cref="NativeFunction.NormalizeLibrary"/> does (lower case, no directory, no extension).
+        /// </summary>
+        internal static readonly ImmutableHashSet<string> Win32BoolLibraries = ImmutableHashSet.Create(
+            StringComparer.Ordinal,
+            "kernel32", "kernelbase", "user32", "advapi32", "gdi32", "shell32", "ws2_32", "ole32", "oleaut32", "ntdll",
+            "comctl32", "comdlg32", "crypt32", "secur32", "setupapi", "winmm", "winspool", "winspool.drv", "netapi32",
+            "iphlpapi", "dbghelp", "psapi", "version", "wininet", "winhttp", "shlwapi", "userenv", "wtsapi32", "rpcrt4",
+            "dwmapi", "uxtheme", "imm32", "mpr", "powrprof", "hid", "cfgmgr32", "wintrust", "msi", "dnsapi", "wevtapi",
+            "bcrypt", "ncrypt", "credui", "odbc32", "opengl32", "mswsock", "avrt", "dxva2", "wlanapi", "sspicli");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // A DllImport is declared here, and the runtime marshals it (DisableRuntimeMarshalling passes bool as one byte).
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration) || MarshallingDisabled(start.Compilation))
+                {
+                    return;
+                }
+
+                start.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
+            });
+        }
+
+        /// <summary>Does the assembly carry <c>[assembly: DisableRuntimeMarshalling]</c>? Then SetLastError and MarshalAs do not apply.</summary>
+        internal static bool MarshallingDisabled(Compilation compilation)
+            => compilation.Assembly.GetAttributes().Any(a => a.AttributeClass is { Name: "DisableRuntimeMarshallingAttribute" } type
+                                                             && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.CompilerServices");
+
+        private static void AnalyzeMethod(SymbolAnalysisContext context)
+        {
+            var method = (IMethodSymbol)context.Symbol;
+
+            // Cheapest first: an extern method with a bool in its signature.
+            if (!method.IsExtern || !(method.ReturnType.SpecialType == SpecialType.System_Boolean || method.Parameters.Any(p => p.Type.SpecialType == SpecialType.System_Boolean)))
+            {
+                return;
+            }
+
+            var dllImport = method.GetDllImportData();
+            if (dllImport == null || Win32BoolLibraries.Contains(NativeFunction.NormalizeLibrary(dllImport.ModuleName ?? string.Empty)))
+            {
+                return;
+            }
+
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(context.CancellationToken) is not MethodDeclarationSyntax declaration)
+                {
+                    continue;
+                }
+
+                var name = method.ContainingType?.Name + "." + method.Name;
+                if (method.ReturnType.SpecialType == SpecialType.System_Boolean && !HasMarshalAs(method.GetReturnTypeAttributes()))
+                {
+                    Report(context, declaration.ReturnType, ReturnTarget, "The return value", name);
+                }
+
+                foreach (var parameter in method.Parameters)
+                {
+                    if (parameter.Type.SpecialType != SpecialType.System_Boolean || HasMarshalAs(parameter.GetAttributes())
+                        || parameter.Ordinal >= declaration.ParameterList.Parameters.Count
+                        || declaration.ParameterList.Parameters[parameter.Ordinal].Type is not { } type)
+                    {
+                        continue;
+                    }
+
+                    Report(context, type, ParameterTarget, parameter.Name.Length == 0 ? "A parameter" : "Parameter '" + parameter.Name + "'", name);
+                }
+            }
+        }
+
+        private static void Report(SymbolAnalysisContext context, TypeSyntax type, string target, string what, string function)
+            => context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.BoolWithoutMarshalAs,
+                type.GetLocation(),
+                ImmutableDictionary<string, string?>.Empty.Add(TargetProperty, target),
+                what,
+                function));
+
+        private static bool HasMarshalAs(IEnumerable<AttributeData> attributes)
+            => attributes.Any(a => a.AttributeClass is { Name: "MarshalAsAttribute" } type
+                                   && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices");
+    }
+}

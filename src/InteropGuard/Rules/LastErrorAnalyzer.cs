@@ -1,0 +1,291 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Flow;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// The last-error rules over one analysis of each body: IG4001, the read is about a P/Invoke declared without
+    /// SetLastError = true; IG4002, something that can overwrite the last error runs between the native call and the read.
+    /// The native call a read is about is the one its guarding condition tests (<c>if (!F()) throw new Win32Exception()</c>,
+    /// <c>int rc = F(); if (rc &lt; 0) …</c>, an early return on success); without one, the most recent native call on
+    /// each path.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class LastErrorAnalyzer : DiagnosticAnalyzer
+    {
+        /// <summary>Diagnostic property (IG4002): the Marshal method the fix captures the error with.</summary>
+        internal const string CaptureProperty = "Capture";
+
+        /// <summary>Diagnostic property (IG4002): "Marshal" for a Marshal.GetLast…() call, "Win32Exception" for new Win32Exception().</summary>
+        internal const string ReadKindProperty = "ReadKind";
+
+        internal const string MarshalRead = "Marshal";
+        internal const string Win32ExceptionRead = "Win32Exception";
+        internal const string HelperRead = "Helper";
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.LastErrorWithoutSetLastError,
+            Descriptors.LastErrorReadTooLate);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var interop = InteropContext.For(start.Compilation, start.Options);
+
+                // The last error is saved only for P/Invokes declared here, and read only where the code names a read.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration) || BoolMarshallingAnalyzer.MarshallingDisabled(start.Compilation))
+                {
+                    return;
+                }
+
+                var calls = new LastErrorCalls(interop);
+                if (!calls.CompilationReads)
+                {
+                    return;
+                }
+
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, calls, block));
+            });
+        }
+
+        private static void AnalyzeBlock(InteropContext interop, LastErrorCalls calls, OperationBlockAnalysisContext context)
+        {
+            var seen = new HashSet<IOperation>();
+            foreach (var block in context.OperationBlocks)
+            {
+                // A method's body block hangs under its IMethodBodyOperation: the graph is of that root.
+                var root = block;
+                while (root.Parent != null)
+                {
+                    root = root.Parent;
+                }
+
+                // Cheap gate: a body that names no read (nor a helper that reads) costs no graph.
+                if (!seen.Add(root) || !ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax))
+                {
+                    continue;
+                }
+
+                var graph = context.GetControlFlowGraph(block);
+                var reported = new HashSet<(string, int)>();
+                foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
+                {
+                    foreach (var read in LastErrorFlow.Analyze(body, calls, context.CancellationToken))
+                    {
+                        Report(interop, context, read, reported);
+                    }
+                }
+            }
+        }
+
+        private static void Report(InteropContext interop, OperationBlockAnalysisContext context, LastErrorAtRead atRead, HashSet<(string, int)> reported)
+        {
+            var read = atRead.Read;
+            var readSyntax = read.Operation.Syntax;
+            // The guard nearest the read that tests a native call some path passes decides which calls the read is about.
+            var paths = atRead.MostRecent.ToArray();
+            var guards = GuardingCalls(readSyntax).Select(g => g.Where(c => atRead.SinceCall.ContainsKey(c)).ToList()).Where(g => g.Count > 0).ToList();
+            if (guards.Count > 0)
+            {
+                paths = guards[0].Select(c => atRead.SinceCall[c]).ToArray();
+            }
+
+            // A native call that another condition around the read tests may be what the read is about (the read may
+            // sit in the branch where the nearer guard's call succeeded): not an overwrite to report.
+            var tested = new HashSet<SyntaxNode>(guards.SelectMany(g => g));
+
+            var missing = paths.FirstOrDefault(p => !p.Call.SetsLastError);
+            if (missing.Call != null && reported.Add(("IG4001", readSyntax.SpanStart)))
+            {
+                var additional = new List<Location> { missing.Call.Operation.Syntax.GetLocation() };
+                if (DeclarationAttribute(interop, missing.Call.Function!, context.CancellationToken) is { } attribute)
+                {
+                    additional.Add(attribute);
+                }
+
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.LastErrorWithoutSetLastError,
+                    readSyntax.GetLocation(),
+                    additional,
+                    read.Display,
+                    missing.Call.Display));
+            }
+
+            var overwritten = paths.FirstOrDefault(p => p.Call.SetsLastError && p.Overwrite != null
+                                                        && !(p.Overwrite.Kind == LastErrorEventKind.NativeCall && tested.Contains(p.Overwrite.Operation.Syntax)));
+            if (overwritten.Call != null && reported.Add(("IG4002", readSyntax.SpanStart)))
+            {
+                var overwrite = overwritten.Overwrite!;
+                var why = overwrite.Kind == LastErrorEventKind.NativeCall
+                    ? "is a P/Invoke declared with SetLastError = true and saves its own last error"
+                    : overwrite.Why!;
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.LastErrorReadTooLate,
+                    readSyntax.GetLocation(),
+                    new[] { overwritten.Call.Operation.Syntax.GetLocation(), overwrite.Operation.Syntax.GetLocation() },
+                    FixProperties(interop, read),
+                    read.Display,
+                    overwritten.Call.Display,
+                    overwrite.Display,
+                    why));
+            }
+        }
+
+        private static ImmutableDictionary<string, string?> FixProperties(InteropContext interop, LastErrorEvent read)
+        {
+            var properties = ImmutableDictionary<string, string?>.Empty;
+            switch (read.Operation)
+            {
+                case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, interop.Types.Marshal):
+                    return properties.Add(ReadKindProperty, MarshalRead).Add(CaptureProperty, invocation.TargetMethod.Name);
+                case IObjectCreationOperation creation when creation.Arguments.Length == 0:
+                    var capture = interop.Types.Marshal?.GetMembers("GetLastPInvokeError").Any() == true ? "GetLastPInvokeError" : "GetLastWin32Error";
+                    return properties.Add(ReadKindProperty, Win32ExceptionRead).Add(CaptureProperty, capture);
+                default:
+                    return properties.Add(ReadKindProperty, HelperRead);
+            }
+        }
+
+        /// <summary>The DllImport/LibraryImport attribute of the P/Invoke's declaration in source, where the fix adds SetLastError.</summary>
+        private static Location? DeclarationAttribute(InteropContext interop, NativeFunction function, System.Threading.CancellationToken cancellationToken)
+        {
+            foreach (var attribute in function.Method.GetAttributes())
+            {
+                var name = attribute.AttributeClass?.Name;
+                if ((name == "DllImportAttribute" || SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, interop.Types.LibraryImportAttribute))
+                    && attribute.ApplicationSyntaxReference is { } reference)
+                {
+                    return reference.GetSyntax(cancellationToken).GetLocation();
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// The invocations whose result decides that the read runs, nearest guard first: the condition of the if,
+        /// conditional, while or short-circuit operand the read is under (or earlier in, when the read is in the
+        /// condition), the conditions of earlier <c>if (…) return/throw/…;</c> statements in the enclosing blocks, and
+        /// for locals tested there, the value last assigned to them before the test.
+        /// </summary>
+        internal static IEnumerable<List<SyntaxNode>> GuardingCalls(SyntaxNode read)
+        {
+            var child = read;
+            for (var parent = read.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case AnonymousFunctionExpressionSyntax:
+                    case LocalFunctionStatementSyntax:
+                    case MemberDeclarationSyntax:
+                        yield break;
+                    case IfStatementSyntax ifStatement when child == ifStatement.Statement || child == ifStatement.Else:
+                        yield return CallsIn(ifStatement.Condition, int.MaxValue).ToList();
+
+                        break;
+                    case IfStatementSyntax ifStatement when child == ifStatement.Condition:
+                        yield return CallsIn(ifStatement.Condition, read.SpanStart).ToList();
+
+                        break;
+                    case WhileStatementSyntax whileStatement when child == whileStatement.Statement:
+                        yield return CallsIn(whileStatement.Condition, int.MaxValue).ToList();
+
+                        break;
+                    case ConditionalExpressionSyntax conditional when child == conditional.WhenTrue || child == conditional.WhenFalse:
+                        yield return CallsIn(conditional.Condition, int.MaxValue).ToList();
+
+                        break;
+                    case BinaryExpressionSyntax binary when child == binary.Right && (binary.IsKind(SyntaxKind.LogicalAndExpression) || binary.IsKind(SyntaxKind.LogicalOrExpression)):
+                        yield return CallsIn(binary.Left, int.MaxValue).ToList();
+
+                        break;
+                    case BlockSyntax block when child is StatementSyntax statement:
+                        var index = block.Statements.IndexOf(statement);
+                        for (var i = index - 1; i >= 0; i--)
+                        {
+                            if (block.Statements[i] is IfStatementSyntax { Else: null } earlier && Exits(earlier.Statement))
+                            {
+                                yield return CallsIn(earlier.Condition, int.MaxValue).ToList();
+                            }
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Invocations in a condition (the last one first), and the values last assigned to the locals it tests (not those it passes to a call).</summary>
+        private static IEnumerable<SyntaxNode> CallsIn(ExpressionSyntax condition, int before)
+        {
+            foreach (var call in condition.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Where(c => c.Span.End <= before).Reverse())
+            {
+                yield return call;
+            }
+
+            var body = condition.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is BaseMethodDeclarationSyntax
+                                                                  || a is AccessorDeclarationSyntax || a is CompilationUnitSyntax);
+            if (body == null)
+            {
+                yield break;
+            }
+
+            foreach (var name in condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Reverse())
+            {
+                // A local passed to a call in the condition is not what the condition tests (GetFileSizeEx(file, …)).
+                if (name.Parent is MemberAccessExpressionSyntax access && access.Name == name || name.Parent is InvocationExpressionSyntax
+                    || name.AncestorsAndSelf().TakeWhile(a => a != condition).Any(a => a is ArgumentListSyntax))
+                {
+                    continue;
+                }
+
+                var text = name.Identifier.ValueText;
+                ExpressionSyntax? value = null;
+                var at = -1;
+                foreach (var node in body.DescendantNodes())
+                {
+                    if (node.SpanStart >= condition.SpanStart)
+                    {
+                        break;
+                    }
+
+                    switch (node)
+                    {
+                        case VariableDeclaratorSyntax { Initializer: { } initializer } declarator when declarator.Identifier.ValueText == text && declarator.SpanStart > at:
+                            (value, at) = (initializer.Value, declarator.SpanStart);
+                            break;
+                        case AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment when target.Identifier.ValueText == text && assignment.SpanStart > at:
+                            (value, at) = (assignment.Right, assignment.SpanStart);
+                            break;
+                    }
+                }
+
+                if (value != null)
+                {
+                    foreach (var call in value.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Reverse())
+                    {
+                        yield return call;
+                    }
+                }
+            }
+        }
+
+        private static bool Exits(StatementSyntax statement)
+        {
+            var last = statement is BlockSyntax block ? block.Statements.LastOrDefault() : statement;
+            return last is ReturnStatementSyntax || last is ThrowStatementSyntax || last is BreakStatementSyntax || last is ContinueStatementSyntax || last is GotoStatementSyntax
+                   || last is ExpressionStatementSyntax { Expression: ThrowExpressionSyntax };
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Threading.Tasks;
+using InteropGuard.CodeFixes;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG4003: a DllImport bool without MarshalAs is marshalled as a 4-byte BOOL; a C bool is one byte.</summary>
+    public class BoolMarshallingTests
+    {
+        private const string Usings = "using System;\nusing System.Runtime.InteropServices;\n";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<BoolMarshallingAnalyzer> { Source = Usings + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task ReturnAndParametersOfACLibrary() => Check(@"
+static class Native
+{
+    [DllImport(""igsample"")]
+    internal static extern {|#0:bool|} igs_is_ready(int id);
+
+    [DllImport(""libfoo.so"")]
+    internal static extern int foo_set(IntPtr handle, {|#1:bool|} enabled, ref {|#2:bool|} previous, out {|#3:bool|} changed);
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0).WithSeverity(DiagnosticSeverity.Info).WithMessage(
+                "The return value of 'Native.igs_is_ready' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL"),
+            Verify.Diagnostic("IG4003").WithLocation(1).WithMessage(
+                "Parameter 'enabled' of 'Native.foo_set' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL"),
+            Verify.Diagnostic("IG4003").WithLocation(2),
+            Verify.Diagnostic("IG4003").WithLocation(3));
+
+        [Fact]
+        public Task FullyQualifiedBoolAndDllImportWithEntryPoint() => Check(@"
+static class Native
+{
+    [DllImport(""mylib"", EntryPoint = ""mylib_flag"", CallingConvention = CallingConvention.Cdecl)]
+    internal static extern {|#0:System.Boolean|} Flag();
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0));
+
+        [Fact]
+        public Task ExplicitMarshallingWindowsLibrariesAndLibraryImportAreSilent() => Check(@"
+static partial class Native
+{
+    [DllImport(""igsample"")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static extern bool igs_is_ready([MarshalAs(UnmanagedType.U1)] bool strict, [MarshalAs(UnmanagedType.Bool)] ref bool previous);
+
+    [DllImport(""kernel32.dll"", SetLastError = true)]
+    internal static extern bool CloseHandle(IntPtr handle);
+
+    [DllImport(""USER32"")]
+    internal static extern bool IsWindowVisible(IntPtr window);
+
+    [DllImport(""advapi32.dll"")]
+    internal static extern bool RevertToSelf();
+
+    [DllImport(""ntdll"")]
+    internal static extern bool RtlAreLongPathsEnabled();
+
+    [LibraryImport(""igsample"")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool igs_other(int id);
+
+    internal static partial bool igs_other(int id) => id != 0;
+
+    [DllImport(""igsample"")]
+    internal static extern int igs_count(byte flag, int value);
+
+    internal static bool NotNative(bool value) => value;
+
+    internal delegate bool Callback(bool value);
+}");
+
+        [Fact]
+        public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"
+[assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]
+static class Native
+{
+    [DllImport(""igsample"")]
+    internal static extern bool igs_is_ready(int id);
+}");
+
+        [Fact]
+        public Task IncompleteDeclarationDoesNotThrow() => new AnalyzerTest<BoolMarshallingAnalyzer>
+        {
+            Source = Usings + @"
+static class Native
+{
+    [DllImport(""igsample"")]
+    internal static extern {|#0:bool|} igs_is_ready({|#1:bool|}
+}",
+            AllowCompilerErrors = true,
+            ExpectedDiagnostics = { Verify.Diagnostic("IG4003").WithLocation(0), Verify.Diagnostic("IG4003").WithLocation(1).WithMessage("A parameter of 'Native.igs_is_ready' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL") },
+        }.RunAsync();
+
+        [Fact]
+        public Task FixMarshalsAsOneByteCBoolFirst() => new CodeFixTest<BoolMarshallingAnalyzer, BoolMarshallingCodeFix>
+        {
+            Source = @"using System;
+using System.Runtime.InteropServices;
+
+static class Native
+{
+    [DllImport(""igsample"")]
+    internal static extern [|bool|] igs_is_ready(int id);
+
+    [DllImport(""igsample"")] internal static extern [|bool|] igs_toggle([In] [|bool|] on, ref [|bool|] previous);
+}",
+            FixedSource = @"using System;
+using System.Runtime.InteropServices;
+
+static class Native
+{
+    [DllImport(""igsample"")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static extern bool igs_is_ready(int id);
+
+    [DllImport(""igsample"")][return: MarshalAs(UnmanagedType.U1)] internal static extern bool igs_toggle([MarshalAs(UnmanagedType.U1)][In] bool on, [MarshalAs(UnmanagedType.U1)] ref bool previous);
+}",
+        }.RunAsync();
+
+        [Fact]
+        public Task SecondActionMarshalsAsWin32Bool() => new CodeFixTest<BoolMarshallingAnalyzer, BoolMarshallingCodeFix>
+        {
+            CodeActionEquivalenceKey = BoolMarshallingCodeFix.Win32BoolKey,
+            Source = @"using System.Runtime.InteropServices;
+
+static class Native
+{
+    /// <summary>Returns a BOOL.</summary>
+    [DllImport(""legacy"")]
+    internal static extern [|bool|] legacy_ok([|bool|] strict);
+}",
+            FixedSource = @"using System.Runtime.InteropServices;
+
+static class Native
+{
+    /// <summary>Returns a BOOL.</summary>
+    [DllImport(""legacy"")]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    internal static extern bool legacy_ok([MarshalAs(UnmanagedType.Bool)] bool strict);
+}",
+        }.RunAsync();
+
+        [Fact]
+        public Task FixAddsTheImportWhenMissing() => new CodeFixTest<BoolMarshallingAnalyzer, BoolMarshallingCodeFix>
+        {
+            Source = @"static class Native
+{
+    [System.Runtime.InteropServices.DllImport(""igsample"")]
+    internal static extern [|bool|] igs_is_ready(int id);
+}",
+            FixedSource = @"using System.Runtime.InteropServices;
+
+static class Native
+{
+    [System.Runtime.InteropServices.DllImport(""igsample"")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static extern bool igs_is_ready(int id);
+}",
+        }.RunAsync();
+    }
+}
