@@ -64,8 +64,11 @@ namespace InteropGuard.Rules
         {
             var method = (IMethodSymbol)context.Symbol;
 
-            // Cheapest first: an extern method with a bool in its signature.
-            if (!method.IsExtern || !(method.ReturnType.SpecialType == SpecialType.System_Boolean || method.Parameters.Any(p => p.Type.SpecialType == SpecialType.System_Boolean)))
+            // Only the return value goes wrong: a 4-byte BOOL argument of 0 or 1 has the C bool in its low byte, which is
+            // all a callee reads (in a register, in an 8-byte stack slot, and through a ref/out pointer to a zeroed
+            // 4-byte temporary, little-endian); a C bool return sets only the low byte of the register, and the 4-byte
+            // read takes whatever the upper bytes held. Parameters are not findings (see the rule's page).
+            if (!method.IsExtern || method.ReturnType.SpecialType != SpecialType.System_Boolean)
             {
                 return;
             }
@@ -89,17 +92,6 @@ namespace InteropGuard.Rules
                     Report(context, declaration.ReturnType, ReturnTarget, "The return value", name);
                 }
 
-                foreach (var parameter in method.Parameters)
-                {
-                    if (parameter.Type.SpecialType != SpecialType.System_Boolean || HasMarshalAs(parameter.GetAttributes())
-                        || parameter.Ordinal >= declaration.ParameterList.Parameters.Count
-                        || declaration.ParameterList.Parameters[parameter.Ordinal].Type is not { } type)
-                    {
-                        continue;
-                    }
-
-                    Report(context, type, ParameterTarget, parameter.Name.Length == 0 ? "A parameter" : "Parameter '" + parameter.Name + "'", name);
-                }
             }
         }
 
