@@ -33,7 +33,8 @@ namespace InteropGuard.Rules
             "comctl32", "comdlg32", "crypt32", "secur32", "setupapi", "winmm", "winspool", "winspool.drv", "netapi32",
             "iphlpapi", "dbghelp", "psapi", "version", "wininet", "winhttp", "shlwapi", "userenv", "wtsapi32", "rpcrt4",
             "dwmapi", "uxtheme", "imm32", "mpr", "powrprof", "hid", "cfgmgr32", "wintrust", "msi", "dnsapi", "wevtapi",
-            "bcrypt", "ncrypt", "credui", "odbc32", "opengl32", "mswsock", "avrt", "dxva2", "wlanapi", "sspicli");
+            "bcrypt", "ncrypt", "credui", "odbc32", "opengl32", "mswsock", "avrt", "dxva2", "wlanapi", "sspicli",
+            "bthprops", "bthprops.cpl", "bluetoothapis", "irprops", "irprops.cpl", "winusb", "newdev");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 

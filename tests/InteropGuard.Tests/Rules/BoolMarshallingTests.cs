@@ -68,6 +68,13 @@ static partial class Native
     [DllImport(""ntdll"")]
     internal static extern bool RtlAreLongPathsEnabled();
 
+    // The Bluetooth and USB APIs return BOOL too; the Bluetooth one lives in a control-panel file (found on HidSharp).
+    [DllImport(""bthprops.cpl"", SetLastError = true)]
+    internal static extern bool BluetoothFindDeviceClose(IntPtr searchHandle);
+
+    [DllImport(""winusb.dll"", SetLastError = true)]
+    internal static extern bool WinUsb_Free(IntPtr handle);
+
     [LibraryImport(""igsample"")]
     [return: MarshalAs(UnmanagedType.U1)]
     internal static partial bool igs_other(int id);
