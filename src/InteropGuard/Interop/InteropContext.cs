@@ -73,6 +73,7 @@ namespace InteropGuard.Interop
             Types = WellKnownTypes.Create(compilation);
             NativeFunctions = new NativeFunctionTable(Types, compilation);
             Wrappers = new WrapperSummaries(this, compilation);
+            ThrowingMethods = new ThrowingMethods(this);
             Vocabulary = new InteropVocabulary(compilation);
         }
 
@@ -80,6 +81,9 @@ namespace InteropGuard.Interop
         public WellKnownTypes Types { get; }
         public NativeFunctionTable NativeFunctions { get; }
         public WrapperSummaries Wrappers { get; }
+
+        /// <summary>Which methods of this compilation can throw when called (<see cref="Interop.ThrowingMethods"/>).</summary>
+        public ThrowingMethods ThrowingMethods { get; }
 
         /// <summary>Which interop words each syntax tree uses: the cheap gates of every analyzer.</summary>
         public InteropVocabulary Vocabulary { get; }
