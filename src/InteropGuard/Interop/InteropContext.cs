@@ -74,6 +74,7 @@ namespace InteropGuard.Interop
             NativeFunctions = new NativeFunctionTable(Types, compilation);
             Wrappers = new WrapperSummaries(this, compilation);
             ThrowingMethods = new ThrowingMethods(this);
+            HandleReleases = new HandleReleases(this);
             Vocabulary = new InteropVocabulary(compilation);
         }
 
@@ -84,6 +85,9 @@ namespace InteropGuard.Interop
 
         /// <summary>Which methods of this compilation can throw when called (<see cref="Interop.ThrowingMethods"/>).</summary>
         public ThrowingMethods ThrowingMethods { get; }
+
+        /// <summary>Which SafeHandle types release nothing (<see cref="Interop.HandleReleases"/>).</summary>
+        public HandleReleases HandleReleases { get; }
 
         /// <summary>Which interop words each syntax tree uses: the cheap gates of every analyzer.</summary>
         public InteropVocabulary Vocabulary { get; }

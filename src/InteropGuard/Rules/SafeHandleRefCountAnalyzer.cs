@@ -140,6 +140,12 @@ namespace InteropGuard.Rules
 
         private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle)
         {
+            // Disposing a handle that releases nothing cannot invalidate the value: there is nothing to protect.
+            if (interop.HandleReleases.ReleasesNothing(OperationTree.SkipConversions(getHandle.Instance!).Type))
+            {
+                return null;
+            }
+
             var function = OperationTree.EnclosingFunction(getHandle, root);
             var handle = Display(getHandle.Instance!.Syntax);
             var sinks = new List<Sink>();
