@@ -131,7 +131,7 @@ namespace InteropGuard.Rules
 
                     if (result.Leak != null && !FinalizerCovers(site, result))
                     {
-                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(site, result));
+                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(site, result, interop.Types));
                     }
 
                     if (site.Allocator.Kind == ResourceKind.NativeMemory)

@@ -14,7 +14,7 @@ namespace InteropGuard.Rules
     {
         private static readonly Regex Whitespace = new Regex(@"\s+");
 
-        public static Diagnostic Leak(ResourceSite site, ReleaseResult result)
+        public static Diagnostic Leak(ResourceSite site, ReleaseResult result, WellKnownTypes types)
         {
             var leak = result.Leak!;
             var allocator = site.Allocator;
@@ -47,9 +47,7 @@ namespace InteropGuard.Rules
                         properties[OwnershipAnalyzer.UsingFixableProperty] = rewritable ? "true" : "false";
                     }
 
-                    var consequence = !isGCHandle ? "the memory stays pinned"
-                        : IsPinned(site.Operation) ? "the object stays pinned and can never be collected"
-                        : "the object it refers to can never be collected";
+                    var consequence = isGCHandle ? GCHandleConsequence(site.Operation, types) : "the memory stays pinned";
                     return Diagnostic.Create(Descriptors.HandleNotReleased, location, additional, properties.ToImmutable(),
                         isGCHandle ? "GCHandle" : "MemoryHandle", holder, allocator.Display, isGCHandle ? "GCHandle.Free" : "Dispose", DescribePath(leak), consequence);
 
@@ -130,9 +128,17 @@ namespace InteropGuard.Rules
             }
         }
 
-        private static bool IsPinned(IOperation allocation)
-            => allocation is IInvocationOperation call
-               && call.Arguments.Any(a => OperationTree.SkipConversions(a.Value) is IFieldReferenceOperation { Field.Name: "Pinned" });
+        // What a GCHandle left allocated costs depends on its type: only Normal and Pinned handles keep the object alive;
+        // a weak one leaks its slot in the runtime's handle table.
+        private static string GCHandleConsequence(IOperation allocation, WellKnownTypes types)
+            => (allocation is IInvocationOperation call ? PinningScopes.HandleTypeOf(call, types) : null) switch
+            {
+                PinningScopes.PinnedHandleType => "the object stays pinned and can never be collected",
+                PinningScopes.NormalHandleType => "the object it refers to can never be collected",
+                PinningScopes.WeakHandleType or PinningScopes.WeakTrackResurrectionHandleType
+                    => "its slot in the GC handle table is never freed (a weak handle does not keep the object alive)",
+                _ => "its slot in the GC handle table is never freed, and the object stays alive unless the handle type is weak",
+            };
 
         private static string DiscardedHolder(IOperation allocation)
         {
