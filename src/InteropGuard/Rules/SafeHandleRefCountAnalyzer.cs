@@ -437,7 +437,8 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var leaks = result.AllLeaks.AsEnumerable();
+            // A return that hands the handle (or its raw value) to the caller hands over the reference with it.
+            var leaks = result.AllLeaks.Where(l => !(l.Kind is LeakKind.Return or LeakKind.EarlyReturn && ReturnsHandle(function, l.Site, path)));
 
             // Released only in catch handlers: on success the reference is kept on purpose (handed on to whoever
             // releases it later); only the exceptions those handlers do not catch leak it.
@@ -449,6 +450,10 @@ namespace InteropGuard.Rules
             var leak = leaks.FirstOrDefault();
             return leak == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + Describe(leak), what);
         }
+
+        private static bool ReturnsHandle(IOperation function, SyntaxNode? site, ImmutableArray<ISymbol> path)
+            => site != null && function.Descendants().OfType<IReturnOperation>()
+                .Any(r => r.Syntax == site && ReceiverReference.HandsOver(r.ReturnedValue, path));
 
         private static string Describe(LeakPath leak)
         {
@@ -568,6 +573,13 @@ namespace InteropGuard.Rules
                 while (parent is IConversionOperation)
                 {
                     parent = parent.Parent;
+                }
+
+                if (parent is IInvocationOperation getHandle && getHandle.Parent is { } use
+                    && (use is IReturnOperation || (use is IConversionOperation && use.Parent is IReturnOperation))
+                    && ReceiverReference.HandsOver(getHandle, path))
+                {
+                    return true;
                 }
 
                 switch (parent)
