@@ -79,7 +79,7 @@ namespace InteropGuard
         internal static readonly DiagnosticDescriptor SafeHandleNotDisposed = new DiagnosticDescriptor(
             id: "IG3005",
             title: "SafeHandle is not disposed on every path",
-            messageFormat: "SafeHandle {0} from '{1}' is not disposed {2}; the native handle stays open until the finalizer runs",
+            messageFormat: "{0}; {1}",
             category: Categories.Ownership,
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,

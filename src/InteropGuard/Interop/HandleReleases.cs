@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -50,6 +51,68 @@ namespace InteropGuard.Interop
             }
 
             return IsConstantReturn(_context.Wrappers.GetBody(release));
+        }
+
+        /// <summary>
+        /// The <c>ownsHandle</c> arguments of a SafeHandle type of this compilation that declares a <c>ReleaseHandle</c>
+        /// doing work while every constructor that calls a base constructor passes <c>ownsHandle: false</c> (a constant):
+        /// the runtime never calls <c>ReleaseHandle</c> for a handle it does not own, so that work never runs. Empty
+        /// otherwise (an owning constructor, a non-constant argument, no base call to read).
+        /// </summary>
+        public ImmutableArray<IArgumentOperation> DisowningArguments(INamedTypeSymbol type)
+        {
+            if (_context.Types.SafeHandle == null || type.TypeKind != TypeKind.Class
+                || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                return ImmutableArray<IArgumentOperation>.Empty;
+            }
+
+            var release = ReleaseHandleOf(type);
+            if (release == null || !SymbolEqualityComparer.Default.Equals(release.ContainingType, type)
+                || _context.Wrappers.GetBody(release) is not { } releaseBody || IsConstantReturn(releaseBody))
+            {
+                return ImmutableArray<IArgumentOperation>.Empty;
+            }
+
+            var found = ImmutableArray.CreateBuilder<IArgumentOperation>();
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                if (constructor.IsImplicitlyDeclared)
+                {
+                    return ImmutableArray<IArgumentOperation>.Empty;
+                }
+
+                if (_context.Wrappers.GetBody(constructor) is not IConstructorBodyOperation { Initializer: { } initializer }
+                    || OperationTree.SkipConversions(initializer is IExpressionStatementOperation statement ? statement.Operation : initializer) is not IInvocationOperation call)
+                {
+                    return ImmutableArray<IArgumentOperation>.Empty;
+                }
+
+                // this(...) defers to another constructor of the type, which is checked on its own.
+                if (SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, type))
+                {
+                    continue;
+                }
+
+                IArgumentOperation? owns = null;
+                foreach (var argument in call.Arguments)
+                {
+                    if (argument.Parameter?.Name == "ownsHandle" && argument.ArgumentKind == ArgumentKind.Explicit
+                        && argument.Value.ConstantValue is { HasValue: true, Value: false })
+                    {
+                        owns = argument;
+                    }
+                }
+
+                if (owns == null)
+                {
+                    return ImmutableArray<IArgumentOperation>.Empty;
+                }
+
+                found.Add(owns);
+            }
+
+            return found.ToImmutable();
         }
 
         // The ReleaseHandle an object of this type runs: the nearest override, if the type is a SafeHandle at all.

@@ -55,7 +55,7 @@ namespace InteropGuard.Rules
                     properties[OwnershipAnalyzer.UsingFixableProperty] = rewritable ? "true" : "false";
                     var name = leak.Kind == LeakKind.Discarded ? DiscardedHolder(site.Operation) : result.FirstLocal != null ? "'" + result.FirstLocal.Name + "'" : "in a temporary";
                     return Diagnostic.Create(Descriptors.SafeHandleNotDisposed, location, additional, properties.ToImmutable(),
-                        name, allocator.Display, DescribePath(leak));
+                        "SafeHandle " + name + " from '" + allocator.Display + "' is not disposed " + DescribePath(leak), "the native handle stays open until the finalizer runs");
 
                 default:
                     AddGeneratedRelease(properties, allocator, result.FirstLocal);
@@ -64,6 +64,14 @@ namespace InteropGuard.Rules
                         allocator.Display, holder, allocator.Release, DescribePath(leak));
             }
         }
+
+        /// <summary>IG3005 on a SafeHandle type whose constructor gives up ownership while its ReleaseHandle does work.</summary>
+        public static Diagnostic NeverReleased(INamedTypeSymbol type, IArgumentOperation ownsHandle)
+            => Diagnostic.Create(
+                Descriptors.SafeHandleNotDisposed,
+                ownsHandle.Syntax.GetLocation(),
+                "'" + type.Name + ".ReleaseHandle' never runs: the type passes ownsHandle: false to '" + ownsHandle.Parameter!.ContainingType.Name + "'",
+                "the native handle is never released");
 
         public static Diagnostic WrongDeallocator(ResourceSite site, ReleaseResult result, IOperation releaseSite, Deallocator release)
         {

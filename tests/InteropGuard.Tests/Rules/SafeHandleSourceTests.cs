@@ -6,7 +6,8 @@ namespace InteropGuard.Tests.Rules
 {
     /// <summary>
     /// Where SafeHandles come from and who owes their release: a <c>ref SafeHandle</c> argument of a P/Invoke is a
-    /// source like <c>out</c> (IG3005); a reference taken on a handle that is then returned is owed by the caller (IG3006).
+    /// source like <c>out</c> (IG3005); a handle type that passes <c>ownsHandle: false</c> never runs its ReleaseHandle
+    /// (IG3005); a reference taken on a handle that is then returned is owed by the caller (IG3006).
     /// </summary>
     public class SafeHandleSourceTests
     {
@@ -72,6 +73,66 @@ class C
     void Forwarded(ref FileHandle h) => Native.reopen(""d"", ref h);
 }", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
             "SafeHandle 'h' from 'Native.reopen' is not disposed on the 'return Native.read(h)'; the native handle stays open until the finalizer runs"));
+
+        private static DiagnosticResult Disowned(int location, string type, string baseType)
+            => Verify.Diagnostic("IG3005").WithLocation(location).WithMessage(
+                "'" + type + ".ReleaseHandle' never runs: the type passes ownsHandle: false to '" + baseType + "'; the native handle is never released");
+
+        [Fact]
+        public Task AHandleTypeThatDisownsWhatItsReleaseHandleReleases() => Check<OwnershipAnalyzer>(@"
+sealed class FileView : SafeHandle
+{
+    public FileView() : base(IntPtr.Zero, {|#0:false|}) { }
+    public FileView(IntPtr h) : this() { SetHandle(h); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+sealed class NamedView : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public NamedView() : base({|#1:ownsHandle: false|}) { }
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}", Disowned(0, "FileView", "SafeHandle"), Disowned(1, "NamedView", "SafeHandleZeroOrMinusOneIsInvalid"));
+
+        [Fact]
+        public Task HandleTypesThatOwnOrReleaseNothingAreNotReported() => Check<OwnershipAnalyzer>(@"
+sealed class Borrowed : SafeHandle
+{
+    public Borrowed() : base(IntPtr.Zero, false) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle() => true;
+}
+
+sealed class Flexible : SafeHandle
+{
+    public Flexible(bool owns) : base(IntPtr.Zero, owns) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+sealed class Either : SafeHandle
+{
+    public Either() : base(IntPtr.Zero, true) { }
+    public Either(IntPtr borrowed) : base(IntPtr.Zero, false) { SetHandle(borrowed); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}");
 
         [Fact]
         public Task AReferenceTakenOnAReturnedHandleIsOwedByTheCaller() => Check<SafeHandleRefCountAnalyzer>(@"
