@@ -71,6 +71,17 @@ class C
     }
 
     void Forwarded(ref FileHandle h) => Native.reopen(""d"", ref h);
+
+    int ReopenedAfterDispose()
+    {
+        var h = new FileHandle();
+        h.Dispose();
+        Native.reopen(""e"", ref h);
+        using (h)
+        {
+            return Native.read(h);
+        }
+    }
 }", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
             "SafeHandle 'h' from 'Native.reopen' is not disposed on the 'return Native.read(h)'; the native handle stays open until the finalizer runs"));
 
