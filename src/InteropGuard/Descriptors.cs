@@ -72,14 +72,14 @@ namespace InteropGuard
             category: Categories.Ownership,
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
-            description: "A GCHandle keeps its object alive (and pinned, for a pinned handle) until it is freed; a MemoryHandle keeps its memory pinned until it is disposed. Not releasing it on every path leaks the object and fragments the GC heap for good.",
+            description: "A Normal or Pinned GCHandle keeps its object alive (and pinned, for a pinned handle) until it is freed, and every GCHandle, weak ones included, holds a slot in the runtime's handle table; a MemoryHandle keeps its memory pinned until it is disposed. Not releasing it on every path leaks the object (or the slot) and fragments the GC heap for good.",
             helpLinkUri: HelpLink("IG3004"));
 
         /// <summary>IG3005: a SafeHandle from a native call, an out parameter or new is not disposed on every path and does not escape.</summary>
         internal static readonly DiagnosticDescriptor SafeHandleNotDisposed = new DiagnosticDescriptor(
             id: "IG3005",
             title: "SafeHandle is not disposed on every path",
-            messageFormat: "SafeHandle {0} from '{1}' is not disposed {2}; the native handle stays open until the finalizer runs",
+            messageFormat: "{0}; {1}",
             category: Categories.Ownership,
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,

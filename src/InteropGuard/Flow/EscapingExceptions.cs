@@ -10,17 +10,20 @@ namespace InteropGuard.Flow
     /// access; unchecked arithmetic, field and local access and constants do not. An operation inside the <c>try</c> of a
     /// catch-all (<c>catch</c>, <c>catch (Exception)</c> without a filter) is covered; the handler's own code is assumed
     /// not to throw (logging there is the point of it), except an explicit <c>throw</c>. Nested lambdas and local
-    /// functions run when someone calls them, not as part of this body.
+    /// functions run when someone calls them, not as part of this body. With <c>callsAndThrowsOnly</c>, only throw points
+    /// and explicit <c>throw</c> count (the ownership rules' model, used to summarize the methods they call).
     /// </summary>
     internal sealed class EscapingExceptions
     {
         private readonly ThrowPoints _throwPoints;
         private readonly ITypeSymbol? _exception;
+        private readonly bool _callsAndThrowsOnly;
 
-        public EscapingExceptions(ThrowPoints throwPoints, ITypeSymbol? exception)
+        public EscapingExceptions(ThrowPoints throwPoints, ITypeSymbol? exception, bool callsAndThrowsOnly = false)
         {
             _throwPoints = throwPoints;
             _exception = exception;
+            _callsAndThrowsOnly = callsAndThrowsOnly;
         }
 
         /// <summary>The first operation of <paramref name="body"/> whose exception reaches the caller, or null.</summary>
@@ -98,6 +101,11 @@ namespace InteropGuard.Flow
 
         private bool MayThrow(IOperation operation)
         {
+            if (_callsAndThrowsOnly)
+            {
+                return operation is IThrowOperation || _throwPoints.IsThrowPoint(operation);
+            }
+
             switch (operation)
             {
                 case IThrowOperation:

@@ -136,6 +136,12 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class PinningScopes
     {
+        /// <summary><c>GCHandleType.Weak</c>: tracks the object without keeping it alive.</summary>
+        public const int WeakHandleType = 0;
+
+        /// <summary><c>GCHandleType.WeakTrackResurrection</c>: a weak handle that also follows the object through finalization.</summary>
+        public const int WeakTrackResurrectionHandleType = 1;
+
         /// <summary><c>GCHandleType.Normal</c>.</summary>
         public const int NormalHandleType = 2;
 

@@ -115,6 +115,21 @@ namespace InteropGuard.Flow
             => !left.IsDefault && !right.IsDefault && left.Length == right.Length
                && left.Zip(right, (a, b) => SymbolEqualityComparer.Default.Equals(a, b)).All(same => same);
 
+        /// <summary>
+        /// Does <paramref name="returned"/> hand the handle at <paramref name="path"/> to the caller — the handle itself or
+        /// its raw value (<c>h.DangerousGetHandle()</c>)? A reference taken on it is then the caller's to give back.
+        /// </summary>
+        public static bool HandsOver(IOperation? returned, ImmutableArray<ISymbol> path)
+        {
+            var value = returned == null ? null : OperationTree.SkipConversions(returned);
+            if (value is IInvocationOperation { TargetMethod.Name: "DangerousGetHandle", Arguments.Length: 0, Instance: { } owner })
+            {
+                value = owner;
+            }
+
+            return value != null && SamePath(PathOf(value), path);
+        }
+
         private static ImmutableArray<ISymbol> Reversed(ImmutableArray<ISymbol>.Builder builder)
         {
             builder.Reverse();

@@ -1260,7 +1260,9 @@ namespace InteropGuard.Flow
                     case IFlowCaptureOperation capture:
                         yield return capture.Id;
                         break;
-                    case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: ILocalReferenceOperation outLocal }:
+                    // A ref argument may come back holding another value (a native call hands out a new SafeHandle
+                    // there): the name no longer means the value passed in, which the pass itself already settled.
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref, Value: ILocalReferenceOperation outLocal }:
                         yield return outLocal.Local;
                         break;
                     case IArgumentOperation { Parameter.RefKind: RefKind.Out, Value: IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declaredLocal } }:

@@ -6,19 +6,52 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Flow
 {
     /// <summary>
-    /// Where an exception can start. Only calls, creations, awaits and dynamic operations count: treating every
-    /// property read or array access as throwing would flag ordinary correct code. Allocation and release calls of the
-    /// catalogue are not counted (allocation failure is out of scope, releases do not throw).
+    /// Where an exception can start, counted as it happens in practice. Only calls, creations, awaits and dynamic
+    /// operations count: treating every property read or array access as throwing would flag ordinary correct code.
+    /// Among calls, these do not count:
+    /// <list type="bullet">
+    /// <item>native calls — P/Invokes (unless declared <c>PreserveSig = false</c>, which turns a failure HRESULT into an
+    /// exception) and <c>delegate* unmanaged</c> calls: what they "may throw" is a deployment failure
+    /// (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c>), not a path a leak report helps with;</item>
+    /// <item>the catalogue's allocations and releases, and accessors of memory the caller holds (<c>Marshal.Copy</c>,
+    /// <c>Read*</c>/<c>Write*</c>, <c>Buffer</c>, <c>Unsafe</c>, ...);</item>
+    /// <item>calls that cannot fail on their arguments: <c>GCHandle</c>'s members and <c>FromIntPtr</c>/<c>ToIntPtr</c>,
+    /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>;</item>
+    /// <item><c>Encoding.GetBytes</c>/<c>GetChars</c> into a buffer measured from the same input by the same encoding
+    /// (<see cref="MeasuredEncodings"/>);</item>
+    /// <item>a call whose identical call (same method, same stable receiver, same arguments) already returned earlier in
+    /// the same block, in straight-line code;</item>
+    /// <item>non-virtual calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>).</item>
+    /// </list>
+    /// Everything else counts: user-supplied delegates, virtual and interface calls, BCL calls that validate their input,
+    /// and methods of this compilation that throw or call something that does.
     /// </summary>
     internal sealed class ThrowPoints
     {
         private readonly InteropContext _context;
         private readonly AllocationCatalogue _catalogue;
+        private readonly bool _everyFailure;
+        private readonly int _depth;
+        private readonly StableValues _stable = new StableValues();
+        private readonly Dictionary<SyntaxNode, bool> _repeated = new Dictionary<SyntaxNode, bool>();
+        private readonly Dictionary<SyntaxTree, SemanticModel?> _models = new Dictionary<SyntaxTree, SemanticModel?>();
 
         public ThrowPoints(InteropContext context, AllocationCatalogue catalogue)
+            : this(context, catalogue, everyFailure: false, depth: 0)
+        {
+        }
+
+        /// <param name="context">The compilation's interop context.</param>
+        /// <param name="catalogue">The allocation catalogue in force.</param>
+        /// <param name="everyFailure">Whether the bodies of called methods are judged by <see cref="EscapingExceptions"/>'
+        /// full model (indexing, casts, checked arithmetic) rather than by calls and <c>throw</c> alone.</param>
+        /// <param name="depth">How many calls below the analyzed body this body is (<see cref="ThrowingMethods"/>).</param>
+        public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth)
         {
             _context = context;
             _catalogue = catalogue;
+            _everyFailure = everyFailure;
+            _depth = depth;
         }
 
         /// <summary>The first operation in <paramref name="operation"/> that may throw, skipping <paramref name="excluded"/>.</summary>
@@ -45,9 +78,11 @@ namespace InteropGuard.Flow
         {
             switch (operation)
             {
-                case IInvocationOperation invocation when MayThrow(invocation.TargetMethod) && !IsWholeSpanView(invocation) && !IsCopyIntoEqualSpan(invocation):
+                case IInvocationOperation invocation:
+                    return MayThrow(invocation);
+                case IFunctionPointerInvocationOperation pointerCall:
+                    return !_context.NativeFunctions.IsNativeTransition(pointerCall);
                 case IObjectCreationOperation creation when MayThrow(creation):
-                case IFunctionPointerInvocationOperation:
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
                 case IDynamicObjectCreationOperation:
@@ -56,6 +91,190 @@ namespace InteropGuard.Flow
                 default:
                     return false;
             }
+        }
+
+        private bool MayThrow(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation))
+            {
+                return false;
+            }
+
+            if (_context.NativeFunctions.Get(method) is { } native)
+            {
+                return !PreservesSignature(native);
+            }
+
+            if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
+                && !_context.ThrowingMethods.MayThrow(method, _catalogue, _everyFailure, _depth))
+            {
+                return false;
+            }
+
+            // Both questions read the code around the call: ask them of the original tree, not a graph's rewritten copy.
+            var mayBeMeasured = method.Name == "GetBytes" || method.Name == "GetChars";
+            if ((mayBeMeasured || (invocation.Instance != null && _stable.SymbolOf(invocation.Instance) != null)) && Original(invocation) is { } original)
+            {
+                return !(mayBeMeasured && MeasuredEncodings.IsIntoMeasuredBuffer(original, _stable)) && !SucceededEarlier(original);
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// The invocation in its method's bound tree. Operations of a control-flow graph have no semantic model and no
+        /// enclosing statements (IOperation.SemanticModel is null inside a graph); the syntax leads back to the original.
+        /// </summary>
+        private IInvocationOperation? Original(IInvocationOperation invocation)
+        {
+            if (invocation.SemanticModel != null)
+            {
+                return invocation;
+            }
+
+            var tree = invocation.Syntax.SyntaxTree;
+            if (!_models.TryGetValue(tree, out var model))
+            {
+#pragma warning disable RS1030 // The graph's operations carry no model; the driver's caching provider hands out the tree's model.
+                model = _context.Compilation.ContainsSyntaxTree(tree) ? _context.Compilation.GetSemanticModel(tree) : null;
+#pragma warning restore RS1030
+                _models[tree] = model;
+            }
+
+            return model?.GetOperation(invocation.Syntax) is IInvocationOperation original
+                   && SymbolEqualityComparer.Default.Equals(original.TargetMethod, invocation.TargetMethod)
+                ? original
+                : null;
+        }
+
+        // DllImport's PreserveSig = false turns a failure HRESULT into an exception: a managed failure path, not a deployment one.
+        private static bool PreservesSignature(NativeFunction native)
+            => native.IsLibraryImport
+               || native.Method.GetDllImportData() == null
+               || (native.Method.MethodImplementationFlags & System.Reflection.MethodImplAttributes.PreserveSig) != 0;
+
+        /// <summary>
+        /// The same method was called on the same stable receiver (<see cref="StableValues"/>) with the same arguments
+        /// (constants, or stable values) by a statement earlier in the same block, where that call is evaluated whenever
+        /// the statement runs; no label lies between, so nothing can jump past it. It returned, so this one does too.
+        /// </summary>
+        private bool SucceededEarlier(IInvocationOperation invocation)
+        {
+            if (invocation.Instance == null || _stable.SymbolOf(invocation.Instance) == null)
+            {
+                return false;
+            }
+
+            if (!_repeated.TryGetValue(invocation.Syntax, out var result))
+            {
+                result = HasEarlierTwin(invocation);
+                _repeated[invocation.Syntax] = result;
+            }
+
+            return result;
+        }
+
+        private bool HasEarlierTwin(IInvocationOperation invocation)
+        {
+            IOperation statement = invocation;
+            while (statement.Parent is { } parent && parent is not IBlockOperation)
+            {
+                if (OperationTree.IsFunction(parent))
+                {
+                    return false;
+                }
+
+                statement = parent;
+            }
+
+            if (statement.Parent is not IBlockOperation block)
+            {
+                return false;
+            }
+
+            var index = block.Operations.IndexOf(statement);
+            for (var i = index - 1; i >= 0; i--)
+            {
+                if (block.Operations[i + 1] is ILabeledOperation)
+                {
+                    return false;
+                }
+
+                foreach (var candidate in block.Operations[i].DescendantsAndSelf())
+                {
+                    if (candidate is IInvocationOperation earlier && IsTwin(earlier, invocation) && IsAlwaysEvaluated(earlier, block.Operations[i]))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsTwin(IInvocationOperation earlier, IInvocationOperation later)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(earlier.TargetMethod, later.TargetMethod) || earlier.Instance == null
+                || !SymbolEqualityComparer.Default.Equals(_stable.SymbolOf(earlier.Instance), _stable.SymbolOf(later.Instance!))
+                || earlier.Arguments.Length != later.Arguments.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < earlier.Arguments.Length; i++)
+            {
+                var a = earlier.Arguments[i];
+                var b = later.Arguments[i];
+                if (!SymbolEqualityComparer.Default.Equals(a.Parameter, b.Parameter) || a.Parameter?.RefKind != RefKind.None || !SameValue(a.Value, b.Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private bool SameValue(IOperation a, IOperation b)
+        {
+            if (a.ConstantValue.HasValue || b.ConstantValue.HasValue)
+            {
+                return a.ConstantValue.HasValue && b.ConstantValue.HasValue && Equals(a.ConstantValue.Value, b.ConstantValue.Value);
+            }
+
+            return _stable.SymbolOf(a) is { } symbol && SymbolEqualityComparer.Default.Equals(symbol, _stable.SymbolOf(b));
+        }
+
+        // Evaluated whenever its statement runs: no condition, conditional access, short-circuit, lambda or nested
+        // statement between the call and the statement.
+        private static bool IsAlwaysEvaluated(IOperation call, IOperation statement)
+        {
+            for (var current = call; current != statement; current = current.Parent!)
+            {
+                switch (current.Parent)
+                {
+                    case IExpressionStatementOperation:
+                    case IVariableDeclarationGroupOperation:
+                    case IVariableDeclarationOperation:
+                    case IVariableDeclaratorOperation:
+                    case IVariableInitializerOperation:
+                    case IArgumentOperation:
+                    case IInvocationOperation:
+                    case IConversionOperation:
+                    case ISimpleAssignmentOperation:
+                    case ICompoundAssignmentOperation:
+                    case IMemberReferenceOperation:
+                    case IObjectCreationOperation:
+                    case IParenthesizedOperation:
+                    case IReturnOperation:
+                    case IBinaryOperation { OperatorKind: not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr) }:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return true;
         }
 
         // A struct's default constructor, IntPtr, and a span over memory the caller holds (which throws only for a
@@ -154,10 +373,13 @@ namespace InteropGuard.Flow
                         return false;
                 }
 
-                // A GCHandle's own members and DangerousGetHandle read the handle; they throw only when it was already
-                // released, which IG3003 reports on its own.
-                if ((_context.Types.GCHandle != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GCHandle) && !method.IsStatic)
-                    || (method.Name == "DangerousGetHandle" && _context.Types.IsHandleWrapper(type)))
+                // A GCHandle's own members (Free, Target, AddrOfPinnedObject), its conversions to and from IntPtr and
+                // DangerousGetHandle read the handle; they throw only when it was already released (IG3003 reports that on
+                // its own) or for a zero IntPtr. Disposing a MemoryHandle unpins, which cannot fail.
+                if ((_context.Types.GCHandle != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GCHandle)
+                     && (!method.IsStatic || method.Name == "FromIntPtr" || method.Name == "ToIntPtr"))
+                    || (method.Name == "DangerousGetHandle" && _context.Types.IsHandleWrapper(type))
+                    || (method.Name == "Dispose" && _context.Types.MemoryHandle != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.MemoryHandle)))
                 {
                     return false;
                 }
@@ -170,6 +392,8 @@ namespace InteropGuard.Flow
 
                 switch (type.ContainingNamespace?.ToDisplayString() + "." + type.Name)
                 {
+                    // The Try* members fail only for a null key; that is an argument bug, not a path to release on.
+                    case "System.Collections.Concurrent.ConcurrentDictionary" when method.Name == "TryAdd" || method.Name == "TryGetValue" || method.Name == "TryRemove":
                     case "System.Runtime.CompilerServices.Unsafe":
                     case "System.Threading.Interlocked":
                     case "System.Threading.Volatile":

@@ -492,9 +492,12 @@ namespace InteropGuard.Interop
                 ? new Allocator(SafeHandleFamily, "new " + type.Name, "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
 
-        /// <summary>A SafeHandle a native call hands out through an <c>out</c> parameter.</summary>
+        /// <summary>
+        /// A SafeHandle a native call hands out through an <c>out</c> or <c>ref</c> parameter: for either, the marshaller
+        /// wraps the value the native function leaves there in a new SafeHandle the caller owns.
+        /// </summary>
         public Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter)
-            => parameter.RefKind == RefKind.Out && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
+            => (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref) && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
                 ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
 

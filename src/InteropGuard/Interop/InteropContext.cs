@@ -73,6 +73,8 @@ namespace InteropGuard.Interop
             Types = WellKnownTypes.Create(compilation);
             NativeFunctions = new NativeFunctionTable(Types, compilation);
             Wrappers = new WrapperSummaries(this, compilation);
+            ThrowingMethods = new ThrowingMethods(this);
+            HandleReleases = new HandleReleases(this);
             Vocabulary = new InteropVocabulary(compilation);
         }
 
@@ -80,6 +82,12 @@ namespace InteropGuard.Interop
         public WellKnownTypes Types { get; }
         public NativeFunctionTable NativeFunctions { get; }
         public WrapperSummaries Wrappers { get; }
+
+        /// <summary>Which methods of this compilation can throw when called (<see cref="Interop.ThrowingMethods"/>).</summary>
+        public ThrowingMethods ThrowingMethods { get; }
+
+        /// <summary>Which SafeHandle types release nothing (<see cref="Interop.HandleReleases"/>).</summary>
+        public HandleReleases HandleReleases { get; }
 
         /// <summary>Which interop words each syntax tree uses: the cheap gates of every analyzer.</summary>
         public InteropVocabulary Vocabulary { get; }

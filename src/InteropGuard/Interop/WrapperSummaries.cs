@@ -238,7 +238,8 @@ namespace InteropGuard.Interop
         internal static bool IsSourceMethodWithBody(IMethodSymbol method)
             => !method.IsExtern && !method.IsAbstract && method.DeclaringSyntaxReferences.Length > 0 && method.ContainingAssembly != null;
 
-        private IOperation? GetBody(IMethodSymbol method)
+        /// <summary>The bound body of a method of this compilation (its implementation part for a partial method), or null.</summary>
+        internal IOperation? GetBody(IMethodSymbol method)
         {
             method = method.PartialImplementationPart ?? method.OriginalDefinition;
             return _bodies.GetOrAdd(method, m => new BodyHolder(LoadBody(m))).Body;

@@ -128,7 +128,7 @@ namespace InteropGuard.Rules
 
                 var scope = interop.ForTree(tree);
                 // An async callback's first await is where its native caller stops waiting, so that is the throw to name there.
-                var escapes = new EscapingExceptions(new ThrowPoints(interop, scope.Catalogue), interop.Types.Exception);
+                var escapes = new EscapingExceptions(new ThrowPoints(interop, scope.Catalogue, everyFailure: true, depth: 0), interop.Types.Exception);
                 var escaping = isAsync ? escapes.FirstEscaping(body) : escapes.LikeliestEscaping(body);
                 if (escaping == null)
                 {

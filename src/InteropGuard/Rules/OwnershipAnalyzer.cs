@@ -69,6 +69,26 @@ namespace InteropGuard.Rules
 
                 // Without native functions or configured allocators of the project's own, an allocation names a
                 // well-known API or a handle type in its own tree; otherwise a wrapper declared elsewhere may allocate.
+                // A handle type that disowns what its ReleaseHandle would release (IG3005).
+                if (interop.Types.SafeHandle != null && interop.Vocabulary.CompilationUses(InteropWords.HandleType))
+                {
+                    start.RegisterSymbolAction(
+                        symbol =>
+                        {
+                            var type = (INamedTypeSymbol)symbol.Symbol;
+                            if (type.DeclaringSyntaxReferences.Any(r => GeneratedCode.IsGenerated(r.SyntaxTree, symbol.CancellationToken)))
+                            {
+                                return;
+                            }
+
+                            foreach (var argument in interop.HandleReleases.DisowningArguments(type))
+                            {
+                                symbol.ReportDiagnostic(OwnershipDiagnostics.NeverReleased(type, argument));
+                            }
+                        },
+                        SymbolKind.NamedType);
+                }
+
                 var candidates = new AllocationCandidates(start.Compilation);
                 start.RegisterOperationBlockAction(block =>
                 {
@@ -125,7 +145,7 @@ namespace InteropGuard.Rules
 
                     if (result.Leak != null && !FinalizerCovers(site, result))
                     {
-                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(context.Compilation, site, result));
+                        context.ReportDiagnostic(OwnershipDiagnostics.Leak(context.Compilation, site, result, interop.Types));
                     }
 
                     if (site.Allocator.Kind == ResourceKind.NativeMemory)

@@ -15,7 +15,7 @@ namespace InteropGuard.Rules
     {
         private static readonly Regex Whitespace = new Regex(@"\s+");
 
-        public static Diagnostic Leak(Compilation compilation, ResourceSite site, ReleaseResult result)
+        public static Diagnostic Leak(Compilation compilation, ResourceSite site, ReleaseResult result, WellKnownTypes types)
         {
             var leak = result.Leak!;
             var allocator = site.Allocator;
@@ -42,9 +42,7 @@ namespace InteropGuard.Rules
                         properties[OwnershipAnalyzer.UsingFixableProperty] = rewritable ? "true" : "false";
                     }
 
-                    var consequence = !isGCHandle ? "the memory stays pinned"
-                        : IsPinned(site.Operation) ? "the object stays pinned and can never be collected"
-                        : "the object it refers to can never be collected";
+                    var consequence = isGCHandle ? GCHandleConsequence(site.Operation, types) : "the memory stays pinned";
                     return Diagnostic.Create(Descriptors.HandleNotReleased, location, additional, properties.ToImmutable(),
                         isGCHandle ? "GCHandle" : "MemoryHandle", holder, allocator.Display, isGCHandle ? "GCHandle.Free" : "Dispose", DescribePath(leak), consequence);
 
@@ -52,7 +50,7 @@ namespace InteropGuard.Rules
                     properties[OwnershipAnalyzer.UsingFixableProperty] = rewritable ? "true" : "false";
                     var name = leak.Kind == LeakKind.Discarded ? DiscardedHolder(site.Operation) : result.FirstLocal != null ? "'" + result.FirstLocal.Name + "'" : "in a temporary";
                     return Diagnostic.Create(Descriptors.SafeHandleNotDisposed, location, additional, properties.ToImmutable(),
-                        name, allocator.Display, DescribePath(leak));
+                        "SafeHandle " + name + " from '" + allocator.Display + "' is not disposed " + DescribePath(leak), "the native handle stays open until the finalizer runs");
 
                 default:
                     AddGeneratedRelease(properties, compilation, allocator, result.FirstLocal);
@@ -61,6 +59,14 @@ namespace InteropGuard.Rules
                         allocator.Display, holder, allocator.Release, DescribePath(leak));
             }
         }
+
+        /// <summary>IG3005 on a SafeHandle type whose constructor gives up ownership while its ReleaseHandle does work.</summary>
+        public static Diagnostic NeverReleased(INamedTypeSymbol type, IArgumentOperation ownsHandle)
+            => Diagnostic.Create(
+                Descriptors.SafeHandleNotDisposed,
+                ownsHandle.Syntax.GetLocation(),
+                "'" + type.Name + ".ReleaseHandle' never runs: the type passes ownsHandle: false to '" + ownsHandle.Parameter!.ContainingType.Name + "'",
+                "the native handle is never released");
 
         public static Diagnostic WrongDeallocator(Compilation compilation, ResourceSite site, ReleaseResult result, IOperation releaseSite, Deallocator release)
         {
@@ -138,9 +144,17 @@ namespace InteropGuard.Rules
             return release == null ? null : DocumentationCommentId.CreateDeclarationId(release);
         }
 
-        private static bool IsPinned(IOperation allocation)
-            => allocation is IInvocationOperation call
-               && call.Arguments.Any(a => OperationTree.SkipConversions(a.Value) is IFieldReferenceOperation { Field.Name: "Pinned" });
+        // What a GCHandle left allocated costs depends on its type: only Normal and Pinned handles keep the object alive;
+        // a weak one leaks its slot in the runtime's handle table.
+        private static string GCHandleConsequence(IOperation allocation, WellKnownTypes types)
+            => (allocation is IInvocationOperation call ? PinningScopes.HandleTypeOf(call, types) : null) switch
+            {
+                PinningScopes.PinnedHandleType => "the object stays pinned and can never be collected",
+                PinningScopes.NormalHandleType => "the object it refers to can never be collected",
+                PinningScopes.WeakHandleType or PinningScopes.WeakTrackResurrectionHandleType
+                    => "its slot in the GC handle table is never freed (a weak handle does not keep the object alive)",
+                _ => "its slot in the GC handle table is never freed, and the object stays alive unless the handle type is weak",
+            };
 
         private static string DiscardedHolder(IOperation allocation)
         {

@@ -147,6 +147,12 @@ namespace InteropGuard.Rules
 
         private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle)
         {
+            // Disposing a handle that releases nothing cannot invalidate the value: there is nothing to protect.
+            if (interop.HandleReleases.ReleasesNothing(OperationTree.SkipConversions(getHandle.Instance!).Type))
+            {
+                return null;
+            }
+
             var function = OperationTree.EnclosingFunction(getHandle, root);
             var handle = Display(getHandle.Instance!.Syntax);
             var sinks = new List<Sink>();
@@ -438,7 +444,8 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var leaks = result.AllLeaks.AsEnumerable();
+            // A return that hands the handle (or its raw value) to the caller hands over the reference with it.
+            var leaks = result.AllLeaks.Where(l => !(l.Kind is LeakKind.Return or LeakKind.EarlyReturn && ReturnsHandle(function, l.Site, path)));
 
             // Released only in catch handlers: on success the reference is kept on purpose (handed on to whoever
             // releases it later); only the exceptions those handlers do not catch leak it.
@@ -450,6 +457,10 @@ namespace InteropGuard.Rules
             var leak = leaks.FirstOrDefault();
             return leak == null ? null : Create(addRef, "'" + handle + ".DangerousAddRef' is not matched by 'DangerousRelease' " + Describe(leak), what);
         }
+
+        private static bool ReturnsHandle(IOperation function, SyntaxNode? site, ImmutableArray<ISymbol> path)
+            => site != null && function.Descendants().OfType<IReturnOperation>()
+                .Any(r => r.Syntax == site && ReceiverReference.HandsOver(r.ReturnedValue, path));
 
         private static string Describe(LeakPath leak)
         {
@@ -569,6 +580,13 @@ namespace InteropGuard.Rules
                 while (parent is IConversionOperation)
                 {
                     parent = parent.Parent;
+                }
+
+                if (parent is IInvocationOperation getHandle && getHandle.Parent is { } use
+                    && (use is IReturnOperation || (use is IConversionOperation && use.Parent is IReturnOperation))
+                    && ReceiverReference.HandsOver(getHandle, path))
+                {
+                    return true;
                 }
 
                 switch (parent)

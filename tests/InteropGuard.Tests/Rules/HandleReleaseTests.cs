@@ -17,7 +17,7 @@ static class Native
     [DllImport(""mylib"")] public static extern FileHandle open(string path);
     [DllImport(""mylib"")] public static extern int open_out(string path, out FileHandle h);
     [DllImport(""mylib"")] public static extern void set_user_data(IntPtr data);
-    public static void Validate() { }
+    public static void Validate() => throw new InvalidOperationException();
 }
 sealed class FileHandle : SafeHandle
 {
@@ -238,7 +238,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Validate() { }
+    static void Validate() => throw new InvalidOperationException();
 
     void M(byte[] buffer)
     {
@@ -258,7 +258,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Validate() { }
+    static void Validate() => throw new InvalidOperationException();
 
     void M(byte[] buffer)
     {
@@ -297,7 +297,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Validate() { }
+    static void Validate() => throw new InvalidOperationException();
 
     unsafe void M(byte[] buffer, Memory<byte> memory)
     {
@@ -312,7 +312,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Validate() { }
+    static void Validate() => throw new InvalidOperationException();
 
     unsafe void M(byte[] buffer, Memory<byte> memory)
     {

@@ -277,6 +277,7 @@ static class Exports
     [UnmanagedCallersOnly]
     static void [|Start|]()
     {
+        Console.WriteLine(""start"");
         Native.sample_run(code [|=>|] Console.WriteLine(code));
     }
 }
@@ -294,6 +295,7 @@ static class Exports
     {
         try
         {
+            Console.WriteLine(""start"");
             Native.sample_run(code =>
             {
                 try

@@ -31,7 +31,7 @@ static class Native
 
 static class Parser
 {
-    public static int Parse(IntPtr data, int length) => length;
+    public static int Parse(IntPtr data, int length) => length >= 0 ? length : throw new ArgumentOutOfRangeException(nameof(length));
 }
 ";
 
@@ -391,17 +391,18 @@ class C
 }", Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
             "Callback 'OnNotify' is called by native function 'sample_run', and 'await Task.Delay(code)' may throw in an async callback: the native caller resumes at the first await, and an exception after it terminates the process where no caller can catch it"));
 
+        // The nested callback is reported on its own; the outer one only makes a native call, which is not a throw point
+        // (an exception the nested callback raises has already torn the process down inside the native frame).
         [Fact]
         public Task AnonymousMethodAndCallbackNestedInCallback() => Check(@"
 static class Exports
 {
     [UnmanagedCallersOnly]
-    static void {|#0:Start|}()
+    static void Start()
     {
         Native.sample_run({|#1:delegate|} (int code) { Console.WriteLine(code); });
     }
-}", Finding(0, "Start", "is [UnmanagedCallersOnly]", "Native.sample_run(…)"),
-    Finding(1, "delegate { … }", By("sample_run"), "Console.WriteLine(code)"));
+}", Finding(1, "delegate { … }", By("sample_run"), "Console.WriteLine(code)"));
 
         [Fact]
         public Task CallbackDeclaredInGeneratedCodeIsNotReported()

@@ -28,7 +28,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static bool Validate() => true;
+    static bool Validate() => throw new InvalidOperationException();
 
     void M()
     {
@@ -42,7 +42,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static bool Validate() => true;
+    static bool Validate() => throw new InvalidOperationException();
 
     void M()
     {
@@ -144,7 +144,7 @@ static class Libc
 {
     [DllImport(""libc"")] public static extern IntPtr malloc(nuint size);
     [DllImport(""libc"")] public static extern void free(IntPtr p);
-    [DllImport(""mylib"")] public static extern int fill(IntPtr p);
+    [DllImport(""mylib"", PreserveSig = false)] public static extern int fill(IntPtr p);
 }
 
 class C
@@ -165,7 +165,7 @@ static class Libc
 {
     [DllImport(""libc"")] public static extern IntPtr malloc(nuint size);
     [DllImport(""libc"")] public static extern void free(IntPtr p);
-    [DllImport(""mylib"")] public static extern int fill(IntPtr p);
+    [DllImport(""mylib"", PreserveSig = false)] public static extern int fill(IntPtr p);
 }
 
 class C
@@ -194,7 +194,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { }
+    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
 
     void M()
     {
@@ -210,7 +210,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { }
+    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
 
     void M()
     {
@@ -241,7 +241,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { }
+    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
 
     void M()
     {
@@ -260,7 +260,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { }
+    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
 
     void M()
     {
@@ -288,7 +288,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { }
+    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
 
     void M1()
     {
@@ -307,7 +307,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { }
+    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
 
     void M1()
     {
@@ -441,7 +441,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static int Compute(IntPtr p) => 1;
+    static int Compute(IntPtr p) => p == IntPtr.Zero ? throw new ArgumentNullException(nameof(p)) : 1;
 
     int M()
     {
@@ -457,7 +457,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static int Compute(IntPtr p) => 1;
+    static int Compute(IntPtr p) => p == IntPtr.Zero ? throw new ArgumentNullException(nameof(p)) : 1;
 
     int M()
     {
@@ -491,7 +491,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static int Compute(IntPtr p) => 1;
+    static int Compute(IntPtr p) => p == IntPtr.Zero ? throw new ArgumentNullException(nameof(p)) : 1;
 
     int M()
     {

@@ -116,7 +116,7 @@ static partial class Libc
 }
 class C
 {
-    static int Length(IntPtr p) => 0;
+    static int Length(IntPtr p) => p == IntPtr.Zero ? throw new ArgumentNullException(nameof(p)) : 0;
     int M(string s)
     {
         var copy = {|#0:Libc.Duplicate(s)|};

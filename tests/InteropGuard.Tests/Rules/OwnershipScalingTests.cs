@@ -64,13 +64,15 @@ namespace InteropGuard.Tests.Rules
             Assert.True(ratio <= 4.5, $"transfers(160)/transfers(40) = {ratio:F2}: the solves grow faster than the method");
         }
 
+        // 'use' is declared PreserveSig = false: a failure HRESULT becomes an exception, so the call is a throw point
+        // (a P/Invoke that returns its status is not one).
         internal static string Source(Shape shape, int sites)
         {
             var text = new StringBuilder(@"using System;
 using System.Runtime.InteropServices;
 static class Native
 {
-    [DllImport(""mylib"")] public static extern int use(IntPtr p, int n);
+    [DllImport(""mylib"", PreserveSig = false)] public static extern int use(IntPtr p, int n);
 }
 class C
 {

@@ -18,11 +18,12 @@ namespace InteropGuard.Tests.Rules
     /// </summary>
     public class OwnershipSolveTests
     {
+        // 'use' is declared PreserveSig = false, so it can throw and the shapes have exceptional paths to solve.
         private const string Shapes = @"using System;
 using System.Runtime.InteropServices;
 static class Native
 {
-    [DllImport(""mylib"")] public static extern int use(IntPtr p);
+    [DllImport(""mylib"", PreserveSig = false)] public static extern int use(IntPtr p);
     [DllImport(""mylib"")] public static extern int open(out FileHandle h);
     [DllImport(""mylib"")] public static extern bool tryOpen(out FileHandle h);
 }

@@ -231,7 +231,7 @@ class C
         public Task ReleasedOnlyOnTheNormalPath() => Check(@"
 class C
 {
-    static void Validate() { }
+    static void Validate() => throw new InvalidOperationException();
     void M(SafeFileHandle h)
     {
         bool ok = false;
@@ -264,7 +264,7 @@ class C
         public Task ThrowingCallBetweenAddRefAndTry() => Check(@"
 class C
 {
-    static void Validate() { }
+    static void Validate() => throw new InvalidOperationException();
     void M(SafeFileHandle h)
     {
         bool ok = false;
@@ -290,14 +290,13 @@ class C
     void M(SafeFileHandle h, bool done)
     {
         bool ok = false;
-        {|#1:h.DangerousAddRef(ref ok)|};
+        h.DangerousAddRef(ref ok);
         if (done)
             h.DangerousRelease();
         Native.native_close({|#0:h.DangerousGetHandle()|});
         h.DangerousRelease();
     }
-}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")),
-            Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Native.native_close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
+}", Finding(0, "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("h", "native_close")));
 
         [Fact]
         public Task AddRefOnlyOnOneBranch() => Check(@"
@@ -434,7 +433,7 @@ class C
         public Task ReleasedInACatchThatDoesNotCoverTheThrowingCall() => Check(@"
 class C
 {
-    static void Validate() { }
+    static void Validate() => throw new InvalidOperationException();
     static void Register(SafeFileHandle h) { }
     void M(SafeFileHandle h)
     {
@@ -466,13 +465,20 @@ class C
         h.DangerousRelease();
     }
 
+    static void Close(IntPtr handle)
+    {
+        if (handle == IntPtr.Zero)
+            throw new ArgumentException(""invalid handle"", nameof(handle));
+        Native.native_close(handle);
+    }
+
     Action Later(SafeFileHandle h) => () =>
     {
         bool ok = false;
         {|#1:h.DangerousAddRef(ref ok)|};
         try
         {
-            Native.native_close(h.DangerousGetHandle());
+            Close(h.DangerousGetHandle());
         }
         catch (InvalidOperationException)
         {
@@ -480,7 +486,7 @@ class C
         }
     };
 }", Finding(0, "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the early 'return' in 'if (skip)': " + NeverReleased("h")),
-    Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Native.native_close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
+    Finding(1, "'h.DangerousAddRef' is not matched by 'DangerousRelease' if 'Close(h.DangerousGetHandle())' throws: " + NeverReleased("h")));
 
         [Fact]
         public Task EnginePatternsThatAreCorrect() => Check(@"

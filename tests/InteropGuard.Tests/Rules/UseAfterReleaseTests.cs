@@ -66,7 +66,8 @@ class C
         var p = Marshal.AllocHGlobal(8);
         try
         {
-            Native.use(p);
+            if (Native.use(p) != 0)
+                throw new InvalidOperationException();
         }
         catch (Exception)
         {

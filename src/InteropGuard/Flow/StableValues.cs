@@ -1,0 +1,117 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// Expressions that name the same object every time a body reads them: <c>this</c>, a local or by-value parameter
+    /// the body never writes after its declaration, a read-only field of <c>this</c> or a static read-only field, and a
+    /// static get-only property (<c>Encoding.UTF8</c>). Two reads of one such symbol see one object, which is what lets
+    /// <see cref="ThrowPoints"/> say "this call already succeeded on that object". Writes are found by name in the
+    /// declaring member's syntax (assignment, <c>++</c>/<c>--</c>, <c>ref</c>/<c>out</c> argument, <c>ref</c> alias,
+    /// address-of), so a same-named variable elsewhere in the member only makes the answer more careful.
+    /// </summary>
+    internal sealed class StableValues
+    {
+        private readonly Dictionary<ISymbol, bool> _neverWritten = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>The symbol naming the value of <paramref name="operation"/> when the value is stable, or null.</summary>
+        public ISymbol? SymbolOf(IOperation operation)
+        {
+            switch (OperationTree.SkipConversions(operation))
+            {
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } self:
+                    return self.Type;
+                case ILocalReferenceOperation local when !local.Local.IsRef && NeverWritten(local.Local):
+                    return local.Local;
+                case IParameterReferenceOperation parameter when parameter.Parameter.RefKind == RefKind.None && NeverWritten(parameter.Parameter):
+                    return parameter.Parameter;
+                case IFieldReferenceOperation field when field.Field.IsReadOnly
+                                                        && (field.Field.IsStatic || field.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }):
+                    return field.Field;
+                case IPropertyReferenceOperation property when property.Property.IsStatic && property.Arguments.Length == 0 && property.Property.SetMethod == null:
+                    return property.Property;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The local's single definition when it is declared with an initializer and never written again, or null.</summary>
+        public IOperation? InitializerOf(ILocalSymbol local, SemanticModel? model)
+        {
+            if (model == null || local.IsRef || !NeverWritten(local) || local.DeclaringSyntaxReferences.Length != 1)
+            {
+                return null;
+            }
+
+            var declarator = local.DeclaringSyntaxReferences[0].GetSyntax() as VariableDeclaratorSyntax;
+            if (declarator?.Initializer?.Value is not { } value || value.SyntaxTree != model.SyntaxTree)
+            {
+                return null;
+            }
+
+            return model.GetOperation(value);
+        }
+
+        private bool NeverWritten(ISymbol symbol)
+        {
+            if (!_neverWritten.TryGetValue(symbol, out var result))
+            {
+                result = ComputeNeverWritten(symbol);
+                _neverWritten[symbol] = result;
+            }
+
+            return result;
+        }
+
+        private static bool ComputeNeverWritten(ISymbol symbol)
+        {
+            var declaration = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+            if (declaration == null)
+            {
+                return false;
+            }
+
+            var scope = declaration.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is AccessorDeclarationSyntax || a is GlobalStatementSyntax)
+                        ?? declaration.SyntaxTree.GetRoot();
+            var name = symbol.Name;
+            foreach (var node in scope.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case AssignmentExpressionSyntax assignment when Names(assignment.Left, name):
+                    case PrefixUnaryExpressionSyntax prefix when !prefix.IsKind(SyntaxKind.LogicalNotExpression) && !prefix.IsKind(SyntaxKind.UnaryMinusExpression)
+                                                               && !prefix.IsKind(SyntaxKind.UnaryPlusExpression) && !prefix.IsKind(SyntaxKind.BitwiseNotExpression)
+                                                               && !prefix.IsKind(SyntaxKind.PointerIndirectionExpression) && Names(prefix.Operand, name):
+                    case PostfixUnaryExpressionSyntax postfix when !postfix.IsKind(SyntaxKind.SuppressNullableWarningExpression) && Names(postfix.Operand, name):
+                    case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword) && Names(argument.Expression, name):
+                    case RefExpressionSyntax reference when Names(reference.Expression, name):
+                        return false;
+                }
+            }
+
+            return true;
+        }
+
+        // The variable itself, or a tuple on the left of a deconstruction that contains it.
+        private static bool Names(ExpressionSyntax expression, string name)
+        {
+            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                expression = parenthesized.Expression;
+            }
+
+            return expression switch
+            {
+                IdentifierNameSyntax identifier => identifier.Identifier.ValueText == name,
+                TupleExpressionSyntax tuple => tuple.Arguments.Any(a => Names(a.Expression, name)),
+                DeclarationExpressionSyntax => false,
+                _ => false,
+            };
+        }
+    }
+}

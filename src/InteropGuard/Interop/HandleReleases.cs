@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// What a SafeHandle type does when it is released. A marshalling-only wrapper — its <c>ReleaseHandle</c> is
+    /// <c>=&gt; true</c> or <c>{ return true; }</c>, a constant and no call — releases nothing: the native object it wraps is
+    /// owned elsewhere, so disposing the wrapper cannot invalidate the value, and reference counting protects nothing.
+    /// Answered once per type. Types whose <c>ReleaseHandle</c> comes from a referenced assembly, and types this
+    /// compilation derives from (a subclass may release), are assumed to release.
+    /// </summary>
+    internal sealed class HandleReleases
+    {
+        private readonly InteropContext _context;
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _releasesNothing = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly System.Lazy<HashSet<INamedTypeSymbol>> _baseTypesOfSourceTypes;
+
+        public HandleReleases(InteropContext context)
+        {
+            _context = context;
+            _baseTypesOfSourceTypes = new System.Lazy<HashSet<INamedTypeSymbol>>(CollectBaseTypes, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>Is <paramref name="type"/> a SafeHandle whose release (for any object of that static type) does nothing?</summary>
+        public bool ReleasesNothing(ITypeSymbol? type)
+        {
+            if (type is not INamedTypeSymbol named || _context.Types.SafeHandle == null || type.TypeKind != TypeKind.Class)
+            {
+                return false;
+            }
+
+            return _releasesNothing.GetOrAdd(named.OriginalDefinition, Compute);
+        }
+
+        private bool Compute(INamedTypeSymbol type)
+        {
+            var release = ReleaseHandleOf(type);
+            if (release == null || !SymbolEqualityComparer.Default.Equals(release.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                return false;
+            }
+
+            if (!type.IsSealed && _baseTypesOfSourceTypes.Value.Contains(type))
+            {
+                return false;
+            }
+
+            return IsConstantReturn(_context.Wrappers.GetBody(release));
+        }
+
+        /// <summary>
+        /// The <c>ownsHandle</c> arguments of a SafeHandle type of this compilation that declares a <c>ReleaseHandle</c>
+        /// doing work while every constructor that calls a base constructor passes <c>ownsHandle: false</c> (a constant):
+        /// the runtime never calls <c>ReleaseHandle</c> for a handle it does not own, so that work never runs. Empty
+        /// otherwise (an owning constructor, a non-constant argument, no base call to read).
+        /// </summary>
+        public ImmutableArray<IArgumentOperation> DisowningArguments(INamedTypeSymbol type)
+        {
+            if (_context.Types.SafeHandle == null || type.TypeKind != TypeKind.Class
+                || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                return ImmutableArray<IArgumentOperation>.Empty;
+            }
+
+            var release = ReleaseHandleOf(type);
+            if (release == null || !SymbolEqualityComparer.Default.Equals(release.ContainingType, type)
+                || _context.Wrappers.GetBody(release) is not { } releaseBody || IsConstantReturn(releaseBody))
+            {
+                return ImmutableArray<IArgumentOperation>.Empty;
+            }
+
+            var found = ImmutableArray.CreateBuilder<IArgumentOperation>();
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                if (constructor.IsImplicitlyDeclared)
+                {
+                    return ImmutableArray<IArgumentOperation>.Empty;
+                }
+
+                if (_context.Wrappers.GetBody(constructor) is not IConstructorBodyOperation { Initializer: { } initializer }
+                    || OperationTree.SkipConversions(initializer is IExpressionStatementOperation statement ? statement.Operation : initializer) is not IInvocationOperation call)
+                {
+                    return ImmutableArray<IArgumentOperation>.Empty;
+                }
+
+                // this(...) defers to another constructor of the type, which is checked on its own.
+                if (SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, type))
+                {
+                    continue;
+                }
+
+                IArgumentOperation? owns = null;
+                foreach (var argument in call.Arguments)
+                {
+                    if (argument.Parameter?.Name == "ownsHandle" && argument.ArgumentKind == ArgumentKind.Explicit
+                        && argument.Value.ConstantValue is { HasValue: true, Value: false })
+                    {
+                        owns = argument;
+                    }
+                }
+
+                if (owns == null)
+                {
+                    return ImmutableArray<IArgumentOperation>.Empty;
+                }
+
+                found.Add(owns);
+            }
+
+            return found.ToImmutable();
+        }
+
+        // The ReleaseHandle an object of this type runs: the nearest override, if the type is a SafeHandle at all.
+        private IMethodSymbol? ReleaseHandleOf(INamedTypeSymbol type)
+        {
+            IMethodSymbol? found = null;
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current, _context.Types.SafeHandle))
+                {
+                    return found;
+                }
+
+                if (found == null)
+                {
+                    foreach (var member in current.GetMembers("ReleaseHandle"))
+                    {
+                        if (member is IMethodSymbol { IsOverride: true, Parameters.Length: 0 } method)
+                        {
+                            found = method;
+                            break;
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        // => true; or { return true; }: a single return of a constant, nothing called, nothing written.
+        private static bool IsConstantReturn(IOperation? body)
+        {
+            var current = body;
+            while (true)
+            {
+                switch (current)
+                {
+                    case IMethodBodyOperation method:
+                        current = method.BlockBody ?? method.ExpressionBody;
+                        continue;
+                    case IBlockOperation { Operations.Length: 1 } block:
+                        current = block.Operations[0];
+                        continue;
+                    case IReturnOperation { ReturnedValue: { } value }:
+                        return value.ConstantValue.HasValue;
+                    default:
+                        return false;
+                }
+            }
+        }
+
+        private HashSet<INamedTypeSymbol> CollectBaseTypes()
+        {
+            var bases = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            var pending = new Stack<INamespaceOrTypeSymbol>();
+            pending.Push(_context.Compilation.Assembly.GlobalNamespace);
+            while (pending.Count > 0)
+            {
+                foreach (var member in pending.Pop().GetMembers())
+                {
+                    if (member is INamespaceSymbol ns)
+                    {
+                        pending.Push(ns);
+                    }
+                    else if (member is INamedTypeSymbol named)
+                    {
+                        pending.Push(named);
+                        if (named.BaseType is { } baseType)
+                        {
+                            bases.Add(baseType.OriginalDefinition);
+                        }
+                    }
+                }
+            }
+
+            return bases;
+        }
+    }
+}

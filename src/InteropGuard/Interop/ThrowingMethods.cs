@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using InteropGuard.Flow;
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// Can a call to a method of this compilation throw? Yes when its body can — an explicit <c>throw</c>, or a throw point
+    /// of <see cref="ThrowPoints"/> outside a catch-all, which includes calls to methods whose own bodies can — read to a
+    /// bounded depth (<see cref="WrapperSummaries.MaxDepth"/>), beyond which a call is assumed to throw. So a wrapper that
+    /// only frees (<c>static void Release(IntPtr p) =&gt; Marshal.FreeHGlobal(p);</c>) or only forwards to a P/Invoke
+    /// is not a throw point, and one that checks a result and throws is. Answered once per method, options scope,
+    /// model and depth: a summary depends only on deeper ones, so answers do not depend on the order of concurrent
+    /// analyses.
+    /// </summary>
+    internal sealed class ThrowingMethods
+    {
+        private readonly InteropContext _context;
+        private readonly ConcurrentDictionary<Key, bool> _cache = new ConcurrentDictionary<Key, bool>();
+
+        public ThrowingMethods(InteropContext context)
+        {
+            _context = context;
+        }
+
+        /// <summary>
+        /// Whether a call to <paramref name="method"/> (a method of this compilation with a body, called non-virtually) can
+        /// throw, judged with <paramref name="catalogue"/> at <paramref name="depth"/> levels of calls below the analyzed
+        /// body. <paramref name="everyFailure"/> also counts what <see cref="EscapingExceptions"/> counts beyond calls
+        /// (indexing, casts, checked arithmetic).
+        /// </summary>
+        public bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth)
+        {
+            if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method))
+            {
+                return true;
+            }
+
+            return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth), Compute);
+        }
+
+        private bool Compute(Key key)
+        {
+            var body = _context.Wrappers.GetBody(key.Method);
+            if (body == null)
+            {
+                return true;
+            }
+
+            var throwPoints = new ThrowPoints(_context, key.Catalogue, key.EveryFailure, key.Depth + 1);
+            return new EscapingExceptions(throwPoints, _context.Types.Exception, callsAndThrowsOnly: !key.EveryFailure).FirstEscaping(body) != null;
+        }
+
+        private readonly struct Key : System.IEquatable<Key>
+        {
+            public Key(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth)
+            {
+                Method = method;
+                Catalogue = catalogue;
+                EveryFailure = everyFailure;
+                Depth = depth;
+            }
+
+            public IMethodSymbol Method { get; }
+            public AllocationCatalogue Catalogue { get; }
+            public bool EveryFailure { get; }
+            public int Depth { get; }
+
+            public bool Equals(Key other)
+                => SymbolEqualityComparer.Default.Equals(Method, other.Method) && ReferenceEquals(Catalogue, other.Catalogue)
+                   && EveryFailure == other.EveryFailure && Depth == other.Depth;
+
+            public override bool Equals(object? obj) => obj is Key other && Equals(other);
+
+            public override int GetHashCode()
+                => (SymbolEqualityComparer.Default.GetHashCode(Method) * 31 + Catalogue.GetHashCode()) * 31 + (EveryFailure ? 1 : 0) * 7 + Depth;
+        }
+    }
+}

@@ -1,0 +1,210 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// Where SafeHandles come from and who owes their release: a <c>ref SafeHandle</c> argument of a P/Invoke is a
+    /// source like <c>out</c> (IG3005); a handle type that passes <c>ownsHandle: false</c> never runs its ReleaseHandle
+    /// (IG3005); a reference taken on a handle that is then returned is owed by the caller (IG3006).
+    /// </summary>
+    public class SafeHandleSourceTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int read(FileHandle h);
+    [DllImport(""mylib"")] public static extern int reopen(string path, ref FileHandle h);
+    [DllImport(""mylib"")] public static extern int native_read(IntPtr h);
+}
+
+sealed class FileHandle : SafeHandle
+{
+    public FileHandle() : base(IntPtr.Zero, true) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+";
+
+        private static Task Check<TAnalyzer>(string source, params DiagnosticResult[] expected)
+            where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
+        {
+            var test = new AnalyzerTest<TAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task RefSafeHandleArgumentOfAPInvokeIsASource() => Check<OwnershipAnalyzer>(@"
+class C
+{
+    int Leaked()
+    {
+        FileHandle h = null;
+        Native.reopen(""a"", {|#0:ref h|});
+        return Native.read(h);
+    }
+
+    int Disposed()
+    {
+        FileHandle h = null;
+        Native.reopen(""b"", ref h);
+        using (h)
+        {
+            return Native.read(h);
+        }
+    }
+
+    FileHandle Returned()
+    {
+        FileHandle h = null;
+        Native.reopen(""c"", ref h);
+        return h;
+    }
+
+    void Forwarded(ref FileHandle h) => Native.reopen(""d"", ref h);
+
+    int ReopenedAfterDispose()
+    {
+        var h = new FileHandle();
+        h.Dispose();
+        Native.reopen(""e"", ref h);
+        using (h)
+        {
+            return Native.read(h);
+        }
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
+            "SafeHandle 'h' from 'Native.reopen' is not disposed on the 'return Native.read(h)'; the native handle stays open until the finalizer runs"));
+
+        private static DiagnosticResult Disowned(int location, string type, string baseType)
+            => Verify.Diagnostic("IG3005").WithLocation(location).WithMessage(
+                "'" + type + ".ReleaseHandle' never runs: the type passes ownsHandle: false to '" + baseType + "'; the native handle is never released");
+
+        [Fact]
+        public Task AHandleTypeThatDisownsWhatItsReleaseHandleReleases() => Check<OwnershipAnalyzer>(@"
+sealed class FileView : SafeHandle
+{
+    public FileView() : base(IntPtr.Zero, {|#0:false|}) { }
+    public FileView(IntPtr h) : this() { SetHandle(h); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+sealed class NamedView : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public NamedView() : base({|#1:ownsHandle: false|}) { }
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}", Disowned(0, "FileView", "SafeHandle"), Disowned(1, "NamedView", "SafeHandleZeroOrMinusOneIsInvalid"));
+
+        [Fact]
+        public Task HandleTypesThatOwnOrReleaseNothingAreNotReported() => Check<OwnershipAnalyzer>(@"
+sealed class Borrowed : SafeHandle
+{
+    public Borrowed() : base(IntPtr.Zero, false) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle() => true;
+}
+
+sealed class Flexible : SafeHandle
+{
+    public Flexible(bool owns) : base(IntPtr.Zero, owns) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+sealed class Either : SafeHandle
+{
+    public Either() : base(IntPtr.Zero, true) { }
+    public Either(IntPtr borrowed) : base(IntPtr.Zero, false) { SetHandle(borrowed); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}");
+
+        [Fact]
+        public Task AReferenceTakenOnAReturnedHandleIsOwedByTheCaller() => Check<SafeHandleRefCountAnalyzer>(@"
+class Owner
+{
+    private readonly SafeFileHandle _file = new SafeFileHandle(IntPtr.Zero, true);
+
+    public SafeFileHandle Acquire()
+    {
+        bool added = false;
+        _file.DangerousAddRef(ref added);
+        return _file;
+    }
+
+    public static SafeFileHandle Retain(SafeFileHandle h)
+    {
+        bool added = false;
+        h.DangerousAddRef(ref added);
+        return h;
+    }
+
+    public static IntPtr RetainRaw(SafeFileHandle h)
+    {
+        bool added = false;
+        h.DangerousAddRef(ref added);
+        return h.DangerousGetHandle();
+    }
+
+    public static SafeFileHandle RetainIfShared(SafeFileHandle h, bool shared)
+    {
+        bool added = false;
+        h.DangerousAddRef(ref added);
+        if (!shared)
+        {
+            h.DangerousRelease();
+            return null;
+        }
+
+        return h;
+    }
+
+    public static SafeFileHandle Leaked(SafeFileHandle h)
+    {
+        bool added = false;
+        {|#0:h.DangerousAddRef(ref added)|};
+        return new SafeFileHandle(IntPtr.Zero, true);
+    }
+
+    public static SafeFileHandle ReturnsAnother(SafeFileHandle h, SafeFileHandle other, bool shared)
+    {
+        bool added = false;
+        {|#1:h.DangerousAddRef(ref added)|};
+        if (!shared)
+        {
+            h.DangerousRelease();
+            return null;
+        }
+
+        return other;
+    }
+}", Verify.Diagnostic("IG3006").WithLocation(0), Verify.Diagnostic("IG3006").WithLocation(1).WithMessage(
+            "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return other': the reference count of 'h' stays raised and its handle is never released"));
+    }
+}
