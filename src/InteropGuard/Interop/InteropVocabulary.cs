@@ -90,10 +90,14 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>One pass over the text: identifiers and keywords are looked up, comments are skipped.</summary>
-        internal static InteropWords Scan(SourceText text)
+        internal static InteropWords Scan(SourceText source)
         {
+            // One copy into an array: indexing a SourceText is a virtual call per character.
+            var length = source.Length;
+            var text = new char[length];
+            source.CopyTo(0, text, 0, length);
+
             var found = InteropWords.None;
-            var length = text.Length;
             var i = 0;
             while (i < length)
             {
@@ -120,14 +124,14 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                if (!(char.IsLetter(c) || c == '_'))
+                if (!IsWordStart(c))
                 {
                     i++;
                     continue;
                 }
 
                 var start = i;
-                while (i < length && (char.IsLetterOrDigit(text[i]) || text[i] == '_'))
+                while (i < length && IsWordPart(text[i]))
                 {
                     i++;
                 }
@@ -157,9 +161,13 @@ namespace InteropGuard.Interop
             return found;
         }
 
+        private static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
+
+        private static bool IsWordPart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' : char.IsLetterOrDigit(c);
+
         private static long BucketKey(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
 
-        private static bool Matches(SourceText text, int start, string word)
+        private static bool Matches(char[] text, int start, string word)
         {
             for (var k = 1; k < word.Length - 1; k++)
             {
