@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Concurrent;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -70,8 +72,10 @@ namespace InteropGuard.Interop
         {
             Compilation = compilation;
             _optionsProvider = optionsProvider;
-            Types = WellKnownTypes.Create(compilation);
-            NativeFunctions = new NativeFunctionTable(Types, compilation);
+            // Resolved on first use: a compilation the vocabulary gates out never asks for them (GetTypeByMetadataName
+            // builds lookup tables over every reference the first time).
+            _types = new Lazy<WellKnownTypes>(() => WellKnownTypes.Create(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            _nativeFunctions = new Lazy<NativeFunctionTable>(() => new NativeFunctionTable(Types, compilation), LazyThreadSafetyMode.ExecutionAndPublication);
             Wrappers = new WrapperSummaries(this, compilation);
             ThrowingMethods = new ThrowingMethods(this);
             HandleReleases = new HandleReleases(this);
@@ -79,8 +83,11 @@ namespace InteropGuard.Interop
         }
 
         public Compilation Compilation { get; }
-        public WellKnownTypes Types { get; }
-        public NativeFunctionTable NativeFunctions { get; }
+        private readonly Lazy<WellKnownTypes> _types;
+        private readonly Lazy<NativeFunctionTable> _nativeFunctions;
+
+        public WellKnownTypes Types => _types.Value;
+        public NativeFunctionTable NativeFunctions => _nativeFunctions.Value;
         public WrapperSummaries Wrappers { get; }
 
         /// <summary>Which methods of this compilation can throw when called (<see cref="Interop.ThrowingMethods"/>).</summary>

@@ -39,8 +39,7 @@ namespace InteropGuard.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var interop = InteropContext.For(start.Compilation, start.Options);
-                var safeHandle = interop.Types.SafeHandle;
-                if (safeHandle == null || !interop.Vocabulary.CompilationUses(InteropWords.RefCount))
+                if (!interop.Vocabulary.CompilationUses(InteropWords.RefCount) || interop.Types.SafeHandle is not { } safeHandle)
                 {
                     return;
                 }

@@ -46,11 +46,12 @@ namespace InteropGuard.Rules
             context.RegisterCompilationStartAction(start =>
             {
                 var interop = InteropContext.For(start.Compilation, start.Options);
-                var origins = new ManagedMemoryOrigins(interop.Types);
                 if (!interop.Vocabulary.CompilationUses(InteropWords.AddressOf))
                 {
                     return;
                 }
+
+                var origins = new ManagedMemoryOrigins(interop.Types);
 
                 var allowUnsafe = start.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
                 start.RegisterOperationBlockStartAction(block =>
