@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -63,6 +64,14 @@ namespace InteropGuard.Interop
         {
             if (_context.Types.SafeHandle == null || type.TypeKind != TypeKind.Class
                 || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                return ImmutableArray<IArgumentOperation>.Empty;
+            }
+
+            // Syntax first: a constructor chaining with a literal 'false' argument; binding bodies is the expensive part.
+            if (!type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences)
+                    .Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: { } chained }
+                              && chained.ArgumentList.Arguments.Any(a => a.Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression))))
             {
                 return ImmutableArray<IArgumentOperation>.Empty;
             }

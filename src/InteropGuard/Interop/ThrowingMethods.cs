@@ -32,13 +32,44 @@ namespace InteropGuard.Interop
         /// </summary>
         public bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth)
         {
-            if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method))
+            if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || !IsShort(method))
             {
                 return true;
             }
 
             return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth), Compute);
         }
+
+        /// <summary>
+        /// Only short bodies are read (an expression body, or a block of a few statements): the wrappers this is for —
+        /// release helpers, forwarders to a P/Invoke — are short, and reading every callee's body bound most of a
+        /// binding's methods a second time (OpenCvSharp: Ownership went from 0.14 s to 1.0 s). A longer body is assumed
+        /// to throw, as every call was before.
+        /// </summary>
+        private static bool IsShort(IMethodSymbol method)
+        {
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                switch (reference.GetSyntax())
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax { ExpressionBody: not null }:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax { ExpressionBody: not null }:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax { ExpressionBody: not null }:
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax:
+                        return true;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax { Body: { } body }:
+                        return body.Statements.Count <= MaxStatements;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax { Body: { } body }:
+                        return body.Statements.Count <= MaxStatements;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax { Body: { } body }:
+                        return body.Statements.Count <= MaxStatements;
+                }
+            }
+
+            return false;
+        }
+
+        private const int MaxStatements = 3;
 
         private bool Compute(Key key)
         {
