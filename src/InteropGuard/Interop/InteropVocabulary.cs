@@ -89,96 +89,39 @@ namespace InteropGuard.Interop
             return all;
         }
 
-        /// <summary>One pass over the text: identifiers and keywords are looked up, comments are skipped.</summary>
+        /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
         internal static InteropWords Scan(SourceText source)
         {
-            // One copy into an array: indexing a SourceText is a virtual call per character.
-            var length = source.Length;
-            var text = new char[length];
-            source.CopyTo(0, text, 0, length);
-
             var found = InteropWords.None;
-            var i = 0;
-            while (i < length)
+            IdentifierRuns.Any(source, (text, start, wordLength) =>
             {
-                var c = text[i];
-                if (c == '/' && i + 1 < length && text[i + 1] == '/')
-                {
-                    while (i < length && text[i] != '\n')
-                    {
-                        i++;
-                    }
+                var end = start + wordLength;
 
-                    continue;
-                }
-
-                if (c == '/' && i + 1 < length && text[i + 1] == '*')
-                {
-                    i += 2;
-                    while (i + 1 < length && !(text[i] == '*' && text[i + 1] == '/'))
-                    {
-                        i++;
-                    }
-
-                    i += 2;
-                    continue;
-                }
-
-                if (!IsWordStart(c))
-                {
-                    i++;
-                    continue;
-                }
-
-                var start = i;
-                while (i < length && IsWordPart(text[i]))
-                {
-                    i++;
-                }
-
-                var wordLength = i - start;
-
-                // Safe…Handle names the SafeHandle types of the BCL and of bindings (SafeFileHandle, SafeLibraryHandle); one
-                // declared here derives from a SafeHandle base whose name the compilation then holds.
+                // Safe…Handle names the SafeHandle types of the BCL and of bindings (SafeFileHandle, SafeLibraryHandle);
+                // one declared here derives from a SafeHandle base whose name the compilation then holds.
                 if (wordLength >= 10 && text[start] == 'S' && text[start + 1] == 'a' && text[start + 2] == 'f' && text[start + 3] == 'e'
-                    && text[i - 6] == 'H' && text[i - 5] == 'a' && text[i - 4] == 'n' && text[i - 3] == 'd' && text[i - 2] == 'l' && text[i - 1] == 'e')
+                    && text[end - 6] == 'H' && text[end - 5] == 'a' && text[end - 4] == 'n' && text[end - 3] == 'd' && text[end - 2] == 'l' && text[end - 1] == 'e')
                 {
                     found |= InteropWords.HandleType;
                 }
 
-                if (Buckets.TryGetValue(BucketKey(wordLength, c, text[i - 1]), out var candidates))
+                if (Buckets.TryGetValue(BucketKey(wordLength, text[start], text[end - 1]), out var candidates))
                 {
                     foreach (var candidate in candidates)
                     {
-                        if (Matches(text, start, candidate.Key))
+                        if (IdentifierRuns.Matches(text, start, candidate.Key))
                         {
                             found |= candidate.Value;
                         }
                     }
                 }
-            }
 
+                return false;
+            });
             return found;
         }
 
-        private static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
-
-        private static bool IsWordPart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' : char.IsLetterOrDigit(c);
-
         private static long BucketKey(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
-
-        private static bool Matches(char[] text, int start, string word)
-        {
-            for (var k = 1; k < word.Length - 1; k++)
-            {
-                if (text[start + k] != word[k])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
 
         private static Dictionary<string, InteropWords> BuildWords()
         {

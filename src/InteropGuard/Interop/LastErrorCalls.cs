@@ -511,53 +511,23 @@ namespace InteropGuard.Interop
 
             public bool Contains(string word) => _words.Contains(word);
 
-            /// <summary>Does the text contain one of the words as a whole identifier (comments and strings included)?</summary>
+            /// <summary>Does the text contain one of the words as a whole identifier outside comments (<see cref="IdentifierRuns"/>)?</summary>
             public bool AnyIn(SourceText text)
-            {
-                var length = text.Length;
-                var i = 0;
-                while (i < length)
+                => IdentifierRuns.Any(text, (chars, start, length) =>
                 {
-                    var c = text[i];
-                    if (!(char.IsLetter(c) || c == '_'))
-                    {
-                        i++;
-                        continue;
-                    }
-
-                    var start = i;
-                    while (i < length && (char.IsLetterOrDigit(text[i]) || text[i] == '_'))
-                    {
-                        i++;
-                    }
-
-                    if (_byLength.TryGetValue(i - start, out var candidates))
+                    if (_byLength.TryGetValue(length, out var candidates))
                     {
                         foreach (var word in candidates)
                         {
-                            if (Matches(text, start, word))
+                            if (IdentifierRuns.Matches(chars, start, word))
                             {
                                 return true;
                             }
                         }
                     }
-                }
 
-                return false;
-            }
-
-            private static bool Matches(SourceText text, int start, string word)
-            {
-                for (var k = 0; k < word.Length; k++)
-                {
-                    if (text[start + k] != word[k])
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            }
+                    return false;
+                });
         }
 
         private sealed class MethodDepthComparer : IEqualityComparer<(IMethodSymbol, int)>

@@ -1,0 +1,88 @@
+using Microsoft.CodeAnalysis.Text;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>Receives one identifier-like run of a text; returns true to stop the scan.</summary>
+    internal delegate bool IdentifierVisitor(char[] text, int start, int length);
+
+    /// <summary>
+    /// The one text scanner behind the cheapest gates (the interop vocabulary, the last-error words): every
+    /// identifier-like run of a text outside comments, found in one pass over an array copy of it (indexing a SourceText
+    /// is a virtual call per character) with an ASCII fast path. Strings count: a gate may let code through, never keep
+    /// a finding out.
+    /// </summary>
+    internal static class IdentifierRuns
+    {
+        /// <summary>Visits every run until <paramref name="visit"/> returns true; true when it did.</summary>
+        public static bool Any(SourceText source, IdentifierVisitor visit)
+        {
+            var length = source.Length;
+            var text = new char[length];
+            source.CopyTo(0, text, 0, length);
+
+            var i = 0;
+            while (i < length)
+            {
+                var c = text[i];
+                if (c == '/' && i + 1 < length && text[i + 1] == '/')
+                {
+                    while (i < length && text[i] != '\n')
+                    {
+                        i++;
+                    }
+
+                    continue;
+                }
+
+                if (c == '/' && i + 1 < length && text[i + 1] == '*')
+                {
+                    i += 2;
+                    while (i + 1 < length && !(text[i] == '*' && text[i + 1] == '/'))
+                    {
+                        i++;
+                    }
+
+                    i += 2;
+                    continue;
+                }
+
+                if (!IsWordStart(c))
+                {
+                    i++;
+                    continue;
+                }
+
+                var start = i;
+                while (i < length && IsWordPart(text[i]))
+                {
+                    i++;
+                }
+
+                if (visit(text, start, i - start))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is <paramref name="word"/> the run at <paramref name="start"/> (whose length the caller has checked)?</summary>
+        public static bool Matches(char[] text, int start, string word)
+        {
+            for (var k = 0; k < word.Length; k++)
+            {
+                if (text[start + k] != word[k])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
+
+        private static bool IsWordPart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' : char.IsLetterOrDigit(c);
+    }
+}
