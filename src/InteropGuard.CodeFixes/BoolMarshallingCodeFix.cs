@@ -43,8 +43,6 @@ namespace InteropGuard.CodeFixes
             var rewritten = document.Root.ReplaceNodes(targets, (original, current) => current switch
             {
                 MethodDeclarationSyntax method => WithReturnAttribute(method, MarshalAs(kind, returnTarget: true)),
-                ParameterSyntax parameter => parameter.WithAttributeLists(parameter.AttributeLists.Insert(0, MarshalAs(kind, returnTarget: false).WithTrailingTrivia(SyntaxFactory.Space)))
-                    .WithLeadingTrivia(parameter.GetLeadingTrivia()),
                 _ => current,
             });
             return document.WithRootAsync(rewritten);
@@ -80,9 +78,7 @@ namespace InteropGuard.CodeFixes
             }
 
             var type = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            return target == BoolMarshallingAnalyzer.ReturnTarget
-                ? type.Parent is MethodDeclarationSyntax method && method.ReturnType == type ? method : null
-                : type.Parent is ParameterSyntax parameter && parameter.Type == type ? parameter : null;
+            return target == BoolMarshallingAnalyzer.ReturnTarget && type.Parent is MethodDeclarationSyntax method && method.ReturnType == type ? method : null;
         }
 
         private static AttributeListSyntax MarshalAs(string kind, bool returnTarget)

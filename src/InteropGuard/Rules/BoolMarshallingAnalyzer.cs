@@ -17,11 +17,10 @@ namespace InteropGuard.Rules
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class BoolMarshallingAnalyzer : DiagnosticAnalyzer
     {
-        /// <summary>Diagnostic property: "Return" for the return value, "Parameter" for a parameter.</summary>
+        /// <summary>Diagnostic property: "Return" for the return value (the only place the rule reports).</summary>
         internal const string TargetProperty = "Target";
 
         internal const string ReturnTarget = "Return";
-        internal const string ParameterTarget = "Parameter";
 
         /// <summary>
         /// Windows system libraries whose functions take and return the 4-byte BOOL, which is the default marshalling.
