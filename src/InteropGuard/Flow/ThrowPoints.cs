@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
@@ -35,6 +36,7 @@ namespace InteropGuard.Flow
         private readonly StableValues _stable = new StableValues();
         private readonly Dictionary<SyntaxNode, bool> _repeated = new Dictionary<SyntaxNode, bool>();
         private readonly Dictionary<SyntaxTree, SemanticModel?> _models = new Dictionary<SyntaxTree, SemanticModel?>();
+        private readonly Dictionary<IOperation, IOperation[]> _throwPointsIn = new Dictionary<IOperation, IOperation[]>();
 
         public ThrowPoints(InteropContext context, AllocationCatalogue catalogue)
             : this(context, catalogue, everyFailure: false, depth: 0)
@@ -57,16 +59,19 @@ namespace InteropGuard.Flow
         /// <summary>The first operation in <paramref name="operation"/> that may throw, skipping <paramref name="excluded"/>.</summary>
         public IOperation? Find(IOperation operation, ISet<IOperation> excluded)
         {
-            foreach (var descendant in operation.DescendantsAndSelf())
+            // A flow analysis asks again for the same operation on every visit and for every value it follows; which
+            // descendants can throw does not change between those questions, only what is excluded does.
+            if (!_throwPointsIn.TryGetValue(operation, out var candidates))
             {
-                if (excluded.Contains(descendant))
-                {
-                    continue;
-                }
+                candidates = operation.DescendantsAndSelf().Where(IsThrowPoint).ToArray();
+                _throwPointsIn[operation] = candidates;
+            }
 
-                if (IsThrowPoint(descendant))
+            foreach (var candidate in candidates)
+            {
+                if (!excluded.Contains(candidate))
                 {
-                    return descendant;
+                    return candidate;
                 }
             }
 

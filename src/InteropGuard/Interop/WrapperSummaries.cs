@@ -172,6 +172,12 @@ namespace InteropGuard.Interop
 
         private ForwardedCall? ComputeForwardedCall(IMethodSymbol method)
         {
+            var declaration = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences;
+            if (declaration.Length == 1 && !SingleCallShape.MayBeOneCall(declaration[0].GetSyntax()))
+            {
+                return null;
+            }
+
             var body = GetBody(method);
             var call = SingleCall(body);
             if (call == null)
