@@ -17,9 +17,29 @@ namespace InteropGuard.Interop
         public static bool Any(SourceText source, IdentifierVisitor visit)
         {
             var length = source.Length;
-            var text = new char[length];
-            source.CopyTo(0, text, 0, length);
+            // Gates scan every tree of a compilation, some of them several times: one buffer per thread, taken out while
+            // in use (a visitor may scan again), instead of a new array the size of each file every time.
+            var text = t_buffer != null && t_buffer.Length >= length ? t_buffer : new char[length];
+            t_buffer = null;
+            try
+            {
+                source.CopyTo(0, text, 0, length);
+                return Scan(text, length, visit);
+            }
+            finally
+            {
+                // Kept for the next scan unless it is huge: the compiler server lives long, and so would the buffer.
+                t_buffer = text.Length <= MaxKeptBuffer ? text : null;
+            }
+        }
 
+        private const int MaxKeptBuffer = 256 * 1024;
+
+        [System.ThreadStatic]
+        private static char[]? t_buffer;
+
+        private static bool Scan(char[] text, int length, IdentifierVisitor visit)
+        {
             var i = 0;
             while (i < length)
             {

@@ -105,13 +105,40 @@ namespace InteropGuard.Interop
 
             foreach (var token in body.DescendantTokens())
             {
-                if (token.IsKind(SyntaxKind.IdentifierToken) && words.Contains(token.ValueText))
+                if (token.IsKind(SyntaxKind.IdentifierToken) && words.Contains(token.ValueText)
+                    && (ReadWordSet.Contains(token.ValueText) || IsCalledOrCreated(token)))
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Is this name the method of an invocation or the type of an object creation? A helper is a read only where it
+        /// runs: a constructor's type named as a parameter, field or local type (<c>void Sync(DataStream stream)</c>) is not
+        /// one, and counting it would send every body that mentions a widely used type through the flow analysis.
+        /// </summary>
+        private static bool IsCalledOrCreated(SyntaxToken token)
+        {
+            SyntaxNode? name = token.Parent;
+            if (name is not SimpleNameSyntax)
+            {
+                return false;
+            }
+
+            // Climb qualified names (Outer.Inner, alias::Name) and member accesses (x.M, x?.M) to what is invoked or created.
+            while (name.Parent is QualifiedNameSyntax qualified && qualified.Right == name
+                   || name.Parent is AliasQualifiedNameSyntax alias && alias.Name == name
+                   || name.Parent is MemberAccessExpressionSyntax access && access.Name == name
+                   || name.Parent is MemberBindingExpressionSyntax binding && binding.Name == name)
+            {
+                name = name.Parent;
+            }
+
+            return name.Parent is InvocationExpressionSyntax invocation && invocation.Expression == name
+                   || name.Parent is ObjectCreationExpressionSyntax creation && creation.Type == name;
         }
 
         /// <summary>What <paramref name="operation"/> does to the last error, when it is evaluated (its operands first); null for nothing.</summary>
@@ -435,7 +462,9 @@ namespace InteropGuard.Interop
 
         /// <summary>
         /// Names of methods and constructors of this compilation whose bodies name a read word, or (to the summaries'
-        /// depth) the name of such a method: the only calls that can be helper reads. Found by syntax alone, once.
+        /// depth) call or create such a method: the only calls that can be helper reads. Found by syntax alone, once:
+        /// each level scans the text of the trees for the names found so far and looks only at the members around the
+        /// places they occur, not at every token of every member.
         /// </summary>
         private HashSet<string> FindHelperNames()
         {
@@ -445,37 +474,31 @@ namespace InteropGuard.Interop
                 return names;
             }
 
-            var trees = _interop.Compilation.SyntaxTrees.Where(t => MentionsReadWord(t.GetText())).ToList();
-
             var wanted = new HashSet<string>(ReadWords, StringComparer.Ordinal);
             for (var level = 0; level < MaxDepth && wanted.Count > 0; level++)
             {
                 var found = new HashSet<string>(StringComparer.Ordinal);
                 var words = new WordSet(wanted);
-                foreach (var tree in level == 0 ? trees : _interop.Compilation.SyntaxTrees.Where(t => words.AnyIn(t.GetText())))
+                foreach (var tree in _interop.Compilation.SyntaxTrees)
                 {
-                    foreach (var member in tree.GetRoot().DescendantNodes().Where(n => n is BaseMethodDeclarationSyntax || n is LocalFunctionStatementSyntax))
+                    var positions = words.PositionsIn(tree.GetText());
+                    if (positions.Count == 0)
                     {
-                        var name = member switch
-                        {
-                            MethodDeclarationSyntax m => m.Identifier.ValueText,
-                            ConstructorDeclarationSyntax c => c.Identifier.ValueText,
-                            LocalFunctionStatementSyntax f => f.Identifier.ValueText,
-                            _ => null,
-                        };
-                        if (name != null && !names.Contains(name) && !found.Contains(name)
-                            && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && wanted.Contains(t.ValueText)))
-                        {
-                            found.Add(name);
-                        }
+                        continue;
                     }
 
-                    // An exception type built on Win32Exception (or on such a type) reads in its base constructor call.
-                    foreach (var type in tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
+                    var root = tree.GetRoot();
+                    foreach (var position in positions)
                     {
-                        var name = type.Identifier.ValueText;
-                        if (type.BaseList != null && !names.Contains(name) && !found.Contains(name)
-                            && type.BaseList.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && wanted.Contains(t.ValueText)))
+                        var token = root.FindToken(position);
+                        // A read word counts wherever it is named; a helper only where it runs, or as a base type.
+                        if (!token.IsKind(SyntaxKind.IdentifierToken)
+                            || (level > 0 && !IsCalledOrCreated(token) && token.Parent?.FirstAncestorOrSelf<BaseListSyntax>() == null))
+                        {
+                            continue;
+                        }
+
+                        if (HelperDeclaring(token) is { } name && !names.Contains(name))
                         {
                             found.Add(name);
                         }
@@ -487,6 +510,36 @@ namespace InteropGuard.Interop
             }
 
             return names;
+        }
+
+        /// <summary>
+        /// The name a call would use for what contains <paramref name="token"/>: the method, constructor or local function
+        /// whose body it is in, or the type whose base list names it (an exception type built on Win32Exception reads in
+        /// its base constructor call).
+        /// </summary>
+        private static string? HelperDeclaring(SyntaxToken token)
+        {
+            for (var node = token.Parent; node != null; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case LocalFunctionStatementSyntax function:
+                        return function.Identifier.ValueText;
+                    case MethodDeclarationSyntax method:
+                        return method.Identifier.ValueText;
+                    case ConstructorDeclarationSyntax constructor:
+                        return constructor.Identifier.ValueText;
+                    case BaseMethodDeclarationSyntax:
+                    case AnonymousFunctionExpressionSyntax:
+                        return null;
+                    case BaseListSyntax { Parent: TypeDeclarationSyntax type }:
+                        return type.Identifier.ValueText;
+                    case MemberDeclarationSyntax:
+                        return null;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>A set of identifiers, looked up in text by one pass over its identifier-like runs without allocating.</summary>
@@ -510,6 +563,22 @@ namespace InteropGuard.Interop
             }
 
             public bool Contains(string word) => _words.Contains(word);
+
+            /// <summary>Where the words occur in the text as whole identifiers outside comments, in text order.</summary>
+            public List<int> PositionsIn(SourceText text)
+            {
+                var positions = new List<int>();
+                IdentifierRuns.Any(text, (chars, start, length) =>
+                {
+                    if (_byLength.TryGetValue(length, out var candidates) && candidates.Any(word => IdentifierRuns.Matches(chars, start, word)))
+                    {
+                        positions.Add(start);
+                    }
+
+                    return false;
+                });
+                return positions;
+            }
 
             /// <summary>Does the text contain one of the words as a whole identifier outside comments (<see cref="IdentifierRuns"/>)?</summary>
             public bool AnyIn(SourceText text)

@@ -449,6 +449,44 @@ void LocalRead() => Console.WriteLine(Marshal.GetLastPInvokeError());
             Verify.Diagnostic("IG4002").WithLocation(2));
 
         [Fact]
+        public Task AHelperReadIsFoundWhereItRunsHoweverItIsReached() => Check(@"
+sealed class OpenFailure
+{
+    public OpenFailure() { Code = Marshal.GetLastWin32Error(); }
+    public int Code { get; }
+}
+
+sealed class Reporter
+{
+    public void ReportLast() => Console.WriteLine(Marshal.GetLastPInvokeError());
+}
+
+static class Files
+{
+    // Naming the reading type (a parameter, a return type) reads nothing: only creating it does.
+    static int Keep(OpenFailure failure, string path) => Native.open(path, 0) < 0 ? failure.Code : 0;
+
+    static OpenFailure? Open(string path)
+    {
+        if (Native.open(path, 0) < 0) return {|#0:new OpenFailure()|};
+        return null;
+    }
+
+    static void Log(Reporter? reporter, string path)
+    {
+        if (Native.open(path, 0) < 0) reporter?{|#1:.ReportLast()|};
+    }
+
+    static void LogQualified(Reporter reporter, string path)
+    {
+        if (Native.open(path, 0) < 0) {|#2:reporter.ReportLast()|};
+    }
+}",
+            Verify.Diagnostic("IG4001").WithLocation(0),
+            Verify.Diagnostic("IG4001").WithLocation(1),
+            Verify.Diagnostic("IG4001").WithLocation(2));
+
+        [Fact]
         public Task AnExceptionOfThisCompilationBuiltOnWin32ExceptionReads() => Check(@"
 sealed class NativeError : Win32Exception
 {
