@@ -270,20 +270,8 @@ namespace InteropGuard.CodeFixes
         private static string UniqueName(SyntaxNode root, SemanticModel originalModel, SyntaxNode getHandle)
         {
             var member = getHandle.AncestorsAndSelf().OfType<MemberDeclarationSyntax>().FirstOrDefault() ?? root;
-            var taken = new HashSet<string>(member.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
-            var position = System.Math.Min(getHandle.SpanStart, originalModel.SyntaxTree.Length);
-            foreach (var symbol in originalModel.LookupSymbols(position))
-            {
-                taken.Add(symbol.Name);
-            }
-
-            var name = "added";
-            for (var i = 2; taken.Contains(name); i++)
-            {
-                name = "added" + i;
-            }
-
-            return name;
+            var written = FreeNames.WrittenIn(member);
+            return FreeNames.Pick(new[] { "added" }, name => written.Contains(name) || FreeNames.IsVisible(originalModel, getHandle.SpanStart, name));
         }
     }
 }

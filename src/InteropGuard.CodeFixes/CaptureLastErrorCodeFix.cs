@@ -50,7 +50,7 @@ namespace InteropGuard.CodeFixes
                 var scope = first.Call.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is CompilationUnitSyntax) ?? root;
                 if (!taken.TryGetValue(scope, out var names))
                 {
-                    taken[scope] = names = new HashSet<string>(scope.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+                    taken[scope] = names = FreeNames.WrittenIn(scope);
                 }
 
                 var name = FreeName(names);
@@ -93,21 +93,9 @@ namespace InteropGuard.CodeFixes
 
         private static string FreeName(HashSet<string> names)
         {
-            foreach (var candidate in new[] { "error", "lastError", "errorCode" })
-            {
-                if (names.Add(candidate))
-                {
-                    return candidate;
-                }
-            }
-
-            for (var i = 2; ; i++)
-            {
-                if (names.Add("error" + i))
-                {
-                    return "error" + i;
-                }
-            }
+            var name = FreeNames.Pick(new[] { "error", "lastError", "errorCode" }, names.Contains);
+            names.Add(name);
+            return name;
         }
 
         private enum Insertion

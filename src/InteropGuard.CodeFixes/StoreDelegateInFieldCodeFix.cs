@@ -248,14 +248,8 @@ namespace InteropGuard.CodeFixes
                 }
 
                 var stem = (_isStatic ? "s_" : "_") + char.ToLowerInvariant(trimmed[0]) + trimmed.Substring(1);
-                var used = new HashSet<string>(Type.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
-                var candidate = stem;
-                for (var i = 2; used.Contains(candidate) || alsoTaken.Contains(candidate); i++)
-                {
-                    candidate = stem + i;
-                }
-
-                return candidate;
+                var written = FreeNames.WrittenIn(Type);
+                return FreeNames.Pick(new[] { stem }, name => written.Contains(name) || alsoTaken.Contains(name));
             }
 
             public MemberDeclarationSyntax FieldDeclaration(string name)
