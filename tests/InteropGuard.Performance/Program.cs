@@ -200,21 +200,32 @@ namespace InteropGuard.Performance
             ImmutableDictionary<string, ReportDiagnostic> severities = sets.NetAnalyzersOptions(options.NetAnalyzers);
             var alone = new List<AnalysisRun>();
             var both = new List<AnalysisRun>();
+            var compilerOnlyCpu = new List<double>();
+            var interopGuardAloneCpu = new List<double>();
             int rounds = options.Check ? 1 : runs + 1;
             for (int round = 0; round < rounds; round++)
             {
                 bool warmUp = !options.Check && round == 0;
                 Console.Error.Write($"\r{workload.Name}: {(warmUp ? "warm-up" : $"run {(options.Check ? 1 : round)}/{runs}")}...   ");
+                double compilerOnly = AnalysisRun.CompilerOnlyCpuMilliseconds(workload.Compile(severities));
                 AnalysisRun naAlone = await AnalysisRun.RunAsync(workload.Compile(severities), sets.NetAnalyzers, options.Concurrent);
                 AnalysisRun withBoth = await AnalysisRun.RunAsync(workload.Compile(severities), sets.Both, options.Concurrent);
+                AnalysisRun interopGuardAlone = await AnalysisRun.RunAsync(workload.Compile(severities), sets.InteropGuard, options.Concurrent);
                 if (!warmUp)
                 {
+                    compilerOnlyCpu.Add(compilerOnly);
+                    interopGuardAloneCpu.Add(interopGuardAlone.CpuMilliseconds - compilerOnly);
                     alone.Add(naAlone);
                     both.Add(withBoth);
                 }
             }
 
             Console.Error.Write("\r" + new string(' ', 60) + "\r");
+
+            // Per round: what NetAnalyzers added to the compiler, and what InteropGuard added to that.
+            var netAnalyzersCpu = alone.Select((run, i) => run.CpuMilliseconds - compilerOnlyCpu[i]).ToList();
+            var interopGuardCpu = both.Select((run, i) => run.CpuMilliseconds - alone[i].CpuMilliseconds).ToList();
+            var cpuRatios = interopGuardCpu.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersCpu[i])).ToList();
 
             var ratios = both.Select(run => Statistics.Percent(run.TotalOf(sets.InteropGuard), run.TotalOf(sets.NetAnalyzers))).ToList();
             double interopGuardMs = Statistics.Median(both.Select(run => run.TotalOf(sets.InteropGuard)));
@@ -237,6 +248,14 @@ namespace InteropGuard.Performance
                 BothWallMs = Statistics.Median(both.Select(run => run.WallMilliseconds)),
                 InteropGuardMs = interopGuardMs,
                 NetAnalyzersMs = Statistics.Median(both.Select(run => run.TotalOf(sets.NetAnalyzers))),
+                CompilerOnlyCpuMs = Statistics.Median(compilerOnlyCpu),
+                NetAnalyzersCpuMs = Statistics.Median(netAnalyzersCpu),
+                InteropGuardCpuMs = Statistics.Median(interopGuardCpu),
+                CpuRatioPercent = Statistics.Median(cpuRatios),
+                CpuRatioMinPercent = cpuRatios.Min(),
+                CpuRatioMaxPercent = cpuRatios.Max(),
+                InteropGuardAloneCpuMs = Statistics.Median(interopGuardAloneCpu),
+                AloneCpuRatioPercent = Statistics.Median(interopGuardAloneCpu.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersCpu[i]))),
                 RatioPercent = Statistics.Median(ratios),
                 RatioMinPercent = ratios.Min(),
                 RatioMaxPercent = ratios.Max(),

@@ -21,6 +21,11 @@ namespace InteropGuard.Performance
                 $"  telemetry:  InteropGuard {w.InteropGuardMs:N0} ms = {Statistics.Format(w.RatioPercent, "0.00")}% of NetAnalyzers " +
                 $"{w.NetAnalyzersMs:N0} ms (runs {Statistics.Format(w.RatioMinPercent, "0.00")}–{Statistics.Format(w.RatioMaxPercent, "0.00")}%); " +
                 $"InteropGuard {Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00")} ms per 1,000 lines");
+            Console.WriteLine(
+                $"  processor:  compiler alone {w.CompilerOnlyCpuMs:N0} ms, NetAnalyzers +{w.NetAnalyzersCpuMs:N0} ms, InteropGuard " +
+                $"{Statistics.FormatSigned(w.InteropGuardCpuMs, "N0")} ms = {Statistics.Format(w.CpuRatioPercent, "0.00")}% of NetAnalyzers " +
+                $"(runs {Statistics.Format(w.CpuRatioMinPercent, "0.00")}–{Statistics.Format(w.CpuRatioMaxPercent, "0.00")}%); " +
+                $"InteropGuard alone +{w.InteropGuardAloneCpuMs:N0} ms = {Statistics.Format(w.AloneCpuRatioPercent, "0.00")}% (upper bound)");
             if (w.PeakKbBoth.HasValue && w.PeakKbNetAnalyzersAlone.HasValue)
             {
                 Console.WriteLine(
@@ -91,7 +96,7 @@ namespace InteropGuard.Performance
             Console.WriteLine();
             var rows = new List<string[]>
             {
-                new[] { "code", "files", "lines", "NetAnalyzers ms", "InteropGuard ms", "IG / NA", "IG ms / 1k lines", "top InteropGuard analyzers (% of NA)", "added peak memory", "added allocations", "IG findings" },
+                new[] { "code", "files", "lines", "NetAnalyzers ms", "InteropGuard ms", "IG / NA", "IG / NA (CPU)", "IG alone / NA (CPU)", "IG ms / 1k lines", "top InteropGuard analyzers (% of NA)", "added peak memory", "added allocations", "IG findings" },
             };
             foreach (WorkloadResult w in result.Workloads)
             {
@@ -105,6 +110,8 @@ namespace InteropGuard.Performance
                     w.NetAnalyzersMs.ToString("N0", CultureInfo.InvariantCulture),
                     w.InteropGuardMs.ToString("N0", CultureInfo.InvariantCulture),
                     Statistics.Format(w.RatioPercent, "0.00") + "%",
+                    Statistics.Format(w.CpuRatioPercent, "0.00") + "%",
+                    Statistics.Format(w.AloneCpuRatioPercent, "0.00") + "%",
                     Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00"),
                     top,
                     w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" : "-",

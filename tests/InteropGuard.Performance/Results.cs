@@ -68,6 +68,31 @@ namespace InteropGuard.Performance
         /// <summary>Median over runs of InteropGuard / NetAnalyzers, in percent, and the range over the runs.</summary>
         public double RatioPercent { get; set; }
 
+        /// <summary>Processor time of the compiler alone (binding and compiler diagnostics), median over runs.</summary>
+        public double CompilerOnlyCpuMs { get; set; }
+
+        /// <summary>Processor time NetAnalyzers added to the compiler-only pass, median over runs.</summary>
+        public double NetAnalyzersCpuMs { get; set; }
+
+        /// <summary>Processor time InteropGuard added to the NetAnalyzers pass, median over runs (can be slightly negative when it is lost in noise).</summary>
+        public double InteropGuardCpuMs { get; set; }
+
+        /// <summary>InteropGuard's added processor time as a percentage of NetAnalyzers', median over runs.</summary>
+        public double CpuRatioPercent { get; set; }
+
+        public double CpuRatioMinPercent { get; set; }
+
+        public double CpuRatioMaxPercent { get; set; }
+
+        /// <summary>
+        /// Processor time InteropGuard alone adds to the compiler-only pass, median over runs: an upper bound of its cost,
+        /// since it includes the operation trees and semantic-model work that NetAnalyzers would otherwise share.
+        /// </summary>
+        public double InteropGuardAloneCpuMs { get; set; }
+
+        /// <summary><see cref="InteropGuardAloneCpuMs"/> as a percentage of NetAnalyzers' added processor time, median over runs.</summary>
+        public double AloneCpuRatioPercent { get; set; }
+
         public double RatioMinPercent { get; set; }
 
         public double RatioMaxPercent { get; set; }
