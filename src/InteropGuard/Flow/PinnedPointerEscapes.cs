@@ -507,7 +507,8 @@ namespace InteropGuard.Flow
                     case IArgumentOperation argument:
                         if (argument.Parent is IObjectCreationOperation creation)
                         {
-                            return creation.Type?.Name == "Thread" || creation.Type?.Name == "Timer";
+                            var types = _owner._context.Types;
+                            return SymbolEqualityComparer.Default.Equals(creation.Type, types.Thread) || SymbolEqualityComparer.Default.Equals(creation.Type, types.ThreadingTimer);
                         }
 
                         if (argument.Parent is IInvocationOperation invocation)

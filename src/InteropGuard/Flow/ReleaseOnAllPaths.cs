@@ -641,10 +641,10 @@ namespace InteropGuard.Flow
             }
         }
 
-        private static bool CatchesAll(ITypeSymbol? exceptionType)
+        private bool CatchesAll(ITypeSymbol? exceptionType)
             => exceptionType == null
                || exceptionType.SpecialType == SpecialType.System_Object
-               || (exceptionType.Name == "Exception" && exceptionType.ContainingNamespace?.ToDisplayString() == "System");
+               || SymbolEqualityComparer.Default.Equals(exceptionType, _throwPoints.ExceptionType);
 
         private OwnershipState Transfer(IOperation operation, OwnershipState state, BasicBlock block, bool isMain, System.Action<int, OwnershipState> flow)
         {

@@ -56,6 +56,9 @@ namespace InteropGuard.Flow
             _depth = depth;
         }
 
+        /// <summary>System.Exception, as this compilation sees it: what a catch-all handler catches.</summary>
+        public INamedTypeSymbol? ExceptionType => _context.Types.Exception;
+
         /// <summary>The first operation in <paramref name="operation"/> that may throw, skipping <paramref name="excluded"/>.</summary>
         public IOperation? Find(IOperation operation, ISet<IOperation> excluded)
         {

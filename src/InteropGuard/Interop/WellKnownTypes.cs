@@ -31,6 +31,8 @@ namespace InteropGuard.Interop
             MemoryExtensions = Get(compilation, "System.MemoryExtensions");
             Span = Get(compilation, "System.Span`1");
             ReadOnlySpan = Get(compilation, "System.ReadOnlySpan`1");
+            Thread = Get(compilation, "System.Threading.Thread");
+            ThreadingTimer = Get(compilation, "System.Threading.Timer");
         }
 
         public INamedTypeSymbol? Marshal { get; }
@@ -57,6 +59,12 @@ namespace InteropGuard.Interop
         public INamedTypeSymbol? MemoryExtensions { get; }
         public INamedTypeSymbol? Span { get; }
         public INamedTypeSymbol? ReadOnlySpan { get; }
+
+        /// <summary>Started with a delegate and state that run later, on another thread.</summary>
+        public INamedTypeSymbol? Thread { get; }
+
+        /// <summary>System.Threading.Timer: its callback and state run later, on the thread pool.</summary>
+        public INamedTypeSymbol? ThreadingTimer { get; }
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 
