@@ -69,7 +69,7 @@ namespace InteropGuard.Cli
             if (command.Output != null)
             {
                 var path = Path.GetFullPath(command.Output, currentDirectory);
-                File.WriteAllText(path, report);
+                Write(path, report);
                 output.WriteLine(TextReport.Headline(summary) + " Report: " + Paths.Display(currentDirectory, path));
             }
             else
@@ -80,12 +80,26 @@ namespace InteropGuard.Cli
             return summary.Reported.Count > 0 ? Findings : Clean;
         }
 
+        /// <summary>Writes a report or baseline, creating its folder (a CI artifact folder often does not exist yet).</summary>
+        private static void Write(string path, string text)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, text);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new UserError($"Cannot write '{path}': {exception.Message}");
+            }
+        }
+
         private static int WriteBaseline(CommandLine command, System.Collections.Generic.IReadOnlyList<SarifResult> results, string baseDirectory, string currentDirectory, TextWriter output)
         {
             var path = Path.GetFullPath(command.Output ?? Path.Combine(baseDirectory, Baseline.BaselineKey.DefaultFileName), currentDirectory);
             var previous = BaselineFile.Read(path).ToHashSet(StringComparer.Ordinal);
             var keys = BaselineFile.Keys(results, Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, BaselineFile.Render(keys));
+            Write(path, BaselineFile.Render(keys));
             var added = keys.Count(k => !previous.Contains(k));
             var dropped = previous.Count(k => !keys.Contains(k));
             output.WriteLine($"interopguard: {Paths.Display(currentDirectory, path)} records {TextReport.N(keys.Count)} finding{(keys.Count == 1 ? string.Empty : "s")} ({added} added, {dropped} dropped since the last baseline). Commit it; the build now reports only findings not in it.");
