@@ -162,7 +162,15 @@ namespace InteropGuard.Cli
             Console.CancelKeyPress += cancel;
             try
             {
-                process.Start();
+                try
+                {
+                    process.Start();
+                }
+                catch (System.ComponentModel.Win32Exception exception)
+                {
+                    throw new UserError($"Cannot run '{startInfo.FileName}' ({exception.Message}): install the .NET SDK, or put dotnet on PATH.");
+                }
+
                 process.BeginOutputReadLine();
                 process.BeginErrorReadLine();
                 process.WaitForExit();

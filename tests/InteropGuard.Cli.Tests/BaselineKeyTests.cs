@@ -53,6 +53,16 @@ namespace InteropGuard.Cli.Tests
             Assert.Equal(expected, BaselineKey.ContainingMember(root, source.IndexOf(at, System.StringComparison.Ordinal)));
         }
 
+        [Fact]
+        public void PositionsOutsideTheTextNameNoMember()
+        {
+            var root = CSharpSyntaxTree.ParseText("class C { void M() { } }").GetRoot();
+            Assert.Equal("C", BaselineKey.ContainingMember(root, root.FullSpan.End));
+            Assert.Equal(string.Empty, BaselineKey.ContainingMember(root, root.FullSpan.End + 1));
+            Assert.Equal(string.Empty, BaselineKey.ContainingMember(root, -1));
+            Assert.Equal(string.Empty, BaselineKey.ContainingMember(CSharpSyntaxTree.ParseText(string.Empty).GetRoot(), 0));
+        }
+
         [Theory]
         [InlineData("/repo", "/repo/src/A.cs", "src/A.cs")]
         [InlineData("/repo/src/Demo", "/repo/src/Other/A.cs", "../Other/A.cs")]

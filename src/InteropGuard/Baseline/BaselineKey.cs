@@ -40,10 +40,13 @@ namespace InteropGuard.Baseline
         /// </summary>
         public static string ContainingMember(SyntaxNode root, int position)
         {
-            if (position < 0 || position > root.FullSpan.End)
+            if (position < 0 || position > root.FullSpan.End || root.FullSpan.Length == 0)
             {
                 return string.Empty;
             }
+
+            // The end of the text is no token's start; the last character belongs to the last token.
+            position = Math.Min(position, root.FullSpan.End - 1);
 
             var token = root.FindToken(position, findInsideTrivia: false);
             var names = new List<string>();
