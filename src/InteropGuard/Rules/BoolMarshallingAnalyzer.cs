@@ -35,6 +35,19 @@ namespace InteropGuard.Rules
             "bcrypt", "ncrypt", "credui", "odbc32", "opengl32", "mswsock", "avrt", "dxva2", "wlanapi", "sspicli",
             "bthprops", "bthprops.cpl", "bluetoothapis", "irprops", "irprops.cpl", "winusb", "newdev");
 
+        /// <summary>
+        /// C libraries whose API has no C <c>bool</c>: truth values are <c>int</c> (or an int-sized enum such as SDL2's
+        /// <c>SDL_bool</c>), so a binding that declares them <c>bool</c> gets the 4-byte default right. Found as false
+        /// findings on libgit2sharp (<c>git_refspec_force</c> returns <c>int</c>). Matched on the normalized name with
+        /// any version or build suffix (<c>git2-a418d9d</c>, <c>lua54</c>, <c>avcodec-61</c>). Libraries whose
+        /// booleans are a C <c>bool</c> or a byte in some version (SDL3, libvlc 4, OpenAL's <c>ALboolean</c>, libjpeg's
+        /// <c>boolean</c>) are deliberately not here.
+        /// </summary>
+        internal static readonly ImmutableArray<string> IntBoolLibraries = ImmutableArray.Create(
+            "git2", "sqlite3", "e_sqlite3", "sqlcipher", "e_sqlcipher", "winsqlite3", "sdl2", "glfw", "glfw3", "usb-1.0", "uv",
+            "zlib", "zlib1", "ssl", "crypto", "lua", "luajit", "avcodec", "avformat", "avutil", "avfilter", "avdevice", "swscale",
+            "swresample", "curl", "png", "sodium", "portaudio");
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 
         public override void Initialize(AnalysisContext context)
@@ -74,7 +87,13 @@ namespace InteropGuard.Rules
             }
 
             var dllImport = method.GetDllImportData();
-            if (dllImport == null || Win32BoolLibraries.Contains(NativeFunction.NormalizeLibrary(dllImport.ModuleName ?? string.Empty)))
+            if (dllImport == null)
+            {
+                return;
+            }
+
+            var library = NativeFunction.NormalizeLibrary(dllImport.ModuleName ?? string.Empty);
+            if (Win32BoolLibraries.Contains(library) || IsIntBoolLibrary(library))
             {
                 return;
             }
@@ -93,6 +112,21 @@ namespace InteropGuard.Rules
                 }
 
             }
+        }
+
+        /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or followed by a version or build suffix (a digit, '-', '.', '_').</summary>
+        internal static bool IsIntBoolLibrary(string normalized)
+        {
+            foreach (var stem in IntBoolLibraries)
+            {
+                if (normalized.StartsWith(stem, StringComparison.Ordinal)
+                    && (normalized.Length == stem.Length || char.IsDigit(normalized[stem.Length]) || normalized[stem.Length] is '-' or '.' or '_'))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static void Report(SymbolAnalysisContext context, TypeSyntax type, string target, string what, string function)

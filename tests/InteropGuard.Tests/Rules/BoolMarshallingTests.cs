@@ -89,6 +89,49 @@ static partial class Native
     internal delegate bool Callback(bool value);
 }");
 
+        // libgit2's predicates return C int (found as false findings on libgit2sharp, whose library name carries a build
+        // hash); the 4-byte default is right for every library whose booleans are int-sized.
+        [Fact]
+        public Task LibrariesWhoseBooleansAreIntAreSilent() => Check(@"
+static class Native
+{
+    [DllImport(""git2-a418d9d"", CallingConvention = CallingConvention.Cdecl)]
+    internal static extern bool git_refspec_force(IntPtr refspec);
+
+    [DllImport(""libgit2.so.1.7"")]
+    internal static extern bool git_refspec_src_matches(IntPtr refspec, string name);
+
+    [DllImport(""e_sqlite3"")]
+    internal static extern bool sqlite3_stmt_readonly(IntPtr statement);
+
+    [DllImport(""SDL2"")]
+    internal static extern bool SDL_HasClipboardText();
+
+    [DllImport(""libglfw.so.3"")]
+    internal static extern bool glfwWindowShouldClose(IntPtr window);
+
+    [DllImport(""avcodec-61"")]
+    internal static extern bool av_codec_is_encoder(IntPtr codec);
+}");
+
+        // Look-alikes: a name that only starts like one of those libraries, and SDL3, whose booleans are C bool.
+        [Fact]
+        public Task LibrariesThatOnlyLookLikeIntBooleanOnesAreReported() => Check(@"
+static class Native
+{
+    [DllImport(""git2x"")]
+    internal static extern {|#0:bool|} gx_ready();
+
+    [DllImport(""SDL3"")]
+    internal static extern {|#1:bool|} SDL_HasClipboardText();
+
+    [DllImport(""zstd"")]
+    internal static extern {|#2:bool|} zstd_flag();
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0),
+            Verify.Diagnostic("IG4003").WithLocation(1),
+            Verify.Diagnostic("IG4003").WithLocation(2));
+
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"
 [assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]
