@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -93,6 +94,11 @@ namespace InteropGuard.Flow
         private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, out bool isOwn)
         {
             isOwn = false;
+            if (operation is IObjectCreationOperation { Constructor: { } constructor })
+            {
+                return CalleeTarget(constructor, catalogue, depth, out isOwn);
+            }
+
             if (operation is not IInvocationOperation invocation)
             {
                 isOwn = true;
@@ -100,6 +106,12 @@ namespace InteropGuard.Flow
             }
 
             var method = invocation.TargetMethod;
+            if (invocation.IsImplicit && method.MethodKind == MethodKind.Constructor && method.Parameters.Length == 0 && method.DeclaringSyntaxReferences.Length == 0)
+            {
+                // The implicit ': base()' of a constructor into object, EventArgs and the like.
+                return null;
+            }
+
             if (method.MethodKind == MethodKind.DelegateInvoke)
             {
                 if (invocation.Instance == null || IsCreatedHere(invocation.Instance))
@@ -123,6 +135,21 @@ namespace InteropGuard.Flow
                 return null;
             }
 
+            return CalleeTarget(method, catalogue, depth, out isOwn);
+        }
+
+        /// <summary>A non-virtual call or a creation: what the called method's or constructor's own body forwards to.</summary>
+        private string? CalleeTarget(IMethodSymbol method, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        {
+            if (method.MethodKind == MethodKind.Constructor && method.IsImplicitlyDeclared && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                // A default constructor runs the instance field and property initializers, then the base constructor;
+                // a base of this compilation is not read.
+                isOwn = HasInstanceInitializers(method.ContainingType)
+                        || SymbolEqualityComparer.Default.Equals(method.ContainingType.BaseType?.ContainingAssembly, _context.Compilation.Assembly);
+                return null;
+            }
+
             if (depth < WrapperSummaries.MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && IsShort(method))
             {
                 var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth));
@@ -132,6 +159,29 @@ namespace InteropGuard.Flow
 
             isOwn = true;
             return null;
+        }
+
+        private static bool HasInstanceInitializers(INamedTypeSymbol type)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+                {
+                    return true;
+                }
+
+                foreach (var member in declaration.Members)
+                {
+                    var isStatic = member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StaticKeyword) || member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.ConstKeyword);
+                    if (!isStatic && ((member is FieldDeclarationSyntax field && field.Declaration.Variables.Any(v => v.Initializer != null))
+                                      || (member is PropertyDeclarationSyntax { Initializer: not null })))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private ThrowOriginSummary SummarizeCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth)
@@ -214,6 +264,7 @@ namespace InteropGuard.Flow
             {
                 IFieldReferenceOperation field => field.Field.Name,
                 IPropertyReferenceOperation { Arguments.Length: 0 } property => property.Property.Name,
+                IEventReferenceOperation @event => @event.Event.Name,
                 ILocalReferenceOperation local => local.Local.Name,
                 IParameterReferenceOperation parameter => parameter.Parameter.Name,
                 _ => string.Join(" ", instance.Syntax.ToString().Split((char[]?)null, System.StringSplitOptions.RemoveEmptyEntries)),

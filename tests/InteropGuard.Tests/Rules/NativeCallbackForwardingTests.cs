@@ -161,7 +161,118 @@ public class Player
     }
 }", Forwarding(0, "Forward", "is called by native function 'sample_run'", "user(code)", "invokes the user's delegate 'user'"));
 
+        // The media-player / MIDI shape: the bridge builds the event arguments with a constructor of the library that
+        // cannot throw, then raises the user's event.
+        [Fact]
+        public Task EventRaisedWithArgumentsOfTheLibrary() => Check(@"
+public sealed class MessageEventArgs : EventArgs
+{
+    public MessageEventArgs(int message, TimeSpan timestamp)
+    {
+        Message = message;
+        Timestamp = timestamp;
+    }
+
+    public int Message { get; }
+    public TimeSpan Timestamp { get; }
+}
+
+public sealed class Empty
+{
+    public int Code;
+}
+
+public class MidiIn
+{
+    public event EventHandler<MessageEventArgs>? MessageReceived;
+    public event EventHandler<Empty>? Closed;
+
+    public void Open() => Native.sample_run(OnMessage);
+
+    private void {|#0:OnMessage|}(int code)
+    {
+        if (code == 0)
+            Closed?.Invoke(this, new Empty());
+        else
+            MessageReceived?.Invoke(this, new MessageEventArgs(code, default));
+    }
+}", Forwarding(0, "OnMessage", "is called by native function 'sample_run'", "Closed?.Invoke(this, new Empty())", "invokes the user's delegate 'Closed'"));
+
         // ---- look-alikes ----
+
+        [Fact]
+        public Task ConstructorOfTheLibraryThatThrowsIsIG5001() => Check(@"
+public sealed class Checked
+{
+    public Checked(int code)
+    {
+        if (code < 0) throw new ArgumentOutOfRangeException(nameof(code));
+        Code = code;
+    }
+
+    public int Code { get; }
+}
+
+public class Source
+{
+    public event EventHandler<Checked>? Received;
+
+    public void Open() => Native.sample_run(OnMessage);
+
+    private void {|#0:OnMessage|}(int code) => Received?.Invoke(this, new Checked(code));
+}", Own(0, "OnMessage", "is called by native function 'sample_run'", "new Checked(code)"));
+
+        // The NAudio virtual-I/O shape: the handle lookup is outside the try, everything that can throw is inside a catch-all.
+        [Fact]
+        public Task HandleTargetCastOutsideACatchAllIsNotAFinding() => Check(@"
+public sealed class VirtualIo
+{
+    private readonly Stream stream = Stream.Null;
+    private Exception? pending;
+
+    private static VirtualIo FromUserData(IntPtr user) => (VirtualIo)GCHandle.FromIntPtr(user).Target!;
+
+    [UnmanagedCallersOnly]
+    private static long Tell(IntPtr user)
+    {
+        var self = FromUserData(user);
+        try
+        {
+            return self.stream.Position;
+        }
+        catch (Exception ex)
+        {
+            self.pending = ex;
+            return -1;
+        }
+    }
+}");
+
+        // A helper longer than the few statements the shared model reads is read here: it cannot throw, so neither can the callback.
+        [Fact]
+        public Task LongerHelperThatCannotThrowIsNotAFinding() => Check(@"
+public sealed class PinnedBuffer
+{
+    private GCHandle handle;
+    private byte[]? array;
+
+    private void Release()
+    {
+        if (handle.IsAllocated) handle.Free();
+    }
+
+    public IntPtr Create(int length)
+    {
+        Release();
+        array = new byte[length];
+        handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        return handle.AddrOfPinnedObject();
+    }
+
+    [UnmanagedCallersOnly]
+    private static IntPtr Allocate(IntPtr self, IntPtr length)
+        => ((PinnedBuffer)GCHandle.FromIntPtr(self).Target!).Create((int)length);
+}");
 
         // One diagnostic, not both: the callback's own throw makes it IG5001, and the message names the throw.
         [Fact]
