@@ -51,6 +51,12 @@ namespace InteropGuard.Flow
         /// <summary>Longer callees are assumed to throw on their own: the forwarders this is for are short.</summary>
         private const int MaxStatements = 20;
 
+        /// <summary>
+        /// Deeper than the shared model's three calls: a bridge's forwarding chain (info object, context wrapper, its base
+        /// constructor) is longer, and only the few bodies native code calls are summarized this way.
+        /// </summary>
+        private const int MaxDepth = 5;
+
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth), ThrowOriginSummary> _callees
             = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int), ThrowOriginSummary>(new CalleeComparer());
@@ -150,7 +156,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            if (depth < WrapperSummaries.MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && IsShort(method))
+            if (depth < MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && IsShort(method))
             {
                 var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth));
                 isOwn = callee.HasOwn;
