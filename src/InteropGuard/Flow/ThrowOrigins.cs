@@ -133,6 +133,16 @@ namespace InteropGuard.Flow
             {
                 if (UserCanImplement(method, invocation.Instance))
                 {
+                    // The library's own implementation runs unless the user overrides it: when that can throw, so can the bridge.
+                    if (!method.IsAbstract && WrapperSummaries.IsSourceMethodWithBody(method))
+                    {
+                        CalleeTarget(method, catalogue, depth, out isOwn);
+                        if (isOwn)
+                        {
+                            return null;
+                        }
+                    }
+
                     return (method.ContainingType.TypeKind == TypeKind.Interface ? "calls the user's implementation of '" : "calls the user's override of '")
                            + method.ContainingType.Name + "." + method.Name + "'";
                 }

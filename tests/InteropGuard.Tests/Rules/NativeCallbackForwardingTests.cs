@@ -356,6 +356,39 @@ static class Bridges
     static float {|#1:OnSample|}(int index) => s_fixed.Sample(index);
 }", Own(0, "OnEvent", Exported, "s_sink!.Put(code)"), Own(1, "OnSample", Exported, "s_fixed.Sample(index)"));
 
+        // A virtual member the user may override, whose own implementation in the library throws: the library's code can throw.
+        [Fact]
+        public Task VirtualMemberWhoseOwnImplementationThrowsIsIG5001() => Check(@"
+public class Device
+{
+    public void Open() => Native.sample_run(OnEvent);
+
+    protected virtual void OnError(int code) => throw new IOException(""device error "" + code);
+
+    protected virtual void OnData(int code) => Data?.Invoke(code);
+
+    public event Notify? Data;
+
+    private void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) OnError(code); else OnData(code);
+    }
+}", Own(0, "OnEvent", "is called by native function 'sample_run'", "OnError(code)"));
+
+        // A virtual member the user may override, whose own implementation only raises the user's event: forwarding.
+        [Fact]
+        public Task VirtualMemberThatRaisesAnEventIsIG5002() => Check(@"
+public class Device
+{
+    public void Open() => Native.sample_run(OnEvent);
+
+    protected virtual void OnData(int code) => Data?.Invoke(code);
+
+    public event Notify? Data;
+
+    private void {|#0:OnEvent|}(int code) => OnData(code);
+}", Forwarding(0, "OnEvent", "is called by native function 'sample_run'", "OnData(code)", "calls the user's override of 'Device.OnData'"));
+
         // A delegate the callback makes itself runs the library's own code.
         [Fact]
         public Task DelegateCreatedInTheCallbackIsIG5001() => Check(@"
