@@ -15,7 +15,7 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace InteropGuard.CodeFixes
 {
     /// <summary>
-    /// IG5001 fix: catch everything in the callback, keep the exception in a <c>[ThreadStatic]</c> field of the
+    /// IG5001 and IG5002 fix: catch everything in the callback, keep the exception in a <c>[ThreadStatic]</c> field of the
     /// containing type and return <c>default</c>; the generated <c>ThrowPendingCallbackException()</c> rethrows it, with
     /// its original stack trace, for the managed code that made the native call. Async callbacks get no fix: their
     /// exception surfaces after the native caller has resumed, on whatever thread runs the continuation.
@@ -25,23 +25,32 @@ namespace InteropGuard.CodeFixes
     public sealed class CatchForNativeCallerCodeFix : DocumentRewriteCodeFix
     {
         internal const string EquivalenceKey = "IG5001.CatchAndDefer";
+
+        /// <summary>The same rewrite for IG5002, under its own key so that Fix All of one rule leaves the other's findings alone.</summary>
+        internal const string ForwardingEquivalenceKey = "IG5002.CatchAndDefer";
         internal const string PendingField = "pendingCallbackException";
         internal const string RethrowMethod = "ThrowPendingCallbackException";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.CallbackException.Id);
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.CallbackException.Id, Descriptors.CallbackForwardsException.Id);
 
         internal override IEnumerable<FixAction> Describe(AnalyzedDocument document, Diagnostic diagnostic)
         {
             if (Target.From(document.Root, document.Model, diagnostic, document.CancellationToken) != null)
             {
-                yield return new FixAction("Catch the exception and rethrow it after the native call with '" + RethrowMethod + "()'", EquivalenceKey);
+                yield return new FixAction("Catch the exception and rethrow it after the native call with '" + RethrowMethod + "()'", KeyOf(diagnostic));
             }
         }
+
+        private static string KeyOf(Diagnostic diagnostic)
+            => diagnostic.Id == Descriptors.CallbackForwardsException.Id ? ForwardingEquivalenceKey : EquivalenceKey;
 
         internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
             var (root, model, cancellationToken) = (document.Root, document.Model, document.CancellationToken);
-            var targets = diagnostics.Select(d => Target.From(root, model, d, cancellationToken)).Where(t => t != null).Select(t => t!).ToList();
+            // Fix All hands over the diagnostics of both ids; an action fixes its own rule's.
+            var targets = diagnostics
+                .Where(d => equivalenceKey == null || KeyOf(d) == equivalenceKey)
+                .Select(d => Target.From(root, model, d, cancellationToken)).Where(t => t != null).Select(t => t!).ToList();
             if (targets.Count == 0)
             {
                 return Task.FromResult(document.Document);

@@ -119,6 +119,17 @@ namespace InteropGuard
             description: "Native code cannot handle a managed exception. One that reaches the end of an [UnmanagedCallersOnly] method or of a delegate called from native code fails the process fast; the managed code that made the outer native call never sees it. Catch everything in the callback, keep the exception for the managed caller and return a failure value.",
             helpLinkUri: HelpLink("IG5001"));
 
+        /// <summary>IG5002: a method or lambda that native code calls forwards to code the library's user supplied, and only that code can throw.</summary>
+        internal static readonly DiagnosticDescriptor CallbackForwardsException = new DiagnosticDescriptor(
+            id: "IG5002",
+            title: "Exception from user-supplied code may escape to a native caller",
+            messageFormat: "Callback '{0}' {1}, and '{2}' {3} outside a catch-all: an exception the user's code throws there terminates the process",
+            category: Categories.Callbacks,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "A callback that native code calls forwards to code the library's user supplied (a delegate, an interface or virtual member), and nothing else in it can throw. An exception from the user's code reaches the native caller and fails the process fast. Whether the library catches it, or documents that user callbacks must not throw, is the library author's decision; catch everything in the callback, keep the exception for the managed caller and return a failure value.",
+            helpLinkUri: HelpLink("IG5002"));
+
         /// <summary>IG1002: a delegate handed to native code (registered, or as a function pointer) is not kept reachable as long as native code can call it.</summary>
         internal static readonly DiagnosticDescriptor CallbackDelegateCollected = new DiagnosticDescriptor(
             id: "IG1002",

@@ -45,17 +45,27 @@ namespace InteropGuard.Flow
         /// the callback does not control (a delegate, a virtual or interface member), then any other call, creation or
         /// await, then casts and checked arithmetic, then indexing. The first of the likeliest kind in source order wins.
         /// </summary>
-        public IOperation? LikeliestEscaping(IOperation body)
+        public IOperation? LikeliestEscaping(IOperation body) => Likeliest(AllEscaping(body));
+
+        /// <summary>Every operation of <paramref name="body"/> whose exception reaches the caller, in source order.</summary>
+        public System.Collections.Generic.IEnumerable<IOperation> AllEscaping(IOperation body)
+        {
+            foreach (var operation in Walk(body))
+            {
+                if (MayThrow(operation) && !IsCovered(operation, body))
+                {
+                    yield return operation;
+                }
+            }
+        }
+
+        /// <summary>The operation a reader should look at first among <paramref name="escaping"/> (see <see cref="LikeliestEscaping"/>).</summary>
+        public static IOperation? Likeliest(System.Collections.Generic.IEnumerable<IOperation> escaping)
         {
             IOperation? best = null;
             var bestRank = int.MaxValue;
-            foreach (var operation in Walk(body))
+            foreach (var operation in escaping)
             {
-                if (!MayThrow(operation) || IsCovered(operation, body))
-                {
-                    continue;
-                }
-
                 var rank = Likelihood(operation);
                 if (rank < bestRank)
                 {
@@ -116,10 +126,11 @@ namespace InteropGuard.Flow
                     return binary.IsChecked;
                 case IUnaryOperation unary:
                     return unary.IsChecked;
-                case IConversionOperation { OperatorMethod: not null }:
-                    return true;
+                case IConversionOperation { OperatorMethod: { } operatorMethod }:
+                    return _throwPoints.MayThrowConverting(operatorMethod);
                 case IConversionOperation conversion:
-                    return !conversion.IsImplicit && CanFail(conversion);
+                    // 'as' yields null instead of throwing.
+                    return !conversion.IsImplicit && !conversion.IsTryCast && CanFail(conversion);
                 default:
                     return _throwPoints.IsThrowPoint(operation);
             }
@@ -130,11 +141,19 @@ namespace InteropGuard.Flow
             var kind = conversion.GetConversion();
             if (kind.IsUnboxing || (kind.IsReference && kind.IsExplicit))
             {
-                return true;
+                return !IsHandleTarget(conversion.Operand);
             }
 
             return conversion.IsChecked && kind.IsNumeric;
         }
+
+        /// <summary>
+        /// <c>(Info)GCHandle.FromIntPtr(user).Target</c>: the library casts back what it put in its own handle, the idiom of
+        /// every GCHandle-based bridge; the cast fails only on a handle the library mixed up, as the lookup itself would.
+        /// </summary>
+        private static bool IsHandleTarget(IOperation operand)
+            => operand is IPropertyReferenceOperation { Property: { Name: "Target", ContainingType: { Name: "GCHandle" } type } }
+               && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
 
         private bool IsCovered(IOperation operation, IOperation body)
         {

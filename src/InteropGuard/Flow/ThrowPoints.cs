@@ -101,6 +101,15 @@ namespace InteropGuard.Flow
             }
         }
 
+        /// <summary>
+        /// Whether a user-defined conversion through <paramref name="operatorMethod"/> may throw, judged as a call to it:
+        /// <c>(GCHandle)pointer</c> is <c>GCHandle.FromIntPtr(pointer)</c>, and an operator of this compilation throws when
+        /// its body can.
+        /// </summary>
+        public bool MayThrowConverting(IMethodSymbol operatorMethod)
+            => MayThrow(operatorMethod)
+               && (!WrapperSummaries.IsSourceMethodWithBody(operatorMethod) || _context.ThrowingMethods.MayThrow(operatorMethod, _catalogue, _everyFailure, _depth));
+
         private bool MayThrow(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
@@ -429,7 +438,7 @@ namespace InteropGuard.Flow
                 // DangerousGetHandle read the handle; they throw only when it was already released (IG3003 reports that on
                 // its own) or for a zero IntPtr. Disposing a MemoryHandle unpins, which cannot fail.
                 if ((_context.Types.GCHandle != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GCHandle)
-                     && (!method.IsStatic || method.Name == "FromIntPtr" || method.Name == "ToIntPtr"))
+                     && (!method.IsStatic || method.Name == "FromIntPtr" || method.Name == "ToIntPtr" || method.MethodKind == MethodKind.Conversion))
                     || (method.Name == "DangerousGetHandle" && _context.Types.IsHandleWrapper(type))
                     || (method.Name == "Dispose" && _context.Types.MemoryHandle != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.MemoryHandle)))
                 {

@@ -13,7 +13,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Rules
 {
     /// <summary>
-    /// IG5001: an exception can escape code that native code calls. Callbacks are collected per type and each is
+    /// IG5001: an exception the callback's own code raises can escape code that native code calls; IG5002: only code the
+    /// library's user supplied (a delegate, an interface or virtual member) can throw there (<see cref="ThrowOrigins"/>). Callbacks are collected per type and each is
     /// reported once, when the first type handing it over is done, on its own declaration: a method passed from several
     /// places (and types) is still one finding, named after its first hand-over in the whole compilation.
     /// </summary>
@@ -25,7 +26,7 @@ namespace InteropGuard.Rules
 
         private const int MaxOperationText = 60;
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CallbackException);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CallbackException, Descriptors.CallbackForwardsException);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -42,6 +43,7 @@ namespace InteropGuard.Rules
                 }
 
                 var callbacks = new NativeCallbacks(interop);
+                var origins = new ThrowOrigins(interop);
 
                 // One finding per callback even when two types hand the same method over.
                 var reported = new ConcurrentDictionary<SyntaxNode, bool>();
@@ -68,7 +70,7 @@ namespace InteropGuard.Rules
                                 }
                             },
                             OperationKind.Invocation);
-                        typeStart.RegisterSymbolEndAction(end => Report(interop, callbacks, found, reported, end.Compilation, end.ReportDiagnostic, end.CancellationToken));
+                        typeStart.RegisterSymbolEndAction(end => Report(interop, callbacks, origins, found, reported, end.Compilation, end.ReportDiagnostic, end.CancellationToken));
                     },
                     SymbolKind.NamedType);
 
@@ -90,7 +92,7 @@ namespace InteropGuard.Rules
                             }
                         }
 
-                        Report(interop, callbacks, found, reported, symbol.Compilation, symbol.ReportDiagnostic, symbol.CancellationToken);
+                        Report(interop, callbacks, origins, found, reported, symbol.Compilation, symbol.ReportDiagnostic, symbol.CancellationToken);
                     },
                     SymbolKind.Method);
             });
@@ -101,6 +103,7 @@ namespace InteropGuard.Rules
         private static void Report(
             InteropContext interop,
             NativeCallbacks callbacks,
+            ThrowOrigins origins,
             IEnumerable<NativeCallback> found,
             ConcurrentDictionary<SyntaxNode, bool> reported,
             Compilation compilation,
@@ -128,8 +131,19 @@ namespace InteropGuard.Rules
 
                 var scope = interop.ForTree(tree);
                 // An async callback's first await is where its native caller stops waiting, so that is the throw to name there.
-                var escapes = new EscapingExceptions(new ThrowPoints(interop, scope.Catalogue, everyFailure: true, depth: 0), interop.Types.Exception);
-                var escaping = isAsync ? escapes.FirstEscaping(body) : escapes.LikeliestEscaping(body);
+                // An async callback is its own case whatever throws: its native caller has stopped waiting at the first await.
+                IOperation? escaping;
+                ThrowOriginSummary? origin = null;
+                if (isAsync)
+                {
+                    escaping = new EscapingExceptions(new ThrowPoints(interop, scope.Catalogue, everyFailure: true, depth: 0), interop.Types.Exception).FirstEscaping(body);
+                }
+                else
+                {
+                    origin = origins.Summarize(body, scope.Catalogue);
+                    escaping = origin.LikeliestOwn ?? origin.FirstForwarded;
+                }
+
                 if (escaping == null)
                 {
                     continue;
@@ -152,6 +166,19 @@ namespace InteropGuard.Rules
                 var properties = isAsync ? ImmutableDictionary<string, string?>.Empty.Add(AsyncProperty, "true") : ImmutableDictionary<string, string?>.Empty;
                 if (!reported.TryAdd(declaration, true))
                 {
+                    continue;
+                }
+
+                if (origin is { LikeliestOwn: null, ForwardedTo: { } forwardedTo })
+                {
+                    report(Diagnostic.Create(
+                        Descriptors.CallbackForwardsException,
+                        LocationOf(declaration),
+                        properties,
+                        NameOf(declaration),
+                        how,
+                        Describe(escaping.Syntax),
+                        forwardedTo));
                     continue;
                 }
 
@@ -210,6 +237,12 @@ namespace InteropGuard.Rules
 
         private static string Describe(SyntaxNode syntax)
         {
+            // 'handler?.Invoke(code)', not '.Invoke(code)'.
+            while (syntax.Parent is ConditionalAccessExpressionSyntax access && access.WhenNotNull == syntax)
+            {
+                syntax = access;
+            }
+
             var text = Compact(syntax.ToString()).TrimEnd(';');
             if (text.Length > MaxOperationText && syntax is InvocationExpressionSyntax call)
             {

@@ -24,7 +24,7 @@ namespace InteropGuard.Tests.Corpus
         public static readonly IReadOnlyList<string> RuleIds = new[]
         {
             "IG1001", "IG1002", "IG2001", "IG2002", "IG2003", "IG2004",
-            "IG3001", "IG3002", "IG3003", "IG3004", "IG3005", "IG3006", "IG3007", "IG5001",
+            "IG3001", "IG3002", "IG3003", "IG3004", "IG3005", "IG3006", "IG3007", "IG5001", "IG5002",
         };
 
         // One callback handed to native code by several types (IG5001 names one hand-over), and a field filled by two

@@ -10,15 +10,128 @@ namespace InteropGuard.Tests.Rules
     {
         private const string Key = "IG5001.CatchAndDefer";
 
-        private static Task VerifyFix(string source, string fixedSource, string? batchFixedSource = null)
+        private const string ForwardingKey = "IG5002.CatchAndDefer";
+
+        private static Task VerifyFix(string source, string fixedSource, string? batchFixedSource = null, string id = "IG5001")
         {
             var test = new CodeFixTest<NativeCallbackExceptionAnalyzer, CatchForNativeCallerCodeFix>
             {
                 Source = source,
                 FixedSource = fixedSource,
                 BatchFixedSource = batchFixedSource,
-                CodeActionEquivalenceKey = Key,
+                CodeActionEquivalenceKey = id == "IG5002" ? ForwardingKey : Key,
+                DefaultDiagnosticId = id,
             };
+            return test.RunAsync();
+        }
+
+        // IG5002 gets the same rewrite as IG5001, under its own equivalence key.
+        [Fact]
+        public Task ForwardingBridgeGetsTheSameRewrite() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+
+public delegate int ProgressHandler(object state);
+
+sealed class ProgressInfo
+{
+    public ProgressHandler Handler = _ => 0;
+    public object State = new object();
+}
+
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static int [|OnProgress|](IntPtr user)
+    {
+        var info = (ProgressInfo)GCHandle.FromIntPtr(user).Target!;
+        return info.Handler(info.State);
+    }
+}", @"using System;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+
+public delegate int ProgressHandler(object state);
+
+sealed class ProgressInfo
+{
+    public ProgressHandler Handler = _ => 0;
+    public object State = new object();
+}
+
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static int OnProgress(IntPtr user)
+    {
+        try
+        {
+            var info = (ProgressInfo)GCHandle.FromIntPtr(user).Target!;
+            return info.Handler(info.State);
+        }
+        catch (Exception ex)
+        {
+            pendingCallbackException = ex;
+            return default;
+        }
+    }
+
+    [ThreadStatic]
+    private static Exception? pendingCallbackException;
+
+    // Call after the native call returns: rethrows, with its stack trace, what a callback caught on this thread.
+    internal static void ThrowPendingCallbackException()
+    {
+        var pending = pendingCallbackException;
+        if (pending != null)
+        {
+            pendingCallbackException = null;
+            ExceptionDispatchInfo.Capture(pending).Throw();
+        }
+    }
+}", id: "IG5002");
+
+        // Fix All of one rule leaves the other rule's findings as they are; the second rule's fix reuses the members.
+        [Fact]
+        public Task FixAllOfIG5002LeavesIG5001Alone()
+        {
+            var test = new CodeFixTest<NativeCallbackExceptionAnalyzer, CatchForNativeCallerCodeFix>
+            {
+                Source = Prelude + @"
+class Client
+{
+    private readonly Notify onEvent;
+
+    public Client(Notify onEvent) => this.onEvent = onEvent;
+
+    public void Forward() => Native.sample_run(code {|#0:=>|} onEvent(code));
+
+    public void Own() => Native.sample_run(code {|#1:=>|} { if (code < 0) throw new InvalidOperationException(); });
+}",
+                FixedSource = FixedPrelude + @"
+class Client
+{
+    private readonly Notify onEvent;
+
+    public Client(Notify onEvent) => this.onEvent = onEvent;
+
+    public void Forward() => Native.sample_run(code =>
+    {
+        try
+        {
+            onEvent(code);
+        }
+        catch (Exception ex)
+        {
+            pendingCallbackException = ex;
+        }
+    });
+
+    public void Own() => Native.sample_run(code {|IG5001:=>|} { if (code < 0) throw new InvalidOperationException(); });
+" + Members + "}",
+                CodeActionEquivalenceKey = ForwardingKey,
+            };
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG5002").WithLocation(0).WithArguments("code => …", "is called by native function 'sample_run'", "onEvent(code)", "invokes the user's delegate 'onEvent'"));
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG5001").WithLocation(1).WithArguments("code => …", "is called by native function 'sample_run'", "throw new InvalidOperationException()", "outside a catch-all: an exception escaping to native code terminates the process"));
             return test.RunAsync();
         }
 

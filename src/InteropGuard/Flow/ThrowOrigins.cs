@@ -1,0 +1,371 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>Where the exceptions that can escape a body come from.</summary>
+    internal sealed class ThrowOriginSummary
+    {
+        /// <summary>A body that cannot be read: it counts as throwing on its own.</summary>
+        public static readonly ThrowOriginSummary Unread = new ThrowOriginSummary(hasOwn: true, null, null, null);
+
+        public ThrowOriginSummary(bool hasOwn, IOperation? likeliestOwn, IOperation? firstForwarded, string? forwardedTo)
+        {
+            HasOwn = hasOwn;
+            LikeliestOwn = likeliestOwn;
+            FirstForwarded = firstForwarded;
+            ForwardedTo = forwardedTo;
+        }
+
+        /// <summary>Whether the body's own code can raise an exception that escapes it.</summary>
+        public bool HasOwn { get; }
+
+        /// <summary>The escaping operation of the body's own code a reader should look at first, or null when there is none.</summary>
+        public IOperation? LikeliestOwn { get; }
+
+        /// <summary>The first escaping operation, in source order, that only forwards to code the library's user supplied.</summary>
+        public IOperation? FirstForwarded { get; }
+
+        /// <summary>What <see cref="FirstForwarded"/> reaches, as a message fragment: "invokes the user's delegate 'callback'".</summary>
+        public string? ForwardedTo { get; }
+    }
+
+    /// <summary>
+    /// Splits the exceptions that can escape a body (<see cref="EscapingExceptions"/>) into those the body's own code can
+    /// raise — an explicit <c>throw</c>, a BCL call that validates its input, a cast, a method of this compilation that
+    /// throws on its own — and those that can only come from code the library's user supplied: invoking a delegate the
+    /// body did not create (read from a field, a parameter, a <c>GCHandle</c> target), calling an interface, abstract or
+    /// virtual member the user can implement (declared outside the framework, on a type the user can derive from or
+    /// implement, through a receiver that is not sealed), or calling a method of this compilation whose own escaping
+    /// exceptions are all of that kind. A call the split cannot read — too deep, too long, not source — is the body's own.
+    /// Summaries of called methods are kept once per method, options scope and depth, so answers do not depend on the
+    /// order of concurrent analyses.
+    /// </summary>
+    internal sealed class ThrowOrigins
+    {
+        /// <summary>Longer callees are assumed to throw on their own: the forwarders this is for are short.</summary>
+        private const int MaxStatements = 20;
+
+        /// <summary>
+        /// Deeper than the shared model's three calls: a bridge's forwarding chain (info object, context wrapper, its base
+        /// constructor) is longer, and only the few bodies native code calls are summarized this way.
+        /// </summary>
+        private const int MaxDepth = 5;
+
+        private readonly InteropContext _context;
+        private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth), ThrowOriginSummary> _callees
+            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int), ThrowOriginSummary>(new CalleeComparer());
+
+        public ThrowOrigins(InteropContext context)
+        {
+            _context = context;
+        }
+
+        /// <summary>Where the exceptions escaping <paramref name="body"/>, a body native code calls, come from.</summary>
+        public ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue)
+            => Summarize(body, catalogue, depth: 0);
+
+        private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth)
+        {
+            var escapes = new EscapingExceptions(new ThrowPoints(_context, catalogue, everyFailure: true, depth), _context.Types.Exception);
+            var own = new List<IOperation>();
+            IOperation? firstForwarded = null;
+            string? forwardedTo = null;
+            foreach (var operation in escapes.AllEscaping(body))
+            {
+                var target = ForwardedTarget(operation, catalogue, depth, out var isOwn);
+                if (isOwn)
+                {
+                    own.Add(operation);
+                }
+                else if (target != null && firstForwarded == null)
+                {
+                    firstForwarded = operation;
+                    forwardedTo = target;
+                }
+            }
+
+            return new ThrowOriginSummary(own.Count > 0, EscapingExceptions.Likeliest(own), firstForwarded, forwardedTo);
+        }
+
+        /// <summary>
+        /// What an escaping <paramref name="operation"/> forwards to (a message fragment), or null; <paramref name="isOwn"/>
+        /// when the body's own code can raise it. Both null and not own: a call of this compilation that cannot throw after all.
+        /// </summary>
+        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        {
+            isOwn = false;
+            if (operation is IObjectCreationOperation { Constructor: { } constructor })
+            {
+                return CalleeTarget(constructor, catalogue, depth, out isOwn);
+            }
+
+            if (operation is not IInvocationOperation invocation)
+            {
+                isOwn = true;
+                return null;
+            }
+
+            var method = invocation.TargetMethod;
+            if (invocation.IsImplicit && method.MethodKind == MethodKind.Constructor && method.Parameters.Length == 0 && method.DeclaringSyntaxReferences.Length == 0)
+            {
+                // The implicit ': base()' of a constructor into object, EventArgs and the like.
+                return null;
+            }
+
+            if (method.MethodKind == MethodKind.DelegateInvoke)
+            {
+                if (invocation.Instance == null || IsCreatedHere(invocation.Instance))
+                {
+                    isOwn = true;
+                    return null;
+                }
+
+                return "invokes the user's delegate '" + DelegateName(invocation.Instance) + "'";
+            }
+
+            if (invocation.IsVirtual)
+            {
+                if (UserCanImplement(method, invocation.Instance))
+                {
+                    // The library's own implementation runs unless the user overrides it: when that can throw, so can the bridge.
+                    if (!method.IsAbstract && WrapperSummaries.IsSourceMethodWithBody(method))
+                    {
+                        CalleeTarget(method, catalogue, depth, out isOwn);
+                        if (isOwn)
+                        {
+                            return null;
+                        }
+                    }
+
+                    return (method.ContainingType.TypeKind == TypeKind.Interface ? "calls the user's implementation of '" : "calls the user's override of '")
+                           + method.ContainingType.Name + "." + method.Name + "'";
+                }
+
+                isOwn = true;
+                return null;
+            }
+
+            return CalleeTarget(method, catalogue, depth, out isOwn);
+        }
+
+        /// <summary>A non-virtual call or a creation: what the called method's or constructor's own body forwards to.</summary>
+        private string? CalleeTarget(IMethodSymbol method, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        {
+            if (method.MethodKind == MethodKind.Constructor && method.IsImplicitlyDeclared && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                // A default constructor runs the instance field and property initializers, then the base constructor;
+                // a base of this compilation is not read.
+                isOwn = HasInstanceInitializers(method.ContainingType)
+                        || SymbolEqualityComparer.Default.Equals(method.ContainingType.BaseType?.ContainingAssembly, _context.Compilation.Assembly);
+                return null;
+            }
+
+            if (depth < MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && IsShort(method))
+            {
+                var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth));
+                isOwn = callee.HasOwn;
+                return isOwn ? null : callee.ForwardedTo;
+            }
+
+            isOwn = true;
+            return null;
+        }
+
+        private static bool HasInstanceInitializers(INamedTypeSymbol type)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+                {
+                    return true;
+                }
+
+                foreach (var member in declaration.Members)
+                {
+                    var isStatic = member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StaticKeyword) || member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.ConstKeyword);
+                    if (!isStatic && ((member is FieldDeclarationSyntax field && field.Declaration.Variables.Any(v => v.Initializer != null))
+                                      || (member is PropertyDeclarationSyntax { Initializer: not null })))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private ThrowOriginSummary SummarizeCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth)
+        {
+            var body = _context.Wrappers.GetBody(method);
+            return body == null ? ThrowOriginSummary.Unread : Summarize(body, catalogue, depth);
+        }
+
+        private static bool IsShort(IMethodSymbol method)
+        {
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                switch (reference.GetSyntax())
+                {
+                    case BaseMethodDeclarationSyntax { ExpressionBody: not null }:
+                    case LocalFunctionStatementSyntax { ExpressionBody: not null }:
+                    case AccessorDeclarationSyntax { ExpressionBody: not null }:
+                    case ArrowExpressionClauseSyntax:
+                        return true;
+                    case BaseMethodDeclarationSyntax { Body: { } body }:
+                        return body.Statements.Count <= MaxStatements;
+                    case LocalFunctionStatementSyntax { Body: { } body }:
+                        return body.Statements.Count <= MaxStatements;
+                    case AccessorDeclarationSyntax { Body: { } body }:
+                        return body.Statements.Count <= MaxStatements;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The delegate was made in this body — a lambda or method group invoked directly or through a local only ever
+        /// assigned such values: its code is the library's own, not the user's.
+        /// </summary>
+        private static bool IsCreatedHere(IOperation instance)
+        {
+            instance = OperationTree.SkipConversions(instance);
+            if (IsCreation(instance))
+            {
+                return true;
+            }
+
+            if (instance is not ILocalReferenceOperation local)
+            {
+                return false;
+            }
+
+            var stores = 0;
+            foreach (var operation in OperationTree.Root(instance).DescendantsAndSelf())
+            {
+                IOperation? stored = operation switch
+                {
+                    IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local) => declarator.Initializer?.Value,
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local.Local) => assignment.Value,
+                    _ => null,
+                };
+                if (stored != null)
+                {
+                    if (!IsCreation(OperationTree.SkipConversions(stored)))
+                    {
+                        return false;
+                    }
+
+                    stores++;
+                }
+            }
+
+            return stores > 0;
+        }
+
+        private static bool IsCreation(IOperation value)
+            => value is IAnonymousFunctionOperation
+               || (value is IDelegateCreationOperation creation && OperationTree.SkipConversions(creation.Target) is IAnonymousFunctionOperation or IMethodReferenceOperation);
+
+        private static string DelegateName(IOperation instance)
+        {
+            instance = OperationTree.SkipConversions(instance);
+            return instance switch
+            {
+                IFieldReferenceOperation field => field.Field.Name,
+                IPropertyReferenceOperation { Arguments.Length: 0 } property => property.Property.Name,
+                IEventReferenceOperation @event => @event.Event.Name,
+                ILocalReferenceOperation local => local.Local.Name,
+                IParameterReferenceOperation parameter => parameter.Parameter.Name,
+                _ => string.Join(" ", instance.Syntax.ToString().Split((char[]?)null, System.StringSplitOptions.RemoveEmptyEntries)),
+            };
+        }
+
+        /// <summary>
+        /// Whether the user of the library can supply the code a virtual call runs: the member is overridable or
+        /// implementable from outside the library, on a type declared outside the framework, and the receiver's static
+        /// type does not fix the implementation (sealed, a struct, or a type the user cannot see).
+        /// </summary>
+        private static bool UserCanImplement(IMethodSymbol method, IOperation? instance)
+        {
+            var type = method.ContainingType;
+            if (type == null || IsFramework(type) || !IsExternallyVisible(type) || !IsExternallyVisible(method))
+            {
+                return false;
+            }
+
+            if (type.TypeKind == TypeKind.Class && (type.IsSealed || !HasAccessibleConstructor(type) || !(method.IsAbstract || method.IsVirtual || (method.IsOverride && !method.IsSealed))))
+            {
+                return false;
+            }
+
+            if (type.TypeKind != TypeKind.Class && type.TypeKind != TypeKind.Interface)
+            {
+                return false;
+            }
+
+            var receiver = instance == null ? null : OperationTree.SkipConversions(instance).Type;
+            return receiver is not INamedTypeSymbol named
+                   || named.TypeKind == TypeKind.Interface
+                   || named.TypeKind == TypeKind.TypeParameter
+                   || (named.TypeKind == TypeKind.Class && !named.IsSealed && IsExternallyVisible(named));
+        }
+
+        private static bool IsFramework(INamedTypeSymbol type)
+        {
+            var root = type.ContainingNamespace;
+            while (root != null && root.ContainingNamespace is { IsGlobalNamespace: false })
+            {
+                root = root.ContainingNamespace;
+            }
+
+            return root != null && (root.Name == "System" || root.Name == "Microsoft");
+        }
+
+        private static bool IsExternallyVisible(ISymbol symbol)
+        {
+            for (var current = symbol; current != null && current is not INamespaceSymbol; current = current.ContainingSymbol)
+            {
+                switch (current.DeclaredAccessibility)
+                {
+                    case Accessibility.Public:
+                    case Accessibility.Protected:
+                    case Accessibility.ProtectedOrInternal:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool HasAccessibleConstructor(INamedTypeSymbol type)
+        {
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                if (IsExternallyVisible(constructor))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private sealed class CalleeComparer : IEqualityComparer<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth)>
+        {
+            public bool Equals((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth) x, (IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth) y)
+                => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && ReferenceEquals(x.Catalogue, y.Catalogue) && x.Depth == y.Depth;
+
+            public int GetHashCode((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth) key)
+                => (SymbolEqualityComparer.Default.GetHashCode(key.Method) * 31 + key.Catalogue.GetHashCode()) * 31 + key.Depth;
+        }
+    }
+}

@@ -1,0 +1,431 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG5002: a callback native code calls whose only escaping exceptions come from code the library's user supplied
+    /// (a delegate, an interface or overridable member), and the look-alikes that stay IG5001 or are not findings.
+    /// </summary>
+    public class NativeCallbackForwardingTests
+    {
+        private const string Prelude = @"using System;
+using System.IO;
+using System.Runtime.InteropServices;
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+public delegate int ProgressHandler(object state);
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+public delegate void Notify(int code);
+
+public interface ISampler
+{
+    float Sample(int index);
+}
+
+public abstract class Mixer
+{
+    public abstract float Mix(float a, float b);
+}
+
+static class Native
+{
+    [DllImport(""sample"")] public static extern void sample_run(Notify notify);
+    [DllImport(""sample"")] public static extern void ack(int code);
+}
+
+public sealed class ProgressInfo
+{
+    private readonly ProgressHandler _func;
+    private readonly object _state;
+
+    public ProgressInfo(ProgressHandler func, object state)
+    {
+        _func = func;
+        _state = state;
+    }
+
+    public int Call() => _func(_state);
+
+    public static ProgressInfo FromPointer(IntPtr p)
+    {
+        GCHandle h = (GCHandle)p;
+        return (ProgressInfo)h.Target!;
+    }
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult Forwarding(int location, string callback, string how, string operation, string target)
+            => Verify.Diagnostic("IG5002").WithLocation(location).WithMessage(
+                "Callback '" + callback + "' " + how + ", and '" + operation + "' " + target + " outside a catch-all: an exception the user's code throws there terminates the process");
+
+        private static DiagnosticResult Own(int location, string callback, string how, string operation)
+            => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
+                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+
+        private const string Exported = "is [UnmanagedCallersOnly]";
+
+        // ---- positives ----
+
+        // The SQLite shape: the bridge recovers its info object from the GCHandle and calls a method of it that invokes the
+        // user's delegate; the handle lookup and the cast of the handle's target cannot fail on the library's own handle.
+        [Fact]
+        public Task DelegateStoredInAnObjectBehindAGCHandle() => Check(@"
+static class Bridges
+{
+    [UnmanagedCallersOnly]
+    static int {|#0:OnProgress|}(IntPtr p)
+    {
+        ProgressInfo info = ProgressInfo.FromPointer(p);
+        return info.Call();
+    }
+}", Forwarding(0, "OnProgress", Exported, "info.Call()", "invokes the user's delegate '_func'"));
+
+        [Fact]
+        public Task DelegateReadFromAStaticField() => Check(@"
+static class Bridges
+{
+    public static Notify? s_onEvent;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnEvent|}(int code)
+    {
+        Native.ack(code);
+        s_onEvent?.Invoke(code);
+    }
+}", Forwarding(0, "OnEvent", Exported, "s_onEvent?.Invoke(code)", "invokes the user's delegate 's_onEvent'"));
+
+        [Fact]
+        public Task DelegateCastFromTheHandleTarget() => Check(@"
+static class Bridges
+{
+    [UnmanagedCallersOnly]
+    static void {|#0:OnEvent|}(IntPtr user, int code)
+    {
+        var handler = (Notify)GCHandle.FromIntPtr(user).Target!;
+        handler(code);
+    }
+}", Forwarding(0, "OnEvent", Exported, "handler(code)", "invokes the user's delegate 'handler'"));
+
+        [Fact]
+        public Task InterfaceCallback() => Check(@"
+static class Bridges
+{
+    [UnmanagedCallersOnly]
+    static float {|#0:OnSample|}(IntPtr user, int index)
+    {
+        var sampler = (ISampler)GCHandle.FromIntPtr(user).Target!;
+        return sampler.Sample(index);
+    }
+}", Forwarding(0, "OnSample", Exported, "sampler.Sample(index)", "calls the user's implementation of 'ISampler.Sample'"));
+
+        [Fact]
+        public Task AbstractMethod() => Check(@"
+public static class Bridges
+{
+    public static Mixer? Current;
+
+    [UnmanagedCallersOnly]
+    static float {|#0:OnMix|}(float a, float b) => Current!.Mix(a, b);
+}", Forwarding(0, "OnMix", Exported, "Current!.Mix(a, b)", "calls the user's override of 'Mixer.Mix'"));
+
+        [Fact]
+        public Task LambdaBridgeForwardingToAField() => Check(@"
+public class Player
+{
+    private readonly Notify onEnd;
+
+    public Player(Notify onEnd) => this.onEnd = onEnd;
+
+    public void Play() => Native.sample_run(code {|#0:=>|} onEnd(code));
+}", Forwarding(0, "code => …", "is called by native function 'sample_run'", "onEnd(code)", "invokes the user's delegate 'onEnd'"));
+
+        [Fact]
+        public Task LocalFunctionBridgeForwardingToAParameter() => Check(@"
+public class Player
+{
+    public void Play(Notify user)
+    {
+        Native.sample_run(Forward);
+
+        void {|#0:Forward|}(int code) => user(code);
+    }
+}", Forwarding(0, "Forward", "is called by native function 'sample_run'", "user(code)", "invokes the user's delegate 'user'"));
+
+        // The media-player / MIDI shape: the bridge builds the event arguments with a constructor of the library that
+        // cannot throw, then raises the user's event.
+        [Fact]
+        public Task EventRaisedWithArgumentsOfTheLibrary() => Check(@"
+public sealed class MessageEventArgs : EventArgs
+{
+    public MessageEventArgs(int message, TimeSpan timestamp)
+    {
+        Message = message;
+        Timestamp = timestamp;
+    }
+
+    public int Message { get; }
+    public TimeSpan Timestamp { get; }
+}
+
+public sealed class Empty
+{
+    public int Code;
+}
+
+public class MidiIn
+{
+    public event EventHandler<MessageEventArgs>? MessageReceived;
+    public event EventHandler<Empty>? Closed;
+
+    public void Open() => Native.sample_run(OnMessage);
+
+    private void {|#0:OnMessage|}(int code)
+    {
+        if (code == 0)
+            Closed?.Invoke(this, new Empty());
+        else
+            MessageReceived?.Invoke(this, new MessageEventArgs(code, default));
+    }
+}", Forwarding(0, "OnMessage", "is called by native function 'sample_run'", "Closed?.Invoke(this, new Empty())", "invokes the user's delegate 'Closed'"));
+
+        // ---- look-alikes ----
+
+        [Fact]
+        public Task ConstructorOfTheLibraryThatThrowsIsIG5001() => Check(@"
+public sealed class Checked
+{
+    public Checked(int code)
+    {
+        if (code < 0) throw new ArgumentOutOfRangeException(nameof(code));
+        Code = code;
+    }
+
+    public int Code { get; }
+}
+
+public class Source
+{
+    public event EventHandler<Checked>? Received;
+
+    public void Open() => Native.sample_run(OnMessage);
+
+    private void {|#0:OnMessage|}(int code) => Received?.Invoke(this, new Checked(code));
+}", Own(0, "OnMessage", "is called by native function 'sample_run'", "new Checked(code)"));
+
+        // The NAudio virtual-I/O shape: the handle lookup is outside the try, everything that can throw is inside a catch-all.
+        [Fact]
+        public Task HandleTargetCastOutsideACatchAllIsNotAFinding() => Check(@"
+public sealed class VirtualIo
+{
+    private readonly Stream stream = Stream.Null;
+    private Exception? pending;
+
+    private static VirtualIo FromUserData(IntPtr user) => (VirtualIo)GCHandle.FromIntPtr(user).Target!;
+
+    [UnmanagedCallersOnly]
+    private static long Tell(IntPtr user)
+    {
+        var self = FromUserData(user);
+        try
+        {
+            return self.stream.Position;
+        }
+        catch (Exception ex)
+        {
+            self.pending = ex;
+            return -1;
+        }
+    }
+}");
+
+        // A helper longer than the few statements the shared model reads is read here: it cannot throw, so neither can the callback.
+        [Fact]
+        public Task LongerHelperThatCannotThrowIsNotAFinding() => Check(@"
+public sealed class PinnedBuffer
+{
+    private GCHandle handle;
+    private byte[]? array;
+
+    private void Release()
+    {
+        if (handle.IsAllocated) handle.Free();
+    }
+
+    public IntPtr Create(int length)
+    {
+        Release();
+        array = new byte[length];
+        handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        return handle.AddrOfPinnedObject();
+    }
+
+    [UnmanagedCallersOnly]
+    private static IntPtr Allocate(IntPtr self, IntPtr length)
+        => ((PinnedBuffer)GCHandle.FromIntPtr(self).Target!).Create((int)length);
+}");
+
+        // One diagnostic, not both: the callback's own throw makes it IG5001, and the message names the throw.
+        [Fact]
+        public Task ExplicitThrowBesidesTheUserDelegateIsIG5001Only() => Check(@"
+static class Bridges
+{
+    public static Notify? s_onEvent;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnEvent|}(int code)
+    {
+        s_onEvent?.Invoke(code);
+        if (code < 0) throw new InvalidOperationException(""negative"");
+    }
+}", Own(0, "OnEvent", Exported, "throw new InvalidOperationException(\"negative\")"));
+
+        [Fact]
+        public Task ForwardedCallInsideACatchAllIsNotAFinding() => Check(@"
+static class Bridges
+{
+    [UnmanagedCallersOnly]
+    static int OnProgress(IntPtr p)
+    {
+        try
+        {
+            return ProgressInfo.FromPointer(p).Call();
+        }
+        catch (Exception)
+        {
+            return 1;
+        }
+    }
+}");
+
+        // A method of the library that throws on its own, besides forwarding: the library's code can throw.
+        [Fact]
+        public Task OwnMethodThatThrowsIsIG5001() => Check(@"
+sealed class Checked
+{
+    private readonly ProgressHandler _func;
+
+    public Checked(ProgressHandler func) => _func = func;
+
+    public int Call(object state)
+    {
+        var rc = _func(state);
+        return rc >= 0 ? rc : throw new InvalidOperationException(""failed"");
+    }
+}
+
+static class Bridges
+{
+    static Checked? s_checked;
+
+    [UnmanagedCallersOnly]
+    static int {|#0:OnProgress|}() => s_checked!.Call(new object());
+}", Own(0, "OnProgress", Exported, "s_checked!.Call(new object())"));
+
+        // The implementation is fixed by the receiver's sealed type, or the interface is internal: the library's own code.
+        [Fact]
+        public Task VirtualCallsTheUserCannotImplementAreIG5001() => Check(@"
+internal interface IInternalSink
+{
+    void Put(int code);
+}
+
+public sealed class FixedSampler : ISampler
+{
+    public float Sample(int index) => index < 0 ? throw new ArgumentOutOfRangeException(nameof(index)) : index;
+}
+
+static class Bridges
+{
+    static IInternalSink? s_sink;
+    static FixedSampler s_fixed = new FixedSampler();
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnEvent|}(int code) => s_sink!.Put(code);
+
+    [UnmanagedCallersOnly]
+    static float {|#1:OnSample|}(int index) => s_fixed.Sample(index);
+}", Own(0, "OnEvent", Exported, "s_sink!.Put(code)"), Own(1, "OnSample", Exported, "s_fixed.Sample(index)"));
+
+        // A virtual member the user may override, whose own implementation in the library throws: the library's code can throw.
+        [Fact]
+        public Task VirtualMemberWhoseOwnImplementationThrowsIsIG5001() => Check(@"
+public class Device
+{
+    public void Open() => Native.sample_run(OnEvent);
+
+    protected virtual void OnError(int code) => throw new IOException(""device error "" + code);
+
+    protected virtual void OnData(int code) => Data?.Invoke(code);
+
+    public event Notify? Data;
+
+    private void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) OnError(code); else OnData(code);
+    }
+}", Own(0, "OnEvent", "is called by native function 'sample_run'", "OnError(code)"));
+
+        // A virtual member the user may override, whose own implementation only raises the user's event: forwarding.
+        [Fact]
+        public Task VirtualMemberThatRaisesAnEventIsIG5002() => Check(@"
+public class Device
+{
+    public void Open() => Native.sample_run(OnEvent);
+
+    protected virtual void OnData(int code) => Data?.Invoke(code);
+
+    public event Notify? Data;
+
+    private void {|#0:OnEvent|}(int code) => OnData(code);
+}", Forwarding(0, "OnEvent", "is called by native function 'sample_run'", "OnData(code)", "calls the user's override of 'Device.OnData'"));
+
+        // A delegate the callback makes itself runs the library's own code.
+        [Fact]
+        public Task DelegateCreatedInTheCallbackIsIG5001() => Check(@"
+static class Bridges
+{
+    [UnmanagedCallersOnly]
+    static int {|#0:OnValue|}(int value)
+    {
+        Func<int, int> twice = x => checked(x * 2);
+        return twice(value);
+    }
+}", Own(0, "OnValue", Exported, "twice(value)"));
+
+        // Framework virtual members (a Stream the library holds) are not told apart from the library's own: IG5001.
+        [Fact]
+        public Task FrameworkVirtualCallIsIG5001() => Check(@"
+static class Bridges
+{
+    static Stream s_log = Stream.Null;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnFlush|}() => s_log.Flush();
+}", Own(0, "OnFlush", Exported, "s_log.Flush()"));
+
+        // 'as' and the GCHandle conversion cannot throw; a helper that only does them is not a throw point.
+        [Fact]
+        public Task HandleLookupWithAsIsNotAFinding() => Check(@"
+static class Bridges
+{
+    static ProgressInfo? Find(IntPtr p)
+    {
+        GCHandle h = (GCHandle)p;
+        return h.Target as ProgressInfo;
+    }
+
+    [UnmanagedCallersOnly]
+    static int OnProgress(IntPtr p) => Find(p) is null ? 1 : 0;
+}");
+    }
+}
