@@ -59,6 +59,22 @@ namespace InteropGuard.CodeFixes
             return null;
         }
 
+        /// <summary>
+        /// False when no path reaches the statement holding the call. The rule's path analysis sees no reference taken
+        /// in unreachable code, so the bracket would leave the finding where it was: the fix is not offered there.
+        /// </summary>
+        public static bool IsReachable(SemanticModel model, InvocationExpressionSyntax getHandle)
+        {
+            if (getHandle.SyntaxTree != model.SyntaxTree || getHandle.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
+                || statement.Parent is not (BlockSyntax or StatementSyntax or SwitchSectionSyntax))
+            {
+                return true;
+            }
+
+            var flow = model.AnalyzeControlFlow(statement);
+            return flow == null || !flow.Succeeded || flow.StartPointIsReachable;
+        }
+
         public static SyntaxNode? Rewrite(SyntaxNode root, SemanticModel originalModel, InvocationExpressionSyntax getHandle, bool? voidBody)
         {
             if (getHandle.Expression is not MemberAccessExpressionSyntax access || !IsSimpleReceiver(access.Expression))

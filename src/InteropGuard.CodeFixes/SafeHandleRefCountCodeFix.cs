@@ -42,7 +42,7 @@ namespace InteropGuard.CodeFixes
                 actions.Add(new FixAction("Pass '" + access.Expression + "' to '" + function.Name + "' and let the marshaller add and release the reference", PassSafeHandleKey));
             }
 
-            if (AddRefRelease.Rewrite(document.Root, document.Model, getHandle) != null)
+            if (AddRefRelease.IsReachable(document.Model, getHandle) && AddRefRelease.Rewrite(document.Root, document.Model, getHandle) != null)
             {
                 actions.Add(new FixAction("Add and release a reference to '" + access.Expression + "' around the use", AddRefReleaseKey));
             }
@@ -71,7 +71,8 @@ namespace InteropGuard.CodeFixes
             var marks = new Dictionary<SyntaxNode, (SyntaxAnnotation Annotation, bool? VoidBody)>();
             foreach (var diagnostic in diagnostics.Where(IsGetHandleFinding).OrderBy(d => d.Location.SourceSpan.Start))
             {
-                if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call && !marks.ContainsKey(call))
+                if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call && !marks.ContainsKey(call)
+                    && AddRefRelease.IsReachable(model, call))
                 {
                     marks[call] = (new SyntaxAnnotation(), AddRefRelease.VoidBody(model, call));
                 }

@@ -359,6 +359,64 @@ class C
     }
 }", AddRefRelease);
 
+        // Found by the robustness suite: in unreachable code the bracket cannot count (no path reaches the AddRef), so
+        // the finding stays after the rewrite; the fix is not offered there rather than applied to no effect.
+        [Fact]
+        public Task NotOfferedForAnUnreachableUse() => VerifyFix(@"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    void M(SafeFileHandle file)
+    {
+        var raw = [|file.DangerousGetHandle()|];
+        Native.native_close(raw);
+        return;
+        var again = [|file.DangerousGetHandle()|];
+        Native.native_close(again);
+    }
+}", @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+static class Native
+{
+    [DllImport(""sample"")]
+    public static extern void native_close(IntPtr handle);
+}
+
+class C
+{
+    void M(SafeFileHandle file)
+    {
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            var raw = file.DangerousGetHandle();
+            Native.native_close(raw);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+
+        return;
+        var again = [|file.DangerousGetHandle()|];
+        Native.native_close(again);
+    }
+}", AddRefRelease);
+
         [Fact]
         public Task ExpressionBodiesBecomeBlocksWithUniqueNames() => VerifyFix(@"using System;
 using System.Runtime.InteropServices;
