@@ -106,7 +106,7 @@ namespace InteropGuard.Rules
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
-                return scope.IsRetaining(native) ? "'" + native + "'" : null;
+                return scope.Keeps(native, parameter) ? "'" + native + "'" : null;
             }
 
             if (!WrapperSummaries.IsSourceMethodWithBody(method))
@@ -117,7 +117,7 @@ namespace InteropGuard.Rules
             var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
             foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
             {
-                if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.IsRetaining(function))
+                if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.Keeps(function, nativeParameter))
                 {
                     // A wrapper that stores the delegate itself keeps it for as long as it keeps it registered.
                     return reachability.IsKeptByMethod(parameter, 0)
@@ -270,7 +270,7 @@ namespace InteropGuard.Rules
                         var native = interop.NativeFunctions.Get(invocation.TargetMethod);
                         if (native != null)
                         {
-                            return NativeCall(invocation, native, scope.IsRetaining(native));
+                            return NativeCall(invocation, native, scope.Keeps(native, argument.Parameter));
                         }
 
                         if (invocation.TargetMethod.DeclaringSyntaxReferences.Length > 0)
@@ -278,7 +278,7 @@ namespace InteropGuard.Rules
                             var targets = interop.Wrappers.GetParameterSummary(argument.Parameter, scope, 0).NativeTargets.Targets;
                             if (targets.Count > 0)
                             {
-                                var retaining = targets.FirstOrDefault(t => scope.IsRetaining(t.Function));
+                                var retaining = targets.FirstOrDefault(t => scope.Keeps(t.Function, t.Parameter));
                                 return NativeCall(invocation, retaining.Function ?? targets[0].Function, retaining.Function != null);
                             }
                         }
