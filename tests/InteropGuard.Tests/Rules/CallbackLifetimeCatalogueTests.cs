@@ -1,0 +1,139 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>IG1002 over the retaining reading: catalogue entries, synchronous look-alikes, name and signature shapes, per-parameter options.</summary>
+    public class CallbackLifetimeCatalogueTests
+    {
+        private const string Prelude = @"using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+delegate int Callback(IntPtr data);
+static class User32
+{
+    [DllImport(""user32.dll"", EntryPoint = ""SetWindowsHookExW"")] public static extern IntPtr SetWindowsHookEx(int id, Callback proc, IntPtr module, int thread);
+    [DllImport(""user32.dll"")] public static extern bool EnumWindows(Callback proc, IntPtr lParam);
+    [DllImport(""user32.dll"")] public static extern IntPtr SetWindowLongPtrW(IntPtr window, int index, IntPtr value);
+}
+static class Sqlite
+{
+    [DllImport(""e_sqlite3"")] public static extern int sqlite3_create_function_v2(IntPtr db, byte[] name, int nArg, int rep, IntPtr app, Callback func, Callback step, Callback final, Callback destroy);
+    [DllImport(""e_sqlite3"")] public static extern int sqlite3_exec(IntPtr db, byte[] sql, Callback callback, IntPtr arg, out IntPtr error);
+}
+static class Lib
+{
+    [DllImport(""mylib"")] public static extern int mylib_log_set(IntPtr instance, Callback cb, IntPtr data);
+    [DllImport(""mylib"")] public static extern int mylib_for_each_row(IntPtr db, Callback cb, IntPtr data);
+    [DllImport(""mylib"")] public static extern int mylib_run(Callback progress, Callback completion);
+}
+";
+
+        private const string Registered = "' but is not kept reachable after the method returns; once the GC collects it, a call from native code through it crashes the process";
+
+        private static Task Check(string source, params DiagnosticResult[] expected) => Check(source, null, expected);
+
+        private static Task Check(string source, string? editorConfig, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<CallbackLifetimeAnalyzer> { Source = Prelude + source, LanguageVersion = LanguageVersion.Latest, EditorConfig = editorConfig };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult Finding(int location, string message) => Verify.Diagnostic("IG1002").WithLocation(location).WithMessage(message);
+
+        [Fact]
+        public Task HookProcedureOfACatalogueFunction() => Check(@"
+class C
+{
+    int _seen;
+    void M()
+    {
+        User32.SetWindowsHookEx(13, {|#0:data => _seen++|}, IntPtr.Zero, 0);
+    }
+}", Finding(0, "The lambda's delegate is registered with 'User32.SetWindowsHookEx" + Registered));
+
+        [Fact]
+        public Task EnumerationCallbackOfASynchronousFunctionIsNotAFinding() => Check(@"
+class C
+{
+    int _seen;
+    void M()
+    {
+        User32.EnumWindows(data => _seen++, IntPtr.Zero);
+        Sqlite.sqlite3_exec(IntPtr.Zero, new byte[1], data => _seen++, IntPtr.Zero, out _);
+        Lib.mylib_for_each_row(IntPtr.Zero, data => _seen++, IntPtr.Zero);
+    }
+}");
+
+        [Fact]
+        public Task SqliteFunctionCallbacksAreKeptButItsNameIsNot() => Check(@"
+class C
+{
+    int _calls;
+    void M(IntPtr db)
+    {
+        Sqlite.sqlite3_create_function_v2(db, new byte[] { 97, 0 }, 1, 1, IntPtr.Zero, {|#0:ctx => _calls++|}, null, null, null);
+    }
+}", Finding(0, "The lambda's delegate is registered with 'Sqlite.sqlite3_create_function_v2" + Registered));
+
+        [Fact]
+        public Task CallbackNextToUserDataInASetFunction() => Check(@"
+class C
+{
+    int _lines;
+    void M(IntPtr instance)
+    {
+        Lib.mylib_log_set(instance, {|#0:data => _lines++|}, IntPtr.Zero);
+    }
+}", Finding(0, "The lambda's delegate is registered with 'Lib.mylib_log_set" + Registered));
+
+        [Fact]
+        public Task PointerGivenToACatalogueFunction() => Check(@"
+class C
+{
+    int _messages;
+    void M(IntPtr window)
+    {
+        Callback proc = data => _messages++;
+        User32.SetWindowLongPtrW(window, -4, Marshal.GetFunctionPointerForDelegate({|#0:proc|}));
+    }
+}", Finding(0, "Delegate 'proc' is turned into a function pointer given to 'User32.SetWindowLongPtrW', which keeps it, but is not kept reachable after the method returns; once the GC collects it, a call from native code through it crashes the process"));
+
+        [Fact]
+        public Task OptionNamesTheKeptCallbackByPosition() => Check(@"
+class C
+{
+    int _progress;
+    void M()
+    {
+        Lib.mylib_run(data => _progress++, {|#0:data => _progress = -1|});
+    }
+}", "interopguard.retaining_functions = mylib_run(2)", Finding(0, "The lambda's delegate is registered with 'Lib.mylib_run" + Registered));
+
+        [Fact]
+        public Task OptionNamesTheKeptCallbackByName() => Check(@"
+class C
+{
+    int _progress;
+    void M()
+    {
+        Lib.mylib_run({|#0:data => _progress++|}, data => _progress = -1);
+    }
+}", "interopguard.retaining_functions = Lib.mylib_run:progress", Finding(0, "The lambda's delegate is registered with 'Lib.mylib_run" + Registered));
+
+        [Fact]
+        public Task NonRetainingOptionTakesOutOneCatalogueParameter() => Check(@"
+class C
+{
+    int _calls;
+    void M(IntPtr db)
+    {
+        Sqlite.sqlite3_create_function_v2(db, new byte[1], 1, 1, IntPtr.Zero, ctx => _calls++, null, null, {|#0:app => _calls = 0|});
+    }
+}", "interopguard.non_retaining_functions = sqlite3_create_function_v2:func", Finding(0, "The lambda's delegate is registered with 'Sqlite.sqlite3_create_function_v2" + Registered));
+    }
+}
