@@ -83,7 +83,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var candidate = Candidate.For(argument.Value);
+                var candidate = Candidate.For(argument.Value, reachability);
                 if (candidate == null || !candidate.IsAllocated())
                 {
                     continue;
@@ -131,7 +131,7 @@ namespace InteropGuard.Rules
 
         private static void AnalyzePointerConversion(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation conversion, OperationAnalysisContext context)
         {
-            var candidate = Candidate.For(conversion.Arguments[0].Value);
+            var candidate = Candidate.For(conversion.Arguments[0].Value, reachability);
             if (candidate == null || !candidate.IsAllocated())
             {
                 return;
@@ -180,53 +180,72 @@ namespace InteropGuard.Rules
             => !ControlFlowGraphs.HasGraph(OperationTree.Root(call))
                || reachability.IsKeptAliveAfter(context.GetControlFlowGraph(), call, local, context.CancellationToken);
 
-        /// <summary>The delegate expression at an argument: a creation in place, or a local holding creations.</summary>
+        /// <summary>
+        /// The delegate expression at an argument: a creation in place, a <c>cond ? handler : null</c> choice among creations,
+        /// the result of a helper method that allocates it (<see cref="DelegateReachability.ReturnedBy"/>), or a local
+        /// holding any of these.
+        /// </summary>
         private sealed class Candidate
         {
             private readonly IOperation _expression;
             private readonly List<IOperation> _values;
+            private readonly DelegateReachability _reachability;
 
-            private Candidate(IOperation expression, IOperation root, ILocalSymbol? local, IOperation? reference, List<IOperation> values)
+            private Candidate(IOperation expression, IOperation root, ILocalSymbol? local, IOperation? reference, List<IOperation> values, DelegateReachability reachability)
             {
                 _expression = expression;
                 Root = root;
                 Local = local;
                 Reference = reference;
-                _values = values;
+                _values = DelegateReachability.FlattenConditionals(values);
+                _reachability = reachability;
             }
 
             public IOperation Root { get; }
             public ILocalSymbol? Local { get; }
             public IOperation? Reference { get; }
 
-            public static Candidate? For(IOperation argumentValue)
+            public static Candidate? For(IOperation argumentValue, DelegateReachability reachability)
             {
                 var value = OperationTree.SkipConversions(argumentValue);
                 var root = OperationTree.Root(value);
                 switch (value)
                 {
-                    case IDelegateCreationOperation creation:
-                        return new Candidate(value, root, null, null, new List<IOperation> { creation });
+                    case IDelegateCreationOperation:
+                    case IConditionalOperation { WhenFalse: not null }:
+                    case IInvocationOperation:
+                        return new Candidate(value, root, null, null, new List<IOperation> { value }, reachability);
                     case ILocalReferenceOperation reference when reference.Local.Type?.TypeKind == TypeKind.Delegate:
                         var values = DelegateReachability.ValuesOf(root, reference.Local);
-                        return values == null ? null : new Candidate(value, root, reference.Local, reference, values);
+                        return values == null ? null : new Candidate(value, root, reference.Local, reference, values, reachability);
                     default:
                         return null;
                 }
             }
 
-            public bool IsAllocated() => _values.Any(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated);
+            public bool IsAllocated() => _values.Any(v => _reachability.LifetimeOf(v) == DelegateLifetime.Allocated);
 
             public Diagnostic Report(string whatHappens, string howLong)
             {
-                var allocated = _values.Where(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated).ToList();
-                var subject = Local != null ? "Delegate '" + Local.Name + "'" : CallbackDelegates.Describe((IDelegateCreationOperation)_expression);
+                var allocated = _values.Where(v => _reachability.LifetimeOf(v) == DelegateLifetime.Allocated).ToList();
+                var subject = Local != null ? "Delegate '" + Local.Name + "'" : Describe(allocated[0]);
                 // The fix reads the delegate's type and the name of its field from the semantic model at the location.
                 var properties = ImmutableDictionary.CreateBuilder<string, string?>();
-                properties[UsesInstanceProperty] = allocated.Any(CallbackDelegates.UsesInstance) ? "true" : "false";
+                properties[UsesInstanceProperty] = allocated.Any(UsesInstance) ? "true" : "false";
 
                 return Diagnostic.Create(Descriptors.CallbackDelegateCollected, _expression.Syntax.GetLocation(), properties.ToImmutable(), subject, whatHappens, howLong);
             }
+
+            private static string Describe(IOperation value)
+                => value is IInvocationOperation call
+                    ? "The delegate returned by '" + call.TargetMethod.ContainingType?.Name + "." + call.TargetMethod.Name + "'"
+                    : CallbackDelegates.Describe((IDelegateCreationOperation)value);
+
+            // A helper's delegate is bound to the helper's receiver: an instance field keeps it next to that receiver.
+            private static bool UsesInstance(IOperation value)
+                => value is IInvocationOperation call
+                    ? !call.TargetMethod.IsStatic && (call.Instance == null || call.Instance is IInstanceReferenceOperation)
+                    : CallbackDelegates.UsesInstance(value);
         }
 
         /// <summary>Where a pointer from <c>GetFunctionPointerForDelegate</c> goes: native calls, or somewhere that outlives the method.</summary>

@@ -135,5 +135,85 @@ class C
         Sqlite.sqlite3_create_function_v2(db, new byte[1], 1, 1, IntPtr.Zero, ctx => _calls++, null, null, {|#0:app => _calls = 0|});
     }
 }", "interopguard.non_retaining_functions = sqlite3_create_function_v2:func", Finding(0, "The lambda's delegate is registered with 'Sqlite.sqlite3_create_function_v2" + Registered));
+
+        [Fact]
+        public Task DelegateReturnedByAHelper() => Check(@"
+class C
+{
+    int _lines;
+    Callback MakeLogger() => data => _lines++;
+    static Callback MakeCounter(List<int> seen)
+    {
+        var cb = new Callback(data => { seen.Add(1); return 0; });
+        return cb;
+    }
+    void M(IntPtr instance, List<int> seen)
+    {
+        Lib.mylib_log_set(instance, {|#0:MakeLogger()|}, IntPtr.Zero);
+        var counter = MakeCounter(seen);
+        Lib.mylib_log_set(instance, {|#1:counter|}, IntPtr.Zero);
+    }
+}", Finding(0, "The delegate returned by 'C.MakeLogger' is registered with 'Lib.mylib_log_set" + Registered),
+            Finding(1, "Delegate 'counter' is registered with 'Lib.mylib_log_set" + Registered));
+
+        [Fact]
+        public Task HelperThatKeepsOrCachesItsDelegateIsNotAFinding() => Check(@"
+class C
+{
+    static Callback s_kept;
+    Callback _field;
+    static Callback Kept(List<int> seen) => s_kept = data => seen.Count;
+    static Callback Stored(List<int> seen)
+    {
+        var cb = new Callback(data => seen.Count);
+        s_kept = cb;
+        return cb;
+    }
+    static Callback Cached() => data => 0;
+    Callback Field() => _field;
+    static Callback Either(List<int> seen, bool b) => b ? s_kept : new Callback(data => seen.Count);
+    void M(IntPtr instance, List<int> seen)
+    {
+        Lib.mylib_log_set(instance, Kept(seen), IntPtr.Zero);
+        Lib.mylib_log_set(instance, Stored(seen), IntPtr.Zero);
+        Lib.mylib_log_set(instance, Cached(), IntPtr.Zero);
+        Lib.mylib_log_set(instance, Field(), IntPtr.Zero);
+        Lib.mylib_log_set(instance, Either(seen, true), IntPtr.Zero);
+        var kept = Stored(seen);
+        _field = kept;
+        Lib.mylib_log_set(instance, kept, IntPtr.Zero);
+    }
+}");
+
+        [Fact]
+        public Task ConditionalHandlerOrNull() => Check(@"
+class C
+{
+    int _lines;
+    int OnLine(IntPtr data) => _lines++;
+    void M(IntPtr instance, bool enabled)
+    {
+        Lib.mylib_log_set(instance, {|#0:enabled ? OnLine : null|}, IntPtr.Zero);
+        Callback cb = enabled ? new Callback(OnLine) : null;
+        Lib.mylib_log_set(instance, {|#1:cb|}, IntPtr.Zero);
+    }
+}", Finding(0, "Delegate 'OnLine' is registered with 'Lib.mylib_log_set" + Registered),
+            Finding(1, "Delegate 'cb' is registered with 'Lib.mylib_log_set" + Registered));
+
+        [Fact]
+        public Task ConditionalOfKeptOrCachedDelegatesIsNotAFinding() => Check(@"
+class C
+{
+    Callback _handler;
+    static int OnLine(IntPtr data) => 0;
+    void M(IntPtr instance, bool enabled)
+    {
+        Lib.mylib_log_set(instance, enabled ? _handler : null, IntPtr.Zero);
+        Lib.mylib_log_set(instance, enabled ? data => 0 : null, IntPtr.Zero);
+        Lib.mylib_log_set(instance, enabled ? OnLine : null, IntPtr.Zero);
+        _handler = enabled ? new Callback(OnLine) : null;
+        Lib.mylib_log_set(instance, _handler, IntPtr.Zero);
+    }
+}");
     }
 }
