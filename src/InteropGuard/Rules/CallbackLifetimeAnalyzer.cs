@@ -53,7 +53,8 @@ namespace InteropGuard.Rules
             // Cheap gate: only calls taking a delegate, or the pointer conversion, can be findings.
             var isPointerConversion = method.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
                                       && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
-            if (!isPointerConversion && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate))
+            var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
+            if (!isPointerConversion && !isStructureCopy && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || HoldsDelegates(p.Type)))
             {
                 return;
             }
@@ -72,6 +73,14 @@ namespace InteropGuard.Rules
 
             foreach (var argument in invocation.Arguments)
             {
+                // StructureToPtr takes the struct as object (or T): what counts is the type of the value given.
+                var given = isStructureCopy ? OperationTree.SkipConversions(argument.Value).Type : argument.Parameter?.Type;
+                if (argument.Parameter != null && given != null && HoldsDelegates(given))
+                {
+                    AnalyzeCallbackTable(interop, scope, reachability, invocation, argument, context);
+                    continue;
+                }
+
                 if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate)
                 {
                     continue;
@@ -97,6 +106,109 @@ namespace InteropGuard.Rules
                 }
 
                 context.ReportDiagnostic(candidate.Report("is registered with " + target, BeyondTheMethod));
+            }
+        }
+
+        /// <summary>A struct with delegate fields (a callback table, a WNDCLASS): marshalled, each field becomes a function pointer.</summary>
+        private static bool HoldsDelegates(ITypeSymbol type)
+        {
+            if (type is IPointerTypeSymbol pointer)
+            {
+                type = pointer.PointedAtType;
+            }
+
+            return type.IsValueType && type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None
+                   && type.GetMembers().Any(m => m is IFieldSymbol { IsStatic: false } field && field.Type.TypeKind == TypeKind.Delegate);
+        }
+
+        /// <summary>
+        /// A local struct whose delegate fields this method fills, copied into native memory by <c>Marshal.StructureToPtr</c>
+        /// or given to a native function that keeps it (<c>RegisterClassEx(ref wc)</c>, <c>mylib_set_callbacks(ctx, ref table)</c>):
+        /// native code holds function pointers to delegates that only the local struct references. Reported on each
+        /// allocated delegate stored into the struct, when nothing but those stores and this call uses the struct (any other
+        /// use — a field store, a KeepAlive, a later read — may keep it, and the rule stays silent).
+        /// </summary>
+        private static void AnalyzeCallbackTable(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation invocation, IArgumentOperation argument, OperationAnalysisContext context)
+        {
+            string whatHappens;
+            var method = invocation.TargetMethod;
+            if (method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal))
+            {
+                whatHappens = "is stored in '{0}', which 'Marshal.StructureToPtr' copies into native memory,";
+            }
+            else if (interop.NativeFunctions.Get(method) is { } native && scope.Keeps(native, argument.Parameter!))
+            {
+                whatHappens = "is stored in '{0}' and registered with '" + native + "'";
+            }
+            else
+            {
+                return;
+            }
+
+            var value = OperationTree.SkipConversions(argument.Value);
+            if (value is IAddressOfOperation address)
+            {
+                value = OperationTree.SkipConversions(address.Reference);
+            }
+
+            if (!(value is ILocalReferenceOperation table) || table.Local.IsRef)
+            {
+                return;
+            }
+
+            var root = OperationTree.Root(value);
+            var stores = new List<IOperation>();
+            foreach (var operation in root.Descendants())
+            {
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, table.Local) && reference != table)
+                {
+                    if (reference.Parent is IFieldReferenceOperation { Parent: ISimpleAssignmentOperation assignment } field
+                        && assignment.Target == field && field.Field.Type.TypeKind == TypeKind.Delegate)
+                    {
+                        stores.Add(assignment.Value);
+                    }
+                    else if (!(reference.Parent is ISimpleAssignmentOperation whole && whole.Target == reference) && !reference.IsDeclaration)
+                    {
+                        return;
+                    }
+                }
+                else if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, table.Local)
+                         && declarator.GetVariableInitializer()?.Value is { } initial)
+                {
+                    AddInitializedDelegates(initial, stores);
+                }
+                else if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                         && SymbolEqualityComparer.Default.Equals(target.Local, table.Local))
+                {
+                    AddInitializedDelegates(assignment.Value, stores);
+                }
+            }
+
+            foreach (var store in stores)
+            {
+                var candidate = Candidate.For(store, reachability);
+                if (candidate == null || !candidate.IsAllocated()
+                    || (candidate.Local != null && (reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference) || IsKeptAliveAfter(reachability, context, invocation, candidate.Local))))
+                {
+                    continue;
+                }
+
+                context.ReportDiagnostic(candidate.Report(string.Format(System.Globalization.CultureInfo.InvariantCulture, whatHappens, table.Local.Name), BeyondTheMethod));
+            }
+        }
+
+        // new Table { OnRead = ..., OnWrite = ... }
+        private static void AddInitializedDelegates(IOperation value, List<IOperation> stores)
+        {
+            if (OperationTree.SkipConversions(value) is IObjectCreationOperation { Initializer: { } initializer })
+            {
+                foreach (var member in initializer.Initializers)
+                {
+                    if (member is ISimpleAssignmentOperation { Target: IFieldReferenceOperation field } assignment && field.Field.Type.TypeKind == TypeKind.Delegate)
+                    {
+                        stores.Add(assignment.Value);
+                    }
+                }
             }
         }
 

@@ -215,5 +215,74 @@ class C
         Lib.mylib_log_set(instance, _handler, IntPtr.Zero);
     }
 }");
+
+        private const string Tables = @"
+[StructLayout(LayoutKind.Sequential)]
+struct WindowClass
+{
+    public int Style;
+    public Callback WindowProcedure;
+    public IntPtr Instance;
+}
+[StructLayout(LayoutKind.Sequential)]
+struct Callbacks
+{
+    public Callback OnRead;
+    public Callback OnClose;
+}
+static class Reg
+{
+    [DllImport(""user32.dll"", EntryPoint = ""RegisterClassExW"")] public static extern ushort RegisterClassEx(ref WindowClass windowClass);
+    [DllImport(""mylib"")] public static extern int mylib_set_callbacks(IntPtr ctx, ref Callbacks callbacks);
+    [DllImport(""mylib"")] public static extern int mylib_read_all(IntPtr ctx, ref Callbacks callbacks);
+}
+";
+
+        [Fact]
+        public Task CallbackTableCopiedToNativeMemoryOrRegistered() => Check(Tables + @"
+class C
+{
+    int _reads;
+    int WndProc(IntPtr data) => 0;
+    void M(IntPtr ctx, IntPtr memory)
+    {
+        var table = new Callbacks { OnRead = {|#0:data => _reads++|}, OnClose = null };
+        Marshal.StructureToPtr(table, memory, false);
+        var wc = new WindowClass();
+        wc.WindowProcedure = {|#1:WndProc|};
+        Reg.RegisterClassEx(ref wc);
+        var callbacks = new Callbacks();
+        callbacks.OnRead = {|#2:data => _reads++|};
+        Reg.mylib_set_callbacks(ctx, ref callbacks);
+    }
+}", Finding(0, "The lambda's delegate is stored in 'table', which 'Marshal.StructureToPtr' copies into native memory," + Registered.Substring(1)),
+            Finding(1, "Delegate 'WndProc' is stored in 'wc' and registered with 'Reg.RegisterClassEx" + Registered),
+            Finding(2, "The lambda's delegate is stored in 'callbacks' and registered with 'Reg.mylib_set_callbacks" + Registered));
+
+        [Fact]
+        public Task CallbackTableKeptUsedLaterOrSynchronousIsNotAFinding() => Check(Tables + @"
+class C
+{
+    int _reads;
+    Callbacks _kept;
+    Callback _onRead;
+    void M(IntPtr ctx, IntPtr memory)
+    {
+        var kept = new Callbacks { OnRead = data => _reads++ };
+        _kept = kept;
+        Marshal.StructureToPtr(kept, memory, false);
+        var alive = new Callbacks { OnRead = data => _reads++ };
+        Marshal.StructureToPtr(alive, memory, false);
+        Reg.mylib_read_all(ctx, ref alive);
+        GC.KeepAlive(alive.OnRead);
+        var sync = new Callbacks { OnRead = data => _reads++ };
+        Reg.mylib_read_all(ctx, ref sync);
+        _onRead = data => _reads++;
+        var fromField = new Callbacks { OnRead = _onRead };
+        Reg.mylib_set_callbacks(ctx, ref fromField);
+        var cached = new Callbacks { OnRead = data => 0 };
+        Reg.mylib_set_callbacks(ctx, ref cached);
+    }
+}");
     }
 }
