@@ -138,7 +138,7 @@ namespace InteropGuard.Interop
             }
 
             var parameters = function.Method.Parameters;
-            if (!parameters.Any(IsCallbackParameter))
+            if (words.Any(w => SynchronousWords.Contains(w)) || !parameters.Any(IsCallbackParameter))
             {
                 return false;
             }
@@ -163,13 +163,16 @@ namespace InteropGuard.Interop
 
         private static readonly string[] CallbackNouns = { "callback", "callbacks", "cb", "handler", "handlers", "hook", "hooks", "listener", "listeners", "observer", "proc" };
 
-        // Calling, enumerating or undoing: CallNextHookEx, UnhookWindowsHookEx, RemoveVectoredExceptionHandler,
-        // git_stash_foreach, run_with_callback, get_log_handler.
+        // Calling, enumerating or undoing a registration: CallNextHookEx, UnhookWindowsHookEx, RemoveVectoredExceptionHandler,
+        // get_log_handler, EnumChildWindows, git_stash_foreach. They veto every name reading.
         private static readonly string[] VetoWords =
         {
-            "call", "invoke", "get", "query", "enum", "foreach", "each", "walk", "iterate", "visit", "sort", "search", "exec", "run",
-            "with", "remove", "unhook", "unregister", "unsubscribe", "detach", "clear",
+            "call", "invoke", "get", "enum", "foreach", "remove", "unhook", "unregister", "unsubscribe", "detach", "clear",
         };
+
+        // Words of doing the work now, with the callback as a visitor or comparator (mylib_for_each_row, run_with_callback,
+        // sort_with, exec_query): they veto the signature reading, which is weaker evidence than a registration name.
+        private static readonly string[] SynchronousWords = { "each", "walk", "iterate", "visit", "sort", "search", "exec", "run", "with", "query" };
 
         private static bool IsVetoWord(string word) => VetoWords.Contains(word);
 

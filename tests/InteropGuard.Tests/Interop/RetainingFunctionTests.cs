@@ -33,6 +33,7 @@ namespace InteropGuard.Tests.Interop
         [InlineData("get_log_callback", false)]
         [InlineData("git_stash_foreach", false)]
         [InlineData("run_with_callback", false)]
+        [InlineData("mylib_register_with_loop", true)]
         public void RegistrationStyleNames(string entryPoint, bool retaining)
             => Assert.Equal(retaining, RetainingFunctions.HasRegistrationName(entryPoint));
 
