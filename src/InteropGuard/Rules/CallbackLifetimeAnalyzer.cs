@@ -41,11 +41,12 @@ namespace InteropGuard.Rules
                 }
 
                 var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, operation), OperationKind.Invocation);
+                var tables = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, tables, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, ConcurrentDictionary<ITypeSymbol, bool> tables, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
@@ -54,7 +55,8 @@ namespace InteropGuard.Rules
             var isPointerConversion = method.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
                                       && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
             var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
-            if (!isPointerConversion && !isStructureCopy && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || HoldsDelegates(p.Type)))
+            if (!isPointerConversion && !isStructureCopy && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
+                && !(method.Parameters.Any(p => MayHoldDelegates(p.Type)) && interop.NativeFunctions.Get(method) != null && method.Parameters.Any(p => HoldsDelegates(tables, p.Type))))
             {
                 return;
             }
@@ -75,7 +77,7 @@ namespace InteropGuard.Rules
             {
                 // StructureToPtr takes the struct as object (or T): what counts is the type of the value given.
                 var given = isStructureCopy ? OperationTree.SkipConversions(argument.Value).Type : argument.Parameter?.Type;
-                if (argument.Parameter != null && given != null && HoldsDelegates(given))
+                if (argument.Parameter != null && given != null && MayHoldDelegates(given) && HoldsDelegates(tables, given))
                 {
                     AnalyzeCallbackTable(interop, scope, reachability, invocation, argument, context);
                     continue;
@@ -110,15 +112,25 @@ namespace InteropGuard.Rules
         }
 
         /// <summary>A struct with delegate fields (a callback table, a WNDCLASS): marshalled, each field becomes a function pointer.</summary>
-        private static bool HoldsDelegates(ITypeSymbol type)
+        private static bool HoldsDelegates(ConcurrentDictionary<ITypeSymbol, bool> tables, ITypeSymbol type)
         {
             if (type is IPointerTypeSymbol pointer)
             {
                 type = pointer.PointedAtType;
             }
 
-            return type.IsValueType && type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None
-                   && type.GetMembers().Any(m => m is IFieldSymbol { IsStatic: false } field && field.Type.TypeKind == TypeKind.Delegate);
+            // Asked at every call with a struct parameter: each type's fields are looked at once per compilation.
+            return tables.GetOrAdd(type, t => t.GetMembers().Any(m => m is IFieldSymbol { IsStatic: false } field && field.Type.TypeKind == TypeKind.Delegate));
+        }
+
+        private static bool MayHoldDelegates(ITypeSymbol type)
+        {
+            if (type is IPointerTypeSymbol pointer)
+            {
+                type = pointer.PointedAtType;
+            }
+
+            return type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None;
         }
 
         /// <summary>
