@@ -36,54 +36,11 @@ namespace InteropGuard.Interop
     internal static class RetainingFunctions
     {
         /// <summary>Whether, and why, the function keeps some parameter: the first reason among its parameters'.</summary>
-        public static RetainingReason Why(NativeFunction function, InteropOptions options)
-        {
-            foreach (var parameter in function.Method.Parameters)
-            {
-                var why = WhyKept(function, parameter, options);
-                if (why != RetainingReason.None)
-                {
-                    return why;
-                }
-            }
-
-            return RetainingReason.None;
-        }
+        public static RetainingReason Why(NativeFunction function, InteropOptions options) => new RetainingReading(function, options).Why;
 
         /// <summary>Whether, and why, the function keeps what is passed as <paramref name="parameter"/> after it returns.</summary>
         public static RetainingReason WhyKept(NativeFunction function, IParameterSymbol parameter, InteropOptions options)
-        {
-            var method = function.Method;
-            var listed = options.RetainingFunctions.For(method, function.EntryPoint);
-            if (listed.IsListed)
-            {
-                // The user named the kept parameters: the others are not kept, whatever a heuristic would say.
-                return listed.Covers(parameter) ? RetainingReason.Option : RetainingReason.None;
-            }
-
-            if (options.NonRetainingFunctions.For(method, function.EntryPoint).Covers(parameter))
-            {
-                return RetainingReason.None;
-            }
-
-            var known = RetainingCatalogue.Find(function);
-            if (known != null && known.Keeps(parameter.Ordinal))
-            {
-                return RetainingReason.Catalogue;
-            }
-
-            if (method.Parameters.Any(p => IsOverlapped(p.Type)))
-            {
-                return OperationCompletion.IsCompletionFunction(function.EntryPoint) ? RetainingReason.None : RetainingReason.Overlapped;
-            }
-
-            if (known != null)
-            {
-                return RetainingReason.None;
-            }
-
-            return ReadsAsRegistration(function) ? RetainingReason.Name : RetainingReason.None;
-        }
+            => new RetainingReading(function, options).WhyKept(parameter);
 
         /// <summary>The catalogue family that knows the function ("SQLite", "Win32"), or null.</summary>
         public static string? CatalogueFamily(NativeFunction function) => RetainingCatalogue.Find(function)?.Family.Name;
@@ -215,6 +172,83 @@ namespace InteropGuard.Interop
         {
             var element = type is IPointerTypeSymbol pointer ? pointer.PointedAtType : type;
             return element.Name == "NativeOverlapped" || element.Name == "OVERLAPPED";
+        }
+    }
+
+    /// <summary>
+    /// What the options, the catalogue and the heuristics say about one native function, read once, from which each
+    /// parameter's answer is a few comparisons (<see cref="RetainingFunctions"/> gives the order of precedence).
+    /// </summary>
+    internal sealed class RetainingReading
+    {
+        private readonly NativeFunction _function;
+        private readonly ParameterSelection _listed;
+        private readonly ParameterSelection _notKept;
+        private readonly CatalogueEntry? _known;
+        private readonly bool _hasOverlapped;
+        private readonly RetainingReason _overlapped;
+        private readonly Lazy<bool> _readsAsRegistration;
+        private readonly Lazy<RetainingReason> _why;
+
+        public RetainingReading(NativeFunction function, InteropOptions options)
+        {
+            _function = function;
+            var method = function.Method;
+            _listed = options.RetainingFunctions.For(method, function.EntryPoint);
+            _notKept = options.NonRetainingFunctions.For(method, function.EntryPoint);
+            _known = _listed.IsListed ? null : RetainingCatalogue.Find(function);
+            // A function taking an OVERLAPPED is judged by it; one that waits for or cancels the operation keeps nothing.
+            _hasOverlapped = method.Parameters.Any(p => RetainingFunctions.IsOverlapped(p.Type));
+            _overlapped = _hasOverlapped && !OperationCompletion.IsCompletionFunction(function.EntryPoint) ? RetainingReason.Overlapped : RetainingReason.None;
+            _readsAsRegistration = new Lazy<bool>(() => RetainingFunctions.ReadsAsRegistration(function));
+            _why = new Lazy<RetainingReason>(() =>
+            {
+                foreach (var parameter in method.Parameters)
+                {
+                    var why = WhyKept(parameter);
+                    if (why != RetainingReason.None)
+                    {
+                        return why;
+                    }
+                }
+
+                return RetainingReason.None;
+            });
+        }
+
+        /// <summary>Whether, and why, the function keeps some parameter.</summary>
+        public RetainingReason Why => _why.Value;
+
+        /// <summary>Whether, and why, the function keeps what is passed as <paramref name="parameter"/>.</summary>
+        public RetainingReason WhyKept(IParameterSymbol parameter)
+        {
+            if (_listed.IsListed)
+            {
+                // The user named the kept parameters: the others are not kept, whatever a heuristic would say.
+                return _listed.Covers(parameter) ? RetainingReason.Option : RetainingReason.None;
+            }
+
+            if (_notKept.Covers(parameter))
+            {
+                return RetainingReason.None;
+            }
+
+            if (_known != null && _known.Keeps(parameter.Ordinal))
+            {
+                return RetainingReason.Catalogue;
+            }
+
+            if (_hasOverlapped)
+            {
+                return _overlapped;
+            }
+
+            if (_known != null)
+            {
+                return RetainingReason.None;
+            }
+
+            return _readsAsRegistration.Value ? RetainingReason.Name : RetainingReason.None;
         }
     }
 }
