@@ -21,6 +21,7 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
         private readonly ConcurrentDictionary<(IParameterSymbol, int), bool> _keptByMethod = new ConcurrentDictionary<(IParameterSymbol, int), bool>(new ParameterDepthComparer());
+        private readonly ConcurrentDictionary<IMethodSymbol, DelegateLifetime> _returned = new ConcurrentDictionary<IMethodSymbol, DelegateLifetime>(SymbolEqualityComparer.Default);
 
         public DelegateReachability(InteropContext context, InteropScope scope)
         {
@@ -70,6 +71,120 @@ namespace InteropGuard.Flow
 
             return values;
         }
+
+        /// <summary>
+        /// Where a delegate value comes from: a creation in place (<see cref="CallbackDelegates.Classify"/>), or the result
+        /// of a helper method of this compilation (<see cref="ReturnedBy"/>).
+        /// </summary>
+        public DelegateLifetime LifetimeOf(IOperation value)
+            => value is IInvocationOperation call ? ReturnedBy(call.TargetMethod) : CallbackDelegates.Classify(value);
+
+        /// <summary>
+        /// A helper of this compilation (<c>Callback MakeHandler() =&gt; code =&gt; _seen.Add(code);</c>) hands out a fresh
+        /// delegate that nothing else holds when every value it returns is allocated there — a capturing lambda, an
+        /// instance method group, an explicit <c>new D(...)</c>, or a local holding only those that the helper does not
+        /// keep — or null. Anything else it returns (a field, a parameter, another call, a cached delegate) makes the
+        /// answer Unknown, and the rule stays silent. One level deep: a helper returning another helper's result is Unknown.
+        /// </summary>
+        public DelegateLifetime ReturnedBy(IMethodSymbol method)
+        {
+            method = method.OriginalDefinition;
+            if (method.MethodKind != MethodKind.Ordinary || method.IsAbstract || method.IsVirtual || method.IsOverride || method.IsExtern
+                || method.IsAsync || method.ReturnType.TypeKind != TypeKind.Delegate || method.ContainingType?.TypeKind == TypeKind.Interface)
+            {
+                return DelegateLifetime.Unknown;
+            }
+
+            return _returned.GetOrAdd(method, m =>
+            {
+                var body = LoadBody(m);
+                return body == null ? DelegateLifetime.Unknown : ReturnedIn(body);
+            });
+        }
+
+        private DelegateLifetime ReturnedIn(IOperation body)
+        {
+            var returned = new List<IOperation>();
+            foreach (var operation in body.Descendants())
+            {
+                if (operation is IReturnOperation { ReturnedValue: { } value } && operation.Kind == OperationKind.Return && !OperationTree.IsInNestedFunction(operation, body))
+                {
+                    returned.Add(OperationTree.SkipConversions(value));
+                }
+            }
+
+            var allocated = false;
+            foreach (var value in FlattenConditionals(returned))
+            {
+                switch (value)
+                {
+                    case IDelegateCreationOperation creation when CallbackDelegates.Classify(creation) == DelegateLifetime.Allocated:
+                        allocated = true;
+                        break;
+                    case ILocalReferenceOperation local when IsOnlyReturned(body, local.Local)
+                                                              && ValuesOf(body, local.Local) is { Count: > 0 } values
+                                                              && FlattenConditionals(values).All(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated):
+                        allocated = true;
+                        break;
+                    default:
+                        return DelegateLifetime.Unknown;
+                }
+            }
+
+            return allocated ? DelegateLifetime.Allocated : DelegateLifetime.Unknown;
+        }
+
+        // Every use of the local other than its assignments is a return: nothing else can have kept the delegate.
+        private static bool IsOnlyReturned(IOperation body, ILocalSymbol local)
+        {
+            foreach (var operation in body.Descendants())
+            {
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                {
+                    var current = (IOperation)reference;
+                    while (current.Parent is IConversionOperation)
+                    {
+                        current = current.Parent;
+                    }
+
+                    var isAssigned = reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference;
+                    if (!isAssigned && !(current.Parent is IReturnOperation) && !(current.Parent is IConditionalOperation { Parent: IReturnOperation }))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// The branches of <c>cond ? a : b</c> in place of the conditional, recursively, without the null or default
+        /// branch: <c>enabled ? handler : null</c> hands native code either the handler or nothing.
+        /// </summary>
+        public static List<IOperation> FlattenConditionals(IEnumerable<IOperation> values)
+        {
+            var flat = new List<IOperation>();
+            var pending = new Stack<IOperation>(values.Reverse());
+            while (pending.Count > 0)
+            {
+                var value = OperationTree.SkipConversions(pending.Pop());
+                if (value is IConditionalOperation { WhenFalse: { } whenFalse } conditional)
+                {
+                    pending.Push(whenFalse);
+                    pending.Push(conditional.WhenTrue);
+                }
+                else if (!IsNullOrDefault(value))
+                {
+                    flat.Add(value);
+                }
+            }
+
+            return flat;
+        }
+
+        private static bool IsNullOrDefault(IOperation value)
+            => value is IDefaultValueOperation || (value is ILiteralOperation && value.ConstantValue.HasValue && value.ConstantValue.Value == null);
 
         /// <summary>
         /// Does some reference to <paramref name="variable"/> (a local or parameter) in <paramref name="root"/>, other

@@ -263,7 +263,7 @@ namespace InteropGuard.Flow
             {
                 // A function that keeps what it is given (a registration, an async submission) now shares it:
                 // releasing it here would be as wrong as leaking it, so ownership is no longer ours to judge.
-                return new ValueUse(_scope.IsRetaining(native) ? ValueUseKind.Escape : ValueUseKind.Use, call, nativeTarget: (native, parameter));
+                return new ValueUse(_scope.Keeps(native, parameter) ? ValueUseKind.Escape : ValueUseKind.Use, call, nativeTarget: (native, parameter));
             }
 
             var types = _context.Types;

@@ -21,22 +21,32 @@ namespace InteropGuard.Interop
         public AllocationCatalogue Catalogue { get; }
 
         // Asked at every native call site; the name heuristics split names with a regular expression (PERFORMANCE.md, cause 5).
-        private readonly ConcurrentDictionary<IMethodSymbol, RetainingReason> _retaining = new ConcurrentDictionary<IMethodSymbol, RetainingReason>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, RetainingReading> _retaining = new ConcurrentDictionary<IMethodSymbol, RetainingReading>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IParameterSymbol, RetainingReason> _kept = new ConcurrentDictionary<IParameterSymbol, RetainingReason>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _nameKeepsPointer = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
 
-        /// <summary>Whether, and why, this native function keeps what it is given after it returns (<see cref="RetainingFunctions.Why"/>).</summary>
+        /// <summary>Whether, and why, this native function keeps something it is given after it returns (<see cref="RetainingFunctions.Why"/>).</summary>
         public RetainingReason WhyRetaining(NativeFunction function)
-            => _retaining.GetOrAdd(function.Method, _ => RetainingFunctions.Why(function, Options));
+            => Reading(function).Why;
 
-        /// <summary>Does this native function keep what it is given after it returns?</summary>
+        /// <summary>Does this native function keep something it is given after it returns?</summary>
         public bool IsRetaining(NativeFunction function) => WhyRetaining(function) != RetainingReason.None;
+
+        /// <summary>Whether, and why, this native function keeps what is passed as <paramref name="parameter"/> (<see cref="RetainingFunctions.WhyKept"/>).</summary>
+        public RetainingReason WhyKept(NativeFunction function, IParameterSymbol parameter)
+            => _kept.GetOrAdd(parameter.OriginalDefinition, p => Reading(function).WhyKept(p));
+
+        private RetainingReading Reading(NativeFunction function) => _retaining.GetOrAdd(function.Method, _ => new RetainingReading(function, Options));
+
+        /// <summary>Does this native function keep what is passed as <paramref name="parameter"/> after it returns?</summary>
+        public bool Keeps(NativeFunction function, IParameterSymbol parameter) => WhyKept(function, parameter) != RetainingReason.None;
 
         /// <summary>
         /// Does this native function keep the memory a pointer passed as <paramref name="parameter"/> points to? A name alone
         /// says so only for some pointers (<see cref="RetainingFunctions.NameKeepsPointer"/>).
         /// </summary>
         public bool KeepsPointer(NativeFunction function, IParameterSymbol parameter)
-            => WhyRetaining(function) switch
+            => WhyKept(function, parameter) switch
             {
                 RetainingReason.None => false,
                 RetainingReason.Name => NameKeepsPointer(function, parameter),

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -50,21 +51,28 @@ namespace InteropGuard.Interop
         public const string AllocatorPairsKey = "interopguard.allocator_pairs";
 
         internal const string NameListForm = "a comma-separated list of function names (entry point, method name or Type.Method)";
+        internal const string ParameterListForm = "a comma-separated list of function names (entry point, method name or Type.Method), each alone (all its parameters) or with the parameters meant: positions counted from 1, 'f(2)' or 'f(2,3)', or a parameter name, 'f:callback'";
+        internal const string ZeroPositionForm = "parameter positions counted from 1 ('f(1)' is the first parameter)";
+        internal const string NamedPositionForm = "a number in parentheses ('f(2)'); a parameter is named with a colon ('f:callback')";
+        internal const string NumberedNameForm = "a parameter name after the colon ('f:callback'); a position goes in parentheses ('f(2)')";
         internal const string PairListForm = "a comma-separated list of 'alloc:free' pairs of function names, e.g. mylib_buf_new:mylib_buf_free";
 
         public static readonly ImmutableArray<string> Keys = ImmutableArray.Create(
             RetainingFunctionsKey, NonRetainingFunctionsKey, OwnershipTransferFunctionsKey, AllocatorPairsKey);
 
         public static readonly InteropOptions Default = new InteropOptions(
-            FunctionNameSet.Empty, FunctionNameSet.Empty, FunctionNameSet.Empty,
+            FunctionParameterSet.Empty, FunctionParameterSet.Empty, FunctionNameSet.Empty,
             ImmutableArray<ConfiguredAllocatorPair>.Empty, ImmutableArray<OptionProblem>.Empty);
 
         // Dotted identifiers; '@' allows verbatim C# names, '`' generic arity in metadata names.
         private static readonly Regex NamePattern = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_`]*(\.@?[\p{L}_][\p{L}\p{Nd}_`]*)*$", RegexOptions.CultureInvariant);
 
+        // A parameter name: a C# identifier, '@' for a verbatim one.
+        private static readonly Regex ParameterNamePattern = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_]*$", RegexOptions.CultureInvariant);
+
         private InteropOptions(
-            FunctionNameSet retaining,
-            FunctionNameSet nonRetaining,
+            FunctionParameterSet retaining,
+            FunctionParameterSet nonRetaining,
             FunctionNameSet ownershipTransfer,
             ImmutableArray<ConfiguredAllocatorPair> allocatorPairs,
             ImmutableArray<OptionProblem> problems)
@@ -76,8 +84,11 @@ namespace InteropGuard.Interop
             Problems = problems;
         }
 
-        public FunctionNameSet RetainingFunctions { get; }
-        public FunctionNameSet NonRetainingFunctions { get; }
+        /// <summary><c>interopguard.retaining_functions</c>: per function, all its parameters or the listed ones.</summary>
+        public FunctionParameterSet RetainingFunctions { get; }
+
+        /// <summary><c>interopguard.non_retaining_functions</c>: per function, all its parameters or the listed ones.</summary>
+        public FunctionParameterSet NonRetainingFunctions { get; }
         public FunctionNameSet OwnershipTransferFunctions { get; }
         public ImmutableArray<ConfiguredAllocatorPair> AllocatorPairs { get; }
         public ImmutableArray<OptionProblem> Problems { get; }
@@ -85,8 +96,8 @@ namespace InteropGuard.Interop
         public static InteropOptions Read(AnalyzerConfigOptions options)
         {
             var problems = ImmutableArray.CreateBuilder<OptionProblem>();
-            var retaining = ReadNames(options, RetainingFunctionsKey, problems);
-            var nonRetaining = ReadNames(options, NonRetainingFunctionsKey, problems);
+            var retaining = ReadParameterNames(options, RetainingFunctionsKey, problems);
+            var nonRetaining = ReadParameterNames(options, NonRetainingFunctionsKey, problems);
             var transfer = ReadNames(options, OwnershipTransferFunctionsKey, problems);
             var pairs = ReadPairs(options, problems);
             if (retaining.IsEmpty && nonRetaining.IsEmpty && transfer.IsEmpty && pairs.IsEmpty && problems.Count == 0)
@@ -117,6 +128,137 @@ namespace InteropGuard.Interop
             }
 
             return new FunctionNameSet(names);
+        }
+
+        private static FunctionParameterSet ReadParameterNames(AnalyzerConfigOptions options, string key, ImmutableArray<OptionProblem>.Builder problems)
+        {
+            if (!options.TryGetValue(key, out var raw) || string.IsNullOrWhiteSpace(raw))
+            {
+                return FunctionParameterSet.Empty;
+            }
+
+            var entries = ImmutableArray.CreateBuilder<FunctionParameterEntry>();
+            foreach (var entry in SplitEntriesOutsideParentheses(raw))
+            {
+                var parsed = ParseParameterEntry(entry, out var expected);
+                if (parsed == null)
+                {
+                    problems.Add(new OptionProblem(key, entry, expected));
+                    return FunctionParameterSet.Empty;
+                }
+
+                entries.Add(parsed);
+            }
+
+            return new FunctionParameterSet(entries.ToImmutable());
+        }
+
+        /// <summary>
+        /// <c>f</c>, <c>f(2)</c>, <c>f(2, 4)</c> or <c>f:name</c>. Positions count from 1, as people count parameters: a 0 is
+        /// the one mistake the reader can tell from intent (someone counting from 0), so it is reported rather than guessed.
+        /// </summary>
+        private static FunctionParameterEntry? ParseParameterEntry(string entry, out string expected)
+        {
+            expected = ParameterListForm;
+            var open = entry.IndexOf('(');
+            var colon = entry.IndexOf(':');
+            if (open < 0 && colon < 0)
+            {
+                return NamePattern.IsMatch(entry) ? new FunctionParameterEntry(entry, ImmutableArray<int>.Empty, null) : null;
+            }
+
+            if (open >= 0 && colon < 0)
+            {
+                var function = entry.Substring(0, open).Trim();
+                if (!NamePattern.IsMatch(function) || !entry.EndsWith(")", StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                var positions = ImmutableArray.CreateBuilder<int>();
+                foreach (var piece in entry.Substring(open + 1, entry.Length - open - 2).Split(','))
+                {
+                    var text = piece.Trim();
+                    if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position))
+                    {
+                        if (ParameterNamePattern.IsMatch(text))
+                        {
+                            expected = NamedPositionForm;
+                        }
+
+                        return null;
+                    }
+
+                    if (position == 0)
+                    {
+                        expected = ZeroPositionForm;
+                        return null;
+                    }
+
+                    positions.Add(position);
+                }
+
+                return new FunctionParameterEntry(function, positions.ToImmutable(), null);
+            }
+
+            if (colon >= 0 && open < 0)
+            {
+                var function = entry.Substring(0, colon).Trim();
+                var parameter = entry.Substring(colon + 1).Trim();
+                if (!NamePattern.IsMatch(function))
+                {
+                    return null;
+                }
+
+                if (!ParameterNamePattern.IsMatch(parameter))
+                {
+                    if (parameter.Length > 0 && parameter.All(char.IsDigit))
+                    {
+                        expected = NumberedNameForm;
+                    }
+
+                    return null;
+                }
+
+                return new FunctionParameterEntry(function, ImmutableArray<int>.Empty, parameter.TrimStart('@'));
+            }
+
+            return null;
+        }
+
+        // Commas separate entries, except inside the parentheses of 'f(2,3)'.
+        private static IEnumerable<string> SplitEntriesOutsideParentheses(string raw)
+        {
+            var depth = 0;
+            var start = 0;
+            for (var i = 0; i <= raw.Length; i++)
+            {
+                if (i < raw.Length)
+                {
+                    var c = raw[i];
+                    if (c == '(')
+                    {
+                        depth++;
+                    }
+                    else if (c == ')' && depth > 0)
+                    {
+                        depth--;
+                    }
+
+                    if (c != ',' || depth > 0)
+                    {
+                        continue;
+                    }
+                }
+
+                var entry = raw.Substring(start, i - start).Trim();
+                if (entry.Length > 0)
+                {
+                    yield return entry;
+                }
+
+                start = i + 1;
+            }
         }
 
         private static ImmutableArray<ConfiguredAllocatorPair> ReadPairs(AnalyzerConfigOptions options, ImmutableArray<OptionProblem>.Builder problems)

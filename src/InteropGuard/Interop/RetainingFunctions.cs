@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
@@ -10,49 +11,39 @@ namespace InteropGuard.Interop
         /// <summary>It does not (or an option says it does not).</summary>
         None,
 
-        /// <summary><c>interopguard.retaining_functions</c> names it.</summary>
+        /// <summary><c>interopguard.retaining_functions</c> names it (and the parameter, when it names parameters).</summary>
         Option,
 
         /// <summary>It takes an <c>OVERLAPPED</c>: asynchronous I/O completes after the call returns.</summary>
         Overlapped,
 
-        /// <summary>Its name reads as a registration (set…callback, register, hook, subscribe, …).</summary>
+        /// <summary>The catalogue of well-known APIs (<see cref="RetainingCatalogue"/>) lists the parameter as kept.</summary>
+        Catalogue,
+
+        /// <summary>Its name, or its name and signature, read as a registration (set…callback, register, hook, a callback next to user data, …).</summary>
         Name,
     }
 
     /// <summary>
     /// "Retaining" native functions (DESIGN.md, Rule catalogue): those that keep a pointer, handle or callback after
-    /// they return. Known from <c>interopguard.retaining_functions</c>, from an <c>OVERLAPPED</c>/<c>NativeOverlapped*</c>
-    /// parameter (except the functions that wait for or cancel an operation, which take it only to name the operation),
-    /// or from registration-style names; <c>interopguard.non_retaining_functions</c> overrides both heuristics.
+    /// they return, answered per parameter. In DESIGN.md's order of precedence: <c>interopguard.retaining_functions</c>
+    /// (a function listed with parameters keeps only those), <c>interopguard.non_retaining_functions</c> (all or some
+    /// parameters), the catalogue of well-known APIs (<see cref="RetainingCatalogue"/>, which also knows functions that
+    /// call back only during the call), an <c>OVERLAPPED</c>/<c>NativeOverlapped*</c> parameter (except the functions
+    /// that wait for or cancel an operation, which take it only to name the operation), and the registration reading of
+    /// names and signatures (<see cref="ReadsAsRegistration"/>).
     /// </summary>
     internal static class RetainingFunctions
     {
-        /// <summary>
-        /// Whether, and why, the function keeps what it is given — the one answer every rule reads, in DESIGN.md's order of
-        /// precedence: the options (<c>retaining_functions</c>, then <c>non_retaining_functions</c>, which overrides every
-        /// heuristic), an OVERLAPPED parameter, a registration-style name.
-        /// </summary>
-        public static RetainingReason Why(NativeFunction function, InteropOptions options)
-        {
-            var method = function.Method;
-            if (options.RetainingFunctions.Contains(method, function.EntryPoint))
-            {
-                return RetainingReason.Option;
-            }
+        /// <summary>Whether, and why, the function keeps some parameter: the first reason among its parameters'.</summary>
+        public static RetainingReason Why(NativeFunction function, InteropOptions options) => new RetainingReading(function, options).Why;
 
-            if (options.NonRetainingFunctions.Contains(method, function.EntryPoint))
-            {
-                return RetainingReason.None;
-            }
+        /// <summary>Whether, and why, the function keeps what is passed as <paramref name="parameter"/> after it returns.</summary>
+        public static RetainingReason WhyKept(NativeFunction function, IParameterSymbol parameter, InteropOptions options)
+            => new RetainingReading(function, options).WhyKept(parameter);
 
-            if (method.Parameters.Any(p => IsOverlapped(p.Type)))
-            {
-                return OperationCompletion.IsCompletionFunction(function.EntryPoint) ? RetainingReason.None : RetainingReason.Overlapped;
-            }
-
-            return HasRegistrationName(function.EntryPoint) ? RetainingReason.Name : RetainingReason.None;
-        }
+        /// <summary>The catalogue family that knows the function ("SQLite", "Win32"), or null.</summary>
+        public static string? CatalogueFamily(NativeFunction function) => RetainingCatalogue.Find(function)?.Family.Name;
 
         public static bool IsRetaining(NativeFunction function, InteropOptions options) => Why(function, options) != RetainingReason.None;
 
@@ -81,18 +72,99 @@ namespace InteropGuard.Interop
                    && function.Method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || p.Type.TypeKind == TypeKind.FunctionPointer);
         }
 
+        /// <summary>
+        /// A function outside the catalogue reads as a registration when its name does (<see cref="HasRegistrationName"/>),
+        /// or when its signature has the shape of one and its name a registration verb or callback noun: a callback (a
+        /// delegate, a function pointer, or an IntPtr named like one) next to an untyped user-data pointer, in a function
+        /// named set/add/register/attach/install/hook/subscribe/connect… or ending in handler/cb/proc/hook/listener (libvlc_log_set,
+        /// sqlite3_busy_handler, mylib_on_event_attach). A callback and user data alone are also the shape of a synchronous
+        /// enumeration (EnumWindows, git_tag_foreach, sqlite3_exec), so the words decide, and words of calling, enumerating
+        /// or undoing a registration veto it.
+        /// </summary>
+        internal static bool ReadsAsRegistration(NativeFunction function)
+        {
+            var words = NameWords.Of(function.EntryPoint);
+            if (words.Any(IsVetoWord))
+            {
+                return false;
+            }
+
+            if (HasRegistrationName(words))
+            {
+                return true;
+            }
+
+            var parameters = function.Method.Parameters;
+            if (words.Any(w => SynchronousWords.Contains(w)) || !parameters.Any(IsCallbackParameter))
+            {
+                return false;
+            }
+
+            if (words.Any(w => w == "attach" || w == "install" || w == "subscribe"))
+            {
+                return true;
+            }
+
+            var hasUserData = parameters.Any(p => !IsCallbackParameter(p) && IsUntypedPointer(p));
+            return hasUserData
+                   && (words.Any(w => RegistrationVerbs.Contains(w)) || (words.Count > 1 && CallbackNouns.Contains(words[words.Count - 1])));
+        }
+
         internal static bool HasRegistrationName(string name)
         {
-            // Registration-style names: set...callback, register, add...handler, hook, subscribe, install, begin..., ...async,
-            // submit, enqueue.
             var words = NameWords.Of(name);
+            return !words.Any(IsVetoWord) && HasRegistrationName(words);
+        }
+
+        private static readonly string[] RegistrationVerbs = { "set", "add", "register", "attach", "install", "hook", "subscribe", "connect" };
+
+        private static readonly string[] CallbackNouns = { "callback", "callbacks", "cb", "handler", "handlers", "hook", "hooks", "listener", "listeners", "observer", "proc" };
+
+        // Calling, enumerating or undoing a registration: CallNextHookEx, UnhookWindowsHookEx, RemoveVectoredExceptionHandler,
+        // get_log_handler, EnumChildWindows, git_stash_foreach. They veto every name reading.
+        private static readonly string[] VetoWords =
+        {
+            "call", "invoke", "get", "enum", "foreach", "remove", "unhook", "unregister", "unsubscribe", "detach", "clear",
+        };
+
+        // Words of doing the work now, with the callback as a visitor or comparator (mylib_for_each_row, run_with_callback,
+        // sort_with, exec_query): they veto the signature reading, which is weaker evidence than a registration name.
+        private static readonly string[] SynchronousWords = { "each", "walk", "iterate", "visit", "sort", "search", "exec", "run", "with", "query" };
+
+        private static bool IsVetoWord(string word) => VetoWords.Contains(word);
+
+        private static bool HasRegistrationName(List<string> words)
+        {
+            // Registration-style names: set...callback(s), register, add...handler, hook, subscribe, install, begin...,
+            // ...async, submit, enqueue.
             bool Has(string word) => words.Contains(word);
-            return (Has("set") && (Has("callback") || Has("cb") || Has("handler") || Has("hook")))
+            return (Has("set") && (Has("callback") || Has("callbacks") || Has("cb") || Has("handler") || Has("hook") || Has("listener") || Has("proc")))
                    || words.Any(w => w.StartsWith("register", StringComparison.Ordinal) && !w.StartsWith("registered", StringComparison.Ordinal))
-                   || (Has("add") && (Has("handler") || Has("listener") || Has("callback")))
+                   || (Has("add") && (Has("handler") || Has("listener") || Has("callback") || Has("observer")))
                    || Has("hook") || Has("subscribe") || Has("install")
                    || (words.Count > 0 && (words[0] == "begin" || words[words.Count - 1] == "async"))
                    || Has("submit") || Has("enqueue");
+        }
+
+        /// <summary>A delegate or function pointer, or an IntPtr whose name says it is one (<c>IntPtr callback</c>, <c>fn</c>, <c>xProc</c>).</summary>
+        internal static bool IsCallbackParameter(IParameterSymbol parameter)
+        {
+            var type = parameter.Type;
+            if (type.TypeKind == TypeKind.Delegate || type.TypeKind == TypeKind.FunctionPointer)
+            {
+                return true;
+            }
+
+            return (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
+                   && NameWords.Of(parameter.Name).Any(w => w == "callback" || w == "cb" || w == "proc" || w == "fn" || w == "func" || w == "handler" || w == "routine");
+        }
+
+        private static bool IsUntypedPointer(IParameterSymbol parameter)
+        {
+            var type = parameter.Type;
+            return parameter.RefKind == RefKind.None
+                   && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
+                       || (type is IPointerTypeSymbol pointer && pointer.PointedAtType.SpecialType == SpecialType.System_Void));
         }
 
         /// <summary>An <c>OVERLAPPED</c> or <c>NativeOverlapped</c>, by value or through a pointer.</summary>
@@ -100,6 +172,83 @@ namespace InteropGuard.Interop
         {
             var element = type is IPointerTypeSymbol pointer ? pointer.PointedAtType : type;
             return element.Name == "NativeOverlapped" || element.Name == "OVERLAPPED";
+        }
+    }
+
+    /// <summary>
+    /// What the options, the catalogue and the heuristics say about one native function, read once, from which each
+    /// parameter's answer is a few comparisons (<see cref="RetainingFunctions"/> gives the order of precedence).
+    /// </summary>
+    internal sealed class RetainingReading
+    {
+        private readonly NativeFunction _function;
+        private readonly ParameterSelection _listed;
+        private readonly ParameterSelection _notKept;
+        private readonly CatalogueEntry? _known;
+        private readonly bool _hasOverlapped;
+        private readonly RetainingReason _overlapped;
+        private readonly Lazy<bool> _readsAsRegistration;
+        private readonly Lazy<RetainingReason> _why;
+
+        public RetainingReading(NativeFunction function, InteropOptions options)
+        {
+            _function = function;
+            var method = function.Method;
+            _listed = options.RetainingFunctions.For(method, function.EntryPoint);
+            _notKept = options.NonRetainingFunctions.For(method, function.EntryPoint);
+            _known = _listed.IsListed ? null : RetainingCatalogue.Find(function);
+            // A function taking an OVERLAPPED is judged by it; one that waits for or cancels the operation keeps nothing.
+            _hasOverlapped = method.Parameters.Any(p => RetainingFunctions.IsOverlapped(p.Type));
+            _overlapped = _hasOverlapped && !OperationCompletion.IsCompletionFunction(function.EntryPoint) ? RetainingReason.Overlapped : RetainingReason.None;
+            _readsAsRegistration = new Lazy<bool>(() => RetainingFunctions.ReadsAsRegistration(function));
+            _why = new Lazy<RetainingReason>(() =>
+            {
+                foreach (var parameter in method.Parameters)
+                {
+                    var why = WhyKept(parameter);
+                    if (why != RetainingReason.None)
+                    {
+                        return why;
+                    }
+                }
+
+                return RetainingReason.None;
+            });
+        }
+
+        /// <summary>Whether, and why, the function keeps some parameter.</summary>
+        public RetainingReason Why => _why.Value;
+
+        /// <summary>Whether, and why, the function keeps what is passed as <paramref name="parameter"/>.</summary>
+        public RetainingReason WhyKept(IParameterSymbol parameter)
+        {
+            if (_listed.IsListed)
+            {
+                // The user named the kept parameters: the others are not kept, whatever a heuristic would say.
+                return _listed.Covers(parameter) ? RetainingReason.Option : RetainingReason.None;
+            }
+
+            if (_notKept.Covers(parameter))
+            {
+                return RetainingReason.None;
+            }
+
+            if (_known != null && _known.Keeps(parameter.Ordinal))
+            {
+                return RetainingReason.Catalogue;
+            }
+
+            if (_hasOverlapped)
+            {
+                return _overlapped;
+            }
+
+            if (_known != null)
+            {
+                return RetainingReason.None;
+            }
+
+            return _readsAsRegistration.Value ? RetainingReason.Name : RetainingReason.None;
         }
     }
 }

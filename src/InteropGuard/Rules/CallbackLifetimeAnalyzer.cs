@@ -41,11 +41,12 @@ namespace InteropGuard.Rules
                 }
 
                 var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, operation), OperationKind.Invocation);
+                var tables = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, tables, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, ConcurrentDictionary<ITypeSymbol, bool> tables, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
@@ -53,7 +54,9 @@ namespace InteropGuard.Rules
             // Cheap gate: only calls taking a delegate, or the pointer conversion, can be findings.
             var isPointerConversion = method.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
                                       && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
-            if (!isPointerConversion && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate))
+            var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
+            if (!isPointerConversion && !isStructureCopy && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
+                && !(method.Parameters.Any(p => MayHoldDelegates(p.Type)) && interop.NativeFunctions.Get(method) != null && method.Parameters.Any(p => HoldsDelegates(tables, p.Type))))
             {
                 return;
             }
@@ -72,6 +75,14 @@ namespace InteropGuard.Rules
 
             foreach (var argument in invocation.Arguments)
             {
+                // StructureToPtr takes the struct as object (or T): what counts is the type of the value given.
+                var given = isStructureCopy ? OperationTree.SkipConversions(argument.Value).Type : argument.Parameter?.Type;
+                if (argument.Parameter != null && given != null && MayHoldDelegates(given) && HoldsDelegates(tables, given))
+                {
+                    AnalyzeCallbackTable(interop, scope, reachability, invocation, argument, context);
+                    continue;
+                }
+
                 if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate)
                 {
                     continue;
@@ -83,7 +94,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var candidate = Candidate.For(argument.Value);
+                var candidate = Candidate.For(argument.Value, reachability);
                 if (candidate == null || !candidate.IsAllocated())
                 {
                     continue;
@@ -100,13 +111,126 @@ namespace InteropGuard.Rules
             }
         }
 
+        /// <summary>A struct with delegate fields (a callback table, a WNDCLASS): marshalled, each field becomes a function pointer.</summary>
+        private static bool HoldsDelegates(ConcurrentDictionary<ITypeSymbol, bool> tables, ITypeSymbol type)
+        {
+            if (type is IPointerTypeSymbol pointer)
+            {
+                type = pointer.PointedAtType;
+            }
+
+            // Asked at every call with a struct parameter: each type's fields are looked at once per compilation.
+            return tables.GetOrAdd(type, t => t.GetMembers().Any(m => m is IFieldSymbol { IsStatic: false } field && field.Type.TypeKind == TypeKind.Delegate));
+        }
+
+        private static bool MayHoldDelegates(ITypeSymbol type)
+        {
+            if (type is IPointerTypeSymbol pointer)
+            {
+                type = pointer.PointedAtType;
+            }
+
+            return type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None;
+        }
+
+        /// <summary>
+        /// A local struct whose delegate fields this method fills, copied into native memory by <c>Marshal.StructureToPtr</c>
+        /// or given to a native function that keeps it (<c>RegisterClassEx(ref wc)</c>, <c>mylib_set_callbacks(ctx, ref table)</c>):
+        /// native code holds function pointers to delegates that only the local struct references. Reported on each
+        /// allocated delegate stored into the struct, when nothing but those stores and this call uses the struct (any other
+        /// use — a field store, a KeepAlive, a later read — may keep it, and the rule stays silent).
+        /// </summary>
+        private static void AnalyzeCallbackTable(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation invocation, IArgumentOperation argument, OperationAnalysisContext context)
+        {
+            string whatHappens;
+            var method = invocation.TargetMethod;
+            if (method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal))
+            {
+                whatHappens = "is stored in '{0}', which 'Marshal.StructureToPtr' copies into native memory,";
+            }
+            else if (interop.NativeFunctions.Get(method) is { } native && scope.Keeps(native, argument.Parameter!))
+            {
+                whatHappens = "is stored in '{0}' and registered with '" + native + "'";
+            }
+            else
+            {
+                return;
+            }
+
+            var value = OperationTree.SkipConversions(argument.Value);
+            if (value is IAddressOfOperation address)
+            {
+                value = OperationTree.SkipConversions(address.Reference);
+            }
+
+            if (!(value is ILocalReferenceOperation table) || table.Local.IsRef)
+            {
+                return;
+            }
+
+            var root = OperationTree.Root(value);
+            var stores = new List<IOperation>();
+            foreach (var operation in root.Descendants())
+            {
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, table.Local) && reference != table)
+                {
+                    if (reference.Parent is IFieldReferenceOperation { Parent: ISimpleAssignmentOperation assignment } field
+                        && assignment.Target == field && field.Field.Type.TypeKind == TypeKind.Delegate)
+                    {
+                        stores.Add(assignment.Value);
+                    }
+                    else if (!(reference.Parent is ISimpleAssignmentOperation whole && whole.Target == reference) && !reference.IsDeclaration)
+                    {
+                        return;
+                    }
+                }
+                else if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, table.Local)
+                         && declarator.GetVariableInitializer()?.Value is { } initial)
+                {
+                    AddInitializedDelegates(initial, stores);
+                }
+                else if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                         && SymbolEqualityComparer.Default.Equals(target.Local, table.Local))
+                {
+                    AddInitializedDelegates(assignment.Value, stores);
+                }
+            }
+
+            foreach (var store in stores)
+            {
+                var candidate = Candidate.For(store, reachability);
+                if (candidate == null || !candidate.IsAllocated()
+                    || (candidate.Local != null && (reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference) || IsKeptAliveAfter(reachability, context, invocation, candidate.Local))))
+                {
+                    continue;
+                }
+
+                context.ReportDiagnostic(candidate.Report(string.Format(System.Globalization.CultureInfo.InvariantCulture, whatHappens, table.Local.Name), BeyondTheMethod));
+            }
+        }
+
+        // new Table { OnRead = ..., OnWrite = ... }
+        private static void AddInitializedDelegates(IOperation value, List<IOperation> stores)
+        {
+            if (OperationTree.SkipConversions(value) is IObjectCreationOperation { Initializer: { } initializer })
+            {
+                foreach (var member in initializer.Initializers)
+                {
+                    if (member is ISimpleAssignmentOperation { Target: IFieldReferenceOperation field } assignment && field.Field.Type.TypeKind == TypeKind.Delegate)
+                    {
+                        stores.Add(assignment.Value);
+                    }
+                }
+            }
+        }
+
         /// <summary>"'Native.f'" or "'Native.f' through 'Wrapper.M'" when the parameter reaches a retaining native function; else null.</summary>
         private static string? RetainingTarget(InteropContext interop, InteropScope scope, DelegateReachability reachability, IMethodSymbol method, IParameterSymbol parameter)
         {
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
-                return scope.IsRetaining(native) ? "'" + native + "'" : null;
+                return scope.Keeps(native, parameter) ? "'" + native + "'" : null;
             }
 
             if (!WrapperSummaries.IsSourceMethodWithBody(method))
@@ -117,7 +241,7 @@ namespace InteropGuard.Rules
             var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
             foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
             {
-                if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.IsRetaining(function))
+                if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.Keeps(function, nativeParameter))
                 {
                     // A wrapper that stores the delegate itself keeps it for as long as it keeps it registered.
                     return reachability.IsKeptByMethod(parameter, 0)
@@ -131,7 +255,7 @@ namespace InteropGuard.Rules
 
         private static void AnalyzePointerConversion(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation conversion, OperationAnalysisContext context)
         {
-            var candidate = Candidate.For(conversion.Arguments[0].Value);
+            var candidate = Candidate.For(conversion.Arguments[0].Value, reachability);
             if (candidate == null || !candidate.IsAllocated())
             {
                 return;
@@ -180,53 +304,72 @@ namespace InteropGuard.Rules
             => !ControlFlowGraphs.HasGraph(OperationTree.Root(call))
                || reachability.IsKeptAliveAfter(context.GetControlFlowGraph(), call, local, context.CancellationToken);
 
-        /// <summary>The delegate expression at an argument: a creation in place, or a local holding creations.</summary>
+        /// <summary>
+        /// The delegate expression at an argument: a creation in place, a <c>cond ? handler : null</c> choice among creations,
+        /// the result of a helper method that allocates it (<see cref="DelegateReachability.ReturnedBy"/>), or a local
+        /// holding any of these.
+        /// </summary>
         private sealed class Candidate
         {
             private readonly IOperation _expression;
             private readonly List<IOperation> _values;
+            private readonly DelegateReachability _reachability;
 
-            private Candidate(IOperation expression, IOperation root, ILocalSymbol? local, IOperation? reference, List<IOperation> values)
+            private Candidate(IOperation expression, IOperation root, ILocalSymbol? local, IOperation? reference, List<IOperation> values, DelegateReachability reachability)
             {
                 _expression = expression;
                 Root = root;
                 Local = local;
                 Reference = reference;
-                _values = values;
+                _values = DelegateReachability.FlattenConditionals(values);
+                _reachability = reachability;
             }
 
             public IOperation Root { get; }
             public ILocalSymbol? Local { get; }
             public IOperation? Reference { get; }
 
-            public static Candidate? For(IOperation argumentValue)
+            public static Candidate? For(IOperation argumentValue, DelegateReachability reachability)
             {
                 var value = OperationTree.SkipConversions(argumentValue);
                 var root = OperationTree.Root(value);
                 switch (value)
                 {
-                    case IDelegateCreationOperation creation:
-                        return new Candidate(value, root, null, null, new List<IOperation> { creation });
+                    case IDelegateCreationOperation:
+                    case IConditionalOperation { WhenFalse: not null }:
+                    case IInvocationOperation:
+                        return new Candidate(value, root, null, null, new List<IOperation> { value }, reachability);
                     case ILocalReferenceOperation reference when reference.Local.Type?.TypeKind == TypeKind.Delegate:
                         var values = DelegateReachability.ValuesOf(root, reference.Local);
-                        return values == null ? null : new Candidate(value, root, reference.Local, reference, values);
+                        return values == null ? null : new Candidate(value, root, reference.Local, reference, values, reachability);
                     default:
                         return null;
                 }
             }
 
-            public bool IsAllocated() => _values.Any(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated);
+            public bool IsAllocated() => _values.Any(v => _reachability.LifetimeOf(v) == DelegateLifetime.Allocated);
 
             public Diagnostic Report(string whatHappens, string howLong)
             {
-                var allocated = _values.Where(v => CallbackDelegates.Classify(v) == DelegateLifetime.Allocated).ToList();
-                var subject = Local != null ? "Delegate '" + Local.Name + "'" : CallbackDelegates.Describe((IDelegateCreationOperation)_expression);
+                var allocated = _values.Where(v => _reachability.LifetimeOf(v) == DelegateLifetime.Allocated).ToList();
+                var subject = Local != null ? "Delegate '" + Local.Name + "'" : Describe(allocated[0]);
                 // The fix reads the delegate's type and the name of its field from the semantic model at the location.
                 var properties = ImmutableDictionary.CreateBuilder<string, string?>();
-                properties[UsesInstanceProperty] = allocated.Any(CallbackDelegates.UsesInstance) ? "true" : "false";
+                properties[UsesInstanceProperty] = allocated.Any(UsesInstance) ? "true" : "false";
 
                 return Diagnostic.Create(Descriptors.CallbackDelegateCollected, _expression.Syntax.GetLocation(), properties.ToImmutable(), subject, whatHappens, howLong);
             }
+
+            private static string Describe(IOperation value)
+                => value is IInvocationOperation call
+                    ? "The delegate returned by '" + call.TargetMethod.ContainingType?.Name + "." + call.TargetMethod.Name + "'"
+                    : CallbackDelegates.Describe((IDelegateCreationOperation)value);
+
+            // A helper's delegate is bound to the helper's receiver: an instance field keeps it next to that receiver.
+            private static bool UsesInstance(IOperation value)
+                => value is IInvocationOperation call
+                    ? !call.TargetMethod.IsStatic && (call.Instance == null || call.Instance is IInstanceReferenceOperation)
+                    : CallbackDelegates.UsesInstance(value);
         }
 
         /// <summary>Where a pointer from <c>GetFunctionPointerForDelegate</c> goes: native calls, or somewhere that outlives the method.</summary>
@@ -270,7 +413,7 @@ namespace InteropGuard.Rules
                         var native = interop.NativeFunctions.Get(invocation.TargetMethod);
                         if (native != null)
                         {
-                            return NativeCall(invocation, native, scope.IsRetaining(native));
+                            return NativeCall(invocation, native, scope.Keeps(native, argument.Parameter));
                         }
 
                         if (invocation.TargetMethod.DeclaringSyntaxReferences.Length > 0)
@@ -278,7 +421,7 @@ namespace InteropGuard.Rules
                             var targets = interop.Wrappers.GetParameterSummary(argument.Parameter, scope, 0).NativeTargets.Targets;
                             if (targets.Count > 0)
                             {
-                                var retaining = targets.FirstOrDefault(t => scope.IsRetaining(t.Function));
+                                var retaining = targets.FirstOrDefault(t => scope.Keeps(t.Function, t.Parameter));
                                 return NativeCall(invocation, retaining.Function ?? targets[0].Function, retaining.Function != null);
                             }
                         }

@@ -50,8 +50,7 @@ namespace InteropGuard.Rules
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
-                var reason = WhyRetaining(interop.Types, scope, native, invocation, ordinal => ArgumentFor(invocation, ordinal));
-                if (reason == RetainingReason.None)
+                if (!scope.IsRetaining(native))
                 {
                     return;
                 }
@@ -63,11 +62,17 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
+                    var reason = WhyRetaining(interop.Types, scope, native, argument.Parameter, invocation, ordinal => ArgumentFor(invocation, ordinal));
+                    if (reason == RetainingReason.None)
+                    {
+                        continue;
+                    }
+
                     var buffer = buffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
                     if (buffer != null && (reason != RetainingReason.Name || (!buffer.IsText && scope.NameKeepsPointer(native, argument.Parameter)))
                         && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, argument.Value, invocation))
                     {
-                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason)));
+                        context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason, native)));
                     }
                 }
 
@@ -101,7 +106,7 @@ namespace InteropGuard.Rules
                 var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {
-                    var reason = WhyRetaining(interop.Types, scope, function, invocation, ordinal =>
+                    var reason = WhyRetaining(interop.Types, scope, function, nativeParameter, invocation, ordinal =>
                     {
                         var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
                             ? forwarded.WrapperParameterFor(ordinal)
@@ -114,20 +119,20 @@ namespace InteropGuard.Rules
                     }
 
                     var target = "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
-                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, target, Explain(reason)));
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, target, Explain(reason, function)));
                     break;
                 }
             }
         }
 
         /// <summary>
-        /// Why the function keeps what it is given. An OVERLAPPED parameter makes a call asynchronous only when an
+        /// Why the function keeps what is passed as <paramref name="parameter"/>. An OVERLAPPED parameter makes a call asynchronous only when an
         /// OVERLAPPED is passed: a null one is synchronous I/O, and one from <c>ThreadPoolBoundHandle</c>/<c>Overlapped.Pack</c>
         /// pins the buffers it was created with, which this method cannot see, so only a visibly unpinned one counts.
         /// </summary>
-        private static RetainingReason WhyRetaining(WellKnownTypes types, InteropScope scope, NativeFunction function, IOperation call, System.Func<int, IOperation?> argumentFor)
+        private static RetainingReason WhyRetaining(WellKnownTypes types, InteropScope scope, NativeFunction function, IParameterSymbol parameter, IOperation call, System.Func<int, IOperation?> argumentFor)
         {
-            var why = scope.WhyRetaining(function);
+            var why = scope.WhyKept(function, parameter);
             if (why != RetainingReason.Overlapped)
             {
                 return why;
@@ -239,12 +244,14 @@ namespace InteropGuard.Rules
         private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
             => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
 
-        private static string Explain(RetainingReason reason)
+        private static string Explain(RetainingReason reason, NativeFunction function)
         {
             switch (reason)
             {
                 case RetainingReason.Option:
                     return "is listed in interopguard.retaining_functions as keeping what it is given";
+                case RetainingReason.Catalogue:
+                    return "is documented to keep this argument after it returns (InteropGuard's catalogue of " + RetainingFunctions.CatalogueFamily(function) + " functions)";
                 case RetainingReason.Overlapped:
                     return "starts asynchronous I/O with an OVERLAPPED that nothing pins the buffer with, so the I/O completes after it returns";
                 default:

@@ -31,7 +31,33 @@ class C
         public Task NameWithSpaceIsReported() => VerifyConfiguration(
             "interopguard.retaining_functions = set_callback, register cb",
             Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
-                "The .editorconfig option 'interopguard.retaining_functions' has a malformed entry 'register cb': expected a comma-separated list of function names (entry point, method name or Type.Method); InteropGuard ignores this option and uses its defaults"));
+                "The .editorconfig option 'interopguard.retaining_functions' has a malformed entry 'register cb': expected " + ParameterListForm + "; InteropGuard ignores this option and uses its defaults"));
+
+        private const string ParameterListForm = "a comma-separated list of function names (entry point, method name or Type.Method), each alone (all its parameters) or with the parameters meant: positions counted from 1, 'f(2)' or 'f(2,3)', or a parameter name, 'f:callback'";
+
+        [Theory]
+        [InlineData("interopguard.retaining_functions = sqlite3_create_function_v2(5,6), Native.set_log:callback, plain")]
+        [InlineData("interopguard.retaining_functions = f( 2 , 3 ),g:@event")]
+        [InlineData("interopguard.non_retaining_functions = net_register_name(2), Lib.net_register:name")]
+        public Task PerParameterEntriesAreAccepted(string line) => VerifyConfiguration(line);
+
+        [Theory]
+        [InlineData("interopguard.retaining_functions", "f(0)", "parameter positions counted from 1 ('f(1)' is the first parameter)")]
+        [InlineData("interopguard.non_retaining_functions", "f(1,0)", "parameter positions counted from 1 ('f(1)' is the first parameter)")]
+        [InlineData("interopguard.retaining_functions", "f(callback)", "a number in parentheses ('f(2)'); a parameter is named with a colon ('f:callback')")]
+        [InlineData("interopguard.retaining_functions", "f:2", "a parameter name after the colon ('f:callback'); a position goes in parentheses ('f(2)')")]
+        [InlineData("interopguard.retaining_functions", "f()", ParameterListForm)]
+        [InlineData("interopguard.retaining_functions", "f(-1)", ParameterListForm)]
+        [InlineData("interopguard.retaining_functions", "f(2", ParameterListForm)]
+        [InlineData("interopguard.retaining_functions", "f(2)x", ParameterListForm)]
+        [InlineData("interopguard.retaining_functions", "f:", ParameterListForm)]
+        [InlineData("interopguard.retaining_functions", "f:a:b", ParameterListForm)]
+        [InlineData("interopguard.retaining_functions", "f(2):a", ParameterListForm)]
+        [InlineData("interopguard.retaining_functions", "(2)", ParameterListForm)]
+        public Task MalformedParameterEntriesAreReported(string key, string entry, string expected) => VerifyConfiguration(
+            key + " = good_one, " + entry,
+            Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
+                "The .editorconfig option '" + key + "' has a malformed entry '" + entry + "': expected " + expected + "; InteropGuard ignores this option and uses its defaults"));
 
         [Fact]
         public Task PairWithoutReleaseIsReported() => VerifyConfiguration(
