@@ -67,7 +67,7 @@ namespace InteropGuard.Rules
             }
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
-            if (!root.Descendants().OfType<IInvocationOperation>().Any(call => HandleArguments(interop, scope, call).Any()))
+            if (!root.Descendants().Any(call => HandleArguments(interop, scope, call).Any()))
             {
                 return;
             }
@@ -92,14 +92,13 @@ namespace InteropGuard.Rules
                 foreach (var block in body.Blocks)
                 {
                     var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
-                    foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).OfType<IInvocationOperation>())
+                    foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
                         foreach (var (argument, function) in HandleArguments(interop, scope, call))
+                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
                         {
-                            var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
-                            if (owner == null || Exempt(owner, method, inLambda, captured, clearedFields)
-                                || !reported.Add(argument.Value.Syntax.SpanStart))
+                            if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
                                 continue;
                             }
@@ -113,7 +112,7 @@ namespace InteropGuard.Rules
                                 .Add(OwnerKindProperty, owner.Kind.ToString());
                             context.ReportDiagnostic(Diagnostic.Create(
                                 Descriptors.HandleOwnerLifetime,
-                                argument.Value.Syntax.GetLocation(),
+                                (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
                                 new[] { call.Syntax.GetLocation(), owner.Owner.Syntax.GetLocation() },
                                 properties,
                                 owner.OwnerText,
@@ -140,20 +139,18 @@ namespace InteropGuard.Rules
         private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
-            foreach (var call in root.Descendants().OfType<IInvocationOperation>())
+            foreach (var call in root.Descendants().Where(IsCall))
             {
                 foreach (var (argument, _) in HandleArguments(interop, scope, call))
                 {
                     origins ??= LocalOrigins(root.Descendants());
-                    var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
-                    if (owner == null || Exempt(owner, method, InLambda(call), captured, clearedFields))
+                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
                     {
-                        continue;
-                    }
-
-                    if (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner))
-                    {
-                        return false;
+                        if (!Exempt(owner, method, InLambda(call), captured, clearedFields)
+                            && (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner)))
+                        {
+                            return false;
+                        }
                     }
                 }
             }
@@ -220,14 +217,33 @@ namespace InteropGuard.Rules
         private static bool MayLeave(IOperation statement)
             => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
-        /// <summary>Arguments of <paramref name="call"/> that carry a raw handle into native code, with the function named in the message.</summary>
-        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, InteropScope scope, IInvocationOperation call)
+        /// <summary>A method call, or a constructor call (<c>new X(owner.Handle)</c>, <c>: base(owner.Handle)</c>) whose constructor forwards a handle to native code.</summary>
+        private static bool IsCall(IOperation operation) => operation is IInvocationOperation || operation is IObjectCreationOperation { Constructor: not null };
+
+        private static bool IsRawHandleArray(IArgumentOperation argument) => HandleOwners.IsRawHandleArray(argument.Parameter?.Type);
+
+        /// <summary>
+        /// Arguments of <paramref name="operation"/> (a call or an object creation) that carry raw handles into native
+        /// code — a handle, or an array of handles — with the function named in the message.
+        /// </summary>
+        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, InteropScope scope, IOperation operation)
         {
-            var native = interop.NativeFunctions.Get(call.TargetMethod);
-            foreach (var argument in call.Arguments)
+            var (target, arguments) = operation switch
             {
-                if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray
-                    || !HandleOwners.IsRawHandleType(argument.Parameter.Type) || argument.Parameter.RefKind != RefKind.None)
+                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
+                IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
+                _ => (null, ImmutableArray<IArgumentOperation>.Empty),
+            };
+            if (target == null)
+            {
+                yield break;
+            }
+
+            var native = interop.NativeFunctions.Get(target);
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type)))
                 {
                     continue;
                 }
@@ -241,7 +257,8 @@ namespace InteropGuard.Rules
                 var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
-                    yield return (argument, targets[0].Function + "' through '" + call.TargetMethod.ContainingType.Name + "." + call.TargetMethod.Name);
+                    var through = target.MethodKind == MethodKind.Constructor ? "new " + target.ContainingType.Name : target.ContainingType.Name + "." + target.Name;
+                    yield return (argument, targets[0].Function + "' through '" + through);
                 }
             }
         }
