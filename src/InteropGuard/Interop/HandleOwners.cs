@@ -367,6 +367,22 @@ namespace InteropGuard.Interop
             }
         }
 
+        /// <summary>
+        /// The raw handle field of the same object a source getter hands out (every return but zero returns it), or null.
+        /// </summary>
+        public IFieldSymbol? ReturnedField(IPropertySymbol property)
+        {
+            var returned = ReturnedValues(property.OriginalDefinition);
+            if (returned == null || returned[0] is not IFieldReferenceOperation { Instance: IInstanceReferenceOperation } first || !IsRawHandleType(first.Type))
+            {
+                return null;
+            }
+
+            return returned.All(r => r is IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f && SymbolEqualityComparer.Default.Equals(f.Field, first.Field))
+                ? first.Field
+                : null;
+        }
+
         /// <summary>An auto-property, or a source getter returning a field of the same object: the object holds the value.</summary>
         private bool ReturnsOwnField(IPropertySymbol property)
             => _ownFields.GetOrAdd(property.OriginalDefinition, p => IsAutoProperty(p)

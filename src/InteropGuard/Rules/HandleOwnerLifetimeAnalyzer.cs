@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -25,7 +26,7 @@ namespace InteropGuard.Rules
         /// </summary>
         internal const string OwnerKindProperty = "OwnerKind";
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -42,11 +43,13 @@ namespace InteropGuard.Rules
                 }
 
                 var owners = new HandleOwners(interop.Types, start.Compilation);
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, block));
+                var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block));
+                start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
                 || context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
@@ -117,7 +120,8 @@ namespace InteropGuard.Rules
                                 properties,
                                 owner.OwnerText,
                                 owner.Handle.Syntax.ToString(),
-                                function));
+                                function,
+                                designs.Count(owner)));
                         }
                     }
                 }
@@ -364,6 +368,55 @@ namespace InteropGuard.Rules
             }
 
             return captured;
+        }
+    
+
+        /// <summary>
+        /// IG3008, the type-level view of IG1001: when the owner's class releases its raw handle in its finalizer and hands
+        /// it out, the finding is one of many with one remedy. Each such finding says so, and at the end of the
+        /// compilation the class is reported once, on its handle, with the number of findings it accounts for — only
+        /// when it has some: a class whose callers all keep it alive is correct code.
+        /// </summary>
+        private sealed class DesignFindings
+        {
+            private readonly FinalizerReleasedHandles _designs;
+            private readonly ConcurrentDictionary<FinalizerReleasedHandle, int> _counts = new ConcurrentDictionary<FinalizerReleasedHandle, int>();
+
+            public DesignFindings(FinalizerReleasedHandles designs)
+            {
+                _designs = designs;
+            }
+
+            /// <summary>Counts a finding of <paramref name="owner"/>; returns the remedy the IG1001 message ends with, or an empty string.</summary>
+            public string Count(HandleOwner owner)
+            {
+                if (_designs.Of(owner) is not { } design)
+                {
+                    return string.Empty;
+                }
+
+                _counts.AddOrUpdate(design, 1, (_, count) => count + 1);
+                return "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call";
+            }
+
+            public void Report(CompilationAnalysisContext context)
+            {
+                foreach (var entry in _counts)
+                {
+                    var design = entry.Key;
+                    if (design.Handle.Locations.FirstOrDefault(l => l.IsInSource) is { } location)
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(
+                            Descriptors.FinalizerReleasedHandle,
+                            location,
+                            design.Type.Name,
+                            design.Handle.Name,
+                            design.Release,
+                            design.ExposedThrough.Name,
+                            entry.Value));
+                    }
+                }
+            }
         }
     }
 }
