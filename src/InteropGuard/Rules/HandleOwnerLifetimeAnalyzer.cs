@@ -261,7 +261,10 @@ namespace InteropGuard.Rules
                 var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
-                    var through = target.MethodKind == MethodKind.Constructor ? "new " + target.ContainingType.Name : target.ContainingType.Name + "." + target.Name;
+                    // 'new Canvas' for an object creation, 'Canvas constructor' for a ': base(...)' or ': this(...)' call.
+                    var through = target.MethodKind != MethodKind.Constructor ? target.ContainingType.Name + "." + target.Name
+                        : operation is IObjectCreationOperation ? "new " + target.ContainingType.Name
+                        : target.ContainingType.Name + " constructor";
                     yield return (argument, targets[0].Function + "' through '" + through);
                 }
             }

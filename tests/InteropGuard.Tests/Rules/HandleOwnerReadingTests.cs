@@ -216,7 +216,7 @@ class Framed : Canvas
 class C
 {
     Canvas M(Bitmap bitmap) => new Canvas({|#0:bitmap.Handle|});
-}", Finding(0, "bitmap", "bitmap.Handle", "Native.draw' through 'new Canvas"), Finding(1, "bitmap", "bitmap.Handle", "Native.draw' through 'new Canvas"));
+}", Finding(0, "bitmap", "bitmap.Handle", "Native.draw' through 'new Canvas"), Finding(1, "bitmap", "bitmap.Handle", "Native.draw' through 'Canvas constructor"));
 
         [Fact]
         public Task ConstructorKeepingTheHandleIsNotANativeCall() => Check(@"
