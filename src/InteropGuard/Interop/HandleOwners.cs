@@ -149,7 +149,7 @@ namespace InteropGuard.Interop
                                                               && property.Arguments.IsEmpty && IsRawHandleType(property.Type):
                     if (property.Property.ContainingType.TypeKind == TypeKind.Interface)
                     {
-                        return EveryImplementationOwns(property.Property) ? Owner(property.Instance, read, throughInterface: true) : null;
+                        return EveryImplementationOwns(property.Property, nesting) ? Owner(property.Instance, read, throughInterface: true) : null;
                     }
 
                     var shape = ShapeOf(property.Property, nesting);
@@ -208,42 +208,48 @@ namespace InteropGuard.Interop
         /// declared in this compilation and every class of this compilation implementing it owns what its implementation
         /// of the property hands out (at least one does; a struct implementing it, whose boxed copies own nothing, or an
         /// implementation that is not a handle owner, is a no). Implementations other assemblies may add are out of sight.
+        /// Cached like <see cref="ShapeOf"/>: asked from inside a getter (an implementation returning another object's
+        /// interface handle), it is computed one level deeper, uncached, so the search ends at the depth bound.
         /// </summary>
-        private bool EveryImplementationOwns(IPropertySymbol property)
-            => _interfaceOwned.GetOrAdd(property.OriginalDefinition, p =>
+        private bool EveryImplementationOwns(IPropertySymbol property, int nesting)
+            => nesting == 0
+                ? _interfaceOwned.GetOrAdd(property.OriginalDefinition, p => ComputeEveryImplementationOwns(p, 0))
+                : nesting <= MaxDepth && ComputeEveryImplementationOwns(property.OriginalDefinition, nesting);
+
+        private bool ComputeEveryImplementationOwns(IPropertySymbol p, int nesting)
+        {
+            var contract = p.ContainingType;
+            if (p.IsStatic || !SymbolEqualityComparer.Default.Equals(contract.ContainingAssembly, _compilation.Assembly))
             {
-                var contract = p.ContainingType;
-                if (p.IsStatic || !SymbolEqualityComparer.Default.Equals(contract.ContainingAssembly, _compilation.Assembly))
+                return false;
+            }
+
+            var found = false;
+            foreach (var type in SourceTypes.Value)
+            {
+                if (type.IsAbstract || !type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, contract)))
+                {
+                    continue;
+                }
+
+                if (type.TypeKind != TypeKind.Class || type.IsGenericType
+                    || type.FindImplementationForInterfaceMember(p) is not IPropertySymbol implementation
+                    || implementation.ContainingType.TypeKind == TypeKind.Interface)
                 {
                     return false;
                 }
 
-                var found = false;
-                foreach (var type in SourceTypes.Value)
+                var shape = ShapeOf(implementation, nesting);
+                if (shape != GetterShape.HeldObject && !(shape == GetterShape.OwnField && IsFinalizable(type)))
                 {
-                    if (type.IsAbstract || !type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, contract)))
-                    {
-                        continue;
-                    }
-
-                    if (type.TypeKind != TypeKind.Class || type.IsGenericType
-                        || type.FindImplementationForInterfaceMember(p) is not IPropertySymbol implementation
-                        || implementation.ContainingType.TypeKind == TypeKind.Interface)
-                    {
-                        return false;
-                    }
-
-                    var shape = ShapeOf(implementation, 0);
-                    if (shape != GetterShape.HeldObject && !(shape == GetterShape.OwnField && IsFinalizable(type)))
-                    {
-                        return false;
-                    }
-
-                    found = true;
+                    return false;
                 }
 
-                return found;
-            });
+                found = true;
+            }
+
+            return found;
+        }
 
         /// <summary>The named types this compilation declares, nested ones included; listed once, for interface owners.</summary>
         private Lazy<INamedTypeSymbol[]> SourceTypes { get; }
@@ -416,14 +422,14 @@ namespace InteropGuard.Interop
             var values = new List<IOperation>();
             foreach (var ret in body.DescendantsAndSelf().OfType<IReturnOperation>())
             {
-                if (ret.ReturnedValue is not { } returned || OperationTree.IsInNestedFunction(ret, body))
+                if (OperationTree.IsInNestedFunction(ret, body))
                 {
-                    if (ret.ReturnedValue == null)
-                    {
-                        return null;
-                    }
-
                     continue;
+                }
+
+                if (ret.ReturnedValue is not { } returned)
+                {
+                    return null;
                 }
 
                 AddNonZero(returned, values);

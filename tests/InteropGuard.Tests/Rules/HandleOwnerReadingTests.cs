@@ -202,6 +202,42 @@ class C
     }
 }");
 
+        /// <summary>
+        /// An implementation that returns another object's interface handle ends at the depth bound instead of recursing
+        /// (Decorated asks about IImage, which asks about Decorated…): such an interface is not an owner.
+        /// </summary>
+        [Fact]
+        public Task InterfaceImplementationReturningAnotherInterfaceHandle() => Check(@"
+interface IImage
+{
+    IntPtr Handle { get; }
+}
+class Photo : IImage
+{
+    private IntPtr _handle;
+    public IntPtr Handle => _handle;
+    ~Photo() { }
+}
+class Decorated : IImage
+{
+    private readonly IImage _inner = new Photo();
+    public IntPtr Handle => _inner.Handle;
+    ~Decorated() { }
+}
+class Loop : IImage
+{
+    private IImage _self;
+    public IntPtr Handle => _self.Handle;
+}
+class C
+{
+    void M(IImage image, Decorated decorated)
+    {
+        Native.draw(image.Handle, 1);
+        Native.draw(decorated.Handle, 1);
+    }
+}");
+
         [Fact]
         public Task ConstructorForwardingTheHandleToNativeCode() => Check(@"
 class Canvas
