@@ -175,21 +175,17 @@ namespace InteropGuard.Interop
             }
         }
 
-        /// <summary>The member other code reads the handle through: itself when not private, or a non-private getter returning it.</summary>
+        /// <summary>
+        /// The member other code reads the handle through: a non-private getter returning it (the API callers are meant to
+        /// use, named even when the field is internal too), else the handle member itself when it is not private.
+        /// </summary>
         private ISymbol? ExposedThrough(INamedTypeSymbol type, ISymbol handle)
         {
-            if (IsReadableOutside(handle))
-            {
-                return handle;
-            }
-
-            if (handle is not IFieldSymbol field)
-            {
-                return null;
-            }
-
-            return type.GetMembers().OfType<IPropertySymbol>().FirstOrDefault(p => IsReadableOutside(p) && HandleOwners.IsRawHandleType(p.Type)
-                                                                                   && SymbolEqualityComparer.Default.Equals(_owners.ReturnedField(p), field));
+            var getter = handle is IFieldSymbol field
+                ? type.GetMembers().OfType<IPropertySymbol>().FirstOrDefault(p => IsReadableOutside(p) && HandleOwners.IsRawHandleType(p.Type)
+                                                                                  && SymbolEqualityComparer.Default.Equals(_owners.ReturnedField(p), field))
+                : null;
+            return getter ?? (IsReadableOutside(handle) ? handle : null);
         }
 
         private static bool IsReadableOutside(ISymbol member)

@@ -91,6 +91,21 @@ class C
 }", OwnerFinding(0, "new Scalar()", "new Scalar().Handle", "Native.draw", "; 'Scalar' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call"),
             Design(80, 21, "Scalar", "Handle", "Lib.image_free", "Handle", 1));
 
+        /// <summary>An internal field with a public getter (TorchSharp's Tensor): the getter is the API named.</summary>
+        [Fact]
+        public Task InternalFieldWithAGetterNamesTheGetter() => CheckDesign(@"
+class Tensor
+{
+    internal IntPtr handle;
+    public IntPtr Handle => handle;
+    ~Tensor() { Lib.image_free(handle); }
+}
+class C
+{
+    void M(Tensor tensor) => Native.draw({|#0:tensor.handle|}, 1);
+}", OwnerFinding(0, "tensor", "tensor.handle", "Native.draw", "; 'Tensor' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call"),
+            Design(86, 21, "Tensor", "handle", "Lib.image_free", "Handle", 1));
+
         [Fact]
         public Task CallersThatKeepTheOwnerAliveMakeNoFinding() => CheckDesign(@"
 class C
