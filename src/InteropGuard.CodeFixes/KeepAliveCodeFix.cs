@@ -183,6 +183,9 @@ namespace InteropGuard.CodeFixes
                     break;
                 }
 
+                case ConstructorInitializerSyntax when anchor.Parent is ConstructorDeclarationSyntax { Body: { } body } constructor:
+                    return root.ReplaceNode(constructor, constructor.WithBody(body.WithStatements(body.Statements.InsertRange(0, keepAlive))).WithAdditionalAnnotations(Formatter.Annotation));
+
                 case ExpressionStatementSyntax:
                 case LocalDeclarationStatementSyntax:
                     statements.Add(((StatementSyntax)rewritten).WithoutLeadingTrivia());
@@ -432,6 +435,12 @@ namespace InteropGuard.CodeFixes
 
                 if (kind == "Temporary")
                 {
+                    if (anchor is ConstructorInitializerSyntax)
+                    {
+                        // Nothing can run before a base constructor call to hold the temporary.
+                        return null;
+                    }
+
                     // Hoisting is safe only from the anchor itself and when nothing with side effects runs before the owner.
                     if (!anchor.Span.Contains(owner.Span) || SideEffectsBefore(anchor, owner))
                     {
@@ -458,6 +467,9 @@ namespace InteropGuard.CodeFixes
                             return body;
                         case AnonymousFunctionExpressionSyntax:
                             return null;
+                        case ConstructorInitializerSyntax initializer:
+                            // ': base(owner.Handle)' runs before the body: the body's first statement is after the call.
+                            return initializer.Parent is ConstructorDeclarationSyntax { Body: not null } ? initializer : null;
                         case ExpressionStatementSyntax:
                         case LocalDeclarationStatementSyntax:
                         case ReturnStatementSyntax:

@@ -108,6 +108,18 @@ namespace InteropGuard
             description: "A handle kept as IntPtr is released only if every Dispose path and the finalizer remember to, can be released while another thread still passes it to native code, and is recycled by the native library once released. A SafeHandle subclass releases it exactly once, counts the references the marshaller holds during calls and is finalized by the runtime.",
             helpLinkUri: HelpLink("IG3007"));
 
+        /// <summary>IG3008: a class releases a raw handle in its finalizer and hands it out to code that passes it to native calls.</summary>
+        internal static readonly DiagnosticDescriptor FinalizerReleasedHandle = new DiagnosticDescriptor(
+            id: "IG3008",
+            title: "Raw handle released by a finalizer is handed out to callers",
+            messageFormat: "'{0}' releases its raw handle '{1}' through '{2}' in its finalizer and hands it out through '{3}': {4} native call(s) given it do not keep the '{0}' alive (IG1001); a SafeHandle that the P/Invokes take instead protects every call at once",
+            category: Categories.Ownership,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "When a class keeps a native handle as IntPtr and its finalizer releases it, the object is the handle's only guard: any code that reads the handle and passes it to native code must keep the object alive until the call returns, or the GC may finalize it mid-call. A class that hands the handle out makes every caller responsible. A SafeHandle subclass holding the handle, taken by the P/Invokes in place of IntPtr, is kept alive and reference-counted by the marshaller for the duration of each call.",
+            helpLinkUri: HelpLink("IG3008"),
+            customTags: WellKnownDiagnosticTags.CompilationEnd);
+
         /// <summary>IG5001: an exception can escape a method or lambda that native code calls.</summary>
         internal static readonly DiagnosticDescriptor CallbackException = new DiagnosticDescriptor(
             id: "IG5001",
@@ -144,7 +156,7 @@ namespace InteropGuard
         internal static readonly DiagnosticDescriptor HandleOwnerLifetime = new DiagnosticDescriptor(
             id: "IG1001",
             title: "Handle owner may be collected during a native call",
-            messageFormat: "'{0}' is not used after '{2}' receives its handle '{1}': the GC may collect '{0}' and release the handle while native code still uses it",
+            messageFormat: "'{0}' is not used after '{2}' receives its handle '{1}': the GC may collect '{0}' and release the handle while native code still uses it{3}",
             category: Categories.Lifetime,
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,

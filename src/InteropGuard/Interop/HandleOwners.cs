@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using InteropGuard.Flow;
@@ -62,6 +63,7 @@ namespace InteropGuard.Interop
         private readonly INamedTypeSymbol _disposable;
         private readonly ConcurrentDictionary<ITypeSymbol, bool> _finalizable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _ownFields = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, GetterShape> _getters = new ConcurrentDictionary<IPropertySymbol, GetterShape>(SymbolEqualityComparer.Default);
 
         public HandleOwners(WellKnownTypes types, Compilation compilation)
@@ -69,6 +71,7 @@ namespace InteropGuard.Interop
             _types = types;
             _compilation = compilation;
             _disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
+            SourceTypes = new Lazy<INamedTypeSymbol[]>(() => ListSourceTypes(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         private enum GetterShape
@@ -86,6 +89,38 @@ namespace InteropGuard.Interop
         /// <summary>IntPtr/nint and pointers; UIntPtr/nuint is left out: in bindings it carries sizes, not handles.</summary>
         public static bool IsRawHandleType(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type is IPointerTypeSymbol);
+
+        /// <summary>An array of raw handles (<c>IntPtr[]</c>): native code reads the handles copied into it during the call.</summary>
+        public static bool IsRawHandleArray(ITypeSymbol? type)
+            => type is IArrayTypeSymbol { Rank: 1 } array && IsRawHandleType(array.ElementType) && array.ElementType is not IPointerTypeSymbol;
+
+        /// <summary>
+        /// The owners of the handles <paramref name="value"/> carries to native code: its own owner for a raw handle, and
+        /// for an array of handles the owners of the handles it is created with (<c>new[] { a.Handle, b.Handle }</c>, or
+        /// a local assigned once from such an array). An array filled element by element is not followed.
+        /// </summary>
+        public IEnumerable<HandleOwner> FindAll(IOperation value, Func<ILocalSymbol, IOperation?> origin)
+        {
+            if (IsRawHandleType(value.Type))
+            {
+                return Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
+            }
+
+            if (!IsRawHandleArray(value.Type))
+            {
+                return Enumerable.Empty<HandleOwner>();
+            }
+
+            var array = OperationTree.SkipConversions(value);
+            if (array is ILocalReferenceOperation { Local.IsRef: false } local)
+            {
+                array = origin(local.Local) is { } assigned ? OperationTree.SkipConversions(assigned) : array;
+            }
+
+            return array is IArrayCreationOperation { Initializer: { } initializer }
+                ? initializer.ElementValues.Select(element => Find(element, origin)).Where(owner => owner != null).Select(owner => owner!).ToList()
+                : Enumerable.Empty<HandleOwner>();
+        }
 
         /// <summary>
         /// The owner of the handle <paramref name="value"/> evaluates to; <paramref name="origin"/> gives the single value
@@ -112,6 +147,11 @@ namespace InteropGuard.Interop
 
                 case IPropertyReferenceOperation property when !property.Property.IsStatic && property.Instance != null
                                                               && property.Arguments.IsEmpty && IsRawHandleType(property.Type):
+                    if (property.Property.ContainingType.TypeKind == TypeKind.Interface)
+                    {
+                        return EveryImplementationOwns(property.Property, nesting) ? Owner(property.Instance, read, throughInterface: true) : null;
+                    }
+
                     var shape = ShapeOf(property.Property, nesting);
                     if (shape == GetterShape.HeldObject || (shape == GetterShape.OwnField && IsFinalizable(property.Instance.Type)))
                     {
@@ -126,9 +166,10 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>Classifies the receiver; null for static, struct, SafeHandle and unknown owners (not findings).</summary>
-        private HandleOwner? Owner(IOperation owner, IOperation handle)
+        private HandleOwner? Owner(IOperation owner, IOperation handle, bool throughInterface = false)
         {
-            if (owner.Type is not { TypeKind: TypeKind.Class } || _types.IsHandleWrapper(owner.Type))
+            if (owner.Type is not { TypeKind: TypeKind.Class or TypeKind.Interface } || (owner.Type.TypeKind == TypeKind.Interface && !throughInterface)
+                || _types.IsHandleWrapper(owner.Type))
             {
                 return null;
             }
@@ -153,11 +194,88 @@ namespace InteropGuard.Interop
                         continue;
                     case IInvocationOperation:
                     case IObjectCreationOperation:
+                    case IConversionOperation { OperatorMethod: not null }:
+                        // A user-defined conversion ('((Scalar)d).Handle') makes a new object as much as 'Scalar.From(d)' does.
                         return root == OperationTree.SkipConversions(owner) ? new HandleOwner(owner, handle, HandleOwnerKind.Temporary, null) : null;
                     default:
                         return null;
                 }
             }
+        }
+
+        /// <summary>
+        /// A handle read through an interface (<c>IHandleOwner owner; owner.Handle</c>) is owned when the interface is
+        /// declared in this compilation and every class of this compilation implementing it owns what its implementation
+        /// of the property hands out (at least one does; a struct implementing it, whose boxed copies own nothing, or an
+        /// implementation that is not a handle owner, is a no). Implementations other assemblies may add are out of sight.
+        /// Cached like <see cref="ShapeOf"/>: asked from inside a getter (an implementation returning another object's
+        /// interface handle), it is computed one level deeper, uncached, so the search ends at the depth bound.
+        /// </summary>
+        private bool EveryImplementationOwns(IPropertySymbol property, int nesting)
+            => nesting == 0
+                ? _interfaceOwned.GetOrAdd(property.OriginalDefinition, p => ComputeEveryImplementationOwns(p, 0))
+                : nesting <= MaxDepth && ComputeEveryImplementationOwns(property.OriginalDefinition, nesting);
+
+        private bool ComputeEveryImplementationOwns(IPropertySymbol p, int nesting)
+        {
+            var contract = p.ContainingType;
+            if (p.IsStatic || !SymbolEqualityComparer.Default.Equals(contract.ContainingAssembly, _compilation.Assembly))
+            {
+                return false;
+            }
+
+            var found = false;
+            foreach (var type in SourceTypes.Value)
+            {
+                if (type.IsAbstract || !type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, contract)))
+                {
+                    continue;
+                }
+
+                if (type.TypeKind != TypeKind.Class || type.IsGenericType
+                    || type.FindImplementationForInterfaceMember(p) is not IPropertySymbol implementation
+                    || implementation.ContainingType.TypeKind == TypeKind.Interface)
+                {
+                    return false;
+                }
+
+                var shape = ShapeOf(implementation, nesting);
+                if (shape != GetterShape.HeldObject && !(shape == GetterShape.OwnField && IsFinalizable(type)))
+                {
+                    return false;
+                }
+
+                found = true;
+            }
+
+            return found;
+        }
+
+        /// <summary>The named types this compilation declares, nested ones included; listed once, for interface owners.</summary>
+        private Lazy<INamedTypeSymbol[]> SourceTypes { get; }
+
+        private static INamedTypeSymbol[] ListSourceTypes(Compilation compilation)
+        {
+            var types = new List<INamedTypeSymbol>();
+            var pending = new Stack<INamespaceOrTypeSymbol>();
+            pending.Push(compilation.Assembly.GlobalNamespace);
+            while (pending.Count > 0)
+            {
+                foreach (var member in pending.Pop().GetMembers())
+                {
+                    if (member is INamedTypeSymbol type)
+                    {
+                        types.Add(type);
+                    }
+
+                    if (member is INamespaceOrTypeSymbol container)
+                    {
+                        pending.Push(container);
+                    }
+                }
+            }
+
+            return types.ToArray();
         }
 
         /// <summary>Its class or a base other than SafeHandle/CriticalHandle declares a finalizer.</summary>
@@ -215,7 +333,28 @@ namespace InteropGuard.Interop
                 return GetterShape.OwnField;
             }
 
-            var returned = ReturnedValue(property);
+            // A getter may return zero on some paths ('if (_disposed) return IntPtr.Zero; return _handle;'): zero is no
+            // handle, so what it hands out is what its other returns hand out, when they all agree.
+            var returned = ReturnedValues(property);
+            if (returned == null || returned.Count == 0)
+            {
+                return GetterShape.None;
+            }
+
+            var shape = ShapeOfReturned(returned[0], nesting);
+            for (var i = 1; i < returned.Count && shape != GetterShape.None; i++)
+            {
+                if (ShapeOfReturned(returned[i], nesting) != shape)
+                {
+                    shape = GetterShape.None;
+                }
+            }
+
+            return shape;
+        }
+
+        private GetterShape ShapeOfReturned(IOperation returned, int nesting)
+        {
             switch (returned)
             {
                 case IFieldReferenceOperation field when field.Instance is IInstanceReferenceOperation && IsRawHandleType(field.Type):
@@ -228,19 +367,40 @@ namespace InteropGuard.Interop
                          && OperationTree.SkipConversions(whenNotNull) is IInvocationOperation { TargetMethod.Name: "DangerousGetHandle" }:
                     // '_safe?.DangerousGetHandle() ?? IntPtr.Zero': the handle of a SafeHandle the object holds, when it has one.
                     return GetterShape.HeldObject;
-                case null:
-                    return GetterShape.None;
                 default:
                     var inner = Find(returned, _ => null, 1, nesting + 1);
                     return inner != null && inner.Kind == HandleOwnerKind.This ? GetterShape.HeldObject : GetterShape.None;
             }
         }
 
+        /// <summary>
+        /// The raw handle field of the same object a source getter hands out (every return but zero returns it), or null.
+        /// </summary>
+        public IFieldSymbol? ReturnedField(IPropertySymbol property)
+        {
+            var returned = ReturnedValues(property.OriginalDefinition);
+            if (returned == null || returned[0] is not IFieldReferenceOperation { Instance: IInstanceReferenceOperation } first || !IsRawHandleType(first.Type))
+            {
+                return null;
+            }
+
+            return returned.All(r => r is IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f && SymbolEqualityComparer.Default.Equals(f.Field, first.Field))
+                ? first.Field
+                : null;
+        }
+
         /// <summary>An auto-property, or a source getter returning a field of the same object: the object holds the value.</summary>
         private bool ReturnsOwnField(IPropertySymbol property)
-            => _ownFields.GetOrAdd(property.OriginalDefinition, p => IsAutoProperty(p) || ReturnedValue(p) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation });
+            => _ownFields.GetOrAdd(property.OriginalDefinition, p => IsAutoProperty(p)
+                                                                     || (ReturnedValues(p) is { Count: > 0 } returned
+                                                                         && returned.All(r => r is IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f
+                                                                                              && SymbolEqualityComparer.Default.Equals(f.Field, ((IFieldReferenceOperation)returned[0]).Field))));
 
-        private IOperation? ReturnedValue(IPropertySymbol property)
+        /// <summary>
+        /// The values a source getter of this compilation returns, without those that are zero (no handle); null when
+        /// the getter cannot be read or returns nothing but zero.
+        /// </summary>
+        private List<IOperation>? ReturnedValues(IPropertySymbol property)
         {
             var getter = property.GetMethod;
             if (getter == null || getter.DeclaringSyntaxReferences.Length != 1
@@ -253,8 +413,65 @@ namespace InteropGuard.Interop
 #pragma warning disable RS1030 // A handle property's getter is read once per compilation and cached.
             var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
 #pragma warning restore RS1030
-            var returns = model.GetOperation(syntax)?.DescendantsAndSelf().OfType<IReturnOperation>().ToList();
-            return returns != null && returns.Count == 1 && returns[0].ReturnedValue is { } returned ? OperationTree.SkipConversions(returned) : null;
+            var body = model.GetOperation(syntax);
+            if (body == null)
+            {
+                return null;
+            }
+
+            var values = new List<IOperation>();
+            foreach (var ret in body.DescendantsAndSelf().OfType<IReturnOperation>())
+            {
+                if (OperationTree.IsInNestedFunction(ret, body))
+                {
+                    continue;
+                }
+
+                if (ret.ReturnedValue is not { } returned)
+                {
+                    return null;
+                }
+
+                AddNonZero(returned, values);
+            }
+
+            return values.Count == 0 ? null : values;
+        }
+
+        /// <summary>The values <paramref name="returned"/> may be, but zero; both arms of a conditional (<c>_closed ? IntPtr.Zero : _handle</c>).</summary>
+        private static void AddNonZero(IOperation returned, List<IOperation> values)
+        {
+            var value = OperationTree.SkipConversions(returned);
+            if (value is IConditionalOperation { WhenFalse: { } whenFalse } conditional)
+            {
+                AddNonZero(conditional.WhenTrue, values);
+                AddNonZero(whenFalse, values);
+            }
+            else if (!IsZero(value))
+            {
+                values.Add(value);
+            }
+        }
+
+        /// <summary><c>IntPtr.Zero</c>, <c>default</c>, <c>0</c>, <c>null</c>, <c>(IntPtr)0</c>, <c>new IntPtr(0)</c>: no handle at all.</summary>
+        private static bool IsZero(IOperation value)
+        {
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            switch (value)
+            {
+                case IFieldReferenceOperation { Field: { IsStatic: true, Name: "Zero" } field }:
+                    return field.ContainingType.SpecialType == SpecialType.System_IntPtr;
+                case IDefaultValueOperation:
+                    return true;
+                case IObjectCreationOperation { Arguments.Length: 1 } creation when creation.Type?.SpecialType == SpecialType.System_IntPtr:
+                    return IsZero(creation.Arguments[0].Value);
+                default:
+                    return value.ConstantValue.HasValue && (value.ConstantValue.Value == null || Equals(value.ConstantValue.Value, 0) || Equals(value.ConstantValue.Value, 0L));
+            }
         }
 
         private static bool IsAutoProperty(IPropertySymbol property)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -25,7 +26,7 @@ namespace InteropGuard.Rules
         /// </summary>
         internal const string OwnerKindProperty = "OwnerKind";
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime);
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -42,11 +43,13 @@ namespace InteropGuard.Rules
                 }
 
                 var owners = new HandleOwners(interop.Types, start.Compilation);
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, block));
+                var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block));
+                start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
                 || context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
@@ -67,7 +70,7 @@ namespace InteropGuard.Rules
             }
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
-            if (!root.Descendants().OfType<IInvocationOperation>().Any(call => HandleArguments(interop, scope, call).Any()))
+            if (!root.Descendants().Any(call => HandleArguments(interop, scope, call).Any()))
             {
                 return;
             }
@@ -92,14 +95,13 @@ namespace InteropGuard.Rules
                 foreach (var block in body.Blocks)
                 {
                     var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
-                    foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).OfType<IInvocationOperation>())
+                    foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
                         foreach (var (argument, function) in HandleArguments(interop, scope, call))
+                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
                         {
-                            var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
-                            if (owner == null || Exempt(owner, method, inLambda, captured, clearedFields)
-                                || !reported.Add(argument.Value.Syntax.SpanStart))
+                            if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
                                 continue;
                             }
@@ -113,12 +115,13 @@ namespace InteropGuard.Rules
                                 .Add(OwnerKindProperty, owner.Kind.ToString());
                             context.ReportDiagnostic(Diagnostic.Create(
                                 Descriptors.HandleOwnerLifetime,
-                                argument.Value.Syntax.GetLocation(),
+                                (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
                                 new[] { call.Syntax.GetLocation(), owner.Owner.Syntax.GetLocation() },
                                 properties,
                                 owner.OwnerText,
                                 owner.Handle.Syntax.ToString(),
-                                function));
+                                function,
+                                designs.Count(owner)));
                         }
                     }
                 }
@@ -140,20 +143,18 @@ namespace InteropGuard.Rules
         private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
-            foreach (var call in root.Descendants().OfType<IInvocationOperation>())
+            foreach (var call in root.Descendants().Where(IsCall))
             {
                 foreach (var (argument, _) in HandleArguments(interop, scope, call))
                 {
                     origins ??= LocalOrigins(root.Descendants());
-                    var owner = owners.Find(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null);
-                    if (owner == null || Exempt(owner, method, InLambda(call), captured, clearedFields))
+                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
                     {
-                        continue;
-                    }
-
-                    if (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner))
-                    {
-                        return false;
+                        if (!Exempt(owner, method, InLambda(call), captured, clearedFields)
+                            && (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner)))
+                        {
+                            return false;
+                        }
                     }
                 }
             }
@@ -220,14 +221,33 @@ namespace InteropGuard.Rules
         private static bool MayLeave(IOperation statement)
             => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
-        /// <summary>Arguments of <paramref name="call"/> that carry a raw handle into native code, with the function named in the message.</summary>
-        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, InteropScope scope, IInvocationOperation call)
+        /// <summary>A method call, or a constructor call (<c>new X(owner.Handle)</c>, <c>: base(owner.Handle)</c>) whose constructor forwards a handle to native code.</summary>
+        private static bool IsCall(IOperation operation) => operation is IInvocationOperation || operation is IObjectCreationOperation { Constructor: not null };
+
+        private static bool IsRawHandleArray(IArgumentOperation argument) => HandleOwners.IsRawHandleArray(argument.Parameter?.Type);
+
+        /// <summary>
+        /// Arguments of <paramref name="operation"/> (a call or an object creation) that carry raw handles into native
+        /// code — a handle, or an array of handles — with the function named in the message.
+        /// </summary>
+        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, InteropScope scope, IOperation operation)
         {
-            var native = interop.NativeFunctions.Get(call.TargetMethod);
-            foreach (var argument in call.Arguments)
+            var (target, arguments) = operation switch
             {
-                if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray
-                    || !HandleOwners.IsRawHandleType(argument.Parameter.Type) || argument.Parameter.RefKind != RefKind.None)
+                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
+                IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
+                _ => (null, ImmutableArray<IArgumentOperation>.Empty),
+            };
+            if (target == null)
+            {
+                yield break;
+            }
+
+            var native = interop.NativeFunctions.Get(target);
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type)))
                 {
                     continue;
                 }
@@ -241,7 +261,11 @@ namespace InteropGuard.Rules
                 var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
-                    yield return (argument, targets[0].Function + "' through '" + call.TargetMethod.ContainingType.Name + "." + call.TargetMethod.Name);
+                    // 'new Canvas' for an object creation, 'Canvas constructor' for a ': base(...)' or ': this(...)' call.
+                    var through = target.MethodKind != MethodKind.Constructor ? target.ContainingType.Name + "." + target.Name
+                        : operation is IObjectCreationOperation ? "new " + target.ContainingType.Name
+                        : target.ContainingType.Name + " constructor";
+                    yield return (argument, targets[0].Function + "' through '" + through);
                 }
             }
         }
@@ -347,6 +371,55 @@ namespace InteropGuard.Rules
             }
 
             return captured;
+        }
+    
+
+        /// <summary>
+        /// IG3008, the type-level view of IG1001: when the owner's class releases its raw handle in its finalizer and hands
+        /// it out, the finding is one of many with one remedy. Each such finding says so, and at the end of the
+        /// compilation the class is reported once, on its handle, with the number of findings it accounts for — only
+        /// when it has some: a class whose callers all keep it alive is correct code.
+        /// </summary>
+        private sealed class DesignFindings
+        {
+            private readonly FinalizerReleasedHandles _designs;
+            private readonly ConcurrentDictionary<FinalizerReleasedHandle, int> _counts = new ConcurrentDictionary<FinalizerReleasedHandle, int>();
+
+            public DesignFindings(FinalizerReleasedHandles designs)
+            {
+                _designs = designs;
+            }
+
+            /// <summary>Counts a finding of <paramref name="owner"/>; returns the remedy the IG1001 message ends with, or an empty string.</summary>
+            public string Count(HandleOwner owner)
+            {
+                if (_designs.Of(owner) is not { } design)
+                {
+                    return string.Empty;
+                }
+
+                _counts.AddOrUpdate(design, 1, (_, count) => count + 1);
+                return "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call";
+            }
+
+            public void Report(CompilationAnalysisContext context)
+            {
+                foreach (var entry in _counts)
+                {
+                    var design = entry.Key;
+                    if (design.Handle.Locations.FirstOrDefault(l => l.IsInSource) is { } location)
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(
+                            Descriptors.FinalizerReleasedHandle,
+                            location,
+                            design.Type.Name,
+                            design.Handle.Name,
+                            design.Release,
+                            design.ExposedThrough.Name,
+                            entry.Value));
+                    }
+                }
+            }
         }
     }
 }

@@ -54,10 +54,12 @@ namespace InteropGuard.Tests.Meta
             var analyzer = ProductAssemblies.Analyzers.First(a => a.SupportedDiagnostics.Any(d => d.Id == id));
             var diagnostics = await AnalyzerRunner.GetDiagnosticsAsync(new[] { analyzer }, before);
             var marked = new StringBuilder(before[0]);
-            foreach (var diagnostic in diagnostics.Where(d => d.Id == id).OrderByDescending(d => d.Location.SourceSpan.Start))
+            // Every diagnostic of the analyzer is marked with its own id: one analyzer may report a rule's type-level
+            // companion too (IG1001's IG3008), which the fix makes go away with the findings it counts.
+            foreach (var diagnostic in diagnostics.Where(d => d.Location.IsInSource).OrderByDescending(d => d.Location.SourceSpan.Start).ThenByDescending(d => d.Location.SourceSpan.End))
             {
                 marked.Insert(diagnostic.Location.SourceSpan.End, "|}");
-                marked.Insert(diagnostic.Location.SourceSpan.Start, "{|" + id + ":");
+                marked.Insert(diagnostic.Location.SourceSpan.Start, "{|" + diagnostic.Id + ":");
             }
 
             var testType = typeof(CodeFixTest<,>).MakeGenericType(analyzer.GetType(), fixer.GetType());
