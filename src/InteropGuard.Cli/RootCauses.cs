@@ -26,8 +26,14 @@ namespace InteropGuard.Cli
         {
             ["IG0001"] = new[] { Rule("option", "option " + Quoted) },
 
-            // The handle accessor ('mat.CvPtr', 'CvPtr', '_handle') is what the owner types of a binding share.
-            ["IG1001"] = new[] { Rule("handle", "receives its handle '(?:[^']*\\.)?(?<name>[^'.]+)'") },
+            // A class that releases its raw handle in its finalizer (named at the end of the message, IG3008) is the one
+            // remedy for all its findings; otherwise the handle accessor ('mat.CvPtr', 'CvPtr', '_handle') is what the
+            // owner types of a binding share.
+            ["IG1001"] = new[]
+            {
+                Rule("class releasing its handle in a finalizer", "; " + Quoted + " releases its raw handle in its finalizer"),
+                Rule("handle", "receives its handle '(?:[^']*\\.)?(?<name>[^'.]+)'"),
+            },
             ["IG1002"] = new[] { Rule("native function", "(?:registered with|passed to|given to|handed to) " + Quoted), Rule("native function", "through " + Quoted) },
             ["IG2001"] = new[] { Rule("pinned", "into " + Quoted) },
             ["IG2002"] = new[] { Rule("address taken by", "^" + Quoted + " takes the address") },
@@ -43,7 +49,9 @@ namespace InteropGuard.Cli
             ["IG4001"] = new[] { Rule("P/Invoke without SetLastError", "reads the last error of " + Quoted) },
             ["IG4002"] = new[] { Rule("overwritten by", "after " + Quoted + "(?: through " + Quoted.Replace("name", "through") + ")?, which") },
             ["IG4003"] = new[] { Rule("function", "of " + Quoted + " is a bool") },
+            ["IG3008"] = new[] { Rule("class", "^" + Quoted + " releases its raw handle") },
             ["IG5001"] = new[] { Rule("callback", "^Callback " + Quoted) },
+            ["IG5002"] = new[] { Rule("callback", "^Callback " + Quoted) },
         };
 
         private static readonly Regex FirstQuoted = new Regex(Quoted, RegexOptions.CultureInvariant);

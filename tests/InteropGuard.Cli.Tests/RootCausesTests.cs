@@ -53,16 +53,49 @@ namespace InteropGuard.Cli.Tests
             """;
 
         [Fact]
-        public async Task FindingsThroughOneHandleAccessorShareARootCauseAndComeFirst()
+        public async Task FindingsOfOneClassThatReleasesItsHandleInAFinalizerShareARootCauseAndComeFirst()
         {
             var findings = (await InMemoryAnalysis.AnalyzeAsync("/src/Cv2.cs", Binding)).Select(ToFinding).ToList();
             Assert.Equal(5, findings.Count(f => f.RuleId == "IG1001"));
 
+            // Mat hands out the handle its base class releases in its finalizer: the base class is the one remedy.
             var groups = RootCauses.Group(findings.Where(f => f.RuleId == "IG1001"));
-            Assert.Equal(new RootCause("IG1001", "handle", "CvPtr"), groups[0].Cause);
+            Assert.Equal(new RootCause("IG1001", "class releasing its handle in a finalizer", "DisposableCvObject"), groups[0].Cause);
             Assert.Equal(4, groups[0].Findings.Count);
-            Assert.Equal(new RootCause("IG1001", "handle", "Handle"), groups[1].Cause);
+            Assert.Equal(new RootCause("IG1001", "class releasing its handle in a finalizer", "VideoCapture"), groups[1].Cause);
             Assert.Single(groups[1].Findings);
+        }
+
+        [Fact]
+        public async Task WithoutAFinalizerTheHandleAccessorIsTheRootCause()
+        {
+            // The owners keep a SafeHandle and hand out its raw value: no class-level remedy is named, the accessor is.
+            const string source = """
+                using System;
+                using System.Runtime.InteropServices;
+                using Microsoft.Win32.SafeHandles;
+
+                static class NativeMethods
+                {
+                    [DllImport("cv")] public static extern int core_Mat_rows(IntPtr mat);
+                }
+
+                public sealed class Mat
+                {
+                    private readonly SafeFileHandle _handle = new SafeFileHandle(IntPtr.Zero, true);
+                    public IntPtr CvPtr => _handle.DangerousGetHandle();
+                }
+
+                public static class Cv2
+                {
+                    public static int Rows(Mat m) => NativeMethods.core_Mat_rows(m.CvPtr);
+                    public static int Rows2(Mat m) => NativeMethods.core_Mat_rows(m.CvPtr);
+                }
+                """;
+            var findings = (await InMemoryAnalysis.AnalyzeAsync("/src/Mat.cs", source)).Select(ToFinding).Where(f => f.RuleId == "IG1001").ToList();
+            Assert.Equal(2, findings.Count);
+            var groups = RootCauses.Group(findings);
+            Assert.Equal(new RootCause("IG1001", "handle", "CvPtr"), Assert.Single(groups).Cause);
         }
 
         [Fact]
