@@ -221,25 +221,7 @@ namespace InteropGuard.Interop
             };
 
             private static string? SingleCallName(MethodDeclarationSyntax method)
-            {
-                ExpressionSyntax? expression = method.ExpressionBody?.Expression;
-                if (expression == null && method.Body?.Statements.Count == 1)
-                {
-                    expression = method.Body.Statements[0] switch
-                    {
-                        ReturnStatementSyntax ret => ret.Expression,
-                        ExpressionStatementSyntax statement => statement.Expression,
-                        _ => null,
-                    };
-                }
-
-                while (expression is CastExpressionSyntax cast)
-                {
-                    expression = cast.Expression;
-                }
-
-                return expression is InvocationExpressionSyntax invocation ? InvokedName(invocation.Expression) : null;
-            }
+                => SingleCallShape.OnlyCall(method) is { } invocation ? InvokedName(invocation.Expression) : null;
         }
     }
 }

@@ -61,6 +61,28 @@ namespace InteropGuard.Interop
             return null;
         }
 
+        /// <summary>
+        /// Is <paramref name="normalized"/> (see <see cref="NormalizeLibrary"/>) the library <paramref name="stem"/> or a
+        /// build of it: the stem followed by a build or version suffix after '-', '_' or '.' (<c>git2-a418d9d</c>,
+        /// <c>libcrypto-3-x64</c>), and with <paramref name="digitVersions"/> also directly by a digit (<c>lua54</c>,
+        /// <c>png16</c>) — for lists whose stems never end where another library's name continues with one.
+        /// </summary>
+        internal static bool IsBuildOf(string normalized, string stem, bool digitVersions = false)
+        {
+            if (!normalized.StartsWith(stem, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            if (normalized.Length == stem.Length)
+            {
+                return true;
+            }
+
+            var next = normalized[stem.Length];
+            return next == '-' || next == '_' || next == '.' || (digitVersions && char.IsDigit(next));
+        }
+
         internal static string NormalizeLibrary(string library)
         {
             var name = library.Replace('\\', '/');

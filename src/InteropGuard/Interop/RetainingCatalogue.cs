@@ -60,8 +60,7 @@ namespace InteropGuard.Interop
             var library = function.NormalizedLibrary;
             foreach (var known in Libraries)
             {
-                if (library == known
-                    || (library.Length > known.Length && library.StartsWith(known, StringComparison.Ordinal) && (library[known.Length] == '-' || library[known.Length] == '_' || library[known.Length] == '.')))
+                if (NativeFunction.IsBuildOf(library, known))
                 {
                     return true;
                 }

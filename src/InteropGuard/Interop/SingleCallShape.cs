@@ -8,52 +8,59 @@ namespace InteropGuard.Interop
     /// Can a method's declaration be a single-call wrapper (<see cref="WrapperSummaries"/>: a body that is one call,
     /// returned or not)? Answered from syntax, so that asking about every method a body calls does not bind the bodies
     /// of all those that plainly are not — binding them was most of what the last-error analysis cost on code with many
-    /// helper calls. "No" only when the shape is certain; anything unusual is left to the bound body.
+    /// helper calls. "No" only when the shape is certain; anything unusual is left to the bound body. The ownership
+    /// gate (<see cref="AllocationCandidates"/>) reads wrapper names from the same shape (<see cref="OnlyCall(SyntaxNode)"/>).
     /// </summary>
     internal static class SingleCallShape
     {
         public static bool MayBeOneCall(SyntaxNode declaration)
+            => !TryGetBody(declaration, out var body, out var expressionBody) || (body == null && expressionBody == null) || OnlyCall(body, expressionBody) != null;
+
+        /// <summary>
+        /// The invocation a declaration's body consists of — returned or not, under parentheses, casts and null-forgiving
+        /// operators — or null when the body is anything else (or there is none).
+        /// </summary>
+        public static InvocationExpressionSyntax? OnlyCall(SyntaxNode declaration)
+            => TryGetBody(declaration, out var body, out var expressionBody) ? OnlyCall(body, expressionBody) : null;
+
+        private static bool TryGetBody(SyntaxNode declaration, out BlockSyntax? body, out ExpressionSyntax? expressionBody)
         {
-            switch (declaration)
+            (body, expressionBody) = declaration switch
             {
-                case BaseMethodDeclarationSyntax method:
-                    return MayBeOneCall(method.Body, method.ExpressionBody);
-                case LocalFunctionStatementSyntax function:
-                    return MayBeOneCall(function.Body, function.ExpressionBody);
-                case AccessorDeclarationSyntax accessor:
-                    return MayBeOneCall(accessor.Body, accessor.ExpressionBody);
-                case ArrowExpressionClauseSyntax arrow:
-                    return MayBeCall(arrow.Expression);
-                default:
-                    return true;
-            }
+                BaseMethodDeclarationSyntax method => (method.Body, method.ExpressionBody?.Expression),
+                LocalFunctionStatementSyntax function => (function.Body, function.ExpressionBody?.Expression),
+                AccessorDeclarationSyntax accessor => (accessor.Body, accessor.ExpressionBody?.Expression),
+                ArrowExpressionClauseSyntax arrow => ((BlockSyntax?)null, arrow.Expression),
+                _ => ((BlockSyntax?)null, (ExpressionSyntax?)null),
+            };
+            return declaration is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or ArrowExpressionClauseSyntax;
         }
 
-        private static bool MayBeOneCall(BlockSyntax? body, ArrowExpressionClauseSyntax? expressionBody)
+        private static InvocationExpressionSyntax? OnlyCall(BlockSyntax? body, ExpressionSyntax? expressionBody)
         {
             if (expressionBody != null)
             {
-                return MayBeCall(expressionBody.Expression);
+                return Call(expressionBody);
             }
 
             if (body == null || body.Statements.Count != 1)
             {
-                return body == null;
+                return null;
             }
 
             switch (body.Statements[0])
             {
                 case ReturnStatementSyntax { Expression: { } returned }:
-                    return MayBeCall(returned);
+                    return Call(returned);
                 case ExpressionStatementSyntax statement:
-                    return MayBeCall(statement.Expression);
+                    return Call(statement.Expression);
                 default:
-                    return false;
+                    return null;
             }
         }
 
         /// <summary>An invocation, under parentheses, casts and null-forgiving operators (which bind to conversions or to nothing).</summary>
-        private static bool MayBeCall(ExpressionSyntax expression)
+        private static InvocationExpressionSyntax? Call(ExpressionSyntax expression)
         {
             while (true)
             {
@@ -69,7 +76,7 @@ namespace InteropGuard.Interop
                         expression = postfix.Operand;
                         continue;
                     default:
-                        return expression is InvocationExpressionSyntax;
+                        return expression as InvocationExpressionSyntax;
                 }
             }
         }

@@ -114,20 +114,9 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or followed by a version or build suffix (a digit, '-', '.', '_').</summary>
+        /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>).</summary>
         internal static bool IsIntBoolLibrary(string normalized)
-        {
-            foreach (var stem in IntBoolLibraries)
-            {
-                if (normalized.StartsWith(stem, StringComparison.Ordinal)
-                    && (normalized.Length == stem.Length || char.IsDigit(normalized[stem.Length]) || normalized[stem.Length] is '-' or '.' or '_'))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+            => IntBoolLibraries.Any(stem => NativeFunction.IsBuildOf(normalized, stem, digitVersions: true));
 
         private static void Report(SymbolAnalysisContext context, TypeSyntax type, string target, string what, string function)
             => context.ReportDiagnostic(Diagnostic.Create(
