@@ -692,8 +692,7 @@ namespace InteropGuard.CodeFixes
         /// </summary>
         private bool OnlyCallsDisposeFalse(DestructorDeclarationSyntax finalizer, CancellationToken cancellationToken)
         {
-            var call = finalizer.ExpressionBody?.Expression as InvocationExpressionSyntax
-                ?? (finalizer.Body?.Statements.Count == 1 && finalizer.Body.Statements[0] is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax single } ? single : null);
+            var call = InteropGuard.Interop.SingleCallShape.OnlyCall(finalizer);
             if (call == null || !IsBoolArgument(call, SyntaxKind.FalseLiteralExpression)
                 || Model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol dispose
                 || !SymbolEqualityComparer.Default.Equals(dispose.ContainingType, Owner)

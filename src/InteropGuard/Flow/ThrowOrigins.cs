@@ -166,7 +166,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            if (depth < MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && IsShort(method))
+            if (depth < MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && DeclarationBodies.IsShort(method, MaxStatements))
             {
                 var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth));
                 isOwn = callee.HasOwn;
@@ -204,29 +204,6 @@ namespace InteropGuard.Flow
         {
             var body = _context.Wrappers.GetBody(method);
             return body == null ? ThrowOriginSummary.Unread : Summarize(body, catalogue, depth);
-        }
-
-        private static bool IsShort(IMethodSymbol method)
-        {
-            foreach (var reference in method.DeclaringSyntaxReferences)
-            {
-                switch (reference.GetSyntax())
-                {
-                    case BaseMethodDeclarationSyntax { ExpressionBody: not null }:
-                    case LocalFunctionStatementSyntax { ExpressionBody: not null }:
-                    case AccessorDeclarationSyntax { ExpressionBody: not null }:
-                    case ArrowExpressionClauseSyntax:
-                        return true;
-                    case BaseMethodDeclarationSyntax { Body: { } body }:
-                        return body.Statements.Count <= MaxStatements;
-                    case LocalFunctionStatementSyntax { Body: { } body }:
-                        return body.Statements.Count <= MaxStatements;
-                    case AccessorDeclarationSyntax { Body: { } body }:
-                        return body.Statements.Count <= MaxStatements;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>

@@ -14,27 +14,14 @@ namespace InteropGuard.Interop
     internal static class SingleCallShape
     {
         public static bool MayBeOneCall(SyntaxNode declaration)
-            => !TryGetBody(declaration, out var body, out var expressionBody) || (body == null && expressionBody == null) || OnlyCall(body, expressionBody) != null;
+            => !DeclarationBodies.TryGet(declaration, out var body, out var expressionBody) || (body == null && expressionBody == null) || OnlyCall(body, expressionBody) != null;
 
         /// <summary>
         /// The invocation a declaration's body consists of — returned or not, under parentheses, casts and null-forgiving
         /// operators — or null when the body is anything else (or there is none).
         /// </summary>
         public static InvocationExpressionSyntax? OnlyCall(SyntaxNode declaration)
-            => TryGetBody(declaration, out var body, out var expressionBody) ? OnlyCall(body, expressionBody) : null;
-
-        private static bool TryGetBody(SyntaxNode declaration, out BlockSyntax? body, out ExpressionSyntax? expressionBody)
-        {
-            (body, expressionBody) = declaration switch
-            {
-                BaseMethodDeclarationSyntax method => (method.Body, method.ExpressionBody?.Expression),
-                LocalFunctionStatementSyntax function => (function.Body, function.ExpressionBody?.Expression),
-                AccessorDeclarationSyntax accessor => (accessor.Body, accessor.ExpressionBody?.Expression),
-                ArrowExpressionClauseSyntax arrow => ((BlockSyntax?)null, arrow.Expression),
-                _ => ((BlockSyntax?)null, (ExpressionSyntax?)null),
-            };
-            return declaration is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or ArrowExpressionClauseSyntax;
-        }
+            => DeclarationBodies.TryGet(declaration, out var body, out var expressionBody) ? OnlyCall(body, expressionBody) : null;
 
         private static InvocationExpressionSyntax? OnlyCall(BlockSyntax? body, ExpressionSyntax? expressionBody)
         {

@@ -46,28 +46,7 @@ namespace InteropGuard.Interop
         /// binding's methods a second time (OpenCvSharp: Ownership went from 0.14 s to 1.0 s). A longer body is assumed
         /// to throw, as every call was before.
         /// </summary>
-        private static bool IsShort(IMethodSymbol method)
-        {
-            foreach (var reference in method.DeclaringSyntaxReferences)
-            {
-                switch (reference.GetSyntax())
-                {
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax { ExpressionBody: not null }:
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax { ExpressionBody: not null }:
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax { ExpressionBody: not null }:
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax:
-                        return true;
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax { Body: { } body }:
-                        return body.Statements.Count <= MaxStatements;
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax { Body: { } body }:
-                        return body.Statements.Count <= MaxStatements;
-                    case Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax { Body: { } body }:
-                        return body.Statements.Count <= MaxStatements;
-                }
-            }
-
-            return false;
-        }
+        private static bool IsShort(IMethodSymbol method) => DeclarationBodies.IsShort(method, MaxStatements);
 
         private const int MaxStatements = 3;
 
