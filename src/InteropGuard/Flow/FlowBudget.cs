@@ -14,13 +14,24 @@ namespace InteropGuard.Flow
 
         private readonly bool _count;
         private long _transfers;
+        private long _guaranteed;
 
-        public FlowBudget(int visitsPerBlock, bool count, bool fullSolves = false)
+        public FlowBudget(int visitsPerBlock, bool count, bool fullSolves = false, bool readTreeReleases = true)
         {
             VisitsPerBlock = visitsPerBlock;
             _count = count;
             FullSolves = fullSolves;
+            ReadTreeReleases = readTreeReleases;
         }
+
+        /// <summary>
+        /// Whether sites the operation tree shows released (<see cref="GuaranteedReleases"/>) skip their solve. For tests:
+        /// false solves them too, as the reference the shortcut must agree with.
+        /// </summary>
+        public bool ReadTreeReleases { get; }
+
+        /// <summary>Sites whose solve the operation tree made unnecessary, when counting.</summary>
+        public long GuaranteedSites => Interlocked.Read(ref _guaranteed);
 
         /// <summary>For tests: solve every site from the graph's entry, as a reference for the sparse solves.</summary>
         public bool FullSolves { get; }
@@ -32,6 +43,14 @@ namespace InteropGuard.Flow
         public long Transfers => Interlocked.Read(ref _transfers);
 
         public int VisitLimit(int blocks) => VisitsPerBlock * (blocks < 16 ? 16 : blocks);
+
+        public void CountGuaranteedSite()
+        {
+            if (_count)
+            {
+                Interlocked.Increment(ref _guaranteed);
+            }
+        }
 
         public void CountTransfer()
         {

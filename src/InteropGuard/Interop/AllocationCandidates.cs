@@ -130,7 +130,8 @@ namespace InteropGuard.Interop
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
-                    foreach (var node in tree.GetRoot().DescendantNodes(n => !(n is BlockSyntax || n is ArrowExpressionClauseSyntax)))
+                    // Methods and classes are members of types and namespaces: nothing below a member can declare one.
+                    foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
                     {
                         switch (node)
                         {

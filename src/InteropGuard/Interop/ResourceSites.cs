@@ -26,6 +26,10 @@ namespace InteropGuard.Interop
     {
         public static bool IsSite(IOperation operation, AllocationCatalogue catalogue) => Classify(operation, catalogue) != null;
 
+        /// <summary>The site <paramref name="operation"/> is, or null.</summary>
+        public static ResourceSite? At(IOperation operation, AllocationCatalogue catalogue)
+            => Classify(operation, catalogue) is { } allocator ? new ResourceSite(operation, allocator) : null;
+
         public static IEnumerable<ResourceSite> In(ControlFlowGraph graph, AllocationCatalogue catalogue)
         {
             foreach (var block in graph.Blocks)

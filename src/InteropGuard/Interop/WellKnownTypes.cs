@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Interop
@@ -33,7 +34,11 @@ namespace InteropGuard.Interop
             ReadOnlySpan = Get(compilation, "System.ReadOnlySpan`1");
             Thread = Get(compilation, "System.Threading.Thread");
             ThreadingTimer = Get(compilation, "System.Threading.Timer");
+            DisposeMethod = compilation.GetSpecialType(SpecialType.System_IDisposable).GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault();
         }
+
+        /// <summary><c>IDisposable.Dispose</c>: what a <c>using</c> calls on its resource.</summary>
+        public IMethodSymbol? DisposeMethod { get; }
 
         public INamedTypeSymbol? Marshal { get; }
         public INamedTypeSymbol? NativeMemory { get; }

@@ -115,8 +115,35 @@ namespace InteropGuard.Rules
             // that passes neither costs no control-flow graph.
             if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
                 || !ControlFlowGraphs.HasGraph(root)
-                || !candidates.MayAllocate(root.Syntax, scope)
-                || !root.Descendants().Any(o => ResourceSites.IsSite(o, scope.Catalogue)))
+                || !candidates.MayAllocate(root.Syntax, scope))
+            {
+                return;
+            }
+
+            // Then the sites the operation tree alone shows to be released on every path (allocate; try { } finally
+            // { release }): when every site is one, the body costs no graph; otherwise those sites are not solved.
+            var uses = new ValueUses(interop, scope);
+            HashSet<SyntaxNode>? guaranteed = null;
+            var unguaranteed = false;
+            foreach (var operation in root.Descendants())
+            {
+                if (ResourceSites.At(operation, scope.Catalogue) is not { } treeSite)
+                {
+                    continue;
+                }
+
+                if (_budget.ReadTreeReleases && GuaranteedReleases.NeedsNoSolve(treeSite, root, uses, scope.Catalogue, interop.Types.DisposeMethod))
+                {
+                    _budget.CountGuaranteedSite();
+                    (guaranteed ??= new HashSet<SyntaxNode>()).Add(treeSite.Operation.Syntax);
+                }
+                else
+                {
+                    unguaranteed = true;
+                }
+            }
+
+            if (!unguaranteed)
             {
                 return;
             }
@@ -125,7 +152,6 @@ namespace InteropGuard.Rules
             var graph = context.GetControlFlowGraph(bodyBlock);
 
             var captured = CapturedLocals.In(root);
-            var uses = new ValueUses(interop, scope);
             var throwPoints = new ThrowPoints(interop, scope.Catalogue);
             var reportedAfterRelease = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
@@ -135,6 +161,11 @@ namespace InteropGuard.Rules
                 foreach (var site in ResourceSites.In(body, scope.Catalogue))
                 {
                     context.CancellationToken.ThrowIfCancellationRequested();
+                    if (guaranteed != null && guaranteed.Contains(site.Operation.Syntax))
+                    {
+                        continue;
+                    }
+
                     facts ??= new GraphFacts(body);
                     var result = ReleaseOnAllPaths.Analyze(facts, site.Operation, site.Allocator, uses, throwPoints, captured, _budget);
                     if (result.HasGivenUp)

@@ -118,11 +118,20 @@ class C
 
         internal static async Task<(long Transfers, TimeSpan Time, ImmutableArray<Diagnostic> Findings)> Measure(string source, int visitsPerBlock = 64)
         {
+            var budget = new FlowBudget(visitsPerBlock, count: true);
+            var (time, findings) = await Run(source, budget);
+            return (budget.Transfers, time, findings);
+        }
+
+        /// <summary>The Ownership analyzer's findings on <paramref name="source"/> under <paramref name="budget"/>.</summary>
+        internal static async Task<ImmutableArray<Diagnostic>> MeasureWith(string source, FlowBudget budget) => (await Run(source, budget)).Findings;
+
+        private static async Task<(TimeSpan Time, ImmutableArray<Diagnostic> Findings)> Run(string source, FlowBudget budget)
+        {
             var project = TestProject.Create(new[] { source }, TestProjectOptions.Default);
             var compilation = (await project.GetCompilationAsync())!;
             Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
 
-            var budget = new FlowBudget(visitsPerBlock, count: true);
             var analyzer = new OwnershipAnalyzer(budget);
             var exceptions = new List<Exception>();
             var options = new CompilationWithAnalyzersOptions(
@@ -135,7 +144,7 @@ class C
             var findings = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
             Assert.Empty(exceptions);
             var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default);
-            return (budget.Transfers, telemetry.ExecutionTime, findings);
+            return (telemetry.ExecutionTime, findings);
         }
     }
 }
