@@ -26,6 +26,7 @@ namespace InteropGuard.Flow
         public static bool NeedsNoSolve(ResourceSite site, IOperation root, ValueUses uses, AllocationCatalogue catalogue, IMethodSymbol? dispose)
             => IsHandedOnAtOnce(site, uses)
                || IsReleasedByFollowingFinally(site, root, uses)
+               || IsAssignedInTryAndReleasedByItsFinally(site, root, uses)
                || IsDisposedByUsing(site, root, uses, catalogue, dispose);
 
         /// <summary>
@@ -71,14 +72,70 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var local = declarator.Symbol;
-            var release = @finally.Operations[0];
+            return IsHeldOnlyForTheTry(site, root, uses, declarator.Symbol, @try, assignment: null);
+        }
+
+        /// <summary>
+        /// The same guarantee when the local is declared with a constant before the try statement and assigned as a
+        /// statement of its block (<c>IntPtr p = IntPtr.Zero; try { p = Allocate(...); ... } finally { Release(p); }</c>):
+        /// before the assignment the finally releases the constant, which no path owns. The declaration and the try
+        /// statement share a block, so a loop around them declares the local afresh before each try.
+        /// </summary>
+        public static bool IsAssignedInTryAndReleasedByItsFinally(ResourceSite site, IOperation root, ValueUses uses)
+        {
+            if (site.Operation is not IInvocationOperation
+                || site.Allocator.ReallocatedParameter >= 0
+                || site.Allocator.Kind == ResourceKind.SafeHandleReference
+                || site.Operation.Parent is not ISimpleAssignmentOperation { Target: ILocalReferenceOperation target, Parent: IExpressionStatementOperation statement } assignment
+                || assignment.Value != site.Operation
+                || target.Local.IsRef
+                || statement.Parent is not IBlockOperation { Parent: ITryOperation { Finally: { Operations.Length: > 0 }, Catches.Length: 0 } @try } tryBody
+                || @try.Body != tryBody
+                || @try.Parent is not IBlockOperation block)
+            {
+                return false;
+            }
+
+            var declarator = root.Descendants().OfType<IVariableDeclaratorOperation>().FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, target.Local));
+            if (declarator?.Initializer == null
+                || !IsNothing(OperationTree.SkipConversions(declarator.Initializer.Value))
+                || declarator.Parent is not IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation group }
+                || group.Parent != block
+                || block.Operations.IndexOf(group) > block.Operations.IndexOf(@try))
+            {
+                return false;
+            }
+
+            return IsHeldOnlyForTheTry(site, root, uses, target.Local, @try, assignment);
+        }
+
+        /// <summary>A constant (<c>null</c>, <c>0</c>), <c>default</c>, or <c>IntPtr.Zero</c>: a value no path owns.</summary>
+        private static bool IsNothing(IOperation value)
+            => value.ConstantValue.HasValue
+               || value is IDefaultValueOperation
+               || (value is IFieldReferenceOperation { Field: { IsStatic: true, Name: "Zero" } field }
+                   && field.ContainingType.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr);
+
+        /// <summary>
+        /// Every reference to <paramref name="local"/> is the release that opens the finally of <paramref name="try"/>,
+        /// a read in its block after the statement of <paramref name="assignment"/> (anywhere in it when null), or the
+        /// target of that assignment of the site.
+        /// </summary>
+        private static bool IsHeldOnlyForTheTry(ResourceSite site, IOperation root, ValueUses uses, ILocalSymbol local, ITryOperation @try, ISimpleAssignmentOperation? assignment)
+        {
+            var release = @try.Finally!.Operations[0];
+            var firstIndex = assignment == null ? 0 : @try.Body.Operations.IndexOf(assignment.Parent!) + 1;
             var released = false;
             foreach (var reference in References(root, local))
             {
                 if (OperationTree.IsInNestedFunction(reference, root))
                 {
                     return false;
+                }
+
+                if (assignment != null && reference == assignment.Target)
+                {
+                    continue;
                 }
 
                 var use = uses.Classify(reference);
@@ -100,7 +157,7 @@ namespace InteropGuard.Flow
                 }
 
                 // Elsewhere only reads inside the try block: no copy, hand-over, second release or overwrite.
-                if (!IsWithin(reference, @try.Body)
+                if (!InStatements(reference, @try.Body, firstIndex)
                     || (use.Kind != ValueUseKind.Use && use.Kind != ValueUseKind.Inspect)
                     || IsWritten(reference))
                 {
@@ -170,6 +227,19 @@ namespace InteropGuard.Flow
 
         private static IEnumerable<ILocalReferenceOperation> References(IOperation root, ILocalSymbol local)
             => root.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local));
+
+        private static bool InStatements(IOperation operation, IBlockOperation block, int firstIndex)
+        {
+            for (var i = firstIndex; i < block.Operations.Length; i++)
+            {
+                if (IsWithin(operation, block.Operations[i]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static bool IsWithin(IOperation operation, IOperation container)
         {

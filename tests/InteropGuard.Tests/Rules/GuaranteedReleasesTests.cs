@@ -59,6 +59,62 @@ class C
         }
 
         [Fact]
+        public async Task AnAllocationAssignedInTheTryNeedsNoSolve()
+        {
+            var (budget, findings) = await Analyze(Prelude + @"
+class C
+{
+    void M(int rounds)
+    {
+        for (var i = 0; i < rounds; i++)
+        {
+            IntPtr p = IntPtr.Zero;
+            Native.note(i);
+            try
+            {
+                Native.note(2);
+                p = Marshal.AllocHGlobal(16);
+                Native.use(p);
+            }
+            finally
+            {
+                Marshal.FreeHGlobal(p);
+            }
+        }
+    }
+}");
+            Assert.Empty(findings);
+            Assert.Equal(1, budget.GuaranteedSites);
+            Assert.Equal(0, budget.Transfers);
+        }
+
+        [Theory]
+        [InlineData(OwnershipScalingTests.Shape.TryFinally)]
+        [InlineData(OwnershipScalingTests.Shape.InLoop)]
+        public async Task ManyPairsInOneMethodNeedNoSolve(OwnershipScalingTests.Shape shape)
+        {
+            var (budget, findings) = await Analyze(OwnershipScalingTests.Source(shape, 40));
+            Assert.Empty(findings);
+            Assert.Equal(40, budget.GuaranteedSites);
+            Assert.Equal(0, budget.Transfers);
+        }
+
+        [Theory]
+        // Declared outside the loop: the second round's exception before the assignment frees the first block again.
+        [InlineData("IntPtr p = IntPtr.Zero; for (var i = 0; i < 2; i++) { try { Native.use(IntPtr.Zero); p = Marshal.AllocHGlobal(8); } finally { Marshal.FreeHGlobal(p); } }")]
+        // Read before the assignment inside the try.
+        [InlineData("IntPtr p = IntPtr.Zero; try { Native.use(p); p = Marshal.AllocHGlobal(8); } finally { Marshal.FreeHGlobal(p); }")]
+        // Not declared with a constant.
+        [InlineData("IntPtr p = Marshal.AllocHGlobal(4); try { p = Marshal.AllocHGlobal(8); } finally { Marshal.FreeHGlobal(p); }")]
+        // The finally tests the pointer before releasing it: left to the solve.
+        [InlineData("IntPtr p = IntPtr.Zero; try { p = Marshal.AllocHGlobal(8); Native.use(p); } finally { if (p != IntPtr.Zero) Marshal.FreeHGlobal(p); }")]
+        public async Task LookAlikesOfTheAssignedShapeAreSolved(string body)
+        {
+            var (budget, _) = await Analyze(Prelude + "class C { void M() { " + body + " } }");
+            Assert.Equal(0, budget.GuaranteedSites);
+        }
+
+        [Fact]
         public async Task UsingScopesAndImmediateHandOversNeedNoSolve()
         {
             var (budget, findings) = await Analyze(Prelude + @"
