@@ -106,7 +106,11 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (owner.Kind != HandleOwnerKind.Temporary && usedAfter.OnEveryPath(call, op => IsUseOf(op, owner), (object?)owner.Root ?? owner.Kind))
+                            // Optimized code reports the owner live across the call when some path after it reads the owner
+                            // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well.
+                            if (owner.Kind != HandleOwnerKind.Temporary
+                                && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
+                                    || InteriorPointerArgument(call, owner)))
                             {
                                 continue;
                             }
@@ -208,7 +212,8 @@ namespace InteropGuard.Rules
                     return true;
                 }
 
-                if (later is ILoopOperation || MayLeave(later))
+                // A KeepAlive after the variable was given another object keeps that one.
+                if (later is ILoopOperation || MayLeave(later) || later.DescendantsAndSelf().Any(o => IsOverwriteOf(o, owner)))
                 {
                     return false;
                 }
@@ -288,6 +293,66 @@ namespace InteropGuard.Rules
                 default:
                     return false;
             }
+        }
+
+        private static bool IsOverwriteOf(IOperation operation, HandleOwner owner)
+            => owner.Kind == HandleOwnerKind.Variable
+               && operation switch
+               {
+                   ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, owner.Root),
+                   IParameterReferenceOperation parameter => SymbolEqualityComparer.Default.Equals(parameter.Parameter, owner.Root),
+                   _ => false,
+               }
+               && LiveReads.Overwrites(operation);
+
+        /// <summary>
+        /// Does the call also receive a <c>ref</c>, <c>out</c> or <c>in</c> to a field of the owner (<c>f(h, out _handle)</c>)?
+        /// That is an interior pointer into the owner: the GC keeps the object it points into reachable (and the
+        /// marshaller pins it) until the call returns.
+        /// </summary>
+        private static bool InteriorPointerArgument(IOperation call, HandleOwner owner)
+        {
+            var arguments = call switch
+            {
+                IInvocationOperation invocation => invocation.Arguments,
+                IObjectCreationOperation creation => creation.Arguments,
+                _ => ImmutableArray<IArgumentOperation>.Empty,
+            };
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In
+                    && argument.Value is IFieldReferenceOperation { Field.IsStatic: false, Field.ContainingType.IsReferenceType: true } field
+                    && field.Instance != null && SameObject(OperationTree.SkipConversions(field.Instance), owner))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is <paramref name="instance"/> the owner object itself: <c>this</c>, the owner variable, or the same field chain?</summary>
+        private static bool SameObject(IOperation instance, HandleOwner owner)
+        {
+            var own = OperationTree.SkipConversions(owner.Owner);
+            if (own is IInstanceReferenceOperation)
+            {
+                return instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+            }
+
+            if (own is ILocalReferenceOperation ownLocal)
+            {
+                return instance is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, ownLocal.Local);
+            }
+
+            if (own is IParameterReferenceOperation ownParameter)
+            {
+                return instance is IParameterReferenceOperation parameter && SymbolEqualityComparer.Default.Equals(parameter.Parameter, ownParameter.Parameter);
+            }
+
+            return own is IFieldReferenceOperation ownField && instance is IFieldReferenceOperation field
+                   && SymbolEqualityComparer.Default.Equals(field.Field, ownField.Field) && field.Instance != null && ownField.Instance != null
+                   && SameObject(OperationTree.SkipConversions(field.Instance), new HandleOwner(ownField.Instance, owner.Handle, owner.Kind, owner.Root));
         }
 
         /// <summary>

@@ -334,7 +334,7 @@ class C
         public Task ElseBranchAndSwitchSection() => VerifyFix(@"
 class C
 {
-    void M(Bitmap bitmap, int mode)
+    void M(Bitmap bitmap, Bitmap other, int mode)
     {
         if (mode == 0)
             Console.WriteLine();
@@ -343,14 +343,14 @@ class C
         switch (mode)
         {
             case 1:
-                Native.draw([|bitmap.Handle|], 2);
+                Native.draw([|other.Handle|], 2);
                 break;
         }
     }
 }", @"
 class C
 {
-    void M(Bitmap bitmap, int mode)
+    void M(Bitmap bitmap, Bitmap other, int mode)
     {
         if (mode == 0)
             Console.WriteLine();
@@ -362,8 +362,8 @@ class C
         switch (mode)
         {
             case 1:
-                Native.draw(bitmap.Handle, 2);
-                GC.KeepAlive(bitmap);
+                Native.draw(other.Handle, 2);
+                GC.KeepAlive(other);
                 break;
         }
     }
