@@ -269,7 +269,7 @@ namespace InteropGuard.Flow
         }
 
         private static bool IsOverwriteOf(IOperation operation, ISymbol variable)
-            => operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, variable) && LiveReads.Overwrites(operation);
+            => LiveReads.Overwrites(operation, variable);
 
         private static bool IsDeclaredOutsideFunctionOf(IOperation operation, ISymbol variable)
         {

@@ -50,17 +50,39 @@ namespace InteropGuard.Flow
             return true;
         }
 
-        /// <summary>Does this reference replace the variable's value (assignment target, <c>out</c> argument, deconstruction)?</summary>
-        public static bool Overwrites(IOperation reference)
+        /// <summary>
+        /// Does <paramref name="operation"/> give <paramref name="variable"/> a new value: an assignment, an <c>out</c>
+        /// argument or a deconstruction with a reference to it as target, or a pattern that declares it
+        /// (<c>case Tensor t:</c>, which a loop runs again for each element)?
+        /// </summary>
+        public static bool Overwrites(IOperation operation, ISymbol variable)
         {
-            switch (reference.Parent)
+            switch (operation)
             {
-                case ISimpleAssignmentOperation assignment when assignment.Target == reference:
+                case IDeclarationPatternOperation pattern:
+                    return SymbolEqualityComparer.Default.Equals(pattern.DeclaredSymbol, variable);
+                case IRecursivePatternOperation pattern:
+                    return SymbolEqualityComparer.Default.Equals(pattern.DeclaredSymbol, variable);
+                case ILocalReferenceOperation local:
+                    return SymbolEqualityComparer.Default.Equals(local.Local, variable) && Overwrites(operation);
+                case IParameterReferenceOperation parameter:
+                    return SymbolEqualityComparer.Default.Equals(parameter.Parameter, variable) && Overwrites(operation);
+                default:
+                    return false;
+            }
+        }
+
+        private static bool Overwrites(IOperation reference)
+        {
+            var target = reference.Parent is IDeclarationExpressionOperation declaration ? declaration : reference;
+            switch (target.Parent)
+            {
+                case ISimpleAssignmentOperation assignment when assignment.Target == target:
                     return true;
                 case IArgumentOperation { Parameter.RefKind: RefKind.Out }:
                     return true;
                 case ITupleOperation tuple:
-                    var outer = (IOperation)tuple;
+                    IOperation outer = tuple;
                     while (outer.Parent is ITupleOperation)
                     {
                         outer = outer.Parent;

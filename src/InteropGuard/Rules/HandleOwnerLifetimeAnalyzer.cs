@@ -296,14 +296,7 @@ namespace InteropGuard.Rules
         }
 
         private static bool IsOverwriteOf(IOperation operation, HandleOwner owner)
-            => owner.Kind == HandleOwnerKind.Variable
-               && operation switch
-               {
-                   ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, owner.Root),
-                   IParameterReferenceOperation parameter => SymbolEqualityComparer.Default.Equals(parameter.Parameter, owner.Root),
-                   _ => false,
-               }
-               && LiveReads.Overwrites(operation);
+            => owner.Kind == HandleOwnerKind.Variable && owner.Root != null && LiveReads.Overwrites(operation, owner.Root);
 
         /// <summary>
         /// Does the call also receive a <c>ref</c>, <c>out</c> or <c>in</c> to a field of the owner (<c>f(h, out _handle)</c>)?

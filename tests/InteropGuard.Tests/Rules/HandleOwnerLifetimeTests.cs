@@ -383,9 +383,27 @@ class C
             Native.draw({|#6:canvas.Handle|}, i);
         }
     }
+    // The same for a pattern variable and a foreach variable: the next element replaces it before it is read.
+    void PatternPerElement(object[] items)
+    {
+        for (var i = 0; i < items.Length; i++)
+        {
+            switch (items[i])
+            {
+                case Canvas canvas:
+                    Native.draw({|#7:canvas.Handle|}, i);
+                    break;
+            }
+        }
+    }
+    void ForeachElement(List<Canvas> canvases)
+    {
+        foreach (var canvas in canvases)
+            Native.draw({|#8:canvas.Handle|}, 0);
+    }
 }", Finding(0, "canvas", "canvas.Handle", "Native.draw"), Finding(1, "canvas", "canvas.Handle", "Native.draw"), Finding(2, "canvas", "canvas.Handle", "Native.draw"),
             Finding(3, "canvas", "canvas.Handle", "Native.draw"), Finding(4, "canvas", "canvas.Handle", "Native.draw"), Finding(5, "canvas", "canvas.Handle", "Native.draw"),
-            Finding(6, "canvas", "canvas.Handle", "Native.draw"));
+            Finding(6, "canvas", "canvas.Handle", "Native.draw"), Finding(7, "canvas", "canvas.Handle", "Native.draw"), Finding(8, "canvas", "canvas.Handle", "Native.draw"));
 
         // Reads that keep it: a field read whose value is used, a store of the reference, the owner as a receiver or an
         // argument (also where a null test guards it).
