@@ -77,7 +77,9 @@ namespace InteropGuard.Rules
 
             var captured = CapturedSymbols(root);
             var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
-            if (KeptAliveWithoutAGraph(interop, scope, owners, root, method, captured, clearedFields))
+            var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
+            Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
+            if (KeptAliveWithoutAGraph(interop, scope, owners, root, method, captured, clearedFields, storedHandles))
             {
                 return;
             }
@@ -99,7 +101,7 @@ namespace InteropGuard.Rules
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
                         foreach (var (argument, function) in HandleArguments(interop, scope, call))
-                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
+                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
                         {
                             if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
@@ -144,7 +146,7 @@ namespace InteropGuard.Rules
         /// nothing between that can jump past it — the shape bindings write after each call. Anything else (a temporary
         /// owner, a branch, a loop, a try, a lambda) is left to the graph.
         /// </summary>
-        private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+        private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             foreach (var call in root.Descendants().Where(IsCall))
@@ -152,7 +154,7 @@ namespace InteropGuard.Rules
                 foreach (var (argument, _) in HandleArguments(interop, scope, call))
                 {
                     origins ??= LocalOrigins(root.Descendants());
-                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
+                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
                     {
                         if (!Exempt(owner, method, InLambda(call), captured, clearedFields)
                             && (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner)))
@@ -229,7 +231,52 @@ namespace InteropGuard.Rules
         /// <summary>A method call, or a constructor call (<c>new X(owner.Handle)</c>, <c>: base(owner.Handle)</c>) whose constructor forwards a handle to native code.</summary>
         private static bool IsCall(IOperation operation) => operation is IInvocationOperation || operation is IObjectCreationOperation { Constructor: not null };
 
-        private static bool IsRawHandleArray(IArgumentOperation argument) => HandleOwners.IsRawHandleArray(argument.Parameter?.Type);
+        /// <summary>Does the argument carry handles stored in it (an array), rather than a handle itself? The handle read is then reported.</summary>
+        private static bool IsRawHandleArray(IArgumentOperation argument)
+            => HandleOwners.IsRawHandleArray(argument.Parameter?.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter?.Type);
+
+        /// <summary>
+        /// For each local array of structs, the raw handles stored into its elements' handle fields: by an element
+        /// initializer (<c>records[i] = new Record { Handle = owner.Handle }</c>) or a field store
+        /// (<c>records[i].Handle = owner.Handle</c>). Read from the body's operation tree, where initializers are whole.
+        /// </summary>
+        private static Dictionary<ILocalSymbol, List<IOperation>> StoredHandles(IOperation root)
+        {
+            var stored = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            foreach (var assignment in root.Descendants().OfType<ISimpleAssignmentOperation>())
+            {
+                switch (assignment.Target)
+                {
+                    case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation records }
+                        when OperationTree.SkipConversions(assignment.Value) is IObjectCreationOperation { Initializer: { } initializer }:
+                        foreach (var member in initializer.Initializers.OfType<ISimpleAssignmentOperation>())
+                        {
+                            if (member.Target is IFieldReferenceOperation or IPropertyReferenceOperation && HandleOwners.IsRawHandleType(member.Target.Type))
+                            {
+                                Add(records.Local, member.Value);
+                            }
+                        }
+
+                        break;
+                    case IFieldReferenceOperation { Instance: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation records } } field
+                        when HandleOwners.IsRawHandleType(field.Type):
+                        Add(records.Local, assignment.Value);
+                        break;
+                }
+            }
+
+            return stored;
+
+            void Add(ILocalSymbol local, IOperation handle)
+            {
+                if (!stored.TryGetValue(local, out var handles))
+                {
+                    stored[local] = handles = new List<IOperation>();
+                }
+
+                handles.Add(handle);
+            }
+        }
 
         /// <summary>
         /// Arguments of <paramref name="operation"/> (a call or an object creation) that carry raw handles into native
@@ -252,7 +299,7 @@ namespace InteropGuard.Rules
             foreach (var argument in arguments)
             {
                 if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type)))
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter.Type)))
                 {
                     continue;
                 }

@@ -495,6 +495,102 @@ class Driver
     }
 }", Finding(0, "this", "Id", "Acm.open"), Finding(1, "this", "Id", "Acm.open"), Finding(2, "this", "Id", "Acm.open"), Finding(3, "this", "Id", "Acm.open"));
 
+        private const string Records = @"
+struct Layer
+{
+    public int Index;
+    public IntPtr Pixels;
+}
+sealed class Page
+{
+    public Bitmap Image { get; }
+    public Page(Bitmap image) => Image = image;
+}
+static class Compose
+{
+    [DllImport(""compose"")] public static extern int layers(Layer[] layers, int count);
+    public static int Managed(Layer[] layers, int count) => count;
+}
+";
+
+        // Handles copied into fields of structs stored in an array that goes to native code: native code reads them
+        // during the call, so their owners must be alive then (OpenCvSharp's stitching Estimator.Apply, fixed upstream by
+        // GC.KeepAlive of the arrays the owners came from).
+        [Fact]
+        public Task HandlesInStructsOfAnArrayPassedToNativeCode() => Check(Records + @"
+class C
+{
+    int FromAnArrayOfOwners(Page[] pages)
+    {
+        var layers = new Layer[pages.Length];
+        for (var i = 0; i < pages.Length; i++)
+            layers[i] = new Layer { Index = i, Pixels = {|#0:pages[i].Image.Handle|} };
+        return Compose.layers(layers, layers.Length);
+    }
+    int FieldByField(Bitmap first, Bitmap second)
+    {
+        var layers = new Layer[2];
+        layers[0].Pixels = {|#1:first.Handle|};
+        layers[1].Pixels = {|#2:second.Handle|};
+        return Compose.layers(layers, 2);
+    }
+    int FromATemporary()
+    {
+        var layers = new Layer[1];
+        layers[0] = new Layer { Pixels = {|#3:Bitmap.Create().Handle|} };
+        return Compose.layers(layers, 1);
+    }
+}", Finding(0, "pages[i].Image", "pages[i].Image.Handle", "Compose.layers"), Finding(1, "first", "first.Handle", "Compose.layers"),
+            Finding(2, "second", "second.Handle", "Compose.layers"), Finding(3, "Bitmap.Create()", "Bitmap.Create().Handle", "Compose.layers"));
+
+        [Fact]
+        public Task HandlesInStructsOfAnArrayWhoseOwnersStayAlive() => Check(Records + @"
+class C
+{
+    // The upstream fix: the array the owners come from is kept alive after the call.
+    int KeptAlive(Page[] pages)
+    {
+        var layers = new Layer[pages.Length];
+        for (var i = 0; i < pages.Length; i++)
+            layers[i] = new Layer { Index = i, Pixels = pages[i].Image.Handle };
+        var status = Compose.layers(layers, layers.Length);
+        GC.KeepAlive(pages);
+        return status;
+    }
+    // Read after the call on some path.
+    int ReadAfter(Bitmap first)
+    {
+        var layers = new Layer[1];
+        layers[0].Pixels = first.Handle;
+        if (Compose.layers(layers, 1) != 0)
+            throw new InvalidOperationException(first.ToString());
+        return 0;
+    }
+    // A managed method that takes the array: no native code reads the handles.
+    int NotNative(Bitmap first)
+    {
+        var layers = new Layer[1];
+        layers[0].Pixels = first.Handle;
+        return Compose.Managed(layers, 1);
+    }
+    // Handles that no collectable object owns.
+    int NoOwner(IntPtr raw, Plain plain)
+    {
+        var layers = new Layer[2];
+        layers[0].Pixels = raw;
+        layers[1] = new Layer { Pixels = plain.Handle };
+        return Compose.layers(layers, 2);
+    }
+    // Stored into another array than the one passed.
+    int OtherArray(Bitmap first)
+    {
+        var layers = new Layer[1];
+        var spare = new Layer[1];
+        spare[0].Pixels = first.Handle;
+        return Compose.layers(layers, 1);
+    }
+}");
+
         [Fact]
         public Task KeepAliveAfterAnUnconditionalReturnOrThrowIsNeverReached() => Check(@"
 class C
