@@ -122,7 +122,7 @@ namespace InteropGuard.Rules
                             context.ReportDiagnostic(Diagnostic.Create(
                                 Descriptors.HandleOwnerLifetime,
                                 (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
-                                new[] { call.Syntax.GetLocation(), owner.Owner.Syntax.GetLocation() },
+                                KeptAliveAt(call, owner, HandleOwners.IsHandleRecordArray(argument.Parameter?.Type)),
                                 properties,
                                 owner.OwnerText,
                                 owner.Handle.Syntax.ToString(),
@@ -133,6 +133,53 @@ namespace InteropGuard.Rules
                 }
             }
         }
+
+        /// <summary>
+        /// The call and what the fix keeps alive after it: the owner expression; for a handle stored into a struct of an
+        /// array, the variable the owner is held by (<c>pages</c> for <c>pages[i].Image</c>, as the owner expression may
+        /// use locals of a loop), and nothing (no fix) when that variable is out of scope at the call.
+        /// </summary>
+        private static Location[] KeptAliveAt(IOperation call, HandleOwner owner, bool storedInRecords)
+        {
+            if (!storedInRecords || owner.Kind != HandleOwnerKind.Variable)
+            {
+                return new[] { call.Syntax.GetLocation(), owner.Owner.Syntax.GetLocation() };
+            }
+
+            var root = OperationTree.SkipConversions(owner.Owner);
+            while (true)
+            {
+                switch (root)
+                {
+                    case IFieldReferenceOperation { Instance: { } instance }:
+                        root = OperationTree.SkipConversions(instance);
+                        continue;
+                    case IPropertyReferenceOperation { Instance: { } instance }:
+                        root = OperationTree.SkipConversions(instance);
+                        continue;
+                    case IArrayElementReferenceOperation element:
+                        root = OperationTree.SkipConversions(element.ArrayReference);
+                        continue;
+                }
+
+                break;
+            }
+
+            var inScope = root switch
+            {
+                IParameterReferenceOperation _ => true,
+                ILocalReferenceOperation local => local.Local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is { } declaration
+                                                  && ScopeOf(declaration) is { } scope && scope.Span.Contains(call.Syntax.Span),
+                _ => false,
+            };
+            return inScope ? new[] { call.Syntax.GetLocation(), root.Syntax.GetLocation() } : new[] { call.Syntax.GetLocation() };
+        }
+
+        /// <summary>The statement or block a local declared at <paramref name="declaration"/> is visible in.</summary>
+        private static SyntaxNode? ScopeOf(SyntaxNode declaration)
+            => declaration is ForEachStatementSyntax ? declaration
+               : declaration.Ancestors().FirstOrDefault(a => a is BlockSyntax || a is SwitchSectionSyntax || a is ForStatementSyntax || a is ForEachStatementSyntax
+                                                            || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
         private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
