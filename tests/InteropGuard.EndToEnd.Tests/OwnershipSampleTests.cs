@@ -62,6 +62,7 @@ namespace InteropGuard.EndToEnd.Tests
         [Scenario("IG3003")]
         [Scenario("IG2003")]
         [Scenario("IG2004")]
+        [Scenario("IG1001")]
         public void Hand_written_correct_form_runs_clean(string ruleId)
         {
             OwnershipScenario scenario = OwnershipScenario.All[ruleId];

@@ -252,6 +252,25 @@ namespace InteropGuard.Flow
             return UsedAfter.OnEveryPathInBody(body, point, operation => IsKeepAliveOf(operation, variable), cancellationToken);
         }
 
+        /// <summary>
+        /// Is <c>GC.KeepAlive(variable)</c> reachable on some path after <paramref name="point"/>, a synchronous native
+        /// call that receives the delegate's pointer? The delegate only has to live during the call, and optimized code
+        /// reports the variable live there when any path reaches a read of it — the question IG1001 asks of a handle's
+        /// owner (<see cref="UsedAfter.OnSomePath"/>). A registration that outlives the call asks <see cref="IsKeptAliveAfter"/>.
+        /// </summary>
+        public bool IsKeptAliveAcross(ControlFlowGraph body, IOperation point, ISymbol variable, CancellationToken cancellationToken)
+        {
+            if (IsDeclaredOutsideFunctionOf(point, variable) && OperationTree.Root(point).Descendants().Any(o => IsKeepAliveOf(o, variable)))
+            {
+                return true;
+            }
+
+            return UsedAfter.OnSomePathInBody(body, point, operation => IsKeepAliveOf(operation, variable), operation => IsOverwriteOf(operation, variable), cancellationToken);
+        }
+
+        private static bool IsOverwriteOf(IOperation operation, ISymbol variable)
+            => LiveReads.Overwrites(operation, variable);
+
         private static bool IsDeclaredOutsideFunctionOf(IOperation operation, ISymbol variable)
         {
             for (var current = operation.Parent; current != null; current = current.Parent)

@@ -9,12 +9,14 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Flow
 {
     /// <summary>
-    /// "On every path from this operation to the end of the method, is the value used again?" on a control-flow graph.
-    /// The GC treats an object as dead after its last use in optimized code, so a use on every path after a native
-    /// call is what keeps the object alive during it. Paths that leave by an exception are not required to use it:
-    /// they do not reach the method's exit; but some path must reach a use: when every path after the call throws (or
-    /// loops forever) without one, nothing keeps the value alive during the call. In an iterator, a <c>yield return</c>
-    /// ends the path: the consumer may never ask for the next element, so a use after it may never run.
+    /// Path questions about later uses of a value on a control-flow graph. "On every path from this operation, is the
+    /// value used again?" (<see cref="OnEveryPath(IOperation, Func{IOperation, bool}, object?)"/>) is the question for
+    /// "released on every path": paths that leave by an exception are not required to use it, but some path must reach
+    /// a use. "Is the value read on some path?" (<see cref="OnSomePath(IOperation, Func{IOperation, bool}, Func{IOperation, bool}?, object?)"/>)
+    /// is the question for "is the object alive during this call": optimized code reports a local or <c>this</c> to the
+    /// GC at a call when a read of it is reachable from the call, on whichever path (standard liveness), so one read on
+    /// an error branch keeps the object across the call even when that branch is not taken. In an iterator, a
+    /// <c>yield return</c> ends the path: the consumer may never ask for the next element, so a use after it may never run.
     /// </summary>
     internal sealed class UsedAfter
     {
@@ -103,6 +105,78 @@ namespace InteropGuard.Flow
             }
 
             return Leaves(_graph, block, covers, isUse) && ReachesUse(_graph, block, isUse);
+        }
+
+        /// <summary>
+        /// The existential question, <see cref="OnSomePath(IOperation, Func{IOperation, bool}, Func{IOperation, bool}?, object?)"/>,
+        /// for <paramref name="operation"/> of a body's operation tree, asked of the graph that runs it (see
+        /// <see cref="OnEveryPathInBody"/>). True (claim nothing) when the operation is not found.
+        /// </summary>
+        public static bool OnSomePathInBody(ControlFlowGraph body, IOperation operation, Func<IOperation, bool> isRead, Func<IOperation, bool>? isOverwrite, CancellationToken cancellationToken)
+        {
+            var running = ControlFlowGraphs.Running(body, operation, cancellationToken);
+            return running == null || new UsedAfter(running.Value.Graph, IsIterator(running.Value.Graph)).OnSomePath(running.Value.Operation, isRead, isOverwrite, useKey: null);
+        }
+
+        /// <summary>
+        /// Is the value <paramref name="isRead"/> recognizes read on some path after <paramref name="operation"/>, before
+        /// <paramref name="isOverwrite"/> (null: it cannot be overwritten, as <c>this</c>) replaces it? This is the
+        /// liveness optimized code reports to the GC: a local or <c>this</c> is live at a call when some path from the
+        /// call reaches a read of it, whichever path runs (a read on an error branch that is not taken still keeps the
+        /// object reported across the call). Exceptions are followed generously, from anywhere in a try region to its
+        /// handlers, as the JIT keeps values live into handlers. In an iterator a <c>yield return</c> ends the path: the
+        /// consumer may never ask for the next element. <paramref name="useKey"/> shares one solve between queries about
+        /// the same value; null solves afresh.
+        /// </summary>
+        public bool OnSomePath(IOperation operation, Func<IOperation, bool> isRead, Func<IOperation, bool>? isOverwrite, object? useKey)
+        {
+            if (!Locations().TryGetValue(operation, out var location))
+            {
+                return true;
+            }
+
+            var block = _graph.Blocks[location.Block];
+            var statements = _statements[location.Block];
+            var enclosing = statements[location.Index];
+            if (LaterInSameOperation(enclosing, operation, isRead))
+            {
+                return true;
+            }
+
+            bool[] reaches;
+            var key = useKey == null ? null : (object)("some", useKey);
+            if (key == null || !_solved.TryGetValue(key, out reaches!))
+            {
+                reaches = SolveReaches(_graph, isRead, isOverwrite, _isIterator);
+                if (key != null)
+                {
+                    _solved[key] = reaches;
+                }
+            }
+
+            if (IntoHandlers(_graph, block, reaches))
+            {
+                return true;
+            }
+
+            // The statement of the call itself may overwrite the value once the call returns ('o = Wrap(f(o.Handle))').
+            var inside = new HashSet<IOperation>(operation.DescendantsAndSelf());
+            if ((isOverwrite != null && enclosing.DescendantsAndSelf().Any(o => !inside.Contains(o) && isOverwrite(o)))
+                || (_isIterator && enclosing is IReturnOperation { Kind: OperationKind.YieldReturn }))
+            {
+                return false;
+            }
+
+            for (var i = location.Index + 1; i < statements.Count; i++)
+            {
+                var decided = Read(statements[i], isRead, isOverwrite, _isIterator);
+                if (decided.HasValue)
+                {
+                    return decided.Value;
+                }
+            }
+
+            return AlongBranches(_graph, block, reaches);
         }
 
         /// <summary>Each operation of the graph with the block and statement it is in, found by one walk.</summary>
@@ -290,6 +364,107 @@ namespace InteropGuard.Flow
 
             // No destination: a throw, or the end of a finally whose continuation the entering branch accounts for.
             return branch.Destination == null || covers[branch.Destination.Ordinal];
+        }
+
+        /// <summary>What one statement decides on a path: true, a read; false, an overwrite or a yield that ends it; null, neither.</summary>
+        private static bool? Read(IOperation statement, Func<IOperation, bool> isRead, Func<IOperation, bool>? isOverwrite, bool isIterator)
+        {
+            // Within one statement a read comes first where both occur ('o = Wrap(o)').
+            if (statement.DescendantsAndSelf().Any(isRead))
+            {
+                return true;
+            }
+
+            if ((isOverwrite != null && statement.DescendantsAndSelf().Any(isOverwrite))
+                || (isIterator && statement is IReturnOperation { Kind: OperationKind.YieldReturn }))
+            {
+                return false;
+            }
+
+            return null;
+        }
+
+        /// <summary>Does an edge out of <paramref name="block"/> (through the finally regions it crosses) lead to a read?</summary>
+        private static bool AlongBranches(ControlFlowGraph graph, BasicBlock block, bool[] reaches)
+        {
+            foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+            {
+                if (branch == null)
+                {
+                    continue;
+                }
+
+                if (branch.FinallyRegions.Any(region => reaches[region.FirstBlockOrdinal]) || (branch.Destination != null && reaches[branch.Destination.Ordinal]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Does an exception raised anywhere in <paramref name="block"/> lead to a read, in a handler of a try region around it?</summary>
+        private static bool IntoHandlers(ControlFlowGraph graph, BasicBlock block, bool[] reaches)
+        {
+            for (var region = block.EnclosingRegion; region.EnclosingRegion != null; region = region.EnclosingRegion)
+            {
+                if (region.Kind != ControlFlowRegionKind.Try)
+                {
+                    continue;
+                }
+
+                foreach (var handler in region.EnclosingRegion.NestedRegions)
+                {
+                    if (handler != region && reaches[handler.FirstBlockOrdinal])
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Least fixed point of "some path from the start of the block reaches a read before an overwrite".</summary>
+        private static bool[] SolveReaches(ControlFlowGraph graph, Func<IOperation, bool> isRead, Func<IOperation, bool>? isOverwrite, bool isIterator)
+        {
+            var blocks = graph.Blocks;
+            var local = new bool?[blocks.Length];
+            var reaches = new bool[blocks.Length];
+            for (var i = 0; i < blocks.Length; i++)
+            {
+                foreach (var statement in Statements(blocks[i]))
+                {
+                    local[i] = Read(statement, isRead, isOverwrite, isIterator);
+                    if (local[i].HasValue)
+                    {
+                        break;
+                    }
+                }
+
+                reaches[i] = local[i] == true;
+            }
+
+            var changed = true;
+            while (changed)
+            {
+                changed = false;
+                for (var i = blocks.Length - 1; i >= 0; i--)
+                {
+                    if (reaches[i])
+                    {
+                        continue;
+                    }
+
+                    if (IntoHandlers(graph, blocks[i], reaches) || (local[i] == null && AlongBranches(graph, blocks[i], reaches)))
+                    {
+                        reaches[i] = true;
+                        changed = true;
+                    }
+                }
+            }
+
+            return reaches;
         }
 
         /// <summary>Greatest fixed point of "every path from the start of the block reaches a use before the exit".</summary>

@@ -95,15 +95,34 @@ namespace InteropGuard.Interop
             => type is IArrayTypeSymbol { Rank: 1 } array && IsRawHandleType(array.ElementType) && array.ElementType is not IPointerTypeSymbol;
 
         /// <summary>
+        /// An array of structs with a raw handle field (<c>WImageFeatures[]</c> with an <c>IntPtr Descriptors</c>): the
+        /// marshaller passes native code the elements in place, handles included, for the duration of the call.
+        /// </summary>
+        public static bool IsHandleRecordArray(ITypeSymbol? type)
+            => type is IArrayTypeSymbol { Rank: 1, ElementType: INamedTypeSymbol { TypeKind: TypeKind.Struct } element }
+               && element.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
+
+        /// <summary>
         /// The owners of the handles <paramref name="value"/> carries to native code: its own owner for a raw handle, and
         /// for an array of handles the owners of the handles it is created with (<c>new[] { a.Handle, b.Handle }</c>, or
-        /// a local assigned once from such an array). An array filled element by element is not followed.
+        /// a local assigned once from such an array), and for a local array of structs holding handles the owners of the
+        /// handles <paramref name="storedHandles"/> says were stored into its elements' fields. An array of handles
+        /// filled element by element is not followed.
         /// </summary>
-        public IEnumerable<HandleOwner> FindAll(IOperation value, Func<ILocalSymbol, IOperation?> origin)
+        public IEnumerable<HandleOwner> FindAll(IOperation value, Func<ILocalSymbol, IOperation?> origin, Func<ILocalSymbol, IEnumerable<IOperation>>? storedHandles = null)
         {
             if (IsRawHandleType(value.Type))
             {
                 return Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
+            }
+
+            if (IsHandleRecordArray(value.Type))
+            {
+                // Structs holding handles ('new WImageFeatures { Descriptors = f.Descriptors.CvPtr }') stored element by
+                // element into a local array that goes to native code: native code reads those handles during the call.
+                return OperationTree.SkipConversions(value) is ILocalReferenceOperation { Local.IsRef: false } records && storedHandles != null
+                    ? storedHandles(records.Local).Select(handle => Find(handle, origin, 0, 0, throughElements: true)).Where(owner => owner != null).Select(owner => owner!).ToList()
+                    : Enumerable.Empty<HandleOwner>();
             }
 
             if (!IsRawHandleArray(value.Type))
@@ -129,7 +148,7 @@ namespace InteropGuard.Interop
         public HandleOwner? Find(IOperation value, Func<ILocalSymbol, IOperation?> origin) => Find(value, origin, 0, 0);
 
         /// <param name="nesting">How many getters deep this search is (a getter's value is classified by this method too).</param>
-        private HandleOwner? Find(IOperation value, Func<ILocalSymbol, IOperation?> origin, int depth, int nesting)
+        private HandleOwner? Find(IOperation value, Func<ILocalSymbol, IOperation?> origin, int depth, int nesting, bool throughElements = false)
         {
             if (depth > MaxDepth || nesting > MaxDepth)
             {
@@ -140,10 +159,10 @@ namespace InteropGuard.Interop
             switch (read)
             {
                 case ILocalReferenceOperation local when IsRawHandleType(local.Type):
-                    return origin(local.Local) is { } assigned ? Find(assigned, origin, depth + 1, nesting) : null;
+                    return origin(local.Local) is { } assigned ? Find(assigned, origin, depth + 1, nesting, throughElements) : null;
 
                 case IFieldReferenceOperation field when !field.Field.IsStatic && field.Instance != null && IsRawHandleType(field.Type):
-                    return IsFinalizable(field.Instance.Type) ? Owner(field.Instance, read) : null;
+                    return IsFinalizable(field.Instance.Type) ? Owner(field.Instance, read, throughElements: throughElements) : null;
 
                 case IPropertyReferenceOperation property when !property.Property.IsStatic && property.Instance != null
                                                               && property.Arguments.IsEmpty && IsRawHandleType(property.Type):
@@ -155,7 +174,7 @@ namespace InteropGuard.Interop
                     var shape = ShapeOf(property.Property, nesting);
                     if (shape == GetterShape.HeldObject || (shape == GetterShape.OwnField && IsFinalizable(property.Instance.Type)))
                     {
-                        return Owner(property.Instance, read);
+                        return Owner(property.Instance, read, throughElements: throughElements);
                     }
 
                     return null;
@@ -166,7 +185,11 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>Classifies the receiver; null for static, struct, SafeHandle and unknown owners (not findings).</summary>
-        private HandleOwner? Owner(IOperation owner, IOperation handle, bool throughInterface = false)
+        /// <param name="throughElements">
+        /// Whether an element of a local array counts as held by the array (<c>features[i].Descriptors</c> is reachable
+        /// while <c>features</c> is): asked for the handles of a struct array, whose owners come from loops over arrays.
+        /// </param>
+        private HandleOwner? Owner(IOperation owner, IOperation handle, bool throughInterface = false, bool throughElements = false)
         {
             if (owner.Type is not { TypeKind: TypeKind.Class or TypeKind.Interface } || (owner.Type.TypeKind == TypeKind.Interface && !throughInterface)
                 || _types.IsHandleWrapper(owner.Type))
@@ -191,6 +214,9 @@ namespace InteropGuard.Interop
                         continue;
                     case IPropertyReferenceOperation property when !property.Property.IsStatic && property.Instance != null && ReturnsOwnField(property.Property):
                         root = OperationTree.SkipConversions(property.Instance);
+                        continue;
+                    case IArrayElementReferenceOperation element when throughElements:
+                        root = OperationTree.SkipConversions(element.ArrayReference);
                         continue;
                     case IInvocationOperation:
                     case IObjectCreationOperation:

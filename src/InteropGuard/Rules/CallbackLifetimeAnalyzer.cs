@@ -283,11 +283,11 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            // Alive until after the last call that receives the pointer, on every path: after each of the calls. The
-            // message names the last one in the source among those a path leaves without a GC.KeepAlive.
+            // Alive during each call that receives the pointer: a GC.KeepAlive reachable after each of the calls. The
+            // message names the last one in the source among those no KeepAlive follows on any path.
             var local = candidate.Local;
             var unkept = pointerUses.Calls
-                .Where(call => local == null || !IsKeptAliveAfter(reachability, context, call.Call, local))
+                .Where(call => local == null || !IsKeptAliveAcross(reachability, context, call.Call, local))
                 .OrderBy(call => call.Call.Syntax.Span.End)
                 .LastOrDefault();
             if (unkept.Call != null)
@@ -303,6 +303,11 @@ namespace InteropGuard.Rules
         private static bool IsKeptAliveAfter(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ILocalSymbol local)
             => !ControlFlowGraphs.HasGraph(OperationTree.Root(call))
                || reachability.IsKeptAliveAfter(context.GetControlFlowGraph(), call, local, context.CancellationToken);
+
+        /// <summary>Is <c>GC.KeepAlive(local)</c> reachable on some path after the synchronous <paramref name="call"/>? Silent (true) where no graph can be built.</summary>
+        private static bool IsKeptAliveAcross(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ILocalSymbol local)
+            => !ControlFlowGraphs.HasGraph(OperationTree.Root(call))
+               || reachability.IsKeptAliveAcross(context.GetControlFlowGraph(), call, local, context.CancellationToken);
 
         /// <summary>
         /// The delegate expression at an argument: a creation in place, a <c>cond ? handler : null</c> choice among creations,

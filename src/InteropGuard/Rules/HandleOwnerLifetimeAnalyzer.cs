@@ -77,7 +77,9 @@ namespace InteropGuard.Rules
 
             var captured = CapturedSymbols(root);
             var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
-            if (KeptAliveWithoutAGraph(interop, scope, owners, root, method, captured, clearedFields))
+            var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
+            Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
+            if (KeptAliveWithoutAGraph(interop, scope, owners, root, method, captured, clearedFields, storedHandles))
             {
                 return;
             }
@@ -99,14 +101,18 @@ namespace InteropGuard.Rules
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
                         foreach (var (argument, function) in HandleArguments(interop, scope, call))
-                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
+                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
                         {
                             if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
                                 continue;
                             }
 
-                            if (owner.Kind != HandleOwnerKind.Temporary && usedAfter.OnEveryPath(call, op => IsUseOf(op, owner), (object?)owner.Root ?? owner.Kind))
+                            // Optimized code reports the owner live across the call when some path after it reads the owner
+                            // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well.
+                            if (owner.Kind != HandleOwnerKind.Temporary
+                                && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
+                                    || InteriorPointerArgument(call, owner)))
                             {
                                 continue;
                             }
@@ -116,7 +122,7 @@ namespace InteropGuard.Rules
                             context.ReportDiagnostic(Diagnostic.Create(
                                 Descriptors.HandleOwnerLifetime,
                                 (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
-                                new[] { call.Syntax.GetLocation(), owner.Owner.Syntax.GetLocation() },
+                                KeptAliveAt(call, owner, HandleOwners.IsHandleRecordArray(argument.Parameter?.Type)),
                                 properties,
                                 owner.OwnerText,
                                 owner.Handle.Syntax.ToString(),
@@ -127,6 +133,53 @@ namespace InteropGuard.Rules
                 }
             }
         }
+
+        /// <summary>
+        /// The call and what the fix keeps alive after it: the owner expression; for a handle stored into a struct of an
+        /// array, the variable the owner is held by (<c>pages</c> for <c>pages[i].Image</c>, as the owner expression may
+        /// use locals of a loop), and nothing (no fix) when that variable is out of scope at the call.
+        /// </summary>
+        private static Location[] KeptAliveAt(IOperation call, HandleOwner owner, bool storedInRecords)
+        {
+            if (!storedInRecords || owner.Kind != HandleOwnerKind.Variable)
+            {
+                return new[] { call.Syntax.GetLocation(), owner.Owner.Syntax.GetLocation() };
+            }
+
+            var root = OperationTree.SkipConversions(owner.Owner);
+            while (true)
+            {
+                switch (root)
+                {
+                    case IFieldReferenceOperation { Instance: { } instance }:
+                        root = OperationTree.SkipConversions(instance);
+                        continue;
+                    case IPropertyReferenceOperation { Instance: { } instance }:
+                        root = OperationTree.SkipConversions(instance);
+                        continue;
+                    case IArrayElementReferenceOperation element:
+                        root = OperationTree.SkipConversions(element.ArrayReference);
+                        continue;
+                }
+
+                break;
+            }
+
+            var inScope = root switch
+            {
+                IParameterReferenceOperation _ => true,
+                ILocalReferenceOperation local => local.Local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is { } declaration
+                                                  && ScopeOf(declaration) is { } scope && scope.Span.Contains(call.Syntax.Span),
+                _ => false,
+            };
+            return inScope ? new[] { call.Syntax.GetLocation(), root.Syntax.GetLocation() } : new[] { call.Syntax.GetLocation() };
+        }
+
+        /// <summary>The statement or block a local declared at <paramref name="declaration"/> is visible in.</summary>
+        private static SyntaxNode? ScopeOf(SyntaxNode declaration)
+            => declaration is ForEachStatementSyntax ? declaration
+               : declaration.Ancestors().FirstOrDefault(a => a is BlockSyntax || a is SwitchSectionSyntax || a is ForStatementSyntax || a is ForEachStatementSyntax
+                                                            || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
         private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
@@ -140,7 +193,7 @@ namespace InteropGuard.Rules
         /// nothing between that can jump past it — the shape bindings write after each call. Anything else (a temporary
         /// owner, a branch, a loop, a try, a lambda) is left to the graph.
         /// </summary>
-        private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+        private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             foreach (var call in root.Descendants().Where(IsCall))
@@ -148,7 +201,7 @@ namespace InteropGuard.Rules
                 foreach (var (argument, _) in HandleArguments(interop, scope, call))
                 {
                     origins ??= LocalOrigins(root.Descendants());
-                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null))
+                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
                     {
                         if (!Exempt(owner, method, InLambda(call), captured, clearedFields)
                             && (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner)))
@@ -208,7 +261,8 @@ namespace InteropGuard.Rules
                     return true;
                 }
 
-                if (later is ILoopOperation || MayLeave(later))
+                // A KeepAlive after the variable was given another object keeps that one.
+                if (later is ILoopOperation || MayLeave(later) || later.DescendantsAndSelf().Any(o => IsOverwriteOf(o, owner)))
                 {
                     return false;
                 }
@@ -224,7 +278,52 @@ namespace InteropGuard.Rules
         /// <summary>A method call, or a constructor call (<c>new X(owner.Handle)</c>, <c>: base(owner.Handle)</c>) whose constructor forwards a handle to native code.</summary>
         private static bool IsCall(IOperation operation) => operation is IInvocationOperation || operation is IObjectCreationOperation { Constructor: not null };
 
-        private static bool IsRawHandleArray(IArgumentOperation argument) => HandleOwners.IsRawHandleArray(argument.Parameter?.Type);
+        /// <summary>Does the argument carry handles stored in it (an array), rather than a handle itself? The handle read is then reported.</summary>
+        private static bool IsRawHandleArray(IArgumentOperation argument)
+            => HandleOwners.IsRawHandleArray(argument.Parameter?.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter?.Type);
+
+        /// <summary>
+        /// For each local array of structs, the raw handles stored into its elements' handle fields: by an element
+        /// initializer (<c>records[i] = new Record { Handle = owner.Handle }</c>) or a field store
+        /// (<c>records[i].Handle = owner.Handle</c>). Read from the body's operation tree, where initializers are whole.
+        /// </summary>
+        private static Dictionary<ILocalSymbol, List<IOperation>> StoredHandles(IOperation root)
+        {
+            var stored = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            foreach (var assignment in root.Descendants().OfType<ISimpleAssignmentOperation>())
+            {
+                switch (assignment.Target)
+                {
+                    case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation records }
+                        when OperationTree.SkipConversions(assignment.Value) is IObjectCreationOperation { Initializer: { } initializer }:
+                        foreach (var member in initializer.Initializers.OfType<ISimpleAssignmentOperation>())
+                        {
+                            if (member.Target is IFieldReferenceOperation or IPropertyReferenceOperation && HandleOwners.IsRawHandleType(member.Target.Type))
+                            {
+                                Add(records.Local, member.Value);
+                            }
+                        }
+
+                        break;
+                    case IFieldReferenceOperation { Instance: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation records } } field
+                        when HandleOwners.IsRawHandleType(field.Type):
+                        Add(records.Local, assignment.Value);
+                        break;
+                }
+            }
+
+            return stored;
+
+            void Add(ILocalSymbol local, IOperation handle)
+            {
+                if (!stored.TryGetValue(local, out var handles))
+                {
+                    stored[local] = handles = new List<IOperation>();
+                }
+
+                handles.Add(handle);
+            }
+        }
 
         /// <summary>
         /// Arguments of <paramref name="operation"/> (a call or an object creation) that carry raw handles into native
@@ -247,7 +346,7 @@ namespace InteropGuard.Rules
             foreach (var argument in arguments)
             {
                 if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type)))
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter.Type)))
                 {
                     continue;
                 }
@@ -288,6 +387,59 @@ namespace InteropGuard.Rules
                 default:
                     return false;
             }
+        }
+
+        private static bool IsOverwriteOf(IOperation operation, HandleOwner owner)
+            => owner.Kind == HandleOwnerKind.Variable && owner.Root != null && LiveReads.Overwrites(operation, owner.Root);
+
+        /// <summary>
+        /// Does the call also receive a <c>ref</c>, <c>out</c> or <c>in</c> to a field of the owner (<c>f(h, out _handle)</c>)?
+        /// That is an interior pointer into the owner: the GC keeps the object it points into reachable (and the
+        /// marshaller pins it) until the call returns.
+        /// </summary>
+        private static bool InteriorPointerArgument(IOperation call, HandleOwner owner)
+        {
+            var arguments = call switch
+            {
+                IInvocationOperation invocation => invocation.Arguments,
+                IObjectCreationOperation creation => creation.Arguments,
+                _ => ImmutableArray<IArgumentOperation>.Empty,
+            };
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out or RefKind.In
+                    && argument.Value is IFieldReferenceOperation { Field.IsStatic: false, Field.ContainingType.IsReferenceType: true } field
+                    && field.Instance != null && SameObject(OperationTree.SkipConversions(field.Instance), owner))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is <paramref name="instance"/> the owner object itself: <c>this</c>, the owner variable, or the same field chain?</summary>
+        private static bool SameObject(IOperation instance, HandleOwner owner)
+        {
+            var own = OperationTree.SkipConversions(owner.Owner);
+            if (own is IInstanceReferenceOperation)
+            {
+                return instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+            }
+
+            if (own is ILocalReferenceOperation ownLocal)
+            {
+                return instance is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, ownLocal.Local);
+            }
+
+            if (own is IParameterReferenceOperation ownParameter)
+            {
+                return instance is IParameterReferenceOperation parameter && SymbolEqualityComparer.Default.Equals(parameter.Parameter, ownParameter.Parameter);
+            }
+
+            return own is IFieldReferenceOperation ownField && instance is IFieldReferenceOperation field
+                   && SymbolEqualityComparer.Default.Equals(field.Field, ownField.Field) && field.Instance != null && ownField.Instance != null
+                   && SameObject(OperationTree.SkipConversions(field.Instance), new HandleOwner(ownField.Instance, owner.Handle, owner.Kind, owner.Root));
         }
 
         /// <summary>

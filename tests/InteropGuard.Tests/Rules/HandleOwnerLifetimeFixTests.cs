@@ -334,7 +334,7 @@ class C
         public Task ElseBranchAndSwitchSection() => VerifyFix(@"
 class C
 {
-    void M(Bitmap bitmap, int mode)
+    void M(Bitmap bitmap, Bitmap other, int mode)
     {
         if (mode == 0)
             Console.WriteLine();
@@ -343,14 +343,14 @@ class C
         switch (mode)
         {
             case 1:
-                Native.draw([|bitmap.Handle|], 2);
+                Native.draw([|other.Handle|], 2);
                 break;
         }
     }
 }", @"
 class C
 {
-    void M(Bitmap bitmap, int mode)
+    void M(Bitmap bitmap, Bitmap other, int mode)
     {
         if (mode == 0)
             Console.WriteLine();
@@ -362,8 +362,8 @@ class C
         switch (mode)
         {
             case 1:
-                Native.draw(bitmap.Handle, 2);
-                GC.KeepAlive(bitmap);
+                Native.draw(other.Handle, 2);
+                GC.KeepAlive(other);
                 break;
         }
     }
@@ -403,6 +403,78 @@ class Window
             GC.KeepAlive(this);
             return result;
         }
+    }
+}");
+
+        private const string Records = @"
+struct Layer
+{
+    public IntPtr Pixels;
+}
+sealed class Page
+{
+    public Bitmap Image { get; }
+    public Page(Bitmap image) => Image = image;
+}
+static class Compose
+{
+    [DllImport(""compose"")] public static extern int layers(Layer[] layers, int count);
+}
+";
+
+        // A handle stored into a struct of an array: the owner expression uses the loop's index, out of scope at the call;
+        // the array the owners are held by is kept alive instead (as OpenCvSharp's fix of Estimator.Apply did).
+        [Fact]
+        public Task HandleStoredInAStructOfAnArrayKeepsTheArrayOfOwnersAlive() => VerifyFix(Records + @"
+class C
+{
+    void M(Page[] pages)
+    {
+        var layers = new Layer[pages.Length];
+        for (var i = 0; i < pages.Length; i++)
+            layers[i] = new Layer { Pixels = [|pages[i].Image.Handle|] };
+        Compose.layers(layers, layers.Length);
+    }
+}", Records + @"
+class C
+{
+    void M(Page[] pages)
+    {
+        var layers = new Layer[pages.Length];
+        for (var i = 0; i < pages.Length; i++)
+            layers[i] = new Layer { Pixels = pages[i].Image.Handle };
+        Compose.layers(layers, layers.Length);
+        GC.KeepAlive(pages);
+    }
+}");
+
+        // The owner is a local of the loop: nothing in scope at the call holds it, so no fix is offered.
+        [Fact]
+        public Task NoFixWhenTheOwnerOfAStoredHandleIsALoopLocal() => VerifyFix(Records + @"
+class C
+{
+    void M(int count)
+    {
+        var layers = new Layer[count];
+        for (var i = 0; i < count; i++)
+        {
+            var image = new Bitmap();
+            layers[i].Pixels = [|image.Handle|];
+        }
+        Compose.layers(layers, count);
+    }
+}", Records + @"
+class C
+{
+    void M(int count)
+    {
+        var layers = new Layer[count];
+        for (var i = 0; i < count; i++)
+        {
+            var image = new Bitmap();
+            layers[i].Pixels = image.Handle;
+        }
+        Compose.layers(layers, count);
     }
 }");
 
