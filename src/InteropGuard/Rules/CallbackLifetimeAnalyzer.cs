@@ -94,6 +94,12 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
+                if (OperationTree.SkipConversions(argument.Value) is IParameterReferenceOperation parameter)
+                {
+                    AnalyzeCallersDelegate(reachability, context, invocation, parameter, target);
+                    continue;
+                }
+
                 var candidate = Candidate.For(argument.Value, reachability);
                 if (candidate == null || !candidate.IsAllocated())
                 {
@@ -109,6 +115,37 @@ namespace InteropGuard.Rules
 
                 context.ReportDiagnostic(candidate.Report("is registered with " + target, BeyondTheMethod));
             }
+        }
+
+        /// <summary>
+        /// A delegate the method received as a parameter and registers with a retaining native function without keeping it
+        /// (<c>public void SetAudioCallbacks(PlayCb play, ...) =&gt; Native.libvlc_audio_set_callbacks(_player, play, ...)</c>).
+        /// In a method callers outside the compilation can reach, this is the last code of the binding that sees the
+        /// delegate: its caller has no reason to know that native code keeps it, and the binding's fix stores it in a
+        /// field. Methods only this compilation calls stay silent: their call sites are judged where the delegate is made.
+        /// </summary>
+        private static void AnalyzeCallersDelegate(DelegateReachability reachability, OperationAnalysisContext context, IInvocationOperation invocation, IParameterReferenceOperation reference, string target)
+        {
+            var parameter = reference.Parameter;
+            var root = OperationTree.Root(reference);
+            if (!(parameter.ContainingSymbol is IMethodSymbol method) || !DelegateReachability.IsLeftToCallersOutside(parameter)
+                || OperationTree.IsInNestedFunction(reference, root)
+                || reachability.IsKept(root, parameter, reference)
+                || IsKeptAliveAfter(reachability, context, invocation, parameter))
+            {
+                return;
+            }
+
+            var owner = method.ContainingType?.Name;
+            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            properties[UsesInstanceProperty] = method.IsStatic ? "false" : "true";
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.CallbackDelegateCollected,
+                reference.Syntax.GetLocation(),
+                properties.ToImmutable(),
+                "The caller's delegate '" + parameter.Name + "'",
+                "is registered with " + target,
+                "by '" + owner + "' " + BeyondTheMethod));
         }
 
         /// <summary>A struct with delegate fields (a callback table, a WNDCLASS): marshalled, each field becomes a function pointer.</summary>
@@ -300,7 +337,7 @@ namespace InteropGuard.Rules
         /// Is <c>GC.KeepAlive(local)</c> reached on every path after <paramref name="call"/>? Asked of the driver's graph
         /// of the body (built once per body, whichever rule asks); silent (true) where no graph can be built.
         /// </summary>
-        private static bool IsKeptAliveAfter(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ILocalSymbol local)
+        private static bool IsKeptAliveAfter(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ISymbol local)
             => !ControlFlowGraphs.HasGraph(OperationTree.Root(call))
                || reachability.IsKeptAliveAfter(context.GetControlFlowGraph(), call, local, context.CancellationToken);
 
