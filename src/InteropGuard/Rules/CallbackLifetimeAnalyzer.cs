@@ -5,6 +5,8 @@ using System.Linq;
 using InteropGuard.Flow;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -446,6 +448,15 @@ namespace InteropGuard.Rules
 
                 switch (current.Parent)
                 {
+                    case IArgumentOperation { Parent: IInvocationOperation invocation } argument when argument.Parameter != null && IsMarshalCopy(interop, invocation.TargetMethod):
+                        // WriteIntPtr(p, fn) stores the pointer itself; StructureToPtr(table, p, ...) a struct holding it.
+                        if (invocation.TargetMethod.Name == "WriteIntPtr" ? argument.Parameter.Ordinal == invocation.Arguments.Length - 1 : argument.Parameter.Ordinal == 0)
+                        {
+                            Beyond ??= "that 'Marshal." + invocation.TargetMethod.Name + "' writes into native memory";
+                            return true;
+                        }
+
+                        return false;
                     case IArgumentOperation { Parent: IInvocationOperation invocation } argument when argument.Parameter != null:
                         var native = interop.NativeFunctions.Get(invocation.TargetMethod);
                         if (native != null)
@@ -476,10 +487,13 @@ namespace InteropGuard.Rules
                             case IFieldReferenceOperation field when field.Field.IsStatic || field.Field.ContainingType?.IsReferenceType == true:
                                 Beyond ??= "that is stored in '" + field.Field.Name + "'";
                                 return true;
-                            case IFieldReferenceOperation:
-                                // A struct (a vtable, an options block) is usually handed to a call and then dropped;
-                                // where it goes is not followed.
-                                return false;
+                            case IFieldReferenceOperation field:
+                                // A struct of function pointers (a vtable, a callbacks block): where the struct goes is
+                                // where the pointer goes.
+                                return StoredInStruct(field, root, pending, followed);
+                            case { Kind: OperationKind.None } target when WritesThroughPointer(target.Syntax):
+                                Beyond ??= "that is written into native memory";
+                                return true;
                             case IPropertyReferenceOperation property when property.Property.IsStatic || property.Property.ContainingType?.IsReferenceType == true:
                                 Beyond ??= "that is stored in '" + property.Property.Name + "'";
                                 return true;
@@ -494,6 +508,9 @@ namespace InteropGuard.Rules
                     case IReturnOperation:
                         Beyond ??= "that is returned";
                         return true;
+                    case IFieldReferenceOperation field when field.Instance == current && IsStoreTarget(field):
+                        // table.Other = ..., outer.Inner.Read = ...: a store into a field of the followed struct.
+                        return true;
                     case IBinaryOperation:
                     case IIsNullOperation:
                     case IIsPatternOperation:
@@ -502,6 +519,95 @@ namespace InteropGuard.Rules
                         return false;
                 }
             }
+
+            /// <summary>
+            /// The pointer is stored into a field of a struct: a local (<c>table.OnRead = fn</c>), the object of an
+            /// initializer (<c>new Table { OnRead = fn }</c>), or native memory (<c>p-&gt;OnRead = fn</c>). The struct's own uses
+            /// are followed as the pointer's; any other holder (a struct field of a class, a ref local) is not.
+            /// </summary>
+            private bool StoredInStruct(IFieldReferenceOperation field, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
+            {
+                var holder = field.Instance;
+                while (holder is IFieldReferenceOperation outer && outer.Type?.IsValueType == true)
+                {
+                    // table.Inner.OnRead = fn: the outermost value-type holder carries it.
+                    holder = outer.Instance;
+                }
+
+                if (WritesThroughPointer(field.Syntax))
+                {
+                    Beyond ??= "that is written into native memory";
+                    return true;
+                }
+
+                switch (holder)
+                {
+                    case ILocalReferenceOperation local when !local.Local.IsRef && local.Local.Type?.IsValueType == true:
+                        return FollowLocal(local.Local, root, pending, followed);
+                    case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } receiver
+                        when OperationTree.SkipConversions(field).Parent is ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation { Parent: IObjectCreationOperation creation } }
+                             && creation.Type?.IsValueType == true:
+                        pending.Push(creation);
+                        return true;
+                    default:
+                        return false;
+                }
+            }
+
+            /// <summary>
+            /// <c>*(IntPtr*)p = fn</c>, <c>p[i] = fn</c>, <c>p-&gt;OnRead = fn</c>, <c>(*p).OnRead = fn</c>: a store through a pointer
+            /// (the operation tree shows pointer indirection only as syntax). Not when the pointer is the address of a local
+            /// or of stack memory of this method (<c>&amp;table</c>, <c>stackalloc</c>): that memory does not outlive the method.
+            /// </summary>
+            private static bool WritesThroughPointer(SyntaxNode target)
+            {
+                var pointer = target switch
+                {
+                    MemberAccessExpressionSyntax access when access.IsKind(SyntaxKind.PointerMemberAccessExpression) => access.Expression,
+                    MemberAccessExpressionSyntax { Expression: ParenthesizedExpressionSyntax { Expression: PrefixUnaryExpressionSyntax prefix } } when prefix.IsKind(SyntaxKind.PointerIndirectionExpression) => prefix.Operand,
+                    PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PointerIndirectionExpression) => prefix.Operand,
+                    ElementAccessExpressionSyntax element => element.Expression,
+                    _ => null,
+                };
+                if (pointer == null)
+                {
+                    return false;
+                }
+
+                while (pointer is ParenthesizedExpressionSyntax || pointer is CastExpressionSyntax)
+                {
+                    pointer = pointer is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)pointer).Expression;
+                }
+
+                return !(IsStackAddress(pointer) || (pointer is IdentifierNameSyntax name && LocalInitializer(name) is { } initial && IsStackAddress(initial)));
+            }
+
+            private static bool IsStackAddress(ExpressionSyntax expression)
+                => expression.IsKind(SyntaxKind.AddressOfExpression) || expression is StackAllocArrayCreationExpressionSyntax || expression is ImplicitStackAllocArrayCreationExpressionSyntax
+                   || (expression is CastExpressionSyntax cast && IsStackAddress(cast.Expression))
+                   || (expression is ParenthesizedExpressionSyntax parenthesized && IsStackAddress(parenthesized.Expression));
+
+            // The initializer of a local declared in the same body ('var p = stackalloc byte[16];'), found by name.
+            private static ExpressionSyntax? LocalInitializer(IdentifierNameSyntax name)
+            {
+                var body = name.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+                return body?.DescendantNodes().OfType<VariableDeclaratorSyntax>()
+                    .FirstOrDefault(d => d.Identifier.ValueText == name.Identifier.ValueText)?.Initializer?.Value;
+            }
+
+            private static bool IsStoreTarget(IFieldReferenceOperation field)
+            {
+                IOperation current = field;
+                while (current.Parent is IFieldReferenceOperation outer && outer.Instance == current && current.Type?.IsValueType == true)
+                {
+                    current = outer;
+                }
+
+                return current.Parent is ISimpleAssignmentOperation store && store.Target == current;
+            }
+
+            private static bool IsMarshalCopy(InteropContext interop, IMethodSymbol method)
+                => (method.Name == "WriteIntPtr" || method.Name == "StructureToPtr") && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
 
             private bool NativeCall(IOperation call, NativeFunction? function, bool retaining)
             {
