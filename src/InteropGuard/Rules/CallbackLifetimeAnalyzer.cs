@@ -45,6 +45,8 @@ namespace InteropGuard.Rules
                 var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
                 var tables = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
                 start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, tables, operation), OperationKind.Invocation);
+                var pointerTables = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+                start.RegisterOperationAction(operation => AnalyzeCreation(interop, reachabilities, pointerTables, operation), OperationKind.ObjectCreation);
             });
         }
 
@@ -293,14 +295,99 @@ namespace InteropGuard.Rules
         }
 
         private static void AnalyzePointerConversion(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation conversion, OperationAnalysisContext context)
+            => AnalyzePointer(interop, scope, reachability, conversion.Arguments[0].Value, conversion, "is turned into a function pointer", context);
+
+        /// <summary>
+        /// <c>new DialogCallbacks(OnError, OnLogin, ...)</c>: a struct whose constructor turns delegate parameters into function
+        /// pointers and keeps only the pointers (<see cref="IsPointerTableParameter"/>). The new struct goes where the pointers go.
+        /// </summary>
+        private static void AnalyzeCreation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, ConcurrentDictionary<IParameterSymbol, bool> pointerTables, OperationAnalysisContext context)
         {
-            var candidate = Candidate.For(conversion.Arguments[0].Value, reachability);
+            var creation = (IObjectCreationOperation)context.Operation;
+            if (creation.Constructor == null || creation.Type?.IsValueType != true || !creation.Constructor.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate))
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(creation.Syntax.SyntaxTree);
+            var reachability = reachabilities.GetOrAdd(scope, s => new DelegateReachability(interop, s));
+            foreach (var argument in creation.Arguments)
+            {
+                if (argument.Parameter is { } parameter && parameter.Type.TypeKind == TypeKind.Delegate
+                    && pointerTables.GetOrAdd(parameter.OriginalDefinition, p => IsPointerTableParameter(interop, p)))
+                {
+                    AnalyzePointer(interop, scope, reachability, argument.Value, creation, "is turned into a function pointer in '" + creation.Type.Name + "'", context);
+                }
+            }
+        }
+
+        /// <summary>
+        /// A constructor parameter of a struct of this compilation whose only use is <c>Field = Marshal.GetFunctionPointerForDelegate(parameter)</c>
+        /// on the struct itself (null checks aside): the struct keeps the pointer, never the delegate. Asked once per parameter.
+        /// </summary>
+        private static bool IsPointerTableParameter(InteropContext interop, IParameterSymbol parameter)
+        {
+            if (!(parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+                || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, interop.Compilation.Assembly)
+                || constructor.DeclaringSyntaxReferences.Length != 1)
+            {
+                return false;
+            }
+
+            var syntax = constructor.DeclaringSyntaxReferences[0].GetSyntax();
+            if (!interop.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                return false;
+            }
+
+#pragma warning disable RS1030 // The constructor lives in another tree; its body is read once per parameter.
+            var body = interop.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+            if (body == null)
+            {
+                return false;
+            }
+
+            var converted = false;
+            foreach (var reference in body.Descendants().OfType<IParameterReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+                {
+                    continue;
+                }
+
+                var current = (IOperation)reference;
+                while (current.Parent is IConversionOperation)
+                {
+                    current = current.Parent;
+                }
+
+                if (current.Parent is IArgumentOperation { Parent: IInvocationOperation conversion }
+                    && conversion.TargetMethod.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
+                    && SymbolEqualityComparer.Default.Equals(conversion.TargetMethod.ContainingType, interop.Types.Marshal)
+                    && conversion.Parent is ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Instance: IInstanceReferenceOperation } } store
+                    && store.Value == conversion)
+                {
+                    converted = true;
+                }
+                else if (!(current.Parent is IBinaryOperation || current.Parent is IIsNullOperation || current.Parent is IIsPatternOperation || current.Parent is INameOfOperation))
+                {
+                    return false;
+                }
+            }
+
+            return converted;
+        }
+
+        private static void AnalyzePointer(InteropContext interop, InteropScope scope, DelegateReachability reachability, IOperation delegateValue, IOperation pointer, string turned, OperationAnalysisContext context)
+        {
+            var candidate = Candidate.For(delegateValue, reachability);
             if (candidate == null || !candidate.IsAllocated())
             {
                 return;
             }
 
-            var pointerUses = PointerUses.Follow(interop, scope, conversion, candidate.Root);
+            var pointerUses = PointerUses.Follow(interop, scope, pointer, candidate.Root);
             if (pointerUses == null)
             {
                 return;
@@ -311,7 +398,7 @@ namespace InteropGuard.Rules
             {
                 if (!kept)
                 {
-                    context.ReportDiagnostic(candidate.Report("is turned into a function pointer " + pointerUses.Beyond, BeyondTheMethod));
+                    context.ReportDiagnostic(candidate.Report(turned + " " + pointerUses.Beyond, BeyondTheMethod));
                 }
 
                 return;
@@ -331,7 +418,7 @@ namespace InteropGuard.Rules
                 .LastOrDefault();
             if (unkept.Call != null)
             {
-                context.ReportDiagnostic(candidate.Report("is turned into a function pointer for '" + unkept.Function + "'", "until that call returns"));
+                context.ReportDiagnostic(candidate.Report(turned + " for '" + unkept.Function + "'", "until that call returns"));
             }
         }
 

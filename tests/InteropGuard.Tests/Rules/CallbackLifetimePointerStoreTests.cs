@@ -120,6 +120,101 @@ class C
             Finding(0, "Delegate 'new Callback(OnRead)' is turned into a function pointer for 'Native.mylib_probe' but is not kept reachable until that call returns; once the GC collects it, a call from native code through it crashes the process"),
             Finding(1, "Delegate 'read' is turned into a function pointer for 'Native.mylib_probe_outer' but is not kept reachable until that call returns; once the GC collects it, a call from native code through it crashes the process"));
 
+        private const string DialogCallbacks = @"
+readonly struct DialogCallbacks
+{
+    public DialogCallbacks(Callback error, Callback login)
+    {
+        if (error == null) throw new ArgumentNullException(nameof(error));
+        Error = Marshal.GetFunctionPointerForDelegate(error);
+        Login = Marshal.GetFunctionPointerForDelegate(login);
+    }
+    public readonly IntPtr Error;
+    public readonly IntPtr Login;
+}
+readonly struct KeepingCallbacks
+{
+    public KeepingCallbacks(Callback error)
+    {
+        Keep = error;
+        Error = Marshal.GetFunctionPointerForDelegate(error);
+    }
+    public readonly Callback Keep;
+    public readonly IntPtr Error;
+}
+static class Dialogs
+{
+    [DllImport(""libvlc"", EntryPoint = ""libvlc_dialog_set_callbacks"")] public static extern void SetCallbacks(IntPtr instance, DialogCallbacks callbacks, IntPtr data);
+    [DllImport(""libvlc"", EntryPoint = ""libvlc_dialog_set_callbacks"")] public static extern void SetKeeping(IntPtr instance, KeepingCallbacks callbacks, IntPtr data);
+}
+";
+
+        [Fact]
+        public Task StructWhoseConstructorTurnsDelegatesIntoPointers() => Check(DialogCallbacks + @"
+class LibVLC
+{
+    private IntPtr _instance;
+    private DialogCallbacks _callbacks;
+    void OnError(int code) { }
+    void OnLogin(int code) { }
+    public void Stored()
+    {
+        _callbacks = new DialogCallbacks({|#0:OnError|}, {|#1:OnLogin|});
+        Dialogs.SetCallbacks(_instance, _callbacks, IntPtr.Zero);
+    }
+    public void Passed(List<int> seen)
+    {
+        Dialogs.SetCallbacks(_instance, new DialogCallbacks({|#2:code => seen.Add(code)|}, OnStaticLogin), IntPtr.Zero);
+    }
+    static void OnStaticLogin(int code) { }
+}", null,
+            Finding(0, "Delegate 'OnError' is turned into a function pointer in 'DialogCallbacks' that is stored in '_callbacks'" + Beyond),
+            Finding(1, "Delegate 'OnLogin' is turned into a function pointer in 'DialogCallbacks' that is stored in '_callbacks'" + Beyond),
+            Finding(2, "The lambda's delegate is turned into a function pointer in 'DialogCallbacks' given to 'Dialogs.SetCallbacks', which keeps it," + Beyond));
+
+        [Fact]
+        public Task StaticMethodGroupsInAPointerStructBeforeCSharp11() => new AnalyzerTest<CallbackLifetimeAnalyzer>
+        {
+            Source = Prelude + DialogCallbacks + @"
+class LibVLC
+{
+    private IntPtr _instance;
+    static void OnError(int code) { }
+    static void OnLogin(int code) { }
+    public void Set()
+    {
+        Dialogs.SetCallbacks(_instance, new DialogCallbacks({|#0:OnError|}, {|#1:OnLogin|}), IntPtr.Zero);
+    }
+}",
+            LanguageVersion = LanguageVersion.CSharp10,
+            ExpectedDiagnostics =
+            {
+                Finding(0, "Delegate 'OnError' is turned into a function pointer in 'DialogCallbacks' given to 'Dialogs.SetCallbacks', which keeps it," + Beyond),
+                Finding(1, "Delegate 'OnLogin' is turned into a function pointer in 'DialogCallbacks' given to 'Dialogs.SetCallbacks', which keeps it," + Beyond),
+            },
+        }.RunAsync();
+
+        [Fact]
+        public Task PointerStructLookAlikesAreNotFindings() => Check(DialogCallbacks + @"
+class LibVLC
+{
+    private IntPtr _instance;
+    private Callback? _error;
+    static void OnStaticError(int code) { }
+    void OnError(int code) { }
+    static void Take(DialogCallbacks callbacks) { }
+    public void Set(List<int> seen)
+    {
+        // Static method groups are cached from C# 11 on; a delegate kept in a field stays reachable.
+        Dialogs.SetCallbacks(_instance, new DialogCallbacks(OnStaticError, OnStaticError), IntPtr.Zero);
+        _error = OnError;
+        Dialogs.SetCallbacks(_instance, new DialogCallbacks(_error, _error), IntPtr.Zero);
+        // A constructor that keeps the delegate itself; a struct handed to managed code.
+        Dialogs.SetKeeping(_instance, new KeepingCallbacks(code => seen.Add(code)), IntPtr.Zero);
+        Take(new DialogCallbacks(code => seen.Add(code), OnStaticError));
+    }
+}", null);
+
         [Fact]
         public Task KeptCachedOrUnfollowedAreNotFindings() => Check(@"
 unsafe class C
