@@ -41,7 +41,9 @@ namespace InteropGuard.Rules
             var method = invocation.TargetMethod;
 
             // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
-            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(interop.Types, p.Type) || IsFormattedClass(p.Type)))
+            // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
+            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(interop.Types, p.Type)
+                                            || (p.Type.TypeKind == TypeKind.Class && p.Type.DeclaringSyntaxReferences.Length > 0 && interop.NativeFunctions.Get(method) != null && IsFormattedClass(p.Type))))
             {
                 return;
             }
