@@ -202,7 +202,7 @@ namespace InteropGuard.CodeFixes
 
             /// <summary>
             /// The delegate at the diagnostic, from the semantic model: its type, and the name its field takes — the
-            /// local's, the method's a delegate creation calls, or the parameter's it is passed to.
+            /// local's or parameter's, the method's a delegate creation calls, or the parameter's it is passed to.
             /// </summary>
             private static (INamedTypeSymbol Type, string Name)? DelegateAt(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
             {
@@ -221,6 +221,9 @@ namespace InteropGuard.CodeFixes
                 {
                     case ILocalReferenceOperation { Local: { Type: INamedTypeSymbol { TypeKind: TypeKind.Delegate } type } local }:
                         return (type, local.Name);
+                    case IParameterReferenceOperation { Parameter: { Type: INamedTypeSymbol { TypeKind: TypeKind.Delegate } type } received }:
+                        // The caller's delegate: the object (or type) that registers it keeps it.
+                        return (type, received.Name);
                     case IDelegateCreationOperation { Type: INamedTypeSymbol type } creation:
                         if (creation.Target is IMethodReferenceOperation method)
                         {

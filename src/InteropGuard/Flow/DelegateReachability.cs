@@ -215,6 +215,52 @@ namespace InteropGuard.Flow
             return false;
         }
 
+        /// <summary>
+        /// Can code outside this compilation pass the delegate <paramref name="parameter"/> receives? A value parameter of a
+        /// method, constructor, property setter or event accessor that is public or protected in types that are too, or
+        /// that implements a member of such an interface explicitly. Those callers cannot be seen from here, and nothing
+        /// tells them that native code keeps what they pass; every other caller is in the compilation, where the rule
+        /// judges the delegate it passes.
+        /// </summary>
+        public static bool IsLeftToCallersOutside(IParameterSymbol parameter)
+        {
+            if (parameter.RefKind != RefKind.None || !(parameter.ContainingSymbol is IMethodSymbol method))
+            {
+                return false;
+            }
+
+            switch (method.MethodKind)
+            {
+                case MethodKind.Ordinary:
+                case MethodKind.Constructor:
+                case MethodKind.PropertySet:
+                case MethodKind.EventAdd:
+                    return IsVisibleOutside(method);
+                case MethodKind.ExplicitInterfaceImplementation:
+                    return method.ExplicitInterfaceImplementations.Any(m => IsVisibleOutside(m));
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsVisibleOutside(ISymbol symbol)
+        {
+            for (var current = symbol; current != null && !(current is INamespaceSymbol); current = current.ContainingSymbol)
+            {
+                switch (current.DeclaredAccessibility)
+                {
+                    case Accessibility.Public:
+                    case Accessibility.Protected:
+                    case Accessibility.ProtectedOrInternal:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>Does the method keep the delegate passed as <paramref name="parameter"/> beyond its own return?</summary>
         public bool IsKeptByMethod(IParameterSymbol parameter, int depth)
         {

@@ -5,6 +5,8 @@ using System.Linq;
 using InteropGuard.Flow;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -43,6 +45,8 @@ namespace InteropGuard.Rules
                 var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
                 var tables = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
                 start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, tables, operation), OperationKind.Invocation);
+                var pointerTables = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+                start.RegisterOperationAction(operation => AnalyzeCreation(interop, reachabilities, pointerTables, operation), OperationKind.ObjectCreation);
             });
         }
 
@@ -94,6 +98,12 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
+                if (OperationTree.SkipConversions(argument.Value) is IParameterReferenceOperation parameter)
+                {
+                    AnalyzeCallersDelegate(reachability, context, invocation, parameter, target);
+                    continue;
+                }
+
                 var candidate = Candidate.For(argument.Value, reachability);
                 if (candidate == null || !candidate.IsAllocated())
                 {
@@ -109,6 +119,37 @@ namespace InteropGuard.Rules
 
                 context.ReportDiagnostic(candidate.Report("is registered with " + target, BeyondTheMethod));
             }
+        }
+
+        /// <summary>
+        /// A delegate the method received as a parameter and registers with a retaining native function without keeping it
+        /// (<c>public void SetAudioCallbacks(PlayCb play, ...) =&gt; Native.libvlc_audio_set_callbacks(_player, play, ...)</c>).
+        /// In a method callers outside the compilation can reach, this is the last code of the binding that sees the
+        /// delegate: its caller has no reason to know that native code keeps it, and the binding's fix stores it in a
+        /// field. Methods only this compilation calls stay silent: their call sites are judged where the delegate is made.
+        /// </summary>
+        private static void AnalyzeCallersDelegate(DelegateReachability reachability, OperationAnalysisContext context, IInvocationOperation invocation, IParameterReferenceOperation reference, string target)
+        {
+            var parameter = reference.Parameter;
+            var root = OperationTree.Root(reference);
+            if (!(parameter.ContainingSymbol is IMethodSymbol method) || !DelegateReachability.IsLeftToCallersOutside(parameter)
+                || OperationTree.IsInNestedFunction(reference, root)
+                || reachability.IsKept(root, parameter, reference)
+                || IsKeptAliveAfter(reachability, context, invocation, parameter))
+            {
+                return;
+            }
+
+            var owner = method.ContainingType?.Name;
+            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            properties[UsesInstanceProperty] = method.IsStatic ? "false" : "true";
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.CallbackDelegateCollected,
+                reference.Syntax.GetLocation(),
+                properties.ToImmutable(),
+                "The caller's delegate '" + parameter.Name + "'",
+                "is registered with " + target,
+                "by '" + owner + "' " + BeyondTheMethod));
         }
 
         /// <summary>A struct with delegate fields (a callback table, a WNDCLASS): marshalled, each field becomes a function pointer.</summary>
@@ -254,14 +295,99 @@ namespace InteropGuard.Rules
         }
 
         private static void AnalyzePointerConversion(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation conversion, OperationAnalysisContext context)
+            => AnalyzePointer(interop, scope, reachability, conversion.Arguments[0].Value, conversion, "is turned into a function pointer", context);
+
+        /// <summary>
+        /// <c>new DialogCallbacks(OnError, OnLogin, ...)</c>: a struct whose constructor turns delegate parameters into function
+        /// pointers and keeps only the pointers (<see cref="IsPointerTableParameter"/>). The new struct goes where the pointers go.
+        /// </summary>
+        private static void AnalyzeCreation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, ConcurrentDictionary<IParameterSymbol, bool> pointerTables, OperationAnalysisContext context)
         {
-            var candidate = Candidate.For(conversion.Arguments[0].Value, reachability);
+            var creation = (IObjectCreationOperation)context.Operation;
+            if (creation.Constructor == null || creation.Type?.IsValueType != true || !creation.Constructor.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate))
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(creation.Syntax.SyntaxTree);
+            var reachability = reachabilities.GetOrAdd(scope, s => new DelegateReachability(interop, s));
+            foreach (var argument in creation.Arguments)
+            {
+                if (argument.Parameter is { } parameter && parameter.Type.TypeKind == TypeKind.Delegate
+                    && pointerTables.GetOrAdd(parameter.OriginalDefinition, p => IsPointerTableParameter(interop, p)))
+                {
+                    AnalyzePointer(interop, scope, reachability, argument.Value, creation, "is turned into a function pointer in '" + creation.Type.Name + "'", context);
+                }
+            }
+        }
+
+        /// <summary>
+        /// A constructor parameter of a struct of this compilation whose only use is <c>Field = Marshal.GetFunctionPointerForDelegate(parameter)</c>
+        /// on the struct itself (null checks aside): the struct keeps the pointer, never the delegate. Asked once per parameter.
+        /// </summary>
+        private static bool IsPointerTableParameter(InteropContext interop, IParameterSymbol parameter)
+        {
+            if (!(parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+                || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, interop.Compilation.Assembly)
+                || constructor.DeclaringSyntaxReferences.Length != 1)
+            {
+                return false;
+            }
+
+            var syntax = constructor.DeclaringSyntaxReferences[0].GetSyntax();
+            if (!interop.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                return false;
+            }
+
+#pragma warning disable RS1030 // The constructor lives in another tree; its body is read once per parameter.
+            var body = interop.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+            if (body == null)
+            {
+                return false;
+            }
+
+            var converted = false;
+            foreach (var reference in body.Descendants().OfType<IParameterReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+                {
+                    continue;
+                }
+
+                var current = (IOperation)reference;
+                while (current.Parent is IConversionOperation)
+                {
+                    current = current.Parent;
+                }
+
+                if (current.Parent is IArgumentOperation { Parent: IInvocationOperation conversion }
+                    && conversion.TargetMethod.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
+                    && SymbolEqualityComparer.Default.Equals(conversion.TargetMethod.ContainingType, interop.Types.Marshal)
+                    && conversion.Parent is ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Instance: IInstanceReferenceOperation } } store
+                    && store.Value == conversion)
+                {
+                    converted = true;
+                }
+                else if (!(current.Parent is IBinaryOperation || current.Parent is IIsNullOperation || current.Parent is IIsPatternOperation || current.Parent is INameOfOperation))
+                {
+                    return false;
+                }
+            }
+
+            return converted;
+        }
+
+        private static void AnalyzePointer(InteropContext interop, InteropScope scope, DelegateReachability reachability, IOperation delegateValue, IOperation pointer, string turned, OperationAnalysisContext context)
+        {
+            var candidate = Candidate.For(delegateValue, reachability);
             if (candidate == null || !candidate.IsAllocated())
             {
                 return;
             }
 
-            var pointerUses = PointerUses.Follow(interop, scope, conversion, candidate.Root);
+            var pointerUses = PointerUses.Follow(interop, scope, pointer, candidate.Root);
             if (pointerUses == null)
             {
                 return;
@@ -272,7 +398,7 @@ namespace InteropGuard.Rules
             {
                 if (!kept)
                 {
-                    context.ReportDiagnostic(candidate.Report("is turned into a function pointer " + pointerUses.Beyond, BeyondTheMethod));
+                    context.ReportDiagnostic(candidate.Report(turned + " " + pointerUses.Beyond, BeyondTheMethod));
                 }
 
                 return;
@@ -292,7 +418,7 @@ namespace InteropGuard.Rules
                 .LastOrDefault();
             if (unkept.Call != null)
             {
-                context.ReportDiagnostic(candidate.Report("is turned into a function pointer for '" + unkept.Function + "'", "until that call returns"));
+                context.ReportDiagnostic(candidate.Report(turned + " for '" + unkept.Function + "'", "until that call returns"));
             }
         }
 
@@ -300,7 +426,7 @@ namespace InteropGuard.Rules
         /// Is <c>GC.KeepAlive(local)</c> reached on every path after <paramref name="call"/>? Asked of the driver's graph
         /// of the body (built once per body, whichever rule asks); silent (true) where no graph can be built.
         /// </summary>
-        private static bool IsKeptAliveAfter(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ILocalSymbol local)
+        private static bool IsKeptAliveAfter(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, ISymbol local)
             => !ControlFlowGraphs.HasGraph(OperationTree.Root(call))
                || reachability.IsKeptAliveAfter(context.GetControlFlowGraph(), call, local, context.CancellationToken);
 
@@ -414,6 +540,15 @@ namespace InteropGuard.Rules
 
                 switch (current.Parent)
                 {
+                    case IArgumentOperation { Parent: IInvocationOperation invocation } argument when argument.Parameter != null && IsMarshalCopy(interop, invocation.TargetMethod):
+                        // WriteIntPtr(p, fn) stores the pointer itself; StructureToPtr(table, p, ...) a struct holding it.
+                        if (invocation.TargetMethod.Name == "WriteIntPtr" ? argument.Parameter.Ordinal == invocation.Arguments.Length - 1 : argument.Parameter.Ordinal == 0)
+                        {
+                            Beyond ??= "that 'Marshal." + invocation.TargetMethod.Name + "' writes into native memory";
+                            return true;
+                        }
+
+                        return false;
                     case IArgumentOperation { Parent: IInvocationOperation invocation } argument when argument.Parameter != null:
                         var native = interop.NativeFunctions.Get(invocation.TargetMethod);
                         if (native != null)
@@ -444,10 +579,13 @@ namespace InteropGuard.Rules
                             case IFieldReferenceOperation field when field.Field.IsStatic || field.Field.ContainingType?.IsReferenceType == true:
                                 Beyond ??= "that is stored in '" + field.Field.Name + "'";
                                 return true;
-                            case IFieldReferenceOperation:
-                                // A struct (a vtable, an options block) is usually handed to a call and then dropped;
-                                // where it goes is not followed.
-                                return false;
+                            case IFieldReferenceOperation field:
+                                // A struct of function pointers (a vtable, a callbacks block): where the struct goes is
+                                // where the pointer goes.
+                                return StoredInStruct(field, root, pending, followed);
+                            case { Kind: OperationKind.None } target when WritesThroughPointer(target.Syntax):
+                                Beyond ??= "that is written into native memory";
+                                return true;
                             case IPropertyReferenceOperation property when property.Property.IsStatic || property.Property.ContainingType?.IsReferenceType == true:
                                 Beyond ??= "that is stored in '" + property.Property.Name + "'";
                                 return true;
@@ -462,6 +600,9 @@ namespace InteropGuard.Rules
                     case IReturnOperation:
                         Beyond ??= "that is returned";
                         return true;
+                    case IFieldReferenceOperation field when field.Instance == current && IsStoreTarget(field):
+                        // table.Other = ..., outer.Inner.Read = ...: a store into a field of the followed struct.
+                        return true;
                     case IBinaryOperation:
                     case IIsNullOperation:
                     case IIsPatternOperation:
@@ -470,6 +611,95 @@ namespace InteropGuard.Rules
                         return false;
                 }
             }
+
+            /// <summary>
+            /// The pointer is stored into a field of a struct: a local (<c>table.OnRead = fn</c>), the object of an
+            /// initializer (<c>new Table { OnRead = fn }</c>), or native memory (<c>p-&gt;OnRead = fn</c>). The struct's own uses
+            /// are followed as the pointer's; any other holder (a struct field of a class, a ref local) is not.
+            /// </summary>
+            private bool StoredInStruct(IFieldReferenceOperation field, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
+            {
+                var holder = field.Instance;
+                while (holder is IFieldReferenceOperation outer && outer.Type?.IsValueType == true)
+                {
+                    // table.Inner.OnRead = fn: the outermost value-type holder carries it.
+                    holder = outer.Instance;
+                }
+
+                if (WritesThroughPointer(field.Syntax))
+                {
+                    Beyond ??= "that is written into native memory";
+                    return true;
+                }
+
+                switch (holder)
+                {
+                    case ILocalReferenceOperation local when !local.Local.IsRef && local.Local.Type?.IsValueType == true:
+                        return FollowLocal(local.Local, root, pending, followed);
+                    case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } receiver
+                        when OperationTree.SkipConversions(field).Parent is ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation { Parent: IObjectCreationOperation creation } }
+                             && creation.Type?.IsValueType == true:
+                        pending.Push(creation);
+                        return true;
+                    default:
+                        return false;
+                }
+            }
+
+            /// <summary>
+            /// <c>*(IntPtr*)p = fn</c>, <c>p[i] = fn</c>, <c>p-&gt;OnRead = fn</c>, <c>(*p).OnRead = fn</c>: a store through a pointer
+            /// (the operation tree shows pointer indirection only as syntax). Not when the pointer is the address of a local
+            /// or of stack memory of this method (<c>&amp;table</c>, <c>stackalloc</c>): that memory does not outlive the method.
+            /// </summary>
+            private static bool WritesThroughPointer(SyntaxNode target)
+            {
+                var pointer = target switch
+                {
+                    MemberAccessExpressionSyntax access when access.IsKind(SyntaxKind.PointerMemberAccessExpression) => access.Expression,
+                    MemberAccessExpressionSyntax { Expression: ParenthesizedExpressionSyntax { Expression: PrefixUnaryExpressionSyntax prefix } } when prefix.IsKind(SyntaxKind.PointerIndirectionExpression) => prefix.Operand,
+                    PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PointerIndirectionExpression) => prefix.Operand,
+                    ElementAccessExpressionSyntax element => element.Expression,
+                    _ => null,
+                };
+                if (pointer == null)
+                {
+                    return false;
+                }
+
+                while (pointer is ParenthesizedExpressionSyntax || pointer is CastExpressionSyntax)
+                {
+                    pointer = pointer is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)pointer).Expression;
+                }
+
+                return !(IsStackAddress(pointer) || (pointer is IdentifierNameSyntax name && LocalInitializer(name) is { } initial && IsStackAddress(initial)));
+            }
+
+            private static bool IsStackAddress(ExpressionSyntax expression)
+                => expression.IsKind(SyntaxKind.AddressOfExpression) || expression is StackAllocArrayCreationExpressionSyntax || expression is ImplicitStackAllocArrayCreationExpressionSyntax
+                   || (expression is CastExpressionSyntax cast && IsStackAddress(cast.Expression))
+                   || (expression is ParenthesizedExpressionSyntax parenthesized && IsStackAddress(parenthesized.Expression));
+
+            // The initializer of a local declared in the same body ('var p = stackalloc byte[16];'), found by name.
+            private static ExpressionSyntax? LocalInitializer(IdentifierNameSyntax name)
+            {
+                var body = name.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+                return body?.DescendantNodes().OfType<VariableDeclaratorSyntax>()
+                    .FirstOrDefault(d => d.Identifier.ValueText == name.Identifier.ValueText)?.Initializer?.Value;
+            }
+
+            private static bool IsStoreTarget(IFieldReferenceOperation field)
+            {
+                IOperation current = field;
+                while (current.Parent is IFieldReferenceOperation outer && outer.Instance == current && current.Type?.IsValueType == true)
+                {
+                    current = outer;
+                }
+
+                return current.Parent is ISimpleAssignmentOperation store && store.Target == current;
+            }
+
+            private static bool IsMarshalCopy(InteropContext interop, IMethodSymbol method)
+                => (method.Name == "WriteIntPtr" || method.Name == "StructureToPtr") && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
 
             private bool NativeCall(IOperation call, NativeFunction? function, bool retaining)
             {

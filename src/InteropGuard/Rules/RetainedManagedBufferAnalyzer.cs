@@ -41,7 +41,9 @@ namespace InteropGuard.Rules
             var method = invocation.TargetMethod;
 
             // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
-            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(interop.Types, p.Type)))
+            // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
+            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(interop.Types, p.Type)
+                                            || (p.Type.TypeKind == TypeKind.Class && p.Type.DeclaringSyntaxReferences.Length > 0 && interop.NativeFunctions.Get(method) != null && IsFormattedClass(p.Type))))
             {
                 return;
             }
@@ -65,6 +67,12 @@ namespace InteropGuard.Rules
                     var reason = WhyRetaining(interop.Types, scope, native, argument.Parameter, invocation, ordinal => ArgumentFor(invocation, ordinal));
                     if (reason == RetainingReason.None)
                     {
+                        continue;
+                    }
+
+                    if (reason is RetainingReason.Catalogue or RetainingReason.Option && argument.Parameter.RefKind == RefKind.None && IsFormattedClass(argument.Parameter.Type))
+                    {
+                        AnalyzeFormattedObject(interop, native, argument, reason, invocation, context);
                         continue;
                     }
 
@@ -123,6 +131,52 @@ namespace InteropGuard.Rules
                     break;
                 }
             }
+        }
+
+        /// <summary>
+        /// An object of a class with sequential or explicit layout (a WAVEHDR declared as a class) given to a parameter the
+        /// catalogue or the options say the function keeps (<c>waveInAddBuffer</c>, <c>waveOutWrite</c>: the driver writes
+        /// the header when the buffer is done). The marshaller pins the object, or copies it, only for the call; a
+        /// <c>GCHandle</c> of type Normal does not pin it. Silent when a pinned GCHandle (or one whose type is not known
+        /// here) holds the variable — for a field, anywhere in the type, since another method may own the pin — and when
+        /// the object is not a named variable.
+        /// </summary>
+        private static void AnalyzeFormattedObject(InteropContext interop, NativeFunction native, IArgumentOperation argument, RetainingReason reason, IInvocationOperation invocation, OperationAnalysisContext context)
+        {
+            ISymbol? variable = OperationTree.SkipConversions(argument.Value) switch
+            {
+                IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (variable == null || PinningScopes.HasOwnedPin(variable, invocation, interop.Types))
+            {
+                return;
+            }
+
+            var description = "Object '" + variable.Name + "' of class '" + argument.Parameter!.Type.Name + "' (marshalled by reference)";
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), description, "'" + native + "'", Explain(reason, native)));
+        }
+
+        /// <summary>A class of this compilation declared <c>[StructLayout(LayoutKind.Sequential)]</c> or <c>Explicit</c>: marshalled as a pointer to its fields.</summary>
+        private static bool IsFormattedClass(ITypeSymbol type)
+        {
+            if (type.TypeKind != TypeKind.Class || type.SpecialType != SpecialType.None || type.Name == "StringBuilder" || type.DeclaringSyntaxReferences.Length == 0)
+            {
+                return false;
+            }
+
+            foreach (var attribute in type.GetAttributes())
+            {
+                if (attribute.AttributeClass?.Name == "StructLayoutAttribute" && attribute.ConstructorArguments.Length == 1
+                    && attribute.ConstructorArguments[0].Value is int layout && (layout == 0 || layout == 2))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>
