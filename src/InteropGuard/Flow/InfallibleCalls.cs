@@ -8,7 +8,8 @@ namespace InteropGuard.Flow
     /// call excludes. An <c>OutOfMemoryException</c> can come from any allocation, field access of a boxed value or JIT
     /// of a method; a path to release on it is not what a leak or escape report is about, so these are not throw points:
     /// <list type="bullet">
-    /// <item>growing a collection or a builder: <c>List&lt;T&gt;.Add</c>, <c>Queue&lt;T&gt;.Enqueue</c>,
+    /// <item><c>Math.Max</c>/<c>Min</c>;</item>
+    /// <item>growing or shrinking a collection or a builder: <c>List&lt;T&gt;.Add</c>/<c>Remove(item)</c>, <c>Queue&lt;T&gt;.Enqueue</c>,
     /// <c>Stack&lt;T&gt;.Push</c>, <c>HashSet&lt;T&gt;.Add</c>/<c>Remove</c>/<c>Contains</c>, one-argument
     /// <c>StringBuilder.Append</c>/<c>AppendLine</c>;</item>
     /// <item>dictionary lookups keyed by a non-nullable value type (<c>TryGetValue</c>, <c>ContainsKey</c>,
@@ -51,7 +52,9 @@ namespace InteropGuard.Flow
             switch (FullName(type))
             {
                 case "System.Collections.Generic.List":
-                    return name == "Add" || name == "Clear" || name == "Contains";
+                    return name == "Add" || name == "Clear" || name == "Contains" || (name == "Remove" && invocation.Arguments.Length == 1);
+                case "System.Math":
+                    return name == "Max" || name == "Min";
                 case "System.Collections.Generic.Queue":
                     return name == "Enqueue" || name == "Clear" || name == "Contains"
                            || ((name == "Peek" || name == "Dequeue") && IsCountGuarded(original(invocation), stable));

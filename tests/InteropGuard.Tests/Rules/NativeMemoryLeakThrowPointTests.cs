@@ -320,6 +320,8 @@ sealed class Tracker
         var p = Marshal.AllocHGlobal(8);
         Live().Add(p);
         _list.Add(p);
+        _list.Remove(p);
+        var most = Math.Max(code, length);
         _queue.Enqueue(code);
         if (_queue.Count > 0) _queue.Dequeue();
         var log = new StringBuilder();
