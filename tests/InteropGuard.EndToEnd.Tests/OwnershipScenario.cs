@@ -65,6 +65,12 @@ namespace InteropGuard.EndToEnd.Tests
             new OwnershipScenario("IG5001", "Callbacks.ExceptionToNative", 134,
                 "VISIT records=4", "REPORTED record 2 is corrupt",
                 UnsafeStandardError: "Unhandled exception. System.IO.InvalidDataException: record 2 is corrupt"),
+            // IG5002 is a suggestion: the sample's .editorconfig raises it to warning, and dotnet format is asked for "info".
+            // The library's bridge only forwards to its user's delegate; the user's exception fails the process the same way.
+            new OwnershipScenario("IG5002", "Callbacks.UserCallbackThrows", 134,
+                "VISIT records=4", "REPORTED record 2 is corrupt",
+                FormatSeverity: "info",
+                UnsafeStandardError: "Unhandled exception. System.IO.InvalidDataException: record 2 is corrupt"),
             // The Pinning samples: a full compacting GC moves the buffer while native code holds its old address, and
             // allocation starts over where it was, in canary arrays; igsample's write through the stale address lands
             // there. IG2003 and IG2004 have no fix: their samples carry the pattern the rule's page recommends.

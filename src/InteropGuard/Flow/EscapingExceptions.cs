@@ -111,15 +111,23 @@ namespace InteropGuard.Flow
 
         private bool MayThrow(IOperation operation)
         {
+            // The exception a throw creates is judged with the throw (an explicit null dereference is not counted).
+            if (IsThrownCreation(operation))
+            {
+                return false;
+            }
+
             if (_callsAndThrowsOnly)
             {
-                return operation is IThrowOperation || _throwPoints.IsThrowPoint(operation);
+                return operation is IThrowOperation thrown ? !IsExplicitNullDereference(thrown) : _throwPoints.IsThrowPoint(operation);
             }
 
             switch (operation)
             {
-                case IThrowOperation:
-                case IArrayElementReferenceOperation:
+                case IThrowOperation thrown:
+                    return !IsExplicitNullDereference(thrown);
+                case IArrayElementReferenceOperation element:
+                    return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
                 case IPropertyReferenceOperation { Arguments.Length: > 0 }:
                     return true;
                 case IBinaryOperation binary:
@@ -136,12 +144,37 @@ namespace InteropGuard.Flow
             }
         }
 
+        /// <summary>
+        /// <c>throw new NullReferenceException()</c> spells out what dereferencing null does on its own; the model counts
+        /// no dereference (a member access on null would flag every body), so it does not count this one either.
+        /// </summary>
+        private static bool IsExplicitNullDereference(IThrowOperation thrown)
+            => thrown.Exception is { } exception
+               && OperationTree.SkipConversions(exception) is IObjectCreationOperation { Arguments.Length: 0, Type: { Name: "NullReferenceException" } type }
+               && type.ContainingNamespace?.ToDisplayString() == "System";
+
+        private static bool IsThrownCreation(IOperation operation)
+        {
+            if (operation is not IObjectCreationOperation)
+            {
+                return false;
+            }
+
+            var parent = operation.Parent;
+            while (parent is IConversionOperation)
+            {
+                parent = parent.Parent;
+            }
+
+            return parent is IThrowOperation;
+        }
+
         private static bool CanFail(IConversionOperation conversion)
         {
             var kind = conversion.GetConversion();
             if (kind.IsUnboxing || (kind.IsReference && kind.IsExplicit))
             {
-                return !IsHandleTarget(conversion.Operand);
+                return !IsHandleTarget(conversion.Operand) && !IsStructureOfType(conversion.Operand, conversion.Type);
             }
 
             return conversion.IsChecked && kind.IsNumeric;
@@ -154,6 +187,15 @@ namespace InteropGuard.Flow
         private static bool IsHandleTarget(IOperation operand)
             => operand is IPropertyReferenceOperation { Property: { Name: "Target", ContainingType: { Name: "GCHandle" } type } }
                && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
+
+        /// <summary>
+        /// <c>(T)Marshal.PtrToStructure(p, typeof(T))</c>: the marshaller returns a boxed <c>T</c>, so the unboxing cannot
+        /// fail. Reading the memory itself is not counted (<see cref="ThrowPoints"/>: memory the caller holds).
+        /// </summary>
+        private static bool IsStructureOfType(IOperation operand, ITypeSymbol? type)
+            => OperationTree.SkipConversions(operand) is IInvocationOperation { TargetMethod: { Name: "PtrToStructure", ContainingType.Name: "Marshal" }, Arguments.Length: 2 } read
+               && read.Arguments[1].Value is ITypeOfOperation { TypeOperand: { } structure }
+               && SymbolEqualityComparer.Default.Equals(structure, type);
 
         private bool IsCovered(IOperation operation, IOperation body)
         {

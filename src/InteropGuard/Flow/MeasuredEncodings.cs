@@ -32,12 +32,25 @@ namespace InteropGuard.Flow
             var values = new IOperation?[parameters.Length];
             foreach (var argument in invocation.Arguments)
             {
-                if (argument.Parameter == null || argument.Parameter.Type is IPointerTypeSymbol)
+                if (argument.Parameter == null)
                 {
                     return false;
                 }
 
                 values[argument.Parameter.Ordinal] = argument.Value;
+            }
+
+            if (encodes && parameters.Length == 4 && parameters[0].Type is IPointerTypeSymbol && parameters[2].Type is IPointerTypeSymbol)
+            {
+                return IsPointerIntoMeasuredBuffer(values, encoding, stable, invocation.SemanticModel);
+            }
+
+            foreach (var parameter in parameters)
+            {
+                if (parameter.Type is IPointerTypeSymbol)
+                {
+                    return false;
+                }
             }
 
             IOperation? source = null;
@@ -63,7 +76,39 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            return IsMeasurement(size, encodes, encoding, source, stable, invocation.SemanticModel, 0);
+            return IsMeasurement(size, encodes, encoding, source, stable, invocation.SemanticModel, 0, needed: 0);
+        }
+
+        /// <summary>
+        /// <c>GetBytes(char* chars, int charCount, byte* bytes, int byteCount)</c> where <c>chars</c> is the local of a
+        /// <c>fixed (char* chars = s)</c>, <c>charCount</c> is <c>s.Length</c> (or <c>s.Length + 1</c>: a fixed string
+        /// ends with a NUL, which encodes to one byte), and <c>byteCount</c> is a measurement of <c>s</c> with room for
+        /// that terminator. What the pointer <c>bytes</c> points to is not checked: a too-short allocation corrupts memory
+        /// rather than throws, and the encoder writes at most <c>byteCount</c> bytes.
+        /// </summary>
+        private static bool IsPointerIntoMeasuredBuffer(IOperation?[] values, ISymbol encoding, StableValues stable, SemanticModel? model)
+        {
+            if (values[0] is not { } chars || values[1] is not { } charCount || values[3] is not { } byteCount
+                || Unconverted(chars) is not ILocalReferenceOperation pointer
+                || pointer.Local.DeclaringSyntaxReferences.Length != 1
+                || pointer.Local.DeclaringSyntaxReferences[0].GetSyntax().Parent?.Parent is not FixedStatementSyntax
+                || stable.InitializerOf(pointer.Local, model) is not { } source
+                || Unconverted(source).Type?.SpecialType != SpecialType.System_String)
+            {
+                return false;
+            }
+
+            var count = Unconverted(charCount);
+            var terminator = 0;
+            if (count is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, RightOperand.ConstantValue: { HasValue: true, Value: 1 } } plusOne)
+            {
+                count = Unconverted(plusOne.LeftOperand);
+                terminator = 1;
+            }
+
+            return count is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
+                   && SameRoot(measured, source, stable)
+                   && IsMeasurement(byteCount, encodes: true, encoding, source, stable, model, 0, needed: terminator);
         }
 
         private static bool IsEncoding(INamedTypeSymbol? type)
@@ -103,21 +148,31 @@ namespace InteropGuard.Flow
         }
 
         // encoding.GetByteCount(source), encoding.GetMaxByteCount(source.Length), either plus a non-negative constant,
-        // directly or through a local declared with it.
-        private static bool IsMeasurement(IOperation size, bool encodes, ISymbol encoding, IOperation source, StableValues stable, SemanticModel? model, int depth)
+        // directly or through a local declared with it; for an encoding of at most three bytes per UTF-16 unit, an upper
+        // bound k * source.Length + c (k >= 3) written out or returned by a helper of this compilation. 'needed' is how
+        // many bytes beyond the source's own the buffer must hold (a terminator).
+        private static bool IsMeasurement(IOperation size, bool encodes, ISymbol encoding, IOperation source, StableValues stable, SemanticModel? model, int depth, int needed)
         {
             size = Unconverted(size);
             switch (size)
             {
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum:
-                    return (IsNonNegativeConstant(sum.RightOperand) && IsMeasurement(sum.LeftOperand, encodes, encoding, source, stable, model, depth))
-                           || (IsNonNegativeConstant(sum.LeftOperand) && IsMeasurement(sum.RightOperand, encodes, encoding, source, stable, model, depth));
+                    return (IsNonNegativeConstant(sum.RightOperand) && IsMeasurement(sum.LeftOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.RightOperand)))
+                           || (IsNonNegativeConstant(sum.LeftOperand) && IsMeasurement(sum.RightOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.LeftOperand)))
+                           || (encodes && IsNarrowEncoding(encoding) && IsUpperBound(sum, source, stable, needed));
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product:
+                    return encodes && IsNarrowEncoding(encoding) && IsUpperBound(product, source, stable, needed);
                 case ILocalReferenceOperation local when depth < MaxIndirections && stable.InitializerOf(local.Local, model) is { } initializer:
-                    return IsMeasurement(initializer, encodes, encoding, source, stable, model, depth + 1);
+                    return IsMeasurement(initializer, encodes, encoding, source, stable, model, depth + 1, needed);
                 case IInvocationOperation { Instance: { } instance, Arguments.Length: 1 } count
                     when SymbolEqualityComparer.Default.Equals(stable.SymbolOf(instance), encoding):
                     var name = count.TargetMethod.Name;
                     var argument = count.Arguments[0].Value;
+                    if (needed > 0)
+                    {
+                        return false;
+                    }
+
                     if (name == (encodes ? "GetByteCount" : "GetCharCount"))
                     {
                         return SameRoot(argument, source, stable);
@@ -126,9 +181,53 @@ namespace InteropGuard.Flow
                     return name == (encodes ? "GetMaxByteCount" : "GetMaxCharCount")
                            && Unconverted(argument) is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
                            && SameRoot(measured, source, stable);
+                case IInvocationOperation { Arguments.Length: 1 } helper when encodes && IsNarrowEncoding(encoding):
+                    return SameRoot(helper.Arguments[0].Value, source, stable) && UpperBounds.Returns(helper.TargetMethod, needed);
                 default:
                     return false;
             }
+        }
+
+        private static int Less(int needed, IOperation constant)
+            => constant.ConstantValue.Value is int value && value < needed ? needed - value : 0;
+
+        // UTF-8, ASCII and Latin-1 write at most three bytes per UTF-16 code unit (a surrogate pair: four bytes for two units).
+        private static bool IsNarrowEncoding(ISymbol encoding)
+            => encoding is IPropertySymbol { IsStatic: true, Name: "UTF8" or "ASCII" or "Latin1", ContainingType: { Name: "Encoding" } owner }
+               && owner.ContainingNamespace?.ToDisplayString() == "System.Text";
+
+        // k * source.Length + c with k >= 3 and c >= needed, in either operand order.
+        private static bool IsUpperBound(IBinaryOperation size, IOperation source, StableValues stable, int needed)
+        {
+            var constant = 0;
+            IOperation product = size;
+            if (size.OperatorKind == BinaryOperatorKind.Add)
+            {
+                if (size.RightOperand.ConstantValue is { HasValue: true, Value: int right })
+                {
+                    (constant, product) = (right, Unconverted(size.LeftOperand));
+                }
+                else if (size.LeftOperand.ConstantValue is { HasValue: true, Value: int left })
+                {
+                    (constant, product) = (left, Unconverted(size.RightOperand));
+                }
+                else
+                {
+                    return false;
+                }
+            }
+
+            if (constant < needed || product is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } multiply)
+            {
+                return false;
+            }
+
+            var (factor, length) = multiply.RightOperand.ConstantValue.HasValue
+                ? (multiply.RightOperand, Unconverted(multiply.LeftOperand))
+                : (multiply.LeftOperand, Unconverted(multiply.RightOperand));
+            return factor.ConstantValue is { HasValue: true, Value: int k } && k >= UpperBounds.BytesPerUnit
+                   && length is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
+                   && SameRoot(measured, source, stable);
         }
 
         private static bool IsZero(IOperation operation) => operation.ConstantValue is { HasValue: true, Value: 0 };

@@ -68,7 +68,25 @@ namespace InteropGuard.Flow
 
         /// <summary>Where the exceptions escaping <paramref name="body"/>, a body native code calls, come from.</summary>
         public ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue)
-            => Summarize(body, catalogue, depth: 0);
+            => IsOnlyAThrow(body) ? Quiet : Summarize(body, catalogue, depth: 0);
+
+        private static readonly ThrowOriginSummary Quiet = new ThrowOriginSummary(hasOwn: false, null, null, null);
+
+        /// <summary>
+        /// A callback whose whole body is one unconditional <c>throw</c> (a misuse or fatal-error handler) cannot have been
+        /// meant to return to its native caller: the escape is the author's chosen way to stop the process, and the
+        /// catch-and-return fix would turn it into silently continuing.
+        /// </summary>
+        private static bool IsOnlyAThrow(IOperation body)
+        {
+            var block = body switch
+            {
+                IMethodBodyOperation method => method.BlockBody ?? method.ExpressionBody,
+                IBlockOperation plain => plain,
+                _ => null,
+            };
+            return block is { Operations.Length: 1 } && block.Operations[0] is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
+        }
 
         private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth)
         {
@@ -143,8 +161,12 @@ namespace InteropGuard.Flow
                         }
                     }
 
-                    return (method.ContainingType.TypeKind == TypeKind.Interface ? "calls the user's implementation of '" : "calls the user's override of '")
-                           + method.ContainingType.Name + "." + method.Name + "'";
+                    // Named after the library's type the user implements, not the framework interface it extends.
+                    var owner = IsFramework(method.ContainingType) && invocation.Instance != null && OperationTree.SkipConversions(invocation.Instance).Type is INamedTypeSymbol receiver
+                        ? receiver
+                        : method.ContainingType;
+                    return (owner.TypeKind == TypeKind.Interface ? "calls the user's implementation of '" : "calls the user's override of '")
+                           + owner.Name + "." + method.Name + "'";
                 }
 
                 isOwn = true;
@@ -177,7 +199,8 @@ namespace InteropGuard.Flow
             return null;
         }
 
-        private static bool HasInstanceInitializers(INamedTypeSymbol type)
+        /// <summary>Whether creating an instance runs field or property initializers (read from the declarations).</summary>
+        internal static bool HasInstanceInitializers(INamedTypeSymbol type)
         {
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
@@ -267,11 +290,21 @@ namespace InteropGuard.Flow
         /// <summary>
         /// Whether the user of the library can supply the code a virtual call runs: the member is overridable or
         /// implementable from outside the library, on a type declared outside the framework, and the receiver's static
-        /// type does not fix the implementation (sealed, a struct, or a type the user cannot see).
+        /// type does not fix the implementation (sealed, a struct, or a type the user cannot see). A framework interface
+        /// member (<c>IDisposable.Dispose</c>) called through a public interface of the library that extends it is the
+        /// user's implementation too.
         /// </summary>
         private static bool UserCanImplement(IMethodSymbol method, IOperation? instance)
         {
             var type = method.ContainingType;
+            if (type != null && IsFramework(type) && type.TypeKind == TypeKind.Interface && instance != null
+                && OperationTree.SkipConversions(instance).Type is INamedTypeSymbol { TypeKind: TypeKind.Interface } extension
+                && !IsFramework(extension) && IsExternallyVisible(extension))
+            {
+                // 'sampler.Dispose()' through the library's ICustomSampler : IDisposable: the user's class implements it.
+                return true;
+            }
+
             if (type == null || IsFramework(type) || !IsExternallyVisible(type) || !IsExternallyVisible(method))
             {
                 return false;

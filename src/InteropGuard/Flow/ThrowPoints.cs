@@ -56,6 +56,9 @@ namespace InteropGuard.Flow
             _depth = depth;
         }
 
+        /// <summary>The stable values of the bodies this model reads (one cache per model).</summary>
+        public StableValues Stable => _stable;
+
         /// <summary>System.Exception, as this compilation sees it: what a catch-all handler catches.</summary>
         public INamedTypeSymbol? ExceptionType => _context.Types.Exception;
 
@@ -113,7 +116,8 @@ namespace InteropGuard.Flow
         private bool MayThrow(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
-            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation))
+            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || InfallibleCalls.IsInfallible(invocation, _stable, Original)
+                || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
             }
@@ -131,7 +135,7 @@ namespace InteropGuard.Flow
 
             // Both questions read the code around the call: ask them of the original tree, not a graph's rewritten copy.
             var mayBeMeasured = method.Name == "GetBytes" || method.Name == "GetChars";
-            if ((mayBeMeasured || (invocation.Instance != null && MayRepeatAnEarlierCall(invocation.Syntax) && _stable.SymbolOf(invocation.Instance) != null)) && Original(invocation) is { } original)
+            if ((mayBeMeasured || (Receiver(invocation) is { } receiver && MayRepeatAnEarlierCall(invocation.Syntax) && _stable.SymbolOf(receiver) != null)) && Original(invocation) is { } original)
             {
                 return !(mayBeMeasured && MeasuredEncodings.IsIntoMeasuredBuffer(original, _stable)) && !SucceededEarlier(original);
             }
@@ -220,9 +224,19 @@ namespace InteropGuard.Flow
             return false;
         }
 
+        /// <summary>
+        /// What a call is made on: its instance, or the first argument of an extension method called in reduced form
+        /// (<c>reference.Borrow()</c> with <c>Borrow(this in NewReference reference)</c>).
+        /// </summary>
+        private static IOperation? Receiver(IInvocationOperation invocation)
+            => invocation.Instance
+               ?? (invocation.TargetMethod.IsExtensionMethod && invocation.Arguments.Length > 0 && invocation.Arguments[0].Parameter?.Ordinal == 0
+                   ? invocation.Arguments[0].Value
+                   : null);
+
         private bool SucceededEarlier(IInvocationOperation invocation)
         {
-            if (invocation.Instance == null || _stable.SymbolOf(invocation.Instance) == null)
+            if (Receiver(invocation) is not { } receiver || _stable.SymbolOf(receiver) == null)
             {
                 return false;
             }
@@ -276,8 +290,9 @@ namespace InteropGuard.Flow
 
         private bool IsTwin(IInvocationOperation earlier, IInvocationOperation later)
         {
-            if (!SymbolEqualityComparer.Default.Equals(earlier.TargetMethod, later.TargetMethod) || earlier.Instance == null
-                || !SymbolEqualityComparer.Default.Equals(_stable.SymbolOf(earlier.Instance), _stable.SymbolOf(later.Instance!))
+            if (!SymbolEqualityComparer.Default.Equals(earlier.TargetMethod, later.TargetMethod) || Receiver(earlier) is not { } earlierReceiver
+                || Receiver(later) is not { } laterReceiver
+                || !SymbolEqualityComparer.Default.Equals(_stable.SymbolOf(earlierReceiver), _stable.SymbolOf(laterReceiver))
                 || earlier.Arguments.Length != later.Arguments.Length)
             {
                 return false;
@@ -287,7 +302,7 @@ namespace InteropGuard.Flow
             {
                 var a = earlier.Arguments[i];
                 var b = later.Arguments[i];
-                if (!SymbolEqualityComparer.Default.Equals(a.Parameter, b.Parameter) || a.Parameter?.RefKind != RefKind.None || !SameValue(a.Value, b.Value))
+                if (!SymbolEqualityComparer.Default.Equals(a.Parameter, b.Parameter) || a.Parameter?.RefKind is not (RefKind.None or RefKind.In) || !SameValue(a.Value, b.Value))
                 {
                     return false;
                 }
@@ -342,6 +357,11 @@ namespace InteropGuard.Flow
         // negative length) are not where real exceptions come from.
         private bool MayThrow(IObjectCreationOperation creation)
         {
+            if (InfallibleCalls.IsInfallible(creation, _stable) || (creation.Constructor is { } constructor && IsQuietSourceConstructor(constructor)))
+            {
+                return false;
+            }
+
             var type = creation.Type;
             if (type == null || !type.IsValueType)
             {
@@ -355,6 +375,39 @@ namespace InteropGuard.Flow
 
             return !_context.Types.IsSpan(type);
         }
+
+        /// <summary>
+        /// A constructor of this compilation runs the type's instance initializers, the constructor it chains to and its
+        /// body: it cannot throw when it has no initializers to run, chains to <c>object</c> (or is a struct's) or names
+        /// its chained constructor (then part of the body read), and its body cannot throw (<see cref="ThrowingMethods"/>).
+        /// A constructor that only stores its arguments is the common case.
+        /// </summary>
+        private bool IsQuietSourceConstructor(IMethodSymbol constructor)
+        {
+            var type = constructor.ContainingType;
+            if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || ThrowOrigins.HasInstanceInitializers(type))
+            {
+                return false;
+            }
+
+            var chainsToObject = type.IsValueType || type.BaseType is null or { SpecialType: SpecialType.System_Object };
+            if (constructor.IsImplicitlyDeclared)
+            {
+                return chainsToObject;
+            }
+
+            return (chainsToObject || constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: not null }))
+                   && WrapperSummaries.IsSourceMethodWithBody(constructor)
+                   && !_context.ThrowingMethods.MayThrow(constructor, _catalogue, _everyFailure, _depth);
+        }
+
+        /// <summary>
+        /// <c>Array.GetLength(d)</c> and its siblings fail exactly where an element access with an index out of range does;
+        /// the calls-and-throws model counts neither (<see cref="EscapingExceptions"/>' full model counts both).
+        /// </summary>
+        private static bool IsDimensionQuery(IMethodSymbol method)
+            => method.ContainingType?.SpecialType == SpecialType.System_Array
+               && method.Name is "GetLength" or "GetLongLength" or "GetLowerBound" or "GetUpperBound";
 
         // array.AsSpan() / AsMemory() without a range: a view of the whole array, which fails only for a covariant
         // array of a reference type, never for the byte and char arrays interop copies.

@@ -48,7 +48,7 @@ namespace InteropGuard.Interop
         /// </summary>
         private static bool IsShort(IMethodSymbol method) => DeclarationBodies.IsShort(method, MaxStatements);
 
-        private const int MaxStatements = 3;
+        private const int MaxStatements = 4;
 
         private bool Compute(Key key)
         {

@@ -121,14 +121,14 @@ class C
 {
     private readonly List<int> codes = new List<int>();
 
-    void {|#0:OnNotify|}(int code) => codes.Add(code);
+    void {|#0:OnNotify|}(int code) => codes.Add(Parser.Parse(IntPtr.Zero, code));
 
     void RunTwice()
     {
         Native.sample_run(OnNotify);
         Native.sample_run(new Notify(OnNotify));
     }
-}", Finding(0, "OnNotify", By("sample_run"), "codes.Add(code)"));
+}", Finding(0, "OnNotify", By("sample_run"), "Parser.Parse(IntPtr.Zero, code)"));
 
         // One callback handed to native code from several types: each type's hand-overs are collected by that type's
         // own analysis, in whatever order concurrent analysis finishes the types. The finding names the first

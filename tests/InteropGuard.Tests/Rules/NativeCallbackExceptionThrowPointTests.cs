@@ -11,6 +11,7 @@ namespace InteropGuard.Tests.Rules
     public class NativeCallbackExceptionThrowPointTests
     {
         private const string Prelude = @"using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 
 static class Native
@@ -79,5 +80,112 @@ static class Exports
         Native.ack(Lookup(code));
     }
 }", Finding(0, "OnEvent", "Lookup(code)"));
+        // A bridge copying its native argument vector, counting into a queue under a lock, reading a native header.
+        [Fact]
+        public Task IndexingWithinBoundsGuardedQueuesAndTypedStructuresDoNotThrow() => Check(@"
+[StructLayout(LayoutKind.Sequential)] struct Header { public IntPtr Data; public int Length; }
+sealed class Bridge
+{
+    static Queue<int> s_events = new Queue<int>();
+
+    [UnmanagedCallersOnly]
+    static void OnValues(int count, IntPtr argv)
+    {
+        var values = new IntPtr[count];
+        for (int i = 0; i < count; i++)
+            values[i] = Marshal.ReadIntPtr(argv, i * IntPtr.Size);
+        long total = 0;
+        for (int i = 0; i < values.Length; i++)
+            total += (long)values[i];
+        Native.ack((int)total);
+    }
+
+    [UnmanagedCallersOnly]
+    static void OnEvent(int code, IntPtr header, IntPtr guid)
+    {
+        lock (s_events)
+        {
+            while (s_events.Count >= 16) { s_events.Dequeue(); }
+            s_events.Enqueue(code);
+        }
+        var read = (Header)Marshal.PtrToStructure(header, typeof(Header));
+        var bytes = new byte[16];
+        Marshal.Copy(guid, bytes, 0, 16);
+        var id = new Guid(bytes);
+        Native.ack(read.Length);
+    }
+}");
+
+        [Fact]
+        public Task IndexingOutOfItsLoopUnguardedQueuesAndOtherStructuresStillThrow() => Check(@"
+[StructLayout(LayoutKind.Sequential)] struct Header { public IntPtr Data; public int Length; }
+[StructLayout(LayoutKind.Sequential)] struct Other { public int Value; }
+sealed class Bridge
+{
+    static Queue<int> s_events = new Queue<int>();
+
+    [UnmanagedCallersOnly]
+    static void {|#0:ShiftedIndex|}(int count, IntPtr argv)
+    {
+        var values = new IntPtr[count];
+        for (int i = 0; i < count; i++)
+            values[i + 1] = Marshal.ReadIntPtr(argv, i * IntPtr.Size);
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#1:OtherBound|}(int count, int limit)
+    {
+        var values = new int[count];
+        for (int i = 0; i < limit; i++)
+            values[i] = i;
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#2:Unguarded|}(int code)
+    {
+        lock (s_events)
+        {
+            s_events.Dequeue();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#3:TwiceUnderOneTest|}(int code)
+    {
+        if (s_events.Count > 0) { s_events.Dequeue(); s_events.Dequeue(); }
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#4:WrongStructure|}(IntPtr header)
+    {
+        var read = (Other)Marshal.PtrToStructure(header, typeof(Header));
+        Native.ack(read.Value);
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#5:ShortGuid|}(IntPtr guid)
+    {
+        var bytes = new byte[8];
+        var id = new Guid(bytes);
+    }
+}", Finding(0, "ShiftedIndex", "values[i + 1]"), Finding(1, "OtherBound", "values[i]"), Finding(2, "Unguarded", "s_events.Dequeue()"),
+            Finding(3, "TwiceUnderOneTest", "s_events.Dequeue()"), Finding(4, "WrongStructure", "(Other)Marshal.PtrToStructure(header, typeof(Header))"),
+            Finding(5, "ShortGuid", "new Guid(bytes)"));
+
+        // A fatal-error handler whose whole body throws stops the process on purpose; one that also does work does not.
+        [Fact]
+        public Task ACallbackThatOnlyThrowsIsADeliberateStop() => Check(@"
+static class Handlers
+{
+    [UnmanagedCallersOnly]
+    static void OnMisuse() { throw new InvalidOperationException(""misuse""); }
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnMisuseAfterWork|}(int code)
+    {
+        Native.ack(code);
+        throw new InvalidOperationException(""misuse"");
+    }
+}", Finding(0, "OnMisuseAfterWork", "throw new InvalidOperationException(\"misuse\")"));
     }
 }

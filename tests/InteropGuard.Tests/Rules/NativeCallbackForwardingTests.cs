@@ -427,5 +427,30 @@ static class Bridges
     [UnmanagedCallersOnly]
     static int OnProgress(IntPtr p) => Find(p) is null ? 1 : 0;
 }");
+        // LLamaSharp's custom sampler: the library's public interface extends IDisposable, so the user's class supplies
+        // Dispose; through a receiver typed with the framework interface itself the implementation is unknown: IG5001.
+        [Fact]
+        public Task FrameworkInterfaceMemberThroughALibraryInterfaceIsIG5002() => Check(@"
+public interface IStage : IDisposable
+{
+    void Apply(int token);
+}
+static class Bridges
+{
+    [UnmanagedCallersOnly]
+    static void {|#0:OnFree|}(IntPtr user)
+    {
+        var stage = (IStage)GCHandle.FromIntPtr(user).Target!;
+        stage.Dispose();
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#1:OnFreeAny|}(IntPtr user)
+    {
+        var owned = (IDisposable)GCHandle.FromIntPtr(user).Target!;
+        owned.Dispose();
+    }
+}", Forwarding(0, "OnFree", Exported, "stage.Dispose()", "calls the user's implementation of 'IStage.Dispose'"),
+            Own(1, "OnFreeAny", Exported, "owned.Dispose()"));
     }
 }

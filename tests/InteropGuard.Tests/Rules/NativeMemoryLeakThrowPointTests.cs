@@ -13,6 +13,7 @@ namespace InteropGuard.Tests.Rules
     {
         private const string Prelude = @"using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -300,5 +301,292 @@ class C
         Marshal.FreeHGlobal(p);
     }
 }", Leak(0, "p", "pool.Borrow()"), Leak(1, "p", "other.Borrow()"), Leak(2, "p", "pool.Borrow(size)"), Leak(3, "p", "pool.Borrow()"));
+        // ---- out-of-memory-only calls, quiet constructors, measured pointer encodings, repeated extension calls ----
+
+        [Fact]
+        public Task CallsThatCanOnlyRunOutOfMemoryAreNotThrowPoints() => Check(@"
+[Flags] enum Mode { None = 0, Read = 1, Write = 2 }
+sealed class Tracker
+{
+    [ThreadStatic] static HashSet<IntPtr> t_live;
+    static HashSet<IntPtr> Live() { if (t_live == null) { t_live = new HashSet<IntPtr>(); } return t_live; }
+
+    readonly List<IntPtr> _list = new List<IntPtr>();
+    readonly Queue<int> _queue = new Queue<int>();
+    readonly Dictionary<int, string> _names = new Dictionary<int, string>();
+
+    unsafe void M(Mode mode, byte* text, int length, int code)
+    {
+        var p = Marshal.AllocHGlobal(8);
+        Live().Add(p);
+        _list.Add(p);
+        _list.Remove(p);
+        var most = Math.Max(code, length);
+        _queue.Enqueue(code);
+        if (_queue.Count > 0) _queue.Dequeue();
+        var log = new StringBuilder();
+        log.Append(mode.HasFlag(Mode.Read));
+        log.Append(Encoding.UTF8.GetString(text, length));
+        _names.TryGetValue(code, out var name);
+        var done = new System.Threading.Tasks.TaskCompletionSource<int>(System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
+        var wait = TimeSpan.FromMilliseconds(code);
+        Native.fill(p, log.Length);
+        Marshal.FreeHGlobal(p);
+    }
+}");
+
+        // Next to each call above, the one that really can fail.
+        [Fact]
+        public Task CallsThatValidateWhatTheyAreGivenStillThrow() => Check(@"
+[Flags] enum Mode { None = 0, Read = 1 }
+enum Other { A = 1 }
+sealed class Tracker
+{
+    readonly Queue<int> _queue = new Queue<int>();
+    readonly Dictionary<string, int> _ids = new Dictionary<string, int>();
+
+    unsafe void M(Mode mode, Encoding encoding, byte* text, int length, string key, int hours, System.Threading.Tasks.TaskCreationOptions options)
+    {
+        var p = {|#0:Marshal.AllocHGlobal(8)|};
+        _queue.Dequeue();
+        Marshal.FreeHGlobal(p);
+
+        var q = {|#1:Marshal.AllocHGlobal(8)|};
+        _ids.TryGetValue(key, out var id);
+        Marshal.FreeHGlobal(q);
+
+        var r = {|#2:Marshal.AllocHGlobal(8)|};
+        mode.HasFlag(Other.A);
+        Marshal.FreeHGlobal(r);
+
+        var s = {|#3:Marshal.AllocHGlobal(8)|};
+        encoding.GetString(text, length);
+        Marshal.FreeHGlobal(s);
+
+        var t = {|#4:Marshal.AllocHGlobal(8)|};
+        TimeSpan.FromHours(hours);
+        Marshal.FreeHGlobal(t);
+
+        var u = {|#5:Marshal.AllocHGlobal(8)|};
+        new System.Threading.Tasks.TaskCompletionSource<int>(options);
+        Marshal.FreeHGlobal(u);
+
+        var v = {|#6:Marshal.AllocHGlobal(8)|};
+        if (_queue.Count > 0) { _queue.Dequeue(); _queue.Dequeue(); }
+        Marshal.FreeHGlobal(v);
+    }
+}", Leak(0, "p", "_queue.Dequeue()"), Leak(1, "q", "_ids.TryGetValue(key, out var id)"), Leak(2, "r", "mode.HasFlag(Other.A)"),
+            Leak(3, "s", "encoding.GetString(text, length)"), Leak(4, "t", "TimeSpan.FromHours(hours)"),
+            Leak(5, "u", "new System.Threading.Tasks.TaskCompletionSource<int>(opti..."), Leak(6, "v", "_queue.Dequeue()"));
+
+        [Fact]
+        public Task ConstructorsThatOnlyStoreTheirArgumentsAreNotThrowPoints() => Check(@"
+struct Details { public int Tag; }
+sealed class Entry
+{
+    private readonly Details _details;
+    internal Entry(Details details) { _details = details; }
+}
+sealed class Plain
+{
+    public int Size { get; set; }
+}
+class C
+{
+    readonly List<Entry> _entries = new List<Entry>();
+
+    void M(Details details)
+    {
+        var p = Marshal.AllocHGlobal(8);
+        _entries.Add(new Entry(details));
+        var plain = new Plain();
+        Marshal.FreeHGlobal(p);
+    }
+}");
+
+        [Fact]
+        public Task ConstructorsThatValidateOrInitializeStillThrow() => Check(@"
+sealed class Checked
+{
+    internal Checked(int size) { if (size < 0) throw new ArgumentOutOfRangeException(nameof(size)); }
+}
+sealed class Initialized
+{
+    private readonly int[] _table = Tables.Make();
+}
+static class Tables
+{
+    public static int[] Make() => throw new InvalidOperationException();
+}
+class C
+{
+    void M(int size)
+    {
+        var p = {|#0:Marshal.AllocHGlobal(8)|};
+        new Checked(size);
+        Marshal.FreeHGlobal(p);
+
+        var q = {|#1:Marshal.AllocHGlobal(8)|};
+        new Initialized();
+        Marshal.FreeHGlobal(q);
+    }
+}", Leak(0, "p", "new Checked(size)"), Leak(1, "q", "new Initialized()"));
+
+        [Fact]
+        public Task PointerEncodingIntoABufferMeasuredOrBoundedIsNotAThrowPoint() => Check(@"
+unsafe class C
+{
+    static int Utf8Size(string s)
+    {
+        if (s == null)
+        {
+            return 0;
+        }
+        return (s.Length * 4) + 1;
+    }
+
+    static IntPtr Bounded(string s)
+    {
+        int size = Utf8Size(s);
+        IntPtr p = Marshal.AllocHGlobal(size);
+        fixed (char* chars = s)
+        {
+            Encoding.UTF8.GetBytes(chars, s.Length + 1, (byte*)p, size);
+        }
+        Native.put(p);
+        Marshal.FreeHGlobal(p);
+        return IntPtr.Zero;
+    }
+
+    static void Counted(Encoding encoding, string value)
+    {
+        int length = encoding.GetByteCount(value);
+        var buffer = (byte*)Marshal.AllocHGlobal(length + 1);
+        fixed (char* chars = value)
+        {
+            encoding.GetBytes(chars, value.Length, buffer, length);
+        }
+        Native.put((IntPtr)buffer);
+        Marshal.FreeHGlobal((IntPtr)buffer);
+    }
+}");
+
+        [Fact]
+        public Task PointerEncodingIntoABufferTooSmallOrUnrelatedStillThrows() => Check(@"
+unsafe class C
+{
+    static int Utf16Size(string s) => s.Length * 2 + 2;
+
+    static void Undersized(string s)
+    {
+        int size = Utf16Size(s);
+        IntPtr p = {|#0:Marshal.AllocHGlobal(size)|};
+        fixed (char* chars = s)
+        {
+            Encoding.UTF8.GetBytes(chars, s.Length + 1, (byte*)p, size);
+        }
+        Marshal.FreeHGlobal(p);
+    }
+
+    static void NoRoomForTheTerminator(Encoding encoding, string value)
+    {
+        int length = encoding.GetByteCount(value);
+        IntPtr p = {|#1:Marshal.AllocHGlobal(length + 1)|};
+        fixed (char* chars = value)
+        {
+            encoding.GetBytes(chars, value.Length + 1, (byte*)p, length);
+        }
+        Marshal.FreeHGlobal(p);
+    }
+
+    static void OtherString(string s, string t)
+    {
+        int size = t.Length * 4 + 1;
+        IntPtr p = {|#2:Marshal.AllocHGlobal(size)|};
+        fixed (char* chars = s)
+        {
+            Encoding.UTF8.GetBytes(chars, s.Length, (byte*)p, size);
+        }
+        Marshal.FreeHGlobal(p);
+    }
+}", Leak(0, "p", "Encoding.UTF8.GetBytes(chars, s.Length + 1, (byte*)p, size)"),
+            Leak(1, "p", "encoding.GetBytes(chars, value.Length + 1, (byte*)p, length)"),
+            Leak(2, "p", "Encoding.UTF8.GetBytes(chars, s.Length, (byte*)p, size)"));
+
+        [Fact]
+        public Task ARepeatedExtensionCallOnTheSameReceiverIsNotAThrowPoint() => Check(@"
+readonly struct Reference
+{
+    public readonly IntPtr Address;
+    public Reference(IntPtr address) { Address = address; }
+}
+static class References
+{
+    public static IntPtr Use(this in Reference reference)
+        => reference.Address == IntPtr.Zero ? throw new InvalidOperationException() : reference.Address;
+}
+class C
+{
+    void Repeated(Reference owner)
+    {
+        Native.fill(owner.Use(), 0);
+        var p = Marshal.AllocHGlobal(8);
+        Native.fill(owner.Use(), 1);
+        Marshal.FreeHGlobal(p);
+    }
+
+    void OtherReceiver(Reference owner, Reference other)
+    {
+        Native.fill(owner.Use(), 0);
+        var p = {|#0:Marshal.AllocHGlobal(8)|};
+        Native.fill(other.Use(), 1);
+        Marshal.FreeHGlobal(p);
+    }
+}", Leak(0, "p", "other.Use()"));
+
+        [Fact]
+        public Task AnExplicitNullReferenceIsNotAThrowPointButAnArgumentCheckIs() => Check(@"
+static class Guards
+{
+    public static IntPtr NotNull(IntPtr value) => value == IntPtr.Zero ? throw new NullReferenceException() : value;
+    public static IntPtr Valid(IntPtr value) => value == IntPtr.Zero ? throw new ArgumentNullException(nameof(value)) : value;
+}
+class C
+{
+    void M(IntPtr value)
+    {
+        var p = Marshal.AllocHGlobal(8);
+        Native.fill(Guards.NotNull(value), 0);
+        Marshal.FreeHGlobal(p);
+
+        var q = {|#0:Marshal.AllocHGlobal(8)|};
+        Native.fill(Guards.Valid(value), 0);
+        Marshal.FreeHGlobal(q);
+    }
+}", Leak(0, "q", "Guards.Valid(value)"));
+        // Array.GetLength(d) fails where an element access out of range does, which this model does not count either.
+        [Fact]
+        public Task DimensionQueriesAreNotThrowPointsButElementReadsThroughCallsAre() => Check(@"
+class C
+{
+    static IntPtr[] Shape(Array array)
+    {
+        var result = new IntPtr[array.Rank];
+        for (int i = 0; i < result.Length; i++)
+            result[i] = (IntPtr)array.GetLongLength(i);
+        return result;
+    }
+
+    void M(Array array, int index)
+    {
+        var p = Marshal.AllocHGlobal(8);
+        var shape = Shape(array);
+        Marshal.FreeHGlobal(p);
+
+        var q = {|#0:Marshal.AllocHGlobal(8)|};
+        var first = array.GetValue(index);
+        Marshal.FreeHGlobal(q);
+    }
+}", Leak(0, "q", "array.GetValue(index)"));
     }
 }
