@@ -101,6 +101,39 @@ namespace InteropGuard.Interop
             return true;
         }
 
+        /// <summary>
+        /// A 32-bit hash (FNV-1a) of the run at <paramref name="start"/>, equal to <see cref="Hash(string)"/> of the same
+        /// identifier: lets a per-tree set of hashes answer "can this tree name this word?" without its text.
+        /// </summary>
+        public static int Hash(char[] text, int start, int length)
+        {
+            unchecked
+            {
+                var hash = (int)2166136261;
+                for (var k = start; k < start + length; k++)
+                {
+                    hash = (hash ^ text[k]) * 16777619;
+                }
+
+                return hash;
+            }
+        }
+
+        /// <summary>The hash of an identifier, as <see cref="Hash(char[], int, int)"/> computes it from a text.</summary>
+        public static int Hash(string word)
+        {
+            unchecked
+            {
+                var hash = (int)2166136261;
+                foreach (var c in word)
+                {
+                    hash = (hash ^ c) * 16777619;
+                }
+
+                return hash;
+            }
+        }
+
         private static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
 
         private static bool IsWordPart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' : char.IsLetterOrDigit(c);

@@ -59,6 +59,7 @@ namespace InteropGuard.Interop
 
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<SyntaxTree, InteropWords> _byTree = new ConcurrentDictionary<SyntaxTree, InteropWords>();
+        private readonly ConcurrentDictionary<SyntaxTree, ulong[]> _identifiers = new ConcurrentDictionary<SyntaxTree, ulong[]>();
         private readonly Lazy<InteropWords> _inCompilation;
 
         public InteropVocabulary(Compilation compilation)
@@ -77,6 +78,58 @@ namespace InteropGuard.Interop
         public bool TreeUses(SyntaxTree tree, InteropWords words) => (Of(tree) & words) != 0;
 
         public InteropWords Of(SyntaxTree tree) => _byTree.GetOrAdd(tree, t => Scan(t.GetText()));
+
+        /// <summary>
+        /// Can this tree name any of the identifiers whose hashes (<see cref="IdentifierRuns.Hash(string)"/>) are given,
+        /// outside comments? False means it certainly does not; true may be a collision, so a caller that must know
+        /// scans the text. For gates whose words are found at run time and asked about level after level (the
+        /// last-error helper names): one scan per tree builds a filter that answers every later word list, instead of a
+        /// text scan per list. Built on first use only, so compilations whose rules never ask (code without the words a
+        /// family needs) pay nothing for it.
+        /// </summary>
+        public bool TreeMayName(SyntaxTree tree, int[] wordHashes)
+        {
+            var bits = _identifiers.GetOrAdd(tree, t => IdentifierFilter(t.GetText()));
+            var mask = (bits.Length * 64) - 1;
+            foreach (var hash in wordHashes)
+            {
+                if (Has(bits, hash & mask) && Has(bits, Second(hash) & mask))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // A two-probe Bloom filter over the identifiers of a text, half a bit per character of source (a thirtieth of what
+        // the text itself holds; some 25 bits per distinct identifier): under 1% of false positives per word asked.
+        private static ulong[] IdentifierFilter(SourceText source)
+        {
+            var size = 1024;
+            while (size < source.Length / 2 && size < (1 << 24))
+            {
+                size <<= 1;
+            }
+
+            var bits = new ulong[size / 64];
+            var mask = size - 1;
+            IdentifierRuns.Any(source, (text, start, length) =>
+            {
+                var hash = IdentifierRuns.Hash(text, start, length);
+                Set(bits, hash & mask);
+                Set(bits, Second(hash) & mask);
+                return false;
+            });
+            return bits;
+        }
+
+        // The second probe: the hash's bits mixed (Fibonacci hashing), so that both probes use every bit of it.
+        private static int Second(int hash) => unchecked((int)(((uint)hash * 2654435769u) >> 7));
+
+        private static void Set(ulong[] bits, int bit) => bits[bit >> 6] |= 1UL << (bit & 63);
+
+        private static bool Has(ulong[] bits, int bit) => (bits[bit >> 6] & (1UL << (bit & 63))) != 0;
 
         private InteropWords ScanCompilation()
         {

@@ -82,7 +82,7 @@ namespace InteropGuard.Interop
         {
             _interop = interop;
             _win32Exception = interop.Compilation.GetTypeByMetadataName("System.ComponentModel.Win32Exception");
-            _mentionsRead = new Lazy<bool>(() => interop.Compilation.SyntaxTrees.Any(t => MentionsReadWord(t.GetText())), LazyThreadSafetyMode.ExecutionAndPublication);
+            _mentionsRead = new Lazy<bool>(() => interop.Compilation.SyntaxTrees.Any(t => interop.Vocabulary.TreeMayName(t, ReadWordSet.Hashes) && MentionsReadWord(t.GetText())), LazyThreadSafetyMode.ExecutionAndPublication);
             _helperNames = new Lazy<HashSet<string>>(FindHelperNames, LazyThreadSafetyMode.ExecutionAndPublication);
             _readOrHelperWords = new Lazy<WordSet>(() => new WordSet(ReadWords.Concat(_helperNames.Value)), LazyThreadSafetyMode.ExecutionAndPublication);
         }
@@ -98,7 +98,7 @@ namespace InteropGuard.Interop
         public bool MayRead(SyntaxNode body)
         {
             var words = _readOrHelperWords.Value;
-            if (!_treeMayRead.GetOrAdd(body.SyntaxTree, tree => words.AnyIn(tree.GetText())))
+            if (!_treeMayRead.GetOrAdd(body.SyntaxTree, tree => _interop.Vocabulary.TreeMayName(tree, words.Hashes) && words.AnyIn(tree.GetText())))
             {
                 return false;
             }
@@ -107,6 +107,62 @@ namespace InteropGuard.Interop
             {
                 if (token.IsKind(SyntaxKind.IdentifierToken) && words.Contains(token.ValueText)
                     && (ReadWordSet.Contains(token.ValueText) || IsCalledOrCreated(token)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The gate after <see cref="MayRead"/>, on the operation tree the driver has already built: the flow reports a
+        /// read only after a native call on some path, so a body (with its lambdas and local functions) that does not
+        /// hold both a read and a native call costs no control-flow graph. A read is classified only where the called
+        /// name is a read word or a helper name (<see cref="MayRead"/>'s words); a <c>using</c> or <c>foreach</c> counts
+        /// as a native call, since its graph calls Dispose, GetEnumerator and MoveNext, which may be wrappers.
+        /// </summary>
+        public bool MayReadAfterNativeCall(IOperation root)
+        {
+            var words = _readOrHelperWords.Value;
+            var read = false;
+            var native = false;
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                IMethodSymbol method;
+                switch (operation)
+                {
+                    case IInvocationOperation invocation:
+                        method = invocation.TargetMethod;
+                        break;
+                    case IObjectCreationOperation { Constructor: { } constructor }:
+                        method = constructor;
+                        break;
+                    case IUsingOperation:
+                    case IUsingDeclarationOperation:
+                    case IForEachLoopOperation:
+                        native = true;
+                        if (read)
+                        {
+                            return true;
+                        }
+
+                        continue;
+                    default:
+                        continue;
+                }
+
+                if (!read && words.Contains(method.MethodKind == MethodKind.Constructor ? method.ContainingType.Name : method.Name)
+                    && Classify(operation)?.Kind == LastErrorEventKind.Read)
+                {
+                    read = true;
+                }
+                else if (!native && NativeCall(method, 0) != null)
+                {
+                    native = true;
+                }
+
+                if (read && native)
                 {
                     return true;
                 }
@@ -481,6 +537,12 @@ namespace InteropGuard.Interop
                 var words = new WordSet(wanted);
                 foreach (var tree in _interop.Compilation.SyntaxTrees)
                 {
+                    // Most trees name none of the words: the vocabulary's identifier hashes say so without their text.
+                    if (!_interop.Vocabulary.TreeMayName(tree, words.Hashes))
+                    {
+                        continue;
+                    }
+
                     var positions = words.PositionsIn(tree.GetText());
                     if (positions.Count == 0)
                     {
@@ -560,7 +622,12 @@ namespace InteropGuard.Interop
 
                     list.Add(word);
                 }
+
+                Hashes = _words.Select(IdentifierRuns.Hash).ToArray();
             }
+
+            /// <summary>The words' hashes, for <see cref="InteropVocabulary.TreeMayName"/>.</summary>
+            public int[] Hashes { get; }
 
             public bool Contains(string word) => _words.Contains(word);
 

@@ -72,8 +72,8 @@ namespace InteropGuard.Rules
                     root = root.Parent;
                 }
 
-                // Cheap gate: a body that names no read (nor a helper that reads) costs no graph.
-                if (!seen.Add(root) || !ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax))
+                // Cheap gates: a body that names no read (nor a helper that reads), or holds no native call, costs no graph.
+                if (!seen.Add(root) || !ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax) || !calls.MayReadAfterNativeCall(root))
                 {
                     continue;
                 }

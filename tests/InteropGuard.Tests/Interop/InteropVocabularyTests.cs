@@ -32,6 +32,26 @@ namespace InteropGuard.Tests.Interop
         }
 
         [Fact]
+        public void TheIdentifierFilterNeverMissesANamedWord()
+        {
+            // Thousands of distinct identifiers in one tree (a generated P/Invoke table): every one of them must pass the
+            // filter (a miss would silently drop a last-error helper), and a word in a comment only is not named.
+            var names = Enumerable.Range(0, 4000).Select(i => "sy" + i.ToString("x") + "_native_call" + (i % 7)).ToArray();
+            var text = "// OnlyInAComment\nstatic class N {\n" + string.Join("\n", names.Select(n => "static extern int " + n + "();")) + "\n}";
+            var tree = CSharpSyntaxTree.ParseText(text);
+            var vocabulary = new InteropVocabulary(Compile(text));
+            foreach (var name in names)
+            {
+                Assert.True(vocabulary.TreeMayName(tree, new[] { IdentifierRuns.Hash(name) }), name);
+            }
+
+            Assert.True(vocabulary.TreeMayName(tree, new[] { IdentifierRuns.Hash("Absent"), IdentifierRuns.Hash("extern") }));
+            var misses = Enumerable.Range(0, 1000).Count(i => vocabulary.TreeMayName(tree, new[] { IdentifierRuns.Hash("Absent" + i) }));
+            Assert.True(misses < 50, misses + " of 1000 absent words passed the filter");
+            Assert.False(vocabulary.TreeMayName(tree, new[] { IdentifierRuns.Hash("OnlyInAComment") }));
+        }
+
+        [Fact]
         public void WordsAreWholeIdentifiers()
         {
             // 'external', 'fixedSize', 'unsafely', 'Marshaller' and 'MyPinned' contain interop words but are not them.

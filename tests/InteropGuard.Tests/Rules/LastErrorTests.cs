@@ -296,6 +296,26 @@ static class Files
             Verify.Diagnostic("IG4002").WithLocation(2));
 
         [Fact]
+        public Task ReadAndNativeCallInsideALambdaPassTheGate() => Check(@"
+static class Files
+{
+    // The body's operation tree holds the lambda: the read and the call in it are found before any graph is built.
+    static Func<int> Later(string path) => () =>
+    {
+        if (Native.open(path, 0) < 0)
+        {
+            return {|#0:Marshal.GetLastPInvokeError()|};
+        }
+
+        return 0;
+    };
+
+    // A read with no native call anywhere in the body has nothing to be about.
+    static int Alone() => Marshal.GetLastPInvokeError();
+}",
+            Verify.Diagnostic("IG4001").WithLocation(0));
+
+        [Fact]
         public Task HarmlessCodeBetweenIsSilent() => Check(@"
 class Files
 {
