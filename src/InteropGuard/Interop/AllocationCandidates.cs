@@ -48,6 +48,11 @@ namespace InteropGuard.Interop
                     return true;
                 }
 
+                if (node is MemberAccessExpressionSyntax { Parent: not InvocationExpressionSyntax } access && declared.Properties.Contains(access.Name.Identifier.ValueText))
+                {
+                    return true;
+                }
+
                 if (node is not InvocationExpressionSyntax invocation)
                 {
                     continue;
@@ -114,6 +119,9 @@ namespace InteropGuard.Interop
                 HandleTypes = handleTypes;
             }
 
+            /// <summary>Properties whose getter may return a fresh allocation (<see cref="ReturnedAllocations"/>).</summary>
+            public HashSet<string> Properties { get; } = new HashSet<string>(StringComparer.Ordinal);
+
             /// <summary>P/Invokes that can hand out a resource, and the single-call wrappers reaching them.</summary>
             public HashSet<string> Functions { get; }
 
@@ -127,6 +135,7 @@ namespace InteropGuard.Interop
             public static Declared Collect(Compilation compilation)
             {
                 var methods = new List<MethodDeclarationSyntax>();
+                var properties = new List<string>();
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
@@ -136,6 +145,10 @@ namespace InteropGuard.Interop
                         {
                             case MethodDeclarationSyntax method:
                                 methods.Add(method);
+                                break;
+                            case PropertyDeclarationSyntax property when MayReturnAllocation(property.Type, property.ExpressionBody?.Expression
+                                                                          ?? (SyntaxNode?)property.AccessorList?.Accessors.FirstOrDefault(a => a.IsKind(SyntaxKind.GetAccessorDeclaration))):
+                                properties.Add(property.Identifier.ValueText);
                                 break;
                             case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
                                 bases.Add((type.Identifier.ValueText, RightmostName(type.BaseList.Types[0].Type)));
@@ -158,6 +171,7 @@ namespace InteropGuard.Interop
                 }
 
                 var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
+                declared.Properties.UnionWith(properties);
                 var wrappers = new List<(string Name, string Calls)>();
                 foreach (var method in methods)
                 {
@@ -171,6 +185,10 @@ namespace InteropGuard.Interop
                     else if (SingleCallName(method) is { } calls)
                     {
                         wrappers.Add((method.Identifier.ValueText, calls));
+                    }
+                    else if (MayReturnAllocation(method.ReturnType, (SyntaxNode?)method.Body ?? method.ExpressionBody))
+                    {
+                        declared.Functions.Add(method.Identifier.ValueText);
                     }
                 }
 
@@ -194,6 +212,12 @@ namespace InteropGuard.Interop
 
                 return declared;
             }
+
+            /// <summary>A helper returning a pointer, an IntPtr or a GCHandle whose body names an allocator (<see cref="ReturnedAllocations"/>).</summary>
+            private static bool MayReturnAllocation(TypeSyntax type, SyntaxNode? body)
+                => body != null
+                   && (type is PointerTypeSyntax || RightmostName(type) is "IntPtr" or "UIntPtr" or "nint" or "nuint" or "GCHandle")
+                   && body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && AllocationCatalogue.KnownAllocatorNames.Contains(name));
 
             private static bool IsNativeDeclaration(MethodDeclarationSyntax method)
                 => method.Modifiers.Any(SyntaxKind.ExternKeyword)

@@ -322,6 +322,15 @@ namespace InteropGuard.Interop
                 }
             }
 
+            // A helper of this compilation that returns a block it allocated (a string marshaller, a GCHandle property).
+            if (depth < WrapperSummaries.MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && _context.NativeFunctions.Get(method) == null
+                && ReturnedAllocations.MayReturnAllocation(method, IsAllocatorName)
+                && _context.Wrappers.GetBody(method) is { } body
+                && ReturnedAllocations.Summarize(body, m => FindAllocator(m.OriginalDefinition, depth + 1), m => TryGetDeallocator(m, out _) || FindAllocator(m.OriginalDefinition, depth + 1) is { ReallocatedParameter: >= 0 }) is { } returned)
+            {
+                return returned.WithDisplay(Display(method));
+            }
+
             // A wrapper whose body is one forwarded call to an allocator is that allocator.
             if (depth < WrapperSummaries.MaxDepth && _context.Wrappers.GetForwardedCall(method) is { } forwarded
                 && FindAllocator(forwarded.Target, depth + 1) is { } inner)
@@ -332,6 +341,10 @@ namespace InteropGuard.Interop
 
             return null;
         }
+
+        /// <summary>A name a catalogue or configured allocator can be called by: what a helper's body must name to be read.</summary>
+        private bool IsAllocatorName(string name)
+            => KnownAllocatorNames.Contains(name) || _pairs.Any(pair => pair.Allocator == name || pair.Allocator.EndsWith("." + name, StringComparison.Ordinal));
 
         private Allocator? FindHandleAllocator(IMethodSymbol method)
         {
@@ -503,7 +516,12 @@ namespace InteropGuard.Interop
 
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);
 
-        internal static string Display(IMethodSymbol method) => method.ContainingType == null ? method.Name : method.ContainingType.Name + "." + method.Name;
+        internal static string Display(IMethodSymbol method)
+        {
+            // A property getter is named as the property is read ('request.Gch'), not as its accessor.
+            var name = method.MethodKind == MethodKind.PropertyGet && method.AssociatedSymbol != null ? method.AssociatedSymbol.Name : method.Name;
+            return method.ContainingType == null ? name : method.ContainingType.Name + "." + name;
+        }
 
         private static Allocator Bcl(string family, string display, string release, string releaseMethod, int reallocated = -1)
             => new Allocator(family, display, release, releaseMethod, reallocated);

@@ -41,6 +41,11 @@ namespace InteropGuard.Interop
             }
         }
 
+        private static bool IsWritten(IPropertyReferenceOperation property)
+            => property.Parent is IAssignmentOperation assignment && assignment.Target == property
+               || property.Parent is IIncrementOrDecrementOperation
+               || property.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None };
+
         private static Allocator? Classify(IOperation operation, AllocationCatalogue catalogue)
         {
             switch (operation)
@@ -54,6 +59,9 @@ namespace InteropGuard.Interop
                         : catalogue.ForCreatedHandle(creation.Type);
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
                     return catalogue.ForOutHandle(call.TargetMethod, parameter);
+                case IPropertyReferenceOperation { Property.GetMethod: { } getter, Arguments.IsEmpty: true } property when !IsWritten(property):
+                    // A property whose getter returns a fresh allocation (a 'Gch' returning GCHandle.Alloc(this, Pinned)).
+                    return catalogue.TryGetAllocator(getter, out var returned) ? returned : null;
                 default:
                     return null;
             }
