@@ -62,12 +62,14 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
         private readonly int _depth;
+        private readonly LocalStructs _structs;
 
         public ValueUses(InteropContext context, InteropScope scope, int depth = 0)
         {
             _context = context;
             _scope = scope;
             _depth = depth;
+            _structs = new LocalStructs(context, scope);
         }
 
         public ValueUse Classify(IOperation value)
@@ -197,6 +199,9 @@ namespace InteropGuard.Flow
                 case ILocalReferenceOperation local when !local.Local.IsRef:
                     return new ValueUse(ValueUseKind.Copy, site, copyTarget: local.Local);
                 case IDiscardOperation:
+                    return new ValueUse(ValueUseKind.Use, site);
+                case IFieldReferenceOperation field when _structs.OnlyLends(field):
+                    // A local struct that carries the pointer to a native call lends it; the method still owns the block.
                     return new ValueUse(ValueUseKind.Use, site);
                 default:
                     return new ValueUse(ValueUseKind.Escape, site);
