@@ -3,6 +3,7 @@ using System.Linq;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Flow
@@ -31,7 +32,7 @@ namespace InteropGuard.Flow
         /// <summary>True when storing into <paramref name="target"/> (a field of a local struct) only lends the value to the calls the struct goes to.</summary>
         public bool OnlyLends(IFieldReferenceOperation target)
         {
-            if (StructLocal(target) is not { } local)
+            if ((StructLocal(target) ?? InitializedLocal(target)) is not { } local)
             {
                 return false;
             }
@@ -103,6 +104,25 @@ namespace InteropGuard.Flow
             var model = _context.Compilation.GetSemanticModel(member.SyntaxTree);
 #pragma warning restore RS1030
             return model.GetOperation(member);
+        }
+
+        /// <summary>
+        /// <c>var s = new S { P = p }</c> as a control-flow graph has it: the initializer writes into a flow capture
+        /// of the new struct, so the local it ends in is read from the syntax.
+        /// </summary>
+        private ILocalSymbol? InitializedLocal(IFieldReferenceOperation field)
+        {
+            if (field.Instance is not (IFlowCaptureReferenceOperation or IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
+                || field.Syntax.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: BaseObjectCreationExpressionSyntax creation } }
+                || creation.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator })
+            {
+                return null;
+            }
+
+#pragma warning disable RS1030 // Only for a pointer stored by an object initializer; cached with the answer.
+            var local = _context.Compilation.GetSemanticModel(declarator.SyntaxTree).GetDeclaredSymbol(declarator) as ILocalSymbol;
+#pragma warning restore RS1030
+            return local is { IsRef: false, Type: { TypeKind: TypeKind.Struct } } ? local : null;
         }
 
         private bool StaysInMethod(IOperation root, ILocalSymbol local, IFieldSymbol stored)

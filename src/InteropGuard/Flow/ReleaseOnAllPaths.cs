@@ -1098,6 +1098,7 @@ namespace InteropGuard.Flow
             var result = call.TargetMethod.ReturnType;
             object? success = result.SpecialType == SpecialType.System_Boolean ? true
                 : result.SpecialType == SpecialType.System_Int32 || result.SpecialType == SpecialType.System_UInt32 || result.SpecialType == SpecialType.System_Int64 ? 0L
+                : result.TypeKind == TypeKind.Struct && result.GetMembers("Failed").Any(m => m is IPropertySymbol) ? HResultStruct
                 : null;
             if (success == null || EvaluateWithResult(condition, call, success) is not { } truthOnSuccess)
             {
@@ -1106,6 +1107,9 @@ namespace InteropGuard.Flow
 
             return !truthOnSuccess;
         }
+
+        /// <summary>The success marker of a result typed as an HRESULT struct with <c>Failed</c>/<c>Succeeded</c>.</summary>
+        private static readonly object HResultStruct = new object();
 
         private bool? EvaluateWithResult(IOperation operation, IInvocationOperation call, object success)
         {
@@ -1119,6 +1123,9 @@ namespace InteropGuard.Flow
             {
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
                     return !EvaluateWithResult(not.Operand, call, success);
+                case IPropertyReferenceOperation { Property.Name: "Failed" or "Succeeded", Instance: { } instance } property when success == HResultStruct && IsCallResult(OperationTree.SkipConversions(instance), call):
+                    // An HRESULT struct's own test (hr.Failed, hr.Succeeded).
+                    return property.Property.Name == "Succeeded";
                 case IBinaryOperation binary when success is long status:
                     var left = OperationTree.SkipConversions(binary.LeftOperand);
                     var right = OperationTree.SkipConversions(binary.RightOperand);

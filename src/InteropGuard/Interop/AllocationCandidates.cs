@@ -41,8 +41,19 @@ namespace InteropGuard.Interop
         public bool MayAllocate(SyntaxNode body, InteropScope scope)
         {
             var declared = _declared.Value;
+            bool sawOut = false, sawRelease = false;
             foreach (var node in body.DescendantNodes())
             {
+                // A native out value the body itself releases (ResourceSites): an out argument and a known release.
+                if (node is ArgumentSyntax argument && argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
+                {
+                    sawOut = true;
+                    if (sawRelease)
+                    {
+                        return true;
+                    }
+                }
+
                 if (node is ObjectCreationExpressionSyntax creation && declared.IsHandleType(RightmostName(creation.Type)))
                 {
                     return true;
@@ -62,6 +73,15 @@ namespace InteropGuard.Interop
                 if (name == null)
                 {
                     continue;
+                }
+
+                if (AllocationCatalogue.KnownReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
+                {
+                    sawRelease = true;
+                    if (sawOut)
+                    {
+                        return true;
+                    }
                 }
 
                 if ((AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))

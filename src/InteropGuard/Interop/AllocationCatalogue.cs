@@ -269,6 +269,14 @@ namespace InteropGuard.Interop
             .Concat(Ole32Allocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
+        /// <summary>Names under which a catalogued release can be called directly: with an <c>out</c> argument, a body naming one may own a native out value.</summary>
+        internal static readonly ImmutableHashSet<string> KnownReleaseNames = MarshalReleases.Keys
+            .Concat(NativeMemoryReleases.Keys)
+            .Concat(LibcReleases.Keys)
+            .Concat(Kernel32Releases.Keys)
+            .Concat(Ole32Releases.Keys)
+            .ToImmutableHashSet(StringComparer.Ordinal);
+
         private readonly InteropContext _context;
         private readonly ImmutableArray<ConfiguredAllocatorPair> _pairs;
         private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = new ConcurrentDictionary<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);
@@ -513,6 +521,28 @@ namespace InteropGuard.Interop
             => (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref) && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
                 ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
+
+        /// <summary>
+        /// A pointer a native function hands out through an <c>out</c> parameter (<c>SHGetFolderLocation(.., out pidl)</c>),
+        /// when the calling method releases that value itself with <paramref name="release"/> on some path: by releasing
+        /// it, the method says it owns it, so a path that drops it leaks. (A method that never releases such a value is
+        /// not asked: whether it owns it cannot be told.)
+        /// </summary>
+        public Allocator? ForOutAllocation(IMethodSymbol method, IParameterSymbol parameter, Deallocator release, IMethodSymbol releaseMethod)
+        {
+            var type = parameter.Type;
+            if (parameter.RefKind != RefKind.Out || _context.NativeFunctions.Get(method) == null
+                || !(type is IPointerTypeSymbol || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr))
+            {
+                return null;
+            }
+
+            // Only a one-parameter static release can be written by a fix with nothing but the pointer.
+            var callable = releaseMethod.IsStatic && releaseMethod.Parameters.Length == 1 && releaseMethod.ContainingType != null
+                ? releaseMethod.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)) + "." + releaseMethod.Name
+                : null;
+            return new Allocator(release.Family, Display(method), release.Display, callable);
+        }
 
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);
 

@@ -24,32 +24,74 @@ namespace InteropGuard.Interop
     /// <summary>Where resources come from: catalogued calls, SafeHandle creations and SafeHandle out arguments of native calls.</summary>
     internal static class ResourceSites
     {
-        public static bool IsSite(IOperation operation, AllocationCatalogue catalogue) => Classify(operation, catalogue) != null;
+        public static bool IsSite(IOperation operation, AllocationCatalogue catalogue) => Classify(operation, catalogue, NoReleases) != null;
+
+        /// <summary>Does the body <paramref name="root"/> (an operation tree, not a graph) hand out any tracked resource?</summary>
+        public static bool AnyIn(IOperation root, AllocationCatalogue catalogue)
+        {
+            var operations = root.Descendants().ToList();
+            var released = ReleasedLocals(operations, catalogue);
+            return operations.Any(o => Classify(o, catalogue, released) != null);
+        }
 
         public static IEnumerable<ResourceSite> In(ControlFlowGraph graph, AllocationCatalogue catalogue)
         {
-            foreach (var block in graph.Blocks)
+            var operations = graph.Blocks
+                .SelectMany(block => block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue))
+                .SelectMany(o => o.DescendantsAndSelf())
+                .ToList();
+            var released = ReleasedLocals(operations, catalogue);
+            foreach (var operation in operations)
             {
-                var operations = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
-                foreach (var operation in operations.SelectMany(o => o.DescendantsAndSelf()))
+                if (Classify(operation, catalogue, released) is { } allocator)
                 {
-                    if (Classify(operation, catalogue) is { } allocator)
-                    {
-                        yield return new ResourceSite(operation, allocator);
-                    }
+                    yield return new ResourceSite(operation, allocator);
                 }
             }
         }
+
+        private static readonly Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> NoReleases = new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// Locals the body passes to a known release (<c>Marshal.FreeCoTaskMem(pidl)</c>) on some path: a method that
+        /// releases a native function's out value itself owns it (<see cref="AllocationCatalogue.ForOutAllocation"/>).
+        /// </summary>
+        private static Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> ReleasedLocals(List<IOperation> operations, AllocationCatalogue catalogue)
+        {
+            Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
+            foreach (var operation in operations)
+            {
+                if (operation is IInvocationOperation call && catalogue.TryGetDeallocator(call.TargetMethod, out var release)
+                    && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == release.PointerParameter) is { } argument
+                    && OperationTree.SkipConversions(argument.Value) is ILocalReferenceOperation local)
+                {
+                    released ??= new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
+                    released[local.Local] = (release, call.TargetMethod);
+                }
+            }
+
+            return released ?? NoReleases;
+        }
+
+        private static ILocalSymbol? OutLocal(IOperation value) => value switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } => declared.Local,
+            _ => null,
+        };
 
         private static bool IsWritten(IPropertyReferenceOperation property)
             => property.Parent is IAssignmentOperation assignment && assignment.Target == property
                || property.Parent is IIncrementOrDecrementOperation
                || property.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None };
 
-        private static Allocator? Classify(IOperation operation, AllocationCatalogue catalogue)
+        private static Allocator? Classify(IOperation operation, AllocationCatalogue catalogue, Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> released)
         {
             switch (operation)
             {
+                case IArgumentOperation { Parameter: { RefKind: RefKind.Out } parameter, Parent: IInvocationOperation call } outArgument when released.Count > 0
+                    && OutLocal(outArgument.Value) is { } outLocal && released.TryGetValue(outLocal, out var release):
+                    return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForOutAllocation(call.TargetMethod, parameter, release.Item1, release.Item2);
                 case IInvocationOperation invocation:
                     return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) ? allocator : null;
                 case IObjectCreationOperation creation:

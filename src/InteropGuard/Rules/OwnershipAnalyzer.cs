@@ -116,7 +116,7 @@ namespace InteropGuard.Rules
             if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
                 || !ControlFlowGraphs.HasGraph(root)
                 || !candidates.MayAllocate(root.Syntax, scope)
-                || !root.Descendants().Any(o => ResourceSites.IsSite(o, scope.Catalogue)))
+                || !ResourceSites.AnyIn(root, scope.Catalogue))
             {
                 return;
             }

@@ -67,8 +67,17 @@ class C
         args.Items = {|#0:Marshal.AllocHGlobal(64)|};
         Native.Query(device, ref args);
     }
-}", null, Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
-            "Native memory from 'Marshal.AllocHGlobal' that is only stored in 'args.Items' is not released by 'Marshal.FreeHGlobal' on any path"));
+
+    void Initialized(IntPtr device, int count)
+    {
+        var args = new QueryArgs { Count = count, Items = {|#1:Marshal.AllocHGlobal(64)|} };
+        Native.query_items(device, ref args);
+    }
+}", null,
+            Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
+                "Native memory from 'Marshal.AllocHGlobal' that is only stored in 'args.Items' is not released by 'Marshal.FreeHGlobal' on any path"),
+            Verify.Diagnostic("IG3001").WithLocation(1).WithMessage(
+                "Native memory from 'Marshal.AllocHGlobal' that is only stored in 'Items' is not released by 'Marshal.FreeHGlobal' on any path"));
 
         [Fact]
         public Task StructsThatTakeThePointerAwayOrReleaseItThroughTheField() => Check(@"
