@@ -30,8 +30,9 @@ namespace InteropGuard.Flow
 
     internal readonly struct ValueUse
     {
-        public ValueUse(ValueUseKind kind, IOperation site, Deallocator? release = null, object? copyTarget = null, (NativeFunction, IParameterSymbol)? nativeTarget = null)
+        public ValueUse(ValueUseKind kind, IOperation site, Deallocator? release = null, object? copyTarget = null, (NativeFunction, IParameterSymbol)? nativeTarget = null, bool keptIfCallSucceeds = false)
         {
+            KeptIfCallSucceeds = keptIfCallSucceeds;
             Kind = kind;
             Site = site;
             Release = release;
@@ -51,6 +52,12 @@ namespace InteropGuard.Flow
 
         /// <summary>The native parameter the value reaches when the use is (or wraps) a native call.</summary>
         public (NativeFunction Function, IParameterSymbol Parameter)? NativeTarget { get; }
+
+        /// <summary>
+        /// An escape to a native function that keeps the value only when it succeeds: a checker the call's status goes
+        /// to (<c>Check(native(p))</c>) throws on failure, and then the value was not taken.
+        /// </summary>
+        public bool KeptIfCallSucceeds { get; }
     }
 
     /// <summary>
@@ -84,6 +91,15 @@ namespace InteropGuard.Flow
                         return new ValueUse(ValueUseKind.ReachedRoot, current);
 
                     case IConversionOperation conversion when conversion.OperatorMethod == null:
+                        current = parent;
+                        continue;
+
+                    case IConversionOperation { OperatorMethod: { } conversionOperator, Parent: IArgumentOperation { Parent: IInvocationOperation reader } }
+                        when IsNativeInteger(parent.Type) && SymbolEqualityComparer.Default.Equals(conversionOperator.ContainingType, _context.Types.GCHandle)
+                             && reader.TargetMethod.DeclaringSyntaxReferences.IsEmpty && _context.NativeFunctions.Get(reader.TargetMethod) == null:
+                        // (IntPtr)handle is the handle's number, like GCHandle.ToIntPtr: given to native code or to a
+                        // method of the compilation it may be kept as user data. A library method reading from it
+                        // (Marshal.Copy's source) keeps nothing, so its own classification decides.
                         current = parent;
                         continue;
 
@@ -268,7 +284,9 @@ namespace InteropGuard.Flow
             {
                 // A function that keeps what it is given (a registration, an async submission) now shares it:
                 // releasing it here would be as wrong as leaking it, so ownership is no longer ours to judge.
-                return new ValueUse(_scope.Keeps(native, parameter) ? ValueUseKind.Escape : ValueUseKind.Use, call, nativeTarget: (native, parameter));
+                return _scope.Keeps(native, parameter)
+                    ? new ValueUse(ValueUseKind.Escape, call, nativeTarget: (native, parameter), keptIfCallSucceeds: !method.ReturnsVoid)
+                    : new ValueUse(ValueUseKind.Use, call, nativeTarget: (native, parameter));
             }
 
             var types = _context.Types;
