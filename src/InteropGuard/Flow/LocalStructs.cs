@@ -127,6 +127,7 @@ namespace InteropGuard.Flow
 
         private bool StaysInMethod(IOperation root, ILocalSymbol local, IFieldSymbol stored)
         {
+            var lent = false;
             foreach (var reference in root.Descendants().OfType<ILocalReferenceOperation>())
             {
                 if (!SymbolEqualityComparer.Default.Equals(reference.Local, local))
@@ -158,17 +159,21 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                if (!IsLentToCall(current))
+                if (!IsLentToCall(current, out var toCall))
                 {
                     return false;
                 }
+
+                lent |= toCall;
             }
 
-            return true;
+            // A struct that never reaches a native call lends nothing: what it holds is simply not followed.
+            return lent;
         }
 
-        private bool IsLentToCall(IOperation structReference)
+        private bool IsLentToCall(IOperation structReference, out bool toCall)
         {
+            toCall = structReference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None };
             switch (structReference.Parent)
             {
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:

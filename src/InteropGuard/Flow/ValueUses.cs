@@ -69,15 +69,28 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
         private readonly int _depth;
-        private readonly LocalStructs _structs;
+        private readonly LocalStructs? _structs;
 
         public ValueUses(InteropContext context, InteropScope scope, int depth = 0)
+            : this(context, scope, depth, ownership: false)
+        {
+        }
+
+        private ValueUses(InteropContext context, InteropScope scope, int depth, bool ownership)
         {
             _context = context;
             _scope = scope;
             _depth = depth;
-            _structs = new LocalStructs(context, scope);
+            _structs = ownership ? new LocalStructs(context, scope) : null;
         }
+
+        /// <summary>
+        /// The readings of the Ownership family, which asks who must release a value rather than where a value may be
+        /// read: a local struct that carries a pointer to native calls lends it, and a GCHandle's number read by a
+        /// library method is not handed on. Other rules (a pointer that must not outlive its pin, a handle value that
+        /// must not be raced) still count a copy stored in a struct as leaving.
+        /// </summary>
+        public static ValueUses ForOwnership(InteropContext context, InteropScope scope) => new ValueUses(context, scope, 0, ownership: true);
 
         public ValueUse Classify(IOperation value)
         {
@@ -95,7 +108,7 @@ namespace InteropGuard.Flow
                         continue;
 
                     case IConversionOperation { OperatorMethod: { } conversionOperator, Parent: IArgumentOperation { Parent: IInvocationOperation reader } }
-                        when IsNativeInteger(parent.Type) && SymbolEqualityComparer.Default.Equals(conversionOperator.ContainingType, _context.Types.GCHandle)
+                        when _structs != null && IsNativeInteger(parent.Type) && SymbolEqualityComparer.Default.Equals(conversionOperator.ContainingType, _context.Types.GCHandle)
                              && reader.TargetMethod.DeclaringSyntaxReferences.IsEmpty && _context.NativeFunctions.Get(reader.TargetMethod) == null:
                         // (IntPtr)handle is the handle's number, like GCHandle.ToIntPtr: given to native code or to a
                         // method of the compilation it may be kept as user data. A library method reading from it
@@ -216,7 +229,7 @@ namespace InteropGuard.Flow
                     return new ValueUse(ValueUseKind.Copy, site, copyTarget: local.Local);
                 case IDiscardOperation:
                     return new ValueUse(ValueUseKind.Use, site);
-                case IFieldReferenceOperation field when _structs.OnlyLends(field):
+                case IFieldReferenceOperation field when _structs != null && _structs.OnlyLends(field):
                     // A local struct that carries the pointer to a native call lends it; the method still owns the block.
                     return new ValueUse(ValueUseKind.Use, site);
                 default:

@@ -125,7 +125,7 @@ namespace InteropGuard.Rules
             var graph = context.GetControlFlowGraph(bodyBlock);
 
             var captured = CapturedLocals.In(root);
-            var uses = new ValueUses(interop, scope);
+            var uses = ValueUses.ForOwnership(interop, scope);
             var throwPoints = new ThrowPoints(interop, scope.Catalogue);
             var reportedAfterRelease = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
