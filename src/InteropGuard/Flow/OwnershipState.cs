@@ -75,6 +75,17 @@ namespace InteropGuard.Flow
         public OwnershipState Settled()
             => new OwnershipState(ImmutableHashSet<PathFacts>.Empty, NotOwning.Union(Owning), ReleasedPaths, Names);
 
+        /// <summary>
+        /// Handed to an owner on the paths where <paramref name="success"/> holds; where it does not, still owed
+        /// (a native function that keeps what it is given only when it succeeds).
+        /// </summary>
+        public OwnershipState SettledWhen(ConditionKey success)
+            => new OwnershipState(
+                Owning.Select(p => p.With(success, false)).ToImmutableHashSet(),
+                NotOwning.Union(Owning.Select(p => p.With(success, true))),
+                ReleasedPaths,
+                Names);
+
         /// <summary>The paths on which the value is known not to have been released.</summary>
         public OwnershipState WithoutReleasedPaths() => new OwnershipState(Owning, NotOwning, ImmutableHashSet<PathFacts>.Empty, Names);
 

@@ -663,9 +663,10 @@ namespace InteropGuard.Flow
             {
                 // Handing the value to a release or a new owner is the last thing we follow; its own failure is the owner's.
                 // Calls that complete after the hand-over (Take(GCHandle.ToIntPtr(h))) throw with nothing owed either.
+                // A native function keeps the value only if it succeeds: a checker of its status still throws with it owed.
                 var excluded = new HashSet<IOperation>(classified
                     .Where(c => c.Use.Kind == ValueUseKind.Release || c.Use.Kind == ValueUseKind.Escape)
-                    .SelectMany(c => AncestorsWithin(c.Use.Site, operation)));
+                    .SelectMany(c => c.Use.KeptIfCallSucceeds ? new[] { c.Use.Site } : AncestorsWithin(c.Use.Site, operation)));
                 ExcludeQuietCalls(operation, excluded);
                 if (_throwPoints.Find(operation, excluded) is { } thrower)
                 {
@@ -675,6 +676,7 @@ namespace InteropGuard.Flow
 
             // 3. Effects of the uses; overwritten names are dropped before copies are added.
             var copies = new List<object>();
+            ConditionKey? keptWhen = null;
             foreach (var (reference, use) in classified)
             {
                 switch (use.Kind)
@@ -687,7 +689,16 @@ namespace InteropGuard.Flow
                         break;
                     case ValueUseKind.Escape:
                         _escapes = true;
-                        state = state.Settled();
+                        if (use.KeptIfCallSucceeds && StatusKey(use.Site) is { } status)
+                        {
+                            // Kept only if the call succeeded: settled after its status lands in its local.
+                            keptWhen = status;
+                        }
+                        else
+                        {
+                            state = state.Settled();
+                        }
+
                         break;
                     case ValueUseKind.Copy:
                         if (use.CopyTarget is ILocalSymbol captured && _capturedLocals.Contains(captured))
@@ -722,6 +733,11 @@ namespace InteropGuard.Flow
                 {
                     state = state.Settled();
                 }
+            }
+
+            if (keptWhen != null)
+            {
+                state = state.SettledWhen(keptWhen);
             }
 
             var overwritten = false;
@@ -790,7 +806,7 @@ namespace InteropGuard.Flow
 
                 if (use.Kind == ValueUseKind.Release || use.Kind == ValueUseKind.Escape)
                 {
-                    excluded.UnionWith(AncestorsWithin(use.Site, branchValue));
+                    excluded.UnionWith(use.KeptIfCallSucceeds ? new[] { use.Site } : AncestorsWithin(use.Site, branchValue));
                 }
 
                 effects.Add((reference, use));
@@ -1098,6 +1114,7 @@ namespace InteropGuard.Flow
             var result = call.TargetMethod.ReturnType;
             object? success = result.SpecialType == SpecialType.System_Boolean ? true
                 : result.SpecialType == SpecialType.System_Int32 || result.SpecialType == SpecialType.System_UInt32 || result.SpecialType == SpecialType.System_Int64 ? 0L
+                : result.TypeKind == TypeKind.Struct && result.GetMembers("Failed").Any(m => m is IPropertySymbol) ? HResultStruct
                 : null;
             if (success == null || EvaluateWithResult(condition, call, success) is not { } truthOnSuccess)
             {
@@ -1106,6 +1123,58 @@ namespace InteropGuard.Flow
 
             return !truthOnSuccess;
         }
+
+        /// <summary>
+        /// For a native call that keeps the value only if it succeeds, whose status is stored in a local the method then
+        /// tests (<c>int rc = f(.., p); if (rc == 0) ..</c>, <c>bool ok = f(.., p); if (!ok) ..</c>), the condition that
+        /// says it succeeded; null when the status is not stored in a local or never tested that way (then the call
+        /// is taken as a hand-over, as before).
+        /// </summary>
+        private ConditionKey? StatusKey(IOperation site)
+        {
+            if (site is not IInvocationOperation call)
+            {
+                return null;
+            }
+
+            IOperation current = call;
+            while (current.Parent is IConversionOperation { OperatorMethod: null })
+            {
+                current = current.Parent;
+            }
+
+            var local = current.Parent switch
+            {
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when assignment.Value == current => target.Local,
+                IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+                _ => null,
+            };
+            if (local == null)
+            {
+                return null;
+            }
+
+            var type = call.TargetMethod.ReturnType.SpecialType;
+            if (type == SpecialType.System_Boolean)
+            {
+                var flag = ConditionKey.ForLocal(local);
+                return _cfg.Blocks.Any(b => b.BranchValue != null && ConditionKey.Of(b.BranchValue)?.Key.Text == flag.Text) ? flag : null;
+            }
+
+            if (type != SpecialType.System_Int32 && type != SpecialType.System_UInt32 && type != SpecialType.System_Int64)
+            {
+                return null;
+            }
+
+            // The key of 'rc == 0' as the method's own test spells it (ConditionKey normalizes '!=' to it).
+            var zero = "(" + local.Name + " " + BinaryOperatorKind.Equals + " 0)";
+            return _cfg.Blocks
+                .Select(b => b.BranchValue == null ? null : ConditionKey.Of(b.BranchValue))
+                .FirstOrDefault(k => k != null && k.Value.Key.Text == zero)?.Key;
+        }
+
+        /// <summary>The success marker of a result typed as an HRESULT struct with <c>Failed</c>/<c>Succeeded</c>.</summary>
+        private static readonly object HResultStruct = new object();
 
         private bool? EvaluateWithResult(IOperation operation, IInvocationOperation call, object success)
         {
@@ -1119,6 +1188,9 @@ namespace InteropGuard.Flow
             {
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
                     return !EvaluateWithResult(not.Operand, call, success);
+                case IPropertyReferenceOperation { Property.Name: "Failed" or "Succeeded", Instance: { } instance } property when success == HResultStruct && IsCallResult(OperationTree.SkipConversions(instance), call):
+                    // An HRESULT struct's own test (hr.Failed, hr.Succeeded).
+                    return property.Property.Name == "Succeeded";
                 case IBinaryOperation binary when success is long status:
                     var left = OperationTree.SkipConversions(binary.LeftOperand);
                     var right = OperationTree.SkipConversions(binary.RightOperand);

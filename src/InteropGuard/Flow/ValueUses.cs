@@ -30,8 +30,9 @@ namespace InteropGuard.Flow
 
     internal readonly struct ValueUse
     {
-        public ValueUse(ValueUseKind kind, IOperation site, Deallocator? release = null, object? copyTarget = null, (NativeFunction, IParameterSymbol)? nativeTarget = null)
+        public ValueUse(ValueUseKind kind, IOperation site, Deallocator? release = null, object? copyTarget = null, (NativeFunction, IParameterSymbol)? nativeTarget = null, bool keptIfCallSucceeds = false)
         {
+            KeptIfCallSucceeds = keptIfCallSucceeds;
             Kind = kind;
             Site = site;
             Release = release;
@@ -51,6 +52,12 @@ namespace InteropGuard.Flow
 
         /// <summary>The native parameter the value reaches when the use is (or wraps) a native call.</summary>
         public (NativeFunction Function, IParameterSymbol Parameter)? NativeTarget { get; }
+
+        /// <summary>
+        /// An escape to a native function that keeps the value only when it succeeds: a checker the call's status goes
+        /// to (<c>Check(native(p))</c>) throws on failure, and then the value was not taken.
+        /// </summary>
+        public bool KeptIfCallSucceeds { get; }
     }
 
     /// <summary>
@@ -62,13 +69,28 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
         private readonly int _depth;
+        private readonly LocalStructs? _structs;
 
         public ValueUses(InteropContext context, InteropScope scope, int depth = 0)
+            : this(context, scope, depth, ownership: false)
+        {
+        }
+
+        private ValueUses(InteropContext context, InteropScope scope, int depth, bool ownership)
         {
             _context = context;
             _scope = scope;
             _depth = depth;
+            _structs = ownership ? new LocalStructs(context, scope) : null;
         }
+
+        /// <summary>
+        /// The readings of the Ownership family, which asks who must release a value rather than where a value may be
+        /// read: a local struct that carries a pointer to native calls lends it, and a GCHandle's number read by a
+        /// library method is not handed on. Other rules (a pointer that must not outlive its pin, a handle value that
+        /// must not be raced) still count a copy stored in a struct as leaving.
+        /// </summary>
+        public static ValueUses ForOwnership(InteropContext context, InteropScope scope) => new ValueUses(context, scope, 0, ownership: true);
 
         public ValueUse Classify(IOperation value)
         {
@@ -82,6 +104,15 @@ namespace InteropGuard.Flow
                         return new ValueUse(ValueUseKind.ReachedRoot, current);
 
                     case IConversionOperation conversion when conversion.OperatorMethod == null:
+                        current = parent;
+                        continue;
+
+                    case IConversionOperation { OperatorMethod: { } conversionOperator, Parent: IArgumentOperation { Parent: IInvocationOperation reader } }
+                        when _structs != null && IsNativeInteger(parent.Type) && SymbolEqualityComparer.Default.Equals(conversionOperator.ContainingType, _context.Types.GCHandle)
+                             && reader.TargetMethod.DeclaringSyntaxReferences.IsEmpty && _context.NativeFunctions.Get(reader.TargetMethod) == null:
+                        // (IntPtr)handle is the handle's number, like GCHandle.ToIntPtr: given to native code or to a
+                        // method of the compilation it may be kept as user data. A library method reading from it
+                        // (Marshal.Copy's source) keeps nothing, so its own classification decides.
                         current = parent;
                         continue;
 
@@ -198,6 +229,9 @@ namespace InteropGuard.Flow
                     return new ValueUse(ValueUseKind.Copy, site, copyTarget: local.Local);
                 case IDiscardOperation:
                     return new ValueUse(ValueUseKind.Use, site);
+                case IFieldReferenceOperation field when _structs != null && _structs.OnlyLends(field):
+                    // A local struct that carries the pointer to a native call lends it; the method still owns the block.
+                    return new ValueUse(ValueUseKind.Use, site);
                 default:
                     return new ValueUse(ValueUseKind.Escape, site);
             }
@@ -263,7 +297,9 @@ namespace InteropGuard.Flow
             {
                 // A function that keeps what it is given (a registration, an async submission) now shares it:
                 // releasing it here would be as wrong as leaking it, so ownership is no longer ours to judge.
-                return new ValueUse(_scope.Keeps(native, parameter) ? ValueUseKind.Escape : ValueUseKind.Use, call, nativeTarget: (native, parameter));
+                return _scope.Keeps(native, parameter)
+                    ? new ValueUse(ValueUseKind.Escape, call, nativeTarget: (native, parameter), keptIfCallSucceeds: !method.ReturnsVoid)
+                    : new ValueUse(ValueUseKind.Use, call, nativeTarget: (native, parameter));
             }
 
             var types = _context.Types;

@@ -41,9 +41,25 @@ namespace InteropGuard.Interop
         public bool MayAllocate(SyntaxNode body, InteropScope scope)
         {
             var declared = _declared.Value;
+            bool sawOut = false, sawRelease = false;
             foreach (var node in body.DescendantNodes())
             {
+                // A native out value the body itself releases (ResourceSites): an out argument and a known release.
+                if (node is ArgumentSyntax argument && argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
+                {
+                    sawOut = true;
+                    if (sawRelease)
+                    {
+                        return true;
+                    }
+                }
+
                 if (node is ObjectCreationExpressionSyntax creation && declared.IsHandleType(RightmostName(creation.Type)))
+                {
+                    return true;
+                }
+
+                if (node is MemberAccessExpressionSyntax { Parent: not InvocationExpressionSyntax } access && declared.Properties.Contains(access.Name.Identifier.ValueText))
                 {
                     return true;
                 }
@@ -57,6 +73,15 @@ namespace InteropGuard.Interop
                 if (name == null)
                 {
                     continue;
+                }
+
+                if (AllocationCatalogue.KnownReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
+                {
+                    sawRelease = true;
+                    if (sawOut)
+                    {
+                        return true;
+                    }
                 }
 
                 if ((AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
@@ -114,6 +139,9 @@ namespace InteropGuard.Interop
                 HandleTypes = handleTypes;
             }
 
+            /// <summary>Properties whose getter may return a fresh allocation (<see cref="ReturnedAllocations"/>).</summary>
+            public HashSet<string> Properties { get; } = new HashSet<string>(StringComparer.Ordinal);
+
             /// <summary>P/Invokes that can hand out a resource, and the single-call wrappers reaching them.</summary>
             public HashSet<string> Functions { get; }
 
@@ -127,6 +155,7 @@ namespace InteropGuard.Interop
             public static Declared Collect(Compilation compilation)
             {
                 var methods = new List<MethodDeclarationSyntax>();
+                var properties = new List<string>();
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
@@ -137,6 +166,10 @@ namespace InteropGuard.Interop
                         {
                             case MethodDeclarationSyntax method:
                                 methods.Add(method);
+                                break;
+                            case PropertyDeclarationSyntax property when MayReturnAllocation(property.Type, property.ExpressionBody?.Expression
+                                                                          ?? (SyntaxNode?)property.AccessorList?.Accessors.FirstOrDefault(a => a.IsKind(SyntaxKind.GetAccessorDeclaration))):
+                                properties.Add(property.Identifier.ValueText);
                                 break;
                             case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
                                 bases.Add((type.Identifier.ValueText, RightmostName(type.BaseList.Types[0].Type)));
@@ -159,6 +192,7 @@ namespace InteropGuard.Interop
                 }
 
                 var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
+                declared.Properties.UnionWith(properties);
                 var wrappers = new List<(string Name, string Calls)>();
                 foreach (var method in methods)
                 {
@@ -172,6 +206,10 @@ namespace InteropGuard.Interop
                     else if (SingleCallName(method) is { } calls)
                     {
                         wrappers.Add((method.Identifier.ValueText, calls));
+                    }
+                    else if (MayReturnAllocation(method.ReturnType, (SyntaxNode?)method.Body ?? method.ExpressionBody))
+                    {
+                        declared.Functions.Add(method.Identifier.ValueText);
                     }
                 }
 
@@ -195,6 +233,12 @@ namespace InteropGuard.Interop
 
                 return declared;
             }
+
+            /// <summary>A helper returning a pointer, an IntPtr or a GCHandle whose body names an allocator (<see cref="ReturnedAllocations"/>).</summary>
+            private static bool MayReturnAllocation(TypeSyntax type, SyntaxNode? body)
+                => body != null
+                   && (type is PointerTypeSyntax || RightmostName(type) is "IntPtr" or "UIntPtr" or "nint" or "nuint" or "GCHandle")
+                   && body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && AllocationCatalogue.KnownAllocatorNames.Contains(name));
 
             private static bool IsNativeDeclaration(MethodDeclarationSyntax method)
                 => method.Modifiers.Any(SyntaxKind.ExternKeyword)

@@ -269,6 +269,14 @@ namespace InteropGuard.Interop
             .Concat(Ole32Allocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
+        /// <summary>Names under which a catalogued release can be called directly: with an <c>out</c> argument, a body naming one may own a native out value.</summary>
+        internal static readonly ImmutableHashSet<string> KnownReleaseNames = MarshalReleases.Keys
+            .Concat(NativeMemoryReleases.Keys)
+            .Concat(LibcReleases.Keys)
+            .Concat(Kernel32Releases.Keys)
+            .Concat(Ole32Releases.Keys)
+            .ToImmutableHashSet(StringComparer.Ordinal);
+
         private readonly InteropContext _context;
         private readonly ImmutableArray<ConfiguredAllocatorPair> _pairs;
         private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = new ConcurrentDictionary<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);
@@ -322,6 +330,15 @@ namespace InteropGuard.Interop
                 }
             }
 
+            // A helper of this compilation that returns a block it allocated (a string marshaller, a GCHandle property).
+            if (depth < WrapperSummaries.MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && _context.NativeFunctions.Get(method) == null
+                && ReturnedAllocations.MayReturnAllocation(method, IsAllocatorName)
+                && _context.Wrappers.GetBody(method) is { } body
+                && ReturnedAllocations.Summarize(body, m => FindAllocator(m.OriginalDefinition, depth + 1), m => TryGetDeallocator(m, out _) || FindAllocator(m.OriginalDefinition, depth + 1) is { ReallocatedParameter: >= 0 }) is { } returned)
+            {
+                return returned.WithDisplay(Display(method));
+            }
+
             // A wrapper whose body is one forwarded call to an allocator is that allocator.
             if (depth < WrapperSummaries.MaxDepth && _context.Wrappers.GetForwardedCall(method) is { } forwarded
                 && FindAllocator(forwarded.Target, depth + 1) is { } inner)
@@ -332,6 +349,10 @@ namespace InteropGuard.Interop
 
             return null;
         }
+
+        /// <summary>A name a catalogue or configured allocator can be called by: what a helper's body must name to be read.</summary>
+        private bool IsAllocatorName(string name)
+            => KnownAllocatorNames.Contains(name) || _pairs.Any(pair => pair.Allocator == name || pair.Allocator.EndsWith("." + name, StringComparison.Ordinal));
 
         private Allocator? FindHandleAllocator(IMethodSymbol method)
         {
@@ -501,9 +522,36 @@ namespace InteropGuard.Interop
                 ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
 
+        /// <summary>
+        /// A pointer a native function hands out through an <c>out</c> parameter (<c>SHGetFolderLocation(.., out pidl)</c>),
+        /// when the calling method releases that value itself with <paramref name="release"/> on some path: by releasing
+        /// it, the method says it owns it, so a path that drops it leaks. (A method that never releases such a value is
+        /// not asked: whether it owns it cannot be told.)
+        /// </summary>
+        public Allocator? ForOutAllocation(IMethodSymbol method, IParameterSymbol parameter, Deallocator release, IMethodSymbol releaseMethod)
+        {
+            var type = parameter.Type;
+            if (parameter.RefKind != RefKind.Out || _context.NativeFunctions.Get(method) == null
+                || !(type is IPointerTypeSymbol || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr))
+            {
+                return null;
+            }
+
+            // Only a one-parameter static release can be written by a fix with nothing but the pointer.
+            var callable = releaseMethod.IsStatic && releaseMethod.Parameters.Length == 1 && releaseMethod.ContainingType != null
+                ? releaseMethod.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)) + "." + releaseMethod.Name
+                : null;
+            return new Allocator(release.Family, Display(method), release.Display, callable);
+        }
+
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);
 
-        internal static string Display(IMethodSymbol method) => method.ContainingType == null ? method.Name : method.ContainingType.Name + "." + method.Name;
+        internal static string Display(IMethodSymbol method)
+        {
+            // A property getter is named as the property is read ('request.Gch'), not as its accessor.
+            var name = method.MethodKind == MethodKind.PropertyGet && method.AssociatedSymbol != null ? method.AssociatedSymbol.Name : method.Name;
+            return method.ContainingType == null ? name : method.ContainingType.Name + "." + name;
+        }
 
         private static Allocator Bcl(string family, string display, string release, string releaseMethod, int reallocated = -1)
             => new Allocator(family, display, release, releaseMethod, reallocated);

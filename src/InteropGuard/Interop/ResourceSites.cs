@@ -24,31 +24,83 @@ namespace InteropGuard.Interop
     /// <summary>Where resources come from: catalogued calls, SafeHandle creations and SafeHandle out arguments of native calls.</summary>
     internal static class ResourceSites
     {
-        public static bool IsSite(IOperation operation, AllocationCatalogue catalogue) => Classify(operation, catalogue) != null;
+        public static bool IsSite(IOperation operation, AllocationCatalogue catalogue) => Classify(operation, catalogue, NoReleases) != null;
 
-        /// <summary>The site <paramref name="operation"/> is, or null.</summary>
-        public static ResourceSite? At(IOperation operation, AllocationCatalogue catalogue)
-            => Classify(operation, catalogue) is { } allocator ? new ResourceSite(operation, allocator) : null;
+        /// <summary>Does the body <paramref name="root"/> (an operation tree, not a graph) hand out any tracked resource?</summary>
+        public static bool AnyIn(IOperation root, AllocationCatalogue catalogue) => AllIn(root, catalogue).Any();
 
-        public static IEnumerable<ResourceSite> In(ControlFlowGraph graph, AllocationCatalogue catalogue)
+        /// <summary>The sites of an operation tree (a body with its lambdas and local functions).</summary>
+        public static IEnumerable<ResourceSite> AllIn(IOperation root, AllocationCatalogue catalogue)
         {
-            foreach (var block in graph.Blocks)
+            var operations = root.Descendants().ToList();
+            var released = ReleasedLocals(operations, catalogue);
+            foreach (var operation in operations)
             {
-                var operations = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
-                foreach (var operation in operations.SelectMany(o => o.DescendantsAndSelf()))
+                if (Classify(operation, catalogue, released) is { } allocator)
                 {
-                    if (Classify(operation, catalogue) is { } allocator)
-                    {
-                        yield return new ResourceSite(operation, allocator);
-                    }
+                    yield return new ResourceSite(operation, allocator);
                 }
             }
         }
 
-        private static Allocator? Classify(IOperation operation, AllocationCatalogue catalogue)
+        public static IEnumerable<ResourceSite> In(ControlFlowGraph graph, AllocationCatalogue catalogue)
+        {
+            var operations = graph.Blocks
+                .SelectMany(block => block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue))
+                .SelectMany(o => o.DescendantsAndSelf())
+                .ToList();
+            var released = ReleasedLocals(operations, catalogue);
+            foreach (var operation in operations)
+            {
+                if (Classify(operation, catalogue, released) is { } allocator)
+                {
+                    yield return new ResourceSite(operation, allocator);
+                }
+            }
+        }
+
+        private static readonly Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> NoReleases = new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// Locals the body passes to a known release (<c>Marshal.FreeCoTaskMem(pidl)</c>) on some path: a method that
+        /// releases a native function's out value itself owns it (<see cref="AllocationCatalogue.ForOutAllocation"/>).
+        /// </summary>
+        private static Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> ReleasedLocals(List<IOperation> operations, AllocationCatalogue catalogue)
+        {
+            Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
+            foreach (var operation in operations)
+            {
+                if (operation is IInvocationOperation call && catalogue.TryGetDeallocator(call.TargetMethod, out var release)
+                    && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == release.PointerParameter) is { } argument
+                    && OperationTree.SkipConversions(argument.Value) is ILocalReferenceOperation local)
+                {
+                    released ??= new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
+                    released[local.Local] = (release, call.TargetMethod);
+                }
+            }
+
+            return released ?? NoReleases;
+        }
+
+        private static ILocalSymbol? OutLocal(IOperation value) => value switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } => declared.Local,
+            _ => null,
+        };
+
+        private static bool IsWritten(IPropertyReferenceOperation property)
+            => property.Parent is IAssignmentOperation assignment && assignment.Target == property
+               || property.Parent is IIncrementOrDecrementOperation
+               || property.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None };
+
+        private static Allocator? Classify(IOperation operation, AllocationCatalogue catalogue, Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> released)
         {
             switch (operation)
             {
+                case IArgumentOperation { Parameter: { RefKind: RefKind.Out } parameter, Parent: IInvocationOperation call } outArgument when released.Count > 0
+                    && OutLocal(outArgument.Value) is { } outLocal && released.TryGetValue(outLocal, out var release):
+                    return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForOutAllocation(call.TargetMethod, parameter, release.Item1, release.Item2);
                 case IInvocationOperation invocation:
                     return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) ? allocator : null;
                 case IObjectCreationOperation creation:
@@ -58,6 +110,9 @@ namespace InteropGuard.Interop
                         : catalogue.ForCreatedHandle(creation.Type);
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
                     return catalogue.ForOutHandle(call.TargetMethod, parameter);
+                case IPropertyReferenceOperation { Property.GetMethod: { } getter, Arguments.IsEmpty: true } property when !IsWritten(property):
+                    // A property whose getter returns a fresh allocation (a 'Gch' returning GCHandle.Alloc(this, Pinned)).
+                    return catalogue.TryGetAllocator(getter, out var returned) ? returned : null;
                 default:
                     return null;
             }

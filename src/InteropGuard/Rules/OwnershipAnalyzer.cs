@@ -122,16 +122,11 @@ namespace InteropGuard.Rules
 
             // Then the sites the operation tree alone shows to be released on every path (allocate; try { } finally
             // { release }): when every site is one, the body costs no graph; otherwise those sites are not solved.
-            var uses = new ValueUses(interop, scope);
+            var uses = ValueUses.ForOwnership(interop, scope);
             HashSet<SyntaxNode>? guaranteed = null;
             var unguaranteed = false;
-            foreach (var operation in root.Descendants())
+            foreach (var treeSite in ResourceSites.AllIn(root, scope.Catalogue))
             {
-                if (ResourceSites.At(operation, scope.Catalogue) is not { } treeSite)
-                {
-                    continue;
-                }
-
                 if (_budget.ReadTreeReleases && GuaranteedReleases.NeedsNoSolve(treeSite, root, uses, scope.Catalogue, interop.Types.DisposeMethod))
                 {
                     _budget.CountGuaranteedSite();

@@ -160,6 +160,12 @@ namespace InteropGuard.Rules
         {
             for (var current = allocation.Parent; current != null; current = current.Parent)
             {
+                if (current is ISimpleAssignmentOperation { Target: IFieldReferenceOperation field })
+                {
+                    // Lent to native calls through a field of a local struct (ValueUses): name the field it sits in.
+                    return "that is only stored in '" + Shorten(field.Syntax) + "'";
+                }
+
                 if (current is IInvocationOperation call)
                 {
                     return "that is only passed to '" + AllocationCatalogue.Display(call.TargetMethod) + "'";

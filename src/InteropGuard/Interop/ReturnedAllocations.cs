@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// "This method (or property getter) of the compilation returns a fresh allocation of kind K, released by R": a
+    /// managed helper such as a string marshaller that returns an <c>AllocHGlobal</c> copy, or a property whose getter
+    /// returns <c>GCHandle.Alloc(this, Pinned)</c>. A call to such a helper is an allocation site like a catalogue call.
+    /// </summary>
+    /// <remarks>
+    /// Asked by <see cref="AllocationCatalogue"/> for methods it does not know, whose answer it caches per symbol. Deciding
+    /// from syntax first keeps it cheap: only a body that names a catalogue allocator and returns a pointer, an IntPtr or a
+    /// GCHandle can be such a helper, and only those are bound. A helper qualifies only when every value it returns is
+    /// either null/zero or a block it allocated itself and did not release, store or hand to anyone on the way.
+    /// </remarks>
+    internal static class ReturnedAllocations
+    {
+        /// <summary>Can the declaration be a helper returning a fresh allocation? Decided from syntax alone.</summary>
+        public static bool MayReturnAllocation(IMethodSymbol method, Func<string, bool> isAllocatorName)
+        {
+            if (!(method.MethodKind == MethodKind.Ordinary || method.MethodKind == MethodKind.PropertyGet) || method.IsExtern || method.IsAbstract
+                || method.ReturnsByRef || !IsResourceType(method.ReturnType))
+            {
+                return false;
+            }
+
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                if (!DeclarationBodies.TryGet(reference.GetSyntax(), out var body, out var expressionBody))
+                {
+                    continue;
+                }
+
+                SyntaxNode? node = (SyntaxNode?)body ?? expressionBody;
+                if (node != null && node.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && isAllocatorName(name)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The allocator behind every non-null value <paramref name="body"/> returns, or null when some return is not a
+        /// fresh, still-owned allocation (or all are of different kinds, or none allocates).
+        /// </summary>
+        public static Allocator? Summarize(IOperation body, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease)
+        {
+            Allocator? found = null;
+            var returnedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            foreach (var ret in body.DescendantsAndSelf().OfType<IReturnOperation>())
+            {
+                if (OperationTree.IsInNestedFunction(ret, body) || ret.ReturnedValue == null)
+                {
+                    continue;
+                }
+
+                var value = Unwrap(ret.ReturnedValue);
+                Allocator? allocator;
+                if (IsZero(value))
+                {
+                    continue;
+                }
+
+                if (value is IInvocationOperation call)
+                {
+                    allocator = allocatorOf(call.TargetMethod);
+                }
+                else if (value is ILocalReferenceOperation local && !local.Local.IsRef)
+                {
+                    returnedLocals.Add(local.Local);
+                    allocator = LocalAllocation(body, local.Local, allocatorOf, isRelease);
+                }
+                else
+                {
+                    return null;
+                }
+
+                if (allocator == null || allocator.ReallocatedParameter >= 0 || (found != null && found.Family != allocator.Family))
+                {
+                    return null;
+                }
+
+                found ??= allocator;
+            }
+
+            return found;
+        }
+
+        /// <summary>The allocator of a local every write of which is an allocation (or zero), and that nothing releases or stores elsewhere.</summary>
+        private static Allocator? LocalAllocation(IOperation body, ILocalSymbol local, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease)
+        {
+            Allocator? found = null;
+            foreach (var operation in body.Descendants())
+            {
+                IOperation? written = operation switch
+                {
+                    IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) => declarator.Initializer?.Value,
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local) => assignment.Value,
+                    _ => null,
+                };
+
+                if (written != null)
+                {
+                    var value = Unwrap(written);
+                    if (IsZero(value))
+                    {
+                        continue;
+                    }
+
+                    if (value is not IInvocationOperation call || allocatorOf(call.TargetMethod) is not { } allocator || (found != null && found.Family != allocator.Family))
+                    {
+                        return null;
+                    }
+
+                    found ??= allocator;
+                    continue;
+                }
+
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && (OperationTree.IsInNestedFunction(reference, body) || !Borrows(reference, isRelease)))
+                {
+                    return null;
+                }
+            }
+
+            return found;
+        }
+
+        /// <summary>A read that leaves the block owned by the local: anything but a release, a store elsewhere, a capture or a by-ref pass.</summary>
+        private static bool Borrows(ILocalReferenceOperation reference, Func<IMethodSymbol, bool> isRelease)
+        {
+            IOperation current = reference;
+            while (current.Parent is IConversionOperation { OperatorMethod: null } || current.Parent is IInvocationOperation { TargetMethod.Name: "ToPointer" } || current.Parent is IArgumentOperation { Parent: IObjectCreationOperation })
+            {
+                current = current.Parent is IArgumentOperation { Parent: IObjectCreationOperation creation } ? creation : current.Parent!;
+            }
+
+            switch (current.Parent)
+            {
+                case ISimpleAssignmentOperation assignment when assignment.Target == current:
+                    // Overwritten: the writes are checked on their own.
+                    return true;
+                case ISimpleAssignmentOperation:
+                case IVariableInitializerOperation:
+                    // Copied or stored: another name or owner holds the block.
+                    return false;
+                case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
+                    // Read through (Marshal.Copy's destination, a native fill): a pointer-typed parameter that is not the
+                    // value to store; a collection's Add(T) or an object parameter keeps it.
+                    var type = parameter.OriginalDefinition.Type;
+                    return parameter.RefKind == RefKind.None && !isRelease(call.TargetMethod)
+                           && parameter.Name != "val" && parameter.Name != "value"
+                           && (type is IPointerTypeSymbol || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
+                case IInvocationOperation { TargetMethod.Name: "Free" or "Dispose" or "Close" } release when release.Instance == current:
+                    return false;
+                case IArgumentOperation:
+                    return false;
+                default:
+                    // Returned, dereferenced, indexed, compared, member access (AddrOfPinnedObject).
+                    return true;
+            }
+        }
+
+        /// <summary>The value under conversions, <c>new IntPtr(p)</c> and <c>p.ToPointer()</c>: the same address.</summary>
+        private static IOperation Unwrap(IOperation value)
+        {
+            while (true)
+            {
+                switch (value)
+                {
+                    case IConversionOperation { OperatorMethod: null } conversion:
+                        value = conversion.Operand;
+                        continue;
+                    case IObjectCreationOperation { Arguments.Length: 1 } creation when creation.Type?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr:
+                        value = creation.Arguments[0].Value;
+                        continue;
+                    case IInvocationOperation { TargetMethod.Name: "ToPointer", Instance: { } instance, Arguments.Length: 0 }:
+                        value = instance;
+                        continue;
+                    default:
+                        return value;
+                }
+            }
+        }
+
+        private static bool IsZero(IOperation value)
+            => value is IDefaultValueOperation
+               || (value.ConstantValue.HasValue && (value.ConstantValue.Value == null || value.ConstantValue.Value is 0 or 0L))
+               || (value is IFieldReferenceOperation { Field: { IsStatic: true, Name: "Zero" } field } && field.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr);
+
+        private static bool IsResourceType(ITypeSymbol type)
+            => type is IPointerTypeSymbol
+               || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
+               || (type.Name == "GCHandle" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices");
+
+        private static string? InvokedName(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            GenericNameSyntax generic => generic.Identifier.ValueText,
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,130 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG3001 on memory a native function hands out through an <c>out</c> pointer, when the method releases it itself
+    /// on some path (and so owns it) but not on all. A method that never releases such a value stays silent: whether it
+    /// owns it cannot be told.
+    /// </summary>
+    public class NativeOutAllocationTests
+    {
+        private const string Prelude = @"using System;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+struct Status
+{
+    public int Value;
+    public bool Failed => Value < 0;
+    public bool Succeeded => Value >= 0;
+}
+static class Shell
+{
+    [DllImport(""shell"")] public static extern Status get_item_list(int folder, out IntPtr items);
+    [DllImport(""shell"")] public static extern int get_item_list_rc(int folder, out IntPtr items);
+    [DllImport(""shell"")] public static extern unsafe bool path_from_list(IntPtr items, char* path);
+    [DllImport(""shell"")] public static extern int describe(IntPtr items);
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task OutListReleasedOnlyWhenTheSecondCallSucceeds() => Check(@"
+unsafe class C
+{
+    string Path(int folder)
+    {
+        if (Shell.get_item_list(folder, {|#0:out var items|}).Failed)
+        {
+            throw new Win32Exception();
+        }
+
+        char* path = stackalloc char[260];
+        if (!Shell.path_from_list(items, path))
+        {
+            throw new Win32Exception();
+        }
+
+        Marshal.FreeCoTaskMem(items);
+        return new string(path);
+    }
+
+    int Describe(int folder)
+    {
+        IntPtr items;
+        if (Shell.get_item_list_rc(folder, {|#1:out items|}) != 0)
+        {
+            return -1;
+        }
+
+        var kind = Shell.describe(items);
+        if (kind == 0)
+        {
+            return 0;
+        }
+
+        Marshal.FreeCoTaskMem(items);
+        return kind;
+    }
+}",
+            Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
+                "Native memory from 'Shell.get_item_list' in 'items' is not released by 'Marshal.FreeCoTaskMem' on the 'throw new Win32Exception()' in 'if (!Shell.path_from_list(items, path))'"),
+            Verify.Diagnostic("IG3001").WithLocation(1).WithMessage(
+                "Native memory from 'Shell.get_item_list_rc' in 'items' is not released by 'Marshal.FreeCoTaskMem' on the 'return 0' in 'if (kind == 0)'"));
+
+        [Fact]
+        public Task OutValuesTheMethodNeverReleasesReleasesEverywhereOrHandsOn() => Check(@"
+unsafe class C
+{
+    // Never released here: who owns it cannot be told.
+    int Borrowed(int folder)
+    {
+        Shell.get_item_list(folder, out var items);
+        return Shell.describe(items);
+    }
+
+    string Released(int folder)
+    {
+        if (Shell.get_item_list(folder, out var items).Failed)
+        {
+            throw new Win32Exception();
+        }
+
+        try
+        {
+            char* path = stackalloc char[260];
+            if (!Shell.path_from_list(items, path))
+            {
+                throw new Win32Exception();
+            }
+
+            return new string(path);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(items);
+        }
+    }
+
+    IntPtr Returned(int folder)
+    {
+        Shell.get_item_list_rc(folder, out var items);
+        if (Shell.describe(items) == 0)
+        {
+            Marshal.FreeCoTaskMem(items);
+            return IntPtr.Zero;
+        }
+
+        return items;
+    }
+}");
+    }
+}

@@ -1,0 +1,182 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG3001/IG3004 on allocations a managed helper of the compilation makes and returns: a call to such a helper (or a
+    /// read of such a property) is an allocation site like a catalogue call. Helpers that return borrowed or shared
+    /// blocks are not.
+    /// </summary>
+    public class ReturnedAllocationTests
+    {
+        private const string Prelude = @"using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Text;
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int set_name(IntPtr name);
+    [DllImport(""mylib"")] public static extern int fill(IntPtr buffer, int size);
+    [DllImport(""mylib"")] public static extern IntPtr current_name();
+}
+static unsafe class Utf8
+{
+    // A marshaller in the style of real bindings: a fresh zero-terminated copy, null for null.
+    public static IntPtr ToNative(Encoding encoding, string value)
+    {
+        if (value == null)
+        {
+            return IntPtr.Zero;
+        }
+
+        int length = encoding.GetByteCount(value);
+        var buffer = (byte*)Marshal.AllocHGlobal(length + 1).ToPointer();
+        Native.fill(new IntPtr(buffer), length);
+        buffer[length] = 0;
+        return new IntPtr(buffer);
+    }
+
+    public static IntPtr ToNative(string value) => ToNative(Encoding.UTF8, value);
+
+    public static void Release(IntPtr p)
+    {
+        if (p == IntPtr.Zero)
+        {
+            return;
+        }
+
+        Marshal.FreeHGlobal(p);
+    }
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task CopyFromAMarshallingHelperNeverReleased() => Check(@"
+class C
+{
+    void Rename(string name)
+    {
+        var native = {|#0:Utf8.ToNative(name)|};
+        Native.set_name(native);
+    }
+}", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
+            "Native memory from 'Utf8.ToNative' in 'native' is not released by 'Marshal.FreeHGlobal' when the method returns"));
+
+        [Fact]
+        public Task CopyFromAMarshallingHelperReleasedInFinallyOrByTheHelpersRelease() => Check(@"
+class C
+{
+    void A(string name)
+    {
+        var native = Utf8.ToNative(name);
+        try { Native.set_name(native); }
+        finally { Utf8.Release(native); }
+    }
+
+    void B(string name)
+    {
+        var native = Utf8.ToNative(Encoding.ASCII, name);
+        try { Native.set_name(native); }
+        finally { Marshal.FreeHGlobal(native); }
+    }
+
+    IntPtr Kept(string name) => Utf8.ToNative(name);
+}");
+
+        [Fact]
+        public Task PinnedHandleFromAPropertyGetterNeverFreed() => Check(@"
+[StructLayout(LayoutKind.Sequential)]
+class Request
+{
+    public int Code;
+    public GCHandle Pin { get { return GCHandle.Alloc(this, GCHandleType.Pinned); } }
+}
+class C
+{
+    int Send()
+    {
+        var request = new Request();
+        GCHandle pinned = {|#0:request.Pin|};
+        return Native.fill(pinned.AddrOfPinnedObject(), 4);
+    }
+
+    int SendAndFree()
+    {
+        var request = new Request();
+        GCHandle pinned = request.Pin;
+        try { return Native.fill(pinned.AddrOfPinnedObject(), 4); }
+        finally { pinned.Free(); }
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+            "The GCHandle in 'pinned' from 'Request.Pin' is not released by 'GCHandle.Free' on the 'return Native.fill(pinned.AddrOfPinnedObject(), 4)', so its slot in the GC handle table is never freed, and the object stays alive unless the handle type is weak"));
+
+        [Fact]
+        public Task HelpersThatDoNotHandOutAFreshBlockAreNotAllocators() => Check(@"
+class Pool
+{
+    private readonly List<IntPtr> _blocks = new List<IntPtr>();
+    private IntPtr _cached;
+
+    // Keeps every block it hands out and frees them itself.
+    public IntPtr Rent(int size)
+    {
+        var p = Marshal.AllocHGlobal(size);
+        _blocks.Add(p);
+        return p;
+    }
+
+    // Returns a block the pool owns (allocated once, cached in a field).
+    public IntPtr Shared()
+    {
+        if (_cached == IntPtr.Zero)
+        {
+            _cached = Marshal.AllocHGlobal(64);
+        }
+
+        return _cached;
+    }
+
+    // Returns a pointer native code owns.
+    public IntPtr Borrowed() => Native.current_name();
+
+    // Frees the block before returning something else.
+    public IntPtr Size(int n)
+    {
+        var p = Marshal.AllocHGlobal(n);
+        Marshal.FreeHGlobal(p);
+        return new IntPtr(n);
+    }
+
+    // Returns either a fresh block or a parameter: the caller cannot tell which.
+    public IntPtr OrExisting(IntPtr existing, int n)
+    {
+        if (existing != IntPtr.Zero)
+        {
+            return existing;
+        }
+
+        return Marshal.AllocHGlobal(n);
+    }
+}
+class C
+{
+    void Use(Pool pool, IntPtr existing)
+    {
+        Native.fill(pool.Rent(4), 4);
+        Native.fill(pool.Shared(), 4);
+        Native.fill(pool.Borrowed(), 4);
+        Native.fill(pool.Size(4), 4);
+        Native.fill(pool.OrExisting(existing, 4), 4);
+    }
+}");
+    }
+}
