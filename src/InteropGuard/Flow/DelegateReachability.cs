@@ -243,23 +243,7 @@ namespace InteropGuard.Flow
             }
         }
 
-        private static bool IsVisibleOutside(ISymbol symbol)
-        {
-            for (var current = symbol; current != null && !(current is INamespaceSymbol); current = current.ContainingSymbol)
-            {
-                switch (current.DeclaredAccessibility)
-                {
-                    case Accessibility.Public:
-                    case Accessibility.Protected:
-                    case Accessibility.ProtectedOrInternal:
-                        continue;
-                    default:
-                        return false;
-                }
-            }
-
-            return true;
-        }
+        private static bool IsVisibleOutside(ISymbol symbol) => SymbolVisibility.IsVisibleOutsideTheCompilation(symbol);
 
         /// <summary>Does the method keep the delegate passed as <paramref name="parameter"/> beyond its own return?</summary>
         public bool IsKeptByMethod(IParameterSymbol parameter, int depth)

@@ -338,23 +338,7 @@ namespace InteropGuard.Flow
             return root != null && (root.Name == "System" || root.Name == "Microsoft");
         }
 
-        private static bool IsExternallyVisible(ISymbol symbol)
-        {
-            for (var current = symbol; current != null && current is not INamespaceSymbol; current = current.ContainingSymbol)
-            {
-                switch (current.DeclaredAccessibility)
-                {
-                    case Accessibility.Public:
-                    case Accessibility.Protected:
-                    case Accessibility.ProtectedOrInternal:
-                        continue;
-                    default:
-                        return false;
-                }
-            }
-
-            return true;
-        }
+        private static bool IsExternallyVisible(ISymbol symbol) => SymbolVisibility.IsVisibleOutsideTheCompilation(symbol);
 
         private static bool HasAccessibleConstructor(INamedTypeSymbol type)
         {

@@ -115,7 +115,8 @@ namespace InteropGuard.Interop
             _ => null,
         };
 
-        private static string? InvokedName(ExpressionSyntax expression) => expression switch
+        /// <summary>The name a call invokes (<c>M</c>, <c>M&lt;T&gt;</c>, <c>x.M</c>, <c>x?.M</c>), read from syntax.</summary>
+        internal static string? InvokedName(ExpressionSyntax expression) => expression switch
         {
             IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
             GenericNameSyntax generic => generic.Identifier.ValueText,
