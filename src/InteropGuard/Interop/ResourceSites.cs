@@ -59,13 +59,13 @@ namespace InteropGuard.Interop
             }
         }
 
-        private static readonly Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> NoReleases = new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
+        private static readonly IReadOnlyDictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> NoReleases = new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
 
         /// <summary>
         /// Locals the body passes to a known release (<c>Marshal.FreeCoTaskMem(pidl)</c>) on some path: a method that
         /// releases a native function's out value itself owns it (<see cref="AllocationCatalogue.ForOutAllocation"/>).
         /// </summary>
-        private static Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> ReleasedLocals(List<IOperation> operations, AllocationCatalogue catalogue)
+        private static IReadOnlyDictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> ReleasedLocals(List<IOperation> operations, AllocationCatalogue catalogue)
         {
             Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
             foreach (var operation in operations)
@@ -94,7 +94,7 @@ namespace InteropGuard.Interop
                || property.Parent is IIncrementOrDecrementOperation
                || property.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None };
 
-        private static Allocator? Classify(IOperation operation, AllocationCatalogue catalogue, Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> released)
+        private static Allocator? Classify(IOperation operation, AllocationCatalogue catalogue, IReadOnlyDictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> released)
         {
             switch (operation)
             {
