@@ -53,6 +53,20 @@ namespace InteropGuard
             return false;
         }
 
+        /// <summary>Is <paramref name="operation"/> <paramref name="container"/> or one of its descendants?</summary>
+        public static bool IsWithin(IOperation operation, IOperation container)
+        {
+            for (var current = operation; current != null; current = current.Parent)
+            {
+                if (current == container)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>The outermost lambda or local function between <paramref name="operation"/> and <paramref name="body"/>, or null.</summary>
         public static IOperation? OutermostNestedFunction(IOperation operation, IOperation body)
         {

@@ -139,7 +139,7 @@ namespace InteropGuard.Flow
                 }
 
                 var use = uses.Classify(reference);
-                if (IsWithin(reference, release))
+                if (OperationTree.IsWithin(reference, release))
                 {
                     // The release statement is exactly one release of this value, by a deallocator of its family.
                     if (released
@@ -232,20 +232,7 @@ namespace InteropGuard.Flow
         {
             for (var i = firstIndex; i < block.Operations.Length; i++)
             {
-                if (IsWithin(operation, block.Operations[i]))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsWithin(IOperation operation, IOperation container)
-        {
-            for (var current = operation; current != null; current = current.Parent)
-            {
-                if (current == container)
+                if (OperationTree.IsWithin(operation, block.Operations[i]))
                 {
                     return true;
                 }

@@ -27,6 +27,14 @@ static class Native
 }
 ";
 
+        private const string HandlePrelude = @"
+sealed class Handle : Microsoft.Win32.SafeHandles.SafeHandleZeroOrMinusOneIsInvalid
+{
+    public Handle() : base(true) { }
+    protected override bool ReleaseHandle() => true;
+}
+";
+
         [Fact]
         public async Task TheTextbookShapeNeedsNoSolve()
         {
@@ -117,12 +125,7 @@ class C
         [Fact]
         public async Task UsingScopesAndImmediateHandOversNeedNoSolve()
         {
-            var (budget, findings) = await Analyze(Prelude + @"
-sealed class Handle : Microsoft.Win32.SafeHandles.SafeHandleZeroOrMinusOneIsInvalid
-{
-    public Handle() : base(true) { }
-    protected override bool ReleaseHandle() => true;
-}
+            var (budget, findings) = await Analyze(Prelude + HandlePrelude + @"
 static class Api
 {
     [DllImport(""mylib"")] public static extern Handle open(int n);
@@ -170,12 +173,7 @@ class C
         [InlineData("using var h = Api.open(1); Func<int> f = () => Api.read(h); f();")]
         public async Task LookAlikesOfTheUsingAndHandOverShapesAreSolved(string body)
         {
-            var (budget, _) = await Analyze(Prelude + @"
-sealed class Handle : Microsoft.Win32.SafeHandles.SafeHandleZeroOrMinusOneIsInvalid
-{
-    public Handle() : base(true) { }
-    protected override bool ReleaseHandle() => true;
-}
+            var (budget, _) = await Analyze(Prelude + HandlePrelude + @"
 static class Api
 {
     [DllImport(""mylib"")] public static extern Handle open(int n);
@@ -192,22 +190,29 @@ class C
 
         [Theory]
         // The finally releases on one path only (IG3001).
-        [InlineData("var p = Marshal.AllocHGlobal(8); try { Native.use(p); } finally { if (DateTime.Now.Ticks > 0) Marshal.FreeHGlobal(p); }", "IG3001")]
+        [InlineData("var p = Marshal.AllocHGlobal(8); try { Native.use(p); } finally { if (DateTime.Now.Ticks > 0) Marshal.FreeHGlobal(p); }", "IG3001", "Marshal.AllocHGlobal")]
         // The finally releases with the wrong family (IG3002).
-        [InlineData("var p = Marshal.AllocHGlobal(8); try { Native.use(p); } finally { Marshal.FreeCoTaskMem(p); }", "IG3002")]
+        [InlineData("var p = Marshal.AllocHGlobal(8); try { Native.use(p); } finally { Marshal.FreeCoTaskMem(p); }", "IG3002", "Marshal.FreeCoTaskMe")]
         // Read after the finally released it (IG3003).
-        [InlineData("var p = Marshal.AllocHGlobal(8); try { Native.use(p); } finally { Marshal.FreeHGlobal(p); } Native.use(p);", "IG3003")]
+        [InlineData("var p = Marshal.AllocHGlobal(8); try { Native.use(p); } finally { Marshal.FreeHGlobal(p); } Native.use(p);", "IG3003", "p); } }")]
         // Released in the try block and again in the finally (IG3003).
-        [InlineData("var p = Marshal.AllocHGlobal(8); try { Marshal.FreeHGlobal(p); Native.use(p); } finally { Marshal.FreeHGlobal(p); }", "IG3003")]
+        [InlineData("var p = Marshal.AllocHGlobal(8); try { Marshal.FreeHGlobal(p); Native.use(p); } finally { Marshal.FreeHGlobal(p); }", "IG3003", "p); } finally { Mars|p); } } }")]
         // A statement between the allocation and the try may throw with nothing to release it (IG3001).
-        [InlineData("var p = Marshal.AllocHGlobal(8); Native.use(p); try { Native.use(p); } finally { Marshal.FreeHGlobal(p); }", "IG3001")]
+        [InlineData("var p = Marshal.AllocHGlobal(8); Native.use(p); try { Native.use(p); } finally { Marshal.FreeHGlobal(p); }", "IG3001", "Marshal.AllocHGlobal")]
         // The try block overwrites the name: the first block is lost (IG3001).
-        [InlineData("var p = Marshal.AllocHGlobal(8); try { p = Marshal.AllocHGlobal(16); } finally { Marshal.FreeHGlobal(p); }", "IG3001")]
-        public async Task LookAlikesAreSolvedAndReported(string body, string id)
+        [InlineData("var p = Marshal.AllocHGlobal(8); try { p = Marshal.AllocHGlobal(16); } finally { Marshal.FreeHGlobal(p); }", "IG3001", "Marshal.AllocHGlobal")]
+        public async Task LookAlikesAreSolvedAndReported(string body, string id, string flagged)
         {
-            var (budget, findings) = await Analyze(Prelude + "class C { void M() { " + body + " } }");
+            var source = Prelude + "class C { void M() { " + body + " } }";
+            var (budget, findings) = await Analyze(source);
             Assert.Equal(0, budget.GuaranteedSites);
-            Assert.Contains(findings, d => d.Id == id);
+            // Each finding as its id and the body's text from the reported span on (20 characters): the span is pinned.
+            var bodyStart = source.Length - body.Length - 4;
+            var reported = findings.OrderBy(d => d.Location.SourceSpan.Start)
+                .Select(d => d.Id + " " + new string(source.Substring(d.Location.SourceSpan.Start).Take(20).ToArray()))
+                .ToArray();
+            Assert.True(findings.All(d => d.Location.SourceSpan.Start >= bodyStart), "A finding lies outside the method body.");
+            Assert.Equal(flagged.Split('|').Select(f => id + " " + f).ToArray(), reported);
         }
 
         [Fact]
