@@ -110,8 +110,16 @@ namespace InteropGuard.Interop
         /// marshaller passes native code the elements in place, handles included, for the duration of the call.
         /// </summary>
         public static bool IsHandleRecordArray(ITypeSymbol? type)
-            => type is IArrayTypeSymbol { Rank: 1, ElementType: INamedTypeSymbol { TypeKind: TypeKind.Struct } element }
-               && element.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
+            => type is IArrayTypeSymbol { Rank: 1 } array && IsHandleRecord(array.ElementType);
+
+        /// <summary>
+        /// A struct with a raw handle field (not a pointer): what native code reads handles from when it gets the struct
+        /// in place — elements of an array (<see cref="IsHandleRecordArray"/>), or a proxy passed by value or by
+        /// <c>in</c>/<c>ref</c> (<see cref="ProxyOwners"/>).
+        /// </summary>
+        public static bool IsHandleRecord(ITypeSymbol? type)
+            => type is INamedTypeSymbol { TypeKind: TypeKind.Struct } record
+               && record.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
 
         /// <summary>
         /// The owners of the handles <paramref name="value"/> carries to native code: its own owner for a raw handle, and
@@ -127,7 +135,7 @@ namespace InteropGuard.Interop
                 return Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
             }
 
-            if (ProxyOwners.IsHandleRecord(value.Type))
+            if (IsHandleRecord(value.Type))
             {
                 return Proxies.Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
             }

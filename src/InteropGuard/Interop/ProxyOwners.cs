@@ -35,11 +35,6 @@ namespace InteropGuard.Interop
             _compilation = compilation;
         }
 
-        /// <summary>A struct with a raw handle field (not a pointer): what a proxy carries to native code by value or by <c>in</c>/<c>ref</c>.</summary>
-        public static bool IsHandleRecord(ITypeSymbol? type)
-            => type is INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } record
-               && record.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && HandleOwners.IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
-
         /// <summary>
         /// The cheap gate before any summary: could this argument carry a proxy's handle — a field of a struct read from
         /// a variable (<c>w.Proxy</c>), or a local initialized from a member access (<c>var p = w.Proxy;</c>)? Win32 structs
@@ -47,7 +42,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public static bool MayCarryProxyHandle(IArgumentOperation argument)
         {
-            if (argument.Parameter is not { RefKind: RefKind.None or RefKind.In or RefKind.Ref } parameter || !IsHandleRecord(parameter.Type))
+            if (argument.Parameter is not { RefKind: RefKind.None or RefKind.In or RefKind.Ref } parameter || !HandleOwners.IsHandleRecord(parameter.Type))
             {
                 return false;
             }
@@ -108,7 +103,7 @@ namespace InteropGuard.Interop
         /// wrapper's creations do not tie them together. Cached per field.
         /// </summary>
         public IFieldSymbol? SourceOf(IFieldSymbol proxy)
-            => proxy.IsStatic || proxy.ContainingType is not { TypeKind: TypeKind.Struct } || !IsHandleRecord(proxy.Type)
+            => proxy.IsStatic || proxy.ContainingType is not { TypeKind: TypeKind.Struct } || !HandleOwners.IsHandleRecord(proxy.Type)
                 ? null
                 : _sources.GetOrAdd(proxy.OriginalDefinition, ComputeSource);
 
