@@ -451,7 +451,15 @@ namespace InteropGuard.CodeFixes
                 }
 
                 // 'this' owns the handle also where the code names only its member ('_handle' for 'this._handle').
-                return new Request(anchor, owner, kind == "This" ? SyntaxFactory.ThisExpression() : owner.WithoutTrivia(), temporary: false);
+                ExpressionSyntax kept = kind == "This" ? SyntaxFactory.ThisExpression() : owner.WithoutTrivia();
+
+                // A handle carried in a proxy beside its owner ('w.Proxy'): the wrapper's field holding the owner is kept ('w.Source').
+                if (diagnostic.Properties.TryGetValue(HandleOwnerLifetimeAnalyzer.OwnerMemberProperty, out var member) && !string.IsNullOrEmpty(member))
+                {
+                    kept = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, kept, SyntaxFactory.IdentifierName(member!));
+                }
+
+                return new Request(anchor, owner, kept, temporary: false);
             }
 
             private static SyntaxNode? AnchorOf(SyntaxNode call)

@@ -26,12 +26,13 @@ namespace InteropGuard.Interop
     /// <summary>A raw handle read from an object whose collection releases it.</summary>
     internal sealed class HandleOwner
     {
-        public HandleOwner(IOperation owner, IOperation handle, HandleOwnerKind kind, ISymbol? root)
+        public HandleOwner(IOperation owner, IOperation handle, HandleOwnerKind kind, ISymbol? root, IFieldSymbol? member = null)
         {
             Owner = owner;
             Handle = handle;
             Kind = kind;
             Root = root;
+            Member = member;
         }
 
         /// <summary>The owner expression (the receiver of the handle read).</summary>
@@ -45,7 +46,13 @@ namespace InteropGuard.Interop
         /// <summary>The local or parameter a later use must reference; null for <c>this</c> and temporaries.</summary>
         public ISymbol? Root { get; }
 
-        public string OwnerText => Owner.IsImplicit && Owner is IInstanceReferenceOperation ? "this" : Owner.Syntax.ToString();
+        /// <summary>
+        /// The field of <see cref="Owner"/> (a wrapper struct) that holds the owning object, when the handle travels in a
+        /// proxy next to it (<see cref="ProxyOwners"/>): <c>w.Source</c> is what must stay alive. Null otherwise.
+        /// </summary>
+        public IFieldSymbol? Member { get; }
+
+        public string OwnerText => Owner.IsImplicit && Owner is IInstanceReferenceOperation ? "this" : Owner.Syntax.ToString() + (Member != null ? "." + Member.Name : string.Empty);
     }
 
     /// <summary>
@@ -72,7 +79,11 @@ namespace InteropGuard.Interop
             _compilation = compilation;
             _disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
             SourceTypes = new Lazy<INamedTypeSymbol[]>(() => ListSourceTypes(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            Proxies = new ProxyOwners(this, compilation);
         }
+
+        /// <summary>Handles carried in proxy structs next to their owner (<c>w.Proxy</c> owned by <c>w.Source</c>).</summary>
+        public ProxyOwners Proxies { get; }
 
         private enum GetterShape
         {
@@ -99,8 +110,16 @@ namespace InteropGuard.Interop
         /// marshaller passes native code the elements in place, handles included, for the duration of the call.
         /// </summary>
         public static bool IsHandleRecordArray(ITypeSymbol? type)
-            => type is IArrayTypeSymbol { Rank: 1, ElementType: INamedTypeSymbol { TypeKind: TypeKind.Struct } element }
-               && element.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
+            => type is IArrayTypeSymbol { Rank: 1 } array && IsHandleRecord(array.ElementType);
+
+        /// <summary>
+        /// A struct with a raw handle field (not a pointer): what native code reads handles from when it gets the struct
+        /// in place — elements of an array (<see cref="IsHandleRecordArray"/>), or a proxy passed by value or by
+        /// <c>in</c>/<c>ref</c> (<see cref="ProxyOwners"/>).
+        /// </summary>
+        public static bool IsHandleRecord(ITypeSymbol? type)
+            => type is INamedTypeSymbol { TypeKind: TypeKind.Struct } record
+               && record.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
 
         /// <summary>
         /// The owners of the handles <paramref name="value"/> carries to native code: its own owner for a raw handle, and
@@ -114,6 +133,11 @@ namespace InteropGuard.Interop
             if (IsRawHandleType(value.Type))
             {
                 return Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
+            }
+
+            if (IsHandleRecord(value.Type))
+            {
+                return Proxies.Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
             }
 
             if (IsHandleRecordArray(value.Type))
@@ -183,6 +207,9 @@ namespace InteropGuard.Interop
                     return null;
             }
         }
+
+        /// <summary>The owner <paramref name="owner"/> is, holding <paramref name="handle"/>: see <see cref="Owner"/>.</summary>
+        public HandleOwner? OwnerOf(IOperation owner, IOperation handle) => Owner(owner, handle);
 
         /// <summary>Classifies the receiver; null for static, struct, SafeHandle and unknown owners (not findings).</summary>
         /// <param name="throughElements">
@@ -480,7 +507,7 @@ namespace InteropGuard.Interop
         }
 
         /// <summary><c>IntPtr.Zero</c>, <c>default</c>, <c>0</c>, <c>null</c>, <c>(IntPtr)0</c>, <c>new IntPtr(0)</c>: no handle at all.</summary>
-        private static bool IsZero(IOperation value)
+        internal static bool IsZero(IOperation value)
         {
             while (value is IConversionOperation conversion)
             {

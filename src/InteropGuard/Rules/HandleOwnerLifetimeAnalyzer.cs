@@ -26,6 +26,9 @@ namespace InteropGuard.Rules
         /// </summary>
         internal const string OwnerKindProperty = "OwnerKind";
 
+        /// <summary>Diagnostic property: the field of the owner variable (a wrapper struct) that holds the owning object, when there is one (<see cref="HandleOwner.Member"/>).</summary>
+        internal const string OwnerMemberProperty = "OwnerMember";
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
         public override void Initialize(AnalysisContext context)
@@ -119,6 +122,10 @@ namespace InteropGuard.Rules
 
                             var properties = ImmutableDictionary<string, string?>.Empty
                                 .Add(OwnerKindProperty, owner.Kind.ToString());
+                            if (owner.Member != null)
+                            {
+                                properties = properties.Add(OwnerMemberProperty, owner.Member.Name);
+                            }
                             context.ReportDiagnostic(Diagnostic.Create(
                                 Descriptors.HandleOwnerLifetime,
                                 (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
@@ -256,7 +263,7 @@ namespace InteropGuard.Rules
                 var later = block.Operations[i];
                 if (later is IExpressionStatementOperation { Operation: IInvocationOperation keepAlive }
                     && keepAlive.TargetMethod.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(keepAlive.TargetMethod.ContainingType, interop.Types.GC)
-                    && keepAlive.Arguments.Length == 1 && IsUseOf(OperationTree.SkipConversions(keepAlive.Arguments[0].Value), owner))
+                    && keepAlive.Arguments.Length == 1 && IsUseOf(KeptObject(keepAlive.Arguments[0].Value, owner), owner))
                 {
                     return true;
                 }
@@ -269,6 +276,16 @@ namespace InteropGuard.Rules
             }
 
             return false;
+        }
+
+        /// <summary>What <c>GC.KeepAlive(x)</c> keeps, as the owner is named: for a proxy's owner, <c>w.Source</c> is a use of <c>w</c>.</summary>
+        private static IOperation KeptObject(IOperation argument, HandleOwner owner)
+        {
+            var kept = OperationTree.SkipConversions(argument);
+            return owner.Member != null && kept is IFieldReferenceOperation { Instance: { } holder } field
+                   && SymbolEqualityComparer.Default.Equals(field.Field.OriginalDefinition, owner.Member.OriginalDefinition)
+                ? OperationTree.SkipConversions(holder)
+                : kept;
         }
 
         /// <summary>Can control leave this statement other than by completing it: return, yield, throw, break, continue, goto?</summary>
@@ -345,10 +362,19 @@ namespace InteropGuard.Rules
             var native = interop.NativeFunctions.Get(target);
             foreach (var argument in arguments)
             {
-                if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter.Type)))
+                if (argument.Parameter == null)
                 {
                     continue;
+                }
+
+                if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter.Type)))
+                {
+                    // A struct carrying a handle next to its owner ('w.Proxy' beside 'w.Source') is the one other carrier.
+                    if (!ProxyOwners.MayCarryProxyHandle(argument))
+                    {
+                        continue;
+                    }
                 }
 
                 if (native != null)
