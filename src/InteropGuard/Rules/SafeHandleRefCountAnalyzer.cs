@@ -44,7 +44,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var members = new RefCountMembers(safeHandle);
+                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation));
                 if (members.GetHandle == null && members.AddRef == null)
                 {
                     return;
@@ -109,7 +109,7 @@ namespace InteropGuard.Rules
 
                 if (SymbolEqualityComparer.Default.Equals(target, members.GetHandle))
                 {
-                    var diagnostic = AnalyzeGetHandle(interop, members, uses, graphs, root, invocation);
+                    var diagnostic = AnalyzeGetHandle(interop, members, uses, graphs, root, invocation, cancellationToken);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -144,10 +144,18 @@ namespace InteropGuard.Rules
             public bool DirectDllImportArgument { get; }
         }
 
-        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle)
+        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle, System.Threading.CancellationToken cancellationToken)
         {
             // Disposing a handle that releases nothing cannot invalidate the value: there is nothing to protect.
             if (interop.HandleReleases.ReleasesNothing(OperationTree.SkipConversions(getHandle.Instance!).Type))
+            {
+                return null;
+            }
+
+            // Reached through a private field whose object only this class creates: only the class itself can dispose
+            // it, so "another thread disposes it during the use" needs a concurrent call into the owner — the owner's
+            // own thread safety, not the reference count's.
+            if (IsPrivatelyOwned(members.Fields, getHandle.Instance!, cancellationToken))
             {
                 return null;
             }
@@ -297,6 +305,22 @@ namespace InteropGuard.Rules
 
                     return;
             }
+        }
+
+        /// <summary>
+        /// <c>_event.SafeWaitHandle</c>: the handle of an object in a private field of <c>this</c> that only this class
+        /// creates. (A SafeHandle held in the field itself stays a finding: the textbook shape, where the owner may be
+        /// finalized during the call.)
+        /// </summary>
+        private static bool IsPrivatelyOwned(PrivatelyCreatedFields fields, IOperation receiver, System.Threading.CancellationToken cancellationToken)
+        {
+            if (OperationTree.SkipConversions(receiver) is not IPropertyReferenceOperation { Instance: { } owner, Arguments.Length: 0 })
+            {
+                return false;
+            }
+
+            return OperationTree.SkipConversions(owner) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                   && fields.IsCreatedOnlyHere(field.Field, cancellationToken);
         }
 
         // A handle the function opened with 'using' and never hands to anyone cannot be disposed by another thread,
@@ -640,12 +664,16 @@ namespace InteropGuard.Rules
 
         private sealed class RefCountMembers
         {
-            public RefCountMembers(INamedTypeSymbol safeHandle)
+            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields)
             {
+                Fields = fields;
                 GetHandle = safeHandle.GetMembers("DangerousGetHandle").OfType<IMethodSymbol>().FirstOrDefault();
                 AddRef = safeHandle.GetMembers("DangerousAddRef").OfType<IMethodSymbol>().FirstOrDefault();
                 Release = safeHandle.GetMembers("DangerousRelease").OfType<IMethodSymbol>().FirstOrDefault();
             }
+
+            /// <summary>Which private fields hold objects only their class creates (asked of a handle's receiver).</summary>
+            public PrivatelyCreatedFields Fields { get; }
 
             public IMethodSymbol? GetHandle { get; }
             public IMethodSymbol? AddRef { get; }
