@@ -125,5 +125,16 @@ static class GObj
         g_free(freed);
     }", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
             "Native memory from 'GObj.g_strndup' in 'kept' is not released by 'GObj.g_free' when the method returns"));
+
+        [Fact]
+        public Task CopyGivenToAnAbstractMemberIsHandedOnButNotToAReadingOne() => Check(@"
+    public abstract class Store
+    {
+        // Which override runs (one that keeps the block in a native list) is not known here.
+        protected abstract void Keep(IntPtr block);
+        public void Add(string s) { Keep(GMem.Dup(s)); }
+        public void Show(string s) { Print({|#0:GMem.Dup(s)|}); }
+        static void Print(IntPtr text) { Console.WriteLine(Marshal.ReadByte(text)); }
+    }", Verify.Diagnostic("IG3001").WithLocation(0));
     }
 }
