@@ -127,6 +127,12 @@ namespace InteropGuard.Flow
                 return !PreservesSignature(native);
             }
 
+            // A delegate field the binding loaded by entry point name is a native call like a P/Invoke.
+            if (_catalogue.IsLoadedEntryPoint(method))
+            {
+                return false;
+            }
+
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
                 && !_context.ThrowingMethods.MayThrow(method, _catalogue, _everyFailure, _depth))
             {

@@ -324,7 +324,9 @@ namespace InteropGuard.Flow
 
             if (IsSourceMethod(method))
             {
-                return FromSummary(parameter, call, native: null);
+                // An abstract member runs an override this reading does not pick (a list's Append that keeps the
+                // pointer in a native list): whichever runs may keep the value.
+                return method.IsAbstract && method.ContainingType?.TypeKind == TypeKind.Class ? new ValueUse(ValueUseKind.Escape, call) : FromSummary(parameter, call, native: null);
             }
 
             // Library methods taking object or a type parameter store values (collections, state objects), and so

@@ -118,6 +118,7 @@ namespace InteropGuard.Interop
         private const string GlobalHeap = "GlobalAlloc";
         private const string Win32Heap = "HeapAlloc";
         private const string VirtualMemory = "VirtualAlloc";
+        private const string GLibHeap = "GLib heap";
         private const string GCHandleFamily = "GCHandle";
         private const string MemoryHandleFamily = "MemoryHandle";
         private const string SafeHandleFamily = "SafeHandle";
@@ -238,6 +239,38 @@ namespace InteropGuard.Interop
             ["CoTaskMemFree"] = new Deallocator(CoTaskMem, 0, "CoTaskMemFree"),
         };
 
+        // GLib's allocator (docs.gtk.org/glib/memory.html): every block from g_malloc and its wrappers is released by
+        // g_free; g_strfreev releases a g_malloc'd vector of such strings (and the strings), so it belongs to the same
+        // family: a vector a binding builds with g_malloc and g_strdup is rightly released by it. The g_ prefix is GLib's own namespace, so these entries are matched by
+        // entry point in any library (GLib ships under many file names), and through delegate fields a binding loads by
+        // name (LoadedEntryPoints). g_new and friends are C macros over g_malloc_n; they have no entry point.
+        private static readonly Dictionary<string, Allocator> GLibAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["g_malloc"] = Native(GLibHeap, "g_malloc", "g_free"),
+            ["g_malloc0"] = Native(GLibHeap, "g_malloc0", "g_free"),
+            ["g_malloc_n"] = Native(GLibHeap, "g_malloc_n", "g_free"),
+            ["g_malloc0_n"] = Native(GLibHeap, "g_malloc0_n", "g_free"),
+            ["g_try_malloc"] = Native(GLibHeap, "g_try_malloc", "g_free"),
+            ["g_try_malloc0"] = Native(GLibHeap, "g_try_malloc0", "g_free"),
+            ["g_try_malloc_n"] = Native(GLibHeap, "g_try_malloc_n", "g_free"),
+            ["g_try_malloc0_n"] = Native(GLibHeap, "g_try_malloc0_n", "g_free"),
+            ["g_realloc"] = Native(GLibHeap, "g_realloc", "g_free").WithReallocatedParameter(0),
+            ["g_realloc_n"] = Native(GLibHeap, "g_realloc_n", "g_free").WithReallocatedParameter(0),
+            ["g_try_realloc"] = Native(GLibHeap, "g_try_realloc", "g_free").WithReallocatedParameter(0),
+            ["g_try_realloc_n"] = Native(GLibHeap, "g_try_realloc_n", "g_free").WithReallocatedParameter(0),
+            ["g_strdup"] = Native(GLibHeap, "g_strdup", "g_free"),
+            ["g_strndup"] = Native(GLibHeap, "g_strndup", "g_free"),
+            ["g_memdup"] = Native(GLibHeap, "g_memdup", "g_free"),
+            ["g_memdup2"] = Native(GLibHeap, "g_memdup2", "g_free"),
+            ["g_strdupv"] = Native(GLibHeap, "g_strdupv", "g_strfreev"),
+        };
+
+        private static readonly Dictionary<string, Deallocator> GLibReleases = new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+        {
+            ["g_free"] = new Deallocator(GLibHeap, 0, "g_free"),
+            ["g_strfreev"] = new Deallocator(GLibHeap, 0, "g_strfreev"),
+        };
+
         private static readonly CatalogueTables<Allocator> AllocatorTables = new CatalogueTables<Allocator>(
             MarshalAllocators,
             NativeMemoryAllocators,
@@ -245,6 +278,7 @@ namespace InteropGuard.Interop
             {
                 ["Load"] = Bcl(NativeLibraryFamily, "NativeLibrary.Load", "NativeLibrary.Free", "System.Runtime.InteropServices.NativeLibrary.Free"),
             },
+            GLibAllocators,
             (LibcLibraries, LibcAllocators),
             (Kernel32Libraries, Kernel32Allocators),
             (Ole32Libraries, Ole32Allocators));
@@ -256,6 +290,7 @@ namespace InteropGuard.Interop
             {
                 ["Free"] = new Deallocator(NativeLibraryFamily, 0, "NativeLibrary.Free"),
             },
+            GLibReleases,
             (LibcLibraries, LibcReleases),
             (Kernel32Libraries, Kernel32Releases),
             (Ole32Libraries, Ole32Releases));
@@ -267,6 +302,7 @@ namespace InteropGuard.Interop
             .Concat(LibcAllocators.Keys)
             .Concat(Kernel32Allocators.Keys)
             .Concat(Ole32Allocators.Keys)
+            .Concat(GLibAllocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         /// <summary>Names under which a catalogued release can be called directly: with an <c>out</c> argument, a body naming one may own a native out value.</summary>
@@ -275,10 +311,12 @@ namespace InteropGuard.Interop
             .Concat(LibcReleases.Keys)
             .Concat(Kernel32Releases.Keys)
             .Concat(Ole32Releases.Keys)
+            .Concat(GLibReleases.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         private readonly InteropContext _context;
         private readonly ImmutableArray<ConfiguredAllocatorPair> _pairs;
+        private readonly LoadedEntryPoints _loaded;
         private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = new ConcurrentDictionary<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, Deallocator?> _releases = new ConcurrentDictionary<IMethodSymbol, Deallocator?>(SymbolEqualityComparer.Default);
 
@@ -286,6 +324,7 @@ namespace InteropGuard.Interop
         {
             _context = context;
             _pairs = pairs;
+            _loaded = new LoadedEntryPoints(context.Compilation, context.Types);
         }
 
         public bool TryGetAllocator(IMethodSymbol method, out Allocator allocator)
@@ -294,6 +333,9 @@ namespace InteropGuard.Interop
             allocator = found!;
             return found != null;
         }
+
+        /// <summary>Is <paramref name="method"/> the <c>Invoke</c> of a delegate field loaded by entry point name (<see cref="LoadedEntryPoints"/>)?</summary>
+        public bool IsLoadedEntryPoint(IMethodSymbol method) => method.MethodKind == MethodKind.DelegateInvoke && _loaded.EntryPointOf(method) != null;
 
         public bool TryGetDeallocator(IMethodSymbol method, out Deallocator deallocator)
         {
@@ -431,7 +473,14 @@ namespace InteropGuard.Interop
             native = _context.NativeFunctions.Get(method);
             if (native == null)
             {
-                return null;
+                // A delegate field the binding loaded by entry point name: only the entries known in any library apply,
+                // since the library it was loaded from is not read.
+                return _loaded.EntryPointOf(method) is { } loaded && tables.AnyLibrary.TryGetValue(loaded, out var byEntry) ? byEntry : null;
+            }
+
+            if (tables.AnyLibrary.TryGetValue(native.EntryPoint, out var anywhere))
+            {
+                return anywhere;
             }
 
             foreach (var (libraries, entries) in tables.Native)
@@ -567,8 +616,10 @@ namespace InteropGuard.Interop
             Dictionary<string, T> marshal,
             Dictionary<string, T> nativeMemory,
             Dictionary<string, T> nativeLibrary,
+            Dictionary<string, T> anyLibrary,
             params (HashSet<string> Libraries, Dictionary<string, T> Entries)[] native)
         {
+            AnyLibrary = anyLibrary;
             Marshal = marshal;
             NativeMemory = nativeMemory;
             NativeLibrary = nativeLibrary;
@@ -579,5 +630,8 @@ namespace InteropGuard.Interop
         public Dictionary<string, T> NativeMemory { get; }
         public Dictionary<string, T> NativeLibrary { get; }
         public IReadOnlyList<(HashSet<string> Libraries, Dictionary<string, T> Entries)> Native { get; }
+
+        /// <summary>Native entries known by entry point alone, in whatever library (a library's own name prefix).</summary>
+        public Dictionary<string, T> AnyLibrary { get; }
     }
 }

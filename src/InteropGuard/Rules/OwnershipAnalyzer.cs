@@ -89,6 +89,12 @@ namespace InteropGuard.Rules
                         SymbolKind.NamedType);
                 }
 
+                // A GCHandle field its class allocates and never frees (IG3004), read once per class.
+                if (GCHandleFields.For(start.Compilation, interop.Types) is { } handleFields)
+                {
+                    start.RegisterSymbolAction(symbol => OwnershipDiagnostics.ReportNeverFreedFields(symbol, handleFields, interop.Types), SymbolKind.NamedType);
+                }
+
                 var candidates = new AllocationCandidates(start.Compilation);
                 start.RegisterOperationBlockAction(block =>
                 {

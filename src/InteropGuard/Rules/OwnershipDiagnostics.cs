@@ -2,10 +2,12 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Threading;
 using InteropGuard.Flow;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Rules
@@ -125,6 +127,46 @@ namespace InteropGuard.Rules
             {
                 properties[OwnershipAnalyzer.ReleaseMethodProperty] = releaseId;
             }
+        }
+
+        public static void ReportNeverFreedFields(SymbolAnalysisContext context, GCHandleFields fields, WellKnownTypes types)
+        {
+            var type = (INamedTypeSymbol)context.Symbol;
+            if (type.DeclaringSyntaxReferences.Any(r => GeneratedCode.IsGenerated(r.SyntaxTree, context.CancellationToken)))
+            {
+                return;
+            }
+
+            foreach (var finding in fields.NeverFreed(type, context.CancellationToken))
+            {
+                context.ReportDiagnostic(NeverFreedField(finding, types, context.CancellationToken));
+            }
+        }
+
+        /// <summary>
+        /// IG3004 on a GCHandle field its class allocates and never frees: reported on the class's Dispose (where the
+        /// release belongs) when it has one, otherwise on the first allocation stored into the field.
+        /// </summary>
+        public static Diagnostic NeverFreedField(NeverFreedHandleField finding, WellKnownTypes types, CancellationToken cancellationToken)
+        {
+            var type = finding.Field.ContainingType;
+            var first = finding.Allocations[0];
+            Location location = first.Syntax.GetLocation();
+            string where = "anywhere in '" + type.Name + "'";
+            if (finding.Dispose != null
+                && finding.Dispose.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault() is { } dispose)
+            {
+                location = dispose.Identifier.GetLocation();
+                where = "in '" + type.Name + ".Dispose' or anywhere else in '" + type.Name + "'";
+            }
+
+            var holdsItself = finding.Allocations.All(a => a.Arguments.Length > 0 && OperationTree.SkipConversions(a.Arguments[0].Value) is IInstanceReferenceOperation);
+            var kinds = finding.Allocations.Select(a => PinningScopes.HandleTypeOf(a, types)).Distinct().ToList();
+            var consequence = holdsItself && kinds.All(k => k == PinningScopes.NormalHandleType || k == PinningScopes.PinnedHandleType)
+                ? "the '" + type.Name + "' that holds it can never be collected (and its finalizer never runs)"
+                : GCHandleConsequence(first, types);
+            return Diagnostic.Create(Descriptors.HandleNotReleased, location, finding.Allocations.Select(a => a.Syntax.GetLocation()),
+                "GCHandle", "in field '" + finding.Field.Name + "'", "GCHandle.Alloc", "GCHandle.Free", where, consequence);
         }
 
         /// <summary>The documentation id of the one-parameter static release named <paramref name="qualifiedName"/> in <paramref name="compilation"/>.</summary>

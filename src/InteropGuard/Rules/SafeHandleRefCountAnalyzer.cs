@@ -30,6 +30,19 @@ namespace InteropGuard.Rules
         /// <summary>Diagnostic property: "true" when the value is passed straight to a DllImport parameter of this compilation.</summary>
         internal const string PassSafeHandleProperty = "PassSafeHandle";
 
+        private readonly FlowBudget _budget;
+
+        public SafeHandleRefCountAnalyzer()
+            : this(FlowBudget.Default)
+        {
+        }
+
+        /// <summary>For tests: a budget that turns the tree shortcut off (<see cref="FlowBudget.ReadTreeReleases"/>) or counts its answers.</summary>
+        internal SafeHandleRefCountAnalyzer(FlowBudget budget)
+        {
+            _budget = budget;
+        }
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.SafeHandleRefCount);
 
         public override void Initialize(AnalysisContext context)
@@ -44,13 +57,14 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var members = new RefCountMembers(safeHandle);
+                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation));
                 if (members.GetHandle == null && members.AddRef == null)
                 {
                     return;
                 }
 
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, members, block));
+                var budget = _budget;
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, members, budget, block));
 
                 // Field and property initializers are not code blocks; a raw value stored there is still a store.
                 start.RegisterOperationAction(
@@ -59,7 +73,7 @@ namespace InteropGuard.Rules
                         if (interop.Vocabulary.TreeUses(initializer.Operation.Syntax.SyntaxTree, InteropWords.RefCount)
                             && initializer.Operation.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "DangerousGetHandle"))
                         {
-                            Analyze(interop, members, initializer.Operation, initializer.ContainingSymbol, initializer.ReportDiagnostic, initializer.CancellationToken);
+                            Analyze(interop, members, budget, initializer.Operation, initializer.ContainingSymbol, initializer.ReportDiagnostic, initializer.CancellationToken);
                         }
                     },
                     OperationKind.FieldInitializer,
@@ -67,7 +81,7 @@ namespace InteropGuard.Rules
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, FlowBudget budget, OperationBlockAnalysisContext context)
         {
             // Gates: only trees, then bodies, that name the dangerous members cost any work; the graph is the
             // driver's, built only when a reference is asked about.
@@ -84,10 +98,10 @@ namespace InteropGuard.Rules
             }
 
             var graph = ControlFlowGraphs.HasGraph(root) ? () => context.GetControlFlowGraph(bodyBlock) : (System.Func<ControlFlowGraph?>?)(() => null);
-            Analyze(interop, members, root, context.OwningSymbol, context.ReportDiagnostic, context.CancellationToken, graph);
+            Analyze(interop, members, budget, root, context.OwningSymbol, context.ReportDiagnostic, context.CancellationToken, graph);
         }
 
-        private static void Analyze(InteropContext interop, RefCountMembers members, IOperation root, ISymbol owningSymbol, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, System.Func<ControlFlowGraph?>? driverGraph = null)
+        private static void Analyze(InteropContext interop, RefCountMembers members, FlowBudget budget, IOperation root, ISymbol owningSymbol, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken, System.Func<ControlFlowGraph?>? driverGraph = null)
         {
             // The handle's own release code runs when the count is already zero; nothing can dispose it concurrently.
             if (owningSymbol is IMethodSymbol { Name: "ReleaseHandle" } owner && interop.Types.IsHandleWrapper(owner.ContainingType))
@@ -109,7 +123,7 @@ namespace InteropGuard.Rules
 
                 if (SymbolEqualityComparer.Default.Equals(target, members.GetHandle))
                 {
-                    var diagnostic = AnalyzeGetHandle(interop, members, uses, graphs, root, invocation);
+                    var diagnostic = AnalyzeGetHandle(interop, members, budget, uses, graphs, root, invocation, cancellationToken);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -144,10 +158,18 @@ namespace InteropGuard.Rules
             public bool DirectDllImportArgument { get; }
         }
 
-        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle)
+        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, FlowBudget budget, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle, System.Threading.CancellationToken cancellationToken)
         {
             // Disposing a handle that releases nothing cannot invalidate the value: there is nothing to protect.
             if (interop.HandleReleases.ReleasesNothing(OperationTree.SkipConversions(getHandle.Instance!).Type))
+            {
+                return null;
+            }
+
+            // Reached through a private field whose object only this class creates: only the class itself can dispose
+            // it, so "another thread disposes it during the use" needs a concurrent call into the owner — the owner's
+            // own thread safety, not the reference count's.
+            if (IsPrivatelyOwned(members.Fields, getHandle.Instance!, cancellationToken))
             {
                 return null;
             }
@@ -166,7 +188,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsProtected(members, graphs, function, getHandle, sinks))
+            if (IsProtected(members, budget, graphs, function, getHandle, sinks))
             {
                 return null;
             }
@@ -185,7 +207,7 @@ namespace InteropGuard.Rules
 
         // Protected: on every path to the read and to each use, a DangerousAddRef on the same handle has returned
         // (it throws rather than fail) and no DangerousRelease has run since. The shared engine answers per AddRef.
-        private static bool IsProtected(RefCountMembers members, ReceiverReferences graphs, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        private static bool IsProtected(RefCountMembers members, FlowBudget budget, ReceiverReferences graphs, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
         {
             var path = ReceiverReference.PathOf(getHandle.Instance);
             if (path.IsDefault)
@@ -208,7 +230,16 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                if (graphs.IsHeldAt(addRef, sites.Distinct().ToList()))
+                var distinct = sites.Distinct().ToList();
+
+                // The textbook AddRef; try { uses } finally { Release } needs no graph (HeldReferences agrees with the engine).
+                if (budget.ReadTreeReleases && HeldReferences.IsHeldAt(addRef, distinct, path, members.IsRelease))
+                {
+                    budget.CountGuaranteedSite();
+                    return true;
+                }
+
+                if (graphs.IsHeldAt(addRef, distinct))
                 {
                     return true;
                 }
@@ -297,6 +328,22 @@ namespace InteropGuard.Rules
 
                     return;
             }
+        }
+
+        /// <summary>
+        /// <c>_event.SafeWaitHandle</c>: the handle of an object in a private field of <c>this</c> that only this class
+        /// creates. (A SafeHandle held in the field itself stays a finding: the textbook shape, where the owner may be
+        /// finalized during the call.)
+        /// </summary>
+        private static bool IsPrivatelyOwned(PrivatelyCreatedFields fields, IOperation receiver, System.Threading.CancellationToken cancellationToken)
+        {
+            if (OperationTree.SkipConversions(receiver) is not IPropertyReferenceOperation { Instance: { } owner, Arguments.Length: 0 })
+            {
+                return false;
+            }
+
+            return OperationTree.SkipConversions(owner) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                   && fields.IsCreatedOnlyHere(field.Field, cancellationToken);
         }
 
         // A handle the function opened with 'using' and never hands to anyone cannot be disposed by another thread,
@@ -640,12 +687,16 @@ namespace InteropGuard.Rules
 
         private sealed class RefCountMembers
         {
-            public RefCountMembers(INamedTypeSymbol safeHandle)
+            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields)
             {
+                Fields = fields;
                 GetHandle = safeHandle.GetMembers("DangerousGetHandle").OfType<IMethodSymbol>().FirstOrDefault();
                 AddRef = safeHandle.GetMembers("DangerousAddRef").OfType<IMethodSymbol>().FirstOrDefault();
                 Release = safeHandle.GetMembers("DangerousRelease").OfType<IMethodSymbol>().FirstOrDefault();
             }
+
+            /// <summary>Which private fields hold objects only their class creates (asked of a handle's receiver).</summary>
+            public PrivatelyCreatedFields Fields { get; }
 
             public IMethodSymbol? GetHandle { get; }
             public IMethodSymbol? AddRef { get; }

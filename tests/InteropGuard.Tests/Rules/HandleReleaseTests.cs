@@ -90,6 +90,7 @@ class C
         Native.set_user_data(GCHandle.ToIntPtr(h));
     }
     void KeptInField(object o) { _keep = GCHandle.Alloc(o); }
+    void ReleaseKept() { _keep.Free(); }
     unsafe void UsingPin(Memory<byte> memory)
     {
         using var handle = memory.Pin();

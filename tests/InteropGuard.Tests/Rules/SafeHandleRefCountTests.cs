@@ -804,5 +804,44 @@ class D
     IntPtr DangerousGetHandle() => IntPtr.Zero;
     void M() => Native.native_close(DangerousGetHandle());
 }");
+    
+        [Fact]
+        public Task HandleOfAnEventOnlyThisClassCreatesIsSilent() => Check(@"
+class Player
+{
+    struct Notify { public IntPtr Event; }
+    [DllImport(""sound"")] static extern int set_notify(Notify[] positions, int count);
+
+    private System.Threading.EventWaitHandle _frame;
+
+    public void Start()
+    {
+        _frame = new System.Threading.EventWaitHandle(false, System.Threading.EventResetMode.AutoReset);
+        var positions = new Notify[1];
+        positions[0].Event = _frame.SafeWaitHandle.DangerousGetHandle();
+        set_notify(positions, 1);
     }
+}");
+
+        [Fact]
+        public Task HandleOfAnEventGivenToTheClassOrPublicIsStillAFinding() => Check(@"
+class Player
+{
+    struct Notify { public IntPtr Event; }
+    [DllImport(""sound"")] static extern int set_notify(Notify[] positions, int count);
+
+    private System.Threading.EventWaitHandle _given;
+    public System.Threading.EventWaitHandle Shared;
+
+    public Player(System.Threading.EventWaitHandle given) { _given = given; }
+
+    public void Start()
+    {
+        var positions = new Notify[2];
+        positions[0].Event = {|#0:_given.SafeWaitHandle.DangerousGetHandle()|};
+        positions[1].Event = {|#1:Shared.SafeWaitHandle.DangerousGetHandle()|};
+        set_notify(positions, 2);
+    }
+}", Verify.Diagnostic("IG3006").WithLocation(0), Verify.Diagnostic("IG3006").WithLocation(1));
+}
 }

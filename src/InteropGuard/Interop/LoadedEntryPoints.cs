@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// Native entry points a binding calls through a delegate field it loads by name instead of a <c>[DllImport]</c>:
+    /// <c>static d_g_free g_free = FuncLoader.LoadFunction&lt;d_g_free&gt;(FuncLoader.GetProcAddress(lib, "g_free"));</c>.
+    /// Invoking the field's delegate calls that entry point, so the allocation catalogue can read it like a P/Invoke.
+    /// </summary>
+    /// <remarks>
+    /// A field counts when its delegate type is marked <c>[UnmanagedFunctionPointer]</c> or its initializer calls
+    /// <c>Marshal.GetDelegateForFunctionPointer</c>, and the initializer is a call whose only string literal is a C
+    /// identifier (the entry point's name). The answer is keyed by the delegate type (what an invocation binds to), so a
+    /// delegate type is mapped only when exactly one field of the compilation is declared with it: a type shared by
+    /// several fields, or loaded under two names, says nothing. Read from syntax once, on first use, and only in trees
+    /// that name one of the two markers.
+    /// </remarks>
+    internal sealed class LoadedEntryPoints
+    {
+        private static readonly Regex CIdentifier = new Regex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+
+        private readonly Compilation _compilation;
+        private readonly WellKnownTypes _types;
+        private readonly Lazy<Dictionary<ITypeSymbol, string>> _entryPoints;
+
+        public LoadedEntryPoints(Compilation compilation, WellKnownTypes types)
+        {
+            _compilation = compilation;
+            _types = types;
+            _entryPoints = new Lazy<Dictionary<ITypeSymbol, string>>(Collect, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>The entry point an invocation of <paramref name="invoke"/> (a delegate's <c>Invoke</c>) calls, or null.</summary>
+        public string? EntryPointOf(IMethodSymbol invoke)
+            => invoke.MethodKind == MethodKind.DelegateInvoke && invoke.ContainingType != null
+               && _entryPoints.Value.TryGetValue(invoke.ContainingType.OriginalDefinition, out var entry)
+                ? entry
+                : null;
+
+        private Dictionary<ITypeSymbol, string> Collect()
+        {
+            var found = new Dictionary<ITypeSymbol, string>(SymbolEqualityComparer.Default);
+            if (_types.UnmanagedFunctionPointerAttribute == null && _types.Marshal == null)
+            {
+                return found;
+            }
+
+            // How many fields each type name declares (over the marked trees), and the loaded candidates among them.
+            var fieldsPerTypeName = new Dictionary<string, int>(StringComparer.Ordinal);
+            var candidates = new List<(VariableDeclarationSyntax Declaration, string Entry, bool FromFunctionPointer)>();
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                var text = tree.GetText().ToString();
+                if (text.IndexOf("UnmanagedFunctionPointer", StringComparison.Ordinal) < 0 && text.IndexOf("GetDelegateForFunctionPointer", StringComparison.Ordinal) < 0)
+                {
+                    continue;
+                }
+
+                foreach (var field in tree.GetRoot().DescendantNodes(n => n is not BaseMethodDeclarationSyntax && n is not AccessorListSyntax).OfType<FieldDeclarationSyntax>())
+                {
+                    var declaration = field.Declaration;
+                    var typeName = RightmostName(declaration.Type);
+                    if (typeName == null)
+                    {
+                        continue;
+                    }
+
+                    fieldsPerTypeName[typeName] = (fieldsPerTypeName.TryGetValue(typeName, out var count) ? count : 0) + declaration.Variables.Count;
+                    if (declaration.Variables.Count == 1 && declaration.Variables[0].Initializer?.Value is { } initializer
+                        && initializer.DescendantNodesAndSelf().Any(n => n is InvocationExpressionSyntax)
+                        && EntryName(initializer) is { } entry)
+                    {
+                        var fromPointer = initializer.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>()
+                            .Any(i => AllocationCandidates.InvokedName(i.Expression) == "GetDelegateForFunctionPointer");
+                        candidates.Add((declaration, entry, fromPointer));
+                    }
+                }
+            }
+
+            var ambiguous = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+            foreach (var (declaration, entry, fromPointer) in candidates)
+            {
+                if (fieldsPerTypeName[RightmostName(declaration.Type)!] != 1)
+                {
+                    continue;
+                }
+
+#pragma warning disable RS1030 // Resolved once per compilation, only for fields the syntax shows as loaded entry points.
+                var model = _compilation.GetSemanticModel(declaration.SyntaxTree);
+#pragma warning restore RS1030
+                if (model.GetTypeInfo(declaration.Type).Type is not INamedTypeSymbol { TypeKind: TypeKind.Delegate } type
+                    || !(fromPointer || IsUnmanagedDelegate(type)))
+                {
+                    continue;
+                }
+
+                var key = type.OriginalDefinition;
+                if (found.TryGetValue(key, out var existing) && existing != entry)
+                {
+                    ambiguous.Add(key);
+                }
+
+                found[key] = entry;
+            }
+
+            foreach (var type in ambiguous)
+            {
+                found.Remove(type);
+            }
+
+            return found;
+        }
+
+        /// <summary>The one distinct string literal of the initializer, when it reads as a C identifier.</summary>
+        private static string? EntryName(ExpressionSyntax initializer)
+        {
+            string? entry = null;
+            foreach (var literal in initializer.DescendantNodesAndSelf().OfType<LiteralExpressionSyntax>())
+            {
+                if (!literal.IsKind(SyntaxKind.StringLiteralExpression))
+                {
+                    continue;
+                }
+
+                var value = literal.Token.ValueText;
+                if (!CIdentifier.IsMatch(value) || (entry != null && entry != value))
+                {
+                    return null;
+                }
+
+                entry = value;
+            }
+
+            return entry;
+        }
+
+        private bool IsUnmanagedDelegate(INamedTypeSymbol type)
+            => _types.UnmanagedFunctionPointerAttribute != null
+               && type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, _types.UnmanagedFunctionPointerAttribute));
+
+        private static string? RightmostName(TypeSyntax type) => type switch
+        {
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// "Only this class creates the object in this field": a private field every write to which is a <c>new</c> object
+    /// (or null/default). Nothing outside the class can replace or reach it through the field, so the object's lifetime
+    /// is the class's own business — disposing it while a value taken from it is in use needs a concurrent call into the
+    /// class itself. One answer per field, cached for the compilation.
+    /// </summary>
+    internal sealed class PrivatelyCreatedFields
+    {
+        private readonly Compilation _compilation;
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _answers = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+
+        public PrivatelyCreatedFields(Compilation compilation)
+        {
+            _compilation = compilation;
+        }
+
+        public bool IsCreatedOnlyHere(IFieldSymbol field, CancellationToken cancellationToken)
+            => field.DeclaredAccessibility == Accessibility.Private && !field.IsStatic && field.ContainingType != null
+               && _answers.GetOrAdd(field.OriginalDefinition, f => Read(f, cancellationToken));
+
+        private bool Read(IFieldSymbol field, CancellationToken cancellationToken)
+        {
+            foreach (var variable in field.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<VariableDeclaratorSyntax>())
+            {
+                if (variable.Initializer != null && !IsCreation(variable.Initializer.Value))
+                {
+                    return false;
+                }
+            }
+
+            foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+            {
+                var declaration = reference.GetSyntax(cancellationToken);
+                SemanticModel? model = null;
+                foreach (var name in declaration.DescendantNodes().OfType<IdentifierNameSyntax>())
+                {
+                    if (name.Identifier.ValueText != field.Name)
+                    {
+                        continue;
+                    }
+
+                    SyntaxNode node = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+#pragma warning disable RS1030 // Once per field asked about (a SafeHandle reached through it), cached for the compilation.
+                    model ??= _compilation.GetSemanticModel(declaration.SyntaxTree);
+#pragma warning restore RS1030
+                    if (model.GetOperation(node, cancellationToken) is not IFieldReferenceOperation fieldReference
+                        || !SymbolEqualityComparer.Default.Equals(fieldReference.Field.OriginalDefinition, field))
+                    {
+                        continue;
+                    }
+
+                    switch (fieldReference.Parent)
+                    {
+                        case ISimpleAssignmentOperation assignment when assignment.Target == fieldReference:
+                            if (!IsCreation(assignment.Value.Syntax as ExpressionSyntax))
+                            {
+                                return false;
+                            }
+
+                            break;
+                        case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }:
+                        case ICompoundAssignmentOperation:
+                        case ICoalesceAssignmentOperation:
+                        case IDeconstructionAssignmentOperation:
+                            return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsCreation(ExpressionSyntax? value)
+            => value is BaseObjectCreationExpressionSyntax
+               || value is LiteralExpressionSyntax
+               || value is DefaultExpressionSyntax
+               || (value is PostfixUnaryExpressionSyntax { Operand: var operand } && IsCreation(operand));
+    }
+}
