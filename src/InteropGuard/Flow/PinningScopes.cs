@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -6,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Flow
 {
@@ -150,6 +152,44 @@ namespace InteropGuard.Flow
 
         /// <summary>What <see cref="HandleTypeOf"/> says of a handle type that is not a constant.</summary>
         public const int UnknownHandleType = -1;
+
+        /// <summary>
+        /// Where the text of a tree holds what <see cref="MayContain(SyntaxNode)"/> looks for — <c>fixed</c>,
+        /// <c>stackalloc</c>, <c>Alloc</c>, <c>Pin</c> as substrings (comments and strings too), and every backslash, since
+        /// a name written with a Unicode escape is not its text — in text order. One pass of the tree's text, cached per
+        /// tree by the caller, so that each code block asks a binary search instead of walking its nodes.
+        /// </summary>
+        public static int[] GateTextPositions(SourceText text)
+        {
+            var all = text.ToString();
+            var positions = new List<int>();
+            foreach (var word in new[] { "fixed", "stackalloc", "Alloc", "Pin", "\\" })
+            {
+                for (var at = all.IndexOf(word, StringComparison.Ordinal); at >= 0; at = all.IndexOf(word, at + 1, StringComparison.Ordinal))
+                {
+                    positions.Add(at);
+                }
+            }
+
+            positions.Sort();
+            return positions.ToArray();
+        }
+
+        /// <summary>
+        /// <see cref="MayContain(SyntaxNode)"/> for a node of a tree whose <see cref="GateTextPositions"/> are given: a node
+        /// whose text holds none of them cannot hold one of its nodes, and costs no walk.
+        /// </summary>
+        public static bool MayContain(SyntaxNode node, int[] gateTextPositions)
+        {
+            var span = node.Span;
+            var index = Array.BinarySearch(gateTextPositions, span.Start);
+            if (index < 0)
+            {
+                index = ~index;
+            }
+
+            return index < gateTextPositions.Length && gateTextPositions[index] < span.End && MayContain(node);
+        }
 
         /// <summary>Cheap syntax gate: can this code block contain a pinning scope at all?</summary>
         public static bool MayContain(SyntaxNode node)
@@ -572,7 +612,9 @@ namespace InteropGuard.Flow
                 }
 
                 var function = OperationTree.EnclosingFunction(statement, root);
-                var references = function.Descendants().OfType<ILocalReferenceOperation>()
+                // A local declared by a fixed statement exists only inside it: its references are found there, not in
+                // the whole function (the same references, in the same order).
+                var references = statement.Descendants().OfType<ILocalReferenceOperation>()
                     .Where(r => SymbolEqualityComparer.Default.Equals(r.Local, declarator.Symbol))
                     .ToImmutableArray<IOperation>();
                 scopes.Add(new PinningScope(kind, statement.Syntax, function, kind == PinningScopeKind.StackAlloc ? "stack memory" : Display(pinned), SymbolOf(pinned))

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -42,14 +43,16 @@ namespace InteropGuard.Rules
                 }
 
                 var origins = new ManagedMemoryOrigins(interop.Types);
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, block));
+                var gateText = new ConcurrentDictionary<SyntaxTree, int[]>();
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, gateText, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, ConcurrentDictionary<SyntaxTree, int[]> gateText, CodeBlockAnalysisContext context)
         {
-            if (!interop.Vocabulary.TreeUses(context.CodeBlock.SyntaxTree, InteropWords.Pinning)
-                || !PinningScopes.MayContain(context.CodeBlock)
+            var tree = context.CodeBlock.SyntaxTree;
+            if (!interop.Vocabulary.TreeUses(tree, InteropWords.Pinning)
+                || !PinningScopes.MayContain(context.CodeBlock, gateText.GetOrAdd(tree, t => PinningScopes.GateTextPositions(t.GetText(context.CancellationToken))))
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
                 || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
             {
