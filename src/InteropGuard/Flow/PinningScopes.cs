@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -7,7 +6,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Flow
 {
@@ -153,43 +151,8 @@ namespace InteropGuard.Flow
         /// <summary>What <see cref="HandleTypeOf"/> says of a handle type that is not a constant.</summary>
         public const int UnknownHandleType = -1;
 
-        /// <summary>
-        /// Where the text of a tree holds what <see cref="MayContain(SyntaxNode)"/> looks for — <c>fixed</c>,
-        /// <c>stackalloc</c>, <c>Alloc</c>, <c>Pin</c> as substrings (comments and strings too), and every backslash, since
-        /// a name written with a Unicode escape is not its text — in text order. One pass of the tree's text, cached per
-        /// tree by the caller, so that each code block asks a binary search instead of walking its nodes.
-        /// </summary>
-        public static int[] GateTextPositions(SourceText text)
-        {
-            var all = text.ToString();
-            var positions = new List<int>();
-            foreach (var word in new[] { "fixed", "stackalloc", "Alloc", "Pin", "\\" })
-            {
-                for (var at = all.IndexOf(word, StringComparison.Ordinal); at >= 0; at = all.IndexOf(word, at + 1, StringComparison.Ordinal))
-                {
-                    positions.Add(at);
-                }
-            }
-
-            positions.Sort();
-            return positions.ToArray();
-        }
-
-        /// <summary>
-        /// <see cref="MayContain(SyntaxNode)"/> for a node of a tree whose <see cref="GateTextPositions"/> are given: a node
-        /// whose text holds none of them cannot hold one of its nodes, and costs no walk.
-        /// </summary>
-        public static bool MayContain(SyntaxNode node, int[] gateTextPositions)
-        {
-            var span = node.Span;
-            var index = Array.BinarySearch(gateTextPositions, span.Start);
-            if (index < 0)
-            {
-                index = ~index;
-            }
-
-            return index < gateTextPositions.Length && gateTextPositions[index] < span.End && MayContain(node);
-        }
+        /// <summary>The text a node must hold for <see cref="MayContain"/> to find something (<see cref="TreeTextPositions"/>).</summary>
+        public static readonly string[] GateText = { "fixed", "stackalloc", "Alloc", "Pin" };
 
         /// <summary>Cheap syntax gate: can this code block contain a pinning scope at all?</summary>
         public static bool MayContain(SyntaxNode node)

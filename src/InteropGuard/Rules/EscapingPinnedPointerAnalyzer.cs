@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -43,16 +42,17 @@ namespace InteropGuard.Rules
                 }
 
                 var origins = new ManagedMemoryOrigins(interop.Types);
-                var gateText = new ConcurrentDictionary<SyntaxTree, int[]>();
+                var gateText = new TreeTextPositions(PinningScopes.GateText);
                 start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, gateText, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, ConcurrentDictionary<SyntaxTree, int[]> gateText, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, TreeTextPositions gateText, CodeBlockAnalysisContext context)
         {
             var tree = context.CodeBlock.SyntaxTree;
             if (!interop.Vocabulary.TreeUses(tree, InteropWords.Pinning)
-                || !PinningScopes.MayContain(context.CodeBlock, gateText.GetOrAdd(tree, t => PinningScopes.GateTextPositions(t.GetText(context.CancellationToken))))
+                || !gateText.SpanMayHold(tree, context.CodeBlock.Span)
+                || !PinningScopes.MayContain(context.CodeBlock)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
                 || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
             {
