@@ -151,6 +151,9 @@ namespace InteropGuard.Flow
         /// <summary>What <see cref="HandleTypeOf"/> says of a handle type that is not a constant.</summary>
         public const int UnknownHandleType = -1;
 
+        /// <summary>The text a node must hold for <see cref="MayContain"/> to find something (<see cref="TreeTextPositions"/>).</summary>
+        public static readonly string[] GateText = { "fixed", "stackalloc", "Alloc", "Pin" };
+
         /// <summary>Cheap syntax gate: can this code block contain a pinning scope at all?</summary>
         public static bool MayContain(SyntaxNode node)
         {
@@ -572,7 +575,9 @@ namespace InteropGuard.Flow
                 }
 
                 var function = OperationTree.EnclosingFunction(statement, root);
-                var references = function.Descendants().OfType<ILocalReferenceOperation>()
+                // A local declared by a fixed statement exists only inside it: its references are found there, not in
+                // the whole function (the same references, in the same order).
+                var references = statement.Descendants().OfType<ILocalReferenceOperation>()
                     .Where(r => SymbolEqualityComparer.Default.Equals(r.Local, declarator.Symbol))
                     .ToImmutableArray<IOperation>();
                 scopes.Add(new PinningScope(kind, statement.Syntax, function, kind == PinningScopeKind.StackAlloc ? "stack memory" : Display(pinned), SymbolOf(pinned))

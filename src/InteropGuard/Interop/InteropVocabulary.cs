@@ -37,6 +37,9 @@ namespace InteropGuard.Interop
 
         /// <summary>A SafeHandle type is named: Safe…Handle (SafeFileHandle), SafeHandle, CriticalHandle, HandleRef.</summary>
         HandleType = 1 << 7,
+
+        /// <summary>The last error is read: GetLastWin32Error, GetLastPInvokeError, Win32Exception… (<see cref="LastErrorCalls.ReadWords"/>).</summary>
+        LastErrorRead = 1 << 8,
     }
 
     /// <summary>
@@ -213,6 +216,7 @@ namespace InteropGuard.Interop
                 .Concat(new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" }));
             Add(InteropWords.RefCount, new[] { "DangerousGetHandle", "DangerousAddRef", "DangerousRelease" });
             Add(InteropWords.HandleType, new[] { "SafeHandle", "CriticalHandle", "HandleRef" });
+            Add(InteropWords.LastErrorRead, LastErrorCalls.ReadWords);
             return words;
         }
     }

@@ -82,7 +82,9 @@ namespace InteropGuard.Interop
         {
             _interop = interop;
             _win32Exception = interop.Compilation.GetTypeByMetadataName("System.ComponentModel.Win32Exception");
-            _mentionsRead = new Lazy<bool>(() => interop.Compilation.SyntaxTrees.Any(t => interop.Vocabulary.TreeMayName(t, ReadWordSet.Hashes) && MentionsReadWord(t.GetText())), LazyThreadSafetyMode.ExecutionAndPublication);
+            // The vocabulary's scan, which every family's gate has already paid for, names the read words too: no text of
+            // its own to scan (nor identifier filters to build) to learn that the compilation reads nothing.
+            _mentionsRead = new Lazy<bool>(() => interop.Vocabulary.CompilationUses(InteropWords.LastErrorRead), LazyThreadSafetyMode.ExecutionAndPublication);
             _helperNames = new Lazy<HashSet<string>>(FindHelperNames, LazyThreadSafetyMode.ExecutionAndPublication);
             _readOrHelperWords = new Lazy<WordSet>(() => new WordSet(ReadWords.Concat(_helperNames.Value)), LazyThreadSafetyMode.ExecutionAndPublication);
         }
@@ -234,10 +236,10 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                var children = operation.ChildOperations.ToList();
-                for (var i = children.Count - 1; i >= 0; i--)
+                // Pushed last child first, so that they pop in order; the reversed view copies nothing.
+                foreach (var child in operation.ChildOperations.Reverse())
                 {
-                    stack.Push((children[i], false));
+                    stack.Push((child, false));
                 }
             }
         }
@@ -514,8 +516,6 @@ namespace InteropGuard.Interop
 
         private static readonly WordSet ReadWordSet = new WordSet(ReadWords);
 
-        private static bool MentionsReadWord(SourceText text) => ReadWordSet.AnyIn(text);
-
         /// <summary>
         /// Names of methods and constructors of this compilation whose bodies name a read word, or (to the summaries'
         /// depth) call or create such a method: the only calls that can be helper reads. Found by syntax alone, once:
@@ -537,8 +537,9 @@ namespace InteropGuard.Interop
                 var words = new WordSet(wanted);
                 foreach (var tree in _interop.Compilation.SyntaxTrees)
                 {
-                    // Most trees name none of the words: the vocabulary's identifier hashes say so without their text.
-                    if (!_interop.Vocabulary.TreeMayName(tree, words.Hashes))
+                    // Most trees name none of the words: the vocabulary says so for the read words, its identifier hashes
+                    // for the helper names, without their text.
+                    if (level == 0 ? !_interop.Vocabulary.TreeUses(tree, InteropWords.LastErrorRead) : !_interop.Vocabulary.TreeMayName(tree, words.Hashes))
                     {
                         continue;
                     }

@@ -42,13 +42,16 @@ namespace InteropGuard.Rules
                 }
 
                 var origins = new ManagedMemoryOrigins(interop.Types);
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, block));
+                var gateText = new TreeTextPositions(PinningScopes.GateText);
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, gateText, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, TreeTextPositions gateText, CodeBlockAnalysisContext context)
         {
-            if (!interop.Vocabulary.TreeUses(context.CodeBlock.SyntaxTree, InteropWords.Pinning)
+            var tree = context.CodeBlock.SyntaxTree;
+            if (!interop.Vocabulary.TreeUses(tree, InteropWords.Pinning)
+                || !gateText.SpanMayHold(tree, context.CodeBlock.Span)
                 || !PinningScopes.MayContain(context.CodeBlock)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
                 || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))

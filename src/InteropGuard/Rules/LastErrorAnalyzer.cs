@@ -62,7 +62,8 @@ namespace InteropGuard.Rules
 
         private static void AnalyzeBlock(InteropContext interop, LastErrorCalls calls, OperationBlockAnalysisContext context)
         {
-            var seen = new HashSet<IOperation>();
+            // Usually one block (a body), a few with parameter defaults: a list, not a hash set of operations.
+            var seen = new List<IOperation>(1);
             foreach (var block in context.OperationBlocks)
             {
                 // A method's body block hangs under its IMethodBodyOperation: the graph is of that root.
@@ -73,7 +74,13 @@ namespace InteropGuard.Rules
                 }
 
                 // Cheap gates: a body that names no read (nor a helper that reads), or holds no native call, costs no graph.
-                if (!seen.Add(root) || !ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax) || !calls.MayReadAfterNativeCall(root))
+                if (seen.Contains(root))
+                {
+                    continue;
+                }
+
+                seen.Add(root);
+                if (!ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax) || !calls.MayReadAfterNativeCall(root))
                 {
                     continue;
                 }
@@ -95,16 +102,19 @@ namespace InteropGuard.Rules
             var read = atRead.Read;
             var readSyntax = read.Operation.Syntax;
             // The guard nearest the read that tests a native call some path passes decides which calls the read is about.
-            var paths = atRead.MostRecent.ToArray();
-            var guards = GuardingCalls(readSyntax).Select(g => g.Where(c => atRead.SinceCall.ContainsKey(c)).ToList()).Where(g => g.Count > 0).ToList();
-            if (guards.Count > 0)
+            // Whichever calls the guards pick, the paths come from these two lists: when every call on them saved its last
+            // error and nothing ran since, there is nothing to report, and the guards (syntax walks) need not be read.
+            if (AllSavedAndUntouched(atRead))
             {
-                paths = guards[0].Select(c => atRead.SinceCall[c]).ToArray();
+                return;
             }
 
-            // A native call that another condition around the read tests may be what the read is about (the read may
-            // sit in the branch where the nearer guard's call succeeded): not an overwrite to report.
-            var tested = new HashSet<SyntaxNode>(guards.SelectMany(g => g));
+            var paths = atRead.MostRecent.ToArray();
+            var nearest = FilteredGuards(readSyntax, atRead).FirstOrDefault();
+            if (nearest != null)
+            {
+                paths = nearest.Select(c => atRead.SinceCall[c]).ToArray();
+            }
 
             var missing = paths.FirstOrDefault(p => !p.Call.SetsLastError);
             if (missing.Call != null && reported.Add(("IG4001", readSyntax.SpanStart)))
@@ -123,8 +133,13 @@ namespace InteropGuard.Rules
                     missing.Call.Display));
             }
 
+            // A native call that another condition around the read tests may be what the read is about (the read may
+            // sit in the branch where the nearer guard's call succeeded): not an overwrite to report. Every guard is read
+            // only when a native call overwrites on one of the paths.
+            HashSet<SyntaxNode>? tested = null;
             var overwritten = paths.FirstOrDefault(p => p.Call.SetsLastError && p.Overwrite != null
-                                                        && !(p.Overwrite.Kind == LastErrorEventKind.NativeCall && tested.Contains(p.Overwrite.Operation.Syntax)));
+                                                        && !(p.Overwrite.Kind == LastErrorEventKind.NativeCall
+                                                             && (tested ??= new HashSet<SyntaxNode>(FilteredGuards(readSyntax, atRead).SelectMany(g => g))).Contains(p.Overwrite.Operation.Syntax)));
             if (overwritten.Call != null && reported.Add(("IG4002", readSyntax.SpanStart)))
             {
                 var overwrite = overwritten.Overwrite!;
@@ -141,6 +156,31 @@ namespace InteropGuard.Rules
                     overwrite.Display,
                     why));
             }
+        }
+
+        /// <summary>The guarding calls of the read (<see cref="GuardingCalls"/>) that some path to it passes, nearest guard first; guards with none are left out.</summary>
+        private static IEnumerable<List<SyntaxNode>> FilteredGuards(SyntaxNode readSyntax, LastErrorAtRead atRead)
+            => GuardingCalls(readSyntax).Select(g => g.Where(c => atRead.SinceCall.ContainsKey(c)).ToList()).Where(g => g.Count > 0);
+
+        private static bool AllSavedAndUntouched(LastErrorAtRead atRead)
+        {
+            foreach (var path in atRead.MostRecent)
+            {
+                if (!path.Call.SetsLastError || path.Overwrite != null)
+                {
+                    return false;
+                }
+            }
+
+            foreach (var path in atRead.SinceCall.Values)
+            {
+                if (!path.Call.SetsLastError || path.Overwrite != null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static ImmutableDictionary<string, string?> FixProperties(InteropContext interop, LastErrorEvent read)

@@ -41,10 +41,14 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                // Per body, and only in trees that name one of those: every invocation and declarator elsewhere costs nothing.
+                // Per body, and only in trees that name one of those and bodies whose text holds '&', a fixed statement or the
+                // name of a call judged here: every invocation and declarator elsewhere costs nothing.
+                var gateText = new TreeTextPositions("&", "fixed", "AsPointer", "Alloc");
                 start.RegisterOperationBlockStartAction(block =>
                 {
-                    if (!interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning))
+                    var tree = block.OperationBlocks[0].Syntax.SyntaxTree;
+                    if (!interop.Vocabulary.TreeUses(tree, InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning)
+                        || !block.OperationBlocks.Any(b => gateText.SpanMayHold(tree, b.Syntax.Span)))
                     {
                         return;
                     }
@@ -140,6 +144,13 @@ namespace InteropGuard.Rules
                 return;
             }
 
+            // Most fixed pointers are to bytes or other types without references: asked first, before the initializer's type.
+            var why = ManagedReferenceLayouts.ReferencesInPlace(pointer.PointedAtType);
+            if (why == null)
+            {
+                return;
+            }
+
             string what;
             if (initializer is PrefixUnaryExpressionSyntax addressOf && addressOf.IsKind(SyntaxKind.AddressOfExpression))
             {
@@ -151,12 +162,6 @@ namespace InteropGuard.Rules
                 what = "The fixed pointer '" + declarator.Symbol.Name + "'";
             }
             else
-            {
-                return;
-            }
-
-            var why = ManagedReferenceLayouts.ReferencesInPlace(pointer.PointedAtType);
-            if (why == null)
             {
                 return;
             }

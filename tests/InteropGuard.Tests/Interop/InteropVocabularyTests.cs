@@ -32,6 +32,20 @@ namespace InteropGuard.Tests.Interop
         }
 
         [Fact]
+        public void EveryLastErrorReadWordIsFound()
+        {
+            // The last-error rules register nothing when no tree names one of these: each must be found on its own, and
+            // not when only a comment or a longer name holds it.
+            foreach (var word in LastErrorCalls.ReadWords)
+            {
+                Assert.Equal(InteropWords.LastErrorRead, Scan("var e = Marshal." + word + "();") & InteropWords.LastErrorRead);
+                Assert.Equal(InteropWords.LastErrorRead, Scan("throw new " + word + "(\"x\");") & InteropWords.LastErrorRead);
+            }
+
+            Assert.Equal(InteropWords.None, Scan("// GetLastWin32Error\nint MyGetLastWin32Error() => 0; Win32ExceptionLike x;") & InteropWords.LastErrorRead);
+        }
+
+        [Fact]
         public void TheIdentifierFilterNeverMissesANamedWord()
         {
             // Thousands of distinct identifiers in one tree (a generated P/Invoke table): every one of them must pass the

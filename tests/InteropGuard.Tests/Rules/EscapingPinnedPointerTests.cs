@@ -319,6 +319,19 @@ class C
 }", Finding(0, "address", "into 'buffer' pinned by GCHandle 'handle'", "is read after 'handle' is freed", "the GC may move 'buffer' once it is unpinned"));
 
         [Fact]
+        public Task PinnedGCHandleAllocWrittenWithAUnicodeEscape() => Check(@"
+class C
+{
+    void M(byte[] buffer)
+    {
+        var handle = GCHandle.\u0041lloc(buffer, GCHandleType.Pinned);
+        var address = handle.AddrOfPinnedObject();
+        handle.Free();
+        Native.igs_fill({|#0:address|}, buffer.Length, 0);
+    }
+}", Finding(0, "address", "into 'buffer' pinned by GCHandle 'handle'", "is read after 'handle' is freed", "the GC may move 'buffer' once it is unpinned"));
+
+        [Fact]
         public Task PinnedGCHandleAddressReturnedThroughFinallyFree() => Check(@"
 class C
 {

@@ -431,6 +431,34 @@ static class Files
             Verify.Diagnostic("IG4001").WithLocation(0));
 
         [Fact]
+        public Task ANativeCallAnOuterGuardTestsIsNotAnOverwrite() => Check(@"
+static class Files
+{
+    static void M(string path)
+    {
+        // The read is about open_checked (the inner condition tests 'fd'); CreateDirectoryW ran since, but the outer
+        // condition tests it, and the read sits where it succeeded: not an overwrite to report.
+        int fd = Native.open_checked(path, 0);
+        if (Native.CreateDirectoryW(path, IntPtr.Zero))
+        {
+            if (fd < 0)
+            {
+                throw new Win32Exception(Marshal.GetLastPInvokeError());
+            }
+        }
+
+        // The same calls with no condition testing CreateDirectoryW: it overwrites the error the read is about.
+        int fd2 = Native.open_checked(path, 0);
+        Native.CreateDirectoryW(path, IntPtr.Zero);
+        if (fd2 < 0)
+        {
+            throw new Win32Exception({|#0:Marshal.GetLastPInvokeError()|});
+        }
+    }
+}",
+            Verify.Diagnostic("IG4002").WithLocation(0));
+
+        [Fact]
         public Task OverwritesInTopLevelStatementsLocalFunctionsAndLambdas() => Check(@"
 if (Native.open_checked(""a"", 0) < 0)
 {

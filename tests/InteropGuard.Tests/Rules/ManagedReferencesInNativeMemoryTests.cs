@@ -167,6 +167,17 @@ unsafe class C
 }");
 
         [Fact]
+        public Task PinnedHandleWrittenWithAUnicodeEscape() => Check(@"
+class C
+{
+    void M(string[] names)
+    {
+        {|#0:GCHandle.\u0041lloc(names, GCHandleType.Pinned)|}.Free();
+    }
+}",
+            Pin(0, "names", "string[]", "its elements contain references: 'string' is a reference type"));
+
+        [Fact]
         public Task PinnedHandleOfReferenceHoldingObjects() => Check(@"
 class C
 {

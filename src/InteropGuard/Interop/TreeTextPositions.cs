@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// Where the text of each tree holds one of a few fixed substrings (in comments and strings too), found once per tree
+    /// and cached for the compilation: a syntax gate asks "can this block hold the node I look for?" with a binary search
+    /// instead of walking the block's nodes or tokens. Every backslash counts as well, since a name written with a
+    /// Unicode escape (<c>\u0041lloc</c>) is not its text: a block whose text holds none of them cannot name one of them.
+    /// </summary>
+    internal sealed class TreeTextPositions
+    {
+        private readonly string[] _substrings;
+        private readonly ConcurrentDictionary<SyntaxTree, int[]> _byTree = new ConcurrentDictionary<SyntaxTree, int[]>();
+
+        public TreeTextPositions(params string[] substrings)
+        {
+            _substrings = substrings;
+        }
+
+        /// <summary>Can the text of <paramref name="span"/> in <paramref name="tree"/> hold one of the substrings (or an escape)?</summary>
+        public bool SpanMayHold(SyntaxTree tree, TextSpan span)
+        {
+            var positions = _byTree.GetOrAdd(tree, Find);
+            var index = Array.BinarySearch(positions, span.Start);
+            if (index < 0)
+            {
+                index = ~index;
+            }
+
+            return index < positions.Length && positions[index] < span.End;
+        }
+
+        private int[] Find(SyntaxTree tree)
+        {
+            var text = tree.GetText().ToString();
+            var positions = new List<int>();
+            foreach (var substring in _substrings)
+            {
+                Add(text, substring, positions);
+            }
+
+            Add(text, "\\", positions);
+            positions.Sort();
+            return positions.ToArray();
+        }
+
+        private static void Add(string text, string substring, List<int> positions)
+        {
+            for (var at = text.IndexOf(substring, StringComparison.Ordinal); at >= 0; at = text.IndexOf(substring, at + 1, StringComparison.Ordinal))
+            {
+                positions.Add(at);
+            }
+        }
+    }
+}
