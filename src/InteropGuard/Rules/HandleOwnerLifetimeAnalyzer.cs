@@ -70,16 +70,20 @@ namespace InteropGuard.Rules
             }
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
-            if (!root.Descendants().Any(call => HandleArguments(interop, scope, call).Any()))
+
+            // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
+            var handleCalls = HandleCalls(interop, scope, root);
+            if (handleCalls == null)
             {
                 return;
             }
 
-            var captured = CapturedSymbols(root);
+            // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
+            var captured = new Lazy<HashSet<ISymbol>>(() => CapturedSymbols(root));
             var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
             var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            if (KeptAliveWithoutAGraph(interop, scope, owners, root, method, captured, clearedFields, storedHandles))
+            if (KeptAliveWithoutAGraph(interop, owners, root, method, handleCalls, captured, clearedFields, storedHandles))
             {
                 return;
             }
@@ -93,7 +97,9 @@ namespace InteropGuard.Rules
 
                 // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
-                var origins = LocalOrigins(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()));
+                Dictionary<ILocalSymbol, IOperation>? origins = null;
+                Func<ILocalSymbol, IOperation?> origin = local =>
+                    (origins ??= LocalOrigins(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()))).TryGetValue(local, out var value) ? value : null;
                 foreach (var block in body.Blocks)
                 {
                     var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
@@ -101,7 +107,7 @@ namespace InteropGuard.Rules
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
                         foreach (var (argument, function) in HandleArguments(interop, scope, call))
-                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
+                        foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
                         {
                             if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
@@ -182,10 +188,10 @@ namespace InteropGuard.Rules
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
-        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
-            => (owner.Root != null && captured.Contains(owner.Root))
-               || (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
-               || ClearsHandleField(clearedFields.Value, owner);
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+            => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
+               || (owner.Root != null && captured.Value.Contains(owner.Root))
+               || ClearsHandleField(clearedFields, owner);
 
         /// <summary>
         /// The common case without a control-flow graph (PERFORMANCE.md, cause 6): every handle a body passes to native
@@ -193,15 +199,15 @@ namespace InteropGuard.Rules
         /// nothing between that can jump past it — the shape bindings write after each call. Anything else (a temporary
         /// owner, a branch, a loop, a try, a lambda) is left to the graph.
         /// </summary>
-        private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles)
+        private static bool KeptAliveWithoutAGraph(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
-            foreach (var call in root.Descendants().Where(IsCall))
+            Func<ILocalSymbol, IOperation?> origin = local => (origins ??= LocalOrigins(root.Descendants())).TryGetValue(local, out var value) ? value : null;
+            foreach (var (call, arguments) in handleCalls)
             {
-                foreach (var (argument, _) in HandleArguments(interop, scope, call))
+                foreach (var (argument, _) in arguments)
                 {
-                    origins ??= LocalOrigins(root.Descendants());
-                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
+                    foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
                     {
                         if (!Exempt(owner, method, InLambda(call), captured, clearedFields)
                             && (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner)))
@@ -275,6 +281,35 @@ namespace InteropGuard.Rules
         private static bool MayLeave(IOperation statement)
             => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
+        /// <summary>
+        /// The calls of the body's operation tree that hand raw handles to native code, each with those arguments, in
+        /// tree order; null when there is none (the body costs nothing more).
+        /// </summary>
+        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root)
+        {
+            List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
+            foreach (var operation in root.Descendants())
+            {
+                if (!IsCall(operation))
+                {
+                    continue;
+                }
+
+                List<(IArgumentOperation, string)>? arguments = null;
+                foreach (var argument in HandleArguments(interop, scope, operation))
+                {
+                    (arguments ??= new List<(IArgumentOperation, string)>()).Add(argument);
+                }
+
+                if (arguments != null)
+                {
+                    (calls ??= new List<(IOperation, List<(IArgumentOperation, string)>)>()).Add((operation, arguments));
+                }
+            }
+
+            return calls;
+        }
+
         /// <summary>A method call, or a constructor call (<c>new X(owner.Handle)</c>, <c>: base(owner.Handle)</c>) whose constructor forwards a handle to native code.</summary>
         private static bool IsCall(IOperation operation) => operation is IInvocationOperation || operation is IObjectCreationOperation { Constructor: not null };
 
@@ -342,13 +377,21 @@ namespace InteropGuard.Rules
                 yield break;
             }
 
-            var native = interop.NativeFunctions.Get(target);
+            // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
+            NativeFunction? native = null;
+            var asked = false;
             foreach (var argument in arguments)
             {
                 if (argument.Parameter == null || argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
                     || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter.Type)))
                 {
                     continue;
+                }
+
+                if (!asked)
+                {
+                    native = interop.NativeFunctions.Get(target);
+                    asked = true;
                 }
 
                 if (native != null)
@@ -446,8 +489,8 @@ namespace InteropGuard.Rules
         /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
         /// takes the handle over: the finalizer then has nothing left to release.
         /// </summary>
-        private static bool ClearsHandleField(HashSet<IFieldSymbol> assignedFields, HandleOwner owner)
-            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
+        private static bool ClearsHandleField(Lazy<HashSet<IFieldSymbol>> assignedFields, HandleOwner owner)
+            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Value.Contains(handleField.Field);
 
         private static HashSet<IFieldSymbol> AssignedFields(IOperation root)
             => new HashSet<IFieldSymbol>(
@@ -508,8 +551,15 @@ namespace InteropGuard.Rules
         /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
         private static HashSet<ISymbol> CapturedSymbols(IOperation root)
         {
+            var functions = root.Descendants().Where(o => o is IAnonymousFunctionOperation || o is ILocalFunctionOperation).ToList();
+            if (functions.Count == 0)
+            {
+                // Nothing can capture: no second walk for captured locals.
+                return new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            }
+
             var captured = new HashSet<ISymbol>(CapturedLocals.In(root), SymbolEqualityComparer.Default);
-            foreach (var function in root.Descendants().Where(o => o is IAnonymousFunctionOperation || o is ILocalFunctionOperation))
+            foreach (var function in functions)
             {
                 var own = function is IAnonymousFunctionOperation lambda ? lambda.Symbol : ((ILocalFunctionOperation)function).Symbol;
                 foreach (var reference in function.Descendants().OfType<IParameterReferenceOperation>())
