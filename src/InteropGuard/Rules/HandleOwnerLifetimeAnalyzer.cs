@@ -26,6 +26,19 @@ namespace InteropGuard.Rules
         /// </summary>
         internal const string OwnerKindProperty = "OwnerKind";
 
+        private readonly bool _readTreeVerdicts;
+
+        public HandleOwnerLifetimeAnalyzer()
+            : this(readTreeVerdicts: true)
+        {
+        }
+
+        /// <summary>For tests: without the tree verdicts every body that needs one is answered on its graph.</summary>
+        internal HandleOwnerLifetimeAnalyzer(bool readTreeVerdicts)
+        {
+            _readTreeVerdicts = readTreeVerdicts;
+        }
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
         public override void Initialize(AnalysisContext context)
@@ -44,12 +57,12 @@ namespace InteropGuard.Rules
 
                 var owners = new HandleOwners(interop.Types, start.Compilation);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners));
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block, _readTreeVerdicts));
                 start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context, bool readTreeVerdicts)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
                 || context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
@@ -83,8 +96,14 @@ namespace InteropGuard.Rules
             var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
             var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            if (KeptAliveWithoutAGraph(interop, owners, root, method, handleCalls, captured, clearedFields, storedHandles))
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, storedHandles, readTreeVerdicts);
+            if (verdicts != null)
             {
+                foreach (var (call, argument, function, owner) in verdicts)
+                {
+                    context.ReportDiagnostic(Finding(call, argument, function, owner, designs));
+                }
+
                 return;
             }
 
@@ -123,22 +142,23 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            var properties = ImmutableDictionary<string, string?>.Empty
-                                .Add(OwnerKindProperty, owner.Kind.ToString());
-                            context.ReportDiagnostic(Diagnostic.Create(
-                                Descriptors.HandleOwnerLifetime,
-                                (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
-                                KeptAliveAt(call, owner, HandleOwners.IsHandleRecordArray(argument.Parameter?.Type)),
-                                properties,
-                                owner.OwnerText,
-                                owner.Handle.Syntax.ToString(),
-                                function,
-                                designs.Count(owner)));
+                            context.ReportDiagnostic(Finding(call, argument, function, owner, designs));
                         }
                     }
                 }
             }
         }
+
+        private static Diagnostic Finding(IOperation call, IArgumentOperation argument, string function, HandleOwner owner, DesignFindings designs)
+            => Diagnostic.Create(
+                Descriptors.HandleOwnerLifetime,
+                (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
+                KeptAliveAt(call, owner, HandleOwners.IsHandleRecordArray(argument.Parameter?.Type)),
+                ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, owner.Kind.ToString()),
+                owner.OwnerText,
+                owner.Handle.Syntax.ToString(),
+                function,
+                designs.Count(owner));
 
         /// <summary>
         /// The call and what the fix keeps alive after it: the owner expression; for a handle stored into a struct of an
@@ -194,32 +214,162 @@ namespace InteropGuard.Rules
                || ClearsHandleField(clearedFields, owner);
 
         /// <summary>
-        /// The common case without a control-flow graph (PERFORMANCE.md, cause 6): every handle a body passes to native
-        /// code belongs to an owner that a <c>GC.KeepAlive(owner)</c> later in the same statement list keeps alive, with
-        /// nothing between that can jump past it — the shape bindings write after each call. Anything else (a temporary
-        /// owner, a branch, a loop, a try, a lambda) is left to the graph.
+        /// The common cases without a control-flow graph (PERFORMANCE.md, cause 6), decided for every handle of the body
+        /// or for none: an owner that a <c>GC.KeepAlive(owner)</c> later in the same statement list keeps alive, with
+        /// nothing between that can jump past it (no finding), and an owner that nothing can read after the call because
+        /// no reference to it follows the call's statement and no loop or <c>goto</c> can bring control back before it
+        /// (a finding: the graph's "read on some path after the call" can only answer no). Temporaries are findings
+        /// whatever the graph says. Owners found through a local's earlier value or through handles stored in an array,
+        /// calls in lambdas and local functions, and variables a <c>using</c> disposes are left to the graph. Null: the
+        /// graph decides the whole body; otherwise the findings, in the order of the tree.
         /// </summary>
-        private static bool KeptAliveWithoutAGraph(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles)
+        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
-            Func<ILocalSymbol, IOperation?> origin = local => (origins ??= LocalOrigins(root.Descendants())).TryGetValue(local, out var value) ? value : null;
+            var throughLocals = false;
+            Func<ILocalSymbol, IOperation?> origin = local =>
+            {
+                throughLocals = true;
+                return (origins ??= LocalOrigins(root.Descendants())).TryGetValue(local, out var value) ? value : null;
+            };
+            Func<ILocalSymbol, IEnumerable<IOperation>> stored = local =>
+            {
+                throughLocals = true;
+                return storedHandles(local);
+            };
+            var findings = new List<(IOperation, IArgumentOperation, string, HandleOwner)>();
+            var reported = new HashSet<int>();
+            var mayJumpBack = new Lazy<bool>(() => root.Descendants().Any(o => o is IBranchOperation { BranchKind: BranchKind.GoTo }));
             foreach (var (call, arguments) in handleCalls)
             {
-                foreach (var (argument, _) in arguments)
+                foreach (var (argument, function) in arguments)
                 {
-                    foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
+                    foreach (var owner in owners.FindAll(argument.Value, origin, stored))
                     {
-                        if (!Exempt(owner, method, InLambda(call), captured, clearedFields)
-                            && (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner)))
+                        if (Exempt(owner, method, InLambda(call), captured, clearedFields))
                         {
-                            return false;
+                            continue;
                         }
+
+                        // The graph reports a handle once, for the first owner in the graph's order: two owners of one
+                        // handle are left to it.
+                        if (!reported.Add(owner.Handle.Syntax.SpanStart))
+                        {
+                            return null;
+                        }
+
+                        if (owner.Kind != HandleOwnerKind.Temporary && KeptAliveLaterInBlock(interop, call, owner))
+                        {
+                            continue;
+                        }
+
+                        if (!readNotReadAfter || throughLocals)
+                        {
+                            return null;
+                        }
+
+                        if (owner.Kind != HandleOwnerKind.Temporary)
+                        {
+                            if (InteriorPointerArgument(call, owner))
+                            {
+                                continue;
+                            }
+
+                            if (mayJumpBack.Value || !NothingReadsAfter(root, call, owner))
+                            {
+                                return null;
+                            }
+                        }
+
+                        findings.Add((call, argument, function, owner));
                     }
+                }
+            }
+
+            return findings;
+        }
+
+        /// <summary>
+        /// Is there certainly no reference to the owner (<c>this</c>, or its variable) after <paramref name="call"/>: none
+        /// in the rest of the call's statement outside the call (a store into the owner completes after the call) and
+        /// none after that statement, with no loop around the call? Without a backward jump, control after the call only
+        /// reaches code written after it. A variable a <c>using</c> or <c>foreach</c> declares is read by code the
+        /// compiler adds (its Dispose), which the tree does not show: no answer.
+        /// </summary>
+        private static bool NothingReadsAfter(IOperation root, IOperation call, HandleOwner owner)
+        {
+            IOperation? statement = null;
+            var child = call;
+            for (var current = call.Parent; current != null; child = current, current = current.Parent)
+            {
+                if (current is ILoopOperation || current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return false;
+                }
+
+                // The statement is the call's ancestor in the innermost statement list; the walk goes on to the root for loops.
+                if (statement == null && current is IBlockOperation)
+                {
+                    statement = child;
+                }
+            }
+
+            statement ??= call;
+
+            // A statement whose evaluation branches or builds an object in steps is split by the graph into flow captures,
+            // through which the graph may see the call's handles differently from the tree: left to the graph.
+            if (statement.DescendantsAndSelf().Any(SplitByTheGraph))
+            {
+                return false;
+            }
+
+            Func<IOperation, bool> refersToOwner;
+            switch (owner.Kind)
+            {
+                case HandleOwnerKind.This:
+                    refersToOwner = o => o is IInstanceReferenceOperation;
+                    break;
+                case HandleOwnerKind.Variable when owner.Root is IParameterSymbol parameter:
+                    refersToOwner = o => o is IParameterReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter);
+                    break;
+                case HandleOwnerKind.Variable when owner.Root is ILocalSymbol local && IsPlainLocal(local):
+                    refersToOwner = o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
+                    break;
+                default:
+                    return false;
+            }
+
+            var after = statement.Syntax.Span.Start;
+            var callSpan = call.Syntax.Span;
+            foreach (var operation in root.Descendants())
+            {
+                var start = operation.Syntax.Span.Start;
+                if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation))
+                {
+                    return false;
                 }
             }
 
             return true;
         }
+
+        private static bool SplitByTheGraph(IOperation operation)
+            => operation is IConditionalAccessOperation || operation is ICoalesceOperation || operation is ICoalesceAssignmentOperation
+               || operation is IConditionalOperation || operation is ISwitchExpressionOperation || operation is IThrowOperation
+               || operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }
+               || operation is IObjectOrCollectionInitializerOperation || operation is IWithOperation || operation is IAnonymousObjectCreationOperation
+               || operation is IArrayInitializerOperation || operation is IInterpolatedStringHandlerCreationOperation || operation is IIsPatternOperation
+               || operation is IDeconstructionAssignmentOperation || operation is IAwaitOperation;
+
+        /// <summary>A local declared by a plain declaration statement or a pattern/<c>out var</c> designation: no hidden reads.</summary>
+        private static bool IsPlainLocal(ILocalSymbol local)
+            => local.DeclaringSyntaxReferences.Length == 1
+               && local.DeclaringSyntaxReferences[0].GetSyntax() switch
+               {
+                   VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax declaration } } => declaration.UsingKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None) && declaration.AwaitKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None),
+                   SingleVariableDesignationSyntax => true,
+                   _ => false,
+               };
 
         private static bool InLambda(IOperation operation)
         {
