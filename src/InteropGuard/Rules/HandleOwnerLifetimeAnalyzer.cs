@@ -85,7 +85,8 @@ namespace InteropGuard.Rules
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
 
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
-            var handleCalls = HandleCalls(interop, scope, root);
+            var assignedFields = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+            var handleCalls = HandleCalls(interop, scope, root, assignedFields);
             if (handleCalls == null)
             {
                 return;
@@ -93,7 +94,7 @@ namespace InteropGuard.Rules
 
             // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
             var captured = new Lazy<HashSet<ISymbol>>(() => CapturedSymbols(root));
-            var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
+            var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => assignedFields);
             var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
             var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, storedHandles, readTreeVerdicts);
@@ -433,13 +434,21 @@ namespace InteropGuard.Rules
 
         /// <summary>
         /// The calls of the body's operation tree that hand raw handles to native code, each with those arguments, in
-        /// tree order; null when there is none (the body costs nothing more).
+        /// tree order; null when there is none (the body costs nothing more). Fills <paramref name="assignedFields"/>
+        /// with the fields the body assigns (a method that clears the handle field it read takes the handle over).
         /// </summary>
-        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root)
+        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root, HashSet<IFieldSymbol> assignedFields)
         {
             List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
             foreach (var operation in root.Descendants())
             {
+                // The same walk notes the fields the body assigns, which owners read through fields ask about (ClearsHandleField).
+                if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
+                {
+                    assignedFields.Add(assigned.Field);
+                    continue;
+                }
+
                 if (!IsCall(operation))
                 {
                     continue;
@@ -641,11 +650,6 @@ namespace InteropGuard.Rules
         /// </summary>
         private static bool ClearsHandleField(Lazy<HashSet<IFieldSymbol>> assignedFields, HandleOwner owner)
             => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Value.Contains(handleField.Field);
-
-        private static HashSet<IFieldSymbol> AssignedFields(IOperation root)
-            => new HashSet<IFieldSymbol>(
-                root.Descendants().OfType<ISimpleAssignmentOperation>().Select(a => a.Target).OfType<IFieldReferenceOperation>().Select(f => f.Field),
-                SymbolEqualityComparer.Default);
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)
