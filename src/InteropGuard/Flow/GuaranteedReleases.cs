@@ -14,7 +14,7 @@ namespace InteropGuard.Flow
     /// finally { Release(p); ... }
     /// </code>
     /// The try statement follows the declaration directly, the release is the first thing its finally does and matches
-    /// the allocator, and every other reference to <c>p</c> is a plain read inside the try block. Whatever path
+    /// the allocator, and every other reference to <c>p</c> is a plain read or a hand-over inside the try block. Whatever path
     /// leaves the try block — a return, a break, an exception — runs the release, and nothing reads <c>p</c> after
     /// it: the path solve of <see cref="ReleaseOnAllPaths"/> can only answer "released, nothing wrong" for such a
     /// site. Most allocations in real bindings are written this way, so the ownership analysis asks this first and
@@ -156,9 +156,12 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                // Elsewhere only reads inside the try block: no copy, hand-over, second release or overwrite.
+                // Elsewhere only reads and hand-overs inside the try block: no copy, second release or overwrite. A hand-over
+                // (GCHandle.ToIntPtr(h) given to native code as user data, a store in a field) settles the value for the
+                // solve; the finally's release then finds nothing owed and nothing released, so the solve reports nothing
+                // either way (GuaranteedReleasesTests compares the two on such shapes).
                 if (!InStatements(reference, @try.Body, firstIndex)
-                    || (use.Kind != ValueUseKind.Use && use.Kind != ValueUseKind.Inspect)
+                    || (use.Kind != ValueUseKind.Use && use.Kind != ValueUseKind.Inspect && use.Kind != ValueUseKind.Escape)
                     || IsWritten(reference))
                 {
                     return false;

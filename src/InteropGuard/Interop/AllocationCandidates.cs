@@ -95,6 +95,24 @@ namespace InteropGuard.Interop
             return false;
         }
 
+        /// <summary>
+        /// Every identifier <see cref="MayAllocate"/> can read as a candidate or as half of one (an <c>out</c> argument
+        /// and a release), besides the names ending in <c>Handle</c>: the words of the text prefilter
+        /// (<see cref="AllocationNamePositions"/>). A trigger added to <see cref="MayAllocate"/> is added here;
+        /// AllocationNamePositionsTests checks on every body of the repository's sources that the two agree.
+        /// </summary>
+        public IEnumerable<string> Words(InteropScope scope)
+        {
+            var declared = _declared.Value;
+            return AllocationCatalogue.KnownAllocatorNames
+                .Concat(AllocationCatalogue.KnownReleaseNames)
+                .Concat(declared.Functions)
+                .Concat(declared.Properties)
+                .Concat(declared.HandleTypes)
+                .Concat(scope.Options.AllocatorPairs.SelectMany(pair => new[] { LastSegment(pair.Allocator), LastSegment(pair.Release) }))
+                .Concat(new[] { "out" });
+        }
+
         private static bool OnAllocatingReceiver(string name, ExpressionSyntax invoked)
         {
             if (!QualifiedNames.TryGetValue(name, out var receivers))

@@ -29,6 +29,19 @@ namespace InteropGuard.Rules
         /// <summary>Diagnostic property: the field of the owner variable (a wrapper struct) that holds the owning object, when there is one (<see cref="HandleOwner.Member"/>).</summary>
         internal const string OwnerMemberProperty = "OwnerMember";
 
+        private readonly bool _readTreeVerdicts;
+
+        public HandleOwnerLifetimeAnalyzer()
+            : this(readTreeVerdicts: true)
+        {
+        }
+
+        /// <summary>For tests: without the tree verdicts every body that needs one is answered on its graph.</summary>
+        internal HandleOwnerLifetimeAnalyzer(bool readTreeVerdicts)
+        {
+            _readTreeVerdicts = readTreeVerdicts;
+        }
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
         public override void Initialize(AnalysisContext context)
@@ -47,12 +60,12 @@ namespace InteropGuard.Rules
 
                 var owners = new HandleOwners(interop.Types, start.Compilation);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners));
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block, _readTreeVerdicts));
                 start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context, bool readTreeVerdicts)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
                 || context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
@@ -73,17 +86,28 @@ namespace InteropGuard.Rules
             }
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
-            if (!root.Descendants().Any(call => HandleArguments(interop, scope, call).Any()))
+
+            // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
+            var assignedFields = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+            var handleCalls = HandleCalls(interop, scope, root, assignedFields);
+            if (handleCalls == null)
             {
                 return;
             }
 
-            var captured = CapturedSymbols(root);
-            var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => AssignedFields(root));
+            // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
+            var captured = new Lazy<HashSet<ISymbol>>(() => CapturedSymbols(root));
+            var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => assignedFields);
             var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            if (KeptAliveWithoutAGraph(interop, scope, owners, root, method, captured, clearedFields, storedHandles))
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, storedHandles, readTreeVerdicts);
+            if (verdicts != null)
             {
+                foreach (var (call, argument, function, owner) in verdicts)
+                {
+                    context.ReportDiagnostic(Finding(call, argument, function, owner, designs));
+                }
+
                 return;
             }
 
@@ -96,7 +120,9 @@ namespace InteropGuard.Rules
 
                 // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
-                var origins = LocalOrigins(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()));
+                Dictionary<ILocalSymbol, IOperation>? origins = null;
+                Func<ILocalSymbol, IOperation?> origin = local =>
+                    (origins ??= LocalOrigins(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()))).TryGetValue(local, out var value) ? value : null;
                 foreach (var block in body.Blocks)
                 {
                     var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
@@ -104,7 +130,7 @@ namespace InteropGuard.Rules
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
                         foreach (var (argument, function) in HandleArguments(interop, scope, call))
-                        foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
+                        foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
                         {
                             if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
@@ -120,26 +146,25 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            var properties = ImmutableDictionary<string, string?>.Empty
-                                .Add(OwnerKindProperty, owner.Kind.ToString());
-                            if (owner.Member != null)
-                            {
-                                properties = properties.Add(OwnerMemberProperty, owner.Member.Name);
-                            }
-                            context.ReportDiagnostic(Diagnostic.Create(
-                                Descriptors.HandleOwnerLifetime,
-                                (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
-                                KeptAliveAt(call, owner, HandleOwners.IsHandleRecordArray(argument.Parameter?.Type)),
-                                properties,
-                                owner.OwnerText,
-                                owner.Handle.Syntax.ToString(),
-                                function,
-                                designs.Count(owner)));
+                            context.ReportDiagnostic(Finding(call, argument, function, owner, designs));
                         }
                     }
                 }
             }
         }
+
+        private static Diagnostic Finding(IOperation call, IArgumentOperation argument, string function, HandleOwner owner, DesignFindings designs)
+            => Diagnostic.Create(
+                Descriptors.HandleOwnerLifetime,
+                (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
+                KeptAliveAt(call, owner, HandleOwners.IsHandleRecordArray(argument.Parameter?.Type)),
+                owner.Member == null
+                    ? ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, owner.Kind.ToString())
+                    : ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, owner.Kind.ToString()).Add(OwnerMemberProperty, owner.Member.Name),
+                owner.OwnerText,
+                owner.Handle.Syntax.ToString(),
+                function,
+                designs.Count(owner));
 
         /// <summary>
         /// The call and what the fix keeps alive after it: the owner expression; for a handle stored into a struct of an
@@ -189,38 +214,168 @@ namespace InteropGuard.Rules
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
-        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
-            => (owner.Root != null && captured.Contains(owner.Root))
-               || (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
-               || ClearsHandleField(clearedFields.Value, owner);
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+            => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
+               || (owner.Root != null && captured.Value.Contains(owner.Root))
+               || ClearsHandleField(clearedFields, owner);
 
         /// <summary>
-        /// The common case without a control-flow graph (PERFORMANCE.md, cause 6): every handle a body passes to native
-        /// code belongs to an owner that a <c>GC.KeepAlive(owner)</c> later in the same statement list keeps alive, with
-        /// nothing between that can jump past it — the shape bindings write after each call. Anything else (a temporary
-        /// owner, a branch, a loop, a try, a lambda) is left to the graph.
+        /// The common cases without a control-flow graph (PERFORMANCE.md, cause 6), decided for every handle of the body
+        /// or for none: an owner that a <c>GC.KeepAlive(owner)</c> later in the same statement list keeps alive, with
+        /// nothing between that can jump past it (no finding), and an owner that nothing can read after the call because
+        /// no reference to it follows the call's statement and no loop or <c>goto</c> can bring control back before it
+        /// (a finding: the graph's "read on some path after the call" can only answer no). Temporaries are findings
+        /// whatever the graph says. Owners found through a local's earlier value or through handles stored in an array,
+        /// calls in lambdas and local functions, and variables a <c>using</c> disposes are left to the graph. Null: the
+        /// graph decides the whole body; otherwise the findings, in the order of the tree.
         /// </summary>
-        private static bool KeptAliveWithoutAGraph(InteropContext interop, InteropScope scope, HandleOwners owners, IOperation root, IMethodSymbol method, HashSet<ISymbol> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles)
+        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
-            foreach (var call in root.Descendants().Where(IsCall))
+            var throughLocals = false;
+            Func<ILocalSymbol, IOperation?> origin = local =>
             {
-                foreach (var (argument, _) in HandleArguments(interop, scope, call))
+                throughLocals = true;
+                return (origins ??= LocalOrigins(root.Descendants())).TryGetValue(local, out var value) ? value : null;
+            };
+            Func<ILocalSymbol, IEnumerable<IOperation>> stored = local =>
+            {
+                throughLocals = true;
+                return storedHandles(local);
+            };
+            var findings = new List<(IOperation, IArgumentOperation, string, HandleOwner)>();
+            var reported = new HashSet<int>();
+            var mayJumpBack = new Lazy<bool>(() => root.Descendants().Any(o => o is IBranchOperation { BranchKind: BranchKind.GoTo }));
+            foreach (var (call, arguments) in handleCalls)
+            {
+                foreach (var (argument, function) in arguments)
                 {
-                    origins ??= LocalOrigins(root.Descendants());
-                    foreach (var owner in owners.FindAll(argument.Value, local => origins.TryGetValue(local, out var value) ? value : null, storedHandles))
+                    foreach (var owner in owners.FindAll(argument.Value, origin, stored))
                     {
-                        if (!Exempt(owner, method, InLambda(call), captured, clearedFields)
-                            && (owner.Kind == HandleOwnerKind.Temporary || !KeptAliveLaterInBlock(interop, call, owner)))
+                        if (Exempt(owner, method, InLambda(call), captured, clearedFields))
                         {
-                            return false;
+                            continue;
                         }
+
+                        // The graph reports a handle once, for the first owner in the graph's order: two owners of one
+                        // handle are left to it.
+                        if (!reported.Add(owner.Handle.Syntax.SpanStart))
+                        {
+                            return null;
+                        }
+
+                        if (owner.Kind != HandleOwnerKind.Temporary && KeptAliveLaterInBlock(interop, call, owner))
+                        {
+                            continue;
+                        }
+
+                        if (!readNotReadAfter || throughLocals)
+                        {
+                            return null;
+                        }
+
+                        if (owner.Kind != HandleOwnerKind.Temporary)
+                        {
+                            if (InteriorPointerArgument(call, owner))
+                            {
+                                continue;
+                            }
+
+                            if (mayJumpBack.Value || !NothingReadsAfter(root, call, owner))
+                            {
+                                return null;
+                            }
+                        }
+
+                        findings.Add((call, argument, function, owner));
                     }
+                }
+            }
+
+            return findings;
+        }
+
+        /// <summary>
+        /// Is there certainly no reference to the owner (<c>this</c>, or its variable) after <paramref name="call"/>: none
+        /// in the rest of the call's statement outside the call (a store into the owner completes after the call) and
+        /// none after that statement, with no loop around the call? Without a backward jump, control after the call only
+        /// reaches code written after it. A variable a <c>using</c> or <c>foreach</c> declares is read by code the
+        /// compiler adds (its Dispose), which the tree does not show: no answer.
+        /// </summary>
+        private static bool NothingReadsAfter(IOperation root, IOperation call, HandleOwner owner)
+        {
+            IOperation? statement = null;
+            var child = call;
+            for (var current = call.Parent; current != null; child = current, current = current.Parent)
+            {
+                if (current is ILoopOperation || current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return false;
+                }
+
+                // The statement is the call's ancestor in the innermost statement list; the walk goes on to the root for loops.
+                if (statement == null && current is IBlockOperation)
+                {
+                    statement = child;
+                }
+            }
+
+            statement ??= call;
+
+            // A statement whose evaluation branches or builds an object in steps is split by the graph into flow captures,
+            // through which the graph may see the call's handles differently from the tree: left to the graph.
+            if (statement.DescendantsAndSelf().Any(SplitByTheGraph))
+            {
+                return false;
+            }
+
+            Func<IOperation, bool> refersToOwner;
+            switch (owner.Kind)
+            {
+                case HandleOwnerKind.This:
+                    refersToOwner = o => o is IInstanceReferenceOperation;
+                    break;
+                case HandleOwnerKind.Variable when owner.Root is IParameterSymbol parameter:
+                    refersToOwner = o => o is IParameterReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter);
+                    break;
+                case HandleOwnerKind.Variable when owner.Root is ILocalSymbol local && IsPlainLocal(local):
+                    refersToOwner = o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
+                    break;
+                default:
+                    return false;
+            }
+
+            var after = statement.Syntax.Span.Start;
+            var callSpan = call.Syntax.Span;
+            foreach (var operation in root.Descendants())
+            {
+                var start = operation.Syntax.Span.Start;
+                if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation))
+                {
+                    return false;
                 }
             }
 
             return true;
         }
+
+        private static bool SplitByTheGraph(IOperation operation)
+            => operation is IConditionalAccessOperation || operation is ICoalesceOperation || operation is ICoalesceAssignmentOperation
+               || operation is IConditionalOperation || operation is ISwitchExpressionOperation || operation is IThrowOperation
+               || operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }
+               || operation is IObjectOrCollectionInitializerOperation || operation is IWithOperation || operation is IAnonymousObjectCreationOperation
+               || operation is IArrayInitializerOperation || operation is IInterpolatedStringHandlerCreationOperation || operation is IIsPatternOperation
+               || operation is IDeconstructionAssignmentOperation || operation is IAwaitOperation;
+
+        /// <summary>A local declared by a plain declaration statement or a pattern/<c>out var</c> designation: no hidden reads.</summary>
+        private static bool IsPlainLocal(ILocalSymbol local)
+            => local.DeclaringSyntaxReferences.Length == 1
+               && local.DeclaringSyntaxReferences[0].GetSyntax() switch
+               {
+                   VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax declaration } } => declaration.UsingKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None) && declaration.AwaitKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None),
+                   SingleVariableDesignationSyntax => true,
+                   _ => false,
+               };
 
         private static bool InLambda(IOperation operation)
         {
@@ -292,6 +447,43 @@ namespace InteropGuard.Rules
         private static bool MayLeave(IOperation statement)
             => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
+        /// <summary>
+        /// The calls of the body's operation tree that hand raw handles to native code, each with those arguments, in
+        /// tree order; null when there is none (the body costs nothing more). Fills <paramref name="assignedFields"/>
+        /// with the fields the body assigns (a method that clears the handle field it read takes the handle over).
+        /// </summary>
+        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root, HashSet<IFieldSymbol> assignedFields)
+        {
+            List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
+            foreach (var operation in root.Descendants())
+            {
+                // The same walk notes the fields the body assigns, which owners read through fields ask about (ClearsHandleField).
+                if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
+                {
+                    assignedFields.Add(assigned.Field);
+                    continue;
+                }
+
+                if (!IsCall(operation))
+                {
+                    continue;
+                }
+
+                List<(IArgumentOperation, string)>? arguments = null;
+                foreach (var argument in HandleArguments(interop, scope, operation))
+                {
+                    (arguments ??= new List<(IArgumentOperation, string)>()).Add(argument);
+                }
+
+                if (arguments != null)
+                {
+                    (calls ??= new List<(IOperation, List<(IArgumentOperation, string)>)>()).Add((operation, arguments));
+                }
+            }
+
+            return calls;
+        }
+
         /// <summary>A method call, or a constructor call (<c>new X(owner.Handle)</c>, <c>: base(owner.Handle)</c>) whose constructor forwards a handle to native code.</summary>
         private static bool IsCall(IOperation operation) => operation is IInvocationOperation || operation is IObjectCreationOperation { Constructor: not null };
 
@@ -359,7 +551,9 @@ namespace InteropGuard.Rules
                 yield break;
             }
 
-            var native = interop.NativeFunctions.Get(target);
+            // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
+            NativeFunction? native = null;
+            var asked = false;
             foreach (var argument in arguments)
             {
                 if (argument.Parameter == null)
@@ -375,6 +569,12 @@ namespace InteropGuard.Rules
                     {
                         continue;
                     }
+                }
+
+                if (!asked)
+                {
+                    native = interop.NativeFunctions.Get(target);
+                    asked = true;
                 }
 
                 if (native != null)
@@ -472,13 +672,8 @@ namespace InteropGuard.Rules
         /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
         /// takes the handle over: the finalizer then has nothing left to release.
         /// </summary>
-        private static bool ClearsHandleField(HashSet<IFieldSymbol> assignedFields, HandleOwner owner)
-            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
-
-        private static HashSet<IFieldSymbol> AssignedFields(IOperation root)
-            => new HashSet<IFieldSymbol>(
-                root.Descendants().OfType<ISimpleAssignmentOperation>().Select(a => a.Target).OfType<IFieldReferenceOperation>().Select(f => f.Field),
-                SymbolEqualityComparer.Default);
+        private static bool ClearsHandleField(Lazy<HashSet<IFieldSymbol>> assignedFields, HandleOwner owner)
+            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Value.Contains(handleField.Field);
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)
@@ -534,8 +729,15 @@ namespace InteropGuard.Rules
         /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
         private static HashSet<ISymbol> CapturedSymbols(IOperation root)
         {
+            var functions = root.Descendants().Where(o => o is IAnonymousFunctionOperation || o is ILocalFunctionOperation).ToList();
+            if (functions.Count == 0)
+            {
+                // Nothing can capture: no second walk for captured locals.
+                return new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            }
+
             var captured = new HashSet<ISymbol>(CapturedLocals.In(root), SymbolEqualityComparer.Default);
-            foreach (var function in root.Descendants().Where(o => o is IAnonymousFunctionOperation || o is ILocalFunctionOperation))
+            foreach (var function in functions)
             {
                 var own = function is IAnonymousFunctionOperation lambda ? lambda.Symbol : ((ILocalFunctionOperation)function).Symbol;
                 foreach (var reference in function.Descendants().OfType<IParameterReferenceOperation>())

@@ -96,17 +96,18 @@ namespace InteropGuard.Rules
                 }
 
                 var candidates = new AllocationCandidates(start.Compilation);
+                var names = new AllocationNamePositions(candidates);
                 start.RegisterOperationBlockAction(block =>
                 {
                     if (anywhere || interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, resourceWords))
                     {
-                        AnalyzeBlock(interop, candidates, block);
+                        AnalyzeBlock(interop, candidates, names, block);
                     }
                 });
             });
         }
 
-        private void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, OperationBlockAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, AllocationNamePositions names, OperationBlockAnalysisContext context)
         {
             // The driver hands over the body block; its root (the method or constructor body) is what the graph covers.
             if (context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
@@ -117,10 +118,11 @@ namespace InteropGuard.Rules
             var root = OperationTree.Root(bodyBlock);
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
 
-            // Gates, cheapest first: no candidate in the syntax, then no tracked resource in the operations; a body
-            // that passes neither costs no control-flow graph.
+            // Gates, cheapest first: no candidate word in the text, no candidate in the syntax, then no tracked resource
+            // in the operations; a body that passes neither costs no control-flow graph.
             if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
                 || !ControlFlowGraphs.HasGraph(root)
+                || !names.MayName(root.Syntax, scope)
                 || !candidates.MayAllocate(root.Syntax, scope))
             {
                 return;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
 using InteropGuard.Flow;
@@ -31,14 +32,16 @@ namespace InteropGuard.Rules
                 }
 
                 var buffers = new MarshalledBuffers(interop.Types);
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, buffers, operation), OperationKind.Invocation);
+                var formattedClasses = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, buffers, formattedClasses, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, MarshalledBuffers buffers, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, MarshalledBuffers buffers, ConcurrentDictionary<ITypeSymbol, bool> formattedClasses, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
+            bool IsFormattedClass(ITypeSymbol type) => formattedClasses.GetOrAdd(type, RetainedManagedBufferAnalyzer.IsFormattedClass);
 
             // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
             // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
@@ -52,13 +55,30 @@ namespace InteropGuard.Rules
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
-                if (!scope.IsRetaining(native))
+                // Only a managed buffer or a formatted object can be a finding: the function's retaining reading (its names,
+                // the catalogue, the options), paid once per function, is asked only of functions given one.
+                var classified = new ManagedBuffer?[invocation.Arguments.Length];
+                var anyCandidate = false;
+                for (var i = 0; i < classified.Length; i++)
+                {
+                    var candidate = invocation.Arguments[i];
+                    if (candidate.Parameter == null)
+                    {
+                        continue;
+                    }
+
+                    classified[i] = buffers.Classify(candidate.Value, candidate.Parameter.Type, candidate.Parameter.RefKind);
+                    anyCandidate |= classified[i] != null || (candidate.Parameter.RefKind == RefKind.None && IsFormattedClass(candidate.Parameter.Type));
+                }
+
+                if (!anyCandidate || !scope.IsRetaining(native))
                 {
                     return;
                 }
 
-                foreach (var argument in invocation.Arguments)
+                for (var i = 0; i < classified.Length; i++)
                 {
+                    var argument = invocation.Arguments[i];
                     if (argument.Parameter == null || IsOverlapped(argument.Parameter.Type))
                     {
                         continue;
@@ -76,7 +96,7 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var buffer = buffers.Classify(argument.Value, argument.Parameter.Type, argument.Parameter.RefKind);
+                    var buffer = classified[i];
                     if (buffer != null && (reason != RetainingReason.Name || (!buffer.IsText && scope.NameKeepsPointer(native, argument.Parameter)))
                         && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, argument.Value, invocation))
                     {

@@ -1,0 +1,123 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using InteropGuard.Interop;
+using InteropGuard.Tests.Robustness;
+using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace InteropGuard.Tests.Interop
+{
+    /// <summary>
+    /// The text prefilter in front of the ownership analysis' candidate walk may only skip bodies the walk would skip:
+    /// a body the walk lets through must always hold a candidate word. A miss here would silently drop findings.
+    /// </summary>
+    public class AllocationNamePositionsTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+sealed class BufferHandle : SafeHandle
+{
+    public BufferHandle() : base(IntPtr.Zero, true) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle() => true;
+}
+static class Native
+{
+    [DllImport(""mylib"")] public static extern BufferHandle buffer_open(int size);
+    [DllImport(""mylib"")] public static extern int buffer_size(IntPtr buffer);
+    [DllImport(""mylib"")] public static extern void query(out IntPtr text);
+    [DllImport(""mylib"")] public static extern IntPtr my_alloc(int n);
+    [DllImport(""mylib"")] public static extern void my_free(IntPtr p);
+}
+";
+
+        [Theory]
+        [InlineData("IntPtr p = Marshal.AllocHGlobal(8); Marshal.FreeHGlobal(p);")]
+        [InlineData("using var h = Native.buffer_open(4);")]
+        [InlineData("var h = new BufferHandle(); h.Dispose();")]
+        [InlineData("Native.query(out var text); Marshal.FreeCoTaskMem(text);")]
+        [InlineData("IntPtr p = Native.my_alloc(4); Native.my_free(p);")]
+        // The compiler reads '\u0041llocHGlobal' as AllocHGlobal; the text scan cannot, so it gives up on the tree.
+        [InlineData("IntPtr p = Marshal.\\u0041llocHGlobal(8); Marshal.FreeHGlobal(p);")]
+        public void BodiesTheWalkLetsThroughAreNamed(string body)
+        {
+            var (candidates, positions, scope, method) = Compile(body, "interopguard.allocator_pairs = my_alloc:my_free");
+            Assert.True(candidates.MayAllocate(method, scope));
+            Assert.True(positions.MayName(method, scope));
+        }
+
+        [Theory]
+        // Calls that hand out nothing, and words that only contain a candidate's name.
+        [InlineData("Native.buffer_size(IntPtr.Zero);")]
+        [InlineData("var AllocHGlobalCount = 3; Console.WriteLine(AllocHGlobalCount);")]
+        [InlineData("// Marshal.AllocHGlobal(8) in a comment only\nConsole.WriteLine(1);")]
+        public void BodiesWithoutACandidateWordAreSkipped(string body)
+        {
+            var (candidates, positions, scope, method) = Compile(body, editorConfig: null);
+            Assert.False(candidates.MayAllocate(method, scope));
+            Assert.False(positions.MayName(method, scope));
+        }
+
+        [Fact]
+        public void NoBodyOfTheRepositoryIsSkippedThatTheWalkLetsThrough()
+        {
+            var misses = new List<string>();
+            int walked = 0, allocating = 0, skipped = 0;
+            foreach (var source in SourceHarvest.All)
+            {
+                var compilation = VariantCompiler.Compile(source, source.Text);
+                var context = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
+                var candidates = new AllocationCandidates(compilation);
+                var positions = new AllocationNamePositions(candidates);
+                foreach (var tree in compilation.SyntaxTrees)
+                {
+                    var scope = context.ForTree(tree);
+                    foreach (var body in Bodies(tree.GetRoot()))
+                    {
+                        walked++;
+                        var mayAllocate = candidates.MayAllocate(body, scope);
+                        var mayName = positions.MayName(body, scope);
+                        allocating += mayAllocate ? 1 : 0;
+                        skipped += mayName ? 0 : 1;
+                        if (mayAllocate && !mayName)
+                        {
+                            misses.Add(source.Name + ": " + body.ToString().Split('\n')[0]);
+                        }
+                    }
+                }
+            }
+
+            Assert.True(misses.Count == 0, string.Join("\n", misses));
+            // The comparison means something only if both answers were often given.
+            Assert.True(allocating >= 200, $"Only {allocating} of {walked} bodies pass the candidate walk.");
+            Assert.True(skipped >= 1000, $"The prefilter skipped only {skipped} of {walked} bodies.");
+        }
+
+        /// <summary>What the driver hands the ownership analysis as a body root, and the functions inside them.</summary>
+        private static IEnumerable<SyntaxNode> Bodies(SyntaxNode root)
+            => new[] { root }.Concat(root.DescendantNodes().Where(n => n is BaseMethodDeclarationSyntax || n is AccessorDeclarationSyntax
+                                                                     || n is LocalFunctionStatementSyntax || n is AnonymousFunctionExpressionSyntax
+                                                                     || n is ArrowExpressionClauseSyntax || n is BlockSyntax));
+
+        private static (AllocationCandidates, AllocationNamePositions, InteropScope, SyntaxNode) Compile(string body, string? editorConfig)
+        {
+            var source = Prelude + "static class C\n{\n    static void M()\n    {\n        " + body + "\n    }\n}\n";
+            var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), TestProject.SourcePath(0));
+            var compilation = CSharpCompilation.Create(
+                "NamePositions",
+                new[] { tree },
+                ReferenceAssemblies.Framework,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            var provider = editorConfig == null ? EditorConfigOptions.Empty : EditorConfigOptions.Parse(editorConfig);
+            var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, provider));
+            var candidates = new AllocationCandidates(compilation);
+            var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "M");
+            return (candidates, new AllocationNamePositions(candidates), context.ForTree(tree), method);
+        }
+    }
+}
