@@ -146,6 +146,12 @@ namespace InteropGuard.Flow
                     return null;
                 }
 
+                if (IsHandedInByTheLibrary(invocation.Instance))
+                {
+                    // Neither the user's code nor code this body shows: whose it is, and whether it throws, cannot be told.
+                    return null;
+                }
+
                 return "invokes the user's delegate '" + DelegateName(invocation.Instance) + "'";
             }
 
@@ -297,6 +303,48 @@ namespace InteropGuard.Flow
 
             return stores > 0;
         }
+
+        /// <summary>
+        /// The delegate is a parameter of code only the library itself calls: a method no code outside the compilation can
+        /// call, or a lambda the library hands to such a method (libgit2sharp's <c>git_foreach(selector, c =&gt;
+        /// native(..., (x, p) =&gt; c(x, p)))</c>, whose <c>c</c> is the library's own wrapper of a selector the library
+        /// chose). The delegate is then the library's code, not the user's, but which code it is lies at the calls, which
+        /// this summary does not follow: the invocation is neither the bridge's own throw nor a forwarding to the user.
+        /// </summary>
+        private bool IsHandedInByTheLibrary(IOperation instance)
+        {
+            if (OperationTree.SkipConversions(instance) is not IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol owner } reference)
+            {
+                return false;
+            }
+
+            if (owner.MethodKind != MethodKind.AnonymousFunction)
+            {
+                return owner.MethodKind == MethodKind.Ordinary && IsOnlyCalledByTheLibrary(owner.OriginalDefinition);
+            }
+
+            for (var current = reference.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation lambda && SymbolEqualityComparer.Default.Equals(lambda.Symbol, owner))
+                {
+                    var parent = lambda.Parent;
+                    while (parent is IDelegateCreationOperation or IConversionOperation)
+                    {
+                        parent = parent.Parent;
+                    }
+
+                    return parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { } receiver } } && IsOnlyCalledByTheLibrary(receiver.OriginalDefinition);
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsOnlyCalledByTheLibrary(IMethodSymbol method)
+            => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly)
+               && WrapperSummaries.IsSourceMethodWithBody(method)
+               && _context.NativeFunctions.Get(method) == null
+               && !IsExternallyVisible(method);
 
         private static bool IsCreation(IOperation value)
             => value is IAnonymousFunctionOperation

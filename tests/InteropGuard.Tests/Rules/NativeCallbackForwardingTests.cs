@@ -265,6 +265,34 @@ public class Dense : Layer
 }", Forwarding(0, "OnNative", "is called by native function 'sample_run'", "((Dense)this).Run(code)", "calls the user's override of 'Dense.Run'"));
 
         // ---- look-alikes ----
+        // libgit2sharp's foreach helpers: the bridge invokes 'c', a parameter of a lambda the library hands to its own
+        // private helper, which wraps a selector the library chose. That is not the user's delegate, and whose code it is
+        // lies at the helper's callers: no finding. The same lambda handed to a public helper can carry the user's delegate.
+        [Fact]
+        public Task ADelegateTheLibraryHandsToItselfIsNotTheUsers() => Check(@"
+public delegate int Visitor(int index, IntPtr payload);
+static class WalkNative
+{
+    [DllImport(""sample"")] public static extern int walk(Visitor visitor, IntPtr payload);
+}
+static class Walk
+{
+    private static int ForEach(Func<Func<int, IntPtr, int>, int> iterator, Func<int, int> selector)
+        => iterator((x, p) => selector(x));
+
+    internal static int Entries(Func<int, int> selector)
+        => ForEach(c => WalkNative.walk((x, p) => c(x, p), IntPtr.Zero), selector);
+
+    private static int Count(Visitor visitor) => WalkNative.walk((x, p) => visitor(x, p), IntPtr.Zero);
+}
+public static class PublicWalk
+{
+    public static int ForEach(Func<Func<int, IntPtr, int>, int> iterator) => iterator((x, p) => x);
+
+    public static int Entries() => ForEach(c => WalkNative.walk((x, p) {|#0:=>|} c(x, p), IntPtr.Zero));
+}", Forwarding(0, "(x, p) => …", "is called by native function 'walk'", "c(x, p)", "invokes the user's delegate 'c'"));
+
+
 
         [Fact]
         public Task ConstructorOfTheLibraryThatThrowsIsIG5001() => Check(@"
