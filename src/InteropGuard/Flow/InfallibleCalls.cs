@@ -32,7 +32,8 @@ namespace InteropGuard.Flow
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
-    /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values, <c>Span.Clear</c>/<c>Fill</c>,
+    /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
+    /// <c>string.Replace(char, char)</c>, <c>Span.Clear</c>/<c>Fill</c>,
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
     /// made on the spot (never null, never generic), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
     /// the replacing framework encodings.</item>
@@ -101,7 +102,8 @@ namespace InteropGuard.Flow
                 case "System.Type":
                     return name == "GetElementType" && invocation.Arguments.Length == 0;
                 case "System.String":
-                    return name == "Concat" && invocation.Arguments.Length <= 4 && !method.Parameters.Any(p => p.Type is IArrayTypeSymbol || p.Type.Name == "IEnumerable");
+                    return (name == "Concat" && invocation.Arguments.Length <= 4 && !method.Parameters.Any(p => p.Type is IArrayTypeSymbol || p.Type.Name == "IEnumerable"))
+                           || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char);
                 case "System.Span":
                     return (name == "Clear" || name == "Fill") && invocation.Instance != null;
                 case "System.Runtime.InteropServices.GCHandle":

@@ -422,7 +422,7 @@ sealed class Registration
         var registration = new Registration();
         registration._self = GCHandle.Alloc(registration);
         registration._tick = Marshal.GetFunctionPointerForDelegate<Tick>(OnTick);
-        registration._name = string.Concat(registration.GetType().Name, "":"", ""tick"");
+        registration._name = string.Concat(registration.GetType().Name, "":"", ""tick"").Replace('/', '.');
         var bytes = System.Text.Encoding.UTF8.GetBytes(registration._name);
         new Span<byte>((void*)name, length).Clear();
         System.Diagnostics.Debug.Assert(bytes.Length > 0);
