@@ -125,6 +125,12 @@ namespace InteropGuard.Flow
                 return CalleeTarget(constructor, Replacing(creation.Arguments, replacingEncodings), catalogue, depth, out isOwn);
             }
 
+            if (operation is IConversionOperation { OperatorMethod: { } conversionOperator } conversion && WrapperSummaries.IsSourceMethodWithBody(conversionOperator))
+            {
+                // A user-defined conversion of this compilation is a call to its operator, read as deep as a call.
+                return CalleeTarget(conversionOperator, Replacing(System.Collections.Immutable.ImmutableArray<IArgumentOperation>.Empty, replacingEncodings), catalogue, depth, out isOwn);
+            }
+
             if (operation is not IInvocationOperation invocation)
             {
                 isOwn = true;

@@ -443,5 +443,36 @@ static class Exports
     [UnmanagedCallersOnly]
     static void {|#1:OnName|}(int code) => Native.ack(Current.GetBytes(code.ToString()).Length);
 }", Finding(0, "OnRegister", "Marshal.GetFunctionPointerForDelegate(Handler!)"), Finding(1, "OnName", "Current.GetBytes(code.ToString())"));
+
+        // A path type converted from the decoded string (libgit2sharp's FilePath): the conversion operator is a call of the
+        // library and is read as deep as a call, down to a separator replacement that cannot fail.
+        [Fact]
+        public Task AConversionOperatorIsReadAsDeepAsACall() => Check(@"
+sealed class PathName
+{
+    private readonly string _native;
+
+    private PathName(string path) { _native = Normalize(path); }
+
+    static string Normalize(string path) => path.Replace('\\', '/');
+
+    public static implicit operator PathName?(string? path) => path == null ? null : new PathName(path);
+}
+static unsafe class Paths
+{
+    static string? Decode(byte* p) => p == null ? null : new string((sbyte*)p, 0, 4, System.Text.Encoding.UTF8);
+
+    public static PathName? FromNative(byte* p) => Decode(p);
+}
+static unsafe class Exports
+{
+    static readonly List<PathName?> s_paths = new List<PathName?>();
+
+    [UnmanagedCallersOnly]
+    static void OnPath(byte* p)
+    {
+        lock (s_paths) s_paths.Add(Paths.FromNative(p));
+    }
+}");
     }
 }
