@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
@@ -9,7 +10,12 @@ namespace InteropGuard.Flow
     /// count, and so do <c>throw</c>, casts and unboxing that can fail, <c>checked</c> arithmetic, and array and indexer
     /// access; unchecked arithmetic, field and local access and constants do not. An operation inside the <c>try</c> of a
     /// catch-all (<c>catch</c>, <c>catch (Exception)</c> without a filter) is covered; the handler's own code is assumed
-    /// not to throw (logging there is the point of it), except an explicit <c>throw</c>. Nested lambdas and local
+    /// not to throw (logging there is the point of it), except an explicit <c>throw</c>. Broken invariants of the body's own
+    /// code are not counted, as a null dereference is not: an explicit <c>throw new NullReferenceException()</c>, a guard
+    /// against using a released handle (<c>InvalidOperationException</c> or <c>ObjectDisposedException</c> thrown exactly
+    /// when a handle field of <c>this</c> is zero or null), a downcast or unboxing of
+    /// <c>this</c> or of an instance member the code itself keeps (<c>(Derived)this.Device</c>), and checked arithmetic that only sizes
+    /// a new array (an array that does not fit fails like running out of memory, which no model counts). Nested lambdas and local
     /// functions run when someone calls them, not as part of this body. With <c>callsAndThrowsOnly</c>, only throw points
     /// and explicit <c>throw</c> count (the ownership rules' model, used to summarize the methods they call).
     /// </summary>
@@ -119,39 +125,108 @@ namespace InteropGuard.Flow
 
             if (_callsAndThrowsOnly)
             {
-                return operation is IThrowOperation thrown ? !IsExplicitNullDereference(thrown) : _throwPoints.IsThrowPoint(operation);
+                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) : _throwPoints.IsThrowPoint(operation);
             }
 
             switch (operation)
             {
                 case IThrowOperation thrown:
-                    return !IsExplicitNullDereference(thrown);
+                    return !IsBrokenInvariant(thrown);
                 case IArrayElementReferenceOperation element:
                     return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
                 case IPropertyReferenceOperation { Arguments.Length: > 0 }:
                     return true;
                 case IBinaryOperation binary:
-                    return binary.IsChecked;
+                    return binary.IsChecked && !SizesANewArray(binary);
                 case IUnaryOperation unary:
-                    return unary.IsChecked;
+                    return unary.IsChecked && !SizesANewArray(unary);
                 case IConversionOperation { OperatorMethod: { } operatorMethod }:
                     return _throwPoints.MayThrowConverting(operatorMethod);
                 case IConversionOperation conversion:
                     // 'as' yields null instead of throwing.
-                    return !conversion.IsImplicit && !conversion.IsTryCast && CanFail(conversion);
+                    return !conversion.IsImplicit && !conversion.IsTryCast && CanFail(conversion) && !(conversion.IsChecked && SizesANewArray(conversion));
                 default:
                     return _throwPoints.IsThrowPoint(operation);
             }
         }
 
         /// <summary>
-        /// <c>throw new NullReferenceException()</c> spells out what dereferencing null does on its own; the model counts
-        /// no dereference (a member access on null would flag every body), so it does not count this one either.
+        /// A <c>throw</c> that spells out a broken invariant of the code's own state, not a failure of the input it
+        /// processes: <c>throw new NullReferenceException()</c> says what dereferencing null does on its own, and the model
+        /// counts no dereference (a member access on null would flag every body); an <c>InvalidOperationException</c> or
+        /// <c>ObjectDisposedException</c> thrown exactly when a handle or reference field of <c>this</c> is zero or null
+        /// (<c>if (handle == IntPtr.Zero) throw ...</c>) is the same dereference of a released handle, spelled out. An
+        /// argument check (<c>ArgumentNullException</c>) and a flag the object documents (<c>if (_closed) throw ...</c>)
+        /// are contracts a caller can meet or break, and still count.
         /// </summary>
-        private static bool IsExplicitNullDereference(IThrowOperation thrown)
-            => thrown.Exception is { } exception
-               && OperationTree.SkipConversions(exception) is IObjectCreationOperation { Arguments.Length: 0, Type: { Name: "NullReferenceException" } type }
-               && type.ContainingNamespace?.ToDisplayString() == "System";
+        private static bool IsBrokenInvariant(IThrowOperation thrown)
+        {
+            if (thrown.Exception is not { } exception
+                || OperationTree.SkipConversions(exception) is not IObjectCreationOperation { Type: { } type } creation
+                || type.ContainingNamespace?.ToDisplayString() != "System")
+            {
+                return false;
+            }
+
+            return type.Name switch
+            {
+                "NullReferenceException" => creation.Arguments.Length == 0,
+                "InvalidOperationException" or "ObjectDisposedException" => IsGuardOfReleasedState(thrown),
+                _ => false,
+            };
+        }
+
+        // 'if (this.handle == IntPtr.Zero) throw ...': the throw is the whole branch taken when a field of this is empty.
+        private static bool IsGuardOfReleasedState(IThrowOperation thrown)
+        {
+            IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
+            if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
+            {
+                branch = block;
+            }
+
+            return branch.Parent is IConditionalOperation { WhenFalse: null } guard && guard.WhenTrue == branch
+                   && OperationTree.SkipConversions(guard.Condition) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test
+                   && ((IsOwnField(test.LeftOperand) && IsEmpty(test.RightOperand)) || (IsOwnField(test.RightOperand) && IsEmpty(test.LeftOperand)));
+        }
+
+        private static bool IsOwnField(IOperation operand)
+            => OperationTree.SkipConversions(operand) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } };
+
+        // null, IntPtr.Zero, default, or a zero constant.
+        private static bool IsEmpty(IOperation operand)
+        {
+            operand = OperationTree.SkipConversions(operand);
+            return operand.ConstantValue is { HasValue: true, Value: null or 0 or 0L }
+                   || operand is IDefaultValueOperation
+                   || operand is IFieldReferenceOperation { Field: { Name: "Zero", IsStatic: true, ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } };
+        }
+
+        /// <summary>
+        /// Checked arithmetic whose only use is the size of a new array (<c>new byte[checked((int)length + 1)]</c>): an
+        /// overflow there means an array that could not be allocated anyway, and the model counts no allocation failure.
+        /// </summary>
+        private static bool SizesANewArray(IOperation arithmetic)
+        {
+            var child = arithmetic;
+            for (var parent = arithmetic.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IArrayCreationOperation creation:
+                        return creation.DimensionSizes.Contains(child);
+                    case IConversionOperation:
+                    case IParenthesizedOperation:
+                    case IBinaryOperation:
+                    case IUnaryOperation:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
 
         private static bool IsThrownCreation(IOperation operation)
         {
@@ -174,7 +249,7 @@ namespace InteropGuard.Flow
             var kind = conversion.GetConversion();
             if (kind.IsUnboxing || (kind.IsReference && kind.IsExplicit))
             {
-                return !IsHandleTarget(conversion.Operand) && !IsStructureOfType(conversion.Operand, conversion.Type);
+                return !IsHandleTarget(conversion.Operand) && !IsStructureOfType(conversion.Operand, conversion.Type) && !IsOwnState(conversion.Operand);
             }
 
             return conversion.IsChecked && kind.IsNumeric;
@@ -187,6 +262,24 @@ namespace InteropGuard.Flow
         private static bool IsHandleTarget(IOperation operand)
             => operand is IPropertyReferenceOperation { Property: { Name: "Target", ContainingType: { Name: "GCHandle" } type } }
                && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
+
+        /// <summary>
+        /// <c>(Derived)this</c>, <c>(MacDevice)Device</c>: the object casts itself or its own instance state, which its own
+        /// code put there; a failed cast is a broken invariant of that code, as a null dereference of the same member is.
+        /// Values that come in from outside — parameters, static fields anyone may set, what a call returns, elements of
+        /// collections — are still counted.
+        /// </summary>
+        private static bool IsOwnState(IOperation operand)
+        {
+            operand = OperationTree.SkipConversions(operand);
+            return operand switch
+            {
+                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } => true,
+                IFieldReferenceOperation field => field.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance },
+                IPropertyReferenceOperation { Arguments.Length: 0 } property => property.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance },
+                _ => false,
+            };
+        }
 
         /// <summary>
         /// <c>(T)Marshal.PtrToStructure(p, typeof(T))</c>: the marshaller returns a boxed <c>T</c>, so the unboxing cannot

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -20,14 +21,22 @@ namespace InteropGuard.Flow
     /// <item><c>Enum.HasFlag</c> with a flag of the receiver's own enum type (it throws only for a different type);</item>
     /// <item>decoding with a framework encoding whose default fallback replaces instead of throwing
     /// (<c>Encoding.UTF8</c>, <c>ASCII</c>, <c>Unicode</c>, <c>BigEndianUnicode</c>, <c>UTF32</c>, <c>Latin1</c>):
-    /// <c>GetString</c> of a whole array or span, or of a pointer and a count;</item>
+    /// <c>GetString</c> of a whole array or span, or of a pointer and a count, and <c>new string(bytes, start, length,
+    /// encoding)</c> over a pointer — also through a static readonly field holding a lax <c>UTF8Encoding</c>, and through a
+    /// parameter of a helper whose caller passes such an encoding (<see cref="ThrowOrigins"/>);</item>
+    /// <item><c>new string(chars)</c> of a char array;</item>
     /// <item><c>TimeSpan.FromMilliseconds</c>/<c>FromSeconds</c>/<c>FromMinutes</c> of a 32-bit integer (no such value
     /// overflows a TimeSpan) and <c>TimeSpan.FromTicks</c>;</item>
     /// <item>parameterless creations of framework collections, <c>StringBuilder</c>, <c>object</c> and
     /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>;</item>
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
-    /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements.</item>
+    /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
+    /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
+    /// <c>string.Replace(char, char)</c>, <c>Span.Clear</c>/<c>Fill</c>,
+    /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
+    /// made on the spot (never null, never generic), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
+    /// the replacing framework encodings.</item>
     /// </list>
     /// Still counted, because real input reaches them: parsing, indexers and element access with an unchecked index,
     /// dictionary indexer reads, lookups keyed by a reference type that may be null, <c>Dequeue</c> on a queue nobody
@@ -39,7 +48,9 @@ namespace InteropGuard.Flow
         /// <param name="stable">The body's stable values.</param>
         /// <param name="original">Maps a control-flow graph's copy of a call back to the bound tree, where the conditions
         /// around it can be read; null when it cannot.</param>
-        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original)
+        /// <param name="replacingParameter">Which parameters of the body hold a replacing encoding (its callers pass one);
+        /// null when none is known to.</param>
+        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? replacingParameter = null)
         {
             var method = invocation.TargetMethod;
             var type = method.ContainingType;
@@ -74,22 +85,37 @@ namespace InteropGuard.Flow
                            && OperationTree.SkipConversions(invocation.Instance).Type is { TypeKind: TypeKind.Enum } own
                            && SymbolEqualityComparer.Default.Equals(own, OperationTree.SkipConversions(invocation.Arguments[0].Value).Type);
                 case "System.Text.Encoding":
-                    return name == "GetString" && invocation.Instance != null && IsReplacingEncoding(invocation.Instance)
-                           && (invocation.Arguments.Length == 1
-                               || (invocation.Arguments.Length == 2 && invocation.Arguments[0].Value.Type is IPointerTypeSymbol));
+                    return invocation.Instance != null && IsReplacingEncoding(invocation.Instance, replacingParameter)
+                           && ((name == "GetString"
+                                && (invocation.Arguments.Length == 1
+                                    || (invocation.Arguments.Length == 2 && invocation.Arguments[0].Value.Type is IPointerTypeSymbol)))
+                               || ((name == "GetBytes" || name == "GetByteCount") && invocation.Arguments.Length == 1
+                                   && invocation.Arguments[0].Value.Type?.SpecialType == SpecialType.System_String));
                 case "System.TimeSpan":
                     return name == "FromTicks"
                            || ((name == "FromMilliseconds" || name == "FromSeconds" || name == "FromMinutes") && invocation.Arguments.Length == 1
                                && IsAtMost32BitInteger(OperationTree.SkipConversions(invocation.Arguments[0].Value).Type));
                 case "System.Object":
+                    return (method.MethodKind == MethodKind.Constructor && invocation.Arguments.Length == 0) || name == "GetType";
                 case "System.EventArgs":
                     return method.MethodKind == MethodKind.Constructor && invocation.Arguments.Length == 0;
+                case "System.Type":
+                    return name == "GetElementType" && invocation.Arguments.Length == 0;
+                case "System.String":
+                    return (name == "Concat" && invocation.Arguments.Length <= 4 && !method.Parameters.Any(p => p.Type is IArrayTypeSymbol || p.Type.Name == "IEnumerable"))
+                           || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char);
+                case "System.Span":
+                    return (name == "Clear" || name == "Fill") && invocation.Instance != null;
+                case "System.Runtime.InteropServices.GCHandle":
+                    return name == "Alloc" && invocation.Arguments.Length == 1;
+                case "System.Runtime.InteropServices.Marshal":
+                    return name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1 && IsNewDelegate(invocation.Arguments[0].Value);
                 default:
                     return false;
             }
         }
 
-        public static bool IsInfallible(IObjectCreationOperation creation, StableValues stable)
+        public static bool IsInfallible(IObjectCreationOperation creation, StableValues stable, System.Func<IParameterSymbol, bool>? replacingParameter = null)
         {
             if (creation.Type is not INamedTypeSymbol type || creation.Initializer != null)
             {
@@ -98,6 +124,11 @@ namespace InteropGuard.Flow
 
             switch (FullName(type))
             {
+                case "System.String":
+                    // new string(chars): a copy; new string(bytes, start, length, encoding): decoding a pointer and a count.
+                    return (creation.Arguments.Length == 1 && creation.Arguments[0].Value.Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Char })
+                           || (creation.Arguments.Length == 4 && creation.Arguments[0].Value.Type is IPointerTypeSymbol
+                               && IsReplacingEncoding(creation.Arguments[3].Value, replacingParameter));
                 case "System.Collections.Generic.List":
                 case "System.Collections.Generic.Queue":
                 case "System.Collections.Generic.Stack":
@@ -126,6 +157,10 @@ namespace InteropGuard.Flow
             }
         }
 
+        // A lambda, method group or 'new D(M)' is never null and never generic: the only failures of GetFunctionPointerForDelegate.
+        private static bool IsNewDelegate(IOperation value)
+            => OperationTree.SkipConversions(value) is IDelegateCreationOperation or IAnonymousFunctionOperation or IMethodReferenceOperation;
+
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
 
         private static bool IsNonNullableValueType(ITypeSymbol type)
@@ -135,11 +170,58 @@ namespace InteropGuard.Flow
             => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt16 or SpecialType.System_Int16
                or SpecialType.System_Byte or SpecialType.System_SByte;
 
-        // The framework's own encodings replace invalid input instead of throwing; a constructed or passed-in encoding may not.
-        private static bool IsReplacingEncoding(IOperation instance)
-            => OperationTree.SkipConversions(instance) is IPropertyReferenceOperation { Instance: null, Property: { ContainingType: { } owner } property }
-               && FullName(owner) == "System.Text.Encoding"
-               && property.Name is "UTF8" or "ASCII" or "Unicode" or "BigEndianUnicode" or "UTF32" or "Latin1";
+        /// <summary>
+        /// An encoding that replaces invalid input instead of throwing: the framework's own (<c>Encoding.UTF8</c>, ...), a
+        /// static readonly field of this compilation initialized with one or with <c>new UTF8Encoding(bom, false)</c> (or
+        /// without the throwing flag), or a parameter its callers fill with one (<paramref name="replacingParameter"/>). Any
+        /// other constructed or passed-in encoding may have a throwing fallback.
+        /// </summary>
+        public static bool IsReplacingEncoding(IOperation instance, System.Func<IParameterSymbol, bool>? replacingParameter)
+        {
+            instance = OperationTree.SkipConversions(instance);
+            switch (instance)
+            {
+                case IPropertyReferenceOperation { Instance: null, Property: { ContainingType: { } owner } property }:
+                    return FullName(owner) == "System.Text.Encoding" && IsReplacingFrameworkEncoding(property.Name);
+                case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field }:
+                    return IsReplacingInitializer(field);
+                case IParameterReferenceOperation parameter:
+                    return replacingParameter != null && replacingParameter(parameter.Parameter);
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsReplacingFrameworkEncoding(string name)
+            => name is "UTF8" or "ASCII" or "Unicode" or "BigEndianUnicode" or "UTF32" or "Latin1";
+
+        // Read from the declaration: 'static readonly Encoding Lax = new UTF8Encoding(false, false);'.
+        private static bool IsReplacingInitializer(IFieldSymbol field)
+        {
+            foreach (var reference in field.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer.Value: { } value })
+                {
+                    return false;
+                }
+
+                switch (value)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access:
+                        return access.Expression.ToString() is "Encoding" or "System.Text.Encoding" && IsReplacingFrameworkEncoding(access.Name.Identifier.ValueText);
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax creation:
+                        var arguments = creation.ArgumentList?.Arguments;
+                        var typeName = (creation as Microsoft.CodeAnalysis.CSharp.Syntax.ObjectCreationExpressionSyntax)?.Type.ToString() ?? field.Type.Name;
+                        var count = arguments?.Count ?? 0;
+                        return (typeName is "UTF8Encoding" or "System.Text.UTF8Encoding")
+                               && (count < 2 || (count == 2 && arguments!.Value[1].Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression)));
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
 
         private static bool IsSixteenBytes(IOperation value, StableValues stable)
         {

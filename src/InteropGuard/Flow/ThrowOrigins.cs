@@ -43,6 +43,8 @@ namespace InteropGuard.Flow
     /// virtual member the user can implement (declared outside the framework, on a type the user can derive from or
     /// implement, through a receiver that is not sealed), or calling a method of this compilation whose own escaping
     /// exceptions are all of that kind. A call the split cannot read — too deep, too long, not source — is the body's own.
+    /// A callee is read knowing which of its encoding parameters the call fills with an encoding that replaces invalid
+    /// input, so a lax decoder behind a shared helper (<c>FromNative(LaxEncoding, p)</c>) is read as lax.
     /// Summaries of called methods are kept once per method, options scope and depth, so answers do not depend on the
     /// order of concurrent analyses.
     /// </summary>
@@ -58,8 +60,8 @@ namespace InteropGuard.Flow
         private const int MaxDepth = 5;
 
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth), ThrowOriginSummary> _callees
-            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int), ThrowOriginSummary>(new CalleeComparer());
+        private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing), ThrowOriginSummary> _callees
+            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int, long), ThrowOriginSummary>(new CalleeComparer());
 
         public ThrowOrigins(InteropContext context)
         {
@@ -68,7 +70,7 @@ namespace InteropGuard.Flow
 
         /// <summary>Where the exceptions escaping <paramref name="body"/>, a body native code calls, come from.</summary>
         public ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue)
-            => IsOnlyAThrow(body) ? Quiet : Summarize(body, catalogue, depth: 0);
+            => IsOnlyAThrow(body) ? Quiet : Summarize(body, catalogue, depth: 0, replacingEncodings: null);
 
         private static readonly ThrowOriginSummary Quiet = new ThrowOriginSummary(hasOwn: false, null, null, null);
 
@@ -88,15 +90,15 @@ namespace InteropGuard.Flow
             return block is { Operations.Length: 1 } && block.Operations[0] is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
         }
 
-        private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth)
+        private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings)
         {
-            var escapes = new EscapingExceptions(new ThrowPoints(_context, catalogue, everyFailure: true, depth), _context.Types.Exception);
+            var escapes = new EscapingExceptions(new ThrowPoints(_context, catalogue, everyFailure: true, depth, replacingEncodings), _context.Types.Exception);
             var own = new List<IOperation>();
             IOperation? firstForwarded = null;
             string? forwardedTo = null;
             foreach (var operation in escapes.AllEscaping(body))
             {
-                var target = ForwardedTarget(operation, catalogue, depth, out var isOwn);
+                var target = ForwardedTarget(operation, catalogue, depth, replacingEncodings, out var isOwn);
                 if (isOwn)
                 {
                     own.Add(operation);
@@ -115,12 +117,18 @@ namespace InteropGuard.Flow
         /// What an escaping <paramref name="operation"/> forwards to (a message fragment), or null; <paramref name="isOwn"/>
         /// when the body's own code can raise it. Both null and not own: a call of this compilation that cannot throw after all.
         /// </summary>
-        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, out bool isOwn)
         {
             isOwn = false;
-            if (operation is IObjectCreationOperation { Constructor: { } constructor })
+            if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
             {
-                return CalleeTarget(constructor, catalogue, depth, out isOwn);
+                return CalleeTarget(constructor, Replacing(creation.Arguments, replacingEncodings), catalogue, depth, out isOwn);
+            }
+
+            if (operation is IConversionOperation { OperatorMethod: { } conversionOperator } conversion && WrapperSummaries.IsSourceMethodWithBody(conversionOperator))
+            {
+                // A user-defined conversion of this compilation is a call to its operator, read as deep as a call.
+                return CalleeTarget(conversionOperator, Replacing(System.Collections.Immutable.ImmutableArray<IArgumentOperation>.Empty, replacingEncodings), catalogue, depth, out isOwn);
             }
 
             if (operation is not IInvocationOperation invocation)
@@ -144,6 +152,12 @@ namespace InteropGuard.Flow
                     return null;
                 }
 
+                if (IsHandedInByTheLibrary(invocation.Instance))
+                {
+                    // Neither the user's code nor code this body shows: whose it is, and whether it throws, cannot be told.
+                    return null;
+                }
+
                 return "invokes the user's delegate '" + DelegateName(invocation.Instance) + "'";
             }
 
@@ -154,7 +168,7 @@ namespace InteropGuard.Flow
                     // The library's own implementation runs unless the user overrides it: when that can throw, so can the bridge.
                     if (!method.IsAbstract && WrapperSummaries.IsSourceMethodWithBody(method))
                     {
-                        CalleeTarget(method, catalogue, depth, out isOwn);
+                        CalleeTarget(method, Replacing(invocation.Arguments, replacingEncodings), catalogue, depth, out isOwn);
                         if (isOwn)
                         {
                             return null;
@@ -173,11 +187,31 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            return CalleeTarget(method, catalogue, depth, out isOwn);
+            return CalleeTarget(method, Replacing(invocation.Arguments, replacingEncodings), catalogue, depth, out isOwn);
+        }
+
+        /// <summary>
+        /// Which parameters of the called method receive an encoding that replaces invalid input (a bit per ordinal): the
+        /// library's lax decoders take their encoding as a parameter (<c>FromNative(LaxEncoding, p)</c>), and whether
+        /// their decoding can throw depends on the encoding the call passes.
+        /// </summary>
+        private static long Replacing(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, System.Func<IParameterSymbol, bool>? replacingEncodings)
+        {
+            long mask = 0;
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is { Ordinal: < 64 } parameter && parameter.Type is { Name: "Encoding", ContainingNamespace: { Name: "Text", ContainingNamespace.Name: "System" } }
+                    && InfallibleCalls.IsReplacingEncoding(argument.Value, replacingEncodings))
+                {
+                    mask |= 1L << parameter.Ordinal;
+                }
+            }
+
+            return mask;
         }
 
         /// <summary>A non-virtual call or a creation: what the called method's or constructor's own body forwards to.</summary>
-        private string? CalleeTarget(IMethodSymbol method, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        private string? CalleeTarget(IMethodSymbol method, long replacing, AllocationCatalogue catalogue, int depth, out bool isOwn)
         {
             if (method.MethodKind == MethodKind.Constructor && method.IsImplicitlyDeclared && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly))
             {
@@ -190,7 +224,7 @@ namespace InteropGuard.Flow
 
             if (depth < MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && DeclarationBodies.IsShort(method, MaxStatements))
             {
-                var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth));
+                var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1, replacing), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth, key.Replacing));
                 isOwn = callee.HasOwn;
                 return isOwn ? null : callee.ForwardedTo;
             }
@@ -223,10 +257,17 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        private ThrowOriginSummary SummarizeCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth)
+        private ThrowOriginSummary SummarizeCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth, long replacing)
         {
             var body = _context.Wrappers.GetBody(method);
-            return body == null ? ThrowOriginSummary.Unread : Summarize(body, catalogue, depth);
+            System.Func<IParameterSymbol, bool>? replacingEncodings = null;
+            if (replacing != 0)
+            {
+                replacingEncodings = parameter => parameter.Ordinal < 64 && (replacing & (1L << parameter.Ordinal)) != 0
+                                                  && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, method);
+            }
+
+            return body == null ? ThrowOriginSummary.Unread : Summarize(body, catalogue, depth, replacingEncodings);
         }
 
         /// <summary>
@@ -268,6 +309,48 @@ namespace InteropGuard.Flow
 
             return stores > 0;
         }
+
+        /// <summary>
+        /// The delegate is a parameter of code only the library itself calls: a method no code outside the compilation can
+        /// call, or a lambda the library hands to such a method (libgit2sharp's <c>git_foreach(selector, c =&gt;
+        /// native(..., (x, p) =&gt; c(x, p)))</c>, whose <c>c</c> is the library's own wrapper of a selector the library
+        /// chose). The delegate is then the library's code, not the user's, but which code it is lies at the calls, which
+        /// this summary does not follow: the invocation is neither the bridge's own throw nor a forwarding to the user.
+        /// </summary>
+        private bool IsHandedInByTheLibrary(IOperation instance)
+        {
+            if (OperationTree.SkipConversions(instance) is not IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol owner } reference)
+            {
+                return false;
+            }
+
+            if (owner.MethodKind != MethodKind.AnonymousFunction)
+            {
+                return owner.MethodKind == MethodKind.Ordinary && IsOnlyCalledByTheLibrary(owner.OriginalDefinition);
+            }
+
+            for (var current = reference.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation lambda && SymbolEqualityComparer.Default.Equals(lambda.Symbol, owner))
+                {
+                    var parent = lambda.Parent;
+                    while (parent is IDelegateCreationOperation or IConversionOperation)
+                    {
+                        parent = parent.Parent;
+                    }
+
+                    return parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { } receiver } } && IsOnlyCalledByTheLibrary(receiver.OriginalDefinition);
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsOnlyCalledByTheLibrary(IMethodSymbol method)
+            => SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly)
+               && WrapperSummaries.IsSourceMethodWithBody(method)
+               && _context.NativeFunctions.Get(method) == null
+               && !IsExternallyVisible(method);
 
         private static bool IsCreation(IOperation value)
             => value is IAnonymousFunctionOperation
@@ -353,13 +436,13 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        private sealed class CalleeComparer : IEqualityComparer<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth)>
+        private sealed class CalleeComparer : IEqualityComparer<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing)>
         {
-            public bool Equals((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth) x, (IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth) y)
-                => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && ReferenceEquals(x.Catalogue, y.Catalogue) && x.Depth == y.Depth;
+            public bool Equals((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing) x, (IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing) y)
+                => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && ReferenceEquals(x.Catalogue, y.Catalogue) && x.Depth == y.Depth && x.Replacing == y.Replacing;
 
-            public int GetHashCode((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth) key)
-                => (SymbolEqualityComparer.Default.GetHashCode(key.Method) * 31 + key.Catalogue.GetHashCode()) * 31 + key.Depth;
+            public int GetHashCode((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing) key)
+                => ((SymbolEqualityComparer.Default.GetHashCode(key.Method) * 31 + key.Catalogue.GetHashCode()) * 31 + key.Depth) * 31 + key.Replacing.GetHashCode();
         }
     }
 }

@@ -22,7 +22,10 @@ namespace InteropGuard.Flow
     /// (<see cref="MeasuredEncodings"/>);</item>
     /// <item>a call whose identical call (same method, same stable receiver, same arguments) already returned earlier in
     /// the same block, in straight-line code;</item>
-    /// <item>non-virtual calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>).</item>
+    /// <item>calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>) — for a virtual
+    /// call, every implementation, when none can be outside the compilation — and non-virtual calls to
+    /// this compilation's own <c>Dispose</c>, which must not throw by the framework's design rules;</item>
+    /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast.</item>
     /// </list>
     /// Everything else counts: user-supplied delegates, virtual and interface calls, BCL calls that validate their input,
     /// and methods of this compilation that throw or call something that does.
@@ -49,12 +52,25 @@ namespace InteropGuard.Flow
         /// full model (indexing, casts, checked arithmetic) rather than by calls and <c>throw</c> alone.</param>
         /// <param name="depth">How many calls below the analyzed body this body is (<see cref="ThrowingMethods"/>).</param>
         public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth)
+            : this(context, catalogue, everyFailure, depth, replacingEncodings: null)
+        {
+        }
+
+        /// <param name="replacingEncodings">Which parameters of the body read hold an encoding that replaces invalid input
+        /// (its caller passes one; <see cref="InfallibleCalls.IsReplacingEncoding"/>); null when none is known to.</param>
+        public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings)
         {
             _context = context;
             _catalogue = catalogue;
             _everyFailure = everyFailure;
             _depth = depth;
+            _replacingEncodings = replacingEncodings;
         }
+
+        private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
+
+        /// <summary>Which parameters of the body read hold a replacing encoding, or null.</summary>
+        public System.Func<IParameterSymbol, bool>? ReplacingEncodings => _replacingEncodings;
 
         /// <summary>The stable values of the bodies this model reads (one cache per model).</summary>
         public StableValues Stable => _stable;
@@ -116,7 +132,7 @@ namespace InteropGuard.Flow
         private bool MayThrow(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
-            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || InfallibleCalls.IsInfallible(invocation, _stable, Original)
+            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings)
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
@@ -134,7 +150,12 @@ namespace InteropGuard.Flow
             }
 
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
-                && !_context.ThrowingMethods.MayThrow(method, _catalogue, _everyFailure, _depth))
+                && (IsOwnDispose(method) || !_context.ThrowingMethods.MayThrow(method, _catalogue, _everyFailure, _depth)))
+            {
+                return false;
+            }
+
+            if (invocation.IsVirtual && method.MethodKind == MethodKind.Ordinary && !MayThrowVirtually(method))
             {
                 return false;
             }
@@ -148,6 +169,40 @@ namespace InteropGuard.Flow
 
             return true;
         }
+
+        /// <summary>
+        /// A virtual call can run any implementation; when all of them are this compilation's (an internal abstract
+        /// <c>HandleFree</c> and its overrides, <see cref="ThrowingMethods.ClosedImplementations"/>), it throws only if one
+        /// of them can.
+        /// </summary>
+        private bool MayThrowVirtually(IMethodSymbol method)
+        {
+            if (_context.ThrowingMethods.ClosedImplementations(method) is not { } implementations)
+            {
+                return true;
+            }
+
+            foreach (var implementation in implementations)
+            {
+                if (!WrapperSummaries.IsSourceMethodWithBody(implementation)
+                    || (!IsOwnDispose(implementation) && _context.ThrowingMethods.MayThrow(implementation, _catalogue, _everyFailure, _depth)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// <c>Dispose()</c> or <c>Dispose(bool)</c> of this compilation, called non-virtually: by the framework's design rules
+        /// (CA1065) Dispose must not throw, so an exception from it is a bug of that Dispose — a double release its own
+        /// checks report — not a path its callers should handle. A framework type's Dispose (a stream that flushes) and a
+        /// Dispose the library's user implements (an interface or virtual call) are still read as calls.
+        /// </summary>
+        private static bool IsOwnDispose(IMethodSymbol method)
+            => method.Name == "Dispose" && method.ReturnsVoid && !method.IsStatic
+               && (method.Parameters.Length == 0 || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean));
 
         /// <summary>
         /// The invocation in its method's bound tree. Operations of a control-flow graph have no semantic model and no
@@ -363,7 +418,7 @@ namespace InteropGuard.Flow
         // negative length) are not where real exceptions come from.
         private bool MayThrow(IObjectCreationOperation creation)
         {
-            if (InfallibleCalls.IsInfallible(creation, _stable) || (creation.Constructor is { } constructor && IsQuietSourceConstructor(constructor)))
+            if (InfallibleCalls.IsInfallible(creation, _stable, _replacingEncodings) || (creation.Constructor is { } constructor && IsQuietSourceConstructor(constructor)))
             {
                 return false;
             }
@@ -506,6 +561,12 @@ namespace InteropGuard.Flow
 
                 if (_context.Types.GC != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GC)
                     && (method.Name == "KeepAlive" || method.Name == "SuppressFinalize"))
+                {
+                    return false;
+                }
+
+                // Debug's members are compiled only into debug builds, and a failed Debug.Assert fails fast: no exception.
+                if (type.Name == "Debug" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
                 {
                     return false;
                 }

@@ -18,10 +18,108 @@ namespace InteropGuard.Interop
     {
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<Key, bool> _cache = new ConcurrentDictionary<Key, bool>();
+        private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _overrides;
 
         public ThrowingMethods(InteropContext context)
         {
             _context = context;
+            _overrides = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(CollectOverrides, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>
+        /// Every body a virtual call to <paramref name="method"/> can run, when all of them are in this compilation: the
+        /// method is a class member no code outside the compilation can override (not visible outside it, or on a type
+        /// nobody outside can derive from), so its own body, when it has one, and the compilation's overrides are all. Null
+        /// when code outside may override it, or for interface members. The overrides are collected once per compilation,
+        /// from symbols, the first time a call asks.
+        /// </summary>
+        public IReadOnlyList<IMethodSymbol>? ClosedImplementations(IMethodSymbol method)
+        {
+            method = method.OriginalDefinition;
+            var type = method.ContainingType;
+            if (type == null || type.TypeKind != TypeKind.Class || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly)
+                || (SymbolVisibility.IsVisibleOutsideTheCompilation(method) && !type.IsSealed && HasVisibleConstructor(type)))
+            {
+                return null;
+            }
+
+            var all = new List<IMethodSymbol>();
+            if (!method.IsAbstract)
+            {
+                all.Add(method);
+            }
+
+            if (_overrides.Value.TryGetValue(method, out var overrides))
+            {
+                all.AddRange(overrides);
+            }
+
+            return all;
+        }
+
+        private static bool HasVisibleConstructor(INamedTypeSymbol type)
+        {
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                if (SymbolVisibility.IsVisibleOutsideTheCompilation(constructor))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Every override in the compilation, filed under each method it overrides, directly or through a chain.
+        private Dictionary<IMethodSymbol, List<IMethodSymbol>> CollectOverrides()
+        {
+            var map = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+            var types = new Stack<INamespaceOrTypeSymbol>();
+            types.Push(_context.Compilation.Assembly.GlobalNamespace);
+            while (types.Count > 0)
+            {
+                var current = types.Pop();
+                if (current is INamespaceSymbol ns)
+                {
+                    foreach (var member in ns.GetMembers())
+                    {
+                        types.Push(member);
+                    }
+
+                    continue;
+                }
+
+                var type = (INamedTypeSymbol)current;
+                foreach (var nested in type.GetTypeMembers())
+                {
+                    types.Push(nested);
+                }
+
+                if (type.TypeKind != TypeKind.Class)
+                {
+                    continue;
+                }
+
+                foreach (var member in type.GetMembers())
+                {
+                    if (member is IMethodSymbol { IsOverride: true } overriding)
+                    {
+                        for (var overridden = overriding.OverriddenMethod; overridden != null; overridden = overridden.OverriddenMethod)
+                        {
+                            var key = overridden.OriginalDefinition;
+                            if (!map.TryGetValue(key, out var list))
+                            {
+                                list = new List<IMethodSymbol>();
+                                map[key] = list;
+                            }
+
+                            list.Add(overriding);
+                        }
+                    }
+                }
+            }
+
+            return map;
         }
 
         /// <summary>

@@ -187,5 +187,292 @@ static class Handlers
         throw new InvalidOperationException(""misuse"");
     }
 }", Finding(0, "OnMisuseAfterWork", "throw new InvalidOperationException(\"misuse\")"));
+
+        // ---- broken invariants of the callback's own code (docs/rules/IG5001.md "What is not a throw point") ----
+
+        // A HID-style input callback: it casts the stream's own device to the platform type and sizes the report buffer
+        // with checked arithmetic on the native length. Neither is a failure of the input: the device is the one the stream
+        // was built with, and a size that overflows is an array that could not be allocated anyway.
+        [Fact]
+        public Task CastsOfOwnStateAndCheckedArraySizesDoNotThrow() => Check(@"
+delegate void ReportCallback(IntPtr report, IntPtr length);
+static class ReportNative
+{
+    [DllImport(""sample"")] public static extern void register_report(ReportCallback callback);
+}
+class Device { }
+sealed class UsbDevice : Device { public bool UsesIds; }
+class DeviceStream
+{
+    public DeviceStream(Device device) { Device = device; }
+    public Device Device { get; }
+}
+sealed class UsbStream : DeviceStream
+{
+    private readonly Queue<byte[]> _reports = new Queue<byte[]>();
+    private object _lastLength = 0;
+
+    public UsbStream(UsbDevice device) : base(device) { ReportNative.register_report(OnReport); }
+
+    void OnReport(IntPtr report, IntPtr length)
+    {
+        int offset = ((UsbDevice)Device).UsesIds ? 0 : 1;
+        var bytes = new byte[checked((int)length + offset)];
+        Marshal.Copy(report, bytes, offset, (int)length);
+        var previous = (int)_lastLength;
+        lock (_reports)
+        {
+            if (_reports.Count < 64) _reports.Enqueue(bytes);
+        }
+        Native.ack(previous);
+    }
+}");
+
+        // The same operations on values that come from outside the object: a parameter, a call's result, a sum that is not
+        // an array size.
+        [Fact]
+        public Task CastsOfOutsideValuesAndOtherCheckedArithmeticStillThrow() => Check(@"
+class Device { }
+sealed class UsbDevice : Device { public bool UsesIds; }
+static class Registry
+{
+    public static Device? Current;
+}
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void {|#0:OnLookup|}(IntPtr key)
+    {
+        Native.ack(((UsbDevice)Registry.Current!).UsesIds ? 1 : 0);
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#1:OnLength|}(IntPtr length)
+    {
+        var total = checked((int)length + 1);
+        Native.ack(total);
+    }
+}", Finding(0, "OnLookup", "(UsbDevice)Registry.Current!"), Finding(1, "OnLength", "(int)length + 1"));
+
+        // A tensor-style wrapper refuses to hand out a handle it already gave away: the explicit form of dereferencing a
+        // released handle. A flag the object documents and a check of the argument are contracts a caller can break.
+        [Fact]
+        public Task AReleasedHandleGuardIsNotAThrowButOtherChecksAre() => Check(@"
+sealed class Tensor
+{
+    private IntPtr _handle;
+    private bool _closed;
+
+    public Tensor(IntPtr handle) { _handle = handle; }
+
+    public void Close() => _closed = true;
+
+    public IntPtr Detach()
+    {
+        if (_handle == IntPtr.Zero)
+            throw new InvalidOperationException(""Tensor was already detached."");
+        var handle = _handle;
+        _handle = IntPtr.Zero;
+        return handle;
+    }
+
+    public IntPtr DetachOpen()
+    {
+        if (_closed)
+            throw new InvalidOperationException(""Tensor is closed."");
+        return _handle;
+    }
+
+    public IntPtr DetachChecked(int code)
+    {
+        if (code < 0)
+            throw new InvalidOperationException(""Bad code."");
+        return _handle;
+    }
+}
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static IntPtr OnForward(IntPtr tensor) => new Tensor(tensor).Detach();
+
+    [UnmanagedCallersOnly]
+    static IntPtr {|#0:OnClosed|}(IntPtr tensor) => new Tensor(tensor).DetachOpen();
+
+    [UnmanagedCallersOnly]
+    static IntPtr {|#1:OnCode|}(IntPtr tensor, int code) => new Tensor(tensor).DetachChecked(code);
+}", Finding(0, "OnClosed", "new Tensor(tensor).DetachOpen()"), Finding(1, "OnCode", "new Tensor(tensor).DetachChecked(code)"));
+
+        // The library's own Dispose must not throw (CA1065), whatever it checks deep down; a Dispose reached through the
+        // framework's IDisposable can be anyone's.
+        [Fact]
+        public Task TheLibrarysOwnDisposeDoesNotThrowButAnyDisposableMay() => Check(@"
+sealed class Node : IDisposable
+{
+    private IntPtr _handle;
+
+    public Node(IntPtr handle) { _handle = handle; }
+
+    public void Dispose()
+    {
+        if (_handle != IntPtr.Zero)
+        {
+            Native.ack(0);
+            CheckForErrors();
+            _handle = IntPtr.Zero;
+        }
+    }
+
+    static void CheckForErrors()
+    {
+        if (Environment.TickCount < 0) throw new InvalidOperationException(""native error"");
+    }
+}
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void OnDelete(IntPtr handle) => new Node(handle).Dispose();
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnRelease|}(IntPtr user)
+    {
+        var disposable = (IDisposable)GCHandle.FromIntPtr(user).Target!;
+        disposable.Dispose();
+    }
+}", Finding(0, "OnRelease", "disposable.Dispose()"));
+
+        // An internal abstract member has only the compilation's overrides: the call throws only if one of them can.
+        [Fact]
+        public Task AVirtualCallThrowsOnlyIfAnImplementationInTheCompilationCan() => Check(@"
+abstract class Port
+{
+    internal abstract void Free();
+    internal void Release() { Free(); }
+}
+sealed class UsbPort : Port { internal override void Free() => Native.ack(1); }
+sealed class SerialPort : Port { internal override void Free() => Native.ack(2); }
+abstract class Line
+{
+    internal abstract void Free();
+}
+sealed class QuietLine : Line { internal override void Free() => Native.ack(3); }
+sealed class BusyLine : Line { internal override void Free() => throw new InvalidOperationException(""busy""); }
+static class Exports
+{
+    public static Port? Current;
+    public static Line? Active;
+
+    [UnmanagedCallersOnly]
+    static void OnRemoved() => Current!.Release();
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnHangUp|}() => Active!.Free();
+}", Finding(0, "OnHangUp", "Active!.Free()"));
+
+        // libgit2sharp's shape: lax decoders share one helper that takes the encoding as a parameter. Read with the encoding
+        // its caller passes, the lax one cannot throw; the strict one can.
+        [Fact]
+        public Task ADecoderIsReadWithTheEncodingItsCallerPasses() => Check(@"
+static unsafe class Text
+{
+    public static readonly System.Text.Encoding Lax = new System.Text.UTF8Encoding(false, false);
+    public static readonly System.Text.Encoding Strict = new System.Text.UTF8Encoding(false, true);
+
+    static string Decode(System.Text.Encoding encoding, byte* data, int length)
+    {
+        if (data == null) return null!;
+        if (length == 0) return string.Empty;
+        return new string((sbyte*)data, 0, length, encoding);
+    }
+
+    public static string FromLax(byte* data, int length) => Decode(Lax, data, length);
+    public static string FromStrict(byte* data, int length) => Decode(Strict, data, length);
+}
+static unsafe class Exports
+{
+    static readonly List<string> s_lines = new List<string>();
+
+    [UnmanagedCallersOnly]
+    static void OnLine(byte* data, int length)
+    {
+        lock (s_lines) s_lines.Add(Text.FromLax(data, length));
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnStrictLine|}(byte* data, int length)
+    {
+        lock (s_lines) s_lines.Add(Text.FromStrict(data, length));
+    }
+}", Finding(0, "OnStrictLine", "Text.FromStrict(data, length)"));
+
+        // Framework calls that fail only on arguments the shape rules out, or not at all in a release build.
+        [Fact]
+        public Task FrameworkCallsThatCannotFailHere() => Check(@"
+delegate void Tick(int code);
+sealed class Registration
+{
+    private GCHandle _self;
+    private IntPtr _tick;
+    private string? _name;
+
+    static void OnTick(int code) => Native.ack(code);
+
+    [UnmanagedCallersOnly]
+    static unsafe void OnCreate(IntPtr name, int length)
+    {
+        var registration = new Registration();
+        registration._self = GCHandle.Alloc(registration);
+        registration._tick = Marshal.GetFunctionPointerForDelegate<Tick>(OnTick);
+        registration._name = string.Concat(registration.GetType().Name, "":"", ""tick"").Replace('/', '.');
+        var bytes = System.Text.Encoding.UTF8.GetBytes(registration._name);
+        new Span<byte>((void*)name, length).Clear();
+        System.Diagnostics.Debug.Assert(bytes.Length > 0);
+    }
+}");
+
+        [Fact]
+        public Task TheSameFrameworkCallsOnArgumentsThatMayFail() => Check(@"
+delegate void Tick(int code);
+static class Exports
+{
+    public static Tick? Handler;
+    public static System.Text.Encoding Current = System.Text.Encoding.UTF8;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnRegister|}() => Native.ack((int)Marshal.GetFunctionPointerForDelegate(Handler!));
+
+    [UnmanagedCallersOnly]
+    static void {|#1:OnName|}(int code) => Native.ack(Current.GetBytes(code.ToString()).Length);
+}", Finding(0, "OnRegister", "Marshal.GetFunctionPointerForDelegate(Handler!)"), Finding(1, "OnName", "Current.GetBytes(code.ToString())"));
+
+        // A path type converted from the decoded string (libgit2sharp's FilePath): the conversion operator is a call of the
+        // library and is read as deep as a call, down to a separator replacement that cannot fail.
+        [Fact]
+        public Task AConversionOperatorIsReadAsDeepAsACall() => Check(@"
+sealed class PathName
+{
+    private readonly string _native;
+
+    private PathName(string path) { _native = Normalize(path); }
+
+    static string Normalize(string path) => path.Replace('\\', '/');
+
+    public static implicit operator PathName?(string? path) => path == null ? null : new PathName(path);
+}
+static unsafe class Paths
+{
+    static string? Decode(byte* p) => p == null ? null : new string((sbyte*)p, 0, 4, System.Text.Encoding.UTF8);
+
+    public static PathName? FromNative(byte* p) => Decode(p);
+}
+static unsafe class Exports
+{
+    static readonly List<PathName?> s_paths = new List<PathName?>();
+
+    [UnmanagedCallersOnly]
+    static void OnPath(byte* p)
+    {
+        lock (s_paths) s_paths.Add(Paths.FromNative(p));
+    }
+}");
     }
 }

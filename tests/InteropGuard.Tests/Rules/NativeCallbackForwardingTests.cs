@@ -198,7 +198,101 @@ public class MidiIn
     }
 }", Forwarding(0, "OnMessage", "is called by native function 'sample_run'", "Closed?.Invoke(this, new Empty())", "invokes the user's delegate 'Closed'"));
 
+        // A custom sampler's clone bridge: it builds a new native sampler for the user's clone (a normal GCHandle, native
+        // memory, a function pointer for a method group) and hands it back. Building it cannot fail; only the user's Clone can.
+        [Fact]
+        public Task AFactoryAroundTheUsersCloneForwards() => Check(@"
+public interface IFilter
+{
+    IFilter Clone();
+}
+public sealed class FilterHandle
+{
+    private GCHandle _self;
+    private readonly IFilter _filter;
+    private IntPtr _table;
+
+    private FilterHandle(IFilter filter) { _filter = filter; }
+
+    public static FilterHandle Create(IFilter filter)
+    {
+        var handle = new FilterHandle(filter);
+        handle._self = GCHandle.Alloc(handle);
+        handle._table = Marshal.AllocHGlobal(IntPtr.Size);
+        Marshal.WriteIntPtr(handle._table, Marshal.GetFunctionPointerForDelegate<Notify>(OnNotify));
+        return handle;
+    }
+
+    static void OnNotify(int code) => Native.ack(code);
+
+    [UnmanagedCallersOnly]
+    static IntPtr {|#0:OnClone|}(IntPtr user)
+    {
+        var handle = (FilterHandle)GCHandle.FromIntPtr(user).Target!;
+        return GCHandle.ToIntPtr(Create(handle._filter.Clone())._self);
+    }
+}", Forwarding(0, "OnClone", Exported, "handle._filter.Clone()", "calls the user's implementation of 'IFilter.Clone'"));
+
+        // A module's forward bridge: it casts itself to the type that declares the user's forward and detaches the result's
+        // handle, refusing a handle already detached. The cast and the guard are the library's own invariants; the user's
+        // override is what can throw.
+        [Fact]
+        public Task ACastOfThisAndAReleasedHandleGuardLeaveTheUsersOverride() => Check(@"
+public class Layer
+{
+    private IntPtr _handle;
+
+    public Layer() { Native.sample_run(OnNative); }
+
+    IntPtr Detach()
+    {
+        if (_handle == IntPtr.Zero)
+            throw new InvalidOperationException(""Layer output was already detached."");
+        var handle = _handle;
+        _handle = IntPtr.Zero;
+        return handle;
+    }
+
+    void {|#0:OnNative|}(int code)
+    {
+        ((Dense)this).Run(code);
+        Native.ack((int)Detach());
+    }
+}
+public class Dense : Layer
+{
+    public virtual void Run(int code) { }
+}", Forwarding(0, "OnNative", "is called by native function 'sample_run'", "((Dense)this).Run(code)", "calls the user's override of 'Dense.Run'"));
+
         // ---- look-alikes ----
+        // libgit2sharp's foreach helpers: the bridge invokes 'c', a parameter of a lambda the library hands to its own
+        // private helper, which wraps a selector the library chose. That is not the user's delegate, and whose code it is
+        // lies at the helper's callers: no finding. The same lambda handed to a public helper can carry the user's delegate.
+        [Fact]
+        public Task ADelegateTheLibraryHandsToItselfIsNotTheUsers() => Check(@"
+public delegate int Visitor(int index, IntPtr payload);
+static class WalkNative
+{
+    [DllImport(""sample"")] public static extern int walk(Visitor visitor, IntPtr payload);
+}
+static class Walk
+{
+    private static int ForEach(Func<Func<int, IntPtr, int>, int> iterator, Func<int, int> selector)
+        => iterator((x, p) => selector(x));
+
+    internal static int Entries(Func<int, int> selector)
+        => ForEach(c => WalkNative.walk((x, p) => c(x, p), IntPtr.Zero), selector);
+
+    private static int Count(Visitor visitor) => WalkNative.walk((x, p) => visitor(x, p), IntPtr.Zero);
+}
+public static class PublicWalk
+{
+    public static int ForEach(Func<Func<int, IntPtr, int>, int> iterator) => iterator((x, p) => x);
+
+    public static int Entries() => ForEach(c => WalkNative.walk((x, p) {|#0:=>|} c(x, p), IntPtr.Zero));
+}", Forwarding(0, "(x, p) => …", "is called by native function 'walk'", "c(x, p)", "invokes the user's delegate 'c'"));
+
+
 
         [Fact]
         public Task ConstructorOfTheLibraryThatThrowsIsIG5001() => Check(@"

@@ -588,5 +588,59 @@ class C
         Marshal.FreeHGlobal(q);
     }
 }", Leak(0, "q", "array.GetValue(index)"));
+
+        // The library's own Dispose must not throw (CA1065); a guard against a released handle is the explicit form of the
+        // null dereference the model leaves out; an internal abstract member throws only if one of the compilation's
+        // overrides can. A Dispose reached through IDisposable can be anyone's and still counts.
+        [Fact]
+        public Task OwnDisposeReleasedHandleGuardsAndClosedVirtualsAreNotThrowPoints() => Check(@"
+sealed class Node : IDisposable
+{
+    private IntPtr _handle;
+
+    public Node(IntPtr handle) { _handle = handle; }
+
+    public void Dispose()
+    {
+        if (_handle != IntPtr.Zero) { CheckForErrors(); _handle = IntPtr.Zero; }
+    }
+
+    public IntPtr Handle()
+    {
+        if (_handle == IntPtr.Zero) throw new InvalidOperationException(""released"");
+        return _handle;
+    }
+
+    static void CheckForErrors()
+    {
+        if (Environment.TickCount < 0) throw new InvalidOperationException(""native error"");
+    }
+}
+abstract class Port
+{
+    internal abstract void Free();
+}
+sealed class UsbPort : Port
+{
+    internal override void Free() => Native.put(IntPtr.Zero);
+}
+class C
+{
+    void Quiet(Node node, Port port)
+    {
+        var p = Marshal.AllocHGlobal(8);
+        Native.fill(node.Handle(), 0);
+        port.Free();
+        node.Dispose();
+        Marshal.FreeHGlobal(p);
+    }
+
+    void Loud(IDisposable any)
+    {
+        var q = {|#0:Marshal.AllocHGlobal(8)|};
+        any.Dispose();
+        Marshal.FreeHGlobal(q);
+    }
+}", Leak(0, "q", "any.Dispose()"));
     }
 }
