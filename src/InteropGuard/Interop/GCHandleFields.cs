@@ -100,41 +100,21 @@ namespace InteropGuard.Interop
         {
             var allocations = ImmutableArray.CreateBuilder<IInvocationOperation>();
             var lentAsUserData = false;
-            foreach (var reference in type.DeclaringSyntaxReferences)
+            foreach (var fieldReference in FieldReferencesInType.Of(_compilation, field, type, cancellationToken))
             {
-                var declaration = reference.GetSyntax(cancellationToken);
-                SemanticModel? model = null;
-                foreach (var name in declaration.DescendantNodes().OfType<IdentifierNameSyntax>())
+                switch (Classify(fieldReference))
                 {
-                    if (name.Identifier.ValueText != field.Name)
-                    {
-                        continue;
-                    }
-
-                    SyntaxNode node = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-#pragma warning disable RS1030 // Only for the few classes that declare a GCHandle field, once per declaration.
-                    model ??= _compilation.GetSemanticModel(declaration.SyntaxTree);
-#pragma warning restore RS1030
-                    if (model.GetOperation(node, cancellationToken) is not IFieldReferenceOperation fieldReference
-                        || !SymbolEqualityComparer.Default.Equals(fieldReference.Field, field))
-                    {
-                        continue;
-                    }
-
-                    switch (Classify(fieldReference))
-                    {
-                        case FieldUse.Allocated:
-                            allocations.Add((IInvocationOperation)OperationTree.SkipConversions(((ISimpleAssignmentOperation)fieldReference.Parent!).Value));
-                            break;
-                        case FieldUse.Read:
-                            break;
-                        case FieldUse.LentAsUserData:
-                            lentAsUserData = true;
-                            break;
-                        default:
-                            // Freed, or gone where this reading cannot follow.
-                            return null;
-                    }
+                    case FieldUse.Allocated:
+                        allocations.Add((IInvocationOperation)OperationTree.SkipConversions(((ISimpleAssignmentOperation)fieldReference.Parent!).Value));
+                        break;
+                    case FieldUse.Read:
+                        break;
+                    case FieldUse.LentAsUserData:
+                        lentAsUserData = true;
+                        break;
+                    default:
+                        // Freed, or gone where this reading cannot follow.
+                        return null;
                 }
             }
 

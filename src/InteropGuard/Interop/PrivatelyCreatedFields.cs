@@ -37,42 +37,22 @@ namespace InteropGuard.Interop
                 }
             }
 
-            foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+            foreach (var fieldReference in FieldReferencesInType.Of(_compilation, field, field.ContainingType, cancellationToken))
             {
-                var declaration = reference.GetSyntax(cancellationToken);
-                SemanticModel? model = null;
-                foreach (var name in declaration.DescendantNodes().OfType<IdentifierNameSyntax>())
+                switch (fieldReference.Parent)
                 {
-                    if (name.Identifier.ValueText != field.Name)
-                    {
-                        continue;
-                    }
-
-                    SyntaxNode node = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-#pragma warning disable RS1030 // Once per field asked about (a SafeHandle reached through it), cached for the compilation.
-                    model ??= _compilation.GetSemanticModel(declaration.SyntaxTree);
-#pragma warning restore RS1030
-                    if (model.GetOperation(node, cancellationToken) is not IFieldReferenceOperation fieldReference
-                        || !SymbolEqualityComparer.Default.Equals(fieldReference.Field.OriginalDefinition, field))
-                    {
-                        continue;
-                    }
-
-                    switch (fieldReference.Parent)
-                    {
-                        case ISimpleAssignmentOperation assignment when assignment.Target == fieldReference:
-                            if (!IsCreation(assignment.Value.Syntax as ExpressionSyntax))
-                            {
-                                return false;
-                            }
-
-                            break;
-                        case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }:
-                        case ICompoundAssignmentOperation:
-                        case ICoalesceAssignmentOperation:
-                        case IDeconstructionAssignmentOperation:
+                    case ISimpleAssignmentOperation assignment when assignment.Target == fieldReference:
+                        if (!IsCreation(assignment.Value.Syntax as ExpressionSyntax))
+                        {
                             return false;
-                    }
+                        }
+
+                        break;
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }:
+                    case ICompoundAssignmentOperation:
+                    case ICoalesceAssignmentOperation:
+                    case IDeconstructionAssignmentOperation:
+                        return false;
                 }
             }
 

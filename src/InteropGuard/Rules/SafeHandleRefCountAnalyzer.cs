@@ -476,7 +476,7 @@ namespace InteropGuard.Rules
             var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
             if (allReleases.Count == 0)
             {
-                if (Escapes(interop, function, path))
+                if (Escapes(interop, function, path) || IsHeldForTheObject(function, path))
                 {
                     return null;
                 }
@@ -607,6 +607,38 @@ namespace InteropGuard.Rules
 
         // Returned, stored, or given to a constructor or a managed method: the release may be done by whoever receives
         // the handle (a helper such as 'ReleaseRef(h)' included). Only a P/Invoke argument keeps it here.
+        /// <summary>
+        /// A reference taken on a handle the object itself holds (a local read from <c>this[i]</c> or a member of <c>this</c>)
+        /// while another member of its class releases such references: the object keeps the count raised on purpose, as a
+        /// lease it gives back later (Tmds.DBus' <c>RefHandles</c>, released in its dispose path).
+        /// </summary>
+        private static bool IsHeldForTheObject(IOperation function, ImmutableArray<ISymbol> path)
+        {
+            if (path.Length != 1 || path[0] is not ILocalSymbol local)
+            {
+                return false;
+            }
+
+            var fromTheObject = function.Descendants().OfType<IVariableDeclaratorOperation>()
+                .Any(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local)
+                          && d.Initializer?.Value is { } value
+                          && OperationTree.SkipConversions(value) switch
+                          {
+                              IPropertyReferenceOperation property => property.Instance is IInstanceReferenceOperation,
+                              IFieldReferenceOperation field => field.Instance is IInstanceReferenceOperation,
+                              IArrayElementReferenceOperation element => OperationTree.SkipConversions(element.ArrayReference) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation },
+                              _ => false,
+                          });
+            if (!fromTheObject || local.ContainingType is not { } type)
+            {
+                return false;
+            }
+
+            var span = function.Syntax.Span;
+            return type.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantTokens()
+                .Any(t => t.ValueText == "DangerousRelease" && !span.Contains(t.Span)));
+        }
+
         private static bool Escapes(InteropContext interop, IOperation function, ImmutableArray<ISymbol> path)
         {
             if (path.Length != 1 || !(path[0] is ILocalSymbol || path[0] is IParameterSymbol))

@@ -215,6 +215,69 @@ class C
 
         // ---- (b) positives ----
 
+        // A collection of descriptors that takes a reference on each of its own handles before sending them and gives the
+        // references back in another member: the count stays raised on purpose while the object holds it.
+        [Fact]
+        public Task ReferencesTheObjectHoldsUntilAnotherMemberReleasesThem() => Check(@"
+class Descriptors
+{
+    private readonly SafeFileHandle[] _handles = new SafeFileHandle[4];
+    private SafeFileHandle Current => _handles[0];
+
+    public void Lease()
+    {
+        for (int i = 0; i < _handles.Length; i++)
+        {
+            bool added = false;
+            SafeFileHandle h = _handles[i];
+            h.DangerousAddRef(ref added);
+        }
+
+        bool ok = false;
+        SafeFileHandle current = this.Current;
+        current.DangerousAddRef(ref ok);
+    }
+
+    public void Return()
+    {
+        foreach (var h in _handles)
+        {
+            h.DangerousRelease();
+        }
+    }
+}");
+
+        // The same reference taken on the object's own handle, with no member of the class giving it back, stays a finding;
+        // so does a handle from a parameter in a class that releases other references elsewhere.
+        [Fact]
+        public Task ReferencesOnTheObjectsHandlesNeverGivenBack() => Check(@"
+class Descriptors
+{
+    private readonly SafeFileHandle[] _handles = new SafeFileHandle[4];
+
+    public void Lease()
+    {
+        bool added = false;
+        SafeFileHandle h = _handles[0];
+        {|#0:h.DangerousAddRef(ref added)|};
+    }
+}
+
+class Sender
+{
+    private SafeFileHandle _own = new SafeFileHandle(IntPtr.Zero, true);
+
+    public void Send(SafeFileHandle given)
+    {
+        bool added = false;
+        SafeFileHandle h = given;
+        {|#1:h.DangerousAddRef(ref added)|};
+    }
+
+    public void Close() => _own.DangerousRelease();
+}", Finding(0, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")),
+            Finding(1, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")));
+
         [Fact]
         public Task AddRefNeverReleased() => Check(@"
 class C
