@@ -216,38 +216,8 @@ class C
         }
 
         [Fact]
-        public async Task NoSourceOfTheRepositoryChangesItsFindings()
-        {
-            var sources = SourceHarvest.All;
-            var differences = new ConcurrentQueue<string>();
-            long vouched = 0;
-            await Parallel.ForEachAsync(sources, new ParallelOptions { MaxDegreeOfParallelism = VariantSet.Parallelism }, async (source, _) =>
-            {
-                var shortcut = new FlowBudget(64, count: true);
-                var reference = new FlowBudget(64, count: false, readTreeReleases: false);
-                var withShortcut = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(new OwnershipAnalyzer(shortcut)));
-                var solved = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(new OwnershipAnalyzer(reference)));
-                Assert.Empty(withShortcut.Exceptions);
-                var a = Describe(withShortcut.Diagnostics);
-                var b = Describe(solved.Diagnostics);
-                if (!a.SequenceEqual(b))
-                {
-                    differences.Enqueue(source.Name + ": with the shortcut [" + string.Join("; ", a) + "], solved [" + string.Join("; ", b) + "]");
-                }
-
-                System.Threading.Interlocked.Add(ref vouched, shortcut.GuaranteedSites);
-            });
-
-            Assert.True(differences.IsEmpty, string.Join("\n", differences));
-            // The comparison means something only if the shortcut fired on a fair share of the repository's sources.
-            Assert.True(vouched >= 50, $"The shortcut vouched for only {vouched} sites over {sources.Count} sources.");
-        }
-
-        private static string[] Describe(ImmutableArray<Diagnostic> diagnostics)
-            => diagnostics.Where(d => d.Id.StartsWith("IG", System.StringComparison.Ordinal))
-                .Select(d => d.Id + " " + d.Location.SourceSpan + " " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture))
-                .OrderBy(x => x, System.StringComparer.Ordinal)
-                .ToArray();
+        public Task NoSourceOfTheRepositoryChangesItsFindings()
+            => ShortcutAgreement.OverTheRepositoryAsync(budget => new OwnershipAnalyzer(budget), minimumAnswers: 50);
 
         private static async Task<(FlowBudget Budget, ImmutableArray<Diagnostic> Findings)> Analyze(string source)
         {

@@ -40,7 +40,7 @@ static class Native
             var options = new CompilationWithAnalyzersOptions(project.AnalyzerOptions, (exception, _, _) => exceptions.Add(exception), concurrentAnalysis: false, logAnalyzerExecutionTime: false);
             var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SafeHandleRefCountAnalyzer(budget)), options).GetAnalyzerDiagnosticsAsync();
             Assert.Empty(exceptions);
-            return (budget.GuaranteedSites, Describe(diagnostics));
+            return (budget.GuaranteedSites, ShortcutAgreement.Describe(diagnostics));
         }
 
         [Theory]
@@ -77,39 +77,9 @@ static class Native
         }
 
         [Fact]
-        public async Task NoSourceOfTheRepositoryChangesItsFindings()
-        {
-            var sources = SourceHarvest.All;
-            var differences = new ConcurrentQueue<string>();
-            long vouched = 0;
-            await Parallel.ForEachAsync(sources, new ParallelOptions { MaxDegreeOfParallelism = VariantSet.Parallelism }, async (source, _) =>
-            {
-                var shortcut = new FlowBudget(64, count: true);
-                var reference = new FlowBudget(64, count: false, readTreeReleases: false);
-                var withShortcut = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(new SafeHandleRefCountAnalyzer(shortcut)));
-                var solved = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(new SafeHandleRefCountAnalyzer(reference)));
-                Assert.Empty(withShortcut.Exceptions);
-                var a = Describe(withShortcut.Diagnostics);
-                var b = Describe(solved.Diagnostics);
-                if (!a.SequenceEqual(b))
-                {
-                    differences.Enqueue(source.Name + ": with the shortcut [" + string.Join("; ", a) + "], solved [" + string.Join("; ", b) + "]");
-                }
-
-                System.Threading.Interlocked.Add(ref vouched, shortcut.GuaranteedSites);
-            });
-
-            Assert.True(differences.IsEmpty, string.Join("\n", differences));
-            // The comparison means something only if the shortcut answered on a fair share of the repository's sources.
-            Assert.True(vouched >= MinimumVouched, $"The shortcut answered only {vouched} times over {sources.Count} sources.");
-        }
+        public Task NoSourceOfTheRepositoryChangesItsFindings()
+            => ShortcutAgreement.OverTheRepositoryAsync(budget => new SafeHandleRefCountAnalyzer(budget), minimumAnswers: MinimumVouched);
 
         private const int MinimumVouched = 10;
-
-        private static string[] Describe(ImmutableArray<Diagnostic> diagnostics)
-            => diagnostics.Where(d => d.Id.StartsWith("IG", StringComparison.Ordinal))
-                .Select(d => d.Id + " " + d.Location.SourceSpan + " " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture))
-                .OrderBy(x => x, StringComparer.Ordinal)
-                .ToArray();
     }
 }
