@@ -37,22 +37,7 @@ namespace InteropGuard.Interop
             }
 
             // The first position at or after the body's start, then: is it inside the body?
-            var span = body.FullSpan;
-            int low = 0, high = positions.Length;
-            while (low < high)
-            {
-                var middle = (low + high) >> 1;
-                if (positions[middle] < span.Start)
-                {
-                    low = middle + 1;
-                }
-                else
-                {
-                    high = middle;
-                }
-            }
-
-            return low < positions.Length && positions[low] < span.End;
+            return TreeTextPositions.AnyWithin(positions, body.FullSpan);
         }
 
         /// <summary>The start of every candidate word in the text, in order; null when the text cannot be read this way.</summary>

@@ -24,15 +24,18 @@ namespace InteropGuard.Interop
 
         /// <summary>Can the text of <paramref name="span"/> in <paramref name="tree"/> hold one of the substrings (or an escape)?</summary>
         public bool SpanMayHold(SyntaxTree tree, TextSpan span)
+            => AnyWithin(_byTree.GetOrAdd(tree, Find), span);
+
+        /// <summary>Whether a sorted list of text positions has one inside <paramref name="span"/>: the question of every per-tree gate.</summary>
+        public static bool AnyWithin(int[] sortedPositions, TextSpan span)
         {
-            var positions = _byTree.GetOrAdd(tree, Find);
-            var index = Array.BinarySearch(positions, span.Start);
+            var index = Array.BinarySearch(sortedPositions, span.Start);
             if (index < 0)
             {
                 index = ~index;
             }
 
-            return index < positions.Length && positions[index] < span.End;
+            return index < sortedPositions.Length && sortedPositions[index] < span.End;
         }
 
         private int[] Find(SyntaxTree tree)
