@@ -10,7 +10,7 @@ namespace InteropGuard.Flow
     /// of a method; a path to release on it is not what a leak or escape report is about, so these are not throw points:
     /// <list type="bullet">
     /// <item><c>Math.Max</c>/<c>Min</c>;</item>
-    /// <item>growing or shrinking a collection or a builder: <c>List&lt;T&gt;.Add</c>/<c>Remove(item)</c>, <c>Queue&lt;T&gt;.Enqueue</c>,
+    /// <item>growing, shrinking or copying out a collection or a builder: <c>List&lt;T&gt;.Add</c>/<c>Remove(item)</c>/<c>ToArray()</c>, <c>Queue&lt;T&gt;.Enqueue</c>,
     /// <c>Stack&lt;T&gt;.Push</c>, <c>HashSet&lt;T&gt;.Add</c>/<c>Remove</c>/<c>Contains</c>, one-argument
     /// <c>StringBuilder.Append</c>/<c>AppendLine</c>;</item>
     /// <item>dictionary lookups keyed by a non-nullable value type (<c>TryGetValue</c>, <c>ContainsKey</c>,
@@ -63,7 +63,8 @@ namespace InteropGuard.Flow
             switch (FullName(type))
             {
                 case "System.Collections.Generic.List":
-                    return name == "Add" || name == "Clear" || name == "Contains" || (name == "Remove" && invocation.Arguments.Length == 1);
+                    return name == "Add" || name == "Clear" || name == "Contains" || (name == "Remove" && invocation.Arguments.Length == 1)
+                           || (name == "ToArray" && invocation.Arguments.Length == 0);
                 case "System.Math":
                     return name == "Max" || name == "Min";
                 case "System.Collections.Generic.Queue":

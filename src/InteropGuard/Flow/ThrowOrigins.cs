@@ -217,7 +217,7 @@ namespace InteropGuard.Flow
             {
                 // A default constructor runs the instance field and property initializers, then the base constructor;
                 // a base of this compilation is not read.
-                isOwn = HasInstanceInitializers(method.ContainingType)
+                isOwn = _context.ThrowingMethods.HasThrowingInstanceInitializers(method.ContainingType)
                         || SymbolEqualityComparer.Default.Equals(method.ContainingType.BaseType?.ContainingAssembly, _context.Compilation.Assembly);
                 return null;
             }
@@ -231,30 +231,6 @@ namespace InteropGuard.Flow
 
             isOwn = true;
             return null;
-        }
-
-        /// <summary>Whether creating an instance runs field or property initializers (read from the declarations).</summary>
-        internal static bool HasInstanceInitializers(INamedTypeSymbol type)
-        {
-            foreach (var reference in type.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
-                {
-                    return true;
-                }
-
-                foreach (var member in declaration.Members)
-                {
-                    var isStatic = member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StaticKeyword) || member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.ConstKeyword);
-                    if (!isStatic && ((member is FieldDeclarationSyntax field && field.Declaration.Variables.Any(v => v.Initializer != null))
-                                      || (member is PropertyDeclarationSyntax { Initializer: not null })))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
         }
 
         private ThrowOriginSummary SummarizeCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth, long replacing)

@@ -7,8 +7,9 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Flow
 {
     /// <summary>
-    /// Where an exception can start, counted as it happens in practice. Only calls, creations, awaits and dynamic
-    /// operations count: treating every property read or array access as throwing would flag ordinary correct code.
+    /// Where an exception can start, counted as it happens in practice. Only calls, creations, awaits, dynamic
+    /// operations and accessors of this compilation that throw explicitly (a setter that rejects a value it cannot store)
+    /// count: treating every property read or array access as throwing would flag ordinary correct code.
     /// Among calls, these do not count:
     /// <list type="bullet">
     /// <item>native calls — P/Invokes (unless declared <c>PreserveSig = false</c>, which turns a failure HRESULT into an
@@ -109,6 +110,8 @@ namespace InteropGuard.Flow
                     return MayThrow(invocation);
                 case IFunctionPointerInvocationOperation pointerCall:
                     return !_context.NativeFunctions.IsNativeTransition(pointerCall);
+                case IPropertyReferenceOperation property:
+                    return AccessorOf(property) is { } accessor && _context.ThrowingMethods.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth);
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
@@ -119,6 +122,15 @@ namespace InteropGuard.Flow
                     return false;
             }
         }
+
+        /// <summary>
+        /// The accessor a property reference runs: the setter when it is the target of a simple assignment, else the getter
+        /// (a compound assignment runs both; its getter is the one read first).
+        /// </summary>
+        private static IMethodSymbol? AccessorOf(IPropertyReferenceOperation property)
+            => property.Parent is ISimpleAssignmentOperation assignment && assignment.Target == property
+                ? property.Property.SetMethod
+                : property.Property.GetMethod;
 
         /// <summary>
         /// Whether a user-defined conversion through <paramref name="operatorMethod"/> may throw, judged as a call to it:
@@ -132,7 +144,8 @@ namespace InteropGuard.Flow
         private bool MayThrow(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
-            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings)
+            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
+                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings)
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
@@ -205,6 +218,40 @@ namespace InteropGuard.Flow
                && (method.Parameters.Length == 0 || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType == SpecialType.System_Boolean));
 
         /// <summary>
+        /// A call the control-flow graph makes for a <c>foreach</c> over an array (<c>GetEnumerator</c> on the collection,
+        /// <c>MoveNext</c>/<c>Dispose</c> on the loop): the compiler walks an array by index, and none of it can fail.
+        /// </summary>
+        private bool IsArrayLoopStep(IInvocationOperation invocation)
+        {
+            if (!invocation.IsImplicit)
+            {
+                return false;
+            }
+
+            var syntax = invocation.Syntax;
+            var loop = syntax as Microsoft.CodeAnalysis.CSharp.Syntax.CommonForEachStatementSyntax ?? syntax.Parent as Microsoft.CodeAnalysis.CSharp.Syntax.CommonForEachStatementSyntax;
+            if (loop == null || (syntax != loop && syntax != loop.Expression))
+            {
+                return false;
+            }
+
+            return ModelOf(loop.SyntaxTree)?.GetTypeInfo(loop.Expression).Type is IArrayTypeSymbol;
+        }
+
+        private SemanticModel? ModelOf(SyntaxTree tree)
+        {
+            if (!_models.TryGetValue(tree, out var model))
+            {
+#pragma warning disable RS1030 // The graph's operations carry no model; the driver's caching provider hands out the tree's model.
+                model = _context.Compilation.ContainsSyntaxTree(tree) ? _context.Compilation.GetSemanticModel(tree) : null;
+#pragma warning restore RS1030
+                _models[tree] = model;
+            }
+
+            return model;
+        }
+
+        /// <summary>
         /// The invocation in its method's bound tree. Operations of a control-flow graph have no semantic model and no
         /// enclosing statements (IOperation.SemanticModel is null inside a graph); the syntax leads back to the original.
         /// </summary>
@@ -215,15 +262,7 @@ namespace InteropGuard.Flow
                 return invocation;
             }
 
-            var tree = invocation.Syntax.SyntaxTree;
-            if (!_models.TryGetValue(tree, out var model))
-            {
-#pragma warning disable RS1030 // The graph's operations carry no model; the driver's caching provider hands out the tree's model.
-                model = _context.Compilation.ContainsSyntaxTree(tree) ? _context.Compilation.GetSemanticModel(tree) : null;
-#pragma warning restore RS1030
-                _models[tree] = model;
-            }
-
+            var model = ModelOf(invocation.Syntax.SyntaxTree);
             return model?.GetOperation(invocation.Syntax) is IInvocationOperation original
                    && SymbolEqualityComparer.Default.Equals(original.TargetMethod, invocation.TargetMethod)
                 ? original
@@ -439,14 +478,14 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// A constructor of this compilation runs the type's instance initializers, the constructor it chains to and its
-        /// body: it cannot throw when it has no initializers to run, chains to <c>object</c> (or is a struct's) or names
+        /// body: it cannot throw when it has no initializers that can throw (<see cref="ThrowingMethods.HasThrowingInstanceInitializers"/>), chains to <c>object</c> (or is a struct's) or names
         /// its chained constructor (then part of the body read), and its body cannot throw (<see cref="ThrowingMethods"/>).
         /// A constructor that only stores its arguments is the common case.
         /// </summary>
         private bool IsQuietSourceConstructor(IMethodSymbol constructor)
         {
             var type = constructor.ContainingType;
-            if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || ThrowOrigins.HasInstanceInitializers(type))
+            if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || _context.ThrowingMethods.HasThrowingInstanceInitializers(type))
             {
                 return false;
             }

@@ -17,9 +17,10 @@ namespace InteropGuard.Interop
     /// <remarks>
     /// A field counts when its delegate type is marked <c>[UnmanagedFunctionPointer]</c> or its initializer calls
     /// <c>Marshal.GetDelegateForFunctionPointer</c>, and the initializer is a call whose only string literal is a C
-    /// identifier (the entry point's name). The answer is keyed by the delegate type (what an invocation binds to), so a
-    /// delegate type is mapped only when exactly one field of the compilation is declared with it: a type shared by
-    /// several fields, or loaded under two names, says nothing. Read from syntax once, on first use, and only in trees
+    /// identifier (the entry point's name). The answer is keyed by the bound delegate type (what an invocation binds to), so
+    /// a delegate type is mapped only when exactly one field of the compilation is declared with it: a type shared by
+    /// several fields, or loaded under two names, says nothing; two types of the same name nested in two classes
+    /// (each loading its entry point) are two types. Read from syntax once, on first use, and only in trees
     /// that name one of the two markers.
     /// </remarks>
     internal sealed class LoadedEntryPoints
@@ -55,6 +56,7 @@ namespace InteropGuard.Interop
             // How many fields each type name declares (over the marked trees), and the loaded candidates among them.
             var fieldsPerTypeName = new Dictionary<string, int>(StringComparer.Ordinal);
             var candidates = new List<(VariableDeclarationSyntax Declaration, string Entry, bool FromFunctionPointer)>();
+            var fieldDeclarations = new List<VariableDeclarationSyntax>();
             foreach (var tree in _compilation.SyntaxTrees)
             {
                 var text = tree.GetText().ToString();
@@ -73,6 +75,7 @@ namespace InteropGuard.Interop
                     }
 
                     fieldsPerTypeName[typeName] = (fieldsPerTypeName.TryGetValue(typeName, out var count) ? count : 0) + declaration.Variables.Count;
+                    fieldDeclarations.Add(declaration);
                     if (declaration.Variables.Count == 1 && declaration.Variables[0].Initializer?.Value is { } initializer
                         && initializer.DescendantNodesAndSelf().Any(n => n is InvocationExpressionSyntax)
                         && EntryName(initializer) is { } entry)
@@ -85,13 +88,9 @@ namespace InteropGuard.Interop
             }
 
             var ambiguous = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+            Dictionary<ITypeSymbol, int>? fieldsPerSharedType = null;
             foreach (var (declaration, entry, fromPointer) in candidates)
             {
-                if (fieldsPerTypeName[RightmostName(declaration.Type)!] != 1)
-                {
-                    continue;
-                }
-
 #pragma warning disable RS1030 // Resolved once per compilation, only for fields the syntax shows as loaded entry points.
                 var model = _compilation.GetSemanticModel(declaration.SyntaxTree);
 #pragma warning restore RS1030
@@ -101,7 +100,18 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
+                // A name declared by several fields may still be one field per type: bindings declare the same
+                // 'd_g_x' delegate type nested in each class that loads g_x. Only then are the fields of that name bound.
                 var key = type.OriginalDefinition;
+                if (fieldsPerTypeName[RightmostName(declaration.Type)!] != 1)
+                {
+                    fieldsPerSharedType ??= CountFieldsPerType(fieldsPerTypeName, fieldDeclarations);
+                    if (!fieldsPerSharedType.TryGetValue(key, out var fields) || fields != 1)
+                    {
+                        continue;
+                    }
+                }
+
                 if (found.TryGetValue(key, out var existing) && existing != entry)
                 {
                     ambiguous.Add(key);
@@ -116,6 +126,33 @@ namespace InteropGuard.Interop
             }
 
             return found;
+        }
+
+        /// <summary>
+        /// How many fields each bound type declares, over the fields whose type name more than one field uses: the
+        /// few names a binding repeats, bound once, when a loaded candidate is declared with one of them.
+        /// </summary>
+        private Dictionary<ITypeSymbol, int> CountFieldsPerType(Dictionary<string, int> fieldsPerTypeName, List<VariableDeclarationSyntax> declarations)
+        {
+            var counts = new Dictionary<ITypeSymbol, int>(SymbolEqualityComparer.Default);
+            foreach (var declaration in declarations)
+            {
+                if (fieldsPerTypeName[RightmostName(declaration.Type)!] == 1)
+                {
+                    continue;
+                }
+
+#pragma warning disable RS1030 // Once per compilation, only for the repeated type names of trees that load entry points.
+                var model = _compilation.GetSemanticModel(declaration.SyntaxTree);
+#pragma warning restore RS1030
+                if (model.GetTypeInfo(declaration.Type).Type is { } type)
+                {
+                    var key = type.OriginalDefinition;
+                    counts[key] = (counts.TryGetValue(key, out var count) ? count : 0) + declaration.Variables.Count;
+                }
+            }
+
+            return counts;
         }
 
         /// <summary>The one distinct string literal of the initializer, when it reads as a C identifier.</summary>

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using InteropGuard.Flow;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Interop
 {
@@ -130,7 +133,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth)
         {
-            if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || !IsShort(method))
+            if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || ShapeOf(method) is not (BodyShape.Read or BodyShape.ReadAndThrowsExplicitly))
             {
                 return true;
             }
@@ -139,14 +142,196 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
-        /// Only short bodies are read (an expression body, or a block of a few statements): the wrappers this is for —
-        /// release helpers, forwarders to a P/Invoke — are short, and reading every callee's body bound most of a
-        /// binding's methods a second time (OpenCvSharp: Ownership went from 0.14 s to 1.0 s). A longer body is assumed
-        /// to throw, as every call was before.
+        /// Whether <paramref name="method"/>, an accessor of this compilation, throws on its own: it contains a <c>throw</c>
+        /// outside any <c>try</c> (and outside lambdas and local functions), and — when it is short enough to read — the
+        /// reading agrees (<see cref="MayThrow"/>; a guard on a released handle is not counted). A setter that rejects a
+        /// value it cannot store is the case; an accessor that only calls something that throws is not, as property reads
+        /// in general are not.
         /// </summary>
-        private static bool IsShort(IMethodSymbol method) => DeclarationBodies.IsShort(method, MaxStatements);
+        public bool ThrowsExplicitly(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth)
+        {
+            if (!WrapperSummaries.IsSourceMethodWithBody(method) || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                return false;
+            }
 
-        private const int MaxStatements = 4;
+            var shape = ShapeOf(method);
+            return shape == BodyShape.Throws || (shape == BodyShape.ReadAndThrowsExplicitly && MayThrow(method, catalogue, everyFailure, depth));
+        }
+
+        /// <summary>
+        /// What the syntax of a callee's body says before anything is bound. Binding is the cost (reading every callee's
+        /// body bound most of OpenCvSharp a second time: Ownership went from 0.14 s to 1.0 s), so a body is bound only when
+        /// its answer is not already plain from its syntax and its size is within a budget:
+        /// <list type="bullet">
+        /// <item>an expression body or a block of at most <see cref="MaxTopLevelStatements"/> statements (release helpers,
+        /// forwarders to a P/Invoke) is read, as before;</item>
+        /// <item>a longer body with an explicit <c>throw</c> outside any <c>try</c> (and outside lambdas and local
+        /// functions) throws: answered without binding — the argument checks of a binding's public methods are the common
+        /// case;</item>
+        /// <item>otherwise a longer body is read when it makes at most <see cref="MaxCalls"/> calls and creations (the places an
+        /// exception can start) and has at most <see cref="MaxStatements"/> statements, nested ones included: a string or
+        /// array decoder (null test, measure, allocate, copy, decode) is read, a long body is not;</item>
+        /// <item>a longer body is assumed to throw, as every call was before.</item>
+        /// </list>
+        /// An expression body is read as a block of one statement. Answered once per method.
+        /// </summary>
+        private BodyShape ShapeOf(IMethodSymbol method)
+            => _shapes.GetOrAdd(method.OriginalDefinition, ReadShape);
+
+        private readonly ConcurrentDictionary<IMethodSymbol, BodyShape> _shapes = new ConcurrentDictionary<IMethodSymbol, BodyShape>(SymbolEqualityComparer.Default);
+
+        /// <summary>Statements of a block that is read whatever it calls.</summary>
+        internal const int MaxTopLevelStatements = 4;
+
+        /// <summary>Calls and creations a longer body read for its summary may make.</summary>
+        internal const int MaxCalls = 8;
+
+        /// <summary>Statements, nested ones included, a longer body read for its summary may have.</summary>
+        internal const int MaxStatements = 16;
+
+        private static BodyShape ReadShape(IMethodSymbol method)
+        {
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                if (!DeclarationBodies.TryGet(reference.GetSyntax(), out var block, out var expression))
+                {
+                    continue;
+                }
+
+                SyntaxNode? body = (SyntaxNode?)block ?? expression;
+                if (body == null)
+                {
+                    continue;
+                }
+
+                var calls = 0;
+                var statements = 0;
+                var hasTry = false;
+                var throws = false;
+                foreach (var node in body.DescendantNodesAndSelf(n => n == body || !IsNestedFunction(n)))
+                {
+                    switch (node)
+                    {
+                        case InvocationExpressionSyntax:
+                        case BaseObjectCreationExpressionSyntax:
+                            calls++;
+                            break;
+                        case TryStatementSyntax:
+                            hasTry = true;
+                            break;
+                        case ThrowStatementSyntax:
+                        case ThrowExpressionSyntax:
+                            throws = true;
+                            break;
+                    }
+
+                    if (node is StatementSyntax and not BlockSyntax && node != body)
+                    {
+                        statements++;
+                    }
+                }
+
+                // Short bodies are read whatever they contain: a guard that throws on a released handle is a broken
+                // invariant the full reading discounts (EscapingExceptions), not a failure to handle.
+                var explicitThrow = throws && !hasTry;
+                if (block == null || block.Statements.Count <= MaxTopLevelStatements)
+                {
+                    return explicitThrow ? BodyShape.ReadAndThrowsExplicitly : BodyShape.Read;
+                }
+
+                if (explicitThrow)
+                {
+                    return BodyShape.Throws;
+                }
+
+                return calls <= MaxCalls && statements <= MaxStatements ? BodyShape.Read : BodyShape.TooLong;
+            }
+
+            return BodyShape.TooLong;
+        }
+
+        private static bool IsNestedFunction(SyntaxNode node)
+            => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
+
+        private enum BodyShape
+        {
+            Read,
+            ReadAndThrowsExplicitly,
+            Throws,
+            TooLong,
+        }
+
+        /// <summary>
+        /// Whether creating an instance of <paramref name="type"/> runs a field or property initializer that can throw. A
+        /// constant (<c>Timeout = Constants.DefaultTimeout</c>), <c>default</c>, a parameterless creation of a struct and the
+        /// creations <see cref="InfallibleCalls"/> knows (an empty list, a <c>StringBuilder</c>) cannot; anything else, and a
+        /// declaration that cannot be read, can. Static initializers are not counted: they run once, before any instance,
+        /// and a type whose static initializer fails is unusable everywhere, not on one path. Answered once per type.
+        /// </summary>
+        public bool HasThrowingInstanceInitializers(INamedTypeSymbol type)
+            => _initializers.GetOrAdd(type.OriginalDefinition, ReadInitializers);
+
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _initializers = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+
+        private bool ReadInitializers(INamedTypeSymbol type)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+                {
+                    return true;
+                }
+
+                foreach (var member in declaration.Members)
+                {
+                    if (member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StaticKeyword) || member.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.ConstKeyword))
+                    {
+                        continue;
+                    }
+
+                    switch (member)
+                    {
+                        case FieldDeclarationSyntax field:
+                            foreach (var variable in field.Declaration.Variables)
+                            {
+                                if (variable.Initializer != null && MayThrowInitializing(variable.Initializer))
+                                {
+                                    return true;
+                                }
+                            }
+
+                            break;
+                        case PropertyDeclarationSyntax { Initializer: { } initializer } when MayThrowInitializing(initializer):
+                            return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private bool MayThrowInitializing(EqualsValueClauseSyntax initializer)
+        {
+            if (!_context.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
+            {
+                return true;
+            }
+
+#pragma warning disable RS1030 // Once per type whose constructor a throw question reaches; cached.
+            var model = _context.Compilation.GetSemanticModel(initializer.SyntaxTree);
+#pragma warning restore RS1030
+            var value = model.GetOperation(initializer) is ISymbolInitializerOperation assigned ? OperationTree.SkipConversions(assigned.Value) : null;
+            return value switch
+            {
+                null => true,
+                { ConstantValue.HasValue: true } => false,
+                IDefaultValueOperation => false,
+                IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type.IsValueType: true } => false,
+                IObjectCreationOperation creation => !InfallibleCalls.IsInfallible(creation, new StableValues()),
+                _ => true,
+            };
+        }
 
         private bool Compute(Key key)
         {

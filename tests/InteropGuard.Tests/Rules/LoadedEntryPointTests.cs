@@ -136,5 +136,39 @@ static class GObj
         public void Show(string s) { Print({|#0:GMem.Dup(s)|}); }
         static void Print(IntPtr text) { Console.WriteLine(Marshal.ReadByte(text)); }
     }", Verify.Diagnostic("IG3001").WithLocation(0));
+
+        [Fact]
+        public Task SameDelegateTypeNameInTwoClassesIsTwoLoadedEntryPoints() => Check(@"
+    // Bindings declare 'd_find' again in every class that loads the function; each type has its one field.
+    static class Properties
+    {
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate IntPtr d_find(IntPtr klass, IntPtr name);
+        static readonly d_find find_property = Loader.Get<d_find>(""g_object_class_find_property"");
+        public static IntPtr Find(IntPtr klass, string name)
+        {
+            IntPtr native = GMem.Dup(name);
+            IntPtr found = find_property(klass, native);
+            GMem.Free(native);
+            return found;
+        }
+    }");
+
+        [Fact]
+        public Task SameDelegateTypeNameWhereOneTypeServesTwoFieldsSaysNothingForThatType() => Check(@"
+    static class Properties
+    {
+        // This class's 'd_find' serves two loaded fields: which entry point a call reaches is not one name.
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate IntPtr d_find(IntPtr klass, IntPtr name);
+        static readonly d_find find_property = Loader.Get<d_find>(""g_object_class_find_property"");
+        static readonly d_find find_signal = Loader.Get<d_find>(""g_signal_lookup_name"");
+        public static IntPtr Find(IntPtr klass, string name)
+        {
+            IntPtr native = {|#0:GMem.Dup(name)|};
+            IntPtr found = find_property(klass, native);
+            GMem.Free(native);
+            return found;
+        }
+    }", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
+            "Native memory from 'GMem.Dup' in 'native' is not released by 'g_free' if 'find_property(klass, native)' throws"));
     }
 }

@@ -474,5 +474,35 @@ static unsafe class Exports
         lock (s_paths) s_paths.Add(Paths.FromNative(p));
     }
 }");
+
+        [Fact]
+        public Task CreatingAnObjectWithConstantInitializersDoesNotThrowButOneWithACallingInitializerMay() => Check(@"
+static class Limits { public const int Retries = 3; }
+sealed class Quiet
+{
+    public int Retries = Limits.Retries;
+    public string Name = ""event"";
+    public List<int> Seen = new List<int>();
+}
+sealed class Loud
+{
+    public int[] Table = int.Parse(""12"") > 0 ? new int[4] : null;
+}
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void OnQuiet(int code)
+    {
+        var state = new Quiet();
+        Native.ack(code + state.Retries);
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnLoud|}(int code)
+    {
+        var state = new Loud();
+        Native.ack(code);
+    }
+}", Finding(0, "OnLoud", "new Loud()"));
     }
 }

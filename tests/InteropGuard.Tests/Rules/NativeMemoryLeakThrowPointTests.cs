@@ -642,5 +642,191 @@ class C
         Marshal.FreeHGlobal(q);
     }
 }", Leak(0, "q", "any.Dispose()"));
+
+        [Fact]
+        public Task ADecoderLongerThanFourStatementsThatCannotThrowIsNotAThrowPoint() => Check(@"
+unsafe class Text
+{
+    // Five statements and a loop: null test, measure, allocate, copy, decode with a replacing encoding.
+    static string FromUtf8(IntPtr p)
+    {
+        if (p == IntPtr.Zero)
+            return null;
+        int n = 0;
+        for (byte* b = (byte*)p; *b != 0; b++)
+            n++;
+        byte[] bytes = new byte[n];
+        Marshal.Copy(p, bytes, 0, n);
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    // Takes the decoder's answer and frees the native copy: still nothing that throws.
+    static string TakeUtf8(IntPtr p)
+    {
+        string text = FromUtf8(p);
+        Marshal.FreeHGlobal(p);
+        return text;
+    }
+
+    string Describe(IntPtr source)
+    {
+        var p = Marshal.AllocHGlobal(64);
+        Native.fill(p, 64);
+        string a = FromUtf8(p);
+        string b = TakeUtf8(source);
+        Marshal.FreeHGlobal(p);
+        return a + b;
+    }
+}");
+
+        [Fact]
+        public Task ALongerBodyWithAThrowOrAValidatingCallOrManyCallsIsStillAThrowPoint() => Check(@"
+unsafe class Text
+{
+    // The same shape, but it decodes with an encoding its caller chose (whose fallback may throw).
+    static string Decode(IntPtr p, Encoding encoding)
+    {
+        if (p == IntPtr.Zero)
+            return null;
+        int n = 0;
+        for (byte* b = (byte*)p; *b != 0; b++)
+            n++;
+        byte[] bytes = new byte[n];
+        Marshal.Copy(p, bytes, 0, n);
+        return encoding.GetString(bytes);
+    }
+
+    // An explicit throw: known to throw without reading further.
+    static int Length(IntPtr p)
+    {
+        if (p == IntPtr.Zero)
+            throw new ArgumentNullException(nameof(p));
+        int n = 0;
+        for (byte* b = (byte*)p; *b != 0; b++)
+            n++;
+        return n;
+    }
+
+    // More calls than a summary reads: assumed to throw, as every call was before.
+    static void Touch(IntPtr p)
+    {
+        Native.fill(p, 1);
+        Native.fill(p, 2);
+        Native.fill(p, 3);
+        Native.fill(p, 4);
+        Native.fill(p, 5);
+        Native.fill(p, 6);
+        Native.fill(p, 7);
+        Native.fill(p, 8);
+        Native.fill(p, 9);
+    }
+
+    void M(Encoding encoding)
+    {
+        var a = {|#0:Marshal.AllocHGlobal(64)|};
+        Decode(a, encoding);
+        Marshal.FreeHGlobal(a);
+        var b = {|#1:Marshal.AllocHGlobal(64)|};
+        Length(b);
+        Marshal.FreeHGlobal(b);
+        var c = {|#2:Marshal.AllocHGlobal(64)|};
+        Touch(c);
+        Marshal.FreeHGlobal(c);
+    }
+}", Leak(0, "a", "Decode(a, encoding)"), Leak(1, "b", "Length(b)"), Leak(2, "c", "Touch(c)"));
+
+        [Fact]
+        public Task CreatingAnObjectWhoseInitializersAreConstantsIsNotAThrowPoint() => Check(@"
+static class Limits { public const int Timeout = 1000; }
+class Request
+{
+    // Reading the layout once per type is not a path a leak report is about; the instance initializers are constants
+    // and an empty list.
+    public static int Size = Marshal.SizeOf(typeof(int));
+    public int Timeout = Limits.Timeout;
+    public int Retries = 3;
+    public List<int> Codes = new List<int>();
+}
+class C
+{
+    void M()
+    {
+        var p = Marshal.AllocHGlobal(16);
+        var request = new Request();
+        Native.fill(p, request.Timeout);
+        Marshal.FreeHGlobal(p);
+    }
+}");
+
+        [Fact]
+        public Task CreatingAnObjectWhoseInitializerCallsOrASetterThatRejectsAValueIsAThrowPoint() => Check(@"
+class Table
+{
+    public int[] Entries = Build(4);
+    static int[] Build(int n) { if (n < 0) throw new ArgumentOutOfRangeException(nameof(n)); return new int[n]; }
+}
+class Slot
+{
+    int _kind;
+    public object Value
+    {
+        get { return _kind; }
+        set
+        {
+            if (value is int i)
+                _kind = i;
+            else if (value is string s)
+                _kind = s.Length;
+            else
+                throw new ArgumentException(""unsupported value"");
+        }
+    }
+}
+class C
+{
+    void M(object any)
+    {
+        var p = {|#0:Marshal.AllocHGlobal(16)|};
+        var table = new Table();
+        Marshal.FreeHGlobal(p);
+        var q = {|#1:Marshal.AllocHGlobal(16)|};
+        var slot = new Slot();
+        slot.Value = any;
+        Native.fill(q, 16);
+        Marshal.FreeHGlobal(q);
+    }
+}", Leak(0, "p", "new Table()"), Leak(1, "q", "slot.Value"));
+
+        [Fact]
+        public Task ForeachOverAnArrayIsNotAThrowPointButOverASequenceItIs() => Check(@"
+struct Point { public int X, Y; }
+class C
+{
+    // Walking an array cannot fail: the loop reads elements by index.
+    static IntPtr Pack(Point[] points)
+    {
+        IntPtr dest = Marshal.AllocHGlobal(8 * points.Length);
+        long pos = dest.ToInt64();
+        foreach (Point p in points)
+        {
+            Marshal.StructureToPtr(p, (IntPtr)pos, false);
+            pos += 8;
+        }
+        return dest;
+    }
+
+    // A sequence's enumerator is the caller's code.
+    static IntPtr Pack(IEnumerable<Point> points, int count)
+    {
+        IntPtr dest = {|#0:Marshal.AllocHGlobal(8 * count)|};
+        long pos = dest.ToInt64();
+        foreach (Point p in points)
+        {
+            Marshal.StructureToPtr(p, (IntPtr)pos, false);
+            pos += 8;
+        }
+        return dest;
+    }
+}", Leak(0, "dest", "points"));
     }
 }
