@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Interop
 {
@@ -395,6 +396,20 @@ namespace InteropGuard.Interop
         /// <summary>A name a catalogue or configured allocator can be called by: what a helper's body must name to be read.</summary>
         private bool IsAllocatorName(string name)
             => KnownAllocatorNames.Contains(name) || _pairs.Any(pair => pair.Allocator == name || pair.Allocator.EndsWith("." + name, StringComparison.Ordinal));
+
+        /// <summary>
+        /// <c>GCHandle.Alloc(x)</c> of a Normal handle whose result is dropped (<c>GCHandle.Alloc(this);</c>,
+        /// <c>_ = GCHandle.Alloc(callback);</c>): no code can ever free it, so it is written to root the object for the
+        /// life of the process (GtkSharp's print helper, which native code keeps calling) — a decision, not a forgotten
+        /// release. A dropped Pinned or Weak handle has no such reading (pinning "for the call" and a slot nothing reads)
+        /// and stays a leak.
+        /// </summary>
+        public bool IsDeliberateRoot(IInvocationOperation call)
+            => (call.Parent is IExpressionStatementOperation
+                || call.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation, Parent: IExpressionStatementOperation })
+               && call.TargetMethod.Name == "Alloc" && Same(call.TargetMethod.ContainingType, _context.Types.GCHandle)
+               && (call.Arguments.Length == 1 || call.Arguments[1].ArgumentKind == ArgumentKind.DefaultValue
+                   || call.Arguments[1].Value.ConstantValue is { HasValue: true, Value: (int)System.Runtime.InteropServices.GCHandleType.Normal });
 
         private Allocator? FindHandleAllocator(IMethodSymbol method)
         {

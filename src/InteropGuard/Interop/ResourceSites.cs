@@ -102,7 +102,7 @@ namespace InteropGuard.Interop
                     && OutLocal(outArgument.Value) is { } outLocal && released.TryGetValue(outLocal, out var release):
                     return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForOutAllocation(call.TargetMethod, parameter, release.Item1, release.Item2);
                 case IInvocationOperation invocation:
-                    return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) ? allocator : null;
+                    return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) && !catalogue.IsDeliberateRoot(invocation) ? allocator : null;
                 case IObjectCreationOperation creation:
                     // new SafeFileHandle(fd, ownsHandle: false) is a view: disposing it closes nothing.
                     return creation.Arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false })

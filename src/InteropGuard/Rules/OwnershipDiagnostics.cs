@@ -44,7 +44,7 @@ namespace InteropGuard.Rules
                         properties[OwnershipAnalyzer.UsingFixableProperty] = rewritable ? "true" : "false";
                     }
 
-                    var consequence = isGCHandle ? GCHandleConsequence(site.Operation, types) : "the memory stays pinned";
+                    var consequence = isGCHandle ? GCHandleConsequence(AllocationBehind(compilation, site.Operation, types), types) : "the memory stays pinned";
                     return Diagnostic.Create(Descriptors.HandleNotReleased, location, additional, properties.ToImmutable(),
                         isGCHandle ? "GCHandle" : "MemoryHandle", holder, allocator.Display, isGCHandle ? "GCHandle.Free" : "Dispose", DescribePath(leak), consequence);
 
@@ -184,6 +184,39 @@ namespace InteropGuard.Rules
                 .SelectMany(t => t.GetMembers(parts[parts.Length - 1]).OfType<IMethodSymbol>())
                 .FirstOrDefault(m => m.IsStatic && m.Parameters.Length == 1);
             return release == null ? null : DocumentationCommentId.CreateDeclarationId(release);
+        }
+
+        /// <summary>
+        /// For a handle from a member of the compilation that returns a fresh one (<c>request.Gch</c>), the one
+        /// <c>GCHandle.Alloc</c> in that member when there is exactly one, so the consequence follows its handle type;
+        /// otherwise the site itself. Read only when a finding is reported.
+        /// </summary>
+        private static IOperation AllocationBehind(Compilation compilation, IOperation site, WellKnownTypes types)
+        {
+            var member = site switch
+            {
+                IPropertyReferenceOperation property => property.Property.GetMethod,
+                IInvocationOperation call when PinningScopes.HandleTypeOf(call, types) == null => call.TargetMethod,
+                _ => null,
+            };
+            if (member == null || member.DeclaringSyntaxReferences.Length != 1)
+            {
+                return site;
+            }
+
+            var declaration = member.DeclaringSyntaxReferences[0].GetSyntax();
+            if (!compilation.ContainsSyntaxTree(declaration.SyntaxTree) || !DeclarationBodies.TryGet(declaration, out var body, out var expressionBody))
+            {
+                return site;
+            }
+
+#pragma warning disable RS1030 // Once per reported finding whose handle comes from a member of the compilation.
+            var model = compilation.GetSemanticModel(declaration.SyntaxTree);
+#pragma warning restore RS1030
+            var allocations = model.GetOperation((SyntaxNode?)body ?? expressionBody!) is { } operation
+                ? operation.DescendantsAndSelf().OfType<IInvocationOperation>().Where(c => PinningScopes.HandleTypeOf(c, types) != null).Take(2).ToList()
+                : new List<IInvocationOperation>();
+            return allocations.Count == 1 ? allocations[0] : site;
         }
 
         // What a GCHandle left allocated costs depends on its type: only Normal and Pinned handles keep the object alive;

@@ -57,7 +57,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation));
+                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle));
                 if (members.GetHandle == null && members.AddRef == null)
                 {
                     return;
@@ -131,7 +131,7 @@ namespace InteropGuard.Rules
                 }
                 else if (SymbolEqualityComparer.Default.Equals(target, members.AddRef))
                 {
-                    var diagnostic = AnalyzeAddRef(interop, members, graphs, root, invocation);
+                    var diagnostic = AnalyzeAddRef(interop, members, graphs, root, invocation, owningSymbol, cancellationToken);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -439,7 +439,7 @@ namespace InteropGuard.Rules
 
         // ---- (b) DangerousAddRef ----
 
-        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ReceiverReferences graphs, IOperation root, IInvocationOperation addRef)
+        private static Diagnostic? AnalyzeAddRef(InteropContext interop, RefCountMembers members, ReceiverReferences graphs, IOperation root, IInvocationOperation addRef, ISymbol owningSymbol, System.Threading.CancellationToken cancellationToken)
         {
             // A success flag kept in a field or a ref parameter says the release is somebody else's job.
             if (addRef.Arguments.Length != 1 || OperationTree.SkipConversions(addRef.Arguments[0].Value) is not ILocalReferenceOperation flag)
@@ -476,7 +476,7 @@ namespace InteropGuard.Rules
             var what = "the reference count of '" + handle + "' stays raised and its handle is never released";
             if (allReleases.Count == 0)
             {
-                if (Escapes(interop, function, path) || IsHeldForTheObject(function, path))
+                if (Escapes(interop, function, path) || IsHeldForTheObject(members, function, path, owningSymbol, cancellationToken))
                 {
                     return null;
                 }
@@ -605,14 +605,13 @@ namespace InteropGuard.Rules
             return false;
         }
 
-        // Returned, stored, or given to a constructor or a managed method: the release may be done by whoever receives
-        // the handle (a helper such as 'ReleaseRef(h)' included). Only a P/Invoke argument keeps it here.
         /// <summary>
         /// A reference taken on a handle the object itself holds (a local read from <c>this[i]</c> or a member of <c>this</c>)
-        /// while another member of its class releases such references: the object keeps the count raised on purpose, as a
-        /// lease it gives back later (Tmds.DBus' <c>RefHandles</c>, released in its dispose path).
+        /// while another member of its class gives such references back (<see cref="ReferenceReleasingMembers"/>: by symbol,
+        /// through helpers too): the object keeps the count raised on purpose, as a lease it gives back later (Tmds.DBus'
+        /// <c>RefHandles</c>, released in its dispose path).
         /// </summary>
-        private static bool IsHeldForTheObject(IOperation function, ImmutableArray<ISymbol> path)
+        private static bool IsHeldForTheObject(RefCountMembers members, IOperation function, ImmutableArray<ISymbol> path, ISymbol owningSymbol, System.Threading.CancellationToken cancellationToken)
         {
             if (path.Length != 1 || path[0] is not ILocalSymbol local)
             {
@@ -629,16 +628,12 @@ namespace InteropGuard.Rules
                               IArrayElementReferenceOperation element => OperationTree.SkipConversions(element.ArrayReference) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation },
                               _ => false,
                           });
-            if (!fromTheObject || local.ContainingType is not { } type)
-            {
-                return false;
-            }
-
-            var span = function.Syntax.Span;
-            return type.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantTokens()
-                .Any(t => t.ValueText == "DangerousRelease" && !span.Contains(t.Span)));
+            return fromTheObject && local.ContainingType is { } type && members.Leases is { } leases
+                   && leases.ReleasesElsewhere(type, owningSymbol, cancellationToken);
         }
 
+        // Returned, stored, or given to a constructor or a managed method: the release may be done by whoever receives
+        // the handle (a helper such as 'ReleaseRef(h)' included). Only a P/Invoke argument keeps it here.
         private static bool Escapes(InteropContext interop, IOperation function, ImmutableArray<ISymbol> path)
         {
             if (path.Length != 1 || !(path[0] is ILocalSymbol || path[0] is IParameterSymbol))
@@ -719,9 +714,10 @@ namespace InteropGuard.Rules
 
         private sealed class RefCountMembers
         {
-            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields)
+            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields, ReferenceReleasingMembers? leases)
             {
                 Fields = fields;
+                Leases = leases;
                 GetHandle = safeHandle.GetMembers("DangerousGetHandle").OfType<IMethodSymbol>().FirstOrDefault();
                 AddRef = safeHandle.GetMembers("DangerousAddRef").OfType<IMethodSymbol>().FirstOrDefault();
                 Release = safeHandle.GetMembers("DangerousRelease").OfType<IMethodSymbol>().FirstOrDefault();
@@ -729,6 +725,9 @@ namespace InteropGuard.Rules
 
             /// <summary>Which private fields hold objects only their class creates (asked of a handle's receiver).</summary>
             public PrivatelyCreatedFields Fields { get; }
+
+            /// <summary>Which members of a class give SafeHandle references back (asked of a lease the object holds).</summary>
+            public ReferenceReleasingMembers? Leases { get; }
 
             public IMethodSymbol? GetHandle { get; }
             public IMethodSymbol? AddRef { get; }

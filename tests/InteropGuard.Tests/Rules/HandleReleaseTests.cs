@@ -48,6 +48,51 @@ class C
 }", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
             "The GCHandle in 'pin' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'Native.Validate()' throws, so the object stays pinned and can never be collected"));
 
+        // A Normal handle whose result is dropped can never be freed by anyone: it is written to keep its object alive
+        // for the life of the process (a helper native code keeps calling back), a decision rather than a forgotten Free.
+        [Fact]
+        public Task DroppedNormalHandleRootsItsObjectOnPurpose() => Check(@"
+class PrintHelper
+{
+    private readonly Action<string> _print;
+
+    public PrintHelper(Action<string> print)
+    {
+        _print = print;
+        GCHandle.Alloc(this);
+    }
+
+    public static void KeepForever(Action<string> callback)
+    {
+        _ = GCHandle.Alloc(callback, GCHandleType.Normal);
+    }
+}");
+
+        // Dropped, a pinned handle pins its buffer for good (the usual misreading: 'Alloc pins it for the call'), and a weak
+        // one holds a table slot nothing can read: both stay findings. So does a Normal handle that is stored in a local
+        // and then forgotten.
+        [Fact]
+        public Task DroppedPinnedOrWeakHandleAndAForgottenLocalAreLeaks() => Check(@"
+class Sender
+{
+    public static void Send(byte[] packet)
+    {
+        {|#0:GCHandle.Alloc(packet, GCHandleType.Pinned)|};
+        Native.use(IntPtr.Zero);
+    }
+
+    public static void Watch(object target)
+    {
+        {|#1:GCHandle.Alloc(target, GCHandleType.Weak)|};
+    }
+
+    public static void Keep(object target)
+    {
+        var h = {|#2:GCHandle.Alloc(target)|};
+        Console.WriteLine(h.Target);
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0), Verify.Diagnostic("IG3004").WithLocation(1), Verify.Diagnostic("IG3004").WithLocation(2));
+
         [Fact]
         public Task MemoryPinNeverDisposed() => Check(@"
 class C

@@ -117,7 +117,34 @@ class C
         finally { pinned.Free(); }
     }
 }", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
-            "The GCHandle in 'pinned' from 'Request.Pin' is not released by 'GCHandle.Free' on the 'return Native.fill(pinned.AddrOfPinnedObject(), 4)', so its slot in the GC handle table is never freed, and the object stays alive unless the handle type is weak"));
+            "The GCHandle in 'pinned' from 'Request.Pin' is not released by 'GCHandle.Free' on the 'return Native.fill(pinned.AddrOfPinnedObject(), 4)', so the object stays pinned and can never be collected"));
+
+        // The consequence follows the one GCHandle.Alloc in the member that hands the handle out (a weak one leaks a slot,
+        // not its object); with two allocations of different types in it, the message says what is certain.
+        [Fact]
+        public Task HandleTypeOfAHandleFromAMethodIsTheTypeItsMemberAllocates() => Check(@"
+class Tracker
+{
+    public static GCHandle Watch(object target) => GCHandle.Alloc(target, GCHandleType.Weak);
+    public static GCHandle Hold(object target, bool pin)
+    {
+        if (pin) return GCHandle.Alloc(target, GCHandleType.Pinned);
+        return GCHandle.Alloc(target, GCHandleType.Normal);
+    }
+}
+class C
+{
+    void Run(object o)
+    {
+        var weak = {|#0:Tracker.Watch(o)|};
+        Console.WriteLine(weak.Target);
+        var held = {|#1:Tracker.Hold(o, false)|};
+        Console.WriteLine(held.Target);
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+                "The GCHandle in 'weak' from 'Tracker.Watch' is not released by 'GCHandle.Free' when the method returns, so its slot in the GC handle table is never freed (a weak handle does not keep the object alive)"),
+            Verify.Diagnostic("IG3004").WithLocation(1).WithMessage(
+                "The GCHandle in 'held' from 'Tracker.Hold' is not released by 'GCHandle.Free' when the method returns, so its slot in the GC handle table is never freed, and the object stays alive unless the handle type is weak"));
 
         [Fact]
         public Task HelpersThatDoNotHandOutAFreshBlockAreNotAllocators() => Check(@"

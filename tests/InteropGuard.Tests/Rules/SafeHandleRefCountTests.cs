@@ -247,6 +247,66 @@ class Descriptors
     }
 }");
 
+        // Giving the references back through a helper of the compilation is giving them back: the lease is read by
+        // symbol through the call, not by finding the word 'DangerousRelease' in the class's own text.
+        [Fact]
+        public Task ReferencesTheObjectHoldsGivenBackThroughAHelper() => Check(@"
+static class Leases
+{
+    public static void ReturnAll(SafeHandle[] handles)
+    {
+        foreach (var h in handles) GiveBack(h);
+    }
+
+    private static void GiveBack(SafeHandle h) => h.DangerousRelease();
+}
+
+sealed class Batch : IDisposable
+{
+    private readonly SafeFileHandle[] _files = new SafeFileHandle[2];
+
+    public void Send()
+    {
+        for (int i = 0; i < _files.Length; i++)
+        {
+            bool taken = false;
+            SafeFileHandle file = _files[i];
+            file.DangerousAddRef(ref taken);
+        }
+    }
+
+    public void Dispose() => Leases.ReturnAll(_files);
+}");
+
+        // A method that happens to be called DangerousRelease on a type of the project's own gives back no SafeHandle
+        // reference; nor does the word in a string or a comment. The lease is never returned: a finding.
+        [Fact]
+        public Task AMethodNamedDangerousReleaseOnAnotherTypeGivesNothingBack() => Check(@"
+sealed class BufferPool
+{
+    public void DangerousRelease() { }
+}
+
+sealed class Channel
+{
+    private readonly SafeFileHandle[] _fds = new SafeFileHandle[2];
+    private readonly BufferPool _pool = new BufferPool();
+
+    public void Lease()
+    {
+        bool added = false;
+        SafeFileHandle fd = _fds[0];
+        {|#0:fd.DangerousAddRef(ref added)|};
+    }
+
+    // Callers must call DangerousRelease on each descriptor.
+    public void Close()
+    {
+        _pool.DangerousRelease();
+        Console.WriteLine(""DangerousRelease"");
+    }
+}", Finding(0, "'fd.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("fd")));
+
         // The same reference taken on the object's own handle, with no member of the class giving it back, stays a finding;
         // so does a handle from a parameter in a class that releases other references elsewhere.
         [Fact]
