@@ -29,7 +29,8 @@ namespace InteropGuard.Interop
         private readonly InteropContext _context;
         private readonly NativeCallbacks _callbacks;
         private readonly int _maxStoreDepth;
-        private readonly Lazy<Dictionary<string, List<MemberDeclarationSyntax>>> _membersByName;
+        private readonly ConcurrentDictionary<SyntaxTree, bool> _unicodeEscapes = new ConcurrentDictionary<SyntaxTree, bool>();
+        private readonly ConcurrentDictionary<string, List<MemberDeclarationSyntax>> _membersByName = new ConcurrentDictionary<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = new ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>>();
 
         public CallbackHandOvers(InteropContext context, NativeCallbacks callbacks, int maxStoreDepth)
@@ -37,7 +38,6 @@ namespace InteropGuard.Interop
             _context = context;
             _callbacks = callbacks;
             _maxStoreDepth = maxStoreDepth;
-            _membersByName = new Lazy<Dictionary<string, List<MemberDeclarationSyntax>>>(IndexMembersByName, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>
@@ -70,10 +70,7 @@ namespace InteropGuard.Interop
             {
                 foreach (var newName in newNames)
                 {
-                    if (_membersByName.Value.TryGetValue(newName, out var members))
-                    {
-                        pending.AddRange(members.Where(visited.Add));
-                    }
+                    pending.AddRange(MembersUsing(newName).Where(visited.Add));
                 }
 
                 newNames.Clear();
@@ -159,40 +156,63 @@ namespace InteropGuard.Interop
 
         private static bool IsContainer(SyntaxNode node) => node is BaseNamespaceDeclarationSyntax || node is BaseTypeDeclarationSyntax;
 
-        /// <summary>For every identifier, the members (outside generated code) whose text uses it.</summary>
-        private Dictionary<string, List<MemberDeclarationSyntax>> IndexMembersByName()
+        /// <summary>The members (outside generated code) whose text uses the identifier <paramref name="name"/>.</summary>
+        /// <remarks>
+        /// Asked for a few names per reported callback, so each is looked up on its own: the per-tree identifier filter
+        /// of <see cref="InteropVocabulary"/> rules out most trees without walking their tokens (an index of every
+        /// identifier of every member cost TorchSharp more than the rest of the rule). A tree with a Unicode escape is
+        /// walked anyway: an escaped identifier is not its text, so the filter cannot vouch for it.
+        /// </remarks>
+        private List<MemberDeclarationSyntax> MembersUsing(string name)
+            => _membersByName.GetOrAdd(name, FindMembersUsing);
+
+        private List<MemberDeclarationSyntax> FindMembersUsing(string name)
         {
-            var index = new Dictionary<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
-            var names = new HashSet<string>(StringComparer.Ordinal);
+            var found = new List<MemberDeclarationSyntax>();
+            var hashes = new[] { IdentifierRuns.Hash(name) };
             foreach (var tree in _context.Compilation.SyntaxTrees)
             {
-                if (GeneratedCode.IsGenerated(tree, CancellationToken.None))
+                var escaped = HasUnicodeEscape(tree);
+                if ((!escaped && !_context.Vocabulary.TreeMayName(tree, hashes)) || GeneratedCode.IsGenerated(tree, CancellationToken.None))
                 {
                     continue;
                 }
 
-                var members = tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax || IsContainer(n))
-                    .OfType<MemberDeclarationSyntax>()
-                    .Where(m => !IsContainer(m));
-                foreach (var member in members)
+                var root = tree.GetRoot();
+                if (escaped)
                 {
-                    names.Clear();
-                    foreach (var token in member.DescendantTokens())
+                    foreach (var member in root.DescendantNodes(n => n is CompilationUnitSyntax || IsContainer(n)).OfType<MemberDeclarationSyntax>())
                     {
-                        if (token.IsKind(SyntaxKind.IdentifierToken) && names.Add(token.ValueText))
+                        if (!IsContainer(member) && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name))
                         {
-                            if (!index.TryGetValue(token.ValueText, out var list))
-                            {
-                                index[token.ValueText] = list = new List<MemberDeclarationSyntax>();
-                            }
-
-                            list.Add(member);
+                            found.Add(member);
                         }
+                    }
+
+                    continue;
+                }
+
+                // Only where the text spells the name can a token be it: the members around those places, in text order.
+                var text = tree.GetText().ToString();
+                for (var at = text.IndexOf(name, StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.Ordinal))
+                {
+                    var token = root.FindToken(at);
+                    if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && MemberOf(token.Parent!) is { } member
+                        && (found.Count == 0 || found[found.Count - 1] != member))
+                    {
+                        found.Add(member);
                     }
                 }
             }
 
-            return index;
+            return found;
         }
+
+        private bool HasUnicodeEscape(SyntaxTree tree)
+            => _unicodeEscapes.GetOrAdd(tree, t =>
+            {
+                var text = t.GetText().ToString();
+                return text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0;
+            });
     }
 }
