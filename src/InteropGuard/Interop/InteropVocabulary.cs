@@ -60,6 +60,10 @@ namespace InteropGuard.Interop
             .GroupBy(w => BucketKey(w.Key.Length, w.Key[0], w.Key[w.Key.Length - 1]))
             .ToDictionary(g => g.Key, g => g.ToArray());
 
+        // Per first character (ASCII), a bit per word length (below 64) that some word has: almost every identifier of a
+        // text fails this test, which costs less than the bucket lookup it saves.
+        private static readonly ulong[] LengthsByFirst = BuildLengthsByFirst();
+
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<SyntaxTree, InteropWords> _byTree = new ConcurrentDictionary<SyntaxTree, InteropWords>();
         private readonly ConcurrentDictionary<SyntaxTree, ulong[]> _identifiers = new ConcurrentDictionary<SyntaxTree, ulong[]>();
@@ -161,7 +165,13 @@ namespace InteropGuard.Interop
                     found |= InteropWords.HandleType;
                 }
 
-                if (Buckets.TryGetValue(BucketKey(wordLength, text[start], text[end - 1]), out var candidates))
+                var first = text[start];
+                if (first < 128 && wordLength < 64 && (LengthsByFirst[first] & (1UL << wordLength)) == 0)
+                {
+                    return false;
+                }
+
+                if (Buckets.TryGetValue(BucketKey(wordLength, first, text[end - 1]), out var candidates))
                 {
                     foreach (var candidate in candidates)
                     {
@@ -175,6 +185,28 @@ namespace InteropGuard.Interop
                 return false;
             });
             return found;
+        }
+
+        private static ulong[] BuildLengthsByFirst()
+        {
+            var lengths = new ulong[128];
+            foreach (var word in Words.Keys)
+            {
+                if (word[0] >= 128 || word.Length >= 64)
+                {
+                    // Such a word is looked up whatever its first character: every bit of every character is set.
+                    for (var c = 0; c < lengths.Length; c++)
+                    {
+                        lengths[c] = ulong.MaxValue;
+                    }
+
+                    continue;
+                }
+
+                lengths[word[0]] |= 1UL << word.Length;
+            }
+
+            return lengths;
         }
 
         private static long BucketKey(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
