@@ -90,9 +90,9 @@ namespace InteropGuard.Interop
         /// Can this tree name any of the identifiers whose hashes (<see cref="IdentifierRuns.Hash(string)"/>) are given,
         /// outside comments? False means it certainly does not; true may be a collision, so a caller that must know
         /// scans the text. For gates whose words are found at run time and asked about level after level (the
-        /// last-error helper names): one scan per tree builds a filter that answers every later word list, instead of a
-        /// text scan per list. Built on first use only, so compilations whose rules never ask (code without the words a
-        /// family needs) pay nothing for it.
+        /// last-error helper names): a filter built per tree answers every later word list, instead of a text scan per
+        /// list. The compilation-wide scan builds it in its one pass over each tree's text; a tree outside that scan gets
+        /// its own on first use.
         /// </summary>
         public bool TreeMayName(SyntaxTree tree, int[] wordHashes)
         {
@@ -113,22 +113,32 @@ namespace InteropGuard.Interop
         // the text itself holds; some 25 bits per distinct identifier): under 1% of false positives per word asked.
         private static ulong[] IdentifierFilter(SourceText source)
         {
+            var bits = NewFilter(source);
+            IdentifierRuns.Any(source, (text, start, length) =>
+            {
+                AddToFilter(bits, text, start, length);
+                return false;
+            });
+            return bits;
+        }
+
+        private static ulong[] NewFilter(SourceText source)
+        {
             var size = 1024;
             while (size < source.Length / 2 && size < (1 << 24))
             {
                 size <<= 1;
             }
 
-            var bits = new ulong[size / 64];
-            var mask = size - 1;
-            IdentifierRuns.Any(source, (text, start, length) =>
-            {
-                var hash = IdentifierRuns.Hash(text, start, length);
-                Set(bits, hash & mask);
-                Set(bits, Second(hash) & mask);
-                return false;
-            });
-            return bits;
+            return new ulong[size / 64];
+        }
+
+        private static void AddToFilter(ulong[] bits, char[] text, int start, int length)
+        {
+            var mask = (bits.Length * 64) - 1;
+            var hash = IdentifierRuns.Hash(text, start, length);
+            Set(bits, hash & mask);
+            Set(bits, Second(hash) & mask);
         }
 
         // The second probe: the hash's bits mixed (Fibonacci hashing), so that both probes use every bit of it.
@@ -138,24 +148,42 @@ namespace InteropGuard.Interop
 
         private static bool Has(ulong[] bits, int bit) => (bits[bit >> 6] & (1UL << (bit & 63))) != 0;
 
+        // Every tree is read here once for the words, and in the same pass its identifier filter is built: the last-error
+        // helper search asks every tree's filter of an interop compilation, and a second pass over the text (cold by then)
+        // cost as much as the first. A tree asked about later on its own (Of, TreeMayName) is scanned then.
         private InteropWords ScanCompilation()
         {
             var all = InteropWords.None;
             foreach (var tree in _compilation.SyntaxTrees)
             {
-                all |= Of(tree);
+                if (!_byTree.TryGetValue(tree, out var words))
+                {
+                    var text = tree.GetText();
+                    var bits = NewFilter(text);
+                    words = _byTree.GetOrAdd(tree, Scan(text, bits));
+                    _identifiers.TryAdd(tree, bits);
+                }
+
+                all |= words;
             }
 
             return all;
         }
 
         /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
-        internal static InteropWords Scan(SourceText source)
+        internal static InteropWords Scan(SourceText source) => Scan(source, null);
+
+        /// <summary>The same, adding every identifier to <paramref name="filter"/> (<see cref="TreeMayName"/>) when one is given.</summary>
+        private static InteropWords Scan(SourceText source, ulong[]? filter)
         {
             var found = InteropWords.None;
             IdentifierRuns.Any(source, (text, start, wordLength) =>
             {
                 var end = start + wordLength;
+                if (filter != null)
+                {
+                    AddToFilter(filter, text, start, wordLength);
+                }
 
                 // Safe…Handle names the SafeHandle types of the BCL and of bindings (SafeFileHandle, SafeLibraryHandle);
                 // one declared here derives from a SafeHandle base whose name the compilation then holds.
