@@ -148,9 +148,10 @@ namespace InteropGuard.Interop
 
         private static bool Has(ulong[] bits, int bit) => (bits[bit >> 6] & (1UL << (bit & 63))) != 0;
 
-        // Every tree is read here once for the words, and in the same pass its identifier filter is built: the last-error
-        // helper search asks every tree's filter of an interop compilation, and a second pass over the text (cold by then)
-        // cost as much as the first. A tree asked about later on its own (Of, TreeMayName) is scanned then.
+        // Every tree is read here once for the words and, once a tree has declared a native function, in the same pass its
+        // identifier filter is built: the last-error helper search asks every tree's filter of such a compilation, and a
+        // second pass over the text (cold by then) cost as much as the first. Code without interop builds no filter; the
+        // trees read before the first declaration, and any tree asked about on its own, get theirs on first use.
         private InteropWords ScanCompilation()
         {
             var all = InteropWords.None;
@@ -159,9 +160,12 @@ namespace InteropGuard.Interop
                 if (!_byTree.TryGetValue(tree, out var words))
                 {
                     var text = tree.GetText();
-                    var bits = NewFilter(text);
+                    var bits = (all & InteropWords.NativeDeclaration) != 0 ? NewFilter(text) : null;
                     words = _byTree.GetOrAdd(tree, Scan(text, bits));
-                    _identifiers.TryAdd(tree, bits);
+                    if (bits != null)
+                    {
+                        _identifiers.TryAdd(tree, bits);
+                    }
                 }
 
                 all |= words;
