@@ -120,20 +120,7 @@ namespace InteropGuard.Flow
                 }
             }
 
-            foreach (var pair in atRead.OrderBy(p => p.Key))
-            {
-                var state = pair.Value;
-                var recent = state.Recent.Where(r => r.Call != Entry).OrderBy(r => r.Call).ThenBy(r => r.Overwrite)
-                    .Select(r => (events[r.Call], r.Overwrite == None ? null : events[r.Overwrite])).ToList();
-                var since = new Dictionary<SyntaxNode, (LastErrorEvent, LastErrorEvent?)>();
-                foreach (var entry in state.Since.OrderBy(e => e.Key))
-                {
-                    since[events[entry.Key].Operation.Syntax] = (events[entry.Key], entry.Value == None ? null : events[entry.Value]);
-                }
-
-                results.Add(new LastErrorAtRead(events[pair.Key], recent, since));
-            }
-
+            results.AddRange(Results(events, atRead));
             return results;
 
             void Flow(int target, State state)
@@ -145,6 +132,24 @@ namespace InteropGuard.Flow
                     input[target] = joined;
                     pending.Add(target);
                 }
+            }
+        }
+
+        /// <summary>What each read saw (<see cref="LastErrorAtRead"/>), from the joined state at it, in event order.</summary>
+        internal static IEnumerable<LastErrorAtRead> Results(List<LastErrorEvent> events, Dictionary<int, State> atRead)
+        {
+            foreach (var pair in atRead.OrderBy(p => p.Key))
+            {
+                var state = pair.Value;
+                var recent = state.Recent.Where(r => r.Call != Entry).OrderBy(r => r.Call).ThenBy(r => r.Overwrite)
+                    .Select(r => (events[r.Call], r.Overwrite == None ? null : events[r.Overwrite])).ToList();
+                var since = new Dictionary<SyntaxNode, (LastErrorEvent, LastErrorEvent?)>();
+                foreach (var entry in state.Since.OrderBy(e => e.Key))
+                {
+                    since[events[entry.Key].Operation.Syntax] = (events[entry.Key], entry.Value == None ? null : events[entry.Value]);
+                }
+
+                yield return new LastErrorAtRead(events[pair.Key], recent, since);
             }
         }
 
@@ -254,7 +259,7 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>The abstract state at one point: see <see cref="LastErrorAtRead"/>. Event ids index the body's event list.</summary>
-        private sealed class State : IEquatable<State>
+        internal sealed class State : IEquatable<State>
         {
             public static readonly State Initial = new State(
                 ImmutableDictionary<int, int>.Empty,

@@ -60,6 +60,10 @@ namespace InteropGuard.Interop
             .GroupBy(w => BucketKey(w.Key.Length, w.Key[0], w.Key[w.Key.Length - 1]))
             .ToDictionary(g => g.Key, g => g.ToArray());
 
+        // Per first character (ASCII), a bit per word length (below 64) that some word has: almost every identifier of a
+        // text fails this test, which costs less than the bucket lookup it saves.
+        private static readonly ulong[] LengthsByFirst = BuildLengthsByFirst();
+
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<SyntaxTree, InteropWords> _byTree = new ConcurrentDictionary<SyntaxTree, InteropWords>();
         private readonly ConcurrentDictionary<SyntaxTree, ulong[]> _identifiers = new ConcurrentDictionary<SyntaxTree, ulong[]>();
@@ -86,9 +90,9 @@ namespace InteropGuard.Interop
         /// Can this tree name any of the identifiers whose hashes (<see cref="IdentifierRuns.Hash(string)"/>) are given,
         /// outside comments? False means it certainly does not; true may be a collision, so a caller that must know
         /// scans the text. For gates whose words are found at run time and asked about level after level (the
-        /// last-error helper names): one scan per tree builds a filter that answers every later word list, instead of a
-        /// text scan per list. Built on first use only, so compilations whose rules never ask (code without the words a
-        /// family needs) pay nothing for it.
+        /// last-error helper names): a filter built per tree answers every later word list, instead of a text scan per
+        /// list. The compilation-wide scan builds it in its one pass over each tree's text; a tree outside that scan gets
+        /// its own on first use.
         /// </summary>
         public bool TreeMayName(SyntaxTree tree, int[] wordHashes)
         {
@@ -109,22 +113,32 @@ namespace InteropGuard.Interop
         // the text itself holds; some 25 bits per distinct identifier): under 1% of false positives per word asked.
         private static ulong[] IdentifierFilter(SourceText source)
         {
+            var bits = NewFilter(source);
+            IdentifierRuns.Any(source, (text, start, length) =>
+            {
+                AddToFilter(bits, text, start, length);
+                return false;
+            });
+            return bits;
+        }
+
+        private static ulong[] NewFilter(SourceText source)
+        {
             var size = 1024;
             while (size < source.Length / 2 && size < (1 << 24))
             {
                 size <<= 1;
             }
 
-            var bits = new ulong[size / 64];
-            var mask = size - 1;
-            IdentifierRuns.Any(source, (text, start, length) =>
-            {
-                var hash = IdentifierRuns.Hash(text, start, length);
-                Set(bits, hash & mask);
-                Set(bits, Second(hash) & mask);
-                return false;
-            });
-            return bits;
+            return new ulong[size / 64];
+        }
+
+        private static void AddToFilter(ulong[] bits, char[] text, int start, int length)
+        {
+            var mask = (bits.Length * 64) - 1;
+            var hash = IdentifierRuns.Hash(text, start, length);
+            Set(bits, hash & mask);
+            Set(bits, Second(hash) & mask);
         }
 
         // The second probe: the hash's bits mixed (Fibonacci hashing), so that both probes use every bit of it.
@@ -134,24 +148,46 @@ namespace InteropGuard.Interop
 
         private static bool Has(ulong[] bits, int bit) => (bits[bit >> 6] & (1UL << (bit & 63))) != 0;
 
+        // Every tree is read here once for the words and, once a tree has declared a native function, in the same pass its
+        // identifier filter is built: the last-error helper search asks every tree's filter of such a compilation, and a
+        // second pass over the text (cold by then) cost as much as the first. Code without interop builds no filter; the
+        // trees read before the first declaration, and any tree asked about on its own, get theirs on first use.
         private InteropWords ScanCompilation()
         {
             var all = InteropWords.None;
             foreach (var tree in _compilation.SyntaxTrees)
             {
-                all |= Of(tree);
+                if (!_byTree.TryGetValue(tree, out var words))
+                {
+                    var text = tree.GetText();
+                    var bits = (all & InteropWords.NativeDeclaration) != 0 ? NewFilter(text) : null;
+                    words = _byTree.GetOrAdd(tree, Scan(text, bits));
+                    if (bits != null)
+                    {
+                        _identifiers.TryAdd(tree, bits);
+                    }
+                }
+
+                all |= words;
             }
 
             return all;
         }
 
         /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
-        internal static InteropWords Scan(SourceText source)
+        internal static InteropWords Scan(SourceText source) => Scan(source, null);
+
+        /// <summary>The same, adding every identifier to <paramref name="filter"/> (<see cref="TreeMayName"/>) when one is given.</summary>
+        private static InteropWords Scan(SourceText source, ulong[]? filter)
         {
             var found = InteropWords.None;
             IdentifierRuns.Any(source, (text, start, wordLength) =>
             {
                 var end = start + wordLength;
+                if (filter != null)
+                {
+                    AddToFilter(filter, text, start, wordLength);
+                }
 
                 // Safe…Handle names the SafeHandle types of the BCL and of bindings (SafeFileHandle, SafeLibraryHandle);
                 // one declared here derives from a SafeHandle base whose name the compilation then holds.
@@ -161,7 +197,13 @@ namespace InteropGuard.Interop
                     found |= InteropWords.HandleType;
                 }
 
-                if (Buckets.TryGetValue(BucketKey(wordLength, text[start], text[end - 1]), out var candidates))
+                var first = text[start];
+                if (first < 128 && wordLength < 64 && (LengthsByFirst[first] & (1UL << wordLength)) == 0)
+                {
+                    return false;
+                }
+
+                if (Buckets.TryGetValue(BucketKey(wordLength, first, text[end - 1]), out var candidates))
                 {
                     foreach (var candidate in candidates)
                     {
@@ -175,6 +217,28 @@ namespace InteropGuard.Interop
                 return false;
             });
             return found;
+        }
+
+        private static ulong[] BuildLengthsByFirst()
+        {
+            var lengths = new ulong[128];
+            foreach (var word in Words.Keys)
+            {
+                if (word[0] >= 128 || word.Length >= 64)
+                {
+                    // Such a word is looked up whatever its first character: every bit of every character is set.
+                    for (var c = 0; c < lengths.Length; c++)
+                    {
+                        lengths[c] = ulong.MaxValue;
+                    }
+
+                    continue;
+                }
+
+                lengths[word[0]] |= 1UL << word.Length;
+            }
+
+            return lengths;
         }
 
         private static long BucketKey(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;

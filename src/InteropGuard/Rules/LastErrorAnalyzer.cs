@@ -32,6 +32,22 @@ namespace InteropGuard.Rules
         internal const string Win32ExceptionRead = "Win32Exception";
         internal const string HelperRead = "Helper";
 
+        private readonly FlowBudget _budget;
+
+        public LastErrorAnalyzer()
+            : this(FlowBudget.Default)
+        {
+        }
+
+        /// <summary>
+        /// For tests: a budget whose <see cref="FlowBudget.ReadTreeReleases"/> false sends every body to the graph (the
+        /// reference the tree reading must agree with), and which counts the bodies the tree decided.
+        /// </summary>
+        internal LastErrorAnalyzer(FlowBudget budget)
+        {
+            _budget = budget;
+        }
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
             Descriptors.LastErrorWithoutSetLastError,
             Descriptors.LastErrorReadTooLate);
@@ -60,7 +76,7 @@ namespace InteropGuard.Rules
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, LastErrorCalls calls, OperationBlockAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, LastErrorCalls calls, OperationBlockAnalysisContext context)
         {
             // Usually one block (a body), a few with parameter defaults: a list, not a hash set of operations.
             var seen = new List<IOperation>(1);
@@ -85,6 +101,14 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
+                // Most bodies read the last error right after the native call it is about, in structured code: the
+                // operation tree shows that no read has anything to report, and the graph is not built.
+                if (_budget.ReadTreeReleases && NothingToReport(LastErrorTree.Analyze(root, calls, context.CancellationToken)))
+                {
+                    _budget.CountGuaranteedSite();
+                    continue;
+                }
+
                 var graph = context.GetControlFlowGraph(block);
                 var reported = new HashSet<(string, int)>();
                 foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
@@ -97,18 +121,21 @@ namespace InteropGuard.Rules
             }
         }
 
-        private static void Report(InteropContext interop, OperationBlockAnalysisContext context, LastErrorAtRead atRead, HashSet<(string, int)> reported)
+        /// <summary>
+        /// Which path of the read, if any, each rule reports: IG4001's path whose native call did not save its last error,
+        /// IG4002's path where something overwrote it. The guard nearest the read that tests a native call some path passes
+        /// decides which calls the read is about; whichever calls the guards pick, the paths come from the read's two lists:
+        /// when every call on them saved its last error and nothing ran since, there is nothing to report, and the guards
+        /// (syntax walks) need not be read.
+        /// </summary>
+        internal static ((LastErrorEvent Call, LastErrorEvent? Overwrite) Missing, (LastErrorEvent Call, LastErrorEvent? Overwrite) Overwritten) Decide(LastErrorAtRead atRead)
         {
-            var read = atRead.Read;
-            var readSyntax = read.Operation.Syntax;
-            // The guard nearest the read that tests a native call some path passes decides which calls the read is about.
-            // Whichever calls the guards pick, the paths come from these two lists: when every call on them saved its last
-            // error and nothing ran since, there is nothing to report, and the guards (syntax walks) need not be read.
             if (AllSavedAndUntouched(atRead))
             {
-                return;
+                return default;
             }
 
+            var readSyntax = atRead.Read.Operation.Syntax;
             var paths = atRead.MostRecent.ToArray();
             var nearest = FilteredGuards(readSyntax, atRead).FirstOrDefault();
             if (nearest != null)
@@ -117,6 +144,41 @@ namespace InteropGuard.Rules
             }
 
             var missing = paths.FirstOrDefault(p => !p.Call.SetsLastError);
+
+            // A native call that another condition around the read tests may be what the read is about (the read may
+            // sit in the branch where the nearer guard's call succeeded): not an overwrite to report. Every guard is read
+            // only when a native call overwrites on one of the paths.
+            HashSet<SyntaxNode>? tested = null;
+            var overwritten = paths.FirstOrDefault(p => p.Call.SetsLastError && p.Overwrite != null
+                                                        && !(p.Overwrite.Kind == LastErrorEventKind.NativeCall
+                                                             && (tested ??= new HashSet<SyntaxNode>(FilteredGuards(readSyntax, atRead).SelectMany(g => g))).Contains(p.Overwrite.Operation.Syntax)));
+            return (missing, overwritten);
+        }
+
+        private static bool NothingToReport(List<LastErrorAtRead>? reads)
+        {
+            if (reads == null)
+            {
+                return false;
+            }
+
+            foreach (var read in reads)
+            {
+                var (missing, overwritten) = Decide(read);
+                if (missing.Call != null || overwritten.Call != null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static void Report(InteropContext interop, OperationBlockAnalysisContext context, LastErrorAtRead atRead, HashSet<(string, int)> reported)
+        {
+            var read = atRead.Read;
+            var readSyntax = read.Operation.Syntax;
+            var (missing, overwritten) = Decide(atRead);
             if (missing.Call != null && reported.Add(("IG4001", readSyntax.SpanStart)))
             {
                 var additional = new List<Location> { missing.Call.Operation.Syntax.GetLocation() };
@@ -133,13 +195,6 @@ namespace InteropGuard.Rules
                     missing.Call.Display));
             }
 
-            // A native call that another condition around the read tests may be what the read is about (the read may
-            // sit in the branch where the nearer guard's call succeeded): not an overwrite to report. Every guard is read
-            // only when a native call overwrites on one of the paths.
-            HashSet<SyntaxNode>? tested = null;
-            var overwritten = paths.FirstOrDefault(p => p.Call.SetsLastError && p.Overwrite != null
-                                                        && !(p.Overwrite.Kind == LastErrorEventKind.NativeCall
-                                                             && (tested ??= new HashSet<SyntaxNode>(FilteredGuards(readSyntax, atRead).SelectMany(g => g))).Contains(p.Overwrite.Operation.Syntax)));
             if (overwritten.Call != null && reported.Add(("IG4002", readSyntax.SpanStart)))
             {
                 var overwrite = overwritten.Overwrite!;
