@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using InteropGuard.Flow;
+using InteropGuard.Tests.Verification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
@@ -42,6 +44,23 @@ namespace InteropGuard.Tests.Robustness
 
             Assert.True(differences.IsEmpty, string.Join("\n", differences));
             Assert.True(answered >= minimumAnswers, $"The shortcut answered only {answered} times over {sources.Count} sources.");
+        }
+
+        /// <summary>
+        /// One analyzer over one source (which must compile), with a counting budget whose tree reading is on or off:
+        /// how many answers the shortcut gave and the findings, for the shape-by-shape tests of each shortcut.
+        /// </summary>
+        public static async Task<(long Answered, string[] Findings)> AnalyzeAsync(string source, bool shortcut, Func<FlowBudget, DiagnosticAnalyzer> analyzer)
+        {
+            var budget = new FlowBudget(64, count: true, readTreeReleases: shortcut);
+            var project = TestProject.Create(new[] { source }, TestProjectOptions.Default);
+            var compilation = (await project.GetCompilationAsync())!;
+            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            var exceptions = new List<Exception>();
+            var options = new CompilationWithAnalyzersOptions(project.AnalyzerOptions, (exception, _, _) => exceptions.Add(exception), concurrentAnalysis: false, logAnalyzerExecutionTime: false);
+            var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer(budget)), options).GetAnalyzerDiagnosticsAsync();
+            Assert.Empty(exceptions);
+            return (budget.GuaranteedSites, Describe(diagnostics));
         }
 
         /// <summary>Id, span and message of each InteropGuard finding, in a stable order.</summary>

@@ -30,18 +30,8 @@ static class Native
 }
 ";
 
-        private static async Task<(long Vouched, string[] Findings)> Analyze(string source, bool shortcut)
-        {
-            var budget = new FlowBudget(64, count: true, readTreeReleases: shortcut);
-            var project = TestProject.Create(new[] { Prelude + source }, TestProjectOptions.Default);
-            var compilation = (await project.GetCompilationAsync())!;
-            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-            var exceptions = new List<Exception>();
-            var options = new CompilationWithAnalyzersOptions(project.AnalyzerOptions, (exception, _, _) => exceptions.Add(exception), concurrentAnalysis: false, logAnalyzerExecutionTime: false);
-            var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SafeHandleRefCountAnalyzer(budget)), options).GetAnalyzerDiagnosticsAsync();
-            Assert.Empty(exceptions);
-            return (budget.GuaranteedSites, ShortcutAgreement.Describe(diagnostics));
-        }
+        private static Task<(long Answered, string[] Findings)> Analyze(string source, bool shortcut)
+            => ShortcutAgreement.AnalyzeAsync(Prelude + source, shortcut, budget => new SafeHandleRefCountAnalyzer(budget));
 
         [Theory]
         [InlineData("bool ok = false; try { h.DangerousAddRef(ref ok); Native.native_read(h.DangerousGetHandle(), b, b.Length); } finally { if (ok) h.DangerousRelease(); }")]

@@ -33,18 +33,8 @@ static class Native
 }
 ";
 
-        private static async Task<(long Decided, string[] Findings)> Analyze(string source, bool tree)
-        {
-            var budget = new FlowBudget(64, count: true, readTreeReleases: tree);
-            var project = TestProject.Create(new[] { Prelude + source }, TestProjectOptions.Default);
-            var compilation = (await project.GetCompilationAsync())!;
-            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-            var exceptions = new List<Exception>();
-            var options = new CompilationWithAnalyzersOptions(project.AnalyzerOptions, (exception, _, _) => exceptions.Add(exception), concurrentAnalysis: false, logAnalyzerExecutionTime: false);
-            var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new LastErrorAnalyzer(budget)), options).GetAnalyzerDiagnosticsAsync();
-            Assert.Empty(exceptions);
-            return (budget.GuaranteedSites, ShortcutAgreement.Describe(diagnostics));
-        }
+        private static Task<(long Answered, string[] Findings)> Analyze(string source, bool tree)
+            => ShortcutAgreement.AnalyzeAsync(Prelude + source, tree, budget => new LastErrorAnalyzer(budget));
 
         [Theory]
         [InlineData("if (!Native.Open(p)) throw new Win32Exception(Marshal.GetLastWin32Error());")]
