@@ -119,7 +119,14 @@ namespace InteropGuard.Interop
         /// </summary>
         public static bool IsHandleRecord(ITypeSymbol? type)
             => type is INamedTypeSymbol { TypeKind: TypeKind.Struct } record
+               && !IsPrimitiveValue(record)
                && record.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
+
+        // Asked of every struct argument of every call (ProxyOwners.MayCarryProxyHandle): the numbers, bool, char, decimal
+        // and DateTime hold no handle, and listing their members (GetMembers builds a new array each time) was most of the
+        // cost of IG1001's walk of the calls on bindings.
+        private static bool IsPrimitiveValue(INamedTypeSymbol type)
+            => type.SpecialType is (>= SpecialType.System_Boolean and <= SpecialType.System_Double) or SpecialType.System_DateTime;
 
         /// <summary>
         /// The owners of the handles <paramref name="value"/> carries to native code: its own owner for a raw handle, and

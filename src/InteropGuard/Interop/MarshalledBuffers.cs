@@ -291,17 +291,22 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            var root = reference as IOperation;
-            while (root.Parent != null)
+            // A fixed local is read-only (CS1656): nothing assigns it again, and the walk of the whole body for assignments
+            // is skipped. It was most of IG2003's time on bindings that pass fixed pointers, asked at every such call.
+            if (!local.IsFixed)
             {
-                root = root.Parent;
-            }
-
-            foreach (var assignment in root.Descendants().OfType<IAssignmentOperation>())
-            {
-                if (assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local))
+                var root = reference as IOperation;
+                while (root.Parent != null)
                 {
-                    return null;
+                    root = root.Parent;
+                }
+
+                foreach (var assignment in root.Descendants().OfType<IAssignmentOperation>())
+                {
+                    if (assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local))
+                    {
+                        return null;
+                    }
                 }
             }
 

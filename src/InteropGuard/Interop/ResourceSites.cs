@@ -32,11 +32,37 @@ namespace InteropGuard.Interop
         /// <summary>The sites of an operation tree (a body with its lambdas and local functions).</summary>
         public static IEnumerable<ResourceSite> AllIn(IOperation root, AllocationCatalogue catalogue)
         {
-            var operations = root.Descendants().ToList();
-            var released = ReleasedLocals(operations, catalogue);
-            foreach (var operation in operations)
+            // Asked of every body the ownership gates let through: one walk keeps only the operations Classify can read
+            // as sites (calls, creations, ref/out arguments, property reads) and notes the released locals on the way,
+            // instead of listing every operation of the body and walking that list twice.
+            List<IOperation>? candidates = null;
+            Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
+            foreach (var operation in root.Descendants())
             {
-                if (Classify(operation, catalogue, released) is { } allocator)
+                switch (operation)
+                {
+                    case IInvocationOperation call:
+                        NoteRelease(call, catalogue, ref released);
+                        break;
+                    case IObjectCreationOperation:
+                    case IPropertyReferenceOperation:
+                    case IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref, Parent: IInvocationOperation }:
+                        break;
+                    default:
+                        continue;
+                }
+
+                (candidates ??= new List<IOperation>()).Add(operation);
+            }
+
+            if (candidates == null)
+            {
+                yield break;
+            }
+
+            foreach (var operation in candidates)
+            {
+                if (Classify(operation, catalogue, released ?? NoReleases) is { } allocator)
                 {
                     yield return new ResourceSite(operation, allocator);
                 }
@@ -70,16 +96,24 @@ namespace InteropGuard.Interop
             Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
             foreach (var operation in operations)
             {
-                if (operation is IInvocationOperation call && catalogue.TryGetDeallocator(call.TargetMethod, out var release)
-                    && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == release.PointerParameter) is { } argument
-                    && OperationTree.SkipConversions(argument.Value) is ILocalReferenceOperation local)
+                if (operation is IInvocationOperation call)
                 {
-                    released ??= new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
-                    released[local.Local] = (release, call.TargetMethod);
+                    NoteRelease(call, catalogue, ref released);
                 }
             }
 
             return released ?? NoReleases;
+        }
+
+        private static void NoteRelease(IInvocationOperation call, AllocationCatalogue catalogue, ref Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released)
+        {
+            if (catalogue.TryGetDeallocator(call.TargetMethod, out var release)
+                && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == release.PointerParameter) is { } argument
+                && OperationTree.SkipConversions(argument.Value) is ILocalReferenceOperation local)
+            {
+                released ??= new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
+                released[local.Local] = (release, call.TargetMethod);
+            }
         }
 
         private static ILocalSymbol? OutLocal(IOperation value) => value switch

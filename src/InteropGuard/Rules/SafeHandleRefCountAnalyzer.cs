@@ -64,7 +64,8 @@ namespace InteropGuard.Rules
                 }
 
                 var budget = _budget;
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, members, budget, block));
+                var names = new TreeTextPositions("DangerousGetHandle", "DangerousAddRef");
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, members, names, budget, block));
 
                 // Field and property initializers are not code blocks; a raw value stored there is still a store.
                 start.RegisterOperationAction(
@@ -81,7 +82,7 @@ namespace InteropGuard.Rules
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, FlowBudget budget, OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, TreeTextPositions names, FlowBudget budget, OperationBlockAnalysisContext context)
         {
             // Gates: only trees, then bodies, that name the dangerous members cost any work; the graph is the
             // driver's, built only when a reference is asked about.
@@ -91,8 +92,9 @@ namespace InteropGuard.Rules
                 return;
             }
 
+            // The per-tree text positions first: in a tree that uses the members, most bodies do not name them.
             var root = OperationTree.Root(bodyBlock);
-            if (!root.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && (t.ValueText == "DangerousGetHandle" || t.ValueText == "DangerousAddRef")))
+            if (!names.SpanMayHold(root.Syntax.SyntaxTree, root.Syntax.FullSpan) || !root.Syntax.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && (t.ValueText == "DangerousGetHandle" || t.ValueText == "DangerousAddRef")))
             {
                 return;
             }

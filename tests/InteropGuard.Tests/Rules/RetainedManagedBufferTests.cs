@@ -158,6 +158,32 @@ unsafe class C
 }",
             Finding(1, "The fixed pointer 'q' to the array 'data'", "'Net.net_register_buffer_ptr'", ByName));
 
+        // A fixed local's initializer is read without looking for later assignments (a fixed local is read-only): the
+        // second declarator of one statement, and one of two nested statements, still name their own arrays; a plain
+        // pointer copied from a fixed one is not itself a fixed pointer.
+        [Fact]
+        public Task FixedPointersOfOneStatementAndOfNestedStatements() => Check(@"
+unsafe class C
+{
+    void M(IntPtr session, byte[] a, byte[] b, byte[] c)
+    {
+        fixed (byte* p = a, q = b)
+        {
+            Net.net_register_buffer_ptr(session, {|#0:q|}, b.Length);
+            fixed (byte* r = c)
+            {
+                Net.net_register_buffer_ptr(session, {|#1:p|}, a.Length);
+                Net.net_register_buffer_ptr(session, {|#2:r|}, c.Length);
+                byte* copy = r;
+                Net.net_register_buffer_ptr(session, copy, c.Length);
+            }
+        }
+    }
+}",
+            Finding(0, "The fixed pointer 'q' to the array 'b'", "'Net.net_register_buffer_ptr'", ByName),
+            Finding(1, "The fixed pointer 'p' to the array 'a'", "'Net.net_register_buffer_ptr'", ByName),
+            Finding(2, "The fixed pointer 'r' to the array 'c'", "'Net.net_register_buffer_ptr'", ByName));
+
         [Fact]
         public Task StringCharactersToAConfiguredRetainingFunction() => Check(@"
 unsafe class C
