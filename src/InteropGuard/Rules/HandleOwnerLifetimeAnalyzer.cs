@@ -94,19 +94,20 @@ namespace InteropGuard.Rules
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
 
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
-            var assignedFields = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
-            var handleCalls = HandleCalls(interop, scope, root, assignedFields);
+            var facts = new BodyFacts();
+            var handleCalls = HandleCalls(interop, scope, root, facts);
             if (handleCalls == null)
             {
                 return;
             }
 
             // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
-            var captured = new Lazy<HashSet<ISymbol>>(() => CapturedSymbols(root));
-            var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => assignedFields);
-            var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
-            Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, storedHandles, _readTreeVerdicts);
+            HashSet<ISymbol>? capturedSymbols = null;
+            Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= facts.HasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var clearedFields = facts.AssignedFields;
+            Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
+            Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts);
             if (verdicts != null)
             {
                 System.Threading.Interlocked.Increment(ref _treeDecided);
@@ -221,9 +222,9 @@ namespace InteropGuard.Rules
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
-        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields)
             => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
-               || (owner.Root != null && captured.Value.Contains(owner.Root))
+               || (owner.Root != null && captured().Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
 
         /// <summary>
@@ -238,7 +239,7 @@ namespace InteropGuard.Rules
         /// reads, and calls in lambdas and local functions, are left to the graph. Null: the graph decides the whole
         /// body; otherwise the findings, in the order of the tree.
         /// </summary>
-        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
+        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
@@ -254,7 +255,6 @@ namespace InteropGuard.Rules
             };
             var findings = new List<(IOperation, IArgumentOperation, string, HandleOwner)>();
             var reported = new HashSet<int>();
-            var mayJumpBack = new Lazy<bool>(() => root.Descendants().Any(o => o is IBranchOperation { BranchKind: BranchKind.GoTo }));
             foreach (var (call, arguments) in handleCalls)
             {
                 foreach (var (argument, function) in arguments)
@@ -298,7 +298,7 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (mayJumpBack.Value || !NothingReadsAfter(root, call, owner))
+                            if (hasGoto || !NothingReadsAfter(root, call, owner))
                             {
                                 return null;
                             }
@@ -657,10 +657,9 @@ namespace InteropGuard.Rules
 
         /// <summary>
         /// The calls of the body's operation tree that hand raw handles to native code, each with those arguments, in
-        /// tree order; null when there is none (the body costs nothing more). Fills <paramref name="assignedFields"/>
-        /// with the fields the body assigns (a method that clears the handle field it read takes the handle over).
+        /// tree order; null when there is none (the body costs nothing more). Fills <paramref name="facts"/> on the way.
         /// </summary>
-        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root, HashSet<IFieldSymbol> assignedFields)
+        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root, BodyFacts facts)
         {
             List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
             foreach (var operation in root.Descendants())
@@ -668,8 +667,18 @@ namespace InteropGuard.Rules
                 // The same walk notes the fields the body assigns, which owners read through fields ask about (ClearsHandleField).
                 if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
                 {
-                    assignedFields.Add(assigned.Field);
+                    facts.AssignedFields.Add(assigned.Field);
                     continue;
+                }
+
+                // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
+                if (operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation)
+                {
+                    facts.HasFunctions = true;
+                }
+                else if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
+                {
+                    facts.HasGoto = true;
                 }
 
                 if (!IsCall(operation))
@@ -880,8 +889,8 @@ namespace InteropGuard.Rules
         /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
         /// takes the handle over: the finalizer then has nothing left to release.
         /// </summary>
-        private static bool ClearsHandleField(Lazy<HashSet<IFieldSymbol>> assignedFields, HandleOwner owner)
-            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Value.Contains(handleField.Field);
+        private static bool ClearsHandleField(HashSet<IFieldSymbol> assignedFields, HandleOwner owner)
+            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)
@@ -961,6 +970,19 @@ namespace InteropGuard.Rules
             return captured;
         }
     
+
+        /// <summary>What the walk for handle calls notes about the whole body, for the questions asked of its owners.</summary>
+        private sealed class BodyFacts
+        {
+            /// <summary>The fields the body assigns (a method that clears the handle field it read takes the handle over).</summary>
+            public HashSet<IFieldSymbol> AssignedFields { get; } = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+
+            /// <summary>Does the body hold a lambda or local function (which may capture an owner)?</summary>
+            public bool HasFunctions { get; set; }
+
+            /// <summary>Does the body hold a goto (which may bring control back before a call)?</summary>
+            public bool HasGoto { get; set; }
+        }
 
         /// <summary>
         /// IG3008, the type-level view of IG1001: when the owner's class releases its raw handle in its finalizer and hands
