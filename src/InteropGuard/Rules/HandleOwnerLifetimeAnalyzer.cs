@@ -404,7 +404,7 @@ namespace InteropGuard.Rules
         /// <summary>
         /// Is the owner certainly read after the call: by a statement after the call's statement that runs straight through
         /// (no branch, loop, pattern, conditional, lambda) and reads it — later in the call's statement list, or, when the
-        /// list ends, after the block, <c>if</c>, <c>using</c>, <c>lock</c> or <c>try</c> holding the list — with the call's
+        /// list ends, after the block, <c>if</c>, <c>using</c>, <c>lock</c>, <c>fixed</c> or <c>try</c> holding the list — with the call's
         /// statement and every statement between able to complete and unable to leave otherwise (no return, throw, goto,
         /// break or continue out of them, no loop that cannot end) or to give the variable another value? The graph's
         /// "read on some path" then finds that read.
@@ -459,6 +459,7 @@ namespace InteropGuard.Rules
                         IConditionalOperation { Type: null } conditional => node == conditional.WhenTrue || node == conditional.WhenFalse,
                         IUsingOperation usingStatement => node == usingStatement.Body,
                         ILockOperation lockStatement => node == lockStatement.Body,
+                        { Kind: OperationKind.None, Syntax: FixedStatementSyntax fixedStatement } => node.Syntax == fixedStatement.Statement,
                         ITryOperation tryStatement => node == tryStatement.Body && (tryStatement.Finally == null || CompletesKeeping(tryStatement.Finally, owner)),
                         _ => false,
                     };

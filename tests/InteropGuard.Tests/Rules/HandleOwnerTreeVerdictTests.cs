@@ -50,6 +50,7 @@ namespace InteropGuard.Tests.Rules
         // ... after the if, block or lock holding the call, or after a loop that can end.
         [InlineData("void M(Bitmap b, bool c) { if (c) { Native.draw(b.Handle, 1); } else { Native.draw(b.Handle, 2); } GC.KeepAlive(b); }")]
         [InlineData("void M(Bitmap b, object gate) { lock (gate) { { Native.draw(b.Handle, 1); } } Console.WriteLine(b.Width); }")]
+        [InlineData("unsafe void M(Bitmap b, byte[] bytes) { fixed (byte* p = bytes) { Native.draw(b.Handle, p[0]); } GC.KeepAlive(b); }")]
         [InlineData("void M(Bitmap b, int[] xs) { Native.draw(b.Handle, 1); foreach (var x in xs) { if (x > 0) break; } GC.KeepAlive(b); }")]
         // 'this' read by a later statement.
         [InlineData("class Canvas : Bitmap { int M() { var r = Native.draw(Handle, 1); return r + Width; } }")]
