@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Threading;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using State = InteropGuard.Flow.LastErrorFlow.State;
@@ -13,9 +14,10 @@ namespace InteropGuard.Flow
     /// <see cref="LastErrorFlow"/>'s analysis read off the operation tree instead of the control-flow graph, for bodies
     /// written in structured statements: blocks, expressions, <c>if</c>, <c>return</c>, <c>throw</c>, <c>try</c>
     /// (catch handlers see every state of their try block, a finally runs between the branches that leave through it
-    /// and their destinations, as in the graph), and loops or switches in which nothing matters to the last error. The
-    /// same states, the same transfer of each event, the same joins where paths meet; the graph is not built. Anything
-    /// else — a loop or switch holding an event, <c>goto</c>, <c>using</c>, <c>foreach</c>, <c>lock</c>, a constant
+    /// and their destinations, as in the graph), <c>using</c> (its Dispose counted as an overwrite), <c>lock</c> (a try
+    /// whose finally releases the lock), <c>fixed</c>, and loops or switches in which nothing matters to the last error.
+    /// The same states, the same transfer of each event, the same joins where paths meet; the graph is not built.
+    /// Anything else — a loop or switch holding an event, <c>goto</c>, <c>await using</c>, <c>foreach</c>, a constant
     /// condition (the graph drops the branch it never takes), an exception filter, an initializer or interpolated string
     /// handler the graph lowers into other calls, a read inside a lambda or local function — answers null, and the
     /// body goes to the graph. Agreement with the graph is tested over every source of the repository.
@@ -86,6 +88,17 @@ namespace InteropGuard.Flow
                 case IUsingOperation { IsAsynchronous: false } usingStatement:
                     var resources = Expression(usingStatement.Resources, state);
                     return Disposing(usingStatement, resources, s => Statement(usingStatement.Body, s));
+                case ILockOperation lockStatement:
+                    // The graph takes the lock inside a try whose finally releases it: calls that leave the last error alone.
+                    return Finally(Expression(lockStatement.LockedValue, state), s => Statement(lockStatement.Body, s));
+                case { Kind: OperationKind.None, Syntax: FixedStatementSyntax }:
+                    // A fixed statement: the graph runs its declarations and then its body, and unpins nothing it shows.
+                    foreach (var child in operation.ChildOperations)
+                    {
+                        state = child is IVariableDeclarationGroupOperation or IBlockOperation ? Statement(child, state) : GiveUp();
+                    }
+
+                    return state;
                 case IExpressionStatementOperation expression:
                     return Expression(expression.Operation, state);
                 case IThrowOperation thrown:
@@ -158,6 +171,13 @@ namespace InteropGuard.Flow
         /// it has something to report, unless no native call came before).
         /// </summary>
         private State? Disposing(IOperation statement, State? state, System.Func<State?, State?> body)
+            => Finally(state, body, new LastErrorEvent(LastErrorEventKind.Overwrite, statement, "Dispose", why: "disposes the resource of a using"));
+
+        /// <summary>
+        /// A body run in a try whose finally holds <paramref name="release"/> (null: nothing that matters to the last
+        /// error): every state leaving the body, normally or by a return, passes through the finally.
+        /// </summary>
+        private State? Finally(State? state, System.Func<State?, State?> body, LastErrorEvent? release = null)
         {
             if (state == null || _gaveUp)
             {
@@ -169,7 +189,7 @@ namespace InteropGuard.Flow
             var leaving = _finallyInputs[_finallyInputs.Count - 1];
             _finallyInputs.RemoveAt(_finallyInputs.Count - 1);
             var input = Join(end, leaving);
-            var after = input == null ? null : Apply(new LastErrorEvent(LastErrorEventKind.Overwrite, statement, "Dispose", why: "disposes the resource of a using"), input);
+            var after = input == null || release == null ? input : Apply(release, input);
             if (leaving != null)
             {
                 Leave(after);

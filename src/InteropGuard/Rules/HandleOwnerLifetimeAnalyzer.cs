@@ -31,6 +31,9 @@ namespace InteropGuard.Rules
 
         private readonly bool _readTreeVerdicts;
 
+        // Bodies decided without the graph, for the tests that hold each tree verdict to the graph's answer.
+        private long _treeDecided;
+
         public HandleOwnerLifetimeAnalyzer()
             : this(readTreeVerdicts: true)
         {
@@ -41,6 +44,9 @@ namespace InteropGuard.Rules
         {
             _readTreeVerdicts = readTreeVerdicts;
         }
+
+        /// <summary>For tests: how many bodies with handle calls were decided from the operation tree, without the graph.</summary>
+        internal long TreeDecided => System.Threading.Interlocked.Read(ref _treeDecided);
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
@@ -60,12 +66,12 @@ namespace InteropGuard.Rules
 
                 var owners = new HandleOwners(interop.Types, start.Compilation);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners));
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block, _readTreeVerdicts));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block));
                 start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context, bool readTreeVerdicts)
+        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
                 || context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
@@ -88,21 +94,23 @@ namespace InteropGuard.Rules
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
 
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
-            var assignedFields = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
-            var handleCalls = HandleCalls(interop, scope, root, assignedFields);
+            var facts = new BodyFacts();
+            var handleCalls = HandleCalls(interop, scope, root, facts);
             if (handleCalls == null)
             {
                 return;
             }
 
             // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
-            var captured = new Lazy<HashSet<ISymbol>>(() => CapturedSymbols(root));
-            var clearedFields = new Lazy<HashSet<IFieldSymbol>>(() => assignedFields);
-            var stored = new Lazy<Dictionary<ILocalSymbol, List<IOperation>>>(() => StoredHandles(root));
-            Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => stored.Value.TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, storedHandles, readTreeVerdicts);
+            HashSet<ISymbol>? capturedSymbols = null;
+            Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= facts.HasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var clearedFields = facts.AssignedFields;
+            Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
+            Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts);
             if (verdicts != null)
             {
+                System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     context.ReportDiagnostic(Finding(call, argument, function, owner, designs));
@@ -214,22 +222,24 @@ namespace InteropGuard.Rules
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
-        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields)
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields)
             => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
-               || (owner.Root != null && captured.Value.Contains(owner.Root))
+               || (owner.Root != null && captured().Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
 
         /// <summary>
         /// The common cases without a control-flow graph (PERFORMANCE.md, cause 6), decided for every handle of the body
         /// or for none: an owner that a <c>GC.KeepAlive(owner)</c> later in the same statement list keeps alive, with
-        /// nothing between that can jump past it (no finding), and an owner that nothing can read after the call because
-        /// no reference to it follows the call's statement and no loop or <c>goto</c> can bring control back before it
-        /// (a finding: the graph's "read on some path after the call" can only answer no). Temporaries are findings
-        /// whatever the graph says. Owners found through a local's earlier value or through handles stored in an array,
-        /// calls in lambdas and local functions, and variables a <c>using</c> disposes are left to the graph. Null: the
-        /// graph decides the whole body; otherwise the findings, in the order of the tree.
+        /// nothing between that can jump past it (no finding); an owner the call certainly reaches a read of — the Dispose
+        /// of the <c>using</c> that declares it, or a later statement that reads it straight through (no finding, as the
+        /// graph's "read on some path after the call" can only answer yes); and an owner that nothing can read after the
+        /// call because no reference to it follows the call's statement and no loop or <c>goto</c> can bring control back
+        /// before it (a finding: the graph can only answer no). Temporaries are findings whatever the graph says. Owners
+        /// found through a local's earlier value or through handles stored in an array and not kept by one of these
+        /// reads, and calls in lambdas and local functions, are left to the graph. Null: the graph decides the whole
+        /// body; otherwise the findings, in the order of the tree.
         /// </summary>
-        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Lazy<HashSet<ISymbol>> captured, Lazy<HashSet<IFieldSymbol>> clearedFields, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
+        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
@@ -245,7 +255,6 @@ namespace InteropGuard.Rules
             };
             var findings = new List<(IOperation, IArgumentOperation, string, HandleOwner)>();
             var reported = new HashSet<int>();
-            var mayJumpBack = new Lazy<bool>(() => root.Descendants().Any(o => o is IBranchOperation { BranchKind: BranchKind.GoTo }));
             foreach (var (call, arguments) in handleCalls)
             {
                 foreach (var (argument, function) in arguments)
@@ -269,6 +278,14 @@ namespace InteropGuard.Rules
                             continue;
                         }
 
+                        // A read the call certainly reaches — the Dispose of the 'using' that declares the owner, or a read
+                        // later in the call's statement list with nothing between that can jump past it — keeps the owner:
+                        // the graph's "read on some path after the call" can only answer yes.
+                        if (readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && (DisposedAfter(call, owner) || ReadLater(call, owner)))
+                        {
+                            continue;
+                        }
+
                         if (!readNotReadAfter || throughLocals)
                         {
                             return null;
@@ -281,7 +298,7 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (mayJumpBack.Value || !NothingReadsAfter(root, call, owner))
+                            if (hasGoto || !NothingReadsAfter(root, call, owner))
                             {
                                 return null;
                             }
@@ -357,6 +374,198 @@ namespace InteropGuard.Rules
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// Is the owner a local that a <c>using</c> declares, with the call inside the <c>using</c>'s scope? The Dispose the
+        /// compiler adds at the scope's end (in a finally) reads the local after the call on every path. A call in a lambda
+        /// or local function runs in a graph of its own, without that finally: no answer.
+        /// </summary>
+        private static bool DisposedAfter(IOperation call, HandleOwner owner)
+        {
+            if (owner.Root is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length != 1 || InNestedFunction(call))
+            {
+                return false;
+            }
+
+            var span = call.Syntax.Span;
+            switch (local.DeclaringSyntaxReferences[0].GetSyntax())
+            {
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: UsingStatementSyntax { Statement: { } scope } } }:
+                    return scope.Span.Contains(span);
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration } }
+                    when !declaration.UsingKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None):
+                    return span.Start >= declaration.Span.End && block.Span.Contains(span);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// Is the owner certainly read after the call: by a statement after the call's statement that runs straight through
+        /// (no branch, loop, pattern, conditional, lambda) and reads it — later in the call's statement list, or, when the
+        /// list ends, after the block, <c>if</c>, <c>using</c>, <c>lock</c>, <c>fixed</c> or <c>try</c> holding the list — with the call's
+        /// statement and every statement between able to complete and unable to leave otherwise (no return, throw, goto,
+        /// break or continue out of them, no loop that cannot end) or to give the variable another value? The graph's
+        /// "read on some path" then finds that read.
+        /// </summary>
+        private static bool ReadLater(IOperation call, HandleOwner owner)
+        {
+            var statement = call;
+            while (statement.Parent is { } parent && parent is not IBlockOperation)
+            {
+                if (parent is IAnonymousFunctionOperation || parent is ILocalFunctionOperation)
+                {
+                    return false;
+                }
+
+                statement = parent;
+            }
+
+            if (statement.Parent is not IBlockOperation || statement is ILoopOperation || !CompletesKeeping(statement, owner))
+            {
+                return false;
+            }
+
+            while (statement.Parent is IBlockOperation block)
+            {
+                for (var i = block.Operations.IndexOf(statement) + 1; i < block.Operations.Length; i++)
+                {
+                    var later = block.Operations[i];
+                    if (later is IExpressionStatementOperation or IVariableDeclarationGroupOperation or IReturnOperation { Kind: OperationKind.Return }
+                        && ReadsStraight(later, owner))
+                    {
+                        return true;
+                    }
+
+                    if (!CompletesKeeping(later, owner))
+                    {
+                        return false;
+                    }
+                }
+
+                // The list ran to its end: control goes on after the statement that holds it, where that is certain.
+                IOperation node = block;
+                while (true)
+                {
+                    var parent = node.Parent;
+                    if (parent is IBlockOperation)
+                    {
+                        break;
+                    }
+
+                    var completes = parent switch
+                    {
+                        IConditionalOperation { Type: null } conditional => node == conditional.WhenTrue || node == conditional.WhenFalse,
+                        IUsingOperation usingStatement => node == usingStatement.Body,
+                        ILockOperation lockStatement => node == lockStatement.Body,
+                        { Kind: OperationKind.None, Syntax: FixedStatementSyntax fixedStatement } => node.Syntax == fixedStatement.Statement,
+                        ITryOperation tryStatement => node == tryStatement.Body && (tryStatement.Finally == null || CompletesKeeping(tryStatement.Finally, owner)),
+                        _ => false,
+                    };
+                    if (!completes)
+                    {
+                        return false;
+                    }
+
+                    node = parent!;
+                }
+
+                statement = node;
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Can the statement complete, and does nothing in it leave it other than by completing (return, throw, goto, a
+        /// break or continue to a loop around it), loop without end or give the owner variable another value? A loop
+        /// whose condition can be false, or a foreach, can complete.
+        /// </summary>
+        private static bool CompletesKeeping(IOperation statement, HandleOwner owner)
+        {
+            foreach (var operation in statement.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IReturnOperation:
+                    case IThrowOperation:
+                    case IAnonymousFunctionOperation:
+                    case ILocalFunctionOperation:
+                    case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
+                        return false;
+                    case IBranchOperation branch when !TargetsWithin(branch, statement):
+                        return false;
+                    case ILoopOperation loop when !MayEnd(loop):
+                        return false;
+                }
+
+                if (IsOverwriteOf(operation, owner))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Does the break or continue jump to a loop (or, for break, a switch) inside <paramref name="statement"/>?</summary>
+        private static bool TargetsWithin(IBranchOperation branch, IOperation statement)
+        {
+            for (IOperation? current = branch.Parent; current != null; current = current.Parent)
+            {
+                if (current is ILoopOperation || (branch.BranchKind == BranchKind.Break && current is ISwitchOperation))
+                {
+                    return true;
+                }
+
+                if (current == statement)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A foreach, or a loop with a condition that is not constant: the graph has an edge out of it.</summary>
+        private static bool MayEnd(ILoopOperation loop)
+            => loop switch
+            {
+                IForEachLoopOperation => true,
+                IWhileLoopOperation { Condition: { } condition } => !condition.ConstantValue.HasValue,
+                IForLoopOperation { Condition: { } condition } => !condition.ConstantValue.HasValue,
+                _ => false,
+            };
+
+        /// <summary>Does the statement, evaluated straight through (nothing the graph splits into branches), read the owner variable and not overwrite it?</summary>
+        private static bool ReadsStraight(IOperation statement, HandleOwner owner)
+        {
+            var reads = false;
+            foreach (var operation in statement.DescendantsAndSelf())
+            {
+                if (SplitByTheGraph(operation) || operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation || IsOverwriteOf(operation, owner))
+                {
+                    return false;
+                }
+
+                reads |= IsUseOf(operation, owner) && LiveReads.Keeps(operation);
+            }
+
+            return reads;
+        }
+
+        private static bool InNestedFunction(IOperation operation)
+        {
+            for (var current = operation.Parent; current != null; current = current.Parent)
+            {
+                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool SplitByTheGraph(IOperation operation)
@@ -449,10 +658,9 @@ namespace InteropGuard.Rules
 
         /// <summary>
         /// The calls of the body's operation tree that hand raw handles to native code, each with those arguments, in
-        /// tree order; null when there is none (the body costs nothing more). Fills <paramref name="assignedFields"/>
-        /// with the fields the body assigns (a method that clears the handle field it read takes the handle over).
+        /// tree order; null when there is none (the body costs nothing more). Fills <paramref name="facts"/> on the way.
         /// </summary>
-        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root, HashSet<IFieldSymbol> assignedFields)
+        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root, BodyFacts facts)
         {
             List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
             foreach (var operation in root.Descendants())
@@ -460,8 +668,18 @@ namespace InteropGuard.Rules
                 // The same walk notes the fields the body assigns, which owners read through fields ask about (ClearsHandleField).
                 if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
                 {
-                    assignedFields.Add(assigned.Field);
+                    facts.AssignedFields.Add(assigned.Field);
                     continue;
+                }
+
+                // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
+                if (operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation)
+                {
+                    facts.HasFunctions = true;
+                }
+                else if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
+                {
+                    facts.HasGoto = true;
                 }
 
                 if (!IsCall(operation))
@@ -672,8 +890,8 @@ namespace InteropGuard.Rules
         /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
         /// takes the handle over: the finalizer then has nothing left to release.
         /// </summary>
-        private static bool ClearsHandleField(Lazy<HashSet<IFieldSymbol>> assignedFields, HandleOwner owner)
-            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Value.Contains(handleField.Field);
+        private static bool ClearsHandleField(HashSet<IFieldSymbol> assignedFields, HandleOwner owner)
+            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)
@@ -753,6 +971,19 @@ namespace InteropGuard.Rules
             return captured;
         }
     
+
+        /// <summary>What the walk for handle calls notes about the whole body, for the questions asked of its owners.</summary>
+        private sealed class BodyFacts
+        {
+            /// <summary>The fields the body assigns (a method that clears the handle field it read takes the handle over).</summary>
+            public HashSet<IFieldSymbol> AssignedFields { get; } = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+
+            /// <summary>Does the body hold a lambda or local function (which may capture an owner)?</summary>
+            public bool HasFunctions { get; set; }
+
+            /// <summary>Does the body hold a goto (which may bring control back before a call)?</summary>
+            public bool HasGoto { get; set; }
+        }
 
         /// <summary>
         /// IG3008, the type-level view of IG1001: when the owner's class releases its raw handle in its finalizer and hands

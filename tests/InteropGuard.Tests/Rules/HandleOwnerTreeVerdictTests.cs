@@ -36,9 +36,54 @@ namespace InteropGuard.Tests.Rules
         [InlineData("void M(Bitmap b) { var h = b.Handle; Native.draw(h, 1); }")]
         public async Task TheTreeAndTheGraphAgree(string member)
         {
-            var source = HandleOwnerLifetimeTests.Prelude.Replace("public Bitmap Bitmap => _bitmap;", "public Bitmap Bitmap => _bitmap;\n    public int Count;") + "class C\n{\n    " + member + "\n}\n";
-            var (tree, graph) = await AnalyzeBoth(SourceHarvest.All[0] with { Text = source, Companions = System.Array.Empty<string>(), EditorConfig = null });
+            var (tree, graph, _, _) = await AnalyzeBoth(Member(member));
             Assert.Equal(graph, tree);
+        }
+
+        [Theory]
+        // The Dispose of the using that declares the owner reads it after the call.
+        [InlineData("void M() { using var b = new Bitmap(); Native.draw(b.Handle, 1); }")]
+        [InlineData("void M() { using (var b = new Bitmap()) { if (b.Width > 0) { Native.draw(b.Handle, 1); } } }")]
+        // A later statement reads the owner straight through.
+        [InlineData("int M(Bitmap b) { var r = Native.draw(b.Handle, 1); Console.WriteLine(b.Width); return r; }")]
+        [InlineData("Bitmap M() { var b = new Bitmap(); Native.draw(b.Handle, 1); return b; }")]
+        // ... after the if, block or lock holding the call, or after a loop that can end.
+        [InlineData("void M(Bitmap b, bool c) { if (c) { Native.draw(b.Handle, 1); } else { Native.draw(b.Handle, 2); } GC.KeepAlive(b); }")]
+        [InlineData("void M(Bitmap b, object gate) { lock (gate) { { Native.draw(b.Handle, 1); } } Console.WriteLine(b.Width); }")]
+        [InlineData("unsafe void M(Bitmap b, byte[] bytes) { fixed (byte* p = bytes) { Native.draw(b.Handle, p[0]); } GC.KeepAlive(b); }")]
+        [InlineData("void M(Bitmap b, int[] xs) { Native.draw(b.Handle, 1); foreach (var x in xs) { if (x > 0) break; } GC.KeepAlive(b); }")]
+        // 'this' read by a later statement.
+        [InlineData("class Canvas : Bitmap { int M() { var r = Native.draw(Handle, 1); return r + Width; } }")]
+        public async Task ReadAfterTheCallIsDecidedFromTheTree(string member)
+        {
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(member));
+            Assert.Equal(graph, tree);
+            Assert.Empty(tree);
+            // The prelude's own bodies are decided either way; the member is decided only with the shortcut.
+            Assert.Equal(decidedWithoutTheShortcut + 1, decided);
+        }
+
+        [Theory]
+        // The owner's using ended before the call: nothing reads it after the call.
+        [InlineData("void M() { IntPtr h; using (var b = new Bitmap()) { h = b.Handle; } Native.draw(h, 1); }", 1)]
+        // A return that may leave before the later read.
+        [InlineData("int M(Bitmap b, bool c) { Native.draw(b.Handle, 1); if (c) return 0; return b.Width; }", 0)]
+        // The owner variable is given another object before the later read.
+        [InlineData("void M(Bitmap b) { Native.draw(b.Handle, 1); b = new Bitmap(); Console.WriteLine(b.Width); }", 1)]
+        // A loop that cannot end stands before the later read (the graph reports nothing either way).
+        [InlineData("void M(Bitmap b) { Native.draw(b.Handle, 1); while (true) { } Console.WriteLine(b.Width); }", 0)]
+        // The later read is on one branch of a conditional only (the graph still finds it).
+        [InlineData("int M(Bitmap b, bool c) { Native.draw(b.Handle, 1); var w = c ? b.Width : 0; return w; }", 0)]
+        // A break out of the loop around the call may skip the later read.
+        [InlineData("void M(Bitmap b, int[] xs) { foreach (var x in xs) { Native.draw(b.Handle, x); if (x > 0) break; Console.WriteLine(b.Width); } }", 0)]
+        // The later read is in a catch handler, which a normal path does not enter.
+        [InlineData("void M(Bitmap b) { Native.draw(b.Handle, 1); try { Console.WriteLine(); } catch (Exception) { Console.WriteLine(b.Width); } }", 0)]
+        public async Task ShapesTheTreeDoesNotVouchForAreLeftToTheGraph(string member, int findings)
+        {
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(member));
+            Assert.Equal(graph, tree);
+            Assert.Equal(findings, graph.Length);
+            Assert.Equal(decidedWithoutTheShortcut, decided);
         }
 
         [Fact]
@@ -48,7 +93,7 @@ namespace InteropGuard.Tests.Rules
             var findings = 0;
             await Parallel.ForEachAsync(SourceHarvest.All, new ParallelOptions { MaxDegreeOfParallelism = VariantSet.Parallelism }, async (source, _) =>
             {
-                var (tree, graph) = await AnalyzeBoth(source);
+                var (tree, graph, _, _) = await AnalyzeBoth(source);
                 System.Threading.Interlocked.Add(ref findings, graph.Length);
                 if (!tree.SequenceEqual(graph))
                 {
@@ -60,13 +105,24 @@ namespace InteropGuard.Tests.Rules
             Assert.True(findings >= 50, $"Only {findings} IG1001 findings over the repository's sources: the comparison means little.");
         }
 
-        private static async Task<(string[] Tree, string[] Graph)> AnalyzeBoth(RobustnessSource source)
+        /// <summary>The member in a class of its own after the rule tests' prelude (a type declaration stands for itself).</summary>
+        private static RobustnessSource Member(string member)
         {
-            var tree = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(new HandleOwnerLifetimeAnalyzer()));
-            var graph = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(new HandleOwnerLifetimeAnalyzer(readTreeVerdicts: false)));
+            var source = HandleOwnerLifetimeTests.Prelude.Replace("public Bitmap Bitmap => _bitmap;", "public Bitmap Bitmap => _bitmap;\n    public int Count;")
+                         + (member.StartsWith("class ", System.StringComparison.Ordinal) ? member + "\n" : "class C\n{\n    " + member + "\n}\n");
+            return SourceHarvest.All[0] with { Text = source, Companions = System.Array.Empty<string>(), EditorConfig = null };
+        }
+
+        /// <summary>The findings with the tree verdicts and with the graph alone, and how many bodies each left without a graph.</summary>
+        private static async Task<(string[] Tree, string[] Graph, long Decided, long DecidedWithoutTheShortcut)> AnalyzeBoth(RobustnessSource source)
+        {
+            var withTree = new HandleOwnerLifetimeAnalyzer();
+            var graphOnly = new HandleOwnerLifetimeAnalyzer(readTreeVerdicts: false);
+            var tree = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(withTree));
+            var graph = await VariantCompiler.AnalyzeAsync(source, source.Text, ImmutableArray.Create<DiagnosticAnalyzer>(graphOnly));
             Assert.Empty(tree.Exceptions);
             Assert.Empty(graph.Exceptions);
-            return (Describe(tree.Diagnostics), Describe(graph.Diagnostics));
+            return (Describe(tree.Diagnostics), Describe(graph.Diagnostics), withTree.TreeDecided, graphOnly.TreeDecided);
         }
 
         private static string[] Describe(ImmutableArray<Diagnostic> diagnostics)

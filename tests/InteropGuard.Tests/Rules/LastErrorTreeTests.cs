@@ -45,9 +45,16 @@ static class Native
         [InlineData("int rc = fd > 0 ? Native.Sync(fd) : Native.Close(fd); if (rc != 0) throw new Win32Exception(Marshal.GetLastPInvokeError());")]
         [InlineData("try { if (!Native.Open(p)) throw new Win32Exception(); } catch (InvalidOperationException) { throw; }")]
         [InlineData("for (int i = 0; i < fd; i++) { p += i; } if (!Native.Open(p)) throw new Win32Exception();")]
+        // A lock: its body runs in a try whose finally releases the lock, which leaves the last error alone.
+        [InlineData("lock (this) { if (!Native.Open(p)) throw new Win32Exception(); }")]
+        [InlineData("bool ok; lock (this) { ok = Native.Open(p); } if (!ok) throw new Win32Exception(Marshal.GetLastWin32Error());")]
+        [InlineData("lock (this) { if (fd < 0) return; if (Native.Sync(fd) != 0) throw new Win32Exception(); }")]
+        // A fixed statement: its declarations, then its body.
+        [InlineData("fixed (char* c = p) { if (Native.Sync(fd) != 0) throw new Win32Exception(Marshal.GetLastPInvokeError()); }")]
+        [InlineData("fixed (char* c = p, d = p) { lock (this) { if (!Native.Open(p)) throw new Win32Exception(); } }")]
         public async Task TextbookShapesNeedNoGraph(string body)
         {
-            var source = "class C { void M(string p, int fd) { " + body + " } }";
+            var source = "unsafe class C { void M(string p, int fd) { " + body + " } }";
             var (decided, findings) = await Analyze(source, tree: true);
             Assert.Empty(findings);
             Assert.Equal(1, decided);
@@ -67,9 +74,14 @@ static class Native
         [InlineData("try { if (!Native.Open(p)) { Console.WriteLine(p); return; } } finally { if (fd < 0) throw new Win32Exception(); }", "IG4002")]
         // Only when both calls succeeded: the second, without SetLastError, is the most recent.
         [InlineData("if (Native.Open(p) && Native.Plain(fd) == 0) { var e = Marshal.GetLastPInvokeError(); Console.WriteLine(e); }", "IG4001")]
+        // Inside a lock or a fixed statement, as outside.
+        [InlineData("lock (this) { if (!Native.Open(p)) { Console.WriteLine(p); throw new Win32Exception(); } }", "IG4002")]
+        [InlineData("fixed (char* c = p) { if (Native.Plain(fd) != 0) throw new Win32Exception(); }", "IG4001")]
+        // An overwrite inside the lock reaches the read after it.
+        [InlineData("bool ok; lock (this) { ok = Native.Open(p); Console.WriteLine(p); } if (!ok) throw new Win32Exception();", "IG4002")]
         public async Task ReadsWithSomethingToReportGoToTheGraph(string body, string id)
         {
-            var source = "class C { void M(string p, int fd) { " + body + " } }";
+            var source = "unsafe class C { void M(string p, int fd) { " + body + " } }";
             var (decided, findings) = await Analyze(source, tree: true);
             Assert.Equal(0, decided);
             Assert.Single(findings);
