@@ -162,6 +162,13 @@ namespace InteropGuard.Flow
                 return false;
             }
 
+            // So is a delegate native code handed over (a previous handler a native setter returned), for the same reason.
+            if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } invoked
+                && _catalogue.NativeMadeDelegates.Holds(invoked, invocation.SemanticModel ?? ModelOf(invocation.Syntax.SyntaxTree), _stable))
+            {
+                return false;
+            }
+
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
                 && (IsOwnDispose(method) || !_context.ThrowingMethods.MayThrow(method, _catalogue, _everyFailure, _depth)))
             {
