@@ -60,7 +60,15 @@ namespace InteropGuard.Flow
         /// <param name="replacingEncodings">Which parameters of the body read hold an encoding that replaces invalid input
         /// (its caller passes one; <see cref="InfallibleCalls.IsReplacingEncoding"/>); null when none is known to.</param>
         public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings)
+            : this(context, catalogue, everyFailure, depth, replacingEncodings, describedBuffers: null)
         {
+        }
+
+        /// <param name="describedBuffers">Which parameters of the body read hold an array and the count that describes it,
+        /// filled by its caller from one native struct (<see cref="DescribedBuffers"/>); null when none do.</param>
+        public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers)
+        {
+            _describedBuffers = describedBuffers;
             _context = context;
             _catalogue = catalogue;
             _everyFailure = everyFailure;
@@ -69,6 +77,11 @@ namespace InteropGuard.Flow
         }
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
+
+        private readonly System.Func<IParameterSymbol, bool>? _describedBuffers;
+
+        /// <summary>Which parameters of the body read hold an array and its describing count, or null.</summary>
+        public System.Func<IParameterSymbol, bool>? DescribedBuffers => _describedBuffers;
 
         /// <summary>Which parameters of the body read hold a replacing encoding, or null.</summary>
         public System.Func<IParameterSymbol, bool>? ReplacingEncodings => _replacingEncodings;
@@ -145,7 +158,7 @@ namespace InteropGuard.Flow
         {
             var method = invocation.TargetMethod;
             if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
-                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings)
+                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers)
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
