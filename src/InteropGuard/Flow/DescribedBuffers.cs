@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Flow
 {
     /// <summary>
-    /// An array and a count that describes it, both filled by native code: two fields of one struct value, the array
+    /// An array and a count that describes it, both filled by native code: two fields of one struct (or formatted class) value, the array
     /// marshalled by value with a fixed size and the count named after it (<c>[MarshalAs(UnmanagedType.ByValArray,
     /// SizeConst = 128)] byte[] Header</c> with <c>UIntPtr HeaderLen</c> — C's <c>char header[128]; size_t header_len;</c>).
     /// Decoding <c>count</c> elements of such an array from the start trusts the native side to describe its own buffer,
@@ -32,7 +32,7 @@ namespace InteropGuard.Flow
             }
 
             return array is IFieldReferenceOperation { Field: { } buffer, Instance: { } owner } && count is IFieldReferenceOperation { Field: { } length, Instance: { } lengthOwner }
-                   && buffer.Type is IArrayTypeSymbol && IsInteger(length.Type) && buffer.ContainingType is { IsValueType: true }
+                   && buffer.Type is IArrayTypeSymbol && IsInteger(length.Type)
                    && SymbolEqualityComparer.Default.Equals(buffer.ContainingType, length.ContainingType)
                    && IsNamedAfter(length.Name, buffer.Name) && IsFixedSizeByValue(buffer)
                    && stable.SymbolOf(owner) is { } instance && SymbolEqualityComparer.Default.Equals(instance, stable.SymbolOf(lengthOwner));

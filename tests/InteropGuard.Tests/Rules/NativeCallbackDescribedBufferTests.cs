@@ -15,8 +15,9 @@ namespace InteropGuard.Tests.Rules
 using System.Runtime.InteropServices;
 using System.Text;
 
+// A formatted class, as libgit2sharp declares git_diff_hunk: marshalled from native memory like a struct.
 [StructLayout(LayoutKind.Sequential)]
-struct Hunk
+class Hunk
 {
     public int OldLines;
     public UIntPtr HeaderLen;
@@ -133,7 +134,7 @@ class Patch
 {
     readonly StringBuilder _text = new StringBuilder();
     Note _note;
-    Hunk _first;
+    Hunk _first = new Hunk();
 
     int {|#0:OnHunkWithNote|}(IntPtr delta, Hunk hunk, IntPtr payload)
     {
