@@ -146,7 +146,18 @@ namespace InteropGuard.Interop
                         IMethodReferenceOperation group => (group.Method, default),
                         _ => (null, default(System.Collections.Immutable.ImmutableArray<IArgumentOperation>)),
                     };
-                    if (target == null || !SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method))
+                    if (target == null)
+                    {
+                        // A reference this reading does not know how to bind (a call through '?.', say) may still reach it.
+                        if (model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol named && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, method))
+                        {
+                            return false;
+                        }
+
+                        continue;
+                    }
+
+                    if (!SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, method))
                     {
                         continue;
                     }
@@ -245,7 +256,7 @@ namespace InteropGuard.Interop
                 return _context.Types.Marshal != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, _context.Types.Marshal);
             }
 
-            return (method.ReturnType.TypeKind == TypeKind.Delegate || method.ReturnType.SpecialType == SpecialType.System_Object)
+            return method.ReturnType.TypeKind == TypeKind.Delegate
                    && (_context.NativeFunctions.Get(method) != null || _catalogue.IsLoadedEntryPoint(method));
         }
     }

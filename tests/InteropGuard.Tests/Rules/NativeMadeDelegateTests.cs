@@ -93,7 +93,50 @@ public class Chain
     }
 }");
 
+        [Fact]
+        public Task SinkAdoptedThroughAPrivateMethodOnlyFedNativeValuesIsANativeCall() => Check(@"
+public class Relay
+{
+    private Sink _next;
+    private void Adopt(Sink next) { _next = next; }
+    public void Hook(Sink mine) { Adopt(Lib.set_sink(mine)); }
+    public void Write(string message)
+    {
+        IntPtr copy = Text.Copy(message);
+        _next(copy);
+        Text.Free(copy);
+    }
+}");
+
         // ---- findings: managed code can be behind the same delegate ----
+
+        // A method group hands the writer to callers this reading cannot see; a call through '?.' is still a call.
+        [Fact]
+        public Task PrivateWriterHandedOutAsAMethodGroupOrCalledConditionallyStillCounts() => Check(@"
+public class Relay
+{
+    private Sink _next;
+    private Sink _other;
+    private void Adopt(Sink next) { _next = next; }
+    private void AdoptOther(Sink other) { _other = other; }
+    public Action<Sink> Adopter => Adopt;
+    public void Hook(Sink mine, Relay peer)
+    {
+        Adopt(Lib.set_sink(mine));
+        AdoptOther(Lib.set_sink(mine));
+        peer?.AdoptOther(mine);
+    }
+    public void Write(string message)
+    {
+        IntPtr copy = {|#0:Text.Copy(message)|};
+        _next(copy);
+        Text.Free(copy);
+        IntPtr other = {|#1:Text.Copy(message)|};
+        _other(other);
+        Text.Free(other);
+    }
+}", LeakIf(0, "copy", "_next(copy)"), LeakIf(1, "other", "_other(other)"));
+
 
         [Fact]
         public Task WrapperAlsoBuiltAroundAManagedMethodStillCounts() => Check(@"
