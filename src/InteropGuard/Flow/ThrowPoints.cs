@@ -13,7 +13,8 @@ namespace InteropGuard.Flow
     /// Among calls, these do not count:
     /// <list type="bullet">
     /// <item>native calls — P/Invokes (unless declared <c>PreserveSig = false</c>, which turns a failure HRESULT into an
-    /// exception) and <c>delegate* unmanaged</c> calls: what they "may throw" is a deployment failure
+    /// exception) and <c>delegate* unmanaged</c> calls, delegate fields loaded by entry point name and delegates native
+    /// code handed over (<see cref="NativeMadeDelegates"/>): what they "may throw" is a deployment failure
     /// (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c>), not a path a leak report helps with;</item>
     /// <item>the catalogue's allocations and releases, and accessors of memory the caller holds (<c>Marshal.Copy</c>,
     /// <c>Read*</c>/<c>Write*</c>, <c>Buffer</c>, <c>Unsafe</c>, ...);</item>
