@@ -21,7 +21,8 @@ namespace InteropGuard.Flow
     /// <item><c>Enum.HasFlag</c> with a flag of the receiver's own enum type (it throws only for a different type);</item>
     /// <item>decoding with a framework encoding whose default fallback replaces instead of throwing
     /// (<c>Encoding.UTF8</c>, <c>ASCII</c>, <c>Unicode</c>, <c>BigEndianUnicode</c>, <c>UTF32</c>, <c>Latin1</c>):
-    /// <c>GetString</c> of a whole array or span, or of a pointer and a count, and <c>new string(bytes, start, length,
+    /// <c>GetString</c> of a whole array or span, of a pointer and a count, or of an array from its start by the count native
+    /// code reported for it in the same struct (<see cref="DescribedBuffers"/>), and <c>new string(bytes, start, length,
     /// encoding)</c> over a pointer — also through a static readonly field holding a lax <c>UTF8Encoding</c>, and through a
     /// parameter of a helper whose caller passes such an encoding (<see cref="ThrowOrigins"/>);</item>
     /// <item><c>new string(chars)</c> of a char array;</item>
@@ -50,7 +51,9 @@ namespace InteropGuard.Flow
         /// around it can be read; null when it cannot.</param>
         /// <param name="replacingParameter">Which parameters of the body hold a replacing encoding (its callers pass one);
         /// null when none is known to.</param>
-        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? replacingParameter = null)
+        /// <param name="describedParameter">Which parameters of the body hold an array and the count describing it, filled by
+        /// the caller from one native struct (<see cref="DescribedBuffers"/>); null when none do.</param>
+        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? replacingParameter = null, System.Func<IParameterSymbol, bool>? describedParameter = null)
         {
             var method = invocation.TargetMethod;
             var type = method.ContainingType;
@@ -89,7 +92,9 @@ namespace InteropGuard.Flow
                     return invocation.Instance != null && IsReplacingEncoding(invocation.Instance, replacingParameter)
                            && ((name == "GetString"
                                 && (invocation.Arguments.Length == 1
-                                    || (invocation.Arguments.Length == 2 && invocation.Arguments[0].Value.Type is IPointerTypeSymbol)))
+                                    || (invocation.Arguments.Length == 2 && invocation.Arguments[0].Value.Type is IPointerTypeSymbol)
+                                    || (invocation.Arguments.Length == 3 && invocation.Arguments[1].Value.ConstantValue is { HasValue: true, Value: 0 }
+                                        && DescribedBuffers.Describes(invocation.Arguments[0].Value, invocation.Arguments[2].Value, stable, describedParameter))))
                                || ((name == "GetBytes" || name == "GetByteCount") && invocation.Arguments.Length == 1
                                    && invocation.Arguments[0].Value.Type?.SpecialType == SpecialType.System_String));
                 case "System.TimeSpan":

@@ -60,8 +60,8 @@ namespace InteropGuard.Flow
         private const int MaxDepth = 5;
 
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing), ThrowOriginSummary> _callees
-            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int, long), ThrowOriginSummary>(new CalleeComparer());
+        private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts), ThrowOriginSummary> _callees
+            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), ThrowOriginSummary>(new CalleeComparer());
 
         public ThrowOrigins(InteropContext context)
         {
@@ -70,7 +70,7 @@ namespace InteropGuard.Flow
 
         /// <summary>Where the exceptions escaping <paramref name="body"/>, a body native code calls, come from.</summary>
         public ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue)
-            => IsOnlyAThrow(body) ? Quiet : Summarize(body, catalogue, depth: 0, replacingEncodings: null);
+            => IsOnlyAThrow(body) ? Quiet : Summarize(body, catalogue, depth: 0, new ThrowPoints(_context, catalogue, everyFailure: true, depth: 0));
 
         private static readonly ThrowOriginSummary Quiet = new ThrowOriginSummary(hasOwn: false, null, null, null);
 
@@ -90,15 +90,15 @@ namespace InteropGuard.Flow
             return block is { Operations.Length: 1 } && block.Operations[0] is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
         }
 
-        private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings)
+        private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints)
         {
-            var escapes = new EscapingExceptions(new ThrowPoints(_context, catalogue, everyFailure: true, depth, replacingEncodings), _context.Types.Exception);
+            var escapes = new EscapingExceptions(throwPoints, _context.Types.Exception);
             var own = new List<IOperation>();
             IOperation? firstForwarded = null;
             string? forwardedTo = null;
             foreach (var operation in escapes.AllEscaping(body))
             {
-                var target = ForwardedTarget(operation, catalogue, depth, replacingEncodings, out var isOwn);
+                var target = ForwardedTarget(operation, catalogue, depth, throwPoints, out var isOwn);
                 if (isOwn)
                 {
                     own.Add(operation);
@@ -117,18 +117,18 @@ namespace InteropGuard.Flow
         /// What an escaping <paramref name="operation"/> forwards to (a message fragment), or null; <paramref name="isOwn"/>
         /// when the body's own code can raise it. Both null and not own: a call of this compilation that cannot throw after all.
         /// </summary>
-        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, out bool isOwn)
+        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, out bool isOwn)
         {
             isOwn = false;
             if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
             {
-                return CalleeTarget(constructor, Replacing(creation.Arguments, replacingEncodings), catalogue, depth, out isOwn);
+                return CalleeTarget(constructor, Facts(creation.Arguments, throwPoints), catalogue, depth, out isOwn);
             }
 
             if (operation is IConversionOperation { OperatorMethod: { } conversionOperator } conversion && WrapperSummaries.IsSourceMethodWithBody(conversionOperator))
             {
                 // A user-defined conversion of this compilation is a call to its operator, read as deep as a call.
-                return CalleeTarget(conversionOperator, Replacing(System.Collections.Immutable.ImmutableArray<IArgumentOperation>.Empty, replacingEncodings), catalogue, depth, out isOwn);
+                return CalleeTarget(conversionOperator, default, catalogue, depth, out isOwn);
             }
 
             if (operation is not IInvocationOperation invocation)
@@ -168,7 +168,7 @@ namespace InteropGuard.Flow
                     // The library's own implementation runs unless the user overrides it: when that can throw, so can the bridge.
                     if (!method.IsAbstract && WrapperSummaries.IsSourceMethodWithBody(method))
                     {
-                        CalleeTarget(method, Replacing(invocation.Arguments, replacingEncodings), catalogue, depth, out isOwn);
+                        CalleeTarget(method, Facts(invocation.Arguments, throwPoints), catalogue, depth, out isOwn);
                         if (isOwn)
                         {
                             return null;
@@ -187,7 +187,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            return CalleeTarget(method, Replacing(invocation.Arguments, replacingEncodings), catalogue, depth, out isOwn);
+            return CalleeTarget(method, Facts(invocation.Arguments, throwPoints), catalogue, depth, out isOwn);
         }
 
         /// <summary>
@@ -211,7 +211,7 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>A non-virtual call or a creation: what the called method's or constructor's own body forwards to.</summary>
-        private string? CalleeTarget(IMethodSymbol method, long replacing, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        private string? CalleeTarget(IMethodSymbol method, CallerFacts facts, AllocationCatalogue catalogue, int depth, out bool isOwn)
         {
             if (method.MethodKind == MethodKind.Constructor && method.IsImplicitlyDeclared && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly))
             {
@@ -224,7 +224,7 @@ namespace InteropGuard.Flow
 
             if (depth < MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && DeclarationBodies.IsShort(method, MaxStatements))
             {
-                var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1, replacing), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth, key.Replacing));
+                var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1, facts), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth, key.Facts));
                 isOwn = callee.HasOwn;
                 return isOwn ? null : callee.ForwardedTo;
             }
@@ -233,17 +233,76 @@ namespace InteropGuard.Flow
             return null;
         }
 
-        private ThrowOriginSummary SummarizeCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth, long replacing)
+        private ThrowOriginSummary SummarizeCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth, CallerFacts facts)
         {
             var body = _context.Wrappers.GetBody(method);
-            System.Func<IParameterSymbol, bool>? replacingEncodings = null;
-            if (replacing != 0)
+            return body == null
+                ? ThrowOriginSummary.Unread
+                : Summarize(body, catalogue, depth, new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method)));
+        }
+
+        // The parameters of 'method' whose bits are set.
+        private static System.Func<IParameterSymbol, bool>? Of(long mask, IMethodSymbol method)
+            => mask == 0
+                ? null
+                : parameter => parameter.Ordinal < 64 && (mask & (1L << parameter.Ordinal)) != 0
+                               && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, method);
+
+        /// <summary>What a call tells the called method about its arguments (a bit per parameter ordinal).</summary>
+        private readonly struct CallerFacts : System.IEquatable<CallerFacts>
+        {
+            public CallerFacts(long replacing, long described)
             {
-                replacingEncodings = parameter => parameter.Ordinal < 64 && (replacing & (1L << parameter.Ordinal)) != 0
-                                                  && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, method);
+                Replacing = replacing;
+                Described = described;
             }
 
-            return body == null ? ThrowOriginSummary.Unread : Summarize(body, catalogue, depth, replacingEncodings);
+            /// <summary>Parameters that receive an encoding replacing invalid input.</summary>
+            public long Replacing { get; }
+
+            /// <summary>The array and count parameters that receive one native struct's buffer and its length (<see cref="DescribedBuffers"/>).</summary>
+            public long Described { get; }
+
+            public bool Equals(CallerFacts other) => Replacing == other.Replacing && Described == other.Described;
+
+            public override bool Equals(object? obj) => obj is CallerFacts other && Equals(other);
+
+            public override int GetHashCode() => Replacing.GetHashCode() * 31 + Described.GetHashCode();
+        }
+
+        private static CallerFacts Facts(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ThrowPoints caller)
+            => new CallerFacts(Replacing(arguments, caller.ReplacingEncodings), Described(arguments, caller));
+
+        /// <summary>
+        /// The one array argument and the one count argument of a call that are a described pair (<see cref="DescribedBuffers"/>),
+        /// as bits of their parameters; zero when there is no such pair or more than one.
+        /// </summary>
+        private static long Described(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ThrowPoints caller)
+        {
+            long mask = 0;
+            foreach (var array in arguments)
+            {
+                if (array.Parameter is not { Ordinal: < 64, Type: IArrayTypeSymbol } arrayParameter)
+                {
+                    continue;
+                }
+
+                foreach (var count in arguments)
+                {
+                    if (count.Parameter is { Ordinal: < 64 } countParameter && count != array
+                        && DescribedBuffers.Describes(array.Value, count.Value, caller.Stable, caller.DescribedBuffers))
+                    {
+                        if (mask != 0)
+                        {
+                            return 0;
+                        }
+
+                        mask = (1L << arrayParameter.Ordinal) | (1L << countParameter.Ordinal);
+                    }
+                }
+            }
+
+            return mask;
         }
 
         /// <summary>
@@ -412,13 +471,13 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        private sealed class CalleeComparer : IEqualityComparer<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing)>
+        private sealed class CalleeComparer : IEqualityComparer<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts)>
         {
-            public bool Equals((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing) x, (IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing) y)
-                => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && ReferenceEquals(x.Catalogue, y.Catalogue) && x.Depth == y.Depth && x.Replacing == y.Replacing;
+            public bool Equals((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts) x, (IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts) y)
+                => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && ReferenceEquals(x.Catalogue, y.Catalogue) && x.Depth == y.Depth && x.Facts.Equals(y.Facts);
 
-            public int GetHashCode((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, long Replacing) key)
-                => ((SymbolEqualityComparer.Default.GetHashCode(key.Method) * 31 + key.Catalogue.GetHashCode()) * 31 + key.Depth) * 31 + key.Replacing.GetHashCode();
+            public int GetHashCode((IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts) key)
+                => ((SymbolEqualityComparer.Default.GetHashCode(key.Method) * 31 + key.Catalogue.GetHashCode()) * 31 + key.Depth) * 31 + key.Facts.GetHashCode();
         }
     }
 }

@@ -13,7 +13,8 @@ namespace InteropGuard.Flow
     /// Among calls, these do not count:
     /// <list type="bullet">
     /// <item>native calls — P/Invokes (unless declared <c>PreserveSig = false</c>, which turns a failure HRESULT into an
-    /// exception) and <c>delegate* unmanaged</c> calls: what they "may throw" is a deployment failure
+    /// exception) and <c>delegate* unmanaged</c> calls, delegate fields loaded by entry point name and delegates native
+    /// code handed over (<see cref="NativeMadeDelegates"/>): what they "may throw" is a deployment failure
     /// (<c>DllNotFoundException</c>, <c>EntryPointNotFoundException</c>), not a path a leak report helps with;</item>
     /// <item>the catalogue's allocations and releases, and accessors of memory the caller holds (<c>Marshal.Copy</c>,
     /// <c>Read*</c>/<c>Write*</c>, <c>Buffer</c>, <c>Unsafe</c>, ...);</item>
@@ -60,7 +61,15 @@ namespace InteropGuard.Flow
         /// <param name="replacingEncodings">Which parameters of the body read hold an encoding that replaces invalid input
         /// (its caller passes one; <see cref="InfallibleCalls.IsReplacingEncoding"/>); null when none is known to.</param>
         public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings)
+            : this(context, catalogue, everyFailure, depth, replacingEncodings, describedBuffers: null)
         {
+        }
+
+        /// <param name="describedBuffers">Which parameters of the body read hold an array and the count that describes it,
+        /// filled by its caller from one native struct (<see cref="DescribedBuffers"/>); null when none do.</param>
+        public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers)
+        {
+            _describedBuffers = describedBuffers;
             _context = context;
             _catalogue = catalogue;
             _everyFailure = everyFailure;
@@ -69,6 +78,11 @@ namespace InteropGuard.Flow
         }
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
+
+        private readonly System.Func<IParameterSymbol, bool>? _describedBuffers;
+
+        /// <summary>Which parameters of the body read hold an array and its describing count, or null.</summary>
+        public System.Func<IParameterSymbol, bool>? DescribedBuffers => _describedBuffers;
 
         /// <summary>Which parameters of the body read hold a replacing encoding, or null.</summary>
         public System.Func<IParameterSymbol, bool>? ReplacingEncodings => _replacingEncodings;
@@ -145,7 +159,7 @@ namespace InteropGuard.Flow
         {
             var method = invocation.TargetMethod;
             if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
-                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings)
+                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers)
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
@@ -158,6 +172,13 @@ namespace InteropGuard.Flow
 
             // A delegate field the binding loaded by entry point name is a native call like a P/Invoke.
             if (_catalogue.IsLoadedEntryPoint(method))
+            {
+                return false;
+            }
+
+            // So is a delegate native code handed over (a previous handler a native setter returned), for the same reason.
+            if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } invoked
+                && _catalogue.NativeMadeDelegates.Holds(invoked, invocation.SemanticModel ?? ModelOf(invocation.Syntax.SyntaxTree), _stable))
             {
                 return false;
             }

@@ -1,0 +1,90 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// An array and a count that describes it, both filled by native code: two fields of one struct (or formatted class) value, the array
+    /// marshalled by value with a fixed size and the count named after it (<c>[MarshalAs(UnmanagedType.ByValArray,
+    /// SizeConst = 128)] byte[] Header</c> with <c>UIntPtr HeaderLen</c> — C's <c>char header[128]; size_t header_len;</c>).
+    /// Decoding <c>count</c> elements of such an array from the start trusts the native side to describe its own buffer,
+    /// as copying a native block by the length native code reported (<c>Marshal.Copy</c>) already does; a range check
+    /// that fails there is a broken native contract, not input the callback must handle. The pair is followed into
+    /// helpers the call hands both to (<c>FromBuffer(hunk.Header, (int)hunk.HeaderLen)</c>): the helper's two parameters
+    /// then describe each other, as long as the helper does not write them.
+    /// </summary>
+    internal static class DescribedBuffers
+    {
+        /// <summary>
+        /// Whether <paramref name="array"/> and <paramref name="count"/> are such a pair: two fields of one stable struct
+        /// value, or two parameters the caller filled with one (<paramref name="described"/>).
+        /// </summary>
+        public static bool Describes(IOperation array, IOperation count, StableValues stable, System.Func<IParameterSymbol, bool>? described)
+        {
+            array = OperationTree.SkipConversions(array);
+            count = OperationTree.SkipConversions(count);
+            if (array is IParameterReferenceOperation arrayParameter && count is IParameterReferenceOperation countParameter)
+            {
+                return described != null && !SymbolEqualityComparer.Default.Equals(arrayParameter.Parameter, countParameter.Parameter)
+                       && arrayParameter.Type is IArrayTypeSymbol && IsInteger(countParameter.Type)
+                       && described(arrayParameter.Parameter) && described(countParameter.Parameter)
+                       && stable.SymbolOf(array) != null && stable.SymbolOf(count) != null;
+            }
+
+            return array is IFieldReferenceOperation { Field: { } buffer, Instance: { } owner } && count is IFieldReferenceOperation { Field: { } length, Instance: { } lengthOwner }
+                   && buffer.Type is IArrayTypeSymbol && IsInteger(length.Type)
+                   && SymbolEqualityComparer.Default.Equals(buffer.ContainingType, length.ContainingType)
+                   && IsNamedAfter(length.Name, buffer.Name) && IsFixedSizeByValue(buffer)
+                   && stable.SymbolOf(owner) is { } instance && SymbolEqualityComparer.Default.Equals(instance, stable.SymbolOf(lengthOwner));
+        }
+
+        private static bool IsInteger(ITypeSymbol? type)
+            => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64
+               or SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int16 or SpecialType.System_UInt16;
+
+        // 'HeaderLen', 'header_len', 'headerLength', 'HeaderSize', 'HeaderCount' for 'Header'.
+        private static bool IsNamedAfter(string length, string buffer)
+        {
+            var name = length.Replace("_", string.Empty);
+            var stem = buffer.Replace("_", string.Empty);
+            if (name.Length <= stem.Length || !name.StartsWith(stem, System.StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            var suffix = name.Substring(stem.Length).ToLowerInvariant();
+            return suffix is "len" or "length" or "size" or "count";
+        }
+
+        // [MarshalAs(UnmanagedType.ByValArray, SizeConst = N)]: the native struct holds the array inline, N elements long.
+        private static bool IsFixedSizeByValue(IFieldSymbol field)
+        {
+            foreach (var attribute in field.GetAttributes())
+            {
+                if (attribute.AttributeClass?.Name != "MarshalAsAttribute" || attribute.ConstructorArguments.Length != 1
+                    || !IsByValArray(attribute.ConstructorArguments[0].Value))
+                {
+                    continue;
+                }
+
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "SizeConst" && named.Value.Value is int size && size > 0)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsByValArray(object? kind)
+            => kind switch
+            {
+                int value => value == (int)System.Runtime.InteropServices.UnmanagedType.ByValArray,
+                short value => value == (short)System.Runtime.InteropServices.UnmanagedType.ByValArray,
+                _ => false,
+            };
+    }
+}

@@ -1,0 +1,204 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG3001 around the invocation of a delegate native code handed over — the previous handler a native setter returns,
+    /// kept by a small private wrapper and called later. Invoking it calls native code, which the throw model does not
+    /// count; a delegate the library's own managed code can also put in the same place still counts.
+    /// </summary>
+    public class NativeMadeDelegateTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+public delegate void Sink(IntPtr text);
+
+static class Lib
+{
+    [DllImport(""printer"")] public static extern Sink set_sink(Sink sink);
+    [DllImport(""printer"")] public static extern IntPtr sink_slot();
+}
+
+static class Text
+{
+    public static IntPtr Copy(string s) => Marshal.StringToHGlobalAnsi(s);
+    public static void Free(IntPtr p) => Marshal.FreeHGlobal(p);
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult LeakIf(int location, string variable, string thrower)
+            => Verify.Diagnostic("IG3001").WithLocation(location).WithMessage(
+                "Native memory from 'Text.Copy' in '" + variable + "' is not released by 'Marshal.FreeHGlobal' if '" + thrower + "' throws");
+
+        // ---- silent: the invoked delegate can only be what native code returned ----
+
+        [Fact]
+        public Task PreviousSinkKeptByAPrivateWrapperIsANativeCall() => Check(@"
+public static class Printing
+{
+    class Forwarder
+    {
+        Sink previous;
+        public Forwarder(Sink previous) { this.previous = previous; }
+        public void Write(string message)
+        {
+            IntPtr copy = Text.Copy(message);
+            previous(copy);
+            Text.Free(copy);
+        }
+    }
+
+    static Sink ours = Ignore;
+    static void Ignore(IntPtr text) { }
+
+    public static Action<string> Install()
+    {
+        Sink old = Lib.set_sink(ours);
+        if (old == null)
+            return null;
+        return new Forwarder(old).Write;
+    }
+}");
+
+        [Fact]
+        public Task SinkStoredStraightFromTheSetterOrFromTheFunctionPointerIsANativeCall() => Check(@"
+public class Chain
+{
+    private Sink _next;
+    private Sink _slot;
+    public Chain(Sink mine)
+    {
+        _next = Lib.set_sink(mine);
+        _slot = Marshal.GetDelegateForFunctionPointer<Sink>(Lib.sink_slot());
+    }
+    public void Write(string message)
+    {
+        IntPtr copy = Text.Copy(message);
+        _next(copy);
+        _slot(copy);
+        var local = Lib.set_sink(null);
+        local(copy);
+        Text.Free(copy);
+    }
+}");
+
+        [Fact]
+        public Task SinkAdoptedThroughAPrivateMethodOnlyFedNativeValuesIsANativeCall() => Check(@"
+public class Relay
+{
+    private Sink _next;
+    private void Adopt(Sink next) { _next = next; }
+    public void Hook(Sink mine) { Adopt(Lib.set_sink(mine)); }
+    public void Write(string message)
+    {
+        IntPtr copy = Text.Copy(message);
+        _next(copy);
+        Text.Free(copy);
+    }
+}");
+
+        // ---- findings: managed code can be behind the same delegate ----
+
+        // A method group hands the writer to callers this reading cannot see; a call through '?.' is still a call.
+        [Fact]
+        public Task PrivateWriterHandedOutAsAMethodGroupOrCalledConditionallyStillCounts() => Check(@"
+public class Relay
+{
+    private Sink _next;
+    private Sink _other;
+    private void Adopt(Sink next) { _next = next; }
+    private void AdoptOther(Sink other) { _other = other; }
+    public Action<Sink> Adopter => Adopt;
+    public void Hook(Sink mine, Relay peer)
+    {
+        Adopt(Lib.set_sink(mine));
+        AdoptOther(Lib.set_sink(mine));
+        peer?.AdoptOther(mine);
+    }
+    public void Write(string message)
+    {
+        IntPtr copy = {|#0:Text.Copy(message)|};
+        _next(copy);
+        Text.Free(copy);
+        IntPtr other = {|#1:Text.Copy(message)|};
+        _other(other);
+        Text.Free(other);
+    }
+}", LeakIf(0, "copy", "_next(copy)"), LeakIf(1, "other", "_other(other)"));
+
+
+        [Fact]
+        public Task WrapperAlsoBuiltAroundAManagedMethodStillCounts() => Check(@"
+public static class Printing
+{
+    class Forwarder
+    {
+        Sink previous;
+        public Forwarder(Sink previous) { this.previous = previous; }
+        public void Write(string message)
+        {
+            IntPtr copy = {|#0:Text.Copy(message)|};
+            previous(copy);
+            Text.Free(copy);
+        }
+    }
+
+    static void Loud(IntPtr text) { throw new InvalidOperationException(); }
+
+    public static Action<string> Install(bool quiet)
+    {
+        Sink old = Lib.set_sink(null);
+        return quiet ? new Forwarder(old).Write : new Forwarder(Loud).Write;
+    }
+}", LeakIf(0, "copy", "previous(copy)"));
+
+        [Fact]
+        public Task WrapperAnyoneCanBuildStillCounts() => Check(@"
+public class Forwarder
+{
+    private Sink previous;
+    public Forwarder(Sink previous) { this.previous = previous; }
+    public void Write(string message)
+    {
+        IntPtr copy = {|#0:Text.Copy(message)|};
+        previous(copy);
+        Text.Free(copy);
+    }
+}", LeakIf(0, "copy", "previous(copy)"));
+
+        [Fact]
+        public Task FieldAlsoGivenAManagedHandlerOrCombinedStillCounts() => Check(@"
+public class Chain
+{
+    private Sink _next;
+    private Sink _more;
+    public Chain(Sink mine)
+    {
+        _next = Lib.set_sink(mine);
+        _more = Lib.set_sink(mine);
+        _more += mine;
+    }
+    public void Reset() { _next = text => Console.WriteLine(text); }
+    public void Write(string message)
+    {
+        IntPtr copy = {|#0:Text.Copy(message)|};
+        _next(copy);
+        Text.Free(copy);
+        IntPtr other = {|#1:Text.Copy(message)|};
+        _more(other);
+        Text.Free(other);
+    }
+}", LeakIf(0, "copy", "_next(copy)"), LeakIf(1, "other", "_more(other)"));
+    }
+}
