@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using InteropGuard.Flow;
 using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Interop

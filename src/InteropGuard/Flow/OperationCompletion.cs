@@ -1,10 +1,11 @@
 using System;
 using System.Linq;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>
     /// "Is the operation a retaining native call started over before this code leaves the region?" A call that waits for
