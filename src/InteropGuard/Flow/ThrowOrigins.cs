@@ -217,7 +217,7 @@ namespace InteropGuard.Flow
             {
                 // A default constructor runs the instance field and property initializers, then the base constructor;
                 // a base of this compilation is not read.
-                isOwn = _context.ThrowingMethods.HasThrowingInstanceInitializers(method.ContainingType)
+                isOwn = ThrowingMethods.Of(_context).HasThrowingInstanceInitializers(method.ContainingType)
                         || SymbolEqualityComparer.Default.Equals(method.ContainingType.BaseType?.ContainingAssembly, _context.Compilation.Assembly);
                 return null;
             }

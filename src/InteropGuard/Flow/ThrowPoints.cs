@@ -62,6 +62,7 @@ namespace InteropGuard.Flow
         public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings)
         {
             _context = context;
+            _throwing = ThrowingMethods.Of(context);
             _catalogue = catalogue;
             _everyFailure = everyFailure;
             _depth = depth;
@@ -69,6 +70,7 @@ namespace InteropGuard.Flow
         }
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
+        private readonly ThrowingMethods _throwing;
 
         /// <summary>Which parameters of the body read hold a replacing encoding, or null.</summary>
         public System.Func<IParameterSymbol, bool>? ReplacingEncodings => _replacingEncodings;
@@ -111,7 +113,7 @@ namespace InteropGuard.Flow
                 case IFunctionPointerInvocationOperation pointerCall:
                     return !_context.NativeFunctions.IsNativeTransition(pointerCall);
                 case IPropertyReferenceOperation property:
-                    return AccessorOf(property) is { } accessor && _context.ThrowingMethods.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth);
+                    return AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth);
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
@@ -139,7 +141,7 @@ namespace InteropGuard.Flow
         /// </summary>
         public bool MayThrowConverting(IMethodSymbol operatorMethod)
             => MayThrow(operatorMethod)
-               && (!WrapperSummaries.IsSourceMethodWithBody(operatorMethod) || _context.ThrowingMethods.MayThrow(operatorMethod, _catalogue, _everyFailure, _depth));
+               && (!WrapperSummaries.IsSourceMethodWithBody(operatorMethod) || _throwing.MayThrow(operatorMethod, _catalogue, _everyFailure, _depth));
 
         private bool MayThrow(IInvocationOperation invocation)
         {
@@ -163,7 +165,7 @@ namespace InteropGuard.Flow
             }
 
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
-                && (IsOwnDispose(method) || !_context.ThrowingMethods.MayThrow(method, _catalogue, _everyFailure, _depth)))
+                && (IsOwnDispose(method) || !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth)))
             {
                 return false;
             }
@@ -190,7 +192,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private bool MayThrowVirtually(IMethodSymbol method)
         {
-            if (_context.ThrowingMethods.ClosedImplementations(method) is not { } implementations)
+            if (_throwing.ClosedImplementations(method) is not { } implementations)
             {
                 return true;
             }
@@ -198,7 +200,7 @@ namespace InteropGuard.Flow
             foreach (var implementation in implementations)
             {
                 if (!WrapperSummaries.IsSourceMethodWithBody(implementation)
-                    || (!IsOwnDispose(implementation) && _context.ThrowingMethods.MayThrow(implementation, _catalogue, _everyFailure, _depth)))
+                    || (!IsOwnDispose(implementation) && _throwing.MayThrow(implementation, _catalogue, _everyFailure, _depth)))
                 {
                     return true;
                 }
@@ -485,7 +487,7 @@ namespace InteropGuard.Flow
         private bool IsQuietSourceConstructor(IMethodSymbol constructor)
         {
             var type = constructor.ContainingType;
-            if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || _context.ThrowingMethods.HasThrowingInstanceInitializers(type))
+            if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || _throwing.HasThrowingInstanceInitializers(type))
             {
                 return false;
             }
@@ -498,7 +500,7 @@ namespace InteropGuard.Flow
 
             return (chainsToObject || constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: not null }))
                    && WrapperSummaries.IsSourceMethodWithBody(constructor)
-                   && !_context.ThrowingMethods.MayThrow(constructor, _catalogue, _everyFailure, _depth);
+                   && !_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth);
         }
 
         /// <summary>

@@ -23,6 +23,9 @@ namespace InteropGuard.Flow
         private readonly ConcurrentDictionary<Key, bool> _cache = new ConcurrentDictionary<Key, bool>();
         private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _overrides;
 
+        /// <summary>The compilation's one instance, held by its context (<see cref="HeldSummaries"/>).</summary>
+        public static ThrowingMethods Of(InteropContext context) => context.Held.Get(c => new ThrowingMethods(c));
+
         public ThrowingMethods(InteropContext context)
         {
             _context = context;
