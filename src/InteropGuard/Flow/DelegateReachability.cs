@@ -369,7 +369,7 @@ namespace InteropGuard.Flow
                     }
 
                     if (argument.Parameter != null && WrapperSummaries.IsSourceMethodWithBody(method)
-                        && _context.Wrappers.GetParameterSummary(argument.Parameter, _scope, 0).NativeTargets.Targets.Count > 0)
+                        && ParameterSummaries.Of(_context).Get(argument.Parameter, _scope, 0).NativeTargets.Targets.Count > 0)
                     {
                         // Another wrapper in front of native code: it keeps the delegate only if it stores it itself.
                         return IsKeptByMethod(argument.Parameter, depth + 1);

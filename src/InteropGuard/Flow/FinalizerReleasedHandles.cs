@@ -144,7 +144,7 @@ namespace InteropGuard.Flow
                     {
                         released[handle] = native.ToString();
                     }
-                    else if (_interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets is { Count: > 0 } targets)
+                    else if (ParameterSummaries.Of(_interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets is { Count: > 0 } targets)
                     {
                         released[handle] = targets[0].Function.ToString();
                     }

@@ -93,7 +93,7 @@ namespace InteropGuard.Flow
                 }
                 else if (method.DeclaringSyntaxReferences.Length > 0)
                 {
-                    foreach (var (function, nativeParameter) in _context.Wrappers.GetParameterSummary(parameter, scope, 0).NativeTargets.Targets)
+                    foreach (var (function, nativeParameter) in ParameterSummaries.Of(_context).Get(parameter, scope, 0).NativeTargets.Targets)
                     {
                         if (nativeParameter.Type.TypeKind == TypeKind.Delegate)
                         {

@@ -42,7 +42,7 @@ namespace InteropGuard.Flow
                 if (model != null && model.SyntaxTree == invocation.SyntaxTree
                     && model.GetOperation(invocation) is IInvocationOperation { TargetMethod: { } method }
                     && interop.NativeFunctions.Get(method) == null
-                    && method.Parameters.Any(p => interop.Wrappers.GetParameterSummary(p, scope, 0).NativeTargets.Targets
+                    && method.Parameters.Any(p => ParameterSummaries.Of(interop).Get(p, scope, 0).NativeTargets.Targets
                         .Any(t => OperationEndingNames.IsCompletionFunction(t.Function.EntryPoint))))
                 {
                     return true;

@@ -279,7 +279,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+            var summary = ParameterSummaries.Of(interop).Get(parameter, scope, 0);
             foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
             {
                 if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.Keeps(function, nativeParameter))
@@ -558,7 +558,7 @@ namespace InteropGuard.Rules
 
                         if (invocation.TargetMethod.DeclaringSyntaxReferences.Length > 0)
                         {
-                            var targets = interop.Wrappers.GetParameterSummary(argument.Parameter, scope, 0).NativeTargets.Targets;
+                            var targets = ParameterSummaries.Of(interop).Get(argument.Parameter, scope, 0).NativeTargets.Targets;
                             if (targets.Count > 0)
                             {
                                 var retaining = targets.FirstOrDefault(t => scope.Keeps(t.Function, t.Parameter));

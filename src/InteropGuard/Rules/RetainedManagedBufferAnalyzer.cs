@@ -130,7 +130,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+                var summary = ParameterSummaries.Of(interop).Get(parameter, scope, 0);
                 var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {

@@ -225,7 +225,7 @@ namespace InteropGuard.Rules
             // A managed wrapper that forwards the parameter to native code: name the native function behind it.
             if (argument.Parameter != null)
             {
-                var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, interop.ForTree(call.Syntax.SyntaxTree), 0).NativeTargets.Targets;
+                var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, interop.ForTree(call.Syntax.SyntaxTree), 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
                     return targets[0].Function.ToString();
