@@ -74,11 +74,7 @@ namespace InteropGuard.Rules
             }
 
             // The driver hands over the body block; its root (the method or constructor body) is what the graph covers.
-            var root = bodyBlock;
-            while (root.Parent != null)
-            {
-                root = root.Parent;
-            }
+            var root = OperationTree.Root(bodyBlock);
 
             if (!ControlFlowGraphs.HasGraph(root))
             {

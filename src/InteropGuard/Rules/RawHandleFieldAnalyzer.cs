@@ -166,11 +166,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var root = value;
-            while (root.Parent != null)
-            {
-                root = root.Parent;
-            }
+            var root = OperationTree.Root(value);
 
             foreach (var operation in root.Descendants())
             {
