@@ -305,7 +305,7 @@ namespace InteropGuard.Flow
         {
             for (var current = operation.Parent; current != null; current = current.Parent)
             {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                if (OperationTree.IsFunction(current))
                 {
                     return !(variable.Locations.Length > 0 && current.Syntax.Span.Contains(variable.Locations[0].SourceSpan));
                 }
@@ -398,7 +398,7 @@ namespace InteropGuard.Flow
         {
             for (var current = reference.Parent; current != null && current != root; current = current.Parent)
             {
-                if ((current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                if (OperationTree.IsFunction(current)
                     && !(variable.Locations.Length > 0 && current.Syntax.Span.Contains(variable.Locations[0].SourceSpan)))
                 {
                     return true;

@@ -304,7 +304,7 @@ namespace InteropGuard.Rules
             var child = call;
             for (var current = call.Parent; current != null; child = current, current = current.Parent)
             {
-                if (current is ILoopOperation || current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                if (current is ILoopOperation || OperationTree.IsFunction(current))
                 {
                     return false;
                 }
@@ -373,6 +373,7 @@ namespace InteropGuard.Rules
                    _ => false,
                };
 
+        // Not OperationTree.EnclosingFunction: only a lambda counts, and an inner local function ends the search.
         private static bool InLambda(IOperation operation)
         {
             for (var current = operation.Parent; current != null; current = current.Parent)
@@ -396,7 +397,7 @@ namespace InteropGuard.Rules
             var statement = call;
             while (statement.Parent is { } parent && parent is not IBlockOperation)
             {
-                if (parent is IAnonymousFunctionOperation || parent is ILocalFunctionOperation || parent is ILoopOperation)
+                if (OperationTree.IsFunction(parent) || parent is ILoopOperation)
                 {
                     return false;
                 }
@@ -725,7 +726,7 @@ namespace InteropGuard.Rules
         /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
         private static HashSet<ISymbol> CapturedSymbols(IOperation root)
         {
-            var functions = root.Descendants().Where(o => o is IAnonymousFunctionOperation || o is ILocalFunctionOperation).ToList();
+            var functions = root.Descendants().Where(OperationTree.IsFunction).ToList();
             if (functions.Count == 0)
             {
                 // Nothing can capture: no second walk for captured locals.
