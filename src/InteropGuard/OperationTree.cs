@@ -92,5 +92,41 @@ namespace InteropGuard
 
             return operation;
         }
+
+        /// <summary>
+        /// <paramref name="operation"/> with the conversions the compiler inserted around it — <see cref="SkipConversions"/>
+        /// the other way — so that its parent is what the value is used by.
+        /// </summary>
+        public static IOperation WithConversions(IOperation operation)
+        {
+            while (operation.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
+            {
+                operation = conversion;
+            }
+
+            return operation;
+        }
+
+        /// <summary>Skips every conversion, user-defined ones too: an array converted to a span views the same memory.</summary>
+        public static IOperation SkipEveryConversion(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        /// <summary><paramref name="operation"/> with every conversion around it, user-defined ones too (<see cref="SkipEveryConversion"/> the other way).</summary>
+        public static IOperation WithEveryConversion(IOperation operation)
+        {
+            while (operation.Parent is IConversionOperation conversion)
+            {
+                operation = conversion;
+            }
+
+            return operation;
+        }
     }
 }

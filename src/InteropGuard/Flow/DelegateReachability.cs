@@ -141,11 +141,7 @@ namespace InteropGuard.Flow
             {
                 if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
                 {
-                    var current = (IOperation)reference;
-                    while (current.Parent is IConversionOperation)
-                    {
-                        current = current.Parent;
-                    }
+                    var current = OperationTree.WithEveryConversion(reference);
 
                     var isAssigned = reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference;
                     if (!isAssigned && !(current.Parent is IReturnOperation) && !(current.Parent is IConditionalOperation { Parent: IReturnOperation }))
@@ -335,11 +331,7 @@ namespace InteropGuard.Flow
 
         private bool Keeps(IOperation reference, int depth)
         {
-            var current = reference;
-            while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
-            {
-                current = conversion;
-            }
+            var current = OperationTree.WithConversions(reference);
 
             var types = _context.Types;
             switch (current.Parent)

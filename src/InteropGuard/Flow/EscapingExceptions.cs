@@ -235,11 +235,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var parent = operation.Parent;
-            while (parent is IConversionOperation)
-            {
-                parent = parent.Parent;
-            }
+            var parent = OperationTree.WithEveryConversion(operation).Parent;
 
             return parent is IThrowOperation;
         }

@@ -547,10 +547,10 @@ namespace InteropGuard.Flow
         // The local or parameter a span expression views: data, encoded.AsSpan(), (ReadOnlySpan<byte>)bytes.
         private static ISymbol? Root(IOperation operation)
         {
-            operation = Unconverted(operation);
+            operation = OperationTree.SkipEveryConversion(operation);
             if (operation is IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } view)
             {
-                operation = Unconverted(view.Arguments[0].Value);
+                operation = OperationTree.SkipEveryConversion(view.Arguments[0].Value);
             }
 
             return operation switch
@@ -559,17 +559,6 @@ namespace InteropGuard.Flow
                 IParameterReferenceOperation parameter => parameter.Parameter,
                 _ => null,
             };
-        }
-
-        // Also through array-to-span operators: the span views the same variable.
-        private static IOperation Unconverted(IOperation operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
         }
 
         private static bool IsMemoryAccessor(string name)

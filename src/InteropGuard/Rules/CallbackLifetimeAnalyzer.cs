@@ -356,11 +356,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var current = (IOperation)reference;
-                while (current.Parent is IConversionOperation)
-                {
-                    current = current.Parent;
-                }
+                var current = OperationTree.WithEveryConversion(reference);
 
                 if (current.Parent is IArgumentOperation { Parent: IInvocationOperation conversion }
                     && conversion.TargetMethod.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
@@ -532,11 +528,7 @@ namespace InteropGuard.Rules
 
             private bool Classify(InteropContext interop, InteropScope scope, IOperation value, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
             {
-                var current = value;
-                while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
-                {
-                    current = conversion;
-                }
+                var current = OperationTree.WithConversions(value);
 
                 switch (current.Parent)
                 {

@@ -201,6 +201,7 @@ namespace InteropGuard.Rules
             return null;
         }
 
+        // Not OperationTree.SkipConversions, which also goes through explicit casts: this reading stops at them.
         private static IOperation Unwrap(IOperation value)
         {
             while (value is IConversionOperation conversion && conversion.IsImplicit)

@@ -206,11 +206,7 @@ namespace InteropGuard.Rules
         /// <summary>The native function that directly receives the pointer (through conversions), for the message.</summary>
         private static string? PassedTo(InteropContext interop, IInvocationOperation call)
         {
-            var current = (IOperation)call;
-            while (current.Parent is IConversionOperation || current.Parent is IParenthesizedOperation)
-            {
-                current = current.Parent;
-            }
+            var current = OperationTree.WithEveryConversion(call);
 
             if (current.Parent is not IArgumentOperation { Parent: IInvocationOperation target } argument)
             {
@@ -266,11 +262,7 @@ namespace InteropGuard.Rules
         /// <summary>Handed by ref, or to something that returns a handle or disposable (a pinning helper), or to a constructor.</summary>
         private static bool MayPinElsewhere(IOperation reference, WellKnownTypes types)
         {
-            var current = reference;
-            while (current.Parent is IConversionOperation)
-            {
-                current = current.Parent;
-            }
+            var current = OperationTree.WithEveryConversion(reference);
 
             if (current.Parent is not IArgumentOperation argument)
             {

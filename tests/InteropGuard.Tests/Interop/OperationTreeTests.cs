@@ -1,0 +1,70 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Tests.Interop
+{
+    /// <summary>
+    /// The conversion walks of the shared operation-tree vocabulary: the compiler-inserted ones stop at a user-defined
+    /// operator (an array turned into a span goes through one), the "every" ones do not.
+    /// </summary>
+    public class OperationTreeTests
+    {
+        private const string Source = @"
+using System;
+class C
+{
+    static void Box(object o) { }
+    static void View(ReadOnlySpan<int> s) { }
+    static void Plain(int[] a) { }
+    void M(int[] values, int count)
+    {
+        Box(count);
+        View(values);
+        Plain(values);
+    }
+}";
+
+        [Fact]
+        public void ABoxedArgumentIsReachedThroughItsConversionBothWays()
+        {
+            var count = Reference("count", 0);
+            var boxed = OperationTree.WithConversions(count);
+            Assert.IsAssignableFrom<IConversionOperation>(boxed);
+            Assert.IsAssignableFrom<IArgumentOperation>(boxed.Parent);
+            Assert.Same(boxed, OperationTree.WithEveryConversion(count));
+            Assert.Same(count, OperationTree.SkipConversions(boxed));
+            Assert.Same(count, OperationTree.SkipEveryConversion(boxed));
+        }
+
+        [Fact]
+        public void AnArrayViewedAsASpanIsOnlyCrossedByTheEveryConversionWalks()
+        {
+            var values = Reference("values", 0);
+            Assert.Same(values, OperationTree.WithConversions(values));
+            var span = OperationTree.WithEveryConversion(values);
+            Assert.True(span is IConversionOperation { OperatorMethod: not null }, span.Kind.ToString());
+            Assert.Same(span, OperationTree.SkipConversions(span));
+            Assert.Same(values, OperationTree.SkipEveryConversion(span));
+        }
+
+        [Fact]
+        public void AnArgumentWithoutConversionIsItself()
+        {
+            var values = Reference("values", 1);
+            Assert.Same(values, OperationTree.WithConversions(values));
+            Assert.Same(values, OperationTree.WithEveryConversion(values));
+            Assert.IsAssignableFrom<IArgumentOperation>(values.Parent);
+        }
+
+        private static IOperation Reference(string name, int index)
+        {
+            var test = new InteropTestCompilation(Source);
+            var tree = test.Compilation.SyntaxTrees.Single();
+            var model = test.Compilation.GetSemanticModel(tree);
+            var syntax = tree.GetRoot().DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == name).ElementAt(index);
+            return model.GetOperation(syntax)!;
+        }
+    }
+}
