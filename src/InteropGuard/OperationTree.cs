@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard
@@ -24,6 +25,9 @@ namespace InteropGuard
 
         /// <summary>A lambda or local function: code with a body of its own, run when it is invoked.</summary>
         public static bool IsFunction(IOperation operation) => operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation;
+
+        /// <summary><see cref="IsFunction"/> read from syntax, for the walks that run before anything is bound.</summary>
+        public static bool IsFunctionSyntax(SyntaxNode node) => node is AnonymousFunctionExpressionSyntax || node is LocalFunctionStatementSyntax;
 
         /// <summary>The lambda or local function that directly contains <paramref name="operation"/>, or <paramref name="root"/>.</summary>
         public static IOperation EnclosingFunction(IOperation operation, IOperation root)

@@ -212,7 +212,7 @@ namespace InteropGuard.Flow
                 var statements = 0;
                 var hasTry = false;
                 var throws = false;
-                foreach (var node in body.DescendantNodesAndSelf(n => n == body || !IsNestedFunction(n)))
+                foreach (var node in body.DescendantNodesAndSelf(n => n == body || !OperationTree.IsFunctionSyntax(n)))
                 {
                     switch (node)
                     {
@@ -253,9 +253,6 @@ namespace InteropGuard.Flow
 
             return BodyShape.TooLong;
         }
-
-        private static bool IsNestedFunction(SyntaxNode node)
-            => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
 
         private enum BodyShape
         {

@@ -517,7 +517,7 @@ namespace InteropGuard.Rules
                 case AnonymousFunctionExpressionSyntax lambda:
                     return lambda.AsyncKeyword != default;
                 case CompilationUnitSyntax unit:
-                    return unit.DescendantNodes().Any(n => n is AwaitExpressionSyntax && !n.Ancestors().Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax));
+                    return unit.DescendantNodes().Any(n => n is AwaitExpressionSyntax && !n.Ancestors().Any(OperationTree.IsFunctionSyntax));
                 default:
                     var symbol = model.GetDeclaredSymbol(function) as IMethodSymbol;
                     return symbol == null || symbol.IsAsync || function.DescendantNodes().Any(n => n is YieldStatementSyntax && n.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is BaseMethodDeclarationSyntax || a is AccessorDeclarationSyntax) == function);
