@@ -155,79 +155,26 @@ namespace InteropGuard.Tests.Meta
         }
 
         /// <summary>The layers (with a display name) that declare <paramref name="symbol"/> and the types it is built from.</summary>
-        private IEnumerable<(string Layer, string Name)> Owners(ISymbol symbol)
+        private IEnumerable<(string Layer, string Name)> Owners(ISymbol symbol) => symbol switch
         {
-            switch (symbol)
-            {
-                case INamespaceSymbol ns:
-                    {
-                        var name = ns.ToDisplayString();
-                        if (name.StartsWith("InteropGuard.", StringComparison.Ordinal))
-                        {
-                            yield return (name.Substring("InteropGuard.".Length).Split('.')[0], "namespace " + name);
-                        }
+            INamespaceSymbol ns => OfNamespace(ns.ToDisplayString()),
+            IArrayTypeSymbol array => Owners(array.ElementType),
+            IPointerTypeSymbol pointer => Owners(pointer.PointedAtType),
+            INamedTypeSymbol type => type.TypeArguments.SelectMany(Owners).Concat(Declared(type.OriginalDefinition)),
+            IMethodSymbol method => method.TypeArguments.SelectMany(Owners).Concat(OfMember(method.ReducedFrom ?? method)),
+            IFieldSymbol or IPropertySymbol or IEventSymbol => OfMember(symbol),
+            _ => Enumerable.Empty<(string, string)>(),
+        };
 
-                        yield break;
-                    }
+        private static IEnumerable<(string Layer, string Name)> OfNamespace(string name)
+            => name.StartsWith("InteropGuard.", StringComparison.Ordinal)
+                ? new[] { (name.Substring("InteropGuard.".Length).Split('.')[0], "namespace " + name) }
+                : Enumerable.Empty<(string, string)>();
 
-                case IArrayTypeSymbol array:
-                    foreach (var owner in Owners(array.ElementType))
-                    {
-                        yield return owner;
-                    }
-
-                    yield break;
-                case IPointerTypeSymbol pointer:
-                    foreach (var owner in Owners(pointer.PointedAtType))
-                    {
-                        yield return owner;
-                    }
-
-                    yield break;
-                case INamedTypeSymbol type:
-                    foreach (var argument in type.TypeArguments)
-                    {
-                        foreach (var owner in Owners(argument))
-                        {
-                            yield return owner;
-                        }
-                    }
-
-                    foreach (var owner in Declared(type.OriginalDefinition))
-                    {
-                        yield return owner;
-                    }
-
-                    yield break;
-                case IMethodSymbol method:
-                    foreach (var argument in method.TypeArguments)
-                    {
-                        foreach (var owner in Owners(argument))
-                        {
-                            yield return owner;
-                        }
-                    }
-
-                    if (method.ContainingType != null)
-                    {
-                        foreach (var owner in Declared((method.ReducedFrom ?? method).OriginalDefinition.ContainingType))
-                        {
-                            yield return (owner.Layer, owner.Name + "." + method.Name);
-                        }
-                    }
-
-                    yield break;
-                case IFieldSymbol _:
-                case IPropertySymbol _:
-                case IEventSymbol _:
-                    foreach (var owner in Declared(symbol.OriginalDefinition.ContainingType))
-                    {
-                        yield return (owner.Layer, owner.Name + "." + symbol.Name);
-                    }
-
-                    yield break;
-            }
-        }
+        private IEnumerable<(string Layer, string Name)> OfMember(ISymbol member)
+            => member.OriginalDefinition.ContainingType is { } type
+                ? Declared(type).Select(owner => (owner.Layer, owner.Name + "." + member.Name))
+                : Enumerable.Empty<(string, string)>();
 
         private IEnumerable<(string Layer, string Name)> Declared(INamedTypeSymbol type)
         {
