@@ -6,8 +6,9 @@ namespace InteropGuard
 {
     /// <summary>
     /// The few questions about an operation's place in its tree that every layer asks: its root, the function (body,
-    /// lambda or local function) it runs in, and the conversions the compiler inserted around it. One copy, so that
-    /// Interop/, Flow/ and the rules mean the same thing by "inside a lambda".
+    /// lambda or local function) it runs in, and the conversions the compiler inserted around it — with their syntax
+    /// counterparts (functions, parentheses) for the walks that run before anything is bound. One copy, so that
+    /// Interop/, Flow/, the rules and the fixers mean the same thing by "inside a lambda".
     /// </summary>
     internal static class OperationTree
     {
@@ -120,6 +121,28 @@ namespace InteropGuard
             }
 
             return operation;
+        }
+
+        /// <summary>The expression inside any parentheses around it.</summary>
+        public static ExpressionSyntax SkipParentheses(ExpressionSyntax expression)
+        {
+            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                expression = parenthesized.Expression;
+            }
+
+            return expression;
+        }
+
+        /// <summary><paramref name="node"/> with the parentheses around it (<see cref="SkipParentheses"/> the other way).</summary>
+        public static SyntaxNode WithParentheses(SyntaxNode node)
+        {
+            while (node.Parent is ParenthesizedExpressionSyntax parent)
+            {
+                node = parent;
+            }
+
+            return node;
         }
 
         /// <summary><paramref name="operation"/> with every conversion around it, user-defined ones too (<see cref="SkipEveryConversion"/> the other way).</summary>

@@ -674,9 +674,9 @@ namespace InteropGuard.Rules
         /// <summary>The same handle expression, spelled with or without <c>this.</c> and whitespace.</summary>
         internal static string Key(SyntaxNode expression)
         {
-            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            if (expression is ExpressionSyntax value)
             {
-                expression = parenthesized.Expression;
+                expression = OperationTree.SkipParentheses(value);
             }
 
             // Null-forgiving operators do not change which handle is meant.

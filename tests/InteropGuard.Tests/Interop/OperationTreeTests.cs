@@ -6,8 +6,9 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Tests.Interop
 {
     /// <summary>
-    /// The conversion walks of the shared operation-tree vocabulary: the compiler-inserted ones stop at a user-defined
-    /// operator (an array turned into a span goes through one), the "every" ones do not.
+    /// The walks of the shared operation-tree vocabulary: the compiler-inserted conversion walks stop at a user-defined
+    /// operator (an array turned into a span goes through one), the "every" ones do not; parentheses are crossed and a
+    /// cast is not; a function in syntax is a lambda or a local function.
     /// </summary>
     public class OperationTreeTests
     {
@@ -56,6 +57,28 @@ class C
             Assert.Same(values, OperationTree.WithConversions(values));
             Assert.Same(values, OperationTree.WithEveryConversion(values));
             Assert.IsAssignableFrom<IArgumentOperation>(values.Parent);
+        }
+
+        [Fact]
+        public void ParenthesesAreCrossedButNotACast()
+        {
+            var statement = (Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionStatementSyntax)Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseStatement("x = ((a)) + ((long)(b));");
+            var sum = (BinaryExpressionSyntax)((AssignmentExpressionSyntax)statement.Expression).Right;
+            var a = OperationTree.SkipParentheses(sum.Left);
+            Assert.Equal("a", a.ToString());
+            Assert.Same(sum.Left, OperationTree.WithParentheses(a));
+            Assert.IsType<CastExpressionSyntax>(OperationTree.SkipParentheses(sum.Right));
+            Assert.Same(a, OperationTree.SkipParentheses(a));
+        }
+
+        [Theory]
+        [InlineData("System.Action f = () => M();", true)]
+        [InlineData("void Local() { }", true)]
+        [InlineData("if (ok) { M(); }", false)]
+        public void AFunctionIsALambdaOrALocalFunctionInSyntaxToo(string statement, bool isFunction)
+        {
+            var parsed = Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseStatement(statement);
+            Assert.Equal(isFunction, parsed.DescendantNodesAndSelf().Any(OperationTree.IsFunctionSyntax));
         }
 
         private static IOperation Reference(string name, int index)
