@@ -123,6 +123,20 @@ namespace InteropGuard
             return operation;
         }
 
+        /// <summary>
+        /// <paramref name="function"/> (a lambda or method reference) with the delegate creation and the conversions around
+        /// it: its parent is where the delegate goes.
+        /// </summary>
+        public static IOperation AsDelegate(IOperation function)
+        {
+            while (function.Parent is IDelegateCreationOperation || function.Parent is IConversionOperation)
+            {
+                function = function.Parent;
+            }
+
+            return function;
+        }
+
         /// <summary>The expression inside any parentheses around it.</summary>
         public static ExpressionSyntax SkipParentheses(ExpressionSyntax expression)
         {

@@ -477,11 +477,7 @@ namespace InteropGuard.Flow
             /// <summary>Can the delegate made from <paramref name="function"/> be invoked after the scope ends?</summary>
             private bool DelegateOutlives(IOperation function)
             {
-                var current = function;
-                while (current.Parent is IDelegateCreationOperation || current.Parent is IConversionOperation)
-                {
-                    current = current.Parent;
-                }
+                var current = OperationTree.AsDelegate(function);
 
                 switch (current.Parent)
                 {

@@ -309,11 +309,7 @@ namespace InteropGuard.Flow
             {
                 if (current is IAnonymousFunctionOperation lambda && SymbolEqualityComparer.Default.Equals(lambda.Symbol, owner))
                 {
-                    var parent = lambda.Parent;
-                    while (parent is IDelegateCreationOperation or IConversionOperation)
-                    {
-                        parent = parent.Parent;
-                    }
+                    var parent = OperationTree.AsDelegate(lambda).Parent;
 
                     return parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { } receiver } } && IsOnlyCalledByTheLibrary(receiver.OriginalDefinition);
                 }

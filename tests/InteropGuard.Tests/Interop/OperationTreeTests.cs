@@ -81,6 +81,19 @@ class C
             Assert.Equal(isFunction, parsed.DescendantNodesAndSelf().Any(OperationTree.IsFunctionSyntax));
         }
 
+        [Fact]
+        public void ALambdaAsADelegateGoesWhereItsCreationGoes()
+        {
+            var test = new InteropTestCompilation("using System; class C { static void Run(Func<object> f) { } void M() { Run(() => 1); } }");
+            var tree = test.Compilation.SyntaxTrees.Single();
+            var lambda = test.Compilation.GetSemanticModel(tree).GetOperation(tree.GetRoot().DescendantNodes().OfType<ParenthesizedLambdaExpressionSyntax>().Single())!;
+            Assert.IsAssignableFrom<IDelegateCreationOperation>(lambda.Parent);
+            Assert.IsAssignableFrom<IArgumentOperation>(OperationTree.AsDelegate(lambda).Parent);
+            var argument = Reference("count", 0).Parent!.Parent!;
+            Assert.IsAssignableFrom<IArgumentOperation>(argument);
+            Assert.Same(argument, OperationTree.AsDelegate(argument));
+        }
+
         private static IOperation Reference(string name, int index)
         {
             var test = new InteropTestCompilation(Source);
