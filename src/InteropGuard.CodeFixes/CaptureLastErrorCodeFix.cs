@@ -183,7 +183,7 @@ namespace InteropGuard.CodeFixes
         {
             for (var current = node.Parent; current != null && current != stop; current = current.Parent)
             {
-                if (current is AnonymousFunctionExpressionSyntax || current is LocalFunctionStatementSyntax)
+                if (OperationTree.IsFunctionSyntax(current))
                 {
                     return true;
                 }

@@ -203,7 +203,7 @@ namespace InteropGuard.CodeFixes
 
         /// <summary>A return or throw (a rethrow in a catch included) anywhere in the statement, outside lambdas and local functions.</summary>
         private static bool ReturnsOrThrows(StatementSyntax statement)
-            => statement.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax && n is not LocalFunctionStatementSyntax)
+            => statement.DescendantNodesAndSelf(n => !OperationTree.IsFunctionSyntax(n))
                 .Any(n => n is ReturnStatementSyntax || n is ThrowStatementSyntax || n is ThrowExpressionSyntax);
 
         private static bool Mentions(ExpressionSyntax condition, string name)

@@ -362,7 +362,7 @@ namespace InteropGuard.CodeFixes
                 return false;
             }
 
-            var parent = Unparenthesized(invocation).Parent;
+            var parent = OperationTree.WithParentheses(invocation).Parent;
             if (HandleFunctionPairs.IsRawHandle(Acquire.ReturnType))
             {
                 switch (parent)
@@ -446,7 +446,7 @@ namespace InteropGuard.CodeFixes
                 {
                     _zeroInitializers.Add(declarator);
                 }
-                else if (Parenthesized(declarator.Initializer.Value) is InvocationExpressionSyntax call
+                else if (OperationTree.SkipParentheses(declarator.Initializer.Value) is InvocationExpressionSyntax call
                     && SymbolEqualityComparer.Default.Equals(Model.GetSymbolInfo(call, cancellationToken).Symbol?.OriginalDefinition, Acquire))
                 {
                     initializedByAcquire = true;
@@ -525,7 +525,7 @@ namespace InteropGuard.CodeFixes
             switch (use.Parent)
             {
                 case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left == use:
-                    var value = Parenthesized(assignment.Right);
+                    var value = OperationTree.SkipParentheses(assignment.Right);
                     if (value is InvocationExpressionSyntax call && SymbolEqualityComparer.Default.Equals(Model.GetSymbolInfo(call, cancellationToken).Symbol?.OriginalDefinition, Acquire))
                     {
                         return true;
@@ -612,29 +612,9 @@ namespace InteropGuard.CodeFixes
             }
         }
 
-        private static ExpressionSyntax Parenthesized(ExpressionSyntax expression)
-        {
-            while (expression is ParenthesizedExpressionSyntax parenthesized)
-            {
-                expression = parenthesized.Expression;
-            }
-
-            return expression;
-        }
-
-        private static SyntaxNode Unparenthesized(SyntaxNode node)
-        {
-            while (node.Parent is ParenthesizedExpressionSyntax parent)
-            {
-                node = parent;
-            }
-
-            return node;
-        }
-
         private bool IsZero(ExpressionSyntax expression)
         {
-            expression = Parenthesized(expression);
+            expression = OperationTree.SkipParentheses(expression);
             if (expression.IsKind(SyntaxKind.DefaultLiteralExpression) || expression is DefaultExpressionSyntax)
             {
                 return true;
@@ -729,7 +709,7 @@ namespace InteropGuard.CodeFixes
                 case BlockSyntax block:
                     return block.Statements.All(OnlyReleases);
                 case IfStatementSyntax check:
-                    return check.Else == null && _checks.Any(c => c.Comparison == Parenthesized(check.Condition)) && OnlyReleases(check.Statement);
+                    return check.Else == null && _checks.Any(c => c.Comparison == OperationTree.SkipParentheses(check.Condition)) && OnlyReleases(check.Statement);
                 case ExpressionStatementSyntax expression:
                     return _releases.Any(r => r.Statement == expression) || _removals.Contains(expression);
                 default:

@@ -1,12 +1,14 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard
 {
     /// <summary>
     /// The few questions about an operation's place in its tree that every layer asks: its root, the function (body,
-    /// lambda or local function) it runs in, and the conversions the compiler inserted around it. One copy, so that
-    /// Interop/, Flow/ and the rules mean the same thing by "inside a lambda".
+    /// lambda or local function) it runs in, and the conversions the compiler inserted around it — with their syntax
+    /// counterparts (functions, parentheses) for the walks that run before anything is bound. One copy, so that
+    /// Interop/, Flow/, the rules and the fixers mean the same thing by "inside a lambda".
     /// </summary>
     internal static class OperationTree
     {
@@ -24,6 +26,9 @@ namespace InteropGuard
 
         /// <summary>A lambda or local function: code with a body of its own, run when it is invoked.</summary>
         public static bool IsFunction(IOperation operation) => operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation;
+
+        /// <summary><see cref="IsFunction"/> read from syntax, for the walks that run before anything is bound.</summary>
+        public static bool IsFunctionSyntax(SyntaxNode node) => node is AnonymousFunctionExpressionSyntax || node is LocalFunctionStatementSyntax;
 
         /// <summary>The lambda or local function that directly contains <paramref name="operation"/>, or <paramref name="root"/>.</summary>
         public static IOperation EnclosingFunction(IOperation operation, IOperation root)
@@ -88,6 +93,78 @@ namespace InteropGuard
             while (operation is IConversionOperation conversion && conversion.OperatorMethod == null)
             {
                 operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        /// <summary>
+        /// <paramref name="operation"/> with the conversions the compiler inserted around it — <see cref="SkipConversions"/>
+        /// the other way — so that its parent is what the value is used by.
+        /// </summary>
+        public static IOperation WithConversions(IOperation operation)
+        {
+            while (operation.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
+            {
+                operation = conversion;
+            }
+
+            return operation;
+        }
+
+        /// <summary>Skips every conversion, user-defined ones too: an array converted to a span views the same memory.</summary>
+        public static IOperation SkipEveryConversion(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        /// <summary>
+        /// <paramref name="function"/> (a lambda or method reference) with the delegate creation and the conversions around
+        /// it: its parent is where the delegate goes.
+        /// </summary>
+        public static IOperation AsDelegate(IOperation function)
+        {
+            while (function.Parent is IDelegateCreationOperation || function.Parent is IConversionOperation)
+            {
+                function = function.Parent;
+            }
+
+            return function;
+        }
+
+        /// <summary>The expression inside any parentheses around it.</summary>
+        public static ExpressionSyntax SkipParentheses(ExpressionSyntax expression)
+        {
+            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                expression = parenthesized.Expression;
+            }
+
+            return expression;
+        }
+
+        /// <summary><paramref name="node"/> with the parentheses around it (<see cref="SkipParentheses"/> the other way).</summary>
+        public static SyntaxNode WithParentheses(SyntaxNode node)
+        {
+            while (node.Parent is ParenthesizedExpressionSyntax parent)
+            {
+                node = parent;
+            }
+
+            return node;
+        }
+
+        /// <summary><paramref name="operation"/> with every conversion around it, user-defined ones too (<see cref="SkipEveryConversion"/> the other way).</summary>
+        public static IOperation WithEveryConversion(IOperation operation)
+        {
+            while (operation.Parent is IConversionOperation conversion)
+            {
+                operation = conversion;
             }
 
             return operation;

@@ -12,7 +12,7 @@ namespace InteropGuard.Flow
             var captured = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             foreach (var function in root.Descendants())
             {
-                if (!(function is IAnonymousFunctionOperation || function is ILocalFunctionOperation))
+                if (!OperationTree.IsFunction(function))
                 {
                     continue;
                 }

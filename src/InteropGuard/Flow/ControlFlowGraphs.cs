@@ -54,7 +54,7 @@ namespace InteropGuard.Flow
             var functions = new Stack<IOperation>();
             for (var current = operation.Parent; current != null; current = current.Parent)
             {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                if (OperationTree.IsFunction(current))
                 {
                     functions.Push(current);
                 }

@@ -141,11 +141,7 @@ namespace InteropGuard.Flow
             {
                 if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
                 {
-                    var current = (IOperation)reference;
-                    while (current.Parent is IConversionOperation)
-                    {
-                        current = current.Parent;
-                    }
+                    var current = OperationTree.WithEveryConversion(reference);
 
                     var isAssigned = reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference;
                     if (!isAssigned && !(current.Parent is IReturnOperation) && !(current.Parent is IConditionalOperation { Parent: IReturnOperation }))
@@ -305,7 +301,7 @@ namespace InteropGuard.Flow
         {
             for (var current = operation.Parent; current != null; current = current.Parent)
             {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                if (OperationTree.IsFunction(current))
                 {
                     return !(variable.Locations.Length > 0 && current.Syntax.Span.Contains(variable.Locations[0].SourceSpan));
                 }
@@ -335,11 +331,7 @@ namespace InteropGuard.Flow
 
         private bool Keeps(IOperation reference, int depth)
         {
-            var current = reference;
-            while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
-            {
-                current = conversion;
-            }
+            var current = OperationTree.WithConversions(reference);
 
             var types = _context.Types;
             switch (current.Parent)
@@ -369,7 +361,7 @@ namespace InteropGuard.Flow
                     }
 
                     if (argument.Parameter != null && WrapperSummaries.IsSourceMethodWithBody(method)
-                        && _context.Wrappers.GetParameterSummary(argument.Parameter, _scope, 0).NativeTargets.Targets.Count > 0)
+                        && ParameterSummaries.Of(_context).Get(argument.Parameter, _scope, 0).NativeTargets.Targets.Count > 0)
                     {
                         // Another wrapper in front of native code: it keeps the delegate only if it stores it itself.
                         return IsKeptByMethod(argument.Parameter, depth + 1);
@@ -398,7 +390,7 @@ namespace InteropGuard.Flow
         {
             for (var current = reference.Parent; current != null && current != root; current = current.Parent)
             {
-                if ((current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                if (OperationTree.IsFunction(current)
                     && !(variable.Locations.Length > 0 && current.Syntax.Span.Contains(variable.Locations[0].SourceSpan)))
                 {
                     return true;

@@ -105,7 +105,7 @@ namespace InteropGuard.Flow
                 var children = new System.Collections.Generic.List<IOperation>(current.ChildOperations);
                 for (var i = children.Count - 1; i >= 0; i--)
                 {
-                    if (children[i] is IAnonymousFunctionOperation || children[i] is ILocalFunctionOperation)
+                    if (OperationTree.IsFunction(children[i]))
                     {
                         continue;
                     }
@@ -235,11 +235,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var parent = operation.Parent;
-            while (parent is IConversionOperation)
-            {
-                parent = parent.Parent;
-            }
+            var parent = OperationTree.WithEveryConversion(operation).Parent;
 
             return parent is IThrowOperation;
         }

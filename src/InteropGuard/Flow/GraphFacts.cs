@@ -89,11 +89,7 @@ namespace InteropGuard.Flow
         /// <summary>The top-level operation that contains <paramref name="operation"/>, or null when it is not in the graph.</summary>
         public OperationFacts? Containing(IOperation operation)
         {
-            var root = operation;
-            while (root.Parent != null)
-            {
-                root = root.Parent;
-            }
+            var root = OperationTree.Root(operation);
 
             return _operations.TryGetValue(root, out var facts) ? facts : null;
         }

@@ -57,7 +57,7 @@ namespace InteropGuard.Flow
                 }
 
                 // A site inside a lambda or local function runs whenever that is invoked, not where it is written.
-                if (!covered || site.AncestorsAndSelf().TakeWhile(a => a != scope.Syntax).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+                if (!covered || site.AncestorsAndSelf().TakeWhile(a => a != scope.Syntax).Any(OperationTree.IsFunctionSyntax))
                 {
                     return false;
                 }

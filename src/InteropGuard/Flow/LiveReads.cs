@@ -18,11 +18,7 @@ namespace InteropGuard.Flow
         /// <summary>Does this reference, read at run time, keep its object reported live up to the read?</summary>
         public static bool Keeps(IOperation reference)
         {
-            var value = reference;
-            while (value.Parent is IConversionOperation { OperatorMethod: null } conversion)
-            {
-                value = conversion;
-            }
+            var value = OperationTree.WithConversions(reference);
 
             switch (value.Parent)
             {
@@ -96,10 +92,7 @@ namespace InteropGuard.Flow
 
         private static bool IsNull(IOperation operand)
         {
-            while (operand is IConversionOperation { OperatorMethod: null } conversion)
-            {
-                operand = conversion.Operand;
-            }
+            operand = OperationTree.SkipConversions(operand);
 
             return operand.ConstantValue.HasValue && operand.ConstantValue.Value == null;
         }

@@ -250,14 +250,6 @@ namespace InteropGuard.Flow
             return stable.SymbolOf(Unconverted(operation));
         }
 
-        private static IOperation Unconverted(IOperation operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
-        }
+        private static IOperation Unconverted(IOperation operation) => OperationTree.SkipEveryConversion(operation);
     }
 }

@@ -148,7 +148,7 @@ namespace InteropGuard.Flow
                     return;
                 }
 
-                if (SpanOver(value) is { } span && Unconverted(span).Parent is IReturnOperation spanReturned)
+                if (SpanOver(value) is { } span && OperationTree.WithEveryConversion(span).Parent is IReturnOperation spanReturned)
                 {
                     Returned(spanReturned, value, name, " in a span");
                     return;
@@ -235,10 +235,10 @@ namespace InteropGuard.Flow
             /// <summary><c>new Span&lt;T&gt;(p, n)</c> over the pointer: the span is as stale as the pointer once the scope ends.</summary>
             private IOperation? SpanOver(IOperation value)
             {
-                var current = Unconverted(value);
+                var current = OperationTree.WithEveryConversion(value);
                 while (current.Parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } arithmetic && arithmetic.Type is IPointerTypeSymbol)
                 {
-                    current = Unconverted(arithmetic);
+                    current = OperationTree.WithEveryConversion(arithmetic);
                 }
 
                 return current.Parent is IArgumentOperation { Parent: IObjectCreationOperation creation } argument && argument.Value == current
@@ -247,15 +247,6 @@ namespace InteropGuard.Flow
                     : null;
             }
 
-            private static IOperation Unconverted(IOperation operation)
-            {
-                while (operation.Parent is IConversionOperation)
-                {
-                    operation = operation.Parent;
-                }
-
-                return operation;
-            }
 
             private void Returned(IReturnOperation returned, IOperation value, string name, string how)
             {
@@ -367,11 +358,7 @@ namespace InteropGuard.Flow
                     created = created.Parent;
                 }
 
-                var holder = created?.Parent;
-                while (holder is IConversionOperation)
-                {
-                    holder = holder.Parent;
-                }
+                var holder = created == null ? null : OperationTree.WithEveryConversion(created).Parent;
 
                 switch (holder)
                 {
@@ -490,11 +477,7 @@ namespace InteropGuard.Flow
             /// <summary>Can the delegate made from <paramref name="function"/> be invoked after the scope ends?</summary>
             private bool DelegateOutlives(IOperation function)
             {
-                var current = function;
-                while (current.Parent is IDelegateCreationOperation || current.Parent is IConversionOperation)
-                {
-                    current = current.Parent;
-                }
+                var current = OperationTree.AsDelegate(function);
 
                 switch (current.Parent)
                 {

@@ -651,11 +651,7 @@ namespace InteropGuard.Flow
         /// <summary>The local the handle is stored in and, for <c>using</c>, the syntax it is disposed at the end of.</summary>
         private static (ILocalSymbol? Local, SyntaxNode? Region) StoredIn(IOperation call)
         {
-            var current = call;
-            while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
-            {
-                current = conversion;
-            }
+            var current = OperationTree.WithConversions(call);
 
             switch (current.Parent)
             {

@@ -1137,11 +1137,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            IOperation current = call;
-            while (current.Parent is IConversionOperation { OperatorMethod: null })
-            {
-                current = current.Parent;
-            }
+            var current = OperationTree.WithConversions(call);
 
             var local = current.Parent switch
             {

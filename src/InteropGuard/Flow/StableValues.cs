@@ -100,12 +100,7 @@ namespace InteropGuard.Flow
         // The variable itself, or a tuple on the left of a deconstruction that contains it.
         private static bool Names(ExpressionSyntax expression, string name)
         {
-            while (expression is ParenthesizedExpressionSyntax parenthesized)
-            {
-                expression = parenthesized.Expression;
-            }
-
-            return expression switch
+            return OperationTree.SkipParentheses(expression) switch
             {
                 IdentifierNameSyntax identifier => identifier.Identifier.ValueText == name,
                 TupleExpressionSyntax tuple => tuple.Arguments.Any(a => Names(a.Expression, name)),

@@ -217,7 +217,7 @@ namespace InteropGuard.Flow
             {
                 // A default constructor runs the instance field and property initializers, then the base constructor;
                 // a base of this compilation is not read.
-                isOwn = _context.ThrowingMethods.HasThrowingInstanceInitializers(method.ContainingType)
+                isOwn = ThrowingMethods.Of(_context).HasThrowingInstanceInitializers(method.ContainingType)
                         || SymbolEqualityComparer.Default.Equals(method.ContainingType.BaseType?.ContainingAssembly, _context.Compilation.Assembly);
                 return null;
             }
@@ -368,11 +368,7 @@ namespace InteropGuard.Flow
             {
                 if (current is IAnonymousFunctionOperation lambda && SymbolEqualityComparer.Default.Equals(lambda.Symbol, owner))
                 {
-                    var parent = lambda.Parent;
-                    while (parent is IDelegateCreationOperation or IConversionOperation)
-                    {
-                        parent = parent.Parent;
-                    }
+                    var parent = OperationTree.AsDelegate(lambda).Parent;
 
                     return parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { } receiver } } && IsOnlyCalledByTheLibrary(receiver.OriginalDefinition);
                 }

@@ -71,6 +71,7 @@ namespace InteropGuard.Flow
         {
             _describedBuffers = describedBuffers;
             _context = context;
+            _throwing = ThrowingMethods.Of(context);
             _catalogue = catalogue;
             _everyFailure = everyFailure;
             _depth = depth;
@@ -78,6 +79,7 @@ namespace InteropGuard.Flow
         }
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
+        private readonly ThrowingMethods _throwing;
 
         private readonly System.Func<IParameterSymbol, bool>? _describedBuffers;
 
@@ -125,7 +127,7 @@ namespace InteropGuard.Flow
                 case IFunctionPointerInvocationOperation pointerCall:
                     return !_context.NativeFunctions.IsNativeTransition(pointerCall);
                 case IPropertyReferenceOperation property:
-                    return AccessorOf(property) is { } accessor && _context.ThrowingMethods.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth);
+                    return AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth);
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
@@ -153,7 +155,7 @@ namespace InteropGuard.Flow
         /// </summary>
         public bool MayThrowConverting(IMethodSymbol operatorMethod)
             => MayThrow(operatorMethod)
-               && (!WrapperSummaries.IsSourceMethodWithBody(operatorMethod) || _context.ThrowingMethods.MayThrow(operatorMethod, _catalogue, _everyFailure, _depth));
+               && (!WrapperSummaries.IsSourceMethodWithBody(operatorMethod) || _throwing.MayThrow(operatorMethod, _catalogue, _everyFailure, _depth));
 
         private bool MayThrow(IInvocationOperation invocation)
         {
@@ -184,7 +186,7 @@ namespace InteropGuard.Flow
             }
 
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
-                && (IsOwnDispose(method) || !_context.ThrowingMethods.MayThrow(method, _catalogue, _everyFailure, _depth)))
+                && (IsOwnDispose(method) || !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth)))
             {
                 return false;
             }
@@ -211,7 +213,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private bool MayThrowVirtually(IMethodSymbol method)
         {
-            if (_context.ThrowingMethods.ClosedImplementations(method) is not { } implementations)
+            if (_throwing.ClosedImplementations(method) is not { } implementations)
             {
                 return true;
             }
@@ -219,7 +221,7 @@ namespace InteropGuard.Flow
             foreach (var implementation in implementations)
             {
                 if (!WrapperSummaries.IsSourceMethodWithBody(implementation)
-                    || (!IsOwnDispose(implementation) && _context.ThrowingMethods.MayThrow(implementation, _catalogue, _everyFailure, _depth)))
+                    || (!IsOwnDispose(implementation) && _throwing.MayThrow(implementation, _catalogue, _everyFailure, _depth)))
                 {
                     return true;
                 }
@@ -506,7 +508,7 @@ namespace InteropGuard.Flow
         private bool IsQuietSourceConstructor(IMethodSymbol constructor)
         {
             var type = constructor.ContainingType;
-            if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || _context.ThrowingMethods.HasThrowingInstanceInitializers(type))
+            if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || _throwing.HasThrowingInstanceInitializers(type))
             {
                 return false;
             }
@@ -519,7 +521,7 @@ namespace InteropGuard.Flow
 
             return (chainsToObject || constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: not null }))
                    && WrapperSummaries.IsSourceMethodWithBody(constructor)
-                   && !_context.ThrowingMethods.MayThrow(constructor, _catalogue, _everyFailure, _depth);
+                   && !_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth);
         }
 
         /// <summary>
@@ -566,10 +568,10 @@ namespace InteropGuard.Flow
         // The local or parameter a span expression views: data, encoded.AsSpan(), (ReadOnlySpan<byte>)bytes.
         private static ISymbol? Root(IOperation operation)
         {
-            operation = Unconverted(operation);
+            operation = OperationTree.SkipEveryConversion(operation);
             if (operation is IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } view)
             {
-                operation = Unconverted(view.Arguments[0].Value);
+                operation = OperationTree.SkipEveryConversion(view.Arguments[0].Value);
             }
 
             return operation switch
@@ -578,17 +580,6 @@ namespace InteropGuard.Flow
                 IParameterReferenceOperation parameter => parameter.Parameter,
                 _ => null,
             };
-        }
-
-        // Also through array-to-span operators: the span views the same variable.
-        private static IOperation Unconverted(IOperation operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
         }
 
         private static bool IsMemoryAccessor(string name)

@@ -106,14 +106,6 @@ namespace InteropGuard.Flow
         private static int? Literal(ExpressionSyntax expression)
             => Unparenthesized(expression) is LiteralExpressionSyntax { Token.Value: int value } ? value : null;
 
-        private static ExpressionSyntax Unparenthesized(ExpressionSyntax expression)
-        {
-            while (expression is ParenthesizedExpressionSyntax parenthesized)
-            {
-                expression = parenthesized.Expression;
-            }
-
-            return expression;
-        }
+        private static ExpressionSyntax Unparenthesized(ExpressionSyntax expression) => OperationTree.SkipParentheses(expression);
     }
 }

@@ -355,7 +355,7 @@ namespace InteropGuard.Flow
 
         private ValueUse FromSummary(IParameterSymbol parameter, IOperation call, (NativeFunction, IParameterSymbol)? native)
         {
-            var summary = _context.Wrappers.GetParameterSummary(parameter, _scope, _depth);
+            var summary = ParameterSummaries.Of(_context).Get(parameter, _scope, _depth);
             if (summary.Releases != null)
             {
                 return new ValueUse(ValueUseKind.Release, call, release: summary.Releases);

@@ -87,7 +87,7 @@ namespace InteropGuard.Interop
             _types = new Lazy<WellKnownTypes>(() => WellKnownTypes.Create(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
             _nativeFunctions = new Lazy<NativeFunctionTable>(() => new NativeFunctionTable(Types, compilation), LazyThreadSafetyMode.ExecutionAndPublication);
             Wrappers = new WrapperSummaries(this, compilation);
-            ThrowingMethods = new ThrowingMethods(this);
+            Held = new HeldSummaries(this);
             HandleReleases = new HandleReleases(this);
             Vocabulary = new InteropVocabulary(compilation);
         }
@@ -100,8 +100,8 @@ namespace InteropGuard.Interop
         public NativeFunctionTable NativeFunctions => _nativeFunctions.Value;
         public WrapperSummaries Wrappers { get; }
 
-        /// <summary>Which methods of this compilation can throw when called (<see cref="Interop.ThrowingMethods"/>).</summary>
-        public ThrowingMethods ThrowingMethods { get; }
+        /// <summary>The summaries Flow/ computes once per compilation (<see cref="HeldSummaries"/>).</summary>
+        public HeldSummaries Held { get; }
 
         /// <summary>Which SafeHandle types release nothing (<see cref="Interop.HandleReleases"/>).</summary>
         public HandleReleases HandleReleases { get; }

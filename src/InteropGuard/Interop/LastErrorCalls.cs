@@ -231,7 +231,7 @@ namespace InteropGuard.Interop
                 }
 
                 stack.Push((operation, true));
-                if (operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation || operation is IFlowAnonymousFunctionOperation)
+                if (OperationTree.IsFunction(operation) || operation is IFlowAnonymousFunctionOperation)
                 {
                     continue;
                 }

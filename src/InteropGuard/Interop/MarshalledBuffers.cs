@@ -295,11 +295,7 @@ namespace InteropGuard.Interop
             // is skipped. It was most of IG2003's time on bindings that pass fixed pointers, asked at every such call.
             if (!local.IsFixed)
             {
-                var root = reference as IOperation;
-                while (root.Parent != null)
-                {
-                    root = root.Parent;
-                }
+                var root = OperationTree.Root(reference);
 
                 foreach (var assignment in root.Descendants().OfType<IAssignmentOperation>())
                 {

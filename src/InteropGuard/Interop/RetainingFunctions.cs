@@ -199,7 +199,7 @@ namespace InteropGuard.Interop
             _known = _listed.IsListed ? null : RetainingCatalogue.Find(function);
             // A function taking an OVERLAPPED is judged by it; one that waits for or cancels the operation keeps nothing.
             _hasOverlapped = method.Parameters.Any(p => RetainingFunctions.IsOverlapped(p.Type));
-            _overlapped = _hasOverlapped && !OperationCompletion.IsCompletionFunction(function.EntryPoint) ? RetainingReason.Overlapped : RetainingReason.None;
+            _overlapped = _hasOverlapped && !OperationEndingNames.IsCompletionFunction(function.EntryPoint) ? RetainingReason.Overlapped : RetainingReason.None;
             _readsAsRegistration = new Lazy<bool>(() => RetainingFunctions.ReadsAsRegistration(function));
             _why = new Lazy<RetainingReason>(() =>
             {

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using InteropGuard.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -26,44 +25,11 @@ namespace InteropGuard.Interop
             => targetOrdinal >= 0 && targetOrdinal < _wrapperParameterForTarget.Length ? _wrapperParameterForTarget[targetOrdinal] : -1;
     }
 
-    /// <summary>What a method of this compilation does with one of its parameters, as far as ownership goes.</summary>
-    internal sealed class ParameterSummary
-    {
-        public static readonly ParameterSummary None = new ParameterSummary(releases: null, escapes: false, NativeTargetList.Empty);
-
-        public ParameterSummary(Deallocator? releases, bool escapes, NativeTargetList nativeTargets)
-        {
-            Releases = releases;
-            Escapes = escapes;
-            NativeTargets = nativeTargets;
-        }
-
-        /// <summary>The release the method performs on the parameter (on some path), or null.</summary>
-        public Deallocator? Releases { get; }
-
-        /// <summary>The method stores, returns, captures or hands the parameter to an owner.</summary>
-        public bool Escapes { get; }
-
-        /// <summary>The native functions (and their parameters) the parameter is forwarded to.</summary>
-        public NativeTargetList NativeTargets { get; }
-    }
-
-    /// <summary>Native parameters a managed parameter reaches.</summary>
-    internal sealed class NativeTargetList
-    {
-        public static readonly NativeTargetList Empty = new NativeTargetList(new List<(NativeFunction, IParameterSymbol)>());
-
-        public NativeTargetList(List<(NativeFunction Function, IParameterSymbol Parameter)> targets)
-        {
-            Targets = targets;
-        }
-
-        public IReadOnlyList<(NativeFunction Function, IParameterSymbol Parameter)> Targets { get; }
-    }
-
     /// <summary>
     /// Wrapper summaries (DESIGN.md, Architecture): computed lazily, once per method of this compilation, to a bounded
-    /// depth, so that rules can treat a managed wrapper in front of a native call like the native call itself.
+    /// depth, so that rules can treat a managed wrapper in front of a native call like the native call itself. What a
+    /// wrapper does with each parameter follows the parameter through the body with Flow's use classification, so it is
+    /// Flow's (<c>ParameterSummaries</c>); the bodies, the single-call shape and the depth bound are here.
     /// </summary>
     internal sealed class WrapperSummaries
     {
@@ -73,7 +39,6 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, BodyHolder> _bodies = new ConcurrentDictionary<IMethodSymbol, BodyHolder>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ForwardedCall?> _forwarded = new ConcurrentDictionary<IMethodSymbol, ForwardedCall?>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary> _parameters = new ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary>(new ParameterKeyComparer());
 
         public WrapperSummaries(InteropContext context, Compilation compilation)
         {
@@ -90,84 +55,6 @@ namespace InteropGuard.Interop
             }
 
             return _forwarded.GetOrAdd(method.OriginalDefinition, ComputeForwardedCall);
-        }
-
-        /// <summary>What <paramref name="parameter"/>'s method does with it; <see cref="ParameterSummary.None"/> when unknown.</summary>
-        public ParameterSummary GetParameterSummary(IParameterSymbol parameter, InteropScope scope, int depth)
-        {
-            if (depth >= MaxDepth || parameter.ContainingSymbol is not IMethodSymbol method || !IsSourceMethodWithBody(method) || IsNativeFunction(method))
-            {
-                return ParameterSummary.None;
-            }
-
-            // The depth is part of the key: a summary then depends only on deeper ones, so results do not depend on
-            // the order in which concurrent analyses ask. The bound also cuts recursion (A calls B calls A).
-            var key = (parameter.OriginalDefinition, scope, depth);
-            return _parameters.GetOrAdd(key, k => ComputeParameterSummary((IParameterSymbol)k.Item1, k.Item2, k.Item3));
-        }
-
-        private ParameterSummary ComputeParameterSummary(IParameterSymbol parameter, InteropScope scope, int depth)
-        {
-            var body = GetBody((IMethodSymbol)parameter.ContainingSymbol);
-            if (body == null)
-            {
-                return ParameterSummary.None;
-            }
-
-            Deallocator? releases = null;
-            var escapes = false;
-            var natives = new List<(NativeFunction, IParameterSymbol)>();
-            var uses = new ValueUses(_context, scope, depth + 1);
-            foreach (var reference in body.Descendants().OfType<IParameterReferenceOperation>())
-            {
-                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
-                {
-                    continue;
-                }
-
-                if (OperationTree.IsInNestedFunction(reference, body))
-                {
-                    escapes = true;
-                    continue;
-                }
-
-                var use = uses.Classify(reference);
-                switch (use.Kind)
-                {
-                    case ValueUseKind.Release:
-                        releases ??= use.Release;
-                        break;
-                    case ValueUseKind.Escape:
-                    case ValueUseKind.ReachedRoot:
-                        escapes |= use.Kind == ValueUseKind.Escape || IsReturned(reference);
-                        break;
-                }
-
-                if (use.NativeTarget is { } target)
-                {
-                    natives.Add(target);
-                }
-            }
-
-            if (releases == null && !escapes && natives.Count == 0)
-            {
-                return ParameterSummary.None;
-            }
-
-            return new ParameterSummary(releases, escapes, natives.Count == 0 ? NativeTargetList.Empty : new NativeTargetList(natives));
-        }
-
-        private static bool IsReturned(IOperation reference)
-        {
-            for (var current = reference.Parent; current != null; current = current.Parent)
-            {
-                if (current is IReturnOperation)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private ForwardedCall? ComputeForwardedCall(IMethodSymbol method)
@@ -282,15 +169,6 @@ namespace InteropGuard.Interop
             }
 
             public IOperation? Body { get; }
-        }
-
-        private sealed class ParameterKeyComparer : IEqualityComparer<(IParameterSymbol, InteropScope, int)>
-        {
-            public bool Equals((IParameterSymbol, InteropScope, int) x, (IParameterSymbol, InteropScope, int) y)
-                => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2) && x.Item3 == y.Item3;
-
-            public int GetHashCode((IParameterSymbol, InteropScope, int) obj)
-                => SymbolEqualityComparer.Default.GetHashCode(obj.Item1) ^ obj.Item2.GetHashCode() ^ obj.Item3;
         }
     }
 }

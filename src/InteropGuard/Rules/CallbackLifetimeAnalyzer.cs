@@ -279,7 +279,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+            var summary = ParameterSummaries.Of(interop).Get(parameter, scope, 0);
             foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
             {
                 if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.Keeps(function, nativeParameter))
@@ -356,11 +356,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var current = (IOperation)reference;
-                while (current.Parent is IConversionOperation)
-                {
-                    current = current.Parent;
-                }
+                var current = OperationTree.WithEveryConversion(reference);
 
                 if (current.Parent is IArgumentOperation { Parent: IInvocationOperation conversion }
                     && conversion.TargetMethod.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
@@ -532,11 +528,7 @@ namespace InteropGuard.Rules
 
             private bool Classify(InteropContext interop, InteropScope scope, IOperation value, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
             {
-                var current = value;
-                while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
-                {
-                    current = conversion;
-                }
+                var current = OperationTree.WithConversions(value);
 
                 switch (current.Parent)
                 {
@@ -558,7 +550,7 @@ namespace InteropGuard.Rules
 
                         if (invocation.TargetMethod.DeclaringSyntaxReferences.Length > 0)
                         {
-                            var targets = interop.Wrappers.GetParameterSummary(argument.Parameter, scope, 0).NativeTargets.Targets;
+                            var targets = ParameterSummaries.Of(interop).Get(argument.Parameter, scope, 0).NativeTargets.Targets;
                             if (targets.Count > 0)
                             {
                                 var retaining = targets.FirstOrDefault(t => scope.Keeps(t.Function, t.Parameter));

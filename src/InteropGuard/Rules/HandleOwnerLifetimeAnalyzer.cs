@@ -80,11 +80,7 @@ namespace InteropGuard.Rules
             }
 
             // The driver hands over the body block; its root (the method or constructor body) is what the graph covers.
-            var root = bodyBlock;
-            while (root.Parent != null)
-            {
-                root = root.Parent;
-            }
+            var root = OperationTree.Root(bodyBlock);
 
             if (!ControlFlowGraphs.HasGraph(root))
             {
@@ -325,7 +321,7 @@ namespace InteropGuard.Rules
             var child = call;
             for (var current = call.Parent; current != null; child = current, current = current.Parent)
             {
-                if (current is ILoopOperation || current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
+                if (current is ILoopOperation || OperationTree.IsFunction(current))
                 {
                     return false;
                 }
@@ -586,6 +582,7 @@ namespace InteropGuard.Rules
                    _ => false,
                };
 
+        // Not OperationTree.EnclosingFunction: only a lambda counts, and an inner local function ends the search.
         private static bool InLambda(IOperation operation)
         {
             for (var current = operation.Parent; current != null; current = current.Parent)
@@ -609,7 +606,7 @@ namespace InteropGuard.Rules
             var statement = call;
             while (statement.Parent is { } parent && parent is not IBlockOperation)
             {
-                if (parent is IAnonymousFunctionOperation || parent is ILocalFunctionOperation || parent is ILoopOperation)
+                if (OperationTree.IsFunction(parent) || parent is ILoopOperation)
                 {
                     return false;
                 }
@@ -801,7 +798,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
+                var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
                     // 'new Canvas' for an object creation, 'Canvas constructor' for a ': base(...)' or ': this(...)' call.
@@ -947,7 +944,7 @@ namespace InteropGuard.Rules
         /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
         private static HashSet<ISymbol> CapturedSymbols(IOperation root)
         {
-            var functions = root.Descendants().Where(o => o is IAnonymousFunctionOperation || o is ILocalFunctionOperation).ToList();
+            var functions = root.Descendants().Where(OperationTree.IsFunction).ToList();
             if (functions.Count == 0)
             {
                 // Nothing can capture: no second walk for captured locals.

@@ -83,11 +83,7 @@ namespace InteropGuard.Rules
             foreach (var block in context.OperationBlocks)
             {
                 // A method's body block hangs under its IMethodBodyOperation: the graph is of that root.
-                var root = block;
-                while (root.Parent != null)
-                {
-                    root = root.Parent;
-                }
+                var root = OperationTree.Root(block);
 
                 // Cheap gates: a body that names no read (nor a helper that reads), or holds no native call, costs no graph.
                 if (seen.Contains(root))

@@ -166,11 +166,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            var root = value;
-            while (root.Parent != null)
-            {
-                root = root.Parent;
-            }
+            var root = OperationTree.Root(value);
 
             foreach (var operation in root.Descendants())
             {
@@ -205,6 +201,7 @@ namespace InteropGuard.Rules
             return null;
         }
 
+        // Not OperationTree.SkipConversions, which also goes through explicit casts: this reading stops at them.
         private static IOperation Unwrap(IOperation value)
         {
             while (value is IConversionOperation conversion && conversion.IsImplicit)

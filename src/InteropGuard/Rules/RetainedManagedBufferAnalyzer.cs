@@ -130,7 +130,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var summary = interop.Wrappers.GetParameterSummary(parameter, scope, 0);
+                var summary = ParameterSummaries.Of(interop).Get(parameter, scope, 0);
                 var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {
@@ -276,11 +276,7 @@ namespace InteropGuard.Rules
         /// <summary>The method waits for or cancels the I/O, or tests for ERROR_IO_PENDING (997).</summary>
         private static bool TreatsIoAsAsynchronous(IOperation call)
         {
-            var root = call;
-            while (root.Parent != null)
-            {
-                root = root.Parent;
-            }
+            var root = OperationTree.Root(call);
 
             foreach (var node in root.Syntax.DescendantNodes())
             {

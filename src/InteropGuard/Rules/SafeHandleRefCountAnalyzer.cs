@@ -390,11 +390,7 @@ namespace InteropGuard.Rules
 
         private static IArgumentOperation? FindArgument(IOperation value)
         {
-            var current = value;
-            while (current.Parent is IConversionOperation conversion && conversion.OperatorMethod == null)
-            {
-                current = conversion;
-            }
+            var current = OperationTree.WithConversions(value);
 
             return current.Parent as IArgumentOperation;
         }
@@ -540,11 +536,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var parent = reference.Parent;
-                while (parent is IConversionOperation)
-                {
-                    parent = parent.Parent;
-                }
+                var parent = OperationTree.WithEveryConversion(reference).Parent;
 
                 if (parent is IReturnOperation
                     || parent is ISimpleAssignmentOperation assignment && assignment.Target != reference && !(assignment.Target is ILocalReferenceOperation))
@@ -651,11 +643,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var parent = operation.Parent;
-                while (parent is IConversionOperation)
-                {
-                    parent = parent.Parent;
-                }
+                var parent = OperationTree.WithEveryConversion(operation).Parent;
 
                 if (parent is IInvocationOperation getHandle && getHandle.Parent is { } use
                     && (use is IReturnOperation || (use is IConversionOperation && use.Parent is IReturnOperation))
@@ -686,9 +674,9 @@ namespace InteropGuard.Rules
         /// <summary>The same handle expression, spelled with or without <c>this.</c> and whitespace.</summary>
         internal static string Key(SyntaxNode expression)
         {
-            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            if (expression is ExpressionSyntax value)
             {
-                expression = parenthesized.Expression;
+                expression = OperationTree.SkipParentheses(value);
             }
 
             // Null-forgiving operators do not change which handle is meant.

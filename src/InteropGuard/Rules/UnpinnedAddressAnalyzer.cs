@@ -206,11 +206,7 @@ namespace InteropGuard.Rules
         /// <summary>The native function that directly receives the pointer (through conversions), for the message.</summary>
         private static string? PassedTo(InteropContext interop, IInvocationOperation call)
         {
-            var current = (IOperation)call;
-            while (current.Parent is IConversionOperation || current.Parent is IParenthesizedOperation)
-            {
-                current = current.Parent;
-            }
+            var current = OperationTree.WithEveryConversion(call);
 
             if (current.Parent is not IArgumentOperation { Parent: IInvocationOperation target } argument)
             {
@@ -225,7 +221,7 @@ namespace InteropGuard.Rules
             // A managed wrapper that forwards the parameter to native code: name the native function behind it.
             if (argument.Parameter != null)
             {
-                var targets = interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, interop.ForTree(call.Syntax.SyntaxTree), 0).NativeTargets.Targets;
+                var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, interop.ForTree(call.Syntax.SyntaxTree), 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
                     return targets[0].Function.ToString();
@@ -266,11 +262,7 @@ namespace InteropGuard.Rules
         /// <summary>Handed by ref, or to something that returns a handle or disposable (a pinning helper), or to a constructor.</summary>
         private static bool MayPinElsewhere(IOperation reference, WellKnownTypes types)
         {
-            var current = reference;
-            while (current.Parent is IConversionOperation)
-            {
-                current = current.Parent;
-            }
+            var current = OperationTree.WithEveryConversion(reference);
 
             if (current.Parent is not IArgumentOperation argument)
             {
@@ -525,7 +517,7 @@ namespace InteropGuard.Rules
                 case AnonymousFunctionExpressionSyntax lambda:
                     return lambda.AsyncKeyword != default;
                 case CompilationUnitSyntax unit:
-                    return unit.DescendantNodes().Any(n => n is AwaitExpressionSyntax && !n.Ancestors().Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax));
+                    return unit.DescendantNodes().Any(n => n is AwaitExpressionSyntax && !n.Ancestors().Any(OperationTree.IsFunctionSyntax));
                 default:
                     var symbol = model.GetDeclaredSymbol(function) as IMethodSymbol;
                     return symbol == null || symbol.IsAsync || function.DescendantNodes().Any(n => n is YieldStatementSyntax && n.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is BaseMethodDeclarationSyntax || a is AccessorDeclarationSyntax) == function);

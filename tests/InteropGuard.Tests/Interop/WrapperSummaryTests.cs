@@ -1,4 +1,5 @@
 using System.Linq;
+using InteropGuard.Flow;
 using InteropGuard.Interop;
 
 namespace InteropGuard.Tests.Interop
@@ -57,7 +58,7 @@ internal static class TooDeep
             var test = new InteropTestCompilation(TwoLevelBinding);
             var parameter = test.Method("Proxy", "SetCredentialCallback").Parameters[1];
 
-            var summary = test.Context.Wrappers.GetParameterSummary(parameter, test.Scope, depth: 0);
+            var summary = ParameterSummaries.Of(test.Context).Get(parameter, test.Scope, depth: 0);
 
             var target = Assert.Single(summary.NativeTargets.Targets);
             Assert.Equal("git_remote_set_cred_cb", target.Function.EntryPoint);
@@ -72,7 +73,7 @@ internal static class TooDeep
             var test = new InteropTestCompilation(TwoLevelBinding);
             var parameter = test.Method("Remote", "Configure").Parameters[0];
 
-            var summary = test.Context.Wrappers.GetParameterSummary(parameter, test.Scope, depth: 0);
+            var summary = ParameterSummaries.Of(test.Context).Get(parameter, test.Scope, depth: 0);
 
             var target = Assert.Single(summary.NativeTargets.Targets);
             Assert.Equal("git_remote_set_cred_cb", target.Function.EntryPoint);
@@ -85,7 +86,7 @@ internal static class TooDeep
             var test = new InteropTestCompilation(TwoLevelBinding);
             var parameter = test.Method("Remote", "Log").Parameters[0];
 
-            var summary = test.Context.Wrappers.GetParameterSummary(parameter, test.Scope, depth: 0);
+            var summary = ParameterSummaries.Of(test.Context).Get(parameter, test.Scope, depth: 0);
 
             Assert.Empty(summary.NativeTargets.Targets);
         }
@@ -97,8 +98,8 @@ internal static class TooDeep
             var withinBound = test.Method("TooDeep", "L3").Parameters[0];
             var beyondBound = test.Method("TooDeep", "L1").Parameters[0];
 
-            Assert.NotEmpty(test.Context.Wrappers.GetParameterSummary(withinBound, test.Scope, depth: 0).NativeTargets.Targets);
-            Assert.Empty(test.Context.Wrappers.GetParameterSummary(beyondBound, test.Scope, depth: 0).NativeTargets.Targets);
+            Assert.NotEmpty(ParameterSummaries.Of(test.Context).Get(withinBound, test.Scope, depth: 0).NativeTargets.Targets);
+            Assert.Empty(ParameterSummaries.Of(test.Context).Get(beyondBound, test.Scope, depth: 0).NativeTargets.Targets);
         }
 
         [Fact]

@@ -1,10 +1,11 @@
 using System;
 using System.Linq;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>
     /// "Is the operation a retaining native call started over before this code leaves the region?" A call that waits for
@@ -15,30 +16,6 @@ namespace InteropGuard.Interop
     /// </summary>
     internal static class OperationCompletion
     {
-        private static readonly string[] EndOfOperationWords =
-        {
-            "unregister", "deregister", "unschedule", "unbind", "remove", "cancel", "wait", "result", "sync", "finish", "complete", "flush", "join", "close", "destroy", "detach", "stop",
-        };
-
-        /// <summary>
-        /// Win32 functions that take an OVERLAPPED only to name the operation they wait for, test or cancel: they keep
-        /// nothing after they return.
-        /// </summary>
-        public static bool IsCompletionFunction(string entryPoint)
-            => entryPoint.StartsWith("GetOverlappedResult", StringComparison.Ordinal)
-               || entryPoint.StartsWith("WSAGetOverlappedResult", StringComparison.Ordinal)
-               || entryPoint.StartsWith("CancelIo", StringComparison.Ordinal)
-               || entryPoint == "HasOverlappedIoCompleted";
-
-        // Whole words only: "endpoint" and "freeze" end nothing.
-        private static readonly string[] EndOfOperationWholeWords = { "end", "free", "release", "dispose" };
-
-        /// <summary>A name that says the call ends an operation: waits for, cancels, unregisters, unschedules, completes it.</summary>
-        public static bool EndsOperation(string name)
-            => IsCompletionFunction(name)
-               || NameWords.Of(name).Any(word => EndOfOperationWords.Any(end => word.StartsWith(end, StringComparison.Ordinal))
-                                                 || EndOfOperationWholeWords.Contains(word));
-
         /// <summary>
         /// Does code that runs after <paramref name="call"/> inside <paramref name="region"/> end the operation? Later
         /// calls in the region count, and so does a call that <paramref name="call"/> is an argument of (it runs after
@@ -57,7 +34,7 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                if (EndsOperation(NameOf(invocation.Expression)))
+                if (OperationEndingNames.EndsOperation(NameOf(invocation.Expression)))
                 {
                     return true;
                 }
@@ -65,8 +42,8 @@ namespace InteropGuard.Interop
                 if (model != null && model.SyntaxTree == invocation.SyntaxTree
                     && model.GetOperation(invocation) is IInvocationOperation { TargetMethod: { } method }
                     && interop.NativeFunctions.Get(method) == null
-                    && method.Parameters.Any(p => interop.Wrappers.GetParameterSummary(p, scope, 0).NativeTargets.Targets
-                        .Any(t => IsCompletionFunction(t.Function.EntryPoint))))
+                    && method.Parameters.Any(p => ParameterSummaries.Of(interop).Get(p, scope, 0).NativeTargets.Targets
+                        .Any(t => OperationEndingNames.IsCompletionFunction(t.Function.EntryPoint))))
                 {
                     return true;
                 }

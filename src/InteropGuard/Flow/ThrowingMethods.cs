@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using InteropGuard.Flow;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>
     /// Can a call to a method of this compilation throw? Yes when its body can — an explicit <c>throw</c>, or a throw point
@@ -22,6 +22,9 @@ namespace InteropGuard.Interop
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<Key, bool> _cache = new ConcurrentDictionary<Key, bool>();
         private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _overrides;
+
+        /// <summary>The compilation's one instance, held by its context (<see cref="HeldSummaries"/>).</summary>
+        public static ThrowingMethods Of(InteropContext context) => context.Held.Get(c => new ThrowingMethods(c));
 
         public ThrowingMethods(InteropContext context)
         {
@@ -209,7 +212,7 @@ namespace InteropGuard.Interop
                 var statements = 0;
                 var hasTry = false;
                 var throws = false;
-                foreach (var node in body.DescendantNodesAndSelf(n => n == body || !IsNestedFunction(n)))
+                foreach (var node in body.DescendantNodesAndSelf(n => n == body || !OperationTree.IsFunctionSyntax(n)))
                 {
                     switch (node)
                     {
@@ -250,9 +253,6 @@ namespace InteropGuard.Interop
 
             return BodyShape.TooLong;
         }
-
-        private static bool IsNestedFunction(SyntaxNode node)
-            => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
 
         private enum BodyShape
         {

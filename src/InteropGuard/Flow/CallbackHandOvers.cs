@@ -4,12 +4,13 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>
     /// Every place in the compilation where one callback is handed to native code, found from the callback's side. A rule

@@ -3,13 +3,13 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
-using InteropGuard.Flow;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>A method, local function or lambda that native code calls, and how native code got hold of it.</summary>
     internal sealed class NativeCallback
@@ -93,7 +93,7 @@ namespace InteropGuard.Interop
                 }
                 else if (method.DeclaringSyntaxReferences.Length > 0)
                 {
-                    foreach (var (function, nativeParameter) in _context.Wrappers.GetParameterSummary(parameter, scope, 0).NativeTargets.Targets)
+                    foreach (var (function, nativeParameter) in ParameterSummaries.Of(_context).Get(parameter, scope, 0).NativeTargets.Targets)
                     {
                         if (nativeParameter.Type.TypeKind == TypeKind.Delegate)
                         {

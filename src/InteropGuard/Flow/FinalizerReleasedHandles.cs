@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using InteropGuard.Flow;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>A class that keeps a raw native handle, releases it from its finalizer and hands it out to other code.</summary>
     internal sealed class FinalizerReleasedHandle
@@ -144,7 +144,7 @@ namespace InteropGuard.Interop
                     {
                         released[handle] = native.ToString();
                     }
-                    else if (_interop.Wrappers.GetParameterSummary(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets is { Count: > 0 } targets)
+                    else if (ParameterSummaries.Of(_interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets is { Count: > 0 } targets)
                     {
                         released[handle] = targets[0].Function.ToString();
                     }

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>What a method of this compilation does with one of its parameters, as far as ownership goes.</summary>
+    internal sealed class ParameterSummary
+    {
+        public static readonly ParameterSummary None = new ParameterSummary(releases: null, escapes: false, NativeTargetList.Empty);
+
+        public ParameterSummary(Deallocator? releases, bool escapes, NativeTargetList nativeTargets)
+        {
+            Releases = releases;
+            Escapes = escapes;
+            NativeTargets = nativeTargets;
+        }
+
+        /// <summary>The release the method performs on the parameter (on some path), or null.</summary>
+        public Deallocator? Releases { get; }
+
+        /// <summary>The method stores, returns, captures or hands the parameter to an owner.</summary>
+        public bool Escapes { get; }
+
+        /// <summary>The native functions (and their parameters) the parameter is forwarded to.</summary>
+        public NativeTargetList NativeTargets { get; }
+    }
+
+    /// <summary>Native parameters a managed parameter reaches.</summary>
+    internal sealed class NativeTargetList
+    {
+        public static readonly NativeTargetList Empty = new NativeTargetList(new List<(NativeFunction, IParameterSymbol)>());
+
+        public NativeTargetList(List<(NativeFunction Function, IParameterSymbol Parameter)> targets)
+        {
+            Targets = targets;
+        }
+
+        public IReadOnlyList<(NativeFunction Function, IParameterSymbol Parameter)> Targets { get; }
+    }
+
+    /// <summary>
+    /// The wrapper summaries of DESIGN.md's Architecture that follow a parameter through its method's body: what a method
+    /// of this compilation does with each parameter — releases it, lets it escape, forwards it to a native function's
+    /// parameter. Each use is classified by <see cref="ValueUses"/>, which asks these summaries in turn for the methods
+    /// the value is passed to, one level deeper, up to <see cref="WrapperSummaries.MaxDepth"/>. Computed lazily, once per
+    /// parameter, options scope and depth, and held by the compilation's context (<see cref="Of"/>).
+    /// </summary>
+    internal sealed class ParameterSummaries
+    {
+        private readonly InteropContext _context;
+        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary> _parameters = new ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary>(new ParameterKeyComparer());
+
+        private ParameterSummaries(InteropContext context)
+        {
+            _context = context;
+        }
+
+        /// <summary>The compilation's one instance, held by its context (<see cref="HeldSummaries"/>).</summary>
+        public static ParameterSummaries Of(InteropContext context) => context.Held.Get(c => new ParameterSummaries(c));
+
+        /// <summary>What <paramref name="parameter"/>'s method does with it; <see cref="ParameterSummary.None"/> when unknown.</summary>
+        public ParameterSummary Get(IParameterSymbol parameter, InteropScope scope, int depth)
+        {
+            if (depth >= WrapperSummaries.MaxDepth || parameter.ContainingSymbol is not IMethodSymbol method || !WrapperSummaries.IsSourceMethodWithBody(method)
+                || _context.NativeFunctions.Get(method) != null)
+            {
+                return ParameterSummary.None;
+            }
+
+            // The depth is part of the key: a summary then depends only on deeper ones, so results do not depend on
+            // the order in which concurrent analyses ask. The bound also cuts recursion (A calls B calls A).
+            var key = (parameter.OriginalDefinition, scope, depth);
+            return _parameters.GetOrAdd(key, k => ComputeParameterSummary((IParameterSymbol)k.Item1, k.Item2, k.Item3));
+        }
+
+        private ParameterSummary ComputeParameterSummary(IParameterSymbol parameter, InteropScope scope, int depth)
+        {
+            var body = _context.Wrappers.GetBody((IMethodSymbol)parameter.ContainingSymbol);
+            if (body == null)
+            {
+                return ParameterSummary.None;
+            }
+
+            Deallocator? releases = null;
+            var escapes = false;
+            var natives = new List<(NativeFunction, IParameterSymbol)>();
+            var uses = new ValueUses(_context, scope, depth + 1);
+            foreach (var reference in body.Descendants().OfType<IParameterReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+                {
+                    continue;
+                }
+
+                if (OperationTree.IsInNestedFunction(reference, body))
+                {
+                    escapes = true;
+                    continue;
+                }
+
+                var use = uses.Classify(reference);
+                switch (use.Kind)
+                {
+                    case ValueUseKind.Release:
+                        releases ??= use.Release;
+                        break;
+                    case ValueUseKind.Escape:
+                    case ValueUseKind.ReachedRoot:
+                        escapes |= use.Kind == ValueUseKind.Escape || IsReturned(reference);
+                        break;
+                }
+
+                if (use.NativeTarget is { } target)
+                {
+                    natives.Add(target);
+                }
+            }
+
+            if (releases == null && !escapes && natives.Count == 0)
+            {
+                return ParameterSummary.None;
+            }
+
+            return new ParameterSummary(releases, escapes, natives.Count == 0 ? NativeTargetList.Empty : new NativeTargetList(natives));
+        }
+
+        private static bool IsReturned(IOperation reference)
+        {
+            for (var current = reference.Parent; current != null; current = current.Parent)
+            {
+                if (current is IReturnOperation)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private sealed class ParameterKeyComparer : IEqualityComparer<(IParameterSymbol, InteropScope, int)>
+        {
+            public bool Equals((IParameterSymbol, InteropScope, int) x, (IParameterSymbol, InteropScope, int) y)
+                => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2) && x.Item3 == y.Item3;
+
+            public int GetHashCode((IParameterSymbol, InteropScope, int) obj)
+                => SymbolEqualityComparer.Default.GetHashCode(obj.Item1) ^ obj.Item2.GetHashCode() ^ obj.Item3;
+        }
+    }
+}
