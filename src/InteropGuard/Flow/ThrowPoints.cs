@@ -180,7 +180,7 @@ namespace InteropGuard.Flow
 
             // So is a delegate native code handed over (a previous handler a native setter returned), for the same reason.
             if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } invoked
-                && _catalogue.NativeMadeDelegates.Holds(invoked, invocation.SemanticModel ?? ModelOf(invocation.Syntax.SyntaxTree), _stable))
+                && NativeMadeDelegates.Of(_context, _catalogue).Holds(invoked, invocation.SemanticModel ?? ModelOf(invocation.Syntax.SyntaxTree), _stable))
             {
                 return false;
             }

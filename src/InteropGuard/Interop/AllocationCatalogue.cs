@@ -326,11 +326,7 @@ namespace InteropGuard.Interop
             _context = context;
             _pairs = pairs;
             _loaded = new LoadedEntryPoints(context.Compilation, context.Types);
-            NativeMadeDelegates = new NativeMadeDelegates(context, this);
         }
-
-        /// <summary>Delegates native code handed over, whose invocation is a native call (<see cref="Interop.NativeMadeDelegates"/>).</summary>
-        public NativeMadeDelegates NativeMadeDelegates { get; }
 
         public bool TryGetAllocator(IMethodSymbol method, out Allocator allocator)
         {

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
-using InteropGuard.Flow;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>
     /// Delegates native code handed over: the return value of a native function whose return type is a delegate (the
@@ -33,6 +33,10 @@ namespace InteropGuard.Interop
         private readonly InteropContext _context;
         private readonly AllocationCatalogue _catalogue;
         private readonly ConcurrentDictionary<IFieldSymbol, bool> _fields = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>The one instance per catalogue (options scope), held by the compilation's context (<see cref="HeldSummaries"/>).</summary>
+        public static NativeMadeDelegates Of(InteropContext context, AllocationCatalogue catalogue)
+            => context.Held.Get(_ => new ConcurrentDictionary<AllocationCatalogue, NativeMadeDelegates>()).GetOrAdd(catalogue, c => new NativeMadeDelegates(context, c));
 
         public NativeMadeDelegates(InteropContext context, AllocationCatalogue catalogue)
         {
