@@ -178,22 +178,9 @@ namespace InteropGuard.Interop
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
-                    // Methods and classes are members of types and namespaces: nothing below a member can declare one.
-                    foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+                    if (tree.GetRoot() is CompilationUnitSyntax unit)
                     {
-                        switch (node)
-                        {
-                            case MethodDeclarationSyntax method:
-                                methods.Add(method);
-                                break;
-                            case PropertyDeclarationSyntax property when MayReturnAllocation(property.Type, property.ExpressionBody?.Expression
-                                                                          ?? (SyntaxNode?)property.AccessorList?.Accessors.FirstOrDefault(a => a.IsKind(SyntaxKind.GetAccessorDeclaration))):
-                                properties.Add(property.Identifier.ValueText);
-                                break;
-                            case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
-                                bases.Add((type.Identifier.ValueText, RightmostName(type.BaseList.Types[0].Type)));
-                                break;
-                        }
+                        CollectMembers(unit.Members, methods, properties, bases);
                     }
                 }
 
@@ -253,6 +240,56 @@ namespace InteropGuard.Interop
                 return declared;
             }
 
+            // Methods and classes are members of types and namespaces: nothing below a member can declare one. Read in
+            // declaration order (the wrapper levels below are found in it), member lists only: a generic walk of every
+            // child of every type cost more than the rest of the collection.
+            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, List<MethodDeclarationSyntax> methods, List<string> properties, List<(string Name, string? Base)> bases)
+            {
+                foreach (var member in members)
+                {
+                    switch (member)
+                    {
+                        case MethodDeclarationSyntax method:
+                            methods.Add(method);
+                            break;
+                        case PropertyDeclarationSyntax property when MayReturnAllocation(property.Type, property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
+                            properties.Add(property.Identifier.ValueText);
+                            break;
+                        case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
+                            bases.Add((type.Identifier.ValueText, RightmostName(type.BaseList.Types[0].Type)));
+                            break;
+                    }
+
+                    switch (member)
+                    {
+                        case BaseNamespaceDeclarationSyntax space:
+                            CollectMembers(space.Members, methods, properties, bases);
+                            break;
+                        case TypeDeclarationSyntax type:
+                            CollectMembers(type.Members, methods, properties, bases);
+                            break;
+                    }
+                }
+            }
+
+            private static AccessorDeclarationSyntax? GetAccessor(PropertyDeclarationSyntax property)
+            {
+                if (property.AccessorList == null)
+                {
+                    return null;
+                }
+
+                foreach (var accessor in property.AccessorList.Accessors)
+                {
+                    if (accessor.IsKind(SyntaxKind.GetAccessorDeclaration))
+                    {
+                        return accessor;
+                    }
+                }
+
+                return null;
+            }
+
             /// <summary>A helper returning a pointer, an IntPtr or a GCHandle whose body names an allocator (<see cref="ReturnedAllocations"/>).</summary>
             private static bool MayReturnAllocation(TypeSyntax type, SyntaxNode? body)
                 => body != null
@@ -267,15 +304,45 @@ namespace InteropGuard.Interop
             /// <summary>A known allocator entry point (by name or EntryPoint), or a handle type returned or passed by out/ref.</summary>
             private bool HandsOutResource(MethodDeclarationSyntax method)
             {
-                if (AllocationCatalogue.KnownAllocatorNames.Contains(method.Identifier.ValueText)
-                    || method.AttributeLists.SelectMany(l => l.Attributes).SelectMany(a => a.ArgumentList?.Arguments ?? default)
-                        .Any(a => a.Expression is LiteralExpressionSyntax literal && literal.Token.Value is string entry && AllocationCatalogue.KnownAllocatorNames.Contains(entry)))
+                if (AllocationCatalogue.KnownAllocatorNames.Contains(method.Identifier.ValueText))
                 {
                     return true;
                 }
 
-                return IsHandleType(TypeName(method.ReturnType))
-                       || method.ParameterList.Parameters.Any(p => p.Type != null && (p.Modifiers.Any(SyntaxKind.OutKeyword) || p.Modifiers.Any(SyntaxKind.RefKeyword)) && IsHandleType(TypeName(p.Type)));
+                // Plain loops: this runs for every P/Invoke of the compilation, and the LINQ version was most of the collection.
+                foreach (var list in method.AttributeLists)
+                {
+                    foreach (var attribute in list.Attributes)
+                    {
+                        if (attribute.ArgumentList == null)
+                        {
+                            continue;
+                        }
+
+                        foreach (var argument in attribute.ArgumentList.Arguments)
+                        {
+                            if (argument.Expression is LiteralExpressionSyntax literal && literal.Token.Value is string entry && AllocationCatalogue.KnownAllocatorNames.Contains(entry))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                if (IsHandleType(TypeName(method.ReturnType)))
+                {
+                    return true;
+                }
+
+                foreach (var parameter in method.ParameterList.Parameters)
+                {
+                    if (parameter.Type != null && (parameter.Modifiers.Any(SyntaxKind.OutKeyword) || parameter.Modifiers.Any(SyntaxKind.RefKeyword)) && IsHandleType(TypeName(parameter.Type)))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             private static string? TypeName(TypeSyntax type) => type switch

@@ -96,7 +96,7 @@ namespace InteropGuard.Rules
                 }
 
                 var candidates = new AllocationCandidates(start.Compilation);
-                var names = new AllocationNamePositions(candidates);
+                var names = new AllocationNamePositions(candidates, interop.Vocabulary);
                 start.RegisterOperationBlockAction(block =>
                 {
                     if (anywhere || interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, resourceWords))

@@ -72,7 +72,7 @@ static class Native
                 var compilation = VariantCompiler.Compile(source, source.Text);
                 var context = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
                 var candidates = new AllocationCandidates(compilation);
-                var positions = new AllocationNamePositions(candidates);
+                var positions = new AllocationNamePositions(candidates, context.Vocabulary);
                 foreach (var tree in compilation.SyntaxTrees)
                 {
                     var scope = context.ForTree(tree);
@@ -117,7 +117,7 @@ static class Native
             var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, provider));
             var candidates = new AllocationCandidates(compilation);
             var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "M");
-            return (candidates, new AllocationNamePositions(candidates), context.ForTree(tree), method);
+            return (candidates, new AllocationNamePositions(candidates, context.Vocabulary), context.ForTree(tree), method);
         }
     }
 }
