@@ -38,61 +38,132 @@ namespace InteropGuard.Interop
             _declared = new Lazy<Declared>(() => Declared.Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        public bool MayAllocate(SyntaxNode body, InteropScope scope)
+        public bool MayAllocate(SyntaxNode body, InteropScope scope) => MayAllocate(body, scope, null);
+
+        /// <summary>
+        /// The same answer, read only at <paramref name="wordPositions"/> when they are given: where the tree's text holds
+        /// a candidate word (<see cref="AllocationNamePositions.In"/>). Every node the walk can read as a candidate has its
+        /// deciding name (or <c>out</c>) at such a position, so looking at the nodes around those tokens gives the walk's
+        /// answer without visiting the rest of the body; AllocationCandidatesTests checks that the two agree on every body
+        /// of the repository's sources.
+        /// </summary>
+        public bool MayAllocate(SyntaxNode body, InteropScope scope, int[]? wordPositions)
         {
             var declared = _declared.Value;
             bool sawOut = false, sawRelease = false;
+            if (wordPositions != null)
+            {
+                var span = body.FullSpan;
+                var index = Array.BinarySearch(wordPositions, span.Start);
+                for (index = index < 0 ? ~index : index; index < wordPositions.Length && wordPositions[index] < span.End; index++)
+                {
+                    if (Candidate(body, body.FindToken(wordPositions[index])) is { } node && Reads(node, declared, scope, ref sawOut, ref sawRelease))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
             foreach (var node in body.DescendantNodes())
             {
-                // A native out value the body itself releases (ResourceSites): an out argument and a known release.
-                if (node is ArgumentSyntax argument && argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
-                {
-                    sawOut = true;
-                    if (sawRelease)
-                    {
-                        return true;
-                    }
-                }
-
-                if (node is ObjectCreationExpressionSyntax creation && declared.IsHandleType(RightmostName(creation.Type)))
-                {
-                    return true;
-                }
-
-                if (node is MemberAccessExpressionSyntax { Parent: not InvocationExpressionSyntax } access && declared.Properties.Contains(access.Name.Identifier.ValueText))
-                {
-                    return true;
-                }
-
-                if (node is not InvocationExpressionSyntax invocation)
-                {
-                    continue;
-                }
-
-                var name = InvokedName(invocation.Expression);
-                if (name == null)
-                {
-                    continue;
-                }
-
-                if (AllocationCatalogue.KnownReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
-                {
-                    sawRelease = true;
-                    if (sawOut)
-                    {
-                        return true;
-                    }
-                }
-
-                if ((AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
-                    || declared.Functions.Contains(name)
-                    || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Allocator) == name))
+                if (Reads(node, declared, scope, ref sawOut, ref sawRelease))
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The node the walk would read as a candidate whose deciding token is <paramref name="token"/>: an <c>out</c>
+        /// argument, the <c>new</c> of a type so named, a property read or a call so named; null for any other token.
+        /// </summary>
+        private static SyntaxNode? Candidate(SyntaxNode body, SyntaxToken token)
+        {
+            SyntaxNode? node = null;
+            if (token.IsKind(SyntaxKind.OutKeyword))
+            {
+                node = token.Parent is ArgumentSyntax argument && argument.RefKindKeyword == token ? argument : null;
+            }
+            else if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent is SimpleNameSyntax name)
+            {
+                var parent = name.Parent;
+                switch (parent)
+                {
+                    case InvocationExpressionSyntax invocation when invocation.Expression == name:
+                        node = invocation;
+                        break;
+                    case MemberAccessExpressionSyntax access when access.Name == name:
+                        node = (SyntaxNode?)CallOf(access) ?? access;
+                        break;
+                    case MemberBindingExpressionSyntax binding when binding.Name == name:
+                        node = CallOf(binding);
+                        break;
+                    case ObjectCreationExpressionSyntax creation when creation.Type == name:
+                        node = creation;
+                        break;
+                    case QualifiedNameSyntax qualified when qualified.Right == name:
+                        node = CreationOf(qualified);
+                        break;
+                    case AliasQualifiedNameSyntax alias when alias.Name == name:
+                        node = CreationOf(alias);
+                        break;
+                }
+            }
+
+            // Only nodes below the body, as the walk sees them.
+            return node != null && node != body && body.Span.Contains(node.Span) ? node : null;
+        }
+
+        private static InvocationExpressionSyntax? CallOf(ExpressionSyntax invoked)
+            => invoked.Parent is InvocationExpressionSyntax call && call.Expression == invoked ? call : null;
+
+        private static ObjectCreationExpressionSyntax? CreationOf(TypeSyntax type)
+            => type.Parent is ObjectCreationExpressionSyntax creation && creation.Type == type ? creation : null;
+
+        /// <summary>Is <paramref name="node"/> a candidate, or the second half of one (an out argument and a release)?</summary>
+        private static bool Reads(SyntaxNode node, Declared declared, InteropScope scope, ref bool sawOut, ref bool sawRelease)
+        {
+            // A native out value the body itself releases (ResourceSites): an out argument and a known release.
+            if (node is ArgumentSyntax argument && argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
+            {
+                sawOut = true;
+                if (sawRelease)
+                {
+                    return true;
+                }
+            }
+
+            if (node is ObjectCreationExpressionSyntax creation && declared.IsHandleType(RightmostName(creation.Type)))
+            {
+                return true;
+            }
+
+            if (node is MemberAccessExpressionSyntax { Parent: not InvocationExpressionSyntax } access && declared.Properties.Contains(access.Name.Identifier.ValueText))
+            {
+                return true;
+            }
+
+            if (node is not InvocationExpressionSyntax invocation || InvokedName(invocation.Expression) is not { } name)
+            {
+                return false;
+            }
+
+            if (AllocationCatalogue.KnownReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
+            {
+                sawRelease = true;
+                if (sawOut)
+                {
+                    return true;
+                }
+            }
+
+            return (AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
+                   || declared.Functions.Contains(name)
+                   || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Allocator) == name);
         }
 
         /// <summary>

@@ -30,20 +30,20 @@ namespace InteropGuard.Interop
 
         /// <summary>False only when no candidate word stands in <paramref name="body"/>'s text (its full span).</summary>
         public bool MayName(SyntaxNode body, InteropScope scope)
+            => In(body.SyntaxTree, scope) is not { } positions || TreeTextPositions.AnyWithin(positions, body.FullSpan);
+
+        /// <summary>
+        /// Where candidate words start in <paramref name="tree"/>, in text order; null when the tree cannot be read this
+        /// way (then every body may name one).
+        /// </summary>
+        public int[]? In(SyntaxTree tree, InteropScope scope)
         {
-            var tree = body.SyntaxTree;
             if (!_byTree.TryGetValue(tree, out var positions))
             {
                 positions = _byTree.GetOrAdd(tree, Find(tree, scope));
             }
 
-            if (positions == null)
-            {
-                return true;
-            }
-
-            // The first position at or after the body's start, then: is it inside the body?
-            return TreeTextPositions.AnyWithin(positions, body.FullSpan);
+            return positions;
         }
 
         /// <summary>

@@ -123,7 +123,7 @@ namespace InteropGuard.Rules
             if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
                 || !ControlFlowGraphs.HasGraph(root)
                 || !names.MayName(root.Syntax, scope)
-                || !candidates.MayAllocate(root.Syntax, scope))
+                || !candidates.MayAllocate(root.Syntax, scope, names.In(root.Syntax.SyntaxTree, scope)))
             {
                 return;
             }
