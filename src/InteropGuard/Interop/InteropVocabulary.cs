@@ -155,7 +155,6 @@ namespace InteropGuard.Interop
         internal static InteropWords Scan(SourceText source) => Scan(IdentifierRuns.TextOf(source), null);
 
         /// <summary>The same, recording every run (<see cref="TreeIdentifiers"/>) when a recorder is given.</summary>
-        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: see IdentifierRunReader.MoveNext
         private static InteropWords Scan(string text, TreeIdentifiers.Recorder? recorder)
         {
             var found = InteropWords.None;

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -150,7 +149,6 @@ namespace InteropGuard.Interop
                 return recorder;
             }
 
-            [MethodImpl((MethodImplOptions)512)] // AggressiveOptimization: see IdentifierRunReader.MoveNext
             public void Add(string text, int start, int length)
             {
                 var end = start + length;
