@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace InteropGuard.Interop
 {
     /// <summary>
@@ -24,8 +26,10 @@ namespace InteropGuard.Interop
         public int Length { get; private set; }
 
         /// <summary>Moves to the next run; false at the end of the text.</summary>
-        // Not marked AggressiveOptimization: that skips the profile-guided tier, and the scan of a warm process then took
-        // 2.7 ms instead of 1.1 ms for the harness's 400 plain files.
+        // Called once per run, it would stay unoptimized code for long in a fresh process (the first compilation's scans
+        // took twice main's time): optimized at once. Only here and in the recorder, which read no static tables; on the
+        // vocabulary's scan, which does, the attribute cost the profile-guided tier (2.7 ms against 1.1 ms a warm scan).
+        [MethodImpl(AggressiveOptimization)]
         public bool MoveNext()
         {
             var text = _text;
@@ -78,5 +82,8 @@ namespace InteropGuard.Interop
             _next = i;
             return false;
         }
+
+        /// <summary>MethodImplOptions.AggressiveOptimization, which netstandard2.0 does not name; the runtime reads the flag.</summary>
+        internal const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
     }
 }

@@ -149,6 +149,7 @@ namespace InteropGuard.Interop
                 return recorder;
             }
 
+            [System.Runtime.CompilerServices.MethodImpl(IdentifierRunReader.AggressiveOptimization)] // see IdentifierRunReader.MoveNext
             public void Add(string text, int start, int length)
             {
                 var end = start + length;

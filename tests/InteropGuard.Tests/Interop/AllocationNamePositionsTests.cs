@@ -102,27 +102,16 @@ sealed class Pool
         {
             var misses = new List<string>();
             int walked = 0, allocating = 0, skipped = 0;
-            foreach (var source in SourceHarvest.All)
+            foreach (var (name, candidates, names, scope, _, body) in RepositoryBodies())
             {
-                var compilation = VariantCompiler.Compile(source, source.Text);
-                var context = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
-                var candidates = new AllocationCandidates(compilation);
-                var positions = new AllocationNamePositions(candidates, context.Vocabulary);
-                foreach (var tree in compilation.SyntaxTrees)
+                walked++;
+                var mayAllocate = candidates.MayAllocate(body, scope);
+                var mayName = names.MayName(body, scope);
+                allocating += mayAllocate ? 1 : 0;
+                skipped += mayName ? 0 : 1;
+                if (mayAllocate && !mayName)
                 {
-                    var scope = context.ForTree(tree);
-                    foreach (var body in Bodies(tree.GetRoot()))
-                    {
-                        walked++;
-                        var mayAllocate = candidates.MayAllocate(body, scope);
-                        var mayName = positions.MayName(body, scope);
-                        allocating += mayAllocate ? 1 : 0;
-                        skipped += mayName ? 0 : 1;
-                        if (mayAllocate && !mayName)
-                        {
-                            misses.Add(source.Name + ": " + body.ToString().Split('\n')[0]);
-                        }
-                    }
+                    misses.Add(name + ": " + body.ToString().Split('\n')[0]);
                 }
             }
 
@@ -137,6 +126,25 @@ sealed class Pool
         {
             var disagreements = new List<string>();
             int allocating = 0, readFromPositions = 0;
+            foreach (var (name, candidates, _, scope, positions, body) in RepositoryBodies())
+            {
+                var walked = candidates.MayAllocate(body, scope);
+                var read = candidates.MayAllocate(body, scope, positions);
+                allocating += walked ? 1 : 0;
+                readFromPositions += positions != null && walked ? 1 : 0;
+                if (walked != read)
+                {
+                    disagreements.Add($"{name}: walk {walked}, positions {read}: " + body.ToString().Split('\n')[0]);
+                }
+            }
+
+            Assert.True(disagreements.Count == 0, string.Join("\n", disagreements.Take(20)));
+            Assert.True(readFromPositions >= 200, $"Only {readFromPositions} of {allocating} allocating bodies were read from word positions.");
+        }
+
+        /// <summary>Every body of the repository's harvested sources, with its tree's gates and candidate-word positions.</summary>
+        private static IEnumerable<(string Source, AllocationCandidates Candidates, AllocationNamePositions Names, InteropScope Scope, int[]? Positions, SyntaxNode Body)> RepositoryBodies()
+        {
             foreach (var source in SourceHarvest.All)
             {
                 var compilation = VariantCompiler.Compile(source, source.Text);
@@ -149,20 +157,10 @@ sealed class Pool
                     var positions = names.In(tree, scope);
                     foreach (var body in Bodies(tree.GetRoot()))
                     {
-                        var walked = candidates.MayAllocate(body, scope);
-                        var read = candidates.MayAllocate(body, scope, positions);
-                        allocating += walked ? 1 : 0;
-                        readFromPositions += positions != null && walked ? 1 : 0;
-                        if (walked != read)
-                        {
-                            disagreements.Add($"{source.Name}: walk {walked}, positions {read}: " + body.ToString().Split('\n')[0]);
-                        }
+                        yield return (source.Name, candidates, names, scope, positions, body);
                     }
                 }
             }
-
-            Assert.True(disagreements.Count == 0, string.Join("\n", disagreements.Take(20)));
-            Assert.True(readFromPositions >= 200, $"Only {readFromPositions} of {allocating} allocating bodies were read from word positions.");
         }
 
         /// <summary>What the driver hands the ownership analysis as a body root, and the functions inside them.</summary>
