@@ -38,61 +38,132 @@ namespace InteropGuard.Interop
             _declared = new Lazy<Declared>(() => Declared.Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        public bool MayAllocate(SyntaxNode body, InteropScope scope)
+        public bool MayAllocate(SyntaxNode body, InteropScope scope) => MayAllocate(body, scope, null);
+
+        /// <summary>
+        /// The same answer, read only at <paramref name="wordPositions"/> when they are given: where the tree's text holds
+        /// a candidate word (<see cref="AllocationNamePositions.In"/>). Every node the walk can read as a candidate has its
+        /// deciding name (or <c>out</c>) at such a position, so looking at the nodes around those tokens gives the walk's
+        /// answer without visiting the rest of the body; AllocationCandidatesTests checks that the two agree on every body
+        /// of the repository's sources.
+        /// </summary>
+        public bool MayAllocate(SyntaxNode body, InteropScope scope, int[]? wordPositions)
         {
             var declared = _declared.Value;
             bool sawOut = false, sawRelease = false;
+            if (wordPositions != null)
+            {
+                var span = body.FullSpan;
+                var index = Array.BinarySearch(wordPositions, span.Start);
+                for (index = index < 0 ? ~index : index; index < wordPositions.Length && wordPositions[index] < span.End; index++)
+                {
+                    if (Candidate(body, body.FindToken(wordPositions[index])) is { } node && Reads(node, declared, scope, ref sawOut, ref sawRelease))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
             foreach (var node in body.DescendantNodes())
             {
-                // A native out value the body itself releases (ResourceSites): an out argument and a known release.
-                if (node is ArgumentSyntax argument && argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
-                {
-                    sawOut = true;
-                    if (sawRelease)
-                    {
-                        return true;
-                    }
-                }
-
-                if (node is ObjectCreationExpressionSyntax creation && declared.IsHandleType(RightmostName(creation.Type)))
-                {
-                    return true;
-                }
-
-                if (node is MemberAccessExpressionSyntax { Parent: not InvocationExpressionSyntax } access && declared.Properties.Contains(access.Name.Identifier.ValueText))
-                {
-                    return true;
-                }
-
-                if (node is not InvocationExpressionSyntax invocation)
-                {
-                    continue;
-                }
-
-                var name = InvokedName(invocation.Expression);
-                if (name == null)
-                {
-                    continue;
-                }
-
-                if (AllocationCatalogue.KnownReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
-                {
-                    sawRelease = true;
-                    if (sawOut)
-                    {
-                        return true;
-                    }
-                }
-
-                if ((AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
-                    || declared.Functions.Contains(name)
-                    || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Allocator) == name))
+                if (Reads(node, declared, scope, ref sawOut, ref sawRelease))
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The node the walk would read as a candidate whose deciding token is <paramref name="token"/>: an <c>out</c>
+        /// argument, the <c>new</c> of a type so named, a property read or a call so named; null for any other token.
+        /// </summary>
+        private static SyntaxNode? Candidate(SyntaxNode body, SyntaxToken token)
+        {
+            SyntaxNode? node = null;
+            if (token.IsKind(SyntaxKind.OutKeyword))
+            {
+                node = token.Parent is ArgumentSyntax argument && argument.RefKindKeyword == token ? argument : null;
+            }
+            else if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent is SimpleNameSyntax name)
+            {
+                var parent = name.Parent;
+                switch (parent)
+                {
+                    case InvocationExpressionSyntax invocation when invocation.Expression == name:
+                        node = invocation;
+                        break;
+                    case MemberAccessExpressionSyntax access when access.Name == name:
+                        node = (SyntaxNode?)CallOf(access) ?? access;
+                        break;
+                    case MemberBindingExpressionSyntax binding when binding.Name == name:
+                        node = CallOf(binding);
+                        break;
+                    case ObjectCreationExpressionSyntax creation when creation.Type == name:
+                        node = creation;
+                        break;
+                    case QualifiedNameSyntax qualified when qualified.Right == name:
+                        node = CreationOf(qualified);
+                        break;
+                    case AliasQualifiedNameSyntax alias when alias.Name == name:
+                        node = CreationOf(alias);
+                        break;
+                }
+            }
+
+            // Only nodes below the body, as the walk sees them.
+            return node != null && node != body && body.Span.Contains(node.Span) ? node : null;
+        }
+
+        private static InvocationExpressionSyntax? CallOf(ExpressionSyntax invoked)
+            => invoked.Parent is InvocationExpressionSyntax call && call.Expression == invoked ? call : null;
+
+        private static ObjectCreationExpressionSyntax? CreationOf(TypeSyntax type)
+            => type.Parent is ObjectCreationExpressionSyntax creation && creation.Type == type ? creation : null;
+
+        /// <summary>Is <paramref name="node"/> a candidate, or the second half of one (an out argument and a release)?</summary>
+        private static bool Reads(SyntaxNode node, Declared declared, InteropScope scope, ref bool sawOut, ref bool sawRelease)
+        {
+            // A native out value the body itself releases (ResourceSites): an out argument and a known release.
+            if (node is ArgumentSyntax argument && argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
+            {
+                sawOut = true;
+                if (sawRelease)
+                {
+                    return true;
+                }
+            }
+
+            if (node is ObjectCreationExpressionSyntax creation && declared.IsHandleType(RightmostName(creation.Type)))
+            {
+                return true;
+            }
+
+            if (node is MemberAccessExpressionSyntax { Parent: not InvocationExpressionSyntax } access && declared.Properties.Contains(access.Name.Identifier.ValueText))
+            {
+                return true;
+            }
+
+            if (node is not InvocationExpressionSyntax invocation || InvokedName(invocation.Expression) is not { } name)
+            {
+                return false;
+            }
+
+            if (AllocationCatalogue.KnownReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
+            {
+                sawRelease = true;
+                if (sawOut)
+                {
+                    return true;
+                }
+            }
+
+            return (AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
+                   || declared.Functions.Contains(name)
+                   || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Allocator) == name);
         }
 
         /// <summary>
@@ -178,22 +249,9 @@ namespace InteropGuard.Interop
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
-                    // Methods and classes are members of types and namespaces: nothing below a member can declare one.
-                    foreach (var node in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+                    if (tree.GetRoot() is CompilationUnitSyntax unit)
                     {
-                        switch (node)
-                        {
-                            case MethodDeclarationSyntax method:
-                                methods.Add(method);
-                                break;
-                            case PropertyDeclarationSyntax property when MayReturnAllocation(property.Type, property.ExpressionBody?.Expression
-                                                                          ?? (SyntaxNode?)property.AccessorList?.Accessors.FirstOrDefault(a => a.IsKind(SyntaxKind.GetAccessorDeclaration))):
-                                properties.Add(property.Identifier.ValueText);
-                                break;
-                            case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
-                                bases.Add((type.Identifier.ValueText, RightmostName(type.BaseList.Types[0].Type)));
-                                break;
-                        }
+                        CollectMembers(unit.Members, methods, properties, bases);
                     }
                 }
 
@@ -253,6 +311,56 @@ namespace InteropGuard.Interop
                 return declared;
             }
 
+            // Methods and classes are members of types and namespaces: nothing below a member can declare one. Read in
+            // declaration order (the wrapper levels below are found in it), member lists only: a generic walk of every
+            // child of every type cost more than the rest of the collection.
+            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, List<MethodDeclarationSyntax> methods, List<string> properties, List<(string Name, string? Base)> bases)
+            {
+                foreach (var member in members)
+                {
+                    switch (member)
+                    {
+                        case MethodDeclarationSyntax method:
+                            methods.Add(method);
+                            break;
+                        case PropertyDeclarationSyntax property when MayReturnAllocation(property.Type, property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
+                            properties.Add(property.Identifier.ValueText);
+                            break;
+                        case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
+                            bases.Add((type.Identifier.ValueText, RightmostName(type.BaseList.Types[0].Type)));
+                            break;
+                    }
+
+                    switch (member)
+                    {
+                        case BaseNamespaceDeclarationSyntax space:
+                            CollectMembers(space.Members, methods, properties, bases);
+                            break;
+                        case TypeDeclarationSyntax type:
+                            CollectMembers(type.Members, methods, properties, bases);
+                            break;
+                    }
+                }
+            }
+
+            private static AccessorDeclarationSyntax? GetAccessor(PropertyDeclarationSyntax property)
+            {
+                if (property.AccessorList == null)
+                {
+                    return null;
+                }
+
+                foreach (var accessor in property.AccessorList.Accessors)
+                {
+                    if (accessor.IsKind(SyntaxKind.GetAccessorDeclaration))
+                    {
+                        return accessor;
+                    }
+                }
+
+                return null;
+            }
+
             /// <summary>A helper returning a pointer, an IntPtr or a GCHandle whose body names an allocator (<see cref="ReturnedAllocations"/>).</summary>
             private static bool MayReturnAllocation(TypeSyntax type, SyntaxNode? body)
                 => body != null
@@ -267,15 +375,45 @@ namespace InteropGuard.Interop
             /// <summary>A known allocator entry point (by name or EntryPoint), or a handle type returned or passed by out/ref.</summary>
             private bool HandsOutResource(MethodDeclarationSyntax method)
             {
-                if (AllocationCatalogue.KnownAllocatorNames.Contains(method.Identifier.ValueText)
-                    || method.AttributeLists.SelectMany(l => l.Attributes).SelectMany(a => a.ArgumentList?.Arguments ?? default)
-                        .Any(a => a.Expression is LiteralExpressionSyntax literal && literal.Token.Value is string entry && AllocationCatalogue.KnownAllocatorNames.Contains(entry)))
+                if (AllocationCatalogue.KnownAllocatorNames.Contains(method.Identifier.ValueText))
                 {
                     return true;
                 }
 
-                return IsHandleType(TypeName(method.ReturnType))
-                       || method.ParameterList.Parameters.Any(p => p.Type != null && (p.Modifiers.Any(SyntaxKind.OutKeyword) || p.Modifiers.Any(SyntaxKind.RefKeyword)) && IsHandleType(TypeName(p.Type)));
+                // Plain loops: this runs for every P/Invoke of the compilation, and the LINQ version was most of the collection.
+                foreach (var list in method.AttributeLists)
+                {
+                    foreach (var attribute in list.Attributes)
+                    {
+                        if (attribute.ArgumentList == null)
+                        {
+                            continue;
+                        }
+
+                        foreach (var argument in attribute.ArgumentList.Arguments)
+                        {
+                            if (argument.Expression is LiteralExpressionSyntax literal && literal.Token.Value is string entry && AllocationCatalogue.KnownAllocatorNames.Contains(entry))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                if (IsHandleType(TypeName(method.ReturnType)))
+                {
+                    return true;
+                }
+
+                foreach (var parameter in method.ParameterList.Parameters)
+                {
+                    if (parameter.Type != null && (parameter.Modifiers.Any(SyntaxKind.OutKeyword) || parameter.Modifiers.Any(SyntaxKind.RefKeyword)) && IsHandleType(TypeName(parameter.Type)))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             private static string? TypeName(TypeSyntax type) => type switch

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Interop
 {
@@ -19,64 +18,90 @@ namespace InteropGuard.Interop
     internal sealed class AllocationNamePositions
     {
         private readonly AllocationCandidates _candidates;
+        private readonly InteropVocabulary _vocabulary;
         private readonly ConcurrentDictionary<SyntaxTree, int[]?> _byTree = new ConcurrentDictionary<SyntaxTree, int[]?>();
-        private readonly ConcurrentDictionary<InteropScope, Dictionary<long, string[]>> _wordsByScope = new ConcurrentDictionary<InteropScope, Dictionary<long, string[]>>();
+        private readonly ConcurrentDictionary<InteropScope, WordHashes> _wordsByScope = new ConcurrentDictionary<InteropScope, WordHashes>();
 
-        public AllocationNamePositions(AllocationCandidates candidates)
+        public AllocationNamePositions(AllocationCandidates candidates, InteropVocabulary vocabulary)
         {
             _candidates = candidates;
+            _vocabulary = vocabulary;
         }
 
         /// <summary>False only when no candidate word stands in <paramref name="body"/>'s text (its full span).</summary>
         public bool MayName(SyntaxNode body, InteropScope scope)
+            => In(body.SyntaxTree, scope) is not { } positions || TreeTextPositions.AnyWithin(positions, body.FullSpan);
+
+        /// <summary>
+        /// Where candidate words start in <paramref name="tree"/>, in text order; null when the tree cannot be read this
+        /// way (then every body may name one).
+        /// </summary>
+        public int[]? In(SyntaxTree tree, InteropScope scope)
         {
-            var positions = _byTree.GetOrAdd(body.SyntaxTree, tree => Scan(tree.GetText(), _wordsByScope.GetOrAdd(scope, s => Buckets(_candidates.Words(s)))));
-            if (positions == null)
+            if (!_byTree.TryGetValue(tree, out var positions))
             {
-                return true;
+                positions = _byTree.GetOrAdd(tree, Find(tree, scope));
             }
 
-            // The first position at or after the body's start, then: is it inside the body?
-            return TreeTextPositions.AnyWithin(positions, body.FullSpan);
+            return positions;
         }
 
-        /// <summary>The start of every candidate word in the text, in order; null when the text cannot be read this way.</summary>
-        private static int[]? Scan(SourceText source, Dictionary<long, string[]> words)
+        /// <summary>
+        /// The start of every candidate word in the tree, in order, read from the identifiers the vocabulary recorded
+        /// (a hash that is a word's counts: a collision only lets a body through); null when the compiler may read its
+        /// identifiers otherwise than the text spells them (a <c>\u</c> escape, a non-ASCII formatting character next to
+        /// a word): rare enough to give up on the whole tree.
+        /// </summary>
+        private int[]? Find(SyntaxTree tree, InteropScope scope)
         {
-            var positions = new List<int>();
-            var textLength = source.Length;
-            var unreadable = IdentifierRuns.Any(source, (text, start, length) =>
+            var identifiers = _vocabulary.Identifiers(tree);
+            if (identifiers.MaySpellOtherwise)
             {
-                var end = start + length;
+                return null;
+            }
 
-                // The compiler reads '\u0041lloc' as 'Alloc', and drops formatting characters inside an identifier; the
-                // scan sees other runs there. Rare enough to give up on the whole tree.
-                if ((start > 0 && (text[start - 1] == '\\' || text[start - 1] >= 128)) || (end < textLength && text[end] >= 128))
+            if (!_wordsByScope.TryGetValue(scope, out var words))
+            {
+                words = _wordsByScope.GetOrAdd(scope, new WordHashes(_candidates.Words(scope)));
+            }
+
+            // SafeHandle types are named ...Handle (AllocationCandidates reads any such 'new' as a candidate).
+            var handleNames = identifiers.HandleNameStarts;
+            var positions = new List<int>();
+            var nextHandleName = 0;
+            for (var i = 0; i < identifiers.Count; i++)
+            {
+                var start = identifiers.StartAt(i);
+                if (nextHandleName < handleNames.Length && handleNames[nextHandleName] == start)
                 {
-                    return true;
+                    nextHandleName++;
+                    positions.Add(start);
                 }
-
-                if (EndsWithHandle(text, start, length)
-                    || (words.TryGetValue(Key(length, text[start], text[end - 1]), out var candidates) && candidates.Any(word => IdentifierRuns.Matches(text, start, word))))
+                else if (words.Contains(identifiers.HashAt(i)))
                 {
                     positions.Add(start);
                 }
+            }
 
-                return false;
-            });
-            return unreadable ? null : positions.ToArray();
+            return positions.ToArray();
         }
 
-        // SafeHandle types are named ...Handle (AllocationCandidates reads any such 'new' as a candidate).
-        private static bool EndsWithHandle(char[] text, int start, int length)
-            => length >= 6 && text[start + length - 6] == 'H' && text[start + length - 5] == 'a' && text[start + length - 4] == 'n'
-               && text[start + length - 3] == 'd' && text[start + length - 2] == 'l' && text[start + length - 1] == 'e';
+        /// <summary>The hashes of a set of words, with a bit table in front of the set: almost every identifier misses it.</summary>
+        private sealed class WordHashes
+        {
+            private readonly HashSet<int> _hashes;
+            private readonly ulong[] _bits = new ulong[(1 << 16) / 64];
 
-        private static Dictionary<long, string[]> Buckets(IEnumerable<string> words)
-            => words.Where(w => w.Length > 0).Distinct(StringComparer.Ordinal)
-                .GroupBy(w => Key(w.Length, w[0], w[w.Length - 1]))
-                .ToDictionary(g => g.Key, g => g.ToArray());
+            public WordHashes(IEnumerable<string> words)
+            {
+                _hashes = new HashSet<int>(words.Where(w => w.Length > 0).Select(IdentifierRuns.Hash));
+                foreach (var hash in _hashes)
+                {
+                    _bits[(hash & 0xFFFF) >> 6] |= 1UL << (hash & 63);
+                }
+            }
 
-        private static long Key(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
+            public bool Contains(int hash) => (_bits[(hash & 0xFFFF) >> 6] & (1UL << (hash & 63))) != 0 && _hashes.Contains(hash);
+        }
     }
 }

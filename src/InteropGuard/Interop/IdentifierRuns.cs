@@ -16,15 +16,24 @@ namespace InteropGuard.Interop
         /// <summary>Visits every run until <paramref name="visit"/> returns true; true when it did.</summary>
         public static bool Any(SourceText source, IdentifierVisitor visit)
         {
-            var length = source.Length;
-            // Gates scan every tree of a compilation, some of them several times: one buffer per thread, taken out while
-            // in use (a visitor may scan again), instead of a new array the size of each file every time.
+            var whole = TextOf(source);
+            var length = whole.Length;
+            // The visitor reads an array: one buffer per thread, taken out while in use (a visitor may scan again), instead
+            // of a new array the size of each file every time.
             var text = t_buffer != null && t_buffer.Length >= length ? t_buffer : new char[length];
             t_buffer = null;
             try
             {
-                source.CopyTo(0, text, 0, length);
-                return Scan(text, length, visit);
+                whole.CopyTo(0, text, 0, length);
+                for (var runs = new IdentifierRunReader(whole); runs.MoveNext();)
+                {
+                    if (visit(text, runs.Start, runs.Length))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
             finally
             {
@@ -33,59 +42,16 @@ namespace InteropGuard.Interop
             }
         }
 
+        /// <summary>
+        /// The whole text as a string. A text parsed from a string (the compiler's texts below 40k characters, generators'
+        /// output) holds one and hands it out without a copy; a larger text read from a file is copied once.
+        /// </summary>
+        public static string TextOf(SourceText source) => source.ToString();
+
         private const int MaxKeptBuffer = 256 * 1024;
 
         [System.ThreadStatic]
         private static char[]? t_buffer;
-
-        private static bool Scan(char[] text, int length, IdentifierVisitor visit)
-        {
-            var i = 0;
-            while (i < length)
-            {
-                var c = text[i];
-                if (c == '/' && i + 1 < length && text[i + 1] == '/')
-                {
-                    while (i < length && text[i] != '\n')
-                    {
-                        i++;
-                    }
-
-                    continue;
-                }
-
-                if (c == '/' && i + 1 < length && text[i + 1] == '*')
-                {
-                    i += 2;
-                    while (i + 1 < length && !(text[i] == '*' && text[i + 1] == '/'))
-                    {
-                        i++;
-                    }
-
-                    i += 2;
-                    continue;
-                }
-
-                if (!IsWordStart(c))
-                {
-                    i++;
-                    continue;
-                }
-
-                var start = i;
-                while (i < length && IsWordPart(text[i]))
-                {
-                    i++;
-                }
-
-                if (visit(text, start, i - start))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
 
         /// <summary>Is <paramref name="word"/> the run at <paramref name="start"/> (whose length the caller has checked)?</summary>
         public static bool Matches(char[] text, int start, string word)
@@ -119,6 +85,24 @@ namespace InteropGuard.Interop
             }
         }
 
+        /// <summary>The hash of the run at <paramref name="start"/> of a string, as <see cref="Hash(char[], int, int)"/> computes it.</summary>
+        public static int Hash(string text, int start, int length)
+        {
+            unchecked
+            {
+                var hash = (int)2166136261;
+                for (var k = start; k < start + length; k++)
+                {
+                    hash = (hash ^ text[k]) * 16777619;
+                }
+
+                return hash;
+            }
+        }
+
+        /// <summary>Is <paramref name="word"/> the run at <paramref name="start"/> of a string (whose length the caller has checked)?</summary>
+        public static bool Matches(string text, int start, string word) => string.CompareOrdinal(text, start, word, 0, word.Length) == 0;
+
         /// <summary>The hash of an identifier, as <see cref="Hash(char[], int, int)"/> computes it from a text.</summary>
         public static int Hash(string word)
         {
@@ -134,8 +118,9 @@ namespace InteropGuard.Interop
             }
         }
 
-        private static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
+        internal static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
 
-        private static bool IsWordPart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' : char.IsLetterOrDigit(c);
+        internal static bool IsWordPart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' : char.IsLetterOrDigit(c);
     }
 }
+

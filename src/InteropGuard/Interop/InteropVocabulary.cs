@@ -66,7 +66,7 @@ namespace InteropGuard.Interop
 
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<SyntaxTree, InteropWords> _byTree = new ConcurrentDictionary<SyntaxTree, InteropWords>();
-        private readonly ConcurrentDictionary<SyntaxTree, ulong[]> _identifiers = new ConcurrentDictionary<SyntaxTree, ulong[]>();
+        private readonly ConcurrentDictionary<SyntaxTree, TreeIdentifiers> _identifiers = new ConcurrentDictionary<SyntaxTree, TreeIdentifiers>();
         private readonly Lazy<InteropWords> _inCompilation;
 
         public InteropVocabulary(Compilation compilation)
@@ -84,74 +84,48 @@ namespace InteropGuard.Interop
         /// <summary>Does this tree name any of <paramref name="words"/>?</summary>
         public bool TreeUses(SyntaxTree tree, InteropWords words) => (Of(tree) & words) != 0;
 
-        public InteropWords Of(SyntaxTree tree) => _byTree.GetOrAdd(tree, t => Scan(t.GetText()));
+        public InteropWords Of(SyntaxTree tree) => _byTree.TryGetValue(tree, out var words) ? words : _byTree.GetOrAdd(tree, t => Scan(IdentifierRuns.TextOf(t.GetText()), null));
+
+        /// <summary>
+        /// The identifiers of a tree (<see cref="TreeIdentifiers"/>): what every gate that looks for names reads instead of
+        /// the tree's text. The compilation-wide scan records them in its one pass over each tree's text, from the first
+        /// tree that declares a native function on (code without interop records none, so its 0.5% budget pays nothing
+        /// for them); a tree read before that, or outside the compilation, is read again on first use.
+        /// </summary>
+        public TreeIdentifiers Identifiers(SyntaxTree tree)
+            => _identifiers.TryGetValue(tree, out var identifiers) ? identifiers : _identifiers.GetOrAdd(tree, t => Record(t).Identifiers);
 
         /// <summary>
         /// Can this tree name any of the identifiers whose hashes (<see cref="IdentifierRuns.Hash(string)"/>) are given,
         /// outside comments? False means it certainly does not; true may be a collision, so a caller that must know
-        /// scans the text. For gates whose words are found at run time and asked about level after level (the
-        /// last-error helper names): a filter built per tree answers every later word list, instead of a text scan per
-        /// list. The compilation-wide scan builds it in its one pass over each tree's text; a tree outside that scan gets
-        /// its own on first use.
+        /// reads <see cref="PositionsOf"/>. For gates whose words are found at run time and asked about level after level
+        /// (the last-error helper names).
         /// </summary>
-        public bool TreeMayName(SyntaxTree tree, int[] wordHashes)
+        public bool TreeMayName(SyntaxTree tree, int[] wordHashes) => Identifiers(tree).MayName(wordHashes);
+
+        /// <summary>
+        /// Where the tree names a word (a whole identifier outside comments, one of <paramref name="wordHashes"/> for which
+        /// <paramref name="isWord"/> holds), in text order, read from its identifiers and checked against its text.
+        /// </summary>
+        public List<int> PositionsOf(SyntaxTree tree, int[] wordHashes, Func<string, bool> isWord)
+            => Identifiers(tree).PositionsOf(tree.GetText(), wordHashes, isWord);
+
+        /// <summary>Does the tree name one of the words (<see cref="PositionsOf"/>)?</summary>
+        public bool TreeNames(SyntaxTree tree, int[] wordHashes, Func<string, bool> isWord)
+            => Identifiers(tree).PositionsOf(tree.GetText(), wordHashes, isWord, firstOnly: true).Count > 0;
+
+        private (InteropWords Words, TreeIdentifiers Identifiers) Record(SyntaxTree tree)
         {
-            var bits = _identifiers.GetOrAdd(tree, t => IdentifierFilter(t.GetText()));
-            var mask = (bits.Length * 64) - 1;
-            foreach (var hash in wordHashes)
-            {
-                if (Has(bits, hash & mask) && Has(bits, Second(hash) & mask))
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            var text = IdentifierRuns.TextOf(tree.GetText());
+            var recorder = TreeIdentifiers.Recorder.For(text.Length);
+            var words = Scan(text, recorder);
+            _byTree.TryAdd(tree, words);
+            return (words, recorder.ToIdentifiers());
         }
-
-        // A two-probe Bloom filter over the identifiers of a text, half a bit per character of source (a thirtieth of what
-        // the text itself holds; some 25 bits per distinct identifier): under 1% of false positives per word asked.
-        private static ulong[] IdentifierFilter(SourceText source)
-        {
-            var bits = NewFilter(source);
-            IdentifierRuns.Any(source, (text, start, length) =>
-            {
-                AddToFilter(bits, text, start, length);
-                return false;
-            });
-            return bits;
-        }
-
-        private static ulong[] NewFilter(SourceText source)
-        {
-            var size = 1024;
-            while (size < source.Length / 2 && size < (1 << 24))
-            {
-                size <<= 1;
-            }
-
-            return new ulong[size / 64];
-        }
-
-        private static void AddToFilter(ulong[] bits, char[] text, int start, int length)
-        {
-            var mask = (bits.Length * 64) - 1;
-            var hash = IdentifierRuns.Hash(text, start, length);
-            Set(bits, hash & mask);
-            Set(bits, Second(hash) & mask);
-        }
-
-        // The second probe: the hash's bits mixed (Fibonacci hashing), so that both probes use every bit of it.
-        private static int Second(int hash) => unchecked((int)(((uint)hash * 2654435769u) >> 7));
-
-        private static void Set(ulong[] bits, int bit) => bits[bit >> 6] |= 1UL << (bit & 63);
-
-        private static bool Has(ulong[] bits, int bit) => (bits[bit >> 6] & (1UL << (bit & 63))) != 0;
 
         // Every tree is read here once for the words and, once a tree has declared a native function, in the same pass its
-        // identifier filter is built: the last-error helper search asks every tree's filter of such a compilation, and a
-        // second pass over the text (cold by then) cost as much as the first. Code without interop builds no filter; the
-        // trees read before the first declaration, and any tree asked about on its own, get theirs on first use.
+        // identifiers are recorded: the gates of such a compilation ask for them tree by tree, and a second pass over the
+        // text (cold by then) cost as much as the first.
         private InteropWords ScanCompilation()
         {
             var all = InteropWords.None;
@@ -159,12 +133,15 @@ namespace InteropGuard.Interop
             {
                 if (!_byTree.TryGetValue(tree, out var words))
                 {
-                    var text = tree.GetText();
-                    var bits = (all & InteropWords.NativeDeclaration) != 0 ? NewFilter(text) : null;
-                    words = _byTree.GetOrAdd(tree, Scan(text, bits));
-                    if (bits != null)
+                    if ((all & InteropWords.NativeDeclaration) != 0 && !_identifiers.ContainsKey(tree))
                     {
-                        _identifiers.TryAdd(tree, bits);
+                        var (read, identifiers) = Record(tree);
+                        _identifiers.TryAdd(tree, identifiers);
+                        words = read;
+                    }
+                    else
+                    {
+                        words = _byTree.GetOrAdd(tree, Scan(IdentifierRuns.TextOf(tree.GetText()), null));
                     }
                 }
 
@@ -175,19 +152,18 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
-        internal static InteropWords Scan(SourceText source) => Scan(source, null);
+        internal static InteropWords Scan(SourceText source) => Scan(IdentifierRuns.TextOf(source), null);
 
-        /// <summary>The same, adding every identifier to <paramref name="filter"/> (<see cref="TreeMayName"/>) when one is given.</summary>
-        private static InteropWords Scan(SourceText source, ulong[]? filter)
+        /// <summary>The same, recording every run (<see cref="TreeIdentifiers"/>) when a recorder is given.</summary>
+        private static InteropWords Scan(string text, TreeIdentifiers.Recorder? recorder)
         {
             var found = InteropWords.None;
-            IdentifierRuns.Any(source, (text, start, wordLength) =>
+            for (var runs = new IdentifierRunReader(text); runs.MoveNext();)
             {
+                var start = runs.Start;
+                var wordLength = runs.Length;
                 var end = start + wordLength;
-                if (filter != null)
-                {
-                    AddToFilter(filter, text, start, wordLength);
-                }
+                recorder?.Add(text, start, wordLength);
 
                 // Safe…Handle names the SafeHandle types of the BCL and of bindings (SafeFileHandle, SafeLibraryHandle);
                 // one declared here derives from a SafeHandle base whose name the compilation then holds.
@@ -200,7 +176,7 @@ namespace InteropGuard.Interop
                 var first = text[start];
                 if (first < 128 && wordLength < 64 && (LengthsByFirst[first] & (1UL << wordLength)) == 0)
                 {
-                    return false;
+                    continue;
                 }
 
                 if (Buckets.TryGetValue(BucketKey(wordLength, first, text[end - 1]), out var candidates))
@@ -213,9 +189,8 @@ namespace InteropGuard.Interop
                         }
                     }
                 }
+            }
 
-                return false;
-            });
             return found;
         }
 

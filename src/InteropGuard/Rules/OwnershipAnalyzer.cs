@@ -96,7 +96,7 @@ namespace InteropGuard.Rules
                 }
 
                 var candidates = new AllocationCandidates(start.Compilation);
-                var names = new AllocationNamePositions(candidates);
+                var names = new AllocationNamePositions(candidates, interop.Vocabulary);
                 start.RegisterOperationBlockAction(block =>
                 {
                     if (anywhere || interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, resourceWords))
@@ -123,7 +123,7 @@ namespace InteropGuard.Rules
             if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
                 || !ControlFlowGraphs.HasGraph(root)
                 || !names.MayName(root.Syntax, scope)
-                || !candidates.MayAllocate(root.Syntax, scope))
+                || !candidates.MayAllocate(root.Syntax, scope, names.In(root.Syntax.SyntaxTree, scope)))
             {
                 return;
             }

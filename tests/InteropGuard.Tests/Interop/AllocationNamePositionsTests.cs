@@ -33,6 +33,18 @@ static class Native
     [DllImport(""mylib"")] public static extern IntPtr my_alloc(int n);
     [DllImport(""mylib"")] public static extern void my_free(IntPtr p);
 }
+static class Holder
+{
+    public static IntPtr Buffer { get { return Marshal.AllocHGlobal(16); } }
+}
+sealed class Api
+{
+    public BufferHandle Open() => Native.buffer_open(4);
+}
+sealed class Pool
+{
+    public IntPtr Alloc(int n) => IntPtr.Zero;
+}
 ";
 
         [Theory]
@@ -48,6 +60,29 @@ static class Native
             var (candidates, positions, scope, method) = Compile(body, "interopguard.allocator_pairs = my_alloc:my_free");
             Assert.True(candidates.MayAllocate(method, scope));
             Assert.True(positions.MayName(method, scope));
+            Assert.True(candidates.MayAllocate(method, scope, positions.In(method.SyntaxTree, scope)));
+        }
+
+        [Theory]
+        // The nodes around the candidate words decide as the walk does: a qualified handle type, a conditional call, a
+        // property read, an out argument whose value the body releases.
+        [InlineData("using var h = new global::Microsoft.Win32.SafeHandles.SafeFileHandle(IntPtr.Zero, true);", true)]
+        [InlineData("Native.query(out var text); var copy = text; Marshal.FreeCoTaskMem(copy);", true)]
+        [InlineData("Api api = new Api(); var h = api?.Open(); h?.Dispose();", true)]
+        [InlineData("var p = Holder.Buffer;", true)]
+        // Look-alikes: an out argument without a release, a release without an out argument, a Handle-named local,
+        // the allocator's name as a method group, an allocator name on an everyday receiver.
+        [InlineData("Native.query(out var text);", false)]
+        [InlineData("Marshal.FreeHGlobal(IntPtr.Zero);", false)]
+        [InlineData("var handle = 0; var myHandle = handle + 1; Console.WriteLine(myHandle);", false)]
+        [InlineData("Func<int, IntPtr> f = Marshal.AllocHGlobal; Console.WriteLine(f);", false)]
+        [InlineData("var o = new Pool(); o.Alloc(4);", false)]
+        public void TheWordPositionsDecideAsTheWalkDoes(string body, bool mayAllocate)
+        {
+            var (candidates, positions, scope, method) = Compile(body, editorConfig: null);
+            Assert.Equal(mayAllocate, candidates.MayAllocate(method, scope));
+            Assert.NotNull(positions.In(method.SyntaxTree, scope));
+            Assert.Equal(mayAllocate, candidates.MayAllocate(method, scope, positions.In(method.SyntaxTree, scope)));
         }
 
         [Theory]
@@ -67,27 +102,16 @@ static class Native
         {
             var misses = new List<string>();
             int walked = 0, allocating = 0, skipped = 0;
-            foreach (var source in SourceHarvest.All)
+            foreach (var (name, candidates, names, scope, _, body) in RepositoryBodies())
             {
-                var compilation = VariantCompiler.Compile(source, source.Text);
-                var context = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
-                var candidates = new AllocationCandidates(compilation);
-                var positions = new AllocationNamePositions(candidates);
-                foreach (var tree in compilation.SyntaxTrees)
+                walked++;
+                var mayAllocate = candidates.MayAllocate(body, scope);
+                var mayName = names.MayName(body, scope);
+                allocating += mayAllocate ? 1 : 0;
+                skipped += mayName ? 0 : 1;
+                if (mayAllocate && !mayName)
                 {
-                    var scope = context.ForTree(tree);
-                    foreach (var body in Bodies(tree.GetRoot()))
-                    {
-                        walked++;
-                        var mayAllocate = candidates.MayAllocate(body, scope);
-                        var mayName = positions.MayName(body, scope);
-                        allocating += mayAllocate ? 1 : 0;
-                        skipped += mayName ? 0 : 1;
-                        if (mayAllocate && !mayName)
-                        {
-                            misses.Add(source.Name + ": " + body.ToString().Split('\n')[0]);
-                        }
-                    }
+                    misses.Add(name + ": " + body.ToString().Split('\n')[0]);
                 }
             }
 
@@ -95,6 +119,48 @@ static class Native
             // The comparison means something only if both answers were often given.
             Assert.True(allocating >= 200, $"Only {allocating} of {walked} bodies pass the candidate walk.");
             Assert.True(skipped >= 1000, $"The prefilter skipped only {skipped} of {walked} bodies.");
+        }
+
+        [Fact]
+        public void ReadingTheWordPositionsGivesTheWalksAnswerOnEveryBodyOfTheRepository()
+        {
+            var disagreements = new List<string>();
+            int allocating = 0, readFromPositions = 0;
+            foreach (var (name, candidates, _, scope, positions, body) in RepositoryBodies())
+            {
+                var walked = candidates.MayAllocate(body, scope);
+                var read = candidates.MayAllocate(body, scope, positions);
+                allocating += walked ? 1 : 0;
+                readFromPositions += positions != null && walked ? 1 : 0;
+                if (walked != read)
+                {
+                    disagreements.Add($"{name}: walk {walked}, positions {read}: " + body.ToString().Split('\n')[0]);
+                }
+            }
+
+            Assert.True(disagreements.Count == 0, string.Join("\n", disagreements.Take(20)));
+            Assert.True(readFromPositions >= 200, $"Only {readFromPositions} of {allocating} allocating bodies were read from word positions.");
+        }
+
+        /// <summary>Every body of the repository's harvested sources, with its tree's gates and candidate-word positions.</summary>
+        private static IEnumerable<(string Source, AllocationCandidates Candidates, AllocationNamePositions Names, InteropScope Scope, int[]? Positions, SyntaxNode Body)> RepositoryBodies()
+        {
+            foreach (var source in SourceHarvest.All)
+            {
+                var compilation = VariantCompiler.Compile(source, source.Text);
+                var context = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
+                var candidates = new AllocationCandidates(compilation);
+                var names = new AllocationNamePositions(candidates, context.Vocabulary);
+                foreach (var tree in compilation.SyntaxTrees)
+                {
+                    var scope = context.ForTree(tree);
+                    var positions = names.In(tree, scope);
+                    foreach (var body in Bodies(tree.GetRoot()))
+                    {
+                        yield return (source.Name, candidates, names, scope, positions, body);
+                    }
+                }
+            }
         }
 
         /// <summary>What the driver hands the ownership analysis as a body root, and the functions inside them.</summary>
@@ -117,7 +183,7 @@ static class Native
             var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, provider));
             var candidates = new AllocationCandidates(compilation);
             var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "M");
-            return (candidates, new AllocationNamePositions(candidates), context.ForTree(tree), method);
+            return (candidates, new AllocationNamePositions(candidates, context.Vocabulary), context.ForTree(tree), method);
         }
     }
 }

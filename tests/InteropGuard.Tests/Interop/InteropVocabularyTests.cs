@@ -66,6 +66,41 @@ namespace InteropGuard.Tests.Interop
         }
 
         [Fact]
+        public void PositionsOfANameAreItsWholeIdentifiersOutsideComments()
+        {
+            const string text = "// Open here\nclass C { void Open() { } void OpenAll() { Open(); /* Open */ } string s = \"Open\"; }";
+            var compilation = Compile(text);
+            var tree = compilation.SyntaxTrees.Single();
+            var vocabulary = new InteropVocabulary(compilation);
+            var hashes = new[] { IdentifierRuns.Hash("Open") };
+
+            // The declaration, the call and the string (a gate may let code through); not the comments, not OpenAll.
+            var expected = new[] { text.IndexOf("Open()"), text.IndexOf("Open();"), text.IndexOf("\"Open\"") + 1 };
+            Assert.Equal(expected, vocabulary.PositionsOf(tree, hashes, name => name == "Open"));
+            Assert.True(vocabulary.TreeNames(tree, hashes, name => name == "Open"));
+
+            // A hash is only a candidate: the text at the position decides.
+            Assert.Empty(vocabulary.PositionsOf(tree, hashes, name => false));
+            Assert.False(vocabulary.TreeNames(tree, new[] { IdentifierRuns.Hash("Close") }, name => true));
+        }
+
+        [Fact]
+        public void TheRecordedIdentifiersSayWhenTheCompilerMayReadANameOtherwise()
+        {
+            var vocabulary = new InteropVocabulary(Compile("class C { }"));
+            TreeIdentifiers Read(string text) => vocabulary.Identifiers(CSharpSyntaxTree.ParseText(text));
+
+            Assert.False(Read("class C { int a = 1; }").MaySpellOtherwise);
+            Assert.True(Read("class C { void M() { Marshal.\\u0041llocHGlobal(1); } }").MaySpellOtherwise);
+            Assert.True(Read("class C { int a\u00AD1 = 1; }").MaySpellOtherwise);
+
+            // Names ending in Handle are where a SafeHandle may be created; 'handle' and 'Handler' are not.
+            const string handles = "class C { SafeFileHandle h; object handle; EventHandler e; BufferHandle b; }";
+            var identifiers = Read(handles);
+            Assert.Equal(new[] { handles.IndexOf("SafeFileHandle"), handles.IndexOf("BufferHandle") }, identifiers.HandleNameStarts);
+        }
+
+        [Fact]
         public void WordsAreWholeIdentifiers()
         {
             // 'external', 'fixedSize', 'unsafely', 'Marshaller' and 'MyPinned' contain interop words but are not them.
