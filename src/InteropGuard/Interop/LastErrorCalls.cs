@@ -100,7 +100,7 @@ namespace InteropGuard.Interop
         public bool MayRead(SyntaxNode body)
         {
             var words = _readOrHelperWords.Value;
-            if (!_treeMayRead.GetOrAdd(body.SyntaxTree, tree => _interop.Vocabulary.TreeMayName(tree, words.Hashes) && words.AnyIn(tree.GetText())))
+            if (!_treeMayRead.GetOrAdd(body.SyntaxTree, tree => _interop.Vocabulary.TreeMayName(tree, words.Hashes) && _interop.Vocabulary.TreeNames(tree, words.Hashes, words.Contains)))
             {
                 return false;
             }
@@ -544,7 +544,7 @@ namespace InteropGuard.Interop
                         continue;
                     }
 
-                    var positions = words.PositionsIn(tree.GetText());
+                    var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Contains);
                     if (positions.Count == 0)
                     {
                         continue;
@@ -605,25 +605,14 @@ namespace InteropGuard.Interop
             return null;
         }
 
-        /// <summary>A set of identifiers, looked up in text by one pass over its identifier-like runs without allocating.</summary>
+        /// <summary>A set of identifiers with their hashes, looked up in the per-tree identifier record (<see cref="InteropVocabulary.PositionsOf"/>).</summary>
         private sealed class WordSet
         {
             private readonly HashSet<string> _words;
-            private readonly Dictionary<int, List<string>> _byLength = new Dictionary<int, List<string>>();
 
             public WordSet(IEnumerable<string> words)
             {
                 _words = new HashSet<string>(words, StringComparer.Ordinal);
-                foreach (var word in _words)
-                {
-                    if (!_byLength.TryGetValue(word.Length, out var list))
-                    {
-                        _byLength[word.Length] = list = new List<string>();
-                    }
-
-                    list.Add(word);
-                }
-
                 Hashes = _words.Select(IdentifierRuns.Hash).ToArray();
             }
 
@@ -631,40 +620,6 @@ namespace InteropGuard.Interop
             public int[] Hashes { get; }
 
             public bool Contains(string word) => _words.Contains(word);
-
-            /// <summary>Where the words occur in the text as whole identifiers outside comments, in text order.</summary>
-            public List<int> PositionsIn(SourceText text)
-            {
-                var positions = new List<int>();
-                IdentifierRuns.Any(text, (chars, start, length) =>
-                {
-                    if (_byLength.TryGetValue(length, out var candidates) && candidates.Any(word => IdentifierRuns.Matches(chars, start, word)))
-                    {
-                        positions.Add(start);
-                    }
-
-                    return false;
-                });
-                return positions;
-            }
-
-            /// <summary>Does the text contain one of the words as a whole identifier outside comments (<see cref="IdentifierRuns"/>)?</summary>
-            public bool AnyIn(SourceText text)
-                => IdentifierRuns.Any(text, (chars, start, length) =>
-                {
-                    if (_byLength.TryGetValue(length, out var candidates))
-                    {
-                        foreach (var word in candidates)
-                        {
-                            if (IdentifierRuns.Matches(chars, start, word))
-                            {
-                                return true;
-                            }
-                        }
-                    }
-
-                    return false;
-                });
         }
 
         private sealed class MethodDepthComparer : IEqualityComparer<(IMethodSymbol, int)>
