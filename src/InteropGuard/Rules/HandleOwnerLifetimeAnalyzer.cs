@@ -277,7 +277,7 @@ namespace InteropGuard.Rules
                         // A read the call certainly reaches — the Dispose of the 'using' that declares the owner, or a read
                         // later in the call's statement list with nothing between that can jump past it — keeps the owner:
                         // the graph's "read on some path after the call" can only answer yes.
-                        if (readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && (DisposedAfter(call, owner) || ReadLater(call, owner)))
+                        if (readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && (StraightReads.DisposedAfter(call, owner.Root) || StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner))))
                         {
                             continue;
                         }
@@ -337,7 +337,7 @@ namespace InteropGuard.Rules
 
             // A statement whose evaluation branches or builds an object in steps is split by the graph into flow captures,
             // through which the graph may see the call's handles differently from the tree: left to the graph.
-            if (statement.DescendantsAndSelf().Any(SplitByTheGraph))
+            if (statement.DescendantsAndSelf().Any(StraightReads.SplitByTheGraph))
             {
                 return false;
             }
@@ -371,206 +371,6 @@ namespace InteropGuard.Rules
 
             return true;
         }
-
-        /// <summary>
-        /// Is the owner a local that a <c>using</c> declares, with the call inside the <c>using</c>'s scope? The Dispose the
-        /// compiler adds at the scope's end (in a finally) reads the local after the call on every path. A call in a lambda
-        /// or local function runs in a graph of its own, without that finally: no answer.
-        /// </summary>
-        private static bool DisposedAfter(IOperation call, HandleOwner owner)
-        {
-            if (owner.Root is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length != 1 || InNestedFunction(call))
-            {
-                return false;
-            }
-
-            var span = call.Syntax.Span;
-            switch (local.DeclaringSyntaxReferences[0].GetSyntax())
-            {
-                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: UsingStatementSyntax { Statement: { } scope } } }:
-                    return scope.Span.Contains(span);
-                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration } }
-                    when !declaration.UsingKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None):
-                    return span.Start >= declaration.Span.End && block.Span.Contains(span);
-                default:
-                    return false;
-            }
-        }
-
-        /// <summary>
-        /// Is the owner certainly read after the call: by a statement after the call's statement that runs straight through
-        /// (no branch, loop, pattern, conditional, lambda) and reads it — later in the call's statement list, or, when the
-        /// list ends, after the block, <c>if</c>, <c>using</c>, <c>lock</c>, <c>fixed</c> or <c>try</c> holding the list — with the call's
-        /// statement and every statement between able to complete and unable to leave otherwise (no return, throw, goto,
-        /// break or continue out of them, no loop that cannot end) or to give the variable another value? The graph's
-        /// "read on some path" then finds that read.
-        /// </summary>
-        private static bool ReadLater(IOperation call, HandleOwner owner)
-        {
-            var statement = call;
-            while (statement.Parent is { } parent && parent is not IBlockOperation)
-            {
-                if (parent is IAnonymousFunctionOperation || parent is ILocalFunctionOperation)
-                {
-                    return false;
-                }
-
-                statement = parent;
-            }
-
-            if (statement.Parent is not IBlockOperation || statement is ILoopOperation || !CompletesKeeping(statement, owner))
-            {
-                return false;
-            }
-
-            while (statement.Parent is IBlockOperation block)
-            {
-                for (var i = block.Operations.IndexOf(statement) + 1; i < block.Operations.Length; i++)
-                {
-                    var later = block.Operations[i];
-                    if (later is IExpressionStatementOperation or IVariableDeclarationGroupOperation or IReturnOperation { Kind: OperationKind.Return }
-                        && ReadsStraight(later, owner))
-                    {
-                        return true;
-                    }
-
-                    if (!CompletesKeeping(later, owner))
-                    {
-                        return false;
-                    }
-                }
-
-                // The list ran to its end: control goes on after the statement that holds it, where that is certain.
-                IOperation node = block;
-                while (true)
-                {
-                    var parent = node.Parent;
-                    if (parent is IBlockOperation)
-                    {
-                        break;
-                    }
-
-                    var completes = parent switch
-                    {
-                        IConditionalOperation { Type: null } conditional => node == conditional.WhenTrue || node == conditional.WhenFalse,
-                        IUsingOperation usingStatement => node == usingStatement.Body,
-                        ILockOperation lockStatement => node == lockStatement.Body,
-                        { Kind: OperationKind.None, Syntax: FixedStatementSyntax fixedStatement } => node.Syntax == fixedStatement.Statement,
-                        ITryOperation tryStatement => node == tryStatement.Body && (tryStatement.Finally == null || CompletesKeeping(tryStatement.Finally, owner)),
-                        _ => false,
-                    };
-                    if (!completes)
-                    {
-                        return false;
-                    }
-
-                    node = parent!;
-                }
-
-                statement = node;
-            }
-
-            return false;
-        }
-
-        /// <summary>
-        /// Can the statement complete, and does nothing in it leave it other than by completing (return, throw, goto, a
-        /// break or continue to a loop around it), loop without end or give the owner variable another value? A loop
-        /// whose condition can be false, or a foreach, can complete.
-        /// </summary>
-        private static bool CompletesKeeping(IOperation statement, HandleOwner owner)
-        {
-            foreach (var operation in statement.DescendantsAndSelf())
-            {
-                switch (operation)
-                {
-                    case IReturnOperation:
-                    case IThrowOperation:
-                    case IAnonymousFunctionOperation:
-                    case ILocalFunctionOperation:
-                    case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
-                        return false;
-                    case IBranchOperation branch when !TargetsWithin(branch, statement):
-                        return false;
-                    case ILoopOperation loop when !MayEnd(loop):
-                        return false;
-                }
-
-                if (IsOverwriteOf(operation, owner))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        /// <summary>Does the break or continue jump to a loop (or, for break, a switch) inside <paramref name="statement"/>?</summary>
-        private static bool TargetsWithin(IBranchOperation branch, IOperation statement)
-        {
-            for (IOperation? current = branch.Parent; current != null; current = current.Parent)
-            {
-                if (current is ILoopOperation || (branch.BranchKind == BranchKind.Break && current is ISwitchOperation))
-                {
-                    return true;
-                }
-
-                if (current == statement)
-                {
-                    return false;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>A foreach, or a loop with a condition that is not constant: the graph has an edge out of it.</summary>
-        private static bool MayEnd(ILoopOperation loop)
-            => loop switch
-            {
-                IForEachLoopOperation => true,
-                IWhileLoopOperation { Condition: { } condition } => !condition.ConstantValue.HasValue,
-                IForLoopOperation { Condition: { } condition } => !condition.ConstantValue.HasValue,
-                _ => false,
-            };
-
-        /// <summary>Does the statement, evaluated straight through (nothing the graph splits into branches), read the owner variable and not overwrite it?</summary>
-        private static bool ReadsStraight(IOperation statement, HandleOwner owner)
-        {
-            var reads = false;
-            foreach (var operation in statement.DescendantsAndSelf())
-            {
-                if (SplitByTheGraph(operation) || operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation || IsOverwriteOf(operation, owner))
-                {
-                    return false;
-                }
-
-                reads |= IsUseOf(operation, owner) && LiveReads.Keeps(operation);
-            }
-
-            return reads;
-        }
-
-        private static bool InNestedFunction(IOperation operation)
-        {
-            for (var current = operation.Parent; current != null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation || current is ILocalFunctionOperation)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool SplitByTheGraph(IOperation operation)
-            => operation is IConditionalAccessOperation || operation is ICoalesceOperation || operation is ICoalesceAssignmentOperation
-               || operation is IConditionalOperation || operation is ISwitchExpressionOperation || operation is IThrowOperation
-               || operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }
-               || operation is IObjectOrCollectionInitializerOperation || operation is IWithOperation || operation is IAnonymousObjectCreationOperation
-               || operation is IArrayInitializerOperation || operation is IInterpolatedStringHandlerCreationOperation || operation is IIsPatternOperation
-               || operation is IDeconstructionAssignmentOperation || operation is IAwaitOperation;
 
         /// <summary>A local declared by a plain declaration statement or a pattern/<c>out var</c> designation: no hidden reads.</summary>
         private static bool IsPlainLocal(ILocalSymbol local)
@@ -670,7 +470,7 @@ namespace InteropGuard.Rules
                 }
 
                 // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
-                if (operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation)
+                if (OperationTree.IsFunction(operation))
                 {
                     facts.HasFunctions = true;
                 }

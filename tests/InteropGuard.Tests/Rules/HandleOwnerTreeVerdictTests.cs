@@ -83,6 +83,8 @@ namespace InteropGuard.Tests.Rules
             var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(member));
             Assert.Equal(graph, tree);
             Assert.Equal(findings, graph.Length);
+            // A finding kept is IG1001's on the owner 'b' at the draw call, not some other diagnostic.
+            Assert.All(graph, finding => Assert.Matches(@"^IG1001 \[\d+\.\.\d+\) 'b' is not used after 'Native\.draw' receives its handle", finding));
             Assert.Equal(decidedWithoutTheShortcut, decided);
         }
 

@@ -1,0 +1,205 @@
+using System;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// A read of a variable after an operation that the operation tree alone shows to be on a path from it: the Dispose a
+    /// <c>using</c> adds at its scope's end, or a later statement that runs straight through. Where this says yes, the
+    /// graph's "used after this point on some path" (<see cref="UsedAfter"/>) says yes too, so a rule may skip the graph;
+    /// where it says no, the graph decides. Held to the graph by IG1001's agreement tests (HandleOwnerTreeVerdictTests).
+    /// The caller says what a use and an overwrite of its tracked value are.
+    /// </summary>
+    internal static class StraightReads
+    {
+        /// <summary>
+        /// Is the variable a local that a <c>using</c> declares, with the call inside the <c>using</c>'s scope? The Dispose the
+        /// compiler adds at the scope's end (in a finally) reads the local after the call on every path. A call in a lambda
+        /// or local function runs in a graph of its own, without that finally: no answer.
+        /// </summary>
+        public static bool DisposedAfter(IOperation call, ISymbol? variable)
+        {
+            if (variable is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length != 1 || OperationTree.IsInNestedFunction(call, OperationTree.Root(call)))
+            {
+                return false;
+            }
+
+            var span = call.Syntax.Span;
+            switch (local.DeclaringSyntaxReferences[0].GetSyntax())
+            {
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: UsingStatementSyntax { Statement: { } scope } } }:
+                    return scope.Span.Contains(span);
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration } }
+                    when !declaration.UsingKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None):
+                    return span.Start >= declaration.Span.End && block.Span.Contains(span);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// Is the variable certainly read after the call: by a statement after the call's statement that runs straight through
+        /// (no branch, loop, pattern, conditional, lambda) and reads it — later in the call's statement list, or, when the
+        /// list ends, after the block, <c>if</c>, <c>using</c>, <c>lock</c>, <c>fixed</c> or <c>try</c> holding the list — with the call's
+        /// statement and every statement between able to complete and unable to leave otherwise (no return, throw, goto,
+        /// break or continue out of them, no loop that cannot end) or to give it another value? The graph's
+        /// "read on some path" then finds that read.
+        /// </summary>
+        public static bool ReadLater(IOperation call, Func<IOperation, bool> isUse, Func<IOperation, bool> overwrites)
+        {
+            var statement = call;
+            while (statement.Parent is { } parent && parent is not IBlockOperation)
+            {
+                if (OperationTree.IsFunction(parent))
+                {
+                    return false;
+                }
+
+                statement = parent;
+            }
+
+            if (statement.Parent is not IBlockOperation || statement is ILoopOperation || !CompletesKeeping(statement, overwrites))
+            {
+                return false;
+            }
+
+            while (statement.Parent is IBlockOperation block)
+            {
+                for (var i = block.Operations.IndexOf(statement) + 1; i < block.Operations.Length; i++)
+                {
+                    var later = block.Operations[i];
+                    if (later is IExpressionStatementOperation or IVariableDeclarationGroupOperation or IReturnOperation { Kind: OperationKind.Return }
+                        && ReadsStraight(later, isUse, overwrites))
+                    {
+                        return true;
+                    }
+
+                    if (!CompletesKeeping(later, overwrites))
+                    {
+                        return false;
+                    }
+                }
+
+                // The list ran to its end: control goes on after the statement that holds it, where that is certain.
+                IOperation node = block;
+                while (true)
+                {
+                    var parent = node.Parent;
+                    if (parent is IBlockOperation)
+                    {
+                        break;
+                    }
+
+                    var completes = parent switch
+                    {
+                        IConditionalOperation { Type: null } conditional => node == conditional.WhenTrue || node == conditional.WhenFalse,
+                        IUsingOperation usingStatement => node == usingStatement.Body,
+                        ILockOperation lockStatement => node == lockStatement.Body,
+                        { Kind: OperationKind.None, Syntax: FixedStatementSyntax fixedStatement } => node.Syntax == fixedStatement.Statement,
+                        ITryOperation tryStatement => node == tryStatement.Body && (tryStatement.Finally == null || CompletesKeeping(tryStatement.Finally, overwrites)),
+                        _ => false,
+                    };
+                    if (!completes)
+                    {
+                        return false;
+                    }
+
+                    node = parent!;
+                }
+
+                statement = node;
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Can the statement complete, and does nothing in it leave it other than by completing (return, throw, goto, a
+        /// break or continue to a loop around it), loop without end or give the tracked variable another value? A loop
+        /// whose condition can be false, or a foreach, can complete.
+        /// </summary>
+        private static bool CompletesKeeping(IOperation statement, Func<IOperation, bool> overwrites)
+        {
+            foreach (var operation in statement.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IReturnOperation:
+                    case IThrowOperation:
+                    case IAnonymousFunctionOperation:
+                    case ILocalFunctionOperation:
+                    case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
+                        return false;
+                    case IBranchOperation branch when !TargetsWithin(branch, statement):
+                        return false;
+                    case ILoopOperation loop when !MayEnd(loop):
+                        return false;
+                }
+
+                if (overwrites(operation))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Does the break or continue jump to a loop (or, for break, a switch) inside <paramref name="statement"/>?</summary>
+        private static bool TargetsWithin(IBranchOperation branch, IOperation statement)
+        {
+            for (IOperation? current = branch.Parent; current != null; current = current.Parent)
+            {
+                if (current is ILoopOperation || (branch.BranchKind == BranchKind.Break && current is ISwitchOperation))
+                {
+                    return true;
+                }
+
+                if (current == statement)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A foreach, or a loop with a condition that is not constant: the graph has an edge out of it.</summary>
+        private static bool MayEnd(ILoopOperation loop)
+            => loop switch
+            {
+                IForEachLoopOperation => true,
+                IWhileLoopOperation { Condition: { } condition } => !condition.ConstantValue.HasValue,
+                IForLoopOperation { Condition: { } condition } => !condition.ConstantValue.HasValue,
+                _ => false,
+            };
+
+        /// <summary>Does the statement, evaluated straight through (nothing the graph splits into branches), read the tracked variable and not overwrite it?</summary>
+        private static bool ReadsStraight(IOperation statement, Func<IOperation, bool> isUse, Func<IOperation, bool> overwrites)
+        {
+            var reads = false;
+            foreach (var operation in statement.DescendantsAndSelf())
+            {
+                if (SplitByTheGraph(operation) || OperationTree.IsFunction(operation) || overwrites(operation))
+                {
+                    return false;
+                }
+
+                reads |= isUse(operation) && LiveReads.Keeps(operation);
+            }
+
+            return reads;
+        }
+
+        /// <summary>An operation the graph splits into branches or blocks of its own: a read inside it is not on every path.</summary>
+        public static bool SplitByTheGraph(IOperation operation)
+            => operation is IConditionalAccessOperation || operation is ICoalesceOperation || operation is ICoalesceAssignmentOperation
+               || operation is IConditionalOperation || operation is ISwitchExpressionOperation || operation is IThrowOperation
+               || operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }
+               || operation is IObjectOrCollectionInitializerOperation || operation is IWithOperation || operation is IAnonymousObjectCreationOperation
+               || operation is IArrayInitializerOperation || operation is IInterpolatedStringHandlerCreationOperation || operation is IIsPatternOperation
+               || operation is IDeconstructionAssignmentOperation || operation is IAwaitOperation;
+    }
+}
