@@ -35,7 +35,7 @@ namespace InteropGuard.Performance
         public const string Usage =
             "usage: dotnet run -c Release --project tests/InteropGuard.Performance -- " +
             "[--sizes 100,400,1600] [--flavour both|interop|plain] [--runs 3] [--concurrent false|true] " +
-            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--json FILE] [--check] [--dump DIR] " +
+            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--json FILE] [--findings FILE [--findings-only]] [--check] [--dump DIR] " +
             "[--sources DIR ... [--define SYMBOL ...] [--implicit-usings] [--using NAMESPACE ...]]";
 
         public IReadOnlyList<int> Sizes { get; private set; } = new[] { 100, 400, 1600 };
@@ -55,6 +55,12 @@ namespace InteropGuard.Performance
         public string? JsonFile { get; private set; }
 
         public bool Check { get; private set; }
+
+        /// <summary>Write InteropGuard's findings (one line each: id, file:line:column, message; sorted) to this file.</summary>
+        public string? FindingsFile { get; private set; }
+
+        /// <summary>With <see cref="FindingsFile"/>: one pass of InteropGuard alone, no timing (to compare findings between builds).</summary>
+        public bool FindingsOnly { get; private set; }
 
         public List<string> SourceDirectories { get; } = new List<string>();
 
@@ -134,6 +140,12 @@ namespace InteropGuard.Performance
                     case "--json":
                         options.JsonFile = Value(args, ref i);
                         break;
+                    case "--findings":
+                        options.FindingsFile = Value(args, ref i);
+                        break;
+                    case "--findings-only":
+                        options.FindingsOnly = true;
+                        break;
                     case "--dump":
                         options.DumpDirectory = Value(args, ref i);
                         break;
@@ -195,16 +207,24 @@ namespace InteropGuard.Performance
                 throw new UsageException("--check runs on synthetic code; it cannot be combined with --sources");
             }
 
-            if (options.JsonFile != null)
+            if (options.FindingsOnly && options.FindingsFile == null)
             {
-                string? parent = Path.GetDirectoryName(Path.GetFullPath(options.JsonFile));
-                if (parent != null && !Directory.Exists(parent))
-                {
-                    throw new UsageException($"--json: directory '{parent}' does not exist");
-                }
+                throw new UsageException("--findings-only needs --findings FILE (where to write them)");
             }
 
+            RequireDirectoryOf("--json", options.JsonFile);
+            RequireDirectoryOf("--findings", options.FindingsFile);
+
             return options;
+        }
+
+        private static void RequireDirectoryOf(string option, string? file)
+        {
+            string? parent = file == null ? null : Path.GetDirectoryName(Path.GetFullPath(file));
+            if (parent != null && !Directory.Exists(parent))
+            {
+                throw new UsageException($"{option}: directory '{parent}' does not exist");
+            }
         }
 
         /// <summary>The arguments that make a memory probe build the same workload.</summary>

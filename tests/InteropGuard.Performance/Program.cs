@@ -153,7 +153,19 @@ namespace InteropGuard.Performance
                         string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(4).Select(g => $"{g.Key} x{g.Count()}")));
                 }
 
+                if (options.FindingsOnly)
+                {
+                    AnalysisRun pass = await AnalysisRun.RunAsync(workload.Compile(sets.NetAnalyzersOptions(options.NetAnalyzers)), sets.InteropGuard, options.Concurrent);
+                    Findings.Write(options.FindingsFile!, workload, pass, sets);
+                    continue;
+                }
+
                 WorkloadResult measured = await MeasureAsync(workload, sets, options, runs, errors.Length);
+                if (options.FindingsFile != null)
+                {
+                    Findings.Write(options.FindingsFile, workload, measured.LastBothRun!, sets);
+                }
+
                 result.Workloads.Add(measured);
                 Report.PrintWorkload(measured, sets);
 
@@ -170,6 +182,11 @@ namespace InteropGuard.Performance
                         checkFailures.Add($"{workload.Name}: InteropGuard reported {findings} findings on code without interop");
                     }
                 }
+            }
+
+            if (options.FindingsOnly)
+            {
+                return 0;
             }
 
             result.Scaling = Report.Scaling(result.Workloads);
@@ -267,6 +284,7 @@ namespace InteropGuard.Performance
                 FindingsStable = findings.All(run => run.SequenceEqual(findings[0])),
                 NetAnalyzersFindings = both[^1].Diagnostics.Count(d => !sets.InteropGuardIds.Contains(d.Id)),
                 AnalyzerExceptions = both.Concat(alone).SelectMany(run => run.AnalyzerExceptions).Distinct().ToList(),
+                LastBothRun = both[^1],
             };
 
             if (options.MeasureMemory && !options.Check)

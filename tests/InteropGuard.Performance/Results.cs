@@ -40,6 +40,10 @@ namespace InteropGuard.Performance
 
     internal sealed class WorkloadResult
     {
+        /// <summary>The last measured pass with both analyzer sets (its findings are what <c>--findings</c> writes).</summary>
+        [System.Text.Json.Serialization.JsonIgnore]
+        public AnalysisRun? LastBothRun { get; set; }
+
         public string Name { get; set; } = "";
 
         /// <summary>"interop", "plain" or "sources".</summary>
