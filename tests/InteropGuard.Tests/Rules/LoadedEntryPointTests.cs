@@ -92,6 +92,28 @@ static class GObj
     }");
 
         [Fact]
+        public Task BlockStoredInAGValueByTheLoadedSetterIsHandedOver() => Check(@"
+    public struct GVal { IntPtr type; long first; long second; }
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate void d_set_pointer(ref GVal value, IntPtr data);
+    static readonly d_set_pointer g_value_set_pointer = Loader.Get<d_set_pointer>(""g_value_set_pointer"");
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate void d_set_string(ref GVal value, IntPtr data);
+    static readonly d_set_string g_value_set_string = Loader.Get<d_set_string>(""g_value_set_string"");
+
+    // The GValue keeps the pointer it is given: freeing the block here would leave the value dangling.
+    public static void Point(ref GVal value, int size)
+    {
+        IntPtr block = Marshal.AllocHGlobal(size);
+        g_value_set_pointer(ref value, block);
+    }
+
+    // g_value_set_string copies its string: the copy made for the call is still owed.
+    public static void Text(ref GVal value, string text)
+    {
+        IntPtr native = {|#0:GMem.Dup(text)|};
+        g_value_set_string(ref value, native);
+    }", Verify.Diagnostic("IG3001").WithLocation(0));
+
+        [Fact]
         public Task DelegateTypeSharedByTwoLoadedFieldsSaysNothing() => Check(@"
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate IntPtr d_sized(UIntPtr size);
     static readonly d_sized g_malloc0 = Loader.Get<d_sized>(""g_malloc0"");
