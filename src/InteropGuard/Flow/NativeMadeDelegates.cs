@@ -19,10 +19,13 @@ namespace InteropGuard.Flow
     /// A value is read as such when it is held by:
     /// <list type="bullet">
     /// <item>a local declared with such a value and never written again;</item>
-    /// <item>a private field every write to which (in its class) stores such a value, null, or a parameter of a method or
+    /// <item>a private or read-only field (only its class can write it) whose initializer and every write in its class store
+    /// such a value, null, or a parameter of a method or
     /// constructor that only one type's code can call (it, or a type it is nested in, is private) and every call of which
     /// in that type passes such a value. This is how a binding keeps the previous handler in a small private wrapper
-    /// class (<c>new Invoker(prev)</c>).</item>
+    /// class (<c>new Invoker(prev)</c>). An initializer may also call a loader of this compilation whose every return is
+    /// such a value or null, two loaders deep: <c>static d_free g_free = Loader.Load&lt;d_free&gt;("g_free")</c> over
+    /// <c>Marshal.GetDelegateForFunctionPointer&lt;T&gt;</c>.</item>
     /// </list>
     /// Any other write (a managed lambda or method group, <c>+=</c>, a <c>ref</c>, a parameter callable from elsewhere)
     /// makes the field the library's own delegate again. Answered once per field, from the declarations of the one type
@@ -52,8 +55,9 @@ namespace InteropGuard.Flow
         {
             switch (OperationTree.SkipConversions(instance))
             {
-                case IFieldReferenceOperation { Field: { DeclaredAccessibility: Accessibility.Private, Type.TypeKind: TypeKind.Delegate } field }
-                    when field.ContainingType != null && SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, _context.Compilation.Assembly):
+                case IFieldReferenceOperation { Field: { Type.TypeKind: TypeKind.Delegate } field }
+                    when (field.DeclaredAccessibility == Accessibility.Private || field.IsReadOnly)
+                         && field.ContainingType != null && SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, _context.Compilation.Assembly):
                     return _fields.GetOrAdd(field.OriginalDefinition, f => ReadField(f, CancellationToken.None));
                 case ILocalReferenceOperation local:
                     return stable.InitializerOf(local.Local, model) is { } initializer && IsNativeCall(initializer);
@@ -69,7 +73,12 @@ namespace InteropGuard.Flow
             {
                 if (variable.Initializer != null)
                 {
-                    return false;
+                    if (!IsNativeMadeInitializer(variable.Initializer))
+                    {
+                        return false;
+                    }
+
+                    stores++;
                 }
             }
 
@@ -245,6 +254,67 @@ namespace InteropGuard.Flow
             }
 
             return null;
+        }
+
+        /// <summary>Loader methods followed from a field initializer: <c>Load&lt;T&gt;(name)</c> over <c>LoadFunction&lt;T&gt;(pointer)</c> is two.</summary>
+        internal const int MaxLoaderDepth = 2;
+
+        // 'static d_free g_free = Loader.Load<d_free>(lib, "g_free");': what the initializer stores, read like any other store.
+        private bool IsNativeMadeInitializer(EqualsValueClauseSyntax initializer)
+        {
+            if (!_context.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
+            {
+                return false;
+            }
+
+#pragma warning disable RS1030 // Once per delegate field a throw question invokes; cached by the caller.
+            var model = _context.Compilation.GetSemanticModel(initializer.SyntaxTree);
+#pragma warning restore RS1030
+            return model.GetOperation(initializer) is ISymbolInitializerOperation assigned && IsNativeMadeValue(assigned.Value, depth: 0);
+        }
+
+        /// <summary>
+        /// A native call that returns a delegate (<see cref="IsNativeCall"/>), or a call of a loader method of this
+        /// compilation every return of which is one or null (a loader returns null for a missing symbol; invoking null is a
+        /// null dereference, which the throw model never counts), followed <see cref="MaxLoaderDepth"/> methods deep. A loader
+        /// that may return anything else — a managed fallback, a cached value — is not one.
+        /// </summary>
+        private bool IsNativeMadeValue(IOperation value, int depth)
+        {
+            value = OperationTree.SkipConversions(value);
+            if (IsNativeCall(value))
+            {
+                return true;
+            }
+
+            if (depth >= MaxLoaderDepth || value is not IInvocationOperation { TargetMethod: { } loader } || !WrapperSummaries.IsSourceMethodWithBody(loader)
+                || _context.Wrappers.GetBody(loader) is not { } body)
+            {
+                return false;
+            }
+
+            var returns = 0;
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                if (operation is not IReturnOperation { ReturnedValue: { } returned } || OperationTree.IsInNestedFunction(operation, body))
+                {
+                    continue;
+                }
+
+                if (OperationTree.SkipConversions(returned).ConstantValue is { HasValue: true, Value: null })
+                {
+                    continue;
+                }
+
+                if (!IsNativeMadeValue(returned, depth + 1))
+                {
+                    return false;
+                }
+
+                returns++;
+            }
+
+            return returns > 0;
         }
 
         /// <summary>A call into native code that returns a delegate: a P/Invoke, a loaded entry point, or <c>GetDelegateForFunctionPointer</c>.</summary>

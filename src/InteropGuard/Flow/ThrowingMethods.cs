@@ -264,7 +264,7 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// Whether creating an instance of <paramref name="type"/> runs a field or property initializer that can throw. A
-        /// constant (<c>Timeout = Constants.DefaultTimeout</c>), <c>default</c>, a parameterless creation of a struct and the
+        /// constant (<c>Timeout = Constants.DefaultTimeout</c>), a read of a static field (<c>Lock = s_gate</c>), <c>default</c>, a parameterless creation of a struct and the
         /// creations <see cref="InfallibleCalls"/> knows (an empty list, a <c>StringBuilder</c>) cannot; anything else, and a
         /// declaration that cannot be read, can. Static initializers are not counted: they run once, before any instance,
         /// and a type whose static initializer fails is unusable everywhere, not on one path. Answered once per type.
@@ -327,6 +327,9 @@ namespace InteropGuard.Flow
                 null => true,
                 { ConstantValue.HasValue: true } => false,
                 IDefaultValueOperation => false,
+                // An instance initializer can only read static fields; running a type's static initializer is not
+                // counted (see above), so reading one is not a failure on this path.
+                IFieldReferenceOperation { Instance: null } => false,
                 IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type.IsValueType: true } => false,
                 IObjectCreationOperation creation => !InfallibleCalls.IsInfallible(creation, new StableValues()),
                 _ => true,

@@ -302,6 +302,18 @@ namespace InteropGuard.Flow
                     : new ValueUse(ValueUseKind.Use, call, nativeTarget: (native, parameter));
             }
 
+            // A delegate field the binding loads by entry point name calls that entry point. Only what the catalogue or
+            // an option says is kept counts, not the name reading of a P/Invoke: a GValue keeps the pointer
+            // g_value_set_pointer is given, so freeing it here would leave the value dangling.
+            if (catalogue.LoadedEntryPointOf(method) is { } entryPoint)
+            {
+                var loaded = new NativeFunction(method, string.Empty, entryPoint, isLibraryImport: false);
+                if (_scope.WhyKept(loaded, parameter) is RetainingReason.Catalogue or RetainingReason.Option)
+                {
+                    return new ValueUse(ValueUseKind.Escape, call, keptIfCallSucceeds: !method.ReturnsVoid);
+                }
+            }
+
             var types = _context.Types;
 
             // The number from GCHandle.ToIntPtr is how native user data refers back to the handle: whoever holds it can free it.

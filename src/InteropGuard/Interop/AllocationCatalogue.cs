@@ -336,7 +336,10 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>Is <paramref name="method"/> the <c>Invoke</c> of a delegate field loaded by entry point name (<see cref="LoadedEntryPoints"/>)?</summary>
-        public bool IsLoadedEntryPoint(IMethodSymbol method) => method.MethodKind == MethodKind.DelegateInvoke && _loaded.EntryPointOf(method) != null;
+        public bool IsLoadedEntryPoint(IMethodSymbol method) => LoadedEntryPointOf(method) != null;
+
+        /// <summary>The entry point an invocation of <paramref name="method"/> calls when it is the <c>Invoke</c> of a loaded delegate field, or null.</summary>
+        public string? LoadedEntryPointOf(IMethodSymbol method) => method.MethodKind == MethodKind.DelegateInvoke ? _loaded.EntryPointOf(method) : null;
 
         public bool TryGetDeallocator(IMethodSymbol method, out Deallocator deallocator)
         {

@@ -99,6 +99,7 @@ namespace InteropGuard.Interop
             Family("OpenSSL", "ssl crypto ssleay32 libeay32", "SSL_CTX_ SSL_set_"),
             Family("libusb", "usb-1.0 usb", "libusb_"),
             Family("IOKit", "iokit", "IOHID"),
+            Family("GLib", "glib-2.0 gobject-2.0 glib gobject", "g_value_ g_object_"),
         };
 
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
@@ -405,6 +406,11 @@ IOKit      IOHIDDeviceRegisterRemovalCallback         1 2
 IOKit      IOHIDDeviceRegisterInputValueCallback      1 2
 IOKit      IOServiceAddMatchingNotification           3 4
 IOKit      IOServiceAddInterestNotification           3 4
+GLib       g_value_set_pointer                        1
+GLib       g_value_take_string                        1
+GLib       g_value_take_boxed                         1
+GLib       g_object_set_data                          2
+GLib       g_object_set_data_full                     2 3
 ";
 
         private static readonly Dictionary<string, List<CatalogueEntry>> ByEntryPoint = Parse();

@@ -92,6 +92,28 @@ static class GObj
     }");
 
         [Fact]
+        public Task BlockStoredInAGValueByTheLoadedSetterIsHandedOver() => Check(@"
+    public struct GVal { IntPtr type; long first; long second; }
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate void d_set_pointer(ref GVal value, IntPtr data);
+    static readonly d_set_pointer g_value_set_pointer = Loader.Get<d_set_pointer>(""g_value_set_pointer"");
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate void d_set_string(ref GVal value, IntPtr data);
+    static readonly d_set_string g_value_set_string = Loader.Get<d_set_string>(""g_value_set_string"");
+
+    // The GValue keeps the pointer it is given: freeing the block here would leave the value dangling.
+    public static void Point(ref GVal value, int size)
+    {
+        IntPtr block = Marshal.AllocHGlobal(size);
+        g_value_set_pointer(ref value, block);
+    }
+
+    // g_value_set_string copies its string: the copy made for the call is still owed.
+    public static void Text(ref GVal value, string text)
+    {
+        IntPtr native = {|#0:GMem.Dup(text)|};
+        g_value_set_string(ref value, native);
+    }", Verify.Diagnostic("IG3001").WithLocation(0));
+
+        [Fact]
         public Task DelegateTypeSharedByTwoLoadedFieldsSaysNothing() => Check(@"
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate IntPtr d_sized(UIntPtr size);
     static readonly d_sized g_malloc0 = Loader.Get<d_sized>(""g_malloc0"");
@@ -155,20 +177,16 @@ static class GObj
 
         [Fact]
         public Task SameDelegateTypeNameWhereOneTypeServesTwoFieldsSaysNothingForThatType() => Check(@"
-    static class Properties
+    static class Pools
     {
-        // This class's 'd_find' serves two loaded fields: which entry point a call reaches is not one name.
-        [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate IntPtr d_find(IntPtr klass, IntPtr name);
-        static readonly d_find find_property = Loader.Get<d_find>(""g_object_class_find_property"");
-        static readonly d_find find_signal = Loader.Get<d_find>(""g_signal_lookup_name"");
-        public static IntPtr Find(IntPtr klass, string name)
-        {
-            IntPtr native = {|#0:GMem.Dup(name)|};
-            IntPtr found = find_property(klass, native);
-            GMem.Free(native);
-            return found;
-        }
+        // This class's 'd_release' serves two loaded fields: which entry point a call reaches is not one name, so the
+        // type is not read as g_free's, and the copy given to 'pool_put' is not taken as released. (Either call is
+        // still a native call, not a throw point: both fields hold what the loader made from a function pointer.)
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)] delegate void d_release(IntPtr block);
+        static readonly d_release g_free = Loader.Get<d_release>(""g_free"");
+        static readonly d_release pool_put = Loader.Get<d_release>(""pool_put"");
+        public static void Give(string name) { pool_put({|#0:GMem.Dup(name)|}); }
     }", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
-            "Native memory from 'GMem.Dup' in 'native' is not released by 'g_free' if 'find_property(klass, native)' throws"));
+            "Native memory from 'GMem.Dup' that is only passed to 'd_release.Invoke' is not released by 'g_free' on any path"));
     }
 }

@@ -139,6 +139,65 @@ public class Relay
 
 
         [Fact]
+        public Task FieldInitializedThroughTwoLoadersOfFunctionPointersIsANativeCall() => Check(@"
+static class Loader
+{
+    public static T Load<T>(int slot) where T : Delegate => FromPointer<T>(Lib.sink_slot());
+    static T FromPointer<T>(IntPtr p) where T : Delegate
+    {
+        if (p == IntPtr.Zero)
+            return null;
+        return Marshal.GetDelegateForFunctionPointer<T>(p);
+    }
+}
+public static class Printing
+{
+    static Sink print = Loader.Load<Sink>(3);
+    public static readonly Sink direct = Marshal.GetDelegateForFunctionPointer<Sink>(Lib.sink_slot());
+    public static void Write(string message)
+    {
+        IntPtr copy = Text.Copy(message);
+        print(copy);
+        direct(copy);
+        Text.Free(copy);
+    }
+}");
+
+        [Fact]
+        public Task FieldFromALoaderThatMayReturnAManagedDelegateTooDeepOrWritableByAnyoneStillCounts() => Check(@"
+static class Loader
+{
+    public static Sink Load(IntPtr p)
+    {
+        if (p == IntPtr.Zero)
+            return Fallback;
+        return Marshal.GetDelegateForFunctionPointer<Sink>(p);
+    }
+    static void Fallback(IntPtr text) { throw new NotSupportedException(); }
+    public static T Deep<T>(IntPtr p) where T : Delegate => Deeper<T>(p);
+    static T Deeper<T>(IntPtr p) where T : Delegate => Deepest<T>(p);
+    static T Deepest<T>(IntPtr p) where T : Delegate => Marshal.GetDelegateForFunctionPointer<T>(p);
+}
+public static class Printing
+{
+    static Sink print = Loader.Load(Lib.sink_slot());
+    static Sink far = Loader.Deep<Sink>(Lib.sink_slot());
+    public static Sink shared = Marshal.GetDelegateForFunctionPointer<Sink>(Lib.sink_slot());
+    public static void Write(string message)
+    {
+        IntPtr copy = {|#0:Text.Copy(message)|};
+        print(copy);
+        Text.Free(copy);
+        IntPtr other = {|#1:Text.Copy(message)|};
+        far(other);
+        Text.Free(other);
+        IntPtr third = {|#2:Text.Copy(message)|};
+        shared(third);
+        Text.Free(third);
+    }
+}", LeakIf(0, "copy", "print(copy)"), LeakIf(1, "other", "far(other)"), LeakIf(2, "third", "shared(third)"));
+
+        [Fact]
         public Task WrapperAlsoBuiltAroundAManagedMethodStillCounts() => Check(@"
 public static class Printing
 {

@@ -759,6 +759,44 @@ class C
 }");
 
         [Fact]
+        public Task CreatingAnObjectWhoseInitializersReadStaticFieldsIsNotAThrowPoint() => Check(@"
+static class Defaults
+{
+    public static readonly object Gate = new object();
+    public static int Mode = 2;
+}
+class Session
+{
+    // Copies of shared defaults: reading a field cannot fail on this path.
+    public object Lock = Defaults.Gate;
+    public int Mode = Defaults.Mode;
+}
+class Guarded
+{
+    // A property read is a call, and this one can throw: creating the object still counts.
+    public int Mode = Settings.Current;
+}
+static class Settings
+{
+    static int s_mode = -1;
+    public static int Current => s_mode >= 0 ? s_mode : throw new InvalidOperationException(""not configured"");
+}
+class C
+{
+    void M()
+    {
+        var p = Marshal.AllocHGlobal(16);
+        var session = new Session();
+        Native.fill(p, session.Mode);
+        Marshal.FreeHGlobal(p);
+        var q = {|#0:Marshal.AllocHGlobal(16)|};
+        var guarded = new Guarded();
+        Native.fill(q, guarded.Mode);
+        Marshal.FreeHGlobal(q);
+    }
+}", Leak(0, "q", "new Guarded()"));
+
+        [Fact]
         public Task CreatingAnObjectWhoseInitializerCallsOrASetterThatRejectsAValueIsAThrowPoint() => Check(@"
 class Table
 {
