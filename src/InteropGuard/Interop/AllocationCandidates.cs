@@ -29,6 +29,11 @@ namespace InteropGuard.Interop
             ["Realloc"] = new[] { "NativeMemory" },
         };
 
+        // The catalogue's name sets, as hash sets: asked for every candidate word of every body and for every method of the
+        // compilation's declarations, where an immutable set's lookup (a tree of buckets) cost a measurable share.
+        private static readonly HashSet<string> AllocatorNames = new HashSet<string>(AllocationCatalogue.KnownAllocatorNames, StringComparer.Ordinal);
+        private static readonly HashSet<string> ReleaseNames = new HashSet<string>(AllocationCatalogue.KnownReleaseNames, StringComparer.Ordinal);
+
         private static readonly string[] HandleBaseNames = { "SafeHandle", "CriticalHandle", "SafeHandleZeroOrMinusOneIsInvalid", "SafeHandleMinusOneIsInvalid", "CriticalHandleZeroOrMinusOneIsInvalid", "CriticalHandleMinusOneIsInvalid" };
 
         private readonly Lazy<Declared> _declared;
@@ -152,7 +157,7 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            if (AllocationCatalogue.KnownReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
+            if (ReleaseNames.Contains(name) || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Release) == name))
             {
                 sawRelease = true;
                 if (sawOut)
@@ -161,7 +166,7 @@ namespace InteropGuard.Interop
                 }
             }
 
-            return (AllocationCatalogue.KnownAllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
+            return (AllocatorNames.Contains(name) && OnAllocatingReceiver(name, invocation.Expression))
                    || declared.Functions.Contains(name)
                    || scope.Options.AllocatorPairs.Any(pair => LastSegment(pair.Allocator) == name);
         }
@@ -296,7 +301,7 @@ namespace InteropGuard.Interop
                     var added = false;
                     foreach (var (name, calls) in wrappers)
                     {
-                        if ((AllocationCatalogue.KnownAllocatorNames.Contains(calls) || declared.Functions.Contains(calls)) && declared.Functions.Add(name))
+                        if ((AllocatorNames.Contains(calls) || declared.Functions.Contains(calls)) && declared.Functions.Add(name))
                         {
                             added = true;
                         }
@@ -365,17 +370,48 @@ namespace InteropGuard.Interop
             private static bool MayReturnAllocation(TypeSyntax type, SyntaxNode? body)
                 => body != null
                    && (type is PointerTypeSyntax || RightmostName(type) is "IntPtr" or "UIntPtr" or "nint" or "nuint" or "GCHandle")
-                   && body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && AllocationCatalogue.KnownAllocatorNames.Contains(name));
+                   && body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && AllocatorNames.Contains(name));
 
+            // Asked of every method of the compilation: one pass over the modifiers, and the attributes read only for a
+            // partial method without a body.
             private static bool IsNativeDeclaration(MethodDeclarationSyntax method)
-                => method.Modifiers.Any(SyntaxKind.ExternKeyword)
-                   || (method.Modifiers.Any(SyntaxKind.PartialKeyword) && method.Body == null && method.ExpressionBody == null
-                       && method.AttributeLists.SelectMany(l => l.Attributes).Any(a => RightmostName(a.Name) is "LibraryImport" or "LibraryImportAttribute"));
+            {
+                var partial = false;
+                foreach (var modifier in method.Modifiers)
+                {
+                    switch (modifier.Kind())
+                    {
+                        case SyntaxKind.ExternKeyword:
+                            return true;
+                        case SyntaxKind.PartialKeyword:
+                            partial = true;
+                            break;
+                    }
+                }
+
+                if (!partial || method.Body != null || method.ExpressionBody != null)
+                {
+                    return false;
+                }
+
+                foreach (var list in method.AttributeLists)
+                {
+                    foreach (var attribute in list.Attributes)
+                    {
+                        if (RightmostName(attribute.Name) is "LibraryImport" or "LibraryImportAttribute")
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return false;
+            }
 
             /// <summary>A known allocator entry point (by name or EntryPoint), or a handle type returned or passed by out/ref.</summary>
             private bool HandsOutResource(MethodDeclarationSyntax method)
             {
-                if (AllocationCatalogue.KnownAllocatorNames.Contains(method.Identifier.ValueText))
+                if (AllocatorNames.Contains(method.Identifier.ValueText))
                 {
                     return true;
                 }
@@ -392,7 +428,7 @@ namespace InteropGuard.Interop
 
                         foreach (var argument in attribute.ArgumentList.Arguments)
                         {
-                            if (argument.Expression is LiteralExpressionSyntax literal && literal.Token.Value is string entry && AllocationCatalogue.KnownAllocatorNames.Contains(entry))
+                            if (argument.Expression is LiteralExpressionSyntax literal && literal.Token.Value is string entry && AllocatorNames.Contains(entry))
                             {
                                 return true;
                             }

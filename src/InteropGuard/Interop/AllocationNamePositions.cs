@@ -19,7 +19,7 @@ namespace InteropGuard.Interop
     {
         private readonly AllocationCandidates _candidates;
         private readonly InteropVocabulary _vocabulary;
-        private readonly ConcurrentDictionary<SyntaxTree, int[]?> _byTree = new ConcurrentDictionary<SyntaxTree, int[]?>();
+        private readonly ConcurrentDictionary<SyntaxTree, WordPositions?> _byTree = new ConcurrentDictionary<SyntaxTree, WordPositions?>();
         private readonly ConcurrentDictionary<InteropScope, WordHashes> _wordsByScope = new ConcurrentDictionary<InteropScope, WordHashes>();
 
         public AllocationNamePositions(AllocationCandidates candidates, InteropVocabulary vocabulary)
@@ -28,15 +28,23 @@ namespace InteropGuard.Interop
             _vocabulary = vocabulary;
         }
 
-        /// <summary>False only when no candidate word stands in <paramref name="body"/>'s text (its full span).</summary>
+        /// <summary>
+        /// False only when no candidate word but <c>out</c> stands in <paramref name="body"/>'s text (its full span). An
+        /// <c>out</c> argument is a candidate only together with a release the body calls, whose name is another
+        /// candidate word; without one, <see cref="AllocationCandidates.MayAllocate(SyntaxNode, InteropScope, int[])"/>
+        /// reads nothing at the <c>out</c> positions (in a binding that returns through <c>out</c> parameters, most bodies
+        /// name <c>out</c> and nothing else).
+        /// </summary>
         public bool MayName(SyntaxNode body, InteropScope scope)
-            => In(body.SyntaxTree, scope) is not { } positions || TreeTextPositions.AnyWithin(positions, body.FullSpan);
+            => Of(body.SyntaxTree, scope) is not { } positions || TreeTextPositions.AnyWithin(positions.NotOut, body.FullSpan);
 
         /// <summary>
         /// Where candidate words start in <paramref name="tree"/>, in text order; null when the tree cannot be read this
         /// way (then every body may name one).
         /// </summary>
-        public int[]? In(SyntaxTree tree, InteropScope scope)
+        public int[]? In(SyntaxTree tree, InteropScope scope) => Of(tree, scope)?.All;
+
+        private WordPositions? Of(SyntaxTree tree, InteropScope scope)
         {
             if (!_byTree.TryGetValue(tree, out var positions))
             {
@@ -52,7 +60,7 @@ namespace InteropGuard.Interop
         /// identifiers otherwise than the text spells them (a <c>\u</c> escape, a non-ASCII formatting character next to
         /// a word): rare enough to give up on the whole tree.
         /// </summary>
-        private int[]? Find(SyntaxTree tree, InteropScope scope)
+        private WordPositions? Find(SyntaxTree tree, InteropScope scope)
         {
             var identifiers = _vocabulary.Identifiers(tree);
             if (identifiers.MaySpellOtherwise)
@@ -68,6 +76,8 @@ namespace InteropGuard.Interop
             // SafeHandle types are named ...Handle (AllocationCandidates reads any such 'new' as a candidate).
             var handleNames = identifiers.HandleNameStarts;
             var positions = new List<int>();
+            var notOut = new List<int>();
+            string? text = null;
             var nextHandleName = 0;
             for (var i = 0; i < identifiers.Count; i++)
             {
@@ -76,14 +86,41 @@ namespace InteropGuard.Interop
                 {
                     nextHandleName++;
                     positions.Add(start);
+                    notOut.Add(start);
                 }
                 else if (words.Contains(identifiers.HashAt(i)))
                 {
                     positions.Add(start);
+
+                    // Only the run that is 'out' itself: a word whose hash is out's stays a candidate.
+                    if (identifiers.HashAt(i) != OutHash || !words.OutIsOnlyTheKeyword || !IsOut(text ??= IdentifierRuns.TextOf(tree.GetText()), start))
+                    {
+                        notOut.Add(start);
+                    }
                 }
             }
 
-            return positions.ToArray();
+            return new WordPositions(positions.ToArray(), notOut.ToArray());
+        }
+
+        private static readonly int OutHash = IdentifierRuns.Hash("out");
+
+        private static bool IsOut(string text, int start)
+            => start + 3 <= text.Length && string.CompareOrdinal(text, start, "out", 0, 3) == 0
+               && (start + 3 == text.Length || !IdentifierRuns.IsWordPart(text[start + 3]));
+
+        /// <summary>A tree's candidate-word starts, and those of words other than <c>out</c>, both in text order.</summary>
+        private sealed class WordPositions
+        {
+            public WordPositions(int[] all, int[] notOut)
+            {
+                All = all;
+                NotOut = notOut;
+            }
+
+            public int[] All { get; }
+
+            public int[] NotOut { get; }
         }
 
         /// <summary>The hashes of a set of words, with a bit table in front of the set: almost every identifier misses it.</summary>
@@ -94,12 +131,19 @@ namespace InteropGuard.Interop
 
             public WordHashes(IEnumerable<string> words)
             {
-                _hashes = new HashSet<int>(words.Where(w => w.Length > 0).Select(IdentifierRuns.Hash));
+                var list = words.Where(w => w.Length > 0).ToList();
+                _hashes = new HashSet<int>(list.Select(IdentifierRuns.Hash));
+
+                // A declared function, property or type may be called 'out' too (@out): then the word is a candidate of its own.
+                OutIsOnlyTheKeyword = list.Count(w => w == "out") == 1;
                 foreach (var hash in _hashes)
                 {
                     _bits[(hash & 0xFFFF) >> 6] |= 1UL << (hash & 63);
                 }
             }
+
+            /// <summary>Is <c>out</c> a word only as the keyword of an out argument?</summary>
+            public bool OutIsOnlyTheKeyword { get; }
 
             public bool Contains(int hash) => (_bits[(hash & 0xFFFF) >> 6] & (1UL << (hash & 63))) != 0 && _hashes.Contains(hash);
         }

@@ -73,7 +73,7 @@ namespace InteropGuard.Interop
         private readonly Lazy<HashSet<string>> _helperNames;
         private readonly Lazy<bool> _mentionsRead;
         private readonly Lazy<WordSet> _readOrHelperWords;
-        private readonly ConcurrentDictionary<SyntaxTree, bool> _treeMayRead = new ConcurrentDictionary<SyntaxTree, bool>();
+        private readonly ConcurrentDictionary<SyntaxTree, int[]?> _readPositions = new ConcurrentDictionary<SyntaxTree, int[]?>();
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
@@ -94,27 +94,82 @@ namespace InteropGuard.Interop
 
         /// <summary>
         /// The cheap gate: does this body name a read (a read word, or a method of this compilation whose body names
-        /// one, to the summaries' depth)? A tree whose text names none (one identifier scan per tree, cached) costs
-        /// nothing more; in the others the body's tokens decide. A body that does not pass costs no control-flow graph.
+        /// one, to the summaries' depth)? A tree whose text names none (one look at its identifier record, cached) costs
+        /// nothing more; in the others only the tokens at the places the record names a word are read
+        /// (<see cref="ReadPositions"/>), not every token of the body. A body that does not pass costs no control-flow graph.
         /// </summary>
         public bool MayRead(SyntaxNode body)
         {
             var words = _readOrHelperWords.Value;
-            if (!_treeMayRead.GetOrAdd(body.SyntaxTree, tree => _interop.Vocabulary.TreeMayName(tree, words.Hashes) && _interop.Vocabulary.TreeNames(tree, words.Hashes, words.Contains)))
+            var tree = body.SyntaxTree;
+            if (!_readPositions.TryGetValue(tree, out var positions))
             {
-                return false;
+                positions = _readPositions.GetOrAdd(tree, ReadPositions(tree, words));
             }
 
-            foreach (var token in body.DescendantTokens())
+            if (positions == null)
             {
-                if (token.IsKind(SyntaxKind.IdentifierToken) && words.Contains(token.ValueText)
-                    && (ReadWordSet.Contains(token.ValueText) || IsCalledOrCreated(token)))
+                return MayReadByWalk(body, words);
+            }
+
+            // The record's positions are in text order: those inside the body, and the token each stands in.
+            var span = body.FullSpan;
+            var index = Array.BinarySearch(positions, span.Start);
+            for (index = index < 0 ? ~index : index; index < positions.Length && positions[index] < span.End; index++)
+            {
+                if (IsReadName(body.FindToken(positions[index]), words))
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// <see cref="MayRead"/> by every token of the body: for a tree whose identifier record may miss a name the compiler
+        /// reads (an escape, a non-ASCII character, a comment marker in a string), and the reference the positions must
+        /// agree with (LastErrorReadPositionsTests).
+        /// </summary>
+        internal bool MayReadByWalk(SyntaxNode body) => MayReadByWalk(body, _readOrHelperWords.Value);
+
+        private static bool MayReadByWalk(SyntaxNode body, WordSet words)
+        {
+            foreach (var token in body.DescendantTokens())
+            {
+                if (IsReadName(token, words))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsReadName(SyntaxToken token, WordSet words)
+            => token.IsKind(SyntaxKind.IdentifierToken) && words.Contains(token.ValueText)
+               && (ReadWordSet.Contains(token.ValueText) || IsCalledOrCreated(token));
+
+        /// <summary>
+        /// Where the tree names a read or helper word, in text order: empty when it names none; null when its record cannot
+        /// be trusted to hold every identifier of the tree (then bodies are walked). Every identifier token the walk reads
+        /// as a read has its name recorded at its start, or one past a verbatim <c>@</c>, inside the token: the token found
+        /// there is that one.
+        /// </summary>
+        private int[]? ReadPositions(SyntaxTree tree, WordSet words)
+        {
+            if (!_interop.Vocabulary.TreeMayName(tree, words.Hashes))
+            {
+                return Array.Empty<int>();
+            }
+
+            var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Contains);
+            if (positions.Count == 0)
+            {
+                return Array.Empty<int>();
+            }
+
+            return _interop.Vocabulary.Identifiers(tree).MaySpellOtherwise || !SkippedComments.AreTheTreesComments(tree) ? null : positions.ToArray();
         }
 
         /// <summary>

@@ -97,6 +97,29 @@ sealed class Pool
             Assert.False(positions.MayName(method, scope));
         }
 
+        [Theory]
+        // An out argument is a candidate only with a release the body calls: alone, the text filter skips the body.
+        [InlineData("Native.query(out var text);", false)]
+        [InlineData("int.TryParse(\"1\", out var n); Console.WriteLine(n);", false)]
+        [InlineData("Native.query(out var text); Marshal.FreeCoTaskMem(text);", true)]
+        public void AnOutArgumentAloneDoesNotPassTheTextFilter(string body, bool mayName)
+        {
+            var (candidates, positions, scope, method) = Compile(body, editorConfig: null);
+            Assert.Equal(mayName, positions.MayName(method, scope));
+            Assert.Equal(mayName, candidates.MayAllocate(method, scope));
+        }
+
+        [Fact]
+        public void AFunctionCalledOutIsACandidateOfItsOwn()
+        {
+            // '@out' is the identifier 'out': a P/Invoke so named that returns a handle makes the word a candidate.
+            var prelude = Prelude.Replace("static class Native\n{", "static class Native\n{\n    [DllImport(\"mylib\")] public static extern BufferHandle @out(int size);");
+            Assert.NotEqual(Prelude, prelude);
+            var (candidates, positions, scope, method) = Compile("using var h = Native.@out(4);", editorConfig: null, prelude);
+            Assert.True(candidates.MayAllocate(method, scope));
+            Assert.True(positions.MayName(method, scope));
+        }
+
         [Fact]
         public void NoBodyOfTheRepositoryIsSkippedThatTheWalkLetsThrough()
         {
@@ -169,9 +192,9 @@ sealed class Pool
                                                                      || n is LocalFunctionStatementSyntax || n is AnonymousFunctionExpressionSyntax
                                                                      || n is ArrowExpressionClauseSyntax || n is BlockSyntax));
 
-        private static (AllocationCandidates, AllocationNamePositions, InteropScope, SyntaxNode) Compile(string body, string? editorConfig)
+        private static (AllocationCandidates, AllocationNamePositions, InteropScope, SyntaxNode) Compile(string body, string? editorConfig, string prelude = Prelude)
         {
-            var source = Prelude + "static class C\n{\n    static void M()\n    {\n        " + body + "\n    }\n}\n";
+            var source = prelude + "static class C\n{\n    static void M()\n    {\n        " + body + "\n    }\n}\n";
             var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), TestProject.SourcePath(0));
             var compilation = CSharpCompilation.Create(
                 "NamePositions",

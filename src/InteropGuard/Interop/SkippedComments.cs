@@ -1,0 +1,84 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// Does the identifier record of a tree (<see cref="TreeIdentifiers"/>) hold every identifier the compiler reads? Its
+    /// reader (<see cref="IdentifierRunReader"/>) skips from every <c>//</c> to the next line feed and from every
+    /// <c>/*</c> to the next <c>*/</c> without knowing strings, so <c>"http://x"; Marshal.GetLastWin32Error();</c> on
+    /// one line hides the read, and a bare carriage return ends a comment for the compiler but not for the reader. A gate
+    /// that answers "does this body name the word?" from the record instead of the body's tokens asks this first: it
+    /// replays the reader's skips and checks each one against the compiler's comment trivia.
+    /// </summary>
+    internal static class SkippedComments
+    {
+        private static readonly char[] OtherLineBreaks = { '\r', '\u0085', '\u2028', '\u2029' };
+
+        /// <summary>True when every stretch the reader skips is exactly a comment of the parsed tree.</summary>
+        public static bool AreTheTreesComments(SyntaxTree tree)
+        {
+            var text = IdentifierRuns.TextOf(tree.GetText());
+            var length = text.Length;
+            SyntaxNode? root = null;
+            var i = 0;
+            while (i < length)
+            {
+                i = text.IndexOf('/', i);
+                if (i < 0 || i + 1 >= length)
+                {
+                    return true;
+                }
+
+                var next = text[i + 1];
+                if (next != '/' && next != '*')
+                {
+                    i++;
+                    continue;
+                }
+
+                root ??= tree.GetRoot();
+
+                // Inside trivia too: a comment after a directive (#endif // X) is trivia of the directive, a line of a
+                // documentation comment starts with its exterior trivia (///).
+                var trivia = root.FindTrivia(i, findInsideTrivia: true);
+                if (trivia.SpanStart != i)
+                {
+                    return false;
+                }
+
+                if (next == '/')
+                {
+                    var lineFeed = text.IndexOf('\n', i + 2);
+                    var end = lineFeed < 0 ? length : lineFeed;
+                    if (!(trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) || trivia.IsKind(SyntaxKind.DocumentationCommentExteriorTrivia)))
+                    {
+                        return false;
+                    }
+
+                    // The compiler ends the comment at the first line break; the reader at the line feed only.
+                    var otherBreak = text.IndexOfAny(OtherLineBreaks, i, end - i);
+                    if (otherBreak >= 0 && !(otherBreak == end - 1 && text[otherBreak] == '\r' && lineFeed >= 0))
+                    {
+                        return false;
+                    }
+
+                    i = end;
+                }
+                else
+                {
+                    var close = text.IndexOf("*/", i + 2, System.StringComparison.Ordinal);
+                    var end = close < 0 ? length : close + 2;
+                    if (!trivia.IsKind(SyntaxKind.MultiLineCommentTrivia) || trivia.Span.End != end)
+                    {
+                        return false;
+                    }
+
+                    i = end;
+                }
+            }
+
+            return true;
+        }
+    }
+}
