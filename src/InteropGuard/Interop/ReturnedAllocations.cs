@@ -142,6 +142,13 @@ namespace InteropGuard.Interop
                 current = current.Parent is IArgumentOperation { Parent: IObjectCreationOperation creation } ? creation : current.Parent!;
             }
 
+            if (HandleNumberOf(current) is { } number)
+            {
+                // GCHandle.ToIntPtr(h), (IntPtr)h: the number is the handle. Returned, it is the value checked on its
+                // own; anywhere else (native user data, a field, a dictionary) someone else may free the handle.
+                return number.Parent is IReturnOperation;
+            }
+
             switch (current.Parent)
             {
                 case ISimpleAssignmentOperation assignment when assignment.Target == current:
@@ -168,7 +175,7 @@ namespace InteropGuard.Interop
             }
         }
 
-        /// <summary>The value under conversions, <c>new IntPtr(p)</c> and <c>p.ToPointer()</c>: the same address.</summary>
+        /// <summary>The value under conversions, <c>new IntPtr(p)</c> and <c>p.ToPointer()</c> (the same address), and under <c>GCHandle.ToIntPtr(h)</c> and <c>(IntPtr)h</c> (the same handle, as a number).</summary>
         private static IOperation Unwrap(IOperation value)
         {
             while (true)
@@ -184,11 +191,28 @@ namespace InteropGuard.Interop
                     case IInvocationOperation { TargetMethod.Name: "ToPointer", Instance: { } instance, Arguments.Length: 0 }:
                         value = instance;
                         continue;
+                    case IInvocationOperation { TargetMethod: { Name: "ToIntPtr", IsStatic: true } method, Arguments.Length: 1 } toIntPtr when IsGCHandle(method.ContainingType):
+                        value = toIntPtr.Arguments[0].Value;
+                        continue;
+                    case IConversionOperation { OperatorMethod: { } conversionOperator } converted when IsGCHandle(conversionOperator.ContainingType) && IsGCHandle(converted.Operand.Type):
+                        value = converted.Operand;
+                        continue;
                     default:
                         return value;
                 }
             }
         }
+
+        /// <summary>The number a handle read by <paramref name="handle"/> is turned into (<c>GCHandle.ToIntPtr(h)</c>, <c>(IntPtr)h</c>), or null.</summary>
+        private static IOperation? HandleNumberOf(IOperation handle) => handle.Parent switch
+        {
+            IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { Name: "ToIntPtr", IsStatic: true } method } toIntPtr } when IsGCHandle(method.ContainingType) => toIntPtr,
+            IConversionOperation { OperatorMethod: { } conversionOperator } converted when IsGCHandle(conversionOperator.ContainingType) => converted,
+            _ => null,
+        };
+
+        private static bool IsGCHandle(ITypeSymbol? type)
+            => type?.Name == "GCHandle" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
 
         private static bool IsZero(IOperation value)
             => value is IDefaultValueOperation
@@ -198,7 +222,7 @@ namespace InteropGuard.Interop
         private static bool IsResourceType(ITypeSymbol type)
             => type is IPointerTypeSymbol
                || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
-               || (type.Name == "GCHandle" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices");
+               || IsGCHandle(type);
 
         private static string? InvokedName(ExpressionSyntax expression) => AllocationCandidates.InvokedName(expression);
     }
