@@ -289,7 +289,8 @@ namespace InteropGuard.Interop
                     {
                         wrappers.Add((method.Identifier.ValueText, calls));
                     }
-                    else if (MayReturnAllocation(method.ReturnType, (SyntaxNode?)method.Body ?? method.ExpressionBody))
+                    else if (MayReturnAllocation(method.ReturnType, (SyntaxNode?)method.Body ?? method.ExpressionBody)
+                             || declared.MayReturnHandle(method.ReturnType, (SyntaxNode?)method.Body ?? method.ExpressionBody))
                     {
                         declared.Functions.Add(method.Identifier.ValueText);
                     }
@@ -371,6 +372,11 @@ namespace InteropGuard.Interop
                 => body != null
                    && (type is PointerTypeSyntax || RightmostName(type) is "IntPtr" or "UIntPtr" or "nint" or "nuint" or "GCHandle")
                    && body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && AllocatorNames.Contains(name));
+
+            /// <summary>A wrapper returning a handle type that it may open itself: an out/ref argument or a creation (<see cref="ReturnedAllocations"/>).</summary>
+            private bool MayReturnHandle(TypeSyntax type, SyntaxNode? body)
+                => body != null && IsHandleType(TypeName(type))
+                   && body.DescendantNodes().Any(n => n is BaseObjectCreationExpressionSyntax || (n is ArgumentSyntax argument && (argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword))));
 
             // Asked of every method of the compilation: one pass over the modifiers, and the attributes read only for a
             // partial method without a body.

@@ -378,9 +378,9 @@ namespace InteropGuard.Interop
 
             // A helper of this compilation that returns a block it allocated (a string marshaller, a GCHandle property).
             if (depth < WrapperSummaries.MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && _context.NativeFunctions.Get(method) == null
-                && ReturnedAllocations.MayReturnAllocation(method, IsAllocatorName)
+                && ReturnedAllocations.MayReturnAllocation(method, IsAllocatorName, _context.Types.IsHandleWrapper)
                 && _context.Wrappers.GetBody(method) is { } body
-                && ReturnedAllocations.Summarize(body, m => FindAllocator(m.OriginalDefinition, depth + 1), m => TryGetDeallocator(m, out _) || FindAllocator(m.OriginalDefinition, depth + 1) is { ReallocatedParameter: >= 0 }) is { } returned)
+                && ReturnedAllocations.Summarize(body, m => FindAllocator(m.OriginalDefinition, depth + 1), m => TryGetDeallocator(m, out _) || FindAllocator(m.OriginalDefinition, depth + 1) is { ReallocatedParameter: >= 0 }, ForHandedOutHandle) is { } returned)
             {
                 return returned.WithDisplay(Display(method));
             }
@@ -573,6 +573,20 @@ namespace InteropGuard.Interop
 
             return false;
         }
+
+        /// <summary>
+        /// The SafeHandle <paramref name="operation"/> hands out: a creation that owns its handle (<c>new SafeFileHandle(fd,
+        /// ownsHandle: false)</c> is a view, disposing it closes nothing), or the <c>out</c>/<c>ref</c> argument a native
+        /// call fills with one.
+        /// </summary>
+        public Allocator? ForHandedOutHandle(IOperation operation) => operation switch
+        {
+            IObjectCreationOperation creation => creation.Arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false })
+                ? null
+                : ForCreatedHandle(creation.Type),
+            IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call } => ForOutHandle(call.TargetMethod, parameter),
+            _ => null,
+        };
 
         /// <summary>A SafeHandle created with <c>new</c>: the caller owns it.</summary>
         public Allocator? ForCreatedHandle(ITypeSymbol? type)

@@ -138,10 +138,7 @@ namespace InteropGuard.Interop
                 case IInvocationOperation invocation:
                     return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) && !catalogue.IsDeliberateRoot(invocation) ? allocator : null;
                 case IObjectCreationOperation creation:
-                    // new SafeFileHandle(fd, ownsHandle: false) is a view: disposing it closes nothing.
-                    return creation.Arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false })
-                        ? null
-                        : catalogue.ForCreatedHandle(creation.Type);
+                    return catalogue.ForHandedOutHandle(creation);
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
                     return catalogue.ForOutHandle(call.TargetMethod, parameter);
                 case IPropertyReferenceOperation { Property.GetMethod: { } getter, Arguments.IsEmpty: true } property when !IsWritten(property):

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -21,10 +22,18 @@ namespace InteropGuard.Interop
     internal static class ReturnedAllocations
     {
         /// <summary>Can the declaration be a helper returning a fresh allocation? Decided from syntax alone.</summary>
-        public static bool MayReturnAllocation(IMethodSymbol method, Func<string, bool> isAllocatorName)
+        public static bool MayReturnAllocation(IMethodSymbol method, Func<string, bool> isAllocatorName, Func<ITypeSymbol, bool> isHandleType)
         {
             if (!(method.MethodKind == MethodKind.Ordinary || method.MethodKind == MethodKind.PropertyGet) || method.IsExtern || method.IsAbstract
-                || method.ReturnsByRef || !IsResourceType(method.ReturnType))
+                || method.ReturnsByRef)
+            {
+                return false;
+            }
+
+            // A SafeHandle a wrapper opens (an out argument of a native call, a creation) and returns: libgit2sharp's Proxy
+            // layer, where each P/Invoke's result is checked before the handle is handed to the caller.
+            var handle = !IsResourceType(method.ReturnType) && isHandleType(method.ReturnType);
+            if (!handle && !IsResourceType(method.ReturnType))
             {
                 return false;
             }
@@ -37,7 +46,14 @@ namespace InteropGuard.Interop
                 }
 
                 SyntaxNode? node = (SyntaxNode?)body ?? expressionBody;
-                if (node != null && node.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && isAllocatorName(name)))
+                if (node == null)
+                {
+                    continue;
+                }
+
+                if (handle
+                        ? node.DescendantNodesAndSelf().Any(n => n is BaseObjectCreationExpressionSyntax || (n is ArgumentSyntax argument && (argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword))))
+                        : node.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && isAllocatorName(name)))
                 {
                     return true;
                 }
@@ -50,7 +66,8 @@ namespace InteropGuard.Interop
         /// The allocator behind every non-null value <paramref name="body"/> returns, or null when some return is not a
         /// fresh, still-owned allocation (or all are of different kinds, or none allocates).
         /// </summary>
-        public static Allocator? Summarize(IOperation body, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease)
+        /// <paramref name="handedOut"/> reads a SafeHandle creation or an <c>out</c>/<c>ref</c> argument a native call fills.
+        public static Allocator? Summarize(IOperation body, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease, Func<IOperation, Allocator?> handedOut)
         {
             Allocator? found = null;
             var returnedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
@@ -72,10 +89,14 @@ namespace InteropGuard.Interop
                 {
                     allocator = allocatorOf(call.TargetMethod);
                 }
+                else if (value is IObjectCreationOperation creation)
+                {
+                    allocator = handedOut(creation);
+                }
                 else if (value is ILocalReferenceOperation local && !local.Local.IsRef)
                 {
                     returnedLocals.Add(local.Local);
-                    allocator = LocalAllocation(body, local.Local, allocatorOf, isRelease);
+                    allocator = LocalAllocation(body, local.Local, allocatorOf, isRelease, handedOut);
                 }
                 else
                 {
@@ -94,11 +115,23 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>The allocator of a local every write of which is an allocation (or zero), and that nothing releases or stores elsewhere.</summary>
-        private static Allocator? LocalAllocation(IOperation body, ILocalSymbol local, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease)
+        private static Allocator? LocalAllocation(IOperation body, ILocalSymbol local, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease, Func<IOperation, Allocator?> handedOut)
         {
             Allocator? found = null;
             foreach (var operation in body.Descendants())
             {
+                if (operation is ILocalReferenceOperation filled && SymbolEqualityComparer.Default.Equals(filled.Local, local) && FilledArgument(filled) is { } argument)
+                {
+                    // Native.open(path, out h): the call writes the local. Only a SafeHandle the marshaller makes counts.
+                    if (OperationTree.IsInNestedFunction(filled, body) || handedOut(argument) is not { } opened || (found != null && found.Family != opened.Family))
+                    {
+                        return null;
+                    }
+
+                    found ??= opened;
+                    continue;
+                }
+
                 IOperation? written = operation switch
                 {
                     IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) => declarator.Initializer?.Value,
@@ -114,7 +147,13 @@ namespace InteropGuard.Interop
                         continue;
                     }
 
-                    if (value is not IInvocationOperation call || allocatorOf(call.TargetMethod) is not { } allocator || (found != null && found.Family != allocator.Family))
+                    var allocator = value switch
+                    {
+                        IInvocationOperation call => allocatorOf(call.TargetMethod),
+                        IObjectCreationOperation creation => handedOut(creation),
+                        _ => null,
+                    };
+                    if (allocator == null || (found != null && found.Family != allocator.Family))
                     {
                         return null;
                     }
@@ -133,6 +172,13 @@ namespace InteropGuard.Interop
             return found;
         }
 
+        /// <summary>The <c>out</c>/<c>ref</c> argument of a call that <paramref name="reference"/> is (<c>out h</c>, <c>out var h</c>), or null.</summary>
+        private static IArgumentOperation? FilledArgument(ILocalReferenceOperation reference)
+        {
+            var holder = reference.Parent is IDeclarationExpressionOperation declaration ? declaration : (IOperation)reference;
+            return holder.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref, Parent: IInvocationOperation } argument ? argument : null;
+        }
+
         /// <summary>A read that leaves the block owned by the local: anything but a release, a store elsewhere, a capture or a by-ref pass.</summary>
         private static bool Borrows(ILocalReferenceOperation reference, Func<IMethodSymbol, bool> isRelease)
         {
@@ -140,6 +186,13 @@ namespace InteropGuard.Interop
             while (current.Parent is IConversionOperation { OperatorMethod: null } || current.Parent is IInvocationOperation { TargetMethod.Name: "ToPointer" } || current.Parent is IArgumentOperation { Parent: IObjectCreationOperation })
             {
                 current = current.Parent is IArgumentOperation { Parent: IObjectCreationOperation creation } ? creation : current.Parent!;
+            }
+
+            if (HandleNumberOf(current) is { } number)
+            {
+                // GCHandle.ToIntPtr(h), (IntPtr)h: the number is the handle. Returned, it is the value checked on its
+                // own; anywhere else (native user data, a field, a dictionary) someone else may free the handle.
+                return number.Parent is IReturnOperation;
             }
 
             switch (current.Parent)
@@ -168,7 +221,7 @@ namespace InteropGuard.Interop
             }
         }
 
-        /// <summary>The value under conversions, <c>new IntPtr(p)</c> and <c>p.ToPointer()</c>: the same address.</summary>
+        /// <summary>The value under conversions, <c>new IntPtr(p)</c> and <c>p.ToPointer()</c> (the same address), and under <c>GCHandle.ToIntPtr(h)</c> and <c>(IntPtr)h</c> (the same handle, as a number).</summary>
         private static IOperation Unwrap(IOperation value)
         {
             while (true)
@@ -184,11 +237,28 @@ namespace InteropGuard.Interop
                     case IInvocationOperation { TargetMethod.Name: "ToPointer", Instance: { } instance, Arguments.Length: 0 }:
                         value = instance;
                         continue;
+                    case IInvocationOperation { TargetMethod: { Name: "ToIntPtr", IsStatic: true } method, Arguments.Length: 1 } toIntPtr when IsGCHandle(method.ContainingType):
+                        value = toIntPtr.Arguments[0].Value;
+                        continue;
+                    case IConversionOperation { OperatorMethod: { } conversionOperator } converted when IsGCHandle(conversionOperator.ContainingType) && IsGCHandle(converted.Operand.Type):
+                        value = converted.Operand;
+                        continue;
                     default:
                         return value;
                 }
             }
         }
+
+        /// <summary>The number a handle read by <paramref name="handle"/> is turned into (<c>GCHandle.ToIntPtr(h)</c>, <c>(IntPtr)h</c>), or null.</summary>
+        private static IOperation? HandleNumberOf(IOperation handle) => handle.Parent switch
+        {
+            IArgumentOperation { Parent: IInvocationOperation { TargetMethod: { Name: "ToIntPtr", IsStatic: true } method } toIntPtr } when IsGCHandle(method.ContainingType) => toIntPtr,
+            IConversionOperation { OperatorMethod: { } conversionOperator } converted when IsGCHandle(conversionOperator.ContainingType) => converted,
+            _ => null,
+        };
+
+        private static bool IsGCHandle(ITypeSymbol? type)
+            => type?.Name == "GCHandle" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
 
         private static bool IsZero(IOperation value)
             => value is IDefaultValueOperation
@@ -198,7 +268,7 @@ namespace InteropGuard.Interop
         private static bool IsResourceType(ITypeSymbol type)
             => type is IPointerTypeSymbol
                || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
-               || (type.Name == "GCHandle" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices");
+               || IsGCHandle(type);
 
         private static string? InvokedName(ExpressionSyntax expression) => AllocationCandidates.InvokedName(expression);
     }

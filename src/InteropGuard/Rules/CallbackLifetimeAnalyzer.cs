@@ -83,7 +83,7 @@ namespace InteropGuard.Rules
                 var given = isStructureCopy ? OperationTree.SkipConversions(argument.Value).Type : argument.Parameter?.Type;
                 if (argument.Parameter != null && given != null && MayHoldDelegates(given) && HoldsDelegates(tables, given))
                 {
-                    AnalyzeCallbackTable(interop, scope, reachability, invocation, argument, context);
+                    AnalyzeCallbackTable(interop, scope, reachability, tables, invocation, argument, context);
                     continue;
                 }
 
@@ -181,7 +181,7 @@ namespace InteropGuard.Rules
         /// allocated delegate stored into the struct, when nothing but those stores and this call uses the struct (any other
         /// use — a field store, a KeepAlive, a later read — may keep it, and the rule stays silent).
         /// </summary>
-        private static void AnalyzeCallbackTable(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation invocation, IArgumentOperation argument, OperationAnalysisContext context)
+        private static void AnalyzeCallbackTable(InteropContext interop, InteropScope scope, DelegateReachability reachability, ConcurrentDictionary<ITypeSymbol, bool> tables, IInvocationOperation invocation, IArgumentOperation argument, OperationAnalysisContext context)
         {
             string whatHappens;
             var method = invocation.TargetMethod;
@@ -219,6 +219,12 @@ namespace InteropGuard.Rules
                         && assignment.Target == field && field.Field.Type.TypeKind == TypeKind.Delegate)
                     {
                         stores.Add(assignment.Value);
+                    }
+                    else if (reference.Parent is IFieldReferenceOperation { Parent: ISimpleAssignmentOperation plain } written
+                             && plain.Target == written && !(MayHoldDelegates(written.Field.Type) && HoldsDelegates(tables, written.Field.Type)))
+                    {
+                        // info.class_size = ...: filling the table's other fields writes into it and reads nothing out
+                        // of it (GtkSharp's GTypeInfo is filled field by field around its class_init delegate).
                     }
                     else if (!(reference.Parent is ISimpleAssignmentOperation whole && whole.Target == reference) && !reference.IsDeclaration)
                     {

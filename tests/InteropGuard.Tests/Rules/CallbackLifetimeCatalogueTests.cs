@@ -260,6 +260,51 @@ class C
             Finding(2, "The lambda's delegate is stored in 'callbacks' and registered with 'Reg.mylib_set_callbacks" + Registered));
 
         [Fact]
+        public Task CallbackTableFilledFieldByFieldAroundItsDelegate() => Check(Tables + @"
+class C
+{
+    int _created;
+    int WndProc(IntPtr data) => _created++;
+    void M(IntPtr instance)
+    {
+        WindowClass wc = new WindowClass();
+        wc.Style = 3;
+        wc.WindowProcedure = {|#0:WndProc|};
+        wc.Instance = instance;
+        Reg.RegisterClassEx(ref wc);
+    }
+}", Finding(0, "Delegate 'WndProc' is stored in 'wc' and registered with 'Reg.RegisterClassEx" + Registered));
+
+        [Fact]
+        public Task CallbackTableFilledFieldByFieldButReadOrNestedIsNotAFinding() => Check(Tables + @"
+struct Outer
+{
+    public int Size;
+    public Callbacks Inner;
+}
+static class Nested
+{
+    [DllImport(""mylib"")] public static extern int mylib_set_outer(IntPtr ctx, ref Outer outer);
+}
+class C
+{
+    int _created;
+    int WndProc(IntPtr data) => _created++;
+    void M(IntPtr instance, Callbacks given)
+    {
+        var read = new WindowClass();
+        read.Style = 3;
+        read.WindowProcedure = WndProc;
+        Reg.RegisterClassEx(ref read);
+        Console.WriteLine(read.Style);
+        var outer = new Outer();
+        outer.Size = 8;
+        outer.Inner = given;
+        Nested.mylib_set_outer(instance, ref outer);
+    }
+}");
+
+        [Fact]
         public Task CallbackTableKeptUsedLaterOrSynchronousIsNotAFinding() => Check(Tables + @"
 class C
 {

@@ -205,5 +205,98 @@ class C
         Native.fill(pool.OrExisting(existing, 4), 4);
     }
 }");
+
+        // Bindings box a managed object as native user data in a helper (GtkSharp's list marshalling returns
+        // '(IntPtr) GCHandle.Alloc (element)'); each call makes a handle that its caller owns in number form.
+        private const string Boxes = @"
+static class Boxes
+{
+    [DllImport(""mylib"")] public static extern int register(IntPtr userData);
+    public static IntPtr Cast(object target) => (IntPtr)GCHandle.Alloc(target);
+    public static IntPtr Number(object target) => GCHandle.ToIntPtr(GCHandle.Alloc(target));
+    public static IntPtr Pinned(byte[] target)
+    {
+        var handle = GCHandle.Alloc(target, GCHandleType.Pinned);
+        return GCHandle.ToIntPtr(handle);
+    }
+    public static IntPtr Converted(object target)
+    {
+        GCHandle handle = GCHandle.Alloc(target);
+        return (IntPtr)handle;
+    }
+}
+";
+
+        [Fact]
+        public Task HandleNumberFromABoxingHelperNeverFreed() => Check(Boxes + @"
+class C
+{
+    int Use(object state, byte[] data, bool ready)
+    {
+        IntPtr cast = {|#0:Boxes.Cast(state)|};
+        IntPtr number = {|#1:Boxes.Number(state)|};
+        IntPtr pinned = {|#2:Boxes.Pinned(data)|};
+        IntPtr converted = {|#3:Boxes.Converted(state)|};
+        if (!ready)
+        {
+            return 0;
+        }
+
+        Boxes.register(converted);
+        return Native.fill(IntPtr.Zero, 0);
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage("The GCHandle in 'cast' from 'Boxes.Cast' is not released by 'GCHandle.Free' on the 'return 0' in 'if (!ready)', so the object it refers to can never be collected"),
+            Verify.Diagnostic("IG3004").WithLocation(1).WithMessage("The GCHandle in 'number' from 'Boxes.Number' is not released by 'GCHandle.Free' on the 'return 0' in 'if (!ready)', so the object it refers to can never be collected"),
+            Verify.Diagnostic("IG3004").WithLocation(2).WithMessage("The GCHandle in 'pinned' from 'Boxes.Pinned' is not released by 'GCHandle.Free' on the 'return 0' in 'if (!ready)', so the object stays pinned and can never be collected"),
+            Verify.Diagnostic("IG3004").WithLocation(3).WithMessage("The GCHandle in 'converted' from 'Boxes.Converted' is not released by 'GCHandle.Free' on the 'return 0' in 'if (!ready)', so the object it refers to can never be collected"));
+
+        [Fact]
+        public Task HandleNumberFromABoxingHelperFreedOrHandedOnIsNotAFinding() => Check(Boxes + @"
+class Keeper
+{
+    private GCHandle _kept;
+    private static GCHandle s_shared;
+
+    // Keeps the handle it boxes: the number is a view of a handle the class frees.
+    public IntPtr Keep(object target)
+    {
+        _kept = GCHandle.Alloc(target);
+        return GCHandle.ToIntPtr(_kept);
+    }
+
+    // Registers the number and returns it too: native code holds it.
+    public IntPtr Registered(object target)
+    {
+        var handle = GCHandle.Alloc(target);
+        Boxes.register(GCHandle.ToIntPtr(handle));
+        return GCHandle.ToIntPtr(handle);
+    }
+
+    public static IntPtr Shared() => GCHandle.ToIntPtr(s_shared);
+}
+class C
+{
+    void Use(object state, Keeper keeper)
+    {
+        IntPtr freed = Boxes.Number(state);
+        try
+        {
+            Native.fill(IntPtr.Zero, 0);
+        }
+        finally
+        {
+            GCHandle.FromIntPtr(freed).Free();
+        }
+
+        IntPtr cast = Boxes.Cast(state);
+        ((GCHandle)cast).Free();
+        Boxes.register(Boxes.Number(state));
+        IntPtr handedOn = Boxes.Pinned(new byte[4]);
+        Boxes.register(handedOn);
+        IntPtr kept = keeper.Keep(state);
+        IntPtr registered = keeper.Registered(state);
+        IntPtr shared = Keeper.Shared();
+    }
+}");
     }
 }

@@ -206,5 +206,131 @@ class Owner
     }
 }", Verify.Diagnostic("IG3006").WithLocation(0), Verify.Diagnostic("IG3006").WithLocation(1).WithMessage(
             "'h.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return other': the reference count of 'h' stays raised and its handle is never released"));
+
+        // Bindings open handles in a wrapper layer (libgit2sharp's Proxy.git_diff_tree_to_index: an out argument of the
+        // P/Invoke, a result check, the handle returned); a call of such a wrapper is a source like the P/Invoke.
+        private const string Wrappers = @"
+static class Proxy
+{
+    [DllImport(""mylib"")] private static extern int open_handle(string path, out FileHandle h);
+    [DllImport(""mylib"")] private static extern IntPtr raw_open(string path);
+
+    public static FileHandle Open(string path)
+    {
+        FileHandle h;
+        int res = open_handle(path, out h);
+        Check(res);
+        return h;
+    }
+
+    public static FileHandle OpenInline(string path)
+    {
+        Check(open_handle(path, out var h));
+        return h;
+    }
+
+    public static FileHandle Wrap(string path)
+    {
+        var h = new FileHandle();
+        return h;
+    }
+
+    public static void Check(int res)
+    {
+        if (res != 0) throw new InvalidOperationException(res.ToString());
+    }
+}
+";
+
+        [Fact]
+        public Task HandleFromAWrapperThatOpensAndReturnsItIsASource() => Check<OwnershipAnalyzer>(Wrappers + @"
+class C
+{
+    int Leaked(string path, bool quick)
+    {
+        var h = {|#0:Proxy.Open(path)|};
+        var i = {|#1:Proxy.OpenInline(path)|};
+        var w = {|#2:Proxy.Wrap(path)|};
+        if (quick)
+        {
+            return 0;
+        }
+
+        Proxy.Check(Native.read(h) + Native.read(i) + Native.read(w));
+        h.Dispose();
+        i.Dispose();
+        w.Dispose();
+        return 1;
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'h' from 'Proxy.Open' is not disposed on the 'return 0' in 'if (quick)'; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(1).WithMessage("SafeHandle 'i' from 'Proxy.OpenInline' is not disposed on the 'return 0' in 'if (quick)'; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(2).WithMessage("SafeHandle 'w' from 'Proxy.Wrap' is not disposed on the 'return 0' in 'if (quick)'; the native handle stays open until the finalizer runs"));
+
+        [Fact]
+        public Task WrappersThatKeepOrShareTheirHandleAreNotSources() => Check<OwnershipAnalyzer>(Wrappers + @"
+class Cache
+{
+    [DllImport(""mylib"")] private static extern int open_handle(string path, out FileHandle h);
+    private FileHandle _shared;
+    private readonly FileHandle _field = new FileHandle();
+
+    // Keeps what it opens and hands out the same handle again.
+    public FileHandle Shared(string path)
+    {
+        if (_shared == null)
+        {
+            open_handle(path, out _shared);
+        }
+
+        return _shared;
+    }
+
+    public FileHandle Field() => _field;
+
+    // Stores the handle as well as returning it: the cache disposes it.
+    public FileHandle Remembered(string path)
+    {
+        FileHandle h;
+        open_handle(path, out h);
+        _shared = h;
+        return h;
+    }
+
+    // A view: disposing it closes nothing.
+    public static SafeFileHandle View(IntPtr raw) => new SafeFileHandle(raw, false);
+
+    // Returns the parameter or a fresh handle: the caller cannot tell which.
+    public static FileHandle OrGiven(FileHandle given, string path)
+    {
+        if (given != null)
+        {
+            return given;
+        }
+
+        open_handle(path, out var h);
+        return h;
+    }
+}
+class C
+{
+    int Used(Cache cache, string path, FileHandle given, IntPtr raw)
+    {
+        using (var h = Proxy.Open(path))
+        {
+            Proxy.Check(Native.read(h));
+        }
+
+        var s = cache.Shared(path);
+        var f = cache.Field();
+        var r = cache.Remembered(path);
+        var v = Cache.View(raw);
+        var g = Cache.OrGiven(given, path);
+        Proxy.Check(Native.read(s) + Native.read(f) + Native.read(r) + Native.read(g));
+        GC.KeepAlive(v);
+        return 0;
+    }
+
+    FileHandle Returned(string path) => Proxy.Open(path);
+}");
     }
 }
