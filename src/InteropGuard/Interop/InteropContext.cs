@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -82,10 +81,11 @@ namespace InteropGuard.Interop
         {
             Compilation = compilation;
             _optionsProvider = optionsProvider;
-            // Resolved on first use: a compilation the vocabulary gates out never asks for them (GetTypeByMetadataName
-            // builds lookup tables over every reference the first time).
-            _types = new Lazy<WellKnownTypes>(() => WellKnownTypes.Create(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
-            _nativeFunctions = new Lazy<NativeFunctionTable>(() => new NativeFunctionTable(Types, compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            // Plain fields: both cost nothing to create. Each type is resolved on first use (a compilation the vocabulary
+            // gates out never asks for one; GetTypeByMetadataName builds lookup tables over every reference the first
+            // time), and the table resolves nothing until asked, so no analyzer's start waits on another's here.
+            Types = WellKnownTypes.Create(compilation);
+            NativeFunctions = new NativeFunctionTable(Types, compilation);
             Wrappers = new WrapperSummaries(this, compilation);
             Held = new HeldSummaries(this);
             HandleReleases = new HandleReleases(this);
@@ -93,11 +93,11 @@ namespace InteropGuard.Interop
         }
 
         public Compilation Compilation { get; }
-        private readonly Lazy<WellKnownTypes> _types;
-        private readonly Lazy<NativeFunctionTable> _nativeFunctions;
 
-        public WellKnownTypes Types => _types.Value;
-        public NativeFunctionTable NativeFunctions => _nativeFunctions.Value;
+        public WellKnownTypes Types { get; }
+
+        public NativeFunctionTable NativeFunctions { get; }
+
         public WrapperSummaries Wrappers { get; }
 
         /// <summary>The summaries Flow/ computes once per compilation (<see cref="HeldSummaries"/>).</summary>

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -64,27 +63,47 @@ namespace InteropGuard.Interop
         // text fails this test, which costs less than the bucket lookup it saves.
         private static readonly ulong[] LengthsByFirst = BuildLengthsByFirst();
 
-        private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<SyntaxTree, InteropWords> _byTree = new ConcurrentDictionary<SyntaxTree, InteropWords>();
         private readonly ConcurrentDictionary<SyntaxTree, TreeIdentifiers> _identifiers = new ConcurrentDictionary<SyntaxTree, TreeIdentifiers>();
-        private readonly Lazy<InteropWords> _inCompilation;
+        private readonly CompilationWords _inCompilation;
 
         public InteropVocabulary(Compilation compilation)
         {
-            _compilation = compilation;
-            _inCompilation = new Lazy<InteropWords>(ScanCompilation, LazyThreadSafetyMode.ExecutionAndPublication);
+            _inCompilation = new CompilationWords(CompilationWords.TreesOf(compilation), ScanFromCursor, ScanWordsOnly);
         }
 
-        /// <summary>The groups named anywhere in the compilation.</summary>
-        public InteropWords InCompilation => _inCompilation.Value;
+        /// <summary>The groups named anywhere in the compilation (every tree is scanned).</summary>
+        public InteropWords InCompilation => _inCompilation.All();
 
-        /// <summary>Does the compilation name any of <paramref name="words"/>?</summary>
-        public bool CompilationUses(InteropWords words) => (InCompilation & words) != 0;
+        /// <summary>
+        /// Does the compilation name any of <paramref name="words"/>? The calling thread scans trees itself until the
+        /// answer is known (<see cref="CompilationWords"/>): a "yes" comes with the first tree that has one of the words.
+        /// </summary>
+        public bool CompilationUses(InteropWords words) => _inCompilation.Uses(words);
 
         /// <summary>Does this tree name any of <paramref name="words"/>?</summary>
         public bool TreeUses(SyntaxTree tree, InteropWords words) => (Of(tree) & words) != 0;
 
-        public InteropWords Of(SyntaxTree tree) => _byTree.TryGetValue(tree, out var words) ? words : _byTree.GetOrAdd(tree, t => Scan(IdentifierRuns.TextOf(t.GetText()), null));
+        /// <summary>
+        /// The words of one tree. A tree the compilation's gate has not reached yet (it stops at the first "yes") is scanned
+        /// here; once a native declaration is known, its identifiers are recorded in the same pass, as the gate does.
+        /// </summary>
+        public InteropWords Of(SyntaxTree tree)
+        {
+            if (_byTree.TryGetValue(tree, out var words))
+            {
+                return words;
+            }
+
+            if ((_inCompilation.FoundSoFar & InteropWords.NativeDeclaration) != 0 && !_identifiers.ContainsKey(tree))
+            {
+                var (read, identifiers) = Record(tree);
+                _identifiers.TryAdd(tree, identifiers);
+                return read;
+            }
+
+            return _byTree.GetOrAdd(tree, ScanWordsOnly);
+        }
 
         /// <summary>
         /// The identifiers of a tree (<see cref="TreeIdentifiers"/>): what every gate that looks for names reads instead of
@@ -123,33 +142,27 @@ namespace InteropGuard.Interop
             return (words, recorder.ToIdentifiers());
         }
 
-        // Every tree is read here once for the words and, once a tree has declared a native function, in the same pass its
-        // identifiers are recorded: the gates of such a compilation ask for them tree by tree, and a second pass over the
-        // text (cold by then) cost as much as the first.
-        private InteropWords ScanCompilation()
+        // A tree taken from the gate's cursor. Once some tree has declared a native function, its identifiers are recorded in
+        // the same pass: the gates of such a compilation ask for them tree by tree, and a second pass over the text (cold by
+        // then) cost as much as the first.
+        private InteropWords ScanFromCursor(SyntaxTree tree, InteropWords foundSoFar)
         {
-            var all = InteropWords.None;
-            foreach (var tree in _compilation.SyntaxTrees)
+            if (_byTree.TryGetValue(tree, out var words))
             {
-                if (!_byTree.TryGetValue(tree, out var words))
-                {
-                    if ((all & InteropWords.NativeDeclaration) != 0 && !_identifiers.ContainsKey(tree))
-                    {
-                        var (read, identifiers) = Record(tree);
-                        _identifiers.TryAdd(tree, identifiers);
-                        words = read;
-                    }
-                    else
-                    {
-                        words = _byTree.GetOrAdd(tree, Scan(IdentifierRuns.TextOf(tree.GetText()), null));
-                    }
-                }
-
-                all |= words;
+                return words;
             }
 
-            return all;
+            if ((foundSoFar & InteropWords.NativeDeclaration) != 0 && !_identifiers.ContainsKey(tree))
+            {
+                var (read, identifiers) = Record(tree);
+                _identifiers.TryAdd(tree, identifiers);
+                return read;
+            }
+
+            return _byTree.GetOrAdd(tree, ScanWordsOnly);
         }
+
+        private static InteropWords ScanWordsOnly(SyntaxTree tree) => Scan(IdentifierRuns.TextOf(tree.GetText()), null);
 
         /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
         internal static InteropWords Scan(SourceText source) => Scan(IdentifierRuns.TextOf(source), null);

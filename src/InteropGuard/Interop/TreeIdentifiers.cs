@@ -123,7 +123,10 @@ namespace InteropGuard.Interop
             [ThreadStatic]
             private static Recorder? t_recorder;
 
-            private const int MaxKeptRuns = 64 * 1024;
+            // Large enough for the largest trees of real bindings and of the LibraryImport generator's output, read again on
+            // every compilation: with a smaller bound each such tree re-allocated and regrew both arrays from 1024 runs.
+            // Two int arrays of 256K runs keep 2 MB per thread at most.
+            private const int MaxKeptRuns = 256 * 1024;
 
             private int[] _hashes = new int[1024];
             private int[] _starts = new int[1024];

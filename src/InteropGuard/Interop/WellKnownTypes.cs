@@ -1,75 +1,139 @@
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Interop
 {
-    /// <summary>Interop types resolved once per compilation. Any may be null when the compilation cannot see it.</summary>
+    /// <summary>
+    /// Interop types of one compilation, each resolved on first use. Any may be null when the compilation cannot see it.
+    /// Every analyzer's compilation start and many callbacks read them concurrently: resolving all of them at once behind
+    /// one lock made the first reader pay for types only other families use while the others waited, and a compilation
+    /// the vocabulary gates out reads none. A type is looked up by whichever thread first reads it (two threads may both
+    /// look it up and find the same symbol); a published type is read without a lock.
+    /// </summary>
     internal sealed class WellKnownTypes
     {
+        private enum Slot
+        {
+            Marshal,
+            NativeMemory,
+            NativeLibrary,
+            SafeHandle,
+            CriticalHandle,
+            DllImportAttribute,
+            LibraryImportAttribute,
+            UnmanagedFunctionPointerAttribute,
+            Exception,
+            GC,
+            GCHandle,
+            MemoryHandle,
+            Memory,
+            ReadOnlyMemory,
+            Pinnable,
+            ThreadPoolBoundHandle,
+            Overlapped,
+            PreAllocatedOverlapped,
+            Unsafe,
+            MemoryMarshal,
+            CollectionsMarshal,
+            MemoryExtensions,
+            Span,
+            ReadOnlySpan,
+            Thread,
+            ThreadingTimer,
+        }
+
+        // In the order of Slot.
+        private static readonly string[] MetadataNames =
+        {
+            "System.Runtime.InteropServices.Marshal",
+            "System.Runtime.InteropServices.NativeMemory",
+            "System.Runtime.InteropServices.NativeLibrary",
+            "System.Runtime.InteropServices.SafeHandle",
+            "System.Runtime.InteropServices.CriticalHandle",
+            "System.Runtime.InteropServices.DllImportAttribute",
+            "System.Runtime.InteropServices.LibraryImportAttribute",
+            "System.Runtime.InteropServices.UnmanagedFunctionPointerAttribute",
+            "System.Exception",
+            "System.GC",
+            "System.Runtime.InteropServices.GCHandle",
+            "System.Buffers.MemoryHandle",
+            "System.Memory`1",
+            "System.ReadOnlyMemory`1",
+            "System.Buffers.IPinnable",
+            "System.Threading.ThreadPoolBoundHandle",
+            "System.Threading.Overlapped",
+            "System.Threading.PreAllocatedOverlapped",
+            "System.Runtime.CompilerServices.Unsafe",
+            "System.Runtime.InteropServices.MemoryMarshal",
+            "System.Runtime.InteropServices.CollectionsMarshal",
+            "System.MemoryExtensions",
+            "System.Span`1",
+            "System.ReadOnlySpan`1",
+            "System.Threading.Thread",
+            "System.Threading.Timer",
+        };
+
+        private readonly Compilation _compilation;
+        private readonly INamedTypeSymbol?[] _types = new INamedTypeSymbol?[MetadataNames.Length];
+
+        // 1 once the slot's type (or its absence) is published; written after the type, read before it.
+        private readonly int[] _resolved = new int[MetadataNames.Length];
+        private IMethodSymbol? _disposeMethod;
+        private int _disposeResolved;
+
         private WellKnownTypes(Compilation compilation)
         {
-            Marshal = Get(compilation, "System.Runtime.InteropServices.Marshal");
-            NativeMemory = Get(compilation, "System.Runtime.InteropServices.NativeMemory");
-            NativeLibrary = Get(compilation, "System.Runtime.InteropServices.NativeLibrary");
-            SafeHandle = Get(compilation, "System.Runtime.InteropServices.SafeHandle");
-            CriticalHandle = Get(compilation, "System.Runtime.InteropServices.CriticalHandle");
-            DllImportAttribute = Get(compilation, "System.Runtime.InteropServices.DllImportAttribute");
-            LibraryImportAttribute = Get(compilation, "System.Runtime.InteropServices.LibraryImportAttribute");
-            UnmanagedFunctionPointerAttribute = Get(compilation, "System.Runtime.InteropServices.UnmanagedFunctionPointerAttribute");
-            Exception = Get(compilation, "System.Exception");
-            GC = Get(compilation, "System.GC");
-            GCHandle = Get(compilation, "System.Runtime.InteropServices.GCHandle");
-            MemoryHandle = Get(compilation, "System.Buffers.MemoryHandle");
-            Memory = Get(compilation, "System.Memory`1");
-            ReadOnlyMemory = Get(compilation, "System.ReadOnlyMemory`1");
-            Pinnable = Get(compilation, "System.Buffers.IPinnable");
-            ThreadPoolBoundHandle = Get(compilation, "System.Threading.ThreadPoolBoundHandle");
-            Overlapped = Get(compilation, "System.Threading.Overlapped");
-            PreAllocatedOverlapped = Get(compilation, "System.Threading.PreAllocatedOverlapped");
-            Unsafe = Get(compilation, "System.Runtime.CompilerServices.Unsafe");
-            MemoryMarshal = Get(compilation, "System.Runtime.InteropServices.MemoryMarshal");
-            CollectionsMarshal = Get(compilation, "System.Runtime.InteropServices.CollectionsMarshal");
-            MemoryExtensions = Get(compilation, "System.MemoryExtensions");
-            Span = Get(compilation, "System.Span`1");
-            ReadOnlySpan = Get(compilation, "System.ReadOnlySpan`1");
-            Thread = Get(compilation, "System.Threading.Thread");
-            ThreadingTimer = Get(compilation, "System.Threading.Timer");
-            DisposeMethod = compilation.GetSpecialType(SpecialType.System_IDisposable).GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault();
+            _compilation = compilation;
         }
 
         /// <summary><c>IDisposable.Dispose</c>: what a <c>using</c> calls on its resource.</summary>
-        public IMethodSymbol? DisposeMethod { get; }
+        public IMethodSymbol? DisposeMethod
+        {
+            get
+            {
+                if (Volatile.Read(ref _disposeResolved) != 0)
+                {
+                    return _disposeMethod;
+                }
 
-        public INamedTypeSymbol? Marshal { get; }
-        public INamedTypeSymbol? NativeMemory { get; }
-        public INamedTypeSymbol? NativeLibrary { get; }
-        public INamedTypeSymbol? SafeHandle { get; }
-        public INamedTypeSymbol? CriticalHandle { get; }
-        public INamedTypeSymbol? DllImportAttribute { get; }
-        public INamedTypeSymbol? LibraryImportAttribute { get; }
-        public INamedTypeSymbol? UnmanagedFunctionPointerAttribute { get; }
-        public INamedTypeSymbol? Exception { get; }
-        public INamedTypeSymbol? GC { get; }
-        public INamedTypeSymbol? GCHandle { get; }
-        public INamedTypeSymbol? MemoryHandle { get; }
-        public INamedTypeSymbol? Memory { get; }
-        public INamedTypeSymbol? ReadOnlyMemory { get; }
-        public INamedTypeSymbol? Pinnable { get; }
-        public INamedTypeSymbol? ThreadPoolBoundHandle { get; }
-        public INamedTypeSymbol? Overlapped { get; }
-        public INamedTypeSymbol? PreAllocatedOverlapped { get; }
-        public INamedTypeSymbol? Unsafe { get; }
-        public INamedTypeSymbol? MemoryMarshal { get; }
-        public INamedTypeSymbol? CollectionsMarshal { get; }
-        public INamedTypeSymbol? MemoryExtensions { get; }
-        public INamedTypeSymbol? Span { get; }
-        public INamedTypeSymbol? ReadOnlySpan { get; }
+                var method = _compilation.GetSpecialType(SpecialType.System_IDisposable).GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault();
+                _disposeMethod = method;
+                Volatile.Write(ref _disposeResolved, 1);
+                return method;
+            }
+        }
+
+        public INamedTypeSymbol? Marshal => Type(Slot.Marshal);
+        public INamedTypeSymbol? NativeMemory => Type(Slot.NativeMemory);
+        public INamedTypeSymbol? NativeLibrary => Type(Slot.NativeLibrary);
+        public INamedTypeSymbol? SafeHandle => Type(Slot.SafeHandle);
+        public INamedTypeSymbol? CriticalHandle => Type(Slot.CriticalHandle);
+        public INamedTypeSymbol? DllImportAttribute => Type(Slot.DllImportAttribute);
+        public INamedTypeSymbol? LibraryImportAttribute => Type(Slot.LibraryImportAttribute);
+        public INamedTypeSymbol? UnmanagedFunctionPointerAttribute => Type(Slot.UnmanagedFunctionPointerAttribute);
+        public INamedTypeSymbol? Exception => Type(Slot.Exception);
+        public INamedTypeSymbol? GC => Type(Slot.GC);
+        public INamedTypeSymbol? GCHandle => Type(Slot.GCHandle);
+        public INamedTypeSymbol? MemoryHandle => Type(Slot.MemoryHandle);
+        public INamedTypeSymbol? Memory => Type(Slot.Memory);
+        public INamedTypeSymbol? ReadOnlyMemory => Type(Slot.ReadOnlyMemory);
+        public INamedTypeSymbol? Pinnable => Type(Slot.Pinnable);
+        public INamedTypeSymbol? ThreadPoolBoundHandle => Type(Slot.ThreadPoolBoundHandle);
+        public INamedTypeSymbol? Overlapped => Type(Slot.Overlapped);
+        public INamedTypeSymbol? PreAllocatedOverlapped => Type(Slot.PreAllocatedOverlapped);
+        public INamedTypeSymbol? Unsafe => Type(Slot.Unsafe);
+        public INamedTypeSymbol? MemoryMarshal => Type(Slot.MemoryMarshal);
+        public INamedTypeSymbol? CollectionsMarshal => Type(Slot.CollectionsMarshal);
+        public INamedTypeSymbol? MemoryExtensions => Type(Slot.MemoryExtensions);
+        public INamedTypeSymbol? Span => Type(Slot.Span);
+        public INamedTypeSymbol? ReadOnlySpan => Type(Slot.ReadOnlySpan);
 
         /// <summary>Started with a delegate and state that run later, on another thread.</summary>
-        public INamedTypeSymbol? Thread { get; }
+        public INamedTypeSymbol? Thread => Type(Slot.Thread);
 
         /// <summary>System.Threading.Timer: its callback and state run later, on the thread pool.</summary>
-        public INamedTypeSymbol? ThreadingTimer { get; }
+        public INamedTypeSymbol? ThreadingTimer => Type(Slot.ThreadingTimer);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 
@@ -90,6 +154,20 @@ namespace InteropGuard.Interop
             }
 
             return false;
+        }
+
+        private INamedTypeSymbol? Type(Slot slot)
+        {
+            var index = (int)slot;
+            if (Volatile.Read(ref _resolved[index]) != 0)
+            {
+                return _types[index];
+            }
+
+            var type = Get(_compilation, MetadataNames[index]);
+            _types[index] = type;
+            Volatile.Write(ref _resolved[index], 1);
+            return type;
         }
 
         // GetTypeByMetadataName returns null when polyfills define a second copy; fall back to the core library's.
