@@ -34,6 +34,9 @@ namespace InteropGuard.Rules
         // Bodies decided without the graph, for the tests that hold each tree verdict to the graph's answer.
         private long _treeDecided;
 
+        // Bodies answered on the driver's graph, for the tests and measurements of what the tree leaves to it.
+        private long _graphDecided;
+
         public HandleOwnerLifetimeAnalyzer()
             : this(readTreeVerdicts: true)
         {
@@ -47,6 +50,9 @@ namespace InteropGuard.Rules
 
         /// <summary>For tests: how many bodies with handle calls were decided from the operation tree, without the graph.</summary>
         internal long TreeDecided => System.Threading.Interlocked.Read(ref _treeDecided);
+
+        /// <summary>For tests: how many bodies with handle calls were answered on the driver's control-flow graph.</summary>
+        internal long GraphDecided => System.Threading.Interlocked.Read(ref _graphDecided);
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
@@ -116,6 +122,7 @@ namespace InteropGuard.Rules
             }
 
             // The driver's graph, shared with every other analyzer that asks for this body's.
+            System.Threading.Interlocked.Increment(ref _graphDecided);
             var graph = context.GetControlFlowGraph(bodyBlock);
             var reported = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))

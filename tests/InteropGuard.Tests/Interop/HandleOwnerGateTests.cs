@@ -88,6 +88,7 @@ namespace InteropGuard.Tests.Interop
             Assert.Empty(analysis.Exceptions);
             Assert.DoesNotContain(analysis.Diagnostics, d => d.Id == "IG1001");
             Assert.Equal(0, analyzer.TreeDecided);
+            Assert.Equal(0, analyzer.GraphDecided);
         }
 
         [Fact]
