@@ -117,15 +117,74 @@ namespace InteropGuard.Interop
         /// <c>in</c>/<c>ref</c> (<see cref="ProxyOwners"/>).
         /// </summary>
         public static bool IsHandleRecord(ITypeSymbol? type)
-            => type is INamedTypeSymbol { TypeKind: TypeKind.Struct } record
-               && !IsPrimitiveValue(record)
-               && record.GetMembers().OfType<IFieldSymbol>().Any(field => !field.IsStatic && IsRawHandleType(field.Type) && field.Type is not IPointerTypeSymbol);
+        {
+            if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct } record || IsPrimitiveValue(record))
+            {
+                return false;
+            }
+
+            // Asked of every struct argument of every call: a plain loop over the member array allocates no enumerators.
+            foreach (var member in record.GetMembers())
+            {
+                if (member is IFieldSymbol { IsStatic: false } field && field.Type.SpecialType == SpecialType.System_IntPtr)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         // Asked of every struct argument of every call (ProxyOwners.MayCarryProxyHandle): the numbers, bool, char, decimal
         // and DateTime hold no handle, and listing their members (GetMembers builds a new array each time) was most of the
         // cost of IG1001's walk of the calls on bindings.
         private static bool IsPrimitiveValue(INamedTypeSymbol type)
             => type.SpecialType is (>= SpecialType.System_Boolean and <= SpecialType.System_Double) or SpecialType.System_DateTime;
+
+        /// <summary>
+        /// The cheap gate before a call receiving <paramref name="value"/> costs anything more (the native-function table,
+        /// a wrapper's parameter summary, the body's owner search): false only when <see cref="FindAll"/> certainly finds
+        /// no owner, whatever a local was assigned — a parameter, a call's result, a constant, a static field, a field of
+        /// an object that is not finalizable. It follows <see cref="FindAll"/> shape by shape, asking nothing it caches
+        /// no answer to: a gate that says no where <see cref="FindAll"/> finds an owner would drop a true finding.
+        /// </summary>
+        public bool MayHaveOwner(IOperation value)
+        {
+            if (IsRawHandleType(value.Type))
+            {
+                return MayBeOwnedRead(OperationTree.SkipConversions(value));
+            }
+
+            var read = OperationTree.SkipConversions(value);
+            if (IsHandleRecord(value.Type))
+            {
+                // A proxy read from a wrapper ('w.Proxy'), or a local assigned once from one.
+                return read is ILocalReferenceOperation { Local.IsRef: false } || read is IFieldReferenceOperation { Instance: not null };
+            }
+
+            if (IsHandleRecordArray(value.Type))
+            {
+                return read is ILocalReferenceOperation { Local.IsRef: false };
+            }
+
+            if (!IsRawHandleArray(value.Type))
+            {
+                return false;
+            }
+
+            return read is ILocalReferenceOperation { Local.IsRef: false }
+                   || (read is IArrayCreationOperation { Initializer: { } initializer } && initializer.ElementValues.Any(element => MayBeOwnedRead(OperationTree.SkipConversions(element))));
+        }
+
+        /// <summary>The reads <see cref="Find"/> follows: a raw-handle local (through its value), an instance field of a finalizable object, an instance property.</summary>
+        private bool MayBeOwnedRead(IOperation read)
+            => read switch
+            {
+                ILocalReferenceOperation local => IsRawHandleType(local.Type),
+                IFieldReferenceOperation field => !field.Field.IsStatic && field.Instance != null && IsRawHandleType(field.Type) && IsFinalizable(field.Instance.Type),
+                IPropertyReferenceOperation property => !property.Property.IsStatic && property.Instance != null && property.Arguments.IsEmpty && IsRawHandleType(property.Type),
+                _ => false,
+            };
 
         /// <summary>
         /// The owners of the handles <paramref name="value"/> carries to native code: its own owner for a raw handle, and

@@ -34,6 +34,9 @@ namespace InteropGuard.Rules
         // Bodies decided without the graph, for the tests that hold each tree verdict to the graph's answer.
         private long _treeDecided;
 
+        // Bodies answered on the driver's graph, for the tests and measurements of what the tree leaves to it.
+        private long _graphDecided;
+
         public HandleOwnerLifetimeAnalyzer()
             : this(readTreeVerdicts: true)
         {
@@ -47,6 +50,9 @@ namespace InteropGuard.Rules
 
         /// <summary>For tests: how many bodies with handle calls were decided from the operation tree, without the graph.</summary>
         internal long TreeDecided => System.Threading.Interlocked.Read(ref _treeDecided);
+
+        /// <summary>For tests: how many bodies with handle calls were answered on the driver's control-flow graph.</summary>
+        internal long GraphDecided => System.Threading.Interlocked.Read(ref _graphDecided);
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.HandleOwnerLifetime, Descriptors.FinalizerReleasedHandle);
 
@@ -91,7 +97,7 @@ namespace InteropGuard.Rules
 
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
             var facts = new BodyFacts();
-            var handleCalls = HandleCalls(interop, scope, root, facts);
+            var handleCalls = HandleCalls(interop, owners, scope, root, facts);
             if (handleCalls == null)
             {
                 return;
@@ -116,6 +122,7 @@ namespace InteropGuard.Rules
             }
 
             // The driver's graph, shared with every other analyzer that asks for this body's.
+            System.Threading.Interlocked.Increment(ref _graphDecided);
             var graph = context.GetControlFlowGraph(bodyBlock);
             var reported = new HashSet<int>();
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
@@ -133,7 +140,7 @@ namespace InteropGuard.Rules
                     foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
-                        foreach (var (argument, function) in HandleArguments(interop, scope, call))
+                        foreach (var (argument, function) in HandleArguments(interop, owners, scope, call))
                         foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
                         {
                             if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
@@ -457,7 +464,7 @@ namespace InteropGuard.Rules
         /// The calls of the body's operation tree that hand raw handles to native code, each with those arguments, in
         /// tree order; null when there is none (the body costs nothing more). Fills <paramref name="facts"/> on the way.
         /// </summary>
-        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, InteropScope scope, IOperation root, BodyFacts facts)
+        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation root, BodyFacts facts)
         {
             List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
             foreach (var operation in root.Descendants())
@@ -485,7 +492,7 @@ namespace InteropGuard.Rules
                 }
 
                 List<(IArgumentOperation, string)>? arguments = null;
-                foreach (var argument in HandleArguments(interop, scope, operation))
+                foreach (var argument in HandleArguments(interop, owners, scope, operation))
                 {
                     (arguments ??= new List<(IArgumentOperation, string)>()).Add(argument);
                 }
@@ -551,9 +558,10 @@ namespace InteropGuard.Rules
 
         /// <summary>
         /// Arguments of <paramref name="operation"/> (a call or an object creation) that carry raw handles into native
-        /// code — a handle, or an array of handles — with the function named in the message.
+        /// code — a handle, or an array of handles — and may have an owner (<see cref="HandleOwners.MayHaveOwner"/>),
+        /// with the function named in the message.
         /// </summary>
-        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, InteropScope scope, IOperation operation)
+        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
         {
             var (target, arguments) = operation switch
             {
@@ -584,6 +592,14 @@ namespace InteropGuard.Rules
                     {
                         continue;
                     }
+                }
+
+                // A handle no object can own here (a parameter, a call's result, a field of an object without a
+                // finalizer) gives no finding wherever it goes: the callee need not be looked up, and a body whose
+                // handle calls all take such handles ends with the walk.
+                if (!owners.MayHaveOwner(argument.Value))
+                {
+                    continue;
                 }
 
                 if (!asked)
