@@ -100,7 +100,7 @@ namespace InteropGuard.Flow
             var finalizer = type.GetMembers("Finalize").OfType<IMethodSymbol>().First(m => m.MethodKind == MethodKind.Destructor);
             var released = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
             var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            CollectReleases(type, finalizer, 0, visited, released);
+            CollectReleases(type, finalizer, 0, visited, released, NoKnownFlags);
 
             // Declaration order, so the answer does not depend on which analysis asked first.
             foreach (var handle in type.GetMembers().Where(m => released.ContainsKey(m)))
@@ -115,7 +115,8 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>Raw handle members of <paramref name="type"/> that <paramref name="method"/> passes to a native call, with that call's function.</summary>
-        private void CollectReleases(INamedTypeSymbol type, IMethodSymbol method, int depth, HashSet<IMethodSymbol> visited, Dictionary<ISymbol, string> released)
+        private void CollectReleases(INamedTypeSymbol type, IMethodSymbol method, int depth, HashSet<IMethodSymbol> visited, Dictionary<ISymbol, string> released,
+                                     IReadOnlyDictionary<IParameterSymbol, bool> flags)
         {
             if (depth > MaxDepth || !visited.Add(method.OriginalDefinition) || _interop.Wrappers.GetBody(method) is not { } body)
             {
@@ -125,7 +126,7 @@ namespace InteropGuard.Flow
             var scope = _interop.ForTree(body.Syntax.SyntaxTree);
             foreach (var call in body.Descendants().OfType<IInvocationOperation>())
             {
-                if (OperationTree.IsInNestedFunction(call, body))
+                if (OperationTree.IsInNestedFunction(call, body) || DisposingFlags.Excludes(call, body, flags))
                 {
                     continue;
                 }
@@ -154,10 +155,12 @@ namespace InteropGuard.Flow
                 if (native == null && (call.Instance == null ? target.IsStatic : call.Instance is IInstanceReferenceOperation)
                     && type.Equals(target.ContainingType.OriginalDefinition, SymbolEqualityComparer.Default))
                 {
-                    CollectReleases(type, target, depth + 1, visited, released);
+                    CollectReleases(type, target, depth + 1, visited, released, DisposingFlags.Of(call, body, flags));
                 }
             }
         }
+
+        private static readonly IReadOnlyDictionary<IParameterSymbol, bool> NoKnownFlags = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>The raw handle field or auto-property of this object <paramref name="value"/> reads, or null.</summary>
         private static ISymbol? HandleMember(INamedTypeSymbol type, IOperation value)

@@ -27,7 +27,8 @@ namespace InteropGuard.Flow
     /// such a value or null, two loaders deep: <c>static d_free g_free = Loader.Load&lt;d_free&gt;("g_free")</c> over
     /// <c>Marshal.GetDelegateForFunctionPointer&lt;T&gt;</c>.</item>
     /// </list>
-    /// Any other write (a managed lambda or method group, <c>+=</c>, a <c>ref</c>, a parameter callable from elsewhere)
+    /// A store may also be a method group of a P/Invoke (<c>static readonly recv_fn recv = zmq_recv;</c>): invoking the
+    /// delegate calls it. Any other write (a managed lambda or method group, <c>+=</c>, a <c>ref</c>, a parameter callable from elsewhere)
     /// makes the field the library's own delegate again. Answered once per field, from the declarations of the one type
     /// that can write it and the one type that can call its writer.
     /// </remarks>
@@ -112,7 +113,7 @@ namespace InteropGuard.Flow
         private bool IsNativeMadeStore(IOperation value, CancellationToken cancellationToken)
         {
             value = OperationTree.SkipConversions(value);
-            if (value.ConstantValue is { HasValue: true, Value: null } || IsNativeCall(value))
+            if (value.ConstantValue is { HasValue: true, Value: null } || IsNativeCall(value) || IsNativeMethodGroup(value))
             {
                 return true;
             }
@@ -275,14 +276,14 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// A native call that returns a delegate (<see cref="IsNativeCall"/>), or a call of a loader method of this
-        /// compilation every return of which is one or null (a loader returns null for a missing symbol; invoking null is a
+        /// compilation every return of which is one or null (<c>default(T)</c> included; a loader returns null for a missing symbol; invoking null is a
         /// null dereference, which the throw model never counts), followed <see cref="MaxLoaderDepth"/> methods deep. A loader
         /// that may return anything else — a managed fallback, a cached value — is not one.
         /// </summary>
         private bool IsNativeMadeValue(IOperation value, int depth)
         {
             value = OperationTree.SkipConversions(value);
-            if (IsNativeCall(value))
+            if (IsNativeCall(value) || (depth == 0 && IsNativeMethodGroup(value)))
             {
                 return true;
             }
@@ -301,21 +302,50 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                if (OperationTree.SkipConversions(returned).ConstantValue is { HasValue: true, Value: null })
+                foreach (var branch in Branches(returned))
                 {
-                    continue;
-                }
+                    if (IsNull(branch))
+                    {
+                        continue;
+                    }
 
-                if (!IsNativeMadeValue(returned, depth + 1))
-                {
-                    return false;
-                }
+                    if (!IsNativeMadeValue(branch, depth + 1))
+                    {
+                        return false;
+                    }
 
-                returns++;
+                    returns++;
+                }
             }
 
             return returns > 0;
         }
+
+        // 'return p == IntPtr.Zero ? default : Marshal.GetDelegateForFunctionPointer<T>(p);' returns one of its two arms.
+        private static System.Collections.Generic.IEnumerable<IOperation> Branches(IOperation value)
+        {
+            value = OperationTree.SkipConversions(value);
+            if (value is IConditionalOperation { WhenFalse: { } whenFalse } conditional)
+            {
+                return Branches(conditional.WhenTrue).Concat(Branches(whenFalse));
+            }
+
+            return new[] { value };
+        }
+
+        // 'return default(T);' in a generic loader is null: the loader is only followed from a delegate field's initializer,
+        // so T is a delegate type there. A value type's default is not null, and is not taken for one.
+        private static bool IsNull(IOperation value)
+        {
+            value = OperationTree.SkipConversions(value);
+            return value.ConstantValue is { HasValue: true, Value: null }
+                   || (value is IDefaultValueOperation { Type: { IsValueType: false } type } && (type.IsReferenceType || type.TypeKind == TypeKind.TypeParameter));
+        }
+
+        // 'public static readonly recv_fn recv = zmq_recv;' over a P/Invoke: invoking the field calls the P/Invoke.
+        private bool IsNativeMethodGroup(IOperation value)
+            => OperationTree.SkipConversions(value) is IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }
+               && _context.NativeFunctions.Get(method) != null;
 
         /// <summary>A call into native code that returns a delegate: a P/Invoke, a loaded entry point, or <c>GetDelegateForFunctionPointer</c>.</summary>
         private bool IsNativeCall(IOperation value)

@@ -106,6 +106,50 @@ class C
 }", OwnerFinding(0, "tensor", "tensor.handle", "Native.draw", "; 'Tensor' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call"),
             Design(86, 21, "Tensor", "handle", "Lib.image_free", "Handle", 1));
 
+        /// <summary>
+        /// The finalizer passes false down, and the release sits under 'if (disposing)': on the finalizer thread nothing is
+        /// released, so the class is not of the design (FNA's GraphicsDevice). A release after the branch still is.
+        /// </summary>
+        [Fact]
+        public Task ReleaseOnlyWhenDisposingIsNotAFinalizerRelease() => CheckDesign(@"
+class Device
+{
+    private IntPtr _device;
+    private bool _gone;
+    public IntPtr Raw => _device;
+    ~Device() { Dispose(false); }
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!_gone)
+        {
+            _gone = true;
+            if (disposing)
+                Lib.image_free(_device);
+        }
+    }
+}
+class Gadget
+{
+    private IntPtr _gadget;
+    private IDisposable _log;
+    public IntPtr Raw => _gadget;
+    ~Gadget() { Dispose(false); }
+    private void Dispose(bool disposing)
+    {
+        if (disposing && _log != null)
+            _log.Dispose();
+        if (!disposing || _gadget != IntPtr.Zero)
+            Lib.image_free(_gadget);
+    }
+}
+class C
+{
+    int M(Device device) => Native.draw({|#0:device.Raw|}, 1);
+    int N(Gadget gadget) => Native.draw({|#1:gadget.Raw|}, 1);
+}", OwnerFinding(0, "device", "device.Raw", "Native.draw", ""),
+            OwnerFinding(1, "gadget", "gadget.Raw", "Native.draw", "; 'Gadget' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call"),
+            Design(102, 20, "Gadget", "_gadget", "Lib.image_free", "Raw", 1));
+
         [Fact]
         public Task CallersThatKeepTheOwnerAliveMakeNoFinding() => CheckDesign(@"
 class C

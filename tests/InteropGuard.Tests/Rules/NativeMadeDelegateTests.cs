@@ -164,6 +164,101 @@ public static class Printing
 }");
 
         [Fact]
+        public Task FieldFromAnUnconstrainedLoaderReturningTheDefaultForAMissingSymbolIsANativeCall() => Check(@"
+static class Symbols
+{
+    public static T Resolve<T>(IntPtr address)
+    {
+        if (address == IntPtr.Zero)
+            return default(T);
+        return Marshal.GetDelegateForFunctionPointer<T>(address);
+    }
+    public static T ResolveOrNothing<T>(IntPtr address) => address == IntPtr.Zero ? default : Marshal.GetDelegateForFunctionPointer<T>(address);
+}
+public class Console2
+{
+    static Sink emit = Symbols.Resolve<Sink>(Lib.sink_slot());
+    static Sink emitMaybe = Symbols.ResolveOrNothing<Sink>(Lib.sink_slot());
+    public Console2(string banner)
+    {
+        IntPtr text = Text.Copy(banner);
+        emit(text);
+        emitMaybe(text);
+        Text.Free(text);
+    }
+}");
+
+        [Fact]
+        public Task FieldFromALoaderReturningTheDefaultOrAManagedDelegateStillCounts() => Check(@"
+static class Symbols
+{
+    static void Quiet(IntPtr text) { throw new NotSupportedException(); }
+    public static Sink Resolve(IntPtr address, bool strict)
+    {
+        if (address == IntPtr.Zero)
+            return strict ? default(Sink) : Quiet;
+        return Marshal.GetDelegateForFunctionPointer<Sink>(address);
+    }
+}
+public class Console2
+{
+    static Sink emit = Symbols.Resolve(Lib.sink_slot(), false);
+    public Console2(string banner)
+    {
+        IntPtr text = {|#0:Text.Copy(banner)|};
+        emit(text);
+        Text.Free(text);
+    }
+}", LeakIf(0, "text", "emit(text)"));
+
+        [Fact]
+        public Task FieldHoldingAPInvokeMethodGroupIsANativeCall() => Check(@"
+public static class Wire
+{
+    [DllImport(""wire"")] static extern void wire_put(IntPtr text);
+    [DllImport(""__Internal"", EntryPoint = ""wire_put"")] static extern void wire_put_static(IntPtr text);
+    public static readonly Sink put = wire_put;
+    static Sink putAny;
+    static Wire()
+    {
+        if (Environment.Is64BitProcess)
+            putAny = new Sink(wire_put);
+        else
+            putAny = wire_put_static;
+    }
+    public static void Say(string message)
+    {
+        IntPtr copy = Text.Copy(message);
+        put(copy);
+        putAny(copy);
+        Text.Free(copy);
+    }
+}");
+
+        [Fact]
+        public Task FieldHoldingAPInvokeMethodGroupUntilAnOlderLibraryGetsAThrowingLambdaStillCounts() => Check(@"
+public static class Wire
+{
+    [DllImport(""wire"")] static extern void wire_put(IntPtr text);
+    public static Sink put = wire_put;
+    static Sink putChecked = wire_put;
+    static Wire()
+    {
+        if (Environment.Version.Major < 4)
+            putChecked = text => throw new PlatformNotSupportedException();
+    }
+    public static void Say(string message)
+    {
+        IntPtr copy = {|#0:Text.Copy(message)|};
+        putChecked(copy);
+        Text.Free(copy);
+        IntPtr other = {|#1:Text.Copy(message)|};
+        put(other);
+        Text.Free(other);
+    }
+}", LeakIf(0, "copy", "putChecked(copy)"), LeakIf(1, "other", "put(other)"));
+
+        [Fact]
         public Task FieldFromALoaderThatMayReturnAManagedDelegateTooDeepOrWritableByAnyoneStillCounts() => Check(@"
 static class Loader
 {
