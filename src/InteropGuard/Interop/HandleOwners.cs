@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using InteropGuard.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -67,6 +68,7 @@ namespace InteropGuard.Interop
         private readonly WellKnownTypes _types;
         private readonly Compilation _compilation;
         private readonly INamedTypeSymbol _disposable;
+        private readonly SilentFinalizers _silentFinalizers;
         private readonly ConcurrentDictionary<ITypeSymbol, bool> _finalizable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _ownFields = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
@@ -79,6 +81,7 @@ namespace InteropGuard.Interop
             _disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
             SourceTypes = new Lazy<INamedTypeSymbol[]>(() => ListSourceTypes(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
             Proxies = new ProxyOwners(this, compilation);
+            _silentFinalizers = new SilentFinalizers(compilation, SourceTypes);
         }
 
         /// <summary>Handles carried in proxy structs next to their owner (<c>w.Proxy</c> owned by <c>w.Source</c>).</summary>
@@ -396,7 +399,11 @@ namespace InteropGuard.Interop
             return types.ToArray();
         }
 
-        /// <summary>Its class or a base other than SafeHandle/CriticalHandle declares a finalizer.</summary>
+        /// <summary>
+        /// Its class or a base other than SafeHandle/CriticalHandle declares a finalizer, and collection may release
+        /// something: a finalizer that provably releases nothing (<c>~T() =&gt; Dispose(false)</c> whose work is all under
+        /// <c>if (disposing)</c>, see <see cref="SilentFinalizers"/>) leaves no handle to race with. Cached per type.
+        /// </summary>
         public bool IsFinalizable(ITypeSymbol? type)
         {
             if (type is not { TypeKind: TypeKind.Class } || _types.IsHandleWrapper(type))
@@ -410,7 +417,7 @@ namespace InteropGuard.Interop
                 {
                     if (current.GetMembers("Finalize").OfType<IMethodSymbol>().Any(m => m.MethodKind == MethodKind.Destructor))
                     {
-                        return true;
+                        return !(t is INamedTypeSymbol named && _silentFinalizers.ReleasesNothing(named));
                     }
                 }
 
