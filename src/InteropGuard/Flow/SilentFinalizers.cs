@@ -28,10 +28,10 @@ namespace InteropGuard.Flow
         private readonly Compilation _compilation;
         private readonly Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _overrides;
 
-        public SilentFinalizers(Compilation compilation, Lazy<INamedTypeSymbol[]> sourceTypes)
+        public SilentFinalizers(Compilation compilation)
         {
             _compilation = compilation;
-            _overrides = new Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(() => ListOverrides(sourceTypes.Value), LazyThreadSafetyMode.ExecutionAndPublication);
+            _overrides = new Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(() => ListOverrides(compilation.Assembly.GlobalNamespace), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         private enum Outcome
@@ -327,14 +327,21 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        /// <summary>Every overriding method of this compilation, under each method it overrides; built once.</summary>
-        private static Dictionary<IMethodSymbol, List<IMethodSymbol>> ListOverrides(INamedTypeSymbol[] types)
+        /// <summary>Every overriding method this compilation declares, under each method it overrides; built once, when a virtual call is first followed.</summary>
+        private static Dictionary<IMethodSymbol, List<IMethodSymbol>> ListOverrides(INamespaceSymbol global)
         {
             var overrides = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-            foreach (var type in types)
+            var pending = new Stack<INamespaceOrTypeSymbol>();
+            pending.Push(global);
+            while (pending.Count > 0)
             {
-                foreach (var member in type.GetMembers())
+                foreach (var member in pending.Pop().GetMembers())
                 {
+                    if (member is INamespaceOrTypeSymbol container)
+                    {
+                        pending.Push(container);
+                    }
+
                     if (member is not IMethodSymbol { IsOverride: true } method)
                     {
                         continue;
