@@ -46,6 +46,9 @@ namespace InteropGuard.Flow
             return false;
         }
 
+        /// <summary>The value <paramref name="condition"/> has under the known flags, or null when it is not known.</summary>
+        public static bool? ValueOf(IOperation condition, IReadOnlyDictionary<IParameterSymbol, bool> flags) => Value(condition, flags);
+
         private static bool? Value(IOperation condition, IReadOnlyDictionary<IParameterSymbol, bool> flags)
         {
             condition = OperationTree.SkipConversions(condition);

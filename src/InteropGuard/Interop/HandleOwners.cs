@@ -67,18 +67,24 @@ namespace InteropGuard.Interop
         private readonly WellKnownTypes _types;
         private readonly Compilation _compilation;
         private readonly INamedTypeSymbol _disposable;
+        private readonly Func<INamedTypeSymbol, bool>? _releasesNothing;
         private readonly ConcurrentDictionary<ITypeSymbol, bool> _finalizable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _ownFields = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, GetterShape> _getters = new ConcurrentDictionary<IPropertySymbol, GetterShape>(SymbolEqualityComparer.Default);
 
-        public HandleOwners(WellKnownTypes types, Compilation compilation)
+        /// <param name="releasesNothing">
+        /// Whether a class with a finalizer provably releases nothing when collected (Flow's SilentFinalizers, which
+        /// this layer cannot name); without it every class with a finalizer counts as releasing.
+        /// </param>
+        public HandleOwners(WellKnownTypes types, Compilation compilation, Func<INamedTypeSymbol, bool>? releasesNothing = null)
         {
             _types = types;
             _compilation = compilation;
             _disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
             SourceTypes = new Lazy<INamedTypeSymbol[]>(() => ListSourceTypes(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
             Proxies = new ProxyOwners(this, compilation);
+            _releasesNothing = releasesNothing;
         }
 
         /// <summary>Handles carried in proxy structs next to their owner (<c>w.Proxy</c> owned by <c>w.Source</c>).</summary>
@@ -396,7 +402,11 @@ namespace InteropGuard.Interop
             return types.ToArray();
         }
 
-        /// <summary>Its class or a base other than SafeHandle/CriticalHandle declares a finalizer.</summary>
+        /// <summary>
+        /// Its class or a base other than SafeHandle/CriticalHandle declares a finalizer, and collection may release
+        /// something: a finalizer that provably releases nothing (<c>~T() =&gt; Dispose(false)</c> whose work is all under
+        /// <c>if (disposing)</c>, as the constructor's <c>releasesNothing</c> tells) leaves no handle to race with. Cached per type.
+        /// </summary>
         public bool IsFinalizable(ITypeSymbol? type)
         {
             if (type is not { TypeKind: TypeKind.Class } || _types.IsHandleWrapper(type))
@@ -410,7 +420,7 @@ namespace InteropGuard.Interop
                 {
                     if (current.GetMembers("Finalize").OfType<IMethodSymbol>().Any(m => m.MethodKind == MethodKind.Destructor))
                     {
-                        return true;
+                        return !(t is INamedTypeSymbol named && _releasesNothing != null && _releasesNothing(named));
                     }
                 }
 

@@ -1,0 +1,169 @@
+using System.Threading.Tasks;
+using static InteropGuard.Tests.Rules.HandleOwnerLifetimeTests;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG1001 on owners whose finalizer may release nothing: only a finalizer that provably releases nothing when the
+    /// object is collected (its work all under 'if (disposing)') takes the owner out; any doubt keeps it.
+    /// </summary>
+    public class HandleOwnerSilentFinalizerTests
+    {
+        private const string Lib = @"
+static class Lib
+{
+    [DllImport(""mylib"")] public static extern void destroy(IntPtr handle);
+}
+interface IReleaser { void Release(); }
+";
+
+        [Fact]
+        public Task ReleaseOutsideTheDisposingBranchKeepsTheOwner() => Check(Lib + @"
+class Device
+{
+    private IntPtr _device;
+    private List<object> _children = new List<object>();
+    ~Device() => Dispose(false);
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _children.Clear();
+        }
+        Lib.destroy(_device);
+    }
+    public void Present() => Native.draw({|#0:_device|}, 0);
+}", Finding(0, "this", "_device", "Native.draw"));
+
+        [Fact]
+        public Task SubclassOverrideReleasingOnTheFinalizerPathKeepsTheOwner() => Check(Lib + @"
+class Surface
+{
+    protected IntPtr _surface;
+    ~Surface() { Dispose(false); }
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) { Lib.destroy(_surface); }
+    }
+    public void Blit() => Native.draw({|#0:_surface|}, 0);
+}
+class WindowSurface : Surface
+{
+    protected override void Dispose(bool disposing)
+    {
+        Lib.destroy(_surface);
+        base.Dispose(disposing);
+    }
+}", Finding(0, "this", "_surface", "Native.draw"));
+
+        [Fact]
+        public Task FinalizerCallingUnknownCodeKeepsTheOwner() => Check(Lib + @"
+class Stream2
+{
+    private IntPtr _stream;
+    private IReleaser _releaser;
+    ~Stream2() { _releaser.Release(); }
+    public void Flush() => Native.draw({|#0:_stream|}, 0);
+}", Finding(0, "this", "_stream", "Native.draw"));
+
+        [Fact]
+        public Task ConditionThatIsNotTheFlagKeepsTheOwner() => Check(Lib + @"
+class Port
+{
+    private IntPtr _port;
+    private bool _open;
+    ~Port() => Dispose(false);
+    private void Dispose(bool disposing)
+    {
+        if (disposing || _open) { Lib.destroy(_port); }
+    }
+    public void Write(Port other) => Native.draw({|#0:other._port|}, 0);
+}", Finding(0, "other", "other._port", "Native.draw"));
+
+        [Fact]
+        public Task DisposePatternReleasingOnlyWhenDisposingIsNoOwner() => Check(Lib + @"
+class Renderer
+{
+    private IntPtr _context;
+    public IntPtr Context => _context;
+    public bool IsDisposed { get; private set; }
+    public event EventHandler Closing;
+    ~Renderer()
+    {
+        Dispose(false);
+    }
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!IsDisposed)
+        {
+            IsDisposed = true;
+            if (disposing)
+            {
+                Closing?.Invoke(this, EventArgs.Empty);
+                Lib.destroy(_context);
+            }
+        }
+    }
+    public void Render() => Native.draw(_context, 0);
+}
+class Scene
+{
+    void Draw(Renderer renderer) => Native.draw(renderer.Context, 1);
+}");
+
+        [Fact]
+        public Task EarlyReturnWhenNotDisposingIsNoOwner() => Check(Lib + @"
+class Codec
+{
+    private IntPtr _codec;
+    ~Codec() { Dispose(false); }
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+            return;
+        Lib.destroy(_codec);
+        _codec = IntPtr.Zero;
+    }
+    public void Decode() => Native.draw(_codec, 0);
+}");
+
+        [Fact]
+        public Task FinalizerThatOnlyLogsIsNoOwner() => Check(Lib + @"
+class Tracker
+{
+    private IntPtr _tracked;
+    ~Tracker()
+    {
+        System.Diagnostics.Debug.WriteLine(""Tracker collected without Dispose"");
+        GC.SuppressFinalize(this);
+    }
+    public void Poll() => Native.draw(_tracked, 0);
+}");
+
+        [Fact]
+        public Task EmptyBaseDisposeAndADisposingOnlyOverrideIsNoOwner() => Check(Lib + @"
+class Resource
+{
+    ~Resource() => Dispose(false);
+    protected virtual void Dispose(bool disposing) { }
+}
+class Texture : Resource
+{
+    private IntPtr _texture;
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _texture != IntPtr.Zero)
+        {
+            Lib.destroy(_texture);
+        }
+        base.Dispose(disposing);
+    }
+    public void Bind() => Native.draw(_texture, 0);
+}");
+    }
+}
