@@ -11,8 +11,11 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class DisposingFlags
     {
+        /// <summary>No flag known: what a finalizer itself starts with.</summary>
+        public static readonly IReadOnlyDictionary<IParameterSymbol, bool> None = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+
         /// <summary>The constant bool arguments of <paramref name="call"/>, by parameter of its (original) target, with the caller's own known flags passed through.</summary>
-        public static IReadOnlyDictionary<IParameterSymbol, bool> Of(IInvocationOperation call, IOperation callerBody, IReadOnlyDictionary<IParameterSymbol, bool> callerFlags)
+        public static IReadOnlyDictionary<IParameterSymbol, bool> Of(IInvocationOperation call, IReadOnlyDictionary<IParameterSymbol, bool> callerFlags)
         {
             var flags = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
             foreach (var argument in call.Arguments)

@@ -100,7 +100,7 @@ namespace InteropGuard.Flow
             var finalizer = type.GetMembers("Finalize").OfType<IMethodSymbol>().First(m => m.MethodKind == MethodKind.Destructor);
             var released = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
             var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            CollectReleases(type, finalizer, 0, visited, released, NoKnownFlags);
+            CollectReleases(type, finalizer, 0, visited, released, DisposingFlags.None);
 
             // Declaration order, so the answer does not depend on which analysis asked first.
             foreach (var handle in type.GetMembers().Where(m => released.ContainsKey(m)))
@@ -155,12 +155,10 @@ namespace InteropGuard.Flow
                 if (native == null && (call.Instance == null ? target.IsStatic : call.Instance is IInstanceReferenceOperation)
                     && type.Equals(target.ContainingType.OriginalDefinition, SymbolEqualityComparer.Default))
                 {
-                    CollectReleases(type, target, depth + 1, visited, released, DisposingFlags.Of(call, body, flags));
+                    CollectReleases(type, target, depth + 1, visited, released, DisposingFlags.Of(call, flags));
                 }
             }
         }
-
-        private static readonly IReadOnlyDictionary<IParameterSymbol, bool> NoKnownFlags = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>The raw handle field or auto-property of this object <paramref name="value"/> reads, or null.</summary>
         private static ISymbol? HandleMember(INamedTypeSymbol type, IOperation value)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -23,15 +24,22 @@ namespace InteropGuard.Flow
         /// <summary>How many calls deep the finalizer is followed (<c>~T() =&gt; Dispose(false)</c> is one).</summary>
         private const int MaxDepth = 4;
 
-        private static readonly IReadOnlyDictionary<IParameterSymbol, bool> NoKnownFlags = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly InteropContext _interop;
 
-        private readonly Compilation _compilation;
-        private readonly Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _overrides;
+        // Output-only types: calling them releases nothing of the object. Resolved once per compilation.
+        private readonly INamedTypeSymbol?[] _diagnosticsOutput;
 
-        public SilentFinalizers(Compilation compilation)
+        public SilentFinalizers(InteropContext interop)
         {
-            _compilation = compilation;
-            _overrides = new Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(() => ListOverrides(compilation.Assembly.GlobalNamespace), LazyThreadSafetyMode.ExecutionAndPublication);
+            _interop = interop;
+            var compilation = interop.Compilation;
+            _diagnosticsOutput = new[]
+            {
+                compilation.GetTypeByMetadataName("System.Diagnostics.Debug"),
+                compilation.GetTypeByMetadataName("System.Diagnostics.Trace"),
+                compilation.GetTypeByMetadataName("System.Diagnostics.Debugger"),
+                compilation.GetTypeByMetadataName("System.Console"),
+            };
         }
 
         private enum Outcome
@@ -63,7 +71,7 @@ namespace InteropGuard.Flow
                     }
 
                     declared = true;
-                    if (BodyOf(finalizer) is not { } body || IsEmpty(body) || Walk(body, type, NoKnownFlags, 0) == Outcome.Unknown)
+                    if (BodyOf(finalizer) is not { } body || IsEmpty(body) || Walk(body, type, DisposingFlags.None, 0) == Outcome.Unknown)
                     {
                         return false;
                     }
@@ -128,7 +136,7 @@ namespace InteropGuard.Flow
                         return Outcome.Unknown;
                     }
 
-                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, call, flags), thisType, depth);
+                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth);
                 }
 
                 case IPropertyReferenceOperation property:
@@ -215,12 +223,12 @@ namespace InteropGuard.Flow
             var read = !(property.Parent is ISimpleAssignmentOperation);
             var nonVirtual = property.Instance?.Syntax is BaseExpressionSyntax;
             var isVirtual = !nonVirtual && (property.Property.IsVirtual || property.Property.IsOverride || property.Property.IsAbstract);
-            if (read && (property.Property.GetMethod is not { } getter || Call(getter, property.Instance, isVirtual, NoKnownFlags, thisType, depth) == Outcome.Unknown))
+            if (read && (property.Property.GetMethod is not { } getter || Call(getter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth) == Outcome.Unknown))
             {
                 return Outcome.Unknown;
             }
 
-            if (stored && (property.Property.SetMethod is not { } setter || Call(setter, property.Instance, isVirtual, NoKnownFlags, thisType, depth) == Outcome.Unknown))
+            if (stored && (property.Property.SetMethod is not { } setter || Call(setter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth) == Outcome.Unknown))
             {
                 return Outcome.Unknown;
             }
@@ -293,10 +301,7 @@ namespace InteropGuard.Flow
                 found.Add(original);
             }
 
-            if (_overrides.Value.TryGetValue(original, out var overrides))
-            {
-                found.AddRange(overrides.Where(o => InheritsFrom(o.ContainingType, thisType)));
-            }
+            found.AddRange(CompilationOverrides.Of(_interop).Overriding(original).Where(o => InheritsFrom(o.ContainingType, thisType)));
 
             return found;
         }
@@ -327,41 +332,6 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        /// <summary>Every overriding method this compilation declares, under each method it overrides; built once, when a virtual call is first followed.</summary>
-        private static Dictionary<IMethodSymbol, List<IMethodSymbol>> ListOverrides(INamespaceSymbol global)
-        {
-            var overrides = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-            var pending = new Stack<INamespaceOrTypeSymbol>();
-            pending.Push(global);
-            while (pending.Count > 0)
-            {
-                foreach (var member in pending.Pop().GetMembers())
-                {
-                    if (member is INamespaceOrTypeSymbol container)
-                    {
-                        pending.Push(container);
-                    }
-
-                    if (member is not IMethodSymbol { IsOverride: true } method)
-                    {
-                        continue;
-                    }
-
-                    for (var overridden = method.OverriddenMethod; overridden != null; overridden = overridden.OverriddenMethod)
-                    {
-                        if (!overrides.TryGetValue(overridden.OriginalDefinition, out var list))
-                        {
-                            overrides[overridden.OriginalDefinition] = list = new List<IMethodSymbol>();
-                        }
-
-                        list.Add(method);
-                    }
-                }
-            }
-
-            return overrides;
-        }
-
         /// <summary>The flags a call passed, keyed by the parameters of the implementation that runs (an override has its own).</summary>
         private static IReadOnlyDictionary<IParameterSymbol, bool> Rekeyed(IReadOnlyDictionary<IParameterSymbol, bool> flags, IMethodSymbol target, IMethodSymbol implementation)
         {
@@ -383,43 +353,24 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>Calls that release nothing of the object: finalization bookkeeping and diagnostics output.</summary>
-        private static bool IsKnownNoOp(IMethodSymbol method)
+        private bool IsKnownNoOp(IMethodSymbol method)
         {
-            var type = method.ContainingType;
-            if (type?.ContainingNamespace is not { } ns)
+            var type = method.ContainingType?.OriginalDefinition;
+            if (type == null)
             {
                 return false;
             }
 
-            var name = ns.ToDisplayString() + "." + type.Name;
-            return name switch
+            if (SymbolEqualityComparer.Default.Equals(type, _interop.Types.GC))
             {
-                "System.GC" => method.Name is "SuppressFinalize" or "KeepAlive",
-                "System.Diagnostics.Debug" or "System.Diagnostics.Trace" or "System.Diagnostics.Debugger" or "System.Console" => true,
-                _ => false,
-            };
-        }
-
-        /// <summary>The operation tree of a method of this compilation with a single declaration, or null.</summary>
-        private IOperation? BodyOf(IMethodSymbol method)
-        {
-            method = method.OriginalDefinition;
-            if (method.DeclaringSyntaxReferences.Length != 1 || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly))
-            {
-                return null;
+                return method.Name is "SuppressFinalize" or "KeepAlive";
             }
 
-            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(CancellationToken.None);
-            if (!_compilation.ContainsSyntaxTree(syntax.SyntaxTree))
-            {
-                return null;
-            }
-
-#pragma warning disable RS1030 // A finalizer and the methods it calls are read once per class and compilation; the answer is cached.
-            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-            return model.GetOperation(syntax);
+            return _diagnosticsOutput.Any(output => SymbolEqualityComparer.Default.Equals(type, output));
         }
+
+        /// <summary>The operation tree of a method of this compilation, from the compilation's shared body cache, or null.</summary>
+        private IOperation? BodyOf(IMethodSymbol method) => _interop.Wrappers.GetBody(method);
 
         private static bool IsAutoProperty(IPropertySymbol property)
         {

@@ -21,7 +21,6 @@ namespace InteropGuard.Flow
     {
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<Key, bool> _cache = new ConcurrentDictionary<Key, bool>();
-        private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _overrides;
 
         /// <summary>The compilation's one instance, held by its context (<see cref="HeldSummaries"/>).</summary>
         public static ThrowingMethods Of(InteropContext context) => context.Held.Get(c => new ThrowingMethods(c));
@@ -29,7 +28,6 @@ namespace InteropGuard.Flow
         public ThrowingMethods(InteropContext context)
         {
             _context = context;
-            _overrides = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(CollectOverrides, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>
@@ -55,10 +53,7 @@ namespace InteropGuard.Flow
                 all.Add(method);
             }
 
-            if (_overrides.Value.TryGetValue(method, out var overrides))
-            {
-                all.AddRange(overrides);
-            }
+            all.AddRange(CompilationOverrides.Of(_context).Overriding(method));
 
             return all;
         }
@@ -74,58 +69,6 @@ namespace InteropGuard.Flow
             }
 
             return false;
-        }
-
-        // Every override in the compilation, filed under each method it overrides, directly or through a chain.
-        private Dictionary<IMethodSymbol, List<IMethodSymbol>> CollectOverrides()
-        {
-            var map = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-            var types = new Stack<INamespaceOrTypeSymbol>();
-            types.Push(_context.Compilation.Assembly.GlobalNamespace);
-            while (types.Count > 0)
-            {
-                var current = types.Pop();
-                if (current is INamespaceSymbol ns)
-                {
-                    foreach (var member in ns.GetMembers())
-                    {
-                        types.Push(member);
-                    }
-
-                    continue;
-                }
-
-                var type = (INamedTypeSymbol)current;
-                foreach (var nested in type.GetTypeMembers())
-                {
-                    types.Push(nested);
-                }
-
-                if (type.TypeKind != TypeKind.Class)
-                {
-                    continue;
-                }
-
-                foreach (var member in type.GetMembers())
-                {
-                    if (member is IMethodSymbol { IsOverride: true } overriding)
-                    {
-                        for (var overridden = overriding.OverriddenMethod; overridden != null; overridden = overridden.OverriddenMethod)
-                        {
-                            var key = overridden.OriginalDefinition;
-                            if (!map.TryGetValue(key, out var list))
-                            {
-                                list = new List<IMethodSymbol>();
-                                map[key] = list;
-                            }
-
-                            list.Add(overriding);
-                        }
-                    }
-                }
-            }
-
-            return map;
         }
 
         /// <summary>

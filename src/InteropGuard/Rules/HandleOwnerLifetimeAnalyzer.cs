@@ -70,7 +70,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var owners = new HandleOwners(interop.Types, start.Compilation, new SilentFinalizers(start.Compilation).ReleasesNothing);
+                var owners = new HandleOwners(interop.Types, start.Compilation, new SilentFinalizers(interop).ReleasesNothing);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners));
                 start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block));
                 start.RegisterCompilationEndAction(designs.Report);
