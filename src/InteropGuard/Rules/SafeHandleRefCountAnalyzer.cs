@@ -57,7 +57,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle), new ConstructionOnlyMethods(start.Compilation));
+                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle), new ConstructionOnlyMethods(start.Compilation), new LockSerialisedHandles(start.Compilation));
                 if (members.GetHandle == null && members.AddRef == null)
                 {
                     return;
@@ -192,7 +192,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(getHandle.Instance!, function))
+            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken))
             {
                 return null;
             }
@@ -365,6 +365,38 @@ namespace InteropGuard.Rules
                && SymbolEqualityComparer.Default.Equals(field.Field.ContainingType.OriginalDefinition, owner.ContainingType?.OriginalDefinition)
                && members.Fields.IsCreatedOnlyHere(field.Field, cancellationToken)
                && members.Construction.RunsOnlyDuringConstruction(owner, cancellationToken);
+
+        /// <summary>
+        /// <c>lock (_gate) { ... Native.Write(_handle.DangerousGetHandle()); ... }</c> where <c>_handle</c> is a private SafeHandle
+        /// field only this class creates, never hands out, and releases only under the same lock
+        /// (<see cref="LockSerialisedHandles"/>): the release cannot overlap the use. The object is used again inside the
+        /// lock after the last use of the value, so it is not finalized during the call either.
+        /// </summary>
+        private static bool IsSerialisedWithRelease(RefCountMembers members, IInvocationOperation getHandle, List<Sink> sinks, System.Threading.CancellationToken cancellationToken)
+        {
+            if (OperationTree.SkipConversions(getHandle.Instance!) is not IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                || !members.Fields.IsCreatedOnlyHere(field.Field, cancellationToken))
+            {
+                return false;
+            }
+
+            for (var current = getHandle.Parent; current != null && !OperationTree.IsFunction(current); current = current.Parent)
+            {
+                if (current is ILockOperation lockOperation && LockSerialisedHandles.LockedSymbol(lockOperation) is { } locked
+                    && sinks.All(s => LockSerialisedHandles.IsUnder(s.Site, locked))
+                    && UsesOwnerAfter(lockOperation.Body, sinks.Max(s => s.Site.Syntax.Span.End))
+                    && members.Locks.IsReleasedOnlyUnder(field.Field, locked, cancellationToken))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool UsesOwnerAfter(IOperation body, int position)
+            => body.Descendants().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                                           && o.Syntax.SpanStart >= position && !OperationTree.IsInNestedFunction(o, body));
 
         // A handle the function opened with 'using' and never hands to anyone cannot be disposed by another thread,
         // and the using keeps it from being finalized during the call.
@@ -722,8 +754,9 @@ namespace InteropGuard.Rules
 
         private sealed class RefCountMembers
         {
-            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields, ReferenceReleasingMembers? leases, ConstructionOnlyMethods construction)
+            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields, ReferenceReleasingMembers? leases, ConstructionOnlyMethods construction, LockSerialisedHandles locks)
             {
+                Locks = locks;
                 Construction = construction;
                 Fields = fields;
                 Leases = leases;
@@ -734,6 +767,9 @@ namespace InteropGuard.Rules
 
             /// <summary>Which private fields hold objects only their class creates (asked of a handle's receiver).</summary>
             public PrivatelyCreatedFields Fields { get; }
+
+            /// <summary>Which private SafeHandle fields are released only under a given lock.</summary>
+            public LockSerialisedHandles Locks { get; }
 
             /// <summary>Which methods run only while their object is being built (asked of a use of the object's own handle).</summary>
             public ConstructionOnlyMethods Construction { get; }

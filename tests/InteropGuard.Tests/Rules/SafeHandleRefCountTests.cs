@@ -1011,5 +1011,62 @@ sealed class Borrower
 }",
             Finding(0, "'_stream.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_stream", "native_read")),
             Finding(1, "'_file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_file", "native_read")));
+
+        [Fact]
+        public Task UseSerialisedWithTheReleaseByOneLockIsSilentButNotWithoutIt() => Check(@"
+sealed class Writer
+{
+    private readonly object _gate = new object();
+    private readonly SafeFileHandle _file;
+    private bool _closed;
+    private int _writes;
+
+    public Writer(IntPtr raw) { _file = new SafeFileHandle(raw, true); }
+
+    // The release below holds the same lock: it cannot run during the native call.
+    public void Flush(byte[] buffer)
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            Native.native_read(_file.DangerousGetHandle(), buffer, buffer.Length);
+            _writes++;
+        }
+    }
+
+    // Outside the lock: Close may release the handle during the call.
+    public void Peek(byte[] buffer) => Native.native_read({|#0:_file.DangerousGetHandle()|}, buffer, buffer.Length);
+
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            _file?.Dispose();
+        }
+    }
+}
+sealed class LooseWriter
+{
+    private readonly object _gate = new object();
+    private readonly SafeFileHandle _file;
+    private int _writes;
+
+    public LooseWriter(IntPtr raw) { _file = new SafeFileHandle(raw, true); }
+
+    // Under a lock, but the release does not take it.
+    public void Flush(byte[] buffer)
+    {
+        lock (_gate)
+        {
+            Native.native_read({|#1:_file.DangerousGetHandle()|}, buffer, buffer.Length);
+            _writes++;
+        }
+    }
+
+    public void Close() => _file.Dispose();
+}",
+            Finding(0, "'_file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_file", "native_read")),
+            Finding(1, "'_file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_file", "native_read")));
 }
 }
