@@ -351,9 +351,8 @@ static class Loader
     }
 
     // Reassigned after the test: the handle closed is another one.
-    static void Reload(string path, string other)
+    static void Reload(ModuleHandle module, string other)
     {
-        var module = LoadLibraryW(path);
         if (module.IsInvalid)
         {
             module = LoadLibraryW(other);
