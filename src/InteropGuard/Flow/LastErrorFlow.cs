@@ -6,6 +6,7 @@ using System.Threading;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Flow
 {
@@ -73,6 +74,8 @@ namespace InteropGuard.Flow
                 return results;
             }
 
+            var invalidTests = InvalidHandleTests.Of(calls.Interop);
+            var assigned = blocks.Select(AssignedVariables).ToArray();
             var finallyExits = FinallyExits(graph);
             var handlers = blocks.Select(b => Handlers(graph, b)).ToArray();
             var input = new State?[blocks.Length];
@@ -84,13 +87,18 @@ namespace InteropGuard.Flow
                 var ordinal = pending.Min;
                 pending.Remove(ordinal);
                 var block = blocks[ordinal];
-                var state = Run(input[ordinal]!, eventsByBlock[ordinal], events, handlers[ordinal], Flow, record: null);
+                var end = Run(input[ordinal]!.Forgetting(assigned[ordinal]), eventsByBlock[ordinal], events, handlers[ordinal], Flow, record: null);
+                var test = block.BranchValue != null && block.ConditionKind != ControlFlowConditionKind.None ? invalidTests.Read(block.BranchValue) : null;
                 foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
                 {
                     if (branch == null)
                     {
                         continue;
                     }
+
+                    // The conditional branch is taken when the branch value is ConditionKind's value, the fall-through otherwise.
+                    var taken = branch == block.ConditionalSuccessor ? block.ConditionKind == ControlFlowConditionKind.WhenTrue : block.ConditionKind != ControlFlowConditionKind.WhenTrue;
+                    var state = test is { } known && known.InvalidWhen == taken ? end.KnowingInvalid(known.Handle) : end;
 
                     if (branch.FinallyRegions.Length > 0)
                     {
@@ -116,7 +124,7 @@ namespace InteropGuard.Flow
             {
                 if (input[block.Ordinal] is { } start)
                 {
-                    Run(start, eventsByBlock[block.Ordinal], events, handlers[block.Ordinal], (_, _) => { }, (read, state) => atRead[read] = atRead.TryGetValue(read, out var seen) ? seen.Join(state) : state);
+                    Run(start.Forgetting(assigned[block.Ordinal]), eventsByBlock[block.Ordinal], events, handlers[block.Ordinal], (_, _) => { }, (read, state) => atRead[read] = atRead.TryGetValue(read, out var seen) ? seen.Join(state) : state);
                 }
             }
 
@@ -171,6 +179,9 @@ namespace InteropGuard.Flow
                     case LastErrorEventKind.NativeCall:
                         state = state.AfterNativeCall(id, found.SetsLastError);
                         break;
+                    case LastErrorEventKind.Overwrite when found.ReleasedHandle != null && state.Invalid.Contains(found.ReleasedHandle):
+                        // A handle that owns nothing is closed without a release function.
+                        continue;
                     default:
                         state = state.AfterOverwrite(id);
                         break;
@@ -183,6 +194,38 @@ namespace InteropGuard.Flow
             }
 
             return state;
+        }
+
+        /// <summary>
+        /// The locals and parameters <paramref name="block"/> assigns (or passes by reference): what a test before the
+        /// block said about them no longer holds in it. Forgetting at the start of the block is early, never late.
+        /// </summary>
+        private static ImmutableHashSet<ISymbol> AssignedVariables(BasicBlock block)
+        {
+            var assigned = ImmutableHashSet<ISymbol>.Empty.WithComparer(SymbolEqualityComparer.Default);
+            foreach (var operation in ControlFlowGraphs.Operations(block))
+            {
+                foreach (var descendant in operation.DescendantsAndSelf())
+                {
+                    var target = descendant switch
+                    {
+                        IAssignmentOperation assignment => assignment.Target,
+                        IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument => argument.Value,
+                        _ => null,
+                    };
+                    switch (target)
+                    {
+                        case ILocalReferenceOperation local:
+                            assigned = assigned.Add(local.Local);
+                            break;
+                        case IParameterReferenceOperation parameter:
+                            assigned = assigned.Add(parameter.Parameter);
+                            break;
+                    }
+                }
+            }
+
+            return assigned;
         }
 
         /// <summary>The first blocks of the catch and filter handlers an exception thrown in <paramref name="block"/> can reach.</summary>
@@ -261,15 +304,32 @@ namespace InteropGuard.Flow
         /// <summary>The abstract state at one point: see <see cref="LastErrorAtRead"/>. Event ids index the body's event list.</summary>
         internal sealed class State : IEquatable<State>
         {
+            // Declared before Initial, which is built from it.
+            private static readonly ImmutableHashSet<ISymbol> NoneInvalid = ImmutableHashSet<ISymbol>.Empty.WithComparer(SymbolEqualityComparer.Default);
+
             public static readonly State Initial = new State(
                 ImmutableDictionary<int, int>.Empty,
                 ImmutableHashSet.Create((Entry, None)));
 
             public State(ImmutableDictionary<int, int> since, ImmutableHashSet<(int Call, int Overwrite)> recent)
+                : this(since, recent, NoneInvalid)
+            {
+            }
+
+            private State(ImmutableDictionary<int, int> since, ImmutableHashSet<(int Call, int Overwrite)> recent, ImmutableHashSet<ISymbol> invalid)
             {
                 Since = since;
                 Recent = recent;
+                Invalid = invalid;
             }
+
+            /// <summary>Handle variables a test showed to own nothing, on every path here (<see cref="InvalidHandleTests"/>).</summary>
+            public ImmutableHashSet<ISymbol> Invalid { get; }
+
+            public State KnowingInvalid(ISymbol handle) => Invalid.Contains(handle) ? this : new State(Since, Recent, Invalid.Add(handle));
+
+            public State Forgetting(ImmutableHashSet<ISymbol> assigned)
+                => Invalid.IsEmpty || !Invalid.Overlaps(assigned) ? this : new State(Since, Recent, Invalid.Except(assigned));
 
             /// <summary>Native call → first overwrite on some path since it (or <see cref="None"/>).</summary>
             public ImmutableDictionary<int, int> Since { get; }
@@ -291,7 +351,7 @@ namespace InteropGuard.Flow
                     }
                 }
 
-                return new State(since.SetItem(id, None), ImmutableHashSet.Create((id, None)));
+                return new State(since.SetItem(id, None), ImmutableHashSet.Create((id, None)), Invalid);
             }
 
             public State AfterOverwrite(int id)
@@ -306,7 +366,7 @@ namespace InteropGuard.Flow
                 }
 
                 var recent = ImmutableHashSet.CreateRange(Recent.Select(r => r.Call != Entry && r.Overwrite == None ? (r.Call, id) : r));
-                return new State(since, recent);
+                return new State(since, recent, Invalid);
             }
 
             public State Join(State other)
@@ -317,11 +377,11 @@ namespace InteropGuard.Flow
                     since = since.TryGetValue(entry.Key, out var mine) ? since.SetItem(entry.Key, Pick(mine, entry.Value)) : since.Add(entry.Key, entry.Value);
                 }
 
-                return new State(since, Recent.Union(other.Recent));
+                return new State(since, Recent.Union(other.Recent), Invalid.Intersect(other.Invalid));
             }
 
             public bool Equals(State? other)
-                => other != null && Since.Count == other.Since.Count && Recent.SetEquals(other.Recent)
+                => other != null && Since.Count == other.Since.Count && Recent.SetEquals(other.Recent) && Invalid.SetEquals(other.Invalid)
                    && Since.All(e => other.Since.TryGetValue(e.Key, out var v) && v == e.Value);
 
             public override bool Equals(object? obj) => Equals(obj as State);

@@ -68,7 +68,15 @@ namespace InteropGuard.Flow
         /// <param name="describedBuffers">Which parameters of the body read hold an array and the count that describes it,
         /// filled by its caller from one native struct (<see cref="DescribedBuffers"/>); null when none do.</param>
         public ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers)
+            : this(context, catalogue, everyFailure, depth, replacingEncodings, describedBuffers, chainLinks: 0)
         {
+        }
+
+        /// <param name="chainLinks">How many constructor chain links (<c>: this(...)</c>, <c>: base(...)</c>) led to the body read
+        /// at this same depth (<see cref="MaxChainLinks"/>).</param>
+        internal ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers, int chainLinks)
+        {
+            _chainLinks = chainLinks;
             _describedBuffers = describedBuffers;
             _context = context;
             _throwing = ThrowingMethods.Of(context);
@@ -80,6 +88,15 @@ namespace InteropGuard.Flow
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
         private readonly ThrowingMethods _throwing;
+        private readonly int _chainLinks;
+
+        /// <summary>
+        /// Constructor chain links followed without spending a level of <see cref="WrapperSummaries.MaxDepth"/>. A chain of
+        /// overloads that only forward (<c>List(IntPtr raw) : this(raw, null)</c>, then <c>: this(raw, type, false, false)</c>,
+        /// then <c>: base(...)</c>) is one creation, not four calls; the bound keeps a cyclic chain in code that does not
+        /// compile yet finite.
+        /// </summary>
+        internal const int MaxChainLinks = 8;
 
         private readonly System.Func<IParameterSymbol, bool>? _describedBuffers;
 
@@ -185,6 +202,11 @@ namespace InteropGuard.Flow
                 return false;
             }
 
+            if (IsChainLink(invocation) && _chainLinks < MaxChainLinks && WrapperSummaries.IsSourceMethodWithBody(method))
+            {
+                return ChainedConstructorMayThrow(method);
+            }
+
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
                 && (IsOwnDispose(method) || !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth)))
             {
@@ -204,6 +226,24 @@ namespace InteropGuard.Flow
             }
 
             return true;
+        }
+
+        /// <summary>A constructor's own <c>: this(...)</c> or <c>: base(...)</c> call.</summary>
+        private static bool IsChainLink(IInvocationOperation invocation)
+            => invocation.TargetMethod.MethodKind == MethodKind.Constructor && invocation.Instance is IInstanceReferenceOperation;
+
+        /// <summary>
+        /// The constructor a chain link runs, read at the level of the constructor that chains to it. The constructor that does
+        /// not chain to <c>this</c> is the one that runs its type's instance initializers, so those count there.
+        /// </summary>
+        private bool ChainedConstructorMayThrow(IMethodSymbol constructor)
+        {
+            var runsInitializers = !constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax
+            {
+                Initializer.ThisOrBaseKeyword.RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.ThisKeyword,
+            });
+            return (runsInitializers && constructor.ContainingType is { } type && _throwing.HasThrowingInstanceInitializers(type))
+                   || _throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth - 1, _chainLinks + 1);
         }
 
         /// <summary>

@@ -78,13 +78,19 @@ namespace InteropGuard.Flow
         /// (indexing, casts, checked arithmetic).
         /// </summary>
         public bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth)
+            => MayThrow(method, catalogue, everyFailure, depth, chainLinks: 0);
+
+        /// <param name="chainLinks">How many constructor chain links led here without spending a level of depth
+        /// (<see cref="ThrowPoints.MaxChainLinks"/>): a constructor reached through <c>: this(...)</c> or <c>: base(...)</c> is
+        /// read at the level of the constructor that chains to it.</param>
+        internal bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks)
         {
             if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || ShapeOf(method) is not (BodyShape.Read or BodyShape.ReadAndThrowsExplicitly))
             {
                 return true;
             }
 
-            return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth), Compute);
+            return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth, chainLinks), Compute);
         }
 
         /// <summary>
@@ -287,33 +293,35 @@ namespace InteropGuard.Flow
                 return true;
             }
 
-            var throwPoints = new ThrowPoints(_context, key.Catalogue, key.EveryFailure, key.Depth + 1);
+            var throwPoints = new ThrowPoints(_context, key.Catalogue, key.EveryFailure, key.Depth + 1, replacingEncodings: null, describedBuffers: null, key.ChainLinks);
             return new EscapingExceptions(throwPoints, _context.Types.Exception, callsAndThrowsOnly: !key.EveryFailure).FirstEscaping(body) != null;
         }
 
         private readonly struct Key : System.IEquatable<Key>
         {
-            public Key(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth)
+            public Key(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks)
             {
                 Method = method;
                 Catalogue = catalogue;
                 EveryFailure = everyFailure;
                 Depth = depth;
+                ChainLinks = chainLinks;
             }
 
             public IMethodSymbol Method { get; }
             public AllocationCatalogue Catalogue { get; }
             public bool EveryFailure { get; }
             public int Depth { get; }
+            public int ChainLinks { get; }
 
             public bool Equals(Key other)
                 => SymbolEqualityComparer.Default.Equals(Method, other.Method) && ReferenceEquals(Catalogue, other.Catalogue)
-                   && EveryFailure == other.EveryFailure && Depth == other.Depth;
+                   && EveryFailure == other.EveryFailure && Depth == other.Depth && ChainLinks == other.ChainLinks;
 
             public override bool Equals(object? obj) => obj is Key other && Equals(other);
 
             public override int GetHashCode()
-                => (SymbolEqualityComparer.Default.GetHashCode(Method) * 31 + Catalogue.GetHashCode()) * 31 + (EveryFailure ? 1 : 0) * 7 + Depth;
+                => (SymbolEqualityComparer.Default.GetHashCode(Method) * 31 + Catalogue.GetHashCode()) * 31 + (EveryFailure ? 1 : 0) * 7 + Depth * 11 + ChainLinks;
         }
     }
 }

@@ -27,8 +27,9 @@ namespace InteropGuard.Interop
     /// <summary>One operation that matters to the last error, with what the messages say about it.</summary>
     internal sealed class LastErrorEvent
     {
-        public LastErrorEvent(LastErrorEventKind kind, IOperation operation, string display, NativeFunction? function = null, bool setsLastError = false, string? why = null)
+        public LastErrorEvent(LastErrorEventKind kind, IOperation operation, string display, NativeFunction? function = null, bool setsLastError = false, string? why = null, ISymbol? releasedHandle = null)
         {
+            ReleasedHandle = releasedHandle;
             Kind = kind;
             Operation = operation;
             Display = display;
@@ -52,6 +53,12 @@ namespace InteropGuard.Interop
 
         /// <summary>For an overwrite: why it can replace the last error (completes "which …").</summary>
         public string? Why { get; }
+
+        /// <summary>
+        /// For the release of a SafeHandle held in a local or parameter: that variable. Releasing a handle known to own
+        /// nothing calls no release function (<c>LastErrorFlow</c> reads the tests that tell).
+        /// </summary>
+        public ISymbol? ReleasedHandle { get; }
     }
 
     /// <summary>
@@ -77,6 +84,9 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>The compilation's interop context.</summary>
+        public InteropContext Interop => _interop;
 
         public LastErrorCalls(InteropContext interop)
         {
@@ -362,7 +372,13 @@ namespace InteropGuard.Interop
 
             if (IsSafeHandleRelease(method, instance))
             {
-                return Overwrite(operation, Name(method), "releases a SafeHandle, whose release function is a native call that may set the last error");
+                return new LastErrorEvent(LastErrorEventKind.Overwrite, operation, Name(method), why: "releases a SafeHandle, whose release function is a native call that may set the last error",
+                    releasedHandle: instance == null ? null : OperationTree.SkipConversions(instance) switch
+                    {
+                        ILocalReferenceOperation local => local.Local,
+                        IParameterReferenceOperation parameter => parameter.Parameter,
+                        _ => null,
+                    });
             }
 
             if (WrapperSummaries.IsSourceMethodWithBody(method) && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _interop.Compilation.Assembly))

@@ -57,7 +57,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle));
+                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle), new ConstructionOnlyMethods(start.Compilation), new LockSerialisedHandles(start.Compilation));
                 if (members.GetHandle == null && members.AddRef == null)
                 {
                     return;
@@ -125,7 +125,7 @@ namespace InteropGuard.Rules
 
                 if (SymbolEqualityComparer.Default.Equals(target, members.GetHandle))
                 {
-                    var diagnostic = AnalyzeGetHandle(interop, members, budget, uses, graphs, root, invocation, cancellationToken);
+                    var diagnostic = AnalyzeGetHandle(interop, members, budget, uses, graphs, root, invocation, owningSymbol, cancellationToken);
                     if (diagnostic != null)
                     {
                         report(diagnostic);
@@ -160,7 +160,7 @@ namespace InteropGuard.Rules
             public bool DirectDllImportArgument { get; }
         }
 
-        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, FlowBudget budget, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle, System.Threading.CancellationToken cancellationToken)
+        private static Diagnostic? AnalyzeGetHandle(InteropContext interop, RefCountMembers members, FlowBudget budget, ValueUses uses, ReceiverReferences graphs, IOperation root, IInvocationOperation getHandle, ISymbol owningSymbol, System.Threading.CancellationToken cancellationToken)
         {
             // Disposing a handle that releases nothing cannot invalidate the value: there is nothing to protect.
             if (interop.HandleReleases.ReleasesNothing(OperationTree.SkipConversions(getHandle.Instance!).Type))
@@ -177,6 +177,13 @@ namespace InteropGuard.Rules
             }
 
             var function = OperationTree.EnclosingFunction(getHandle, root);
+
+            // A handle the object itself created, used while the object is being built: nobody else holds the object yet.
+            if (function == root && owningSymbol is IMethodSymbol owner && IsOwnHandleDuringConstruction(members, getHandle.Instance!, owner, cancellationToken))
+            {
+                return null;
+            }
+
             var handle = Display(getHandle.Instance!.Syntax);
             var sinks = new List<Sink>();
             Follow(interop, uses, function, getHandle, handle, sinks, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default));
@@ -185,7 +192,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(getHandle.Instance!, function))
+            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken))
             {
                 return null;
             }
@@ -347,6 +354,49 @@ namespace InteropGuard.Rules
             return OperationTree.SkipConversions(owner) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
                    && fields.IsCreatedOnlyHere(field.Field, cancellationToken);
         }
+
+        /// <summary>
+        /// <c>handle.DangerousGetHandle()</c> on a private SafeHandle field of <c>this</c> that only this class creates, in a
+        /// constructor or a private method only constructors call (<see cref="ConstructionOnlyMethods"/>): until the constructor
+        /// returns, only the frame creating the object can reach it, and that frame keeps it alive.
+        /// </summary>
+        private static bool IsOwnHandleDuringConstruction(RefCountMembers members, IOperation receiver, IMethodSymbol owner, System.Threading.CancellationToken cancellationToken)
+            => OperationTree.SkipConversions(receiver) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+               && SymbolEqualityComparer.Default.Equals(field.Field.ContainingType.OriginalDefinition, owner.ContainingType?.OriginalDefinition)
+               && members.Fields.IsCreatedOnlyHere(field.Field, cancellationToken)
+               && members.Construction.RunsOnlyDuringConstruction(owner, cancellationToken);
+
+        /// <summary>
+        /// <c>lock (_gate) { ... Native.Write(_handle.DangerousGetHandle()); ... }</c> where <c>_handle</c> is a private SafeHandle
+        /// field only this class creates, never hands out, and releases only under the same lock
+        /// (<see cref="LockSerialisedHandles"/>): the release cannot overlap the use. The object is used again inside the
+        /// lock after the last use of the value, so it is not finalized during the call either.
+        /// </summary>
+        private static bool IsSerialisedWithRelease(RefCountMembers members, IInvocationOperation getHandle, List<Sink> sinks, System.Threading.CancellationToken cancellationToken)
+        {
+            if (OperationTree.SkipConversions(getHandle.Instance!) is not IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                || !members.Fields.IsCreatedOnlyHere(field.Field, cancellationToken))
+            {
+                return false;
+            }
+
+            for (var current = getHandle.Parent; current != null && !OperationTree.IsFunction(current); current = current.Parent)
+            {
+                if (current is ILockOperation lockOperation && LockSerialisedHandles.LockedSymbol(lockOperation) is { } locked
+                    && sinks.All(s => LockSerialisedHandles.IsUnder(s.Site, locked))
+                    && UsesOwnerAfter(lockOperation.Body, sinks.Max(s => s.Site.Syntax.Span.End))
+                    && members.Locks.IsReleasedOnlyUnder(field.Field, locked, cancellationToken))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool UsesOwnerAfter(IOperation body, int position)
+            => body.Descendants().Any(o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                                           && o.Syntax.SpanStart >= position && !OperationTree.IsInNestedFunction(o, body));
 
         // A handle the function opened with 'using' and never hands to anyone cannot be disposed by another thread,
         // and the using keeps it from being finalized during the call.
@@ -704,8 +754,10 @@ namespace InteropGuard.Rules
 
         private sealed class RefCountMembers
         {
-            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields, ReferenceReleasingMembers? leases)
+            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields, ReferenceReleasingMembers? leases, ConstructionOnlyMethods construction, LockSerialisedHandles locks)
             {
+                Locks = locks;
+                Construction = construction;
                 Fields = fields;
                 Leases = leases;
                 GetHandle = safeHandle.GetMembers("DangerousGetHandle").OfType<IMethodSymbol>().FirstOrDefault();
@@ -715,6 +767,12 @@ namespace InteropGuard.Rules
 
             /// <summary>Which private fields hold objects only their class creates (asked of a handle's receiver).</summary>
             public PrivatelyCreatedFields Fields { get; }
+
+            /// <summary>Which private SafeHandle fields are released only under a given lock.</summary>
+            public LockSerialisedHandles Locks { get; }
+
+            /// <summary>Which methods run only while their object is being built (asked of a use of the object's own handle).</summary>
+            public ConstructionOnlyMethods Construction { get; }
 
             /// <summary>Which members of a class give SafeHandle references back (asked of a lease the object holds).</summary>
             public ReferenceReleasingMembers? Leases { get; }

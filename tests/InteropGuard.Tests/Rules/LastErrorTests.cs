@@ -296,6 +296,76 @@ static class Files
             Verify.Diagnostic("IG4002").WithLocation(2));
 
         [Fact]
+        public Task ClosingAHandleATestShowedInvalidReleasesNothing() => Check(@"
+sealed class ModuleHandle : Microsoft.Win32.SafeHandles.SafeHandleZeroOrMinusOneIsInvalid
+{
+    ModuleHandle() : base(true) { }
+    protected override bool ReleaseHandle() => Loader.FreeLibrary(handle);
+}
+static class ModuleHandles
+{
+    public static bool IsMissing(this ModuleHandle module) => module == null || module.IsInvalid;
+}
+static class Loader
+{
+    [DllImport(""kernel32.dll"", SetLastError = true)] internal static extern ModuleHandle LoadLibraryW(string path);
+    [DllImport(""kernel32.dll"", SetLastError = true)] internal static extern bool FreeLibrary(IntPtr module);
+
+    // An invalid handle is closed without its release function: the load's error is intact.
+    static ModuleHandle Open(string path)
+    {
+        var module = LoadLibraryW(path);
+        if (module.IsInvalid)
+        {
+            module.Dispose();
+            throw new Win32Exception(Marshal.GetLastWin32Error());
+        }
+
+        return module;
+    }
+
+    // The same through a predicate of the library's own, with the valid case returning first.
+    static ModuleHandle TryOpen(string path, out int error)
+    {
+        var module = LoadLibraryW(path);
+        if (!module.IsMissing())
+        {
+            error = 0;
+            return module;
+        }
+
+        module.Close();
+        error = Marshal.GetLastWin32Error();
+        return null;
+    }
+
+    // A valid handle's release calls FreeLibrary, which sets the last error.
+    static void Check(string path, bool ok)
+    {
+        var module = LoadLibraryW(path);
+        if (!module.IsInvalid)
+        {
+            module.Dispose();
+            throw new Win32Exception({|#0:Marshal.GetLastWin32Error()|});
+        }
+    }
+
+    // Reassigned after the test: the handle closed is another one.
+    static void Reload(ModuleHandle module, string other)
+    {
+        if (module.IsInvalid)
+        {
+            module = LoadLibraryW(other);
+            module.Dispose();
+            throw new Win32Exception({|#1:Marshal.GetLastWin32Error()|});
+        }
+    }
+}",
+            Verify.Diagnostic("IG4002").WithLocation(0).WithMessage(
+                "'Marshal.GetLastWin32Error()' reads the last error of 'Loader.LoadLibraryW' after 'SafeHandle.Dispose', which releases a SafeHandle, whose release function is a native call that may set the last error: capture the error right after 'Loader.LoadLibraryW'"),
+            Verify.Diagnostic("IG4002").WithLocation(1));
+
+        [Fact]
         public Task ReadAndNativeCallInsideALambdaPassTheGate() => Check(@"
 static class Files
 {

@@ -866,5 +866,82 @@ class C
         return dest;
     }
 }", Leak(0, "dest", "points"));
+
+        [Fact]
+        public Task ConstructorChainsThatOnlyForwardAreReadWhateverTheirLength() => Check(@"
+abstract class NodeChain
+{
+    IntPtr _head;
+    Type _kind;
+    bool _owned;
+    internal NodeChain(IntPtr head, Type kind, bool owned, bool ownsItems) { _head = head; _kind = kind; _owned = owned; }
+}
+// Four links of overloads that only forward, then a constructor that stores: creating one cannot fail.
+sealed class Nodes : NodeChain
+{
+    public Nodes(IntPtr head) : this(head, null) { }
+    public Nodes(IntPtr head, Type kind) : this(head, kind, false) { }
+    public Nodes(IntPtr head, Type kind, bool owned) : this(head, kind, owned, false) { }
+    public Nodes(IntPtr head, Type kind, bool owned, bool ownsItems) : base(head, kind, owned, ownsItems) { }
+}
+abstract class CheckedChain
+{
+    IntPtr _head;
+    internal CheckedChain(IntPtr head, int capacity)
+    {
+        if (capacity < 0) throw new ArgumentOutOfRangeException(nameof(capacity));
+        _head = head;
+    }
+}
+// The same four links, but the constructor at the end validates what the first was given.
+sealed class CheckedNodes : CheckedChain
+{
+    public CheckedNodes(int capacity) : this(IntPtr.Zero, capacity) { }
+    public CheckedNodes(IntPtr head, int capacity) : this(head, capacity, false) { }
+    public CheckedNodes(IntPtr head, int capacity, bool owned) : this(head, capacity, owned, false) { }
+    public CheckedNodes(IntPtr head, int capacity, bool owned, bool ownsItems) : base(head, capacity) { }
+}
+abstract class TabledChain
+{
+    // Runs in the base constructor the chain ends at: a creation through the chain runs it too.
+    int[] _table = Settings.Table();
+    internal TabledChain(IntPtr head) { }
+}
+static class Settings
+{
+    static int s_size = -1;
+    public static int[] Table() => s_size >= 0 ? new int[s_size] : throw new InvalidOperationException(""not configured"");
+}
+sealed class TabledNodes : TabledChain
+{
+    public TabledNodes(IntPtr head) : this(head, null) { }
+    public TabledNodes(IntPtr head, Type kind) : base(head) { }
+}
+class C
+{
+    void Quiet()
+    {
+        var p = Marshal.AllocHGlobal(16);
+        var nodes = new Nodes(IntPtr.Zero);
+        Native.fill(p, 16);
+        Marshal.FreeHGlobal(p);
+    }
+
+    void Validating(int capacity)
+    {
+        var p = {|#0:Marshal.AllocHGlobal(16)|};
+        var nodes = new CheckedNodes(capacity);
+        Native.fill(p, 16);
+        Marshal.FreeHGlobal(p);
+    }
+
+    void Initializing()
+    {
+        var p = {|#1:Marshal.AllocHGlobal(16)|};
+        var nodes = new TabledNodes(IntPtr.Zero);
+        Native.fill(p, 16);
+        Marshal.FreeHGlobal(p);
+    }
+}", Leak(0, "p", "new CheckedNodes(capacity)"), Leak(1, "p", "new TabledNodes(IntPtr.Zero)"));
     }
 }

@@ -964,7 +964,109 @@ class Player
         positions[0].Event = {|#0:_given.SafeWaitHandle.DangerousGetHandle()|};
         positions[1].Event = {|#1:Shared.SafeWaitHandle.DangerousGetHandle()|};
         set_notify(positions, 2);
+
     }
 }", Verify.Diagnostic("IG3006").WithLocation(0), Verify.Diagnostic("IG3006").WithLocation(1));
+
+        [Fact]
+        public Task OwnHandleUsedWhileTheObjectIsBuiltIsSilentButNotAfter() => Check(@"
+sealed class StreamHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public StreamHandle(IntPtr raw) : base(true) { SetHandle(raw); }
+    protected override bool ReleaseHandle() { Native.native_close(handle); return true; }
+}
+sealed class Recorder
+{
+    private readonly StreamHandle _stream;
+
+    public Recorder(IntPtr raw, byte[] header)
+    {
+        _stream = new StreamHandle(raw);
+        Native.native_read(_stream.DangerousGetHandle(), header, header.Length);
+        Configure(header);
+    }
+
+    public Recorder(IntPtr raw) : this(raw, new byte[4]) { }
+
+    // Called only by the constructor: nobody else can hold the recorder yet.
+    private void Configure(byte[] options) => Native.native_read(_stream.DangerousGetHandle(), options, options.Length);
+
+    // Called by a public method too: another thread may be disposing the recorder.
+    private void Fill(byte[] buffer) => Native.native_read({|#0:_stream.DangerousGetHandle()|}, buffer, buffer.Length);
+
+    public void Read(byte[] buffer) => Fill(buffer);
+
+    public void Dispose() => _stream.Dispose();
+}
+sealed class Borrower
+{
+    private readonly SafeFileHandle _file;
+
+    // A handle the caller gave: the caller may dispose it on another thread while the constructor runs.
+    public Borrower(SafeFileHandle file, byte[] header)
+    {
+        _file = file;
+        Native.native_read({|#1:_file.DangerousGetHandle()|}, header, header.Length);
+    }
+}",
+            Finding(0, "'_stream.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_stream", "native_read")),
+            Finding(1, "'_file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_file", "native_read")));
+
+        [Fact]
+        public Task UseSerialisedWithTheReleaseByOneLockIsSilentButNotWithoutIt() => Check(@"
+sealed class Writer
+{
+    private readonly object _gate = new object();
+    private readonly SafeFileHandle _file;
+    private bool _closed;
+    private int _writes;
+
+    public Writer(IntPtr raw) { _file = new SafeFileHandle(raw, true); }
+
+    // The release below holds the same lock: it cannot run during the native call.
+    public void Flush(byte[] buffer)
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            Native.native_read(_file.DangerousGetHandle(), buffer, buffer.Length);
+            _writes++;
+        }
+    }
+
+    // Outside the lock: Close may release the handle during the call.
+    public void Peek(byte[] buffer) => Native.native_read({|#0:_file.DangerousGetHandle()|}, buffer, buffer.Length);
+
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            _file?.Dispose();
+        }
+    }
+}
+sealed class LooseWriter
+{
+    private readonly object _gate = new object();
+    private readonly SafeFileHandle _file;
+    private int _writes;
+
+    public LooseWriter(IntPtr raw) { _file = new SafeFileHandle(raw, true); }
+
+    // Under a lock, but the release does not take it.
+    public void Flush(byte[] buffer)
+    {
+        lock (_gate)
+        {
+            Native.native_read({|#1:_file.DangerousGetHandle()|}, buffer, buffer.Length);
+            _writes++;
+        }
+    }
+
+    public void Close() => _file.Dispose();
+}",
+            Finding(0, "'_file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_file", "native_read")),
+            Finding(1, "'_file.DangerousGetHandle()' is passed to 'native_read' without DangerousAddRef/DangerousRelease around the use: " + Raced("_file", "native_read")));
 }
 }
