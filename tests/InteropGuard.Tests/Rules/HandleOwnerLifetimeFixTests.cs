@@ -108,6 +108,43 @@ class Window
     }
 }");
 
+        // Accessors written on one line, as bindings write their thin property wrappers: the block is laid out anew
+        // instead of leaving its closing brace behind the last new statement or its first statement behind the brace.
+        [Fact]
+        public Task OneLineAccessorBlocksAreLaidOutAgain() => VerifyFix(@"
+class Gauge
+{
+    private IntPtr _handle;
+    ~Gauge() { }
+    public int Level { get { return Native.draw([|_handle|], 0); } }
+    public int Target
+    {
+        set { Native.draw([|_handle|], value); }
+    }
+}", @"
+class Gauge
+{
+    private IntPtr _handle;
+    ~Gauge() { }
+    public int Level
+    {
+        get
+        {
+            var result = Native.draw(_handle, 0);
+            GC.KeepAlive(this);
+            return result;
+        }
+    }
+    public int Target
+    {
+        set
+        {
+            Native.draw(_handle, value);
+            GC.KeepAlive(this);
+        }
+    }
+}");
+
         [Fact]
         public Task TemporaryOwnerIsHoisted() => VerifyFix(@"
 class C
