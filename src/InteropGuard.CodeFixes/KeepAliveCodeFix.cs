@@ -243,10 +243,12 @@ namespace InteropGuard.CodeFixes
                     return null;
             }
 
+            // What closes the anchor's line (a comment about the call) stays with the statement made from the anchor, once:
+            // the call itself, or the rebuilt return that ends the new statements.
+            var own = rewritten is ExpressionStatementSyntax || rewritten is LocalDeclarationStatementSyntax ? hoisted.Count : statements.Count - 1;
             if (anchor.Parent is BlockSyntax || anchor.Parent is SwitchSectionSyntax)
             {
                 statements[0] = statements[0].WithLeadingTrivia(anchor.GetLeadingTrivia());
-                statements[statements.Count - 1] = statements[statements.Count - 1].WithTrailingTrivia(anchor.GetTrailingTrivia());
 
                 // A block written on one line ('get { return F(Handle); }') now holds several statements: it is laid out
                 // anew with what shares its line (the accessor list, the property), or its closing brace would stay
@@ -259,14 +261,18 @@ namespace InteropGuard.CodeFixes
                         laidOut = laidOut.Parent!;
                     }
 
-                    statements[statements.Count - 1] = statements[statements.Count - 1].WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed);
+                    var trailing = anchor.GetTrailingTrivia().Reverse().SkipWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse();
+                    statements[own] = statements[own].WithTrailingTrivia(trailing.Append(SyntaxFactory.ElasticCarriageReturnLineFeed));
                     return root.ReplaceNode(laidOut, laidOut.ReplaceNode(anchor, statements).WithAdditionalAnnotations(Formatter.Annotation));
                 }
 
+                statements[own] = statements[own].WithTrailingTrivia(anchor.GetTrailingTrivia());
                 return root.ReplaceNode(anchor, statements);
             }
 
-            // An embedded statement (the body of an if or a loop) becomes a block holding it and the KeepAlive.
+            // An embedded statement (the body of an if or a loop) becomes a block holding it and the KeepAlive; what closed
+            // its line now closes the block's.
+            statements[own] = statements[own].WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed);
             return root.ReplaceNode(anchor, SyntaxFactory.Block(statements).WithTrailingTrivia(anchor.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
         }
 

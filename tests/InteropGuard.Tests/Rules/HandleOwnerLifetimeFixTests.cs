@@ -119,7 +119,7 @@ class Gauge
     public int Level { get { return Native.draw([|_handle|], 0); } }
     public int Target
     {
-        set { Native.draw([|_handle|], value); }
+        set { Native.draw([|_handle|], value); /* redraws */ }
     }
 }", @"
 class Gauge
@@ -139,9 +139,46 @@ class Gauge
     {
         set
         {
-            Native.draw(_handle, value);
+            Native.draw(_handle, value); /* redraws */
             GC.KeepAlive(this);
         }
+    }
+}");
+
+        // The comment closing the call's line describes the call: it stays there, once; behind an embedded call it
+        // closes the block that replaces it.
+        [Fact]
+        public Task CommentBehindTheCallStaysOnItsLine() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw([|bitmap.Handle|], 1); // draws the frame
+        Console.WriteLine();
+    }
+    void N(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+            Native.draw([|bitmap.Handle|], 1); // the first frame only
+        Console.WriteLine();
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw(bitmap.Handle, 1); // draws the frame
+        GC.KeepAlive(bitmap);
+        Console.WriteLine();
+    }
+    void N(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+        {
+            Native.draw(bitmap.Handle, 1);
+            GC.KeepAlive(bitmap);
+        } // the first frame only
+        Console.WriteLine();
     }
 }");
 
