@@ -114,7 +114,18 @@ namespace InteropGuard.CodeFixes
                     if (request.Temporary)
                     {
                         var current = tracked.GetCurrentNode(request.Owner);
-                        if (current == null || renames.ContainsKey(current))
+                        if (current == null)
+                        {
+                            continue;
+                        }
+
+                        // '((Scalar)d).Handle' becomes 'scalar.Handle': the local replaces the parentheses around the temporary too.
+                        while (current.Parent is ParenthesizedExpressionSyntax parenthesized && parenthesized != anchor)
+                        {
+                            current = parenthesized;
+                        }
+
+                        if (renames.ContainsKey(current))
                         {
                             continue;
                         }
@@ -232,15 +243,58 @@ namespace InteropGuard.CodeFixes
                     return null;
             }
 
+            // What closes the anchor's line (a comment about the call) stays with the statement made from the anchor, once:
+            // the call itself, or the rebuilt return that ends the new statements.
+            var own = rewritten is ExpressionStatementSyntax || rewritten is LocalDeclarationStatementSyntax ? hoisted.Count : statements.Count - 1;
             if (anchor.Parent is BlockSyntax || anchor.Parent is SwitchSectionSyntax)
             {
                 statements[0] = statements[0].WithLeadingTrivia(anchor.GetLeadingTrivia());
-                statements[statements.Count - 1] = statements[statements.Count - 1].WithTrailingTrivia(anchor.GetTrailingTrivia());
+
+                // A block written on one line ('get { return F(Handle); }') now holds several statements: it is laid out
+                // anew with what shares its line (the accessor list, the property), or its closing brace would stay
+                // behind the last of them and its first statement behind its opening brace.
+                if (anchor.Parent is BlockSyntax && OneLineAround(originalAnchor.Parent!) is var levels and > 0)
+                {
+                    var laidOut = anchor;
+                    for (var i = 0; i < levels; i++)
+                    {
+                        laidOut = laidOut.Parent!;
+                    }
+
+                    var trailing = anchor.GetTrailingTrivia().Reverse().SkipWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse();
+                    statements[own] = statements[own].WithTrailingTrivia(trailing.Append(SyntaxFactory.ElasticCarriageReturnLineFeed));
+                    return root.ReplaceNode(laidOut, laidOut.ReplaceNode(anchor, statements).WithAdditionalAnnotations(Formatter.Annotation));
+                }
+
+                statements[own] = statements[own].WithTrailingTrivia(anchor.GetTrailingTrivia());
                 return root.ReplaceNode(anchor, statements);
             }
 
-            // An embedded statement (the body of an if or a loop) becomes a block holding it and the KeepAlive.
+            // An embedded statement (the body of an if or a loop) becomes a block holding it and the KeepAlive; what closed
+            // its line now closes the block's.
+            statements[own] = statements[own].WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed);
             return root.ReplaceNode(anchor, SyntaxFactory.Block(statements).WithTrailingTrivia(anchor.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
+        }
+
+        /// <summary>
+        /// How many levels above the anchor the outermost node that shares the one line of <paramref name="block"/> is
+        /// (up to its member, never a type); 0 when the block spans several lines.
+        /// </summary>
+        private static int OneLineAround(SyntaxNode block)
+        {
+            var levels = 0;
+            for (SyntaxNode? node = block; node != null && node is not BaseTypeDeclarationSyntax && OnOneLine(node); node = node.Parent)
+            {
+                levels++;
+            }
+
+            return levels;
+        }
+
+        private static bool OnOneLine(SyntaxNode node)
+        {
+            var lines = node.GetLocation().GetLineSpan();
+            return lines.StartLinePosition.Line == lines.EndLinePosition.Line;
         }
 
         private static AccessorListSyntax Getter(BlockSyntax body)

@@ -108,6 +108,80 @@ class Window
     }
 }");
 
+        // Accessors written on one line, as bindings write their thin property wrappers: the block is laid out anew
+        // instead of leaving its closing brace behind the last new statement or its first statement behind the brace.
+        [Fact]
+        public Task OneLineAccessorBlocksAreLaidOutAgain() => VerifyFix(@"
+class Gauge
+{
+    private IntPtr _handle;
+    ~Gauge() { }
+    public int Level { get { return Native.draw([|_handle|], 0); } }
+    public int Target
+    {
+        set { Native.draw([|_handle|], value); /* redraws */ }
+    }
+}", @"
+class Gauge
+{
+    private IntPtr _handle;
+    ~Gauge() { }
+    public int Level
+    {
+        get
+        {
+            var result = Native.draw(_handle, 0);
+            GC.KeepAlive(this);
+            return result;
+        }
+    }
+    public int Target
+    {
+        set
+        {
+            Native.draw(_handle, value); /* redraws */
+            GC.KeepAlive(this);
+        }
+    }
+}");
+
+        // The comment closing the call's line describes the call: it stays there, once; behind an embedded call it
+        // closes the block that replaces it.
+        [Fact]
+        public Task CommentBehindTheCallStaysOnItsLine() => VerifyFix(@"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw([|bitmap.Handle|], 1); // draws the frame
+        Console.WriteLine();
+    }
+    void N(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+            Native.draw([|bitmap.Handle|], 1); // the first frame only
+        Console.WriteLine();
+    }
+}", @"
+class C
+{
+    void M(Bitmap bitmap)
+    {
+        Native.draw(bitmap.Handle, 1); // draws the frame
+        GC.KeepAlive(bitmap);
+        Console.WriteLine();
+    }
+    void N(Bitmap bitmap, int mode)
+    {
+        if (mode == 0)
+        {
+            Native.draw(bitmap.Handle, 1);
+            GC.KeepAlive(bitmap);
+        } // the first frame only
+        Console.WriteLine();
+    }
+}");
+
         [Fact]
         public Task TemporaryOwnerIsHoisted() => VerifyFix(@"
 class C

@@ -54,8 +54,47 @@ class C
     void M(double d)
     {
         var scalar = (Scalar)d;
-        Native.draw((scalar).Handle, 1);
+        Native.draw(scalar.Handle, 1);
         GC.KeepAlive(scalar);
+    }
+}");
+
+        // TorchSharp's argument packing: one conversion per switch section, each in its own parentheses (doubled in
+        // one). The locals replace the parentheses as well, and the sections keep their layout.
+        [Fact]
+        public Task ConversionsInSwitchSectionsLoseTheirParentheses() => VerifyFix(@"
+class C
+{
+    void M(object value)
+    {
+        switch (value)
+        {
+            case double d:
+                Native.draw([|((Scalar)d).Handle|], 1);
+                break;
+            case int i:
+                Native.draw([|(((Scalar)i)).Handle|], 2);
+                break;
+        }
+    }
+}", @"
+class C
+{
+    void M(object value)
+    {
+        switch (value)
+        {
+            case double d:
+                var scalar = (Scalar)d;
+                Native.draw(scalar.Handle, 1);
+                GC.KeepAlive(scalar);
+                break;
+            case int i:
+                var scalar1 = (Scalar)i;
+                Native.draw(scalar1.Handle, 2);
+                GC.KeepAlive(scalar1);
+                break;
+        }
     }
 }");
 
