@@ -63,8 +63,10 @@ namespace InteropGuard.Flow
             var newNames = new List<string>();
             if (NameOf(declaration) is { } name)
             {
+                // Only a member that names the callback without calling it can hand it over, or store it on the way to a
+                // hand-over: TorchSharp calls 'CreateArray' from 75 members and hands it over from none of them.
                 names.Add(name);
-                newNames.Add(name);
+                pending.AddRange(MembersUsing(name).Where(m => NamesWithoutCalling(m, name) && visited.Add(m)));
             }
 
             for (var depth = 0; depth <= _maxStoreDepth; depth++)
@@ -120,13 +122,25 @@ namespace InteropGuard.Flow
                         break;
                     case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
                                                                    && (Mentions(assignment.Right, declaration, names) || assignment.Right is IdentifierNameSyntax)
-                                                                   && model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is IFieldSymbol field:
-                        // A local in between ('var d = M; s_d = d;') is why a plain name on the right counts too.
+                                                                   && model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is IFieldSymbol field
+                                                                   && MayHoldDelegate(field.Type):
+                        // A local in between ('var d = M; s_d = d;') is why a plain name on the right counts too; the field's
+                        // type is why 'handle = h' does not (on TorchSharp that one name pulled in 400 members to bind).
                         AddName(field.Name, names, newNames);
                         break;
                 }
             }
         }
+
+        /// <summary>
+        /// Can a field of this type hold a delegate that <see cref="NativeCallbacks"/> follows to a callback? Only a type a
+        /// delegate converts to without a user-defined operator (which <see cref="OperationTree.SkipConversions"/> does not
+        /// look through) and without a cast that always fails at run time: a delegate type, its base classes, an interface,
+        /// a type parameter, <c>dynamic</c>, or a type the compiler could not resolve (which may be any of them).
+        /// </summary>
+        private static bool MayHoldDelegate(ITypeSymbol type)
+            => type.TypeKind is TypeKind.Delegate or TypeKind.Interface or TypeKind.TypeParameter or TypeKind.Dynamic or TypeKind.Error
+               || type.SpecialType is SpecialType.System_Object or SpecialType.System_Delegate or SpecialType.System_MulticastDelegate;
 
         private static void AddName(string name, HashSet<string> names, List<string> newNames)
         {
@@ -134,6 +148,24 @@ namespace InteropGuard.Flow
             {
                 newNames.Add(name);
             }
+        }
+
+        /// <summary>Does <paramref name="member"/> use <paramref name="name"/> other than as the method of a call (<c>M(…)</c>, <c>x.M(…)</c>, <c>x?.M(…)</c>)?</summary>
+        private static bool NamesWithoutCalling(MemberDeclarationSyntax member, string name)
+            => member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name && !IsCalledName(t.Parent));
+
+        private static bool IsCalledName(SyntaxNode? node)
+        {
+            if (node is not SimpleNameSyntax simple)
+            {
+                return false;
+            }
+
+            SyntaxNode called = simple.Parent is MemberAccessExpressionSyntax access && access.Name == simple
+                                || simple.Parent is MemberBindingExpressionSyntax
+                ? simple.Parent
+                : simple;
+            return called.Parent is InvocationExpressionSyntax invocation && invocation.Expression == called;
         }
 
         private static bool Mentions(SyntaxNode value, SyntaxNode declaration, HashSet<string> names)

@@ -45,8 +45,9 @@ namespace InteropGuard.Rules
                 var callbacks = new NativeCallbacks(interop);
                 var origins = new ThrowOrigins(interop);
 
-                // One finding per callback even when two types hand the same method over.
-                var reported = new ConcurrentDictionary<SyntaxNode, bool>();
+                // One analysis and at most one finding per callback, even when many types hand the same method over (TorchSharp
+                // hands one 'CreateArray' to native code from 48 members): the first type to reach it claims it.
+                var claimed = new ConcurrentDictionary<SyntaxNode, bool>();
 
                 // Collected per type and reported when the type is done: a symbol-end diagnostic shows live in the IDE,
                 // unlike a compilation-end one, and the message still names the same hand-over whatever the order.
@@ -70,7 +71,7 @@ namespace InteropGuard.Rules
                                 }
                             },
                             OperationKind.Invocation);
-                        typeStart.RegisterSymbolEndAction(end => Report(interop, callbacks, origins, found, reported, end.Compilation, end.ReportDiagnostic, end.CancellationToken));
+                        typeStart.RegisterSymbolEndAction(end => Report(interop, callbacks, origins, found, claimed, end.Compilation, end.ReportDiagnostic, end.CancellationToken));
                     },
                     SymbolKind.NamedType);
 
@@ -92,7 +93,7 @@ namespace InteropGuard.Rules
                             }
                         }
 
-                        Report(interop, callbacks, origins, found, reported, symbol.Compilation, symbol.ReportDiagnostic, symbol.CancellationToken);
+                        Report(interop, callbacks, origins, found, claimed, symbol.Compilation, symbol.ReportDiagnostic, symbol.CancellationToken);
                     },
                     SymbolKind.Method);
             });
@@ -105,7 +106,7 @@ namespace InteropGuard.Rules
             NativeCallbacks callbacks,
             ThrowOrigins origins,
             IEnumerable<NativeCallback> found,
-            ConcurrentDictionary<SyntaxNode, bool> reported,
+            ConcurrentDictionary<SyntaxNode, bool> claimed,
             Compilation compilation,
             System.Action<Diagnostic> report,
             System.Threading.CancellationToken cancellationToken)
@@ -113,7 +114,10 @@ namespace InteropGuard.Rules
             foreach (var group in found.GroupBy(c => c.Declaration))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (GeneratedCode.IsGenerated(group.Key.SyntaxTree, cancellationToken))
+
+                // Whether and how a callback is reported depends on its declaration and on all of the compilation's
+                // hand-overs, not on which type's analysis gets here first, so the other types have nothing to add.
+                if (!claimed.TryAdd(group.Key, true) || GeneratedCode.IsGenerated(group.Key.SyntaxTree, cancellationToken))
                 {
                     continue;
                 }
@@ -164,11 +168,6 @@ namespace InteropGuard.Rules
                     ? "in an async callback: the native caller resumes at the first await, and an exception after it terminates the process where no caller can catch it"
                     : "outside a catch-all: an exception escaping to native code terminates the process";
                 var properties = isAsync ? ImmutableDictionary<string, string?>.Empty.Add(AsyncProperty, "true") : ImmutableDictionary<string, string?>.Empty;
-                if (!reported.TryAdd(declaration, true))
-                {
-                    continue;
-                }
-
                 if (origin is { LikeliestOwn: null, ForwardedTo: { } forwardedTo })
                 {
                     report(Diagnostic.Create(

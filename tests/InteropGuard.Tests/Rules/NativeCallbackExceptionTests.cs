@@ -291,6 +291,77 @@ partial class CloseWatcher
 }
 ", Finding(0, "code => …", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
 
+        // The search for hand-overs follows only fields a delegate can be kept in, and 'object' is one of them: this
+        // callback reaches both native functions through an object-typed field filled from a local.
+        [Fact]
+        public Task LambdaKeptInAnObjectFieldAndHandedOverBySeveralTypesIsNamedAfterItsFirstHandOver() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+partial class CloseWatcher
+{
+    void Start() => Events.events_on_close((Notify)Handlers.Kept);
+}
+
+static class Handlers
+{
+    public static object Kept = new object();
+    static IntPtr s_handle;
+
+    public static void Install()
+    {
+        Notify handler = code {|#0:=>|} { if (code < 0) throw new InvalidOperationException(""negative""); };
+        Kept = handler;
+        var handle = IntPtr.Zero;
+        s_handle = handle;
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open((Notify)Handlers.Kept);
+}
+
+partial class CloseWatcher
+{
+    void Stop() { }
+}
+", Finding(0, "code => …", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
+
+        // Calling a callback is not handing it over: the earlier type only calls it, so the later one's native function is named.
+        [Fact]
+        public Task MethodCalledByOneTypeAndHandedOverByAnotherIsNamedAfterTheHandOver() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+}
+
+class CloseWatcher
+{
+    void Stop()
+    {
+        Handlers.OnEvent(0);
+        Handlers.OnEvent(code: 1);
+    }
+}
+
+static class Handlers
+{
+    public static void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) throw new InvalidOperationException(""negative"");
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(Handlers.OnEvent);
+}
+", Finding(0, "OnEvent", By("events_on_open"), "throw new InvalidOperationException(\"negative\")"));
+
         [Fact]
         public Task LambdaThroughLocal() => Check(@"
 class C
