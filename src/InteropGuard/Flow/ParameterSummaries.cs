@@ -74,7 +74,7 @@ namespace InteropGuard.Flow
             // The depth is part of the key: a summary then depends only on deeper ones, so results do not depend on
             // the order in which concurrent analyses ask. The bound also cuts recursion (A calls B calls A).
             var key = (parameter.OriginalDefinition, scope, depth);
-            return _parameters.GetOrAdd(key, k => ComputeParameterSummary((IParameterSymbol)k.Item1, k.Item2, k.Item3));
+            return _parameters.TryGetValue(key, out var summary) ? summary : _parameters.GetOrAdd(key, k => ComputeParameterSummary((IParameterSymbol)k.Item1, k.Item2, k.Item3));
         }
 
         private ParameterSummary ComputeParameterSummary(IParameterSymbol parameter, InteropScope scope, int depth)

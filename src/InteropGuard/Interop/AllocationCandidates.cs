@@ -289,8 +289,7 @@ namespace InteropGuard.Interop
                     {
                         wrappers.Add((method.Identifier.ValueText, calls));
                     }
-                    else if (MayReturnAllocation(method.ReturnType, (SyntaxNode?)method.Body ?? method.ExpressionBody)
-                             || declared.MayReturnHandle(method.ReturnType, (SyntaxNode?)method.Body ?? method.ExpressionBody))
+                    else if (declared.MayReturnAllocation(method))
                     {
                         declared.Functions.Add(method.Identifier.ValueText);
                     }
@@ -329,7 +328,8 @@ namespace InteropGuard.Interop
                         case MethodDeclarationSyntax method:
                             methods.Add(method);
                             break;
-                        case PropertyDeclarationSyntax property when MayReturnAllocation(property.Type, property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
+                        // The type first: reading the accessor list of every property cost more than the type test.
+                        case PropertyDeclarationSyntax property when ReturnsAddress(property.Type) && CallsAllocator(property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
                             properties.Add(property.Identifier.ValueText);
                             break;
                         case ClassDeclarationSyntax type when type.BaseList != null && type.BaseList.Types.Count > 0:
@@ -367,15 +367,51 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            /// <summary>A helper returning a pointer, an IntPtr or a GCHandle whose body names an allocator (<see cref="ReturnedAllocations"/>).</summary>
-            private static bool MayReturnAllocation(TypeSyntax type, SyntaxNode? body)
-                => body != null
-                   && (type is PointerTypeSyntax || RightmostName(type) is "IntPtr" or "UIntPtr" or "nint" or "nuint" or "GCHandle")
-                   && body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => InvokedName(i.Expression) is { } name && AllocatorNames.Contains(name));
+            /// <summary>
+            /// A method that is not a wrapper but may return a fresh allocation (<see cref="ReturnedAllocations"/>): a pointer,
+            /// an IntPtr or a GCHandle from a body that calls an allocator, or a handle type from a body that may open it. Asked
+            /// of every method of the compilation, so the return type is read first and the body only for those few types.
+            /// </summary>
+            private bool MayReturnAllocation(MethodDeclarationSyntax method)
+            {
+                var type = method.ReturnType;
+                var address = ReturnsAddress(type);
+                var handle = IsHandleType(TypeName(type));
+                if (!address && !handle)
+                {
+                    return false;
+                }
 
-            /// <summary>A wrapper returning a handle type that it may open itself: an out/ref argument or a creation (<see cref="ReturnedAllocations"/>).</summary>
-            private bool MayReturnHandle(TypeSyntax type, SyntaxNode? body)
-                => body != null && IsHandleType(TypeName(type))
+                var body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
+                return (address && CallsAllocator(body)) || (handle && MayOpenHandle(body));
+            }
+
+            /// <summary>A pointer, an IntPtr or a GCHandle: what a helper returning an allocation returns.</summary>
+            private static bool ReturnsAddress(TypeSyntax type)
+                => type is PointerTypeSyntax || RightmostName(type) is "IntPtr" or "UIntPtr" or "nint" or "nuint" or "GCHandle";
+
+            /// <summary>Does a call below <paramref name="body"/> (the node itself not counted) name an allocator?</summary>
+            private static bool CallsAllocator(SyntaxNode? body)
+            {
+                if (body == null)
+                {
+                    return false;
+                }
+
+                foreach (var node in body.DescendantNodes())
+                {
+                    if (node is InvocationExpressionSyntax invocation && InvokedName(invocation.Expression) is { } name && AllocatorNames.Contains(name))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>Can a body returning a handle type open it itself: an out/ref argument or a creation?</summary>
+            private static bool MayOpenHandle(SyntaxNode? body)
+                => body != null
                    && body.DescendantNodes().Any(n => n is BaseObjectCreationExpressionSyntax || (n is ArgumentSyntax argument && (argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword))));
 
             // Asked of every method of the compilation: one pass over the modifiers, and the attributes read only for a

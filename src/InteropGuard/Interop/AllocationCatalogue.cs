@@ -321,16 +321,23 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = new ConcurrentDictionary<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, Deallocator?> _releases = new ConcurrentDictionary<IMethodSymbol, Deallocator?>(SymbolEqualityComparer.Default);
 
+        // Made once: a lambda that reads the catalogue is a new delegate at every lookup, and the lookups run for every call
+        // of every body the ownership gates let through.
+        private readonly Func<IMethodSymbol, Allocator?> _findAllocator;
+        private readonly Func<IMethodSymbol, Deallocator?> _findDeallocator;
+
         public AllocationCatalogue(InteropContext context, ImmutableArray<ConfiguredAllocatorPair> pairs)
         {
             _context = context;
             _pairs = pairs;
             _loaded = new LoadedEntryPoints(context.Compilation, context.Types);
+            _findAllocator = m => FindAllocator(m, depth: 0);
+            _findDeallocator = m => FindDeallocator(m, depth: 0);
         }
 
         public bool TryGetAllocator(IMethodSymbol method, out Allocator allocator)
         {
-            var found = _allocators.GetOrAdd(method.OriginalDefinition, m => FindAllocator(m, depth: 0));
+            var found = _allocators.GetOrAdd(method.OriginalDefinition, _findAllocator);
             allocator = found!;
             return found != null;
         }
@@ -343,7 +350,7 @@ namespace InteropGuard.Interop
 
         public bool TryGetDeallocator(IMethodSymbol method, out Deallocator deallocator)
         {
-            var found = _releases.GetOrAdd(method.OriginalDefinition, m => FindDeallocator(m, depth: 0));
+            var found = _releases.GetOrAdd(method.OriginalDefinition, _findDeallocator);
             deallocator = found!;
             return found != null;
         }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Interop
 {
@@ -77,7 +78,9 @@ namespace InteropGuard.Interop
             var handleNames = identifiers.HandleNameStarts;
             var positions = new List<int>();
             var notOut = new List<int>();
-            string? text = null;
+            // Read a character at a time: a large file's text is stored in chunks, and copying it whole into one string
+            // for the few characters of each 'out' was the costliest part of this pass on bindings.
+            SourceText? text = null;
             var nextHandleName = 0;
             for (var i = 0; i < identifiers.Count; i++)
             {
@@ -93,7 +96,7 @@ namespace InteropGuard.Interop
                     positions.Add(start);
 
                     // Only the run that is 'out' itself: a word whose hash is out's stays a candidate.
-                    if (identifiers.HashAt(i) != OutHash || !words.OutIsOnlyTheKeyword || !IsOut(text ??= IdentifierRuns.TextOf(tree.GetText()), start))
+                    if (identifiers.HashAt(i) != OutHash || !words.OutIsOnlyTheKeyword || !IsOut(text ??= tree.GetText(), start))
                     {
                         notOut.Add(start);
                     }
@@ -105,8 +108,8 @@ namespace InteropGuard.Interop
 
         private static readonly int OutHash = IdentifierRuns.Hash("out");
 
-        private static bool IsOut(string text, int start)
-            => start + 3 <= text.Length && string.CompareOrdinal(text, start, "out", 0, 3) == 0
+        private static bool IsOut(SourceText text, int start)
+            => start + 3 <= text.Length && text[start] == 'o' && text[start + 1] == 'u' && text[start + 2] == 't'
                && (start + 3 == text.Length || !IdentifierRuns.IsWordPart(text[start + 3]));
 
         /// <summary>A tree's candidate-word starts, and those of words other than <c>out</c>, both in text order.</summary>

@@ -414,7 +414,13 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            return _finalizable.GetOrAdd(type.OriginalDefinition, t =>
+            var key = type.OriginalDefinition;
+            if (_finalizable.TryGetValue(key, out var finalizable))
+            {
+                return finalizable;
+            }
+
+            return _finalizable.GetOrAdd(key, t =>
             {
                 for (var current = t; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
                 {
@@ -435,7 +441,9 @@ namespace InteropGuard.Interop
         /// instead of recursing through the cache until the stack overflows.
         /// </summary>
         private GetterShape ShapeOf(IPropertySymbol property, int nesting)
-            => nesting == 0 ? _getters.GetOrAdd(property.OriginalDefinition, p => ComputeShape(p, 0)) : ComputeShape(property.OriginalDefinition, nesting);
+            => nesting != 0 ? ComputeShape(property.OriginalDefinition, nesting)
+               : _getters.TryGetValue(property.OriginalDefinition, out var shape) ? shape
+               : _getters.GetOrAdd(property.OriginalDefinition, p => ComputeShape(p, 0));
 
         private GetterShape ComputeShape(IPropertySymbol property, int nesting)
         {

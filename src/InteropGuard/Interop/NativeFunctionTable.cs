@@ -33,7 +33,10 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            return _cache.GetOrAdd(method.OriginalDefinition, m => NativeFunction.FromMethod(m, _types));
+            // Asked by every analyzer for nearly every call: a hit reads the cache without allocating the closure the
+            // miss needs.
+            var key = method.OriginalDefinition;
+            return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, m => NativeFunction.FromMethod(m, _types));
         }
 
         /// <summary>
