@@ -46,7 +46,7 @@ namespace InteropGuard.Rules
                 var origins = new ThrowOrigins(interop);
 
                 // One analysis and at most one finding per callback, even when many types hand the same method over (TorchSharp
-                // hands one 'CreateArray' to native code from 48 members): the first type to reach it claims it.
+                // passes 'PinnedArray.CreateArray' to native functions from 14 files): the first type to reach it claims it.
                 var claimed = new ConcurrentDictionary<SyntaxNode, bool>();
 
                 // Collected per type and reported when the type is done: a symbol-end diagnostic shows live in the IDE,
