@@ -100,6 +100,7 @@ namespace InteropGuard.Interop
             Family("libusb", "usb-1.0 usb", "libusb_"),
             Family("IOKit", "iokit", "IOHID"),
             Family("GLib", "glib-2.0 gobject-2.0 glib gobject", "g_value_ g_object_"),
+            Family("llama.cpp", "llama ggml ggml-base", "llama_ ggml_"),
         };
 
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
@@ -411,6 +412,8 @@ GLib       g_value_take_string                        1
 GLib       g_value_take_boxed                         1
 GLib       g_object_set_data                          2
 GLib       g_object_set_data_full                     2 3
+llama.cpp  llama_log_set                            0 1
+llama.cpp  ggml_log_set                             0 1
 ";
 
         private static readonly Dictionary<string, List<CatalogueEntry>> ByEntryPoint = Parse();

@@ -389,9 +389,18 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            var pointerUses = PointerUses.Follow(interop, scope, pointer, candidate.Root);
+            var pointerUses = PointerUses.Follow(interop, scope, pointer, candidate.Root, out var leavesCompilation);
             if (pointerUses == null)
             {
+                // The pointer leaves what the analysis can read (a method of a referenced assembly such as `.ToInt64()`,
+                // a delegate call, a call that does not bind): a delegate created right inside the conversion has no
+                // other reference, so that pointer dangles as soon as the conversion returns. A delegate in a local may
+                // be kept elsewhere, and a pointer going into this compilation's own methods may never be called: silent.
+                if (leavesCompilation && candidate.IsTemporary)
+                {
+                    context.ReportDiagnostic(candidate.Report(turned + " that is passed on", "beyond the conversion"));
+                }
+
                 return;
             }
 
@@ -482,6 +491,9 @@ namespace InteropGuard.Rules
 
             public bool IsAllocated() => _values.Any(v => _reachability.LifetimeOf(v) == DelegateLifetime.Allocated);
 
+            /// <summary>Created in place (<c>new D(M)</c>, a lambda, <c>c ? new D(M) : null</c>): nothing else can refer to it.</summary>
+            public bool IsTemporary => Local == null && !(_expression is IInvocationOperation);
+
             public Diagnostic Report(string whatHappens, string howLong)
             {
                 var allocated = _values.Where(v => _reachability.LifetimeOf(v) == DelegateLifetime.Allocated).ToList();
@@ -513,23 +525,37 @@ namespace InteropGuard.Rules
             /// <summary>The native calls (direct or through a wrapper) that receive the pointer and do not keep it.</summary>
             public List<(IOperation Call, string Function)> Calls { get; } = new List<(IOperation Call, string Function)>();
 
-            /// <summary>Null when some use cannot be followed: the rule then stays silent.</summary>
-            public static PointerUses? Follow(InteropContext interop, InteropScope scope, IOperation conversion, IOperation root)
+            /// <summary>Set when the use that could not be followed hands the pointer to code outside the compilation.</summary>
+            private bool _leavesCompilation;
+
+            /// <summary>
+            /// Null when some use cannot be followed: the rule then stays silent, unless <paramref name="leavesCompilation"/>
+            /// says that use gives the pointer to code the compilation does not contain.
+            /// </summary>
+            public static PointerUses? Follow(InteropContext interop, InteropScope scope, IOperation conversion, IOperation root, out bool leavesCompilation)
             {
                 var uses = new PointerUses();
                 var pending = new Stack<IOperation>();
                 pending.Push(conversion);
                 var followed = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+                leavesCompilation = false;
                 while (pending.Count > 0)
                 {
                     var value = pending.Pop();
                     if (!uses.Classify(interop, scope, value, root, pending, followed))
                     {
+                        leavesCompilation = uses._leavesCompilation;
                         return null;
                     }
                 }
 
                 return uses;
+            }
+
+            private bool LeavesCompilation(IMethodSymbol method)
+            {
+                _leavesCompilation = method.MethodKind == MethodKind.DelegateInvoke || method.DeclaringSyntaxReferences.Length == 0;
+                return false;
             }
 
             private bool Classify(InteropContext interop, InteropScope scope, IOperation value, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
@@ -564,6 +590,13 @@ namespace InteropGuard.Rules
                             }
                         }
 
+                        return LeavesCompilation(invocation.TargetMethod);
+                    case IInvocationOperation call when call.Instance == current:
+                        // fn.ToInt64(), fn.ToPointer(): the value goes on in another form.
+                        return LeavesCompilation(call.TargetMethod);
+                    case IInvalidOperation:
+                        // An argument of a call that does not bind (a component this compilation does not reference).
+                        _leavesCompilation = true;
                         return false;
                     case IFunctionPointerInvocationOperation call when call.Target == current:
                         return NativeCall(call, null, retaining: false);
