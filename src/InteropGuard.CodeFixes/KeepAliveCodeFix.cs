@@ -267,6 +267,14 @@ namespace InteropGuard.CodeFixes
                 }
 
                 statements[own] = statements[own].WithTrailingTrivia(anchor.GetTrailingTrivia());
+                if (own != statements.Count - 1 && anchor.GetTrailingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { } lineEnd
+                    && lineEnd.IsKind(SyntaxKind.EndOfLineTrivia))
+                {
+                    // The file's own line ending: the formatter leaves the trivia after the last new statement as it is,
+                    // and an elastic one would put "\r\n" into a file of "\n".
+                    statements[statements.Count - 1] = statements[statements.Count - 1].WithTrailingTrivia(lineEnd);
+                }
+
                 return root.ReplaceNode(anchor, statements);
             }
 
