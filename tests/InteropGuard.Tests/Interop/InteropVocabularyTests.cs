@@ -181,17 +181,25 @@ public class Orders
             var telemetry = await TelemetryAsync(plain);
             foreach (var (analyzer, info) in telemetry)
             {
-                if (analyzer is ConfigurationAnalyzer)
-                {
-                    // It reads the options of each tree to report malformed ones, interop or not.
-                    continue;
-                }
-
-                Assert.True(
-                    info.CodeBlockActionsCount + info.CodeBlockStartActionsCount + info.OperationActionsCount + info.OperationBlockActionsCount
-                    + info.OperationBlockStartActionsCount + info.SymbolActionsCount + info.SymbolStartActionsCount + info.SyntaxNodeActionsCount == 0,
-                    analyzer.GetType().Name + " registered actions on code without interop");
+                AssertRegistersNothing(analyzer, info);
             }
+        }
+
+        /// <summary>
+        /// No code, operation, symbol or syntax action registered; ConfigurationAnalyzer is exempt because it reads every
+        /// tree's options to report malformed ones, interop or not.
+        /// </summary>
+        internal static void AssertRegistersNothing(DiagnosticAnalyzer analyzer, AnalyzerTelemetryInfo info)
+        {
+            if (analyzer is ConfigurationAnalyzer)
+            {
+                return;
+            }
+
+            Assert.True(
+                info.CodeBlockActionsCount + info.CodeBlockStartActionsCount + info.OperationActionsCount + info.OperationBlockActionsCount
+                + info.OperationBlockStartActionsCount + info.SymbolActionsCount + info.SymbolStartActionsCount + info.SyntaxNodeActionsCount == 0,
+                analyzer.GetType().Name + " registered actions on code without interop");
         }
 
         [Fact]
