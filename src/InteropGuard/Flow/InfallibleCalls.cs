@@ -25,7 +25,10 @@ namespace InteropGuard.Flow
     /// code reported for it in the same struct (<see cref="DescribedBuffers"/>), and <c>new string(bytes, start, length,
     /// encoding)</c> over a pointer — also through a static readonly field holding a lax <c>UTF8Encoding</c>, and through a
     /// parameter of a helper whose caller passes such an encoding (<see cref="ThrowOrigins"/>);</item>
-    /// <item><c>new string(chars)</c> of a char array;</item>
+    /// <item><c>GetChars(bytes, n, chars, n)</c> over pointers with one of those encodings: no byte decodes to more than one
+    /// char, so a destination as long as the source is long enough (FNA's <c>UTF8_ToManaged</c>);</item>
+    /// <item><c>new string(chars)</c> of a char array, and <c>new string(p)</c>/<c>new string(p, start, length)</c> of a
+    /// <c>char*</c>: a copy of memory the caller holds, like <c>Marshal.PtrToStringUni</c>;</item>
     /// <item><c>TimeSpan.FromMilliseconds</c>/<c>FromSeconds</c>/<c>FromMinutes</c> of a 32-bit integer (no such value
     /// overflows a TimeSpan) and <c>TimeSpan.FromTicks</c>;</item>
     /// <item>parameterless creations of framework collections, <c>StringBuilder</c>, <c>object</c> and
@@ -96,7 +99,8 @@ namespace InteropGuard.Flow
                                     || (invocation.Arguments.Length == 3 && invocation.Arguments[1].Value.ConstantValue is { HasValue: true, Value: 0 }
                                         && DescribedBuffers.Describes(invocation.Arguments[0].Value, invocation.Arguments[2].Value, stable, describedParameter))))
                                || ((name == "GetBytes" || name == "GetByteCount") && invocation.Arguments.Length == 1
-                                   && invocation.Arguments[0].Value.Type?.SpecialType == SpecialType.System_String));
+                                   && invocation.Arguments[0].Value.Type?.SpecialType == SpecialType.System_String)
+                               || (name == "GetChars" && IsDecodingIntoAsManyChars(invocation, stable)));
                 case "System.TimeSpan":
                     return name == "FromTicks"
                            || ((name == "FromMilliseconds" || name == "FromSeconds" || name == "FromMinutes") && invocation.Arguments.Length == 1
@@ -131,7 +135,14 @@ namespace InteropGuard.Flow
             switch (FullName(type))
             {
                 case "System.String":
-                    // new string(chars): a copy; new string(bytes, start, length, encoding): decoding a pointer and a count.
+                    // new string(chars): a copy; new string(bytes, start, length, encoding): decoding a pointer and a count;
+                    // new string(char*) and new string(char*, start, length): a copy of memory the caller holds, as
+                    // Marshal.PtrToStringUni is (ThrowPoints: memory accessors).
+                    if (creation.Arguments.Length is 1 or 3 && creation.Arguments[0].Value.Type is IPointerTypeSymbol { PointedAtType.SpecialType: SpecialType.System_Char })
+                    {
+                        return true;
+                    }
+
                     return (creation.Arguments.Length == 1 && creation.Arguments[0].Value.Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Char })
                            || (creation.Arguments.Length == 4 && creation.Arguments[0].Value.Type is IPointerTypeSymbol
                                && IsReplacingEncoding(creation.Arguments[3].Value, replacingParameter));
@@ -161,6 +172,48 @@ namespace InteropGuard.Flow
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// <c>encoding.GetChars(bytes, n, chars, n)</c> — pointer overload, the destination as long as the source — with a
+        /// replacing framework encoding (the caller checks the encoding): each of those decodes a byte to at most one char
+        /// (UTF-8 writes one U+FFFD per invalid byte, UTF-16 and UTF-32 fewer chars than bytes), so the destination cannot
+        /// be too short, the only failure left besides the null pointers and negative counts the model does not count.
+        /// </summary>
+        private static bool IsDecodingIntoAsManyChars(IInvocationOperation invocation, StableValues stable)
+        {
+            var parameters = invocation.TargetMethod.Parameters;
+            if (parameters.Length != 4 || parameters[0].Type is not IPointerTypeSymbol || parameters[2].Type is not IPointerTypeSymbol)
+            {
+                return false;
+            }
+
+            IOperation? byteCount = null;
+            IOperation? charCount = null;
+            foreach (var argument in invocation.Arguments)
+            {
+                switch (argument.Parameter?.Ordinal)
+                {
+                    case 1:
+                        byteCount = OperationTree.SkipConversions(argument.Value);
+                        break;
+                    case 3:
+                        charCount = OperationTree.SkipConversions(argument.Value);
+                        break;
+                }
+            }
+
+            if (byteCount == null || charCount == null)
+            {
+                return false;
+            }
+
+            if (byteCount.ConstantValue.HasValue || charCount.ConstantValue.HasValue)
+            {
+                return byteCount.ConstantValue.Value is int bytes && charCount.ConstantValue.Value is int chars && chars >= bytes;
+            }
+
+            return stable.SymbolOf(byteCount) is { } measured && SymbolEqualityComparer.Default.Equals(measured, stable.SymbolOf(charCount));
         }
 
         // A lambda, method group or 'new D(M)' is never null and never generic: the only failures of GetFunctionPointerForDelegate.

@@ -122,8 +122,14 @@ namespace InteropGuard.Flow
         /// functions) throws: answered without binding — the argument checks of a binding's public methods are the common
         /// case;</item>
         /// <item>otherwise a longer body is read when it makes at most <see cref="MaxCalls"/> calls and creations (the places an
-        /// exception can start) and has at most <see cref="MaxStatements"/> statements, nested ones included: a string or
-        /// array decoder (null test, measure, allocate, copy, decode) is read, a long body is not;</item>
+        /// exception can start) and has at most <see cref="MaxStatements"/> statements that branch, loop or call, nested ones
+        /// included, besides at most <see cref="MaxPlainStatements"/> plain stores (an assignment or declaration that calls
+        /// and creates nothing): a string or array decoder (null test, measure, allocate, copy, decode) is read, and so is a
+        /// setup routine that fills a native struct field by field around a few native calls (FNA's
+        /// <c>PrepareUserVertexBuffer</c>: 18 statements, 11 of them plain stores, 4 P/Invokes), while a long body is not.
+        /// Plain stores cost little to bind and start no exception of their own in the calls-and-throws model; counting
+        /// them with the rest made such routines "assumed to throw" and named them as the throw point of every pin held
+        /// around them;</item>
         /// <item>a longer body is assumed to throw, as every call was before.</item>
         /// </list>
         /// An expression body is read as a block of one statement. Answered once per method.
@@ -139,8 +145,11 @@ namespace InteropGuard.Flow
         /// <summary>Calls and creations a longer body read for its summary may make.</summary>
         internal const int MaxCalls = 8;
 
-        /// <summary>Statements, nested ones included, a longer body read for its summary may have.</summary>
+        /// <summary>Statements that branch, loop or call, nested ones included, a longer body read for its summary may have.</summary>
         internal const int MaxStatements = 16;
+
+        /// <summary>Plain stores (no call, no creation) a longer body read for its summary may have besides.</summary>
+        internal const int MaxPlainStatements = 32;
 
         private static BodyShape ReadShape(IMethodSymbol method)
         {
@@ -159,6 +168,7 @@ namespace InteropGuard.Flow
 
                 var calls = 0;
                 var statements = 0;
+                var plain = 0;
                 var hasTry = false;
                 var throws = false;
                 foreach (var node in body.DescendantNodesAndSelf(n => n == body || !OperationTree.IsFunctionSyntax(n)))
@@ -180,7 +190,14 @@ namespace InteropGuard.Flow
 
                     if (node is StatementSyntax and not BlockSyntax && node != body)
                     {
-                        statements++;
+                        if (IsPlainStore(node))
+                        {
+                            plain++;
+                        }
+                        else
+                        {
+                            statements++;
+                        }
                     }
                 }
 
@@ -197,10 +214,29 @@ namespace InteropGuard.Flow
                     return BodyShape.Throws;
                 }
 
-                return calls <= MaxCalls && statements <= MaxStatements ? BodyShape.Read : BodyShape.TooLong;
+                return calls <= MaxCalls && statements <= MaxStatements && plain <= MaxPlainStatements ? BodyShape.Read : BodyShape.TooLong;
             }
 
             return BodyShape.TooLong;
+        }
+
+        // An expression statement or local declaration with no call or creation in it: 'b->vertexOffset = 0;', 'int len = n * stride;'.
+        private static bool IsPlainStore(SyntaxNode statement)
+        {
+            if (statement is not (ExpressionStatementSyntax or LocalDeclarationStatementSyntax))
+            {
+                return false;
+            }
+
+            foreach (var node in statement.DescendantNodes())
+            {
+                if (node is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private enum BodyShape

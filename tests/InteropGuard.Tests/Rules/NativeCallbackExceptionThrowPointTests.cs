@@ -504,5 +504,71 @@ static class Exports
         Native.ack(code);
     }
 }", Finding(0, "OnLoud", "new Loud()"));
+    
+        // FNA's logging bridge: a NUL-terminated UTF-8 message measured by hand, decoded into as many chars as it has bytes
+        // and copied into a string. No byte decodes to more than one char, so nothing there throws; what the bridge then
+        // calls decides: the library's own list cannot throw, a delegate the library's user set can (IG5002).
+        private const string Utf8 = @"
+static unsafe class Utf8
+{
+    public static string ToManaged(IntPtr s)
+    {
+        byte* end = (byte*)s;
+        while (*end != 0)
+        {
+            end++;
+        }
+
+        int count = (int)(end - (byte*)s);
+        if (count == 0)
+        {
+            return string.Empty;
+        }
+
+        char* chars = stackalloc char[count];
+        int written = System.Text.Encoding.UTF8.GetChars((byte*)s, count, chars, count);
+        return new string(chars, 0, written);
+    }
+
+    // Half as many chars as bytes: too short for ASCII text, so GetChars throws.
+    public static string ToManagedHalf(IntPtr s, int count)
+    {
+        char* chars = stackalloc char[count / 2];
+        int written = System.Text.Encoding.UTF8.GetChars((byte*)s, count, chars, count / 2);
+        return new string(chars, 0, written);
+    }
+}
+";
+
+        [Fact]
+        public Task DecodingIntoAsManyCharsAsBytesDoesNotThrow() => Check(Utf8 + @"
+static class Logger
+{
+    public static Action<string>? LogInfo;
+    static readonly List<string> s_lines = new List<string>();
+
+    [UnmanagedCallersOnly]
+    static void OnLog(IntPtr message)
+    {
+        lock (s_lines) s_lines.Add(Utf8.ToManaged(message));
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnInfo|}(IntPtr message) => LogInfo!(Utf8.ToManaged(message));
+}", Verify.Diagnostic("IG5002").WithLocation(0).WithMessage(
+            "Callback 'OnInfo' is [UnmanagedCallersOnly], and 'LogInfo!(Utf8.ToManaged(message))' invokes the user's delegate 'LogInfo' outside a catch-all: an exception the user's code throws there terminates the process"));
+
+        [Fact]
+        public Task DecodingIntoFewerCharsThanBytesStillThrows() => Check(Utf8 + @"
+static class Logger
+{
+    static readonly List<string> s_lines = new List<string>();
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnShortLog|}(IntPtr message, int count)
+    {
+        lock (s_lines) s_lines.Add(Utf8.ToManagedHalf(message, count));
+    }
+}", Finding(0, "OnShortLog", "Utf8.ToManagedHalf(message, count)"));
     }
 }
