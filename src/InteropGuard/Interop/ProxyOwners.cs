@@ -42,17 +42,20 @@ namespace InteropGuard.Interop
         /// </summary>
         public static bool MayCarryProxyHandle(IArgumentOperation argument)
         {
-            if (argument.Parameter is not { RefKind: RefKind.None or RefKind.In or RefKind.Ref } parameter || !HandleOwners.IsHandleRecord(parameter.Type))
+            if (argument.Parameter is not { RefKind: RefKind.None or RefKind.In or RefKind.Ref } parameter)
             {
                 return false;
             }
 
+            // The value's shape first: most arguments are parameters, constants and calls, and the parameter type's
+            // test walks the members of every struct passed ('long?' among them, on every call that takes one).
             switch (OperationTree.SkipConversions(argument.Value))
             {
                 case IFieldReferenceOperation { Field: { IsStatic: false, ContainingType.TypeKind: TypeKind.Struct } }:
-                    return true;
+                    return HandleOwners.IsHandleRecord(parameter.Type);
                 case ILocalReferenceOperation { Local: { IsRef: false } local }:
-                    return local.DeclaringSyntaxReferences.Length == 1
+                    return HandleOwners.IsHandleRecord(parameter.Type)
+                           && local.DeclaringSyntaxReferences.Length == 1
                            && local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: MemberAccessExpressionSyntax };
                 default:
                     return false;

@@ -109,7 +109,16 @@ namespace InteropGuard.Rules
             var clearedFields = facts.AssignedFields;
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts);
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
+
+            // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
+            // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
+            // graph reads it, without those arguments, the tree may answer for the whole body after all.
+            if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
+            {
+                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
+            }
+
             if (verdicts != null)
             {
                 System.Threading.Interlocked.Increment(ref _treeDecided);
@@ -242,7 +251,11 @@ namespace InteropGuard.Rules
         /// reads, and calls in lambdas and local functions, are left to the graph. Null: the graph decides the whole
         /// body; otherwise the findings, in the order of the tree.
         /// </summary>
-        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
+        /// <param name="skipSpilled">
+        /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
+        /// does: asked only when the tree gave up with them read as written.
+        /// </param>
+        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
@@ -262,6 +275,11 @@ namespace InteropGuard.Rules
             {
                 foreach (var (argument, function) in arguments)
                 {
+                    if (skipSpilled && SpilledArguments.IsSpilled(call, argument))
+                    {
+                        continue;
+                    }
+
                     foreach (var owner in owners.FindAll(argument.Value, origin, stored))
                     {
                         if (Exempt(owner, method, InLambda(call), captured, clearedFields))

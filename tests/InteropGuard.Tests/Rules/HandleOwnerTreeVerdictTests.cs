@@ -88,6 +88,37 @@ namespace InteropGuard.Tests.Rules
             Assert.Equal(decidedWithoutTheShortcut, decided);
         }
 
+        [Theory]
+        // The owner is read on a branch after the call, and a later argument branches: '??', '?:', '?.', '&&' inside a call.
+        [InlineData("int M(Bitmap b, int? n) { var r = Native.draw(b.Handle, n ?? 0); if (r > 0) r += b.Width; return r; }")]
+        [InlineData("int M(Bitmap b, bool c) { var r = Native.draw(b.Handle, c ? 1 : 2); if (c) r += b.Width; return r; }")]
+        [InlineData("int M(Bitmap b, string s) { var r = Native.draw(b.Handle, s?.Length ?? 0); if (r > 0) r += b.Width; return r; }")]
+        [InlineData("int M(Bitmap b, bool c, bool d) { var r = Native.draw(b.Handle, Convert.ToInt32(c && d)); if (c) r += b.Width; return r; }")]
+        // A temporary in a spilled argument: the graph sees neither owner, and the tree, reading as the graph does, agrees.
+        [InlineData("void M(Bitmap b, int? n) { Native.draw(Bitmap.Create().Handle, n ?? 0); var r = Native.draw(b.Handle, n ?? 1); if (r > 0) r += b.Width; }")]
+        public async Task ArgumentsTheGraphHoldsInCapturesAreDecidedFromTheTree(string member)
+        {
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(member));
+            Assert.Equal(graph, tree);
+            Assert.Empty(tree);
+            Assert.Equal(decidedWithoutTheShortcut + 1, decided);
+        }
+
+        [Theory]
+        // The branching argument comes before the handle: the graph reads the handle as written and finds its owner.
+        [InlineData("class Canvas { [System.Runtime.InteropServices.DllImport(\"mylib\")] static extern int paint(int x, IntPtr bitmap); int M(Bitmap b, int? n) => paint(n ?? 0, b.Handle); }", 1)]
+        [InlineData("class Canvas { [System.Runtime.InteropServices.DllImport(\"mylib\")] static extern int paint(int x, IntPtr bitmap); int M(Bitmap b, int? n) { var r = paint(n ?? 0, b.Handle); if (r > 0) r += b.Width; return r; } }", 0)]
+        // The branch is inside a lambda among the later arguments: a graph of its own, nothing is spilled.
+        [InlineData("int M(Bitmap b, int? n) { var r = Native.draw(b.Handle, Run(() => n ?? 0)); if (r > 0) r += b.Width; return r; } static int Run(Func<int> f) => f();", 0)]
+        public async Task ArgumentsTheGraphReadsAsWrittenAreLeftToIt(string member, int findings)
+        {
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(member));
+            Assert.Equal(graph, tree);
+            Assert.Equal(findings, graph.Length);
+            Assert.All(graph, finding => Assert.Matches(@"^IG1001 \[\d+\.\.\d+\) 'b' is not used after '[^']*paint' receives its handle", finding));
+            Assert.Equal(decidedWithoutTheShortcut, decided);
+        }
+
         [Fact]
         public async Task NoSourceOfTheRepositoryChangesItsFindings()
         {
