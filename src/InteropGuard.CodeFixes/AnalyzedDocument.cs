@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
@@ -45,6 +46,17 @@ namespace InteropGuard.CodeFixes
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             return root == null || model == null ? null : new AnalyzedDocument(document, root, model, cancellationToken);
+        }
+
+        /// <summary>
+        /// The line end the formatter will write in this document (the workspace's or <c>.editorconfig</c>'s
+        /// <c>end_of_line</c>). Hard line ends a fix writes must be this one: the formatter takes others for text to
+        /// lay out anew. <see cref="FileLineEndings"/> gives the file its own ending afterwards.
+        /// </summary>
+        public async Task<SyntaxTrivia> FormatterNewLineAsync()
+        {
+            var options = await Document.GetOptionsAsync(CancellationToken).ConfigureAwait(false);
+            return options.GetOption(FormattingOptions.NewLine) == "\r\n" ? SyntaxFactory.CarriageReturnLineFeed : SyntaxFactory.LineFeed;
         }
 
         /// <summary>The document with <paramref name="root"/> as its root, cleaned up (see <see cref="CleanUpAsync"/>).</summary>

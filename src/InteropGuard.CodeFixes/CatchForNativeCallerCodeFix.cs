@@ -44,7 +44,7 @@ namespace InteropGuard.CodeFixes
         private static string KeyOf(Diagnostic diagnostic)
             => diagnostic.Id == Descriptors.CallbackForwardsException.Id ? ForwardingEquivalenceKey : EquivalenceKey;
 
-        internal override Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
+        internal override async Task<Document> RewriteAsync(AnalyzedDocument document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey)
         {
             var (root, model, cancellationToken) = (document.Root, document.Model, document.CancellationToken);
             // Fix All hands over the diagnostics of both ids; an action fixes its own rule's.
@@ -53,8 +53,10 @@ namespace InteropGuard.CodeFixes
                 .Select(d => Target.From(root, model, d, cancellationToken)).Where(t => t != null).Select(t => t!).ToList();
             if (targets.Count == 0)
             {
-                return Task.FromResult(document.Document);
+                return document.Document;
             }
+
+            var newLine = await document.FormatterNewLineAsync().ConfigureAwait(false);
 
             // One field and one helper per type, however many of its callbacks are fixed; partial parts share them.
             var owners = targets.Where(t => !t.HasMembers)
@@ -64,7 +66,7 @@ namespace InteropGuard.CodeFixes
             var byDeclaration = targets.GroupBy(t => t.Declaration).Select(g => g.First()).ToList();
             root = root.TrackNodes(owners.Cast<SyntaxNode>().Concat(byDeclaration.Select(t => t.Declaration)));
             var byCurrent = byDeclaration.ToDictionary(t => root.GetCurrentNode(t.Declaration)!, t => t);
-            root = root.ReplaceNodes(byCurrent.Keys, (original, rewritten) => byCurrent[original].Rewrite(rewritten));
+            root = root.ReplaceNodes(byCurrent.Keys, (original, rewritten) => byCurrent[original].Rewrite(rewritten, newLine));
 
             foreach (var owner in owners.OrderByDescending(o => o.SpanStart))
             {
@@ -78,7 +80,7 @@ namespace InteropGuard.CodeFixes
                 root = root.ReplaceNode(current, current.AddMembers(GeneratedMembers(annotated)));
             }
 
-            return document.WithRootAsync(root);
+            return await document.WithRootAsync(root).ConfigureAwait(false);
         }
 
         private static MemberDeclarationSyntax[] GeneratedMembers(bool nullableAnnotations)
@@ -194,9 +196,8 @@ namespace InteropGuard.CodeFixes
                     _ => false,
                 };
 
-            public SyntaxNode Rewrite(SyntaxNode current)
+            public SyntaxNode Rewrite(SyntaxNode current, SyntaxTrivia newLine)
             {
-                var newLine = current.SyntaxTree.GetText().ToString().Contains("\r\n") ? SyntaxFactory.CarriageReturnLineFeed : SyntaxFactory.LineFeed;
                 switch (current)
                 {
                     case MethodDeclarationSyntax method:

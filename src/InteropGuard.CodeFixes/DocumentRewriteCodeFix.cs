@@ -36,7 +36,7 @@ namespace InteropGuard.CodeFixes
                     var key = action.EquivalenceKey;
                     context.RegisterCodeFix(
                         ProjectWideActions.ContainsKey(key)
-                            ? CodeAction.Create(action.Title, cancellationToken => RewriteProjectAsync(context.Document.Project, new[] { diagnostic }, key, cancellationToken), key)
+                            ? CodeAction.Create(action.Title, cancellationToken => RewriteProjectKeepingLineEndingsAsync(context.Document.Project, new[] { diagnostic }, key, cancellationToken), key)
                             : CodeAction.Create(action.Title, cancellationToken => RewriteAsync(context.Document, new[] { diagnostic }, key, cancellationToken), key),
                         diagnostic);
                 }
@@ -76,8 +76,16 @@ namespace InteropGuard.CodeFixes
         private async Task<Document> RewriteAsync(Document document, IReadOnlyList<Diagnostic> diagnostics, string? equivalenceKey, CancellationToken cancellationToken)
         {
             var analyzed = await AnalyzedDocument.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            return analyzed == null ? document : await RewriteAsync(analyzed, diagnostics, equivalenceKey).ConfigureAwait(false);
+            return analyzed == null
+                ? document
+                : await FileLineEndings.KeepAsync(document, await RewriteAsync(analyzed, diagnostics, equivalenceKey).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
+
+        private async Task<Solution> RewriteProjectKeepingLineEndingsAsync(Project project, IReadOnlyList<Diagnostic> diagnostics, string equivalenceKey, CancellationToken cancellationToken)
+            => await FileLineEndings.KeepAsync(
+                project.Solution,
+                await RewriteProjectAsync(project, diagnostics, equivalenceKey, cancellationToken).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
 
         private async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
             => await RewriteAsync(document, diagnostics, context.CodeActionEquivalenceKey, context.CancellationToken).ConfigureAwait(false);
@@ -137,7 +145,7 @@ namespace InteropGuard.CodeFixes
                         var solution = context.Solution;
                         foreach (var (project, diagnostics) in byProject)
                         {
-                            solution = await _fix.RewriteProjectAsync(solution.GetProject(project)!, diagnostics, key, cancellationToken).ConfigureAwait(false);
+                            solution = await _fix.RewriteProjectKeepingLineEndingsAsync(solution.GetProject(project)!, diagnostics, key, cancellationToken).ConfigureAwait(false);
                         }
 
                         return solution;

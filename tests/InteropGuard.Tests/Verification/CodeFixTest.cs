@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Tests.Verification
 {
@@ -44,6 +45,12 @@ namespace InteropGuard.Tests.Verification
 
         /// <summary>Selects the action at this position among those registered for a diagnostic.</summary>
         public int? CodeActionIndex { get; set; }
+
+        /// <summary>
+        /// A known layout difference of this fix on "\r\n" files, named: the "\r\n" pass then checks only that every line
+        /// of the result ends in "\r\n", not the layout.
+        /// </summary>
+        public string? KnownCrLfLayoutDefect { get; set; }
 
         /// <summary>How many single fixes may be applied before the loop counts as not converging; by default the number of fixable diagnostics plus 10.</summary>
         public int? MaxFixIterations { get; set; }
@@ -92,7 +99,55 @@ namespace InteropGuard.Tests.Verification
             {
                 await VerifyDiagnosticsAsync(analyzers, batchMarkups, FixedExpectedDiagnostics, "batch-fixed source").ConfigureAwait(false);
             }
+
+            await VerifyCrLfFileStaysCrLfAsync(project, analyzers, fixer, fixableIds, equivalenceKey, batchMarkups).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// The test sources are written with "\n"; a user's file may have "\r\n", and the workspace's own new-line
+        /// option (Environment.NewLine, "\n" here) then differs from the file's. Fix All once more on the same sources
+        /// with "\r\n": every line of the result must end in "\r\n", or the fix left a file with mixed line endings
+        /// (what an elastic or hard-coded new line does).
+        /// </summary>
+        private async Task VerifyCrLfFileStaysCrLfAsync(
+            Project project,
+            ImmutableArray<DiagnosticAnalyzer> analyzers,
+            CodeFixProvider fixer,
+            ImmutableHashSet<string> fixableIds,
+            string? equivalenceKey,
+            IReadOnlyList<Markup> expected)
+        {
+            var documents = TestProject.SourceDocuments(project);
+            var solution = project.Solution;
+            foreach (var document in documents)
+            {
+                string text = (await document.GetTextAsync().ConfigureAwait(false)).ToString();
+                if (text.Contains('\r', StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                solution = solution.WithDocumentText(document.Id, SourceText.From(ToCrLf(text), Encoding.UTF8));
+            }
+
+            var crlfProject = await ApplyFixAllAsync(solution.GetProject(project.Id)!, analyzers, fixer, fixableIds, FixAllScope.Solution, equivalenceKey).ConfigureAwait(false);
+            var fixedDocuments = TestProject.SourceDocuments(crlfProject);
+            for (int i = 0; i < fixedDocuments.Count; i++)
+            {
+                string actual = (await fixedDocuments[i].GetTextAsync().ConfigureAwait(false)).ToString();
+                bool differs = KnownCrLfLayoutDefect != null
+                    ? actual != ToCrLf(TextDiff.NormalizeLineEndings(actual))
+                    : actual != ToCrLf(TextDiff.NormalizeLineEndings(expected[i].Text));
+                if (differs)
+                {
+                    string shown = actual.Replace("\r\n", "\\r\\n\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
+                    throw new VerificationException(
+                        $"Fix All on the same sources with \"\\r\\n\" line endings gives another text in {fixedDocuments[i].FilePath} (a line that does not end in \\r\\n shows without the marker):\n{shown}");
+                }
+            }
+        }
+
+        private static string ToCrLf(string lfText) => lfText.Replace("\n", "\r\n", StringComparison.Ordinal);
 
         private static bool SameTexts(IReadOnlyList<Markup> a, IReadOnlyList<Markup> b) =>
             a.Count == b.Count && a.Zip(b).All(p => TextDiff.NormalizeLineEndings(p.First.Text) == TextDiff.NormalizeLineEndings(p.Second.Text));
@@ -245,7 +300,14 @@ namespace InteropGuard.Tests.Verification
             var documents = TestProject.SourceDocuments(project);
             for (int i = 0; i < documents.Count; i++)
             {
-                string actualText = TextDiff.NormalizeLineEndings((await documents[i].GetTextAsync().ConfigureAwait(false)).ToString());
+                string rawText = (await documents[i].GetTextAsync().ConfigureAwait(false)).ToString();
+                if (rawText.Contains('\r', StringComparison.Ordinal) && !expected[i].Text.Contains('\r', StringComparison.Ordinal))
+                {
+                    throw new VerificationException(
+                        $"The {what} put \"\\r\" into {documents[i].FilePath}, whose lines end in \"\\n\": the fix must use the file's own line ending.");
+                }
+
+                string actualText = TextDiff.NormalizeLineEndings(rawText);
                 string expectedText = TextDiff.NormalizeLineEndings(expected[i].Text);
                 if (actualText != expectedText)
                 {
