@@ -12,7 +12,8 @@ namespace InteropGuard.Tests.Interop
     /// <summary>
     /// IG2001's syntax gate reads only the tokens where the tree's identifier record names a pinning word
     /// (<see cref="PinningScopeWords"/>); the walk of every node of the block (<see cref="PinningScopes.MayContain"/>) is the
-    /// answer it must give. A block the positions wrongly skip would silently lose IG2001 findings.
+    /// answer it must give. A block the positions wrongly skip would silently lose IG2001 findings; a block the record
+    /// cannot vouch for (a skip of its reader overlaps it, or the tree has an escape) is walked.
     /// </summary>
     public class PinningScopeWordsTests
     {
@@ -27,8 +28,12 @@ namespace InteropGuard.Tests.Interop
         [InlineData("var n = 1; var h = GCHandle.Alloc(n);", true)]
         // A name the compiler reads through a \u escape: the record cannot vouch for the tree, the walk decides.
         [InlineData("var h = GCHandle.\\u0041lloc(data);", true)]
-        // A comment marker in a string hides the rest of the line from the record: the walk decides.
+        // A comment marker in a string hides the rest of the line from the record, a bare carriage return ends a comment
+        // for the compiler but not for the record: the walk decides.
         [InlineData("var url = \"http://x\"; var h = GCHandle.Alloc(data);", true)]
+        [InlineData("var c = \"/*\"; var h = GCHandle.Alloc(data); var d = \"*/\";", true)]
+        [InlineData("// a note\rvar h = GCHandle.Alloc(data);", true)]
+        [InlineData("/* a note */ var url = \"http://x\"; Use(null);", false)]
         // Look-alikes: longer names, the words only in a comment or a string, a generic Alloc, a declared name.
         [InlineData("var p = Marshal.AllocHGlobal(16); Marshal.FreeHGlobal(p);", false)]
         [InlineData("var pinned = true; var Pinned = pinned; Use(null);", false)]
