@@ -43,16 +43,17 @@ namespace InteropGuard.Rules
 
                 var origins = new ManagedMemoryOrigins(interop.Types);
                 var gateText = new TreeTextPositions(PinningScopes.GateText);
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, gateText, block));
+                var gateWords = new PinningScopeWords(interop.Vocabulary);
+                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, gateText, gateWords, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, TreeTextPositions gateText, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, TreeTextPositions gateText, PinningScopeWords gateWords, CodeBlockAnalysisContext context)
         {
             var tree = context.CodeBlock.SyntaxTree;
             if (!interop.Vocabulary.TreeUses(tree, InteropWords.Pinning)
                 || !gateText.SpanMayHold(tree, context.CodeBlock.Span)
-                || !PinningScopes.MayContain(context.CodeBlock)
+                || !gateWords.MayContain(context.CodeBlock)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
                 || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
             {

@@ -332,37 +332,21 @@ namespace InteropGuard.Rules
                 yield break;
             }
 
-            foreach (var name in condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Reverse())
+            // A local passed to a call in the condition is not what the condition tests (GetFileSizeEx(file, …)).
+            var tested = condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Reverse()
+                .Where(name => !(name.Parent is MemberAccessExpressionSyntax access && access.Name == name || name.Parent is InvocationExpressionSyntax
+                                 || name.AncestorsAndSelf().TakeWhile(a => a != condition).Any(a => a is ArgumentListSyntax)))
+                .Select(name => name.Identifier.ValueText)
+                .ToList();
+            if (tested.Count == 0)
             {
-                // A local passed to a call in the condition is not what the condition tests (GetFileSizeEx(file, …)).
-                if (name.Parent is MemberAccessExpressionSyntax access && access.Name == name || name.Parent is InvocationExpressionSyntax
-                    || name.AncestorsAndSelf().TakeWhile(a => a != condition).Any(a => a is ArgumentListSyntax))
-                {
-                    continue;
-                }
+                yield break;
+            }
 
-                var text = name.Identifier.ValueText;
-                ExpressionSyntax? value = null;
-                var at = -1;
-                foreach (var node in body.DescendantNodes())
-                {
-                    if (node.SpanStart >= condition.SpanStart)
-                    {
-                        break;
-                    }
-
-                    switch (node)
-                    {
-                        case VariableDeclaratorSyntax { Initializer: { } initializer } declarator when declarator.Identifier.ValueText == text && declarator.SpanStart > at:
-                            (value, at) = (initializer.Value, declarator.SpanStart);
-                            break;
-                        case AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment when target.Identifier.ValueText == text && assignment.SpanStart > at:
-                            (value, at) = (assignment.Right, assignment.SpanStart);
-                            break;
-                    }
-                }
-
-                if (value != null)
+            var assigned = LastAssignedBefore(body, condition.SpanStart, tested);
+            foreach (var text in tested)
+            {
+                if (assigned.TryGetValue(text, out var value))
                 {
                     foreach (var call in value.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Reverse())
                     {
@@ -370,6 +354,45 @@ namespace InteropGuard.Rules
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// For each of <paramref name="names"/>, the value last given to it (an initializer or the right side of a simple
+        /// assignment, in text order) in <paramref name="body"/> before <paramref name="before"/>. One walk for all the
+        /// names a condition tests: a walk per name read the body's text before the condition again for each.
+        /// </summary>
+        private static Dictionary<string, ExpressionSyntax> LastAssignedBefore(SyntaxNode body, int before, List<string> names)
+        {
+            var wanted = new HashSet<string>(names, System.StringComparer.Ordinal);
+            var found = new Dictionary<string, (ExpressionSyntax Value, int At)>(System.StringComparer.Ordinal);
+            foreach (var node in body.DescendantNodes())
+            {
+                if (node.SpanStart >= before)
+                {
+                    break;
+                }
+
+                var (text, value) = node switch
+                {
+                    VariableDeclaratorSyntax { Initializer: { } initializer } declarator => (declarator.Identifier.ValueText, initializer.Value),
+                    AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment => (target.Identifier.ValueText, assignment.Right),
+                    _ => (null, null),
+                };
+
+                // The same test per name as before: a later start replaces an earlier one.
+                if (text != null && wanted.Contains(text) && (!found.TryGetValue(text, out var last) || node.SpanStart > last.At))
+                {
+                    found[text] = (value!, node.SpanStart);
+                }
+            }
+
+            var values = new Dictionary<string, ExpressionSyntax>(found.Count, System.StringComparer.Ordinal);
+            foreach (var entry in found)
+            {
+                values[entry.Key] = entry.Value.Value;
+            }
+
+            return values;
         }
 
         private static bool Exits(StatementSyntax statement)

@@ -32,21 +32,18 @@ namespace InteropGuard.Rules
                 }
 
                 var buffers = new MarshalledBuffers(interop.Types);
-                var formattedClasses = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, buffers, formattedClasses, operation), OperationKind.Invocation);
+                var calls = new CallGate(interop);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, buffers, calls, operation), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, MarshalledBuffers buffers, ConcurrentDictionary<ITypeSymbol, bool> formattedClasses, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, MarshalledBuffers buffers, CallGate calls, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
-            bool IsFormattedClass(ITypeSymbol type) => formattedClasses.GetOrAdd(type, RetainedManagedBufferAnalyzer.IsFormattedClass);
 
             // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
-            // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
-            if (!method.Parameters.Any(p => p.RefKind != RefKind.None || IsBufferCarrier(interop.Types, p.Type)
-                                            || (p.Type.TypeKind == TypeKind.Class && p.Type.DeclaringSyntaxReferences.Length > 0 && interop.NativeFunctions.Get(method) != null && IsFormattedClass(p.Type))))
+            if (!calls.MayTakeBuffer(method))
             {
                 return;
             }
@@ -68,7 +65,7 @@ namespace InteropGuard.Rules
                     }
 
                     classified[i] = buffers.Classify(candidate.Value, candidate.Parameter.Type, candidate.Parameter.RefKind);
-                    anyCandidate |= classified[i] != null || (candidate.Parameter.RefKind == RefKind.None && IsFormattedClass(candidate.Parameter.Type));
+                    anyCandidate |= classified[i] != null || (candidate.Parameter.RefKind == RefKind.None && calls.IsFormattedClass(candidate.Parameter.Type));
                 }
 
                 if (!anyCandidate || !scope.IsRetaining(native))
@@ -90,7 +87,7 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    if (reason is RetainingReason.Catalogue or RetainingReason.Option && argument.Parameter.RefKind == RefKind.None && IsFormattedClass(argument.Parameter.Type))
+                    if (reason is RetainingReason.Catalogue or RetainingReason.Option && argument.Parameter.RefKind == RefKind.None && calls.IsFormattedClass(argument.Parameter.Type))
                     {
                         AnalyzeFormattedObject(interop, native, argument, reason, invocation, context);
                         continue;
@@ -338,5 +335,46 @@ namespace InteropGuard.Rules
             => IsWholeBufferType(type) || type is IPointerTypeSymbol
                || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
                || types.IsSpan(type);
+
+        /// <summary>
+        /// The per-compilation answers the analysis asks at every invocation of the compilation: whether a method's
+        /// parameters can carry a buffer at all (most calls are not to such methods), and which classes are formatted.
+        /// Both depend on the symbol alone, so they are read once per method and per type rather than once per call.
+        /// </summary>
+        private sealed class CallGate
+        {
+            private readonly InteropContext _interop;
+            private readonly ConcurrentDictionary<IMethodSymbol, bool> _mayTakeBuffer = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+            private readonly ConcurrentDictionary<ITypeSymbol, bool> _formattedClasses = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+            private readonly System.Func<ITypeSymbol, bool> _readFormattedClass = RetainedManagedBufferAnalyzer.IsFormattedClass;
+
+            public CallGate(InteropContext interop)
+            {
+                _interop = interop;
+            }
+
+            public bool IsFormattedClass(ITypeSymbol type)
+                => _formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass);
+
+            /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
+            public bool MayTakeBuffer(IMethodSymbol method)
+                => _mayTakeBuffer.TryGetValue(method, out var may) ? may : _mayTakeBuffer.GetOrAdd(method, ReadParameters(method));
+
+            // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
+            private bool ReadParameters(IMethodSymbol method)
+            {
+                foreach (var parameter in method.Parameters)
+                {
+                    var type = parameter.Type;
+                    if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, type)
+                        || (type.TypeKind == TypeKind.Class && type.DeclaringSyntaxReferences.Length > 0 && _interop.NativeFunctions.Get(method) != null && IsFormattedClass(type)))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
     }
 }

@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// <see cref="PinningScopes.MayContain"/> answered from the tree's identifier record
+    /// (<see cref="InteropVocabulary.Identifiers"/>): only the tokens where the record names <c>fixed</c>,
+    /// <c>stackalloc</c>, <c>Alloc</c> or <c>Pin</c> are read, instead of every syntax node of the block. The text gate in
+    /// front of it matches those words as substrings (and any backslash), so on a binding many blocks pass it for
+    /// <c>AllocHGlobal</c>, <c>Pinned</c> or a <c>"\n"</c>. A token found there is what the walk finds, so a yes needs no
+    /// trust in the record. A no does: the record's reader skips from <c>//</c> and <c>/*</c> without knowing strings,
+    /// and the compiler may read a name otherwise than the text spells it. So a block is walked as before when its tree
+    /// has an escape or a non-ASCII character next to a run, or when one of the reader's skips overlaps the block: a
+    /// check of the block's own span, where <see cref="SkippedComments"/> would parse every comment of the tree.
+    /// </summary>
+    internal sealed class PinningScopeWords
+    {
+        private static readonly HashSet<string> Words = new HashSet<string>(StringComparer.Ordinal) { "fixed", "stackalloc", "Alloc", "Pin" };
+        private static readonly int[] WordHashes = Words.Select(IdentifierRuns.Hash).ToArray();
+        private static readonly Func<string, bool> IsWord = Words.Contains;
+
+        private readonly InteropVocabulary _vocabulary;
+        private readonly ConcurrentDictionary<SyntaxTree, TreeWords> _byTree = new ConcurrentDictionary<SyntaxTree, TreeWords>();
+
+        public PinningScopeWords(InteropVocabulary vocabulary)
+        {
+            _vocabulary = vocabulary;
+        }
+
+        /// <summary>The answer of <see cref="PinningScopes.MayContain"/> for <paramref name="node"/>.</summary>
+        public bool MayContain(SyntaxNode node)
+        {
+            var tree = node.SyntaxTree;
+            if (!_byTree.TryGetValue(tree, out var words))
+            {
+                words = _byTree.GetOrAdd(tree, Find(tree));
+            }
+
+            if (words.Positions == null)
+            {
+                return PinningScopes.MayContain(node);
+            }
+
+            // The walk reads the node's descendants: tokens inside its span, of which the node's own are left out.
+            var span = node.Span;
+            var positions = words.Positions;
+            var index = Array.BinarySearch(positions, span.Start);
+            for (index = index < 0 ? ~index : index; index < positions.Length && positions[index] < span.End; index++)
+            {
+                var token = node.FindToken(positions[index]);
+                if (token.Parent != node && OpensScope(token))
+                {
+                    return true;
+                }
+            }
+
+            return words.SkipsOverlap(span) && PinningScopes.MayContain(node);
+        }
+
+        /// <summary>Is the token what the walk looks for: the keyword of a fixed statement or a stackalloc, or a name Alloc or Pin?</summary>
+        private static bool OpensScope(SyntaxToken token) => token.Kind() switch
+        {
+            SyntaxKind.FixedKeyword => token.Parent is FixedStatementSyntax,
+            SyntaxKind.StackAllocKeyword => token.Parent is StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax,
+            SyntaxKind.IdentifierToken => token.Parent is IdentifierNameSyntax && (token.ValueText == "Alloc" || token.ValueText == "Pin"),
+            _ => false,
+        };
+
+        private TreeWords Find(SyntaxTree tree)
+        {
+            var identifiers = _vocabulary.Identifiers(tree);
+            return identifiers.MaySpellOtherwise
+                ? new TreeWords(tree, null)
+                : new TreeWords(tree, identifiers.PositionsOf(tree.GetText(), WordHashes, IsWord).ToArray());
+        }
+
+        /// <summary>Where a tree's record names the words (null when the compiler may spell a name otherwise), and where its reader skipped text.</summary>
+        private sealed class TreeWords
+        {
+            private readonly SyntaxTree _tree;
+            // The starts and the ends of the skips, set together (a race computes the same twice).
+            private int[][]? _skips;
+
+            public TreeWords(SyntaxTree tree, int[]? positions)
+            {
+                _tree = tree;
+                Positions = positions;
+            }
+
+            public int[]? Positions { get; }
+
+            /// <summary>Does a stretch the record's reader skipped (<see cref="IdentifierRunReader"/>) overlap <paramref name="span"/>?</summary>
+            public bool SkipsOverlap(Microsoft.CodeAnalysis.Text.TextSpan span)
+            {
+                var skips = _skips ??= ReadSkips(_tree);
+                var starts = skips[0];
+
+                // Skips are disjoint and in text order: the last one starting before the span's end is the only candidate.
+                var index = Array.BinarySearch(starts, span.End - 1);
+                index = index < 0 ? ~index - 1 : index;
+                return index >= 0 && skips[1][index] > span.Start;
+            }
+
+            // The reader's skips replayed: from every '/' it meets outside a skip, '//' to the next line feed and '/*' past
+            // the next '*/' (to the end when there is none). Read only for a tree where some block gets a no.
+            private static int[][] ReadSkips(SyntaxTree tree)
+            {
+                var text = IdentifierRuns.TextOf(tree.GetText());
+                var starts = new List<int>();
+                var ends = new List<int>();
+                for (var i = text.IndexOf('/'); i >= 0 && i + 1 < text.Length; i = i < text.Length ? text.IndexOf('/', i) : -1)
+                {
+                    var next = text[i + 1];
+                    int end;
+                    if (next == '/')
+                    {
+                        var lineFeed = text.IndexOf('\n', i + 2);
+                        end = lineFeed < 0 ? text.Length : lineFeed;
+                    }
+                    else if (next == '*')
+                    {
+                        var close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                        end = close < 0 ? text.Length : close + 2;
+                    }
+                    else
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    starts.Add(i);
+                    ends.Add(end);
+                    i = end;
+                }
+
+                return new[] { starts.ToArray(), ends.ToArray() };
+            }
+        }
+    }
+}
