@@ -163,7 +163,9 @@ namespace InteropGuard.Flow
                     case IInvocationOperation invocation when invocation.Instance == current:
                         // IntPtr.ToPointer() hands back the same address; h.Free()/h.Dispose() release the handle;
                         // any other member call only reads it.
-                        if (invocation.TargetMethod.Name == "ToPointer")
+                        // The CFG unwraps 'p?.Alloc() ?? IntPtr.Zero' with GetValueOrDefault() of the Nullable<IntPtr>
+                        // it captured: the same address.
+                        if (invocation.TargetMethod.Name == "ToPointer" || (invocation.TargetMethod.Name == "GetValueOrDefault" && invocation.Arguments.IsEmpty && IsNullable(current.Type)))
                         {
                             current = parent;
                             continue;
@@ -183,6 +185,10 @@ namespace InteropGuard.Flow
                         }
 
                         return new ValueUse(ValueUseKind.Use, parent);
+
+                    case IPropertyReferenceOperation { Property.Name: "Value" } nullableValue when nullableValue.Instance == current && IsNullable(current.Type):
+                        current = parent;
+                        continue;
 
                     case IPropertyReferenceOperation property when property.Instance == current && IsStateCheck(property.Property.Name):
                         return new ValueUse(ValueUseKind.Inspect, parent);
@@ -434,6 +440,8 @@ namespace InteropGuard.Flow
                || kind == BinaryOperatorKind.ObjectValueEquals || kind == BinaryOperatorKind.ObjectValueNotEquals;
 
         private static bool IsSourceMethod(IMethodSymbol method) => method.DeclaringSyntaxReferences.Length > 0 && !method.IsExtern;
+
+        private static bool IsNullable(ITypeSymbol? type) => type?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
         private static bool IsNativeInteger(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);

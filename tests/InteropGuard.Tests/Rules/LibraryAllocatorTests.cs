@@ -93,6 +93,62 @@ static unsafe class Sdl
     }");
 
         [Fact]
+        public Task CopyMadeThroughNullConditionalsIsFollowedIntoItsLocal() => new AnalyzerTest<OwnershipAnalyzer>
+        {
+            Source = @"using System;
+using System.Runtime.InteropServices;
+using System.Text;
+static class Native { [DllImport(""vlc"")] public static extern int add_slave(IntPtr media, IntPtr uri); }
+static class Utf8
+{
+    internal static IntPtr ToUtf8(this string text)
+    {
+        if (text == null)
+            return IntPtr.Zero;
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var copy = IntPtr.Zero;
+        try
+        {
+            copy = Marshal.AllocHGlobal(bytes.Length + 1);
+            Marshal.Copy(bytes, 0, copy, bytes.Length);
+            Marshal.WriteByte(copy, bytes.Length, 0);
+        }
+        catch (Exception)
+        {
+            Marshal.FreeHGlobal(copy);
+            throw;
+        }
+        return copy;
+    }
+}
+class Media
+{
+    IntPtr _media;
+
+    // 'uri?.AbsoluteUri?.ToUtf8() ?? IntPtr.Zero': the graph unwraps the nullable copy into 'native'.
+    bool AddSlave(Uri uri)
+    {
+        var native = uri?.AbsoluteUri?.ToUtf8() ?? IntPtr.Zero;
+        try
+        {
+            return Native.add_slave(_media, native) == 0;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(native);
+        }
+    }
+
+    bool AddSlaveAndForget(Uri uri)
+    {
+        var native = uri?.AbsoluteUri?{|#0:.ToUtf8()|} ?? IntPtr.Zero;
+        return Native.add_slave(_media, native) == 0;
+    }
+}",
+            ExpectedDiagnostics = { Verify.Diagnostic("IG3001").WithLocation(0) },
+        }.RunAsync();
+
+        [Fact]
         public Task MagickPixelBufferNotRelinquishedWhenTheCopyThrows() => new AnalyzerTest<OwnershipAnalyzer>
         {
             Source = @"using System;
