@@ -36,6 +36,7 @@ namespace InteropGuard.Flow
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
+    /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
     /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
     /// <c>string.Replace(char, char)</c>, <c>Span.Clear</c>/<c>Fill</c>,
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
@@ -73,6 +74,9 @@ namespace InteropGuard.Flow
                            || (name == "ToArray" && invocation.Arguments.Length == 0);
                 case "System.Math":
                     return name == "Max" || name == "Min";
+                case "System.Nullable":
+                    // The unwrapping the CFG writes for 'a?.b() ?? c' and 'x ?? y': reads the value or the default.
+                    return (name == "GetValueOrDefault" || name == "get_HasValue") && invocation.Arguments.IsEmpty;
                 case "System.Collections.Generic.Queue":
                     return name == "Enqueue" || name == "Clear" || name == "Contains"
                            || ((name == "Peek" || name == "Dequeue") && IsCountGuarded(original(invocation), stable));

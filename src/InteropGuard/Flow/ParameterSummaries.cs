@@ -12,15 +12,22 @@ namespace InteropGuard.Flow
     {
         public static readonly ParameterSummary None = new ParameterSummary(releases: null, escapes: false, NativeTargetList.Empty);
 
-        public ParameterSummary(Deallocator? releases, bool escapes, NativeTargetList nativeTargets)
+        public ParameterSummary(Deallocator? releases, bool escapes, NativeTargetList nativeTargets, ReleaseFlag? releaseFlag = null)
         {
             Releases = releases;
             Escapes = escapes;
             NativeTargets = nativeTargets;
+            ReleaseFlag = releaseFlag;
         }
 
         /// <summary>The release the method performs on the parameter (on some path), or null.</summary>
         public Deallocator? Releases { get; }
+
+        /// <summary>
+        /// When every release of the parameter sits under a test of one <c>bool</c> parameter (<c>if (freePtr) free(s);</c>),
+        /// that parameter and the value that releases; null when some release is unconditional or guarded otherwise.
+        /// </summary>
+        public ReleaseFlag? ReleaseFlag { get; }
 
         /// <summary>The method stores, returns, captures or hands the parameter to an owner.</summary>
         public bool Escapes { get; }
@@ -86,6 +93,8 @@ namespace InteropGuard.Flow
             }
 
             Deallocator? releases = null;
+            ReleaseFlag? releaseFlag = null;
+            var unguardedRelease = false;
             var escapes = false;
             var natives = new List<(NativeFunction, IParameterSymbol)>();
             var uses = new ValueUses(_context, scope, depth + 1);
@@ -107,6 +116,13 @@ namespace InteropGuard.Flow
                 {
                     case ValueUseKind.Release:
                         releases ??= use.Release;
+                        var guard = ReleaseFlag.Guarding(reference, body);
+                        if (guard == null || (releaseFlag != null && (!SymbolEqualityComparer.Default.Equals(guard.Flag, releaseFlag.Flag) || guard.ReleasesWhen != releaseFlag.ReleasesWhen)))
+                        {
+                            unguardedRelease = true;
+                        }
+
+                        releaseFlag ??= guard;
                         break;
                     case ValueUseKind.Escape:
                     case ValueUseKind.ReachedRoot:
@@ -125,7 +141,7 @@ namespace InteropGuard.Flow
                 return ParameterSummary.None;
             }
 
-            return new ParameterSummary(releases, escapes, natives.Count == 0 ? NativeTargetList.Empty : new NativeTargetList(natives));
+            return new ParameterSummary(releases, escapes, natives.Count == 0 ? NativeTargetList.Empty : new NativeTargetList(natives), unguardedRelease ? null : releaseFlag);
         }
 
         private static bool IsReturned(IOperation reference)

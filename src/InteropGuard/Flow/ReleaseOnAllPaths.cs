@@ -1106,7 +1106,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private bool? OutHandleFailure(IOperation condition)
         {
-            if (_allocation is not IArgumentOperation { Parent: IInvocationOperation call })
+            if (_allocation is not IArgumentOperation { Parent: IInvocationOperation call } || _uses.Scope.Catalogue.AllocatesEvenOnFailure(call.TargetMethod))
             {
                 return null;
             }

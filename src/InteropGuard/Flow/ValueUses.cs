@@ -71,6 +71,9 @@ namespace InteropGuard.Flow
         private readonly int _depth;
         private readonly LocalStructs? _structs;
 
+        /// <summary>The options and catalogue the uses are read with.</summary>
+        public InteropScope Scope => _scope;
+
         public ValueUses(InteropContext context, InteropScope scope, int depth = 0)
             : this(context, scope, depth, ownership: false)
         {
@@ -160,7 +163,9 @@ namespace InteropGuard.Flow
                     case IInvocationOperation invocation when invocation.Instance == current:
                         // IntPtr.ToPointer() hands back the same address; h.Free()/h.Dispose() release the handle;
                         // any other member call only reads it.
-                        if (invocation.TargetMethod.Name == "ToPointer")
+                        // The CFG unwraps 'p?.Alloc() ?? IntPtr.Zero' with GetValueOrDefault() of the Nullable<IntPtr>
+                        // it captured: the same address.
+                        if (invocation.TargetMethod.Name == "ToPointer" || (invocation.TargetMethod.Name == "GetValueOrDefault" && invocation.Arguments.IsEmpty && IsNullable(current.Type)))
                         {
                             current = parent;
                             continue;
@@ -180,6 +185,10 @@ namespace InteropGuard.Flow
                         }
 
                         return new ValueUse(ValueUseKind.Use, parent);
+
+                    case IPropertyReferenceOperation { Property.Name: "Value" } nullableValue when nullableValue.Instance == current && IsNullable(current.Type):
+                        current = parent;
+                        continue;
 
                     case IPropertyReferenceOperation property when property.Instance == current && IsStateCheck(property.Property.Name):
                         return new ValueUse(ValueUseKind.Inspect, parent);
@@ -319,7 +328,11 @@ namespace InteropGuard.Flow
             // The number from GCHandle.ToIntPtr is how native user data refers back to the handle: whoever holds it can free it.
             if (method.Name == "ToIntPtr" && types.GCHandle != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.GCHandle))
             {
-                return new ValueUse(ValueUseKind.Escape, call);
+                // Given straight to a native function that reports a status, the number is kept only if the call succeeds
+                // (a registration that fails keeps nothing): a check of that status that throws still leaves the handle ours.
+                return StatusReportingNativeCallOf(call) is { } registration
+                    ? new ValueUse(ValueUseKind.Escape, registration, keptIfCallSucceeds: true)
+                    : new ValueUse(ValueUseKind.Escape, call);
             }
 
             if (method.Name == "SetHandle" && types.IsHandleWrapper(method.ContainingType))
@@ -368,13 +381,54 @@ namespace InteropGuard.Flow
         private ValueUse FromSummary(IParameterSymbol parameter, IOperation call, (NativeFunction, IParameterSymbol)? native)
         {
             var summary = ParameterSummaries.Of(_context).Get(parameter, _scope, _depth);
-            if (summary.Releases != null)
+            // A helper told by a constant not to release (UTF8_ToManaged(s, freePtr: false)) only reads the block.
+            if (summary.Releases != null && !(summary.ReleaseFlag is { } flag && flag.SkipsReleaseWith(ArgumentFor(call, flag.Flag))))
             {
                 return new ValueUse(ValueUseKind.Release, call, release: summary.Releases);
             }
 
             var target = summary.NativeTargets.Targets.Count > 0 ? summary.NativeTargets.Targets[0] : native;
             return new ValueUse(summary.Escapes ? ValueUseKind.Escape : ValueUseKind.Use, call, nativeTarget: target);
+        }
+
+        /// <summary>The native call with a result that <paramref name="value"/> is directly an argument of, or null.</summary>
+        private IInvocationOperation? StatusReportingNativeCallOf(IOperation value)
+        {
+            var current = value;
+            while (current.Parent is IConversionOperation { OperatorMethod: null })
+            {
+                current = current.Parent;
+            }
+
+            return current.Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call }
+                   && !call.TargetMethod.ReturnsVoid && _context.NativeFunctions.Get(call.TargetMethod) != null
+                ? call
+                : null;
+        }
+
+        /// <summary>The value <paramref name="call"/> gives <paramref name="parameter"/>, its default included; null when unknown.</summary>
+        private static IOperation? ArgumentFor(IOperation call, IParameterSymbol parameter)
+        {
+            var arguments = call switch
+            {
+                IInvocationOperation invocation => invocation.Arguments,
+                IObjectCreationOperation creation => creation.Arguments,
+                _ => default,
+            };
+            if (arguments.IsDefault)
+            {
+                return null;
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter != null && argument.Parameter.Ordinal == parameter.Ordinal)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
         }
 
         private static bool IsStateCheck(string name) => name == "IsAllocated" || name == "IsInvalid" || name == "IsClosed";
@@ -386,6 +440,8 @@ namespace InteropGuard.Flow
                || kind == BinaryOperatorKind.ObjectValueEquals || kind == BinaryOperatorKind.ObjectValueNotEquals;
 
         private static bool IsSourceMethod(IMethodSymbol method) => method.DeclaringSyntaxReferences.Length > 0 && !method.IsExtern;
+
+        private static bool IsNullable(ITypeSymbol? type) => type?.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
         private static bool IsNativeInteger(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);

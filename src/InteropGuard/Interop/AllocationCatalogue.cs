@@ -120,6 +120,8 @@ namespace InteropGuard.Interop
         private const string Win32Heap = "HeapAlloc";
         private const string VirtualMemory = "VirtualAlloc";
         private const string GLibHeap = "GLib heap";
+        private const string Sdl2Heap = "SDL heap";
+        private const string MagickMemory = "MagickMemory";
         private const string GCHandleFamily = "GCHandle";
         private const string MemoryHandleFamily = "MemoryHandle";
         private const string SafeHandleFamily = "SafeHandle";
@@ -272,6 +274,53 @@ namespace InteropGuard.Interop
             ["g_strfreev"] = new Deallocator(GLibHeap, 0, "g_strfreev"),
         };
 
+        // SDL2's heap (wiki.libsdl.org/SDL2): the functions whose documentation says the returned pointer must be freed
+        // with SDL_free. Matched by SDL2's module (SDL2, SDL2-2.0, ...) only: SDL3 changed several of these to return
+        // memory SDL owns (SDL_GetBasePath), so its entries would need their own list.
+        private static readonly HashSet<string> Sdl2Libraries = new HashSet<string>(StringComparer.Ordinal) { "sdl2" };
+
+        private static readonly Dictionary<string, Allocator> Sdl2Allocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["SDL_malloc"] = Native(Sdl2Heap, "SDL_malloc", "SDL_free"),
+            ["SDL_calloc"] = Native(Sdl2Heap, "SDL_calloc", "SDL_free"),
+            ["SDL_realloc"] = Native(Sdl2Heap, "SDL_realloc", "SDL_free").WithReallocatedParameter(0),
+            ["SDL_strdup"] = Native(Sdl2Heap, "SDL_strdup", "SDL_free"),
+            ["SDL_GetClipboardText"] = Native(Sdl2Heap, "SDL_GetClipboardText", "SDL_free"),
+            ["SDL_GetPrimarySelectionText"] = Native(Sdl2Heap, "SDL_GetPrimarySelectionText", "SDL_free"),
+            ["SDL_GetBasePath"] = Native(Sdl2Heap, "SDL_GetBasePath", "SDL_free"),
+            ["SDL_GetPrefPath"] = Native(Sdl2Heap, "SDL_GetPrefPath", "SDL_free"),
+            ["SDL_GameControllerMapping"] = Native(Sdl2Heap, "SDL_GameControllerMapping", "SDL_free"),
+            ["SDL_GameControllerMappingForGUID"] = Native(Sdl2Heap, "SDL_GameControllerMappingForGUID", "SDL_free"),
+            ["SDL_GameControllerMappingForIndex"] = Native(Sdl2Heap, "SDL_GameControllerMappingForIndex", "SDL_free"),
+            ["SDL_GameControllerMappingForDeviceIndex"] = Native(Sdl2Heap, "SDL_GameControllerMappingForDeviceIndex", "SDL_free"),
+            ["SDL_LoadFile"] = Native(Sdl2Heap, "SDL_LoadFile", "SDL_free"),
+            ["SDL_LoadFile_RW"] = Native(Sdl2Heap, "SDL_LoadFile_RW", "SDL_free"),
+        };
+
+        private static readonly Dictionary<string, Deallocator> Sdl2Releases = new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+        {
+            ["SDL_free"] = new Deallocator(Sdl2Heap, 0, "SDL_free"),
+        };
+
+        // Magick.NET's native library (Magick.Native, formerly Magick.NET-Qn-arch.Native): the exports whose result
+        // Magick.NET itself declares to be released with MagickMemory_Relinquish (its generator's [Cleanup] attribute
+        // and the release on its error paths).
+        private static readonly HashSet<string> MagickNativeLibraries = new HashSet<string>(StringComparer.Ordinal) { "magick.native", "magick.net" };
+
+        private static readonly Dictionary<string, Allocator> MagickNativeAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["PixelCollection_ToByteArray"] = Native(MagickMemory, "PixelCollection_ToByteArray", "MagickMemory_Relinquish"),
+            ["PixelCollection_ToShortArray"] = Native(MagickMemory, "PixelCollection_ToShortArray", "MagickMemory_Relinquish"),
+            ["MagickImage_FormatExpression"] = Native(MagickMemory, "MagickImage_FormatExpression", "MagickMemory_Relinquish"),
+            ["MagickImage_WriteBlob"] = Native(MagickMemory, "MagickImage_WriteBlob", "MagickMemory_Relinquish"),
+            ["MagickImageCollection_WriteBlob"] = Native(MagickMemory, "MagickImageCollection_WriteBlob", "MagickMemory_Relinquish"),
+        };
+
+        private static readonly Dictionary<string, Deallocator> MagickNativeReleases = new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+        {
+            ["MagickMemory_Relinquish"] = new Deallocator(MagickMemory, 0, "MagickMemory_Relinquish"),
+        };
+
         private static readonly CatalogueTables<Allocator> AllocatorTables = new CatalogueTables<Allocator>(
             MarshalAllocators,
             NativeMemoryAllocators,
@@ -282,7 +331,9 @@ namespace InteropGuard.Interop
             GLibAllocators,
             (LibcLibraries, LibcAllocators),
             (Kernel32Libraries, Kernel32Allocators),
-            (Ole32Libraries, Ole32Allocators));
+            (Ole32Libraries, Ole32Allocators),
+            (Sdl2Libraries, Sdl2Allocators),
+            (MagickNativeLibraries, MagickNativeAllocators));
 
         private static readonly CatalogueTables<Deallocator> DeallocatorTables = new CatalogueTables<Deallocator>(
             MarshalReleases,
@@ -294,7 +345,9 @@ namespace InteropGuard.Interop
             GLibReleases,
             (LibcLibraries, LibcReleases),
             (Kernel32Libraries, Kernel32Releases),
-            (Ole32Libraries, Ole32Releases));
+            (Ole32Libraries, Ole32Releases),
+            (Sdl2Libraries, Sdl2Releases),
+            (MagickNativeLibraries, MagickNativeReleases));
 
         /// <summary>Names under which a catalogued allocator can be called directly (BCL methods and native entry points).</summary>
         internal static readonly ImmutableHashSet<string> KnownAllocatorNames = MarshalAllocators.Keys
@@ -304,6 +357,8 @@ namespace InteropGuard.Interop
             .Concat(Kernel32Allocators.Keys)
             .Concat(Ole32Allocators.Keys)
             .Concat(GLibAllocators.Keys)
+            .Concat(Sdl2Allocators.Keys)
+            .Concat(MagickNativeAllocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         /// <summary>Names under which a catalogued release can be called directly: with an <c>out</c> argument, a body naming one may own a native out value.</summary>
@@ -313,6 +368,8 @@ namespace InteropGuard.Interop
             .Concat(Kernel32Releases.Keys)
             .Concat(Ole32Releases.Keys)
             .Concat(GLibReleases.Keys)
+            .Concat(Sdl2Releases.Keys)
+            .Concat(MagickNativeReleases.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         private readonly InteropContext _context;
@@ -510,7 +567,7 @@ namespace InteropGuard.Interop
 
             foreach (var (libraries, entries) in tables.Native)
             {
-                if (libraries.Contains(native.NormalizedLibrary) && entries.TryGetValue(native.EntryPoint, out var found))
+                if (entries.TryGetValue(native.EntryPoint, out var found) && IsLibraryOf(libraries, native.NormalizedLibrary))
                 {
                     return found;
                 }
@@ -630,6 +687,42 @@ namespace InteropGuard.Interop
                 ? releaseMethod.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)) + "." + releaseMethod.Name
                 : null;
             return new Allocator(release.Family, Display(method), release.Display, callable);
+        }
+
+        /// <summary>The module is one of <paramref name="libraries"/> or a build of one (SDL2-2.0, Magick.Native-Q16-x64).</summary>
+        private static bool IsLibraryOf(HashSet<string> libraries, string normalized)
+        {
+            if (libraries.Contains(normalized))
+            {
+                return true;
+            }
+
+            foreach (var library in libraries)
+            {
+                if (NativeFunction.IsBuildOf(normalized, library))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Native functions that leave an allocation in their out parameter even when they report failure, so the caller
+        /// must free it on that path too (SHGetKnownFolderPath: "whether SHGetKnownFolderPath succeeds or not", in its
+        /// documentation). For every other function an out value of a failed call is taken to hold nothing.
+        /// </summary>
+        private static readonly (string Library, string EntryPoint)[] OutAllocatedOnFailure =
+        {
+            ("shell32", "SHGetKnownFolderPath"),
+        };
+
+        /// <summary>Does <paramref name="method"/> leave its out allocation to the caller also when it reports failure?</summary>
+        public bool AllocatesEvenOnFailure(IMethodSymbol method)
+        {
+            var native = _context.NativeFunctions.Get(method);
+            return native != null && OutAllocatedOnFailure.Any(f => f.EntryPoint == native.EntryPoint && NativeFunction.IsBuildOf(native.NormalizedLibrary, f.Library));
         }
 
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);

@@ -204,6 +204,10 @@ namespace InteropGuard.Interop
                 case IVariableInitializerOperation:
                     // Copied or stored: another name or owner holds the block.
                     return false;
+                case IArgumentOperation { Parent: IInvocationOperation call } when isRelease(call.TargetMethod) && ThrowsAfter(call):
+                    // Released on an error path that then throws (Magick.NET's wrappers free the result when the native
+                    // call reported an exception): the caller never receives that block.
+                    return true;
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
                     // Read through (Marshal.Copy's destination, a native fill): a pointer-typed parameter that is not the
                     // value to store; a collection's Add(T) or an object parameter keeps it.
@@ -219,6 +223,32 @@ namespace InteropGuard.Interop
                     // Returned, dereferenced, indexed, compared, member access (AddrOfPinnedObject).
                     return true;
             }
+        }
+
+        /// <summary>
+        /// Does the block around <paramref name="call"/>'s statement end in a <c>throw</c> that the statement leads to: the
+        /// release is followed, on every path out of that block, by the throw (<c>if (error) { if (p != 0) free(p); throw e; }</c>)?
+        /// </summary>
+        private static bool ThrowsAfter(IOperation call)
+        {
+            var statement = call.Parent as IExpressionStatementOperation;
+            IOperation? current = statement;
+            for (var level = 0; current != null && level < 3; level++, current = current.Parent)
+            {
+                if (current.Parent is IBlockOperation block)
+                {
+                    var last = block.Operations.LastOrDefault();
+                    return last != current && (last is IThrowOperation || last is IExpressionStatementOperation { Operation: IThrowOperation });
+                }
+
+                // Only an 'if' without else may stand between: its other path skips the release and reaches the throw too.
+                if (current.Parent is not IConditionalOperation { WhenFalse: null } conditional || conditional.WhenTrue != current)
+                {
+                    return false;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>The value under conversions, <c>new IntPtr(p)</c> and <c>p.ToPointer()</c> (the same address), and under <c>GCHandle.ToIntPtr(h)</c> and <c>(IntPtr)h</c> (the same handle, as a number).</summary>

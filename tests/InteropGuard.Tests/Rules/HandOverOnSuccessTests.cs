@@ -120,6 +120,51 @@ class Recorder
 }");
 
         [Fact]
+        public Task UserDataHandleIsStillOwnedWhenTheRegistrationsCheckThrows() => Check(@"
+class Window
+{
+    private static readonly System.Collections.Generic.Dictionary<IntPtr, GCHandle> Registered = new System.Collections.Generic.Dictionary<IntPtr, GCHandle>();
+
+    static void Watch(IntPtr device, object state)
+    {
+        var context = {|#0:GCHandle.Alloc(state)|};
+        DriverException.Check(Device.set_user_data(device, GCHandle.ToIntPtr(context)), ""set_user_data"");
+        lock (Registered) Registered[device] = context;
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+            "The GCHandle in 'context' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'DriverException.Check(...)' throws, so the object it refers to can never be collected"));
+
+        [Fact]
+        public Task UserDataHandleFreedWhenTheRegistrationFailsOrNeverChecked() => Check(@"
+class Window
+{
+    private static readonly System.Collections.Generic.Dictionary<IntPtr, GCHandle> Registered = new System.Collections.Generic.Dictionary<IntPtr, GCHandle>();
+
+    static void Watch(IntPtr device, object state)
+    {
+        var context = GCHandle.Alloc(state);
+        try
+        {
+            DriverException.Check(Device.set_user_data(device, GCHandle.ToIntPtr(context)), ""set_user_data"");
+        }
+        catch
+        {
+            context.Free();
+            throw;
+        }
+
+        lock (Registered) Registered[device] = context;
+    }
+
+    // Handed over with no check that can throw: the native side keeps the number from here on.
+    static void Attach(IntPtr device, object state)
+    {
+        var context = GCHandle.Alloc(state);
+        Device.set_user_data(device, GCHandle.ToIntPtr(context));
+    }
+}");
+
+        [Fact]
         public Task HandleNumberOnlyReadAsACopySourceIsNotHandedOn() => Check(@"
 struct Pair { public int A, B; }
 class Writer

@@ -81,6 +81,53 @@ unsafe class C
                 "Native memory from 'Shell.get_item_list_rc' in 'items' is not released by 'Marshal.FreeCoTaskMem' on the 'return 0' in 'if (kind == 0)'"));
 
         [Fact]
+        public Task KnownFolderPathIsOwnedEvenWhenTheCallFails() => Check(@"
+static class Shell32
+{
+    [DllImport(""shell32.dll"", CharSet = CharSet.Unicode)] public static extern Status SHGetKnownFolderPath(ref Guid id, int flags, IntPtr token, out IntPtr path);
+}
+class C
+{
+    // The documentation asks for CoTaskMemFree whether the call succeeds or not.
+    string KnownFolder(Guid id)
+    {
+        if (Shell32.SHGetKnownFolderPath(ref id, 0, IntPtr.Zero, {|#0:out var path|}).Failed)
+        {
+            throw new Win32Exception();
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUni(path);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(path);
+        }
+    }
+
+    // The same shape for a function of another library: a failed call leaves nothing to free.
+    string ItemList(int folder)
+    {
+        if (Shell.get_item_list(folder, out var items).Failed)
+        {
+            throw new Win32Exception();
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUni(items);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(items);
+        }
+    }
+}",
+            Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
+                "Native memory from 'Shell32.SHGetKnownFolderPath' in 'path' is not released by 'Marshal.FreeCoTaskMem' on the 'throw new Win32Exception()' in 'if (Shell32.SHGetKnownFolderPath(ref id, 0, IntPtr.Zero, ...'"));
+
+        [Fact]
         public Task OutValuesTheMethodNeverReleasesReleasesEverywhereOrHandsOn() => Check(@"
 unsafe class C
 {

@@ -147,6 +147,50 @@ class C
                 "The GCHandle in 'held' from 'Tracker.Hold' is not released by 'GCHandle.Free' when the method returns, so its slot in the GC handle table is never freed, and the object stays alive unless the handle type is weak"));
 
         [Fact]
+        public Task HelperThatFreesItsBlockOnlyBeforeThrowingStillHandsItOut() => Check(@"
+class Reader
+{
+    // The result is freed on the error path, which then throws: a caller only ever receives a fresh block.
+    public static IntPtr Checked(int size)
+    {
+        IntPtr block = Marshal.AllocHGlobal(size);
+        if (Native.fill(block, size) != 0)
+        {
+            if (block != IntPtr.Zero)
+                Marshal.FreeHGlobal(block);
+            throw new InvalidOperationException();
+        }
+        return block;
+    }
+
+    // Freed on a path that goes on and returns: the caller may get a block already released.
+    public static IntPtr Unchecked(int size)
+    {
+        IntPtr block = Marshal.AllocHGlobal(size);
+        if (Native.fill(block, size) != 0)
+        {
+            Marshal.FreeHGlobal(block);
+        }
+        return block;
+    }
+}
+class C
+{
+    void A()
+    {
+        var block = {|#0:Reader.Checked(16)|};
+        Native.set_name(block);
+    }
+
+    void B()
+    {
+        var block = Reader.Unchecked(16);
+        Native.set_name(block);
+    }
+}", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
+            "Native memory from 'Reader.Checked' in 'block' is not released by 'Marshal.FreeHGlobal' when the method returns"));
+
+        [Fact]
         public Task HelpersThatDoNotHandOutAFreshBlockAreNotAllocators() => Check(@"
 class Pool
 {
