@@ -56,29 +56,18 @@ namespace InteropGuard.Tests.Interop
         [Fact]
         public void EveryBlockOfTheRepositoryGetsTheWalksAnswer()
         {
-            var disagreements = new List<string>();
-            int blocks = 0, pinning = 0;
+            var agreement = new GateAgreement();
             foreach (var source in SourceHarvest.All)
             {
                 var tree = CSharpSyntaxTree.ParseText(source.Text);
                 var words = new PinningScopeWords(new InteropVocabulary(CSharpCompilation.Create("harvest", new[] { tree })));
-                foreach (var block in tree.GetRoot().DescendantNodes().Where(n => n is BaseMethodDeclarationSyntax || n is AccessorDeclarationSyntax
-                                                                               || n is LocalFunctionStatementSyntax || n is AnonymousFunctionExpressionSyntax))
+                foreach (var block in GateAgreement.Bodies(tree))
                 {
-                    blocks++;
-                    var walked = PinningScopes.MayContain(block);
-                    pinning += walked ? 1 : 0;
-                    if (walked != words.MayContain(block))
-                    {
-                        disagreements.Add($"{source.Name}: walk {walked}: " + block.ToString().Split('\n')[0]);
-                    }
+                    agreement.Compare(source.Name, block, PinningScopes.MayContain(block), words.MayContain(block));
                 }
             }
 
-            Assert.True(disagreements.Count == 0, string.Join("\n", disagreements.Take(20)));
-            // The comparison means something only if both answers were often given.
-            Assert.True(pinning >= 30, $"Only {pinning} of {blocks} blocks may pin.");
-            Assert.True(blocks - pinning >= 150, $"Only {blocks - pinning} of {blocks} blocks pin nothing.");
+            agreement.AssertAgreed(minimumYes: 30, minimumNo: 150, "may pin");
         }
     }
 }
