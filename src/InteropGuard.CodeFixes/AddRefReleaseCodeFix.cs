@@ -132,7 +132,7 @@ namespace InteropGuard.CodeFixes
                 if (following.Count > 0 && !following[0].GetLeadingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
                 {
                     // A blank line after the try statement, as after any block.
-                    following[0] = following[0].WithLeadingTrivia(following[0].GetLeadingTrivia().Insert(0, EndOfLine(EndOfLineOf(root))));
+                    following[0] = following[0].WithLeadingTrivia(following[0].GetLeadingTrivia().Insert(0, EndOfLine(FileLineEndings.Of(root))));
                 }
 
                 var updated = statements.Take(first).Concat(replacement).Concat(following);
@@ -162,7 +162,7 @@ namespace InteropGuard.CodeFixes
             }
 
             var body = Block(Bracket(new List<StatementSyntax> { BodyStatement(voidBody, arrow.Expression.WithoutTrivia()) }, receiver, name))
-                .NormalizeWhitespace(eol: EndOfLineOf(root))
+                .NormalizeWhitespace(eol: FileLineEndings.Of(root))
                 .WithAdditionalAnnotations(Formatter.Annotation);
             SyntaxNode replacement = declaration switch
             {
@@ -184,13 +184,10 @@ namespace InteropGuard.CodeFixes
         {
             // Laid out on lines here: the formatter keeps a block it finds on one line (csharp_preserve_single_line_blocks).
             var body = Block(Bracket(new List<StatementSyntax> { BodyStatement(voidBody, lambda.ExpressionBody!.WithoutTrivia()) }, receiver, name))
-                .NormalizeWhitespace(eol: EndOfLineOf(root))
+                .NormalizeWhitespace(eol: FileLineEndings.Of(root))
                 .WithAdditionalAnnotations(Formatter.Annotation);
             return root.ReplaceNode(lambda, lambda.WithExpressionBody(null).WithBlock(body).WithAdditionalAnnotations(Formatter.Annotation));
         }
-
-        private static string EndOfLineOf(SyntaxNode root)
-            => root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).ToString() is { Length: > 0 } eol ? eol : "\n";
 
         private static StatementSyntax BodyStatement(bool voidBody, ExpressionSyntax expression)
             => voidBody ? ExpressionStatement(expression) : ReturnStatement(expression);

@@ -48,17 +48,6 @@ namespace InteropGuard.CodeFixes
             return root == null || model == null ? null : new AnalyzedDocument(document, root, model, cancellationToken);
         }
 
-        /// <summary>
-        /// The line end the formatter will write in this document (the workspace's or <c>.editorconfig</c>'s
-        /// <c>end_of_line</c>). Hard line ends a fix writes must be this one: the formatter takes others for text to
-        /// lay out anew. <see cref="FileLineEndings"/> gives the file its own ending afterwards.
-        /// </summary>
-        public async Task<SyntaxTrivia> FormatterNewLineAsync()
-        {
-            var options = await Document.GetOptionsAsync(CancellationToken).ConfigureAwait(false);
-            return options.GetOption(FormattingOptions.NewLine) == "\r\n" ? SyntaxFactory.CarriageReturnLineFeed : SyntaxFactory.LineFeed;
-        }
-
         /// <summary>The document with <paramref name="root"/> as its root, cleaned up (see <see cref="CleanUpAsync"/>).</summary>
         public Task<Document> WithRootAsync(SyntaxNode root) => CleanUpAsync(Document.WithSyntaxRoot(root), CancellationToken);
 

@@ -56,7 +56,7 @@ namespace InteropGuard.CodeFixes
                 return document.Document;
             }
 
-            var newLine = await document.FormatterNewLineAsync().ConfigureAwait(false);
+            var newLine = SyntaxFactory.EndOfLine(FileLineEndings.Of(root));
 
             // One field and one helper per type, however many of its callbacks are fixed; partial parts share them.
             var owners = targets.Where(t => !t.HasMembers)

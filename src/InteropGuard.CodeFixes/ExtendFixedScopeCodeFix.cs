@@ -185,7 +185,7 @@ namespace InteropGuard.CodeFixes
 
             public SyntaxNode Apply(SyntaxNode root)
             {
-                var newLine = NewLine(root);
+                var newLine = SyntaxFactory.ElasticEndOfLine(FileLineEndings.Of(root));
                 var existing = Innermost.Statement is BlockSyntax block ? block.Statements : SyntaxFactory.SingletonList(Innermost.Statement);
                 var statements = existing.Concat(Moved).Select((statement, index) => OnItsOwnLine(statement, index < existing.Count, newLine));
                 var openBrace = Innermost.Statement is BlockSyntax open ? open.OpenBraceToken : SyntaxFactory.Token(SyntaxKind.OpenBraceToken);
@@ -228,12 +228,6 @@ namespace InteropGuard.CodeFixes
                 }
 
                 return SyntaxFactory.TriviaList(kept);
-            }
-
-            private static SyntaxTrivia NewLine(SyntaxNode root)
-            {
-                var first = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-                return first.IsKind(SyntaxKind.EndOfLineTrivia) ? SyntaxFactory.ElasticEndOfLine(first.ToString()) : SyntaxFactory.ElasticCarriageReturnLineFeed;
             }
 
             private static bool IsUnmovable(StatementSyntax statement)

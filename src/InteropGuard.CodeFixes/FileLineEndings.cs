@@ -1,7 +1,9 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Text;
 
@@ -43,8 +45,12 @@ namespace InteropGuard.CodeFixes
                 return changed;
             }
 
-            // The code action formats elastic trivia after the fix returns, with the workspace's new line; the text
-            // set here has no elastic trivia left, so that formatting is done now, before the line ends are set.
+            // The code action's clean-up formats the nodes marked for formatting and the elastic trivia once more after
+            // the fix returns, with the workspace's new line. The text set here carries neither mark, so that clean-up
+            // is done now, before the line ends are set. Both passes matter: the second pass over the marked nodes is
+            // what moves a converted lambda's brace off the arrow's line ("=> {"), as it does in a file whose ending
+            // is already the workspace's.
+            changed = await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
             changed = await Formatter.FormatAsync(changed, SyntaxAnnotation.ElasticAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
             var after = await changed.GetTextAsync(cancellationToken).ConfigureAwait(false);
             string normalised = after.ToString().Replace("\r\n", "\n").Replace('\r', '\n');
@@ -55,6 +61,13 @@ namespace InteropGuard.CodeFixes
 
             return changed.WithText(SourceText.From(normalised, after.Encoding, after.ChecksumAlgorithm));
         }
+
+        /// <summary>
+        /// The line end a fix writes where new code needs a hard line break: the file's first one ("\n" in a file of one
+        /// line). <see cref="KeepAsync"/> then gives every line the file's ending, whichever the formatter wrote.
+        /// </summary>
+        public static string Of(SyntaxNode root)
+            => root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).ToString() is { Length: > 0 } ending ? ending : "\n";
 
         private static bool Foreign(string ending, string text) => ending == "\n" ? text.IndexOf('\r') >= 0 : HasBareLineFeed(text);
 

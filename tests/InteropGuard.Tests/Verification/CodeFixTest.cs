@@ -46,12 +46,6 @@ namespace InteropGuard.Tests.Verification
         /// <summary>Selects the action at this position among those registered for a diagnostic.</summary>
         public int? CodeActionIndex { get; set; }
 
-        /// <summary>
-        /// A known layout difference of this fix on "\r\n" files, named: the "\r\n" pass then checks only that every line
-        /// of the result ends in "\r\n", not the layout.
-        /// </summary>
-        public string? KnownCrLfLayoutDefect { get; set; }
-
         /// <summary>How many single fixes may be applied before the loop counts as not converging; by default the number of fixable diagnostics plus 10.</summary>
         public int? MaxFixIterations { get; set; }
 
@@ -100,16 +94,18 @@ namespace InteropGuard.Tests.Verification
                 await VerifyDiagnosticsAsync(analyzers, batchMarkups, FixedExpectedDiagnostics, "batch-fixed source").ConfigureAwait(false);
             }
 
-            await VerifyCrLfFileStaysCrLfAsync(project, analyzers, fixer, fixableIds, equivalenceKey, batchMarkups).ConfigureAwait(false);
+            await VerifyForeignLineEndingsAsync(project, analyzers, fixer, fixableIds, equivalenceKey, batchMarkups).ConfigureAwait(false);
         }
 
         /// <summary>
         /// The test sources are written with "\n"; a user's file may have "\r\n", and the workspace's own new-line
         /// option (Environment.NewLine, "\n" here) then differs from the file's. Fix All once more on the same sources
-        /// with "\r\n": every line of the result must end in "\r\n", or the fix left a file with mixed line endings
-        /// (what an elastic or hard-coded new line does).
+        /// with "\r\n": the result must be the expected text with "\r\n" endings, or the fix left a file with mixed
+        /// line endings (what an elastic or hard-coded new line does) or laid it out differently. Then the other way
+        /// round, a "\n" file where the formatter's new line is "\r\n" (a Windows checkout of a repository kept in
+        /// "\n"): the result must be the expected text as it is.
         /// </summary>
-        private async Task VerifyCrLfFileStaysCrLfAsync(
+        private async Task VerifyForeignLineEndingsAsync(
             Project project,
             ImmutableArray<DiagnosticAnalyzer> analyzers,
             CodeFixProvider fixer,
@@ -118,7 +114,7 @@ namespace InteropGuard.Tests.Verification
             IReadOnlyList<Markup> expected)
         {
             var documents = TestProject.SourceDocuments(project);
-            var solution = project.Solution;
+            var crlfSolution = project.Solution;
             foreach (var document in documents)
             {
                 string text = (await document.GetTextAsync().ConfigureAwait(false)).ToString();
@@ -127,22 +123,30 @@ namespace InteropGuard.Tests.Verification
                     return;
                 }
 
-                solution = solution.WithDocumentText(document.Id, SourceText.From(ToCrLf(text), Encoding.UTF8));
+                crlfSolution = crlfSolution.WithDocumentText(document.Id, SourceText.From(ToCrLf(text), Encoding.UTF8));
             }
 
-            var crlfProject = await ApplyFixAllAsync(solution.GetProject(project.Id)!, analyzers, fixer, fixableIds, FixAllScope.Solution, equivalenceKey).ConfigureAwait(false);
-            var fixedDocuments = TestProject.SourceDocuments(crlfProject);
-            for (int i = 0; i < fixedDocuments.Count; i++)
+            await VerifyFixAllTextsAsync(crlfSolution.GetProject(project.Id)!, "with \"\\r\\n\" line endings", text => ToCrLf(TextDiff.NormalizeLineEndings(text))).ConfigureAwait(false);
+
+            var crlfFormatter = project.AddAnalyzerConfigDocument(
+                "line-endings.globalconfig",
+                SourceText.From("is_global = true\nend_of_line = crlf\n", Encoding.UTF8),
+                filePath: "/line-endings.globalconfig").Project;
+            await VerifyFixAllTextsAsync(crlfFormatter, "with \"\\n\" line endings and the formatter's new line \"\\r\\n\"", TextDiff.NormalizeLineEndings).ConfigureAwait(false);
+
+            async Task VerifyFixAllTextsAsync(Project variant, string description, Func<string, string> expectedText)
             {
-                string actual = (await fixedDocuments[i].GetTextAsync().ConfigureAwait(false)).ToString();
-                bool differs = KnownCrLfLayoutDefect != null
-                    ? actual != ToCrLf(TextDiff.NormalizeLineEndings(actual))
-                    : actual != ToCrLf(TextDiff.NormalizeLineEndings(expected[i].Text));
-                if (differs)
+                var fixedProject = await ApplyFixAllAsync(variant, analyzers, fixer, fixableIds, FixAllScope.Solution, equivalenceKey).ConfigureAwait(false);
+                var fixedDocuments = TestProject.SourceDocuments(fixedProject);
+                for (int i = 0; i < fixedDocuments.Count; i++)
                 {
-                    string shown = actual.Replace("\r\n", "\\r\\n\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
-                    throw new VerificationException(
-                        $"Fix All on the same sources with \"\\r\\n\" line endings gives another text in {fixedDocuments[i].FilePath} (a line that does not end in \\r\\n shows without the marker):\n{shown}");
+                    string actual = (await fixedDocuments[i].GetTextAsync().ConfigureAwait(false)).ToString();
+                    if (actual != expectedText(expected[i].Text))
+                    {
+                        string shown = actual.Replace("\r\n", "\\r\\n\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
+                        throw new VerificationException(
+                            $"Fix All on the same sources {description} gives another text in {fixedDocuments[i].FilePath} (line ends shown as \\r\\n and \\r; a bare \\n shows as a plain line break):\n{shown}");
+                    }
                 }
             }
         }
