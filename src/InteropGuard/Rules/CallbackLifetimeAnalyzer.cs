@@ -111,7 +111,7 @@ namespace InteropGuard.Rules
                 }
 
                 if (candidate.Local != null
-                    && (reachability.IsKept(candidate.Root, candidate.Local, candidate.Reference)
+                    && (IsKeptThrough(reachability, context, invocation, candidate.Root, candidate.Local, candidate.Reference!)
                         || IsKeptAliveAfter(reachability, context, invocation, candidate.Local)))
                 {
                     continue;
@@ -134,7 +134,7 @@ namespace InteropGuard.Rules
             var root = OperationTree.Root(reference);
             if (!(parameter.ContainingSymbol is IMethodSymbol method) || !DelegateReachability.IsLeftToCallersOutside(parameter)
                 || OperationTree.IsInNestedFunction(reference, root)
-                || reachability.IsKept(root, parameter, reference)
+                || IsKeptThrough(reachability, context, invocation, root, parameter, reference)
                 || IsKeptAliveAfter(reachability, context, invocation, parameter))
             {
                 return;
@@ -432,6 +432,13 @@ namespace InteropGuard.Rules
                 context.ReportDiagnostic(candidate.Report(turned + " for '" + unkept.Function + "'", "until that call returns"));
             }
         }
+
+        /// <summary>
+        /// Is the delegate kept (stored, captured, handed on) on the runs that make the registration <paramref name="call"/>?
+        /// Asked of the driver's graph of the body; any keeping reference counts where no graph can be built.
+        /// </summary>
+        private static bool IsKeptThrough(DelegateReachability reachability, OperationAnalysisContext context, IOperation call, IOperation root, ISymbol variable, IOperation reference)
+            => reachability.IsKeptThrough(ControlFlowGraphs.HasGraph(root) ? context.GetControlFlowGraph() : null, root, variable, reference, call, context.CancellationToken);
 
         /// <summary>
         /// Is <c>GC.KeepAlive(local)</c> reached on every path after <paramref name="call"/>? Asked of the driver's graph
