@@ -188,6 +188,34 @@ namespace InteropGuard.Flow
         /// see <see cref="IsKeptAliveAfter"/>.
         /// </summary>
         public bool IsKept(IOperation root, ISymbol variable, IOperation? exclude, int depth = 0)
+            => KeepingReferences(root, variable, exclude, depth).Any();
+
+        /// <summary>
+        /// Is the delegate in <paramref name="variable"/> kept on the runs of the body that make the call
+        /// <paramref name="registration"/>? A store the registration shares no run with — on the other branch of an
+        /// <c>if</c> (<c>if (loaded) native_set(cb); else pending.With(cb);</c>) — keeps the delegate only on runs that
+        /// never register it. A store on a run through the call counts whether it comes before or after it, and only
+        /// one run need pass both: <c>native_set(cb); if (cb != null) _kept = cb;</c> keeps every delegate there is to
+        /// keep. Captures, and stores in another function than the call, keep it on every run (no one graph holds both).
+        /// <paramref name="body"/> is the driver's graph of the body; null asks <see cref="IsKept"/>.
+        /// </summary>
+        public bool IsKeptThrough(ControlFlowGraph? body, IOperation root, ISymbol variable, IOperation exclude, IOperation registration, CancellationToken cancellationToken)
+        {
+            var function = OperationTree.EnclosingFunction(registration, root);
+            foreach (var keeping in KeepingReferences(root, variable, exclude, depth: 0))
+            {
+                if (body == null || IsCaptured(keeping, variable, root) || OperationTree.EnclosingFunction(keeping, root) != function
+                    || UsedAfter.OnOneRunInBody(body, registration, keeping, cancellationToken))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // The references to the variable that keep its value beyond the method (see IsKept).
+        private IEnumerable<IOperation> KeepingReferences(IOperation root, ISymbol variable, IOperation? exclude, int depth)
         {
             foreach (var operation in root.Descendants())
             {
@@ -204,11 +232,9 @@ namespace InteropGuard.Flow
 
                 if (IsCaptured(operation, variable, root) || Keeps(operation, depth))
                 {
-                    return true;
+                    yield return operation;
                 }
             }
-
-            return false;
         }
 
         /// <summary>

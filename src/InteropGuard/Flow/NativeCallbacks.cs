@@ -35,7 +35,8 @@ namespace InteropGuard.Flow
     /// Which code native code calls: <c>[UnmanagedCallersOnly]</c> methods (the only targets of <c>&amp;Method</c> as an
     /// unmanaged function pointer), and methods, local functions and lambdas passed to a delegate-typed parameter of a
     /// P/Invoke — directly, through a local or field holding them, or through a managed wrapper that forwards the
-    /// parameter to native code — or turned into a pointer by <c>Marshal.GetFunctionPointerForDelegate</c>.
+    /// parameter to native code, as a delegate or as the function pointer made of it (<see cref="DelegatePointerTargets"/>)
+    /// — or turned into a pointer by <c>Marshal.GetFunctionPointerForDelegate</c>.
     /// </summary>
     internal sealed class NativeCallbacks
     {
@@ -101,6 +102,9 @@ namespace InteropGuard.Flow
                             break;
                         }
                     }
+
+                    // A wrapper that turns the delegate into a function pointer before the native call (PushCFunction).
+                    caller ??= DelegatePointerTargets.Of(_context).NativeTarget(parameter, scope)?.Method.Name;
                 }
 
                 if (caller == null)

@@ -157,7 +157,8 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        private sealed class ParameterKeyComparer : IEqualityComparer<(IParameterSymbol, InteropScope, int)>
+        /// <summary>Keys of per-parameter answers: the parameter, the options scope (by reference) and the depth.</summary>
+        internal sealed class ParameterKeyComparer : IEqualityComparer<(IParameterSymbol, InteropScope, int)>
         {
             public bool Equals((IParameterSymbol, InteropScope, int) x, (IParameterSymbol, InteropScope, int) y)
                 => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2) && x.Item3 == y.Item3;

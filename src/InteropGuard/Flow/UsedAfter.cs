@@ -179,6 +179,18 @@ namespace InteropGuard.Flow
             return AlongBranches(_graph, block, reaches);
         }
 
+        /// <summary>
+        /// Can one run of the body pass both <paramref name="first"/> and <paramref name="second"/>, operations of a body's
+        /// operation tree in the same function, in either order? False only when neither reaches the other on any path
+        /// (the two branches of an <c>if</c>); true (claim nothing) when either is not found in the graph that runs it.
+        /// </summary>
+        public static bool OnOneRunInBody(ControlFlowGraph body, IOperation first, IOperation second, CancellationToken cancellationToken)
+            => OnSomePathInBody(body, first, o => IsCounterpart(o, second), isOverwrite: null, cancellationToken)
+               || OnSomePathInBody(body, second, o => IsCounterpart(o, first), isOverwrite: null, cancellationToken);
+
+        // The graph rewrites operations but keeps their kind and syntax.
+        private static bool IsCounterpart(IOperation flow, IOperation tree) => flow.Kind == tree.Kind && flow.Syntax == tree.Syntax;
+
         /// <summary>Each operation of the graph with the block and statement it is in, found by one walk.</summary>
         private Dictionary<IOperation, (int Block, int Index)> Locations()
         {

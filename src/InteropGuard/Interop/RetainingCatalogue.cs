@@ -84,6 +84,10 @@ namespace InteropGuard.Interop
     /// its own lists. Names and descriptors the library copies are not listed (sqlite3_create_function's name, uv_write's
     /// uv_buf_t array). Functions whose retention depends on an argument's value (sqlite3_bind_blob with SQLITE_STATIC,
     /// SetWindowLongPtr with an index other than GWLP_WNDPROC/GWLP_USERDATA) are listed only where keeping is the documented purpose.
+    /// LibTorchSharp has no documentation of its exports: its tensor constructors wrap their data pointer with
+    /// <c>torch::from_blob</c>, which does not copy (read in its native source, THSTensor.cpp and later
+    /// THSTensorFactories.cpp). Only the data pointer is listed: it is the first parameter in every version, while the
+    /// parameters after it moved (a deleter was inserted at position 1, and the sizes are copied).
     /// </remarks>
     internal static class RetainingCatalogue
     {
@@ -101,6 +105,7 @@ namespace InteropGuard.Interop
             Family("IOKit", "iokit", "IOHID"),
             Family("GLib", "glib-2.0 gobject-2.0 glib gobject", "g_value_ g_object_"),
             Family("llama.cpp", "llama ggml ggml-base", "llama_ ggml_"),
+            Family("LibTorchSharp", "torchsharp", "THSTensor_"),
         };
 
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
@@ -414,6 +419,10 @@ GLib       g_object_set_data                          2
 GLib       g_object_set_data_full                     2 3
 llama.cpp  llama_log_set                            0 1
 llama.cpp  ggml_log_set                             0 1
+LibTorchSharp THSTensor_new                          0
+LibTorchSharp THSTensor_newLong                      0
+LibTorchSharp THSTensor_newInt64                     0
+LibTorchSharp THSTensor_frombuffer                   0
 ";
 
         private static readonly Dictionary<string, List<CatalogueEntry>> ByEntryPoint = Parse();

@@ -103,6 +103,8 @@ public static unsafe class Api
     [DllImport(""libvlc.so.5"")] public static extern int libvlc_event_attach(IntPtr manager, int type, Callback callback, IntPtr userData);
     [DllImport(""libglfw.so.3"")] public static extern IntPtr glfwSetKeyCallback(IntPtr window, Callback callback);
     [DllImport(""llama"", EntryPoint = ""llama_log_set"")] public static extern void native_llama_log_set(Callback logCallback);
+    [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_new(IntPtr data, long[] sizes, int count, sbyte type, bool requiresGrad);
+    [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_newInt64(IntPtr data, Callback deleter, IntPtr sizes, int count, int device, int index, bool requiresGrad);
     [DllImport(""libuv"")] public static extern int uv_write(IntPtr req, IntPtr stream, IntPtr bufs, uint count, Callback cb);
     [DllImport(""libssl.so.3"")] public static extern void SSL_CTX_set_verify(IntPtr ctx, int mode, Callback verify);
     [DllImport(""libcrypto-3-x64"")] public static extern IntPtr BIO_new_mem_buf(byte[] buffer, int length);
@@ -143,6 +145,8 @@ public static unsafe class Api
         [InlineData("libvlc_event_attach", "callback:Catalogue userData:Catalogue")]
         [InlineData("glfwSetKeyCallback", "callback:Catalogue")]
         [InlineData("native_llama_log_set", "logCallback:Catalogue")]
+        [InlineData("THSTensor_new", "data:Catalogue")]
+        [InlineData("THSTensor_newInt64", "data:Catalogue")]
         [InlineData("uv_write", "req:Catalogue stream:Catalogue cb:Catalogue")]
         [InlineData("SSL_CTX_set_verify", "verify:Catalogue")]
         [InlineData("BIO_new_mem_buf", "buffer:Catalogue")]

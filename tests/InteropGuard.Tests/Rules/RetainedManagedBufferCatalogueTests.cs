@@ -17,6 +17,7 @@ static class Api
     [DllImport(""libcrypto"")] public static extern IntPtr BIO_new_mem_buf(byte[] buffer, int length);
     [DllImport(""e_sqlite3"")] public static extern int sqlite3_create_function_v2(IntPtr db, byte[] name, int nArg, int rep, IntPtr app, Callback func, Callback step, Callback final, Callback destroy);
     [DllImport(""/System/Library/Frameworks/IOKit.framework/IOKit"")] public static extern void IOHIDDeviceRegisterInputReportCallback(IntPtr device, byte[] report, IntPtr length, Callback callback, IntPtr context);
+    [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_new(IntPtr data, long[] sizes, int count, sbyte type, bool requiresGrad);
     [DllImport(""net"")] public static extern int net_attach(IntPtr session, byte[] name, byte[] buffer, int length);
 }
 ";
@@ -54,6 +55,43 @@ class C
             Finding(0, "The array 'buffer'", "'Api.setvbuf'", ByCatalogue("C runtime")),
             Finding(1, "The array 'pem'", "'Api.BIO_new_mem_buf'", ByCatalogue("OpenSSL")),
             Finding(2, "The array 'report'", "'Api.IOHIDDeviceRegisterInputReportCallback'", ByCatalogue("IOKit")));
+
+        [Fact]
+        public Task FixedArrayWrappedByATensorThroughAFactoryMethod() => Check(@"
+static class Tensors
+{
+    public static IntPtr FromAddress(IntPtr data, long[] sizes) => Api.THSTensor_new(data, sizes, sizes.Length, 1, false);
+
+    public static unsafe IntPtr FromArray(float[] values)
+    {
+        fixed (float* p = values)
+        {
+            return FromAddress({|#0:(IntPtr)p|}, new long[] { values.Length });
+        }
+    }
+
+    public static unsafe IntPtr Direct(byte[] values, long[] sizes)
+    {
+        fixed (byte* p = values)
+        {
+            return Api.THSTensor_new({|#1:(IntPtr)p|}, sizes, 1, 0, false);
+        }
+    }
+}", null,
+            Finding(0, "The fixed pointer 'p' to the array 'values'", "'Api.THSTensor_new' through 'Tensors.FromAddress'", ByCatalogue("LibTorchSharp")),
+            Finding(1, "The fixed pointer 'p' to the array 'values'", "'Api.THSTensor_new'", ByCatalogue("LibTorchSharp")));
+
+        [Fact]
+        public Task TensorSizesArePassedToTheConstructorButCopied() => Check(@"
+static class Tensors
+{
+    public static unsafe IntPtr FromPinned(IntPtr pinnedData, long[] sizes)
+    {
+        var copy = new long[sizes.Length];
+        Array.Copy(sizes, copy, sizes.Length);
+        return Api.THSTensor_new(pinnedData, copy, copy.Length, 1, false);
+    }
+}", null);
 
         [Fact]
         public Task CopiedAndSynchronousArgumentsAreNotFindings() => Check(@"
