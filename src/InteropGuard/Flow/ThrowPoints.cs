@@ -9,7 +9,9 @@ namespace InteropGuard.Flow
     /// <summary>
     /// Where an exception can start, counted as it happens in practice. Only calls, creations, awaits, dynamic
     /// operations and accessors of this compilation that throw explicitly (a setter that rejects a value it cannot store)
-    /// count: treating every property read or array access as throwing would flag ordinary correct code.
+    /// count, and of the framework's properties only the seek position of a stream of unknown kind
+    /// (<see cref="UnseekableStreams"/>): treating every property read or array access as throwing would flag ordinary
+    /// correct code.
     /// Among calls, these do not count:
     /// <list type="bullet">
     /// <item>native calls — P/Invokes (unless declared <c>PreserveSig = false</c>, which turns a failure HRESULT into an
@@ -150,7 +152,8 @@ namespace InteropGuard.Flow
                 case IFunctionPointerInvocationOperation pointerCall:
                     return !_context.NativeFunctions.IsNativeTransition(pointerCall);
                 case IPropertyReferenceOperation property:
-                    return AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth);
+                    return (UnseekableStreams.IsSeekingRead(property) && !SeekedEarlier(property))
+                           || (AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth));
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
@@ -518,6 +521,54 @@ namespace InteropGuard.Flow
             }
 
             return _stable.SymbolOf(a) is { } symbol && SymbolEqualityComparer.Default.Equals(symbol, _stable.SymbolOf(b));
+        }
+
+        /// <summary>
+        /// A seeking read of a stream (<see cref="UnseekableStreams"/>) after another one of the same stable stream in an
+        /// earlier statement that always ran, of this block or of a block around it: a stream that answered once can seek,
+        /// and it does not stop being able to (<c>AllocHGlobal((nint)stream.Length)</c>, then <c>new State(memory,
+        /// (nuint)stream.Length)</c>). No label may lie between, so nothing can jump past the earlier read.
+        /// </summary>
+        private bool SeekedEarlier(IPropertyReferenceOperation property)
+        {
+            var bound = property.SemanticModel != null ? property : ModelOf(property.Syntax.SyntaxTree)?.GetOperation(property.Syntax) as IPropertyReferenceOperation;
+            if (bound?.Instance is not { } instance || _stable.SymbolOf(instance) is not { } stream)
+            {
+                return false;
+            }
+
+            IOperation statement = bound;
+            while (statement.Parent is { } parent)
+            {
+                if (OperationTree.IsFunction(parent))
+                {
+                    return false;
+                }
+
+                if (parent is IBlockOperation block)
+                {
+                    for (var i = block.Operations.IndexOf(statement) - 1; i >= 0; i--)
+                    {
+                        if (block.Operations[i + 1] is ILabeledOperation)
+                        {
+                            return false;
+                        }
+
+                        foreach (var candidate in block.Operations[i].DescendantsAndSelf())
+                        {
+                            if (candidate is IPropertyReferenceOperation { Instance: { } earlier } read && UnseekableStreams.IsSeekingRead(read)
+                                && SymbolEqualityComparer.Default.Equals(_stable.SymbolOf(earlier), stream) && IsAlwaysEvaluated(read, block.Operations[i]))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                statement = parent;
+            }
+
+            return false;
         }
 
         // Evaluated whenever its statement runs: no condition, conditional access, short-circuit, lambda or nested
