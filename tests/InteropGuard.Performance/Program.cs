@@ -216,7 +216,7 @@ namespace InteropGuard.Performance
 
             if (options.JsonFile != null)
             {
-                File.WriteAllText(options.JsonFile, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+                File.WriteAllText(options.JsonFile, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 Console.WriteLine($"JSON written to {options.JsonFile}");
             }
 
