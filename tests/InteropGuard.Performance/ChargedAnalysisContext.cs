@@ -24,7 +24,7 @@ namespace InteropGuard.Performance
         public override void ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags analysisMode) => _inner.ConfigureGeneratedCodeAnalysis(analysisMode);
 
         public override void RegisterCompilationStartAction(Action<CompilationStartAnalysisContext> action) =>
-            _inner.RegisterCompilationStartAction(context => _charge.Run(action, new ChargedCompilationStartContext(context, _charge)));
+            _inner.RegisterCompilationStartAction(_charge.CompilationStart(action));
 
         public override void RegisterCompilationAction(Action<CompilationAnalysisContext> action) => _inner.RegisterCompilationAction(_charge.Wrap(action));
 
@@ -34,10 +34,10 @@ namespace InteropGuard.Performance
             _inner.RegisterSymbolAction(_charge.Wrap(action), symbolKinds);
 
         public override void RegisterSymbolStartAction(Action<SymbolStartAnalysisContext> action, SymbolKind symbolKind) =>
-            _inner.RegisterSymbolStartAction(context => _charge.Run(action, ChargedSymbolStartContext.Create(context, _charge)), symbolKind);
+            _inner.RegisterSymbolStartAction(_charge.SymbolStart(action), symbolKind);
 
         public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action) =>
-            _inner.RegisterCodeBlockStartAction<TLanguageKindEnum>(context => _charge.Run(action, ChargedCodeBlockStartContext<TLanguageKindEnum>.Create(context, _charge)));
+            _inner.RegisterCodeBlockStartAction<TLanguageKindEnum>(_charge.CodeBlockStart(action));
 
         public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action) => _inner.RegisterCodeBlockAction(_charge.Wrap(action));
 
@@ -49,7 +49,7 @@ namespace InteropGuard.Performance
             _inner.RegisterSyntaxNodeAction(_charge.Wrap(action), syntaxKinds);
 
         public override void RegisterOperationBlockStartAction(Action<OperationBlockStartAnalysisContext> action) =>
-            _inner.RegisterOperationBlockStartAction(context => _charge.Run(action, ChargedOperationBlockStartContext.Create(context, _charge)));
+            _inner.RegisterOperationBlockStartAction(_charge.OperationBlockStart(action));
 
         public override void RegisterOperationBlockAction(Action<OperationBlockAnalysisContext> action) => _inner.RegisterOperationBlockAction(_charge.Wrap(action));
 

@@ -30,15 +30,15 @@ namespace InteropGuard.Performance
             _inner.RegisterSymbolAction(_charge.Wrap(action), symbolKinds);
 
         public override void RegisterSymbolStartAction(Action<SymbolStartAnalysisContext> action, SymbolKind symbolKind) =>
-            _inner.RegisterSymbolStartAction(context => _charge.Run(action, ChargedSymbolStartContext.Create(context, _charge)), symbolKind);
+            _inner.RegisterSymbolStartAction(_charge.SymbolStart(action), symbolKind);
 
         public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action) =>
-            _inner.RegisterCodeBlockStartAction<TLanguageKindEnum>(context => _charge.Run(action, ChargedCodeBlockStartContext<TLanguageKindEnum>.Create(context, _charge)));
+            _inner.RegisterCodeBlockStartAction<TLanguageKindEnum>(_charge.CodeBlockStart(action));
 
         public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action) => _inner.RegisterCodeBlockAction(_charge.Wrap(action));
 
         public override void RegisterOperationBlockStartAction(Action<OperationBlockStartAnalysisContext> action) =>
-            _inner.RegisterOperationBlockStartAction(context => _charge.Run(action, ChargedOperationBlockStartContext.Create(context, _charge)));
+            _inner.RegisterOperationBlockStartAction(_charge.OperationBlockStart(action));
 
         public override void RegisterOperationBlockAction(Action<OperationBlockAnalysisContext> action) => _inner.RegisterOperationBlockAction(_charge.Wrap(action));
 

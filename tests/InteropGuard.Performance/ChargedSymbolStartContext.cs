@@ -37,7 +37,7 @@ namespace InteropGuard.Performance
         public override void RegisterSymbolEndAction(Action<SymbolAnalysisContext> action) => _inner.RegisterSymbolEndAction(_charge.Wrap(action));
 
         public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action) =>
-            _inner.RegisterCodeBlockStartAction<TLanguageKindEnum>(context => _charge.Run(action, ChargedCodeBlockStartContext<TLanguageKindEnum>.Create(context, _charge)));
+            _inner.RegisterCodeBlockStartAction<TLanguageKindEnum>(_charge.CodeBlockStart(action));
 
         public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action) => _inner.RegisterCodeBlockAction(_charge.Wrap(action));
 
@@ -45,7 +45,7 @@ namespace InteropGuard.Performance
             _inner.RegisterSyntaxNodeAction(_charge.Wrap(action), syntaxKinds);
 
         public override void RegisterOperationBlockStartAction(Action<OperationBlockStartAnalysisContext> action) =>
-            _inner.RegisterOperationBlockStartAction(context => _charge.Run(action, ChargedOperationBlockStartContext.Create(context, _charge)));
+            _inner.RegisterOperationBlockStartAction(_charge.OperationBlockStart(action));
 
         public override void RegisterOperationBlockAction(Action<OperationBlockAnalysisContext> action) => _inner.RegisterOperationBlockAction(_charge.Wrap(action));
 

@@ -121,74 +121,66 @@ namespace InteropGuard.Performance
                 $"Summary ({result.ProcessorCount} cores; NetAnalyzers rules: {result.NetAnalyzersRules}; concurrent analysis " +
                 $"{(result.ConcurrentAnalysis ? "on" : "off")}; clock {result.Clock}; medians of {result.Runs} run(s)):");
             Console.WriteLine();
-            if (result.Clock != "wall")
-            {
-                PrintProcessorSummary(result);
-                return;
-            }
-
+            // The columns between the size and the memory figures depend on the clock.
+            bool cpu = result.Clock != "wall";
             var rows = new List<string[]>
             {
-                new[] { "code", "files", "lines", "NetAnalyzers ms", "InteropGuard ms", "IG / NA", "IG / NA (CPU)", "IG alone / NA (CPU)", "IG ms / 1k lines", "top InteropGuard analyzers (% of NA)", "added peak memory", "added allocations", "IG findings" },
+                new[] { "code", "files", "lines" }
+                    .Concat(cpu
+                        ? new[] { "NetAnalyzers CPU ms", "InteropGuard CPU ms", "IG / NA (CPU)", "interquartile", "IG / NA (telemetry)", "IG CPU ms / 1k lines", "top InteropGuard analyzers (% of NA CPU)" }
+                        : new[] { "NetAnalyzers ms", "InteropGuard ms", "IG / NA", "IG / NA (CPU)", "IG alone / NA (CPU)", "IG ms / 1k lines", "top InteropGuard analyzers (% of NA)" })
+                    .Concat(new[] { "added peak memory", "added allocations", "IG findings" })
+                    .ToArray(),
             };
             foreach (WorkloadResult w in result.Workloads)
             {
-                string top = string.Join(", ", w.InteropGuardAnalyzerMs.OrderByDescending(pair => pair.Value).Take(3)
-                    .Select(pair => $"{ShortName(pair.Key)} {Statistics.Format(Statistics.Percent(pair.Value, w.NetAnalyzersMs), "0.00")}"));
                 rows.Add(new[]
-                {
-                    w.Name,
-                    w.Files.ToString("N0", CultureInfo.InvariantCulture),
-                    w.Lines.ToString("N0", CultureInfo.InvariantCulture),
-                    w.NetAnalyzersMs.ToString("N0", CultureInfo.InvariantCulture),
-                    w.InteropGuardMs.ToString("N0", CultureInfo.InvariantCulture),
-                    Statistics.Format(w.RatioPercent, "0.00") + "%",
-                    Statistics.Format(w.CpuRatioPercent, "0.00") + "%",
-                    Statistics.Format(w.AloneCpuRatioPercent, "0.00") + "%",
-                    Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00"),
-                    top,
-                    w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" : "-",
-                    w.AddedAllocationsPercent.HasValue ? Statistics.FormatSigned(w.AddedAllocationsPercent.Value, "0.0") + "%" : "-",
-                    w.InteropGuardFindingsPerRun[^1].Values.Sum().ToString(CultureInfo.InvariantCulture),
-                });
+                    {
+                        w.Name,
+                        w.Files.ToString("N0", CultureInfo.InvariantCulture),
+                        w.Lines.ToString("N0", CultureInfo.InvariantCulture),
+                    }
+                    .Concat(cpu ? ProcessorCells(w) : TelemetryCells(w))
+                    .Concat(new[]
+                    {
+                        w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" : "-",
+                        w.AddedAllocationsPercent.HasValue ? Statistics.FormatSigned(w.AddedAllocationsPercent.Value, "0.0") + "%" : "-",
+                        w.InteropGuardFindingsPerRun[^1].Values.Sum().ToString(CultureInfo.InvariantCulture),
+                    })
+                    .ToArray());
             }
 
             PrintTable(rows);
             PrintScaling(result);
         }
 
-        /// <summary>The summary when each set's own processor time is the budget's figure (<c>--clock cpu</c>).</summary>
-        private static void PrintProcessorSummary(HarnessResult result)
+        /// <summary>The budget's figure as each set's own processor time (<c>--clock cpu</c>).</summary>
+        private static string[] ProcessorCells(WorkloadResult w) => new[]
         {
-            var rows = new List<string[]>
-            {
-                new[] { "code", "files", "lines", "NetAnalyzers CPU ms", "InteropGuard CPU ms", "IG / NA (CPU)", "interquartile", "IG / NA (telemetry)", "IG CPU ms / 1k lines", "top InteropGuard analyzers (% of NA CPU)", "added peak memory", "added allocations", "IG findings" },
-            };
-            foreach (WorkloadResult w in result.Workloads)
-            {
-                string top = string.Join(", ", w.InteropGuardChargedAnalyzerMs.OrderByDescending(pair => pair.Value).Take(3)
-                    .Select(pair => $"{ShortName(pair.Key)} {Statistics.Format(Statistics.Percent(pair.Value, w.NetAnalyzersChargedMs), "0.00")}"));
-                rows.Add(new[]
-                {
-                    w.Name,
-                    w.Files.ToString("N0", CultureInfo.InvariantCulture),
-                    w.Lines.ToString("N0", CultureInfo.InvariantCulture),
-                    w.NetAnalyzersChargedMs.ToString("N0", CultureInfo.InvariantCulture),
-                    w.InteropGuardChargedMs.ToString("N1", CultureInfo.InvariantCulture),
-                    Statistics.Format(w.ChargedRatioPercent, "0.00") + "%",
-                    Statistics.Format(w.ChargedRatioQ1Percent, "0.00") + "–" + Statistics.Format(w.ChargedRatioQ3Percent, "0.00") + "%",
-                    Statistics.Format(w.RatioPercent, "0.00") + "%",
-                    Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00"),
-                    top,
-                    w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" : "-",
-                    w.AddedAllocationsPercent.HasValue ? Statistics.FormatSigned(w.AddedAllocationsPercent.Value, "0.0") + "%" : "-",
-                    w.InteropGuardFindingsPerRun[^1].Values.Sum().ToString(CultureInfo.InvariantCulture),
-                });
-            }
+            w.NetAnalyzersChargedMs.ToString("N0", CultureInfo.InvariantCulture),
+            w.InteropGuardChargedMs.ToString("N1", CultureInfo.InvariantCulture),
+            Statistics.Format(w.ChargedRatioPercent, "0.00") + "%",
+            Statistics.Format(w.ChargedRatioQ1Percent, "0.00") + "–" + Statistics.Format(w.ChargedRatioQ3Percent, "0.00") + "%",
+            Statistics.Format(w.RatioPercent, "0.00") + "%",
+            Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00"),
+            Top(w.InteropGuardChargedAnalyzerMs, w.NetAnalyzersChargedMs),
+        };
 
-            PrintTable(rows);
-            PrintScaling(result);
-        }
+        /// <summary>The budget's figure as the driver's telemetry, with the process-level processor ratios (<c>--clock wall</c>).</summary>
+        private static string[] TelemetryCells(WorkloadResult w) => new[]
+        {
+            w.NetAnalyzersMs.ToString("N0", CultureInfo.InvariantCulture),
+            w.InteropGuardMs.ToString("N0", CultureInfo.InvariantCulture),
+            Statistics.Format(w.RatioPercent, "0.00") + "%",
+            Statistics.Format(w.CpuRatioPercent, "0.00") + "%",
+            Statistics.Format(w.AloneCpuRatioPercent, "0.00") + "%",
+            Statistics.Format(w.InteropGuardMsPerThousandLines, "0.00"),
+            Top(w.InteropGuardAnalyzerMs, w.NetAnalyzersMs),
+        };
+
+        private static string Top(Dictionary<string, double> analyzerMs, double netAnalyzersMs) =>
+            string.Join(", ", analyzerMs.OrderByDescending(pair => pair.Value).Take(3)
+                .Select(pair => $"{ShortName(pair.Key)} {Statistics.Format(Statistics.Percent(pair.Value, netAnalyzersMs), "0.00")}"));
 
         private static void PrintTable(List<string[]> rows)
         {
