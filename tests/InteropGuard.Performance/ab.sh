@@ -68,12 +68,19 @@ for w, name in enumerate(workload["Name"] for workload in runs["A"][0]["Workload
     print(f"  {'':40} {'A median':>10} {'B median':>10} {'B - A median':>13} {'(range over pairs)':>22} {'B - A %':>8}")
     keys = list(a[0].keys())
     keys = keys[:3] + sorted(keys[3:], key=lambda k: -statistics.median(r.get(k, 0) for r in a))
-    for key in keys:
-        av = [r.get(key, float("nan")) for r in a]
-        bv = [r.get(key, float("nan")) for r in b]
-        diff = [y - x for x, y in zip(av, bv)]
-        am, bm, dm = statistics.median(av), statistics.median(bv), statistics.median(diff)
-        pct = f"{100 * dm / am:+.1f}%" if am and key != "IG / NA %" else ""
-        print(f"  {key:40} {am:10.1f} {bm:10.1f} {dm:+13.1f} {f'{min(diff):+.1f} .. {max(diff):+.1f}':>22} {pct:>8}")
+    def table(a, b, keys, fmt):
+        for key in keys:
+            av = [r.get(key, float("nan")) for r in a]
+            bv = [r.get(key, float("nan")) for r in b]
+            diff = [y - x for x, y in zip(av, bv)]
+            am, bm, dm = statistics.median(av), statistics.median(bv), statistics.median(diff)
+            pct = f"{100 * dm / am:+.1f}%" if am and key != "IG / NA %" else ""
+            print(f"  {key:40} {am:10{fmt}} {bm:10{fmt}} {dm:+13{fmt}} {f'{min(diff):+{fmt}} .. {max(diff):+{fmt}}':>22} {pct:>8}")
+    table(a, b, keys, ".1f")
+    # Absolute milliseconds of both clocks move with the machine's load (processor time too: the cores are shared);
+    # an analyzer's share of NetAnalyzers' time in the same run moves far less, so it is what to compare across runs.
+    share = lambda runs: [{k: 100 * v / r["NetAnalyzers (total)"] for k, v in r.items() if k not in ("NetAnalyzers (total)", "IG / NA %")} for r in runs]
+    print(f"  as % of NetAnalyzers in the same run:")
+    table(share(a), share(b), [k for k in keys if k not in ("NetAnalyzers (total)", "IG / NA %")], ".2f")
 PY
 echo "runs: $out"
