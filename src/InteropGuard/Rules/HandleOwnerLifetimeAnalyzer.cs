@@ -109,14 +109,16 @@ namespace InteropGuard.Rules
             var clearedFields = facts.AssignedFields;
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
+            List<IOperation>? referenceList = null;
+            Func<List<IOperation>> references = () => referenceList ??= OwnerReferences(root);
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, references, _readTreeVerdicts, skipSpilled: false);
 
             // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
             // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
             // graph reads it, without those arguments, the tree may answer for the whole body after all.
             if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
             {
-                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
+                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, references, _readTreeVerdicts, skipSpilled: true);
             }
 
             if (verdicts != null)
@@ -255,7 +257,7 @@ namespace InteropGuard.Rules
         /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
         /// does: asked only when the tree gave up with them read as written.
         /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, Func<List<IOperation>> references, bool readNotReadAfter, bool skipSpilled)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
@@ -319,7 +321,7 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (hasGoto || !NothingReadsAfter(root, call, owner))
+                            if (hasGoto || !NothingReadsAfter(references, call, owner))
                             {
                                 return null;
                             }
@@ -340,7 +342,8 @@ namespace InteropGuard.Rules
         /// reaches code written after it. A variable a <c>using</c> or <c>foreach</c> declares is read by code the
         /// compiler adds (its Dispose), which the tree does not show: no answer.
         /// </summary>
-        private static bool NothingReadsAfter(IOperation root, IOperation call, HandleOwner owner)
+        /// <param name="references">The body's references that can name an owner (<see cref="OwnerReferences"/>), listed once for all its owners.</param>
+        private static bool NothingReadsAfter(Func<List<IOperation>> references, IOperation call, HandleOwner owner)
         {
             IOperation? statement = null;
             var child = call;
@@ -385,7 +388,7 @@ namespace InteropGuard.Rules
 
             var after = statement.Syntax.Span.Start;
             var callSpan = call.Syntax.Span;
-            foreach (var operation in root.Descendants())
+            foreach (var operation in references())
             {
                 var start = operation.Syntax.Span.Start;
                 if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation))
@@ -396,6 +399,14 @@ namespace InteropGuard.Rules
 
             return true;
         }
+
+        /// <summary>
+        /// The references in the body that can name an owner (<c>this</c>, a parameter, a local): what
+        /// <see cref="NothingReadsAfter"/> looks for. A body with many findings asked it once per owner, each time over
+        /// the whole body.
+        /// </summary>
+        private static List<IOperation> OwnerReferences(IOperation root)
+            => root.Descendants().Where(o => o is IInstanceReferenceOperation || o is IParameterReferenceOperation || o is ILocalReferenceOperation).ToList();
 
         /// <summary>A local declared by a plain declaration statement or a pattern/<c>out var</c> designation: no hidden reads.</summary>
         private static bool IsPlainLocal(ILocalSymbol local)
@@ -816,6 +827,20 @@ namespace InteropGuard.Rules
             public bool HasGoto { get; set; }
         }
 
+        /// <summary>The findings a finalizer-release design accounts for, and the remedy their messages end with.</summary>
+        private sealed class DesignCount
+        {
+            public DesignCount(string remedy)
+            {
+                Remedy = remedy;
+            }
+
+            public string Remedy { get; }
+
+            // Incremented by concurrent block actions; read at the compilation's end, after all of them.
+            public int Findings;
+        }
+
         /// <summary>
         /// IG3008, the type-level view of IG1001: when the owner's class releases its raw handle in its finalizer and hands
         /// it out, the finding is one of many with one remedy. Each such finding says so, and at the end of the
@@ -825,7 +850,12 @@ namespace InteropGuard.Rules
         private sealed class DesignFindings
         {
             private readonly FinalizerReleasedHandles _designs;
-            private readonly ConcurrentDictionary<FinalizerReleasedHandle, int> _counts = new ConcurrentDictionary<FinalizerReleasedHandle, int>();
+
+            // Per design: its findings so far and the remedy its messages end with. A binding has a few designs and a
+            // thousand findings: a hit adds without a lock and builds no string.
+            private readonly ConcurrentDictionary<FinalizerReleasedHandle, DesignCount> _counts = new ConcurrentDictionary<FinalizerReleasedHandle, DesignCount>();
+            private readonly Func<FinalizerReleasedHandle, DesignCount> _newCount = design => new DesignCount(
+                "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call");
 
             public DesignFindings(FinalizerReleasedHandles designs)
             {
@@ -840,8 +870,9 @@ namespace InteropGuard.Rules
                     return string.Empty;
                 }
 
-                _counts.AddOrUpdate(design, 1, (_, count) => count + 1);
-                return "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call";
+                var count = _counts.TryGetValue(design, out var known) ? known : _counts.GetOrAdd(design, _newCount);
+                System.Threading.Interlocked.Increment(ref count.Findings);
+                return count.Remedy;
             }
 
             public void Report(CompilationAnalysisContext context)
@@ -858,7 +889,7 @@ namespace InteropGuard.Rules
                             design.Handle.Name,
                             design.Release,
                             design.ExposedThrough.Name,
-                            entry.Value));
+                            System.Threading.Volatile.Read(ref entry.Value.Findings)));
                     }
                 }
             }
