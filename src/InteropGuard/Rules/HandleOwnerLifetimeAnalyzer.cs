@@ -109,16 +109,14 @@ namespace InteropGuard.Rules
             var clearedFields = facts.AssignedFields;
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            List<IOperation>? referenceList = null;
-            Func<List<IOperation>> references = () => referenceList ??= OwnerReferences(root);
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, references, _readTreeVerdicts, skipSpilled: false);
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
 
             // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
             // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
             // graph reads it, without those arguments, the tree may answer for the whole body after all.
             if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
             {
-                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, references, _readTreeVerdicts, skipSpilled: true);
+                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
             }
 
             if (verdicts != null)
@@ -257,7 +255,7 @@ namespace InteropGuard.Rules
         /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
         /// does: asked only when the tree gave up with them read as written.
         /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, Func<List<IOperation>> references, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
@@ -321,7 +319,7 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (hasGoto || !NothingReadsAfter(references, call, owner))
+                            if (hasGoto || !NothingReadsAfter(root, call, owner))
                             {
                                 return null;
                             }
@@ -342,8 +340,7 @@ namespace InteropGuard.Rules
         /// reaches code written after it. A variable a <c>using</c> or <c>foreach</c> declares is read by code the
         /// compiler adds (its Dispose), which the tree does not show: no answer.
         /// </summary>
-        /// <param name="references">The body's references that can name an owner (<see cref="OwnerReferences"/>), listed once for all its owners.</param>
-        private static bool NothingReadsAfter(Func<List<IOperation>> references, IOperation call, HandleOwner owner)
+        private static bool NothingReadsAfter(IOperation root, IOperation call, HandleOwner owner)
         {
             IOperation? statement = null;
             var child = call;
@@ -388,7 +385,7 @@ namespace InteropGuard.Rules
 
             var after = statement.Syntax.Span.Start;
             var callSpan = call.Syntax.Span;
-            foreach (var operation in references())
+            foreach (var operation in root.Descendants())
             {
                 var start = operation.Syntax.Span.Start;
                 if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation))
@@ -399,14 +396,6 @@ namespace InteropGuard.Rules
 
             return true;
         }
-
-        /// <summary>
-        /// The references in the body that can name an owner (<c>this</c>, a parameter, a local): what
-        /// <see cref="NothingReadsAfter"/> looks for. A body with many findings asked it once per owner, each time over
-        /// the whole body.
-        /// </summary>
-        private static List<IOperation> OwnerReferences(IOperation root)
-            => root.Descendants().Where(o => o is IInstanceReferenceOperation || o is IParameterReferenceOperation || o is ILocalReferenceOperation).ToList();
 
         /// <summary>A local declared by a plain declaration statement or a pattern/<c>out var</c> designation: no hidden reads.</summary>
         private static bool IsPlainLocal(ILocalSymbol local)
