@@ -816,6 +816,20 @@ namespace InteropGuard.Rules
             public bool HasGoto { get; set; }
         }
 
+        /// <summary>The findings a finalizer-release design accounts for, and the remedy their messages end with.</summary>
+        private sealed class DesignCount
+        {
+            public DesignCount(string remedy)
+            {
+                Remedy = remedy;
+            }
+
+            public string Remedy { get; }
+
+            // Incremented by concurrent block actions; read at the compilation's end, after all of them.
+            public int Findings;
+        }
+
         /// <summary>
         /// IG3008, the type-level view of IG1001: when the owner's class releases its raw handle in its finalizer and hands
         /// it out, the finding is one of many with one remedy. Each such finding says so, and at the end of the
@@ -825,7 +839,12 @@ namespace InteropGuard.Rules
         private sealed class DesignFindings
         {
             private readonly FinalizerReleasedHandles _designs;
-            private readonly ConcurrentDictionary<FinalizerReleasedHandle, int> _counts = new ConcurrentDictionary<FinalizerReleasedHandle, int>();
+
+            // Per design: its findings so far and the remedy its messages end with. A binding has a few designs and a
+            // thousand findings: a hit adds without a lock and builds no string.
+            private readonly ConcurrentDictionary<FinalizerReleasedHandle, DesignCount> _counts = new ConcurrentDictionary<FinalizerReleasedHandle, DesignCount>();
+            private readonly Func<FinalizerReleasedHandle, DesignCount> _newCount = design => new DesignCount(
+                "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call");
 
             public DesignFindings(FinalizerReleasedHandles designs)
             {
@@ -840,8 +859,9 @@ namespace InteropGuard.Rules
                     return string.Empty;
                 }
 
-                _counts.AddOrUpdate(design, 1, (_, count) => count + 1);
-                return "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call";
+                var count = _counts.TryGetValue(design, out var known) ? known : _counts.GetOrAdd(design, _newCount);
+                System.Threading.Interlocked.Increment(ref count.Findings);
+                return count.Remedy;
             }
 
             public void Report(CompilationAnalysisContext context)
@@ -858,7 +878,7 @@ namespace InteropGuard.Rules
                             design.Handle.Name,
                             design.Release,
                             design.ExposedThrough.Name,
-                            entry.Value));
+                            System.Threading.Volatile.Read(ref entry.Value.Findings)));
                     }
                 }
             }

@@ -1,6 +1,10 @@
+using System.Collections.Immutable;
+using System.Linq;
 using System.Threading.Tasks;
 using InteropGuard.Rules;
+using InteropGuard.Tests.Corpus;
 using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis.Diagnostics;
 using static InteropGuard.Tests.Rules.HandleOwnerLifetimeTests;
 
 namespace InteropGuard.Tests.Rules
@@ -82,6 +86,25 @@ class C
 }", OwnerFinding(0, "image", "image.Handle", "Native.draw", ImageRemedy),
             OwnerFinding(1, "photo", "photo.Handle", "Native.draw", ImageRemedy),
             Design(55, 20, "Image", "_handle", "Lib.image_free", "Handle", 2));
+
+        /// <summary>
+        /// Block actions of many bodies count one design's findings at the same time: every concurrent run must name the
+        /// same number in IG3008 as the sequential run, and that number is the number of IG1001 findings of the design.
+        /// </summary>
+        [Fact]
+        public async Task TheCountAddsUpUnderConcurrentAnalysis()
+        {
+            const int callers = 60;
+            var methods = string.Concat(Enumerable.Range(0, callers).Select(i => $"    int M{i}(Image image) => Native.draw(image.Handle, {i});\n"));
+            var project = TestProject.Create(new[] { Prelude + Releases + "class C\n{\n" + methods + "}\n" }, TestProjectOptions.Default);
+            var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new HandleOwnerLifetimeAnalyzer());
+            var sequential = await AnalyzerRunner.AnalyzeAsync(project, analyzers, allowCompilerErrors: false, "callers of one design");
+
+            Assert.Equal(callers, sequential.AnalyzerDiagnostics.Count(d => d.Id == "IG1001" && d.GetMessage().EndsWith(ImageRemedy, System.StringComparison.Ordinal)));
+            var design = Assert.Single(sequential.AnalyzerDiagnostics, d => d.Id == "IG3008");
+            Assert.Contains($"': {callers} native call(s) given it", design.GetMessage());
+            await ConcurrentAnalysisTests.AssertConcurrentRunsAgreeAsync(sequential, analyzers, rounds: 20);
+        }
 
         [Fact]
         public Task AutoPropertyReleasedThroughAWrapper() => CheckDesign(@"
