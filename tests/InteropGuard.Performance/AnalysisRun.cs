@@ -15,11 +15,12 @@ namespace InteropGuard.Performance
     internal sealed class AnalysisRun
     {
         private AnalysisRun(double wallMilliseconds, double cpuMilliseconds, ImmutableDictionary<DiagnosticAnalyzer, double> analyzerMilliseconds,
-            ImmutableArray<Diagnostic> diagnostics, ImmutableArray<string> analyzerExceptions)
+            ImmutableDictionary<DiagnosticAnalyzer, AnalyzerCharge> charges, ImmutableArray<Diagnostic> diagnostics, ImmutableArray<string> analyzerExceptions)
         {
             WallMilliseconds = wallMilliseconds;
             CpuMilliseconds = cpuMilliseconds;
             AnalyzerMilliseconds = analyzerMilliseconds;
+            Charges = charges;
             Diagnostics = diagnostics;
             AnalyzerExceptions = analyzerExceptions;
         }
@@ -38,14 +39,29 @@ namespace InteropGuard.Performance
         /// <summary>Each analyzer's execution time from the driver's telemetry (wall-clock per callback).</summary>
         public ImmutableDictionary<DiagnosticAnalyzer, double> AnalyzerMilliseconds { get; }
 
+        /// <summary>
+        /// Each analyzer's callbacks' own processor time (<see cref="ChargedAnalyzer"/>), keyed by the analyzer itself;
+        /// empty when the pass ran the analyzers unwrapped.
+        /// </summary>
+        public ImmutableDictionary<DiagnosticAnalyzer, AnalyzerCharge> Charges { get; }
+
         public ImmutableArray<Diagnostic> Diagnostics { get; }
 
         public ImmutableArray<string> AnalyzerExceptions { get; }
 
         public double TotalOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => AnalyzerMilliseconds[a]);
 
-        public static async Task<AnalysisRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent)
+        public double ChargedTotalOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => Charges[a].Milliseconds);
+
+        /// <param name="charged">Run each analyzer inside a <see cref="ChargedAnalyzer"/> (or <see cref="ChargedSuppressor"/>) to measure its own processor time.</param>
+        public static async Task<AnalysisRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent, bool charged = false)
         {
+            ImmutableArray<DiagnosticAnalyzer> unwrapped = analyzers;
+            if (charged)
+            {
+                analyzers = analyzers.Select(ChargedAnalyzer.Wrap).ToImmutableArray();
+            }
+
             var exceptions = new List<string>();
             var options = new CompilationWithAnalyzersOptions(
                 new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
@@ -53,7 +69,7 @@ namespace InteropGuard.Performance
                 {
                     lock (exceptions)
                     {
-                        exceptions.Add($"{analyzer.GetType().Name}: {exception.GetType().Name}: {exception.Message}");
+                        exceptions.Add($"{ChargedAnalyzer.NameOf(analyzer)}: {exception.GetType().Name}: {exception.Message}");
                     }
                 },
                 concurrentAnalysis: concurrent,
@@ -73,13 +89,18 @@ namespace InteropGuard.Performance
             TimeSpan cpu = ProcessorTime() - cpuBefore;
 
             var times = ImmutableDictionary.CreateBuilder<DiagnosticAnalyzer, double>();
-            foreach (DiagnosticAnalyzer analyzer in analyzers)
+            var charges = ImmutableDictionary.CreateBuilder<DiagnosticAnalyzer, AnalyzerCharge>();
+            for (int i = 0; i < analyzers.Length; i++)
             {
-                AnalyzerTelemetryInfo telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None).ConfigureAwait(false);
-                times[analyzer] = telemetry.ExecutionTime.TotalMilliseconds;
+                AnalyzerTelemetryInfo telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzers[i], CancellationToken.None).ConfigureAwait(false);
+                times[unwrapped[i]] = telemetry.ExecutionTime.TotalMilliseconds;
+                if (analyzers[i] is ICharged chargedAnalyzer)
+                {
+                    charges[unwrapped[i]] = chargedAnalyzer.Charge;
+                }
             }
 
-            return new AnalysisRun(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, times.ToImmutable(), diagnostics, exceptions.ToImmutableArray());
+            return new AnalysisRun(stopwatch.Elapsed.TotalMilliseconds, cpu.TotalMilliseconds, times.ToImmutable(), charges.ToImmutable(), diagnostics, exceptions.ToImmutableArray());
         }
 
         /// <summary>

@@ -34,6 +34,10 @@ namespace InteropGuard.Performance
             }
         }
 
+        /// <summary>Every diagnostic of the pass (both sets), one sorted line each.</summary>
+        public static List<string> AllLines(AnalysisRun run) =>
+            run.Diagnostics.Select(d => Line(d)).OrderBy(line => line, StringComparer.Ordinal).ToList();
+
         private static string Line(Diagnostic diagnostic)
         {
             FileLinePositionSpan span = diagnostic.Location.GetLineSpan();

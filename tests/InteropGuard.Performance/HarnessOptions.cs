@@ -30,19 +30,36 @@ namespace InteropGuard.Performance
         All,
     }
 
+    internal enum Clock
+    {
+        /// <summary>Each analyzer's callbacks' own thread processor time, one pass with both sets per round.</summary>
+        Cpu,
+
+        /// <summary>The driver's wall-clock telemetry and the process-level passes, as the harness measured before.</summary>
+        Wall,
+    }
+
     internal sealed class HarnessOptions
     {
+        private int? _runs;
+
         public const string Usage =
             "usage: dotnet run -c Release --project tests/InteropGuard.Performance -- " +
-            "[--sizes 100,400,1600] [--flavour both|interop|plain] [--runs 3] [--concurrent false|true] " +
-            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--json FILE] [--findings FILE [--findings-only]] [--check] [--dump DIR] " +
+            "[--sizes 100,400,1600] [--flavour both|interop|plain] [--clock cpu|wall] [--runs N] [--concurrent false|true] " +
+            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--json FILE] [--findings FILE [--findings-only]] [--check] [--wrapper-overhead] [--dump DIR] " +
             "[--sources DIR ... [--define SYMBOL ...] [--implicit-usings] [--using NAMESPACE ...]]";
 
         public IReadOnlyList<int> Sizes { get; private set; } = new[] { 100, 400, 1600 };
 
         public IReadOnlyList<Flavour> Flavours { get; private set; } = new[] { Flavour.Interop, Flavour.Plain };
 
-        public int Runs { get; private set; } = 3;
+        /// <summary>Measured rounds after the warm-up: 5 with the processor clock (one pass each), 3 with the wall clock (four passes each).</summary>
+        public int Runs => _runs ?? (Clock == Clock.Cpu ? 5 : 3);
+
+        public Clock Clock { get; private set; } = Clock.Cpu;
+
+        /// <summary>Measure what the <see cref="ChargedAnalyzer"/> wrapper itself costs, on a trivial analyzer, then stop.</summary>
+        public bool WrapperOverhead { get; private set; }
 
         public bool Concurrent { get; private set; }
 
@@ -113,7 +130,18 @@ namespace InteropGuard.Performance
                         flavourGiven = true;
                         break;
                     case "--runs":
-                        options.Runs = PositiveInt(arg, Value(args, ref i), 1, 100);
+                        options._runs = PositiveInt(arg, Value(args, ref i), 1, 100);
+                        break;
+                    case "--clock":
+                        options.Clock = Value(args, ref i) switch
+                        {
+                            "cpu" => Clock.Cpu,
+                            "wall" => Clock.Wall,
+                            string other => throw new UsageException($"--clock must be cpu or wall, not '{other}'"),
+                        };
+                        break;
+                    case "--wrapper-overhead":
+                        options.WrapperOverhead = true;
                         break;
                     case "--concurrent":
                         options.Concurrent = Value(args, ref i) switch
@@ -205,6 +233,11 @@ namespace InteropGuard.Performance
             if (options.Check && options.SourcesMode)
             {
                 throw new UsageException("--check runs on synthetic code; it cannot be combined with --sources");
+            }
+
+            if (options.WrapperOverhead && (options.Check || options.FindingsOnly || options.DumpDirectory != null))
+            {
+                throw new UsageException("--wrapper-overhead is a measure of its own; it cannot be combined with --check, --findings-only or --dump");
             }
 
             if (options.FindingsOnly && options.FindingsFile == null)

@@ -98,6 +98,7 @@ namespace InteropGuard.Performance
                 NetAnalyzersAnalyzerCount = sets.NetAnalyzers.Length,
                 InteropGuardAnalyzers = sets.InteropGuard.Select(a => a.GetType().Name).ToList(),
                 ConcurrentAnalysis = options.Concurrent,
+                Clock = options.Clock == Clock.Cpu ? (ThreadCpuClock.IsProcessorTime ? "cpu" : "cpu (wall fallback)") : "wall",
                 Runs = runs,
                 LibraryImportGenerator = options.RunGenerators,
             };
@@ -105,6 +106,15 @@ namespace InteropGuard.Performance
             Console.WriteLine(
                 $"InteropGuard performance harness: {result.ProcessorCount} cores, {result.Runtime}, Roslyn {result.RoslynVersion}, " +
                 $"concurrent analysis {(options.Concurrent ? "on" : "off")}, {(options.Check ? "check mode: 1 run, no warm-up, times not meaningful" : $"warm-up + median of {runs} runs")}");
+            if (options.Clock == Clock.Cpu || options.Check || options.WrapperOverhead)
+            {
+                result.CallbackFloorNanoseconds = AnalyzerCharge.Calibrate();
+            }
+
+            Console.WriteLine(options.Clock == Clock.Cpu
+                ? $"Clock: each analyzer's callbacks' own {ThreadCpuClock.Description}, one pass with both sets per round; " +
+                  $"each callback's charge less the clock's own cost, {result.CallbackFloorNanoseconds:0} ns (calibrated at start)"
+                : "Clock: the driver's wall-clock telemetry per analyzer, and process processor time over four passes per round (--clock wall)");
             Console.WriteLine(
                 $"NetAnalyzers {sets.NetAnalyzersVersion} (NuGet package, {sets.NetAnalyzers.Length} analyzers), rules: " +
                 $"{result.NetAnalyzersRules} ({enabled} of {total} rule ids enabled); " +
@@ -153,6 +163,12 @@ namespace InteropGuard.Performance
                         string.Join(", ", errors.GroupBy(e => e.Id).OrderByDescending(g => g.Count()).Take(4).Select(g => $"{g.Key} x{g.Count()}")));
                 }
 
+                if (options.WrapperOverhead)
+                {
+                    await WrapperOverhead.RunAsync(options, workload, sets.NetAnalyzersOptions(options.NetAnalyzers));
+                    continue;
+                }
+
                 if (options.FindingsOnly)
                 {
                     AnalysisRun pass = await AnalysisRun.RunAsync(workload.Compile(sets.NetAnalyzersOptions(options.NetAnalyzers)), sets.InteropGuard, options.Concurrent);
@@ -176,6 +192,12 @@ namespace InteropGuard.Performance
                         checkFailures.Add($"{workload.Name}: {measured.AnalyzerExceptions.Count} analyzer exceptions");
                     }
 
+                    string? disagreement = await WrappedAndUnwrappedDisagreeAsync(workload, sets, options, measured.LastBothRun!);
+                    if (disagreement != null)
+                    {
+                        checkFailures.Add($"{workload.Name}: {disagreement}");
+                    }
+
                     int findings = measured.InteropGuardFindingsPerRun.Sum(run => run.Values.Sum());
                     if (workload.Kind == "plain" && findings > 0)
                     {
@@ -184,7 +206,7 @@ namespace InteropGuard.Performance
                 }
             }
 
-            if (options.FindingsOnly)
+            if (options.FindingsOnly || options.WrapperOverhead)
             {
                 return 0;
             }
@@ -194,7 +216,7 @@ namespace InteropGuard.Performance
 
             if (options.JsonFile != null)
             {
-                File.WriteAllText(options.JsonFile, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+                File.WriteAllText(options.JsonFile, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
                 Console.WriteLine($"JSON written to {options.JsonFile}");
             }
 
@@ -212,6 +234,29 @@ namespace InteropGuard.Performance
             return 0;
         }
 
+        /// <summary>
+        /// The processor clock runs every analyzer inside a <see cref="ChargedAnalyzer"/>; it must not change what they
+        /// report. One more pass with the other arrangement, compared diagnostic by diagnostic (both sets).
+        /// </summary>
+        private static async Task<string?> WrappedAndUnwrappedDisagreeAsync(Workload workload, AnalyzerSets sets, HarnessOptions options, AnalysisRun measured)
+        {
+            bool measuredWrapped = !measured.Charges.IsEmpty;
+            AnalysisRun other = await AnalysisRun.RunAsync(
+                workload.Compile(sets.NetAnalyzersOptions(options.NetAnalyzers)), sets.Both, options.Concurrent, charged: !measuredWrapped);
+            List<string> wrapped = Findings.AllLines(measuredWrapped ? measured : other);
+            List<string> unwrapped = Findings.AllLines(measuredWrapped ? other : measured);
+            if (wrapped.SequenceEqual(unwrapped, StringComparer.Ordinal))
+            {
+                Console.WriteLine($"{workload.Name}: wrapped and unwrapped analyzers report the same {wrapped.Count} diagnostics");
+                return null;
+            }
+
+            string firstDifference = wrapped.Except(unwrapped, StringComparer.Ordinal).Select(line => "only wrapped: " + line)
+                .Concat(unwrapped.Except(wrapped, StringComparer.Ordinal).Select(line => "only unwrapped: " + line))
+                .FirstOrDefault() ?? "same lines, different multiplicity";
+            return $"wrapped analyzers report {wrapped.Count} diagnostics, unwrapped {unwrapped.Count} ({firstDifference})";
+        }
+
         private static async Task<WorkloadResult> MeasureAsync(Workload workload, AnalyzerSets sets, HarnessOptions options, int runs, int compilerErrors)
         {
             ImmutableDictionary<string, ReportDiagnostic> severities = sets.NetAnalyzersOptions(options.NetAnalyzers);
@@ -219,11 +264,25 @@ namespace InteropGuard.Performance
             var both = new List<AnalysisRun>();
             var compilerOnlyCpu = new List<double>();
             var interopGuardAloneCpu = new List<double>();
+            bool wall = options.Clock == Clock.Wall;
             int rounds = options.Check ? 1 : runs + 1;
             for (int round = 0; round < rounds; round++)
             {
                 bool warmUp = !options.Check && round == 0;
                 Console.Error.Write($"\r{workload.Name}: {(warmUp ? "warm-up" : $"run {(options.Check ? 1 : round)}/{runs}")}...   ");
+                if (!wall)
+                {
+                    // Each analyzer's own processor time comes from one pass with both sets: the process-level passes
+                    // below are what made a round four times as long.
+                    AnalysisRun charged = await AnalysisRun.RunAsync(workload.Compile(severities), sets.Both, options.Concurrent, charged: true);
+                    if (!warmUp)
+                    {
+                        both.Add(charged);
+                    }
+
+                    continue;
+                }
+
                 double compilerOnly = AnalysisRun.CompilerOnlyCpuMilliseconds(workload.Compile(severities));
                 AnalysisRun naAlone = await AnalysisRun.RunAsync(workload.Compile(severities), sets.NetAnalyzers, options.Concurrent);
                 AnalysisRun withBoth = await AnalysisRun.RunAsync(workload.Compile(severities), sets.Both, options.Concurrent);
@@ -241,8 +300,13 @@ namespace InteropGuard.Performance
 
             // Per round: what NetAnalyzers added to the compiler, and what InteropGuard added to that.
             var netAnalyzersCpu = alone.Select((run, i) => run.CpuMilliseconds - compilerOnlyCpu[i]).ToList();
-            var interopGuardCpu = both.Select((run, i) => run.CpuMilliseconds - alone[i].CpuMilliseconds).ToList();
+            var interopGuardCpu = both.Take(alone.Count).Select((run, i) => run.CpuMilliseconds - alone[i].CpuMilliseconds).ToList();
             var cpuRatios = interopGuardCpu.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersCpu[i])).ToList();
+
+            // Per round, with the processor clock: both sets' own callback time in the same pass.
+            var netAnalyzersCharged = wall ? new List<double>() : both.Select(run => run.ChargedTotalOf(sets.NetAnalyzers)).ToList();
+            var interopGuardCharged = wall ? new List<double>() : both.Select(run => run.ChargedTotalOf(sets.InteropGuard)).ToList();
+            var chargedRatios = interopGuardCharged.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersCharged[i])).ToList();
 
             var ratios = both.Select(run => Statistics.Percent(run.TotalOf(sets.InteropGuard), run.TotalOf(sets.NetAnalyzers))).ToList();
             double interopGuardMs = Statistics.Median(both.Select(run => run.TotalOf(sets.InteropGuard)));
@@ -257,6 +321,7 @@ namespace InteropGuard.Performance
             {
                 Name = workload.Name,
                 Kind = workload.Kind,
+                Clock = wall ? "wall" : "cpu",
                 Files = workload.Files,
                 Lines = workload.Lines,
                 GeneratedFiles = workload.GeneratedTrees,
@@ -269,14 +334,29 @@ namespace InteropGuard.Performance
                 NetAnalyzersCpuMs = Statistics.Median(netAnalyzersCpu),
                 InteropGuardCpuMs = Statistics.Median(interopGuardCpu),
                 CpuRatioPercent = Statistics.Median(cpuRatios),
-                CpuRatioMinPercent = cpuRatios.Min(),
-                CpuRatioMaxPercent = cpuRatios.Max(),
+                CpuRatioMinPercent = cpuRatios.DefaultIfEmpty(double.NaN).Min(),
+                CpuRatioMaxPercent = cpuRatios.DefaultIfEmpty(double.NaN).Max(),
+                NetAnalyzersChargedMs = Statistics.Median(netAnalyzersCharged),
+                InteropGuardChargedMs = Statistics.Median(interopGuardCharged),
+                ChargedRatioPercent = Statistics.Median(chargedRatios),
+                ChargedRatioQ1Percent = Statistics.Quantile(chargedRatios, 0.25),
+                ChargedRatioQ3Percent = Statistics.Quantile(chargedRatios, 0.75),
+                ChargedRatioMinPercent = chargedRatios.DefaultIfEmpty(double.NaN).Min(),
+                ChargedRatioMaxPercent = chargedRatios.DefaultIfEmpty(double.NaN).Max(),
+                ChargedRatioPerRun = chargedRatios,
+                NetAnalyzersChargedMsPerRun = netAnalyzersCharged,
+                InteropGuardChargedMsPerRun = interopGuardCharged,
+                InteropGuardChargedAnalyzerMs = wall ? new Dictionary<string, double>() : sets.InteropGuard.ToDictionary(
+                    a => a.GetType().Name,
+                    a => Statistics.Median(both.Select(run => run.Charges[a].Milliseconds))),
+                NetAnalyzersCallbacks = wall ? 0 : both[^1].Charges.Where(pair => !sets.InteropGuard.Contains(pair.Key)).Sum(pair => pair.Value.Callbacks),
+                InteropGuardCallbacks = wall ? 0 : sets.InteropGuard.Sum(a => both[^1].Charges[a].Callbacks),
                 InteropGuardAloneCpuMs = Statistics.Median(interopGuardAloneCpu),
                 AloneCpuRatioPercent = Statistics.Median(interopGuardAloneCpu.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersCpu[i]))),
                 RatioPercent = Statistics.Median(ratios),
                 RatioMinPercent = ratios.Min(),
                 RatioMaxPercent = ratios.Max(),
-                InteropGuardMsPerThousandLines = interopGuardMs / (workload.Lines / 1000.0),
+                InteropGuardMsPerThousandLines = (wall ? interopGuardMs : Statistics.Median(interopGuardCharged)) / (workload.Lines / 1000.0),
                 InteropGuardAnalyzerMs = sets.InteropGuard.ToDictionary(
                     a => a.GetType().Name,
                     a => Statistics.Median(both.Select(run => run.AnalyzerMilliseconds[a]))),

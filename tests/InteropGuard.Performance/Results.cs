@@ -28,6 +28,12 @@ namespace InteropGuard.Performance
 
         public bool ConcurrentAnalysis { get; set; }
 
+        /// <summary>"cpu", "cpu (wall fallback)" where the OS has no thread processor clock, or "wall".</summary>
+        public string Clock { get; set; } = "";
+
+        /// <summary>What an empty charged callback costs in clock reads; subtracted from every callback's charge.</summary>
+        public double CallbackFloorNanoseconds { get; set; }
+
         public int Runs { get; set; }
 
         public bool LibraryImportGenerator { get; set; }
@@ -48,6 +54,9 @@ namespace InteropGuard.Performance
 
         /// <summary>"interop", "plain" or "sources".</summary>
         public string Kind { get; set; } = "";
+
+        /// <summary>"cpu": the budget figure is each set's own callback processor time; "wall": the driver's telemetry.</summary>
+        public string Clock { get; set; } = "";
 
         public int Files { get; set; }
 
@@ -98,6 +107,38 @@ namespace InteropGuard.Performance
         public double AloneCpuRatioPercent { get; set; }
 
         public double RatioMinPercent { get; set; }
+
+        /// <summary>With the processor clock: NetAnalyzers' callbacks' own processor time in the pass with both sets, median over runs.</summary>
+        public double NetAnalyzersChargedMs { get; set; }
+
+        /// <summary>With the processor clock: InteropGuard's callbacks' own processor time in the same pass, median over runs.</summary>
+        public double InteropGuardChargedMs { get; set; }
+
+        /// <summary>With the processor clock: InteropGuard / NetAnalyzers processor time in the same pass, median over runs (the budget's figure).</summary>
+        public double ChargedRatioPercent { get; set; }
+
+        /// <summary>The first and third quartiles of <see cref="ChargedRatioPercent"/> over the runs.</summary>
+        public double ChargedRatioQ1Percent { get; set; }
+
+        public double ChargedRatioQ3Percent { get; set; }
+
+        public double ChargedRatioMinPercent { get; set; }
+
+        public double ChargedRatioMaxPercent { get; set; }
+
+        public List<double> ChargedRatioPerRun { get; set; } = new List<double>();
+
+        public List<double> NetAnalyzersChargedMsPerRun { get; set; } = new List<double>();
+
+        public List<double> InteropGuardChargedMsPerRun { get; set; } = new List<double>();
+
+        /// <summary>With the processor clock: each InteropGuard analyzer's own processor time, median over runs (ms).</summary>
+        public Dictionary<string, double> InteropGuardChargedAnalyzerMs { get; set; } = new Dictionary<string, double>();
+
+        /// <summary>Callbacks each set ran in the last pass (each costs the wrapper a little; see --wrapper-overhead).</summary>
+        public long NetAnalyzersCallbacks { get; set; }
+
+        public long InteropGuardCallbacks { get; set; }
 
         public double RatioMaxPercent { get; set; }
 
@@ -158,6 +199,22 @@ namespace InteropGuard.Performance
             sorted.Sort();
             int middle = sorted.Count / 2;
             return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        }
+
+        /// <summary>The q-quantile with linear interpolation between the two nearest ranks.</summary>
+        public static double Quantile(IEnumerable<double> values, double q)
+        {
+            var sorted = new List<double>(values);
+            if (sorted.Count == 0)
+            {
+                return double.NaN;
+            }
+
+            sorted.Sort();
+            double position = q * (sorted.Count - 1);
+            int lower = (int)Math.Floor(position);
+            int upper = Math.Min(lower + 1, sorted.Count - 1);
+            return sorted[lower] + ((position - lower) * (sorted[upper] - sorted[lower]));
         }
 
         public static double Percent(double part, double whole) => whole <= 0 ? double.NaN : 100.0 * part / whole;

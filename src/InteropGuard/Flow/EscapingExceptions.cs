@@ -48,7 +48,8 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// The escaping operation a reader should look at first, or null: an explicit <c>throw</c>, then a call into code
-        /// the callback does not control (a delegate, a virtual or interface member), then any other call, creation or
+        /// the callback does not control (a delegate, a virtual or interface member, the seek position of a stream it was
+        /// given: <see cref="UnseekableStreams"/>), then any other call, creation or
         /// await, then casts and checked arithmetic, then indexing. The first of the likeliest kind in source order wins.
         /// </summary>
         public IOperation? LikeliestEscaping(IOperation body) => Likeliest(AllEscaping(body));
@@ -89,6 +90,7 @@ namespace InteropGuard.Flow
                 IThrowOperation => 0,
                 IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } => 1,
                 IInvocationOperation { IsVirtual: true } => 1,
+                IPropertyReferenceOperation property when UnseekableStreams.IsSeekingRead(property) => 1,
                 IInvocationOperation or IObjectCreationOperation or IAwaitOperation => 2,
                 IConversionOperation or IBinaryOperation or IUnaryOperation => 3,
                 _ => 4,

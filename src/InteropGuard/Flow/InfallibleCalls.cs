@@ -57,7 +57,9 @@ namespace InteropGuard.Flow
         /// null when none is known to.</param>
         /// <param name="describedParameter">Which parameters of the body hold an array and the count describing it, filled by
         /// the caller from one native struct (<see cref="DescribedBuffers"/>); null when none do.</param>
-        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? replacingParameter = null, System.Func<IParameterSymbol, bool>? describedParameter = null)
+        /// <param name="nonNullParameter">Which parameters of the body every caller whose call is being judged fills with a
+        /// value that is not null (a string literal); null when none is known to.</param>
+        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? replacingParameter = null, System.Func<IParameterSymbol, bool>? describedParameter = null, System.Func<IParameterSymbol, bool>? nonNullParameter = null)
         {
             var method = invocation.TargetMethod;
             var type = method.ContainingType;
@@ -117,7 +119,8 @@ namespace InteropGuard.Flow
                     return name == "GetElementType" && invocation.Arguments.Length == 0;
                 case "System.String":
                     return (name == "Concat" && invocation.Arguments.Length <= 4 && !method.Parameters.Any(p => p.Type is IArrayTypeSymbol || p.Type.Name == "IEnumerable"))
-                           || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char);
+                           || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char)
+                           || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter));
                 case "System.Span":
                     return (name == "Clear" || name == "Fill") && invocation.Instance != null;
                 case "System.Runtime.InteropServices.GCHandle":
@@ -223,6 +226,27 @@ namespace InteropGuard.Flow
         // A lambda, method group or 'new D(M)' is never null and never generic: the only failures of GetFunctionPointerForDelegate.
         private static bool IsNewDelegate(IOperation value)
             => OperationTree.SkipConversions(value) is IDelegateCreationOperation or IAnonymousFunctionOperation or IMethodReferenceOperation;
+
+        /// <summary>
+        /// <c>s.StartsWith(prefix)</c>, <c>EndsWith</c>, <c>Contains</c>, <c>IndexOf</c> of one string: a comparison whose
+        /// only argument check is for a null argument (a null receiver is the dereference this model does not count).
+        /// </summary>
+        private static bool IsStringSearch(IInvocationOperation invocation)
+            => invocation.TargetMethod is { Name: "StartsWith" or "EndsWith" or "Contains" or "IndexOf", IsStatic: false } method
+               && invocation.Instance != null && method.Parameters.Length == 1 && invocation.Arguments.Length == 1
+               && method.Parameters[0].Type.SpecialType == SpecialType.System_String;
+
+        /// <summary>
+        /// A value that is never null: a string constant, or a parameter never written in the body that every caller being
+        /// judged fills with such a value (<paramref name="nonNullParameter"/>), also where a lambda of the body captures it.
+        /// </summary>
+        internal static bool IsNeverNull(IOperation value, StableValues stable, System.Func<IParameterSymbol, bool>? nonNullParameter)
+        {
+            value = OperationTree.SkipConversions(value);
+            return value.ConstantValue is { HasValue: true, Value: string }
+                   || (value is IParameterReferenceOperation parameter && nonNullParameter != null && nonNullParameter(parameter.Parameter)
+                       && stable.SymbolOf(parameter) != null);
+        }
 
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
 

@@ -9,7 +9,9 @@ namespace InteropGuard.Flow
     /// <summary>
     /// Where an exception can start, counted as it happens in practice. Only calls, creations, awaits, dynamic
     /// operations and accessors of this compilation that throw explicitly (a setter that rejects a value it cannot store)
-    /// count: treating every property read or array access as throwing would flag ordinary correct code.
+    /// count, and of the framework's properties only the seek position of a stream of unknown kind
+    /// (<see cref="UnseekableStreams"/>): treating every property read or array access as throwing would flag ordinary
+    /// correct code.
     /// Among calls, these do not count:
     /// <list type="bullet">
     /// <item>native calls — P/Invokes (unless declared <c>PreserveSig = false</c>, which turns a failure HRESULT into an
@@ -27,7 +29,9 @@ namespace InteropGuard.Flow
     /// <item>calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>) — for a virtual
     /// call, every implementation, when none can be outside the compilation — and non-virtual calls to
     /// this compilation's own <c>Dispose</c>, which must not throw by the framework's design rules;</item>
-    /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast.</item>
+    /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast;</item>
+    /// <item>LINQ to Objects over a collection with lambdas that cannot throw (<see cref="QuietSequences"/>), and a string
+    /// search whose argument is never null, here or for the call being judged (<see cref="InfallibleCalls.IsNeverNull"/>).</item>
     /// </list>
     /// Everything else counts: user-supplied delegates, virtual and interface calls, BCL calls that validate their input,
     /// and methods of this compilation that throw or call something that does.
@@ -74,8 +78,11 @@ namespace InteropGuard.Flow
 
         /// <param name="chainLinks">How many constructor chain links (<c>: this(...)</c>, <c>: base(...)</c>) led to the body read
         /// at this same depth (<see cref="MaxChainLinks"/>).</param>
-        internal ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers, int chainLinks)
+        /// <param name="nonNullParameters">Which parameters of the body read its caller fills with a value that is never
+        /// null (<see cref="InfallibleCalls.IsNeverNull"/>); null when none is known to.</param>
+        internal ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers, int chainLinks, System.Func<IParameterSymbol, bool>? nonNullParameters = null)
         {
+            _nonNullParameters = nonNullParameters;
             _chainLinks = chainLinks;
             _describedBuffers = describedBuffers;
             _context = context;
@@ -87,6 +94,7 @@ namespace InteropGuard.Flow
         }
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
+        private readonly System.Func<IParameterSymbol, bool>? _nonNullParameters;
         private readonly ThrowingMethods _throwing;
         private readonly int _chainLinks;
 
@@ -144,7 +152,8 @@ namespace InteropGuard.Flow
                 case IFunctionPointerInvocationOperation pointerCall:
                     return !_context.NativeFunctions.IsNativeTransition(pointerCall);
                 case IPropertyReferenceOperation property:
-                    return AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth);
+                    return (UnseekableStreams.IsSeekingRead(property) && !SeekedEarlier(property))
+                           || (AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth));
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
@@ -178,7 +187,8 @@ namespace InteropGuard.Flow
         {
             var method = invocation.TargetMethod;
             if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
-                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers)
+                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers, _nonNullParameters)
+                || (QuietSequences.IsCandidate(method) && Original(invocation) is { } bound && QuietSequences.IsQuiet(bound, _context.Wrappers, IsQuietLambda))
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
@@ -208,7 +218,8 @@ namespace InteropGuard.Flow
             }
 
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
-                && (IsOwnDispose(method) || !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth)))
+                && (IsOwnDispose(method) || !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth)
+                    || (NeverNullArguments(invocation) is var nonNull and not 0 && !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth, chainLinks: 0, nonNull))))
             {
                 return false;
             }
@@ -226,6 +237,34 @@ namespace InteropGuard.Flow
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// A lambda handed to a LINQ operator (<see cref="QuietSequences"/>) is read like a body of its own, with this model:
+        /// it throws if something in it can, outside a catch-all.
+        /// </summary>
+        private bool IsQuietLambda(IAnonymousFunctionOperation lambda)
+            => new EscapingExceptions(this, ExceptionType, callsAndThrowsOnly: !_everyFailure).FirstEscaping(lambda.Body) == null;
+
+        /// <summary>
+        /// The parameters (as bits by ordinal, the first 32) a call fills with a value that is never null. A callee that
+        /// throws only on a null argument is quiet for this call: <c>Find("E", num)</c> whose lambda tests
+        /// <c>s.StartsWith(ns)</c>. Asked only when the callee throws when read without it, so a callee that is quiet anyway
+        /// is read once.
+        /// </summary>
+        private int NeverNullArguments(IInvocationOperation invocation)
+        {
+            var bits = 0;
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter && !parameter.Type.IsValueType
+                    && argument.ArgumentKind == ArgumentKind.Explicit && InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters))
+                {
+                    bits |= 1 << parameter.Ordinal;
+                }
+            }
+
+            return bits;
         }
 
         /// <summary>A constructor's own <c>: this(...)</c> or <c>: base(...)</c> call.</summary>
@@ -482,6 +521,54 @@ namespace InteropGuard.Flow
             }
 
             return _stable.SymbolOf(a) is { } symbol && SymbolEqualityComparer.Default.Equals(symbol, _stable.SymbolOf(b));
+        }
+
+        /// <summary>
+        /// A seeking read of a stream (<see cref="UnseekableStreams"/>) after another one of the same stable stream in an
+        /// earlier statement that always ran, of this block or of a block around it: a stream that answered once can seek,
+        /// and it does not stop being able to (<c>AllocHGlobal((nint)stream.Length)</c>, then <c>new State(memory,
+        /// (nuint)stream.Length)</c>). No label may lie between, so nothing can jump past the earlier read.
+        /// </summary>
+        private bool SeekedEarlier(IPropertyReferenceOperation property)
+        {
+            var bound = property.SemanticModel != null ? property : ModelOf(property.Syntax.SyntaxTree)?.GetOperation(property.Syntax) as IPropertyReferenceOperation;
+            if (bound?.Instance is not { } instance || _stable.SymbolOf(instance) is not { } stream)
+            {
+                return false;
+            }
+
+            IOperation statement = bound;
+            while (statement.Parent is { } parent)
+            {
+                if (OperationTree.IsFunction(parent))
+                {
+                    return false;
+                }
+
+                if (parent is IBlockOperation block)
+                {
+                    for (var i = block.Operations.IndexOf(statement) - 1; i >= 0; i--)
+                    {
+                        if (block.Operations[i + 1] is ILabeledOperation)
+                        {
+                            return false;
+                        }
+
+                        foreach (var candidate in block.Operations[i].DescendantsAndSelf())
+                        {
+                            if (candidate is IPropertyReferenceOperation { Instance: { } earlier } read && UnseekableStreams.IsSeekingRead(read)
+                                && SymbolEqualityComparer.Default.Equals(_stable.SymbolOf(earlier), stream) && IsAlwaysEvaluated(read, block.Operations[i]))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                statement = parent;
+            }
+
+            return false;
         }
 
         // Evaluated whenever its statement runs: no condition, conditional access, short-circuit, lambda or nested

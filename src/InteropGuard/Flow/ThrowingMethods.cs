@@ -83,14 +83,16 @@ namespace InteropGuard.Flow
         /// <param name="chainLinks">How many constructor chain links led here without spending a level of depth
         /// (<see cref="ThrowPoints.MaxChainLinks"/>): a constructor reached through <c>: this(...)</c> or <c>: base(...)</c> is
         /// read at the level of the constructor that chains to it.</param>
-        internal bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks)
+        /// <param name="nonNullArguments">The parameters (bits by ordinal) the call being judged fills with values that are
+        /// never null (<see cref="InfallibleCalls.IsNeverNull"/>); 0 when none.</param>
+        internal bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks, int nonNullArguments = 0)
         {
             if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || ShapeOf(method) is not (BodyShape.Read or BodyShape.ReadAndThrowsExplicitly))
             {
                 return true;
             }
 
-            return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth, chainLinks), Compute);
+            return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth, chainLinks, nonNullArguments), Compute);
         }
 
         /// <summary>
@@ -329,14 +331,20 @@ namespace InteropGuard.Flow
                 return true;
             }
 
-            var throwPoints = new ThrowPoints(_context, key.Catalogue, key.EveryFailure, key.Depth + 1, replacingEncodings: null, describedBuffers: null, key.ChainLinks);
+            var nonNull = key.NonNullArguments;
+            var method = key.Method;
+            System.Func<IParameterSymbol, bool>? nonNullParameters = nonNull == 0
+                ? null
+                : p => p.Ordinal < 32 && (nonNull & (1 << p.Ordinal)) != 0 && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol.OriginalDefinition, method);
+            var throwPoints = new ThrowPoints(_context, key.Catalogue, key.EveryFailure, key.Depth + 1, replacingEncodings: null, describedBuffers: null, key.ChainLinks, nonNullParameters);
             return new EscapingExceptions(throwPoints, _context.Types.Exception, callsAndThrowsOnly: !key.EveryFailure).FirstEscaping(body) != null;
         }
 
         private readonly struct Key : System.IEquatable<Key>
         {
-            public Key(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks)
+            public Key(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks, int nonNullArguments)
             {
+                NonNullArguments = nonNullArguments;
                 Method = method;
                 Catalogue = catalogue;
                 EveryFailure = everyFailure;
@@ -349,15 +357,17 @@ namespace InteropGuard.Flow
             public bool EveryFailure { get; }
             public int Depth { get; }
             public int ChainLinks { get; }
+            public int NonNullArguments { get; }
 
             public bool Equals(Key other)
                 => SymbolEqualityComparer.Default.Equals(Method, other.Method) && ReferenceEquals(Catalogue, other.Catalogue)
-                   && EveryFailure == other.EveryFailure && Depth == other.Depth && ChainLinks == other.ChainLinks;
+                   && EveryFailure == other.EveryFailure && Depth == other.Depth && ChainLinks == other.ChainLinks
+                   && NonNullArguments == other.NonNullArguments;
 
             public override bool Equals(object? obj) => obj is Key other && Equals(other);
 
             public override int GetHashCode()
-                => (SymbolEqualityComparer.Default.GetHashCode(Method) * 31 + Catalogue.GetHashCode()) * 31 + (EveryFailure ? 1 : 0) * 7 + Depth * 11 + ChainLinks;
+                => (SymbolEqualityComparer.Default.GetHashCode(Method) * 31 + Catalogue.GetHashCode()) * 31 + (EveryFailure ? 1 : 0) * 7 + Depth * 11 + ChainLinks + NonNullArguments * 131;
         }
     }
 }

@@ -138,7 +138,7 @@ static class Images
             stream = Pending[context];
         }
 
-        return stream.Position == stream.Length ? 1 : 0;
+        return stream.CanSeek ? 1 : 0;
     }
 
     static int AtEndOrFail(IntPtr context, IntPtr buffer, int size)
@@ -158,6 +158,34 @@ static class Images
         return Native.decode(AtEnd, context) + Native.decode(AtEndOrFail, context);
     }
 }");
+
+        [Fact]
+        public Task WhatTheCallbackDoesWithTheStreamItFoundStillCounts() => Check(@"
+static class Images
+{
+    private static readonly Dictionary<IntPtr, Stream> Pending = new Dictionary<IntPtr, Stream>();
+
+    static int {|#0:AtEnd|}(IntPtr context, IntPtr buffer, int size)
+    {
+        Stream stream;
+        lock (Pending)
+        {
+            stream = Pending[context];
+        }
+
+        return stream.Position == stream.Length ? 1 : 0;
+    }
+
+    public static int Load(Stream stream, IntPtr context)
+    {
+        lock (Pending)
+        {
+            Pending.Add(context, stream);
+        }
+
+        return Native.decode(AtEnd, context);
+    }
+}", Finding(0, "AtEnd", "decode", "stream.Position"));
 
         [Fact]
         public Task TheSameCallbackStillReportsItsOwnThrow() => Check(@"
