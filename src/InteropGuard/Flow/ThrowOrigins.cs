@@ -70,7 +70,7 @@ namespace InteropGuard.Flow
 
         /// <summary>Where the exceptions escaping <paramref name="body"/>, a body native code calls, come from.</summary>
         public ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue)
-            => IsOnlyAThrow(body) ? Quiet : Summarize(body, catalogue, depth: 0, new ThrowPoints(_context, catalogue, everyFailure: true, depth: 0));
+            => IsOnlyAThrow(body) ? Quiet : Summarize(body, catalogue, depth: 0, new ThrowPoints(_context, catalogue, everyFailure: true, depth: 0), ContextRegistryLookups.ForCallback);
 
         private static readonly ThrowOriginSummary Quiet = new ThrowOriginSummary(hasOwn: false, null, null, null);
 
@@ -90,7 +90,7 @@ namespace InteropGuard.Flow
             return block is { Operations.Length: 1 } && block.Operations[0] is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
         }
 
-        private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints)
+        private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups)
         {
             var escapes = new EscapingExceptions(throwPoints, _context.Types.Exception);
             var own = new List<IOperation>();
@@ -98,7 +98,13 @@ namespace InteropGuard.Flow
             string? forwardedTo = null;
             foreach (var operation in escapes.AllEscaping(body))
             {
-                var target = ForwardedTarget(operation, catalogue, depth, throwPoints, out var isOwn);
+                // The registry equivalent of GCHandle.FromIntPtr: finding the library's object by the context native code hands back.
+                if (lookups.IsLookup(operation))
+                {
+                    continue;
+                }
+
+                var target = ForwardedTarget(operation, catalogue, depth, throwPoints, lookups, out var isOwn);
                 if (isOwn)
                 {
                     own.Add(operation);
@@ -117,12 +123,12 @@ namespace InteropGuard.Flow
         /// What an escaping <paramref name="operation"/> forwards to (a message fragment), or null; <paramref name="isOwn"/>
         /// when the body's own code can raise it. Both null and not own: a call of this compilation that cannot throw after all.
         /// </summary>
-        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, out bool isOwn)
+        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups, out bool isOwn)
         {
             isOwn = false;
             if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
             {
-                return CalleeTarget(constructor, Facts(creation.Arguments, throwPoints), catalogue, depth, out isOwn);
+                return CalleeTarget(constructor, Facts(creation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
             }
 
             if (operation is IConversionOperation { OperatorMethod: { } conversionOperator } conversion && WrapperSummaries.IsSourceMethodWithBody(conversionOperator))
@@ -168,7 +174,7 @@ namespace InteropGuard.Flow
                     // The library's own implementation runs unless the user overrides it: when that can throw, so can the bridge.
                     if (!method.IsAbstract && WrapperSummaries.IsSourceMethodWithBody(method))
                     {
-                        CalleeTarget(method, Facts(invocation.Arguments, throwPoints), catalogue, depth, out isOwn);
+                        CalleeTarget(method, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
                         if (isOwn)
                         {
                             return null;
@@ -187,7 +193,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            return CalleeTarget(method, Facts(invocation.Arguments, throwPoints), catalogue, depth, out isOwn);
+            return CalleeTarget(method, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
         }
 
         /// <summary>
@@ -238,7 +244,8 @@ namespace InteropGuard.Flow
             var body = _context.Wrappers.GetBody(method);
             return body == null
                 ? ThrowOriginSummary.Unread
-                : Summarize(body, catalogue, depth, new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method)));
+                : Summarize(body, catalogue, depth, new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method)),
+                    ContextRegistryLookups.ForParameters(facts.Context, method));
         }
 
         // The parameters of 'method' whose bits are set.
@@ -251,10 +258,11 @@ namespace InteropGuard.Flow
         /// <summary>What a call tells the called method about its arguments (a bit per parameter ordinal).</summary>
         private readonly struct CallerFacts : System.IEquatable<CallerFacts>
         {
-            public CallerFacts(long replacing, long described)
+            public CallerFacts(long replacing, long described, long context)
             {
                 Replacing = replacing;
                 Described = described;
+                Context = context;
             }
 
             /// <summary>Parameters that receive an encoding replacing invalid input.</summary>
@@ -263,15 +271,18 @@ namespace InteropGuard.Flow
             /// <summary>The array and count parameters that receive one native struct's buffer and its length (<see cref="DescribedBuffers"/>).</summary>
             public long Described { get; }
 
-            public bool Equals(CallerFacts other) => Replacing == other.Replacing && Described == other.Described;
+            /// <summary>Parameters that receive the context native code handed the callback (<see cref="ContextRegistryLookups"/>).</summary>
+            public long Context { get; }
+
+            public bool Equals(CallerFacts other) => Replacing == other.Replacing && Described == other.Described && Context == other.Context;
 
             public override bool Equals(object? obj) => obj is CallerFacts other && Equals(other);
 
-            public override int GetHashCode() => Replacing.GetHashCode() * 31 + Described.GetHashCode();
+            public override int GetHashCode() => (Replacing.GetHashCode() * 31 + Described.GetHashCode()) * 31 + Context.GetHashCode();
         }
 
-        private static CallerFacts Facts(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ThrowPoints caller)
-            => new CallerFacts(Replacing(arguments, caller.ReplacingEncodings), Described(arguments, caller));
+        private static CallerFacts Facts(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ThrowPoints caller, ContextRegistryLookups lookups)
+            => new CallerFacts(Replacing(arguments, caller.ReplacingEncodings), Described(arguments, caller), lookups.ContextArguments(arguments));
 
         /// <summary>
         /// The one array argument and the one count argument of a call that are a described pair (<see cref="DescribedBuffers"/>),

@@ -1,0 +1,194 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// The registry form of <c>GCHandle.FromIntPtr(user).Target</c> in a body native code calls: the library maps the
+    /// context pointer native code hands back to its own object through a keyed collection it filled before handing the
+    /// callback over (<c>readStreams[context]</c>, NLua's <c>translators.TryGetValue(state, out t)</c> with a throw when it
+    /// misses). A miss means native code passed a context the library never registered, a contract violation as an invalid
+    /// GCHandle is, so neither the lookup nor a throw taken only when it misses is a throw point of the callback.
+    /// The key must be the context: a pointer-sized parameter of the callback (or a parameter of a method of the
+    /// compilation that the call fills with such a value), through conversions, a static factory returning its own type
+    /// from that one value (<c>LuaState.FromIntPtr(state)</c>), a property of the same type read from it
+    /// (<c>MainThread</c>), and locals only ever assigned such values. A key read from a field, decoded from native memory
+    /// or constant is input the callback processes, and its lookup still counts.
+    /// </summary>
+    internal sealed class ContextRegistryLookups
+    {
+        /// <summary>A chain of factories, properties and locals longer than this is not followed (and cycles end).</summary>
+        private const int MaxDerivation = 8;
+
+        private readonly System.Func<IParameterSymbol, bool> _isContext;
+
+        private ContextRegistryLookups(System.Func<IParameterSymbol, bool> isContext)
+        {
+            _isContext = isContext;
+        }
+
+        /// <summary>The callback's own body: its pointer-sized parameters are what native code hands back.</summary>
+        public static readonly ContextRegistryLookups ForCallback = new ContextRegistryLookups(parameter => IsPointerSized(parameter.Type));
+
+        /// <summary>Nothing is known to be a context.</summary>
+        public static readonly ContextRegistryLookups None = new ContextRegistryLookups(_ => false);
+
+        /// <summary>A called method whose parameters with bits set in <paramref name="mask"/> receive the caller's context.</summary>
+        public static ContextRegistryLookups ForParameters(long mask, IMethodSymbol method)
+            => mask == 0
+                ? None
+                : new ContextRegistryLookups(parameter => parameter.Ordinal < 64 && (mask & (1L << parameter.Ordinal)) != 0
+                                                           && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, method.OriginalDefinition));
+
+        /// <summary>The parameters of a call that receive the context, a bit per ordinal (what a callee's summary is told).</summary>
+        public long ContextArguments(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments)
+        {
+            long mask = 0;
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is { Ordinal: < 64, RefKind: RefKind.None } parameter && IsContext(argument.Value, 0))
+                {
+                    mask |= 1L << parameter.Ordinal;
+                }
+            }
+
+            return mask;
+        }
+
+        /// <summary>
+        /// An escaping operation that is a registry lookup keyed by the context: a dictionary indexer or <c>TryGetValue</c>
+        /// call, or a <c>throw</c> taken only when such a <c>TryGetValue</c> misses.
+        /// </summary>
+        public bool IsLookup(IOperation operation)
+            => operation switch
+            {
+                IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer
+                    => IsKeyedCollection(indexer.Property.ContainingType) && IsContext(indexer.Arguments[0].Value, 0),
+                IInvocationOperation invocation => IsContextTryGetValue(invocation),
+                IThrowOperation thrown => IsTakenOnlyOnAMiss(thrown),
+                _ => false,
+            };
+
+        private bool IsContextTryGetValue(IInvocationOperation invocation)
+            => invocation.TargetMethod is { Name: "TryGetValue", IsStatic: false } method
+               && invocation.Arguments.Length == 2
+               && IsKeyedCollection(method.ContainingType)
+               && IsContext(invocation.Arguments[0].Value, 0);
+
+        /// <summary>
+        /// <c>if (!map.TryGetValue(context, out v)) throw ...;</c>: the innermost condition around the throw is the miss of
+        /// a lookup keyed by the context (its false branch for a plain <c>if (map.TryGetValue(...)) ... else throw</c>).
+        /// </summary>
+        private bool IsTakenOnlyOnAMiss(IThrowOperation thrown)
+        {
+            IOperation child = thrown;
+            for (var parent = thrown.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IExpressionStatementOperation:
+                    case IBlockOperation:
+                        continue;
+                    case IConditionalOperation branch when child == branch.WhenTrue || child == branch.WhenFalse:
+                        var condition = OperationTree.SkipConversions(branch.Condition);
+                        var missWhenTrue = false;
+                        if (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } negation)
+                        {
+                            condition = OperationTree.SkipConversions(negation.Operand);
+                            missWhenTrue = true;
+                        }
+
+                        return condition is IInvocationOperation lookup && IsContextTryGetValue(lookup)
+                               && (child == branch.WhenTrue) == missWhenTrue;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsContext(IOperation value, int depth)
+        {
+            if (depth > MaxDerivation)
+            {
+                return false;
+            }
+
+            value = OperationTree.SkipConversions(value);
+            switch (value)
+            {
+                case IParenthesizedOperation parenthesized:
+                    return IsContext(parenthesized.Operand, depth + 1);
+                case IParameterReferenceOperation reference:
+                    return _isContext(reference.Parameter);
+                case IInvocationOperation { Instance: null, Arguments.Length: 1, TargetMethod: { IsStatic: true } factory } call
+                    when SymbolEqualityComparer.Default.Equals(factory.ReturnType.OriginalDefinition, factory.ContainingType.OriginalDefinition):
+                    // LuaState.FromIntPtr(state): the library's way back from the pointer to its object, with no other input.
+                    return IsContext(call.Arguments[0].Value, depth + 1);
+                case IPropertyReferenceOperation { Arguments.Length: 0, Instance: { } instance, Property: { IsStatic: false } property }
+                    when SymbolEqualityComparer.Default.Equals(property.Type.OriginalDefinition, property.ContainingType.OriginalDefinition):
+                    // state.MainThread: another object of the same kind, reached from the context alone.
+                    return IsContext(instance, depth + 1);
+                case ILocalReferenceOperation local:
+                    return IsOnlyAssignedContexts(local, depth);
+                default:
+                    return false;
+            }
+        }
+
+        // Every store into the local is a context; a local also written through ref or out is not followed.
+        private bool IsOnlyAssignedContexts(ILocalReferenceOperation local, int depth)
+        {
+            var stores = 0;
+            foreach (var operation in OperationTree.Root(local).DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local):
+                        if (declarator.Initializer != null)
+                        {
+                            if (!IsContext(declarator.Initializer.Value, depth + 1))
+                            {
+                                return false;
+                            }
+
+                            stores++;
+                        }
+
+                        break;
+                    case IAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
+                        if (assignment is not ISimpleAssignmentOperation simple || !IsContext(simple.Value, depth + 1))
+                        {
+                            return false;
+                        }
+
+                        stores++;
+                        break;
+                    case IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In } byReference
+                        when (byReference.Value is IDeclarationExpressionOperation declared ? declared.Expression : byReference.Value) is ILocalReferenceOperation passed
+                             && SymbolEqualityComparer.Default.Equals(passed.Local, local.Local):
+                        // Also 'out var x', which declares the local through the argument.
+                        return false;
+                }
+            }
+
+            return stores > 0;
+        }
+
+        private static bool IsKeyedCollection(INamedTypeSymbol? type)
+        {
+            if (type == null || type.Arity != 2)
+            {
+                return false;
+            }
+
+            var ns = type.ContainingNamespace?.ToDisplayString();
+            return (ns == "System.Collections.Generic" && type.Name is "Dictionary" or "IDictionary" or "IReadOnlyDictionary")
+                   || (ns == "System.Collections.Concurrent" && type.Name == "ConcurrentDictionary");
+        }
+
+        private static bool IsPointerSized(ITypeSymbol type)
+            => type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || type.TypeKind is TypeKind.Pointer;
+    }
+}
