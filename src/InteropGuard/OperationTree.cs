@@ -169,5 +169,76 @@ namespace InteropGuard
 
             return operation;
         }
+
+        /// <summary>
+        /// The values <paramref name="local"/> is given in <paramref name="root"/>: its declaration's initializer and every
+        /// plain assignment, in tree order. Null when the code also writes it another way — a compound or <c>??=</c>
+        /// assignment, <c>++</c>/<c>--</c>, a <c>ref</c> or <c>out</c> argument, a deconstruction, a pattern, a
+        /// <c>foreach</c> or <c>catch</c> variable, a ref assignment or its address taken — since what such a write
+        /// stores is none of the values listed. Callers asking "is every value this local holds an X" read the list.
+        /// </summary>
+        public static System.Collections.Generic.List<IOperation>? ValuesStoredIn(IOperation root, ILocalSymbol local)
+        {
+            var values = new System.Collections.Generic.List<IOperation>();
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                        if (declarator.Initializer != null)
+                        {
+                            values.Add(declarator.Initializer.Value);
+                        }
+                        else if (declarator.Parent is not IVariableDeclarationOperation)
+                        {
+                            // A foreach or catch variable: written by the loop or the throw, not by an initializer.
+                            return null;
+                        }
+
+                        break;
+                    case IDeclarationPatternOperation { DeclaredSymbol: var declared } when SymbolEqualityComparer.Default.Equals(declared, local):
+                    case IRecursivePatternOperation { DeclaredSymbol: var recursive } when SymbolEqualityComparer.Default.Equals(recursive, local):
+                        return null;
+                    case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local):
+                        if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
+                        {
+                            if (assignment.IsRef)
+                            {
+                                return null;
+                            }
+
+                            values.Add(assignment.Value);
+                        }
+                        else if (IsOtherWrite(reference))
+                        {
+                            return null;
+                        }
+
+                        break;
+                }
+            }
+
+            return values;
+        }
+
+        private static bool IsOtherWrite(ILocalReferenceOperation reference)
+        {
+            IOperation written = reference;
+            while (written.Parent is IDeclarationExpressionOperation || written.Parent is ITupleOperation)
+            {
+                written = written.Parent;
+            }
+
+            return written.Parent switch
+            {
+                ICompoundAssignmentOperation compound => compound.Target == written,
+                ICoalesceAssignmentOperation coalesce => coalesce.Target == written,
+                IIncrementOrDecrementOperation increment => increment.Target == written,
+                IDeconstructionAssignmentOperation deconstruction => deconstruction.Target == written,
+                IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out,
+                IAddressOfOperation => true,
+                _ => false,
+            };
+        }
     }
 }

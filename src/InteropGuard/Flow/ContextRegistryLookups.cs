@@ -137,44 +137,10 @@ namespace InteropGuard.Flow
             }
         }
 
-        // Every store into the local is a context; a local also written through ref or out is not followed.
+        // Every value stored into the local is a context; a local also written another way (ref, out, +=) is not followed.
         private bool IsOnlyAssignedContexts(ILocalReferenceOperation local, int depth)
-        {
-            var stores = 0;
-            foreach (var operation in OperationTree.Root(local).DescendantsAndSelf())
-            {
-                switch (operation)
-                {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local):
-                        if (declarator.Initializer != null)
-                        {
-                            if (!IsContext(declarator.Initializer.Value, depth + 1))
-                            {
-                                return false;
-                            }
-
-                            stores++;
-                        }
-
-                        break;
-                    case IAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
-                        if (assignment is not ISimpleAssignmentOperation simple || !IsContext(simple.Value, depth + 1))
-                        {
-                            return false;
-                        }
-
-                        stores++;
-                        break;
-                    case IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In } byReference
-                        when (byReference.Value is IDeclarationExpressionOperation declared ? declared.Expression : byReference.Value) is ILocalReferenceOperation passed
-                             && SymbolEqualityComparer.Default.Equals(passed.Local, local.Local):
-                        // Also 'out var x', which declares the local through the argument.
-                        return false;
-                }
-            }
-
-            return stores > 0;
-        }
+            => OperationTree.ValuesStoredIn(OperationTree.Root(local), local.Local) is { Count: > 0 } values
+               && values.TrueForAll(value => IsContext(value, depth + 1));
 
         private static bool IsKeyedCollection(INamedTypeSymbol? type)
         {

@@ -95,7 +95,7 @@ namespace InteropGuard.Flow
         }
 
         private bool IsPointerConversion(IMethodSymbol method)
-            => method.Name == "GetFunctionPointerForDelegate" && SymbolEqualityComparer.Default.Equals(method.ContainingType, _context.Types.Marshal);
+            => _context.Types.IsDelegatePointerConversion(method);
 
         /// <summary>The native function reached, or that the method returns the pointer to its caller.</summary>
         private sealed class Target

@@ -375,8 +375,7 @@ namespace InteropGuard.Flow
                         return true;
                     }
 
-                    if (method.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
-                        && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Marshal))
+                    if (types.IsDelegatePointerConversion(method))
                     {
                         return false;
                     }

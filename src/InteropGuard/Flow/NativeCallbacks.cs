@@ -73,8 +73,7 @@ namespace InteropGuard.Flow
         {
             var method = invocation.TargetMethod;
             var native = _context.NativeFunctions.Get(method);
-            var isPointerForDelegate = method.Name == "GetFunctionPointerForDelegate"
-                                       && SymbolEqualityComparer.Default.Equals(method.ContainingType, _context.Types.Marshal);
+            var isPointerForDelegate = _context.Types.IsDelegatePointerConversion(method);
             foreach (var argument in invocation.Arguments)
             {
                 var parameter = argument.Parameter;

@@ -333,27 +333,9 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var stores = 0;
-            foreach (var operation in OperationTree.Root(instance).DescendantsAndSelf())
-            {
-                IOperation? stored = operation switch
-                {
-                    IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local) => declarator.Initializer?.Value,
-                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local.Local) => assignment.Value,
-                    _ => null,
-                };
-                if (stored != null)
-                {
-                    if (!IsCreation(OperationTree.SkipConversions(stored)))
-                    {
-                        return false;
-                    }
-
-                    stores++;
-                }
-            }
-
-            return stores > 0;
+            // A local also written another way (a += of the user's delegate, a ref argument) may hold what none of its stores made.
+            return OperationTree.ValuesStoredIn(OperationTree.Root(instance), local.Local) is { Count: > 0 } values
+                   && values.TrueForAll(value => IsCreation(OperationTree.SkipConversions(value)));
         }
 
         /// <summary>

@@ -142,6 +142,10 @@ namespace InteropGuard.Interop
             => type is INamedTypeSymbol named
                && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, Span) || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, ReadOnlySpan));
 
+        /// <summary><c>Marshal.GetFunctionPointerForDelegate</c>, generic or not: the call that turns a delegate into a native function pointer.</summary>
+        public bool IsDelegatePointerConversion(IMethodSymbol method)
+            => method.Name == "GetFunctionPointerForDelegate" && SymbolEqualityComparer.Default.Equals(method.ContainingType, Marshal);
+
         /// <summary>True for SafeHandle/CriticalHandle and every type deriving from them.</summary>
         public bool IsHandleWrapper(ITypeSymbol? type)
         {

@@ -56,8 +56,7 @@ namespace InteropGuard.Rules
             var method = invocation.TargetMethod;
 
             // Cheap gate: only calls taking a delegate, or the pointer conversion, can be findings.
-            var isPointerConversion = method.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
-                                      && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
+            var isPointerConversion = interop.Types.IsDelegatePointerConversion(method);
             var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
             if (!isPointerConversion && !isStructureCopy && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
                 && !(method.Parameters.Any(p => MayHoldDelegates(p.Type)) && interop.NativeFunctions.Get(method) != null && method.Parameters.Any(p => HoldsDelegates(tables, p.Type))))
@@ -365,8 +364,7 @@ namespace InteropGuard.Rules
                 var current = OperationTree.WithEveryConversion(reference);
 
                 if (current.Parent is IArgumentOperation { Parent: IInvocationOperation conversion }
-                    && conversion.TargetMethod.Name.StartsWith("GetFunctionPointerForDelegate", System.StringComparison.Ordinal)
-                    && SymbolEqualityComparer.Default.Equals(conversion.TargetMethod.ContainingType, interop.Types.Marshal)
+                    && interop.Types.IsDelegatePointerConversion(conversion.TargetMethod)
                     && conversion.Parent is ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Instance: IInstanceReferenceOperation } } store
                     && store.Value == conversion)
                 {

@@ -496,6 +496,23 @@ static class Bridges
     }
 }", Own(0, "OnValue", Exported, "twice(value)"));
 
+        // The same local given the user's delegate with '+=' no longer holds only what the callback made: the chain runs
+        // the user's hook, which the made-here reading (every store a lambda) would have taken for the library's own code.
+        [Fact]
+        public Task DelegateLocalExtendedWithTheUsersHookIsNotTheLibrarysOwn() => Check(@"
+public static class Bridges
+{
+    public static Func<int, int>? UserHook;
+
+    [UnmanagedCallersOnly]
+    static int {|#0:OnValue|}(int value)
+    {
+        Func<int, int> chain = x => x;
+        chain += UserHook!;
+        return chain(value);
+    }
+}", Forwarding(0, "OnValue", Exported, "chain(value)", "invokes the user's delegate 'chain'"));
+
         // Framework virtual members (a Stream the library holds) are not told apart from the library's own: IG5001.
         [Fact]
         public Task FrameworkVirtualCallIsIG5001() => Check(@"
