@@ -35,6 +35,20 @@ namespace InteropGuard.Flow
         public string? ForwardedTo { get; }
     }
 
+    /// <summary>An operation that can throw, inside the method of this compilation that holds it.</summary>
+    internal sealed class ThrowSource
+    {
+        public ThrowSource(IOperation operation, IMethodSymbol method)
+        {
+            Operation = operation;
+            Method = method;
+        }
+
+        public IOperation Operation { get; }
+
+        public IMethodSymbol Method { get; }
+    }
+
     /// <summary>
     /// Splits the exceptions that can escape a body (<see cref="EscapingExceptions"/>) into those the body's own code can
     /// raise — an explicit <c>throw</c>, a BCL call that validates its input, a cast, a method of this compilation that
@@ -89,6 +103,66 @@ namespace InteropGuard.Flow
             };
             return block is { Operations.Length: 1 } && block.Operations[0] is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
         }
+
+        /// <summary>
+        /// Where the exception of <paramref name="escaping"/>, an own escaping operation of a body native code calls,
+        /// actually starts when it calls a method of this compilation: the likeliest own escaping operation of the called
+        /// body (<see cref="EscapingExceptions.Likeliest"/>: a <c>throw</c>, then a delegate or virtual call, then any other
+        /// call, then casts and arithmetic, then indexing; the first in source order among equals), followed down through
+        /// further calls of the compilation, each body read with the facts its call passes (lax encodings, described
+        /// buffers, the context), as its summary was. At most <see cref="MaxDepth"/> levels are read, which also ends a
+        /// recursive chain. Null when the operation calls no method of this compilation, or the called body shows no own
+        /// throw (it is then assumed to throw, and the call is all there is to name).
+        /// </summary>
+        public ThrowSource? Inside(IOperation escaping, AllocationCatalogue catalogue)
+            => Inside(escaping, catalogue, depth: 0, new ThrowPoints(_context, catalogue, everyFailure: true, depth: 0), ContextRegistryLookups.ForCallback);
+
+        // Where the exception of a call of this compilation starts inside the called body, or null when the operation is
+        // not such a call or the body shows no own throw (it is then assumed to throw, and the call is all there is to name).
+        private ThrowSource? Inside(IOperation escaping, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups)
+        {
+            var (method, facts) = escaping switch
+            {
+                IInvocationOperation { IsVirtual: false, TargetMethod: { MethodKind: not MethodKind.DelegateInvoke } target } invocation => (target, Facts(invocation.Arguments, throwPoints, lookups)),
+                IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, Facts(creation.Arguments, throwPoints, lookups)),
+                IConversionOperation { OperatorMethod: { } conversionOperator } => (conversionOperator, default(CallerFacts)),
+                _ => (null, default(CallerFacts)),
+            };
+            if (method == null || depth >= MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method))
+            {
+                return null;
+            }
+
+            var key = (method.OriginalDefinition, catalogue, depth + 1, facts);
+            return _inside.GetOrAdd(key, k => InsideCallee(k.Method, k.Catalogue, k.Depth, k.Facts)).Source;
+        }
+
+        private InsideAnswer InsideCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth, CallerFacts facts)
+        {
+            var callee = _callees.GetOrAdd((method, catalogue, depth, facts), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth, key.Facts));
+            if (callee.LikeliestOwn is not { } inner)
+            {
+                return new InsideAnswer(null);
+            }
+
+            var throwPoints = new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method));
+            var best = Inside(inner, catalogue, depth, throwPoints, ContextRegistryLookups.ForParameters(facts.Context, method)) ?? new ThrowSource(inner, method);
+            return new InsideAnswer(best);
+        }
+
+        // A cache entry; null sources are answers too.
+        private sealed class InsideAnswer
+        {
+            public InsideAnswer(ThrowSource? source)
+            {
+                Source = source;
+            }
+
+            public ThrowSource? Source { get; }
+        }
+
+        private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts), InsideAnswer> _inside
+            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), InsideAnswer>(new CalleeComparer());
 
         private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups)
         {

@@ -26,6 +26,9 @@ namespace InteropGuard.Rules
 
         private const int MaxOperationText = 60;
 
+        /// <summary>The operation inside a helper is a second name in the same message: kept shorter.</summary>
+        private const int MaxInnerOperationText = 40;
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CallbackException, Descriptors.CallbackForwardsException);
 
         public override void Initialize(AnalysisContext context)
@@ -181,6 +184,13 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
+                // A call of the library's own code is named with the operation inside it where the exception starts, so
+                // a reader can judge the throw without opening the chain of helpers.
+                if (origin?.LikeliestOwn != null && origins.Inside(escaping, scope.Catalogue) is { } source)
+                {
+                    consequence = "('" + Describe(source.Operation.Syntax, MaxInnerOperationText) + "' in '" + MethodName(source.Method) + "') " + consequence;
+                }
+
                 report(Diagnostic.Create(
                     Descriptors.CallbackException,
                     LocationOf(declaration),
@@ -234,7 +244,16 @@ namespace InteropGuard.Rules
                 _ => "delegate { … }",
             };
 
-        private static string Describe(SyntaxNode syntax)
+        private static string MethodName(IMethodSymbol method)
+            => method.MethodKind switch
+            {
+                MethodKind.Constructor => "new " + method.ContainingType.Name,
+                MethodKind.PropertyGet or MethodKind.PropertySet => (method.AssociatedSymbol as IPropertySymbol) is { IsIndexer: true } ? "this[]" : method.AssociatedSymbol?.Name ?? method.Name,
+                MethodKind.Conversion or MethodKind.UserDefinedOperator => method.ContainingType.Name + "." + method.Name,
+                _ => method.Name,
+            };
+
+        private static string Describe(SyntaxNode syntax, int maxLength = MaxOperationText)
         {
             // 'handler?.Invoke(code)', not '.Invoke(code)'.
             while (syntax.Parent is ConditionalAccessExpressionSyntax access && access.WhenNotNull == syntax)
@@ -243,12 +262,17 @@ namespace InteropGuard.Rules
             }
 
             var text = Compact(syntax.ToString()).TrimEnd(';');
-            if (text.Length > MaxOperationText && syntax is InvocationExpressionSyntax call)
+            if (text.Length > maxLength && syntax is InvocationExpressionSyntax call)
             {
                 text = Compact(call.Expression.ToString()) + "(…)";
             }
+            else if (text.Length > maxLength && ((syntax as ThrowStatementSyntax)?.Expression ?? (syntax as ThrowExpressionSyntax)?.Expression) is ObjectCreationExpressionSyntax thrown)
+            {
+                // 'throw new LuaException(…)': the exception's type says more than the start of its message.
+                text = "throw new " + Compact(thrown.Type.ToString()) + "(…)";
+            }
 
-            return text.Length <= MaxOperationText ? text : text.Substring(0, MaxOperationText - 1) + "…";
+            return text.Length <= maxLength ? text : text.Substring(0, maxLength - 1) + "…";
         }
 
         private static string Compact(string text) => Regex.Replace(text, @"\s+", " ").Trim();

@@ -95,10 +95,13 @@ sealed class InterpreterRegistry
 
         private static Task Check(string source, params DiagnosticResult[] expected) => Check<NativeCallbackExceptionAnalyzer>(source, expected);
 
-        private static DiagnosticResult Finding(int location, string callback, string native, string operation)
+        private static DiagnosticResult Finding(int location, string callback, string native, string operation, string? inside = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
                 "Callback '" + callback + "' is called by native function '" + native + "', and '" + operation
-                + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+                + "' may throw " + Inside(inside) + "outside a catch-all: an exception escaping to native code terminates the process");
+
+        // Where the exception starts inside the library's own helper the callback calls, as the message names it.
+        private static string Inside(string? inside) => inside == null ? string.Empty : "(" + inside + ") ";
 
         [Fact]
         public Task InterpreterFoundByItsMachineThroughTheSharedRegistryIsSilent() => Check(@"
@@ -260,8 +263,8 @@ static class Bridge
         Native.decode(ByFieldInDictionary, machine);
     }
 }",
-            Finding(0, "ByField", "push_function", "InterpreterRegistry.Shared.Of(_last)"),
-            Finding(1, "ByName", "push_function", "InterpreterRegistry.Shared.Named(…)"),
+            Finding(0, "ByField", "push_function", "InterpreterRegistry.Shared.Of(_last)", inside: "'throw new InvalidOperationException(…)' in 'Of'"),
+            Finding(1, "ByName", "push_function", "InterpreterRegistry.Shared.Named(…)", inside: "'throw new KeyNotFoundException(name)' in 'Named'"),
             Finding(2, "ByConstant", "decode", "Pending[IntPtr.Zero]"),
             Finding(3, "ByFieldInDictionary", "decode", "Pending[_current]"));
 

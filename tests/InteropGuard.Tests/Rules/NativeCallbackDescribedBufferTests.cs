@@ -63,10 +63,13 @@ static class Decoder
             return test.RunAsync();
         }
 
-        private static DiagnosticResult Finding(int location, string callback, string operation)
+        private static DiagnosticResult Finding(int location, string callback, string operation, string? inside = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
                 "Callback '" + callback + "' is called by native function 'diff_blobs', and '" + operation
-                + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+                + "' may throw " + Inside(inside) + "outside a catch-all: an exception escaping to native code terminates the process");
+
+        // Where the exception starts inside the library's own helper the callback calls, as the message names it.
+        private static string Inside(string? inside) => inside == null ? string.Empty : "(" + inside + ") ";
 
         [Fact]
         public Task HeaderDecodedByItsOwnLengthDirectlyOrThroughALaxHelperIsSilent() => Check(@"
@@ -125,7 +128,7 @@ class Patch
     }
 }", Finding(0, "OnHunkByLineCount", "Encoding.UTF8.GetString(hunk.Header, 0, hunk.OldLines)"),
             Finding(1, "OnHunkSkippingOne", "Encoding.UTF8.GetString(hunk.Header, 1, (int)hunk.HeaderLen)"),
-            Finding(2, "OnHunkStrict", "Decoder.FromStrict(hunk.Header, (int)hunk.HeaderLen)"));
+            Finding(2, "OnHunkStrict", "Decoder.FromStrict(hunk.Header, (int)hunk.HeaderLen)", inside: "'encoding.GetString(buffer, 0, length)' in 'Decode'"));
 
         // The length of a managed struct, or of another struct value, describes nothing native code promised.
         [Fact]
@@ -155,7 +158,7 @@ class Patch
         Native.diff_blobs(OnHunkWithNote, IntPtr.Zero);
         Native.diff_blobs(OnHunkAgainstFirst, IntPtr.Zero);
     }
-}", Finding(0, "OnHunkWithNote", "Decoder.FromLax(note.Text, note.TextLength)"),
-            Finding(1, "OnHunkAgainstFirst", "Decoder.FromLax(hunk.Header, (int)first.HeaderLen)"));
+}", Finding(0, "OnHunkWithNote", "Decoder.FromLax(note.Text, note.TextLength)", inside: "'encoding.GetString(buffer, 0, length)' in 'Decode'"),
+            Finding(1, "OnHunkAgainstFirst", "Decoder.FromLax(hunk.Header, (int)first.HeaderLen)", inside: "'encoding.GetString(buffer, 0, length)' in 'Decode'"));
     }
 }

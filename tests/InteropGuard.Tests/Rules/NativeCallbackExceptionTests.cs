@@ -42,9 +42,12 @@ static class Parser
             return test.RunAsync();
         }
 
-        private static DiagnosticResult Finding(int location, string callback, string how, string operation)
+        private static DiagnosticResult Finding(int location, string callback, string how, string operation, string? inside = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
-                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw " + Inside(inside) + "outside a catch-all: an exception escaping to native code terminates the process");
+
+        // Where the exception starts inside the library's own helper the callback calls, as the message names it.
+        private static string Inside(string? inside) => inside == null ? string.Empty : "(" + inside + ") ";
 
         private static string By(string function) => "is called by native function '" + function + "'";
 
@@ -65,7 +68,7 @@ static class Exports
         var parsed = Parser.Parse(data, length);
         return s_handler(parsed);
     }
-}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)"));
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"));
 
         [Fact]
         public Task NamesAnExplicitThrowBeforeAnyCall() => Check(@"
@@ -89,7 +92,7 @@ static class Exports
     {
         return Parser.Parse(data, length);
     }
-}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)"));
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"));
 
         [Fact]
         public Task UnmanagedCallersOnlyExpressionBodyTakenByAddress() => Check(@"
@@ -99,14 +102,14 @@ static unsafe class Exports
     static int {|#0:OnData|}(IntPtr data, int length) => Parser.Parse(data, length);
 
     static delegate* unmanaged<IntPtr, int, int> Pointer() => &OnData;
-}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)"));
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"));
 
         [Fact]
         public Task LambdaPassedDirectly() => Check(@"
 class C
 {
     void Register() => Native.sample_register_callback((data, length) {|#0:=>|} Parser.Parse(data, length));
-}", Finding(0, "(data, length) => …", By("sample_register_callback"), "Parser.Parse(data, length)"));
+}", Finding(0, "(data, length) => …", By("sample_register_callback"), "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"));
 
         [Fact]
         public Task SimpleLambdaThatThrows() => Check(@"
@@ -128,7 +131,7 @@ class C
         Native.sample_run(OnNotify);
         Native.sample_run(new Notify(OnNotify));
     }
-}", Finding(0, "OnNotify", By("sample_run"), "Parser.Parse(IntPtr.Zero, code)"));
+}", Finding(0, "OnNotify", By("sample_run"), "Parser.Parse(IntPtr.Zero, code)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"));
 
         // One callback handed to native code from several types: each type's hand-overs are collected by that type's
         // own analysis, in whatever order concurrent analysis finishes the types. The finding names the first
@@ -387,7 +390,7 @@ class C
         Native.sample_register_callback(Callback);
         Native.sample_run(notify!);
     }
-}", Finding(0, "(data, length) => …", By("sample_register_callback"), "Parser.Parse(data, length)"),
+}", Finding(0, "(data, length) => …", By("sample_register_callback"), "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"),
     Finding(1, "code => …", By("sample_run"), "Console.WriteLine(code)"));
 
         [Fact]

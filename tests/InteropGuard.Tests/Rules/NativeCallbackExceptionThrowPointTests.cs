@@ -32,9 +32,12 @@ sealed class Sink
             return test.RunAsync();
         }
 
-        private static DiagnosticResult Finding(int location, string callback, string operation)
+        private static DiagnosticResult Finding(int location, string callback, string operation, string? inside = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
-                "Callback '" + callback + "' is [UnmanagedCallersOnly], and '" + operation + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+                "Callback '" + callback + "' is [UnmanagedCallersOnly], and '" + operation + "' may throw " + Inside(inside) + "outside a catch-all: an exception escaping to native code terminates the process");
+
+        // Where the exception starts inside the library's own helper the callback calls, as the message names it.
+        private static string Inside(string? inside) => inside == null ? string.Empty : "(" + inside + ") ";
 
         [Fact]
         public Task NativeCallsHandleLookupsAndQuietHelpersDoNotThrow() => Check(@"
@@ -63,7 +66,7 @@ static class Exports
         Native.ack(code);
         Native.ack(Checked(code));
     }
-}", Finding(0, "OnEvent", "Checked(code)"));
+}", Finding(0, "OnEvent", "Checked(code)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Checked'"));
 
         // The callback family counts indexing and casts as failures, in the helpers it calls too.
         [Fact]
@@ -79,7 +82,7 @@ static class Exports
     {
         Native.ack(Lookup(code));
     }
-}", Finding(0, "OnEvent", "Lookup(code)"));
+}", Finding(0, "OnEvent", "Lookup(code)", inside: "'s_table[code]' in 'Lookup'"));
         // A bridge copying its native argument vector, counting into a queue under a lock, reading a native header.
         [Fact]
         public Task IndexingWithinBoundsGuardedQueuesAndTypedStructuresDoNotThrow() => Check(@"
@@ -300,7 +303,7 @@ static class Exports
 
     [UnmanagedCallersOnly]
     static IntPtr {|#1:OnCode|}(IntPtr tensor, int code) => new Tensor(tensor).DetachChecked(code);
-}", Finding(0, "OnClosed", "new Tensor(tensor).DetachOpen()"), Finding(1, "OnCode", "new Tensor(tensor).DetachChecked(code)"));
+}", Finding(0, "OnClosed", "new Tensor(tensor).DetachOpen()", inside: "'throw new InvalidOperationException(…)' in 'DetachOpen'"), Finding(1, "OnCode", "new Tensor(tensor).DetachChecked(code)", inside: "'throw new InvalidOperationException(…)' in 'DetachChecked'"));
 
         // The library's own Dispose must not throw (CA1065), whatever it checks deep down; a Dispose reached through the
         // framework's IDisposable can be anyone's.
@@ -402,7 +405,7 @@ static unsafe class Exports
     {
         lock (s_lines) s_lines.Add(Text.FromStrict(data, length));
     }
-}", Finding(0, "OnStrictLine", "Text.FromStrict(data, length)"));
+}", Finding(0, "OnStrictLine", "Text.FromStrict(data, length)", inside: "'new string((sbyte*)data, 0, length, enc…' in 'Decode'"));
 
         // Framework calls that fail only on arguments the shape rules out, or not at all in a release build.
         [Fact]
@@ -569,6 +572,6 @@ static class Logger
     {
         lock (s_lines) s_lines.Add(Utf8.ToManagedHalf(message, count));
     }
-}", Finding(0, "OnShortLog", "Utf8.ToManagedHalf(message, count)"));
+}", Finding(0, "OnShortLog", "Utf8.ToManagedHalf(message, count)", inside: "'System.Text.Encoding.UTF8.GetChars(…)' in 'ToManagedHalf'"));
     }
 }

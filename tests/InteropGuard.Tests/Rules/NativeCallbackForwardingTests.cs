@@ -68,9 +68,12 @@ public sealed class ProgressInfo
             => Verify.Diagnostic("IG5002").WithLocation(location).WithMessage(
                 "Callback '" + callback + "' " + how + ", and '" + operation + "' " + target + " outside a catch-all: an exception the user's code throws there terminates the process");
 
-        private static DiagnosticResult Own(int location, string callback, string how, string operation)
+        private static DiagnosticResult Own(int location, string callback, string how, string operation, string? inside = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
-                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw " + Inside(inside) + "outside a catch-all: an exception escaping to native code terminates the process");
+
+        // Where the exception starts inside the library's own helper the callback calls, as the message names it.
+        private static string Inside(string? inside) => inside == null ? string.Empty : "(" + inside + ") ";
 
         private const string Exported = "is [UnmanagedCallersOnly]";
 
@@ -314,7 +317,7 @@ public class Source
     public void Open() => Native.sample_run(OnMessage);
 
     private void {|#0:OnMessage|}(int code) => Received?.Invoke(this, new Checked(code));
-}", Own(0, "OnMessage", "is called by native function 'sample_run'", "new Checked(code)"));
+}", Own(0, "OnMessage", "is called by native function 'sample_run'", "new Checked(code)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'new Checked'"));
 
         // The NAudio virtual-I/O shape: the handle lookup is outside the try, everything that can throw is inside a catch-all.
         [Fact]
@@ -423,7 +426,7 @@ static class Bridges
 
     [UnmanagedCallersOnly]
     static int {|#0:OnProgress|}() => s_checked!.Call(new object());
-}", Own(0, "OnProgress", Exported, "s_checked!.Call(new object())"));
+}", Own(0, "OnProgress", Exported, "s_checked!.Call(new object())", inside: "'throw new InvalidOperationException(…)' in 'Call'"));
 
         // The implementation is fixed by the receiver's sealed type, or the interface is internal: the library's own code.
         [Fact]
@@ -448,7 +451,7 @@ static class Bridges
 
     [UnmanagedCallersOnly]
     static float {|#1:OnSample|}(int index) => s_fixed.Sample(index);
-}", Own(0, "OnEvent", Exported, "s_sink!.Put(code)"), Own(1, "OnSample", Exported, "s_fixed.Sample(index)"));
+}", Own(0, "OnEvent", Exported, "s_sink!.Put(code)"), Own(1, "OnSample", Exported, "s_fixed.Sample(index)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Sample'"));
 
         // A virtual member the user may override, whose own implementation in the library throws: the library's code can throw.
         [Fact]
