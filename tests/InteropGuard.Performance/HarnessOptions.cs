@@ -46,7 +46,7 @@ namespace InteropGuard.Performance
         public const string Usage =
             "usage: dotnet run -c Release --project tests/InteropGuard.Performance -- " +
             "[--sizes 100,400,1600] [--flavour both|interop|plain] [--clock cpu|wall] [--runs N] [--concurrent false|true] " +
-            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--json FILE] [--findings FILE [--findings-only]] [--check] [--wrapper-overhead] [--dump DIR] " +
+            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--fresh-trees] [--json FILE] [--findings FILE [--findings-only]] [--check] [--wrapper-overhead] [--dump DIR] " +
             "[--sources DIR ... [--define SYMBOL ...] [--implicit-usings] [--using NAMESPACE ...]]";
 
         public IReadOnlyList<int> Sizes { get; private set; } = new[] { 100, 400, 1600 };
@@ -68,6 +68,9 @@ namespace InteropGuard.Performance
         public bool MeasureMemory { get; private set; } = true;
 
         public bool RunGenerators { get; private set; } = true;
+
+        /// <summary>Parse the trees again for every compilation (see <see cref="Workload.FreshTrees"/>).</summary>
+        public bool FreshTrees { get; private set; }
 
         public string? JsonFile { get; private set; }
 
@@ -164,6 +167,9 @@ namespace InteropGuard.Performance
                         break;
                     case "--no-generators":
                         options.RunGenerators = false;
+                        break;
+                    case "--fresh-trees":
+                        options.FreshTrees = true;
                         break;
                     case "--json":
                         options.JsonFile = Value(args, ref i);
@@ -266,6 +272,11 @@ namespace InteropGuard.Performance
             if (!RunGenerators)
             {
                 yield return "--no-generators";
+            }
+
+            if (FreshTrees)
+            {
+                yield return "--fresh-trees";
             }
 
             yield return "--netanalyzers";

@@ -71,8 +71,8 @@ namespace InteropGuard.Performance
         {
             AnalyzerSets sets = AnalyzerSets.Load();
             Workload workload = options.SourcesMode
-                ? Workload.Sources(options)
-                : Workload.Synthetic(options.Flavours[0], options.Sizes[0], options);
+                ? Workload.Sources(options).Fresh(options)
+                : Workload.Synthetic(options.Flavours[0], options.Sizes[0], options).Fresh(options);
             AnalysisRun run = await AnalysisRun.RunAsync(
                 workload.Compile(sets.NetAnalyzersOptions(options.NetAnalyzers)),
                 options.ChildWithInteropGuard ? sets.Both : sets.NetAnalyzers,

@@ -124,7 +124,7 @@ namespace InteropGuard.Performance
             var workloads = new List<Func<Workload>>();
             if (options.SourcesMode)
             {
-                workloads.Add(() => Workload.Sources(options));
+                workloads.Add(() => Workload.Sources(options).Fresh(options));
             }
             else
             {
@@ -134,7 +134,7 @@ namespace InteropGuard.Performance
                 {
                     foreach (int size in sizes)
                     {
-                        workloads.Add(() => Workload.Synthetic(flavour, size, options));
+                        workloads.Add(() => Workload.Synthetic(flavour, size, options).Fresh(options));
                     }
                 }
             }

@@ -46,12 +46,29 @@ namespace InteropGuard.Performance
         /// <summary>How many of <see cref="Trees"/> (at the end) the LibraryImport generator produced.</summary>
         public int GeneratedTrees { get; private set; }
 
+        /// <summary>
+        /// Parse every tree again for each compilation (<c>--fresh-trees</c>), as a command-line build does: InteropGuard keeps
+        /// what it read from a tree for as long as the tree object lives (<c>Interop/TreeScans.cs</c>), so with the trees
+        /// parsed once, every round after the warm-up measures the IDE's case of trees already read.
+        /// </summary>
+        public bool FreshTrees { get; set; }
+
         public CSharpCompilation Compile(ImmutableDictionary<string, ReportDiagnostic> severities) =>
             CSharpCompilation.Create(
                 "Workload_" + Kind,
-                Trees,
+                FreshTrees ? Trees.Select(Reparse) : Trees,
                 FrameworkReferences.Value,
                 _options.WithSpecificDiagnosticOptions(severities));
+
+        /// <summary>This workload, with <see cref="FreshTrees"/> as the options say.</summary>
+        public Workload Fresh(HarnessOptions options)
+        {
+            FreshTrees = options.FreshTrees;
+            return this;
+        }
+
+        private static SyntaxTree Reparse(SyntaxTree tree) =>
+            CSharpSyntaxTree.ParseText(tree.GetText(), (CSharpParseOptions)tree.Options, tree.FilePath);
 
         public ImmutableArray<Diagnostic> CompilerErrors() =>
             Compile(ImmutableDictionary<string, ReportDiagnostic>.Empty).GetDiagnostics()

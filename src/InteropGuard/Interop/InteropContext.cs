@@ -132,7 +132,14 @@ namespace InteropGuard.Interop
         public InteropScope ForTree(SyntaxTree tree) => _scopesByTree.GetOrAdd(tree, CreateScope);
 
         /// <summary>Do the options of any tree name allocator pairs of the project's own (allocators no word gives away)?</summary>
-        public bool HasConfiguredAllocators() => Compilation.SyntaxTrees.Any(tree => !ForTree(tree).Options.AllocatorPairs.IsEmpty);
+        /// <remarks>
+        /// Asked by Ownership's start of every compilation without native declarations, for every tree: a tree whose options
+        /// have no <c>allocator_pairs</c> value has no pairs (<see cref="InteropOptions.Read"/>), so only the others build
+        /// their scope.
+        /// </remarks>
+        public bool HasConfiguredAllocators() => Compilation.SyntaxTrees.Any(tree =>
+            _optionsProvider.GetOptions(tree).TryGetValue(InteropOptions.AllocatorPairsKey, out var pairs) && !string.IsNullOrWhiteSpace(pairs)
+            && !ForTree(tree).Options.AllocatorPairs.IsEmpty);
 
         private InteropScope CreateScope(SyntaxTree tree)
         {

@@ -135,11 +135,19 @@ namespace InteropGuard.Interop
 
         private (InteropWords Words, TreeIdentifiers Identifiers) Record(SyntaxTree tree)
         {
+            if (TreeScans.Of(tree) is { Identifiers: { } kept } scans)
+            {
+                _byTree.TryAdd(tree, scans.Words);
+                return (scans.Words, kept);
+            }
+
             var text = IdentifierRuns.TextOf(tree.GetText());
             var recorder = TreeIdentifiers.Recorder.For(text.Length);
             var words = Scan(text, recorder);
+            var identifiers = recorder.ToIdentifiers();
+            TreeScans.Keep(tree, words, identifiers);
             _byTree.TryAdd(tree, words);
-            return (words, recorder.ToIdentifiers());
+            return (words, identifiers);
         }
 
         // A tree taken from the gate's cursor. Once some tree has declared a native function, its identifiers are recorded in
@@ -162,7 +170,9 @@ namespace InteropGuard.Interop
             return _byTree.GetOrAdd(tree, ScanWordsOnly);
         }
 
-        private static InteropWords ScanWordsOnly(SyntaxTree tree) => Scan(IdentifierRuns.TextOf(tree.GetText()), null);
+        // Another compilation holding the same tree (a second start of one analysis pass, the IDE's next edit) read it already.
+        private static InteropWords ScanWordsOnly(SyntaxTree tree)
+            => TreeScans.Of(tree) is { } scans ? scans.Words : TreeScans.Keep(tree, Scan(IdentifierRuns.TextOf(tree.GetText()), null)).Words;
 
         /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
         internal static InteropWords Scan(SourceText source) => Scan(IdentifierRuns.TextOf(source), null);

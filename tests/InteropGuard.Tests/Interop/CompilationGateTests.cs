@@ -239,6 +239,46 @@ namespace InteropGuard.Tests.Interop
             Assert.Equal("Dispose", types.DisposeMethod?.Name);
         }
 
+        [Fact]
+        public void ACompilationSharingTreesReusesWhatTheFirstRead()
+        {
+            // Two compilation objects over the same trees, as CompilationWithAnalyzers hands to the starts of one pass.
+            var sources = Enumerable.Range(0, 30).Select(i => i % 5 == 0 ? string.Format(InteropSources[i % InteropSources.Length], i) : string.Format(PlainSource, i)).ToArray();
+            var first = Compile(sources);
+            var second = first.WithAssemblyName("Clone");
+            var expected = SequentialScan(first);
+
+            var before = new InteropVocabulary(first);
+            Assert.Equal(expected, before.InCompilation);
+            var after = new InteropVocabulary(second);
+            Assert.Equal(expected, after.InCompilation);
+            foreach (var tree in first.SyntaxTrees)
+            {
+                Assert.Equal(InteropVocabulary.Scan(tree.GetText()), after.Of(tree));
+
+                // Identifiers recorded for one compilation are the other's: the same object, not a second pass.
+                Assert.Same(before.Identifiers(tree), after.Identifiers(tree));
+            }
+        }
+
+        [Fact]
+        public void AnEditedTreeIsReadAgainWhileTheOthersAreReused()
+        {
+            var plain = Compile(Enumerable.Range(0, 10).Select(i => string.Format(PlainSource, i)).ToArray());
+            Assert.False(new InteropVocabulary(plain).CompilationUses(InteropWords.NativeDeclaration));
+
+            // The IDE's next edit: one tree replaced, the other nine the same objects.
+            var edited = plain.SyntaxTrees.ElementAt(4);
+            var withInterop = edited.WithChangedText(edited.GetText().WithChanges(
+                new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(edited.Length, 0), "\nstatic class N { [System.Runtime.InteropServices.DllImport(\"lib\")] static extern void f(); }")));
+            var next = plain.ReplaceSyntaxTree(edited, withInterop);
+            var vocabulary = new InteropVocabulary(next);
+            Assert.True(vocabulary.CompilationUses(InteropWords.NativeDeclaration));
+            Assert.Equal(InteropWords.NativeDeclaration, vocabulary.Of(withInterop));
+            Assert.Equal(InteropWords.None, vocabulary.Of(next.SyntaxTrees.First()));
+            Assert.False(new InteropVocabulary(plain).CompilationUses(InteropWords.NativeDeclaration));
+        }
+
         private static InteropWords SequentialScan(Compilation compilation)
             => compilation.SyntaxTrees.Aggregate(InteropWords.None, (words, tree) => words | InteropVocabulary.Scan(tree.GetText()));
 

@@ -98,6 +98,23 @@ class C
             Leak(0, "Native memory from 'Lib.mylib_buf_new' in 'b' is not released by 'Lib.mylib_buf_free' when the method returns"));
 
         [Fact]
+        public Task ConfiguredPairInACompilationWithoutInteropWords() => Check(@"
+sealed class Pool
+{
+    private int _next;
+    public IntPtr Rent() => new IntPtr(++_next);
+    public void Return(IntPtr block) { }
+}
+class C
+{
+    void M(Pool pool)
+    {
+        var block = {|#0:pool.Rent()|};
+    }
+}", "interopguard.allocator_pairs = Pool.Rent:Pool.Return",
+            Leak(0, "Native memory from 'Pool.Rent' in 'block' is not released by 'Pool.Return' when the method returns"));
+
+        [Fact]
         public Task ConfiguredManagedPairByTypeAndMethod() => Check(@"
 sealed class Pool
 {
