@@ -24,12 +24,31 @@ namespace InteropGuard.Flow
                     pending.Push(graph.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken));
                 }
 
+                // The lambdas of each block in the order of its operations, the branch value last. Every body of every
+                // analyzer that reads graphs comes through here, so the walk copies no block's operations to append the
+                // branch value and stacks no enumerators.
                 foreach (var block in graph.Blocks)
                 {
-                    foreach (var lambda in Operations(block).SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
+                    foreach (var operation in block.Operations)
                     {
-                        pending.Push(graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
+                        PushLambdas(graph, operation, pending, cancellationToken);
                     }
+
+                    if (block.BranchValue != null)
+                    {
+                        PushLambdas(graph, block.BranchValue, pending, cancellationToken);
+                    }
+                }
+            }
+        }
+
+        private static void PushLambdas(ControlFlowGraph graph, IOperation operation, Stack<ControlFlowGraph> pending, CancellationToken cancellationToken)
+        {
+            foreach (var descendant in operation.DescendantsAndSelf())
+            {
+                if (descendant is IFlowAnonymousFunctionOperation lambda)
+                {
+                    pending.Push(graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
                 }
             }
         }

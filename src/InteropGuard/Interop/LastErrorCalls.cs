@@ -83,6 +83,7 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<SyntaxTree, int[]?> _readPositions = new ConcurrentDictionary<SyntaxTree, int[]?>();
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
+        private readonly ConcurrentDictionary<INamespaceSymbol, string> _namespaceNames = new ConcurrentDictionary<INamespaceSymbol, string>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>The compilation's interop context.</summary>
@@ -432,7 +433,12 @@ namespace InteropGuard.Interop
             return null;
         }
 
-        /// <summary>A helper that reads the last error before doing anything that could change it.</summary>
+        /// <summary>
+        /// A helper that reads the last error before doing anything that could change it. When it does not, its caller
+        /// asks <see cref="Overwrites"/> of the same method at the same depth next (<see cref="ClassifyCall"/>): the walk
+        /// goes on from where it stopped and answers that too, instead of a second walk classifying the same first
+        /// operations again. Classify is a function of the operation and the depth, so the answers are those of two walks.
+        /// </summary>
         private bool ReadsFirst(IMethodSymbol method, int depth)
             => _readsFirst.GetOrAdd((method.OriginalDefinition, depth), key =>
             {
@@ -442,14 +448,33 @@ namespace InteropGuard.Interop
                     return false;
                 }
 
-                foreach (var operation in InEvaluationOrder(body))
+                using var operations = InEvaluationOrder(body).GetEnumerator();
+                while (operations.MoveNext())
                 {
-                    if (Classify(operation, key.Item2) is { } found)
+                    if (Classify(operations.Current, key.Item2) is { } found)
                     {
-                        return found.Kind == LastErrorEventKind.Read;
+                        if (found.Kind == LastErrorEventKind.Read)
+                        {
+                            return true;
+                        }
+
+                        if (!_overwrites.ContainsKey(key))
+                        {
+                            var overwrites = IsOverwrite(found);
+                            while (!overwrites && operations.MoveNext())
+                            {
+                                overwrites = Classify(operations.Current, key.Item2) is { } next && IsOverwrite(next);
+                            }
+
+                            _overwrites.TryAdd(key, overwrites);
+                        }
+
+                        return false;
                     }
                 }
 
+                // Nothing in the body matters to the last error: it overwrites nothing either.
+                _overwrites.TryAdd(key, false);
                 return false;
             });
 
@@ -458,9 +483,11 @@ namespace InteropGuard.Interop
             => _overwrites.GetOrAdd((method.OriginalDefinition, depth), key =>
             {
                 var body = Body(key.Item1);
-                return body != null && InEvaluationOrder(body).Any(o => Classify(o, key.Item2) is { } found
-                                                                         && (found.Kind == LastErrorEventKind.Overwrite || (found.Kind == LastErrorEventKind.NativeCall && found.SetsLastError)));
+                return body != null && InEvaluationOrder(body).Any(o => Classify(o, key.Item2) is { } found && IsOverwrite(found));
             });
+
+        private static bool IsOverwrite(LastErrorEvent found)
+            => found.Kind == LastErrorEventKind.Overwrite || (found.Kind == LastErrorEventKind.NativeCall && found.SetsLastError);
 
         private IOperation? Body(IMethodSymbol method)
         {
@@ -495,7 +522,7 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            var ns = type.ContainingNamespace?.ToDisplayString() ?? string.Empty;
+            var ns = NameOf(type.ContainingNamespace);
             if (method.MethodKind == MethodKind.PropertyGet)
             {
                 return null;
@@ -526,7 +553,7 @@ namespace InteropGuard.Interop
             if (method.Name == "Dispose" || method.Name == "Close" || method.Name == "DisposeAsync")
             {
                 var receiver = instance is IConversionOperation conversion ? conversion.Operand.Type : instance?.Type ?? type;
-                var receiverNamespace = receiver?.ContainingNamespace?.ToDisplayString() ?? string.Empty;
+                var receiverNamespace = NameOf(receiver?.ContainingNamespace);
                 if (receiverNamespace.StartsWith("System.IO", StringComparison.Ordinal) || receiverNamespace.StartsWith("System.Net", StringComparison.Ordinal)
                     || receiverNamespace.StartsWith("Microsoft.Win32", StringComparison.Ordinal) || receiverNamespace == "System.Diagnostics")
                 {
@@ -551,6 +578,25 @@ namespace InteropGuard.Interop
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// A namespace's display name, built once per namespace: asked for the type of every library call a body or a
+        /// summarized helper makes, where building the string each time was a measurable share of the classification.
+        /// </summary>
+        private string NameOf(INamespaceSymbol? ns)
+        {
+            if (ns == null)
+            {
+                return string.Empty;
+            }
+
+            if (!_namespaceNames.TryGetValue(ns, out var name))
+            {
+                name = _namespaceNames.GetOrAdd(ns, ns.ToDisplayString());
+            }
+
+            return name;
         }
 
         /// <summary>Dispose/Close of a SafeHandle (of the receiver, through a using's implicit IDisposable.Dispose too).</summary>

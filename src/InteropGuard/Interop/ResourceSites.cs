@@ -71,40 +71,59 @@ namespace InteropGuard.Interop
 
         public static IEnumerable<ResourceSite> In(ControlFlowGraph graph, AllocationCatalogue catalogue)
         {
-            var operations = graph.Blocks
-                .SelectMany(block => block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue))
-                .SelectMany(o => o.DescendantsAndSelf())
-                .ToList();
-            var released = ReleasedLocals(operations, catalogue);
-            foreach (var operation in operations)
+            // One walk of the graph's operations (each block's, its branch value last) keeps the kinds Classify can read as
+            // sites and notes the released locals, instead of copying every operation into a list and walking it twice.
+            var candidates = new List<IOperation>();
+            Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
+            foreach (var block in graph.Blocks)
             {
-                if (Classify(operation, catalogue, released) is { } allocator)
+                foreach (var operation in block.Operations)
+                {
+                    CollectCandidates(operation, catalogue, candidates, ref released);
+                }
+
+                if (block.BranchValue != null)
+                {
+                    CollectCandidates(block.BranchValue, catalogue, candidates, ref released);
+                }
+            }
+
+            foreach (var operation in candidates)
+            {
+                if (Classify(operation, catalogue, released ?? NoReleases) is { } allocator)
                 {
                     yield return new ResourceSite(operation, allocator);
                 }
             }
         }
 
+        private static void CollectCandidates(IOperation top, AllocationCatalogue catalogue, List<IOperation> candidates, ref Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released)
+        {
+            foreach (var operation in top.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IInvocationOperation call:
+                        NoteRelease(call, catalogue, ref released);
+                        break;
+                    case IObjectCreationOperation:
+                    case IPropertyReferenceOperation:
+                    case IArgumentOperation:
+                        break;
+                    default:
+                        continue;
+                }
+
+                candidates.Add(operation);
+            }
+        }
+
         private static readonly IReadOnlyDictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> NoReleases = new Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>(SymbolEqualityComparer.Default);
 
         /// <summary>
-        /// Locals the body passes to a known release (<c>Marshal.FreeCoTaskMem(pidl)</c>) on some path: a method that
-        /// releases a native function's out value itself owns it (<see cref="AllocationCatalogue.ForOutAllocation"/>).
+        /// Notes a local the body passes to a known release (<c>Marshal.FreeCoTaskMem(pidl)</c>) on some path: a method
+        /// that releases a native function's out value itself owns it (<see cref="AllocationCatalogue.ForOutAllocation"/>).
         /// </summary>
-        private static IReadOnlyDictionary<ILocalSymbol, (Deallocator, IMethodSymbol)> ReleasedLocals(List<IOperation> operations, AllocationCatalogue catalogue)
-        {
-            Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
-            foreach (var operation in operations)
-            {
-                if (operation is IInvocationOperation call)
-                {
-                    NoteRelease(call, catalogue, ref released);
-                }
-            }
-
-            return released ?? NoReleases;
-        }
-
         private static void NoteRelease(IInvocationOperation call, AllocationCatalogue catalogue, ref Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released)
         {
             if (catalogue.TryGetDeallocator(call.TargetMethod, out var release)
