@@ -499,8 +499,14 @@ namespace InteropGuard.Flow
                                 fallThroughState = state.Assuming(condition.Key, conditionalTaken == condition.Negated);
                             }
 
-                            FollowBranch(block, fallThrough, fallThroughState, Flow);
-                            if (block.ConditionalSuccessor != null)
+                            // A constant condition (while (true), for (;;) with a constant) keeps in the graph the edge it never takes.
+                            var constant = block.ConditionalSuccessor != null && block.BranchValue?.ConstantValue is { HasValue: true, Value: bool value } ? value : (bool?)null;
+                            if (constant != conditionalTaken || block.ConditionalSuccessor == null)
+                            {
+                                FollowBranch(block, fallThrough, fallThroughState, Flow);
+                            }
+
+                            if (block.ConditionalSuccessor != null && constant != !conditionalTaken)
                             {
                                 FollowBranch(block, block.ConditionalSuccessor, conditionalState, Flow);
                             }
