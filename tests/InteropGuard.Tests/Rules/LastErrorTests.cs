@@ -240,6 +240,43 @@ static class Files
                 "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'the string interpolation', which formats values (culture data and ToString overrides may call native code): capture the error right after 'Native.open_checked'"));
 
         [Fact]
+        public Task FormattingOnlyStringsKeepsTheLastError() => Check(@"
+static class Loader
+{
+    static void Load(string path, string name)
+    {
+        if (Native.open_checked(path, 0) < 0)
+        {
+            var message = string.Format(System.Globalization.CultureInfo.InvariantCulture, ""Could not load '{0}' from '{1}'."", name, path);
+            var detail = string.Format(""{0}: {1}"", name, message);
+            throw new Win32Exception(detail, new Win32Exception(Marshal.GetLastPInvokeError()));
+        }
+    }
+
+    static void Counted(string path, int tries)
+    {
+        if (Native.open_checked(path, 0) < 0)
+        {
+            var message = string.Format(""{0} after {1} tries"", path, tries);
+            throw new Win32Exception({|#0:Marshal.GetLastPInvokeError()|}, message);
+        }
+    }
+
+    static void Provided(string path, IFormatProvider provider)
+    {
+        if (Native.open_checked(path, 0) < 0)
+        {
+            var message = string.Format(provider, ""{0}"", path);
+            throw new Win32Exception({|#1:Marshal.GetLastPInvokeError()|}, message);
+        }
+    }
+}",
+            Verify.Diagnostic("IG4002").WithLocation(0).WithMessage(
+                "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'String.Format', which formats values (culture data and ToString overrides may call native code): capture the error right after 'Native.open_checked'"),
+            Verify.Diagnostic("IG4002").WithLocation(1).WithMessage(
+                "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'String.Format', which formats values (culture data and ToString overrides may call native code): capture the error right after 'Native.open_checked'"));
+
+        [Fact]
         public Task AnotherPInvokeThatSetsTheLastErrorBetween() => Check(@"
 static class Files
 {
