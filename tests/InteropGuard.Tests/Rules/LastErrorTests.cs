@@ -210,6 +210,52 @@ static class Files
             ExpectedDiagnostics = { Verify.Diagnostic("IG4001").WithLocation(0) },
         }.RunAsync();
 
+        [Fact]
+        public Task AHelperHandedANativeResultReadsThatCallsErrorWhateverGuardSurroundsIt() => Check(@"
+sealed class Line
+{
+    // Checks the result it is given and reads the error of the call that produced it.
+    public Line(int fd)
+    {
+        if (fd < 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
+    }
+}
+static class Lines
+{
+    static Line Reopen(int old, string path)
+    {
+        Line line = null;
+        if (Native.getpid() != old)
+        {
+            line = new Line(Native.open_checked(path, 0));
+        }
+        return line;
+    }
+
+    static Line ReopenThroughALocal(int old, string path)
+    {
+        Line line = null;
+        if (Native.getpid() != old)
+        {
+            var fd = Native.open_checked(path, 0);
+            line = new Line(fd);
+        }
+        return line;
+    }
+
+    static Line Unsaved(int old, string path)
+    {
+        Line line = null;
+        if (Native.getpid() != old)
+        {
+            line = {|#0:new Line(Native.open(path, 0))|};
+        }
+        return line;
+    }
+}",
+            Verify.Diagnostic("IG4001").WithLocation(0).WithMessage(
+                "'new Line(...)' reads the last error of 'Native.open', which is declared without SetLastError = true: the marshaller does not save the error it sets, so the value read is whatever an earlier call left"));
+
         // ---- IG4002 ----
 
         [Fact]
