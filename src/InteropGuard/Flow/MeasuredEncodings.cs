@@ -17,7 +17,9 @@ namespace InteropGuard.Flow
     {
         private const int MaxIndirections = 3;
 
-        public static bool IsIntoMeasuredBuffer(IInvocationOperation invocation, StableValues stable)
+        /// <param name="callerMeasured">What the caller of the body read passes as measured arguments (a count parameter that holds
+        /// the measurement of a string parameter), or null.</param>
+        public static bool IsIntoMeasuredBuffer(IInvocationOperation invocation, StableValues stable, MeasuredArguments? callerMeasured = null)
         {
             var method = invocation.TargetMethod;
             var encodes = method.Name == "GetBytes";
@@ -42,7 +44,7 @@ namespace InteropGuard.Flow
 
             if (encodes && parameters.Length == 4 && parameters[0].Type is IPointerTypeSymbol && parameters[2].Type is IPointerTypeSymbol)
             {
-                return IsPointerIntoMeasuredBuffer(values, encoding, stable, invocation.SemanticModel);
+                return IsPointerIntoMeasuredBuffer(values, encoding, stable, invocation.SemanticModel, callerMeasured);
             }
 
             foreach (var parameter in parameters)
@@ -76,7 +78,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            return IsMeasurement(size, encodes, encoding, source, stable, invocation.SemanticModel, 0, needed: 0);
+            return IsMeasurement(size, encodes, encoding, source, stable, invocation.SemanticModel, 0, needed: 0, callerMeasured);
         }
 
         /// <summary>
@@ -86,7 +88,7 @@ namespace InteropGuard.Flow
         /// that terminator. What the pointer <c>bytes</c> points to is not checked: a too-short allocation corrupts memory
         /// rather than throws, and the encoder writes at most <c>byteCount</c> bytes.
         /// </summary>
-        private static bool IsPointerIntoMeasuredBuffer(IOperation?[] values, ISymbol encoding, StableValues stable, SemanticModel? model)
+        private static bool IsPointerIntoMeasuredBuffer(IOperation?[] values, ISymbol encoding, StableValues stable, SemanticModel? model, MeasuredArguments? callerMeasured)
         {
             if (values[0] is not { } chars || values[1] is not { } charCount || values[3] is not { } byteCount
                 || Unconverted(chars) is not ILocalReferenceOperation pointer
@@ -108,7 +110,7 @@ namespace InteropGuard.Flow
 
             return count is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
                    && SameRoot(measured, source, stable)
-                   && IsMeasurement(byteCount, encodes: true, encoding, source, stable, model, 0, needed: terminator);
+                   && IsMeasurement(byteCount, encodes: true, encoding, source, stable, model, 0, needed: terminator, callerMeasured);
         }
 
         private static bool IsEncoding(INamedTypeSymbol? type)
@@ -134,7 +136,7 @@ namespace InteropGuard.Flow
                     return array.DimensionSizes[0];
                 case IObjectCreationOperation { Arguments.Length: 2 } span when span.Arguments[0].Value.Type is IPointerTypeSymbol:
                     return span.Arguments[1].Value;
-                case ILocalReferenceOperation local when depth < MaxIndirections && stable.InitializerOf(local.Local, model) is { } initializer:
+                case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } initializer:
                     return SizeOf(initializer, stable, model, depth + 1);
             }
 
@@ -151,19 +153,26 @@ namespace InteropGuard.Flow
         // directly or through a local declared with it; for an encoding of at most three bytes per UTF-16 unit, an upper
         // bound k * source.Length + c (k >= 3) written out or returned by a helper of this compilation. 'needed' is how
         // many bytes beyond the source's own the buffer must hold (a terminator).
-        private static bool IsMeasurement(IOperation size, bool encodes, ISymbol encoding, IOperation source, StableValues stable, SemanticModel? model, int depth, int needed)
+        private static bool IsMeasurement(IOperation size, bool encodes, ISymbol encoding, IOperation source, StableValues stable, SemanticModel? model, int depth, int needed, MeasuredArguments? callerMeasured = null)
         {
             size = Unconverted(size);
             switch (size)
             {
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum:
-                    return (IsNonNegativeConstant(sum.RightOperand) && IsMeasurement(sum.LeftOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.RightOperand)))
-                           || (IsNonNegativeConstant(sum.LeftOperand) && IsMeasurement(sum.RightOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.LeftOperand)))
+                    return (IsNonNegativeConstant(sum.RightOperand) && IsMeasurement(sum.LeftOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.RightOperand), callerMeasured))
+                           || (IsNonNegativeConstant(sum.LeftOperand) && IsMeasurement(sum.RightOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.LeftOperand), callerMeasured))
                            || (encodes && IsNarrowEncoding(encoding) && IsUpperBound(sum, source, stable, needed));
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product:
                     return encodes && IsNarrowEncoding(encoding) && IsUpperBound(product, source, stable, needed);
-                case ILocalReferenceOperation local when depth < MaxIndirections && stable.InitializerOf(local.Local, model) is { } initializer:
-                    return IsMeasurement(initializer, encodes, encoding, source, stable, model, depth + 1, needed);
+                case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } value:
+                    return IsMeasurement(value, encodes, encoding, source, stable, model, depth + 1, needed, callerMeasured);
+                case IParameterReferenceOperation parameter when callerMeasured != null:
+                    // The caller measured this argument from the one the source reads (MeasuredArguments): exactly, so no terminator.
+                    return needed == 0 && Root(source, stable) is IParameterSymbol measuredSource && callerMeasured.Measures(parameter.Parameter, measuredSource, encoding);
+                case IInvocationOperation { Arguments.Length: 2 } larger when IsMathMax(larger.TargetMethod):
+                    // Math.Max(other, measurement) is at least the measurement.
+                    return IsMeasurement(larger.Arguments[0].Value, encodes, encoding, source, stable, model, depth, needed, callerMeasured)
+                           || IsMeasurement(larger.Arguments[1].Value, encodes, encoding, source, stable, model, depth, needed, callerMeasured);
                 case IInvocationOperation { Instance: { } instance, Arguments.Length: 1 } count
                     when SymbolEqualityComparer.Default.Equals(stable.SymbolOf(instance), encoding):
                     var name = count.TargetMethod.Name;
@@ -187,6 +196,36 @@ namespace InteropGuard.Flow
                     return false;
             }
         }
+
+        /// <summary>
+        /// The encoding whose byte count <paramref name="size"/> is built from (<c>e.GetByteCount(…)</c>, <c>e.GetMaxByteCount(…)</c>,
+        /// plus constants, inside <c>Math.Max</c>, through locals), or null: the candidate a call site's measured argument is
+        /// checked against (<see cref="MeasuredArguments"/>).
+        /// </summary>
+        public static ISymbol? EncodingMeasuring(IOperation size, StableValues stable, SemanticModel? model, int depth = 0)
+        {
+            switch (Unconverted(size))
+            {
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum:
+                    return EncodingMeasuring(sum.LeftOperand, stable, model, depth) ?? EncodingMeasuring(sum.RightOperand, stable, model, depth);
+                case IInvocationOperation { Arguments.Length: 2 } larger when IsMathMax(larger.TargetMethod):
+                    return EncodingMeasuring(larger.Arguments[0].Value, stable, model, depth) ?? EncodingMeasuring(larger.Arguments[1].Value, stable, model, depth);
+                case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } value:
+                    return EncodingMeasuring(value, stable, model, depth + 1);
+                case IInvocationOperation { Instance: { } instance, Arguments.Length: 1, TargetMethod.Name: "GetByteCount" or "GetMaxByteCount" } count
+                    when IsEncoding(count.TargetMethod.ContainingType):
+                    return stable.SymbolOf(instance);
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Whether <paramref name="size"/> is a byte measurement of <paramref name="source"/> by <paramref name="encoding"/>.</summary>
+        public static bool IsByteMeasurement(IOperation size, ISymbol encoding, IOperation source, StableValues stable, SemanticModel? model)
+            => IsMeasurement(size, encodes: true, encoding, source, stable, model, 0, needed: 0);
+
+        private static bool IsMathMax(IMethodSymbol method)
+            => method.Name == "Max" && method.IsStatic && method.ContainingType is { Name: "Math" } math && math.ContainingNamespace?.ToDisplayString() == "System";
 
         private static int Less(int needed, IOperation constant)
             => constant.ConstantValue.Value is int value && value < needed ? needed - value : 0;
@@ -235,8 +274,11 @@ namespace InteropGuard.Flow
         private static bool IsNonNegativeConstant(IOperation operation)
             => operation.ConstantValue is { HasValue: true, Value: int value } && value >= 0;
 
+        // The same variable, or the same string constant (generated code measures and encodes a literal default: "%.3f").
         private static bool SameRoot(IOperation left, IOperation right, StableValues stable)
-            => Root(left, stable) is { } a && SymbolEqualityComparer.Default.Equals(a, Root(right, stable));
+            => (Root(left, stable) is { } a && SymbolEqualityComparer.Default.Equals(a, Root(right, stable)))
+               || (Unconverted(left).ConstantValue is { HasValue: true, Value: string text } && Unconverted(right).ConstantValue is { HasValue: true, Value: string other }
+                   && text == other);
 
         // The variable a source expression reads: s, chars, s.AsSpan(), (ReadOnlySpan<char>)s.
         private static ISymbol? Root(IOperation operation, StableValues stable)

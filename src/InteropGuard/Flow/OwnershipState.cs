@@ -126,6 +126,15 @@ namespace InteropGuard.Flow
             var released = ReleasedPaths.Union(other.ReleasedPaths);
             if (owning.Count + notOwning.Count + released.Count > MaxPaths)
             {
+                // First the exact reduction: each marshalled string's size test doubles the paths, yet most pairs differ
+                // in one condition only, or one path says no more than another.
+                owning = Simplified(owning);
+                notOwning = Simplified(notOwning);
+                released = Simplified(released);
+            }
+
+            if (owning.Count + notOwning.Count + released.Count > MaxPaths)
+            {
                 // Forget facts rather than grow without bound: imprecise but still terminating.
                 owning = owning.IsEmpty ? owning : ImmutableHashSet.Create(PathFacts.None);
                 notOwning = notOwning.IsEmpty ? notOwning : ImmutableHashSet.Create(PathFacts.None);
@@ -149,6 +158,49 @@ namespace InteropGuard.Flow
             hash = Owning.Aggregate(hash, (h, p) => h ^ (p.GetHashCode() * 7));
             hash = ReleasedPaths.Aggregate(hash, (h, p) => h ^ (p.GetHashCode() * 17));
             return NotOwning.Aggregate(hash, (h, p) => h ^ (p.GetHashCode() * 13));
+        }
+
+        /// <summary>
+        /// The same concrete paths in fewer path facts: a condition a path does not know stands for both of its values (a
+        /// later test of it splits the path), so two paths that differ only in one condition's value are one path without
+        /// it, and a path whose facts all hold on another path makes that one redundant. Every answer a later test or
+        /// assignment gives is unchanged.
+        /// </summary>
+        private static ImmutableHashSet<PathFacts> Simplified(ImmutableHashSet<PathFacts> paths)
+        {
+            var list = paths.ToList();
+            bool changed;
+            do
+            {
+                changed = false;
+                for (var i = 0; i < list.Count && !changed; i++)
+                {
+                    for (var j = 0; j < list.Count && !changed; j++)
+                    {
+                        if (i == j)
+                        {
+                            continue;
+                        }
+
+                        if (list[i].IsWithin(list[j]))
+                        {
+                            list.RemoveAt(j);
+                            changed = true;
+                        }
+                        else if (list[i].OnlyDifference(list[j]) is { } key)
+                        {
+                            var general = list[i].Forgetting(key);
+                            list.RemoveAt(System.Math.Max(i, j));
+                            list.RemoveAt(System.Math.Min(i, j));
+                            list.Add(general);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            while (changed);
+
+            return list.Count == paths.Count ? paths : list.ToImmutableHashSet();
         }
 
         private static ImmutableHashSet<PathFacts> Filter(ImmutableHashSet<PathFacts> paths, ConditionKey key, bool value)

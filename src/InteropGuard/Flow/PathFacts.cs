@@ -30,6 +30,49 @@ namespace InteropGuard.Flow
 
         public PathFacts With(ConditionKey key, bool value) => new PathFacts(_facts.SetItem(key.Text, new Fact(value, key.Symbols)));
 
+        /// <summary>
+        /// Whether every fact of this path holds on <paramref name="other"/> too: this path is the more general one, and a
+        /// set that has both means no more than this one alone.
+        /// </summary>
+        public bool IsWithin(PathFacts other)
+            => _facts.Count <= other._facts.Count && _facts.All(f => other._facts.TryGetValue(f.Key, out var o) && o.Value == f.Value.Value);
+
+        /// <summary>
+        /// The one condition this path and <paramref name="other"/> know with opposite values when they agree on everything
+        /// else, or null: the two together mean the same as either without that condition.
+        /// </summary>
+        public string? OnlyDifference(PathFacts other)
+        {
+            if (_facts.Count != other._facts.Count)
+            {
+                return null;
+            }
+
+            string? difference = null;
+            foreach (var fact in _facts)
+            {
+                if (!other._facts.TryGetValue(fact.Key, out var o))
+                {
+                    return null;
+                }
+
+                if (o.Value != fact.Value.Value)
+                {
+                    if (difference != null)
+                    {
+                        return null;
+                    }
+
+                    difference = fact.Key;
+                }
+            }
+
+            return difference;
+        }
+
+        /// <summary>The same path, no longer knowing <paramref name="key"/>.</summary>
+        public PathFacts Forgetting(string key) => new PathFacts(_facts.Remove(key));
+
         /// <summary>Forgets every fact that reads <paramref name="symbol"/>, which was just assigned.</summary>
         public PathFacts Without(ISymbol symbol)
         {

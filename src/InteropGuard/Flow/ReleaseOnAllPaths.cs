@@ -499,8 +499,14 @@ namespace InteropGuard.Flow
                                 fallThroughState = state.Assuming(condition.Key, conditionalTaken == condition.Negated);
                             }
 
-                            FollowBranch(block, fallThrough, fallThroughState, Flow);
-                            if (block.ConditionalSuccessor != null)
+                            // A constant condition (while (true), for (;;) with a constant) keeps in the graph the edge it never takes.
+                            var constant = block.ConditionalSuccessor != null && block.BranchValue?.ConstantValue is { HasValue: true, Value: bool value } ? value : (bool?)null;
+                            if (constant != conditionalTaken || block.ConditionalSuccessor == null)
+                            {
+                                FollowBranch(block, fallThrough, fallThroughState, Flow);
+                            }
+
+                            if (block.ConditionalSuccessor != null && constant != !conditionalTaken)
                             {
                                 FollowBranch(block, block.ConditionalSuccessor, conditionalState, Flow);
                             }
@@ -1064,8 +1070,8 @@ namespace InteropGuard.Flow
             if (condition is IBinaryOperation binary
                 && (binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals))
             {
-                var left = OperationTree.SkipConversions(binary.LeftOperand);
-                var right = OperationTree.SkipConversions(binary.RightOperand);
+                var left = AsNumber(OperationTree.SkipConversions(binary.LeftOperand));
+                var right = AsNumber(OperationTree.SkipConversions(binary.RightOperand));
                 var compared = (IsName(left, state) && IsZero(right)) || (IsName(right, state) && IsZero(left));
                 if (compared)
                 {
@@ -1276,6 +1282,13 @@ namespace InteropGuard.Flow
                 _ => false,
             };
         }
+
+        // p.ToInt64() == -1 tests p itself (mmap's MAP_FAILED spelled as a number).
+        private static IOperation AsNumber(IOperation operand)
+            => operand is IInvocationOperation { Instance: { } pointer, Arguments.Length: 0, TargetMethod.Name: "ToInt64" or "ToInt32" or "ToUInt64" or "ToUInt32" }
+               && IsNativeInteger(pointer.Type)
+                ? OperationTree.SkipConversions(pointer)
+                : operand;
 
         private static bool IsNullOrSentinel(object? value)
             => value == null

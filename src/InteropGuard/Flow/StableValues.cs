@@ -57,6 +57,72 @@ namespace InteropGuard.Flow
             return model.GetOperation(value);
         }
 
+        /// <summary>
+        /// The value <paramref name="read"/> sees: the local's initializer when it is never written again, or else the last
+        /// plain assignment to it among the statements before the read in the read's own block, with no other write or label
+        /// in between (straight-line code, so that assignment is the one that reaches it). Null otherwise, and for a read
+        /// inside a lambda or local function or of a local whose address is taken or that a lambda writes.
+        /// </summary>
+        public IOperation? ValueAt(ILocalReferenceOperation read, SemanticModel? model)
+        {
+            var local = read.Local;
+            if (InitializerOf(local, model) is { } initializer)
+            {
+                return initializer;
+            }
+
+            IOperation statement = read;
+            while (statement.Parent is { } parent && parent is not IBlockOperation)
+            {
+                if (OperationTree.IsFunction(parent))
+                {
+                    return null;
+                }
+
+                statement = parent;
+            }
+
+            if (local.IsRef || statement.Parent is not IBlockOperation block || Writes(statement, local) || statement is ILabeledOperation
+                || OperationTree.ValuesStoredIn(OperationTree.Root(read), local) is not { } stored
+                || stored.Any(value => OperationTree.IsInNestedFunction(value, OperationTree.Root(read))))
+            {
+                return null;
+            }
+
+            for (var i = block.Operations.IndexOf(statement) - 1; i >= 0; i--)
+            {
+                switch (block.Operations[i])
+                {
+                    case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { IsRef: false, Target: ILocalReferenceOperation target } assignment }
+                        when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                        return Writes(assignment.Value, local) ? null : assignment.Value;
+                    case IVariableDeclarationGroupOperation group
+                        when group.DescendantsAndSelf().OfType<IVariableDeclaratorOperation>().FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local)) is { } declarator:
+                        return declarator.GetVariableInitializer()?.Value;
+                    case ILabeledOperation:
+                        return null;
+                    case var previous when Writes(previous, local):
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool Writes(IOperation operation, ILocalSymbol local)
+        {
+            foreach (var reference in operation.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && ((reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference) || OperationTree.IsOtherWrite(reference)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private bool NeverWritten(ISymbol symbol)
         {
             if (!_neverWritten.TryGetValue(symbol, out var result))

@@ -80,8 +80,11 @@ namespace InteropGuard.Flow
         /// at this same depth (<see cref="MaxChainLinks"/>).</param>
         /// <param name="nonNullParameters">Which parameters of the body read its caller fills with a value that is never
         /// null (<see cref="InfallibleCalls.IsNeverNull"/>); null when none is known to.</param>
-        internal ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers, int chainLinks, System.Func<IParameterSymbol, bool>? nonNullParameters = null)
+        /// <param name="measuredParameters">Which count parameters of the body read its caller fills with the measurement of
+        /// a string parameter (<see cref="MeasuredArguments"/>); null when none.</param>
+        internal ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers, int chainLinks, System.Func<IParameterSymbol, bool>? nonNullParameters = null, MeasuredArguments? measuredParameters = null)
         {
+            _measuredParameters = measuredParameters;
             _nonNullParameters = nonNullParameters;
             _chainLinks = chainLinks;
             _describedBuffers = describedBuffers;
@@ -95,6 +98,7 @@ namespace InteropGuard.Flow
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
         private readonly System.Func<IParameterSymbol, bool>? _nonNullParameters;
+        private readonly MeasuredArguments? _measuredParameters;
         private readonly ThrowingMethods _throwing;
         private readonly int _chainLinks;
 
@@ -219,7 +223,9 @@ namespace InteropGuard.Flow
 
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
                 && (IsOwnDispose(method) || !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth)
-                    || (NeverNullArguments(invocation) is var nonNull and not 0 && !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth, chainLinks: 0, nonNull))))
+                    || (NeverNullArguments(invocation) is var nonNull and not 0 && !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth, chainLinks: 0, nonNull))
+                    || (Original(invocation) is { } measuring && MeasuredArguments.Of(measuring, _stable) is { } measured
+                        && !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth, chainLinks: 0, NeverNullArguments(invocation), measured))))
             {
                 return false;
             }
@@ -233,7 +239,7 @@ namespace InteropGuard.Flow
             var mayBeMeasured = method.Name == "GetBytes" || method.Name == "GetChars";
             if ((mayBeMeasured || (Receiver(invocation) is { } receiver && MayRepeatAnEarlierCall(invocation.Syntax) && _stable.SymbolOf(receiver) != null)) && Original(invocation) is { } original)
             {
-                return !(mayBeMeasured && MeasuredEncodings.IsIntoMeasuredBuffer(original, _stable)) && !SucceededEarlier(original);
+                return !(mayBeMeasured && MeasuredEncodings.IsIntoMeasuredBuffer(original, _stable, _measuredParameters)) && !SucceededEarlier(original);
             }
 
             return true;

@@ -85,14 +85,16 @@ namespace InteropGuard.Flow
         /// read at the level of the constructor that chains to it.</param>
         /// <param name="nonNullArguments">The parameters (bits by ordinal) the call being judged fills with values that are
         /// never null (<see cref="InfallibleCalls.IsNeverNull"/>); 0 when none.</param>
-        internal bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks, int nonNullArguments = 0)
+        /// <param name="measuredArguments">The count arguments the call being judged fills with the measurement of a string
+        /// argument (<see cref="MeasuredArguments"/>); null when none.</param>
+        internal bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks, int nonNullArguments = 0, MeasuredArguments? measuredArguments = null)
         {
             if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || ShapeOf(method) is not (BodyShape.Read or BodyShape.ReadAndThrowsExplicitly))
             {
                 return true;
             }
 
-            return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth, chainLinks, nonNullArguments), Compute);
+            return _cache.GetOrAdd(new Key(method.OriginalDefinition, catalogue, everyFailure, depth, chainLinks, nonNullArguments, measuredArguments), Compute);
         }
 
         /// <summary>
@@ -336,14 +338,15 @@ namespace InteropGuard.Flow
             System.Func<IParameterSymbol, bool>? nonNullParameters = nonNull == 0
                 ? null
                 : p => p.Ordinal < 32 && (nonNull & (1 << p.Ordinal)) != 0 && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol.OriginalDefinition, method);
-            var throwPoints = new ThrowPoints(_context, key.Catalogue, key.EveryFailure, key.Depth + 1, replacingEncodings: null, describedBuffers: null, key.ChainLinks, nonNullParameters);
+            var throwPoints = new ThrowPoints(_context, key.Catalogue, key.EveryFailure, key.Depth + 1, replacingEncodings: null, describedBuffers: null, key.ChainLinks, nonNullParameters, key.MeasuredArguments);
             return new EscapingExceptions(throwPoints, _context.Types.Exception, callsAndThrowsOnly: !key.EveryFailure).FirstEscaping(body) != null;
         }
 
         private readonly struct Key : System.IEquatable<Key>
         {
-            public Key(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks, int nonNullArguments)
+            public Key(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks, int nonNullArguments, MeasuredArguments? measuredArguments)
             {
+                MeasuredArguments = measuredArguments;
                 NonNullArguments = nonNullArguments;
                 Method = method;
                 Catalogue = catalogue;
@@ -358,16 +361,17 @@ namespace InteropGuard.Flow
             public int Depth { get; }
             public int ChainLinks { get; }
             public int NonNullArguments { get; }
+            public MeasuredArguments? MeasuredArguments { get; }
 
             public bool Equals(Key other)
                 => SymbolEqualityComparer.Default.Equals(Method, other.Method) && ReferenceEquals(Catalogue, other.Catalogue)
                    && EveryFailure == other.EveryFailure && Depth == other.Depth && ChainLinks == other.ChainLinks
-                   && NonNullArguments == other.NonNullArguments;
+                   && NonNullArguments == other.NonNullArguments && Equals(MeasuredArguments, other.MeasuredArguments);
 
             public override bool Equals(object? obj) => obj is Key other && Equals(other);
 
             public override int GetHashCode()
-                => (SymbolEqualityComparer.Default.GetHashCode(Method) * 31 + Catalogue.GetHashCode()) * 31 + (EveryFailure ? 1 : 0) * 7 + Depth * 11 + ChainLinks + NonNullArguments * 131;
+                => (SymbolEqualityComparer.Default.GetHashCode(Method) * 31 + Catalogue.GetHashCode()) * 31 + (EveryFailure ? 1 : 0) * 7 + Depth * 11 + ChainLinks + NonNullArguments * 131 + (MeasuredArguments?.GetHashCode() ?? 0);
         }
     }
 }

@@ -401,7 +401,7 @@ namespace InteropGuard.Interop
             }
 
             var why = KnownOverwrite(method, instance);
-            return why == null ? null : Overwrite(operation, Name(method), why);
+            return why == null || FormatsOnlyStrings(operation, method) ? null : Overwrite(operation, Name(method), why);
         }
 
         private (NativeFunction Function, string Display)? NativeCall(IMethodSymbol method, int depth)
@@ -612,6 +612,54 @@ namespace InteropGuard.Interop
         }
 
         private static bool InNamespace(string ns, string root) => ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal);
+
+        /// <summary>
+        /// <c>string.Format</c> whose every formatted argument is a string, with no provider or a <c>CultureInfo</c>: copying
+        /// strings reads no culture data and runs no <c>ToString</c> override, as for an interpolation of strings.
+        /// </summary>
+        private static bool FormatsOnlyStrings(IOperation operation, IMethodSymbol method)
+        {
+            if (method.Name != "Format" || method.ContainingType.SpecialType != SpecialType.System_String || operation is not IInvocationOperation call)
+            {
+                return false;
+            }
+
+            foreach (var argument in call.Arguments)
+            {
+                var parameter = argument.Parameter;
+                if (parameter == null)
+                {
+                    return false;
+                }
+
+                if (parameter.Type.Name == "IFormatProvider")
+                {
+                    if (Unwrapped(argument.Value).Type is not { Name: "CultureInfo" } culture || culture.ContainingNamespace?.ToDisplayString() != "System.Globalization")
+                    {
+                        return false;
+                    }
+                }
+                else if (parameter.Name == "format")
+                {
+                    continue;
+                }
+                else if (argument.ArgumentKind == ArgumentKind.ParamArray)
+                {
+                    if (argument.Value is not IArrayCreationOperation { Initializer: { } elements } || elements.ElementValues.Any(FormatsValue))
+                    {
+                        return false;
+                    }
+                }
+                else if (FormatsValue(argument.Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static IOperation Unwrapped(IOperation operand) => operand is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : operand;
 
         private static bool FormatsValue(IOperation operand)
         {

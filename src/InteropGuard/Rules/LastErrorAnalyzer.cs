@@ -133,8 +133,11 @@ namespace InteropGuard.Rules
 
             var readSyntax = atRead.Read.Operation.Syntax;
             var paths = atRead.MostRecent.ToArray();
-            var nearest = FilteredGuards(readSyntax, atRead).FirstOrDefault();
-            if (nearest != null)
+            if (ConsumedCalls(atRead) is { } consumed)
+            {
+                paths = consumed;
+            }
+            else if (FilteredGuards(readSyntax, atRead).FirstOrDefault() is { } nearest)
             {
                 paths = nearest.Select(c => atRead.SinceCall[c]).ToArray();
             }
@@ -149,6 +152,39 @@ namespace InteropGuard.Rules
                                                         && !(p.Overwrite.Kind == LastErrorEventKind.NativeCall
                                                              && (tested ??= new HashSet<SyntaxNode>(FilteredGuards(readSyntax, atRead).SelectMany(g => g))).Contains(p.Overwrite.Operation.Syntax)));
             return (missing, overwritten);
+        }
+
+        /// <summary>
+        /// The most recent native calls whose result the read itself is handed — <c>new LineHandle(get_line(chip, n))</c>, or a
+        /// local declared with that call and passed on — when the read is a call of your code that checks the result and then
+        /// reads the last error. Such a read is about that call, whatever guard around it tested an earlier one.
+        /// </summary>
+        private static (LastErrorEvent Call, LastErrorEvent? Overwrite)[]? ConsumedCalls(LastErrorAtRead atRead)
+        {
+            var arguments = atRead.Read.Operation switch
+            {
+                IInvocationOperation call => call.Arguments,
+                IObjectCreationOperation creation => creation.Arguments,
+                _ => default,
+            };
+            if (arguments.IsDefaultOrEmpty)
+            {
+                return null;
+            }
+
+            var given = new HashSet<SyntaxNode>();
+            foreach (var argument in arguments)
+            {
+                var value = OperationTree.SkipConversions(argument.Value);
+                given.Add(value.Syntax);
+                if (value is ILocalReferenceOperation local && new StableValues().InitializerOf(local.Local, value.SemanticModel) is { } initializer)
+                {
+                    given.Add(OperationTree.SkipConversions(initializer).Syntax);
+                }
+            }
+
+            var consumed = atRead.MostRecent.Where(p => given.Contains(p.Call.Operation.Syntax)).ToArray();
+            return consumed.Length == 0 ? null : consumed;
         }
 
         private static bool NothingToReport(List<LastErrorAtRead>? reads)

@@ -210,6 +210,52 @@ static class Files
             ExpectedDiagnostics = { Verify.Diagnostic("IG4001").WithLocation(0) },
         }.RunAsync();
 
+        [Fact]
+        public Task AHelperHandedANativeResultReadsThatCallsErrorWhateverGuardSurroundsIt() => Check(@"
+sealed class Line
+{
+    // Checks the result it is given and reads the error of the call that produced it.
+    public Line(int fd)
+    {
+        if (fd < 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
+    }
+}
+static class Lines
+{
+    static Line Reopen(int old, string path)
+    {
+        Line line = null;
+        if (Native.getpid() != old)
+        {
+            line = new Line(Native.open_checked(path, 0));
+        }
+        return line;
+    }
+
+    static Line ReopenThroughALocal(int old, string path)
+    {
+        Line line = null;
+        if (Native.getpid() != old)
+        {
+            var fd = Native.open_checked(path, 0);
+            line = new Line(fd);
+        }
+        return line;
+    }
+
+    static Line Unsaved(int old, string path)
+    {
+        Line line = null;
+        if (Native.getpid() != old)
+        {
+            line = {|#0:new Line(Native.open(path, 0))|};
+        }
+        return line;
+    }
+}",
+            Verify.Diagnostic("IG4001").WithLocation(0).WithMessage(
+                "'new Line(...)' reads the last error of 'Native.open', which is declared without SetLastError = true: the marshaller does not save the error it sets, so the value read is whatever an earlier call left"));
+
         // ---- IG4002 ----
 
         [Fact]
@@ -238,6 +284,43 @@ static class Files
                 "'Marshal.GetLastWin32Error()' reads the last error of 'Native.CreateDirectoryW' after 'Files.Log', which may make a native call that sets the last error: capture the error right after 'Native.CreateDirectoryW'"),
             Verify.Diagnostic("IG4002").WithLocation(1).WithMessage(
                 "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'the string interpolation', which formats values (culture data and ToString overrides may call native code): capture the error right after 'Native.open_checked'"));
+
+        [Fact]
+        public Task FormattingOnlyStringsKeepsTheLastError() => Check(@"
+static class Loader
+{
+    static void Load(string path, string name)
+    {
+        if (Native.open_checked(path, 0) < 0)
+        {
+            var message = string.Format(System.Globalization.CultureInfo.InvariantCulture, ""Could not load '{0}' from '{1}'."", name, path);
+            var detail = string.Format(""{0}: {1}"", name, message);
+            throw new Win32Exception(detail, new Win32Exception(Marshal.GetLastPInvokeError()));
+        }
+    }
+
+    static void Counted(string path, int tries)
+    {
+        if (Native.open_checked(path, 0) < 0)
+        {
+            var message = string.Format(""{0} after {1} tries"", path, tries);
+            throw new Win32Exception({|#0:Marshal.GetLastPInvokeError()|}, message);
+        }
+    }
+
+    static void Provided(string path, IFormatProvider provider)
+    {
+        if (Native.open_checked(path, 0) < 0)
+        {
+            var message = string.Format(provider, ""{0}"", path);
+            throw new Win32Exception({|#1:Marshal.GetLastPInvokeError()|}, message);
+        }
+    }
+}",
+            Verify.Diagnostic("IG4002").WithLocation(0).WithMessage(
+                "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'String.Format', which formats values (culture data and ToString overrides may call native code): capture the error right after 'Native.open_checked'"),
+            Verify.Diagnostic("IG4002").WithLocation(1).WithMessage(
+                "'Marshal.GetLastPInvokeError()' reads the last error of 'Native.open_checked' after 'String.Format', which formats values (culture data and ToString overrides may call native code): capture the error right after 'Native.open_checked'"));
 
         [Fact]
         public Task AnotherPInvokeThatSetsTheLastErrorBetween() => Check(@"

@@ -25,6 +25,74 @@ namespace InteropGuard.Tests.Rules
         }
 
         [Fact]
+        public Task ALoopThatOnlyEndsByBreakHasNoPathPastItsCondition()
+        {
+            // A retry loop around a native query (grow the buffer until it fits): 'while (true)' keeps in the graph an edge
+            // from its condition to the code after the loop that no run takes; only the breaks and returns leave it.
+            var test = new AnalyzerTest<OwnershipAnalyzer>
+            {
+                Source = @"using System;
+using System.Runtime.InteropServices;
+static unsafe class Native
+{
+    [DllImport(""sys"")] public static extern int query(void* buffer, int size, int* needed);
+}
+static unsafe class Probe
+{
+    static bool Read(out byte[] data)
+    {
+        data = null;
+        int size = 64, needed = 0;
+        IntPtr buffer = Marshal.AllocHGlobal(size);
+        while (true)
+        {
+            int status = Native.query((void*)buffer, size, &needed);
+            if (status == 1)
+            {
+                size = needed;
+                buffer = Marshal.ReAllocHGlobal(buffer, new IntPtr(size));
+            }
+            else if (status != 0)
+            {
+                Marshal.FreeHGlobal(buffer);
+                return false;
+            }
+            else
+            {
+                data = new byte[needed];
+                Marshal.Copy(buffer, data, 0, needed);
+                Marshal.FreeHGlobal(buffer);
+                break;
+            }
+        }
+        return true;
+    }
+
+    static bool Forever(int tries)
+    {
+        IntPtr buffer = {|#0:Marshal.AllocHGlobal(64)|};
+        for (;;)
+        {
+            if (Native.query((void*)buffer, 64, null) == 0)
+            {
+                Marshal.FreeHGlobal(buffer);
+                return true;
+            }
+            if (--tries == 0)
+            {
+                break;
+            }
+        }
+        return false;
+    }
+}",
+            };
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3001").WithLocation(0)
+                .WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'buffer' is not released by 'Marshal.FreeHGlobal' on the 'return false'"));
+            return test.RunAsync();
+        }
+
+        [Fact]
         public Task PartialMethodBodies()
         {
             var test = new AnalyzerTest<OwnershipAnalyzer>

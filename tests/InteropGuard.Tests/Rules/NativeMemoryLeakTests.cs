@@ -690,7 +690,33 @@ class C
             throw new InvalidOperationException();
         try { Use(view); } finally { Libc.munmap(view, 4096); }
     }
+    void MappedAsNumber(int fd)
+    {
+        var view = Libc.mmap(IntPtr.Zero, 4096, 1, 1, fd, 0);
+        if (view.ToInt64() == -1)
+            throw new InvalidOperationException();
+        try { Use(view); } finally { Libc.munmap(view, 4096); }
+    }
 }");
+
+        [Fact]
+        public Task ANumberThatIsNotTheSentinelDoesNotExcuseTheLeak() => Check(@"
+static class Libc
+{
+    [DllImport(""libc"")] public static extern IntPtr mmap(IntPtr a, nuint n, int p, int f, int fd, nint o);
+    [DllImport(""libc"")] public static extern int munmap(IntPtr a, nuint n);
+}
+class C
+{
+    static void Use(IntPtr p) { }
+    void Mapped(int fd)
+    {
+        var view = {|#0:Libc.mmap(IntPtr.Zero, 4096, 1, 1, fd, 0)|};
+        if (view.ToInt64() == 4096)
+            throw new InvalidOperationException();
+        try { Use(view); } finally { Libc.munmap(view, 4096); }
+    }
+}", Leak(0, "Native memory from 'Libc.mmap' in 'view' is not released by 'Libc.munmap' on the 'throw new InvalidOperationException()' in 'if (view.ToInt64() == 4096)'"));
 
         [Fact]
         public Task WrittenIntoNativeMemoryOrPublishedAtomically() => Check(@"
