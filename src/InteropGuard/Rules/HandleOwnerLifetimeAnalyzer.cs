@@ -373,8 +373,9 @@ namespace InteropGuard.Rules
             statement ??= call;
 
             // A statement whose evaluation branches or builds an object in steps is split by the graph into flow captures,
-            // through which the graph may see the call's handles differently from the tree: left to the graph.
-            if (statement.DescendantsAndSelf().Any(StraightReads.SplitByTheGraph))
+            // through which the graph may see the call's handles differently from the tree: left to the graph, unless the
+            // call is a whole branch of a conditional, whose conditions and other branches are then passed over.
+            if (ConditionalBranchCalls.PassedParts(statement, call) is not { } passed)
             {
                 return false;
             }
@@ -400,7 +401,7 @@ namespace InteropGuard.Rules
             foreach (var operation in root.Descendants())
             {
                 var start = operation.Syntax.Span.Start;
-                if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation))
+                if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation) && !passed.Exists(p => p.Syntax.Span.Contains(operation.Syntax.Span)))
                 {
                     return false;
                 }
