@@ -59,7 +59,9 @@ namespace InteropGuard.Rules
         public override void Initialize(AnalysisContext context)
         {
             context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            // The driver still skips generated code, but its filter of reports reads every token of each tree with a
+            // finding; GeneratedCodeReports drops the same reports from the declarations around them.
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
             context.RegisterCompilationStartAction(start =>
             {
                 var interop = InteropContext.For(start.Compilation, start.Options);
@@ -71,13 +73,14 @@ namespace InteropGuard.Rules
                 }
 
                 var owners = new HandleOwners(interop.Types, start.Compilation, new SilentFinalizers(interop).ReleasesNothing);
-                var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners));
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, block));
+                var generated = new GeneratedCodeReports(start.Compilation, start.Options);
+                var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners), generated);
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, generated, block));
                 start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, OperationBlockAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method)
                 || context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
@@ -124,7 +127,7 @@ namespace InteropGuard.Rules
                 System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
-                    context.ReportDiagnostic(Finding(call, argument, function, owner, designs));
+                    Report(Finding(call, argument, function, owner, designs));
                 }
 
                 return;
@@ -166,9 +169,18 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            context.ReportDiagnostic(Finding(call, argument, function, owner, designs));
+                            Report(Finding(call, argument, function, owner, designs));
                         }
                     }
+                }
+            }
+
+            // A finding the driver would have dropped as generated code still counts for IG3008, as it did then.
+            void Report(Diagnostic finding)
+            {
+                if (!generated.Drops(finding.Location, method, context.CancellationToken))
+                {
+                    context.ReportDiagnostic(finding);
                 }
             }
         }
@@ -361,8 +373,9 @@ namespace InteropGuard.Rules
             statement ??= call;
 
             // A statement whose evaluation branches or builds an object in steps is split by the graph into flow captures,
-            // through which the graph may see the call's handles differently from the tree: left to the graph.
-            if (statement.DescendantsAndSelf().Any(StraightReads.SplitByTheGraph))
+            // through which the graph may see the call's handles differently from the tree: left to the graph, unless the
+            // call is a whole branch of a conditional, whose conditions and other branches are then passed over.
+            if (ConditionalBranchCalls.PassedParts(statement, call) is not { } passed)
             {
                 return false;
             }
@@ -388,7 +401,7 @@ namespace InteropGuard.Rules
             foreach (var operation in root.Descendants())
             {
                 var start = operation.Syntax.Span.Start;
-                if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation))
+                if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation) && !passed.Exists(p => p.Syntax.Span.Contains(operation.Syntax.Span)))
                 {
                     return false;
                 }
@@ -839,6 +852,7 @@ namespace InteropGuard.Rules
         private sealed class DesignFindings
         {
             private readonly FinalizerReleasedHandles _designs;
+            private readonly GeneratedCodeReports _generated;
 
             // Per design: its findings so far and the remedy its messages end with. A binding has a few designs and a
             // thousand findings: a hit adds without a lock and builds no string.
@@ -846,9 +860,10 @@ namespace InteropGuard.Rules
             private readonly Func<FinalizerReleasedHandle, DesignCount> _newCount = design => new DesignCount(
                 "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call");
 
-            public DesignFindings(FinalizerReleasedHandles designs)
+            public DesignFindings(FinalizerReleasedHandles designs, GeneratedCodeReports generated)
             {
                 _designs = designs;
+                _generated = generated;
             }
 
             /// <summary>Counts a finding of <paramref name="owner"/>; returns the remedy the IG1001 message ends with, or an empty string.</summary>
@@ -869,7 +884,7 @@ namespace InteropGuard.Rules
                 foreach (var entry in _counts)
                 {
                     var design = entry.Key;
-                    if (design.Handle.Locations.FirstOrDefault(l => l.IsInSource) is { } location)
+                    if (design.Handle.Locations.FirstOrDefault(l => l.IsInSource) is { } location && !_generated.Drops(location, design.Handle, context.CancellationToken))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
                             Descriptors.FinalizerReleasedHandle,

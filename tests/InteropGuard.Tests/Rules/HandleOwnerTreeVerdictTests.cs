@@ -119,6 +119,39 @@ namespace InteropGuard.Tests.Rules
             Assert.Equal(decidedWithoutTheShortcut, decided);
         }
 
+        [Theory]
+        // The call is a whole branch of a conditional: the condition and the other branch (which may read the owner, or
+        // branch again) are on no path after it, and nothing reads the owner after the statement.
+        [InlineData("int M(Bitmap b, Bitmap o) { var r = o is null ? Native.draw(b.Handle, 1) : Native.draw(b.Handle, o.Width); return r; }", 2)]
+        [InlineData("int M(Bitmap b, int? n) => n is null ? Native.draw(b.Handle, 0) : Native.draw(b.Handle, n ?? 1) + b.Width;", 1)]
+        [InlineData("int M(Bitmap b, bool c, bool d) { var r = c ? d ? Native.draw(b.Handle, 1) : 0 : b.Width; return r; }", 1)]
+        [InlineData("void M(Bitmap b, bool c) { if (c && b.Width > 0) Native.draw(b.Handle, 1); else Console.WriteLine(b.Width); }", 1)]
+        // A read of the owner after the statement keeps it, as before.
+        [InlineData("int M(Bitmap b, Bitmap o) { var r = o is null ? Native.draw(b.Handle, 1) : Native.draw(b.Handle, o.Width); return r + b.Width; }", 0)]
+        public async Task CallsThatAreAWholeBranchAreDecidedFromTheTree(string member, int findings)
+        {
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(member));
+            Assert.Equal(graph, tree);
+            Assert.Equal(findings, graph.Length);
+            Assert.All(graph, finding => Assert.Matches(@"^IG1001 \[\d+\.\.\d+\) 'b' is not used after 'Native\.draw' receives its handle", finding));
+            Assert.Equal(decidedWithoutTheShortcut + 1, decided);
+        }
+
+        [Theory]
+        // The statement goes on after the call: the assignment's target is the owner, or the conditional is an operand.
+        [InlineData("void M(Bitmap b, bool c) { var n = c ? Native.draw(b.Handle, 1) : 0; b = c ? new Bitmap() : b; Console.WriteLine(n); }")]
+        [InlineData("int M(Bitmap b, bool c) { var r = (c ? Native.draw(b.Handle, 1) : 0) + b.Width; return r; }")]
+        [InlineData("int M(Bitmap b, bool c) { int r; r = c ? (long)Native.draw(b.Handle, 1) > 0 ? 1 : 0 : b.Width; return r; }")]
+        // A constant condition, and a second declarator.
+        [InlineData("int M(Bitmap b) { var r = true ? Native.draw(b.Handle, 1) : 0; return r; }")]
+        [InlineData("int M(Bitmap b, bool c) { int r = c ? Native.draw(b.Handle, 1) : 0, w = b.Width; return r + w; }")]
+        public async Task OtherSplitStatementsAreLeftToTheGraph(string member)
+        {
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(member));
+            Assert.Equal(graph, tree);
+            Assert.Equal(decidedWithoutTheShortcut, decided);
+        }
+
         [Fact]
         public async Task NoSourceOfTheRepositoryChangesItsFindings()
         {

@@ -1,0 +1,217 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// The analyzer driver's "is this diagnostic in generated code?", for an analyzer that configures
+    /// <see cref="GeneratedCodeAnalysisFlags.ReportDiagnostics"/> (the driver still skips generated code, but no longer
+    /// filters reports) and drops them itself. The driver's filter reads, for the first report in each tree, every token
+    /// of the tree for the name of <c>[GeneratedCode]</c>; on TorchSharp that scan was a fifth of IG1001's time. This
+    /// answers the same question from the declarations around the report, and scans a tree only when one of them carries
+    /// the attribute. Same answers as the driver: a tree whose <c>generated_code</c> option says so (else its file name or
+    /// an auto-generated header comment), a hidden line (<c>#line hidden</c>), or a declaration around the report marked
+    /// <c>[GeneratedCode]</c> itself or through its containing symbols, in a tree that names the attribute.
+    /// </summary>
+    internal sealed class GeneratedCodeReports
+    {
+        private readonly Compilation _compilation;
+        private readonly AnalyzerConfigOptionsProvider _options;
+        private readonly INamedTypeSymbol? _attribute;
+        private readonly ConcurrentDictionary<SyntaxTree, TreeFacts> _trees = new ConcurrentDictionary<SyntaxTree, TreeFacts>();
+
+        public GeneratedCodeReports(Compilation compilation, AnalyzerOptions options)
+        {
+            _compilation = compilation;
+            _options = options.AnalyzerConfigOptionsProvider;
+
+            // As the driver: no attribute symbol (or more than one) and the attribute is not looked for.
+            _attribute = compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute");
+        }
+
+        /// <summary>Would the driver drop a diagnostic at <paramref name="location"/>, reported while analyzing <paramref name="declared"/>?</summary>
+        /// <param name="declared">The member or field whose declaration holds the location, when the caller knows it.</param>
+        public bool Drops(Location location, ISymbol? declared, CancellationToken cancellationToken)
+        {
+            if (!location.IsInSource || location.SourceTree is not { } tree)
+            {
+                return false;
+            }
+
+            var facts = _trees.TryGetValue(tree, out var known) ? known : _trees.GetOrAdd(tree, t => new TreeFacts(t, IsGeneratedTree(t, cancellationToken), t.HasHiddenRegions()));
+            if (facts.Generated || (facts.HasHiddenLines && IsHidden(tree, location.SourceSpan.Start, cancellationToken)))
+            {
+                return true;
+            }
+
+            if (_attribute == null || !MarkedAround(location, declared, cancellationToken))
+            {
+                return false;
+            }
+
+            // The driver looks for marked declarations only in a tree that spells the attribute's name.
+            return facts.NamesTheAttribute(cancellationToken);
+        }
+
+        /// <summary>The compiler's hidden position: on a <c>#line hidden</c> line, or before the first #line directive of a tree that has one.</summary>
+        private static bool IsHidden(SyntaxTree tree, int position, CancellationToken cancellationToken)
+            => tree.GetLineVisibility(position, cancellationToken) is LineVisibility.Hidden or LineVisibility.BeforeFirstLineDirective;
+
+        /// <summary>
+        /// Is a declaration around <paramref name="location"/> marked? The driver asks each ancestor node for the member,
+        /// accessor, type or field it declares (not local functions or lambdas); inside <paramref name="declared"/> those
+        /// are it, for an accessor its property or event, and the containing types the test walks anyway.
+        /// </summary>
+        private bool MarkedAround(Location location, ISymbol? declared, CancellationToken cancellationToken)
+        {
+            if (declared != null && declared.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == location.SourceTree && r.Span.Contains(location.SourceSpan)))
+            {
+                return IsMarked(declared) || (declared is IMethodSymbol { AssociatedSymbol: { } associated } && IsMarked(associated));
+            }
+
+            // Elsewhere: the declarations of the ancestors, as the driver finds them.
+            var tree = location.SourceTree!;
+#pragma warning disable RS1030 // Only for a report outside the member being analyzed (IG1001 makes none); the driver's caching provider hands out the tree's model.
+            var model = _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            for (var node = tree.GetRoot(cancellationToken).FindNode(location.SourceSpan, getInnermostNodeForTie: true); node != null; node = node.Parent)
+            {
+                var declares = node is MemberDeclarationSyntax && node is not BaseFieldDeclarationSyntax && node is not BaseNamespaceDeclarationSyntax && node is not GlobalStatementSyntax
+                               || node is AccessorDeclarationSyntax
+                               || node is VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax }
+                               || node is EnumMemberDeclarationSyntax;
+                if (declares && model.GetDeclaredSymbol(node, cancellationToken) is { } symbol && IsMarked(symbol))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Does the symbol, or a symbol containing it, carry <c>[GeneratedCode]</c>? As the driver: namespaces are not
+        /// asked, and a symbol declared in more than one place (a partial class) does not count on its own.
+        /// </summary>
+        private bool IsMarked(ISymbol symbol)
+        {
+            for (var current = symbol; current != null; current = current.ContainingSymbol)
+            {
+                if (current.Kind == SymbolKind.Namespace || current.DeclaringSyntaxReferences.Length > 1)
+                {
+                    continue;
+                }
+
+                foreach (var attribute in current.GetAttributes())
+                {
+                    if (SymbolEqualityComparer.Default.Equals(_attribute, attribute.AttributeClass))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary><c>generated_code</c> where it is set (true or false); otherwise the file name or the header comment.</summary>
+        private bool IsGeneratedTree(SyntaxTree tree, CancellationToken cancellationToken)
+        {
+            if (_options.GetOptions(tree).TryGetValue("generated_code", out var value) && bool.TryParse(value, out var configured))
+            {
+                return configured;
+            }
+
+            return HasGeneratedFileName(tree.FilePath) || BeginsWithAutoGeneratedComment(tree, cancellationToken);
+        }
+
+        private static bool HasGeneratedFileName(string? path)
+        {
+            if (string.IsNullOrEmpty(path))
+            {
+                return false;
+            }
+
+            var name = Path.GetFileName(path);
+            if (name.StartsWith("TemporaryGeneratedFile_", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (string.IsNullOrEmpty(Path.GetExtension(name)))
+            {
+                return false;
+            }
+
+            var stem = Path.GetFileNameWithoutExtension(name);
+            return stem.EndsWith(".designer", StringComparison.OrdinalIgnoreCase) || stem.EndsWith(".generated", StringComparison.OrdinalIgnoreCase)
+                   || stem.EndsWith(".g", StringComparison.OrdinalIgnoreCase) || stem.EndsWith(".g.i", StringComparison.OrdinalIgnoreCase);
+        }
+
+        /// <summary>An ordinary comment before the first token holding the marker, matched case-sensitively.</summary>
+        private static bool BeginsWithAutoGeneratedComment(SyntaxTree tree, CancellationToken cancellationToken)
+        {
+            var root = tree.GetRoot(cancellationToken);
+            if (!root.HasLeadingTrivia)
+            {
+                return false;
+            }
+
+            foreach (var trivia in root.GetLeadingTrivia())
+            {
+                if (!trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) && !trivia.IsKind(SyntaxKind.MultiLineCommentTrivia))
+                {
+                    continue;
+                }
+
+                var text = trivia.ToString();
+                if (text.IndexOf("<autogenerated", StringComparison.Ordinal) >= 0 || text.IndexOf("<auto-generated", StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>What is asked once per tree; the attribute scan only when a marked declaration makes it matter.</summary>
+        private sealed class TreeFacts
+        {
+            private readonly SyntaxTree _tree;
+
+            // 0 not scanned yet, 1 no, 2 yes. Concurrent first askers each scan and write the same answer.
+            private int _namesTheAttribute;
+
+            public TreeFacts(SyntaxTree tree, bool generated, bool hasHiddenLines)
+            {
+                _tree = tree;
+                Generated = generated;
+                HasHiddenLines = hasHiddenLines;
+            }
+
+            public bool Generated { get; }
+
+            public bool HasHiddenLines { get; }
+
+            /// <summary>Does a token of the tree spell the attribute's name (the driver's test before it looks for marked declarations)?</summary>
+            public bool NamesTheAttribute(CancellationToken cancellationToken)
+            {
+                var known = Volatile.Read(ref _namesTheAttribute);
+                if (known == 0)
+                {
+                    known = _tree.GetRoot(cancellationToken).DescendantTokens().Any(t => t.ValueText == "GeneratedCode" || t.ValueText == "GeneratedCodeAttribute") ? 2 : 1;
+                    Volatile.Write(ref _namesTheAttribute, known);
+                }
+
+                return known == 2;
+            }
+        }
+    }
+}
