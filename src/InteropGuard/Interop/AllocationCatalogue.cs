@@ -498,7 +498,7 @@ namespace InteropGuard.Interop
                 return new Allocator(MemoryHandleFamily, owner + ".Pin", "Dispose", null, kind: ResourceKind.MemoryHandle, receiverRelease: "Dispose");
             }
 
-            if (_context.NativeFunctions.Get(method) != null && types.IsHandleWrapper(method.ReturnType) && !_context.HandleReleases.ReleasesNothing(method.ReturnType))
+            if (_context.NativeFunctions.Get(method) != null && types.IsHandleWrapper(method.ReturnType))
             {
                 return new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose");
             }
@@ -654,7 +654,7 @@ namespace InteropGuard.Interop
 
         /// <summary>A SafeHandle created with <c>new</c>: the caller owns it.</summary>
         public Allocator? ForCreatedHandle(ITypeSymbol? type)
-            => type != null && _context.Types.IsHandleWrapper(type) && !type.IsAbstract && !_context.HandleReleases.ReleasesNothing(type)
+            => type != null && _context.Types.IsHandleWrapper(type) && !type.IsAbstract
                 ? new Allocator(SafeHandleFamily, "new " + type.Name, "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
 
@@ -664,7 +664,6 @@ namespace InteropGuard.Interop
         /// </summary>
         public Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter)
             => (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref) && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
-               && !_context.HandleReleases.ReleasesNothing(parameter.Type)
                 ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
 

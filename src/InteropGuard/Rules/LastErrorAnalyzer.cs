@@ -177,9 +177,12 @@ namespace InteropGuard.Rules
             {
                 var value = OperationTree.SkipConversions(argument.Value);
                 given.Add(value.Syntax);
-                if (value is ILocalReferenceOperation local && new StableValues().InitializerOf(local.Local, value.SemanticModel) is { } initializer)
+                // By syntax: a graph's operations carry no semantic model, and the tree and the graph must agree.
+                if (value is ILocalReferenceOperation local && new StableValues().SymbolOf(value) != null
+                    && local.Local.DeclaringSyntaxReferences.Length == 1
+                    && local.Local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } initializer })
                 {
-                    given.Add(OperationTree.SkipConversions(initializer).Syntax);
+                    given.Add(OperationTree.SkipParentheses(initializer));
                 }
             }
 

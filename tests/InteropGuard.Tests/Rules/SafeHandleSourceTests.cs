@@ -146,46 +146,6 @@ sealed class Either : SafeHandle
 }");
 
         [Fact]
-        public Task AHandleWhoseReleaseDoesNothingIsOwedByNobody() => Check<OwnershipAnalyzer>(@"
-// A view into a native object another handle owns: the type exists to marshal the pointer, its release is empty.
-sealed class EntryView : SafeHandle
-{
-    public EntryView() : base(IntPtr.Zero, true) { }
-    public override bool IsInvalid => handle == IntPtr.Zero;
-    protected override bool ReleaseHandle() => true;
-}
-
-static class Table
-{
-    [DllImport(""mylib"")] public static extern EntryView table_entry(FileHandle table, int index);
-    [DllImport(""mylib"")] public static extern int entry_size(EntryView entry);
-    [DllImport(""mylib"")] public static extern FileHandle table_open(string path);
-    [DllImport(""mylib"")] public static extern int entry_lookup(FileHandle table, string key, out EntryView entry);
-}
-
-class C
-{
-    int Size(FileHandle table, int index)
-    {
-        EntryView entry = Table.table_entry(table, index);
-        return Table.entry_size(entry);
-    }
-
-    int Lookup(FileHandle table, string key)
-    {
-        Table.entry_lookup(table, key, out var entry);
-        return Table.entry_size(entry);
-    }
-
-    int Opened(string path)
-    {
-        FileHandle table = {|#0:Table.table_open(path)|};
-        return Native.read(table);
-    }
-}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
-            "SafeHandle 'table' from 'Table.table_open' is not disposed on the 'return Native.read(table)'; the native handle stays open until the finalizer runs"));
-
-        [Fact]
         public Task AReferenceTakenOnAReturnedHandleIsOwedByTheCaller() => Check<SafeHandleRefCountAnalyzer>(@"
 class Owner
 {
