@@ -42,19 +42,20 @@ namespace InteropGuard.Flow
 
         /// <summary>The local's single definition when it is declared with an initializer and never written again, or null.</summary>
         public IOperation? InitializerOf(ILocalSymbol local, SemanticModel? model)
+            => model != null && InitializerSyntaxOf(local) is { } value && value.SyntaxTree == model.SyntaxTree ? model.GetOperation(value) : null;
+
+        /// <summary>
+        /// The syntax of that single definition: for operations without a semantic model (a graph's), which can match it
+        /// against the syntax of another operation.
+        /// </summary>
+        public ExpressionSyntax? InitializerSyntaxOf(ILocalSymbol local)
         {
-            if (model == null || local.IsRef || !NeverWritten(local) || local.DeclaringSyntaxReferences.Length != 1)
+            if (local.IsRef || !NeverWritten(local) || local.DeclaringSyntaxReferences.Length != 1)
             {
                 return null;
             }
 
-            var declarator = local.DeclaringSyntaxReferences[0].GetSyntax() as VariableDeclaratorSyntax;
-            if (declarator?.Initializer?.Value is not { } value || value.SyntaxTree != model.SyntaxTree)
-            {
-                return null;
-            }
-
-            return model.GetOperation(value);
+            return (local.DeclaringSyntaxReferences[0].GetSyntax() as VariableDeclaratorSyntax)?.Initializer?.Value;
         }
 
         /// <summary>

@@ -173,14 +173,13 @@ namespace InteropGuard.Rules
             }
 
             var given = new HashSet<SyntaxNode>();
+            var stable = new StableValues();
             foreach (var argument in arguments)
             {
                 var value = OperationTree.SkipConversions(argument.Value);
                 given.Add(value.Syntax);
                 // By syntax: a graph's operations carry no semantic model, and the tree and the graph must agree.
-                if (value is ILocalReferenceOperation local && new StableValues().SymbolOf(value) != null
-                    && local.Local.DeclaringSyntaxReferences.Length == 1
-                    && local.Local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } initializer })
+                if (value is ILocalReferenceOperation local && stable.InitializerSyntaxOf(local.Local) is { } initializer)
                 {
                     given.Add(OperationTree.SkipParentheses(initializer));
                 }
