@@ -101,6 +101,59 @@ namespace InteropGuard.Tests.Interop
         }
 
         [Fact]
+        public void EveryWordCountsInCodeAndStringsAndNotInCommentsOrLongerNames()
+        {
+            // The scan of code without interop takes runs from a filtered reader and looks them up in its own table; the
+            // scan that records identifiers reads every run. Both must give, for each word, its groups in code and in a
+            // string, nothing in a comment, and nothing for the word inside a longer name.
+            Assert.True(InteropVocabulary.AllWords.Count > 50);
+            foreach (var word in InteropVocabulary.AllWords)
+            {
+                var groups = Scan("x = " + word + ";");
+                Assert.NotEqual(InteropWords.None, groups);
+                Assert.Equal(groups, Scan("var s = \"a " + word + " b\";"));
+                Assert.Equal(groups, Scan("/* " + word + " */ M(" + word + ");"));
+                Assert.Equal(groups, ScanRecording("x = " + word + ";"));
+                Assert.Equal(InteropWords.None, Scan("// " + word + "\nint a;"));
+                Assert.Equal(InteropWords.None, Scan("/* " + word + " */ int a;"));
+                Assert.Equal(InteropWords.None, ScanRecording("// " + word + "\nint a;"));
+                Assert.Equal(InteropWords.None, Scan("int My" + word + "1;"));
+            }
+        }
+
+        [Fact]
+        public void TheWordsOnlyScanAndTheRecordingScanAgree()
+        {
+            // Safe…Handle names, words beside everyday identifiers, non-ASCII names and a run longer than 64 characters.
+            var texts = new[]
+            {
+                "class SafeLibraryHandle : SafeHandleZeroOrMinusOneIsInvalid { } SafeXHandle a; SafeHandle b;",
+                "Safe Handle SafeHandl SafeHandles aSafeFileHandle", "Größe = naïve; static extern int f(); Pin p;",
+                new string('x', 70) + " fixed Safe" + new string('x', 62) + "Handle",
+                "var p = Marshal.AllocHGlobal(8); GCHandle.Alloc(o); h.DangerousRelease(); Marshal.GetLastPInvokeError();",
+            };
+            foreach (var text in texts)
+            {
+                Assert.Equal(Scan(text), ScanRecording(text));
+            }
+
+            Assert.Equal(InteropWords.HandleType, Scan(texts[0]));
+            Assert.Equal(InteropWords.None, Scan(texts[1]));
+            Assert.Equal(InteropWords.NativeDeclaration | InteropWords.Pinning | InteropWords.Allocation, Scan(texts[2]));
+            Assert.Equal(InteropWords.Pinning | InteropWords.HandleType, Scan(texts[3]));
+        }
+
+        // The words of a text as the scan that records its identifiers finds them (the vocabulary of a compilation whose
+        // first tree declares a native function records every later tree).
+        private static InteropWords ScanRecording(string text)
+        {
+            var tree = CSharpSyntaxTree.ParseText(text);
+            var vocabulary = new InteropVocabulary(Compile("class C { }"));
+            vocabulary.Identifiers(tree);
+            return vocabulary.Of(tree);
+        }
+
+        [Fact]
         public void WordsAreWholeIdentifiers()
         {
             // 'external', 'fixedSize', 'unsafely', 'Marshaller' and 'MyPinned' contain interop words but are not them.
