@@ -18,7 +18,7 @@ namespace InteropGuard.Interop
         /// <summary>Managed code is made callable from native code: GetFunctionPointerForDelegate, UnmanagedCallersOnly.</summary>
         NativeCallable = 1 << 1,
 
-        /// <summary>Memory is pinned or lives on the stack: fixed, stackalloc, GCHandle, Pin, overlapped pin data.</summary>
+        /// <summary>Memory is pinned: fixed, GCHandle, Pin, overlapped pin data (stack memory is <see cref="StackMemory"/>).</summary>
         Pinning = 1 << 2,
 
         /// <summary>The address of managed memory is taken by an API: Unsafe.AsPointer, GetArrayDataReference, AddrOfPinnedObject…</summary>
@@ -38,6 +38,13 @@ namespace InteropGuard.Interop
 
         /// <summary>The last error is read: GetLastWin32Error, GetLastPInvokeError, Win32Exception… (<see cref="LastErrorCalls.ReadWords"/>).</summary>
         LastErrorRead = 1 << 8,
+
+        /// <summary>
+        /// Memory lives on the stack: stackalloc. A pointer to it exists only in unsafe code (a tree that also names
+        /// <see cref="UnsafeCode"/>); in safe code it is a span the compiler keeps from escaping (<c>Span&lt;char&gt; buffer =
+        /// stackalloc char[64]</c>, common in code without interop).
+        /// </summary>
+        StackMemory = 1 << 9,
     }
 
     /// <summary>
@@ -264,7 +271,7 @@ namespace InteropGuard.Interop
             });
             Add(InteropWords.Pinning, new[]
             {
-                "fixed", "stackalloc", "GCHandle", "Pin", "MemoryHandle", "Pack", "UnsafePack", "AllocateNativeOverlapped",
+                "fixed", "GCHandle", "Pin", "MemoryHandle", "Pack", "UnsafePack", "AllocateNativeOverlapped",
                 "UnsafeAllocateNativeOverlapped", "PreAllocatedOverlapped", "NativeOverlapped",
             });
             Add(InteropWords.AddressOf, new[]
@@ -272,6 +279,7 @@ namespace InteropGuard.Interop
                 "AsPointer", "GetArrayDataReference", "GetReference", "GetPinnableReference", "UnsafeAddrOfPinnedArrayElement",
                 "AddrOfPinnedObject", "GetSpanDataReference",
             });
+            Add(InteropWords.StackMemory, new[] { "stackalloc" });
             Add(InteropWords.UnsafeCode, new[] { "unsafe" });
             // Load, Alloc and Pin are everyday words; they allocate only on receivers named here (NativeLibrary, GCHandle,
             // NativeMemory) or, for Pin, on a Memory<T>, which the Pin word itself stands for.

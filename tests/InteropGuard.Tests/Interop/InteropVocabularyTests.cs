@@ -256,6 +256,34 @@ public class Orders
         }
 
         [Fact]
+        public async Task StackMemoryInSafeCodeRegistersNoPinningFamily()
+        {
+            // Span<char> buffer = stackalloc char[64] is everyday code (a formatter's scratch buffer): no pointer to it
+            // exists without unsafe code, so neither the escaping-pointer rule nor the managed-references rule looks at it.
+            const string safe = @"
+using System;
+
+public static class Formatter
+{
+    public static string Hex(int value)
+    {
+        Span<char> buffer = stackalloc char[16];
+        return value.TryFormat(buffer, out var written, ""x"") ? new string(buffer.Slice(0, written)) : """";
+    }
+}";
+            Assert.Equal(InteropWords.StackMemory, Scan(safe));
+            var telemetry = (await TelemetryAsync(safe)).ToDictionary(t => t.Analyzer.GetType().Name, t => t.Info);
+            Assert.Equal(0, telemetry[nameof(EscapingPinnedPointerAnalyzer)].CodeBlockActionsCount);
+            Assert.Equal(0, telemetry[nameof(ManagedReferencesInNativeMemoryAnalyzer)].OperationBlockStartActionsCount);
+
+            // The same stack memory in unsafe code is a pinning scope again.
+            var withPointer = (await TelemetryAsync(safe.Replace("public static string Hex", "public static unsafe string Hex").Replace(
+                "Span<char> buffer = stackalloc char[16];", "char* p = stackalloc char[16]; Span<char> buffer = new Span<char>(p, 16);")))
+                .ToDictionary(t => t.Analyzer.GetType().Name, t => t.Info);
+            Assert.True(withPointer[nameof(EscapingPinnedPointerAnalyzer)].CodeBlockActionsCount > 0);
+        }
+
+        [Fact]
         public async Task InteropCodeRegistersTheFamiliesItNeeds()
         {
             const string interop = @"
