@@ -14,7 +14,9 @@ namespace InteropGuard.Flow
     /// <c>Stack&lt;T&gt;.Push</c>, <c>HashSet&lt;T&gt;.Add</c>/<c>Remove</c>/<c>Contains</c>, one-argument
     /// <c>StringBuilder.Append</c>/<c>AppendLine</c>;</item>
     /// <item>dictionary lookups keyed by a non-nullable value type (<c>TryGetValue</c>, <c>ContainsKey</c>,
-    /// <c>Remove</c>): the only argument check is for a null key;</item>
+    /// <c>Remove</c>): the only argument check is for a null key; also with a reference-type key the code dereferenced on
+    /// the way to the call (<see cref="DereferencedBefore"/>);</item>
+    /// <item><c>Exception.GetBaseException()</c> and <c>Exception.ToString()</c>: a handler reading what it caught;</item>
     /// <item><c>Queue.Dequeue</c>/<c>Peek</c> and <c>Stack.Pop</c>/<c>Peek</c> only where a test of the same collection's
     /// <c>Count</c> shows it is not empty (<c>q.Count == 0 || q.Peek() ...</c>, <c>while (q.Count &gt;= n) q.Dequeue();</c>)
     /// and nothing else in the guarded code removes from it;</item>
@@ -89,7 +91,12 @@ namespace InteropGuard.Flow
                     return name == "Add" || name == "Remove" || name == "Contains" || name == "Clear";
                 case "System.Collections.Generic.Dictionary":
                     return (name == "TryGetValue" || name == "ContainsKey" || name == "Remove")
-                           && type.TypeArguments.Length == 2 && IsNonNullableValueType(type.TypeArguments[0]);
+                           && type.TypeArguments.Length == 2
+                           && (IsNonNullableValueType(type.TypeArguments[0]) || IsDereferencedKey(original(invocation), stable));
+                case "System.Exception":
+                    // What a handler reads of the exception it caught: GetBaseException walks InnerException, ToString
+                    // formats the message and stack trace; neither validates anything.
+                    return (name == "GetBaseException" || name == "ToString") && invocation.Arguments.IsEmpty;
                 case "System.Text.StringBuilder":
                     return ((name == "Append" || name == "AppendLine") && invocation.Arguments.Length <= 1)
                            || ((name == "ToString" || name == "Clear") && invocation.Arguments.Length == 0);
@@ -246,6 +253,25 @@ namespace InteropGuard.Flow
             return value.ConstantValue is { HasValue: true, Value: string }
                    || (value is IParameterReferenceOperation parameter && nonNullParameter != null && nonNullParameter(parameter.Parameter)
                        && stable.SymbolOf(parameter) != null);
+        }
+
+        // map.Remove(o) where o was dereferenced on the way (DereferencedBefore): the null-key check cannot fail.
+        private static bool IsDereferencedKey(IInvocationOperation? bound, StableValues stable)
+        {
+            if (bound == null)
+            {
+                return false;
+            }
+
+            foreach (var argument in bound.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == 0)
+                {
+                    return DereferencedBefore.Holds(argument.Value, bound, stable);
+                }
+            }
+
+            return false;
         }
 
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
