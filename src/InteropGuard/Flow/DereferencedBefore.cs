@@ -6,7 +6,9 @@ namespace InteropGuard.Flow
     /// <summary>
     /// A value that cannot be null where a call uses it, because the code dereferenced it on every way there: the
     /// condition of an <c>if</c> around the call reads a member of it (<c>if (!o.GetType().IsValueType) map.Remove(o);</c>),
-    /// or an earlier statement of an enclosing block always does. Had it been null, that dereference would have thrown
+    /// the left operand of a <c>&amp;&amp;</c>/<c>||</c> whose right operand holds the call does
+    /// (<c>!o.GetType().IsValueType &amp;&amp; map.TryGetValue(o, out id)</c>), or an earlier statement of an enclosing block
+    /// always does. Had it been null, that dereference would have thrown
     /// first, and the model counts no null dereference; so the call's own null-argument check cannot be what fails.
     /// Only a stable value (<see cref="StableValues"/>) counts, read without <c>?.</c>, in a part of the condition that is
     /// always evaluated (the left operand of <c>&amp;&amp;</c>/<c>||</c>, not the right).
@@ -26,6 +28,9 @@ namespace InteropGuard.Flow
                 switch (parent)
                 {
                     case IConditionalOperation branch when (child == branch.WhenTrue || child == branch.WhenFalse) && Dereferences(branch.Condition, symbol, stable):
+                        return true;
+                    case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } shortCircuit
+                        when child == shortCircuit.RightOperand && Dereferences(shortCircuit.LeftOperand, symbol, stable):
                         return true;
                     case IBlockOperation block:
                         for (var i = block.Operations.IndexOf(child) - 1; i >= 0; i--)

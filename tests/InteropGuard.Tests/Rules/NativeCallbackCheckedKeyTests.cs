@@ -67,6 +67,15 @@ sealed class Table
     static int Collect(int id) => Current._ids.TryGetValue(id, out var o) ? Current.Forget(o) : 0;
 }");
 
+        // The pusher's shape: the lookup is the right operand of '&&' whose left operand reads the key.
+        [Fact]
+        public Task LookingUpAKeyTheLeftOperandDereferencedDoesNotThrow() => Check(@"
+    int IdOf(object o) => !o.GetType().IsValueType && _back.TryGetValue(o, out var id) ? id : -1;
+
+    [UnmanagedCallersOnly]
+    static int Find(int id) => Current._ids.TryGetValue(id, out var o) ? Current.IdOf(o) : 0;
+}");
+
         // Nothing on the way reads the key: a null one reaches the table's argument check.
         [Fact]
         public Task RemovingAKeyNobodyDereferencedStillThrows() => Check(@"
