@@ -152,7 +152,12 @@ namespace InteropGuard.Rules
                     foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
-                        foreach (var (argument, function) in HandleArguments(interop, owners, scope, call))
+                        if (HandleArguments(interop, owners, scope, call) is not { } handleArguments)
+                        {
+                            continue;
+                        }
+
+                        foreach (var (argument, function) in handleArguments)
                         foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
                         {
                             if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
@@ -185,14 +190,19 @@ namespace InteropGuard.Rules
             }
         }
 
+        // The properties of a finding without an owner member, one per owner kind: a binding has a thousand findings.
+        private static readonly ImmutableDictionary<string, string?>[] KindProperties =
+            new[] { HandleOwnerKind.This, HandleOwnerKind.Variable, HandleOwnerKind.Temporary }
+                .Select(kind => ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, kind.ToString())).ToArray();
+
         private static Diagnostic Finding(IOperation call, IArgumentOperation argument, string function, HandleOwner owner, DesignFindings designs)
             => Diagnostic.Create(
                 Descriptors.HandleOwnerLifetime,
                 (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
                 KeptAliveAt(call, owner, HandleOwners.IsHandleRecordArray(argument.Parameter?.Type)),
                 owner.Member == null
-                    ? ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, owner.Kind.ToString())
-                    : ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, owner.Kind.ToString()).Add(OwnerMemberProperty, owner.Member.Name),
+                    ? KindProperties[(int)owner.Kind]
+                    : KindProperties[(int)owner.Kind].Add(OwnerMemberProperty, owner.Member.Name),
                 owner.OwnerText,
                 owner.Handle.Syntax.ToString(),
                 function,
@@ -306,17 +316,26 @@ namespace InteropGuard.Rules
                             return null;
                         }
 
-                        if (owner.Kind != HandleOwnerKind.Temporary && KeptAliveLaterInBlock(interop, call, owner))
+                        // The KeepAlive and the straight read below each need a reference to the owner after the call.
+                        // When none follows (the usual finding), the walk that says so spares their walks. A 'using'
+                        // variable's Dispose is a read the tree does not show, and a goto may bring control back: those
+                        // owners take the tests in full.
+                        var nothingAfter = readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && !hasGoto
+                                           && !StraightReads.DisposedAfter(call, owner.Root) && NothingReadsAfter(root, call, owner);
+                        if (!nothingAfter)
                         {
-                            continue;
-                        }
+                            if (owner.Kind != HandleOwnerKind.Temporary && KeptAliveLaterInBlock(interop, call, owner))
+                            {
+                                continue;
+                            }
 
-                        // A read the call certainly reaches — the Dispose of the 'using' that declares the owner, or a read
-                        // later in the call's statement list with nothing between that can jump past it — keeps the owner:
-                        // the graph's "read on some path after the call" can only answer yes.
-                        if (readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && (StraightReads.DisposedAfter(call, owner.Root) || StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner))))
-                        {
-                            continue;
+                            // A read the call certainly reaches — the Dispose of the 'using' that declares the owner, or a read
+                            // later in the call's statement list with nothing between that can jump past it — keeps the owner:
+                            // the graph's "read on some path after the call" can only answer yes.
+                            if (readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && (StraightReads.DisposedAfter(call, owner.Root) || StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner))))
+                            {
+                                continue;
+                            }
                         }
 
                         if (!readNotReadAfter || throughLocals)
@@ -331,7 +350,8 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (hasGoto || !NothingReadsAfter(root, call, owner))
+                            // Past the tests above, an owner with no answer yet has a reference after the call, or a goto.
+                            if (!nothingAfter)
                             {
                                 return null;
                             }
@@ -398,12 +418,27 @@ namespace InteropGuard.Rules
 
             var after = statement.Syntax.Span.Start;
             var callSpan = call.Syntax.Span;
-            foreach (var operation in root.Descendants())
+
+            // An operation's syntax lies within its parent's: a subtree that ends before the statement, or lies inside the
+            // call, holds no reference after the call, and is not walked (the call's statement is often near the end).
+            var pending = new Stack<IOperation>();
+            pending.Push(root);
+            while (pending.Count > 0)
             {
-                var start = operation.Syntax.Span.Start;
-                if (start >= after && !callSpan.Contains(operation.Syntax.Span) && refersToOwner(operation) && !passed.Exists(p => p.Syntax.Span.Contains(operation.Syntax.Span)))
+                foreach (var operation in pending.Pop().ChildOperations)
                 {
-                    return false;
+                    var span = operation.Syntax.Span;
+                    if (span.End < after || callSpan.Contains(span))
+                    {
+                        continue;
+                    }
+
+                    if (span.Start >= after && refersToOwner(operation) && !passed.Exists(p => p.Syntax.Span.Contains(span)))
+                    {
+                        return false;
+                    }
+
+                    pending.Push(operation);
                 }
             }
 
@@ -452,12 +487,19 @@ namespace InteropGuard.Rules
                 statement = parent;
             }
 
-            if (statement.Parent is not IBlockOperation block || statement is ILoopOperation || MayLeave(statement))
+            if (statement.Parent is not IBlockOperation block || statement is ILoopOperation)
             {
                 return false;
             }
 
-            for (var i = block.Operations.IndexOf(statement) + 1; i < block.Operations.Length; i++)
+            // Most statement lists hold no KeepAlive after the call: that look at their statements spares the walks below.
+            var index = block.Operations.IndexOf(statement);
+            if (!HasKeepAliveAfter(block, index) || MayLeave(statement))
+            {
+                return false;
+            }
+
+            for (var i = index + 1; i < block.Operations.Length; i++)
             {
                 var later = block.Operations[i];
                 if (later is IExpressionStatementOperation { Operation: IInvocationOperation keepAlive }
@@ -471,6 +513,19 @@ namespace InteropGuard.Rules
                 if (later is ILoopOperation || MayLeave(later) || later.DescendantsAndSelf().Any(o => IsOverwriteOf(o, owner)))
                 {
                     return false;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool HasKeepAliveAfter(IBlockOperation block, int index)
+        {
+            for (var i = index + 1; i < block.Operations.Length; i++)
+            {
+                if (block.Operations[i] is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.Name: "KeepAlive" } })
+                {
+                    return true;
                 }
             }
 
@@ -522,13 +577,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                List<(IArgumentOperation, string)>? arguments = null;
-                foreach (var argument in HandleArguments(interop, owners, scope, operation))
-                {
-                    (arguments ??= new List<(IArgumentOperation, string)>()).Add(argument);
-                }
-
-                if (arguments != null)
+                if (HandleArguments(interop, owners, scope, operation) is { } arguments)
                 {
                     (calls ??= new List<(IOperation, List<(IArgumentOperation, string)>)>()).Add((operation, arguments));
                 }
@@ -590,9 +639,10 @@ namespace InteropGuard.Rules
         /// <summary>
         /// Arguments of <paramref name="operation"/> (a call or an object creation) that carry raw handles into native
         /// code — a handle, or an array of handles — and may have an owner (<see cref="HandleOwners.MayHaveOwner"/>),
-        /// with the function named in the message.
+        /// with the function named in the message; null when there is none. Asked of every call of every body: most take
+        /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
-        private static IEnumerable<(IArgumentOperation Argument, string Function)> HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
+        private static List<(IArgumentOperation Argument, string Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
         {
             var (target, arguments) = operation switch
             {
@@ -602,8 +652,10 @@ namespace InteropGuard.Rules
             };
             if (target == null)
             {
-                yield break;
+                return null;
             }
+
+            List<(IArgumentOperation Argument, string Function)>? found = null;
 
             // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
             NativeFunction? native = null;
@@ -641,7 +693,7 @@ namespace InteropGuard.Rules
 
                 if (native != null)
                 {
-                    yield return (argument, native.ToString());
+                    (found ??= new List<(IArgumentOperation, string)>()).Add((argument, native.ToString()));
                     continue;
                 }
 
@@ -652,9 +704,11 @@ namespace InteropGuard.Rules
                     var through = target.MethodKind != MethodKind.Constructor ? target.ContainingType.Name + "." + target.Name
                         : operation is IObjectCreationOperation ? "new " + target.ContainingType.Name
                         : target.ContainingType.Name + " constructor";
-                    yield return (argument, targets[0].Function + "' through '" + through);
+                    (found ??= new List<(IArgumentOperation, string)>()).Add((argument, targets[0].Function + "' through '" + through));
                 }
             }
+
+            return found;
         }
 
         private static bool IsUseOf(IOperation operation, HandleOwner owner)
