@@ -129,7 +129,7 @@ namespace InteropGuard.Interop
         public static InteropContext Create(Compilation compilation, AnalyzerOptions options)
             => new InteropContext(compilation, options.AnalyzerConfigOptionsProvider);
 
-        public InteropScope ForTree(SyntaxTree tree) => _scopesByTree.GetOrAdd(tree, CreateScope);
+        public InteropScope ForTree(SyntaxTree tree) => _scopesByTree.TryGetValue(tree, out var scope) ? scope : _scopesByTree.GetOrAdd(tree, CreateScope);
 
         /// <summary>Do the options of any tree name allocator pairs of the project's own (allocators no word gives away)?</summary>
         /// <remarks>

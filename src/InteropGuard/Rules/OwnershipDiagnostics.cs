@@ -129,15 +129,21 @@ namespace InteropGuard.Rules
             }
         }
 
+        /// <summary>Is a part of the type declared in generated code (where the family reports nothing)?</summary>
+        public static bool IsGenerated(INamedTypeSymbol type, CancellationToken cancellationToken)
+            => type.DeclaringSyntaxReferences.Any(r => GeneratedCode.IsGenerated(r.SyntaxTree, cancellationToken));
+
         public static void ReportNeverFreedFields(SymbolAnalysisContext context, GCHandleFields fields, WellKnownTypes types)
         {
+            // Read the fields first: the generated-code test reads each file's leading comments, and few classes hold a GCHandle.
             var type = (INamedTypeSymbol)context.Symbol;
-            if (type.DeclaringSyntaxReferences.Any(r => GeneratedCode.IsGenerated(r.SyntaxTree, context.CancellationToken)))
+            var neverFreed = fields.NeverFreed(type, context.CancellationToken);
+            if (neverFreed.IsEmpty || IsGenerated(type, context.CancellationToken))
             {
                 return;
             }
 
-            foreach (var finding in fields.NeverFreed(type, context.CancellationToken))
+            foreach (var finding in neverFreed)
             {
                 context.ReportDiagnostic(NeverFreedField(finding, types, context.CancellationToken));
             }

@@ -42,14 +42,15 @@ namespace InteropGuard.Rules
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
 
-            // Cheap gate: a call with no argument that can carry a buffer cannot be a finding.
-            if (!calls.MayTakeBuffer(method))
+            // Cheap gate, one cached answer per method: a call with no argument that can carry a buffer, or to a method
+            // that is neither a native function nor a wrapper that may forward one, cannot be a finding.
+            var shape = calls.ShapeOf(method);
+            if (shape == CallShape.None)
             {
                 return;
             }
 
-            var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
-            var native = interop.NativeFunctions.Get(method);
+            var native = shape.Native;
             if (native != null)
             {
                 // Only a managed buffer or a formatted object can be a finding: the function's retaining reading (its names,
@@ -68,7 +69,13 @@ namespace InteropGuard.Rules
                     anyCandidate |= classified[i] != null || (candidate.Parameter.RefKind == RefKind.None && calls.IsFormattedClass(candidate.Parameter.Type));
                 }
 
-                if (!anyCandidate || !scope.IsRetaining(native))
+                if (!anyCandidate)
+                {
+                    return;
+                }
+
+                var nativeScope = interop.ForTree(invocation.Syntax.SyntaxTree);
+                if (!nativeScope.IsRetaining(native))
                 {
                     return;
                 }
@@ -81,7 +88,7 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var reason = WhyRetaining(interop.Types, scope, native, argument.Parameter, invocation, ordinal => ArgumentFor(invocation, ordinal));
+                    var reason = WhyRetaining(interop.Types, nativeScope, native, argument.Parameter, invocation, ordinal => ArgumentFor(invocation, ordinal));
                     if (reason == RetainingReason.None)
                     {
                         continue;
@@ -94,8 +101,8 @@ namespace InteropGuard.Rules
                     }
 
                     var buffer = classified[i];
-                    if (buffer != null && (reason != RetainingReason.Name || (!buffer.IsText && scope.NameKeepsPointer(native, argument.Parameter)))
-                        && !PinOutlastsOperation(interop, scope, buffer, invocation) && !PinnedByOwner(interop, argument.Value, invocation))
+                    if (buffer != null && (reason != RetainingReason.Name || (!buffer.IsText && nativeScope.NameKeepsPointer(native, argument.Parameter)))
+                        && !PinOutlastsOperation(interop, nativeScope, buffer, invocation) && !PinnedByOwner(interop, argument.Value, invocation))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(Descriptors.RetainedManagedBuffer, argument.Syntax.GetLocation(), buffer.Description, "'" + native + "'", Explain(reason, native)));
                     }
@@ -104,18 +111,11 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            if (!WrapperSummaries.IsSourceMethodWithBody(method))
-            {
-                return;
-            }
-
+            var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
             foreach (var argument in invocation.Arguments)
             {
                 var parameter = argument.Parameter;
-
-                // A wrapper taking an array, string or StringBuilder is reported at its own native call, where the bug is.
-                if (parameter == null || IsWholeBufferType(parameter.Type) || IsOverlapped(parameter.Type)
-                    || !(parameter.RefKind != RefKind.None || IsBufferCarrier(interop.Types, parameter.Type)))
+                if (parameter == null || !IsWrapperCandidate(interop.Types, parameter))
                 {
                     continue;
                 }
@@ -331,20 +331,43 @@ namespace InteropGuard.Rules
         private static bool IsWholeBufferType(ITypeSymbol type)
             => type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String || type.Name == "StringBuilder";
 
+        /// <summary>
+        /// A wrapper's parameter whose argument can be reported: by reference or of a type that carries a buffer. A wrapper
+        /// taking an array, string or StringBuilder is reported at its own native call, where the bug is.
+        /// </summary>
+        private static bool IsWrapperCandidate(WellKnownTypes types, IParameterSymbol parameter)
+            => !IsWholeBufferType(parameter.Type) && !IsOverlapped(parameter.Type)
+               && (parameter.RefKind != RefKind.None || IsBufferCarrier(types, parameter.Type));
+
         private static bool IsBufferCarrier(WellKnownTypes types, ITypeSymbol type)
             => IsWholeBufferType(type) || type is IPointerTypeSymbol
                || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
                || types.IsSpan(type);
 
+        /// <summary>What a call to one method can be for this rule: nothing, a native call, or a call to a wrapper of this compilation.</summary>
+        private sealed class CallShape
+        {
+            public static readonly CallShape None = new CallShape(null);
+            public static readonly CallShape Wrapper = new CallShape(null);
+
+            public CallShape(NativeFunction? native)
+            {
+                Native = native;
+            }
+
+            public NativeFunction? Native { get; }
+        }
+
         /// <summary>
-        /// The per-compilation answers the analysis asks at every invocation of the compilation: whether a method's
-        /// parameters can carry a buffer at all (most calls are not to such methods), and which classes are formatted.
-        /// Both depend on the symbol alone, so they are read once per method and per type rather than once per call.
+        /// The per-compilation answers the analysis asks at every invocation of the compilation: what a call to the method
+        /// can be (most calls are to methods that take no buffer, or that are neither native nor a wrapper with a parameter
+        /// to report), and which classes are formatted. Both depend on the symbol alone, so they are read once per method
+        /// and per type rather than once per call.
         /// </summary>
         private sealed class CallGate
         {
             private readonly InteropContext _interop;
-            private readonly ConcurrentDictionary<IMethodSymbol, bool> _mayTakeBuffer = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+            private readonly ConcurrentDictionary<IMethodSymbol, CallShape> _shapes = new ConcurrentDictionary<IMethodSymbol, CallShape>(SymbolEqualityComparer.Default);
             private readonly ConcurrentDictionary<ITypeSymbol, bool> _formattedClasses = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
             private readonly System.Func<ITypeSymbol, bool> _readFormattedClass = RetainedManagedBufferAnalyzer.IsFormattedClass;
 
@@ -356,10 +379,25 @@ namespace InteropGuard.Rules
             public bool IsFormattedClass(ITypeSymbol type)
                 => _formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass);
 
-            /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
-            public bool MayTakeBuffer(IMethodSymbol method)
-                => _mayTakeBuffer.TryGetValue(method, out var may) ? may : _mayTakeBuffer.GetOrAdd(method, ReadParameters(method));
+            public CallShape ShapeOf(IMethodSymbol method)
+                => _shapes.TryGetValue(method, out var shape) ? shape : _shapes.GetOrAdd(method, ReadShape(method));
 
+            private CallShape ReadShape(IMethodSymbol method)
+            {
+                if (!ReadParameters(method))
+                {
+                    return CallShape.None;
+                }
+
+                if (_interop.NativeFunctions.Get(method) is { } native)
+                {
+                    return new CallShape(native);
+                }
+
+                return WrapperSummaries.IsSourceMethodWithBody(method) && method.Parameters.Any(p => IsWrapperCandidate(_interop.Types, p)) ? CallShape.Wrapper : CallShape.None;
+            }
+
+            /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
             // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
             private bool ReadParameters(IMethodSymbol method)
             {
