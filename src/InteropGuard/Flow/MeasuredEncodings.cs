@@ -11,7 +11,9 @@ namespace InteropGuard.Flow
     /// measurement — and an encoder fallback that throws, which <c>GetByteCount</c> would already have thrown on the same
     /// input. The measurement is recognized through locals declared with it and never written again; the buffer is
     /// <c>new byte[n]</c>, <c>stackalloc byte[n]</c> or <c>new Span&lt;byte&gt;(p, n)</c>, directly or through such a
-    /// local. Pointer overloads are not recognized (their length arguments are not tied to the input).
+    /// local. The pointer overload <c>GetBytes(chars, n, bytes, room)</c> counts when <c>chars</c> is a <c>fixed</c> string's
+    /// pointer and <c>n</c> its whole length (see <see cref="IsPointerIntoMeasuredBuffer"/>). The encoding may be a variable
+    /// written only before both calls (a parameter defaulted to <c>Encoding.UTF8</c>: <see cref="StableValues.SettledSymbolOf"/>).
     /// </summary>
     internal static class MeasuredEncodings
     {
@@ -24,7 +26,7 @@ namespace InteropGuard.Flow
             var method = invocation.TargetMethod;
             var encodes = method.Name == "GetBytes";
             if ((!encodes && method.Name != "GetChars") || invocation.Instance == null || !IsEncoding(method.ContainingType)
-                || stable.SymbolOf(invocation.Instance) is not { } encoding)
+                || stable.SettledSymbolOf(invocation.Instance) is not { } encoding)
             {
                 return false;
             }
@@ -91,11 +93,7 @@ namespace InteropGuard.Flow
         private static bool IsPointerIntoMeasuredBuffer(IOperation?[] values, ISymbol encoding, StableValues stable, SemanticModel? model, MeasuredArguments? callerMeasured)
         {
             if (values[0] is not { } chars || values[1] is not { } charCount || values[3] is not { } byteCount
-                || Unconverted(chars) is not ILocalReferenceOperation pointer
-                || pointer.Local.DeclaringSyntaxReferences.Length != 1
-                || pointer.Local.DeclaringSyntaxReferences[0].GetSyntax().Parent?.Parent is not FixedStatementSyntax
-                || stable.InitializerOf(pointer.Local, model) is not { } source
-                || Unconverted(source).Type?.SpecialType != SpecialType.System_String)
+                || FixedStringOf(chars, stable, model) is not { } source)
             {
                 return false;
             }
@@ -108,9 +106,33 @@ namespace InteropGuard.Flow
                 terminator = 1;
             }
 
-            return count is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
+            return WholeLengthOf(count, stable, model, 0) is { } measured
                    && SameRoot(measured, source, stable)
                    && IsMeasurement(byteCount, encodes: true, encoding, source, stable, model, 0, needed: terminator, callerMeasured);
+        }
+
+        // The string a 'fixed (char* chars = s)' local points into, or null.
+        private static IOperation? FixedStringOf(IOperation chars, StableValues stable, SemanticModel? model)
+            => Unconverted(chars) is ILocalReferenceOperation pointer
+               && pointer.Local.DeclaringSyntaxReferences.Length == 1
+               && pointer.Local.DeclaringSyntaxReferences[0].GetSyntax().Parent?.Parent is FixedStatementSyntax
+               && stable.InitializerOf(pointer.Local, model) is { } source
+               && Unconverted(source).Type?.SpecialType == SpecialType.System_String
+                ? source
+                : null;
+
+        // The string whose whole length 'count' is: s.Length, directly or through a local holding it.
+        private static IOperation? WholeLengthOf(IOperation count, StableValues stable, SemanticModel? model, int depth)
+        {
+            switch (Unconverted(count))
+            {
+                case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured } when measured.Type?.SpecialType == SpecialType.System_String:
+                    return measured;
+                case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } value:
+                    return WholeLengthOf(value, stable, model, depth + 1);
+                default:
+                    return null;
+            }
         }
 
         private static bool IsEncoding(INamedTypeSymbol? type)
@@ -173,8 +195,15 @@ namespace InteropGuard.Flow
                     // Math.Max(other, measurement) is at least the measurement.
                     return IsMeasurement(larger.Arguments[0].Value, encodes, encoding, source, stable, model, depth, needed, callerMeasured)
                            || IsMeasurement(larger.Arguments[1].Value, encodes, encoding, source, stable, model, depth, needed, callerMeasured);
+                case IInvocationOperation { Instance: { } instance, Arguments.Length: 2 } pointerCount
+                    when pointerCount.TargetMethod.Name == (encodes ? "GetByteCount" : "GetCharCount") && pointerCount.Arguments[0].Value.Type is IPointerTypeSymbol
+                         && SymbolEqualityComparer.Default.Equals(stable.SettledSymbolOf(instance), encoding):
+                    // GetByteCount(chars, n) over the same fixed string's pointer and all of its length counts what
+                    // GetBytes(chars, s.Length, ...) writes.
+                    return needed == 0 && FixedStringOf(pointerCount.Arguments[0].Value, stable, model) is { } counted && SameRoot(counted, source, stable)
+                           && WholeLengthOf(pointerCount.Arguments[1].Value, stable, model, 0) is { } countedLength && SameRoot(countedLength, source, stable);
                 case IInvocationOperation { Instance: { } instance, Arguments.Length: 1 } count
-                    when SymbolEqualityComparer.Default.Equals(stable.SymbolOf(instance), encoding):
+                    when SymbolEqualityComparer.Default.Equals(stable.SettledSymbolOf(instance), encoding):
                     var name = count.TargetMethod.Name;
                     var argument = count.Arguments[0].Value;
                     if (needed > 0)

@@ -562,7 +562,9 @@ namespace InteropGuard.Flow
                             }
                         }
 
-                        stopped = Overwrites(statement, symbol, copySite);
+                        // Reaching the copy again after the release (the next pass of a loop) takes the pointer anew
+                        // from that pass's pin: the freed one is no longer what the variable holds.
+                        stopped = Overwrites(statement, symbol, copySite) || (ended && CopiesAgain(statement, symbol, copySite));
                         ended |= explicitEnd && ContainsRelease(statement);
                     }
 
@@ -599,6 +601,11 @@ namespace InteropGuard.Flow
                        (o is ISimpleAssignmentOperation assignment && Refers(assignment.Target, symbol)
                         && !assignment.Syntax.Span.Contains(copySite.Span) && !copySite.Span.Contains(assignment.Syntax.Span))
                        || (o is IArgumentOperation { Parameter: { RefKind: RefKind.Out } } argument && Refers(argument.Value, symbol)));
+
+            private static bool CopiesAgain(IOperation statement, ISymbol symbol, SyntaxNode copySite)
+                => statement.DescendantsAndSelf().Any(o =>
+                       o is ISimpleAssignmentOperation assignment && Refers(assignment.Target, symbol)
+                       && (assignment.Syntax.Span.Contains(copySite.Span) || copySite.Span.Contains(assignment.Syntax.Span)));
 
             private static bool Refers(IOperation operation, ISymbol symbol)
                 => operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, symbol)

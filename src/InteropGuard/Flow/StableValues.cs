@@ -135,17 +135,79 @@ namespace InteropGuard.Flow
             return result;
         }
 
-        private static bool ComputeNeverWritten(ISymbol symbol)
+        private static bool ComputeNeverWritten(ISymbol symbol) => Scope(symbol) is { } scope && !Writes(scope, symbol.Name).Any();
+
+        /// <summary>
+        /// The local or by-value parameter <paramref name="operation"/> reads when every write to it ends before the read:
+        /// a parameter defaulted at the top of its method (<c>if (encoding is null) encoding = Encoding.UTF8;</c>) names one
+        /// value from there on, so two such reads see the same object. Without a jump back (<c>goto</c>), a write that
+        /// precedes both reads in the text cannot run between them; a write from a nested function or through an alias
+        /// (<c>ref</c>, address-of) can, so those leave the variable unsettled. Otherwise as <see cref="SymbolOf"/>.
+        /// </summary>
+        public ISymbol? SettledSymbolOf(IOperation operation)
         {
-            var declaration = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
-            if (declaration == null)
+            if (SymbolOf(operation) is { } stable)
             {
-                return false;
+                return stable;
             }
 
-            var scope = declaration.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is AccessorDeclarationSyntax || a is GlobalStatementSyntax)
-                        ?? declaration.SyntaxTree.GetRoot();
-            var name = symbol.Name;
+            ISymbol? variable = OperationTree.SkipConversions(operation) switch
+            {
+                ILocalReferenceOperation { Local.IsRef: false } local => local.Local,
+                IParameterReferenceOperation { Parameter.RefKind: RefKind.None } parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (variable == null || operation.Syntax == null)
+            {
+                return null;
+            }
+
+            if (!_lastWriteEnd.TryGetValue(variable, out var end))
+            {
+                end = ComputeLastWriteEnd(variable);
+                _lastWriteEnd[variable] = end;
+            }
+
+            return end <= operation.Syntax.SpanStart ? variable : null;
+        }
+
+        private readonly Dictionary<ISymbol, int> _lastWriteEnd = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+
+        // Where the last write to the variable ends in its member's text, or int.MaxValue when a write cannot be placed.
+        private static int ComputeLastWriteEnd(ISymbol symbol)
+        {
+            if (Scope(symbol) is not { } scope || scope.DescendantNodes().Any(n => n is GotoStatementSyntax))
+            {
+                return int.MaxValue;
+            }
+
+            var end = -1;
+            foreach (var write in Writes(scope, symbol.Name))
+            {
+                if (write is RefExpressionSyntax || write.IsKind(SyntaxKind.AddressOfExpression)
+                    || write.Ancestors().TakeWhile(a => a != scope).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+                {
+                    return int.MaxValue;
+                }
+
+                end = System.Math.Max(end, write.Span.End);
+            }
+
+            return end;
+        }
+
+        private static SyntaxNode? Scope(ISymbol symbol)
+        {
+            var declaration = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+            return declaration == null
+                ? null
+                : declaration.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is AccessorDeclarationSyntax || a is GlobalStatementSyntax)
+                  ?? declaration.SyntaxTree.GetRoot();
+        }
+
+        // The nodes in the scope that write a variable of this name: assignment, ++/--, ref/out argument, ref alias, address-of.
+        private static IEnumerable<SyntaxNode> Writes(SyntaxNode scope, string name)
+        {
             foreach (var node in scope.DescendantNodes())
             {
                 switch (node)
@@ -157,11 +219,10 @@ namespace InteropGuard.Flow
                     case PostfixUnaryExpressionSyntax postfix when !postfix.IsKind(SyntaxKind.SuppressNullableWarningExpression) && Names(postfix.Operand, name):
                     case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword) && Names(argument.Expression, name):
                     case RefExpressionSyntax reference when Names(reference.Expression, name):
-                        return false;
+                        yield return node;
+                        break;
                 }
             }
-
-            return true;
         }
 
         // The variable itself, or a tuple on the left of a deconstruction that contains it.

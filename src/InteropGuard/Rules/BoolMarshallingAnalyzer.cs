@@ -38,7 +38,8 @@ namespace InteropGuard.Rules
         /// <summary>
         /// C libraries whose API has no C <c>bool</c>: truth values are <c>int</c> (or an int-sized enum such as SDL2's
         /// <c>SDL_bool</c>), so a binding that declares them <c>bool</c> gets the 4-byte default right. Found as false
-        /// findings on libgit2sharp (<c>git_refspec_force</c> returns <c>int</c>). Matched on the normalized name with
+        /// findings on libgit2sharp (<c>git_refspec_force</c> returns <c>int</c>) and confluent-kafka-dotnet
+        /// (<c>rd_kafka_topic_partition_available</c> returns <c>int</c>; rdkafka.h includes no <c>stdbool.h</c>). Matched on the normalized name with
         /// any version or build suffix (<c>git2-a418d9d</c>, <c>lua54</c>, <c>avcodec-61</c>). Libraries whose
         /// booleans are a C <c>bool</c> or a byte in some version (SDL3, libvlc 4, OpenAL's <c>ALboolean</c>, libjpeg's
         /// <c>boolean</c>) are deliberately not here.
@@ -46,7 +47,7 @@ namespace InteropGuard.Rules
         internal static readonly ImmutableArray<string> IntBoolLibraries = ImmutableArray.Create(
             "git2", "sqlite3", "e_sqlite3", "sqlcipher", "e_sqlcipher", "winsqlite3", "sdl2", "glfw", "glfw3", "usb-1.0", "uv",
             "zlib", "zlib1", "ssl", "crypto", "lua", "luajit", "avcodec", "avformat", "avutil", "avfilter", "avdevice", "swscale",
-            "swresample", "curl", "png", "sodium", "portaudio");
+            "swresample", "curl", "png", "sodium", "portaudio", "rdkafka");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 
@@ -114,9 +115,15 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>).</summary>
+        /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>), or a distribution's build of one.</summary>
         internal static bool IsIntBoolLibrary(string normalized)
-            => IntBoolLibraries.Any(stem => NativeFunction.IsBuildOf(normalized, stem, digitVersions: true));
+        {
+            // Builds for one distribution shipped side by side carry its name in front: 'alpine-librdkafka'.
+            var platformBuild = normalized.IndexOf("-lib", StringComparison.Ordinal);
+            var unprefixed = platformBuild > 0 ? normalized.Substring(platformBuild + "-lib".Length) : normalized;
+            return IntBoolLibraries.Any(stem => NativeFunction.IsBuildOf(normalized, stem, digitVersions: true)
+                                                || NativeFunction.IsBuildOf(unprefixed, stem, digitVersions: true));
+        }
 
         private static void Report(SymbolAnalysisContext context, TypeSyntax type, string target, string what, string function)
             => context.ReportDiagnostic(Diagnostic.Create(

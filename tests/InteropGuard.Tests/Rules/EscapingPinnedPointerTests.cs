@@ -318,6 +318,45 @@ class C
     }
 }", Finding(0, "address", "into 'buffer' pinned by GCHandle 'handle'", "is read after 'handle' is freed", "the GC may move 'buffer' once it is unpinned"));
 
+        // Each pass pins its own key and frees it before the next; the address read at the top of a pass is that pass's.
+        [Fact]
+        public Task PinnedGCHandleAddressOfThisLoopPassIsNotTheFreedOneOfTheLast() => Check(@"
+class C
+{
+    void M(IReadOnlyList<byte[]> keys, IntPtr list)
+    {
+        for (int x = 0; x < keys.Count; x++)
+        {
+            var key = keys[x];
+            if (key == null)
+            {
+                throw new ArgumentNullException(nameof(keys));
+            }
+            GCHandle pinned = GCHandle.Alloc(key, GCHandleType.Pinned);
+            IntPtr address = pinned.AddrOfPinnedObject();
+            Native.igs_fill(address, key.Length, 0);
+            pinned.Free();
+        }
+    }
+}");
+
+        // The look-alike's opposite: the address is taken once, before the loop, and the first pass frees the only pin.
+        [Fact]
+        public Task PinnedGCHandleAddressTakenBeforeTheLoopIsReadAfterTheFirstPassFreesIt() => Check(@"
+class C
+{
+    void M(byte[] buffer, int passes)
+    {
+        GCHandle pinned = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        IntPtr address = pinned.AddrOfPinnedObject();
+        for (int x = 0; x < passes; x++)
+        {
+            Native.igs_fill({|#0:address|}, buffer.Length, 0);
+            pinned.Free();
+        }
+    }
+}", Finding(0, "address", "into 'buffer' pinned by GCHandle 'pinned'", "is read after 'pinned' is freed", "the GC may move 'buffer' once it is unpinned"));
+
         [Fact]
         public Task PinnedGCHandleAllocWrittenWithAUnicodeEscape() => Check(@"
 class C
