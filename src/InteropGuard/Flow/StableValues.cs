@@ -138,13 +138,17 @@ namespace InteropGuard.Flow
         private static bool ComputeNeverWritten(ISymbol symbol) => Scope(symbol) is { } scope && !Writes(scope, symbol.Name).Any();
 
         /// <summary>
-        /// The local or by-value parameter <paramref name="operation"/> reads when every write to it ends before the read:
-        /// a parameter defaulted at the top of its method (<c>if (encoding is null) encoding = Encoding.UTF8;</c>) names one
-        /// value from there on, so two such reads see the same object. Without a jump back (<c>goto</c>), a write that
-        /// precedes both reads in the text cannot run between them; a write from a nested function or through an alias
-        /// (<c>ref</c>, address-of) can, so those leave the variable unsettled. Otherwise as <see cref="SymbolOf"/>.
+        /// The variable <paramref name="operation"/> reads when no write to it can run between that read and the read
+        /// <paramref name="other"/> (the same variable read elsewhere, before or after): every write ends before the first
+        /// of the two reads, or starts after the last of them outside any loop around both. A parameter defaulted at the
+        /// top of its method (<c>if (encoding is null) encoding = Encoding.UTF8;</c>) or a <c>ref string input</c> written
+        /// back at the end names one value across its measurement and its encoding. Without a jump back (<c>goto</c>), a
+        /// write outside that stretch of text cannot run inside it; a write from a nested function or through an alias
+        /// (<c>ref</c> local, address-of) can, so those leave the variable unsettled. A <c>ref</c> or <c>in</c> parameter
+        /// counts: only the caller's own variable, written by nothing this body runs, could change it. Otherwise as
+        /// <see cref="SymbolOf"/>.
         /// </summary>
-        public ISymbol? SettledSymbolOf(IOperation operation)
+        public ISymbol? SettledSymbolOf(IOperation operation, IOperation? other = null)
         {
             if (SymbolOf(operation) is { } stable)
             {
@@ -154,7 +158,7 @@ namespace InteropGuard.Flow
             ISymbol? variable = OperationTree.SkipConversions(operation) switch
             {
                 ILocalReferenceOperation { Local.IsRef: false } local => local.Local,
-                IParameterReferenceOperation { Parameter.RefKind: RefKind.None } parameter => parameter.Parameter,
+                IParameterReferenceOperation { Parameter.RefKind: RefKind.None or RefKind.Ref or RefKind.In } parameter => parameter.Parameter,
                 _ => null,
             };
             if (variable == null || operation.Syntax == null)
@@ -162,39 +166,68 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            if (!_lastWriteEnd.TryGetValue(variable, out var end))
+            if (!_writes.TryGetValue(variable, out var writes))
             {
-                end = ComputeLastWriteEnd(variable);
-                _lastWriteEnd[variable] = end;
+                writes = PlacedWrites(variable);
+                _writes[variable] = writes;
             }
 
-            return end <= operation.Syntax.SpanStart ? variable : null;
+            if (writes == null)
+            {
+                return null;
+            }
+
+            var first = operation.Syntax;
+            var last = operation.Syntax;
+            if (other?.Syntax is { } otherSyntax && otherSyntax.SyntaxTree == first.SyntaxTree)
+            {
+                (first, last) = otherSyntax.SpanStart < first.SpanStart ? (otherSyntax, first) : (first, otherSyntax);
+            }
+
+            foreach (var write in writes)
+            {
+                if (write.Span.End <= first.SpanStart)
+                {
+                    continue;
+                }
+
+                if (write.SpanStart < last.Span.End || write.Ancestors().Any(a => IsLoop(a) && a.Span.Contains(first.Span)))
+                {
+                    return null;
+                }
+            }
+
+            return variable;
         }
 
-        private readonly Dictionary<ISymbol, int> _lastWriteEnd = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, List<SyntaxNode>?> _writes = new Dictionary<ISymbol, List<SyntaxNode>?>(SymbolEqualityComparer.Default);
 
-        // Where the last write to the variable ends in its member's text, or int.MaxValue when a write cannot be placed.
-        private static int ComputeLastWriteEnd(ISymbol symbol)
+        // The writes to the variable in its member, or null when one cannot be placed in the text (a jump, an alias, a
+        // nested function).
+        private static List<SyntaxNode>? PlacedWrites(ISymbol symbol)
         {
             if (Scope(symbol) is not { } scope || scope.DescendantNodes().Any(n => n is GotoStatementSyntax))
             {
-                return int.MaxValue;
+                return null;
             }
 
-            var end = -1;
+            var writes = new List<SyntaxNode>();
             foreach (var write in Writes(scope, symbol.Name))
             {
                 if (write is RefExpressionSyntax || write.IsKind(SyntaxKind.AddressOfExpression)
                     || write.Ancestors().TakeWhile(a => a != scope).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
                 {
-                    return int.MaxValue;
+                    return null;
                 }
 
-                end = System.Math.Max(end, write.Span.End);
+                writes.Add(write);
             }
 
-            return end;
+            return writes;
         }
+
+        private static bool IsLoop(SyntaxNode node)
+            => node is WhileStatementSyntax || node is DoStatementSyntax || node is ForStatementSyntax || node is CommonForEachStatementSyntax;
 
         private static SyntaxNode? Scope(ISymbol symbol)
         {
