@@ -498,7 +498,7 @@ namespace InteropGuard.Interop
                 return new Allocator(MemoryHandleFamily, owner + ".Pin", "Dispose", null, kind: ResourceKind.MemoryHandle, receiverRelease: "Dispose");
             }
 
-            if (_context.NativeFunctions.Get(method) != null && types.IsHandleWrapper(method.ReturnType))
+            if (_context.NativeFunctions.Get(method) != null && types.IsHandleWrapper(method.ReturnType) && !_context.HandleReleases.MarshalledDisowned(method.ReturnType))
             {
                 return new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose");
             }
@@ -664,6 +664,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter)
             => (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref) && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
+               && !_context.HandleReleases.MarshalledDisowned(parameter.Type)
                 ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
 
