@@ -21,6 +21,14 @@ static unsafe class Native
     [DllImport(""igsample"")] public static extern int igs_register_buffer(byte* buffer, int length);
     [DllImport(""igsample"")] public static extern int igs_register_block(IntPtr buffer, int length);
     [DllImport(""igsample"")] public static extern int igs_sum(byte* buffer, int length);
+    [DllImport(""igsample"")] public static extern int igs_stream(IntPtr context, ref Window output, ref Window input);
+}
+
+struct Window
+{
+    public IntPtr Data;
+    public UIntPtr Size;
+    public UIntPtr Position;
 }
 ";
 
@@ -356,6 +364,49 @@ class C
         }
     }
 }", Finding(0, "address", "into 'buffer' pinned by GCHandle 'pinned'", "is read after 'pinned' is freed", "the GC may move 'buffer' once it is unpinned"));
+
+        // A streaming codec's step: the caller's in/out windows are pointed at pinned memory for the one native call that
+        // reads and advances them; the caller only looks at their positions afterwards.
+        [Fact]
+        public Task CallersWindowFilledForANativeCallInsideTheScopeIsAnArgument() => Check(@"
+class Encoder
+{
+    private readonly byte[] _output = new byte[4096];
+
+    unsafe int Step(IntPtr context, ReadOnlySpan<byte> chunk, ref Window output, ref Window input)
+    {
+        fixed (byte* source = chunk)
+        fixed (byte* target = &_output[0])
+        {
+            input.Data = new IntPtr(source);
+            output.Data = new IntPtr(target);
+            return Native.igs_stream(context, ref output, ref input);
+        }
+    }
+}");
+
+        // The look-alikes: the window goes to native code only after the scope, or to no native code at all.
+        [Fact]
+        public Task CallersWindowFilledButUsedOutsideTheScopeStillEscapes() => Check(@"
+class Encoder
+{
+    unsafe int Late(IntPtr context, byte[] chunk, ref Window output, ref Window input)
+    {
+        fixed (byte* source = chunk)
+        {
+            input.Data = new IntPtr({|#0:source|});
+        }
+        return Native.igs_stream(context, ref output, ref input);
+    }
+
+    unsafe void Kept(byte[] chunk, ref Window input)
+    {
+        fixed (byte* source = chunk)
+        {
+            input.Data = new IntPtr({|#1:source|});
+        }
+    }
+}", Fixed(0, "source", "chunk", "is stored in field 'Data'"), Fixed(1, "source", "chunk", "is stored in field 'Data'"));
 
         [Fact]
         public Task PinnedGCHandleAllocWrittenWithAUnicodeEscape() => Check(@"
