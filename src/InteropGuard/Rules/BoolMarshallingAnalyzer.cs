@@ -23,7 +23,8 @@ namespace InteropGuard.Rules
         internal const string ReturnTarget = "Return";
 
         /// <summary>
-        /// Windows system libraries whose functions take and return the 4-byte BOOL, which is the default marshalling.
+        /// Windows system libraries (and Windows driver libraries written in their style) whose functions take and return
+        /// the 4-byte BOOL, which is the default marshalling.
         /// Normalized as <see cref="NativeFunction.NormalizeLibrary"/> does (lower case, no directory, no extension).
         /// </summary>
         internal static readonly ImmutableHashSet<string> Win32BoolLibraries = ImmutableHashSet.Create(
@@ -33,7 +34,10 @@ namespace InteropGuard.Rules
             "iphlpapi", "dbghelp", "psapi", "version", "wininet", "winhttp", "shlwapi", "userenv", "wtsapi32", "rpcrt4",
             "dwmapi", "uxtheme", "imm32", "mpr", "powrprof", "hid", "cfgmgr32", "wintrust", "msi", "dnsapi", "wevtapi",
             "bcrypt", "ncrypt", "credui", "odbc32", "opengl32", "mswsock", "avrt", "dxva2", "wlanapi", "sspicli",
-            "bthprops", "bthprops.cpl", "bluetoothapis", "irprops", "irprops.cpl", "winusb", "newdev");
+            "bthprops", "bthprops.cpl", "bluetoothapis", "irprops", "irprops.cpl", "winusb", "newdev",
+            // Windows packet-capture drivers whose user-mode APIs return BOOL like the system's (windivert.h, WinpkFilter's
+            // ndisapi.h); found as 18 false findings on SharpPcap.
+            "windivert", "ndisapi");
 
         /// <summary>
         /// C libraries whose API has no C <c>bool</c>: truth values are <c>int</c> (or an int-sized enum such as SDL2's

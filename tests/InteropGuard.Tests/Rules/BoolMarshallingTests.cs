@@ -119,6 +119,13 @@ static class Native
 
     [DllImport(""alpine-librdkafka.so"")]
     internal static extern bool rd_kafka_alpine_available(IntPtr topic, int partition);
+
+    // Windows packet-capture drivers' user-mode libraries return BOOL.
+    [DllImport(""WinDivert.dll"", SetLastError = true)]
+    internal static extern bool WinDivertClose(IntPtr handle);
+
+    [DllImport(""ndisapi.dll"")]
+    internal static extern bool ReadPacket(IntPtr driver, IntPtr request);
 }");
 
         // Look-alikes: a name that only starts like one of those libraries, and SDL3, whose booleans are C bool.
