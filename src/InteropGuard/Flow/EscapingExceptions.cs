@@ -66,6 +66,25 @@ namespace InteropGuard.Flow
             }
         }
 
+        /// <summary>
+        /// The first explicit <c>throw</c> of <paramref name="body"/> that reaches the caller, in the order of
+        /// <see cref="AllEscaping"/>, skipping those <paramref name="skip"/> names; null when there is none. Only the
+        /// throws are judged, so no call is summarized on the way: a <c>throw</c> is the likeliest kind
+        /// (<see cref="Likeliest"/>), so when one escapes it is the answer whatever the calls around it do.
+        /// </summary>
+        public IOperation? FirstEscapingThrow(IOperation body, System.Func<IOperation, bool> skip)
+        {
+            foreach (var operation in Walk(body))
+            {
+                if (operation is IThrowOperation && MayThrow(operation) && !IsCovered(operation, body) && !skip(operation))
+                {
+                    return operation;
+                }
+            }
+
+            return null;
+        }
+
         /// <summary>The operation a reader should look at first among <paramref name="escaping"/> (see <see cref="LikeliestEscaping"/>).</summary>
         public static IOperation? Likeliest(System.Collections.Generic.IEnumerable<IOperation> escaping)
         {

@@ -14,7 +14,9 @@ namespace InteropGuard.Flow
     /// <c>Stack&lt;T&gt;.Push</c>, <c>HashSet&lt;T&gt;.Add</c>/<c>Remove</c>/<c>Contains</c>, one-argument
     /// <c>StringBuilder.Append</c>/<c>AppendLine</c>;</item>
     /// <item>dictionary lookups keyed by a non-nullable value type (<c>TryGetValue</c>, <c>ContainsKey</c>,
-    /// <c>Remove</c>): the only argument check is for a null key;</item>
+    /// <c>Remove</c>): the only argument check is for a null key; also with a reference-type key the code dereferenced on
+    /// the way to the call (<see cref="DereferencedBefore"/>);</item>
+    /// <item><c>Exception.GetBaseException()</c> and <c>Exception.ToString()</c>: a handler reading what it caught;</item>
     /// <item><c>Queue.Dequeue</c>/<c>Peek</c> and <c>Stack.Pop</c>/<c>Peek</c> only where a test of the same collection's
     /// <c>Count</c> shows it is not empty (<c>q.Count == 0 || q.Peek() ...</c>, <c>while (q.Count &gt;= n) q.Dequeue();</c>)
     /// and nothing else in the guarded code removes from it;</item>
@@ -24,7 +26,8 @@ namespace InteropGuard.Flow
     /// <c>GetString</c> of a whole array or span, of a pointer and a count, or of an array from its start by the count native
     /// code reported for it in the same struct (<see cref="DescribedBuffers"/>), and <c>new string(bytes, start, length,
     /// encoding)</c> over a pointer — also through a static readonly field holding a lax <c>UTF8Encoding</c>, and through a
-    /// parameter of a helper whose caller passes such an encoding (<see cref="ThrowOrigins"/>);</item>
+    /// parameter of a helper whose caller passes such an encoding (<see cref="ThrowOrigins"/>), and through an instance
+    /// member the compilation only fills with one (<see cref="ReplacingEncodingMembers"/>);</item>
     /// <item><c>GetChars(bytes, n, chars, n)</c> over pointers with one of those encodings: no byte decodes to more than one
     /// char, so a destination as long as the source is long enough (FNA's <c>UTF8_ToManaged</c>);</item>
     /// <item><c>new string(chars)</c> of a char array, and <c>new string(p)</c>/<c>new string(p, start, length)</c> of a
@@ -62,7 +65,7 @@ namespace InteropGuard.Flow
         /// the caller from one native struct (<see cref="DescribedBuffers"/>); null when none do.</param>
         /// <param name="nonNullParameter">Which parameters of the body every caller whose call is being judged fills with a
         /// value that is not null (a string literal); null when none is known to.</param>
-        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? replacingParameter = null, System.Func<IParameterSymbol, bool>? describedParameter = null, System.Func<IParameterSymbol, bool>? nonNullParameter = null)
+        public static bool IsInfallible(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? replacingParameter = null, System.Func<IParameterSymbol, bool>? describedParameter = null, System.Func<IParameterSymbol, bool>? nonNullParameter = null, System.Func<ISymbol, bool>? replacingMember = null)
         {
             var method = invocation.TargetMethod;
             var type = method.ContainingType;
@@ -92,7 +95,12 @@ namespace InteropGuard.Flow
                     return name == "Add" || name == "Remove" || name == "Contains" || name == "Clear";
                 case "System.Collections.Generic.Dictionary":
                     return (name == "TryGetValue" || name == "ContainsKey" || name == "Remove")
-                           && type.TypeArguments.Length == 2 && IsNonNullableValueType(type.TypeArguments[0]);
+                           && type.TypeArguments.Length == 2
+                           && (IsNonNullableValueType(type.TypeArguments[0]) || IsDereferencedKey(original(invocation), stable));
+                case "System.Exception":
+                    // What a handler reads of the exception it caught: GetBaseException walks InnerException, ToString
+                    // formats the message and stack trace; neither validates anything.
+                    return (name == "GetBaseException" || name == "ToString") && invocation.Arguments.IsEmpty;
                 case "System.Text.StringBuilder":
                     return ((name == "Append" || name == "AppendLine") && invocation.Arguments.Length <= 1)
                            || ((name == "ToString" || name == "Clear") && invocation.Arguments.Length == 0);
@@ -101,7 +109,7 @@ namespace InteropGuard.Flow
                            && OperationTree.SkipConversions(invocation.Instance).Type is { TypeKind: TypeKind.Enum } own
                            && SymbolEqualityComparer.Default.Equals(own, OperationTree.SkipConversions(invocation.Arguments[0].Value).Type);
                 case "System.Text.Encoding":
-                    return invocation.Instance != null && IsReplacingEncoding(invocation.Instance, replacingParameter)
+                    return invocation.Instance != null && IsReplacingEncoding(invocation.Instance, replacingParameter, replacingMember)
                            && ((name == "GetString"
                                 && (invocation.Arguments.Length == 1
                                     || (invocation.Arguments.Length == 2 && invocation.Arguments[0].Value.Type is IPointerTypeSymbol)
@@ -260,6 +268,25 @@ namespace InteropGuard.Flow
                        && stable.SymbolOf(parameter) != null);
         }
 
+        // map.Remove(o) where o was dereferenced on the way (DereferencedBefore): the null-key check cannot fail.
+        private static bool IsDereferencedKey(IInvocationOperation? bound, StableValues stable)
+        {
+            if (bound == null)
+            {
+                return false;
+            }
+
+            foreach (var argument in bound.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == 0)
+                {
+                    return DereferencedBefore.Holds(argument.Value, bound, stable);
+                }
+            }
+
+            return false;
+        }
+
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
 
         private static bool IsNonNullableValueType(ITypeSymbol type)
@@ -272,10 +299,11 @@ namespace InteropGuard.Flow
         /// <summary>
         /// An encoding that replaces invalid input instead of throwing: the framework's own (<c>Encoding.UTF8</c>, ...), a
         /// static readonly field of this compilation initialized with one or with <c>new UTF8Encoding(bom, false)</c> (or
-        /// without the throwing flag), or a parameter its callers fill with one (<paramref name="replacingParameter"/>). Any
-        /// other constructed or passed-in encoding may have a throwing fallback.
+        /// without the throwing flag), a parameter its callers fill with one (<paramref name="replacingParameter"/>), or an
+        /// instance member the compilation only ever fills with one (<paramref name="replacingMember"/>,
+        /// <see cref="ReplacingEncodingMembers"/>). Any other constructed or passed-in encoding may have a throwing fallback.
         /// </summary>
-        public static bool IsReplacingEncoding(IOperation instance, System.Func<IParameterSymbol, bool>? replacingParameter)
+        public static bool IsReplacingEncoding(IOperation instance, System.Func<IParameterSymbol, bool>? replacingParameter, System.Func<ISymbol, bool>? replacingMember = null)
         {
             instance = OperationTree.SkipConversions(instance);
             switch (instance)
@@ -286,6 +314,8 @@ namespace InteropGuard.Flow
                     return IsReplacingInitializer(field);
                 case IParameterReferenceOperation parameter:
                     return replacingParameter != null && replacingParameter(parameter.Parameter);
+                case IMemberReferenceOperation { Instance: not null, Member: IFieldSymbol or IPropertySymbol } member:
+                    return replacingMember != null && replacingMember(member.Member);
                 default:
                     return false;
             }

@@ -28,7 +28,10 @@ namespace InteropGuard.Flow
         /// <summary>The escaping operation of the body's own code a reader should look at first, or null when there is none.</summary>
         public IOperation? LikeliestOwn { get; }
 
-        /// <summary>The first escaping operation, in source order, that only forwards to code the library's user supplied.</summary>
+        /// <summary>
+        /// The first escaping operation, in source order, that only forwards to code the library's user supplied; not looked
+        /// for (null) when an own <c>throw</c> escapes, since then nothing reads it.
+        /// </summary>
         public IOperation? FirstForwarded { get; }
 
         /// <summary>What <see cref="FirstForwarded"/> reaches, as a message fragment: "invokes the user's delegate 'callback'".</summary>
@@ -167,6 +170,15 @@ namespace InteropGuard.Flow
         private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups)
         {
             var escapes = new EscapingExceptions(throwPoints, _context.Types.Exception);
+
+            // An escaping 'throw' is own and of the likeliest kind, so it is the summary's answer, and what else escapes
+            // (forwarded calls, the callees' own summaries) is never read: no call need be summarized to find it.
+            // TorchSharp's ApplyFunc checks the gradients it got back and throws, after calls into much of the library.
+            if (escapes.FirstEscapingThrow(body, lookups.IsLookup) is { } thrown)
+            {
+                return new ThrowOriginSummary(hasOwn: true, thrown, null, null);
+            }
+
             var own = new List<IOperation>();
             IOperation? firstForwarded = null;
             string? forwardedTo = null;

@@ -21,7 +21,8 @@ namespace InteropGuard.Flow
     /// <item>the catalogue's allocations and releases, and accessors of memory the caller holds (<c>Marshal.Copy</c>,
     /// <c>Read*</c>/<c>Write*</c>, <c>Buffer</c>, <c>Unsafe</c>, ...);</item>
     /// <item>calls that cannot fail on their arguments: <c>GCHandle</c>'s members and <c>FromIntPtr</c>/<c>ToIntPtr</c>,
-    /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>;</item>
+    /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>, and adding to or
+    /// taking from a <c>ConcurrentQueue</c>, <c>ConcurrentStack</c> or <c>ConcurrentBag</c> (<c>TryDequeue</c>, <c>TryPop</c>, ...);</item>
     /// <item><c>Encoding.GetBytes</c>/<c>GetChars</c> into a buffer measured from the same input by the same encoding
     /// (<see cref="MeasuredEncodings"/>);</item>
     /// <item>a call whose identical call (same method, same stable receiver, same arguments) already returned earlier in
@@ -97,6 +98,10 @@ namespace InteropGuard.Flow
         }
 
         private readonly System.Func<IParameterSymbol, bool>? _replacingEncodings;
+        private System.Func<ISymbol, bool>? _replacingMember;
+
+        // Made on first use: most bodies decode nothing.
+        private System.Func<ISymbol, bool> ReplacingMember => _replacingMember ??= ReplacingEncodingMembers.Of(_context).IsReplacing;
         private readonly System.Func<IParameterSymbol, bool>? _nonNullParameters;
         private readonly MeasuredArguments? _measuredParameters;
         private readonly ThrowingMethods _throwing;
@@ -191,7 +196,7 @@ namespace InteropGuard.Flow
         {
             var method = invocation.TargetMethod;
             if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
-                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers, _nonNullParameters)
+                || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers, _nonNullParameters, ReplacingMember)
                 || (QuietSequences.IsCandidate(method) && Original(invocation) is { } bound && QuietSequences.IsQuiet(bound, _context.Wrappers, IsQuietLambda))
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
@@ -759,6 +764,10 @@ namespace InteropGuard.Flow
                 {
                     // The Try* members fail only for a null key; that is an argument bug, not a path to release on.
                     case "System.Collections.Concurrent.ConcurrentDictionary" when method.Name == "TryAdd" || method.Name == "TryGetValue" || method.Name == "TryRemove":
+                    // Taking from a concurrent queue, stack or bag has no argument to check: an empty one answers false.
+                    case "System.Collections.Concurrent.ConcurrentQueue" when method.Name == "TryDequeue" || method.Name == "TryPeek" || method.Name == "Enqueue":
+                    case "System.Collections.Concurrent.ConcurrentStack" when method.Name == "TryPop" || method.Name == "TryPeek" || method.Name == "Push":
+                    case "System.Collections.Concurrent.ConcurrentBag" when method.Name == "TryTake" || method.Name == "TryPeek" || method.Name == "Add":
                     case "System.Runtime.CompilerServices.Unsafe":
                     case "System.Threading.Interlocked":
                     case "System.Threading.Volatile":

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -19,7 +18,7 @@ namespace InteropGuard.Interop
         /// <summary>Managed code is made callable from native code: GetFunctionPointerForDelegate, UnmanagedCallersOnly.</summary>
         NativeCallable = 1 << 1,
 
-        /// <summary>Memory is pinned or lives on the stack: fixed, stackalloc, GCHandle, Pin, overlapped pin data.</summary>
+        /// <summary>Memory is pinned: fixed, GCHandle, Pin, overlapped pin data (stack memory is <see cref="StackMemory"/>).</summary>
         Pinning = 1 << 2,
 
         /// <summary>The address of managed memory is taken by an API: Unsafe.AsPointer, GetArrayDataReference, AddrOfPinnedObject…</summary>
@@ -39,6 +38,13 @@ namespace InteropGuard.Interop
 
         /// <summary>The last error is read: GetLastWin32Error, GetLastPInvokeError, Win32Exception… (<see cref="LastErrorCalls.ReadWords"/>).</summary>
         LastErrorRead = 1 << 8,
+
+        /// <summary>
+        /// Memory lives on the stack: stackalloc. A pointer to it exists only in unsafe code (a tree that also names
+        /// <see cref="UnsafeCode"/>); in safe code it is a span the compiler keeps from escaping (<c>Span&lt;char&gt; buffer =
+        /// stackalloc char[64]</c>, common in code without interop).
+        /// </summary>
+        StackMemory = 1 << 9,
     }
 
     /// <summary>
@@ -52,15 +58,13 @@ namespace InteropGuard.Interop
     /// </summary>
     internal sealed class InteropVocabulary
     {
-        private static readonly Dictionary<string, InteropWords> Words = BuildWords();
+        // The words in an open-addressed table of plain arrays, keyed by IdentifierRuns.Hash: a lookup that allocates nothing
+        // per identifier, and building it instantiates no generic collection or query over this assembly's types, each of
+        // which is compiled anew in every process (the first compilation of a build pays for it).
+        private static readonly VocabularyTable Table = BuildTable();
 
-        // Words by (length, first character, last character): a lookup that allocates nothing per identifier.
-        private static readonly Dictionary<long, KeyValuePair<string, InteropWords>[]> Buckets = Words
-            .GroupBy(w => BucketKey(w.Key.Length, w.Key[0], w.Key[w.Key.Length - 1]))
-            .ToDictionary(g => g.Key, g => g.ToArray());
-
-        // Per first character (ASCII), a bit per word length (below 64) that some word has: almost every identifier of a
-        // text fails this test, which costs less than the bucket lookup it saves.
+        // Per first character (ASCII), a bit per word length (below 64) that some word has, and for 'S' every length from
+        // 10 on (Safe…Handle): the reader rejects almost every identifier of a text on this test, before the caller sees it.
         private static readonly ulong[] LengthsByFirst = BuildLengthsByFirst();
 
         private readonly ConcurrentDictionary<SyntaxTree, InteropWords> _byTree = new ConcurrentDictionary<SyntaxTree, InteropWords>();
@@ -174,6 +178,9 @@ namespace InteropGuard.Interop
         private static InteropWords ScanWordsOnly(SyntaxTree tree)
             => TreeScans.Of(tree) is { } scans ? scans.Words : TreeScans.Keep(tree, Scan(IdentifierRuns.TextOf(tree.GetText()), null)).Words;
 
+        /// <summary>Every word of the vocabulary (Safe…Handle names aside, which are a shape).</summary>
+        internal static IReadOnlyList<string> AllWords => Table.Words;
+
         /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
         internal static InteropWords Scan(SourceText source) => Scan(IdentifierRuns.TextOf(source), null);
 
@@ -181,46 +188,49 @@ namespace InteropGuard.Interop
         private static InteropWords Scan(string text, TreeIdentifiers.Recorder? recorder)
         {
             var found = InteropWords.None;
+            if (recorder == null)
+            {
+                for (var runs = new IdentifierRunReader(text); runs.MoveNext(LengthsByFirst);)
+                {
+                    found |= WordAt(text, runs.Start, runs.Length);
+                }
+
+                return found;
+            }
+
             for (var runs = new IdentifierRunReader(text); runs.MoveNext();)
             {
                 var start = runs.Start;
-                var wordLength = runs.Length;
-                var end = start + wordLength;
-                recorder?.Add(text, start, wordLength);
-
-                // Safe…Handle names the SafeHandle types of the BCL and of bindings (SafeFileHandle, SafeLibraryHandle);
-                // one declared here derives from a SafeHandle base whose name the compilation then holds.
-                if (wordLength >= 10 && text[start] == 'S' && text[start + 1] == 'a' && text[start + 2] == 'f' && text[start + 3] == 'e'
-                    && text[end - 6] == 'H' && text[end - 5] == 'a' && text[end - 4] == 'n' && text[end - 3] == 'd' && text[end - 2] == 'l' && text[end - 1] == 'e')
-                {
-                    found |= InteropWords.HandleType;
-                }
-
+                var length = runs.Length;
+                recorder.Add(text, start, length);
                 var first = text[start];
-                if (first < 128 && wordLength < 64 && (LengthsByFirst[first] & (1UL << wordLength)) == 0)
+                if (first >= 128 || length >= 64 || (LengthsByFirst[first] & (1UL << length)) != 0)
                 {
-                    continue;
-                }
-
-                if (Buckets.TryGetValue(BucketKey(wordLength, first, text[end - 1]), out var candidates))
-                {
-                    foreach (var candidate in candidates)
-                    {
-                        if (IdentifierRuns.Matches(text, start, candidate.Key))
-                        {
-                            found |= candidate.Value;
-                        }
-                    }
+                    found |= WordAt(text, start, length);
                 }
             }
 
             return found;
         }
 
+        // The groups of the run at 'start': a word's, and HandleType for Safe…Handle, which names the SafeHandle types of the
+        // BCL and of bindings (SafeFileHandle, SafeLibraryHandle); one declared here derives from a SafeHandle base whose name
+        // the compilation then holds.
+        private static InteropWords WordAt(string text, int start, int length)
+        {
+            var end = start + length;
+            var found = length >= 10 && text[start] == 'S' && text[start + 1] == 'a' && text[start + 2] == 'f' && text[start + 3] == 'e'
+                && text[end - 6] == 'H' && text[end - 5] == 'a' && text[end - 4] == 'n' && text[end - 3] == 'd' && text[end - 2] == 'l' && text[end - 1] == 'e'
+                ? InteropWords.HandleType
+                : InteropWords.None;
+            return found | Table.Find(text, start, length);
+        }
+
         private static ulong[] BuildLengthsByFirst()
         {
             var lengths = new ulong[128];
-            foreach (var word in Words.Keys)
+            lengths['S'] = ulong.MaxValue << 10;
+            foreach (var word in Table.Words)
             {
                 if (word[0] >= 128 || word.Length >= 64)
                 {
@@ -239,16 +249,14 @@ namespace InteropGuard.Interop
             return lengths;
         }
 
-        private static long BucketKey(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
-
-        private static Dictionary<string, InteropWords> BuildWords()
+        private static VocabularyTable BuildTable()
         {
-            var words = new Dictionary<string, InteropWords>(StringComparer.Ordinal);
+            var words = new VocabularyTable();
             void Add(InteropWords group, IEnumerable<string> names)
             {
                 foreach (var name in names)
                 {
-                    words[name] = words.TryGetValue(name, out var existing) ? existing | group : group;
+                    words.Add(name, group);
                 }
             }
 
@@ -263,7 +271,7 @@ namespace InteropGuard.Interop
             });
             Add(InteropWords.Pinning, new[]
             {
-                "fixed", "stackalloc", "GCHandle", "Pin", "MemoryHandle", "Pack", "UnsafePack", "AllocateNativeOverlapped",
+                "fixed", "GCHandle", "Pin", "MemoryHandle", "Pack", "UnsafePack", "AllocateNativeOverlapped",
                 "UnsafeAllocateNativeOverlapped", "PreAllocatedOverlapped", "NativeOverlapped",
             });
             Add(InteropWords.AddressOf, new[]
@@ -271,11 +279,19 @@ namespace InteropGuard.Interop
                 "AsPointer", "GetArrayDataReference", "GetReference", "GetPinnableReference", "UnsafeAddrOfPinnedArrayElement",
                 "AddrOfPinnedObject", "GetSpanDataReference",
             });
+            Add(InteropWords.StackMemory, new[] { "stackalloc" });
             Add(InteropWords.UnsafeCode, new[] { "unsafe" });
             // Load, Alloc and Pin are everyday words; they allocate only on receivers named here (NativeLibrary, GCHandle,
             // NativeMemory) or, for Pin, on a Memory<T>, which the Pin word itself stands for.
-            Add(InteropWords.Allocation, AllocationCatalogue.KnownAllocatorNames.Where(name => name != "Load" && name != "Alloc")
-                .Concat(new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" }));
+            foreach (var name in AllocationCatalogue.KnownAllocatorNames)
+            {
+                if (name != "Load" && name != "Alloc")
+                {
+                    words.Add(name, InteropWords.Allocation);
+                }
+            }
+
+            Add(InteropWords.Allocation, new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" });
             Add(InteropWords.RefCount, new[] { "DangerousGetHandle", "DangerousAddRef", "DangerousRelease" });
             Add(InteropWords.HandleType, new[] { "SafeHandle", "CriticalHandle", "HandleRef" });
             Add(InteropWords.LastErrorRead, LastErrorCalls.ReadWords);

@@ -35,8 +35,10 @@ namespace InteropGuard.Rules
             {
                 var interop = InteropContext.For(start.Compilation, start.Options);
 
-                // Every pinning scope is named: fixed, stackalloc, GCHandle, Pin, overlapped pin data.
-                if (!interop.Vocabulary.CompilationUses(InteropWords.Pinning))
+                // Every pinning scope is named: fixed, GCHandle, Pin, overlapped pin data, or stackalloc in unsafe code.
+                var vocabulary = interop.Vocabulary;
+                if (!vocabulary.CompilationUses(InteropWords.Pinning)
+                    && !(vocabulary.CompilationUses(InteropWords.StackMemory) && vocabulary.CompilationUses(InteropWords.UnsafeCode)))
                 {
                     return;
                 }
@@ -51,7 +53,7 @@ namespace InteropGuard.Rules
         private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, TreeTextPositions gateText, PinningScopeWords gateWords, CodeBlockAnalysisContext context)
         {
             var tree = context.CodeBlock.SyntaxTree;
-            if (!interop.Vocabulary.TreeUses(tree, InteropWords.Pinning)
+            if (!MayPin(interop.Vocabulary.Of(tree))
                 || !gateText.SpanMayHold(tree, context.CodeBlock.Span)
                 || !gateWords.MayContain(context.CodeBlock)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
@@ -118,6 +120,12 @@ namespace InteropGuard.Rules
                 }
             }
         }
+
+        // A stackalloc scope is one whose memory a pointer holds (PinningScopes.In): a pointer-typed stackalloc, or a fixed
+        // statement over a stack span. Both need an unsafe context, which the unsafe modifier or block opens in the tree's own
+        // text (on a partial type, only in the part that says it); a stackalloc into a span in safe code cannot escape.
+        private static bool MayPin(InteropWords words)
+            => (words & InteropWords.Pinning) != 0 || (words & (InteropWords.StackMemory | InteropWords.UnsafeCode)) == (InteropWords.StackMemory | InteropWords.UnsafeCode);
 
         private static string Origin(PinningScope scope, string name) => scope.Kind switch
         {

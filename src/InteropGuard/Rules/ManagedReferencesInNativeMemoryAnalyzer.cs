@@ -35,7 +35,8 @@ namespace InteropGuard.Rules
             {
                 var interop = InteropContext.For(start.Compilation, start.Options);
 
-                // Pointers and '&' exist only in unsafe code; the other sources are Unsafe.AsPointer and pinned GCHandles.
+                // Pointers and '&' exist only in unsafe code; the other sources are Unsafe.AsPointer and pinned GCHandles. Stack
+                // memory (stackalloc, InteropWords.StackMemory) holds no managed reference: the compiler allows only unmanaged types.
                 if (!interop.Vocabulary.CompilationUses(InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning))
                 {
                     return;

@@ -86,6 +86,54 @@ namespace InteropGuard.Tests.Interop
             Assert.Equal((2, 13), Runs("[\\u0044llImport(\"l\")] static void f();")[0]);
         }
 
+        [Fact]
+        public void AFilteredReadingGivesTheRunsThatPassItsMasks()
+        {
+            // Masks that keep a few lengths of a few first characters (as the vocabulary's do), every length of one, and
+            // none at all: the runs given are exactly the unfiltered runs whose first character is outside ASCII, whose
+            // length is 64 or more, or whose length's bit is set.
+            var masks = new ulong[128];
+            masks['a'] = (1UL << 1) | (1UL << 3);
+            masks['Z'] = ulong.MaxValue;
+            masks['_'] = 1UL << 2;
+            var none = new ulong[128];
+            var random = new Random(7);
+            const string Alphabet = "/*\n aZ_9éж٣.";
+            var texts = new List<string> { "a aa aaa Zed _x __ " + new string('a', 64) + " " + new string('b', 70), "éa // a\nZ /* aaa */ a" };
+            for (var round = 0; round < 2000; round++)
+            {
+                var text = new StringBuilder();
+                for (var i = random.Next(0, 60); i > 0; i--)
+                {
+                    text.Append(Alphabet[random.Next(Alphabet.Length)]);
+                }
+
+                texts.Add(text.ToString());
+            }
+
+            foreach (var text in texts)
+            {
+                foreach (var mask in new[] { masks, none })
+                {
+                    var expected = Runs(text).Where(r => text[r.Start] >= 128 || r.Length >= 64 || (mask[text[r.Start]] & (1UL << r.Length)) != 0).ToList();
+                    Assert.Equal(expected, Runs(text, mask));
+                }
+            }
+
+            Assert.Equal(new[] { (0, 1), (5, 3), (9, 3), (13, 2), (16, 2) }, Runs("a aa aaa Zed _x __ ", masks));
+        }
+
+        private static List<(int Start, int Length)> Runs(string text, ulong[] lengthsByFirst)
+        {
+            var runs = new List<(int, int)>();
+            for (var reader = new IdentifierRunReader(text); reader.MoveNext(lengthsByFirst);)
+            {
+                runs.Add((reader.Start, reader.Length));
+            }
+
+            return runs;
+        }
+
         private static List<(int Start, int Length)> Runs(string text)
         {
             var runs = new List<(int, int)>();

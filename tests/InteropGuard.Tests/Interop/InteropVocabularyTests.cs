@@ -101,6 +101,59 @@ namespace InteropGuard.Tests.Interop
         }
 
         [Fact]
+        public void EveryWordCountsInCodeAndStringsAndNotInCommentsOrLongerNames()
+        {
+            // The scan of code without interop takes runs from a filtered reader and looks them up in its own table; the
+            // scan that records identifiers reads every run. Both must give, for each word, its groups in code and in a
+            // string, nothing in a comment, and nothing for the word inside a longer name.
+            Assert.True(InteropVocabulary.AllWords.Count > 50);
+            foreach (var word in InteropVocabulary.AllWords)
+            {
+                var groups = Scan("x = " + word + ";");
+                Assert.NotEqual(InteropWords.None, groups);
+                Assert.Equal(groups, Scan("var s = \"a " + word + " b\";"));
+                Assert.Equal(groups, Scan("/* " + word + " */ M(" + word + ");"));
+                Assert.Equal(groups, ScanRecording("x = " + word + ";"));
+                Assert.Equal(InteropWords.None, Scan("// " + word + "\nint a;"));
+                Assert.Equal(InteropWords.None, Scan("/* " + word + " */ int a;"));
+                Assert.Equal(InteropWords.None, ScanRecording("// " + word + "\nint a;"));
+                Assert.Equal(InteropWords.None, Scan("int My" + word + "1;"));
+            }
+        }
+
+        [Fact]
+        public void TheWordsOnlyScanAndTheRecordingScanAgree()
+        {
+            // Safe…Handle names, words beside everyday identifiers, non-ASCII names and a run longer than 64 characters.
+            var texts = new[]
+            {
+                "class SafeLibraryHandle : SafeHandleZeroOrMinusOneIsInvalid { } SafeXHandle a; SafeHandle b;",
+                "Safe Handle SafeHandl SafeHandles aSafeFileHandle", "Größe = naïve; static extern int f(); Pin p;",
+                new string('x', 70) + " fixed Safe" + new string('x', 62) + "Handle",
+                "var p = Marshal.AllocHGlobal(8); GCHandle.Alloc(o); h.DangerousRelease(); Marshal.GetLastPInvokeError();",
+            };
+            foreach (var text in texts)
+            {
+                Assert.Equal(Scan(text), ScanRecording(text));
+            }
+
+            Assert.Equal(InteropWords.HandleType, Scan(texts[0]));
+            Assert.Equal(InteropWords.None, Scan(texts[1]));
+            Assert.Equal(InteropWords.NativeDeclaration | InteropWords.Pinning | InteropWords.Allocation, Scan(texts[2]));
+            Assert.Equal(InteropWords.Pinning | InteropWords.HandleType, Scan(texts[3]));
+        }
+
+        // The words of a text as the scan that records its identifiers finds them (the vocabulary of a compilation whose
+        // first tree declares a native function records every later tree).
+        private static InteropWords ScanRecording(string text)
+        {
+            var tree = CSharpSyntaxTree.ParseText(text);
+            var vocabulary = new InteropVocabulary(Compile("class C { }"));
+            vocabulary.Identifiers(tree);
+            return vocabulary.Of(tree);
+        }
+
+        [Fact]
         public void WordsAreWholeIdentifiers()
         {
             // 'external', 'fixedSize', 'unsafely', 'Marshaller' and 'MyPinned' contain interop words but are not them.
@@ -200,6 +253,34 @@ public class Orders
                 info.CodeBlockActionsCount + info.CodeBlockStartActionsCount + info.OperationActionsCount + info.OperationBlockActionsCount
                 + info.OperationBlockStartActionsCount + info.SymbolActionsCount + info.SymbolStartActionsCount + info.SyntaxNodeActionsCount == 0,
                 analyzer.GetType().Name + " registered actions on code without interop");
+        }
+
+        [Fact]
+        public async Task StackMemoryInSafeCodeRegistersNoPinningFamily()
+        {
+            // Span<char> buffer = stackalloc char[64] is everyday code (a formatter's scratch buffer): no pointer to it
+            // exists without unsafe code, so neither the escaping-pointer rule nor the managed-references rule looks at it.
+            const string safe = @"
+using System;
+
+public static class Formatter
+{
+    public static string Hex(int value)
+    {
+        Span<char> buffer = stackalloc char[16];
+        return value.TryFormat(buffer, out var written, ""x"") ? new string(buffer.Slice(0, written)) : """";
+    }
+}";
+            Assert.Equal(InteropWords.StackMemory, Scan(safe));
+            var telemetry = (await TelemetryAsync(safe)).ToDictionary(t => t.Analyzer.GetType().Name, t => t.Info);
+            Assert.Equal(0, telemetry[nameof(EscapingPinnedPointerAnalyzer)].CodeBlockActionsCount);
+            Assert.Equal(0, telemetry[nameof(ManagedReferencesInNativeMemoryAnalyzer)].OperationBlockStartActionsCount);
+
+            // The same stack memory in unsafe code is a pinning scope again.
+            var withPointer = (await TelemetryAsync(safe.Replace("public static string Hex", "public static unsafe string Hex").Replace(
+                "Span<char> buffer = stackalloc char[16];", "char* p = stackalloc char[16]; Span<char> buffer = new Span<char>(p, 16);")))
+                .ToDictionary(t => t.Analyzer.GetType().Name, t => t.Info);
+            Assert.True(withPointer[nameof(EscapingPinnedPointerAnalyzer)].CodeBlockActionsCount > 0);
         }
 
         [Fact]

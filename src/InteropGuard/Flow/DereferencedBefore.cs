@@ -1,0 +1,110 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// A value that cannot be null where a call uses it, because the code dereferenced it on every way there: the
+    /// condition of an <c>if</c> around the call reads a member of it (<c>if (!o.GetType().IsValueType) map.Remove(o);</c>),
+    /// the left operand of a <c>&amp;&amp;</c>/<c>||</c> whose right operand holds the call does
+    /// (<c>!o.GetType().IsValueType &amp;&amp; map.TryGetValue(o, out id)</c>), or an earlier statement of an enclosing block
+    /// always does. Had it been null, that dereference would have thrown
+    /// first, and the model counts no null dereference; so the call's own null-argument check cannot be what fails.
+    /// Only a stable value (<see cref="StableValues"/>) counts, read without <c>?.</c>, in a part of the condition that is
+    /// always evaluated (the left operand of <c>&amp;&amp;</c>/<c>||</c>, not the right).
+    /// </summary>
+    internal static class DereferencedBefore
+    {
+        public static bool Holds(IOperation value, IOperation call, StableValues stable)
+        {
+            if (stable.SymbolOf(value) is not { } symbol)
+            {
+                return false;
+            }
+
+            var child = call;
+            for (var parent = call.Parent; parent != null && !OperationTree.IsFunction(parent); child = parent, parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IConditionalOperation branch when (child == branch.WhenTrue || child == branch.WhenFalse) && Dereferences(branch.Condition, symbol, stable):
+                        return true;
+                    case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } shortCircuit
+                        when child == shortCircuit.RightOperand && Dereferences(shortCircuit.LeftOperand, symbol, stable):
+                        return true;
+                    case IBlockOperation block:
+                        for (var i = block.Operations.IndexOf(child) - 1; i >= 0; i--)
+                        {
+                            if (block.Operations[i + 1] is ILabeledOperation)
+                            {
+                                break;
+                            }
+
+                            if (StatementDereferences(block.Operations[i], symbol, stable))
+                            {
+                                return true;
+                            }
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
+        }
+
+        // 'o.Touch();' or 'var kind = o.GetType();': a statement that always evaluates a dereference.
+        private static bool StatementDereferences(IOperation statement, ISymbol symbol, StableValues stable)
+        {
+            switch (statement)
+            {
+                case IExpressionStatementOperation expression:
+                    return Dereferences(expression.Operation, symbol, stable);
+                case IVariableDeclarationGroupOperation group:
+                    foreach (var declaration in group.Declarations)
+                    {
+                        foreach (var declarator in declaration.Declarators)
+                        {
+                            if ((declarator.Initializer ?? declaration.Initializer) is { Value: var value } && Dereferences(value, symbol, stable))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+
+                    return false;
+                default:
+                    return false;
+            }
+        }
+
+        // Whether evaluating the expression always reads a member of the symbol's value.
+        private static bool Dereferences(IOperation expression, ISymbol symbol, StableValues stable)
+        {
+            expression = OperationTree.SkipConversions(expression);
+            switch (expression)
+            {
+                case IParenthesizedOperation parenthesized:
+                    return Dereferences(parenthesized.Operand, symbol, stable);
+                case IUnaryOperation unary:
+                    return Dereferences(unary.Operand, symbol, stable);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } shortCircuit:
+                    return Dereferences(shortCircuit.LeftOperand, symbol, stable);
+                case IBinaryOperation binary:
+                    return Dereferences(binary.LeftOperand, symbol, stable) || Dereferences(binary.RightOperand, symbol, stable);
+                case IAssignmentOperation assignment:
+                    return Dereferences(assignment.Value, symbol, stable);
+                case IInvocationOperation { Instance: { } instance }:
+                    return IsOrDereferences(instance, symbol, stable);
+                case IMemberReferenceOperation { Instance: { } instance }:
+                    return IsOrDereferences(instance, symbol, stable);
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsOrDereferences(IOperation instance, ISymbol symbol, StableValues stable)
+            => (OperationTree.SkipConversions(instance).Type is { IsReferenceType: true } && SymbolEqualityComparer.Default.Equals(stable.SymbolOf(instance), symbol))
+               || Dereferences(instance, symbol, stable);
+    }
+}
