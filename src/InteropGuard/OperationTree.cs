@@ -221,8 +221,8 @@ namespace InteropGuard
             return values;
         }
 
-        /// <summary>A write of the local other than a plain assignment: compound, <c>??=</c>, <c>++</c>, deconstruction, <c>ref</c>/<c>out</c>, address taken.</summary>
-        internal static bool IsOtherWrite(ILocalReferenceOperation reference)
+        /// <summary>A write of the local (or field) other than a plain assignment: compound, <c>??=</c>, <c>++</c>, deconstruction, <c>ref</c>/<c>out</c>, address taken.</summary>
+        internal static bool IsOtherWrite(IOperation reference)
         {
             IOperation written = reference;
             while (written.Parent is IDeclarationExpressionOperation || written.Parent is ITupleOperation)

@@ -36,6 +36,9 @@ namespace InteropGuard.Flow
     /// overflows a TimeSpan) and <c>TimeSpan.FromTicks</c>;</item>
     /// <item>parameterless creations of framework collections, <c>StringBuilder</c>, <c>object</c> and
     /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>;</item>
+    /// <item>the constructors of the framework's handle bases (<c>SafeHandle</c>, <c>CriticalHandle</c> and their
+    /// <c>…ZeroOrMinusOneIsInvalid</c>/<c>…MinusOneIsInvalid</c> subclasses) reached through a binding's <c>: base(…)</c>,
+    /// and <c>SetHandle</c>: they store the value and the ownership flag;</item>
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
@@ -133,6 +136,15 @@ namespace InteropGuard.Flow
                     return (name == "Clear" || name == "Fill") && invocation.Instance != null;
                 case "System.Runtime.InteropServices.GCHandle":
                     return name == "Alloc" && invocation.Arguments.Length == 1;
+                case "System.Runtime.InteropServices.SafeHandle":
+                case "System.Runtime.InteropServices.CriticalHandle":
+                case "Microsoft.Win32.SafeHandles.SafeHandleZeroOrMinusOneIsInvalid":
+                case "Microsoft.Win32.SafeHandles.SafeHandleMinusOneIsInvalid":
+                case "Microsoft.Win32.SafeHandles.CriticalHandleZeroOrMinusOneIsInvalid":
+                case "Microsoft.Win32.SafeHandles.CriticalHandleMinusOneIsInvalid":
+                    // A handle base's constructor (the ': base(IntPtr.Zero, true)' of a binding's handle type) and SetHandle
+                    // only store the value and the ownership flag.
+                    return method.MethodKind == MethodKind.Constructor || name == "SetHandle";
                 case "System.Runtime.InteropServices.Marshal":
                     return name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1 && IsNewDelegate(invocation.Arguments[0].Value);
                 default:

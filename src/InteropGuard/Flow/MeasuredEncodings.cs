@@ -11,7 +11,10 @@ namespace InteropGuard.Flow
     /// measurement — and an encoder fallback that throws, which <c>GetByteCount</c> would already have thrown on the same
     /// input. The measurement is recognized through locals declared with it and never written again; the buffer is
     /// <c>new byte[n]</c>, <c>stackalloc byte[n]</c> or <c>new Span&lt;byte&gt;(p, n)</c>, directly or through such a
-    /// local. Pointer overloads are not recognized (their length arguments are not tied to the input).
+    /// local. The pointer overload <c>GetBytes(chars, n, bytes, room)</c> counts when <c>chars</c> is a <c>fixed</c> string's
+    /// pointer and <c>n</c> its whole length (see <see cref="IsPointerIntoMeasuredBuffer"/>). The encoding may be a variable
+    /// no write can reach between the measurement and the encoding (a parameter defaulted to <c>Encoding.UTF8</c>, a
+    /// <c>ref string</c> written back after both: <see cref="StableValues.SettledSymbolOf"/>).
     /// </summary>
     internal static class MeasuredEncodings
     {
@@ -24,7 +27,7 @@ namespace InteropGuard.Flow
             var method = invocation.TargetMethod;
             var encodes = method.Name == "GetBytes";
             if ((!encodes && method.Name != "GetChars") || invocation.Instance == null || !IsEncoding(method.ContainingType)
-                || stable.SymbolOf(invocation.Instance) is not { } encoding)
+                || stable.SettledSymbolOf(invocation.Instance) is not { } encoding)
             {
                 return false;
             }
@@ -44,7 +47,7 @@ namespace InteropGuard.Flow
 
             if (encodes && parameters.Length == 4 && parameters[0].Type is IPointerTypeSymbol && parameters[2].Type is IPointerTypeSymbol)
             {
-                return IsPointerIntoMeasuredBuffer(values, encoding, stable, invocation.SemanticModel, callerMeasured);
+                return IsPointerIntoMeasuredBuffer(values, encoding, invocation, stable, invocation.SemanticModel, callerMeasured);
             }
 
             foreach (var parameter in parameters)
@@ -78,7 +81,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            return IsMeasurement(size, encodes, encoding, source, stable, invocation.SemanticModel, 0, needed: 0, callerMeasured);
+            return IsMeasurement(size, encodes, encoding, source, invocation, stable, invocation.SemanticModel, 0, needed: 0, callerMeasured);
         }
 
         /// <summary>
@@ -88,14 +91,10 @@ namespace InteropGuard.Flow
         /// that terminator. What the pointer <c>bytes</c> points to is not checked: a too-short allocation corrupts memory
         /// rather than throws, and the encoder writes at most <c>byteCount</c> bytes.
         /// </summary>
-        private static bool IsPointerIntoMeasuredBuffer(IOperation?[] values, ISymbol encoding, StableValues stable, SemanticModel? model, MeasuredArguments? callerMeasured)
+        private static bool IsPointerIntoMeasuredBuffer(IOperation?[] values, ISymbol encoding, IOperation site, StableValues stable, SemanticModel? model, MeasuredArguments? callerMeasured)
         {
             if (values[0] is not { } chars || values[1] is not { } charCount || values[3] is not { } byteCount
-                || Unconverted(chars) is not ILocalReferenceOperation pointer
-                || pointer.Local.DeclaringSyntaxReferences.Length != 1
-                || pointer.Local.DeclaringSyntaxReferences[0].GetSyntax().Parent?.Parent is not FixedStatementSyntax
-                || stable.InitializerOf(pointer.Local, model) is not { } source
-                || Unconverted(source).Type?.SpecialType != SpecialType.System_String)
+                || FixedStringOf(chars, stable, model) is not { } source)
             {
                 return false;
             }
@@ -108,9 +107,33 @@ namespace InteropGuard.Flow
                 terminator = 1;
             }
 
-            return count is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
+            return WholeLengthOf(count, stable, model, 0) is { } measured
                    && SameRoot(measured, source, stable)
-                   && IsMeasurement(byteCount, encodes: true, encoding, source, stable, model, 0, needed: terminator, callerMeasured);
+                   && IsMeasurement(byteCount, encodes: true, encoding, source, site, stable, model, 0, needed: terminator, callerMeasured);
+        }
+
+        // The string a 'fixed (char* chars = s)' local points into, or null.
+        private static IOperation? FixedStringOf(IOperation chars, StableValues stable, SemanticModel? model)
+            => Unconverted(chars) is ILocalReferenceOperation pointer
+               && pointer.Local.DeclaringSyntaxReferences.Length == 1
+               && pointer.Local.DeclaringSyntaxReferences[0].GetSyntax().Parent?.Parent is FixedStatementSyntax
+               && stable.InitializerOf(pointer.Local, model) is { } source
+               && Unconverted(source).Type?.SpecialType == SpecialType.System_String
+                ? source
+                : null;
+
+        // The string whose whole length 'count' is: s.Length, directly or through a local holding it.
+        private static IOperation? WholeLengthOf(IOperation count, StableValues stable, SemanticModel? model, int depth)
+        {
+            switch (Unconverted(count))
+            {
+                case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured } when measured.Type?.SpecialType == SpecialType.System_String:
+                    return measured;
+                case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } value:
+                    return WholeLengthOf(value, stable, model, depth + 1);
+                default:
+                    return null;
+            }
         }
 
         private static bool IsEncoding(INamedTypeSymbol? type)
@@ -153,28 +176,35 @@ namespace InteropGuard.Flow
         // directly or through a local declared with it; for an encoding of at most three bytes per UTF-16 unit, an upper
         // bound k * source.Length + c (k >= 3) written out or returned by a helper of this compilation. 'needed' is how
         // many bytes beyond the source's own the buffer must hold (a terminator).
-        private static bool IsMeasurement(IOperation size, bool encodes, ISymbol encoding, IOperation source, StableValues stable, SemanticModel? model, int depth, int needed, MeasuredArguments? callerMeasured = null)
+        private static bool IsMeasurement(IOperation size, bool encodes, ISymbol encoding, IOperation source, IOperation site, StableValues stable, SemanticModel? model, int depth, int needed, MeasuredArguments? callerMeasured = null)
         {
             size = Unconverted(size);
             switch (size)
             {
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum:
-                    return (IsNonNegativeConstant(sum.RightOperand) && IsMeasurement(sum.LeftOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.RightOperand), callerMeasured))
-                           || (IsNonNegativeConstant(sum.LeftOperand) && IsMeasurement(sum.RightOperand, encodes, encoding, source, stable, model, depth, Less(needed, sum.LeftOperand), callerMeasured))
+                    return (IsNonNegativeConstant(sum.RightOperand) && IsMeasurement(sum.LeftOperand, encodes, encoding, source, site, stable, model, depth, Less(needed, sum.RightOperand), callerMeasured))
+                           || (IsNonNegativeConstant(sum.LeftOperand) && IsMeasurement(sum.RightOperand, encodes, encoding, source, site, stable, model, depth, Less(needed, sum.LeftOperand), callerMeasured))
                            || (encodes && IsNarrowEncoding(encoding) && IsUpperBound(sum, source, stable, needed));
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product:
                     return encodes && IsNarrowEncoding(encoding) && IsUpperBound(product, source, stable, needed);
                 case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } value:
-                    return IsMeasurement(value, encodes, encoding, source, stable, model, depth + 1, needed, callerMeasured);
+                    return IsMeasurement(value, encodes, encoding, source, site, stable, model, depth + 1, needed, callerMeasured);
                 case IParameterReferenceOperation parameter when callerMeasured != null:
                     // The caller measured this argument from the one the source reads (MeasuredArguments): exactly, so no terminator.
-                    return needed == 0 && Root(source, stable) is IParameterSymbol measuredSource && callerMeasured.Measures(parameter.Parameter, measuredSource, encoding);
+                    return needed == 0 && Root(source, null, stable) is IParameterSymbol measuredSource && callerMeasured.Measures(parameter.Parameter, measuredSource, encoding);
                 case IInvocationOperation { Arguments.Length: 2 } larger when IsMathMax(larger.TargetMethod):
                     // Math.Max(other, measurement) is at least the measurement.
-                    return IsMeasurement(larger.Arguments[0].Value, encodes, encoding, source, stable, model, depth, needed, callerMeasured)
-                           || IsMeasurement(larger.Arguments[1].Value, encodes, encoding, source, stable, model, depth, needed, callerMeasured);
+                    return IsMeasurement(larger.Arguments[0].Value, encodes, encoding, source, site, stable, model, depth, needed, callerMeasured)
+                           || IsMeasurement(larger.Arguments[1].Value, encodes, encoding, source, site, stable, model, depth, needed, callerMeasured);
+                case IInvocationOperation { Instance: { } instance, Arguments.Length: 2 } pointerCount
+                    when pointerCount.TargetMethod.Name == (encodes ? "GetByteCount" : "GetCharCount") && pointerCount.Arguments[0].Value.Type is IPointerTypeSymbol
+                         && SymbolEqualityComparer.Default.Equals(stable.SettledSymbolOf(instance, site), encoding):
+                    // GetByteCount(chars, n) over the same fixed string's pointer and all of its length counts what
+                    // GetBytes(chars, s.Length, ...) writes.
+                    return needed == 0 && FixedStringOf(pointerCount.Arguments[0].Value, stable, model) is { } counted && SameRoot(counted, source, stable)
+                           && WholeLengthOf(pointerCount.Arguments[1].Value, stable, model, 0) is { } countedLength && SameRoot(countedLength, source, stable);
                 case IInvocationOperation { Instance: { } instance, Arguments.Length: 1 } count
-                    when SymbolEqualityComparer.Default.Equals(stable.SymbolOf(instance), encoding):
+                    when SymbolEqualityComparer.Default.Equals(stable.SettledSymbolOf(instance, site), encoding):
                     var name = count.TargetMethod.Name;
                     var argument = count.Arguments[0].Value;
                     if (needed > 0)
@@ -222,7 +252,7 @@ namespace InteropGuard.Flow
 
         /// <summary>Whether <paramref name="size"/> is a byte measurement of <paramref name="source"/> by <paramref name="encoding"/>.</summary>
         public static bool IsByteMeasurement(IOperation size, ISymbol encoding, IOperation source, StableValues stable, SemanticModel? model)
-            => IsMeasurement(size, encodes: true, encoding, source, stable, model, 0, needed: 0);
+            => IsMeasurement(size, encodes: true, encoding, source, source, stable, model, 0, needed: 0);
 
         private static bool IsMathMax(IMethodSymbol method)
             => method.Name == "Max" && method.IsStatic && method.ContainingType is { Name: "Math" } math && math.ContainingNamespace?.ToDisplayString() == "System";
@@ -274,14 +304,15 @@ namespace InteropGuard.Flow
         private static bool IsNonNegativeConstant(IOperation operation)
             => operation.ConstantValue is { HasValue: true, Value: int value } && value >= 0;
 
-        // The same variable, or the same string constant (generated code measures and encodes a literal default: "%.3f").
+        // The same variable, settled between the two reads, or the same string constant (generated code measures and
+        // encodes a literal default: "%.3f").
         private static bool SameRoot(IOperation left, IOperation right, StableValues stable)
-            => (Root(left, stable) is { } a && SymbolEqualityComparer.Default.Equals(a, Root(right, stable)))
+            => (Root(left, right, stable) is { } a && SymbolEqualityComparer.Default.Equals(a, Root(right, left, stable)))
                || (Unconverted(left).ConstantValue is { HasValue: true, Value: string text } && Unconverted(right).ConstantValue is { HasValue: true, Value: string other }
                    && text == other);
 
-        // The variable a source expression reads: s, chars, s.AsSpan(), (ReadOnlySpan<char>)s.
-        private static ISymbol? Root(IOperation operation, StableValues stable)
+        // The variable a source expression reads: s, chars, s.AsSpan(), (ReadOnlySpan<char>)s; settled up to 'other'.
+        private static ISymbol? Root(IOperation operation, IOperation? other, StableValues stable)
         {
             operation = Unconverted(operation);
             if (operation is IInvocationOperation { TargetMethod.Name: "AsSpan", Arguments.Length: 1 } view)
@@ -289,7 +320,7 @@ namespace InteropGuard.Flow
                 operation = view.Arguments[0].Value;
             }
 
-            return stable.SymbolOf(Unconverted(operation));
+            return stable.SettledSymbolOf(Unconverted(operation), other);
         }
 
         private static IOperation Unconverted(IOperation operation) => OperationTree.SkipEveryConversion(operation);

@@ -324,8 +324,13 @@ namespace InteropGuard.Flow
                                 return;
                             }
 
-                            // A struct passed by value is the method's own copy; anything else belongs to the caller.
-                            if (parameter.Parameter.RefKind == RefKind.None && parameter.Type?.IsValueType == true && !viaPointer)
+                            // A struct passed by value is the method's own copy; anything else belongs to the caller. A
+                            // caller's struct filled here for a native call inside the scope (zstd's in/out buffers,
+                            // `input.buffer = p; compress(ctx, ref output, ref input)`) is an argument being filled: the
+                            // address left in it afterwards matters only if the caller hands the struct to native code
+                            // again unpinned, which this analysis does not follow across methods.
+                            if (parameter.Type?.IsValueType == true && !viaPointer
+                                && (parameter.Parameter.RefKind == RefKind.None || (parameter.Parameter.RefKind == RefKind.Ref && PassedToNativeInScope(parameter.Parameter))))
                             {
                                 Track(parameter.Parameter, assignment, value, container: true, member: MemberStoredInto(assignment.Target));
                             }
@@ -377,6 +382,14 @@ namespace InteropGuard.Flow
                         return;
                 }
             }
+
+            // The parameter given by reference to a native function inside the pinning scope.
+            private bool PassedToNativeInScope(IParameterSymbol parameter)
+                => _scope.Function.Descendants().OfType<IArgumentOperation>().Any(argument =>
+                       argument.Parameter is { RefKind: RefKind.Ref or RefKind.In }
+                       && argument.Value is IParameterReferenceOperation passed && SymbolEqualityComparer.Default.Equals(passed.Parameter, parameter)
+                       && argument.Parent is IInvocationOperation call && _owner._context.NativeFunctions.Get(call.TargetMethod) != null
+                       && _scope.Covers(argument.Syntax));
 
             /// <summary>The field of a local struct or object the pointer went into (<c>args.Data</c>), or null for an array element.</summary>
             private static IFieldSymbol? MemberStoredInto(IOperation target) => target is IFieldReferenceOperation field ? field.Field : null;
@@ -562,7 +575,9 @@ namespace InteropGuard.Flow
                             }
                         }
 
-                        stopped = Overwrites(statement, symbol, copySite);
+                        // Reaching the copy again after the release (the next pass of a loop) takes the pointer anew
+                        // from that pass's pin: the freed one is no longer what the variable holds.
+                        stopped = Overwrites(statement, symbol, copySite) || (ended && CopiesAgain(statement, symbol, copySite));
                         ended |= explicitEnd && ContainsRelease(statement);
                     }
 
@@ -599,6 +614,11 @@ namespace InteropGuard.Flow
                        (o is ISimpleAssignmentOperation assignment && Refers(assignment.Target, symbol)
                         && !assignment.Syntax.Span.Contains(copySite.Span) && !copySite.Span.Contains(assignment.Syntax.Span))
                        || (o is IArgumentOperation { Parameter: { RefKind: RefKind.Out } } argument && Refers(argument.Value, symbol)));
+
+            private static bool CopiesAgain(IOperation statement, ISymbol symbol, SyntaxNode copySite)
+                => statement.DescendantsAndSelf().Any(o =>
+                       o is ISimpleAssignmentOperation assignment && Refers(assignment.Target, symbol)
+                       && (assignment.Syntax.Span.Contains(copySite.Span) || copySite.Span.Contains(assignment.Syntax.Span)));
 
             private static bool Refers(IOperation operation, ISymbol symbol)
                 => operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, symbol)

@@ -135,17 +135,112 @@ namespace InteropGuard.Flow
             return result;
         }
 
-        private static bool ComputeNeverWritten(ISymbol symbol)
+        private static bool ComputeNeverWritten(ISymbol symbol) => Scope(symbol) is { } scope && !Writes(scope, symbol.Name).Any();
+
+        /// <summary>
+        /// The variable <paramref name="operation"/> reads when no write to it can run between that read and the read
+        /// <paramref name="other"/> (the same variable read elsewhere, before or after): every write ends before the first
+        /// of the two reads, or starts after the last of them outside any loop around both. A parameter defaulted at the
+        /// top of its method (<c>if (encoding is null) encoding = Encoding.UTF8;</c>) or a <c>ref string input</c> written
+        /// back at the end names one value across its measurement and its encoding. Without a jump back (<c>goto</c>), a
+        /// write outside that stretch of text cannot run inside it; a write from a nested function or through an alias
+        /// (<c>ref</c> local, address-of) can, so those leave the variable unsettled. A <c>ref</c> or <c>in</c> parameter
+        /// counts: only the caller's own variable, written by nothing this body runs, could change it. Otherwise as
+        /// <see cref="SymbolOf"/>.
+        /// </summary>
+        public ISymbol? SettledSymbolOf(IOperation operation, IOperation? other = null)
         {
-            var declaration = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
-            if (declaration == null)
+            if (SymbolOf(operation) is { } stable)
             {
-                return false;
+                return stable;
             }
 
-            var scope = declaration.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is AccessorDeclarationSyntax || a is GlobalStatementSyntax)
-                        ?? declaration.SyntaxTree.GetRoot();
-            var name = symbol.Name;
+            ISymbol? variable = OperationTree.SkipConversions(operation) switch
+            {
+                ILocalReferenceOperation { Local.IsRef: false } local => local.Local,
+                IParameterReferenceOperation { Parameter.RefKind: RefKind.None or RefKind.Ref or RefKind.In } parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (variable == null || operation.Syntax == null)
+            {
+                return null;
+            }
+
+            if (!_writes.TryGetValue(variable, out var writes))
+            {
+                writes = PlacedWrites(variable);
+                _writes[variable] = writes;
+            }
+
+            if (writes == null)
+            {
+                return null;
+            }
+
+            var first = operation.Syntax;
+            var last = operation.Syntax;
+            if (other?.Syntax is { } otherSyntax && otherSyntax.SyntaxTree == first.SyntaxTree)
+            {
+                (first, last) = otherSyntax.SpanStart < first.SpanStart ? (otherSyntax, first) : (first, otherSyntax);
+            }
+
+            foreach (var write in writes)
+            {
+                if (write.Span.End <= first.SpanStart)
+                {
+                    continue;
+                }
+
+                if (write.SpanStart < last.Span.End || write.Ancestors().Any(a => IsLoop(a) && a.Span.Contains(first.Span)))
+                {
+                    return null;
+                }
+            }
+
+            return variable;
+        }
+
+        private readonly Dictionary<ISymbol, List<SyntaxNode>?> _writes = new Dictionary<ISymbol, List<SyntaxNode>?>(SymbolEqualityComparer.Default);
+
+        // The writes to the variable in its member, or null when one cannot be placed in the text (a jump, an alias, a
+        // nested function).
+        private static List<SyntaxNode>? PlacedWrites(ISymbol symbol)
+        {
+            if (Scope(symbol) is not { } scope || scope.DescendantNodes().Any(n => n is GotoStatementSyntax))
+            {
+                return null;
+            }
+
+            var writes = new List<SyntaxNode>();
+            foreach (var write in Writes(scope, symbol.Name))
+            {
+                if (write is RefExpressionSyntax || write.IsKind(SyntaxKind.AddressOfExpression)
+                    || write.Ancestors().TakeWhile(a => a != scope).Any(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax))
+                {
+                    return null;
+                }
+
+                writes.Add(write);
+            }
+
+            return writes;
+        }
+
+        private static bool IsLoop(SyntaxNode node)
+            => node is WhileStatementSyntax || node is DoStatementSyntax || node is ForStatementSyntax || node is CommonForEachStatementSyntax;
+
+        private static SyntaxNode? Scope(ISymbol symbol)
+        {
+            var declaration = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+            return declaration == null
+                ? null
+                : declaration.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax || a is AccessorDeclarationSyntax || a is GlobalStatementSyntax)
+                  ?? declaration.SyntaxTree.GetRoot();
+        }
+
+        // The nodes in the scope that write a variable of this name: assignment, ++/--, ref/out argument, ref alias, address-of.
+        private static IEnumerable<SyntaxNode> Writes(SyntaxNode scope, string name)
+        {
             foreach (var node in scope.DescendantNodes())
             {
                 switch (node)
@@ -157,11 +252,10 @@ namespace InteropGuard.Flow
                     case PostfixUnaryExpressionSyntax postfix when !postfix.IsKind(SyntaxKind.SuppressNullableWarningExpression) && Names(postfix.Operand, name):
                     case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword) && Names(argument.Expression, name):
                     case RefExpressionSyntax reference when Names(reference.Expression, name):
-                        return false;
+                        yield return node;
+                        break;
                 }
             }
-
-            return true;
         }
 
         // The variable itself, or a tuple on the left of a deconstruction that contains it.

@@ -255,7 +255,7 @@ namespace InteropGuard.Flow
 
             if (invocation.IsVirtual)
             {
-                if (UserCanImplement(method, invocation.Instance))
+                if (UserCanImplement(method, invocation.Instance) || IsHandedInByTheUser(method, invocation.Instance))
                 {
                     // The library's own implementation runs unless the user overrides it: when that can throw, so can the bridge.
                     if (!method.IsAbstract && WrapperSummaries.IsSourceMethodWithBody(method))
@@ -431,6 +431,63 @@ namespace InteropGuard.Flow
         /// chose). The delegate is then the library's code, not the user's, but which code it is lies at the calls, which
         /// this summary does not follow: the invocation is neither the bridge's own throw nor a forwarding to the user.
         /// </summary>
+        /// <summary>
+        /// A framework interface member called through a private field that only ever holds what a member visible outside
+        /// the library was handed (LightningDB's <c>CompareWith(IComparer&lt;MDBValue&gt; comparer) =&gt; _comparer = comparer;</c>,
+        /// read back by the comparison bridge): the implementation is the user's, though the interface is the framework's.
+        /// A field that is initialized, or written anything else (a value the library made, a ref argument), is not.
+        /// </summary>
+        private bool IsHandedInByTheUser(IMethodSymbol method, IOperation? instance)
+        {
+            if (method.ContainingType is not { TypeKind: TypeKind.Interface } contract || !IsFramework(contract)
+                || instance == null || OperationTree.SkipConversions(instance) is not IFieldReferenceOperation { Field: { DeclaredAccessibility: Accessibility.Private } field }
+                || field.ContainingType is not { } owner)
+            {
+                return false;
+            }
+
+            return _handedInByTheUser.GetOrAdd(field.OriginalDefinition, _ => OnlyHoldsWhatTheUserHandsIn(field, owner));
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _handedInByTheUser = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+
+        private bool OnlyHoldsWhatTheUserHandsIn(IFieldSymbol field, INamedTypeSymbol owner)
+        {
+            if (field.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer: not null }))
+            {
+                return false;
+            }
+
+            var handedIn = false;
+            foreach (var reference in FieldReferencesInType.Of(_context.Compilation, field, owner, System.Threading.CancellationToken.None))
+            {
+                if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
+                {
+                    var value = OperationTree.SkipConversions(assignment.Value);
+                    if (value.ConstantValue is { HasValue: true, Value: null })
+                    {
+                        continue;
+                    }
+
+                    if (value is IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.Constructor } receiving }
+                        && IsExternallyVisible(receiving))
+                    {
+                        handedIn = true;
+                        continue;
+                    }
+
+                    return false;
+                }
+
+                if (OperationTree.IsOtherWrite(reference))
+                {
+                    return false;
+                }
+            }
+
+            return handedIn;
+        }
+
         private bool IsHandedInByTheLibrary(IOperation instance)
         {
             if (OperationTree.SkipConversions(instance) is not IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol owner } reference)

@@ -171,7 +171,7 @@ namespace InteropGuard.Flow
                             continue;
                         }
 
-                        if (_scope.Catalogue.TryGetReceiverRelease(invocation.TargetMethod, OperationTree.SkipConversions(current).Type, out var receiverRelease))
+                        if (_scope.Catalogue.TryGetReceiverRelease(invocation.TargetMethod, OperationTree.SkipConversions(current).Type, out var receiverRelease, invocation))
                         {
                             return new ValueUse(ValueUseKind.Release, parent, release: receiverRelease);
                         }

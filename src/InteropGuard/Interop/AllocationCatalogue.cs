@@ -498,7 +498,7 @@ namespace InteropGuard.Interop
                 return new Allocator(MemoryHandleFamily, owner + ".Pin", "Dispose", null, kind: ResourceKind.MemoryHandle, receiverRelease: "Dispose");
             }
 
-            if (_context.NativeFunctions.Get(method) != null && types.IsHandleWrapper(method.ReturnType))
+            if (_context.NativeFunctions.Get(method) != null && types.IsHandleWrapper(method.ReturnType) && !_context.HandleReleases.MarshalledDisowned(method.ReturnType))
             {
                 return new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose");
             }
@@ -608,7 +608,7 @@ namespace InteropGuard.Interop
         /// Releases called on the resource itself: <c>GCHandle.Free</c>, <c>MemoryHandle.Dispose</c>, and
         /// <c>Dispose</c>/<c>Close</c> of a SafeHandle (also through <c>IDisposable</c>, as <c>using</c> does).
         /// </summary>
-        public bool TryGetReceiverRelease(IMethodSymbol method, ITypeSymbol? receiverType, out Deallocator deallocator)
+        public bool TryGetReceiverRelease(IMethodSymbol method, ITypeSymbol? receiverType, out Deallocator deallocator, IInvocationOperation? call = null)
         {
             var types = _context.Types;
             deallocator = null!;
@@ -633,6 +633,39 @@ namespace InteropGuard.Interop
             {
                 deallocator = new Deallocator(SafeHandleFamily, -1, "Dispose") { Idempotent = true };
                 return true;
+            }
+
+            // A handle that gives up its value has nothing left to close: 'SetHandleAsInvalid()' after handing the value to
+            // native code that owns it now, or 'SetHandle(IntPtr.Zero)' on a type for which zero is invalid, after freeing
+            // the value another way (SharpPcap's BpfProgram on a failed compile).
+            if (types.IsHandleWrapper(receiverType)
+                && ((method.Name == "SetHandleAsInvalid" && method.Parameters.Length == 0)
+                    || (method.Name == "SetHandle" && call is { Arguments.Length: 1 } && IsZero(call.Arguments[0].Value) && IsZeroInvalid(receiverType))))
+            {
+                deallocator = new Deallocator(SafeHandleFamily, -1, "Dispose") { Idempotent = true };
+                return true;
+            }
+
+            return false;
+        }
+
+        // 0, IntPtr.Zero or default.
+        private static bool IsZero(IOperation value)
+        {
+            value = OperationTree.SkipConversions(value);
+            return value.ConstantValue is { HasValue: true, Value: 0 or 0L }
+                   || value is IDefaultValueOperation
+                   || (value is IFieldReferenceOperation { Field: { Name: "Zero", IsStatic: true } zero } && zero.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr);
+        }
+
+        private static bool IsZeroInvalid(ITypeSymbol type)
+        {
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (current.Name == "SafeHandleZeroOrMinusOneIsInvalid" && current.ContainingNamespace?.ToDisplayString() == "Microsoft.Win32.SafeHandles")
+                {
+                    return true;
+                }
             }
 
             return false;
@@ -664,6 +697,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter)
             => (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref) && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
+               && !_context.HandleReleases.MarshalledDisowned(parameter.Type)
                 ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
 

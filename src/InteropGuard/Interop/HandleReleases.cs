@@ -124,6 +124,76 @@ namespace InteropGuard.Interop
             return found.ToImmutable();
         }
 
+        /// <summary>
+        /// Does the marshaller make objects of <paramref name="type"/> that do not own their handle? It creates a SafeHandle
+        /// it hands out (a return value, an <c>out</c> argument) with the parameterless constructor; when that constructor
+        /// passes a constant <c>false</c> as <c>ownsHandle</c> to <c>SafeHandle</c>'s constructor — directly or through
+        /// <c>: this(false)</c>/<c>: base(false)</c> chains that forward it (dotnet/iot's
+        /// <c>LineInfoSafeHandleNotFreeable() : base(false)</c>, whose base passes <c>ownsHandle</c> on) — disposing such an
+        /// object releases nothing, so it is not a resource to dispose. Types of this compilation only, at most four
+        /// constructors deep.
+        /// </summary>
+        public bool MarshalledDisowned(ITypeSymbol? type)
+            => type is INamedTypeSymbol named && named.TypeKind == TypeKind.Class && _context.Types.SafeHandle != null
+               && SymbolEqualityComparer.Default.Equals(named.ContainingAssembly, _context.Compilation.Assembly)
+               && _marshalledDisowned.GetOrAdd(named.OriginalDefinition, ComputeMarshalledDisowned);
+
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _marshalledDisowned = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+
+        private bool ComputeMarshalledDisowned(INamedTypeSymbol type)
+        {
+            // Syntax first, as for DisowningArguments: some constructor of the type chains with a literal 'false'.
+            if (!type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences)
+                    .Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: { } chained }
+                              && chained.ArgumentList.Arguments.Any(a => a.Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression))))
+            {
+                return false;
+            }
+
+            var constructor = type.InstanceConstructors.FirstOrDefault(c => c.Parameters.IsEmpty && !c.IsImplicitlyDeclared);
+            var incoming = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+            for (var depth = 0; constructor != null && depth < 4; depth++)
+            {
+                if (_context.Wrappers.GetBody(constructor) is not IConstructorBodyOperation { Initializer: { } initializer }
+                    || OperationTree.SkipConversions(initializer is IExpressionStatementOperation statement ? statement.Operation : initializer) is not IInvocationOperation call)
+                {
+                    return false;
+                }
+
+                // The constant each argument carries: a literal, or a parameter of this constructor that received one.
+                var next = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+                foreach (var argument in call.Arguments)
+                {
+                    if (argument.Parameter == null)
+                    {
+                        continue;
+                    }
+
+                    var value = OperationTree.SkipConversions(argument.Value);
+                    if (value.ConstantValue is { HasValue: true, Value: bool constant })
+                    {
+                        next[argument.Parameter] = constant;
+                    }
+                    else if (value is IParameterReferenceOperation forwarded && incoming.TryGetValue(forwarded.Parameter, out var carried))
+                    {
+                        next[argument.Parameter] = carried;
+                    }
+                }
+
+                var target = call.TargetMethod;
+                if (!SymbolEqualityComparer.Default.Equals(target.ContainingAssembly, _context.Compilation.Assembly))
+                {
+                    // A framework handle's constructor: SafeHandle(IntPtr, bool ownsHandle) or one of its subclasses' (bool ownsHandle).
+                    return next.Any(p => p.Key.Name == "ownsHandle" && p.Key.Type.SpecialType == SpecialType.System_Boolean && !p.Value);
+                }
+
+                constructor = target;
+                incoming = next;
+            }
+
+            return false;
+        }
+
         // The ReleaseHandle an object of this type runs: the nearest override, if the type is a SafeHandle at all.
         private IMethodSymbol? ReleaseHandleOf(INamedTypeSymbol type)
         {

@@ -88,6 +88,8 @@ namespace InteropGuard.Interop
     /// <c>torch::from_blob</c>, which does not copy (read in its native source, THSTensor.cpp and later
     /// THSTensorFactories.cpp). Only the data pointer is listed: it is the first parameter in every version, while the
     /// parameters after it moved (a deleter was inserted at position 1, and the sizes are copied).
+    /// libvips's <c>vips_value_set_blob</c> keeps the block in the value and frees it with the given function when the
+    /// value is freed; <c>vips_value_set_blob_free</c> does the same with <c>g_free</c> (its reference documentation).
     /// </remarks>
     internal static class RetainingCatalogue
     {
@@ -104,6 +106,7 @@ namespace InteropGuard.Interop
             Family("libusb", "usb-1.0 usb", "libusb_"),
             Family("IOKit", "iokit", "IOHID"),
             Family("GLib", "glib-2.0 gobject-2.0 glib gobject", "g_value_ g_object_"),
+            Family("libvips", "vips vips-42", "vips_value_"),
             Family("llama.cpp", "llama ggml ggml-base", "llama_ ggml_"),
             Family("LibTorchSharp", "torchsharp", "THSTensor_"),
         };
@@ -417,6 +420,8 @@ GLib       g_value_take_string                        1
 GLib       g_value_take_boxed                         1
 GLib       g_object_set_data                          2
 GLib       g_object_set_data_full                     2 3
+libvips    vips_value_set_blob                      1 2
+libvips    vips_value_set_blob_free                 1
 llama.cpp  llama_log_set                            0 1
 llama.cpp  ggml_log_set                             0 1
 LibTorchSharp THSTensor_new                          0

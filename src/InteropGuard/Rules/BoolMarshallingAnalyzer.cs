@@ -23,7 +23,8 @@ namespace InteropGuard.Rules
         internal const string ReturnTarget = "Return";
 
         /// <summary>
-        /// Windows system libraries whose functions take and return the 4-byte BOOL, which is the default marshalling.
+        /// Windows system libraries (and Windows driver libraries written in their style) whose functions take and return
+        /// the 4-byte BOOL, which is the default marshalling.
         /// Normalized as <see cref="NativeFunction.NormalizeLibrary"/> does (lower case, no directory, no extension).
         /// </summary>
         internal static readonly ImmutableHashSet<string> Win32BoolLibraries = ImmutableHashSet.Create(
@@ -33,12 +34,16 @@ namespace InteropGuard.Rules
             "iphlpapi", "dbghelp", "psapi", "version", "wininet", "winhttp", "shlwapi", "userenv", "wtsapi32", "rpcrt4",
             "dwmapi", "uxtheme", "imm32", "mpr", "powrprof", "hid", "cfgmgr32", "wintrust", "msi", "dnsapi", "wevtapi",
             "bcrypt", "ncrypt", "credui", "odbc32", "opengl32", "mswsock", "avrt", "dxva2", "wlanapi", "sspicli",
-            "bthprops", "bthprops.cpl", "bluetoothapis", "irprops", "irprops.cpl", "winusb", "newdev");
+            "bthprops", "bthprops.cpl", "bluetoothapis", "irprops", "irprops.cpl", "winusb", "newdev",
+            // Windows packet-capture drivers whose user-mode APIs return BOOL like the system's (windivert.h, WinpkFilter's
+            // ndisapi.h); found as 18 false findings on SharpPcap.
+            "windivert", "ndisapi");
 
         /// <summary>
         /// C libraries whose API has no C <c>bool</c>: truth values are <c>int</c> (or an int-sized enum such as SDL2's
         /// <c>SDL_bool</c>), so a binding that declares them <c>bool</c> gets the 4-byte default right. Found as false
-        /// findings on libgit2sharp (<c>git_refspec_force</c> returns <c>int</c>). Matched on the normalized name with
+        /// findings on libgit2sharp (<c>git_refspec_force</c> returns <c>int</c>) and confluent-kafka-dotnet
+        /// (<c>rd_kafka_topic_partition_available</c> returns <c>int</c>; rdkafka.h includes no <c>stdbool.h</c>). Matched on the normalized name with
         /// any version or build suffix (<c>git2-a418d9d</c>, <c>lua54</c>, <c>avcodec-61</c>). Libraries whose
         /// booleans are a C <c>bool</c> or a byte in some version (SDL3, libvlc 4, OpenAL's <c>ALboolean</c>, libjpeg's
         /// <c>boolean</c>) are deliberately not here.
@@ -46,7 +51,7 @@ namespace InteropGuard.Rules
         internal static readonly ImmutableArray<string> IntBoolLibraries = ImmutableArray.Create(
             "git2", "sqlite3", "e_sqlite3", "sqlcipher", "e_sqlcipher", "winsqlite3", "sdl2", "glfw", "glfw3", "usb-1.0", "uv",
             "zlib", "zlib1", "ssl", "crypto", "lua", "luajit", "avcodec", "avformat", "avutil", "avfilter", "avdevice", "swscale",
-            "swresample", "curl", "png", "sodium", "portaudio");
+            "swresample", "curl", "png", "sodium", "portaudio", "rdkafka");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 
@@ -114,9 +119,15 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>).</summary>
+        /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>), or a distribution's build of one.</summary>
         internal static bool IsIntBoolLibrary(string normalized)
-            => IntBoolLibraries.Any(stem => NativeFunction.IsBuildOf(normalized, stem, digitVersions: true));
+        {
+            // Builds for one distribution shipped side by side carry its name in front: 'alpine-librdkafka'.
+            var platformBuild = normalized.IndexOf("-lib", StringComparison.Ordinal);
+            var unprefixed = platformBuild > 0 ? normalized.Substring(platformBuild + "-lib".Length) : normalized;
+            return IntBoolLibraries.Any(stem => NativeFunction.IsBuildOf(normalized, stem, digitVersions: true)
+                                                || NativeFunction.IsBuildOf(unprefixed, stem, digitVersions: true));
+        }
 
         private static void Report(SymbolAnalysisContext context, TypeSyntax type, string target, string what, string function)
             => context.ReportDiagnostic(Diagnostic.Create(

@@ -693,7 +693,16 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var parent = OperationTree.WithEveryConversion(operation).Parent;
+                var value = OperationTree.WithEveryConversion(operation);
+                var parent = value.Parent;
+
+                // A branch of '?:' or '??' goes where the whole expression goes (`Kept = gotRef ? handle : fallback;`).
+                while ((parent is IConditionalOperation choice && (choice.WhenTrue == value || choice.WhenFalse == value))
+                       || (parent is ICoalesceOperation coalesce && (coalesce.Value == value || coalesce.WhenNull == value)))
+                {
+                    value = OperationTree.WithEveryConversion(parent);
+                    parent = value.Parent;
+                }
 
                 if (parent is IInvocationOperation getHandle && getHandle.Parent is { } use
                     && (use is IReturnOperation || (use is IConversionOperation && use.Parent is IReturnOperation))
@@ -705,7 +714,7 @@ namespace InteropGuard.Rules
                 switch (parent)
                 {
                     case IReturnOperation:
-                    case ISimpleAssignmentOperation assignment when assignment.Target != operation && !(assignment.Target is ILocalReferenceOperation):
+                    case ISimpleAssignmentOperation assignment when assignment.Target != value && !(assignment.Target is ILocalReferenceOperation):
                     case IArgumentOperation { Parent: IObjectCreationOperation }:
                     case IArgumentOperation { Parent: IInvocationOperation call } when interop.NativeFunctions.Get(call.TargetMethod) == null:
                     case IFieldInitializerOperation:

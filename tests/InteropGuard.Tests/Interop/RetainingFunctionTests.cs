@@ -105,6 +105,8 @@ public static unsafe class Api
     [DllImport(""llama"", EntryPoint = ""llama_log_set"")] public static extern void native_llama_log_set(Callback logCallback);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_new(IntPtr data, long[] sizes, int count, sbyte type, bool requiresGrad);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_newInt64(IntPtr data, Callback deleter, IntPtr sizes, int count, int device, int index, bool requiresGrad);
+    [DllImport(""libvips-42.dll"", EntryPoint = ""vips_value_set_blob"")] public static extern void SetBlob(IntPtr value, Callback freeFn, IntPtr data, ulong length);
+    [DllImport(""libvips.so.42"", EntryPoint = ""vips_value_set_blob_free"")] public static extern void SetBlobFree(IntPtr value, IntPtr data, ulong length);
     [DllImport(""libuv"")] public static extern int uv_write(IntPtr req, IntPtr stream, IntPtr bufs, uint count, Callback cb);
     [DllImport(""libssl.so.3"")] public static extern void SSL_CTX_set_verify(IntPtr ctx, int mode, Callback verify);
     [DllImport(""libcrypto-3-x64"")] public static extern IntPtr BIO_new_mem_buf(byte[] buffer, int length);
@@ -148,6 +150,8 @@ public static unsafe class Api
         [InlineData("THSTensor_new", "data:Catalogue")]
         [InlineData("THSTensor_newInt64", "data:Catalogue")]
         [InlineData("uv_write", "req:Catalogue stream:Catalogue cb:Catalogue")]
+        [InlineData("SetBlob", "freeFn:Catalogue data:Catalogue")]
+        [InlineData("SetBlobFree", "data:Catalogue")]
         [InlineData("SSL_CTX_set_verify", "verify:Catalogue")]
         [InlineData("BIO_new_mem_buf", "buffer:Catalogue")]
         [InlineData("libusb_submit_transfer", "transfer:Catalogue")]

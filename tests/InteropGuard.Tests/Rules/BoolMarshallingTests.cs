@@ -112,6 +112,20 @@ static class Native
 
     [DllImport(""avcodec-61"")]
     internal static extern bool av_codec_is_encoder(IntPtr codec);
+
+    // librdkafka, and the distribution-specific builds a binding ships beside it.
+    [DllImport(""librdkafka"")]
+    internal static extern bool rd_kafka_topic_partition_available(IntPtr topic, int partition);
+
+    [DllImport(""alpine-librdkafka.so"")]
+    internal static extern bool rd_kafka_alpine_available(IntPtr topic, int partition);
+
+    // Windows packet-capture drivers' user-mode libraries return BOOL.
+    [DllImport(""WinDivert.dll"", SetLastError = true)]
+    internal static extern bool WinDivertClose(IntPtr handle);
+
+    [DllImport(""ndisapi.dll"")]
+    internal static extern bool ReadPacket(IntPtr driver, IntPtr request);
 }");
 
         // Look-alikes: a name that only starts like one of those libraries, and SDL3, whose booleans are C bool.
@@ -127,10 +141,15 @@ static class Native
 
     [DllImport(""zstd"")]
     internal static extern {|#2:bool|} zstd_flag();
+
+    // A distribution prefix in front of a library that is not one of them.
+    [DllImport(""alpine-libzstd"")]
+    internal static extern {|#3:bool|} zstd_alpine_flag();
 }",
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1),
-            Verify.Diagnostic("IG4003").WithLocation(2));
+            Verify.Diagnostic("IG4003").WithLocation(2),
+            Verify.Diagnostic("IG4003").WithLocation(3));
 
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"

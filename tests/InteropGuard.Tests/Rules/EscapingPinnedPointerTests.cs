@@ -21,6 +21,14 @@ static unsafe class Native
     [DllImport(""igsample"")] public static extern int igs_register_buffer(byte* buffer, int length);
     [DllImport(""igsample"")] public static extern int igs_register_block(IntPtr buffer, int length);
     [DllImport(""igsample"")] public static extern int igs_sum(byte* buffer, int length);
+    [DllImport(""igsample"")] public static extern int igs_stream(IntPtr context, ref Window output, ref Window input);
+}
+
+struct Window
+{
+    public IntPtr Data;
+    public UIntPtr Size;
+    public UIntPtr Position;
 }
 ";
 
@@ -317,6 +325,88 @@ class C
         Native.igs_fill({|#0:address|}, buffer.Length, 0);
     }
 }", Finding(0, "address", "into 'buffer' pinned by GCHandle 'handle'", "is read after 'handle' is freed", "the GC may move 'buffer' once it is unpinned"));
+
+        // Each pass pins its own key and frees it before the next; the address read at the top of a pass is that pass's.
+        [Fact]
+        public Task PinnedGCHandleAddressOfThisLoopPassIsNotTheFreedOneOfTheLast() => Check(@"
+class C
+{
+    void M(IReadOnlyList<byte[]> keys, IntPtr list)
+    {
+        for (int x = 0; x < keys.Count; x++)
+        {
+            var key = keys[x];
+            if (key == null)
+            {
+                throw new ArgumentNullException(nameof(keys));
+            }
+            GCHandle pinned = GCHandle.Alloc(key, GCHandleType.Pinned);
+            IntPtr address = pinned.AddrOfPinnedObject();
+            Native.igs_fill(address, key.Length, 0);
+            pinned.Free();
+        }
+    }
+}");
+
+        // The look-alike's opposite: the address is taken once, before the loop, and the first pass frees the only pin.
+        [Fact]
+        public Task PinnedGCHandleAddressTakenBeforeTheLoopIsReadAfterTheFirstPassFreesIt() => Check(@"
+class C
+{
+    void M(byte[] buffer, int passes)
+    {
+        GCHandle pinned = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        IntPtr address = pinned.AddrOfPinnedObject();
+        for (int x = 0; x < passes; x++)
+        {
+            Native.igs_fill({|#0:address|}, buffer.Length, 0);
+            pinned.Free();
+        }
+    }
+}", Finding(0, "address", "into 'buffer' pinned by GCHandle 'pinned'", "is read after 'pinned' is freed", "the GC may move 'buffer' once it is unpinned"));
+
+        // A streaming codec's step: the caller's in/out windows are pointed at pinned memory for the one native call that
+        // reads and advances them; the caller only looks at their positions afterwards.
+        [Fact]
+        public Task CallersWindowFilledForANativeCallInsideTheScopeIsAnArgument() => Check(@"
+class Encoder
+{
+    private readonly byte[] _output = new byte[4096];
+
+    unsafe int Step(IntPtr context, ReadOnlySpan<byte> chunk, ref Window output, ref Window input)
+    {
+        fixed (byte* source = chunk)
+        fixed (byte* target = &_output[0])
+        {
+            input.Data = new IntPtr(source);
+            output.Data = new IntPtr(target);
+            return Native.igs_stream(context, ref output, ref input);
+        }
+    }
+}");
+
+        // The look-alikes: the window goes to native code only after the scope, or to no native code at all.
+        [Fact]
+        public Task CallersWindowFilledButUsedOutsideTheScopeStillEscapes() => Check(@"
+class Encoder
+{
+    unsafe int Late(IntPtr context, byte[] chunk, ref Window output, ref Window input)
+    {
+        fixed (byte* source = chunk)
+        {
+            input.Data = new IntPtr({|#0:source|});
+        }
+        return Native.igs_stream(context, ref output, ref input);
+    }
+
+    unsafe void Kept(byte[] chunk, ref Window input)
+    {
+        fixed (byte* source = chunk)
+        {
+            input.Data = new IntPtr({|#1:source|});
+        }
+    }
+}", Fixed(0, "source", "chunk", "is stored in field 'Data'"), Fixed(1, "source", "chunk", "is stored in field 'Data'"));
 
         [Fact]
         public Task PinnedGCHandleAllocWrittenWithAUnicodeEscape() => Check(@"

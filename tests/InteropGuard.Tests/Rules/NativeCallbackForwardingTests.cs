@@ -527,6 +527,77 @@ static class Bridges
     static void {|#0:OnFlush|}() => s_log.Flush();
 }", Own(0, "OnFlush", Exported, "s_log.Flush()"));
 
+        // A key-value store's custom ordering: the user hands the comparer to a public setter, and the comparison the
+        // native engine calls only forwards to it, though IComparer<T> is the framework's interface.
+        [Fact]
+        public Task FrameworkInterfaceTheUserHandsInThroughAPublicSetterIsTheUsers() => Check(@"
+public sealed class Ordering
+{
+    private System.Collections.Generic.IComparer<int>? _comparer;
+
+    public Ordering CompareWith(System.Collections.Generic.IComparer<int> comparer)
+    {
+        _comparer = comparer;
+        return this;
+    }
+
+    public void Reset() => _comparer = null;
+
+    [UnmanagedCallersOnly]
+    static int {|#0:OnCompare|}(int left, int right) => s_current!._comparer!.Compare(left, right);
+
+    static Ordering? s_current;
+}", Forwarding(0, "OnCompare", Exported, "s_current!._comparer!.Compare(left, right)", "calls the user's implementation of 'IComparer.Compare'"));
+
+        // The look-alike: the library picks the comparer itself (a default it creates), so a throw from it is its own.
+        [Fact]
+        public Task FrameworkInterfaceTheLibraryFillsIsIG5001() => Check(@"
+public sealed class Ordering
+{
+    private System.Collections.Generic.IComparer<int> _comparer = System.Collections.Generic.Comparer<int>.Default;
+
+    public Ordering CompareWith(System.Collections.Generic.IComparer<int> comparer)
+    {
+        _comparer = comparer;
+        return this;
+    }
+
+    [UnmanagedCallersOnly]
+    static int {|#0:OnCompare|}(int left, int right) => s_current!._comparer.Compare(left, right);
+
+    static Ordering? s_current;
+}", Own(0, "OnCompare", Exported, "s_current!._comparer.Compare(left, right)"));
+
+        // An image-processing progress signal: the bridge wraps the native image in the library's handle type (its
+        // constructor only chains to SafeHandle's) and hands it to the user's callback.
+        [Fact]
+        public Task WrappingTheNativeObjectInAHandleTypeIsNotAThrowOfTheBridge() => Check(@"
+public class ImageHandle : SafeHandle
+{
+    internal ImageHandle(IntPtr pointer) : base(IntPtr.Zero, true) { SetHandle(pointer); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle() => true;
+}
+
+public sealed class Progress
+{
+    private readonly Action<ImageHandle> _callback;
+
+    public Progress(Action<ImageHandle> callback) => _callback = callback;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnEval|}(IntPtr image, IntPtr self)
+    {
+        if (image == IntPtr.Zero)
+        {
+            return;
+        }
+
+        var wrapped = new ImageHandle(image);
+        ((Progress)GCHandle.FromIntPtr(self).Target!)._callback(wrapped);
+    }
+}", Forwarding(0, "OnEval", Exported, "((Progress)GCHandle.FromIntPtr(self).Target!)._callback(…)", "invokes the user's delegate '_callback'"));
+
         // 'as' and the GCHandle conversion cannot throw; a helper that only does them is not a throw point.
         [Fact]
         public Task HandleLookupWithAsIsNotAFinding() => Check(@"

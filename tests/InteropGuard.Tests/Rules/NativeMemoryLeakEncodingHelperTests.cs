@@ -119,6 +119,54 @@ static unsafe class Gui
     }
 }");
 
+        // An edit box: the caller's string comes by reference, is measured and encoded, and the edited text is written
+        // back to it only after both; nothing this body runs between the two reads can change it.
+        [Fact]
+        public Task AByReferenceStringWrittenBackAfterItsEncodingIsStillMeasured() => Check(@"
+static unsafe class Gui
+{
+    public static void Edit(ref string input, uint maxLength)
+    {
+        int count = Encoding.UTF8.GetByteCount(input);
+        int size = Math.Max((int)maxLength + 1, count + 1);
+        byte* block = Text.Take(size);
+        Text.Encode(input, block, size);
+        Native.label(block);
+        input = ""edited"";
+        Text.Give(block);
+    }
+}");
+
+        // The look-alikes: the string changes between its measurement and its encoding.
+        [Fact]
+        public Task AByReferenceStringReplacedAfterItsMeasurementIsAThrowPoint() => Check(@"
+static unsafe class Gui
+{
+    public static void Edit(ref string input, uint maxLength)
+    {
+        int count = Encoding.UTF8.GetByteCount(input);
+        int size = Math.Max((int)maxLength + 1, count + 1);
+        byte* block = {|#0:Text.Take(size)|};
+        input = input + ""suffix"";
+        Text.Encode(input, block, size);
+        Native.label(block);
+        Text.Give(block);
+    }
+
+    public static void Retry(ref string input)
+    {
+        for (int pass = 0; pass < 2; pass++)
+        {
+            int count = Encoding.UTF8.GetByteCount(input);
+            byte* block = {|#1:Text.Take(count)|};
+            Text.Encode(input, block, count);
+            Native.label(block);
+            Text.Give(block);
+            input = input + ""!"";
+        }
+    }
+}", Leak(0, "block", "Text.Encode(input, block, size)"), Leak(1, "block", "Text.Encode(input, block, count)"));
+
         [Fact]
         public Task AHelperEncodingIntoAnythingButTheSameMeasurementIsAThrowPoint() => Check(@"
 static unsafe class Gui

@@ -514,6 +514,81 @@ unsafe class C
             Leak(2, "p", "Encoding.UTF8.GetBytes(chars, s.Length, (byte*)p, size)"));
 
         [Fact]
+        public Task PointerEncodingMeasuredThroughThePointerOverloadIsNotAThrowPoint() => Check(@"
+unsafe class Store
+{
+    // A key and a value encoded back to back into one block, each measured by the pointer overload of the encoding the
+    // caller chose (or UTF-8 when it chose none).
+    static void Put(string key, string value, Encoding encoding = null)
+    {
+        if (encoding is null)
+        {
+            encoding = Encoding.UTF8;
+        }
+
+        fixed (char* k = key, v = value)
+        {
+            int keyChars = key.Length;
+            int valueChars = value.Length;
+            int keyBytes = encoding.GetByteCount(k, keyChars);
+            int valueBytes = encoding.GetByteCount(v, valueChars);
+            IntPtr block = Marshal.AllocHGlobal(keyBytes + valueBytes);
+            byte* first = (byte*)block.ToPointer();
+            encoding.GetBytes(k, keyChars, first, keyBytes);
+            encoding.GetBytes(v, valueChars, first + keyBytes, valueBytes);
+            Native.put(block);
+            Marshal.FreeHGlobal(block);
+        }
+    }
+}");
+
+        [Fact]
+        public Task PointerEncodingMeasuredFromAnotherCountOrEncodingStillThrows() => Check(@"
+unsafe class Store
+{
+    // Counts the first half only, encodes all of it.
+    static void Half(string key)
+    {
+        fixed (char* k = key)
+        {
+            int bytes = Encoding.UTF8.GetByteCount(k, key.Length / 2);
+            IntPtr block = {|#0:Marshal.AllocHGlobal(bytes)|};
+            Encoding.UTF8.GetBytes(k, key.Length, (byte*)block, bytes);
+            Marshal.FreeHGlobal(block);
+        }
+    }
+
+    // The encoding changes between the measurement and the encoding.
+    static void Switched(string key, Encoding encoding)
+    {
+        fixed (char* k = key)
+        {
+            int bytes = encoding.GetByteCount(k, key.Length);
+            IntPtr block = {|#1:Marshal.AllocHGlobal(bytes)|};
+            encoding = Encoding.Unicode;
+            encoding.GetBytes(k, key.Length, (byte*)block, bytes);
+            Marshal.FreeHGlobal(block);
+        }
+    }
+
+    // A ref alias replaces the encoding under another name.
+    static void Aliased(string key, Encoding encoding)
+    {
+        ref Encoding other = ref encoding;
+        fixed (char* k = key)
+        {
+            int bytes = encoding.GetByteCount(k, key.Length);
+            IntPtr block = {|#2:Marshal.AllocHGlobal(bytes)|};
+            other = Encoding.Unicode;
+            encoding.GetBytes(k, key.Length, (byte*)block, bytes);
+            Marshal.FreeHGlobal(block);
+        }
+    }
+}", Leak(0, "block", "Encoding.UTF8.GetBytes(k, key.Length, (byte*)block, bytes)"),
+            Leak(1, "block", "encoding.GetBytes(k, key.Length, (byte*)block, bytes)"),
+            Leak(2, "block", "encoding.GetBytes(k, key.Length, (byte*)block, bytes)"));
+
+        [Fact]
         public Task ARepeatedExtensionCallOnTheSameReceiverIsNotAThrowPoint() => Check(@"
 readonly struct Reference
 {

@@ -338,6 +338,37 @@ class Sender
 }", Finding(0, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")),
             Finding(1, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")));
 
+        // A capture handle that keeps the file it reads from: the reference is taken for the life of the owner, which keeps
+        // the file handle in a field chosen by whether the reference was granted.
+        [Fact]
+        public Task AReferenceKeptInAFieldThroughAConditionalIsHandedOn() => Check(@"
+class CaptureHandle
+{
+    private readonly SafeHandle _file;
+
+    public CaptureHandle(SafeHandle file)
+    {
+        bool granted = false;
+        file.DangerousAddRef(ref granted);
+        _file = granted ? file : new SafeFileHandle(IntPtr.Zero, false);
+    }
+
+    public bool Valid => !_file.IsInvalid;
+}");
+
+        // The look-alike: the conditional only feeds a comparison; the reference is still never given back.
+        [Fact]
+        public Task AReferenceOnlyComparedThroughAConditionalIsStillOwed() => Check(@"
+class CaptureHandle
+{
+    public bool Open(SafeHandle file, SafeHandle other)
+    {
+        bool granted = false;
+        {|#0:file.DangerousAddRef(ref granted)|};
+        return (granted ? file : other) == other;
+    }
+}", Finding(0, "'file.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("file")));
+
         [Fact]
         public Task AddRefNeverReleased() => Check(@"
 class C

@@ -89,6 +89,121 @@ class C
             => Verify.Diagnostic("IG3005").WithLocation(location).WithMessage(
                 "'" + type + ".ReleaseHandle' never runs: the type passes ownsHandle: false to '" + baseType + "'; the native handle is never released");
 
+        // A compiled filter whose native compile failed: its block is freed by hand and the handle emptied, or its value
+        // handed to native code that owns it from then on; either way disposing would close nothing.
+        private const string Filters = @"
+class FilterHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    [DllImport(""mylib"")] private static extern int compile_filter(FilterHandle filter);
+
+    public FilterHandle() : base(true) { }
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+
+    public static FilterHandle Compile(string text)
+    {
+        var filter = new FilterHandle();
+        filter.SetHandle(Marshal.AllocHGlobal(16));
+        if (compile_filter(filter) < 0)
+        {
+            Marshal.FreeHGlobal(filter.handle);
+            filter.SetHandle(IntPtr.Zero);
+            filter = null;
+        }
+        return filter;
+    }
+
+    public static FilterHandle Retarget(string text, IntPtr other)
+    {
+        var filter = {|#0:new FilterHandle()|};
+        if (compile_filter(filter) < 0)
+        {
+            filter.SetHandle(other);
+            filter = null;
+        }
+        return filter;
+    }
+}
+
+static class Attach
+{
+    [DllImport(""mylib"")] public static extern int attach_filter(IntPtr owner, IntPtr filter);
+
+    public static int Give(IntPtr owner)
+    {
+        var filter = new FilterHandle();
+        int rc = attach_filter(owner, filter.DangerousGetHandle());
+        filter.SetHandleAsInvalid();
+        return rc;
+    }
+}
+";
+
+        [Fact]
+        public Task AHandleEmptiedOrGivenAwayHasNothingLeftToDispose() => Check<OwnershipAnalyzer>(Filters,
+            Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'filter' from 'new FilterHandle' is not disposed before 'filter' is overwritten by 'filter = null' in 'if (compile_filter(filter) < 0)'; the native handle stays open until the finalizer runs"));
+
+        // A record handle a native call lends out of its owner: the marshaller builds the view type with its parameterless
+        // constructor, which passes 'false' down the chain as ownsHandle, so disposing it would release nothing.
+        private const string LentRecords = @"
+class RecordHandle : SafeHandle
+{
+    public RecordHandle() : this(true) { }
+    protected RecordHandle(bool ownsHandle) : base(IntPtr.Zero, ownsHandle) { }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+sealed class LentRecordHandle : RecordHandle
+{
+    public LentRecordHandle() : base(false) { }
+    protected override bool ReleaseHandle() => true;
+}
+
+static class Records
+{
+    [DllImport(""mylib"")] public static extern LentRecordHandle record_of_event(IntPtr ev);
+    [DllImport(""mylib"")] public static extern RecordHandle record_copy(LentRecordHandle record);
+    [DllImport(""mylib"")] public static extern int record_lend(IntPtr ev, out LentRecordHandle record);
+}
+";
+
+        [Fact]
+        public Task AHandleTheMarshallerMakesWithoutOwnershipIsNotASource() => Check<OwnershipAnalyzer>(LentRecords + @"
+class C
+{
+    RecordHandle Copy(IntPtr ev)
+    {
+        LentRecordHandle lent = Records.record_of_event(ev);
+        return Records.record_copy(lent);
+    }
+
+    int Lend(IntPtr ev)
+    {
+        Records.record_lend(ev, out LentRecordHandle lent);
+        return lent.IsInvalid ? 0 : 1;
+    }
+}");
+
+        [Fact]
+        public Task TheOwningCopyOfALentHandleIsStillASource() => Check<OwnershipAnalyzer>(LentRecords + @"
+class C
+{
+    bool Copy(IntPtr ev)
+    {
+        LentRecordHandle lent = Records.record_of_event(ev);
+        RecordHandle copy = {|#0:Records.record_copy(lent)|};
+        return copy.IsInvalid;
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle 'copy' from 'Records.record_copy' is not disposed on the 'return copy.IsInvalid'; the native handle stays open until the finalizer runs"));
+
         [Fact]
         public Task AHandleTypeThatDisownsWhatItsReleaseHandleReleases() => Check<OwnershipAnalyzer>(@"
 sealed class FileView : SafeHandle
