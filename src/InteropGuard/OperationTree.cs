@@ -171,6 +171,23 @@ namespace InteropGuard
         }
 
         /// <summary>
+        /// The outermost expression <paramref name="value"/> flows into unchanged: through conversions and the branches
+        /// (not the condition) of <c>?:</c> and <c>??</c> — <c>Kept = granted ? handle : fallback;</c> stores what the
+        /// branch holds.
+        /// </summary>
+        public static IOperation WithBranches(IOperation value)
+        {
+            value = WithEveryConversion(value);
+            while ((value.Parent is IConditionalOperation choice && (choice.WhenTrue == value || choice.WhenFalse == value))
+                   || (value.Parent is ICoalesceOperation coalesce && (coalesce.Value == value || coalesce.WhenNull == value)))
+            {
+                value = WithEveryConversion(value.Parent);
+            }
+
+            return value;
+        }
+
+        /// <summary>
         /// The values <paramref name="local"/> is given in <paramref name="root"/>: its declaration's initializer and every
         /// plain assignment, in tree order. Null when the code also writes it another way — a compound or <c>??=</c>
         /// assignment, <c>++</c>/<c>--</c>, a <c>ref</c> or <c>out</c> argument, a deconstruction, a pattern, a

@@ -435,57 +435,43 @@ namespace InteropGuard.Flow
         /// A framework interface member called through a private field that only ever holds what a member visible outside
         /// the library was handed (LightningDB's <c>CompareWith(IComparer&lt;MDBValue&gt; comparer) =&gt; _comparer = comparer;</c>,
         /// read back by the comparison bridge): the implementation is the user's, though the interface is the framework's.
-        /// A field that is initialized, or written anything else (a value the library made, a ref argument), is not.
+        /// A field initialized or written with anything else but null (a value the library made, a ref argument) is not
+        /// (<see cref="PrivateFieldStores"/>).
         /// </summary>
         private bool IsHandedInByTheUser(IMethodSymbol method, IOperation? instance)
         {
             if (method.ContainingType is not { TypeKind: TypeKind.Interface } contract || !IsFramework(contract)
-                || instance == null || OperationTree.SkipConversions(instance) is not IFieldReferenceOperation { Field: { DeclaredAccessibility: Accessibility.Private } field }
-                || field.ContainingType is not { } owner)
+                || instance == null || OperationTree.SkipConversions(instance) is not IFieldReferenceOperation { Field: { DeclaredAccessibility: Accessibility.Private } field })
             {
                 return false;
             }
 
-            return _handedInByTheUser.GetOrAdd(field.OriginalDefinition, _ => OnlyHoldsWhatTheUserHandsIn(field, owner));
+            return _handedInByTheUser.GetOrAdd(field.OriginalDefinition, OnlyHoldsWhatTheUserHandsIn);
         }
 
         private readonly ConcurrentDictionary<IFieldSymbol, bool> _handedInByTheUser = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 
-        private bool OnlyHoldsWhatTheUserHandsIn(IFieldSymbol field, INamedTypeSymbol owner)
+        private bool OnlyHoldsWhatTheUserHandsIn(IFieldSymbol field)
         {
-            if (field.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer: not null }))
-            {
-                return false;
-            }
-
             var handedIn = false;
-            foreach (var reference in FieldReferencesInType.Of(_context.Compilation, field, owner, System.Threading.CancellationToken.None))
-            {
-                if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
-                {
-                    var value = OperationTree.SkipConversions(assignment.Value);
-                    if (value.ConstantValue is { HasValue: true, Value: null })
-                    {
-                        continue;
-                    }
+            return PrivateFieldStores.All(_context.Compilation, field, System.Threading.CancellationToken.None, (syntax, value) =>
+                   {
+                       if (syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.NullLiteralExpression))
+                       {
+                           return true;
+                       }
 
-                    if (value is IParameterReferenceOperation { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.Constructor } receiving }
-                        && IsExternallyVisible(receiving))
-                    {
-                        handedIn = true;
-                        continue;
-                    }
+                       if (value != null && OperationTree.SkipConversions(value) is IParameterReferenceOperation
+                               { Parameter.ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.Constructor } receiving }
+                           && IsExternallyVisible(receiving))
+                       {
+                           handedIn = true;
+                           return true;
+                       }
 
-                    return false;
-                }
-
-                if (OperationTree.IsOtherWrite(reference))
-                {
-                    return false;
-                }
-            }
-
-            return handedIn;
+                       return false;
+                   })
+                   && handedIn;
         }
 
         private bool IsHandedInByTheLibrary(IOperation instance)

@@ -640,22 +640,13 @@ namespace InteropGuard.Interop
             // the value another way (SharpPcap's BpfProgram on a failed compile).
             if (types.IsHandleWrapper(receiverType)
                 && ((method.Name == "SetHandleAsInvalid" && method.Parameters.Length == 0)
-                    || (method.Name == "SetHandle" && call is { Arguments.Length: 1 } && IsZero(call.Arguments[0].Value) && IsZeroInvalid(receiverType))))
+                    || (method.Name == "SetHandle" && call is { Arguments.Length: 1 } && HandleOwners.IsZero(call.Arguments[0].Value) && IsZeroInvalid(receiverType))))
             {
                 deallocator = new Deallocator(SafeHandleFamily, -1, "Dispose") { Idempotent = true };
                 return true;
             }
 
             return false;
-        }
-
-        // 0, IntPtr.Zero or default.
-        private static bool IsZero(IOperation value)
-        {
-            value = OperationTree.SkipConversions(value);
-            return value.ConstantValue is { HasValue: true, Value: 0 or 0L }
-                   || value is IDefaultValueOperation
-                   || (value is IFieldReferenceOperation { Field: { Name: "Zero", IsStatic: true } zero } && zero.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr);
         }
 
         private static bool IsZeroInvalid(ITypeSymbol type)

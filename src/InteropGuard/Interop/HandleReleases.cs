@@ -68,10 +68,7 @@ namespace InteropGuard.Interop
                 return ImmutableArray<IArgumentOperation>.Empty;
             }
 
-            // Syntax first: a constructor chaining with a literal 'false' argument; binding bodies is the expensive part.
-            if (!type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences)
-                    .Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: { } chained }
-                              && chained.ArgumentList.Arguments.Any(a => a.Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression))))
+            if (!ChainsWithFalse(type))
             {
                 return ImmutableArray<IArgumentOperation>.Empty;
             }
@@ -91,8 +88,7 @@ namespace InteropGuard.Interop
                     return ImmutableArray<IArgumentOperation>.Empty;
                 }
 
-                if (_context.Wrappers.GetBody(constructor) is not IConstructorBodyOperation { Initializer: { } initializer }
-                    || OperationTree.SkipConversions(initializer is IExpressionStatementOperation statement ? statement.Operation : initializer) is not IInvocationOperation call)
+                if (ChainedCall(constructor) is not { } call)
                 {
                     return ImmutableArray<IArgumentOperation>.Empty;
                 }
@@ -142,10 +138,7 @@ namespace InteropGuard.Interop
 
         private bool ComputeMarshalledDisowned(INamedTypeSymbol type)
         {
-            // Syntax first, as for DisowningArguments: some constructor of the type chains with a literal 'false'.
-            if (!type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences)
-                    .Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: { } chained }
-                              && chained.ArgumentList.Arguments.Any(a => a.Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression))))
+            if (!ChainsWithFalse(type))
             {
                 return false;
             }
@@ -154,8 +147,7 @@ namespace InteropGuard.Interop
             var incoming = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
             for (var depth = 0; constructor != null && depth < 4; depth++)
             {
-                if (_context.Wrappers.GetBody(constructor) is not IConstructorBodyOperation { Initializer: { } initializer }
-                    || OperationTree.SkipConversions(initializer is IExpressionStatementOperation statement ? statement.Operation : initializer) is not IInvocationOperation call)
+                if (ChainedCall(constructor) is not { } call)
                 {
                     return false;
                 }
@@ -193,6 +185,19 @@ namespace InteropGuard.Interop
 
             return false;
         }
+
+        // Syntax first: some constructor chains with a literal 'false' argument; binding bodies is the expensive part.
+        private static bool ChainsWithFalse(INamedTypeSymbol type)
+            => type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences)
+                .Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: { } chained }
+                          && chained.ArgumentList.Arguments.Any(a => a.Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression)));
+
+        // The ': base(...)' or ': this(...)' call of a constructor of this compilation, or null.
+        private IInvocationOperation? ChainedCall(IMethodSymbol constructor)
+            => _context.Wrappers.GetBody(constructor) is IConstructorBodyOperation { Initializer: { } initializer }
+               && OperationTree.SkipConversions(initializer is IExpressionStatementOperation statement ? statement.Operation : initializer) is IInvocationOperation call
+                ? call
+                : null;
 
         // The ReleaseHandle an object of this type runs: the nearest override, if the type is a SafeHandle at all.
         private IMethodSymbol? ReleaseHandleOf(INamedTypeSymbol type)

@@ -115,6 +115,16 @@ namespace InteropGuard.Interop
             return name;
         }
 
+        /// <summary>
+        /// The library a distribution-specific build names after its distribution (<c>alpine-librdkafka</c> →
+        /// <c>rdkafka</c>, shipped side by side with <c>librdkafka</c>), from a normalized name; the name itself otherwise.
+        /// </summary>
+        internal static string WithoutDistribution(string normalized)
+        {
+            var build = normalized.IndexOf("-lib", StringComparison.Ordinal);
+            return build > 0 ? normalized.Substring(build + "-lib".Length) : normalized;
+        }
+
         public override string ToString() => Method.ContainingType?.Name + "." + Method.Name;
     }
 }

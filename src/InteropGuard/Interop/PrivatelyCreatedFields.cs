@@ -28,36 +28,7 @@ namespace InteropGuard.Interop
                && _answers.GetOrAdd(field.OriginalDefinition, f => Read(f, cancellationToken));
 
         private bool Read(IFieldSymbol field, CancellationToken cancellationToken)
-        {
-            foreach (var variable in field.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<VariableDeclaratorSyntax>())
-            {
-                if (variable.Initializer != null && !IsCreation(variable.Initializer.Value))
-                {
-                    return false;
-                }
-            }
-
-            foreach (var fieldReference in FieldReferencesInType.Of(_compilation, field, field.ContainingType, cancellationToken))
-            {
-                switch (fieldReference.Parent)
-                {
-                    case ISimpleAssignmentOperation assignment when assignment.Target == fieldReference:
-                        if (!IsCreation(assignment.Value.Syntax as ExpressionSyntax))
-                        {
-                            return false;
-                        }
-
-                        break;
-                    case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }:
-                    case ICompoundAssignmentOperation:
-                    case ICoalesceAssignmentOperation:
-                    case IDeconstructionAssignmentOperation:
-                        return false;
-                }
-            }
-
-            return true;
-        }
+            => PrivateFieldStores.All(_compilation, field, cancellationToken, (value, _) => IsCreation(value));
 
         private static bool IsCreation(ExpressionSyntax? value)
             => value is BaseObjectCreationExpressionSyntax

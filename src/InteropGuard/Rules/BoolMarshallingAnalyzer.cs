@@ -122,9 +122,7 @@ namespace InteropGuard.Rules
         /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>), or a distribution's build of one.</summary>
         internal static bool IsIntBoolLibrary(string normalized)
         {
-            // Builds for one distribution shipped side by side carry its name in front: 'alpine-librdkafka'.
-            var platformBuild = normalized.IndexOf("-lib", StringComparison.Ordinal);
-            var unprefixed = platformBuild > 0 ? normalized.Substring(platformBuild + "-lib".Length) : normalized;
+            var unprefixed = NativeFunction.WithoutDistribution(normalized);
             return IntBoolLibraries.Any(stem => NativeFunction.IsBuildOf(normalized, stem, digitVersions: true)
                                                 || NativeFunction.IsBuildOf(unprefixed, stem, digitVersions: true));
         }

@@ -693,16 +693,9 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var value = OperationTree.WithEveryConversion(operation);
-                var parent = value.Parent;
-
                 // A branch of '?:' or '??' goes where the whole expression goes (`Kept = gotRef ? handle : fallback;`).
-                while ((parent is IConditionalOperation choice && (choice.WhenTrue == value || choice.WhenFalse == value))
-                       || (parent is ICoalesceOperation coalesce && (coalesce.Value == value || coalesce.WhenNull == value)))
-                {
-                    value = OperationTree.WithEveryConversion(parent);
-                    parent = value.Parent;
-                }
+                var value = OperationTree.WithBranches(operation);
+                var parent = value.Parent;
 
                 if (parent is IInvocationOperation getHandle && getHandle.Parent is { } use
                     && (use is IReturnOperation || (use is IConversionOperation && use.Parent is IReturnOperation))
