@@ -26,11 +26,14 @@ namespace InteropGuard.Interop
         private readonly AnalyzerConfigOptionsProvider _options;
         private readonly INamedTypeSymbol? _attribute;
         private readonly ConcurrentDictionary<SyntaxTree, TreeFacts> _trees = new ConcurrentDictionary<SyntaxTree, TreeFacts>();
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _markedTypes = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly Func<INamedTypeSymbol, bool> _isTypeMarked;
 
         public GeneratedCodeReports(Compilation compilation, AnalyzerOptions options)
         {
             _compilation = compilation;
             _options = options.AnalyzerConfigOptionsProvider;
+            _isTypeMarked = IsTypeMarked;
 
             // As the driver: no attribute symbol (or more than one) and the attribute is not looked for.
             _attribute = compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute");
@@ -104,17 +107,49 @@ namespace InteropGuard.Interop
         {
             for (var current = symbol; current != null; current = current.ContainingSymbol)
             {
-                if (current.Kind == SymbolKind.Namespace || current.DeclaringSyntaxReferences.Length > 1)
+                // A type's answer, its containing types' included, is kept: IG1001 reports hundreds of calls in one class,
+                // often a partial class whose declarations are listed anew on every ask.
+                if (current is INamedTypeSymbol type)
                 {
-                    continue;
+                    return _markedTypes.TryGetValue(type, out var known) ? known : _markedTypes.GetOrAdd(type, _isTypeMarked);
                 }
 
-                foreach (var attribute in current.GetAttributes())
+                if (IsMarkedItself(current))
                 {
-                    if (SymbolEqualityComparer.Default.Equals(_attribute, attribute.AttributeClass))
-                    {
-                        return true;
-                    }
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The type or a symbol containing it carries the attribute (namespaces are not asked).</summary>
+        private bool IsTypeMarked(INamedTypeSymbol type)
+        {
+            for (ISymbol? current = type; current != null; current = current.ContainingSymbol)
+            {
+                if (IsMarkedItself(current))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The symbol's own attributes, when it is declared in one place (a partial class does not count on its own).</summary>
+        private bool IsMarkedItself(ISymbol symbol)
+        {
+            if (symbol.Kind == SymbolKind.Namespace || symbol.DeclaringSyntaxReferences.Length > 1)
+            {
+                return false;
+            }
+
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (SymbolEqualityComparer.Default.Equals(_attribute, attribute.AttributeClass))
+                {
+                    return true;
                 }
             }
 

@@ -316,26 +316,28 @@ namespace InteropGuard.Rules
                             return null;
                         }
 
-                        // The KeepAlive and the straight read below each need a reference to the owner after the call.
-                        // When none follows (the usual finding), the walk that says so spares their walks. A 'using'
-                        // variable's Dispose is a read the tree does not show, and a goto may bring control back: those
-                        // owners take the tests in full.
+                        // A GC.KeepAlive(owner) later in the call's statement list is found by a look at the statements after
+                        // the call, where the walk below would read the rest of the body to find the same reference: asked
+                        // first, it spares that walk wherever bindings keep their owners so (each KeepAlive is a reference
+                        // after the call, so the walk below could only have answered no).
+                        if (owner.Kind != HandleOwnerKind.Temporary && KeptAliveLaterInBlock(interop, call, owner))
+                        {
+                            continue;
+                        }
+
+                        // The straight read below needs a reference to the owner after the call. When none follows (the
+                        // usual finding), the walk that says so spares its walk. A 'using' variable's Dispose is a read the
+                        // tree does not show, and a goto may bring control back: those owners take the test in full.
                         var nothingAfter = readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && !hasGoto
                                            && !StraightReads.DisposedAfter(call, owner.Root) && NothingReadsAfter(root, call, owner);
-                        if (!nothingAfter)
-                        {
-                            if (owner.Kind != HandleOwnerKind.Temporary && KeptAliveLaterInBlock(interop, call, owner))
-                            {
-                                continue;
-                            }
 
-                            // A read the call certainly reaches — the Dispose of the 'using' that declares the owner, or a read
-                            // later in the call's statement list with nothing between that can jump past it — keeps the owner:
-                            // the graph's "read on some path after the call" can only answer yes.
-                            if (readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && (StraightReads.DisposedAfter(call, owner.Root) || StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner))))
-                            {
-                                continue;
-                            }
+                        // A read the call certainly reaches — the Dispose of the 'using' that declares the owner, or a read
+                        // later in the call's statement list with nothing between that can jump past it — keeps the owner:
+                        // the graph's "read on some path after the call" can only answer yes.
+                        if (!nothingAfter && readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary
+                            && (StraightReads.DisposedAfter(call, owner.Root) || StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner))))
+                        {
+                            continue;
                         }
 
                         if (!readNotReadAfter || throughLocals)
@@ -555,21 +557,36 @@ namespace InteropGuard.Rules
             List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
             foreach (var operation in root.Descendants())
             {
-                // The same walk notes the fields the body assigns, which owners read through fields ask about (ClearsHandleField).
-                if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
+                // Every operation of every body passes here: its kind (one virtual call) sorts out the few this walk
+                // reads, where a test per interface would be several casts per operation.
+                switch (operation.Kind)
                 {
-                    facts.AssignedFields.Add(assigned.Field);
-                    continue;
-                }
+                    // The same walk notes the fields the body assigns, which owners read through fields ask about (ClearsHandleField).
+                    case OperationKind.SimpleAssignment:
+                        if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
+                        {
+                            facts.AssignedFields.Add(assigned.Field);
+                        }
 
-                // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
-                if (OperationTree.IsFunction(operation))
-                {
-                    facts.HasFunctions = true;
-                }
-                else if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
-                {
-                    facts.HasGoto = true;
+                        continue;
+
+                    // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
+                    case OperationKind.AnonymousFunction:
+                    case OperationKind.LocalFunction:
+                        facts.HasFunctions = true;
+                        continue;
+                    case OperationKind.Branch:
+                        if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
+                        {
+                            facts.HasGoto = true;
+                        }
+
+                        continue;
+                    case OperationKind.Invocation:
+                    case OperationKind.ObjectCreation:
+                        break;
+                    default:
+                        continue;
                 }
 
                 if (!IsCall(operation))
