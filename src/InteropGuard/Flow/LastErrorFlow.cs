@@ -13,11 +13,20 @@ namespace InteropGuard.Flow
     /// <summary>What the paths to one read of the last error carry.</summary>
     internal sealed class LastErrorAtRead
     {
-        public LastErrorAtRead(LastErrorEvent read, IReadOnlyList<(LastErrorEvent Call, LastErrorEvent? Overwrite)> mostRecent, IReadOnlyDictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)> sinceCall)
+        private readonly List<LastErrorEvent> _events;
+        private readonly ImmutableDictionary<int, int> _since;
+        private Dictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)>? _sinceCall;
+
+        /// <param name="read">The read.</param>
+        /// <param name="mostRecent">See <see cref="MostRecent"/>.</param>
+        /// <param name="events">The body's events, by id.</param>
+        /// <param name="since">Native call id → first overwrite id since it (or a negative id for none), on some path to the read.</param>
+        public LastErrorAtRead(LastErrorEvent read, IReadOnlyList<(LastErrorEvent Call, LastErrorEvent? Overwrite)> mostRecent, List<LastErrorEvent> events, ImmutableDictionary<int, int> since)
         {
             Read = read;
             MostRecent = mostRecent;
-            SinceCall = sinceCall;
+            _events = events;
+            _since = since;
         }
 
         public LastErrorEvent Read { get; }
@@ -32,7 +41,64 @@ namespace InteropGuard.Flow
         /// Every native call some path to the read passes (by its syntax), with the first operation on some path from
         /// it to the read that can overwrite its last error: a P/Invoke that sets the last error, or an overwrite.
         /// </summary>
-        public IReadOnlyDictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)> SinceCall { get; }
+        /// <remarks>
+        /// Built on first use: a read whose paths all saved their last error untouched never needs it
+        /// (<see cref="SinceCallsSavedAndUntouched"/>), and a body with many native calls and many reads would otherwise
+        /// build one per read. One thread reads a body's results, so the cache needs no lock.
+        /// </remarks>
+        public IReadOnlyDictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)> SinceCall => _sinceCall ??= BuildSinceCall();
+
+        /// <summary>Does every native call of <see cref="SinceCall"/> save its last error, with nothing overwriting it since?</summary>
+        public bool SinceCallsSavedAndUntouched()
+        {
+            // Every entry passing is enough: the dictionary's values are some of the entries. Otherwise the dictionary
+            // decides (of two calls with one syntax node, only the later counts).
+            var all = true;
+            foreach (var entry in _since)
+            {
+                if (!_events[entry.Key].SetsLastError || entry.Value >= 0)
+                {
+                    all = false;
+                    break;
+                }
+            }
+
+            if (all)
+            {
+                return true;
+            }
+
+            foreach (var path in SinceCall.Values)
+            {
+                if (!path.Call.SetsLastError || path.Overwrite != null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private Dictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)> BuildSinceCall()
+        {
+            // Of two calls with one syntax node, the later (larger id) wins, as when the entries were added in id order.
+            var since = new Dictionary<SyntaxNode, (LastErrorEvent Call, LastErrorEvent? Overwrite)>();
+            var ids = new Dictionary<SyntaxNode, int>();
+            foreach (var entry in _since)
+            {
+                var call = _events[entry.Key];
+                var syntax = call.Operation.Syntax;
+                if (ids.TryGetValue(syntax, out var seen) && seen > entry.Key)
+                {
+                    continue;
+                }
+
+                ids[syntax] = entry.Key;
+                since[syntax] = (call, entry.Value < 0 ? null : _events[entry.Value]);
+            }
+
+            return since;
+        }
     }
 
     /// <summary>
@@ -151,13 +217,7 @@ namespace InteropGuard.Flow
                 var state = pair.Value;
                 var recent = state.Recent.Where(r => r.Call != Entry).OrderBy(r => r.Call).ThenBy(r => r.Overwrite)
                     .Select(r => (events[r.Call], r.Overwrite == None ? null : events[r.Overwrite])).ToList();
-                var since = new Dictionary<SyntaxNode, (LastErrorEvent, LastErrorEvent?)>();
-                foreach (var entry in state.Since.OrderBy(e => e.Key))
-                {
-                    since[events[entry.Key].Operation.Syntax] = (events[entry.Key], entry.Value == None ? null : events[entry.Value]);
-                }
-
-                yield return new LastErrorAtRead(events[pair.Key], recent, since);
+                yield return new LastErrorAtRead(events[pair.Key], recent, events, state.Since);
             }
         }
 

@@ -387,7 +387,7 @@ namespace InteropGuard.Interop
         {
             _context = context;
             _pairs = pairs;
-            _loaded = new LoadedEntryPoints(context.Compilation, context.Types);
+            _loaded = new LoadedEntryPoints(context.Compilation, context.Types, context.Vocabulary);
             _findAllocator = m => FindAllocator(m, depth: 0);
             _findDeallocator = m => FindDeallocator(m, depth: 0);
         }

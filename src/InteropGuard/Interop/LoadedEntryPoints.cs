@@ -21,7 +21,7 @@ namespace InteropGuard.Interop
     /// a delegate type is mapped only when exactly one field of the compilation is declared with it: a type shared by
     /// several fields, or loaded under two names, says nothing; two types of the same name nested in two classes
     /// (each loading its entry point) are two types. Read from syntax once, on first use, and only in trees
-    /// that name one of the two markers.
+    /// that name one of the two markers (outside comments: the vocabulary's gate comes first).
     /// </remarks>
     internal sealed class LoadedEntryPoints
     {
@@ -29,12 +29,14 @@ namespace InteropGuard.Interop
 
         private readonly Compilation _compilation;
         private readonly WellKnownTypes _types;
+        private readonly InteropVocabulary _vocabulary;
         private readonly Lazy<Dictionary<ITypeSymbol, string>> _entryPoints;
 
-        public LoadedEntryPoints(Compilation compilation, WellKnownTypes types)
+        public LoadedEntryPoints(Compilation compilation, WellKnownTypes types, InteropVocabulary vocabulary)
         {
             _compilation = compilation;
             _types = types;
+            _vocabulary = vocabulary;
             _entryPoints = new Lazy<Dictionary<ITypeSymbol, string>>(Collect, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
@@ -59,7 +61,9 @@ namespace InteropGuard.Interop
             var fieldDeclarations = new List<VariableDeclarationSyntax>();
             foreach (var tree in _compilation.SyntaxTrees)
             {
-                if (!NamesAMarker(tree.GetText().ToString()))
+                // Both markers are native-declaration words of the vocabulary, whose per-tree answer the shared scan has
+                // already read: only a tree that names one outside comments is copied to a string and searched.
+                if (!_vocabulary.TreeUses(tree, InteropWords.NativeDeclaration) || !NamesAMarker(tree.GetText().ToString()))
                 {
                     continue;
                 }

@@ -33,10 +33,25 @@ namespace InteropGuard.Interop
                 return null;
             }
 
+            // A method declared here is a P/Invoke only when it is extern (DllImport) or partial (LibraryImport, whose
+            // attribute both parts see): every other source method answers at once, without adding itself to the cache.
+            // Most calls of a binding are to its own methods, each called about once, and adding each of them to the
+            // concurrent table (a lock, and a table that keeps growing) was most of this lookup's time.
+            var key = method.OriginalDefinition;
+            if (!key.IsExtern && !key.IsPartialDefinition && key.PartialDefinitionPart == null && IsInSource(key))
+            {
+                return null;
+            }
+
             // Asked by every analyzer for nearly every call: a hit reads the cache without allocating the closure the
             // miss needs.
-            var key = method.OriginalDefinition;
             return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, m => NativeFunction.FromMethod(m, _types));
+        }
+
+        private static bool IsInSource(IMethodSymbol method)
+        {
+            var locations = method.Locations;
+            return locations.Length > 0 && locations[0].IsInSource;
         }
 
         /// <summary>

@@ -261,15 +261,7 @@ namespace InteropGuard.Rules
                 }
             }
 
-            foreach (var path in atRead.SinceCall.Values)
-            {
-                if (!path.Call.SetsLastError || path.Overwrite != null)
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return atRead.SinceCallsSavedAndUntouched();
         }
 
         private static ImmutableDictionary<string, string?> FixProperties(InteropContext interop, LastErrorEvent read)

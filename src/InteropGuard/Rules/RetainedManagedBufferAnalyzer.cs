@@ -342,7 +342,7 @@ namespace InteropGuard.Rules
         private static bool IsBufferCarrier(WellKnownTypes types, ITypeSymbol type)
             => IsWholeBufferType(type) || type is IPointerTypeSymbol
                || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
-               || types.IsSpan(type);
+               || (type is INamedTypeSymbol { Arity: 1, Name: "Span" or "ReadOnlySpan" } && types.IsSpan(type));
 
         /// <summary>What a call to one method can be for this rule: nothing, a native call, or a call to a wrapper of this compilation.</summary>
         private sealed class CallShape
@@ -379,16 +379,24 @@ namespace InteropGuard.Rules
             public bool IsFormattedClass(ITypeSymbol type)
                 => _formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass);
 
+            /// <remarks>
+            /// The parameter test is read at every call, not cached: most calls fail it, and on a binding that calls each of
+            /// its thousands of methods about once, adding every method to a concurrent dictionary (a lock and a table that
+            /// grows) cost more than reading its parameters again.
+            /// </remarks>
             public CallShape ShapeOf(IMethodSymbol method)
-                => _shapes.TryGetValue(method, out var shape) ? shape : _shapes.GetOrAdd(method, ReadShape(method));
-
-            private CallShape ReadShape(IMethodSymbol method)
             {
                 if (!ReadParameters(method))
                 {
                     return CallShape.None;
                 }
 
+                return _shapes.TryGetValue(method, out var shape) ? shape : _shapes.GetOrAdd(method, ReadShape(method));
+            }
+
+            /// <summary>The shape of a call to a method whose parameters pass <see cref="ReadParameters"/>.</summary>
+            private CallShape ReadShape(IMethodSymbol method)
+            {
                 if (_interop.NativeFunctions.Get(method) is { } native)
                 {
                     return new CallShape(native);
