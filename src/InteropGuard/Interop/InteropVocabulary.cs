@@ -283,7 +283,7 @@ namespace InteropGuard.Interop
             Add(InteropWords.UnsafeCode, new[] { "unsafe" });
             // Load, Alloc and Pin are everyday words; they allocate only on receivers named here (NativeLibrary, GCHandle,
             // NativeMemory) or, for Pin, on a Memory<T>, which the Pin word itself stands for.
-            foreach (var name in AllocationCatalogue.KnownAllocatorNames)
+            foreach (var name in CataloguedAllocatorNames.All)
             {
                 if (name != "Load" && name != "Alloc")
                 {
@@ -294,7 +294,9 @@ namespace InteropGuard.Interop
             Add(InteropWords.Allocation, new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" });
             Add(InteropWords.RefCount, new[] { "DangerousGetHandle", "DangerousAddRef", "DangerousRelease" });
             Add(InteropWords.HandleType, new[] { "SafeHandle", "CriticalHandle", "HandleRef" });
-            Add(InteropWords.LastErrorRead, LastErrorCalls.ReadWords);
+            // LastErrorCalls.ReadWords, written out: reading that field would run LastErrorCalls' static constructor (about 1 ms
+            // of a fresh process) for every compilation, interop or not. A test fails when the two differ.
+            Add(InteropWords.LastErrorRead, new[] { "GetLastWin32Error", "GetLastPInvokeError", "GetLastSystemError", "GetHRForLastWin32Error", "Win32Exception" });
             return words;
         }
     }
