@@ -64,12 +64,6 @@ namespace InteropGuard.Interop
             FunctionParameterSet.Empty, FunctionParameterSet.Empty, FunctionNameSet.Empty,
             ImmutableArray<ConfiguredAllocatorPair>.Empty, ImmutableArray<OptionProblem>.Empty);
 
-        // Dotted identifiers; '@' allows verbatim C# names, '`' generic arity in metadata names.
-        private static readonly Regex NamePattern = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_`]*(\.@?[\p{L}_][\p{L}\p{Nd}_`]*)*$", RegexOptions.CultureInvariant);
-
-        // A parameter name: a C# identifier, '@' for a verbatim one.
-        private static readonly Regex ParameterNamePattern = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_]*$", RegexOptions.CultureInvariant);
-
         private InteropOptions(
             FunctionParameterSet retaining,
             FunctionParameterSet nonRetaining,
@@ -118,7 +112,7 @@ namespace InteropGuard.Interop
             var names = new List<string>();
             foreach (var entry in SplitEntries(raw))
             {
-                if (!NamePattern.IsMatch(entry))
+                if (!Patterns.Name.IsMatch(entry))
                 {
                     problems.Add(new OptionProblem(key, entry, NameListForm));
                     return FunctionNameSet.Empty;
@@ -164,13 +158,13 @@ namespace InteropGuard.Interop
             var colon = entry.IndexOf(':');
             if (open < 0 && colon < 0)
             {
-                return NamePattern.IsMatch(entry) ? new FunctionParameterEntry(entry, ImmutableArray<int>.Empty, null) : null;
+                return Patterns.Name.IsMatch(entry) ? new FunctionParameterEntry(entry, ImmutableArray<int>.Empty, null) : null;
             }
 
             if (open >= 0 && colon < 0)
             {
                 var function = entry.Substring(0, open).Trim();
-                if (!NamePattern.IsMatch(function) || !entry.EndsWith(")", StringComparison.Ordinal))
+                if (!Patterns.Name.IsMatch(function) || !entry.EndsWith(")", StringComparison.Ordinal))
                 {
                     return null;
                 }
@@ -181,7 +175,7 @@ namespace InteropGuard.Interop
                     var text = piece.Trim();
                     if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position))
                     {
-                        if (ParameterNamePattern.IsMatch(text))
+                        if (Patterns.ParameterName.IsMatch(text))
                         {
                             expected = NamedPositionForm;
                         }
@@ -205,12 +199,12 @@ namespace InteropGuard.Interop
             {
                 var function = entry.Substring(0, colon).Trim();
                 var parameter = entry.Substring(colon + 1).Trim();
-                if (!NamePattern.IsMatch(function))
+                if (!Patterns.Name.IsMatch(function))
                 {
                     return null;
                 }
 
-                if (!ParameterNamePattern.IsMatch(parameter))
+                if (!Patterns.ParameterName.IsMatch(parameter))
                 {
                     if (parameter.Length > 0 && parameter.All(char.IsDigit))
                     {
@@ -272,7 +266,7 @@ namespace InteropGuard.Interop
             foreach (var entry in SplitEntries(raw))
             {
                 var parts = entry.Split(':');
-                if (parts.Length != 2 || !NamePattern.IsMatch(parts[0].Trim()) || !NamePattern.IsMatch(parts[1].Trim()))
+                if (parts.Length != 2 || !Patterns.Name.IsMatch(parts[0].Trim()) || !Patterns.Name.IsMatch(parts[1].Trim()))
                 {
                     problems.Add(new OptionProblem(AllocatorPairsKey, entry, PairListForm));
                     return ImmutableArray<ConfiguredAllocatorPair>.Empty;
@@ -295,6 +289,17 @@ namespace InteropGuard.Interop
                     yield return entry;
                 }
             }
+        }
+
+        // Built on the first option value read, not by the static constructor: every compilation reads every tree's options
+        // (IG0001), almost always to find no value, and the two patterns cost about 2.5 ms of a fresh process to build.
+        private static class Patterns
+        {
+            // Dotted identifiers; '@' allows verbatim C# names, '`' generic arity in metadata names.
+            public static readonly Regex Name = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_`]*(\.@?[\p{L}_][\p{L}\p{Nd}_`]*)*$", RegexOptions.CultureInvariant);
+
+            // A parameter name: a C# identifier, '@' for a verbatim one.
+            public static readonly Regex ParameterName = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_]*$", RegexOptions.CultureInvariant);
         }
     }
 }

@@ -41,13 +41,14 @@ namespace InteropGuard.Interop
         /// <summary>Keeps the words of a tree read without recording; returns what is kept (an earlier entry wins).</summary>
         public static TreeScans Keep(SyntaxTree tree, InteropWords words) => ByTree.GetValue(tree, _ => new TreeScans(words, null));
 
-        /// <summary>Keeps the words and identifiers of a tree read with recording.</summary>
-        public static void Keep(SyntaxTree tree, InteropWords words, TreeIdentifiers identifiers)
+        /// <summary>Keeps the words and identifiers of a tree read with recording; returns what is kept.</summary>
+        public static TreeScans Keep(SyntaxTree tree, InteropWords words, TreeIdentifiers identifiers)
         {
             var kept = ByTree.GetValue(tree, _ => new TreeScans(words, identifiers));
 
             // Two passes over one text record the same identifiers: whichever lands first is kept.
             Interlocked.CompareExchange(ref kept._identifiers, identifiers, null);
+            return kept;
         }
     }
 }

@@ -46,7 +46,7 @@ namespace InteropGuard.Rules
                 var origins = new ManagedMemoryOrigins(interop.Types);
                 var gateText = new TreeTextPositions(PinningScopes.GateText);
                 var gateWords = new PinningScopeWords(interop.Vocabulary);
-                start.RegisterCodeBlockAction(block => AnalyzeBlock(interop, origins, gateText, gateWords, block));
+                WordTreeActions.RegisterCodeBlockAction(start, vocabulary, MayPin, block => AnalyzeBlock(interop, origins, gateText, gateWords, block));
             });
         }
 

@@ -45,7 +45,7 @@ namespace InteropGuard.Rules
                 // Per body, and only in trees that name one of those and bodies whose text holds '&', a fixed statement or the
                 // name of a call judged here: every invocation and declarator elsewhere costs nothing.
                 var gateText = new TreeTextPositions("&", "fixed", "AsPointer", "Alloc");
-                start.RegisterOperationBlockStartAction(block =>
+                WordTreeActions.RegisterOperationBlockStartAction(start, interop.Vocabulary, words => (words & (InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning)) != 0, block =>
                 {
                     var tree = block.OperationBlocks[0].Syntax.SyntaxTree;
                     if (!interop.Vocabulary.TreeUses(tree, InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning)

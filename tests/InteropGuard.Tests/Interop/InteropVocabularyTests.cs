@@ -46,6 +46,26 @@ namespace InteropGuard.Tests.Interop
         }
 
         [Fact]
+        public void TheVocabularysCopiesOfTheCatalogueNamesAreTheCataloguesOwn()
+        {
+            // The vocabulary reads copies so that a compilation without interop runs neither static constructor; the
+            // catalogue and LastErrorCalls stay the source of truth, and a name added to one of them must reach the copy.
+            Assert.Equal(
+                AllocationCatalogue.KnownAllocatorNames.OrderBy(n => n, System.StringComparer.Ordinal),
+                CataloguedAllocatorNames.All.OrderBy(n => n, System.StringComparer.Ordinal));
+
+            var lastErrorWords = InteropVocabulary.AllWords.Where(w => (Scan(w) & InteropWords.LastErrorRead) != 0);
+            Assert.Equal(LastErrorCalls.ReadWords.OrderBy(n => n, System.StringComparer.Ordinal), lastErrorWords.OrderBy(n => n, System.StringComparer.Ordinal));
+
+            // Every allocator name but the everyday Load and Alloc is an Allocation word, and no other name is one
+            // besides the receivers that make Load and Alloc allocations.
+            var allocationWords = InteropVocabulary.AllWords.Where(w => (Scan(w) & InteropWords.Allocation) != 0);
+            var expected = AllocationCatalogue.KnownAllocatorNames.Where(n => n != "Load" && n != "Alloc")
+                .Concat(new[] { "Marshal", "NativeMemory", "NativeLibrary", "GCHandle" });
+            Assert.Equal(expected.OrderBy(n => n, System.StringComparer.Ordinal), allocationWords.OrderBy(n => n, System.StringComparer.Ordinal));
+        }
+
+        [Fact]
         public void TheIdentifierFilterNeverMissesANamedWord()
         {
             // Thousands of distinct identifiers in one tree (a generated P/Invoke table): every one of them must pass the

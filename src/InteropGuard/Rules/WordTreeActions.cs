@@ -1,0 +1,94 @@
+using System;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace InteropGuard.Rules
+{
+    /// <summary>
+    /// Registers a rule's per-body action so that, when only a few trees of a compilation name the rule's words, the
+    /// bodies of the other trees cost no callback at all: the action is registered per type, for the types declared in a
+    /// tree that names them. The rule's own per-body test still decides; this only spares the calls it would answer "no".
+    /// </summary>
+    /// <remarks>
+    /// Why: a compilation-wide body action is called for every body of the compilation. On a library that names a pinning
+    /// word in one or two files (Humanizer: <c>fixed</c> in one file, <c>unsafe</c> bit casts in another) IG2001 and IG2004
+    /// were each called for its 3,300 bodies to say "not this tree". Per type, the driver asks once per type.
+    /// A nested type does not inherit the actions its containing type registers (the driver gives it a start of its own),
+    /// so each type asks for itself; top-level statements are reached through their program type's start (tests hold
+    /// both). A compilation where most trees name the words (a binding) keeps the compilation-wide registration: there
+    /// one more call per type would buy nothing.
+    /// </remarks>
+    internal static class WordTreeActions
+    {
+        public static void RegisterCodeBlockAction(
+            CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<CodeBlockAnalysisContext> action)
+        {
+            if (!PerType(start.Compilation, vocabulary, treeMayMatter))
+            {
+                start.RegisterCodeBlockAction(action);
+                return;
+            }
+
+            start.RegisterSymbolStartAction(
+                type =>
+                {
+                    if (DeclaredInATreeThatMatters(type.Symbol, vocabulary, treeMayMatter))
+                    {
+                        type.RegisterCodeBlockAction(action);
+                    }
+                },
+                SymbolKind.NamedType);
+        }
+
+        public static void RegisterOperationBlockStartAction(
+            CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<OperationBlockStartAnalysisContext> action)
+        {
+            if (!PerType(start.Compilation, vocabulary, treeMayMatter))
+            {
+                start.RegisterOperationBlockStartAction(action);
+                return;
+            }
+
+            start.RegisterSymbolStartAction(
+                type =>
+                {
+                    if (DeclaredInATreeThatMatters(type.Symbol, vocabulary, treeMayMatter))
+                    {
+                        type.RegisterOperationBlockStartAction(action);
+                    }
+                },
+                SymbolKind.NamedType);
+        }
+
+        // Per type when at most a quarter of the trees matter.
+        private static bool PerType(Compilation compilation, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter)
+        {
+            var trees = 0;
+            var matter = 0;
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                trees++;
+                if (treeMayMatter(vocabulary.Of(tree)))
+                {
+                    matter++;
+                }
+            }
+
+            return matter * 4 <= trees;
+        }
+
+        private static bool DeclaredInATreeThatMatters(ISymbol type, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter)
+        {
+            foreach (var location in type.Locations)
+            {
+                if (location.SourceTree is { } tree && treeMayMatter(vocabulary.Of(tree)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Linq;
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG2001 and IG2004 register their body actions per type when few trees name their words (WordTreeActions): the
+    /// bodies they judge must be judged exactly as before — nested types (which do not inherit their container's
+    /// actions), partial types split over a tree with the words and one without, and top-level statements (whose
+    /// implicit type inherits nothing) — and each finding reported once.
+    /// </summary>
+    public class WordTreeActionsTests
+    {
+        // Plain trees that outnumber the one tree with the words, so that the per-type registration is the one taken.
+        private static readonly string[] PlainTrees = Enumerable.Range(0, 5)
+            .Select(i => "namespace Plain" + i + " { class Service { public int Sum(int[] values) { var total = 0; foreach (var v in values) { total += v; } return total; } class Inner { void M() { } } } }")
+            .ToArray();
+
+        private static Task CheckPinning(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<EscapingPinnedPointerAnalyzer> { Source = EscapingPinnedPointerTests.Prelude + source };
+            test.AdditionalSources.AddRange(PlainTrees);
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult ReadAfterFixed(int location)
+            => EscapingPinnedPointerTests.Finding(location, "kept", "into 'buffer' pinned by the fixed statement", "is read after the fixed statement ends", "the GC may move 'buffer' once it is unpinned");
+
+        [Fact]
+        public Task AnEscapeInANestedTypeIsReportedOnce() => CheckPinning(@"
+unsafe class Outer
+{
+    int Plain() => 1;
+
+    unsafe class Nested
+    {
+        int M(byte[] buffer)
+        {
+            byte* kept;
+            fixed (byte* p = buffer) { kept = p; }
+            return Native.igs_sum({|#0:kept|}, buffer.Length);
+        }
+
+        class Deeper
+        {
+            int N(byte[] buffer)
+            {
+                byte* kept;
+                fixed (byte* p = buffer) { kept = p; }
+                return Native.igs_sum({|#1:kept|}, buffer.Length);
+            }
+        }
+    }
+}", ReadAfterFixed(0), ReadAfterFixed(1));
+
+        [Fact]
+        public Task APartialTypeIsJudgedInTheTreeWithTheWords()
+        {
+            var test = new AnalyzerTest<EscapingPinnedPointerAnalyzer>
+            {
+                Source = EscapingPinnedPointerTests.Prelude + @"
+unsafe partial class Split
+{
+    int M(byte[] buffer)
+    {
+        byte* kept;
+        fixed (byte* p = buffer) { kept = p; }
+        return Native.igs_sum({|#0:kept|}, buffer.Length);
+    }
+}",
+            };
+            test.AdditionalSources.Add("partial class Split { int Other(int x) => x + 1; }");
+            test.AdditionalSources.AddRange(PlainTrees);
+            test.ExpectedDiagnostics.Add(ReadAfterFixed(0));
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task TopLevelStatementsAmongManyPlainTreesAreStillJudged()
+        {
+            var test = new AnalyzerTest<EscapingPinnedPointerAnalyzer>
+            {
+                OutputKind = OutputKind.ConsoleApplication,
+                Source = @"using System;
+var buffer = new byte[16];
+unsafe
+{
+    byte* kept;
+    fixed (byte* p = buffer) { kept = p; }
+    Native.igs_sum({|#0:kept|}, buffer.Length);
+}
+" + EscapingPinnedPointerTests.Prelude.Substring(EscapingPinnedPointerTests.Prelude.IndexOf("static unsafe class", System.StringComparison.Ordinal)).Replace("[DllImport", "[System.Runtime.InteropServices.DllImport"),
+            };
+            test.AdditionalSources.AddRange(PlainTrees);
+            test.ExpectedDiagnostics.Add(ReadAfterFixed(0));
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task AManagedReferencePointerInANestedTypeIsReportedOnce()
+        {
+            var test = new AnalyzerTest<ManagedReferencesInNativeMemoryAnalyzer>
+            {
+                Source = @"using System.Runtime.InteropServices;
+struct Request { public int Id; public string Name; }
+static unsafe class Native
+{
+    [DllImport(""lib"")] public static extern void lib_start(void* request);
+}
+class Outer
+{
+    unsafe class Nested
+    {
+        void M()
+        {
+            var request = new Request { Id = 1, Name = ""x"" };
+            Native.lib_start({|#0:&request|});
+        }
+    }
+}",
+            };
+            test.AdditionalSources.AddRange(PlainTrees);
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG2004").WithLocation(0).WithMessage(
+                "The pointer '&request' reaches native code through 'Native.lib_start', but field 'Name' of 'Request' holds a managed reference; "
+                + "the GC does not see references in native memory, so it may move or collect the objects they point to while native code still uses them"));
+            return test.RunAsync();
+        }
+    }
+}
