@@ -30,6 +30,11 @@ namespace InteropGuard.Flow
     /// <item>calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>) — for a virtual
     /// call, every implementation, when none can be outside the compilation — and non-virtual calls to
     /// this compilation's own <c>Dispose</c>, which must not throw by the framework's design rules;</item>
+    /// <item>a list's or set's members that cannot fail (<c>Add</c>, <c>Clear</c>, ...) called through the interface a private
+    /// field is declared as, when every value the field is given creates that collection
+    /// (<see cref="ThrowingMethods.CollectionHeldBy"/>);</item>
+    /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount the code has shown positive
+    /// (<see cref="PositiveValues"/>): the argument check is their only failure;</item>
     /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast;</item>
     /// <item>LINQ to Objects over a collection with lambdas that cannot throw (<see cref="QuietSequences"/>), and a string
     /// search whose argument is never null, here or for the call being judged (<see cref="InfallibleCalls.IsNeverNull"/>).</item>
@@ -236,6 +241,12 @@ namespace InteropGuard.Flow
             }
 
             if (invocation.IsVirtual && method.MethodKind == MethodKind.Ordinary && !MayThrowVirtually(method))
+            {
+                return false;
+            }
+
+            if (invocation.IsVirtual && invocation.Instance is { } instance && OperationTree.SkipConversions(instance) is IFieldReferenceOperation { Field: var field }
+                && _throwing.CollectionHeldBy(field) is { } collection && InfallibleCalls.IsInfallibleCollectionMember(collection, method.Name, invocation.Arguments.Length))
             {
                 return false;
             }

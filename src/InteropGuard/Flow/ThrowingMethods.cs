@@ -300,6 +300,43 @@ namespace InteropGuard.Flow
             return false;
         }
 
+        /// <summary>
+        /// The framework collection a private field of interface type always holds (<see cref="CreatedCollections"/>): every
+        /// value stored into it creates the same one. A call through the interface then runs that collection's member, so
+        /// <c>_handles.Clear()</c> on an <c>ICollection&lt;GCHandle&gt; _handles = []</c> is a list's <c>Clear</c>. Null when
+        /// the field is not private, not of an interface type, or holds anything else (or nothing known). Answered once per field.
+        /// </summary>
+        public string? CollectionHeldBy(IFieldSymbol field)
+            => field.DeclaredAccessibility == Accessibility.Private && field.Type.TypeKind == TypeKind.Interface
+                ? _collections.GetOrAdd(field.OriginalDefinition, ReadCollection)
+                : null;
+
+        private readonly ConcurrentDictionary<IFieldSymbol, string?> _collections = new ConcurrentDictionary<IFieldSymbol, string?>(SymbolEqualityComparer.Default);
+
+        private string? ReadCollection(IFieldSymbol field)
+        {
+            string? held = null;
+            var every = PrivateFieldStores.All(_context.Compilation, field, System.Threading.CancellationToken.None, (syntax, value) =>
+            {
+                if (value == null && _context.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+                {
+#pragma warning disable RS1030 // Once per field a throw question reaches through an interface call; cached.
+                    value = _context.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+                }
+
+                var created = value == null ? null : CreatedCollections.Of(value);
+                if (created == null || (held != null && held != created))
+                {
+                    return false;
+                }
+
+                held = created;
+                return true;
+            });
+            return every ? held : null;
+        }
+
         private bool MayThrowInitializing(EqualsValueClauseSyntax initializer)
         {
             if (!_context.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
@@ -321,6 +358,7 @@ namespace InteropGuard.Flow
                 IFieldReferenceOperation { Instance: null } => false,
                 IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type.IsValueType: true } => false,
                 IObjectCreationOperation creation => !InfallibleCalls.IsInfallible(creation, new StableValues()),
+                ICollectionExpressionOperation collection => !CreatedCollections.IsQuiet(collection),
                 _ => true,
             };
         }
