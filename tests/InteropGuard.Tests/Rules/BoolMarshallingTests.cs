@@ -126,6 +126,19 @@ static class Native
 
     [DllImport(""ndisapi.dll"")]
     internal static extern bool ReadPacket(IntPtr driver, IntPtr request);
+
+    // BASS and its add-ons: bass.h makes BOOL an int on every platform.
+    [DllImport(""bass"")]
+    internal static extern bool BASS_ChannelPlay(int handle, bool restart);
+
+    [DllImport(""libbass.so"")]
+    internal static extern bool BASS_ChannelStop(int handle);
+
+    [DllImport(""bass_fx"")]
+    internal static extern bool BASS_FX_BPM_Free(int handle);
+
+    [DllImport(""bassenc_mp3"")]
+    internal static extern bool BASS_Encode_MP3_Ready(int handle);
 }");
 
         // Look-alikes: a name that only starts like one of those libraries, and SDL3, whose booleans are C bool.
@@ -145,11 +158,20 @@ static class Native
     // A distribution prefix in front of a library that is not one of them.
     [DllImport(""alpine-libzstd"")]
     internal static extern {|#3:bool|} zstd_alpine_flag();
+
+    // Names that only contain BASS's: not its library.
+    [DllImport(""mybass"")]
+    internal static extern {|#4:bool|} mybass_ready();
+
+    [DllImport(""bass2000"")]
+    internal static extern {|#5:bool|} b2k_ready();
 }",
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1),
             Verify.Diagnostic("IG4003").WithLocation(2),
-            Verify.Diagnostic("IG4003").WithLocation(3));
+            Verify.Diagnostic("IG4003").WithLocation(3),
+            Verify.Diagnostic("IG4003").WithLocation(4),
+            Verify.Diagnostic("IG4003").WithLocation(5));
 
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"
