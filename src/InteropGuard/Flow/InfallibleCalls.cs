@@ -42,6 +42,8 @@ namespace InteropGuard.Flow
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
+    /// <item>platform tests: <c>RuntimeInformation.IsOSPlatform</c>, <c>OperatingSystem.Is...</c> with constant arguments,
+    /// and <c>OSPlatform.Create</c> of a constant non-empty name;</item>
     /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount shown positive (<see cref="PositiveValues"/>);
     /// the amount's check is their only failure in a 64-bit process;</item>
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
@@ -134,6 +136,13 @@ namespace InteropGuard.Flow
                            || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter));
                 case "System.Span":
                     return (name == "Clear" || name == "Fill") && invocation.Instance != null;
+                case "System.Runtime.InteropServices.RuntimeInformation":
+                    // Platform tests compare against what the runtime already knows.
+                    return name == "IsOSPlatform";
+                case "System.OperatingSystem":
+                    return name.StartsWith("Is", System.StringComparison.Ordinal) && invocation.Arguments.All(a => a.Value.ConstantValue is { HasValue: true, Value: not null });
+                case "System.Runtime.InteropServices.OSPlatform":
+                    return name == "Create" && invocation.Arguments.Length == 1 && invocation.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string { Length: > 0 } };
                 case "System.GC":
                     // The amount's check is the only failure of the memory-pressure hints.
                     return (name == "AddMemoryPressure" || name == "RemoveMemoryPressure") && invocation.Arguments.Length == 1

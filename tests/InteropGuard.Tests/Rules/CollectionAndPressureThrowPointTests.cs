@@ -204,5 +204,41 @@ sealed class Signals
         self.Shared.Clear();
     }
 }", Escapes(0, "ReleasedGiven", "self._given.Clear()"), Escapes(1, "ReleasedShared", "self.Shared.Clear()"));
+    
+        // Choosing the native formatter by platform: the platform tests cannot fail, so the buffer is freed on every path
+        // they are on. A platform named by a value the caller passes can be null, and that test can throw.
+        [Fact]
+        public Task PlatformTestsDoNotThrow() => Leaks(@"
+static class Formatter
+{
+    [DllImport(""c"")] static extern int vsprintf(IntPtr buffer, IntPtr format, IntPtr args);
+    [DllImport(""msvcrt"")] static extern int vsprintf_s(IntPtr buffer, IntPtr format, IntPtr args);
+
+    static int Print(IntPtr buffer, IntPtr format, IntPtr args)
+    {
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            return vsprintf_s(buffer, format, args);
+        if (OperatingSystem.IsLinux() || RuntimeInformation.IsOSPlatform(OSPlatform.Create(""ANDROID"")))
+            return vsprintf(buffer, format, args);
+        return -1;
     }
+
+    static int PrintOn(string platform, IntPtr buffer, IntPtr format, IntPtr args)
+        => OperatingSystem.IsOSPlatform(platform) ? vsprintf(buffer, format, args) : -1;
+
+    public static void Quiet(IntPtr format, IntPtr args, int length)
+    {
+        var copy = Marshal.AllocHGlobal(length);
+        Print(copy, format, args);
+        Marshal.FreeHGlobal(copy);
+    }
+
+    public static void Named(string platform, IntPtr format, IntPtr args, int length)
+    {
+        var copy = {|#0:Marshal.AllocHGlobal(length)|};
+        PrintOn(platform, copy, format, args);
+        Marshal.FreeHGlobal(copy);
+    }
+}", Leak(0, "PrintOn(platform, copy, format, args)"));
+}
 }
