@@ -167,7 +167,8 @@ namespace InteropGuard.Flow
                     return !_context.NativeFunctions.IsNativeTransition(pointerCall);
                 case IPropertyReferenceOperation property:
                     return (UnseekableStreams.IsSeekingRead(property) && !SeekedEarlier(property))
-                           || (AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth));
+                           || (AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth)
+                               && !ThrowsOnlyOnFlagsUnsetInConstruction(property, accessor));
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
@@ -177,6 +178,32 @@ namespace InteropGuard.Flow
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// A member used on <c>this</c> by the object's own constructor whose only escaping operations are throws taken when
+        /// a flag is set that nothing sets before the constructor returns (<see cref="FreshObjectFlags"/>).
+        /// </summary>
+        private bool ThrowsOnlyOnFlagsUnsetInConstruction(IOperation use, IMethodSymbol member)
+        {
+            if (!FreshObjectFlags.IsOnObjectUnderConstruction(use, (use as IMemberReferenceOperation)?.Instance ?? (use as IInvocationOperation)?.Instance)
+                || member.ContainingType is not { } type || _context.Wrappers.GetBody(member) is not { } body)
+            {
+                return false;
+            }
+
+            var any = false;
+            foreach (var escaping in new EscapingExceptions(this, ExceptionType, callsAndThrowsOnly: !_everyFailure).AllEscaping(body))
+            {
+                if (escaping is not IThrowOperation thrown || !FreshObjectFlags.IsTakenOnlyWhenSet(thrown, type))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+
+            return any;
         }
 
         /// <summary>

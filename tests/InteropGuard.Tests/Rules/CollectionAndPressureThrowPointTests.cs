@@ -240,5 +240,83 @@ static class Formatter
         Marshal.FreeHGlobal(copy);
     }
 }", Leak(0, "PrintOn(platform, copy, format, args)"));
+
+        // A wrapper's constructor stores a fresh native record through its own checked setter: the setter throws only once
+        // the object is disposed, which cannot have happened yet. The same setter used on another object, or a flag that a
+        // constructor sets, can throw.
+        [Fact]
+        public Task AFlagNothingSetsBeforeTheConstructorReturnsCannotFireInIt() => Leaks(@"
+sealed class Bitmap
+{
+    private bool _disposed;
+    private IntPtr _record;
+
+    public Bitmap()
+    {
+        var record = Marshal.AllocHGlobal(32);
+        Native.blob_set(record, 32);
+        Record = record;
+    }
+
+    public Bitmap(Bitmap other)
+    {
+        var record = {|#0:Marshal.AllocHGlobal(32)|};
+        Native.blob_set(record, 32);
+        other.Record = record;
+    }
+
+    internal IntPtr Record
+    {
+        get
+        {
+            if (_disposed)
+                throw new ObjectDisposedException(nameof(Bitmap));
+            return _record;
+        }
+        set
+        {
+            if (_disposed)
+                throw new ObjectDisposedException(nameof(Bitmap));
+            _record = value;
+        }
+    }
+
+    public void Dispose()
+    {
+        Marshal.FreeHGlobal(_record);
+        _disposed = true;
+    }
+}
+
+sealed class Frame
+{
+    private bool _closed;
+    private IntPtr _record;
+
+    public Frame(bool closed)
+    {
+        _closed = closed;
+        var record = {|#1:Marshal.AllocHGlobal(32)|};
+        Native.blob_set(record, 32);
+        Record = record;
+    }
+
+    internal IntPtr Record
+    {
+        set
+        {
+            if (_closed)
+                throw new InvalidOperationException(""closed"");
+            _record = value;
+        }
+    }
+
+    public void Close()
+    {
+        Marshal.FreeHGlobal(_record);
+        _closed = true;
+    }
+}", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'record' is not released by 'Marshal.FreeHGlobal' if 'other.Record' throws"),
+            Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'record' is not released by 'Marshal.FreeHGlobal' if 'Record' throws"));
 }
 }
