@@ -51,7 +51,11 @@ namespace InteropGuard.Rules
         internal static readonly ImmutableArray<string> IntBoolLibraries = ImmutableArray.Create(
             "git2", "sqlite3", "e_sqlite3", "sqlcipher", "e_sqlcipher", "winsqlite3", "sdl2", "glfw", "glfw3", "usb-1.0", "uv",
             "zlib", "zlib1", "ssl", "crypto", "lua", "luajit", "avcodec", "avformat", "avutil", "avfilter", "avdevice", "swscale",
-            "swresample", "curl", "png", "sodium", "portaudio", "rdkafka");
+            "swresample", "curl", "png", "sodium", "portaudio", "rdkafka",
+            // GLib and the libraries built on it: gboolean is a typedef of int (found as 6 false findings on
+            // git-credential-manager's GLib and libsecret declarations).
+            "glib", "gobject", "gio", "gmodule", "gthread", "secret", "gtk", "gdk", "pango", "pangocairo", "atk", "soup",
+            "gstreamer", "webkit2gtk", "javascriptcoregtk");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 
