@@ -5,12 +5,14 @@ using InteropGuard.Tests.Verification;
 namespace InteropGuard.Tests.Rules
 {
     /// <summary>
-    /// Three operations the throw model (Flow/ThrowPoints) reads by what they create or check: a field initialized with a
-    /// collection expression of constants (Flow/CreatedCollections); a list's or set's quiet member called through the
-    /// interface a private field is declared as, when every store creates that collection; and a memory-pressure hint of an
-    /// amount the code has already shown positive (Flow/PositiveValues). Each beside the look-alike that still throws.
+    /// Operations the throw model (Flow/ThrowPoints) reads by what they create, check or stand for: a field initialized with
+    /// a collection expression of constants (Flow/CreatedCollections); a list's or set's quiet member called through the
+    /// interface a private field is declared as, when every store creates that collection; a memory-pressure hint of an
+    /// amount the code has already shown positive (Flow/PositiveValues); platform tests; a flag no constructor sets, in the
+    /// object's own constructor (Flow/FreshObjectFlags); and a NotImplementedException placeholder. Each beside the
+    /// look-alike that still throws.
     /// </summary>
-    public class CollectionAndPressureThrowPointTests
+    public class QuietOperationThrowPointTests
     {
         private const string Prelude = @"using System;
 using System.Collections.Generic;
@@ -318,5 +320,56 @@ sealed class Frame
     }
 }", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'record' is not released by 'Marshal.FreeHGlobal' if 'other.Record' throws"),
             Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'record' is not released by 'Marshal.FreeHGlobal' if 'Record' throws"));
+
+        // A placeholder an IL-weaving build replaces (or a stub): only 'throw new NotImplementedException()'. A helper that
+        // throws something else, or does more than throw, is read as usual.
+        [Fact]
+        public Task ANotImplementedPlaceholderIsNotAThrowPoint() => Leaks(@"
+static unsafe class Calls
+{
+    internal static int CallI(void* instance, void* text, void* method)
+    {
+        throw new NotImplementedException();
+    }
+
+    internal static int CallChecked(void* instance, void* text, void* method) => throw new NotSupportedException();
+
+    internal static int CallLater(void* instance, void* text, void* method)
+    {
+        Console.WriteLine(""not yet"");
+        throw new NotImplementedException();
+    }
+}
+
+unsafe class Session
+{
+    private readonly void* _instance;
+    private readonly void* _method;
+
+    public int SetName(string name)
+    {
+        var text = Marshal.StringToHGlobalUni(name);
+        int result = Calls.CallI(_instance, text.ToPointer(), _method);
+        Marshal.FreeHGlobal(text);
+        return result;
+    }
+
+    public int SetChecked(string name)
+    {
+        var text = {|#0:Marshal.StringToHGlobalUni(name)|};
+        int result = Calls.CallChecked(_instance, text.ToPointer(), _method);
+        Marshal.FreeHGlobal(text);
+        return result;
+    }
+
+    public int SetLater(string name)
+    {
+        var text = {|#1:Marshal.StringToHGlobalUni(name)|};
+        int result = Calls.CallLater(_instance, text.ToPointer(), _method);
+        Marshal.FreeHGlobal(text);
+        return result;
+    }
+}", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage("Native memory from 'Marshal.StringToHGlobalUni' in 'text' is not released by 'Marshal.FreeHGlobal' if 'Calls.CallChecked(_instance, text.ToPointer(), _method)' throws"),
+            Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.StringToHGlobalUni' in 'text' is not released by 'Marshal.FreeHGlobal' if 'Calls.CallLater(_instance, text.ToPointer(), _method)' throws"));
 }
 }
