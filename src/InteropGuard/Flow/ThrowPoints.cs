@@ -35,7 +35,8 @@ namespace InteropGuard.Flow
     /// (<see cref="ThrowingMethods.CollectionHeldBy"/>);</item>
     /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount the code has shown positive
     /// (<see cref="PositiveValues"/>): the argument check is their only failure;</item>
-    /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast;</item>
+    /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast; and
+    /// <c>Debugger</c>, whose <c>Break</c> without a debugger raises a breakpoint trap no <c>catch</c> takes;</item>
     /// <item>LINQ to Objects over a collection with lambdas that cannot throw (<see cref="QuietSequences"/>), and a string
     /// search whose argument is never null, here or for the call being judged (<see cref="InfallibleCalls.IsNeverNull"/>).</item>
     /// </list>
@@ -793,7 +794,8 @@ namespace InteropGuard.Flow
                 }
 
                 // Debug's members are compiled only into debug builds, and a failed Debug.Assert fails fast: no exception.
-                if (type.Name == "Debug" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
+                // Debugger.Break without a debugger raises a breakpoint trap, not a managed exception a catch could take.
+                if (type.Name is "Debug" or "Debugger" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
                 {
                     return false;
                 }

@@ -207,8 +207,8 @@ sealed class Signals
     }
 }", Escapes(0, "ReleasedGiven", "self._given.Clear()"), Escapes(1, "ReleasedShared", "self.Shared.Clear()"));
     
-        // Choosing the native formatter by platform: the platform tests cannot fail, so the buffer is freed on every path
-        // they are on. A platform named by a value the caller passes can be null, and that test can throw.
+        // Choosing the native formatter by platform: the platform tests cannot fail (nor can a debugger break, which traps
+        // instead of throwing), so the buffer is freed on every path they are on. A platform named by a value the caller passes can be null, and that test can throw.
         [Fact]
         public Task PlatformTestsDoNotThrow() => Leaks(@"
 static class Formatter
@@ -220,6 +220,7 @@ static class Formatter
     {
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             return vsprintf_s(buffer, format, args);
+        System.Diagnostics.Debugger.Break();
         if (OperatingSystem.IsLinux() || RuntimeInformation.IsOSPlatform(OSPlatform.Create(""ANDROID"")))
             return vsprintf(buffer, format, args);
         return -1;
