@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -57,7 +58,8 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// An escaping operation that is a registry lookup keyed by the context: a dictionary indexer or <c>TryGetValue</c>
-        /// call, or a <c>throw</c> taken only when such a <c>TryGetValue</c> misses.
+        /// call, or a <c>throw</c> taken only when such a <c>TryGetValue</c> misses, when the context is empty, or when the
+        /// context's own <c>GCHandle</c> does not hold the type the library stored there.
         /// </summary>
         public bool IsLookup(IOperation operation)
             => operation switch
@@ -89,6 +91,13 @@ namespace InteropGuard.Flow
                     case IExpressionStatementOperation:
                     case IBlockOperation:
                         continue;
+                    case IConversionOperation { IsImplicit: true }:
+                        // 'x ?? throw ...': the throw expression takes the type of the value it stands in for.
+                        continue;
+                    case ICoalesceOperation coalesce when child == coalesce.WhenNull:
+                        return IsRecoveredContextObject(coalesce.Value);
+                    case IConditionalOperation branch when (child == branch.WhenTrue || child == branch.WhenFalse) && IsEmptyContextTest(branch.Condition) is { } emptyWhenTrue:
+                        return (child == branch.WhenTrue) == emptyWhenTrue;
                     case IConditionalOperation branch when child == branch.WhenTrue || child == branch.WhenFalse:
                         var condition = OperationTree.SkipConversions(branch.Condition);
                         var missWhenTrue = false;
@@ -107,6 +116,64 @@ namespace InteropGuard.Flow
 
             return false;
         }
+
+        /// <summary>
+        /// <c>context == IntPtr.Zero</c> (or <c>null</c>, <c>default</c>, <c>0</c>; true when the test is that the context is
+        /// empty) or <c>context != IntPtr.Zero</c> (false): native code handing back no context is the same contract
+        /// violation as an unregistered one. Null when the condition is no such test.
+        /// </summary>
+        private bool? IsEmptyContextTest(IOperation condition)
+        {
+            if (OperationTree.SkipConversions(condition) is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } test
+                || !((IsContext(test.LeftOperand, 0) && HandleOwners.IsZero(test.RightOperand)) || (IsContext(test.RightOperand, 0) && HandleOwners.IsZero(test.LeftOperand))))
+            {
+                return null;
+            }
+
+            return test.OperatorKind == BinaryOperatorKind.Equals;
+        }
+
+        /// <summary>
+        /// <c>GCHandle.FromIntPtr(context).Target as Info</c> (the handle possibly in a local first): the checked form of the
+        /// cast of the library's own handle back to the type it stored, which the model already does not count; a
+        /// <c>?? throw</c> after it is taken only when that invariant is broken.
+        /// </summary>
+        private bool IsRecoveredContextObject(IOperation value)
+        {
+            var tryCast = false;
+            while (value is IConversionOperation { OperatorMethod: null } conversion)
+            {
+                tryCast |= conversion.IsTryCast;
+                value = conversion.Operand;
+            }
+
+            return tryCast && value is IPropertyReferenceOperation { Property.Name: "Target", Instance: { } handle } target
+                   && IsGCHandle(target.Property.ContainingType) && IsHandleOfContext(handle, 0);
+        }
+
+        private bool IsHandleOfContext(IOperation handle, int depth)
+        {
+            if (depth > MaxDerivation)
+            {
+                return false;
+            }
+
+            switch (OperationTree.SkipConversions(handle))
+            {
+                case IInvocationOperation { TargetMethod: { Name: "FromIntPtr", IsStatic: true } method, Arguments.Length: 1 } recovery when IsGCHandle(method.ContainingType):
+                    return IsContext(recovery.Arguments[0].Value, depth + 1);
+                case IConversionOperation { OperatorMethod: { Name: "op_Explicit" } method } conversion when IsGCHandle(method.ContainingType):
+                    return IsContext(conversion.Operand, depth + 1);
+                case ILocalReferenceOperation local:
+                    return OperationTree.ValuesStoredIn(OperationTree.Root(local), local.Local) is { Count: > 0 } values
+                           && values.TrueForAll(stored => IsHandleOfContext(stored, depth + 1));
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsGCHandle(INamedTypeSymbol? type)
+            => type is { Name: "GCHandle" } && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
 
         private bool IsContext(IOperation value, int depth)
         {

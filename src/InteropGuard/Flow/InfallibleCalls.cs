@@ -42,6 +42,10 @@ namespace InteropGuard.Flow
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
+    /// <item>platform tests: <c>RuntimeInformation.IsOSPlatform</c>, <c>OperatingSystem.Is...</c> with constant arguments,
+    /// and <c>OSPlatform.Create</c> of a constant non-empty name;</item>
+    /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount shown positive (<see cref="PositiveValues"/>);
+    /// the amount's check is their only failure in a 64-bit process;</item>
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
     /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
     /// <c>string.Replace(char, char)</c>, <c>Span.Clear</c>/<c>Fill</c>,
@@ -78,8 +82,8 @@ namespace InteropGuard.Flow
             switch (FullName(type))
             {
                 case "System.Collections.Generic.List":
-                    return name == "Add" || name == "Clear" || name == "Contains" || (name == "Remove" && invocation.Arguments.Length == 1)
-                           || (name == "ToArray" && invocation.Arguments.Length == 0);
+                case "System.Collections.Generic.HashSet":
+                    return IsInfallibleCollectionMember(FullName(type), name, invocation.Arguments.Length);
                 case "System.Math":
                     return name == "Max" || name == "Min";
                 case "System.Nullable":
@@ -91,8 +95,6 @@ namespace InteropGuard.Flow
                 case "System.Collections.Generic.Stack":
                     return name == "Push" || name == "Clear" || name == "Contains"
                            || ((name == "Peek" || name == "Pop") && IsCountGuarded(original(invocation), stable));
-                case "System.Collections.Generic.HashSet":
-                    return name == "Add" || name == "Remove" || name == "Contains" || name == "Clear";
                 case "System.Collections.Generic.Dictionary":
                     return (name == "TryGetValue" || name == "ContainsKey" || name == "Remove")
                            && type.TypeArguments.Length == 2
@@ -134,6 +136,17 @@ namespace InteropGuard.Flow
                            || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter));
                 case "System.Span":
                     return (name == "Clear" || name == "Fill") && invocation.Instance != null;
+                case "System.Runtime.InteropServices.RuntimeInformation":
+                    // Platform tests compare against what the runtime already knows.
+                    return name == "IsOSPlatform";
+                case "System.OperatingSystem":
+                    return name.StartsWith("Is", System.StringComparison.Ordinal) && invocation.Arguments.All(a => a.Value.ConstantValue is { HasValue: true, Value: not null });
+                case "System.Runtime.InteropServices.OSPlatform":
+                    return name == "Create" && invocation.Arguments.Length == 1 && invocation.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string { Length: > 0 } };
+                case "System.GC":
+                    // The amount's check is the only failure of the memory-pressure hints.
+                    return (name == "AddMemoryPressure" || name == "RemoveMemoryPressure") && invocation.Arguments.Length == 1
+                           && original(invocation) is { } placed && PositiveValues.Holds(placed.Arguments[0].Value, placed, stable);
                 case "System.Runtime.InteropServices.GCHandle":
                     return name == "Alloc" && invocation.Arguments.Length == 1;
                 case "System.Runtime.InteropServices.SafeHandle":
@@ -286,6 +299,18 @@ namespace InteropGuard.Flow
 
             return false;
         }
+
+        /// <summary>
+        /// Members of a framework list or set that cannot fail on any argument: <c>Add</c>, <c>Clear</c>, <c>Contains</c>,
+        /// <c>Remove(item)</c>, and a list's <c>ToArray()</c>. <paramref name="collection"/> is the namespace-qualified name
+        /// without arity, which is also what <see cref="CreatedCollections.Of"/> gives for a value an interface-typed field holds.
+        /// </summary>
+        public static bool IsInfallibleCollectionMember(string collection, string name, int arguments) => collection switch
+        {
+            "System.Collections.Generic.List" => name is "Add" or "Clear" or "Contains" || (name == "Remove" && arguments == 1) || (name == "ToArray" && arguments == 0),
+            "System.Collections.Generic.HashSet" => name is "Add" or "Remove" or "Contains" or "Clear",
+            _ => false,
+        };
 
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
 

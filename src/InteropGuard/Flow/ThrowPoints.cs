@@ -30,7 +30,13 @@ namespace InteropGuard.Flow
     /// <item>calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>) — for a virtual
     /// call, every implementation, when none can be outside the compilation — and non-virtual calls to
     /// this compilation's own <c>Dispose</c>, which must not throw by the framework's design rules;</item>
-    /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast;</item>
+    /// <item>a list's or set's members that cannot fail (<c>Add</c>, <c>Clear</c>, ...) called through the interface a private
+    /// field is declared as, when every value the field is given creates that collection
+    /// (<see cref="ThrowingMethods.CollectionHeldBy"/>);</item>
+    /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount the code has shown positive
+    /// (<see cref="PositiveValues"/>): the argument check is their only failure;</item>
+    /// <item><c>System.Diagnostics.Debug</c>: compiled only into debug builds, and a failed assertion fails fast; and
+    /// <c>Debugger</c>, whose <c>Break</c> without a debugger raises a breakpoint trap no <c>catch</c> takes;</item>
     /// <item>LINQ to Objects over a collection with lambdas that cannot throw (<see cref="QuietSequences"/>), and a string
     /// search whose argument is never null, here or for the call being judged (<see cref="InfallibleCalls.IsNeverNull"/>).</item>
     /// </list>
@@ -162,7 +168,8 @@ namespace InteropGuard.Flow
                     return !_context.NativeFunctions.IsNativeTransition(pointerCall);
                 case IPropertyReferenceOperation property:
                     return (UnseekableStreams.IsSeekingRead(property) && !SeekedEarlier(property))
-                           || (AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth));
+                           || (AccessorOf(property) is { } accessor && _throwing.ThrowsExplicitly(accessor, _catalogue, _everyFailure, _depth)
+                               && !ThrowsOnlyOnFlagsUnsetInConstruction(property, accessor));
                 case IObjectCreationOperation creation when MayThrow(creation):
                 case IAwaitOperation:
                 case IDynamicInvocationOperation:
@@ -172,6 +179,32 @@ namespace InteropGuard.Flow
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// A member used on <c>this</c> by the object's own constructor whose only escaping operations are throws taken when
+        /// a flag is set that nothing sets before the constructor returns (<see cref="FreshObjectFlags"/>).
+        /// </summary>
+        private bool ThrowsOnlyOnFlagsUnsetInConstruction(IOperation use, IMethodSymbol member)
+        {
+            if (!FreshObjectFlags.IsOnObjectUnderConstruction(use, (use as IMemberReferenceOperation)?.Instance ?? (use as IInvocationOperation)?.Instance)
+                || member.ContainingType is not { } type || _context.Wrappers.GetBody(member) is not { } body)
+            {
+                return false;
+            }
+
+            var any = false;
+            foreach (var escaping in new EscapingExceptions(this, ExceptionType, callsAndThrowsOnly: !_everyFailure).AllEscaping(body))
+            {
+                if (escaping is not IThrowOperation thrown || !FreshObjectFlags.IsTakenOnlyWhenSet(thrown, type))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+
+            return any;
         }
 
         /// <summary>
@@ -236,6 +269,12 @@ namespace InteropGuard.Flow
             }
 
             if (invocation.IsVirtual && method.MethodKind == MethodKind.Ordinary && !MayThrowVirtually(method))
+            {
+                return false;
+            }
+
+            if (invocation.IsVirtual && invocation.Instance is { } instance && OperationTree.SkipConversions(instance) is IFieldReferenceOperation { Field: var field }
+                && _throwing.CollectionHeldBy(field) is { } collection && InfallibleCalls.IsInfallibleCollectionMember(collection, method.Name, invocation.Arguments.Length))
             {
                 return false;
             }
@@ -755,7 +794,8 @@ namespace InteropGuard.Flow
                 }
 
                 // Debug's members are compiled only into debug builds, and a failed Debug.Assert fails fast: no exception.
-                if (type.Name == "Debug" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
+                // Debugger.Break without a debugger raises a breakpoint trap, not a managed exception a catch could take.
+                if (type.Name is "Debug" or "Debugger" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
                 {
                     return false;
                 }

@@ -89,6 +89,11 @@ namespace InteropGuard.Flow
         /// argument (<see cref="MeasuredArguments"/>); null when none.</param>
         internal bool MayThrow(IMethodSymbol method, AllocationCatalogue catalogue, bool everyFailure, int depth, int chainLinks, int nonNullArguments = 0, MeasuredArguments? measuredArguments = null)
         {
+            if (WrapperSummaries.IsSourceMethodWithBody(method) && ShapeOf(method) == BodyShape.Placeholder)
+            {
+                return false;
+            }
+
             if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || ShapeOf(method) is not (BodyShape.Read or BodyShape.ReadAndThrowsExplicitly))
             {
                 return true;
@@ -170,6 +175,11 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
+                if (IsPlaceholder(block, expression))
+                {
+                    return BodyShape.Placeholder;
+                }
+
                 var calls = 0;
                 var statements = 0;
                 var plain = 0;
@@ -224,6 +234,25 @@ namespace InteropGuard.Flow
             return BodyShape.TooLong;
         }
 
+        /// <summary>
+        /// A body that is only <c>throw new NotImplementedException(...)</c>: a stub, or — in libraries that weave IL after
+        /// compiling (CSCore's <c>InteropCalls.CallI</c>, its <c>ILUtils</c> copies under <c>#if IL</c>) — a placeholder the
+        /// build replaces with the real body. Calling it is not a path a leak or callback report can help with: code that
+        /// reaches a real stub fails on every run. Read from syntax, as the rest of the shape.
+        /// </summary>
+        private static bool IsPlaceholder(BlockSyntax? block, ExpressionSyntax? expression)
+        {
+            var thrown = block switch
+            {
+                { Statements.Count: 1 } when block.Statements[0] is ThrowStatementSyntax statement => statement.Expression,
+                null => (expression as ThrowExpressionSyntax)?.Expression,
+                _ => null,
+            };
+            return thrown is ObjectCreationExpressionSyntax { Type: var type }
+                   && (type is IdentifierNameSyntax { Identifier.ValueText: "NotImplementedException" }
+                       || type is QualifiedNameSyntax { Right.Identifier.ValueText: "NotImplementedException", Left: IdentifierNameSyntax { Identifier.ValueText: "System" } });
+        }
+
         // An expression statement or local declaration with no call or creation in it: 'b->vertexOffset = 0;', 'int len = n * stride;'.
         private static bool IsPlainStore(SyntaxNode statement)
         {
@@ -249,6 +278,9 @@ namespace InteropGuard.Flow
             ReadAndThrowsExplicitly,
             Throws,
             TooLong,
+
+            /// <summary>Only <c>throw new NotImplementedException()</c> (<see cref="IsPlaceholder"/>).</summary>
+            Placeholder,
         }
 
         /// <summary>
@@ -300,6 +332,43 @@ namespace InteropGuard.Flow
             return false;
         }
 
+        /// <summary>
+        /// The framework collection a private field of interface type always holds (<see cref="CreatedCollections"/>): every
+        /// value stored into it creates the same one. A call through the interface then runs that collection's member, so
+        /// <c>_handles.Clear()</c> on an <c>ICollection&lt;GCHandle&gt; _handles = []</c> is a list's <c>Clear</c>. Null when
+        /// the field is not private, not of an interface type, or holds anything else (or nothing known). Answered once per field.
+        /// </summary>
+        public string? CollectionHeldBy(IFieldSymbol field)
+            => field.DeclaredAccessibility == Accessibility.Private && field.Type.TypeKind == TypeKind.Interface
+                ? _collections.GetOrAdd(field.OriginalDefinition, ReadCollection)
+                : null;
+
+        private readonly ConcurrentDictionary<IFieldSymbol, string?> _collections = new ConcurrentDictionary<IFieldSymbol, string?>(SymbolEqualityComparer.Default);
+
+        private string? ReadCollection(IFieldSymbol field)
+        {
+            string? held = null;
+            var every = PrivateFieldStores.All(_context.Compilation, field, System.Threading.CancellationToken.None, (syntax, value) =>
+            {
+                if (value == null && _context.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+                {
+#pragma warning disable RS1030 // Once per field a throw question reaches through an interface call; cached.
+                    value = _context.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+                }
+
+                var created = value == null ? null : CreatedCollections.Of(value);
+                if (created == null || (held != null && held != created))
+                {
+                    return false;
+                }
+
+                held = created;
+                return true;
+            });
+            return every ? held : null;
+        }
+
         private bool MayThrowInitializing(EqualsValueClauseSyntax initializer)
         {
             if (!_context.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
@@ -321,6 +390,7 @@ namespace InteropGuard.Flow
                 IFieldReferenceOperation { Instance: null } => false,
                 IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type.IsValueType: true } => false,
                 IObjectCreationOperation creation => !InfallibleCalls.IsInfallible(creation, new StableValues()),
+                ICollectionExpressionOperation collection => !CreatedCollections.IsQuiet(collection),
                 _ => true,
             };
         }

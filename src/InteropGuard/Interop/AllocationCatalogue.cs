@@ -670,11 +670,35 @@ namespace InteropGuard.Interop
         public Allocator? ForHandedOutHandle(IOperation operation) => operation switch
         {
             IObjectCreationOperation creation => creation.Arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false })
+                                                 || WrapsOnlyZero(creation)
                 ? null
                 : ForCreatedHandle(creation.Type),
             IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call } => ForOutHandle(call.TargetMethod, parameter),
             _ => null,
         };
+
+        /// <summary>
+        /// <c>new FuncHandle(IntPtr.Zero)</c>: a SafeHandle over no native handle (the "none" a native parameter accepts),
+        /// every pointer-sized argument zero. Nothing is open, so there is nothing to dispose.
+        /// </summary>
+        private static bool WrapsOnlyZero(IObjectCreationOperation creation)
+        {
+            var any = false;
+            foreach (var argument in creation.Arguments)
+            {
+                if (argument.Parameter?.Type is { SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } or IPointerTypeSymbol)
+                {
+                    if (argument.ArgumentKind != ArgumentKind.Explicit || !HandleOwners.IsZero(argument.Value))
+                    {
+                        return false;
+                    }
+
+                    any = true;
+                }
+            }
+
+            return any;
+        }
 
         /// <summary>A SafeHandle created with <c>new</c>: the caller owns it.</summary>
         public Allocator? ForCreatedHandle(ITypeSymbol? type)

@@ -420,6 +420,16 @@ GLib       g_value_take_string                        1
 GLib       g_value_take_boxed                         1
 GLib       g_object_set_data                          2
 GLib       g_object_set_data_full                     2 3
+GLib       g_hash_table_insert                        1 2
+GLib       g_hash_table_replace                       1 2
+GLib       g_hash_table_add                           1
+GLib       g_list_append                              1
+GLib       g_list_prepend                             1
+GLib       g_slist_append                             1
+GLib       g_slist_prepend                            1
+GLib       g_ptr_array_add                            1
+GLib       g_queue_push_head                          1
+GLib       g_queue_push_tail                          1
 libvips    vips_value_set_blob                      1 2
 libvips    vips_value_set_blob_free                 1
 llama.cpp  llama_log_set                            0 1

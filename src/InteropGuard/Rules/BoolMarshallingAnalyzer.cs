@@ -51,7 +51,11 @@ namespace InteropGuard.Rules
         internal static readonly ImmutableArray<string> IntBoolLibraries = ImmutableArray.Create(
             "git2", "sqlite3", "e_sqlite3", "sqlcipher", "e_sqlcipher", "winsqlite3", "sdl2", "glfw", "glfw3", "usb-1.0", "uv",
             "zlib", "zlib1", "ssl", "crypto", "lua", "luajit", "avcodec", "avformat", "avutil", "avfilter", "avdevice", "swscale",
-            "swresample", "curl", "png", "sodium", "portaudio", "rdkafka");
+            "swresample", "curl", "png", "sodium", "portaudio", "rdkafka",
+            // GLib and the libraries built on it: gboolean is a typedef of int (found as 6 false findings on
+            // git-credential-manager's GLib and libsecret declarations).
+            "glib", "gobject", "gio", "gmodule", "gthread", "secret", "gtk", "gdk", "pango", "pangocairo", "atk", "soup",
+            "gstreamer", "webkit2gtk", "javascriptcoregtk");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 
@@ -98,7 +102,7 @@ namespace InteropGuard.Rules
             }
 
             var library = NativeFunction.NormalizeLibrary(dllImport.ModuleName ?? string.Empty);
-            if (Win32BoolLibraries.Contains(library) || IsIntBoolLibrary(library))
+            if (Win32BoolLibraries.Contains(library) || IsBassLibrary(library) || IsIntBoolLibrary(library))
             {
                 return;
             }
@@ -118,6 +122,15 @@ namespace InteropGuard.Rules
 
             }
         }
+
+        /// <summary>
+        /// The BASS audio library and its add-ons (<c>bass</c>, <c>bass_fx</c>, <c>bassmix</c>, <c>bassenc_mp3</c>, ...): every one
+        /// is declared through bass.h, which defines <c>BOOL</c> as <c>int</c> on every platform, Windows' own elsewhere.
+        /// Found as 272 false findings on ManagedBass.
+        /// </summary>
+        internal static bool IsBassLibrary(string normalized)
+            => normalized.StartsWith("bass", StringComparison.Ordinal)
+               && (normalized.Length == 4 || normalized[4] == '_' || char.IsLetter(normalized[4]));
 
         /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>), or a distribution's build of one.</summary>
         internal static bool IsIntBoolLibrary(string normalized)

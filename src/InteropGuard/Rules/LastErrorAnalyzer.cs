@@ -247,9 +247,17 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>The guarding calls of the read (<see cref="GuardingCalls"/>) that some path to it passes, nearest guard first; guards with none are left out.</summary>
+        /// <summary>
+        /// The guarding calls of the read (<see cref="GuardingCalls"/>) that some path to it passes, nearest guard first; guards
+        /// with none are left out. A native call made for an argument of another native call of the same guard is left out
+        /// too: it returns before the outer call runs, and what the guard tests is the outer call's result
+        /// (<c>SetWindowsHookEx(id, proc, IntPtr.Zero, GetCurrentThreadId())</c>).
+        /// </summary>
         private static IEnumerable<List<SyntaxNode>> FilteredGuards(SyntaxNode readSyntax, LastErrorAtRead atRead)
-            => GuardingCalls(readSyntax).Select(g => g.Where(c => atRead.SinceCall.ContainsKey(c)).ToList()).Where(g => g.Count > 0);
+            => GuardingCalls(readSyntax)
+                .Select(g => g.Where(c => atRead.SinceCall.ContainsKey(c)).ToList())
+                .Select(g => g.Where(c => !g.Any(outer => outer != c && outer.Span.Contains(c.Span))).ToList())
+                .Where(g => g.Count > 0);
 
         private static bool AllSavedAndUntouched(LastErrorAtRead atRead)
         {

@@ -653,13 +653,22 @@ namespace InteropGuard.Rules
         /// A reference taken on a handle the object itself holds (a local read from <c>this[i]</c> or a member of <c>this</c>)
         /// while another member of its class gives such references back (<see cref="ReferenceReleasingMembers"/>: by symbol,
         /// through helpers too): the object keeps the count raised on purpose, as a lease it gives back later (Tmds.DBus'
-        /// <c>RefHandles</c>, released in its dispose path).
+        /// <c>RefHandles</c>, released in its dispose path). So is a reference an <c>ICustomMarshaler</c> takes in
+        /// <c>MarshalManagedToNative</c> when another member of the marshaller gives references back: the runtime calls its
+        /// <c>CleanUpNativeData</c> after the native call, which is where the contract puts the release.
         /// </summary>
         private static bool IsHeldForTheObject(RefCountMembers members, IOperation function, ImmutableArray<ISymbol> path, ISymbol owningSymbol, System.Threading.CancellationToken cancellationToken)
         {
             if (path.Length != 1 || path[0] is not ILocalSymbol local)
             {
                 return false;
+            }
+
+            // A custom marshaller's leases: the marshaller calls CleanUpNativeData with the native data after the call.
+            if (local.ContainingType is { } marshaller && members.Leases is { } given && CustomMarshallers.IsMarshallingToNative(owningSymbol)
+                && given.ReleasesElsewhere(marshaller, owningSymbol, cancellationToken))
+            {
+                return true;
             }
 
             var fromTheObject = function.Descendants().OfType<IVariableDeclaratorOperation>()

@@ -126,6 +126,29 @@ static class Native
 
     [DllImport(""ndisapi.dll"")]
     internal static extern bool ReadPacket(IntPtr driver, IntPtr request);
+
+    // GLib and the libraries built on it: gboolean is an int.
+    [DllImport(""libglib-2.0.so.0"")]
+    internal static extern bool g_str_equal(IntPtr a, IntPtr b);
+
+    [DllImport(""libsecret-1.so.0"")]
+    internal static extern bool secret_item_get_locked(IntPtr item);
+
+    [DllImport(""libgtk-3.so.0"")]
+    internal static extern bool gtk_widget_get_visible(IntPtr widget);
+
+    // BASS and its add-ons: bass.h makes BOOL an int on every platform.
+    [DllImport(""bass"")]
+    internal static extern bool BASS_ChannelPlay(int handle, bool restart);
+
+    [DllImport(""libbass.so"")]
+    internal static extern bool BASS_ChannelStop(int handle);
+
+    [DllImport(""bass_fx"")]
+    internal static extern bool BASS_FX_BPM_Free(int handle);
+
+    [DllImport(""bassenc_mp3"")]
+    internal static extern bool BASS_Encode_MP3_Ready(int handle);
 }");
 
         // Look-alikes: a name that only starts like one of those libraries, and SDL3, whose booleans are C bool.
@@ -145,11 +168,29 @@ static class Native
     // A distribution prefix in front of a library that is not one of them.
     [DllImport(""alpine-libzstd"")]
     internal static extern {|#3:bool|} zstd_alpine_flag();
+
+    // glibc is not GLib; CoreFoundation's Boolean is one byte.
+    [DllImport(""glibc"")]
+    internal static extern {|#6:bool|} glibc_flag();
+
+    [DllImport(""/System/Library/Frameworks/CoreFoundation.framework/CoreFoundation"")]
+    internal static extern {|#7:bool|} CFStringGetCString(IntPtr text, IntPtr buffer, long size, uint encoding);
+
+    // Names that only contain BASS's: not its library.
+    [DllImport(""mybass"")]
+    internal static extern {|#4:bool|} mybass_ready();
+
+    [DllImport(""bass2000"")]
+    internal static extern {|#5:bool|} b2k_ready();
 }",
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1),
             Verify.Diagnostic("IG4003").WithLocation(2),
-            Verify.Diagnostic("IG4003").WithLocation(3));
+            Verify.Diagnostic("IG4003").WithLocation(3),
+            Verify.Diagnostic("IG4003").WithLocation(4),
+            Verify.Diagnostic("IG4003").WithLocation(5),
+            Verify.Diagnostic("IG4003").WithLocation(6),
+            Verify.Diagnostic("IG4003").WithLocation(7));
 
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"

@@ -583,6 +583,38 @@ static class Files
 }",
             Verify.Diagnostic("IG4001").WithLocation(0));
 
+        // A native call made for an argument returns before the call it feeds: the guard tests the outer call's result, and
+        // the read is about that call, which saved its error. The inner call tested on its own is still what the read is about.
+        [Fact]
+        public Task ANativeCallInAnArgumentIsNotWhatTheGuardTests() => Check(@"
+static class Files
+{
+    static int Descriptor(string path)
+    {
+        int fd = Native.open_checked(path, Native.getpid());
+        if (fd < 0)
+            Fail();
+        return fd;
+    }
+
+    static void Directory(string path)
+    {
+        if (!Native.CreateDirectoryW(path, new IntPtr(Native.getpid())))
+            throw new Win32Exception(Marshal.GetLastPInvokeError());
+    }
+
+    static int Alone()
+    {
+        int pid = Native.getpid();
+        if (pid < 0)
+            {|#0:Fail()|};
+        return pid;
+    }
+
+    static void Fail() => throw new Win32Exception(Marshal.GetLastPInvokeError());
+}",
+            Verify.Diagnostic("IG4001").WithLocation(0));
+
         [Fact]
         public Task ANativeCallAnOuterGuardTestsIsNotAnOverwrite() => Check(@"
 static class Files

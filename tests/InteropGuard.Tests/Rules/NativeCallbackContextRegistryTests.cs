@@ -127,6 +127,90 @@ static class Bridge
     }
 }");
 
+        // The checked form of the cast of the library's own handle: a throw taken only when native code hands back no
+        // context, or one whose GCHandle does not hold what the library stored, stands for the invalid handle itself.
+        [Fact]
+        public Task CheckedRecoveryOfTheContextsOwnHandleIsSilent() => Check(@"
+sealed class Job
+{
+    public int Done;
+}
+
+static class Jobs
+{
+    private static Job Recover(IntPtr user)
+    {
+        if (user == IntPtr.Zero)
+            throw new InvalidOperationException(""no job"");
+
+        var handle = GCHandle.FromIntPtr(user);
+        return handle.Target as Job ?? throw new InvalidOperationException(""not a job"");
+    }
+
+    static int Pulled(IntPtr context, IntPtr buffer, int size)
+    {
+        var job = Recover(context);
+        job.Done += size;
+        return 0;
+    }
+
+    static int PulledInline(IntPtr context, IntPtr buffer, int size)
+    {
+        if (context != IntPtr.Zero)
+        {
+            var job = GCHandle.FromIntPtr(context).Target as Job ?? throw new InvalidOperationException(""not a job"");
+            job.Done += size;
+        }
+        else
+        {
+            throw new InvalidOperationException(""no job"");
+        }
+
+        return 0;
+    }
+
+    public static void Run(Job job)
+    {
+        var handle = GCHandle.Alloc(job);
+        Native.decode(Pulled, GCHandle.ToIntPtr(handle));
+        Native.decode(PulledInline, GCHandle.ToIntPtr(handle));
+        handle.Free();
+    }
+}");
+
+        // The same checks on a value that is not the context native code hands back still count: a size out of range, or a
+        // handle read from a field.
+        [Fact]
+        public Task ChecksOfOtherValuesThanTheContextStillThrow() => Check(@"
+sealed class Job
+{
+    public int Done;
+}
+
+static class Jobs
+{
+    private static IntPtr s_last;
+
+    static int {|#0:BySize|}(IntPtr context, IntPtr buffer, int size)
+    {
+        if (size == 0)
+            throw new InvalidOperationException(""empty read"");
+        return 0;
+    }
+
+    static int {|#1:ByField|}(IntPtr context, IntPtr buffer, int size)
+    {
+        var job = GCHandle.FromIntPtr(s_last).Target as Job ?? throw new InvalidOperationException(""not a job"");
+        return job.Done;
+    }
+
+    public static void Run(IntPtr context)
+    {
+        Native.decode(BySize, context);
+        Native.decode(ByField, context);
+    }
+}", Finding(0, "BySize", "decode", "throw new InvalidOperationException(\"empty read\")"), Finding(1, "ByField", "decode", "throw new InvalidOperationException(\"not a job\")"));
+
         [Fact]
         public Task StreamFoundByTheContextInADictionaryIsSilent() => Check(@"
 static class Images

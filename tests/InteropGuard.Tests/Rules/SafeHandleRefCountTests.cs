@@ -338,6 +338,75 @@ class Sender
 }", Finding(0, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")),
             Finding(1, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")));
 
+        // A custom marshaller leases each handle of the array it converts; the runtime calls CleanUpNativeData after the
+        // native call, and that is where it gives them back. A marshaller without such a member, and a method of the same
+        // shape on a class that is no marshaller, still owe the reference.
+        [Fact]
+        public Task ACustomMarshallerGivesItsLeasesBackInCleanUpNativeData() => Check(@"
+sealed class HandleArrayMarshaler : ICustomMarshaler
+{
+    public IntPtr MarshalManagedToNative(object managed)
+    {
+        var array = (SafeHandle[])managed;
+        var native = Marshal.AllocHGlobal((array.Length + 1) * IntPtr.Size);
+        Marshal.WriteIntPtr(native, GCHandle.ToIntPtr(GCHandle.Alloc(array)));
+        for (var i = 0; i < array.Length; i++)
+        {
+            var added = false;
+            var current = array[i];
+            current.DangerousAddRef(ref added);
+            Marshal.WriteIntPtr(native, (i + 1) * IntPtr.Size, current.DangerousGetHandle());
+        }
+
+        return native;
+    }
+
+    public void CleanUpNativeData(IntPtr native)
+    {
+        var pinned = GCHandle.FromIntPtr(Marshal.ReadIntPtr(native));
+        foreach (var handle in (SafeHandle[])pinned.Target)
+            handle.DangerousRelease();
+        pinned.Free();
+        Marshal.FreeHGlobal(native);
+    }
+
+    public object MarshalNativeToManaged(IntPtr native) => throw new NotSupportedException();
+    public void CleanUpManagedData(object managed) { }
+    public int GetNativeDataSize() => IntPtr.Size;
+}
+
+sealed class ForgetfulMarshaler : ICustomMarshaler
+{
+    public IntPtr MarshalManagedToNative(object managed)
+    {
+        var native = Marshal.AllocHGlobal(IntPtr.Size);
+        var added = false;
+        var current = (SafeHandle)managed;
+        {|#0:current.DangerousAddRef(ref added)|};
+        Marshal.WriteIntPtr(native, current.DangerousGetHandle());
+        return native;
+    }
+
+    public void CleanUpNativeData(IntPtr native) => Marshal.FreeHGlobal(native);
+    public object MarshalNativeToManaged(IntPtr native) => throw new NotSupportedException();
+    public void CleanUpManagedData(object managed) { }
+    public int GetNativeDataSize() => IntPtr.Size;
+}
+
+sealed class NotAMarshaler
+{
+    public IntPtr MarshalManagedToNative(object managed)
+    {
+        var added = false;
+        var current = (SafeHandle)managed;
+        {|#1:current.DangerousAddRef(ref added)|};
+        return IntPtr.Zero;
+    }
+
+    public void CleanUpNativeData(SafeHandle handle) => handle.DangerousRelease();
+}", Finding(0, "'current.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("current")),
+            Finding(1, "'current.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("current")));
+
         // A capture handle that keeps the file it reads from: the reference is taken for the life of the owner, which keeps
         // the file handle in a field chosen by whether the reference was granted.
         [Fact]

@@ -260,6 +260,37 @@ sealed class Either : SafeHandle
     }
 }");
 
+        // A handle made over no native handle, the "none" a native parameter accepts, has nothing open to dispose; one made
+        // over a value the caller was given does.
+        [Fact]
+        public Task AHandleMadeOverZeroHasNothingToDispose() => Check<OwnershipAnalyzer>(@"
+sealed class FunctionHandle : SafeHandle
+{
+    public FunctionHandle(IntPtr handle) : base(IntPtr.Zero, true) { SetHandle(handle); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+static class Graph
+{
+    [DllImport(""mylib"")] static extern void copy_function(IntPtr graph, FunctionHandle function, FunctionHandle gradient);
+
+    public static void WithoutGradient(IntPtr graph, FunctionHandle function)
+    {
+        copy_function(graph, function, new FunctionHandle(IntPtr.Zero));
+        copy_function(graph, function, new FunctionHandle(default));
+    }
+
+    public static void WithGradient(IntPtr graph, FunctionHandle function, IntPtr gradient)
+    {
+        copy_function(graph, function, {|#0:new FunctionHandle(gradient)|});
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0));
+
         [Fact]
         public Task AReferenceTakenOnAReturnedHandleIsOwedByTheCaller() => Check<SafeHandleRefCountAnalyzer>(@"
 class Owner

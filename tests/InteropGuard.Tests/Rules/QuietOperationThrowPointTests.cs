@@ -1,0 +1,376 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// Operations the throw model (Flow/ThrowPoints) reads by what they create, check or stand for: a field initialized with
+    /// a collection expression of constants (Flow/CreatedCollections); a list's or set's quiet member called through the
+    /// interface a private field is declared as, when every store creates that collection; a memory-pressure hint of an
+    /// amount the code has already shown positive (Flow/PositiveValues); platform tests; a flag no constructor sets, in the
+    /// object's own constructor (Flow/FreshObjectFlags); and a NotImplementedException placeholder. Each beside the
+    /// look-alike that still throws.
+    /// </summary>
+    public class QuietOperationThrowPointTests
+    {
+        private const string Prelude = @"using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+
+static class Native
+{
+    [DllImport(""imaging"")] public static extern IntPtr source_new(IntPtr data, int length);
+    [DllImport(""imaging"")] public static extern void blob_set(IntPtr blob, int length);
+    [DllImport(""imaging"")] public static extern void on_release(IntPtr user);
+}
+";
+
+        private static Task Leaks(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static Task Callbacks(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult Pinned(int location, string thrower)
+            => Verify.Diagnostic("IG3004").WithLocation(location).WithMessage(
+                "The GCHandle in 'pin' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if '" + thrower
+                + "' throws, so the object stays pinned and can never be collected");
+
+        private static DiagnosticResult Leak(int location, string thrower)
+            => Verify.Diagnostic("IG3001").WithLocation(location).WithMessage(
+                "Native memory from 'Marshal.AllocHGlobal' in 'copy' is not released by 'Marshal.FreeHGlobal' if '" + thrower + "' throws");
+
+        private static DiagnosticResult Escapes(int location, string callback, string operation)
+            => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
+                "Callback '" + callback + "' is [UnmanagedCallersOnly], and '" + operation
+                + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+
+        // A wrapper whose fields start as empty or constant collections: creating it cannot fail, so the pinned buffer is
+        // handed to the object that frees it. A field that starts from a list built by a method of the compilation can.
+        [Fact]
+        public Task CreatingAnObjectWhoseFieldsStartAsConstantCollectionsDoesNotThrow() => Leaks(@"
+class Source
+{
+    private readonly ICollection<GCHandle> _handles = [];
+    private readonly int[] _levels = [1, 2, 4];
+    private readonly List<string> _names = [];
+    private GCHandle _data;
+    internal Source(IntPtr native) { }
+
+    public static Source Quiet(byte[] bytes)
+    {
+        var pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+        var native = Native.source_new(pin.AddrOfPinnedObject(), bytes.Length);
+        if (native == IntPtr.Zero)
+        {
+            pin.Free();
+            throw new InvalidOperationException(""no source"");
+        }
+
+        return new Source(native) { _data = pin };
+    }
+}
+
+class Checked
+{
+    private readonly List<int> _sizes = Sizes.Read();
+    private GCHandle _data;
+    internal Checked(IntPtr native) { }
+
+    public static Checked Loud(byte[] bytes)
+    {
+        var pin = {|#0:GCHandle.Alloc(bytes, GCHandleType.Pinned)|};
+        var native = Native.source_new(pin.AddrOfPinnedObject(), bytes.Length);
+        if (native == IntPtr.Zero)
+        {
+            pin.Free();
+            throw new InvalidOperationException(""no source"");
+        }
+
+        return new Checked(native) { _data = pin };
+    }
+}
+
+static class Sizes
+{
+    public static List<int> Read() => Environment.GetEnvironmentVariable(""SIZES"") is { } text ? new List<int> { int.Parse(text) } : throw new InvalidOperationException(""unset"");
+}", Pinned(0, "new Checked(native) { _data = pin }"));
+
+        // The helper rejects a non-positive amount before it hints the collector, the hint's only failure. Without that
+        // test (or with a test that lets zero through) the hint can throw and the copy leaks.
+        [Fact]
+        public Task AMemoryPressureHintOfAnAmountShownPositiveDoesNotThrow() => Leaks(@"
+class Blob
+{
+    private long _pressure;
+
+    private void Hint(long bytes)
+    {
+        if (bytes <= 0)
+        {
+            return;
+        }
+
+        GC.AddMemoryPressure(bytes);
+        _pressure += bytes;
+    }
+
+    private void HintInside(int bytes)
+    {
+        if (bytes > 0)
+            GC.AddMemoryPressure(bytes);
+    }
+
+    private void HintBlindly(long bytes) => GC.AddMemoryPressure(bytes);
+
+    private void HintFromZero(long bytes)
+    {
+        if (bytes < 0)
+            return;
+        GC.AddMemoryPressure(bytes);
+    }
+
+    public void Quiet(IntPtr blob, byte[] data)
+    {
+        var copy = Marshal.AllocHGlobal(data.Length);
+        Marshal.Copy(data, 0, copy, data.Length);
+        Hint(data.Length);
+        HintInside(data.Length);
+        Native.blob_set(copy, data.Length);
+        Marshal.FreeHGlobal(copy);
+    }
+
+    public void Blind(IntPtr blob, byte[] data)
+    {
+        var copy = {|#0:Marshal.AllocHGlobal(data.Length)|};
+        Marshal.Copy(data, 0, copy, data.Length);
+        HintBlindly(data.Length);
+        Native.blob_set(copy, data.Length);
+        Marshal.FreeHGlobal(copy);
+    }
+
+    public void FromZero(IntPtr blob, byte[] data)
+    {
+        var copy = {|#1:Marshal.AllocHGlobal(data.Length)|};
+        Marshal.Copy(data, 0, copy, data.Length);
+        HintFromZero(data.Length);
+        Native.blob_set(copy, data.Length);
+        Marshal.FreeHGlobal(copy);
+    }
+}", Leak(0, "HintBlindly(data.Length)"), Leak(1, "HintFromZero(data.Length)"));
+
+        // The private field is declared as an interface, but every value it is given is a list: clearing it cannot fail.
+        // A public field (anyone may store any collection), or one also given a caller's collection, is a call into
+        // unknown code.
+        [Fact]
+        public Task ClearingAPrivateInterfaceFieldThatAlwaysHoldsAListDoesNotThrow() => Callbacks(@"
+sealed class Signals
+{
+    private readonly ICollection<GCHandle> _handles = [];
+    private ICollection<GCHandle> _pending = new List<GCHandle>();
+    private ICollection<GCHandle> _given = [];
+    public ICollection<GCHandle> Shared = [];
+
+    public void Adopt(ICollection<GCHandle> handles) => _given = handles;
+
+    [UnmanagedCallersOnly]
+    static void Released(IntPtr user)
+    {
+        var self = (Signals)GCHandle.FromIntPtr(user).Target!;
+        self._handles.Clear();
+        self._pending.Add(default);
+        self._pending = new List<GCHandle>();
+        Native.on_release(user);
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#0:ReleasedGiven|}(IntPtr user)
+    {
+        var self = (Signals)GCHandle.FromIntPtr(user).Target!;
+        self._given.Clear();
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#1:ReleasedShared|}(IntPtr user)
+    {
+        var self = (Signals)GCHandle.FromIntPtr(user).Target!;
+        self.Shared.Clear();
+    }
+}", Escapes(0, "ReleasedGiven", "self._given.Clear()"), Escapes(1, "ReleasedShared", "self.Shared.Clear()"));
+    
+        // Choosing the native formatter by platform: the platform tests cannot fail (nor can a debugger break, which traps
+        // instead of throwing), so the buffer is freed on every path they are on. A platform named by a value the caller passes can be null, and that test can throw.
+        [Fact]
+        public Task PlatformTestsDoNotThrow() => Leaks(@"
+static class Formatter
+{
+    [DllImport(""c"")] static extern int vsprintf(IntPtr buffer, IntPtr format, IntPtr args);
+    [DllImport(""msvcrt"")] static extern int vsprintf_s(IntPtr buffer, IntPtr format, IntPtr args);
+
+    static int Print(IntPtr buffer, IntPtr format, IntPtr args)
+    {
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            return vsprintf_s(buffer, format, args);
+        System.Diagnostics.Debugger.Break();
+        if (OperatingSystem.IsLinux() || RuntimeInformation.IsOSPlatform(OSPlatform.Create(""ANDROID"")))
+            return vsprintf(buffer, format, args);
+        return -1;
+    }
+
+    static int PrintOn(string platform, IntPtr buffer, IntPtr format, IntPtr args)
+        => OperatingSystem.IsOSPlatform(platform) ? vsprintf(buffer, format, args) : -1;
+
+    public static void Quiet(IntPtr format, IntPtr args, int length)
+    {
+        var copy = Marshal.AllocHGlobal(length);
+        Print(copy, format, args);
+        Marshal.FreeHGlobal(copy);
+    }
+
+    public static void Named(string platform, IntPtr format, IntPtr args, int length)
+    {
+        var copy = {|#0:Marshal.AllocHGlobal(length)|};
+        PrintOn(platform, copy, format, args);
+        Marshal.FreeHGlobal(copy);
+    }
+}", Leak(0, "PrintOn(platform, copy, format, args)"));
+
+        // A wrapper's constructor stores a fresh native record through its own checked setter: the setter throws only once
+        // the object is disposed, which cannot have happened yet. The same setter used on another object, or a flag that a
+        // constructor sets, can throw.
+        [Fact]
+        public Task AFlagNothingSetsBeforeTheConstructorReturnsCannotFireInIt() => Leaks(@"
+sealed class Bitmap
+{
+    private bool _disposed;
+    private IntPtr _record;
+
+    public Bitmap()
+    {
+        var record = Marshal.AllocHGlobal(32);
+        Native.blob_set(record, 32);
+        Record = record;
+    }
+
+    public Bitmap(Bitmap other)
+    {
+        var record = {|#0:Marshal.AllocHGlobal(32)|};
+        Native.blob_set(record, 32);
+        other.Record = record;
+    }
+
+    internal IntPtr Record
+    {
+        get
+        {
+            if (_disposed)
+                throw new ObjectDisposedException(nameof(Bitmap));
+            return _record;
+        }
+        set
+        {
+            if (_disposed)
+                throw new ObjectDisposedException(nameof(Bitmap));
+            _record = value;
+        }
+    }
+
+    public void Dispose()
+    {
+        Marshal.FreeHGlobal(_record);
+        _disposed = true;
+    }
+}
+
+sealed class Frame
+{
+    private bool _closed;
+    private IntPtr _record;
+
+    public Frame(bool closed)
+    {
+        _closed = closed;
+        var record = {|#1:Marshal.AllocHGlobal(32)|};
+        Native.blob_set(record, 32);
+        Record = record;
+    }
+
+    internal IntPtr Record
+    {
+        set
+        {
+            if (_closed)
+                throw new InvalidOperationException(""closed"");
+            _record = value;
+        }
+    }
+
+    public void Close()
+    {
+        Marshal.FreeHGlobal(_record);
+        _closed = true;
+    }
+}", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'record' is not released by 'Marshal.FreeHGlobal' if 'other.Record' throws"),
+            Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'record' is not released by 'Marshal.FreeHGlobal' if 'Record' throws"));
+
+        // A placeholder an IL-weaving build replaces (or a stub): only 'throw new NotImplementedException()'. A helper that
+        // throws something else, or does more than throw, is read as usual.
+        [Fact]
+        public Task ANotImplementedPlaceholderIsNotAThrowPoint() => Leaks(@"
+static unsafe class Calls
+{
+    internal static int CallI(void* instance, void* text, void* method)
+    {
+        throw new NotImplementedException();
+    }
+
+    internal static int CallChecked(void* instance, void* text, void* method) => throw new NotSupportedException();
+
+    internal static int CallLater(void* instance, void* text, void* method)
+    {
+        Console.WriteLine(""not yet"");
+        throw new NotImplementedException();
+    }
+}
+
+unsafe class Session
+{
+    private readonly void* _instance;
+    private readonly void* _method;
+
+    public int SetName(string name)
+    {
+        var text = Marshal.StringToHGlobalUni(name);
+        int result = Calls.CallI(_instance, text.ToPointer(), _method);
+        Marshal.FreeHGlobal(text);
+        return result;
+    }
+
+    public int SetChecked(string name)
+    {
+        var text = {|#0:Marshal.StringToHGlobalUni(name)|};
+        int result = Calls.CallChecked(_instance, text.ToPointer(), _method);
+        Marshal.FreeHGlobal(text);
+        return result;
+    }
+
+    public int SetLater(string name)
+    {
+        var text = {|#1:Marshal.StringToHGlobalUni(name)|};
+        int result = Calls.CallLater(_instance, text.ToPointer(), _method);
+        Marshal.FreeHGlobal(text);
+        return result;
+    }
+}", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage("Native memory from 'Marshal.StringToHGlobalUni' in 'text' is not released by 'Marshal.FreeHGlobal' if 'Calls.CallChecked(_instance, text.ToPointer(), _method)' throws"),
+            Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.StringToHGlobalUni' in 'text' is not released by 'Marshal.FreeHGlobal' if 'Calls.CallLater(_instance, text.ToPointer(), _method)' throws"));
+}
+}
