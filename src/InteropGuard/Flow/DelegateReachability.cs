@@ -380,7 +380,9 @@ namespace InteropGuard.Flow
                         return false;
                     }
 
-                    if (_context.NativeFunctions.Get(method) != null)
+                    if (_context.NativeFunctions.Get(method) != null
+                        || (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance != null
+                            && NativeMadeDelegates.Of(_context, _scope.Catalogue).HeldFunction(invocation.Instance) != null))
                     {
                         return false;
                     }

@@ -37,6 +37,7 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly AllocationCatalogue _catalogue;
         private readonly ConcurrentDictionary<IFieldSymbol, bool> _fields = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, NativeFunction?> _heldFunctions = new ConcurrentDictionary<IFieldSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
 
         /// <summary>The one instance per catalogue (options scope), held by the compilation's context (<see cref="HeldSummaries"/>).</summary>
         public static NativeMadeDelegates Of(InteropContext context, AllocationCatalogue catalogue)
@@ -56,9 +57,7 @@ namespace InteropGuard.Flow
         {
             switch (OperationTree.SkipConversions(instance))
             {
-                case IFieldReferenceOperation { Field: { Type.TypeKind: TypeKind.Delegate } field }
-                    when (field.DeclaredAccessibility == Accessibility.Private || field.IsReadOnly)
-                         && field.ContainingType != null && SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, _context.Compilation.Assembly):
+                case IFieldReferenceOperation { Field: { Type.TypeKind: TypeKind.Delegate } field } when IsWrittenOnlyHere(field):
                     return _fields.GetOrAdd(field.OriginalDefinition, f => ReadField(f, CancellationToken.None));
                 case ILocalReferenceOperation local:
                     return stable.InitializerOf(local.Local, model) is { } initializer && IsNativeCall(initializer);
@@ -67,14 +66,67 @@ namespace InteropGuard.Flow
             }
         }
 
+        // A private or read-only field of this compilation: only its class can write it.
+        private bool IsWrittenOnlyHere(IFieldSymbol field)
+            => (field.DeclaredAccessibility == Accessibility.Private || field.IsReadOnly)
+               && field.ContainingType != null && SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, _context.Compilation.Assembly);
+
         private bool ReadField(IFieldSymbol field, CancellationToken cancellationToken)
+            => EveryStore(field, (value, isInitializer) => isInitializer ? IsNativeMadeValue(value, depth: 0) : IsNativeMadeStore(value, cancellationToken), cancellationToken);
+
+        /// <summary>
+        /// The native function a delegate field holds when the binding stores nothing in it but method groups of P/Invokes
+        /// of one entry point (<c>_conf_set_error_cb = NativeMethods.rd_kafka_conf_set_error_cb;</c>, once per platform
+        /// class): invoking the field calls that function with the same arguments. Null for anything else, and for a field
+        /// others can write (same conditions as <see cref="Holds"/>).
+        /// </summary>
+        public NativeFunction? HeldFunction(IOperation instance)
+        {
+            if (OperationTree.SkipConversions(instance) is not IFieldReferenceOperation { Field: { Type.TypeKind: TypeKind.Delegate } field } || !IsWrittenOnlyHere(field))
+            {
+                return null;
+            }
+
+            return _heldFunctions.GetOrAdd(field.OriginalDefinition, f => ReadHeldFunction(f, CancellationToken.None));
+        }
+
+        private NativeFunction? ReadHeldFunction(IFieldSymbol field, CancellationToken cancellationToken)
+        {
+            NativeFunction? held = null;
+            bool IsSameNativeGroup(IOperation value, bool isInitializer)
+            {
+                // 'static Fn _f = null!;' until the loader runs: invoking null calls nothing.
+                if (OperationTree.SkipConversions(value).ConstantValue is { HasValue: true, Value: null })
+                {
+                    return true;
+                }
+
+                if (OperationTree.SkipConversions(value) is not IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }
+                    || _context.NativeFunctions.Get(method) is not { } native
+                    || (held != null && (held.EntryPoint != native.EntryPoint || held.Method.Parameters.Length != native.Method.Parameters.Length)))
+                {
+                    return false;
+                }
+
+                held ??= native;
+                return true;
+            }
+
+            return EveryStore(field, IsSameNativeGroup, cancellationToken) ? held : null;
+        }
+
+        /// <summary>
+        /// Whether the field is stored at least once, only by its initializer and by plain assignments in its type, and
+        /// <paramref name="accepts"/> every value stored (asked in order; the first refusal ends the reading).
+        /// </summary>
+        private bool EveryStore(IFieldSymbol field, System.Func<IOperation, bool, bool> accepts, CancellationToken cancellationToken)
         {
             var stores = 0;
             foreach (var variable in field.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<VariableDeclaratorSyntax>())
             {
                 if (variable.Initializer != null)
                 {
-                    if (!IsNativeMadeInitializer(variable.Initializer))
+                    if (InitializerValue(variable.Initializer) is not { } value || !accepts(value, true))
                     {
                         return false;
                     }
@@ -87,7 +139,7 @@ namespace InteropGuard.Flow
             {
                 if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
                 {
-                    if (!IsNativeMadeStore(assignment.Value, cancellationToken))
+                    if (!accepts(assignment.Value, false))
                     {
                         return false;
                     }
@@ -261,17 +313,17 @@ namespace InteropGuard.Flow
         internal const int MaxLoaderDepth = 2;
 
         // 'static d_free g_free = Loader.Load<d_free>(lib, "g_free");': what the initializer stores, read like any other store.
-        private bool IsNativeMadeInitializer(EqualsValueClauseSyntax initializer)
+        private IOperation? InitializerValue(EqualsValueClauseSyntax initializer)
         {
             if (!_context.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
             {
-                return false;
+                return null;
             }
 
-#pragma warning disable RS1030 // Once per delegate field a throw question invokes; cached by the caller.
+#pragma warning disable RS1030 // Once per delegate field a throw question or a call through the field invokes; cached by the caller.
             var model = _context.Compilation.GetSemanticModel(initializer.SyntaxTree);
 #pragma warning restore RS1030
-            return model.GetOperation(initializer) is ISymbolInitializerOperation assigned && IsNativeMadeValue(assigned.Value, depth: 0);
+            return model.GetOperation(initializer) is ISymbolInitializerOperation assigned ? assigned.Value : null;
         }
 
         /// <summary>

@@ -297,7 +297,16 @@ namespace InteropGuard.Flow
             }
 
             var native = _context.NativeFunctions.Get(method);
-            if (_scope.Options.OwnershipTransferFunctions.Contains(method, native?.EntryPoint))
+            // A private delegate field the binding fills only with one P/Invoke's method group calls that P/Invoke.
+            if (native == null && method.MethodKind == MethodKind.DelegateInvoke && call is IInvocationOperation { Instance: IFieldReferenceOperation held }
+                && NativeMadeDelegates.Of(_context, catalogue).HeldFunction(held) is { } heldNative
+                && parameter.Ordinal < heldNative.Method.Parameters.Length)
+            {
+                native = heldNative;
+                parameter = heldNative.Method.Parameters[parameter.Ordinal];
+            }
+
+            if (_scope.Options.OwnershipTransferFunctions.Contains(native?.Method ?? method, native?.EntryPoint))
             {
                 return new ValueUse(ValueUseKind.Escape, call);
             }

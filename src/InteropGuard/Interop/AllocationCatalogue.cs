@@ -274,6 +274,16 @@ namespace InteropGuard.Interop
             ["g_strfreev"] = new Deallocator(GLibHeap, 0, "g_strfreev"),
         };
 
+        // libvips's functions that hand out a GLib string the caller frees with g_free (libvips reference, "transfer
+        // full"): the two parts of a "file.jpg[Q=90]" name. Matched by libvips's module (libvips-42, vips).
+        private static readonly HashSet<string> VipsLibraries = new HashSet<string>(StringComparer.Ordinal) { "vips" };
+
+        private static readonly Dictionary<string, Allocator> VipsAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["vips_filename_get_filename"] = Native(GLibHeap, "vips_filename_get_filename", "g_free"),
+            ["vips_filename_get_options"] = Native(GLibHeap, "vips_filename_get_options", "g_free"),
+        };
+
         // SDL2's heap (wiki.libsdl.org/SDL2): the functions whose documentation says the returned pointer must be freed
         // with SDL_free. Matched by SDL2's module (SDL2, SDL2-2.0, ...) only: SDL3 changed several of these to return
         // memory SDL owns (SDL_GetBasePath), so its entries would need their own list.
@@ -333,6 +343,7 @@ namespace InteropGuard.Interop
             (Kernel32Libraries, Kernel32Allocators),
             (Ole32Libraries, Ole32Allocators),
             (Sdl2Libraries, Sdl2Allocators),
+            (VipsLibraries, VipsAllocators),
             (MagickNativeLibraries, MagickNativeAllocators));
 
         private static readonly CatalogueTables<Deallocator> DeallocatorTables = new CatalogueTables<Deallocator>(
@@ -358,6 +369,7 @@ namespace InteropGuard.Interop
             .Concat(Ole32Allocators.Keys)
             .Concat(GLibAllocators.Keys)
             .Concat(Sdl2Allocators.Keys)
+            .Concat(VipsAllocators.Keys)
             .Concat(MagickNativeAllocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 

@@ -37,9 +37,13 @@ namespace InteropGuard.Interop
                 case IAnonymousFunctionOperation lambda:
                     return Captures(lambda) ? DelegateLifetime.Allocated : DelegateLifetime.Cached;
                 case IMethodReferenceOperation method when method.Method.MethodKind == MethodKind.LocalFunction && !method.Method.IsStatic:
-                    // Whether it allocates depends on what the local function captures and on how the compiler lowers
-                    // it; stay silent rather than guess.
-                    return DelegateLifetime.Unknown;
+                    // A local function that reads 'this' or a variable of an enclosing scope is lowered onto the
+                    // closure (or the instance), and no compiler caches a delegate bound to one: each conversion
+                    // allocates. One that captures nothing may be lowered to a static method, whose caching depends on
+                    // the compiler version and lowering: stay silent rather than guess.
+                    return DeclarationOf(method) is { } local && Captures(local.Body ?? local.IgnoredBody, local.Syntax.Span, local.Symbol.IsStatic)
+                        ? DelegateLifetime.Allocated
+                        : DelegateLifetime.Unknown;
                 case IMethodReferenceOperation method:
                     if (method.Instance != null || !method.Method.IsStatic || IsExplicitCreation(creation.Syntax))
                     {
@@ -107,23 +111,26 @@ namespace InteropGuard.Interop
             => tree.Options is CSharpParseOptions options && options.LanguageVersion >= LanguageVersion.CSharp11;
 
         // A lambda is emitted as a cached static delegate unless it reads 'this' or a variable of an enclosing scope.
-        private static bool Captures(IAnonymousFunctionOperation lambda)
+        private static bool Captures(IAnonymousFunctionOperation lambda) => Captures(lambda.Body, lambda.Syntax.Span, lambda.Symbol.IsStatic);
+
+        // Whether a function body with the given extent reads 'this' or a variable declared outside it.
+        private static bool Captures(IOperation? body, Microsoft.CodeAnalysis.Text.TextSpan span, bool isStatic)
         {
-            if (lambda.Symbol.IsStatic)
+            if (isStatic || body == null)
             {
                 return false;
             }
 
-            var span = lambda.Syntax.Span;
-            foreach (var operation in lambda.Body.Descendants())
+            foreach (var operation in body.Descendants())
             {
                 switch (operation)
                 {
-                    case IInstanceReferenceOperation:
+                    // An object or collection initializer's implicit receiver is the new object, not 'this'.
+                    case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }:
                         return true;
-                    case ILocalReferenceOperation local when !local.Local.IsConst && !DeclaredWithin(local.Local, span) && !InNameOf(local, lambda):
+                    case ILocalReferenceOperation local when !local.Local.IsConst && !DeclaredWithin(local.Local, span) && !InNameOf(local, body):
                         return true;
-                    case IParameterReferenceOperation parameter when !DeclaredWithin(parameter.Parameter, span) && !InNameOf(parameter, lambda):
+                    case IParameterReferenceOperation parameter when !DeclaredWithin(parameter.Parameter, span) && !InNameOf(parameter, body):
                         return true;
                 }
             }
@@ -143,6 +150,21 @@ namespace InteropGuard.Interop
             }
 
             return false;
+        }
+
+        // The local function a method group names, declared in the same body as the conversion.
+        private static ILocalFunctionOperation? DeclarationOf(IMethodReferenceOperation reference)
+        {
+            var target = reference.Method.OriginalDefinition;
+            foreach (var operation in OperationTree.Root(reference).Descendants())
+            {
+                if (operation is ILocalFunctionOperation local && SymbolEqualityComparer.Default.Equals(local.Symbol.OriginalDefinition, target))
+                {
+                    return local;
+                }
+            }
+
+            return null;
         }
 
         private static bool DeclaredWithin(ISymbol symbol, Microsoft.CodeAnalysis.Text.TextSpan span)

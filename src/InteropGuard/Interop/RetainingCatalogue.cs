@@ -90,6 +90,8 @@ namespace InteropGuard.Interop
     /// parameters after it moved (a deleter was inserted at position 1, and the sizes are copied).
     /// libvips's <c>vips_value_set_blob</c> keeps the block in the value and frees it with the given function when the
     /// value is freed; <c>vips_value_set_blob_free</c> does the same with <c>g_free</c> (its reference documentation).
+    /// FreeType's <c>FT_New_Memory_Face</c> reads the font from the caller's buffer for the face's whole life: "you must
+    /// not deallocate the memory before calling FT_Done_Face" (its reference documentation).
     /// </remarks>
     internal static class RetainingCatalogue
     {
@@ -109,6 +111,7 @@ namespace InteropGuard.Interop
             Family("libvips", "vips vips-42", "vips_value_"),
             Family("llama.cpp", "llama ggml ggml-base", "llama_ ggml_"),
             Family("LibTorchSharp", "torchsharp", "THSTensor_"),
+            Family("FreeType", "freetype freetype6", "FT_"),
         };
 
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
@@ -430,6 +433,7 @@ GLib       g_slist_prepend                            1
 GLib       g_ptr_array_add                            1
 GLib       g_queue_push_head                          1
 GLib       g_queue_push_tail                          1
+FreeType   FT_New_Memory_Face                       1
 libvips    vips_value_set_blob                      1 2
 libvips    vips_value_set_blob_free                 1
 llama.cpp  llama_log_set                            0 1

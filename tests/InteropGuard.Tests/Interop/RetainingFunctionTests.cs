@@ -103,6 +103,7 @@ public static unsafe class Api
     [DllImport(""libvlc.so.5"")] public static extern int libvlc_event_attach(IntPtr manager, int type, Callback callback, IntPtr userData);
     [DllImport(""libglfw.so.3"")] public static extern IntPtr glfwSetKeyCallback(IntPtr window, Callback callback);
     [DllImport(""llama"", EntryPoint = ""llama_log_set"")] public static extern void native_llama_log_set(Callback logCallback);
+    [DllImport(""freetype6.dll"")] public static extern int FT_New_Memory_Face(IntPtr library, IntPtr file_base, int file_size, int face_index, out IntPtr aface);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_new(IntPtr data, long[] sizes, int count, sbyte type, bool requiresGrad);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_newInt64(IntPtr data, Callback deleter, IntPtr sizes, int count, int device, int index, bool requiresGrad);
     [DllImport(""libvips-42.dll"", EntryPoint = ""vips_value_set_blob"")] public static extern void SetBlob(IntPtr value, Callback freeFn, IntPtr data, ulong length);
@@ -148,6 +149,7 @@ public static unsafe class Api
         [InlineData("glfwSetKeyCallback", "callback:Catalogue")]
         [InlineData("native_llama_log_set", "logCallback:Catalogue")]
         [InlineData("THSTensor_new", "data:Catalogue")]
+        [InlineData("FT_New_Memory_Face", "file_base:Catalogue")]
         [InlineData("THSTensor_newInt64", "data:Catalogue")]
         [InlineData("uv_write", "req:Catalogue stream:Catalogue cb:Catalogue")]
         [InlineData("SetBlob", "freeFn:Catalogue data:Catalogue")]

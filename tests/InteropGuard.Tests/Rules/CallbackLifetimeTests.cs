@@ -749,10 +749,12 @@ class C
     {
         void Record(int code) => seen.Add(code);
         static void Print(int code) => Console.WriteLine(code);
-        Native.set_callback(Record);
+        Native.set_callback({|#1:Record|});
         Native.set_callback({|#0:Print|});
     }
-}", LanguageVersion.CSharp10, null, Finding(0, "Delegate 'Print' is registered with 'Native.set_callback" + Registered));
+}", LanguageVersion.CSharp10, null,
+            Finding(1, "Delegate 'Record' is registered with 'Native.set_callback" + Registered),
+            Finding(0, "Delegate 'Print' is registered with 'Native.set_callback" + Registered));
             [Fact]
         public Task PointerInFieldInitializer() => Check(@"
 class C

@@ -197,5 +197,38 @@ static class Pixels
                     "Native memory from 'NativeMethods.PixelCollection_ToByteArray' in 'native' is not released by 'NativeMethods.MagickMemory_Relinquish' if 'Copy(native, width * height * channels)' throws"),
             },
         }.RunAsync();
+
+        [Fact]
+        public Task VipsFilenamePartsAreGLibStringsTheCallerFrees() => new AnalyzerTest<OwnershipAnalyzer>
+        {
+            Source = @"using System;
+using System.Runtime.InteropServices;
+static class VipsApi
+{
+    [DllImport(""libvips-42.dll"", EntryPoint = ""vips_filename_get_options"")] public static extern IntPtr FilenameGetOptions(IntPtr name);
+    [DllImport(""libvips-42.dll"", EntryPoint = ""vips_filename_get_filename"")] public static extern IntPtr FilenameGetFilename(IntPtr name);
+    [DllImport(""libglib-2.0-0.dll"", EntryPoint = ""g_free"")] public static extern void GFree(IntPtr block);
+}
+static class Loader
+{
+    // Reads the options and lets the GLib string go.
+    public static string Options(IntPtr name) => Marshal.PtrToStringAnsi({|#0:VipsApi.FilenameGetOptions(name)|});
+
+    // Copies the file part, then gives it back to GLib.
+    public static string File(IntPtr name)
+    {
+        var file = VipsApi.FilenameGetFilename(name);
+        try
+        {
+            return Marshal.PtrToStringAnsi(file);
+        }
+        finally
+        {
+            VipsApi.GFree(file);
+        }
+    }
+}",
+            ExpectedDiagnostics = { Verify.Diagnostic("IG3001").WithLocation(0) },
+        }.RunAsync();
     }
 }

@@ -18,6 +18,8 @@ static class Api
     [DllImport(""e_sqlite3"")] public static extern int sqlite3_create_function_v2(IntPtr db, byte[] name, int nArg, int rep, IntPtr app, Callback func, Callback step, Callback final, Callback destroy);
     [DllImport(""/System/Library/Frameworks/IOKit.framework/IOKit"")] public static extern void IOHIDDeviceRegisterInputReportCallback(IntPtr device, byte[] report, IntPtr length, Callback callback, IntPtr context);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_new(IntPtr data, long[] sizes, int count, sbyte type, bool requiresGrad);
+    [DllImport(""freetype6.dll"")] public static extern int FT_New_Memory_Face(IntPtr library, IntPtr file_base, int file_size, int face_index, out IntPtr aface);
+    [DllImport(""freetype"")] public static extern int FT_New_Face(IntPtr library, byte[] path, int face_index, out IntPtr aface);
     [DllImport(""net"")] public static extern int net_attach(IntPtr session, byte[] name, byte[] buffer, int length);
 }
 ";
@@ -80,6 +82,37 @@ static class Tensors
 }", null,
             Finding(0, "The fixed pointer 'p' to the array 'values'", "'Api.THSTensor_new' through 'Tensors.FromAddress'", ByCatalogue("LibTorchSharp")),
             Finding(1, "The fixed pointer 'p' to the array 'values'", "'Api.THSTensor_new'", ByCatalogue("LibTorchSharp")));
+
+        [Fact]
+        public Task FontFileReadFromAFixedArrayForTheFacesLife() => Check(@"
+sealed class Face
+{
+    private IntPtr _face;
+
+    public unsafe Face(IntPtr library, byte[] file, int index)
+    {
+        fixed (byte* data = file)
+        {
+            Api.FT_New_Memory_Face(library, {|#0:(IntPtr)data|}, file.Length, index, out _face);
+        }
+    }
+}", null,
+            Finding(0, "The fixed pointer 'data' to the array 'file'", "'Api.FT_New_Memory_Face'", ByCatalogue("FreeType")));
+
+        [Fact]
+        public Task FontPathAndPinnedCopiesAreNotFindings() => Check(@"
+sealed class Face
+{
+    private IntPtr _face;
+    private GCHandle _pin;
+
+    public Face(IntPtr library, byte[] path, byte[] file)
+    {
+        Api.FT_New_Face(library, path, 0, out _face);
+        _pin = GCHandle.Alloc(file, GCHandleType.Pinned);
+        Api.FT_New_Memory_Face(library, _pin.AddrOfPinnedObject(), file.Length, 0, out _face);
+    }
+}", null);
 
         [Fact]
         public Task TensorSizesArePassedToTheConstructorButCopied() => Check(@"
