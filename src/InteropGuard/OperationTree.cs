@@ -238,6 +238,25 @@ namespace InteropGuard
             return values;
         }
 
+        /// <summary>
+        /// What decides whether <paramref name="thrown"/> runs: the first operation above it that is not its statement, a
+        /// block, or the implicit conversion a throw expression takes (<c>x ?? throw ...</c>), with the child of it the throw
+        /// sits in — an <c>if</c> and its branch, a <c>??</c> and its null side. Null at the top of the body.
+        /// </summary>
+        public static (IOperation Decision, IOperation Branch)? DecisionAbove(IThrowOperation thrown)
+        {
+            IOperation child = thrown;
+            for (var parent = thrown.Parent; parent != null; child = parent, parent = parent.Parent)
+            {
+                if (parent is not (IExpressionStatementOperation or IBlockOperation or IConversionOperation { IsImplicit: true }))
+                {
+                    return (parent, child);
+                }
+            }
+
+            return null;
+        }
+
         /// <summary>A write of the local (or field) other than a plain assignment: compound, <c>??=</c>, <c>++</c>, deconstruction, <c>ref</c>/<c>out</c>, address taken.</summary>
         internal static bool IsOtherWrite(IOperation reference)
         {

@@ -83,38 +83,26 @@ namespace InteropGuard.Flow
         /// </summary>
         private bool IsTakenOnlyOnAMiss(IThrowOperation thrown)
         {
-            IOperation child = thrown;
-            for (var parent = thrown.Parent; parent != null; child = parent, parent = parent.Parent)
+            switch (OperationTree.DecisionAbove(thrown))
             {
-                switch (parent)
-                {
-                    case IExpressionStatementOperation:
-                    case IBlockOperation:
-                        continue;
-                    case IConversionOperation { IsImplicit: true }:
-                        // 'x ?? throw ...': the throw expression takes the type of the value it stands in for.
-                        continue;
-                    case ICoalesceOperation coalesce when child == coalesce.WhenNull:
-                        return IsRecoveredContextObject(coalesce.Value);
-                    case IConditionalOperation branch when (child == branch.WhenTrue || child == branch.WhenFalse) && IsEmptyContextTest(branch.Condition) is { } emptyWhenTrue:
-                        return (child == branch.WhenTrue) == emptyWhenTrue;
-                    case IConditionalOperation branch when child == branch.WhenTrue || child == branch.WhenFalse:
-                        var condition = OperationTree.SkipConversions(branch.Condition);
-                        var missWhenTrue = false;
-                        if (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } negation)
-                        {
-                            condition = OperationTree.SkipConversions(negation.Operand);
-                            missWhenTrue = true;
-                        }
+                case (ICoalesceOperation coalesce, var child) when child == coalesce.WhenNull:
+                    return IsRecoveredContextObject(coalesce.Value);
+                case (IConditionalOperation branch, var child) when (child == branch.WhenTrue || child == branch.WhenFalse) && IsEmptyContextTest(branch.Condition) is { } emptyWhenTrue:
+                    return (child == branch.WhenTrue) == emptyWhenTrue;
+                case (IConditionalOperation branch, var child) when child == branch.WhenTrue || child == branch.WhenFalse:
+                    var condition = OperationTree.SkipConversions(branch.Condition);
+                    var missWhenTrue = false;
+                    if (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } negation)
+                    {
+                        condition = OperationTree.SkipConversions(negation.Operand);
+                        missWhenTrue = true;
+                    }
 
-                        return condition is IInvocationOperation lookup && IsContextTryGetValue(lookup)
-                               && (child == branch.WhenTrue) == missWhenTrue;
-                    default:
-                        return false;
-                }
+                    return condition is IInvocationOperation lookup && IsContextTryGetValue(lookup)
+                           && (child == branch.WhenTrue) == missWhenTrue;
+                default:
+                    return false;
             }
-
-            return false;
         }
 
         /// <summary>

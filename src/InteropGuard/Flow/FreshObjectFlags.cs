@@ -41,30 +41,14 @@ namespace InteropGuard.Flow
 
         /// <summary>Is <paramref name="thrown"/> taken only when an unset flag of <paramref name="type"/> is set (the innermost condition around it is the flag itself)?</summary>
         public static bool IsTakenOnlyWhenSet(IThrowOperation thrown, INamedTypeSymbol type)
-        {
-            IOperation child = thrown;
-            for (var parent = thrown.Parent; parent != null; child = parent, parent = parent.Parent)
-            {
-                switch (parent)
-                {
-                    case IExpressionStatementOperation:
-                    case IBlockOperation:
-                        continue;
-                    case IConditionalOperation branch when child == branch.WhenTrue:
-                        return OperationTree.SkipConversions(branch.Condition) is IFieldReferenceOperation
-                               {
-                                   Field: { Type.SpecialType: SpecialType.System_Boolean, IsStatic: false } flag,
-                                   Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance },
-                               }
-                               && SymbolEqualityComparer.Default.Equals(flag.ContainingType.OriginalDefinition, type.OriginalDefinition)
-                               && IsUnsetWhileConstructing(flag);
-                    default:
-                        return false;
-                }
-            }
-
-            return false;
-        }
+            => OperationTree.DecisionAbove(thrown) is (IConditionalOperation branch, var child) && child == branch.WhenTrue
+               && OperationTree.SkipConversions(branch.Condition) is IFieldReferenceOperation
+               {
+                   Field: { Type.SpecialType: SpecialType.System_Boolean, IsStatic: false } flag,
+                   Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance },
+               }
+               && SymbolEqualityComparer.Default.Equals(flag.ContainingType.OriginalDefinition, type.OriginalDefinition)
+               && IsUnsetWhileConstructing(flag);
 
         // No initializer, and no constructor of the type names the field (a write or a ref to it). Read from syntax: the
         // declarations are the type's own, in this compilation.

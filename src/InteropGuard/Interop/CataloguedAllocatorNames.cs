@@ -31,6 +31,9 @@ namespace InteropGuard.Interop
             "g_try_malloc0_n", "g_realloc", "g_realloc_n", "g_try_realloc", "g_try_realloc_n", "g_strdup", "g_strndup",
             "g_memdup", "g_memdup2", "g_strdupv",
 
+            // libvips: strings it hands out from the GLib heap.
+            "vips_filename_get_filename", "vips_filename_get_options",
+
             // SDL2.
             "SDL_malloc", "SDL_calloc", "SDL_realloc", "SDL_strdup", "SDL_GetClipboardText", "SDL_GetPrimarySelectionText",
             "SDL_GetBasePath", "SDL_GetPrefPath", "SDL_GameControllerMapping", "SDL_GameControllerMappingForGUID",
