@@ -125,12 +125,14 @@ namespace InteropGuard.Rules
 
         /// <summary>
         /// The BASS audio library and its add-ons (<c>bass</c>, <c>bass_fx</c>, <c>bassmix</c>, <c>bassenc_mp3</c>, ...): every one
-        /// is declared through bass.h, which defines <c>BOOL</c> as <c>int</c> on every platform, Windows' own elsewhere.
-        /// Found as 272 false findings on ManagedBass.
+        /// is declared through bass.h, which defines <c>BOOL</c> as <c>int</c> on every platform, Windows' own elsewhere; and
+        /// xVideo (BASS_DSHOW), the DirectShow add-on, whose API declares the same 4-byte <c>BOOL</c>. Found as 302 false
+        /// findings on ManagedBass.
         /// </summary>
         internal static bool IsBassLibrary(string normalized)
-            => normalized.StartsWith("bass", StringComparison.Ordinal)
-               && (normalized.Length == 4 || normalized[4] == '_' || char.IsLetter(normalized[4]));
+            => (normalized.StartsWith("bass", StringComparison.Ordinal)
+                && (normalized.Length == 4 || normalized[4] == '_' || char.IsLetter(normalized[4])))
+               || normalized == "xvideo";
 
         /// <summary>One of <see cref="IntBoolLibraries"/>, exactly or with a version or build suffix (<see cref="NativeFunction.IsBuildOf"/>), or a distribution's build of one.</summary>
         internal static bool IsIntBoolLibrary(string normalized)

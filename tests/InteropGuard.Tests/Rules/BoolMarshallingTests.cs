@@ -149,6 +149,9 @@ static class Native
 
     [DllImport(""bassenc_mp3"")]
     internal static extern bool BASS_Encode_MP3_Ready(int handle);
+
+    [DllImport(""xVideo"")]
+    internal static extern bool xVideo_ChannelColorRange(int handle, int control, IntPtr range);
 }");
 
         // Look-alikes: a name that only starts like one of those libraries, and SDL3, whose booleans are C bool.
