@@ -16,37 +16,26 @@ namespace InteropGuard.Rules
     /// were each called for its 3,300 bodies to say "not this tree". Per type, the driver asks once per type.
     /// A nested type does not inherit the actions its containing type registers (the driver gives it a start of its own),
     /// so each type asks for itself; top-level statements are reached through their program type's start (tests hold
-    /// both). A compilation where most trees name the words (a binding) keeps the compilation-wide registration: there
+    /// both). A compilation where more than a quarter of the trees name the words (a binding) keeps the compilation-wide registration: there
     /// one more call per type would buy nothing.
     /// </remarks>
     internal static class WordTreeActions
     {
         public static void RegisterCodeBlockAction(
             CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<CodeBlockAnalysisContext> action)
-        {
-            if (!PerType(start.Compilation, vocabulary, treeMayMatter))
-            {
-                start.RegisterCodeBlockAction(action);
-                return;
-            }
-
-            start.RegisterSymbolStartAction(
-                type =>
-                {
-                    if (DeclaredInATreeThatMatters(type.Symbol, vocabulary, treeMayMatter))
-                    {
-                        type.RegisterCodeBlockAction(action);
-                    }
-                },
-                SymbolKind.NamedType);
-        }
+            => Register(start, vocabulary, treeMayMatter, whole => whole.RegisterCodeBlockAction(action), type => type.RegisterCodeBlockAction(action));
 
         public static void RegisterOperationBlockStartAction(
             CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<OperationBlockStartAnalysisContext> action)
+            => Register(start, vocabulary, treeMayMatter, whole => whole.RegisterOperationBlockStartAction(action), type => type.RegisterOperationBlockStartAction(action));
+
+        private static void Register(
+            CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter,
+            Action<CompilationStartAnalysisContext> forTheCompilation, Action<SymbolStartAnalysisContext> forAType)
         {
             if (!PerType(start.Compilation, vocabulary, treeMayMatter))
             {
-                start.RegisterOperationBlockStartAction(action);
+                forTheCompilation(start);
                 return;
             }
 
@@ -55,7 +44,7 @@ namespace InteropGuard.Rules
                 {
                     if (DeclaredInATreeThatMatters(type.Symbol, vocabulary, treeMayMatter))
                     {
-                        type.RegisterOperationBlockStartAction(action);
+                        forAType(type);
                     }
                 },
                 SymbolKind.NamedType);
