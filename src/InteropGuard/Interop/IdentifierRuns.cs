@@ -73,50 +73,39 @@ namespace InteropGuard.Interop
         /// </summary>
         public static int Hash(char[] text, int start, int length)
         {
-            unchecked
+            var hash = HashSeed;
+            for (var k = start; k < start + length; k++)
             {
-                var hash = (int)2166136261;
-                for (var k = start; k < start + length; k++)
-                {
-                    hash = (hash ^ text[k]) * 16777619;
-                }
-
-                return hash;
+                hash = MixHash(hash, text[k]);
             }
+
+            return hash;
         }
 
         /// <summary>The hash of the run at <paramref name="start"/> of a string, as <see cref="Hash(char[], int, int)"/> computes it.</summary>
         public static int Hash(string text, int start, int length)
         {
-            unchecked
+            var hash = HashSeed;
+            for (var k = start; k < start + length; k++)
             {
-                var hash = (int)2166136261;
-                for (var k = start; k < start + length; k++)
-                {
-                    hash = (hash ^ text[k]) * 16777619;
-                }
-
-                return hash;
+                hash = MixHash(hash, text[k]);
             }
+
+            return hash;
         }
 
         /// <summary>Is <paramref name="word"/> the run at <paramref name="start"/> of a string (whose length the caller has checked)?</summary>
         public static bool Matches(string text, int start, string word) => string.CompareOrdinal(text, start, word, 0, word.Length) == 0;
 
         /// <summary>The hash of an identifier, as <see cref="Hash(char[], int, int)"/> computes it from a text.</summary>
-        public static int Hash(string word)
-        {
-            unchecked
-            {
-                var hash = (int)2166136261;
-                foreach (var c in word)
-                {
-                    hash = (hash ^ c) * 16777619;
-                }
+        public static int Hash(string word) => Hash(word, 0, word.Length);
 
-                return hash;
-            }
-        }
+        /// <summary>The hash of the empty run, where every hash starts.</summary>
+        internal const int HashSeed = unchecked((int)2166136261);
+
+        /// <summary>One character mixed into a hash: every hash of a run is this, character by character, from <see cref="HashSeed"/>.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static int MixHash(int hash, char c) => unchecked((hash ^ c) * 16777619);
 
         internal static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
 

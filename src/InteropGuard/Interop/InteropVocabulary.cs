@@ -193,21 +193,22 @@ namespace InteropGuard.Interop
             {
                 for (var runs = new IdentifierRunReader(text); runs.MoveNext(LengthsByFirst);)
                 {
-                    found |= WordAt(text, runs.Start, runs.Length);
+                    found |= WordAt(text, runs.Start, runs.Length, IdentifierRuns.Hash(text, runs.Start, runs.Length));
                 }
 
                 return found;
             }
 
-            for (var runs = new IdentifierRunReader(text); runs.MoveNext();)
+            for (var runs = new IdentifierRunReader(text); runs.MoveNextHashed();)
             {
                 var start = runs.Start;
                 var length = runs.Length;
-                recorder.Add(text, start, length);
+                var hash = runs.Hash;
+                recorder.Add(text, start, length, hash);
                 var first = text[start];
                 if (first >= 128 || length >= 64 || (LengthsByFirst[first] & (1UL << length)) != 0)
                 {
-                    found |= WordAt(text, start, length);
+                    found |= WordAt(text, start, length, hash);
                 }
             }
 
@@ -217,14 +218,14 @@ namespace InteropGuard.Interop
         // The groups of the run at 'start': a word's, and HandleType for Safe…Handle, which names the SafeHandle types of the
         // BCL and of bindings (SafeFileHandle, SafeLibraryHandle); one declared here derives from a SafeHandle base whose name
         // the compilation then holds.
-        private static InteropWords WordAt(string text, int start, int length)
+        private static InteropWords WordAt(string text, int start, int length, int hash)
         {
             var end = start + length;
             var found = length >= 10 && text[start] == 'S' && text[start + 1] == 'a' && text[start + 2] == 'f' && text[start + 3] == 'e'
                 && text[end - 6] == 'H' && text[end - 5] == 'a' && text[end - 4] == 'n' && text[end - 3] == 'd' && text[end - 2] == 'l' && text[end - 1] == 'e'
                 ? InteropWords.HandleType
                 : InteropWords.None;
-            return found | Table.Find(text, start, length);
+            return found | Table.Find(text, start, length, hash);
         }
 
         private static ulong[] BuildLengthsByFirst()

@@ -153,7 +153,7 @@ namespace InteropGuard.Interop
             }
 
             [System.Runtime.CompilerServices.MethodImpl(IdentifierRunReader.AggressiveOptimization)] // see IdentifierRunReader.MoveNext
-            public void Add(string text, int start, int length)
+            public void Add(string text, int start, int length, int hash)
             {
                 var end = start + length;
                 if ((start > 0 && (text[start - 1] == '\\' || text[start - 1] >= 128)) || (end < text.Length && text[end] >= 128))
@@ -166,7 +166,6 @@ namespace InteropGuard.Interop
                     _handleNameStarts.Add(start);
                 }
 
-                var hash = IdentifierRuns.Hash(text, start, length);
                 if (_count == _hashes.Length)
                 {
                     Array.Resize(ref _hashes, _count * 2);

@@ -48,10 +48,13 @@ namespace InteropGuard.Interop
             _all.Add(word);
         }
 
-        /// <summary>The groups of the word that is the run at <paramref name="start"/> of <paramref name="text"/>; none if it is no word.</summary>
-        public InteropWords Find(string text, int start, int length)
+        /// <summary>
+        /// The groups of the word that is the run at <paramref name="start"/> of <paramref name="text"/>, whose hash
+        /// (<see cref="IdentifierRuns.Hash(string, int, int)"/>) is <paramref name="hash"/>; none if it is no word.
+        /// </summary>
+        public InteropWords Find(string text, int start, int length, int hash)
         {
-            var slot = IdentifierRuns.Hash(text, start, length) & (Size - 1);
+            var slot = hash & (Size - 1);
             while (_words[slot] is { } held)
             {
                 if (held.Length == length && IdentifierRuns.Matches(text, start, held))

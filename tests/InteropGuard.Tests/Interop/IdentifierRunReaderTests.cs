@@ -123,6 +123,43 @@ namespace InteropGuard.Tests.Interop
             Assert.Equal(new[] { (0, 1), (5, 3), (9, 3), (13, 2), (16, 2) }, Runs("a aa aaa Zed _x __ ", masks));
         }
 
+        [Fact]
+        public void TheHashedReadingGivesTheSameRunsWithTheirHashes()
+        {
+            // The recording scan reads runs and hashes in one pass: every run of the plain reading, in order, each with the hash
+            // IdentifierRuns computes from the text (and Hash(string) from the word), on the edge cases and random texts.
+            var random = new Random(21);
+            const string Alphabet = "/*\n\r aZ_9\\\"@#éж٣\u0300.";
+            var texts = new List<string>
+            {
+                "", "x", "__", "a1 b22 _c333", "DllImport extern @fixed \\u0066ixed Größe ж٣ a\u0300b",
+                "Safe" + new string('x', 70) + "Handle // tail", "a /* b */ c // d\ne",
+            };
+            for (var round = 0; round < 2000; round++)
+            {
+                var text = new StringBuilder();
+                for (var i = random.Next(0, 60); i > 0; i--)
+                {
+                    text.Append(Alphabet[random.Next(Alphabet.Length)]);
+                }
+
+                texts.Add(text.ToString());
+            }
+
+            foreach (var text in texts)
+            {
+                var hashed = new List<(int Start, int Length)>();
+                for (var reader = new IdentifierRunReader(text); reader.MoveNextHashed();)
+                {
+                    hashed.Add((reader.Start, reader.Length));
+                    Assert.Equal(IdentifierRuns.Hash(text, reader.Start, reader.Length), reader.Hash);
+                    Assert.Equal(IdentifierRuns.Hash(text.Substring(reader.Start, reader.Length)), reader.Hash);
+                }
+
+                Assert.Equal(Runs(text), hashed);
+            }
+        }
+
         private static List<(int Start, int Length)> Runs(string text, ulong[] lengthsByFirst)
         {
             var runs = new List<(int, int)>();
