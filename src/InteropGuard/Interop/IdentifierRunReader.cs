@@ -1,17 +1,25 @@
+using System;
 using System.Runtime.CompilerServices;
 
 namespace InteropGuard.Interop
 {
     /// <summary>
     /// The identifier-like runs of a text outside comments, one at a time, in text order: the reading every text gate
-    /// shares (<see cref="IdentifierRuns"/>). A struct read in a loop, so a scan costs no delegate call per run.
+    /// shares (<see cref="IdentifierRuns"/>). A struct read in a loop, so a scan costs no delegate call per run; over a
+    /// span, so that a large text can be read from a reused buffer instead of a string copy of it
+    /// (<see cref="IdentifierRuns.TakeBuffer"/>).
     /// </summary>
-    internal struct IdentifierRunReader
+    internal ref struct IdentifierRunReader
     {
-        private readonly string _text;
+        private readonly ReadOnlySpan<char> _text;
         private int _next;
 
         public IdentifierRunReader(string text)
+            : this(text.AsSpan())
+        {
+        }
+
+        public IdentifierRunReader(ReadOnlySpan<char> text)
         {
             _text = text;
             _next = 0;
@@ -63,7 +71,7 @@ namespace InteropGuard.Interop
         public bool MoveNextHashed() => Advance<WithHash>(EveryLength);
 
         /// <summary>
-        /// The hash of the current run (<see cref="IdentifierRuns.Hash(string, int, int)"/>), after <see cref="MoveNextHashed"/>.
+        /// The hash of the current run (<see cref="IdentifierRuns.Hash(ReadOnlySpan{char}, int, int)"/>), after <see cref="MoveNextHashed"/>.
         /// </summary>
         public int Hash { get; private set; }
 
@@ -89,19 +97,15 @@ namespace InteropGuard.Interop
                             var d = text[i + 1];
                             if (d == '/')
                             {
-                                i = text.IndexOf('\n', i + 2);
-                                if (i < 0)
-                                {
-                                    i = text.Length;
-                                }
-
+                                var lineFeed = text.Slice(i + 2).IndexOf('\n');
+                                i = lineFeed < 0 ? text.Length : i + 2 + lineFeed;
                                 continue;
                             }
 
                             if (d == '*')
                             {
-                                var close = text.IndexOf("*/", i + 2, System.StringComparison.Ordinal);
-                                i = close < 0 ? text.Length + 1 : close + 2;
+                                var close = text.Slice(i + 2).IndexOf(CommentClose);
+                                i = close < 0 ? text.Length + 1 : i + 2 + close + 2;
                                 continue;
                             }
                         }
@@ -147,6 +151,8 @@ namespace InteropGuard.Interop
             _next = i;
             return false;
         }
+
+        private static ReadOnlySpan<char> CommentClose => "*/".AsSpan();
 
         private const byte StartsRun = 1;
         private const byte ContinuesRun = 2;
