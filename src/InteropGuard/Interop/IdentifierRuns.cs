@@ -1,3 +1,4 @@
+using System;
 using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Interop
@@ -16,16 +17,14 @@ namespace InteropGuard.Interop
         /// <summary>Visits every run until <paramref name="visit"/> returns true; true when it did.</summary>
         public static bool Any(SourceText source, IdentifierVisitor visit)
         {
-            var whole = TextOf(source);
-            var length = whole.Length;
+            var length = source.Length;
             // The visitor reads an array: one buffer per thread, taken out while in use (a visitor may scan again), instead
             // of a new array the size of each file every time.
-            var text = t_buffer != null && t_buffer.Length >= length ? t_buffer : new char[length];
-            t_buffer = null;
+            var text = TakeBuffer(length);
             try
             {
-                whole.CopyTo(0, text, 0, length);
-                for (var runs = new IdentifierRunReader(whole); runs.MoveNext();)
+                source.CopyTo(0, text, 0, length);
+                for (var runs = new IdentifierRunReader(text.AsSpan(0, length)); runs.MoveNext();)
                 {
                     if (visit(text, runs.Start, runs.Length))
                     {
@@ -37,10 +36,32 @@ namespace InteropGuard.Interop
             }
             finally
             {
-                // Kept for the next scan unless it is huge: the compiler server lives long, and so would the buffer.
-                t_buffer = text.Length <= MaxKeptBuffer ? text : null;
+                GiveBack(text);
             }
         }
+
+        /// <summary>
+        /// Is the text of <paramref name="source"/> better read from a buffer (<see cref="TakeBuffer"/>) than as a string? A
+        /// text above the compiler's large-text size is held in chunks (a file read from disk: <c>SourceText.From(stream)</c>),
+        /// so its <c>ToString()</c> is a new string on the large object heap on every call: 2.3 MB per compilation for
+        /// OpenCvSharp's 13 such files, 4.7 MB for TorchSharp's 25. Smaller texts read from a file or a string hold one
+        /// string and hand it out without a copy.
+        /// </summary>
+        public static bool IsLarge(SourceText source) => source.Length > LargeTextChars;
+
+        /// <summary>
+        /// A character buffer of at least <paramref name="length"/>, the thread's own when it is free and large enough; give it
+        /// back with <see cref="GiveBack"/> when done. Taken out while in use, so a nested scan on the thread gets another.
+        /// </summary>
+        public static char[] TakeBuffer(int length)
+        {
+            var buffer = t_buffer != null && t_buffer.Length >= length ? t_buffer : new char[length];
+            t_buffer = null;
+            return buffer;
+        }
+
+        /// <summary>Keeps <paramref name="buffer"/> for the thread's next scan unless it is huge: the compiler server lives long, and so would the buffer.</summary>
+        public static void GiveBack(char[] buffer) => t_buffer = buffer.Length <= MaxKeptBuffer ? buffer : null;
 
         /// <summary>
         /// The whole text as a string. A text parsed from a string (the compiler's texts below 40k characters, generators'
@@ -48,75 +69,42 @@ namespace InteropGuard.Interop
         /// </summary>
         public static string TextOf(SourceText source) => source.ToString();
 
-        private const int MaxKeptBuffer = 256 * 1024;
+        // Roslyn's own bound (LargeText), in characters: texts above it are chunked.
+        private const int LargeTextChars = 40 * 1024;
+
+        // Large enough for all but the largest files of the bindings (TorchSharp's Tensor.cs: 360K characters), 1 MB.
+        private const int MaxKeptBuffer = 512 * 1024;
 
         [System.ThreadStatic]
         private static char[]? t_buffer;
 
         /// <summary>Is <paramref name="word"/> the run at <paramref name="start"/> (whose length the caller has checked)?</summary>
-        public static bool Matches(char[] text, int start, string word)
-        {
-            for (var k = 0; k < word.Length; k++)
-            {
-                if (text[start + k] != word[k])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+        public static bool Matches(ReadOnlySpan<char> text, int start, string word) => text.Slice(start, word.Length).SequenceEqual(word.AsSpan());
 
         /// <summary>
         /// A 32-bit hash (FNV-1a) of the run at <paramref name="start"/>, equal to <see cref="Hash(string)"/> of the same
         /// identifier: lets a per-tree set of hashes answer "can this tree name this word?" without its text.
         /// </summary>
-        public static int Hash(char[] text, int start, int length)
+        public static int Hash(ReadOnlySpan<char> text, int start, int length)
         {
-            unchecked
+            var hash = HashSeed;
+            for (var k = start; k < start + length; k++)
             {
-                var hash = (int)2166136261;
-                for (var k = start; k < start + length; k++)
-                {
-                    hash = (hash ^ text[k]) * 16777619;
-                }
-
-                return hash;
+                hash = MixHash(hash, text[k]);
             }
+
+            return hash;
         }
-
-        /// <summary>The hash of the run at <paramref name="start"/> of a string, as <see cref="Hash(char[], int, int)"/> computes it.</summary>
-        public static int Hash(string text, int start, int length)
-        {
-            unchecked
-            {
-                var hash = (int)2166136261;
-                for (var k = start; k < start + length; k++)
-                {
-                    hash = (hash ^ text[k]) * 16777619;
-                }
-
-                return hash;
-            }
-        }
-
-        /// <summary>Is <paramref name="word"/> the run at <paramref name="start"/> of a string (whose length the caller has checked)?</summary>
-        public static bool Matches(string text, int start, string word) => string.CompareOrdinal(text, start, word, 0, word.Length) == 0;
 
         /// <summary>The hash of an identifier, as <see cref="Hash(char[], int, int)"/> computes it from a text.</summary>
-        public static int Hash(string word)
-        {
-            unchecked
-            {
-                var hash = (int)2166136261;
-                foreach (var c in word)
-                {
-                    hash = (hash ^ c) * 16777619;
-                }
+        public static int Hash(string word) => Hash(word.AsSpan(), 0, word.Length);
 
-                return hash;
-            }
-        }
+        /// <summary>The hash of the empty run, where every hash starts.</summary>
+        internal const int HashSeed = unchecked((int)2166136261);
+
+        /// <summary>One character mixed into a hash: every hash of a run is this, character by character, from <see cref="HashSeed"/>.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static int MixHash(int hash, char c) => unchecked((hash ^ c) * 16777619);
 
         internal static bool IsWordStart(char c) => c < 128 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' : char.IsLetter(c);
 

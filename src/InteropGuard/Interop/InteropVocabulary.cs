@@ -147,7 +147,7 @@ namespace InteropGuard.Interop
                 return (scans.Words, kept);
             }
 
-            var text = IdentifierRuns.TextOf(tree.GetText());
+            var text = tree.GetText();
             var recorder = TreeIdentifiers.Recorder.For(text.Length);
             var words = Scan(text, recorder);
             var identifiers = recorder.ToIdentifiers();
@@ -177,37 +177,59 @@ namespace InteropGuard.Interop
 
         // Another compilation holding the same tree (a second start of one analysis pass, the IDE's next edit) read it already.
         private static TreeScans KeptWordsOnly(SyntaxTree tree)
-            => TreeScans.Of(tree) ?? TreeScans.Keep(tree, Scan(IdentifierRuns.TextOf(tree.GetText()), null));
+            => TreeScans.Of(tree) ?? TreeScans.Keep(tree, Scan(tree.GetText(), null));
 
         /// <summary>Every word of the vocabulary (Safe…Handle names aside, which are a shape).</summary>
         internal static IReadOnlyList<string> AllWords => Table.Words;
 
         /// <summary>One pass over the text (<see cref="IdentifierRuns"/>): identifiers and keywords are looked up.</summary>
-        internal static InteropWords Scan(SourceText source) => Scan(IdentifierRuns.TextOf(source), null);
+        internal static InteropWords Scan(SourceText source) => Scan(source, null);
 
         /// <summary>The same, recording every run (<see cref="TreeIdentifiers"/>) when a recorder is given.</summary>
-        private static InteropWords Scan(string text, TreeIdentifiers.Recorder? recorder)
+        private static InteropWords Scan(SourceText source, TreeIdentifiers.Recorder? recorder)
+        {
+            if (!IdentifierRuns.IsLarge(source))
+            {
+                return Scan(IdentifierRuns.TextOf(source).AsSpan(), recorder);
+            }
+
+            // A chunked text is read through the thread's buffer, not through a new string of it on the large object heap.
+            var length = source.Length;
+            var buffer = IdentifierRuns.TakeBuffer(length);
+            try
+            {
+                source.CopyTo(0, buffer, 0, length);
+                return Scan(buffer.AsSpan(0, length), recorder);
+            }
+            finally
+            {
+                IdentifierRuns.GiveBack(buffer);
+            }
+        }
+
+        private static InteropWords Scan(ReadOnlySpan<char> text, TreeIdentifiers.Recorder? recorder)
         {
             var found = InteropWords.None;
             if (recorder == null)
             {
                 for (var runs = new IdentifierRunReader(text); runs.MoveNext(LengthsByFirst);)
                 {
-                    found |= WordAt(text, runs.Start, runs.Length);
+                    found |= WordAt(text, runs.Start, runs.Length, IdentifierRuns.Hash(text, runs.Start, runs.Length));
                 }
 
                 return found;
             }
 
-            for (var runs = new IdentifierRunReader(text); runs.MoveNext();)
+            for (var runs = new IdentifierRunReader(text); runs.MoveNextHashed();)
             {
                 var start = runs.Start;
                 var length = runs.Length;
-                recorder.Add(text, start, length);
+                var hash = runs.Hash;
+                recorder.Add(text, start, length, hash);
                 var first = text[start];
                 if (first >= 128 || length >= 64 || (LengthsByFirst[first] & (1UL << length)) != 0)
                 {
-                    found |= WordAt(text, start, length);
+                    found |= WordAt(text, start, length, hash);
                 }
             }
 
@@ -217,14 +239,14 @@ namespace InteropGuard.Interop
         // The groups of the run at 'start': a word's, and HandleType for Safe…Handle, which names the SafeHandle types of the
         // BCL and of bindings (SafeFileHandle, SafeLibraryHandle); one declared here derives from a SafeHandle base whose name
         // the compilation then holds.
-        private static InteropWords WordAt(string text, int start, int length)
+        private static InteropWords WordAt(ReadOnlySpan<char> text, int start, int length, int hash)
         {
             var end = start + length;
             var found = length >= 10 && text[start] == 'S' && text[start + 1] == 'a' && text[start + 2] == 'f' && text[start + 3] == 'e'
                 && text[end - 6] == 'H' && text[end - 5] == 'a' && text[end - 4] == 'n' && text[end - 3] == 'd' && text[end - 2] == 'l' && text[end - 1] == 'e'
                 ? InteropWords.HandleType
                 : InteropWords.None;
-            return found | Table.Find(text, start, length);
+            return found | Table.Find(text, start, length, hash);
         }
 
         private static ulong[] BuildLengthsByFirst()

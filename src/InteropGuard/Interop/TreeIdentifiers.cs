@@ -153,7 +153,7 @@ namespace InteropGuard.Interop
             }
 
             [System.Runtime.CompilerServices.MethodImpl(IdentifierRunReader.AggressiveOptimization)] // see IdentifierRunReader.MoveNext
-            public void Add(string text, int start, int length)
+            public void Add(ReadOnlySpan<char> text, int start, int length, int hash)
             {
                 var end = start + length;
                 if ((start > 0 && (text[start - 1] == '\\' || text[start - 1] >= 128)) || (end < text.Length && text[end] >= 128))
@@ -161,12 +161,11 @@ namespace InteropGuard.Interop
                     _maySpellOtherwise = true;
                 }
 
-                if (length >= 6 && text[end - 1] == 'e' && text[end - 6] == 'H' && string.CompareOrdinal(text, end - 6, "Handle", 0, 6) == 0)
+                if (length >= 6 && text[end - 1] == 'e' && text[end - 6] == 'H' && IdentifierRuns.Matches(text, end - 6, "Handle"))
                 {
                     _handleNameStarts.Add(start);
                 }
 
-                var hash = IdentifierRuns.Hash(text, start, length);
                 if (_count == _hashes.Length)
                 {
                     Array.Resize(ref _hashes, _count * 2);

@@ -4,7 +4,7 @@ namespace InteropGuard.Interop
 {
     /// <summary>
     /// The interop vocabulary's words and their groups, in an open-addressed table of plain arrays keyed by
-    /// <see cref="IdentifierRuns.Hash(string, int, int)"/>: a run of a text is looked up without a substring.
+    /// <see cref="IdentifierRuns.Hash(System.ReadOnlySpan{char}, int, int)"/>: a run of a text is looked up without a substring.
     /// </summary>
     /// <remarks>
     /// Plain arrays rather than a dictionary keyed by the run's length and ends: every generic collection or query over this
@@ -48,10 +48,13 @@ namespace InteropGuard.Interop
             _all.Add(word);
         }
 
-        /// <summary>The groups of the word that is the run at <paramref name="start"/> of <paramref name="text"/>; none if it is no word.</summary>
-        public InteropWords Find(string text, int start, int length)
+        /// <summary>
+        /// The groups of the word that is the run at <paramref name="start"/> of <paramref name="text"/>, whose hash
+        /// (<see cref="IdentifierRuns.Hash(System.ReadOnlySpan{char}, int, int)"/>) is <paramref name="hash"/>; none if it is no word.
+        /// </summary>
+        public InteropWords Find(System.ReadOnlySpan<char> text, int start, int length, int hash)
         {
-            var slot = IdentifierRuns.Hash(text, start, length) & (Size - 1);
+            var slot = hash & (Size - 1);
             while (_words[slot] is { } held)
             {
                 if (held.Length == length && IdentifierRuns.Matches(text, start, held))

@@ -65,10 +65,13 @@ namespace InteropGuard.Rules
 
                 var budget = _budget;
                 var names = new TreeTextPositions("DangerousGetHandle", "DangerousAddRef");
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, members, names, budget, block));
+                WordTreeActions.RegisterOperationBlockAction(start, interop.Vocabulary, UsesRefCount, block => AnalyzeBlock(interop, members, names, budget, block));
 
                 // Field and property initializers are not code blocks; a raw value stored there is still a store.
-                start.RegisterOperationAction(
+                WordTreeActions.RegisterOperationAction(
+                    start,
+                    interop.Vocabulary,
+                    UsesRefCount,
                     initializer =>
                     {
                         if (interop.Vocabulary.TreeUses(initializer.Operation.Syntax.SyntaxTree, InteropWords.RefCount)
@@ -81,6 +84,8 @@ namespace InteropGuard.Rules
                     OperationKind.PropertyInitializer);
             });
         }
+
+        private static bool UsesRefCount(InteropWords words) => (words & InteropWords.RefCount) != 0;
 
         private static void AnalyzeBlock(InteropContext interop, RefCountMembers members, TreeTextPositions names, FlowBudget budget, OperationBlockAnalysisContext context)
         {

@@ -54,7 +54,7 @@ namespace InteropGuard.Rules
                 var origins = new ManagedMemoryOrigins(interop.Types);
 
                 var allowUnsafe = start.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
-                start.RegisterOperationBlockStartAction(block =>
+                WordTreeActions.RegisterOperationBlockStartAction(start, interop.Vocabulary, UsesAddressOf, block =>
                 {
                     if (interop.Vocabulary.TreeUses(block.OperationBlocks[0].Syntax.SyntaxTree, InteropWords.AddressOf))
                     {
@@ -63,6 +63,8 @@ namespace InteropGuard.Rules
                 });
             });
         }
+
+        private static bool UsesAddressOf(InteropWords words) => (words & InteropWords.AddressOf) != 0;
 
         private static void Analyze(InteropContext interop, ManagedMemoryOrigins origins, bool allowUnsafe, OperationAnalysisContext context)
         {

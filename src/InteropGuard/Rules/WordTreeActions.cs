@@ -13,7 +13,9 @@ namespace InteropGuard.Rules
     /// <remarks>
     /// Why: a compilation-wide body action is called for every body of the compilation. On a library that names a pinning
     /// word in one or two files (Humanizer: <c>fixed</c> in one file, <c>unsafe</c> bit casts in another) IG2001 and IG2004
-    /// were each called for its 3,300 bodies to say "not this tree". Per type, the driver asks once per type.
+    /// were each called for its 3,300 bodies to say "not this tree". Per type, the driver asks once per type. The same
+    /// holds on bindings for the rules whose words few of their trees name: IG3006's DangerousGetHandle/DangerousAddRef and
+    /// IG2002's address-taking APIs are named in 1 or 2 of OpenCvSharp's 850 files and TorchSharp's 331.
     /// A nested type does not inherit the actions its containing type registers (the driver gives it a start of its own),
     /// so each type asks for itself; top-level statements are reached through their program type's start (tests hold
     /// both). A compilation where more than a quarter of the trees name the words (a binding) keeps the compilation-wide registration: there
@@ -28,6 +30,15 @@ namespace InteropGuard.Rules
         public static void RegisterOperationBlockStartAction(
             CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<OperationBlockStartAnalysisContext> action)
             => Register(start, vocabulary, treeMayMatter, whole => whole.RegisterOperationBlockStartAction(action), type => type.RegisterOperationBlockStartAction(action));
+
+        public static void RegisterOperationBlockAction(
+            CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<OperationBlockAnalysisContext> action)
+            => Register(start, vocabulary, treeMayMatter, whole => whole.RegisterOperationBlockAction(action), type => type.RegisterOperationBlockAction(action));
+
+        public static void RegisterOperationAction(
+            CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<OperationAnalysisContext> action,
+            params OperationKind[] kinds)
+            => Register(start, vocabulary, treeMayMatter, whole => whole.RegisterOperationAction(action, kinds), type => type.RegisterOperationAction(action, kinds));
 
         private static void Register(
             CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter,

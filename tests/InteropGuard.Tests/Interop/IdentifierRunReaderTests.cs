@@ -1,8 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.IO;
 using System.Text;
 using InteropGuard.Interop;
+using InteropGuard.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Tests.Interop
@@ -121,6 +125,98 @@ namespace InteropGuard.Tests.Interop
             }
 
             Assert.Equal(new[] { (0, 1), (5, 3), (9, 3), (13, 2), (16, 2) }, Runs("a aa aaa Zed _x __ ", masks));
+        }
+
+        [Fact]
+        public void TheHashedReadingGivesTheSameRunsWithTheirHashes()
+        {
+            // The recording scan reads runs and hashes in one pass: every run of the plain reading, in order, each with the hash
+            // IdentifierRuns computes from the text (and Hash(string) from the word), on the edge cases and random texts.
+            var random = new Random(21);
+            const string Alphabet = "/*\n\r aZ_9\\\"@#éж٣\u0300.";
+            var texts = new List<string>
+            {
+                "", "x", "__", "a1 b22 _c333", "DllImport extern @fixed \\u0066ixed Größe ж٣ a\u0300b",
+                "Safe" + new string('x', 70) + "Handle // tail", "a /* b */ c // d\ne",
+            };
+            for (var round = 0; round < 2000; round++)
+            {
+                var text = new StringBuilder();
+                for (var i = random.Next(0, 60); i > 0; i--)
+                {
+                    text.Append(Alphabet[random.Next(Alphabet.Length)]);
+                }
+
+                texts.Add(text.ToString());
+            }
+
+            foreach (var text in texts)
+            {
+                var hashed = new List<(int Start, int Length)>();
+                for (var reader = new IdentifierRunReader(text); reader.MoveNextHashed();)
+                {
+                    hashed.Add((reader.Start, reader.Length));
+                    Assert.Equal(IdentifierRuns.Hash(text, reader.Start, reader.Length), reader.Hash);
+                    Assert.Equal(IdentifierRuns.Hash(text.Substring(reader.Start, reader.Length)), reader.Hash);
+                }
+
+                Assert.Equal(Runs(text), hashed);
+            }
+        }
+
+        // Where Roslyn's chunked text of a file read from a stream ends its first chunk (40K characters, LargeText), and where
+        // the vocabulary stops reading a text as a string and reads it through its buffer instead.
+        private const int ChunkBoundary = 40 * 1024;
+
+        [Theory]
+        [InlineData("int x = 1; fixed", (int)InteropWords.Pinning)]
+        [InlineData("// a comment that says fixed", (int)InteropWords.None)]
+        [InlineData("/* a comment that says fixed */", (int)InteropWords.None)]
+        [InlineData("string s = \"fixed", (int)InteropWords.Pinning)]
+        [InlineData("string s = @\"fixed", (int)InteropWords.Pinning)]
+        [InlineData("string s = \"\"\"\nfixed", (int)InteropWords.Pinning)]
+        [InlineData("string s = $\"{x}fixed", (int)InteropWords.Pinning)]
+        [InlineData("int @fixed", (int)InteropWords.Pinning)]
+        [InlineData("int \\u0066ixed", (int)InteropWords.None)]
+        [InlineData("#if NEVER\nfixed", (int)InteropWords.Pinning)]
+        [InlineData("[DllImport", (int)InteropWords.NativeDeclaration)]
+        [InlineData("var h = new SafeFileHandle", (int)InteropWords.HandleType)]
+        public void AWordAcrossTheChunkBoundaryOfALargeTextIsReadAsInASmallOne(string before, int expectedWords)
+        {
+            var expected = (InteropWords)expectedWords;
+            const InteropWords Asked = InteropWords.Pinning | InteropWords.NativeDeclaration | InteropWords.HandleType;
+            // The word's first half ends the first chunk, its second half starts the next; the same line in a small text is
+            // read as a string, the large one through the buffer: both give the same words, and the large one's recorded
+            // runs and hashes are those of the plain reading of the definition.
+            var word = before.Substring(before.Length - 5);
+            var line = before.Substring(0, before.Length - 5);
+            var small = line + word + " x; }\n";
+            var padding = new StringBuilder();
+            for (var n = 0; padding.Length < ChunkBoundary - 200; n++)
+            {
+                padding.Append("class Plain").Append(n).Append(" { int M() => ").Append(n).Append("; }\n");
+            }
+
+            padding.Append(' ', ChunkBoundary - padding.Length - line.Length - 3);
+            var large = padding + line + word + " x; }\n" + padding;
+            Assert.Equal(ChunkBoundary - 3, large.IndexOf(line + word, padding.Length - 1, StringComparison.Ordinal) + line.Length);
+
+            var fromStream = SourceText.From(new MemoryStream(Encoding.UTF8.GetBytes(large)), Encoding.UTF8);
+            Assert.Equal(expected, InteropVocabulary.Scan(SourceText.From(small)) & Asked);
+            Assert.Equal(expected, InteropVocabulary.Scan(fromStream) & Asked);
+            Assert.Equal(expected, InteropVocabulary.Scan(SourceText.From(large)) & Asked);
+
+            var tree = CSharpSyntaxTree.ParseText(fromStream);
+            var identifiers = new InteropVocabulary(CSharpCompilation.Create("Large", new[] { tree }, ReferenceAssemblies.Framework)).Identifiers(tree);
+            var reference = ReferenceRuns(large);
+            Assert.Equal(reference.Count, identifiers.Count);
+            for (var i = 0; i < reference.Count; i++)
+            {
+                Assert.Equal(reference[i].Start, identifiers.StartAt(i));
+                Assert.Equal(IdentifierRuns.Hash(large.Substring(reference[i].Start, reference[i].Length)), identifiers.HashAt(i));
+            }
+
+            Assert.Equal(before.Contains("\\u"), identifiers.MaySpellOtherwise);
         }
 
         private static List<(int Start, int Length)> Runs(string text, ulong[] lengthsByFirst)

@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis;
 namespace InteropGuard.Tests.Rules
 {
     /// <summary>
-    /// IG2001 and IG2004 register their body actions per type when few trees name their words (WordTreeActions): the
+    /// IG2001, IG2002, IG2004 and IG3006 register their body actions per type when few trees name their words (WordTreeActions): the
     /// bodies they judge must be judged exactly as before — nested types (which do not inherit their container's
     /// actions), partial types split over a tree with the words and one without, and top-level statements (whose
     /// implicit type inherits nothing) — and each finding reported once.
@@ -97,6 +97,63 @@ unsafe
             };
             test.AdditionalSources.AddRange(PlainTrees);
             test.ExpectedDiagnostics.Add(ReadAfterFixed(0));
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task ARacedHandleInANestedTypeAndItsFieldInitializerAreReportedOnce()
+        {
+            // IG3006 registers both its body action and its initializer action per type.
+            var test = new AnalyzerTest<SafeHandleRefCountAnalyzer>
+            {
+                Source = @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+static class Native
+{
+    [DllImport(""sample"")] public static extern void native_close(IntPtr handle);
+}
+class Outer
+{
+    int Plain() => 2;
+
+    class Nested
+    {
+        private static readonly SafeFileHandle s_out = new SafeFileHandle(new IntPtr(1), false);
+        private readonly IntPtr _raw = {|#0:s_out.DangerousGetHandle()|};
+
+        void Close(SafeFileHandle h) => Native.native_close({|#1:h.DangerousGetHandle()|});
+    }
+}",
+            };
+            test.AdditionalSources.AddRange(PlainTrees);
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3006").WithLocation(0).WithMessage(
+                "'s_out.DangerousGetHandle()' is stored in field 'Nested._raw' without DangerousAddRef/DangerousRelease around the use: "
+                + "another thread may dispose 's_out' while the stored value is still used; the released handle value can be reused"));
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IG3006").WithLocation(1).WithMessage(
+                "'h.DangerousGetHandle()' is passed to 'native_close' without DangerousAddRef/DangerousRelease around the use: "
+                + "another thread may dispose 'h' during 'native_close'; the released handle value can be reused"));
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task AnUnpinnedAddressInANestedTypeIsReportedOnce()
+        {
+            var test = new AnalyzerTest<UnpinnedAddressAnalyzer>
+            {
+                Source = UnpinnedAddressTests.Prelude + @"
+class Outer
+{
+    int Plain() => 3;
+
+    unsafe class Nested
+    {
+        void M(byte[] buffer) => Native.igs_fill_after_gc({|#0:Unsafe.AsPointer(ref buffer[0])|}, buffer.Length, 0x5A);
+    }
+}",
+            };
+            test.AdditionalSources.AddRange(PlainTrees);
+            test.ExpectedDiagnostics.Add(UnpinnedAddressTests.AsPointer(0, "array 'buffer'", "buffer"));
             return test.RunAsync();
         }
 
