@@ -385,8 +385,11 @@ namespace InteropGuard.Rules
                 _interop = interop;
             }
 
+            // Asked of every argument of every native call: most are not classes, which the type's kind says without the
+            // table's symbol hashing.
             public bool IsFormattedClass(ITypeSymbol type)
-                => _formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass);
+                => type.TypeKind == TypeKind.Class
+                   && (_formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass));
 
             /// <remarks>
             /// Read at every call, not cached per method: most calls fail the parameter test, and on a binding that calls
