@@ -400,7 +400,9 @@ namespace InteropGuard.Rules
             /// </remarks>
             public CallShape ShapeOf(IMethodSymbol method)
             {
-                if (!ReadParameters(method))
+                // Read once: the public symbol's parameter list is a new array at every read.
+                var parameters = method.Parameters;
+                if (!ReadParameters(method, parameters))
                 {
                     return CallShape.None;
                 }
@@ -410,14 +412,14 @@ namespace InteropGuard.Rules
                     return new CallShape(native);
                 }
 
-                return WrapperSummaries.IsSourceMethodWithBody(method) && method.Parameters.Any(p => IsWrapperCandidate(_interop.Types, p)) ? CallShape.Wrapper : CallShape.None;
+                return WrapperSummaries.IsSourceMethodWithBody(method) && parameters.Any(p => IsWrapperCandidate(_interop.Types, p)) ? CallShape.Wrapper : CallShape.None;
             }
 
             /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
             // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
-            private bool ReadParameters(IMethodSymbol method)
+            private bool ReadParameters(IMethodSymbol method, ImmutableArray<IParameterSymbol> parameters)
             {
-                foreach (var parameter in method.Parameters)
+                foreach (var parameter in parameters)
                 {
                     var type = parameter.Type;
                     if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, type)
