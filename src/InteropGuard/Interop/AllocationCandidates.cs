@@ -38,14 +38,9 @@ namespace InteropGuard.Interop
 
         private readonly Lazy<Declared> _declared;
 
-        /// <param name="compilation">The compilation whose declarations are read.</param>
-        /// <param name="vocabulary">
-        /// When given, a tree in which it saw no native-declaration word (<c>extern</c>, <c>LibraryImport</c>) is not
-        /// asked whether each of its methods is a P/Invoke: none can be.
-        /// </param>
-        public AllocationCandidates(Compilation compilation, InteropVocabulary? vocabulary = null)
+        public AllocationCandidates(Compilation compilation)
         {
-            _declared = new Lazy<Declared>(() => Declared.Collect(compilation, vocabulary), LazyThreadSafetyMode.ExecutionAndPublication);
+            _declared = new Lazy<Declared>(() => Declared.Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         public bool MayAllocate(SyntaxNode body, InteropScope scope) => MayAllocate(body, scope, null);
@@ -252,21 +247,16 @@ namespace InteropGuard.Interop
             public bool IsHandleType(string? name)
                 => name != null && (name.EndsWith("Handle", StringComparison.Ordinal) || HandleTypes.Contains(name));
 
-            public static Declared Collect(Compilation compilation, InteropVocabulary? vocabulary)
+            public static Declared Collect(Compilation compilation)
             {
-                var methods = new List<(MethodDeclarationSyntax Method, bool MayBeNative)>();
+                var methods = new List<MethodDeclarationSyntax>();
                 var properties = new List<string>();
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
                     if (tree.GetRoot() is CompilationUnitSyntax unit)
                     {
-                        // The modifier test of every method was a fifth of the collection on a binding; most trees of one
-                        // declare no P/Invoke, and the vocabulary's scan (shared, and read by then) knows which. A tree
-                        // whose identifiers the scan may spell otherwise than the compiler (a \u escape) is asked anyway.
-                        var mayDeclareNative = vocabulary == null || vocabulary.TreeUses(tree, InteropWords.NativeDeclaration)
-                                               || vocabulary.Identifiers(tree).MaySpellOtherwise;
-                        CollectMembers(unit.Members, mayDeclareNative, methods, properties, bases);
+                        CollectMembers(unit.Members, methods, properties, bases);
                     }
                 }
 
@@ -286,9 +276,9 @@ namespace InteropGuard.Interop
                 var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
                 declared.Properties.UnionWith(properties);
                 var wrappers = new List<(string Name, string Calls)>();
-                foreach (var (method, mayBeNative) in methods)
+                foreach (var method in methods)
                 {
-                    if (mayBeNative && IsNativeDeclaration(method))
+                    if (IsNativeDeclaration(method))
                     {
                         if (declared.HandsOutResource(method))
                         {
@@ -329,14 +319,14 @@ namespace InteropGuard.Interop
             // Methods and classes are members of types and namespaces: nothing below a member can declare one. Read in
             // declaration order (the wrapper levels below are found in it), member lists only: a generic walk of every
             // child of every type cost more than the rest of the collection.
-            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, bool mayDeclareNative, List<(MethodDeclarationSyntax, bool)> methods, List<string> properties, List<(string Name, string? Base)> bases)
+            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, List<MethodDeclarationSyntax> methods, List<string> properties, List<(string Name, string? Base)> bases)
             {
                 foreach (var member in members)
                 {
                     switch (member)
                     {
                         case MethodDeclarationSyntax method:
-                            methods.Add((method, mayDeclareNative));
+                            methods.Add(method);
                             break;
                         // The type first: reading the accessor list of every property cost more than the type test.
                         case PropertyDeclarationSyntax property when ReturnsAddress(property.Type) && CallsAllocator(property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
@@ -350,10 +340,10 @@ namespace InteropGuard.Interop
                     switch (member)
                     {
                         case BaseNamespaceDeclarationSyntax space:
-                            CollectMembers(space.Members, mayDeclareNative, methods, properties, bases);
+                            CollectMembers(space.Members, methods, properties, bases);
                             break;
                         case TypeDeclarationSyntax type:
-                            CollectMembers(type.Members, mayDeclareNative, methods, properties, bases);
+                            CollectMembers(type.Members, methods, properties, bases);
                             break;
                     }
                 }

@@ -145,57 +145,6 @@ sealed class Pool
         }
 
         [Fact]
-        public void SkippingTreesWithoutNativeWordsDeclaresTheSameCandidatesOnEverySourceOfTheRepository()
-        {
-            // The declarations' reading skips the P/Invoke test in trees the vocabulary saw name no native declaration:
-            // the candidate words must be the ones every method's test gives.
-            var disagreements = new List<string>();
-            var sourcesWithFunctions = 0;
-            foreach (var source in SourceHarvest.All)
-            {
-                var compilation = VariantCompiler.Compile(source, source.Text);
-                var context = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
-                var scope = context.ForTree(compilation.SyntaxTrees.First());
-                var everyMethod = new AllocationCandidates(compilation).Words(scope).ToImmutableSortedSet();
-                var skipping = new AllocationCandidates(compilation, context.Vocabulary).Words(scope).ToImmutableSortedSet();
-                sourcesWithFunctions += everyMethod.Count > new AllocationCandidates(CSharpCompilation.Create("Empty")).Words(scope).Count() ? 1 : 0;
-                if (!everyMethod.SetEquals(skipping))
-                {
-                    disagreements.Add(source.Name + ": " + string.Join(", ", everyMethod.SymmetricExcept(skipping)));
-                }
-            }
-
-            Assert.True(disagreements.Count == 0, string.Join("\n", disagreements.Take(20)));
-            Assert.True(sourcesWithFunctions >= 20, $"Only {sourcesWithFunctions} sources declare a function the gate reads.");
-        }
-
-        [Fact]
-        public void APInvokeInAnotherTreeIsStillACandidateWhenTheCallingTreeNamesNoNativeDeclaration()
-        {
-            var declaring = CSharpSyntaxTree.ParseText(
-                "using System;\nusing System.Runtime.InteropServices;\nusing Microsoft.Win32.SafeHandles;\nstatic class Native\n{\n"
-                + "    [DllImport(\"mylib\")] public static extern SafeFileHandle mylib_open(int size);\n    [DllImport(\"mylib\")] public static extern IntPtr mylib_name(int size);\n}\n",
-                new CSharpParseOptions(LanguageVersion.Latest), TestProject.SourcePath(0));
-            var calling = CSharpSyntaxTree.ParseText(
-                "static class Use\n{\n    static void M() { using var h = Native.mylib_open(4); }\n    static Microsoft.Win32.SafeHandles.SafeFileHandle Wrap() => Native.mylib_open(8);\n"
-                + "    static System.IntPtr Name() => Native.mylib_name(8);\n}\n",
-                new CSharpParseOptions(LanguageVersion.Latest), TestProject.SourcePath(1));
-            var compilation = CSharpCompilation.Create("TwoTrees", new[] { declaring, calling }, ReferenceAssemblies.Framework, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, EditorConfigOptions.Empty));
-            Assert.True(context.Vocabulary.TreeUses(declaring, InteropWords.NativeDeclaration));
-            Assert.False(context.Vocabulary.TreeUses(calling, InteropWords.NativeDeclaration));
-
-            var words = new AllocationCandidates(compilation, context.Vocabulary).Words(context.ForTree(calling)).ToList();
-
-            // mylib_open hands out a handle, and Wrap is a single-call wrapper of it declared in the tree without native
-            // words; mylib_name returns a plain IntPtr, so neither it nor its wrapper is a candidate.
-            Assert.Contains("mylib_open", words);
-            Assert.Contains("Wrap", words);
-            Assert.DoesNotContain("mylib_name", words);
-            Assert.DoesNotContain("Name", words);
-        }
-
-        [Fact]
         public void ReadingTheWordPositionsGivesTheWalksAnswerOnEveryBodyOfTheRepository()
         {
             var disagreements = new List<string>();
