@@ -73,6 +73,32 @@ namespace InteropGuard.Flow
 
         public ControlFlowGraph Graph { get; }
 
+        // Per block ordinal: the branch value's condition key, read on first use (see ConditionOf).
+        private (ConditionKey Key, bool Negated)?[]? _conditions;
+        private bool[]? _conditionsRead;
+
+        /// <summary>
+        /// <see cref="ConditionKey.Of"/> of the block's branch value (null without one), read once per graph: the solver
+        /// meets a branching block at every visit of every site's solve, and each reading builds a string and a set.
+        /// </summary>
+        public (ConditionKey Key, bool Negated)? ConditionOf(BasicBlock block)
+        {
+            if (block.BranchValue == null)
+            {
+                return null;
+            }
+
+            _conditions ??= new (ConditionKey Key, bool Negated)?[Graph.Blocks.Length];
+            _conditionsRead ??= new bool[Graph.Blocks.Length];
+            if (!_conditionsRead[block.Ordinal])
+            {
+                _conditions[block.Ordinal] = ConditionKey.Of(block.BranchValue);
+                _conditionsRead[block.Ordinal] = true;
+            }
+
+            return _conditions[block.Ordinal];
+        }
+
         /// <summary>The value of each flow capture of the graph.</summary>
         public Dictionary<CaptureId, IOperation> Captures { get; } = new Dictionary<CaptureId, IOperation>();
 

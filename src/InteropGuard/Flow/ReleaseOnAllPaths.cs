@@ -493,7 +493,7 @@ namespace InteropGuard.Flow
                                     fallThroughState = state.Settled();
                                 }
                             }
-                            else if (block.ConditionalSuccessor != null && block.BranchValue != null && ConditionKey.Of(block.BranchValue) is { } condition)
+                            else if (block.ConditionalSuccessor != null && _graph.ConditionOf(block) is { } condition)
                             {
                                 conditionalState = state.Assuming(condition.Key, conditionalTaken != condition.Negated);
                                 fallThroughState = state.Assuming(condition.Key, conditionalTaken == condition.Negated);
@@ -1160,7 +1160,7 @@ namespace InteropGuard.Flow
             if (type == SpecialType.System_Boolean)
             {
                 var flag = ConditionKey.ForLocal(local);
-                return _cfg.Blocks.Any(b => b.BranchValue != null && ConditionKey.Of(b.BranchValue)?.Key.Text == flag.Text) ? flag : null;
+                return _cfg.Blocks.Any(b => _graph.ConditionOf(b)?.Key.Text == flag.Text) ? flag : null;
             }
 
             if (type != SpecialType.System_Int32 && type != SpecialType.System_UInt32 && type != SpecialType.System_Int64)
@@ -1171,7 +1171,7 @@ namespace InteropGuard.Flow
             // The key of 'rc == 0' as the method's own test spells it (ConditionKey normalizes '!=' to it).
             var zero = "(" + local.Name + " " + BinaryOperatorKind.Equals + " 0)";
             return _cfg.Blocks
-                .Select(b => b.BranchValue == null ? null : ConditionKey.Of(b.BranchValue))
+                .Select(b => _graph.ConditionOf(b))
                 .FirstOrDefault(k => k != null && k.Value.Key.Text == zero)?.Key;
         }
 

@@ -42,10 +42,10 @@ namespace InteropGuard.Rules
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
 
-            // Cheap gate, one cached answer per method: a call with no argument that can carry a buffer, or to a method
+            // Cheap gate, read from the method's symbol: a call with no argument that can carry a buffer, or to a method
             // that is neither a native function nor a wrapper that may forward one, cannot be a finding.
             var shape = calls.ShapeOf(method);
-            if (shape == CallShape.None)
+            if (shape.IsNone)
             {
                 return;
             }
@@ -345,29 +345,38 @@ namespace InteropGuard.Rules
                || (type is INamedTypeSymbol { Arity: 1, Name: "Span" or "ReadOnlySpan" } && types.IsSpan(type));
 
         /// <summary>What a call to one method can be for this rule: nothing, a native call, or a call to a wrapper of this compilation.</summary>
-        private sealed class CallShape
+        private readonly struct CallShape
         {
-            public static readonly CallShape None = new CallShape(null);
-            public static readonly CallShape Wrapper = new CallShape(null);
+            public static readonly CallShape None = default;
+            public static readonly CallShape Wrapper = new CallShape(null, isWrapper: true);
 
-            public CallShape(NativeFunction? native)
+            public CallShape(NativeFunction native)
+                : this(native, isWrapper: false)
+            {
+            }
+
+            private CallShape(NativeFunction? native, bool isWrapper)
             {
                 Native = native;
+                IsWrapper = isWrapper;
             }
 
             public NativeFunction? Native { get; }
+
+            /// <summary>A call to a method of this compilation that may forward a buffer to a native function.</summary>
+            public bool IsWrapper { get; }
+
+            public bool IsNone => Native == null && !IsWrapper;
         }
 
         /// <summary>
-        /// The per-compilation answers the analysis asks at every invocation of the compilation: what a call to the method
-        /// can be (most calls are to methods that take no buffer, or that are neither native nor a wrapper with a parameter
-        /// to report), and which classes are formatted. Both depend on the symbol alone, so they are read once per method
-        /// and per type rather than once per call.
+        /// The answers the analysis asks at every invocation of the compilation: what a call to the method can be (most
+        /// calls are to methods that take no buffer, or that are neither native nor a wrapper with a parameter to report),
+        /// and which classes are formatted (read once per type).
         /// </summary>
         private sealed class CallGate
         {
             private readonly InteropContext _interop;
-            private readonly ConcurrentDictionary<IMethodSymbol, CallShape> _shapes = new ConcurrentDictionary<IMethodSymbol, CallShape>(SymbolEqualityComparer.Default);
             private readonly ConcurrentDictionary<ITypeSymbol, bool> _formattedClasses = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
             private readonly System.Func<ITypeSymbol, bool> _readFormattedClass = RetainedManagedBufferAnalyzer.IsFormattedClass;
 
@@ -376,40 +385,41 @@ namespace InteropGuard.Rules
                 _interop = interop;
             }
 
+            // Asked of every argument of every native call: most are not classes, which the type's kind says without the
+            // table's symbol hashing.
             public bool IsFormattedClass(ITypeSymbol type)
-                => _formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass);
+                => type.TypeKind == TypeKind.Class
+                   && (_formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass));
 
             /// <remarks>
-            /// The parameter test is read at every call, not cached: most calls fail it, and on a binding that calls each of
-            /// its thousands of methods about once, adding every method to a concurrent dictionary (a lock and a table that
-            /// grows) cost more than reading its parameters again.
+            /// Read at every call, not cached per method: most calls fail the parameter test, and on a binding that calls
+            /// each of its thousands of methods about once, adding every method to a concurrent dictionary cost more than
+            /// reading it again (own15's trace of OpenCvSharp: the adds, and their locks' contention, were 85% of this
+            /// analyzer's samples). A native function's reading is the native table's cached answer; a wrapper's is a few
+            /// symbol tests.
             /// </remarks>
             public CallShape ShapeOf(IMethodSymbol method)
             {
-                if (!ReadParameters(method))
+                // Read once: the public symbol's parameter list is a new array at every read.
+                var parameters = method.Parameters;
+                if (!ReadParameters(method, parameters))
                 {
                     return CallShape.None;
                 }
 
-                return _shapes.TryGetValue(method, out var shape) ? shape : _shapes.GetOrAdd(method, ReadShape(method));
-            }
-
-            /// <summary>The shape of a call to a method whose parameters pass <see cref="ReadParameters"/>.</summary>
-            private CallShape ReadShape(IMethodSymbol method)
-            {
                 if (_interop.NativeFunctions.Get(method) is { } native)
                 {
                     return new CallShape(native);
                 }
 
-                return WrapperSummaries.IsSourceMethodWithBody(method) && method.Parameters.Any(p => IsWrapperCandidate(_interop.Types, p)) ? CallShape.Wrapper : CallShape.None;
+                return WrapperSummaries.IsSourceMethodWithBody(method) && parameters.Any(p => IsWrapperCandidate(_interop.Types, p)) ? CallShape.Wrapper : CallShape.None;
             }
 
             /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
             // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
-            private bool ReadParameters(IMethodSymbol method)
+            private bool ReadParameters(IMethodSymbol method, ImmutableArray<IParameterSymbol> parameters)
             {
-                foreach (var parameter in method.Parameters)
+                foreach (var parameter in parameters)
                 {
                     var type = parameter.Type;
                     if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, type)
