@@ -199,8 +199,8 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// An argument's null check that the calls being judged meet: <c>if (counter == null) throw ...</c> (or
-        /// <c>counter ?? throw ...</c>) on a parameter never written in the body that every such caller fills with a value
-        /// that is never null (<see cref="ThrowPoints.IsNeverNullParameter"/>).
+        /// <c>counter ?? throw ...</c>, or <c>if (buffer == IntPtr.Zero) throw ...</c>) on a parameter never written in the body
+        /// that every such caller fills with a value that is never null or zero (<see cref="ThrowPoints.IsNeverNullParameter"/>).
         /// </summary>
         private bool IsMetNullCheck(IThrowOperation thrown)
         {
@@ -223,8 +223,8 @@ namespace InteropGuard.Flow
             return OperationTree.SkipConversions(guard.Condition) switch
             {
                 IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test
-                    => (IsNeverNullParameter(test.LeftOperand) && IsNull(test.RightOperand)) || (IsNeverNullParameter(test.RightOperand) && IsNull(test.LeftOperand)),
-                IIsPatternOperation { Pattern: IConstantPatternOperation { Value: var constant } } test => IsNull(constant) && IsNeverNullParameter(test.Value),
+                    => (IsNeverNullParameter(test.LeftOperand) && IsEmpty(test.RightOperand)) || (IsNeverNullParameter(test.RightOperand) && IsEmpty(test.LeftOperand)),
+                IIsPatternOperation { Pattern: IConstantPatternOperation { Value: var constant } } test => IsEmpty(constant) && IsNeverNullParameter(test.Value),
                 _ => false,
             };
         }
@@ -232,8 +232,6 @@ namespace InteropGuard.Flow
         private bool IsNeverNullParameter(IOperation operand)
             => OperationTree.SkipConversions(operand) is IParameterReferenceOperation reference
                && _throwPoints.IsNeverNullParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
-
-        private static bool IsNull(IOperation operand) => OperationTree.SkipConversions(operand).ConstantValue is { HasValue: true, Value: null };
 
         // 'if (this.handle == IntPtr.Zero) throw ...': the throw is the whole branch taken when a field of this is empty.
         private static bool IsGuardOfReleasedState(IThrowOperation thrown)

@@ -49,6 +49,8 @@ namespace InteropGuard.Flow
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
+    /// <item><c>new UTF8Encoding(...)</c>, <c>UnicodeEncoding</c>, <c>UTF32Encoding</c> and <c>ASCIIEncoding</c> with constant
+    /// flags;</item>
     /// <item>platform tests: <c>RuntimeInformation.IsOSPlatform</c>, <c>OperatingSystem.Is...</c> with constant arguments,
     /// and <c>OSPlatform.Create</c> of a constant non-empty name;</item>
     /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount shown positive (<see cref="PositiveValues"/>);
@@ -224,6 +226,12 @@ namespace InteropGuard.Flow
                     return true;
                 case "System.Guid":
                     return creation.Arguments.Length == 1 && IsSixteenBytes(creation.Arguments[0].Value, stable);
+                case "System.Text.UTF8Encoding":
+                case "System.Text.UnicodeEncoding":
+                case "System.Text.UTF32Encoding":
+                case "System.Text.ASCIIEncoding":
+                    // Their constructors take only flags (byte order mark, endianness, throw on invalid bytes).
+                    return creation.Arguments.All(argument => argument.Value.ConstantValue.HasValue);
                 default:
                     return false;
             }

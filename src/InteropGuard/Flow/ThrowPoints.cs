@@ -339,6 +339,19 @@ namespace InteropGuard.Flow
             return false;
         }
 
+        /// <summary>
+        /// A call of a helper of the compilation that can throw only when the argument at <paramref name="ordinal"/> is zero
+        /// or null (<c>ThrowExceptionOnNull(buffer, "VirtualAlloc")</c>, <c>CheckHandle(p)</c>): judged as if that argument
+        /// were never empty (<see cref="EscapingExceptions"/> reads the helper's own null check as met).
+        /// </summary>
+        public bool ThrowsOnlyWhenEmpty(IInvocationOperation invocation, int ordinal)
+        {
+            var method = invocation.TargetMethod;
+            return ordinal < 32 && !invocation.IsVirtual && method.MethodKind != MethodKind.DelegateInvoke && WrapperSummaries.IsSourceMethodWithBody(method)
+                   && _throwing.MayThrow(method, _catalogue, _everyFailure, _depth)
+                   && !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth, chainLinks: 0, NeverNullArguments(invocation) | (1 << ordinal));
+        }
+
         /// <summary>Whether every caller being judged fills the parameter with a value that is never null.</summary>
         public bool IsNeverNullParameter(IParameterSymbol parameter) => _nonNullParameters != null && _nonNullParameters(parameter);
 

@@ -542,5 +542,87 @@ static class Counters
 }", Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
             "Callback 'Blind' is [UnmanagedCallersOnly], and 'Recycle(counter)' may throw ('throw new ArgumentNullException(…)' in 'Recycle') outside a catch-all: an exception escaping to native code terminates the process"),
             Escapes(1, "Unchecked", "ArgumentNullException.ThrowIfNull(counter)"));
+
+        // A check helper that throws only when the value it is given is zero, called right after the allocation: on that
+        // throw nothing was allocated. A helper that also throws for another reason still leaks the block; so does a new
+        // encoding object's construction count as quiet only with constant flags.
+        [Fact]
+        public Task ACheckThatThrowsOnlyForAnEmptyAllocationIsNotALeakPath() => Leaks(@"
+static class Checks
+{
+    public static void ThrowOnZero(IntPtr value, string what)
+    {
+        if (value == IntPtr.Zero)
+        {
+            throw new InvalidOperationException(what + "" failed"");
+        }
+    }
+
+    public static void ThrowOnZeroOrShort(IntPtr value, int length)
+    {
+        if (value == IntPtr.Zero)
+        {
+            throw new InvalidOperationException(""none"");
+        }
+
+        if (length < 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length));
+        }
+    }
+}
+
+class Reader
+{
+    public int Read(byte[] data)
+    {
+        var copy = Marshal.AllocHGlobal(data.Length);
+        Checks.ThrowOnZero(copy, ""AllocHGlobal"");
+        try
+        {
+            Native.blob_set(copy, data.Length);
+            return 1;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(copy);
+        }
+    }
+
+    public int ReadShort(byte[] data)
+    {
+        var copy = {|#0:Marshal.AllocHGlobal(data.Length)|};
+        Checks.ThrowOnZeroOrShort(copy, data.Length);
+        try
+        {
+            Native.blob_set(copy, data.Length);
+            return 1;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(copy);
+        }
+    }
+
+    public int Encode(byte[] data, bool mark)
+    {
+        var copy = {|#2:Marshal.AllocHGlobal(data.Length)|};
+        var text = new System.Text.UnicodeEncoding(false, true);
+        var copied = {|#1:Marshal.AllocHGlobal(data.Length)|};
+        var marked = new System.Text.UTF8Encoding(mark);
+        try
+        {
+            Native.blob_set(copy, data.Length);
+            Native.blob_set(copied, data.Length);
+            return text.GetMaxByteCount(1) + marked.GetMaxByteCount(1);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(copy);
+            Marshal.FreeHGlobal(copied);
+        }
+    }
+}", Leak(0, "Checks.ThrowOnZeroOrShort(copy, data.Length)"), Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'copied' is not released by 'Marshal.FreeHGlobal' if 'new System.Text.UTF8Encoding(mark)' throws"),
+            Verify.Diagnostic("IG3001").WithLocation(2).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'copy' is not released by 'Marshal.FreeHGlobal' if 'new System.Text.UTF8Encoding(mark)' throws"));
 }
 }
