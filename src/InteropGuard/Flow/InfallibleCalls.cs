@@ -58,7 +58,7 @@ namespace InteropGuard.Flow
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
     /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
     /// <c>string.Replace(char, char)</c>, <c>Span.Clear</c>/<c>Fill</c>,
-    /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
+    /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
     /// made on the spot (never null, never generic), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
     /// the replacing framework encodings.</item>
     /// </list>
@@ -175,7 +175,9 @@ namespace InteropGuard.Flow
                     // only store the value and the ownership flag.
                     return method.MethodKind == MethodKind.Constructor || name == "SetHandle";
                 case "System.Runtime.InteropServices.Marshal":
-                    return name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1 && IsNewDelegate(invocation.Arguments[0].Value);
+                    // The error readers return what the marshaller saved for this thread.
+                    return (name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1 && IsNewDelegate(invocation.Arguments[0].Value))
+                           || (name is "GetLastWin32Error" or "GetLastPInvokeError" or "GetLastSystemError" && invocation.Arguments.IsEmpty);
                 default:
                     return false;
             }

@@ -554,7 +554,7 @@ static class Checks
     {
         if (value == IntPtr.Zero)
         {
-            throw new InvalidOperationException(what + "" failed"");
+            throw new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error(), what + "" failed"");
         }
     }
 
