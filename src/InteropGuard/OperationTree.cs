@@ -277,5 +277,17 @@ namespace InteropGuard
                 _ => false,
             };
         }
+
+        /// <summary>Whether a branch ends by leaving its statement: a return, a throw, a break or a continue as its last operation.</summary>
+        public static bool Leaves(IOperation branch)
+        {
+            while (branch is IBlockOperation { Operations.Length: > 0 } block)
+            {
+                branch = block.Operations[block.Operations.Length - 1];
+            }
+
+            return branch is IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }
+                   || (branch is IExpressionStatementOperation { Operation: IThrowOperation }) || branch is IThrowOperation;
+        }
     }
 }

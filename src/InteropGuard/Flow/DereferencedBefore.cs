@@ -93,7 +93,10 @@ namespace InteropGuard.Flow
                 case IBinaryOperation binary:
                     return Dereferences(binary.LeftOperand, symbol, stable) || Dereferences(binary.RightOperand, symbol, stable);
                 case IAssignmentOperation assignment:
-                    return Dereferences(assignment.Value, symbol, stable);
+                    // 'o.Count = n' stores through o: a null o fails as a read of it would.
+                    return Dereferences(assignment.Target, symbol, stable) || Dereferences(assignment.Value, symbol, stable);
+                case IIncrementOrDecrementOperation increment:
+                    return Dereferences(increment.Target, symbol, stable);
                 case IInvocationOperation { Instance: { } instance }:
                     return IsOrDereferences(instance, symbol, stable);
                 case IMemberReferenceOperation { Instance: { } instance }:

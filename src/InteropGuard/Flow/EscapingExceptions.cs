@@ -146,13 +146,13 @@ namespace InteropGuard.Flow
 
             if (_callsAndThrowsOnly)
             {
-                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) : _throwPoints.IsThrowPoint(operation);
+                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) : _throwPoints.IsThrowPoint(operation);
             }
 
             switch (operation)
             {
                 case IThrowOperation thrown:
-                    return !IsBrokenInvariant(thrown);
+                    return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown);
                 case IArrayElementReferenceOperation element:
                     return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
                 case IPropertyReferenceOperation { Arguments.Length: > 0 }:
@@ -196,6 +196,42 @@ namespace InteropGuard.Flow
                 _ => false,
             };
         }
+
+        /// <summary>
+        /// An argument's null check that the calls being judged meet: <c>if (counter == null) throw ...</c> (or
+        /// <c>counter ?? throw ...</c>, or <c>if (buffer == IntPtr.Zero) throw ...</c>) on a parameter never written in the body
+        /// that every such caller fills with a value that is never null or zero (<see cref="ThrowPoints.IsNeverNullParameter"/>).
+        /// </summary>
+        private bool IsMetNullCheck(IThrowOperation thrown)
+        {
+            if (OperationTree.WithEveryConversion(thrown) is var converted && converted.Parent is ICoalesceOperation coalesce && coalesce.WhenNull == converted)
+            {
+                return IsNeverNullParameter(coalesce.Value);
+            }
+
+            IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
+            if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
+            {
+                branch = block;
+            }
+
+            if (branch.Parent is not IConditionalOperation { WhenFalse: null } guard || guard.WhenTrue != branch)
+            {
+                return false;
+            }
+
+            return OperationTree.SkipConversions(guard.Condition) switch
+            {
+                IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test
+                    => (IsNeverNullParameter(test.LeftOperand) && IsEmpty(test.RightOperand)) || (IsNeverNullParameter(test.RightOperand) && IsEmpty(test.LeftOperand)),
+                IIsPatternOperation { Pattern: IConstantPatternOperation { Value: var constant } } test => IsEmpty(constant) && IsNeverNullParameter(test.Value),
+                _ => false,
+            };
+        }
+
+        private bool IsNeverNullParameter(IOperation operand)
+            => OperationTree.SkipConversions(operand) is IParameterReferenceOperation reference
+               && _throwPoints.IsNeverNullParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
 
         // 'if (this.handle == IntPtr.Zero) throw ...': the throw is the whole branch taken when a field of this is empty.
         private static bool IsGuardOfReleasedState(IThrowOperation thrown)

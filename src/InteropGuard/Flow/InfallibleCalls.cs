@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -35,13 +36,21 @@ namespace InteropGuard.Flow
     /// <item><c>TimeSpan.FromMilliseconds</c>/<c>FromSeconds</c>/<c>FromMinutes</c> of a 32-bit integer (no such value
     /// overflows a TimeSpan) and <c>TimeSpan.FromTicks</c>;</item>
     /// <item>parameterless creations of framework collections, <c>StringBuilder</c>, <c>object</c> and
-    /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>;</item>
+    /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>; collections and
+    /// <c>StringBuilder</c> made with a capacity that is a constant of at least zero or a value shown positive
+    /// (<see cref="PositiveValues"/>), since only a negative capacity throws;</item>
+    /// <item><c>ArgumentNullException.ThrowIfNull</c> of a value that cannot be null there (a constant, a parameter every
+    /// caller being judged fills with one, a value dereferenced on the way);</item>
+    /// <item><c>Dictionary.Add</c> of a key a lookup of the same dictionary has just shown absent
+    /// (<c>if (!d.TryGetValue(k, out v)) { ...; d.Add(k, v); }</c>);</item>
     /// <item>the constructors of the framework's handle bases (<c>SafeHandle</c>, <c>CriticalHandle</c> and their
     /// <c>…ZeroOrMinusOneIsInvalid</c>/<c>…MinusOneIsInvalid</c> subclasses) reached through a binding's <c>: base(…)</c>,
     /// and <c>SetHandle</c>: they store the value and the ownership flag;</item>
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
+    /// <item><c>new UTF8Encoding(...)</c>, <c>UnicodeEncoding</c>, <c>UTF32Encoding</c> and <c>ASCIIEncoding</c> with constant
+    /// flags;</item>
     /// <item>platform tests: <c>RuntimeInformation.IsOSPlatform</c>, <c>OperatingSystem.Is...</c> with constant arguments,
     /// and <c>OSPlatform.Create</c> of a constant non-empty name;</item>
     /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount shown positive (<see cref="PositiveValues"/>);
@@ -49,7 +58,7 @@ namespace InteropGuard.Flow
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
     /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
     /// <c>string.Replace(char, char)</c>, <c>Span.Clear</c>/<c>Fill</c>,
-    /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
+    /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
     /// made on the spot (never null, never generic), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
     /// the replacing framework encodings.</item>
     /// </list>
@@ -96,9 +105,10 @@ namespace InteropGuard.Flow
                     return name == "Push" || name == "Clear" || name == "Contains"
                            || ((name == "Peek" || name == "Pop") && IsCountGuarded(original(invocation), stable));
                 case "System.Collections.Generic.Dictionary":
-                    return (name == "TryGetValue" || name == "ContainsKey" || name == "Remove")
-                           && type.TypeArguments.Length == 2
-                           && (IsNonNullableValueType(type.TypeArguments[0]) || IsDereferencedKey(original(invocation), stable));
+                    return ((name == "TryGetValue" || name == "ContainsKey" || name == "Remove")
+                            && type.TypeArguments.Length == 2
+                            && (IsNonNullableValueType(type.TypeArguments[0]) || IsDereferencedKey(original(invocation), stable)))
+                           || (name == "Add" && IsAbsentKeyGuarded(original(invocation), stable));
                 case "System.Exception":
                     // What a handler reads of the exception it caught: GetBaseException walks InnerException, ToString
                     // formats the message and stack trace; neither validates anything.
@@ -136,6 +146,12 @@ namespace InteropGuard.Flow
                            || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter));
                 case "System.Span":
                     return (name == "Clear" || name == "Fill") && invocation.Instance != null;
+                case "System.ArgumentNullException":
+                    // The check of an argument that cannot be null here: a constant, a parameter every caller judged fills,
+                    // or a value dereferenced on the way (DereferencedBefore).
+                    return name == "ThrowIfNull" && invocation.Arguments.Length >= 1
+                           && (IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter)
+                               || (original(invocation) is { } checking && DereferencedBefore.Holds(checking.Arguments[0].Value, checking, stable)));
                 case "System.Runtime.InteropServices.RuntimeInformation":
                     // Platform tests compare against what the runtime already knows.
                     return name == "IsOSPlatform";
@@ -159,7 +175,9 @@ namespace InteropGuard.Flow
                     // only store the value and the ownership flag.
                     return method.MethodKind == MethodKind.Constructor || name == "SetHandle";
                 case "System.Runtime.InteropServices.Marshal":
-                    return name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1 && IsNewDelegate(invocation.Arguments[0].Value);
+                    // The error readers return what the marshaller saved for this thread.
+                    return (name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1 && IsNewDelegate(invocation.Arguments[0].Value))
+                           || (name is "GetLastWin32Error" or "GetLastPInvokeError" or "GetLastSystemError" && invocation.Arguments.IsEmpty);
                 default:
                     return false;
             }
@@ -194,6 +212,7 @@ namespace InteropGuard.Flow
                 case "System.Collections.Concurrent.ConcurrentDictionary":
                 case "System.Collections.Concurrent.ConcurrentQueue":
                 case "System.Text.StringBuilder":
+                    return creation.Arguments.Length == 0 || IsCapacityKnownNonNegative(creation, stable);
                 case "System.Object":
                 case "System.EventArgs":
                     return creation.Arguments.Length == 0;
@@ -209,9 +228,32 @@ namespace InteropGuard.Flow
                     return true;
                 case "System.Guid":
                     return creation.Arguments.Length == 1 && IsSixteenBytes(creation.Arguments[0].Value, stable);
+                case "System.Text.UTF8Encoding":
+                case "System.Text.UnicodeEncoding":
+                case "System.Text.UTF32Encoding":
+                case "System.Text.ASCIIEncoding":
+                    // Their constructors take only flags (byte order mark, endianness, throw on invalid bytes).
+                    return creation.Arguments.All(argument => argument.Value.ConstantValue.HasValue);
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// A collection made with a capacity (<c>new Stack&lt;IntPtr&gt;(limit)</c>) throws only when the capacity is negative:
+        /// not when it is a constant of at least zero, or a value an earlier test rejected when not positive
+        /// (<see cref="PositiveValues"/>: <c>if (limit &lt;= 0) return;</c>).
+        /// </summary>
+        private static bool IsCapacityKnownNonNegative(IObjectCreationOperation creation, StableValues stable)
+        {
+            if (creation.Arguments.Length != 1 || creation.Arguments[0].Value is not { Type.SpecialType: SpecialType.System_Int32 } capacity)
+            {
+                return false;
+            }
+
+            return OperationTree.SkipConversions(capacity).ConstantValue is { HasValue: true, Value: int constant }
+                ? constant >= 0
+                : PositiveValues.Holds(capacity, creation, stable);
         }
 
         /// <summary>
@@ -477,6 +519,102 @@ namespace InteropGuard.Flow
         private static bool IsCountOf(IOperation operation, ISymbol collection, StableValues stable)
             => OperationTree.SkipConversions(operation) is IPropertyReferenceOperation { Property.Name: "Count", Instance: { } instance }
                && SymbolEqualityComparer.Default.Equals(CollectionOf(instance, stable), collection);
+
+        /// <summary>
+        /// <c>dictionary.Add(key, value)</c> where a lookup of the same key in the same dictionary has just said it is absent
+        /// (<c>if (!pools.TryGetValue(size, out var pool)) { pool = new(); pools.Add(size, pool); }</c>, also with
+        /// <c>ContainsKey</c>, or in the else branch of the positive test): the add cannot find a duplicate, and a null key
+        /// would have failed the lookup first. The key must be a stable value (<see cref="StableValues"/>), the branch must
+        /// add to the dictionary only once, and a field naming it must not be assigned inside the test's statement.
+        /// </summary>
+        private static bool IsAbsentKeyGuarded(IInvocationOperation? invocation, StableValues stable)
+        {
+            if (invocation?.Instance == null || invocation.Arguments.Length != 2 || CollectionOf(invocation.Instance, stable) is not { } dictionary
+                || KeyArgument(invocation) is not { } keyArgument || stable.SymbolOf(keyArgument) is not { } key)
+            {
+                return false;
+            }
+
+            var child = (IOperation)invocation;
+            for (var parent = invocation.Parent; parent != null && !OperationTree.IsFunction(parent); child = parent, parent = parent.Parent)
+            {
+                var guarded = parent switch
+                {
+                    IConditionalOperation conditional when conditional.WhenTrue == child => SaysAbsent(conditional.Condition, dictionary, key, stable, whenTrue: true),
+                    IConditionalOperation conditional when conditional.WhenFalse == child => SaysAbsent(conditional.Condition, dictionary, key, stable, whenTrue: false),
+                    _ => false,
+                };
+                if (guarded)
+                {
+                    return AddsOnce(new[] { child }, dictionary, stable) && !Reassigns(parent, dictionary);
+                }
+
+                // An earlier statement of the block left when the key was present: 'if (d.ContainsKey(k)) return;'.
+                if (parent is IBlockOperation block)
+                {
+                    var at = block.Operations.IndexOf(child);
+                    for (var index = at - 1; index >= 0; index--)
+                    {
+                        if (block.Operations[index] is IConditionalOperation { WhenFalse: null } rejecting && OperationTree.Leaves(rejecting.WhenTrue)
+                            && SaysAbsent(rejecting.Condition, dictionary, key, stable, whenTrue: false))
+                        {
+                            var following = block.Operations.Skip(index + 1).Take(at - index);
+                            return AddsOnce(following, dictionary, stable) && !following.Any(operation => Reassigns(operation, dictionary));
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        // Whether the condition, when true (whenTrue) or when false, shows the key absent from the dictionary.
+        private static bool SaysAbsent(IOperation condition, ISymbol dictionary, ISymbol key, StableValues stable, bool whenTrue)
+        {
+            condition = OperationTree.SkipConversions(condition);
+            switch (condition)
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                    return SaysAbsent(not.Operand, dictionary, key, stable, !whenTrue);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both when whenTrue:
+                    return SaysAbsent(both.LeftOperand, dictionary, key, stable, whenTrue) || SaysAbsent(both.RightOperand, dictionary, key, stable, whenTrue);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either when !whenTrue:
+                    return SaysAbsent(either.LeftOperand, dictionary, key, stable, whenTrue) || SaysAbsent(either.RightOperand, dictionary, key, stable, whenTrue);
+                case IInvocationOperation { TargetMethod.Name: "TryGetValue" or "ContainsKey", Instance: { } instance } lookup when !whenTrue:
+                    return SymbolEqualityComparer.Default.Equals(CollectionOf(instance, stable), dictionary)
+                           && KeyArgument(lookup) is { } looked && SymbolEqualityComparer.Default.Equals(stable.SymbolOf(looked), key);
+                default:
+                    return false;
+            }
+        }
+
+        private static IOperation? KeyArgument(IInvocationOperation call)
+        {
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == 0)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool AddsOnce(IEnumerable<IOperation> guarded, ISymbol dictionary, StableValues stable)
+        {
+            var adds = 0;
+            foreach (var operation in guarded.SelectMany(statement => statement.DescendantsAndSelf()))
+            {
+                if (operation is IInvocationOperation { TargetMethod.Name: "Add" or "TryAdd" or "Clear" or "Remove", Instance: { } instance }
+                    && SymbolEqualityComparer.Default.Equals(CollectionOf(instance, stable), dictionary))
+                {
+                    adds++;
+                }
+            }
+
+            return adds <= 1;
+        }
 
         /// <summary>
         /// The variable naming the collection: a stable value (<see cref="StableValues"/>), or a field of <c>this</c> or a

@@ -334,6 +334,13 @@ namespace InteropGuard.Flow
                             {
                                 Track(parameter.Parameter, assignment, value, container: true, member: MemberStoredInto(assignment.Target));
                             }
+                            else if (viaPointer && parameter.Parameter.RefKind == RefKind.None && parameter.Type is IPointerTypeSymbol
+                                     && PassedToCallInScope(parameter.Parameter))
+                            {
+                                // The same for the caller's array of native structs reached through a pointer
+                                // (`columns[i].pvData = p; retrieve(session, columns, count)`), handed on inside the scope.
+                                Track(parameter.Parameter, assignment, value, container: true, member: MemberStoredInto(assignment.Target));
+                            }
                             else
                             {
                                 AddStored(value, name, "is stored in " + description);
@@ -389,6 +396,15 @@ namespace InteropGuard.Flow
                        argument.Parameter is { RefKind: RefKind.Ref or RefKind.In }
                        && argument.Value is IParameterReferenceOperation passed && SymbolEqualityComparer.Default.Equals(passed.Parameter, parameter)
                        && argument.Parent is IInvocationOperation call && _owner._context.NativeFunctions.Get(call.TargetMethod) != null
+                       && _scope.Covers(argument.Syntax));
+
+            // The pointer parameter given to a native function or to a method of the compilation inside the pinning scope.
+            private bool PassedToCallInScope(IParameterSymbol parameter)
+                => _scope.Function.Descendants().OfType<IArgumentOperation>().Any(argument =>
+                       argument.Parameter is { RefKind: RefKind.None }
+                       && OperationTree.SkipConversions(argument.Value) is IParameterReferenceOperation passed && SymbolEqualityComparer.Default.Equals(passed.Parameter, parameter)
+                       && argument.Parent is IInvocationOperation call
+                       && (_owner._context.NativeFunctions.Get(call.TargetMethod) != null || !call.TargetMethod.DeclaringSyntaxReferences.IsEmpty)
                        && _scope.Covers(argument.Syntax));
 
             /// <summary>The field of a local struct or object the pointer went into (<c>args.Data</c>), or null for an array element.</summary>

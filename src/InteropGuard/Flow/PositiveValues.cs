@@ -37,7 +37,7 @@ namespace InteropGuard.Flow
                 {
                     for (var index = block.Operations.IndexOf(child) - 1; index >= 0; index--)
                     {
-                        if (block.Operations[index] is IConditionalOperation { WhenFalse: null } rejecting && Leaves(rejecting.WhenTrue)
+                        if (block.Operations[index] is IConditionalOperation { WhenFalse: null } rejecting && OperationTree.Leaves(rejecting.WhenTrue)
                             && Admits(rejecting.Condition, symbol, positive: false))
                         {
                             return true;
@@ -108,16 +108,5 @@ namespace InteropGuard.Flow
                 IParameterReferenceOperation parameter => SymbolEqualityComparer.Default.Equals(parameter.Parameter, symbol),
                 _ => false,
             };
-
-        private static bool Leaves(IOperation branch)
-        {
-            while (branch is IBlockOperation { Operations.Length: > 0 } block)
-            {
-                branch = block.Operations[block.Operations.Length - 1];
-            }
-
-            return branch is IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }
-                   || (branch is IExpressionStatementOperation { Operation: IThrowOperation }) || branch is IThrowOperation;
-        }
     }
 }

@@ -674,6 +674,7 @@ namespace InteropGuard.Flow
                     .Where(c => c.Use.Kind == ValueUseKind.Release || c.Use.Kind == ValueUseKind.Escape)
                     .SelectMany(c => c.Use.KeptIfCallSucceeds ? new[] { c.Use.Site } : AncestorsWithin(c.Use.Site, operation)));
                 ExcludeQuietCalls(operation, excluded);
+                ExcludeChecksOfTheValue(classified, excluded);
                 if (_throwPoints.Find(operation, excluded) is { } thrower)
                 {
                     PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
@@ -819,6 +820,7 @@ namespace InteropGuard.Flow
             }
 
             ExcludeQuietCalls(branchValue, excluded);
+            ExcludeChecksOfTheValue(effects, excluded);
             if (isMain && state.Owned && _throwPoints.Find(branchValue, excluded) is { } thrower)
             {
                 PropagateException(block, state, new LeakPath(LeakKind.MayThrow, thrower.Syntax), flow);
@@ -909,6 +911,22 @@ namespace InteropGuard.Flow
                 if (_reference.IsQuiet(invocation))
                 {
                     excluded.Add(invocation);
+                }
+            }
+        }
+
+        /// <summary>
+        /// A helper given the tracked value that throws only when the value is empty (<c>ThrowExceptionOnNull(buffer, ...)</c>
+        /// right after the allocation): on that throw nothing was allocated, so it is not a path the value leaks on.
+        /// </summary>
+        private void ExcludeChecksOfTheValue(List<(IOperation Reference, ValueUse Use)> uses, HashSet<IOperation> excluded)
+        {
+            foreach (var (reference, use) in uses)
+            {
+                if (use.Kind == ValueUseKind.Use && OperationTree.WithEveryConversion(reference).Parent is IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }
+                    && _throwPoints.ThrowsOnlyWhenEmpty(call, parameter.Ordinal))
+                {
+                    excluded.Add(call);
                 }
             }
         }

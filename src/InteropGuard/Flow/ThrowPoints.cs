@@ -305,10 +305,12 @@ namespace InteropGuard.Flow
         private int NeverNullArguments(IInvocationOperation invocation)
         {
             var bits = 0;
+            var bound = Original(invocation);
             foreach (var argument in invocation.Arguments)
             {
                 if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter && !parameter.Type.IsValueType
-                    && argument.ArgumentKind == ArgumentKind.Explicit && InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters))
+                    && argument.ArgumentKind == ArgumentKind.Explicit
+                    && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters) || IsDereferencedArgument(bound, parameter.Ordinal)))
                 {
                     bits |= 1 << parameter.Ordinal;
                 }
@@ -316,6 +318,42 @@ namespace InteropGuard.Flow
 
             return bits;
         }
+
+        // counter.Decrement(); ... Release(counter): had the value been null, the earlier dereference would have failed
+        // first (DereferencedBefore), so the callee's null check of it cannot be what throws.
+        private bool IsDereferencedArgument(IInvocationOperation? bound, int ordinal)
+        {
+            if (bound == null)
+            {
+                return false;
+            }
+
+            foreach (var argument in bound.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal)
+                {
+                    return DereferencedBefore.Holds(argument.Value, bound, _stable);
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A call of a helper of the compilation that can throw only when the argument at <paramref name="ordinal"/> is zero
+        /// or null (<c>ThrowExceptionOnNull(buffer, "VirtualAlloc")</c>, <c>CheckHandle(p)</c>): judged as if that argument
+        /// were never empty (<see cref="EscapingExceptions"/> reads the helper's own null check as met).
+        /// </summary>
+        public bool ThrowsOnlyWhenEmpty(IInvocationOperation invocation, int ordinal)
+        {
+            var method = invocation.TargetMethod;
+            return ordinal < 32 && !invocation.IsVirtual && method.MethodKind != MethodKind.DelegateInvoke && WrapperSummaries.IsSourceMethodWithBody(method)
+                   && _throwing.MayThrow(method, _catalogue, _everyFailure, _depth)
+                   && !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth, chainLinks: 0, NeverNullArguments(invocation) | (1 << ordinal));
+        }
+
+        /// <summary>Whether every caller being judged fills the parameter with a value that is never null.</summary>
+        public bool IsNeverNullParameter(IParameterSymbol parameter) => _nonNullParameters != null && _nonNullParameters(parameter);
 
         /// <summary>A constructor's own <c>: this(...)</c> or <c>: base(...)</c> call.</summary>
         private static bool IsChainLink(IInvocationOperation invocation)

@@ -385,6 +385,52 @@ class Encoder
     }
 }");
 
+        // The caller's array of native column structs, reached through a pointer: each is pointed at the pinned buffer and
+        // the array is handed to the retrieval inside the scope, directly or through the next level of a recursion that pins
+        // the next buffer. The caller reads back only the sizes. Filled and handed to nothing, or handed on only after the
+        // scope, the address is left for whoever reads the array next.
+        [Fact]
+        public Task CallersStructArrayFilledForACallInsideTheScopeIsAnArgument() => Check(@"
+unsafe interface IColumns
+{
+    int Retrieve(Window* columns, int count);
+}
+
+unsafe class Columns
+{
+    private readonly IColumns _api;
+    private readonly byte[][] _buffers;
+
+    Columns(IColumns api, byte[][] buffers) { _api = api; _buffers = buffers; }
+
+    int Pin(Window* columns, int count, int i)
+    {
+        fixed (byte* data = _buffers[i])
+        {
+            columns[i].Data = new IntPtr(data);
+            return i + 1 == count ? _api.Retrieve(columns, count) : Pin(columns, count, i + 1);
+        }
+    }
+
+    void Point(Window* columns, byte[] buffer)
+    {
+        fixed (byte* data = buffer)
+        {
+            columns->Data = new IntPtr({|#0:data|});
+        }
+    }
+
+    int Late(Window* columns, byte[] buffer)
+    {
+        fixed (byte* data = buffer)
+        {
+            columns[0].Data = new IntPtr({|#1:data|});
+        }
+
+        return _api.Retrieve(columns, 1);
+    }
+}", Fixed(0, "data", "buffer", "is stored in field 'Data'"), Fixed(1, "data", "buffer", "is stored in field 'Data'"));
+
         // The look-alikes: the window goes to native code only after the scope, or to no native code at all.
         [Fact]
         public Task CallersWindowFilledButUsedOutsideTheScopeStillEscapes() => Check(@"

@@ -372,5 +372,257 @@ unsafe class Session
     }
 }", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage("Native memory from 'Marshal.StringToHGlobalUni' in 'text' is not released by 'Marshal.FreeHGlobal' if 'Calls.CallChecked(_instance, text.ToPointer(), _method)' throws"),
             Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.StringToHGlobalUni' in 'text' is not released by 'Marshal.FreeHGlobal' if 'Calls.CallLater(_instance, text.ToPointer(), _method)' throws"));
+
+        // A pool made with a capacity the code has shown positive, or a constant one, cannot fail for its capacity (only a
+        // negative capacity throws), read in the callback and in a helper it calls; a capacity nothing checked can.
+        [Fact]
+        public Task ACollectionMadeWithACheckedCapacityDoesNotThrow() => Callbacks(@"
+static class Pools
+{
+    [UnmanagedCallersOnly]
+    private static void Returned(IntPtr block, int limit)
+    {
+        if (limit <= 0)
+        {
+            return;
+        }
+
+        var pool = new Stack<IntPtr>(limit);
+        var names = new List<string>(16);
+        var text = new System.Text.StringBuilder(0);
+    }
+
+    [UnmanagedCallersOnly]
+    private static void Forwarded(IntPtr block, int limit) => Keep(block, limit);
+
+    private static void Keep(IntPtr block, int limit)
+    {
+        if (block == IntPtr.Zero || limit <= 0)
+        {
+            return;
+        }
+
+        var pool = new Queue<IntPtr>(limit);
+    }
+
+    [UnmanagedCallersOnly]
+    private static void {|#0:Sized|}(IntPtr block, int limit)
+    {
+        var pool = new Stack<IntPtr>(limit);
+    }
+}", Escapes(0, "Sized", "new Stack<IntPtr>(limit)"));
+
+        // A pool table filled on first use: the add follows a lookup of the same key that found nothing, in its branch or
+        // after a statement that left when the key was there, so it cannot meet a duplicate. An add with no lookup before
+        // it, one of another key, and a second add in the same branch can.
+        [Fact]
+        public Task AnAddAfterALookupThatFoundNothingDoesNotThrow() => Callbacks(@"
+static class Buckets
+{
+    private static readonly Dictionary<int, Stack<IntPtr>> Pools = new Dictionary<int, Stack<IntPtr>>();
+
+    [UnmanagedCallersOnly]
+    private static void Returned(IntPtr block, int size)
+    {
+        if (!Pools.TryGetValue(size, out var pool))
+        {
+            pool = new Stack<IntPtr>();
+            Pools.Add(size, pool);
+        }
+
+        pool.Push(block);
+    }
+
+    [UnmanagedCallersOnly]
+    private static void Opened(IntPtr block, int size)
+    {
+        if (Pools.ContainsKey(size))
+        {
+            return;
+        }
+
+        Pools.Add(size, new Stack<IntPtr>());
+    }
+
+    [UnmanagedCallersOnly]
+    private static void {|#0:Unchecked|}(IntPtr block, int size)
+    {
+        Pools.Add(size, new Stack<IntPtr>());
+    }
+
+    [UnmanagedCallersOnly]
+    private static void {|#1:OtherKey|}(IntPtr block, int size, int other)
+    {
+        if (!Pools.ContainsKey(size))
+        {
+            Pools.Add(other, new Stack<IntPtr>());
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void {|#2:Twice|}(IntPtr block, int size)
+    {
+        if (!Pools.ContainsKey(size))
+        {
+            Pools.Add(size, new Stack<IntPtr>());
+            Pools.Add(size + 1, new Stack<IntPtr>());
+        }
+    }
+}", Escapes(0, "Unchecked", "Pools.Add(size, new Stack<IntPtr>())"),
+            Escapes(1, "OtherKey", "Pools.Add(other, new Stack<IntPtr>())"),
+            Escapes(2, "Twice", "Pools.Add(size, new Stack<IntPtr>())"));
+
+        // A helper's null check of its argument, where the callback has already dereferenced that value (or checks it with
+        // ThrowIfNull after doing so): had it been null, the dereference would have failed first. A value nothing
+        // dereferenced still meets the check.
+        [Fact]
+        public Task ANullCheckOfAValueDereferencedOnTheWayDoesNotThrow() => Callbacks(@"
+sealed class Counter
+{
+    public int Count;
+    public bool Decrement() => --Count == 0;
+}
+
+static class Counters
+{
+    private static readonly Dictionary<IntPtr, Counter> Live = new Dictionary<IntPtr, Counter>();
+    private static readonly Stack<Counter> Spare = new Stack<Counter>();
+    private static Counter s_last = new Counter();
+
+    [UnmanagedCallersOnly]
+    private static void Freed(IntPtr block)
+    {
+        if (!Live.TryGetValue(block, out var counter))
+        {
+            return;
+        }
+
+        if (counter.Decrement())
+        {
+            Recycle(counter);
+            Remember(counter);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void Touched(IntPtr block)
+    {
+        if (Live.TryGetValue(block, out var counter))
+        {
+            counter.Count++;
+            ArgumentNullException.ThrowIfNull(counter);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void {|#0:Blind|}(IntPtr block)
+    {
+        Live.TryGetValue(block, out var counter);
+        Recycle(counter);
+    }
+
+    [UnmanagedCallersOnly]
+    private static void {|#1:Unchecked|}(IntPtr block)
+    {
+        Live.TryGetValue(block, out var counter);
+        ArgumentNullException.ThrowIfNull(counter);
+    }
+
+    private static void Recycle(Counter counter)
+    {
+        if (counter == null)
+        {
+            throw new ArgumentNullException(nameof(counter));
+        }
+
+        Spare.Push(counter);
+    }
+
+    private static void Remember(Counter counter) => s_last = counter ?? throw new ArgumentNullException(nameof(counter));
+}", Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
+            "Callback 'Blind' is [UnmanagedCallersOnly], and 'Recycle(counter)' may throw ('throw new ArgumentNullException(…)' in 'Recycle') outside a catch-all: an exception escaping to native code terminates the process"),
+            Escapes(1, "Unchecked", "ArgumentNullException.ThrowIfNull(counter)"));
+
+        // A check helper that throws only when the value it is given is zero, called right after the allocation: on that
+        // throw nothing was allocated. A helper that also throws for another reason still leaks the block; so does a new
+        // encoding object's construction count as quiet only with constant flags.
+        [Fact]
+        public Task ACheckThatThrowsOnlyForAnEmptyAllocationIsNotALeakPath() => Leaks(@"
+static class Checks
+{
+    public static void ThrowOnZero(IntPtr value, string what)
+    {
+        if (value == IntPtr.Zero)
+        {
+            throw new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error(), what + "" failed"");
+        }
+    }
+
+    public static void ThrowOnZeroOrShort(IntPtr value, int length)
+    {
+        if (value == IntPtr.Zero)
+        {
+            throw new InvalidOperationException(""none"");
+        }
+
+        if (length < 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length));
+        }
+    }
+}
+
+class Reader
+{
+    public int Read(byte[] data)
+    {
+        var copy = Marshal.AllocHGlobal(data.Length);
+        Checks.ThrowOnZero(copy, ""AllocHGlobal"");
+        try
+        {
+            Native.blob_set(copy, data.Length);
+            return 1;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(copy);
+        }
+    }
+
+    public int ReadShort(byte[] data)
+    {
+        var copy = {|#0:Marshal.AllocHGlobal(data.Length)|};
+        Checks.ThrowOnZeroOrShort(copy, data.Length);
+        try
+        {
+            Native.blob_set(copy, data.Length);
+            return 1;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(copy);
+        }
+    }
+
+    public int Encode(byte[] data, bool mark)
+    {
+        var copy = {|#2:Marshal.AllocHGlobal(data.Length)|};
+        var text = new System.Text.UnicodeEncoding(false, true);
+        var copied = {|#1:Marshal.AllocHGlobal(data.Length)|};
+        var marked = new System.Text.UTF8Encoding(mark);
+        try
+        {
+            Native.blob_set(copy, data.Length);
+            Native.blob_set(copied, data.Length);
+            return text.GetMaxByteCount(1) + marked.GetMaxByteCount(1);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(copy);
+            Marshal.FreeHGlobal(copied);
+        }
+    }
+}", Leak(0, "Checks.ThrowOnZeroOrShort(copy, data.Length)"), Verify.Diagnostic("IG3001").WithLocation(1).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'copied' is not released by 'Marshal.FreeHGlobal' if 'new System.Text.UTF8Encoding(mark)' throws"),
+            Verify.Diagnostic("IG3001").WithLocation(2).WithMessage("Native memory from 'Marshal.AllocHGlobal' in 'copy' is not released by 'Marshal.FreeHGlobal' if 'new System.Text.UTF8Encoding(mark)' throws"));
 }
 }
