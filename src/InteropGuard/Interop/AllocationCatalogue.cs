@@ -681,13 +681,21 @@ namespace InteropGuard.Interop
         /// </summary>
         public Allocator? ForHandedOutHandle(IOperation operation) => operation switch
         {
-            IObjectCreationOperation creation => creation.Arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false })
-                                                 || WrapsOnlyZero(creation)
+            IObjectCreationOperation creation => Disowns(creation.Arguments) || WrapsOnlyZero(creation)
                 ? null
                 : ForCreatedHandle(creation.Type),
             IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call } => ForOutHandle(call.TargetMethod, parameter),
             _ => null,
         };
+
+        /// <summary>
+        /// A call of a factory told by a constant that the handle it makes does not own its value
+        /// (<c>Device.DangerousCreate(p, ownsHandle: false)</c>): a view, as the same constant makes a created handle one.
+        /// </summary>
+        public static bool MakesView(IInvocationOperation call) => Disowns(call.Arguments);
+
+        private static bool Disowns(ImmutableArray<IArgumentOperation> arguments)
+            => arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false });
 
         /// <summary>
         /// <c>new FuncHandle(IntPtr.Zero)</c>: a SafeHandle over no native handle (the "none" a native parameter accepts),

@@ -155,7 +155,10 @@ namespace InteropGuard.Interop
                     && OutLocal(outArgument.Value) is { } outLocal && released.TryGetValue(outLocal, out var release):
                     return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForOutAllocation(call.TargetMethod, parameter, release.Item1, release.Item2);
                 case IInvocationOperation invocation:
-                    return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) && !catalogue.IsDeliberateRoot(invocation) ? allocator : null;
+                    return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) && !catalogue.IsDeliberateRoot(invocation)
+                           && !(allocator.Kind == ResourceKind.SafeHandle && AllocationCatalogue.MakesView(invocation))
+                        ? allocator
+                        : null;
                 case IObjectCreationOperation creation:
                     return catalogue.ForHandedOutHandle(creation);
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:

@@ -87,7 +87,8 @@ namespace InteropGuard.Interop
 
                 if (value is IInvocationOperation call)
                 {
-                    allocator = allocatorOf(call.TargetMethod);
+                    // A factory told not to own what it wraps hands out a view ('Zero => DangerousCreate(IntPtr.Zero, false)').
+                    allocator = AllocationCatalogue.MakesView(call) ? null : allocatorOf(call.TargetMethod);
                 }
                 else if (value is IObjectCreationOperation creation)
                 {

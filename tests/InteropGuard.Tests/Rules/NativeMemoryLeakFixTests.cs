@@ -194,7 +194,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Use(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
 
     void M()
     {
@@ -210,7 +210,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Use(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
 
     void M()
     {
@@ -241,7 +241,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Use(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
 
     void M()
     {
@@ -260,7 +260,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Use(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
 
     void M()
     {
@@ -288,7 +288,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Use(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
 
     void M1()
     {
@@ -307,7 +307,7 @@ using System.Runtime.InteropServices;
 
 class C
 {
-    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Use(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
 
     void M1()
     {

@@ -127,7 +127,7 @@ sealed class Pool
 }
 class C
 {
-    static void Use(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Use(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
     void M(Pool pool)
     {
         var block = {|#0:pool.Rent(16)|};
@@ -253,7 +253,7 @@ class C
         public Task NativeMemoryAllocPointer() => Check(@"
 unsafe class C
 {
-    static void Fill(byte* b) { if (b == null) throw new ArgumentNullException(nameof(b)); b[0] = 1; }
+    static void Fill(byte* b) { if (b[0] == 0xFF) throw new InvalidOperationException(""unset""); b[0] = 1; }
     void M()
     {
         byte* b = (byte*){|#0:NativeMemory.Alloc(10)|};
@@ -332,7 +332,7 @@ class C
         public Task TypedCatchDoesNotCoverEveryException() => Check(@"
 class C
 {
-    static void Work(IntPtr p) { if (p == IntPtr.Zero) throw new ArgumentNullException(nameof(p)); }
+    static void Work(IntPtr p) { if (Marshal.ReadByte(p) == 0xFF) throw new InvalidOperationException(""unset""); }
     void M()
     {
         var p = {|#0:Marshal.AllocHGlobal(8)|};

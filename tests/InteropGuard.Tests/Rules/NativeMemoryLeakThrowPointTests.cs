@@ -774,8 +774,8 @@ unsafe class Text
     // An explicit throw: known to throw without reading further.
     static int Length(IntPtr p)
     {
-        if (p == IntPtr.Zero)
-            throw new ArgumentNullException(nameof(p));
+        if (p == IntPtr.Zero || Marshal.ReadByte(p) == 0xFF)
+            throw new ArgumentException(nameof(p));
         int n = 0;
         for (byte* b = (byte*)p; *b != 0; b++)
             n++;

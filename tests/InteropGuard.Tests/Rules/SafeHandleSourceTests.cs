@@ -478,5 +478,62 @@ class C
 
     FileHandle Returned(string path) => Proxy.Open(path);
 }");
+    
+        // A binding's generated handle type with a factory that takes the ownership flag: told 'false', directly or behind a
+        // getter for the empty handle, it hands out a view; told 'true', or by a variable, an owner.
+        [Fact]
+        public Task AFactoryToldNotToOwnHandsOutAView() => Check<OwnershipAnalyzer>(@"
+class DeviceHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    private bool _fromEvent;
+
+    private DeviceHandle(bool ownsHandle, bool fromEvent) : base(ownsHandle)
+    {
+        _fromEvent = fromEvent;
     }
+
+    public static DeviceHandle Zero
+    {
+        get
+        {
+            return DeviceHandle.Wrap(IntPtr.Zero, false);
+        }
+    }
+
+    public static DeviceHandle Wrap(IntPtr raw, bool ownsHandle) => Wrap(raw, ownsHandle, false);
+
+    public static DeviceHandle Wrap(IntPtr raw, bool ownsHandle, bool fromEvent)
+    {
+        DeviceHandle wrapped = new DeviceHandle(ownsHandle, fromEvent);
+        wrapped.SetHandle(raw);
+        return wrapped;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+class C
+{
+    DeviceHandle Parent(DeviceHandle child)
+    {
+        var parent = child;
+        if (parent == DeviceHandle.Zero)
+        {
+            return null;
+        }
+
+        return parent;
+    }
+
+    int Peek(IntPtr raw) => DeviceHandle.Wrap(raw, false).IsInvalid ? 0 : 1;
+
+    int Own(IntPtr raw) => {|#0:DeviceHandle.Wrap(raw, true)|}.IsInvalid ? 0 : 1;
+
+    int Maybe(IntPtr raw, bool own) => {|#1:DeviceHandle.Wrap(raw, own)|}.IsInvalid ? 0 : 1;
+}", Verify.Diagnostic("IG3005").WithLocation(0), Verify.Diagnostic("IG3005").WithLocation(1));
+}
 }
