@@ -42,6 +42,10 @@ namespace InteropGuard.Interop
             // Magick.Native.
             "PixelCollection_ToByteArray", "PixelCollection_ToShortArray", "MagickImage_FormatExpression", "MagickImage_WriteBlob",
             "MagickImageCollection_WriteBlob",
+
+            // Leptonica: images returned, and images handed out through out parameters.
+            "pixCreate", "pixCreateNoInit", "pixCreateTemplate", "pixClone", "pixRead", "pixReadMem", "pixaCreate",
+            "pixaReadMultipageTiff", "pixOtsuAdaptiveThreshold", "pixSauvolaBinarize", "pixSauvolaBinarizeTiled",
         };
     }
 }

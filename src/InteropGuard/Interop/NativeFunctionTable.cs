@@ -28,7 +28,7 @@ namespace InteropGuard.Interop
         /// <summary>The P/Invoke (DllImport or LibraryImport) this method is, or null.</summary>
         public NativeFunction? Get(IMethodSymbol method)
         {
-            if (method.MethodKind != MethodKind.Ordinary || !method.IsStatic)
+            if (method.MethodKind != MethodKind.Ordinary || (!method.IsStatic && !IsRunTimeImportCandidate(method)))
             {
                 return null;
             }
@@ -38,7 +38,7 @@ namespace InteropGuard.Interop
             // Most calls of a binding are to its own methods, each called about once, and adding each of them to the
             // concurrent table (a lock, and a table that keeps growing) was most of this lookup's time.
             var key = method.OriginalDefinition;
-            if (!key.IsExtern && !key.IsPartialDefinition && key.PartialDefinitionPart == null && IsInSource(key))
+            if (!key.IsExtern && !key.IsPartialDefinition && key.PartialDefinitionPart == null && !key.IsAbstract && IsInSource(key))
             {
                 return null;
             }
@@ -47,6 +47,13 @@ namespace InteropGuard.Interop
             // miss needs.
             return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, m => NativeFunction.FromMethod(m, _types));
         }
+
+        /// <summary>
+        /// An instance method can be a native function only as a body-less member a run-time loader implements
+        /// (<see cref="NativeFunction"/>'s run-time imports), declared in this compilation: abstract members of
+        /// referenced assemblies (<c>IDisposable.Dispose</c>, <c>Stream.Read</c>) answer at once, without the cache.
+        /// </summary>
+        private static bool IsRunTimeImportCandidate(IMethodSymbol method) => method.IsAbstract && IsInSource(method);
 
         private static bool IsInSource(IMethodSymbol method)
         {
