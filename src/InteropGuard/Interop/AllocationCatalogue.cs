@@ -124,6 +124,8 @@ namespace InteropGuard.Interop
         private const string MagickMemory = "MagickMemory";
         private const string LeptonicaPix = "Leptonica PIX";
         private const string LeptonicaPixa = "Leptonica PIXA";
+        private const string RocksDbHeap = "RocksDB malloc";
+        private const string RocksDbColumnFamilyList = "RocksDB column family list";
         private const string GCHandleFamily = "GCHandle";
         private const string MemoryHandleFamily = "MemoryHandle";
         private const string SafeHandleFamily = "SafeHandle";
@@ -368,6 +370,27 @@ namespace InteropGuard.Interop
             ["pixaDestroy"] = new Deallocator(LeptonicaPixa, 0, "pixaDestroy"),
         };
 
+        // RocksDB's C API (include/rocksdb/c.h): rocksdb_get returns "a malloc()ed array" and rocksdb_property_value "a
+        // pointer to a malloc()-ed null-terminated value", both released with rocksdb_free (the library's own free, in case
+        // it was built with another allocator); rocksdb_list_column_families returns an array of names that
+        // rocksdb_list_column_families_destroy releases with its strings. Matched by RocksDB's module (rocksdb, librocksdb).
+        private static readonly HashSet<string> RocksDbLibraries = new HashSet<string>(StringComparer.Ordinal) { "rocksdb" };
+
+        private static readonly Dictionary<string, Allocator> RocksDbAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["rocksdb_get"] = Native(RocksDbHeap, "rocksdb_get", "rocksdb_free"),
+            ["rocksdb_get_cf"] = Native(RocksDbHeap, "rocksdb_get_cf", "rocksdb_free"),
+            ["rocksdb_property_value"] = Native(RocksDbHeap, "rocksdb_property_value", "rocksdb_free"),
+            ["rocksdb_property_value_cf"] = Native(RocksDbHeap, "rocksdb_property_value_cf", "rocksdb_free"),
+            ["rocksdb_list_column_families"] = Native(RocksDbColumnFamilyList, "rocksdb_list_column_families", "rocksdb_list_column_families_destroy"),
+        };
+
+        private static readonly Dictionary<string, Deallocator> RocksDbReleases = new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+        {
+            ["rocksdb_free"] = new Deallocator(RocksDbHeap, 0, "rocksdb_free"),
+            ["rocksdb_list_column_families_destroy"] = new Deallocator(RocksDbColumnFamilyList, 0, "rocksdb_list_column_families_destroy"),
+        };
+
         private static readonly CatalogueTables<Allocator> AllocatorTables = new CatalogueTables<Allocator>(
             MarshalAllocators,
             NativeMemoryAllocators,
@@ -382,7 +405,8 @@ namespace InteropGuard.Interop
             (Sdl2Libraries, Sdl2Allocators),
             (VipsLibraries, VipsAllocators),
             (MagickNativeLibraries, MagickNativeAllocators),
-            (LeptonicaLibraries, LeptonicaAllocators));
+            (LeptonicaLibraries, LeptonicaAllocators),
+            (RocksDbLibraries, RocksDbAllocators));
 
         /// <summary>Functions whose pointer-sized <c>out</c> values are allocations the caller owns, by library.</summary>
         private static readonly CatalogueTables<Allocator> OutAllocatorTables = new CatalogueTables<Allocator>(
@@ -405,7 +429,8 @@ namespace InteropGuard.Interop
             (Ole32Libraries, Ole32Releases),
             (Sdl2Libraries, Sdl2Releases),
             (MagickNativeLibraries, MagickNativeReleases),
-            (LeptonicaLibraries, LeptonicaReleases));
+            (LeptonicaLibraries, LeptonicaReleases),
+            (RocksDbLibraries, RocksDbReleases));
 
         /// <summary>Names under which a catalogued allocator can be called directly (BCL methods and native entry points).</summary>
         internal static readonly ImmutableHashSet<string> KnownAllocatorNames = MarshalAllocators.Keys
@@ -420,6 +445,7 @@ namespace InteropGuard.Interop
             .Concat(MagickNativeAllocators.Keys)
             .Concat(LeptonicaAllocators.Keys)
             .Concat(LeptonicaOutAllocators.Keys)
+            .Concat(RocksDbAllocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         /// <summary>Names under which a catalogued release can be called directly: with an <c>out</c> argument, a body naming one may own a native out value.</summary>
@@ -432,6 +458,7 @@ namespace InteropGuard.Interop
             .Concat(Sdl2Releases.Keys)
             .Concat(MagickNativeReleases.Keys)
             .Concat(LeptonicaReleases.Keys)
+            .Concat(RocksDbReleases.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         private readonly InteropContext _context;

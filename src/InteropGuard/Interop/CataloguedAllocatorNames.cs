@@ -46,6 +46,9 @@ namespace InteropGuard.Interop
             // Leptonica: images returned, and images handed out through out parameters.
             "pixCreate", "pixCreateNoInit", "pixCreateTemplate", "pixClone", "pixRead", "pixReadMem", "pixaCreate",
             "pixaReadMultipageTiff", "pixOtsuAdaptiveThreshold", "pixSauvolaBinarize", "pixSauvolaBinarizeTiled",
+
+            // RocksDB's C API.
+            "rocksdb_get", "rocksdb_get_cf", "rocksdb_property_value", "rocksdb_property_value_cf", "rocksdb_list_column_families",
         };
     }
 }

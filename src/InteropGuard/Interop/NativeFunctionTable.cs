@@ -17,11 +17,15 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, NativeFunction?> _cache = new ConcurrentDictionary<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
         private readonly Lazy<HashSet<ITypeSymbol>> _delegatesFromFunctionPointers;
+        private readonly Func<SyntaxTree, InteropOptions> _optionsOf;
+        private readonly Func<IMethodSymbol, NativeFunction?> _find;
 
-        public NativeFunctionTable(WellKnownTypes types, Compilation compilation)
+        public NativeFunctionTable(WellKnownTypes types, Compilation compilation, Func<SyntaxTree, InteropOptions> optionsOf)
         {
             _types = types;
             _compilation = compilation;
+            _optionsOf = optionsOf;
+            _find = Find;
             _delegatesFromFunctionPointers = new Lazy<HashSet<ITypeSymbol>>(FindDelegatesFromFunctionPointers, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
@@ -45,7 +49,33 @@ namespace InteropGuard.Interop
 
             // Asked by every analyzer for nearly every call: a hit reads the cache without allocating the closure the
             // miss needs.
-            return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, m => NativeFunction.FromMethod(m, _types));
+            return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, _find);
+        }
+
+        private NativeFunction? Find(IMethodSymbol method) => NativeFunction.FromMethod(method, _types) ?? FromDeclaringTypeOption(method);
+
+        /// <summary>
+        /// A body-less method of a type that <c>interopguard.native_declaring_types</c> names (in the options of the file that
+        /// declares the method): a loader of the project implements it at run time with the export of the method's name.
+        /// Nothing in the compilation says so (rocksdb-sharp's <c>Native</c> is an abstract class that a generic importer
+        /// subclasses with Reflection.Emit), so only the project can.
+        /// </summary>
+        private NativeFunction? FromDeclaringTypeOption(IMethodSymbol method)
+        {
+            if (!method.IsAbstract || method.ContainingType == null || method.Locations.Length == 0 || method.Locations[0].SourceTree is not { } tree)
+            {
+                return null;
+            }
+
+            foreach (var declaring in _optionsOf(tree).NativeDeclaringTypes)
+            {
+                if (declaring.Names(method.ContainingType))
+                {
+                    return new NativeFunction(method, declaring.Library, method.Name, isLibraryImport: false);
+                }
+            }
+
+            return null;
         }
 
         /// <summary>
