@@ -54,7 +54,8 @@ namespace InteropGuard.Performance
         public double ChargedTotalOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => Charges[a].Milliseconds);
 
         /// <param name="charged">Run each analyzer inside a <see cref="ChargedAnalyzer"/> (or <see cref="ChargedSuppressor"/>) to measure its own processor time.</param>
-        public static async Task<AnalysisRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent, bool charged = false)
+        /// <param name="configOptions">.editorconfig options every file sees; none when null.</param>
+        public static async Task<AnalysisRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent, bool charged = false, AnalyzerConfigOptionsProvider? configOptions = null)
         {
             ImmutableArray<DiagnosticAnalyzer> unwrapped = analyzers;
             if (charged)
@@ -64,7 +65,7 @@ namespace InteropGuard.Performance
 
             var exceptions = new List<string>();
             var options = new CompilationWithAnalyzersOptions(
-                new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+                configOptions == null ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty) : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, configOptions),
                 onAnalyzerException: (exception, analyzer, _) =>
                 {
                     lock (exceptions)

@@ -46,7 +46,7 @@ namespace InteropGuard.Performance
         public const string Usage =
             "usage: dotnet run -c Release --project tests/InteropGuard.Performance -- " +
             "[--sizes 100,400,1600] [--flavour both|interop|plain] [--clock cpu|wall] [--runs N] [--concurrent false|true] " +
-            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--fresh-trees] [--json FILE] [--findings FILE [--findings-only]] [--check] [--wrapper-overhead] [--dump DIR] " +
+            "[--netanalyzers default|all] [--no-memory] [--no-generators] [--fresh-trees] [--json FILE] [--findings FILE [--findings-only [--option KEY=VALUE ...]]] [--check] [--wrapper-overhead] [--dump DIR] " +
             "[--sources DIR ... [--define SYMBOL ...] [--implicit-usings] [--using NAMESPACE ...]]";
 
         public IReadOnlyList<int> Sizes { get; private set; } = new[] { 100, 400, 1600 };
@@ -85,6 +85,9 @@ namespace InteropGuard.Performance
         public List<string> SourceDirectories { get; } = new List<string>();
 
         public List<string> Defines { get; } = new List<string>();
+
+        /// <summary>With <see cref="FindingsOnly"/>: <c>.editorconfig</c> options given to every file (<c>interopguard.*</c> keys).</summary>
+        public Dictionary<string, string> ConfigOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
         public List<string> Usings { get; } = new List<string>();
 
@@ -207,6 +210,16 @@ namespace InteropGuard.Performance
 
                         options.Usings.Add(ns);
                         break;
+                    case "--option":
+                        string pair = Value(args, ref i);
+                        int equals = pair.IndexOf('=');
+                        if (equals <= 0)
+                        {
+                            throw new UsageException($"--option: '{pair}' is not KEY=VALUE");
+                        }
+
+                        options.ConfigOptions[pair.Substring(0, equals).Trim()] = pair.Substring(equals + 1).Trim();
+                        break;
                     case "--implicit-usings":
                         options.ImplicitUsings = true;
                         break;
@@ -224,6 +237,11 @@ namespace InteropGuard.Performance
             if (options.SourcesMode && (sizesGiven || flavourGiven))
             {
                 throw new UsageException("--sizes and --flavour apply to synthetic code; they cannot be combined with --sources");
+            }
+
+            if (options.ConfigOptions.Count > 0 && !options.FindingsOnly)
+            {
+                throw new UsageException("--option applies only with --findings-only (timings are taken without options)");
             }
 
             if (!options.SourcesMode && (options.Defines.Count > 0 || options.Usings.Count > 0 || options.ImplicitUsings))

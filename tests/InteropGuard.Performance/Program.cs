@@ -171,7 +171,9 @@ namespace InteropGuard.Performance
 
                 if (options.FindingsOnly)
                 {
-                    AnalysisRun pass = await AnalysisRun.RunAsync(workload.Compile(sets.NetAnalyzersOptions(options.NetAnalyzers)), sets.InteropGuard, options.Concurrent);
+                    AnalysisRun pass = await AnalysisRun.RunAsync(
+                        workload.Compile(sets.NetAnalyzersOptions(options.NetAnalyzers)), sets.InteropGuard, options.Concurrent,
+                        configOptions: options.ConfigOptions.Count > 0 ? new EveryFileOptions(options.ConfigOptions) : null);
                     Findings.Write(options.FindingsFile!, workload, pass, sets);
                     continue;
                 }

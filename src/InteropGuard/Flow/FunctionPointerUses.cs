@@ -155,10 +155,19 @@ namespace InteropGuard.Flow
         private bool StoredInStruct(IFieldReferenceOperation field, IOperation root, Stack<IOperation> pending, HashSet<ILocalSymbol> followed)
         {
             var holder = field.Instance;
+            var outermost = field;
             while (holder is IFieldReferenceOperation outer && outer.Type?.IsValueType == true)
             {
                 // table.Inner.OnRead = fn: the outermost value-type holder carries it.
+                outermost = outer;
                 holder = outer.Instance;
+            }
+
+            if (outermost != field && (outermost.Field.IsStatic || outermost.Field.ContainingType?.IsReferenceType == true))
+            {
+                // _table.OnRead = fn: the table is a field of an object (or static), and outlives the method with the pointer.
+                Beyond ??= "that is stored in '" + outermost.Field.Name + "'";
+                return true;
             }
 
             if (WritesThroughPointer(field.Syntax))

@@ -257,7 +257,12 @@ namespace InteropGuard.Flow
 
             if (parameter.RefKind == RefKind.Ref || parameter.RefKind == RefKind.Out)
             {
-                return new ValueUse(ValueUseKind.Escape, call);
+                // A release that takes the address of the caller's pointer (Leptonica's pixDestroy(PIX **), which nulls it
+                // once released) releases the value; any other call given the variable by reference may keep or replace it.
+                return parameter.RefKind == RefKind.Ref && call is IInvocationOperation byReference
+                       && _scope.Catalogue.TryGetDeallocator(byReference.TargetMethod, out var release) && release.PointerParameter == parameter.Ordinal
+                    ? new ValueUse(ValueUseKind.Release, call, release: release)
+                    : new ValueUse(ValueUseKind.Escape, call);
             }
 
             switch (call)
@@ -275,11 +280,30 @@ namespace InteropGuard.Flow
                         return FromSummary(parameter, call, native: null);
                     }
 
-                    // A struct from a library (Span<T>, a view) only borrows the pointer; a class may keep it.
-                    return new ValueUse(creation.Type?.IsValueType == true ? ValueUseKind.Use : ValueUseKind.Escape, call);
+                    // A struct from a library (Span<T>, a view) only borrows the pointer, unless the struct itself is kept
+                    // (a HandleRef stored in the owner's field); a class may keep it.
+                    return new ValueUse(creation.Type?.IsValueType == true && !IsKeptBeyondTheMethod(creation) ? ValueUseKind.Use : ValueUseKind.Escape, call);
                 default:
                     return new ValueUse(ValueUseKind.Escape, call);
             }
+        }
+
+        /// <summary>Is the created value stored where it outlives the method (a field, property or element) or returned?</summary>
+        private static bool IsKeptBeyondTheMethod(IOperation created)
+        {
+            var current = created;
+            while (current.Parent is IConversionOperation conversion)
+            {
+                current = conversion;
+            }
+
+            return current.Parent switch
+            {
+                ISimpleAssignmentOperation assignment when assignment.Value == current
+                    => assignment.Target is not ILocalReferenceOperation && assignment.Target is not IDiscardOperation,
+                IReturnOperation => true,
+                _ => false,
+            };
         }
 
         private ValueUse ClassifyCallArgument(IMethodSymbol method, IParameterSymbol parameter, IOperation call)

@@ -122,6 +122,10 @@ namespace InteropGuard.Interop
         private const string GLibHeap = "GLib heap";
         private const string Sdl2Heap = "SDL heap";
         private const string MagickMemory = "MagickMemory";
+        private const string LeptonicaPix = "Leptonica PIX";
+        private const string LeptonicaPixa = "Leptonica PIXA";
+        private const string RocksDbHeap = "RocksDB malloc";
+        private const string RocksDbColumnFamilyList = "RocksDB column family list";
         private const string GCHandleFamily = "GCHandle";
         private const string MemoryHandleFamily = "MemoryHandle";
         private const string SafeHandleFamily = "SafeHandle";
@@ -331,6 +335,62 @@ namespace InteropGuard.Interop
             ["MagickMemory_Relinquish"] = new Deallocator(MagickMemory, 0, "MagickMemory_Relinquish"),
         };
 
+        // Leptonica's images (leptonica.org, "Leptonica reference counting and memory management"; pix1.c and pixabasic.c):
+        // a function returning a PIX or PIXA hands the caller a new object or a new reference (pixClone), which pixDestroy
+        // or pixaDestroy gives back; each takes the address of the caller's pointer (PIX **) and nulls it. Only the
+        // constructors are listed (pixCopy returns its destination, which may be the caller's own). Matched by Leptonica's
+        // module (liblept168, leptonica-1.82.0).
+        private static readonly HashSet<string> LeptonicaLibraries = new HashSet<string>(StringComparer.Ordinal) { "lept", "leptonica" };
+
+        private static readonly Dictionary<string, Allocator> LeptonicaAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["pixCreate"] = Native(LeptonicaPix, "pixCreate", "pixDestroy"),
+            ["pixCreateNoInit"] = Native(LeptonicaPix, "pixCreateNoInit", "pixDestroy"),
+            ["pixCreateTemplate"] = Native(LeptonicaPix, "pixCreateTemplate", "pixDestroy"),
+            ["pixClone"] = Native(LeptonicaPix, "pixClone", "pixDestroy"),
+            ["pixRead"] = Native(LeptonicaPix, "pixRead", "pixDestroy"),
+            ["pixReadMem"] = Native(LeptonicaPix, "pixReadMem", "pixDestroy"),
+            ["pixaCreate"] = Native(LeptonicaPixa, "pixaCreate", "pixaDestroy"),
+            ["pixaReadMultipageTiff"] = Native(LeptonicaPixa, "pixaReadMultipageTiff", "pixaDestroy"),
+        };
+
+        // Leptonica's binarization functions (binarize.c) return images through PIX ** out parameters ("&pixth [optional]
+        // array of threshold values", "&pixd [optional] thresholded input pixs"; the library's own callers pixDestroy them):
+        // every pointer-sized out parameter of these is an image the caller owns.
+        private static readonly Dictionary<string, Allocator> LeptonicaOutAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["pixOtsuAdaptiveThreshold"] = Native(LeptonicaPix, "pixOtsuAdaptiveThreshold", "pixDestroy"),
+            ["pixSauvolaBinarize"] = Native(LeptonicaPix, "pixSauvolaBinarize", "pixDestroy"),
+            ["pixSauvolaBinarizeTiled"] = Native(LeptonicaPix, "pixSauvolaBinarizeTiled", "pixDestroy"),
+        };
+
+        private static readonly Dictionary<string, Deallocator> LeptonicaReleases = new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+        {
+            ["pixDestroy"] = new Deallocator(LeptonicaPix, 0, "pixDestroy"),
+            ["pixaDestroy"] = new Deallocator(LeptonicaPixa, 0, "pixaDestroy"),
+        };
+
+        // RocksDB's C API (include/rocksdb/c.h): rocksdb_get returns "a malloc()ed array" and rocksdb_property_value "a
+        // pointer to a malloc()-ed null-terminated value", both released with rocksdb_free (the library's own free, in case
+        // it was built with another allocator); rocksdb_list_column_families returns an array of names that
+        // rocksdb_list_column_families_destroy releases with its strings. Matched by RocksDB's module (rocksdb, librocksdb).
+        private static readonly HashSet<string> RocksDbLibraries = new HashSet<string>(StringComparer.Ordinal) { "rocksdb" };
+
+        private static readonly Dictionary<string, Allocator> RocksDbAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["rocksdb_get"] = Native(RocksDbHeap, "rocksdb_get", "rocksdb_free"),
+            ["rocksdb_get_cf"] = Native(RocksDbHeap, "rocksdb_get_cf", "rocksdb_free"),
+            ["rocksdb_property_value"] = Native(RocksDbHeap, "rocksdb_property_value", "rocksdb_free"),
+            ["rocksdb_property_value_cf"] = Native(RocksDbHeap, "rocksdb_property_value_cf", "rocksdb_free"),
+            ["rocksdb_list_column_families"] = Native(RocksDbColumnFamilyList, "rocksdb_list_column_families", "rocksdb_list_column_families_destroy"),
+        };
+
+        private static readonly Dictionary<string, Deallocator> RocksDbReleases = new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+        {
+            ["rocksdb_free"] = new Deallocator(RocksDbHeap, 0, "rocksdb_free"),
+            ["rocksdb_list_column_families_destroy"] = new Deallocator(RocksDbColumnFamilyList, 0, "rocksdb_list_column_families_destroy"),
+        };
+
         private static readonly CatalogueTables<Allocator> AllocatorTables = new CatalogueTables<Allocator>(
             MarshalAllocators,
             NativeMemoryAllocators,
@@ -344,7 +404,17 @@ namespace InteropGuard.Interop
             (Ole32Libraries, Ole32Allocators),
             (Sdl2Libraries, Sdl2Allocators),
             (VipsLibraries, VipsAllocators),
-            (MagickNativeLibraries, MagickNativeAllocators));
+            (MagickNativeLibraries, MagickNativeAllocators),
+            (LeptonicaLibraries, LeptonicaAllocators),
+            (RocksDbLibraries, RocksDbAllocators));
+
+        /// <summary>Functions whose pointer-sized <c>out</c> values are allocations the caller owns, by library.</summary>
+        private static readonly CatalogueTables<Allocator> OutAllocatorTables = new CatalogueTables<Allocator>(
+            new Dictionary<string, Allocator>(),
+            new Dictionary<string, Allocator>(),
+            new Dictionary<string, Allocator>(),
+            new Dictionary<string, Allocator>(),
+            (LeptonicaLibraries, LeptonicaOutAllocators));
 
         private static readonly CatalogueTables<Deallocator> DeallocatorTables = new CatalogueTables<Deallocator>(
             MarshalReleases,
@@ -358,7 +428,9 @@ namespace InteropGuard.Interop
             (Kernel32Libraries, Kernel32Releases),
             (Ole32Libraries, Ole32Releases),
             (Sdl2Libraries, Sdl2Releases),
-            (MagickNativeLibraries, MagickNativeReleases));
+            (MagickNativeLibraries, MagickNativeReleases),
+            (LeptonicaLibraries, LeptonicaReleases),
+            (RocksDbLibraries, RocksDbReleases));
 
         /// <summary>Names under which a catalogued allocator can be called directly (BCL methods and native entry points).</summary>
         internal static readonly ImmutableHashSet<string> KnownAllocatorNames = MarshalAllocators.Keys
@@ -371,6 +443,9 @@ namespace InteropGuard.Interop
             .Concat(Sdl2Allocators.Keys)
             .Concat(VipsAllocators.Keys)
             .Concat(MagickNativeAllocators.Keys)
+            .Concat(LeptonicaAllocators.Keys)
+            .Concat(LeptonicaOutAllocators.Keys)
+            .Concat(RocksDbAllocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         /// <summary>Names under which a catalogued release can be called directly: with an <c>out</c> argument, a body naming one may own a native out value.</summary>
@@ -382,6 +457,8 @@ namespace InteropGuard.Interop
             .Concat(GLibReleases.Keys)
             .Concat(Sdl2Releases.Keys)
             .Concat(MagickNativeReleases.Keys)
+            .Concat(LeptonicaReleases.Keys)
+            .Concat(RocksDbReleases.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         private readonly InteropContext _context;
@@ -758,6 +835,27 @@ namespace InteropGuard.Interop
             return new Allocator(release.Family, Display(method), release.Display, callable);
         }
 
+        /// <summary>
+        /// A pointer-sized <c>out</c> value of a catalogued function that hands the caller an allocation through it
+        /// (Leptonica's binarization results), whether or not the calling method ever releases it.
+        /// </summary>
+        public Allocator? ForCataloguedOut(IMethodSymbol method, IParameterSymbol parameter)
+        {
+            var type = parameter.Type;
+            if (parameter.RefKind != RefKind.Out
+                || !(type is IPointerTypeSymbol || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
+                || FindKnown(method, OutAllocatorTables, out var native) is not { } known || native == null)
+            {
+                return null;
+            }
+
+            var (releaseDisplay, releaseMethod) = ReleaseDisplay(method, known.Release);
+            return known.WithDisplay(Display(method)).WithRelease(releaseDisplay, releaseMethod);
+        }
+
+        // Libraries whose file names carry their version's digits right after the stem (liblept168).
+        private static readonly HashSet<string> DigitVersionedLibraries = new HashSet<string>(StringComparer.Ordinal) { "lept" };
+
         /// <summary>The module is one of <paramref name="libraries"/> or a build of one (SDL2-2.0, Magick.Native-Q16-x64).</summary>
         private static bool IsLibraryOf(HashSet<string> libraries, string normalized)
         {
@@ -768,7 +866,7 @@ namespace InteropGuard.Interop
 
             foreach (var library in libraries)
             {
-                if (NativeFunction.IsBuildOf(normalized, library))
+                if (NativeFunction.IsBuildOf(normalized, library, DigitVersionedLibraries.Contains(library)))
                 {
                     return true;
                 }

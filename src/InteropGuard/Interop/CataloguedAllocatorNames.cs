@@ -42,6 +42,13 @@ namespace InteropGuard.Interop
             // Magick.Native.
             "PixelCollection_ToByteArray", "PixelCollection_ToShortArray", "MagickImage_FormatExpression", "MagickImage_WriteBlob",
             "MagickImageCollection_WriteBlob",
+
+            // Leptonica: images returned, and images handed out through out parameters.
+            "pixCreate", "pixCreateNoInit", "pixCreateTemplate", "pixClone", "pixRead", "pixReadMem", "pixaCreate",
+            "pixaReadMultipageTiff", "pixOtsuAdaptiveThreshold", "pixSauvolaBinarize", "pixSauvolaBinarizeTiled",
+
+            // RocksDB's C API.
+            "rocksdb_get", "rocksdb_get_cf", "rocksdb_property_value", "rocksdb_property_value_cf", "rocksdb_list_column_families",
         };
     }
 }

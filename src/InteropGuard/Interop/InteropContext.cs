@@ -96,7 +96,7 @@ namespace InteropGuard.Interop
             // gates out never asks for one; GetTypeByMetadataName builds lookup tables over every reference the first
             // time), and the table resolves nothing until asked, so no analyzer's start waits on another's here.
             Types = WellKnownTypes.Create(compilation);
-            NativeFunctions = new NativeFunctionTable(Types, compilation);
+            NativeFunctions = new NativeFunctionTable(Types, compilation, tree => ForTree(tree).Options);
             Wrappers = new WrapperSummaries(this, compilation);
             Held = new HeldSummaries(this);
             HandleReleases = new HandleReleases(this);

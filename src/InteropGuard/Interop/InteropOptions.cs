@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace InteropGuard.Interop
@@ -43,12 +44,32 @@ namespace InteropGuard.Interop
     /// The four <c>.editorconfig</c> keys. A key whose value is malformed is ignored as a whole (the rule falls
     /// back to its defaults) and the problem is kept so that IG0001 can name it.
     /// </summary>
+    /// <summary>A type named by <c>interopguard.native_declaring_types</c>, and the native library its methods bind to.</summary>
+    internal sealed class NativeDeclaringType
+    {
+        public NativeDeclaringType(string type, string library)
+        {
+            Type = type;
+            Library = library;
+        }
+
+        /// <summary>The type's name, simple or qualified by its namespace.</summary>
+        public string Type { get; }
+
+        /// <summary>The library the loader binds the methods to; empty when not given.</summary>
+        public string Library { get; }
+
+        public bool Names(INamedTypeSymbol type)
+            => Type.IndexOf('.') < 0 ? type.Name == Type : type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat) == Type;
+    }
+
     internal sealed class InteropOptions
     {
         public const string RetainingFunctionsKey = "interopguard.retaining_functions";
         public const string NonRetainingFunctionsKey = "interopguard.non_retaining_functions";
         public const string OwnershipTransferFunctionsKey = "interopguard.ownership_transfer_functions";
         public const string AllocatorPairsKey = "interopguard.allocator_pairs";
+        public const string NativeDeclaringTypesKey = "interopguard.native_declaring_types";
 
         internal const string NameListForm = "a comma-separated list of function names (entry point, method name or Type.Method)";
         internal const string ParameterListForm = "a comma-separated list of function names (entry point, method name or Type.Method), each alone (all its parameters) or with the parameters meant: positions counted from 1, 'f(2)' or 'f(2,3)', or a parameter name, 'f:callback'";
@@ -56,21 +77,24 @@ namespace InteropGuard.Interop
         internal const string NamedPositionForm = "a number in parentheses ('f(2)'); a parameter is named with a colon ('f:callback')";
         internal const string NumberedNameForm = "a parameter name after the colon ('f:callback'); a position goes in parentheses ('f(2)')";
         internal const string PairListForm = "a comma-separated list of 'alloc:free' pairs of function names, e.g. mylib_buf_new:mylib_buf_free";
+        internal const string TypeListForm = "a comma-separated list of type names, each alone or with its native library after a colon, e.g. MyLib.Native:mylib";
 
         public static readonly ImmutableArray<string> Keys = ImmutableArray.Create(
-            RetainingFunctionsKey, NonRetainingFunctionsKey, OwnershipTransferFunctionsKey, AllocatorPairsKey);
+            RetainingFunctionsKey, NonRetainingFunctionsKey, OwnershipTransferFunctionsKey, AllocatorPairsKey, NativeDeclaringTypesKey);
 
         public static readonly InteropOptions Default = new InteropOptions(
             FunctionParameterSet.Empty, FunctionParameterSet.Empty, FunctionNameSet.Empty,
-            ImmutableArray<ConfiguredAllocatorPair>.Empty, ImmutableArray<OptionProblem>.Empty);
+            ImmutableArray<ConfiguredAllocatorPair>.Empty, ImmutableArray<NativeDeclaringType>.Empty, ImmutableArray<OptionProblem>.Empty);
 
         private InteropOptions(
             FunctionParameterSet retaining,
             FunctionParameterSet nonRetaining,
             FunctionNameSet ownershipTransfer,
             ImmutableArray<ConfiguredAllocatorPair> allocatorPairs,
+            ImmutableArray<NativeDeclaringType> nativeDeclaringTypes,
             ImmutableArray<OptionProblem> problems)
         {
+            NativeDeclaringTypes = nativeDeclaringTypes;
             RetainingFunctions = retaining;
             NonRetainingFunctions = nonRetaining;
             OwnershipTransferFunctions = ownershipTransfer;
@@ -87,6 +111,12 @@ namespace InteropGuard.Interop
         public ImmutableArray<ConfiguredAllocatorPair> AllocatorPairs { get; }
         public ImmutableArray<OptionProblem> Problems { get; }
 
+        /// <summary>
+        /// <c>interopguard.native_declaring_types</c>: types whose body-less (abstract) methods a loader of the project
+        /// implements at run time with the native export of the method's name (rocksdb-sharp's <c>Native</c>).
+        /// </summary>
+        public ImmutableArray<NativeDeclaringType> NativeDeclaringTypes { get; }
+
         public static InteropOptions Read(AnalyzerConfigOptions options)
         {
             var problems = ImmutableArray.CreateBuilder<OptionProblem>();
@@ -94,12 +124,13 @@ namespace InteropGuard.Interop
             var nonRetaining = ReadParameterNames(options, NonRetainingFunctionsKey, problems);
             var transfer = ReadNames(options, OwnershipTransferFunctionsKey, problems);
             var pairs = ReadPairs(options, problems);
-            if (retaining.IsEmpty && nonRetaining.IsEmpty && transfer.IsEmpty && pairs.IsEmpty && problems.Count == 0)
+            var declaring = ReadDeclaringTypes(options, problems);
+            if (retaining.IsEmpty && nonRetaining.IsEmpty && transfer.IsEmpty && pairs.IsEmpty && declaring.IsEmpty && problems.Count == 0)
             {
                 return Default;
             }
 
-            return new InteropOptions(retaining, nonRetaining, transfer, pairs, problems.ToImmutable());
+            return new InteropOptions(retaining, nonRetaining, transfer, pairs, declaring, problems.ToImmutable());
         }
 
         private static FunctionNameSet ReadNames(AnalyzerConfigOptions options, string key, ImmutableArray<OptionProblem>.Builder problems)
@@ -276,6 +307,31 @@ namespace InteropGuard.Interop
             }
 
             return pairs.ToImmutable();
+        }
+
+        private static ImmutableArray<NativeDeclaringType> ReadDeclaringTypes(AnalyzerConfigOptions options, ImmutableArray<OptionProblem>.Builder problems)
+        {
+            if (!options.TryGetValue(NativeDeclaringTypesKey, out var raw) || string.IsNullOrWhiteSpace(raw))
+            {
+                return ImmutableArray<NativeDeclaringType>.Empty;
+            }
+
+            var types = ImmutableArray.CreateBuilder<NativeDeclaringType>();
+            foreach (var entry in SplitEntries(raw))
+            {
+                var colon = entry.IndexOf(':');
+                var type = (colon < 0 ? entry : entry.Substring(0, colon)).Trim();
+                var library = colon < 0 ? string.Empty : entry.Substring(colon + 1).Trim();
+                if (!Patterns.Name.IsMatch(type) || (colon >= 0 && (library.Length == 0 || library.IndexOf(':') >= 0)))
+                {
+                    problems.Add(new OptionProblem(NativeDeclaringTypesKey, entry, TypeListForm));
+                    return ImmutableArray<NativeDeclaringType>.Empty;
+                }
+
+                types.Add(new NativeDeclaringType(type, library));
+            }
+
+            return types.ToImmutable();
         }
 
         // A trailing comma or doubled comma is a harmless slip; an entry with inner spaces is not.

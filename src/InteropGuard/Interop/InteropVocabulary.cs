@@ -287,6 +287,9 @@ namespace InteropGuard.Interop
             {
                 "DllImport", "DllImportAttribute", "LibraryImport", "LibraryImportAttribute", "extern", "unmanaged",
                 "UnmanagedFunctionPointer", "UnmanagedFunctionPointerAttribute", "GetDelegateForFunctionPointer",
+
+                // InteropDotNet's imports implemented at run time (NativeFunction reads any attribute of that shape).
+                "RuntimeDllImport", "RuntimeDllImportAttribute",
             });
             Add(InteropWords.NativeCallable, new[]
             {

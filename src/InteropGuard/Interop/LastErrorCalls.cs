@@ -278,7 +278,7 @@ namespace InteropGuard.Interop
                     return dllImport.SetLastError;
                 }
 
-                return m.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, _interop.Types.LibraryImportAttribute)
+                return m.GetAttributes().Any(a => (SymbolEqualityComparer.Default.Equals(a.AttributeClass, _interop.Types.LibraryImportAttribute) || NativeFunction.IsRunTimeImport(a))
                                                   && a.NamedArguments.Any(n => n.Key == "SetLastError" && n.Value.Value is true));
             });
 

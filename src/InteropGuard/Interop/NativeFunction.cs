@@ -58,8 +58,51 @@ namespace InteropGuard.Interop
                 return new NativeFunction(method, library ?? string.Empty, entryPoint, isLibraryImport: true);
             }
 
+            return FromRunTimeImport(method);
+        }
+
+        /// <summary>
+        /// A method without a body that an attribute declares a DllImport for a loader to implement at run time:
+        /// InteropDotNet's <c>[RuntimeDllImport("lept", EntryPoint = "pixDestroy")]</c> on an interface member. The loader
+        /// emits, for each such member, a delegate type marked <c>[UnmanagedFunctionPointer]</c> bound to the export it looks
+        /// up by that entry point, and an implementation that invokes it: a call of the member is a call of the export, with
+        /// the export's ownership and lifetime contracts. Read by the attribute's shape — its type's name ends in
+        /// <c>DllImportAttribute</c>, its first argument is the library — so any loader declaring its imports that way counts.
+        /// </summary>
+        private static NativeFunction? FromRunTimeImport(IMethodSymbol method)
+        {
+            if (!method.IsAbstract)
+            {
+                return null;
+            }
+
+            foreach (var attribute in method.GetAttributes())
+            {
+                if (!IsRunTimeImport(attribute))
+                {
+                    continue;
+                }
+
+                var entryPoint = method.Name;
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "EntryPoint" && named.Value.Value is string e && e.Length > 0)
+                    {
+                        entryPoint = e;
+                    }
+                }
+
+                return new NativeFunction(method, (string)attribute.ConstructorArguments[0].Value!, entryPoint, isLibraryImport: false);
+            }
+
             return null;
         }
+
+        /// <summary>A run-time loader's import attribute (see <see cref="FromRunTimeImport"/>), not the runtime's own DllImport.</summary>
+        internal static bool IsRunTimeImport(AttributeData attribute)
+            => attribute.AttributeClass is { } type
+               && type.Name.EndsWith("DllImportAttribute", StringComparison.Ordinal) && type.Name.Length > "DllImportAttribute".Length
+               && attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is string;
 
         /// <summary>
         /// Is <paramref name="normalized"/> (see <see cref="NormalizeLibrary"/>) the library <paramref name="stem"/> or a

@@ -17,18 +17,22 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly ConcurrentDictionary<IMethodSymbol, NativeFunction?> _cache = new ConcurrentDictionary<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
         private readonly Lazy<HashSet<ITypeSymbol>> _delegatesFromFunctionPointers;
+        private readonly Func<SyntaxTree, InteropOptions> _optionsOf;
+        private readonly Func<IMethodSymbol, NativeFunction?> _find;
 
-        public NativeFunctionTable(WellKnownTypes types, Compilation compilation)
+        public NativeFunctionTable(WellKnownTypes types, Compilation compilation, Func<SyntaxTree, InteropOptions> optionsOf)
         {
             _types = types;
             _compilation = compilation;
+            _optionsOf = optionsOf;
+            _find = Find;
             _delegatesFromFunctionPointers = new Lazy<HashSet<ITypeSymbol>>(FindDelegatesFromFunctionPointers, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The P/Invoke (DllImport or LibraryImport) this method is, or null.</summary>
         public NativeFunction? Get(IMethodSymbol method)
         {
-            if (method.MethodKind != MethodKind.Ordinary || !method.IsStatic)
+            if (method.MethodKind != MethodKind.Ordinary || (!method.IsStatic && !IsRunTimeImportCandidate(method)))
             {
                 return null;
             }
@@ -38,15 +42,48 @@ namespace InteropGuard.Interop
             // Most calls of a binding are to its own methods, each called about once, and adding each of them to the
             // concurrent table (a lock, and a table that keeps growing) was most of this lookup's time.
             var key = method.OriginalDefinition;
-            if (!key.IsExtern && !key.IsPartialDefinition && key.PartialDefinitionPart == null && IsInSource(key))
+            if (!key.IsExtern && !key.IsPartialDefinition && key.PartialDefinitionPart == null && !key.IsAbstract && IsInSource(key))
             {
                 return null;
             }
 
             // Asked by every analyzer for nearly every call: a hit reads the cache without allocating the closure the
             // miss needs.
-            return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, m => NativeFunction.FromMethod(m, _types));
+            return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, _find);
         }
+
+        private NativeFunction? Find(IMethodSymbol method) => NativeFunction.FromMethod(method, _types) ?? FromDeclaringTypeOption(method);
+
+        /// <summary>
+        /// A body-less method of a type that <c>interopguard.native_declaring_types</c> names (in the options of the file that
+        /// declares the method): a loader of the project implements it at run time with the export of the method's name.
+        /// Nothing in the compilation says so (rocksdb-sharp's <c>Native</c> is an abstract class that a generic importer
+        /// subclasses with Reflection.Emit), so only the project can.
+        /// </summary>
+        private NativeFunction? FromDeclaringTypeOption(IMethodSymbol method)
+        {
+            if (!method.IsAbstract || method.ContainingType == null || method.Locations.Length == 0 || method.Locations[0].SourceTree is not { } tree)
+            {
+                return null;
+            }
+
+            foreach (var declaring in _optionsOf(tree).NativeDeclaringTypes)
+            {
+                if (declaring.Names(method.ContainingType))
+                {
+                    return new NativeFunction(method, declaring.Library, method.Name, isLibraryImport: false);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// An instance method can be a native function only as a body-less member a run-time loader implements
+        /// (<see cref="NativeFunction"/>'s run-time imports), declared in this compilation: abstract members of
+        /// referenced assemblies (<c>IDisposable.Dispose</c>, <c>Stream.Read</c>) answer at once, without the cache.
+        /// </summary>
+        private static bool IsRunTimeImportCandidate(IMethodSymbol method) => method.IsAbstract && IsInSource(method);
 
         private static bool IsInSource(IMethodSymbol method)
         {

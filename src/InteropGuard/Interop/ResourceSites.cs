@@ -153,7 +153,8 @@ namespace InteropGuard.Interop
             {
                 case IArgumentOperation { Parameter: { RefKind: RefKind.Out } parameter, Parent: IInvocationOperation call } outArgument when released.Count > 0
                     && OutLocal(outArgument.Value) is { } outLocal && released.TryGetValue(outLocal, out var release):
-                    return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForOutAllocation(call.TargetMethod, parameter, release.Item1, release.Item2);
+                    return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForCataloguedOut(call.TargetMethod, parameter)
+                           ?? catalogue.ForOutAllocation(call.TargetMethod, parameter, release.Item1, release.Item2);
                 case IInvocationOperation invocation:
                     return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) && !catalogue.IsDeliberateRoot(invocation)
                            && !(allocator.Kind == ResourceKind.SafeHandle && AllocationCatalogue.MakesView(invocation))
@@ -162,7 +163,7 @@ namespace InteropGuard.Interop
                 case IObjectCreationOperation creation:
                     return catalogue.ForHandedOutHandle(creation);
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
-                    return catalogue.ForOutHandle(call.TargetMethod, parameter);
+                    return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForCataloguedOut(call.TargetMethod, parameter);
                 case IPropertyReferenceOperation { Property.GetMethod: { } getter, Arguments.IsEmpty: true } property when !IsWritten(property):
                     // A property whose getter returns a fresh allocation (a 'Gch' returning GCHandle.Alloc(this, Pinned)).
                     return catalogue.TryGetAllocator(getter, out var returned) ? returned : null;

@@ -92,6 +92,9 @@ namespace InteropGuard.Interop
     /// value is freed; <c>vips_value_set_blob_free</c> does the same with <c>g_free</c> (its reference documentation).
     /// FreeType's <c>FT_New_Memory_Face</c> reads the font from the caller's buffer for the face's whole life: "you must
     /// not deallocate the memory before calling FT_Done_Face" (its reference documentation).
+    /// RocksDB's <c>rocksdb_comparator_create(state, destructor, compare, name)</c> returns a comparator object that keeps
+    /// the state and the three function pointers and calls them until <c>rocksdb_comparator_destroy</c> (c.cc stores each
+    /// in the new object).
     /// </remarks>
     internal static class RetainingCatalogue
     {
@@ -112,6 +115,7 @@ namespace InteropGuard.Interop
             Family("llama.cpp", "llama ggml ggml-base", "llama_ ggml_"),
             Family("LibTorchSharp", "torchsharp", "THSTensor_"),
             Family("FreeType", "freetype freetype6", "FT_"),
+            Family("RocksDB", "rocksdb", "rocksdb_"),
         };
 
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
@@ -442,6 +446,7 @@ LibTorchSharp THSTensor_new                          0
 LibTorchSharp THSTensor_newLong                      0
 LibTorchSharp THSTensor_newInt64                     0
 LibTorchSharp THSTensor_frombuffer                   0
+RocksDB    rocksdb_comparator_create                0 1 2 3
 ";
 
         private static readonly Dictionary<string, List<CatalogueEntry>> ByEntryPoint = Parse();

@@ -300,7 +300,46 @@ namespace InteropGuard.Rules
         }
 
         private static void AnalyzePointerConversion(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation conversion, OperationAnalysisContext context)
-            => AnalyzePointer(interop, scope, reachability, conversion.Arguments[0].Value, conversion, "is turned into a function pointer", context);
+        {
+            if (OperationTree.SkipConversions(conversion.Arguments[0].Value) is IParameterReferenceOperation parameter)
+            {
+                AnalyzeCallersPointer(interop, scope, reachability, context, conversion, parameter);
+                return;
+            }
+
+            AnalyzePointer(interop, scope, reachability, conversion.Arguments[0].Value, conversion, "is turned into a function pointer", context);
+        }
+
+        /// <summary>
+        /// The caller's delegate turned into a function pointer that the binding keeps beyond the method (a field of the
+        /// object, native memory) while nothing keeps the delegate: <c>public OutlineFuncs(MoveToFunc moveTo) { rec.moveTo =
+        /// Marshal.GetFunctionPointerForDelegate(moveTo); }</c>. As for a registration (<see cref="AnalyzeCallersDelegate"/>),
+        /// only in a method callers outside the compilation can reach: they hand over a delegate, not a pointer, and have
+        /// no reason to know that only its pointer is kept. A pointer used only during the method stays silent.
+        /// </summary>
+        private static void AnalyzeCallersPointer(InteropContext interop, InteropScope scope, DelegateReachability reachability, OperationAnalysisContext context, IInvocationOperation conversion, IParameterReferenceOperation reference)
+        {
+            var parameter = reference.Parameter;
+            var root = OperationTree.Root(reference);
+            if (!(parameter.ContainingSymbol is IMethodSymbol method) || !DelegateReachability.IsLeftToCallersOutside(parameter)
+                || OperationTree.IsInNestedFunction(reference, root)
+                || FunctionPointerUses.Follow(interop, scope, conversion, root, out _) is not { Beyond: { } beyond }
+                || reachability.IsKept(root, parameter, reference)
+                || IsKeptAliveAfter(reachability, context, conversion, parameter))
+            {
+                return;
+            }
+
+            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            properties[UsesInstanceProperty] = method.IsStatic ? "false" : "true";
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.CallbackDelegateCollected,
+                reference.Syntax.GetLocation(),
+                properties.ToImmutable(),
+                "The caller's delegate '" + parameter.Name + "'",
+                "is turned into a function pointer " + beyond,
+                "by '" + method.ContainingType?.Name + "' " + BeyondTheMethod));
+        }
 
         /// <summary>
         /// <c>new DialogCallbacks(OnError, OnLogin, ...)</c>: a struct whose constructor turns delegate parameters into function

@@ -104,6 +104,7 @@ public static unsafe class Api
     [DllImport(""libglfw.so.3"")] public static extern IntPtr glfwSetKeyCallback(IntPtr window, Callback callback);
     [DllImport(""llama"", EntryPoint = ""llama_log_set"")] public static extern void native_llama_log_set(Callback logCallback);
     [DllImport(""freetype6.dll"")] public static extern int FT_New_Memory_Face(IntPtr library, IntPtr file_base, int file_size, int face_index, out IntPtr aface);
+    [DllImport(""librocksdb.so.9"")] public static extern IntPtr rocksdb_comparator_create(IntPtr state, Callback destructor, Callback compare, Callback name);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_new(IntPtr data, long[] sizes, int count, sbyte type, bool requiresGrad);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_newInt64(IntPtr data, Callback deleter, IntPtr sizes, int count, int device, int index, bool requiresGrad);
     [DllImport(""libvips-42.dll"", EntryPoint = ""vips_value_set_blob"")] public static extern void SetBlob(IntPtr value, Callback freeFn, IntPtr data, ulong length);
@@ -148,6 +149,7 @@ public static unsafe class Api
         [InlineData("libvlc_event_attach", "callback:Catalogue userData:Catalogue")]
         [InlineData("glfwSetKeyCallback", "callback:Catalogue")]
         [InlineData("native_llama_log_set", "logCallback:Catalogue")]
+        [InlineData("rocksdb_comparator_create", "state:Catalogue destructor:Catalogue compare:Catalogue name:Catalogue")]
         [InlineData("THSTensor_new", "data:Catalogue")]
         [InlineData("FT_New_Memory_Face", "file_base:Catalogue")]
         [InlineData("THSTensor_newInt64", "data:Catalogue")]

@@ -25,6 +25,7 @@ class C
         [InlineData("interopguard.non_retaining_functions = qsort")]
         [InlineData("interopguard.ownership_transfer_functions = My.Namespace.Queue.Take, take_buffer,")]
         [InlineData("interopguard.allocator_pairs = mylib_buf_new:mylib_buf_free, Pool.Rent : Pool.Return")]
+        [InlineData("interopguard.native_declaring_types = RocksDbSharp.Native:rocksdb, Imports")]
         public Task WellFormedValuesAreAccepted(string line) => VerifyConfiguration(line);
 
         [Fact]
@@ -58,6 +59,15 @@ class C
             key + " = good_one, " + entry,
             Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
                 "The .editorconfig option '" + key + "' has a malformed entry '" + entry + "': expected " + expected + "; InteropGuard ignores this option and uses its defaults"));
+
+        [Theory]
+        [InlineData("Native:")]
+        [InlineData("Native:a:b")]
+        [InlineData("My Native")]
+        public Task MalformedDeclaringTypeIsReported(string entry) => VerifyConfiguration(
+            "interopguard.native_declaring_types = Good.Type, " + entry,
+            Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
+                "The .editorconfig option 'interopguard.native_declaring_types' has a malformed entry '" + entry + "': expected a comma-separated list of type names, each alone or with its native library after a colon, e.g. MyLib.Native:mylib; InteropGuard ignores this option and uses its defaults"));
 
         [Fact]
         public Task PairWithoutReleaseIsReported() => VerifyConfiguration(
