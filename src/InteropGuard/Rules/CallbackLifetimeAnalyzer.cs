@@ -139,16 +139,7 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            var owner = method.ContainingType?.Name;
-            var properties = ImmutableDictionary.CreateBuilder<string, string?>();
-            properties[UsesInstanceProperty] = method.IsStatic ? "false" : "true";
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.CallbackDelegateCollected,
-                reference.Syntax.GetLocation(),
-                properties.ToImmutable(),
-                "The caller's delegate '" + parameter.Name + "'",
-                "is registered with " + target,
-                "by '" + owner + "' " + BeyondTheMethod));
+            ReportCallersDelegate(context, method, parameter, reference, "is registered with " + target);
         }
 
         /// <summary>A struct with delegate fields (a callback table, a WNDCLASS): marshalled, each field becomes a function pointer.</summary>
@@ -330,6 +321,12 @@ namespace InteropGuard.Rules
                 return;
             }
 
+            ReportCallersDelegate(context, method, parameter, reference, "is turned into a function pointer " + beyond);
+        }
+
+        // The caller's delegate, handed on as described by 'what', is kept by nothing of the method's type.
+        private static void ReportCallersDelegate(OperationAnalysisContext context, IMethodSymbol method, IParameterSymbol parameter, IOperation reference, string what)
+        {
             var properties = ImmutableDictionary.CreateBuilder<string, string?>();
             properties[UsesInstanceProperty] = method.IsStatic ? "false" : "true";
             context.ReportDiagnostic(Diagnostic.Create(
@@ -337,7 +334,7 @@ namespace InteropGuard.Rules
                 reference.Syntax.GetLocation(),
                 properties.ToImmutable(),
                 "The caller's delegate '" + parameter.Name + "'",
-                "is turned into a function pointer " + beyond,
+                what,
                 "by '" + method.ContainingType?.Name + "' " + BeyondTheMethod));
         }
 
