@@ -289,5 +289,19 @@ namespace InteropGuard
             return branch is IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue }
                    || (branch is IExpressionStatementOperation { Operation: IThrowOperation }) || branch is IThrowOperation;
         }
+
+        /// <summary>The value a call passes for the parameter at <paramref name="ordinal"/> (named or reordered arguments included), or null.</summary>
+        public static IOperation? ArgumentValue(IInvocationOperation call, int ordinal)
+        {
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
+        }
     }
 }

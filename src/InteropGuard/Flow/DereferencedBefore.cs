@@ -15,6 +15,10 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class DereferencedBefore
     {
+        /// <summary>Whether the value <paramref name="call"/> passes for the parameter at <paramref name="ordinal"/> holds (see above).</summary>
+        public static bool HoldsForArgument(IInvocationOperation? call, int ordinal, StableValues stable)
+            => call != null && OperationTree.ArgumentValue(call, ordinal) is { } value && Holds(value, call, stable);
+
         public static bool Holds(IOperation value, IOperation call, StableValues stable)
         {
             if (stable.SymbolOf(value) is not { } symbol)

@@ -151,7 +151,7 @@ namespace InteropGuard.Flow
                     // or a value dereferenced on the way (DereferencedBefore).
                     return name == "ThrowIfNull" && invocation.Arguments.Length >= 1
                            && (IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter)
-                               || (original(invocation) is { } checking && DereferencedBefore.Holds(checking.Arguments[0].Value, checking, stable)));
+                               || DereferencedBefore.HoldsForArgument(original(invocation), 0, stable));
                 case "System.Runtime.InteropServices.RuntimeInformation":
                     // Platform tests compare against what the runtime already knows.
                     return name == "IsOSPlatform";
@@ -324,23 +324,7 @@ namespace InteropGuard.Flow
         }
 
         // map.Remove(o) where o was dereferenced on the way (DereferencedBefore): the null-key check cannot fail.
-        private static bool IsDereferencedKey(IInvocationOperation? bound, StableValues stable)
-        {
-            if (bound == null)
-            {
-                return false;
-            }
-
-            foreach (var argument in bound.Arguments)
-            {
-                if (argument.Parameter?.Ordinal == 0)
-                {
-                    return DereferencedBefore.Holds(argument.Value, bound, stable);
-                }
-            }
-
-            return false;
-        }
+        private static bool IsDereferencedKey(IInvocationOperation? bound, StableValues stable) => DereferencedBefore.HoldsForArgument(bound, 0, stable);
 
         /// <summary>
         /// Members of a framework list or set that cannot fail on any argument: <c>Add</c>, <c>Clear</c>, <c>Contains</c>,
@@ -588,18 +572,7 @@ namespace InteropGuard.Flow
             }
         }
 
-        private static IOperation? KeyArgument(IInvocationOperation call)
-        {
-            foreach (var argument in call.Arguments)
-            {
-                if (argument.Parameter?.Ordinal == 0)
-                {
-                    return argument.Value;
-                }
-            }
-
-            return null;
-        }
+        private static IOperation? KeyArgument(IInvocationOperation call) => OperationTree.ArgumentValue(call, 0);
 
         private static bool AddsOnce(IEnumerable<IOperation> guarded, ISymbol dictionary, StableValues stable)
         {

@@ -310,33 +310,15 @@ namespace InteropGuard.Flow
             {
                 if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter && !parameter.Type.IsValueType
                     && argument.ArgumentKind == ArgumentKind.Explicit
-                    && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters) || IsDereferencedArgument(bound, parameter.Ordinal)))
+                    // 'counter.Decrement(); ... Release(counter)': had the value been null, the earlier dereference would
+                    // have failed first, so the callee's null check of it cannot be what throws.
+                    && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters) || DereferencedBefore.HoldsForArgument(bound, parameter.Ordinal, _stable)))
                 {
                     bits |= 1 << parameter.Ordinal;
                 }
             }
 
             return bits;
-        }
-
-        // counter.Decrement(); ... Release(counter): had the value been null, the earlier dereference would have failed
-        // first (DereferencedBefore), so the callee's null check of it cannot be what throws.
-        private bool IsDereferencedArgument(IInvocationOperation? bound, int ordinal)
-        {
-            if (bound == null)
-            {
-                return false;
-            }
-
-            foreach (var argument in bound.Arguments)
-            {
-                if (argument.Parameter?.Ordinal == ordinal)
-                {
-                    return DereferencedBefore.Holds(argument.Value, bound, _stable);
-                }
-            }
-
-            return false;
         }
 
         /// <summary>

@@ -291,12 +291,7 @@ namespace InteropGuard.Flow
         /// <summary>Is the created value stored where it outlives the method (a field, property or element) or returned?</summary>
         private static bool IsKeptBeyondTheMethod(IOperation created)
         {
-            var current = created;
-            while (current.Parent is IConversionOperation conversion)
-            {
-                current = conversion;
-            }
-
+            var current = OperationTree.WithEveryConversion(created);
             return current.Parent switch
             {
                 ISimpleAssignmentOperation assignment when assignment.Value == current

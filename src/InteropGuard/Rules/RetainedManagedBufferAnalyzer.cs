@@ -88,7 +88,7 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var reason = WhyRetaining(interop.Types, nativeScope, native, argument.Parameter, invocation, ordinal => ArgumentFor(invocation, ordinal));
+                    var reason = WhyRetaining(interop.Types, nativeScope, native, argument.Parameter, invocation, ordinal => OperationTree.ArgumentValue(invocation, ordinal));
                     if (reason == RetainingReason.None)
                     {
                         continue;
@@ -136,7 +136,7 @@ namespace InteropGuard.Rules
                         var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
                             ? forwarded.WrapperParameterFor(ordinal)
                             : -1;
-                        return wrapperOrdinal < 0 ? null : ArgumentFor(invocation, wrapperOrdinal);
+                        return wrapperOrdinal < 0 ? null : OperationTree.ArgumentValue(invocation, wrapperOrdinal);
                     });
                     if (reason == RetainingReason.None || IsOverlapped(nativeParameter.Type) || (reason == RetainingReason.Name && !scope.NameKeepsPointer(function, nativeParameter)))
                     {
@@ -307,9 +307,6 @@ namespace InteropGuard.Rules
 
             return reference.SemanticModel.GetOperation(declarator.Initializer.Value);
         }
-
-        private static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
-            => invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value;
 
         private static string Explain(RetainingReason reason, NativeFunction function)
         {

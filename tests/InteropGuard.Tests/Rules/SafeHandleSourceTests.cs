@@ -534,6 +534,7 @@ class C
     int Own(IntPtr raw) => {|#0:DeviceHandle.Wrap(raw, true)|}.IsInvalid ? 0 : 1;
 
     int Maybe(IntPtr raw, bool own) => {|#1:DeviceHandle.Wrap(raw, own)|}.IsInvalid ? 0 : 1;
-}", Verify.Diagnostic("IG3005").WithLocation(0), Verify.Diagnostic("IG3005").WithLocation(1));
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle that is never stored from 'DeviceHandle.Wrap' is not disposed on any path; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(1).WithMessage("SafeHandle that is never stored from 'DeviceHandle.Wrap' is not disposed on any path; the native handle stays open until the finalizer runs"));
 }
 }
