@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Rules
 {
@@ -431,49 +432,127 @@ namespace InteropGuard.Rules
                 return false;
             }
 
-            Func<IOperation, bool> refersToOwner;
+            // The owner's variable; null for 'this'.
+            ISymbol? variable;
             switch (owner.Kind)
             {
                 case HandleOwnerKind.This:
-                    refersToOwner = o => o is IInstanceReferenceOperation;
+                    variable = null;
                     break;
                 case HandleOwnerKind.Variable when owner.Root is IParameterSymbol parameter:
-                    refersToOwner = o => o is IParameterReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter);
+                    variable = parameter;
                     break;
                 case HandleOwnerKind.Variable when owner.Root is ILocalSymbol local && IsPlainLocal(local):
-                    refersToOwner = o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
+                    variable = local;
                     break;
                 default:
                     return false;
             }
 
-            var after = statement.Syntax.Span.Start;
-            var callSpan = call.Syntax.Span;
+            return !ReferenceAfter(root, new RestOfBody(statement.Syntax.Span.Start, call.Syntax.Span, variable, passed), depth: 0);
+        }
 
-            // An operation's syntax lies within its parent's: a subtree that ends before the statement, or lies inside the
-            // call, holds no reference after the call, and is not walked (the call's statement is often near the end).
+        /// <summary>What <see cref="NothingReadsAfter"/> looks for: a reference to the owner after the call's statement start, outside the call and the passed parts.</summary>
+        private readonly struct RestOfBody
+        {
+            public RestOfBody(int after, TextSpan call, ISymbol? variable, List<IOperation> passed)
+            {
+                After = after;
+                Call = call;
+                Variable = variable;
+                Passed = passed;
+            }
+
+            public int After { get; }
+
+            public TextSpan Call { get; }
+
+            /// <summary>The owner's parameter or local; null for <c>this</c>.</summary>
+            public ISymbol? Variable { get; }
+
+            public List<IOperation> Passed { get; }
+
+            /// <summary>Can this subtree hold a reference after the call? Not when it ends before the statement or lies inside the call (an operation's syntax lies within its parent's).</summary>
+            public bool MayHold(TextSpan span) => span.End >= After && !Call.Contains(span);
+
+            public bool IsReference(IOperation operation, TextSpan span)
+                => span.Start >= After
+                   && (Variable == null ? operation is IInstanceReferenceOperation
+                       : operation is IParameterReferenceOperation parameter ? SymbolEqualityComparer.Default.Equals(parameter.Parameter, Variable)
+                       : operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, Variable))
+                   && !InPassedPart(span);
+
+            private bool InPassedPart(TextSpan span)
+            {
+                foreach (var part in Passed)
+                {
+                    if (part.Syntax.Span.Contains(span))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        // Deeper than this, the search goes on with a stack of its own: a long chain of binary operators is as deep as it is long.
+        private const int MaxReferenceRecursion = 64;
+
+        /// <summary>
+        /// Is there a reference to the owner in <paramref name="parent"/>'s subtrees that may hold one? Asked for about one
+        /// owner per body with handle calls: recursion over the child lists allocates nothing, where a stack of pending
+        /// operations grew for each owner; past <see cref="MaxReferenceRecursion"/> levels the rest of a subtree is read
+        /// with an explicit stack.
+        /// </summary>
+        private static bool ReferenceAfter(IOperation parent, in RestOfBody rest, int depth)
+        {
+            foreach (var operation in parent.ChildOperations)
+            {
+                var span = operation.Syntax.Span;
+                if (!rest.MayHold(span))
+                {
+                    continue;
+                }
+
+                if (rest.IsReference(operation, span))
+                {
+                    return true;
+                }
+
+                if (depth < MaxReferenceRecursion ? ReferenceAfter(operation, rest, depth + 1) : ReferenceAfterDeep(operation, rest))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ReferenceAfterDeep(IOperation subtree, in RestOfBody rest)
+        {
             var pending = new Stack<IOperation>();
-            pending.Push(root);
+            pending.Push(subtree);
             while (pending.Count > 0)
             {
                 foreach (var operation in pending.Pop().ChildOperations)
                 {
                     var span = operation.Syntax.Span;
-                    if (span.End < after || callSpan.Contains(span))
+                    if (!rest.MayHold(span))
                     {
                         continue;
                     }
 
-                    if (span.Start >= after && refersToOwner(operation) && !passed.Exists(p => p.Syntax.Span.Contains(span)))
+                    if (rest.IsReference(operation, span))
                     {
-                        return false;
+                        return true;
                     }
 
                     pending.Push(operation);
                 }
             }
 
-            return true;
+            return false;
         }
 
         /// <summary>A local declared by a plain declaration statement or a pattern/<c>out var</c> designation: no hidden reads.</summary>
