@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Rules
 {
@@ -75,18 +76,12 @@ namespace InteropGuard.Rules
                 var owners = new HandleOwners(interop.Types, start.Compilation, new SilentFinalizers(interop).ReleasesNothing);
                 var generated = new GeneratedCodeReports(start.Compilation, start.Options);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners), generated);
-                start.RegisterOperationBlockStartAction(block => StartBlock(interop, owners, designs, generated, block));
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, generated, block));
                 start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        /// <summary>
-        /// Asks the driver for the body's calls instead of walking every operation of every body: the driver walks each
-        /// body once for all analyzers, and a walk of our own cost more than the calls it found (on TorchSharp about 225,000
-        /// operations for 14,000 calls, and only one body in five has a call that hands a handle to native code). Bodies
-        /// with such a call are then walked as before, for the facts their owners ask about and the calls in tree order.
-        /// </summary>
-        private void StartBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockStartAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method) || BodyBlock(context.OperationBlocks) is not { } bodyBlock)
             {
@@ -102,35 +97,11 @@ namespace InteropGuard.Rules
             }
 
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
-            var noted = new NotedHandleCalls();
-            context.RegisterOperationAction(call => noted.Note(call.Operation, HandleArguments(interop, owners, scope, call.Operation)), OperationKind.Invocation, OperationKind.ObjectCreation);
-            context.RegisterOperationBlockEndAction(end => AnalyzeBlock(interop, owners, designs, generated, method, bodyBlock, root, scope, noted, end));
-        }
 
-        private static IOperation? BodyBlock(ImmutableArray<IOperation> blocks)
-        {
-            foreach (var block in blocks)
-            {
-                if (block is IMethodBodyOperation || block is IConstructorBodyOperation || block is IBlockOperation)
-                {
-                    return block;
-                }
-            }
-
-            return null;
-        }
-
-        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, IMethodSymbol method, IOperation bodyBlock, IOperation root, InteropScope scope, NotedHandleCalls noted, OperationBlockAnalysisContext context)
-        {
-            if (noted.Calls == null)
-            {
-                return;
-            }
-
-            // One walk puts the noted calls in tree order and notes what the questions below ask of the whole body.
-            var facts = new BodyFacts();
-            var handleCalls = HandleCalls(root, noted.Calls, facts);
-            if (handleCalls == null)
+            // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
+            var facts = new BodyWalk(interop, owners, scope);
+            facts.Walk(root);
+            if (facts.HandleCalls is not { } handleCalls)
             {
                 return;
             }
@@ -138,7 +109,7 @@ namespace InteropGuard.Rules
             // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
             HashSet<ISymbol>? capturedSymbols = null;
             Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= facts.HasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            var clearedFields = facts.AssignedFields;
+            var clearedFields = facts.AssignedFields ?? new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
             var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
@@ -431,49 +402,127 @@ namespace InteropGuard.Rules
                 return false;
             }
 
-            Func<IOperation, bool> refersToOwner;
+            // The owner's variable; null for 'this'.
+            ISymbol? variable;
             switch (owner.Kind)
             {
                 case HandleOwnerKind.This:
-                    refersToOwner = o => o is IInstanceReferenceOperation;
+                    variable = null;
                     break;
                 case HandleOwnerKind.Variable when owner.Root is IParameterSymbol parameter:
-                    refersToOwner = o => o is IParameterReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter);
+                    variable = parameter;
                     break;
                 case HandleOwnerKind.Variable when owner.Root is ILocalSymbol local && IsPlainLocal(local):
-                    refersToOwner = o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
+                    variable = local;
                     break;
                 default:
                     return false;
             }
 
-            var after = statement.Syntax.Span.Start;
-            var callSpan = call.Syntax.Span;
+            return !ReferenceAfter(root, new RestOfBody(statement.Syntax.Span.Start, call.Syntax.Span, variable, passed), depth: 0);
+        }
 
-            // An operation's syntax lies within its parent's: a subtree that ends before the statement, or lies inside the
-            // call, holds no reference after the call, and is not walked (the call's statement is often near the end).
+        /// <summary>What <see cref="NothingReadsAfter"/> looks for: a reference to the owner after the call's statement start, outside the call and the passed parts.</summary>
+        private readonly struct RestOfBody
+        {
+            public RestOfBody(int after, TextSpan call, ISymbol? variable, List<IOperation> passed)
+            {
+                After = after;
+                Call = call;
+                Variable = variable;
+                Passed = passed;
+            }
+
+            public int After { get; }
+
+            public TextSpan Call { get; }
+
+            /// <summary>The owner's parameter or local; null for <c>this</c>.</summary>
+            public ISymbol? Variable { get; }
+
+            public List<IOperation> Passed { get; }
+
+            /// <summary>Can this subtree hold a reference after the call? Not when it ends before the statement or lies inside the call (an operation's syntax lies within its parent's).</summary>
+            public bool MayHold(TextSpan span) => span.End >= After && !Call.Contains(span);
+
+            public bool IsReference(IOperation operation, TextSpan span)
+                => span.Start >= After
+                   && (Variable == null ? operation is IInstanceReferenceOperation
+                       : operation is IParameterReferenceOperation parameter ? SymbolEqualityComparer.Default.Equals(parameter.Parameter, Variable)
+                       : operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, Variable))
+                   && !InPassedPart(span);
+
+            private bool InPassedPart(TextSpan span)
+            {
+                foreach (var part in Passed)
+                {
+                    if (part.Syntax.Span.Contains(span))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        // Deeper than this, the search goes on with a stack of its own: a long chain of binary operators is as deep as it is long.
+        private const int MaxReferenceRecursion = 64;
+
+        /// <summary>
+        /// Is there a reference to the owner in <paramref name="parent"/>'s subtrees that may hold one? Asked for about one
+        /// owner per body with handle calls: recursion over the child lists allocates nothing, where a stack of pending
+        /// operations grew for each owner; past <see cref="MaxReferenceRecursion"/> levels the rest of a subtree is read
+        /// with an explicit stack.
+        /// </summary>
+        private static bool ReferenceAfter(IOperation parent, in RestOfBody rest, int depth)
+        {
+            foreach (var operation in parent.ChildOperations)
+            {
+                var span = operation.Syntax.Span;
+                if (!rest.MayHold(span))
+                {
+                    continue;
+                }
+
+                if (rest.IsReference(operation, span))
+                {
+                    return true;
+                }
+
+                if (depth < MaxReferenceRecursion ? ReferenceAfter(operation, rest, depth + 1) : ReferenceAfterDeep(operation, rest))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ReferenceAfterDeep(IOperation subtree, in RestOfBody rest)
+        {
             var pending = new Stack<IOperation>();
-            pending.Push(root);
+            pending.Push(subtree);
             while (pending.Count > 0)
             {
                 foreach (var operation in pending.Pop().ChildOperations)
                 {
                     var span = operation.Syntax.Span;
-                    if (span.End < after || callSpan.Contains(span))
+                    if (!rest.MayHold(span))
                     {
                         continue;
                     }
 
-                    if (span.Start >= after && refersToOwner(operation) && !passed.Exists(p => p.Syntax.Span.Contains(span)))
+                    if (rest.IsReference(operation, span))
                     {
-                        return false;
+                        return true;
                     }
 
                     pending.Push(operation);
                 }
             }
 
-            return true;
+            return false;
         }
 
         /// <summary>A local declared by a plain declaration statement or a pattern/<c>out var</c> designation: no hidden reads.</summary>
@@ -577,56 +626,17 @@ namespace InteropGuard.Rules
         private static bool MayLeave(IOperation statement)
             => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
-        /// <summary>
-        /// The calls of the body's operation tree that hand raw handles to native code (<paramref name="noted"/>, the calls
-        /// the driver handed over that do), each with those arguments, in tree order; null when there is none. Fills
-        /// <paramref name="facts"/> on the way.
-        /// </summary>
-        private static List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls(IOperation root, Dictionary<IOperation, List<(IArgumentOperation Argument, string Function)>> noted, BodyFacts facts)
+        private static IOperation? BodyBlock(ImmutableArray<IOperation> blocks)
         {
-            List<(IOperation, List<(IArgumentOperation, string)>)>? calls = null;
-            foreach (var operation in root.Descendants())
+            foreach (var block in blocks)
             {
-                // Every operation of every body passes here: its kind (one virtual call) sorts out the few this walk
-                // reads, where a test per interface would be several casts per operation.
-                switch (operation.Kind)
+                if (block is IMethodBodyOperation || block is IConstructorBodyOperation || block is IBlockOperation)
                 {
-                    // The same walk notes the fields the body assigns, which owners read through fields ask about (ClearsHandleField).
-                    case OperationKind.SimpleAssignment:
-                        if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
-                        {
-                            facts.AssignedFields.Add(assigned.Field);
-                        }
-
-                        continue;
-
-                    // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
-                    case OperationKind.AnonymousFunction:
-                    case OperationKind.LocalFunction:
-                        facts.HasFunctions = true;
-                        continue;
-                    case OperationKind.Branch:
-                        if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
-                        {
-                            facts.HasGoto = true;
-                        }
-
-                        continue;
-                    case OperationKind.Invocation:
-                    case OperationKind.ObjectCreation:
-                        break;
-                    default:
-                        continue;
-                }
-
-                // The driver's calls of the body's other blocks (none has a handle call in practice) are passed over here.
-                if (noted.TryGetValue(operation, out var arguments))
-                {
-                    (calls ??= new List<(IOperation, List<(IArgumentOperation, string)>)>()).Add((operation, arguments));
+                    return block;
                 }
             }
 
-            return calls;
+            return null;
         }
 
         /// <summary>A method call, or a constructor call (<c>new X(owner.Handle)</c>, <c>: base(owner.Handle)</c>) whose constructor forwards a handle to native code.</summary>
@@ -914,34 +924,98 @@ namespace InteropGuard.Rules
     
 
         /// <summary>
-        /// The calls of one body that hand raw handles to native code, as the driver hands the body's calls over: one body's
-        /// operation actions run one after another, before its end action, so the table needs no lock.
+        /// The one walk of every body of the compilation: the calls that hand raw handles to native code, each with those
+        /// arguments, in tree order, and what the questions asked of their owners need of the whole body. Every operation of
+        /// every body passes here and four bodies in five have no such call, so the walk allocates nothing of its own: it
+        /// recurses over the child lists (an enumerator per level only below <see cref="MaxRecursion"/> levels, where a long
+        /// chain of binary operators goes on), and the set of assigned fields is made for the first one.
         /// </summary>
-        private sealed class NotedHandleCalls
+        private sealed class BodyWalk
         {
-            /// <summary>Each such call with its handle arguments; null while there is none (most bodies).</summary>
-            public Dictionary<IOperation, List<(IArgumentOperation Argument, string Function)>>? Calls { get; private set; }
+            private const int MaxRecursion = 64;
 
-            public void Note(IOperation call, List<(IArgumentOperation Argument, string Function)>? arguments)
+            private readonly InteropContext _interop;
+            private readonly HandleOwners _owners;
+            private readonly InteropScope _scope;
+
+            public BodyWalk(InteropContext interop, HandleOwners owners, InteropScope scope)
             {
-                if (arguments != null)
-                {
-                    (Calls ??= new Dictionary<IOperation, List<(IArgumentOperation Argument, string Function)>>())[call] = arguments;
-                }
+                _interop = interop;
+                _owners = owners;
+                _scope = scope;
             }
-        }
 
-        /// <summary>What the walk for handle calls notes about the whole body, for the questions asked of its owners.</summary>
-        private sealed class BodyFacts
-        {
-            /// <summary>The fields the body assigns (a method that clears the handle field it read takes the handle over).</summary>
-            public HashSet<IFieldSymbol> AssignedFields { get; } = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+            /// <summary>The calls that hand raw handles to native code, in tree order; null when there is none.</summary>
+            public List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls { get; private set; }
+
+            /// <summary>The fields the body assigns (a method that clears the handle field it read takes the handle over); null when none.</summary>
+            public HashSet<IFieldSymbol>? AssignedFields { get; private set; }
 
             /// <summary>Does the body hold a lambda or local function (which may capture an owner)?</summary>
-            public bool HasFunctions { get; set; }
+            public bool HasFunctions { get; private set; }
 
             /// <summary>Does the body hold a goto (which may bring control back before a call)?</summary>
-            public bool HasGoto { get; set; }
+            public bool HasGoto { get; private set; }
+
+            /// <summary>Reads the operations under <paramref name="root"/> in the order of <c>root.Descendants()</c>.</summary>
+            public void Walk(IOperation root) => Walk(root, 0);
+
+            private void Walk(IOperation parent, int depth)
+            {
+                foreach (var operation in parent.ChildOperations)
+                {
+                    Visit(operation);
+                    if (depth < MaxRecursion)
+                    {
+                        Walk(operation, depth + 1);
+                    }
+                    else
+                    {
+                        foreach (var descendant in operation.Descendants())
+                        {
+                            Visit(descendant);
+                        }
+                    }
+                }
+            }
+
+            private void Visit(IOperation operation)
+            {
+                // Its kind (one virtual call) sorts out the few operations this walk reads, where a test per interface
+                // would be several casts per operation.
+                switch (operation.Kind)
+                {
+                    // The fields the body assigns, which owners read through fields ask about (ClearsHandleField).
+                    case OperationKind.SimpleAssignment:
+                        if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
+                        {
+                            (AssignedFields ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default)).Add(assigned.Field);
+                        }
+
+                        return;
+
+                    // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
+                    case OperationKind.AnonymousFunction:
+                    case OperationKind.LocalFunction:
+                        HasFunctions = true;
+                        return;
+                    case OperationKind.Branch:
+                        if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
+                        {
+                            HasGoto = true;
+                        }
+
+                        return;
+                    case OperationKind.Invocation:
+                    case OperationKind.ObjectCreation:
+                        if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
+                        {
+                            (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, string)>)>()).Add((operation, arguments));
+                        }
+
+                        return;
+                }
+            }
         }
 
         /// <summary>The findings a finalizer-release design accounts for, and the remedy their messages end with.</summary>

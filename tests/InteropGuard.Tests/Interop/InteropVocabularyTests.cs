@@ -315,7 +315,7 @@ static class Native
     [DllImport(""mylib"")] public static extern int draw(IntPtr bitmap);
 }";
             var telemetry = (await TelemetryAsync(interop)).ToDictionary(t => t.Analyzer.GetType().Name, t => t.Info);
-            Assert.True(telemetry[nameof(HandleOwnerLifetimeAnalyzer)].OperationBlockStartActionsCount > 0);
+            Assert.True(telemetry[nameof(HandleOwnerLifetimeAnalyzer)].OperationBlockActionsCount > 0);
             Assert.True(telemetry[nameof(OwnershipAnalyzer)].OperationBlockActionsCount > 0);
 
             // No pinning word, no SafeHandle reference counting: those families stay out.

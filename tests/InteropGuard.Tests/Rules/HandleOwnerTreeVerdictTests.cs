@@ -152,6 +152,24 @@ namespace InteropGuard.Tests.Rules
             Assert.Equal(decidedWithoutTheShortcut, decided);
         }
 
+        [Theory]
+        // The call at the bottom of a left-nested chain of 100 additions, far below the depth to which the body's walk
+        // recurses: it is found all the same, and nothing reads the owner after it.
+        [InlineData("int M(Bitmap b) => Native.draw(b.Handle, 1){0};", 1)]
+        // The owner read at the bottom of such a chain in a later statement, below the depth to which the search for a
+        // reference after the call recurses: the read keeps the owner.
+        [InlineData("int M(Bitmap b) {{ var r = Native.draw(b.Handle, 1); return b.Width{0}; }}", 0)]
+        // A reference as deep that comes before the call's statement does not.
+        [InlineData("int M(Bitmap b) {{ var w = b.Width{0}; return Native.draw(b.Handle, w); }}", 1)]
+        public async Task DeepExpressionsAreReadPastTheRecursionBound(string member, int findings)
+        {
+            var chain = string.Concat(Enumerable.Repeat(" + 1", 100));
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(Member(string.Format(System.Globalization.CultureInfo.InvariantCulture, member, chain)));
+            Assert.Equal(graph, tree);
+            Assert.Equal(findings, tree.Length);
+            Assert.Equal(decidedWithoutTheShortcut + 1, decided);
+        }
+
         [Fact]
         public async Task NoSourceOfTheRepositoryChangesItsFindings()
         {
