@@ -72,6 +72,7 @@ namespace InteropGuard.Interop
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
         private readonly ConcurrentDictionary<IMethodSymbol, HandleFunctionPair?> _pairs = new ConcurrentDictionary<IMethodSymbol, HandleFunctionPair?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, ReleaseCandidate[]> _releases = new ConcurrentDictionary<INamedTypeSymbol, ReleaseCandidate[]>(SymbolEqualityComparer.Default);
 
         public HandleFunctionPairs(InteropContext context, InteropScope scope)
         {
@@ -102,10 +103,7 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            var candidates = acquire.ContainingType.GetMembers().OfType<IMethodSymbol>()
-                .Where(m => !SymbolEqualityComparer.Default.Equals(m, acquire) && TakesOnlyAHandle(m) && _context.NativeFunctions.Get(m) != null)
-                .ToList();
-
+            var candidates = ReleaseCandidatesOf(acquire.ContainingType);
             foreach (var pair in _scope.Options.AllocatorPairs)
             {
                 if (!FunctionNameSet.NameMatches(pair.Allocator, acquire, native.EntryPoint))
@@ -113,7 +111,7 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                var release = candidates.FirstOrDefault(m => FunctionNameSet.NameMatches(pair.Release, m, _context.NativeFunctions.Get(m)!.EntryPoint));
+                var release = candidates.FirstOrDefault(c => !SymbolEqualityComparer.Default.Equals(c.Method, acquire) && FunctionNameSet.NameMatches(pair.Release, c.Method, c.Function.EntryPoint))?.Method;
                 if (release != null)
                 {
                     return new HandleFunctionPair(acquire, outParameter, release, AcquireStem(acquire.Name), CountsReferences(release.Name));
@@ -129,10 +127,10 @@ namespace InteropGuard.Interop
             var matches = new List<(IMethodSymbol Method, string Verb)>();
             foreach (var candidate in candidates)
             {
-                var stem = StemOf(Words(candidate.Name), ReleaseVerbs.Contains, out var verb);
-                if (stem != null && string.Equals(stem, acquireStem, StringComparison.OrdinalIgnoreCase))
+                if (candidate.Stem != null && string.Equals(candidate.Stem, acquireStem, StringComparison.OrdinalIgnoreCase)
+                    && !SymbolEqualityComparer.Default.Equals(candidate.Method, acquire))
                 {
-                    matches.Add((candidate, verb!));
+                    matches.Add((candidate.Method, candidate.Verb!));
                 }
             }
 
@@ -150,6 +148,50 @@ namespace InteropGuard.Interop
             }
 
             return new HandleFunctionPair(acquire, outParameter, chosen.Method, acquireStem, ReferenceCountingVerbs.Contains(chosen.Verb));
+        }
+
+        /// <summary>
+        /// The P/Invokes of <paramref name="type"/> that take only a handle, in member order, with their release stems: read
+        /// once per type. Every acquire function of a type is paired against the same members, and reading them (and
+        /// splitting every name into words) again for each acquire was most of what the raw-handle-field rule cost on
+        /// bindings that declare many functions in one class.
+        /// </summary>
+        private ReleaseCandidate[] ReleaseCandidatesOf(INamedTypeSymbol type)
+            => _releases.TryGetValue(type, out var candidates) ? candidates : _releases.GetOrAdd(type, ReadReleaseCandidates(type));
+
+        private ReleaseCandidate[] ReadReleaseCandidates(INamedTypeSymbol type)
+        {
+            var candidates = new List<ReleaseCandidate>();
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IMethodSymbol method && TakesOnlyAHandle(method) && _context.NativeFunctions.Get(method) is { } function)
+                {
+                    var stem = StemOf(Words(method.Name), ReleaseVerbs.Contains, out var verb);
+                    candidates.Add(new ReleaseCandidate(method, function, stem, verb));
+                }
+            }
+
+            return candidates.ToArray();
+        }
+
+        /// <summary>A function that could release a handle, and the stem and verb its name has as a release (both null when none).</summary>
+        private sealed class ReleaseCandidate
+        {
+            public ReleaseCandidate(IMethodSymbol method, NativeFunction function, string? stem, string? verb)
+            {
+                Method = method;
+                Function = function;
+                Stem = stem;
+                Verb = verb;
+            }
+
+            public IMethodSymbol Method { get; }
+
+            public NativeFunction Function { get; }
+
+            public string? Stem { get; }
+
+            public string? Verb { get; }
         }
 
         /// <summary>-1 when the handle is the return value, the ordinal of the single <c>out IntPtr</c> otherwise, -2 when neither.</summary>

@@ -13,7 +13,6 @@ namespace InteropGuard.Interop
             Library = library;
             EntryPoint = entryPoint;
             IsLibraryImport = isLibraryImport;
-            NormalizedLibrary = NormalizeLibrary(library);
         }
 
         public IMethodSymbol Method { get; }
@@ -22,7 +21,13 @@ namespace InteropGuard.Interop
         public bool IsLibraryImport { get; }
 
         /// <summary>Lower-case file name without directory, <c>lib</c> prefix and <c>.so</c>/<c>.dll</c>/<c>.dylib</c> suffixes.</summary>
-        public string NormalizedLibrary { get; }
+        /// <remarks>
+        /// Read on first use: the native table makes one of these for every P/Invoke a body calls, and most are never asked
+        /// for their library (only the catalogue's library lists are). Two threads may both compute it; they get equal strings.
+        /// </remarks>
+        public string NormalizedLibrary => _normalizedLibrary ??= NormalizeLibrary(Library);
+
+        private string? _normalizedLibrary;
 
         public static NativeFunction? FromMethod(IMethodSymbol method, WellKnownTypes types)
         {

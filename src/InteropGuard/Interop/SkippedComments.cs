@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Interop
 {
@@ -39,19 +40,32 @@ namespace InteropGuard.Interop
 
                 root ??= tree.GetRoot();
 
-                // Inside trivia too: a comment after a directive (#endif // X) is trivia of the directive, a line of a
-                // documentation comment starts with its exterior trivia (///).
-                var trivia = root.FindTrivia(i, findInsideTrivia: true);
-                if (trivia.SpanStart != i)
+                // A line of a /// documentation comment: the comment trivia holds every line up to and including its line
+                // feed, so the reader's skip to the line feed stays inside it. Read from the trivia itself: looking inside
+                // it builds the comment's structure (its XML), which was most of what this check cost on code that
+                // documents its members, and a continued line's exterior trivia starts at the line's indentation, not at
+                // the '///' the reader stops at.
+                var trivia = root.FindTrivia(i, findInsideTrivia: false);
+                var inDocumentationComment = next == '/' && trivia.IsKind(SyntaxKind.SingleLineDocumentationCommentTrivia);
+                if (!inDocumentationComment)
                 {
-                    return false;
+                    // Inside trivia: a comment after a directive (#endif // X) is trivia of the directive.
+                    if (trivia.HasStructure)
+                    {
+                        trivia = root.FindTrivia(i, findInsideTrivia: true);
+                    }
+
+                    if (trivia.SpanStart != i)
+                    {
+                        return false;
+                    }
                 }
 
                 if (next == '/')
                 {
                     var lineFeed = text.IndexOf('\n', i + 2);
                     var end = lineFeed < 0 ? length : lineFeed;
-                    if (!(trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) || trivia.IsKind(SyntaxKind.DocumentationCommentExteriorTrivia)))
+                    if (inDocumentationComment ? !trivia.FullSpan.Contains(new TextSpan(i, end - i)) : !trivia.IsKind(SyntaxKind.SingleLineCommentTrivia))
                     {
                         return false;
                     }

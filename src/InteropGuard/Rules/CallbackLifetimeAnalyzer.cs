@@ -55,11 +55,16 @@ namespace InteropGuard.Rules
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
 
-            // Cheap gate: only calls taking a delegate, or the pointer conversion, can be findings.
+            // Cheap gate: only calls taking a delegate, or a struct of delegates (a callback table) if the method is native, or
+            // the pointer conversion, can be findings. The struct test first: it is cached per type, and few structs hold
+            // delegates, so most calls of a binding (whose functions take points, sizes, rectangles) are not looked up in
+            // the native table. (A class holding delegates given to a native function is no finding: the callback-table
+            // reading below takes only structs.)
             var isPointerConversion = interop.Types.IsDelegatePointerConversion(method);
             var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
-            if (!isPointerConversion && !isStructureCopy && !method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
-                && !(method.Parameters.Any(p => MayHoldDelegates(p.Type)) && interop.NativeFunctions.Get(method) != null && method.Parameters.Any(p => HoldsDelegates(tables, p.Type))))
+            var parameters = method.Parameters;
+            if (!isPointerConversion && !isStructureCopy && !parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
+                && !(parameters.Any(p => MayHoldDelegates(p.Type) && HoldsDelegates(tables, p.Type)) && interop.NativeFunctions.Get(method) != null))
             {
                 return;
             }

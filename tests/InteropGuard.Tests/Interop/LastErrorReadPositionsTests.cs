@@ -90,6 +90,13 @@ sealed class NativeError : Win32Exception
         [Theory]
         [InlineData("class C { } // a comment\n/* another */ class D { }", true)]
         [InlineData("/// <summary>Text // with a marker</summary>\nclass C { }", true)]
+        // A documentation comment over several lines: each line's '///' starts a skip that ends inside the comment.
+        [InlineData("class C\n{\n    /// <summary>\n    /// Text // with a marker.\n    /// </summary>\n    void M() { }\n}\n", true)]
+        [InlineData("class C\r\n{\r\n    /// <summary>\r\n    /// Windows line ends.\r\n    /// </summary>\r\n    void M() { }\r\n}\r\n", true)]
+        [InlineData("class C { }\n    /// <summary>\n    /// The last line, without a line feed.", true)]
+        // A bare carriage return ends the comment's line for the compiler only; a '/**' comment is not one the reader skips.
+        [InlineData("class C\n{\n    /// <summary>\n    /// A line\rvoid M() { }\n    /// </summary>\n    void N() { }\n}\n", false)]
+        [InlineData("/** <summary>Text</summary> */\nclass C { }", false)]
         [InlineData("#if DEBUG // why\nclass C { }\n#endif // DEBUG\n", true)]
         [InlineData("class C { int a = 4 / 2; }", true)]
         [InlineData("class C { string s = \"http://x\"; int b; }", false)]
