@@ -77,7 +77,8 @@ namespace InteropGuard.Flow
         /// <summary>
         /// The native function a delegate field holds when the binding stores nothing in it but method groups of P/Invokes
         /// of one entry point (<c>_conf_set_error_cb = NativeMethods.rd_kafka_conf_set_error_cb;</c>, once per platform
-        /// class): invoking the field calls that function with the same arguments. Null for anything else, and for a field
+        /// class), or delegates it makes of them by reflection (<see cref="ReflectedNativeMethods"/>): invoking the field
+        /// calls that function with the same arguments. Null for anything else, and for a field
         /// others can write (same conditions as <see cref="Holds"/>).
         /// </summary>
         public NativeFunction? HeldFunction(IOperation instance)
@@ -101,8 +102,7 @@ namespace InteropGuard.Flow
                     return true;
                 }
 
-                if (OperationTree.SkipConversions(value) is not IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }
-                    || _context.NativeFunctions.Get(method) is not { } native
+                if (HeldNative(value, field) is not { } native
                     || (held != null && (held.EntryPoint != native.EntryPoint || held.Method.Parameters.Length != native.Method.Parameters.Length)))
                 {
                     return false;
@@ -114,6 +114,12 @@ namespace InteropGuard.Flow
 
             return EveryStore(field, IsSameNativeGroup, cancellationToken) ? held : null;
         }
+
+        // A method group of a P/Invoke, or a delegate made by reflection over P/Invokes of one name (ReflectedNativeMethods).
+        private NativeFunction? HeldNative(IOperation value, IFieldSymbol field)
+            => OperationTree.SkipConversions(value) is IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }
+                ? _context.NativeFunctions.Get(method)
+                : ReflectedNativeMethods.Of(value, field.Type as INamedTypeSymbol, _context);
 
         /// <summary>
         /// Whether the field is stored at least once, only by its initializer and by plain assignments in its type, and
