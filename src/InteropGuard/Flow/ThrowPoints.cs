@@ -257,7 +257,7 @@ namespace InteropGuard.Flow
             // And a private field the binding fills only with one P/Invoke (its method group, or the delegate reflection makes
             // of it): the call is that P/Invoke's, and throws only as it does.
             if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } holder
-                && NativeMadeDelegates.Of(_context, _catalogue).HeldFunction(holder) is { } held)
+                && HeldNativeFunctions.Of(_context).Of(holder) is { } held)
             {
                 return !PreservesSignature(held);
             }
