@@ -382,7 +382,7 @@ namespace InteropGuard.Flow
 
                     if (_context.NativeFunctions.Get(method) != null
                         || (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance != null
-                            && NativeMadeDelegates.Of(_context, _scope.Catalogue).HeldFunction(invocation.Instance) != null))
+                            && HeldNativeFunctions.Of(_context).Of(invocation.Instance) != null))
                     {
                         return false;
                     }

@@ -37,7 +37,6 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly AllocationCatalogue _catalogue;
         private readonly ConcurrentDictionary<IFieldSymbol, bool> _fields = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IFieldSymbol, NativeFunction?> _heldFunctions = new ConcurrentDictionary<IFieldSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
 
         /// <summary>The one instance per catalogue (options scope), held by the compilation's context (<see cref="HeldSummaries"/>).</summary>
         public static NativeMadeDelegates Of(InteropContext context, AllocationCatalogue catalogue)
@@ -66,100 +65,10 @@ namespace InteropGuard.Flow
             }
         }
 
-        // A private or read-only field of this compilation: only its class can write it.
-        private bool IsWrittenOnlyHere(IFieldSymbol field)
-            => (field.DeclaredAccessibility == Accessibility.Private || field.IsReadOnly)
-               && field.ContainingType != null && SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, _context.Compilation.Assembly);
+        private bool IsWrittenOnlyHere(IFieldSymbol field) => HeldNativeFunctions.IsWrittenOnlyHere(field, _context.Compilation);
 
         private bool ReadField(IFieldSymbol field, CancellationToken cancellationToken)
-            => EveryStore(field, (value, isInitializer) => isInitializer ? IsNativeMadeValue(value, depth: 0) : IsNativeMadeStore(value, cancellationToken), cancellationToken);
-
-        /// <summary>
-        /// The native function a delegate field holds when the binding stores nothing in it but method groups of P/Invokes
-        /// of one entry point (<c>_conf_set_error_cb = NativeMethods.rd_kafka_conf_set_error_cb;</c>, once per platform
-        /// class): invoking the field calls that function with the same arguments. Null for anything else, and for a field
-        /// others can write (same conditions as <see cref="Holds"/>).
-        /// </summary>
-        public NativeFunction? HeldFunction(IOperation instance)
-        {
-            if (OperationTree.SkipConversions(instance) is not IFieldReferenceOperation { Field: { Type.TypeKind: TypeKind.Delegate } field } || !IsWrittenOnlyHere(field))
-            {
-                return null;
-            }
-
-            return _heldFunctions.GetOrAdd(field.OriginalDefinition, f => ReadHeldFunction(f, CancellationToken.None));
-        }
-
-        private NativeFunction? ReadHeldFunction(IFieldSymbol field, CancellationToken cancellationToken)
-        {
-            NativeFunction? held = null;
-            bool IsSameNativeGroup(IOperation value, bool isInitializer)
-            {
-                // 'static Fn _f = null!;' until the loader runs: invoking null calls nothing.
-                if (OperationTree.SkipConversions(value).ConstantValue is { HasValue: true, Value: null })
-                {
-                    return true;
-                }
-
-                if (OperationTree.SkipConversions(value) is not IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } method } }
-                    || _context.NativeFunctions.Get(method) is not { } native
-                    || (held != null && (held.EntryPoint != native.EntryPoint || held.Method.Parameters.Length != native.Method.Parameters.Length)))
-                {
-                    return false;
-                }
-
-                held ??= native;
-                return true;
-            }
-
-            return EveryStore(field, IsSameNativeGroup, cancellationToken) ? held : null;
-        }
-
-        /// <summary>
-        /// Whether the field is stored at least once, only by its initializer and by plain assignments in its type, and
-        /// <paramref name="accepts"/> every value stored (asked in order; the first refusal ends the reading).
-        /// </summary>
-        private bool EveryStore(IFieldSymbol field, System.Func<IOperation, bool, bool> accepts, CancellationToken cancellationToken)
-        {
-            var stores = 0;
-            foreach (var variable in field.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<VariableDeclaratorSyntax>())
-            {
-                if (variable.Initializer != null)
-                {
-                    if (InitializerValue(variable.Initializer) is not { } value || !accepts(value, true))
-                    {
-                        return false;
-                    }
-
-                    stores++;
-                }
-            }
-
-            foreach (var reference in FieldReferencesInType.Of(_context.Compilation, field, field.ContainingType, cancellationToken))
-            {
-                if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
-                {
-                    if (!accepts(assignment.Value, false))
-                    {
-                        return false;
-                    }
-
-                    stores++;
-                }
-                else if (IsWrittenOrAliased(reference))
-                {
-                    return false;
-                }
-            }
-
-            return stores > 0;
-        }
-
-        // '+=', '??=', a ref or out argument, 'ref field' (a ref local or ref return), '&field': the field may then hold anything.
-        private static bool IsWrittenOrAliased(IOperation reference)
-            => reference.Parent is ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IDeconstructionAssignmentOperation or IAddressOfOperation
-                   or IArgumentOperation { Parameter.RefKind: not RefKind.None }
-               || reference.Syntax.Parent is RefExpressionSyntax;
+            => HeldNativeFunctions.EveryStore(_context.Compilation, field, (value, isInitializer) => isInitializer ? IsNativeMadeValue(value, depth: 0) : IsNativeMadeStore(value, cancellationToken), cancellationToken);
 
         // What a write stores: null, a native-made delegate, or a parameter every caller fills with one.
         private bool IsNativeMadeStore(IOperation value, CancellationToken cancellationToken)
@@ -311,20 +220,6 @@ namespace InteropGuard.Flow
 
         /// <summary>Loader methods followed from a field initializer: <c>Load&lt;T&gt;(name)</c> over <c>LoadFunction&lt;T&gt;(pointer)</c> is two.</summary>
         internal const int MaxLoaderDepth = 2;
-
-        // 'static d_free g_free = Loader.Load<d_free>(lib, "g_free");': what the initializer stores, read like any other store.
-        private IOperation? InitializerValue(EqualsValueClauseSyntax initializer)
-        {
-            if (!_context.Compilation.ContainsSyntaxTree(initializer.SyntaxTree))
-            {
-                return null;
-            }
-
-#pragma warning disable RS1030 // Once per delegate field a throw question or a call through the field invokes; cached by the caller.
-            var model = _context.Compilation.GetSemanticModel(initializer.SyntaxTree);
-#pragma warning restore RS1030
-            return model.GetOperation(initializer) is ISymbolInitializerOperation assigned ? assigned.Value : null;
-        }
 
         /// <summary>
         /// A native call that returns a delegate (<see cref="IsNativeCall"/>), or a call of a loader method of this

@@ -254,6 +254,14 @@ namespace InteropGuard.Flow
                 return false;
             }
 
+            // And a private field the binding fills only with one P/Invoke (its method group, or the delegate reflection makes
+            // of it): the call is that P/Invoke's, and throws only as it does.
+            if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } holder
+                && HeldNativeFunctions.Of(_context).Of(holder) is { } held)
+            {
+                return !PreservesSignature(held);
+            }
+
             if (IsChainLink(invocation) && _chainLinks < MaxChainLinks && WrapperSummaries.IsSourceMethodWithBody(method))
             {
                 return ChainedConstructorMayThrow(method);

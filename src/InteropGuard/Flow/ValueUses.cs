@@ -318,7 +318,7 @@ namespace InteropGuard.Flow
             var native = _context.NativeFunctions.Get(method);
             // A private delegate field the binding fills only with one P/Invoke's method group calls that P/Invoke.
             if (native == null && method.MethodKind == MethodKind.DelegateInvoke && call is IInvocationOperation { Instance: IFieldReferenceOperation held }
-                && NativeMadeDelegates.Of(_context, catalogue).HeldFunction(held) is { } heldNative
+                && HeldNativeFunctions.Of(_context).Of(held) is { } heldNative
                 && parameter.Ordinal < heldNative.Method.Parameters.Length)
             {
                 native = heldNative;

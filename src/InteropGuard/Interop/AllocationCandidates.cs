@@ -301,7 +301,7 @@ namespace InteropGuard.Interop
                     var added = false;
                     foreach (var (name, calls) in wrappers)
                     {
-                        if ((AllocatorNames.Contains(calls) || declared.Functions.Contains(calls)) && declared.Functions.Add(name))
+                        if ((AllocatorNames.Contains(calls) || declared.Functions.Contains(calls) || AllocationCatalogue.IsAllocatorTail(calls)) && declared.Functions.Add(name))
                         {
                             added = true;
                         }
@@ -400,7 +400,8 @@ namespace InteropGuard.Interop
 
                 foreach (var node in body.DescendantNodes())
                 {
-                    if (node is InvocationExpressionSyntax invocation && InvokedName(invocation.Expression) is { } name && AllocatorNames.Contains(name))
+                    if (node is InvocationExpressionSyntax invocation && InvokedName(invocation.Expression) is { } name
+                        && (AllocatorNames.Contains(name) || AllocationCatalogue.IsAllocatorTail(name)))
                     {
                         return true;
                     }

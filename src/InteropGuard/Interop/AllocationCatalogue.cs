@@ -126,6 +126,8 @@ namespace InteropGuard.Interop
         private const string LeptonicaPixa = "Leptonica PIXA";
         private const string RocksDbHeap = "RocksDB malloc";
         private const string RocksDbColumnFamilyList = "RocksDB column family list";
+        private const string KafkaPartitionList = "librdkafka topic partition list";
+        private const string KafkaEvent = "librdkafka event";
         private const string GCHandleFamily = "GCHandle";
         private const string MemoryHandleFamily = "MemoryHandle";
         private const string SafeHandleFamily = "SafeHandle";
@@ -391,6 +393,27 @@ namespace InteropGuard.Interop
             ["rocksdb_list_column_families_destroy"] = new Deallocator(RocksDbColumnFamilyList, 0, "rocksdb_list_column_families_destroy"),
         };
 
+        // librdkafka (src/rdkafka.h): rd_kafka_topic_partition_list_new "Create a new list/vector Topic+Partition container
+        // ... Use rd_kafka_topic_partition_list_destroy() to free all resources in use by a list and the list itself";
+        // rd_kafka_queue_poll returns "an event, or NULL", which "the application must destroy ... with
+        // rd_kafka_event_destroy()". The rd_kafka_ prefix is the library's own namespace, and confluent-kafka-dotnet loads it
+        // under per-platform file names (centos7-librdkafka.so, alpine-librdkafka.so), so these are matched by entry point
+        // in any library, like GLib's.
+        private static readonly Dictionary<string, Allocator> LibrdkafkaAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
+        {
+            ["rd_kafka_topic_partition_list_new"] = Native(KafkaPartitionList, "rd_kafka_topic_partition_list_new", "rd_kafka_topic_partition_list_destroy"),
+            ["rd_kafka_queue_poll"] = Native(KafkaEvent, "rd_kafka_queue_poll", "rd_kafka_event_destroy"),
+        };
+
+        private static readonly Dictionary<string, Deallocator> LibrdkafkaReleases = new Dictionary<string, Deallocator>(StringComparer.Ordinal)
+        {
+            ["rd_kafka_topic_partition_list_destroy"] = new Deallocator(KafkaPartitionList, 0, "rd_kafka_topic_partition_list_destroy"),
+            ["rd_kafka_event_destroy"] = new Deallocator(KafkaEvent, 0, "rd_kafka_event_destroy"),
+        };
+
+        private static Dictionary<string, T> Merged<T>(params Dictionary<string, T>[] tables)
+            => tables.SelectMany(t => t).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+
         private static readonly CatalogueTables<Allocator> AllocatorTables = new CatalogueTables<Allocator>(
             MarshalAllocators,
             NativeMemoryAllocators,
@@ -398,7 +421,7 @@ namespace InteropGuard.Interop
             {
                 ["Load"] = Bcl(NativeLibraryFamily, "NativeLibrary.Load", "NativeLibrary.Free", "System.Runtime.InteropServices.NativeLibrary.Free"),
             },
-            GLibAllocators,
+            Merged(GLibAllocators, LibrdkafkaAllocators),
             (LibcLibraries, LibcAllocators),
             (Kernel32Libraries, Kernel32Allocators),
             (Ole32Libraries, Ole32Allocators),
@@ -423,7 +446,7 @@ namespace InteropGuard.Interop
             {
                 ["Free"] = new Deallocator(NativeLibraryFamily, 0, "NativeLibrary.Free"),
             },
-            GLibReleases,
+            Merged(GLibReleases, LibrdkafkaReleases),
             (LibcLibraries, LibcReleases),
             (Kernel32Libraries, Kernel32Releases),
             (Ole32Libraries, Ole32Releases),
@@ -446,7 +469,23 @@ namespace InteropGuard.Interop
             .Concat(LeptonicaAllocators.Keys)
             .Concat(LeptonicaOutAllocators.Keys)
             .Concat(RocksDbAllocators.Keys)
+            .Concat(LibrdkafkaAllocators.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The last words of catalogued native allocators, two words or more, after a word break (<c>topic_partition_list_new</c>,
+        /// <c>queue_poll</c>, <c>get_filename</c> of <c>rd_kafka_topic_partition_list_new</c>, <c>rd_kafka_queue_poll</c>,
+        /// <c>vips_filename_get_filename</c>): the names a binding's own wrappers of those functions carry when they drop the
+        /// library prefix (confluent-kafka-dotnet's <c>Librdkafka.queue_poll(...) =&gt; _queue_poll(...)</c>). A syntax gate
+        /// only: whether such a call allocates is decided by what it forwards to.
+        /// </summary>
+        internal static readonly ImmutableHashSet<string> KnownAllocatorTails = KnownAllocatorNames
+            .SelectMany(name => Enumerable.Range(1, name.Length - 1).Where(i => name[i - 1] == '_').Select(i => name.Substring(i)))
+            .Where(tail => tail.IndexOf('_') > 0 && tail[tail.Length - 1] != '_')
+            .ToImmutableHashSet(StringComparer.Ordinal);
+
+        /// <summary>A name <see cref="KnownAllocatorTails"/> holds, with the field prefix <c>_</c> a delegate field adds.</summary>
+        internal static bool IsAllocatorTail(string name) => KnownAllocatorTails.Contains(name.TrimStart('_'));
 
         /// <summary>Names under which a catalogued release can be called directly: with an <c>out</c> argument, a body naming one may own a native out value.</summary>
         internal static readonly ImmutableHashSet<string> KnownReleaseNames = MarshalReleases.Keys
@@ -459,6 +498,7 @@ namespace InteropGuard.Interop
             .Concat(MagickNativeReleases.Keys)
             .Concat(LeptonicaReleases.Keys)
             .Concat(RocksDbReleases.Keys)
+            .Concat(LibrdkafkaReleases.Keys)
             .ToImmutableHashSet(StringComparer.Ordinal);
 
         private readonly InteropContext _context;
@@ -551,7 +591,7 @@ namespace InteropGuard.Interop
 
         /// <summary>A name a catalogue or configured allocator can be called by: what a helper's body must name to be read.</summary>
         private bool IsAllocatorName(string name)
-            => KnownAllocatorNames.Contains(name) || _pairs.Any(pair => pair.Allocator == name || pair.Allocator.EndsWith("." + name, StringComparison.Ordinal));
+            => KnownAllocatorNames.Contains(name) || IsAllocatorTail(name) || _pairs.Any(pair => pair.Allocator == name || pair.Allocator.EndsWith("." + name, StringComparison.Ordinal));
 
         /// <summary>
         /// <c>GCHandle.Alloc(x)</c> of a Normal handle whose result is dropped (<c>GCHandle.Alloc(this);</c>,

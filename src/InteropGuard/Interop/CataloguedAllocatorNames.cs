@@ -49,6 +49,9 @@ namespace InteropGuard.Interop
 
             // RocksDB's C API.
             "rocksdb_get", "rocksdb_get_cf", "rocksdb_property_value", "rocksdb_property_value_cf", "rocksdb_list_column_families",
+
+            // librdkafka.
+            "rd_kafka_topic_partition_list_new", "rd_kafka_queue_poll",
         };
     }
 }

@@ -72,17 +72,21 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            var map = Enumerable.Repeat(-1, call.TargetMethod.Parameters.Length).ToArray();
+            // '=> _topic_partition_list_new(cnt)' through a field that only ever holds one P/Invoke forwards to that P/Invoke.
+            var target = call.TargetMethod.MethodKind == MethodKind.DelegateInvoke && HeldNativeFunctions.Of(_context).Of(call.Instance) is { } held
+                ? held.Method
+                : call.TargetMethod;
+            var map = Enumerable.Repeat(-1, target.Parameters.Length).ToArray();
             foreach (var argument in call.Arguments)
             {
-                if (argument.Parameter != null && OperationTree.SkipConversions(argument.Value) is IParameterReferenceOperation forwarded
+                if (argument.Parameter is { } parameter && parameter.Ordinal < map.Length && OperationTree.SkipConversions(argument.Value) is IParameterReferenceOperation forwarded
                     && SymbolEqualityComparer.Default.Equals(forwarded.Parameter.ContainingSymbol, method))
                 {
-                    map[argument.Parameter.Ordinal] = forwarded.Parameter.Ordinal;
+                    map[parameter.Ordinal] = forwarded.Parameter.Ordinal;
                 }
             }
 
-            return new ForwardedCall(call.TargetMethod, map);
+            return new ForwardedCall(target, map);
         }
 
         private static IInvocationOperation? SingleCall(IOperation? body)
