@@ -14,7 +14,8 @@ namespace InteropGuard.Flow
     /// local. The pointer overload <c>GetBytes(chars, n, bytes, room)</c> counts when <c>chars</c> is a <c>fixed</c> string's
     /// pointer and <c>n</c> its whole length (see <see cref="IsPointerIntoMeasuredBuffer"/>). The encoding may be a variable
     /// no write can reach between the measurement and the encoding (a parameter defaulted to <c>Encoding.UTF8</c>, a
-    /// <c>ref string</c> written back after both: <see cref="StableValues.SettledSymbolOf"/>).
+    /// <c>ref string</c> written back after both: <see cref="StableValues.SettledSymbolOf"/>). UTF-16 with a replacing
+    /// fallback needs no measurement: two bytes per unit, so <c>n * 2</c> bytes for the same <c>n</c> units.
     /// </summary>
     internal static class MeasuredEncodings
     {
