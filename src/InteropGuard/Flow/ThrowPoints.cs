@@ -22,7 +22,8 @@ namespace InteropGuard.Flow
     /// <c>Read*</c>/<c>Write*</c>, <c>Buffer</c>, <c>Unsafe</c>, ...);</item>
     /// <item>calls that cannot fail on their arguments: <c>GCHandle</c>'s members and <c>FromIntPtr</c>/<c>ToIntPtr</c>,
     /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>, and adding to or
-    /// taking from a <c>ConcurrentQueue</c>, <c>ConcurrentStack</c> or <c>ConcurrentBag</c> (<c>TryDequeue</c>, <c>TryPop</c>, ...);</item>
+    /// taking from a <c>ConcurrentQueue</c>, <c>ConcurrentStack</c> or <c>ConcurrentBag</c> (<c>TryDequeue</c>, <c>TryPop</c>, ...),
+    /// <c>TaskCompletionSource.TrySetResult</c>/<c>TrySetCanceled</c>;</item>
     /// <item><c>Encoding.GetBytes</c>/<c>GetChars</c> into a buffer measured from the same input by the same encoding
     /// (<see cref="MeasuredEncodings"/>);</item>
     /// <item>a call whose identical call (same method, same stable receiver, same arguments) already returned earlier in
@@ -828,6 +829,9 @@ namespace InteropGuard.Flow
                     case "System.Collections.Concurrent.ConcurrentQueue" when method.Name == "TryDequeue" || method.Name == "TryPeek" || method.Name == "Enqueue":
                     case "System.Collections.Concurrent.ConcurrentStack" when method.Name == "TryPop" || method.Name == "TryPeek" || method.Name == "Push":
                     case "System.Collections.Concurrent.ConcurrentBag" when method.Name == "TryTake" || method.Name == "TryPeek" || method.Name == "Add":
+                    // Completing a task answers false when it is already complete; continuations that run inline end in their
+                    // own tasks, not in the caller (TrySetException checks its argument, so it is not here).
+                    case "System.Threading.Tasks.TaskCompletionSource" when method.Name == "TrySetResult" || method.Name == "TrySetCanceled":
                     case "System.Runtime.CompilerServices.Unsafe":
                     case "System.Threading.Interlocked":
                     case "System.Threading.Volatile":
