@@ -23,7 +23,8 @@ namespace InteropGuard.Flow
     /// <item>calls that cannot fail on their arguments: <c>GCHandle</c>'s members and <c>FromIntPtr</c>/<c>ToIntPtr</c>,
     /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>, and adding to or
     /// taking from a <c>ConcurrentQueue</c>, <c>ConcurrentStack</c> or <c>ConcurrentBag</c> (<c>TryDequeue</c>, <c>TryPop</c>, ...),
-    /// <c>TaskCompletionSource.TrySetResult</c>/<c>TrySetCanceled</c>;</item>
+    /// <c>TaskCompletionSource.TrySetResult</c>/<c>TrySetCanceled</c>, <c>Console.Write</c>/<c>WriteLine</c> of a string or
+    /// a primitive;</item>
     /// <item><c>Encoding.GetBytes</c>/<c>GetChars</c> into a buffer measured from the same input by the same encoding
     /// (<see cref="MeasuredEncodings"/>);</item>
     /// <item>a call whose identical call (same method, same stable receiver, same arguments) already returned earlier in
@@ -817,6 +818,17 @@ namespace InteropGuard.Flow
                 // Debug's members are compiled only into debug builds, and a failed Debug.Assert fails fast: no exception.
                 // Debugger.Break without a debugger raises a breakpoint trap, not a managed exception a catch could take.
                 if (type.Name is "Debug" or "Debugger" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
+                {
+                    return false;
+                }
+
+                // The console's own writers ignore a closed stream (a broken pipe, a detached console); a string or a
+                // primitive is written without formatting or user code. A format string, or an object's ToString, can throw.
+                if (type.Name == "Console" && type.ContainingNamespace?.ToDisplayString() == "System" && method.Name is "Write" or "WriteLine"
+                    && (method.Parameters.Length == 0
+                        || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean
+                            or SpecialType.System_Char or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32
+                            or SpecialType.System_UInt64 or SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Decimal)))
                 {
                     return false;
                 }
