@@ -24,7 +24,6 @@ namespace InteropGuard.Flow
     {
         private static readonly HashSet<string> Words = new HashSet<string>(StringComparer.Ordinal) { "fixed", "stackalloc", "Alloc", "Pin" };
         private static readonly int[] WordHashes = Words.Select(IdentifierRuns.Hash).ToArray();
-        private static readonly Func<string, bool> IsWord = Words.Contains;
 
         private readonly InteropVocabulary _vocabulary;
         private readonly ConcurrentDictionary<SyntaxTree, TreeWords> _byTree = new ConcurrentDictionary<SyntaxTree, TreeWords>();
@@ -78,7 +77,7 @@ namespace InteropGuard.Flow
             var identifiers = _vocabulary.Identifiers(tree);
             return identifiers.MaySpellOtherwise
                 ? new TreeWords(tree, null)
-                : new TreeWords(tree, identifiers.PositionsOf(tree.GetText(), WordHashes, IsWord).ToArray());
+                : new TreeWords(tree, identifiers.PositionsOf(tree.GetText(), WordHashes, Words).ToArray());
         }
 
         /// <summary>Where a tree's record names the words (null when the compiler may spell a name otherwise), and where its reader skipped text.</summary>
