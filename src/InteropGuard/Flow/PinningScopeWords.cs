@@ -111,22 +111,42 @@ namespace InteropGuard.Flow
             // the next '*/' (to the end when there is none). Read only for a tree where some block gets a no.
             private static int[][] ReadSkips(SyntaxTree tree)
             {
-                var text = IdentifierRuns.TextOf(tree.GetText());
+                var source = tree.GetText();
+                if (!IdentifierRuns.IsLarge(source))
+                {
+                    return ReadSkips(IdentifierRuns.TextOf(source).AsSpan());
+                }
+
+                // A chunked text is read through the thread's buffer rather than a new string of it (IdentifierRuns.IsLarge).
+                var buffer = IdentifierRuns.TakeBuffer(source.Length);
+                try
+                {
+                    source.CopyTo(0, buffer, 0, source.Length);
+                    return ReadSkips(new ReadOnlySpan<char>(buffer, 0, source.Length));
+                }
+                finally
+                {
+                    IdentifierRuns.GiveBack(buffer);
+                }
+            }
+
+            private static int[][] ReadSkips(ReadOnlySpan<char> text)
+            {
                 var starts = new List<int>();
                 var ends = new List<int>();
-                for (var i = text.IndexOf('/'); i >= 0 && i + 1 < text.Length; i = i < text.Length ? text.IndexOf('/', i) : -1)
+                for (var i = IndexOf(text, '/', 0); i >= 0 && i + 1 < text.Length; i = i < text.Length ? IndexOf(text, '/', i) : -1)
                 {
                     var next = text[i + 1];
                     int end;
                     if (next == '/')
                     {
-                        var lineFeed = text.IndexOf('\n', i + 2);
+                        var lineFeed = IndexOf(text, '\n', i + 2);
                         end = lineFeed < 0 ? text.Length : lineFeed;
                     }
                     else if (next == '*')
                     {
-                        var close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                        end = close < 0 ? text.Length : close + 2;
+                        var close = text.Slice(i + 2).IndexOf("*/".AsSpan());
+                        end = close < 0 ? text.Length : i + 2 + close + 2;
                     }
                     else
                     {
@@ -140,6 +160,17 @@ namespace InteropGuard.Flow
                 }
 
                 return new[] { starts.ToArray(), ends.ToArray() };
+            }
+
+            private static int IndexOf(ReadOnlySpan<char> text, char c, int from)
+            {
+                if (from >= text.Length)
+                {
+                    return -1;
+                }
+
+                var found = text.Slice(from).IndexOf(c);
+                return found < 0 ? -1 : from + found;
             }
         }
     }
