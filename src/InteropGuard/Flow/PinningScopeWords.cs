@@ -109,26 +109,7 @@ namespace InteropGuard.Flow
 
             // The reader's skips replayed: from every '/' it meets outside a skip, '//' to the next line feed and '/*' past
             // the next '*/' (to the end when there is none). Read only for a tree where some block gets a no.
-            private static int[][] ReadSkips(SyntaxTree tree)
-            {
-                var source = tree.GetText();
-                if (!IdentifierRuns.IsLarge(source))
-                {
-                    return ReadSkips(IdentifierRuns.TextOf(source).AsSpan());
-                }
-
-                // A chunked text is read through the thread's buffer rather than a new string of it (IdentifierRuns.IsLarge).
-                var buffer = IdentifierRuns.TakeBuffer(source.Length);
-                try
-                {
-                    source.CopyTo(0, buffer, 0, source.Length);
-                    return ReadSkips(new ReadOnlySpan<char>(buffer, 0, source.Length));
-                }
-                finally
-                {
-                    IdentifierRuns.GiveBack(buffer);
-                }
-            }
+            private static int[][] ReadSkips(SyntaxTree tree) => IdentifierRuns.Read(tree.GetText(), ReadSkips);
 
             private static int[][] ReadSkips(ReadOnlySpan<char> text)
             {

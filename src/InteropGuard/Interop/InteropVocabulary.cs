@@ -187,25 +187,7 @@ namespace InteropGuard.Interop
 
         /// <summary>The same, recording every run (<see cref="TreeIdentifiers"/>) when a recorder is given.</summary>
         private static InteropWords Scan(SourceText source, TreeIdentifiers.Recorder? recorder)
-        {
-            if (!IdentifierRuns.IsLarge(source))
-            {
-                return Scan(IdentifierRuns.TextOf(source).AsSpan(), recorder);
-            }
-
-            // A chunked text is read through the thread's buffer, not through a new string of it on the large object heap.
-            var length = source.Length;
-            var buffer = IdentifierRuns.TakeBuffer(length);
-            try
-            {
-                source.CopyTo(0, buffer, 0, length);
-                return Scan(buffer.AsSpan(0, length), recorder);
-            }
-            finally
-            {
-                IdentifierRuns.GiveBack(buffer);
-            }
-        }
+            => IdentifierRuns.Read(source, text => Scan(text, recorder));
 
         private static InteropWords Scan(ReadOnlySpan<char> text, TreeIdentifiers.Recorder? recorder)
         {
