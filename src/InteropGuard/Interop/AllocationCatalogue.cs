@@ -540,7 +540,8 @@ namespace InteropGuard.Interop
 
             // A wrapper whose body is one forwarded call to an allocator is that allocator.
             if (depth < WrapperSummaries.MaxDepth && _context.Wrappers.GetForwardedCall(method) is { } forwarded
-                && FindAllocator(forwarded.Target, depth + 1) is { } inner)
+                && FindAllocator(forwarded.Target, depth + 1) is { } inner
+                && !(inner.Kind == ResourceKind.SafeHandle && MakesView(forwarded.Call)))
             {
                 var wrapped = inner.WithDisplay(Display(method));
                 return inner.ReallocatedParameter < 0 ? wrapped : wrapped.WithReallocatedParameter(forwarded.WrapperParameterFor(inner.ReallocatedParameter));

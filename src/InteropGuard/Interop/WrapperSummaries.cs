@@ -12,13 +12,16 @@ namespace InteropGuard.Interop
     {
         private readonly int[] _wrapperParameterForTarget;
 
-        public ForwardedCall(IMethodSymbol target, int[] wrapperParameterForTarget)
+        public ForwardedCall(IInvocationOperation call, int[] wrapperParameterForTarget)
         {
-            Target = target;
+            Call = call;
             _wrapperParameterForTarget = wrapperParameterForTarget;
         }
 
-        public IMethodSymbol Target { get; }
+        /// <summary>The call itself: what it passes besides the wrapper's parameters (constants) can matter.</summary>
+        public IInvocationOperation Call { get; }
+
+        public IMethodSymbol Target => Call.TargetMethod;
 
         /// <summary>The wrapper parameter forwarded to the callee's parameter <paramref name="targetOrdinal"/>, or -1.</summary>
         public int WrapperParameterFor(int targetOrdinal)
@@ -82,7 +85,7 @@ namespace InteropGuard.Interop
                 }
             }
 
-            return new ForwardedCall(call.TargetMethod, map);
+            return new ForwardedCall(call, map);
         }
 
         private static IInvocationOperation? SingleCall(IOperation? body)

@@ -507,6 +507,14 @@ class UsbDevice : SafeHandleZeroOrMinusOneIsInvalid
         return made;
     }
 
+    public static bool operator ==(UsbDevice a, UsbDevice b) => ReferenceEquals(a, b) || (a is not null && b is not null && a.handle == b.handle);
+
+    public static bool operator !=(UsbDevice a, UsbDevice b) => !(a == b);
+
+    public override bool Equals(object obj) => obj is UsbDevice other && other.handle == handle;
+
+    public override int GetHashCode() => handle.GetHashCode();
+
     protected override bool ReleaseHandle()
     {
         Native.native_read(handle);
@@ -514,11 +522,28 @@ class UsbDevice : SafeHandleZeroOrMinusOneIsInvalid
     }
 }
 
+static class UsbNative
+{
+    [DllImport(""mylib"")] public static extern UsbDevice get_parent(UsbDevice child);
+}
+
 class C
 {
     bool IsRoot(UsbDevice device) => device == UsbDevice.Zero;
 
     bool IsNone(UsbDevice device) => device == UsbDevice.Create(IntPtr.Zero, false);
+
+    bool HasParent(UsbDevice child)
+    {
+        using var parent = UsbNative.get_parent(child);
+        var none = UsbDevice.Zero;
+        if (parent == none)
+        {
+            return false;
+        }
+
+        return true;
+    }
 }");
 
         [Fact]
