@@ -1,3 +1,4 @@
+using System.Linq;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -14,7 +15,9 @@ namespace InteropGuard.Flow
     /// compilation that the call fills with such a value), through conversions, a static factory returning its own type
     /// from that one value (<c>LuaState.FromIntPtr(state)</c>), a property of the same type read from it
     /// (<c>MainThread</c>), and locals only ever assigned such values. A key read from a field, decoded from native memory
-    /// or constant is input the callback processes, and its lookup still counts.
+    /// or constant is input the callback processes, and its lookup still counts — but for the user-data slot of a record
+    /// the context points to (<c>transfer->UserData</c>, possibly as its number), which the library fills before handing the
+    /// record over. <c>TryRemove</c> is the lookup that also unregisters.
     /// </summary>
     internal sealed class ContextRegistryLookups
     {
@@ -72,7 +75,7 @@ namespace InteropGuard.Flow
             };
 
         private bool IsContextTryGetValue(IInvocationOperation invocation)
-            => invocation.TargetMethod is { Name: "TryGetValue", IsStatic: false } method
+            => invocation.TargetMethod is { Name: "TryGetValue" or "TryRemove", IsStatic: false } method
                && invocation.Arguments.Length == 2
                && IsKeyedCollection(method.ContainingType)
                && IsContext(invocation.Arguments[0].Value, 0);
@@ -187,10 +190,27 @@ namespace InteropGuard.Flow
                     return IsContext(instance, depth + 1);
                 case ILocalReferenceOperation local:
                     return IsOnlyAssignedContexts(local, depth);
+                case IInvocationOperation { Instance: { Type: { } pointerType } pointer, Arguments.Length: 0, TargetMethod.Name: "ToInt32" or "ToInt64" } when IsPointerSized(pointerType):
+                    // user.ToInt32(): the same value as a number (an id the library stored as the pointer).
+                    return IsContext(pointer, depth + 1);
+                case IFieldReferenceOperation { Field: { IsStatic: false } field, Instance: { } holder } when IsPointerSized(field.Type) && IsUserDataName(field.Name):
+                    // transfer->UserData: the user-data slot of the record native code hands back, which the library filled
+                    // before submitting it (libusb's transfer->user_data), not data the callback processes.
+                    return IsContext(Dereferenced(holder), depth + 1);
                 default:
                     return false;
             }
         }
+
+        // '*p' has no operation of its own in the public tree: the field's instance is a node of no kind over 'p'.
+        private static IOperation Dereferenced(IOperation holder)
+        {
+            holder = OperationTree.SkipConversions(holder);
+            return holder.Kind == OperationKind.None && holder.ChildOperations.Count == 1 ? holder.ChildOperations.First() : holder;
+        }
+
+        private static bool IsUserDataName(string name)
+            => name.Replace("_", string.Empty).ToLowerInvariant() is "userdata" or "puserdata" or "usercontext" or "userptr" or "userarg";
 
         // Every value stored into the local is a context; a local also written another way (ref, out, +=) is not followed.
         private bool IsOnlyAssignedContexts(ILocalReferenceOperation local, int depth)

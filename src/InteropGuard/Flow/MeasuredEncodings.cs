@@ -14,7 +14,8 @@ namespace InteropGuard.Flow
     /// local. The pointer overload <c>GetBytes(chars, n, bytes, room)</c> counts when <c>chars</c> is a <c>fixed</c> string's
     /// pointer and <c>n</c> its whole length (see <see cref="IsPointerIntoMeasuredBuffer"/>). The encoding may be a variable
     /// no write can reach between the measurement and the encoding (a parameter defaulted to <c>Encoding.UTF8</c>, a
-    /// <c>ref string</c> written back after both: <see cref="StableValues.SettledSymbolOf"/>).
+    /// <c>ref string</c> written back after both: <see cref="StableValues.SettledSymbolOf"/>). UTF-16 with a replacing
+    /// fallback needs no measurement: two bytes per unit, so <c>n * 2</c> bytes for the same <c>n</c> units.
     /// </summary>
     internal static class MeasuredEncodings
     {
@@ -99,6 +100,11 @@ namespace InteropGuard.Flow
                 return false;
             }
 
+            if (IsTwoBytesPerUnit(encoding, stable, model))
+            {
+                return IsTwiceTheCount(byteCount, charCount, stable, model) && IsWholeLengthWithTerminator(charCount, source, stable, model);
+            }
+
             var count = Unconverted(charCount);
             var terminator = 0;
             if (count is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, RightOperand.ConstantValue: { HasValue: true, Value: 1 } } plusOne)
@@ -134,6 +140,77 @@ namespace InteropGuard.Flow
                 default:
                     return null;
             }
+        }
+
+        // UTF-16 whose fallback replaces (never throws) writes exactly two bytes per code unit, an unpaired surrogate
+        // included (as U+FFFD): Encoding.Unicode, Encoding.BigEndianUnicode, or a local made by new UnicodeEncoding() or
+        // new UnicodeEncoding(bigEndian, byteOrderMark), or with a constant 'false' for throwOnInvalidBytes.
+        private static bool IsTwoBytesPerUnit(ISymbol encoding, StableValues stable, SemanticModel? model)
+        {
+            if (encoding is IPropertySymbol { IsStatic: true, Name: "Unicode" or "BigEndianUnicode" } property)
+            {
+                return IsSystemText(property.ContainingType, "Encoding");
+            }
+
+            if (encoding is not ILocalSymbol local || stable.InitializerOf(local, model) is not { } made)
+            {
+                return false;
+            }
+
+            switch (Unconverted(made))
+            {
+                case IPropertyReferenceOperation { Property: { } shared }:
+                    return IsTwoBytesPerUnit(shared, stable, model);
+                case IObjectCreationOperation creation when IsSystemText(creation.Type as INamedTypeSymbol, "UnicodeEncoding"):
+                    return creation.Arguments.Length < 3
+                           || creation.Arguments[2].Value.ConstantValue is { HasValue: true, Value: false };
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsSystemText(INamedTypeSymbol? type, string name)
+            => type?.Name == name && type.ContainingNamespace?.ToDisplayString() == "System.Text";
+
+        // byteCount is n * 2 or n * sizeof(char) (either order, through locals) where n names the value charCount names.
+        private static bool IsTwiceTheCount(IOperation byteCount, IOperation charCount, StableValues stable, SemanticModel? model, int depth = 0)
+        {
+            switch (Unconverted(byteCount))
+            {
+                case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } value:
+                    return IsTwiceTheCount(value, charCount, stable, model, depth + 1);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product:
+                    var (factor, counted) = product.RightOperand.ConstantValue.HasValue
+                        ? (product.RightOperand, product.LeftOperand)
+                        : (product.LeftOperand, product.RightOperand);
+                    return factor.ConstantValue is { HasValue: true, Value: 2 } && IsSameCount(Unconverted(counted), Unconverted(charCount), stable);
+                default:
+                    return false;
+            }
+        }
+
+        // One settled variable read twice, or the Length of one settled string read twice.
+        private static bool IsSameCount(IOperation left, IOperation right, StableValues stable)
+            => left is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } leftString }
+                ? right is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } rightString } && SameRoot(leftString, rightString, stable)
+                : stable.SettledSymbolOf(left, right) is { } n && SymbolEqualityComparer.Default.Equals(n, stable.SettledSymbolOf(right, left));
+
+        // charCount is s.Length or s.Length + 1 (the NUL a fixed string ends with), directly or through a local: never
+        // negative, and never past what the fixed pointer may read.
+        private static bool IsWholeLengthWithTerminator(IOperation charCount, IOperation source, StableValues stable, SemanticModel? model, int depth = 0)
+        {
+            var count = Unconverted(charCount);
+            if (count is ILocalReferenceOperation local && depth < MaxIndirections && stable.ValueAt(local, model) is { } value)
+            {
+                return IsWholeLengthWithTerminator(value, source, stable, model, depth + 1);
+            }
+
+            if (count is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, RightOperand.ConstantValue: { HasValue: true, Value: 1 } } plusOne)
+            {
+                count = Unconverted(plusOne.LeftOperand);
+            }
+
+            return WholeLengthOf(count, stable, model, 0) is { } measured && SameRoot(measured, source, stable);
         }
 
         private static bool IsEncoding(INamedTypeSymbol? type)

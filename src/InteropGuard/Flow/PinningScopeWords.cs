@@ -24,7 +24,6 @@ namespace InteropGuard.Flow
     {
         private static readonly HashSet<string> Words = new HashSet<string>(StringComparer.Ordinal) { "fixed", "stackalloc", "Alloc", "Pin" };
         private static readonly int[] WordHashes = Words.Select(IdentifierRuns.Hash).ToArray();
-        private static readonly Func<string, bool> IsWord = Words.Contains;
 
         private readonly InteropVocabulary _vocabulary;
         private readonly ConcurrentDictionary<SyntaxTree, TreeWords> _byTree = new ConcurrentDictionary<SyntaxTree, TreeWords>();
@@ -78,7 +77,7 @@ namespace InteropGuard.Flow
             var identifiers = _vocabulary.Identifiers(tree);
             return identifiers.MaySpellOtherwise
                 ? new TreeWords(tree, null)
-                : new TreeWords(tree, identifiers.PositionsOf(tree.GetText(), WordHashes, IsWord).ToArray());
+                : new TreeWords(tree, identifiers.PositionsOf(tree.GetText(), WordHashes, Words).ToArray());
         }
 
         /// <summary>Where a tree's record names the words (null when the compiler may spell a name otherwise), and where its reader skipped text.</summary>
@@ -110,24 +109,25 @@ namespace InteropGuard.Flow
 
             // The reader's skips replayed: from every '/' it meets outside a skip, '//' to the next line feed and '/*' past
             // the next '*/' (to the end when there is none). Read only for a tree where some block gets a no.
-            private static int[][] ReadSkips(SyntaxTree tree)
+            private static int[][] ReadSkips(SyntaxTree tree) => IdentifierRuns.Read(tree.GetText(), ReadSkips);
+
+            private static int[][] ReadSkips(ReadOnlySpan<char> text)
             {
-                var text = IdentifierRuns.TextOf(tree.GetText());
                 var starts = new List<int>();
                 var ends = new List<int>();
-                for (var i = text.IndexOf('/'); i >= 0 && i + 1 < text.Length; i = i < text.Length ? text.IndexOf('/', i) : -1)
+                for (var i = IndexOf(text, '/', 0); i >= 0 && i + 1 < text.Length; i = i < text.Length ? IndexOf(text, '/', i) : -1)
                 {
                     var next = text[i + 1];
                     int end;
                     if (next == '/')
                     {
-                        var lineFeed = text.IndexOf('\n', i + 2);
+                        var lineFeed = IndexOf(text, '\n', i + 2);
                         end = lineFeed < 0 ? text.Length : lineFeed;
                     }
                     else if (next == '*')
                     {
-                        var close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                        end = close < 0 ? text.Length : close + 2;
+                        var close = text.Slice(i + 2).IndexOf("*/".AsSpan());
+                        end = close < 0 ? text.Length : i + 2 + close + 2;
                     }
                     else
                     {
@@ -141,6 +141,17 @@ namespace InteropGuard.Flow
                 }
 
                 return new[] { starts.ToArray(), ends.ToArray() };
+            }
+
+            private static int IndexOf(ReadOnlySpan<char> text, char c, int from)
+            {
+                if (from >= text.Length)
+                {
+                    return -1;
+                }
+
+                var found = text.Slice(from).IndexOf(c);
+                return found < 0 ? -1 : from + found;
             }
         }
     }

@@ -22,7 +22,9 @@ namespace InteropGuard.Flow
     /// <c>Read*</c>/<c>Write*</c>, <c>Buffer</c>, <c>Unsafe</c>, ...);</item>
     /// <item>calls that cannot fail on their arguments: <c>GCHandle</c>'s members and <c>FromIntPtr</c>/<c>ToIntPtr</c>,
     /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>, and adding to or
-    /// taking from a <c>ConcurrentQueue</c>, <c>ConcurrentStack</c> or <c>ConcurrentBag</c> (<c>TryDequeue</c>, <c>TryPop</c>, ...);</item>
+    /// taking from a <c>ConcurrentQueue</c>, <c>ConcurrentStack</c> or <c>ConcurrentBag</c> (<c>TryDequeue</c>, <c>TryPop</c>, ...),
+    /// <c>TaskCompletionSource.TrySetResult</c>/<c>TrySetCanceled</c>, <c>Console.Write</c>/<c>WriteLine</c> of a string or
+    /// a primitive;</item>
     /// <item><c>Encoding.GetBytes</c>/<c>GetChars</c> into a buffer measured from the same input by the same encoding
     /// (<see cref="MeasuredEncodings"/>);</item>
     /// <item>a call whose identical call (same method, same stable receiver, same arguments) already returned earlier in
@@ -828,6 +830,17 @@ namespace InteropGuard.Flow
                     return false;
                 }
 
+                // The console's own writers ignore a closed stream (a broken pipe, a detached console); a string or a
+                // primitive is written without formatting or user code. A format string, or an object's ToString, can throw.
+                if (type.Name == "Console" && type.ContainingNamespace?.ToDisplayString() == "System" && method.Name is "Write" or "WriteLine"
+                    && (method.Parameters.Length == 0
+                        || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean
+                            or SpecialType.System_Char or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32
+                            or SpecialType.System_UInt64 or SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Decimal)))
+                {
+                    return false;
+                }
+
                 switch (type.ContainingNamespace?.ToDisplayString() + "." + type.Name)
                 {
                     // The Try* members fail only for a null key; that is an argument bug, not a path to release on.
@@ -836,6 +849,9 @@ namespace InteropGuard.Flow
                     case "System.Collections.Concurrent.ConcurrentQueue" when method.Name == "TryDequeue" || method.Name == "TryPeek" || method.Name == "Enqueue":
                     case "System.Collections.Concurrent.ConcurrentStack" when method.Name == "TryPop" || method.Name == "TryPeek" || method.Name == "Push":
                     case "System.Collections.Concurrent.ConcurrentBag" when method.Name == "TryTake" || method.Name == "TryPeek" || method.Name == "Add":
+                    // Completing a task answers false when it is already complete; continuations that run inline end in their
+                    // own tasks, not in the caller (TrySetException checks its argument, so it is not here).
+                    case "System.Threading.Tasks.TaskCompletionSource" when method.Name == "TrySetResult" || method.Name == "TrySetCanceled":
                     case "System.Runtime.CompilerServices.Unsafe":
                     case "System.Threading.Interlocked":
                     case "System.Threading.Volatile":

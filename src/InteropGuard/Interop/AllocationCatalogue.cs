@@ -573,14 +573,15 @@ namespace InteropGuard.Interop
             if (depth < WrapperSummaries.MaxDepth && WrapperSummaries.IsSourceMethodWithBody(method) && _context.NativeFunctions.Get(method) == null
                 && ReturnedAllocations.MayReturnAllocation(method, IsAllocatorName, _context.Types.IsHandleWrapper)
                 && _context.Wrappers.GetBody(method) is { } body
-                && ReturnedAllocations.Summarize(body, m => FindAllocator(m.OriginalDefinition, depth + 1), m => TryGetDeallocator(m, out _) || FindAllocator(m.OriginalDefinition, depth + 1) is { ReallocatedParameter: >= 0 }, ForHandedOutHandle) is { } returned)
+                && ReturnedAllocations.Summarize(body, m => FindAllocator(m.OriginalDefinition, depth + 1), m => TryGetDeallocator(m, out _) || FindAllocator(m.OriginalDefinition, depth + 1) is { ReallocatedParameter: >= 0 }, ForHandedOutHandle, MakesView) is { } returned)
             {
                 return returned.WithDisplay(Display(method));
             }
 
             // A wrapper whose body is one forwarded call to an allocator is that allocator.
             if (depth < WrapperSummaries.MaxDepth && _context.Wrappers.GetForwardedCall(method) is { } forwarded
-                && FindAllocator(forwarded.Target, depth + 1) is { } inner)
+                && FindAllocator(forwarded.Target, depth + 1) is { } inner
+                && !(inner.Kind == ResourceKind.SafeHandle && MakesView(forwarded.Call)))
             {
                 var wrapped = inner.WithDisplay(Display(method));
                 return inner.ReallocatedParameter < 0 ? wrapped : wrapped.WithReallocatedParameter(forwarded.WrapperParameterFor(inner.ReallocatedParameter));
@@ -809,7 +810,92 @@ namespace InteropGuard.Interop
         /// A call of a factory told by a constant that the handle it makes does not own its value
         /// (<c>Device.DangerousCreate(p, ownsHandle: false)</c>): a view, as the same constant makes a created handle one.
         /// </summary>
-        public static bool MakesView(IInvocationOperation call) => Disowns(call.Arguments);
+        public bool MakesView(IInvocationOperation call) => Disowns(call.Arguments) || WrapsOnlyZero(call);
+
+        /// <summary>
+        /// A factory of this compilation given zero for every pointer-sized argument, returning a type for which zero is
+        /// invalid, when nothing it runs (nor the factories it forwards to) opens a native handle of its own: what it returns
+        /// wraps zero, which the handle never releases (<c>Zero => DangerousCreate(IntPtr.Zero, fromHotplug: false)</c>, the
+        /// static "none" of generated libusb and libimobiledevice bindings).
+        /// </summary>
+        private bool WrapsOnlyZero(IInvocationOperation call)
+        {
+            if (call.Type is not { } made || !IsZeroInvalid(made))
+            {
+                return false;
+            }
+
+            var any = false;
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter?.Type is { SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } or IPointerTypeSymbol)
+                {
+                    if (argument.ArgumentKind != ArgumentKind.Explicit || !HandleOwners.IsZero(argument.Value))
+                    {
+                        return false;
+                    }
+
+                    any = true;
+                }
+            }
+
+            return any && OpensNothing(call.TargetMethod.OriginalDefinition, 0);
+        }
+
+        // No native call, loaded entry point or catalogued allocator in the body, nor in the methods and constructors of this
+        // compilation it calls (to the wrapper depth); of other assemblies, only the framework's are trusted to open nothing.
+        private bool OpensNothing(IMethodSymbol method, int depth)
+        {
+            if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || _context.Wrappers.GetBody(method) is not { } body)
+            {
+                return false;
+            }
+
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                var target = operation switch
+                {
+                    IInvocationOperation invocation => invocation.TargetMethod,
+                    IObjectCreationOperation creation => creation.Constructor,
+                    _ => null,
+                };
+                if (target == null)
+                {
+                    continue;
+                }
+
+                target = target.OriginalDefinition;
+                if (_context.NativeFunctions.Get(target) != null || IsLoadedEntryPoint(target))
+                {
+                    return false;
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(target.ContainingAssembly, _context.Compilation.Assembly))
+                {
+                    if (!OpensNothing(target, depth + 1))
+                    {
+                        return false;
+                    }
+                }
+                else if ((operation is IInvocationOperation && TryGetAllocator(target, out _)) || !IsFramework(target))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsFramework(IMethodSymbol method)
+        {
+            var root = method.ContainingNamespace;
+            while (root?.ContainingNamespace is { IsGlobalNamespace: false } parent)
+            {
+                root = parent;
+            }
+
+            return root?.Name == "System" || method.ContainingNamespace?.ToDisplayString() == "Microsoft.Win32.SafeHandles";
+        }
 
         private static bool Disowns(ImmutableArray<IArgumentOperation> arguments)
             => arguments.Any(a => a.Parameter?.Name == "ownsHandle" && a.Value.ConstantValue is { HasValue: true, Value: false });

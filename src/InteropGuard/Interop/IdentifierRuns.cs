@@ -6,6 +6,9 @@ namespace InteropGuard.Interop
     /// <summary>Receives one identifier-like run of a text; returns true to stop the scan.</summary>
     internal delegate bool IdentifierVisitor(char[] text, int start, int length);
 
+    /// <summary>Reads a whole text at once (<see cref="IdentifierRuns.Read{T}"/>).</summary>
+    internal delegate T TextReading<T>(ReadOnlySpan<char> text);
+
     /// <summary>
     /// The one text scanner behind the cheapest gates (the interop vocabulary, the last-error words): every
     /// identifier-like run of a text outside comments, found in one pass over an array copy of it (indexing a SourceText
@@ -62,6 +65,30 @@ namespace InteropGuard.Interop
 
         /// <summary>Keeps <paramref name="buffer"/> for the thread's next scan unless it is huge: the compiler server lives long, and so would the buffer.</summary>
         public static void GiveBack(char[] buffer) => t_buffer = buffer.Length <= MaxKeptBuffer ? buffer : null;
+
+        /// <summary>
+        /// <paramref name="read"/> given the whole text: the string a small text holds (<see cref="TextOf"/>), or a chunked
+        /// one copied into the thread's buffer (<see cref="IsLarge"/>) rather than into a new string on the large object heap.
+        /// </summary>
+        public static T Read<T>(SourceText source, TextReading<T> read)
+        {
+            if (!IsLarge(source))
+            {
+                return read(TextOf(source).AsSpan());
+            }
+
+            var length = source.Length;
+            var buffer = TakeBuffer(length);
+            try
+            {
+                source.CopyTo(0, buffer, 0, length);
+                return read(new ReadOnlySpan<char>(buffer, 0, length));
+            }
+            finally
+            {
+                GiveBack(buffer);
+            }
+        }
 
         /// <summary>
         /// The whole text as a string. A text parsed from a string (the compiler's texts below 40k characters, generators'

@@ -21,7 +21,6 @@ namespace InteropGuard.Interop
 
         // Asked at every native call site; the name heuristics split names with a regular expression (PERFORMANCE.md, cause 5).
         private readonly ConcurrentDictionary<IMethodSymbol, RetainingReading> _retaining = new ConcurrentDictionary<IMethodSymbol, RetainingReading>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IParameterSymbol, RetainingReason> _kept = new ConcurrentDictionary<IParameterSymbol, RetainingReason>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _nameKeepsPointer = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>Whether, and why, this native function keeps something it is given after it returns (<see cref="RetainingFunctions.Why"/>).</summary>
@@ -34,13 +33,11 @@ namespace InteropGuard.Interop
         /// <summary>Whether, and why, this native function keeps what is passed as <paramref name="parameter"/> (<see cref="RetainingFunctions.WhyKept"/>).</summary>
         /// <remarks>
         /// Asked for every argument of every native call the value analyses look at, nearly always of a parameter already
-        /// answered: the cached answer is read first, so that the hit allocates no closure over the function.
+        /// answered: the function's reading keeps the answer per parameter ordinal, so a hit costs two array reads rather
+        /// than a symbol-keyed table that grew with every parameter of every P/Invoke.
         /// </remarks>
         public RetainingReason WhyKept(NativeFunction function, IParameterSymbol parameter)
-        {
-            var key = parameter.OriginalDefinition;
-            return _kept.TryGetValue(key, out var why) ? why : _kept.GetOrAdd(key, Reading(function).WhyKept(key));
-        }
+            => Reading(function).WhyKeptOnce(parameter.OriginalDefinition);
 
         private RetainingReading Reading(NativeFunction function)
             => _retaining.TryGetValue(function.Method, out var reading) ? reading : _retaining.GetOrAdd(function.Method, new RetainingReading(function, Options));

@@ -129,15 +129,15 @@ namespace InteropGuard.Interop
         public bool TreeMayName(SyntaxTree tree, int[] wordHashes) => Identifiers(tree).MayName(wordHashes);
 
         /// <summary>
-        /// Where the tree names a word (a whole identifier outside comments, one of <paramref name="wordHashes"/> for which
-        /// <paramref name="isWord"/> holds), in text order, read from its identifiers and checked against its text.
+        /// Where the tree names a word (a whole identifier outside comments, one of <paramref name="words"/>, whose hashes
+        /// are <paramref name="wordHashes"/>), in text order, read from its identifiers and checked against its text.
         /// </summary>
-        public List<int> PositionsOf(SyntaxTree tree, int[] wordHashes, Func<string, bool> isWord)
-            => Identifiers(tree).PositionsOf(tree.GetText(), wordHashes, isWord);
+        public List<int> PositionsOf(SyntaxTree tree, int[] wordHashes, IReadOnlyCollection<string> words)
+            => Identifiers(tree).PositionsOf(tree.GetText(), wordHashes, words);
 
         /// <summary>Does the tree name one of the words (<see cref="PositionsOf"/>)?</summary>
-        public bool TreeNames(SyntaxTree tree, int[] wordHashes, Func<string, bool> isWord)
-            => Identifiers(tree).PositionsOf(tree.GetText(), wordHashes, isWord, firstOnly: true).Count > 0;
+        public bool TreeNames(SyntaxTree tree, int[] wordHashes, IReadOnlyCollection<string> words)
+            => Identifiers(tree).PositionsOf(tree.GetText(), wordHashes, words, firstOnly: true).Count > 0;
 
         private (InteropWords Words, TreeIdentifiers Identifiers) Record(SyntaxTree tree)
         {
@@ -187,25 +187,7 @@ namespace InteropGuard.Interop
 
         /// <summary>The same, recording every run (<see cref="TreeIdentifiers"/>) when a recorder is given.</summary>
         private static InteropWords Scan(SourceText source, TreeIdentifiers.Recorder? recorder)
-        {
-            if (!IdentifierRuns.IsLarge(source))
-            {
-                return Scan(IdentifierRuns.TextOf(source).AsSpan(), recorder);
-            }
-
-            // A chunked text is read through the thread's buffer, not through a new string of it on the large object heap.
-            var length = source.Length;
-            var buffer = IdentifierRuns.TakeBuffer(length);
-            try
-            {
-                source.CopyTo(0, buffer, 0, length);
-                return Scan(buffer.AsSpan(0, length), recorder);
-            }
-            finally
-            {
-                IdentifierRuns.GiveBack(buffer);
-            }
-        }
+            => IdentifierRuns.Read(source, text => Scan(text, recorder));
 
         private static InteropWords Scan(ReadOnlySpan<char> text, TreeIdentifiers.Recorder? recorder)
         {

@@ -174,7 +174,7 @@ namespace InteropGuard.Interop
                 return Array.Empty<int>();
             }
 
-            var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Contains);
+            var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Words);
             if (positions.Count == 0)
             {
                 return Array.Empty<int>();
@@ -709,7 +709,7 @@ namespace InteropGuard.Interop
                         continue;
                     }
 
-                    var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Contains);
+                    var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Words);
                     if (positions.Count == 0)
                     {
                         continue;
@@ -783,6 +783,9 @@ namespace InteropGuard.Interop
 
             /// <summary>The words' hashes, for <see cref="InteropVocabulary.TreeMayName"/>.</summary>
             public int[] Hashes { get; }
+
+            /// <summary>The words themselves, for <see cref="InteropVocabulary.PositionsOf"/>.</summary>
+            public IReadOnlyCollection<string> Words => _words;
 
             public bool Contains(string word) => _words.Contains(word);
         }

@@ -63,7 +63,7 @@ namespace InteropGuard.Interop
             {
                 // Both markers are native-declaration words of the vocabulary, whose per-tree answer the shared scan has
                 // already read: only a tree that names one outside comments is copied to a string and searched.
-                if (!_vocabulary.TreeUses(tree, InteropWords.NativeDeclaration) || !NamesAMarker(tree.GetText().ToString()))
+                if (!_vocabulary.TreeUses(tree, InteropWords.NativeDeclaration) || !IdentifierRuns.Read(tree.GetText(), NamesAMarker))
                 {
                     continue;
                 }
@@ -162,22 +162,31 @@ namespace InteropGuard.Interop
         /// Does the text hold <c>UnmanagedFunctionPointer</c> or <c>GetDelegateForFunctionPointer</c>? Both end in
         /// <c>FunctionPointer</c>, so one scan for that finds either, instead of a scan of every tree for each.
         /// </summary>
-        internal static bool NamesAMarker(string text)
+        internal static bool NamesAMarker(ReadOnlySpan<char> text)
         {
-            const string Shared = "FunctionPointer";
-            for (var at = text.IndexOf(Shared, StringComparison.Ordinal); at >= 0; at = text.IndexOf(Shared, at + 1, StringComparison.Ordinal))
+            var shared = "FunctionPointer".AsSpan();
+            for (var from = 0; from < text.Length;)
             {
+                var found = text.Slice(from).IndexOf(shared);
+                if (found < 0)
+                {
+                    return false;
+                }
+
+                var at = from + found;
                 if (Precedes(text, at, "Unmanaged") || Precedes(text, at, "GetDelegateFor"))
                 {
                     return true;
                 }
+
+                from = at + 1;
             }
 
             return false;
         }
 
-        private static bool Precedes(string text, int at, string prefix)
-            => at >= prefix.Length && string.CompareOrdinal(text, at - prefix.Length, prefix, 0, prefix.Length) == 0;
+        private static bool Precedes(ReadOnlySpan<char> text, int at, string prefix)
+            => at >= prefix.Length && text.Slice(at - prefix.Length, prefix.Length).SequenceEqual(prefix.AsSpan());
 
         /// <summary>The one distinct string literal of the initializer, when it reads as a C identifier.</summary>
         private static string? EntryName(ExpressionSyntax initializer)

@@ -157,7 +157,7 @@ namespace InteropGuard.Interop
                            ?? catalogue.ForOutAllocation(call.TargetMethod, parameter, release.Item1, release.Item2);
                 case IInvocationOperation invocation:
                     return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) && !catalogue.IsDeliberateRoot(invocation)
-                           && !(allocator.Kind == ResourceKind.SafeHandle && AllocationCatalogue.MakesView(invocation))
+                           && !(allocator.Kind == ResourceKind.SafeHandle && catalogue.MakesView(invocation))
                         ? allocator
                         : null;
                 case IObjectCreationOperation creation:

@@ -190,10 +190,20 @@ namespace InteropGuard.Interop
         private readonly Lazy<bool> _readsAsRegistration;
         private readonly Lazy<RetainingReason> _why;
 
+        // WhyKept per parameter ordinal, -1 until asked: every argument of every native call asks, nearly always of a
+        // parameter already answered. Writes race benignly (the same answer).
+        private readonly int[] _keptByOrdinal;
+
         public RetainingReading(NativeFunction function, InteropOptions options)
         {
             _function = function;
             var method = function.Method;
+            _keptByOrdinal = new int[method.Parameters.Length];
+            for (var i = 0; i < _keptByOrdinal.Length; i++)
+            {
+                _keptByOrdinal[i] = -1;
+            }
+
             _listed = options.RetainingFunctions.For(method, function.EntryPoint);
             _notKept = options.NonRetainingFunctions.For(method, function.EntryPoint);
             _known = _listed.IsListed ? null : RetainingCatalogue.Find(function);
@@ -218,6 +228,26 @@ namespace InteropGuard.Interop
 
         /// <summary>Whether, and why, the function keeps some parameter.</summary>
         public RetainingReason Why => _why.Value;
+
+        /// <summary><see cref="WhyKept"/>, answered once per parameter of the function.</summary>
+        public RetainingReason WhyKeptOnce(IParameterSymbol parameter)
+        {
+            var ordinal = parameter.Ordinal;
+            if (ordinal >= _keptByOrdinal.Length || !ReferenceEquals(parameter.ContainingSymbol, _function.Method.Parameters[ordinal].ContainingSymbol))
+            {
+                return WhyKept(parameter);
+            }
+
+            var known = _keptByOrdinal[ordinal];
+            if (known >= 0)
+            {
+                return (RetainingReason)known;
+            }
+
+            var why = WhyKept(parameter);
+            _keptByOrdinal[ordinal] = (int)why;
+            return why;
+        }
 
         /// <summary>Whether, and why, the function keeps what is passed as <paramref name="parameter"/>.</summary>
         public RetainingReason WhyKept(IParameterSymbol parameter)

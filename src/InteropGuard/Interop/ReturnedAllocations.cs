@@ -67,7 +67,8 @@ namespace InteropGuard.Interop
         /// fresh, still-owned allocation (or all are of different kinds, or none allocates).
         /// </summary>
         /// <paramref name="handedOut"/> reads a SafeHandle creation or an <c>out</c>/<c>ref</c> argument a native call fills.
-        public static Allocator? Summarize(IOperation body, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease, Func<IOperation, Allocator?> handedOut)
+        /// <paramref name="makesView"/> reads a factory call that hands out a handle owning nothing (<see cref="AllocationCatalogue.MakesView"/>).
+        public static Allocator? Summarize(IOperation body, Func<IMethodSymbol, Allocator?> allocatorOf, Func<IMethodSymbol, bool> isRelease, Func<IOperation, Allocator?> handedOut, Func<IInvocationOperation, bool> makesView)
         {
             Allocator? found = null;
             var returnedLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
@@ -88,7 +89,7 @@ namespace InteropGuard.Interop
                 if (value is IInvocationOperation call)
                 {
                     // A factory told not to own what it wraps hands out a view ('Zero => DangerousCreate(IntPtr.Zero, false)').
-                    allocator = AllocationCatalogue.MakesView(call) ? null : allocatorOf(call.TargetMethod);
+                    allocator = makesView(call) ? null : allocatorOf(call.TargetMethod);
                 }
                 else if (value is IObjectCreationOperation creation)
                 {

@@ -72,7 +72,7 @@ namespace InteropGuard.Interop
         /// order: the runs whose hash is one of <paramref name="wordHashes"/>, checked against <paramref name="text"/>
         /// (the tree's text), so a collision adds nothing.
         /// </summary>
-        public List<int> PositionsOf(SourceText text, int[] wordHashes, Func<string, bool> isWord, bool firstOnly = false)
+        public List<int> PositionsOf(SourceText text, int[] wordHashes, IReadOnlyCollection<string> words, bool firstOnly = false)
         {
             var positions = new List<int>();
             if (!MayName(wordHashes))
@@ -83,7 +83,7 @@ namespace InteropGuard.Interop
             var wanted = new HashSet<int>(wordHashes);
             for (var i = 0; i < _hashes.Length; i++)
             {
-                if (wanted.Contains(_hashes[i]) && isWord(RunAt(text, _starts[i])))
+                if (wanted.Contains(_hashes[i]) && IsWordAt(text, _starts[i], words))
                 {
                     positions.Add(_starts[i]);
                     if (firstOnly)
@@ -96,7 +96,9 @@ namespace InteropGuard.Interop
             return positions;
         }
 
-        private static string RunAt(SourceText text, int start)
+        // Is the run at 'start' one of the words? Compared in place: a string per hit (every 'fixed' of a binding) cost
+        // more than the comparison.
+        private static bool IsWordAt(SourceText text, int start, IReadOnlyCollection<string> words)
         {
             var end = start + 1;
             while (end < text.Length && IdentifierRuns.IsWordPart(text[end]))
@@ -104,7 +106,29 @@ namespace InteropGuard.Interop
                 end++;
             }
 
-            return text.ToString(TextSpan.FromBounds(start, end));
+            var length = end - start;
+            foreach (var word in words)
+            {
+                if (word.Length == length && SameChars(text, start, word))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool SameChars(SourceText text, int start, string word)
+        {
+            for (var i = 0; i < word.Length; i++)
+            {
+                if (text[start + i] != word[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         // The second probe: the hash's bits mixed (Fibonacci hashing), so that both probes use every bit of it.

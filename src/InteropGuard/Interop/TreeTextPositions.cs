@@ -38,9 +38,10 @@ namespace InteropGuard.Interop
             return index < sortedPositions.Length && sortedPositions[index] < span.End;
         }
 
-        private int[] Find(SyntaxTree tree)
+        private int[] Find(SyntaxTree tree) => IdentifierRuns.Read(tree.GetText(), Find);
+
+        private int[] Find(ReadOnlySpan<char> text)
         {
-            var text = tree.GetText().ToString();
             var positions = new List<int>();
             foreach (var substring in _substrings)
             {
@@ -52,11 +53,19 @@ namespace InteropGuard.Interop
             return positions.ToArray();
         }
 
-        private static void Add(string text, string substring, List<int> positions)
+        private static void Add(ReadOnlySpan<char> text, string substring, List<int> positions)
         {
-            for (var at = text.IndexOf(substring, StringComparison.Ordinal); at >= 0; at = text.IndexOf(substring, at + 1, StringComparison.Ordinal))
+            var wanted = substring.AsSpan();
+            for (var from = 0; from < text.Length;)
             {
-                positions.Add(at);
+                var found = text.Slice(from).IndexOf(wanted);
+                if (found < 0)
+                {
+                    return;
+                }
+
+                positions.Add(from + found);
+                from += found + 1;
             }
         }
     }

@@ -12,12 +12,17 @@ namespace InteropGuard.Interop
     {
         private readonly int[] _wrapperParameterForTarget;
 
-        public ForwardedCall(IMethodSymbol target, int[] wrapperParameterForTarget)
+        public ForwardedCall(IInvocationOperation call, IMethodSymbol target, int[] wrapperParameterForTarget)
         {
+            Call = call;
             Target = target;
             _wrapperParameterForTarget = wrapperParameterForTarget;
         }
 
+        /// <summary>The call itself: what it passes besides the wrapper's parameters (constants) can matter.</summary>
+        public IInvocationOperation Call { get; }
+
+        /// <summary>The callee: the call's target, or the P/Invoke a delegate field it invokes only ever holds.</summary>
         public IMethodSymbol Target { get; }
 
         /// <summary>The wrapper parameter forwarded to the callee's parameter <paramref name="targetOrdinal"/>, or -1.</summary>
@@ -86,7 +91,7 @@ namespace InteropGuard.Interop
                 }
             }
 
-            return new ForwardedCall(target, map);
+            return new ForwardedCall(call, target, map);
         }
 
         private static IInvocationOperation? SingleCall(IOperation? body)

@@ -21,9 +21,19 @@ namespace InteropGuard.Rules
             {
                 var problems = new ConcurrentDictionary<OptionProblem, bool>();
                 var provider = start.Options.AnalyzerConfigOptionsProvider;
+
+                // The compiler hands every tree under the same .editorconfig sections one options object (AnalyzerConfigOptions
+                // does not override Equals, so this set is by reference): each is read once, not once per tree.
+                var read = new ConcurrentDictionary<AnalyzerConfigOptions, bool>();
                 start.RegisterSyntaxTreeAction(tree =>
                 {
-                    foreach (var problem in InteropOptions.Read(provider.GetOptions(tree.Tree)).Problems)
+                    var options = provider.GetOptions(tree.Tree);
+                    if (!read.TryAdd(options, true))
+                    {
+                        return;
+                    }
+
+                    foreach (var problem in InteropOptions.Read(options).Problems)
                     {
                         problems.TryAdd(problem, true);
                     }

@@ -96,12 +96,13 @@ namespace InteropGuard.Tests.Interop
 
             // The declaration, the call and the string (a gate may let code through); not the comments, not OpenAll.
             var expected = new[] { text.IndexOf("Open()"), text.IndexOf("Open();"), text.IndexOf("\"Open\"") + 1 };
-            Assert.Equal(expected, vocabulary.PositionsOf(tree, hashes, name => name == "Open"));
-            Assert.True(vocabulary.TreeNames(tree, hashes, name => name == "Open"));
+            Assert.Equal(expected, vocabulary.PositionsOf(tree, hashes, new[] { "Open" }));
+            Assert.True(vocabulary.TreeNames(tree, hashes, new[] { "Open" }));
 
-            // A hash is only a candidate: the text at the position decides.
-            Assert.Empty(vocabulary.PositionsOf(tree, hashes, name => false));
-            Assert.False(vocabulary.TreeNames(tree, new[] { IdentifierRuns.Hash("Close") }, name => true));
+            // A hash is only a candidate: the text at the position decides (a word of the same hash but other letters, or
+            // of another length, is not there).
+            Assert.Empty(vocabulary.PositionsOf(tree, hashes, new[] { "Opxn", "OpenAl" }));
+            Assert.False(vocabulary.TreeNames(tree, new[] { IdentifierRuns.Hash("Close") }, new[] { "Close", "Open" }));
         }
 
         [Fact]

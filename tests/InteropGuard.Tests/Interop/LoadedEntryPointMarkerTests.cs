@@ -25,7 +25,7 @@ namespace InteropGuard.Tests.Interop
             var twoSearches = text.Contains("UnmanagedFunctionPointer", System.StringComparison.Ordinal)
                               || text.Contains("GetDelegateForFunctionPointer", System.StringComparison.Ordinal);
             Assert.Equal(expected, twoSearches);
-            Assert.Equal(twoSearches, LoadedEntryPoints.NamesAMarker(text));
+            Assert.Equal(twoSearches, LoadedEntryPoints.NamesAMarker(System.MemoryExtensions.AsSpan(text)));
         }
     }
 }

@@ -51,6 +51,16 @@ namespace InteropGuard.Tests.Interop
             var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "M");
             Assert.Equal(mayContain, PinningScopes.MayContain(method));
             Assert.Equal(mayContain, words.MayContain(method));
+
+            // The same from a file large enough that the compiler holds it in chunks, which the record's skips are read from
+            // through a buffer rather than a string.
+            var large = Microsoft.CodeAnalysis.Text.SourceText.From(
+                new System.IO.MemoryStream(System.Text.Encoding.UTF8.GetBytes(source + new string('\n', 50_000))), System.Text.Encoding.UTF8);
+            Assert.Equal("LargeText", large.GetType().Name);
+            var largeTree = CSharpSyntaxTree.ParseText(large);
+            var largeWords = new PinningScopeWords(new InteropVocabulary(CSharpCompilation.Create("pinning", new[] { largeTree })));
+            var largeMethod = largeTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "M");
+            Assert.Equal(mayContain, largeWords.MayContain(largeMethod));
         }
 
         [Fact]

@@ -307,6 +307,106 @@ static class Bridge
             "Callback 'Call' is called by native function 'push_function', and 'Hook()' invokes the user's delegate 'Hook' outside a catch-all: "
             + "an exception the user's code throws there terminates the process"));
 
+        private const string TransferRecord = @"
+[StructLayout(LayoutKind.Sequential)]
+unsafe struct Transfer
+{
+    public IntPtr Device;
+    public int Status;
+    public int Length;
+    public IntPtr Callback;
+    public IntPtr UserData;
+}
+
+[UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+unsafe delegate void TransferDone(Transfer* transfer);
+
+static unsafe class UsbNative
+{
+    [DllImport(""usb"")] public static extern Transfer* alloc_transfer(int packets);
+    [DllImport(""usb"")] public static extern int submit_transfer(Transfer* transfer);
+    [DllImport(""usb"")] public static extern void free_transfer(Transfer* transfer);
+}
+";
+
+        [Fact]
+        public Task TransferFoundByTheIdInItsUserDataSlotIsSilent() => Check(TransferRecord + @"
+static unsafe class Transfers
+{
+    private static readonly ConcurrentDictionary<int, System.Threading.Tasks.TaskCompletionSource<int>> Pending =
+        new ConcurrentDictionary<int, System.Threading.Tasks.TaskCompletionSource<int>>();
+    private static readonly TransferDone Done = OnDone;
+    private static readonly IntPtr DonePointer = Marshal.GetFunctionPointerForDelegate(Done);
+
+    // The id was stored in the transfer's user data before submitting it: a miss breaks the library's own contract.
+    private static void OnDone(Transfer* transfer)
+    {
+        int id = transfer->UserData.ToInt32();
+        if (Pending.TryRemove(id, out var completion))
+        {
+            completion.TrySetResult(transfer->Length);
+        }
+        else
+        {
+            throw new InvalidOperationException(""Unknown transfer "" + id);
+        }
+
+        UsbNative.free_transfer(transfer);
+    }
+
+    public static System.Threading.Tasks.Task<int> Submit(int id)
+    {
+        var completion = new System.Threading.Tasks.TaskCompletionSource<int>();
+        Pending.TryAdd(id, completion);
+        var transfer = UsbNative.alloc_transfer(0);
+        transfer->UserData = new IntPtr(id);
+        transfer->Callback = DonePointer;
+        UsbNative.submit_transfer(transfer);
+        return completion.Task;
+    }
+}");
+
+        [Fact]
+        public Task TransferLookupsKeyedByItsDataOrAnotherRecordStillThrow() => Check(TransferRecord + @"
+static unsafe class Transfers
+{
+    private static readonly ConcurrentDictionary<int, System.Threading.Tasks.TaskCompletionSource<int>> Pending =
+        new ConcurrentDictionary<int, System.Threading.Tasks.TaskCompletionSource<int>>();
+    private static Transfer* s_last;
+    private static readonly TransferDone ByStatus = OnStatus;
+    private static readonly TransferDone ByLast = OnLast;
+
+    private static void {|#0:OnStatus|}(Transfer* transfer)
+    {
+        if (!Pending.TryRemove(transfer->Status, out var completion))
+        {
+            throw new InvalidOperationException(""Unknown status"");
+        }
+    }
+
+    private static void {|#1:OnLast|}(Transfer* transfer)
+    {
+        if (!Pending.TryRemove(s_last->UserData.ToInt32(), out var completion))
+        {
+            throw new InvalidOperationException(""Unknown transfer"");
+        }
+    }
+
+    public static void Submit(Transfer* transfer)
+    {
+        transfer->Callback = Marshal.GetFunctionPointerForDelegate(ByStatus);
+        UsbNative.submit_transfer(transfer);
+        transfer->Callback = Marshal.GetFunctionPointerForDelegate(ByLast);
+        UsbNative.submit_transfer(transfer);
+    }
+}", PointerFinding(0, "OnStatus", "throw new InvalidOperationException(\"Unknown status\")"),
+            PointerFinding(1, "OnLast", "throw new InvalidOperationException(\"Unknown transfer\")"));
+
+        private static DiagnosticResult PointerFinding(int location, string callback, string operation)
+            => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
+                "Callback '" + callback + "' is turned into a native function pointer by 'Marshal.GetFunctionPointerForDelegate', and '" + operation
+                + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+
         [Fact]
         public Task LookupsKeyedByAFieldANameFromNativeMemoryOrAConstantStillThrow() => Check(@"
 static class Bridge

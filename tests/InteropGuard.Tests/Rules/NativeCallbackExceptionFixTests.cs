@@ -240,7 +240,7 @@ class Client
 {
     public void Run()
     {
-        Native.sample_run(code [|=>|] Console.WriteLine(code));
+        Native.sample_run(code [|=>|] Console.Out.WriteLine(code));
         Native.sample_register_callback((data, length) [|=>|] int.Parse(Marshal.PtrToStringUTF8(data, length)));
         ThrowPendingCallbackExceptionIfAny();
     }
@@ -255,7 +255,7 @@ class Client
         {
             try
             {
-                Console.WriteLine(code);
+                Console.Out.WriteLine(code);
             }
             catch (Exception ex)
             {
@@ -291,7 +291,7 @@ class Client
         Native.sample_register_callback(Callback);
         Native.sample_run(Report);
 
-        static void [|Report|](int code) => Console.WriteLine(code);
+        static void [|Report|](int code) => Console.Out.WriteLine(code);
     }
 }", FixedPrelude + @"
 class Client
@@ -318,7 +318,7 @@ class Client
         {
             try
             {
-                Console.WriteLine(code);
+                Console.Out.WriteLine(code);
             }
             catch (Exception exception)
             {
@@ -336,7 +336,7 @@ using System.Runtime.InteropServices;
 static class Exports
 {
     [UnmanagedCallersOnly]
-    static void [|Tick|]() => Console.WriteLine(1);
+    static void [|Tick|]() => Console.Out.WriteLine(1);
 }", @"#nullable disable
 using System;
 using System.Runtime.ExceptionServices;
@@ -349,7 +349,7 @@ static class Exports
     {
         try
         {
-            Console.WriteLine(1);
+            Console.Out.WriteLine(1);
         }
         catch (Exception ex)
         {
@@ -390,8 +390,8 @@ static class Exports
     [UnmanagedCallersOnly]
     static void [|Start|]()
     {
-        Console.WriteLine(""start"");
-        Native.sample_run(code [|=>|] Console.WriteLine(code));
+        Console.Out.WriteLine(""start"");
+        Native.sample_run(code [|=>|] Console.Out.WriteLine(code));
     }
 }
 
@@ -408,12 +408,12 @@ static class Exports
     {
         try
         {
-            Console.WriteLine(""start"");
+            Console.Out.WriteLine(""start"");
             Native.sample_run(code =>
             {
                 try
                 {
-                    Console.WriteLine(code);
+                    Console.Out.WriteLine(code);
                 }
                 catch (Exception ex)
                 {
@@ -458,7 +458,7 @@ partial class Client
 
 partial class Client
 {
-    public void Run() => Native.sample_run(code [|=>|] Console.WriteLine(code));
+    public void Run() => Native.sample_run(code [|=>|] Console.Out.WriteLine(code));
 }", @"using System;
 using System.Runtime.InteropServices;
 
@@ -488,7 +488,7 @@ partial class Client
     {
         try
         {
-            Console.WriteLine(code);
+            Console.Out.WriteLine(code);
         }
         catch (Exception ex)
         {
@@ -505,7 +505,7 @@ class Client
 {
     private int pendingCallbackException;
 
-    public void Run() => Native.sample_run(code [|=>|] Console.WriteLine(code + pendingCallbackException));
+    public void Run() => Native.sample_run(code [|=>|] Console.Out.WriteLine(code + pendingCallbackException));
 }";
             return VerifyFix(source, source);
         }

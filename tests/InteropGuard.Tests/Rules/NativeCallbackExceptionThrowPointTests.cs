@@ -433,6 +433,33 @@ sealed class Registration
 }");
 
         [Fact]
+        public Task PrintingAStringOrANumberToTheConsoleDoesNotThrow() => Check(@"
+static class Log
+{
+    [UnmanagedCallersOnly]
+    static unsafe void OnMessage(int level, sbyte* text)
+    {
+        var message = Marshal.PtrToStringUTF8((IntPtr)text);
+        Console.WriteLine(message);
+        Console.Write(level);
+        Console.WriteLine();
+    }
+}");
+
+        [Fact]
+        public Task FormattingOrPrintingAnObjectToTheConsoleMayThrow() => Check(@"
+static class Log
+{
+    public static object? Last;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnFormat|}(int level) => Console.WriteLine(""{0} {1}"", level, Last);
+
+    [UnmanagedCallersOnly]
+    static void {|#1:OnObject|}(int level) => Console.WriteLine(Last);
+}", Finding(0, "OnFormat", "Console.WriteLine(\"{0} {1}\", level, Last)"), Finding(1, "OnObject", "Console.WriteLine(Last)"));
+
+        [Fact]
         public Task TheSameFrameworkCallsOnArgumentsThatMayFail() => Check(@"
 delegate void Tick(int code);
 static class Exports

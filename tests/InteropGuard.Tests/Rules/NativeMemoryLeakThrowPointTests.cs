@@ -514,6 +514,78 @@ unsafe class C
             Leak(2, "p", "Encoding.UTF8.GetBytes(chars, s.Length, (byte*)p, size)"));
 
         [Fact]
+        public Task Utf16EncodingIntoTwoBytesPerCharacterIsNotAThrowPoint() => Check(@"
+unsafe class Strings
+{
+    // A copy of Marshal.StringToHGlobalUni for a runtime without it: UTF-16 writes exactly two bytes per unit.
+    static IntPtr ToNativeUnicode(string text)
+    {
+        int units = text.Length + 1;
+        int bytes = units * sizeof(char);
+        IntPtr block = Marshal.AllocHGlobal(bytes);
+        fixed (char* source = text)
+        {
+            var utf16 = new UnicodeEncoding();
+            utf16.GetBytes(source, units, (byte*)block, bytes);
+        }
+        Native.put(block);
+        Marshal.FreeHGlobal(block);
+        return IntPtr.Zero;
+    }
+
+    static void Shared(string text)
+    {
+        IntPtr block = Marshal.AllocHGlobal(text.Length * 2);
+        fixed (char* source = text)
+        {
+            Encoding.Unicode.GetBytes(source, text.Length, (byte*)block, 2 * text.Length);
+        }
+        Marshal.FreeHGlobal(block);
+    }
+}");
+
+        [Fact]
+        public Task TwoBytesPerCharacterIsTooFewForUtf8OrWithAThrowingFallback() => Check(@"
+unsafe class Strings
+{
+    static void Utf8(string text)
+    {
+        int units = text.Length + 1;
+        IntPtr block = {|#0:Marshal.AllocHGlobal(units * 2)|};
+        fixed (char* source = text)
+        {
+            Encoding.UTF8.GetBytes(source, units, (byte*)block, units * 2);
+        }
+        Marshal.FreeHGlobal(block);
+    }
+
+    static void Strict(string text)
+    {
+        int units = text.Length;
+        IntPtr block = {|#1:Marshal.AllocHGlobal(units * 2)|};
+        fixed (char* source = text)
+        {
+            var utf16 = new UnicodeEncoding(false, false, true);
+            utf16.GetBytes(source, units, (byte*)block, units * 2);
+        }
+        Marshal.FreeHGlobal(block);
+    }
+
+    static void OtherCount(string text, int other)
+    {
+        int units = text.Length;
+        IntPtr block = {|#2:Marshal.AllocHGlobal(other * 2)|};
+        fixed (char* source = text)
+        {
+            Encoding.Unicode.GetBytes(source, units, (byte*)block, other * 2);
+        }
+        Marshal.FreeHGlobal(block);
+    }
+}", Leak(0, "block", "Encoding.UTF8.GetBytes(...)"),
+            Leak(1, "block", "utf16.GetBytes(source, units, (byte*)block, units * 2)"),
+            Leak(2, "block", "Encoding.Unicode.GetBytes(...)"));
+
+        [Fact]
         public Task PointerEncodingMeasuredThroughThePointerOverloadIsNotAThrowPoint() => Check(@"
 unsafe class Store
 {

@@ -482,6 +482,114 @@ class C
         // A binding's generated handle type with a factory that takes the ownership flag: told 'false', directly or behind a
         // getter for the empty handle, it hands out a view; told 'true', or by a variable, an owner.
         [Fact]
+        public Task AFactoryGivenOnlyZeroWrapsNothing() => Check<OwnershipAnalyzer>(@"
+class UsbDevice : SafeHandleZeroOrMinusOneIsInvalid
+{
+    private bool _fromEvent;
+
+    private UsbDevice(bool ownsHandle, bool fromEvent) : base(ownsHandle)
+    {
+        _fromEvent = fromEvent;
+    }
+
+    // The 'none' every generated handle type offers: a handle over zero, which is never released.
+    public static UsbDevice Zero
+    {
+        get { return UsbDevice.Create(IntPtr.Zero, false); }
+    }
+
+    public static UsbDevice Create(IntPtr raw, bool fromEvent) => Create(raw, true, fromEvent);
+
+    public static UsbDevice Create(IntPtr raw, bool ownsHandle, bool fromEvent)
+    {
+        UsbDevice made = new UsbDevice(ownsHandle, fromEvent);
+        made.SetHandle(raw);
+        return made;
+    }
+
+    public static bool operator ==(UsbDevice a, UsbDevice b) => ReferenceEquals(a, b) || (a is not null && b is not null && a.handle == b.handle);
+
+    public static bool operator !=(UsbDevice a, UsbDevice b) => !(a == b);
+
+    public override bool Equals(object obj) => obj is UsbDevice other && other.handle == handle;
+
+    public override int GetHashCode() => handle.GetHashCode();
+
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+static class UsbNative
+{
+    [DllImport(""mylib"")] public static extern UsbDevice get_parent(UsbDevice child);
+}
+
+class C
+{
+    bool IsRoot(UsbDevice device) => device == UsbDevice.Zero;
+
+    bool IsNone(UsbDevice device) => device == UsbDevice.Create(IntPtr.Zero, false);
+
+    bool HasParent(UsbDevice child)
+    {
+        using var parent = UsbNative.get_parent(child);
+        var none = UsbDevice.Zero;
+        if (parent == none)
+        {
+            return false;
+        }
+
+        return true;
+    }
+}");
+
+        [Fact]
+        public Task AFactoryGivenZeroThatOpensAHandleOfItsOwnStillOwnsIt() => Check<OwnershipAnalyzer>(@"
+static class ContextNative
+{
+    [DllImport(""mylib"")] public static extern IntPtr open_context(IntPtr parent);
+}
+
+class Context : SafeHandleZeroOrMinusOneIsInvalid
+{
+    private Context() : base(true)
+    {
+    }
+
+    // Zero means 'no parent' here: the factory opens a new native context.
+    public static Context Open(IntPtr parent)
+    {
+        var made = new Context();
+        made.SetHandle(ContextNative.open_context(parent));
+        return made;
+    }
+
+    public static Context Wrap(IntPtr raw)
+    {
+        var made = new Context();
+        made.SetHandle(raw);
+        return made;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        Native.native_read(handle);
+        return true;
+    }
+}
+
+class C
+{
+    bool Fresh() => {|#0:Context.Open(IntPtr.Zero)|}.IsInvalid;
+
+    bool Wrapped(IntPtr raw) => {|#1:Context.Wrap(raw)|}.IsInvalid;
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage("SafeHandle that is never stored from 'Context.Open' is not disposed on any path; the native handle stays open until the finalizer runs"),
+            Verify.Diagnostic("IG3005").WithLocation(1).WithMessage("SafeHandle that is never stored from 'Context.Wrap' is not disposed on any path; the native handle stays open until the finalizer runs"));
+
+        [Fact]
         public Task AFactoryToldNotToOwnHandsOutAView() => Check<OwnershipAnalyzer>(@"
 class DeviceHandle : SafeHandleZeroOrMinusOneIsInvalid
 {
