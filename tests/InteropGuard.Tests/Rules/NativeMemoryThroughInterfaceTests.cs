@@ -5,10 +5,11 @@ using InteropGuard.Tests.Verification;
 namespace InteropGuard.Tests.Rules
 {
     /// <summary>
-    /// A value given to a member of an interface of this compilation that has no body (ClearScript's platform binding,
-    /// IV8SplitProxyNative, whose implementations forward a GCHandle number to a P/Invoke that keeps it) is handed on, as a
-    /// value given to an abstract class member is: the implementation that runs is not one this reading picks. A class
-    /// method whose body only reads the value still leaves it unreleased.
+    /// A value given to a member without a body of an internal interface that the library implements itself (ClearScript's
+    /// platform binding, IV8SplitProxyNative, whose implementations forward a GCHandle number to a P/Invoke that keeps it)
+    /// is handed on, as a value given to an abstract class member is: the implementation that runs is picked at run time,
+    /// not by this reading. A public interface the user implements, and a class method whose body only reads the value,
+    /// are still calls that use it for their duration.
     /// </summary>
     public class NativeMemoryThroughInterfaceTests
     {
@@ -18,6 +19,18 @@ using System.Runtime.InteropServices;
 interface IEngineNative
 {
     IntPtr Compile(IntPtr context, IntPtr documentInfo);
+}
+
+sealed class EngineNative : IEngineNative
+{
+    [DllImport(""engine"")] private static extern IntPtr engine_compile(IntPtr context, IntPtr documentInfo);
+
+    IntPtr IEngineNative.Compile(IntPtr context, IntPtr documentInfo) => engine_compile(context, documentInfo);
+}
+
+public interface IUserSink
+{
+    void Write(IntPtr documentInfo);
 }
 
 sealed class Logger
@@ -34,12 +47,10 @@ sealed class Logger
         }
 
         [Fact]
-        public Task AValueGivenToAnInterfaceMemberIsHandedOn() => Check(@"
+        public Task AValueGivenToTheLibrarysOwnInterfaceIsHandedOn() => Check(@"
 sealed class Context
 {
-    private readonly IEngineNative _native;
-
-    public Context(IEngineNative native) { _native = native; }
+    private readonly IEngineNative _native = new EngineNative();
 
     public IntPtr Compile(IntPtr context)
     {
@@ -49,7 +60,7 @@ sealed class Context
 }");
 
         [Fact]
-        public Task AValueOnlyReadByAClassMethodIsStillNotReleased() => Check(@"
+        public Task AValueGivenToTheUsersInterfaceOrOnlyReadByAClassMethodIsStillNotReleased() => Check(@"
 sealed class Context
 {
     private readonly Logger _logger = new Logger();
@@ -59,7 +70,14 @@ sealed class Context
         var info = {|#0:Marshal.AllocHGlobal(16)|};
         return _logger.Describe(info);
     }
+
+    public void Write(IUserSink sink)
+    {
+        var info = {|#1:Marshal.AllocHGlobal(16)|};
+        sink.Write(info);
+    }
 }", Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
-            "Native memory from 'Marshal.AllocHGlobal' in 'info' is not released by 'Marshal.FreeHGlobal' on the 'return _logger.Describe(info)'"));
+            "Native memory from 'Marshal.AllocHGlobal' in 'info' is not released by 'Marshal.FreeHGlobal' on the 'return _logger.Describe(info)'"),
+            Verify.Diagnostic("IG3001").WithLocation(1));
     }
 }
