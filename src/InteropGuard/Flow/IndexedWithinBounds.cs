@@ -7,7 +7,8 @@ namespace InteropGuard.Flow
     /// An array element access that cannot be out of range by construction: the index is the variable of an enclosing
     /// <c>for (int i = c; i &lt; bound; i++)</c> (c a non-negative constant) that the loop body never writes, and the bound
     /// is the array's own <c>Length</c>, or the size the array was created with (<c>var a = new T[n]</c> with <c>n</c> and
-    /// <c>a</c> never written again). This is how bridges copy a native argument vector into a managed array. Any other
+    /// <c>a</c> never written again; an IntPtr count converted the same way on both sides is the count). This is how
+    /// bridges copy a native argument vector into a managed array. Any other
     /// index — one read from native data, computed, or bounded by something else — still counts.
     /// </summary>
     internal static class IndexedWithinBounds
@@ -55,14 +56,23 @@ namespace InteropGuard.Flow
 
         private static bool IsCountingUp(IForLoopOperation loop, ILocalSymbol index)
         {
-            if (loop.AtLoopBottom.Length != 1)
+            // One step increments the index; others (GLFW.NET's 'offset += IntPtr.Size') may move other variables.
+            var increments = 0;
+            foreach (var bottom in loop.AtLoopBottom)
             {
-                return false;
+                var step = bottom is IExpressionStatementOperation statement ? statement.Operation : bottom;
+                if (step is IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation target }
+                    && SymbolEqualityComparer.Default.Equals(target.Local, index))
+                {
+                    increments++;
+                }
+                else if (WritesInBody(step, index))
+                {
+                    return false;
+                }
             }
 
-            var step = loop.AtLoopBottom[0] is IExpressionStatementOperation statement ? statement.Operation : loop.AtLoopBottom[0];
-            return step is IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation target }
-                   && SymbolEqualityComparer.Default.Equals(target.Local, index);
+            return increments == 1;
         }
 
         private static bool IsBoundedBy(IOperation? condition, ILocalSymbol index, ISymbol array, IOperation element, StableValues stable)
@@ -81,10 +91,22 @@ namespace InteropGuard.Flow
             }
 
             // The size the array was created with.
-            return array is ILocalSymbol local && stable.SymbolOf(bound) is { } size
+            return array is ILocalSymbol local && stable.SymbolOf(Converted(bound)) is { } size
                    && stable.InitializerOf(local, element.SemanticModel) is { } initializer
                    && OperationTree.SkipConversions(initializer) is IArrayCreationOperation { DimensionSizes.Length: 1 } created
-                   && SymbolEqualityComparer.Default.Equals(stable.SymbolOf(created.DimensionSizes[0]), size);
+                   && SymbolEqualityComparer.Default.Equals(stable.SymbolOf(Converted(created.DimensionSizes[0])), size);
+        }
+
+        /// <summary>
+        /// The value a size is converted from: <c>count.ToInt32()</c> of an IntPtr count is the count, as <c>(int)count</c>
+        /// is (Realm's <c>new ApiKey[len.ToInt32()]</c> filled by <c>for (i = 0; i &lt; len.ToInt32(); i++)</c>).
+        /// </summary>
+        private static IOperation Converted(IOperation size)
+        {
+            size = OperationTree.SkipConversions(size);
+            return size is IInvocationOperation { Arguments.Length: 0, Instance: { } converted, TargetMethod: { Name: "ToInt32" or "ToInt64" or "ToUInt32" or "ToUInt64", ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } }
+                ? OperationTree.SkipConversions(converted)
+                : size;
         }
 
         private static bool WritesInBody(IOperation body, ILocalSymbol index)

@@ -108,7 +108,8 @@ namespace InteropGuard.Flow
                     return ((name == "TryGetValue" || name == "ContainsKey" || name == "Remove")
                             && type.TypeArguments.Length == 2
                             && (IsNonNullableValueType(type.TypeArguments[0]) || IsDereferencedKey(original(invocation), stable)))
-                           || (name == "Add" && IsAbsentKeyGuarded(original(invocation), stable));
+                           || (name == "Add" && IsAbsentKeyGuarded(original(invocation), stable))
+                           || (name == "Clear" && invocation.Arguments.IsEmpty);
                 case "System.Exception":
                     // What a handler reads of the exception it caught: GetBaseException walks InnerException, ToString
                     // formats the message and stack trace; neither validates anything.
@@ -235,8 +236,80 @@ namespace InteropGuard.Flow
                     // Their constructors take only flags (byte order mark, endianness, throw on invalid bytes).
                     return creation.Arguments.All(argument => argument.Value.ConstantValue.HasValue);
                 default:
-                    return false;
+                    return IsStoringExceptionConstructor(creation.Constructor) || IsGeometryValue(type) || IsFrameworkEventArgs(type, creation);
             }
+        }
+
+        /// <summary>
+        /// A framework event-argument object made without arguments (<c>new CancelEventArgs()</c>): a carrier of fields
+        /// the handlers set.
+        /// </summary>
+        private static bool IsFrameworkEventArgs(INamedTypeSymbol type, IObjectCreationOperation creation)
+        {
+            if (creation.Arguments.Length != 0 || type.DeclaringSyntaxReferences.Length > 0)
+            {
+                return false;
+            }
+
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (current.Name == "EventArgs" && current.ContainingNamespace?.ToDisplayString() == "System")
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The geometry values of <c>System.Drawing</c> (<c>Size</c>, <c>Point</c>, <c>Rectangle</c>, their <c>F</c> forms) and
+        /// <c>System.Numerics</c> (<c>Vector2</c>, <c>Quaternion</c>, ...): their constructors store the components they are
+        /// given and check nothing (GLFW.NET's <c>new Size(width, height)</c> in a resize callback). Span-taking vector
+        /// constructors (which check the length) are not these.
+        /// </summary>
+        private static bool IsGeometryValue(INamedTypeSymbol type)
+            => type.IsValueType && type.DeclaringSyntaxReferences.Length == 0 && type.ContainingNamespace?.ToDisplayString() is "System.Drawing" or "System.Numerics"
+               && type.Name is "Size" or "SizeF" or "Point" or "PointF" or "Rectangle" or "RectangleF"
+                   or "Vector2" or "Vector3" or "Vector4" or "Quaternion" or "Plane" or "Matrix3x2" or "Matrix4x4";
+
+        /// <summary>
+        /// A constructor of a framework exception taking only a message, a parameter name and an inner exception
+        /// (<c>new TaskCanceledException("closed")</c>, <c>new AggregateException(message, inner)</c>, and the
+        /// <c>: base(message)</c> of a library's own exception): it stores them. The null inner exception some reject is an
+        /// argument bug, not a path. Building the exception a callback hands back to its task is not where it fails.
+        /// </summary>
+        public static bool IsStoringExceptionConstructor(IMethodSymbol? constructor)
+        {
+            if (constructor is not { MethodKind: MethodKind.Constructor, ContainingType: { } type } || type.DeclaringSyntaxReferences.Length > 0)
+            {
+                return false;
+            }
+
+            var isException = false;
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (current.Name == "Exception" && current.ContainingNamespace?.ToDisplayString() == "System")
+                {
+                    isException = true;
+                    break;
+                }
+            }
+
+            return isException && constructor.Parameters.All(p => p.Type.SpecialType == SpecialType.System_String || IsExceptionType(p.Type));
+        }
+
+        private static bool IsExceptionType(ITypeSymbol type)
+        {
+            for (var current = type as INamedTypeSymbol; current != null; current = current.BaseType)
+            {
+                if (current.Name == "Exception" && current.ContainingNamespace?.ToDisplayString() == "System")
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>

@@ -89,7 +89,8 @@ namespace InteropGuard.Flow
             var body = _context.Wrappers.GetBody((IMethodSymbol)parameter.ContainingSymbol);
             if (body == null)
             {
-                return ParameterSummary.None;
+                // A primary constructor has no body: its type's initializers and members keep the parameter or not.
+                return PrimaryConstructorParameters.IsKept(parameter, _context.Compilation) ? Kept : ParameterSummary.None;
             }
 
             Deallocator? releases = null;
@@ -143,6 +144,8 @@ namespace InteropGuard.Flow
 
             return new ParameterSummary(releases, escapes, natives.Count == 0 ? NativeTargetList.Empty : new NativeTargetList(natives), unguardedRelease ? null : releaseFlag);
         }
+
+        private static readonly ParameterSummary Kept = new ParameterSummary(releases: null, escapes: true, NativeTargetList.Empty);
 
         private static bool IsReturned(IOperation reference)
         {

@@ -565,6 +565,12 @@ namespace InteropGuard.Flow
 
         private static bool IsFramework(INamedTypeSymbol type)
         {
+            // Declared in source: a library of Microsoft's own (ClrMD's Microsoft.Diagnostics.Runtime) is not the framework.
+            if (type.DeclaringSyntaxReferences.Length > 0)
+            {
+                return false;
+            }
+
             var root = type.ContainingNamespace;
             while (root != null && root.ContainingNamespace is { IsGlobalNamespace: false })
             {

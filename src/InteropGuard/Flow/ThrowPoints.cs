@@ -21,14 +21,17 @@ namespace InteropGuard.Flow
     /// <item>the catalogue's allocations and releases, and accessors of memory the caller holds (<c>Marshal.Copy</c>,
     /// <c>Read*</c>/<c>Write*</c>, <c>Buffer</c>, <c>Unsafe</c>, ...);</item>
     /// <item>calls that cannot fail on their arguments: <c>GCHandle</c>'s members and <c>FromIntPtr</c>/<c>ToIntPtr</c>,
-    /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>, and adding to or
+    /// <c>MemoryHandle.Dispose</c>, <c>ConcurrentDictionary.TryAdd</c>/<c>TryGetValue</c>/<c>TryRemove</c>, adding to or
     /// taking from a <c>ConcurrentQueue</c>, <c>ConcurrentStack</c> or <c>ConcurrentBag</c> (<c>TryDequeue</c>, <c>TryPop</c>, ...),
-    /// <c>TaskCompletionSource.TrySetResult</c>/<c>TrySetCanceled</c>, <c>Console.Write</c>/<c>WriteLine</c> of a string or
-    /// a primitive;</item>
+    /// a <c>TaskCompletionSource</c>'s <c>TrySet*</c>, <c>ComWrappers.ComInterfaceDispatch.GetInstance</c>, and a framework
+    /// exception's constructor given a message or an inner exception (<see cref="InfallibleCalls.IsStoringExceptionConstructor"/>),
+    /// <c>Console.Write</c>/<c>WriteLine</c> of a string or a primitive;</item>
     /// <item><c>Encoding.GetBytes</c>/<c>GetChars</c> into a buffer measured from the same input by the same encoding
     /// (<see cref="MeasuredEncodings"/>);</item>
     /// <item>a call whose identical call (same method, same stable receiver, same arguments) already returned earlier in
     /// the same block, in straight-line code;</item>
+    /// <item>calls of an <c>async</c> method that returns a task: its exceptions end up in the task, which an <c>await</c>
+    /// throws;</item>
     /// <item>calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>) — for a virtual
     /// call, every implementation, when none can be outside the compilation — and non-virtual calls to
     /// this compilation's own <c>Dispose</c>, which must not throw by the framework's design rules;</item>
@@ -241,6 +244,13 @@ namespace InteropGuard.Flow
             if (_context.NativeFunctions.Get(method) is { } native)
             {
                 return !PreservesSignature(native);
+            }
+
+            // An async method that returns a task keeps every exception of its body in that task, the ones raised before
+            // its first await included: the call itself returns. Awaiting the task is where it throws (an await counts).
+            if (method.IsAsync && !method.ReturnsVoid)
+            {
+                return false;
             }
 
             // A delegate field the binding loaded by entry point name is a native call like a P/Invoke.
@@ -817,6 +827,19 @@ namespace InteropGuard.Flow
                     return false;
                 }
 
+                // Closing a SafeHandle runs its ReleaseHandle, which must not throw (the runtime calls it from the
+                // finalizer too); a release that fails returns false instead.
+                if (method.Name is "Close" or "Dispose" && _context.Types.SafeHandle != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.SafeHandle))
+                {
+                    return false;
+                }
+
+                // A ': base(message)' into a framework exception's constructor stores what it is given.
+                if (InfallibleCalls.IsStoringExceptionConstructor(method))
+                {
+                    return false;
+                }
+
                 if (_context.Types.GC != null && SymbolEqualityComparer.Default.Equals(type, _context.Types.GC)
                     && (method.Name == "KeepAlive" || method.Name == "SuppressFinalize"))
                 {
@@ -849,9 +872,12 @@ namespace InteropGuard.Flow
                     case "System.Collections.Concurrent.ConcurrentQueue" when method.Name == "TryDequeue" || method.Name == "TryPeek" || method.Name == "Enqueue":
                     case "System.Collections.Concurrent.ConcurrentStack" when method.Name == "TryPop" || method.Name == "TryPeek" || method.Name == "Push":
                     case "System.Collections.Concurrent.ConcurrentBag" when method.Name == "TryTake" || method.Name == "TryPeek" || method.Name == "Add":
-                    // Completing a task answers false when it is already complete; continuations that run inline end in their
-                    // own tasks, not in the caller (TrySetException checks its argument, so it is not here).
-                    case "System.Threading.Tasks.TaskCompletionSource" when method.Name == "TrySetResult" || method.Name == "TrySetCanceled":
+                    // Completing a task source that is already complete answers false; continuations that run inline
+                    // keep their exceptions in their own tasks. TrySetException fails only for a null exception.
+                    case "System.Threading.Tasks.TaskCompletionSource" when method.Name.StartsWith("TrySet", System.StringComparison.Ordinal):
+                    // The object behind the dispatch pointer a ComWrappers callback receives, read without a check: the
+                    // ComWrappers form of GCHandle.FromIntPtr(p).Target.
+                    case "System.Runtime.InteropServices.ComInterfaceDispatch" when method.Name == "GetInstance" && type.ContainingType?.Name == "ComWrappers":
                     case "System.Runtime.CompilerServices.Unsafe":
                     case "System.Threading.Interlocked":
                     case "System.Threading.Volatile":

@@ -378,8 +378,13 @@ namespace InteropGuard.Flow
             if (IsSourceMethod(method))
             {
                 // An abstract member runs an override this reading does not pick (a list's Append that keeps the
-                // pointer in a native list): whichever runs may keep the value.
-                return method.IsAbstract && method.ContainingType?.TypeKind == TypeKind.Class ? new ValueUse(ValueUseKind.Escape, call) : FromSummary(parameter, call, native: null);
+                // pointer in a native list): whichever runs may keep the value. So does a member without a body of an
+                // internal interface the library implements itself, a platform binding picked at run time: ClearScript
+                // hands a GCHandle number to V8 through IV8SplitProxyNative, whose implementations forward it to a
+                // P/Invoke that keeps it. An interface the user implements is still called for the duration of the call.
+                return method.IsAbstract && (method.ContainingType?.TypeKind == TypeKind.Class || ImplementedInterfaces.Of(_context).IsClosedAndImplemented(method.ContainingType))
+                    ? new ValueUse(ValueUseKind.Escape, call)
+                    : FromSummary(parameter, call, native: null);
             }
 
             // Library methods taking object or a type parameter store values (collections, state objects), and so

@@ -794,12 +794,13 @@ namespace InteropGuard.Interop
 
         /// <summary>
         /// The SafeHandle <paramref name="operation"/> hands out: a creation that owns its handle (<c>new SafeFileHandle(fd,
-        /// ownsHandle: false)</c> is a view, disposing it closes nothing), or the <c>out</c>/<c>ref</c> argument a native
+        /// ownsHandle: false)</c> is a view, disposing it closes nothing, and so is an object whose constructor passes
+        /// <c>false</c> to its base: <see cref="HandleReleases.ConstructorDisowns"/>), or the <c>out</c>/<c>ref</c> argument a native
         /// call fills with one.
         /// </summary>
         public Allocator? ForHandedOutHandle(IOperation operation) => operation switch
         {
-            IObjectCreationOperation creation => Disowns(creation.Arguments) || WrapsOnlyZero(creation)
+            IObjectCreationOperation creation => Disowns(creation.Arguments) || WrapsOnlyZero(creation) || _context.HandleReleases.ConstructorDisowns(creation.Constructor)
                 ? null
                 : ForCreatedHandle(creation.Type),
             IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call } => ForOutHandle(call.TargetMethod, parameter),

@@ -137,13 +137,23 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _marshalledDisowned = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
 
         private bool ComputeMarshalledDisowned(INamedTypeSymbol type)
-        {
-            if (!ChainsWithFalse(type))
-            {
-                return false;
-            }
+            => ChainsWithFalse(type) && Disowns(type.InstanceConstructors.FirstOrDefault(c => c.Parameters.IsEmpty && !c.IsImplicitlyDeclared));
 
-            var constructor = type.InstanceConstructors.FirstOrDefault(c => c.Parameters.IsEmpty && !c.IsImplicitlyDeclared);
+        /// <summary>
+        /// Does <paramref name="constructor"/>, a SafeHandle constructor of this compilation, pass a constant <c>false</c> as
+        /// <c>ownsHandle</c> down its chain (DuckDB.NET's <c>DuckDBDataChunk(IntPtr chunk) : base(false)</c>, a view over a
+        /// chunk native code owns)? An object it makes releases nothing when disposed. Types of this compilation only, at
+        /// most four constructors deep.
+        /// </summary>
+        public bool ConstructorDisowns(IMethodSymbol? constructor)
+            => constructor is { MethodKind: MethodKind.Constructor, ContainingType: { TypeKind: TypeKind.Class } type } && _context.Types.SafeHandle != null
+               && SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _context.Compilation.Assembly)
+               && _constructorDisowns.GetOrAdd(constructor.OriginalDefinition, c => ChainsWithFalse(c.ContainingType) && Disowns(c));
+
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _constructorDisowns = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+        private bool Disowns(IMethodSymbol? constructor)
+        {
             var incoming = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
             for (var depth = 0; constructor != null && depth < 4; depth++)
             {

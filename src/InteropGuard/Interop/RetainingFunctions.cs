@@ -58,6 +58,11 @@ namespace InteropGuard.Interop
         /// </summary>
         public static bool NameKeepsPointer(NativeFunction function, IParameterSymbol parameter)
         {
+            if (IsHandleSlot(parameter))
+            {
+                return false;
+            }
+
             if (NameWords.Of(function.EntryPoint).Any(word => MemoryWords.Any(memory => word.StartsWith(memory, StringComparison.Ordinal))))
             {
                 return true;
@@ -70,6 +75,31 @@ namespace InteropGuard.Interop
                                                                       || pointer.PointedAtType.SpecialType == SpecialType.System_SByte));
             return untyped && parameter.RefKind == RefKind.None
                    && function.Method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate || p.Type.TypeKind == TypeKind.FunctionPointer);
+        }
+
+        /// <summary>
+        /// A <c>ref</c>/<c>out</c> parameter of a pointer-sized type — IntPtr, a pointer, or a struct around one such value
+        /// (ManagedCuda's <c>CUdeviceptr</c>, <c>CUgraphicsResource</c>) — is where the function returns the handle it makes,
+        /// the C <c>T**</c> out parameter: it is written before the call returns, whatever the name says
+        /// (<c>cuMemAllocAsync(ref CUdeviceptr dptr, ...)</c>, <c>cuGraphicsGLRegisterBuffer(ref CUgraphicsResource r, ...)</c>).
+        /// </summary>
+        private static bool IsHandleSlot(IParameterSymbol parameter)
+            => parameter.RefKind is RefKind.Ref or RefKind.Out && IsPointerSized(parameter.Type, depth: 0);
+
+        private static bool IsPointerSized(ITypeSymbol type, int depth)
+        {
+            if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || type.TypeKind == TypeKind.Pointer)
+            {
+                return true;
+            }
+
+            if (depth >= 2 || type.TypeKind != TypeKind.Struct || type is not INamedTypeSymbol named)
+            {
+                return false;
+            }
+
+            var fields = named.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst).ToList();
+            return fields.Count == 1 && IsPointerSized(fields[0].Type, depth + 1);
         }
 
         /// <summary>

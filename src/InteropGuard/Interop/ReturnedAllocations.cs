@@ -212,9 +212,11 @@ namespace InteropGuard.Interop
                     return true;
                 case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
                     // Read through (Marshal.Copy's destination, a native fill): a pointer-typed parameter that is not the
-                    // value to store; a collection's Add(T) or an object parameter keeps it.
+                    // value to store; a collection's Add(T) or an object parameter keeps it, and so does a method of this
+                    // compilation that stores the parameter (ClrMD's VTableBuilder.Complete registers the block with its
+                    // owner, which frees it, before returning it).
                     var type = parameter.OriginalDefinition.Type;
-                    return parameter.RefKind == RefKind.None && !isRelease(call.TargetMethod)
+                    return parameter.RefKind == RefKind.None && !isRelease(call.TargetMethod) && !StoresParameter(call.TargetMethod, parameter)
                            && parameter.Name != "val" && parameter.Name != "value"
                            && (type is IPointerTypeSymbol || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
                 case IInvocationOperation { TargetMethod.Name: "Free" or "Dispose" or "Close" } release when release.Instance == current:
@@ -303,5 +305,49 @@ namespace InteropGuard.Interop
                || IsGCHandle(type);
 
         private static string? InvokedName(ExpressionSyntax expression) => AllocationCandidates.InvokedName(expression);
+
+        /// <summary>
+        /// Does a method of this compilation store <paramref name="parameter"/>: assign it to something other than a local,
+        /// or pass it to a collection's <c>Add</c>/<c>TryAdd</c>/<c>Insert</c>/<c>Push</c>/<c>Enqueue</c>? Read from the
+        /// method's syntax, by name.
+        /// </summary>
+        private static bool StoresParameter(IMethodSymbol method, IParameterSymbol parameter)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, method.OriginalDefinition))
+            {
+                return false;
+            }
+
+            foreach (var reference in method.OriginalDefinition.DeclaringSyntaxReferences)
+            {
+                foreach (var name in reference.GetSyntax().DescendantNodes().OfType<IdentifierNameSyntax>())
+                {
+                    if (name.Identifier.ValueText != parameter.Name)
+                    {
+                        continue;
+                    }
+
+                    if (name.Parent is AssignmentExpressionSyntax assignment && assignment.Right == name
+                        && (assignment.Left is MemberAccessExpressionSyntax or ElementAccessExpressionSyntax
+                            || (assignment.Left is IdentifierNameSyntax target && !IsLocalName(reference.GetSyntax(), target.Identifier.ValueText))))
+                    {
+                        return true;
+                    }
+
+                    if (name.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
+                        && InvokedName(invocation.Expression) is "Add" or "TryAdd" or "Insert" or "Push" or "Enqueue")
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        // A name declared as a local (or parameter) of the method: assigning to it stores nothing.
+        private static bool IsLocalName(SyntaxNode method, string name)
+            => method.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(v => v.Identifier.ValueText == name)
+               || method.DescendantNodes().OfType<ParameterSyntax>().Any(p => p.Identifier.ValueText == name);
     }
 }

@@ -55,7 +55,9 @@ namespace InteropGuard.Rules
             // GLib and the libraries built on it: gboolean is a typedef of int (found as 6 false findings on
             // git-credential-manager's GLib and libsecret declarations).
             "glib", "gobject", "gio", "gmodule", "gthread", "secret", "gtk", "gdk", "pango", "pangocairo", "atk", "soup",
-            "gstreamer", "webkit2gtk", "javascriptcoregtk");
+            "gstreamer", "webkit2gtk", "javascriptcoregtk",
+            // PDFium: fpdfview.h declares FPDF_BOOL as int (found as 8 false findings on PdfiumViewer).
+            "pdfium");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 

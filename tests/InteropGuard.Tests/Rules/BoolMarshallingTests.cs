@@ -137,6 +137,10 @@ static class Native
     [DllImport(""libgtk-3.so.0"")]
     internal static extern bool gtk_widget_get_visible(IntPtr widget);
 
+    // PDFium's FPDF_BOOL is an int.
+    [DllImport(""pdfium.dll"")]
+    internal static extern bool FPDF_ImportPages(IntPtr dest, IntPtr src, string range, int index);
+
     // BASS and its add-ons: bass.h makes BOOL an int on every platform.
     [DllImport(""bass"")]
     internal static extern bool BASS_ChannelPlay(int handle, bool restart);
@@ -185,6 +189,10 @@ static class Native
 
     [DllImport(""bass2000"")]
     internal static extern {|#5:bool|} b2k_ready();
+
+    // A library whose name only contains PDFium's.
+    [DllImport(""pdfiumx"")]
+    internal static extern {|#8:bool|} pdfx_ready();
 }",
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1),
@@ -193,7 +201,8 @@ static class Native
             Verify.Diagnostic("IG4003").WithLocation(4),
             Verify.Diagnostic("IG4003").WithLocation(5),
             Verify.Diagnostic("IG4003").WithLocation(6),
-            Verify.Diagnostic("IG4003").WithLocation(7));
+            Verify.Diagnostic("IG4003").WithLocation(7),
+            Verify.Diagnostic("IG4003").WithLocation(8));
 
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"

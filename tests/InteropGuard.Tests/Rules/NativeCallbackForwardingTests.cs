@@ -131,6 +131,28 @@ static class Bridges
     }
 }", Forwarding(0, "OnSample", Exported, "sampler.Sample(index)", "calls the user's implementation of 'ISampler.Sample'"));
 
+        // ClrMD's shape: the library's own namespace starts with Microsoft, which does not make its public interface (with
+        // default bodies the user overrides) the framework's.
+        [Fact]
+        public Task InterfaceOfALibraryInAMicrosoftNamespace() => Check(@"
+namespace Microsoft.Diagnostics.Example
+{
+    public interface IEvents
+    {
+        int OnEvent(int code) => 0;
+    }
+
+    static class Bridges
+    {
+        [UnmanagedCallersOnly]
+        static int {|#0:OnEvent|}(IntPtr user, int code)
+        {
+            var events = (IEvents)GCHandle.FromIntPtr(user).Target!;
+            return events.OnEvent(code);
+        }
+    }
+}", Forwarding(0, "OnEvent", Exported, "events.OnEvent(code)", "calls the user's implementation of 'IEvents.OnEvent'"));
+
         [Fact]
         public Task AbstractMethod() => Check(@"
 public static class Bridges

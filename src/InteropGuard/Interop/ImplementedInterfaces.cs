@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// The interfaces some class or struct of this compilation implements. Collected once per compilation, from symbols,
+    /// the first time a question needs it: whether a call through an interface of the library runs one of the library's
+    /// own implementations (a platform binding picked at run time) rather than one its user supplies.
+    /// </summary>
+    internal sealed class ImplementedInterfaces
+    {
+        private readonly System.Lazy<HashSet<INamedTypeSymbol>> _implemented;
+
+        private ImplementedInterfaces(Compilation compilation)
+        {
+            _implemented = new System.Lazy<HashSet<INamedTypeSymbol>>(() => Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>The compilation's one instance, held by its context.</summary>
+        public static ImplementedInterfaces Of(InteropContext context) => context.Held.Get(c => new ImplementedInterfaces(c.Compilation));
+
+        /// <summary>
+        /// Is <paramref name="type"/> an interface of this compilation that no code outside it can implement (not visible
+        /// outside the compilation) and that some type of the compilation implements? Its calls run one of those.
+        /// </summary>
+        public bool IsClosedAndImplemented(INamedTypeSymbol? type)
+            => type is { TypeKind: TypeKind.Interface } && type.DeclaringSyntaxReferences.Length > 0
+               && !SymbolVisibility.IsVisibleOutsideTheCompilation(type)
+               && _implemented.Value.Contains(type.OriginalDefinition);
+
+        private static HashSet<INamedTypeSymbol> Collect(Compilation compilation)
+        {
+            var implemented = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            var pending = new Stack<INamespaceOrTypeSymbol>();
+            pending.Push(compilation.Assembly.GlobalNamespace);
+            while (pending.Count > 0)
+            {
+                foreach (var member in pending.Pop().GetMembers())
+                {
+                    if (member is INamespaceSymbol ns)
+                    {
+                        pending.Push(ns);
+                    }
+                    else if (member is INamedTypeSymbol type)
+                    {
+                        pending.Push(type);
+                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct)
+                        {
+                            foreach (var contract in type.AllInterfaces)
+                            {
+                                implemented.Add(contract.OriginalDefinition);
+                            }
+                        }
+                    }
+                }
+            }
+
+            return implemented;
+        }
+    }
+}

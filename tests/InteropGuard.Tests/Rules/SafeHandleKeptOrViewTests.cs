@@ -1,0 +1,118 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG3005 on two shapes of DuckDB.NET: a handle given to a type's primary constructor is kept by the new object when a
+    /// member initializer stores it or a member uses it (the compiler captures it), and a handle made by a constructor
+    /// that passes <c>ownsHandle: false</c> to its base is a view, which disposing would not close. The look-alikes — an
+    /// initializer that only computes from the handle, a constructor of the same type that owns — are still reported.
+    /// </summary>
+    public class SafeHandleKeptOrViewTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+sealed class ConnectionHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public ConnectionHandle() : base(true) { }
+    protected override bool ReleaseHandle() => Native.disconnect(handle) == 0;
+}
+
+class ChunkHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public ChunkHandle() : base(true) { }
+    public ChunkHandle(IntPtr chunk) : base(false) { SetHandle(chunk); }
+    protected override bool ReleaseHandle() => Native.destroy_chunk(handle) == 0;
+}
+
+static class Native
+{
+    [DllImport(""mylib"")] public static extern int connect(string path, out ConnectionHandle connection);
+    [DllImport(""mylib"")] public static extern int disconnect(IntPtr connection);
+    [DllImport(""mylib"")] public static extern int chunk_size(ChunkHandle chunk);
+    [DllImport(""mylib"")] public static extern int destroy_chunk(IntPtr chunk);
+    [DllImport(""mylib"")] public static extern int query(ConnectionHandle connection);
+    [DllImport(""mylib"")] public static extern ChunkHandle create_chunk();
+}
+
+sealed class ConnectionReference(string path, ConnectionHandle connection)
+{
+    public string Path { get; } = path;
+    public ConnectionHandle Connection { get; } = connection;
+}
+
+sealed class Session(ConnectionHandle connection)
+{
+    public int Query() => Native.query(connection);
+}
+
+sealed class Probe(ConnectionHandle connection)
+{
+    public int Answer { get; } = Native.query(connection);
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task APrimaryConstructorThatStoresOrCapturesTheHandleKeepsIt() => Check(@"
+static class Connections
+{
+    public static ConnectionReference Open(string path)
+    {
+        Native.connect(path, out var connection);
+        return new ConnectionReference(path, connection);
+    }
+
+    public static Session Start(string path)
+    {
+        Native.connect(path, out var connection);
+        return new Session(connection);
+    }
+}");
+
+        [Fact]
+        public Task AnInitializerThatOnlyComputesFromTheHandleDoesNotKeepIt() => Check(@"
+static class Connections
+{
+    public static Probe Ask(string path)
+    {
+        Native.connect(path, {|#0:out var connection|});
+        return new Probe(connection);
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
+            "SafeHandle 'connection' from 'Native.connect' is not disposed on the 'return new Probe(connection)'; the native handle stays open until the finalizer runs"));
+
+        [Fact]
+        public Task AHandleMadeByAConstructorThatDisownsIsAView() => Check(@"
+static class Chunks
+{
+    public static int Size(IntPtr chunk)
+    {
+        var view = new ChunkHandle(chunk);
+        return Native.chunk_size(view);
+    }
+}");
+
+        [Fact]
+        public Task TheSameTypeMadeByItsOwningConstructorIsStillReported() => Check(@"
+static class Chunks
+{
+    public static int Size()
+    {
+        var owned = {|#0:new ChunkHandle()|};
+        return Native.chunk_size(owned);
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
+            "SafeHandle 'owned' from 'new ChunkHandle' is not disposed on the 'return Native.chunk_size(owned)'; the native handle stays open until the finalizer runs"));
+    }
+}
