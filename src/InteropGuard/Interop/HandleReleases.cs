@@ -261,24 +261,11 @@ namespace InteropGuard.Interop
         private HashSet<INamedTypeSymbol> CollectBaseTypes()
         {
             var bases = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-            var pending = new Stack<INamespaceOrTypeSymbol>();
-            pending.Push(_context.Compilation.Assembly.GlobalNamespace);
-            while (pending.Count > 0)
+            foreach (var named in DeclaredTypes.Of(_context.Compilation))
             {
-                foreach (var member in pending.Pop().GetMembers())
+                if (named.BaseType is { } baseType)
                 {
-                    if (member is INamespaceSymbol ns)
-                    {
-                        pending.Push(ns);
-                    }
-                    else if (member is INamedTypeSymbol named)
-                    {
-                        pending.Push(named);
-                        if (named.BaseType is { } baseType)
-                        {
-                            bases.Add(baseType.OriginalDefinition);
-                        }
-                    }
+                    bases.Add(baseType.OriginalDefinition);
                 }
             }
 

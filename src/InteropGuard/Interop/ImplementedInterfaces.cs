@@ -33,26 +33,13 @@ namespace InteropGuard.Interop
         private static HashSet<INamedTypeSymbol> Collect(Compilation compilation)
         {
             var implemented = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-            var pending = new Stack<INamespaceOrTypeSymbol>();
-            pending.Push(compilation.Assembly.GlobalNamespace);
-            while (pending.Count > 0)
+            foreach (var type in DeclaredTypes.Of(compilation))
             {
-                foreach (var member in pending.Pop().GetMembers())
+                if (type.TypeKind is TypeKind.Class or TypeKind.Struct)
                 {
-                    if (member is INamespaceSymbol ns)
+                    foreach (var contract in type.AllInterfaces)
                     {
-                        pending.Push(ns);
-                    }
-                    else if (member is INamedTypeSymbol type)
-                    {
-                        pending.Push(type);
-                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct)
-                        {
-                            foreach (var contract in type.AllInterfaces)
-                            {
-                                implemented.Add(contract.OriginalDefinition);
-                            }
-                        }
+                        implemented.Add(contract.OriginalDefinition);
                     }
                 }
             }
