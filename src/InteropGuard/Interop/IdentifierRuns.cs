@@ -53,6 +53,14 @@ namespace InteropGuard.Interop
         public static bool IsLarge(SourceText source) => source.Length > LargeTextChars;
 
         /// <summary>
+        /// A text made from one string whatever its size (a generator's output, <c>SourceText.From(string)</c>): its
+        /// <c>ToString()</c> hands that string out, where a copy into the buffer would cost a pass over it (OpenCvSharp's
+        /// LibraryImport stubs, one large generated file, were copied once per compilation). Roslyn's type is internal;
+        /// any other type keeps the buffer.
+        /// </summary>
+        private static bool HoldsOneString(SourceText source) => source.GetType().Name == "StringText";
+
+        /// <summary>
         /// A character buffer of at least <paramref name="length"/>, the thread's own when it is free and large enough; give it
         /// back with <see cref="GiveBack"/> when done. Taken out while in use, so a nested scan on the thread gets another.
         /// </summary>
@@ -72,7 +80,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public static T Read<T>(SourceText source, TextReading<T> read)
         {
-            if (!IsLarge(source))
+            if (!IsLarge(source) || HoldsOneString(source))
             {
                 return read(TextOf(source).AsSpan());
             }

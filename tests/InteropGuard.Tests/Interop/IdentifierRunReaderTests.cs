@@ -21,6 +21,24 @@ namespace InteropGuard.Tests.Interop
     {
         private static InteropWords Scan(string text) => InteropVocabulary.Scan(SourceText.From(text));
 
+        [Fact]
+        public void AWholeTextIsReadTheSameFromAStringAChunkedFileOrASmallText()
+        {
+            // Above the large-text bound a string-made text is read as its string and a file's chunks through the buffer.
+            var body = "class C { [DllImport(\"x\")] static extern void f(); }\n" + new string(' ', 50_000) + "// end";
+            var fromString = SourceText.From(body);
+            var fromFile = SourceText.From(new MemoryStream(Encoding.UTF8.GetBytes(body)), Encoding.UTF8);
+            Assert.Equal("LargeText", fromFile.GetType().Name);
+            Assert.NotEqual("LargeText", fromString.GetType().Name);
+            foreach (var text in new[] { fromString, fromFile, SourceText.From("class D { }") })
+            {
+                var expected = text.ToString();
+                Assert.Equal(expected, IdentifierRuns.Read(text, span => span.ToString()));
+            }
+
+            Assert.Equal(InteropVocabulary.Scan(fromString), InteropVocabulary.Scan(fromFile));
+        }
+
         [Theory]
         [InlineData("")]
         [InlineData("/")]
