@@ -290,6 +290,25 @@ namespace InteropGuard
                    || (branch is IExpressionStatementOperation { Operation: IThrowOperation }) || branch is IThrowOperation;
         }
 
+        /// <summary>
+        /// The pointer <paramref name="operation"/> reads through: <c>*p</c>, <c>p[i]</c> and the receiver of <c>p-&gt;F</c>
+        /// (whose syntax is <c>p</c> itself) have no operation kind of their own (<see cref="OperationKind.None"/>) and hold
+        /// the pointer as their first child. Null for anything else.
+        /// </summary>
+        public static IOperation? DereferencedPointer(IOperation operation)
+            => operation.Kind == OperationKind.None && operation.ChildOperations.Count > 0
+               && (IsDereference(operation.Syntax)
+                   || (operation.Syntax.Parent is MemberAccessExpressionSyntax member && member.Expression == operation.Syntax
+                       && member.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PointerMemberAccessExpression)))
+                ? System.Linq.Enumerable.First(operation.ChildOperations)
+                : null;
+
+        /// <summary>Syntax that reads through a pointer: <c>*p</c>, <c>p[i]</c>, <c>p-&gt;F</c>.</summary>
+        public static bool IsDereference(SyntaxNode syntax)
+            => syntax is ElementAccessExpressionSyntax
+               || (syntax is PrefixUnaryExpressionSyntax prefix && prefix.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PointerIndirectionExpression))
+               || (syntax is MemberAccessExpressionSyntax member && member.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PointerMemberAccessExpression));
+
         /// <summary>The value a call passes for the parameter at <paramref name="ordinal"/> (named or reordered arguments included), or null.</summary>
         public static IOperation? ArgumentValue(IInvocationOperation call, int ordinal)
         {

@@ -1,4 +1,3 @@
-using System.Linq;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -202,11 +201,11 @@ namespace InteropGuard.Flow
             }
         }
 
-        // '*p' has no operation of its own in the public tree: the field's instance is a node of no kind over 'p'.
+        // 'transfer->UserData': the field's instance is the '*transfer' no-kind node over the pointer.
         private static IOperation Dereferenced(IOperation holder)
         {
             holder = OperationTree.SkipConversions(holder);
-            return holder.Kind == OperationKind.None && holder.ChildOperations.Count == 1 ? holder.ChildOperations.First() : holder;
+            return OperationTree.DereferencedPointer(holder) ?? holder;
         }
 
         private static bool IsUserDataName(string name)

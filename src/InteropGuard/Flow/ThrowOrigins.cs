@@ -563,22 +563,7 @@ namespace InteropGuard.Flow
                    || (named.TypeKind == TypeKind.Class && !named.IsSealed && IsExternallyVisible(named));
         }
 
-        private static bool IsFramework(INamedTypeSymbol type)
-        {
-            // Declared in source: a library of Microsoft's own (ClrMD's Microsoft.Diagnostics.Runtime) is not the framework.
-            if (type.DeclaringSyntaxReferences.Length > 0)
-            {
-                return false;
-            }
-
-            var root = type.ContainingNamespace;
-            while (root != null && root.ContainingNamespace is { IsGlobalNamespace: false })
-            {
-                root = root.ContainingNamespace;
-            }
-
-            return root != null && (root.Name == "System" || root.Name == "Microsoft");
-        }
+        private static bool IsFramework(INamedTypeSymbol type) => FrameworkTypes.Contains(type);
 
         private static bool IsExternallyVisible(ISymbol symbol) => SymbolVisibility.IsVisibleOutsideTheCompilation(symbol);
 

@@ -219,7 +219,7 @@ namespace InteropGuard.Flow
                         return new ValueUse(ValueUseKind.Use, parent);
 
                     default:
-                        if (parent.Kind == OperationKind.None && IsDereference(parent.Syntax))
+                        if (parent.Kind == OperationKind.None && OperationTree.IsDereference(parent.Syntax))
                         {
                             return new ValueUse(ValueUseKind.Use, parent);
                         }
@@ -478,11 +478,5 @@ namespace InteropGuard.Flow
 
         private static bool IsNativeInteger(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
-
-        // Pointer dereference, element access and '->' have no IOperation of their own (OperationKind.None).
-        private static bool IsDereference(SyntaxNode syntax)
-            => syntax is ElementAccessExpressionSyntax
-               || syntax is PrefixUnaryExpressionSyntax prefix && prefix.IsKind(SyntaxKind.PointerIndirectionExpression)
-               || syntax is MemberAccessExpressionSyntax member && member.IsKind(SyntaxKind.PointerMemberAccessExpression);
     }
 }

@@ -844,7 +844,8 @@ namespace InteropGuard.Interop
         }
 
         // No native call, loaded entry point or catalogued allocator in the body, nor in the methods and constructors of this
-        // compilation it calls (to the wrapper depth); of other assemblies, only the framework's are trusted to open nothing.
+        // compilation it calls (to the wrapper depth); of other assemblies, only the framework's (FrameworkTypes) are trusted
+        // to open nothing that the catalogue does not name.
         private bool OpensNothing(IMethodSymbol method, int depth)
         {
             if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || _context.Wrappers.GetBody(method) is not { } body)
@@ -878,24 +879,13 @@ namespace InteropGuard.Interop
                         return false;
                     }
                 }
-                else if ((operation is IInvocationOperation && TryGetAllocator(target, out _)) || !IsFramework(target))
+                else if ((operation is IInvocationOperation && TryGetAllocator(target, out _)) || !FrameworkTypes.Contains(target.ContainingType))
                 {
                     return false;
                 }
             }
 
             return true;
-        }
-
-        private static bool IsFramework(IMethodSymbol method)
-        {
-            var root = method.ContainingNamespace;
-            while (root?.ContainingNamespace is { IsGlobalNamespace: false } parent)
-            {
-                root = parent;
-            }
-
-            return root?.Name == "System" || method.ContainingNamespace?.ToDisplayString() == "Microsoft.Win32.SafeHandles";
         }
 
         private static bool Disowns(ImmutableArray<IArgumentOperation> arguments)
