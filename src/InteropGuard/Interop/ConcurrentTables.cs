@@ -11,7 +11,7 @@ namespace InteropGuard.Interop
     {
         // A ConcurrentDictionary made without a concurrency level has one lock per processor: on a two-core build machine two
         // threads adding different keys wait for each other about half the time, and the waiting spins. On OpenCvSharp that
-        // spinning (Monitor.Enter_Slowpath under TryAddInternal) was 16% of InteropGuard's sampled time, a quarter of it
+        // spinning (Monitor.Enter_Slowpath under TryAddInternal) was 14% of InteropGuard's sampled time, a quarter of it
         // in the native-function table. A fixed, larger set of locks makes two adds rarely share one; the locks are a few
         // dozen small objects per table, and the tables are made once per compilation.
         private const int Locks = 64;
