@@ -30,9 +30,9 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly NativeCallbacks _callbacks;
         private readonly int _maxStoreDepth;
-        private readonly ConcurrentDictionary<SyntaxTree, bool> _unicodeEscapes = new ConcurrentDictionary<SyntaxTree, bool>();
-        private readonly ConcurrentDictionary<string, List<MemberDeclarationSyntax>> _membersByName = new ConcurrentDictionary<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = new ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>>();
+        private readonly ConcurrentDictionary<SyntaxTree, bool> _unicodeEscapes = ConcurrentTables.Create<SyntaxTree, bool>();
+        private readonly ConcurrentDictionary<string, List<MemberDeclarationSyntax>> _membersByName = ConcurrentTables.Create<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = ConcurrentTables.Create<SyntaxNode, ImmutableArray<NativeCallback>>();
 
         public CallbackHandOvers(InteropContext context, NativeCallbacks callbacks, int maxStoreDepth)
         {

@@ -18,7 +18,7 @@ namespace InteropGuard.Flow
     internal sealed class DelegatePointerTargets
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), Target> _targets = new ConcurrentDictionary<(IParameterSymbol, InteropScope, int), Target>(new ParameterSummaries.ParameterKeyComparer());
+        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), Target> _targets = ConcurrentTables.Create<(IParameterSymbol, InteropScope, int), Target>(new ParameterSummaries.ParameterKeyComparer());
 
         private DelegatePointerTargets(InteropContext context)
         {

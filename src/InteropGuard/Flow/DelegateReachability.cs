@@ -20,8 +20,8 @@ namespace InteropGuard.Flow
     {
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
-        private readonly ConcurrentDictionary<(IParameterSymbol, int), bool> _keptByMethod = new ConcurrentDictionary<(IParameterSymbol, int), bool>(new ParameterDepthComparer());
-        private readonly ConcurrentDictionary<IMethodSymbol, DelegateLifetime> _returned = new ConcurrentDictionary<IMethodSymbol, DelegateLifetime>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<(IParameterSymbol, int), bool> _keptByMethod = ConcurrentTables.Create<(IParameterSymbol, int), bool>(new ParameterDepthComparer());
+        private readonly ConcurrentDictionary<IMethodSymbol, DelegateLifetime> _returned = ConcurrentTables.Create<IMethodSymbol, DelegateLifetime>(SymbolEqualityComparer.Default);
 
         public DelegateReachability(InteropContext context, InteropScope scope)
         {

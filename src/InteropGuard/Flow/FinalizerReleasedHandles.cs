@@ -44,7 +44,7 @@ namespace InteropGuard.Flow
 
         private readonly InteropContext _interop;
         private readonly HandleOwners _owners;
-        private readonly ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?> _declared = new ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?> _declared = ConcurrentTables.Create<INamedTypeSymbol, FinalizerReleasedHandle?>(SymbolEqualityComparer.Default);
 
         public FinalizerReleasedHandles(InteropContext interop, HandleOwners owners)
         {

@@ -16,7 +16,7 @@ namespace InteropGuard.Flow
     internal sealed class InvalidHandleTests
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _predicates = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _predicates = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         private InvalidHandleTests(InteropContext context)
         {

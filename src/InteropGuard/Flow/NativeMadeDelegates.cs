@@ -36,11 +36,11 @@ namespace InteropGuard.Flow
     {
         private readonly InteropContext _context;
         private readonly AllocationCatalogue _catalogue;
-        private readonly ConcurrentDictionary<IFieldSymbol, bool> _fields = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _fields = ConcurrentTables.Create<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>The one instance per catalogue (options scope), held by the compilation's context (<see cref="HeldSummaries"/>).</summary>
         public static NativeMadeDelegates Of(InteropContext context, AllocationCatalogue catalogue)
-            => context.Held.Get(_ => new ConcurrentDictionary<AllocationCatalogue, NativeMadeDelegates>()).GetOrAdd(catalogue, c => new NativeMadeDelegates(context, c));
+            => context.Held.Get(_ => ConcurrentTables.Create<AllocationCatalogue, NativeMadeDelegates>()).GetOrAdd(catalogue, c => new NativeMadeDelegates(context, c));
 
         public NativeMadeDelegates(InteropContext context, AllocationCatalogue catalogue)
         {

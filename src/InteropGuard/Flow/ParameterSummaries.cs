@@ -59,7 +59,7 @@ namespace InteropGuard.Flow
     internal sealed class ParameterSummaries
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary> _parameters = new ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary>(new ParameterKeyComparer());
+        private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary> _parameters = ConcurrentTables.Create<(IParameterSymbol, InteropScope, int), ParameterSummary>(new ParameterKeyComparer());
 
         private ParameterSummaries(InteropContext context)
         {

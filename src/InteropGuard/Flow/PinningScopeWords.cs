@@ -26,7 +26,7 @@ namespace InteropGuard.Flow
         private static readonly int[] WordHashes = Words.Select(IdentifierRuns.Hash).ToArray();
 
         private readonly InteropVocabulary _vocabulary;
-        private readonly ConcurrentDictionary<SyntaxTree, TreeWords> _byTree = new ConcurrentDictionary<SyntaxTree, TreeWords>();
+        private readonly ConcurrentDictionary<SyntaxTree, TreeWords> _byTree = ConcurrentTables.Create<SyntaxTree, TreeWords>();
 
         public PinningScopeWords(InteropVocabulary vocabulary)
         {

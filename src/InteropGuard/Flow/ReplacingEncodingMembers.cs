@@ -20,7 +20,7 @@ namespace InteropGuard.Flow
     internal sealed class ReplacingEncodingMembers
     {
         private readonly Compilation _compilation;
-        private readonly ConcurrentDictionary<ISymbol, bool> _answers = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, bool> _answers = ConcurrentTables.Create<ISymbol, bool>(SymbolEqualityComparer.Default);
 
         private ReplacingEncodingMembers(Compilation compilation)
         {

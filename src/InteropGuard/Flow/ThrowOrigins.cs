@@ -78,7 +78,7 @@ namespace InteropGuard.Flow
 
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts), ThrowOriginSummary> _callees
-            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), ThrowOriginSummary>(new CalleeComparer());
+            = ConcurrentTables.Create<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), ThrowOriginSummary>(new CalleeComparer());
 
         public ThrowOrigins(InteropContext context)
         {
@@ -165,7 +165,7 @@ namespace InteropGuard.Flow
         }
 
         private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts), InsideAnswer> _inside
-            = new ConcurrentDictionary<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), InsideAnswer>(new CalleeComparer());
+            = ConcurrentTables.Create<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), InsideAnswer>(new CalleeComparer());
 
         private ThrowOriginSummary Summarize(IOperation body, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups)
         {
@@ -449,7 +449,7 @@ namespace InteropGuard.Flow
             return _handedInByTheUser.GetOrAdd(field.OriginalDefinition, OnlyHoldsWhatTheUserHandsIn);
         }
 
-        private readonly ConcurrentDictionary<IFieldSymbol, bool> _handedInByTheUser = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _handedInByTheUser = ConcurrentTables.Create<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 
         private bool OnlyHoldsWhatTheUserHandsIn(IFieldSymbol field)
         {

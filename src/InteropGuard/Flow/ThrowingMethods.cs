@@ -20,7 +20,7 @@ namespace InteropGuard.Flow
     internal sealed class ThrowingMethods
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<Key, bool> _cache = new ConcurrentDictionary<Key, bool>();
+        private readonly ConcurrentDictionary<Key, bool> _cache = ConcurrentTables.Create<Key, bool>();
 
         /// <summary>The compilation's one instance, held by its context (<see cref="HeldSummaries"/>).</summary>
         public static ThrowingMethods Of(InteropContext context) => context.Held.Get(c => new ThrowingMethods(c));
@@ -146,7 +146,7 @@ namespace InteropGuard.Flow
         private BodyShape ShapeOf(IMethodSymbol method)
             => _shapes.GetOrAdd(method.OriginalDefinition, ReadShape);
 
-        private readonly ConcurrentDictionary<IMethodSymbol, BodyShape> _shapes = new ConcurrentDictionary<IMethodSymbol, BodyShape>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, BodyShape> _shapes = ConcurrentTables.Create<IMethodSymbol, BodyShape>(SymbolEqualityComparer.Default);
 
         /// <summary>Statements of a block that is read whatever it calls.</summary>
         internal const int MaxTopLevelStatements = 4;
@@ -293,7 +293,7 @@ namespace InteropGuard.Flow
         public bool HasThrowingInstanceInitializers(INamedTypeSymbol type)
             => _initializers.GetOrAdd(type.OriginalDefinition, ReadInitializers);
 
-        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _initializers = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _initializers = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
 
         private bool ReadInitializers(INamedTypeSymbol type)
         {
@@ -343,7 +343,7 @@ namespace InteropGuard.Flow
                 ? _collections.GetOrAdd(field.OriginalDefinition, ReadCollection)
                 : null;
 
-        private readonly ConcurrentDictionary<IFieldSymbol, string?> _collections = new ConcurrentDictionary<IFieldSymbol, string?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, string?> _collections = ConcurrentTables.Create<IFieldSymbol, string?>(SymbolEqualityComparer.Default);
 
         private string? ReadCollection(IFieldSymbol field)
         {

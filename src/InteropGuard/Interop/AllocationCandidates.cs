@@ -38,9 +38,9 @@ namespace InteropGuard.Interop
 
         private readonly Lazy<Declared> _declared;
 
-        public AllocationCandidates(Compilation compilation)
+        public AllocationCandidates(Compilation compilation, InteropVocabulary vocabulary)
         {
-            _declared = new Lazy<Declared>(() => Declared.Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            _declared = new Lazy<Declared>(() => Declared.Collect(compilation, vocabulary), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         public bool MayAllocate(SyntaxNode body, InteropScope scope) => MayAllocate(body, scope, null);
@@ -247,16 +247,18 @@ namespace InteropGuard.Interop
             public bool IsHandleType(string? name)
                 => name != null && (name.EndsWith("Handle", StringComparison.Ordinal) || HandleTypes.Contains(name));
 
-            public static Declared Collect(Compilation compilation)
+            public static Declared Collect(Compilation compilation, InteropVocabulary vocabulary)
             {
-                var methods = new List<MethodDeclarationSyntax>();
+                var methods = new List<(MethodDeclarationSyntax Method, bool MayBeNative)>();
                 var properties = new List<string>();
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
                     if (tree.GetRoot() is CompilationUnitSyntax unit)
                     {
-                        CollectMembers(unit.Members, methods, properties, bases);
+                        // A P/Invoke is extern or a LibraryImport: a tree without those words declares none, and testing every
+                        // method's modifiers there was the largest part of this collection on a binding.
+                        CollectMembers(unit.Members, vocabulary.TreeUses(tree, InteropWords.NativeDeclaration), methods, properties, bases);
                     }
                 }
 
@@ -276,9 +278,9 @@ namespace InteropGuard.Interop
                 var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
                 declared.Properties.UnionWith(properties);
                 var wrappers = new List<(string Name, string Calls)>();
-                foreach (var method in methods)
+                foreach (var (method, mayBeNative) in methods)
                 {
-                    if (IsNativeDeclaration(method))
+                    if (mayBeNative && IsNativeDeclaration(method))
                     {
                         if (declared.HandsOutResource(method))
                         {
@@ -319,14 +321,14 @@ namespace InteropGuard.Interop
             // Methods and classes are members of types and namespaces: nothing below a member can declare one. Read in
             // declaration order (the wrapper levels below are found in it), member lists only: a generic walk of every
             // child of every type cost more than the rest of the collection.
-            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, List<MethodDeclarationSyntax> methods, List<string> properties, List<(string Name, string? Base)> bases)
+            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, bool mayBeNative, List<(MethodDeclarationSyntax Method, bool MayBeNative)> methods, List<string> properties, List<(string Name, string? Base)> bases)
             {
                 foreach (var member in members)
                 {
                     switch (member)
                     {
                         case MethodDeclarationSyntax method:
-                            methods.Add(method);
+                            methods.Add((method, mayBeNative));
                             break;
                         // The type first: reading the accessor list of every property cost more than the type test.
                         case PropertyDeclarationSyntax property when ReturnsAddress(property.Type) && CallsAllocator(property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
@@ -340,10 +342,10 @@ namespace InteropGuard.Interop
                     switch (member)
                     {
                         case BaseNamespaceDeclarationSyntax space:
-                            CollectMembers(space.Members, methods, properties, bases);
+                            CollectMembers(space.Members, mayBeNative, methods, properties, bases);
                             break;
                         case TypeDeclarationSyntax type:
-                            CollectMembers(type.Members, methods, properties, bases);
+                            CollectMembers(type.Members, mayBeNative, methods, properties, bases);
                             break;
                     }
                 }

@@ -504,8 +504,8 @@ namespace InteropGuard.Interop
         private readonly InteropContext _context;
         private readonly ImmutableArray<ConfiguredAllocatorPair> _pairs;
         private readonly LoadedEntryPoints _loaded;
-        private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = new ConcurrentDictionary<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IMethodSymbol, Deallocator?> _releases = new ConcurrentDictionary<IMethodSymbol, Deallocator?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, Allocator?> _allocators = ConcurrentTables.Create<IMethodSymbol, Allocator?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, Deallocator?> _releases = ConcurrentTables.Create<IMethodSymbol, Deallocator?>(SymbolEqualityComparer.Default);
 
         // Made once: a lambda that reads the catalogue is a new delegate at every lookup, and the lookups run for every call
         // of every body the ownership gates let through.

@@ -20,8 +20,8 @@ namespace InteropGuard.Interop
     {
         private readonly AllocationCandidates _candidates;
         private readonly InteropVocabulary _vocabulary;
-        private readonly ConcurrentDictionary<SyntaxTree, WordPositions?> _byTree = new ConcurrentDictionary<SyntaxTree, WordPositions?>();
-        private readonly ConcurrentDictionary<InteropScope, WordHashes> _wordsByScope = new ConcurrentDictionary<InteropScope, WordHashes>();
+        private readonly ConcurrentDictionary<SyntaxTree, WordPositions?> _byTree = ConcurrentTables.Create<SyntaxTree, WordPositions?>();
+        private readonly ConcurrentDictionary<InteropScope, WordHashes> _wordsByScope = ConcurrentTables.Create<InteropScope, WordHashes>();
 
         public AllocationNamePositions(AllocationCandidates candidates, InteropVocabulary vocabulary)
         {

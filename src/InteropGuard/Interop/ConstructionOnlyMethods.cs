@@ -21,7 +21,7 @@ namespace InteropGuard.Interop
         private const int MaxDepth = 3;
 
         private readonly Compilation _compilation;
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _answers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _answers = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         public ConstructionOnlyMethods(Compilation compilation)
         {

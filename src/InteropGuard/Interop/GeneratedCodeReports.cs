@@ -25,8 +25,8 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly AnalyzerConfigOptionsProvider _options;
         private readonly INamedTypeSymbol? _attribute;
-        private readonly ConcurrentDictionary<SyntaxTree, TreeFacts> _trees = new ConcurrentDictionary<SyntaxTree, TreeFacts>();
-        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _markedTypes = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<SyntaxTree, TreeFacts> _trees = ConcurrentTables.Create<SyntaxTree, TreeFacts>();
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _markedTypes = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly Func<INamedTypeSymbol, bool> _isTypeMarked;
 
         public GeneratedCodeReports(Compilation compilation, AnalyzerOptions options)

@@ -71,8 +71,8 @@ namespace InteropGuard.Interop
 
         private readonly InteropContext _context;
         private readonly InteropScope _scope;
-        private readonly ConcurrentDictionary<IMethodSymbol, HandleFunctionPair?> _pairs = new ConcurrentDictionary<IMethodSymbol, HandleFunctionPair?>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<INamedTypeSymbol, ReleaseCandidate[]> _releases = new ConcurrentDictionary<INamedTypeSymbol, ReleaseCandidate[]>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, HandleFunctionPair?> _pairs = ConcurrentTables.Create<IMethodSymbol, HandleFunctionPair?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, ReleaseCandidate[]> _releases = ConcurrentTables.Create<INamedTypeSymbol, ReleaseCandidate[]>(SymbolEqualityComparer.Default);
 
         public HandleFunctionPairs(InteropContext context, InteropScope scope)
         {

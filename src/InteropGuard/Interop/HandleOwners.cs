@@ -68,10 +68,10 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly INamedTypeSymbol _disposable;
         private readonly Func<INamedTypeSymbol, bool>? _releasesNothing;
-        private readonly ConcurrentDictionary<ITypeSymbol, bool> _finalizable = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IPropertySymbol, bool> _ownFields = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = new ConcurrentDictionary<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IPropertySymbol, GetterShape> _getters = new ConcurrentDictionary<IPropertySymbol, GetterShape>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ITypeSymbol, bool> _finalizable = ConcurrentTables.Create<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IPropertySymbol, bool> _ownFields = ConcurrentTables.Create<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = ConcurrentTables.Create<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IPropertySymbol, GetterShape> _getters = ConcurrentTables.Create<IPropertySymbol, GetterShape>(SymbolEqualityComparer.Default);
 
         /// <param name="releasesNothing">
         /// Whether a class with a finalizer provably releases nothing when collected (Flow's SilentFinalizers, which

@@ -18,7 +18,7 @@ namespace InteropGuard.Interop
     internal sealed class HandleReleases
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _releasesNothing = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _releasesNothing = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly System.Lazy<HashSet<INamedTypeSymbol>> _baseTypesOfSourceTypes;
 
         public HandleReleases(InteropContext context)
@@ -134,7 +134,7 @@ namespace InteropGuard.Interop
                && SymbolEqualityComparer.Default.Equals(named.ContainingAssembly, _context.Compilation.Assembly)
                && _marshalledDisowned.GetOrAdd(named.OriginalDefinition, ComputeMarshalledDisowned);
 
-        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _marshalledDisowned = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _marshalledDisowned = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
 
         private bool ComputeMarshalledDisowned(INamedTypeSymbol type)
             => ChainsWithFalse(type) && Disowns(type.InstanceConstructors.FirstOrDefault(c => c.Parameters.IsEmpty && !c.IsImplicitlyDeclared));
@@ -150,7 +150,7 @@ namespace InteropGuard.Interop
                && SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _context.Compilation.Assembly)
                && _constructorDisowns.GetOrAdd(constructor.OriginalDefinition, c => ChainsWithFalse(c.ContainingType) && Disowns(c));
 
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _constructorDisowns = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _constructorDisowns = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         private bool Disowns(IMethodSymbol? constructor)
         {

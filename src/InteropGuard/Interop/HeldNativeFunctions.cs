@@ -19,7 +19,7 @@ namespace InteropGuard.Interop
     internal sealed class HeldNativeFunctions
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<IFieldSymbol, NativeFunction?> _held = new ConcurrentDictionary<IFieldSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, NativeFunction?> _held = ConcurrentTables.Create<IFieldSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
 
         private HeldNativeFunctions(InteropContext context)
         {

@@ -13,7 +13,7 @@ namespace InteropGuard.Interop
     internal sealed class HeldSummaries
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<Type, Lazy<object>> _held = new ConcurrentDictionary<Type, Lazy<object>>();
+        private readonly ConcurrentDictionary<Type, Lazy<object>> _held = ConcurrentTables.Create<Type, Lazy<object>>();
 
         public HeldSummaries(InteropContext context)
         {

@@ -20,8 +20,8 @@ namespace InteropGuard.Interop
         public AllocationCatalogue Catalogue { get; }
 
         // Asked at every native call site; the name heuristics split names with a regular expression (PERFORMANCE.md, cause 5).
-        private readonly ConcurrentDictionary<IMethodSymbol, RetainingReading> _retaining = new ConcurrentDictionary<IMethodSymbol, RetainingReading>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IParameterSymbol, bool> _nameKeepsPointer = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, RetainingReading> _retaining = ConcurrentTables.Create<IMethodSymbol, RetainingReading>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IParameterSymbol, bool> _nameKeepsPointer = ConcurrentTables.Create<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>Whether, and why, this native function keeps something it is given after it returns (<see cref="RetainingFunctions.Why"/>).</summary>
         public RetainingReason WhyRetaining(NativeFunction function)
@@ -82,8 +82,8 @@ namespace InteropGuard.Interop
             = new ConditionalWeakTable<Compilation, ConditionalWeakTable<AnalyzerConfigOptionsProvider, InteropContext>>();
 
         private readonly AnalyzerConfigOptionsProvider _optionsProvider;
-        private readonly ConcurrentDictionary<SyntaxTree, InteropScope> _scopesByTree = new ConcurrentDictionary<SyntaxTree, InteropScope>();
-        private readonly ConcurrentDictionary<string, InteropScope> _scopesByOptions = new ConcurrentDictionary<string, InteropScope>();
+        private readonly ConcurrentDictionary<SyntaxTree, InteropScope> _scopesByTree = ConcurrentTables.Create<SyntaxTree, InteropScope>();
+        private readonly ConcurrentDictionary<string, InteropScope> _scopesByOptions = ConcurrentTables.Create<string, InteropScope>();
 
         private InteropContext(Compilation compilation, AnalyzerConfigOptionsProvider optionsProvider)
         {

@@ -69,8 +69,8 @@ namespace InteropGuard.Interop
 
         // Each tree's kept scan rather than its words: a dictionary over a value type of this assembly is compiled anew in every
         // process (about 2 ms of the first compilation's "no interop" answer), one over references shares the runtime's code.
-        private readonly ConcurrentDictionary<SyntaxTree, TreeScans> _byTree = new ConcurrentDictionary<SyntaxTree, TreeScans>();
-        private readonly ConcurrentDictionary<SyntaxTree, TreeIdentifiers> _identifiers = new ConcurrentDictionary<SyntaxTree, TreeIdentifiers>();
+        private readonly ConcurrentDictionary<SyntaxTree, TreeScans> _byTree = ConcurrentTables.Create<SyntaxTree, TreeScans>();
+        private readonly ConcurrentDictionary<SyntaxTree, TreeIdentifiers> _identifiers = ConcurrentTables.Create<SyntaxTree, TreeIdentifiers>();
         private readonly CompilationWords _inCompilation;
 
         public InteropVocabulary(Compilation compilation)

@@ -80,11 +80,11 @@ namespace InteropGuard.Interop
         private readonly Lazy<HashSet<string>> _helperNames;
         private readonly Lazy<bool> _mentionsRead;
         private readonly Lazy<WordSet> _readOrHelperWords;
-        private readonly ConcurrentDictionary<SyntaxTree, int[]?> _readPositions = new ConcurrentDictionary<SyntaxTree, int[]?>();
-        private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
-        private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = new ConcurrentDictionary<(IMethodSymbol, int), bool>(new MethodDepthComparer());
-        private readonly ConcurrentDictionary<INamespaceSymbol, string> _namespaceNames = new ConcurrentDictionary<INamespaceSymbol, string>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<SyntaxTree, int[]?> _readPositions = ConcurrentTables.Create<SyntaxTree, int[]?>();
+        private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
+        private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
+        private readonly ConcurrentDictionary<INamespaceSymbol, string> _namespaceNames = ConcurrentTables.Create<INamespaceSymbol, string>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>The compilation's interop context.</summary>
         public InteropContext Interop => _interop;

@@ -27,6 +27,10 @@ namespace InteropGuard.Interop
     {
         private static readonly Regex CIdentifier = new Regex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
 
+        // The markers as whole identifiers (a qualified or attribute-suffixed name is still one of these runs).
+        private static readonly string[] Markers = { "UnmanagedFunctionPointer", "UnmanagedFunctionPointerAttribute", "GetDelegateForFunctionPointer" };
+        private static readonly int[] MarkerHashes = Array.ConvertAll(Markers, IdentifierRuns.Hash);
+
         private readonly Compilation _compilation;
         private readonly WellKnownTypes _types;
         private readonly InteropVocabulary _vocabulary;
@@ -61,9 +65,7 @@ namespace InteropGuard.Interop
             var fieldDeclarations = new List<VariableDeclarationSyntax>();
             foreach (var tree in _compilation.SyntaxTrees)
             {
-                // Both markers are native-declaration words of the vocabulary, whose per-tree answer the shared scan has
-                // already read: only a tree that names one outside comments is copied to a string and searched.
-                if (!_vocabulary.TreeUses(tree, InteropWords.NativeDeclaration) || !IdentifierRuns.Read(tree.GetText(), NamesAMarker))
+                if (!NamesAMarker(tree))
                 {
                     continue;
                 }
@@ -156,6 +158,26 @@ namespace InteropGuard.Interop
             }
 
             return counts;
+        }
+
+        /// <summary>
+        /// Does the tree name a marker outside comments? Both are native-declaration words of the vocabulary, whose per-tree
+        /// answer the shared scan has already read; in a binding its identifiers are recorded too, so the markers are looked
+        /// up there rather than searched for in the text (on OpenCvSharp the text search of every tree that declares native
+        /// functions, the LibraryImport generator's output among them, was a fifth of NativeCallbackException's time). A
+        /// tree whose identifiers may be spelt otherwise than its text (<see cref="TreeIdentifiers.MaySpellOtherwise"/>) is
+        /// searched as text.
+        /// </summary>
+        private bool NamesAMarker(SyntaxTree tree)
+        {
+            if (!_vocabulary.TreeUses(tree, InteropWords.NativeDeclaration))
+            {
+                return false;
+            }
+
+            return _vocabulary.Identifiers(tree).MaySpellOtherwise
+                ? IdentifierRuns.Read(tree.GetText(), NamesAMarker)
+                : _vocabulary.TreeNames(tree, MarkerHashes, Markers);
         }
 
         /// <summary>

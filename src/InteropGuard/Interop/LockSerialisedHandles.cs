@@ -16,7 +16,7 @@ namespace InteropGuard.Interop
     internal sealed class LockSerialisedHandles
     {
         private readonly Compilation _compilation;
-        private readonly ConcurrentDictionary<(IFieldSymbol Handle, ISymbol Lock), bool> _answers = new ConcurrentDictionary<(IFieldSymbol, ISymbol), bool>();
+        private readonly ConcurrentDictionary<(IFieldSymbol Handle, ISymbol Lock), bool> _answers = ConcurrentTables.Create<(IFieldSymbol, ISymbol), bool>();
 
         public LockSerialisedHandles(Compilation compilation)
         {

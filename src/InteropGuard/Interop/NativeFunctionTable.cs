@@ -15,7 +15,7 @@ namespace InteropGuard.Interop
     {
         private readonly WellKnownTypes _types;
         private readonly Compilation _compilation;
-        private readonly ConcurrentDictionary<IMethodSymbol, NativeFunction?> _cache = new ConcurrentDictionary<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, NativeFunction?> _cache = ConcurrentTables.Create<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
         private readonly Lazy<HashSet<ITypeSymbol>> _delegatesFromFunctionPointers;
         private readonly Func<SyntaxTree, InteropOptions> _optionsOf;
         private readonly Func<IMethodSymbol, NativeFunction?> _find;

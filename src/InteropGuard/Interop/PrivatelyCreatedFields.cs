@@ -16,7 +16,7 @@ namespace InteropGuard.Interop
     internal sealed class PrivatelyCreatedFields
     {
         private readonly Compilation _compilation;
-        private readonly ConcurrentDictionary<IFieldSymbol, bool> _answers = new ConcurrentDictionary<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, bool> _answers = ConcurrentTables.Create<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 
         public PrivatelyCreatedFields(Compilation compilation)
         {

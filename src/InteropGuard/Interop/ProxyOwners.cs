@@ -24,10 +24,10 @@ namespace InteropGuard.Interop
     {
         private readonly HandleOwners _owners;
         private readonly Compilation _compilation;
-        private readonly ConcurrentDictionary<IFieldSymbol, IFieldSymbol?> _sources = new ConcurrentDictionary<IFieldSymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, IFieldSymbol?> _sources = ConcurrentTables.Create<IFieldSymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
 
         /// <summary>Conversion operators of a summarized wrapper whose every creation stores their operand itself as the source.</summary>
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _passThrough = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _passThrough = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         public ProxyOwners(HandleOwners owners, Compilation compilation)
         {

@@ -27,8 +27,8 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly IMethodSymbol _release;
         private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableHashSet<ISymbol>> _byType =
-            new ConcurrentDictionary<INamedTypeSymbol, ImmutableHashSet<ISymbol>>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IMethodSymbol, bool> _helpers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+            ConcurrentTables.Create<INamedTypeSymbol, ImmutableHashSet<ISymbol>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _helpers = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         private ReferenceReleasingMembers(Compilation compilation, IMethodSymbol release)
         {

@@ -15,7 +15,7 @@ namespace InteropGuard.Interop
     internal sealed class TreeTextPositions
     {
         private readonly string[] _substrings;
-        private readonly ConcurrentDictionary<SyntaxTree, int[]> _byTree = new ConcurrentDictionary<SyntaxTree, int[]>();
+        private readonly ConcurrentDictionary<SyntaxTree, int[]> _byTree = ConcurrentTables.Create<SyntaxTree, int[]>();
 
         public TreeTextPositions(params string[] substrings)
         {

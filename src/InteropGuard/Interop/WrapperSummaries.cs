@@ -42,8 +42,8 @@ namespace InteropGuard.Interop
 
         private readonly InteropContext _context;
         private readonly Compilation _compilation;
-        private readonly ConcurrentDictionary<IMethodSymbol, BodyHolder> _bodies = new ConcurrentDictionary<IMethodSymbol, BodyHolder>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IMethodSymbol, ForwardedCall?> _forwarded = new ConcurrentDictionary<IMethodSymbol, ForwardedCall?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, BodyHolder> _bodies = ConcurrentTables.Create<IMethodSymbol, BodyHolder>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, ForwardedCall?> _forwarded = ConcurrentTables.Create<IMethodSymbol, ForwardedCall?>(SymbolEqualityComparer.Default);
 
         public WrapperSummaries(InteropContext context, Compilation compilation)
         {

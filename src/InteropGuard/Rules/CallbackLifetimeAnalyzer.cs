@@ -42,10 +42,10 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var reachabilities = new ConcurrentDictionary<InteropScope, DelegateReachability>();
-                var tables = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+                var reachabilities = ConcurrentTables.Create<InteropScope, DelegateReachability>();
+                var tables = ConcurrentTables.Create<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
                 start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, tables, operation), OperationKind.Invocation);
-                var pointerTables = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+                var pointerTables = ConcurrentTables.Create<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
                 start.RegisterOperationAction(operation => AnalyzeCreation(interop, reachabilities, pointerTables, operation), OperationKind.ObjectCreation);
             });
         }

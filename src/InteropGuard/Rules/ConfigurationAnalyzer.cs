@@ -19,12 +19,12 @@ namespace InteropGuard.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var problems = new ConcurrentDictionary<OptionProblem, bool>();
+                var problems = ConcurrentTables.Create<OptionProblem, bool>();
                 var provider = start.Options.AnalyzerConfigOptionsProvider;
 
                 // The compiler hands every tree under the same .editorconfig sections one options object (AnalyzerConfigOptions
                 // does not override Equals, so this set is by reference): each is read once, not once per tree.
-                var read = new ConcurrentDictionary<AnalyzerConfigOptions, bool>();
+                var read = ConcurrentTables.Create<AnalyzerConfigOptions, bool>();
                 start.RegisterSyntaxTreeAction(tree =>
                 {
                     var options = provider.GetOptions(tree.Tree);

@@ -1045,7 +1045,7 @@ namespace InteropGuard.Rules
 
             // Per design: its findings so far and the remedy its messages end with. A binding has a few designs and a
             // thousand findings: a hit adds without a lock and builds no string.
-            private readonly ConcurrentDictionary<FinalizerReleasedHandle, DesignCount> _counts = new ConcurrentDictionary<FinalizerReleasedHandle, DesignCount>();
+            private readonly ConcurrentDictionary<FinalizerReleasedHandle, DesignCount> _counts = ConcurrentTables.Create<FinalizerReleasedHandle, DesignCount>();
             private readonly Func<FinalizerReleasedHandle, DesignCount> _newCount = design => new DesignCount(
                 "; '" + design.Type.Name + "' releases its raw handle in its finalizer (IG3008): a SafeHandle that the P/Invokes take protects every such call");
 

@@ -50,7 +50,7 @@ namespace InteropGuard.Rules
 
                 // One analysis and at most one finding per callback, even when many types hand the same method over (TorchSharp
                 // passes 'PinnedArray.CreateArray' to native functions from 14 files): the first type to reach it claims it.
-                var claimed = new ConcurrentDictionary<SyntaxNode, bool>();
+                var claimed = ConcurrentTables.Create<SyntaxNode, bool>();
 
                 // Collected per type and reported when the type is done: a symbol-end diagnostic shows live in the IDE,
                 // unlike a compilation-end one, and the message still names the same hand-over whatever the order.

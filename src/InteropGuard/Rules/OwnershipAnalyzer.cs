@@ -97,7 +97,7 @@ namespace InteropGuard.Rules
                     start.RegisterSymbolAction(symbol => OwnershipDiagnostics.ReportNeverFreedFields(symbol, handleFields, interop.Types), SymbolKind.NamedType);
                 }
 
-                var candidates = new AllocationCandidates(start.Compilation);
+                var candidates = new AllocationCandidates(start.Compilation, interop.Vocabulary);
                 var names = new AllocationNamePositions(candidates, interop.Vocabulary);
                 start.RegisterOperationBlockAction(block =>
                 {

@@ -37,7 +37,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var pairsByScope = new ConcurrentDictionary<InteropScope, HandleFunctionPairs>();
+                var pairsByScope = ConcurrentTables.Create<InteropScope, HandleFunctionPairs>();
                 start.RegisterSymbolStartAction(symbolStart => AnalyzeType(interop, pairsByScope, symbolStart), SymbolKind.NamedType);
             });
         }

@@ -374,7 +374,7 @@ namespace InteropGuard.Rules
         private sealed class CallGate
         {
             private readonly InteropContext _interop;
-            private readonly ConcurrentDictionary<ITypeSymbol, bool> _formattedClasses = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+            private readonly ConcurrentDictionary<ITypeSymbol, bool> _formattedClasses = ConcurrentTables.Create<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
             private readonly System.Func<ITypeSymbol, bool> _readFormattedClass = RetainedManagedBufferAnalyzer.IsFormattedClass;
 
             public CallGate(InteropContext interop)

@@ -172,7 +172,7 @@ sealed class Pool
             {
                 var compilation = VariantCompiler.Compile(source, source.Text);
                 var context = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
-                var candidates = new AllocationCandidates(compilation);
+                var candidates = new AllocationCandidates(compilation, context.Vocabulary);
                 var names = new AllocationNamePositions(candidates, context.Vocabulary);
                 foreach (var tree in compilation.SyntaxTrees)
                 {
@@ -204,7 +204,7 @@ sealed class Pool
             Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
             var provider = editorConfig == null ? EditorConfigOptions.Empty : EditorConfigOptions.Parse(editorConfig);
             var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, provider));
-            var candidates = new AllocationCandidates(compilation);
+            var candidates = new AllocationCandidates(compilation, context.Vocabulary);
             var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == "M");
             return (candidates, new AllocationNamePositions(candidates, context.Vocabulary), context.ForTree(tree), method);
         }
