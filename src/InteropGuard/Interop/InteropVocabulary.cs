@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -80,10 +82,75 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<SyntaxTree, TreeScans> _byTree = new ConcurrentDictionary<SyntaxTree, TreeScans>();
         private readonly ConcurrentDictionary<SyntaxTree, TreeIdentifiers> _identifiers = new ConcurrentDictionary<SyntaxTree, TreeIdentifiers>();
         private readonly CompilationWords _inCompilation;
+        private readonly SyntaxTree[] _trees;
+
+        // Each tree's index in _trees, built when a tree's own words are first asked (IsPublishedWithoutWords).
+        private Dictionary<SyntaxTree, int>? _indexes;
+
+        // The vocabulary of a set of trees, keyed by its first tree (For).
+        private static readonly ConditionalWeakTable<SyntaxTree, InteropVocabulary> ByFirstTree = new ConditionalWeakTable<SyntaxTree, InteropVocabulary>();
 
         public InteropVocabulary(Compilation compilation)
+            : this(CompilationWords.TreesOf(compilation))
         {
-            _inCompilation = new CompilationWords(CompilationWords.TreesOf(compilation), ScanFromCursor, tree => KeptWordsOnly(tree).Words);
+        }
+
+        private InteropVocabulary(SyntaxTree[] trees)
+        {
+            _trees = trees;
+            _inCompilation = new CompilationWords(trees, ScanFromCursor, tree => KeptWordsOnly(tree).Words);
+        }
+
+        /// <summary>
+        /// The vocabulary of the compilation's trees: the one another compilation of the very same trees, in the same order,
+        /// already has, or a new one.
+        /// </summary>
+        /// <remarks>
+        /// Why: a host that analyzes through <c>CompilationWithAnalyzers</c> (the IDE, the performance harness) starts every
+        /// analyzer on two compilation objects of one pass that share their trees, and each object's context scanned them all,
+        /// the two often at once on the two threads. Each tree's words were shared through <see cref="TreeScans"/>, whose
+        /// table takes a lock for every entry added: in a trace of the harness on FluentValidation (141 files without
+        /// interop), adding the entries cost more processor time than scanning the trees. Shared here, the trees are
+        /// scanned once per pass and a tree without words needs no entry of its own (<see cref="TreeScans.Keep(SyntaxTree, InteropWords)"/>).
+        /// One entry per set of trees, replaced when the set changes (the IDE's next edit): it keeps the trees of the last
+        /// set alive only as long as its first tree lives.
+        /// </remarks>
+        public static InteropVocabulary For(Compilation compilation)
+        {
+            var trees = CompilationWords.TreesOf(compilation);
+            if (trees.Length == 0)
+            {
+                return new InteropVocabulary(trees);
+            }
+
+            if (ByFirstTree.TryGetValue(trees[0], out var kept) && kept.IsOver(trees))
+            {
+                return kept;
+            }
+
+            var fresh = new InteropVocabulary(trees);
+            ByFirstTree.Remove(trees[0]);
+            var shared = ByFirstTree.GetValue(trees[0], _ => fresh);
+            return shared.IsOver(trees) ? shared : fresh;
+        }
+
+        // Are these the trees of this vocabulary, the same objects in the same order?
+        private bool IsOver(SyntaxTree[] trees)
+        {
+            if (trees.Length != _trees.Length)
+            {
+                return false;
+            }
+
+            for (var k = 0; k < trees.Length; k++)
+            {
+                if (!ReferenceEquals(trees[k], _trees[k]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>The groups named anywhere in the compilation (every tree is scanned).</summary>
@@ -114,6 +181,11 @@ namespace InteropGuard.Interop
                 var (read, identifiers) = Record(tree);
                 _identifiers.TryAdd(tree, identifiers);
                 return read;
+            }
+
+            if (IsPublishedWithoutWords(tree))
+            {
+                return InteropWords.None;
             }
 
             return _byTree.GetOrAdd(tree, KeptWordsOnly).Words;
@@ -180,7 +252,35 @@ namespace InteropGuard.Interop
                 return read;
             }
 
-            return _byTree.GetOrAdd(tree, KeptWordsOnly).Words;
+            // A tree without words is known from its slot in the compilation's gate (IsPublishedWithoutWords), not from an
+            // entry of its own: adding one takes the table's lock, and with both threads scanning, a lock whose holder the
+            // machine has preempted is spun on (in a trace of the harness on FluentValidation, 15 of the 26 ms of this
+            // method were Monitor.Enter's slow path).
+            var scans = KeptWordsOnly(tree);
+            if (scans.Words != InteropWords.None)
+            {
+                _byTree.TryAdd(tree, scans);
+            }
+
+            return scans.Words;
+        }
+
+        // Has the compilation's gate published this tree, without words?
+        private bool IsPublishedWithoutWords(SyntaxTree tree)
+        {
+            var indexes = Volatile.Read(ref _indexes);
+            if (indexes == null)
+            {
+                indexes = new Dictionary<SyntaxTree, int>(_trees.Length);
+                for (var k = 0; k < _trees.Length; k++)
+                {
+                    indexes[_trees[k]] = k;
+                }
+
+                indexes = Interlocked.CompareExchange(ref _indexes, indexes, null) ?? indexes;
+            }
+
+            return indexes.TryGetValue(tree, out var index) && _inCompilation.TryGet(index, out var words) && words == InteropWords.None;
         }
 
         // Another compilation holding the same tree (a second start of one analysis pass, the IDE's next edit) read it already.
