@@ -96,7 +96,10 @@ namespace InteropGuard.Interop
 
         // The run the full reader reads around the pair at 'i' (when 'i' is outside comments): the longest stretch of run
         // characters around it, from its first character that may start a run (digits before it belong to no run). Reading
-        // goes on after the stretch, which holds no other run.
+        // goes on after the stretch, which holds no other run. Optimized at once, as MoveNext is: called for every pair found,
+        // it stayed unoptimized code for the first rounds of a fresh process (in a scratch driver, the search of FluentValidation
+        // took 0.7-0.9 ms for eight rounds, then 0.3).
+        [MethodImpl(IdentifierRunReader.AggressiveOptimization)]
         private bool RunAround(int i)
         {
             var text = _text;
