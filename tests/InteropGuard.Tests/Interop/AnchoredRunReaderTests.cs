@@ -61,7 +61,7 @@ namespace InteropGuard.Tests.Interop
                 }
 
                 var s = text.ToString();
-                var holding = ReaderRuns(s).Where(run => HoldsAPair(s, run, anchors)).ToList();
+                var holding = IdentifierRunReaderTests.Runs(s).Where(run => HoldsAPair(s, run, anchors)).ToList();
                 var anchored = AnchoredRuns(s, anchors, EveryLength);
                 Assert.Equal(anchored.Distinct().Count(), anchored.Count);
                 Assert.Equal(anchored.OrderBy(run => run.Start).ToList(), anchored);
@@ -172,17 +172,6 @@ namespace InteropGuard.Tests.Interop
             }
 
             return false;
-        }
-
-        private static List<(int Start, int Length)> ReaderRuns(string text)
-        {
-            var runs = new List<(int, int)>();
-            for (var reader = new IdentifierRunReader(text); reader.MoveNext();)
-            {
-                runs.Add((reader.Start, reader.Length));
-            }
-
-            return runs;
         }
 
         private static List<(int Start, int Length)> AnchoredRuns(string text, AnchorPairs anchors, ulong[] lengthsByFirst)
