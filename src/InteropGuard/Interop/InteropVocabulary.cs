@@ -176,16 +176,17 @@ namespace InteropGuard.Interop
                 return kept.Words;
             }
 
+            // Read already, without words (as a tree found in _byTree is: neither is read again to record it here).
+            if (IsPublishedWithoutWords(tree))
+            {
+                return InteropWords.None;
+            }
+
             if ((_inCompilation.FoundSoFar & InteropWords.NativeDeclaration) != 0 && !_identifiers.ContainsKey(tree))
             {
                 var (read, identifiers) = Record(tree);
                 _identifiers.TryAdd(tree, identifiers);
                 return read;
-            }
-
-            if (IsPublishedWithoutWords(tree))
-            {
-                return InteropWords.None;
             }
 
             return _byTree.GetOrAdd(tree, KeptWordsOnly).Words;
