@@ -97,7 +97,7 @@ namespace InteropGuard.Interop
             Wrappers = new WrapperSummaries(this, compilation);
             Held = new HeldSummaries(this);
             HandleReleases = new HandleReleases(this);
-            Vocabulary = new InteropVocabulary(compilation);
+            Vocabulary = InteropVocabulary.For(compilation);
         }
 
         public Compilation Compilation { get; }

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -67,15 +69,88 @@ namespace InteropGuard.Interop
         // 10 on (Safe…Handle): the reader rejects almost every identifier of a text on this test, before the caller sees it.
         private static readonly ulong[] LengthsByFirst = BuildLengthsByFirst();
 
+        // Pairs of adjacent characters of which every word, and every Safe…Handle name (through "Handle"), holds one
+        // (AnchoredRunReader): a tree none of whose runs around them is a word names none. Listed rarest first as counted in
+        // FluentValidation and Serilog (code without interop: 20 pairs, about 3.5 per thousand characters, against 31 for
+        // the pairs a word's first two characters would give); a word added later that holds none of them brings its own.
+        private const string PreferredAnchors = "oc ix SD gT Im dl du af nm Ge t_ Pi Da n3 sP iv Pa sh ap xt";
+
+        private static readonly AnchorPairs? Anchors = AnchorPairs.For(AnchoredWords(), PreferredAnchors);
+
         // Each tree's kept scan rather than its words: a dictionary over a value type of this assembly is compiled anew in every
         // process (about 2 ms of the first compilation's "no interop" answer), one over references shares the runtime's code.
         private readonly ConcurrentDictionary<SyntaxTree, TreeScans> _byTree = ConcurrentTables.Create<SyntaxTree, TreeScans>();
         private readonly ConcurrentDictionary<SyntaxTree, TreeIdentifiers> _identifiers = ConcurrentTables.Create<SyntaxTree, TreeIdentifiers>();
         private readonly CompilationWords _inCompilation;
+        private readonly SyntaxTree[] _trees;
+
+        // Each tree's index in _trees, built when a tree's own words are first asked (IsPublishedWithoutWords).
+        private Dictionary<SyntaxTree, int>? _indexes;
+
+        // The vocabulary of a set of trees, keyed by its first tree (For).
+        private static readonly ConditionalWeakTable<SyntaxTree, InteropVocabulary> ByFirstTree = new ConditionalWeakTable<SyntaxTree, InteropVocabulary>();
 
         public InteropVocabulary(Compilation compilation)
+            : this(CompilationWords.TreesOf(compilation))
         {
-            _inCompilation = new CompilationWords(CompilationWords.TreesOf(compilation), ScanFromCursor, tree => KeptWordsOnly(tree).Words);
+        }
+
+        private InteropVocabulary(SyntaxTree[] trees)
+        {
+            _trees = trees;
+            _inCompilation = new CompilationWords(trees, ScanFromCursor, tree => KeptWordsOnly(tree).Words);
+        }
+
+        /// <summary>
+        /// The vocabulary of the compilation's trees: the one another compilation of the very same trees, in the same order,
+        /// already has, or a new one.
+        /// </summary>
+        /// <remarks>
+        /// Why: a host that analyzes through <c>CompilationWithAnalyzers</c> (the IDE, the performance harness) starts every
+        /// analyzer on two compilation objects of one pass that share their trees, and each object's context scanned them all,
+        /// the two often at once on the two threads. Each tree's words were shared through <see cref="TreeScans"/>, whose
+        /// table takes a lock for every entry added: in a trace of the harness on FluentValidation (141 files without
+        /// interop), adding the entries cost more processor time than scanning the trees. Shared here, the trees are
+        /// scanned once per pass and a tree without words needs no entry of its own (<see cref="TreeScans.Keep(SyntaxTree, InteropWords)"/>).
+        /// One entry per set of trees, replaced when the set changes (the IDE's next edit): it keeps the trees of the last
+        /// set alive only as long as its first tree lives.
+        /// </remarks>
+        public static InteropVocabulary For(Compilation compilation)
+        {
+            var trees = CompilationWords.TreesOf(compilation);
+            if (trees.Length == 0)
+            {
+                return new InteropVocabulary(trees);
+            }
+
+            if (ByFirstTree.TryGetValue(trees[0], out var kept) && kept.IsOver(trees))
+            {
+                return kept;
+            }
+
+            var fresh = new InteropVocabulary(trees);
+            ByFirstTree.Remove(trees[0]);
+            var shared = ByFirstTree.GetValue(trees[0], _ => fresh);
+            return shared.IsOver(trees) ? shared : fresh;
+        }
+
+        // Are these the trees of this vocabulary, the same objects in the same order?
+        private bool IsOver(SyntaxTree[] trees)
+        {
+            if (trees.Length != _trees.Length)
+            {
+                return false;
+            }
+
+            for (var k = 0; k < trees.Length; k++)
+            {
+                if (!ReferenceEquals(trees[k], _trees[k]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>The groups named anywhere in the compilation (every tree is scanned).</summary>
@@ -99,6 +174,12 @@ namespace InteropGuard.Interop
             if (_byTree.TryGetValue(tree, out var kept))
             {
                 return kept.Words;
+            }
+
+            // Read already, without words (as a tree found in _byTree is: neither is read again to record it here).
+            if (IsPublishedWithoutWords(tree))
+            {
+                return InteropWords.None;
             }
 
             if ((_inCompilation.FoundSoFar & InteropWords.NativeDeclaration) != 0 && !_identifiers.ContainsKey(tree))
@@ -172,12 +253,43 @@ namespace InteropGuard.Interop
                 return read;
             }
 
-            return _byTree.GetOrAdd(tree, KeptWordsOnly).Words;
+            // A tree without words is known from its slot in the compilation's gate (IsPublishedWithoutWords), not from an
+            // entry of its own: adding one takes the table's lock, and with both threads scanning, a lock whose holder the
+            // machine has preempted is spun on (in a trace of the harness on FluentValidation, 15 of the 26 ms of this
+            // method were Monitor.Enter's slow path).
+            var scans = KeptWordsOnly(tree);
+            if (scans.Words != InteropWords.None)
+            {
+                _byTree.TryAdd(tree, scans);
+            }
+
+            return scans.Words;
+        }
+
+        // Has the compilation's gate published this tree, without words?
+        private bool IsPublishedWithoutWords(SyntaxTree tree)
+        {
+            var indexes = Volatile.Read(ref _indexes);
+            if (indexes == null)
+            {
+                indexes = new Dictionary<SyntaxTree, int>(_trees.Length);
+                for (var k = 0; k < _trees.Length; k++)
+                {
+                    indexes[_trees[k]] = k;
+                }
+
+                indexes = Interlocked.CompareExchange(ref _indexes, indexes, null) ?? indexes;
+            }
+
+            return indexes.TryGetValue(tree, out var index) && _inCompilation.TryGet(index, out var words) && words == InteropWords.None;
         }
 
         // Another compilation holding the same tree (a second start of one analysis pass, the IDE's next edit) read it already.
         private static TreeScans KeptWordsOnly(SyntaxTree tree)
             => TreeScans.Of(tree) ?? TreeScans.Keep(tree, Scan(tree.GetText(), null));
+
+        /// <summary>The pairs every word and every Safe…Handle name holds one of; null when the words allow none.</summary>
+        internal static AnchorPairs? WordAnchors => Anchors;
 
         /// <summary>Every word of the vocabulary (Safe…Handle names aside, which are a shape).</summary>
         internal static IReadOnlyList<string> AllWords => Table.Words;
@@ -187,13 +299,22 @@ namespace InteropGuard.Interop
 
         /// <summary>The same, recording every run (<see cref="TreeIdentifiers"/>) when a recorder is given.</summary>
         private static InteropWords Scan(SourceText source, TreeIdentifiers.Recorder? recorder)
-            => IdentifierRuns.Read(source, text => Scan(text, recorder));
+            => IdentifierRuns.Read(source, text => Scan(text, recorder, anchored: true));
 
-        private static InteropWords Scan(ReadOnlySpan<char> text, TreeIdentifiers.Recorder? recorder)
+        /// <summary>The words-only scan without the anchor pairs' search in front of it: every run is read (for tests).</summary>
+        internal static InteropWords ScanEveryRun(SourceText source)
+            => IdentifierRuns.Read(source, text => Scan(text, null, anchored: false));
+
+        private static InteropWords Scan(ReadOnlySpan<char> text, TreeIdentifiers.Recorder? recorder, bool anchored)
         {
             var found = InteropWords.None;
             if (recorder == null)
             {
+                if (anchored && Anchors != null && AnchoredRunReader.IsAccelerated && !MayNameAWord(text, Anchors))
+                {
+                    return InteropWords.None;
+                }
+
                 for (var runs = new IdentifierRunReader(text); runs.MoveNext(LengthsByFirst);)
                 {
                     found |= WordAt(text, runs.Start, runs.Length, IdentifierRuns.Hash(text, runs.Start, runs.Length));
@@ -216,6 +337,31 @@ namespace InteropGuard.Interop
             }
 
             return found;
+        }
+
+        // False when no run of the text is a word or a Safe…Handle name, comments aside (the runs around the anchor pairs
+        // hold every such run); true when one of those runs is one, which may be inside a comment: the full reader decides.
+        private static bool MayNameAWord(ReadOnlySpan<char> text, AnchorPairs anchors)
+        {
+            for (var runs = new AnchoredRunReader(text, anchors, LengthsByFirst); runs.MoveNext();)
+            {
+                if (WordAt(text, runs.Start, runs.Length, IdentifierRuns.Hash(text, runs.Start, runs.Length)) != InteropWords.None)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static IEnumerable<string> AnchoredWords()
+        {
+            foreach (var word in Table.Words)
+            {
+                yield return word;
+            }
+
+            yield return "Handle";
         }
 
         // The groups of the run at 'start': a word's, and HandleType for Safe…Handle, which names the SafeHandle types of the

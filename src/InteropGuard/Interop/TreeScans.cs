@@ -38,8 +38,15 @@ namespace InteropGuard.Interop
         /// <summary>What an earlier pass read from this tree, if any.</summary>
         public static TreeScans? Of(SyntaxTree tree) => ByTree.TryGetValue(tree, out var scans) ? scans : null;
 
-        /// <summary>Keeps the words of a tree read without recording; returns what is kept (an earlier entry wins).</summary>
-        public static TreeScans Keep(SyntaxTree tree, InteropWords words) => ByTree.GetValue(tree, _ => new TreeScans(words, null));
+        /// <summary>
+        /// Keeps the words of a tree read without recording; returns what is kept (an earlier entry wins). A tree without
+        /// words is not kept: reading it again costs less than the table's entry (<see cref="InteropVocabulary.For"/>).
+        /// </summary>
+        public static TreeScans Keep(SyntaxTree tree, InteropWords words)
+            => words == InteropWords.None ? NoWords : ByTree.GetValue(tree, _ => new TreeScans(words, null));
+
+        // The words of every tree that has none, kept nowhere.
+        private static readonly TreeScans NoWords = new TreeScans(InteropWords.None, null);
 
         /// <summary>Keeps the words and identifiers of a tree read with recording; returns what is kept.</summary>
         public static TreeScans Keep(SyntaxTree tree, InteropWords words, TreeIdentifiers identifiers)

@@ -248,7 +248,8 @@ namespace InteropGuard.Tests.Interop
             return runs;
         }
 
-        private static List<(int Start, int Length)> Runs(string text)
+        /// <summary>Every run of the reader, in order.</summary>
+        internal static List<(int Start, int Length)> Runs(string text)
         {
             var runs = new List<(int, int)>();
             for (var reader = new IdentifierRunReader(text); reader.MoveNext();)

@@ -66,6 +66,33 @@ namespace InteropGuard.Tests.Interop
         }
 
         [Fact]
+        public void CompilationsOfTheSameTreesShareOneVocabulary()
+        {
+            // A host that analyzes through CompilationWithAnalyzers starts the analyzers on two compilation objects of the
+            // same trees: one vocabulary serves both, so each tree is read once; any other set of trees gets its own.
+            var plain = CSharpSyntaxTree.ParseText("class A { }");
+            var interop = CSharpSyntaxTree.ParseText("class B { [System.Runtime.InteropServices.DllImport(\"x\")] static extern void F(); }");
+            var first = CSharpCompilation.Create("one", new[] { plain, interop });
+            var vocabulary = InteropVocabulary.For(first);
+            Assert.Same(vocabulary, InteropVocabulary.For(first.WithAssemblyName("two")));
+            Assert.True(vocabulary.CompilationUses(InteropWords.NativeDeclaration));
+
+            // A tree without words is kept by the vocabulary only; one with words for every compilation that holds it.
+            Assert.Null(TreeScans.Of(plain));
+            Assert.Equal(InteropWords.NativeDeclaration, TreeScans.Of(interop)!.Words & InteropWords.NativeDeclaration);
+            Assert.Equal(InteropWords.None, vocabulary.Of(plain));
+            Assert.Equal(InteropWords.UnsafeCode, vocabulary.Of(CSharpSyntaxTree.ParseText("unsafe class Elsewhere { }")));
+
+            var edited = InteropVocabulary.For(first.ReplaceSyntaxTree(interop, CSharpSyntaxTree.ParseText("class B { }")));
+            Assert.NotSame(vocabulary, edited);
+            Assert.False(edited.CompilationUses(InteropWords.NativeDeclaration));
+            var reordered = InteropVocabulary.For(CSharpCompilation.Create("three", new[] { interop, plain }));
+            Assert.NotSame(vocabulary, reordered);
+            Assert.True(reordered.CompilationUses(InteropWords.NativeDeclaration));
+            Assert.Equal(InteropWords.None, InteropVocabulary.For(CSharpCompilation.Create("none")).InCompilation);
+        }
+
+        [Fact]
         public void TheIdentifierFilterNeverMissesANamedWord()
         {
             // Thousands of distinct identifiers in one tree (a generated P/Invoke table): every one of them must pass the
