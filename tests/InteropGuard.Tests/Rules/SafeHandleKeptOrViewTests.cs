@@ -7,7 +7,8 @@ namespace InteropGuard.Tests.Rules
     /// <summary>
     /// IG3005 on two shapes of DuckDB.NET: a handle given to a type's primary constructor is kept by the new object when a
     /// member initializer stores it or a member uses it (the compiler captures it), and a handle made by a constructor
-    /// that passes <c>ownsHandle: false</c> to its base is a view, which disposing would not close. The look-alikes — an
+    /// that passes <c>ownsHandle: false</c> to its base is a view, which disposing would not close, and so is a handle whose
+    /// reference is raised and never given back. The look-alikes — an
     /// initializer that only computes from the handle, a constructor of the same type that owns — are still reported.
     /// </summary>
     public class SafeHandleKeptOrViewTests
@@ -114,5 +115,41 @@ static class Chunks
     }
 }", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
             "SafeHandle 'owned' from 'new ChunkHandle' is not disposed on the 'return Native.chunk_size(owned)'; the native handle stays open until the finalizer runs"));
+
+        // A reference taken and never given back: the count stays raised, so no Dispose could release the chunk any more
+        // (the binding made it a view of memory another object owns). IG3006 reports the unmatched AddRef.
+        [Fact]
+        public Task AHandleWhoseReferenceIsNeverGivenBackIsNotADisposeCandidate() => Check(@"
+static class Chunks
+{
+    public static int Size()
+    {
+        var part = Native.create_chunk();
+        var added = false;
+        part.DangerousAddRef(ref added);
+        return Native.chunk_size(part);
+    }
+}");
+
+        [Fact]
+        public Task AHandleWhoseReferenceIsGivenBackIsStillReported() => Check(@"
+static class Chunks
+{
+    public static int Size()
+    {
+        var part = {|#0:Native.create_chunk()|};
+        var added = false;
+        part.DangerousAddRef(ref added);
+        try
+        {
+            return Native.chunk_size(part);
+        }
+        finally
+        {
+            if (added) part.DangerousRelease();
+        }
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
+            "SafeHandle 'part' from 'Native.create_chunk' is not disposed on the 'return Native.chunk_size(part)'; the native handle stays open until the finalizer runs"));
     }
 }
