@@ -32,6 +32,17 @@ static class Check
         if (value is null) throw new ArgumentNullException(name);
     }
 }
+
+sealed class Scheduler
+{
+    private readonly SynchronizationContext _context;
+
+    public Scheduler(SynchronizationContext context)
+    {
+        Check.NotNull(context, nameof(context));
+        _context = context;
+    }
+}
 ";
 
         private static Task Run<TAnalyzer>(string source, params DiagnosticResult[] expected)
@@ -52,33 +63,9 @@ static class Check
                 "Callback 'OnEvent' is [UnmanagedCallersOnly], and '" + operation + "' may throw (" + inside
                 + ") outside a catch-all: an exception escaping to native code terminates the process");
 
-        // The waiter is registered before the native call that takes the handle: were the token already cancelled,
-        // Register would run the lambda at once, and completing a task source with TrySet* cannot fail.
-        [Fact]
-        public Task RegisteringALambdaThatCannotThrowIsNotAThrowPoint() => Run<OwnershipAnalyzer>(@"
-static class Waiter
-{
-    public static Task WaitAsync(CancellationToken token)
-    {
-        var done = new TaskCompletionSource<bool>();
-        var state = GCHandle.Alloc(done);
-        token.Register(() => done.TrySetCanceled(token));
-        try
-        {
-            Native.wait_async(GCHandle.ToIntPtr(state));
-        }
-        catch
-        {
-            state.Free();
-            throw;
-        }
-
-        return done.Task;
-    }
-}");
-
-        [Fact]
-        public Task RegisteringALambdaThatThrowsStillIs() => Run<OwnershipAnalyzer>(@"
+        // A waiter registered before the native call that takes the handle: were the token already cancelled, Register
+        // would run the lambda at once. The handle is freed only when the native call fails.
+        private static string Waiter(string allocation, string registration) => @"
 static class Waiter
 {
     static void Abort(TaskCompletionSource<bool> done) => throw new InvalidOperationException(""cannot abort"");
@@ -86,8 +73,8 @@ static class Waiter
     public static Task WaitAsync(CancellationToken token)
     {
         var done = new TaskCompletionSource<bool>();
-        var state = {|#0:GCHandle.Alloc(done)|};
-        token.Register(() => Abort(done));
+        var state = " + allocation + @";
+        " + registration + @";
         try
         {
             Native.wait_async(GCHandle.ToIntPtr(state));
@@ -100,7 +87,16 @@ static class Waiter
 
         return done.Task;
     }
-}", Kept("token.Register(() => Abort(done))"));
+}";
+
+        // Completing a task source with TrySet* cannot fail.
+        [Fact]
+        public Task RegisteringALambdaThatCannotThrowIsNotAThrowPoint()
+            => Run<OwnershipAnalyzer>(Waiter("GCHandle.Alloc(done)", "token.Register(() => done.TrySetCanceled(token))"));
+
+        [Fact]
+        public Task RegisteringALambdaThatThrowsStillIs()
+            => Run<OwnershipAnalyzer>(Waiter("{|#0:GCHandle.Alloc(done)|}", "token.Register(() => Abort(done))"), Kept("token.Register(() => Abort(done))"));
 
         // Reporting progress on the thread pool: whatever the user's observer throws ends in the task, not in the callback.
         // A list search whose lambda only reads weak references cannot fail either.
@@ -159,17 +155,6 @@ static class Exports
         // The helper throws only for a null context; the callback has just returned when there is none.
         [Fact]
         public Task AHelpersNullCheckOfAValueTestedJustBeforeIsNotAThrowPoint() => Run<NativeCallbackExceptionAnalyzer>(@"
-sealed class Scheduler
-{
-    private readonly SynchronizationContext _context;
-
-    public Scheduler(SynchronizationContext context)
-    {
-        Check.NotNull(context, nameof(context));
-        _context = context;
-    }
-}
-
 static class Exports
 {
     [UnmanagedCallersOnly]
@@ -187,17 +172,6 @@ static class Exports
 
         [Fact]
         public Task AHelpersNullCheckOfAnUntestedValueStillIs() => Run<NativeCallbackExceptionAnalyzer>(@"
-sealed class Scheduler
-{
-    private readonly SynchronizationContext _context;
-
-    public Scheduler(SynchronizationContext context)
-    {
-        Check.NotNull(context, nameof(context));
-        _context = context;
-    }
-}
-
 static class Exports
 {
     [UnmanagedCallersOnly]
