@@ -12,6 +12,11 @@ namespace InteropGuard.Flow
     /// first, and the model counts no null dereference; so the call's own null-argument check cannot be what fails.
     /// Only a stable value (<see cref="StableValues"/>) counts, read without <c>?.</c>, in a part of the condition that is
     /// always evaluated (the left operand of <c>&amp;&amp;</c>/<c>||</c>, not the right).
+    /// A test of the value against null that the way to the call passes only when it is not null counts the same way:
+    /// <c>if (context is null) return IntPtr.Zero;</c> earlier in an enclosing block (the <c>if</c> has no <c>else</c> and
+    /// its branch leaves by <c>return</c>, <c>throw</c>, <c>break</c> or <c>continue</c>), or an <c>if</c> around the call
+    /// whose condition is <c>x != null</c>, <c>x is not null</c>, <c>x is T</c> (also within <c>&amp;&amp;</c>, or
+    /// <c>||</c> for the leaving branch). Comparisons through a user-defined <c>==</c> do not count.
     /// </summary>
     internal static class DereferencedBefore
     {
@@ -33,6 +38,9 @@ namespace InteropGuard.Flow
                 {
                     case IConditionalOperation branch when (child == branch.WhenTrue || child == branch.WhenFalse) && Dereferences(branch.Condition, symbol, stable):
                         return true;
+                    case IConditionalOperation branch when (child == branch.WhenTrue && ImpliesNotNull(branch.Condition, true, symbol, stable))
+                                                           || (child == branch.WhenFalse && ImpliesNotNull(branch.Condition, false, symbol, stable)):
+                        return true;
                     case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } shortCircuit
                         when child == shortCircuit.RightOperand && Dereferences(shortCircuit.LeftOperand, symbol, stable):
                         return true;
@@ -44,7 +52,7 @@ namespace InteropGuard.Flow
                                 break;
                             }
 
-                            if (StatementDereferences(block.Operations[i], symbol, stable))
+                            if (StatementDereferences(block.Operations[i], symbol, stable) || LeavesWhenNull(block.Operations[i], symbol, stable))
                             {
                                 return true;
                             }
@@ -109,6 +117,58 @@ namespace InteropGuard.Flow
                     return false;
             }
         }
+
+        // 'if (x is null) return;': an if without else whose branch always leaves, taken whenever the value is null.
+        private static bool LeavesWhenNull(IOperation statement, ISymbol symbol, StableValues stable)
+            => statement is IConditionalOperation { WhenFalse: null, WhenTrue: { } leaving } branch && Leaves(leaving)
+               && ImpliesNotNull(branch.Condition, false, symbol, stable);
+
+        private static bool Leaves(IOperation statement)
+            => statement switch
+            {
+                IBlockOperation block => block.Operations.Length > 0 && Leaves(block.Operations[block.Operations.Length - 1]),
+                IExpressionStatementOperation { Operation: IThrowOperation } => true,
+                IThrowOperation or IReturnOperation => true,
+                IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue } => true,
+                _ => false,
+            };
+
+        // Whether the condition evaluating to 'outcome' shows the symbol's value is not null.
+        private static bool ImpliesNotNull(IOperation condition, bool outcome, ISymbol symbol, StableValues stable)
+        {
+            condition = OperationTree.SkipConversions(condition);
+            switch (condition)
+            {
+                case IParenthesizedOperation parenthesized:
+                    return ImpliesNotNull(parenthesized.Operand, outcome, symbol, stable);
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not:
+                    return ImpliesNotNull(not.Operand, !outcome, symbol, stable);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both:
+                    return outcome && (ImpliesNotNull(both.LeftOperand, true, symbol, stable) || ImpliesNotNull(both.RightOperand, true, symbol, stable));
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either:
+                    return !outcome && (ImpliesNotNull(either.LeftOperand, false, symbol, stable) || ImpliesNotNull(either.RightOperand, false, symbol, stable));
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } comparison:
+                    var tested = IsNull(comparison.RightOperand) ? comparison.LeftOperand : IsNull(comparison.LeftOperand) ? comparison.RightOperand : null;
+                    return tested != null && Names(tested, symbol, stable)
+                           && outcome == (comparison.OperatorKind == BinaryOperatorKind.NotEquals);
+                case IIsPatternOperation { Pattern: var pattern } test when Names(test.Value, symbol, stable):
+                    return pattern switch
+                    {
+                        IConstantPatternOperation constant when IsNull(constant.Value) => !outcome,
+                        INegatedPatternOperation { Pattern: IConstantPatternOperation constant } when IsNull(constant.Value) => outcome,
+                        ITypePatternOperation or IRecursivePatternOperation => outcome,
+                        IDeclarationPatternOperation { MatchesNull: false } => outcome,
+                        _ => false,
+                    };
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsNull(IOperation value) => OperationTree.SkipConversions(value).ConstantValue is { HasValue: true, Value: null };
+
+        private static bool Names(IOperation value, ISymbol symbol, StableValues stable)
+            => SymbolEqualityComparer.Default.Equals(stable.SymbolOf(value), symbol);
 
         private static bool IsOrDereferences(IOperation instance, ISymbol symbol, StableValues stable)
             => (OperationTree.SkipConversions(instance).Type is { IsReferenceType: true } && SymbolEqualityComparer.Default.Equals(stable.SymbolOf(instance), symbol))

@@ -57,9 +57,11 @@ namespace InteropGuard.Flow
     /// the amount's check is their only failure in a 64-bit process;</item>
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
     /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
-    /// <c>string.Replace(char, char)</c>, <c>Span.Clear</c>/<c>Fill</c>,
+    /// <c>string.Replace(char, char)</c>, <c>string.Trim</c>/<c>TrimStart</c>/<c>TrimEnd</c>, <c>Uri.ToString()</c>,
+    /// <c>WeakReference&lt;T&gt;.TryGetTarget</c>/<c>SetTarget</c>,
+    /// <c>Span.Clear</c>/<c>Fill</c>,
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
-    /// made on the spot (never null, never generic), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
+    /// made on the spot (never null, never generic), also through a local declared with one and never written again, and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
     /// the replacing framework encodings.</item>
     /// </list>
     /// Still counted, because real input reaches them: parsing, indexers and element access with an unchecked index,
@@ -144,7 +146,15 @@ namespace InteropGuard.Flow
                 case "System.String":
                     return (name == "Concat" && invocation.Arguments.Length <= 4 && !method.Parameters.Any(p => p.Type is IArrayTypeSymbol || p.Type.Name == "IEnumerable"))
                            || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char)
-                           || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter));
+                           || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter))
+                           // Trimming only removes characters from the ends; a null set of characters means white space.
+                           || (name is "Trim" or "TrimStart" or "TrimEnd" && invocation.Instance != null);
+                case "System.WeakReference":
+                    // Reading or replacing the target of a weak reference validates nothing.
+                    return name is "TryGetTarget" or "SetTarget";
+                case "System.Uri":
+                    // The text the Uri was made from, in its canonical form: the constructor already validated it.
+                    return name == "ToString" && invocation.Arguments.IsEmpty;
                 case "System.Span":
                     return (name == "Clear" || name == "Fill") && invocation.Instance != null;
                 case "System.ArgumentNullException":
@@ -177,7 +187,8 @@ namespace InteropGuard.Flow
                     return method.MethodKind == MethodKind.Constructor || name == "SetHandle";
                 case "System.Runtime.InteropServices.Marshal":
                     // The error readers return what the marshaller saved for this thread.
-                    return (name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1 && IsNewDelegate(invocation.Arguments[0].Value))
+                    return (name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1
+                            && (IsNewDelegate(invocation.Arguments[0].Value) || HoldsNewDelegate(invocation.Arguments[0].Value, stable, original(invocation)?.SemanticModel)))
                            || (name is "GetLastWin32Error" or "GetLastPInvokeError" or "GetLastSystemError" && invocation.Arguments.IsEmpty);
                 default:
                     return false;
@@ -374,6 +385,14 @@ namespace InteropGuard.Flow
         // A lambda, method group or 'new D(M)' is never null and never generic: the only failures of GetFunctionPointerForDelegate.
         private static bool IsNewDelegate(IOperation value)
             => OperationTree.SkipConversions(value) is IDelegateCreationOperation or IAnonymousFunctionOperation or IMethodReferenceOperation;
+
+        /// <summary>
+        /// A local declared with a delegate made on the spot and never written again (<c>QueryDelegate qi = QueryImpl;</c>,
+        /// then <c>GetFunctionPointerForDelegate(qi)</c>): the same delegate as passing <c>QueryImpl</c> directly.
+        /// </summary>
+        private static bool HoldsNewDelegate(IOperation value, StableValues stable, SemanticModel? model)
+            => OperationTree.SkipConversions(value) is ILocalReferenceOperation local
+               && stable.InitializerOf(local.Local, model) is { } initializer && IsNewDelegate(initializer);
 
         /// <summary>
         /// <c>s.StartsWith(prefix)</c>, <c>EndsWith</c>, <c>Contains</c>, <c>IndexOf</c> of one string: a comparison whose

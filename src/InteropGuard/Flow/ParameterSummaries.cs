@@ -99,9 +99,11 @@ namespace InteropGuard.Flow
             var escapes = false;
             var natives = new List<(NativeFunction, IParameterSymbol)>();
             var uses = new ValueUses(_context, scope, depth + 1);
-            foreach (var reference in body.Descendants().OfType<IParameterReferenceOperation>())
+            var aliases = PatternAliases(body, parameter);
+            foreach (var reference in body.Descendants().Where(o => o is IParameterReferenceOperation or ILocalReferenceOperation))
             {
-                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+                if (!(reference is IParameterReferenceOperation read ? SymbolEqualityComparer.Default.Equals(read.Parameter, parameter)
+                                                                      : aliases != null && aliases.Contains(((ILocalReferenceOperation)reference).Local)))
                 {
                     continue;
                 }
@@ -144,6 +146,32 @@ namespace InteropGuard.Flow
 
             return new ParameterSummary(releases, escapes, natives.Count == 0 ? NativeTargetList.Empty : new NativeTargetList(natives), unguardedRelease ? null : releaseFlag);
         }
+
+        /// <summary>
+        /// Locals a type test of the parameter declares (<c>if (handle is ListHandle list) new RealmList(realm, list)</c>):
+        /// other names of the same object, whose uses are the parameter's. Only locals never written afterwards; null when
+        /// there are none.
+        /// </summary>
+        private static HashSet<ILocalSymbol>? PatternAliases(IOperation body, IParameterSymbol parameter)
+        {
+            HashSet<ILocalSymbol>? aliases = null;
+            foreach (var test in body.Descendants().OfType<IIsPatternOperation>())
+            {
+                if (OperationTree.SkipConversions(test.Value) is IParameterReferenceOperation tested
+                    && SymbolEqualityComparer.Default.Equals(tested.Parameter, parameter)
+                    && test.Pattern is IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local }
+                    && IsNeverWritten(body, local))
+                {
+                    (aliases ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local);
+                }
+            }
+
+            return aliases;
+        }
+
+        private static bool IsNeverWritten(IOperation body, ILocalSymbol local)
+            => !body.Descendants().OfType<ILocalReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Local, local)
+                                                                                && ((r.Parent is IAssignmentOperation assignment && assignment.Target == r) || OperationTree.IsOtherWrite(r)));
 
         private static readonly ParameterSummary Kept = new ParameterSummary(releases: null, escapes: true, NativeTargetList.Empty);
 

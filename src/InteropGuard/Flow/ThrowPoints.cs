@@ -32,6 +32,9 @@ namespace InteropGuard.Flow
     /// the same block, in straight-line code;</item>
     /// <item>calls of an <c>async</c> method that returns a task: its exceptions end up in the task, which an <c>await</c>
     /// throws;</item>
+    /// <item>framework calls that fail only through the delegate they are given, when that delegate runs later elsewhere
+    /// (<c>Task.Run</c>) or is a lambda that cannot throw (<c>CancellationToken.Register</c>, <c>List.RemoveAll</c>;
+    /// <see cref="DelegateTakingCalls"/>);</item>
     /// <item>calls to methods of this compilation whose bodies cannot throw (<see cref="ThrowingMethods"/>) — for a virtual
     /// call, every implementation, when none can be outside the compilation — and non-virtual calls to
     /// this compilation's own <c>Dispose</c>, which must not throw by the framework's design rules;</item>
@@ -236,6 +239,7 @@ namespace InteropGuard.Flow
             if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
                 || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers, _nonNullParameters, ReplacingMember)
                 || (QuietSequences.IsCandidate(method) && Original(invocation) is { } bound && QuietSequences.IsQuiet(bound, _context.Wrappers, IsQuietLambda))
+                || (DelegateTakingCalls.IsCandidate(method) && Original(invocation) is { } taking && DelegateTakingCalls.IsQuiet(taking, IsQuietLambda))
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
@@ -324,15 +328,33 @@ namespace InteropGuard.Flow
         /// </summary>
         private int NeverNullArguments(IInvocationOperation invocation)
         {
-            var bits = 0;
             var bound = Original(invocation);
-            foreach (var argument in invocation.Arguments)
+            return NeverNullArguments(invocation.Arguments, bound?.Arguments, bound);
+        }
+
+        /// <summary>The same for a creation: <c>new Scheduler(context)</c> after <c>if (context is null) return;</c>.</summary>
+        private int NeverNullArguments(IObjectCreationOperation creation)
+        {
+            var bound = creation.SemanticModel != null
+                ? creation
+                : ModelOf(creation.Syntax.SyntaxTree)?.GetOperation(creation.Syntax) as IObjectCreationOperation;
+            return bound != null && !SymbolEqualityComparer.Default.Equals(bound.Constructor, creation.Constructor)
+                ? 0
+                : NeverNullArguments(creation.Arguments, bound?.Arguments, bound);
+        }
+
+        private int NeverNullArguments(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, System.Collections.Immutable.ImmutableArray<IArgumentOperation>? boundArguments, IOperation? bound)
+        {
+            var bits = 0;
+            foreach (var argument in arguments)
             {
                 if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter && !parameter.Type.IsValueType
                     && argument.ArgumentKind == ArgumentKind.Explicit
                     // 'counter.Decrement(); ... Release(counter)': had the value been null, the earlier dereference would
                     // have failed first, so the callee's null check of it cannot be what throws.
-                    && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters) || DereferencedBefore.HoldsForArgument(bound, parameter.Ordinal, _stable)))
+                    && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters)
+                        || (bound != null && boundArguments is { } given && given.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal) is { } same
+                            && DereferencedBefore.Holds(same.Value, bound, _stable))))
                 {
                     bits |= 1 << parameter.Ordinal;
                 }
@@ -697,7 +719,7 @@ namespace InteropGuard.Flow
         // negative length) are not where real exceptions come from.
         private bool MayThrow(IObjectCreationOperation creation)
         {
-            if (InfallibleCalls.IsInfallible(creation, _stable, _replacingEncodings) || (creation.Constructor is { } constructor && IsQuietSourceConstructor(constructor)))
+            if (InfallibleCalls.IsInfallible(creation, _stable, _replacingEncodings) || (creation.Constructor is { } constructor && IsQuietSourceConstructor(constructor, creation)))
             {
                 return false;
             }
@@ -720,9 +742,11 @@ namespace InteropGuard.Flow
         /// A constructor of this compilation runs the type's instance initializers, the constructor it chains to and its
         /// body: it cannot throw when it has no initializers that can throw (<see cref="ThrowingMethods.HasThrowingInstanceInitializers"/>), chains to <c>object</c> (or is a struct's) or names
         /// its chained constructor (then part of the body read), and its body cannot throw (<see cref="ThrowingMethods"/>).
-        /// A constructor that only stores its arguments is the common case.
+        /// A constructor that only stores its arguments is the common case; one that throws only on a null argument
+        /// the creation fills with a value never null there (<see cref="NeverNullArguments(IObjectCreationOperation)"/>)
+        /// counts as quiet for that creation.
         /// </summary>
-        private bool IsQuietSourceConstructor(IMethodSymbol constructor)
+        private bool IsQuietSourceConstructor(IMethodSymbol constructor, IObjectCreationOperation creation)
         {
             var type = constructor.ContainingType;
             if (type == null || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _context.Compilation.Assembly) || _throwing.HasThrowingInstanceInitializers(type))
@@ -738,7 +762,8 @@ namespace InteropGuard.Flow
 
             return (chainsToObject || constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: not null }))
                    && WrapperSummaries.IsSourceMethodWithBody(constructor)
-                   && !_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth);
+                   && (!_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth)
+                       || (NeverNullArguments(creation) is var nonNull and not 0 && !_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth, chainLinks: 0, nonNull)));
         }
 
         /// <summary>

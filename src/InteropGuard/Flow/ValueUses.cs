@@ -1,3 +1,4 @@
+using System.Linq;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -174,6 +175,11 @@ namespace InteropGuard.Flow
                         if (_scope.Catalogue.TryGetReceiverRelease(invocation.TargetMethod, OperationTree.SkipConversions(current).Type, out var receiverRelease, invocation))
                         {
                             return new ValueUse(ValueUseKind.Release, parent, release: receiverRelease);
+                        }
+
+                        if (IsLastingReference(invocation))
+                        {
+                            return new ValueUse(ValueUseKind.Escape, parent);
                         }
 
                         // A method of the resource's own type that returns an object may return the resource itself
@@ -409,6 +415,25 @@ namespace InteropGuard.Flow
             }
 
             return new ValueUse(ValueUseKind.Use, call);
+        }
+
+        /// <summary>
+        /// <c>handle.DangerousAddRef(ref added)</c> in a member that never calls <c>DangerousRelease</c>: the reference
+        /// count stays raised, so no <c>Dispose</c> can release the handle any more — the binding has made it a view of a
+        /// native object another owns (DuckDB.NET's logical type, part of the value it was read from). Whether that is
+        /// right is IG3006's question (an AddRef never matched); "not disposed" would describe a release that cannot happen.
+        /// </summary>
+        private bool IsLastingReference(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            if (method.Name != "DangerousAddRef" || _context.Types.SafeHandle is not { } safeHandle
+                || !SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, safeHandle))
+            {
+                return false;
+            }
+
+            var member = invocation.Syntax.FirstAncestorOrSelf<MemberDeclarationSyntax>();
+            return member != null && !member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "DangerousRelease");
         }
 
         private ValueUse FromSummary(IParameterSymbol parameter, IOperation call, (NativeFunction, IParameterSymbol)? native)

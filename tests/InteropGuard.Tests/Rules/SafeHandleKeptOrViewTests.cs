@@ -7,7 +7,9 @@ namespace InteropGuard.Tests.Rules
     /// <summary>
     /// IG3005 on two shapes of DuckDB.NET: a handle given to a type's primary constructor is kept by the new object when a
     /// member initializer stores it or a member uses it (the compiler captures it), and a handle made by a constructor
-    /// that passes <c>ownsHandle: false</c> to its base is a view, which disposing would not close. The look-alikes — an
+    /// that passes <c>ownsHandle: false</c> to its base is a view, which disposing would not close, and so is a handle whose
+    /// reference is raised and never given back; a handle a helper gives, under a type test, to a wrapper that stores it is
+    /// kept. The look-alikes — an
     /// initializer that only computes from the handle, a constructor of the same type that owns — are still reported.
     /// </summary>
     public class SafeHandleKeptOrViewTests
@@ -114,5 +116,75 @@ static class Chunks
     }
 }", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
             "SafeHandle 'owned' from 'new ChunkHandle' is not disposed on the 'return Native.chunk_size(owned)'; the native handle stays open until the finalizer runs"));
+
+        // A helper that tells the handle's kind by a type test and gives the tested name to a wrapper that stores it:
+        // the wrapper keeps the handle (Realm's collection helper). A helper that only reads through the tested name
+        // keeps nothing.
+        private const string Fill = @"
+sealed class Chunk
+{
+    private readonly ChunkHandle _handle;
+    public Chunk(ChunkHandle handle) { _handle = handle; }
+}
+
+static class Chunks
+{
+    static void Fill(SafeHandle handle)
+    {
+        if (handle is ChunkHandle chunk)
+        {
+            USE;
+        }
+    }
+
+    public static void Add()
+    {
+        Fill({|#0:Native.create_chunk()|});
+    }
+}";
+
+        [Fact]
+        public Task AHandleGivenToAWrapperUnderATypeTestIsKept() => Check(Fill.Replace("{|#0:", string.Empty).Replace("|}", string.Empty).Replace("USE", "new Chunk(chunk)"));
+
+        [Fact]
+        public Task AHandleOnlyReadUnderATypeTestIsStillReported() => Check(Fill.Replace("USE", "Native.chunk_size(chunk)"),
+            Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
+                "SafeHandle that is only passed to 'Chunks.Fill' from 'Native.create_chunk' is not disposed on any path; the native handle stays open until the finalizer runs"));
+
+        // A reference taken and never given back: the count stays raised, so no Dispose could release the chunk any more
+        // (the binding made it a view of memory another object owns). IG3006 reports the unmatched AddRef.
+        [Fact]
+        public Task AHandleWhoseReferenceIsNeverGivenBackIsNotADisposeCandidate() => Check(@"
+static class Chunks
+{
+    public static int Size()
+    {
+        var part = Native.create_chunk();
+        var added = false;
+        part.DangerousAddRef(ref added);
+        return Native.chunk_size(part);
+    }
+}");
+
+        [Fact]
+        public Task AHandleWhoseReferenceIsGivenBackIsStillReported() => Check(@"
+static class Chunks
+{
+    public static int Size()
+    {
+        var part = {|#0:Native.create_chunk()|};
+        var added = false;
+        part.DangerousAddRef(ref added);
+        try
+        {
+            return Native.chunk_size(part);
+        }
+        finally
+        {
+            if (added) part.DangerousRelease();
+        }
+    }
+}", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
+            "SafeHandle 'part' from 'Native.create_chunk' is not disposed on the 'return Native.chunk_size(part)'; the native handle stays open until the finalizer runs"));
     }
 }
