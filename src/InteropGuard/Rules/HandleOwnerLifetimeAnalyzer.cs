@@ -101,25 +101,35 @@ namespace InteropGuard.Rules
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
             var facts = new BodyWalk(interop, owners, scope);
             facts.Walk(root);
-            if (facts.HandleCalls is not { } handleCalls)
+            if (facts.HandleCalls is { } handleCalls)
             {
-                return;
+                AnalyzeHandleCalls(interop, owners, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
             }
+        }
 
+        /// <summary>
+        /// The questions asked of a body with calls that hand raw handles to native code (one body in four or five). Apart
+        /// from <see cref="AnalyzeBlock"/>, whose every body would otherwise allocate the closures these questions share.
+        /// </summary>
+        private void AnalyzeHandleCalls(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context,
+                                        IMethodSymbol method, IOperation bodyBlock, IOperation root, InteropScope scope,
+                                        List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls,
+                                        bool hasFunctions, HashSet<IFieldSymbol>? assignedFields, bool hasGoto)
+        {
             // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
             HashSet<ISymbol>? capturedSymbols = null;
-            Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= facts.HasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            var clearedFields = facts.AssignedFields ?? new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+            Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= hasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var clearedFields = assignedFields ?? new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
 
             // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
             // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
             // graph reads it, without those arguments, the tree may answer for the whole body after all.
             if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
             {
-                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
+                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
             }
 
             if (verdicts != null)
@@ -195,7 +205,7 @@ namespace InteropGuard.Rules
             new[] { HandleOwnerKind.This, HandleOwnerKind.Variable, HandleOwnerKind.Temporary }
                 .Select(kind => ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, kind.ToString())).ToArray();
 
-        private static Diagnostic Finding(IOperation call, IArgumentOperation argument, string function, HandleOwner owner, DesignFindings designs)
+        private static Diagnostic Finding(IOperation call, IArgumentOperation argument, NamedFunction function, HandleOwner owner, DesignFindings designs)
             => Diagnostic.Create(
                 Descriptors.HandleOwnerLifetime,
                 (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
@@ -205,7 +215,7 @@ namespace InteropGuard.Rules
                     : KindProperties[(int)owner.Kind].Add(OwnerMemberProperty, owner.Member.Name),
                 owner.OwnerText,
                 owner.Handle.Syntax.ToString(),
-                function,
+                function.ToString(),
                 designs.Count(owner));
 
         /// <summary>
@@ -277,21 +287,21 @@ namespace InteropGuard.Rules
         /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
         /// does: asked only when the tree gave up with them read as written.
         /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
             Func<ILocalSymbol, IOperation?> origin = local =>
             {
                 throughLocals = true;
-                return (origins ??= LocalOrigins(root.Descendants())).TryGetValue(local, out var value) ? value : null;
+                return (origins ??= LocalOrigins(root)).TryGetValue(local, out var value) ? value : null;
             };
             Func<ILocalSymbol, IEnumerable<IOperation>> stored = local =>
             {
                 throughLocals = true;
                 return storedHandles(local);
             };
-            var findings = new List<(IOperation, IArgumentOperation, string, HandleOwner)>();
+            var findings = new List<(IOperation, IArgumentOperation, NamedFunction, HandleOwner)>();
             var reported = new HashSet<int>();
             foreach (var (call, arguments) in handleCalls)
             {
@@ -425,7 +435,7 @@ namespace InteropGuard.Rules
         /// <summary>What <see cref="NothingReadsAfter"/> looks for: a reference to the owner after the call's statement start, outside the call and the passed parts.</summary>
         private readonly struct RestOfBody
         {
-            public RestOfBody(int after, TextSpan call, ISymbol? variable, List<IOperation> passed)
+            public RestOfBody(int after, TextSpan call, ISymbol? variable, IReadOnlyList<IOperation> passed)
             {
                 After = after;
                 Call = call;
@@ -440,7 +450,7 @@ namespace InteropGuard.Rules
             /// <summary>The owner's parameter or local; null for <c>this</c>.</summary>
             public ISymbol? Variable { get; }
 
-            public List<IOperation> Passed { get; }
+            public IReadOnlyList<IOperation> Passed { get; }
 
             /// <summary>Can this subtree hold a reference after the call? Not when it ends before the statement or lies inside the call (an operation's syntax lies within its parent's).</summary>
             public bool MayHold(TextSpan span) => span.End >= After && !Call.Contains(span);
@@ -454,9 +464,9 @@ namespace InteropGuard.Rules
 
             private bool InPassedPart(TextSpan span)
             {
-                foreach (var part in Passed)
+                for (var i = 0; i < Passed.Count; i++)
                 {
-                    if (part.Syntax.Span.Contains(span))
+                    if (Passed[i].Syntax.Span.Contains(span))
                     {
                         return true;
                     }
@@ -590,7 +600,7 @@ namespace InteropGuard.Rules
                 }
 
                 // A KeepAlive after the variable was given another object keeps that one.
-                if (later is ILoopOperation || MayLeave(later) || later.DescendantsAndSelf().Any(o => IsOverwriteOf(o, owner)))
+                if (later is ILoopOperation || MayLeave(later) || OperationTree.Any(later, o => IsOverwriteOf(o, owner)))
                 {
                     return false;
                 }
@@ -624,7 +634,7 @@ namespace InteropGuard.Rules
 
         /// <summary>Can control leave this statement other than by completing it: return, yield, throw, break, continue, goto?</summary>
         private static bool MayLeave(IOperation statement)
-            => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
+            => OperationTree.Any(statement, o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
         private static IOperation? BodyBlock(ImmutableArray<IOperation> blocks)
         {
@@ -695,7 +705,7 @@ namespace InteropGuard.Rules
         /// with the function named in the message; null when there is none. Asked of every call of every body: most take
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
-        private static List<(IArgumentOperation Argument, string Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
         {
             var (target, arguments) = operation switch
             {
@@ -708,7 +718,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            List<(IArgumentOperation Argument, string Function)>? found = null;
+            List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
 
             // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
             NativeFunction? native = null;
@@ -746,18 +756,14 @@ namespace InteropGuard.Rules
 
                 if (native != null)
                 {
-                    (found ??= new List<(IArgumentOperation, string)>()).Add((argument, native.ToString()));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>()).Add((argument, new NamedFunction(native, through: null, operation)));
                     continue;
                 }
 
                 var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
-                    // 'new Canvas' for an object creation, 'Canvas constructor' for a ': base(...)' or ': this(...)' call.
-                    var through = target.MethodKind != MethodKind.Constructor ? target.ContainingType.Name + "." + target.Name
-                        : operation is IObjectCreationOperation ? "new " + target.ContainingType.Name
-                        : target.ContainingType.Name + " constructor";
-                    (found ??= new List<(IArgumentOperation, string)>()).Add((argument, targets[0].Function + "' through '" + through));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>()).Add((argument, new NamedFunction(targets[0].Function, target, operation)));
                 }
             }
 
@@ -856,43 +862,94 @@ namespace InteropGuard.Rules
         /// </summary>
         private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(IEnumerable<IOperation> operations)
         {
-            var values = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
-            var spoiled = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            var origins = new Origins();
             foreach (var operation in operations)
+            {
+                origins.Note(operation);
+            }
+
+            return origins.Values();
+        }
+
+        /// <summary>
+        /// <see cref="LocalOrigins(IEnumerable{IOperation})"/> of the operations under <paramref name="root"/>, read by
+        /// recursion over the child lists (Descendants() built an enumerator stack for every body asked).
+        /// </summary>
+        private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(IOperation root)
+        {
+            var origins = new Origins();
+            NoteBelow(root, origins, 0);
+            return origins.Values();
+
+            static void NoteBelow(IOperation parent, Origins origins, int depth)
+            {
+                foreach (var operation in parent.ChildOperations)
+                {
+                    origins.Note(operation);
+                    if (depth < MaxReferenceRecursion)
+                    {
+                        NoteBelow(operation, origins, depth + 1);
+                    }
+                    else
+                    {
+                        foreach (var descendant in operation.Descendants())
+                        {
+                            origins.Note(descendant);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>The values assigned to locals so far, and the locals assigned more than once or by reference.</summary>
+        private sealed class Origins
+        {
+            private readonly Dictionary<ILocalSymbol, IOperation> _values = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
+            private HashSet<ILocalSymbol>? _spoiled;
+
+            public void Note(IOperation operation)
             {
                 switch (operation)
                 {
                     case IVariableDeclaratorOperation { Initializer: { } initializer } declarator:
-                        if (values.ContainsKey(declarator.Symbol))
-                        {
-                            spoiled.Add(declarator.Symbol);
-                        }
-
-                        values[declarator.Symbol] = initializer.Value;
+                        Assign(declarator.Symbol, initializer.Value);
                         break;
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
-                        if (values.ContainsKey(target.Local))
-                        {
-                            spoiled.Add(target.Local);
-                        }
-
-                        values[target.Local] = assignment.Value;
+                        Assign(target.Local, assignment.Value);
                         break;
                     case ILocalReferenceOperation reference when reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }
                                                                || reference.Parent is ICompoundAssignmentOperation
                                                                || reference.Parent is IIncrementOrDecrementOperation
                                                                || reference.Parent is IAddressOfOperation:
-                        spoiled.Add(reference.Local);
+                        Spoil(reference.Local);
                         break;
                 }
             }
 
-            foreach (var local in spoiled)
+            public Dictionary<ILocalSymbol, IOperation> Values()
             {
-                values.Remove(local);
+                if (_spoiled != null)
+                {
+                    foreach (var local in _spoiled)
+                    {
+                        _values.Remove(local);
+                    }
+                }
+
+                return _values;
             }
 
-            return values;
+            private void Assign(ILocalSymbol local, IOperation value)
+            {
+                if (_values.ContainsKey(local))
+                {
+                    Spoil(local);
+                }
+
+                _values[local] = value;
+            }
+
+            private void Spoil(ILocalSymbol local) => (_spoiled ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local);
         }
 
         /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
@@ -930,7 +987,7 @@ namespace InteropGuard.Rules
         /// recurses over the child lists (an enumerator per level only below <see cref="MaxRecursion"/> levels, where a long
         /// chain of binary operators goes on), and the set of assigned fields is made for the first one.
         /// </summary>
-        private sealed class BodyWalk
+        private struct BodyWalk
         {
             private const int MaxRecursion = 64;
 
@@ -946,7 +1003,7 @@ namespace InteropGuard.Rules
             }
 
             /// <summary>The calls that hand raw handles to native code, in tree order; null when there is none.</summary>
-            public List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls { get; private set; }
+            public List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)>? HandleCalls { get; private set; }
 
             /// <summary>The fields the body assigns (a method that clears the handle field it read takes the handle over); null when none.</summary>
             public HashSet<IFieldSymbol>? AssignedFields { get; private set; }
@@ -1010,11 +1067,44 @@ namespace InteropGuard.Rules
                     case OperationKind.ObjectCreation:
                         if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
                         {
-                            (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, string)>)>()).Add((operation, arguments));
+                            (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((operation, arguments));
                         }
 
                         return;
                 }
+            }
+        }
+
+        /// <summary>
+        /// The native function a handle argument reaches, as the message names it: the P/Invoke, or the one a wrapper of
+        /// the compilation forwards the handle to, through that wrapper. The text is built for a finding only; a binding
+        /// hands thousands of owned handles to calls a round, and named each of them in a new string.
+        /// </summary>
+        private readonly struct NamedFunction
+        {
+            private readonly NativeFunction _function;
+            private readonly IMethodSymbol? _through;
+            private readonly IOperation _call;
+
+            public NamedFunction(NativeFunction function, IMethodSymbol? through, IOperation call)
+            {
+                _function = function;
+                _through = through;
+                _call = call;
+            }
+
+            public override string ToString()
+            {
+                if (_through == null)
+                {
+                    return _function.ToString();
+                }
+
+                // 'new Canvas' for an object creation, 'Canvas constructor' for a ': base(...)' or ': this(...)' call.
+                var through = _through.MethodKind != MethodKind.Constructor ? _through.ContainingType.Name + "." + _through.Name
+                    : _call is IObjectCreationOperation ? "new " + _through.ContainingType.Name
+                    : _through.ContainingType.Name + " constructor";
+                return _function + "' through '" + through;
             }
         }
 
