@@ -114,12 +114,11 @@ namespace InteropGuard.Rules
         private void AnalyzeHandleCalls(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context,
                                         IMethodSymbol method, IOperation bodyBlock, IOperation root, InteropScope scope,
                                         List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls,
-                                        bool hasFunctions, HashSet<IFieldSymbol>? assignedFields, bool hasGoto)
+                                        bool hasFunctions, HashSet<IFieldSymbol>? clearedFields, bool hasGoto)
         {
             // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
             HashSet<ISymbol>? capturedSymbols = null;
             Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= hasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            var clearedFields = assignedFields ?? new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
             var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
@@ -266,7 +265,7 @@ namespace InteropGuard.Rules
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
-        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields)
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields)
             => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
                || (owner.Root != null && captured().Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
@@ -287,7 +286,7 @@ namespace InteropGuard.Rules
         /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
         /// does: asked only when the tree gave up with them read as written.
         /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
@@ -312,8 +311,10 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    foreach (var owner in owners.FindAll(argument.Value, origin, stored))
+                    var found = owners.FindAll(argument.Value, origin, stored);
+                    for (var i = 0; i < found.Count; i++)
                     {
+                        var owner = found[i];
                         if (Exempt(owner, method, InLambda(call), captured, clearedFields))
                         {
                             continue;
@@ -847,8 +848,8 @@ namespace InteropGuard.Rules
         /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
         /// takes the handle over: the finalizer then has nothing left to release.
         /// </summary>
-        private static bool ClearsHandleField(HashSet<IFieldSymbol> assignedFields, HandleOwner owner)
-            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
+        private static bool ClearsHandleField(HashSet<IFieldSymbol>? assignedFields, HandleOwner owner)
+            => assignedFields != null && owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)
