@@ -25,7 +25,7 @@ namespace InteropGuard
         }
 
         // Deeper than this, the walks below go on with Descendants(): a long chain of binary operators is as deep as it is long.
-        private const int MaxRecursion = 64;
+        internal const int MaxRecursion = 64;
 
         /// <summary>
         /// <c>operation.DescendantsAndSelf().Any(test)</c> without the iterator: a recursion over the child lists, which

@@ -54,9 +54,6 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        // Deeper than this, Branches goes on with a stack of its own: a long chain of binary operators is as deep as it is long.
-        private const int MaxRecursion = 64;
-
         /// <summary>
         /// Does evaluating <paramref name="value"/> branch, outside lambdas and local functions (graphs of their own)?
         /// Asked of every argument of the handle calls of a body the tree left to the graph: a recursion over the child
@@ -76,8 +73,9 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            if (depth >= MaxRecursion)
+            if (depth >= OperationTree.MaxRecursion)
             {
+                // Past the bound (a long chain of binary operators is as deep as it is long), a stack of its own.
                 return BranchesDeep(operation);
             }
 

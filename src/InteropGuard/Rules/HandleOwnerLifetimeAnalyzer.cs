@@ -136,7 +136,7 @@ namespace InteropGuard.Rules
                 System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
-                    Report(Finding(call, argument, function, owner, designs));
+                    Report(Finding(call, argument, function, owner, designs), generated, method, context);
                 }
 
                 return;
@@ -183,19 +183,23 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            Report(Finding(call, argument, function, owner, designs));
+                            Report(Finding(call, argument, function, owner, designs), generated, method, context);
                         }
                     }
                 }
             }
 
-            // A finding the driver would have dropped as generated code still counts for IG3008, as it did then.
-            void Report(Diagnostic finding)
+        }
+
+        /// <summary>
+        /// A finding the driver would have dropped as generated code still counts for IG3008, as it did then. Not a local
+        /// function: capturing the block's context would make every body with a handle call copy it into a closure.
+        /// </summary>
+        private static void Report(Diagnostic finding, GeneratedCodeReports generated, IMethodSymbol method, in OperationBlockAnalysisContext context)
+        {
+            if (!generated.Drops(finding.Location, method, context.CancellationToken))
             {
-                if (!generated.Drops(finding.Location, method, context.CancellationToken))
-                {
-                    context.ReportDiagnostic(finding);
-                }
+                context.ReportDiagnostic(finding);
             }
         }
 
@@ -346,7 +350,7 @@ namespace InteropGuard.Rules
                         // later in the call's statement list with nothing between that can jump past it — keeps the owner:
                         // the graph's "read on some path after the call" can only answer yes.
                         if (!nothingAfter && readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary
-                            && (StraightReads.DisposedAfter(call, owner.Root) || StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner))))
+                            && (StraightReads.DisposedAfter(call, owner.Root) || ReadLater(call, owner)))
                         {
                             continue;
                         }
@@ -601,7 +605,7 @@ namespace InteropGuard.Rules
                 }
 
                 // A KeepAlive after the variable was given another object keeps that one.
-                if (later is ILoopOperation || MayLeave(later) || OperationTree.Any(later, o => IsOverwriteOf(o, owner)))
+                if (later is ILoopOperation || MayLeave(later) || Overwrites(later, owner))
                 {
                     return false;
                 }
@@ -609,6 +613,16 @@ namespace InteropGuard.Rules
 
             return false;
         }
+
+        // The two questions below close over the owner. Asked from here, their closures are made only when asked, not for
+        // every owner (or every call of their caller) the compiler would make them for in place.
+
+        /// <summary><see cref="StraightReads.ReadLater"/> for the owner's reads and overwrites.</summary>
+        private static bool ReadLater(IOperation call, HandleOwner owner)
+            => StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner));
+
+        /// <summary>Does <paramref name="statement"/> give the owner's variable another object?</summary>
+        private static bool Overwrites(IOperation statement, HandleOwner owner) => OperationTree.Any(statement, o => IsOverwriteOf(o, owner));
 
         private static bool HasKeepAliveAfter(IBlockOperation block, int index)
         {
@@ -986,7 +1000,8 @@ namespace InteropGuard.Rules
         /// arguments, in tree order, and what the questions asked of their owners need of the whole body. Every operation of
         /// every body passes here and four bodies in five have no such call, so the walk allocates nothing of its own: it
         /// recurses over the child lists (an enumerator per level only below <see cref="MaxRecursion"/> levels, where a long
-        /// chain of binary operators goes on), and the set of assigned fields is made for the first one.
+        /// chain of binary operators goes on), the set of assigned fields is made for the first one, and the walk itself is
+        /// a struct on the block action's stack.
         /// </summary>
         private struct BodyWalk
         {
