@@ -24,6 +24,34 @@ namespace InteropGuard
             return current;
         }
 
+        // Deeper than this, the walks below go on with Descendants(): a long chain of binary operators is as deep as it is long.
+        internal const int MaxRecursion = 64;
+
+        /// <summary>
+        /// <c>operation.DescendantsAndSelf().Any(test)</c> without the iterator: a recursion over the child lists, which
+        /// allocates nothing, for the questions asked of every statement around a call (Descendants() builds an enumerator
+        /// stack each time). Below <see cref="MaxRecursion"/> levels the rest of a subtree is read with Descendants().
+        /// </summary>
+        public static bool Any(IOperation operation, System.Func<IOperation, bool> test) => test(operation) || AnyBelow(operation, test, 0);
+
+        private static bool AnyBelow(IOperation parent, System.Func<IOperation, bool> test, int depth)
+        {
+            foreach (var child in parent.ChildOperations)
+            {
+                if (test(child))
+                {
+                    return true;
+                }
+
+                if (depth < MaxRecursion ? AnyBelow(child, test, depth + 1) : System.Linq.Enumerable.Any(child.Descendants(), test))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>A lambda or local function: code with a body of its own, run when it is invoked.</summary>
         public static bool IsFunction(IOperation operation) => operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation;
 

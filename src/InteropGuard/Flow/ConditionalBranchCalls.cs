@@ -13,19 +13,22 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class ConditionalBranchCalls
     {
+        // Most statements with a handle call do not branch: one empty answer for all of them (callers only read it).
+        private static readonly IReadOnlyList<IOperation> None = new IOperation[0];
+
         /// <summary>
         /// The parts of <paramref name="statement"/> that are evaluated before <paramref name="call"/> or on no path through
         /// it: empty when the statement does not branch at all; null when it branches anywhere else (the call's own
         /// evaluation, or a part evaluated after it), or when a condition is a constant (the graph may drop a branch).
         /// </summary>
-        public static List<IOperation>? PassedParts(IOperation statement, IOperation call)
+        public static IReadOnlyList<IOperation>? PassedParts(IOperation statement, IOperation call)
         {
-            if (!statement.DescendantsAndSelf().Any(StraightReads.SplitByTheGraph))
+            if (!OperationTree.Any(statement, StraightReads.SplitByTheGraph))
             {
-                return new List<IOperation>();
+                return None;
             }
 
-            if (call.DescendantsAndSelf().Any(StraightReads.SplitByTheGraph))
+            if (OperationTree.Any(call, StraightReads.SplitByTheGraph))
             {
                 return null;
             }

@@ -46,10 +46,14 @@ namespace InteropGuard.Flow
         private readonly HandleOwners _owners;
         private readonly ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?> _declared = ConcurrentTables.Create<INamedTypeSymbol, FinalizerReleasedHandle?>(SymbolEqualityComparer.Default);
 
+        private readonly ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?> _inChain = new ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?>(SymbolEqualityComparer.Default);
+        private readonly System.Func<INamedTypeSymbol, FinalizerReleasedHandle?> _findInChain;
+
         public FinalizerReleasedHandles(InteropContext interop, HandleOwners owners)
         {
             _interop = interop;
             _owners = owners;
+            _findInChain = FindInChain;
         }
 
         /// <summary>
@@ -57,12 +61,22 @@ namespace InteropGuard.Flow
         /// handle read is that design's handle (the member itself, or a getter returning it); null otherwise.
         /// </summary>
         public FinalizerReleasedHandle? Of(HandleOwner owner)
+            => owner.Owner.Type is INamedTypeSymbol type && DeclaredInChain(type) is { } found && Reads(owner.Handle, found) ? found : null;
+
+        /// <summary>
+        /// The design the nearest class of <paramref name="type"/>'s chain that declares one declares, or null. Asked for
+        /// every finding, of a few owner types: kept per type, where listing each class's finalizers again allocated.
+        /// </summary>
+        private FinalizerReleasedHandle? DeclaredInChain(INamedTypeSymbol type)
+            => _inChain.TryGetValue(type, out var known) ? known : _inChain.GetOrAdd(type, _findInChain);
+
+        private FinalizerReleasedHandle? FindInChain(INamedTypeSymbol type)
         {
-            for (var current = owner.Owner.Type as INamedTypeSymbol; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
             {
                 if (Declared(current) is { } found)
                 {
-                    return Reads(owner.Handle, found) ? found : null;
+                    return found;
                 }
             }
 

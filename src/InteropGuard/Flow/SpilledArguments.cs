@@ -54,8 +54,43 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        /// <summary>Does evaluating <paramref name="value"/> branch, outside lambdas and local functions (graphs of their own)?</summary>
-        private static bool Branches(IOperation value)
+        /// <summary>
+        /// Does evaluating <paramref name="value"/> branch, outside lambdas and local functions (graphs of their own)?
+        /// Asked of every argument of the handle calls of a body the tree left to the graph: a recursion over the child
+        /// lists allocates nothing, where a stack was made for each argument.
+        /// </summary>
+        private static bool Branches(IOperation value) => Branches(value, 0);
+
+        private static bool Branches(IOperation operation, int depth)
+        {
+            if (IsBranching(operation))
+            {
+                return true;
+            }
+
+            if (OperationTree.IsFunction(operation))
+            {
+                return false;
+            }
+
+            if (depth >= OperationTree.MaxRecursion)
+            {
+                // Past the bound (a long chain of binary operators is as deep as it is long), a stack of its own.
+                return BranchesDeep(operation);
+            }
+
+            foreach (var child in operation.ChildOperations)
+            {
+                if (Branches(child, depth + 1))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool BranchesDeep(IOperation value)
         {
             var pending = new Stack<IOperation>();
             pending.Push(value);

@@ -121,31 +121,17 @@ namespace InteropGuard.Flow
         /// whose condition can be false, or a foreach, can complete.
         /// </summary>
         private static bool CompletesKeeping(IOperation statement, Func<IOperation, bool> overwrites)
-        {
-            foreach (var operation in statement.DescendantsAndSelf())
+            => !OperationTree.Any(statement, operation => operation switch
             {
-                switch (operation)
-                {
-                    case IReturnOperation:
-                    case IThrowOperation:
-                    case IAnonymousFunctionOperation:
-                    case ILocalFunctionOperation:
-                    case IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) }:
-                        return false;
-                    case IBranchOperation branch when !TargetsWithin(branch, statement):
-                        return false;
-                    case ILoopOperation loop when !MayEnd(loop):
-                        return false;
-                }
-
-                if (overwrites(operation))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+                IReturnOperation => true,
+                IThrowOperation => true,
+                IAnonymousFunctionOperation => true,
+                ILocalFunctionOperation => true,
+                IBranchOperation { BranchKind: not (BranchKind.Break or BranchKind.Continue) } => true,
+                IBranchOperation branch when !TargetsWithin(branch, statement) => true,
+                ILoopOperation loop when !MayEnd(loop) => true,
+                _ => overwrites(operation),
+            });
 
         /// <summary>Does the break or continue jump to a loop (or, for break, a switch) inside <paramref name="statement"/>?</summary>
         private static bool TargetsWithin(IBranchOperation branch, IOperation statement)
@@ -179,18 +165,19 @@ namespace InteropGuard.Flow
         /// <summary>Does the statement, evaluated straight through (nothing the graph splits into branches), read the tracked variable and not overwrite it?</summary>
         private static bool ReadsStraight(IOperation statement, Func<IOperation, bool> isUse, Func<IOperation, bool> overwrites)
         {
+            // One walk without an iterator: it stops at the first operation that spoils the straight read.
             var reads = false;
-            foreach (var operation in statement.DescendantsAndSelf())
+            var spoiled = OperationTree.Any(statement, operation =>
             {
                 if (SplitByTheGraph(operation) || OperationTree.IsFunction(operation) || overwrites(operation))
                 {
-                    return false;
+                    return true;
                 }
 
                 reads |= isUse(operation) && LiveReads.Keeps(operation);
-            }
-
-            return reads;
+                return false;
+            });
+            return !spoiled && reads;
         }
 
         /// <summary>An operation the graph splits into branches or blocks of its own: a read inside it is not on every path.</summary>

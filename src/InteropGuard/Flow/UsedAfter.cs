@@ -52,7 +52,7 @@ namespace InteropGuard.Flow
 
         /// <summary>Is the graph's code an iterator (a <c>yield</c> of its own, not of a function inside it)?</summary>
         public static bool IsIterator(ControlFlowGraph graph)
-            => graph.OriginalOperation.DescendantsAndSelf().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && !OperationTree.IsInNestedFunction(o, graph.OriginalOperation));
+            => OperationTree.Any(graph.OriginalOperation, o => o is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak } && !OperationTree.IsInNestedFunction(o, graph.OriginalOperation));
 
         public static bool OnEveryPath(ControlFlowGraph graph, IOperation operation, Func<IOperation, bool> isUse, bool isIterator)
             => new UsedAfter(graph, isIterator).OnEveryPath(operation, isUse, useKey: null);
@@ -232,7 +232,7 @@ namespace InteropGuard.Flow
             while (pending.Count > 0)
             {
                 var block = pending.Pop();
-                if (Statements(block).Any(s => s.DescendantsAndSelf().Any(isUse)))
+                if (Statements(block).Any(s => OperationTree.Any(s, isUse)))
                 {
                     return true;
                 }
@@ -329,7 +329,7 @@ namespace InteropGuard.Flow
 
         private static bool? Decide(IOperation statement, Func<IOperation, bool> isUse, bool isIterator)
         {
-            if (statement.DescendantsAndSelf().Any(isUse))
+            if (OperationTree.Any(statement, isUse))
             {
                 return true;
             }
@@ -367,7 +367,7 @@ namespace InteropGuard.Flow
             {
                 for (var ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
                 {
-                    if (Statements(graph.Blocks[ordinal]).Any(s => s.DescendantsAndSelf().Any(isUse)))
+                    if (Statements(graph.Blocks[ordinal]).Any(s => OperationTree.Any(s, isUse)))
                     {
                         return true;
                     }
@@ -382,12 +382,12 @@ namespace InteropGuard.Flow
         private static bool? Read(IOperation statement, Func<IOperation, bool> isRead, Func<IOperation, bool>? isOverwrite, bool isIterator)
         {
             // Within one statement a read comes first where both occur ('o = Wrap(o)').
-            if (statement.DescendantsAndSelf().Any(isRead))
+            if (OperationTree.Any(statement, isRead))
             {
                 return true;
             }
 
-            if ((isOverwrite != null && statement.DescendantsAndSelf().Any(isOverwrite))
+            if ((isOverwrite != null && OperationTree.Any(statement, isOverwrite))
                 || (isIterator && statement is IReturnOperation { Kind: OperationKind.YieldReturn }))
             {
                 return false;

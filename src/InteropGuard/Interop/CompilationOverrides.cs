@@ -45,20 +45,19 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
+                // One list of members per type, nested types included: GetTypeMembers() built a second list for each
+                // (and its consumers ask "any override", so the order of the lists does not matter).
                 var type = (INamedTypeSymbol)current;
-                foreach (var nested in type.GetTypeMembers())
-                {
-                    pending.Push(nested);
-                }
-
-                if (type.TypeKind != TypeKind.Class)
-                {
-                    continue;
-                }
-
+                var isClass = type.TypeKind == TypeKind.Class;
                 foreach (var member in type.GetMembers())
                 {
-                    if (member is not IMethodSymbol { IsOverride: true } overriding)
+                    if (member is INamedTypeSymbol nested)
+                    {
+                        pending.Push(nested);
+                        continue;
+                    }
+
+                    if (!isClass || member is not IMethodSymbol { IsOverride: true } overriding)
                     {
                         continue;
                     }

@@ -74,7 +74,7 @@ namespace InteropGuard.Interop
         /// </summary>
         private bool MarkedAround(Location location, ISymbol? declared, CancellationToken cancellationToken)
         {
-            if (declared != null && declared.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == location.SourceTree && r.Span.Contains(location.SourceSpan)))
+            if (declared != null && Declares(declared, location))
             {
                 return IsMarked(declared) || (declared is IMethodSymbol { AssociatedSymbol: { } associated } && IsMarked(associated));
             }
@@ -91,6 +91,20 @@ namespace InteropGuard.Interop
                                || node is VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax }
                                || node is EnumMemberDeclarationSyntax;
                 if (declares && model.GetDeclaredSymbol(node, cancellationToken) is { } symbol && IsMarked(symbol))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Is <paramref name="location"/> within a declaration of <paramref name="declared"/>? Asked for every report (IG1001 makes a thousand a round on a binding): a loop, with no closure.</summary>
+        private static bool Declares(ISymbol declared, Location location)
+        {
+            foreach (var reference in declared.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree == location.SourceTree && reference.Span.Contains(location.SourceSpan))
                 {
                     return true;
                 }

@@ -64,6 +64,9 @@ namespace InteropGuard.Interop
     {
         private const int MaxDepth = 3;
 
+        // FindAll's answer for most values; its callers read it by index, with no enumerator.
+        private static readonly HandleOwner[] NoOwners = new HandleOwner[0];
+
         private readonly WellKnownTypes _types;
         private readonly Compilation _compilation;
         private readonly INamedTypeSymbol _disposable;
@@ -199,16 +202,16 @@ namespace InteropGuard.Interop
         /// handles <paramref name="storedHandles"/> says were stored into its elements' fields. An array of handles
         /// filled element by element is not followed.
         /// </summary>
-        public IEnumerable<HandleOwner> FindAll(IOperation value, Func<ILocalSymbol, IOperation?> origin, Func<ILocalSymbol, IEnumerable<IOperation>>? storedHandles = null)
+        public IReadOnlyList<HandleOwner> FindAll(IOperation value, Func<ILocalSymbol, IOperation?> origin, Func<ILocalSymbol, IEnumerable<IOperation>>? storedHandles = null)
         {
             if (IsRawHandleType(value.Type))
             {
-                return Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
+                return Find(value, origin) is { } owner ? new[] { owner } : NoOwners;
             }
 
             if (IsHandleRecord(value.Type))
             {
-                return Proxies.Find(value, origin) is { } owner ? new[] { owner } : Enumerable.Empty<HandleOwner>();
+                return Proxies.Find(value, origin) is { } owner ? new[] { owner } : NoOwners;
             }
 
             if (IsHandleRecordArray(value.Type))
@@ -217,12 +220,12 @@ namespace InteropGuard.Interop
                 // element into a local array that goes to native code: native code reads those handles during the call.
                 return OperationTree.SkipConversions(value) is ILocalReferenceOperation { Local.IsRef: false } records && storedHandles != null
                     ? storedHandles(records.Local).Select(handle => Find(handle, origin, 0, 0, throughElements: true)).Where(owner => owner != null).Select(owner => owner!).ToList()
-                    : Enumerable.Empty<HandleOwner>();
+                    : NoOwners;
             }
 
             if (!IsRawHandleArray(value.Type))
             {
-                return Enumerable.Empty<HandleOwner>();
+                return NoOwners;
             }
 
             var array = OperationTree.SkipConversions(value);
@@ -233,7 +236,7 @@ namespace InteropGuard.Interop
 
             return array is IArrayCreationOperation { Initializer: { } initializer }
                 ? initializer.ElementValues.Select(element => Find(element, origin)).Where(owner => owner != null).Select(owner => owner!).ToList()
-                : Enumerable.Empty<HandleOwner>();
+                : NoOwners;
         }
 
         /// <summary>

@@ -173,6 +173,9 @@ namespace InteropGuard.Interop
             return build > 0 ? normalized.Substring(build + "-lib".Length) : normalized;
         }
 
-        public override string ToString() => Method.ContainingType?.Name + "." + Method.Name;
+        /// <summary>'Type.Method', as messages name the function; made once (IG1001 names the same P/Invokes in hundreds of findings).</summary>
+        public override string ToString() => _display ??= Method.ContainingType?.Name + "." + Method.Name;
+
+        private string? _display;
     }
 }

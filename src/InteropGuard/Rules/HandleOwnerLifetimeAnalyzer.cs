@@ -101,25 +101,34 @@ namespace InteropGuard.Rules
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
             var facts = new BodyWalk(interop, owners, scope);
             facts.Walk(root);
-            if (facts.HandleCalls is not { } handleCalls)
+            if (facts.HandleCalls is { } handleCalls)
             {
-                return;
+                AnalyzeHandleCalls(interop, owners, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
             }
+        }
 
+        /// <summary>
+        /// The questions asked of a body with calls that hand raw handles to native code (one body in four or five). Apart
+        /// from <see cref="AnalyzeBlock"/>, whose every body would otherwise allocate the closures these questions share.
+        /// </summary>
+        private void AnalyzeHandleCalls(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context,
+                                        IMethodSymbol method, IOperation bodyBlock, IOperation root, InteropScope scope,
+                                        List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls,
+                                        bool hasFunctions, HashSet<IFieldSymbol>? clearedFields, bool hasGoto)
+        {
             // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
             HashSet<ISymbol>? capturedSymbols = null;
-            Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= facts.HasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            var clearedFields = facts.AssignedFields ?? new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+            Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= hasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
 
             // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
             // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
             // graph reads it, without those arguments, the tree may answer for the whole body after all.
             if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
             {
-                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, facts.HasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
+                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
             }
 
             if (verdicts != null)
@@ -127,7 +136,7 @@ namespace InteropGuard.Rules
                 System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
-                    Report(Finding(call, argument, function, owner, designs));
+                    Report(Finding(call, argument, function, owner, designs), generated, method, context);
                 }
 
                 return;
@@ -174,19 +183,23 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            Report(Finding(call, argument, function, owner, designs));
+                            Report(Finding(call, argument, function, owner, designs), generated, method, context);
                         }
                     }
                 }
             }
 
-            // A finding the driver would have dropped as generated code still counts for IG3008, as it did then.
-            void Report(Diagnostic finding)
+        }
+
+        /// <summary>
+        /// A finding the driver would have dropped as generated code still counts for IG3008, as it did then. Not a local
+        /// function: capturing the block's context would make every body with a handle call copy it into a closure.
+        /// </summary>
+        private static void Report(Diagnostic finding, GeneratedCodeReports generated, IMethodSymbol method, in OperationBlockAnalysisContext context)
+        {
+            if (!generated.Drops(finding.Location, method, context.CancellationToken))
             {
-                if (!generated.Drops(finding.Location, method, context.CancellationToken))
-                {
-                    context.ReportDiagnostic(finding);
-                }
+                context.ReportDiagnostic(finding);
             }
         }
 
@@ -195,7 +208,7 @@ namespace InteropGuard.Rules
             new[] { HandleOwnerKind.This, HandleOwnerKind.Variable, HandleOwnerKind.Temporary }
                 .Select(kind => ImmutableDictionary<string, string?>.Empty.Add(OwnerKindProperty, kind.ToString())).ToArray();
 
-        private static Diagnostic Finding(IOperation call, IArgumentOperation argument, string function, HandleOwner owner, DesignFindings designs)
+        private static Diagnostic Finding(IOperation call, IArgumentOperation argument, NamedFunction function, HandleOwner owner, DesignFindings designs)
             => Diagnostic.Create(
                 Descriptors.HandleOwnerLifetime,
                 (IsRawHandleArray(argument) ? owner.Handle : argument.Value).Syntax.GetLocation(),
@@ -205,7 +218,7 @@ namespace InteropGuard.Rules
                     : KindProperties[(int)owner.Kind].Add(OwnerMemberProperty, owner.Member.Name),
                 owner.OwnerText,
                 owner.Handle.Syntax.ToString(),
-                function,
+                function.ToString(),
                 designs.Count(owner));
 
         /// <summary>
@@ -256,7 +269,7 @@ namespace InteropGuard.Rules
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
         /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
-        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields)
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields)
             => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
                || (owner.Root != null && captured().Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
@@ -277,21 +290,21 @@ namespace InteropGuard.Rules
         /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
         /// does: asked only when the tree gave up with them read as written.
         /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, string Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol> clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
             Func<ILocalSymbol, IOperation?> origin = local =>
             {
                 throughLocals = true;
-                return (origins ??= LocalOrigins(root.Descendants())).TryGetValue(local, out var value) ? value : null;
+                return (origins ??= LocalOrigins(root)).TryGetValue(local, out var value) ? value : null;
             };
             Func<ILocalSymbol, IEnumerable<IOperation>> stored = local =>
             {
                 throughLocals = true;
                 return storedHandles(local);
             };
-            var findings = new List<(IOperation, IArgumentOperation, string, HandleOwner)>();
+            var findings = new List<(IOperation, IArgumentOperation, NamedFunction, HandleOwner)>();
             var reported = new HashSet<int>();
             foreach (var (call, arguments) in handleCalls)
             {
@@ -302,8 +315,10 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    foreach (var owner in owners.FindAll(argument.Value, origin, stored))
+                    var found = owners.FindAll(argument.Value, origin, stored);
+                    for (var i = 0; i < found.Count; i++)
                     {
+                        var owner = found[i];
                         if (Exempt(owner, method, InLambda(call), captured, clearedFields))
                         {
                             continue;
@@ -335,7 +350,7 @@ namespace InteropGuard.Rules
                         // later in the call's statement list with nothing between that can jump past it — keeps the owner:
                         // the graph's "read on some path after the call" can only answer yes.
                         if (!nothingAfter && readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary
-                            && (StraightReads.DisposedAfter(call, owner.Root) || StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner))))
+                            && (StraightReads.DisposedAfter(call, owner.Root) || ReadLater(call, owner)))
                         {
                             continue;
                         }
@@ -425,7 +440,7 @@ namespace InteropGuard.Rules
         /// <summary>What <see cref="NothingReadsAfter"/> looks for: a reference to the owner after the call's statement start, outside the call and the passed parts.</summary>
         private readonly struct RestOfBody
         {
-            public RestOfBody(int after, TextSpan call, ISymbol? variable, List<IOperation> passed)
+            public RestOfBody(int after, TextSpan call, ISymbol? variable, IReadOnlyList<IOperation> passed)
             {
                 After = after;
                 Call = call;
@@ -440,7 +455,7 @@ namespace InteropGuard.Rules
             /// <summary>The owner's parameter or local; null for <c>this</c>.</summary>
             public ISymbol? Variable { get; }
 
-            public List<IOperation> Passed { get; }
+            public IReadOnlyList<IOperation> Passed { get; }
 
             /// <summary>Can this subtree hold a reference after the call? Not when it ends before the statement or lies inside the call (an operation's syntax lies within its parent's).</summary>
             public bool MayHold(TextSpan span) => span.End >= After && !Call.Contains(span);
@@ -454,9 +469,9 @@ namespace InteropGuard.Rules
 
             private bool InPassedPart(TextSpan span)
             {
-                foreach (var part in Passed)
+                for (var i = 0; i < Passed.Count; i++)
                 {
-                    if (part.Syntax.Span.Contains(span))
+                    if (Passed[i].Syntax.Span.Contains(span))
                     {
                         return true;
                     }
@@ -590,7 +605,7 @@ namespace InteropGuard.Rules
                 }
 
                 // A KeepAlive after the variable was given another object keeps that one.
-                if (later is ILoopOperation || MayLeave(later) || later.DescendantsAndSelf().Any(o => IsOverwriteOf(o, owner)))
+                if (later is ILoopOperation || MayLeave(later) || Overwrites(later, owner))
                 {
                     return false;
                 }
@@ -598,6 +613,16 @@ namespace InteropGuard.Rules
 
             return false;
         }
+
+        // The two questions below close over the owner. Asked from here, their closures are made only when asked, not for
+        // every owner (or every call of their caller) the compiler would make them for in place.
+
+        /// <summary><see cref="StraightReads.ReadLater"/> for the owner's reads and overwrites.</summary>
+        private static bool ReadLater(IOperation call, HandleOwner owner)
+            => StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner));
+
+        /// <summary>Does <paramref name="statement"/> give the owner's variable another object?</summary>
+        private static bool Overwrites(IOperation statement, HandleOwner owner) => OperationTree.Any(statement, o => IsOverwriteOf(o, owner));
 
         private static bool HasKeepAliveAfter(IBlockOperation block, int index)
         {
@@ -624,7 +649,7 @@ namespace InteropGuard.Rules
 
         /// <summary>Can control leave this statement other than by completing it: return, yield, throw, break, continue, goto?</summary>
         private static bool MayLeave(IOperation statement)
-            => statement.DescendantsAndSelf().Any(o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
+            => OperationTree.Any(statement, o => o is IReturnOperation || o is IBranchOperation || o is IThrowOperation);
 
         private static IOperation? BodyBlock(ImmutableArray<IOperation> blocks)
         {
@@ -695,7 +720,7 @@ namespace InteropGuard.Rules
         /// with the function named in the message; null when there is none. Asked of every call of every body: most take
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
-        private static List<(IArgumentOperation Argument, string Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
         {
             var (target, arguments) = operation switch
             {
@@ -708,7 +733,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            List<(IArgumentOperation Argument, string Function)>? found = null;
+            List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
 
             // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
             NativeFunction? native = null;
@@ -746,18 +771,14 @@ namespace InteropGuard.Rules
 
                 if (native != null)
                 {
-                    (found ??= new List<(IArgumentOperation, string)>()).Add((argument, native.ToString()));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>()).Add((argument, new NamedFunction(native, through: null, operation)));
                     continue;
                 }
 
                 var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
-                    // 'new Canvas' for an object creation, 'Canvas constructor' for a ': base(...)' or ': this(...)' call.
-                    var through = target.MethodKind != MethodKind.Constructor ? target.ContainingType.Name + "." + target.Name
-                        : operation is IObjectCreationOperation ? "new " + target.ContainingType.Name
-                        : target.ContainingType.Name + " constructor";
-                    (found ??= new List<(IArgumentOperation, string)>()).Add((argument, targets[0].Function + "' through '" + through));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>()).Add((argument, new NamedFunction(targets[0].Function, target, operation)));
                 }
             }
 
@@ -841,8 +862,8 @@ namespace InteropGuard.Rules
         /// A method that overwrites the handle field it read (<c>var h = _handle; _handle = IntPtr.Zero; destroy(h);</c>)
         /// takes the handle over: the finalizer then has nothing left to release.
         /// </summary>
-        private static bool ClearsHandleField(HashSet<IFieldSymbol> assignedFields, HandleOwner owner)
-            => owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
+        private static bool ClearsHandleField(HashSet<IFieldSymbol>? assignedFields, HandleOwner owner)
+            => assignedFields != null && owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
 
         /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
         private static bool IsReleasePath(IMethodSymbol method)
@@ -856,43 +877,94 @@ namespace InteropGuard.Rules
         /// </summary>
         private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(IEnumerable<IOperation> operations)
         {
-            var values = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
-            var spoiled = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            var origins = new Origins();
             foreach (var operation in operations)
+            {
+                origins.Note(operation);
+            }
+
+            return origins.Values();
+        }
+
+        /// <summary>
+        /// <see cref="LocalOrigins(IEnumerable{IOperation})"/> of the operations under <paramref name="root"/>, read by
+        /// recursion over the child lists (Descendants() built an enumerator stack for every body asked).
+        /// </summary>
+        private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(IOperation root)
+        {
+            var origins = new Origins();
+            NoteBelow(root, origins, 0);
+            return origins.Values();
+
+            static void NoteBelow(IOperation parent, Origins origins, int depth)
+            {
+                foreach (var operation in parent.ChildOperations)
+                {
+                    origins.Note(operation);
+                    if (depth < MaxReferenceRecursion)
+                    {
+                        NoteBelow(operation, origins, depth + 1);
+                    }
+                    else
+                    {
+                        foreach (var descendant in operation.Descendants())
+                        {
+                            origins.Note(descendant);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>The values assigned to locals so far, and the locals assigned more than once or by reference.</summary>
+        private sealed class Origins
+        {
+            private readonly Dictionary<ILocalSymbol, IOperation> _values = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
+            private HashSet<ILocalSymbol>? _spoiled;
+
+            public void Note(IOperation operation)
             {
                 switch (operation)
                 {
                     case IVariableDeclaratorOperation { Initializer: { } initializer } declarator:
-                        if (values.ContainsKey(declarator.Symbol))
-                        {
-                            spoiled.Add(declarator.Symbol);
-                        }
-
-                        values[declarator.Symbol] = initializer.Value;
+                        Assign(declarator.Symbol, initializer.Value);
                         break;
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
-                        if (values.ContainsKey(target.Local))
-                        {
-                            spoiled.Add(target.Local);
-                        }
-
-                        values[target.Local] = assignment.Value;
+                        Assign(target.Local, assignment.Value);
                         break;
                     case ILocalReferenceOperation reference when reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }
                                                                || reference.Parent is ICompoundAssignmentOperation
                                                                || reference.Parent is IIncrementOrDecrementOperation
                                                                || reference.Parent is IAddressOfOperation:
-                        spoiled.Add(reference.Local);
+                        Spoil(reference.Local);
                         break;
                 }
             }
 
-            foreach (var local in spoiled)
+            public Dictionary<ILocalSymbol, IOperation> Values()
             {
-                values.Remove(local);
+                if (_spoiled != null)
+                {
+                    foreach (var local in _spoiled)
+                    {
+                        _values.Remove(local);
+                    }
+                }
+
+                return _values;
             }
 
-            return values;
+            private void Assign(ILocalSymbol local, IOperation value)
+            {
+                if (_values.ContainsKey(local))
+                {
+                    Spoil(local);
+                }
+
+                _values[local] = value;
+            }
+
+            private void Spoil(ILocalSymbol local) => (_spoiled ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local);
         }
 
         /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
@@ -928,9 +1000,10 @@ namespace InteropGuard.Rules
         /// arguments, in tree order, and what the questions asked of their owners need of the whole body. Every operation of
         /// every body passes here and four bodies in five have no such call, so the walk allocates nothing of its own: it
         /// recurses over the child lists (an enumerator per level only below <see cref="MaxRecursion"/> levels, where a long
-        /// chain of binary operators goes on), and the set of assigned fields is made for the first one.
+        /// chain of binary operators goes on), the set of assigned fields is made for the first one, and the walk itself is
+        /// a struct on the block action's stack.
         /// </summary>
-        private sealed class BodyWalk
+        private struct BodyWalk
         {
             private const int MaxRecursion = 64;
 
@@ -946,7 +1019,7 @@ namespace InteropGuard.Rules
             }
 
             /// <summary>The calls that hand raw handles to native code, in tree order; null when there is none.</summary>
-            public List<(IOperation Call, List<(IArgumentOperation Argument, string Function)> Arguments)>? HandleCalls { get; private set; }
+            public List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)>? HandleCalls { get; private set; }
 
             /// <summary>The fields the body assigns (a method that clears the handle field it read takes the handle over); null when none.</summary>
             public HashSet<IFieldSymbol>? AssignedFields { get; private set; }
@@ -1010,11 +1083,44 @@ namespace InteropGuard.Rules
                     case OperationKind.ObjectCreation:
                         if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
                         {
-                            (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, string)>)>()).Add((operation, arguments));
+                            (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((operation, arguments));
                         }
 
                         return;
                 }
+            }
+        }
+
+        /// <summary>
+        /// The native function a handle argument reaches, as the message names it: the P/Invoke, or the one a wrapper of
+        /// the compilation forwards the handle to, through that wrapper. The text is built for a finding only; a binding
+        /// hands thousands of owned handles to calls a round, and named each of them in a new string.
+        /// </summary>
+        private readonly struct NamedFunction
+        {
+            private readonly NativeFunction _function;
+            private readonly IMethodSymbol? _through;
+            private readonly IOperation _call;
+
+            public NamedFunction(NativeFunction function, IMethodSymbol? through, IOperation call)
+            {
+                _function = function;
+                _through = through;
+                _call = call;
+            }
+
+            public override string ToString()
+            {
+                if (_through == null)
+                {
+                    return _function.ToString();
+                }
+
+                // 'new Canvas' for an object creation, 'Canvas constructor' for a ': base(...)' or ': this(...)' call.
+                var through = _through.MethodKind != MethodKind.Constructor ? _through.ContainingType.Name + "." + _through.Name
+                    : _call is IObjectCreationOperation ? "new " + _through.ContainingType.Name
+                    : _through.ContainingType.Name + " constructor";
+                return _function + "' through '" + through;
             }
         }
 

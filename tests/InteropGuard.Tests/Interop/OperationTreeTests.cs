@@ -94,6 +94,25 @@ class C
             Assert.Same(argument, OperationTree.AsDelegate(argument));
         }
 
+        [Theory]
+        // Found at the bottom of a left-nested chain of 200 additions, far below the depth to which the walk recurses.
+        [InlineData("Throw", true)]
+        [InlineData("Invocation", true)]
+        // Found at the top, where the walk starts.
+        [InlineData("Return", true)]
+        // Nowhere in the body: the whole chain is read to say so.
+        [InlineData("Conditional", false)]
+        public void AnyAnswersAsDescendantsDoPastTheRecursionBound(string kind, bool found)
+        {
+            var chain = string.Concat(Enumerable.Repeat(" + 1", 200));
+            var test = new InteropTestCompilation("class C { static int F() => 1; int M(int? a) { return (a ?? throw new System.Exception()) + F()" + chain + "; } }");
+            var tree = test.Compilation.SyntaxTrees.Single();
+            var body = test.Compilation.GetSemanticModel(tree).GetOperation(tree.GetRoot().DescendantNodes().OfType<ReturnStatementSyntax>().Single())!;
+            bool IsKind(IOperation operation) => operation.Kind.ToString() == kind;
+            Assert.Equal(found, body.DescendantsAndSelf().Any(IsKind));
+            Assert.Equal(found, OperationTree.Any(body, IsKind));
+        }
+
         private static IOperation Reference(string name, int index)
         {
             var test = new InteropTestCompilation(Source);

@@ -161,6 +161,9 @@ namespace InteropGuard.Tests.Rules
         [InlineData("int M(Bitmap b) {{ var r = Native.draw(b.Handle, 1); return b.Width{0}; }}", 0)]
         // A reference as deep that comes before the call's statement does not.
         [InlineData("int M(Bitmap b) {{ var w = b.Width{0}; return Native.draw(b.Handle, w); }}", 1)]
+        // A branch at the bottom of such a chain in a later argument: the graph holds the handle in a flow capture, and the
+        // tree, reading the call as the graph does, answers for the body without it.
+        [InlineData("int M(Bitmap b, int? n) => Native.draw(b.Handle, (n ?? 0){0});", 0)]
         public async Task DeepExpressionsAreReadPastTheRecursionBound(string member, int findings)
         {
             var chain = string.Concat(Enumerable.Repeat(" + 1", 100));
@@ -168,6 +171,19 @@ namespace InteropGuard.Tests.Rules
             Assert.Equal(graph, tree);
             Assert.Equal(findings, tree.Length);
             Assert.Equal(decidedWithoutTheShortcut + 1, decided);
+        }
+
+        [Fact]
+        public async Task ALocalGivenAnotherValueDeepInAChainHasNoSingleOrigin()
+        {
+            // The handle's local is given another value at the bottom of a 100-term chain, below the depth to which the
+            // search for the locals' values recurses: it has no single value, so no owner, and the tree answers for the
+            // body (were the second value missed, the owner would be found through the local and the graph asked).
+            var chain = string.Concat(Enumerable.Repeat(" + 1", 100));
+            var (tree, graph, decided, _) = await AnalyzeBoth(Member("int M(Bitmap b) { var h = b.Handle; var r = (h = IntPtr.Zero).ToInt32()" + chain + "; return Native.draw(h, r); }"));
+            Assert.Equal(graph, tree);
+            Assert.Empty(tree);
+            Assert.Equal(1, decided);
         }
 
         [Fact]
