@@ -46,7 +46,7 @@ namespace InteropGuard.Flow
         private readonly HandleOwners _owners;
         private readonly ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?> _declared = ConcurrentTables.Create<INamedTypeSymbol, FinalizerReleasedHandle?>(SymbolEqualityComparer.Default);
 
-        private readonly ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?> _inChain = new ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, FinalizerReleasedHandle?> _inChain = ConcurrentTables.Create<INamedTypeSymbol, FinalizerReleasedHandle?>(SymbolEqualityComparer.Default);
         private readonly System.Func<INamedTypeSymbol, FinalizerReleasedHandle?> _findInChain;
 
         public FinalizerReleasedHandles(InteropContext interop, HandleOwners owners)
