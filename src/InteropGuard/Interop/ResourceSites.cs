@@ -140,7 +140,7 @@ namespace InteropGuard.Interop
 
         /// <summary>
         /// The record a filler is given is one the method allocated itself and lends only to native code: a local every
-        /// assignment of which is a catalogued allocation (<c>program = Marshal.AllocHGlobal(..)</c>), read nowhere but as an
+        /// assignment of which is a catalogued allocation (<c>program = Marshal.AllocHGlobal(..)</c>) or zero, read nowhere but as an
         /// argument of a native function or a release, or in a test against zero. A record from elsewhere (a field, a
         /// parameter, a copy handed to managed code) may have its contents released by whoever else holds it.
         /// </summary>
@@ -191,8 +191,9 @@ namespace InteropGuard.Interop
             => node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax
                 or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax;
 
+        /// <summary>A catalogued allocation, or zero (<c>IntPtr program = IntPtr.Zero;</c> before the allocation).</summary>
         private static bool IsAllocation(IOperation value, AllocationCatalogue catalogue)
-            => OperationTree.SkipConversions(value) is IInvocationOperation allocation && catalogue.TryGetAllocator(allocation.TargetMethod, out _);
+            => HandleOwners.IsZero(value) || (OperationTree.SkipConversions(value) is IInvocationOperation allocation && catalogue.TryGetAllocator(allocation.TargetMethod, out _));
 
         private static ILocalSymbol? OutLocal(IOperation value) => value switch
         {

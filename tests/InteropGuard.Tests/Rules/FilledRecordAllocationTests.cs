@@ -43,7 +43,8 @@ class Device
         public Task CompiledFilterWhoseRecordIsFreedButNotItsCode() => Check(@"
     public void SetFilter(string text)
     {
-        IntPtr program = Marshal.AllocHGlobal(Marshal.SizeOf(typeof(BpfProgram)));
+        IntPtr program = IntPtr.Zero;
+        program = Marshal.AllocHGlobal(Marshal.SizeOf(typeof(BpfProgram)));
         if (Capture.pcap_compile(_device, {|#0:program|}, text, 1, 0) < 0)
         {
             Marshal.FreeHGlobal(program);
