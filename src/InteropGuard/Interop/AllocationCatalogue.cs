@@ -467,20 +467,15 @@ namespace InteropGuard.Interop
             (RocksDbLibraries, RocksDbAllocators));
 
         /// <summary>Functions whose pointer-sized <c>out</c> values are allocations the caller owns, by library.</summary>
-        private static readonly CatalogueTables<Allocator> OutAllocatorTables = new CatalogueTables<Allocator>(
-            new Dictionary<string, Allocator>(),
-            new Dictionary<string, Allocator>(),
-            new Dictionary<string, Allocator>(),
-            new Dictionary<string, Allocator>(),
-            (LeptonicaLibraries, LeptonicaOutAllocators));
+        private static readonly CatalogueTables<Allocator> OutAllocatorTables = NativeOnly((LeptonicaLibraries, LeptonicaOutAllocators));
 
         /// <summary>Functions that allocate into the record a pointer argument points to (<see cref="Allocator.FilledRecordParameter"/>), by library.</summary>
-        private static readonly CatalogueTables<Allocator> FilledRecordTables = new CatalogueTables<Allocator>(
-            new Dictionary<string, Allocator>(),
-            new Dictionary<string, Allocator>(),
-            new Dictionary<string, Allocator>(),
-            new Dictionary<string, Allocator>(),
-            (PcapLibraries, PcapRecordAllocators));
+        private static readonly CatalogueTables<Allocator> FilledRecordTables = NativeOnly((PcapLibraries, PcapRecordAllocators));
+
+        /// <summary>A side of the catalogue with native entries only, by library (no BCL and no any-library entries).</summary>
+        private static CatalogueTables<Allocator> NativeOnly(params (HashSet<string> Libraries, Dictionary<string, Allocator> Entries)[] native)
+            => new CatalogueTables<Allocator>(
+                new Dictionary<string, Allocator>(), new Dictionary<string, Allocator>(), new Dictionary<string, Allocator>(), new Dictionary<string, Allocator>(), native);
 
         private static readonly CatalogueTables<Deallocator> DeallocatorTables = new CatalogueTables<Deallocator>(
             MarshalReleases,

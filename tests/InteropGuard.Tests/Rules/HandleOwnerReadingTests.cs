@@ -10,6 +10,20 @@ namespace InteropGuard.Tests.Rules
     /// </summary>
     public class HandleOwnerReadingTests
     {
+        /// <summary>An image interface and a finalizable class implementing it with its own handle field.</summary>
+        private const string PhotoImage = @"
+interface IImage
+{
+    IntPtr Handle { get; }
+}
+class Photo : IImage
+{
+    private IntPtr _handle;
+    public IntPtr Handle => _handle;
+    ~Photo() { }
+}
+";
+
         private const string Many = @"
 static class Many
 {
@@ -137,17 +151,7 @@ class C
 }");
 
         [Fact]
-        public Task InterfaceWhoseImplementationsAllOwnTheHandle() => Check(@"
-interface IImage
-{
-    IntPtr Handle { get; }
-}
-class Photo : IImage
-{
-    private IntPtr _handle;
-    public IntPtr Handle => _handle;
-    ~Photo() { }
-}
+        public Task InterfaceWhoseImplementationsAllOwnTheHandle() => Check(PhotoImage + @"
 class Icon : IImage
 {
     private readonly FileHandle _file = new FileHandle();
@@ -175,17 +179,7 @@ class C
         /// implementation that did not own its handle silenced the interface).
         /// </summary>
         [Fact]
-        public Task InterfaceWithAnImplementationThatReleasesNothingStillHasOwners() => Check(@"
-interface IImage
-{
-    IntPtr Handle { get; }
-}
-class Photo : IImage
-{
-    private IntPtr _handle;
-    public IntPtr Handle => _handle;
-    ~Photo() { }
-}
+        public Task InterfaceWithAnImplementationThatReleasesNothingStillHasOwners() => Check(PhotoImage + @"
 class View : IImage
 {
     public IntPtr Handle { get; set; }
@@ -240,17 +234,7 @@ class C
         /// (Decorated asks about IImage, which asks about Decorated…): such an interface is not an owner.
         /// </summary>
         [Fact]
-        public Task InterfaceImplementationReturningAnotherInterfaceHandle() => Check(@"
-interface IImage
-{
-    IntPtr Handle { get; }
-}
-class Photo : IImage
-{
-    private IntPtr _handle;
-    public IntPtr Handle => _handle;
-    ~Photo() { }
-}
+        public Task InterfaceImplementationReturningAnotherInterfaceHandle() => Check(PhotoImage + @"
 class Decorated : IImage
 {
     private readonly IImage _inner = new Photo();
