@@ -965,6 +965,13 @@ namespace InteropGuard.Flow
 
         private OwnershipState Release(ValueUse use, IOperation reference, OwnershipState state)
         {
+            if (use.Release is { } other && other.Family != _allocator.Family && (_allocator.FilledRecordParameter >= 0 || other.ReleasesRecordContents))
+            {
+                // The record's own storage and what a filler allocated in it share one pointer: freeing one
+                // (Marshal.FreeHGlobal(program), pcap_freecode(program)) neither releases the other nor is its wrong release.
+                return state;
+            }
+
             if (state.WasReleased && use.Release is { Idempotent: false })
             {
                 _afterRelease.Add(new UseAfterRelease(reference, use, isRelease: true));

@@ -52,6 +52,9 @@ namespace InteropGuard.Interop
 
             // librdkafka.
             "rd_kafka_topic_partition_list_new", "rd_kafka_queue_poll",
+
+            // libpcap: filter programs compiled into the caller's bpf_program record.
+            "pcap_compile", "pcap_compile_nopcap",
         };
     }
 }

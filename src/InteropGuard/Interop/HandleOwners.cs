@@ -75,13 +75,18 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _ownFields = ConcurrentTables.Create<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = ConcurrentTables.Create<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, GetterShape> _getters = ConcurrentTables.Create<IPropertySymbol, GetterShape>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), bool> _recordInterfaceOwned = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), bool>(PropertyFieldComparer.Instance);
+        private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), GetterShape> _recordGetters = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), GetterShape>(PropertyFieldComparer.Instance);
+        private readonly Func<IMethodSymbol, bool>? _isNative;
 
         /// <param name="releasesNothing">
         /// Whether a class with a finalizer provably releases nothing when collected (Flow's SilentFinalizers, which
         /// this layer cannot name); without it every class with a finalizer counts as releasing.
         /// </param>
-        public HandleOwners(WellKnownTypes types, Compilation compilation, Func<INamedTypeSymbol, bool>? releasesNothing = null)
+        /// <param name="isNative">Whether a method is a native function (the compilation's table, which this layer is given, not asked for).</param>
+        public HandleOwners(WellKnownTypes types, Compilation compilation, Func<INamedTypeSymbol, bool>? releasesNothing = null, Func<IMethodSymbol, bool>? isNative = null)
         {
+            _isNative = isNative;
             _types = types;
             _compilation = compilation;
             _disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
@@ -190,7 +195,8 @@ namespace InteropGuard.Interop
             => read switch
             {
                 ILocalReferenceOperation local => IsRawHandleType(local.Type),
-                IFieldReferenceOperation field => !field.Field.IsStatic && field.Instance != null && IsRawHandleType(field.Type) && IsFinalizable(field.Instance.Type),
+                IFieldReferenceOperation field => !field.Field.IsStatic && field.Instance != null && IsRawHandleType(field.Type)
+                                                  && (IsFinalizable(field.Instance.Type) || MayBeHandedOutRecord(field.Instance)),
                 IPropertyReferenceOperation property => !property.Property.IsStatic && property.Instance != null && property.Arguments.IsEmpty && IsRawHandleType(property.Type),
                 _ => false,
             };
@@ -260,13 +266,13 @@ namespace InteropGuard.Interop
                     return origin(local.Local) is { } assigned ? Find(assigned, origin, depth + 1, nesting, throughElements) : null;
 
                 case IFieldReferenceOperation field when !field.Field.IsStatic && field.Instance != null && IsRawHandleType(field.Type):
-                    return IsFinalizable(field.Instance.Type) ? Owner(field.Instance, read, throughElements: throughElements) : null;
+                    return IsFinalizable(field.Instance.Type) ? Owner(field.Instance, read, throughElements: throughElements) : RecordFieldOwner(field, read, origin, nesting);
 
                 case IPropertyReferenceOperation property when !property.Property.IsStatic && property.Instance != null
                                                               && property.Arguments.IsEmpty && IsRawHandleType(property.Type):
                     if (property.Property.ContainingType.TypeKind == TypeKind.Interface)
                     {
-                        return EveryImplementationOwns(property.Property, nesting) ? Owner(property.Instance, read, throughInterface: true) : null;
+                        return InterfaceOwns(property, nesting, null) ? Owner(property.Instance, read, throughInterface: true) : null;
                     }
 
                     var shape = ShapeOf(property.Property, nesting);
@@ -280,6 +286,64 @@ namespace InteropGuard.Interop
                 default:
                     return null;
             }
+        }
+
+        /// <summary>
+        /// A struct read from a property (<c>store.Context</c>), or a local assigned once from one, whose raw handle field is
+        /// read (<c>store.Context.handle</c>): the gate's side of <see cref="RecordFieldOwner"/>.
+        /// </summary>
+        private static bool MayBeHandedOutRecord(IOperation instance)
+            => instance.Type is { TypeKind: TypeKind.Struct }
+               && OperationTree.SkipConversions(instance) is IPropertyReferenceOperation { Instance: not null, Arguments.IsEmpty: true } or ILocalReferenceOperation { Local.IsRef: false };
+
+        /// <summary>
+        /// The raw handle field of a struct an object hands out through a property (<c>store.Context.handle</c>, where the
+        /// getter returns <c>new StoreContext(Native.wasmtime_store_context(NativeHandle))</c>): the getter builds the struct
+        /// around a handle, and the field holds what the struct's constructor stored in it. Owned by the property's object
+        /// when that handle is, read as a getter's returned handle is (<see cref="ShapeOfReturned"/>).
+        /// </summary>
+        private HandleOwner? RecordFieldOwner(IFieldReferenceOperation field, IOperation read, Func<ILocalSymbol, IOperation?> origin, int nesting)
+        {
+            if (field.Instance!.Type is not { TypeKind: TypeKind.Struct })
+            {
+                return null;
+            }
+
+            var instance = OperationTree.SkipConversions(field.Instance);
+            if (instance is ILocalReferenceOperation { Local.IsRef: false } local)
+            {
+                instance = origin(local.Local) is { } assigned ? OperationTree.SkipConversions(assigned) : null;
+            }
+
+            if (instance is not IPropertyReferenceOperation { Property.IsStatic: false, Instance: { } holder, Arguments.IsEmpty: true } property)
+            {
+                return null;
+            }
+
+            if (property.Property.ContainingType.TypeKind == TypeKind.Interface)
+            {
+                return InterfaceOwns(property, nesting, field.Field) ? Owner(holder, read, throughInterface: true) : null;
+            }
+
+            var shape = ShapeOf(property.Property, nesting, field.Field);
+            return shape == GetterShape.HeldObject || (shape == GetterShape.OwnField && IsFinalizable(holder.Type)) ? Owner(holder, read) : null;
+        }
+
+        /// <summary>
+        /// Whether the object an interface property is read from owns what it hands out: when the receiver is a class
+        /// value cast to the interface (<c>((IStore)caller).Context</c>), that class's implementation decides; otherwise
+        /// every implementation in the compilation (<see cref="EveryImplementationOwns"/>).
+        /// </summary>
+        private bool InterfaceOwns(IPropertyReferenceOperation property, int nesting, IFieldSymbol? recordField)
+        {
+            if (OperationTree.SkipConversions(property.Instance!).Type is INamedTypeSymbol { TypeKind: TypeKind.Class } type
+                && type.FindImplementationForInterfaceMember(property.Property) is IPropertySymbol implementation)
+            {
+                var shape = implementation.ContainingType.TypeKind == TypeKind.Interface ? GetterShape.None : ShapeOf(implementation, nesting, recordField);
+                return shape == GetterShape.HeldObject || (shape == GetterShape.OwnField && IsFinalizable(type));
+            }
+
+            return EveryImplementationOwns(property.Property, nesting, recordField);
         }
 
         /// <summary>The owner <paramref name="owner"/> is, holding <paramref name="handle"/>: see <see cref="Owner"/>.</summary>
@@ -338,12 +402,16 @@ namespace InteropGuard.Interop
         /// Cached like <see cref="ShapeOf"/>: asked from inside a getter (an implementation returning another object's
         /// interface handle), it is computed one level deeper, uncached, so the search ends at the depth bound.
         /// </summary>
-        private bool EveryImplementationOwns(IPropertySymbol property, int nesting)
-            => nesting == 0
-                ? _interfaceOwned.GetOrAdd(property.OriginalDefinition, p => ComputeEveryImplementationOwns(p, 0))
-                : nesting <= MaxDepth && ComputeEveryImplementationOwns(property.OriginalDefinition, nesting);
+        /// <param name="recordField">
+        /// For a struct the property hands out, the raw handle field read from it (<see cref="RecordFieldOwner"/>); null when
+        /// the property itself is the handle.
+        /// </param>
+        private bool EveryImplementationOwns(IPropertySymbol property, int nesting, IFieldSymbol? recordField = null)
+            => nesting != 0 ? nesting <= MaxDepth && ComputeEveryImplementationOwns(property.OriginalDefinition, nesting, recordField)
+               : recordField == null ? _interfaceOwned.GetOrAdd(property.OriginalDefinition, p => ComputeEveryImplementationOwns(p, 0, null))
+               : _recordInterfaceOwned.GetOrAdd((property.OriginalDefinition, recordField.OriginalDefinition), key => ComputeEveryImplementationOwns(key.Property, 0, key.Field));
 
-        private bool ComputeEveryImplementationOwns(IPropertySymbol p, int nesting)
+        private bool ComputeEveryImplementationOwns(IPropertySymbol p, int nesting, IFieldSymbol? recordField)
         {
             var contract = p.ContainingType;
             if (p.IsStatic || !SymbolEqualityComparer.Default.Equals(contract.ContainingAssembly, _compilation.Assembly))
@@ -366,13 +434,15 @@ namespace InteropGuard.Interop
                     return false;
                 }
 
-                var shape = ShapeOf(implementation, nesting);
-                if (shape != GetterShape.HeldObject && !(shape == GetterShape.OwnField && IsFinalizable(type)))
+                var shape = ShapeOf(implementation, nesting, recordField);
+                if (shape == GetterShape.HeldObject || (shape == GetterShape.OwnField && IsFinalizable(type)))
+                {
+                    found = true;
+                }
+                else if (MayRelease(type))
                 {
                     return false;
                 }
-
-                found = true;
             }
 
             return found;
@@ -443,10 +513,76 @@ namespace InteropGuard.Interop
         /// getter was asked about first, and getters returning each other ('A => B; B => A') end at the depth bound
         /// instead of recursing through the cache until the stack overflows.
         /// </summary>
-        private GetterShape ShapeOf(IPropertySymbol property, int nesting)
-            => nesting != 0 ? ComputeShape(property.OriginalDefinition, nesting)
+        private GetterShape ShapeOf(IPropertySymbol property, int nesting, IFieldSymbol? recordField = null)
+            => recordField != null ? (nesting != 0 ? RecordShape(property.OriginalDefinition, recordField, nesting)
+                                      : _recordGetters.GetOrAdd((property.OriginalDefinition, recordField.OriginalDefinition), key => RecordShape(key.Property, key.Field, 0)))
+               : nesting != 0 ? ComputeShape(property.OriginalDefinition, nesting)
                : _getters.TryGetValue(property.OriginalDefinition, out var shape) ? shape
                : _getters.GetOrAdd(property.OriginalDefinition, p => ComputeShape(p, 0));
+
+        /// <summary>
+        /// What a getter that builds a struct hands out in the struct's field <paramref name="field"/>: every value it
+        /// returns is <c>new S(..)</c> whose constructor (of this compilation) stores one of its parameters in that field,
+        /// and the arguments given for it agree in shape.
+        /// </summary>
+        private GetterShape RecordShape(IPropertySymbol property, IFieldSymbol field, int nesting)
+        {
+            if (ReturnedValues(property) is not { } returned)
+            {
+                return GetterShape.None;
+            }
+
+            var shape = GetterShape.None;
+            for (var i = 0; i < returned.Count; i++)
+            {
+                if (returned[i] is not IObjectCreationOperation { Constructor: { } constructor } creation
+                    || !SymbolEqualityComparer.Default.Equals(constructor.ContainingType, field.ContainingType)
+                    || StoredParameter(constructor, field) is not { } ordinal
+                    || creation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal) is not { } argument)
+                {
+                    return GetterShape.None;
+                }
+
+                var argumentShape = ShapeOfReturned(OperationTree.SkipConversions(argument.Value), nesting);
+                if (argumentShape == GetterShape.None || (i > 0 && argumentShape != shape))
+                {
+                    return GetterShape.None;
+                }
+
+                shape = argumentShape;
+            }
+
+            return shape;
+        }
+
+        /// <summary>The parameter a source constructor stores in <paramref name="field"/> (<c>this.handle = handle;</c>), its only store there; null otherwise.</summary>
+        private int? StoredParameter(IMethodSymbol constructor, IFieldSymbol field)
+        {
+            if (constructor.DeclaringSyntaxReferences.Length != 1 || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _compilation.Assembly))
+            {
+                return null;
+            }
+
+            var syntax = constructor.DeclaringSyntaxReferences[0].GetSyntax(CancellationToken.None);
+#pragma warning disable RS1030 // A struct's constructor is read once per property and field, and cached with them.
+            var body = _compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+            int? stored = null;
+            foreach (var assignment in body?.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>() ?? Enumerable.Empty<ISimpleAssignmentOperation>())
+            {
+                if (assignment.Target is IFieldReferenceOperation { Instance: IInstanceReferenceOperation } target && SymbolEqualityComparer.Default.Equals(target.Field, field))
+                {
+                    if (stored != null || OperationTree.SkipConversions(assignment.Value) is not IParameterReferenceOperation parameter)
+                    {
+                        return null;
+                    }
+
+                    stored = parameter.Parameter.Ordinal;
+                }
+            }
+
+            return stored;
+        }
 
         private GetterShape ComputeShape(IPropertySymbol property, int nesting)
         {
@@ -506,10 +642,95 @@ namespace InteropGuard.Interop
                          && OperationTree.SkipConversions(whenNotNull) is IInvocationOperation { TargetMethod.Name: "DangerousGetHandle" }:
                     // '_safe?.DangerousGetHandle() ?? IntPtr.Zero': the handle of a SafeHandle the object holds, when it has one.
                     return GetterShape.HeldObject;
+                case IInvocationOperation call when _isNative != null && IsRawHandleType(call.Type) && _isNative(call.TargetMethod):
+                    return DerivedShape(call, nesting);
                 default:
                     var inner = Find(returned, _ => null, 1, nesting + 1);
                     return inner != null && inner.Kind == HandleOwnerKind.This ? GetterShape.HeldObject : GetterShape.None;
             }
+        }
+
+        /// <summary>
+        /// A handle a native function derives from the object's own handle (<c>Native.wasmtime_store_context(NativeHandle)</c>:
+        /// a pointer into the store, valid while the store is): owned as that handle is. The object's handle is a SafeHandle
+        /// it holds in a field (directly or through a getter returning that field), or a raw handle field of its own.
+        /// </summary>
+        private GetterShape DerivedShape(IInvocationOperation call, int nesting)
+        {
+            var shape = GetterShape.None;
+            foreach (var argument in call.Arguments)
+            {
+                var value = OperationTree.SkipConversions(argument.Value);
+                var argumentShape = value switch
+                {
+                    IFieldReferenceOperation { Instance: IInstanceReferenceOperation } held when _types.IsHandleWrapper(held.Type) => GetterShape.HeldObject,
+                    IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Arguments.IsEmpty: true } held when _types.IsHandleWrapper(held.Type)
+                                                                                                                            && ReturnsOwnField(held.Property) => GetterShape.HeldObject,
+                    _ when IsRawHandleType(value.Type) => ShapeOfOwnHandle(value, nesting),
+                    _ => GetterShape.None,
+                };
+                if (argumentShape == GetterShape.None)
+                {
+                    continue;
+                }
+
+                if (shape != GetterShape.None && shape != argumentShape)
+                {
+                    return GetterShape.None;
+                }
+
+                shape = argumentShape;
+            }
+
+            return shape;
+        }
+
+        /// <summary>A raw handle the object holds itself: its field, or a getter of its own that returns one.</summary>
+        private GetterShape ShapeOfOwnHandle(IOperation value, int nesting)
+            => value switch
+            {
+                IFieldReferenceOperation { Instance: IInstanceReferenceOperation } => GetterShape.OwnField,
+                IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Arguments.IsEmpty: true } own => ShapeOf(own.Property, nesting + 1),
+                _ => GetterShape.None,
+            };
+
+        /// <summary>
+        /// Whether collecting an object of <paramref name="type"/> may release anything: it is finalizable, or it or a base
+        /// holds a SafeHandle in a field. An interface's implementation that can release nothing is no reason to doubt
+        /// that the others own what they hand out; it is only the case in which the call is safe anyway.
+        /// </summary>
+        private bool MayRelease(INamedTypeSymbol type)
+        {
+            if (IsFinalizable(type))
+            {
+                return true;
+            }
+
+            for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers())
+                {
+                    if (member is IFieldSymbol { IsStatic: false } field && (_types.IsHandleWrapper(field.Type) || field.Type.TypeKind is TypeKind.Class or TypeKind.Interface or TypeKind.TypeParameter && IsFinalizableOrUnknown(field.Type)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsFinalizableOrUnknown(ITypeSymbol type) => type.TypeKind != TypeKind.Class || IsFinalizable(type);
+
+        private sealed class PropertyFieldComparer : IEqualityComparer<(IPropertySymbol Property, IFieldSymbol Field)>
+        {
+            public static readonly PropertyFieldComparer Instance = new PropertyFieldComparer();
+
+            public bool Equals((IPropertySymbol Property, IFieldSymbol Field) x, (IPropertySymbol Property, IFieldSymbol Field) y)
+                => SymbolEqualityComparer.Default.Equals(x.Property, y.Property) && SymbolEqualityComparer.Default.Equals(x.Field, y.Field);
+
+            public int GetHashCode((IPropertySymbol Property, IFieldSymbol Field) key)
+                => (SymbolEqualityComparer.Default.GetHashCode(key.Property) * 397) ^ SymbolEqualityComparer.Default.GetHashCode(key.Field);
         }
 
         /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -47,6 +48,8 @@ namespace InteropGuard.Interop
                     case IObjectCreationOperation:
                     case IPropertyReferenceOperation:
                     case IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref, Parent: IInvocationOperation }:
+                        break;
+                    case IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation filler } when catalogue.RecordFillerOf(filler.TargetMethod) != null:
                         break;
                     default:
                         continue;
@@ -135,6 +138,63 @@ namespace InteropGuard.Interop
             }
         }
 
+        /// <summary>
+        /// The record a filler is given is one the method allocated itself and lends only to native code: a local every
+        /// assignment of which is a catalogued allocation (<c>program = Marshal.AllocHGlobal(..)</c>) or zero, read nowhere but as an
+        /// argument of a native function or a release, or in a test against zero. A record from elsewhere (a field, a
+        /// parameter, a copy handed to managed code) may have its contents released by whoever else holds it.
+        /// </summary>
+        private static bool IsOwnedRecord(IArgumentOperation argument, AllocationCatalogue catalogue)
+        {
+            if (OperationTree.SkipConversions(argument.Value) is not ILocalReferenceOperation { Local: { IsRef: false } local }
+                || (argument.SemanticModel ?? catalogue.ModelOf(argument.Syntax.SyntaxTree)) is not { } model
+                || local.DeclaringSyntaxReferences.Length != 1
+                || local.DeclaringSyntaxReferences[0].GetSyntax().FirstAncestorOrSelf<SyntaxNode>(IsBody) is not { } body
+                || model.GetOperation(body) is not { } root)
+            {
+                return false;
+            }
+
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                        if (declarator.Initializer is { } initializer && !IsAllocation(initializer.Value, catalogue))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local):
+                        var user = OperationTree.WithEveryConversion(reference).Parent;
+                        var lent = user switch
+                        {
+                            ISimpleAssignmentOperation assignment when assignment.Target == reference => IsAllocation(assignment.Value, catalogue),
+                            IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } => catalogue.IsNativeFunction(call.TargetMethod) || catalogue.TryGetDeallocator(call.TargetMethod, out _),
+                            IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } => true,
+                            _ => false,
+                        };
+                        if (!lent)
+                        {
+                            return false;
+                        }
+
+                        break;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsBody(SyntaxNode node)
+            => node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax
+                or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax;
+
+        /// <summary>A catalogued allocation, or zero (<c>IntPtr program = IntPtr.Zero;</c> before the allocation).</summary>
+        private static bool IsAllocation(IOperation value, AllocationCatalogue catalogue)
+            => HandleOwners.IsZero(value) || (OperationTree.SkipConversions(value) is IInvocationOperation allocation && catalogue.TryGetAllocator(allocation.TargetMethod, out _));
+
         private static ILocalSymbol? OutLocal(IOperation value) => value switch
         {
             ILocalReferenceOperation local => local.Local,
@@ -162,8 +222,9 @@ namespace InteropGuard.Interop
                         : null;
                 case IObjectCreationOperation creation:
                     return catalogue.ForHandedOutHandle(creation);
-                case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }:
-                    return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForCataloguedOut(call.TargetMethod, parameter);
+                case IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call } argument:
+                    return catalogue.ForOutHandle(call.TargetMethod, parameter) ?? catalogue.ForCataloguedOut(call.TargetMethod, parameter)
+                           ?? (catalogue.ForFilledRecord(call.TargetMethod, parameter) is { } filled && IsOwnedRecord(argument, catalogue) ? filled : null);
                 case IPropertyReferenceOperation { Property.GetMethod: { } getter, Arguments.IsEmpty: true } property when !IsWritten(property):
                     // A property whose getter returns a fresh allocation (a 'Gch' returning GCHandle.Alloc(this, Pinned)).
                     return catalogue.TryGetAllocator(getter, out var returned) ? returned : null;

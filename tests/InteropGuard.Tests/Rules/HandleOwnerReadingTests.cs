@@ -10,6 +10,20 @@ namespace InteropGuard.Tests.Rules
     /// </summary>
     public class HandleOwnerReadingTests
     {
+        /// <summary>An image interface and a finalizable class implementing it with its own handle field.</summary>
+        private const string PhotoImage = @"
+interface IImage
+{
+    IntPtr Handle { get; }
+}
+class Photo : IImage
+{
+    private IntPtr _handle;
+    public IntPtr Handle => _handle;
+    ~Photo() { }
+}
+";
+
         private const string Many = @"
 static class Many
 {
@@ -137,17 +151,7 @@ class C
 }");
 
         [Fact]
-        public Task InterfaceWhoseImplementationsAllOwnTheHandle() => Check(@"
-interface IImage
-{
-    IntPtr Handle { get; }
-}
-class Photo : IImage
-{
-    private IntPtr _handle;
-    public IntPtr Handle => _handle;
-    ~Photo() { }
-}
+        public Task InterfaceWhoseImplementationsAllOwnTheHandle() => Check(PhotoImage + @"
 class Icon : IImage
 {
     private readonly FileHandle _file = new FileHandle();
@@ -169,6 +173,27 @@ class C
     }
 }", Finding(0, "image", "image.Handle", "Native.draw"), Finding(1, "_image", "_image.Handle", "Native.draw"));
 
+        /// <summary>
+        /// An implementation whose collection releases nothing (no finalizer, no SafeHandle or finalizable object held)
+        /// is only the case in which the call is safe: the others still own what they hand out (rec17; before, any
+        /// implementation that did not own its handle silenced the interface).
+        /// </summary>
+        [Fact]
+        public Task InterfaceWithAnImplementationThatReleasesNothingStillHasOwners() => Check(PhotoImage + @"
+class View : IImage
+{
+    public IntPtr Handle { get; set; }
+}
+class C
+{
+    void M(IImage image) => Native.draw({|#0:image.Handle|}, 1);
+    void N(View view) => Native.draw(((IImage)view).Handle, 1);
+}", Finding(0, "image", "image.Handle", "Native.draw"));
+
+        /// <summary>
+        /// An implementation that may release something on collection but does not hand out what it releases (a view
+        /// holding its source image and computing the handle) leaves the interface's owner unknown: silent.
+        /// </summary>
         [Fact]
         public Task InterfaceWithAnImplementationThatOwnsNothingIsNotAnOwner() => Check(@"
 interface IImage
@@ -187,7 +212,9 @@ class Photo : IImage
 }
 class View : IImage
 {
-    public IntPtr Handle { get; set; }
+    private readonly Bitmap _source = new Bitmap();
+    public IntPtr Handle => Compute();
+    private static IntPtr Compute() => IntPtr.Zero;
 }
 struct Borrowed : IUnimplemented
 {
@@ -207,17 +234,7 @@ class C
         /// (Decorated asks about IImage, which asks about Decorated…): such an interface is not an owner.
         /// </summary>
         [Fact]
-        public Task InterfaceImplementationReturningAnotherInterfaceHandle() => Check(@"
-interface IImage
-{
-    IntPtr Handle { get; }
-}
-class Photo : IImage
-{
-    private IntPtr _handle;
-    public IntPtr Handle => _handle;
-    ~Photo() { }
-}
+        public Task InterfaceImplementationReturningAnotherInterfaceHandle() => Check(PhotoImage + @"
 class Decorated : IImage
 {
     private readonly IImage _inner = new Photo();
