@@ -558,15 +558,8 @@ namespace InteropGuard.Interop
         /// <summary>The parameter a source constructor stores in <paramref name="field"/> (<c>this.handle = handle;</c>), its only store there; null otherwise.</summary>
         private int? StoredParameter(IMethodSymbol constructor, IFieldSymbol field)
         {
-            if (constructor.DeclaringSyntaxReferences.Length != 1 || !SymbolEqualityComparer.Default.Equals(constructor.ContainingAssembly, _compilation.Assembly))
-            {
-                return null;
-            }
-
-            var syntax = constructor.DeclaringSyntaxReferences[0].GetSyntax(CancellationToken.None);
-#pragma warning disable RS1030 // A struct's constructor is read once per property and field, and cached with them.
-            var body = _compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
+            // A struct's constructor is read once per property and field, and cached with them.
+            var body = SourceBody(constructor);
             int? stored = null;
             foreach (var assignment in body?.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>() ?? Enumerable.Empty<ISimpleAssignmentOperation>())
             {
@@ -756,25 +749,28 @@ namespace InteropGuard.Interop
                                                                          && returned.All(r => r is IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f
                                                                                               && SymbolEqualityComparer.Default.Equals(f.Field, ((IFieldReferenceOperation)returned[0]).Field))));
 
+        /// <summary>The operations of a method declared once in this compilation (a getter, a constructor); null otherwise.</summary>
+        private IOperation? SourceBody(IMethodSymbol method)
+        {
+            if (method.DeclaringSyntaxReferences.Length != 1 || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly))
+            {
+                return null;
+            }
+
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(CancellationToken.None);
+#pragma warning disable RS1030 // Asked only by the per-compilation getter and constructor summaries, which cache their answers.
+            return _compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+        }
+
         /// <summary>
         /// The values a source getter of this compilation returns, without those that are zero (no handle); null when
         /// the getter cannot be read or returns nothing but zero.
         /// </summary>
         private List<IOperation>? ReturnedValues(IPropertySymbol property)
         {
-            var getter = property.GetMethod;
-            if (getter == null || getter.DeclaringSyntaxReferences.Length != 1
-                || !SymbolEqualityComparer.Default.Equals(getter.ContainingAssembly, _compilation.Assembly))
-            {
-                return null;
-            }
-
-            var syntax = getter.DeclaringSyntaxReferences[0].GetSyntax(CancellationToken.None);
-#pragma warning disable RS1030 // A handle property's getter is read once per compilation and cached.
-            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-            var body = model.GetOperation(syntax);
-            if (body == null)
+            // A handle property's getter is read once per compilation and cached.
+            if (property.GetMethod is not { } getter || SourceBody(getter) is not { } body)
             {
                 return null;
             }
