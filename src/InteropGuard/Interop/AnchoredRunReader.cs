@@ -6,35 +6,35 @@ using System.Runtime.InteropServices;
 namespace InteropGuard.Interop
 {
     /// <summary>
-    /// The identifier-like runs of a text that hold one of a set of character pairs (<see cref="AnchorPairs"/>), in text
-    /// order, each once: every run of <see cref="IdentifierRunReader"/> that holds a pair is among them. Comments are not
+    /// The identifier-like runs of a text that hold one of a set of anchors (<see cref="Anchors"/>: character pairs and
+    /// quadruples), in text order, each once: every run of <see cref="IdentifierRunReader"/> that holds an anchor is among them. Comments are not
     /// known here (a run inside one is given too), so a caller that finds a word in these runs asks the full reader.
     /// </summary>
     /// <remarks>
     /// Why: code without interop names none of the vocabulary's words, and the full reader's answer for it was a pass over
     /// every character (about 1 ns each; FluentValidation's 0.63M characters cost more than the 0.5% budget alone). Here
-    /// sixteen characters at a time are compared with every pair's code (<c>System.Numerics.Vector</c>, which the runtime
-    /// turns into SIMD instructions), and only the few blocks that hold a pair are read character by character. The run
-    /// around a pair is found from the pair outwards: the run the full reader would read there, when the pair is outside
-    /// comments (a comment ends before a character no run holds: a line feed, or the '/' of its close).
+    /// sixteen characters at a time are compared with every anchor's codes (<c>System.Numerics.Vector</c>, which the runtime
+    /// turns into SIMD instructions), and only the few blocks that hold an anchor are read character by character. The run
+    /// around an anchor is found from the anchor outwards: the run the full reader would read there, when the anchor is
+    /// outside comments (a comment ends before a character no run holds: a line feed, or the '/' of its close).
     /// </remarks>
     internal ref struct AnchoredRunReader
     {
         private readonly ReadOnlySpan<char> _text;
-        private readonly AnchorPairs _pairs;
+        private readonly Anchors _anchors;
         private readonly ulong[] _lengthsByFirst;
         private int _block;
         private int _position;
         private int _limit;
 
         /// <param name="text">The text.</param>
-        /// <param name="pairs">The pairs.</param>
+        /// <param name="anchors">The anchors.</param>
         /// <param name="lengthsByFirst">As <see cref="IdentifierRunReader.MoveNext(ulong[])"/>: a run whose first character is
         /// ASCII, shorter than 64, and whose length's bit is not set at that character is passed over.</param>
-        public AnchoredRunReader(ReadOnlySpan<char> text, AnchorPairs pairs, ulong[] lengthsByFirst)
+        public AnchoredRunReader(ReadOnlySpan<char> text, Anchors anchors, ulong[] lengthsByFirst)
         {
             _text = text;
-            _pairs = pairs;
+            _anchors = anchors;
             _lengthsByFirst = lengthsByFirst;
             _block = 0;
             _position = 0;
@@ -52,21 +52,21 @@ namespace InteropGuard.Interop
         /// <summary>How long the current run is.</summary>
         public int Length { get; private set; }
 
-        /// <summary>Moves to the next run that holds a pair; false at the end of the text.</summary>
+        /// <summary>Moves to the next run that holds an anchor; false at the end of the text.</summary>
         [MethodImpl(IdentifierRunReader.AggressiveOptimization)]
         public bool MoveNext()
         {
             var text = _text;
-            var pairs = _pairs;
+            var anchors = _anchors;
             var width = Vector<ushort>.Count;
-            var blocks = text.Length <= 1 ? 0 : (text.Length - 1) / width;
+            var blocks = Anchors.BlocksIn(text.Length);
             while (true)
             {
-                // The positions of a block that may hold a pair, one by one: a pair starts at 'i' and ends at 'i + 1'.
+                // The positions of a block that may start an anchor, one by one.
                 while (_position < _limit)
                 {
                     var i = _position++;
-                    if (pairs.Holds(text[i], text[i + 1]) && RunAround(i))
+                    if (anchors.StartsAt(text, i) && RunAround(i))
                     {
                         return true;
                     }
@@ -77,7 +77,7 @@ namespace InteropGuard.Interop
                     return false;
                 }
 
-                var found = _block < blocks ? pairs.FirstBlockWithPair(text, _block, blocks) : blocks;
+                var found = _block < blocks ? anchors.FirstBlockWithAnchor(text, _block, blocks) : blocks;
                 if (found < blocks)
                 {
                     _block = found + 1;
@@ -86,7 +86,7 @@ namespace InteropGuard.Interop
                 }
                 else
                 {
-                    // The last characters: fewer than a block, and the one after it.
+                    // The last characters: those after the last block.
                     _block = blocks + 1;
                     _position = Math.Max(_position, blocks * width);
                     _limit = text.Length - 1;
@@ -94,7 +94,7 @@ namespace InteropGuard.Interop
             }
         }
 
-        // The run the full reader reads around the pair at 'i' (when 'i' is outside comments): the longest stretch of run
+        // The run the full reader reads around the anchor at 'i' (when 'i' is outside comments): the longest stretch of run
         // characters around it, from its first character that may start a run (digits before it belong to no run). Reading
         // goes on after the stretch, which holds no other run. Optimized at once, as MoveNext is: called for every pair found,
         // it stayed unoptimized code for the first rounds of a fresh process (in a scratch driver, the search of FluentValidation

@@ -85,6 +85,11 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<SyntaxTree, InteropScope> _scopesByTree = ConcurrentTables.Create<SyntaxTree, InteropScope>();
         private readonly ConcurrentDictionary<string, InteropScope> _scopesByOptions = ConcurrentTables.Create<string, InteropScope>();
 
+        // The compiler hands every tree under the same .editorconfig sections one options object (compared by reference:
+        // AnalyzerConfigOptions does not override Equals), so a tree whose object was seen takes its scope without the
+        // key below, which reads every option and joins them (8% of CallbackLifetime's samples on OpenCvSharp).
+        private readonly ConcurrentDictionary<AnalyzerConfigOptions, InteropScope> _scopesByConfig = ConcurrentTables.Create<AnalyzerConfigOptions, InteropScope>();
+
         private InteropContext(Compilation compilation, AnalyzerConfigOptionsProvider optionsProvider)
         {
             Compilation = compilation;
@@ -141,12 +146,18 @@ namespace InteropGuard.Interop
         private InteropScope CreateScope(SyntaxTree tree)
         {
             var config = _optionsProvider.GetOptions(tree);
+            if (_scopesByConfig.TryGetValue(config, out var known))
+            {
+                return known;
+            }
+
             var key = string.Join("\u0001", InteropOptions.Keys.Select(k => config.TryGetValue(k, out var v) ? v : string.Empty));
-            return _scopesByOptions.GetOrAdd(key, _ =>
+            var scope = _scopesByOptions.GetOrAdd(key, _ =>
             {
                 var options = InteropOptions.Read(config);
                 return new InteropScope(options, new AllocationCatalogue(this, options.AllocatorPairs));
             });
+            return _scopesByConfig.GetOrAdd(config, scope);
         }
     }
 }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using InteropGuard.Interop;
@@ -17,34 +17,29 @@ namespace InteropGuard.Rules
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
+            context.RegisterCompilationAction(compilation =>
             {
-                var problems = ConcurrentTables.Create<OptionProblem, bool>();
-                var provider = start.Options.AnalyzerConfigOptionsProvider;
+                var provider = compilation.Options.AnalyzerConfigOptionsProvider;
 
-                // The compiler hands every tree under the same .editorconfig sections one options object (AnalyzerConfigOptions
-                // does not override Equals, so this set is by reference): each is read once, not once per tree.
-                var read = ConcurrentTables.Create<AnalyzerConfigOptions, bool>();
-                start.RegisterSyntaxTreeAction(tree =>
+                // One action for the compilation rather than one per tree: on code without interop the driver's callback per
+                // tree cost more than reading the options. The compiler hands every tree under the same .editorconfig
+                // sections one options object (AnalyzerConfigOptions does not override Equals, so this set is by
+                // reference): each is read once.
+                var read = new HashSet<AnalyzerConfigOptions>();
+                var problems = new HashSet<OptionProblem>();
+                foreach (var tree in compilation.Compilation.SyntaxTrees)
                 {
-                    var options = provider.GetOptions(tree.Tree);
-                    if (!read.TryAdd(options, true))
+                    var options = provider.GetOptions(tree);
+                    if (read.Add(options))
                     {
-                        return;
+                        problems.UnionWith(InteropOptions.Read(options).Problems);
                     }
+                }
 
-                    foreach (var problem in InteropOptions.Read(options).Problems)
-                    {
-                        problems.TryAdd(problem, true);
-                    }
-                });
-                start.RegisterCompilationEndAction(end =>
+                foreach (var problem in problems.OrderBy(p => p.Key).ThenBy(p => p.Entry))
                 {
-                    foreach (var problem in problems.Keys.OrderBy(p => p.Key).ThenBy(p => p.Entry))
-                    {
-                        end.ReportDiagnostic(Diagnostic.Create(Descriptors.MalformedOption, Location.None, problem.Key, problem.Entry, problem.Expected));
-                    }
-                });
+                    compilation.ReportDiagnostic(Diagnostic.Create(Descriptors.MalformedOption, Location.None, problem.Key, problem.Entry, problem.Expected));
+                }
             });
         }
     }

@@ -11,7 +11,7 @@ using Microsoft.CodeAnalysis.Text;
 namespace InteropGuard.Tests.Interop
 {
     /// <summary>
-    /// The search in front of the vocabulary's words-only scan (<see cref="AnchorPairs"/>, <see cref="AnchoredRunReader"/>):
+    /// The search in front of the vocabulary's words-only scan (<see cref="Anchors"/>, <see cref="AnchoredRunReader"/>):
     /// its answer must be the full reader's on every text, whatever the text's shape — so the tests compare the two
     /// readings on texts built to put words where the search's blocks, the reader's comments and Roslyn's chunks part ways.
     /// </summary>
@@ -20,48 +20,71 @@ namespace InteropGuard.Tests.Interop
         private static readonly ulong[] EveryLength = Enumerable.Repeat(ulong.MaxValue, 128).ToArray();
 
         [Fact]
-        public void EveryWordAndEverySafeHandleNameHoldsAPair()
+        public void EveryWordAndEverySafeHandleNameHoldsAnAnchor()
         {
             var anchors = InteropVocabulary.WordAnchors;
             Assert.NotNull(anchors);
             foreach (var word in InteropVocabulary.AllWords.Append("SafeFileHandle").Append("Safe_Handle"))
             {
-                Assert.Contains(anchors!.Pairs, pair => word.Contains(pair, StringComparison.Ordinal));
+                Assert.Contains(anchors!.Strings, anchor => word.Contains(anchor, StringComparison.Ordinal));
             }
 
-            // More pairs than the search compares in registers would be searched by its slower loop.
-            Assert.InRange(anchors!.Pairs.Count, 1, AnchorPairs.Unrolled);
+            // More anchors than the search compares in registers would be searched by its slower loop.
+            Assert.InRange(anchors!.PairCount, 1, Anchors.UnrolledPairs);
+            Assert.InRange(anchors.QuadrupleCount, 1, Anchors.UnrolledQuadruples);
+            Assert.Equal(anchors.Strings.Count, anchors.PairCount + anchors.QuadrupleCount);
         }
 
         [Fact]
-        public void AWordNoPreferredPairCoversBringsItsOwn()
+        public void AWordNoPreferredAnchorCoversBringsItsOwnPair()
         {
-            var anchors = AnchorPairs.For(new[] { "alpha", "graph", "beta", "zz" }, "xy ph zz");
-            Assert.Equal(new[] { "ph", "zz", "be" }, anchors!.Pairs);
-            Assert.Null(AnchorPairs.For(new[] { "alpha", "b" }, "ph"));
-            Assert.Null(AnchorPairs.For(new[] { "alpha", "größe" }, "ph"));
+            var anchors = Anchors.For(new[] { "alpha", "graph", "beta", "zz" }, "xy ph zz");
+            Assert.Equal(new[] { "ph", "zz", "be" }, anchors!.Strings);
+
+            // Quadruples are taken as pairs are; a preferred anchor of another length is not taken.
+            anchors = Anchors.For(new[] { "malloc", "alpha", "mmap" }, "llo lloc mmap lp");
+            Assert.Equal(new[] { "lloc", "mmap", "lp" }, anchors!.Strings);
+            Assert.Equal((1, 2), (anchors.PairCount, anchors.QuadrupleCount));
+            Assert.Null(Anchors.For(new[] { "alpha", "b" }, "ph"));
+            Assert.Null(Anchors.For(new[] { "alpha", "größe" }, "ph"));
         }
 
         [Fact]
-        public void TheRunsAroundThePairsAreTheRunsThatHoldOne()
+        public void TheRunsAroundTheAnchorsAreTheRunsThatHoldOne()
         {
-            // Without comments the search gives exactly the reader's runs that hold a pair; with them, those and maybe runs
-            // inside comments. 'ɯ' (U+026F) followed by 'c' has the vector code of "oc" and must be rejected by the exact test.
-            var anchors = AnchorPairs.For(new[] { "malloc", "fixed", "Handle" }, "oc ix dl")!;
-            var random = new Random(5);
-            const string Alphabet = "ocixdl aZ_9é\u026F.\n";
-            const string WithComments = Alphabet + "/*";
+            // Without comments the search gives exactly the reader's runs that hold an anchor; with them, those and maybe runs
+            // inside comments. 'ɬ' (U+026C) followed by 'l' has the vector code of "ll", and 'ɯ' (U+026F) followed by 'c' that
+            // of "oc": "ɬloc" and "llɯc" look like "lloc" to the vectors and must be rejected by the exact test.
+            var anchors = Anchors.For(new[] { "malloc", "fixed", "Handle" }, "lloc ix dl")!;
+            Assert.Equal((2, 1), (anchors.PairCount, anchors.QuadrupleCount));
+            AssertRunsAroundAnchors(anchors, "locixdl aZ_9é\u026F\u026C.\n", new Random(5));
+        }
+
+        [Fact]
+        public void MoreAnchorsThanRegistersAreSearchedAsFewAre()
+        {
+            // 24 pairs and 9 quadruples: the search's loop over its arrays, not the unrolled one.
+            var words = Enumerable.Range(0, 24).Select(k => new string((char)('a' + k), 1) + "q").ToList();
+            var quadruples = new[] { "abcd", "bcda", "cdab", "dabc", "acbd", "bdac", "cadb", "dbca", "abdc" };
+            var anchors = Anchors.For(words.Concat(quadruples.Select(q => q + "x")), string.Join(" ", quadruples))!;
+            Assert.True(anchors.PairCount > Anchors.UnrolledPairs && anchors.QuadrupleCount > Anchors.UnrolledQuadruples);
+            AssertRunsAroundAnchors(anchors, "abcdqx aq_9.\n", new Random(11));
+        }
+
+        private static void AssertRunsAroundAnchors(Anchors anchors, string alphabet, Random random)
+        {
+            var withComments = alphabet + "/*";
             for (var round = 0; round < 3000; round++)
             {
-                var alphabet = round % 2 == 0 ? Alphabet : WithComments;
+                var chars = round % 2 == 0 ? alphabet : withComments;
                 var text = new StringBuilder();
                 for (var i = random.Next(0, 120); i > 0; i--)
                 {
-                    text.Append(alphabet[random.Next(alphabet.Length)]);
+                    text.Append(chars[random.Next(chars.Length)]);
                 }
 
                 var s = text.ToString();
-                var holding = IdentifierRunReaderTests.Runs(s).Where(run => HoldsAPair(s, run, anchors)).ToList();
+                var holding = IdentifierRunReaderTests.Runs(s).Where(run => HoldsAnAnchor(s, run, anchors)).ToList();
                 var anchored = AnchoredRuns(s, anchors, EveryLength);
                 Assert.Equal(anchored.Distinct().Count(), anchored.Count);
                 Assert.Equal(anchored.OrderBy(run => run.Start).ToList(), anchored);
@@ -161,20 +184,10 @@ namespace InteropGuard.Tests.Interop
             Assert.True(InteropVocabulary.ScanEveryRun(source) == InteropVocabulary.Scan(source), "The readings part on: " + text);
         }
 
-        private static bool HoldsAPair(string text, (int Start, int Length) run, AnchorPairs anchors)
-        {
-            for (var i = run.Start; i + 1 < run.Start + run.Length; i++)
-            {
-                if (anchors.Holds(text[i], text[i + 1]))
-                {
-                    return true;
-                }
-            }
+        private static bool HoldsAnAnchor(string text, (int Start, int Length) run, Anchors anchors)
+            => anchors.Strings.Any(anchor => text.Substring(run.Start, run.Length).Contains(anchor, StringComparison.Ordinal));
 
-            return false;
-        }
-
-        private static List<(int Start, int Length)> AnchoredRuns(string text, AnchorPairs anchors, ulong[] lengthsByFirst)
+        private static List<(int Start, int Length)> AnchoredRuns(string text, Anchors anchors, ulong[] lengthsByFirst)
         {
             var runs = new List<(int, int)>();
             for (var reader = new AnchoredRunReader(text.AsSpan(), anchors, lengthsByFirst); reader.MoveNext();)
