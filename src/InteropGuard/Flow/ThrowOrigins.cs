@@ -76,6 +76,9 @@ namespace InteropGuard.Flow
         /// </summary>
         private const int MaxDepth = 5;
 
+        /// <summary>More implementations of an internal interface than this are not read: the call is assumed to throw.</summary>
+        private const int MaxImplementations = 8;
+
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts), ThrowOriginSummary> _callees
             = ConcurrentTables.Create<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), ThrowOriginSummary>(new CalleeComparer());
@@ -127,6 +130,9 @@ namespace InteropGuard.Flow
             var (method, facts) = escaping switch
             {
                 IInvocationOperation { IsVirtual: false, TargetMethod: { MethodKind: not MethodKind.DelegateInvoke } target } invocation => (target, Facts(invocation.Arguments, throwPoints, lookups)),
+                IInvocationOperation { IsVirtual: true, TargetMethod: { MethodKind: MethodKind.Ordinary } target } invocation
+                    when ThrowingMethods.Of(_context).ClosedImplementations(target) is { Count: > 0 and <= MaxImplementations } implementations
+                    => OwnImplementation(implementations, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth),
                 IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, Facts(creation.Arguments, throwPoints, lookups)),
                 IConversionOperation { OperatorMethod: { } conversionOperator } => (conversionOperator, default(CallerFacts)),
                 _ => (null, default(CallerFacts)),
@@ -138,6 +144,21 @@ namespace InteropGuard.Flow
 
             var key = (method.OriginalDefinition, catalogue, depth + 1, facts);
             return _inside.GetOrAdd(key, k => InsideCallee(k.Method, k.Catalogue, k.Depth, k.Facts)).Source;
+        }
+
+        // The first of a closed virtual call's implementations that throws on its own: the one the message names.
+        private (IMethodSymbol? Method, CallerFacts Facts) OwnImplementation(IReadOnlyList<IMethodSymbol> implementations, CallerFacts facts, AllocationCatalogue catalogue, int depth)
+        {
+            foreach (var implementation in implementations)
+            {
+                CalleeTarget(implementation, facts, catalogue, depth, out var isOwn);
+                if (isOwn)
+                {
+                    return (implementation, facts);
+                }
+            }
+
+            return (null, facts);
         }
 
         private InsideAnswer InsideCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth, CallerFacts facts)
@@ -275,6 +296,11 @@ namespace InteropGuard.Flow
                            + owner.Name + "." + method.Name + "'";
                 }
 
+                if (ThrowingMethods.Of(_context).ClosedImplementations(method) is { Count: > 0 and <= MaxImplementations } implementations)
+                {
+                    return ImplementationsTarget(implementations, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
+                }
+
                 isOwn = true;
                 return null;
             }
@@ -300,6 +326,30 @@ namespace InteropGuard.Flow
             }
 
             return mask;
+        }
+
+        /// <summary>
+        /// A call through an interface or virtual member whose implementations are all this compilation's (an internal
+        /// interface the library's own types implement): it runs one of them, so it is the bridge's own throw when one of
+        /// them can throw on its own, a forwarding when they only forward to the user's code (the first such, in the
+        /// compilation's order), and quiet when none can throw.
+        /// </summary>
+        private string? ImplementationsTarget(IReadOnlyList<IMethodSymbol> implementations, CallerFacts facts, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        {
+            string? forwarded = null;
+            foreach (var implementation in implementations)
+            {
+                var target = CalleeTarget(implementation, facts, catalogue, depth, out isOwn);
+                if (isOwn)
+                {
+                    return null;
+                }
+
+                forwarded ??= target;
+            }
+
+            isOwn = false;
+            return forwarded;
         }
 
         /// <summary>A non-virtual call or a creation: what the called method's or constructor's own body forwards to.</summary>

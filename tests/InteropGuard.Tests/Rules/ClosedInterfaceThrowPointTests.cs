@@ -1,0 +1,103 @@
+using System.Threading.Tasks;
+using InteropGuard.Rules;
+using InteropGuard.Tests.Verification;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG3004 on the shared model of what throws (Flow/ThrowingMethods): a call through an interface no code outside the
+    /// library can implement runs one of the library's own implementations, so it is a throw point only when one of them
+    /// can throw. A public interface, which the user may implement, is still a throw point.
+    /// </summary>
+    public class ClosedInterfaceThrowPointTests
+    {
+        private const string Prelude = @"using System;
+using System.Runtime.InteropServices;
+
+static class Native
+{
+    [DllImport(""codec"")] public static extern int codec_decode(IntPtr source, int length);
+}
+
+internal interface ISource
+{
+    int Limit(int length);
+}
+
+public interface IPublicSource
+{
+    int Limit(int length);
+}
+
+sealed class PinnedSource : ISource, IPublicSource
+{
+    public int Limit(int length) => length < 4096 ? length : 4096;
+}
+";
+
+        private static Task Check(string source, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        [Fact]
+        public Task InternalInterfaceWhoseImplementationsCannotThrow() => Check(@"
+static class Decoder
+{
+    public static int Decode(ISource source, byte[] data)
+    {
+        var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
+        var length = source.Limit(data.Length);
+        var result = Native.codec_decode(handle.AddrOfPinnedObject(), length);
+        handle.Free();
+        return result;
+    }
+}");
+
+        [Fact]
+        public Task InternalInterfaceWithAnImplementationThatThrows() => Check(@"
+sealed class CheckedSource : ISource
+{
+    public int Limit(int length)
+    {
+        if (length > 4096)
+        {
+            throw new FormatException(""too long for one frame"");
+        }
+
+        return length;
+    }
+}
+static class Decoder
+{
+    public static int Decode(ISource source, byte[] data)
+    {
+        var handle = {|#0:GCHandle.Alloc(data, GCHandleType.Pinned)|};
+        var length = source.Limit(data.Length);
+        var result = Native.codec_decode(handle.AddrOfPinnedObject(), length);
+        handle.Free();
+        return result;
+    }
+}",
+            Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+                "The GCHandle in 'handle' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'source.Limit(data.Length)' throws, so the object stays pinned and can never be collected"));
+
+        [Fact]
+        public Task PublicInterfaceIsAThrowPoint() => Check(@"
+static class Decoder
+{
+    public static int Decode(IPublicSource source, byte[] data)
+    {
+        var handle = {|#0:GCHandle.Alloc(data, GCHandleType.Pinned)|};
+        var length = source.Limit(data.Length);
+        var result = Native.codec_decode(handle.AddrOfPinnedObject(), length);
+        handle.Free();
+        return result;
+    }
+}",
+            Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+                "The GCHandle in 'handle' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'source.Limit(data.Length)' throws, so the object stays pinned and can never be collected"));
+    }
+}
