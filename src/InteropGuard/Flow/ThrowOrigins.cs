@@ -133,6 +133,9 @@ namespace InteropGuard.Flow
                 IInvocationOperation { IsVirtual: true, TargetMethod: { MethodKind: MethodKind.Ordinary } target } invocation
                     when ThrowingMethods.Of(_context).ClosedImplementations(target) is { Count: > 0 and <= MaxImplementations } implementations
                     => OwnImplementation(implementations, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth),
+                IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke, Instance: { } invoked }
+                    when ClosedDelegates.Of(_context).Of(InvokedReceiver(invoked).Receiver) is { } closed
+                    => OwnImplementation(closed.Methods, default, catalogue, depth),
                 IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, Facts(creation.Arguments, throwPoints, lookups)),
                 IConversionOperation { OperatorMethod: { } conversionOperator } => (conversionOperator, default(CallerFacts)),
                 _ => (null, default(CallerFacts)),
@@ -146,7 +149,8 @@ namespace InteropGuard.Flow
             return _inside.GetOrAdd(key, k => InsideCallee(k.Method, k.Catalogue, k.Depth, k.Facts)).Source;
         }
 
-        // The first of a closed virtual call's implementations that throws on its own: the one the message names.
+        // The first of a closed virtual call's implementations (or an internal event's handlers) that throws on its own:
+        // the one the message names.
         private (IMethodSymbol? Method, CallerFacts Facts) OwnImplementation(IReadOnlyList<IMethodSymbol> implementations, CallerFacts facts, AllocationCatalogue catalogue, int depth)
         {
             foreach (var implementation in implementations)
@@ -271,6 +275,20 @@ namespace InteropGuard.Flow
                     return null;
                 }
 
+                // An internal event only the library subscribes to runs the library's handlers: what they throw, and the
+                // null event itself when a handler can be removed and the invocation does not test for it.
+                var (receiver, tested) = InvokedReceiver(invocation.Instance);
+                if (ClosedDelegates.Of(_context).Of(receiver) is { } closed)
+                {
+                    if (closed.MayBeEmpty && !tested)
+                    {
+                        isOwn = true;
+                        return null;
+                    }
+
+                    return ImplementationsTarget(closed.Methods, default, catalogue, depth, out isOwn);
+                }
+
                 return "invokes the user's delegate '" + DelegateName(invocation.Instance) + "'";
             }
 
@@ -328,11 +346,30 @@ namespace InteropGuard.Flow
             return mask;
         }
 
+        // The delegate an invocation reads: the receiver of 'handler?.Invoke(...)' (tested for null there), or the instance itself.
+        private static (IOperation Receiver, bool Tested) InvokedReceiver(IOperation instance)
+        {
+            instance = OperationTree.SkipConversions(instance);
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                for (var current = instance.Parent; current != null; current = current.Parent)
+                {
+                    if (current is IConditionalAccessOperation access)
+                    {
+                        return (access.Operation, true);
+                    }
+                }
+            }
+
+            return (instance, false);
+        }
+
         /// <summary>
-        /// A call through an interface or virtual member whose implementations are all this compilation's (an internal
-        /// interface the library's own types implement): it runs one of them, so it is the bridge's own throw when one of
-        /// them can throw on its own, a forwarding when they only forward to the user's code (the first such, in the
-        /// compilation's order), and quiet when none can throw.
+        /// A call that runs one of a known set of this compilation's methods — an interface or virtual member whose
+        /// implementations are all the compilation's (an internal interface the library's own types implement), the
+        /// handlers of an internal event only the library subscribes to: it is the bridge's own throw when one of them can
+        /// throw on its own, a forwarding when they only forward to the user's code (the first such, in the compilation's
+        /// order), and quiet when none can throw.
         /// </summary>
         private string? ImplementationsTarget(IReadOnlyList<IMethodSymbol> implementations, CallerFacts facts, AllocationCatalogue catalogue, int depth, out bool isOwn)
         {
