@@ -35,6 +35,20 @@ sealed class PinnedSource : ISource, IPublicSource
 }
 ";
 
+        // Pins the data, asks the source for the length to decode, decodes, unpins.
+        private static string Decoder(string source) => @"
+static class Decoder
+{
+    public static int Decode(" + source + @" source, byte[] data)
+    {
+        var handle = {|#0:GCHandle.Alloc(data, GCHandleType.Pinned)|};
+        var length = source.Limit(data.Length);
+        var result = Native.codec_decode(handle.AddrOfPinnedObject(), length);
+        handle.Free();
+        return result;
+    }
+}";
+
         private static Task Check(string source, params DiagnosticResult[] expected)
         {
             var test = new AnalyzerTest<OwnershipAnalyzer> { Source = Prelude + source };
@@ -42,19 +56,11 @@ sealed class PinnedSource : ISource, IPublicSource
             return test.RunAsync();
         }
 
+        private static DiagnosticResult Leak() => Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
+            "The GCHandle in 'handle' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'source.Limit(data.Length)' throws, so the object stays pinned and can never be collected");
+
         [Fact]
-        public Task InternalInterfaceWhoseImplementationsCannotThrow() => Check(@"
-static class Decoder
-{
-    public static int Decode(ISource source, byte[] data)
-    {
-        var handle = GCHandle.Alloc(data, GCHandleType.Pinned);
-        var length = source.Limit(data.Length);
-        var result = Native.codec_decode(handle.AddrOfPinnedObject(), length);
-        handle.Free();
-        return result;
-    }
-}");
+        public Task InternalInterfaceWhoseImplementationsCannotThrow() => Check(Decoder("ISource"));
 
         [Fact]
         public Task InternalInterfaceWithAnImplementationThatThrows() => Check(@"
@@ -70,34 +76,9 @@ sealed class CheckedSource : ISource
         return length;
     }
 }
-static class Decoder
-{
-    public static int Decode(ISource source, byte[] data)
-    {
-        var handle = {|#0:GCHandle.Alloc(data, GCHandleType.Pinned)|};
-        var length = source.Limit(data.Length);
-        var result = Native.codec_decode(handle.AddrOfPinnedObject(), length);
-        handle.Free();
-        return result;
-    }
-}",
-            Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
-                "The GCHandle in 'handle' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'source.Limit(data.Length)' throws, so the object stays pinned and can never be collected"));
+" + Decoder("ISource"), Leak());
 
         [Fact]
-        public Task PublicInterfaceIsAThrowPoint() => Check(@"
-static class Decoder
-{
-    public static int Decode(IPublicSource source, byte[] data)
-    {
-        var handle = {|#0:GCHandle.Alloc(data, GCHandleType.Pinned)|};
-        var length = source.Limit(data.Length);
-        var result = Native.codec_decode(handle.AddrOfPinnedObject(), length);
-        handle.Free();
-        return result;
-    }
-}",
-            Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(
-                "The GCHandle in 'handle' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if 'source.Limit(data.Length)' throws, so the object stays pinned and can never be collected"));
+        public Task PublicInterfaceIsAThrowPoint() => Check(Decoder("IPublicSource"), Leak());
     }
 }
