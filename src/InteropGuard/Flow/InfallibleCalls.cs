@@ -149,6 +149,10 @@ namespace InteropGuard.Flow
                            || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter))
                            // Trimming only removes characters from the ends; a null set of characters means white space.
                            || (name is "Trim" or "TrimStart" or "TrimEnd" && invocation.Instance != null);
+                case "System.Diagnostics.Stopwatch":
+                    // Reading the clock and setting the watch's own state: a handler that pauses an update timer while
+                    // the user drags a window (OpenTK's GameWindow) cannot fail.
+                    return (name is "Start" or "Stop" or "Restart" or "Reset" or "StartNew" or "GetTimestamp") && invocation.Arguments.IsEmpty;
                 case "System.WeakReference":
                     // Reading or replacing the target of a weak reference validates nothing.
                     return name is "TryGetTarget" or "SetTarget";

@@ -40,98 +40,19 @@ namespace InteropGuard.Flow
         {
             foreach (var reference in member.DeclaringSyntaxReferences)
             {
-                switch (reference.GetSyntax())
+                if (reference.GetSyntax() is not (VariableDeclaratorSyntax or PropertyDeclarationSyntax) || (reference.GetSyntax() is PropertyDeclarationSyntax property && !IsAutoProperty(property)))
                 {
-                    case PropertyDeclarationSyntax property when IsAutoProperty(property):
-                        if (property.Initializer is { } initializer && !IsReplacingStore(initializer.Value, member))
-                        {
-                            return false;
-                        }
-
-                        break;
-                    case VariableDeclaratorSyntax field:
-                        if (field.Initializer is { } value && !IsReplacingStore(value.Value, member))
-                        {
-                            return false;
-                        }
-
-                        break;
-                    default:
-                        return false;
+                    return false;
                 }
             }
 
-            foreach (var tree in _compilation.SyntaxTrees)
-            {
-                if (tree.GetText().ToString().IndexOf(member.Name, System.StringComparison.Ordinal) < 0)
-                {
-                    continue;
-                }
-
-                SemanticModel? model = null;
-                foreach (var node in tree.GetRoot().DescendantNodes())
-                {
-                    if (!IsNamed(node, member.Name) || !IsWritten(node, out var assigned))
-                    {
-                        continue;
-                    }
-
-#pragma warning disable RS1030 // Once per tree spelling the member's name, once per member; cached.
-                    model ??= _compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-                    if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(node).Symbol?.OriginalDefinition, member))
-                    {
-                        continue;
-                    }
-
-                    if (assigned == null || !IsReplacingStore(model.GetOperation(assigned), member))
-                    {
-                        return false;
-                    }
-
-                }
-            }
-
-            return true;
+            // Every store, the initializer included, is a replacing encoding or the same member of another instance.
+            return MemberWrites.All(_compilation, member, (kind, value) => kind is MemberWriteKind.Initializer or MemberWriteKind.Assignment && IsReplacingStore(value, member));
         }
 
         private static bool IsAutoProperty(PropertyDeclarationSyntax property)
             => property.ExpressionBody == null && property.AccessorList != null
                && property.AccessorList.Accessors.All(a => a.Body == null && a.ExpressionBody == null);
-
-        private static bool IsNamed(SyntaxNode node, string name)
-            => node is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name;
-
-        // The name is the target of an assignment (assigned: its value), or written another way (ref, out, ++: no value).
-        private static bool IsWritten(SyntaxNode name, out ExpressionSyntax? assigned)
-        {
-            assigned = null;
-            SyntaxNode target = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-            switch (target.Parent)
-            {
-                case AssignmentExpressionSyntax assignment when assignment.Left == target:
-                    assigned = assignment.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleAssignmentExpression) ? assignment.Right : null;
-                    return true;
-                case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.None):
-                case PrefixUnaryExpressionSyntax:
-                case PostfixUnaryExpressionSyntax:
-                    return true;
-                default:
-                    return false;
-            }
-        }
-
-        private bool IsReplacingStore(ExpressionSyntax value, ISymbol member)
-        {
-            if (!_compilation.ContainsSyntaxTree(value.SyntaxTree))
-            {
-                return false;
-            }
-
-#pragma warning disable RS1030 // Once per member initializer; cached.
-            return IsReplacingStore(_compilation.GetSemanticModel(value.SyntaxTree).GetOperation(value), member);
-#pragma warning restore RS1030
-        }
 
         private static bool IsReplacingStore(IOperation? value, ISymbol member)
         {

@@ -76,6 +76,9 @@ namespace InteropGuard.Flow
         /// </summary>
         private const int MaxDepth = 5;
 
+        /// <summary>More implementations of an internal interface than this are not read: the call is assumed to throw.</summary>
+        private const int MaxImplementations = 8;
+
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts), ThrowOriginSummary> _callees
             = ConcurrentTables.Create<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), ThrowOriginSummary>(new CalleeComparer());
@@ -127,6 +130,12 @@ namespace InteropGuard.Flow
             var (method, facts) = escaping switch
             {
                 IInvocationOperation { IsVirtual: false, TargetMethod: { MethodKind: not MethodKind.DelegateInvoke } target } invocation => (target, Facts(invocation.Arguments, throwPoints, lookups)),
+                IInvocationOperation { IsVirtual: true, TargetMethod: { MethodKind: MethodKind.Ordinary } target } invocation
+                    when ThrowingMethods.Of(_context).ClosedImplementations(target) is { Count: > 0 and <= MaxImplementations } implementations
+                    => OwnImplementation(implementations, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth),
+                IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke, Instance: { } invoked }
+                    when ClosedDelegates.Of(_context).Of(InvokedReceiver(invoked).Receiver) is { } closed
+                    => OwnImplementation(closed.Methods, default, catalogue, depth),
                 IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, Facts(creation.Arguments, throwPoints, lookups)),
                 IConversionOperation { OperatorMethod: { } conversionOperator } => (conversionOperator, default(CallerFacts)),
                 _ => (null, default(CallerFacts)),
@@ -138,6 +147,22 @@ namespace InteropGuard.Flow
 
             var key = (method.OriginalDefinition, catalogue, depth + 1, facts);
             return _inside.GetOrAdd(key, k => InsideCallee(k.Method, k.Catalogue, k.Depth, k.Facts)).Source;
+        }
+
+        // The first of a closed virtual call's implementations (or an internal event's handlers) that throws on its own:
+        // the one the message names.
+        private (IMethodSymbol? Method, CallerFacts Facts) OwnImplementation(IReadOnlyList<IMethodSymbol> implementations, CallerFacts facts, AllocationCatalogue catalogue, int depth)
+        {
+            foreach (var implementation in implementations)
+            {
+                CalleeTarget(implementation, facts, catalogue, depth, out var isOwn);
+                if (isOwn)
+                {
+                    return (implementation, facts);
+                }
+            }
+
+            return (null, facts);
         }
 
         private InsideAnswer InsideCallee(IMethodSymbol method, AllocationCatalogue catalogue, int depth, CallerFacts facts)
@@ -250,6 +275,20 @@ namespace InteropGuard.Flow
                     return null;
                 }
 
+                // An internal event only the library subscribes to runs the library's handlers: what they throw, and the
+                // null event itself when a handler can be removed and the invocation does not test for it.
+                var (receiver, tested) = InvokedReceiver(invocation.Instance);
+                if (ClosedDelegates.Of(_context).Of(receiver) is { } closed)
+                {
+                    if (closed.MayBeEmpty && !tested)
+                    {
+                        isOwn = true;
+                        return null;
+                    }
+
+                    return ImplementationsTarget(closed.Methods, default, catalogue, depth, out isOwn);
+                }
+
                 return "invokes the user's delegate '" + DelegateName(invocation.Instance) + "'";
             }
 
@@ -273,6 +312,11 @@ namespace InteropGuard.Flow
                         : method.ContainingType;
                     return (owner.TypeKind == TypeKind.Interface ? "calls the user's implementation of '" : "calls the user's override of '")
                            + owner.Name + "." + method.Name + "'";
+                }
+
+                if (ThrowingMethods.Of(_context).ClosedImplementations(method) is { Count: > 0 and <= MaxImplementations } implementations)
+                {
+                    return ImplementationsTarget(implementations, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
                 }
 
                 isOwn = true;
@@ -300,6 +344,49 @@ namespace InteropGuard.Flow
             }
 
             return mask;
+        }
+
+        // The delegate an invocation reads: the receiver of 'handler?.Invoke(...)' (tested for null there), or the instance itself.
+        private static (IOperation Receiver, bool Tested) InvokedReceiver(IOperation instance)
+        {
+            instance = OperationTree.SkipConversions(instance);
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                for (var current = instance.Parent; current != null; current = current.Parent)
+                {
+                    if (current is IConditionalAccessOperation access)
+                    {
+                        return (access.Operation, true);
+                    }
+                }
+            }
+
+            return (instance, false);
+        }
+
+        /// <summary>
+        /// A call that runs one of a known set of this compilation's methods — an interface or virtual member whose
+        /// implementations are all the compilation's (an internal interface the library's own types implement), the
+        /// handlers of an internal event only the library subscribes to: it is the bridge's own throw when one of them can
+        /// throw on its own, a forwarding when they only forward to the user's code (the first such, in the compilation's
+        /// order), and quiet when none can throw.
+        /// </summary>
+        private string? ImplementationsTarget(IReadOnlyList<IMethodSymbol> implementations, CallerFacts facts, AllocationCatalogue catalogue, int depth, out bool isOwn)
+        {
+            string? forwarded = null;
+            foreach (var implementation in implementations)
+            {
+                var target = CalleeTarget(implementation, facts, catalogue, depth, out isOwn);
+                if (isOwn)
+                {
+                    return null;
+                }
+
+                forwarded ??= target;
+            }
+
+            isOwn = false;
+            return forwarded;
         }
 
         /// <summary>A non-virtual call or a creation: what the called method's or constructor's own body forwards to.</summary>

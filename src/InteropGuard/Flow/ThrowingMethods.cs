@@ -33,12 +33,20 @@ namespace InteropGuard.Flow
         /// <summary>
         /// Every body a virtual call to <paramref name="method"/> can run, when all of them are in this compilation: the
         /// method is a class member no code outside the compilation can override (not visible outside it, or on a type
-        /// nobody outside can derive from), so its own body, when it has one, and the compilation's overrides are all. Null
-        /// when code outside may override it, or for interface members. The overrides are collected once per compilation,
-        /// from symbols, the first time a call asks.
+        /// nobody outside can derive from), so its own body, when it has one, and the compilation's overrides are all; or
+        /// a member of an interface no code outside the compilation can implement (<see cref="ImplementedInterfaces.IsClosedAndImplemented"/>),
+        /// so the implementations the compilation's classes and structs declare are all (Realm's internal
+        /// <c>INotifiable&lt;T&gt;.NotifyCallbacks</c>, implemented by three of its collection and object types). Null when
+        /// code outside may override or implement it. The overrides and implementing types are collected once per
+        /// compilation, from symbols, the first time a call asks.
         /// </summary>
         public IReadOnlyList<IMethodSymbol>? ClosedImplementations(IMethodSymbol method)
         {
+            if (method.ContainingType is { TypeKind: TypeKind.Interface } contract)
+            {
+                return ImplementationsOfClosed(method, contract);
+            }
+
             method = method.OriginalDefinition;
             var type = method.ContainingType;
             if (type == null || type.TypeKind != TypeKind.Class || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly)
@@ -57,6 +65,62 @@ namespace InteropGuard.Flow
 
             return all;
         }
+
+        // The implementations of a member of a closed interface, each class or struct's own (an abstract one stands for
+        // the compilation's overrides of it). A construction the call names (INotifiable<CollectionChangeSet>) leaves out
+        // the types that implement only another construction of the interface.
+        private IReadOnlyList<IMethodSymbol>? ImplementationsOfClosed(IMethodSymbol method, INamedTypeSymbol contract)
+        {
+            var interfaces = ImplementedInterfaces.Of(_context);
+            if (method.IsStatic || !interfaces.IsClosedAndImplemented(contract))
+            {
+                return null;
+            }
+
+            var all = new List<IMethodSymbol>();
+            var definition = method.OriginalDefinition;
+            foreach (var type in interfaces.Implementing(contract))
+            {
+                foreach (var implemented in type.AllInterfaces)
+                {
+                    if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, contract.OriginalDefinition)
+                        || (!ReferenceEquals(contract, contract.OriginalDefinition) && !IsOpen(implemented) && !SymbolEqualityComparer.Default.Equals(implemented, contract)))
+                    {
+                        continue;
+                    }
+
+                    var member = implemented.GetMembers(definition.Name).OfType<IMethodSymbol>()
+                        .FirstOrDefault(m => SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, definition));
+                    if (member == null || type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation)
+                    {
+                        return null;
+                    }
+
+                    Add(all, implementation.OriginalDefinition);
+                    if (implementation.IsAbstract || implementation.IsVirtual)
+                    {
+                        foreach (var overriding in CompilationOverrides.Of(_context).Overriding(implementation))
+                        {
+                            Add(all, overriding);
+                        }
+                    }
+                }
+            }
+
+            return all.Count == 0 ? null : all;
+        }
+
+        private static void Add(List<IMethodSymbol> all, IMethodSymbol method)
+        {
+            if (!method.IsAbstract && !all.Contains(method, SymbolEqualityComparer.Default))
+            {
+                all.Add(method);
+            }
+        }
+
+        // An implemented construction that still names type parameters (INotifiable<T> of a generic class): it may be any.
+        private static bool IsOpen(INamedTypeSymbol type)
+            => type.TypeArguments.Any(argument => argument is ITypeParameterSymbol || (argument is INamedTypeSymbol named && IsOpen(named)));
 
         private static bool HasVisibleConstructor(INamedTypeSymbol type)
         {

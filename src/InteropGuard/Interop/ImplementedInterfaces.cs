@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 
@@ -11,11 +12,14 @@ namespace InteropGuard.Interop
     /// </summary>
     internal sealed class ImplementedInterfaces
     {
-        private readonly System.Lazy<HashSet<INamedTypeSymbol>> _implemented;
+        private static readonly IReadOnlyList<INamedTypeSymbol> None = new INamedTypeSymbol[0];
+
+        // Each implemented interface (original definition) with the classes and structs that implement it.
+        private readonly System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>> _implemented;
 
         private ImplementedInterfaces(Compilation compilation)
         {
-            _implemented = new System.Lazy<HashSet<INamedTypeSymbol>>(() => Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            _implemented = new System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>>(() => Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The compilation's one instance, held by its context.</summary>
@@ -28,18 +32,30 @@ namespace InteropGuard.Interop
         public bool IsClosedAndImplemented(INamedTypeSymbol? type)
             => type is { TypeKind: TypeKind.Interface } && type.DeclaringSyntaxReferences.Length > 0
                && !SymbolVisibility.IsVisibleOutsideTheCompilation(type)
-               && _implemented.Value.Contains(type.OriginalDefinition);
+               && _implemented.Value.ContainsKey(type.OriginalDefinition);
 
-        private static HashSet<INamedTypeSymbol> Collect(Compilation compilation)
+        /// <summary>The classes and structs of this compilation that implement <paramref name="type"/> (any of its constructions).</summary>
+        public IReadOnlyList<INamedTypeSymbol> Implementing(INamedTypeSymbol type)
+            => _implemented.Value.TryGetValue(type.OriginalDefinition, out var implementing) ? implementing : None;
+
+        private static Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>> Collect(Compilation compilation)
         {
-            var implemented = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            var implemented = new Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
             foreach (var type in DeclaredTypes.Of(compilation))
             {
                 if (type.TypeKind is TypeKind.Class or TypeKind.Struct)
                 {
                     foreach (var contract in type.AllInterfaces)
                     {
-                        implemented.Add(contract.OriginalDefinition);
+                        if (!implemented.TryGetValue(contract.OriginalDefinition, out var implementing))
+                        {
+                            implemented[contract.OriginalDefinition] = implementing = new List<INamedTypeSymbol>();
+                        }
+
+                        if (!implementing.Contains(type, SymbolEqualityComparer.Default))
+                        {
+                            implementing.Add(type);
+                        }
                     }
                 }
             }

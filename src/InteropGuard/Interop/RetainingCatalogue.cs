@@ -95,6 +95,10 @@ namespace InteropGuard.Interop
     /// RocksDB's <c>rocksdb_comparator_create(state, destructor, compare, name)</c> returns a comparator object that keeps
     /// the state and the three function pointers and calls them until <c>rocksdb_comparator_destroy</c> (c.cc stores each
     /// in the new object).
+    /// OpenCL's enqueue functions keep only the host pointer of a read or write that need not block (the buffer is
+    /// read or filled when the command runs); the origin, offset and region arrays, the event wait list ("can be reused
+    /// or freed after the function returns") and <c>clEnqueueFillBuffer</c>'s pattern (the same words) are read during
+    /// the call. Its notification callbacks and their user data are kept until called (the specification's entries).
     /// </remarks>
     internal static class RetainingCatalogue
     {
@@ -116,6 +120,7 @@ namespace InteropGuard.Interop
             Family("LibTorchSharp", "torchsharp", "THSTensor_"),
             Family("FreeType", "freetype freetype6", "FT_"),
             Family("RocksDB", "rocksdb", "rocksdb_"),
+            Family("OpenCL", "opencl", ""),
         };
 
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
@@ -447,6 +452,24 @@ LibTorchSharp THSTensor_newLong                      0
 LibTorchSharp THSTensor_newInt64                     0
 LibTorchSharp THSTensor_frombuffer                   0
 RocksDB    rocksdb_comparator_create                0 1 2 3
+OpenCL     clEnqueueReadBuffer                      5
+OpenCL     clEnqueueWriteBuffer                     5
+OpenCL     clEnqueueReadBufferRect                  10
+OpenCL     clEnqueueWriteBufferRect                 10
+OpenCL     clEnqueueReadImage                       7
+OpenCL     clEnqueueWriteImage                      7
+OpenCL     clEnqueueFillBuffer                      -
+OpenCL     clEnqueueNativeKernel                    1
+OpenCL     clEnqueueSVMFree                         3 4
+OpenCL     clSetEventCallback                       2 3
+OpenCL     clSetMemObjectDestructorCallback         1 2
+OpenCL     clSetContextDestructorCallback           1 2
+OpenCL     clSetProgramReleaseCallback              1 2
+OpenCL     clCreateContext                          3 4
+OpenCL     clCreateContextFromType                  2 3
+OpenCL     clBuildProgram                           4 5
+OpenCL     clCompileProgram                         7 8
+OpenCL     clLinkProgram                            6 7
 ";
 
         private static readonly Dictionary<string, List<CatalogueEntry>> ByEntryPoint = Parse();

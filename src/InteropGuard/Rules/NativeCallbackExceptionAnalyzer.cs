@@ -250,6 +250,11 @@ namespace InteropGuard.Rules
                 MethodKind.Constructor => "new " + method.ContainingType.Name,
                 MethodKind.PropertyGet or MethodKind.PropertySet => (method.AssociatedSymbol as IPropertySymbol) is { IsIndexer: true } ? "this[]" : method.AssociatedSymbol?.Name ?? method.Name,
                 MethodKind.Conversion or MethodKind.UserDefinedOperator => method.ContainingType.Name + "." + method.Name,
+
+                // 'RealmDictionary.NotifyCallbacks', not the metadata name 'Realms.INotifiable<…>.NotifyCallbacks': which of an
+                // internal interface's implementations throws is what the reader looks for.
+                MethodKind.ExplicitInterfaceImplementation when method.ExplicitInterfaceImplementations.Length > 0
+                    => method.ContainingType.Name + "." + method.ExplicitInterfaceImplementations[0].Name,
                 _ => method.Name,
             };
 

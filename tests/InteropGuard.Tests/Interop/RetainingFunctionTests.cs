@@ -105,6 +105,9 @@ public static unsafe class Api
     [DllImport(""llama"", EntryPoint = ""llama_log_set"")] public static extern void native_llama_log_set(Callback logCallback);
     [DllImport(""freetype6.dll"")] public static extern int FT_New_Memory_Face(IntPtr library, IntPtr file_base, int file_size, int face_index, out IntPtr aface);
     [DllImport(""librocksdb.so.9"")] public static extern IntPtr rocksdb_comparator_create(IntPtr state, Callback destructor, Callback compare, Callback name);
+    [DllImport(""OpenCL"")] public static extern int clEnqueueWriteBuffer(IntPtr queue, IntPtr buffer, bool blocking, UIntPtr offset, UIntPtr size, IntPtr ptr, uint count, IntPtr[] waitList, out IntPtr done);
+    [DllImport(""OpenCL"")] public static extern int clEnqueueFillBuffer(IntPtr queue, IntPtr buffer, IntPtr pattern, UIntPtr patternSize, UIntPtr offset, UIntPtr size, uint count, IntPtr[] waitList, out IntPtr done);
+    [DllImport(""OpenCL"")] public static extern int clSetEventCallback(IntPtr done, int type, Callback notify, IntPtr userData);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_new(IntPtr data, long[] sizes, int count, sbyte type, bool requiresGrad);
     [DllImport(""LibTorchSharp"")] public static extern IntPtr THSTensor_newInt64(IntPtr data, Callback deleter, IntPtr sizes, int count, int device, int index, bool requiresGrad);
     [DllImport(""libvips-42.dll"", EntryPoint = ""vips_value_set_blob"")] public static extern void SetBlob(IntPtr value, Callback freeFn, IntPtr data, ulong length);
@@ -150,6 +153,8 @@ public static unsafe class Api
         [InlineData("glfwSetKeyCallback", "callback:Catalogue")]
         [InlineData("native_llama_log_set", "logCallback:Catalogue")]
         [InlineData("rocksdb_comparator_create", "state:Catalogue destructor:Catalogue compare:Catalogue name:Catalogue")]
+        [InlineData("clEnqueueWriteBuffer", "ptr:Catalogue")]
+        [InlineData("clSetEventCallback", "notify:Catalogue userData:Catalogue")]
         [InlineData("THSTensor_new", "data:Catalogue")]
         [InlineData("FT_New_Memory_Face", "file_base:Catalogue")]
         [InlineData("THSTensor_newInt64", "data:Catalogue")]
@@ -168,6 +173,7 @@ public static unsafe class Api
         [InlineData("qsort")]
         [InlineData("git_tag_foreach")]
         [InlineData("RegisterWindowMessageW")]
+        [InlineData("clEnqueueFillBuffer")]
         public void CatalogueKnowsFunctionsThatCallBackOnlyDuringTheCall(string method) => Assert.Equal("-", Kept(method));
 
         [Fact]

@@ -369,7 +369,7 @@ static class Exports
 
     [UnmanagedCallersOnly]
     static void {|#0:OnHangUp|}() => Active!.Free();
-}", Finding(0, "OnHangUp", "Active!.Free()"));
+}", Finding(0, "OnHangUp", "Active!.Free()", "'throw new InvalidOperationException(…)' in 'Free'"));
 
         // libgit2sharp's shape: lax decoders share one helper that takes the encoding as a parameter. Read with the encoding
         // its caller passes, the lax one cannot throw; the strict one can.

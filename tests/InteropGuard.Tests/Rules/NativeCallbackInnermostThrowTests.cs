@@ -107,11 +107,11 @@ static class Exports
     static void {|#0:OnWalk|}(int depth) => Native.ack(Walk(depth, ""12""));
 }", Finding(0, "OnWalk", "Walk(depth, \"12\")", "'Walk(depth - 1, text)' in 'Walk'"));
 
-        // A throw in the callback's own body, and a helper the model does not read (the library's virtual member), are
-        // named as before, with nothing in parentheses.
+        // A throw in the callback's own body, and a helper the model does not read (a virtual member of a public class,
+        // which the user may override), are named as before, with nothing in parentheses.
         [Fact]
         public Task OwnThrowsAndUnreadHelpersNameNothingInside() => Check(@"
-class Sink
+public class Sink
 {
     public virtual int Put(int code) => code < 0 ? throw new ArgumentOutOfRangeException(nameof(code)) : code;
 }

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>What invoking an internal event or delegate field runs, when the compilation shows all of it.</summary>
+    internal sealed class ClosedDelegate
+    {
+        public ClosedDelegate(IReadOnlyList<IMethodSymbol> methods, bool mayBeEmpty)
+        {
+            Methods = methods;
+            MayBeEmpty = mayBeEmpty;
+        }
+
+        /// <summary>The methods of this compilation the member is ever given (a handler of the library's own per subscription).</summary>
+        public IReadOnlyList<IMethodSymbol> Methods { get; }
+
+        /// <summary>Some write removes a handler or stores null: the member can be null when it is invoked.</summary>
+        public bool MayBeEmpty { get; }
+    }
+
+    /// <summary>
+    /// An event or delegate field no code outside the compilation can write (it or its type is not visible outside it)
+    /// holds only what the library stores there. When every store is a method group of this compilation — directly
+    /// (<c>_proc.OnModalSizeMoveBegin += OnSizeMoveBegin</c>) or through a private field that holds only method groups
+    /// (<c>Joysticks.Connected += _onJoystick</c> with <c>_onJoystick = OnJoystick</c>) — invoking it runs those methods and
+    /// nothing of the user's: whether it throws is whether they do. Any other store (a lambda, a parameter a public
+    /// member was handed) leaves the member unread. Answered once per member, from every tree that spells its name.
+    /// </summary>
+    internal sealed class ClosedDelegates
+    {
+        /// <summary>More methods than this are not read: the invocation is left as it was.</summary>
+        private const int MaxMethods = 8;
+
+        private static readonly ClosedDelegate Unread = new ClosedDelegate(new IMethodSymbol[0], mayBeEmpty: true);
+
+        private readonly Compilation _compilation;
+        private readonly ConcurrentDictionary<ISymbol, ClosedDelegate> _members = ConcurrentTables.Create<ISymbol, ClosedDelegate>(SymbolEqualityComparer.Default);
+
+        private ClosedDelegates(Compilation compilation)
+        {
+            _compilation = compilation;
+        }
+
+        /// <summary>The compilation's one instance, held by its context.</summary>
+        public static ClosedDelegates Of(InteropContext context) => context.Held.Get(c => new ClosedDelegates(c.Compilation));
+
+        /// <summary>
+        /// What invoking the delegate <paramref name="receiver"/> reads runs, or null when it is not an internal event or
+        /// field of this compilation whose stores are all read.
+        /// </summary>
+        public ClosedDelegate? Of(IOperation receiver)
+        {
+            ISymbol? member = OperationTree.SkipConversions(receiver) switch
+            {
+                IEventReferenceOperation reference => reference.Event,
+                IFieldReferenceOperation reference => reference.Field,
+                _ => null,
+            };
+            if (member == null || SymbolVisibility.IsVisibleOutsideTheCompilation(member)
+                || !SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, _compilation.Assembly))
+            {
+                return null;
+            }
+
+            var closed = _members.GetOrAdd(member.OriginalDefinition, m => Read(m, hops: 1));
+            return ReferenceEquals(closed, Unread) ? null : closed;
+        }
+
+        private ClosedDelegate Read(ISymbol member, int hops)
+        {
+            var methods = new List<IMethodSymbol>();
+            var mayBeEmpty = false;
+            var read = MemberWrites.All(_compilation, member, (kind, value) =>
+            {
+                if (kind == MemberWriteKind.Removal)
+                {
+                    mayBeEmpty = true;
+                    return true;
+                }
+
+                if (kind == MemberWriteKind.Other || value == null)
+                {
+                    return false;
+                }
+
+                value = OperationTree.SkipConversions(value);
+                if (value.ConstantValue is { HasValue: true, Value: null } || value is IDefaultValueOperation)
+                {
+                    mayBeEmpty = true;
+                    return true;
+                }
+
+                return AddMethods(value, methods, hops);
+            });
+            return read && methods.Count is > 0 and <= MaxMethods ? new ClosedDelegate(methods, mayBeEmpty) : Unread;
+        }
+
+        // A method group of this compilation, or a private field that holds only such (one hop).
+        private bool AddMethods(IOperation value, List<IMethodSymbol> methods, int hops)
+        {
+            if (value is IDelegateCreationOperation creation)
+            {
+                value = OperationTree.SkipConversions(creation.Target);
+            }
+
+            if (value is IMethodReferenceOperation { Method: var method } && WrapperSummaries.IsSourceMethodWithBody(method))
+            {
+                AddOnce(methods, method.OriginalDefinition);
+                return true;
+            }
+
+            if (hops > 0 && value is IFieldReferenceOperation { Field: { DeclaredAccessibility: Accessibility.Private } field }
+                && SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, _compilation.Assembly))
+            {
+                var held = Read(field.OriginalDefinition, hops - 1);
+                if (ReferenceEquals(held, Unread) || held.MayBeEmpty)
+                {
+                    return false;
+                }
+
+                foreach (var heldMethod in held.Methods)
+                {
+                    AddOnce(methods, heldMethod);
+                }
+
+                return true;
+            }
+
+            return false;
+        }
+
+        private static void AddOnce(List<IMethodSymbol> methods, IMethodSymbol method)
+        {
+            if (!methods.Contains(method, SymbolEqualityComparer.Default))
+            {
+                methods.Add(method);
+            }
+        }
+    }
+}
