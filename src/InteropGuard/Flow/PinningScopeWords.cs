@@ -16,10 +16,16 @@ namespace InteropGuard.Flow
     /// front of it matches those words as substrings (and any backslash), so on a binding many blocks pass it for
     /// <c>AllocHGlobal</c>, <c>Pinned</c> or a <c>"\n"</c>. A token found there is what the walk finds, so a yes needs no
     /// trust in the record. A no does: the record's reader skips from <c>//</c> and <c>/*</c> without knowing strings,
-    /// and the compiler may read a name otherwise than the text spells it. So a block is walked as before when its tree
-    /// has an escape or a non-ASCII character next to a run, or when one of the reader's skips overlaps the block: a
-    /// check of the block's own span, where <see cref="SkippedComments"/> would parse every comment of the tree.
+    /// and the compiler may read a name otherwise than the text spells it. So a block is walked when its tree has an
+    /// escape or a non-ASCII character next to a run (behind the text gate, <see cref="TreeTextPositions"/>), or when
+    /// one of the reader's skips that overlaps the block holds one of the words as a substring: a token the record
+    /// missed lies in such a skip, and its text is the word's. A check of the block's own span and the skips' text,
+    /// where <see cref="SkippedComments"/> would parse every comment of the tree.
     /// </summary>
+    /// <remarks>
+    /// The text gate once stood in front of every block (own18): five substring passes over every tree's text, about a
+    /// third of IG2001's time on a binding, for an answer the record gives where it can vouch for the tree.
+    /// </remarks>
     internal sealed class PinningScopeWords
     {
         private static readonly HashSet<string> Words = new HashSet<string>(StringComparer.Ordinal) { "fixed", "stackalloc", "Alloc", "Pin" };
@@ -27,6 +33,9 @@ namespace InteropGuard.Flow
 
         private readonly InteropVocabulary _vocabulary;
         private readonly ConcurrentDictionary<SyntaxTree, TreeWords> _byTree = ConcurrentTables.Create<SyntaxTree, TreeWords>();
+
+        // Only for the trees whose record cannot vouch (an escape may spell a word): there every block would be walked.
+        private readonly TreeTextPositions _text = new TreeTextPositions(PinningScopes.GateText);
 
         public PinningScopeWords(InteropVocabulary vocabulary)
         {
@@ -44,7 +53,7 @@ namespace InteropGuard.Flow
 
             if (words.Positions == null)
             {
-                return PinningScopes.MayContain(node);
+                return _text.SpanMayHold(tree, node.Span) && PinningScopes.MayContain(node);
             }
 
             // The walk reads the node's descendants: tokens inside its span, of which the node's own are left out.
@@ -60,7 +69,7 @@ namespace InteropGuard.Flow
                 }
             }
 
-            return words.SkipsOverlap(span) && PinningScopes.MayContain(node);
+            return words.SkipOverlapsWithAWord(span) && PinningScopes.MayContain(node);
         }
 
         /// <summary>Is the token what the walk looks for: the keyword of a fixed statement or a stackalloc, or a name Alloc or Pin?</summary>
@@ -86,6 +95,7 @@ namespace InteropGuard.Flow
             private readonly SyntaxTree _tree;
             // The starts and the ends of the skips, set together (a race computes the same twice).
             private int[][]? _skips;
+            private byte[]? _held;
 
             public TreeWords(SyntaxTree tree, int[]? positions)
             {
@@ -95,16 +105,42 @@ namespace InteropGuard.Flow
 
             public int[]? Positions { get; }
 
-            /// <summary>Does a stretch the record's reader skipped (<see cref="IdentifierRunReader"/>) overlap <paramref name="span"/>?</summary>
-            public bool SkipsOverlap(Microsoft.CodeAnalysis.Text.TextSpan span)
+            /// <summary>
+            /// Does a stretch the record's reader skipped (<see cref="IdentifierRunReader"/>) overlap <paramref name="span"/>
+            /// and hold one of the words as a substring, or a backslash (an escape the record did not read may spell one)?
+            /// Only there can a token the record missed stand.
+            /// </summary>
+            public bool SkipOverlapsWithAWord(Microsoft.CodeAnalysis.Text.TextSpan span)
             {
                 var skips = _skips ??= ReadSkips(_tree);
                 var starts = skips[0];
+                var ends = skips[1];
 
-                // Skips are disjoint and in text order: the last one starting before the span's end is the only candidate.
+                // Skips are disjoint and in text order: from the last one starting before the span's end, back to the first
+                // that ends before the span starts.
                 var index = Array.BinarySearch(starts, span.End - 1);
-                index = index < 0 ? ~index - 1 : index;
-                return index >= 0 && skips[1][index] > span.Start;
+                for (index = index < 0 ? ~index - 1 : index; index >= 0 && ends[index] > span.Start; index--)
+                {
+                    if (HoldsAWord(skips, index))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            // Per skip: 0 not read yet, 1 no word, 2 a word (a race reads the same twice).
+            private bool HoldsAWord(int[][] skips, int index)
+            {
+                var held = _held ??= new byte[skips[0].Length];
+                if (held[index] == 0)
+                {
+                    var text = _tree.GetText().ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(skips[0][index], skips[1][index]));
+                    held[index] = text.IndexOf('\\') >= 0 || PinningScopes.GateText.Any(word => text.IndexOf(word, StringComparison.Ordinal) >= 0) ? (byte)2 : (byte)1;
+                }
+
+                return held[index] == 2;
             }
 
             // The reader's skips replayed: from every '/' it meets outside a skip, '//' to the next line feed and '/*' past
