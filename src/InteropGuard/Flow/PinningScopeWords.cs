@@ -93,8 +93,8 @@ namespace InteropGuard.Flow
         private sealed class TreeWords
         {
             private readonly SyntaxTree _tree;
-            // The starts and the ends of the skips, set together (a race computes the same twice).
-            private int[][]? _skips;
+            // Read only for a tree where some block gets a no; a race computes the same twice.
+            private ReaderSkips? _skips;
             private byte[]? _held;
 
             public TreeWords(SyntaxTree tree, int[]? positions)
@@ -106,20 +106,14 @@ namespace InteropGuard.Flow
             public int[]? Positions { get; }
 
             /// <summary>
-            /// Does a stretch the record's reader skipped (<see cref="IdentifierRunReader"/>) overlap <paramref name="span"/>
-            /// and hold one of the words as a substring, or a backslash (an escape the record did not read may spell one)?
-            /// Only there can a token the record missed stand.
+            /// Does a stretch the record's reader skipped overlap <paramref name="span"/> and hold one of the words as a
+            /// substring, or a backslash (an escape the record did not read may spell one)? Only there can a token the
+            /// record missed stand.
             /// </summary>
             public bool SkipOverlapsWithAWord(Microsoft.CodeAnalysis.Text.TextSpan span)
             {
-                var skips = _skips ??= ReadSkips(_tree);
-                var starts = skips[0];
-                var ends = skips[1];
-
-                // Skips are disjoint and in text order: from the last one starting before the span's end, back to the first
-                // that ends before the span starts.
-                var index = Array.BinarySearch(starts, span.End - 1);
-                for (index = index < 0 ? ~index - 1 : index; index >= 0 && ends[index] > span.Start; index--)
+                var skips = _skips ??= ReaderSkips.Of(_tree);
+                for (var index = skips.LastStartingBefore(span); index >= 0 && skips.Ends[index] > span.Start; index--)
                 {
                     if (HoldsAWord(skips, index))
                     {
@@ -131,63 +125,16 @@ namespace InteropGuard.Flow
             }
 
             // Per skip: 0 not read yet, 1 no word, 2 a word (a race reads the same twice).
-            private bool HoldsAWord(int[][] skips, int index)
+            private bool HoldsAWord(ReaderSkips skips, int index)
             {
-                var held = _held ??= new byte[skips[0].Length];
+                var held = _held ??= new byte[skips.Starts.Length];
                 if (held[index] == 0)
                 {
-                    var text = _tree.GetText().ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(skips[0][index], skips[1][index]));
+                    var text = _tree.GetText().ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(skips.Starts[index], skips.Ends[index]));
                     held[index] = text.IndexOf('\\') >= 0 || PinningScopes.GateText.Any(word => text.IndexOf(word, StringComparison.Ordinal) >= 0) ? (byte)2 : (byte)1;
                 }
 
                 return held[index] == 2;
-            }
-
-            // The reader's skips replayed: from every '/' it meets outside a skip, '//' to the next line feed and '/*' past
-            // the next '*/' (to the end when there is none). Read only for a tree where some block gets a no.
-            private static int[][] ReadSkips(SyntaxTree tree) => IdentifierRuns.Read(tree.GetText(), ReadSkips);
-
-            private static int[][] ReadSkips(ReadOnlySpan<char> text)
-            {
-                var starts = new List<int>();
-                var ends = new List<int>();
-                for (var i = IndexOf(text, '/', 0); i >= 0 && i + 1 < text.Length; i = i < text.Length ? IndexOf(text, '/', i) : -1)
-                {
-                    var next = text[i + 1];
-                    int end;
-                    if (next == '/')
-                    {
-                        var lineFeed = IndexOf(text, '\n', i + 2);
-                        end = lineFeed < 0 ? text.Length : lineFeed;
-                    }
-                    else if (next == '*')
-                    {
-                        var close = text.Slice(i + 2).IndexOf("*/".AsSpan());
-                        end = close < 0 ? text.Length : i + 2 + close + 2;
-                    }
-                    else
-                    {
-                        i++;
-                        continue;
-                    }
-
-                    starts.Add(i);
-                    ends.Add(end);
-                    i = end;
-                }
-
-                return new[] { starts.ToArray(), ends.ToArray() };
-            }
-
-            private static int IndexOf(ReadOnlySpan<char> text, char c, int from)
-            {
-                if (from >= text.Length)
-                {
-                    return -1;
-                }
-
-                var found = text.Slice(from).IndexOf(c);
-                return found < 0 ? -1 : from + found;
             }
         }
     }
