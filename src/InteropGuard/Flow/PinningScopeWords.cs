@@ -16,15 +16,15 @@ namespace InteropGuard.Flow
     /// front of it matches those words as substrings (and any backslash), so on a binding many blocks pass it for
     /// <c>AllocHGlobal</c>, <c>Pinned</c> or a <c>"\n"</c>. A token found there is what the walk finds, so a yes needs no
     /// trust in the record. A no does: the record's reader skips from <c>//</c> and <c>/*</c> without knowing strings,
-    /// and the compiler may read a name otherwise than the text spells it. So a block is walked when its tree has an
-    /// escape or a non-ASCII character next to a run (behind the text gate, <see cref="TreeTextPositions"/>), or when
-    /// one of the reader's skips that overlaps the block holds one of the words as a substring: a token the record
-    /// missed lies in such a skip, and its text is the word's. A check of the block's own span and the skips' text,
+    /// and the compiler may read a name otherwise than the text spells it. So a block is walked as before when its tree
+    /// has an escape or a non-ASCII character next to a run, or when one of the reader's skips that overlaps the block
+    /// holds one of the words as a substring, or a backslash (<see cref="ReaderSkips"/>): a token the record missed lies
+    /// in such a skip, and its text is the word's (or an escape's). A check of the block's own span and the skips' text,
     /// where <see cref="SkippedComments"/> would parse every comment of the tree.
     /// </summary>
     /// <remarks>
-    /// The text gate once stood in front of every block (own18): five substring passes over every tree's text, about a
-    /// third of IG2001's time on a binding, for an answer the record gives where it can vouch for the tree.
+    /// The text gate stays in front (own18 tried the record alone: reading every tree's runs for the words cost more than
+    /// the gate's five substring passes, which let few trees' blocks through on a binding).
     /// </remarks>
     internal sealed class PinningScopeWords
     {
@@ -33,9 +33,6 @@ namespace InteropGuard.Flow
 
         private readonly InteropVocabulary _vocabulary;
         private readonly ConcurrentDictionary<SyntaxTree, TreeWords> _byTree = ConcurrentTables.Create<SyntaxTree, TreeWords>();
-
-        // Only for the trees whose record cannot vouch (an escape may spell a word): there every block would be walked.
-        private readonly TreeTextPositions _text = new TreeTextPositions(PinningScopes.GateText);
 
         public PinningScopeWords(InteropVocabulary vocabulary)
         {
@@ -53,7 +50,7 @@ namespace InteropGuard.Flow
 
             if (words.Positions == null)
             {
-                return _text.SpanMayHold(tree, node.Span) && PinningScopes.MayContain(node);
+                return PinningScopes.MayContain(node);
             }
 
             // The walk reads the node's descendants: tokens inside its span, of which the node's own are left out.

@@ -44,15 +44,17 @@ namespace InteropGuard.Rules
                 }
 
                 var origins = new ManagedMemoryOrigins(interop.Types);
+                var gateText = new TreeTextPositions(PinningScopes.GateText);
                 var gateWords = new PinningScopeWords(interop.Vocabulary);
-                WordTreeActions.RegisterCodeBlockAction(start, vocabulary, MayPin, block => AnalyzeBlock(interop, origins, gateWords, block));
+                WordTreeActions.RegisterCodeBlockAction(start, vocabulary, MayPin, block => AnalyzeBlock(interop, origins, gateText, gateWords, block));
             });
         }
 
-        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, PinningScopeWords gateWords, CodeBlockAnalysisContext context)
+        private static void AnalyzeBlock(InteropContext interop, ManagedMemoryOrigins origins, TreeTextPositions gateText, PinningScopeWords gateWords, CodeBlockAnalysisContext context)
         {
             var tree = context.CodeBlock.SyntaxTree;
             if (!MayPin(interop.Vocabulary.Of(tree))
+                || !gateText.SpanMayHold(tree, context.CodeBlock.Span)
                 || !gateWords.MayContain(context.CodeBlock)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
                 || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
