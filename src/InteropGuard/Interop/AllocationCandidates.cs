@@ -249,9 +249,7 @@ namespace InteropGuard.Interop
 
             public static Declared Collect(Compilation compilation, InteropVocabulary vocabulary)
             {
-                // One list per tree: a single list of every method of a binding grew into the large-object heap, and its
-                // growth was a tenth of this collection (own18's trace of OpenCvSharp).
-                var trees = new List<TreeMethods>();
+                var methods = new List<(MethodDeclarationSyntax Method, bool MayBeNative)>();
                 var properties = new List<string>();
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
@@ -260,9 +258,7 @@ namespace InteropGuard.Interop
                     {
                         // A P/Invoke is extern or a LibraryImport: a tree without those words declares none, and testing every
                         // method's modifiers there was the largest part of this collection on a binding.
-                        var methods = new TreeMethods(tree, vocabulary.TreeUses(tree, InteropWords.NativeDeclaration));
-                        CollectMembers(unit.Members, methods.Methods, properties, bases);
-                        trees.Add(methods);
+                        CollectMembers(unit.Members, vocabulary.TreeUses(tree, InteropWords.NativeDeclaration), methods, properties, bases);
                     }
                 }
 
@@ -282,27 +278,22 @@ namespace InteropGuard.Interop
                 var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
                 declared.Properties.UnionWith(properties);
                 var wrappers = new List<(string Name, string Calls)>();
-                var resourceWords = ResourceWords.HashesOf(handleTypes);
-                foreach (var tree in trees)
+                foreach (var (method, mayBeNative) in methods)
                 {
-                    ResourceWords? words = null;
-                    foreach (var method in tree.Methods)
+                    if (mayBeNative && IsNativeDeclaration(method))
                     {
-                        if (tree.MayBeNative && IsNativeDeclaration(method))
-                        {
-                            if ((words ??= new ResourceWords(tree.Tree, vocabulary, resourceWords)).MayName(method.Span) && declared.HandsOutResource(method))
-                            {
-                                declared.Functions.Add(method.Identifier.ValueText);
-                            }
-                        }
-                        else if (SingleCallName(method) is { } calls)
-                        {
-                            wrappers.Add((method.Identifier.ValueText, calls));
-                        }
-                        else if (declared.MayReturnAllocation(method))
+                        if (declared.HandsOutResource(method))
                         {
                             declared.Functions.Add(method.Identifier.ValueText);
                         }
+                    }
+                    else if (SingleCallName(method) is { } calls)
+                    {
+                        wrappers.Add((method.Identifier.ValueText, calls));
+                    }
+                    else if (declared.MayReturnAllocation(method))
+                    {
+                        declared.Functions.Add(method.Identifier.ValueText);
                     }
                 }
 
@@ -330,14 +321,14 @@ namespace InteropGuard.Interop
             // Methods and classes are members of types and namespaces: nothing below a member can declare one. Read in
             // declaration order (the wrapper levels below are found in it), member lists only: a generic walk of every
             // child of every type cost more than the rest of the collection.
-            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, List<MethodDeclarationSyntax> methods, List<string> properties, List<(string Name, string? Base)> bases)
+            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, bool mayBeNative, List<(MethodDeclarationSyntax Method, bool MayBeNative)> methods, List<string> properties, List<(string Name, string? Base)> bases)
             {
                 foreach (var member in members)
                 {
                     switch (member)
                     {
                         case MethodDeclarationSyntax method:
-                            methods.Add(method);
+                            methods.Add((method, mayBeNative));
                             break;
                         // The type first: reading the accessor list of every property cost more than the type test.
                         case PropertyDeclarationSyntax property when ReturnsAddress(property.Type) && CallsAllocator(property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
@@ -351,10 +342,10 @@ namespace InteropGuard.Interop
                     switch (member)
                     {
                         case BaseNamespaceDeclarationSyntax space:
-                            CollectMembers(space.Members, methods, properties, bases);
+                            CollectMembers(space.Members, mayBeNative, methods, properties, bases);
                             break;
                         case TypeDeclarationSyntax type:
-                            CollectMembers(type.Members, methods, properties, bases);
+                            CollectMembers(type.Members, mayBeNative, methods, properties, bases);
                             break;
                     }
                 }
@@ -504,80 +495,6 @@ namespace InteropGuard.Interop
                 }
 
                 return false;
-            }
-
-            /// <summary>The methods one tree declares, in declaration order, and whether the tree can declare a native function.</summary>
-            private sealed class TreeMethods
-            {
-                public TreeMethods(SyntaxTree tree, bool mayBeNative)
-                {
-                    Tree = tree;
-                    MayBeNative = mayBeNative;
-                }
-
-                public SyntaxTree Tree { get; }
-
-                public bool MayBeNative { get; }
-
-                public List<MethodDeclarationSyntax> Methods { get; } = new List<MethodDeclarationSyntax>();
-            }
-
-            /// <summary>
-            /// Where a tree's identifier record names what <see cref="HandsOutResource"/> reads a P/Invoke for: a known
-            /// allocator (as the method's name or as an entry-point string, whose characters the record reads as a run too),
-            /// a handle type declared here, or a name ending in <c>Handle</c>. A P/Invoke whose span holds none of them, and
-            /// that no skip of the record's reader overlaps (<see cref="ReaderSkips"/>), hands out nothing, and its attributes,
-            /// return type and parameters are not read: on a binding that was a quarter of this collection. A tree whose
-            /// record cannot vouch for its names (an escape, a non-ASCII character next to a run) is read in full.
-            /// </summary>
-            private sealed class ResourceWords
-            {
-                private static readonly int[] AllocatorHashes = AllocatorNames.Select(IdentifierRuns.Hash).ToArray();
-
-                private readonly SyntaxTree _tree;
-                private readonly int[]? _positions;
-                private ReaderSkips? _skips;
-
-                public ResourceWords(SyntaxTree tree, InteropVocabulary vocabulary, HashSet<int> hashes)
-                {
-                    _tree = tree;
-                    var identifiers = vocabulary.Identifiers(tree);
-                    if (identifiers.MaySpellOtherwise)
-                    {
-                        return;
-                    }
-
-                    var handleNames = identifiers.HandleNameStarts;
-                    var positions = new List<int>();
-                    var nextHandleName = 0;
-                    for (var i = 0; i < identifiers.Count; i++)
-                    {
-                        var start = identifiers.StartAt(i);
-                        if (nextHandleName < handleNames.Length && handleNames[nextHandleName] == start)
-                        {
-                            nextHandleName++;
-                            positions.Add(start);
-                        }
-                        else if (hashes.Contains(identifiers.HashAt(i)))
-                        {
-                            positions.Add(start);
-                        }
-                    }
-
-                    _positions = positions.ToArray();
-                }
-
-                /// <summary>The hashes of the allocator names and of the handle types declared here.</summary>
-                public static HashSet<int> HashesOf(IEnumerable<string> handleTypes)
-                {
-                    var hashes = new HashSet<int>(AllocatorHashes);
-                    hashes.UnionWith(handleTypes.Select(IdentifierRuns.Hash));
-                    return hashes;
-                }
-
-                /// <summary>False only when the record vouches that no such name stands in <paramref name="span"/>.</summary>
-                public bool MayName(Microsoft.CodeAnalysis.Text.TextSpan span)
-                    => _positions == null || TreeTextPositions.AnyWithin(_positions, span) || (_skips ??= ReaderSkips.Of(_tree)).Overlap(span);
             }
 
             private static string? TypeName(TypeSyntax type) => type switch
