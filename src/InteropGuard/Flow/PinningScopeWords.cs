@@ -17,15 +17,9 @@ namespace InteropGuard.Flow
     /// <c>AllocHGlobal</c>, <c>Pinned</c> or a <c>"\n"</c>. A token found there is what the walk finds, so a yes needs no
     /// trust in the record. A no does: the record's reader skips from <c>//</c> and <c>/*</c> without knowing strings,
     /// and the compiler may read a name otherwise than the text spells it. So a block is walked as before when its tree
-    /// has an escape or a non-ASCII character next to a run, or when one of the reader's skips that overlaps the block
-    /// holds one of the words as a substring, or a backslash (<see cref="ReaderSkips"/>): a token the record missed lies
-    /// in such a skip, and its text is the word's (or an escape's). A check of the block's own span and the skips' text,
-    /// where <see cref="SkippedComments"/> would parse every comment of the tree.
+    /// has an escape or a non-ASCII character next to a run, or when one of the reader's skips overlaps the block: a
+    /// check of the block's own span, where <see cref="SkippedComments"/> would parse every comment of the tree.
     /// </summary>
-    /// <remarks>
-    /// The text gate stays in front (own18 tried the record alone: reading every tree's runs for the words cost more than
-    /// the gate's five substring passes, which let few trees' blocks through on a binding).
-    /// </remarks>
     internal sealed class PinningScopeWords
     {
         private static readonly HashSet<string> Words = new HashSet<string>(StringComparer.Ordinal) { "fixed", "stackalloc", "Alloc", "Pin" };
@@ -66,7 +60,7 @@ namespace InteropGuard.Flow
                 }
             }
 
-            return words.SkipOverlapsWithAWord(span) && PinningScopes.MayContain(node);
+            return words.SkipsOverlap(span) && PinningScopes.MayContain(node);
         }
 
         /// <summary>Is the token what the walk looks for: the keyword of a fixed statement or a stackalloc, or a name Alloc or Pin?</summary>
@@ -90,9 +84,8 @@ namespace InteropGuard.Flow
         private sealed class TreeWords
         {
             private readonly SyntaxTree _tree;
-            // Read only for a tree where some block gets a no; a race computes the same twice.
-            private ReaderSkips? _skips;
-            private byte[]? _held;
+            // The starts and the ends of the skips, set together (a race computes the same twice).
+            private int[][]? _skips;
 
             public TreeWords(SyntaxTree tree, int[]? positions)
             {
@@ -102,36 +95,63 @@ namespace InteropGuard.Flow
 
             public int[]? Positions { get; }
 
-            /// <summary>
-            /// Does a stretch the record's reader skipped overlap <paramref name="span"/> and hold one of the words as a
-            /// substring, or a backslash (an escape the record did not read may spell one)? Only there can a token the
-            /// record missed stand.
-            /// </summary>
-            public bool SkipOverlapsWithAWord(Microsoft.CodeAnalysis.Text.TextSpan span)
+            /// <summary>Does a stretch the record's reader skipped (<see cref="IdentifierRunReader"/>) overlap <paramref name="span"/>?</summary>
+            public bool SkipsOverlap(Microsoft.CodeAnalysis.Text.TextSpan span)
             {
-                var skips = _skips ??= ReaderSkips.Of(_tree);
-                for (var index = skips.LastStartingBefore(span); index >= 0 && skips.Ends[index] > span.Start; index--)
-                {
-                    if (HoldsAWord(skips, index))
-                    {
-                        return true;
-                    }
-                }
+                var skips = _skips ??= ReadSkips(_tree);
+                var starts = skips[0];
 
-                return false;
+                // Skips are disjoint and in text order: the last one starting before the span's end is the only candidate.
+                var index = Array.BinarySearch(starts, span.End - 1);
+                index = index < 0 ? ~index - 1 : index;
+                return index >= 0 && skips[1][index] > span.Start;
             }
 
-            // Per skip: 0 not read yet, 1 no word, 2 a word (a race reads the same twice).
-            private bool HoldsAWord(ReaderSkips skips, int index)
+            // The reader's skips replayed: from every '/' it meets outside a skip, '//' to the next line feed and '/*' past
+            // the next '*/' (to the end when there is none). Read only for a tree where some block gets a no.
+            private static int[][] ReadSkips(SyntaxTree tree) => IdentifierRuns.Read(tree.GetText(), ReadSkips);
+
+            private static int[][] ReadSkips(ReadOnlySpan<char> text)
             {
-                var held = _held ??= new byte[skips.Starts.Length];
-                if (held[index] == 0)
+                var starts = new List<int>();
+                var ends = new List<int>();
+                for (var i = IndexOf(text, '/', 0); i >= 0 && i + 1 < text.Length; i = i < text.Length ? IndexOf(text, '/', i) : -1)
                 {
-                    var text = _tree.GetText().ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(skips.Starts[index], skips.Ends[index]));
-                    held[index] = text.IndexOf('\\') >= 0 || PinningScopes.GateText.Any(word => text.IndexOf(word, StringComparison.Ordinal) >= 0) ? (byte)2 : (byte)1;
+                    var next = text[i + 1];
+                    int end;
+                    if (next == '/')
+                    {
+                        var lineFeed = IndexOf(text, '\n', i + 2);
+                        end = lineFeed < 0 ? text.Length : lineFeed;
+                    }
+                    else if (next == '*')
+                    {
+                        var close = text.Slice(i + 2).IndexOf("*/".AsSpan());
+                        end = close < 0 ? text.Length : i + 2 + close + 2;
+                    }
+                    else
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    starts.Add(i);
+                    ends.Add(end);
+                    i = end;
                 }
 
-                return held[index] == 2;
+                return new[] { starts.ToArray(), ends.ToArray() };
+            }
+
+            private static int IndexOf(ReadOnlySpan<char> text, char c, int from)
+            {
+                if (from >= text.Length)
+                {
+                    return -1;
+                }
+
+                var found = text.Slice(from).IndexOf(c);
+                return found < 0 ? -1 : from + found;
             }
         }
     }
