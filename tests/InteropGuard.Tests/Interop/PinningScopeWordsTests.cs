@@ -34,6 +34,12 @@ namespace InteropGuard.Tests.Interop
         [InlineData("var c = \"/*\"; var h = GCHandle.Alloc(data); var d = \"*/\";", true)]
         [InlineData("// a note\rvar h = GCHandle.Alloc(data);", true)]
         [InlineData("/* a note */ var url = \"http://x\"; Use(null);", false)]
+        // A skip that holds a word lets the walk decide; one that holds none answers at once, and the walk agrees.
+        [InlineData("var url = \"http://x\"; Use(null); // then Pin it", false)]
+        [InlineData("var url = \"http://x\"; fixed (byte* p = data) { Use(p); }", true)]
+        [InlineData("var c = \"/*\"; byte* p = stackalloc byte[4]; Use(p); var d = \"*/\";", true)]
+        [InlineData("var url = \"http://x\"; var h = GCHandle.\\u0041lloc(data);", true)]
+        [InlineData("/* Alloc */ Use(null); /* fixed */ Use(null);", false)]
         // Look-alikes: longer names, the words only in a comment or a string, a generic Alloc, a declared name.
         [InlineData("var p = Marshal.AllocHGlobal(16); Marshal.FreeHGlobal(p);", false)]
         [InlineData("var pinned = true; var Pinned = pinned; Use(null);", false)]
