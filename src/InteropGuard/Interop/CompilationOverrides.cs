@@ -41,10 +41,10 @@ namespace InteropGuard.Interop
                 }
             }
 
-            // Only the classes whose declarations spell an override (or a destructor, which overrides Finalize), and
-            // records, whose Equals, GetHashCode and ToString the compiler declares as overrides, can hold one: listing
-            // the members of every type made an array of member symbols per type, most of it for the types of a
-            // binding without any override.
+            // Only the classes whose declarations spell an override, and records, whose Equals, GetHashCode and ToString
+            // the compiler declares as overrides, can hold one: listing the members of every type made an array of
+            // member symbols per type, most of it for the types of a binding without any override. (A destructor is
+            // no override by its symbol.)
             var listed = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
             foreach (var tree in compilation.SyntaxTrees)
             {
@@ -81,7 +81,7 @@ namespace InteropGuard.Interop
 
             foreach (var member in declaration.Members)
             {
-                if (member is DestructorDeclarationSyntax || member.Modifiers.Any(SyntaxKind.OverrideKeyword))
+                if (member.Modifiers.Any(SyntaxKind.OverrideKeyword))
                 {
                     return true;
                 }
