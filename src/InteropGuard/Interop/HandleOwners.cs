@@ -132,13 +132,13 @@ namespace InteropGuard.Interop
         /// </summary>
         public static bool IsHandleRecord(ITypeSymbol? type)
         {
-            if (type is not INamedTypeSymbol { TypeKind: TypeKind.Struct } record || IsPrimitiveValue(record))
+            if (!MayBeHandleRecord(type))
             {
                 return false;
             }
 
             // Asked of every struct argument of every call: a plain loop over the member array allocates no enumerators.
-            foreach (var member in record.GetMembers())
+            foreach (var member in type!.GetMembers())
             {
                 if (member is IFieldSymbol { IsStatic: false } field && field.Type.SpecialType == SpecialType.System_IntPtr)
                 {
@@ -148,6 +148,10 @@ namespace InteropGuard.Interop
 
             return false;
         }
+
+        /// <summary>The test of <see cref="IsHandleRecord"/> that lists no members: a struct other than a number, bool, char, decimal or DateTime.</summary>
+        public static bool MayBeHandleRecord(ITypeSymbol? type)
+            => type is INamedTypeSymbol { TypeKind: TypeKind.Struct } record && !IsPrimitiveValue(record);
 
         // Asked of every struct argument of every call (ProxyOwners.MayCarryProxyHandle): the numbers, bool, char, decimal
         // and DateTime hold no handle, and listing their members (GetMembers builds a new array each time) was most of the

@@ -47,8 +47,14 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            // The value's shape first: most arguments are parameters, constants and calls, and the parameter type's
-            // test walks the members of every struct passed ('long?' among them, on every call that takes one).
+            // Whether the parameter is a struct at all comes first (most are numbers, strings and classes): the value's
+            // shape next, as reading through its conversions asks each one for its operator; then the parameter type's
+            // full test, which walks the members of every struct passed ('long?' among them, on every call that takes one).
+            if (!HandleOwners.MayBeHandleRecord(parameter.Type))
+            {
+                return false;
+            }
+
             switch (OperationTree.SkipConversions(argument.Value))
             {
                 case IFieldReferenceOperation { Field: { IsStatic: false, ContainingType.TypeKind: TypeKind.Struct } }:
