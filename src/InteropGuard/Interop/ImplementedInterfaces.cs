@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 
@@ -11,11 +14,12 @@ namespace InteropGuard.Interop
     /// </summary>
     internal sealed class ImplementedInterfaces
     {
-        private readonly System.Lazy<HashSet<INamedTypeSymbol>> _implemented;
+        private readonly System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>> _implemented;
+        private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<IMethodSymbol>> _implementations = ConcurrentTables.Create<IMethodSymbol, ImmutableArray<IMethodSymbol>>(SymbolEqualityComparer.Default);
 
         private ImplementedInterfaces(Compilation compilation)
         {
-            _implemented = new System.Lazy<HashSet<INamedTypeSymbol>>(() => Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            _implemented = new System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>>(() => Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The compilation's one instance, held by its context.</summary>
@@ -28,18 +32,59 @@ namespace InteropGuard.Interop
         public bool IsClosedAndImplemented(INamedTypeSymbol? type)
             => type is { TypeKind: TypeKind.Interface } && type.DeclaringSyntaxReferences.Length > 0
                && !SymbolVisibility.IsVisibleOutsideTheCompilation(type)
-               && _implemented.Value.Contains(type.OriginalDefinition);
+               && _implemented.Value.ContainsKey(type.OriginalDefinition);
 
-        private static HashSet<INamedTypeSymbol> Collect(Compilation compilation)
+        /// <summary>
+        /// The methods that run when <paramref name="member"/>, a method of a closed interface (<see cref="IsClosedAndImplemented"/>),
+        /// is called: each implementing class's or struct's implementation, when every one of them is a method of this
+        /// compilation with a body; empty otherwise (an abstract class implementing it leaves the choice to subclasses, a
+        /// default interface method may run). A platform binding's facades: <c>lib.set_compare(db, cmp)</c> runs one of them.
+        /// </summary>
+        public ImmutableArray<IMethodSymbol> ImplementationsOf(IMethodSymbol member)
         {
-            var implemented = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+            member = member.OriginalDefinition;
+            if (!member.IsAbstract || member.IsStatic || !IsClosedAndImplemented(member.ContainingType))
+            {
+                return ImmutableArray<IMethodSymbol>.Empty;
+            }
+
+            return _implementations.GetOrAdd(member, m =>
+            {
+                var found = ImmutableArray.CreateBuilder<IMethodSymbol>();
+                foreach (var type in _implemented.Value[m.ContainingType])
+                {
+                    if (type.IsAbstract || type.FindImplementationForInterfaceMember(m) is not IMethodSymbol implementation
+                        || implementation.IsAbstract || implementation.IsExtern || implementation.DeclaringSyntaxReferences.Length == 0
+                        || implementation.ContainingType?.TypeKind == TypeKind.Interface)
+                    {
+                        return ImmutableArray<IMethodSymbol>.Empty;
+                    }
+
+                    if (!found.Any(f => SymbolEqualityComparer.Default.Equals(f, implementation)))
+                    {
+                        found.Add(implementation);
+                    }
+                }
+
+                return found.ToImmutable();
+            });
+        }
+
+        private static Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>> Collect(Compilation compilation)
+        {
+            var implemented = new Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
             foreach (var type in DeclaredTypes.Of(compilation))
             {
                 if (type.TypeKind is TypeKind.Class or TypeKind.Struct)
                 {
                     foreach (var contract in type.AllInterfaces)
                     {
-                        implemented.Add(contract.OriginalDefinition);
+                        if (!implemented.TryGetValue(contract.OriginalDefinition, out var types))
+                        {
+                            implemented[contract.OriginalDefinition] = types = new List<INamedTypeSymbol>();
+                        }
+
+                        types.Add(type);
                     }
                 }
             }
