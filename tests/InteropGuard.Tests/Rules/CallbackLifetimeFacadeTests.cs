@@ -36,6 +36,10 @@ sealed class ToyLibrary64 : IToyLibrary
     int IToyLibrary.toy_set_order_callback(IntPtr table, Order order) => ToyLibrary64.toy_set_order_callback(table, order);
     int IToyLibrary.toy_sort_now(IntPtr table, Order order) => ToyLibrary64.toy_sort_now(table, order);
 }
+static class Orders
+{
+    public static Order Make(Func<byte[], byte[], int> compare) => (l, r) => compare(new byte[0], new byte[0]);
+}
 static class Toy
 {
     public static readonly IToyLibrary Library = IntPtr.Size == 8 ? new ToyLibrary64() : (IToyLibrary)new ToyLibrary32();
@@ -82,12 +86,9 @@ public sealed class Table
 {
     internal IntPtr _table;
 
-    private static Order MakeOrder(Func<byte[], byte[], int> compare)
-        => (l, r) => compare(new byte[0], new byte[0]);
-
     private static void SetOrder(Func<byte[], byte[], int> compare, Func<IToyLibrary, Order, int> setter)
     {
-        var order = MakeOrder(compare);
+        var order = Orders.Make(compare);
         Toy.Execute(lib => setter(lib, {|#0:order|}));
     }
 
@@ -106,12 +107,9 @@ public sealed class Table
     internal IntPtr _table;
     private static readonly System.Collections.Generic.List<Order> Kept = new System.Collections.Generic.List<Order>();
 
-    private static Order MakeOrder(Func<byte[], byte[], int> compare)
-        => (l, r) => compare(new byte[0], new byte[0]);
-
     private static void SetOrder(Func<byte[], byte[], int> compare, Func<IToyLibrary, Order, int> setter)
     {
-        var order = MakeOrder(compare);
+        var order = Orders.Make(compare);
         Toy.Execute(lib => setter(lib, order));
         Kept.Add(order);
     }
@@ -140,12 +138,9 @@ public sealed class Table
 {
     internal IntPtr _table;
 
-    private static Order MakeOrder(Func<byte[], byte[], int> compare)
-        => (l, r) => compare(new byte[0], new byte[0]);
-
     private static void SetOrder(Func<byte[], byte[], int> compare, Func<IToyLibrary, Order, int> setter)
     {
-        var order = MakeOrder(compare);
+        var order = Orders.Make(compare);
         Toy.Execute(lib => setter(lib, order));
     }
 
@@ -162,12 +157,9 @@ public sealed class Table
 {
     internal IntPtr _table;
 
-    private static Order MakeOrder(Func<byte[], byte[], int> compare)
-        => (l, r) => compare(new byte[0], new byte[0]);
-
     internal static void SetOrder(Func<byte[], byte[], int> compare, Func<IToyLibrary, Order, int> setter)
     {
-        var order = MakeOrder(compare);
+        var order = Orders.Make(compare);
         Toy.Execute(lib => setter(lib, order));
     }
 
@@ -182,12 +174,9 @@ public sealed class Table
     internal IntPtr _table;
     private Func<IToyLibrary, Order, int> _setter = (lib, o) => lib.toy_set_order_callback(IntPtr.Zero, o);
 
-    private static Order MakeOrder(Func<byte[], byte[], int> compare)
-        => (l, r) => compare(new byte[0], new byte[0]);
-
     private static void SetOrder(Func<byte[], byte[], int> compare, Func<IToyLibrary, Order, int> setter)
     {
-        var order = MakeOrder(compare);
+        var order = Orders.Make(compare);
         Toy.Execute(lib => setter(lib, order));
     }
 
