@@ -96,7 +96,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var target = RetainingTarget(interop, scope, reachability, method, argument.Parameter);
+                var target = RetainingTarget(interop, scope, reachability, invocation, argument.Parameter);
                 if (target == null)
                 {
                     continue;
@@ -266,13 +266,38 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>"'Native.f'" or "'Native.f' through 'Wrapper.M'" when the parameter reaches a retaining native function; else null.</summary>
-        private static string? RetainingTarget(InteropContext interop, InteropScope scope, DelegateReachability reachability, IMethodSymbol method, IParameterSymbol parameter)
+        /// <summary>
+        /// "'Native.f'", or "'Native.f' through 'Wrapper.M'" (a managed wrapper, a member of an interface the library's own
+        /// facades implement, a delegate parameter every caller fills with such a call), when the argument given as
+        /// <paramref name="parameter"/> reaches a retaining native function; else null.
+        /// </summary>
+        private static string? RetainingTarget(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation invocation, IParameterSymbol parameter)
+        {
+            var method = invocation.TargetMethod;
+            if (method.MethodKind == MethodKind.DelegateInvoke)
+            {
+                return invocation.Instance is { } instance && OperationTree.SkipConversions(instance) is IParameterReferenceOperation invoked
+                       && InvokedFunction(interop, scope, reachability, invoked, parameter.Ordinal, 0) is { } reached
+                    ? reached + " through '" + invoked.Parameter.Name + "'"
+                    : null;
+            }
+
+            var function = RetainingFunction(interop, scope, reachability, method, parameter, 0);
+            return function == null || interop.NativeFunctions.Get(method) != null ? function : function + " through '" + method.ContainingType?.Name + "." + method.Name + "'";
+        }
+
+        /// <summary>"'Native.f'" when the delegate given as <paramref name="parameter"/> of <paramref name="method"/> is registered with the retaining f; else null.</summary>
+        private static string? RetainingFunction(InteropContext interop, InteropScope scope, DelegateReachability reachability, IMethodSymbol method, IParameterSymbol parameter, int depth)
         {
             var native = interop.NativeFunctions.Get(method);
             if (native != null)
             {
                 return scope.Keeps(native, parameter) ? "'" + native + "'" : null;
+            }
+
+            if (method.IsAbstract && method.ContainingType?.TypeKind == TypeKind.Interface)
+            {
+                return FacadeFunction(interop, scope, reachability, method, parameter, depth);
             }
 
             if (!WrapperSummaries.IsSourceMethodWithBody(method))
@@ -286,13 +311,87 @@ namespace InteropGuard.Rules
                 if (nativeParameter.Type.TypeKind == TypeKind.Delegate && scope.Keeps(function, nativeParameter))
                 {
                     // A wrapper that stores the delegate itself keeps it for as long as it keeps it registered.
-                    return reachability.IsKeptByMethod(parameter, 0)
-                        ? null
-                        : "'" + function + "' through '" + method.ContainingType?.Name + "." + method.Name + "'";
+                    return reachability.IsKeptByMethod(parameter, 0) ? null : "'" + function + "'";
                 }
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// A member of an interface only this compilation implements (a platform binding's facades, one class per native
+        /// library, each forwarding to its own P/Invoke): the registration every implementation makes, when each makes one.
+        /// </summary>
+        private static string? FacadeFunction(InteropContext interop, InteropScope scope, DelegateReachability reachability, IMethodSymbol member, IParameterSymbol parameter, int depth)
+        {
+            var implementations = depth < WrapperSummaries.MaxDepth ? ImplementedInterfaces.Of(interop).ImplementationsOf(member) : ImmutableArray<IMethodSymbol>.Empty;
+            string? first = null;
+            foreach (var implementation in implementations)
+            {
+                if (RetainingFunction(interop, scope, reachability, implementation, implementation.Parameters[parameter.Ordinal], depth + 1) is not { } function)
+                {
+                    return null;
+                }
+
+                first ??= function;
+            }
+
+            return first;
+        }
+
+        /// <summary>
+        /// <c>setter(lib, compare)</c> where <c>setter</c> is a delegate parameter of a private method: the registration every
+        /// function its callers pass makes with its parameter <paramref name="ordinal"/> (<see cref="PassedFunctions"/>) —
+        /// a lambda whose every use of that parameter is an argument registered with a retaining function, or a method group
+        /// that registers it.
+        /// </summary>
+        private static string? InvokedFunction(InteropContext interop, InteropScope scope, DelegateReachability reachability, IParameterReferenceOperation invoked, int ordinal, int depth)
+        {
+            string? first = null;
+            foreach (var passed in PassedFunctions.Of(interop).For(invoked.Parameter, OperationTree.Root(invoked)))
+            {
+                var function = passed switch
+                {
+                    IMethodReferenceOperation group when ordinal < group.Method.Parameters.Length
+                        => RetainingFunction(interop, scope, reachability, group.Method, group.Method.Parameters[ordinal], depth + 1),
+                    IAnonymousFunctionOperation lambda when ordinal < lambda.Symbol.Parameters.Length
+                        => LambdaFunction(interop, scope, reachability, lambda, lambda.Symbol.Parameters[ordinal], depth + 1),
+                    _ => null,
+                };
+                if (function == null)
+                {
+                    return null;
+                }
+
+                first ??= function;
+            }
+
+            return first;
+        }
+
+        // Every use of the lambda's parameter hands it to a retaining function: the lambda registers what it is given and keeps nothing.
+        private static string? LambdaFunction(InteropContext interop, InteropScope scope, DelegateReachability reachability, IAnonymousFunctionOperation lambda, IParameterSymbol parameter, int depth)
+        {
+            string? first = null;
+            foreach (var reference in lambda.Body.Descendants().OfType<IParameterReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+                {
+                    continue;
+                }
+
+                if (OperationTree.IsInNestedFunction(reference, lambda.Body)
+                    || OperationTree.WithConversions(reference).Parent is not IArgumentOperation { Parent: IInvocationOperation call, Parameter: { } target }
+                    || call.TargetMethod.MethodKind == MethodKind.DelegateInvoke
+                    || RetainingFunction(interop, scope, reachability, call.TargetMethod, target, depth) is not { } function)
+                {
+                    return null;
+                }
+
+                first ??= function;
+            }
+
+            return first;
         }
 
         private static void AnalyzePointerConversion(InteropContext interop, InteropScope scope, DelegateReachability reachability, IInvocationOperation conversion, OperationAnalysisContext context)
