@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-<<<<<<< HEAD
-=======
 using System.Collections.Immutable;
->>>>>>> rec18
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -17,15 +14,11 @@ namespace InteropGuard.Interop
     /// </summary>
     internal sealed class ImplementedInterfaces
     {
-<<<<<<< HEAD
         private static readonly IReadOnlyList<INamedTypeSymbol> None = new INamedTypeSymbol[0];
 
         // Each implemented interface (original definition) with the classes and structs that implement it.
         private readonly System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>> _implemented;
-=======
-        private readonly System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>> _implemented;
         private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<IMethodSymbol>> _implementations = ConcurrentTables.Create<IMethodSymbol, ImmutableArray<IMethodSymbol>>(SymbolEqualityComparer.Default);
->>>>>>> rec18
 
         private ImplementedInterfaces(Compilation compilation)
         {
@@ -44,14 +37,10 @@ namespace InteropGuard.Interop
                && !SymbolVisibility.IsVisibleOutsideTheCompilation(type)
                && _implemented.Value.ContainsKey(type.OriginalDefinition);
 
-<<<<<<< HEAD
         /// <summary>The classes and structs of this compilation that implement <paramref name="type"/> (any of its constructions).</summary>
         public IReadOnlyList<INamedTypeSymbol> Implementing(INamedTypeSymbol type)
             => _implemented.Value.TryGetValue(type.OriginalDefinition, out var implementing) ? implementing : None;
 
-        private static Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>> Collect(Compilation compilation)
-        {
-=======
         /// <summary>
         /// The methods that run when <paramref name="member"/>, a method of a closed interface (<see cref="IsClosedAndImplemented"/>),
         /// is called: each implementing class's or struct's implementation, when every one of them is a method of this
@@ -90,7 +79,6 @@ namespace InteropGuard.Interop
 
         private static Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>> Collect(Compilation compilation)
         {
->>>>>>> rec18
             var implemented = new Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>(SymbolEqualityComparer.Default);
             foreach (var type in DeclaredTypes.Of(compilation))
             {
@@ -98,7 +86,6 @@ namespace InteropGuard.Interop
                 {
                     foreach (var contract in type.AllInterfaces)
                     {
-<<<<<<< HEAD
                         if (!implemented.TryGetValue(contract.OriginalDefinition, out var implementing))
                         {
                             implemented[contract.OriginalDefinition] = implementing = new List<INamedTypeSymbol>();
@@ -108,14 +95,6 @@ namespace InteropGuard.Interop
                         {
                             implementing.Add(type);
                         }
-=======
-                        if (!implemented.TryGetValue(contract.OriginalDefinition, out var types))
-                        {
-                            implemented[contract.OriginalDefinition] = types = new List<INamedTypeSymbol>();
-                        }
-
-                        types.Add(type);
->>>>>>> rec18
                     }
                 }
             }
