@@ -42,9 +42,9 @@ namespace InteropGuard.Flow
         /// </summary>
         public IReadOnlyList<IMethodSymbol>? ClosedImplementations(IMethodSymbol method)
         {
-            if (method.ContainingType is { TypeKind: TypeKind.Interface } contract)
+            if (method.ContainingType is { TypeKind: TypeKind.Interface })
             {
-                return ImplementationsOfClosed(method, contract);
+                return ImplementedInterfaces.Of(_context).ImplementationsOf(method);
             }
 
             method = method.OriginalDefinition;
@@ -66,50 +66,6 @@ namespace InteropGuard.Flow
             return all;
         }
 
-        // The implementations of a member of a closed interface, each class or struct's own (an abstract one stands for
-        // the compilation's overrides of it). A construction the call names (INotifiable<CollectionChangeSet>) leaves out
-        // the types that implement only another construction of the interface.
-        private IReadOnlyList<IMethodSymbol>? ImplementationsOfClosed(IMethodSymbol method, INamedTypeSymbol contract)
-        {
-            var interfaces = ImplementedInterfaces.Of(_context);
-            if (method.IsStatic || !interfaces.IsClosedAndImplemented(contract))
-            {
-                return null;
-            }
-
-            var all = new List<IMethodSymbol>();
-            var definition = method.OriginalDefinition;
-            foreach (var type in interfaces.Implementing(contract))
-            {
-                foreach (var implemented in type.AllInterfaces)
-                {
-                    if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, contract.OriginalDefinition)
-                        || (!ReferenceEquals(contract, contract.OriginalDefinition) && !IsOpen(implemented) && !SymbolEqualityComparer.Default.Equals(implemented, contract)))
-                    {
-                        continue;
-                    }
-
-                    var member = implemented.GetMembers(definition.Name).OfType<IMethodSymbol>()
-                        .FirstOrDefault(m => SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, definition));
-                    if (member == null || type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation)
-                    {
-                        return null;
-                    }
-
-                    Add(all, implementation.OriginalDefinition);
-                    if (implementation.IsAbstract || implementation.IsVirtual)
-                    {
-                        foreach (var overriding in CompilationOverrides.Of(_context).Overriding(implementation))
-                        {
-                            Add(all, overriding);
-                        }
-                    }
-                }
-            }
-
-            return all.Count == 0 ? null : all;
-        }
-
         private static void Add(List<IMethodSymbol> all, IMethodSymbol method)
         {
             if (!method.IsAbstract && !all.Contains(method, SymbolEqualityComparer.Default))
@@ -117,10 +73,6 @@ namespace InteropGuard.Flow
                 all.Add(method);
             }
         }
-
-        // An implemented construction that still names type parameters (INotifiable<T> of a generic class): it may be any.
-        private static bool IsOpen(INamedTypeSymbol type)
-            => type.TypeArguments.Any(argument => argument is ITypeParameterSymbol || (argument is INamedTypeSymbol named && IsOpen(named)));
 
         private static bool HasVisibleConstructor(INamedTypeSymbol type)
         {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -18,15 +17,19 @@ namespace InteropGuard.Interop
 
         // Each implemented interface (original definition) with the classes and structs that implement it.
         private readonly System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>> _implemented;
-        private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<IMethodSymbol>> _implementations = ConcurrentTables.Create<IMethodSymbol, ImmutableArray<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<IMethodSymbol>?> _implementations
+            = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<IMethodSymbol>?>(SymbolEqualityComparer.Default);
 
-        private ImplementedInterfaces(Compilation compilation)
+        private readonly InteropContext _context;
+
+        private ImplementedInterfaces(InteropContext context)
         {
-            _implemented = new System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>>(() => Collect(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+            _context = context;
+            _implemented = new System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>>(() => Collect(context.Compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The compilation's one instance, held by its context.</summary>
-        public static ImplementedInterfaces Of(InteropContext context) => context.Held.Get(c => new ImplementedInterfaces(c.Compilation));
+        public static ImplementedInterfaces Of(InteropContext context) => context.Held.Get(c => new ImplementedInterfaces(c));
 
         /// <summary>
         /// Is <paramref name="type"/> an interface of this compilation that no code outside it can implement (not visible
@@ -42,40 +45,70 @@ namespace InteropGuard.Interop
             => _implemented.Value.TryGetValue(type.OriginalDefinition, out var implementing) ? implementing : None;
 
         /// <summary>
-        /// The methods that run when <paramref name="member"/>, a method of a closed interface (<see cref="IsClosedAndImplemented"/>),
-        /// is called: each implementing class's or struct's implementation, when every one of them is a method of this
-        /// compilation with a body; empty otherwise (an abstract class implementing it leaves the choice to subclasses, a
-        /// default interface method may run). A platform binding's facades: <c>lib.set_compare(db, cmp)</c> runs one of them.
+        /// The bodies a call to <paramref name="method"/>, a member of a closed interface (<see cref="IsClosedAndImplemented"/>),
+        /// can run: each implementing class's or struct's implementation, and for an
+        /// abstract or virtual one the compilation's overrides of it; a construction the call names
+        /// (<c>INotifiable&lt;CollectionChangeSet&gt;</c>) leaves out the types that implement only another construction.
+        /// Null when that is not known (the interface is not closed, or a type's implementation is not found). A platform
+        /// binding's facades (<c>lib.set_compare(db, cmp)</c>) and Realm's internal <c>INotifiable&lt;T&gt;</c> are read so.
         /// </summary>
-        public ImmutableArray<IMethodSymbol> ImplementationsOf(IMethodSymbol member)
+        public IReadOnlyList<IMethodSymbol>? ImplementationsOf(IMethodSymbol method)
         {
-            member = member.OriginalDefinition;
-            if (!member.IsAbstract || member.IsStatic || !IsClosedAndImplemented(member.ContainingType))
+            if (method.IsStatic || method.ContainingType is not { } contract || !IsClosedAndImplemented(contract))
             {
-                return ImmutableArray<IMethodSymbol>.Empty;
+                return null;
             }
 
-            return _implementations.GetOrAdd(member, m =>
+            return _implementations.TryGetValue(method, out var known) ? known : _implementations.GetOrAdd(method, Find(method, contract));
+        }
+
+        private IReadOnlyList<IMethodSymbol>? Find(IMethodSymbol method, INamedTypeSymbol contract)
+        {
+            var all = new List<IMethodSymbol>();
+            var definition = method.OriginalDefinition;
+            var overrides = CompilationOverrides.Of(_context);
+            foreach (var type in Implementing(contract))
             {
-                var found = ImmutableArray.CreateBuilder<IMethodSymbol>();
-                foreach (var type in _implemented.Value[m.ContainingType])
+                foreach (var implemented in type.AllInterfaces)
                 {
-                    if (type.IsAbstract || type.FindImplementationForInterfaceMember(m) is not IMethodSymbol implementation
-                        || implementation.IsAbstract || implementation.IsExtern || implementation.DeclaringSyntaxReferences.Length == 0
-                        || implementation.ContainingType?.TypeKind == TypeKind.Interface)
+                    if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, contract.OriginalDefinition)
+                        || (!ReferenceEquals(contract, contract.OriginalDefinition) && !IsOpen(implemented) && !SymbolEqualityComparer.Default.Equals(implemented, contract)))
                     {
-                        return ImmutableArray<IMethodSymbol>.Empty;
+                        continue;
                     }
 
-                    if (!found.Any(f => SymbolEqualityComparer.Default.Equals(f, implementation)))
+                    var member = implemented.GetMembers(definition.Name).OfType<IMethodSymbol>()
+                        .FirstOrDefault(m => SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, definition));
+                    if (member == null || type.FindImplementationForInterfaceMember(member) is not IMethodSymbol implementation)
                     {
-                        found.Add(implementation);
+                        return null;
+                    }
+
+                    Add(all, implementation.OriginalDefinition);
+                    if (implementation.IsAbstract || implementation.IsVirtual)
+                    {
+                        foreach (var overriding in overrides.Overriding(implementation))
+                        {
+                            Add(all, overriding);
+                        }
                     }
                 }
+            }
 
-                return found.ToImmutable();
-            });
+            return all.Count == 0 ? null : all;
         }
+
+        private static void Add(List<IMethodSymbol> all, IMethodSymbol method)
+        {
+            if (!method.IsAbstract && !all.Contains(method, SymbolEqualityComparer.Default))
+            {
+                all.Add(method);
+            }
+        }
+
+        // An implemented construction that still names type parameters (INotifiable<T> of a generic class): it may be any.
+        private static bool IsOpen(INamedTypeSymbol type)
+            => type.TypeArguments.Any(argument => argument is ITypeParameterSymbol || (argument is INamedTypeSymbol named && IsOpen(named)));
 
         private static Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>> Collect(Compilation compilation)
         {

@@ -324,9 +324,9 @@ namespace InteropGuard.Rules
         /// </summary>
         private static string? FacadeFunction(InteropContext interop, InteropScope scope, DelegateReachability reachability, IMethodSymbol member, IParameterSymbol parameter, int depth)
         {
-            var implementations = depth < WrapperSummaries.MaxDepth ? ImplementedInterfaces.Of(interop).ImplementationsOf(member) : ImmutableArray<IMethodSymbol>.Empty;
+            var implementations = depth < WrapperSummaries.MaxDepth ? ImplementedInterfaces.Of(interop).ImplementationsOf(member) : null;
             string? first = null;
-            foreach (var implementation in implementations)
+            foreach (var implementation in implementations ?? (IReadOnlyList<IMethodSymbol>)System.Array.Empty<IMethodSymbol>())
             {
                 if (RetainingFunction(interop, scope, reachability, implementation, implementation.Parameters[parameter.Ordinal], depth + 1) is not { } function)
                 {
