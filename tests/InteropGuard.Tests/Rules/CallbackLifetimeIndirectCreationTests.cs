@@ -50,17 +50,11 @@ static class Signals
 }
 ";
 
-        private const string Collected = " but is not kept reachable after the method returns; once the GC collects it, a call from native code through it crashes the process";
-
         private static Task Check(string source, params DiagnosticResult[] expected)
-        {
-            var test = new AnalyzerTest<CallbackLifetimeAnalyzer> { Source = Prelude + source, LanguageVersion = LanguageVersion.Latest };
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test.RunAsync();
-        }
+            => CollectedDelegateFindings.Check<CallbackLifetimeAnalyzer>(Prelude + source, expected);
 
         private static DiagnosticResult Finding(int location, string message)
-            => Verify.Diagnostic("IG1002").WithLocation(location).WithMessage(message + Collected);
+            => CollectedDelegateFindings.Finding(location, message);
 
         [Fact]
         public Task LocalFunctionReadingAnEnclosingVariableIsANewDelegateEachTime() => Check(@"

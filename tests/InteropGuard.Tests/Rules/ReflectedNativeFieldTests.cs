@@ -32,18 +32,12 @@ class NativeMethods_Musl
 }
 ";
 
-        private const string Collected = " but is not kept reachable after the method returns; once the GC collects it, a call from native code through it crashes the process";
-
         private static Task Check<TAnalyzer>(string source, params DiagnosticResult[] expected)
             where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
-        {
-            var test = new AnalyzerTest<TAnalyzer> { Source = Prelude + source, LanguageVersion = LanguageVersion.Latest };
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test.RunAsync();
-        }
+            => CollectedDelegateFindings.Check<TAnalyzer>(Prelude + source, expected);
 
         private static DiagnosticResult Registered(int location, string message)
-            => Verify.Diagnostic("IG1002").WithLocation(location).WithMessage(message + Collected);
+            => CollectedDelegateFindings.Finding(location, message);
 
         // The loader, the wrapper and a producer registering a capturing lambda, with the reflective lookup written in.
         private static string Queue(string lookup) => @"
