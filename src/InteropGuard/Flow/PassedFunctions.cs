@@ -46,10 +46,11 @@ namespace InteropGuard.Flow
             return _passed.GetOrAdd(parameter.OriginalDefinition, p => Collect((IMethodSymbol)p.ContainingSymbol, type, p.Ordinal));
         }
 
-        // Assigned, or passed by reference: the body may call something else than what the callers passed.
+        // Assigned, or written another way (OperationTree.IsOtherWrite: compound, ??=, ref/out, deconstruction): the body may
+        // call something else than what the callers passed.
         private static bool IsWritten(IOperation body, IParameterSymbol parameter)
             => body.Descendants().OfType<IParameterReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Parameter, parameter)
-                   && (r.Parent is ISimpleAssignmentOperation { } a && a.Target == r || r.Parent is ICompoundAssignmentOperation || r.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }));
+                   && ((r.Parent is ISimpleAssignmentOperation { } a && a.Target == r) || OperationTree.IsOtherWrite(r)));
 
         private ImmutableArray<IOperation> Collect(IMethodSymbol method, INamedTypeSymbol type, int ordinal)
         {

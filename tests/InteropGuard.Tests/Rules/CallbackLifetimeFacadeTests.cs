@@ -146,6 +146,38 @@ public sealed class Table
 }");
 
         [Fact]
+        public Task ParameterTheBodyMayReplaceIsSilent() => Check(@"
+public sealed class Table
+{
+    internal IntPtr _table;
+    internal Func<IToyLibrary, Order, int> Fallback;
+
+    private static void SetOrder(Func<byte[], byte[], int> compare, Func<IToyLibrary, Order, int> setter, bool sortOnly)
+    {
+        var order = Orders.Make(compare);
+        if (sortOnly)
+        {
+            setter = (lib, o) => lib.toy_sort_now(IntPtr.Zero, o);
+        }
+
+        Toy.Execute(lib => setter(lib, order));
+    }
+
+    private void SetOrderOr(Func<byte[], byte[], int> compare, Func<IToyLibrary, Order, int> setter)
+    {
+        var order = Orders.Make(compare);
+        setter ??= Fallback;
+        Toy.Execute(lib => setter(lib, order));
+    }
+
+    public void UseOrder(Func<byte[], byte[], int> compare)
+    {
+        SetOrder(compare, (lib, o) => lib.toy_set_order_callback(_table, o), false);
+        SetOrderOr(compare, (lib, o) => lib.toy_set_order_callback(_table, o));
+    }
+}");
+
+        [Fact]
         public Task ParameterOfAMethodOthersCanCallIsSilent() => Check(@"
 public sealed class Table
 {
