@@ -71,26 +71,10 @@ namespace InteropGuard.Flow
                     return ImmutableArray<IOperation>.Empty;
                 }
 
-                SemanticModel? model = null;
-                foreach (var name in node.DescendantNodes().OfType<SimpleNameSyntax>())
+                foreach (var reference in NameReferences.To(method, node, compilation))
                 {
-                    if (name.Identifier.ValueText != method.Name)
-                    {
-                        continue;
-                    }
-
-#pragma warning disable RS1030 // The callers of a private method live in its type's trees; read once per parameter.
-                    model ??= compilation.GetSemanticModel(node.SyntaxTree);
-#pragma warning restore RS1030
-                    if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name).Symbol?.OriginalDefinition, method))
-                    {
-                        continue;
-                    }
-
                     // The name must be what a call invokes (M(..) or this.M(..)); a method group given elsewhere is called unseen.
-                    var invoked = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : (ExpressionSyntax)name;
-                    if (invoked.Parent is not InvocationExpressionSyntax call || call.Expression != invoked
-                        || model.GetOperation(call) is not IInvocationOperation invocation)
+                    if (reference.Invocation(CancellationToken.None) is not { } invocation)
                     {
                         return ImmutableArray<IOperation>.Empty;
                     }

@@ -51,27 +51,12 @@ namespace InteropGuard.Interop
         private bool CalledOnlyByConstruction(IMethodSymbol method, int depth, CancellationToken cancellationToken)
         {
             var calls = 0;
-            foreach (var reference in method.ContainingType.DeclaringSyntaxReferences)
+            foreach (var declared in method.ContainingType.DeclaringSyntaxReferences)
             {
-                var declaration = reference.GetSyntax(cancellationToken);
-                SemanticModel? model = null;
-                foreach (var name in declaration.DescendantNodes().OfType<SimpleNameSyntax>())
+                var declaration = declared.GetSyntax(cancellationToken);
+                foreach (var reference in NameReferences.To(method, declaration, _compilation, cancellationToken))
                 {
-                    if (name.Identifier.ValueText != method.Name)
-                    {
-                        continue;
-                    }
-
-#pragma warning disable RS1030 // Only for the methods a finding would otherwise name, once per declaration; cached.
-                    model ??= _compilation.GetSemanticModel(declaration.SyntaxTree);
-#pragma warning restore RS1030
-                    var symbol = model.GetSymbolInfo(name, cancellationToken).Symbol as IMethodSymbol;
-                    if (symbol == null || !SymbolEqualityComparer.Default.Equals(symbol.OriginalDefinition, method))
-                    {
-                        continue;
-                    }
-
-                    if (!IsCallOnThisFrom(name, model, out var caller, cancellationToken) || !RunsOnlyDuringConstruction(caller!, depth + 1, cancellationToken))
+                    if (!IsCallOnThisFrom(reference, out var caller, cancellationToken) || !RunsOnlyDuringConstruction(caller!, depth + 1, cancellationToken))
                     {
                         return false;
                     }
@@ -84,17 +69,16 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>A call of the method on the object itself, made by a member's own body (not a lambda or local function).</summary>
-        private static bool IsCallOnThisFrom(SimpleNameSyntax name, SemanticModel model, out IMethodSymbol? caller, CancellationToken cancellationToken)
+        private static bool IsCallOnThisFrom(NameReference reference, out IMethodSymbol? caller, CancellationToken cancellationToken)
         {
             caller = null;
-            SyntaxNode callee = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-            if (callee.Parent is not InvocationExpressionSyntax invocation || invocation.Expression != callee
-                || model.GetOperation(invocation, cancellationToken) is not IInvocationOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } })
+            if (reference.Invocation(cancellationToken) is not { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } invocation)
             {
                 return false;
             }
 
-            for (var node = invocation.Parent; node != null; node = node.Parent)
+            var model = reference.Model;
+            for (var node = invocation.Syntax.Parent; node != null; node = node.Parent)
             {
                 switch (node)
                 {

@@ -61,23 +61,9 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                SemanticModel? model = null;
-                foreach (var node in tree.GetRoot().DescendantNodes())
+                foreach (var reference in NameReferences.To(member, tree.GetRoot(), compilation))
                 {
-                    if (node is not IdentifierNameSyntax identifier || identifier.Identifier.ValueText != member.Name || WriteOf(node) is not var (kind, value))
-                    {
-                        continue;
-                    }
-
-#pragma warning disable RS1030 // Once per tree spelling the member's name, once per member; cached by the callers.
-                    model ??= compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-                    if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(node).Symbol?.OriginalDefinition, member.OriginalDefinition))
-                    {
-                        continue;
-                    }
-
-                    if (!accepts(kind, value == null ? null : model.GetOperation(value)))
+                    if (WriteOf(reference.Whole) is var (kind, value) && !accepts(kind, value == null ? null : reference.Model.GetOperation(value)))
                     {
                         return false;
                     }
@@ -93,9 +79,8 @@ namespace InteropGuard.Interop
 #pragma warning restore RS1030
 
         // The name is the target of an assignment (with its value), or written another way (ref, out, ++: no value).
-        private static (MemberWriteKind Kind, ExpressionSyntax? Value)? WriteOf(SyntaxNode name)
+        private static (MemberWriteKind Kind, ExpressionSyntax? Value)? WriteOf(ExpressionSyntax target)
         {
-            SyntaxNode target = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
             switch (target.Parent)
             {
                 case AssignmentExpressionSyntax assignment when assignment.Left == target:

@@ -31,20 +31,12 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                SemanticModel? model = null;
+                // Uses in the members only: the base list's arguments are handed on, not kept.
                 foreach (var member in type.Members)
                 {
-                    foreach (var name in member.DescendantNodes().OfType<IdentifierNameSyntax>())
+                    foreach (var use in NameReferences.To(parameter, member, compilation))
                     {
-                        if (name.Identifier.ValueText != parameter.Name)
-                        {
-                            continue;
-                        }
-
-#pragma warning disable RS1030 // The type's declaration is another tree's; asked once per parameter and cached by the caller.
-                        model ??= compilation.GetSemanticModel(type.SyntaxTree);
-#pragma warning restore RS1030
-                        if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name).Symbol, parameter) && Keeps(name))
+                        if (use.Name is IdentifierNameSyntax name && Keeps(name))
                         {
                             return true;
                         }
