@@ -16,21 +16,23 @@ namespace InteropGuard.Interop
     /// </summary>
     internal sealed class TreeIdentifiers
     {
+        // The first Count entries are the runs; the arrays of the largest trees are the recorder's own, a little longer.
         private readonly int[] _hashes;
         private readonly int[] _starts;
         private readonly ulong[] _filter;
 
-        private TreeIdentifiers(int[] hashes, int[] starts, int[] handleNameStarts, ulong[] filter, bool maySpellOtherwise)
+        private TreeIdentifiers(int[] hashes, int[] starts, int count, int[] handleNameStarts, ulong[] filter, bool maySpellOtherwise)
         {
             _hashes = hashes;
             _starts = starts;
+            Count = count;
             HandleNameStarts = handleNameStarts;
             _filter = filter;
             MaySpellOtherwise = maySpellOtherwise;
         }
 
         /// <summary>How many runs the text holds.</summary>
-        public int Count => _hashes.Length;
+        public int Count { get; }
 
         /// <summary>The hash of run <paramref name="index"/>.</summary>
         public int HashAt(int index) => _hashes[index];
@@ -81,7 +83,7 @@ namespace InteropGuard.Interop
             }
 
             var wanted = new HashSet<int>(wordHashes);
-            for (var i = 0; i < _hashes.Length; i++)
+            for (var i = 0; i < Count; i++)
             {
                 if (wanted.Contains(_hashes[i]) && IsWordAt(text, _starts[i], words))
                 {
@@ -147,10 +149,16 @@ namespace InteropGuard.Interop
             [ThreadStatic]
             private static Recorder? t_recorder;
 
-            // Large enough for the largest trees of real bindings and of the LibraryImport generator's output, read again on
-            // every compilation: with a smaller bound each such tree re-allocated and regrew both arrays from 1024 runs.
-            // Two int arrays of 256K runs keep 2 MB per thread at most.
+            // Large enough for the largest trees of real bindings, read again on every compilation: with a smaller bound each
+            // such tree re-allocated and regrew both arrays from 1024 runs. Two int arrays of 256K runs keep 2 MB per thread
+            // at most. A larger tree gets arrays of its own, sized from its text: the LibraryImport generator's one output
+            // file of a binding is one (OpenCvSharp's: 8.6M characters and 500K runs, more than its 850 sources together).
             private const int MaxKeptRuns = 256 * 1024;
+
+            // Characters per run in code: OpenCvSharp's sources hold one run per 20, its generated stubs one per 17. Arrays
+            // this long for a text hold its runs in one allocation (doubling from 1024 to the generated file's runs allocated
+            // and copied twice their size); denser code regrows them once.
+            private const int CharactersPerRun = 16;
 
             private int[] _hashes = new int[1024];
             private int[] _starts = new int[1024];
@@ -173,6 +181,17 @@ namespace InteropGuard.Interop
                 }
 
                 recorder._filter = new ulong[size / 64];
+
+                // Doubling from 1024 to a large tree's runs allocated and copied about twice their size.
+                var expected = textLength / CharactersPerRun;
+                if (expected > recorder._hashes.Length)
+                {
+                    // At least doubled, so that a run of ever larger trees allocates as often as doubling would.
+                    var capacity = Math.Max(expected, recorder._hashes.Length * 2);
+                    recorder._hashes = new int[capacity];
+                    recorder._starts = new int[capacity];
+                }
+
                 return recorder;
             }
 
@@ -206,20 +225,29 @@ namespace InteropGuard.Interop
 
             public TreeIdentifiers ToIdentifiers()
             {
-                var hashes = new int[_count];
-                var starts = new int[_count];
-                Array.Copy(_hashes, hashes, _count);
-                Array.Copy(_starts, starts, _count);
                 var filter = _filter;
                 _filter = Array.Empty<ulong>();
+                var handleNameStarts = _handleNameStarts.ToArray();
                 if (_hashes.Length > MaxKeptRuns)
                 {
-                    // The compiler server lives long, and so would the arrays of the largest file it ever read.
+                    // The compiler server lives long, and so would the arrays of the largest file it ever read: they are not
+                    // kept here. Mostly filled, they are the tree's own (copying them cost as much as recording the runs).
+                    int[] hashes = _hashes, starts = _starts;
                     _hashes = new int[1024];
                     _starts = new int[1024];
+                    return _count >= hashes.Length / 4 * 3
+                        ? new TreeIdentifiers(hashes, starts, _count, handleNameStarts, filter, _maySpellOtherwise)
+                        : new TreeIdentifiers(Copy(hashes, _count), Copy(starts, _count), _count, handleNameStarts, filter, _maySpellOtherwise);
                 }
 
-                return new TreeIdentifiers(hashes, starts, _handleNameStarts.ToArray(), filter, _maySpellOtherwise);
+                return new TreeIdentifiers(Copy(_hashes, _count), Copy(_starts, _count), _count, handleNameStarts, filter, _maySpellOtherwise);
+            }
+
+            private static int[] Copy(int[] array, int count)
+            {
+                var copy = new int[count];
+                Array.Copy(array, copy, count);
+                return copy;
             }
         }
     }

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Text;
 using System.Threading.Tasks;
 using InteropGuard.Interop;
 using InteropGuard.Rules;
@@ -146,6 +148,35 @@ namespace InteropGuard.Tests.Interop
             const string handles = "class C { SafeFileHandle h; object handle; EventHandler e; BufferHandle b; }";
             var identifiers = Read(handles);
             Assert.Equal(new[] { handles.IndexOf("SafeFileHandle"), handles.IndexOf("BufferHandle") }, identifiers.HandleNameStarts);
+        }
+
+        [Fact]
+        public void TreesLargerThanARecorderKeepsAreRecordedWholeAndInOrder()
+        {
+            // A generated stub file can hold more runs than a thread's recorder keeps between trees; its arrays are sized
+            // from the text (sparse code: fewer runs than sized for) or regrown (dense code: more). Either way the record
+            // holds every run and no more, and a small tree read next by the same thread is recorded from a clean start.
+            var vocabulary = new InteropVocabulary(Compile("class C { }"));
+            foreach (var separator in new[] { ";\n" + new string(' ', 14), ";" })
+            {
+                var text = new StringBuilder("class Big { void M() { ");
+                const int runs = 300_000;
+                for (var k = 0; k < runs; k++)
+                {
+                    text.Append(k % 2 == 0 ? "a" : "b").Append(separator);
+                }
+
+                text.Append("Last(); } }");
+                var source = text.ToString();
+                var identifiers = vocabulary.Identifiers(CSharpSyntaxTree.ParseText(source));
+                Assert.Equal(runs + 5, identifiers.Count);
+                Assert.Equal(source.IndexOf("Last()", StringComparison.Ordinal), identifiers.StartAt(identifiers.Count - 1));
+                Assert.Equal(IdentifierRuns.Hash("Last"), identifiers.HashAt(identifiers.Count - 1));
+
+                var small = vocabulary.Identifiers(CSharpSyntaxTree.ParseText("class S { int x; }"));
+                Assert.Equal(4, small.Count);
+                Assert.Equal(new[] { 10 }, small.PositionsOf(SourceText.From("class S { int x; }"), new[] { IdentifierRuns.Hash("int") }, new[] { "int" }));
+            }
         }
 
         [Fact]
