@@ -87,6 +87,8 @@ namespace InteropGuard.Interop
         private readonly CompilationWords _inCompilation;
         private readonly SyntaxTree[] _trees;
 
+        private static readonly SourceText NoText = SourceText.From(string.Empty);
+
         // Each tree's index in _trees, built when a tree's own words are first asked (IsPublishedWithoutWords).
         private Dictionary<SyntaxTree, int>? _indexes;
 
@@ -231,7 +233,7 @@ namespace InteropGuard.Interop
                 return (scans.Words, kept);
             }
 
-            var text = tree.GetText();
+            var text = TextRead(tree);
             var recorder = TreeIdentifiers.Recorder.For(text.Length);
             var words = Scan(text, recorder);
             var identifiers = recorder.ToIdentifiers();
@@ -289,7 +291,11 @@ namespace InteropGuard.Interop
 
         // Another compilation holding the same tree (a second start of one analysis pass, the IDE's next edit) read it already.
         private static TreeScans KeptWordsOnly(SyntaxTree tree)
-            => TreeScans.Of(tree) ?? TreeScans.Keep(tree, Scan(tree.GetText(), null));
+            => TreeScans.Of(tree) ?? TreeScans.Keep(tree, Scan(TextRead(tree), null));
+
+        // The text the vocabulary reads of a tree: none of the SDK's LibraryImport stubs (GeneratedCode.IsLibraryImportStubs),
+        // which name every word of a binding's marshalling and hold nothing a rule asks about.
+        private static SourceText TextRead(SyntaxTree tree) => GeneratedCode.IsLibraryImportStubs(tree) ? NoText : tree.GetText();
 
         /// <summary>The anchors every word and every Safe…Handle name holds one of; null when the words allow none.</summary>
         internal static Anchors? WordAnchors => WordAnchorSet;

@@ -150,6 +150,29 @@ namespace InteropGuard.Tests.Interop
             Assert.Equal(new[] { handles.IndexOf("SafeFileHandle"), handles.IndexOf("BufferHandle") }, identifiers.HandleNameStarts);
         }
 
+        [Theory]
+        [InlineData("Microsoft.Interop.LibraryImportGenerator/Microsoft.Interop.LibraryImportGenerator/LibraryImports.g.cs", false)]
+        [InlineData("/obj/generated/Microsoft.Interop.LibraryImportGenerator/Microsoft.Interop.LibraryImportGenerator/LibraryImports.g.cs", false)]
+        [InlineData("MyGenerator/MyGenerator.Stubs/LibraryImports.g.cs", true)]
+        [InlineData("Microsoft.Interop.LibraryImportGenerator/Microsoft.Interop.LibraryImportGenerator/MoreImports.g.cs", true)]
+        [InlineData("Microsoft.Interop.LibraryImportGenerator/Microsoft.Interop.LibraryImportGenerator/MyLibraryImports.g.cs", true)]
+        public void TheSdksLibraryImportStubsAreNotRead(string path, bool read)
+        {
+            // The SDK's one stub file is the marshalling of the declarations, read as declarations: its words (a last-error
+            // read, a pin) are not the compilation's. Another generator's file of the same name, or another file of the
+            // SDK's generator folder, is read as any tree.
+            const string stubs = "unsafe partial class Native { public static partial int Read(byte[] b) { int r; fixed (byte* p = b) { r = __PInvoke(p); } "
+                + "Marshal.SetLastPInvokeError(Marshal.GetLastSystemError()); return r; static extern int __PInvoke(byte* p); } }";
+            var user = CSharpSyntaxTree.ParseText("partial class Native { [LibraryImport(\"lib\")] public static partial int Read(byte[] b); }");
+            var generated = CSharpSyntaxTree.ParseText(stubs, path: path);
+            var vocabulary = new InteropVocabulary(CSharpCompilation.Create("Stubs", new[] { user, generated }));
+
+            Assert.Equal(read, vocabulary.Of(generated) != InteropWords.None);
+            Assert.Equal(read, vocabulary.CompilationUses(InteropWords.LastErrorRead));
+            Assert.Equal(read, vocabulary.Identifiers(generated).Count > 0);
+            Assert.True(vocabulary.CompilationUses(InteropWords.NativeDeclaration));
+        }
+
         [Fact]
         public void TreesLargerThanARecorderKeepsAreRecordedWholeAndInOrder()
         {
