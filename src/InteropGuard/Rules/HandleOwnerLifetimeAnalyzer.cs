@@ -781,10 +781,10 @@ namespace InteropGuard.Rules
                 }
 
                 if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter.Type)))
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || owners.IsRecordArray(argument.Parameter.Type)))
                 {
                     // A struct carrying a handle next to its owner ('w.Proxy' beside 'w.Source') is the one other carrier.
-                    if (!ProxyOwners.MayCarryProxyHandle(argument))
+                    if (!owners.Proxies.MayCarryProxyHandle(argument))
                     {
                         continue;
                     }
