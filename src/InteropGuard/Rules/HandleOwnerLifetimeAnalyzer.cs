@@ -1072,7 +1072,11 @@ namespace InteropGuard.Rules
             {
                 foreach (var operation in parent.ChildOperations)
                 {
-                    Visit(operation);
+                    if (!Visit(operation))
+                    {
+                        continue;
+                    }
+
                     if (depth < MaxRecursion)
                     {
                         Walk(operation, depth + 1);
@@ -1081,16 +1085,18 @@ namespace InteropGuard.Rules
                     {
                         foreach (var descendant in operation.Descendants())
                         {
-                            Visit(descendant);
+                            _ = Visit(descendant);
                         }
                     }
                 }
             }
 
-            private void Visit(IOperation operation)
+            /// <summary>Notes what <paramref name="operation"/> tells; false when it has no operations below it to read.</summary>
+            private bool Visit(IOperation operation)
             {
                 // Its kind (one virtual call) sorts out the few operations this walk reads, where a test per interface
-                // would be several casts per operation.
+                // would be several casts per operation; and the kinds that never have operations below them, about half
+                // of a body, whose empty child lists need not be asked.
                 switch (operation.Kind)
                 {
                     // The fields the body assigns, which owners read through fields ask about (ClearsHandleField).
@@ -1100,20 +1106,20 @@ namespace InteropGuard.Rules
                             (AssignedFields ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default)).Add(assigned.Field);
                         }
 
-                        return;
+                        return true;
 
                     // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
                     case OperationKind.AnonymousFunction:
                     case OperationKind.LocalFunction:
                         HasFunctions = true;
-                        return;
+                        return true;
                     case OperationKind.Branch:
                         if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
                         {
                             HasGoto = true;
                         }
 
-                        return;
+                        return false;
                     case OperationKind.Invocation:
                     case OperationKind.ObjectCreation:
                         if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
@@ -1121,7 +1127,19 @@ namespace InteropGuard.Rules
                             (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((operation, arguments));
                         }
 
-                        return;
+                        return true;
+                    case OperationKind.Literal:
+                    case OperationKind.LocalReference:
+                    case OperationKind.ParameterReference:
+                    case OperationKind.InstanceReference:
+                    case OperationKind.DefaultValue:
+                    case OperationKind.TypeOf:
+                    case OperationKind.SizeOf:
+                    case OperationKind.Discard:
+                    case OperationKind.Empty:
+                        return false;
+                    default:
+                        return true;
                 }
             }
         }
