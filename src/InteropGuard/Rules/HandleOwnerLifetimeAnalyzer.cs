@@ -1072,11 +1072,7 @@ namespace InteropGuard.Rules
             {
                 foreach (var operation in parent.ChildOperations)
                 {
-                    if (!Visit(operation))
-                    {
-                        continue;
-                    }
-
+                    Visit(operation);
                     if (depth < MaxRecursion)
                     {
                         Walk(operation, depth + 1);
@@ -1085,18 +1081,16 @@ namespace InteropGuard.Rules
                     {
                         foreach (var descendant in operation.Descendants())
                         {
-                            _ = Visit(descendant);
+                            Visit(descendant);
                         }
                     }
                 }
             }
 
-            /// <summary>Notes what <paramref name="operation"/> tells; false when it has no operations below it to read.</summary>
-            private bool Visit(IOperation operation)
+            private void Visit(IOperation operation)
             {
                 // Its kind (one virtual call) sorts out the few operations this walk reads, where a test per interface
-                // would be several casts per operation; and the kinds that never have operations below them, about half
-                // of a body, whose empty child lists need not be asked.
+                // would be several casts per operation.
                 switch (operation.Kind)
                 {
                     // The fields the body assigns, which owners read through fields ask about (ClearsHandleField).
@@ -1106,20 +1100,20 @@ namespace InteropGuard.Rules
                             (AssignedFields ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default)).Add(assigned.Field);
                         }
 
-                        return true;
+                        return;
 
                     // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
                     case OperationKind.AnonymousFunction:
                     case OperationKind.LocalFunction:
                         HasFunctions = true;
-                        return true;
+                        return;
                     case OperationKind.Branch:
                         if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
                         {
                             HasGoto = true;
                         }
 
-                        return false;
+                        return;
                     case OperationKind.Invocation:
                     case OperationKind.ObjectCreation:
                         if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
@@ -1127,19 +1121,7 @@ namespace InteropGuard.Rules
                             (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((operation, arguments));
                         }
 
-                        return true;
-                    case OperationKind.Literal:
-                    case OperationKind.LocalReference:
-                    case OperationKind.ParameterReference:
-                    case OperationKind.InstanceReference:
-                    case OperationKind.DefaultValue:
-                    case OperationKind.TypeOf:
-                    case OperationKind.SizeOf:
-                    case OperationKind.Discard:
-                    case OperationKind.Empty:
-                        return false;
-                    default:
-                        return true;
+                        return;
                 }
             }
         }
