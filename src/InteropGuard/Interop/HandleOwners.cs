@@ -79,6 +79,11 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), GetterShape> _recordGetters = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), GetterShape>(PropertyFieldComparer.Instance);
         private readonly Func<IMethodSymbol, bool>? _isNative;
 
+        // IsHandleRecord's answer per struct type: asked of the parameter and of the value of every struct argument of every
+        // call IG1001 reads, where each ask listed the type's members again (GetMembers builds a new array each time).
+        private readonly ConcurrentDictionary<ITypeSymbol, bool> _handleRecords = ConcurrentTables.Create<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private static readonly Func<ITypeSymbol, bool> HasRawHandleField = HasRawHandleFieldOf;
+
         /// <param name="releasesNothing">
         /// Whether a class with a finalizer provably releases nothing when collected (Flow's SilentFinalizers, which
         /// this layer cannot name); without it every class with a finalizer counts as releasing.
@@ -130,15 +135,19 @@ namespace InteropGuard.Interop
         /// in place — elements of an array (<see cref="IsHandleRecordArray"/>), or a proxy passed by value or by
         /// <c>in</c>/<c>ref</c> (<see cref="ProxyOwners"/>).
         /// </summary>
-        public static bool IsHandleRecord(ITypeSymbol? type)
-        {
-            if (!MayBeHandleRecord(type))
-            {
-                return false;
-            }
+        public static bool IsHandleRecord(ITypeSymbol? type) => MayBeHandleRecord(type) && HasRawHandleFieldOf(type!);
 
-            // Asked of every struct argument of every call: a plain loop over the member array allocates no enumerators.
-            foreach (var member in type!.GetMembers())
+        /// <summary><see cref="IsHandleRecord"/>, answered once per type of this compilation.</summary>
+        public bool IsRecord(ITypeSymbol? type)
+            => MayBeHandleRecord(type) && (_handleRecords.TryGetValue(type!, out var known) ? known : _handleRecords.GetOrAdd(type!, HasRawHandleField));
+
+        /// <summary><see cref="IsHandleRecordArray"/>, its element type answered once per type of this compilation.</summary>
+        public bool IsRecordArray(ITypeSymbol? type) => type is IArrayTypeSymbol { Rank: 1 } array && IsRecord(array.ElementType);
+
+        private static bool HasRawHandleFieldOf(ITypeSymbol type)
+        {
+            // A plain loop over the member array allocates no enumerators.
+            foreach (var member in type.GetMembers())
             {
                 if (member is IFieldSymbol { IsStatic: false } field && field.Type.SpecialType == SpecialType.System_IntPtr)
                 {
@@ -174,13 +183,13 @@ namespace InteropGuard.Interop
             }
 
             var read = OperationTree.SkipConversions(value);
-            if (IsHandleRecord(value.Type))
+            if (IsRecord(value.Type))
             {
                 // A proxy read from a wrapper ('w.Proxy'), or a local assigned once from one.
                 return read is ILocalReferenceOperation { Local.IsRef: false } || read is IFieldReferenceOperation { Instance: not null };
             }
 
-            if (IsHandleRecordArray(value.Type))
+            if (IsRecordArray(value.Type))
             {
                 return read is ILocalReferenceOperation { Local.IsRef: false };
             }
@@ -219,12 +228,12 @@ namespace InteropGuard.Interop
                 return Find(value, origin) is { } owner ? new[] { owner } : NoOwners;
             }
 
-            if (IsHandleRecord(value.Type))
+            if (IsRecord(value.Type))
             {
                 return Proxies.Find(value, origin) is { } owner ? new[] { owner } : NoOwners;
             }
 
-            if (IsHandleRecordArray(value.Type))
+            if (IsRecordArray(value.Type))
             {
                 // Structs holding handles ('new WImageFeatures { Descriptors = f.Descriptors.CvPtr }') stored element by
                 // element into a local array that goes to native code: native code reads those handles during the call.

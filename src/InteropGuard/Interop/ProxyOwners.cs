@@ -40,7 +40,7 @@ namespace InteropGuard.Interop
         /// a variable (<c>w.Proxy</c>), or a local initialized from a member access (<c>var p = w.Proxy;</c>)? Win32 structs
         /// passed by reference (<c>ref overlapped</c>) are locals without such an initializer and stop here.
         /// </summary>
-        public static bool MayCarryProxyHandle(IArgumentOperation argument)
+        public bool MayCarryProxyHandle(IArgumentOperation argument)
         {
             if (argument.Parameter is not { RefKind: RefKind.None or RefKind.In or RefKind.Ref } parameter)
             {
@@ -58,9 +58,9 @@ namespace InteropGuard.Interop
             switch (OperationTree.SkipConversions(argument.Value))
             {
                 case IFieldReferenceOperation { Field: { IsStatic: false, ContainingType.TypeKind: TypeKind.Struct } }:
-                    return HandleOwners.IsHandleRecord(parameter.Type);
+                    return _owners.IsRecord(parameter.Type);
                 case ILocalReferenceOperation { Local: { IsRef: false } local }:
-                    return HandleOwners.IsHandleRecord(parameter.Type)
+                    return _owners.IsRecord(parameter.Type)
                            && local.DeclaringSyntaxReferences.Length == 1
                            && local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: MemberAccessExpressionSyntax };
                 default:
@@ -112,7 +112,7 @@ namespace InteropGuard.Interop
         /// wrapper's creations do not tie them together. Cached per field.
         /// </summary>
         public IFieldSymbol? SourceOf(IFieldSymbol proxy)
-            => proxy.IsStatic || proxy.ContainingType is not { TypeKind: TypeKind.Struct } || !HandleOwners.IsHandleRecord(proxy.Type)
+            => proxy.IsStatic || proxy.ContainingType is not { TypeKind: TypeKind.Struct } || !_owners.IsRecord(proxy.Type)
                 ? null
                 : _sources.GetOrAdd(proxy.OriginalDefinition, ComputeSource);
 

@@ -442,21 +442,24 @@ namespace InteropGuard.Rules
                     return false;
             }
 
-            return !ReferenceAfter(root, new RestOfBody(statement.Syntax.Span.Start, call.Syntax.Span, variable, passed), depth: 0);
+            return !ReferenceAfter(root, new RestOfBody(statement.Syntax.Span.Start, call, variable, passed), depth: 0);
         }
 
         /// <summary>What <see cref="NothingReadsAfter"/> looks for: a reference to the owner after the call's statement start, outside the call and the passed parts.</summary>
         private readonly struct RestOfBody
         {
-            public RestOfBody(int after, TextSpan call, ISymbol? variable, IReadOnlyList<IOperation> passed)
+            public RestOfBody(int after, IOperation call, ISymbol? variable, IReadOnlyList<IOperation> passed)
             {
                 After = after;
-                Call = call;
+                CallOperation = call;
+                Call = call.Syntax.Span;
                 Variable = variable;
                 Passed = passed;
             }
 
             public int After { get; }
+
+            public IOperation CallOperation { get; }
 
             public TextSpan Call { get; }
 
@@ -465,15 +468,37 @@ namespace InteropGuard.Rules
 
             public IReadOnlyList<IOperation> Passed { get; }
 
-            /// <summary>Can this subtree hold a reference after the call? Not when it ends before the statement or lies inside the call (an operation's syntax lies within its parent's).</summary>
-            public bool MayHold(TextSpan span) => span.End >= After && !Call.Contains(span);
+            /// <summary>
+            /// Can this subtree hold a reference after the call? Not when it is the call, or ends before the statement. Read
+            /// from the full span (the node's position and width, where its span walks down to its last token for the
+            /// trailing trivia): a subtree whose trivia alone reaches the statement is read in vain, as its references
+            /// start before it.
+            /// </summary>
+            public bool MayHold(IOperation operation) => operation != CallOperation && operation.Syntax.FullSpan.End >= After;
 
-            public bool IsReference(IOperation operation, TextSpan span)
-                => span.Start >= After
-                   && (Variable == null ? operation is IInstanceReferenceOperation
-                       : operation is IParameterReferenceOperation parameter ? SymbolEqualityComparer.Default.Equals(parameter.Parameter, Variable)
-                       : operation is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, Variable))
-                   && !InPassedPart(span);
+            /// <summary>
+            /// A reference to the owner, after the statement start, outside the call and the passed parts. An operation's
+            /// syntax lies within its parent's, so the call's subtree and the parts passed over hold no reference that
+            /// counts, and the exact span is asked of the references alone.
+            /// </summary>
+            public bool IsReference(IOperation operation)
+            {
+                // By kind first (one virtual call, where an interface test is a cast): every operation of the rest passes here.
+                var isReference = operation.Kind switch
+                {
+                    OperationKind.InstanceReference => Variable == null,
+                    OperationKind.ParameterReference => Variable != null && SymbolEqualityComparer.Default.Equals(((IParameterReferenceOperation)operation).Parameter, Variable),
+                    OperationKind.LocalReference => Variable != null && SymbolEqualityComparer.Default.Equals(((ILocalReferenceOperation)operation).Local, Variable),
+                    _ => false,
+                };
+                if (!isReference)
+                {
+                    return false;
+                }
+
+                var span = operation.Syntax.Span;
+                return span.Start >= After && !Call.Contains(span) && !InPassedPart(span);
+            }
 
             private bool InPassedPart(TextSpan span)
             {
@@ -502,13 +527,12 @@ namespace InteropGuard.Rules
         {
             foreach (var operation in parent.ChildOperations)
             {
-                var span = operation.Syntax.Span;
-                if (!rest.MayHold(span))
+                if (!rest.MayHold(operation))
                 {
                     continue;
                 }
 
-                if (rest.IsReference(operation, span))
+                if (rest.IsReference(operation))
                 {
                     return true;
                 }
@@ -530,13 +554,12 @@ namespace InteropGuard.Rules
             {
                 foreach (var operation in pending.Pop().ChildOperations)
                 {
-                    var span = operation.Syntax.Span;
-                    if (!rest.MayHold(span))
+                    if (!rest.MayHold(operation))
                     {
                         continue;
                     }
 
-                    if (rest.IsReference(operation, span))
+                    if (rest.IsReference(operation))
                     {
                         return true;
                     }
@@ -758,10 +781,10 @@ namespace InteropGuard.Rules
                 }
 
                 if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter.Type)))
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || owners.IsRecordArray(argument.Parameter.Type)))
                 {
                     // A struct carrying a handle next to its owner ('w.Proxy' beside 'w.Source') is the one other carrier.
-                    if (!ProxyOwners.MayCarryProxyHandle(argument))
+                    if (!owners.Proxies.MayCarryProxyHandle(argument))
                     {
                         continue;
                     }

@@ -174,6 +174,35 @@ namespace InteropGuard.Tests.Rules
         }
 
         [Fact]
+        public async Task TheRestOfTheBodyIsReadFromItsReferences()
+        {
+            // The search for a reference after the call prunes subtrees by their full spans and asks the exact span of the
+            // references alone: reads inside the call, before its statement or in its trivia never count, one just after does.
+            // Statements on one line with no space between them: the read after the call has no trivia before it.
+            await DecidedFromTheTree(InClass("int M(Bitmap b) {var r=Native.draw(b.Handle,1);return r+b.Width;}"), 0);
+            // The owner is read inside the call only: no reference after it; also with a conversion around the call.
+            await DecidedFromTheTree(InClass("void M(Bitmap b) { Native.draw(b.Handle, b.Width); }"), 1);
+            await DecidedFromTheTree(InClass("long M(Bitmap b) { long r = Native.draw(b.Handle, b.Width); return r; }"), 1);
+            // A read before the call's statement, then comments on the call's line.
+            await DecidedFromTheTree(InClass("int M(Bitmap b) { var w = b.Width; /* a */ var r = Native.draw(b.Handle, w); // b.Width\n return r; }"), 1);
+            // 'this' read inside the call only, and read after it on the same line.
+            await DecidedFromTheTree(InClass("class Canvas : Bitmap { int M() => Native.draw(Handle, Width); }"), 1);
+            await DecidedFromTheTree(InClass("class Canvas : Bitmap { int M() {var r=Native.draw(Handle,1);return r+Width;} }"), 0);
+        }
+
+        /// <summary>The member in a class after the rule tests' prelude, as one concatenation (the robustness harvest compiles it whole).</summary>
+        private static RobustnessSource InClass(string member)
+            => SourceHarvest.All[0] with { Text = HandleOwnerLifetimeTests.Prelude + "class C\n{\n    " + member + "\n}\n", Companions = System.Array.Empty<string>(), EditorConfig = null };
+
+        private static async Task DecidedFromTheTree(RobustnessSource source, int findings)
+        {
+            var (tree, graph, decided, decidedWithoutTheShortcut) = await AnalyzeBoth(source);
+            Assert.Equal(graph, tree);
+            Assert.Equal(findings, tree.Length);
+            Assert.Equal(decidedWithoutTheShortcut + 1, decided);
+        }
+
+        [Fact]
         public async Task ALocalGivenAnotherValueDeepInAChainHasNoSingleOrigin()
         {
             // The handle's local is given another value at the bottom of a 100-term chain, below the depth to which the
