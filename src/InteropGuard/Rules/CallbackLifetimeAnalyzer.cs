@@ -283,7 +283,9 @@ namespace InteropGuard.Rules
             }
 
             var function = RetainingFunction(interop, scope, reachability, method, parameter, 0);
-            return function == null || interop.NativeFunctions.Get(method) != null ? function : function + " through '" + method.ContainingType?.Name + "." + method.Name + "'";
+            return function == null || interop.NativeFunctions.Get(method) != null || CataloguedRunTimeImports.Of(method, interop) != null
+                ? function
+                : function + " through '" + method.ContainingType?.Name + "." + method.Name + "'";
         }
 
         /// <summary>"'Native.f'" when the delegate given as <paramref name="parameter"/> of <paramref name="method"/> is registered with the retaining f; else null.</summary>
@@ -298,6 +300,11 @@ namespace InteropGuard.Rules
             if (method.IsAbstract && method.ContainingType?.TypeKind == TypeKind.Interface)
             {
                 return FacadeFunction(interop, scope, reachability, method, parameter, depth);
+            }
+
+            if (method.IsAbstract && CataloguedRunTimeImports.Of(method, interop) is { } imported)
+            {
+                return scope.Keeps(imported, parameter) ? "'" + imported + "'" : null;
             }
 
             if (!WrapperSummaries.IsSourceMethodWithBody(method))
