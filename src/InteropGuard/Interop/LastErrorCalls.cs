@@ -474,12 +474,14 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
-        /// The one native call of a helper of this compilation that every return of the helper follows: a P/Invoke declared
-        /// with SetLastError, with nothing after it that could replace the error (reads of it, and calls that leave it alone,
-        /// may follow). FlashCap's <c>ioctl&lt;T&gt;</c> pins its argument, calls <c>ioctl</c> again while it fails with
-        /// EINTR, and unpins in a finally: its caller's <c>GetLastWin32Error()</c> reads that call's error, as through a
-        /// wrapper whose body is the call. A return before the call, a second native call or anything that may overwrite the
-        /// error makes the helper an overwrite, as before.
+        /// The native call a helper of this compilation hands its caller the error of: a P/Invoke declared with SetLastError
+        /// that every return of the helper follows, with nothing after it that could replace the error (reads of it, and
+        /// calls that leave it alone, may follow). Two shapes: one such call that runs on every path before any return —
+        /// FlashCap's <c>ioctl&lt;T&gt;</c> pins its argument, calls <c>ioctl</c> again while it fails with EINTR, and
+        /// unpins in a finally — or a dispatch whose every return is such a call and that makes no other (FlashCap's
+        /// <c>mmap</c>, which picks one of four declarations of <c>mmap</c> by the platform's integer sizes). Its caller's
+        /// <c>GetLastWin32Error()</c> reads that call's error, as through a wrapper whose body is the call. A return before
+        /// the call, a call on some paths only, or a second native call makes the helper an overwrite, as before.
         /// </summary>
         private NativeFunction? EndingNativeCall(IMethodSymbol method, int depth)
             => _endingCalls.GetOrAdd((method.OriginalDefinition, depth), key =>
@@ -491,11 +493,17 @@ namespace InteropGuard.Interop
                 }
 
                 NativeFunction? found = null;
+                var returnedBefore = false;
+                var onEveryPath = true;
+                var allReturned = true;
+                var calls = new HashSet<IOperation>();
                 foreach (var operation in InEvaluationOrder(body))
                 {
-                    if (operation is IReturnOperation && found == null)
+                    if (operation is IReturnOperation ret)
                     {
-                        return null;
+                        returnedBefore |= found == null;
+                        allReturned &= ret.ReturnedValue != null && calls.Contains(OperationTree.SkipConversions(ret.ReturnedValue));
+                        continue;
                     }
 
                     if (Classify(operation, key.Item2) is not { } met || met.Kind == LastErrorEventKind.Read)
@@ -503,15 +511,18 @@ namespace InteropGuard.Interop
                         continue;
                     }
 
-                    if (met.Kind != LastErrorEventKind.NativeCall || !met.SetsLastError || found != null || met.Function == null || !RunsOnEveryPath(operation, body))
+                    if (met.Kind != LastErrorEventKind.NativeCall || !met.SetsLastError || met.Function == null)
                     {
                         return null;
                     }
 
-                    found = met.Function;
+                    calls.Add(operation);
+                    found ??= met.Function;
+                    onEveryPath &= RunsOnEveryPath(operation, body);
+                    allReturned &= OperationTree.WithEveryConversion(operation).Parent is IReturnOperation;
                 }
 
-                return found;
+                return found != null && ((calls.Count == 1 && !returnedBefore && onEveryPath) || (allReturned && !key.Item1.ReturnsVoid)) ? found : null;
             });
 
         /// <summary>

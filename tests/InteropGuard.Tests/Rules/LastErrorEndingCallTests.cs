@@ -78,6 +78,33 @@ static class Sys
         return rc;
     }
 
+    [DllImport(""libc"", EntryPoint = ""map"", SetLastError = true)] private static extern IntPtr map_narrow(IntPtr address, uint length);
+    [DllImport(""libc"", EntryPoint = ""map"", SetLastError = true)] private static extern IntPtr map_wide(IntPtr address, ulong length);
+
+    // Picks the declaration that fits the platform: every return is the native call.
+    internal static IntPtr Map(IntPtr address, ulong length)
+    {
+        if (IntPtr.Size == 4)
+        {
+            return map_narrow(address, (uint)length);
+        }
+
+        return map_wide(address, length);
+    }
+
+    // One return is not a native call: on that path the caller reads an older error.
+    internal static IntPtr MapOrCached(IntPtr address, ulong length, bool cached)
+    {
+        if (cached)
+        {
+            return Cached(address);
+        }
+
+        return map_wide(address, length);
+    }
+
+    private static IntPtr Cached(IntPtr address) => address;
+
     // The ending call does not save the error.
     internal static int ControlQuietly(int fd, uint request)
     {
@@ -113,6 +140,11 @@ class Device
         }
 
         if (Sys.Control(fd, 7u, 1) < 0)
+        {
+            return Marshal.GetLastWin32Error();
+        }
+
+        if (Sys.Map(IntPtr.Zero, 4096) == new IntPtr(-1))
         {
             return Marshal.GetLastWin32Error();
         }
@@ -158,6 +190,17 @@ class Device
         return 0;
     }
 
+    int Cached(string path, bool cached)
+    {
+        var fd = Sys.open(path, 2);
+        if (Sys.MapOrCached(IntPtr.Zero, 4096, cached) == new IntPtr(-1))
+        {
+            return {|#4:Marshal.GetLastWin32Error()|};
+        }
+
+        return fd;
+    }
+
     int Quietly(string path)
     {
         var fd = Sys.open(path, 2);
@@ -168,6 +211,6 @@ class Device
 
         return 0;
     }
-}", Overwritten(0, "ControlIfOpen"), Overwritten(1, "ControlWhen"), Overwritten(2, "ControlThenFlush"), Overwritten(3, "ControlQuietly"));
+}", Overwritten(0, "ControlIfOpen"), Overwritten(1, "ControlWhen"), Overwritten(2, "ControlThenFlush"), Overwritten(3, "ControlQuietly"), Overwritten(4, "MapOrCached"));
     }
 }
