@@ -105,6 +105,110 @@ namespace InteropGuard.Flow
             return declared && sites.All(site => StraightReads.ReadLater(site, o => IsReadOf(o, local), o => IsWriteOf(o, local)));
         }
 
+        /// <summary>
+        /// True when <paramref name="receiver"/> is an element of an array field of the object a constructor is building
+        /// (<c>logicalTypes[i]</c>), at <paramref name="sites"/> of that constructor: the constructor created the array, every
+        /// element it writes is a fresh handle, and until the sites it touches <c>this</c> only to read or write fields and
+        /// hands neither the array nor an element to anyone. Nobody else can reach the object before the constructor
+        /// returns, so nobody else can reach the handles; the object, its array and the handles stay reachable through each native
+        /// call that reads the raw values. DuckDB.NET's appender fills
+        /// <c>logicalTypes</c> from a native call and hands the raw values, in a local array, to one that copies them.
+        /// </summary>
+        /// <param name="nativeUses">The native calls that read the raw values (the sites' own calls, or the calls given the
+        /// local array the values were gathered in).</param>
+        public bool IsUnsharedDuringConstruction(IOperation receiver, IOperation function, IReadOnlyList<IOperation> sites, IReadOnlyList<IOperation> nativeUses)
+        {
+            if (OperationTree.SkipConversions(receiver) is not IArrayElementReferenceOperation element
+                || OperationTree.SkipConversions(element.ArrayReference) is not IFieldReferenceOperation { Field: { IsStatic: false } field, Instance: { } instance }
+                || !FreshObjectFlags.IsOnObjectUnderConstruction(receiver, instance)
+                || field.ContainingType?.BaseType?.SpecialType != SpecialType.System_Object
+                || sites.Count == 0 || sites.Any(s => OperationTree.IsInNestedFunction(s, function)))
+            {
+                return false;
+            }
+
+            var firstSite = sites.Min(s => s.Syntax.SpanStart);
+            var lastSite = sites.Max(s => s.Syntax.Span.End);
+            var created = false;
+            foreach (var operation in function.Descendants())
+            {
+                // Once every site is behind (and not in a loop that comes back to them), the object may be handed on.
+                var before = operation.Syntax.SpanStart < lastSite || sites.Any(s => SharesLoop(s, operation, function));
+
+                // 'this' before the sites only to reach fields, and the implicit ': base()' into object.
+                if (before && operation is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } self
+                    && !(self.Parent is IFieldReferenceOperation || self.Parent is IInvocationOperation { TargetMethod: { MethodKind: MethodKind.Constructor, ContainingType.SpecialType: SpecialType.System_Object } }))
+                {
+                    return false;
+                }
+
+                if (operation is not IFieldReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Field, field))
+                {
+                    continue;
+                }
+
+                if (OperationTree.IsInNestedFunction(reference, function)
+                    || OperationTree.SkipConversions(reference.Instance!) is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance })
+                {
+                    return false;
+                }
+
+                switch (reference.Parent)
+                {
+                    case ISimpleAssignmentOperation assignment when assignment.Target == reference:
+                        // The array is made here, before any site reads it.
+                        if (OperationTree.SkipConversions(assignment.Value) is not IArrayCreationOperation || reference.Syntax.SpanStart >= firstSite)
+                        {
+                            return false;
+                        }
+
+                        created = true;
+                        continue;
+                    case IArrayElementReferenceOperation read when read.ArrayReference == reference:
+                        if (read.Parent is ISimpleAssignmentOperation written && written.Target == read)
+                        {
+                            if (!IsFresh(written.Value))
+                            {
+                                return false;
+                            }
+
+                            continue;
+                        }
+
+                        if (before && _uses.Classify(read).Kind is not (ValueUseKind.Use or ValueUseKind.Inspect or ValueUseKind.Release))
+                        {
+                            return false;
+                        }
+
+                        continue;
+                    default:
+                        if (before)
+                        {
+                            return false;
+                        }
+
+                        continue;
+                }
+            }
+
+            // The object, and with it the array and the handles, stays reachable through each native use of the values:
+            // stored into a field of 'this' ('_chunk = native_make(values)' keeps 'this' across the call), or read after it.
+            return created && nativeUses.Count > 0 && nativeUses.All(use =>
+                OperationTree.WithEveryConversion(use).Parent is ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } } stored
+                    && stored.Value == OperationTree.WithEveryConversion(use)
+                || StraightReads.ReadLater(
+                    use,
+                    o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance },
+                    o => o is ISimpleAssignmentOperation { Target: var target } && WritesField(target, field)));
+        }
+
+        // The field itself or one of its elements is given another value: the handle read before may be left unreachable.
+        private static bool WritesField(IOperation target, IFieldSymbol field)
+        {
+            var written = target is IArrayElementReferenceOperation element ? OperationTree.SkipConversions(element.ArrayReference) : target;
+            return written is IFieldReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Field, field);
+        }
+
         // Used for a call, inspected or disposed here; or handed on only once every site is behind (and not in a loop that
         // comes back to them).
         private bool IsHarmlessRead(ILocalReferenceOperation reference, IOperation function, IReadOnlyList<IOperation> sites, int lastSite, bool handedOnlyByReturn)

@@ -201,7 +201,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(uses, function, getHandle, sinks))
+            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, function, getHandle, sinks))
             {
                 return null;
             }
@@ -410,17 +410,57 @@ namespace InteropGuard.Rules
         /// beside a handle that may be handed out with it: that stays a finding; one stored into a local struct or through a
         /// local pointer counts only when the handle leaves the function by its <c>return</c>, with whatever holds the value.
         /// </summary>
-        private static bool IsUnshared(ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        private static bool IsUnshared(InteropContext interop, ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
         {
             var stores = sinks.Where(s => s.Stored).ToList();
-            if (stores.Any(s => !IsStoreIntoLocalMemory(s.Site)))
+            var sites = new List<IOperation> { getHandle };
+            sites.AddRange(sinks.Select(s => s.Site));
+            var unshared = new UnsharedHandles(uses.Scope.Catalogue, uses);
+            if (stores.All(s => IsStoreIntoLocalMemory(s.Site)) && unshared.IsUnsharedAt(getHandle.Instance!, function, sites, handedOnlyByReturn: stores.Count > 0))
+            {
+                return true;
+            }
+
+            // An element of an array field the constructor is filling, its raw value gathered in a local array for a native
+            // call: the array dies with the constructor, the handles stay with the object.
+            var nativeUses = sinks.Where(s => !s.Stored).Select(s => s.Site).ToList();
+            return stores.All(s => IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
+                   && unshared.IsUnsharedDuringConstruction(getHandle.Instance!, function, sites, nativeUses);
+        }
+
+        // 'values[i] = raw' into a local array the function created, which it only indexes or gives to native calls (added to
+        // nativeUses: they read the raw values).
+        private static bool IsStoreIntoLocalArray(InteropContext interop, IOperation site, IOperation function, List<IOperation> nativeUses)
+        {
+            if (site is not ISimpleAssignmentOperation { Target: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation { Local: { IsRef: false } array } } })
             {
                 return false;
             }
 
-            var sites = new List<IOperation> { getHandle };
-            sites.AddRange(sinks.Select(s => s.Site));
-            return new UnsharedHandles(uses.Scope.Catalogue, uses).IsUnsharedAt(getHandle.Instance!, function, sites, handedOnlyByReturn: stores.Count > 0);
+            var created = false;
+            foreach (var operation in function.Descendants())
+            {
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, array))
+                {
+                    created = declarator.Initializer?.Value is { } value && OperationTree.SkipConversions(value) is IArrayCreationOperation;
+                    continue;
+                }
+
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, array)
+                    && !(reference.Parent is IArrayElementReferenceOperation element && element.ArrayReference == reference)
+                    && !(OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } && interop.NativeFunctions.Get(call.TargetMethod) != null))
+                {
+                    return false;
+                }
+
+                if (operation is ILocalReferenceOperation given && SymbolEqualityComparer.Default.Equals(given.Local, array)
+                    && OperationTree.WithConversions(given).Parent is IArgumentOperation { Parent: IInvocationOperation reader } && !nativeUses.Contains(reader))
+                {
+                    nativeUses.Add(reader);
+                }
+            }
+
+            return created;
         }
 
         // 's.h = raw', 'new S { h = raw }', 'p->h = raw' (p a local pointer), also into a nested struct field.

@@ -22,6 +22,7 @@ static class Native
     [DllImport(""sample"")] public static extern void native_close(IntPtr handle);
     [DllImport(""sample"")] public static extern FileHandle native_open(string path);
     [DllImport(""sample"")] public static extern int native_open_into(string path, out FileHandle handle);
+    [DllImport(""sample"")] public static extern IntPtr native_make(IntPtr[] handles, int count);
 }
 
 sealed class FileHandle : SafeHandle
@@ -59,6 +60,7 @@ sealed class Pending
 static class Registry
 {
     public static readonly List<FileHandle> Open = new List<FileHandle>();
+    public static readonly List<object> Builders = new List<object>();
 }
 ";
 
@@ -230,6 +232,148 @@ class C
         }
     }
 }", Passed(0, "opened"), Passed(1, "opened"), Passed(2, "opened"), Passed(3, "opened"));
+
+        // DuckDB.NET's appender: the constructor fills an array field with handles a native call returns and gives their raw
+        // values, gathered in a local array, to a native call that copies them. Nobody else can reach the object yet.
+        [Fact]
+        public Task AnElementOfAnArrayTheConstructorIsFillingNeedsNoReference() => Check(@"
+class Chunk
+{
+    private readonly FileHandle[] _columns;
+    private readonly IntPtr _made;
+
+    public Chunk(string[] paths)
+    {
+        _columns = new FileHandle[paths.Length];
+        var raw = new IntPtr[paths.Length];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            _columns[i] = Native.native_open(paths[i]);
+            raw[i] = _columns[i].DangerousGetHandle();
+        }
+
+        _made = Native.native_make(raw, paths.Length);
+    }
+}");
+
+        private static DiagnosticResult StoredInElement(int location)
+            => Verify.Diagnostic("IG3006").WithLocation(location).WithMessage(
+                "'_columns[i].DangerousGetHandle()' is stored in an array element without DangerousAddRef/DangerousRelease around the use: another thread may dispose '_columns[i]' while the stored value is still used; the released handle value can be reused");
+
+        [Fact]
+        public Task AnElementOfAnArrayFieldOthersCanReachIsStillReported() => Check(@"
+class Given
+{
+    private readonly FileHandle[] _columns;
+    private readonly IntPtr _made;
+
+    public Given(FileHandle[] columns)
+    {
+        _columns = columns;
+        var raw = new IntPtr[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            raw[i] = {|#0:_columns[i].DangerousGetHandle()|};
+        }
+
+        _made = Native.native_make(raw, columns.Length);
+    }
+}
+
+class Published
+{
+    private readonly FileHandle[] _columns;
+    private readonly IntPtr _made;
+
+    public Published(string[] paths)
+    {
+        Registry.Builders.Add(this);
+        _columns = new FileHandle[paths.Length];
+        var raw = new IntPtr[paths.Length];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            _columns[i] = Native.native_open(paths[i]);
+            raw[i] = {|#1:_columns[i].DangerousGetHandle()|};
+        }
+
+        _made = Native.native_make(raw, paths.Length);
+    }
+}
+
+class Shared
+{
+    private readonly FileHandle[] _columns;
+    private readonly IntPtr _made;
+
+    public Shared(int count)
+    {
+        _columns = new FileHandle[count];
+        var raw = new IntPtr[count];
+        for (var i = 0; i < count; i++)
+        {
+            _columns[i] = FileHandle.Shared();
+            raw[i] = {|#2:_columns[i].DangerousGetHandle()|};
+        }
+
+        _made = Native.native_make(raw, count);
+    }
+}
+
+class Refilled
+{
+    private readonly FileHandle[] _columns = new FileHandle[4];
+    private IntPtr _made;
+
+    public void Refill(string[] paths)
+    {
+        var raw = new IntPtr[paths.Length];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            _columns[i] = Native.native_open(paths[i]);
+            raw[i] = {|#3:_columns[i].DangerousGetHandle()|};
+        }
+
+        _made = Native.native_make(raw, paths.Length);
+    }
+}
+
+class KeptRaw
+{
+    private readonly FileHandle[] _columns;
+    private readonly IntPtr[] _raw;
+
+    public KeptRaw(string[] paths)
+    {
+        _columns = new FileHandle[paths.Length];
+        var raw = new IntPtr[paths.Length];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            _columns[i] = Native.native_open(paths[i]);
+            raw[i] = {|#4:_columns[i].DangerousGetHandle()|};
+        }
+
+        _raw = raw;
+    }
+}
+
+// Nothing uses the object after the call that reads the values: a caller that drops it lets the handles be finalized.
+class Unread
+{
+    private readonly FileHandle[] _columns;
+
+    public Unread(string[] paths)
+    {
+        _columns = new FileHandle[paths.Length];
+        var raw = new IntPtr[paths.Length];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            _columns[i] = Native.native_open(paths[i]);
+            raw[i] = {|#5:_columns[i].DangerousGetHandle()|};
+        }
+
+        Native.native_make(raw, paths.Length);
+    }
+}", StoredInElement(0), StoredInElement(1), StoredInElement(2), StoredInElement(3), StoredInElement(4), StoredInElement(5));
 
         // Nothing reads the handle after the native call: the finalizer thread may release it during the call.
         [Fact]
