@@ -57,7 +57,8 @@ namespace InteropGuard.Flow
     /// the amount's check is their only failure in a 64-bit process;</item>
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
     /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
-    /// <c>string.Replace(char, char)</c>, <c>string.Trim</c>/<c>TrimStart</c>/<c>TrimEnd</c>, <c>Uri.ToString()</c>,
+    /// <c>string.Replace(char, char)</c>, <c>string.Trim</c>/<c>TrimStart</c>/<c>TrimEnd</c>, <c>string.IsNullOrEmpty</c>/<c>IsNullOrWhiteSpace</c>,
+    /// <c>MethodBase.GetParameters()</c>, <c>Uri.ToString()</c>,
     /// <c>WeakReference&lt;T&gt;.TryGetTarget</c>/<c>SetTarget</c>,
     /// <c>Span.Clear</c>/<c>Fill</c>,
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
@@ -148,7 +149,13 @@ namespace InteropGuard.Flow
                            || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char)
                            || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter))
                            // Trimming only removes characters from the ends; a null set of characters means white space.
-                           || (name is "Trim" or "TrimStart" or "TrimEnd" && invocation.Instance != null);
+                           || (name is "Trim" or "TrimStart" or "TrimEnd" && invocation.Instance != null)
+                           // The null-or-empty tests accept null: they are how code avoids the throw.
+                           || (name is "IsNullOrEmpty" or "IsNullOrWhiteSpace" && invocation.Instance == null);
+                case "System.Reflection.MethodBase":
+                    // A copy of the parameter list the runtime already loaded with the method (JavaScriptEngineSwitcher
+                    // reads it before converting a script's arguments for a host delegate).
+                    return name == "GetParameters" && invocation.Arguments.IsEmpty;
                 case "System.Diagnostics.Stopwatch":
                     // Reading the clock and setting the watch's own state: a handler that pauses an update timer while
                     // the user drags a window (OpenTK's GameWindow) cannot fail.

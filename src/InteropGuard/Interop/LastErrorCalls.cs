@@ -83,6 +83,7 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<SyntaxTree, int[]?> _readPositions = ConcurrentTables.Create<SyntaxTree, int[]?>();
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
+        private readonly ConcurrentDictionary<(IMethodSymbol, int), NativeFunction?> _endingCalls = ConcurrentTables.Create<(IMethodSymbol, int), NativeFunction?>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<INamespaceSymbol, string> _namespaceNames = ConcurrentTables.Create<INamespaceSymbol, string>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
@@ -282,6 +283,45 @@ namespace InteropGuard.Interop
                                                   && a.NamedArguments.Any(n => n.Key == "SetLastError" && n.Value.Value is true));
             });
 
+        /// <summary>
+        /// Does <paramref name="operation"/> run whenever the body runs to a return: nothing above it chooses (a branch, a
+        /// switch, <c>&amp;&amp;</c>, <c>??</c>, <c>?.</c>, a catch), and a loop above it is one whose body runs at least once
+        /// (<c>while (true)</c>, <c>do … while</c>)?
+        /// </summary>
+        private static bool RunsOnEveryPath(IOperation operation, IOperation body)
+        {
+            var child = operation;
+            var current = operation.Parent;
+            for (; current != null && current != body; child = current, current = current.Parent)
+            {
+                switch (current)
+                {
+                    case IBlockOperation:
+                    case IExpressionStatementOperation:
+                    case IVariableDeclarationGroupOperation:
+                    case IVariableDeclarationOperation:
+                    case IVariableDeclaratorOperation:
+                    case IVariableInitializerOperation:
+                    case ISimpleAssignmentOperation:
+                    case IConversionOperation:
+                    case IArgumentOperation:
+                    case IInvocationOperation:
+                    case IReturnOperation:
+                    case IBinaryOperation { OperatorKind: not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr) }:
+                    case ITryOperation attempt when child == attempt.Body:
+                    case IUsingOperation usingStatement when child == usingStatement.Body:
+                    case ILockOperation lockStatement when child == lockStatement.Body:
+                    case IWhileLoopOperation { ConditionIsTop: false } whileLoop when child == whileLoop.Body:
+                    case IWhileLoopOperation { Condition.ConstantValue: { HasValue: true, Value: true } } endless when child == endless.Body:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return current == body;
+        }
+
         /// <summary>The operations of a body in evaluation order (operands before the operation), not entering lambdas or local functions.</summary>
         public static IEnumerable<IOperation> InEvaluationOrder(IOperation root)
         {
@@ -418,7 +458,7 @@ namespace InteropGuard.Interop
                 var forwarded = _interop.Wrappers.GetForwardedCall(current);
                 if (forwarded == null)
                 {
-                    return null;
+                    break;
                 }
 
                 native = _interop.NativeFunctions.Get(forwarded.Target);
@@ -430,8 +470,60 @@ namespace InteropGuard.Interop
                 current = forwarded.Target;
             }
 
-            return null;
+            return depth < MaxDepth && EndingNativeCall(method, depth + 1) is { } ending ? (ending, ending + "' through '" + Name(method)) : null;
         }
+
+        /// <summary>
+        /// The native call a helper of this compilation hands its caller the error of: a P/Invoke declared with SetLastError
+        /// that every return of the helper follows, with nothing after it that could replace the error (reads of it, and
+        /// calls that leave it alone, may follow). Two shapes: one such call that runs on every path before any return —
+        /// FlashCap's <c>ioctl&lt;T&gt;</c> pins its argument, calls <c>ioctl</c> again while it fails with EINTR, and
+        /// unpins in a finally — or a dispatch whose every return is such a call and that makes no other (FlashCap's
+        /// <c>mmap</c>, which picks one of four declarations of <c>mmap</c> by the platform's integer sizes). Its caller's
+        /// <c>GetLastWin32Error()</c> reads that call's error, as through a wrapper whose body is the call. A return before
+        /// the call, a call on some paths only, or a second native call makes the helper an overwrite, as before.
+        /// </summary>
+        private NativeFunction? EndingNativeCall(IMethodSymbol method, int depth)
+            => _endingCalls.GetOrAdd((method.OriginalDefinition, depth), key =>
+            {
+                if (!WrapperSummaries.IsSourceMethodWithBody(key.Item1) || !SymbolEqualityComparer.Default.Equals(key.Item1.ContainingAssembly, _interop.Compilation.Assembly)
+                    || Body(key.Item1) is not { } body)
+                {
+                    return null;
+                }
+
+                NativeFunction? found = null;
+                var returnedBefore = false;
+                var onEveryPath = true;
+                var allReturned = true;
+                var calls = new HashSet<IOperation>();
+                foreach (var operation in InEvaluationOrder(body))
+                {
+                    if (operation is IReturnOperation ret)
+                    {
+                        returnedBefore |= found == null;
+                        allReturned &= ret.ReturnedValue != null && calls.Contains(OperationTree.SkipConversions(ret.ReturnedValue));
+                        continue;
+                    }
+
+                    if (Classify(operation, key.Item2) is not { } met || met.Kind == LastErrorEventKind.Read)
+                    {
+                        continue;
+                    }
+
+                    if (met.Kind != LastErrorEventKind.NativeCall || !met.SetsLastError || met.Function == null)
+                    {
+                        return null;
+                    }
+
+                    calls.Add(operation);
+                    found ??= met.Function;
+                    onEveryPath &= RunsOnEveryPath(operation, body);
+                    allReturned &= OperationTree.WithEveryConversion(operation).Parent is IReturnOperation;
+                }
+
+                return found != null && ((calls.Count == 1 && !returnedBefore && onEveryPath) || (allReturned && !key.Item1.ReturnsVoid)) ? found : null;
+            });
 
         /// <summary>
         /// A helper that reads the last error before doing anything that could change it. When it does not, its caller

@@ -151,13 +151,17 @@ namespace InteropGuard.Rules
 
         private sealed class Sink
         {
-            public Sink(IOperation site, string description, string consequence, bool directDllImportArgument)
+            public Sink(IOperation site, string description, string consequence, bool directDllImportArgument, bool stored = false)
             {
                 Site = site;
                 Description = description;
                 Consequence = consequence;
                 DirectDllImportArgument = directDllImportArgument;
+                Stored = stored;
             }
+
+            /// <summary>The value is stored (a field, element or out parameter), not only passed to a call.</summary>
+            public bool Stored { get; }
 
             public IOperation Site { get; }
             public string Description { get; }
@@ -197,7 +201,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken))
+            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, function, getHandle, sinks))
             {
                 return null;
             }
@@ -333,7 +337,7 @@ namespace InteropGuard.Rules
                     var stored = StoreTarget(use.Site);
                     if (stored != null)
                     {
-                        sinks.Add(new Sink(use.Site, "is stored in " + stored, "another thread may dispose '" + handle + "' while the stored value is still used; the released handle value can be reused", directDllImportArgument: false));
+                        sinks.Add(new Sink(use.Site, "is stored in " + stored, "another thread may dispose '" + handle + "' while the stored value is still used; the released handle value can be reused", directDllImportArgument: false, stored: true));
                     }
                     else if (use.Site is IFunctionPointerInvocationOperation pointerCall && interop.NativeFunctions.IsNativeTransition(pointerCall))
                     {
@@ -397,6 +401,90 @@ namespace InteropGuard.Rules
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// A handle no other thread can reach yet (<see cref="UnsharedHandles"/>): a local this run of the function made,
+        /// handed to nobody before the uses and read after them. Only this thread could dispose it, so no reference is needed.
+        /// A raw value stored into a field of <c>this</c>, a static, an element or an out parameter outlives the function
+        /// beside a handle that may be handed out with it: that stays a finding; one stored into a local struct or through a
+        /// local pointer counts only when the handle leaves the function by its <c>return</c>, with whatever holds the value.
+        /// </summary>
+        private static bool IsUnshared(InteropContext interop, ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        {
+            var stores = sinks.Where(s => s.Stored).ToList();
+            var sites = new List<IOperation> { getHandle };
+            sites.AddRange(sinks.Select(s => s.Site));
+            var unshared = new UnsharedHandles(uses.Scope.Catalogue, uses);
+            if (stores.All(s => IsStoreIntoLocalMemory(s.Site)) && unshared.IsUnsharedAt(getHandle.Instance!, function, sites, handedOnlyByReturn: stores.Count > 0))
+            {
+                return true;
+            }
+
+            // An element of an array field the constructor is filling, its raw value gathered in a local array for a native
+            // call: the array dies with the constructor, the handles stay with the object.
+            var nativeUses = sinks.Where(s => !s.Stored).Select(s => s.Site).ToList();
+            return stores.All(s => IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
+                   && unshared.IsUnsharedDuringConstruction(getHandle.Instance!, function, sites, nativeUses);
+        }
+
+        // 'values[i] = raw' into a local array the function created, which it only indexes or gives to native calls (added to
+        // nativeUses: they read the raw values).
+        private static bool IsStoreIntoLocalArray(InteropContext interop, IOperation site, IOperation function, List<IOperation> nativeUses)
+        {
+            if (site is not ISimpleAssignmentOperation { Target: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation { Local: { IsRef: false } array } } })
+            {
+                return false;
+            }
+
+            var created = false;
+            foreach (var operation in function.Descendants())
+            {
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, array))
+                {
+                    created = declarator.Initializer?.Value is { } value && OperationTree.SkipConversions(value) is IArrayCreationOperation;
+                    continue;
+                }
+
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, array)
+                    && !(reference.Parent is IArrayElementReferenceOperation element && element.ArrayReference == reference)
+                    && !(OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } && interop.NativeFunctions.Get(call.TargetMethod) != null))
+                {
+                    return false;
+                }
+
+                if (operation is ILocalReferenceOperation given && SymbolEqualityComparer.Default.Equals(given.Local, array)
+                    && OperationTree.WithConversions(given).Parent is IArgumentOperation { Parent: IInvocationOperation reader } && !nativeUses.Contains(reader))
+                {
+                    nativeUses.Add(reader);
+                }
+            }
+
+            return created;
+        }
+
+        // 's.h = raw', 'new S { h = raw }', 'p->h = raw' (p a local pointer), also into a nested struct field.
+        private static bool IsStoreIntoLocalMemory(IOperation site)
+        {
+            if (site is not ISimpleAssignmentOperation { Target: IFieldReferenceOperation field })
+            {
+                return false;
+            }
+
+            var instance = field.Instance;
+            while (instance is IFieldReferenceOperation inner && inner.Type?.IsValueType == true)
+            {
+                instance = inner.Instance;
+            }
+
+            return instance switch
+            {
+                ILocalReferenceOperation { Local: { IsRef: false, Type.IsValueType: true } } => true,
+                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver, Type.IsValueType: true } => true,
+                { Kind: OperationKind.None } dereference => dereference.ChildOperations.Count == 1
+                                                            && OperationTree.SkipConversions(dereference.ChildOperations.First()) is ILocalReferenceOperation { Local.Type: IPointerTypeSymbol },
+                _ => false,
+            };
         }
 
         private static bool UsesOwnerAfter(IOperation body, int position)
