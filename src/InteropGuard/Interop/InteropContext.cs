@@ -98,11 +98,11 @@ namespace InteropGuard.Interop
             // gates out never asks for one; GetTypeByMetadataName builds lookup tables over every reference the first
             // time), and the table resolves nothing until asked, so no analyzer's start waits on another's here.
             Types = WellKnownTypes.Create(compilation);
-            Vocabulary = InteropVocabulary.For(compilation);
-            NativeFunctions = new NativeFunctionTable(Types, compilation, tree => ForTree(tree).Options, tree => Vocabulary.CompilationUses(InteropWords.NativeDeclaration) && Vocabulary.TreeUses(tree, InteropWords.NativeDeclaration));
+            NativeFunctions = new NativeFunctionTable(Types, compilation, tree => ForTree(tree).Options);
             Wrappers = new WrapperSummaries(this, compilation);
             Held = new HeldSummaries(this);
             HandleReleases = new HandleReleases(this);
+            Vocabulary = InteropVocabulary.For(compilation);
         }
 
         public Compilation Compilation { get; }

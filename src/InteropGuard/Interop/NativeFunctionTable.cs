@@ -19,19 +19,17 @@ namespace InteropGuard.Interop
         private readonly Lazy<HashSet<ITypeSymbol>> _delegatesFromFunctionPointers;
         private readonly Func<SyntaxTree, InteropOptions> _optionsOf;
         private readonly Func<IMethodSymbol, NativeFunction?> _find;
-        private readonly Func<SyntaxTree, bool> _mayDeclareNative;
-        private readonly Lazy<Dictionary<IMethodSymbol, NativeFunction?>> _declared;
+        private readonly ConcurrentDictionary<INamedTypeSymbol, Dictionary<IMethodSymbol, NativeFunction?>> _declaredByType = ConcurrentTables.Create<INamedTypeSymbol, Dictionary<IMethodSymbol, NativeFunction?>>(SymbolEqualityComparer.Default);
+        private readonly Func<INamedTypeSymbol, Dictionary<IMethodSymbol, NativeFunction?>> _readDeclared;
 
-        /// <param name="mayDeclareNative">False for a tree that cannot declare an extern or LibraryImport method (the vocabulary's answer).</param>
-        public NativeFunctionTable(WellKnownTypes types, Compilation compilation, Func<SyntaxTree, InteropOptions> optionsOf, Func<SyntaxTree, bool> mayDeclareNative)
+        public NativeFunctionTable(WellKnownTypes types, Compilation compilation, Func<SyntaxTree, InteropOptions> optionsOf)
         {
             _types = types;
             _compilation = compilation;
             _optionsOf = optionsOf;
-            _mayDeclareNative = mayDeclareNative;
             _find = Find;
+            _readDeclared = ReadDeclaredFunctions;
             _delegatesFromFunctionPointers = new Lazy<HashSet<ITypeSymbol>>(FindDelegatesFromFunctionPointers, LazyThreadSafetyMode.ExecutionAndPublication);
-            _declared = new Lazy<Dictionary<IMethodSymbol, NativeFunction?>>(ReadDeclaredFunctions, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         /// <summary>The P/Invoke (DllImport or LibraryImport) this method is, or null.</summary>
@@ -52,13 +50,14 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            // The static extern and partial methods of the types that declare native functions are read once, on the first
-            // such call (a binding calls nearly every one of its thousands of P/Invokes): adding them one call at a time to
-            // the concurrent table, under its locks and while it grew, was half of RetainedManagedBuffer's time on
-            // OpenCvSharp. Anything else this compilation or a reference declares is read on first use, as before.
-            if ((key.IsExtern || key.IsPartialDefinition) && _declared.Value.TryGetValue(key, out var declared))
+            // The static extern and partial methods a type of this compilation declares are read together, on the first
+            // call of one of them, into a table of their own that one add publishes: adding them one call at a time to the
+            // shared table, under its locks and while it grew, was half of RetainedManagedBuffer's time on OpenCvSharp.
+            // Anything else (a reference's method, an abstract run-time import) is read on first use, as before.
+            if ((key.IsExtern || key.IsPartialDefinition) && key.ContainingType is { } type && IsInSource(key)
+                && (_declaredByType.TryGetValue(type, out var declared) ? declared : _declaredByType.GetOrAdd(type, _readDeclared)).TryGetValue(key, out var answer))
             {
-                return declared;
+                return answer;
             }
 
             // Asked by every analyzer for nearly every call: a hit reads the cache without allocating the closure the
@@ -67,92 +66,21 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
-        /// <see cref="Find"/>'s answer for every static extern or partial-definition method of each type that declares one
-        /// in a tree the vocabulary says may declare native functions. The types are found from syntax (a type whose own
-        /// member list holds such a method), their methods from the type's symbol, so every part of a partial type counts.
+        /// <see cref="Find"/>'s answer for every static extern or partial-definition method of the type, read at once: a
+        /// binding declares its P/Invokes in a few types and calls nearly every one of them.
         /// </summary>
-        private Dictionary<IMethodSymbol, NativeFunction?> ReadDeclaredFunctions()
+        private Dictionary<IMethodSymbol, NativeFunction?> ReadDeclaredFunctions(INamedTypeSymbol type)
         {
-            var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-            var declaring = new List<TypeDeclarationSyntax>();
-            foreach (var tree in _compilation.SyntaxTrees)
-            {
-                if (!_mayDeclareNative(tree) || tree.GetRoot() is not CompilationUnitSyntax unit)
-                {
-                    continue;
-                }
-
-                declaring.Clear();
-                CollectDeclaringTypes(unit.Members, declaring);
-                if (declaring.Count == 0)
-                {
-                    continue;
-                }
-
-#pragma warning disable RS1030 // Once per compilation, only in trees that declare native functions.
-                var model = _compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-                foreach (var type in declaring)
-                {
-                    if (model.GetDeclaredSymbol(type) is { } symbol)
-                    {
-                        types.Add(symbol);
-                    }
-                }
-            }
-
             var functions = new Dictionary<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
-            foreach (var type in types)
+            foreach (var member in type.GetMembers())
             {
-                foreach (var member in type.GetMembers())
+                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: true } method && (method.IsExtern || method.IsPartialDefinition))
                 {
-                    if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: true } method && (method.IsExtern || method.IsPartialDefinition))
-                    {
-                        functions[method] = Find(method);
-                    }
+                    functions[method] = Find(method);
                 }
             }
 
             return functions;
-        }
-
-        private static void CollectDeclaringTypes(SyntaxList<MemberDeclarationSyntax> members, List<TypeDeclarationSyntax> declaring)
-        {
-            foreach (var member in members)
-            {
-                switch (member)
-                {
-                    case BaseNamespaceDeclarationSyntax space:
-                        CollectDeclaringTypes(space.Members, declaring);
-                        break;
-                    case TypeDeclarationSyntax type:
-                        foreach (var inner in type.Members)
-                        {
-                            if (inner is MethodDeclarationSyntax method && MayBeNativeDeclaration(method))
-                            {
-                                declaring.Add(type);
-                                break;
-                            }
-                        }
-
-                        CollectDeclaringTypes(type.Members, declaring);
-                        break;
-                }
-            }
-        }
-
-        /// <summary>Extern, or partial without a body (a LibraryImport's declaring part): the attributes are the symbol's to read.</summary>
-        private static bool MayBeNativeDeclaration(MethodDeclarationSyntax method)
-        {
-            foreach (var modifier in method.Modifiers)
-            {
-                if (modifier.IsKind(SyntaxKind.ExternKeyword) || (modifier.IsKind(SyntaxKind.PartialKeyword) && method.Body == null && method.ExpressionBody == null))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private NativeFunction? Find(IMethodSymbol method) => NativeFunction.FromMethod(method, _types) ?? FromDeclaringTypeOption(method);
