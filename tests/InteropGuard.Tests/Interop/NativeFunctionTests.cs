@@ -93,9 +93,9 @@ public static partial class Api
             // delegates from GetDelegateForFunctionPointer (generic, and non-generic with a cast)
             Assert.Equal(new[] { true, true, false, true, false, true, false, true, true }, transitions);
         }
-        // Three trees: a type split over two of them (its P/Invokes in one, its other part elsewhere), a nested type, a
-        // file-scoped namespace, a LibraryImport declaring part, extern methods that are no P/Invoke (an InternalCall, an
-        // instance method), and a tree that mentions neither word.
+        // Three trees, each a program of its own: a type split over all three (P/Invokes in one, a LibraryImport with the
+        // part its generator would write in another), a nested type, a file-scoped namespace, and extern methods that are
+        // no P/Invoke (an InternalCall, an instance method).
         private static readonly string[] SplitSources =
         {
             @"
@@ -106,7 +106,6 @@ namespace Bindings
     public static partial class Native
     {
         [DllImport(""liba"")] public static extern int a_open(int x);
-        [LibraryImport(""liba"", EntryPoint = ""a_close_impl"")] public static partial int a_close(int x);
         [MethodImpl(MethodImplOptions.InternalCall)] public static extern int Intrinsic(int x);
         public static int Managed(int x) => x;
 
@@ -126,18 +125,20 @@ using System.Runtime.InteropServices;
 namespace Bindings;
 public static partial class Native
 {
-    public static int Helper(int x) => a_open(x) + Other.c_free(x);
+    public static int Helper(int x) => Other.c_free(x);
 }
 public static class Other
 {
     [DllImport(""libc"")] public static extern int c_free(int x);
 }",
             @"
+using System.Runtime.InteropServices;
 namespace Bindings
 {
     public static partial class Native
     {
-        public static int Third(int x) => x;
+        [LibraryImport(""liba"", EntryPoint = ""a_close_impl"")] public static partial int a_close(int x);
+        public static partial int a_close(int x) => x;
     }
 }",
         };
@@ -154,7 +155,7 @@ namespace Bindings
                 .SelectMany(t => compilation.GetTypeByMetadataName(t)!.GetMembers().OfType<IMethodSymbol>())
                 .Where(m => m.MethodKind == MethodKind.Ordinary)
                 .ToList();
-            Assert.Equal(9, methods.Count);
+            Assert.Equal(8, methods.Count);
 
             // Asked in declaration order and in the reverse order (a different method first), each of a fresh context.
             foreach (var order in new[] { methods, Enumerable.Reverse(methods).ToList() })
