@@ -19,8 +19,6 @@ namespace InteropGuard.Interop
         private readonly Lazy<HashSet<ITypeSymbol>> _delegatesFromFunctionPointers;
         private readonly Func<SyntaxTree, InteropOptions> _optionsOf;
         private readonly Func<IMethodSymbol, NativeFunction?> _find;
-        private readonly ConcurrentDictionary<INamedTypeSymbol, Dictionary<IMethodSymbol, NativeFunction?>> _declaredByType = ConcurrentTables.Create<INamedTypeSymbol, Dictionary<IMethodSymbol, NativeFunction?>>(SymbolEqualityComparer.Default);
-        private readonly Func<INamedTypeSymbol, Dictionary<IMethodSymbol, NativeFunction?>> _readDeclared;
 
         public NativeFunctionTable(WellKnownTypes types, Compilation compilation, Func<SyntaxTree, InteropOptions> optionsOf)
         {
@@ -28,7 +26,6 @@ namespace InteropGuard.Interop
             _compilation = compilation;
             _optionsOf = optionsOf;
             _find = Find;
-            _readDeclared = ReadDeclaredFunctions;
             _delegatesFromFunctionPointers = new Lazy<HashSet<ITypeSymbol>>(FindDelegatesFromFunctionPointers, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
@@ -50,37 +47,9 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            // The static extern and partial methods a type of this compilation declares are read together, on the first
-            // call of one of them, into a table of their own that one add publishes: adding them one call at a time to the
-            // shared table, under its locks and while it grew, was half of RetainedManagedBuffer's time on OpenCvSharp.
-            // Anything else (a reference's method, an abstract run-time import) is read on first use, as before.
-            if ((key.IsExtern || key.IsPartialDefinition) && key.ContainingType is { } type && IsInSource(key)
-                && (_declaredByType.TryGetValue(type, out var declared) ? declared : _declaredByType.GetOrAdd(type, _readDeclared)).TryGetValue(key, out var answer))
-            {
-                return answer;
-            }
-
             // Asked by every analyzer for nearly every call: a hit reads the cache without allocating the closure the
             // miss needs.
             return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, _find);
-        }
-
-        /// <summary>
-        /// <see cref="Find"/>'s answer for every static extern or partial-definition method of the type, read at once: a
-        /// binding declares its P/Invokes in a few types and calls nearly every one of them.
-        /// </summary>
-        private Dictionary<IMethodSymbol, NativeFunction?> ReadDeclaredFunctions(INamedTypeSymbol type)
-        {
-            var functions = new Dictionary<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
-            foreach (var member in type.GetMembers())
-            {
-                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: true } method && (method.IsExtern || method.IsPartialDefinition))
-                {
-                    functions[method] = Find(method);
-                }
-            }
-
-            return functions;
         }
 
         private NativeFunction? Find(IMethodSymbol method) => NativeFunction.FromMethod(method, _types) ?? FromDeclaringTypeOption(method);
