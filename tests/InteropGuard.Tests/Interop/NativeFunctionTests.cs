@@ -93,5 +93,89 @@ public static partial class Api
             // delegates from GetDelegateForFunctionPointer (generic, and non-generic with a cast)
             Assert.Equal(new[] { true, true, false, true, false, true, false, true, true }, transitions);
         }
+        // Three trees, each a program of its own: a type split over all three (P/Invokes in one, a LibraryImport with the
+        // part its generator would write in another), a nested type, a file-scoped namespace, and extern methods that are
+        // no P/Invoke (an InternalCall, an instance method).
+        private static readonly string[] SplitSources =
+        {
+            @"
+using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
+namespace Bindings
+{
+    public static partial class Native
+    {
+        [DllImport(""liba"")] public static extern int a_open(int x);
+        [MethodImpl(MethodImplOptions.InternalCall)] public static extern int Intrinsic(int x);
+        public static int Managed(int x) => x;
+
+        public static class Inner
+        {
+            [DllImport(""libb"", EntryPoint = ""b_run"")] public static extern void Run();
+        }
+    }
+
+    public class Instance
+    {
+        [MethodImpl(MethodImplOptions.InternalCall)] public extern int Get();
+    }
+}",
+            @"
+using System.Runtime.InteropServices;
+namespace Bindings;
+public static partial class Native
+{
+    public static int Helper(int x) => Other.c_free(x);
+}
+public static class Other
+{
+    [DllImport(""libc"")] public static extern int c_free(int x);
+}",
+            @"
+using System.Runtime.InteropServices;
+namespace Bindings
+{
+    public static partial class Native
+    {
+        [LibraryImport(""liba"", EntryPoint = ""a_close_impl"")] public static partial int a_close(int x);
+        public static partial int a_close(int x) => x;
+    }
+}",
+        };
+
+        [Fact]
+        public void EveryMethodGetsTheAnswerOfItsOwnDeclaration()
+        {
+            var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+                "Split",
+                SplitSources.Select(s => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(s, new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest))),
+                InteropGuard.Tests.Verification.ReferenceAssemblies.Framework,
+                new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+            var methods = new[] { "Bindings.Native", "Bindings.Native+Inner", "Bindings.Instance", "Bindings.Other" }
+                .SelectMany(t => compilation.GetTypeByMetadataName(t)!.GetMembers().OfType<IMethodSymbol>())
+                .Where(m => m.MethodKind == MethodKind.Ordinary)
+                .ToList();
+            Assert.Equal(8, methods.Count);
+
+            // Asked in declaration order and in the reverse order (a different method first), each of a fresh context.
+            foreach (var order in new[] { methods, Enumerable.Reverse(methods).ToList() })
+            {
+                var context = InteropContext.Create(compilation, new Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions(System.Collections.Immutable.ImmutableArray<AdditionalText>.Empty));
+                var answers = order.ToDictionary(m => m.Name, m => context.NativeFunctions.Get(m), System.StringComparer.Ordinal);
+                foreach (var method in order)
+                {
+                    var expected = method.IsStatic ? NativeFunction.FromMethod(method, context.Types) : null;
+                    var answer = answers[method.Name];
+                    Assert.Equal(expected?.Library, answer?.Library);
+                    Assert.Equal(expected?.EntryPoint, answer?.EntryPoint);
+                    Assert.Equal(expected?.IsLibraryImport, answer?.IsLibraryImport);
+                    Assert.Same(answer, context.NativeFunctions.Get(method));
+                }
+
+                Assert.Equal(new[] { "Run", "a_close", "a_open", "c_free" }, answers.Where(a => a.Value != null).Select(a => a.Key).OrderBy(n => n, System.StringComparer.Ordinal));
+                Assert.Equal("a_close_impl", answers["a_close"]!.EntryPoint);
+                Assert.Equal("b_run", answers["Run"]!.EntryPoint);
+            }
+        }
     }
 }
