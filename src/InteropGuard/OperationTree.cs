@@ -52,6 +52,24 @@ namespace InteropGuard
             return false;
         }
 
+        /// <summary>
+        /// Does <paramref name="parent"/> evaluate every operand whenever it is evaluated itself? True for the expressions and
+        /// declarations that do (a call and its arguments, an assignment, a conversion, a non-short-circuit operator, a
+        /// creation, a member access, a return's value); false for every choice (a condition, <c>&amp;&amp;</c>, <c>??</c>,
+        /// <c>?.</c>, a switch), a loop, a lambda, and any other statement. For the readings that ask whether an operation
+        /// runs whenever an enclosing one does.
+        /// </summary>
+        public static bool EvaluatesEveryOperand(IOperation parent)
+            => parent switch
+            {
+                IExpressionStatementOperation or IVariableDeclarationGroupOperation or IVariableDeclarationOperation
+                    or IVariableDeclaratorOperation or IVariableInitializerOperation or IArgumentOperation or IInvocationOperation
+                    or IConversionOperation or ISimpleAssignmentOperation or ICompoundAssignmentOperation or IMemberReferenceOperation
+                    or IObjectCreationOperation or IParenthesizedOperation or IReturnOperation => true,
+                IBinaryOperation binary => binary.OperatorKind is not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr),
+                _ => false,
+            };
+
         /// <summary>A lambda or local function: code with a body of its own, run when it is invoked.</summary>
         public static bool IsFunction(IOperation operation) => operation is IAnonymousFunctionOperation || operation is ILocalFunctionOperation;
 

@@ -689,26 +689,9 @@ namespace InteropGuard.Flow
         {
             for (var current = call; current != statement; current = current.Parent!)
             {
-                switch (current.Parent)
+                if (current.Parent is not { } parent || !OperationTree.EvaluatesEveryOperand(parent))
                 {
-                    case IExpressionStatementOperation:
-                    case IVariableDeclarationGroupOperation:
-                    case IVariableDeclarationOperation:
-                    case IVariableDeclaratorOperation:
-                    case IVariableInitializerOperation:
-                    case IArgumentOperation:
-                    case IInvocationOperation:
-                    case IConversionOperation:
-                    case ISimpleAssignmentOperation:
-                    case ICompoundAssignmentOperation:
-                    case IMemberReferenceOperation:
-                    case IObjectCreationOperation:
-                    case IParenthesizedOperation:
-                    case IReturnOperation:
-                    case IBinaryOperation { OperatorKind: not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr) }:
-                        continue;
-                    default:
-                        return false;
+                    return false;
                 }
             }
 

@@ -284,9 +284,10 @@ namespace InteropGuard.Interop
             });
 
         /// <summary>
-        /// Does <paramref name="operation"/> run whenever the body runs to a return: nothing above it chooses (a branch, a
-        /// switch, <c>&amp;&amp;</c>, <c>??</c>, <c>?.</c>, a catch), and a loop above it is one whose body runs at least once
-        /// (<c>while (true)</c>, <c>do … while</c>)?
+        /// Does <paramref name="operation"/> run whenever the body runs to a return: every expression above it evaluates it
+        /// (<see cref="OperationTree.EvaluatesEveryOperand"/>), and every statement above it runs it — a block, the body of a
+        /// <c>using</c>, a <c>lock</c> or a <c>try</c> without a catch (a caught exception would return past it), or of a
+        /// loop whose body runs at least once (<c>while (true)</c>, <c>do … while</c>)?
         /// </summary>
         private static bool RunsOnEveryPath(IOperation operation, IOperation body)
         {
@@ -297,25 +298,19 @@ namespace InteropGuard.Interop
                 switch (current)
                 {
                     case IBlockOperation:
-                    case IExpressionStatementOperation:
-                    case IVariableDeclarationGroupOperation:
-                    case IVariableDeclarationOperation:
-                    case IVariableDeclaratorOperation:
-                    case IVariableInitializerOperation:
-                    case ISimpleAssignmentOperation:
-                    case IConversionOperation:
-                    case IArgumentOperation:
-                    case IInvocationOperation:
-                    case IReturnOperation:
-                    case IBinaryOperation { OperatorKind: not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr) }:
-                    case ITryOperation attempt when child == attempt.Body:
+                    case ITryOperation { Catches.IsEmpty: true } attempt when child == attempt.Body:
                     case IUsingOperation usingStatement when child == usingStatement.Body:
                     case ILockOperation lockStatement when child == lockStatement.Body:
                     case IWhileLoopOperation { ConditionIsTop: false } whileLoop when child == whileLoop.Body:
                     case IWhileLoopOperation { Condition.ConstantValue: { HasValue: true, Value: true } } endless when child == endless.Body:
                         continue;
                     default:
-                        return false;
+                        if (!OperationTree.EvaluatesEveryOperand(current))
+                        {
+                            return false;
+                        }
+
+                        continue;
                 }
             }
 

@@ -7,8 +7,8 @@ namespace InteropGuard.Tests.Rules
     /// <summary>
     /// IG4002 through a helper whose one native call (declared with SetLastError) runs before every return and nothing
     /// after it can change the error (Interop/LastErrorCalls): the caller's read is that call's error, as through a
-    /// wrapper whose body is the call. A helper that may return before its call, calls it only on some paths, or makes a
-    /// second native call after it still overwrites the error its caller wanted.
+    /// wrapper whose body is the call. A helper that may return before its call (directly, or past it from a catch), calls it
+    /// only on some paths, or makes a second native call after it still overwrites the error its caller wanted.
     /// </summary>
     public class LastErrorEndingCallTests
     {
@@ -104,6 +104,30 @@ static class Sys
     }
 
     private static IntPtr Cached(IntPtr address) => address;
+
+    // A caught exception before the call returns past it: the caller then reads an older error.
+    internal static int ControlGuarded(int fd, uint request)
+    {
+        var rc = -1;
+        try
+        {
+            Validate(fd);
+            rc = control(fd, (UIntPtr)request, IntPtr.Zero);
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        return rc;
+    }
+
+    private static void Validate(int fd)
+    {
+        if (fd < 0)
+        {
+            throw new ArgumentException(""closed"");
+        }
+    }
 
     // The ending call does not save the error.
     internal static int ControlQuietly(int fd, uint request)
@@ -201,6 +225,17 @@ class Device
         return fd;
     }
 
+    int Guarded(string path)
+    {
+        var fd = Sys.open(path, 2);
+        if (Sys.ControlGuarded(fd, 7u) < 0)
+        {
+            return {|#5:Marshal.GetLastWin32Error()|};
+        }
+
+        return 0;
+    }
+
     int Quietly(string path)
     {
         var fd = Sys.open(path, 2);
@@ -211,6 +246,6 @@ class Device
 
         return 0;
     }
-}", Overwritten(0, "ControlIfOpen"), Overwritten(1, "ControlWhen"), Overwritten(2, "ControlThenFlush"), Overwritten(3, "ControlQuietly"), Overwritten(4, "MapOrCached"));
+}", Overwritten(0, "ControlIfOpen"), Overwritten(1, "ControlWhen"), Overwritten(2, "ControlThenFlush"), Overwritten(3, "ControlQuietly"), Overwritten(4, "MapOrCached"), Overwritten(5, "ControlGuarded"));
     }
 }
