@@ -277,5 +277,66 @@ namespace InteropGuard.Flow
 
         private static bool IsWriteOf(IOperation operation, ILocalSymbol local)
             => operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Local, local);
+
+        /// <summary>
+        /// <c>values[i] = raw</c> into a local array the function created, which it only indexes or gives to native calls
+        /// (those calls are added to <paramref name="nativeUses"/>: they read the raw values).
+        /// </summary>
+        public static bool IsStoreIntoLocalArray(InteropContext interop, IOperation site, IOperation function, List<IOperation> nativeUses)
+        {
+            if (site is not ISimpleAssignmentOperation { Target: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation { Local: { IsRef: false } array } } })
+            {
+                return false;
+            }
+
+            var created = false;
+            foreach (var operation in function.Descendants())
+            {
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, array))
+                {
+                    created = declarator.Initializer?.Value is { } value && OperationTree.SkipConversions(value) is IArrayCreationOperation;
+                    continue;
+                }
+
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, array)
+                    && !(reference.Parent is IArrayElementReferenceOperation element && element.ArrayReference == reference)
+                    && !(OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } && interop.NativeFunctions.Get(call.TargetMethod) != null))
+                {
+                    return false;
+                }
+
+                if (operation is ILocalReferenceOperation given && SymbolEqualityComparer.Default.Equals(given.Local, array)
+                    && OperationTree.WithConversions(given).Parent is IArgumentOperation { Parent: IInvocationOperation reader } && !nativeUses.Contains(reader))
+                {
+                    nativeUses.Add(reader);
+                }
+            }
+
+            return created;
+        }
+
+        /// <summary><c>s.h = raw</c>, <c>new S { h = raw }</c>, <c>p-&gt;h = raw</c> (p a local pointer), also into a nested struct field.</summary>
+        public static bool IsStoreIntoLocalMemory(IOperation site)
+        {
+            if (site is not ISimpleAssignmentOperation { Target: IFieldReferenceOperation field })
+            {
+                return false;
+            }
+
+            var instance = field.Instance;
+            while (instance is IFieldReferenceOperation inner && inner.Type?.IsValueType == true)
+            {
+                instance = inner.Instance;
+            }
+
+            return instance switch
+            {
+                ILocalReferenceOperation { Local: { IsRef: false, Type.IsValueType: true } } => true,
+                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver, Type.IsValueType: true } => true,
+                { Kind: OperationKind.None } dereference => dereference.ChildOperations.Count == 1
+                                                            && OperationTree.SkipConversions(dereference.ChildOperations.First()) is ILocalReferenceOperation { Local.Type: IPointerTypeSymbol },
+                _ => false,
+            };
+        }
     }
 }

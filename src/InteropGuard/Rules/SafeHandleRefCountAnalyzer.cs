@@ -416,7 +416,7 @@ namespace InteropGuard.Rules
             var sites = new List<IOperation> { getHandle };
             sites.AddRange(sinks.Select(s => s.Site));
             var unshared = new UnsharedHandles(uses.Scope.Catalogue, uses);
-            if (stores.All(s => IsStoreIntoLocalMemory(s.Site)) && unshared.IsUnsharedAt(getHandle.Instance!, function, sites, handedOnlyByReturn: stores.Count > 0))
+            if (stores.All(s => UnsharedHandles.IsStoreIntoLocalMemory(s.Site)) && unshared.IsUnsharedAt(getHandle.Instance!, function, sites, handedOnlyByReturn: stores.Count > 0))
             {
                 return true;
             }
@@ -424,67 +424,8 @@ namespace InteropGuard.Rules
             // An element of an array field the constructor is filling, its raw value gathered in a local array for a native
             // call: the array dies with the constructor, the handles stay with the object.
             var nativeUses = sinks.Where(s => !s.Stored).Select(s => s.Site).ToList();
-            return stores.All(s => IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
+            return stores.All(s => UnsharedHandles.IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
                    && unshared.IsUnsharedDuringConstruction(getHandle.Instance!, function, sites, nativeUses);
-        }
-
-        // 'values[i] = raw' into a local array the function created, which it only indexes or gives to native calls (added to
-        // nativeUses: they read the raw values).
-        private static bool IsStoreIntoLocalArray(InteropContext interop, IOperation site, IOperation function, List<IOperation> nativeUses)
-        {
-            if (site is not ISimpleAssignmentOperation { Target: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation { Local: { IsRef: false } array } } })
-            {
-                return false;
-            }
-
-            var created = false;
-            foreach (var operation in function.Descendants())
-            {
-                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, array))
-                {
-                    created = declarator.Initializer?.Value is { } value && OperationTree.SkipConversions(value) is IArrayCreationOperation;
-                    continue;
-                }
-
-                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, array)
-                    && !(reference.Parent is IArrayElementReferenceOperation element && element.ArrayReference == reference)
-                    && !(OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } && interop.NativeFunctions.Get(call.TargetMethod) != null))
-                {
-                    return false;
-                }
-
-                if (operation is ILocalReferenceOperation given && SymbolEqualityComparer.Default.Equals(given.Local, array)
-                    && OperationTree.WithConversions(given).Parent is IArgumentOperation { Parent: IInvocationOperation reader } && !nativeUses.Contains(reader))
-                {
-                    nativeUses.Add(reader);
-                }
-            }
-
-            return created;
-        }
-
-        // 's.h = raw', 'new S { h = raw }', 'p->h = raw' (p a local pointer), also into a nested struct field.
-        private static bool IsStoreIntoLocalMemory(IOperation site)
-        {
-            if (site is not ISimpleAssignmentOperation { Target: IFieldReferenceOperation field })
-            {
-                return false;
-            }
-
-            var instance = field.Instance;
-            while (instance is IFieldReferenceOperation inner && inner.Type?.IsValueType == true)
-            {
-                instance = inner.Instance;
-            }
-
-            return instance switch
-            {
-                ILocalReferenceOperation { Local: { IsRef: false, Type.IsValueType: true } } => true,
-                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver, Type.IsValueType: true } => true,
-                { Kind: OperationKind.None } dereference => dereference.ChildOperations.Count == 1
-                                                            && OperationTree.SkipConversions(dereference.ChildOperations.First()) is ILocalReferenceOperation { Local.Type: IPointerTypeSymbol },
-                _ => false,
-            };
         }
 
         private static bool UsesOwnerAfter(IOperation body, int position)
