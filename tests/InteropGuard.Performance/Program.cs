@@ -372,14 +372,26 @@ namespace InteropGuard.Performance
             if (options.MeasureMemory && !options.Check)
             {
                 Console.Error.Write($"\r{workload.Name}: peak memory (child processes)...   ");
-                (long peakAlone, long allocatedAlone) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: false);
-                (long peakBoth, long allocatedBoth) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: true);
-                measured.PeakKbNetAnalyzersAlone = peakAlone;
-                measured.PeakKbBoth = peakBoth;
-                measured.AddedPeakMemoryPercent = Statistics.Percent(peakBoth - peakAlone, peakAlone);
-                measured.AllocatedKbNetAnalyzersAlone = allocatedAlone;
-                measured.AllocatedKbBoth = allocatedBoth;
-                measured.AddedAllocationsPercent = Statistics.Percent(allocatedBoth - allocatedAlone, allocatedAlone);
+                var peaks = new List<(long Alone, long Both)>();
+                var allocations = new List<(long Alone, long Both)>();
+                for (int pair = 0; pair < options.MemoryPairs; pair++)
+                {
+                    (long peakAlone, long allocatedAlone) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: false);
+                    (long peakBoth, long allocatedBoth) = await MemoryProbe.MeasureAsync(workload, options, withInteropGuard: true);
+                    peaks.Add((peakAlone, peakBoth));
+                    allocations.Add((allocatedAlone, allocatedBoth));
+                }
+
+                var addedPeaks = peaks.Select(p => Statistics.Percent(p.Both - p.Alone, p.Alone)).ToList();
+                measured.MemoryPairs = peaks.Count;
+                measured.PeakKbNetAnalyzersAlone = (long)Statistics.Median(peaks.Select(p => (double)p.Alone));
+                measured.PeakKbBoth = (long)Statistics.Median(peaks.Select(p => (double)p.Both));
+                measured.AddedPeakMemoryPercent = Statistics.Median(addedPeaks);
+                measured.AddedPeakMemoryMinPercent = addedPeaks.Min();
+                measured.AddedPeakMemoryMaxPercent = addedPeaks.Max();
+                measured.AllocatedKbNetAnalyzersAlone = (long)Statistics.Median(allocations.Select(a => (double)a.Alone));
+                measured.AllocatedKbBoth = (long)Statistics.Median(allocations.Select(a => (double)a.Both));
+                measured.AddedAllocationsPercent = Statistics.Median(allocations.Select(a => Statistics.Percent(a.Both - a.Alone, a.Alone)));
                 Console.Error.Write("\r" + new string(' ', 60) + "\r");
             }
 

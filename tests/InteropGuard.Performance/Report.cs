@@ -44,7 +44,7 @@ namespace InteropGuard.Performance
             {
                 Console.WriteLine(
                     $"  peak memory: NetAnalyzers alone {w.PeakKbNetAnalyzersAlone.Value / 1024.0:N0} MB, with InteropGuard " +
-                    $"{w.PeakKbBoth.Value / 1024.0:N0} MB ({Statistics.FormatSigned(w.AddedPeakMemoryPercent ?? double.NaN, "0.0")}%); " +
+                    $"{w.PeakKbBoth.Value / 1024.0:N0} MB ({Statistics.FormatSigned(w.AddedPeakMemoryPercent ?? double.NaN, "0.0")}%{PairRange(w)}); " +
                     $"allocated {(w.AllocatedKbNetAnalyzersAlone ?? 0) / 1024.0:N0} MB → {(w.AllocatedKbBoth ?? 0) / 1024.0:N0} MB " +
                     $"({Statistics.FormatSigned(w.AddedAllocationsPercent ?? double.NaN, "0.0")}%)");
             }
@@ -143,7 +143,7 @@ namespace InteropGuard.Performance
                     .Concat(cpu ? ProcessorCells(w) : TelemetryCells(w))
                     .Concat(new[]
                     {
-                        w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" : "-",
+                        w.AddedPeakMemoryPercent.HasValue ? Statistics.FormatSigned(w.AddedPeakMemoryPercent.Value, "0.0") + "%" + PairRange(w) : "-",
                         w.AddedAllocationsPercent.HasValue ? Statistics.FormatSigned(w.AddedAllocationsPercent.Value, "0.0") + "%" : "-",
                         w.InteropGuardFindingsPerRun[^1].Values.Sum().ToString(CultureInfo.InvariantCulture),
                     })
@@ -155,6 +155,12 @@ namespace InteropGuard.Performance
         }
 
         /// <summary>The budget's figure as each set's own processor time (<c>--clock cpu</c>).</summary>
+        // The median's spread over the memory pairs (one pair has none to show).
+        private static string PairRange(WorkloadResult w)
+            => w.MemoryPairs > 1 && w.AddedPeakMemoryMinPercent.HasValue && w.AddedPeakMemoryMaxPercent.HasValue
+                ? $", {w.MemoryPairs} pairs {Statistics.FormatSigned(w.AddedPeakMemoryMinPercent.Value, "0.0")} .. {Statistics.FormatSigned(w.AddedPeakMemoryMaxPercent.Value, "0.0")}%"
+                : string.Empty;
+
         private static string[] ProcessorCells(WorkloadResult w) => new[]
         {
             w.NetAnalyzersChargedMs.ToString("N0", CultureInfo.InvariantCulture),

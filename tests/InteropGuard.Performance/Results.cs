@@ -161,7 +161,14 @@ namespace InteropGuard.Performance
 
         public long? PeakKbBoth { get; set; }
 
+        /// <summary>The median over the memory pairs of each pair's added peak, and the pairs' lowest and highest.</summary>
         public double? AddedPeakMemoryPercent { get; set; }
+
+        public double? AddedPeakMemoryMinPercent { get; set; }
+
+        public double? AddedPeakMemoryMaxPercent { get; set; }
+
+        public int MemoryPairs { get; set; }
 
         /// <summary>Managed bytes allocated by the child process analyzing with NetAnalyzers alone / with both sets.</summary>
         public long? AllocatedKbNetAnalyzersAlone { get; set; }
