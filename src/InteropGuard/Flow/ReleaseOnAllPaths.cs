@@ -481,9 +481,10 @@ namespace InteropGuard.Flow
                                     conditionalState = liveState;
                                 }
                             }
-                            else if (block.ConditionalSuccessor != null && block.BranchValue != null && OutHandleFailure(block.BranchValue) is { } failedWhen)
+                            else if (block.ConditionalSuccessor != null && block.BranchValue != null && (OutHandleFailure(block.BranchValue) ?? ErrorOutFailure(block.BranchValue)) is { } failedWhen)
                             {
-                                // The call that fills the out handle reported failure on one side: nothing to dispose there.
+                                // The call that fills the out handle, or returns the block, reported failure on one side:
+                                // nothing to dispose there.
                                 if (failedWhen == conditionalTaken)
                                 {
                                     conditionalState = state.Settled();
@@ -1153,6 +1154,66 @@ namespace InteropGuard.Flow
             }
 
             return !truthOnSuccess;
+        }
+
+        /// <summary>
+        /// For an allocation returned by a call that reports errors through a pointer-sized <c>out</c> argument named as an
+        /// error (RocksDB's and LevelDB's <c>char** errptr</c>), the truth of <paramref name="condition"/> under which that argument says the
+        /// call failed (<c>errptr != IntPtr.Zero</c>); null when the condition tests anything else.
+        /// </summary>
+        /// <remarks>
+        /// Why silent on that side: what such a function returns when it fails is its own contract (rocksdb_get returns
+        /// null; rocksdb_list_column_families returns what malloc(0) gave), which no declaration says, so a leak there
+        /// cannot be told.
+        /// </remarks>
+        private bool? ErrorOutFailure(IOperation condition)
+        {
+            if (_allocation is not IInvocationOperation call
+                || OperationTree.SkipConversions(condition) is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } test)
+            {
+                return null;
+            }
+
+            var left = OperationTree.SkipConversions(test.LeftOperand);
+            var right = OperationTree.SkipConversions(test.RightOperand);
+            var tested = IsZero(right) ? left : IsZero(left) ? right : null;
+            ISymbol? variable = tested switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (variable == null || !IsErrorOutOf(call, variable))
+            {
+                return null;
+            }
+
+            return test.OperatorKind == BinaryOperatorKind.NotEquals;
+        }
+
+        // The variable (a local, or an out parameter of the method passed on) is given to the call as a pointer-sized out
+        // argument the declaration names an error (errptr, error, errmsg): another out pointer may be a second result, whose
+        // test says nothing about failure.
+        private static bool IsErrorOutOf(IInvocationOperation call, ISymbol variable)
+        {
+            foreach (var argument in call.Arguments)
+            {
+                if (argument.Parameter is { RefKind: RefKind.Out } parameter
+                    && (parameter.Type.SpecialType == SpecialType.System_IntPtr || parameter.Type.TypeKind == TypeKind.Pointer)
+                    && parameter.Name.IndexOf("err", System.StringComparison.OrdinalIgnoreCase) >= 0
+                    && OperationTree.SkipConversions(argument.Value) switch
+                    {
+                        ILocalReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Local, variable),
+                        IParameterReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Parameter, variable),
+                        IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } => SymbolEqualityComparer.Default.Equals(declared.Local, variable),
+                        _ => false,
+                    })
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>

@@ -392,8 +392,9 @@ namespace InteropGuard.Interop
         // RocksDB's C API (include/rocksdb/c.h): rocksdb_get returns "a malloc()ed array" and rocksdb_property_value "a
         // pointer to a malloc()-ed null-terminated value", both released with rocksdb_free (the library's own free, in case
         // it was built with another allocator); rocksdb_list_column_families returns an array of names that
-        // rocksdb_list_column_families_destroy releases with its strings. Matched by RocksDB's module (rocksdb, librocksdb).
-        private static readonly HashSet<string> RocksDbLibraries = new HashSet<string>(StringComparer.Ordinal) { "rocksdb" };
+        // rocksdb_list_column_families_destroy releases with its strings. The rocksdb_ prefix is RocksDB's own namespace, and
+        // bindings reach it under names of their own (rocksdb-sharp loaded librocksdb at run time into an abstract class
+        // whose members bear the exports' names, CataloguedRunTimeImports), so these are matched by entry point in any library.
 
         private static readonly Dictionary<string, Allocator> RocksDbAllocators = new Dictionary<string, Allocator>(StringComparer.Ordinal)
         {
@@ -456,15 +457,14 @@ namespace InteropGuard.Interop
             {
                 ["Load"] = Bcl(NativeLibraryFamily, "NativeLibrary.Load", "NativeLibrary.Free", "System.Runtime.InteropServices.NativeLibrary.Free"),
             },
-            Merged(GLibAllocators, LibrdkafkaAllocators),
+            Merged(GLibAllocators, LibrdkafkaAllocators, RocksDbAllocators),
             (LibcLibraries, LibcAllocators),
             (Kernel32Libraries, Kernel32Allocators),
             (Ole32Libraries, Ole32Allocators),
             (Sdl2Libraries, Sdl2Allocators),
             (VipsLibraries, VipsAllocators),
             (MagickNativeLibraries, MagickNativeAllocators),
-            (LeptonicaLibraries, LeptonicaAllocators),
-            (RocksDbLibraries, RocksDbAllocators));
+            (LeptonicaLibraries, LeptonicaAllocators));
 
         /// <summary>Functions whose pointer-sized <c>out</c> values are allocations the caller owns, by library.</summary>
         private static readonly CatalogueTables<Allocator> OutAllocatorTables = NativeOnly((LeptonicaLibraries, LeptonicaOutAllocators));
@@ -484,14 +484,13 @@ namespace InteropGuard.Interop
             {
                 ["Free"] = new Deallocator(NativeLibraryFamily, 0, "NativeLibrary.Free"),
             },
-            Merged(GLibReleases, LibrdkafkaReleases),
+            Merged(GLibReleases, LibrdkafkaReleases, RocksDbReleases),
             (LibcLibraries, LibcReleases),
             (Kernel32Libraries, Kernel32Releases),
             (Ole32Libraries, Ole32Releases),
             (Sdl2Libraries, Sdl2Releases),
             (MagickNativeLibraries, MagickNativeReleases),
             (LeptonicaLibraries, LeptonicaReleases),
-            (RocksDbLibraries, RocksDbReleases),
             (PcapLibraries, PcapReleases));
 
         /// <summary>Names under which a catalogued allocator can be called directly (BCL methods and native entry points).</summary>
@@ -741,9 +740,11 @@ namespace InteropGuard.Interop
             native = _context.NativeFunctions.Get(method);
             if (native == null)
             {
-                // A delegate field the binding loaded by entry point name: only the entries known in any library apply,
-                // since the library it was loaded from is not read.
-                return _loaded.EntryPointOf(method) is { } loaded && tables.AnyLibrary.TryGetValue(loaded, out var byEntry) ? byEntry : null;
+                // A delegate field the binding loaded by entry point name, or an abstract member a loader implements at run
+                // time with the export of its name: only the entries known in any library apply, since no library is named.
+                var entryPoint = _loaded.EntryPointOf(method)
+                    ?? (tables.AnyLibrary.ContainsKey(method.Name) ? CataloguedRunTimeImports.EntryPointOf(method, _context) : null);
+                return entryPoint != null && tables.AnyLibrary.TryGetValue(entryPoint, out var byEntry) ? byEntry : null;
             }
 
             if (tables.AnyLibrary.TryGetValue(native.EntryPoint, out var anywhere))
