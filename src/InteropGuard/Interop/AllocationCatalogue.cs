@@ -858,6 +858,7 @@ namespace InteropGuard.Interop
         public Allocator? ForHandedOutHandle(IOperation operation) => operation switch
         {
             IObjectCreationOperation creation => Disowns(creation.Arguments) || WrapsOnlyZero(creation) || _context.HandleReleases.ConstructorDisowns(creation.Constructor)
+                                                 || _context.HandleReleases.CreationDisowns(creation)
                 ? null
                 : ForCreatedHandle(creation.Type),
             IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call } => ForOutHandle(call.TargetMethod, parameter),

@@ -152,9 +152,37 @@ namespace InteropGuard.Interop
 
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _constructorDisowns = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
-        private bool Disowns(IMethodSymbol? constructor)
+        /// <summary>
+        /// Is <paramref name="creation"/> of a SafeHandle type of this compilation given a constant <c>false</c> that its
+        /// constructor forwards down the chain as <c>SafeHandle</c>'s <c>ownsHandle</c>, whatever the parameters on the
+        /// way are called (NtCoreLib's <c>new SafeHGlobalBuffer(ptr + offset, length, false)</c>, whose <c>owns_handle</c>
+        /// reaches <c>SafeBuffer(bool ownsHandle)</c>)? The object is a view: disposing it releases nothing.
+        /// </summary>
+        public bool CreationDisowns(IObjectCreationOperation creation)
         {
-            var incoming = new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+            if (creation.Constructor is not { ContainingType: { TypeKind: TypeKind.Class } type } constructor || _context.Types.SafeHandle == null
+                || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _context.Compilation.Assembly))
+            {
+                return false;
+            }
+
+            Dictionary<IParameterSymbol, bool>? given = null;
+            foreach (var argument in creation.Arguments)
+            {
+                if (argument.Parameter is { Type.SpecialType: SpecialType.System_Boolean } parameter
+                    && OperationTree.SkipConversions(argument.Value).ConstantValue is { HasValue: true, Value: false })
+                {
+                    (given ??= new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default))[parameter.OriginalDefinition] = false;
+                }
+            }
+
+            return given != null && Disowns(constructor.OriginalDefinition, given);
+        }
+
+        private bool Disowns(IMethodSymbol? constructor) => Disowns(constructor, new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default));
+
+        private bool Disowns(IMethodSymbol? constructor, Dictionary<IParameterSymbol, bool> incoming)
+        {
             for (var depth = 0; constructor != null && depth < 4; depth++)
             {
                 if (ChainedCall(constructor) is not { } call)
@@ -172,13 +200,15 @@ namespace InteropGuard.Interop
                     }
 
                     var value = OperationTree.SkipConversions(argument.Value);
+                    // Keyed by the definitions: a generic base's constructor is reached as a constructed symbol, and its
+                    // body names the parameters of its definition.
                     if (value.ConstantValue is { HasValue: true, Value: bool constant })
                     {
-                        next[argument.Parameter] = constant;
+                        next[argument.Parameter.OriginalDefinition] = constant;
                     }
-                    else if (value is IParameterReferenceOperation forwarded && incoming.TryGetValue(forwarded.Parameter, out var carried))
+                    else if (value is IParameterReferenceOperation forwarded && incoming.TryGetValue(forwarded.Parameter.OriginalDefinition, out var carried))
                     {
-                        next[argument.Parameter] = carried;
+                        next[argument.Parameter.OriginalDefinition] = carried;
                     }
                 }
 
@@ -189,7 +219,7 @@ namespace InteropGuard.Interop
                     return next.Any(p => p.Key.Name == "ownsHandle" && p.Key.Type.SpecialType == SpecialType.System_Boolean && !p.Value);
                 }
 
-                constructor = target;
+                constructor = target.OriginalDefinition;
                 incoming = next;
             }
 

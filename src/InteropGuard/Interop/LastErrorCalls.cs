@@ -401,6 +401,11 @@ namespace InteropGuard.Interop
                 }
             }
 
+            if (LastErrorSavingDelegates.SavesLastError(method, _interop.Types))
+            {
+                return new LastErrorEvent(LastErrorEventKind.NativeCall, operation, method.ContainingType.Name, setsLastError: true);
+            }
+
             if (NativeCall(method, depth) is { } native)
             {
                 return new LastErrorEvent(LastErrorEventKind.NativeCall, operation, native.Display, native.Function, SetsLastError(native.Function));

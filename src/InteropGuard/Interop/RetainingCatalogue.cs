@@ -95,6 +95,9 @@ namespace InteropGuard.Interop
     /// RocksDB's <c>rocksdb_comparator_create(state, destructor, compare, name)</c> returns a comparator object that keeps
     /// the state and the three function pointers and calls them until <c>rocksdb_comparator_destroy</c> (c.cc stores each
     /// in the new object).
+    /// Win32's <c>TreeSetNamedSecurityInfo</c> and <c>TreeResetNamedSecurityInfo</c> call their <c>FN_PROGRESS</c> function
+    /// for the objects of the tree while they walk it, and return when the walk is done (aclapi.h, <c>PROG_INVOKE_SETTING</c>):
+    /// a progress callback during the call, like <c>CopyFileEx</c>'s.
     /// OpenCL's enqueue functions keep only the host pointer of a read or write that need not block (the buffer is
     /// read or filled when the command runs); the origin, offset and region arrays, the event wait list ("can be reused
     /// or freed after the function returns") and <c>clEnqueueFillBuffer</c>'s pattern (the same words) are read during
@@ -200,6 +203,8 @@ Win32      DialogBoxParam                           -
 Win32      DialogBoxIndirectParam                   -
 Win32      CopyFileEx                               -
 Win32      MoveFileWithProgress                     -
+Win32      TreeSetNamedSecurityInfo                 -
+Win32      TreeResetNamedSecurityInfo               -
 Win32      StartServiceCtrlDispatcher               -
 Win32      RegisterWindowMessage                    -
 Win32      RegisterClipboardFormat                  -

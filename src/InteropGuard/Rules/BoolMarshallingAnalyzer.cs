@@ -35,6 +35,9 @@ namespace InteropGuard.Rules
             "dwmapi", "uxtheme", "imm32", "mpr", "powrprof", "hid", "cfgmgr32", "wintrust", "msi", "dnsapi", "wevtapi",
             "bcrypt", "ncrypt", "credui", "odbc32", "opengl32", "mswsock", "avrt", "dxva2", "wlanapi", "sspicli",
             "bthprops", "bthprops.cpl", "bluetoothapis", "irprops", "irprops.cpl", "winusb", "newdev",
+            // The security editor's and the image helper's BOOL functions (EditSecurity, ImageGetCertificateData): found as
+            // 3 false findings on NtCoreLib (sandbox-attacksurface-analysis-tools).
+            "aclui", "imagehlp",
             // Windows packet-capture drivers whose user-mode APIs return BOOL like the system's (windivert.h, WinpkFilter's
             // ndisapi.h); found as 18 false findings on SharpPcap.
             "windivert", "ndisapi");
@@ -104,7 +107,7 @@ namespace InteropGuard.Rules
             }
 
             var library = NativeFunction.NormalizeLibrary(dllImport.ModuleName ?? string.Empty);
-            if (Win32BoolLibraries.Contains(library) || IsBassLibrary(library) || IsIntBoolLibrary(library))
+            if (Win32BoolLibraries.Contains(library) || IsWindowsApiSet(library) || IsBassLibrary(library) || IsIntBoolLibrary(library))
             {
                 return;
             }
@@ -124,6 +127,14 @@ namespace InteropGuard.Rules
 
             }
         }
+
+        /// <summary>
+        /// A Windows API set (<c>api-ms-win-core-synch-l1-2-0</c>, <c>ext-ms-win-…</c>): another name for functions of the
+        /// system libraries above, with their BOOL. The C runtime's sets (<c>api-ms-win-crt-…</c>) are C, not Win32.
+        /// </summary>
+        internal static bool IsWindowsApiSet(string normalized)
+            => (normalized.StartsWith("api-ms-win-", StringComparison.Ordinal) || normalized.StartsWith("ext-ms-win-", StringComparison.Ordinal))
+               && !normalized.StartsWith("api-ms-win-crt-", StringComparison.Ordinal);
 
         /// <summary>
         /// The BASS audio library and its add-ons (<c>bass</c>, <c>bass_fx</c>, <c>bassmix</c>, <c>bassenc_mp3</c>, ...): every one

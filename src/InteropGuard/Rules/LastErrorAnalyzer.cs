@@ -232,9 +232,11 @@ namespace InteropGuard.Rules
             if (overwritten.Call != null && reported.Add(("IG4002", readSyntax.SpanStart)))
             {
                 var overwrite = overwritten.Overwrite!;
-                var why = overwrite.Kind == LastErrorEventKind.NativeCall
-                    ? "is a P/Invoke declared with SetLastError = true and saves its own last error"
-                    : overwrite.Why!;
+                var why = overwrite.Kind != LastErrorEventKind.NativeCall
+                    ? overwrite.Why!
+                    : overwrite.Function == null
+                        ? "calls native code through a delegate marked SetLastError = true and saves its own last error"
+                        : "is a P/Invoke declared with SetLastError = true and saves its own last error";
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.LastErrorReadTooLate,
                     readSyntax.GetLocation(),

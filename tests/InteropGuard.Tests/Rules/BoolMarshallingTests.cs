@@ -204,6 +204,47 @@ static class Native
             Verify.Diagnostic("IG4003").WithLocation(7),
             Verify.Diagnostic("IG4003").WithLocation(8));
 
+        // The security editor, the image helper and the API sets are Windows system libraries: their truth values are
+        // the 4-byte BOOL the default marshalling gives.
+        [Fact]
+        public Task SecurityEditorImageHelperAndApiSetsReturnWin32Bool() => Check(@"
+static class Native
+{
+    [DllImport(""aclui.dll"", SetLastError = true)]
+    internal static extern bool EditSecurity(IntPtr owner, IntPtr info);
+
+    [DllImport(""imagehlp.dll"", SetLastError = true)]
+    internal static extern bool ImageEnumerateCertificates(IntPtr file, ushort filter, out int count, int[] indices, int size);
+
+    [DllImport(""api-ms-win-core-synch-l1-2-0.dll"", SetLastError = true)]
+    internal static extern bool WaitOnAddress(IntPtr address, IntPtr compare, IntPtr size, int milliseconds);
+
+    [DllImport(""ext-ms-win-ntuser-window-l1-1-0"")]
+    internal static extern bool IsWindowVisible(IntPtr window);
+}");
+
+        // Look-alikes: the C runtime's API set is C, and names that only begin like those libraries are someone else's.
+        [Fact]
+        public Task CRuntimeApiSetAndLookAlikeNamesAreReported() => Check(@"
+static class Native
+{
+    [DllImport(""api-ms-win-crt-runtime-l1-1-0.dll"")]
+    internal static extern {|#0:bool|} crt_flag();
+
+    [DllImport(""acluix"")]
+    internal static extern {|#1:bool|} acluix_ready();
+
+    [DllImport(""imagehlper"")]
+    internal static extern {|#2:bool|} ih_ready();
+
+    [DllImport(""my-api-ms-win-core"")]
+    internal static extern {|#3:bool|} mine_ready();
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0),
+            Verify.Diagnostic("IG4003").WithLocation(1),
+            Verify.Diagnostic("IG4003").WithLocation(2),
+            Verify.Diagnostic("IG4003").WithLocation(3));
+
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"
 [assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]
