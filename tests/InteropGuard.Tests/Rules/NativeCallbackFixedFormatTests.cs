@@ -1,5 +1,4 @@
 using System.Threading.Tasks;
-using InteropGuard.Rules;
 using InteropGuard.Tests.Verification;
 
 namespace InteropGuard.Tests.Rules
@@ -37,17 +36,9 @@ sealed class Member
 }
 ";
 
-        private static Task Check(string source, params DiagnosticResult[] expected)
-        {
-            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = Prelude + source };
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test.RunAsync();
-        }
+        private static Task Check(string source, params DiagnosticResult[] expected) => CallbackExceptionExpectations.Check(Prelude, source, expected);
 
-        private static DiagnosticResult Finding(string operation)
-            => Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
-                "Callback 'OnCall' is [UnmanagedCallersOnly], and '" + operation + "' may throw "
-                + "outside a catch-all: an exception escaping to native code terminates the process");
+        private static DiagnosticResult Finding(string operation, string? inside = null) => CallbackExceptionExpectations.Unmanaged("OnCall", operation, inside);
 
         [Fact]
         public Task FormattingAResourceWithPlainValuesDoesNotThrow() => Check(@"

@@ -1,5 +1,4 @@
 using System.Threading.Tasks;
-using InteropGuard.Rules;
 using InteropGuard.Tests.Verification;
 
 namespace InteropGuard.Tests.Rules
@@ -46,20 +45,10 @@ static class Errors
 }
 ";
 
-        private static Task Check(string source, params DiagnosticResult[] expected)
-        {
-            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = Prelude + source };
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test.RunAsync();
-        }
+        private static Task Check(string source, params DiagnosticResult[] expected) => CallbackExceptionExpectations.Check(Prelude, source, expected);
 
-        private static DiagnosticResult Finding(string operation, string? inside = null)
-            => Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
-                "Callback 'OnCall' is [UnmanagedCallersOnly], and '" + operation + "' may throw " + (inside == null ? string.Empty : "(" + inside + ") ")
-                + "outside a catch-all: an exception escaping to native code terminates the process");
+        private static DiagnosticResult Finding(string operation, string? inside = null) => CallbackExceptionExpectations.Unmanaged("OnCall", operation, inside);
 
-        // The engine's own reference count checked first, then a host value converted: the conversion overflows for a
-        // value out of range, and that is what is named.
         [Fact]
         public Task TheConversionIsNamedBeforeTheStatusCheckOfANativeCall() => Check(@"
 static class Exports
