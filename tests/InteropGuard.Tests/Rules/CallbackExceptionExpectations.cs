@@ -5,14 +5,15 @@ using InteropGuard.Tests.Verification;
 namespace InteropGuard.Tests.Rules
 {
     /// <summary>
-    /// What IG5001's tests of one callback expect: the analyzer run over a prelude and a case, and the message of an
+    /// What IG5001's tests of one callback expect: the analyzer run over a whole program (callers pass <c>Prelude + source</c>,
+    /// the shape the robustness harvest resolves), and the message of an
     /// <c>[UnmanagedCallersOnly]</c> callback marked <c>{|#0:…|}</c>, with the operation named inside a helper when there is one.
     /// </summary>
     internal static class CallbackExceptionExpectations
     {
-        public static Task Check(string prelude, string source, params DiagnosticResult[] expected)
+        public static Task Check(string program, params DiagnosticResult[] expected)
         {
-            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = prelude + source };
+            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = program };
             test.ExpectedDiagnostics.AddRange(expected);
             return test.RunAsync();
         }

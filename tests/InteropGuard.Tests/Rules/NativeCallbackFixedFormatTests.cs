@@ -36,7 +36,7 @@ sealed class Member
 }
 ";
 
-        private static Task Check(string source, params DiagnosticResult[] expected) => CallbackExceptionExpectations.Check(Prelude, source, expected);
+        private static Task Check(string source, params DiagnosticResult[] expected) => CallbackExceptionExpectations.Check(Prelude + source, expected);
 
         private static DiagnosticResult Finding(string operation, string? inside = null) => CallbackExceptionExpectations.Unmanaged("OnCall", operation, inside);
 

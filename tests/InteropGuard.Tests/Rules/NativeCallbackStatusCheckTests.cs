@@ -45,7 +45,7 @@ static class Errors
 }
 ";
 
-        private static Task Check(string source, params DiagnosticResult[] expected) => CallbackExceptionExpectations.Check(Prelude, source, expected);
+        private static Task Check(string source, params DiagnosticResult[] expected) => CallbackExceptionExpectations.Check(Prelude + source, expected);
 
         private static DiagnosticResult Finding(string operation, string? inside = null) => CallbackExceptionExpectations.Unmanaged("OnCall", operation, inside);
 
