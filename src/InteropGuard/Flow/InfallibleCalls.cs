@@ -56,9 +56,10 @@ namespace InteropGuard.Flow
     /// <item><c>GC.AddMemoryPressure</c>/<c>RemoveMemoryPressure</c> of an amount shown positive (<see cref="PositiveValues"/>);
     /// the amount's check is their only failure in a 64-bit process;</item>
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
-    /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>string.Concat</c> of up to four values,
+    /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>Type.GetTypeCode(type)</c>, <c>string.Concat</c> of up to four values,
     /// <c>string.Replace(char, char)</c>, <c>string.Trim</c>/<c>TrimStart</c>/<c>TrimEnd</c>, <c>string.IsNullOrEmpty</c>/<c>IsNullOrWhiteSpace</c>,
-    /// <c>MethodBase.GetParameters()</c>, <c>Uri.ToString()</c>,
+    /// <c>MethodBase.GetParameters()</c>, <c>Uri.ToString()</c>, <c>string.Format</c> of a fixed format (a constant, a static
+    /// read-only field, a resource accessor) with string and primitive arguments,
     /// <c>WeakReference&lt;T&gt;.TryGetTarget</c>/<c>SetTarget</c>,
     /// <c>Span.Clear</c>/<c>Fill</c>,
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
@@ -143,7 +144,8 @@ namespace InteropGuard.Flow
                 case "System.EventArgs":
                     return method.MethodKind == MethodKind.Constructor && invocation.Arguments.Length == 0;
                 case "System.Type":
-                    return name == "GetElementType" && invocation.Arguments.Length == 0;
+                    // Type.GetTypeCode(t) answers TypeCode.Empty for null and Object for any type it does not name.
+                    return (name == "GetElementType" && invocation.Arguments.Length == 0) || (name == "GetTypeCode" && method.IsStatic);
                 case "System.String":
                     return (name == "Concat" && invocation.Arguments.Length <= 4 && !method.Parameters.Any(p => p.Type is IArrayTypeSymbol || p.Type.Name == "IEnumerable"))
                            || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char)
@@ -151,7 +153,8 @@ namespace InteropGuard.Flow
                            // Trimming only removes characters from the ends; a null set of characters means white space.
                            || (name is "Trim" or "TrimStart" or "TrimEnd" && invocation.Instance != null)
                            // The null-or-empty tests accept null: they are how code avoids the throw.
-                           || (name is "IsNullOrEmpty" or "IsNullOrWhiteSpace" && invocation.Instance == null);
+                           || (name is "IsNullOrEmpty" or "IsNullOrWhiteSpace" && invocation.Instance == null)
+                           || (name == "Format" && IsFixedFormatOfPlainValues(invocation));
                 case "System.Reflection.MethodBase":
                     // A copy of the parameter list the runtime already loaded with the method (JavaScriptEngineSwitcher
                     // reads it before converting a script's arguments for a host delegate).
@@ -442,6 +445,76 @@ namespace InteropGuard.Flow
         };
 
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
+
+        /// <summary>
+        /// <c>string.Format(Strings.NotFound, name)</c>: a format that is a constant, a static read-only field or a static
+        /// get-only property (the accessor of a resource file), filled with strings and primitive values. Its only failures
+        /// are a malformed format or a placeholder beyond the arguments: the same text fails on every run of the call,
+        /// whatever the input, in the first test that reaches it — not what a leak or an escape report is about. The
+        /// arguments' own formatting cannot fail (no user <c>ToString</c> runs).
+        /// </summary>
+        private static bool IsFixedFormatOfPlainValues(IInvocationOperation invocation)
+        {
+            var format = invocation.TargetMethod.Parameters.FirstOrDefault(p => p.Name == "format");
+            if (format == null || format.Type.SpecialType != SpecialType.System_String)
+            {
+                return false;
+            }
+
+            foreach (var argument in invocation.Arguments)
+            {
+                if (SymbolEqualityComparer.Default.Equals(argument.Parameter, format))
+                {
+                    if (!IsFixedText(argument.Value))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                }
+
+                if (argument.Parameter?.Type.Name == "IFormatProvider")
+                {
+                    continue;
+                }
+
+                // A params array (or, from .NET 9, a params span) is made of the listed values.
+                var values = argument.ArgumentKind is not (ArgumentKind.ParamArray or ArgumentKind.ParamCollection)
+                    ? System.Collections.Immutable.ImmutableArray.Create(argument.Value)
+                    : argument.Value switch
+                    {
+                        IArrayCreationOperation { Initializer: { } elements } => elements.ElementValues,
+                        ICollectionExpressionOperation collection => collection.Elements,
+                        _ => default,
+                    };
+                if (values.IsDefault)
+                {
+                    return false;
+                }
+
+                if (!values.All(v => IsPlainValue(OperationTree.SkipConversions(v).Type)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsFixedText(IOperation value)
+            => OperationTree.SkipConversions(value) switch
+            {
+                { ConstantValue: { HasValue: true, Value: string } } => true,
+                IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } } => true,
+                IPropertyReferenceOperation { Property: { IsStatic: true, SetMethod: null, Parameters.IsEmpty: true } } => true,
+                _ => false,
+            };
+
+        private static bool IsPlainValue(ITypeSymbol? type)
+            => type != null && (type.SpecialType is SpecialType.System_String or SpecialType.System_Char or SpecialType.System_Boolean
+                or SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_Int16 or SpecialType.System_UInt16
+                or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64
+                or SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Decimal);
 
         private static bool IsNonNullableValueType(ITypeSymbol type)
             => type.IsValueType && type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && type.TypeKind != TypeKind.TypeParameter;

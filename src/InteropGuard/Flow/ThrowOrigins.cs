@@ -14,9 +14,10 @@ namespace InteropGuard.Flow
         /// <summary>A body that cannot be read: it counts as throwing on its own.</summary>
         public static readonly ThrowOriginSummary Unread = new ThrowOriginSummary(hasOwn: true, null, null, null);
 
-        public ThrowOriginSummary(bool hasOwn, IOperation? likeliestOwn, IOperation? firstForwarded, string? forwardedTo)
+        public ThrowOriginSummary(bool hasOwn, IOperation? likeliestOwn, IOperation? firstForwarded, string? forwardedTo, bool onlyStatusChecks = false)
         {
             HasOwn = hasOwn;
+            OnlyStatusChecks = onlyStatusChecks;
             LikeliestOwn = likeliestOwn;
             FirstForwarded = firstForwarded;
             ForwardedTo = forwardedTo;
@@ -24,6 +25,12 @@ namespace InteropGuard.Flow
 
         /// <summary>Whether the body's own code can raise an exception that escapes it.</summary>
         public bool HasOwn { get; }
+
+        /// <summary>
+        /// Whether every own escaping operation is a check of a native call's status (<see cref="NativeStatusChecks"/>), or a
+        /// call of the compilation whose own exceptions all are: the body fails on its own only when native code reports a failure.
+        /// </summary>
+        public bool OnlyStatusChecks { get; }
 
         /// <summary>The escaping operation of the body's own code a reader should look at first, or null when there is none.</summary>
         public IOperation? LikeliestOwn { get; }
@@ -80,12 +87,14 @@ namespace InteropGuard.Flow
         private const int MaxImplementations = 8;
 
         private readonly InteropContext _context;
+        private readonly NativeStatusChecks _statusChecks;
         private readonly ConcurrentDictionary<(IMethodSymbol Method, AllocationCatalogue Catalogue, int Depth, CallerFacts Facts), ThrowOriginSummary> _callees
             = ConcurrentTables.Create<(IMethodSymbol, AllocationCatalogue, int, CallerFacts), ThrowOriginSummary>(new CalleeComparer());
 
         public ThrowOrigins(InteropContext context)
         {
             _context = context;
+            _statusChecks = new NativeStatusChecks(context);
         }
 
         /// <summary>Where the exceptions escaping <paramref name="body"/>, a body native code calls, come from.</summary>
@@ -205,6 +214,7 @@ namespace InteropGuard.Flow
             }
 
             var own = new List<IOperation>();
+            var ownBeyondStatus = new List<IOperation>();
             IOperation? firstForwarded = null;
             string? forwardedTo = null;
             foreach (var operation in escapes.AllEscaping(body))
@@ -215,10 +225,14 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                var target = ForwardedTarget(operation, catalogue, depth, throwPoints, lookups, out var isOwn);
+                var target = ForwardedTarget(operation, catalogue, depth, throwPoints, lookups, out var isOwn, out var onlyStatus);
                 if (isOwn)
                 {
                     own.Add(operation);
+                    if (!onlyStatus && !_statusChecks.IsCheck(operation, body, catalogue))
+                    {
+                        ownBeyondStatus.Add(operation);
+                    }
                 }
                 else if (target != null && firstForwarded == null)
                 {
@@ -227,19 +241,27 @@ namespace InteropGuard.Flow
                 }
             }
 
-            return new ThrowOriginSummary(own.Count > 0, EscapingExceptions.Likeliest(own), firstForwarded, forwardedTo);
+            // A native status check is named only when nothing else of the body's own can throw: whether the native call
+            // can fail there is the native side's knowledge, an exception the managed code raises is the likelier one.
+            return new ThrowOriginSummary(
+                own.Count > 0,
+                EscapingExceptions.Likeliest(ownBeyondStatus.Count > 0 ? ownBeyondStatus : own),
+                firstForwarded,
+                forwardedTo,
+                onlyStatusChecks: own.Count > 0 && ownBeyondStatus.Count == 0);
         }
 
         /// <summary>
         /// What an escaping <paramref name="operation"/> forwards to (a message fragment), or null; <paramref name="isOwn"/>
         /// when the body's own code can raise it. Both null and not own: a call of this compilation that cannot throw after all.
         /// </summary>
-        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups, out bool isOwn)
+        private string? ForwardedTarget(IOperation operation, AllocationCatalogue catalogue, int depth, ThrowPoints throwPoints, ContextRegistryLookups lookups, out bool isOwn, out bool onlyStatus)
         {
             isOwn = false;
+            onlyStatus = false;
             if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
             {
-                return CalleeTarget(constructor, Facts(creation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
+                return CalleeTarget(constructor, Facts(creation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn, out onlyStatus);
             }
 
             if (operation is IConversionOperation { OperatorMethod: { } conversionOperator } conversion && WrapperSummaries.IsSourceMethodWithBody(conversionOperator))
@@ -323,7 +345,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            return CalleeTarget(method, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
+            return CalleeTarget(method, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn, out onlyStatus);
         }
 
         /// <summary>
@@ -391,7 +413,11 @@ namespace InteropGuard.Flow
 
         /// <summary>A non-virtual call or a creation: what the called method's or constructor's own body forwards to.</summary>
         private string? CalleeTarget(IMethodSymbol method, CallerFacts facts, AllocationCatalogue catalogue, int depth, out bool isOwn)
+            => CalleeTarget(method, facts, catalogue, depth, out isOwn, out _);
+
+        private string? CalleeTarget(IMethodSymbol method, CallerFacts facts, AllocationCatalogue catalogue, int depth, out bool isOwn, out bool onlyStatus)
         {
+            onlyStatus = false;
             if (method.MethodKind == MethodKind.Constructor && method.IsImplicitlyDeclared && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _context.Compilation.Assembly))
             {
                 // A default constructor runs the instance field and property initializers, then the base constructor;
@@ -405,6 +431,7 @@ namespace InteropGuard.Flow
             {
                 var callee = _callees.GetOrAdd((method.OriginalDefinition, catalogue, depth + 1, facts), key => SummarizeCallee(key.Method, key.Catalogue, key.Depth, key.Facts));
                 isOwn = callee.HasOwn;
+                onlyStatus = callee.OnlyStatusChecks;
                 return isOwn ? null : callee.ForwardedTo;
             }
 

@@ -37,7 +37,7 @@ namespace InteropGuard.Flow
         /// </summary>
         public bool IsUnsharedAt(IOperation receiver, IOperation function, IReadOnlyList<IOperation> sites, bool handedOnlyByReturn)
         {
-            if (OperationTree.SkipConversions(receiver) is not ILocalReferenceOperation { Local: { IsRef: false } local } || sites.Count == 0
+            if (OwnersHandle(receiver) is not ILocalReferenceOperation { Local: { IsRef: false } local } || sites.Count == 0
                 || sites.Any(s => OperationTree.IsInNestedFunction(s, function)))
             {
                 return false;
@@ -45,6 +45,7 @@ namespace InteropGuard.Flow
 
             var lastSite = sites.Max(s => s.Syntax.Span.End);
             var declared = false;
+            var givenToCaller = false;
             foreach (var operation in function.Descendants())
             {
                 if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
@@ -96,14 +97,61 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
+                if (IsStoreIntoOutParameter(reference))
+                {
+                    givenToCaller = true;
+                    continue;
+                }
+
                 if (!IsHarmlessRead(reference, function, sites, lastSite, handedOnlyByReturn))
                 {
                     return false;
                 }
             }
 
-            return declared && sites.All(site => StraightReads.ReadLater(site, o => IsReadOf(o, local), o => IsWriteOf(o, local)));
+            // Stored into an out parameter, the object stays reachable from the caller's variable through the rest of the call.
+            return declared && (givenToCaller || sites.All(site => StraightReads.ReadLater(site, o => IsReadOf(o, local), o => IsWriteOf(o, local))));
         }
+
+        /// <summary>
+        /// <c>fs.SafeFileHandle</c> of a <c>FileStream</c>, <c>e.SafeWaitHandle</c> of a <c>WaitHandle</c>: the handle the
+        /// object owns and disposes with itself. Whoever can dispose the handle can reach the owner, so the owner is the
+        /// object whose sharing is read. Anything else is itself.
+        /// </summary>
+        private static IOperation OwnersHandle(IOperation receiver)
+        {
+            var handle = OperationTree.SkipConversions(receiver);
+            if (handle is IPropertyReferenceOperation { Instance: { } owner, Property: { } property }
+                && ((property.Name == "SafeFileHandle" && DerivesFrom(property.ContainingType, "System.IO.FileStream"))
+                    || (property.Name == "SafeWaitHandle" && DerivesFrom(property.ContainingType, "System.Threading.WaitHandle"))))
+            {
+                return OperationTree.SkipConversions(owner);
+            }
+
+            return handle;
+        }
+
+        private static bool DerivesFrom(INamedTypeSymbol? type, string name)
+        {
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (current.ToDisplayString() == name)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// <c>fileLock = fs</c> into an <c>out</c> parameter: the caller receives the object when the function returns, as
+        /// with a <c>return</c>; until then nobody else holds it (ClrMD's <c>AuthenticodeUtil.VerifyDacDll</c> hands the
+        /// stream it opened out as the lock that keeps the file in place, before reading its handle for WinVerifyTrust).
+        /// </summary>
+        private static bool IsStoreIntoOutParameter(ILocalReferenceOperation reference)
+            => OperationTree.WithConversions(reference).Parent is ISimpleAssignmentOperation { Target: IParameterReferenceOperation { Parameter.RefKind: RefKind.Out } } assignment
+               && assignment.Value == OperationTree.WithConversions(reference);
 
         /// <summary>
         /// True when <paramref name="receiver"/> is an element of an array field of the object a constructor is building
@@ -239,11 +287,17 @@ namespace InteropGuard.Flow
                 case IObjectCreationOperation:
                     return true;
                 case IInvocationOperation call:
-                    return _catalogue.TryGetAllocator(call.TargetMethod, out var allocator) && allocator.Kind == ResourceKind.SafeHandle;
+                    return (_catalogue.TryGetAllocator(call.TargetMethod, out var allocator) && allocator.Kind == ResourceKind.SafeHandle)
+                           || OpensNewFile(call.TargetMethod);
                 default:
                     return false;
             }
         }
+
+        // File.OpenRead, File.Open, File.Create, File.OpenWrite: a new FileStream over a handle it just opened.
+        private static bool OpensNewFile(IMethodSymbol method)
+            => method.IsStatic && method.ContainingType?.ToDisplayString() == "System.IO.File"
+               && method.Name is "Open" or "OpenRead" or "OpenWrite" or "Create";
 
         private static bool SharesLoop(IOperation site, IOperation other, IOperation function)
         {

@@ -410,5 +410,71 @@ unsafe class C
         return new Pending(opened, block);
     }
 }", Stored(0, "opened", "field 'C._raw'"), Stored(1, "opened", "field 'Request.Handle'"));
+
+        // A stream the method opens and hands out through its out parameter as the lock that keeps the file in place, whose
+        // own handle's raw value goes into a local struct for one native call: the caller gets the stream only on return.
+        [Fact]
+        public Task TheHandleOfAFreshStreamHandedOutThroughAnOutParameterNeedsNoReference() => Check(@"
+class C
+{
+    static int Verify(string path, out IDisposable? fileLock)
+    {
+        fileLock = null;
+        System.IO.FileStream stream = System.IO.File.OpenRead(path);
+        fileLock = stream;
+        var request = new Request { Handle = stream.SafeFileHandle.DangerousGetHandle(), Length = 1 };
+        return Native.native_read(request.Handle);
+    }
+
+    static int Event(out IDisposable? signal)
+    {
+        var ready = new System.Threading.ManualResetEvent(false);
+        signal = ready;
+        var request = new Request();
+        request.Handle = ready.SafeWaitHandle.DangerousGetHandle();
+        return Native.native_read(request.Handle);
+    }
+}");
+
+        // Look-alikes: a stream the caller gave, a stream kept in a field first, a stream handed into a ref parameter
+        // (the caller's variable may be read meanwhile), and a handle taken out of its stream into a local.
+        [Fact]
+        public Task TheHandleOfAStreamOthersCanReachIsStillReported() => Check(@"
+class C
+{
+    private System.IO.FileStream? _kept;
+
+    int Given(System.IO.FileStream stream)
+    {
+        var request = new Request { Handle = {|#0:stream.SafeFileHandle.DangerousGetHandle()|} };
+        return Native.native_read(request.Handle);
+    }
+
+    int Kept(string path)
+    {
+        var stream = System.IO.File.OpenRead(path);
+        _kept = stream;
+        var request = new Request { Handle = {|#1:stream.SafeFileHandle.DangerousGetHandle()|} };
+        return Native.native_read(request.Handle);
+    }
+
+    int ByRef(string path, ref IDisposable? fileLock)
+    {
+        var stream = System.IO.File.OpenRead(path);
+        fileLock = stream;
+        var request = new Request { Handle = {|#2:stream.SafeFileHandle.DangerousGetHandle()|} };
+        return Native.native_read(request.Handle);
+    }
+
+    int FromAnother(string path, out IDisposable? fileLock)
+    {
+        var stream = System.IO.File.OpenRead(path);
+        fileLock = stream;
+        var handle = stream.SafeFileHandle;
+        var request = new Request { Handle = {|#3:handle.DangerousGetHandle()|} };
+        return Native.native_read(request.Handle);
+    }
+}", Stored(0, "stream.SafeFileHandle", "field 'Request.Handle'"), Stored(1, "stream.SafeFileHandle", "field 'Request.Handle'"),
+    Stored(2, "stream.SafeFileHandle", "field 'Request.Handle'"), Stored(3, "handle", "field 'Request.Handle'"));
     }
 }
