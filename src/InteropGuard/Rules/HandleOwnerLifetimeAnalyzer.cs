@@ -136,6 +136,11 @@ namespace InteropGuard.Rules
                 System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
+                    if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken))
+                    {
+                        continue;
+                    }
+
                     Report(Finding(call, argument, function, owner, designs), generated, method, context);
                 }
 
@@ -179,6 +184,11 @@ namespace InteropGuard.Rules
                             if (owner.Kind != HandleOwnerKind.Temporary
                                 && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
                                     || InteriorPointerArgument(call, owner)))
+                            {
+                                continue;
+                            }
+
+                            if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken))
                             {
                                 continue;
                             }
@@ -268,11 +278,19 @@ namespace InteropGuard.Rules
                : declaration.Ancestors().FirstOrDefault(a => a is BlockSyntax || a is SwitchSectionSyntax || a is ForStatementSyntax || a is ForEachStatementSyntax
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
-        /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
+        /// <summary>Owners the rule does not protect: captured by a closure, a lambda's 'this' (its caller holds it), a handle taken over.</summary>
         private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields)
-            => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
+            => (owner.Kind == HandleOwnerKind.This && inLambda)
                || (owner.Root != null && captured().Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
+
+        /// <summary>
+        /// 'this' while its object is being built, where every creation of the class keeps the new object after the
+        /// constructor returns (<see cref="HandleOwnersUnderConstruction"/>): asked of a finding about to be reported, as
+        /// the answer may read every creation of the class.
+        /// </summary>
+        private static bool HeldUnderConstruction(HandleOwners owners, HandleOwner owner, IMethodSymbol method, bool inLambda, System.Threading.CancellationToken cancellationToken)
+            => owner.Kind == HandleOwnerKind.This && !inLambda && owners.UnderConstruction.HeldByCreator(method, cancellationToken);
 
         /// <summary>
         /// The common cases without a control-flow graph (PERFORMANCE.md, cause 6), decided for every handle of the body
