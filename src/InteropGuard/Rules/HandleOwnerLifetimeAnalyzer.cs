@@ -636,32 +636,42 @@ namespace InteropGuard.Rules
                 return false;
             }
 
-            // Most statement lists hold no KeepAlive after the call: that look at their statements spares the walks below.
+            // The owner's KeepAlive is looked for first, by the shape of each later statement (no walk): most statement lists
+            // hold none after the call, and where one holds another owner's, nothing below is asked.
             var index = block.Operations.IndexOf(statement);
-            if (!HasKeepAliveAfter(block, index) || MayLeave(statement))
+            var kept = -1;
+            for (var i = index + 1; i < block.Operations.Length; i++)
+            {
+                if (IsKeepAliveOf(interop, block.Operations[i], owner))
+                {
+                    kept = i;
+                    break;
+                }
+            }
+
+            if (kept < 0 || MayLeave(statement))
             {
                 return false;
             }
 
-            for (var i = index + 1; i < block.Operations.Length; i++)
+            // Control reaches it from the call when no statement between can leave the list, and it keeps the owner's
+            // object when none gives the variable another: one walk of each statement between asks both.
+            for (var i = index + 1; i < kept; i++)
             {
                 var later = block.Operations[i];
-                if (later is IExpressionStatementOperation { Operation: IInvocationOperation keepAlive }
-                    && keepAlive.TargetMethod.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(keepAlive.TargetMethod.ContainingType, interop.Types.GC)
-                    && keepAlive.Arguments.Length == 1 && IsUseOf(KeptObject(keepAlive.Arguments[0].Value, owner), owner))
-                {
-                    return true;
-                }
-
-                // A KeepAlive after the variable was given another object keeps that one.
-                if (later is ILoopOperation || MayLeave(later) || Overwrites(later, owner))
+                if (later is ILoopOperation || LeavesOrOverwrites(later, owner))
                 {
                     return false;
                 }
             }
 
-            return false;
+            return true;
         }
+
+        private static bool IsKeepAliveOf(InteropContext interop, IOperation statement, HandleOwner owner)
+            => statement is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.Name: "KeepAlive" } keepAlive }
+               && SymbolEqualityComparer.Default.Equals(keepAlive.TargetMethod.ContainingType, interop.Types.GC)
+               && keepAlive.Arguments.Length == 1 && IsUseOf(KeptObject(keepAlive.Arguments[0].Value, owner), owner);
 
         // The two questions below close over the owner. Asked from here, their closures are made only when asked, not for
         // every owner (or every call of their caller) the compiler would make them for in place.
@@ -670,21 +680,8 @@ namespace InteropGuard.Rules
         private static bool ReadLater(IOperation call, HandleOwner owner)
             => StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner));
 
-        /// <summary>Does <paramref name="statement"/> give the owner's variable another object?</summary>
-        private static bool Overwrites(IOperation statement, HandleOwner owner) => OperationTree.Any(statement, o => IsOverwriteOf(o, owner));
-
-        private static bool HasKeepAliveAfter(IBlockOperation block, int index)
-        {
-            for (var i = index + 1; i < block.Operations.Length; i++)
-            {
-                if (block.Operations[i] is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.Name: "KeepAlive" } })
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        /// <summary>Can control leave <paramref name="statement"/> other than by completing it, or does it give the owner's variable another object?</summary>
+        private static bool LeavesOrOverwrites(IOperation statement, HandleOwner owner) => OperationTree.Any(statement, o => Leaves(o) || IsOverwriteOf(o, owner));
 
         /// <summary>What <c>GC.KeepAlive(x)</c> keeps, as the owner is named: for a proxy's owner, <c>w.Source</c> is a use of <c>w</c>.</summary>
         private static IOperation KeptObject(IOperation argument, HandleOwner owner)
