@@ -67,7 +67,7 @@ namespace InteropGuard.Interop
             var family = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { type };
             foreach (var source in _sourceTypes.Value)
             {
-                if (source.TypeKind == TypeKind.Class && DerivesFrom(source, type))
+                if (source.TypeKind == TypeKind.Class && BaseTypes.InheritsFrom(source, type))
                 {
                     family.Add(source.OriginalDefinition);
                 }
@@ -106,19 +106,6 @@ namespace InteropGuard.Interop
             }
 
             return true;
-        }
-
-        private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
-        {
-            for (var current = type.BaseType; current != null; current = current.BaseType)
-            {
-                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, ancestor))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>

@@ -183,50 +183,6 @@ class Device
 }");
 
         [Fact]
-        public Task AConstructorOfAClassSomeCreationDrops() => Check(@"
-sealed class Session
-{
-    private IntPtr _handle = (IntPtr)1;
-    public Session()
-    {
-        Native.draw({|#0:_handle|}, 0);
-    }
-    public Session(int mode)
-    {
-        Native.draw(_handle, mode);
-        GC.KeepAlive(this);
-    }
-    ~Session() { }
-}
-class Device
-{
-    private Session _session = new Session(1);
-    void Open()
-    {
-        var kept = new Session();
-        kept.Start();
-        new Session();
-    }
-}
-static class Use { public static void Start(this Session s) { } }", Finding(0, "this", "_handle", "Native.draw"));
-
-        [Fact]
-        public Task AConstructorOfAClassEveryCreationKeeps() => Check(@"
-sealed class Session
-{
-    private IntPtr _handle = (IntPtr)1;
-    public Session()
-    {
-        Native.draw(_handle, 0);
-    }
-    ~Session() { }
-}
-class Device
-{
-    private Session _session = new Session();
-}");
-
-        [Fact]
         public Task AConstructorCodeOutsideCanCall() => Check(@"
 public class Session
 {
