@@ -1,6 +1,7 @@
 using System.Threading.Tasks;
 using InteropGuard.Tests.Verification;
 using Xunit;
+using InteropGuard.Rules;
 using static InteropGuard.Tests.Rules.HandleOwnerLifetimeTests;
 
 namespace InteropGuard.Tests.Rules
@@ -28,10 +29,23 @@ sealed class Session
 }
 ";
 
+        // Helpers of this file, not HandleOwnerLifetimeTests.Check: the robustness harvest wraps a literal argument in the
+        // constants a helper of the literal's own file puts around it, so each test's program compiles as harvested.
+        private static Task Check(string source, params DiagnosticResult[] expected) => Run(HandleOwnerLifetimeTests.Prelude + source, expected);
+
+        private static Task CheckWithSession(string source, params DiagnosticResult[] expected) => Run(HandleOwnerLifetimeTests.Prelude + Session + source, expected);
+
+        private static Task Run(string program, DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<HandleOwnerLifetimeAnalyzer> { Source = program };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
         private static readonly DiagnosticResult[] BothFindings = { Finding(0, "this", "_handle", "Native.draw"), Finding(1, "this", "_handle", "Native.draw") };
 
         [Fact]
-        public Task EveryCreationKeepsTheObject() => Check(Session + @"
+        public Task EveryCreationKeepsTheObject() => CheckWithSession(@"
 class Device
 {
     private Session _session;
@@ -55,7 +69,7 @@ class Device
 sealed class Scope : IDisposable { public void Dispose() { } }");
 
         [Fact]
-        public Task ACreationDroppingTheObject() => Check(Session + @"
+        public Task ACreationDroppingTheObject() => CheckWithSession(@"
 class Device
 {
     void Open()
@@ -67,7 +81,7 @@ class Device
 }", BothFindings);
 
         [Fact]
-        public Task ACreationIntoADiscard() => Check(Session + @"
+        public Task ACreationIntoADiscard() => CheckWithSession(@"
 class Device
 {
     private Session _session = new Session();
@@ -78,7 +92,7 @@ class Device
 }", BothFindings);
 
         [Fact]
-        public Task ACreationIntoALocalNeverRead() => Check(Session + @"
+        public Task ACreationIntoALocalNeverRead() => CheckWithSession(@"
 class Device
 {
     private Session _session = new Session();
@@ -89,7 +103,7 @@ class Device
 }", BothFindings);
 
         [Fact]
-        public Task ALocalGivenAnotherValueBeforeItsRead() => Check(Session + @"
+        public Task ALocalGivenAnotherValueBeforeItsRead() => CheckWithSession(@"
 class Device
 {
     void Open(Session other)
@@ -101,7 +115,7 @@ class Device
 }", BothFindings);
 
         [Fact]
-        public Task AVoidLambdaDroppingTheObject() => Check(Session + @"
+        public Task AVoidLambdaDroppingTheObject() => CheckWithSession(@"
 class Device
 {
     void Open()
@@ -153,7 +167,7 @@ class Device
 }", BothFindings);
 
         [Fact]
-        public Task ACreationThroughATypeParameterDroppingItsObject() => Check(Session + @"
+        public Task ACreationThroughATypeParameterDroppingItsObject() => CheckWithSession(@"
 class Device
 {
     private Session _session = new Session();
