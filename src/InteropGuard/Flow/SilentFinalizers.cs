@@ -301,7 +301,7 @@ namespace InteropGuard.Flow
                 found.Add(original);
             }
 
-            found.AddRange(CompilationOverrides.Of(_interop).Overriding(original).Where(o => InheritsFrom(o.ContainingType, thisType)));
+            found.AddRange(CompilationOverrides.Of(_interop).Overriding(original).Where(o => BaseTypes.InheritsFrom(o.ContainingType, thisType)));
 
             return found;
         }
@@ -311,19 +311,6 @@ namespace InteropGuard.Flow
             for (var current = method; current != null; current = current.OverriddenMethod)
             {
                 if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, original))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool InheritsFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
-        {
-            for (var current = type.BaseType; current != null; current = current.BaseType)
-            {
-                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, ancestor))
                 {
                     return true;
                 }

@@ -97,11 +97,15 @@ namespace InteropGuard.Interop
             _disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
             SourceTypes = new Lazy<INamedTypeSymbol[]>(() => ListSourceTypes(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
             Proxies = new ProxyOwners(this, compilation);
+            UnderConstruction = new HandleOwnersUnderConstruction(compilation, SourceTypes);
             _releasesNothing = releasesNothing;
         }
 
         /// <summary>Handles carried in proxy structs next to their owner (<c>w.Proxy</c> owned by <c>w.Source</c>).</summary>
         public ProxyOwners Proxies { get; }
+
+        /// <summary>Owners that are <c>this</c> while the object is being built, held by the code creating it.</summary>
+        public HandleOwnersUnderConstruction UnderConstruction { get; }
 
         private enum GetterShape
         {

@@ -136,6 +136,11 @@ namespace InteropGuard.Rules
                 System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
+                    if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken))
+                    {
+                        continue;
+                    }
+
                     Report(Finding(call, argument, function, owner, designs), generated, method, context);
                 }
 
@@ -179,6 +184,11 @@ namespace InteropGuard.Rules
                             if (owner.Kind != HandleOwnerKind.Temporary
                                 && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
                                     || InteriorPointerArgument(call, owner)))
+                            {
+                                continue;
+                            }
+
+                            if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken))
                             {
                                 continue;
                             }
@@ -268,11 +278,19 @@ namespace InteropGuard.Rules
                : declaration.Ancestors().FirstOrDefault(a => a is BlockSyntax || a is SwitchSectionSyntax || a is ForStatementSyntax || a is ForEachStatementSyntax
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
-        /// <summary>Owners the rule does not protect: captured by a closure, 'this' where its caller holds it, a handle taken over.</summary>
+        /// <summary>Owners the rule does not protect: captured by a closure, a lambda's 'this' (its caller holds it), a handle taken over.</summary>
         private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields)
-            => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
+            => (owner.Kind == HandleOwnerKind.This && inLambda)
                || (owner.Root != null && captured().Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
+
+        /// <summary>
+        /// 'this' while its object is being built, where every creation of the class keeps the new object after the
+        /// constructor returns (<see cref="HandleOwnersUnderConstruction"/>): asked of a finding about to be reported, as
+        /// the answer may read every creation of the class.
+        /// </summary>
+        private static bool HeldUnderConstruction(HandleOwners owners, HandleOwner owner, IMethodSymbol method, bool inLambda, System.Threading.CancellationToken cancellationToken)
+            => owner.Kind == HandleOwnerKind.This && !inLambda && owners.UnderConstruction.HeldByCreator(method, cancellationToken);
 
         /// <summary>
         /// The common cases without a control-flow graph (PERFORMANCE.md, cause 6), decided for every handle of the body
@@ -618,32 +636,42 @@ namespace InteropGuard.Rules
                 return false;
             }
 
-            // Most statement lists hold no KeepAlive after the call: that look at their statements spares the walks below.
+            // The owner's KeepAlive is looked for first, by the shape of each later statement (no walk): most statement lists
+            // hold none after the call, and where one holds another owner's, nothing below is asked.
             var index = block.Operations.IndexOf(statement);
-            if (!HasKeepAliveAfter(block, index) || MayLeave(statement))
+            var kept = -1;
+            for (var i = index + 1; i < block.Operations.Length; i++)
+            {
+                if (IsKeepAliveOf(interop, block.Operations[i], owner))
+                {
+                    kept = i;
+                    break;
+                }
+            }
+
+            if (kept < 0 || MayLeave(statement))
             {
                 return false;
             }
 
-            for (var i = index + 1; i < block.Operations.Length; i++)
+            // Control reaches it from the call when no statement between can leave the list, and it keeps the owner's
+            // object when none gives the variable another: one walk of each statement between asks both.
+            for (var i = index + 1; i < kept; i++)
             {
                 var later = block.Operations[i];
-                if (later is IExpressionStatementOperation { Operation: IInvocationOperation keepAlive }
-                    && keepAlive.TargetMethod.Name == "KeepAlive" && SymbolEqualityComparer.Default.Equals(keepAlive.TargetMethod.ContainingType, interop.Types.GC)
-                    && keepAlive.Arguments.Length == 1 && IsUseOf(KeptObject(keepAlive.Arguments[0].Value, owner), owner))
-                {
-                    return true;
-                }
-
-                // A KeepAlive after the variable was given another object keeps that one.
-                if (later is ILoopOperation || MayLeave(later) || Overwrites(later, owner))
+                if (later is ILoopOperation || LeavesOrOverwrites(later, owner))
                 {
                     return false;
                 }
             }
 
-            return false;
+            return true;
         }
+
+        private static bool IsKeepAliveOf(InteropContext interop, IOperation statement, HandleOwner owner)
+            => statement is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.Name: "KeepAlive" } keepAlive }
+               && SymbolEqualityComparer.Default.Equals(keepAlive.TargetMethod.ContainingType, interop.Types.GC)
+               && keepAlive.Arguments.Length == 1 && IsUseOf(KeptObject(keepAlive.Arguments[0].Value, owner), owner);
 
         // The two questions below close over the owner. Asked from here, their closures are made only when asked, not for
         // every owner (or every call of their caller) the compiler would make them for in place.
@@ -652,21 +680,8 @@ namespace InteropGuard.Rules
         private static bool ReadLater(IOperation call, HandleOwner owner)
             => StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner));
 
-        /// <summary>Does <paramref name="statement"/> give the owner's variable another object?</summary>
-        private static bool Overwrites(IOperation statement, HandleOwner owner) => OperationTree.Any(statement, o => IsOverwriteOf(o, owner));
-
-        private static bool HasKeepAliveAfter(IBlockOperation block, int index)
-        {
-            for (var i = index + 1; i < block.Operations.Length; i++)
-            {
-                if (block.Operations[i] is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.Name: "KeepAlive" } })
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        /// <summary>Can control leave <paramref name="statement"/> other than by completing it, or does it give the owner's variable another object?</summary>
+        private static bool LeavesOrOverwrites(IOperation statement, HandleOwner owner) => OperationTree.Any(statement, o => Leaves(o) || IsOverwriteOf(o, owner));
 
         /// <summary>What <c>GC.KeepAlive(x)</c> keeps, as the owner is named: for a proxy's owner, <c>w.Source</c> is a use of <c>w</c>.</summary>
         private static IOperation KeptObject(IOperation argument, HandleOwner owner)

@@ -1,0 +1,320 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// "The object under construction is held by the code that creates it": <c>this</c> in a method that runs only while
+    /// its object is being built (<see cref="ConstructionOnlyMethods"/>), of a class every creation of which keeps the new
+    /// object — stores it, returns it, passes it on, disposes it, calls a member on it — after the constructor returns.
+    /// The creating frame holds the object across the constructor call whenever it uses it after (the JIT reports the
+    /// result of <c>newobj</c> live while a later use is ahead), so the object cannot be collected during the
+    /// construction. Proven only when every creation is in sight: no constructor of the class, or of a class of this
+    /// compilation derived from it, is reachable from outside the compilation (friend assemblies named by
+    /// <c>InternalsVisibleTo</c> are taken to be the same authors' code, not read); a creation whose result is dropped
+    /// (<c>new T();</c>, <c>_ = new T();</c>, a local never read again, a void lambda's body), a creation through a type
+    /// parameter (<c>new TValue()</c>) of any class leaves the object unproven. Where the constructor hands <c>this</c>
+    /// out (a static field, <c>GCHandle.Alloc(this)</c>, an event) does not matter: that adds a reference, it never
+    /// takes the creator's away.
+    /// </summary>
+    internal sealed class HandleOwnersUnderConstruction
+    {
+        private readonly Compilation _compilation;
+        private readonly ConstructionOnlyMethods _construction;
+        private readonly Lazy<INamedTypeSymbol[]> _sourceTypes;
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _keptByCreators = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+
+        // The creations whose result may be dropped, found by one walk of the compilation's syntax, made only when a
+        // finding on an object under construction is about to be reported: the rest keep what they create, whatever its type.
+        private readonly Lazy<CreationsThatMayDrop> _mayDrop;
+
+        public HandleOwnersUnderConstruction(Compilation compilation, Lazy<INamedTypeSymbol[]> sourceTypes)
+        {
+            _compilation = compilation;
+            _construction = new ConstructionOnlyMethods(compilation);
+            _sourceTypes = sourceTypes;
+            _mayDrop = new Lazy<CreationsThatMayDrop>(() => CreationsThatMayDrop.In(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>Is <c>this</c>, in <paramref name="method"/>, an object its creator certainly holds for as long as the method runs?</summary>
+        public bool HeldByCreator(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            if (method.IsStatic || method.ContainingType is not { TypeKind: TypeKind.Class } type
+                || !_construction.RunsOnlyDuringConstruction(method, cancellationToken))
+            {
+                return false;
+            }
+
+            return KeptByEveryCreator(type, cancellationToken);
+        }
+
+        /// <summary>
+        /// Does every creation of the class (or of a class of this compilation derived from it) keep the new object, and
+        /// is every creation in this compilation?
+        /// </summary>
+        private bool KeptByEveryCreator(INamedTypeSymbol type, CancellationToken cancellationToken)
+            => _keptByCreators.GetOrAdd(type.OriginalDefinition, t => ComputeKeptByEveryCreator(t, cancellationToken));
+
+        private bool ComputeKeptByEveryCreator(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            var family = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { type };
+            foreach (var source in _sourceTypes.Value)
+            {
+                if (source.TypeKind == TypeKind.Class && BaseTypes.InheritsFrom(source, type))
+                {
+                    family.Add(source.OriginalDefinition);
+                }
+            }
+
+            if (family.Any(member => member.InstanceConstructors.Any(SymbolVisibility.IsVisibleOutsideTheCompilation)))
+            {
+                return false;
+            }
+
+            var mayDrop = _mayDrop.Value;
+            var names = new HashSet<string>(family.Select(member => member.Name));
+            foreach (var site in mayDrop.Sites)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // A creation spelling its class names it, an alias of it, or a type parameter; the rest need no binding.
+                if (site.Name is { } name && !names.Contains(name) && !mayDrop.OtherNames.Contains(name))
+                {
+                    continue;
+                }
+
+                if (site.Creation(_compilation, cancellationToken) is not { } creation)
+                {
+                    return false;
+                }
+
+                if (creation is ITypeParameterObjectCreationOperation
+                    || (creation.Type is INamedTypeSymbol created && family.Contains(created.OriginalDefinition)))
+                {
+                    if (!KeepsCreated(creation, cancellationToken))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Is the created object used after the constructor returns? The value is followed through conversions and branches
+        /// (<c>c ? new T() : null</c>, <c>x ?? new T()</c>) to what takes it: a statement that drops it, a discard, a void
+        /// lambda's body, or a local or parameter not read afterwards do not keep it; anything else reads or stores it.
+        /// </summary>
+        private bool KeepsCreated(IOperation creation, CancellationToken cancellationToken)
+        {
+            var value = creation;
+            while (value.Parent is { } parent)
+            {
+                switch (parent)
+                {
+                    case IConversionOperation:
+                    case IParenthesizedOperation:
+                    case IConditionalOperation conditional when conditional.Condition != value:
+                    case ICoalesceOperation:
+                    case ISwitchExpressionArmOperation:
+                    case ISwitchExpressionOperation switchExpression when switchExpression.Value != value:
+                        value = parent;
+                        continue;
+                    case IExpressionStatementOperation:
+                        return false;
+                    case ISimpleAssignmentOperation assignment when assignment.Value == value:
+                        return KeepsStored(assignment.Target, creation, cancellationToken);
+                    case ICoalesceAssignmentOperation assignment when assignment.Value == value:
+                        return KeepsStored(assignment.Target, creation, cancellationToken);
+                    case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                        return declarator.Parent?.Parent?.Parent is IUsingDeclarationOperation or IUsingOperation
+                               || ReadAfter(declarator.Symbol, creation, cancellationToken);
+                    default:
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool KeepsStored(IOperation target, IOperation creation, CancellationToken cancellationToken)
+            => target switch
+            {
+                IDiscardOperation => false,
+                ILocalReferenceOperation { Local: { RefKind: RefKind.None } local } => ReadAfter(local, creation, cancellationToken),
+                IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } => ReadAfter(parameter, creation, cancellationToken),
+                IDeclarationExpressionOperation or ITupleOperation => false,
+                _ => true,
+            };
+
+        /// <summary>
+        /// Is the variable read after the creation stored into it, and given no other value anywhere? Then the read sees the
+        /// object, and the frame holds it across the constructor call.
+        /// </summary>
+        private bool ReadAfter(ISymbol variable, IOperation creation, CancellationToken cancellationToken)
+        {
+            var scope = creation.Syntax.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax || a is AccessorDeclarationSyntax
+                                                                        || a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax
+                                                                        || a is CompilationUnitSyntax || a is BasePropertyDeclarationSyntax);
+            if (scope == null)
+            {
+                return false;
+            }
+
+            var read = false;
+            foreach (var reference in NameReferences.To(variable, scope, _compilation, cancellationToken))
+            {
+                var whole = OperationTree.SkipParentheses(reference.Whole);
+                if (whole.Parent is AssignmentExpressionSyntax assignment && assignment.Left == whole)
+                {
+                    if (!assignment.Right.Span.Contains(creation.Syntax.Span))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                }
+
+                if (whole.Parent is ArgumentSyntax argument && (!argument.RefKindKeyword.IsKind(SyntaxKind.None) || argument.Parent is TupleExpressionSyntax)
+                    || whole.Parent is PrefixUnaryExpressionSyntax || whole.Parent is PostfixUnaryExpressionSyntax)
+                {
+                    return false;
+                }
+
+                if (whole.SpanStart >= creation.Syntax.Span.End)
+                {
+                    read = true;
+                }
+            }
+
+            return read;
+        }
+
+        /// <summary>
+        /// The creations of the compilation whose result may be dropped, with the names a creation may spell a class by
+        /// other than the class's own: using aliases and type parameters.
+        /// </summary>
+        private sealed class CreationsThatMayDrop
+        {
+            private CreationsThatMayDrop(CreationSite[] sites, HashSet<string> otherNames)
+            {
+                Sites = sites;
+                OtherNames = otherNames;
+            }
+
+            public CreationSite[] Sites { get; }
+
+            public HashSet<string> OtherNames { get; }
+
+            public static CreationsThatMayDrop In(Compilation compilation)
+            {
+                var sites = new List<CreationSite>();
+                var otherNames = new HashSet<string>();
+                foreach (var tree in compilation.SyntaxTrees)
+                {
+                    foreach (var node in tree.GetRoot().DescendantNodes())
+                    {
+                        switch (node)
+                        {
+                            case BaseObjectCreationExpressionSyntax creation when MayDrop(creation):
+                                sites.Add(new CreationSite(creation));
+                                break;
+                            case UsingDirectiveSyntax { Alias: { } alias }:
+                                otherNames.Add(alias.Name.Identifier.ValueText);
+                                break;
+                            case TypeParameterSyntax parameter:
+                                otherNames.Add(parameter.Identifier.ValueText);
+                                break;
+                        }
+                    }
+                }
+
+                return new CreationsThatMayDrop(sites.ToArray(), otherNames);
+            }
+
+            /// <summary>
+            /// Could what takes the created object drop it? Only a statement, an assignment, a local's initializer or an
+            /// expression body can (a void method's or lambda's); an argument, a member access, a return, a field's
+            /// initializer and the rest keep it.
+            /// </summary>
+            private static bool MayDrop(ExpressionSyntax creation)
+            {
+                SyntaxNode value = creation;
+                while (true)
+                {
+                    switch (value.Parent)
+                    {
+                        case ParenthesizedExpressionSyntax:
+                        case CastExpressionSyntax:
+                        case ConditionalExpressionSyntax conditional when conditional.Condition != value:
+                        case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.CoalesceExpression) || (binary.IsKind(SyntaxKind.AsExpression) && binary.Left == value):
+                        case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.SuppressNullableWarningExpression):
+                        case SwitchExpressionArmSyntax arm when arm.Expression == value:
+                        case SwitchExpressionSyntax switchExpression when switchExpression.GoverningExpression != value:
+                            value = value.Parent;
+                            continue;
+                        case ExpressionStatementSyntax:
+                        case ArrowExpressionClauseSyntax:
+                        case AnonymousFunctionExpressionSyntax:
+                            return true;
+                        case AssignmentExpressionSyntax assignment:
+                            return assignment.Right == value;
+                        case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax local } } }:
+                            return local.UsingKeyword.IsKind(SyntaxKind.None);
+                        default:
+                            return false;
+                    }
+                }
+            }
+        }
+
+        /// <summary>A creation found by the syntax walk, bound when a class's creations are first asked about.</summary>
+        private sealed class CreationSite
+        {
+            private readonly BaseObjectCreationExpressionSyntax _syntax;
+            private IOperation? _creation;
+            private bool _bound;
+
+            public CreationSite(BaseObjectCreationExpressionSyntax syntax)
+            {
+                _syntax = syntax;
+                Name = syntax is ObjectCreationExpressionSyntax { Type: var type } ? RightmostName(type) : null;
+            }
+
+            /// <summary>The simple name the creation spells its class by; null for <c>new()</c>, which takes its target's.</summary>
+            public string? Name { get; }
+
+            public IOperation? Creation(Compilation compilation, CancellationToken cancellationToken)
+            {
+                if (!Volatile.Read(ref _bound))
+                {
+#pragma warning disable RS1030 // Once per creation of an asked-about class that may drop its object, only when a finding on an object under construction is about to be reported.
+                    var model = compilation.GetSemanticModel(_syntax.SyntaxTree);
+#pragma warning restore RS1030
+                    _creation = model.GetOperation(_syntax, cancellationToken);
+                    Volatile.Write(ref _bound, true);
+                }
+
+                return _creation;
+            }
+
+            private static string? RightmostName(TypeSyntax type)
+                => type switch
+                {
+                    SimpleNameSyntax simple => simple.Identifier.ValueText,
+                    QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                    AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+                    NullableTypeSyntax nullable => RightmostName(nullable.ElementType),
+                    _ => null,
+                };
+        }
+    }
+}
