@@ -12,24 +12,22 @@ namespace InteropGuard.Interop
 {
     /// <summary>
     /// "The object under construction is held by the code that creates it": <c>this</c> in a method that runs only while
-    /// its object is being built (<see cref="ConstructionOnlyMethods"/>), of a class every creation of which keeps the new
-    /// object — stores it, returns it, passes it on, disposes it, calls a member on it — after the constructor returns.
-    /// The creating frame holds the object across the constructor call whenever it uses it after (the JIT reports the
-    /// result of <c>newobj</c> live while a later use is ahead), so the object cannot be collected during the
-    /// construction. Proven only when every creation is in sight: no constructor of the class, or of a class of this
-    /// compilation derived from it, is reachable from outside the compilation (friend assemblies named by
-    /// <c>InternalsVisibleTo</c> are taken to be the same authors' code, not read); a creation whose result is dropped
-    /// (<c>new T();</c>, <c>_ = new T();</c>, a local never read again, a void lambda's body), a creation through a type
-    /// parameter (<c>new TValue()</c>) of any class leaves the object unproven. Where the constructor hands <c>this</c>
-    /// out (a static field, <c>GCHandle.Alloc(this)</c>, an event) does not matter: that adds a reference, it never
-    /// takes the creator's away.
+    /// its object is being built (<see cref="ConstructionOnlyMethods"/>) is held by the creating frame whenever that frame
+    /// uses the new object after the constructor returns (the JIT reports the result of <c>newobj</c> live while a later use
+    /// is ahead), so it cannot be collected during the construction. It is not held where a creation of the class (or of a
+    /// class of this compilation derived from it) drops its result: <c>new T();</c>, <c>_ = new T();</c>, a local never read
+    /// again, a void lambda's body. Only such a creation in sight makes the finding: creations outside the compilation (a
+    /// public constructor) and through a type parameter (<c>new TValue()</c>) cannot be read, and code that builds an object
+    /// nearly always uses it, so where none is seen the rule stays silent, as it always was in constructors. Where the
+    /// constructor hands <c>this</c> out (a static field, <c>GCHandle.Alloc(this)</c>, an event) does not matter: that adds a
+    /// reference, it never takes the creator's away.
     /// </summary>
     internal sealed class HandleOwnersUnderConstruction
     {
         private readonly Compilation _compilation;
         private readonly ConstructionOnlyMethods _construction;
         private readonly Lazy<INamedTypeSymbol[]> _sourceTypes;
-        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _keptByCreators = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _droppedByACreator = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
 
         // The creations whose result may be dropped, found by one walk of the compilation's syntax, made only when a
         // finding on an object under construction is about to be reported: the rest keep what they create, whatever its type.
@@ -43,7 +41,10 @@ namespace InteropGuard.Interop
             _mayDrop = new Lazy<CreationsThatMayDrop>(() => CreationsThatMayDrop.In(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        /// <summary>Is <c>this</c>, in <paramref name="method"/>, an object its creator certainly holds for as long as the method runs?</summary>
+        /// <summary>
+        /// Is <c>this</c>, in <paramref name="method"/>, an object under construction that no creation in sight drops (its
+        /// creator holds it for as long as the method runs)?
+        /// </summary>
         public bool HeldByCreator(IMethodSymbol method, CancellationToken cancellationToken)
         {
             if (method.IsStatic || method.ContainingType is not { TypeKind: TypeKind.Class } type
@@ -52,17 +53,14 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            return KeptByEveryCreator(type, cancellationToken);
+            return !DroppedByACreator(type, cancellationToken);
         }
 
-        /// <summary>
-        /// Does every creation of the class (or of a class of this compilation derived from it) keep the new object, and
-        /// is every creation in this compilation?
-        /// </summary>
-        private bool KeptByEveryCreator(INamedTypeSymbol type, CancellationToken cancellationToken)
-            => _keptByCreators.GetOrAdd(type.OriginalDefinition, t => ComputeKeptByEveryCreator(t, cancellationToken));
+        /// <summary>Does a creation of the class (or of a class of this compilation derived from it) in this compilation drop the new object?</summary>
+        private bool DroppedByACreator(INamedTypeSymbol type, CancellationToken cancellationToken)
+            => _droppedByACreator.GetOrAdd(type.OriginalDefinition, t => ComputeDroppedByACreator(t, cancellationToken));
 
-        private bool ComputeKeptByEveryCreator(INamedTypeSymbol type, CancellationToken cancellationToken)
+        private bool ComputeDroppedByACreator(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
             var family = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { type };
             foreach (var source in _sourceTypes.Value)
@@ -73,39 +71,29 @@ namespace InteropGuard.Interop
                 }
             }
 
-            if (family.Any(member => member.InstanceConstructors.Any(SymbolVisibility.IsVisibleOutsideTheCompilation)))
-            {
-                return false;
-            }
-
             var mayDrop = _mayDrop.Value;
             var names = new HashSet<string>(family.Select(member => member.Name));
             foreach (var site in mayDrop.Sites)
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // A creation spelling its class names it, an alias of it, or a type parameter; the rest need no binding.
+                // A creation spelling its class names it or an alias of it; the rest need no binding. One that does not bind,
+                // or names a type parameter, says nothing of which class it builds.
                 if (site.Name is { } name && !names.Contains(name) && !mayDrop.OtherNames.Contains(name))
                 {
                     continue;
                 }
 
-                if (site.Creation(_compilation, cancellationToken) is not { } creation)
+                if (site.Creation(_compilation, cancellationToken) is { Type: INamedTypeSymbol created } creation
+                    && creation is not ITypeParameterObjectCreationOperation
+                    && family.Contains(created.OriginalDefinition)
+                    && !KeepsCreated(creation, cancellationToken))
                 {
-                    return false;
-                }
-
-                if (creation is ITypeParameterObjectCreationOperation
-                    || (creation.Type is INamedTypeSymbol created && family.Contains(created.OriginalDefinition)))
-                {
-                    if (!KeepsCreated(creation, cancellationToken))
-                    {
-                        return false;
-                    }
+                    return true;
                 }
             }
 
-            return true;
+            return false;
         }
 
         /// <summary>

@@ -285,9 +285,9 @@ namespace InteropGuard.Rules
                || ClearsHandleField(clearedFields, owner);
 
         /// <summary>
-        /// 'this' while its object is being built, where every creation of the class keeps the new object after the
-        /// constructor returns (<see cref="HandleOwnersUnderConstruction"/>): asked of a finding about to be reported, as
-        /// the answer may read every creation of the class.
+        /// 'this' while its object is being built, where no creation of the class in sight drops the new object
+        /// (<see cref="HandleOwnersUnderConstruction"/>): asked of a finding about to be reported, as the answer may read
+        /// every creation of the class.
         /// </summary>
         private static bool HeldUnderConstruction(HandleOwners owners, HandleOwner owner, IMethodSymbol method, bool inLambda, System.Threading.CancellationToken cancellationToken)
             => owner.Kind == HandleOwnerKind.This && !inLambda && owners.UnderConstruction.HeldByCreator(method, cancellationToken);

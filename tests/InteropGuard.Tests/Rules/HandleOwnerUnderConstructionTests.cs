@@ -7,9 +7,10 @@ using static InteropGuard.Tests.Rules.HandleOwnerLifetimeTests;
 namespace InteropGuard.Tests.Rules
 {
     /// <summary>
-    /// IG1001 on 'this' while the object is being built: silent when every creation of the class keeps the new object
-    /// (so the creating frame holds it across the constructor), reported when some creation drops it, when code outside
-    /// the compilation can create the class, or when the constructors hand 'this' out.
+    /// IG1001 on 'this' while the object is being built: reported where a creation of the class in sight drops the new
+    /// object, silent where every creation in sight keeps it (the creating frame holds it across the constructor) and where
+    /// no creation can be read (code outside the compilation, a type parameter): code that builds an object nearly always
+    /// uses it.
     /// </summary>
     public class HandleOwnerUnderConstructionTests
     {
@@ -126,7 +127,7 @@ class Device
 }", BothFindings);
 
         [Fact]
-        public Task AClassCodeOutsideCanCreate() => Check(@"
+        public Task AClassCodeOutsideCanCreateWithoutADropInSight() => Check(@"
 public sealed class Session
 {
     private IntPtr _handle = (IntPtr)1;
@@ -140,6 +141,23 @@ public sealed class Session
 class Device
 {
     private Session _session = new Session();
+}");
+
+        [Fact]
+        public Task APublicClassDroppedInSight() => Check(@"
+public sealed class Session
+{
+    private IntPtr _handle = (IntPtr)1;
+    public Session() { Open(); Native.draw({|#1:_handle|}, 1); }
+    private void Open()
+    {
+        Native.draw({|#0:_handle|}, 0);
+    }
+    ~Session() { }
+}
+class Device
+{
+    void Open() { new Session(); }
 }", BothFindings);
 
         [Fact]
@@ -167,7 +185,7 @@ class Device
 }", BothFindings);
 
         [Fact]
-        public Task ACreationThroughATypeParameterDroppingItsObject() => CheckWithSession(@"
+        public Task ACreationThroughATypeParameterSaysNothingOfItsClass() => CheckWithSession(@"
 class Device
 {
     private Session _session = new Session();
@@ -175,7 +193,7 @@ class Device
     {
         new T();
     }
-}", BothFindings);
+}");
 
         [Fact]
         public Task TheConstructorHandsThisOutAsWell() => Check(@"
@@ -197,7 +215,7 @@ class Device
 }");
 
         [Fact]
-        public Task AConstructorCodeOutsideCanCall() => Check(@"
+        public Task AConstructorCodeOutsideCanCallDroppedInSight() => Check(@"
 public class Session
 {
     private IntPtr _handle = (IntPtr)1;
@@ -213,7 +231,27 @@ sealed class Camera : Session
 class Device
 {
     private Session _session = new Camera();
+    void Drop() { new Camera(); }
 }", Finding(0, "this", "_handle", "Native.draw"));
+
+        [Fact]
+        public Task AConstructorCodeOutsideCanCallWithoutADropInSight() => Check(@"
+public class Session
+{
+    private IntPtr _handle = (IntPtr)1;
+    protected Session()
+    {
+        Native.draw(_handle, 0);
+    }
+    ~Session() { }
+}
+sealed class Camera : Session
+{
+}
+class Device
+{
+    private Session _session = new Camera();
+}");
 
         [Fact]
         public Task AMethodOtherMembersCallToo() => Check(@"
