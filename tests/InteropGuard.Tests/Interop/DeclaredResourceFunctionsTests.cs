@@ -58,6 +58,33 @@ namespace InteropGuard.Tests.Interop
             Assert.True(words.Contains("Buffer"), "the handle type declared here");
         }
 
+        [Theory]
+        [InlineData("Microsoft.Interop.LibraryImportGenerator/Microsoft.Interop.LibraryImportGenerator/LibraryImports.g.cs", false)]
+        [InlineData("MyGenerator/MyGenerator.Stubs/LibraryImports.g.cs", true)]
+        [InlineData("Microsoft.Interop.LibraryImportGenerator/Microsoft.Interop.LibraryImportGenerator/MoreImports.g.cs", true)]
+        public void TheSdksLibraryImportStubsAddNoFunction(string path, bool read)
+        {
+            // The SDK's one stub file implements the [LibraryImport] declarations, which are read themselves; the
+            // generator's bodies call only __PInvoke and marshaller members. Here its body calls an allocator, which a
+            // generator never writes: the stub is not read. The same text in any other file is a method like any other.
+            const string declarations = "using System;\nusing System.Runtime.InteropServices;\nnamespace Lib\n{\n"
+                + "static partial class Native\n{\n    [LibraryImport(\"c\")] public static partial IntPtr open_buffer(int n);\n}\n}\n";
+            const string stubs = "using System;\nusing System.Runtime.InteropServices;\nnamespace Lib\n{\n"
+                + "static partial class Native\n{\n    public static partial IntPtr open_buffer(int n) => Marshal.AllocHGlobal(n);\n}\n}\n";
+            var options = new CSharpParseOptions(LanguageVersion.Latest);
+            var user = CSharpSyntaxTree.ParseText(declarations, options, TestProject.SourcePath(0));
+            var generated = CSharpSyntaxTree.ParseText(stubs, options, path);
+            var compilation = CSharpCompilation.Create(
+                "Stubs",
+                new[] { user, generated },
+                ReferenceAssemblies.Framework,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, EditorConfigOptions.Empty));
+            var words = new AllocationCandidates(compilation, context.Vocabulary).Words(context.ForTree(user)).ToList();
+            Assert.Equal(read, words.Contains("open_buffer"));
+        }
+
         [Fact]
         public void EveryAllocatorNameIsOneRunOfTheRecord()
         {
