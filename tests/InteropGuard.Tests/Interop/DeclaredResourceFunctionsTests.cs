@@ -14,7 +14,8 @@ namespace InteropGuard.Tests.Interop
     /// resource, read from their declarations. own18 tried reading a declaration only where the tree's identifier record
     /// names an allocator, a handle type or a ...Handle name in its span (not kept: reading the records of the P/Invoke
     /// trees cost more than it saved); these cases pin the answers such a gate must keep, among them the ones the record
-    /// cannot vouch for (an escape, a comment marker inside a string).
+    /// cannot vouch for (an escape, a comment marker inside a string). <see cref="DeclaredFunctionRuns"/> is
+    /// such a gate, over the records the vocabulary's first pass keeps.
     /// </summary>
     public class DeclaredResourceFunctionsTests
     {
@@ -32,6 +33,11 @@ namespace InteropGuard.Tests.Interop
         [InlineData("[Import(\"c\", EntryPoint = \"mal\\u006Coc\")] static EXTERN IntPtr make_buffer(UIntPtr n);", true)]
         [InlineData("[Import(\"http://c\", EntryPoint = \"malloc\")] static EXTERN IntPtr make_buffer(UIntPtr n);", true)]
         [InlineData("[Import(\"c/*\", EntryPoint = \"malloc\")] static EXTERN IntPtr make_buffer(UIntPtr n); // */", true)]
+        // The same hidden from the record's reader while the function's name stays a run: on the declaration's next line, or
+        // hidden by a string earlier on its first line; and a name the '/*' of an earlier declaration's string hides.
+        [InlineData("[Import(\"http://c\", EntryPoint = \"malloc\")]\n    static EXTERN IntPtr make_buffer(UIntPtr n);", true)]
+        [InlineData("[Import(\"http://c\")] static EXTERN void other(); [Import(\"c\", EntryPoint = \"malloc\")]\n    static EXTERN IntPtr make_buffer(UIntPtr n);", true)]
+        [InlineData("[Import(\"c/*\")] static EXTERN void other();\n    [Import(\"c\", EntryPoint = \"malloc\")] static EXTERN IntPtr make_buffer(UIntPtr n); // */", true)]
         // Look-alikes: the words only in a comment or inside a longer string, a handle type only taken by value.
         [InlineData("/// <summary>malloc, Buffer, BufferHandle</summary>\n    [Import(\"c\")] static EXTERN IntPtr make_buffer(UIntPtr n);", false)]
         [InlineData("[Import(\"c\", EntryPoint = \"malloc_usable_size\")] static EXTERN UIntPtr make_buffer(IntPtr p);", false)]
