@@ -52,14 +52,7 @@ namespace InteropGuard.Tests.Interop
                          + "struct BufferHandle { }\n"
                          + "static class Native\n{\n    " + declaration + "\n}\n}\n";
             var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), TestProject.SourcePath(0));
-            var compilation = CSharpCompilation.Create(
-                "Declared",
-                new[] { tree },
-                ReferenceAssemblies.Framework,
-                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
-            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-            var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, EditorConfigOptions.Empty));
-            var words = new AllocationCandidates(compilation, context.Vocabulary).Words(context.ForTree(tree)).ToList();
+            var words = DeclaredWords(tree);
             Assert.Equal(handsOut, words.Contains("make_buffer"));
             Assert.True(words.Contains("Buffer"), "the handle type declared here");
         }
@@ -80,15 +73,20 @@ namespace InteropGuard.Tests.Interop
             var options = new CSharpParseOptions(LanguageVersion.Latest);
             var user = CSharpSyntaxTree.ParseText(declarations, options, TestProject.SourcePath(0));
             var generated = CSharpSyntaxTree.ParseText(stubs, options, path);
+            Assert.Equal(read, DeclaredWords(user, generated).Contains("open_buffer"));
+        }
+
+        // The gate's words for a compilation of these trees (which must compile), in the scope of the first.
+        private static System.Collections.Generic.List<string> DeclaredWords(params SyntaxTree[] trees)
+        {
             var compilation = CSharpCompilation.Create(
-                "Stubs",
-                new[] { user, generated },
+                "Declared",
+                trees,
                 ReferenceAssemblies.Framework,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
             Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
             var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, EditorConfigOptions.Empty));
-            var words = new AllocationCandidates(compilation, context.Vocabulary).Words(context.ForTree(user)).ToList();
-            Assert.Equal(read, words.Contains("open_buffer"));
+            return new AllocationCandidates(compilation, context.Vocabulary).Words(context.ForTree(trees[0])).ToList();
         }
 
         [Fact]
