@@ -249,7 +249,7 @@ namespace InteropGuard.Interop
 
             public static Declared Collect(Compilation compilation, InteropVocabulary vocabulary)
             {
-                var methods = new List<(MethodDeclarationSyntax Method, SyntaxTree? NativeTree)>();
+                var methods = new List<(MethodDeclarationSyntax Method, bool MayBeNative)>();
                 var properties = new List<string>();
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
@@ -267,7 +267,7 @@ namespace InteropGuard.Interop
                     {
                         // A P/Invoke is extern or a LibraryImport: a tree without those words declares none, and testing every
                         // method's modifiers there was the largest part of this collection on a binding.
-                        CollectMembers(unit.Members, vocabulary.TreeUses(tree, InteropWords.NativeDeclaration) ? tree : null, methods, properties, bases);
+                        CollectMembers(unit.Members, vocabulary.TreeUses(tree, InteropWords.NativeDeclaration), methods, properties, bases);
                     }
                 }
 
@@ -287,18 +287,11 @@ namespace InteropGuard.Interop
                 var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
                 declared.Properties.UnionWith(properties);
                 var wrappers = new List<(string Name, string Calls)>();
-                var wordHashes = new HashSet<int>(AllocatorNames.Concat(handleTypes).Select(IdentifierRuns.Hash));
-                (SyntaxTree? Tree, DeclaredFunctionRuns? Runs) record = (null, null);
-                foreach (var (method, nativeTree) in methods)
+                foreach (var (method, mayBeNative) in methods)
                 {
-                    if (nativeTree != null && IsNativeDeclaration(method))
+                    if (mayBeNative && IsNativeDeclaration(method))
                     {
-                        if (record.Tree != nativeTree)
-                        {
-                            record = (nativeTree, DeclaredFunctionRuns.For(nativeTree, vocabulary, wordHashes));
-                        }
-
-                        if ((record.Runs == null || record.Runs.MayNameAResource(method)) && declared.HandsOutResource(method))
+                        if (declared.HandsOutResource(method))
                         {
                             declared.Functions.Add(method.Identifier.ValueText);
                         }
@@ -337,14 +330,14 @@ namespace InteropGuard.Interop
             // Methods and classes are members of types and namespaces: nothing below a member can declare one. Read in
             // declaration order (the wrapper levels below are found in it), member lists only: a generic walk of every
             // child of every type cost more than the rest of the collection.
-            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, SyntaxTree? nativeTree, List<(MethodDeclarationSyntax Method, SyntaxTree? NativeTree)> methods, List<string> properties, List<(string Name, string? Base)> bases)
+            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, bool mayBeNative, List<(MethodDeclarationSyntax Method, bool MayBeNative)> methods, List<string> properties, List<(string Name, string? Base)> bases)
             {
                 foreach (var member in members)
                 {
                     switch (member)
                     {
                         case MethodDeclarationSyntax method:
-                            methods.Add((method, nativeTree));
+                            methods.Add((method, mayBeNative));
                             break;
                         // The type first: reading the accessor list of every property cost more than the type test.
                         case PropertyDeclarationSyntax property when ReturnsAddress(property.Type) && CallsAllocator(property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
@@ -358,10 +351,10 @@ namespace InteropGuard.Interop
                     switch (member)
                     {
                         case BaseNamespaceDeclarationSyntax space:
-                            CollectMembers(space.Members, nativeTree, methods, properties, bases);
+                            CollectMembers(space.Members, mayBeNative, methods, properties, bases);
                             break;
                         case TypeDeclarationSyntax type:
-                            CollectMembers(type.Members, nativeTree, methods, properties, bases);
+                            CollectMembers(type.Members, mayBeNative, methods, properties, bases);
                             break;
                     }
                 }

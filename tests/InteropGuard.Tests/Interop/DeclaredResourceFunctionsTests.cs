@@ -14,8 +14,8 @@ namespace InteropGuard.Tests.Interop
     /// resource, read from their declarations. own18 tried reading a declaration only where the tree's identifier record
     /// names an allocator, a handle type or a ...Handle name in its span (not kept: reading the records of the P/Invoke
     /// trees cost more than it saved); these cases pin the answers such a gate must keep, among them the ones the record
-    /// cannot vouch for (an escape, a comment marker inside a string). <see cref="DeclaredFunctionRuns"/> is
-    /// such a gate, over the records the vocabulary's first pass keeps.
+    /// cannot vouch for (an escape, a comment marker inside a string). own20 tried such a gate again over the records
+    /// the vocabulary's first pass keeps (not kept either: no gain shown); its three hidden cases stay.
     /// </summary>
     public class DeclaredResourceFunctionsTests
     {
