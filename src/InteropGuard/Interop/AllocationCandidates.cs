@@ -254,6 +254,15 @@ namespace InteropGuard.Interop
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
                 {
+                    // The SDK's LibraryImport stubs (GeneratedCode.IsLibraryImportStubs) declare again, as forwarders and
+                    // marshalling bodies, the functions whose [LibraryImport] declarations are read here: a body calls only
+                    // __PInvoke and marshaller members, and returns what its declaration returns. On OpenCvSharp the file holds
+                    // 9,000 methods (8.6M characters), more than the sources, and walking it was most of this collection.
+                    if (GeneratedCode.IsLibraryImportStubs(tree))
+                    {
+                        continue;
+                    }
+
                     if (tree.GetRoot() is CompilationUnitSyntax unit)
                     {
                         // A P/Invoke is extern or a LibraryImport: a tree without those words declares none, and testing every
