@@ -10,6 +10,21 @@ namespace InteropGuard.Flow
     /// <summary>A body's graph together with the graphs of its local functions and lambdas, which are analyzed on their own.</summary>
     internal static class ControlFlowGraphs
     {
+        /// <summary>
+        /// The regions around <paramref name="block"/>, innermost first, up to its own graph's root (left out): the root of a
+        /// lambda's or local function's graph links to the region of the enclosing graph that holds the function, whose
+        /// block ordinals are the other graph's. A walk past it read a <c>finally</c> of the enclosing method as if the
+        /// lambda's exception ran it (an AD0001 on LLamaSharp's <c>LoadFromFileAsync</c>: a load inside <c>Task.Run</c>'s
+        /// lambda, inside a <c>using</c>).
+        /// </summary>
+        public static IEnumerable<ControlFlowRegion> RegionsWithin(BasicBlock block)
+        {
+            for (var region = block.EnclosingRegion; region != null && region.Kind != ControlFlowRegionKind.Root; region = region.EnclosingRegion)
+            {
+                yield return region;
+            }
+        }
+
         public static IEnumerable<ControlFlowGraph> AllIn(ControlFlowGraph root, CancellationToken cancellationToken)
         {
             var pending = new Stack<ControlFlowGraph>();

@@ -232,12 +232,8 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                var region = block.EnclosingRegion;
-                while (region != null && region.Kind != ControlFlowRegionKind.Finally && region.Kind != ControlFlowRegionKind.Catch
-                       && region.Kind != ControlFlowRegionKind.Filter && region.Kind != ControlFlowRegionKind.FilterAndHandler)
-                {
-                    region = region.EnclosingRegion;
-                }
+                var region = ControlFlowGraphs.RegionsWithin(block).FirstOrDefault(r => r.Kind == ControlFlowRegionKind.Finally || r.Kind == ControlFlowRegionKind.Catch
+                                                                                       || r.Kind == ControlFlowRegionKind.Filter || r.Kind == ControlFlowRegionKind.FilterAndHandler);
 
                 if (region != null && region.Kind == ControlFlowRegionKind.Finally)
                 {

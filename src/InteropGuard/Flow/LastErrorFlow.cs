@@ -292,14 +292,14 @@ namespace InteropGuard.Flow
         private static int[] Handlers(ControlFlowGraph graph, BasicBlock block)
         {
             var handlers = new List<int>();
-            for (var region = block.EnclosingRegion; region?.EnclosingRegion != null; region = region.EnclosingRegion)
+            foreach (var region in ControlFlowGraphs.RegionsWithin(block))
             {
                 if (region.Kind != ControlFlowRegionKind.Try)
                 {
                     continue;
                 }
 
-                foreach (var handler in region.EnclosingRegion.NestedRegions)
+                foreach (var handler in region.EnclosingRegion!.NestedRegions)
                 {
                     if (handler != region && (handler.Kind == ControlFlowRegionKind.Catch || handler.Kind == ControlFlowRegionKind.FilterAndHandler || handler.Kind == ControlFlowRegionKind.Filter))
                     {
@@ -350,7 +350,7 @@ namespace InteropGuard.Flow
 
         private static ControlFlowRegion? EnclosingFinally(BasicBlock block)
         {
-            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            foreach (var region in ControlFlowGraphs.RegionsWithin(block))
             {
                 if (region.Kind == ControlFlowRegionKind.Finally)
                 {

@@ -162,7 +162,7 @@ namespace InteropGuard.Flow
             // Allocations in handlers and finally regions are solved from the entry: their blocks are reached by paths
             // (exceptions, finally summaries) the background solve does not follow.
             var block = analysis._cfg.Blocks[root.Position.Block];
-            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            foreach (var region in ControlFlowGraphs.RegionsWithin(block))
             {
                 if (region.Kind == ControlFlowRegionKind.Finally || region.Kind == ControlFlowRegionKind.Catch
                     || region.Kind == ControlFlowRegionKind.Filter || region.Kind == ControlFlowRegionKind.FilterAndHandler)
@@ -592,8 +592,9 @@ namespace InteropGuard.Flow
 
         private void PropagateException(BasicBlock block, OwnershipState state, LeakPath path, System.Action<int, OwnershipState> flow)
         {
+            // Up to this graph's root: a lambda's exception leaves the lambda, not the method around it (ControlFlowGraphs.RegionsWithin).
             var region = block.EnclosingRegion;
-            while (region != null)
+            while (region != null && region.Kind != ControlFlowRegionKind.Root)
             {
                 switch (region.Kind)
                 {
@@ -628,12 +629,13 @@ namespace InteropGuard.Flow
                     case ControlFlowRegionKind.FilterAndHandler:
                     case ControlFlowRegionKind.Finally:
                         // Thrown inside a handler: leaves the whole try statement.
-                        while (region != null && region.Kind != ControlFlowRegionKind.TryAndCatch && region.Kind != ControlFlowRegionKind.TryAndFinally)
+                        while (region != null && region.Kind != ControlFlowRegionKind.TryAndCatch && region.Kind != ControlFlowRegionKind.TryAndFinally
+                               && region.Kind != ControlFlowRegionKind.Root)
                         {
                             region = region.EnclosingRegion;
                         }
 
-                        region = region?.EnclosingRegion;
+                        region = region is { Kind: not ControlFlowRegionKind.Root } ? region.EnclosingRegion : null;
                         continue;
 
                     default:

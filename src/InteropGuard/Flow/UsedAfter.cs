@@ -270,14 +270,14 @@ namespace InteropGuard.Flow
                     }
                 }
 
-                for (var region = block.EnclosingRegion; region.EnclosingRegion != null; region = region.EnclosingRegion)
+                foreach (var region in ControlFlowGraphs.RegionsWithin(block))
                 {
                     if (region.Kind != ControlFlowRegionKind.Try)
                     {
                         continue;
                     }
 
-                    foreach (var handler in region.EnclosingRegion.NestedRegions)
+                    foreach (var handler in region.EnclosingRegion!.NestedRegions)
                     {
                         if (handler != region)
                         {
@@ -418,14 +418,14 @@ namespace InteropGuard.Flow
         /// <summary>Does an exception raised anywhere in <paramref name="block"/> lead to a read, in a handler of a try region around it?</summary>
         private static bool IntoHandlers(ControlFlowGraph graph, BasicBlock block, bool[] reaches)
         {
-            for (var region = block.EnclosingRegion; region.EnclosingRegion != null; region = region.EnclosingRegion)
+            foreach (var region in ControlFlowGraphs.RegionsWithin(block))
             {
                 if (region.Kind != ControlFlowRegionKind.Try)
                 {
                     continue;
                 }
 
-                foreach (var handler in region.EnclosingRegion.NestedRegions)
+                foreach (var handler in region.EnclosingRegion!.NestedRegions)
                 {
                     if (handler != region && reaches[handler.FirstBlockOrdinal])
                     {

@@ -279,7 +279,8 @@ namespace InteropGuard.Rules
                         ? "before the next iteration of '" + loop + "' allocates again"
                         : "before the next loop iteration allocates again";
                 case LeakKind.Throw:
-                    return "on the " + Named(leak.Site!);
+                    // A catch block that only rethrows ('throw;') has no operation to name.
+                    return leak.Site != null ? "on the " + Named(leak.Site) : "when the caught exception is thrown again";
                 case LeakKind.MayThrow:
                     return "if '" + Shorten(leak.Site!) + "' throws";
                 default:
