@@ -278,9 +278,14 @@ namespace InteropGuard.Rules
                : declaration.Ancestors().FirstOrDefault(a => a is BlockSyntax || a is SwitchSectionSyntax || a is ForStatementSyntax || a is ForEachStatementSyntax
                                                             || a is UsingStatementSyntax || a is FixedStatementSyntax || a is CatchClauseSyntax);
 
-        /// <summary>Owners the rule does not protect: captured by a closure, a lambda's 'this' (its caller holds it), a handle taken over.</summary>
+        /// <summary>
+        /// Owners the rule does not protect: captured by a closure, 'this' where its caller holds it (a lambda's; a
+        /// constructor's, left out before any reading: asking the creations, as <see cref="HeldUnderConstruction"/> does for
+        /// the methods only constructors call, cost TorchSharp's IG1001 a third more for its constructors' handle calls), a
+        /// handle taken over.
+        /// </summary>
         private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields)
-            => (owner.Kind == HandleOwnerKind.This && inLambda)
+            => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
                || (owner.Root != null && captured().Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
 

@@ -19,11 +19,11 @@ namespace InteropGuard.Tests.Rules
 sealed class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw({|#0:_handle|}, 0); }
+    public Session() { Open(); Native.draw(_handle, 0); }
     public Session(int mode) : this() { }
     private void Open()
     {
-        Native.draw({|#1:_handle|}, 1);
+        Native.draw({|#0:_handle|}, 1);
     }
     public void Start() { }
     ~Session() { }
@@ -43,7 +43,9 @@ sealed class Session
             return test.RunAsync();
         }
 
-        private static readonly DiagnosticResult[] BothFindings = { Finding(0, "this", "_handle", "Native.draw"), Finding(1, "this", "_handle", "Native.draw") };
+        // The constructor's own call is left out before any reading, as constructors always were (the creation index would
+        // cost every compilation whose constructors pass a handle); the private method only it calls is read.
+        private static readonly DiagnosticResult[] BothFindings = { Finding(0, "this", "_handle", "Native.draw") };
 
         [Fact]
         public Task EveryCreationKeepsTheObject() => CheckWithSession(@"
@@ -131,7 +133,7 @@ class Device
 public sealed class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw({|#1:_handle|}, 1); }
+    public Session() { Open(); Native.draw(_handle, 1); }
     private void Open()
     {
         Native.draw({|#0:_handle|}, 0);
@@ -148,7 +150,7 @@ class Device
 public sealed class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw({|#1:_handle|}, 1); }
+    public Session() { Open(); Native.draw(_handle, 1); }
     private void Open()
     {
         Native.draw({|#0:_handle|}, 0);
@@ -165,7 +167,7 @@ class Device
 class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw({|#1:_handle|}, 1); }
+    public Session() { Open(); Native.draw(_handle, 1); }
     private void Open()
     {
         Native.draw({|#0:_handle|}, 0);
@@ -215,27 +217,7 @@ class Device
 }");
 
         [Fact]
-        public Task AConstructorCodeOutsideCanCallDroppedInSight() => Check(@"
-public class Session
-{
-    private IntPtr _handle = (IntPtr)1;
-    protected Session()
-    {
-        Native.draw({|#0:_handle|}, 0);
-    }
-    ~Session() { }
-}
-sealed class Camera : Session
-{
-}
-class Device
-{
-    private Session _session = new Camera();
-    void Drop() { new Camera(); }
-}", Finding(0, "this", "_handle", "Native.draw"));
-
-        [Fact]
-        public Task AConstructorCodeOutsideCanCallWithoutADropInSight() => Check(@"
+        public Task AConstructorsOwnCallStaysSilent() => Check(@"
 public class Session
 {
     private IntPtr _handle = (IntPtr)1;
@@ -251,6 +233,7 @@ sealed class Camera : Session
 class Device
 {
     private Session _session = new Camera();
+    void Drop() { new Camera(); }
 }");
 
         [Fact]
