@@ -124,7 +124,8 @@ namespace InteropGuard.Interop
         /// <summary>
         /// Is the created object used after the constructor returns? The value is followed through conversions and branches
         /// (<c>c ? new T() : null</c>, <c>x ?? new T()</c>) to what takes it: a statement that drops it, a discard, a void
-        /// lambda's body, or a local or parameter not read afterwards do not keep it; anything else reads or stores it.
+        /// lambda's body, or a local or parameter dropped in sight (<see cref="ReadAfter"/>) do not keep it; anything else is
+        /// taken to keep it, since a finding rests on a drop the rule can see.
         /// </summary>
         private bool KeepsCreated(IOperation creation, CancellationToken cancellationToken)
         {
@@ -155,7 +156,7 @@ namespace InteropGuard.Interop
                 }
             }
 
-            return false;
+            return true;
         }
 
         private bool KeepsStored(IOperation target, IOperation creation, CancellationToken cancellationToken)
@@ -164,13 +165,16 @@ namespace InteropGuard.Interop
                 IDiscardOperation => false,
                 ILocalReferenceOperation { Local: { RefKind: RefKind.None } local } => ReadAfter(local, creation, cancellationToken),
                 IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } => ReadAfter(parameter, creation, cancellationToken),
-                IDeclarationExpressionOperation or ITupleOperation => false,
+                IDeclarationExpressionOperation or ITupleOperation => true,
                 _ => true,
             };
 
         /// <summary>
-        /// Is the variable read after the creation stored into it, and given no other value anywhere? Then the read sees the
-        /// object, and the frame holds it across the constructor call.
+        /// Does the object stored into the variable stay reachable from this frame after the constructor returns? The
+        /// finding rests on a drop in sight, so only two shapes are a drop: nothing refers to the variable after the
+        /// creation (and nothing before it, which a loop could reach again), or the first reference after it, a statement of
+        /// the same statement list, gives the variable another value. A first reference inside a branch or loop, a
+        /// <c>ref</c>/<c>out</c> use, anything else: kept (a read on one path keeps the object live at the call).
         /// </summary>
         private bool ReadAfter(ISymbol variable, IOperation creation, CancellationToken cancellationToken)
         {
@@ -179,36 +183,37 @@ namespace InteropGuard.Interop
                                                                         || a is CompilationUnitSyntax || a is BasePropertyDeclarationSyntax);
             if (scope == null)
             {
-                return false;
+                return true;
             }
 
-            var read = false;
+            var before = false;
+            ExpressionSyntax? first = null;
             foreach (var reference in NameReferences.To(variable, scope, _compilation, cancellationToken))
             {
                 var whole = OperationTree.SkipParentheses(reference.Whole);
-                if (whole.Parent is AssignmentExpressionSyntax assignment && assignment.Left == whole)
+                if (whole.Parent is AssignmentExpressionSyntax store && store.Left == whole && store.Right.Span.Contains(creation.Syntax.Span))
                 {
-                    if (!assignment.Right.Span.Contains(creation.Syntax.Span))
-                    {
-                        return false;
-                    }
-
                     continue;
                 }
 
-                if (whole.Parent is ArgumentSyntax argument && (!argument.RefKindKeyword.IsKind(SyntaxKind.None) || argument.Parent is TupleExpressionSyntax)
-                    || whole.Parent is PrefixUnaryExpressionSyntax || whole.Parent is PostfixUnaryExpressionSyntax)
+                if (whole.SpanStart < creation.Syntax.Span.End)
                 {
-                    return false;
+                    before = true;
                 }
-
-                if (whole.SpanStart >= creation.Syntax.Span.End)
+                else if (first == null || whole.SpanStart < first.SpanStart)
                 {
-                    read = true;
+                    first = whole;
                 }
             }
 
-            return read;
+            if (first == null)
+            {
+                return before;
+            }
+
+            return !(first.Parent is AssignmentExpressionSyntax assignment && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left == first
+                     && assignment.Parent is ExpressionStatementSyntax statement
+                     && creation.Syntax.FirstAncestorOrSelf<StatementSyntax>() is { } creating && creating.Parent == statement.Parent);
         }
 
         /// <summary>

@@ -117,6 +117,46 @@ class Device
     }
 }", BothFindings);
 
+        // A drop must be in sight: a local given another value only after its read, or first used in a branch or through
+        // 'ref', still holds the new object when the constructor runs (a read on one path keeps it live at the call).
+        [Fact]
+        public Task ALocalGivenAnotherValueAfterItsRead() => CheckWithSession(@"
+class Device
+{
+    void Open(Session other)
+    {
+        var s = new Session();
+        s.Start();
+        s = other;
+    }
+}");
+
+        [Fact]
+        public Task ALocalFirstUsedInABranch() => CheckWithSession(@"
+class Device
+{
+    void Open(Session other, bool fresh)
+    {
+        var s = new Session();
+        if (fresh)
+            s = other;
+        else
+            s.Start();
+    }
+}");
+
+        [Fact]
+        public Task ALocalFirstPassedByRef() => CheckWithSession(@"
+class Device
+{
+    void Open()
+    {
+        var s = new Session();
+        Keep(ref s);
+    }
+    static void Keep(ref Session s) { s.Start(); }
+}");
+
         [Fact]
         public Task AVoidLambdaDroppingTheObject() => CheckWithSession(@"
 class Device
