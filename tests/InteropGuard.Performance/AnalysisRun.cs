@@ -53,6 +53,8 @@ namespace InteropGuard.Performance
 
         public double ChargedTotalOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => Charges[a].Milliseconds);
 
+        public double ChargedAllocatedKbOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => Charges[a].AllocatedBytes / 1024.0);
+
         /// <param name="charged">Run each analyzer inside a <see cref="ChargedAnalyzer"/> (or <see cref="ChargedSuppressor"/>) to measure its own processor time.</param>
         /// <param name="configOptions">.editorconfig options every file sees; none when null.</param>
         public static async Task<AnalysisRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent, bool charged = false, AnalyzerConfigOptionsProvider? configOptions = null)

@@ -351,6 +351,11 @@ namespace InteropGuard.Performance
                 InteropGuardChargedAnalyzerMs = wall ? new Dictionary<string, double>() : sets.InteropGuard.ToDictionary(
                     a => a.GetType().Name,
                     a => Statistics.Median(both.Select(run => run.Charges[a].Milliseconds))),
+                InteropGuardChargedAnalyzerAllocatedKb = wall ? new Dictionary<string, double>() : sets.InteropGuard.ToDictionary(
+                    a => a.GetType().Name,
+                    a => Statistics.Median(both.Select(run => run.Charges[a].AllocatedBytes / 1024.0))),
+                NetAnalyzersChargedAllocatedKb = wall ? 0 : Statistics.Median(both.Select(run => run.ChargedAllocatedKbOf(sets.NetAnalyzers))),
+                InteropGuardChargedAllocatedKb = wall ? 0 : Statistics.Median(both.Select(run => run.ChargedAllocatedKbOf(sets.InteropGuard))),
                 NetAnalyzersCallbacks = wall ? 0 : both[^1].Charges.Where(pair => !sets.InteropGuard.Contains(pair.Key)).Sum(pair => pair.Value.Callbacks),
                 InteropGuardCallbacks = wall ? 0 : sets.InteropGuard.Sum(a => both[^1].Charges[a].Callbacks),
                 InteropGuardAloneCpuMs = Statistics.Median(interopGuardAloneCpu),

@@ -51,12 +51,16 @@ namespace InteropGuard.Performance
 
             if (w.Clock == "cpu")
             {
-                Console.WriteLine("  InteropGuard analyzers (median processor ms, % of NetAnalyzers' processor time; telemetry ms):");
+                Console.WriteLine(
+                    $"  allocated by the callbacks in the same pass: NetAnalyzers {w.NetAnalyzersChargedAllocatedKb / 1024.0:N1} MB, " +
+                    $"InteropGuard {w.InteropGuardChargedAllocatedKb / 1024.0:N1} MB " +
+                    $"({Statistics.Format(Statistics.Percent(w.InteropGuardChargedAllocatedKb, w.NetAnalyzersChargedAllocatedKb), "0.0")}%)");
+                Console.WriteLine("  InteropGuard analyzers (median processor ms, % of NetAnalyzers' processor time; telemetry ms; allocated MB):");
                 foreach (KeyValuePair<string, double> analyzer in w.InteropGuardChargedAnalyzerMs.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal))
                 {
                     Console.WriteLine(
                         $"    {analyzer.Key,-42} {analyzer.Value,10:N1} ms  {Statistics.Format(Statistics.Percent(analyzer.Value, w.NetAnalyzersChargedMs), "0.00"),6}%" +
-                        $"  {w.InteropGuardAnalyzerMs[analyzer.Key],10:N1} ms");
+                        $"  {w.InteropGuardAnalyzerMs[analyzer.Key],10:N1} ms  {w.InteropGuardChargedAnalyzerAllocatedKb.GetValueOrDefault(analyzer.Key) / 1024.0,8:N2} MB");
                 }
             }
             else

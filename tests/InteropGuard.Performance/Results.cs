@@ -135,6 +135,14 @@ namespace InteropGuard.Performance
         /// <summary>With the processor clock: each InteropGuard analyzer's own processor time, median over runs (ms).</summary>
         public Dictionary<string, double> InteropGuardChargedAnalyzerMs { get; set; } = new Dictionary<string, double>();
 
+        /// <summary>With the processor clock: the managed memory each InteropGuard analyzer's callbacks allocated, median over runs (KB).</summary>
+        public Dictionary<string, double> InteropGuardChargedAnalyzerAllocatedKb { get; set; } = new Dictionary<string, double>();
+
+        /// <summary>With the processor clock: the managed memory each set's callbacks allocated in the same pass, median over runs (KB).</summary>
+        public double NetAnalyzersChargedAllocatedKb { get; set; }
+
+        public double InteropGuardChargedAllocatedKb { get; set; }
+
         /// <summary>Callbacks each set ran in the last pass (each costs the wrapper a little; see --wrapper-overhead).</summary>
         public long NetAnalyzersCallbacks { get; set; }
 
