@@ -38,7 +38,7 @@ namespace InteropGuard.Performance
 
         public string NetAnalyzersVersion { get; }
 
-        public static AnalyzerSets Load()
+        public static AnalyzerSets Load(IReadOnlyList<string> only)
         {
             string directory = Metadata("InteropGuard.Performance.NetAnalyzersDirectory");
             string version = Metadata("InteropGuard.Performance.NetAnalyzersVersion");
@@ -75,6 +75,19 @@ namespace InteropGuard.Performance
             if (ours.IsEmpty)
             {
                 throw new InvalidOperationException("No DiagnosticAnalyzer type found in " + interopGuard.GetName().Name);
+            }
+
+            if (only.Count > 0)
+            {
+                string[] unknown = only.Where(name => !ours.Any(a => a.GetType().Name == name)).ToArray();
+                if (unknown.Length > 0)
+                {
+                    throw new UsageException(
+                        $"--analyzers: no InteropGuard analyzer named {string.Join(", ", unknown.Select(n => "'" + n + "'"))}; the analyzers are " +
+                        string.Join(", ", ours.Select(a => a.GetType().Name)));
+                }
+
+                ours = ours.Where(a => only.Contains(a.GetType().Name)).ToImmutableArray();
             }
 
             return new AnalyzerSets(netAnalyzers.ToImmutable(), ours, directory, version);

@@ -46,7 +46,7 @@ namespace InteropGuard.Performance
         public const string Usage =
             "usage: dotnet run -c Release --project tests/InteropGuard.Performance -- " +
             "[--sizes 100,400,1600] [--flavour both|interop|plain] [--clock cpu|wall] [--runs N] [--concurrent false|true] " +
-            "[--netanalyzers default|all] [--no-memory] [--memory-pairs N] [--no-generators] [--fresh-trees] [--json FILE] [--findings FILE [--findings-only [--option KEY=VALUE ...]]] [--check] [--wrapper-overhead] [--dump DIR] " +
+            "[--netanalyzers default|all] [--analyzers NAME,...] [--no-memory] [--memory-pairs N] [--no-generators] [--fresh-trees] [--json FILE] [--findings FILE [--findings-only [--option KEY=VALUE ...]]] [--check] [--wrapper-overhead] [--dump DIR] " +
             "[--sources DIR ... [--define SYMBOL ...] [--implicit-usings] [--using NAMESPACE ...]]";
 
         public IReadOnlyList<int> Sizes { get; private set; } = new[] { 100, 400, 1600 };
@@ -64,6 +64,13 @@ namespace InteropGuard.Performance
         public bool Concurrent { get; private set; }
 
         public NetAnalyzersRules NetAnalyzers { get; private set; } = NetAnalyzersRules.Default;
+
+        /// <summary>
+        /// Only these InteropGuard analyzers (type names), or all when empty. What one analyzer costs in all (the driver's
+        /// work for its registrations included, which its callbacks' own time does not show) is a run with it alone
+        /// against NetAnalyzers alone: the added allocations and peak memory of the memory probe, the wall clock's process time.
+        /// </summary>
+        public IReadOnlyList<string> Analyzers { get; private set; } = Array.Empty<string>();
 
         public bool MeasureMemory { get; private set; } = true;
 
@@ -171,6 +178,14 @@ namespace InteropGuard.Performance
                             "all" => NetAnalyzersRules.All,
                             string other => throw new UsageException($"--netanalyzers must be default or all, not '{other}'"),
                         };
+                        break;
+                    case "--analyzers":
+                        options.Analyzers = Value(args, ref i).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                        if (options.Analyzers.Count == 0)
+                        {
+                            throw new UsageException("--analyzers needs one or more InteropGuard analyzer type names, e.g. --analyzers OwnershipAnalyzer,LastErrorAnalyzer");
+                        }
+
                         break;
                     case "--memory-pairs":
                         options.MemoryPairs = PositiveInt(arg, Value(args, ref i), 1, 20);
@@ -309,6 +324,12 @@ namespace InteropGuard.Performance
 
             yield return "--netanalyzers";
             yield return NetAnalyzers == NetAnalyzersRules.All ? "all" : "default";
+            if (Analyzers.Count > 0)
+            {
+                yield return "--analyzers";
+                yield return string.Join(",", Analyzers);
+            }
+
             yield return "--concurrent";
             yield return Concurrent ? "true" : "false";
             foreach (string directory in SourceDirectories)

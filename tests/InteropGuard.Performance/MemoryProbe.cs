@@ -69,7 +69,7 @@ namespace InteropGuard.Performance
 
         public static async Task<int> RunChildAsync(HarnessOptions options)
         {
-            AnalyzerSets sets = AnalyzerSets.Load();
+            AnalyzerSets sets = AnalyzerSets.Load(options.Analyzers);
             Workload workload = options.SourcesMode
                 ? Workload.Sources(options).Fresh(options)
                 : Workload.Synthetic(options.Flavours[0], options.Sizes[0], options).Fresh(options);

@@ -82,7 +82,7 @@ namespace InteropGuard.Performance
 
         private static async Task<int> RunAsync(HarnessOptions options)
         {
-            AnalyzerSets sets = AnalyzerSets.Load();
+            AnalyzerSets sets = AnalyzerSets.Load(options.Analyzers);
             (int enabled, int total) = sets.NetAnalyzersRuleCount(options.NetAnalyzers);
             int runs = options.Check ? 1 : options.Runs;
             var result = new HarnessResult
