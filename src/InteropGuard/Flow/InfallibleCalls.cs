@@ -170,7 +170,10 @@ namespace InteropGuard.Flow
                     // The text the Uri was made from, in its canonical form: the constructor already validated it.
                     return name == "ToString" && invocation.Arguments.IsEmpty;
                 case "System.Span":
-                    return (name == "Clear" || name == "Fill") && invocation.Instance != null;
+                    return ((name == "Clear" || name == "Fill") && invocation.Instance != null)
+                           || (name == "CopyTo" && SizedSpanCopies.IsIntoRoomEnough(original(invocation), stable));
+                case "System.ReadOnlySpan":
+                    return name == "CopyTo" && SizedSpanCopies.IsIntoRoomEnough(original(invocation), stable);
                 case "System.ArgumentNullException":
                     // The check of an argument that cannot be null here: a constant, a parameter every caller judged fills,
                     // or a value dereferenced on the way (DereferencedBefore).

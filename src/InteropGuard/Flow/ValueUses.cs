@@ -336,6 +336,12 @@ namespace InteropGuard.Flow
                 return new ValueUse(ValueUseKind.Escape, call);
             }
 
+            // Given with the function that frees it, the block is the library's to release (ReleaseCallbacks).
+            if (native != null && call is IInvocationOperation withRelease && ReleaseCallbacks.Of(_context).HandsOverRelease(withRelease, parameter, catalogue))
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
+
             if (native != null)
             {
                 // A function that keeps what it is given (a registration, an async submission) now shares it:
