@@ -476,5 +476,47 @@ class C
     }
 }", Stored(0, "stream.SafeFileHandle", "field 'Request.Handle'"), Stored(1, "stream.SafeFileHandle", "field 'Request.Handle'"),
     Stored(2, "stream.SafeFileHandle", "field 'Request.Handle'"), Stored(3, "handle", "field 'Request.Handle'"));
+
+        [Fact]
+        public Task AHandleOpenedHereAndDisposedByAUsingBlockAroundTheUseNeedsNoReference() => Check(@"
+class C
+{
+    int M(string path)
+    {
+        if (Native.native_open_into(path, out FileHandle opened) != 0)
+        {
+            return -1;
+        }
+
+        using (opened)
+        {
+            return Native.native_read(opened.DangerousGetHandle());
+        }
+    }
+}");
+
+        [Fact]
+        public Task AUsingBlockOverAHandleFromElsewhereOrOneReplacedInsideStillCounts() => Check(@"
+class C
+{
+    int Given(FileHandle given)
+    {
+        using (given)
+        {
+            return Native.native_read({|#0:given.DangerousGetHandle()|});
+        }
+    }
+
+    int Replaced(string path)
+    {
+        Native.native_open_into(path, out FileHandle opened);
+        using (opened)
+        {
+            var raw = {|#1:opened.DangerousGetHandle()|};
+            opened = Native.native_open(path);
+            return Native.native_read(raw);
+        }
+    }
+}", Passed(0, "given"), Passed(1, "opened"));
     }
 }
