@@ -400,8 +400,8 @@ namespace InteropGuard.Flow
                 return local;
             }
 
-            // 'var s = new S { h = raw }': the struct the initializer fills is the local it initializes.
-            if (instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver, Type.IsValueType: true })
+            // 'var s = new S { h = raw }': the struct (or the request object) the initializer fills is the local it initializes.
+            if (instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
             {
                 for (var current = site.Parent; current != null; current = current.Parent)
                 {
@@ -436,7 +436,7 @@ namespace InteropGuard.Flow
             {
                 if (current is IObjectCreationOperation creation)
                 {
-                    return OperationTree.WithConversions(creation).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None };
+                    return OperationTree.WithConversions(creation).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None or RefKind.In };
                 }
             }
 

@@ -443,16 +443,17 @@ namespace InteropGuard.Rules
             }
 
             var structs = new List<ILocalSymbol>();
+            var intoLocalMemory = true;
             foreach (var sink in sinks.Where(s => s.Stored))
             {
-                if (!UnsharedHandles.IsStoreIntoLocalMemory(sink.Site))
-                {
-                    return false;
-                }
-
+                intoLocalMemory &= UnsharedHandles.IsStoreIntoLocalMemory(sink.Site);
                 if (UnsharedHandles.StoredLocal(sink.Site) is { } local)
                 {
                     structs.Add(local);
+                }
+                else if (!UnsharedHandles.IsStoreIntoLocalMemory(sink.Site) && !UnsharedHandles.IsStoreIntoCallArgument(sink.Site))
+                {
+                    return false;
                 }
             }
 
@@ -466,7 +467,7 @@ namespace InteropGuard.Rules
                     return sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
                            && structReferences.All(r => StaysLocal(r, function));
                 case DisposerHeldHandles.HolderKind.Caller:
-                    return sinks.All(s => s.Stored);
+                    return intoLocalMemory && sinks.All(s => s.Stored);
                 default:
                     return false;
             }

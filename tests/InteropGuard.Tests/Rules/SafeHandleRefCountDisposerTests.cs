@@ -22,6 +22,8 @@ static class Native
     [DllImport(""sample"")] public static extern int block_read(IntPtr handle);
     [DllImport(""sample"")] public static extern int query_run(ref Query query);
     [DllImport(""sample"")] public static extern int query_value(Query query);
+    [DllImport(""sample"")] public static extern int query_in(in Query query);
+    [DllImport(""sample"")] public static extern int order_run(Order order);
     [DllImport(""sample"")] public static extern IntPtr block_alloc(int size);
     [DllImport(""sample"")] public static extern void block_free(IntPtr block);
 }
@@ -44,6 +46,12 @@ struct Query
     public IntPtr Input;
     public IntPtr Output;
     public int Size;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+sealed class Order
+{
+    public IntPtr Payload;
 }
 
 sealed class Bag : IDisposable
@@ -158,7 +166,35 @@ class C
         var output = bag.Keep(new Block(size));
         return Native.query_value(new Query { Output = output.DangerousGetHandle(), Size = size });
     }
+
+    int AskIn(int size)
+    {
+        using var bag = new Bag();
+        return Native.query_in(new Query { Input = bag.Keep(new Block(size)).DangerousGetHandle() });
+    }
+
+    int Order(int size)
+    {
+        using var bag = new Bag();
+        var order = new Order { Payload = bag.Keep(new Block(size)).DangerousGetHandle() };
+        return Native.order_run(order);
+    }
 }");
+
+        [Fact]
+        public Task ARequestObjectKeptElsewhereStillCounts() => Check(@"
+class C
+{
+    private Order? _last;
+
+    int Order(int size)
+    {
+        using var bag = new Bag();
+        var order = new Order { Payload = {|#0:bag.Keep(new Block(size)).DangerousGetHandle()|} };
+        _last = order;
+        return Native.order_run(order);
+    }
+}", Reported(0));
 
         [Fact]
         public Task ABlockKeptByTheCallersBagMayGoBackInARequest() => Check(@"
