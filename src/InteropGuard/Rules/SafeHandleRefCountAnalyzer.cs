@@ -196,6 +196,10 @@ namespace InteropGuard.Rules
             var handle = Display(getHandle.Instance!.Syntax);
             var sinks = new List<Sink>();
             Follow(interop, uses, function, getHandle, handle, sinks, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default));
+
+            // A value kept only to be printed never reaches native code.
+            sinks.RemoveAll(s => s.Site is ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Field: { } field } }
+                                 && TextOnlyFields.IsOnlyPrinted(interop.Compilation, field, cancellationToken));
             if (sinks.Count == 0)
             {
                 return null;

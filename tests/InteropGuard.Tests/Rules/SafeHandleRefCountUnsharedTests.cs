@@ -518,5 +518,41 @@ class C
         }
     }
 }", Passed(0, "given"), Passed(1, "opened"));
+
+        // A port that keeps its handle's number only to print it in its trace lines: the number never reaches native code.
+        [Fact]
+        public Task ARawValueKeptOnlyForMessagesIsNotAUse() => Check(@"
+class Port
+{
+    private readonly FileHandle _handle;
+    private readonly IntPtr _number;
+
+    public Port(FileHandle handle)
+    {
+        _handle = handle;
+        _number = _handle.DangerousGetHandle();
+    }
+
+    public string Describe() => $""port {_number}"";
+    public string Name() => ""port "" + _number;
+    public string Text() => _number.ToString();
+}");
+
+        [Fact]
+        public Task ARawValueKeptForMessagesAndANativeCallStillCounts() => Check(@"
+class Port
+{
+    private readonly FileHandle _handle;
+    private readonly IntPtr _number;
+
+    public Port(FileHandle handle)
+    {
+        _handle = handle;
+        _number = {|#0:_handle.DangerousGetHandle()|};
+    }
+
+    public string Describe() => $""port {_number}"";
+    public int Read() => Native.native_read(_number);
+}", Stored(0, "_handle", "field 'Port._number'"));
     }
 }
