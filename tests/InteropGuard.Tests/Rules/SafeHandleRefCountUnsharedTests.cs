@@ -512,9 +512,9 @@ class C
         Native.native_open_into(path, out FileHandle opened);
         using (opened)
         {
-            var raw = {|#1:opened.DangerousGetHandle()|};
+            // The block disposes the first handle; the second is read by nothing after the call.
             opened = Native.native_open(path);
-            return Native.native_read(raw);
+            return Native.native_read({|#1:opened.DangerousGetHandle()|});
         }
     }
 }", Passed(0, "given"), Passed(1, "opened"));
