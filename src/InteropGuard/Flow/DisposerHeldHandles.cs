@@ -79,7 +79,8 @@ namespace InteropGuard.Flow
                     {
                         value = assignment.Value;
                     }
-                    else if (!IsHarmless(reference, function, uses, sites, lastUse))
+                    else if (OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None } or IDeclarationExpressionOperation
+                             || !IsHarmless(reference, function, uses, sites, lastUse))
                     {
                         return (HolderKind.None, null);
                     }
@@ -156,7 +157,7 @@ namespace InteropGuard.Flow
             var method = call.TargetMethod;
             if (!method.IsStatic)
             {
-                return HeldArgument(call) is { } argument && IsFresh(argument) ? NamedDisposer(call.Instance) : null;
+                return HeldArgument(call) is { } argument && IsFresh(argument) ? NamedDisposer(call.Instance!) : null;
             }
 
             if (!method.IsExtensionMethod || call.Arguments.Length == 0 || !IsDisposable(method.Parameters[0].Type)
@@ -189,7 +190,7 @@ namespace InteropGuard.Flow
                 adds = true;
             }
 
-            return adds ? NamedDisposer(call.Arguments.First(a => a.Parameter?.Ordinal == 0).Value) : null;
+            return adds && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0) is { } disposer ? NamedDisposer(disposer.Value) : null;
         }
 
         /// <summary>
@@ -313,8 +314,8 @@ namespace InteropGuard.Flow
         private static bool IsDisposable(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IDisposable || type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable));
 
-        private static ISymbol? NamedDisposer(IOperation? disposer)
-            => OperationTree.SkipConversions(disposer!) switch
+        private static ISymbol? NamedDisposer(IOperation disposer)
+            => OperationTree.SkipConversions(disposer) switch
             {
                 ILocalReferenceOperation { Local: { IsRef: false } local } => local,
                 IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } => parameter,
