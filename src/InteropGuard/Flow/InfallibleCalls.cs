@@ -122,6 +122,13 @@ namespace InteropGuard.Flow
                     return ((name == "Append" || name == "AppendLine") && invocation.Arguments.Length <= 1)
                            || ((name == "ToString" || name == "Clear") && invocation.Arguments.Length == 0);
                 case "System.Enum":
+                    // Enum.TryParse<TEnum>(text, out value) over a concrete enum answers false for null or unknown text; it
+                    // throws only when TEnum is not an enum, which a concrete enum type argument rules out.
+                    if (name == "TryParse" && invocation.TargetMethod.TypeArguments.Length == 1)
+                    {
+                        return invocation.TargetMethod.TypeArguments[0].TypeKind == TypeKind.Enum;
+                    }
+
                     return name == "HasFlag" && invocation.Instance != null && invocation.Arguments.Length == 1
                            && OperationTree.SkipConversions(invocation.Instance).Type is { TypeKind: TypeKind.Enum } own
                            && SymbolEqualityComparer.Default.Equals(own, OperationTree.SkipConversions(invocation.Arguments[0].Value).Type);

@@ -46,6 +46,7 @@ namespace InteropGuard.Flow
             var lastSite = sites.Max(s => s.Syntax.Span.End);
             var declared = false;
             var givenToCaller = false;
+            List<IOperation>? usingBodies = null;
             foreach (var operation in function.Descendants())
             {
                 if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
@@ -103,6 +104,13 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
+                // 'using (opened) { ... }' over the local: disposed when the block ends, and reachable until then.
+                if (reference.Parent is IUsingOperation { Resources: var resource, Body: var body } && resource == reference)
+                {
+                    (usingBodies ??= new List<IOperation>()).Add(body);
+                    continue;
+                }
+
                 if (!IsHarmlessRead(reference, function, sites, lastSite, handedOnlyByReturn))
                 {
                     return false;
@@ -110,7 +118,8 @@ namespace InteropGuard.Flow
             }
 
             // Stored into an out parameter, the object stays reachable from the caller's variable through the rest of the call.
-            return declared && (givenToCaller || sites.All(site => StraightReads.ReadLater(site, o => IsReadOf(o, local), o => IsWriteOf(o, local))));
+            return declared && (givenToCaller || sites.All(site => (usingBodies != null && usingBodies.Any(b => OperationTree.IsWithin(site, b) && !WrittenWithin(b, local)))
+                                                                   || StraightReads.ReadLater(site, o => IsReadOf(o, local), o => IsWriteOf(o, local))));
         }
 
         /// <summary>
@@ -299,7 +308,8 @@ namespace InteropGuard.Flow
             => method.IsStatic && method.ContainingType?.ToDisplayString() == "System.IO.File"
                && method.Name is "Open" or "OpenRead" or "OpenWrite" or "Create";
 
-        private static bool SharesLoop(IOperation site, IOperation other, IOperation function)
+        /// <summary>Is <paramref name="other"/> inside a loop of <paramref name="function"/> around <paramref name="site"/>?</summary>
+        internal static bool SharesLoop(IOperation site, IOperation other, IOperation function)
         {
             for (var current = site.Parent; current != null && current != function; current = current.Parent)
             {
@@ -324,6 +334,8 @@ namespace InteropGuard.Flow
 
             return false;
         }
+
+        private static bool WrittenWithin(IOperation body, ILocalSymbol local) => body.Descendants().Any(o => IsWriteOf(o, local));
 
         private static bool IsReadOf(IOperation operation, ILocalSymbol local)
             => operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)
@@ -367,6 +379,68 @@ namespace InteropGuard.Flow
             }
 
             return created;
+        }
+
+        /// <summary>The local struct a store into local memory (<see cref="IsStoreIntoLocalMemory"/>) writes, or null (a pointer, an initializer).</summary>
+        public static ILocalSymbol? StoredLocal(IOperation site)
+        {
+            if (site is not ISimpleAssignmentOperation { Target: IFieldReferenceOperation field })
+            {
+                return null;
+            }
+
+            var instance = field.Instance;
+            while (instance is IFieldReferenceOperation inner && inner.Type?.IsValueType == true)
+            {
+                instance = inner.Instance;
+            }
+
+            if (instance is ILocalReferenceOperation { Local: { IsRef: false, Type.IsValueType: true } local })
+            {
+                return local;
+            }
+
+            // 'var s = new S { h = raw }': the struct (or the request object) the initializer fills is the local it initializes.
+            if (instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
+            {
+                for (var current = site.Parent; current != null; current = current.Parent)
+                {
+                    if (current is IObjectCreationOperation creation)
+                    {
+                        return OperationTree.WithConversions(creation).Parent switch
+                        {
+                            // (A local of a class the struct converts to holds a copy: NtCoreLib's optional token parts.)
+                            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol: { IsRef: false } declared } } => declared,
+                            ISimpleAssignmentOperation { Target: ILocalReferenceOperation { Local: { IsRef: false } assigned } } => assigned,
+                            _ => null,
+                        };
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// <c>native(new S { h = raw })</c>: the store fills a struct made as a call's argument, which lives no longer than the
+        /// call (a struct passed by value is copied; the callee cannot keep it).
+        /// </summary>
+        public static bool IsStoreIntoCallArgument(IOperation site)
+        {
+            if (site is not ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver, Type.IsValueType: true } } })
+            {
+                return false;
+            }
+
+            for (var current = site.Parent; current != null; current = current.Parent)
+            {
+                if (current is IObjectCreationOperation creation)
+                {
+                    return OperationTree.WithConversions(creation).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None or RefKind.In };
+                }
+            }
+
+            return false;
         }
 
         /// <summary><c>s.h = raw</c>, <c>new S { h = raw }</c>, <c>p-&gt;h = raw</c> (p a local pointer), also into a nested struct field.</summary>

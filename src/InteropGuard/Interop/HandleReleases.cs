@@ -126,7 +126,7 @@ namespace InteropGuard.Interop
         /// passes a constant <c>false</c> as <c>ownsHandle</c> to <c>SafeHandle</c>'s constructor — directly or through
         /// <c>: this(false)</c>/<c>: base(false)</c> chains that forward it (dotnet/iot's
         /// <c>LineInfoSafeHandleNotFreeable() : base(false)</c>, whose base passes <c>ownsHandle</c> on) — disposing such an
-        /// object releases nothing, so it is not a resource to dispose. Types of this compilation only, at most four
+        /// object releases nothing, so it is not a resource to dispose. Types of this compilation only, at most six
         /// constructors deep.
         /// </summary>
         public bool MarshalledDisowned(ITypeSymbol? type)
@@ -143,7 +143,7 @@ namespace InteropGuard.Interop
         /// Does <paramref name="constructor"/>, a SafeHandle constructor of this compilation, pass a constant <c>false</c> as
         /// <c>ownsHandle</c> down its chain (DuckDB.NET's <c>DuckDBDataChunk(IntPtr chunk) : base(false)</c>, a view over a
         /// chunk native code owns)? An object it makes releases nothing when disposed. Types of this compilation only, at
-        /// most four constructors deep.
+        /// most six constructors deep.
         /// </summary>
         public bool ConstructorDisowns(IMethodSymbol? constructor)
             => constructor is { MethodKind: MethodKind.Constructor, ContainingType: { TypeKind: TypeKind.Class } type } && _context.Types.SafeHandle != null
@@ -179,11 +179,14 @@ namespace InteropGuard.Interop
             return given != null && Disowns(constructor.OriginalDefinition, given);
         }
 
+        // NtCoreLib's token buffers pass the flag through six constructors of the compilation before SafeHandle's.
+        private const int MaxChainDepth = 6;
+
         private bool Disowns(IMethodSymbol? constructor) => Disowns(constructor, new Dictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default));
 
         private bool Disowns(IMethodSymbol? constructor, Dictionary<IParameterSymbol, bool> incoming)
         {
-            for (var depth = 0; constructor != null && depth < 4; depth++)
+            for (var depth = 0; constructor != null && depth < MaxChainDepth; depth++)
             {
                 if (ChainedCall(constructor) is not { } call)
                 {

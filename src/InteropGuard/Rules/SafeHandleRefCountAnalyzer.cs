@@ -196,6 +196,10 @@ namespace InteropGuard.Rules
             var handle = Display(getHandle.Instance!.Syntax);
             var sinks = new List<Sink>();
             Follow(interop, uses, function, getHandle, handle, sinks, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default));
+
+            // A value kept only to be printed never reaches native code.
+            sinks.RemoveAll(s => s.Site is ISimpleAssignmentOperation { Target: IFieldReferenceOperation { Field: { } field } }
+                                 && TextOnlyFields.IsOnlyPrinted(interop.Compilation, field, cancellationToken));
             if (sinks.Count == 0)
             {
                 return null;
@@ -424,8 +428,70 @@ namespace InteropGuard.Rules
             // An element of an array field the constructor is filling, its raw value gathered in a local array for a native
             // call: the array dies with the constructor, the handles stay with the object.
             var nativeUses = sinks.Where(s => !s.Stored).Select(s => s.Site).ToList();
-            return stores.All(s => UnsharedHandles.IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
-                   && unshared.IsUnsharedDuringConstruction(getHandle.Instance!, function, sites, nativeUses);
+            return (stores.All(s => UnsharedHandles.IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
+                    && unshared.IsUnsharedDuringConstruction(getHandle.Instance!, function, sites, nativeUses))
+                   || IsHeldByPrivateDisposer(interop, uses, function, getHandle, sinks, sites);
+        }
+
+        /// <summary>
+        /// A buffer made for the call and put into a disposer (<see cref="DisposerHeldHandles"/>). Held by a local disposer
+        /// the function disposes with <c>using</c>: nobody else can dispose it before the scope ends, so native calls made
+        /// in it and stores into a local struct that the function does not return are safe. Held by the caller's disposer (a
+        /// parameter): the raw value may only be stored into local memory, which goes back to the caller beside the handle.
+        /// </summary>
+        private static bool IsHeldByPrivateDisposer(InteropContext interop, ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks, List<IOperation> sites)
+        {
+            if (sites.Any(s => OperationTree.IsInNestedFunction(s, function)))
+            {
+                return false;
+            }
+
+            var structs = new List<ILocalSymbol>();
+            var intoLocalMemory = true;
+            foreach (var sink in sinks.Where(s => s.Stored))
+            {
+                intoLocalMemory &= UnsharedHandles.IsStoreIntoLocalMemory(sink.Site);
+                if (UnsharedHandles.StoredLocal(sink.Site) is { } local)
+                {
+                    structs.Add(local);
+                }
+                else if (!UnsharedHandles.IsStoreIntoLocalMemory(sink.Site) && !UnsharedHandles.IsStoreIntoCallArgument(sink.Site))
+                {
+                    return false;
+                }
+            }
+
+            var structReferences = function.Descendants().OfType<ILocalReferenceOperation>().Where(r => structs.Contains(r.Local, SymbolEqualityComparer.Default)).ToList();
+            var lastUse = sites.Concat(structReferences).Max(s => s.Syntax.Span.End);
+            var (kind, _) = new DisposerHeldHandles(interop, uses.Scope.Catalogue).HolderOf(getHandle.Instance!, function, uses, sites, lastUse);
+            switch (kind)
+            {
+                case DisposerHeldHandles.HolderKind.Local:
+                    // The struct must not outlive the disposer: every store is into a local struct the function does not return.
+                    return sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
+                           && structReferences.All(r => StaysLocal(r, function));
+                case DisposerHeldHandles.HolderKind.Caller:
+                    return intoLocalMemory && sinks.All(s => s.Stored);
+                default:
+                    return false;
+            }
+        }
+
+        // A request local that does not outlive the function: its fields read or written, the whole of it written, given to a
+        // call, a method called on it; not returned, copied elsewhere or captured. (A local of a class type, the struct
+        // converted, may only be written or given to calls.)
+        private static bool StaysLocal(ILocalReferenceOperation reference, IOperation function)
+        {
+            if (OperationTree.IsInNestedFunction(reference, function))
+            {
+                return false;
+            }
+
+            var parent = OperationTree.WithConversions(reference).Parent;
+            return parent is IArgumentOperation
+                   || (parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
+                   || (reference.Local.Type.IsValueType
+                       && (parent is IFieldReferenceOperation || parent is IInvocationOperation { Instance: { } instance } && instance == reference));
         }
 
         private static bool UsesOwnerAfter(IOperation body, int position)

@@ -600,5 +600,36 @@ static class Logger
         lock (s_lines) s_lines.Add(Utf8.ToManagedHalf(message, count));
     }
 }", Finding(0, "OnShortLog", "Utf8.ToManagedHalf(message, count)", inside: "'System.Text.Encoding.UTF8.GetChars(…)' in 'ToManagedHalf'"));
+
+        // An error's name reported by the native side, read back into the library's enum: TryParse of a concrete enum
+        // answers false for unknown or null text (DotNetty's libuv errors); Parse throws for them.
+        [Fact]
+        public Task TryParseOfAConcreteEnumCannotThrowButParseCan() => Check(@"
+enum Fault { Unknown, Busy, Closed }
+
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static void OnFault(IntPtr name)
+    {
+        if (!Enum.TryParse(Marshal.PtrToStringAnsi(name), out Fault fault))
+            fault = Fault.Unknown;
+        Native.ack((int)fault);
+    }
+
+    [UnmanagedCallersOnly]
+    static void OnFaultIgnoringCase(IntPtr name)
+    {
+        Enum.TryParse<Fault>(Marshal.PtrToStringAnsi(name), true, out var fault);
+        Native.ack((int)fault);
+    }
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnFaultParsed|}(IntPtr name)
+    {
+        var fault = Enum.Parse<Fault>(Marshal.PtrToStringAnsi(name)!);
+        Native.ack((int)fault);
+    }
+}", Finding(0, "OnFaultParsed", "Enum.Parse<Fault>(Marshal.PtrToStringAnsi(name)!)"));
     }
 }

@@ -186,5 +186,47 @@ static class Chunks
     }
 }", Verify.Diagnostic("IG3005").WithLocation(0).WithMessage(
             "SafeHandle 'part' from 'Native.create_chunk' is not disposed on the 'return Native.chunk_size(part)'; the native handle stays open until the finalizer runs"));
+
+        // A buffer type five levels below the framework's handle, each level forwarding the ownership flag to the next
+        // (NtCoreLib's token buffers): the empty instance its private constructor makes with 'false' owns nothing.
+        private const string Layers = @"
+class LayerOne : SafeHandleZeroOrMinusOneIsInvalid
+{
+    protected LayerOne(bool owns) : base(owns) { }
+    protected override bool ReleaseHandle() => Native.destroy_chunk(handle) == 0;
+}
+
+class LayerTwo : LayerOne { protected LayerTwo(bool keeps) : base(keeps) { } }
+
+class LayerThree : LayerTwo { protected LayerThree(bool mine) : base(mine) { } }
+
+class LayerFour : LayerThree { protected LayerFour(bool flag) : base(flag) { } }
+
+class LayerFive : LayerFour { protected LayerFive(bool release) : base(release) { } }
+
+sealed class GroupList : LayerFive
+{
+    private GroupList() : base(false) { }
+    private GroupList(int capacity) : base(true) { }
+
+    public static GroupList Empty() => new GroupList();
+    public static GroupList Sized(int capacity) => new GroupList(capacity);
+}
+
+static class Lists
+{
+    public static bool IsEmptyInvalid()
+    {
+        var empty = EMPTY;
+        return empty.IsInvalid;
+    }
+}";
+
+        [Fact]
+        public Task AnEmptyInstanceWhoseFalseCrossesSixConstructorsIsAView() => Check(Layers.Replace("EMPTY", "GroupList.Empty()"));
+
+        [Fact]
+        public Task TheSameChainGivenTrueIsStillReported() => Check(Layers.Replace("EMPTY", "{|#0:GroupList.Sized(4)|}"),
+            Verify.Diagnostic("IG3005").WithLocation(0));
     }
 }

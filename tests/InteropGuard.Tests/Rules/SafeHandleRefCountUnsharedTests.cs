@@ -476,5 +476,83 @@ class C
     }
 }", Stored(0, "stream.SafeFileHandle", "field 'Request.Handle'"), Stored(1, "stream.SafeFileHandle", "field 'Request.Handle'"),
     Stored(2, "stream.SafeFileHandle", "field 'Request.Handle'"), Stored(3, "handle", "field 'Request.Handle'"));
+
+        [Fact]
+        public Task AHandleOpenedHereAndDisposedByAUsingBlockAroundTheUseNeedsNoReference() => Check(@"
+class C
+{
+    int M(string path)
+    {
+        if (Native.native_open_into(path, out FileHandle opened) != 0)
+        {
+            return -1;
+        }
+
+        using (opened)
+        {
+            return Native.native_read(opened.DangerousGetHandle());
+        }
+    }
+}");
+
+        [Fact]
+        public Task AUsingBlockOverAHandleFromElsewhereOrOneReplacedInsideStillCounts() => Check(@"
+class C
+{
+    int Given(FileHandle given)
+    {
+        using (given)
+        {
+            return Native.native_read({|#0:given.DangerousGetHandle()|});
+        }
+    }
+
+    int Replaced(string path)
+    {
+        Native.native_open_into(path, out FileHandle opened);
+        using (opened)
+        {
+            // The block disposes the first handle; the second is read by nothing after the call.
+            opened = Native.native_open(path);
+            return Native.native_read({|#1:opened.DangerousGetHandle()|});
+        }
+    }
+}", Passed(0, "given"), Passed(1, "opened"));
+
+        // A port that keeps its handle's number only to print it in its trace lines: the number never reaches native code.
+        [Fact]
+        public Task ARawValueKeptOnlyForMessagesIsNotAUse() => Check(@"
+class Port
+{
+    private readonly FileHandle _handle;
+    private readonly IntPtr _number;
+
+    public Port(FileHandle handle)
+    {
+        _handle = handle;
+        _number = _handle.DangerousGetHandle();
+    }
+
+    public string Describe() => $""port {_number}"";
+    public string Name() => ""port "" + _number;
+    public string Text() => _number.ToString();
+}");
+
+        [Fact]
+        public Task ARawValueKeptForMessagesAndANativeCallStillCounts() => Check(@"
+class Port
+{
+    private readonly FileHandle _handle;
+    private readonly IntPtr _number;
+
+    public Port(FileHandle handle)
+    {
+        _handle = handle;
+        _number = {|#0:_handle.DangerousGetHandle()|};
+    }
+
+    public string Describe() => $""port {_number}"";
+    public int Read() => Native.native_read(_number);
+}", Stored(0, "_handle", "field 'Port._number'"));
     }
 }

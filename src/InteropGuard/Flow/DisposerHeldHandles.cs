@@ -1,0 +1,409 @@
+using System.Collections.Generic;
+using System.Linq;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// A SafeHandle this run of the function made and put straight into a disposer — a collection of the compilation that
+    /// disposes what it holds — through an adder that hands the object back (<c>list.AddResource(new Buffer(...))</c>,
+    /// or an extension of the disposer that does so, <c>list.AddBytes(data)</c>). The object is reachable only through
+    /// the disposer and the adder's result. When the disposer is a local the function made and disposes with <c>using</c>,
+    /// lending it only to calls that do not keep it, nobody else can dispose the handle, and the <c>using</c> keeps it
+    /// reachable to the end of its scope. When the disposer is the caller's (a parameter), the caller receives the handle
+    /// in its disposer together with whatever holds the raw value; only the caller may end its life. NtCoreLib builds every
+    /// native request this way: buffers made for the call, owned by a <c>DisposableList</c> disposed after it.
+    /// </summary>
+    internal sealed class DisposerHeldHandles
+    {
+        private const int MaxDepth = 3;
+
+        // How deep a disposer may be lent down (NtCoreLib hands its request list through six builders).
+        private const int MaxLendingDepth = 8;
+
+        private readonly InteropContext _context;
+        private readonly AllocationCatalogue _catalogue;
+
+        public DisposerHeldHandles(InteropContext context, AllocationCatalogue catalogue)
+        {
+            _context = context;
+            _catalogue = catalogue;
+        }
+
+        /// <summary>Who holds the disposer: a local the function made and disposes, or the caller (a parameter).</summary>
+        internal enum HolderKind
+        {
+            None,
+            Local,
+            Caller,
+        }
+
+        /// <summary>
+        /// The disposer holding the fresh handle <paramref name="receiver"/> names in <paramref name="function"/>: an adder
+        /// call itself, or a local every write of which is one (or a handle that owns nothing), all into the same disposer,
+        /// and that is only used, inspected or released before <paramref name="lastUse"/>.
+        /// </summary>
+        public (HolderKind Kind, ISymbol? Holder) HolderOf(IOperation receiver, IOperation function, ValueUses uses, IReadOnlyList<IOperation> sites, int lastUse)
+        {
+            var value = OperationTree.SkipConversions(receiver);
+            if (value is ILocalReferenceOperation { Local: { IsRef: false } local })
+            {
+                return HolderOfLocal(local, function, uses, sites, lastUse);
+            }
+
+            var holder = HolderSymbol(value, depth: 0);
+            return holder == null ? (HolderKind.None, null) : Classify(holder, function);
+        }
+
+        private (HolderKind, ISymbol?) HolderOfLocal(ILocalSymbol local, IOperation function, ValueUses uses, IReadOnlyList<IOperation> sites, int lastUse)
+        {
+            ISymbol? holder = null;
+            var written = false;
+            foreach (var operation in function.Descendants())
+            {
+                IOperation? value = null;
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                {
+                    if (OperationTree.IsInNestedFunction(declarator, function) || declarator.Initializer?.Value is not { } initial)
+                    {
+                        return (HolderKind.None, null);
+                    }
+
+                    value = initial;
+                }
+                else if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                {
+                    if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
+                    {
+                        value = assignment.Value;
+                    }
+                    else if (OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None } or IDeclarationExpressionOperation
+                             || !IsHarmless(reference, function, uses, sites, lastUse))
+                    {
+                        return (HolderKind.None, null);
+                    }
+                }
+
+                if (value == null)
+                {
+                    continue;
+                }
+
+                foreach (var branch in Branches(value))
+                {
+                    if (IsOwnerless(branch, depth: 0))
+                    {
+                        continue;
+                    }
+
+                    var held = HolderSymbol(branch, depth: 0);
+                    if (held == null || (holder != null && !SymbolEqualityComparer.Default.Equals(holder, held)))
+                    {
+                        return (HolderKind.None, null);
+                    }
+
+                    holder = held;
+                }
+
+                written = true;
+            }
+
+            return written && holder != null ? Classify(holder, function) : (HolderKind.None, null);
+        }
+
+        // Used for a call, inspected or disposed; or handed on (to a lambda the result is made with, say) only once every
+        // use of the raw value is behind, and not in a loop that comes back to them.
+        private static bool IsHarmless(ILocalReferenceOperation reference, IOperation function, ValueUses uses, IReadOnlyList<IOperation> sites, int lastUse)
+        {
+            if (reference.Syntax.SpanStart >= lastUse)
+            {
+                return !sites.Any(s => UnsharedHandles.SharesLoop(s, reference, function));
+            }
+
+            return !OperationTree.IsInNestedFunction(reference, function)
+                   && uses.Classify(reference).Kind is ValueUseKind.Use or ValueUseKind.Inspect or ValueUseKind.Release;
+        }
+
+        private static IEnumerable<IOperation> Branches(IOperation value)
+        {
+            value = OperationTree.SkipConversions(value);
+            if (value is IConditionalOperation { WhenFalse: { } whenFalse } conditional)
+            {
+                return Branches(conditional.WhenTrue).Concat(Branches(whenFalse));
+            }
+
+            if (value is ICoalesceOperation coalesce)
+            {
+                return Branches(coalesce.Value).Concat(Branches(coalesce.WhenNull));
+            }
+
+            return new[] { value };
+        }
+
+        /// <summary>
+        /// The symbol of the disposer <paramref name="value"/>, a call, puts a fresh handle into and returns it from: the
+        /// receiver of an adder given a fresh handle, or the first argument of an extension of the disposer whose every
+        /// return is such an adder call on that disposer (or a handle that owns nothing).
+        /// </summary>
+        private ISymbol? HolderSymbol(IOperation value, int depth)
+        {
+            if (depth > MaxDepth || OperationTree.SkipConversions(value) is not IInvocationOperation call || !WrapperSummaries.IsSourceMethodWithBody(call.TargetMethod))
+            {
+                return null;
+            }
+
+            var method = call.TargetMethod;
+            if (!method.IsStatic)
+            {
+                return HeldArgument(call) is { } argument && IsFresh(argument) ? NamedDisposer(call.Instance!) : null;
+            }
+
+            if (!method.IsExtensionMethod || call.Arguments.Length == 0 || !IsDisposable(method.Parameters[0].Type)
+                || _context.Wrappers.GetBody(method.OriginalDefinition) is not { } body)
+            {
+                return null;
+            }
+
+            // Inside the extension, every return must put a fresh handle into its 'this' disposer.
+            var self = method.OriginalDefinition.Parameters[0];
+            var returns = ReturnedValues(body);
+            if (returns.Count == 0)
+            {
+                return null;
+            }
+
+            var adds = false;
+            foreach (var returned in returns)
+            {
+                if (IsOwnerless(returned, depth + 1))
+                {
+                    continue;
+                }
+
+                if (HolderSymbol(returned, depth + 1) is not IParameterSymbol held || !SymbolEqualityComparer.Default.Equals(held.OriginalDefinition, self))
+                {
+                    return null;
+                }
+
+                adds = true;
+            }
+
+            return adds && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0) is { } disposer ? NamedDisposer(disposer.Value) : null;
+        }
+
+        /// <summary>
+        /// The argument an instance adder of a disposer hands back: the method returns one of its parameters, unchanged, on
+        /// every path, and its body only gives that parameter to calls on the disposer itself (<c>Add(resource)</c>).
+        /// </summary>
+        private IOperation? HeldArgument(IInvocationOperation call)
+        {
+            var method = call.TargetMethod.OriginalDefinition;
+            if (call.Instance == null || !IsDisposable(method.ContainingType) || _context.Wrappers.GetBody(method) is not { } body)
+            {
+                return null;
+            }
+
+            var returns = ReturnedValues(body);
+            if (returns.Count == 0 || returns.Any(r => r is not IParameterReferenceOperation)
+                || returns.Select(r => ((IParameterReferenceOperation)r).Parameter.OriginalDefinition).Distinct<IParameterSymbol>(SymbolEqualityComparer.Default).Count() != 1)
+            {
+                return null;
+            }
+
+            var parameter = ((IParameterReferenceOperation)returns[0]).Parameter.OriginalDefinition;
+            var added = false;
+            foreach (var reference in body.Descendants().OfType<IParameterReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter.OriginalDefinition, parameter) || OperationTree.WithConversions(reference).Parent is IReturnOperation)
+                {
+                    continue;
+                }
+
+                // Add(resource) on the disposer itself or on a collection in one of its fields: now it holds the object.
+                if (OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation { Instance: var collection } }
+                    && (collection is null or IInstanceReferenceOperation || collection is IFieldReferenceOperation { Instance: IInstanceReferenceOperation }))
+                {
+                    added = true;
+                    continue;
+                }
+
+                return null;
+            }
+
+            return added ? call.Arguments.FirstOrDefault(a => a.Parameter != null && SymbolEqualityComparer.Default.Equals(a.Parameter.OriginalDefinition, parameter))?.Value : null;
+        }
+
+        private static List<IOperation> ReturnedValues(IOperation body)
+        {
+            var values = new List<IOperation>();
+            foreach (var returned in body.Descendants().OfType<IReturnOperation>())
+            {
+                if (OperationTree.IsInNestedFunction(returned, body))
+                {
+                    continue;
+                }
+
+                if (returned.ReturnedValue == null)
+                {
+                    return new List<IOperation>();
+                }
+
+                values.AddRange(Branches(returned.ReturnedValue));
+            }
+
+            return values;
+        }
+
+        // A new SafeHandle, one a factory the catalogue knows hands out fresh, or the result of a method of the compilation
+        // every return of which is one (NtCoreLib's 'value.ToBuffer()', which returns 'CreateBuffer(value, 0, true)').
+        private bool IsFresh(IOperation value, int depth = 0)
+        {
+            switch (OperationTree.SkipConversions(value))
+            {
+                case IObjectCreationOperation creation:
+                    return IsSafeHandle(creation.Type);
+                case IInvocationOperation call:
+                    if (_catalogue.TryGetAllocator(call.TargetMethod, out var allocator) && allocator.Kind == ResourceKind.SafeHandle)
+                    {
+                        return true;
+                    }
+
+                    if (depth >= MaxDepth || !IsSafeHandle(call.Type) || !WrapperSummaries.IsSourceMethodWithBody(call.TargetMethod)
+                        || _context.Wrappers.GetBody(call.TargetMethod.OriginalDefinition) is not { } body)
+                    {
+                        return false;
+                    }
+
+                    var returns = ReturnedValues(body);
+                    return returns.Count > 0 && returns.All(r => IsFresh(r, depth + 1));
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>A handle that owns nothing: a creation told so by a constant, or a getter that returns only such.</summary>
+        private bool IsOwnerless(IOperation value, int depth)
+        {
+            switch (OperationTree.SkipConversions(value))
+            {
+                case IObjectCreationOperation creation:
+                    return _context.HandleReleases.CreationDisowns(creation) || _context.HandleReleases.ConstructorDisowns(creation.Constructor);
+                case IPropertyReferenceOperation { Property: { IsStatic: true, GetMethod: { } getter } } when depth <= MaxDepth && _context.Wrappers.GetBody(getter) is { } body:
+                    var returns = ReturnedValues(body);
+                    return returns.Count > 0 && returns.All(r => IsOwnerless(r, depth + 1));
+                default:
+                    return false;
+            }
+        }
+
+        private bool IsSafeHandle(ITypeSymbol? type)
+        {
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current, _context.Types.SafeHandle))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsDisposable(ITypeSymbol? type)
+            => type != null && (type.SpecialType == SpecialType.System_IDisposable || type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_IDisposable));
+
+        private static ISymbol? NamedDisposer(IOperation disposer)
+            => OperationTree.SkipConversions(disposer) switch
+            {
+                ILocalReferenceOperation { Local: { IsRef: false } local } => local,
+                IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } => parameter,
+                _ => null,
+            };
+
+        private (HolderKind, ISymbol?) Classify(ISymbol holder, IOperation function)
+        {
+            if (holder is IParameterSymbol parameter)
+            {
+                return parameter.ContainingSymbol is IMethodSymbol owner && function is not IAnonymousFunctionOperation
+                    ? (HolderKind.Caller, parameter)
+                    : (HolderKind.None, null);
+            }
+
+            return holder is ILocalSymbol local && IsPrivateDisposer(local, function) ? (HolderKind.Local, local) : (HolderKind.None, null);
+        }
+
+        /// <summary>
+        /// A local disposer the function made (<c>using var list = new DisposableList()</c>), written nowhere else, disposed
+        /// only by its <c>using</c>, and otherwise only the receiver of its own members or lent to calls of the compilation
+        /// that use it only the same way.
+        /// </summary>
+        private bool IsPrivateDisposer(ILocalSymbol local, IOperation function)
+        {
+            var disposedByUsing = function.Descendants().Any(o =>
+                o is IUsingDeclarationOperation usingDeclaration && usingDeclaration.DeclarationGroup.GetDeclaredVariables().Contains(local, SymbolEqualityComparer.Default)
+                || o is IUsingOperation { Resources: IVariableDeclarationGroupOperation group } && group.GetDeclaredVariables().Contains(local, SymbolEqualityComparer.Default));
+            if (!disposedByUsing)
+            {
+                return false;
+            }
+
+            foreach (var operation in function.Descendants())
+            {
+                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+                {
+                    if (declarator.Initializer?.Value is not { } initial || OperationTree.SkipConversions(initial) is not IObjectCreationOperation)
+                    {
+                        return false;
+                    }
+
+                    continue;
+                }
+
+                if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && !IsLent(reference, depth: 0, new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        // The receiver of one of its members other than a disposal, or an argument to a method of the compilation that
+        // treats its parameter the same way.
+        private bool IsLent(IOperation reference, int depth, HashSet<IParameterSymbol> asked)
+        {
+            var holder = OperationTree.WithConversions(reference);
+            switch (holder.Parent)
+            {
+                case IInvocationOperation call when call.Instance == holder:
+                    return !IsDisposal(call.TargetMethod);
+                case IPropertyReferenceOperation property when property.Instance == holder:
+                    return true;
+                case IArgumentOperation { Parameter: { RefKind: RefKind.None } parameter, Parent: IInvocationOperation call }:
+                    if (depth >= MaxLendingDepth || !WrapperSummaries.IsSourceMethodWithBody(call.TargetMethod) || _context.Wrappers.GetBody(call.TargetMethod.OriginalDefinition) is not { } body)
+                    {
+                        return false;
+                    }
+
+                    // A builder that lends the disposer on to itself (a range whose bounds are values) is answered by
+                    // the question already being asked.
+                    var given = parameter.OriginalDefinition;
+                    if (!asked.Add(given))
+                    {
+                        return true;
+                    }
+
+                    return body.Descendants().OfType<IParameterReferenceOperation>()
+                        .Where(r => SymbolEqualityComparer.Default.Equals(r.Parameter.OriginalDefinition, given))
+                        .All(r => IsLent(r, depth + 1, asked));
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsDisposal(IMethodSymbol method) => method.Name is "Dispose" or "Close" or "DisposeAsync" or "Clear";
+    }
+}
