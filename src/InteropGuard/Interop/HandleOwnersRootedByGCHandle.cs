@@ -66,12 +66,20 @@ namespace InteropGuard.Interop
             var reading = new Reading(this, gcHandle, cancellationToken);
 
             // The objects the owner can be: the class's own, or for an abstract class no other assembly can derive from,
-            // those of its concrete classes in the compilation.
+            // those of its concrete classes in the compilation. Most owner classes answer no from their constructors'
+            // tokens, before the list of the compilation's types (a copy of every namespace's and type's members) is
+            // asked for; an abstract class is asked about its subclasses only when its own code names GCHandle.
+            var rootsItself = reading.EveryConstructorRoots(type);
+            if (!rootsItself && (!type.IsAbstract || !OnlyDerivedHere(type) || !type.DeclaringSyntaxReferences.Any(r => Names(r.GetSyntax(cancellationToken), "GCHandle"))))
+            {
+                return false;
+            }
+
             var derived = _sourceTypes.Value.Where(source => source.TypeKind == TypeKind.Class && BaseTypes.InheritsFrom(source, type)).ToList();
-            if (!reading.EveryConstructorRoots(type))
+            if (!rootsItself)
             {
                 var concrete = derived.Where(d => !d.IsAbstract).ToList();
-                if (!type.IsAbstract || !OnlyDerivedHere(type) || concrete.Count == 0 || !concrete.All(reading.EveryConstructorRoots))
+                if (concrete.Count == 0 || !concrete.All(reading.EveryConstructorRoots))
                 {
                     return false;
                 }
