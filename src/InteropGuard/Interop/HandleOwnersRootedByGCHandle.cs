@@ -153,7 +153,32 @@ namespace InteropGuard.Interop
 
             /// <summary>Does every instance constructor of <paramref name="type"/> root the object on every path that completes?</summary>
             public bool EveryConstructorRoots(INamedTypeSymbol type)
-                => type.InstanceConstructors.Length > 0 && type.InstanceConstructors.All(c => ConstructorRoots(c, 0));
+                => type.InstanceConstructors.Length > 0 && ChainMayRoot(type) && type.InstanceConstructors.All(c => ConstructorRoots(c, 0));
+
+            /// <summary>
+            /// Can a constructor of the class or of a base in the compilation root the object at all: does one name <c>Alloc</c>,
+            /// or a private method of its class that does? Answered from tokens, before any constructor is bound (binding
+            /// each constructor's <c>: base(...)</c> to follow the chain cost a binding's constructors more than the
+            /// rest of the reading).
+            /// </summary>
+            private bool ChainMayRoot(INamedTypeSymbol type)
+            {
+                for (var current = type; current != null && _owner.InSource(current); current = current.BaseType?.OriginalDefinition)
+                {
+                    foreach (var constructor in current.InstanceConstructors)
+                    {
+                        foreach (var reference in constructor.DeclaringSyntaxReferences)
+                        {
+                            if (reference.GetSyntax(_cancellationToken) is ConstructorDeclarationSyntax declaration && MayRoot(declaration, current))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+
+                return false;
+            }
 
             private bool ConstructorRoots(IMethodSymbol constructor, int depth)
             {
@@ -188,8 +213,7 @@ namespace InteropGuard.Interop
                     return false;
                 }
 
-                // Most constructors name no Alloc and chain to nothing that roots: answered from their tokens.
-                if ((Names(declaration, "Alloc") || CallsARootingCandidate(declaration, constructor.ContainingType)) && _owner.Bind(declaration, _cancellationToken) is IConstructorBodyOperation { BlockBody: { } block } && RootsInBlock(block))
+                if (MayRoot(declaration, constructor.ContainingType) && _owner.Bind(declaration, _cancellationToken) is IConstructorBodyOperation { BlockBody: { } block } && RootsInBlock(block))
                 {
                     return true;
                 }
@@ -206,16 +230,40 @@ namespace InteropGuard.Interop
                 return chained != null && ConstructorRoots(chained, depth + 1);
             }
 
-            /// <summary>Does the constructor name a private method of its class that names <c>Alloc</c> (<see cref="RootsInBlock"/>)?</summary>
-            private bool CallsARootingCandidate(ConstructorDeclarationSyntax declaration, INamedTypeSymbol type)
+            /// <summary>
+            /// Does the constructor name <c>Alloc</c>, or call as a statement (<c>Attach();</c>, <c>this.Attach();</c>) a
+            /// private method of its class that does (<see cref="RootsInBlock"/>)? The class's members are looked up by
+            /// those names, never listed.
+            /// </summary>
+            private bool MayRoot(ConstructorDeclarationSyntax declaration, INamedTypeSymbol type)
             {
-                foreach (var member in type.GetMembers())
+                if (Names(declaration, "Alloc"))
                 {
-                    if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary, DeclaredAccessibility: Accessibility.Private, IsStatic: false } method
-                        && method.DeclaringSyntaxReferences.Length == 1 && Names(declaration, method.Name)
-                        && Names(method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken), "Alloc"))
+                    return true;
+                }
+
+                foreach (var statement in declaration.Body?.Statements ?? default)
+                {
+                    var name = statement is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: var called } }
+                        ? called switch
+                        {
+                            IdentifierNameSyntax simple => simple.Identifier.ValueText,
+                            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax member } => member.Identifier.ValueText,
+                            _ => null,
+                        }
+                        : null;
+                    if (name == null)
                     {
-                        return true;
+                        continue;
+                    }
+
+                    foreach (var member in type.GetMembers(name))
+                    {
+                        if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary, DeclaredAccessibility: Accessibility.Private, IsStatic: false } method
+                            && method.DeclaringSyntaxReferences.Length == 1 && Names(method.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken), "Alloc"))
+                        {
+                            return true;
+                        }
                     }
                 }
 
