@@ -278,32 +278,36 @@ namespace InteropGuard.Flow
 
         /// <summary>
         /// The methods a virtual call on <c>this</c> may run: the override <paramref name="thisType"/> inherits, and
-        /// every override a subclass of it in this compilation declares.
+        /// every override a subclass of it in this compilation declares. Handed out one at a time, the inherited one first:
+        /// the caller stops at the first that may release, and only a silent inherited override needs the subclasses'
+        /// (the compilation's override map is a copy of every type's member list, the tenth of IG1001's time on
+        /// OpenCvSharp, whose finalizers all release in the inherited <c>Dispose(bool)</c>).
         /// </summary>
         private IEnumerable<IMethodSymbol> Implementations(IMethodSymbol target, INamedTypeSymbol thisType)
         {
             var original = target.OriginalDefinition;
-            var found = new List<IMethodSymbol>();
-            for (var current = thisType; current != null && found.Count == 0; current = current.BaseType)
+            IMethodSymbol? inherited = null;
+            for (var current = thisType; current != null && inherited == null; current = current.BaseType)
             {
                 foreach (var member in current.GetMembers(original.Name))
                 {
                     if (member is IMethodSymbol method && Overrides(method, original))
                     {
-                        found.Add(method);
+                        inherited = method;
                         break;
                     }
                 }
             }
 
-            if (found.Count == 0)
+            yield return inherited ?? original;
+
+            foreach (var overriding in CompilationOverrides.Of(_interop).Overriding(original))
             {
-                found.Add(original);
+                if (BaseTypes.InheritsFrom(overriding.ContainingType, thisType))
+                {
+                    yield return overriding;
+                }
             }
-
-            found.AddRange(CompilationOverrides.Of(_interop).Overriding(original).Where(o => BaseTypes.InheritsFrom(o.ContainingType, thisType)));
-
-            return found;
         }
 
         private static bool Overrides(IMethodSymbol method, IMethodSymbol original)

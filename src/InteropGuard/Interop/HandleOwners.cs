@@ -466,7 +466,7 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>The named types this compilation declares, nested ones included; listed once, for interface owners.</summary>
-        private Lazy<INamedTypeSymbol[]> SourceTypes { get; }
+        public Lazy<INamedTypeSymbol[]> SourceTypes { get; }
 
         private static INamedTypeSymbol[] ListSourceTypes(Compilation compilation)
         {

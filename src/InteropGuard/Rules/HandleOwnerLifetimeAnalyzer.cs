@@ -76,12 +76,13 @@ namespace InteropGuard.Rules
                 var owners = new HandleOwners(interop.Types, start.Compilation, new SilentFinalizers(interop).ReleasesNothing, method => interop.NativeFunctions.Get(method) != null);
                 var generated = new GeneratedCodeReports(start.Compilation, start.Options);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners), generated);
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, designs, generated, block));
+                var rooted = new HandleOwnersRootedByGCHandle(interop, owners.SourceTypes);
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, rooted, designs, generated, block));
                 start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method) || BodyBlock(context.OperationBlocks) is not { } bodyBlock)
             {
@@ -103,7 +104,7 @@ namespace InteropGuard.Rules
             facts.Walk(root);
             if (facts.HandleCalls is { } handleCalls)
             {
-                AnalyzeHandleCalls(interop, owners, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
+                AnalyzeHandleCalls(interop, owners, rooted, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
             }
         }
 
@@ -111,7 +112,7 @@ namespace InteropGuard.Rules
         /// The questions asked of a body with calls that hand raw handles to native code (one body in four or five). Apart
         /// from <see cref="AnalyzeBlock"/>, whose every body would otherwise allocate the closures these questions share.
         /// </summary>
-        private void AnalyzeHandleCalls(InteropContext interop, HandleOwners owners, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context,
+        private void AnalyzeHandleCalls(InteropContext interop, HandleOwners owners, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context,
                                         IMethodSymbol method, IOperation bodyBlock, IOperation root, InteropScope scope,
                                         List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls,
                                         bool hasFunctions, HashSet<IFieldSymbol>? clearedFields, bool hasGoto)
@@ -136,7 +137,7 @@ namespace InteropGuard.Rules
                 System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
-                    if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken))
+                    if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken))
                     {
                         continue;
                     }
@@ -188,7 +189,7 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken))
+                            if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken))
                             {
                                 continue;
                             }
