@@ -249,9 +249,7 @@ namespace InteropGuard.Interop
 
             public static Declared Collect(Compilation compilation, InteropVocabulary vocabulary)
             {
-                // One list per tree, not one for the compilation: a binding declares tens of thousands of methods, and the
-                // one list's growth copied arrays in the large-object heap (7% of this collection's samples on OpenCvSharp).
-                var methodsByTree = new List<(List<MethodDeclarationSyntax> Methods, bool MayBeNative)>();
+                var methods = new List<(MethodDeclarationSyntax Method, bool MayBeNative)>();
                 var properties = new List<string>();
                 var bases = new List<(string Name, string? Base)>();
                 foreach (var tree in compilation.SyntaxTrees)
@@ -269,12 +267,7 @@ namespace InteropGuard.Interop
                     {
                         // A P/Invoke is extern or a LibraryImport: a tree without those words declares none, and testing every
                         // method's modifiers there was the largest part of this collection on a binding.
-                        var methods = new List<MethodDeclarationSyntax>();
-                        CollectMembers(unit.Members, methods, properties, bases);
-                        if (methods.Count > 0)
-                        {
-                            methodsByTree.Add((methods, vocabulary.TreeUses(tree, InteropWords.NativeDeclaration)));
-                        }
+                        CollectMembers(unit.Members, vocabulary.TreeUses(tree, InteropWords.NativeDeclaration), methods, properties, bases);
                     }
                 }
 
@@ -294,25 +287,22 @@ namespace InteropGuard.Interop
                 var declared = new Declared(new HashSet<string>(StringComparer.Ordinal), handleTypes);
                 declared.Properties.UnionWith(properties);
                 var wrappers = new List<(string Name, string Calls)>();
-                foreach (var (methods, mayBeNative) in methodsByTree)
+                foreach (var (method, mayBeNative) in methods)
                 {
-                    foreach (var method in methods)
+                    if (mayBeNative && IsNativeDeclaration(method))
                     {
-                        if (mayBeNative && IsNativeDeclaration(method))
-                        {
-                            if (declared.HandsOutResource(method))
-                            {
-                                declared.Functions.Add(method.Identifier.ValueText);
-                            }
-                        }
-                        else if (SingleCallName(method) is { } calls)
-                        {
-                            wrappers.Add((method.Identifier.ValueText, calls));
-                        }
-                        else if (declared.MayReturnAllocation(method))
+                        if (declared.HandsOutResource(method))
                         {
                             declared.Functions.Add(method.Identifier.ValueText);
                         }
+                    }
+                    else if (SingleCallName(method) is { } calls)
+                    {
+                        wrappers.Add((method.Identifier.ValueText, calls));
+                    }
+                    else if (declared.MayReturnAllocation(method))
+                    {
+                        declared.Functions.Add(method.Identifier.ValueText);
                     }
                 }
 
@@ -340,14 +330,14 @@ namespace InteropGuard.Interop
             // Methods and classes are members of types and namespaces: nothing below a member can declare one. Read in
             // declaration order (the wrapper levels below are found in it), member lists only: a generic walk of every
             // child of every type cost more than the rest of the collection.
-            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, List<MethodDeclarationSyntax> methods, List<string> properties, List<(string Name, string? Base)> bases)
+            private static void CollectMembers(SyntaxList<MemberDeclarationSyntax> members, bool mayBeNative, List<(MethodDeclarationSyntax Method, bool MayBeNative)> methods, List<string> properties, List<(string Name, string? Base)> bases)
             {
                 foreach (var member in members)
                 {
                     switch (member)
                     {
                         case MethodDeclarationSyntax method:
-                            methods.Add(method);
+                            methods.Add((method, mayBeNative));
                             break;
                         // The type first: reading the accessor list of every property cost more than the type test.
                         case PropertyDeclarationSyntax property when ReturnsAddress(property.Type) && CallsAllocator(property.ExpressionBody?.Expression ?? (SyntaxNode?)GetAccessor(property)):
@@ -361,10 +351,10 @@ namespace InteropGuard.Interop
                     switch (member)
                     {
                         case BaseNamespaceDeclarationSyntax space:
-                            CollectMembers(space.Members, methods, properties, bases);
+                            CollectMembers(space.Members, mayBeNative, methods, properties, bases);
                             break;
                         case TypeDeclarationSyntax type:
-                            CollectMembers(type.Members, methods, properties, bases);
+                            CollectMembers(type.Members, mayBeNative, methods, properties, bases);
                             break;
                     }
                 }
