@@ -26,10 +26,5 @@ namespace InteropGuard.Interop
         public static ConcurrentDictionary<TKey, TValue> Create<TKey, TValue>(IEqualityComparer<TKey> comparer)
             where TKey : notnull
             => new ConcurrentDictionary<TKey, TValue>(Locks, Capacity, comparer);
-
-        /// <summary>A table made with room for <paramref name="capacity"/> entries: it never grows below that.</summary>
-        public static ConcurrentDictionary<TKey, TValue> Create<TKey, TValue>(IEqualityComparer<TKey> comparer, int capacity)
-            where TKey : notnull
-            => new ConcurrentDictionary<TKey, TValue>(Locks, capacity, comparer);
     }
 }

@@ -15,12 +15,7 @@ namespace InteropGuard.Interop
     {
         private readonly WellKnownTypes _types;
         private readonly Compilation _compilation;
-        // A binding adds one entry per P/Invoke it calls (OpenCvSharp about 4,400, TorchSharp about 1,100): made at the
-        // first question with room for them all, since growing a table takes every lock while the other threads
-        // spin on them (most of RetainedManagedBuffer's sampled time on OpenCvSharp was that wait). Compilations that
-        // never ask make no table.
-        private const int Capacity = 8192;
-        private ConcurrentDictionary<IMethodSymbol, NativeFunction?>? _cache;
+        private readonly ConcurrentDictionary<IMethodSymbol, NativeFunction?> _cache = ConcurrentTables.Create<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
         private readonly Lazy<HashSet<ITypeSymbol>> _delegatesFromFunctionPointers;
         private readonly Func<SyntaxTree, InteropOptions> _optionsOf;
         private readonly Func<IMethodSymbol, NativeFunction?> _find;
@@ -54,14 +49,7 @@ namespace InteropGuard.Interop
 
             // Asked by every analyzer for nearly every call: a hit reads the cache without allocating the closure the
             // miss needs.
-            var cache = _cache ?? MakeCache();
-            return cache.TryGetValue(key, out var function) ? function : cache.GetOrAdd(key, _find);
-        }
-
-        private ConcurrentDictionary<IMethodSymbol, NativeFunction?> MakeCache()
-        {
-            Interlocked.CompareExchange(ref _cache, ConcurrentTables.Create<IMethodSymbol, NativeFunction?>(SymbolEqualityComparer.Default, Capacity), null);
-            return _cache!;
+            return _cache.TryGetValue(key, out var function) ? function : _cache.GetOrAdd(key, _find);
         }
 
         private NativeFunction? Find(IMethodSymbol method) => NativeFunction.FromMethod(method, _types) ?? FromDeclaringTypeOption(method);
