@@ -58,7 +58,7 @@ namespace InteropGuard.Interop
 
         private bool Compute(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
-            if (_interop.Types.GCHandle is not { } gcHandle || !InSource(type))
+            if (_interop.Types.GCHandle is not { } gcHandle || !InSource(type) || !FamilyNamesPinning(type))
             {
                 return false;
             }
@@ -94,6 +94,29 @@ namespace InteropGuard.Interop
 
             family.AddRange(derived.Select(d => d.OriginalDefinition));
             return family.Distinct(SymbolEqualityComparer.Default).Cast<INamedTypeSymbol>().All(reading.FreesOnlyWithRelease);
+        }
+
+        /// <summary>
+        /// Can the class's code or its bases' name <c>GCHandle</c> at all: does a tree declaring one of them use a pinning
+        /// word (the vocabulary's record, already made)? Every <c>GCHandle.Alloc(this)</c> the reading accepts is in a
+        /// constructor or a private method of the class or a base, so a class whose trees never name one answers no
+        /// without its constructors' tokens being read (those cost IG1001 about 2 ms a round on OpenCvSharp's seven
+        /// reported owner classes, none of which roots itself).
+        /// </summary>
+        private bool FamilyNamesPinning(INamedTypeSymbol type)
+        {
+            for (var current = type; current != null && InSource(current); current = current.BaseType?.OriginalDefinition)
+            {
+                foreach (var reference in current.DeclaringSyntaxReferences)
+                {
+                    if (_interop.Vocabulary.TreeUses(reference.SyntaxTree, InteropWords.Pinning))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private bool InSource(INamedTypeSymbol type)
