@@ -33,8 +33,6 @@ namespace InteropGuard.Interop
         // How many constructors deep a ': this(...)' / ': base(...)' chain is followed.
         private const int MaxChain = 8;
 
-        private static readonly int[] AllocHash = { IdentifierRuns.Hash("Alloc") };
-
         private readonly InteropContext _interop;
         private readonly Lazy<INamedTypeSymbol[]> _sourceTypes;
         private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _rooted = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
@@ -60,7 +58,7 @@ namespace InteropGuard.Interop
 
         private bool Compute(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
-            if (_interop.Types.GCHandle is not { } gcHandle || !InSource(type) || !FamilyMayRoot(type))
+            if (_interop.Types.GCHandle is not { } gcHandle || !InSource(type))
             {
                 return false;
             }
@@ -96,34 +94,6 @@ namespace InteropGuard.Interop
 
             family.AddRange(derived.Select(d => d.OriginalDefinition));
             return family.Distinct(SymbolEqualityComparer.Default).Cast<INamedTypeSymbol>().All(reading.FreesOnlyWithRelease);
-        }
-
-        /// <summary>
-        /// Can the class's code or its bases' root the object at all: does a tree declaring one of them use a pinning word
-        /// (GCHandle among them) and, for a class that must root itself, name <c>Alloc</c>? Both come from the vocabulary's
-        /// record of each tree, already made. Every <c>GCHandle.Alloc(this)</c> the reading accepts is in a constructor or a
-        /// private method of the class or a base (an abstract class is asked about its subclasses only when its own code
-        /// names GCHandle), so a class whose trees fail this answers no without its constructors' tokens being read —
-        /// TorchSharp's and OpenCvSharp's reported owner classes, none of which roots itself.
-        /// </summary>
-        private bool FamilyMayRoot(INamedTypeSymbol type)
-        {
-            var pinning = false;
-            var alloc = type.IsAbstract;
-            for (var current = type; current != null && InSource(current); current = current.BaseType?.OriginalDefinition)
-            {
-                foreach (var reference in current.DeclaringSyntaxReferences)
-                {
-                    pinning |= _interop.Vocabulary.TreeUses(reference.SyntaxTree, InteropWords.Pinning);
-                    alloc |= _interop.Vocabulary.TreeMayName(reference.SyntaxTree, AllocHash);
-                    if (pinning && alloc)
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
         }
 
         private bool InSource(INamedTypeSymbol type)
