@@ -90,25 +90,7 @@ namespace InteropGuard.Flow
         }
 
         private bool MethodFreesOwnParameter(IMethodSymbol method, AllocationCatalogue catalogue)
-        {
-            foreach (var reference in method.DeclaringSyntaxReferences)
-            {
-                var syntax = reference.GetSyntax();
-                if (!DeclarationBodies.TryGet(syntax, out var block, out var expression) || !_context.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
-                {
-                    continue;
-                }
-
-                var body = (SyntaxNode?)block ?? expression;
-                if (body != null && _context.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(body) is { } operation
-                    && FreesOwnParameter(operation, method, catalogue))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+            => _context.Wrappers.GetBody(method) is { } body && FreesOwnParameter(body, method, catalogue);
 
         private static bool FreesOwnParameter(IOperation body, IMethodSymbol function, AllocationCatalogue catalogue)
             => body.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>

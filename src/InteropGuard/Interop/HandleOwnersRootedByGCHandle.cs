@@ -113,6 +113,9 @@ namespace InteropGuard.Interop
             return type.InstanceConstructors.All(c => c.DeclaredAccessibility is Accessibility.Private or Accessibility.Internal or Accessibility.ProtectedAndInternal);
         }
 
+        /// <summary>A constructor's or method's bound body, from the compilation's shared body cache (bound once for every reading).</summary>
+        private IOperation? BodyOf(IMethodSymbol method) => _interop.Wrappers.GetBody(method);
+
         private IOperation? Bind(SyntaxNode node, CancellationToken cancellationToken)
         {
 #pragma warning disable RS1030 // Once per constructor or member of a class whose IG1001 finding is about to be reported, cached per class.
@@ -213,7 +216,7 @@ namespace InteropGuard.Interop
                     return false;
                 }
 
-                if (MayRoot(declaration, constructor.ContainingType) && _owner.Bind(declaration, _cancellationToken) is IConstructorBodyOperation { BlockBody: { } block } && RootsInBlock(block))
+                if (MayRoot(declaration, constructor.ContainingType) && _owner.BodyOf(constructor) is IConstructorBodyOperation { BlockBody: { } block } && RootsInBlock(block))
                 {
                     return true;
                 }
@@ -291,7 +294,7 @@ namespace InteropGuard.Interop
                     if (inConstructor && statement is IExpressionStatementOperation { Operation: IInvocationOperation { Instance: IInstanceReferenceOperation, TargetMethod: var target } }
                         && target.MethodKind == MethodKind.Ordinary && target.DeclaredAccessibility == Accessibility.Private && !target.IsStatic
                         && target.DeclaringSyntaxReferences.Length == 1 && target.DeclaringSyntaxReferences[0].GetSyntax(_cancellationToken) is MethodDeclarationSyntax { Body: { } } method
-                        && Names(method, "Alloc") && _owner.Bind(method, _cancellationToken) is IMethodBodyOperation { BlockBody: { } body } && RootsInBlock(body, inConstructor: false))
+                        && Names(method, "Alloc") && _owner.BodyOf(target) is IMethodBodyOperation { BlockBody: { } body } && RootsInBlock(body, inConstructor: false))
                     {
                         return true;
                     }
