@@ -136,6 +136,19 @@ static class Events
 }");
 
         [Fact]
+        public Task AHandleGivenToAFactoryThatReturnsSuchAnObjectMovesToIt() => Check(@"
+static class Events
+{
+    static KernelEvent Wrap(KernelHandle handle) => new KernelEvent(handle);
+
+    public static KernelEvent Open(string name)
+    {
+        Native.open_event(name, out KernelHandle handle);
+        return Wrap(handle);
+    }
+}");
+
+        [Fact]
         public Task AConstructorChainThatOnlyReadsTheHandleKeepsNothing()
             => Check(Probe.Replace("BODY", "Native.describe(handle);"), ProbedFinding());
 
