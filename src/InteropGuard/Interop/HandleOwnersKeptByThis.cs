@@ -47,18 +47,7 @@ namespace InteropGuard.Interop
                 call = found;
             }
 
-            var statement = call;
-            while (statement.Parent is { } parent && parent is not IBlockOperation)
-            {
-                if (OperationTree.IsFunction(parent) || parent is ILoopOperation)
-                {
-                    return false;
-                }
-
-                statement = parent;
-            }
-
-            if (statement.Parent is not IBlockOperation block || statement is ILoopOperation)
+            if (StatementInList(call) is not { } statement || statement.Parent is not IBlockOperation block)
             {
                 return false;
             }
@@ -80,6 +69,26 @@ namespace InteropGuard.Interop
             }
 
             return member != null && !Writes(statement, owner.Root, member) && ThisUsedAfter(call, statement, block, index);
+        }
+
+        /// <summary>
+        /// The statement of a statement list (a block) that holds <paramref name="operation"/>, with no loop or function
+        /// between them; null otherwise.
+        /// </summary>
+        internal static IOperation? StatementInList(IOperation operation)
+        {
+            var statement = operation;
+            while (statement.Parent is { } parent && parent is not IBlockOperation)
+            {
+                if (OperationTree.IsFunction(parent) || parent is ILoopOperation)
+                {
+                    return null;
+                }
+
+                statement = parent;
+            }
+
+            return statement.Parent is IBlockOperation && statement is not ILoopOperation ? statement : null;
         }
 
         /// <summary>The member of <c>this</c> a statement <c>member = variable;</c> stores the variable into, or null.</summary>

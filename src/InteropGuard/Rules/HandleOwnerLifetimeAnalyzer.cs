@@ -628,18 +628,7 @@ namespace InteropGuard.Rules
 
         private static bool KeptAliveLaterInBlock(InteropContext interop, IOperation call, HandleOwner owner)
         {
-            var statement = call;
-            while (statement.Parent is { } parent && parent is not IBlockOperation)
-            {
-                if (OperationTree.IsFunction(parent) || parent is ILoopOperation)
-                {
-                    return false;
-                }
-
-                statement = parent;
-            }
-
-            if (statement.Parent is not IBlockOperation block || statement is ILoopOperation)
+            if (HandleOwnersKeptByThis.StatementInList(call) is not { Parent: IBlockOperation block } statement)
             {
                 return false;
             }
