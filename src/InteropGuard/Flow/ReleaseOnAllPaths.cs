@@ -1278,7 +1278,7 @@ namespace InteropGuard.Flow
 
             foreach (var member in status.GetMembers())
             {
-                if (member is IFieldSymbol { HasConstantValue: true } field && System.Convert.ToInt64(field.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) == 0
+                if (member is IFieldSymbol { HasConstantValue: true, ConstantValue: 0 or 0u or 0L } field
                     && (field.Name.IndexOf("SUCCESS", System.StringComparison.OrdinalIgnoreCase) >= 0 || field.Name.Equals("OK", System.StringComparison.OrdinalIgnoreCase)
                         || field.Name.EndsWith("_OK", System.StringComparison.OrdinalIgnoreCase)))
                 {
