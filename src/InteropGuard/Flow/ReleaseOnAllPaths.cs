@@ -1149,6 +1149,7 @@ namespace InteropGuard.Flow
             object? success = result.SpecialType == SpecialType.System_Boolean ? true
                 : result.SpecialType == SpecialType.System_Int32 || result.SpecialType == SpecialType.System_UInt32 || result.SpecialType == SpecialType.System_Int64 ? 0L
                 : result.TypeKind == TypeKind.Struct && result.GetMembers("Failed").Any(m => m is IPropertySymbol) ? HResultStruct
+                : NamesZeroSuccess(result) ? 0L
                 : null;
             if (success == null || EvaluateWithResult(condition, call, success) is not { } truthOnSuccess)
             {
@@ -1261,6 +1262,31 @@ namespace InteropGuard.Flow
             return _cfg.Blocks
                 .Select(b => _graph.ConditionOf(b))
                 .FirstOrDefault(k => k != null && k.Value.Key.Text == zero)?.Key;
+        }
+
+        /// <summary>
+        /// A status enum whose zero member is named success (<c>Win32Error.SUCCESS</c>, <c>NtStatus.STATUS_SUCCESS</c>,
+        /// <c>S_OK</c>): its functions report success with zero as C APIs do, and an out handle is filled only then. An
+        /// enum whose zero means something else (a <c>FALSE</c>, a first kind) says nothing about failure.
+        /// </summary>
+        private static bool NamesZeroSuccess(ITypeSymbol result)
+        {
+            if (result is not INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType.SpecialType: SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 } status)
+            {
+                return false;
+            }
+
+            foreach (var member in status.GetMembers())
+            {
+                if (member is IFieldSymbol { HasConstantValue: true, ConstantValue: 0 or 0u or 0L } field
+                    && (field.Name.IndexOf("SUCCESS", System.StringComparison.OrdinalIgnoreCase) >= 0 || field.Name.Equals("OK", System.StringComparison.OrdinalIgnoreCase)
+                        || field.Name.EndsWith("_OK", System.StringComparison.OrdinalIgnoreCase)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>The success marker of a result typed as an HRESULT struct with <c>Failed</c>/<c>Succeeded</c>.</summary>

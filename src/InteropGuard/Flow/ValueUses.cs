@@ -283,7 +283,13 @@ namespace InteropGuard.Flow
 
                     if (IsSourceMethod(creation.Constructor))
                     {
-                        return FromSummary(parameter, call, native: null);
+                        // The summaries stop at their depth; a handle stored down a longer constructor chain
+                        // (NtCoreLib's three bases and SetHandle) is the new object's all the same.
+                        var summarized = FromSummary(parameter, call, native: null);
+                        return summarized.Kind == ValueUseKind.Use
+                               && KeepingConstructors.Of(_context).Keeps(creation.Constructor, parameter)
+                            ? new ValueUse(ValueUseKind.Escape, call)
+                            : summarized;
                     }
 
                     // A struct from a library (Span<T>, a view) only borrows the pointer, unless the struct itself is kept
@@ -408,6 +414,12 @@ namespace InteropGuard.Flow
             }
 
             var type = parameter.OriginalDefinition.Type;
+
+            // RegistryKey.FromHandle wraps the handle in the key it returns, whose Dispose closes it: a factory that keeps it.
+            if (method.Name == "FromHandle" && method.ContainingType is { Name: "RegistryKey", ContainingNamespace: { Name: "Win32", ContainingNamespace: { Name: "Microsoft", ContainingNamespace.IsGlobalNamespace: true } } })
+            {
+                return new ValueUse(ValueUseKind.Escape, call);
+            }
 
             // A library method taking a SafeHandle uses it for the call (RandomAccess.Read); constructors keep it.
             if (types.IsHandleWrapper(type) && method.MethodKind != MethodKind.Constructor)

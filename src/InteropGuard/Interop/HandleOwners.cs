@@ -847,7 +847,7 @@ namespace InteropGuard.Interop
             }
         }
 
-        private static bool IsAutoProperty(IPropertySymbol property)
+        internal static bool IsAutoProperty(IPropertySymbol property)
         {
             var getter = property.GetMethod;
             return getter != null && getter.DeclaringSyntaxReferences.Length == 1

@@ -137,7 +137,8 @@ namespace InteropGuard.Rules
                 System.Threading.Interlocked.Increment(ref _treeDecided);
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
-                    if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken))
+                    if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root))
                     {
                         continue;
                     }
@@ -189,7 +190,8 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken))
+                            if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root))
                             {
                                 continue;
                             }
@@ -626,18 +628,7 @@ namespace InteropGuard.Rules
 
         private static bool KeptAliveLaterInBlock(InteropContext interop, IOperation call, HandleOwner owner)
         {
-            var statement = call;
-            while (statement.Parent is { } parent && parent is not IBlockOperation)
-            {
-                if (OperationTree.IsFunction(parent) || parent is ILoopOperation)
-                {
-                    return false;
-                }
-
-                statement = parent;
-            }
-
-            if (statement.Parent is not IBlockOperation block || statement is ILoopOperation)
+            if (HandleOwnersKeptByThis.StatementInList(call) is not { Parent: IBlockOperation block } statement)
             {
                 return false;
             }
