@@ -57,6 +57,16 @@ class Sender
         finally { Marshal.FreeHGlobal(p); }
     }
 
+    public static unsafe int SendPointer(int size)
+    {
+        byte* p;
+        if ((p = (byte*)NativeMemory.Alloc((nuint)size)) is null)
+            throw new OutOfMemoryException();
+        var result = Native.put((IntPtr)p, size);
+        NativeMemory.Free(p);
+        return result;
+    }
+
     public static int SendNegated(int size)
     {
         IntPtr p;
