@@ -1098,8 +1098,8 @@ namespace InteropGuard.Flow
             if (condition is IBinaryOperation binary
                 && (binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals))
             {
-                var left = AsNumber(OperationTree.SkipConversions(binary.LeftOperand));
-                var right = AsNumber(OperationTree.SkipConversions(binary.RightOperand));
+                var left = AsNumber(AssignmentTargets.Tested(binary.LeftOperand));
+                var right = AsNumber(AssignmentTargets.Tested(binary.RightOperand));
                 var compared = (IsName(left, state) && IsZero(right)) || (IsName(right, state) && IsZero(left));
                 if (compared)
                 {
@@ -1108,7 +1108,7 @@ namespace InteropGuard.Flow
                 }
             }
 
-            if (condition is IIsPatternOperation isPattern && IsName(OperationTree.SkipConversions(isPattern.Value), state))
+            if (condition is IIsPatternOperation isPattern && IsName(AssignmentTargets.Tested(isPattern.Value), state))
             {
                 var pattern = isPattern.Pattern;
                 var patternNegated = false;

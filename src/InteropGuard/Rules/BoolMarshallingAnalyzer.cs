@@ -40,7 +40,10 @@ namespace InteropGuard.Rules
             "aclui", "imagehlp",
             // Windows packet-capture drivers whose user-mode APIs return BOOL like the system's (windivert.h, WinpkFilter's
             // ndisapi.h); found as 18 false findings on SharpPcap.
-            "windivert", "ndisapi");
+            "windivert", "ndisapi",
+            // EasyHook's native library, both builds: easyhook.h exports its truth values as BOOL (EASYHOOK_BOOL_EXPORT), and
+            // the GAC helpers are 'BOOL __stdcall'; found as 8 false findings on EasyHook's own binding.
+            "easyhook32", "easyhook64");
 
         /// <summary>
         /// C libraries whose API has no C <c>bool</c>: truth values are <c>int</c> (or an int-sized enum such as SDL2's

@@ -245,6 +245,36 @@ static class Native
             Verify.Diagnostic("IG4003").WithLocation(2),
             Verify.Diagnostic("IG4003").WithLocation(3));
 
+        // EasyHook's native library exports its truth values as the Win32 BOOL (easyhook.h: EASYHOOK_BOOL_EXPORT is
+        // 'EXTERN_C BOOL EASYHOOK_API'; the GAC helpers are 'BOOL __stdcall'): the 4-byte default is right for both builds.
+        [Fact]
+        public Task HookingLibraryReturnsWin32Bool() => Check(@"
+static class Native32
+{
+    [DllImport(""EasyHook32.dll"", CallingConvention = CallingConvention.StdCall)]
+    internal static extern bool RhIsAdministrator();
+}
+static class Native64
+{
+    [DllImport(""EasyHook64"", CallingConvention = CallingConvention.StdCall, CharSet = CharSet.Unicode)]
+    internal static extern bool GacInstallAssembly(IntPtr context, string path, string description, string id);
+}");
+
+        // Look-alikes: a library whose name only contains the hooking library's, and a hooking library of another name
+        // whose exports are declared 'bool'.
+        [Fact]
+        public Task HookingLibraryLookAlikesAreReported() => Check(@"
+static class Native
+{
+    [DllImport(""EasyHook32Ext.dll"")]
+    internal static extern {|#0:bool|} ext_is_hooked();
+
+    [DllImport(""hookkit64"")]
+    internal static extern {|#1:bool|} mh_is_ready();
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0),
+            Verify.Diagnostic("IG4003").WithLocation(1));
+
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"
 [assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]
