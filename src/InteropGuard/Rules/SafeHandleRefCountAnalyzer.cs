@@ -205,7 +205,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, function, getHandle, sinks))
+            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, root, function, getHandle, sinks))
             {
                 return null;
             }
@@ -414,7 +414,7 @@ namespace InteropGuard.Rules
         /// beside a handle that may be handed out with it: that stays a finding; one stored into a local struct or through a
         /// local pointer counts only when the handle leaves the function by its <c>return</c>, with whatever holds the value.
         /// </summary>
-        private static bool IsUnshared(InteropContext interop, ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        private static bool IsUnshared(InteropContext interop, ValueUses uses, IOperation root, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
         {
             var stores = sinks.Where(s => s.Stored).ToList();
             var sites = new List<IOperation> { getHandle };
@@ -430,7 +430,7 @@ namespace InteropGuard.Rules
             var nativeUses = sinks.Where(s => !s.Stored).Select(s => s.Site).ToList();
             return (stores.All(s => UnsharedHandles.IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
                     && unshared.IsUnsharedDuringConstruction(getHandle.Instance!, function, sites, nativeUses))
-                   || IsHeldByPrivateDisposer(interop, uses, function, getHandle, sinks, sites);
+                   || IsHeldByPrivateDisposer(interop, uses, root, getHandle, sinks, sites);
         }
 
         /// <summary>
@@ -439,9 +439,13 @@ namespace InteropGuard.Rules
         /// in it and stores into a local struct that the function does not return are safe. Held by the caller's disposer (a
         /// parameter): the raw value may only be stored into local memory, which goes back to the caller beside the handle.
         /// </summary>
-        private static bool IsHeldByPrivateDisposer(InteropContext interop, ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks, List<IOperation> sites)
+        private static bool IsHeldByPrivateDisposer(InteropContext interop, ValueUses uses, IOperation root, IInvocationOperation getHandle, List<Sink> sinks, List<IOperation> sites)
         {
-            if (sites.Any(s => OperationTree.IsInNestedFunction(s, function)))
+            // In a lambda (a request built per element, 'items.Select(x => new S { h = bag.Keep(...).DangerousGetHandle() })'),
+            // only a straight adder call into the caller's disposer, stored into the struct the lambda makes, is read.
+            var nested = sites.Any(s => OperationTree.IsInNestedFunction(s, root));
+            var function = root;
+            if (nested && OperationTree.SkipConversions(getHandle.Instance!) is ILocalReferenceOperation)
             {
                 return false;
             }
@@ -468,7 +472,9 @@ namespace InteropGuard.Rules
             {
                 case DisposerHeldHandles.HolderKind.Local:
                     // The struct must not outlive the disposer: every store is into a local struct the function does not return.
-                    return sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
+                    // (A lambda may run after the disposer's scope has ended.)
+                    return !nested
+                           && sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
                            && structReferences.All(r => StaysLocal(r, function));
                 case DisposerHeldHandles.HolderKind.Caller:
                     return intoLocalMemory && sinks.All(s => s.Stored);
