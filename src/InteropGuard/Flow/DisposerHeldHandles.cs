@@ -280,8 +280,10 @@ namespace InteropGuard.Flow
                         return false;
                     }
 
+                    // (A branch may hand out a handle that owns nothing instead, NtCoreLib's 'SafeHGlobalBuffer.Null'.)
                     var returns = ReturnedValues(body);
-                    return returns.Count > 0 && returns.All(r => IsFresh(r, depth + 1));
+                    var fresh = returns.Where(r => !IsOwnerless(r, depth + 1)).ToList();
+                    return fresh.Count > 0 && fresh.All(r => IsFresh(r, depth + 1));
                 default:
                     return false;
             }

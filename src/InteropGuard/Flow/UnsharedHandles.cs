@@ -407,7 +407,7 @@ namespace InteropGuard.Flow
                 {
                     if (current is IObjectCreationOperation creation)
                     {
-                        return OperationTree.WithConversions(creation).Parent switch
+                        return ThroughWrappingConversion(creation).Parent switch
                         {
                             // (A local of a class the struct converts to holds a copy: NtCoreLib's optional token parts.)
                             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol: { IsRef: false } declared } } => declared,
@@ -419,6 +419,17 @@ namespace InteropGuard.Flow
             }
 
             return null;
+        }
+
+        // 'OptionalTokenOwner opt = new TokenOwner { Owner = raw }': an implicit operator of the compilation that wraps the
+        // struct in a class of its own; the local holds the copy.
+        private static IOperation ThroughWrappingConversion(IOperation creation)
+        {
+            var value = OperationTree.WithConversions(creation);
+            return value.Parent is IConversionOperation { OperatorMethod: { IsImplicitlyDeclared: false } conversion, Type: { TypeKind: TypeKind.Class } wrapper } wrapped
+                   && conversion.Locations.Any(l => l.IsInSource) && wrapper.Locations.Any(l => l.IsInSource)
+                ? OperationTree.WithConversions(wrapped)
+                : value;
         }
 
         /// <summary>

@@ -466,6 +466,7 @@ namespace InteropGuard.Rules
             }
 
             var structReferences = function.Descendants().OfType<ILocalReferenceOperation>().Where(r => structs.Contains(r.Local, SymbolEqualityComparer.Default)).ToList();
+            var storedFields = new HashSet<IFieldSymbol>(sinks.Select(s => s.Site).OfType<ISimpleAssignmentOperation>().Select(a => a.Target).OfType<IFieldReferenceOperation>().Select(f => f.Field), SymbolEqualityComparer.Default);
             var lastUse = sites.Concat(structReferences).Max(s => s.Syntax.Span.End);
             var (kind, _) = new DisposerHeldHandles(interop, uses.Scope.Catalogue).HolderOf(getHandle.Instance!, function, uses, sites, lastUse);
             switch (kind)
@@ -475,29 +476,35 @@ namespace InteropGuard.Rules
                     // (A lambda may run after the disposer's scope has ended.)
                     return !nested
                            && sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
-                           && structReferences.All(r => StaysLocal(r, function));
+                           && structReferences.All(r => StaysLocal(r, function, storedFields));
                 case DisposerHeldHandles.HolderKind.Caller:
-                    return intoLocalMemory && sinks.All(s => s.Stored);
+                    // Local memory, or a request object the function made that stays in it (NtCoreLib's enumeration
+                    // templates, classes copied into a buffer of the caller's disposer).
+                    return sinks.All(s => s.Stored)
+                           && (intoLocalMemory || (!nested && sinks.All(s => UnsharedHandles.StoredLocal(s.Site) != null) && structReferences.All(r => StaysLocal(r, function, storedFields))));
                 default:
                     return false;
             }
         }
 
         // A request local that does not outlive the function: its fields read or written, the whole of it written, given to a
-        // call, a method called on it; not returned, copied elsewhere or captured. (A local of a class type, the struct
-        // converted, may only be written or given to calls.)
-        private static bool StaysLocal(ILocalReferenceOperation reference, IOperation function)
+        // call, a method called on it (a struct's); not returned, copied elsewhere, or captured except to read a field the
+        // raw value was not stored in.
+        private static bool StaysLocal(ILocalReferenceOperation reference, IOperation function, HashSet<IFieldSymbol> storedFields)
         {
+            var parent = OperationTree.WithConversions(reference).Parent;
             if (OperationTree.IsInNestedFunction(reference, function))
             {
-                return false;
+                // Captured only to read another field ('() => new Context(attr.ContextHandle)'): the raw value is not read again.
+                return parent is IFieldReferenceOperation { Field: { } other } read && read.Instance == reference && !storedFields.Contains(other)
+                       && !(read.Parent is ISimpleAssignmentOperation written && written.Target == read);
             }
 
-            var parent = OperationTree.WithConversions(reference).Parent;
+            // A local of a class (the request a struct converts to, or a request class) is no less local through its fields.
             return parent is IArgumentOperation
                    || (parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
-                   || (reference.Local.Type.IsValueType
-                       && (parent is IFieldReferenceOperation || parent is IInvocationOperation { Instance: { } instance } && instance == reference));
+                   || parent is IFieldReferenceOperation
+                   || (reference.Local.Type.IsValueType && parent is IInvocationOperation { Instance: { } instance } && instance == reference);
         }
 
         private static bool UsesOwnerAfter(IOperation body, int position)

@@ -14,6 +14,36 @@ namespace InteropGuard.Tests.Rules
     public class SafeHandleRefCountDisposerShapesTests
     {
         private const string Shapes = @"
+sealed class Chunk : SafeHandle
+{
+    public Chunk(int size) : base(IntPtr.Zero, true) { SetHandle(Native.block_alloc(size)); }
+    private Chunk() : base(IntPtr.Zero, false) { }
+    public static Chunk None => new Chunk();
+    public static readonly Chunk Shared = new Chunk(64);
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.block_free(handle);
+        return true;
+    }
+
+    public static Chunk OrNone(byte[]? data) => data == null ? None : new Chunk(data.Length);
+
+    public static Chunk OrShared(byte[]? data) => data == null ? Shared : new Chunk(data.Length);
+}
+
+sealed class Boxed
+{
+    public Query Value;
+    public Boxed(Query value) { Value = value; }
+    public static implicit operator Boxed(Query value) => new Boxed(value);
+}
+
+static class Runner
+{
+    public static int Run(Func<int> read) => read();
+}
+
 sealed class Mask
 {
     private readonly Bag _own = new Bag();
@@ -132,5 +162,110 @@ class C
         return Native.block_read({|#1:mask.InOwnBag(bag).DangerousGetHandle()|});
     }
 }", Reported(0), Reported(1));
+
+        [Fact]
+        public Task ARequestObjectThatStaysInTheMethodWithTheCallersBagIsNotShared() => Check(@"
+class C
+{
+    int Send(Bag bag, int size)
+    {
+        var order = new Order { Payload = bag.Keep(new Block(size)).DangerousGetHandle() };
+        order.Payload = order.Payload;
+        return Native.order_run(order);
+    }
+}");
+
+        [Fact]
+        public Task ARequestObjectReturnedWithTheCallersBagStillCounts() => Check(@"
+class C
+{
+    Order Send(Bag bag, int size)
+    {
+        var order = new Order { Payload = {|#0:bag.Keep(new Block(size)).DangerousGetHandle()|} };
+        return order;
+    }
+}", Reported(0));
+
+        [Fact]
+        public Task AStructWrappedInAClassOfTheCompilationStaysLocal() => Check(@"
+class C
+{
+    int Ask(int size, bool boxed)
+    {
+        using var bag = new Bag();
+        Boxed? wrapped = null;
+        if (boxed)
+        {
+            wrapped = new Query { Input = bag.Keep(new Block(size)).DangerousGetHandle() };
+        }
+
+        return Native.order_run(new Order()) + Measure(wrapped);
+    }
+
+    static int Measure(Boxed? boxed) => boxed?.Value.Size ?? 0;
+}");
+
+        [Fact]
+        public Task AWrappedStructKeptInAFieldStillCounts() => Check(@"
+class C
+{
+    private Boxed? _kept;
+
+    int Ask(int size)
+    {
+        using var bag = new Bag();
+        Boxed wrapped = new Query { Input = {|#0:bag.Keep(new Block(size)).DangerousGetHandle()|} };
+        _kept = wrapped;
+        return Native.order_run(new Order());
+    }
+}", Reported(0));
+
+        [Fact]
+        public Task AFactoryThatMayHandOutAHandleOwningNothingStillMakesAFreshOne() => Check(@"
+class C
+{
+    int Send(byte[]? data)
+    {
+        using var bag = new Bag();
+        return Native.block_read(bag.Keep(Chunk.OrNone(data)).DangerousGetHandle());
+    }
+}");
+
+        [Fact]
+        public Task AFactoryThatMayHandOutASharedHandleStillCounts() => Check(@"
+class C
+{
+    int Send(byte[]? data)
+    {
+        using var bag = new Bag();
+        return Native.block_read({|#0:bag.Keep(Chunk.OrShared(data)).DangerousGetHandle()|});
+    }
+}", Reported(0));
+
+        [Fact]
+        public Task ARequestCapturedOnlyToReadAnotherFieldStaysLocal() => Check(@"
+class C
+{
+    int Ask(int size)
+    {
+        using var bag = new Bag();
+        var query = new Query { Input = bag.Keep(new Block(size)).DangerousGetHandle() };
+        Native.query_run(ref query);
+        return Runner.Run(() => query.Size);
+    }
+}");
+
+        [Fact]
+        public Task ARequestCapturedToReadTheRawValueStillCounts() => Check(@"
+class C
+{
+    int Ask(int size)
+    {
+        using var bag = new Bag();
+        var query = new Query { Input = {|#0:bag.Keep(new Block(size)).DangerousGetHandle()|} };
+        Native.query_run(ref query);
+        return Runner.Run(() => Native.block_read(query.Input));
+    }
+}", Reported(0));
     }
 }
