@@ -66,12 +66,13 @@ namespace InteropGuard.Flow
                 IOperation? value = null;
                 if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
                 {
-                    if (OperationTree.IsInNestedFunction(declarator, function) || declarator.Initializer?.Value is not { } initial)
+                    if (OperationTree.IsInNestedFunction(declarator, function))
                     {
                         return (HolderKind.None, null);
                     }
 
-                    value = initial;
+                    // Declared without a value ('SafeBuffer attrs;' then written on each branch): the writes say.
+                    value = declarator.Initializer?.Value;
                 }
                 else if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
                 {

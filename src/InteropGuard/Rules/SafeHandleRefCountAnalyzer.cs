@@ -205,7 +205,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, root, function, getHandle, sinks))
+            if (IsPrivateUsingLocal(HandleViews.Owner(interop, getHandle.Instance!), function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, root, function, getHandle, sinks))
             {
                 return null;
             }
@@ -419,7 +419,7 @@ namespace InteropGuard.Rules
             var stores = sinks.Where(s => s.Stored).ToList();
             var sites = new List<IOperation> { getHandle };
             sites.AddRange(sinks.Select(s => s.Site));
-            var unshared = new UnsharedHandles(uses.Scope.Catalogue, uses);
+            var unshared = new UnsharedHandles(interop, uses);
             if (stores.All(s => UnsharedHandles.IsStoreIntoLocalMemory(s.Site)) && unshared.IsUnsharedAt(getHandle.Instance!, function, sites, handedOnlyByReturn: stores.Count > 0))
             {
                 return true;
@@ -536,7 +536,8 @@ namespace InteropGuard.Rules
                 }
 
                 if (OperationTree.IsInNestedFunction(reference, function)
-                    || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference))
+                    || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference
+                         || IsNullTest(reference)))
                 {
                     return false;
                 }
@@ -544,6 +545,27 @@ namespace InteropGuard.Rules
 
             return true;
         }
+
+        // 'h != null', 'h is null': a using local made by 'x?.Open()' is asked whether there is one.
+        private static bool IsNullTest(ILocalReferenceOperation reference)
+        {
+            var tested = OperationTree.WithEveryConversion(reference);
+            return tested.Parent switch
+            {
+                IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison
+                    => OperationTree.SkipConversions(comparison.LeftOperand == tested ? comparison.RightOperand : comparison.LeftOperand).ConstantValue is { HasValue: true, Value: null },
+                IIsPatternOperation pattern => pattern.Value == tested && IsNullPattern(pattern.Pattern),
+                _ => false,
+            };
+        }
+
+        private static bool IsNullPattern(IPatternOperation pattern)
+            => pattern switch
+            {
+                IConstantPatternOperation constant => OperationTree.SkipConversions(constant.Value).ConstantValue is { HasValue: true, Value: null },
+                INegatedPatternOperation negated => IsNullPattern(negated.Pattern),
+                _ => false,
+            };
 
         private static bool IsNativeInteger(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);

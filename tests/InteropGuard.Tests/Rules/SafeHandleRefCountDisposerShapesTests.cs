@@ -32,6 +32,33 @@ sealed class Chunk : SafeHandle
     public static Chunk OrShared(byte[]? data) => data == null ? Shared : new Chunk(data.Length);
 }
 
+sealed class Window : SafeHandle
+{
+    public Window(IntPtr at, bool owns) : base(IntPtr.Zero, owns) { SetHandle(at); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.block_free(handle);
+        return true;
+    }
+}
+
+sealed class Packet : SafeHandle
+{
+    private readonly Window _shared = new Window(IntPtr.Zero, true);
+    public Packet(int size) : base(IntPtr.Zero, true) { SetHandle(Native.block_alloc(size)); }
+    public Window Body => new Window(handle + 8, false);
+    public Window Shared => _shared;
+    public static Packet Open(int size) => new Packet(size);
+    public Window? Maybe(bool any) => any ? new Window(Native.block_alloc(4), true) : null;
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle()
+    {
+        Native.block_free(handle);
+        return true;
+    }
+}
+
 sealed class Boxed
 {
     public Query Value;
@@ -265,6 +292,117 @@ class C
         var query = new Query { Input = {|#0:bag.Keep(new Block(size)).DangerousGetHandle()|} };
         Native.query_run(ref query);
         return Runner.Run(() => Native.block_read(query.Input));
+    }
+}", Reported(0));
+
+        [Fact]
+        public Task AViewOfTheMethodsOwnPacketIsNotShared() => Check(@"
+class C
+{
+    int Made(int size)
+    {
+        using var packet = new Packet(size);
+        var query = new Query { Input = packet.Body.DangerousGetHandle(), Size = size };
+        return Native.query_run(ref query) + packet.Body.GetHashCode();
+    }
+
+    int Opened(int size)
+    {
+        using var packet = Packet.Open(size);
+        if (packet.IsInvalid)
+        {
+            return 0;
+        }
+
+        return Native.block_read(packet.Body.DangerousGetHandle());
+    }
+}");
+
+        [Fact]
+        public Task AViewOfAGivenPacketOrAPropertyThatSharesAHandleStillCounts() => Check(@"
+class C
+{
+    int Given(Packet packet) => Native.block_read({|#0:packet.Body.DangerousGetHandle()|});
+
+    int Shared(int size)
+    {
+        using var packet = new Packet(size);
+        return Native.block_read({|#1:packet.Shared.DangerousGetHandle()|});
+    }
+}", Reported(0), Reported(1));
+
+        [Fact]
+        public Task AUsingLocalAskedWhetherThereIsOneIsNotShared() => Check(@"
+class C
+{
+    int Read(Packet? source)
+    {
+        using var window = source?.Maybe(true);
+        if (window != null)
+        {
+            return Native.block_read(window.DangerousGetHandle());
+        }
+
+        return window is null ? 0 : 1;
+    }
+}");
+
+        [Fact]
+        public Task AUsingLocalHandedOnAfterTheTestStillCounts() => Check(@"
+class C
+{
+    private Window? _kept;
+
+    int Read(Packet? source)
+    {
+        using var window = source?.Maybe(true);
+        if (window != null)
+        {
+            _kept = window;
+            return Native.block_read({|#0:window.DangerousGetHandle()|});
+        }
+
+        return 0;
+    }
+}", Reported(0));
+
+        [Fact]
+        public Task ABlockLocalDeclaredWithoutAValueAndWrittenByAddersIsHeld() => Check(@"
+class C
+{
+    Query Build(Bag bag, byte[]? data)
+    {
+        Block block;
+        if (data != null)
+        {
+            block = bag.Keep(Block.Of(data));
+        }
+        else
+        {
+            block = bag.Keep(new Block(1));
+        }
+
+        return new Query { Input = block.DangerousGetHandle() };
+    }
+}");
+
+        [Fact]
+        public Task ABlockLocalDeclaredWithoutAValueAndGivenOnOneBranchStillCounts() => Check(@"
+class C
+{
+    Query Build(Bag bag, Block given, bool fresh)
+    {
+        Block block;
+        if (fresh)
+        {
+            block = bag.Keep(new Block(1));
+        }
+        else
+        {
+            block = given;
+        }
+
+        return new Query { Input = {|#0:block.DangerousGetHandle()|} };
     }
 }", Reported(0));
     }
