@@ -129,6 +129,11 @@ namespace InteropGuard.Flow
                         return invocation.TargetMethod.TypeArguments[0].TypeKind == TypeKind.Enum;
                     }
 
+                    if (name == "IsDefined")
+                    {
+                        return IsDefinedOfMatchingValue(invocation);
+                    }
+
                     return name == "HasFlag" && invocation.Instance != null && invocation.Arguments.Length == 1
                            && OperationTree.SkipConversions(invocation.Instance).Type is { TypeKind: TypeKind.Enum } own
                            && SymbolEqualityComparer.Default.Equals(own, OperationTree.SkipConversions(invocation.Arguments[0].Value).Type);
@@ -470,6 +475,28 @@ namespace InteropGuard.Flow
             "System.Collections.Generic.HashSet" => name is "Add" or "Remove" or "Contains" or "Clear",
             _ => false,
         };
+
+        /// <summary>
+        /// <c>Enum.IsDefined(typeof(E), value)</c> where the value is an <c>E</c> or of <c>E</c>'s underlying type (NtCoreLib's
+        /// <c>Enum.IsDefined(typeof(WellKnownImageResourceType), id)</c> with an <c>int</c>), or <c>Enum.IsDefined&lt;E&gt;(e)</c> of a
+        /// concrete enum: it throws only for a value of another type, a null, or a type that is not an enum.
+        /// </summary>
+        private static bool IsDefinedOfMatchingValue(IInvocationOperation invocation)
+        {
+            if (invocation.TargetMethod.TypeArguments.Length == 1)
+            {
+                return invocation.TargetMethod.TypeArguments[0].TypeKind == TypeKind.Enum;
+            }
+
+            if (invocation.Arguments.Length != 2
+                || OperationTree.SkipConversions(invocation.Arguments[0].Value) is not ITypeOfOperation { TypeOperand: INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying } enumType })
+            {
+                return false;
+            }
+
+            var valueType = OperationTree.SkipConversions(invocation.Arguments[1].Value).Type;
+            return SymbolEqualityComparer.Default.Equals(valueType, enumType) || SymbolEqualityComparer.Default.Equals(valueType, underlying);
+        }
 
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
 

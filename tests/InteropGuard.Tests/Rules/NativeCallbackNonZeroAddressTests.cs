@@ -49,6 +49,15 @@ sealed class Label
 
     public static Label Unchecked(IntPtr name) => new Label(Marshal.PtrToStringAnsi(name));
 }
+
+enum Kind { Unknown = 0, Cursor = 1, Bitmap = 2 }
+
+static class Kinds
+{
+    public static Kind Of(IntPtr id) => id.ToInt64() < 0x10000 && Enum.IsDefined(typeof(Kind), id.ToInt32()) ? (Kind)id.ToInt32() : Kind.Unknown;
+
+    public static Kind OfLong(long id) => Enum.IsDefined(typeof(Kind), id) ? (Kind)id : Kind.Unknown;
+}
 ";
 
         private static Task Check(string source, params DiagnosticResult[] expected)
@@ -97,5 +106,25 @@ static class Exports
         return 1;
     }
 }", Finding(0, "OnNameOrZero", "Label.FromNameOrZero(name)"), Finding(1, "OnUnchecked", "Label.Unchecked(name)"));
+
+        // Enum.IsDefined of a value of the enum's underlying type answers; of another type it throws.
+        [Fact]
+        public Task IsDefinedOfTheUnderlyingTypeCannotThrowButOfAnotherTypeCan() => Check(@"
+static class Exports
+{
+    [UnmanagedCallersOnly]
+    static int OnType(IntPtr module, IntPtr type)
+    {
+        Native.ack((int)Kinds.Of(type));
+        return 1;
+    }
+
+    [UnmanagedCallersOnly]
+    static int {|#0:OnLongType|}(IntPtr module, long type)
+    {
+        Native.ack((int)Kinds.OfLong(type));
+        return 1;
+    }
+}", Verify.Diagnostic("IG5001").WithLocation(0));
     }
 }
