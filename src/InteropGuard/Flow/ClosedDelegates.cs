@@ -75,6 +75,7 @@ namespace InteropGuard.Flow
         {
             var methods = new List<IMethodSymbol>();
             var mayBeEmpty = false;
+            var continuations = false;
             var read = MemberWrites.All(_compilation, member, (kind, value) =>
             {
                 if (kind == MemberWriteKind.Removal)
@@ -95,9 +96,16 @@ namespace InteropGuard.Flow
                     return true;
                 }
 
+                if (value is IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol receiving } } continuation
+                    && AwaiterContinuations.IsStateMachineContinuation(_compilation, receiving, continuation.Parameter))
+                {
+                    continuations = true;
+                    return true;
+                }
+
                 return AddMethods(value, methods, hops);
             });
-            return read && methods.Count is > 0 and <= MaxMethods ? new ClosedDelegate(methods, mayBeEmpty) : Unread;
+            return read && (methods.Count is > 0 and <= MaxMethods || (methods.Count == 0 && continuations)) ? new ClosedDelegate(methods, mayBeEmpty) : Unread;
         }
 
         // A method group of this compilation, or a private field that holds only such (one hop).
@@ -111,6 +119,14 @@ namespace InteropGuard.Flow
             if (value is IMethodReferenceOperation { Method: var method } && WrapperSummaries.IsSourceMethodWithBody(method))
             {
                 AddOnce(methods, method.OriginalDefinition);
+                return true;
+            }
+
+            // 'void ReadStart(Action<Pipe, int> onRead) { ...; _onRead = onRead; }': a parameter of a method only this
+            // compilation can call, each call of which hands in what a store could (DotNetty's libuv pipes).
+            if (hops > 0 && value is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, ContainingSymbol: IMethodSymbol given } parameter }
+                && LentMethods(given, parameter, methods, hops - 1))
+            {
                 return true;
             }
 
@@ -133,6 +149,49 @@ namespace InteropGuard.Flow
 
             return false;
         }
+
+        // Every reference to the method is a call whose argument for the parameter adds methods; the method is not
+        // visible outside, not virtual, implements no interface member, and does not write the parameter.
+        private bool LentMethods(IMethodSymbol method, IParameterSymbol parameter, List<IMethodSymbol> methods, int hops)
+        {
+            if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract
+                || SymbolVisibility.IsVisibleOutsideTheCompilation(method)
+                || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
+                || method.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(m), method))
+                || method.DeclaringSyntaxReferences.Any(r => WritesParameter(r.GetSyntax(), parameter)))
+            {
+                return false;
+            }
+
+            var calls = 0;
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                if (tree.GetText().ToString().IndexOf(method.Name, System.StringComparison.Ordinal) < 0)
+                {
+                    continue;
+                }
+
+                foreach (var reference in NameReferences.To(method, tree.GetRoot(), _compilation))
+                {
+                    if (reference.Whole.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocationSyntax
+                        || reference.Model.GetOperation(invocationSyntax) is not IInvocationOperation call
+                        || call.Arguments.FirstOrDefault(a => a.Parameter != null && SymbolEqualityComparer.Default.Equals(a.Parameter.OriginalDefinition, parameter.OriginalDefinition)) is not { ArgumentKind: ArgumentKind.Explicit } argument
+                        || !AddMethods(OperationTree.SkipConversions(argument.Value), methods, hops))
+                    {
+                        return false;
+                    }
+
+                    calls++;
+                }
+            }
+
+            return calls > 0;
+        }
+
+        private static bool WritesParameter(SyntaxNode declaration, IParameterSymbol parameter)
+            => declaration.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == parameter.Name
+                   && (n.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment && assignment.Left == n
+                       || n.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax { RefKindKeyword.RawKind: not 0 }));
 
         private static void AddOnce(List<IMethodSymbol> methods, IMethodSymbol method)
         {

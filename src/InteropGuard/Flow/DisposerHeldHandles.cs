@@ -66,12 +66,13 @@ namespace InteropGuard.Flow
                 IOperation? value = null;
                 if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
                 {
-                    if (OperationTree.IsInNestedFunction(declarator, function) || declarator.Initializer?.Value is not { } initial)
+                    if (OperationTree.IsInNestedFunction(declarator, function))
                     {
                         return (HolderKind.None, null);
                     }
 
-                    value = initial;
+                    // Declared without a value ('SafeBuffer attrs;' then written on each branch): the writes say.
+                    value = declarator.Initializer?.Value;
                 }
                 else if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
                 {
@@ -139,6 +140,12 @@ namespace InteropGuard.Flow
                 return Branches(coalesce.Value).Concat(Branches(coalesce.WhenNull));
             }
 
+            // A 'switch' expression's arms; an arm that throws returns nothing.
+            if (value is ISwitchExpressionOperation switchExpression)
+            {
+                return switchExpression.Arms.Where(a => OperationTree.SkipConversions(a.Value) is not IThrowOperation).SelectMany(a => Branches(a.Value));
+            }
+
             return new[] { value };
         }
 
@@ -155,26 +162,20 @@ namespace InteropGuard.Flow
             }
 
             var method = call.TargetMethod;
-            if (!method.IsStatic)
+            if (!method.IsStatic && HeldArgument(call) is { } argument)
             {
-                return HeldArgument(call) is { } argument && IsFresh(argument) ? NamedDisposer(call.Instance!) : null;
+                return IsFresh(argument) ? NamedDisposer(call.Instance!) : null;
             }
 
-            if (!method.IsExtensionMethod || call.Arguments.Length == 0 || !IsDisposable(method.Parameters[0].Type)
-                || _context.Wrappers.GetBody(method.OriginalDefinition) is not { } body)
+            if (_context.Wrappers.GetBody(method.OriginalDefinition) is not { } body)
             {
                 return null;
             }
 
-            // Inside the extension, every return must put a fresh handle into its 'this' disposer.
-            var self = method.OriginalDefinition.Parameters[0];
+            // A helper lent the disposer (an extension of it, or a method of another object given it, NtCoreLib's
+            // 'mask.ToBuffer(list)'): every return puts a fresh handle into that same parameter.
             var returns = ReturnedValues(body);
-            if (returns.Count == 0)
-            {
-                return null;
-            }
-
-            var adds = false;
+            IParameterSymbol? lent = null;
             foreach (var returned in returns)
             {
                 if (IsOwnerless(returned, depth + 1))
@@ -182,15 +183,19 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                if (HolderSymbol(returned, depth + 1) is not IParameterSymbol held || !SymbolEqualityComparer.Default.Equals(held.OriginalDefinition, self))
+                if (HolderSymbol(returned, depth + 1) is not IParameterSymbol held || !IsDisposable(held.Type)
+                    || !SymbolEqualityComparer.Default.Equals(held.ContainingSymbol, method.OriginalDefinition)
+                    || (lent != null && !SymbolEqualityComparer.Default.Equals(held.OriginalDefinition, lent)))
                 {
                     return null;
                 }
 
-                adds = true;
+                lent = held.OriginalDefinition;
             }
 
-            return adds && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0) is { } disposer ? NamedDisposer(disposer.Value) : null;
+            return lent != null && call.Arguments.FirstOrDefault(a => a.Parameter != null && SymbolEqualityComparer.Default.Equals(a.Parameter.OriginalDefinition, lent)) is { } disposer
+                ? NamedDisposer(disposer.Value)
+                : null;
         }
 
         /// <summary>
@@ -276,8 +281,10 @@ namespace InteropGuard.Flow
                         return false;
                     }
 
+                    // (A branch may hand out a handle that owns nothing instead, NtCoreLib's 'SafeHGlobalBuffer.Null'.)
                     var returns = ReturnedValues(body);
-                    return returns.Count > 0 && returns.All(r => IsFresh(r, depth + 1));
+                    var fresh = returns.Where(r => !IsOwnerless(r, depth + 1)).ToList();
+                    return fresh.Count > 0 && fresh.All(r => IsFresh(r, depth + 1));
                 default:
                     return false;
             }
@@ -319,16 +326,25 @@ namespace InteropGuard.Flow
             {
                 ILocalReferenceOperation { Local: { IsRef: false } local } => local,
                 IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter } => parameter,
+
+                // The object is itself the disposer: whoever called the method holds it, as with a parameter.
+                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance, Type: { } self } => self,
                 _ => null,
             };
 
         private (HolderKind, ISymbol?) Classify(ISymbol holder, IOperation function)
         {
+            // A parameter of the method (not of a lambda in it, whose caller is whoever runs the lambda), or 'this'.
             if (holder is IParameterSymbol parameter)
             {
-                return parameter.ContainingSymbol is IMethodSymbol owner && function is not IAnonymousFunctionOperation
+                return parameter.ContainingSymbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } && function is not IAnonymousFunctionOperation
                     ? (HolderKind.Caller, parameter)
                     : (HolderKind.None, null);
+            }
+
+            if (holder is ITypeSymbol)
+            {
+                return function is IAnonymousFunctionOperation ? (HolderKind.None, null) : (HolderKind.Caller, holder);
             }
 
             return holder is ILocalSymbol local && IsPrivateDisposer(local, function) ? (HolderKind.Local, local) : (HolderKind.None, null);

@@ -129,9 +129,19 @@ namespace InteropGuard.Flow
                         return invocation.TargetMethod.TypeArguments[0].TypeKind == TypeKind.Enum;
                     }
 
+                    if (name == "IsDefined")
+                    {
+                        return IsDefinedOfMatchingValue(invocation);
+                    }
+
                     return name == "HasFlag" && invocation.Instance != null && invocation.Arguments.Length == 1
                            && OperationTree.SkipConversions(invocation.Instance).Type is { TypeKind: TypeKind.Enum } own
                            && SymbolEqualityComparer.Default.Equals(own, OperationTree.SkipConversions(invocation.Arguments[0].Value).Type);
+                case "System.Threading.Thread":
+                    // Thread.Sleep(20): a constant timeout of zero or more, or Infinite, is valid; the one exception left,
+                    // ThreadInterruptedException, needs another thread to call Interrupt on this very thread object.
+                    return name == "Sleep" && invocation.Arguments.Length == 1
+                           && OperationTree.SkipConversions(invocation.Arguments[0].Value).ConstantValue is { HasValue: true, Value: int timeout } && timeout >= -1;
                 case "System.Text.Encoding":
                     return invocation.Instance != null && IsReplacingEncoding(invocation.Instance, replacingParameter, replacingMember)
                            && ((name == "GetString"
@@ -436,8 +446,20 @@ namespace InteropGuard.Flow
             value = OperationTree.SkipConversions(value);
             return value.ConstantValue is { HasValue: true, Value: string }
                    || (value is IParameterReferenceOperation parameter && nonNullParameter != null && nonNullParameter(parameter.Parameter)
-                       && stable.SymbolOf(parameter) != null);
+                       && stable.SymbolOf(parameter) != null)
+                   || IsTextAtNonZeroAddress(value, stable);
         }
+
+        /// <summary>
+        /// <c>Marshal.PtrToStringUni(p)</c> (and <c>Ansi</c>, <c>Auto</c>, <c>UTF8</c>, one argument) returns null only for a
+        /// zero address: here <c>p</c> is a local or parameter never written that an earlier statement rejected when not
+        /// positive (<c>if (p.ToInt64() &lt; 0x10000) return …;</c>, NtCoreLib's resource names, whose small values are ids),
+        /// <see cref="PositiveValues"/>.
+        /// </summary>
+        private static bool IsTextAtNonZeroAddress(IOperation value, StableValues stable)
+            => value is IInvocationOperation { TargetMethod: { Name: "PtrToStringUni" or "PtrToStringAnsi" or "PtrToStringAuto" or "PtrToStringUTF8", Parameters.Length: 1 } method } read
+               && method.ContainingType?.ToDisplayString() == "System.Runtime.InteropServices.Marshal"
+               && PositiveValues.Holds(read.Arguments[0].Value, read, stable);
 
         // map.Remove(o) where o was dereferenced on the way (DereferencedBefore): the null-key check cannot fail.
         private static bool IsDereferencedKey(IInvocationOperation? bound, StableValues stable) => DereferencedBefore.HoldsForArgument(bound, 0, stable);
@@ -453,6 +475,28 @@ namespace InteropGuard.Flow
             "System.Collections.Generic.HashSet" => name is "Add" or "Remove" or "Contains" or "Clear",
             _ => false,
         };
+
+        /// <summary>
+        /// <c>Enum.IsDefined(typeof(E), value)</c> where the value is an <c>E</c> or of <c>E</c>'s underlying type (NtCoreLib's
+        /// <c>Enum.IsDefined(typeof(WellKnownImageResourceType), id)</c> with an <c>int</c>), or <c>Enum.IsDefined&lt;E&gt;(e)</c> of a
+        /// concrete enum: it throws only for a value of another type, a null, or a type that is not an enum.
+        /// </summary>
+        private static bool IsDefinedOfMatchingValue(IInvocationOperation invocation)
+        {
+            if (invocation.TargetMethod.TypeArguments.Length == 1)
+            {
+                return invocation.TargetMethod.TypeArguments[0].TypeKind == TypeKind.Enum;
+            }
+
+            if (invocation.Arguments.Length != 2
+                || OperationTree.SkipConversions(invocation.Arguments[0].Value) is not ITypeOfOperation { TypeOperand: INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying } enumType })
+            {
+                return false;
+            }
+
+            var valueType = OperationTree.SkipConversions(invocation.Arguments[1].Value).Type;
+            return SymbolEqualityComparer.Default.Equals(valueType, enumType) || SymbolEqualityComparer.Default.Equals(valueType, underlying);
+        }
 
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
 

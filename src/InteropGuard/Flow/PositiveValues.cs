@@ -101,11 +101,13 @@ namespace InteropGuard.Flow
                 : (kind == BinaryOperatorKind.LessThanOrEqual && limit >= 0) || (kind == BinaryOperatorKind.LessThan && limit >= 1);
         }
 
+        // The value itself, or an address read as a number ('p.ToInt64()', 'p.ToInt32()').
         private static bool Names(IOperation operand, ISymbol symbol)
             => OperationTree.SkipConversions(operand) switch
             {
                 ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, symbol),
                 IParameterReferenceOperation parameter => SymbolEqualityComparer.Default.Equals(parameter.Parameter, symbol),
+                IInvocationOperation { TargetMethod: { Name: "ToInt64" or "ToInt32", Parameters.Length: 0 }, Instance: { Type.SpecialType: SpecialType.System_IntPtr } address } => Names(address, symbol),
                 _ => false,
             };
     }

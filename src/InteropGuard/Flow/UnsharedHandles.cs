@@ -20,12 +20,14 @@ namespace InteropGuard.Flow
     /// </summary>
     internal sealed class UnsharedHandles
     {
+        private readonly InteropContext _interop;
         private readonly AllocationCatalogue _catalogue;
         private readonly ValueUses _uses;
 
-        public UnsharedHandles(AllocationCatalogue catalogue, ValueUses uses)
+        public UnsharedHandles(InteropContext interop, ValueUses uses)
         {
-            _catalogue = catalogue;
+            _interop = interop;
+            _catalogue = uses.Scope.Catalogue;
             _uses = uses;
         }
 
@@ -125,9 +127,9 @@ namespace InteropGuard.Flow
         /// <summary>
         /// <c>fs.SafeFileHandle</c> of a <c>FileStream</c>, <c>e.SafeWaitHandle</c> of a <c>WaitHandle</c>: the handle the
         /// object owns and disposes with itself. Whoever can dispose the handle can reach the owner, so the owner is the
-        /// object whose sharing is read. Anything else is itself.
+        /// object whose sharing is read. So is the object a view was read from (<see cref="HandleViews"/>). Anything else is itself.
         /// </summary>
-        private static IOperation OwnersHandle(IOperation receiver)
+        private IOperation OwnersHandle(IOperation receiver)
         {
             var handle = OperationTree.SkipConversions(receiver);
             if (handle is IPropertyReferenceOperation { Instance: { } owner, Property: { } property }
@@ -137,7 +139,7 @@ namespace InteropGuard.Flow
                 return OperationTree.SkipConversions(owner);
             }
 
-            return handle;
+            return HandleViews.Owner(_interop, handle);
         }
 
         private static bool DerivesFrom(INamedTypeSymbol? type, string name)
@@ -407,7 +409,7 @@ namespace InteropGuard.Flow
                 {
                     if (current is IObjectCreationOperation creation)
                     {
-                        return OperationTree.WithConversions(creation).Parent switch
+                        return ThroughWrappingConversion(creation).Parent switch
                         {
                             // (A local of a class the struct converts to holds a copy: NtCoreLib's optional token parts.)
                             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol: { IsRef: false } declared } } => declared,
@@ -419,6 +421,17 @@ namespace InteropGuard.Flow
             }
 
             return null;
+        }
+
+        // 'OptionalTokenOwner opt = new TokenOwner { Owner = raw }': an implicit operator of the compilation that wraps the
+        // struct in a class of its own; the local holds the copy.
+        private static IOperation ThroughWrappingConversion(IOperation creation)
+        {
+            var value = OperationTree.WithConversions(creation);
+            return value.Parent is IConversionOperation { OperatorMethod: { IsImplicitlyDeclared: false } conversion, Type: { TypeKind: TypeKind.Class } wrapper } wrapped
+                   && conversion.Locations.Any(l => l.IsInSource) && wrapper.Locations.Any(l => l.IsInSource)
+                ? OperationTree.WithConversions(wrapped)
+                : value;
         }
 
         /// <summary>

@@ -92,8 +92,9 @@ namespace InteropGuard.Interop
                         _ => (MemberWriteKind.Other, null),
                     };
                 case ArgumentSyntax argument when !argument.RefKindKeyword.IsKind(SyntaxKind.None):
-                case PrefixUnaryExpressionSyntax:
-                case PostfixUnaryExpressionSyntax:
+                case PrefixUnaryExpressionSyntax prefix when prefix.IsKind(SyntaxKind.PreIncrementExpression) || prefix.IsKind(SyntaxKind.PreDecrementExpression):
+                case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.PostIncrementExpression) || postfix.IsKind(SyntaxKind.PostDecrementExpression):
+                    // (Not 'member!', the null-forgiving read, nor '-member' and the like.)
                     return (MemberWriteKind.Other, null);
                 default:
                     return null;

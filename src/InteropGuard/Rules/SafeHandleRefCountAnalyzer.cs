@@ -205,7 +205,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(getHandle.Instance!, function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, function, getHandle, sinks))
+            if (IsPrivateUsingLocal(HandleViews.Owner(interop, getHandle.Instance!), function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, root, function, getHandle, sinks))
             {
                 return null;
             }
@@ -414,12 +414,12 @@ namespace InteropGuard.Rules
         /// beside a handle that may be handed out with it: that stays a finding; one stored into a local struct or through a
         /// local pointer counts only when the handle leaves the function by its <c>return</c>, with whatever holds the value.
         /// </summary>
-        private static bool IsUnshared(InteropContext interop, ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
+        private static bool IsUnshared(InteropContext interop, ValueUses uses, IOperation root, IOperation function, IInvocationOperation getHandle, List<Sink> sinks)
         {
             var stores = sinks.Where(s => s.Stored).ToList();
             var sites = new List<IOperation> { getHandle };
             sites.AddRange(sinks.Select(s => s.Site));
-            var unshared = new UnsharedHandles(uses.Scope.Catalogue, uses);
+            var unshared = new UnsharedHandles(interop, uses);
             if (stores.All(s => UnsharedHandles.IsStoreIntoLocalMemory(s.Site)) && unshared.IsUnsharedAt(getHandle.Instance!, function, sites, handedOnlyByReturn: stores.Count > 0))
             {
                 return true;
@@ -430,7 +430,7 @@ namespace InteropGuard.Rules
             var nativeUses = sinks.Where(s => !s.Stored).Select(s => s.Site).ToList();
             return (stores.All(s => UnsharedHandles.IsStoreIntoLocalArray(interop, s.Site, function, nativeUses))
                     && unshared.IsUnsharedDuringConstruction(getHandle.Instance!, function, sites, nativeUses))
-                   || IsHeldByPrivateDisposer(interop, uses, function, getHandle, sinks, sites);
+                   || IsHeldByPrivateDisposer(interop, uses, root, getHandle, sinks, sites);
         }
 
         /// <summary>
@@ -439,9 +439,13 @@ namespace InteropGuard.Rules
         /// in it and stores into a local struct that the function does not return are safe. Held by the caller's disposer (a
         /// parameter): the raw value may only be stored into local memory, which goes back to the caller beside the handle.
         /// </summary>
-        private static bool IsHeldByPrivateDisposer(InteropContext interop, ValueUses uses, IOperation function, IInvocationOperation getHandle, List<Sink> sinks, List<IOperation> sites)
+        private static bool IsHeldByPrivateDisposer(InteropContext interop, ValueUses uses, IOperation root, IInvocationOperation getHandle, List<Sink> sinks, List<IOperation> sites)
         {
-            if (sites.Any(s => OperationTree.IsInNestedFunction(s, function)))
+            // In a lambda (a request built per element, 'items.Select(x => new S { h = bag.Keep(...).DangerousGetHandle() })'),
+            // only a straight adder call into the caller's disposer, stored into the struct the lambda makes, is read.
+            var nested = sites.Any(s => OperationTree.IsInNestedFunction(s, root));
+            var function = root;
+            if (nested && OperationTree.SkipConversions(getHandle.Instance!) is ILocalReferenceOperation)
             {
                 return false;
             }
@@ -462,36 +466,45 @@ namespace InteropGuard.Rules
             }
 
             var structReferences = function.Descendants().OfType<ILocalReferenceOperation>().Where(r => structs.Contains(r.Local, SymbolEqualityComparer.Default)).ToList();
+            var storedFields = new HashSet<IFieldSymbol>(sinks.Select(s => s.Site).OfType<ISimpleAssignmentOperation>().Select(a => a.Target).OfType<IFieldReferenceOperation>().Select(f => f.Field), SymbolEqualityComparer.Default);
             var lastUse = sites.Concat(structReferences).Max(s => s.Syntax.Span.End);
             var (kind, _) = new DisposerHeldHandles(interop, uses.Scope.Catalogue).HolderOf(getHandle.Instance!, function, uses, sites, lastUse);
             switch (kind)
             {
                 case DisposerHeldHandles.HolderKind.Local:
                     // The struct must not outlive the disposer: every store is into a local struct the function does not return.
-                    return sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
-                           && structReferences.All(r => StaysLocal(r, function));
+                    // (A lambda may run after the disposer's scope has ended.)
+                    return !nested
+                           && sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
+                           && structReferences.All(r => StaysLocal(r, function, storedFields));
                 case DisposerHeldHandles.HolderKind.Caller:
-                    return intoLocalMemory && sinks.All(s => s.Stored);
+                    // Local memory, or a request object the function made that stays in it (NtCoreLib's enumeration
+                    // templates, classes copied into a buffer of the caller's disposer).
+                    return sinks.All(s => s.Stored)
+                           && (intoLocalMemory || (!nested && sinks.All(s => UnsharedHandles.StoredLocal(s.Site) != null) && structReferences.All(r => StaysLocal(r, function, storedFields))));
                 default:
                     return false;
             }
         }
 
         // A request local that does not outlive the function: its fields read or written, the whole of it written, given to a
-        // call, a method called on it; not returned, copied elsewhere or captured. (A local of a class type, the struct
-        // converted, may only be written or given to calls.)
-        private static bool StaysLocal(ILocalReferenceOperation reference, IOperation function)
+        // call, a method called on it (a struct's); not returned, copied elsewhere, or captured except to read a field the
+        // raw value was not stored in.
+        private static bool StaysLocal(ILocalReferenceOperation reference, IOperation function, HashSet<IFieldSymbol> storedFields)
         {
+            var parent = OperationTree.WithConversions(reference).Parent;
             if (OperationTree.IsInNestedFunction(reference, function))
             {
-                return false;
+                // Captured only to read another field ('() => new Context(attr.ContextHandle)'): the raw value is not read again.
+                return parent is IFieldReferenceOperation { Field: { } other } read && read.Instance == reference && !storedFields.Contains(other)
+                       && !(read.Parent is ISimpleAssignmentOperation written && written.Target == read);
             }
 
-            var parent = OperationTree.WithConversions(reference).Parent;
+            // A local of a class (the request a struct converts to, or a request class) is no less local through its fields.
             return parent is IArgumentOperation
                    || (parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
-                   || (reference.Local.Type.IsValueType
-                       && (parent is IFieldReferenceOperation || parent is IInvocationOperation { Instance: { } instance } && instance == reference));
+                   || parent is IFieldReferenceOperation
+                   || (reference.Local.Type.IsValueType && parent is IInvocationOperation { Instance: { } instance } && instance == reference);
         }
 
         private static bool UsesOwnerAfter(IOperation body, int position)
@@ -523,7 +536,8 @@ namespace InteropGuard.Rules
                 }
 
                 if (OperationTree.IsInNestedFunction(reference, function)
-                    || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference))
+                    || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference
+                         || IsNullTest(reference)))
                 {
                     return false;
                 }
@@ -531,6 +545,27 @@ namespace InteropGuard.Rules
 
             return true;
         }
+
+        // 'h != null', 'h is null': a using local made by 'x?.Open()' is asked whether there is one.
+        private static bool IsNullTest(ILocalReferenceOperation reference)
+        {
+            var tested = OperationTree.WithEveryConversion(reference);
+            return tested.Parent switch
+            {
+                IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison
+                    => OperationTree.SkipConversions(comparison.LeftOperand == tested ? comparison.RightOperand : comparison.LeftOperand).ConstantValue is { HasValue: true, Value: null },
+                IIsPatternOperation pattern => pattern.Value == tested && IsNullPattern(pattern.Pattern),
+                _ => false,
+            };
+        }
+
+        private static bool IsNullPattern(IPatternOperation pattern)
+            => pattern switch
+            {
+                IConstantPatternOperation constant => OperationTree.SkipConversions(constant.Value).ConstantValue is { HasValue: true, Value: null },
+                INegatedPatternOperation negated => IsNullPattern(negated.Pattern),
+                _ => false,
+            };
 
         private static bool IsNativeInteger(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);

@@ -13,7 +13,7 @@ namespace InteropGuard.Tests.Rules
     /// </summary>
     public class SafeHandleRefCountDisposerTests
     {
-        private const string Prelude = @"using System;
+        internal const string Prelude = @"using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 
