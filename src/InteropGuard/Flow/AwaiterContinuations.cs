@@ -17,24 +17,29 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class AwaiterContinuations
     {
-        public static bool IsStateMachineContinuation(Compilation compilation, IMethodSymbol method, IParameterSymbol parameter)
+        public static bool IsStateMachineContinuation(Compilation compilation, WellKnownTypes types, InteropVocabulary vocabulary, IMethodSymbol method, IParameterSymbol parameter)
         {
             var awaiter = method.ContainingType;
             if (method.Name is not ("OnCompleted" or "UnsafeOnCompleted") || method.Parameters.Length != 1 || awaiter == null
-                || parameter.Type.ToDisplayString() != "System.Action"
-                || !awaiter.AllInterfaces.Any(i => i.ToDisplayString() == "System.Runtime.CompilerServices.INotifyCompletion")
+                || types.Action is not { } action || !SymbolEqualityComparer.Default.Equals(parameter.Type, action)
+                || types.NotifyCompletion is not { } notifyCompletion
+                || !awaiter.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, notifyCompletion))
                 || SymbolVisibility.IsVisibleOutsideTheCompilation(awaiter)
                 || !SymbolEqualityComparer.Default.Equals(awaiter.ContainingAssembly, compilation.Assembly))
             {
                 return false;
             }
 
+            // Which trees can name the method or the awaiter is read from each tree's identifiers, recorded once per tree and
+            // shared, not from a copy of every text.
+            var methodName = new[] { IdentifierRuns.Hash(method.Name) };
+            var awaiterName = new[] { IdentifierRuns.Hash(awaiter.Name) };
             var made = 0;
             foreach (var tree in compilation.SyntaxTrees)
             {
-                var text = tree.GetText().ToString();
-                var spellsMethod = text.IndexOf(method.Name, System.StringComparison.Ordinal) >= 0;
-                if (!spellsMethod && text.IndexOf(awaiter.Name, System.StringComparison.Ordinal) < 0)
+                var identifiers = vocabulary.Identifiers(tree);
+                var spellsMethod = identifiers.MaySpellOtherwise || identifiers.MayName(methodName);
+                if (!spellsMethod && !identifiers.MayName(awaiterName))
                 {
                     continue;
                 }

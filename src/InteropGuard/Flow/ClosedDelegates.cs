@@ -39,15 +39,19 @@ namespace InteropGuard.Flow
         private static readonly ClosedDelegate Unread = new ClosedDelegate(new IMethodSymbol[0], mayBeEmpty: true);
 
         private readonly Compilation _compilation;
+        private readonly WellKnownTypes _types;
+        private readonly InteropVocabulary _vocabulary;
         private readonly ConcurrentDictionary<ISymbol, ClosedDelegate> _members = ConcurrentTables.Create<ISymbol, ClosedDelegate>(SymbolEqualityComparer.Default);
 
-        private ClosedDelegates(Compilation compilation)
+        private ClosedDelegates(InteropContext context)
         {
-            _compilation = compilation;
+            _compilation = context.Compilation;
+            _types = context.Types;
+            _vocabulary = context.Vocabulary;
         }
 
         /// <summary>The compilation's one instance, held by its context.</summary>
-        public static ClosedDelegates Of(InteropContext context) => context.Held.Get(c => new ClosedDelegates(c.Compilation));
+        public static ClosedDelegates Of(InteropContext context) => context.Held.Get(c => new ClosedDelegates(c));
 
         /// <summary>
         /// What invoking the delegate <paramref name="receiver"/> reads runs, or null when it is not an internal event or
@@ -97,7 +101,7 @@ namespace InteropGuard.Flow
                 }
 
                 if (value is IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol receiving } } continuation
-                    && AwaiterContinuations.IsStateMachineContinuation(_compilation, receiving, continuation.Parameter))
+                    && AwaiterContinuations.IsStateMachineContinuation(_compilation, _types, _vocabulary, receiving, continuation.Parameter))
                 {
                     continuations = true;
                     return true;

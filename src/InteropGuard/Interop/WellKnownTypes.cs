@@ -41,6 +41,8 @@ namespace InteropGuard.Interop
             ReadOnlySpan,
             Thread,
             ThreadingTimer,
+            Action,
+            NotifyCompletion,
         }
 
         // In the order of Slot.
@@ -72,6 +74,8 @@ namespace InteropGuard.Interop
             "System.ReadOnlySpan`1",
             "System.Threading.Thread",
             "System.Threading.Timer",
+            "System.Action",
+            "System.Runtime.CompilerServices.INotifyCompletion",
         };
 
         private readonly Compilation _compilation;
@@ -134,6 +138,12 @@ namespace InteropGuard.Interop
 
         /// <summary>System.Threading.Timer: its callback and state run later, on the thread pool.</summary>
         public INamedTypeSymbol? ThreadingTimer => Type(Slot.ThreadingTimer);
+
+        /// <summary>System.Action: the continuation an awaiter's <c>OnCompleted</c> receives.</summary>
+        public INamedTypeSymbol? Action => Type(Slot.Action);
+
+        /// <summary>System.Runtime.CompilerServices.INotifyCompletion: what makes a type an awaiter.</summary>
+        public INamedTypeSymbol? NotifyCompletion => Type(Slot.NotifyCompletion);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 
