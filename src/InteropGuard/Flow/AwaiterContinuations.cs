@@ -22,7 +22,7 @@ namespace InteropGuard.Flow
             var awaiter = method.ContainingType;
             if (method.Name is not ("OnCompleted" or "UnsafeOnCompleted") || method.Parameters.Length != 1 || awaiter == null
                 || types.Action is not { } action || !SymbolEqualityComparer.Default.Equals(parameter.Type, action)
-                || types.NotifyCompletion is not { } notifyCompletion
+                || types.INotifyCompletion is not { } notifyCompletion
                 || !awaiter.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, notifyCompletion))
                 || SymbolVisibility.IsVisibleOutsideTheCompilation(awaiter)
                 || !SymbolEqualityComparer.Default.Equals(awaiter.ContainingAssembly, compilation.Assembly))

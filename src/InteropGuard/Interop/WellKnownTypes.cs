@@ -42,7 +42,7 @@ namespace InteropGuard.Interop
             Thread,
             ThreadingTimer,
             Action,
-            NotifyCompletion,
+            INotifyCompletion,
         }
 
         // In the order of Slot.
@@ -143,7 +143,7 @@ namespace InteropGuard.Interop
         public INamedTypeSymbol? Action => Type(Slot.Action);
 
         /// <summary>System.Runtime.CompilerServices.INotifyCompletion: what makes a type an awaiter.</summary>
-        public INamedTypeSymbol? NotifyCompletion => Type(Slot.NotifyCompletion);
+        public INamedTypeSymbol? INotifyCompletion => Type(Slot.INotifyCompletion);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 
