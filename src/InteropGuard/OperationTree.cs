@@ -144,6 +144,18 @@ namespace InteropGuard
             return operation;
         }
 
+        /// <summary>The constant <c>null</c>, under the conversions the compiler inserts.</summary>
+        public static bool IsNullConstant(IOperation operation) => SkipConversions(operation).ConstantValue is { HasValue: true, Value: null };
+
+        /// <summary><c>is null</c> or <c>is not null</c>: a pattern that asks only whether there is an object.</summary>
+        public static bool IsNullPattern(IPatternOperation pattern)
+            => pattern switch
+            {
+                IConstantPatternOperation constant => IsNullConstant(constant.Value),
+                INegatedPatternOperation negated => IsNullPattern(negated.Pattern),
+                _ => false,
+            };
+
         /// <summary>
         /// <paramref name="operation"/> with the conversions the compiler inserted around it — <see cref="SkipConversions"/>
         /// the other way — so that its parent is what the value is used by.

@@ -148,14 +148,14 @@ namespace InteropGuard.Flow
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either:
                     return !outcome && (ImpliesNotNull(either.LeftOperand, false, symbol, stable) || ImpliesNotNull(either.RightOperand, false, symbol, stable));
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } comparison:
-                    var tested = IsNull(comparison.RightOperand) ? comparison.LeftOperand : IsNull(comparison.LeftOperand) ? comparison.RightOperand : null;
+                    var tested = OperationTree.IsNullConstant(comparison.RightOperand) ? comparison.LeftOperand : OperationTree.IsNullConstant(comparison.LeftOperand) ? comparison.RightOperand : null;
                     return tested != null && Names(tested, symbol, stable)
                            && outcome == (comparison.OperatorKind == BinaryOperatorKind.NotEquals);
                 case IIsPatternOperation { Pattern: var pattern } test when Names(test.Value, symbol, stable):
                     return pattern switch
                     {
-                        IConstantPatternOperation constant when IsNull(constant.Value) => !outcome,
-                        INegatedPatternOperation { Pattern: IConstantPatternOperation constant } when IsNull(constant.Value) => outcome,
+                        IConstantPatternOperation constant when OperationTree.IsNullConstant(constant.Value) => !outcome,
+                        INegatedPatternOperation { Pattern: IConstantPatternOperation constant } when OperationTree.IsNullConstant(constant.Value) => outcome,
                         ITypePatternOperation or IRecursivePatternOperation => outcome,
                         IDeclarationPatternOperation { MatchesNull: false } => outcome,
                         _ => false,
@@ -165,7 +165,6 @@ namespace InteropGuard.Flow
             }
         }
 
-        private static bool IsNull(IOperation value) => OperationTree.SkipConversions(value).ConstantValue is { HasValue: true, Value: null };
 
         private static bool Names(IOperation value, ISymbol symbol, StableValues stable)
             => SymbolEqualityComparer.Default.Equals(stable.SymbolOf(value), symbol);

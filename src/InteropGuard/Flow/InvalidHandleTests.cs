@@ -63,8 +63,8 @@ namespace InteropGuard.Flow
                 case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } } } pattern:
                     return Handle(pattern.Value, parameter);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals, OperatorMethod: null } equals:
-                    return IsNull(equals.RightOperand) ? Handle(equals.LeftOperand, parameter)
-                        : IsNull(equals.LeftOperand) ? Handle(equals.RightOperand, parameter)
+                    return OperationTree.IsNullConstant(equals.RightOperand) ? Handle(equals.LeftOperand, parameter)
+                        : OperationTree.IsNullConstant(equals.LeftOperand) ? Handle(equals.RightOperand, parameter)
                         : null;
                 case IInvocationOperation { Arguments.Length: 1, Instance: null } call when parameter == null && IsPredicate(call.TargetMethod):
                     return Handle(call.Arguments[0].Value, null);
@@ -89,8 +89,6 @@ namespace InteropGuard.Flow
             };
         }
 
-        private static bool IsNull(IOperation operation)
-            => OperationTree.SkipConversions(operation).ConstantValue is { HasValue: true, Value: null };
 
         /// <summary>A static method of this compilation with one handle parameter whose body only returns tests of it (joined by <c>||</c>).</summary>
         private bool IsPredicate(IMethodSymbol method)

@@ -23,9 +23,9 @@ namespace InteropGuard.Flow
             switch (value.Parent)
             {
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison
-                    when IsNull(comparison.LeftOperand == value ? comparison.RightOperand : comparison.LeftOperand):
+                    when OperationTree.IsNullConstant(comparison.LeftOperand == value ? comparison.RightOperand : comparison.LeftOperand):
                     return false;
-                case IIsPatternOperation { Pattern: var pattern } when IsNullPattern(pattern):
+                case IIsPatternOperation { Pattern: var pattern } when OperationTree.IsNullPattern(pattern):
                     return false;
                 case IFieldReferenceOperation field when field.Instance == value && field.Parent is ISimpleAssignmentOperation { Target: IDiscardOperation } discard && discard.Value == field:
                     return false;
@@ -89,21 +89,6 @@ namespace InteropGuard.Flow
                     return false;
             }
         }
-
-        private static bool IsNull(IOperation operand)
-        {
-            operand = OperationTree.SkipConversions(operand);
-
-            return operand.ConstantValue.HasValue && operand.ConstantValue.Value == null;
-        }
-
-        private static bool IsNullPattern(IPatternOperation pattern)
-            => pattern switch
-            {
-                IConstantPatternOperation constant => IsNull(constant.Value),
-                INegatedPatternOperation negated => IsNullPattern(negated.Pattern),
-                _ => false,
-            };
 
         private static bool IsConditional(IMethodSymbol method)
             => method.GetAttributes().Any(a => a.AttributeClass is { Name: "ConditionalAttribute", ContainingNamespace: { Name: "Diagnostics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } });

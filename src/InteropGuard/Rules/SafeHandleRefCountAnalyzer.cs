@@ -553,19 +553,11 @@ namespace InteropGuard.Rules
             return tested.Parent switch
             {
                 IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison
-                    => OperationTree.SkipConversions(comparison.LeftOperand == tested ? comparison.RightOperand : comparison.LeftOperand).ConstantValue is { HasValue: true, Value: null },
-                IIsPatternOperation pattern => pattern.Value == tested && IsNullPattern(pattern.Pattern),
+                    => OperationTree.IsNullConstant(comparison.LeftOperand == tested ? comparison.RightOperand : comparison.LeftOperand),
+                IIsPatternOperation pattern => pattern.Value == tested && OperationTree.IsNullPattern(pattern.Pattern),
                 _ => false,
             };
         }
-
-        private static bool IsNullPattern(IPatternOperation pattern)
-            => pattern switch
-            {
-                IConstantPatternOperation constant => OperationTree.SkipConversions(constant.Value).ConstantValue is { HasValue: true, Value: null },
-                INegatedPatternOperation negated => IsNullPattern(negated.Pattern),
-                _ => false,
-            };
 
         private static bool IsNativeInteger(ITypeSymbol? type)
             => type != null && (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr);
