@@ -156,6 +156,19 @@ namespace InteropGuard
                 _ => false,
             };
 
+        /// <summary>Is <paramref name="reference"/> only compared with <c>null</c> (<c>h != null</c>, <c>h is null</c>, <c>h is not null</c>)?</summary>
+        public static bool IsNullTested(IOperation reference)
+        {
+            var tested = WithEveryConversion(reference);
+            return tested.Parent switch
+            {
+                IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison
+                    => IsNullConstant(comparison.LeftOperand == tested ? comparison.RightOperand : comparison.LeftOperand),
+                IIsPatternOperation pattern => pattern.Value == tested && IsNullPattern(pattern.Pattern),
+                _ => false,
+            };
+        }
+
         /// <summary>
         /// <paramref name="operation"/> with the conversions the compiler inserted around it — <see cref="SkipConversions"/>
         /// the other way — so that its parent is what the value is used by.

@@ -420,6 +420,28 @@ namespace InteropGuard.Flow
             }
         }
 
+        /// <summary>
+        /// A request local (a struct, or the class it converts to) into which a disposer-held raw value is stored, that does
+        /// not outlive the function: its fields read or written, the whole of it written, given to a call, a method called on
+        /// it (a struct's); not returned, copied elsewhere, or captured except to read a field the raw value was not stored in.
+        /// </summary>
+        internal static bool StaysLocal(ILocalReferenceOperation reference, IOperation function, HashSet<IFieldSymbol> storedFields)
+        {
+            var parent = OperationTree.WithConversions(reference).Parent;
+            if (OperationTree.IsInNestedFunction(reference, function))
+            {
+                // Captured only to read another field ('() => new Context(attr.ContextHandle)'): the raw value is not read again.
+                return parent is IFieldReferenceOperation { Field: { } other } read && read.Instance == reference && !storedFields.Contains(other)
+                       && !(read.Parent is ISimpleAssignmentOperation written && written.Target == read);
+            }
+
+            // A local of a class (the request a struct converts to, or a request class) is no less local through its fields.
+            return parent is IArgumentOperation
+                   || (parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
+                   || parent is IFieldReferenceOperation
+                   || (reference.Local.Type.IsValueType && parent is IInvocationOperation { Instance: { } instance } && instance == reference);
+        }
+
         private static bool IsDisposal(IMethodSymbol method) => method.Name is "Dispose" or "Close" or "DisposeAsync" or "Clear";
     }
 }

@@ -476,35 +476,15 @@ namespace InteropGuard.Rules
                     // (A lambda may run after the disposer's scope has ended.)
                     return !nested
                            && sinks.Where(s => s.Stored).All(s => UnsharedHandles.StoredLocal(s.Site) != null || UnsharedHandles.IsStoreIntoCallArgument(s.Site))
-                           && structReferences.All(r => StaysLocal(r, function, storedFields));
+                           && structReferences.All(r => DisposerHeldHandles.StaysLocal(r, function, storedFields));
                 case DisposerHeldHandles.HolderKind.Caller:
                     // Local memory, or a request object the function made that stays in it (NtCoreLib's enumeration
                     // templates, classes copied into a buffer of the caller's disposer).
                     return sinks.All(s => s.Stored)
-                           && (intoLocalMemory || (!nested && sinks.All(s => UnsharedHandles.StoredLocal(s.Site) != null) && structReferences.All(r => StaysLocal(r, function, storedFields))));
+                           && (intoLocalMemory || (!nested && sinks.All(s => UnsharedHandles.StoredLocal(s.Site) != null) && structReferences.All(r => DisposerHeldHandles.StaysLocal(r, function, storedFields))));
                 default:
                     return false;
             }
-        }
-
-        // A request local that does not outlive the function: its fields read or written, the whole of it written, given to a
-        // call, a method called on it (a struct's); not returned, copied elsewhere, or captured except to read a field the
-        // raw value was not stored in.
-        private static bool StaysLocal(ILocalReferenceOperation reference, IOperation function, HashSet<IFieldSymbol> storedFields)
-        {
-            var parent = OperationTree.WithConversions(reference).Parent;
-            if (OperationTree.IsInNestedFunction(reference, function))
-            {
-                // Captured only to read another field ('() => new Context(attr.ContextHandle)'): the raw value is not read again.
-                return parent is IFieldReferenceOperation { Field: { } other } read && read.Instance == reference && !storedFields.Contains(other)
-                       && !(read.Parent is ISimpleAssignmentOperation written && written.Target == read);
-            }
-
-            // A local of a class (the request a struct converts to, or a request class) is no less local through its fields.
-            return parent is IArgumentOperation
-                   || (parent is ISimpleAssignmentOperation assigned && assigned.Target == reference)
-                   || parent is IFieldReferenceOperation
-                   || (reference.Local.Type.IsValueType && parent is IInvocationOperation { Instance: { } instance } && instance == reference);
         }
 
         private static bool UsesOwnerAfter(IOperation body, int position)
@@ -537,26 +517,13 @@ namespace InteropGuard.Rules
 
                 if (OperationTree.IsInNestedFunction(reference, function)
                     || !(reference.Parent is IInvocationOperation call && call.Instance == reference || reference.Parent is IPropertyReferenceOperation property && property.Instance == reference
-                         || IsNullTest(reference)))
+                         || OperationTree.IsNullTested(reference)))
                 {
                     return false;
                 }
             }
 
             return true;
-        }
-
-        // 'h != null', 'h is null': a using local made by 'x?.Open()' is asked whether there is one.
-        private static bool IsNullTest(ILocalReferenceOperation reference)
-        {
-            var tested = OperationTree.WithEveryConversion(reference);
-            return tested.Parent switch
-            {
-                IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison
-                    => OperationTree.IsNullConstant(comparison.LeftOperand == tested ? comparison.RightOperand : comparison.LeftOperand),
-                IIsPatternOperation pattern => pattern.Value == tested && OperationTree.IsNullPattern(pattern.Pattern),
-                _ => false,
-            };
         }
 
         private static bool IsNativeInteger(ITypeSymbol? type)
