@@ -36,7 +36,8 @@ namespace InteropGuard.Performance
                 Console.WriteLine(
                     $"  processor:  compiler alone {w.CompilerOnlyCpuMs:N0} ms, NetAnalyzers +{w.NetAnalyzersCpuMs:N0} ms, InteropGuard " +
                     $"{Statistics.FormatSigned(w.InteropGuardCpuMs, "N0")} ms = {Statistics.Format(w.CpuRatioPercent, "0.00")}% of NetAnalyzers " +
-                    $"(runs {Statistics.Format(w.CpuRatioMinPercent, "0.00")}–{Statistics.Format(w.CpuRatioMaxPercent, "0.00")}%); " +
+                    $"(interquartile {Statistics.Format(w.CpuRatioQ1Percent, "0.00")}–{Statistics.Format(w.CpuRatioQ3Percent, "0.00")}%, " +
+                    $"runs {Statistics.Format(w.CpuRatioMinPercent, "0.00")}–{Statistics.Format(w.CpuRatioMaxPercent, "0.00")}%); " +
                     $"InteropGuard alone +{w.InteropGuardAloneCpuMs:N0} ms = {Statistics.Format(w.AloneCpuRatioPercent, "0.00")}% (upper bound)");
             }
 

@@ -97,6 +97,14 @@ namespace InteropGuard.Performance
 
         public double CpuRatioMaxPercent { get; set; }
 
+        /// <summary>First and third quartiles of <see cref="CpuRatioPerRun"/>: each round's figure is a difference of two whole passes, so the middle half says more than the extremes.</summary>
+        public double CpuRatioQ1Percent { get; set; }
+
+        public double CpuRatioQ3Percent { get; set; }
+
+        /// <summary>InteropGuard's added processor time as a percentage of NetAnalyzers', one value per measured round.</summary>
+        public List<double> CpuRatioPerRun { get; set; } = new List<double>();
+
         /// <summary>
         /// Processor time InteropGuard alone adds to the compiler-only pass, median over runs: an upper bound of its cost,
         /// since it includes the operation trees and semantic-model work that NetAnalyzers would otherwise share.
