@@ -30,7 +30,6 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly NativeCallbacks _callbacks;
         private readonly int _maxStoreDepth;
-        private readonly ConcurrentDictionary<SyntaxTree, bool> _unicodeEscapes = ConcurrentTables.Create<SyntaxTree, bool>();
         private readonly ConcurrentDictionary<string, List<MemberDeclarationSyntax>> _membersByName = ConcurrentTables.Create<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = ConcurrentTables.Create<SyntaxNode, ImmutableArray<NativeCallback>>();
 
@@ -203,10 +202,14 @@ namespace InteropGuard.Flow
         {
             var found = new List<MemberDeclarationSyntax>();
             var hashes = new[] { IdentifierRuns.Hash(name) };
+            var words = new[] { name };
             foreach (var tree in _context.Compilation.SyntaxTrees)
             {
-                var escaped = HasUnicodeEscape(tree);
-                if ((!escaped && !_context.Vocabulary.TreeMayName(tree, hashes)) || GeneratedCode.IsGenerated(tree, CancellationToken.None))
+                // The vocabulary's record of the tree says whether its identifiers may be spelled otherwise than its text
+                // (a \u escape): only then is the text filter no proof, and the tree's tokens are read instead.
+                var identifiers = _context.Vocabulary.Identifiers(tree);
+                var escaped = identifiers.MaySpellOtherwise;
+                if ((!escaped && !identifiers.MayName(hashes)) || GeneratedCode.IsGenerated(tree, CancellationToken.None))
                 {
                     continue;
                 }
@@ -225,9 +228,8 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                // Only where the text spells the name can a token be it: the members around those places, in text order.
-                var text = tree.GetText().ToString();
-                for (var at = text.IndexOf(name, StringComparison.Ordinal); at >= 0; at = text.IndexOf(name, at + name.Length, StringComparison.Ordinal))
+                // Only where an identifier run spells the name can a token be it: the members around those places, in text order.
+                foreach (var at in _context.Vocabulary.PositionsOf(tree, hashes, words))
                 {
                     var token = root.FindToken(at);
                     if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && MemberOf(token.Parent!) is { } member
@@ -240,12 +242,5 @@ namespace InteropGuard.Flow
 
             return found;
         }
-
-        private bool HasUnicodeEscape(SyntaxTree tree)
-            => _unicodeEscapes.GetOrAdd(tree, t =>
-            {
-                var text = t.GetText().ToString();
-                return text.IndexOf("\\u", StringComparison.Ordinal) >= 0 || text.IndexOf("\\U", StringComparison.Ordinal) >= 0;
-            });
     }
 }
