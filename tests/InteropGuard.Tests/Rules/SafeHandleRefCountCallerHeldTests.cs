@@ -249,6 +249,59 @@ class User
     }
 }", Passed(0, "blob"));
 
+        [Fact]
+        public Task ALocalNoOneElseReachesReadAfterTheCallIsHeld() => Check(@"
+static class Shim
+{
+    internal static int Read(Blob blob) => Native.native_read(blob.DangerousGetHandle());
+}
+
+class User
+{
+    int First(string path)
+    {
+        var opened = Native.native_open(path);
+        var read = Shim.Read(opened);
+        opened.Dispose();
+        return read;
+    }
+}");
+
+        [Fact]
+        public Task ALocalNothingReadsAfterTheCallMayBeFinalizedDuringIt() => Check(@"
+static class Shim
+{
+    internal static int Read(Blob blob) => Native.native_read({|#0:blob.DangerousGetHandle()|});
+}
+
+class User
+{
+    int First(string path)
+    {
+        var opened = Native.native_open(path);
+        return Shim.Read(opened);
+    }
+}", Passed(0, "blob"));
+
+        // Two wrappers calling each other: the reading follows callers three levels up and then gives up.
+        [Fact]
+        public Task ACycleOfWrappersStaysReported() => Check(@"
+static class Shim
+{
+    internal static int Read(Blob blob, int n) => n == 0 ? Native.native_read({|#0:blob.DangerousGetHandle()|}) : Again(blob, n - 1);
+
+    private static int Again(Blob blob, int n) => Read(blob, n);
+}
+
+class User
+{
+    int First(string path)
+    {
+        using var opened = Native.native_open(path);
+        return Shim.Read(opened, 2);
+    }
+}", Passed(0, "blob"));
+
         // A 'this' field of a type whose instances stay local is out of the reading's scope: the field's owner is not a
         // parameter, so whether each instance stays with one thread is not asked.
         [Fact]
