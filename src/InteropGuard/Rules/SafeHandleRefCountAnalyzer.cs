@@ -57,7 +57,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle), new ConstructionOnlyMethods(start.Compilation), new LockSerialisedHandles(start.Compilation));
+                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle), new ConstructionOnlyMethods(start.Compilation), new LockSerialisedHandles(start.Compilation), new CallerHeldHandles(interop));
                 if (members.GetHandle == null && members.AddRef == null)
                 {
                     return;
@@ -211,6 +211,12 @@ namespace InteropGuard.Rules
             }
 
             if (IsProtected(members, budget, graphs, function, getHandle, sinks))
+            {
+                return null;
+            }
+
+            // The caller's handle, read for native calls the function makes: safe when every caller holds it across the call.
+            if (function == root && sinks.All(s => !s.Stored) && members.Callers.IsHeldByEveryCaller(HandleViews.Owner(interop, getHandle.Instance!), root, owningSymbol, cancellationToken))
             {
                 return null;
             }
@@ -859,8 +865,9 @@ namespace InteropGuard.Rules
 
         private sealed class RefCountMembers
         {
-            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields, ReferenceReleasingMembers? leases, ConstructionOnlyMethods construction, LockSerialisedHandles locks)
+            public RefCountMembers(INamedTypeSymbol safeHandle, PrivatelyCreatedFields fields, ReferenceReleasingMembers? leases, ConstructionOnlyMethods construction, LockSerialisedHandles locks, CallerHeldHandles callers)
             {
+                Callers = callers;
                 Locks = locks;
                 Construction = construction;
                 Fields = fields;
@@ -875,6 +882,9 @@ namespace InteropGuard.Rules
 
             /// <summary>Which private SafeHandle fields are released only under a given lock.</summary>
             public LockSerialisedHandles Locks { get; }
+
+            /// <summary>Which parameters' handles every caller holds across the call (asked of a finding about to be reported).</summary>
+            public CallerHeldHandles Callers { get; }
 
             /// <summary>Which methods run only while their object is being built (asked of a use of the object's own handle).</summary>
             public ConstructionOnlyMethods Construction { get; }
