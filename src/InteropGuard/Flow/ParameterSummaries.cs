@@ -61,9 +61,13 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly ConcurrentDictionary<(IParameterSymbol, InteropScope, int), ParameterSummary> _parameters = ConcurrentTables.Create<(IParameterSymbol, InteropScope, int), ParameterSummary>(new ParameterKeyComparer());
 
+        // The table's factory, made once: a lambda that reads 'this' is a new delegate at every ask.
+        private readonly System.Func<(IParameterSymbol, InteropScope, int), ParameterSummary> _compute;
+
         private ParameterSummaries(InteropContext context)
         {
             _context = context;
+            _compute = key => ComputeParameterSummary(key.Item1, key.Item2, key.Item3);
         }
 
         /// <summary>The compilation's one instance, held by its context (<see cref="HeldSummaries"/>).</summary>
@@ -81,7 +85,7 @@ namespace InteropGuard.Flow
             // The depth is part of the key: a summary then depends only on deeper ones, so results do not depend on
             // the order in which concurrent analyses ask. The bound also cuts recursion (A calls B calls A).
             var key = (parameter.OriginalDefinition, scope, depth);
-            return _parameters.TryGetValue(key, out var summary) ? summary : _parameters.GetOrAdd(key, k => ComputeParameterSummary((IParameterSymbol)k.Item1, k.Item2, k.Item3));
+            return _parameters.TryGetValue(key, out var summary) ? summary : _parameters.GetOrAdd(key, _compute);
         }
 
         private ParameterSummary ComputeParameterSummary(IParameterSymbol parameter, InteropScope scope, int depth)
@@ -99,8 +103,12 @@ namespace InteropGuard.Flow
             var escapes = false;
             var natives = new List<(NativeFunction, IParameterSymbol)>();
             var uses = new ValueUses(_context, scope, depth + 1);
-            var aliases = PatternAliases(body, parameter);
-            foreach (var reference in body.Descendants().Where(o => o is IParameterReferenceOperation or ILocalReferenceOperation))
+            // One walk finds the parameter's references and the type tests that may name it anew. Without such a test (nearly
+            // every wrapper) those references are all the loop below reads; with one, its locals' references are read too.
+            var parameterReferences = ParameterReferences(body, parameter, out var aliasTests);
+            var aliases = aliasTests == null ? null : PatternAliases(body, aliasTests);
+            var references = aliases == null ? parameterReferences : body.Descendants().Where(o => o is IParameterReferenceOperation or ILocalReferenceOperation);
+            foreach (var reference in references)
             {
                 if (!(reference is IParameterReferenceOperation read ? SymbolEqualityComparer.Default.Equals(read.Parameter, parameter)
                                                                       : aliases != null && aliases.Contains(((ILocalReferenceOperation)reference).Local)))
@@ -148,19 +156,42 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>
+        /// The references to <paramref name="parameter"/> in the body, in tree order, and the type tests of it that declare
+        /// a local (<c>handle is ListHandle list</c>), in tree order; null when there is none.
+        /// </summary>
+        private static List<IOperation> ParameterReferences(IOperation body, IParameterSymbol parameter, out List<ILocalSymbol>? aliasTests)
+        {
+            var references = new List<IOperation>();
+            aliasTests = null;
+            foreach (var operation in body.Descendants())
+            {
+                switch (operation)
+                {
+                    case IParameterReferenceOperation read when SymbolEqualityComparer.Default.Equals(read.Parameter, parameter):
+                        references.Add(read);
+                        break;
+                    case IIsPatternOperation test when OperationTree.SkipConversions(test.Value) is IParameterReferenceOperation tested
+                                                       && SymbolEqualityComparer.Default.Equals(tested.Parameter, parameter)
+                                                       && test.Pattern is IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local }:
+                        (aliasTests ??= new List<ILocalSymbol>()).Add(local);
+                        break;
+                }
+            }
+
+            return references;
+        }
+
+        /// <summary>
         /// Locals a type test of the parameter declares (<c>if (handle is ListHandle list) new RealmList(realm, list)</c>):
         /// other names of the same object, whose uses are the parameter's. Only locals never written afterwards; null when
         /// there are none.
         /// </summary>
-        private static HashSet<ILocalSymbol>? PatternAliases(IOperation body, IParameterSymbol parameter)
+        private static HashSet<ILocalSymbol>? PatternAliases(IOperation body, List<ILocalSymbol> declared)
         {
             HashSet<ILocalSymbol>? aliases = null;
-            foreach (var test in body.Descendants().OfType<IIsPatternOperation>())
+            foreach (var local in declared)
             {
-                if (OperationTree.SkipConversions(test.Value) is IParameterReferenceOperation tested
-                    && SymbolEqualityComparer.Default.Equals(tested.Parameter, parameter)
-                    && test.Pattern is IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local }
-                    && IsNeverWritten(body, local))
+                if (IsNeverWritten(body, local))
                 {
                     (aliases ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local);
                 }

@@ -21,13 +21,14 @@ namespace InteropGuard.Flow
         /// </summary>
         public static bool DisposedAfter(IOperation call, ISymbol? variable)
         {
-            if (variable is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length != 1 || OperationTree.IsInNestedFunction(call, OperationTree.Root(call)))
+            // A local's declarations are a new array at every read: read once.
+            if (variable is not ILocalSymbol local || local.DeclaringSyntaxReferences is not { Length: 1 } declarations || OperationTree.IsInNestedFunction(call, OperationTree.Root(call)))
             {
                 return false;
             }
 
             var span = call.Syntax.Span;
-            switch (local.DeclaringSyntaxReferences[0].GetSyntax())
+            switch (declarations[0].GetSyntax())
             {
                 case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: UsingStatementSyntax { Statement: { } scope } } }:
                     return scope.Span.Contains(span);

@@ -23,14 +23,15 @@ namespace InteropGuard.Interop
         /// <summary>The compilation's one <typeparamref name="T"/>, made by <paramref name="create"/> when first asked for.</summary>
         public T Get<T>(Func<InteropContext, T> create)
             where T : class
-        {
-            if (!_held.TryGetValue(typeof(T), out var held))
-            {
-                var context = _context;
-                held = _held.GetOrAdd(typeof(T), new Lazy<object>(() => create(context), LazyThreadSafetyMode.ExecutionAndPublication));
-            }
+            => (T)(_held.TryGetValue(typeof(T), out var held) ? held : Add(create)).Value;
 
-            return (T)held.Value;
+        // Apart from Get: a lambda that captures a parameter makes the compiler build its closure on entry, for every ask,
+        // and some analyses ask once per call of a body.
+        private Lazy<object> Add<T>(Func<InteropContext, T> create)
+            where T : class
+        {
+            var context = _context;
+            return _held.GetOrAdd(typeof(T), new Lazy<object>(() => create(context), LazyThreadSafetyMode.ExecutionAndPublication));
         }
     }
 }

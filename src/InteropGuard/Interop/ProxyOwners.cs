@@ -29,10 +29,14 @@ namespace InteropGuard.Interop
         /// <summary>Conversion operators of a summarized wrapper whose every creation stores their operand itself as the source.</summary>
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _passThrough = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
+        // The table's factory, made once: the method group was a new delegate at every ask (every struct handle argument).
+        private readonly Func<IFieldSymbol, IFieldSymbol?> _computeSource;
+
         public ProxyOwners(HandleOwners owners, Compilation compilation)
         {
             _owners = owners;
             _compilation = compilation;
+            _computeSource = ComputeSource;
         }
 
         /// <summary>
@@ -114,7 +118,7 @@ namespace InteropGuard.Interop
         public IFieldSymbol? SourceOf(IFieldSymbol proxy)
             => proxy.IsStatic || proxy.ContainingType is not { TypeKind: TypeKind.Struct } || !_owners.IsRecord(proxy.Type)
                 ? null
-                : _sources.GetOrAdd(proxy.OriginalDefinition, ComputeSource);
+                : _sources.GetOrAdd(proxy.OriginalDefinition, _computeSource);
 
         private IFieldSymbol? ComputeSource(IFieldSymbol proxy)
         {

@@ -17,14 +17,18 @@ namespace InteropGuard.Interop
         private readonly string[] _substrings;
         private readonly ConcurrentDictionary<SyntaxTree, int[]> _byTree = ConcurrentTables.Create<SyntaxTree, int[]>();
 
+        // The table's factory, made once: the method group was a new delegate at every ask (every block of a gated tree).
+        private readonly Func<SyntaxTree, int[]> _find;
+
         public TreeTextPositions(params string[] substrings)
         {
             _substrings = substrings;
+            _find = Find;
         }
 
         /// <summary>Can the text of <paramref name="span"/> in <paramref name="tree"/> hold one of the substrings (or an escape)?</summary>
         public bool SpanMayHold(SyntaxTree tree, TextSpan span)
-            => AnyWithin(_byTree.GetOrAdd(tree, Find), span);
+            => AnyWithin(_byTree.GetOrAdd(tree, _find), span);
 
         /// <summary>Whether a sorted list of text positions has one inside <paramref name="span"/>: the question of every per-tree gate.</summary>
         public static bool AnyWithin(int[] sortedPositions, TextSpan span)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
@@ -45,10 +46,16 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<IMethodSymbol, BodyHolder> _bodies = ConcurrentTables.Create<IMethodSymbol, BodyHolder>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, ForwardedCall?> _forwarded = ConcurrentTables.Create<IMethodSymbol, ForwardedCall?>(SymbolEqualityComparer.Default);
 
+        // The tables' factories, made once: a method group or a lambda that reads 'this' is a new delegate at every ask.
+        private readonly Func<IMethodSymbol, BodyHolder> _loadBody;
+        private readonly Func<IMethodSymbol, ForwardedCall?> _computeForwardedCall;
+
         public WrapperSummaries(InteropContext context, Compilation compilation)
         {
             _context = context;
             _compilation = compilation;
+            _loadBody = method => new BodyHolder(LoadBody(method));
+            _computeForwardedCall = ComputeForwardedCall;
         }
 
         /// <summary>The single call a wrapper's body consists of (<c>=> F(a)</c>, <c>{ return F(a); }</c>, <c>{ F(a); }</c>), or null.</summary>
@@ -59,7 +66,7 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            return _forwarded.GetOrAdd(method.OriginalDefinition, ComputeForwardedCall);
+            return _forwarded.GetOrAdd(method.OriginalDefinition, _computeForwardedCall);
         }
 
         private ForwardedCall? ComputeForwardedCall(IMethodSymbol method)
@@ -144,7 +151,7 @@ namespace InteropGuard.Interop
         internal IOperation? GetBody(IMethodSymbol method)
         {
             method = method.PartialImplementationPart ?? method.OriginalDefinition;
-            return _bodies.GetOrAdd(method, m => new BodyHolder(LoadBody(m))).Body;
+            return _bodies.GetOrAdd(method, _loadBody).Body;
         }
 
         private IOperation? LoadBody(IMethodSymbol method)

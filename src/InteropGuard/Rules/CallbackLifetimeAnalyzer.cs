@@ -64,13 +64,13 @@ namespace InteropGuard.Rules
             var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
             var parameters = method.Parameters;
             if (!isPointerConversion && !isStructureCopy && !parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
-                && !(parameters.Any(p => MayHoldDelegates(p.Type) && HoldsDelegates(tables, p.Type)) && interop.NativeFunctions.Get(method) != null))
+                && !(TakesCallbackTable(parameters, tables) && interop.NativeFunctions.Get(method) != null))
             {
                 return;
             }
 
             var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
-            var reachability = reachabilities.GetOrAdd(scope, s => new DelegateReachability(interop, s));
+            var reachability = ReachabilityIn(interop, reachabilities, scope);
             if (isPointerConversion)
             {
                 if (invocation.Arguments.Length == 1)
@@ -124,6 +124,31 @@ namespace InteropGuard.Rules
                 context.ReportDiagnostic(candidate.Report("is registered with " + target, BeyondTheMethod));
             }
         }
+
+        // The three below are apart from the callbacks: a lambda there that captures one of their parameters makes its
+        // closure on entry, for every call and creation of the compilation, where most need none.
+
+        /// <summary>Does one of the parameters take a struct of delegates (a callback table)?</summary>
+        private static bool TakesCallbackTable(ImmutableArray<IParameterSymbol> parameters, ConcurrentDictionary<ITypeSymbol, bool> tables)
+        {
+            foreach (var parameter in parameters)
+            {
+                if (MayHoldDelegates(parameter.Type) && HoldsDelegates(tables, parameter.Type))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The options scope's delegate reachability, made at its first ask.</summary>
+        private static DelegateReachability ReachabilityIn(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, InteropScope scope)
+            => reachabilities.TryGetValue(scope, out var reachability) ? reachability : reachabilities.GetOrAdd(scope, s => new DelegateReachability(interop, s));
+
+        /// <summary><see cref="IsPointerTableParameter"/>, asked once per parameter.</summary>
+        private static bool IsPointerTable(InteropContext interop, ConcurrentDictionary<IParameterSymbol, bool> pointerTables, IParameterSymbol parameter)
+            => pointerTables.TryGetValue(parameter, out var isTable) ? isTable : pointerTables.GetOrAdd(parameter, p => IsPointerTableParameter(interop, p));
 
         /// <summary>
         /// A delegate the method received as a parameter and registers with a retaining native function without keeping it
@@ -462,11 +487,11 @@ namespace InteropGuard.Rules
             }
 
             var scope = interop.ForTree(creation.Syntax.SyntaxTree);
-            var reachability = reachabilities.GetOrAdd(scope, s => new DelegateReachability(interop, s));
+            var reachability = ReachabilityIn(interop, reachabilities, scope);
             foreach (var argument in creation.Arguments)
             {
                 if (argument.Parameter is { } parameter && parameter.Type.TypeKind == TypeKind.Delegate
-                    && pointerTables.GetOrAdd(parameter.OriginalDefinition, p => IsPointerTableParameter(interop, p)))
+                    && IsPointerTable(interop, pointerTables, parameter.OriginalDefinition))
                 {
                     AnalyzePointer(interop, scope, reachability, argument.Value, creation, "is turned into a function pointer in '" + creation.Type.Name + "'", context);
                 }

@@ -377,14 +377,16 @@ namespace InteropGuard.Rules
                         // The straight read below needs a reference to the owner after the call. When none follows (the
                         // usual finding), the walk that says so spares its walk. A 'using' variable's Dispose is a read the
                         // tree does not show, and a goto may bring control back: those owners take the test in full.
+                        // Asked once for both tests below (it reads the local's declaration, a new array each time).
+                        var disposedAfter = readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && StraightReads.DisposedAfter(call, owner.Root);
                         var nothingAfter = readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary && !hasGoto
-                                           && !StraightReads.DisposedAfter(call, owner.Root) && NothingReadsAfter(root, call, owner);
+                                           && !disposedAfter && NothingReadsAfter(root, call, owner);
 
                         // A read the call certainly reaches — the Dispose of the 'using' that declares the owner, or a read
                         // later in the call's statement list with nothing between that can jump past it — keeps the owner:
                         // the graph's "read on some path after the call" can only answer yes.
                         if (!nothingAfter && readNotReadAfter && owner.Kind != HandleOwnerKind.Temporary
-                            && (StraightReads.DisposedAfter(call, owner.Root) || ReadLater(call, owner)))
+                            && (disposedAfter || ReadLater(call, owner)))
                         {
                             continue;
                         }
@@ -653,16 +655,7 @@ namespace InteropGuard.Rules
 
             // Control reaches it from the call when no statement between can leave the list, and it keeps the owner's
             // object when none gives the variable another: one walk of each statement between asks both.
-            for (var i = index + 1; i < kept; i++)
-            {
-                var later = block.Operations[i];
-                if (later is ILoopOperation || LeavesOrOverwrites(later, owner))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return !LeavesOrOverwritesBetween(block, index + 1, kept, owner);
         }
 
         private static bool IsKeepAliveOf(InteropContext interop, IOperation statement, HandleOwner owner)
@@ -677,8 +670,25 @@ namespace InteropGuard.Rules
         private static bool ReadLater(IOperation call, HandleOwner owner)
             => StraightReads.ReadLater(call, o => IsUseOf(o, owner), o => IsOverwriteOf(o, owner));
 
-        /// <summary>Can control leave <paramref name="statement"/> other than by completing it, or does it give the owner's variable another object?</summary>
-        private static bool LeavesOrOverwrites(IOperation statement, HandleOwner owner) => OperationTree.Any(statement, o => Leaves(o) || IsOverwriteOf(o, owner));
+        /// <summary>
+        /// Is one of the statements <paramref name="from"/> to <paramref name="to"/> (excluded) of the list a loop, or can
+        /// control leave it other than by completing it, or does it give the owner's variable another object? One closure
+        /// for all of them.
+        /// </summary>
+        private static bool LeavesOrOverwritesBetween(IBlockOperation block, int from, int to, HandleOwner owner)
+        {
+            Func<IOperation, bool> leavesOrOverwrites = o => Leaves(o) || IsOverwriteOf(o, owner);
+            for (var i = from; i < to; i++)
+            {
+                var later = block.Operations[i];
+                if (later is ILoopOperation || OperationTree.Any(later, leavesOrOverwrites))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>What <c>GC.KeepAlive(x)</c> keeps, as the owner is named: for a proxy's owner, <c>w.Source</c> is a use of <c>w</c>.</summary>
         private static IOperation KeptObject(IOperation argument, HandleOwner owner)
@@ -816,16 +826,17 @@ namespace InteropGuard.Rules
                     asked = true;
                 }
 
+                // Sized for one: a call nearly always hands over one handle, and the default first array holds four.
                 if (native != null)
                 {
-                    (found ??= new List<(IArgumentOperation, NamedFunction)>()).Add((argument, new NamedFunction(native, through: null, operation)));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(native, through: null, operation)));
                     continue;
                 }
 
                 var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 if (targets.Count > 0)
                 {
-                    (found ??= new List<(IArgumentOperation, NamedFunction)>()).Add((argument, new NamedFunction(targets[0].Function, target, operation)));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(targets[0].Function, target, operation)));
                 }
             }
 

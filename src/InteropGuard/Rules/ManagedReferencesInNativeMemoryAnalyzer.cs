@@ -49,7 +49,7 @@ namespace InteropGuard.Rules
                 {
                     var tree = block.OperationBlocks[0].Syntax.SyntaxTree;
                     if (!interop.Vocabulary.TreeUses(tree, InteropWords.UnsafeCode | InteropWords.AddressOf | InteropWords.Pinning)
-                        || !block.OperationBlocks.Any(b => gateText.SpanMayHold(tree, b.Syntax.Span)))
+                        || !AnyBlockMayHold(gateText, tree, block.OperationBlocks))
                     {
                         return;
                     }
@@ -59,6 +59,23 @@ namespace InteropGuard.Rules
                     block.RegisterOperationAction(operation => AnalyzeFixedDeclarator(interop, operation), OperationKind.VariableDeclarator);
                 });
             });
+        }
+
+        /// <summary>
+        /// Can the text of one of the blocks hold one of the gate's words? A loop: a lambda capturing the tree made a closure
+        /// for every body of the trees that name the words.
+        /// </summary>
+        private static bool AnyBlockMayHold(TreeTextPositions gateText, SyntaxTree tree, ImmutableArray<IOperation> blocks)
+        {
+            foreach (var block in blocks)
+            {
+                if (gateText.SpanMayHold(tree, block.Syntax.Span))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static void AnalyzeAddressOf(InteropContext interop, OperationAnalysisContext context)

@@ -37,6 +37,22 @@ namespace InteropGuard.Rules
             });
         }
 
+        /// <summary>
+        /// The call's argument for a parameter ordinal. Made here, once per call that reaches the retaining reading: a lambda
+        /// in the callback that captures the call makes its closure on entry, for every call of the compilation.
+        /// </summary>
+        private static System.Func<int, IOperation?> ArgumentValues(IInvocationOperation invocation) => ordinal => OperationTree.ArgumentValue(invocation, ordinal);
+
+        /// <summary>The wrapper call's argument that the wrapper forwards to a native parameter ordinal of <paramref name="function"/>, if any (made here for the same reason).</summary>
+        private static System.Func<int, IOperation?> ForwardedArgumentValues(IInvocationOperation invocation, ForwardedCall? forwarded, NativeFunction function)
+            => ordinal =>
+            {
+                var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
+                    ? forwarded.WrapperParameterFor(ordinal)
+                    : -1;
+                return wrapperOrdinal < 0 ? null : OperationTree.ArgumentValue(invocation, wrapperOrdinal);
+            };
+
         private static void AnalyzeInvocation(InteropContext interop, MarshalledBuffers buffers, CallGate calls, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
@@ -80,6 +96,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
+                var argumentValue = ArgumentValues(invocation);
                 for (var i = 0; i < classified.Length; i++)
                 {
                     var argument = invocation.Arguments[i];
@@ -88,7 +105,7 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var reason = WhyRetaining(interop.Types, nativeScope, native, argument.Parameter, invocation, ordinal => OperationTree.ArgumentValue(invocation, ordinal));
+                    var reason = WhyRetaining(interop.Types, nativeScope, native, argument.Parameter, invocation, argumentValue);
                     if (reason == RetainingReason.None)
                     {
                         continue;
@@ -131,13 +148,7 @@ namespace InteropGuard.Rules
                 var forwarded = summary.NativeTargets.Targets.Count > 0 ? interop.Wrappers.GetForwardedCall(method) : null;
                 foreach (var (function, nativeParameter) in summary.NativeTargets.Targets)
                 {
-                    var reason = WhyRetaining(interop.Types, scope, function, nativeParameter, invocation, ordinal =>
-                    {
-                        var wrapperOrdinal = forwarded != null && SymbolEqualityComparer.Default.Equals(forwarded.Target.OriginalDefinition, function.Method)
-                            ? forwarded.WrapperParameterFor(ordinal)
-                            : -1;
-                        return wrapperOrdinal < 0 ? null : OperationTree.ArgumentValue(invocation, wrapperOrdinal);
-                    });
+                    var reason = WhyRetaining(interop.Types, scope, function, nativeParameter, invocation, ForwardedArgumentValues(invocation, forwarded, function));
                     if (reason == RetainingReason.None || IsOverlapped(nativeParameter.Type) || (reason == RetainingReason.Name && !scope.NameKeepsPointer(function, nativeParameter)))
                     {
                         continue;
