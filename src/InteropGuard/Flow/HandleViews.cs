@@ -9,7 +9,8 @@ namespace InteropGuard.Flow
     /// A view: a property of the compilation whose getter only makes a handle that owns nothing over the object's own
     /// memory (NtCoreLib's <c>buffer.Data</c>, <c>new SafeHGlobalBuffer(handle + offset, length, false)</c>). Disposing the
     /// view releases nothing; its raw value lives as long as the object it was read from, so that object's sharing is what
-    /// counts.
+    /// counts. A local that holds a view from its declaration on and is never written again (<c>var data = buffer.Data;</c>)
+    /// is that view.
     /// </summary>
     internal static class HandleViews
     {
@@ -17,6 +18,13 @@ namespace InteropGuard.Flow
         public static IOperation Owner(InteropContext interop, IOperation receiver)
         {
             var handle = OperationTree.SkipConversions(receiver);
+            if (handle is ILocalReferenceOperation { Local: { } local }
+                && new StableValues().InitializerOf(local, handle.SemanticModel) is { } initial
+                && Owner(interop, initial) is var viewed && viewed != OperationTree.SkipConversions(initial))
+            {
+                return viewed;
+            }
+
             if (handle is not IPropertyReferenceOperation { Instance: { } owner, Property: { GetMethod: { } getter, Parameters.Length: 0 } }
                 || !WrapperSummaries.IsSourceMethodWithBody(getter)
                 || interop.Wrappers.GetBody(getter.OriginalDefinition) is not { } body)

@@ -238,6 +238,8 @@ namespace InteropGuard.Flow
                     return span.Arguments[1].Value;
                 case ILocalReferenceOperation local when depth < MaxIndirections && stable.ValueAt(local, model) is { } initializer:
                     return SizeOf(initializer, stable, model, depth + 1);
+                case IImplicitIndexerReferenceOperation { Instance: { } whole, Argument: IRangeOperation { LeftOperand: { } start, RightOperand: null } }:
+                    return RestAfter(whole, start, stable, model, depth);
             }
 
             if (value.Syntax is StackAllocArrayCreationExpressionSyntax { Type: ArrayTypeSyntax { RankSpecifiers: { Count: 1 } ranks } }
@@ -248,6 +250,54 @@ namespace InteropGuard.Flow
 
             return null;
         }
+
+        // 'buffer[a..]' of a buffer whose size is written 'a + m': the slice holds m elements (and starts within the buffer
+        // when m is a measurement, which is never negative; the range is not a throw point of the model). ClangSharp appends the encoded text
+        // after a copied prefix: 'contents[prefix.Length..]' of a span of 'prefix.Length + GetMaxByteCount(...)'.
+        private static IOperation? RestAfter(IOperation whole, IOperation start, StableValues stable, SemanticModel? model, int depth)
+        {
+            var size = depth < MaxIndirections ? SizeOf(whole, stable, model, depth + 1) : null;
+            for (var hop = 0; hop < MaxIndirections && size != null && Unconverted(size) is ILocalReferenceOperation local; hop++)
+            {
+                size = stable.ValueAt(local, model);
+            }
+
+            if (size == null || Unconverted(size) is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum)
+            {
+                return null;
+            }
+
+            var first = Unconverted(start);
+            return IsSameCount(Unconverted(sum.LeftOperand), first, stable) ? sum.RightOperand
+                : IsSameCount(Unconverted(sum.RightOperand), first, stable) ? sum.LeftOperand
+                : null;
+        }
+
+        // The string whose length a measurement reads: 's.Length', or, where null is read as empty, '(s?.Length).GetValueOrDefault()'
+        // and 's?.Length ?? 0' (a null string converted to a span is empty, and a null span encodes to nothing).
+        private static IOperation? MeasuredString(IOperation length)
+        {
+            switch (Unconverted(length))
+            {
+                case IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }:
+                    return measured;
+                case IInvocationOperation { TargetMethod.Name: "GetValueOrDefault", Arguments.Length: 0, Instance: { } nullable }:
+                    return LengthIfNotNull(nullable);
+                case ICoalesceOperation { WhenNull.ConstantValue: { HasValue: true, Value: 0 } } coalesce:
+                    return LengthIfNotNull(coalesce.Value);
+                default:
+                    return null;
+            }
+        }
+
+        private static bool IsSpanArgument(IOperation source)
+            => source.Parent is IArgumentOperation { Parameter.Type: INamedTypeSymbol { Name: "ReadOnlySpan" or "Span", ContainingNamespace.Name: "System" } };
+
+        private static IOperation? LengthIfNotNull(IOperation value)
+            => Unconverted(value) is IConditionalAccessOperation { Operation: { } measured, WhenNotNull: var whenNotNull }
+               && Unconverted(whenNotNull) is IPropertyReferenceOperation { Property.Name: "Length", Instance: IConditionalAccessInstanceOperation }
+                ? measured
+                : null;
 
         // encoding.GetByteCount(source), encoding.GetMaxByteCount(source.Length), either plus a non-negative constant,
         // directly or through a local declared with it; for an encoding of at most three bytes per UTF-16 unit, an upper
@@ -294,8 +344,9 @@ namespace InteropGuard.Flow
                         return SameRoot(argument, source, stable);
                     }
 
+                    // A null string measured as empty is the source only where the source is a span (the two-argument overloads).
                     return name == (encodes ? "GetMaxByteCount" : "GetMaxCharCount")
-                           && Unconverted(argument) is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured }
+                           && (Unconverted(argument) is IPropertyReferenceOperation || IsSpanArgument(source)) && MeasuredString(argument) is { } measured
                            && SameRoot(measured, source, stable);
                 case IInvocationOperation { Arguments.Length: 1 } helper when encodes && IsNarrowEncoding(encoding):
                     return SameRoot(helper.Arguments[0].Value, source, stable) && UpperBounds.Returns(helper.TargetMethod, needed);

@@ -182,7 +182,7 @@ namespace InteropGuard.Flow
                 return new InsideAnswer(null);
             }
 
-            var throwPoints = new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method));
+            var throwPoints = CalleeThrowPoints(method, catalogue, depth, facts);
             var best = Inside(inner, catalogue, depth, throwPoints, ContextRegistryLookups.ForParameters(facts.Context, method)) ?? new ThrowSource(inner, method);
             return new InsideAnswer(best);
         }
@@ -444,9 +444,12 @@ namespace InteropGuard.Flow
             var body = _context.Wrappers.GetBody(method);
             return body == null
                 ? ThrowOriginSummary.Unread
-                : Summarize(body, catalogue, depth, new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method)),
-                    ContextRegistryLookups.ForParameters(facts.Context, method));
+                : Summarize(body, catalogue, depth, CalleeThrowPoints(method, catalogue, depth, facts), ContextRegistryLookups.ForParameters(facts.Context, method));
         }
+
+        // A called body's throw points, read with what its call tells it about its arguments.
+        private ThrowPoints CalleeThrowPoints(IMethodSymbol method, AllocationCatalogue catalogue, int depth, CallerFacts facts)
+            => new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method), chainLinks: 0, Of(facts.NonNull, method));
 
         // The parameters of 'method' whose bits are set.
         private static System.Func<IParameterSymbol, bool>? Of(long mask, IMethodSymbol method)
@@ -458,11 +461,12 @@ namespace InteropGuard.Flow
         /// <summary>What a call tells the called method about its arguments (a bit per parameter ordinal).</summary>
         private readonly struct CallerFacts : System.IEquatable<CallerFacts>
         {
-            public CallerFacts(long replacing, long described, long context)
+            public CallerFacts(long replacing, long described, long context, long nonNull)
             {
                 Replacing = replacing;
                 Described = described;
                 Context = context;
+                NonNull = nonNull;
             }
 
             /// <summary>Parameters that receive an encoding replacing invalid input.</summary>
@@ -474,15 +478,26 @@ namespace InteropGuard.Flow
             /// <summary>Parameters that receive the context native code handed the callback (<see cref="ContextRegistryLookups"/>).</summary>
             public long Context { get; }
 
-            public bool Equals(CallerFacts other) => Replacing == other.Replacing && Described == other.Described && Context == other.Context;
+            /// <summary>Parameters that receive a value that is never null (<see cref="ThrowPoints.NeverNullArguments(IInvocationOperation)"/>).</summary>
+            public long NonNull { get; }
+
+            public bool Equals(CallerFacts other) => Replacing == other.Replacing && Described == other.Described && Context == other.Context && NonNull == other.NonNull;
 
             public override bool Equals(object? obj) => obj is CallerFacts other && Equals(other);
 
-            public override int GetHashCode() => (Replacing.GetHashCode() * 31 + Described.GetHashCode()) * 31 + Context.GetHashCode();
+            public override int GetHashCode() => ((Replacing.GetHashCode() * 31 + Described.GetHashCode()) * 31 + Context.GetHashCode()) * 31 + NonNull.GetHashCode();
         }
 
         private static CallerFacts Facts(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ThrowPoints caller, ContextRegistryLookups lookups)
-            => new CallerFacts(Replacing(arguments, caller.ReplacingEncodings), Described(arguments, caller), lookups.ContextArguments(arguments));
+            => new CallerFacts(Replacing(arguments, caller.ReplacingEncodings), Described(arguments, caller), lookups.ContextArguments(arguments), NonNull(arguments, caller));
+
+        // The parameters the call fills with a value that is never null, so that the callee's null checks of them are read as met
+        // (NtCoreLib's 'LoadResourceData(name, ...)' with 'name' from 'ResourceString.Create', whose first statement throws for null).
+        private static long NonNull(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ThrowPoints caller)
+            => arguments.IsDefaultOrEmpty ? 0
+                : arguments[0].Parent is IInvocationOperation invocation ? (uint)caller.NeverNullArguments(invocation)
+                : arguments[0].Parent is IObjectCreationOperation creation ? (uint)caller.NeverNullArguments(creation)
+                : 0;
 
         /// <summary>
         /// The one array argument and the one count argument of a call that are a described pair (<see cref="DescribedBuffers"/>),

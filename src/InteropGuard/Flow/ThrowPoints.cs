@@ -326,14 +326,14 @@ namespace InteropGuard.Flow
         /// <c>s.StartsWith(ns)</c>. Asked only when the callee throws when read without it, so a callee that is quiet anyway
         /// is read once.
         /// </summary>
-        private int NeverNullArguments(IInvocationOperation invocation)
+        internal int NeverNullArguments(IInvocationOperation invocation)
         {
             var bound = Original(invocation);
             return NeverNullArguments(invocation.Arguments, bound?.Arguments, bound);
         }
 
         /// <summary>The same for a creation: <c>new Scheduler(context)</c> after <c>if (context is null) return;</c>.</summary>
-        private int NeverNullArguments(IObjectCreationOperation creation)
+        internal int NeverNullArguments(IObjectCreationOperation creation)
         {
             var bound = creation.SemanticModel != null
                 ? creation
@@ -354,7 +354,7 @@ namespace InteropGuard.Flow
                     // have failed first, so the callee's null check of it cannot be what throws.
                     && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters)
                         || (bound != null && boundArguments is { } given && given.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal) is { } same
-                            && DereferencedBefore.Holds(same.Value, bound, _stable))))
+                            && (DereferencedBefore.Holds(same.Value, bound, _stable) || NewObjects.Holds(_context, same.Value, _stable)))))
                 {
                     bits |= 1 << parameter.Ordinal;
                 }

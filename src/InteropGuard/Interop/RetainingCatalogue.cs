@@ -8,11 +8,12 @@ namespace InteropGuard.Interop
     /// <summary>One well-known native function: which of its parameters the library keeps after the call returns.</summary>
     internal sealed class CatalogueEntry
     {
-        public CatalogueEntry(RetainingFamily family, string entryPoint, ImmutableArray<int> kept)
+        public CatalogueEntry(RetainingFamily family, string entryPoint, ImmutableArray<int> kept, ImmutableArray<int> ignored)
         {
             Family = family;
             EntryPoint = entryPoint;
             Kept = kept;
+            Ignored = ignored;
         }
 
         public RetainingFamily Family { get; }
@@ -22,6 +23,14 @@ namespace InteropGuard.Interop
         public ImmutableArray<int> Kept { get; }
 
         public bool Keeps(int ordinal) => Kept.Contains(ordinal);
+
+        /// <summary>
+        /// 0-based positions of the parameters the library documents as ignored: whatever is passed there, native code does
+        /// not use it, so a handle passed there is not used by the call.
+        /// </summary>
+        public ImmutableArray<int> Ignored { get; }
+
+        public bool Ignores(int ordinal) => Ignored.Contains(ordinal);
     }
 
     /// <summary>A library the catalogue knows: how its module is named in DllImport/LibraryImport and how its entry points start.</summary>
@@ -102,6 +111,10 @@ namespace InteropGuard.Interop
     /// read or filled when the command runs); the origin, offset and region arrays, the event wait list ("can be reused
     /// or freed after the function returns") and <c>clEnqueueFillBuffer</c>'s pattern (the same words) are read during
     /// the call. Its notification callbacks and their user data are kept until called (the specification's entries).
+    /// A line may end with <c>ignores</c> and the positions of parameters the documentation says the function ignores:
+    /// Win32's <c>CallNextHookEx</c> takes the hook handle first, and winuser.h documents it "This parameter is ignored"
+    /// (the next hook is found from the calling thread's chain), so a hook handle its owner may release meanwhile is
+    /// not used by the call.
     /// </remarks>
     internal static class RetainingCatalogue
     {
@@ -196,7 +209,7 @@ Win32      EnumPropsEx                              -
 Win32      EnumWindowStations                       -
 Win32      EnumDesktops                             -
 Win32      CallWindowProc                           -
-Win32      CallNextHookEx                           -
+Win32      CallNextHookEx                           - ignores 0
 Win32      UnhookWindowsHookEx                      -
 Win32      UnhookWinEvent                           -
 Win32      DialogBoxParam                           -
@@ -498,6 +511,9 @@ OpenCL     clLinkProgram                            6 7
             return null;
         }
 
+        /// <summary>True when the catalogue knows the function and documents its parameter at <paramref name="ordinal"/> as ignored.</summary>
+        public static bool IgnoresParameter(NativeFunction function, int ordinal) => Find(function)?.Ignores(ordinal) == true;
+
         /// <summary>Every entry, for tests and docs.</summary>
         internal static IEnumerable<CatalogueEntry> Entries => ByEntryPoint.Values.SelectMany(e => e).Distinct();
 
@@ -521,10 +537,11 @@ OpenCL     clLinkProgram                            6 7
                 // The family name may contain one space ("C runtime"): match the longest family name the line starts with.
                 var family = Families.Where(f => trimmed.StartsWith(f.Name + " ", StringComparison.Ordinal)).OrderByDescending(f => f.Name.Length).First();
                 var fields = trimmed.Substring(family.Name.Length).Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
-                var kept = fields[1] == "-"
-                    ? ImmutableArray<int>.Empty
-                    : fields.Skip(1).Select(f => int.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToImmutableArray();
-                var entry = new CatalogueEntry(family, fields[0], kept);
+                var ignores = Array.IndexOf(fields, "ignores");
+                var keptFields = ignores < 0 ? fields.Skip(1) : fields.Skip(1).Take(ignores - 1);
+                var kept = fields[1] == "-" ? ImmutableArray<int>.Empty : Positions(keptFields);
+                var ignored = ignores < 0 ? ImmutableArray<int>.Empty : Positions(fields.Skip(ignores + 1));
+                var entry = new CatalogueEntry(family, fields[0], kept, ignored);
                 Add(byEntryPoint, fields[0], entry);
                 if (family.CharSetSuffixes)
                 {
@@ -535,6 +552,9 @@ OpenCL     clLinkProgram                            6 7
 
             return byEntryPoint;
         }
+
+        private static ImmutableArray<int> Positions(IEnumerable<string> fields)
+            => fields.Select(f => int.Parse(f, System.Globalization.CultureInfo.InvariantCulture)).ToImmutableArray();
 
         private static void Add(Dictionary<string, List<CatalogueEntry>> byEntryPoint, string entryPoint, CatalogueEntry entry)
         {

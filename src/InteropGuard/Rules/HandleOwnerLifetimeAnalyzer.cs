@@ -826,17 +826,23 @@ namespace InteropGuard.Rules
                     asked = true;
                 }
 
-                // Sized for one: a call nearly always hands over one handle, and the default first array holds four.
+                // A parameter the native function documents as ignored receives nothing native code uses. The list is
+                // sized for one: a call nearly always hands over one handle, and the default first array holds four.
                 if (native != null)
                 {
-                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(native, through: null, operation)));
+                    if (!RetainingCatalogue.IgnoresParameter(native, argument.Parameter.Ordinal))
+                    {
+                        (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(native, through: null, operation)));
+                    }
+
                     continue;
                 }
 
                 var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
-                if (targets.Count > 0)
+                var used = targets.FirstOrDefault(t => !RetainingCatalogue.IgnoresParameter(t.Function, t.Parameter.Ordinal));
+                if (used.Function != null)
                 {
-                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(targets[0].Function, target, operation)));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(used.Function, target, operation)));
                 }
             }
 

@@ -332,6 +332,57 @@ class C
 }", Reported(0), Reported(1));
 
         [Fact]
+        public Task AViewKeptInALocalOfTheMethodsOwnPacketIsNotShared() => Check(@"
+class C
+{
+    int Kept(int size)
+    {
+        using var packet = new Packet(size);
+        var body = packet.Body;
+        var query = new Query { Input = body.DangerousGetHandle(), Size = size };
+        return Native.query_run(ref query) + packet.Body.GetHashCode();
+    }
+
+    int TwoHops(int size)
+    {
+        using var packet = Packet.Open(size);
+        var body = packet.Body;
+        var again = body;
+        return Native.block_read(again.DangerousGetHandle());
+    }
+}");
+
+        [Fact]
+        public Task AViewLocalOfAGivenPacketOrOneWrittenAgainStillCounts() => Check(@"
+class C
+{
+    int Given(Packet packet)
+    {
+        var body = packet.Body;
+        return Native.block_read({|#0:body.DangerousGetHandle()|});
+    }
+
+    int Replaced(Packet other, int size)
+    {
+        using var packet = new Packet(size);
+        var body = packet.Body;
+        if (size > 4)
+        {
+            body = other.Body;
+        }
+
+        return Native.block_read({|#1:body.DangerousGetHandle()|});
+    }
+
+    int SharedMember(int size)
+    {
+        using var packet = new Packet(size);
+        var shared = packet.Shared;
+        return Native.block_read({|#2:shared.DangerousGetHandle()|});
+    }
+}", Reported(0), Reported(1), Reported(2));
+
+        [Fact]
         public Task AUsingLocalAskedWhetherThereIsOneIsNotShared() => Check(@"
 class C
 {
