@@ -61,7 +61,7 @@ namespace InteropGuard.Flow
     /// <c>MethodBase.GetParameters()</c>, <c>Uri.ToString()</c>, <c>string.Format</c> of a fixed format (a constant, a static
     /// read-only field, a resource accessor) with string and primitive arguments,
     /// <c>WeakReference&lt;T&gt;.TryGetTarget</c>/<c>SetTarget</c>,
-    /// <c>Span.Clear</c>/<c>Fill</c>,
+    /// <c>Span.Clear</c>/<c>Fill</c>/<c>ToArray()</c> (and a read-only span's <c>ToArray()</c>),
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
     /// made on the spot (never null, never generic), also through a local declared with one and never written again, and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
     /// the replacing framework encodings.</item>
@@ -72,6 +72,12 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class InfallibleCalls
     {
+        // A span's ToArray() is a new array as long as the span and a copy into it: like a list's ToArray(), it can only
+        // run out of memory (a span's length is never negative), so a native block read out this way before its release
+        // owes nothing on that line.
+        private static bool IsSpanCopyOut(string name, IInvocationOperation invocation)
+            => name == "ToArray" && invocation.Instance != null && invocation.Arguments.IsEmpty;
+
         /// <param name="invocation">The call.</param>
         /// <param name="stable">The body's stable values.</param>
         /// <param name="original">Maps a control-flow graph's copy of a call back to the bound tree, where the conditions
@@ -188,9 +194,10 @@ namespace InteropGuard.Flow
                     return name == "ToString" && invocation.Arguments.IsEmpty;
                 case "System.Span":
                     return ((name == "Clear" || name == "Fill") && invocation.Instance != null)
+                           || IsSpanCopyOut(name, invocation)
                            || (name == "CopyTo" && SizedSpanCopies.IsIntoRoomEnough(original(invocation), stable));
                 case "System.ReadOnlySpan":
-                    return name == "CopyTo" && SizedSpanCopies.IsIntoRoomEnough(original(invocation), stable);
+                    return IsSpanCopyOut(name, invocation) || (name == "CopyTo" && SizedSpanCopies.IsIntoRoomEnough(original(invocation), stable));
                 case "System.ArgumentNullException":
                     // The check of an argument that cannot be null here: a constant, a parameter every caller judged fills,
                     // or a value dereferenced on the way (DereferencedBefore).

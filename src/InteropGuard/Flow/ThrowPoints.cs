@@ -278,6 +278,13 @@ namespace InteropGuard.Flow
                 return !PreservesSignature(held);
             }
 
+            // And a delegate local declared with P/Invokes' method groups (NativeFunctionLocals): it calls one of them.
+            if (method.MethodKind == MethodKind.DelegateInvoke
+                && NativeFunctionLocals.Of(invocation.Instance, _stable, invocation.SemanticModel ?? ModelOf(invocation.Syntax.SyntaxTree), _context.NativeFunctions) is { } chosen)
+            {
+                return !chosen.TrueForAll(PreservesSignature);
+            }
+
             if (IsChainLink(invocation) && _chainLinks < MaxChainLinks && WrapperSummaries.IsSourceMethodWithBody(method))
             {
                 return ChainedConstructorMayThrow(method);

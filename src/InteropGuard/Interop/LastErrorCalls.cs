@@ -317,7 +317,10 @@ namespace InteropGuard.Interop
             return current == body;
         }
 
-        /// <summary>The operations of a body in evaluation order (operands before the operation), not entering lambdas or local functions.</summary>
+        /// <summary>
+        /// The operations of a body in evaluation order (operands before the operation), not entering lambdas or local
+        /// functions, and without the calls the compiler leaves out (<see cref="OmittedCalls"/>).
+        /// </summary>
         public static IEnumerable<IOperation> InEvaluationOrder(IOperation root)
         {
             var stack = new Stack<(IOperation Operation, bool Expanded)>();
@@ -328,6 +331,12 @@ namespace InteropGuard.Interop
                 if (expanded)
                 {
                     yield return operation;
+                    continue;
+                }
+
+                // A [Conditional] call whose symbol is not defined is left out by the compiler, its arguments with it.
+                if (operation is IInvocationOperation invocation && OmittedCalls.IsOmitted(invocation))
+                {
                     continue;
                 }
 

@@ -138,7 +138,7 @@ namespace InteropGuard.Rules
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root))
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
                     {
                         continue;
                     }
@@ -191,7 +191,7 @@ namespace InteropGuard.Rules
                             }
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root))
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
                             {
                                 continue;
                             }

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>
+    /// Methods that only the release path calls: a base class declares <c>protected abstract void ReleaseCore()</c> and
+    /// calls it from nowhere but its <c>Dispose(bool)</c>; each subclass's override frees its own handle. Such a method
+    /// runs inside the disposer (whose caller holds <c>this</c>) or inside the finalizer (which runs once), so it is a
+    /// place where the handle is released, like <c>Dispose</c> itself, not a caller whose owner the GC may collect. Read:
+    /// the method is not public (a public one may be called from anywhere); every call the compilation makes to it, or to
+    /// a method it overrides, is a plain call (not a method group) made directly by a release path as the rule names them
+    /// (finalizer, <c>Dispose</c>, <c>ReleaseHandle</c>) or by another method read this way, one level deep; and there is at
+    /// least one such call. Asked only of a finding about to be reported; answers are kept per method.
+    /// </summary>
+    internal sealed class DisposerOnlyMethods
+    {
+        private const int MaxDepth = 1;
+
+        private readonly InteropContext _context;
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _answers = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+        private DisposerOnlyMethods(InteropContext context)
+        {
+            _context = context;
+        }
+
+        public static DisposerOnlyMethods Of(InteropContext context) => context.Held.Get(c => new DisposerOnlyMethods(c));
+
+        /// <param name="method">The method that holds the call.</param>
+        /// <param name="isReleasePath">The rule's own test of a release path, by kind and name.</param>
+        /// <param name="cancellationToken">The analysis' cancellation.</param>
+        public bool IsOnlyCalledToRelease(IMethodSymbol method, Func<IMethodSymbol, bool> isReleasePath, CancellationToken cancellationToken)
+            => _answers.GetOrAdd(method.OriginalDefinition, m => Read(m, isReleasePath, 0, cancellationToken));
+
+        private bool Read(IMethodSymbol method, Func<IMethodSymbol, bool> isReleasePath, int depth, CancellationToken cancellationToken)
+        {
+            if (method.MethodKind != MethodKind.Ordinary || method.IsStatic
+                || method.DeclaredAccessibility is not (Accessibility.Private or Accessibility.Protected or Accessibility.Internal or Accessibility.ProtectedAndInternal))
+            {
+                return false;
+            }
+
+            // A call binds to the declaration it names: 'ReleaseCore()' in the base class names the abstract one.
+            var declarations = new List<IMethodSymbol>();
+            for (var declared = method; declared != null && declarations.Count < 8; declared = declared.OverriddenMethod)
+            {
+                declarations.Add(declared.OriginalDefinition);
+            }
+
+            var name = new[] { IdentifierRuns.Hash(method.Name) };
+            var calls = 0;
+            foreach (var tree in _context.Compilation.SyntaxTrees)
+            {
+                var identifiers = _context.Vocabulary.Identifiers(tree);
+                if (!identifiers.MaySpellOtherwise && !identifiers.MayName(name))
+                {
+                    continue;
+                }
+
+                foreach (var declaration in declarations)
+                {
+                    foreach (var reference in NameReferences.To(declaration, tree.GetRoot(cancellationToken), _context.Compilation, cancellationToken))
+                    {
+                        if (reference.Invocation(cancellationToken) == null
+                            || reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken) is not IMethodSymbol caller
+                            || !(isReleasePath(caller) || (depth < MaxDepth && Read(caller.OriginalDefinition, isReleasePath, depth + 1, cancellationToken))))
+                        {
+                            return false;
+                        }
+
+                        calls++;
+                    }
+                }
+            }
+
+            return calls > 0;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Threading.Tasks;
+using Xunit;
+using static InteropGuard.Tests.Rules.HandleOwnerLifetimeTests;
+
+namespace InteropGuard.Tests.Rules
+{
+    /// <summary>
+    /// IG1001 in a method only the release path calls: a base class's <c>protected abstract ReleaseCore()</c>, called from
+    /// nothing but its <c>Dispose(bool)</c>, whose overrides free the handle, or a private helper of <c>Dispose</c>. They run
+    /// inside the disposer or the finalizer, like <c>Dispose</c> itself, so no finding; the same method also called from an
+    /// ordinary method, handed out as a method group, or public stays a caller to protect.
+    /// </summary>
+    public class HandleOwnerDisposerOnlyTests
+    {
+        private const string Base = @"
+static class Ov
+{
+    [DllImport(""ov"")] public static extern void model_free(IntPtr model);
+    [DllImport(""ov"")] public static extern int model_size(IntPtr model);
+}
+abstract class NativeObject : IDisposable
+{
+    protected IntPtr Handle;
+    protected NativeObject(IntPtr handle) { Handle = handle; }
+    protected abstract void ReleaseCore();
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+    ~NativeObject() { Dispose(false); }
+    protected virtual void Dispose(bool disposing)
+    {
+        if (Handle != IntPtr.Zero)
+        {
+            ReleaseCore();
+        }
+        Handle = IntPtr.Zero;
+    }
+}
+";
+
+        [Fact]
+        public Task OverrideOfAReleaseStepTheDisposerAloneCalls() => Check(Base + @"
+sealed class Model : NativeObject
+{
+    public Model(IntPtr handle) : base(handle) { }
+    public int Size => Ov.model_size({|#0:Handle|});
+    protected override void ReleaseCore() => Ov.model_free(Handle);
+}", Finding(0, "this", "Handle", "Ov.model_size"));
+
+        [Fact]
+        public Task PrivateHelperOfDispose() => Check(@"
+sealed class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(false); }
+    public void Dispose() { Dispose(true); GC.SuppressFinalize(this); }
+    private void Dispose(bool disposing) { if (_model != IntPtr.Zero) Free(); _model = IntPtr.Zero; }
+    private void Free() => Native.draw(_model, -1);
+}");
+
+        [Fact]
+        public Task ReleaseStepAlsoCalledByAnOrdinaryMethodIsStillReported() => Check(Base + @"
+sealed class Model : NativeObject
+{
+    public Model(IntPtr handle) : base(handle) { }
+    public void Reset() => ReleaseCore();
+    protected override void ReleaseCore() => Ov.model_free({|#0:Handle|});
+}", Finding(0, "this", "Handle", "Ov.model_free"));
+
+        [Fact]
+        public Task HelperHandedOutAsAMethodGroupIsStillReported() => Check(@"
+sealed class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(); }
+    public void Dispose() { Free(); _model = IntPtr.Zero; GC.SuppressFinalize(this); }
+    public Action Closer => Free;
+    private void Free() => Native.draw({|#0:_model|}, -1);
+}", Finding(0, "this", "_model", "Native.draw"));
+
+        [Fact]
+        public Task PublicHelperIsStillReported() => Check(@"
+sealed class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(); }
+    public void Dispose() { Free(); _model = IntPtr.Zero; GC.SuppressFinalize(this); }
+    public void Free() => Native.draw({|#0:_model|}, -1);
+}", Finding(0, "this", "_model", "Native.draw"));
+    }
+}
