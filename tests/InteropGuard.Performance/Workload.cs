@@ -103,7 +103,9 @@ namespace InteropGuard.Performance
                 throw new UsageException("--sources: no .cs files under " + string.Join(", ", options.SourceDirectories));
             }
 
-            CSharpParseOptions parse = ParseOptions(options.Defines);
+            // TRACE as the SDK defines it in every configuration: a [Conditional("TRACE")] call (TraceSource.TraceEvent)
+            // is in a real build's code, and the compiler leaves out the calls of a symbol it does not define.
+            CSharpParseOptions parse = ParseOptions(options.Defines.Contains("TRACE") ? options.Defines : options.Defines.Prepend("TRACE"));
             var trees = new List<SyntaxTree>(files.Count + 1);
             var parsed = new SyntaxTree[files.Count];
             Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrent ? -1 : 1 }, i =>
