@@ -45,35 +45,25 @@ namespace InteropGuard.Interop
             }
 
             // A call binds to the declaration it names: 'ReleaseCore()' in the base class names the abstract one.
-            var declarations = new List<IMethodSymbol>();
+            var declarations = new List<ISymbol>();
             for (var declared = method; declared != null && declarations.Count < 8; declared = declared.OverriddenMethod)
             {
                 declarations.Add(declared.OriginalDefinition);
             }
 
-            var name = new[] { IdentifierRuns.Hash(method.Name) };
             var calls = 0;
             foreach (var tree in _context.Compilation.SyntaxTrees)
             {
-                var identifiers = _context.Vocabulary.Identifiers(tree);
-                if (!identifiers.MaySpellOtherwise && !identifiers.MayName(name))
+                foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _context, cancellationToken))
                 {
-                    continue;
-                }
-
-                foreach (var declaration in declarations)
-                {
-                    foreach (var reference in NameReferences.To(declaration, tree.GetRoot(cancellationToken), _context.Compilation, cancellationToken))
+                    if (reference.Invocation(cancellationToken) == null
+                        || reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken) is not IMethodSymbol caller
+                        || !(isReleasePath(caller) || (depth < MaxDepth && Read(caller.OriginalDefinition, isReleasePath, depth + 1, cancellationToken))))
                     {
-                        if (reference.Invocation(cancellationToken) == null
-                            || reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken) is not IMethodSymbol caller
-                            || !(isReleasePath(caller) || (depth < MaxDepth && Read(caller.OriginalDefinition, isReleasePath, depth + 1, cancellationToken))))
-                        {
-                            return false;
-                        }
-
-                        calls++;
+                        return false;
                     }
+
+                    calls++;
                 }
             }
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -69,6 +70,47 @@ namespace InteropGuard.Interop
                 if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, target))
                 {
                     yield return new NameReference(name, model);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The references in <paramref name="tree"/> to any of <paramref name="symbols"/> (original definitions, all named
+        /// <paramref name="name"/>: a method and the declarations it overrides), in text order. Only the places where the
+        /// vocabulary's record of the tree has an identifier run spelling the name are looked at and bound, so a tree is not
+        /// walked node by node; a tree whose identifiers may be spelled otherwise than its text (a <c>\u</c> escape) is walked
+        /// whole, as <see cref="To"/> walks a scope.
+        /// </summary>
+        public static IEnumerable<NameReference> InTree(IReadOnlyCollection<ISymbol> symbols, string name, SyntaxTree tree, InteropContext context, CancellationToken cancellationToken = default)
+        {
+            var identifiers = context.Vocabulary.Identifiers(tree);
+            var hashes = new[] { IdentifierRuns.Hash(name) };
+            if (!identifiers.MaySpellOtherwise && !identifiers.MayName(hashes))
+            {
+                yield break;
+            }
+
+            var root = tree.GetRoot(cancellationToken);
+            var candidates = identifiers.MaySpellOtherwise
+                ? root.DescendantNodes().OfType<SimpleNameSyntax>()
+                : context.Vocabulary.PositionsOf(tree, hashes, new[] { name }).Select(position => root.FindToken(position).Parent).OfType<SimpleNameSyntax>();
+            SemanticModel? model = null;
+            SimpleNameSyntax? last = null;
+            foreach (var candidate in candidates)
+            {
+                // A run in text the compiler skips (an inactive #if branch) finds the token after it: the same name twice.
+                if (candidate.Identifier.ValueText != name || candidate == last)
+                {
+                    continue;
+                }
+
+                last = candidate;
+#pragma warning disable RS1030 // Only where a name spells the symbols' name; the callers cache their answers per symbol.
+                model ??= context.Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                if (model.GetSymbolInfo(candidate, cancellationToken).Symbol?.OriginalDefinition is { } bound && symbols.Contains(bound, SymbolEqualityComparer.Default))
+                {
+                    yield return new NameReference(candidate, model);
                 }
             }
         }
