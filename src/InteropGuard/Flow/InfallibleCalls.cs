@@ -163,7 +163,8 @@ namespace InteropGuard.Flow
                            || ((name == "FromMilliseconds" || name == "FromSeconds" || name == "FromMinutes") && invocation.Arguments.Length == 1
                                && IsAtMost32BitInteger(OperationTree.SkipConversions(invocation.Arguments[0].Value).Type));
                 case "System.Object":
-                    return (method.MethodKind == MethodKind.Constructor && invocation.Arguments.Length == 0) || name == "GetType";
+                    // ReferenceEquals compares two references, null or not; GetType of a receiver already read cannot fail.
+                    return (method.MethodKind == MethodKind.Constructor && invocation.Arguments.Length == 0) || name == "GetType" || name == "ReferenceEquals";
                 case "System.EventArgs":
                     return method.MethodKind == MethodKind.Constructor && invocation.Arguments.Length == 0;
                 case "System.Type":

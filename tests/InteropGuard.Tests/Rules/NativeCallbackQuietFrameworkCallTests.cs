@@ -66,6 +66,42 @@ static class Exports
 }", Finding("source.SetResult(code)"));
 
         [Fact]
+        public Task ComparingTwoReferencesDoesNotThrow() => Check(@"
+static class Exports
+{
+    static Sink? s_current;
+
+    [UnmanagedCallersOnly]
+    static void OnEvent(IntPtr user, int code)
+    {
+        var sink = (Sink?)GCHandle.FromIntPtr(user).Target;
+        if (!ReferenceEquals(s_current, sink))
+            s_current = sink;
+    }
+}");
+
+        [Fact]
+        public Task EqualsThroughAnOverrideStillThrows() => Check(@"
+sealed class Key
+{
+    public override bool Equals(object? other) => throw new NotSupportedException();
+    public override int GetHashCode() => 0;
+}
+
+static class Exports
+{
+    static Key? s_current;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnEvent|}(IntPtr user, int code)
+    {
+        var key = (Key?)GCHandle.FromIntPtr(user).Target;
+        if (!Equals(s_current, key))
+            s_current = key;
+    }
+}", Finding("Equals(s_current, key)"));
+
+        [Fact]
         public Task TheObjectBehindAComDispatchPointerIsReadWithoutACheck() => Check(@"
 static unsafe class Exports
 {
