@@ -81,6 +81,40 @@ static class Exports
 }");
 
         [Fact]
+        public Task MarkingAHandleInvalidDoesNotThrow() => Check(@"
+static class Exports
+{
+    static SafeFileHandle? s_replaced;
+
+    [UnmanagedCallersOnly]
+    static void OnEvent(IntPtr user, int code)
+    {
+        var old = s_replaced;
+        s_replaced = null;
+        if (old is not null)
+            old.SetHandleAsInvalid();
+    }
+}");
+
+        [Fact]
+        public Task AddingAReferenceToAHandleStillThrows() => Check(@"
+static class Exports
+{
+    static SafeFileHandle? s_current;
+
+    [UnmanagedCallersOnly]
+    static void {|#0:OnEvent|}(IntPtr user, int code)
+    {
+        var current = s_current;
+        if (current is not null)
+        {
+            bool added = false;
+            current.DangerousAddRef(ref added);
+        }
+    }
+}", Finding("current.DangerousAddRef(ref added)"));
+
+        [Fact]
         public Task EqualsThroughAnOverrideStillThrows() => Check(@"
 sealed class Key
 {
