@@ -88,9 +88,8 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-#pragma warning disable RS1030 // Report-time only, once per method a caller passes its parameter to.
-            return _interop.Compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration, cancellationToken);
-#pragma warning restore RS1030
+            // The shared body cache: the same operation tree IG1001's wrapper summaries read.
+            return _interop.Wrappers.GetBody(method);
         }
 
         /// <summary>
@@ -137,17 +136,10 @@ namespace InteropGuard.Flow
         private List<IInvocationOperation>? CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
         {
             var calls = new List<IInvocationOperation>();
-            var hashes = new[] { IdentifierRuns.Hash(method.Name) };
+            var declarations = new ISymbol[] { method.OriginalDefinition };
             foreach (var tree in _interop.Compilation.SyntaxTrees)
             {
-                // A tree that may spell an identifier other than its text shows (a Unicode escape) is read in full.
-                var identifiers = _interop.Vocabulary.Identifiers(tree);
-                if (!identifiers.MaySpellOtherwise && !identifiers.MayName(hashes))
-                {
-                    continue;
-                }
-
-                foreach (var reference in NameReferences.To(method, tree.GetRoot(cancellationToken), _interop.Compilation, cancellationToken))
+                foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _interop, cancellationToken))
                 {
                     if (reference.Invocation(cancellationToken) is not { } call)
                     {
