@@ -29,16 +29,25 @@ namespace InteropGuard.Interop
                 method = overridden;
             }
 
-            var symbols = method.OriginalDefinition.GetAttributes()
-                .Where(IsConditionalAttribute)
-                .Select(a => a.ConstructorArguments.Length == 1 ? a.ConstructorArguments[0].Value as string : null)
-                .ToList();
-            if (symbols.Count == 0 || symbols.Any(s => s == null || options.PreprocessorSymbolNames.Contains(s)))
+            // Asked of every void call a last-error walk passes: nothing is allocated unless the method is conditional.
+            List<string>? symbols = null;
+            foreach (var attribute in method.OriginalDefinition.GetAttributes())
             {
-                return false;
+                if (!IsConditionalAttribute(attribute))
+                {
+                    continue;
+                }
+
+                if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string symbol
+                    || options.PreprocessorSymbolNames.Contains(symbol))
+                {
+                    return false;
+                }
+
+                (symbols ??= new List<string>()).Add(symbol);
             }
 
-            return !NamedByDirective(invocation.Syntax.SyntaxTree, symbols!);
+            return symbols != null && !NamedByDirective(invocation.Syntax.SyntaxTree, symbols);
         }
 
         private static bool IsConditionalAttribute(AttributeData attribute)

@@ -25,6 +25,9 @@ static class Loader
     [Conditional(""NATIVE_TRACE"")]
     static void Note(string message) => Console.WriteLine(message);
 
+    [Conditional(""NATIVE_TRACE""), Conditional(""NATIVE_LOG"")]
+    static void Either(string message) => Console.WriteLine(message);
+
     static IntPtr Load(string path)
     {
         var module = Native.LoadLibraryW(path);
@@ -61,5 +64,14 @@ static class Loader
         public Task OwnConditionalMethodInAFileThatDefinesItsSymbolIsStillReported() => Check("#define NATIVE_TRACE\n", @"Note(""cannot load"")",
             Verify.Diagnostic("IG4002").WithLocation(0).WithMessage(
                 "'Marshal.GetLastWin32Error()' reads the last error of 'Native.LoadLibraryW' after 'Loader.Note', which may make a native call that sets the last error: capture the error right after 'Native.LoadLibraryW'"));
+
+        [Fact]
+        public Task MethodWithTwoConditionsNeitherDefined() => Check("", @"Either(""cannot load"")");
+
+        // The compiler keeps a call when any one of the method's symbols is defined.
+        [Fact]
+        public Task MethodWithTwoConditionsOneDefinedIsStillReported() => Check("#define NATIVE_LOG\n", @"Either(""cannot load"")",
+            Verify.Diagnostic("IG4002").WithLocation(0).WithMessage(
+                "'Marshal.GetLastWin32Error()' reads the last error of 'Native.LoadLibraryW' after 'Loader.Either', which may make a native call that sets the last error: capture the error right after 'Native.LoadLibraryW'"));
     }
 }
