@@ -113,7 +113,7 @@ namespace InteropGuard.Interop
     /// the call. Its notification callbacks and their user data are kept until called (the specification's entries).
     /// Win32's <c>SetClipboardData</c> keeps the global memory block it is given when it succeeds ("If SetClipboardData
     /// succeeds, the system owns the object identified by the hMem parameter"); it returns NULL when it fails, and the
-    /// block is then still the caller's (<see cref="Flow.NativeHandleResults"/>).
+    /// block is then still the caller's (the IG3001 reading of a kept-on-success handle result, <c>Flow/NativeHandleResults</c>).
     /// A line may end with <c>ignores</c> and the positions of parameters the documentation says the function ignores:
     /// Win32's <c>CallNextHookEx</c> takes the hook handle first, and winuser.h documents it "This parameter is ignored"
     /// (the next hook is found from the calling thread's chain), so a hook handle its owner may release meanwhile is
