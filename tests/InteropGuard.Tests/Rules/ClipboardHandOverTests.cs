@@ -30,17 +30,16 @@ static class Win
             return test.RunAsync();
         }
 
-        [Fact]
-        public Task BlockZeroedAfterTheSystemTookIt() => Check(@"
-static class Clipboard
-{
+        // The shape of a clipboard writer that zeroes its block once the system took it: CALLEE names the function called,
+        // ALLOCATION is the allocation (with the test's markup where a finding is expected).
+        private const string Publish = @"
     public static bool Publish(uint format, int size)
     {
         bool published = false;
-        IntPtr block = Win.GlobalAlloc(0x0042, (UIntPtr)size);
+        IntPtr block = ALLOCATION;
         try
         {
-            if (Win.SetClipboardData(format, block).ToInt64() != 0)
+            if (CALLEE(format, block).ToInt64() != 0)
             {
                 block = IntPtr.Zero;
                 published = true;
@@ -53,7 +52,14 @@ static class Clipboard
         }
 
         return published;
-    }
+    }";
+
+        private const string Allocation = "Win.GlobalAlloc(0x0042, (UIntPtr)size)";
+
+        [Fact]
+        public Task BlockZeroedAfterTheSystemTookIt() => Check(@"
+static class Clipboard
+{" + Publish.Replace("CALLEE", "Win.SetClipboardData").Replace("ALLOCATION", Allocation) + @"
 }");
 
         [Fact]
@@ -93,27 +99,7 @@ static class Clipboard
 static class Board
 {
     [DllImport(""whiteboard"")] public static extern IntPtr SetClipboardData(uint format, IntPtr memory);
-
-    public static bool Publish(uint format, int size)
-    {
-        bool published = false;
-        IntPtr block = {|#0:Win.GlobalAlloc(0x0042, (UIntPtr)size)|};
-        try
-        {
-            if (SetClipboardData(format, block).ToInt64() != 0)
-            {
-                block = IntPtr.Zero;
-                published = true;
-            }
-        }
-        finally
-        {
-            if (block != IntPtr.Zero)
-                Win.GlobalFree(block);
-        }
-
-        return published;
-    }
+" + Publish.Replace("CALLEE", "SetClipboardData").Replace("ALLOCATION", "{|#0:" + Allocation + "|}") + @"
 }", Verify.Diagnostic("IG3001").WithLocation(0));
     }
 }
