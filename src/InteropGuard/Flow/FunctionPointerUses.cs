@@ -135,6 +135,10 @@ namespace InteropGuard.Flow
                     Beyond ??= "that is returned";
                     IsReturned = true;
                     return true;
+                case IAddressOfOperation address when address.Reference == current && OperationTree.WithConversions(address).Parent is IArgumentOperation:
+                    // f(&table): the callee reads the struct through its address, as it does one given by 'ref'.
+                    pending.Push(address);
+                    return true;
                 case IFieldReferenceOperation field when field.Instance == current && IsStoreTarget(field):
                     // table.Other = ..., outer.Inner.Read = ...: a store into a field of the followed struct.
                     return true;

@@ -227,6 +227,8 @@ namespace InteropGuard.Flow
                     // A handle base's constructor (the ': base(IntPtr.Zero, true)' of a binding's handle type) and SetHandle
                     // only store the value and the ownership flag; SetHandleAsInvalid only marks the handle closed.
                     return method.MethodKind == MethodKind.Constructor || name == "SetHandle" || name == "SetHandleAsInvalid";
+                case "System.IO.MemoryStream":
+                    return ExposableStreamBuffers.IsOwnBufferRead(original(invocation), stable);
                 case "System.Runtime.InteropServices.Marshal":
                     // The error readers return what the marshaller saved for this thread.
                     return (name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1

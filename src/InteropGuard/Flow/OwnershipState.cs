@@ -79,10 +79,10 @@ namespace InteropGuard.Flow
         /// Handed to an owner on the paths where <paramref name="success"/> holds; where it does not, still owed
         /// (a native function that keeps what it is given only when it succeeds).
         /// </summary>
-        public OwnershipState SettledWhen(ConditionKey success)
+        public OwnershipState SettledWhen(ConditionKey success, bool successValue = true)
             => new OwnershipState(
-                Owning.Select(p => p.With(success, false)).ToImmutableHashSet(),
-                NotOwning.Union(Owning.Select(p => p.With(success, true))),
+                Owning.Select(p => p.With(success, !successValue)).ToImmutableHashSet(),
+                NotOwning.Union(Owning.Select(p => p.With(success, successValue))),
                 ReleasedPaths,
                 Names);
 

@@ -687,6 +687,7 @@ namespace InteropGuard.Flow
             // 3. Effects of the uses; overwritten names are dropped before copies are added.
             var copies = new List<object>();
             ConditionKey? keptWhen = null;
+            var keptOnFalse = false;
             foreach (var (reference, use) in classified)
             {
                 switch (use.Kind)
@@ -703,6 +704,12 @@ namespace InteropGuard.Flow
                         {
                             // Kept only if the call succeeded: settled after its status lands in its local.
                             keptWhen = status;
+                        }
+                        else if (use.KeptIfCallSucceeds && NativeHandleResults.NullTestOf(use.Site, _cfg.Blocks.Select(b => _graph.ConditionOf(b)?.Key)) is { } nullResult)
+                        {
+                            // A handle result is the success: kept where it is not null.
+                            keptWhen = nullResult;
+                            keptOnFalse = true;
                         }
                         else
                         {
@@ -747,7 +754,7 @@ namespace InteropGuard.Flow
 
             if (keptWhen != null)
             {
-                state = state.SettledWhen(keptWhen);
+                state = state.SettledWhen(keptWhen, successValue: !keptOnFalse);
             }
 
             var overwritten = false;
@@ -1232,14 +1239,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            var current = OperationTree.WithConversions(call);
-
-            var local = current.Parent switch
-            {
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when assignment.Value == current => target.Local,
-                IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
-                _ => null,
-            };
+            var local = NativeHandleResults.StoredIn(call);
             if (local == null)
             {
                 return null;

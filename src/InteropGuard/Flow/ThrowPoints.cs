@@ -290,6 +290,11 @@ namespace InteropGuard.Flow
                 return ChainedConstructorMayThrow(method);
             }
 
+            if (IsChainLink(invocation) && _chainLinks < MaxChainLinks && IsQuietImplicitConstructor(method))
+            {
+                return false;
+            }
+
             if (method.MethodKind != MethodKind.DelegateInvoke && !invocation.IsVirtual && WrapperSummaries.IsSourceMethodWithBody(method)
                 && (IsOwnDispose(method) || !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth)
                     || (NeverNullArguments(invocation) is var nonNull and not 0 && !_throwing.MayThrow(method, _catalogue, _everyFailure, _depth, chainLinks: 0, nonNull))
@@ -747,7 +752,7 @@ namespace InteropGuard.Flow
             var chainsToObject = type.IsValueType || type.BaseType is null or { SpecialType: SpecialType.System_Object };
             if (constructor.IsImplicitlyDeclared)
             {
-                return chainsToObject;
+                return chainsToObject || IsQuietImplicitConstructor(constructor);
             }
 
             return (chainsToObject || constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: not null }))
@@ -755,6 +760,10 @@ namespace InteropGuard.Flow
                    && (!_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth)
                        || (NeverNullArguments(creation) is var nonNull and not 0 && !_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth, chainLinks: 0, nonNull)));
         }
+
+        // A compiler-made constructor: the base constructors it chains to are read at this level, as chain links are.
+        private bool IsQuietImplicitConstructor(IMethodSymbol constructor)
+            => ImplicitConstructors.IsQuiet(constructor, _context.Compilation, _throwing, written => _throwing.MayThrow(written, _catalogue, _everyFailure, _depth - 1, _chainLinks + 1));
 
         /// <summary>
         /// <c>Array.GetLength(d)</c> and its siblings fail exactly where an element access with an index out of range does;

@@ -111,6 +111,9 @@ namespace InteropGuard.Interop
     /// read or filled when the command runs); the origin, offset and region arrays, the event wait list ("can be reused
     /// or freed after the function returns") and <c>clEnqueueFillBuffer</c>'s pattern (the same words) are read during
     /// the call. Its notification callbacks and their user data are kept until called (the specification's entries).
+    /// Win32's <c>SetClipboardData</c> keeps the global memory block it is given when it succeeds ("If SetClipboardData
+    /// succeeds, the system owns the object identified by the hMem parameter"); it returns NULL when it fails, and the
+    /// block is then still the caller's (the IG3001 reading of a kept-on-success handle result, <c>Flow/NativeHandleResults</c>).
     /// A line may end with <c>ignores</c> and the positions of parameters the documentation says the function ignores:
     /// Win32's <c>CallNextHookEx</c> takes the hook handle first, and winuser.h documents it "This parameter is ignored"
     /// (the next hook is found from the calling thread's chain), so a hook handle its owner may release meanwhile is
@@ -142,6 +145,7 @@ namespace InteropGuard.Interop
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
         private const string Table = @"
 Win32      SetWindowsHookEx                         1
+Win32      SetClipboardData                         1
 Win32      SetWinEventHook                          3
 Win32      SetTimer                                 3
 Win32      SetCoalescableTimer                      3
