@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -243,7 +242,7 @@ namespace InteropGuard.Interop
                 // Structs holding handles ('new WImageFeatures { Descriptors = f.Descriptors.CvPtr }') stored element by
                 // element into a local array that goes to native code: native code reads those handles during the call.
                 return OperationTree.SkipConversions(value) is ILocalReferenceOperation { Local.IsRef: false } records && storedHandles != null
-                    ? StoredOwners(storedHandles(records.Local), origin)
+                    ? storedHandles(records.Local).Select(handle => Find(handle, origin, 0, 0, throughElements: true)).Where(owner => owner != null).Select(owner => owner!).ToList()
                     : NoOwners;
             }
 
@@ -259,38 +258,8 @@ namespace InteropGuard.Interop
             }
 
             return array is IArrayCreationOperation { Initializer: { } initializer }
-                ? ElementOwners(initializer.ElementValues, origin)
+                ? initializer.ElementValues.Select(element => Find(element, origin)).Where(owner => owner != null).Select(owner => owner!).ToList()
                 : NoOwners;
-        }
-
-        // The two array readings of FindAll, apart from it: their lambdas captured 'origin', so every call of FindAll (one per
-        // handle argument of every body IG1001 reads) made a closure on entry. Same owners, in the same order.
-        private List<HandleOwner> StoredOwners(IEnumerable<IOperation> handles, Func<ILocalSymbol, IOperation?> origin)
-        {
-            var owners = new List<HandleOwner>();
-            foreach (var handle in handles)
-            {
-                if (Find(handle, origin, 0, 0, throughElements: true) is { } owner)
-                {
-                    owners.Add(owner);
-                }
-            }
-
-            return owners;
-        }
-
-        private List<HandleOwner> ElementOwners(ImmutableArray<IOperation> elements, Func<ILocalSymbol, IOperation?> origin)
-        {
-            var owners = new List<HandleOwner>();
-            foreach (var element in elements)
-            {
-                if (Find(element, origin) is { } owner)
-                {
-                    owners.Add(owner);
-                }
-            }
-
-            return owners;
         }
 
         /// <summary>

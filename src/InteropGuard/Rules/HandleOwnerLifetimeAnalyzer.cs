@@ -838,16 +838,11 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                // The first target native code uses; a loop by index, as FirstOrDefault made an enumerator for every
-                // handle argument a wrapper of the compilation takes.
                 var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
-                for (var i = 0; i < targets.Count; i++)
+                var used = targets.FirstOrDefault(t => !RetainingCatalogue.IgnoresParameter(t.Function, t.Parameter.Ordinal));
+                if (used.Function != null)
                 {
-                    if (!RetainingCatalogue.IgnoresParameter(targets[i].Function, targets[i].Parameter.Ordinal))
-                    {
-                        (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(targets[i].Function, target, operation)));
-                        break;
-                    }
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(used.Function, target, operation)));
                 }
             }
 
