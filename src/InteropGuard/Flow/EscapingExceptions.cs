@@ -146,13 +146,13 @@ namespace InteropGuard.Flow
 
             if (_callsAndThrowsOnly)
             {
-                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) : _throwPoints.IsThrowPoint(operation);
+                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) && !IsUntakenFlagGuard(thrown) : _throwPoints.IsThrowPoint(operation);
             }
 
             switch (operation)
             {
                 case IThrowOperation thrown:
-                    return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown);
+                    return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) && !IsUntakenFlagGuard(thrown);
                 case IArrayElementReferenceOperation element:
                     return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
                 case IPropertyReferenceOperation { Arguments.Length: > 0 }:
@@ -227,6 +227,24 @@ namespace InteropGuard.Flow
                 IIsPatternOperation { Pattern: IConstantPatternOperation { Value: var constant } } test => IsEmpty(constant) && IsNeverNullParameter(test.Value),
                 _ => false,
             };
+        }
+
+        /// <summary>
+        /// <c>if (throw_on_error) throw ...</c>: the throw is the whole branch taken when a <c>bool</c> parameter never written
+        /// in the body is true, and every caller being judged fills it with <c>false</c> (<see cref="ThrowPoints.IsFalseParameter"/>).
+        /// A library's "throw or return the status" switch, turned to "return the status" by the call being judged.
+        /// </summary>
+        private bool IsUntakenFlagGuard(IThrowOperation thrown)
+        {
+            IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
+            if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
+            {
+                branch = block;
+            }
+
+            return branch.Parent is IConditionalOperation { WhenFalse: null } guard && guard.WhenTrue == branch
+                   && OperationTree.SkipConversions(guard.Condition) is IParameterReferenceOperation reference
+                   && _throwPoints.IsFalseParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
         }
 
         private bool IsNeverNullParameter(IOperation operand)
