@@ -209,13 +209,7 @@ namespace InteropGuard.Flow
                 return IsNeverNullParameter(coalesce.Value);
             }
 
-            IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
-            if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
-            {
-                branch = block;
-            }
-
-            if (branch.Parent is not IConditionalOperation { WhenFalse: null } guard || guard.WhenTrue != branch)
+            if (GuardAround(thrown) is not { } guard)
             {
                 return false;
             }
@@ -235,17 +229,9 @@ namespace InteropGuard.Flow
         /// A library's "throw or return the status" switch, turned to "return the status" by the call being judged.
         /// </summary>
         private bool IsUntakenFlagGuard(IThrowOperation thrown)
-        {
-            IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
-            if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
-            {
-                branch = block;
-            }
-
-            return branch.Parent is IConditionalOperation { WhenFalse: null } guard && guard.WhenTrue == branch
-                   && OperationTree.SkipConversions(guard.Condition) is IParameterReferenceOperation reference
-                   && _throwPoints.IsFalseParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
-        }
+            => GuardAround(thrown) is { } guard
+               && OperationTree.SkipConversions(guard.Condition) is IParameterReferenceOperation reference
+               && _throwPoints.IsFalseParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
 
         private bool IsNeverNullParameter(IOperation operand)
             => OperationTree.SkipConversions(operand) is IParameterReferenceOperation reference
@@ -253,6 +239,12 @@ namespace InteropGuard.Flow
 
         // 'if (this.handle == IntPtr.Zero) throw ...': the throw is the whole branch taken when a field of this is empty.
         private static bool IsGuardOfReleasedState(IThrowOperation thrown)
+            => GuardAround(thrown) is { } guard
+               && OperationTree.SkipConversions(guard.Condition) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test
+               && ((IsOwnField(test.LeftOperand) && IsEmpty(test.RightOperand)) || (IsOwnField(test.RightOperand) && IsEmpty(test.LeftOperand)));
+
+        // The 'if' without 'else' whose whole then-branch is the throw ('if (c) throw ...;' or 'if (c) { throw ...; }'), or null.
+        private static IConditionalOperation? GuardAround(IThrowOperation thrown)
         {
             IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
             if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
@@ -260,9 +252,7 @@ namespace InteropGuard.Flow
                 branch = block;
             }
 
-            return branch.Parent is IConditionalOperation { WhenFalse: null } guard && guard.WhenTrue == branch
-                   && OperationTree.SkipConversions(guard.Condition) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test
-                   && ((IsOwnField(test.LeftOperand) && IsEmpty(test.RightOperand)) || (IsOwnField(test.RightOperand) && IsEmpty(test.LeftOperand)));
+            return branch.Parent is IConditionalOperation { WhenFalse: null } guard && guard.WhenTrue == branch ? guard : null;
         }
 
         private static bool IsOwnField(IOperation operand)
