@@ -146,13 +146,13 @@ namespace InteropGuard.Flow
 
             if (_callsAndThrowsOnly)
             {
-                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) : _throwPoints.IsThrowPoint(operation);
+                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) && !IsUntakenFlagGuard(thrown) : _throwPoints.IsThrowPoint(operation);
             }
 
             switch (operation)
             {
                 case IThrowOperation thrown:
-                    return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown);
+                    return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) && !IsUntakenFlagGuard(thrown);
                 case IArrayElementReferenceOperation element:
                     return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
                 case IPropertyReferenceOperation { Arguments.Length: > 0 }:
@@ -209,13 +209,7 @@ namespace InteropGuard.Flow
                 return IsNeverNullParameter(coalesce.Value);
             }
 
-            IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
-            if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
-            {
-                branch = block;
-            }
-
-            if (branch.Parent is not IConditionalOperation { WhenFalse: null } guard || guard.WhenTrue != branch)
+            if (GuardAround(thrown) is not { } guard)
             {
                 return false;
             }
@@ -229,12 +223,28 @@ namespace InteropGuard.Flow
             };
         }
 
+        /// <summary>
+        /// <c>if (throw_on_error) throw ...</c>: the throw is the whole branch taken when a <c>bool</c> parameter never written
+        /// in the body is true, and every caller being judged fills it with <c>false</c> (<see cref="ThrowPoints.IsFalseParameter"/>).
+        /// A library's "throw or return the status" switch, turned to "return the status" by the call being judged.
+        /// </summary>
+        private bool IsUntakenFlagGuard(IThrowOperation thrown)
+            => GuardAround(thrown) is { } guard
+               && OperationTree.SkipConversions(guard.Condition) is IParameterReferenceOperation reference
+               && _throwPoints.IsFalseParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
+
         private bool IsNeverNullParameter(IOperation operand)
             => OperationTree.SkipConversions(operand) is IParameterReferenceOperation reference
                && _throwPoints.IsNeverNullParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
 
         // 'if (this.handle == IntPtr.Zero) throw ...': the throw is the whole branch taken when a field of this is empty.
         private static bool IsGuardOfReleasedState(IThrowOperation thrown)
+            => GuardAround(thrown) is { } guard
+               && OperationTree.SkipConversions(guard.Condition) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test
+               && ((IsOwnField(test.LeftOperand) && IsEmpty(test.RightOperand)) || (IsOwnField(test.RightOperand) && IsEmpty(test.LeftOperand)));
+
+        // The 'if' without 'else' whose whole then-branch is the throw ('if (c) throw ...;' or 'if (c) { throw ...; }'), or null.
+        private static IConditionalOperation? GuardAround(IThrowOperation thrown)
         {
             IOperation branch = thrown.Parent is IExpressionStatementOperation statement ? statement : thrown;
             if (branch.Parent is IBlockOperation { Operations.Length: 1 } block)
@@ -242,9 +252,7 @@ namespace InteropGuard.Flow
                 branch = block;
             }
 
-            return branch.Parent is IConditionalOperation { WhenFalse: null } guard && guard.WhenTrue == branch
-                   && OperationTree.SkipConversions(guard.Condition) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test
-                   && ((IsOwnField(test.LeftOperand) && IsEmpty(test.RightOperand)) || (IsOwnField(test.RightOperand) && IsEmpty(test.LeftOperand)));
+            return branch.Parent is IConditionalOperation { WhenFalse: null } guard && guard.WhenTrue == branch ? guard : null;
         }
 
         private static bool IsOwnField(IOperation operand)

@@ -39,7 +39,7 @@ namespace InteropGuard.Flow
         /// </summary>
         public bool IsUnsharedAt(IOperation receiver, IOperation function, IReadOnlyList<IOperation> sites, bool handedOnlyByReturn)
         {
-            if (OwnersHandle(receiver) is not ILocalReferenceOperation { Local: { IsRef: false } local } || sites.Count == 0
+            if (OwnersHandle(_interop, receiver) is not ILocalReferenceOperation { Local: { IsRef: false } local } || sites.Count == 0
                 || sites.Any(s => OperationTree.IsInNestedFunction(s, function)))
             {
                 return false;
@@ -127,9 +127,10 @@ namespace InteropGuard.Flow
         /// <summary>
         /// <c>fs.SafeFileHandle</c> of a <c>FileStream</c>, <c>e.SafeWaitHandle</c> of a <c>WaitHandle</c>: the handle the
         /// object owns and disposes with itself. Whoever can dispose the handle can reach the owner, so the owner is the
-        /// object whose sharing is read. So is the object a view was read from (<see cref="HandleViews"/>). Anything else is itself.
+        /// object whose sharing is read. So is the object a view was read from (<see cref="HandleViews"/>), and the object of
+        /// this compilation that owns the handle (<see cref="OwnedHandleProperties"/>). Anything else is itself.
         /// </summary>
-        private IOperation OwnersHandle(IOperation receiver)
+        public static IOperation OwnersHandle(InteropContext interop, IOperation receiver)
         {
             var handle = OperationTree.SkipConversions(receiver);
             if (handle is IPropertyReferenceOperation { Instance: { } owner, Property: { } property }
@@ -139,7 +140,7 @@ namespace InteropGuard.Flow
                 return OperationTree.SkipConversions(owner);
             }
 
-            return HandleViews.Owner(_interop, handle);
+            return OwnedHandleProperties.Of(interop).OwnerOf(handle) ?? HandleViews.Owner(interop, handle);
         }
 
         private static bool DerivesFrom(INamedTypeSymbol? type, string name)

@@ -222,8 +222,9 @@ namespace InteropGuard.Interop
                 }
 
                 // A chained constructor runs before the body: ': this(...)', ': base(...)', or the base's parameterless one.
+                // The initializer is read from the shared bound body (the driver's tree), bound on its own only without one.
                 var chained = declaration.Initializer != null
-                    ? _owner.Bind(declaration.Initializer, _cancellationToken) switch
+                    ? ((_owner.BodyOf(constructor) as IConstructorBodyOperation)?.Initializer ?? _owner.Bind(declaration.Initializer, _cancellationToken)) switch
                     {
                         IInvocationOperation call => call.TargetMethod,
                         IExpressionStatementOperation { Operation: IInvocationOperation call } => call.TargetMethod,

@@ -205,7 +205,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (IsPrivateUsingLocal(HandleViews.Owner(interop, getHandle.Instance!), function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, root, function, getHandle, sinks))
+            if (IsPrivateUsingLocal(UnsharedHandles.OwnersHandle(interop, getHandle.Instance!), function) || IsSerialisedWithRelease(members, getHandle, sinks, cancellationToken) || IsUnshared(interop, uses, root, function, getHandle, sinks))
             {
                 return null;
             }
