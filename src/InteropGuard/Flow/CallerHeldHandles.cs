@@ -37,7 +37,6 @@ namespace InteropGuard.Flow
         internal const int MaxDepth = 3;
 
         private readonly InteropContext _interop;
-        private readonly ConcurrentDictionary<IMethodSymbol, List<IInvocationOperation>?> _calls = ConcurrentTables.Create<IMethodSymbol, List<IInvocationOperation>?>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _answers = ConcurrentTables.Create<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
 
         public CallerHeldHandles(InteropContext interop)
@@ -68,17 +67,13 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var calls = _calls.GetOrAdd(method.OriginalDefinition, m => CallsOf(m, cancellationToken));
-            return calls is { Count: > 0 } && calls.All(call => HoldsArgument(call, parameter, depth, cancellationToken));
+            return MethodCallers.Of(_interop).CallsOf(method, cancellationToken) is { Count: > 0 } calls
+                   && calls.All(call => HoldsArgument(call.Invocation, parameter, depth, cancellationToken));
         }
 
+        // Its callers are all in sight (MethodCallers.IsClosed), and each call runs it to the end before returning.
         private bool CanOnlyBeCalledFromHere(IMethodSymbol method)
-            => method.MethodKind == MethodKind.Ordinary && !method.IsVirtual && !method.IsOverride && !method.IsAbstract && !method.IsExtern
-               && !method.IsAsync && method.PartialDefinitionPart == null
-               && !SymbolVisibility.IsVisibleOutsideTheCompilation(method)
-               && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _interop.Compilation.Assembly)
-               && method.ContainingType is { } type
-               && !type.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, method.OriginalDefinition));
+            => !method.IsExtern && !method.IsAsync && method.PartialDefinitionPart == null && MethodCallers.Of(_interop).IsClosed(method);
 
         private IOperation? BodyOf(IMethodSymbol method, CancellationToken cancellationToken)
         {
@@ -130,27 +125,6 @@ namespace InteropGuard.Flow
 
             return OperationTree.IsNullTested(reference)
                    || (value.Parent is IArgumentOperation && uses.Classify(reference).Kind is ValueUseKind.Use or ValueUseKind.Inspect);
-        }
-
-        /// <summary>Every reference to the method in the compilation, each a call; null when one is not.</summary>
-        private List<IInvocationOperation>? CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
-        {
-            var calls = new List<IInvocationOperation>();
-            var declarations = new ISymbol[] { method.OriginalDefinition };
-            foreach (var tree in _interop.Compilation.SyntaxTrees)
-            {
-                foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _interop, cancellationToken))
-                {
-                    if (reference.Invocation(cancellationToken) is not { } call)
-                    {
-                        return null;
-                    }
-
-                    calls.Add(call);
-                }
-            }
-
-            return calls;
         }
 
         private bool HoldsArgument(IInvocationOperation call, IParameterSymbol parameter, int depth, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -41,6 +42,7 @@ namespace InteropGuard.Flow
         private readonly Compilation _compilation;
         private readonly WellKnownTypes _types;
         private readonly InteropVocabulary _vocabulary;
+        private readonly MethodCallers _callers;
         private readonly ConcurrentDictionary<ISymbol, ClosedDelegate> _members = ConcurrentTables.Create<ISymbol, ClosedDelegate>(SymbolEqualityComparer.Default);
 
         private ClosedDelegates(InteropContext context)
@@ -48,6 +50,7 @@ namespace InteropGuard.Flow
             _compilation = context.Compilation;
             _types = context.Types;
             _vocabulary = context.Vocabulary;
+            _callers = MethodCallers.Of(context);
         }
 
         /// <summary>The compilation's one instance, held by its context.</summary>
@@ -154,42 +157,26 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        // Every reference to the method is a call whose argument for the parameter adds methods; the method is not
-        // visible outside, not virtual, implements no interface member, and does not write the parameter.
+        // Every reference to the method is a call (MethodCallers) whose argument for the parameter adds methods; only the
+        // compilation can call the method (MethodCallers.IsClosed), and it does not write the parameter.
         private bool LentMethods(IMethodSymbol method, IParameterSymbol parameter, List<IMethodSymbol> methods, int hops)
         {
-            if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract
-                || SymbolVisibility.IsVisibleOutsideTheCompilation(method)
-                || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
-                || method.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m => SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(m), method))
-                || method.DeclaringSyntaxReferences.Any(r => WritesParameter(r.GetSyntax(), parameter)))
+            if (!_callers.IsClosed(method) || method.DeclaringSyntaxReferences.Any(r => WritesParameter(r.GetSyntax(), parameter))
+                || _callers.CallsOf(method, CancellationToken.None) is not { Count: > 0 } calls)
             {
                 return false;
             }
 
-            var calls = 0;
-            foreach (var tree in _compilation.SyntaxTrees)
+            foreach (var call in calls)
             {
-                if (tree.GetText().ToString().IndexOf(method.Name, System.StringComparison.Ordinal) < 0)
+                if (call.Invocation.Arguments.FirstOrDefault(a => a.Parameter != null && SymbolEqualityComparer.Default.Equals(a.Parameter.OriginalDefinition, parameter.OriginalDefinition)) is not { ArgumentKind: ArgumentKind.Explicit } argument
+                    || !AddMethods(OperationTree.SkipConversions(argument.Value), methods, hops))
                 {
-                    continue;
-                }
-
-                foreach (var reference in NameReferences.To(method, tree.GetRoot(), _compilation))
-                {
-                    if (reference.Whole.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax invocationSyntax
-                        || reference.Model.GetOperation(invocationSyntax) is not IInvocationOperation call
-                        || call.Arguments.FirstOrDefault(a => a.Parameter != null && SymbolEqualityComparer.Default.Equals(a.Parameter.OriginalDefinition, parameter.OriginalDefinition)) is not { ArgumentKind: ArgumentKind.Explicit } argument
-                        || !AddMethods(OperationTree.SkipConversions(argument.Value), methods, hops))
-                    {
-                        return false;
-                    }
-
-                    calls++;
+                    return false;
                 }
             }
 
-            return calls > 0;
+            return true;
         }
 
         private static bool WritesParameter(SyntaxNode declaration, IParameterSymbol parameter)

@@ -38,12 +38,12 @@ namespace InteropGuard.Flow
         {
             if (parameter.RefKind != RefKind.None || parameter.Type.TypeKind != TypeKind.Delegate
                 || parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary, DeclaredAccessibility: Accessibility.Private, IsVirtual: false, IsAbstract: false, IsOverride: false } method
-                || method.ContainingType is not { } type || method.IsGenericMethod || IsWritten(body, parameter))
+                || method.ContainingType == null || method.IsGenericMethod || IsWritten(body, parameter))
             {
                 return ImmutableArray<IOperation>.Empty;
             }
 
-            return _passed.GetOrAdd(parameter.OriginalDefinition, p => Collect((IMethodSymbol)p.ContainingSymbol, type, p.Ordinal));
+            return _passed.GetOrAdd(parameter.OriginalDefinition, p => Collect((IMethodSymbol)p.ContainingSymbol, p.Ordinal));
         }
 
         // Assigned, or written another way (OperationTree.IsOtherWrite: compound, ??=, ref/out, deconstruction): the body may
@@ -52,42 +52,25 @@ namespace InteropGuard.Flow
             => body.Descendants().OfType<IParameterReferenceOperation>().Any(r => SymbolEqualityComparer.Default.Equals(r.Parameter, parameter)
                    && ((r.Parent is ISimpleAssignmentOperation { } a && a.Target == r) || OperationTree.IsOtherWrite(r)));
 
-        private ImmutableArray<IOperation> Collect(IMethodSymbol method, INamedTypeSymbol type, int ordinal)
+        private ImmutableArray<IOperation> Collect(IMethodSymbol method, int ordinal)
         {
-            // A private member is reachable from the outermost type's declarations (nested types see it too).
-            var outermost = type;
-            while (outermost.ContainingType != null)
+            // Every use must be what a call invokes (M(..) or this.M(..)): a method group given elsewhere is called unseen.
+            if (MethodCallers.Of(_context).CallsOf(method, CancellationToken.None) is not { } calls)
             {
-                outermost = outermost.ContainingType;
+                return ImmutableArray<IOperation>.Empty;
             }
 
             var passed = ImmutableArray.CreateBuilder<IOperation>();
-            var compilation = _context.Compilation;
-            foreach (var declaration in outermost.DeclaringSyntaxReferences)
+            foreach (var call in calls)
             {
-                var node = declaration.GetSyntax(CancellationToken.None);
-                if (!compilation.ContainsSyntaxTree(node.SyntaxTree))
+                var argument = call.Invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
+                if (argument == null || argument.ArgumentKind != ArgumentKind.Explicit
+                    || OperationTree.SkipConversions(argument.Value) is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation or IMethodReferenceOperation } creation)
                 {
                     return ImmutableArray<IOperation>.Empty;
                 }
 
-                foreach (var reference in NameReferences.To(method, node, compilation))
-                {
-                    // The name must be what a call invokes (M(..) or this.M(..)); a method group given elsewhere is called unseen.
-                    if (reference.Invocation(CancellationToken.None) is not { } invocation)
-                    {
-                        return ImmutableArray<IOperation>.Empty;
-                    }
-
-                    var argument = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal);
-                    if (argument == null || argument.ArgumentKind != ArgumentKind.Explicit
-                        || OperationTree.SkipConversions(argument.Value) is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation or IMethodReferenceOperation } creation)
-                    {
-                        return ImmutableArray<IOperation>.Empty;
-                    }
-
-                    passed.Add(creation.Target);
-                }
+                passed.Add(creation.Target);
             }
 
             return passed.ToImmutable();

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Interop
@@ -14,18 +12,19 @@ namespace InteropGuard.Interop
     /// constructor), to <see cref="MaxDepth"/> levels. Until the constructor returns, the object is reachable only from the
     /// frame that created it — which holds it across the constructor call — so no other thread can hold it to dispose
     /// what it owns, and it cannot be finalized. A method used as a delegate, called from a lambda, a local function, a
-    /// nested type or any other member does not count. One answer per method, cached for the compilation.
+    /// nested type or any other member does not count. One answer per method, cached for the compilation; the calls are
+    /// <see cref="MethodCallers"/>'.
     /// </summary>
     internal sealed class ConstructionOnlyMethods
     {
         private const int MaxDepth = 3;
 
-        private readonly Compilation _compilation;
+        private readonly MethodCallers _callers;
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _answers = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
-        public ConstructionOnlyMethods(Compilation compilation)
+        public ConstructionOnlyMethods(MethodCallers callers)
         {
-            _compilation = compilation;
+            _callers = callers;
         }
 
         public bool RunsOnlyDuringConstruction(IMethodSymbol method, CancellationToken cancellationToken)
@@ -48,52 +47,11 @@ namespace InteropGuard.Interop
             return _answers.GetOrAdd(method, m => CalledOnlyByConstruction(m, depth, cancellationToken));
         }
 
+        // Each call is made on the object itself by a member's own body (not a lambda's or a local function's).
         private bool CalledOnlyByConstruction(IMethodSymbol method, int depth, CancellationToken cancellationToken)
-        {
-            var calls = 0;
-            foreach (var declared in method.ContainingType.DeclaringSyntaxReferences)
-            {
-                var declaration = declared.GetSyntax(cancellationToken);
-                foreach (var reference in NameReferences.To(method, declaration, _compilation, cancellationToken))
-                {
-                    if (!IsCallOnThisFrom(reference, out var caller, cancellationToken) || !RunsOnlyDuringConstruction(caller!, depth + 1, cancellationToken))
-                    {
-                        return false;
-                    }
-
-                    calls++;
-                }
-            }
-
-            return calls > 0;
-        }
-
-        /// <summary>A call of the method on the object itself, made by a member's own body (not a lambda or local function).</summary>
-        private static bool IsCallOnThisFrom(NameReference reference, out IMethodSymbol? caller, CancellationToken cancellationToken)
-        {
-            caller = null;
-            if (reference.Invocation(cancellationToken) is not { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } invocation)
-            {
-                return false;
-            }
-
-            var model = reference.Model;
-            for (var node = invocation.Syntax.Parent; node != null; node = node.Parent)
-            {
-                switch (node)
-                {
-                    case AnonymousFunctionExpressionSyntax:
-                    case LocalFunctionStatementSyntax:
-                        return false;
-                    case BaseMethodDeclarationSyntax member:
-                        caller = model.GetDeclaredSymbol(member, cancellationToken) as IMethodSymbol;
-                        return caller != null && !member.Modifiers.Any(SyntaxKind.StaticKeyword);
-                    case MemberDeclarationSyntax:
-                        return false;
-                }
-            }
-
-            return false;
-        }
+            => _callers.CallsOf(method, cancellationToken) is { Count: > 0 } calls
+               && calls.All(call => call.Invocation.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                                    && call.Caller is IMethodSymbol { IsStatic: false, MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } caller
+                                    && RunsOnlyDuringConstruction(caller, depth + 1, cancellationToken));
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 
@@ -14,7 +13,7 @@ namespace InteropGuard.Interop
     /// the method is not public (a public one may be called from anywhere); every call the compilation makes to it, or to
     /// a method it overrides, is a plain call (not a method group) made directly by a release path as the rule names them
     /// (finalizer, <c>Dispose</c>, <c>ReleaseHandle</c>) or by another method read this way, one level deep; and there is at
-    /// least one such call. Asked only of a finding about to be reported; answers are kept per method.
+    /// least one such call. Asked only of a finding about to be reported; answers are kept per method, the calls found by <see cref="MethodCallers"/>.
     /// </summary>
     internal sealed class DisposerOnlyMethods
     {
@@ -44,30 +43,22 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            // A call binds to the declaration it names: 'ReleaseCore()' in the base class names the abstract one.
-            var declarations = new List<ISymbol>();
-            for (var declared = method; declared != null && declarations.Count < 8; declared = declared.OverriddenMethod)
+            // Calls of the declarations it overrides count: 'ReleaseCore()' in the base class names the abstract one.
+            if (MethodCallers.Of(_context).CallsOf(method, cancellationToken) is not { Count: > 0 } calls)
             {
-                declarations.Add(declared.OriginalDefinition);
+                return false;
             }
 
-            var calls = 0;
-            foreach (var tree in _context.Compilation.SyntaxTrees)
+            foreach (var call in calls)
             {
-                foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _context, cancellationToken))
+                if (call.Caller is not IMethodSymbol caller
+                    || !(isReleasePath(caller) || (depth < MaxDepth && Read(caller.OriginalDefinition, isReleasePath, depth + 1, cancellationToken))))
                 {
-                    if (reference.Invocation(cancellationToken) == null
-                        || reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken) is not IMethodSymbol caller
-                        || !(isReleasePath(caller) || (depth < MaxDepth && Read(caller.OriginalDefinition, isReleasePath, depth + 1, cancellationToken))))
-                    {
-                        return false;
-                    }
-
-                    calls++;
+                    return false;
                 }
             }
 
-            return calls > 0;
+            return true;
         }
     }
 }

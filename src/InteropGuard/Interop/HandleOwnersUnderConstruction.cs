@@ -34,10 +34,10 @@ namespace InteropGuard.Interop
         // finding on an object under construction is about to be reported: the rest keep what they create, whatever its type.
         private readonly Lazy<CreationsThatMayDrop> _mayDrop;
 
-        public HandleOwnersUnderConstruction(Compilation compilation, Lazy<INamedTypeSymbol[]> sourceTypes)
+        public HandleOwnersUnderConstruction(Compilation compilation, Lazy<INamedTypeSymbol[]> sourceTypes, MethodCallers callers)
         {
             _compilation = compilation;
-            _construction = new ConstructionOnlyMethods(compilation);
+            _construction = new ConstructionOnlyMethods(callers);
             _sourceTypes = sourceTypes;
             _mayDrop = new Lazy<CreationsThatMayDrop>(() => CreationsThatMayDrop.In(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }

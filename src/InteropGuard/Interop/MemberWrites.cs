@@ -54,14 +54,12 @@ namespace InteropGuard.Interop
                 }
             }
 
+            // Bound only where a tree's identifier runs spell the name: no copy of each tree's text per member.
+            var vocabulary = InteropVocabulary.For(compilation);
+            var declarations = new[] { member.OriginalDefinition };
             foreach (var tree in compilation.SyntaxTrees)
             {
-                if (tree.GetText().ToString().IndexOf(member.Name, StringComparison.Ordinal) < 0)
-                {
-                    continue;
-                }
-
-                foreach (var reference in NameReferences.To(member, tree.GetRoot(), compilation))
+                foreach (var reference in NameReferences.InTree(declarations, member.Name, tree, compilation, vocabulary))
                 {
                     if (WriteOf(reference.Whole) is var (kind, value) && !accepts(kind, value == null ? null : reference.Model.GetOperation(value)))
                     {

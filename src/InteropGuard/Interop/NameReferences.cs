@@ -82,8 +82,12 @@ namespace InteropGuard.Interop
         /// whole, as <see cref="To"/> walks a scope.
         /// </summary>
         public static IEnumerable<NameReference> InTree(IReadOnlyCollection<ISymbol> symbols, string name, SyntaxTree tree, InteropContext context, CancellationToken cancellationToken = default)
+            => InTree(symbols, name, tree, context.Compilation, context.Vocabulary, cancellationToken);
+
+        /// <summary><see cref="InTree(IReadOnlyCollection{ISymbol}, string, SyntaxTree, InteropContext, CancellationToken)"/>, for a layer given the compilation's vocabulary rather than its context.</summary>
+        public static IEnumerable<NameReference> InTree(IReadOnlyCollection<ISymbol> symbols, string name, SyntaxTree tree, Compilation compilation, InteropVocabulary vocabulary, CancellationToken cancellationToken = default)
         {
-            var identifiers = context.Vocabulary.Identifiers(tree);
+            var identifiers = vocabulary.Identifiers(tree);
             var hashes = new[] { IdentifierRuns.Hash(name) };
             if (!identifiers.MaySpellOtherwise && !identifiers.MayName(hashes))
             {
@@ -93,7 +97,7 @@ namespace InteropGuard.Interop
             var root = tree.GetRoot(cancellationToken);
             var candidates = identifiers.MaySpellOtherwise
                 ? root.DescendantNodes().OfType<SimpleNameSyntax>()
-                : context.Vocabulary.PositionsOf(tree, hashes, new[] { name }).Select(position => root.FindToken(position).Parent).OfType<SimpleNameSyntax>();
+                : vocabulary.PositionsOf(tree, hashes, new[] { name }).Select(position => root.FindToken(position).Parent).OfType<SimpleNameSyntax>();
             SemanticModel? model = null;
             SimpleNameSyntax? last = null;
             foreach (var candidate in candidates)
@@ -106,13 +110,16 @@ namespace InteropGuard.Interop
 
                 last = candidate;
 #pragma warning disable RS1030 // Only where a name spells the symbols' name; the callers cache their answers per symbol.
-                model ??= context.Compilation.GetSemanticModel(tree);
+                model ??= compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-                if (model.GetSymbolInfo(candidate, cancellationToken).Symbol?.OriginalDefinition is { } bound && symbols.Contains(bound, SymbolEqualityComparer.Default))
+                if (Unreduced(model.GetSymbolInfo(candidate, cancellationToken).Symbol)?.OriginalDefinition is { } bound && symbols.Contains(bound, SymbolEqualityComparer.Default))
                 {
                     yield return new NameReference(candidate, model);
                 }
             }
         }
+
+        // 'handle.Use()' binds to the extension method's reduced form, which is not the declared static method.
+        private static ISymbol? Unreduced(ISymbol? symbol) => symbol is IMethodSymbol { ReducedFrom: { } from } ? from : symbol;
     }
 }

@@ -57,7 +57,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle), new ConstructionOnlyMethods(start.Compilation), new LockSerialisedHandles(start.Compilation), new CallerHeldHandles(interop));
+                var members = new RefCountMembers(safeHandle, new PrivatelyCreatedFields(start.Compilation), ReferenceReleasingMembers.For(start.Compilation, safeHandle), new ConstructionOnlyMethods(MethodCallers.Of(interop)), new LockSerialisedHandles(start.Compilation), new CallerHeldHandles(interop));
                 if (members.GetHandle == null && members.AddRef == null)
                 {
                     return;

@@ -61,6 +61,41 @@ sealed class Model : IDisposable
     private void Free() => Native.draw(_model, -1);
 }");
 
+        // Calls bind to a partial method's declaring part; the body is the implementing part's (MethodCallers reads both as one).
+        [Fact]
+        public Task PartialHelperOfDispose() => Check(@"
+sealed partial class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(false); }
+    public void Dispose() { Dispose(true); GC.SuppressFinalize(this); }
+    private void Dispose(bool disposing) { if (_model != IntPtr.Zero) Free(); _model = IntPtr.Zero; }
+    private partial void Free();
+}
+
+sealed partial class Model
+{
+    private partial void Free() => Native.draw(_model, -1);
+}");
+
+        [Fact]
+        public Task PartialHelperAlsoCalledByAnOrdinaryMethodIsStillReported() => Check(@"
+sealed partial class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(); }
+    public void Dispose() { Free(); _model = IntPtr.Zero; GC.SuppressFinalize(this); }
+    public void Redraw() => Free();
+    private partial void Free();
+}
+
+sealed partial class Model
+{
+    private partial void Free() => Native.draw({|#0:_model|}, -1);
+}", Finding(0, "this", "_model", "Native.draw"));
+
         [Fact]
         public Task ReleaseStepAlsoCalledByAnOrdinaryMethodIsStillReported() => Check(Base + @"
 sealed class Model : NativeObject

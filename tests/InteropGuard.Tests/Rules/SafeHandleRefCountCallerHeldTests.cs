@@ -83,6 +83,49 @@ class User
     }
 }");
 
+        // 'opened.Read()' binds to the extension method's reduced form: its callers are found all the same (MethodCallers).
+        [Fact]
+        public Task AnExtensionWrapperCalledOnUsingLocalsIsSilent() => Check(@"
+static class Shim
+{
+    internal static int Read(this Blob blob) => Native.native_read(blob.DangerousGetHandle());
+}
+
+class User
+{
+    int First(string path)
+    {
+        using var opened = Native.native_open(path);
+        return opened.Read();
+    }
+
+    int Second(string path)
+    {
+        using (var opened = Native.native_open(path))
+        {
+            return opened.Read() + opened.Read();
+        }
+    }
+}");
+
+        [Fact]
+        public Task AnExtensionWrapperOneOfWhoseCallsPassesAPublicCallersHandleIsReported() => Check(@"
+static class Shim
+{
+    internal static int Read(this Blob blob) => Native.native_read({|#0:blob.DangerousGetHandle()|});
+}
+
+public class User
+{
+    int First(string path)
+    {
+        using var opened = Native.native_open(path);
+        return Shim.Read(opened);
+    }
+
+    public int Peek(Blob given) => given.Read();
+}", Passed(0, "blob"));
+
         [Fact]
         public Task TheSameWrapperGivenAFieldOfAPublicClassIsReported() => Check(@"
 static class Shim

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Interop
+{
+    /// <summary>A call the compilation makes to a method, and the function whose body makes it.</summary>
+    internal readonly struct MethodCall
+    {
+        public MethodCall(IInvocationOperation invocation, ISymbol? caller)
+        {
+            Invocation = invocation;
+            Caller = caller;
+        }
+
+        /// <summary>The call, in the operation tree of the body that holds it (its parents lead to that body's root).</summary>
+        public IInvocationOperation Invocation { get; }
+
+        /// <summary>
+        /// The innermost function around the call, as the semantic model names it: the member, or the lambda or local
+        /// function when the call is inside one (a field, for a call in a field's initializer).
+        /// </summary>
+        public ISymbol? Caller { get; }
+    }
+
+    /// <summary>
+    /// Who calls a method of this compilation, and is that every use of it? The readings that stay silent because they saw
+    /// all the callers (IG3006's held handles, IG1001's release-only and construction-only methods, the delegates a method is
+    /// lent) ask this, each with its own question about the calls. A use is every name in the compilation's syntax that binds
+    /// to the method or to a declaration it overrides (a call through the base declaration may run it); a call is a use that
+    /// is what an invocation invokes (<c>M(..)</c>, <c>this.M(..)</c>, <c>base.M(..)</c>, <c>x.M(..)</c> for an extension
+    /// method). Any other use — a method group (a delegate, <c>&amp;M</c>, an event subscription), a conditional call
+    /// <c>x?.M()</c> — may run the method from where it cannot be seen, and makes the answer "not only calls" (null). A
+    /// <c>nameof(M)</c> runs nothing and does not bind to the method, so it is no use. Reflection is not seen; neither is a
+    /// call from another assembly: which methods other code can reach (their accessibility, <c>InternalsVisibleTo</c>
+    /// friends, which the rules do not count, virtual slots, interfaces) is each reading's own test before it asks
+    /// (<see cref="IsClosed"/> for the common one). A partial method is read through its declaring part (which calls bind to),
+    /// whichever part is asked. A private method is looked for only in the trees that declare its type (nothing else can
+    /// name it); any other in every tree whose identifiers spell its name (<see cref="NameReferences.InTree"/>). Computed once
+    /// per method per compilation when first asked (a race computes the same answer twice and keeps one) and kept with the
+    /// compilation's context, with the operation trees the calls are in.
+    /// </summary>
+    internal sealed class MethodCallers
+    {
+        /// <summary>Declarations followed up an override chain: more than this is not a chain real code has.</summary>
+        private const int MaxDeclarations = 8;
+
+        private readonly Compilation _compilation;
+        private readonly InteropVocabulary _vocabulary;
+        private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<MethodCall>?> _calls = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<MethodCall>?>(SymbolEqualityComparer.Default);
+
+        /// <summary>A reading of its own (a layer that is given no context; tests); the rules share <see cref="Of"/>.</summary>
+        public MethodCallers(Compilation compilation, InteropVocabulary vocabulary)
+        {
+            _compilation = compilation;
+            _vocabulary = vocabulary;
+        }
+
+        /// <summary>The compilation's one reading, held by its context.</summary>
+        public static MethodCallers Of(InteropContext context) => context.Held.Get(c => new MethodCallers(c.Compilation, c.Vocabulary));
+
+        /// <summary>
+        /// Every call the compilation makes to <paramref name="method"/>, in tree and text order; null when some use of it is
+        /// not a call. Empty when nothing in the compilation names it.
+        /// </summary>
+        public IReadOnlyList<MethodCall>? CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            var key = DeclaringPart(method);
+            return _calls.TryGetValue(key, out var calls) ? calls : _calls.GetOrAdd(key, Read(key, cancellationToken));
+        }
+
+        /// <summary>
+        /// No code outside the compilation can call the method or reach it another way: an ordinary method, not visible
+        /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted), of this assembly, in
+        /// no virtual slot, implementing no interface member its type has.
+        /// </summary>
+        public bool IsClosed(IMethodSymbol method)
+        {
+            if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract
+                || SymbolVisibility.IsVisibleOutsideTheCompilation(method)
+                || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
+                || method.ContainingType is not { } type)
+            {
+                return false;
+            }
+
+            var definition = method.OriginalDefinition;
+            return !type.AllInterfaces.SelectMany(i => i.GetMembers())
+                .Any(m => SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, definition));
+        }
+
+        // Calls bind to a partial method's declaring part and to an extension method's static form.
+        private static IMethodSymbol DeclaringPart(IMethodSymbol method)
+        {
+            method = method.ReducedFrom ?? method;
+            return (method.PartialDefinitionPart ?? method).OriginalDefinition;
+        }
+
+        private IReadOnlyList<MethodCall>? Read(IMethodSymbol method, CancellationToken cancellationToken)
+        {
+            // A call binds to the declaration it names: 'ReleaseCore()' in a base class names the abstract one.
+            var declarations = new List<ISymbol>();
+            for (var declared = method; declared != null && declarations.Count < MaxDeclarations; declared = declared.OverriddenMethod)
+            {
+                declarations.Add(declared.OriginalDefinition);
+            }
+
+            var calls = new List<MethodCall>();
+            foreach (var tree in TreesThatMayName(method))
+            {
+                foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _compilation, _vocabulary, cancellationToken))
+                {
+                    if (reference.Invocation(cancellationToken) is not { } invocation)
+                    {
+                        return null;
+                    }
+
+                    calls.Add(new MethodCall(invocation, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken)));
+                }
+            }
+
+            return calls;
+        }
+
+        private IEnumerable<SyntaxTree> TreesThatMayName(IMethodSymbol method)
+        {
+            if (method.DeclaredAccessibility != Accessibility.Private || method.ContainingType is not { } type)
+            {
+                return _compilation.SyntaxTrees;
+            }
+
+            // The type's own text, nested types included: the only places a private member can be named.
+            return type.DeclaringSyntaxReferences.Select(r => r.SyntaxTree).Where(_compilation.ContainsSyntaxTree).Distinct();
+        }
+    }
+}
