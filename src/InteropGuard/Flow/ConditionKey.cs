@@ -25,6 +25,18 @@ namespace InteropGuard.Flow
         public static ConditionKey ForLocal(ILocalSymbol local)
             => new ConditionKey(local.Name, ImmutableHashSet.Create<ISymbol>(SymbolEqualityComparer.Default, local));
 
+        /// <summary>
+        /// Is this the key of a null test of <paramref name="local"/> (<c>h == IntPtr.Zero</c>, <c>h == 0</c>,
+        /// <c>h == null</c>, or a negation, which the key normalizes to the test itself)? Spelled here, beside
+        /// <see cref="Build"/>, so that the text's form has one author.
+        /// </summary>
+        public bool IsNullTestOf(ILocalSymbol local)
+        {
+            var prefix = "(" + local.Name + " " + BinaryOperatorKind.Equals + " ";
+            return Text.StartsWith(prefix, System.StringComparison.Ordinal) && Symbols.Count == 1 && Symbols.Contains(local)
+                   && Text.Substring(prefix.Length) is "IntPtr.Zero)" or "UIntPtr.Zero)" or "0)" or "null)";
+        }
+
         /// <summary>The key of <paramref name="condition"/> and whether the condition is its negation; null when not stable.</summary>
         public static (ConditionKey Key, bool Negated)? Of(IOperation condition)
         {

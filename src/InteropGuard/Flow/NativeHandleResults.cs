@@ -40,9 +40,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            var name = local.Name + " " + BinaryOperatorKind.Equals + " ";
-            var spellings = new[] { "(" + name + "IntPtr.Zero)", "(" + name + "UIntPtr.Zero)", "(" + name + "0)", "(" + name + "null)" };
-            return conditions.FirstOrDefault(key => key != null && spellings.Contains(key.Text));
+            return conditions.FirstOrDefault(key => key != null && key.IsNullTestOf(local));
         }
     }
 }
