@@ -1,4 +1,4 @@
-using System.Linq;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -38,7 +38,7 @@ namespace InteropGuard.Flow
                     case INameOfOperation _:
                     case ITypeOfOperation _:
                         return false;
-                    case IInvocationOperation invocation when IsConditional(invocation.TargetMethod):
+                    case IInvocationOperation invocation when OmittedCalls.IsConditional(invocation.TargetMethod):
                         return false;
                 }
             }
@@ -89,8 +89,5 @@ namespace InteropGuard.Flow
                     return false;
             }
         }
-
-        private static bool IsConditional(IMethodSymbol method)
-            => method.GetAttributes().Any(a => a.AttributeClass is { Name: "ConditionalAttribute", ContainingNamespace: { Name: "Diagnostics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } });
     }
 }

@@ -23,15 +23,9 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            // The attribute is read from the method an override overrides, as the compiler does.
-            while (method.OverriddenMethod is { } overridden)
-            {
-                method = overridden;
-            }
-
             // Asked of every void call a last-error walk passes: nothing is allocated unless the method is conditional.
             List<string>? symbols = null;
-            foreach (var attribute in method.OriginalDefinition.GetAttributes())
+            foreach (var attribute in AttributedMethod(method).GetAttributes())
             {
                 if (!IsConditionalAttribute(attribute))
                 {
@@ -48,6 +42,35 @@ namespace InteropGuard.Interop
             }
 
             return symbols != null && !NamedByDirective(invocation.Syntax.SyntaxTree, symbols);
+        }
+
+        /// <summary>
+        /// Is the method <c>[Conditional]</c>, so that a build which defines none of its symbols leaves its calls out? Readings
+        /// that must hold in every build (a read that keeps an object alive) do not count on such a call, whatever this
+        /// compilation defines.
+        /// </summary>
+        public static bool IsConditional(IMethodSymbol method)
+        {
+            foreach (var attribute in AttributedMethod(method).GetAttributes())
+            {
+                if (IsConditionalAttribute(attribute))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // The attribute is read from the method an override overrides, as the compiler does.
+        private static IMethodSymbol AttributedMethod(IMethodSymbol method)
+        {
+            while (method.OverriddenMethod is { } overridden)
+            {
+                method = overridden;
+            }
+
+            return method.OriginalDefinition;
         }
 
         private static bool IsConditionalAttribute(AttributeData attribute)

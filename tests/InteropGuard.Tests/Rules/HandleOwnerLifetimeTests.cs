@@ -340,6 +340,15 @@ class Canvas
     public int Tag;
     ~Canvas() { }
 }
+class Trace
+{
+    [System.Diagnostics.Conditional(""TRACE_DRAW"")]
+    public virtual void Note(object value) { }
+}
+class VerboseTrace : Trace
+{
+    public override void Note(object value) => Console.WriteLine(value);
+}
 class C
 {
     void NullTest(Canvas canvas)
@@ -366,6 +375,13 @@ class C
     {
         Native.draw({|#4:canvas.Handle|}, 1);
         Console.WriteLine(nameof(canvas));
+    }
+    // An override of a [Conditional] method is conditional too (the compiler reads the attribute from the method it
+    // overrides): a release build without TRACE_DRAW has no call.
+    void OnlyInAnOverrideOfAConditionalMethod(Canvas canvas, VerboseTrace trace)
+    {
+        Native.draw({|#9:canvas.Handle|}, 1);
+        trace.Note(canvas);
     }
     // The read after the call is of another canvas.
     void OverwrittenFirst(Canvas canvas)
@@ -403,7 +419,8 @@ class C
     }
 }", Finding(0, "canvas", "canvas.Handle", "Native.draw"), Finding(1, "canvas", "canvas.Handle", "Native.draw"), Finding(2, "canvas", "canvas.Handle", "Native.draw"),
             Finding(3, "canvas", "canvas.Handle", "Native.draw"), Finding(4, "canvas", "canvas.Handle", "Native.draw"), Finding(5, "canvas", "canvas.Handle", "Native.draw"),
-            Finding(6, "canvas", "canvas.Handle", "Native.draw"), Finding(7, "canvas", "canvas.Handle", "Native.draw"), Finding(8, "canvas", "canvas.Handle", "Native.draw"));
+            Finding(6, "canvas", "canvas.Handle", "Native.draw"), Finding(7, "canvas", "canvas.Handle", "Native.draw"), Finding(8, "canvas", "canvas.Handle", "Native.draw"),
+            Finding(9, "canvas", "canvas.Handle", "Native.draw"));
 
         // Reads that keep it: a field read whose value is used, a store of the reference, the owner as a receiver or an
         // argument (also where a null test guards it).
