@@ -50,17 +50,18 @@ namespace InteropGuard.Interop
 
         private readonly Compilation _compilation;
         private readonly InteropVocabulary _vocabulary;
+        private readonly ImplementedInterfaces _interfaces;
         private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<MethodCall>?> _calls = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<MethodCall>?>(SymbolEqualityComparer.Default);
 
-        /// <summary>A reading of its own (a layer that is given no context; tests); the rules share <see cref="Of"/>.</summary>
-        public MethodCallers(Compilation compilation, InteropVocabulary vocabulary)
+        private MethodCallers(InteropContext context)
         {
-            _compilation = compilation;
-            _vocabulary = vocabulary;
+            _compilation = context.Compilation;
+            _vocabulary = context.Vocabulary;
+            _interfaces = ImplementedInterfaces.Of(context);
         }
 
         /// <summary>The compilation's one reading, held by its context.</summary>
-        public static MethodCallers Of(InteropContext context) => context.Held.Get(c => new MethodCallers(c.Compilation, c.Vocabulary));
+        public static MethodCallers Of(InteropContext context) => context.Held.Get(c => new MethodCallers(c));
 
         /// <summary>
         /// Every call the compilation makes to <paramref name="method"/>, in tree and text order; null when some use of it is
@@ -75,21 +76,19 @@ namespace InteropGuard.Interop
         /// <summary>
         /// No code outside the compilation can call the method or reach it another way: an ordinary method, not visible
         /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted), of this assembly, in
-        /// no virtual slot, implementing no interface member its type has.
+        /// no virtual slot, implementing no interface member for its own type or a type of the compilation derived from it.
         /// </summary>
         public bool IsClosed(IMethodSymbol method)
         {
             if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract
                 || SymbolVisibility.IsVisibleOutsideTheCompilation(method)
                 || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
-                || method.ContainingType is not { } type)
+                || method.ContainingType is null)
             {
                 return false;
             }
 
-            var definition = method.OriginalDefinition;
-            return !type.AllInterfaces.SelectMany(i => i.GetMembers())
-                .Any(m => SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, definition));
+            return !_interfaces.ImplementsAnInterfaceMember(method);
         }
 
         // Calls bind to a partial method's declaring part and to an extension method's static form.
