@@ -89,8 +89,8 @@ namespace InteropGuard.Interop
         /// this layer cannot name); without it every class with a finalizer counts as releasing.
         /// </param>
         /// <param name="isNative">Whether a method is a native function (the compilation's table, which this layer is given, not asked for).</param>
-        /// <param name="callers">The compilation's shared reading of who calls a method; without it, one of this layer's own.</param>
-        public HandleOwners(WellKnownTypes types, Compilation compilation, Func<INamedTypeSymbol, bool>? releasesNothing = null, Func<IMethodSymbol, bool>? isNative = null, MethodCallers? callers = null)
+        /// <param name="callers">The compilation's shared reading of who calls a method.</param>
+        public HandleOwners(WellKnownTypes types, Compilation compilation, MethodCallers callers, Func<INamedTypeSymbol, bool>? releasesNothing = null, Func<IMethodSymbol, bool>? isNative = null)
         {
             _isNative = isNative;
             _types = types;
@@ -98,7 +98,7 @@ namespace InteropGuard.Interop
             _disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
             SourceTypes = new Lazy<INamedTypeSymbol[]>(() => ListSourceTypes(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
             Proxies = new ProxyOwners(this, compilation);
-            UnderConstruction = new HandleOwnersUnderConstruction(compilation, SourceTypes, callers ?? new MethodCallers(compilation, InteropVocabulary.For(compilation)));
+            UnderConstruction = new HandleOwnersUnderConstruction(compilation, SourceTypes, callers);
             _releasesNothing = releasesNothing;
         }
 

@@ -19,6 +19,7 @@ namespace InteropGuard.Interop
         private readonly System.Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>> _implemented;
         private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<IMethodSymbol>?> _implementations
             = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<IMethodSymbol>?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _implementers = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         private readonly InteropContext _context;
 
@@ -60,6 +61,73 @@ namespace InteropGuard.Interop
             }
 
             return _implementations.TryGetValue(method, out var known) ? known : _implementations.GetOrAdd(method, Find(method, contract));
+        }
+
+        /// <summary>
+        /// Is <paramref name="method"/> what some class or struct of this compilation runs for a member of an interface it
+        /// implements: its own type's, or a derived type's that inherits it (<c>internal class D : B, I</c> whose <c>I.M</c> is
+        /// <c>B</c>'s public <c>M</c>)? Then a call through the interface, from wherever the interface is visible, runs it.
+        /// Only a public member implements one without naming it; the explicit form is a method of its own kind.
+        /// </summary>
+        public bool ImplementsAnInterfaceMember(IMethodSymbol method)
+        {
+            var definition = method.OriginalDefinition;
+            if (definition.DeclaredAccessibility != Accessibility.Public || definition.ContainingType is not { } owner)
+            {
+                return false;
+            }
+
+            return _implementers.TryGetValue(definition, out var known) ? known : _implementers.GetOrAdd(definition, Implements(definition, owner));
+        }
+
+        private bool Implements(IMethodSymbol definition, INamedTypeSymbol owner)
+        {
+            foreach (var entry in _implemented.Value)
+            {
+                if (entry.Key.GetMembers(definition.Name).IsEmpty)
+                {
+                    continue;
+                }
+
+                foreach (var type in entry.Value)
+                {
+                    if (!InheritsFrom(type, owner))
+                    {
+                        continue;
+                    }
+
+                    foreach (var contract in type.AllInterfaces)
+                    {
+                        if (!SymbolEqualityComparer.Default.Equals(contract.OriginalDefinition, entry.Key))
+                        {
+                            continue;
+                        }
+
+                        foreach (var member in contract.GetMembers(definition.Name))
+                        {
+                            if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member)?.OriginalDefinition, definition))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool InheritsFrom(INamedTypeSymbol type, INamedTypeSymbol owner)
+        {
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, owner.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private IReadOnlyList<IMethodSymbol>? Find(IMethodSymbol method, INamedTypeSymbol contract)

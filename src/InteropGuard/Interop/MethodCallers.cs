@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Interop
@@ -41,7 +42,10 @@ namespace InteropGuard.Interop
     /// whichever part is asked. A private method is looked for only in the trees that declare its type (nothing else can
     /// name it); any other in every tree whose identifiers spell its name (<see cref="NameReferences.InTree"/>). Computed once
     /// per method per compilation when first asked (a race computes the same answer twice and keeps one) and kept with the
-    /// compilation's context, with the operation trees the calls are in.
+    /// compilation's context as syntax: each ask gets the calls' operations from the semantic model the compilation hands
+    /// out then. An operation keeps its semantic model, and every body bound in it, alive; kept for the compilation's life
+    /// they raised InteropGuard's added peak memory on TorchSharp from +5% to +13%. Each reading caches its own answer, so
+    /// a method's calls are asked for a few times at most.
     /// </summary>
     internal sealed class MethodCallers
     {
@@ -50,17 +54,18 @@ namespace InteropGuard.Interop
 
         private readonly Compilation _compilation;
         private readonly InteropVocabulary _vocabulary;
-        private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<MethodCall>?> _calls = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<MethodCall>?>(SymbolEqualityComparer.Default);
+        private readonly ImplementedInterfaces _interfaces;
+        private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<CallSite>?> _sites = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<CallSite>?>(SymbolEqualityComparer.Default);
 
-        /// <summary>A reading of its own (a layer that is given no context; tests); the rules share <see cref="Of"/>.</summary>
-        public MethodCallers(Compilation compilation, InteropVocabulary vocabulary)
+        private MethodCallers(InteropContext context)
         {
-            _compilation = compilation;
-            _vocabulary = vocabulary;
+            _compilation = context.Compilation;
+            _vocabulary = context.Vocabulary;
+            _interfaces = ImplementedInterfaces.Of(context);
         }
 
         /// <summary>The compilation's one reading, held by its context.</summary>
-        public static MethodCallers Of(InteropContext context) => context.Held.Get(c => new MethodCallers(c.Compilation, c.Vocabulary));
+        public static MethodCallers Of(InteropContext context) => context.Held.Get(c => new MethodCallers(c));
 
         /// <summary>
         /// Every call the compilation makes to <paramref name="method"/>, in tree and text order; null when some use of it is
@@ -69,27 +74,47 @@ namespace InteropGuard.Interop
         public IReadOnlyList<MethodCall>? CallsOf(IMethodSymbol method, CancellationToken cancellationToken)
         {
             var key = DeclaringPart(method);
-            return _calls.TryGetValue(key, out var calls) ? calls : _calls.GetOrAdd(key, Read(key, cancellationToken));
+            var sites = _sites.TryGetValue(key, out var known) ? known : _sites.GetOrAdd(key, Read(key, cancellationToken));
+            if (sites == null)
+            {
+                return null;
+            }
+
+            var calls = new MethodCall[sites.Count];
+            SemanticModel? model = null;
+            for (var i = 0; i < calls.Length; i++)
+            {
+                var site = sites[i];
+#pragma warning disable RS1030 // Once per tree of a method's calls; each reading asks once per method and caches its answer.
+                model = model?.SyntaxTree == site.Syntax.SyntaxTree ? model : _compilation.GetSemanticModel(site.Syntax.SyntaxTree);
+#pragma warning restore RS1030
+                if (model.GetOperation(site.Syntax, cancellationToken) is not IInvocationOperation invocation)
+                {
+                    return null;
+                }
+
+                calls[i] = new MethodCall(invocation, site.Caller);
+            }
+
+            return calls;
         }
 
         /// <summary>
         /// No code outside the compilation can call the method or reach it another way: an ordinary method, not visible
         /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted), of this assembly, in
-        /// no virtual slot, implementing no interface member its type has.
+        /// no virtual slot, implementing no interface member for its own type or a type of the compilation derived from it.
         /// </summary>
         public bool IsClosed(IMethodSymbol method)
         {
             if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract
                 || SymbolVisibility.IsVisibleOutsideTheCompilation(method)
                 || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
-                || method.ContainingType is not { } type)
+                || method.ContainingType is null)
             {
                 return false;
             }
 
-            var definition = method.OriginalDefinition;
-            return !type.AllInterfaces.SelectMany(i => i.GetMembers())
-                .Any(m => SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(m)?.OriginalDefinition, definition));
+            return !_interfaces.ImplementsAnInterfaceMember(method);
         }
 
         // Calls bind to a partial method's declaring part and to an extension method's static form.
@@ -99,7 +124,7 @@ namespace InteropGuard.Interop
             return (method.PartialDefinitionPart ?? method).OriginalDefinition;
         }
 
-        private IReadOnlyList<MethodCall>? Read(IMethodSymbol method, CancellationToken cancellationToken)
+        private IReadOnlyList<CallSite>? Read(IMethodSymbol method, CancellationToken cancellationToken)
         {
             // A call binds to the declaration it names: 'ReleaseCore()' in a base class names the abstract one.
             var declarations = new List<ISymbol>();
@@ -108,21 +133,35 @@ namespace InteropGuard.Interop
                 declarations.Add(declared.OriginalDefinition);
             }
 
-            var calls = new List<MethodCall>();
+            var sites = new List<CallSite>();
             foreach (var tree in TreesThatMayName(method))
             {
                 foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _compilation, _vocabulary, cancellationToken))
                 {
-                    if (reference.Invocation(cancellationToken) is not { } invocation)
+                    if (reference.Invocation(cancellationToken) is not { Syntax: InvocationExpressionSyntax syntax })
                     {
                         return null;
                     }
 
-                    calls.Add(new MethodCall(invocation, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken)));
+                    sites.Add(new CallSite(syntax, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken)));
                 }
             }
 
-            return calls;
+            return sites;
+        }
+
+        // A call as kept between asks: its syntax and the function that makes it, no operation.
+        private readonly struct CallSite
+        {
+            public CallSite(InvocationExpressionSyntax syntax, ISymbol? caller)
+            {
+                Syntax = syntax;
+                Caller = caller;
+            }
+
+            public InvocationExpressionSyntax Syntax { get; }
+
+            public ISymbol? Caller { get; }
         }
 
         private IEnumerable<SyntaxTree> TreesThatMayName(IMethodSymbol method)

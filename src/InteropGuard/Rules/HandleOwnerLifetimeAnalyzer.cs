@@ -73,7 +73,7 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                var owners = new HandleOwners(interop.Types, start.Compilation, new SilentFinalizers(interop).ReleasesNothing, method => interop.NativeFunctions.Get(method) != null, MethodCallers.Of(interop));
+                var owners = new HandleOwners(interop.Types, start.Compilation, MethodCallers.Of(interop), new SilentFinalizers(interop).ReleasesNothing, method => interop.NativeFunctions.Get(method) != null);
                 var generated = new GeneratedCodeReports(start.Compilation, start.Options);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners), generated);
                 var rooted = new HandleOwnersRootedByGCHandle(interop, owners.SourceTypes);

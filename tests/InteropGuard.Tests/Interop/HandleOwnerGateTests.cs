@@ -100,7 +100,7 @@ namespace InteropGuard.Tests.Interop
             {
                 var compilation = VariantCompiler.Compile(source, source.Text);
                 var interop = InteropContext.Create(compilation, VariantCompiler.OptionsFor(source));
-                var owners = new HandleOwners(interop.Types, compilation);
+                var owners = new HandleOwners(interop.Types, compilation, MethodCallers.Of(interop));
                 foreach (var tree in compilation.SyntaxTrees)
                 {
                     var model = compilation.GetSemanticModel(tree);
@@ -138,7 +138,7 @@ namespace InteropGuard.Tests.Interop
                            "public static int Draw(IntPtr bitmap) => draw(bitmap, 0);\n    [DllImport(\"mylib\")] public static extern int drawAll(IntPtr[] bitmaps);")
                        + (member.StartsWith("class ", System.StringComparison.Ordinal) ? member : "class C\n{\n    " + member + "\n}\n");
             var test = new InteropTestCompilation(text);
-            var owners = new HandleOwners(test.Context.Types, test.Compilation);
+            var owners = new HandleOwners(test.Context.Types, test.Compilation, MethodCallers.Of(test.Context));
             var tree = test.Compilation.SyntaxTrees.Single();
             var model = test.Compilation.GetSemanticModel(tree);
             var type = tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Last();

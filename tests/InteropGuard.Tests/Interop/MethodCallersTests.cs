@@ -1,10 +1,12 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using InteropGuard.Interop;
 using InteropGuard.Tests.Verification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace InteropGuard.Tests.Interop
 {
@@ -20,7 +22,7 @@ namespace InteropGuard.Tests.Interop
                 sources.Select(s => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest))),
                 ReferenceAssemblies.Framework,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            return (compilation, new MethodCallers(compilation, InteropVocabulary.For(compilation)));
+            return (compilation, MethodCallers.Of(InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))));
         }
 
         private static IMethodSymbol Method(Compilation compilation, string type, string name)
@@ -135,7 +137,9 @@ class C
             var implementing = declaring.PartialImplementationPart!;
 
             Assert.Equal(new[] { "Call" }, CallerNames(callers.CallsOf(implementing, CancellationToken.None)));
-            Assert.Same(callers.CallsOf(declaring, CancellationToken.None), callers.CallsOf(implementing, CancellationToken.None));
+            Assert.Equal(
+                callers.CallsOf(declaring, CancellationToken.None)!.Select(c => c.Invocation.Syntax),
+                callers.CallsOf(implementing, CancellationToken.None)!.Select(c => c.Invocation.Syntax));
         }
 
         [Fact]
@@ -173,6 +177,33 @@ internal class Hidden : IDisposable
             Assert.False(callers.IsClosed(Method(compilation, "Open", "Protected")));
             Assert.False(callers.IsClosed(Method(compilation, "Open", "Virtual")));
             Assert.False(callers.IsClosed(Method(compilation, "Hidden", "Dispose")));
+        }
+
+        [Fact]
+        public void AMethodADerivedTypeUsesForAnInterfaceMemberIsNotClosed()
+        {
+            var (compilation, callers) = Read(@"using System;
+public interface IRunner { void Run(); }
+public static class Factory { public static IRunner Make() => new Derived(); }
+
+internal class Base
+{
+    public void Run() { }
+    public void Stop() { }
+}
+
+internal class Derived : Base, IRunner { }
+
+internal class Generic<T> { public void Run() { } }
+internal sealed class Closed : Generic<int>, IRunner { }
+
+internal class Unrelated { public void Run() { } }");
+
+            // Code outside reaches Base.Run through IRunner (Factory.Make hands out a Derived); Base.Stop implements nothing.
+            Assert.False(callers.IsClosed(Method(compilation, "Base", "Run")));
+            Assert.False(callers.IsClosed(Method(compilation, "Generic`1", "Run")));
+            Assert.True(callers.IsClosed(Method(compilation, "Base", "Stop")));
+            Assert.True(callers.IsClosed(Method(compilation, "Unrelated", "Run")));
         }
     }
 }
