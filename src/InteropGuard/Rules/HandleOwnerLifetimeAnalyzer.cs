@@ -798,20 +798,18 @@ namespace InteropGuard.Rules
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
         private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
-            => operation switch
-            {
-                IInvocationOperation invocation => HandleArguments(interop, owners, scope, operation, invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(interop, owners, scope, operation, constructor, creation.Arguments),
-                _ => null,
-            };
-
-        /// <summary>
-        /// <see cref="HandleArguments(InteropContext, HandleOwners, InteropScope, IOperation)"/> of a call whose target and
-        /// arguments the caller has read already (the body walk knows the operation's kind, and need not test it again).
-        /// </summary>
-        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation,
-                                                                                                      IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments)
         {
+            var (target, arguments) = operation switch
+            {
+                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
+                IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
+                _ => (null, ImmutableArray<IArgumentOperation>.Empty),
+            };
+            if (target == null)
+            {
+                return null;
+            }
+
             List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
 
             // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
@@ -819,19 +817,16 @@ namespace InteropGuard.Rules
             var asked = false;
             foreach (var argument in arguments)
             {
-                // The parameter and its type are read once: every argument of every call passes here.
-                if (argument.Parameter is not { } parameter)
+                if (argument.Parameter == null)
                 {
                     continue;
                 }
 
-                var type = parameter.Type;
-                if (argument.ArgumentKind == ArgumentKind.ParamArray || parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(type) || HandleOwners.IsRawHandleArray(type) || owners.IsRecordArray(type)))
+                if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
+                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || owners.IsRecordArray(argument.Parameter.Type)))
                 {
                     // A struct carrying a handle next to its owner ('w.Proxy' beside 'w.Source') is the one other carrier.
-                    // Its first test (a struct at all) is asked here: most arguments are numbers, strings and classes.
-                    if (!HandleOwners.MayBeHandleRecord(type) || !owners.Proxies.MayCarryProxyHandle(argument))
+                    if (!owners.Proxies.MayCarryProxyHandle(argument))
                     {
                         continue;
                     }
@@ -855,7 +850,7 @@ namespace InteropGuard.Rules
                 // sized for one: a call nearly always hands over one handle, and the default first array holds four.
                 if (native != null)
                 {
-                    if (!RetainingCatalogue.IgnoresParameter(native, parameter.Ordinal))
+                    if (!RetainingCatalogue.IgnoresParameter(native, argument.Parameter.Ordinal))
                     {
                         (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(native, through: null, operation)));
                     }
@@ -863,7 +858,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var targets = ParameterSummaries.Of(interop).Get(parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
+                var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 var used = targets.FirstOrDefault(t => !RetainingCatalogue.IgnoresParameter(t.Function, t.Parameter.Ordinal));
                 if (used.Function != null)
                 {
@@ -1179,33 +1174,17 @@ namespace InteropGuard.Rules
                         }
 
                         break;
-
-                    // The kind says which interface the operation is: one test, where IsCall and HandleArguments made two or four.
                     case OperationKind.Invocation:
-                        if (operation is IInvocationOperation invocation)
-                        {
-                            Note(operation, HandleArguments(_interop, _owners, _scope, operation, invocation.TargetMethod, invocation.Arguments));
-                        }
-
-                        break;
                     case OperationKind.ObjectCreation:
-                        if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
+                        if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
                         {
-                            Note(operation, HandleArguments(_interop, _owners, _scope, operation, constructor, creation.Arguments));
+                            (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((operation, arguments));
                         }
 
                         break;
                 }
 
                 return !HasNoChildren(kind);
-            }
-
-            private void Note(IOperation call, List<(IArgumentOperation Argument, NamedFunction Function)>? arguments)
-            {
-                if (arguments != null)
-                {
-                    (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((call, arguments));
-                }
             }
         }
 
