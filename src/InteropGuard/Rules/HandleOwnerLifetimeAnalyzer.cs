@@ -548,7 +548,7 @@ namespace InteropGuard.Rules
         /// (<see cref="BodyWalk"/>, <see cref="ReferenceAfter"/>, <see cref="LocalOrigins(IOperation)"/>) pass over them without asking each for its empty child
         /// list (an interface call per operation). Same operations visited, in the same order.
         /// </summary>
-        internal static bool HasNoChildren(OperationKind kind)
+        private static bool HasNoChildren(OperationKind kind)
             => kind is OperationKind.LocalReference or OperationKind.ParameterReference or OperationKind.InstanceReference
                     or OperationKind.Literal or OperationKind.DefaultValue or OperationKind.Branch;
 
