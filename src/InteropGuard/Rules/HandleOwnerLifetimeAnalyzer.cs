@@ -545,7 +545,7 @@ namespace InteropGuard.Rules
         /// <summary>
         /// Kinds whose operations never have child operations: a local, parameter or <c>this</c> read, a constant, a
         /// default value, a jump. About half the operations of a body are of these kinds, and the walks of every body
-        /// (<see cref="BodyWalk"/>, <see cref="ReferenceAfter"/>, <see cref="LocalOrigins(IOperation)"/>) pass over them without asking each for its empty child
+        /// (<see cref="BodyWalk"/>, <see cref="ReferenceAfter"/>) pass over them without asking each for its empty child
         /// list (an interface call per operation). Same operations visited, in the same order.
         /// </summary>
         private static bool HasNoChildren(OperationKind kind)
@@ -985,11 +985,6 @@ namespace InteropGuard.Rules
                 foreach (var operation in parent.ChildOperations)
                 {
                     origins.Note(operation);
-                    if (HasNoChildren(operation.Kind))
-                    {
-                        continue;
-                    }
-
                     if (depth < MaxReferenceRecursion)
                     {
                         NoteBelow(operation, origins, depth + 1);
