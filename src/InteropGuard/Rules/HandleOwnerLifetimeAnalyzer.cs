@@ -509,10 +509,10 @@ namespace InteropGuard.Rules
             /// syntax lies within its parent's, so the call's subtree and the parts passed over hold no reference that
             /// counts, and the exact span is asked of the references alone.
             /// </summary>
-            public bool IsReference(IOperation operation, OperationKind kind)
+            public bool IsReference(IOperation operation)
             {
-                // By kind first (one virtual call, read by the caller, where an interface test is a cast): every operation of the rest passes here.
-                var isReference = kind switch
+                // By kind first (one virtual call, where an interface test is a cast): every operation of the rest passes here.
+                var isReference = operation.Kind switch
                 {
                     OperationKind.InstanceReference => Variable == null,
                     OperationKind.ParameterReference => Variable != null && SymbolEqualityComparer.Default.Equals(((IParameterReferenceOperation)operation).Parameter, Variable),
@@ -542,16 +542,6 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>
-        /// Kinds whose operations never have child operations: a local, parameter or <c>this</c> read, a constant, a
-        /// default value, a jump. About half the operations of a body are of these kinds, and the walks of every body
-        /// (<see cref="BodyWalk"/>, <see cref="ReferenceAfter"/>) pass over them without asking each for its empty child
-        /// list (an interface call per operation). Same operations visited, in the same order.
-        /// </summary>
-        private static bool HasNoChildren(OperationKind kind)
-            => kind is OperationKind.LocalReference or OperationKind.ParameterReference or OperationKind.InstanceReference
-                    or OperationKind.Literal or OperationKind.DefaultValue or OperationKind.Branch;
-
         // Deeper than this, the search goes on with a stack of its own: a long chain of binary operators is as deep as it is long.
         private const int MaxReferenceRecursion = 64;
 
@@ -570,15 +560,9 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var kind = operation.Kind;
-                if (rest.IsReference(operation, kind))
+                if (rest.IsReference(operation))
                 {
                     return true;
-                }
-
-                if (HasNoChildren(kind))
-                {
-                    continue;
                 }
 
                 if (depth < MaxReferenceRecursion ? ReferenceAfter(operation, rest, depth + 1) : ReferenceAfterDeep(operation, rest))
@@ -603,16 +587,12 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var kind = operation.Kind;
-                    if (rest.IsReference(operation, kind))
+                    if (rest.IsReference(operation))
                     {
                         return true;
                     }
 
-                    if (!HasNoChildren(kind))
-                    {
-                        pending.Push(operation);
-                    }
+                    pending.Push(operation);
                 }
             }
 
@@ -1121,11 +1101,7 @@ namespace InteropGuard.Rules
             {
                 foreach (var operation in parent.ChildOperations)
                 {
-                    if (!Visit(operation))
-                    {
-                        continue;
-                    }
-
+                    Visit(operation);
                     if (depth < MaxRecursion)
                     {
                         Walk(operation, depth + 1);
@@ -1140,13 +1116,11 @@ namespace InteropGuard.Rules
                 }
             }
 
-            /// <summary>Reads one operation; false when it has no child operations, so that the walk need not ask for them.</summary>
-            private bool Visit(IOperation operation)
+            private void Visit(IOperation operation)
             {
                 // Its kind (one virtual call) sorts out the few operations this walk reads, where a test per interface
                 // would be several casts per operation.
-                var kind = operation.Kind;
-                switch (kind)
+                switch (operation.Kind)
                 {
                     // The fields the body assigns, which owners read through fields ask about (ClearsHandleField).
                     case OperationKind.SimpleAssignment:
@@ -1155,20 +1129,20 @@ namespace InteropGuard.Rules
                             (AssignedFields ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default)).Add(assigned.Field);
                         }
 
-                        break;
+                        return;
 
                     // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
                     case OperationKind.AnonymousFunction:
                     case OperationKind.LocalFunction:
                         HasFunctions = true;
-                        break;
+                        return;
                     case OperationKind.Branch:
                         if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
                         {
                             HasGoto = true;
                         }
 
-                        break;
+                        return;
                     case OperationKind.Invocation:
                     case OperationKind.ObjectCreation:
                         if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
@@ -1176,10 +1150,8 @@ namespace InteropGuard.Rules
                             (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((operation, arguments));
                         }
 
-                        break;
+                        return;
                 }
-
-                return !HasNoChildren(kind);
             }
         }
 
