@@ -115,7 +115,9 @@ namespace InteropGuard.Flow
                 _ => 4,
             };
 
-        private static System.Collections.Generic.IEnumerable<IOperation> Walk(IOperation root)
+        // Depth first in source order, leaving out nested functions and the branches the calls being judged cannot take
+        // (ConstantConditions: 'if (throw_on_error) throw ...' of a call passing false).
+        private System.Collections.Generic.IEnumerable<IOperation> Walk(IOperation root)
         {
             var stack = new System.Collections.Generic.Stack<IOperation>();
             stack.Push(root);
@@ -126,7 +128,7 @@ namespace InteropGuard.Flow
                 var children = new System.Collections.Generic.List<IOperation>(current.ChildOperations);
                 for (var i = children.Count - 1; i >= 0; i--)
                 {
-                    if (OperationTree.IsFunction(children[i]))
+                    if (OperationTree.IsFunction(children[i]) || ConstantConditions.IsUntaken(current, children[i], _throwPoints))
                     {
                         continue;
                     }
@@ -146,13 +148,13 @@ namespace InteropGuard.Flow
 
             if (_callsAndThrowsOnly)
             {
-                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) && !IsUntakenFlagGuard(thrown) : _throwPoints.IsThrowPoint(operation);
+                return operation is IThrowOperation thrown ? !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) : _throwPoints.IsThrowPoint(operation);
             }
 
             switch (operation)
             {
                 case IThrowOperation thrown:
-                    return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown) && !IsUntakenFlagGuard(thrown);
+                    return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown);
                 case IArrayElementReferenceOperation element:
                     return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
                 case IPropertyReferenceOperation { Arguments.Length: > 0 }:
@@ -222,16 +224,6 @@ namespace InteropGuard.Flow
                 _ => false,
             };
         }
-
-        /// <summary>
-        /// <c>if (throw_on_error) throw ...</c>: the throw is the whole branch taken when a <c>bool</c> parameter never written
-        /// in the body is true, and every caller being judged fills it with <c>false</c> (<see cref="ThrowPoints.IsFalseParameter"/>).
-        /// A library's "throw or return the status" switch, turned to "return the status" by the call being judged.
-        /// </summary>
-        private bool IsUntakenFlagGuard(IThrowOperation thrown)
-            => GuardAround(thrown) is { } guard
-               && OperationTree.SkipConversions(guard.Condition) is IParameterReferenceOperation reference
-               && _throwPoints.IsFalseParameter(reference.Parameter) && _throwPoints.Stable.SymbolOf(reference) != null;
 
         private bool IsNeverNullParameter(IOperation operand)
             => OperationTree.SkipConversions(operand) is IParameterReferenceOperation reference

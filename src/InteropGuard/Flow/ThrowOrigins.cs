@@ -453,7 +453,7 @@ namespace InteropGuard.Flow
 
         // A called body's throw points, read with what its call tells it about its arguments.
         private ThrowPoints CalleeThrowPoints(IMethodSymbol method, AllocationCatalogue catalogue, int depth, CallerFacts facts)
-            => new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method), chainLinks: 0, Of(facts.NonNull, method), falseParameters: Of(facts.False, method));
+            => new ThrowPoints(_context, catalogue, everyFailure: true, depth, Of(facts.Replacing, method), Of(facts.Described, method), chainLinks: 0, Of(facts.NonNull, method), falseParameters: Of(facts.False, method), trueParameters: Of(facts.True, method));
 
         // The parameters of 'method' whose bits are set.
         private static System.Func<IParameterSymbol, bool>? Of(long mask, IMethodSymbol method)
@@ -465,9 +465,10 @@ namespace InteropGuard.Flow
         /// <summary>What a call tells the called method about its arguments (a bit per parameter ordinal).</summary>
         private readonly struct CallerFacts : System.IEquatable<CallerFacts>
         {
-            public CallerFacts(long replacing, long described, long context, long nonNull, long constantFalse)
+            public CallerFacts(long replacing, long described, long context, long nonNull, long constantFalse, long constantTrue)
             {
                 False = constantFalse;
+                True = constantTrue;
                 Replacing = replacing;
                 Described = described;
                 Context = context;
@@ -486,18 +487,21 @@ namespace InteropGuard.Flow
             /// <summary>Parameters that receive a value that is never null (<see cref="ThrowPoints.NeverNullArguments(IInvocationOperation)"/>).</summary>
             public long NonNull { get; }
 
-            /// <summary><c>bool</c> parameters that receive <c>false</c> (<see cref="ThrowPoints.FalseArguments"/>).</summary>
+            /// <summary><c>bool</c> parameters that receive <c>false</c> (<see cref="ThrowPoints.ConstantArguments"/>).</summary>
             public long False { get; }
 
-            public bool Equals(CallerFacts other) => Replacing == other.Replacing && Described == other.Described && Context == other.Context && NonNull == other.NonNull && False == other.False;
+            /// <summary><c>bool</c> parameters that receive <c>true</c>.</summary>
+            public long True { get; }
+
+            public bool Equals(CallerFacts other) => Replacing == other.Replacing && Described == other.Described && Context == other.Context && NonNull == other.NonNull && False == other.False && True == other.True;
 
             public override bool Equals(object? obj) => obj is CallerFacts other && Equals(other);
 
-            public override int GetHashCode() => (((Replacing.GetHashCode() * 31 + Described.GetHashCode()) * 31 + Context.GetHashCode()) * 31 + NonNull.GetHashCode()) * 31 + False.GetHashCode();
+            public override int GetHashCode() => ((((Replacing.GetHashCode() * 31 + Described.GetHashCode()) * 31 + Context.GetHashCode()) * 31 + NonNull.GetHashCode()) * 31 + False.GetHashCode()) * 31 + True.GetHashCode();
         }
 
         private static CallerFacts Facts(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ThrowPoints caller, ContextRegistryLookups lookups)
-            => new CallerFacts(Replacing(arguments, caller.ReplacingEncodings), Described(arguments, caller), lookups.ContextArguments(arguments), NonNull(arguments, caller), caller.FalseArguments(arguments));
+            => new CallerFacts(Replacing(arguments, caller.ReplacingEncodings), Described(arguments, caller), lookups.ContextArguments(arguments), NonNull(arguments, caller), caller.ConstantArguments(arguments, false), caller.ConstantArguments(arguments, true));
 
         // The parameters the call fills with a value that is never null, so that the callee's null checks of them are read as met
         // (NtCoreLib's 'LoadResourceData(name, ...)' with 'name' from 'ResourceString.Create', whose first statement throws for null).

@@ -98,10 +98,13 @@ namespace InteropGuard.Flow
         /// <param name="measuredParameters">Which count parameters of the body read its caller fills with the measurement of
         /// a string parameter (<see cref="MeasuredArguments"/>); null when none.</param>
         /// <param name="falseParameters">Which <c>bool</c> parameters of the body read every caller being judged fills with
-        /// <c>false</c> (<see cref="FalseArguments"/>); null when none is known to.</param>
-        internal ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers, int chainLinks, System.Func<IParameterSymbol, bool>? nonNullParameters = null, MeasuredArguments? measuredParameters = null, System.Func<IParameterSymbol, bool>? falseParameters = null)
+        /// <c>false</c> (<see cref="ConstantArguments"/>); null when none is known to.</param>
+        /// <param name="trueParameters">Which <c>bool</c> parameters of the body read every caller being judged fills with
+        /// <c>true</c>; null when none is known to.</param>
+        internal ThrowPoints(InteropContext context, AllocationCatalogue catalogue, bool everyFailure, int depth, System.Func<IParameterSymbol, bool>? replacingEncodings, System.Func<IParameterSymbol, bool>? describedBuffers, int chainLinks, System.Func<IParameterSymbol, bool>? nonNullParameters = null, MeasuredArguments? measuredParameters = null, System.Func<IParameterSymbol, bool>? falseParameters = null, System.Func<IParameterSymbol, bool>? trueParameters = null)
         {
             _falseParameters = falseParameters;
+            _trueParameters = trueParameters;
             _measuredParameters = measuredParameters;
             _nonNullParameters = nonNullParameters;
             _chainLinks = chainLinks;
@@ -121,6 +124,7 @@ namespace InteropGuard.Flow
         private System.Func<ISymbol, bool> ReplacingMember => _replacingMember ??= ReplacingEncodingMembers.Of(_context).IsReplacing;
         private readonly System.Func<IParameterSymbol, bool>? _nonNullParameters;
         private readonly System.Func<IParameterSymbol, bool>? _falseParameters;
+        private readonly System.Func<IParameterSymbol, bool>? _trueParameters;
         private readonly MeasuredArguments? _measuredParameters;
         private readonly ThrowingMethods _throwing;
         private readonly int _chainLinks;
@@ -395,25 +399,32 @@ namespace InteropGuard.Flow
         /// <summary>Whether every caller being judged fills the parameter with a value that is never null.</summary>
         public bool IsNeverNullParameter(IParameterSymbol parameter) => _nonNullParameters != null && _nonNullParameters(parameter);
 
-        /// <summary>Whether every caller being judged fills the <c>bool</c> parameter with <c>false</c>.</summary>
-        public bool IsFalseParameter(IParameterSymbol parameter) => _falseParameters != null && _falseParameters(parameter);
+        /// <summary>
+        /// The constant every caller being judged fills the <c>bool</c> parameter with, or null when none is known: read by
+        /// <see cref="ConstantConditions"/> to tell which branches of the body those calls cannot take.
+        /// </summary>
+        public bool? ConstantParameter(IParameterSymbol parameter)
+            => _falseParameters != null && _falseParameters(parameter) ? false
+               : _trueParameters != null && _trueParameters(parameter) ? true
+               : null;
 
         /// <summary>
-        /// The <c>bool</c> parameters (as bits by ordinal, the first 64) a call fills with <c>false</c>: the constant, or a
-        /// parameter of the body read, never written in it, that every caller being judged fills with <c>false</c> in turn
-        /// (NtCoreLib's <c>LoadResourceData(name, type, false)</c>, which hands its <c>throw_on_error</c> on to the helper
-        /// whose <c>if (throw_on_error) throw ...</c> cannot then run).
+        /// The <c>bool</c> parameters (as bits by ordinal, the first 64) a call fills with <paramref name="value"/>: the
+        /// constant, written or left to the parameter's default (osu-framework's <c>Scheduler.Add(task)</c>, whose
+        /// <c>forceScheduled</c> stays <c>true</c>), or a parameter of the body read, never written in it, that every caller
+        /// being judged fills with that constant in turn (NtCoreLib's <c>LoadResourceData(name, type, false)</c>, which hands
+        /// its <c>throw_on_error</c> on to the helper whose <c>if (throw_on_error) throw ...</c> cannot then run).
         /// </summary>
-        internal long FalseArguments(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments)
+        internal long ConstantArguments(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, bool value)
         {
             long bits = 0;
             foreach (var argument in arguments)
             {
                 if (argument.Parameter is { Ordinal: < 64, RefKind: RefKind.None, Type.SpecialType: SpecialType.System_Boolean } parameter
                     && argument.ArgumentKind is ArgumentKind.Explicit or ArgumentKind.DefaultValue
-                    && OperationTree.SkipConversions(argument.Value) is var value
-                    && (value.ConstantValue is { HasValue: true, Value: false }
-                        || (value is IParameterReferenceOperation reference && IsFalseParameter(reference.Parameter) && _stable.SymbolOf(reference) != null)))
+                    && OperationTree.SkipConversions(argument.Value) is var filled
+                    && (filled.ConstantValue is { HasValue: true, Value: bool constant } && constant == value
+                        || (filled is IParameterReferenceOperation reference && ConstantParameter(reference.Parameter) == value && _stable.SymbolOf(reference) != null)))
                 {
                     bits |= 1L << parameter.Ordinal;
                 }
