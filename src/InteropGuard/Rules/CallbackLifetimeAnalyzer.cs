@@ -56,17 +56,15 @@ namespace InteropGuard.Rules
             var method = invocation.TargetMethod;
 
             // Cheap gate: only calls taking a delegate, or a struct of delegates (a callback table) if the method is native, or
-            // the pointer conversion, can be findings. A struct parameter first (read from the symbols), then the native
-            // table, then the per-type table of structs holding delegates: most calls with a struct (a point, a size, a
-            // rectangle) are to the binding's own methods, which the native table answers without a lookup, while the
-            // struct table was looked up for every struct parameter of every call (a quarter of this analyzer's samples
-            // on OpenCvSharp). (A class holding delegates given to a native function is no finding: the callback-table
+            // the pointer conversion, can be findings. The struct test first: it is cached per type, and few structs hold
+            // delegates, so most calls of a binding (whose functions take points, sizes, rectangles) are not looked up in
+            // the native table. (A class holding delegates given to a native function is no finding: the callback-table
             // reading below takes only structs.)
             var isPointerConversion = interop.Types.IsDelegatePointerConversion(method);
             var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
             var parameters = method.Parameters;
             if (!isPointerConversion && !isStructureCopy && !parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
-                && !(TakesStruct(parameters) && interop.NativeFunctions.Get(method) != null && TakesCallbackTable(parameters, tables)))
+                && !(TakesCallbackTable(parameters, tables) && interop.NativeFunctions.Get(method) != null))
             {
                 return;
             }
@@ -136,20 +134,6 @@ namespace InteropGuard.Rules
             foreach (var parameter in parameters)
             {
                 if (MayHoldDelegates(parameter.Type) && HoldsDelegates(tables, parameter.Type))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>Does one of the parameters take a struct (or a pointer to one) that may hold delegates? No table is asked.</summary>
-        private static bool TakesStruct(ImmutableArray<IParameterSymbol> parameters)
-        {
-            foreach (var parameter in parameters)
-            {
-                if (MayHoldDelegates(parameter.Type))
                 {
                     return true;
                 }
