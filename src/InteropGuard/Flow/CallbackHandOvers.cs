@@ -32,6 +32,7 @@ namespace InteropGuard.Flow
         private readonly int _maxStoreDepth;
         private readonly ConcurrentDictionary<string, List<MemberDeclarationSyntax>> _membersByName = ConcurrentTables.Create<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = ConcurrentTables.Create<SyntaxNode, ImmutableArray<NativeCallback>>();
+        private readonly ConcurrentDictionary<SyntaxTree, List<int>> _unusualCharacters = ConcurrentTables.Create<SyntaxTree, List<int>>();
 
         public CallbackHandOvers(InteropContext context, NativeCallbacks callbacks, int maxStoreDepth)
         {
@@ -217,9 +218,16 @@ namespace InteropGuard.Flow
                 var root = tree.GetRoot();
                 if (escaped)
                 {
+                    // An identifier reads as the name only where the text spells it (the runs), or through a \u escape or a
+                    // character outside ASCII (a formatting character the compiler drops): only a member whose text holds
+                    // one of those can use the name, and only those members' tokens are read. Every member of such a tree
+                    // (a "\n" in a string marks it) was walked for every name asked: a third of this rule's time on TorchSharp.
+                    var spelled = _context.Vocabulary.PositionsOf(tree, hashes, words);
+                    var unusual = UnusualCharacters(tree);
                     foreach (var member in root.DescendantNodes(n => n is CompilationUnitSyntax || IsContainer(n)).OfType<MemberDeclarationSyntax>())
                     {
-                        if (!IsContainer(member) && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name))
+                        if (!IsContainer(member) && (AnyWithin(spelled, member.Span) || AnyWithin(unusual, member.Span))
+                            && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name))
                         {
                             found.Add(member);
                         }
@@ -241,6 +249,43 @@ namespace InteropGuard.Flow
             }
 
             return found;
+        }
+
+        /// <summary>Where the tree's text holds a backslash or a character outside ASCII, in text order (read once per tree).</summary>
+        private List<int> UnusualCharacters(SyntaxTree tree)
+            => _unusualCharacters.GetOrAdd(tree, FindUnusualCharacters);
+
+        private static List<int> FindUnusualCharacters(SyntaxTree tree)
+        {
+            var text = tree.GetText();
+            var positions = new List<int>();
+            var buffer = new char[4096];
+            for (var offset = 0; offset < text.Length; offset += buffer.Length)
+            {
+                var count = Math.Min(buffer.Length, text.Length - offset);
+                text.CopyTo(offset, buffer, 0, count);
+                for (var i = 0; i < count; i++)
+                {
+                    if (buffer[i] == '\\' || buffer[i] >= 128)
+                    {
+                        positions.Add(offset + i);
+                    }
+                }
+            }
+
+            return positions;
+        }
+
+        /// <summary>Does a position of the sorted list fall within <paramref name="span"/>?</summary>
+        private static bool AnyWithin(List<int> positions, Microsoft.CodeAnalysis.Text.TextSpan span)
+        {
+            var index = positions.BinarySearch(span.Start);
+            if (index < 0)
+            {
+                index = ~index;
+            }
+
+            return index < positions.Count && positions[index] < span.End;
         }
     }
 }

@@ -225,6 +225,65 @@ class OpenWatcher
 }
 ", Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
 
+        // A tree with a backslash or a character outside ASCII anywhere (here a "\n" in a string) is one whose names may
+        // be spelled otherwise; the search reads the tokens only of its members whose text spells the name or holds such a
+        // character. The first hand-over is spelled plainly in a member with neither: it is still the one named.
+        [Fact]
+        public Task FirstHandOverSpelledPlainlyInATreeWithAnEscapedStringIsStillTheOneNamed() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+class CloseWatcher
+{
+    void Start() => Events.events_on_close(Handlers.OnEvent);
+}
+
+static class Handlers
+{
+    public static void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) throw new InvalidOperationException(""negative\n"");
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(Handlers.OnEvent);
+}
+", Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\\n\")"));
+
+        // A formatting character inside an identifier (a soft hyphen, U+00AD) is dropped by the compiler: 'On\u00ADEvent'
+        // written with the character itself names OnEvent, though the text never spells it. The member holding it is read.
+        [Fact]
+        public Task FirstHandOverSpelledWithAFormattingCharacterIsStillTheOneNamed() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+class CloseWatcher
+{
+    void Start() => Events.events_on_close(Handlers.On\u00ADEvent);
+}
+
+static class Handlers
+{
+    public static void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) throw new InvalidOperationException(""negative"");
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(Handlers.OnEvent);
+}
+".Replace("\\u00AD", "\u00AD"), Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
+
         [Fact]
         public Task MethodStoredInAFieldAndHandedOverBySeveralTypesIsNamedAfterItsFirstHandOver() => Check(@"
 static class Events
