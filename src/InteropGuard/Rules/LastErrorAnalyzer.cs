@@ -148,7 +148,7 @@ namespace InteropGuard.Rules
             }
             else if (FilteredGuards(readSyntax, atRead).FirstOrDefault() is { } nearest)
             {
-                paths = nearest.Select(c => atRead.SinceCall[c]).ToArray();
+                paths = LastRunGuardCalls(nearest, atRead).Select(c => atRead.SinceCall[c]).ToArray();
             }
 
             var missing = paths.FirstOrDefault(p => !p.Call.SetsLastError);
@@ -196,6 +196,19 @@ namespace InteropGuard.Rules
 
             var consumed = atRead.MostRecent.Where(p => given.Contains(p.Call.Operation.Syntax)).ToArray();
             return consumed.Length == 0 ? null : consumed;
+        }
+
+        /// <summary>
+        /// Of a guard's calls, the ones the read can be about. <c>if (cp == Utf8 || SetConsoleCP(Utf8)) return;</c> after
+        /// <c>cp = GetConsoleCP()</c> names both calls, but a read after it runs only when <c>SetConsoleCP</c> ran and
+        /// failed: a call of the guard that is the most recent native call on no path to the read, when another call of
+        /// the same guard is on some, ran before that one on every path and is not what the read is about.
+        /// </summary>
+        private static List<SyntaxNode> LastRunGuardCalls(List<SyntaxNode> guard, LastErrorAtRead atRead)
+        {
+            var recent = new HashSet<SyntaxNode>(atRead.MostRecent.Select(p => p.Call.Operation.Syntax));
+            var last = guard.Where(recent.Contains).ToList();
+            return last.Count == 0 ? guard : last;
         }
 
         private static bool NothingToReport(List<LastErrorAtRead>? reads)
