@@ -13,7 +13,7 @@ namespace InteropGuard.Flow
     /// The members that do check are left out by their parameters: an index (<c>GetElement</c>, <c>this[int]</c>,
     /// <c>Matrix4x4.GetRow</c>), an array or span to fill or read (<c>CopyTo</c>, <c>Create(ReadOnlySpan)</c>), a format
     /// string, an enum (<c>Math.Round(x, MidpointRounding)</c>) — any parameter that is not a float, a double or one of these
-    /// values. <c>Math.Clamp</c> throws when its bounds are crossed, and integer <c>Math.Abs</c> on the smallest value:
+    /// values; and <c>Matrix4x4.CreatePerspective…</c>, which checks its field of view and planes. <c>Math.Clamp</c> throws when its bounds are crossed, and integer <c>Math.Abs</c> on the smallest value:
     /// neither is taken.
     /// </remarks>
     internal static class UncheckedMath
@@ -29,8 +29,9 @@ namespace InteropGuard.Flow
             var space = type.ContainingNamespace?.ToDisplayString();
             if (space == "System.Numerics" && IsVectorValue(type))
             {
+                // The perspective projections check their field of view and planes (ArgumentOutOfRangeException).
                 return method.MethodKind is MethodKind.Ordinary or MethodKind.UserDefinedOperator or MethodKind.Constructor or MethodKind.PropertyGet
-                       && AllUnchecked(method);
+                       && !method.Name.StartsWith("CreatePerspective", System.StringComparison.Ordinal) && AllUnchecked(method);
             }
 
             // Math.Abs(double) and the like: every parameter and the result floating-point (Clamp's crossed bounds throw).

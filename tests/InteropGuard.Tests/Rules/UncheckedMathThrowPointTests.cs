@@ -107,5 +107,19 @@ class Query
     }
 }", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(string.Format(Kept, "Math.Clamp(scale, low, high)")),
     Verify.Diagnostic("IG3004").WithLocation(1).WithMessage(string.Format(Kept, "Math.Abs(steps)")));
+
+        [Fact]
+        public Task PerspectiveProjectionIsStillAThrowPoint() => Check(@"
+class Query
+{
+    public bool Run(IntPtr world, float fieldOfView, List<int> hits)
+    {
+        GCHandle results = {|#0:GCHandle.Alloc(hits)|};
+        var transform = new NativeTransform { Value = Matrix4x4.CreatePerspectiveFieldOfView(fieldOfView, 1.5f, 0.1f, 100f) };
+        bool found = Native.world_query(world, transform, GCHandle.ToIntPtr(results));
+        results.Free();
+        return found;
+    }
+}", Verify.Diagnostic("IG3004").WithLocation(0).WithMessage(string.Format(Kept, "Matrix4x4.CreatePerspectiveFieldOfView(...)")));
     }
 }
