@@ -104,7 +104,16 @@ namespace InteropGuard.Flow
                 case "System.Collections.Generic.HashSet":
                     return IsInfallibleCollectionMember(FullName(type), name, invocation.Arguments.Length);
                 case "System.Math":
-                    return name == "Max" || name == "Min";
+                    return name == "Max" || name == "Min" || UncheckedMath.IsUnchecked(method);
+                case "System.MathF":
+                case "System.Numerics.Vector2":
+                case "System.Numerics.Vector3":
+                case "System.Numerics.Vector4":
+                case "System.Numerics.Quaternion":
+                case "System.Numerics.Plane":
+                case "System.Numerics.Matrix3x2":
+                case "System.Numerics.Matrix4x4":
+                    return UncheckedMath.IsUnchecked(method);
                 case "System.Nullable":
                     // The unwrapping the CFG writes for 'a?.b() ?? c' and 'x ?? y': reads the value or the default.
                     return (name == "GetValueOrDefault" || name == "get_HasValue") && invocation.Arguments.IsEmpty;

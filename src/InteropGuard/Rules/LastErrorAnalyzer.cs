@@ -133,7 +133,7 @@ namespace InteropGuard.Rules
         /// when every call on them saved its last error and nothing ran since, there is nothing to report, and the guards
         /// (syntax walks) need not be read.
         /// </summary>
-        internal static ((LastErrorEvent Call, LastErrorEvent? Overwrite) Missing, (LastErrorEvent Call, LastErrorEvent? Overwrite) Overwritten) Decide(LastErrorAtRead atRead)
+        internal static ((LastErrorEvent Call, LastErrorEvent? Overwrite) Missing, (LastErrorEvent Call, LastErrorEvent? Overwrite) Overwritten) Decide(LastErrorAtRead atRead, System.Func<SyntaxNode, bool>? isFrameworkCall = null)
         {
             if (AllSavedAndUntouched(atRead))
             {
@@ -146,9 +146,13 @@ namespace InteropGuard.Rules
             {
                 paths = consumed;
             }
+            else if (isFrameworkCall != null && TestsOnlyFrameworkCalls(readSyntax, atRead, isFrameworkCall))
+            {
+                return default;
+            }
             else if (FilteredGuards(readSyntax, atRead).FirstOrDefault() is { } nearest)
             {
-                paths = nearest.Select(c => atRead.SinceCall[c]).ToArray();
+                paths = LastRunGuardCalls(nearest, atRead).Select(c => atRead.SinceCall[c]).ToArray();
             }
 
             var missing = paths.FirstOrDefault(p => !p.Call.SetsLastError);
@@ -198,6 +202,72 @@ namespace InteropGuard.Rules
             return consumed.Length == 0 ? null : consumed;
         }
 
+        /// <summary>
+        /// Whether the nearest guard that names calls names only calls of framework methods, none of them given a value a native
+        /// call some path passes returned: <c>EmptyClipboard(); … hGlobal = Marshal.AllocHGlobal(n); if (hGlobal == default)
+        /// ThrowWin32();</c> reads after the allocation's failure, not after the P/Invoke's. Such a read is about no native
+        /// call. A managed check given a native result (<c>if (IsInvalid(handle))</c> after <c>handle = Open(…)</c>) is
+        /// not this: the guard tests the native call through it.
+        /// </summary>
+        private static bool TestsOnlyFrameworkCalls(SyntaxNode readSyntax, LastErrorAtRead atRead, System.Func<SyntaxNode, bool> isFrameworkCall)
+        {
+            var nearest = GuardingCalls(readSyntax).FirstOrDefault(g => g.Count > 0);
+            if (nearest == null || nearest.Any(atRead.SinceCall.ContainsKey) || !nearest.All(isFrameworkCall))
+            {
+                return false;
+            }
+
+            var body = readSyntax.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax || a is LocalFunctionStatementSyntax || a is BaseMethodDeclarationSyntax
+                                                                   || a is AccessorDeclarationSyntax || a is CompilationUnitSyntax);
+            foreach (var call in nearest.OfType<InvocationExpressionSyntax>())
+            {
+                var given = call.ArgumentList.Arguments.SelectMany(a => a.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+                    .Select(n => n.Identifier.ValueText).Distinct().ToList();
+                if (given.Count == 0)
+                {
+                    continue;
+                }
+
+                if (body == null)
+                {
+                    return false;
+                }
+
+                foreach (var value in LastAssignedBefore(body, call.SpanStart, given).Values)
+                {
+                    if (value.DescendantNodesAndSelf().Any(atRead.SinceCall.ContainsKey))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// A call of a method the compilation does not declare, other than a delegate's <c>Invoke</c> and a P/Invoke: a
+        /// helper of your own may make a native call the read is about, a native delegate is one.
+        /// </summary>
+        private static bool IsFrameworkCall(SemanticModel model, SyntaxNode call, System.Threading.CancellationToken cancellationToken)
+            => call.SyntaxTree == model.SyntaxTree
+               && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method
+               && method.DeclaringSyntaxReferences.Length == 0 && method.MethodKind != MethodKind.DelegateInvoke
+               && (method.GetDllImportData() == null) && method.ContainingType?.TypeKind != TypeKind.Delegate;
+
+        /// <summary>
+        /// Of a guard's calls, the ones the read can be about. <c>if (cp == Utf8 || SetConsoleCP(Utf8)) return;</c> after
+        /// <c>cp = GetConsoleCP()</c> names both calls, but a read after it runs only when <c>SetConsoleCP</c> ran and
+        /// failed: a call of the guard that is the most recent native call on no path to the read, when another call of
+        /// the same guard is on some, ran before that one on every path and is not what the read is about.
+        /// </summary>
+        private static List<SyntaxNode> LastRunGuardCalls(List<SyntaxNode> guard, LastErrorAtRead atRead)
+        {
+            var recent = new HashSet<SyntaxNode>(atRead.MostRecent.Select(p => p.Call.Operation.Syntax));
+            var last = guard.Where(recent.Contains).ToList();
+            return last.Count == 0 ? guard : last;
+        }
+
         private static bool NothingToReport(List<LastErrorAtRead>? reads)
         {
             if (reads == null)
@@ -221,7 +291,10 @@ namespace InteropGuard.Rules
         {
             var read = atRead.Read;
             var readSyntax = read.Operation.Syntax;
-            var (missing, overwritten) = Decide(atRead);
+            // The framework-call guard reading needs symbols; the operation tree's pre-check runs without it and only
+            // sends more bodies to the graph.
+            var model = context.OperationBlocks.Length > 0 ? context.OperationBlocks[0].SemanticModel : null;
+            var (missing, overwritten) = Decide(atRead, model == null ? null : call => IsFrameworkCall(model, call, context.CancellationToken));
             if (missing.Call != null && reported.Add(("IG4001", readSyntax.SpanStart)))
             {
                 var additional = new List<Location> { missing.Call.Operation.Syntax.GetLocation() };
