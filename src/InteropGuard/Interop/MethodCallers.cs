@@ -6,6 +6,9 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
+// A call as kept between asks: its syntax and the function that makes it, no operation (see MethodCallers).
+using CallSite = (Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax Syntax, Microsoft.CodeAnalysis.ISymbol? Caller);
+
 namespace InteropGuard.Interop
 {
     /// <summary>A call the compilation makes to a method, and the function whose body makes it.</summary>
@@ -143,25 +146,11 @@ namespace InteropGuard.Interop
                         return null;
                     }
 
-                    sites.Add(new CallSite(syntax, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken)));
+                    sites.Add((syntax, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken)));
                 }
             }
 
             return sites;
-        }
-
-        // A call as kept between asks: its syntax and the function that makes it, no operation.
-        private readonly struct CallSite
-        {
-            public CallSite(InvocationExpressionSyntax syntax, ISymbol? caller)
-            {
-                Syntax = syntax;
-                Caller = caller;
-            }
-
-            public InvocationExpressionSyntax Syntax { get; }
-
-            public ISymbol? Caller { get; }
         }
 
         private IEnumerable<SyntaxTree> TreesThatMayName(IMethodSymbol method)
