@@ -136,14 +136,15 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>
-        /// A call of a method the compilation does not declare, other than a delegate's <c>Invoke</c> and a P/Invoke: a
-        /// helper of your own may make a native call the read is about, a native delegate is one.
+        /// A call of a method the compilation does not declare, other than a delegate's <c>Invoke</c> and a native function
+        /// (the compilation's native table, which also knows a referenced assembly's P/Invokes): a helper of your own may make
+        /// a native call the read is about, a native delegate is one.
         /// </summary>
-        internal static bool IsFrameworkCall(SemanticModel model, SyntaxNode call, System.Threading.CancellationToken cancellationToken)
+        internal static bool IsFrameworkCall(SemanticModel model, NativeFunctionTable natives, SyntaxNode call, System.Threading.CancellationToken cancellationToken)
             => call.SyntaxTree == model.SyntaxTree
                && model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol method
                && method.DeclaringSyntaxReferences.Length == 0 && method.MethodKind != MethodKind.DelegateInvoke
-               && (method.GetDllImportData() == null) && method.ContainingType?.TypeKind != TypeKind.Delegate;
+               && method.ContainingType?.TypeKind != TypeKind.Delegate && natives.Get(method) == null;
 
         /// <summary>
         /// Of a guard's calls, the ones the read can be about. <c>if (cp == Utf8 || SetConsoleCP(Utf8)) return;</c> after

@@ -91,7 +91,7 @@ namespace InteropGuard.Interop
 
                 foreach (var type in entry.Value)
                 {
-                    if (!InheritsFrom(type, owner))
+                    if (!SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, owner) && !BaseTypes.InheritsFrom(type, owner))
                     {
                         continue;
                     }
@@ -111,19 +111,6 @@ namespace InteropGuard.Interop
                             }
                         }
                     }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool InheritsFrom(INamedTypeSymbol type, INamedTypeSymbol owner)
-        {
-            for (var current = type; current != null; current = current.BaseType)
-            {
-                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, owner.OriginalDefinition))
-                {
-                    return true;
                 }
             }
 

@@ -152,7 +152,7 @@ namespace InteropGuard.Rules
             // The framework-call guard reading needs symbols; the operation tree's pre-check runs without it and only
             // sends more bodies to the graph.
             var model = context.OperationBlocks.Length > 0 ? context.OperationBlocks[0].SemanticModel : null;
-            var (missing, overwritten) = LastErrorGuards.Decide(atRead, model == null ? null : call => LastErrorGuards.IsFrameworkCall(model, call, context.CancellationToken));
+            var (missing, overwritten) = LastErrorGuards.Decide(atRead, model == null ? null : call => LastErrorGuards.IsFrameworkCall(model, interop.NativeFunctions, call, context.CancellationToken));
             if (missing.Call != null && reported.Add(("IG4001", readSyntax.SpanStart)))
             {
                 var additional = new List<Location> { missing.Call.Operation.Syntax.GetLocation() };
