@@ -36,7 +36,8 @@ namespace InteropGuard.Flow
                     return stable.ValueAt(local, local.SemanticModel) is { } value && IsReadBack(value, stable, context, depth);
                 case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke, Instance: { } stored } invocation:
                     return IsOwnDelegateType(invocation.TargetMethod.ContainingType, context) && IsReadBack(stored, stable, context, depth);
-                case IInvocationOperation invocation:
+                // Not a virtual call: an override the user writes may return anything.
+                case IInvocationOperation { IsVirtual: false } invocation:
                     return depth < MaxDepth && ReturnsOnlyReadBack(invocation.TargetMethod, stable, context, depth + 1);
                 default:
                     return false;
