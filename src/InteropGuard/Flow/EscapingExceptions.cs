@@ -297,24 +297,17 @@ namespace InteropGuard.Flow
             return parent is IThrowOperation;
         }
 
-        private static bool CanFail(IConversionOperation conversion)
+        private bool CanFail(IConversionOperation conversion)
         {
             var kind = conversion.GetConversion();
             if (kind.IsUnboxing || (kind.IsReference && kind.IsExplicit))
             {
-                return !IsHandleTarget(conversion.Operand) && !IsStructureOfType(conversion.Operand, conversion.Type) && !IsOwnState(conversion.Operand);
+                // (Info)GCHandle.FromIntPtr(user).Target: the library casts back what it put in its own handle.
+                return !HandleTargets.IsReadBack(conversion.Operand, _throwPoints.Stable, _throwPoints.Context) && !IsStructureOfType(conversion.Operand, conversion.Type) && !IsOwnState(conversion.Operand);
             }
 
             return conversion.IsChecked && kind.IsNumeric;
         }
-
-        /// <summary>
-        /// <c>(Info)GCHandle.FromIntPtr(user).Target</c>: the library casts back what it put in its own handle, the idiom of
-        /// every GCHandle-based bridge; the cast fails only on a handle the library mixed up, as the lookup itself would.
-        /// </summary>
-        private static bool IsHandleTarget(IOperation operand)
-            => operand is IPropertyReferenceOperation { Property: { Name: "Target", ContainingType: { Name: "GCHandle" } type } }
-               && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
 
         /// <summary>
         /// <c>(Derived)this</c>, <c>(MacDevice)Device</c>: the object casts itself or its own instance state, which its own

@@ -15,6 +15,11 @@ namespace InteropGuard.Flow
     {
         public static bool Covers(IArrayElementReferenceOperation element, StableValues stable)
         {
+            if (IsConstantIndexIntoFixedLocal(element, stable))
+            {
+                return true;
+            }
+
             if (element.Indices.Length != 1 || OperationTree.SkipConversions(element.Indices[0]) is not ILocalReferenceOperation { Local: { } index }
                 || stable.SymbolOf(element.ArrayReference) is not { } array)
             {
@@ -31,6 +36,18 @@ namespace InteropGuard.Flow
 
             return false;
         }
+
+        /// <summary>
+        /// <c>data[2]</c> of a local declared <c>var data = new float[11]</c> and never written again: a constant index below
+        /// a constant size (Bullet's triangle callback copies a native triangle into such an array and reads its corners).
+        /// </summary>
+        private static bool IsConstantIndexIntoFixedLocal(IArrayElementReferenceOperation element, StableValues stable)
+            => element.Indices.Length == 1
+               && OperationTree.SkipConversions(element.Indices[0]).ConstantValue is { HasValue: true, Value: int index } && index >= 0
+               && OperationTree.SkipConversions(element.ArrayReference) is ILocalReferenceOperation { Local: var array }
+               && stable.InitializerOf(array, element.SemanticModel) is { } initializer
+               && OperationTree.SkipConversions(initializer) is IArrayCreationOperation { DimensionSizes.Length: 1 } created
+               && created.DimensionSizes[0].ConstantValue is { HasValue: true, Value: int size } && index < size;
 
         private static bool Declares(IForLoopOperation loop, ILocalSymbol index)
         {

@@ -642,14 +642,58 @@ namespace InteropGuard.Flow
                         var arguments = creation.ArgumentList?.Arguments;
                         var typeName = (creation as Microsoft.CodeAnalysis.CSharp.Syntax.ObjectCreationExpressionSyntax)?.Type.ToString() ?? field.Type.Name;
                         var count = arguments?.Count ?? 0;
-                        return (typeName is "UTF8Encoding" or "System.Text.UTF8Encoding")
-                               && (count < 2 || (count == 2 && arguments!.Value[1].Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression)));
+                        return ((typeName is "UTF8Encoding" or "System.Text.UTF8Encoding") && IsReplacingUtf8Arguments(arguments))
+                               || (count == 0 && field.Type is INamedTypeSymbol made && IsLastName(typeName, made.Name) && IsReplacingUtf8Subclass(made));
                     default:
                         return false;
                 }
             }
 
             return false;
+        }
+
+        // new UTF8Encoding(), (bom), or (bom, false): the second flag is throwOnInvalidBytes.
+        private static bool IsReplacingUtf8Arguments(Microsoft.CodeAnalysis.SeparatedSyntaxList<Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax>? arguments)
+            => (arguments?.Count ?? 0) < 2
+               || (arguments!.Value.Count == 2 && arguments.Value[1].Expression.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.FalseLiteralExpression));
+
+        private static bool IsLastName(string typeName, string name)
+            => typeName == name || typeName.EndsWith("." + name, System.StringComparison.Ordinal);
+
+        /// <summary>
+        /// A sealed class of the compilation that only names a replacing UTF-8 encoding (Jolt's <c>UTF8EncodingRelaxed</c>):
+        /// it derives from <c>UTF8Encoding</c>, overrides nothing, and every constructor it declares chains to a base
+        /// constructor given at most the byte-order-mark flag, or <c>throwOnInvalidBytes: false</c> as the second.
+        /// </summary>
+        private static bool IsReplacingUtf8Subclass(INamedTypeSymbol type)
+        {
+            if (!type.IsSealed || type.BaseType is not { Name: "UTF8Encoding" } baseType || FullName(baseType) != "System.Text.UTF8Encoding" || type.DeclaringSyntaxReferences.IsEmpty)
+            {
+                return false;
+            }
+
+            foreach (var member in type.GetMembers())
+            {
+                if (member.IsOverride)
+                {
+                    return false;
+                }
+
+                if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, IsImplicitlyDeclared: false } constructor)
+                {
+                    foreach (var reference in constructor.DeclaringSyntaxReferences)
+                    {
+                        if (reference.GetSyntax() is not Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax declaration
+                            || (declaration.Initializer is { } chained
+                                && (!chained.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.BaseConstructorInitializer) || !IsReplacingUtf8Arguments(chained.ArgumentList.Arguments))))
+                        {
+                            return false;
+                        }
+                    }
+                }
+            }
+
+            return true;
         }
 
         private static bool IsSixteenBytes(IOperation value, StableValues stable)

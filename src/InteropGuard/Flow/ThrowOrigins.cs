@@ -291,9 +291,11 @@ namespace InteropGuard.Flow
                     return null;
                 }
 
-                if (IsHandedInByTheLibrary(invocation.Instance))
+                if (IsHandedInByTheLibrary(invocation.Instance)
+                    || (HandleTargets.IsOwnDelegateType(method.ContainingType, _context) && HandleTargets.IsReadBack(invocation.Instance, throwPoints.Stable, _context)))
                 {
-                    // Neither the user's code nor code this body shows: whose it is, and whether it throws, cannot be told.
+                    // Neither the user's code nor code this body shows: whose it is, and whether it throws, cannot be told. So
+                    // is a delegate of a type the library declares for itself that it reads back from its own handle.
                     return null;
                 }
 

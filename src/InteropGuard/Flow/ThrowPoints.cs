@@ -148,6 +148,9 @@ namespace InteropGuard.Flow
         /// <summary>The stable values of the bodies this model reads (one cache per model).</summary>
         public StableValues Stable => _stable;
 
+        /// <summary>The compilation's interop context.</summary>
+        public InteropContext Context => _context;
+
         /// <summary>System.Exception, as this compilation sees it: what a catch-all handler catches.</summary>
         public INamedTypeSymbol? ExceptionType => _context.Types.Exception;
 
@@ -797,11 +800,22 @@ namespace InteropGuard.Flow
                 return chainsToObject || IsQuietImplicitConstructor(constructor);
             }
 
+            // A primary constructor ('struct Id(uint value)') has no body of its own: it runs the type's initializers,
+            // read above, and the parameters it captures are stored as they are.
+            if (chainsToObject && IsPrimaryConstructor(constructor))
+            {
+                return true;
+            }
+
             return (chainsToObject || constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: not null }))
                    && WrapperSummaries.IsSourceMethodWithBody(constructor)
                    && (!_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth)
                        || (NeverNullArguments(creation) is var nonNull and not 0 && !_throwing.MayThrow(constructor, _catalogue, _everyFailure, _depth, chainLinks: 0, nonNull)));
         }
+
+        private static bool IsPrimaryConstructor(IMethodSymbol constructor)
+            => !constructor.DeclaringSyntaxReferences.IsEmpty
+               && constructor.DeclaringSyntaxReferences.All(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
 
         // A compiler-made constructor: the base constructors it chains to are read at this level, as chain links are.
         private bool IsQuietImplicitConstructor(IMethodSymbol constructor)
@@ -948,6 +962,11 @@ namespace InteropGuard.Flow
                     case "System.Threading.Interlocked":
                     case "System.Threading.Volatile":
                     case "System.Threading.Monitor":
+                    // Entering and leaving a reader-writer lock fail only on recursion its policy forbids, an exit without
+                    // an entry or a disposed lock: broken invariants of the code's own locking, as with Monitor.
+                    case "System.Threading.ReaderWriterLockSlim" when method.Name.StartsWith("Enter", System.StringComparison.Ordinal) || method.Name.StartsWith("Exit", System.StringComparison.Ordinal):
+                    // A view of a native string up to its terminator: memory the caller holds, read like PtrToStringAnsi.
+                    case "System.Runtime.InteropServices.MemoryMarshal" when method.Name is "CreateReadOnlySpanFromNullTerminated":
                     case "System.Buffer":
                         return false;
                 }

@@ -404,6 +404,8 @@ namespace InteropGuard.Flow
                 // An instance initializer can only read static fields; running a type's static initializer is not
                 // counted (see above), so reading one is not a failure on this path.
                 IFieldReferenceOperation { Instance: null } => false,
+                // A primary constructor's parameter, stored as it was given ('public readonly byte Raw = raw;').
+                IParameterReferenceOperation => false,
                 IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type.IsValueType: true } => false,
                 IObjectCreationOperation creation => !InfallibleCalls.IsInfallible(creation, new StableValues()),
                 ICollectionExpressionOperation collection => !CreatedCollections.IsQuiet(collection),
