@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -82,26 +83,26 @@ namespace InteropGuard.Interop
             = new ConditionalWeakTable<Compilation, ConditionalWeakTable<AnalyzerConfigOptionsProvider, InteropContext>>();
 
         private readonly AnalyzerConfigOptionsProvider _optionsProvider;
-        private readonly ConcurrentDictionary<SyntaxTree, InteropScope> _scopesByTree = ConcurrentTables.Create<SyntaxTree, InteropScope>();
-        private readonly ConcurrentDictionary<string, InteropScope> _scopesByOptions = ConcurrentTables.Create<string, InteropScope>();
+        // The options' scopes, made when a tree's scope is first asked for (see the shared analyses below).
+        private ScopeTables? _scopes;
 
-        // The compiler hands every tree under the same .editorconfig sections one options object (compared by reference:
-        // AnalyzerConfigOptions does not override Equals), so a tree whose object was seen takes its scope without the
-        // key below, which reads every option and joins them (8% of CallbackLifetime's samples on OpenCvSharp).
-        private readonly ConcurrentDictionary<AnalyzerConfigOptions, InteropScope> _scopesByConfig = ConcurrentTables.Create<AnalyzerConfigOptions, InteropScope>();
+        // The shared analyses below are made when first asked for, not with the context: each holds concurrent tables of
+        // 64 locks (ConcurrentTables), and a compilation the vocabulary gates out — most code without interop — never asks
+        // for one. Made with the context, their tables were about a sixth of InteropGuard's processor time on Polly.Core
+        // (twenty-fifth session, lead26). Two threads that ask at once may each make one; the first published is kept.
+        private NativeFunctionTable? _nativeFunctions;
+        private WrapperSummaries? _wrappers;
+        private HeldSummaries? _held;
+        private HandleReleases? _handleReleases;
 
         private InteropContext(Compilation compilation, AnalyzerConfigOptionsProvider optionsProvider)
         {
             Compilation = compilation;
             _optionsProvider = optionsProvider;
-            // Plain fields: both cost nothing to create. Each type is resolved on first use (a compilation the vocabulary
-            // gates out never asks for one; GetTypeByMetadataName builds lookup tables over every reference the first
-            // time), and the table resolves nothing until asked, so no analyzer's start waits on another's here.
+            // Each type is resolved on first use (a compilation the vocabulary gates out never asks for one;
+            // GetTypeByMetadataName builds lookup tables over every reference the first time), and the native table
+            // resolves nothing until asked, so no analyzer's start waits on another's here.
             Types = WellKnownTypes.Create(compilation);
-            NativeFunctions = new NativeFunctionTable(Types, compilation, tree => ForTree(tree).Options);
-            Wrappers = new WrapperSummaries(this, compilation);
-            Held = new HeldSummaries(this);
-            HandleReleases = new HandleReleases(this);
             Vocabulary = InteropVocabulary.For(compilation);
         }
 
@@ -109,15 +110,16 @@ namespace InteropGuard.Interop
 
         public WellKnownTypes Types { get; }
 
-        public NativeFunctionTable NativeFunctions { get; }
+        public NativeFunctionTable NativeFunctions
+            => _nativeFunctions ?? Publish(ref _nativeFunctions, new NativeFunctionTable(Types, Compilation, tree => ForTree(tree).Options));
 
-        public WrapperSummaries Wrappers { get; }
+        public WrapperSummaries Wrappers => _wrappers ?? Publish(ref _wrappers, new WrapperSummaries(this, Compilation));
 
         /// <summary>The summaries Flow/ computes once per compilation (<see cref="HeldSummaries"/>).</summary>
-        public HeldSummaries Held { get; }
+        public HeldSummaries Held => _held ?? Publish(ref _held, new HeldSummaries(this));
 
         /// <summary>Which SafeHandle types release nothing (<see cref="Interop.HandleReleases"/>).</summary>
-        public HandleReleases HandleReleases { get; }
+        public HandleReleases HandleReleases => _handleReleases ?? Publish(ref _handleReleases, new HandleReleases(this));
 
         /// <summary>Which interop words each syntax tree uses: the cheap gates of every analyzer.</summary>
         public InteropVocabulary Vocabulary { get; }
@@ -131,7 +133,11 @@ namespace InteropGuard.Interop
         public static InteropContext Create(Compilation compilation, AnalyzerOptions options)
             => new InteropContext(compilation, options.AnalyzerConfigOptionsProvider);
 
-        public InteropScope ForTree(SyntaxTree tree) => _scopesByTree.TryGetValue(tree, out var scope) ? scope : _scopesByTree.GetOrAdd(tree, CreateScope);
+        public InteropScope ForTree(SyntaxTree tree)
+        {
+            var byTree = (_scopes ?? Publish(ref _scopes, new ScopeTables())).ByTree;
+            return byTree.TryGetValue(tree, out var scope) ? scope : byTree.GetOrAdd(tree, CreateScope);
+        }
 
         /// <summary>Do the options of any tree name allocator pairs of the project's own (allocators no word gives away)?</summary>
         /// <remarks>
@@ -139,25 +145,62 @@ namespace InteropGuard.Interop
         /// have no <c>allocator_pairs</c> value has no pairs (<see cref="InteropOptions.Read"/>), so only the others build
         /// their scope.
         /// </remarks>
-        public bool HasConfiguredAllocators() => Compilation.SyntaxTrees.Any(tree =>
-            _optionsProvider.GetOptions(tree).TryGetValue(InteropOptions.AllocatorPairsKey, out var pairs) && !string.IsNullOrWhiteSpace(pairs)
-            && !ForTree(tree).Options.AllocatorPairs.IsEmpty);
+        public bool HasConfiguredAllocators()
+        {
+            // Trees under the same .editorconfig sections share one options object, and the answer is the object's: a tree
+            // whose object is the one just read has the answer already read (no), without another key lookup.
+            AnalyzerConfigOptions? read = null;
+            foreach (var tree in Compilation.SyntaxTrees)
+            {
+                var config = _optionsProvider.GetOptions(tree);
+                if (ReferenceEquals(config, read))
+                {
+                    continue;
+                }
+
+                if (config.TryGetValue(InteropOptions.AllocatorPairsKey, out var pairs) && !string.IsNullOrWhiteSpace(pairs)
+                    && !ForTree(tree).Options.AllocatorPairs.IsEmpty)
+                {
+                    return true;
+                }
+
+                read = config;
+            }
+
+            return false;
+        }
 
         private InteropScope CreateScope(SyntaxTree tree)
         {
             var config = _optionsProvider.GetOptions(tree);
-            if (_scopesByConfig.TryGetValue(config, out var known))
+            var scopes = _scopes!;
+            if (scopes.ByConfig.TryGetValue(config, out var known))
             {
                 return known;
             }
 
             var key = string.Join("\u0001", InteropOptions.Keys.Select(k => config.TryGetValue(k, out var v) ? v : string.Empty));
-            var scope = _scopesByOptions.GetOrAdd(key, _ =>
+            var scope = scopes.ByOptions.GetOrAdd(key, _ =>
             {
                 var options = InteropOptions.Read(config);
                 return new InteropScope(options, new AllocationCatalogue(this, options.AllocatorPairs));
             });
-            return _scopesByConfig.GetOrAdd(config, scope);
+            return scopes.ByConfig.GetOrAdd(config, scope);
+        }
+
+        private static T Publish<T>(ref T? field, T made)
+            where T : class
+            => Interlocked.CompareExchange(ref field, made, null) ?? made;
+
+        private sealed class ScopeTables
+        {
+            public readonly ConcurrentDictionary<SyntaxTree, InteropScope> ByTree = ConcurrentTables.Create<SyntaxTree, InteropScope>();
+            public readonly ConcurrentDictionary<string, InteropScope> ByOptions = ConcurrentTables.Create<string, InteropScope>();
+
+            // The compiler hands every tree under the same .editorconfig sections one options object (compared by reference:
+            // AnalyzerConfigOptions does not override Equals), so a tree whose object was seen takes its scope without the
+            // key of CreateScope, which reads every option and joins them (8% of CallbackLifetime's samples on OpenCvSharp).
+            public readonly ConcurrentDictionary<AnalyzerConfigOptions, InteropScope> ByConfig = ConcurrentTables.Create<AnalyzerConfigOptions, InteropScope>();
         }
     }
 }
