@@ -509,10 +509,10 @@ namespace InteropGuard.Rules
             /// syntax lies within its parent's, so the call's subtree and the parts passed over hold no reference that
             /// counts, and the exact span is asked of the references alone.
             /// </summary>
-            public bool IsReference(IOperation operation)
+            public bool IsReference(IOperation operation, OperationKind kind)
             {
-                // By kind first (one virtual call, where an interface test is a cast): every operation of the rest passes here.
-                var isReference = operation.Kind switch
+                // By kind first (one virtual call, read by the caller, where an interface test is a cast): every operation of the rest passes here.
+                var isReference = kind switch
                 {
                     OperationKind.InstanceReference => Variable == null,
                     OperationKind.ParameterReference => Variable != null && SymbolEqualityComparer.Default.Equals(((IParameterReferenceOperation)operation).Parameter, Variable),
@@ -542,6 +542,16 @@ namespace InteropGuard.Rules
             }
         }
 
+        /// <summary>
+        /// Kinds whose operations never have child operations: a local, parameter or <c>this</c> read, a constant, a
+        /// default value, a jump. About half the operations of a body are of these kinds, and the walks of every body
+        /// (<see cref="BodyWalk"/>, <see cref="ReferenceAfter"/>, <see cref="LocalOrigins(IOperation)"/>) pass over them without asking each for its empty child
+        /// list (an interface call per operation). Same operations visited, in the same order.
+        /// </summary>
+        internal static bool HasNoChildren(OperationKind kind)
+            => kind is OperationKind.LocalReference or OperationKind.ParameterReference or OperationKind.InstanceReference
+                    or OperationKind.Literal or OperationKind.DefaultValue or OperationKind.Branch;
+
         // Deeper than this, the search goes on with a stack of its own: a long chain of binary operators is as deep as it is long.
         private const int MaxReferenceRecursion = 64;
 
@@ -560,9 +570,15 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                if (rest.IsReference(operation))
+                var kind = operation.Kind;
+                if (rest.IsReference(operation, kind))
                 {
                     return true;
+                }
+
+                if (HasNoChildren(kind))
+                {
+                    continue;
                 }
 
                 if (depth < MaxReferenceRecursion ? ReferenceAfter(operation, rest, depth + 1) : ReferenceAfterDeep(operation, rest))
@@ -587,12 +603,16 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    if (rest.IsReference(operation))
+                    var kind = operation.Kind;
+                    if (rest.IsReference(operation, kind))
                     {
                         return true;
                     }
 
-                    pending.Push(operation);
+                    if (!HasNoChildren(kind))
+                    {
+                        pending.Push(operation);
+                    }
                 }
             }
 
@@ -778,18 +798,20 @@ namespace InteropGuard.Rules
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
         private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
-        {
-            var (target, arguments) = operation switch
+            => operation switch
             {
-                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
-                _ => (null, ImmutableArray<IArgumentOperation>.Empty),
+                IInvocationOperation invocation => HandleArguments(interop, owners, scope, operation, invocation.TargetMethod, invocation.Arguments),
+                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(interop, owners, scope, operation, constructor, creation.Arguments),
+                _ => null,
             };
-            if (target == null)
-            {
-                return null;
-            }
 
+        /// <summary>
+        /// <see cref="HandleArguments(InteropContext, HandleOwners, InteropScope, IOperation)"/> of a call whose target and
+        /// arguments the caller has read already (the body walk knows the operation's kind, and need not test it again).
+        /// </summary>
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation,
+                                                                                                      IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments)
+        {
             List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
 
             // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
@@ -797,16 +819,19 @@ namespace InteropGuard.Rules
             var asked = false;
             foreach (var argument in arguments)
             {
-                if (argument.Parameter == null)
+                // The parameter and its type are read once: every argument of every call passes here.
+                if (argument.Parameter is not { } parameter)
                 {
                     continue;
                 }
 
-                if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.Parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(argument.Parameter.Type) || HandleOwners.IsRawHandleArray(argument.Parameter.Type) || owners.IsRecordArray(argument.Parameter.Type)))
+                var type = parameter.Type;
+                if (argument.ArgumentKind == ArgumentKind.ParamArray || parameter.RefKind != RefKind.None
+                    || !(HandleOwners.IsRawHandleType(type) || HandleOwners.IsRawHandleArray(type) || owners.IsRecordArray(type)))
                 {
                     // A struct carrying a handle next to its owner ('w.Proxy' beside 'w.Source') is the one other carrier.
-                    if (!owners.Proxies.MayCarryProxyHandle(argument))
+                    // Its first test (a struct at all) is asked here: most arguments are numbers, strings and classes.
+                    if (!HandleOwners.MayBeHandleRecord(type) || !owners.Proxies.MayCarryProxyHandle(argument))
                     {
                         continue;
                     }
@@ -830,7 +855,7 @@ namespace InteropGuard.Rules
                 // sized for one: a call nearly always hands over one handle, and the default first array holds four.
                 if (native != null)
                 {
-                    if (!RetainingCatalogue.IgnoresParameter(native, argument.Parameter.Ordinal))
+                    if (!RetainingCatalogue.IgnoresParameter(native, parameter.Ordinal))
                     {
                         (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(native, through: null, operation)));
                     }
@@ -838,7 +863,7 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                var targets = ParameterSummaries.Of(interop).Get(argument.Parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
+                var targets = ParameterSummaries.Of(interop).Get(parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
                 var used = targets.FirstOrDefault(t => !RetainingCatalogue.IgnoresParameter(t.Function, t.Parameter.Ordinal));
                 if (used.Function != null)
                 {
@@ -965,6 +990,11 @@ namespace InteropGuard.Rules
                 foreach (var operation in parent.ChildOperations)
                 {
                     origins.Note(operation);
+                    if (HasNoChildren(operation.Kind))
+                    {
+                        continue;
+                    }
+
                     if (depth < MaxReferenceRecursion)
                     {
                         NoteBelow(operation, origins, depth + 1);
@@ -1101,7 +1131,11 @@ namespace InteropGuard.Rules
             {
                 foreach (var operation in parent.ChildOperations)
                 {
-                    Visit(operation);
+                    if (!Visit(operation))
+                    {
+                        continue;
+                    }
+
                     if (depth < MaxRecursion)
                     {
                         Walk(operation, depth + 1);
@@ -1116,11 +1150,13 @@ namespace InteropGuard.Rules
                 }
             }
 
-            private void Visit(IOperation operation)
+            /// <summary>Reads one operation; false when it has no child operations, so that the walk need not ask for them.</summary>
+            private bool Visit(IOperation operation)
             {
                 // Its kind (one virtual call) sorts out the few operations this walk reads, where a test per interface
                 // would be several casts per operation.
-                switch (operation.Kind)
+                var kind = operation.Kind;
+                switch (kind)
                 {
                     // The fields the body assigns, which owners read through fields ask about (ClearsHandleField).
                     case OperationKind.SimpleAssignment:
@@ -1129,28 +1165,46 @@ namespace InteropGuard.Rules
                             (AssignedFields ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default)).Add(assigned.Field);
                         }
 
-                        return;
+                        break;
 
                     // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
                     case OperationKind.AnonymousFunction:
                     case OperationKind.LocalFunction:
                         HasFunctions = true;
-                        return;
+                        break;
                     case OperationKind.Branch:
                         if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
                         {
                             HasGoto = true;
                         }
 
-                        return;
+                        break;
+
+                    // The kind says which interface the operation is: one test, where IsCall and HandleArguments made two or four.
                     case OperationKind.Invocation:
-                    case OperationKind.ObjectCreation:
-                        if (IsCall(operation) && HandleArguments(_interop, _owners, _scope, operation) is { } arguments)
+                        if (operation is IInvocationOperation invocation)
                         {
-                            (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((operation, arguments));
+                            Note(operation, HandleArguments(_interop, _owners, _scope, operation, invocation.TargetMethod, invocation.Arguments));
                         }
 
-                        return;
+                        break;
+                    case OperationKind.ObjectCreation:
+                        if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
+                        {
+                            Note(operation, HandleArguments(_interop, _owners, _scope, operation, constructor, creation.Arguments));
+                        }
+
+                        break;
+                }
+
+                return !HasNoChildren(kind);
+            }
+
+            private void Note(IOperation call, List<(IArgumentOperation Argument, NamedFunction Function)>? arguments)
+            {
+                if (arguments != null)
+                {
+                    (HandleCalls ??= new List<(IOperation, List<(IArgumentOperation, NamedFunction)>)>()).Add((call, arguments));
                 }
             }
         }
