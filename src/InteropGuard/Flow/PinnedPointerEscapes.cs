@@ -292,6 +292,15 @@ namespace InteropGuard.Flow
                             current = field.Instance;
                             continue;
                         case IPropertyReferenceOperation property when property.Instance == null || property.Instance is IInstanceReferenceOperation:
+                            // A member of an object initializer whose setter keeps the value in the object being made
+                            // (`new Slots { [0] = p }`): the pointer goes where the object goes, as for a field member.
+                            if (property.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } made
+                                && SelfKeepingSetters.KeepsValueInSelf(property.Property, _owner._context))
+                            {
+                                StoredByInitializer(made, assignment, value, name);
+                                return;
+                            }
+
                             AddStored(value, name, "is stored in property '" + property.Property.Name + "'");
                             return;
                         case IArrayElementReferenceOperation element:

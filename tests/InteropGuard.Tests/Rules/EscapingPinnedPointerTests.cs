@@ -1187,6 +1187,92 @@ class C
     }
 }");
 
+        // A fixed-size array of pointers as a struct with an indexer whose setter writes into the struct's own fields
+        // through a pointer fixed on its first one (the shape binding generators emit for `T* name[4]` members), set in
+        // an object initializer: the pointer goes where the struct goes, here a local that lives inside the scope.
+        private const string PointerSlots = @"
+unsafe struct PointerSlots
+{
+    byte* _0; byte* _1;
+    public byte* this[uint i]
+    {
+        get { fixed (byte** first = &_0) { return *(first + i); } }
+        set { fixed (byte** first = &_0) { *(first + i) = value; } }
+    }
+}
+struct Frame { public PointerSlots Planes; public int Height; }
+";
+
+        [Fact]
+        public Task IndexerOfAStructMadeInsideTheScopeKeepsThePointerThere() => Check(PointerSlots + @"
+unsafe class C
+{
+    [DllImport(""igsample"")] static extern int igs_convert(Frame frame);
+    int M(byte[] pixels)
+    {
+        fixed (byte* p = pixels)
+        {
+            var planes = new PointerSlots { [0] = p };
+            var frame = new Frame { Planes = planes, Height = 1 };
+            return igs_convert(frame);
+        }
+    }
+}");
+
+        [Fact]
+        public Task IndexerOfAStructMadeInsideTheScopeReadAfterIt() => Check(PointerSlots + @"
+unsafe class C
+{
+    [DllImport(""igsample"")] static extern int igs_convert(PointerSlots planes);
+    int M(byte[] pixels)
+    {
+        PointerSlots planes;
+        fixed (byte* p = pixels)
+        {
+            planes = new PointerSlots { [0] = p };
+        }
+
+        return igs_convert({|#0:planes|});
+    }
+}", Fixed(0, "planes", "pixels", ReadAfterFixed));
+
+        [Fact]
+        public Task AutoPropertyOfAnObjectMadeInsideTheScopeKeepsThePointerThere() => Check(@"
+class Request { public IntPtr Data { get; set; } public int Length { get; set; } }
+unsafe class C
+{
+    [DllImport(""igsample"")] static extern int igs_send(IntPtr data, int length);
+    int M(byte[] payload)
+    {
+        fixed (byte* p = payload)
+        {
+            var request = new Request { Data = (IntPtr)p, Length = payload.Length };
+            return igs_send(request.Data, request.Length);
+        }
+    }
+}");
+
+        // A setter that hands the value to a static field keeps it beyond the object: still a store it cannot follow.
+        [Fact]
+        public Task SetterThatKeepsTheValueElsewhereIsStillAStore() => Check(@"
+class Request
+{
+    public static IntPtr Last;
+    public IntPtr Data { get => Last; set => Last = value; }
+}
+unsafe class C
+{
+    [DllImport(""igsample"")] static extern int igs_send(IntPtr data, int length);
+    int M(byte[] payload)
+    {
+        fixed (byte* p = payload)
+        {
+            var request = new Request { Data = (IntPtr){|#0:p|} };
+            return igs_send(request.Data, payload.Length);
+        }
+    }
+}", Fixed(0, "p", "payload", "is stored in property 'Data'"));
+
         [Fact]
         public Task IncompleteCodeDoesNotThrow()
         {
