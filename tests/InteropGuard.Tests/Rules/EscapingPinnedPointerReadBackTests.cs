@@ -94,13 +94,12 @@ unsafe class Meter
 
     public void MeasureTwice(MixResult result)
     {
-        MixNative native = default;
+        var native = new MixNative { Channels = result.Levels.Length };
         fixed (float* levels = result.Levels)
         {
             native.Levels = (IntPtr)levels;
-            Mixer.mixer_measure(&native);
+            Mixer.mixer_measure_ref(ref native);
         }
-
         result.Remeasure(ref {|#1:native|});
     }
 }",
