@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace InteropGuard.Flow
 {
     /// <summary>
-    /// A value that is an object just made, and so never null: a <c>new</c>, a local declared with one and never written
+    /// A value that is an object just made, and so never null: a <c>new</c> object or array, a local declared with one and never written
     /// again, or the result of a non-virtual method of the compilation every <c>return</c> of which is a <c>new</c>
     /// (NtCoreLib's <c>ResourceString.Create(ptr)</c>, which returns <c>new ResourceString(id)</c> or
     /// <c>new ResourceString(name)</c>). A callee's null check of such an argument cannot be what throws.
@@ -20,7 +20,7 @@ namespace InteropGuard.Flow
         {
             switch (OperationTree.SkipConversions(value))
             {
-                case IObjectCreationOperation:
+                case IObjectCreationOperation or IArrayCreationOperation:
                     return true;
                 case ILocalReferenceOperation local when depth < MaxDepth && stable.InitializerOf(local.Local, local.SemanticModel) is { } initializer:
                     return Holds(context, initializer, stable, depth + 1);
@@ -57,7 +57,7 @@ namespace InteropGuard.Flow
 
                 var returns = body.Descendants().OfType<IReturnOperation>().Where(r => !OperationTree.IsInNestedFunction(r, body)).ToList();
                 return returns.Count > 0
-                       && returns.All(r => r.Kind == OperationKind.Return && r.ReturnedValue != null && OperationTree.SkipConversions(r.ReturnedValue) is IObjectCreationOperation);
+                       && returns.All(r => r.Kind == OperationKind.Return && r.ReturnedValue != null && OperationTree.SkipConversions(r.ReturnedValue) is IObjectCreationOperation or IArrayCreationOperation);
             }
         }
     }

@@ -423,9 +423,40 @@ namespace InteropGuard.Flow
             /// A read of a container after the scope that only reads another of its fields (<c>args.Length</c>) does not
             /// read the pointer.
             /// </summary>
-            private static bool ReadsOtherMember(IOperation reference, IFieldSymbol? member)
-                => member != null && reference.Parent is IFieldReferenceOperation field && field.Instance == reference
-                   && !SymbolEqualityComparer.Default.Equals(field.Field, member);
+            private bool ReadsOtherMember(IOperation reference, IFieldSymbol? member)
+                => member != null
+                   && ((reference.Parent is IFieldReferenceOperation field && field.Instance == reference && !SymbolEqualityComparer.Default.Equals(field.Field, member))
+                       || HandedToReaderOfOtherMembers(reference, member));
+
+            /// <summary>
+            /// The container handed after the scope to a method of the compilation that only touches its other fields: a
+            /// binding's <c>settings.__MarshalFrom(ref native)</c> copying the results a native call wrote back, while the
+            /// pointer field filled for that call is never read again. Every use of the parameter in the method's body must
+            /// be a field access of another field; passing it on, copying it whole or taking its address is a read.
+            /// </summary>
+            private bool HandedToReaderOfOtherMembers(IOperation reference, IFieldSymbol member)
+            {
+                if (reference.Parent is not IArgumentOperation { Parameter: { } parameter, Parent: IInvocationOperation call }
+                    || call.IsVirtual || call.TargetMethod.MethodKind != MethodKind.Ordinary
+                    || !WrapperSummaries.IsSourceMethodWithBody(call.TargetMethod) || _owner._context.NativeFunctions.Get(call.TargetMethod) != null
+                    || !SymbolEqualityComparer.Default.Equals(parameter.Type, member.ContainingType)
+                    || _owner._context.Wrappers.GetBody(call.TargetMethod) is not { } body)
+                {
+                    return false;
+                }
+
+                var definition = parameter.OriginalDefinition;
+                foreach (var use in body.Descendants().OfType<IParameterReferenceOperation>())
+                {
+                    if (SymbolEqualityComparer.Default.Equals(use.Parameter.OriginalDefinition, definition)
+                        && !(use.Parent is IFieldReferenceOperation field && field.Instance == use && !SymbolEqualityComparer.Default.Equals(field.Field.OriginalDefinition, member.OriginalDefinition)))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
 
             private void Track(ISymbol symbol, IOperation site, IOperation value, bool container, IFieldSymbol? member = null)
             {

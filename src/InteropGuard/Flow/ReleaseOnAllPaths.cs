@@ -1115,20 +1115,10 @@ namespace InteropGuard.Flow
                 }
             }
 
-            if (condition is IIsPatternOperation isPattern && IsName(AssignmentTargets.Tested(isPattern.Value), state))
+            if (condition is IIsPatternOperation isPattern && IsName(AssignmentTargets.Tested(isPattern.Value), state)
+                && MatchesOnlyFailure(isPattern.Pattern) is bool failureWhenMatched)
             {
-                var pattern = isPattern.Pattern;
-                var patternNegated = false;
-                while (pattern is INegatedPatternOperation negatedPattern)
-                {
-                    patternNegated = !patternNegated;
-                    pattern = negatedPattern.Pattern;
-                }
-
-                if (pattern is IConstantPatternOperation constant && IsZero(OperationTree.SkipConversions(constant.Value)))
-                {
-                    return patternNegated == negate;
-                }
+                return failureWhenMatched != negate;
             }
 
             if (condition is IInvocationOperation { TargetMethod.Name: "Equals" } equals && equals.Instance != null && equals.Arguments.Length == 1
@@ -1375,6 +1365,30 @@ namespace InteropGuard.Flow
             IFlowCaptureReferenceOperation capture => state.Names.Contains(capture.Id),
             _ => false,
         };
+
+        /// <summary>
+        /// For a pattern a tracked value is tested with, true when a match means the value is a failure value (<c>null</c>,
+        /// <c>0</c>, <c>0 or -1</c> — mmap callers test both), false when a match means it is none of them (<c>not null</c>,
+        /// <c>not 0 and not -1</c>), null when the pattern says neither.
+        /// </summary>
+        private static bool? MatchesOnlyFailure(IPatternOperation pattern)
+        {
+            switch (pattern)
+            {
+                case IConstantPatternOperation constant:
+                    return IsZero(OperationTree.SkipConversions(constant.Value)) ? true : (bool?)null;
+                case INegatedPatternOperation negated:
+                    return !MatchesOnlyFailure(negated.Pattern);
+                case IBinaryPatternOperation binary:
+                    // 'a or b' is a failure test when both are; 'a and b' a success test when both are.
+                    var left = MatchesOnlyFailure(binary.LeftPattern);
+                    var both = left == MatchesOnlyFailure(binary.RightPattern) ? left : null;
+                    return binary.OperatorKind == BinaryOperatorKind.Or ? (both == true ? true : (bool?)null)
+                        : both == false ? false : (bool?)null;
+                default:
+                    return null;
+            }
+        }
 
         /// <summary>
         /// Null, zero, or a failure sentinel: allocators report failure with null, and mmap-style ones with -1

@@ -366,8 +366,9 @@ namespace InteropGuard.Interop
                     return WrapperSummaries.IsSourceMethodWithBody(getter) && depth < MaxDepth && Overwrites(getter, depth + 1)
                         ? Overwrite(operation, Name(property.Property), "may make a native call that sets the last error")
                         : null;
+                // A constant part (a 'const int' count) is no value formatted at run time any more than in a concatenation.
                 case IInterpolatedStringOperation interpolated
-                    when interpolated.Parts.OfType<IInterpolationOperation>().Any(p => p.Expression.Type?.SpecialType != SpecialType.System_String || p.FormatString != null || p.Alignment != null):
+                    when interpolated.Parts.OfType<IInterpolationOperation>().Any(p => FormatsValue(p.Expression) || p.FormatString != null || p.Alignment != null):
                     return Overwrite(operation, "the string interpolation", "formats values (culture data and ToString overrides may call native code)");
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } concatenation
                     when concatenation.Type?.SpecialType == SpecialType.System_String

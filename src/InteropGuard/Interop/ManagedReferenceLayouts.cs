@@ -34,6 +34,13 @@ namespace InteropGuard.Interop
 
             // A struct that is not unmanaged: name the field that makes it so (a reference, or a struct that holds one).
             // Reference assemblies replace a library struct's private fields with a placeholder: name only source fields.
+            // A field whose type did not bind (a missing reference, code being typed) makes the struct look managed whatever
+            // it is: we cannot tell.
+            if (HasUnboundField((INamedTypeSymbol)type, 0))
+            {
+                return null;
+            }
+
             var field = type.DeclaringSyntaxReferences.Length > 0 ? ReferenceField((INamedTypeSymbol)type, 0) : null;
             return field != null
                 ? "field '" + field + "' of '" + Display(type) + "' holds a managed reference"
@@ -75,6 +82,11 @@ namespace InteropGuard.Interop
                                 continue;
                             }
 
+                            if (field.Type.TypeKind == TypeKind.Error || (field.Type is INamedTypeSymbol { IsValueType: true } inPlace && HasUnboundField(inPlace, 0)))
+                            {
+                                return null;
+                            }
+
                             if (field.Type.IsReferenceType || (field.Type.IsValueType && !field.Type.IsUnmanagedType && !ContainsTypeParameter(field.Type)))
                             {
                                 return "field '" + FieldName(field) + "' of '" + Display(t) + "' holds a managed reference";
@@ -114,6 +126,26 @@ namespace InteropGuard.Interop
             }
 
             return null;
+        }
+
+        // A field of a type that did not bind, here or in a struct held in place.
+        private static bool HasUnboundField(INamedTypeSymbol type, int depth)
+        {
+            if (depth > 4 || type.IsUnmanagedType)
+            {
+                return false;
+            }
+
+            foreach (var field in InstanceFields(type))
+            {
+                if (field.Type.TypeKind == TypeKind.Error
+                    || (field.Type is INamedTypeSymbol { IsValueType: true } nested && HasUnboundField(nested, depth + 1)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // An auto-property's backing field is named after the property, the name the user wrote.

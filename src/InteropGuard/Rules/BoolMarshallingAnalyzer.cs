@@ -43,7 +43,10 @@ namespace InteropGuard.Rules
             "windivert", "ndisapi",
             // EasyHook's native library, both builds: easyhook.h exports its truth values as BOOL (EASYHOOK_BOOL_EXPORT), and
             // the GAC helpers are 'BOOL __stdcall'; found as 8 false findings on EasyHook's own binding.
-            "easyhook32", "easyhook64");
+            "easyhook32", "easyhook64",
+            // winpty's agent library: winpty.h declares every truth value WINPTY_API BOOL (winpty_spawn, winpty_set_size);
+            // found as 2 false findings on vs-pty.net.
+            "winpty");
 
         /// <summary>
         /// C libraries whose API has no C <c>bool</c>: truth values are <c>int</c> (or an int-sized enum such as SDL2's

@@ -275,6 +275,33 @@ static class Native
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1));
 
+        // winpty's agent library declares its truth values WINPTY_API BOOL: a terminal binding's spawn and resize calls
+        // declared 'bool' get the 4-byte default right. A pseudo-terminal library of another name, or one whose name only
+        // starts like it, is still asked to state its type.
+        [Fact]
+        public Task PseudoTerminalAgentReturnsWin32Bool() => Check(@"
+static class Agent
+{
+    [DllImport(""winpty.dll"", CallingConvention = CallingConvention.Cdecl)]
+    internal static extern bool winpty_set_size(IntPtr agent, int columns, int rows, out IntPtr error);
+
+    [DllImport(""WINPTY"", CallingConvention = CallingConvention.Cdecl)]
+    internal static extern bool winpty_spawn(IntPtr agent, IntPtr config, out IntPtr process, out IntPtr thread, out int code, out IntPtr error);
+}");
+
+        [Fact]
+        public Task PseudoTerminalLookAlikesAreReported() => Check(@"
+static class Agent
+{
+    [DllImport(""winpty-helper.dll"")]
+    internal static extern {|#0:bool|} helper_is_attached(IntPtr agent);
+
+    [DllImport(""ptykit"")]
+    internal static extern {|#1:bool|} pty_resize(IntPtr pty, int columns, int rows);
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0),
+            Verify.Diagnostic("IG4003").WithLocation(1));
+
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"
 [assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]
