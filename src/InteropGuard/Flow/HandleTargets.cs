@@ -27,9 +27,9 @@ namespace InteropGuard.Flow
             operand = OperationTree.SkipConversions(operand);
             switch (operand)
             {
-                case IPropertyReferenceOperation { Property: { Name: "Target", ContainingType: { Arity: 0 } type } }:
-                    return (type.Name == "GCHandle" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices")
-                           || (type.Name == "WeakReference" && type.ContainingNamespace?.ToDisplayString() == "System");
+                case IPropertyReferenceOperation { Property: { Name: "Target", ContainingType: { } type } }:
+                    return SymbolEqualityComparer.Default.Equals(type, context.Types.GCHandle)
+                           || SymbolEqualityComparer.Default.Equals(type, context.Types.WeakReference);
                 case IConversionOperation { OperatorMethod: null } cast:
                     return IsReadBack(cast.Operand, stable, context, depth);
                 case ILocalReferenceOperation local:

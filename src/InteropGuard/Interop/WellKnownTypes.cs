@@ -43,6 +43,7 @@ namespace InteropGuard.Interop
             ThreadingTimer,
             Action,
             INotifyCompletion,
+            WeakReference,
         }
 
         // In the order of Slot.
@@ -76,6 +77,7 @@ namespace InteropGuard.Interop
             "System.Threading.Timer",
             "System.Action",
             "System.Runtime.CompilerServices.INotifyCompletion",
+            "System.WeakReference",
         };
 
         private readonly Compilation _compilation;
@@ -144,6 +146,9 @@ namespace InteropGuard.Interop
 
         /// <summary>System.Runtime.CompilerServices.INotifyCompletion: what makes a type an awaiter.</summary>
         public INamedTypeSymbol? INotifyCompletion => Type(Slot.INotifyCompletion);
+
+        /// <summary>System.WeakReference (not the generic one): its <c>Target</c> is read through a weak GCHandle.</summary>
+        public INamedTypeSymbol? WeakReference => Type(Slot.WeakReference);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 
