@@ -183,7 +183,7 @@ namespace InteropGuard.Flow
                     when HandleOwners.IsRawHandleType(field.Type) && type.Equals(field.ContainingType.OriginalDefinition, SymbolEqualityComparer.Default):
                     return field.OriginalDefinition;
                 case IPropertyReferenceOperation { Instance: IInstanceReferenceOperation, Property: var property }
-                    when HandleOwners.IsRawHandleType(property.Type) && IsAutoProperty(property) && type.Equals(property.ContainingType.OriginalDefinition, SymbolEqualityComparer.Default):
+                    when HandleOwners.IsRawHandleType(property.Type) && HandleOwners.IsAutoProperty(property) && type.Equals(property.ContainingType.OriginalDefinition, SymbolEqualityComparer.Default):
                     return property.OriginalDefinition;
                 default:
                     return null;
@@ -211,8 +211,5 @@ namespace InteropGuard.Flow
                 _ => false,
             };
 
-        private static bool IsAutoProperty(IPropertySymbol property)
-            => property.GetMethod is { } getter && getter.DeclaringSyntaxReferences.Length == 1
-               && getter.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax { Body: null, ExpressionBody: null };
     }
 }

@@ -25,7 +25,9 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            if (IsAutoAccessor(setter))
+            // An auto-property (Interop's reading, by its getter) whose setter is bodiless too: the compiler stores the value
+            // in the property's hidden field.
+            if (HandleOwners.IsAutoProperty(property) && IsBodiless(setter))
             {
                 return true;
             }
@@ -41,12 +43,9 @@ namespace InteropGuard.Flow
             return uses.Count > 0 && uses.All(use => StoredIntoSelf(use, body));
         }
 
-        // `set;` or `init;` of a property with no accessor bodies: the compiler stores the value in the property's field.
-        private static bool IsAutoAccessor(IMethodSymbol setter)
-            => setter.DeclaringSyntaxReferences.Length == 1
-               && setter.DeclaringSyntaxReferences[0].GetSyntax() is AccessorDeclarationSyntax { Body: null, ExpressionBody: null } accessor
-               && accessor.Parent?.Parent is PropertyDeclarationSyntax { AccessorList: { } accessors }
-               && accessors.Accessors.All(a => a.Body == null && a.ExpressionBody == null);
+        private static bool IsBodiless(IMethodSymbol accessor)
+            => accessor.DeclaringSyntaxReferences.Length == 1
+               && accessor.DeclaringSyntaxReferences[0].GetSyntax() is AccessorDeclarationSyntax { Body: null, ExpressionBody: null };
 
         private static bool StoredIntoSelf(IParameterReferenceOperation use, IOperation body)
         {

@@ -214,7 +214,7 @@ namespace InteropGuard.Flow
         private Outcome Accessors(IPropertyReferenceOperation property, INamedTypeSymbol? thisType, int depth)
         {
             // An auto-property runs no code of its own, unless a subclass may override it.
-            if (IsAutoProperty(property.Property) && !property.Property.IsVirtual && !property.Property.IsOverride && !property.Property.IsAbstract)
+            if (HandleOwners.IsAutoProperty(property.Property) && !property.Property.IsVirtual && !property.Property.IsOverride && !property.Property.IsAbstract)
             {
                 return Outcome.Silent;
             }
@@ -363,11 +363,5 @@ namespace InteropGuard.Flow
         /// <summary>The operation tree of a method of this compilation, from the compilation's shared body cache, or null.</summary>
         private IOperation? BodyOf(IMethodSymbol method) => _interop.Wrappers.GetBody(method);
 
-        private static bool IsAutoProperty(IPropertySymbol property)
-        {
-            var getter = property.GetMethod;
-            return getter != null && getter.DeclaringSyntaxReferences.Length == 1
-                   && getter.DeclaringSyntaxReferences[0].GetSyntax(CancellationToken.None) is AccessorDeclarationSyntax { Body: null, ExpressionBody: null };
-        }
     }
 }
