@@ -201,6 +201,18 @@ namespace InteropGuard.Performance
                         checkFailures.Add($"{workload.Name}: {disagreement}");
                     }
 
+                    // Sharing the collections out moves time between analyzers; it must not make or lose any.
+                    AnalysisRun last = measured.LastBothRun!;
+                    if (!last.Charges.IsEmpty)
+                    {
+                        double charged = last.ChargedTotalOf(last.Charges.Keys);
+                        double shared = last.SharedCollectionsTotalOf(last.Charges.Keys);
+                        if (Math.Abs(shared - charged) > 0.01 + (charged * 1e-6))
+                        {
+                            checkFailures.Add($"{workload.Name}: the collections shared out by allocation sum to {shared:N3} ms, the callbacks' own time to {charged:N3} ms");
+                        }
+                    }
+
                     int findings = measured.InteropGuardFindingsPerRun.Sum(run => run.Values.Sum());
                     if (workload.Kind == "plain" && findings > 0)
                     {
