@@ -23,6 +23,9 @@ namespace InteropGuard.Performance
             Charges = charges;
             Diagnostics = diagnostics;
             AnalyzerExceptions = analyzerExceptions;
+            PauseMilliseconds = charges.Values.Sum(charge => charge.PauseMilliseconds);
+            double megabytes = charges.Values.Sum(charge => charge.AllocatedBytes) / 1_048_576.0;
+            PauseMillisecondsPerMegabyte = megabytes == 0 ? 0 : PauseMilliseconds / megabytes;
         }
 
         /// <summary>Wall-clock time of <c>GetAnalyzerDiagnosticsAsync</c> (includes binding the compilation).</summary>
@@ -47,11 +50,35 @@ namespace InteropGuard.Performance
 
         public ImmutableArray<Diagnostic> Diagnostics { get; }
 
+        /// <summary>The collections' pauses inside every charged callback of the pass (each capped at its callback's time).</summary>
+        public double PauseMilliseconds { get; }
+
+        /// <summary>
+        /// What an allocated megabyte cost in collections in this pass: the pauses inside the callbacks over what the
+        /// callbacks allocated. Taken from the callbacks alone (not the process's wall-clock pauses, which grow with
+        /// the machine's load), so that sharing the pauses out keeps the callbacks' total as measured.
+        /// </summary>
+        public double PauseMillisecondsPerMegabyte { get; }
+
         public ImmutableArray<string> AnalyzerExceptions { get; }
 
         public double TotalOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => AnalyzerMilliseconds[a]);
 
         public double ChargedTotalOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => Charges[a].Milliseconds);
+
+        /// <summary>
+        /// An analyzer's processor time with the collections shared out by allocation: its callbacks' time less the
+        /// pauses that fell inside them, plus what it allocated at the pass's cost per megabyte. Which callback a
+        /// collection interrupts is chance; what each analyzer allocates is not, so this is the expected charge, and it
+        /// moves far less between rounds than <see cref="AnalyzerCharge.Milliseconds"/>.
+        /// </summary>
+        public double SharedCollectionsMilliseconds(DiagnosticAnalyzer analyzer)
+        {
+            AnalyzerCharge charge = Charges[analyzer];
+            return charge.Milliseconds - charge.PauseMilliseconds + (charge.AllocatedBytes / 1_048_576.0 * PauseMillisecondsPerMegabyte);
+        }
+
+        public double SharedCollectionsTotalOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(SharedCollectionsMilliseconds);
 
         public double ChargedAllocatedKbOf(IEnumerable<DiagnosticAnalyzer> analyzers) => analyzers.Sum(a => Charges[a].AllocatedBytes / 1024.0);
 

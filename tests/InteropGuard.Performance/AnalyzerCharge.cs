@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 
 namespace InteropGuard.Performance
@@ -18,9 +19,13 @@ namespace InteropGuard.Performance
         [ThreadStatic]
         private static long t_nestedBytes;
 
+        [ThreadStatic]
+        private static long t_nestedPauseNanoseconds;
+
         private long _nanoseconds;
         private long _allocatedBytes;
         private long _callbacks;
+        private long _pauseNanoseconds;
 
         /// <summary>
         /// What an empty callback is charged: the part of the two clock reads that falls between them, and the wrapper's
@@ -44,6 +49,14 @@ namespace InteropGuard.Performance
         /// </summary>
         public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
 
+        /// <summary>
+        /// The garbage collections' pauses that fell inside the callbacks (each callback's share capped at its own time).
+        /// A blocking collection runs on the thread whose allocation filled the heap, so whichever callback allocates at
+        /// that moment is charged for the whole process's garbage: one collection can be longer than an analyzer's
+        /// whole pass. See <see cref="AnalysisRun.SharedCollectionsMilliseconds"/> for the figure that shares it out.
+        /// </summary>
+        public double PauseMilliseconds => Interlocked.Read(ref _pauseNanoseconds) / 1_000_000.0;
+
         /// <summary>Sets <see cref="FloorNanoseconds"/> from the median of a few loops of empty callbacks.</summary>
         public static double Calibrate()
         {
@@ -66,14 +79,35 @@ namespace InteropGuard.Performance
             return FloorNanoseconds;
         }
 
+        /// <summary>
+        /// The processor time a collection's pause inside one callback stands for. The pause is wall time: on a loaded
+        /// machine the collecting thread waits for a core for part of it, so it is scaled by the share of the
+        /// callback's wall time the thread had a core, and never more than the callback's processor time.
+        /// </summary>
+        private static long PauseProcessorNanoseconds(long pauseNanoseconds, long elapsedNanoseconds, long wallTicks)
+        {
+            if (pauseNanoseconds <= 0)
+            {
+                return 0;
+            }
+
+            double wallNanoseconds = wallTicks * (1_000_000_000.0 / Stopwatch.Frequency);
+            double onCore = wallNanoseconds <= 0 ? 1 : Math.Min(1, elapsedNanoseconds / wallNanoseconds);
+            return Math.Min((long)(pauseNanoseconds * onCore), elapsedNanoseconds);
+        }
+
         public Action<T> Wrap<T>(Action<T> action) => context => Run(action, context);
 
         public void Run<T>(Action<T> action, T context)
         {
             long outerNested = t_nestedNanoseconds;
             long outerNestedBytes = t_nestedBytes;
+            long outerNestedPause = t_nestedPauseNanoseconds;
             t_nestedNanoseconds = 0;
             t_nestedBytes = 0;
+            t_nestedPauseNanoseconds = 0;
+            long startPause = GC.GetTotalPauseDuration().Ticks;
+            long startWall = Stopwatch.GetTimestamp();
             long startBytes = GC.GetAllocatedBytesForCurrentThread();
             long start = ThreadCpuClock.NowNanoseconds();
             try
@@ -84,11 +118,14 @@ namespace InteropGuard.Performance
             {
                 long elapsed = ThreadCpuClock.NowNanoseconds() - start;
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - startBytes;
+                long pause = PauseProcessorNanoseconds((GC.GetTotalPauseDuration().Ticks - startPause) * 100, elapsed, Stopwatch.GetTimestamp() - startWall);
                 Interlocked.Add(ref _nanoseconds, elapsed - t_nestedNanoseconds);
                 Interlocked.Add(ref _allocatedBytes, allocated - t_nestedBytes);
+                Interlocked.Add(ref _pauseNanoseconds, Math.Max(0, pause - t_nestedPauseNanoseconds));
                 Interlocked.Increment(ref _callbacks);
                 t_nestedNanoseconds = outerNested + elapsed;
                 t_nestedBytes = outerNestedBytes + allocated;
+                t_nestedPauseNanoseconds = outerNestedPause + pause;
             }
         }
     }

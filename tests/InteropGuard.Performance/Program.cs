@@ -201,6 +201,18 @@ namespace InteropGuard.Performance
                         checkFailures.Add($"{workload.Name}: {disagreement}");
                     }
 
+                    // Sharing the collections out moves time between analyzers; it must not make or lose any.
+                    AnalysisRun last = measured.LastBothRun!;
+                    if (!last.Charges.IsEmpty)
+                    {
+                        double charged = last.ChargedTotalOf(last.Charges.Keys);
+                        double shared = last.SharedCollectionsTotalOf(last.Charges.Keys);
+                        if (Math.Abs(shared - charged) > 0.01 + (charged * 1e-6))
+                        {
+                            checkFailures.Add($"{workload.Name}: the collections shared out by allocation sum to {shared:N3} ms, the callbacks' own time to {charged:N3} ms");
+                        }
+                    }
+
                     int findings = measured.InteropGuardFindingsPerRun.Sum(run => run.Values.Sum());
                     if (workload.Kind == "plain" && findings > 0)
                     {
@@ -324,6 +336,11 @@ namespace InteropGuard.Performance
             var interopGuardCharged = wall ? new List<double>() : both.Select(run => run.ChargedTotalOf(sets.InteropGuard)).ToList();
             var chargedRatios = interopGuardCharged.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersCharged[i])).ToList();
 
+            // The same, with the collections shared out by what each analyzer allocated (AnalysisRun.SharedCollectionsMilliseconds).
+            var netAnalyzersShared = wall ? new List<double>() : both.Select(run => run.SharedCollectionsTotalOf(sets.NetAnalyzers)).ToList();
+            var interopGuardShared = wall ? new List<double>() : both.Select(run => run.SharedCollectionsTotalOf(sets.InteropGuard)).ToList();
+            var sharedRatios = interopGuardShared.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersShared[i])).ToList();
+
             var ratios = both.Select(run => Statistics.Percent(run.TotalOf(sets.InteropGuard), run.TotalOf(sets.NetAnalyzers))).ToList();
             double interopGuardMs = Statistics.Median(both.Select(run => run.TotalOf(sets.InteropGuard)));
             var findings = both.Select(run => new SortedDictionary<string, int>(
@@ -368,6 +385,17 @@ namespace InteropGuard.Performance
                 InteropGuardChargedAnalyzerMs = wall ? new Dictionary<string, double>() : sets.InteropGuard.ToDictionary(
                     a => a.GetType().Name,
                     a => Statistics.Median(both.Select(run => run.Charges[a].Milliseconds))),
+                NetAnalyzersSharedCollectionsMs = Statistics.Median(netAnalyzersShared),
+                InteropGuardSharedCollectionsMs = Statistics.Median(interopGuardShared),
+                SharedCollectionsRatioPercent = Statistics.Median(sharedRatios),
+                SharedCollectionsRatioMinPercent = sharedRatios.DefaultIfEmpty(double.NaN).Min(),
+                SharedCollectionsRatioMaxPercent = sharedRatios.DefaultIfEmpty(double.NaN).Max(),
+                SharedCollectionsRatioPerRun = sharedRatios,
+                PauseMsPerRun = both.Select(run => run.PauseMilliseconds).ToList(),
+                PauseMsPerMegabyte = Statistics.Median(both.Select(run => run.PauseMillisecondsPerMegabyte)),
+                InteropGuardSharedCollectionsAnalyzerMs = wall ? new Dictionary<string, double>() : sets.InteropGuard.ToDictionary(
+                    a => a.GetType().Name,
+                    a => Statistics.Median(both.Select(run => run.SharedCollectionsMilliseconds(a)))),
                 InteropGuardChargedAnalyzerAllocatedKb = wall ? new Dictionary<string, double>() : sets.InteropGuard.ToDictionary(
                     a => a.GetType().Name,
                     a => Statistics.Median(both.Select(run => run.Charges[a].AllocatedBytes / 1024.0))),

@@ -143,6 +143,30 @@ namespace InteropGuard.Performance
         /// <summary>With the processor clock: each InteropGuard analyzer's own processor time, median over runs (ms).</summary>
         public Dictionary<string, double> InteropGuardChargedAnalyzerMs { get; set; } = new Dictionary<string, double>();
 
+        /// <summary>
+        /// With the processor clock, the collections shared out by allocation (<c>AnalysisRun.SharedCollectionsMilliseconds</c>):
+        /// each set's time in the same pass, median over runs (ms), and the ratio per run and its median.
+        /// </summary>
+        public double NetAnalyzersSharedCollectionsMs { get; set; }
+
+        public double InteropGuardSharedCollectionsMs { get; set; }
+
+        public double SharedCollectionsRatioPercent { get; set; }
+
+        public double SharedCollectionsRatioMinPercent { get; set; }
+
+        public double SharedCollectionsRatioMaxPercent { get; set; }
+
+        public List<double> SharedCollectionsRatioPerRun { get; set; } = new List<double>();
+
+        /// <summary>Each InteropGuard analyzer's time with the collections shared out by allocation, median over runs (ms).</summary>
+        public Dictionary<string, double> InteropGuardSharedCollectionsAnalyzerMs { get; set; } = new Dictionary<string, double>();
+
+        /// <summary>The whole process's collection pauses in each measured pass (ms), and their median cost per allocated MB.</summary>
+        public List<double> PauseMsPerRun { get; set; } = new List<double>();
+
+        public double PauseMsPerMegabyte { get; set; }
+
         /// <summary>With the processor clock: the managed memory each InteropGuard analyzer's callbacks allocated, median over runs (KB).</summary>
         public Dictionary<string, double> InteropGuardChargedAnalyzerAllocatedKb { get; set; } = new Dictionary<string, double>();
 
