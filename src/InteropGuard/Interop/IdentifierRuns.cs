@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Microsoft.CodeAnalysis.Text;
 
 namespace InteropGuard.Interop
@@ -21,8 +22,8 @@ namespace InteropGuard.Interop
         public static bool Any(SourceText source, IdentifierVisitor visit)
         {
             var length = source.Length;
-            // The visitor reads an array: one buffer per thread, taken out while in use (a visitor may scan again), instead
-            // of a new array the size of each file every time.
+            // The visitor reads an array: the kept buffer, taken out while in use (a visitor may scan again), instead of a
+            // new array the size of each file every time.
             var text = TakeBuffer(length);
             try
             {
@@ -90,18 +91,44 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
-        /// A character buffer of at least <paramref name="length"/>, the thread's own when it is free and large enough; give it
-        /// back with <see cref="GiveBack"/> when done. Taken out while in use, so a nested scan on the thread gets another.
+        /// A character buffer of at least <paramref name="length"/>: the one the process keeps when it is free and large
+        /// enough; give it back with <see cref="GiveBack"/> when done. Taken out while in use, so a nested or concurrent scan
+        /// gets another. One buffer per thread, sized to the largest text that thread had read, made each of the driver's
+        /// threads grow its own one exact size after another (2.2 MB a pass on TorchSharp's 25 large files); the runtime's
+        /// shared pool did no better (its per-thread slots, 3.9 MB). Sizes are rounded up to a power of two so that a run
+        /// of ever larger texts regrows it a few times only.
         /// </summary>
         public static char[] TakeBuffer(int length)
         {
-            var buffer = t_buffer != null && t_buffer.Length >= length ? t_buffer : new char[length];
-            t_buffer = null;
-            return buffer;
+            var kept = Interlocked.Exchange(ref s_buffer, null);
+            if (kept != null && kept.Length >= length)
+            {
+                return kept;
+            }
+
+            var size = MinBuffer;
+            while (size < length && size < MaxKeptBuffer)
+            {
+                size <<= 1;
+            }
+
+            return new char[Math.Max(size, length)];
         }
 
-        /// <summary>Keeps <paramref name="buffer"/> for the thread's next scan unless it is huge: the compiler server lives long, and so would the buffer.</summary>
-        public static void GiveBack(char[] buffer) => t_buffer = buffer.Length <= MaxKeptBuffer ? buffer : null;
+        /// <summary>Keeps <paramref name="buffer"/> for the next scan unless it is huge (the compiler server lives long, and so would the buffer) or a larger one is kept.</summary>
+        public static void GiveBack(char[] buffer)
+        {
+            if (buffer.Length > MaxKeptBuffer)
+            {
+                return;
+            }
+
+            var kept = Volatile.Read(ref s_buffer);
+            if (kept == null || kept.Length < buffer.Length)
+            {
+                Interlocked.CompareExchange(ref s_buffer, buffer, kept);
+            }
+        }
 
         /// <summary>
         /// <paramref name="read"/> given the whole text: the string a small text holds (<see cref="TextOf"/>), or a chunked
@@ -136,11 +163,13 @@ namespace InteropGuard.Interop
         // Roslyn's own bound (LargeText), in characters: texts above it are chunked.
         private const int LargeTextChars = 40 * 1024;
 
+        // The buffer serves texts above LargeTextChars (and the scans of smaller ones): start above it.
+        private const int MinBuffer = 64 * 1024;
+
         // Large enough for all but the largest files of the bindings (TorchSharp's Tensor.cs: 360K characters), 1 MB.
         private const int MaxKeptBuffer = 512 * 1024;
 
-        [System.ThreadStatic]
-        private static char[]? t_buffer;
+        private static char[]? s_buffer;
 
         /// <summary>Is <paramref name="word"/> the run at <paramref name="start"/> (whose length the caller has checked)?</summary>
         public static bool Matches(ReadOnlySpan<char> text, int start, string word) => text.Slice(start, word.Length).SequenceEqual(word.AsSpan());
