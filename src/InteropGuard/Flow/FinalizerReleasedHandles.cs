@@ -146,7 +146,7 @@ namespace InteropGuard.Flow
                 }
 
                 var target = call.TargetMethod;
-                var native = _interop.NativeFunctions.Get(target);
+                var native = HeldNativeFunctions.Of(_interop).CalledBy(call);
                 foreach (var argument in call.Arguments)
                 {
                     if (argument.Parameter == null || argument.Parameter.RefKind != RefKind.None || !HandleOwners.IsRawHandleType(argument.Parameter.Type)

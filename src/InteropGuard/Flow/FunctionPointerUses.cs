@@ -77,10 +77,10 @@ namespace InteropGuard.Flow
 
                     return false;
                 case IArgumentOperation { Parent: IInvocationOperation invocation } argument when argument.Parameter != null:
-                    var native = interop.NativeFunctions.Get(invocation.TargetMethod);
+                    var native = HeldNativeFunctions.Of(interop).CalledBy(invocation);
                     if (native != null)
                     {
-                        return NativeCall(invocation, native, scope.Keeps(native, argument.Parameter));
+                        return NativeCall(invocation, native, scope.Keeps(native, native.Method.Parameters[argument.Parameter.Ordinal]));
                     }
 
                     if (invocation.TargetMethod.DeclaringSyntaxReferences.Length > 0)

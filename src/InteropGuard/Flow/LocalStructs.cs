@@ -183,9 +183,9 @@ namespace InteropGuard.Flow
                         return call.TargetMethod.Name == "SizeOf" && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, _context.Types.Marshal);
                     }
 
-                    if (_context.NativeFunctions.Get(call.TargetMethod) is { } native)
+                    if (HeldNativeFunctions.Of(_context).CalledBy(call) is { } native)
                     {
-                        return !_scope.Keeps(native, parameter) && !_scope.Options.OwnershipTransferFunctions.Contains(call.TargetMethod, native.EntryPoint);
+                        return !_scope.Keeps(native, native.Method.Parameters[parameter.Ordinal]) && !_scope.Options.OwnershipTransferFunctions.Contains(native.Method, native.EntryPoint);
                     }
 
                     return ForwardsOnlyToNative(parameter);

@@ -12,7 +12,8 @@ namespace InteropGuard.Flow
     /// input. The measurement is recognized through locals declared with it and never written again; the buffer is
     /// <c>new byte[n]</c>, <c>stackalloc byte[n]</c> or <c>new Span&lt;byte&gt;(p, n)</c>, directly or through such a
     /// local. The pointer overload <c>GetBytes(chars, n, bytes, room)</c> counts when <c>chars</c> is a <c>fixed</c> string's
-    /// pointer and <c>n</c> its whole length (see <see cref="IsPointerIntoMeasuredBuffer"/>). The encoding may be a variable
+    /// pointer and <c>n</c> its whole length, or the pointer of a concatenation that starts with the measured string and
+    /// <c>n</c> that string's length (see <see cref="IsPointerIntoMeasuredBuffer"/>). The encoding may be a variable
     /// no write can reach between the measurement and the encoding (a parameter defaulted to <c>Encoding.UTF8</c>, a
     /// <c>ref string</c> written back after both: <see cref="StableValues.SettledSymbolOf"/>). UTF-16 with a replacing
     /// fallback needs no measurement: two bytes per unit, so <c>n * 2</c> bytes for the same <c>n</c> units.
@@ -113,9 +114,34 @@ namespace InteropGuard.Flow
                 terminator = 1;
             }
 
+            // The characters read are the measured string's: the fixed string is that string, or (no terminator read) a
+            // concatenation that starts with it.
             return WholeLengthOf(count, stable, model, 0) is { } measured
-                   && SameRoot(measured, source, stable)
-                   && IsMeasurement(byteCount, encodes: true, encoding, source, site, stable, model, 0, needed: terminator, callerMeasured);
+                   && (SameRoot(measured, source, stable) || (terminator == 0 && StartsWith(source, measured, stable)))
+                   && IsMeasurement(byteCount, encodes: true, encoding, measured, site, stable, model, 0, needed: terminator, callerMeasured);
+        }
+
+        /// <summary>
+        /// A string concatenation whose first operand is <paramref name="measured"/>: MonoGame's
+        /// <c>fixed (char* chars = str + RuntimeHelpers.OffsetToStringData / 2)</c>, which C# reads as <c>str + "8"</c>. Its
+        /// first <c>str.Length</c> characters are <c>str</c>'s, so encoding that many from its start writes exactly what
+        /// encoding <c>str</c> does, and it is never null (a null pointer would throw). Past them the characters are the
+        /// other operand's, so a count that reads the fixed string's terminator does not qualify.
+        /// </summary>
+        private static bool StartsWith(IOperation source, IOperation measured, StableValues stable)
+        {
+            var concatenation = Unconverted(source);
+            while (concatenation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } sum)
+            {
+                if (sum.LeftOperand.Type?.SpecialType == SpecialType.System_String && SameRoot(sum.LeftOperand, measured, stable))
+                {
+                    return true;
+                }
+
+                concatenation = Unconverted(sum.LeftOperand);
+            }
+
+            return false;
         }
 
         // The string a 'fixed (char* chars = s)' local points into, or null.

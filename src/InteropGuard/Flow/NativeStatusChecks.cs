@@ -44,7 +44,7 @@ namespace InteropGuard.Flow
         }
 
         private bool IsNativeCall(IOperation value)
-            => OperationTree.SkipConversions(value) is IInvocationOperation { TargetMethod: { } target } && _context.NativeFunctions.Get(target) != null;
+            => OperationTree.SkipConversions(value) is IInvocationOperation call && HeldNativeFunctions.Of(_context).CalledBy(call) != null;
 
         private bool IsNativeResult(IOperation value, IOperation body)
         {

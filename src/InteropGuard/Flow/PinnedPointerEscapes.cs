@@ -404,7 +404,7 @@ namespace InteropGuard.Flow
                 => _scope.Function.Descendants().OfType<IArgumentOperation>().Any(argument =>
                        argument.Parameter is { RefKind: RefKind.Ref or RefKind.In }
                        && argument.Value is IParameterReferenceOperation passed && SymbolEqualityComparer.Default.Equals(passed.Parameter, parameter)
-                       && argument.Parent is IInvocationOperation call && _owner._context.NativeFunctions.Get(call.TargetMethod) != null
+                       && argument.Parent is IInvocationOperation call && HeldNativeFunctions.Of(_owner._context).CalledBy(call) != null
                        && _scope.Covers(argument.Syntax));
 
             // The pointer parameter given to a native function or to a method of the compilation inside the pinning scope.
@@ -413,7 +413,7 @@ namespace InteropGuard.Flow
                        argument.Parameter is { RefKind: RefKind.None }
                        && OperationTree.SkipConversions(argument.Value) is IParameterReferenceOperation passed && SymbolEqualityComparer.Default.Equals(passed.Parameter, parameter)
                        && argument.Parent is IInvocationOperation call
-                       && (_owner._context.NativeFunctions.Get(call.TargetMethod) != null || !call.TargetMethod.DeclaringSyntaxReferences.IsEmpty)
+                       && (HeldNativeFunctions.Of(_owner._context).CalledBy(call) != null || !call.TargetMethod.DeclaringSyntaxReferences.IsEmpty)
                        && _scope.Covers(argument.Syntax));
 
             /// <summary>The field of a local struct or object the pointer went into (<c>args.Data</c>), or null for an array element.</summary>

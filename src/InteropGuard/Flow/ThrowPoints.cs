@@ -282,11 +282,11 @@ namespace InteropGuard.Flow
             }
 
             // And a private field the binding fills only with one P/Invoke (its method group, or the delegate reflection makes
-            // of it): the call is that P/Invoke's, and throws only as it does.
+            // of it): the call is that P/Invoke's, and throws only as it does, unless a lambda that throws may stand in for it.
             if (method.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } holder
-                && HeldNativeFunctions.Of(_context).Of(holder) is { } held)
+                && HeldNativeFunctions.Of(_context) is var heldFunctions && heldFunctions.Of(holder) is { } held)
             {
-                return !PreservesSignature(held);
+                return !PreservesSignature(held) || heldFunctions.MayThrowInstead(holder);
             }
 
             // And a delegate local declared with P/Invokes' method groups (NativeFunctionLocals): it calls one of them.

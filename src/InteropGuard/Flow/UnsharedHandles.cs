@@ -369,7 +369,7 @@ namespace InteropGuard.Flow
 
                 if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, array)
                     && !(reference.Parent is IArrayElementReferenceOperation element && element.ArrayReference == reference)
-                    && !(OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } && interop.NativeFunctions.Get(call.TargetMethod) != null))
+                    && !(OperationTree.WithConversions(reference).Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } && HeldNativeFunctions.Of(interop).CalledBy(call) != null))
                 {
                     return false;
                 }

@@ -477,7 +477,7 @@ namespace InteropGuard.Flow
             }
 
             return current.Parent is IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call }
-                   && !call.TargetMethod.ReturnsVoid && _context.NativeFunctions.Get(call.TargetMethod) != null
+                   && !call.TargetMethod.ReturnsVoid && HeldNativeFunctions.Of(_context).CalledBy(call) != null
                 ? call
                 : null;
         }

@@ -73,6 +73,7 @@ namespace InteropGuard.Interop
         private readonly Func<INamedTypeSymbol, bool>? _releasesNothing;
         private readonly ConcurrentDictionary<ITypeSymbol, bool> _finalizable = ConcurrentTables.Create<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _ownFields = ConcurrentTables.Create<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, bool> _handleConversions = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = ConcurrentTables.Create<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, GetterShape> _getters = ConcurrentTables.Create<IPropertySymbol, GetterShape>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), bool> _recordInterfaceOwned = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), bool>(PropertyFieldComparer.Instance);
@@ -216,6 +217,7 @@ namespace InteropGuard.Interop
                 IFieldReferenceOperation field => !field.Field.IsStatic && field.Instance != null && IsRawHandleType(field.Type)
                                                   && (IsFinalizable(field.Instance.Type) || MayBeHandedOutRecord(field.Instance)),
                 IPropertyReferenceOperation property => !property.Property.IsStatic && property.Instance != null && property.Arguments.IsEmpty && IsRawHandleType(property.Type),
+                IConversionOperation { OperatorMethod: { DeclaringSyntaxReferences.IsEmpty: false } } conversion => IsRawHandleType(conversion.Type),
                 _ => false,
             };
 
@@ -301,10 +303,26 @@ namespace InteropGuard.Interop
 
                     return null;
 
+                case IConversionOperation { OperatorMethod: { } conversion } converted when IsRawHandleType(converted.Type) && HandsOutOperandsField(conversion):
+                    // '(IntPtr)block' through 'implicit operator IntPtr(Block b) => b._ptr': the object's own handle, as a getter would read it.
+                    return IsFinalizable(converted.Operand.Type) ? Owner(converted.Operand, read, throughElements: throughElements) : null;
+
                 default:
                     return null;
             }
         }
+
+        /// <summary>
+        /// A user-defined conversion of this compilation to a raw handle whose every non-zero return is a handle field of
+        /// the object converted (clrzmq4's <c>implicit operator IntPtr(DispoIntPtr p) =&gt; p == null ? IntPtr.Zero : p._ptr</c>):
+        /// the conversion reads that object's handle as a getter does. Read once per operator.
+        /// </summary>
+        private bool HandsOutOperandsField(IMethodSymbol conversion)
+            => conversion.Parameters.Length == 1
+               && _handleConversions.GetOrAdd(conversion.OriginalDefinition, c => ReturnedValues(c) is { Count: > 0 } returned
+                                                                                  && returned.All(r => r is IFieldReferenceOperation { Field.IsStatic: false, Instance: IParameterReferenceOperation from } field
+                                                                                                       && IsRawHandleType(field.Type)
+                                                                                                       && SymbolEqualityComparer.Default.Equals(from.Parameter, c.Parameters[0])));
 
         /// <summary>
         /// A struct read from a property (<c>store.Context</c>), or a local assigned once from one, whose raw handle field is
@@ -785,10 +803,13 @@ namespace InteropGuard.Interop
         /// The values a source getter of this compilation returns, without those that are zero (no handle); null when
         /// the getter cannot be read or returns nothing but zero.
         /// </summary>
-        private List<IOperation>? ReturnedValues(IPropertySymbol property)
+        private List<IOperation>? ReturnedValues(IPropertySymbol property) => property.GetMethod is { } getter ? ReturnedValues(getter) : null;
+
+        /// <summary>The values a source method (a getter, a conversion operator) returns, zero aside: see <see cref="ReturnedValues(IPropertySymbol)"/>.</summary>
+        private List<IOperation>? ReturnedValues(IMethodSymbol method)
         {
             // A handle property's getter is read once per compilation and cached.
-            if (property.GetMethod is not { } getter || SourceBody(getter) is not { } body)
+            if (SourceBody(method) is not { } body)
             {
                 return null;
             }

@@ -16,10 +16,19 @@ namespace InteropGuard.Interop
     /// and a call through it passes its arguments to it (Flow's value uses). One instance per compilation; each field is
     /// read once, from the code of the one type that can write it.
     /// </summary>
+    /// <remarks>
+    /// A store may also be a lambda whose body only throws: clrzmq4's static constructor replaces
+    /// <c>zmq.z85_encode = zmq_z85_encode</c> with <c>(dest, data, size) =&gt; { throw VersionNotSupported(...); }</c> when the
+    /// loaded libzmq is too old. Such a lambda passes nothing anywhere, so every question about what the call does with its
+    /// arguments (an owner kept alive, a pointer pinned, a buffer retained) is the P/Invoke's; only "can the call throw" is
+    /// also the lambda's, and <see cref="MayThrowInstead"/> says so. Stores of different entry points (clrzmq4's
+    /// <c>ctx_term</c>: <c>zmq_ctx_term</c>, or <c>zmq_term</c> on libzmq 3) leave the field unread: which function a rule
+    /// should name, and whose catalogue entry (allocator, release, retaining) applies, is then unknown, so no rule asks it.
+    /// </remarks>
     internal sealed class HeldNativeFunctions
     {
         private readonly InteropContext _context;
-        private readonly ConcurrentDictionary<IFieldSymbol, NativeFunction?> _held = ConcurrentTables.Create<IFieldSymbol, NativeFunction?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IFieldSymbol, Holding?> _held = ConcurrentTables.Create<IFieldSymbol, Holding?>(SymbolEqualityComparer.Default);
 
         private HeldNativeFunctions(InteropContext context)
         {
@@ -29,7 +38,26 @@ namespace InteropGuard.Interop
         public static HeldNativeFunctions Of(InteropContext context) => context.Held.Get(c => new HeldNativeFunctions(c));
 
         /// <summary>The native function an invocation through <paramref name="instance"/> (the invoked delegate) calls, or null.</summary>
-        public NativeFunction? Of(IOperation? instance)
+        public NativeFunction? Of(IOperation? instance) => HoldingOf(instance)?.Function;
+
+        /// <summary>
+        /// The native function <paramref name="call"/> calls: the P/Invoke it targets, or the one the delegate field it
+        /// invokes holds. The question every rule asks of a call before it asks what the function does with an argument.
+        /// </summary>
+        public NativeFunction? CalledBy(IInvocationOperation call) => CalledBy(call.TargetMethod, call.Instance);
+
+        /// <summary><see cref="CalledBy(IInvocationOperation)"/> of a call whose target and instance the caller has read.</summary>
+        public NativeFunction? CalledBy(IMethodSymbol target, IOperation? instance)
+            => _context.NativeFunctions.Get(target) ?? (target.MethodKind == MethodKind.DelegateInvoke ? Of(instance) : null);
+
+        /// <summary>
+        /// Whether the field <paramref name="instance"/> reads, which holds a native function, may instead hold a lambda
+        /// that throws (the binding's "not supported by this library version"): a call through it may throw a managed
+        /// exception where the P/Invoke would not.
+        /// </summary>
+        public bool MayThrowInstead(IOperation? instance) => HoldingOf(instance)?.MayThrowInstead == true;
+
+        private Holding? HoldingOf(IOperation? instance)
         {
             if (instance == null || OperationTree.SkipConversions(instance) is not IFieldReferenceOperation { Field: { Type.TypeKind: TypeKind.Delegate } field }
                 || !IsWrittenOnlyHere(field, _context.Compilation))
@@ -45,14 +73,21 @@ namespace InteropGuard.Interop
             => (field.DeclaredAccessibility == Accessibility.Private || field.IsReadOnly)
                && field.ContainingType != null && SymbolEqualityComparer.Default.Equals(field.ContainingAssembly, compilation.Assembly);
 
-        private NativeFunction? Read(IFieldSymbol field, CancellationToken cancellationToken)
+        private Holding? Read(IFieldSymbol field, CancellationToken cancellationToken)
         {
             NativeFunction? held = null;
+            var throwing = false;
             bool IsSameNativeFunction(IOperation value, bool isInitializer)
             {
                 // 'static Fn _f = null!;' until the loader runs: invoking null calls nothing.
                 if (OperationTree.SkipConversions(value).ConstantValue is { HasValue: true, Value: null })
                 {
+                    return true;
+                }
+
+                if (OperationTree.SkipConversions(value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } && OnlyThrows(lambda))
+                {
+                    throwing = true;
                     return true;
                 }
 
@@ -68,7 +103,36 @@ namespace InteropGuard.Interop
                 return true;
             }
 
-            return EveryStore(_context.Compilation, field, IsSameNativeFunction, cancellationToken) ? held : null;
+            // Only lambdas stored (and null): the field never calls native code.
+            return EveryStore(_context.Compilation, field, IsSameNativeFunction, cancellationToken) && held != null ? new Holding(held, throwing) : null;
+        }
+
+        // '(a, b) => { throw Unsupported("zmq_has"); }' or '(a, b) => throw ...': nothing of the arguments is used, nothing else runs.
+        private static bool OnlyThrows(IAnonymousFunctionOperation lambda)
+        {
+            // A void lambda's block ends in an implicit empty return; an expression body is an implicit return of its value.
+            var statements = lambda.Body.Operations.Where(o => o is not IReturnOperation { IsImplicit: true, ReturnedValue: null }).ToList();
+            return statements.Count == 1
+                   && statements[0] switch
+                   {
+                       IThrowOperation => true,
+                       IReturnOperation { ReturnedValue: { } returned } => OperationTree.SkipConversions(returned) is IThrowOperation,
+                       IExpressionStatementOperation { Operation: var expression } => OperationTree.SkipConversions(expression) is IThrowOperation,
+                       _ => false,
+                   };
+        }
+
+        private sealed class Holding
+        {
+            public Holding(NativeFunction function, bool mayThrowInstead)
+            {
+                Function = function;
+                MayThrowInstead = mayThrowInstead;
+            }
+
+            public NativeFunction Function { get; }
+
+            public bool MayThrowInstead { get; }
         }
 
         /// <summary>

@@ -254,7 +254,7 @@ namespace InteropGuard.Rules
             var site = use.Site;
             if (site is IInvocationOperation invocation)
             {
-                var function = interop.NativeFunctions.Get(invocation.TargetMethod);
+                var function = HeldNativeFunctions.Of(interop).CalledBy(invocation);
                 if (function != null)
                 {
                     return "native code through '" + function + "'";

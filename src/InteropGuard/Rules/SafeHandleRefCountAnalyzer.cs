@@ -333,7 +333,7 @@ namespace InteropGuard.Rules
 
                 case ValueUseKind.Use when use.NativeTarget is { } target:
                     var name = target.Function.Method.Name;
-                    var through = use.Site is IInvocationOperation call && interop.NativeFunctions.Get(call.TargetMethod) == null
+                    var through = use.Site is IInvocationOperation call && HeldNativeFunctions.Of(interop).CalledBy(call) == null
                         ? " through '" + call.TargetMethod.ContainingType.Name + "." + call.TargetMethod.Name + "'"
                         : string.Empty;
                     var direct = through.Length == 0 && !target.Function.IsLibraryImport && ReferenceEquals(value.Parent, FindArgument(value))
@@ -818,7 +818,7 @@ namespace InteropGuard.Rules
                     case IReturnOperation:
                     case ISimpleAssignmentOperation assignment when assignment.Target != value && !(assignment.Target is ILocalReferenceOperation):
                     case IArgumentOperation { Parent: IObjectCreationOperation }:
-                    case IArgumentOperation { Parent: IInvocationOperation call } when interop.NativeFunctions.Get(call.TargetMethod) == null:
+                    case IArgumentOperation { Parent: IInvocationOperation call } when HeldNativeFunctions.Of(interop).CalledBy(call) == null:
                     case IFieldInitializerOperation:
                     case IPropertyInitializerOperation:
                         return true;

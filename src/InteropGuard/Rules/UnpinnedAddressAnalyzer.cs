@@ -215,7 +215,7 @@ namespace InteropGuard.Rules
                 return null;
             }
 
-            if (interop.NativeFunctions.Get(target.TargetMethod) is { } function)
+            if (HeldNativeFunctions.Of(interop).CalledBy(target) is { } function)
             {
                 return function.ToString();
             }
