@@ -185,7 +185,7 @@ namespace InteropGuard.Rules
                             // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well.
                             if (owner.Kind != HandleOwnerKind.Temporary
                                 && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
-                                    || InteriorPointerArgument(call, owner) || StoresIntoOwner(call, owner)))
+                                    || InteriorPointerArgument(call, owner) || StoresIntoOwner(call, owner) || PendingOperands.Hold(call, owner.Owner)))
                             {
                                 continue;
                             }
@@ -398,7 +398,7 @@ namespace InteropGuard.Rules
 
                         if (owner.Kind != HandleOwnerKind.Temporary)
                         {
-                            if (InteriorPointerArgument(call, owner))
+                            if (InteriorPointerArgument(call, owner) || PendingOperands.Hold(call, owner.Owner))
                             {
                                 continue;
                             }

@@ -1,0 +1,112 @@
+using System.Collections.Immutable;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// Values an enclosing operation has evaluated before a nested call and consumes only after it returns. C# evaluates
+    /// a call's receiver, then its arguments left to right, and makes the call last. So in <c>new Expr(owner,
+    /// Native.f(owner.Handle))</c> or <c>owner.Add(Native.f(owner.Handle))</c> the owner is already on the
+    /// stack (or in a register the GC reports) when <c>f</c> runs, and stays there until the enclosing operation takes
+    /// it: the object is reachable across the nested call, as surely as by a read written after it. Z3's managed API
+    /// wraps every native result so (<c>new BoolExpr(this, Native.Z3_mk_bvsgt(nCtx, …))</c>, <c>: base(ctx,
+    /// Native.Z3_mk_int_sort(ctx.nCtx))</c>).
+    /// </summary>
+    internal static class PendingOperands
+    {
+        /// <summary>
+        /// Is <paramref name="owner"/> (<c>this</c>, a local, a parameter, or a field or property chain rooted at one)
+        /// a by-value operand that an operation enclosing <paramref name="call"/> evaluated before the argument holding
+        /// the call: the receiver or an earlier argument of an invocation or object creation? (The instance of an
+        /// assignment's target, stored into after the call, already counts as a read after it.) Climbs through the
+        /// call's expression up to its statement; a lambda or local function runs apart from the expression around it,
+        /// so the climb stops there. A call a release build omits (<c>[Conditional]</c>) holds nothing, as
+        /// <see cref="LiveReads"/> reads it.
+        /// </summary>
+        public static bool Hold(IOperation call, IOperation owner)
+        {
+            var child = call;
+            for (var parent = call.Parent; parent != null && !OperationTree.IsFunction(parent); child = parent, parent = parent.Parent)
+            {
+                if (child is not IArgumentOperation argument)
+                {
+                    continue;
+                }
+
+                switch (parent)
+                {
+                    case IInvocationOperation invocation when !OmittedCalls.IsConditional(invocation.TargetMethod):
+                        if ((invocation.Instance != null && SameValue(invocation.Instance, owner)) || EarlierArgument(invocation.Arguments, argument, owner))
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case IObjectCreationOperation creation:
+                        if (EarlierArgument(creation.Arguments, argument, owner))
+                        {
+                            return true;
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>An argument before <paramref name="holder"/>, passed by value, whose value is the owner (IOperation lists arguments in evaluation order).</summary>
+        private static bool EarlierArgument(ImmutableArray<IArgumentOperation> arguments, IArgumentOperation holder, IOperation owner)
+        {
+            foreach (var argument in arguments)
+            {
+                if (argument == holder)
+                {
+                    return false;
+                }
+
+                if (argument.Parameter is { RefKind: RefKind.None } && SameValue(argument.Value, owner))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Do the two expressions read the same object: <c>this</c>, one local or parameter, or the same field or
+        /// parameterless property of the same object? A property read twice in one expression is taken to return the
+        /// same object both times, as a handle owner's accessor returns the field it keeps.
+        /// </summary>
+        private static bool SameValue(IOperation first, IOperation second)
+        {
+            first = OperationTree.SkipConversions(first);
+            second = OperationTree.SkipConversions(second);
+            switch (first)
+            {
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }:
+                    return second is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+                case ILocalReferenceOperation local:
+                    return second is ILocalReferenceOperation otherLocal && SymbolEqualityComparer.Default.Equals(local.Local, otherLocal.Local);
+                case IParameterReferenceOperation parameter:
+                    return second is IParameterReferenceOperation otherParameter && SymbolEqualityComparer.Default.Equals(parameter.Parameter, otherParameter.Parameter);
+                case IFieldReferenceOperation field:
+                    return second is IFieldReferenceOperation otherField && SymbolEqualityComparer.Default.Equals(field.Field, otherField.Field)
+                           && SameInstance(field.Instance, otherField.Instance);
+                case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                    return second is IPropertyReferenceOperation otherProperty && otherProperty.Arguments.IsEmpty
+                           && SymbolEqualityComparer.Default.Equals(property.Property, otherProperty.Property)
+                           && SameInstance(property.Instance, otherProperty.Instance);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Both static (no instance), or both the same object.</summary>
+        private static bool SameInstance(IOperation? first, IOperation? second)
+            => first == null ? second == null : second != null && SameValue(first, second);
+    }
+}
