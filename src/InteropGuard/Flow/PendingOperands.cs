@@ -19,8 +19,8 @@ namespace InteropGuard.Flow
         /// <summary>
         /// Is <paramref name="owner"/> (<c>this</c>, a local, a parameter, or a field or property chain rooted at one)
         /// a by-value operand that an operation enclosing <paramref name="call"/> evaluated before the argument holding
-        /// the call: the receiver or an earlier argument of an invocation or object creation? (The instance of an
-        /// assignment's target, stored into after the call, already counts as a read after it.) Climbs through the
+        /// the call: the receiver or an earlier argument of an invocation or object creation, or the object whose field
+        /// or property an assignment of the call's value stores into? Climbs through the
         /// call's expression up to its statement; a lambda or local function runs apart from the expression around it,
         /// so the climb stops there. A call a release build omits (<c>[Conditional]</c>) holds nothing, as
         /// <see cref="LiveReads"/> reads it.
@@ -30,6 +30,18 @@ namespace InteropGuard.Flow
             var child = call;
             for (var parent = call.Parent; parent != null && !OperationTree.IsFunction(parent); child = parent, parent = parent.Parent)
             {
+                // 'owner.length = Native.msg_size(owner.Handle)': the target's object is evaluated before the value, and
+                // the store after the call needs it.
+                if (parent is IAssignmentOperation assignment && assignment.Value == child)
+                {
+                    if (TargetInstance(assignment.Target) is { } instance && Reaches(instance, owner))
+                    {
+                        return true;
+                    }
+
+                    continue;
+                }
+
                 if (child is not IArgumentOperation argument)
                 {
                     continue;
@@ -38,7 +50,7 @@ namespace InteropGuard.Flow
                 switch (parent)
                 {
                     case IInvocationOperation invocation when !OmittedCalls.IsConditional(invocation.TargetMethod):
-                        if ((invocation.Instance != null && SameValue(invocation.Instance, owner)) || EarlierArgument(invocation.Arguments, argument, owner))
+                        if ((invocation.Instance != null && Reaches(invocation.Instance, owner)) || EarlierArgument(invocation.Arguments, argument, owner))
                         {
                             return true;
                         }
@@ -57,7 +69,15 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        /// <summary>An argument before <paramref name="holder"/>, passed by value, whose value is the owner (IOperation lists arguments in evaluation order).</summary>
+        /// <summary>The object whose field, property or indexer an assignment stores into; null for a local, a parameter or a static member.</summary>
+        private static IOperation? TargetInstance(IOperation target) => target switch
+        {
+            IFieldReferenceOperation field => field.Instance,
+            IPropertyReferenceOperation property => property.Instance,
+            _ => null,
+        };
+
+                /// <summary>An argument before <paramref name="holder"/>, passed by value, whose value is the owner (IOperation lists arguments in evaluation order).</summary>
         private static bool EarlierArgument(ImmutableArray<IArgumentOperation> arguments, IArgumentOperation holder, IOperation owner)
         {
             foreach (var argument in arguments)
@@ -67,7 +87,24 @@ namespace InteropGuard.Flow
                     return false;
                 }
 
-                if (argument.Parameter is { RefKind: RefKind.None } && SameValue(argument.Value, owner))
+                if (argument.Parameter is { RefKind: RefKind.None } && Reaches(argument.Value, owner))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Is the owner the pending value, or held in a field of it (<c>this</c> pending keeps <c>this._block</c>): a live
+        /// object keeps what its fields refer to. Only through fields: a property may hand out a new object each time.
+        /// </summary>
+        private static bool Reaches(IOperation pending, IOperation owner)
+        {
+            for (IOperation? held = owner; held != null; held = (OperationTree.SkipConversions(held) as IFieldReferenceOperation)?.Instance)
+            {
+                if (SameValue(pending, held))
                 {
                     return true;
                 }

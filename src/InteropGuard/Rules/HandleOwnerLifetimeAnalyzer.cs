@@ -185,7 +185,7 @@ namespace InteropGuard.Rules
                             // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well.
                             if (owner.Kind != HandleOwnerKind.Temporary
                                 && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
-                                    || InteriorPointerArgument(call, owner) || StoresIntoOwner(call, owner) || PendingOperands.Hold(call, owner.Owner)))
+                                    || InteriorPointerArgument(call, owner) || PendingOperands.Hold(call, owner.Owner)))
                             {
                                 continue;
                             }
@@ -897,35 +897,6 @@ namespace InteropGuard.Rules
 
         private static bool IsOverwriteOf(IOperation operation, HandleOwner owner)
             => owner.Kind == HandleOwnerKind.Variable && owner.Root != null && LiveReads.Overwrites(operation, owner.Root);
-
-        /// <summary>
-        /// Is the call's result stored into a field or property of the owner (<c>length = Native.msg_size(_msg)</c>, an
-        /// implicit <c>this.length</c>)? The store completes after the call returns and needs the object, so the JIT keeps
-        /// the reference live across the call: the owner is used after it, though the tree reads it first.
-        /// </summary>
-        private static bool StoresIntoOwner(IOperation call, HandleOwner owner)
-        {
-            for (IOperation? child = call, current = call.Parent; current != null && !OperationTree.IsFunction(current); child = current, current = current.Parent)
-            {
-                if (current is IAssignmentOperation assignment && assignment.Value == child)
-                {
-                    var instance = assignment.Target switch
-                    {
-                        IFieldReferenceOperation field => field.Instance,
-                        IPropertyReferenceOperation property => property.Instance,
-                        _ => null,
-                    };
-                    return instance != null && IsUseOf(OperationTree.SkipConversions(instance), owner);
-                }
-
-                if (current.Kind is OperationKind.ExpressionStatement or OperationKind.Block)
-                {
-                    return false;
-                }
-            }
-
-            return false;
-        }
 
         /// <summary>
         /// Does the call also receive a <c>ref</c>, <c>out</c> or <c>in</c> to a field of the owner (<c>f(h, out _handle)</c>)?
