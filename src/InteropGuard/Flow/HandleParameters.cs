@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Threading;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
@@ -22,30 +23,51 @@ namespace InteropGuard.Flow
         // Per method (equal constructed methods share one entry): null when no parameter can carry a handle.
         private readonly ConcurrentDictionary<IMethodSymbol, HandleCallee?> _callees = ConcurrentTables.Create<IMethodSymbol, HandleCallee?>(SymbolEqualityComparer.Default);
 
-        // The table's factory, made once: a method group is a new delegate at every ask.
-        private readonly Func<IMethodSymbol, HandleCallee?> _read;
-
         public HandleParameters(InteropContext context, HandleOwners owners)
         {
             _context = context;
             _owners = owners;
-            _read = Read;
         }
 
-        /// <summary>The handle-carrying parameters of <paramref name="method"/>; null when it has none.</summary>
-        public HandleCallee? Of(IMethodSymbol method)
-            => _callees.TryGetValue(method, out var callee) ? callee : _callees.GetOrAdd(method, _read);
-
-        private HandleCallee? Read(IMethodSymbol method)
+        /// <summary>
+        /// The handle-carrying parameters of <paramref name="method"/>, read from the parameters of the call's
+        /// <paramref name="arguments"/> the first time (a call has an argument for every parameter, an omitted optional one
+        /// included, and the public symbol builds a new parameter array at every read); null when it has none.
+        /// </summary>
+        public HandleCallee? Of(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments)
         {
-            var parameters = method.Parameters;
-            Carrier[]? carriers = null;
-            for (var i = 0; i < parameters.Length; i++)
+            if (_callees.TryGetValue(method, out var callee))
             {
-                var carrier = CarrierOf(parameters[i], _owners);
+                return callee;
+            }
+
+            // Two threads may both read it; they read the same answer, and the first added is kept.
+            return _callees.GetOrAdd(method, Read(method, arguments));
+        }
+
+        private HandleCallee? Read(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments)
+        {
+            Carrier[]? carriers = null;
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is not { } parameter)
+                {
+                    continue;
+                }
+
+                var carrier = CarrierOf(parameter, _owners);
                 if (carrier != Carrier.None)
                 {
-                    (carriers ??= new Carrier[parameters.Length])[i] = carrier;
+                    // Sized for the parameters the call shows; a later call's parameter past the end is read alone.
+                    var ordinal = parameter.Ordinal;
+                    if (carriers == null || ordinal >= carriers.Length)
+                    {
+                        var grown = new Carrier[Math.Max(ordinal + 1, arguments.Length)];
+                        carriers?.CopyTo(grown, 0);
+                        carriers = grown;
+                    }
+
+                    carriers[ordinal] = carrier;
                 }
             }
 
@@ -103,15 +125,15 @@ namespace InteropGuard.Flow
         private object? _native = NotAsked;
 
         // Per parameter, the native function it reaches, once read; a wrapper's answer is kept for the options scope it was
-        // read in, and read again in another (a project whose trees have different options).
-        private readonly Reach?[] _reached;
+        // read in, and read again in another (a project whose trees have different options). Made at the first read: most
+        // callees never receive a handle anything owns.
+        private Reach?[]? _reached;
 
         public HandleCallee(InteropContext context, HandleOwners owners, IMethodSymbol method, HandleParameters.Carrier[] carriers)
         {
             _context = context;
             _owners = owners;
             _carriers = carriers;
-            _reached = new Reach?[carriers.Length];
             Method = method;
         }
 
@@ -142,7 +164,8 @@ namespace InteropGuard.Flow
             var native = Native();
             throughWrapper = native == null;
             var ordinal = parameter.Ordinal;
-            if (ordinal < _reached.Length && Volatile.Read(ref _reached[ordinal]) is { } known && (known.Scope == null || known.Scope == scope))
+            var reached = Volatile.Read(ref _reached);
+            if (reached != null && ordinal < reached.Length && Volatile.Read(ref reached[ordinal]) is { } known && (known.Scope == null || known.Scope == scope))
             {
                 return known.Function;
             }
@@ -169,9 +192,10 @@ namespace InteropGuard.Flow
             }
 
             // Two threads may both read it; they read the same answer. The first scope read is the one kept.
-            if (ordinal < _reached.Length)
+            reached ??= Interlocked.CompareExchange(ref _reached, new Reach?[_carriers.Length], null) ?? _reached!;
+            if (ordinal < reached.Length)
             {
-                Interlocked.CompareExchange(ref _reached[ordinal], reach, null);
+                Interlocked.CompareExchange(ref reached[ordinal], reach, null);
             }
 
             return reach.Function;

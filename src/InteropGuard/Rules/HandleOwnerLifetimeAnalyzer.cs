@@ -815,7 +815,7 @@ namespace InteropGuard.Rules
         {
             // Which parameters can carry a handle is the target's property, read once per method: for most calls the one
             // lookup says none, where each argument's parameter and type were tested at every call.
-            if (arguments.IsEmpty || callees.Of(target) is not { } callee)
+            if (arguments.IsEmpty || callees.Of(target, arguments) is not { } callee)
             {
                 return null;
             }
