@@ -40,37 +40,20 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
-        /// The cheap gate before any summary: could this argument carry a proxy's handle — a field of a struct read from
-        /// a variable (<c>w.Proxy</c>), or a local initialized from a member access (<c>var p = w.Proxy;</c>)? Win32 structs
-        /// passed by reference (<c>ref overlapped</c>) are locals without such an initializer and stop here.
+        /// The cheap gate before any summary: could this value carry a proxy's handle — a field of a struct read from a
+        /// variable (<c>w.Proxy</c>), or a local initialized from a member access (<c>var p = w.Proxy;</c>)? Win32 structs
+        /// passed by reference (<c>ref overlapped</c>) are locals without such an initializer and stop here. Asked only of
+        /// arguments whose parameter takes a struct holding a handle (<see cref="HandleOwners.IsRecord"/>), which the
+        /// caller reads once per method.
         /// </summary>
-        public bool MayCarryProxyHandle(IArgumentOperation argument)
-        {
-            if (argument.Parameter is not { RefKind: RefKind.None or RefKind.In or RefKind.Ref } parameter)
+        public static bool IsProxyRead(IOperation value)
+            => OperationTree.SkipConversions(value) switch
             {
-                return false;
-            }
-
-            // Whether the parameter is a struct at all comes first (most are numbers, strings and classes): the value's
-            // shape next, as reading through its conversions asks each one for its operator; then the parameter type's
-            // full test, which walks the members of every struct passed ('long?' among them, on every call that takes one).
-            if (!HandleOwners.MayBeHandleRecord(parameter.Type))
-            {
-                return false;
-            }
-
-            switch (OperationTree.SkipConversions(argument.Value))
-            {
-                case IFieldReferenceOperation { Field: { IsStatic: false, ContainingType.TypeKind: TypeKind.Struct } }:
-                    return _owners.IsRecord(parameter.Type);
-                case ILocalReferenceOperation { Local: { IsRef: false } local }:
-                    return _owners.IsRecord(parameter.Type)
-                           && local.DeclaringSyntaxReferences.Length == 1
-                           && local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: MemberAccessExpressionSyntax };
-                default:
-                    return false;
-            }
-        }
+                IFieldReferenceOperation { Field: { IsStatic: false, ContainingType.TypeKind: TypeKind.Struct } } => true,
+                ILocalReferenceOperation { Local: { IsRef: false } local } => local.DeclaringSyntaxReferences.Length == 1
+                                                                              && local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: MemberAccessExpressionSyntax },
+                _ => false,
+            };
 
         /// <summary>
         /// The owner of the handle a proxy value carries: <c>w.Proxy</c> (or a local assigned once from it) where

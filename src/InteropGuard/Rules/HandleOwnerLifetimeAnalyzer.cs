@@ -77,12 +77,13 @@ namespace InteropGuard.Rules
                 var generated = new GeneratedCodeReports(start.Compilation, start.Options);
                 var designs = new DesignFindings(new FinalizerReleasedHandles(interop, owners), generated);
                 var rooted = new HandleOwnersRootedByGCHandle(interop, owners.SourceTypes);
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, rooted, designs, generated, block));
+                var callees = new HandleParameters(interop, owners);
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, owners, callees, rooted, designs, generated, block));
                 start.RegisterCompilationEndAction(designs.Report);
             });
         }
 
-        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
+        private void AnalyzeBlock(InteropContext interop, HandleOwners owners, HandleParameters callees, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
         {
             if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method) || BodyBlock(context.OperationBlocks) is not { } bodyBlock)
             {
@@ -100,11 +101,11 @@ namespace InteropGuard.Rules
             var scope = interop.ForTree(root.Syntax.SyntaxTree);
 
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
-            var facts = new BodyWalk(interop, owners, scope);
+            var facts = new BodyWalk(callees, owners, scope);
             facts.Walk(root);
             if (facts.HandleCalls is { } handleCalls)
             {
-                AnalyzeHandleCalls(interop, owners, rooted, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
+                AnalyzeHandleCalls(interop, owners, callees, rooted, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
             }
         }
 
@@ -112,7 +113,7 @@ namespace InteropGuard.Rules
         /// The questions asked of a body with calls that hand raw handles to native code (one body in four or five). Apart
         /// from <see cref="AnalyzeBlock"/>, whose every body would otherwise allocate the closures these questions share.
         /// </summary>
-        private void AnalyzeHandleCalls(InteropContext interop, HandleOwners owners, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context,
+        private void AnalyzeHandleCalls(InteropContext interop, HandleOwners owners, HandleParameters callees, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context,
                                         IMethodSymbol method, IOperation bodyBlock, IOperation root, InteropScope scope,
                                         List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls,
                                         bool hasFunctions, HashSet<IFieldSymbol>? clearedFields, bool hasGoto)
@@ -168,7 +169,7 @@ namespace InteropGuard.Rules
                     foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
-                        if (HandleArguments(interop, owners, scope, call) is not { } handleArguments)
+                        if (HandleArguments(callees, owners, scope, call) is not { } handleArguments)
                         {
                             continue;
                         }
@@ -797,44 +798,34 @@ namespace InteropGuard.Rules
         /// with the function named in the message; null when there is none. Asked of every call of every body: most take
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
-        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation)
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation)
             => operation switch
             {
-                IInvocationOperation invocation => HandleArguments(interop, owners, scope, operation, invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(interop, owners, scope, operation, constructor, creation.Arguments),
+                IInvocationOperation invocation => HandleArguments(callees, owners, scope, operation, invocation.TargetMethod, invocation.Arguments),
+                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(callees, owners, scope, operation, constructor, creation.Arguments),
                 _ => null,
             };
 
         /// <summary>
-        /// <see cref="HandleArguments(InteropContext, HandleOwners, InteropScope, IOperation)"/> of a call whose target and
+        /// <see cref="HandleArguments(HandleParameters, HandleOwners, InteropScope, IOperation)"/> of a call whose target and
         /// arguments the caller has read already (the body walk knows the operation's kind, and need not test it again).
         /// </summary>
-        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(InteropContext interop, HandleOwners owners, InteropScope scope, IOperation operation,
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation,
                                                                                                       IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments)
         {
-            List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
+            // Which parameters can carry a handle is the target's property, read once per method: for most calls the one
+            // lookup says none, where each argument's parameter and type were tested at every call.
+            if (arguments.IsEmpty || callees.Of(target, arguments) is not { } callee)
+            {
+                return null;
+            }
 
-            // Most calls take no raw handle: the parameters decide that before the native-function table is asked.
-            NativeFunction? native = null;
-            var asked = false;
+            List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
             foreach (var argument in arguments)
             {
-                // The parameter and its type are read once: every argument of every call passes here.
-                if (argument.Parameter is not { } parameter)
+                if (argument.Parameter is not { } parameter || !callee.Carries(argument, parameter))
                 {
                     continue;
-                }
-
-                var type = parameter.Type;
-                if (argument.ArgumentKind == ArgumentKind.ParamArray || parameter.RefKind != RefKind.None
-                    || !(HandleOwners.IsRawHandleType(type) || HandleOwners.IsRawHandleArray(type) || owners.IsRecordArray(type)))
-                {
-                    // A struct carrying a handle next to its owner ('w.Proxy' beside 'w.Source') is the one other carrier.
-                    // Its first test (a struct at all) is asked here: most arguments are numbers, strings and classes.
-                    if (!HandleOwners.MayBeHandleRecord(type) || !owners.Proxies.MayCarryProxyHandle(argument))
-                    {
-                        continue;
-                    }
                 }
 
                 // A handle no object can own here (a parameter, a call's result, a field of an object without a
@@ -845,30 +836,12 @@ namespace InteropGuard.Rules
                     continue;
                 }
 
-                if (!asked)
+                // The native function itself (unless it documents the parameter as ignored), or the one a wrapper forwards
+                // the parameter to. The list is sized for one: a call nearly always hands over one handle, and the default
+                // first array holds four.
+                if (callee.Reached(parameter, scope, (operation as IInvocationOperation)?.Instance, out var throughWrapper) is { } function)
                 {
-                    // A call through a delegate field that holds one P/Invoke (clrzmq4's 'zmq.bind') is that P/Invoke's call.
-                    native = HeldNativeFunctions.Of(interop).CalledBy(target, (operation as IInvocationOperation)?.Instance);
-                    asked = true;
-                }
-
-                // A parameter the native function documents as ignored receives nothing native code uses. The list is
-                // sized for one: a call nearly always hands over one handle, and the default first array holds four.
-                if (native != null)
-                {
-                    if (!RetainingCatalogue.IgnoresParameter(native, parameter.Ordinal))
-                    {
-                        (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(native, through: null, operation)));
-                    }
-
-                    continue;
-                }
-
-                var targets = ParameterSummaries.Of(interop).Get(parameter.OriginalDefinition, scope, 0).NativeTargets.Targets;
-                var used = targets.FirstOrDefault(t => !RetainingCatalogue.IgnoresParameter(t.Function, t.Parameter.Ordinal));
-                if (used.Function != null)
-                {
-                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(used.Function, target, operation)));
+                    (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(function, throughWrapper ? target : null, operation)));
                 }
             }
 
@@ -1102,13 +1075,13 @@ namespace InteropGuard.Rules
         {
             private const int MaxRecursion = 64;
 
-            private readonly InteropContext _interop;
+            private readonly HandleParameters _callees;
             private readonly HandleOwners _owners;
             private readonly InteropScope _scope;
 
-            public BodyWalk(InteropContext interop, HandleOwners owners, InteropScope scope)
+            public BodyWalk(HandleParameters callees, HandleOwners owners, InteropScope scope)
             {
-                _interop = interop;
+                _callees = callees;
                 _owners = owners;
                 _scope = scope;
             }
@@ -1185,14 +1158,14 @@ namespace InteropGuard.Rules
                     case OperationKind.Invocation:
                         if (operation is IInvocationOperation invocation)
                         {
-                            Note(operation, HandleArguments(_interop, _owners, _scope, operation, invocation.TargetMethod, invocation.Arguments));
+                            Note(operation, HandleArguments(_callees, _owners, _scope, operation, invocation.TargetMethod, invocation.Arguments));
                         }
 
                         break;
                     case OperationKind.ObjectCreation:
                         if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
                         {
-                            Note(operation, HandleArguments(_interop, _owners, _scope, operation, constructor, creation.Arguments));
+                            Note(operation, HandleArguments(_callees, _owners, _scope, operation, constructor, creation.Arguments));
                         }
 
                         break;
