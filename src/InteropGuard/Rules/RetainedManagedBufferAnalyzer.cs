@@ -426,13 +426,23 @@ namespace InteropGuard.Rules
 
             /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
             // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
+            // The symbol tests first, for every parameter: a binding's functions take their handle class first and a
+            // pointer after it, and reading the class's declarations (a new array at every read) and the formatted-class
+            // table for that handle at every call cost more than the rest of the gate (twenty-sixth session, own27).
             private bool ReadParameters(ImmutableArray<IParameterSymbol> parameters, ref NativeAnswer native)
             {
                 foreach (var parameter in parameters)
                 {
+                    if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, parameter.Type))
+                    {
+                        return true;
+                    }
+                }
+
+                foreach (var parameter in parameters)
+                {
                     var type = parameter.Type;
-                    if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, type)
-                        || (type.TypeKind == TypeKind.Class && type.DeclaringSyntaxReferences.Length > 0 && native.Function != null && IsFormattedClass(type)))
+                    if (type.TypeKind == TypeKind.Class && type.DeclaringSyntaxReferences.Length > 0 && native.Function != null && IsFormattedClass(type))
                     {
                         return true;
                     }
