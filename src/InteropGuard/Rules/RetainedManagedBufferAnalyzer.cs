@@ -421,7 +421,21 @@ namespace InteropGuard.Rules
                     return new CallShape(function);
                 }
 
-                return WrapperSummaries.IsSourceMethodWithBody(method) && parameters.Any(p => IsWrapperCandidate(_interop.Types, p)) ? CallShape.Wrapper : CallShape.None;
+                // The parameters first: their symbol tests rule out most calls, and a source method's declarations are a new array at every read.
+                return HasWrapperCandidate(parameters) && WrapperSummaries.IsSourceMethodWithBody(method) ? CallShape.Wrapper : CallShape.None;
+            }
+
+            private bool HasWrapperCandidate(ImmutableArray<IParameterSymbol> parameters)
+            {
+                foreach (var parameter in parameters)
+                {
+                    if (IsWrapperCandidate(_interop.Types, parameter))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
