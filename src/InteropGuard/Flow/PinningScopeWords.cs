@@ -50,8 +50,7 @@ namespace InteropGuard.Flow
             // The walk reads the node's descendants: tokens inside its span, of which the node's own are left out.
             var span = node.Span;
             var positions = words.Positions;
-            var index = Array.BinarySearch(positions, span.Start);
-            for (index = index < 0 ? ~index : index; index < positions.Length && positions[index] < span.End; index++)
+            for (var index = TreeTextPositions.FirstAtOrAfter(positions, span.Start); index < positions.Length && positions[index] < span.End; index++)
             {
                 var token = node.FindToken(positions[index]);
                 if (token.Parent != node && OpensScope(token))

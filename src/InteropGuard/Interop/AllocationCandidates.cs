@@ -59,8 +59,7 @@ namespace InteropGuard.Interop
             if (wordPositions != null)
             {
                 var span = body.FullSpan;
-                var index = Array.BinarySearch(wordPositions, span.Start);
-                for (index = index < 0 ? ~index : index; index < wordPositions.Length && wordPositions[index] < span.End; index++)
+                for (var index = TreeTextPositions.FirstAtOrAfter(wordPositions, span.Start); index < wordPositions.Length && wordPositions[index] < span.End; index++)
                 {
                     if (Candidate(body, body.FindToken(wordPositions[index])) is { } node && Reads(node, declared, scope, ref sawOut, ref sawRelease))
                     {

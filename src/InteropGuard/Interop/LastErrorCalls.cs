@@ -126,8 +126,7 @@ namespace InteropGuard.Interop
 
             // The record's positions are in text order: those inside the body, and the token each stands in.
             var span = body.FullSpan;
-            var index = Array.BinarySearch(positions, span.Start);
-            for (index = index < 0 ? ~index : index; index < positions.Length && positions[index] < span.End; index++)
+            for (var index = TreeTextPositions.FirstAtOrAfter(positions, span.Start); index < positions.Length && positions[index] < span.End; index++)
             {
                 if (IsReadName(body.FindToken(positions[index]), words))
                 {

@@ -8,18 +8,33 @@ namespace InteropGuard.Interop
     /// <summary>A managed buffer that a call argument hands to native code, pinned (or copied) only for that call.</summary>
     internal sealed class ManagedBuffer
     {
+        private readonly IOperation? _named;
+        private readonly string _description;
+
         public ManagedBuffer(string description, bool isText, ILocalSymbol? fixedLocal = null)
         {
-            Description = description;
+            _description = description;
             IsText = isText;
             FixedLocal = fixedLocal;
+        }
+
+        /// <summary>
+        /// A buffer described as <paramref name="kind"/> and the text of <paramref name="named"/> ("The string 'path'"), written
+        /// only when a finding needs it: every array, string and StringBuilder argument of a native call is classified, and
+        /// almost none is reported.
+        /// </summary>
+        public ManagedBuffer(string kind, IOperation named, bool isText)
+        {
+            _description = kind;
+            _named = named;
+            IsText = isText;
         }
 
         /// <summary>The pointer a <c>fixed</c> statement declares, when the buffer is one: pinned until that block ends.</summary>
         public ILocalSymbol? FixedLocal { get; }
 
         /// <summary>"The array 'buffer'", "The fixed pointer 'p' to the array 'data'", ….</summary>
-        public string Description { get; }
+        public string Description => _named == null ? _description : _description + MarshalledBuffers.Name(_named);
 
         /// <summary>A string or StringBuilder: marshalled as characters, which registration functions usually copy.</summary>
         public bool IsText { get; }
@@ -60,11 +75,11 @@ namespace InteropGuard.Interop
             {
                 case IArrayTypeSymbol:
                     var array = Unwrap(value);
-                    return IsNull(array) || array.Type is not IArrayTypeSymbol ? null : new ManagedBuffer("The array " + Name(array), isText: false);
+                    return IsNull(array) || array.Type is not IArrayTypeSymbol ? null : new ManagedBuffer("The array ", array, isText: false);
                 case { SpecialType: SpecialType.System_String }:
-                    return IsNull(Unwrap(value)) ? null : new ManagedBuffer("The string " + Name(Unwrap(value)), isText: true);
+                    return IsNull(Unwrap(value)) ? null : new ManagedBuffer("The string ", Unwrap(value), isText: true);
                 case INamedTypeSymbol { Name: "StringBuilder", ContainingNamespace: { Name: "Text", ContainingNamespace: { Name: "System" } } }:
-                    return IsNull(Unwrap(value)) ? null : new ManagedBuffer("The StringBuilder " + Name(Unwrap(value)), isText: true);
+                    return IsNull(Unwrap(value)) ? null : new ManagedBuffer("The StringBuilder ", Unwrap(value), isText: true);
                 case INamedTypeSymbol named when _types.IsSpan(named):
                     var backing = SpanBacking(value, 0);
                     return backing == null ? null : new ManagedBuffer("The span over " + backing, IsTextOrigin(backing));

@@ -113,6 +113,11 @@ namespace InteropGuard.Interop
         /// </summary>
         internal static bool ReadsAsRegistration(NativeFunction function)
         {
+            if (!MayReadAsRegistration(function))
+            {
+                return false;
+            }
+
             var words = NameWords.Of(function.EntryPoint);
             if (words.Any(IsVetoWord))
             {
@@ -139,6 +144,65 @@ namespace InteropGuard.Interop
             return hasUserData
                    && (words.Any(w => RegistrationVerbs.Contains(w)) || (words.Count > 1 && CallbackNouns.Contains(words[words.Count - 1])));
         }
+
+        /// <summary>
+        /// A necessary condition of <see cref="ReadsAsRegistration"/>, read from characters: a name word is a lower-cased run
+        /// of the name's ASCII letters and digits, so every word a reading needs stands in the name, whatever its case. Without
+        /// one of the words that <see cref="HasRegistrationName(List{string})"/> needs, every reading needs a callback parameter.
+        /// </summary>
+        /// <remarks>
+        /// Asked first of every native function given a buffer or a delegate: most say no here, without splitting the name and
+        /// every IntPtr parameter's name into words (twenty-sixth session, own27).
+        /// </remarks>
+        private static bool MayReadAsRegistration(NativeFunction function)
+        {
+            var name = function.EntryPoint;
+            foreach (var word in RegistrationNameWords)
+            {
+                if (Holds(name, word))
+                {
+                    return true;
+                }
+            }
+
+            // 'cb' and 'proc' make a registration name only beside 'set'.
+            if (Holds(name, "set") && (Holds(name, "cb") || Holds(name, "proc")))
+            {
+                return true;
+            }
+
+            foreach (var parameter in function.Method.Parameters)
+            {
+                var type = parameter.Type;
+                if (type.TypeKind == TypeKind.Delegate || type.TypeKind == TypeKind.FunctionPointer)
+                {
+                    return true;
+                }
+
+                if (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
+                {
+                    foreach (var word in CallbackParameterWords)
+                    {
+                        if (Holds(parameter.Name, word))
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        // The words HasRegistrationName needs (besides 'cb' and 'proc', which need 'set' too), and those IsCallbackParameter reads.
+        private static readonly string[] RegistrationNameWords =
+        {
+            "callback", "handler", "hook", "listener", "register", "observer", "subscribe", "install", "begin", "async", "submit", "enqueue",
+        };
+
+        private static readonly string[] CallbackParameterWords = { "callback", "cb", "proc", "fn", "func", "handler", "routine" };
+
+        private static bool Holds(string name, string word) => name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0;
 
         internal static bool HasRegistrationName(string name)
         {
@@ -186,7 +250,7 @@ namespace InteropGuard.Interop
             }
 
             return (type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
-                   && NameWords.Of(parameter.Name).Any(w => w == "callback" || w == "cb" || w == "proc" || w == "fn" || w == "func" || w == "handler" || w == "routine");
+                   && NameWords.Of(parameter.Name).Any(w => CallbackParameterWords.Contains(w));
         }
 
         private static bool IsUntypedPointer(IParameterSymbol parameter)

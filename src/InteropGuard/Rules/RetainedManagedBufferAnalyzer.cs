@@ -421,18 +421,42 @@ namespace InteropGuard.Rules
                     return new CallShape(function);
                 }
 
-                return WrapperSummaries.IsSourceMethodWithBody(method) && parameters.Any(p => IsWrapperCandidate(_interop.Types, p)) ? CallShape.Wrapper : CallShape.None;
+                // The parameters first: their symbol tests rule out most calls, and a source method's declarations are a new array at every read.
+                return HasWrapperCandidate(parameters) && WrapperSummaries.IsSourceMethodWithBody(method) ? CallShape.Wrapper : CallShape.None;
+            }
+
+            private bool HasWrapperCandidate(ImmutableArray<IParameterSymbol> parameters)
+            {
+                foreach (var parameter in parameters)
+                {
+                    if (IsWrapperCandidate(_interop.Types, parameter))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
             // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
+            // The symbol tests first, for every parameter: a binding's functions take their handle class first and a
+            // pointer after it, and reading the class's declarations (a new array at every read) and the formatted-class
+            // table for that handle at every call cost more than the rest of the gate (twenty-sixth session, own27).
             private bool ReadParameters(ImmutableArray<IParameterSymbol> parameters, ref NativeAnswer native)
             {
                 foreach (var parameter in parameters)
                 {
+                    if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, parameter.Type))
+                    {
+                        return true;
+                    }
+                }
+
+                foreach (var parameter in parameters)
+                {
                     var type = parameter.Type;
-                    if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, type)
-                        || (type.TypeKind == TypeKind.Class && type.DeclaringSyntaxReferences.Length > 0 && native.Function != null && IsFormattedClass(type)))
+                    if (type.TypeKind == TypeKind.Class && type.DeclaringSyntaxReferences.Length > 0 && native.Function != null && IsFormattedClass(type))
                     {
                         return true;
                     }

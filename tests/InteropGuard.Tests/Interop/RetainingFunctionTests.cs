@@ -59,6 +59,39 @@ public static unsafe class Api
             return scope.IsRetaining(context.NativeFunctions.Get(test.Method("Api", method))!);
         }
 
+        private const string RegistrationShapes = @"
+using System;
+using System.Runtime.InteropServices;
+public delegate void Notify(int code);
+public static class Shapes
+{
+    [DllImport(""mylib"")] public static extern void mylib_SetProgressCB(int every);
+    [DllImport(""mylib"")] public static extern void WORKQ_ENQUEUE_JOB(int job);
+    [DllImport(""mylib"")] public static extern void mylib_log_set(IntPtr logProc, IntPtr userData);
+    [DllImport(""mylib"")] public static extern void ev_watch_attach(Notify notify);
+    [DllImport(""mylib"")] public static extern void core_Mat_new(IntPtr data);
+    [DllImport(""mylib"")] public static extern void imgproc_threshold(IntPtr src, IntPtr dst);
+}";
+
+        /// <summary>
+        /// The character test in front of the registration reading lets through every name and signature the words accept:
+        /// upper-case words beside 'set', a callback only a parameter's name shows, a delegate parameter beside a verb that
+        /// counts only with a callback. Each of the first four fails when its part of the test is left out.
+        /// </summary>
+        [Theory]
+        [InlineData("mylib_SetProgressCB", true)]
+        [InlineData("WORKQ_ENQUEUE_JOB", true)]
+        [InlineData("mylib_log_set", true)]
+        [InlineData("ev_watch_attach", true)]
+        [InlineData("core_Mat_new", false)]
+        [InlineData("imgproc_threshold", false)]
+        public void RegistrationReadingAcceptsEveryCaseAndSignature(string method, bool registration)
+        {
+            var test = new InteropTestCompilation(RegistrationShapes);
+            var function = test.Context.NativeFunctions.Get(test.Method("Shapes", method))!;
+            Assert.Equal(registration, RetainingFunctions.ReadsAsRegistration(function));
+        }
+
         [Fact]
         public void NamesOptionsAndOverlappedDecide()
         {
