@@ -82,7 +82,51 @@ namespace InteropGuard.Flow
         /// silent, virtual calls on the object resolved for <paramref name="type"/> and its subclasses in this compilation.
         /// </summary>
         public bool ReleasesNothing(INamedTypeSymbol type)
-            => Judge(type, null) || Judge(type, new Reading(type));
+            => Judge(type, null) || (!HoldsReleasingObject(type) && Judge(type, new Reading(type)));
+
+        /// <summary>
+        /// Whether the class or a base keeps a SafeHandle or an object with a finalizer in a field or auto-property: when
+        /// the owner is collected, so is what it holds, whose own finalizer releases (OpenCvSharp's <c>CvObject</c>, whose
+        /// finalizer only nulls its SafeHandle, while that SafeHandle deletes the smart pointer the class hands out).
+        /// The second reading judges only the owner's own finalizer, so such a class keeps the first reading's answer.
+        /// </summary>
+        private bool HoldsReleasingObject(INamedTypeSymbol type)
+        {
+            for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers())
+                {
+                    var held = member switch
+                    {
+                        IFieldSymbol { IsStatic: false } field => field.Type,
+                        IPropertySymbol { IsStatic: false } property when HandleOwners.IsAutoProperty(property) => property.Type,
+                        _ => null,
+                    };
+                    if (held is INamedTypeSymbol { TypeKind: TypeKind.Class } named && (_interop.Types.IsHandleWrapper(named) || DeclaresFinalizer(named)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool DeclaresFinalizer(INamedTypeSymbol type)
+        {
+            for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers("Finalize"))
+                {
+                    if (member is IMethodSymbol { MethodKind: MethodKind.Destructor })
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
 
         /// <param name="owned">Null for the strict reading; the class the reading of what is given the object judges otherwise.</param>
         private bool Judge(INamedTypeSymbol type, Reading? owned)

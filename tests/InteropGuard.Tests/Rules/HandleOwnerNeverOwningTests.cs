@@ -8,7 +8,8 @@ namespace InteropGuard.Tests.Rules
     /// IG1001 on wrappers whose finalizer destroys nothing: it unregisters the handle from a peer table and zeroes it, and
     /// destroys the native object only under a bool member every instance is made with false (internal constructors only,
     /// every creation passing the constant false, subclass chains included), or through a virtual the sealed class does not
-    /// override. Any way the member can be true, or a release outside it, keeps the owner.
+    /// override. Any way the member can be true, a release outside it, or a SafeHandle the object holds (released by its
+    /// own finalizer when the owner is collected) keeps the owner.
     /// </summary>
     public class HandleOwnerNeverOwningTests
     {
@@ -174,6 +175,30 @@ public sealed class Chunk : Blob
     internal Chunk(IntPtr raw, bool owned) : base(raw, owned) { }
     internal static Chunk Wrap(IntPtr raw) => new Chunk(raw, false);
     public float Size => Lib.part_mass({|#5:Raw|});
+}
+public sealed class Tether : SafeHandle
+{
+    public Tether(IntPtr raw) : base(IntPtr.Zero, true) { SetHandle(raw); }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    protected override bool ReleaseHandle() { Lib.part_release(handle); return true; }
+}
+public abstract class Cable
+{
+    private readonly Tether _tether;
+    private int _closed;
+    internal Cable(IntPtr raw) { Raw = raw; _tether = new Tether(raw); }
+    public IntPtr Raw { get; }
+    ~Cable() => Close(false);
+    private void Close(bool closing)
+    {
+        if (System.Threading.Interlocked.Exchange(ref _closed, 1) != 0) return;
+        if (closing) _tether.Dispose();
+    }
+}
+public sealed class Strand : Cable
+{
+    internal Strand(IntPtr raw) : base(raw) { }
+    public float Pull => Lib.part_mass({|#8:Raw|});
 }",
             Finding(0, "this", "Raw", "Lib.part_mass"),
             Finding(1, "this", "Raw", "Lib.part_mass"),
@@ -182,7 +207,8 @@ public sealed class Chunk : Blob
             Design(4, "Node"),
             Design(5, "Blob"),
             Released(6, "Node"),
-            Released(7, "Blob"));
+            Released(7, "Blob"),
+            Finding(8, "this", "Raw", "Lib.part_mass"));
 
         // A class that releases its raw field in its finalizer also gets IG3008, which the IG1001 message names.
         private static DiagnosticResult Design(int location, string type)
