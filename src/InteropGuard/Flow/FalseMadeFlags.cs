@@ -24,7 +24,7 @@ namespace InteropGuard.Flow
     internal sealed class FalseMadeFlags
     {
         private readonly InteropContext _interop;
-        private readonly ConcurrentDictionary<(INamedTypeSymbol Type, ISymbol Member), bool> _answers = ConcurrentTables.Create<(INamedTypeSymbol Type, ISymbol Member), bool>(TypeMemberComparer.Instance);
+        private readonly ConcurrentDictionary<(INamedTypeSymbol Type, ISymbol Member), bool> _answers = ConcurrentTables.Create<(INamedTypeSymbol Type, ISymbol Member), bool>(SymbolPairComparer<INamedTypeSymbol, ISymbol>.Instance);
 
         private readonly ConcurrentDictionary<ISymbol, Dictionary<IMethodSymbol, HashSet<int>>?> _stores = ConcurrentTables.Create<ISymbol, Dictionary<IMethodSymbol, HashSet<int>>?>(SymbolEqualityComparer.Default);
 
@@ -319,16 +319,5 @@ namespace InteropGuard.Flow
 
         private static bool IsOrDerives(INamedTypeSymbol type, INamedTypeSymbol ancestor)
             => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, ancestor) || BaseTypes.InheritsFrom(type, ancestor);
-
-        private sealed class TypeMemberComparer : IEqualityComparer<(INamedTypeSymbol Type, ISymbol Member)>
-        {
-            public static readonly TypeMemberComparer Instance = new TypeMemberComparer();
-
-            public bool Equals((INamedTypeSymbol Type, ISymbol Member) x, (INamedTypeSymbol Type, ISymbol Member) y)
-                => SymbolEqualityComparer.Default.Equals(x.Type, y.Type) && SymbolEqualityComparer.Default.Equals(x.Member, y.Member);
-
-            public int GetHashCode((INamedTypeSymbol Type, ISymbol Member) key)
-                => (SymbolEqualityComparer.Default.GetHashCode(key.Type) * 397) ^ SymbolEqualityComparer.Default.GetHashCode(key.Member);
-        }
     }
 }

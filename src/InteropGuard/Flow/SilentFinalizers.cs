@@ -519,9 +519,16 @@ namespace InteropGuard.Flow
                 return method.Name is nameof(GetType) or nameof(ReferenceEquals);
             }
 
+            // The numbers, string and the pointer-sized integers; not IDisposable or Delegate, and no interface (a user's
+            // collection may implement it).
+            if (type.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_UIntPtr)
+            {
+                return true;
+            }
+
             var space = type.ContainingNamespace?.ToDisplayString();
-            return type.SpecialType != SpecialType.None || space is "System.Collections.Generic" or "System.Collections.Concurrent"
-                   || _keepersOnly.Any(keeper => SymbolEqualityComparer.Default.Equals(type, keeper));
+            return type.TypeKind == TypeKind.Class && (space is "System.Collections.Generic" or "System.Collections.Concurrent"
+                                                       || _keepersOnly.Any(keeper => SymbolEqualityComparer.Default.Equals(type, keeper)));
         }
 
         private bool IsFrameworkException(ITypeSymbol? type)
