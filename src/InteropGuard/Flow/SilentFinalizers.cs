@@ -18,21 +18,44 @@ namespace InteropGuard.Flow
     /// a virtual call whose overrides cannot all be seen, the depth bound — counts as a release: the answer is "silent"
     /// only when it is certain. A finalizer with an empty body is not judged silent: such stubs stand for a real
     /// finalizer in fixtures and placeholders, and what IG1001 reported on them before stays.
+    /// A second reading, asked when the first cannot tell, answers whether collection releases anything <i>of the object</i>
+    /// (SkiaSharp's and Jolt's <c>NativeObject</c>, whose finalizer unregisters the handle from a registry and zeroes it,
+    /// and destroys the native object only <c>if (Handle != 0 &amp;&amp; OwnsHandle)</c> through a virtual the class may not
+    /// override): the same walk, with a <c>bool</c> member false in every instance of the class (<see cref="FalseMadeFlags"/>)
+    /// and a parameter handed zero read as such in conditions, where a call given nothing of the object — no <c>this</c>,
+    /// member, local or parameter that may hold one — cannot name its handle (a native function still counts: it may end
+    /// the library state the handle lives in), and framework code that only holds, compares or formats what it is given
+    /// (collections, <c>Interlocked</c>, weak references, the values' own methods, exceptions) releases nothing.
     /// </summary>
     internal sealed class SilentFinalizers
     {
         /// <summary>How many calls deep the finalizer is followed (<c>~T() =&gt; Dispose(false)</c> is one).</summary>
         private const int MaxDepth = 4;
 
+        /// <summary>The same for the reading of what is given the object: a handle setter's registry is two static calls below it.</summary>
+        private const int MaxOwnedDepth = 6;
+
         private readonly InteropContext _interop;
 
         // Output-only types: calling them releases nothing of the object. Resolved once per compilation.
         private readonly INamedTypeSymbol?[] _diagnosticsOutput;
 
+        // Framework types that only hold or compare what they are given (reading of what is given the object). Resolved once per compilation.
+        private readonly INamedTypeSymbol?[] _keepersOnly;
+
+        private readonly FalseMadeFlags _falseFlags;
+
         public SilentFinalizers(InteropContext interop)
         {
             _interop = interop;
+            _falseFlags = new FalseMadeFlags(interop);
             var compilation = interop.Compilation;
+            _keepersOnly = new[]
+            {
+                compilation.GetTypeByMetadataName("System.Threading.Interlocked"),
+                compilation.GetTypeByMetadataName("System.WeakReference"),
+                compilation.GetTypeByMetadataName("System.WeakReference`1"),
+            };
             _diagnosticsOutput = new[]
             {
                 compilation.GetTypeByMetadataName("System.Diagnostics.Debug"),
@@ -59,6 +82,54 @@ namespace InteropGuard.Flow
         /// silent, virtual calls on the object resolved for <paramref name="type"/> and its subclasses in this compilation.
         /// </summary>
         public bool ReleasesNothing(INamedTypeSymbol type)
+            => Judge(type, null) || (!HoldsReleasingObject(type) && Judge(type, new Reading(type)));
+
+        /// <summary>
+        /// Whether the class or a base keeps a SafeHandle or an object with a finalizer in a field or auto-property: when
+        /// the owner is collected, so is what it holds, whose own finalizer releases (OpenCvSharp's <c>CvObject</c>, whose
+        /// finalizer only nulls its SafeHandle, while that SafeHandle deletes the smart pointer the class hands out).
+        /// The second reading judges only the owner's own finalizer, so such a class keeps the first reading's answer.
+        /// </summary>
+        private bool HoldsReleasingObject(INamedTypeSymbol type)
+        {
+            for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers())
+                {
+                    var held = member switch
+                    {
+                        IFieldSymbol { IsStatic: false } field => field.Type,
+                        IPropertySymbol { IsStatic: false } property when HandleOwners.IsAutoProperty(property) => property.Type,
+                        _ => null,
+                    };
+                    if (held is INamedTypeSymbol { TypeKind: TypeKind.Class } named && (_interop.Types.IsHandleWrapper(named) || DeclaresFinalizer(named)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool DeclaresFinalizer(INamedTypeSymbol type)
+        {
+            for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers("Finalize"))
+                {
+                    if (member is IMethodSymbol { MethodKind: MethodKind.Destructor })
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <param name="owned">Null for the strict reading; the class the reading of what is given the object judges otherwise.</param>
+        private bool Judge(INamedTypeSymbol type, Reading? owned)
         {
             var declared = false;
             for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
@@ -71,7 +142,7 @@ namespace InteropGuard.Flow
                     }
 
                     declared = true;
-                    if (BodyOf(finalizer) is not { } body || IsEmpty(body) || Walk(body, type, DisposingFlags.None, 0) == Outcome.Unknown)
+                    if (BodyOf(finalizer) is not { } body || IsEmpty(body) || Walk(body, type, DisposingFlags.None, 0, owned?.Start()) == Outcome.Unknown)
                     {
                         return false;
                     }
@@ -85,7 +156,8 @@ namespace InteropGuard.Flow
             => body is IMethodBodyOperation { BlockBody: { Operations.IsEmpty: true }, ExpressionBody: null };
 
         /// <param name="thisType">The class virtual calls on <c>this</c> are resolved for; null when <c>this</c> is another object.</param>
-        private Outcome Walk(IOperation? operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth)
+        /// <param name="frame">What of the object the walked method holds; null for the strict reading.</param>
+        private Outcome Walk(IOperation? operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame)
         {
             switch (operation)
             {
@@ -95,7 +167,7 @@ namespace InteropGuard.Flow
                 case IBlockOperation block:
                     foreach (var statement in block.Operations)
                     {
-                        var outcome = Walk(statement, thisType, flags, depth);
+                        var outcome = Walk(statement, thisType, flags, depth, frame);
                         if (outcome != Outcome.Silent)
                         {
                             return outcome;
@@ -107,40 +179,49 @@ namespace InteropGuard.Flow
                 case IConditionalOperation conditional:
                 {
                     // The condition runs either way ('Release() && disposing' is known false, but Release() still runs).
-                    if (Walk(conditional.Condition, thisType, flags, depth) == Outcome.Unknown)
+                    if (Walk(conditional.Condition, thisType, flags, depth, frame) == Outcome.Unknown)
                     {
                         return Outcome.Unknown;
                     }
 
-                    var known = DisposingFlags.ValueOf(conditional.Condition, flags);
+                    var known = frame == null ? DisposingFlags.ValueOf(conditional.Condition, flags) : ValueOf(conditional.Condition, flags, frame);
                     if (known != null)
                     {
-                        return Walk(known.Value ? conditional.WhenTrue : conditional.WhenFalse, thisType, flags, depth);
+                        return Walk(known.Value ? conditional.WhenTrue : conditional.WhenFalse, thisType, flags, depth, frame);
                     }
 
-                    var whenTrue = Walk(conditional.WhenTrue, thisType, flags, depth);
-                    var whenFalse = Walk(conditional.WhenFalse, thisType, flags, depth);
+                    var whenTrue = Walk(conditional.WhenTrue, thisType, flags, depth, frame);
+                    var whenFalse = Walk(conditional.WhenFalse, thisType, flags, depth, frame);
                     return whenTrue == Outcome.Unknown || whenFalse == Outcome.Unknown ? Outcome.Unknown
                         : whenTrue == Outcome.Exits && whenFalse == Outcome.Exits ? Outcome.Exits
                         : Outcome.Silent;
                 }
 
                 case IReturnOperation ret:
-                    return Walk(ret.ReturnedValue, thisType, flags, depth) == Outcome.Unknown ? Outcome.Unknown
+                    return Walk(ret.ReturnedValue, thisType, flags, depth, frame) == Outcome.Unknown ? Outcome.Unknown
                         : ret.Kind == OperationKind.Return ? Outcome.Exits : Outcome.Silent;
 
                 case IInvocationOperation call:
                 {
-                    if (Children(call, thisType, flags, depth) == Outcome.Unknown)
+                    if (Children(call, thisType, flags, depth, frame) == Outcome.Unknown)
                     {
                         return Outcome.Unknown;
                     }
 
-                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth);
+                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments));
                 }
 
                 case IPropertyReferenceOperation property:
-                    return Children(property, thisType, flags, depth) == Outcome.Unknown ? Outcome.Unknown : Accessors(property, thisType, depth);
+                    return Children(property, thisType, flags, depth, frame) == Outcome.Unknown ? Outcome.Unknown : Accessors(property, thisType, depth, frame);
+
+                // Reading what is given the object: throwing, declaring an out local, or making an object given nothing of this one (or a framework
+                // exception) releases nothing of it.
+                case IThrowOperation when frame != null:
+                case IDeclarationExpressionOperation when frame != null:
+                    return Children(operation, thisType, flags, depth, frame);
+                case IObjectCreationOperation creation when frame != null
+                                                         && (IsFrameworkException(creation.Type) || !creation.Arguments.Any(a => frame.Gives(a.Value))) && creation.Initializer == null:
+                    return Children(operation, thisType, flags, depth, frame);
 
                 case IConversionOperation { OperatorMethod: not null }:
                 case IBinaryOperation { OperatorMethod: not null }:
@@ -189,7 +270,7 @@ namespace InteropGuard.Flow
                 case ILabeledOperation:
                     // Reads, stores to locals and fields, arithmetic, control flow: none runs code of its own, so none
                     // releases anything. A return inside a try or a loop is walked past (more code, never less, is judged).
-                    return Children(operation, thisType, flags, depth);
+                    return Children(operation, thisType, flags, depth, frame);
 
                 default:
                     // Object creations, delegates and events, foreach (GetEnumerator), using (Dispose), patterns, ...
@@ -197,11 +278,11 @@ namespace InteropGuard.Flow
             }
         }
 
-        private Outcome Children(IOperation operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth)
+        private Outcome Children(IOperation operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame)
         {
             foreach (var child in operation.ChildOperations)
             {
-                if (Walk(child, thisType, flags, depth) == Outcome.Unknown)
+                if (Walk(child, thisType, flags, depth, frame) == Outcome.Unknown)
                 {
                     return Outcome.Unknown;
                 }
@@ -211,7 +292,7 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>A property read runs its getter, a store its setter, a compound store both; an auto-property runs neither.</summary>
-        private Outcome Accessors(IPropertyReferenceOperation property, INamedTypeSymbol? thisType, int depth)
+        private Outcome Accessors(IPropertyReferenceOperation property, INamedTypeSymbol? thisType, int depth, Frame? frame)
         {
             // An auto-property runs no code of its own, unless a subclass may override it.
             if (HandleOwners.IsAutoProperty(property.Property) && !property.Property.IsVirtual && !property.Property.IsOverride && !property.Property.IsAbstract)
@@ -223,12 +304,16 @@ namespace InteropGuard.Flow
             var read = !(property.Parent is ISimpleAssignmentOperation);
             var nonVirtual = property.Instance?.Syntax is BaseExpressionSyntax;
             var isVirtual = !nonVirtual && (property.Property.IsVirtual || property.Property.IsOverride || property.Property.IsAbstract);
-            if (read && (property.Property.GetMethod is not { } getter || Call(getter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth) == Outcome.Unknown))
+            var indexes = Passed(property.Arguments);
+            if (read && (property.Property.GetMethod is not { } getter || Call(getter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth, frame, indexes) == Outcome.Unknown))
             {
                 return Outcome.Unknown;
             }
 
-            if (stored && (property.Property.SetMethod is not { } setter || Call(setter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth) == Outcome.Unknown))
+            // The setter's 'value' is its last parameter.
+            if (stored && (property.Property.SetMethod is not { } setter
+                           || Call(setter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth, frame,
+                                   indexes.Concat(new[] { (setter.Parameters.Length - 1, StoredValue(property)) }).ToArray()) == Outcome.Unknown))
             {
                 return Outcome.Unknown;
             }
@@ -236,14 +321,22 @@ namespace InteropGuard.Flow
             return Outcome.Silent;
         }
 
-        private Outcome Call(IMethodSymbol target, IOperation? instance, bool isVirtual, IReadOnlyDictionary<IParameterSymbol, bool> flags, INamedTypeSymbol? thisType, int depth)
+        private Outcome Call(IMethodSymbol target, IOperation? instance, bool isVirtual, IReadOnlyDictionary<IParameterSymbol, bool> flags, INamedTypeSymbol? thisType, int depth,
+                             Frame? frame, IReadOnlyList<(int Ordinal, IOperation Value)> arguments)
         {
             if (IsKnownNoOp(target))
             {
                 return Outcome.Silent;
             }
 
-            if (depth >= MaxDepth || target.ContainingType.TypeKind == TypeKind.Interface)
+            // A call given nothing of the object cannot name its handle (a native one may end the library state it lives
+            // in); a keeper only holds it.
+            if (frame != null && (!frame.Gives(instance) && !arguments.Any(a => frame.Gives(a.Value)) && _interop.NativeFunctions.Get(target) == null || IsKeeperOnly(target)))
+            {
+                return Outcome.Silent;
+            }
+
+            if (depth >= (frame == null ? MaxDepth : MaxOwnedDepth) || target.ContainingType.TypeKind == TypeKind.Interface)
             {
                 return Outcome.Unknown;
             }
@@ -266,8 +359,14 @@ namespace InteropGuard.Flow
 
             foreach (var implementation in implementations)
             {
+                // An auto-property's accessor (a virtual one resolved for the object) runs no code of its own.
+                if (frame != null && implementation.AssociatedSymbol is IPropertySymbol { IsAbstract: false } accessed && HandleOwners.IsAutoProperty(accessed))
+                {
+                    continue;
+                }
+
                 if (implementation.IsAbstract || implementation.IsExtern || BodyOf(implementation) is not { } body
-                    || Walk(body, calleeThis, Rekeyed(flags, target, implementation), depth + 1) == Outcome.Unknown)
+                    || Walk(body, calleeThis, Rekeyed(flags, target, implementation), depth + 1, frame?.Into(implementation, instance, arguments)) == Outcome.Unknown)
                 {
                     return Outcome.Unknown;
                 }
@@ -358,6 +457,188 @@ namespace InteropGuard.Flow
             }
 
             return _diagnosticsOutput.Any(output => SymbolEqualityComparer.Default.Equals(type, output));
+        }
+
+        // What a setter is handed: the value of 'p = v'; for 'p += v' the whole sum, which reads the property too.
+        private static IOperation StoredValue(IPropertyReferenceOperation property)
+            => property.Parent is ISimpleAssignmentOperation simple ? simple.Value : property.Parent!;
+
+        private static IReadOnlyList<(int Ordinal, IOperation Value)> Passed(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments)
+        {
+            var passed = new List<(int Ordinal, IOperation Value)>(arguments.Length);
+            foreach (var argument in arguments)
+            {
+                passed.Add((argument.Parameter?.Ordinal ?? -1, argument.Value));
+            }
+
+            return passed;
+        }
+
+        /// <summary>
+        /// The value <paramref name="condition"/> has in the reading of what is given the object: the disposing flags, a parameter known to
+        /// hold zero compared with zero (<c>Handle = IntPtr.Zero</c>'s setter testing <c>value == 0</c>), and a bool member
+        /// of the object false in every instance of it, through <c>!</c>, <c>&amp;&amp;</c> and <c>||</c>; null when not known.
+        /// </summary>
+        private bool? ValueOf(IOperation condition, IReadOnlyDictionary<IParameterSymbol, bool> flags, Frame frame)
+        {
+            condition = OperationTree.SkipConversions(condition);
+            switch (condition)
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not:
+                    return ValueOf(not.Operand, flags, frame) is { } inner ? !inner : null;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr, OperatorMethod: null } logical:
+                {
+                    var left = ValueOf(logical.LeftOperand, flags, frame);
+                    var right = ValueOf(logical.RightOperand, flags, frame);
+                    var decisive = logical.OperatorKind == BinaryOperatorKind.ConditionalOr;
+                    return left == decisive || right == decisive ? decisive : left == !decisive && right == !decisive ? !decisive : null;
+                }
+
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } comparison
+                    when frame.IsZero(comparison.LeftOperand) && frame.IsZero(comparison.RightOperand):
+                    return comparison.OperatorKind == BinaryOperatorKind.Equals;
+                case IMemberReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }, Member: IFieldSymbol or IPropertySymbol } member
+                    when frame.ThisIsObject && member.Type?.SpecialType == SpecialType.System_Boolean && _falseFlags.IsFalseIn(member.Member, frame.Reading.Type):
+                    return false;
+                default:
+                    return DisposingFlags.ValueOf(condition, flags);
+            }
+        }
+
+        /// <summary>Framework code that only holds, compares or formats what it is given: collections, <c>Interlocked</c>, weak references, the values' own methods.</summary>
+        private bool IsKeeperOnly(IMethodSymbol method)
+        {
+            var type = method.ContainingType?.OriginalDefinition;
+            if (type == null || !FrameworkTypes.Contains(type))
+            {
+                return false;
+            }
+
+            if (type.SpecialType == SpecialType.System_Object)
+            {
+                return method.Name is nameof(GetType) or nameof(ReferenceEquals);
+            }
+
+            // The numbers, string and the pointer-sized integers; not IDisposable or Delegate, and no interface (a user's
+            // collection may implement it).
+            if (type.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_UIntPtr)
+            {
+                return true;
+            }
+
+            var space = type.ContainingNamespace?.ToDisplayString();
+            return type.TypeKind == TypeKind.Class && (space is "System.Collections.Generic" or "System.Collections.Concurrent"
+                                                       || _keepersOnly.Any(keeper => SymbolEqualityComparer.Default.Equals(type, keeper)));
+        }
+
+        private bool IsFrameworkException(ITypeSymbol? type)
+            => type is INamedTypeSymbol named && FrameworkTypes.Contains(named) && _interop.Types.Exception is { } exception
+               && (SymbolEqualityComparer.Default.Equals(named, exception) || BaseTypes.InheritsFrom(named, exception));
+
+        /// <summary>The class the reading of what is given the object judges.</summary>
+        private sealed class Reading
+        {
+            public Reading(INamedTypeSymbol type) => Type = type;
+
+            public INamedTypeSymbol Type { get; }
+
+            /// <summary>The finalizer's own frame: its <c>this</c> is the object.</summary>
+            public Frame Start() => new Frame(this, thisIsObject: true, thisGiven: true, NoParameters, NoParameters, NoParameters);
+        }
+
+        private static readonly HashSet<IParameterSymbol> NoParameters = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// What of the judged object a walked method holds: whether its <c>this</c> is the object (the finalizer's chain of
+        /// calls on <c>this</c>), whether it may hold something of it, and which parameters are the object, may hold
+        /// something of it, or hold zero. A local may hold anything.
+        /// </summary>
+        private sealed class Frame
+        {
+            private readonly HashSet<IParameterSymbol> _objects;
+            private readonly HashSet<IParameterSymbol> _given;
+            private readonly HashSet<IParameterSymbol> _zero;
+
+            public Frame(Reading reading, bool thisIsObject, bool thisGiven, HashSet<IParameterSymbol> objects, HashSet<IParameterSymbol> given, HashSet<IParameterSymbol> zero)
+            {
+                Reading = reading;
+                ThisIsObject = thisIsObject;
+                ThisGiven = thisGiven;
+                _objects = objects;
+                _given = given;
+                _zero = zero;
+            }
+
+            public Reading Reading { get; }
+
+            public bool ThisIsObject { get; }
+
+            private bool ThisGiven { get; }
+
+            /// <summary>Whether <paramref name="value"/> may be or hold something of the object: <c>this</c>, a parameter given it, any local.</summary>
+            public bool Gives(IOperation? value)
+                => value != null && OperationTree.Any(value, o => o switch
+                {
+                    IInstanceReferenceOperation => ThisGiven,
+                    IParameterReferenceOperation reference => _given.Contains(reference.Parameter),
+                    ILocalReferenceOperation or IConditionalAccessInstanceOperation => true,
+                    _ => false,
+                });
+
+            /// <summary>Zero by construction, or a parameter every path here was handed zero.</summary>
+            public bool IsZero(IOperation value)
+                => HandleOwners.IsZero(value) || (OperationTree.SkipConversions(value) is IParameterReferenceOperation reference && _zero.Contains(reference.Parameter));
+
+            private bool IsObject(IOperation? value)
+                => OperationTree.SkipConversions(value!) switch
+                {
+                    IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } => ThisIsObject,
+                    IParameterReferenceOperation reference => _objects.Contains(reference.Parameter),
+                    _ => false,
+                };
+
+            /// <summary>The frame of <paramref name="method"/> called on <paramref name="instance"/> with <paramref name="arguments"/>.</summary>
+            public Frame Into(IMethodSymbol method, IOperation? instance, IReadOnlyList<(int Ordinal, IOperation Value)> arguments)
+            {
+                var parameters = (method.PartialImplementationPart ?? method.OriginalDefinition).Parameters;
+                var objects = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+                var given = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+                var zero = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+                foreach (var (ordinal, value) in arguments)
+                {
+                    if (ordinal < 0 || ordinal >= parameters.Length)
+                    {
+                        continue;
+                    }
+
+                    var parameter = parameters[ordinal];
+                    if (IsObject(value) && parameter.RefKind == RefKind.None)
+                    {
+                        objects.Add(parameter);
+                    }
+
+                    if (Gives(value) || parameter.RefKind != RefKind.None)
+                    {
+                        given.Add(parameter);
+                    }
+
+                    if (IsZero(value) && parameter.RefKind == RefKind.None)
+                    {
+                        zero.Add(parameter);
+                    }
+                }
+
+                // A params array, or an argument the list above left out, may hold anything.
+                foreach (var parameter in parameters)
+                {
+                    if (parameter.IsParams || !arguments.Any(a => a.Ordinal == parameter.Ordinal))
+                    {
+                        given.Add(parameter);
+                    }
+                }
+
+                return new Frame(Reading, instance != null && IsObject(instance), instance != null && Gives(instance), objects, given, zero);
+            }
         }
 
         /// <summary>The operation tree of a method of this compilation, from the compilation's shared body cache, or null.</summary>

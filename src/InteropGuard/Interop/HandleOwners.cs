@@ -76,8 +76,8 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _handleConversions = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, bool> _interfaceOwned = ConcurrentTables.Create<IPropertySymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IPropertySymbol, GetterShape> _getters = ConcurrentTables.Create<IPropertySymbol, GetterShape>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), bool> _recordInterfaceOwned = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), bool>(PropertyFieldComparer.Instance);
-        private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), GetterShape> _recordGetters = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), GetterShape>(PropertyFieldComparer.Instance);
+        private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), bool> _recordInterfaceOwned = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), bool>(SymbolPairComparer<IPropertySymbol, IFieldSymbol>.Instance);
+        private readonly ConcurrentDictionary<(IPropertySymbol Property, IFieldSymbol Field), GetterShape> _recordGetters = ConcurrentTables.Create<(IPropertySymbol Property, IFieldSymbol Field), GetterShape>(SymbolPairComparer<IPropertySymbol, IFieldSymbol>.Instance);
         private readonly Func<IMethodSymbol, bool>? _isNative;
 
         // IsHandleRecord's answer per struct type: asked of the parameter and of the value of every struct argument of every
@@ -750,17 +750,6 @@ namespace InteropGuard.Interop
         }
 
         private bool IsFinalizableOrUnknown(ITypeSymbol type) => type.TypeKind != TypeKind.Class || IsFinalizable(type);
-
-        private sealed class PropertyFieldComparer : IEqualityComparer<(IPropertySymbol Property, IFieldSymbol Field)>
-        {
-            public static readonly PropertyFieldComparer Instance = new PropertyFieldComparer();
-
-            public bool Equals((IPropertySymbol Property, IFieldSymbol Field) x, (IPropertySymbol Property, IFieldSymbol Field) y)
-                => SymbolEqualityComparer.Default.Equals(x.Property, y.Property) && SymbolEqualityComparer.Default.Equals(x.Field, y.Field);
-
-            public int GetHashCode((IPropertySymbol Property, IFieldSymbol Field) key)
-                => (SymbolEqualityComparer.Default.GetHashCode(key.Property) * 397) ^ SymbolEqualityComparer.Default.GetHashCode(key.Field);
-        }
 
         /// <summary>
         /// The raw handle field of the same object a source getter hands out (every return but zero returns it), or null.

@@ -77,8 +77,23 @@ class Port
     {
         if (disposing || _open) { Lib.destroy(_port); }
     }
+    public void Open() => _open = true;
     public void Write(Port other) => Native.draw({|#0:other._port|}, 0);
 }", Finding(0, "other", "other._port", "Native.draw"));
+
+        [Fact]
+        public Task ConditionOnAMemberNeverSetIsNoOwner() => Check(Lib + @"
+class Pipe
+{
+    private IntPtr _pipe;
+    private bool _open;
+    ~Pipe() => Dispose(false);
+    private void Dispose(bool disposing)
+    {
+        if (disposing || _open) { Lib.destroy(_pipe); }
+    }
+    public void Write(Pipe other) => Native.draw(other._pipe, 0);
+}");
 
         [Fact]
         public Task DisposePatternReleasingOnlyWhenDisposingIsNoOwner() => Check(Lib + @"
