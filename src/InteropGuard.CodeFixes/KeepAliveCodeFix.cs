@@ -382,8 +382,9 @@ namespace InteropGuard.CodeFixes
 
         /// <summary>
         /// The type a new local is declared with at one place: <c>var</c>, unless a type named <c>var</c> is in scope there
-        /// (then <c>var</c> would mean that type); then the initializer's own type, written from its symbol. Null when
-        /// the type cannot be written (anonymous, erroneous).
+        /// (then <c>var</c> would mean that type) or the initializer has no type of its own; then the initializer's type,
+        /// or the one its place converts it to, written from its symbol. Null when the type cannot be written (anonymous,
+        /// erroneous).
         /// </summary>
         private sealed class DeclaredType
         {
@@ -403,18 +404,36 @@ namespace InteropGuard.CodeFixes
             /// <summary>The declared type for a local initialized with <paramref name="value"/> (a node of the model's tree).</summary>
             public TypeSyntax? For(ExpressionSyntax value)
             {
-                if (!_varIsAType)
+                var info = _model.GetTypeInfo(value, _cancellationToken);
+
+                // 'var' takes the value's own type. A value without one (a target-typed 'new(...)', 'null', a lambda) or
+                // one its place converts only because it is a constant ('short Size() => 1') needs the type its place
+                // gave it: 'var result = new(h)' does not compile.
+                var natural = Unparenthesized(value) is ImplicitObjectCreationExpressionSyntax ? null : info.Type;
+                var keepsItsOwnType = natural != null && natural.TypeKind != TypeKind.Error
+                                      && (info.ConvertedType == null || _model.Compilation.ClassifyCommonConversion(natural, info.ConvertedType).IsImplicit);
+                if (keepsItsOwnType && !_varIsAType)
                 {
                     return SyntaxFactory.IdentifierName("var");
                 }
 
-                var type = _model.GetTypeInfo(value, _cancellationToken).Type;
+                var type = keepsItsOwnType ? natural : info.ConvertedType;
                 if (type == null || type.TypeKind == TypeKind.Error || type.IsAnonymousType || type.SpecialType == SpecialType.System_Void)
                 {
                     return null;
                 }
 
                 return ((TypeSyntax)_generator.TypeExpression(type)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+            }
+
+            private static ExpressionSyntax Unparenthesized(ExpressionSyntax value)
+            {
+                while (value is ParenthesizedExpressionSyntax parenthesized)
+                {
+                    value = parenthesized.Expression;
+                }
+
+                return value;
             }
         }
 

@@ -28,6 +28,9 @@ namespace InteropGuard.Tests.Robustness
 
         private readonly Dictionary<(SyntaxTree, string), ExpressionSyntax> local = new Dictionary<(SyntaxTree, string), ExpressionSyntax>();
 
+        /// <summary>Templates by "Type.Method", for helpers called from other files (<c>using static</c>, <c>Type.Check(...)</c>).</summary>
+        private readonly Dictionary<string, (string Prefix, string Suffix)> typeTemplates = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+
         private EmbeddedTestSources(List<(string, SyntaxTree)> files)
         {
             this.files = files;
@@ -46,6 +49,17 @@ namespace InteropGuard.Tests.Robustness
                     {
                         qualified[type.Identifier.Text + "." + variable.Identifier.Text] = variable.Initializer!.Value;
                         local[(tree, variable.Identifier.Text)] = variable.Initializer.Value;
+                    }
+                }
+            }
+
+            foreach (var (_, tree) in files)
+            {
+                foreach (var (method, template) in MethodTemplates(tree))
+                {
+                    if (method.Parent is TypeDeclarationSyntax type)
+                    {
+                        typeTemplates.TryAdd(type.Identifier.Text + "." + method.Identifier.Text, template);
                     }
                 }
             }
@@ -76,13 +90,18 @@ namespace InteropGuard.Tests.Robustness
 
                     string name = $"tests/{path}:{literal.GetLocation().GetLineSpan().StartLinePosition.Line + 1}";
                     string text = literal.Token.ValueText;
-                    if (TopOfConcatenation(literal) is { } whole && !ReferenceEquals(whole, literal))
+                    var whole = TopOfConcatenation(literal) ?? literal;
+                    if (!ReferenceEquals(whole, literal))
                     {
                         // The whole concatenation when it is all constants; the literal alone when a part is computed.
-                        text = Resolve(whole, tree, 0) ?? text;
+                        var resolved = Resolve(whole, tree, 0);
+                        text = resolved ?? text;
+                        whole = resolved == null ? literal : whole;
                     }
-                    else if (literal.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
-                        && templates.TryGetValue(CalledName(call), out var template))
+
+                    // Passed to a helper that puts constants around its parameter: wrapped the same way.
+                    if (whole.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
+                        && TemplateOf(call, templates, tree) is { } template)
                     {
                         text = template.Prefix + text + template.Suffix;
                     }
@@ -93,12 +112,58 @@ namespace InteropGuard.Tests.Robustness
         }
 
         /// <summary>
+        /// The template of the helper a call names: one of this file's methods, a method of the type a member access names
+        /// (<c>HandleOwnerLifetimeTests.Check(...)</c>), or of a type the file imports with <c>using static</c>.
+        /// </summary>
+        private (string Prefix, string Suffix)? TemplateOf(InvocationExpressionSyntax call, Dictionary<string, (string Prefix, string Suffix)> templates, SyntaxTree tree)
+        {
+            var name = CalledName(call);
+            if (call.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax type })
+            {
+                return typeTemplates.TryGetValue(type.Identifier.Text + "." + name, out var qualifiedTemplate) ? qualifiedTemplate : null;
+            }
+
+            if (templates.TryGetValue(name, out var template))
+            {
+                return template;
+            }
+
+            foreach (var directive in tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax).OfType<UsingDirectiveSyntax>())
+            {
+                var imported = directive.Name switch
+                {
+                    QualifiedNameSyntax qualifiedName => qualifiedName.Right.Identifier.Text,
+                    IdentifierNameSyntax identifier => identifier.Identifier.Text,
+                    _ => null,
+                };
+                if (directive.StaticKeyword.IsKind(SyntaxKind.StaticKeyword) && imported != null
+                    && typeTemplates.TryGetValue(imported + "." + name, out var importedTemplate))
+                {
+                    return importedTemplate;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
         /// Per method name of this file: the constants its body puts around a parameter (<c>Prelude + source</c>,
         /// <c>Usings + source + Native</c>), the first such concatenation found.
         /// </summary>
         private Dictionary<string, (string Prefix, string Suffix)> Templates(SyntaxTree tree)
         {
             var templates = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+            foreach (var (method, template) in MethodTemplates(tree))
+            {
+                templates.TryAdd(method.Identifier.Text, template);
+            }
+
+            return templates;
+        }
+
+        /// <summary>Each method of the tree with the constants its body puts around a parameter, the first such concatenation found.</summary>
+        private IEnumerable<(MethodDeclarationSyntax Method, (string Prefix, string Suffix) Template)> MethodTemplates(SyntaxTree tree)
+        {
             foreach (var method in tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>())
             {
                 var parameters = method.ParameterList.Parameters.Select(p => p.Identifier.Text).ToHashSet(StringComparer.Ordinal);
@@ -106,7 +171,7 @@ namespace InteropGuard.Tests.Robustness
                 {
                     var parts = Operands(add).ToList();
                     int hole = parts.FindIndex(p => p is IdentifierNameSyntax id && parameters.Contains(id.Identifier.Text));
-                    if (hole < 0 || templates.ContainsKey(method.Identifier.Text))
+                    if (hole < 0)
                     {
                         continue;
                     }
@@ -115,12 +180,11 @@ namespace InteropGuard.Tests.Robustness
                     var suffix = parts.Skip(hole + 1).Select(p => Resolve(p, tree, 0)).ToList();
                     if (prefix.Concat(suffix).All(p => p != null))
                     {
-                        templates[method.Identifier.Text] = (string.Concat(prefix), string.Concat(suffix));
+                        yield return (method, (string.Concat(prefix), string.Concat(suffix)));
+                        break;
                     }
                 }
             }
-
-            return templates;
         }
 
         private string? Resolve(ExpressionSyntax expression, SyntaxTree tree, int depth)

@@ -81,6 +81,54 @@ class C
     }
 }");
 
+        /// <summary>
+        /// The returned value goes through a local, and 'var' needs a type of its own: a target-typed 'new(...)' is declared
+        /// with the member's type ('var result = new(h)' does not compile); a value with a type of its own keeps 'var'.
+        /// </summary>
+        [Fact]
+        public Task ALocalForAValueWithoutATypeOfItsOwnIsDeclaredWithTheMembersType() => VerifyFix(@"
+class Canvas
+{
+    public Canvas(int depth) { }
+}
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public Canvas Open() => new(Native.draw([|_hwnd|], 0));
+    public short Depth() => (short)Native.draw([|_hwnd|], 1);
+    public long Area() => Native.draw([|_hwnd|], 2);
+}", @"
+class Canvas
+{
+    public Canvas(int depth) { }
+}
+class Window
+{
+    private IntPtr _hwnd;
+    ~Window() { }
+    public Canvas Open()
+    {
+        Canvas result = new(Native.draw(_hwnd, 0));
+        GC.KeepAlive(this);
+        return result;
+    }
+
+    public short Depth()
+    {
+        var result = (short)Native.draw(_hwnd, 1);
+        GC.KeepAlive(this);
+        return result;
+    }
+
+    public long Area()
+    {
+        var result = Native.draw(_hwnd, 2);
+        GC.KeepAlive(this);
+        return result;
+    }
+}");
+
         [Fact]
         public Task ExpressionBodiedMemberBecomesABlock() => VerifyFix(@"
 class Window
