@@ -518,7 +518,11 @@ namespace InteropGuard.Flow
             return SymbolEqualityComparer.Default.Equals(valueType, enumType) || SymbolEqualityComparer.Default.Equals(valueType, underlying);
         }
 
-        private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
+        // Every name this class compares is a framework one (System.*, Microsoft.*): any other type's name is not built.
+        private static string FullName(INamedTypeSymbol type)
+            => NamespaceNames.IsWithin(type.ContainingNamespace, "System") || NamespaceNames.IsWithin(type.ContainingNamespace, "Microsoft")
+                ? type.ContainingNamespace!.ToDisplayString() + "." + type.Name
+                : string.Empty;
 
         /// <summary>
         /// <c>string.Format(Strings.NotFound, name)</c>: a format that is a constant, a static read-only field or a static

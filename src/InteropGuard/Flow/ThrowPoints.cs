@@ -944,7 +944,8 @@ namespace InteropGuard.Flow
                     return false;
                 }
 
-                switch (type.ContainingNamespace?.ToDisplayString() + "." + type.Name)
+                // Every name below is in System: any other type's name is not built.
+                switch (NamespaceNames.IsWithin(type.ContainingNamespace, "System") ? type.ContainingNamespace.ToDisplayString() + "." + type.Name : string.Empty)
                 {
                     // The Try* members fail only for a null key; that is an argument bug, not a path to release on.
                     case "System.Collections.Concurrent.ConcurrentDictionary" when method.Name == "TryAdd" || method.Name == "TryGetValue" || method.Name == "TryRemove":
