@@ -163,7 +163,7 @@ namespace InteropGuard.Flow
         }
 
         private static bool IsGCHandle(INamedTypeSymbol? type)
-            => type is { Name: "GCHandle" } && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
+            => type is { Name: "GCHandle" } && NamespaceNames.Is(type.ContainingNamespace, "System.Runtime.InteropServices");
 
         private bool IsContext(IOperation value, int depth)
         {
@@ -223,9 +223,8 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var ns = type.ContainingNamespace?.ToDisplayString();
-            return (ns == "System.Collections.Generic" && type.Name is "Dictionary" or "IDictionary" or "IReadOnlyDictionary")
-                   || (ns == "System.Collections.Concurrent" && type.Name == "ConcurrentDictionary");
+            return (type.Name is "Dictionary" or "IDictionary" or "IReadOnlyDictionary" && NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Generic"))
+                   || (type.Name == "ConcurrentDictionary" && NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Concurrent"));
         }
 
         private static bool IsPointerSized(ITypeSymbol type)

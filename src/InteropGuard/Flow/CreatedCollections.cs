@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -47,16 +48,16 @@ namespace InteropGuard.Flow
             return collection.Type is IArrayTypeSymbol
                    || Of(collection) != null
                    || (collection.ConstructMethod == null && collection.Type is INamedTypeSymbol { TypeKind: TypeKind.Interface } target
-                       && target.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic");
+                       && NamespaceNames.Is(target.ContainingNamespace, "System.Collections.Generic"));
         }
 
         private static bool IsFrameworkCollection(INamedTypeSymbol type)
-            => type.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic"
+            => NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Generic")
                && type.Name is "List" or "HashSet" or "Queue" or "Stack" or "Dictionary"
                && type.DeclaringSyntaxReferences.IsEmpty;
 
         private static bool IsGeneric(INamedTypeSymbol type, string name)
-            => type.Name == name && type.Arity == 1 && type.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic";
+            => type.Name == name && type.Arity == 1 && NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Generic");
 
         private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
     }

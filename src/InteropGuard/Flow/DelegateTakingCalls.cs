@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -80,6 +81,6 @@ namespace InteropGuard.Flow
                                 || (type is INamedTypeSymbol named && IsType(named, "System.Threading", "CancellationToken")));
 
         private static bool IsType(INamedTypeSymbol type, string ns, string name)
-            => type.Name == name && type.ContainingNamespace?.ToDisplayString() == ns;
+            => type.Name == name && NamespaceNames.Is(type.ContainingNamespace, ns);
     }
 }

@@ -1,4 +1,5 @@
 using System.Linq;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
@@ -186,7 +187,7 @@ namespace InteropGuard.Flow
         {
             if (thrown.Exception is not { } exception
                 || OperationTree.SkipConversions(exception) is not IObjectCreationOperation { Type: { } type } creation
-                || type.ContainingNamespace?.ToDisplayString() != "System")
+                || !NamespaceNames.Is(type.ContainingNamespace, "System"))
             {
                 return false;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -317,7 +318,7 @@ namespace InteropGuard.Flow
 
             for (var current = type; current != null; current = current.BaseType)
             {
-                if (current.Name == "EventArgs" && current.ContainingNamespace?.ToDisplayString() == "System")
+                if (current.Name == "EventArgs" && NamespaceNames.Is(current.ContainingNamespace, "System"))
                 {
                     return true;
                 }
@@ -333,7 +334,7 @@ namespace InteropGuard.Flow
         /// constructors (which check the length) are not these.
         /// </summary>
         private static bool IsGeometryValue(INamedTypeSymbol type)
-            => type.IsValueType && type.DeclaringSyntaxReferences.Length == 0 && type.ContainingNamespace?.ToDisplayString() is "System.Drawing" or "System.Numerics"
+            => type.IsValueType && type.DeclaringSyntaxReferences.Length == 0 && (NamespaceNames.Is(type.ContainingNamespace, "System.Drawing") || NamespaceNames.Is(type.ContainingNamespace, "System.Numerics"))
                && type.Name is "Size" or "SizeF" or "Point" or "PointF" or "Rectangle" or "RectangleF"
                    or "Vector2" or "Vector3" or "Vector4" or "Quaternion" or "Plane" or "Matrix3x2" or "Matrix4x4";
 
@@ -353,7 +354,7 @@ namespace InteropGuard.Flow
             var isException = false;
             for (var current = type; current != null; current = current.BaseType)
             {
-                if (current.Name == "Exception" && current.ContainingNamespace?.ToDisplayString() == "System")
+                if (current.Name == "Exception" && NamespaceNames.Is(current.ContainingNamespace, "System"))
                 {
                     isException = true;
                     break;
@@ -367,7 +368,7 @@ namespace InteropGuard.Flow
         {
             for (var current = type as INamedTypeSymbol; current != null; current = current.BaseType)
             {
-                if (current.Name == "Exception" && current.ContainingNamespace?.ToDisplayString() == "System")
+                if (current.Name == "Exception" && NamespaceNames.Is(current.ContainingNamespace, "System"))
                 {
                     return true;
                 }
@@ -517,7 +518,11 @@ namespace InteropGuard.Flow
             return SymbolEqualityComparer.Default.Equals(valueType, enumType) || SymbolEqualityComparer.Default.Equals(valueType, underlying);
         }
 
-        private static string FullName(INamedTypeSymbol type) => type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
+        // Every name this class compares is a framework one (System.*, Microsoft.*): any other type's name is not built.
+        private static string FullName(INamedTypeSymbol type)
+            => NamespaceNames.IsWithin(type.ContainingNamespace, "System") || NamespaceNames.IsWithin(type.ContainingNamespace, "Microsoft")
+                ? type.ContainingNamespace!.ToDisplayString() + "." + type.Name
+                : string.Empty;
 
         /// <summary>
         /// <c>string.Format(Strings.NotFound, name)</c>: a format that is a constant, a static read-only field or a static

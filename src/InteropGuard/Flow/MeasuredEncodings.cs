@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -196,7 +197,7 @@ namespace InteropGuard.Flow
         }
 
         private static bool IsSystemText(INamedTypeSymbol? type, string name)
-            => type?.Name == name && type.ContainingNamespace?.ToDisplayString() == "System.Text";
+            => type?.Name == name && NamespaceNames.Is(type.ContainingNamespace, "System.Text");
 
         // byteCount is n * 2 or n * sizeof(char) (either order, through locals) where n names the value charCount names.
         private static bool IsTwiceTheCount(IOperation byteCount, IOperation charCount, StableValues stable, SemanticModel? model, int depth = 0)
@@ -243,7 +244,7 @@ namespace InteropGuard.Flow
         {
             for (var current = type; current != null; current = current.BaseType)
             {
-                if (current.Name == "Encoding" && current.ContainingNamespace?.ToDisplayString() == "System.Text")
+                if (current.Name == "Encoding" && NamespaceNames.Is(current.ContainingNamespace, "System.Text"))
                 {
                     return true;
                 }
@@ -409,7 +410,7 @@ namespace InteropGuard.Flow
             => IsMeasurement(size, encodes: true, encoding, source, source, stable, model, 0, needed: 0);
 
         private static bool IsMathMax(IMethodSymbol method)
-            => method.Name == "Max" && method.IsStatic && method.ContainingType is { Name: "Math" } math && math.ContainingNamespace?.ToDisplayString() == "System";
+            => method.Name == "Max" && method.IsStatic && method.ContainingType is { Name: "Math" } math && NamespaceNames.Is(math.ContainingNamespace, "System");
 
         private static int Less(int needed, IOperation constant)
             => constant.ConstantValue.Value is int value && value < needed ? needed - value : 0;
@@ -417,7 +418,7 @@ namespace InteropGuard.Flow
         // UTF-8, ASCII and Latin-1 write at most three bytes per UTF-16 code unit (a surrogate pair: four bytes for two units).
         private static bool IsNarrowEncoding(ISymbol encoding)
             => encoding is IPropertySymbol { IsStatic: true, Name: "UTF8" or "ASCII" or "Latin1", ContainingType: { Name: "Encoding" } owner }
-               && owner.ContainingNamespace?.ToDisplayString() == "System.Text";
+               && NamespaceNames.Is(owner.ContainingNamespace, "System.Text");
 
         // k * source.Length + c with k >= 3 and c >= needed, in either operand order.
         private static bool IsUpperBound(IBinaryOperation size, IOperation source, StableValues stable, int needed)

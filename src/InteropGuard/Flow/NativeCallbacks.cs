@@ -66,7 +66,7 @@ namespace InteropGuard.Flow
 
         public static bool IsUnmanagedCallersOnly(IMethodSymbol method)
             => method.GetAttributes().Any(a => a.AttributeClass is { Name: "UnmanagedCallersOnlyAttribute" } type
-                                                && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices");
+                                                && NamespaceNames.Is(type.ContainingNamespace, "System.Runtime.InteropServices"));
 
         /// <summary>The callbacks <paramref name="invocation"/> hands to native code.</summary>
         public IEnumerable<NativeCallback> HandedOverBy(IInvocationOperation invocation, InteropScope scope, CancellationToken cancellationToken)

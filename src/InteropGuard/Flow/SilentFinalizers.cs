@@ -49,20 +49,9 @@ namespace InteropGuard.Flow
         {
             _interop = interop;
             _falseFlags = new FalseMadeFlags(interop);
-            var compilation = interop.Compilation;
-            _keepersOnly = new[]
-            {
-                compilation.GetTypeByMetadataName("System.Threading.Interlocked"),
-                compilation.GetTypeByMetadataName("System.WeakReference"),
-                compilation.GetTypeByMetadataName("System.WeakReference`1"),
-            };
-            _diagnosticsOutput = new[]
-            {
-                compilation.GetTypeByMetadataName("System.Diagnostics.Debug"),
-                compilation.GetTypeByMetadataName("System.Diagnostics.Trace"),
-                compilation.GetTypeByMetadataName("System.Diagnostics.Debugger"),
-                compilation.GetTypeByMetadataName("System.Console"),
-            };
+            var types = interop.Types;
+            _keepersOnly = new[] { types.Interlocked, types.WeakReference, types.GenericWeakReference };
+            _diagnosticsOutput = new[] { types.Debug, types.Trace, types.Debugger, types.Console };
         }
 
         private enum Outcome
@@ -526,8 +515,8 @@ namespace InteropGuard.Flow
                 return true;
             }
 
-            var space = type.ContainingNamespace?.ToDisplayString();
-            return type.TypeKind == TypeKind.Class && (space is "System.Collections.Generic" or "System.Collections.Concurrent"
+            return type.TypeKind == TypeKind.Class && (NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Generic")
+                                                       || NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Concurrent")
                                                        || _keepersOnly.Any(keeper => SymbolEqualityComparer.Default.Equals(type, keeper)));
         }
 

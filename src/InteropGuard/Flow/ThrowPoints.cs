@@ -928,14 +928,14 @@ namespace InteropGuard.Flow
 
                 // Debug's members are compiled only into debug builds, and a failed Debug.Assert fails fast: no exception.
                 // Debugger.Break without a debugger raises a breakpoint trap, not a managed exception a catch could take.
-                if (type.Name is "Debug" or "Debugger" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
+                if (type.Name is "Debug" or "Debugger" && NamespaceNames.Is(type.ContainingNamespace, "System.Diagnostics"))
                 {
                     return false;
                 }
 
                 // The console's own writers ignore a closed stream (a broken pipe, a detached console); a string or a
                 // primitive is written without formatting or user code. A format string, or an object's ToString, can throw.
-                if (type.Name == "Console" && type.ContainingNamespace?.ToDisplayString() == "System" && method.Name is "Write" or "WriteLine"
+                if (type.Name == "Console" && NamespaceNames.Is(type.ContainingNamespace, "System") && method.Name is "Write" or "WriteLine"
                     && (method.Parameters.Length == 0
                         || (method.Parameters.Length == 1 && method.Parameters[0].Type.SpecialType is SpecialType.System_String or SpecialType.System_Boolean
                             or SpecialType.System_Char or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32
@@ -944,7 +944,8 @@ namespace InteropGuard.Flow
                     return false;
                 }
 
-                switch (type.ContainingNamespace?.ToDisplayString() + "." + type.Name)
+                // Every name below is in System: any other type's name is not built.
+                switch (NamespaceNames.IsWithin(type.ContainingNamespace, "System") ? type.ContainingNamespace.ToDisplayString() + "." + type.Name : string.Empty)
                 {
                     // The Try* members fail only for a null key; that is an argument bug, not a path to release on.
                     case "System.Collections.Concurrent.ConcurrentDictionary" when method.Name == "TryAdd" || method.Name == "TryGetValue" || method.Name == "TryRemove":

@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 
 namespace InteropGuard.Flow
@@ -26,8 +27,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            var space = type.ContainingNamespace?.ToDisplayString();
-            if (space == "System.Numerics" && IsVectorValue(type))
+            if (NamespaceNames.Is(type.ContainingNamespace, "System.Numerics") && IsVectorValue(type))
             {
                 // The perspective projections check their field of view and planes (ArgumentOutOfRangeException).
                 return method.MethodKind is MethodKind.Ordinary or MethodKind.UserDefinedOperator or MethodKind.Constructor or MethodKind.PropertyGet
@@ -35,7 +35,7 @@ namespace InteropGuard.Flow
             }
 
             // Math.Abs(double) and the like: every parameter and the result floating-point (Clamp's crossed bounds throw).
-            return space == "System" && type.Name is "Math" or "MathF" && method.Name != "Clamp"
+            return type.Name is "Math" or "MathF" && NamespaceNames.Is(type.ContainingNamespace, "System") && method.Name != "Clamp"
                    && method.ReturnType.SpecialType is SpecialType.System_Single or SpecialType.System_Double
                    && method.Parameters.Length > 0 && AllUnchecked(method);
         }
@@ -46,7 +46,7 @@ namespace InteropGuard.Flow
             {
                 var type = parameter.Type;
                 if (!(type.SpecialType is SpecialType.System_Single or SpecialType.System_Double
-                      || (type is INamedTypeSymbol named && named.ContainingNamespace?.ToDisplayString() == "System.Numerics" && IsVectorValue(named))))
+                      || (type is INamedTypeSymbol named && NamespaceNames.Is(named.ContainingNamespace, "System.Numerics") && IsVectorValue(named))))
                 {
                     return false;
                 }

@@ -840,7 +840,7 @@ namespace InteropGuard.Interop
         {
             for (var current = type; current != null; current = current.BaseType)
             {
-                if (current.Name == "SafeHandleZeroOrMinusOneIsInvalid" && current.ContainingNamespace?.ToDisplayString() == "Microsoft.Win32.SafeHandles")
+                if (current.Name == "SafeHandleZeroOrMinusOneIsInvalid" && NamespaceNames.Is(current.ContainingNamespace, "Microsoft.Win32.SafeHandles"))
                 {
                     return true;
                 }

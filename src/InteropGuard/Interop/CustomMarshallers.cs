@@ -19,7 +19,7 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            var contract = type.AllInterfaces.FirstOrDefault(i => i.Name == "ICustomMarshaler" && i.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices");
+            var contract = type.AllInterfaces.FirstOrDefault(i => i.Name == "ICustomMarshaler" && NamespaceNames.Is(i.ContainingNamespace, "System.Runtime.InteropServices"));
             return contract?.GetMembers("MarshalManagedToNative").FirstOrDefault() is { } member
                    && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method);
         }

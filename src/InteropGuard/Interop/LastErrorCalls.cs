@@ -84,7 +84,6 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), NativeFunction?> _endingCalls = ConcurrentTables.Create<(IMethodSymbol, int), NativeFunction?>(new MethodDepthComparer());
-        private readonly ConcurrentDictionary<INamespaceSymbol, string> _namespaceNames = ConcurrentTables.Create<INamespaceSymbol, string>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
         /// <summary>The compilation's interop context.</summary>
@@ -623,30 +622,31 @@ namespace InteropGuard.Interop
                 return null;
             }
 
-            var ns = NameOf(type.ContainingNamespace);
+            var ns = type.ContainingNamespace;
             if (method.MethodKind == MethodKind.PropertyGet)
             {
                 return null;
             }
 
-            if (ns == "System" && type.Name == "Console")
+            if (type.Name == "Console" && NamespaceNames.Is(ns, "System"))
             {
                 return "writes to the console, a native write that sets the last error";
             }
 
-            if ((ns == "System.Diagnostics" && (type.Name == "Debug" || type.Name == "Trace" || type.Name == "TraceSource" || type.Name == "EventLog"))
-                || InNamespace(ns, "Microsoft.Extensions.Logging") || InNamespace(ns, "Serilog") || InNamespace(ns, "NLog") || InNamespace(ns, "log4net"))
+            if ((type.Name is "Debug" or "Trace" or "TraceSource" or "EventLog" && NamespaceNames.Is(ns, "System.Diagnostics"))
+                || NamespaceNames.IsWithin(ns, "Microsoft.Extensions.Logging") || NamespaceNames.IsWithin(ns, "Serilog") || NamespaceNames.IsWithin(ns, "NLog")
+                || NamespaceNames.IsWithin(ns, "log4net"))
             {
                 return "logs, and logging writes through native calls";
             }
 
-            if ((ns == "System.IO" || ns.StartsWith("System.IO.", StringComparison.Ordinal) || ns == "System.Net" || ns.StartsWith("System.Net.", StringComparison.Ordinal))
+            if ((NamespaceNames.IsWithin(ns, "System.IO") || NamespaceNames.IsWithin(ns, "System.Net"))
                 && type.Name != "Path")
             {
                 return "performs I/O through native calls that set the last error";
             }
 
-            if (ns == "System.Runtime.InteropServices" && type.Name == "NativeLibrary")
+            if (type.Name == "NativeLibrary" && NamespaceNames.Is(ns, "System.Runtime.InteropServices"))
             {
                 return "calls into the native loader";
             }
@@ -654,9 +654,9 @@ namespace InteropGuard.Interop
             if (method.Name == "Dispose" || method.Name == "Close" || method.Name == "DisposeAsync")
             {
                 var receiver = instance is IConversionOperation conversion ? conversion.Operand.Type : instance?.Type ?? type;
-                var receiverNamespace = NameOf(receiver?.ContainingNamespace);
-                if (receiverNamespace.StartsWith("System.IO", StringComparison.Ordinal) || receiverNamespace.StartsWith("System.Net", StringComparison.Ordinal)
-                    || receiverNamespace.StartsWith("Microsoft.Win32", StringComparison.Ordinal) || receiverNamespace == "System.Diagnostics")
+                var receiverNamespace = receiver?.ContainingNamespace;
+                if (NamespaceNames.IsWithin(receiverNamespace, "System.IO") || NamespaceNames.IsWithin(receiverNamespace, "System.Net")
+                    || NamespaceNames.IsWithin(receiverNamespace, "Microsoft.Win32") || NamespaceNames.Is(receiverNamespace, "System.Diagnostics"))
                 {
                     return "releases a native resource through a native call that may set the last error";
                 }
@@ -673,31 +673,12 @@ namespace InteropGuard.Interop
                 return "formats a value (culture data and ToString overrides may call native code)";
             }
 
-            if (ns == "System.Text" && type.Name == "StringBuilder" && method.Name == "AppendFormat")
+            if (type.Name == "StringBuilder" && method.Name == "AppendFormat" && NamespaceNames.Is(ns, "System.Text"))
             {
                 return "formats values (culture data and ToString overrides may call native code)";
             }
 
             return null;
-        }
-
-        /// <summary>
-        /// A namespace's display name, built once per namespace: asked for the type of every library call a body or a
-        /// summarized helper makes, where building the string each time was a measurable share of the classification.
-        /// </summary>
-        private string NameOf(INamespaceSymbol? ns)
-        {
-            if (ns == null)
-            {
-                return string.Empty;
-            }
-
-            if (!_namespaceNames.TryGetValue(ns, out var name))
-            {
-                name = _namespaceNames.GetOrAdd(ns, ns.ToDisplayString());
-            }
-
-            return name;
         }
 
         /// <summary>Dispose/Close of a SafeHandle (of the receiver, through a using's implicit IDisposable.Dispose too).</summary>
@@ -711,8 +692,6 @@ namespace InteropGuard.Interop
             var receiver = instance is IConversionOperation conversion ? conversion.Operand.Type : instance?.Type ?? method.ContainingType;
             return _interop.Types.IsHandleWrapper(receiver) || _interop.Types.IsHandleWrapper(method.ContainingType);
         }
-
-        private static bool InNamespace(string ns, string root) => ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal);
 
         /// <summary>
         /// <c>string.Format</c> whose every formatted argument is a string, with no provider or a <c>CultureInfo</c>: copying
@@ -735,7 +714,7 @@ namespace InteropGuard.Interop
 
                 if (parameter.Type.Name == "IFormatProvider")
                 {
-                    if (Unwrapped(argument.Value).Type is not { Name: "CultureInfo" } culture || culture.ContainingNamespace?.ToDisplayString() != "System.Globalization")
+                    if (Unwrapped(argument.Value).Type is not { Name: "CultureInfo" } culture || !NamespaceNames.Is(culture.ContainingNamespace, "System.Globalization"))
                     {
                         return false;
                     }

@@ -115,6 +115,6 @@ namespace InteropGuard.Interop
         }
 
         private static bool IsType(INamedTypeSymbol? type, string ns, string name)
-            => type != null && type.Name == name && type.ContainingNamespace?.ToDisplayString() == ns;
+            => type != null && type.Name == name && NamespaceNames.Is(type.ContainingNamespace, ns);
     }
 }

@@ -292,7 +292,7 @@ namespace InteropGuard.Interop
         };
 
         private static bool IsGCHandle(ITypeSymbol? type)
-            => type?.Name == "GCHandle" && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices";
+            => type?.Name == "GCHandle" && NamespaceNames.Is(type.ContainingNamespace, "System.Runtime.InteropServices");
 
         private static bool IsZero(IOperation value)
             => value is IDefaultValueOperation

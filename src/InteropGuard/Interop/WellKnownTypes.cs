@@ -44,6 +44,12 @@ namespace InteropGuard.Interop
             Action,
             INotifyCompletion,
             WeakReference,
+            GenericWeakReference,
+            Interlocked,
+            Debug,
+            Trace,
+            Debugger,
+            Console,
         }
 
         // In the order of Slot.
@@ -78,6 +84,12 @@ namespace InteropGuard.Interop
             "System.Action",
             "System.Runtime.CompilerServices.INotifyCompletion",
             "System.WeakReference",
+            "System.WeakReference`1",
+            "System.Threading.Interlocked",
+            "System.Diagnostics.Debug",
+            "System.Diagnostics.Trace",
+            "System.Diagnostics.Debugger",
+            "System.Console",
         };
 
         private readonly Compilation _compilation;
@@ -149,6 +161,24 @@ namespace InteropGuard.Interop
 
         /// <summary>System.WeakReference (not the generic one): its <c>Target</c> is read through a weak GCHandle.</summary>
         public INamedTypeSymbol? WeakReference => Type(Slot.WeakReference);
+
+        /// <summary>System.WeakReference&lt;T&gt;: holds its target without keeping it alive.</summary>
+        public INamedTypeSymbol? GenericWeakReference => Type(Slot.GenericWeakReference);
+
+        /// <summary>System.Threading.Interlocked: atomic reads and writes of what it is given.</summary>
+        public INamedTypeSymbol? Interlocked => Type(Slot.Interlocked);
+
+        /// <summary>System.Diagnostics.Debug: output only, compiled into debug builds.</summary>
+        public INamedTypeSymbol? Debug => Type(Slot.Debug);
+
+        /// <summary>System.Diagnostics.Trace: output only.</summary>
+        public INamedTypeSymbol? Trace => Type(Slot.Trace);
+
+        /// <summary>System.Diagnostics.Debugger: breaks and logs to an attached debugger.</summary>
+        public INamedTypeSymbol? Debugger => Type(Slot.Debugger);
+
+        /// <summary>System.Console: output only.</summary>
+        public INamedTypeSymbol? Console => Type(Slot.Console);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 

@@ -91,7 +91,7 @@ namespace InteropGuard.Rules
         /// <summary>Does the assembly carry <c>[assembly: DisableRuntimeMarshalling]</c>? Then SetLastError and MarshalAs do not apply.</summary>
         internal static bool MarshallingDisabled(Compilation compilation)
             => compilation.Assembly.GetAttributes().Any(a => a.AttributeClass is { Name: "DisableRuntimeMarshallingAttribute" } type
-                                                             && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.CompilerServices");
+                                                             && NamespaceNames.Is(type.ContainingNamespace, "System.Runtime.CompilerServices"));
 
         private static void AnalyzeMethod(SymbolAnalysisContext context)
         {
@@ -171,6 +171,6 @@ namespace InteropGuard.Rules
 
         private static bool HasMarshalAs(IEnumerable<AttributeData> attributes)
             => attributes.Any(a => a.AttributeClass is { Name: "MarshalAsAttribute" } type
-                                   && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.InteropServices");
+                                   && NamespaceNames.Is(type.ContainingNamespace, "System.Runtime.InteropServices"));
     }
 }

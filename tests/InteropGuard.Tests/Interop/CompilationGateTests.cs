@@ -221,7 +221,10 @@ namespace InteropGuard.Tests.Interop
                 .Select(_ => Task.Run(() => properties.ToDictionary(p => p.Name, p => (INamedTypeSymbol?)p.GetValue(types))))
                 .ToArray();
 
-            var namedOtherwise = new Dictionary<string, string> { [nameof(WellKnownTypes.Pinnable)] = "IPinnable", [nameof(WellKnownTypes.ThreadingTimer)] = "Timer" };
+            var namedOtherwise = new Dictionary<string, string>
+            {
+                [nameof(WellKnownTypes.Pinnable)] = "IPinnable", [nameof(WellKnownTypes.ThreadingTimer)] = "Timer", [nameof(WellKnownTypes.GenericWeakReference)] = "WeakReference",
+            };
             foreach (var read in await Task.WhenAll(reads).WaitAsync(TimeSpan.FromSeconds(60)))
             {
                 Assert.Equal(properties.Length, read.Values.Distinct(SymbolEqualityComparer.Default).Count());
