@@ -814,8 +814,10 @@ namespace InteropGuard.Rules
                                                                                                       IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments)
         {
             // Which parameters can carry a handle is the target's property, read once per method: for most calls the one
-            // lookup says none, where each argument's parameter and type were tested at every call.
-            if (arguments.IsEmpty || callees.Of(target, arguments) is not { } callee)
+            // lookup says none, where each argument's parameter and type were tested at every call. Before it, the
+            // arguments' own shapes: a call that passes only parameters, constants, 'this' or other calls' results (most
+            // calls) hands over nothing an object owns, whatever the callee, and is not looked up.
+            if (arguments.IsEmpty || !AnyMayCarryOwner(arguments) || callees.Of(target, arguments) is not { } callee)
             {
                 return null;
             }
@@ -846,6 +848,20 @@ namespace InteropGuard.Rules
             }
 
             return found;
+        }
+
+        /// <summary>Does some argument pass <see cref="HandleOwners.MayCarryOwner"/>, which each argument found below must pass?</summary>
+        private static bool AnyMayCarryOwner(ImmutableArray<IArgumentOperation> arguments)
+        {
+            foreach (var argument in arguments)
+            {
+                if (HandleOwners.MayCarryOwner(argument.Value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsUseOf(IOperation operation, HandleOwner owner)
