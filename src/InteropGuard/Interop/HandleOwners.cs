@@ -209,6 +209,21 @@ namespace InteropGuard.Interop
                    || (read is IArrayCreationOperation { Initializer: { } initializer } && initializer.ElementValues.Any(element => MayBeOwnedRead(OperationTree.SkipConversions(element))));
         }
 
+        /// <summary>
+        /// The part of <see cref="MayHaveOwner"/> that reads the value alone, with no table: a type that can carry a handle
+        /// (a raw handle, a struct other than a number, an array) and a read that gate follows (a local, a field, a property,
+        /// a user-defined conversion, an array creation). Implied by <see cref="MayHaveOwner"/>, so a call none of whose
+        /// arguments passes it hands over no handle anything owns, and its callee need not be looked up: most calls of a
+        /// binding pass parameters, constants, <c>this</c> and other calls' results.
+        /// </summary>
+        public static bool MayCarryOwner(IOperation value)
+        {
+            var type = value.Type;
+            return (IsRawHandleType(type) || MayBeHandleRecord(type) || type is IArrayTypeSymbol)
+                   && OperationTree.SkipConversions(value).Kind is OperationKind.LocalReference or OperationKind.FieldReference or OperationKind.PropertyReference
+                                                                   or OperationKind.Conversion or OperationKind.ArrayCreation;
+        }
+
         /// <summary>The reads <see cref="Find"/> follows: a raw-handle local (through its value), an instance field of a finalizable object, an instance property.</summary>
         private bool MayBeOwnedRead(IOperation read)
             => read switch

@@ -118,19 +118,16 @@ namespace InteropGuard.Rules
                                         List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls,
                                         bool hasFunctions, HashSet<IFieldSymbol>? clearedFields, bool hasGoto)
         {
-            // Each of these walks the whole body again: computed only when an owner asks (most owners need none of them).
-            HashSet<ISymbol>? capturedSymbols = null;
-            Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= hasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
-            Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
+            // The readings of the whole body that owners ask for, each made on the first ask and kept for both tree passes and the graph.
+            var readings = new BodyReadings(root, hasFunctions);
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, readings, clearedFields, hasGoto, _readTreeVerdicts, skipSpilled: false);
 
             // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
             // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
             // graph reads it, without those arguments, the tree may answer for the whole body after all.
             if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
             {
-                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
+                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, readings, clearedFields, hasGoto, _readTreeVerdicts, skipSpilled: true);
             }
 
             if (verdicts != null)
@@ -175,9 +172,9 @@ namespace InteropGuard.Rules
                         }
 
                         foreach (var (argument, function) in handleArguments)
-                        foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
+                        foreach (var owner in owners.FindAll(argument.Value, origin, readings.Stored))
                         {
-                            if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
+                            if (Exempt(owner, method, inLambda, readings, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
                                 continue;
                             }
@@ -288,9 +285,9 @@ namespace InteropGuard.Rules
         /// the methods only constructors call, cost TorchSharp's IG1001 a third more for its constructors' handle calls), a
         /// handle taken over.
         /// </summary>
-        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields)
+        private static bool Exempt(HandleOwner owner, IMethodSymbol method, bool inLambda, BodyReadings readings, HashSet<IFieldSymbol>? clearedFields)
             => (owner.Kind == HandleOwnerKind.This && (method.MethodKind == MethodKind.Constructor || inLambda))
-               || (owner.Root != null && captured().Contains(owner.Root))
+               || (owner.Root != null && readings.Captured.Contains(owner.Root))
                || ClearsHandleField(clearedFields, owner);
 
         /// <summary>
@@ -317,20 +314,9 @@ namespace InteropGuard.Rules
         /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
         /// does: asked only when the tree gave up with them read as written.
         /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, BodyReadings readings, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, bool readNotReadAfter, bool skipSpilled)
         {
-            Dictionary<ILocalSymbol, IOperation>? origins = null;
-            var throughLocals = false;
-            Func<ILocalSymbol, IOperation?> origin = local =>
-            {
-                throughLocals = true;
-                return (origins ??= LocalOrigins(root)).TryGetValue(local, out var value) ? value : null;
-            };
-            Func<ILocalSymbol, IEnumerable<IOperation>> stored = local =>
-            {
-                throughLocals = true;
-                return storedHandles(local);
-            };
+            readings.ThroughLocals = false;
             var findings = new List<(IOperation, IArgumentOperation, NamedFunction, HandleOwner)>();
 
             // The handles met so far, by position: most bodies hand over one, so the set is made at the second.
@@ -345,11 +331,11 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    var found = owners.FindAll(argument.Value, origin, stored);
+                    var found = owners.FindAll(argument.Value, readings.Origin, readings.Stored);
                     for (var i = 0; i < found.Count; i++)
                     {
                         var owner = found[i];
-                        if (Exempt(owner, method, InLambda(call), captured, clearedFields))
+                        if (Exempt(owner, method, InLambda(call), readings, clearedFields))
                         {
                             continue;
                         }
@@ -392,7 +378,7 @@ namespace InteropGuard.Rules
                             continue;
                         }
 
-                        if (!readNotReadAfter || throughLocals)
+                        if (!readNotReadAfter || readings.ThroughLocals)
                         {
                             return null;
                         }
@@ -814,8 +800,10 @@ namespace InteropGuard.Rules
                                                                                                       IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments)
         {
             // Which parameters can carry a handle is the target's property, read once per method: for most calls the one
-            // lookup says none, where each argument's parameter and type were tested at every call.
-            if (arguments.IsEmpty || callees.Of(target, arguments) is not { } callee)
+            // lookup says none, where each argument's parameter and type were tested at every call. Before it, the
+            // arguments' own shapes: a call that passes only parameters, constants, 'this' or other calls' results (most
+            // calls) hands over nothing an object owns, whatever the callee, and is not looked up.
+            if (arguments.IsEmpty || !AnyMayCarryOwner(arguments) || callees.Of(target, arguments) is not { } callee)
             {
                 return null;
             }
@@ -846,6 +834,20 @@ namespace InteropGuard.Rules
             }
 
             return found;
+        }
+
+        /// <summary>Does some argument pass <see cref="HandleOwners.MayCarryOwner"/>, which each argument found below must pass?</summary>
+        private static bool AnyMayCarryOwner(ImmutableArray<IArgumentOperation> arguments)
+        {
+            foreach (var argument in arguments)
+            {
+                if (HandleOwners.MayCarryOwner(argument.Value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool IsUseOf(IOperation operation, HandleOwner owner)
@@ -1062,6 +1064,60 @@ namespace InteropGuard.Rules
             return captured;
         }
     
+
+        /// <summary>
+        /// The readings of a body with handle calls that its owners ask for, each a walk of the whole body made on the first
+        /// ask (most owners need none of them) and kept for the body: the tree's verdicts, asked a second time when the first
+        /// pass gives up on a spilled argument, and the graph's answer share them. One object with its two delegates, where
+        /// the body made a closure and two delegates, each pass of the verdicts another closure and two delegates, and each
+        /// pass read the locals' values again.
+        /// </summary>
+        private sealed class BodyReadings
+        {
+            private readonly IOperation _root;
+            private readonly bool _hasFunctions;
+            private HashSet<ISymbol>? _captured;
+            private Dictionary<ILocalSymbol, IOperation>? _origins;
+            private Dictionary<ILocalSymbol, List<IOperation>>? _stored;
+
+            public BodyReadings(IOperation root, bool hasFunctions)
+            {
+                _root = root;
+                _hasFunctions = hasFunctions;
+                Origin = OriginOf;
+                Stored = StoredIn;
+            }
+
+            /// <summary>
+            /// Whether an owner search of the current verdict pass read a local's value or the handles stored in a local
+            /// array (the tree then leaves the body to the graph): reset by each pass.
+            /// </summary>
+            public bool ThroughLocals { get; set; }
+
+            /// <summary>The single value a local of the body is assigned (<see cref="LocalOrigins(IOperation)"/>); sets <see cref="ThroughLocals"/>.</summary>
+            public Func<ILocalSymbol, IOperation?> Origin { get; }
+
+            /// <summary>
+            /// The raw handles stored into a local array's elements (<see cref="StoredHandles"/>); sets <see cref="ThroughLocals"/>,
+            /// which the graph's answer, asked after the verdict passes, does not read.
+            /// </summary>
+            public Func<ILocalSymbol, IEnumerable<IOperation>> Stored { get; }
+
+            /// <summary>The locals and parameters a lambda or local function of the body captures.</summary>
+            public HashSet<ISymbol> Captured => _captured ??= _hasFunctions ? CapturedSymbols(_root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+
+            private IOperation? OriginOf(ILocalSymbol local)
+            {
+                ThroughLocals = true;
+                return (_origins ??= LocalOrigins(_root)).TryGetValue(local, out var value) ? value : null;
+            }
+
+            private IEnumerable<IOperation> StoredIn(ILocalSymbol local)
+            {
+                ThroughLocals = true;
+                return (_stored ??= StoredHandles(_root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
+            }
+        }
 
         /// <summary>
         /// The one walk of every body of the compilation: the calls that hand raw handles to native code, each with those

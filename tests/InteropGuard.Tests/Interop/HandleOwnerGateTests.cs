@@ -47,6 +47,23 @@ namespace InteropGuard.Tests.Interop
             var owned = arguments.Where(a => owners.FindAll(a.Value, origin).Any()).ToList();
             Assert.NotEmpty(owned);
             Assert.All(owned, argument => Assert.True(owners.MayHaveOwner(argument.Value), argument.Syntax.ToString()));
+            Assert.All(owned, argument => Assert.True(HandleOwners.MayCarryOwner(argument.Value), argument.Syntax.ToString()));
+        }
+
+        [Theory]
+        // A parameter, a call's result, a constant, 'this' and pointer arithmetic: no callee lookup for these calls.
+        [InlineData("void M(IntPtr p) { Native.draw(p, 1); }")]
+        [InlineData("void M() { Native.draw(Make(), 1); } static IntPtr Make() => IntPtr.Zero;")]
+        [InlineData("void M() { Native.draw(new IntPtr(4), 2); Native.draw(IntPtr.Add(IntPtr.Zero, 8), 3); }")]
+        [InlineData("void M(Bitmap b) { Native.draw(b.Handle + 1, b.Width); }")]
+        [InlineData("unsafe void M(byte* p, int x) { Native.drawPtr(&x); Native.drawPtr(p + 1); }")]
+        // A local or field of a type that carries no handle.
+        [InlineData("int _width; void M(int n) { var k = n; Native.draw(IntPtr.Add(IntPtr.Zero, k), _width); }")]
+        public void CallsPassingNoReadOfAHandleStopBeforeTheCalleeLookup(string member)
+        {
+            var (_, arguments, _) = Arguments(member);
+            Assert.NotEmpty(arguments);
+            Assert.All(arguments, argument => Assert.False(HandleOwners.MayCarryOwner(argument.Value), argument.Syntax.ToString()));
         }
 
         [Theory]
@@ -117,7 +134,7 @@ namespace InteropGuard.Tests.Interop
                             if (owners.FindAll(argument.Value, origin).Any())
                             {
                                 System.Threading.Interlocked.Increment(ref owned);
-                                if (!owners.MayHaveOwner(argument.Value))
+                                if (!owners.MayHaveOwner(argument.Value) || !HandleOwners.MayCarryOwner(argument.Value))
                                 {
                                     stopped.Enqueue(source.Name + ": " + argument.Syntax);
                                 }
