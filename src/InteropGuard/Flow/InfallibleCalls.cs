@@ -36,7 +36,8 @@ namespace InteropGuard.Flow
     /// <item><c>TimeSpan.FromMilliseconds</c>/<c>FromSeconds</c>/<c>FromMinutes</c> of a 32-bit integer (no such value
     /// overflows a TimeSpan) and <c>TimeSpan.FromTicks</c>;</item>
     /// <item>parameterless creations of framework collections, <c>StringBuilder</c>, <c>object</c> and
-    /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>; collections and
+    /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>; <c>new KeyValuePair&lt;K, V&gt;(key, value)</c>,
+    /// which stores the two values; collections and
     /// <c>StringBuilder</c> made with a capacity that is a constant of at least zero or a value shown positive
     /// (<see cref="PositiveValues"/>), since only a negative capacity throws;</item>
     /// <item><c>ArgumentNullException.ThrowIfNull</c> of a value that cannot be null there (a constant, a parameter every
@@ -282,6 +283,10 @@ namespace InteropGuard.Flow
                 case "System.Object":
                 case "System.EventArgs":
                     return creation.Arguments.Length == 0;
+                case "System.Collections.Generic.KeyValuePair":
+                    // A pair of the two values given, stored as they are (net-vips collects its argument names this way
+                    // inside a native enumeration callback).
+                    return true;
                 case "System.Threading.Tasks.TaskCompletionSource":
                     foreach (var argument in creation.Arguments)
                     {
