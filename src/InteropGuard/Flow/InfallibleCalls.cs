@@ -37,7 +37,8 @@ namespace InteropGuard.Flow
     /// <item><c>TimeSpan.FromMilliseconds</c>/<c>FromSeconds</c>/<c>FromMinutes</c> of a 32-bit integer (no such value
     /// overflows a TimeSpan) and <c>TimeSpan.FromTicks</c>;</item>
     /// <item>parameterless creations of framework collections, <c>StringBuilder</c>, <c>object</c> and
-    /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>; collections and
+    /// <c>EventArgs</c>, and the implicit <c>: base()</c> into <c>object</c>/<c>EventArgs</c>; <c>new KeyValuePair&lt;K, V&gt;(key, value)</c>,
+    /// which stores the two values; collections and
     /// <c>StringBuilder</c> made with a capacity that is a constant of at least zero or a value shown positive
     /// (<see cref="PositiveValues"/>), since only a negative capacity throws;</item>
     /// <item><c>ArgumentNullException.ThrowIfNull</c> of a value that cannot be null there (a constant, a parameter every
@@ -58,7 +59,7 @@ namespace InteropGuard.Flow
     /// the amount's check is their only failure in a 64-bit process;</item>
     /// <item><c>Nullable.GetValueOrDefault()</c>, which the control-flow graph writes to unwrap <c>a?.b() ?? c</c>;</item>
     /// <item><c>object.GetType</c>, <c>Type.GetElementType</c>, <c>Type.GetTypeCode(type)</c>, <c>string.Concat</c> of up to four values,
-    /// <c>string.Replace(char, char)</c>, <c>string.Trim</c>/<c>TrimStart</c>/<c>TrimEnd</c>, <c>string.IsNullOrEmpty</c>/<c>IsNullOrWhiteSpace</c>,
+    /// <c>string.Replace(char, char)</c> and <c>string.Replace(string, string)</c> of a non-empty constant, <c>string.Trim</c>/<c>TrimStart</c>/<c>TrimEnd</c>, <c>string.IsNullOrEmpty</c>/<c>IsNullOrWhiteSpace</c>,
     /// <c>MethodBase.GetParameters()</c>, <c>Uri.ToString()</c>, <c>string.Format</c> of a fixed format (a constant, a static
     /// read-only field, a resource accessor) with string and primitive arguments,
     /// <c>WeakReference&lt;T&gt;.TryGetTarget</c>/<c>SetTarget</c>,
@@ -183,6 +184,7 @@ namespace InteropGuard.Flow
                 case "System.String":
                     return (name == "Concat" && invocation.Arguments.Length <= 4 && !method.Parameters.Any(p => p.Type is IArrayTypeSymbol || p.Type.Name == "IEnumerable"))
                            || (name == "Replace" && method.Parameters.Length == 2 && method.Parameters[0].Type.SpecialType == SpecialType.System_Char)
+                           || IsReplacingConstantText(invocation)
                            || (IsStringSearch(invocation) && IsNeverNull(invocation.Arguments[0].Value, stable, nonNullParameter))
                            // Trimming only removes characters from the ends; a null set of characters means white space.
                            || (name is "Trim" or "TrimStart" or "TrimEnd" && invocation.Instance != null)
@@ -282,6 +284,10 @@ namespace InteropGuard.Flow
                 case "System.Object":
                 case "System.EventArgs":
                     return creation.Arguments.Length == 0;
+                case "System.Collections.Generic.KeyValuePair":
+                    // A pair of the two values given, stored as they are (net-vips collects its argument names this way
+                    // inside a native enumeration callback).
+                    return true;
                 case "System.Threading.Tasks.TaskCompletionSource":
                     foreach (var argument in creation.Arguments)
                     {
@@ -452,6 +458,16 @@ namespace InteropGuard.Flow
         /// <c>s.StartsWith(prefix)</c>, <c>EndsWith</c>, <c>Contains</c>, <c>IndexOf</c> of one string: a comparison whose
         /// only argument check is for a null argument (a null receiver is the dereference this model does not count).
         /// </summary>
+        /// <summary>
+        /// <c>text.Replace("\t", x)</c>: the string overload checks only that the text to find is neither null nor empty, which a
+        /// non-empty constant settles; what replaces it may be anything, null meaning remove (LAME's report callbacks swap
+        /// tabs out of a format before handing it to <c>vsnprintf</c>).
+        /// </summary>
+        private static bool IsReplacingConstantText(IInvocationOperation invocation)
+            => invocation.TargetMethod is { Name: "Replace", IsStatic: false, Parameters.Length: 2 } method && invocation.Instance != null
+               && method.Parameters[0].Type.SpecialType == SpecialType.System_String && method.Parameters[1].Type.SpecialType == SpecialType.System_String
+               && invocation.Arguments.Length == 2 && invocation.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string { Length: > 0 } };
+
         private static bool IsStringSearch(IInvocationOperation invocation)
             => invocation.TargetMethod is { Name: "StartsWith" or "EndsWith" or "Contains" or "IndexOf", IsStatic: false } method
                && invocation.Instance != null && method.Parameters.Length == 1 && invocation.Arguments.Length == 1

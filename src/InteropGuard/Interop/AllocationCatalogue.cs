@@ -663,6 +663,23 @@ namespace InteropGuard.Interop
                && (call.Arguments.Length == 1 || call.Arguments[1].ArgumentKind == ArgumentKind.DefaultValue
                    || call.Arguments[1].Value.ConstantValue is { HasValue: true, Value: (int)System.Runtime.InteropServices.GCHandleType.Normal });
 
+        /// <summary>
+        /// <c>VirtualAlloc(address, size, MEM_COMMIT, …)</c> at an address, without <c>MEM_RESERVE</c>: it commits (or resets)
+        /// pages of a region an earlier reserving call made, and hands back an address inside that region; the region is
+        /// released as one, by the <c>VirtualFree(base, 0, MEM_RELEASE)</c> of the reservation, so the commit owes no
+        /// release of its own (the in-memory module loaders commit their headers and sections this way). With a zero
+        /// address, or flags that are not a constant, it is an allocation as any.
+        /// </summary>
+        public bool CommitsIntoReservation(IInvocationOperation call, Allocator allocator)
+        {
+            const long memReserve = 0x2000;
+            return allocator.Family == VirtualMemory && call.Arguments.Length == 4
+                   && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0) is { ArgumentKind: ArgumentKind.Explicit } address && !HandleOwners.IsZero(address.Value)
+                   && call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 2) is { } type
+                   && OperationTree.SkipConversions(type.Value).ConstantValue is { HasValue: true, Value: var flags } && flags != null
+                   && (System.Convert.ToInt64(flags, System.Globalization.CultureInfo.InvariantCulture) & memReserve) == 0;
+        }
+
         private Allocator? FindHandleAllocator(IMethodSymbol method)
         {
             var types = _context.Types;

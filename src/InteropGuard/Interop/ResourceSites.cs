@@ -218,6 +218,7 @@ namespace InteropGuard.Interop
                 case IInvocationOperation invocation:
                     return catalogue.TryGetAllocator(invocation.TargetMethod, out var allocator) && !catalogue.IsDeliberateRoot(invocation)
                            && !(allocator.Kind == ResourceKind.SafeHandle && catalogue.MakesView(invocation))
+                           && !catalogue.CommitsIntoReservation(invocation, allocator)
                         ? allocator
                         : null;
                 case IObjectCreationOperation creation:
