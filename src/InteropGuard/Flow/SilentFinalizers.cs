@@ -26,6 +26,9 @@ namespace InteropGuard.Flow
     /// member, local or parameter that may hold one — cannot name its handle (a native function still counts: it may end
     /// the library state the handle lives in), and framework code that only holds, compares or formats what it is given
     /// (collections, <c>Interlocked</c>, weak references, the values' own methods, exceptions) releases nothing.
+    /// In both readings a call of a release function the project declares deferred (<c>interopguard.deferred_release_functions</c>:
+    /// the library only queues what a finalizer's thread releases, Z3's <c>Z3_dec_ref</c> under concurrent decrements) releases
+    /// nothing a native call in flight uses, so a finalizer that releases only through such functions is silent.
     /// </summary>
     internal sealed class SilentFinalizers
     {
@@ -206,6 +209,13 @@ namespace InteropGuard.Flow
                     if (Children(call, thisType, flags, depth, frame) == Outcome.Unknown)
                     {
                         return Outcome.Unknown;
+                    }
+
+                    // A release the project declares deferred only queues the object when a finalizer calls it: the library frees it
+                    // later, on the thread that uses it, so nothing a native call in flight uses goes (interopguard.deferred_release_functions).
+                    if (DefersRelease(call))
+                    {
+                        return Outcome.Silent;
                     }
 
                     return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments));
@@ -639,6 +649,23 @@ namespace InteropGuard.Flow
 
                 return new Frame(Reading, instance != null && IsObject(instance), instance != null && Gives(instance), objects, given, zero);
             }
+        }
+
+        /// <summary>
+        /// A call of a function <c>interopguard.deferred_release_functions</c> names in the options of the calling file: the
+        /// native function itself (a P/Invoke or a call through a held delegate field, by entry point or name), or a method of
+        /// the binding bearing a listed name (Z3's generated <c>Native.Z3_dec_ref</c> forwarding to <c>LIB.Z3_dec_ref</c>).
+        /// </summary>
+        private bool DefersRelease(IInvocationOperation call)
+        {
+            var deferred = _interop.ForTree(call.Syntax.SyntaxTree).Options.DeferredReleaseFunctions;
+            if (deferred.IsEmpty)
+            {
+                return false;
+            }
+
+            var native = call.TargetMethod.MethodKind == MethodKind.DelegateInvoke ? HeldNativeFunctions.Of(_interop).CalledBy(call) : _interop.NativeFunctions.Get(call.TargetMethod);
+            return native != null ? deferred.Contains(native.Method, native.EntryPoint) : deferred.Contains(call.TargetMethod, null);
         }
 
         /// <summary>The operation tree of a method of this compilation, from the compilation's shared body cache, or null.</summary>
