@@ -38,6 +38,9 @@ static class Api
         Lib.jr_page_unref(journal, entry);
         if (Lib.jr_status(journal) != 0) throw new InvalidOperationException(""journal"");
     }
+
+    // A plain forwarder, under a name of its own.
+    public static void Forget(IntPtr journal, IntPtr entry) => Lib.jr_unref(journal, entry);
 }
 class Journal
 {
@@ -143,6 +146,41 @@ class Printer
             Finding(1, "mark", "mark.Raw", "Lib.jr_size"),
             Finding(2, "entry", "entry.Raw", "Lib.jr_size"),
             Finding(3, "line", "line.Raw", "Lib.jr_size"));
+
+        [Fact]
+        public Task TheFileDeclaringTheFinalizerSaysWhetherItsReleasesDefer()
+        {
+            // Test1.cs holds a class of a second journal mode whose releases free at once: its section empties the list,
+            // and its finalizer's release counts again, though it goes through a forwarder of Test0.cs, whose list has it.
+            var test = new AnalyzerTest<HandleOwnerLifetimeAnalyzer>
+            {
+                Source = Prelude + Journal + @"
+class Reader
+{
+    int PageSize(Page page) => Lib.jr_size(page.Raw);
+}
+public sealed class Memo
+{
+    private IntPtr _raw;
+    internal Memo(IntPtr raw) { _raw = raw; }
+    ~Memo() { Api.Forget(IntPtr.Zero, _raw); }
+    public int Size() => Lib.jr_size(_raw);
+}
+",
+                EditorConfig = "root = true\n\n[*.cs]\n" + Deferred + "\n\n[Test1.cs]\ninteropguard.deferred_release_functions =\n",
+            };
+            test.AdditionalSources.Add(@"using System;
+public sealed class Draft
+{
+    private IntPtr _raw;
+    internal Draft(IntPtr raw) { _raw = raw; }
+    ~Draft() { Api.Forget(IntPtr.Zero, _raw); }
+    public int Size() => Lib.jr_size({|#0:_raw|});
+}
+");
+            test.ExpectedDiagnostics.Add(Finding(0, "this", "_raw", "Lib.jr_size"));
+            return test.RunAsync();
+        }
 
         [Fact]
         public Task WithoutTheOptionEveryReleaseCounts() => Check(@"
