@@ -46,7 +46,7 @@ namespace InteropGuard.Performance
         public const string Usage =
             "usage: dotnet run -c Release --project tests/InteropGuard.Performance -- " +
             "[--sizes 100,400,1600] [--flavour both|interop|plain] [--clock cpu|wall] [--runs N] [--concurrent false|true] " +
-            "[--netanalyzers default|all] [--analyzers NAME,...] [--no-memory] [--memory-pairs N] [--no-generators] [--fresh-trees] [--prebind] [--json FILE] [--findings FILE [--findings-only [--option KEY=VALUE ...]]] [--check] [--wrapper-overhead] [--dump DIR] " +
+            "[--netanalyzers default|all] [--analyzers NAME,...] [--no-memory] [--memory-pairs N] [--no-generators] [--fresh-trees] [--prebind] [--json FILE] [--findings FILE [--findings-only [--option KEY=VALUE ...] [--editorconfig FILE]]] [--check] [--wrapper-overhead] [--dump DIR] " +
             "[--sources DIR ... [--define SYMBOL ...] [--implicit-usings] [--using NAMESPACE ...]]";
 
         public IReadOnlyList<int> Sizes { get; private set; } = new[] { 100, 400, 1600 };
@@ -108,6 +108,9 @@ namespace InteropGuard.Performance
 
         /// <summary>With <see cref="FindingsOnly"/>: <c>.editorconfig</c> options given to every file (<c>interopguard.*</c> keys).</summary>
         public Dictionary<string, string> ConfigOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>With <see cref="FindingsOnly"/>: an <c>.editorconfig</c> file read as if at the file system's root (<see cref="ConfigFileOptions"/>).</summary>
+        public string? EditorConfigFile { get; private set; }
 
         public List<string> Usings { get; } = new List<string>();
 
@@ -254,6 +257,14 @@ namespace InteropGuard.Performance
 
                         options.ConfigOptions[pair.Substring(0, equals).Trim()] = pair.Substring(equals + 1).Trim();
                         break;
+                    case "--editorconfig":
+                        options.EditorConfigFile = Value(args, ref i);
+                        if (!File.Exists(options.EditorConfigFile))
+                        {
+                            throw new UsageException($"--editorconfig: no file '{options.EditorConfigFile}'");
+                        }
+
+                        break;
                     case "--implicit-usings":
                         options.ImplicitUsings = true;
                         break;
@@ -278,9 +289,9 @@ namespace InteropGuard.Performance
                 throw new UsageException("--prebind applies only with --clock cpu (it changes what each analyzer's callbacks are charged, not a process-level pass)");
             }
 
-            if (options.ConfigOptions.Count > 0 && !options.FindingsOnly)
+            if ((options.ConfigOptions.Count > 0 || options.EditorConfigFile != null) && !options.FindingsOnly)
             {
-                throw new UsageException("--option applies only with --findings-only (timings are taken without options)");
+                throw new UsageException("--option and --editorconfig apply only with --findings-only (timings are taken without options)");
             }
 
             if (!options.SourcesMode && (options.Defines.Count > 0 || options.Usings.Count > 0 || options.ImplicitUsings))

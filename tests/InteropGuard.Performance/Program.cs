@@ -174,7 +174,8 @@ namespace InteropGuard.Performance
                 {
                     AnalysisRun pass = await AnalysisRun.RunAsync(
                         workload.Compile(sets.NetAnalyzersOptions(options.NetAnalyzers)), sets.InteropGuard, options.Concurrent,
-                        configOptions: options.ConfigOptions.Count > 0 ? new EveryFileOptions(options.ConfigOptions) : null);
+                        configOptions: options.EditorConfigFile != null ? new ConfigFileOptions(options.EditorConfigFile, options.ConfigOptions)
+                            : options.ConfigOptions.Count > 0 ? new EveryFileOptions(options.ConfigOptions) : null);
                     Findings.Write(options.FindingsFile!, workload, pass, sets);
                     continue;
                 }

@@ -141,8 +141,10 @@ namespace InteropGuard.Flow
         public IMethodSymbol Method { get; }
 
         /// <summary>
-        /// Can this argument carry a handle into the method: an argument of a handle parameter (not one element of a
-        /// <c>params</c> list), or a proxy read passed to a parameter that takes a handle-holding struct?
+        /// Can this argument carry a handle into the method: an argument of a handle parameter, or a proxy read passed to a
+        /// parameter that takes a handle-holding struct? A <c>params IntPtr[]</c> list (<c>f(2, a.Handle, b.Handle)</c>) is
+        /// one argument whose value is the array the compiler makes of the elements: native code reads those handles during
+        /// the call as it reads the elements of an explicit <c>new[] { a.Handle, b.Handle }</c>.
         /// </summary>
         public bool Carries(IArgumentOperation argument, IParameterSymbol parameter)
         {
@@ -150,7 +152,7 @@ namespace InteropGuard.Flow
 
             // A parameter is always its call's target's (the ordinal indexes the entry); read alone should one not be.
             var carrier = ordinal < _carriers.Length ? _carriers[ordinal] : HandleParameters.CarrierOf(parameter, _owners);
-            return ((carrier & HandleParameters.Carrier.Handle) != 0 && argument.ArgumentKind != ArgumentKind.ParamArray)
+            return (carrier & HandleParameters.Carrier.Handle) != 0
                    || ((carrier & HandleParameters.Carrier.Proxy) != 0 && ProxyOwners.IsProxyRead(argument.Value));
         }
 

@@ -26,6 +26,10 @@ namespace InteropGuard.Flow
     /// member, local or parameter that may hold one — cannot name its handle (a native function still counts: it may end
     /// the library state the handle lives in), and framework code that only holds, compares or formats what it is given
     /// (collections, <c>Interlocked</c>, weak references, the values' own methods, exceptions) releases nothing.
+    /// In both readings a call of a release function the project declares deferred (<c>interopguard.deferred_release_functions</c>:
+    /// the library only queues what a finalizer's thread releases, Z3's <c>Z3_dec_ref</c> under concurrent decrements) releases
+    /// nothing a native call in flight uses, so a finalizer that releases only through such functions is silent (the option is
+    /// read from the file declaring the finalizer).
     /// </summary>
     internal sealed class SilentFinalizers
     {
@@ -131,7 +135,7 @@ namespace InteropGuard.Flow
                     }
 
                     declared = true;
-                    if (BodyOf(finalizer) is not { } body || IsEmpty(body) || Walk(body, type, DisposingFlags.None, 0, owned?.Start()) == Outcome.Unknown)
+                    if (BodyOf(finalizer) is not { } body || IsEmpty(body) || Walk(body, type, DisposingFlags.None, 0, owned?.Start(), DeferredReleasesFor(finalizer)) == Outcome.Unknown)
                     {
                         return false;
                     }
@@ -146,7 +150,7 @@ namespace InteropGuard.Flow
 
         /// <param name="thisType">The class virtual calls on <c>this</c> are resolved for; null when <c>this</c> is another object.</param>
         /// <param name="frame">What of the object the walked method holds; null for the strict reading.</param>
-        private Outcome Walk(IOperation? operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame)
+        private Outcome Walk(IOperation? operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame, FunctionNameSet deferred)
         {
             switch (operation)
             {
@@ -156,7 +160,7 @@ namespace InteropGuard.Flow
                 case IBlockOperation block:
                     foreach (var statement in block.Operations)
                     {
-                        var outcome = Walk(statement, thisType, flags, depth, frame);
+                        var outcome = Walk(statement, thisType, flags, depth, frame, deferred);
                         if (outcome != Outcome.Silent)
                         {
                             return outcome;
@@ -168,7 +172,7 @@ namespace InteropGuard.Flow
                 case IConditionalOperation conditional:
                 {
                     // The condition runs either way ('Release() && disposing' is known false, but Release() still runs).
-                    if (Walk(conditional.Condition, thisType, flags, depth, frame) == Outcome.Unknown)
+                    if (Walk(conditional.Condition, thisType, flags, depth, frame, deferred) == Outcome.Unknown)
                     {
                         return Outcome.Unknown;
                     }
@@ -176,41 +180,48 @@ namespace InteropGuard.Flow
                     var known = frame == null ? DisposingFlags.ValueOf(conditional.Condition, flags) : ValueOf(conditional.Condition, flags, frame);
                     if (known != null)
                     {
-                        return Walk(known.Value ? conditional.WhenTrue : conditional.WhenFalse, thisType, flags, depth, frame);
+                        return Walk(known.Value ? conditional.WhenTrue : conditional.WhenFalse, thisType, flags, depth, frame, deferred);
                     }
 
-                    var whenTrue = Walk(conditional.WhenTrue, thisType, flags, depth, frame);
-                    var whenFalse = Walk(conditional.WhenFalse, thisType, flags, depth, frame);
+                    var whenTrue = Walk(conditional.WhenTrue, thisType, flags, depth, frame, deferred);
+                    var whenFalse = Walk(conditional.WhenFalse, thisType, flags, depth, frame, deferred);
                     return whenTrue == Outcome.Unknown || whenFalse == Outcome.Unknown ? Outcome.Unknown
                         : whenTrue == Outcome.Exits && whenFalse == Outcome.Exits ? Outcome.Exits
                         : Outcome.Silent;
                 }
 
                 case IReturnOperation ret:
-                    return Walk(ret.ReturnedValue, thisType, flags, depth, frame) == Outcome.Unknown ? Outcome.Unknown
+                    return Walk(ret.ReturnedValue, thisType, flags, depth, frame, deferred) == Outcome.Unknown ? Outcome.Unknown
                         : ret.Kind == OperationKind.Return ? Outcome.Exits : Outcome.Silent;
 
                 case IInvocationOperation call:
                 {
-                    if (Children(call, thisType, flags, depth, frame) == Outcome.Unknown)
+                    if (Children(call, thisType, flags, depth, frame, deferred) == Outcome.Unknown)
                     {
                         return Outcome.Unknown;
                     }
 
-                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments));
+                    // A release the project declares deferred only queues the object when a finalizer calls it: the library frees it
+                    // later, on the thread that uses it, so nothing a native call in flight uses goes (interopguard.deferred_release_functions).
+                    if (DefersRelease(call, deferred))
+                    {
+                        return Outcome.Silent;
+                    }
+
+                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments), deferred);
                 }
 
                 case IPropertyReferenceOperation property:
-                    return Children(property, thisType, flags, depth, frame) == Outcome.Unknown ? Outcome.Unknown : Accessors(property, thisType, depth, frame);
+                    return Children(property, thisType, flags, depth, frame, deferred) == Outcome.Unknown ? Outcome.Unknown : Accessors(property, thisType, depth, frame, deferred);
 
                 // Reading what is given the object: throwing, declaring an out local, or making an object given nothing of this one (or a framework
                 // exception) releases nothing of it.
                 case IThrowOperation when frame != null:
                 case IDeclarationExpressionOperation when frame != null:
-                    return Children(operation, thisType, flags, depth, frame);
+                    return Children(operation, thisType, flags, depth, frame, deferred);
                 case IObjectCreationOperation creation when frame != null
                                                          && (IsFrameworkException(creation.Type) || !creation.Arguments.Any(a => frame.Gives(a.Value))) && creation.Initializer == null:
-                    return Children(operation, thisType, flags, depth, frame);
+                    return Children(operation, thisType, flags, depth, frame, deferred);
 
                 case IConversionOperation { OperatorMethod: not null }:
                 case IBinaryOperation { OperatorMethod: not null }:
@@ -259,7 +270,7 @@ namespace InteropGuard.Flow
                 case ILabeledOperation:
                     // Reads, stores to locals and fields, arithmetic, control flow: none runs code of its own, so none
                     // releases anything. A return inside a try or a loop is walked past (more code, never less, is judged).
-                    return Children(operation, thisType, flags, depth, frame);
+                    return Children(operation, thisType, flags, depth, frame, deferred);
 
                 default:
                     // Object creations, delegates and events, foreach (GetEnumerator), using (Dispose), patterns, ...
@@ -267,11 +278,11 @@ namespace InteropGuard.Flow
             }
         }
 
-        private Outcome Children(IOperation operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame)
+        private Outcome Children(IOperation operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame, FunctionNameSet deferred)
         {
             foreach (var child in operation.ChildOperations)
             {
-                if (Walk(child, thisType, flags, depth, frame) == Outcome.Unknown)
+                if (Walk(child, thisType, flags, depth, frame, deferred) == Outcome.Unknown)
                 {
                     return Outcome.Unknown;
                 }
@@ -281,7 +292,7 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>A property read runs its getter, a store its setter, a compound store both; an auto-property runs neither.</summary>
-        private Outcome Accessors(IPropertyReferenceOperation property, INamedTypeSymbol? thisType, int depth, Frame? frame)
+        private Outcome Accessors(IPropertyReferenceOperation property, INamedTypeSymbol? thisType, int depth, Frame? frame, FunctionNameSet deferred)
         {
             // An auto-property runs no code of its own, unless a subclass may override it.
             if (HandleOwners.IsAutoProperty(property.Property) && !property.Property.IsVirtual && !property.Property.IsOverride && !property.Property.IsAbstract)
@@ -294,7 +305,7 @@ namespace InteropGuard.Flow
             var nonVirtual = property.Instance?.Syntax is BaseExpressionSyntax;
             var isVirtual = !nonVirtual && (property.Property.IsVirtual || property.Property.IsOverride || property.Property.IsAbstract);
             var indexes = Passed(property.Arguments);
-            if (read && (property.Property.GetMethod is not { } getter || Call(getter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth, frame, indexes) == Outcome.Unknown))
+            if (read && (property.Property.GetMethod is not { } getter || Call(getter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth, frame, indexes, deferred) == Outcome.Unknown))
             {
                 return Outcome.Unknown;
             }
@@ -302,7 +313,7 @@ namespace InteropGuard.Flow
             // The setter's 'value' is its last parameter.
             if (stored && (property.Property.SetMethod is not { } setter
                            || Call(setter, property.Instance, isVirtual, DisposingFlags.None, thisType, depth, frame,
-                                   indexes.Concat(new[] { (setter.Parameters.Length - 1, StoredValue(property)) }).ToArray()) == Outcome.Unknown))
+                                   indexes.Concat(new[] { (setter.Parameters.Length - 1, StoredValue(property)) }).ToArray(), deferred) == Outcome.Unknown))
             {
                 return Outcome.Unknown;
             }
@@ -311,7 +322,7 @@ namespace InteropGuard.Flow
         }
 
         private Outcome Call(IMethodSymbol target, IOperation? instance, bool isVirtual, IReadOnlyDictionary<IParameterSymbol, bool> flags, INamedTypeSymbol? thisType, int depth,
-                             Frame? frame, IReadOnlyList<(int Ordinal, IOperation Value)> arguments)
+                             Frame? frame, IReadOnlyList<(int Ordinal, IOperation Value)> arguments, FunctionNameSet deferred)
         {
             if (IsKnownNoOp(target))
             {
@@ -355,7 +366,7 @@ namespace InteropGuard.Flow
                 }
 
                 if (implementation.IsAbstract || implementation.IsExtern || BodyOf(implementation) is not { } body
-                    || Walk(body, calleeThis, Rekeyed(flags, target, implementation), depth + 1, frame?.Into(implementation, instance, arguments)) == Outcome.Unknown)
+                    || Walk(body, calleeThis, Rekeyed(flags, target, implementation), depth + 1, frame?.Into(implementation, instance, arguments), deferred) == Outcome.Unknown)
                 {
                     return Outcome.Unknown;
                 }
@@ -628,6 +639,31 @@ namespace InteropGuard.Flow
 
                 return new Frame(Reading, instance != null && IsObject(instance), instance != null && Gives(instance), objects, given, zero);
             }
+        }
+
+        /// <summary>
+        /// <c>interopguard.deferred_release_functions</c> in the options of the file that declares <paramref name="finalizer"/>:
+        /// whether a release defers is the library's state the class lives in (Z3's <c>Context</c> enables concurrent
+        /// decrements, its <c>NativeContext</c> does not), so the file of the class's finalizer says it, not the file of a
+        /// shared wrapper the release goes through.
+        /// </summary>
+        private FunctionNameSet DeferredReleasesFor(IMethodSymbol finalizer)
+            => finalizer.DeclaringSyntaxReferences.IsEmpty ? FunctionNameSet.Empty : _interop.ForTree(finalizer.DeclaringSyntaxReferences[0].SyntaxTree).Options.DeferredReleaseFunctions;
+
+        /// <summary>
+        /// A call of a function <paramref name="deferred"/> names: the native function itself (a P/Invoke or a call through a
+        /// held delegate field, by entry point or name), or a method of the binding bearing a listed name (Z3's generated
+        /// <c>Native.Z3_dec_ref</c> forwarding to <c>LIB.Z3_dec_ref</c>).
+        /// </summary>
+        private bool DefersRelease(IInvocationOperation call, FunctionNameSet deferred)
+        {
+            if (deferred.IsEmpty)
+            {
+                return false;
+            }
+
+            var native = call.TargetMethod.MethodKind == MethodKind.DelegateInvoke ? HeldNativeFunctions.Of(_interop).CalledBy(call) : _interop.NativeFunctions.Get(call.TargetMethod);
+            return native != null ? deferred.Contains(native.Method, native.EntryPoint) : deferred.Contains(call.TargetMethod, null);
         }
 
         /// <summary>The operation tree of a method of this compilation, from the compilation's shared body cache, or null.</summary>

@@ -70,6 +70,7 @@ namespace InteropGuard.Interop
         public const string OwnershipTransferFunctionsKey = "interopguard.ownership_transfer_functions";
         public const string AllocatorPairsKey = "interopguard.allocator_pairs";
         public const string NativeDeclaringTypesKey = "interopguard.native_declaring_types";
+        public const string DeferredReleaseFunctionsKey = "interopguard.deferred_release_functions";
 
         internal const string NameListForm = "a comma-separated list of function names (entry point, method name or Type.Method)";
         internal const string ParameterListForm = "a comma-separated list of function names (entry point, method name or Type.Method), each alone (all its parameters) or with the parameters meant: positions counted from 1, 'f(2)' or 'f(2,3)', or a parameter name, 'f:callback'";
@@ -78,13 +79,14 @@ namespace InteropGuard.Interop
         internal const string NumberedNameForm = "a parameter name after the colon ('f:callback'); a position goes in parentheses ('f(2)')";
         internal const string PairListForm = "a comma-separated list of 'alloc:free' pairs of function names, e.g. mylib_buf_new:mylib_buf_free";
         internal const string TypeListForm = "a comma-separated list of type names, each alone or with its native library after a colon, e.g. MyLib.Native:mylib";
+        internal const string PatternListForm = "a comma-separated list of function names (entry point, method name or Type.Method), where '*' stands for any run of characters of a name and a name is more than '*', e.g. Z3_dec_ref, Z3_*_dec_ref";
 
         public static readonly ImmutableArray<string> Keys = ImmutableArray.Create(
-            RetainingFunctionsKey, NonRetainingFunctionsKey, OwnershipTransferFunctionsKey, AllocatorPairsKey, NativeDeclaringTypesKey);
+            RetainingFunctionsKey, NonRetainingFunctionsKey, OwnershipTransferFunctionsKey, AllocatorPairsKey, NativeDeclaringTypesKey, DeferredReleaseFunctionsKey);
 
         public static readonly InteropOptions Default = new InteropOptions(
             FunctionParameterSet.Empty, FunctionParameterSet.Empty, FunctionNameSet.Empty,
-            ImmutableArray<ConfiguredAllocatorPair>.Empty, ImmutableArray<NativeDeclaringType>.Empty, ImmutableArray<OptionProblem>.Empty);
+            ImmutableArray<ConfiguredAllocatorPair>.Empty, ImmutableArray<NativeDeclaringType>.Empty, FunctionNameSet.Empty, ImmutableArray<OptionProblem>.Empty);
 
         private InteropOptions(
             FunctionParameterSet retaining,
@@ -92,8 +94,10 @@ namespace InteropGuard.Interop
             FunctionNameSet ownershipTransfer,
             ImmutableArray<ConfiguredAllocatorPair> allocatorPairs,
             ImmutableArray<NativeDeclaringType> nativeDeclaringTypes,
+            FunctionNameSet deferredReleases,
             ImmutableArray<OptionProblem> problems)
         {
+            DeferredReleaseFunctions = deferredReleases;
             NativeDeclaringTypes = nativeDeclaringTypes;
             RetainingFunctions = retaining;
             NonRetainingFunctions = nonRetaining;
@@ -117,6 +121,13 @@ namespace InteropGuard.Interop
         /// </summary>
         public ImmutableArray<NativeDeclaringType> NativeDeclaringTypes { get; }
 
+        /// <summary>
+        /// <c>interopguard.deferred_release_functions</c>: release functions that only queue the release when called from
+        /// another thread (a finalizer's), the library freeing the object later on the thread that uses it (Z3's
+        /// <c>Z3_dec_ref</c> once the context enables concurrent decrements). Names may hold <c>*</c>.
+        /// </summary>
+        public FunctionNameSet DeferredReleaseFunctions { get; }
+
         public static InteropOptions Read(AnalyzerConfigOptions options)
         {
             var problems = ImmutableArray.CreateBuilder<OptionProblem>();
@@ -125,15 +136,20 @@ namespace InteropGuard.Interop
             var transfer = ReadNames(options, OwnershipTransferFunctionsKey, problems);
             var pairs = ReadPairs(options, problems);
             var declaring = ReadDeclaringTypes(options, problems);
-            if (retaining.IsEmpty && nonRetaining.IsEmpty && transfer.IsEmpty && pairs.IsEmpty && declaring.IsEmpty && problems.Count == 0)
+            var deferred = ReadNames(options, DeferredReleaseFunctionsKey, problems, patterns: true);
+            if (retaining.IsEmpty && nonRetaining.IsEmpty && transfer.IsEmpty && pairs.IsEmpty && declaring.IsEmpty && deferred.IsEmpty && problems.Count == 0)
             {
                 return Default;
             }
 
-            return new InteropOptions(retaining, nonRetaining, transfer, pairs, declaring, problems.ToImmutable());
+            return new InteropOptions(retaining, nonRetaining, transfer, pairs, declaring, deferred, problems.ToImmutable());
         }
 
-        private static FunctionNameSet ReadNames(AnalyzerConfigOptions options, string key, ImmutableArray<OptionProblem>.Builder problems)
+        /// <param name="patterns">
+        /// Whether <c>*</c> may stand for any run of characters of a name (<c>Z3_*_dec_ref</c>). An entry of nothing but
+        /// <c>*</c> and dots would name every function: reported, since turning the rule off says that more plainly.
+        /// </param>
+        private static FunctionNameSet ReadNames(AnalyzerConfigOptions options, string key, ImmutableArray<OptionProblem>.Builder problems, bool patterns = false)
         {
             if (!options.TryGetValue(key, out var raw) || string.IsNullOrWhiteSpace(raw))
             {
@@ -143,9 +159,9 @@ namespace InteropGuard.Interop
             var names = new List<string>();
             foreach (var entry in SplitEntries(raw))
             {
-                if (!Patterns.Name.IsMatch(entry))
+                if (patterns ? !Patterns.NamePattern.IsMatch(entry) || entry.All(c => c is '*' or '.') : !Patterns.Name.IsMatch(entry))
                 {
-                    problems.Add(new OptionProblem(key, entry, NameListForm));
+                    problems.Add(new OptionProblem(key, entry, patterns ? PatternListForm : NameListForm));
                     return FunctionNameSet.Empty;
                 }
 
@@ -348,11 +364,14 @@ namespace InteropGuard.Interop
         }
 
         // Built on the first option value read, not by the static constructor: every compilation reads every tree's options
-        // (IG0001), almost always to find no value, and the two patterns cost about 2.5 ms of a fresh process to build.
+        // (IG0001), almost always to find no value, and the patterns cost about 2.5 ms of a fresh process to build (measured with two).
         private static class Patterns
         {
             // Dotted identifiers; '@' allows verbatim C# names, '`' generic arity in metadata names.
             public static readonly Regex Name = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_`]*(\.@?[\p{L}_][\p{L}\p{Nd}_`]*)*$", RegexOptions.CultureInvariant);
+
+            // Name with '*' standing for any run of characters inside a dotted part.
+            public static readonly Regex NamePattern = new Regex(@"^@?[\p{L}_*][\p{L}\p{Nd}_`*]*(\.@?[\p{L}_*][\p{L}\p{Nd}_`*]*)*$", RegexOptions.CultureInvariant);
 
             // A parameter name: a C# identifier, '@' for a verbatim one.
             public static readonly Regex ParameterName = new Regex(@"^@?[\p{L}_][\p{L}\p{Nd}_]*$", RegexOptions.CultureInvariant);

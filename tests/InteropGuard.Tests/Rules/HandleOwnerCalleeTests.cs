@@ -36,6 +36,27 @@ class C
 }", Finding(0, "first", "first.Handle", "Many.draw_many"));
 
         [Fact]
+        public Task ElementsOfAParamsListCarryTheirHandlesAsAnArrayDoes() => Check(@"
+static class Batch
+{
+    [DllImport(""mylib"")] public static extern int blit_all(int count, params IntPtr[] surfaces);
+    public static int Blit(int count, params IntPtr[] surfaces) => blit_all(count, surfaces);
+}
+class C
+{
+    int Direct(Bitmap first, Bitmap second) => Batch.blit_all(2, {|#0:first.Handle|}, {|#1:second.Handle|});
+    int Wrapped(Bitmap only) => Batch.Blit(1, {|#2:only.Handle|});
+    int Listed(Bitmap only) => Batch.Blit(1, new[] { {|#3:only.Handle|} });
+    int Raw(IntPtr one, IntPtr two) => Batch.blit_all(2, one, two);
+    int Kept(Bitmap first, Bitmap second) { var n = Batch.blit_all(2, first.Handle, second.Handle); GC.KeepAlive(first); GC.KeepAlive(second); return n; }
+    int Used(Bitmap only) => Batch.Blit(1, only.Handle) + only.Width;
+    int None() => Batch.blit_all(0);
+}", Finding(0, "first", "first.Handle", "Batch.blit_all"),
+            Finding(1, "second", "second.Handle", "Batch.blit_all"),
+            Finding(2, "only", "only.Handle", "Batch.blit_all' through 'Batch.Blit"),
+            Finding(3, "only", "only.Handle", "Batch.blit_all' through 'Batch.Blit"));
+
+        [Fact]
         public Task MethodsOfOneGenericTypeConstructedTwice() => Check(@"
 class Device<T>
 {

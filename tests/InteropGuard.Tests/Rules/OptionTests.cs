@@ -26,6 +26,7 @@ class C
         [InlineData("interopguard.ownership_transfer_functions = My.Namespace.Queue.Take, take_buffer,")]
         [InlineData("interopguard.allocator_pairs = mylib_buf_new:mylib_buf_free, Pool.Rent : Pool.Return")]
         [InlineData("interopguard.native_declaring_types = RocksDbSharp.Native:rocksdb, Imports")]
+        [InlineData("interopguard.deferred_release_functions = jr_unref, jr_*_unref, Api.*_release, *_dec_ref")]
         public Task WellFormedValuesAreAccepted(string line) => VerifyConfiguration(line);
 
         [Fact]
@@ -68,6 +69,17 @@ class C
             "interopguard.native_declaring_types = Good.Type, " + entry,
             Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
                 "The .editorconfig option 'interopguard.native_declaring_types' has a malformed entry '" + entry + "': expected a comma-separated list of type names, each alone or with its native library after a colon, e.g. MyLib.Native:mylib; InteropGuard ignores this option and uses its defaults"));
+
+        [Theory]
+        [InlineData("*")]
+        [InlineData("*.*")]
+        [InlineData("jr unref")]
+        [InlineData("jr_unref(2)")]
+        [InlineData("jr_?_unref")]
+        public Task MalformedDeferredReleaseIsReported(string entry) => VerifyConfiguration(
+            "interopguard.deferred_release_functions = jr_unref, " + entry,
+            Verify.Diagnostic("IG0001").WithNoLocation().WithMessage(
+                "The .editorconfig option 'interopguard.deferred_release_functions' has a malformed entry '" + entry + "': expected a comma-separated list of function names (entry point, method name or Type.Method), where '*' stands for any run of characters of a name and a name is more than '*', e.g. Z3_dec_ref, Z3_*_dec_ref; InteropGuard ignores this option and uses its defaults"));
 
         [Fact]
         public Task PairWithoutReleaseIsReported() => VerifyConfiguration(
