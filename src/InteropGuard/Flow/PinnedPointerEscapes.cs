@@ -154,7 +154,10 @@ namespace InteropGuard.Flow
                     return;
                 }
 
-                var use = _owner._uses.Classify(value);
+                // A fixed pointer given to a call escapes nowhere here (one a native function keeps is IG2003's), so only
+                // where the value goes in this body decides, and the callee is not read: the native target below is asked
+                // only of the other scopes.
+                var use = _scope.Kind == PinningScopeKind.Fixed ? _owner._uses.ClassifyPlace(value) : _owner._uses.Classify(value);
                 switch (use.Kind)
                 {
                     case ValueUseKind.Copy when use.CopyTarget is ILocalSymbol local:
@@ -492,9 +495,10 @@ namespace InteropGuard.Flow
                     return;
                 }
 
+                // Only an inspection is left out, and no callee's reading is one: where the read goes decides.
                 var reads = ReadsAfter(symbol, value.Syntax, site.Syntax)
                     .Select(r => _owner._model.GetOperation(r.Syntax, _owner._cancellationToken))
-                    .Where(r => r != null && !ReadsOtherMember(r, member) && _owner._uses.Classify(r).Kind != ValueUseKind.Inspect)
+                    .Where(r => r != null && !ReadsOtherMember(r, member) && _owner._uses.ClassifyPlace(r).Kind != ValueUseKind.Inspect)
                     .Select(r => r!.Syntax)
                     .Distinct()
                     .OrderBy(s => s.SpanStart)

@@ -34,7 +34,15 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>The answer of <see cref="PinningScopes.MayContain"/> for <paramref name="node"/>.</summary>
-        public bool MayContain(SyntaxNode node)
+        public bool MayContain(SyntaxNode node) => MayContain(node, textGate: null);
+
+        /// <summary>
+        /// <paramref name="textGate"/>'s answer for the node's span and <see cref="MayContain(SyntaxNode)"/>'s, together:
+        /// the text gate is read only where the record cannot answer alone (the walk's cases). A word the record finds in
+        /// the span is one of the gate's substrings inside it, so there the text gate says yes anyway; asked first, it
+        /// searched the whole text of every tree for the substrings, most of which the record answers without it.
+        /// </summary>
+        public bool MayContain(SyntaxNode node, TreeTextPositions? textGate)
         {
             var tree = node.SyntaxTree;
             if (!_byTree.TryGetValue(tree, out var words))
@@ -44,7 +52,7 @@ namespace InteropGuard.Flow
 
             if (words.Positions == null)
             {
-                return PinningScopes.MayContain(node);
+                return TextMayHold(textGate, node) && PinningScopes.MayContain(node);
             }
 
             // The walk reads the node's descendants: tokens inside its span, of which the node's own are left out.
@@ -59,8 +67,10 @@ namespace InteropGuard.Flow
                 }
             }
 
-            return words.SkipsOverlap(span) && PinningScopes.MayContain(node);
+            return words.SkipsOverlap(span) && TextMayHold(textGate, node) && PinningScopes.MayContain(node);
         }
+
+        private static bool TextMayHold(TreeTextPositions? textGate, SyntaxNode node) => textGate == null || textGate.SpanMayHold(node.SyntaxTree, node.Span);
 
         /// <summary>Is the token what the walk looks for: the keyword of a fixed statement or a stackalloc, or a name Alloc or Pin?</summary>
         private static bool OpensScope(SyntaxToken token) => token.Kind() switch

@@ -497,6 +497,14 @@ namespace InteropGuard.Flow
             switch (memory)
             {
                 case ILocalSymbol local:
+                    // The value the local is declared with is one the walk below gives: when it is neither null nor a
+                    // pinned allocation the answer is no whatever else the local is given (most pinned locals of a
+                    // binding: 'var dims = shape.ToArray()'), and the body is not walked.
+                    if (DeclaredValue(local, root) is { } declared && !IsNull(declared) && !IsPinnedHeapAllocation(declared))
+                    {
+                        return false;
+                    }
+
                     if (ManagedMemoryOrigins.ValuesOf(local, root) is not { } given)
                     {
                         return false;
@@ -534,6 +542,24 @@ namespace InteropGuard.Flow
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// The syntax of the value <paramref name="local"/>'s declarator in <paramref name="root"/> gives it, as
+        /// <see cref="ManagedMemoryOrigins.ValuesOf(ILocalSymbol, IOperation)"/> reads it (the initializer's operation);
+        /// null when the local has none there (a foreach or pattern variable, an out variable, no initializer).
+        /// </summary>
+        private static SyntaxNode? DeclaredValue(ILocalSymbol local, IOperation root)
+        {
+            var references = local.DeclaringSyntaxReferences;
+            if (references.Length != 1 || root.SemanticModel is not { } model || references[0].SyntaxTree != model.SyntaxTree
+                || !root.Syntax.Span.Contains(references[0].Span) || references[0].GetSyntax() is not VariableDeclaratorSyntax { Initializer: not null } syntax
+                || model.GetOperation(syntax) is not IVariableDeclaratorOperation declarator || !SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
+            {
+                return null;
+            }
+
+            return declarator.GetVariableInitializer()?.Value.Syntax;
         }
 
         private static bool IsNull(SyntaxNode value)
@@ -577,15 +603,21 @@ namespace InteropGuard.Flow
                 var function = OperationTree.EnclosingFunction(statement, root);
                 // A local declared by a fixed statement exists only inside it: its references are found there, not in
                 // the whole function (the same references, in the same order).
-                var references = statement.Descendants().OfType<ILocalReferenceOperation>()
-                    .Where(r => SymbolEqualityComparer.Default.Equals(r.Local, declarator.Symbol))
-                    .ToImmutableArray<IOperation>();
+                var references = ImmutableArray.CreateBuilder<IOperation>();
+                foreach (var operation in statement.Descendants())
+                {
+                    if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, declarator.Symbol))
+                    {
+                        references.Add(reference);
+                    }
+                }
+
                 scopes.Add(new PinningScope(kind, statement.Syntax, function, kind == PinningScopeKind.StackAlloc ? "stack memory" : Display(pinned), SymbolOf(pinned))
                 {
                     Region = kind == PinningScopeKind.Fixed ? statement.Syntax : null,
                     Owners = kind == PinningScopeKind.Fixed && FixedOwner(value, origins) is { } owner ? ImmutableArray.Create(owner) : ImmutableArray<string>.Empty,
                     FixedLocals = ImmutableArray.Create(declarator.Symbol),
-                    Pointers = references,
+                    Pointers = references.ToImmutable(),
                 });
             }
         }

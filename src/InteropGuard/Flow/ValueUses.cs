@@ -96,7 +96,18 @@ namespace InteropGuard.Flow
         /// </summary>
         public static ValueUses ForOwnership(InteropContext context, InteropScope scope) => new ValueUses(context, scope, 0, ownership: true);
 
-        public ValueUse Classify(IOperation value)
+        public ValueUse Classify(IOperation value) => Classify(value, readCallees: true);
+
+        /// <summary>
+        /// <see cref="Classify"/> for a caller that asks only where a value goes in the body (copied, stored, returned,
+        /// inspected) and not what a callee does with it: a value given as an argument is an escape into its call, and the
+        /// callee is not read. The full reading's answer there is always that call (or a call around it) as the site, with
+        /// a release, an escape or a use, never a copy or an inspection; reading the callee (the catalogue, the native
+        /// table, the retaining reading, a source method's summary) is most of what a classification costs at a call.
+        /// </summary>
+        public ValueUse ClassifyPlace(IOperation value) => Classify(value, readCallees: false);
+
+        private ValueUse Classify(IOperation value, bool readCallees)
         {
             var current = value;
             while (true)
@@ -126,7 +137,7 @@ namespace InteropGuard.Flow
                         continue;
 
                     case IArgumentOperation argument:
-                        return ClassifyArgument(argument);
+                        return readCallees ? ClassifyArgument(argument) : new ValueUse(ValueUseKind.Escape, argument.Parent ?? argument);
 
                     case ISimpleAssignmentOperation assignment when assignment.Value == current:
                         return ClassifyStore(assignment.Target, assignment);

@@ -54,8 +54,7 @@ namespace InteropGuard.Rules
         {
             var tree = context.CodeBlock.SyntaxTree;
             if (!MayPin(interop.Vocabulary.Of(tree))
-                || !gateText.SpanMayHold(tree, context.CodeBlock.Span)
-                || !gateWords.MayContain(context.CodeBlock)
+                || !gateWords.MayContain(context.CodeBlock, gateText)
                 || context.SemanticModel.GetOperation(context.CodeBlock, context.CancellationToken) is not { } root
                 || !(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation))
             {

@@ -58,6 +58,11 @@ namespace InteropGuard.Tests.Interop
             Assert.Equal(mayContain, PinningScopes.MayContain(method));
             Assert.Equal(mayContain, words.MayContain(method));
 
+            // With IG2001's text gate (the substrings anywhere in the span) read only where the record cannot answer: the
+            // same as both gates asked in turn. An escaped name ('\u0041lloc') is where the text gate alone says no.
+            var textGate = new TreeTextPositions(PinningScopes.GateText);
+            Assert.Equal(textGate.SpanMayHold(tree, method.Span) && mayContain, words.MayContain(method, textGate));
+
             // The same from a file large enough that the compiler holds it in chunks, which the record's skips are read from
             // through a buffer rather than a string.
             var large = Microsoft.CodeAnalysis.Text.SourceText.From(
@@ -73,17 +78,21 @@ namespace InteropGuard.Tests.Interop
         public void EveryBlockOfTheRepositoryGetsTheWalksAnswer()
         {
             var agreement = new GateAgreement();
+            var gated = new GateAgreement();
             foreach (var source in SourceHarvest.All)
             {
                 var tree = CSharpSyntaxTree.ParseText(source.Text);
                 var words = new PinningScopeWords(new InteropVocabulary(CSharpCompilation.Create("harvest", new[] { tree })));
+                var textGate = new TreeTextPositions(PinningScopes.GateText);
                 foreach (var block in GateAgreement.Bodies(tree))
                 {
                     agreement.Compare(source.Name, block, PinningScopes.MayContain(block), words.MayContain(block));
+                    gated.Compare(source.Name, block, textGate.SpanMayHold(tree, block.Span) && PinningScopes.MayContain(block), words.MayContain(block, textGate));
                 }
             }
 
             agreement.AssertAgreed(minimumYes: 30, minimumNo: 150, "may pin");
+            gated.AssertAgreed(minimumYes: 30, minimumNo: 150, "may pin and hold a gate substring");
         }
     }
 }
