@@ -123,15 +123,7 @@ namespace InteropGuard.Rules
             Func<HashSet<ISymbol>> captured = () => capturedSymbols ??= hasFunctions ? CapturedSymbols(root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             Dictionary<ILocalSymbol, List<IOperation>>? stored = null;
             Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles = local => (stored ??= StoredHandles(root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: false);
-
-            // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
-            // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
-            // graph reads it, without those arguments, the tree may answer for the whole body after all.
-            if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
-            {
-                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts, skipSpilled: true);
-            }
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, captured, clearedFields, hasGoto, storedHandles, _readTreeVerdicts);
 
             if (verdicts != null)
             {
@@ -157,6 +149,7 @@ namespace InteropGuard.Rules
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
                 var usedAfter = UsedAfter.In(body);
+                Func<IOperation, IOperation> written = usedAfter.Captured;
 
                 // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
@@ -169,13 +162,14 @@ namespace InteropGuard.Rules
                     foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
-                        if (HandleArguments(callees, owners, scope, call) is not { } handleArguments)
+                        if (HandleArguments(callees, owners, scope, call, written) is not { } handleArguments)
                         {
                             continue;
                         }
 
                         foreach (var (argument, function) in handleArguments)
-                        foreach (var owner in owners.FindAll(argument.Value, origin, storedHandles))
+                        // An argument the graph moved into a capture ('Decode(_ptr, …, fec ? 1 : 0)') is read as written.
+                        foreach (var owner in owners.FindAll(written(argument.Value), origin, storedHandles))
                         {
                             if (Exempt(owner, method, inLambda, captured, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
@@ -183,10 +177,11 @@ namespace InteropGuard.Rules
                             }
 
                             // Optimized code reports the owner live across the call when some path after it reads the owner
-                            // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well.
+                            // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well, and so does
+                            // an operand holding it that is taken after the call, pending or captured by the graph.
                             if (owner.Kind != HandleOwnerKind.Temporary
-                                && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
-                                    || InteriorPointerArgument(call, owner) || PendingOperands.Hold(call, owner.Owner)))
+                                && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), ReadKey(owner), value => PendingOperands.Holds(value, owner.Owner))
+                                    || InteriorPointerArgument(call, owner)))
                             {
                                 continue;
                             }
@@ -313,11 +308,7 @@ namespace InteropGuard.Rules
         /// reads, and calls in lambdas and local functions, are left to the graph. Null: the graph decides the whole
         /// body; otherwise the findings, in the order of the tree.
         /// </summary>
-        /// <param name="skipSpilled">
-        /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
-        /// does: asked only when the tree gave up with them read as written.
-        /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, Func<HashSet<ISymbol>> captured, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, Func<ILocalSymbol, IEnumerable<IOperation>> storedHandles, bool readNotReadAfter)
         {
             Dictionary<ILocalSymbol, IOperation>? origins = null;
             var throughLocals = false;
@@ -340,11 +331,6 @@ namespace InteropGuard.Rules
             {
                 foreach (var (argument, function) in arguments)
                 {
-                    if (skipSpilled && SpilledArguments.IsSpilled(call, argument))
-                    {
-                        continue;
-                    }
-
                     var found = owners.FindAll(argument.Value, origin, stored);
                     for (var i = 0; i < found.Count; i++)
                     {
@@ -798,11 +784,12 @@ namespace InteropGuard.Rules
         /// with the function named in the message; null when there is none. Asked of every call of every body: most take
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
-        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation)
+        /// <param name="written">For a call of a control-flow graph: what the code wrote where the graph reads a capture (<see cref="UsedAfter.Captured"/>).</param>
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation, Func<IOperation, IOperation>? written = null)
             => operation switch
             {
-                IInvocationOperation invocation => HandleArguments(callees, owners, scope, operation, invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(callees, owners, scope, operation, constructor, creation.Arguments),
+                IInvocationOperation invocation => HandleArguments(callees, owners, scope, operation, invocation.TargetMethod, invocation.Arguments, written),
+                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(callees, owners, scope, operation, constructor, creation.Arguments, written),
                 _ => null,
             };
 
@@ -811,7 +798,7 @@ namespace InteropGuard.Rules
         /// arguments the caller has read already (the body walk knows the operation's kind, and need not test it again).
         /// </summary>
         private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation,
-                                                                                                      IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments)
+                                                                                                      IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments, Func<IOperation, IOperation>? written = null)
         {
             // Which parameters can carry a handle is the target's property, read once per method: for most calls the one
             // lookup says none, where each argument's parameter and type were tested at every call.
@@ -823,7 +810,8 @@ namespace InteropGuard.Rules
             List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
             foreach (var argument in arguments)
             {
-                if (argument.Parameter is not { } parameter || !callee.Carries(argument, parameter))
+                var value = written == null ? argument.Value : written(argument.Value);
+                if (argument.Parameter is not { } parameter || !callee.Carries(argument, parameter, value))
                 {
                     continue;
                 }
@@ -831,7 +819,7 @@ namespace InteropGuard.Rules
                 // A handle no object can own here (a parameter, a call's result, a field of an object without a
                 // finalizer) gives no finding wherever it goes: the callee need not be looked up, and a body whose
                 // handle calls all take such handles ends with the walk.
-                if (!owners.MayHaveOwner(argument.Value))
+                if (!owners.MayHaveOwner(value))
                 {
                     continue;
                 }
@@ -866,6 +854,20 @@ namespace InteropGuard.Rules
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// What an owner's path question shares with the others of its graph (<see cref="UsedAfter.OnSomePath(IOperation, Func{IOperation, bool}, Func{IOperation, bool}?, object?, Func{IOperation, bool}?)"/>):
+        /// the reads it counts (its variable's, or <c>this</c>'s) and the values that hold it. An owner that is its variable
+        /// or <c>this</c> shares one solve with every owner of the same root; one in a field or property chain
+        /// (<c>this._block</c>, <c>Context</c>) is held by more operands than its root, and is solved on its own.
+        /// </summary>
+        private static object ReadKey(HandleOwner owner)
+        {
+            var root = (object?)owner.Root ?? owner.Kind;
+            return OperationTree.SkipConversions(owner.Owner) is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation
+                ? root
+                : (root, owner.Owner.Syntax.ToString());
         }
 
         private static bool IsOverwriteOf(IOperation operation, HandleOwner owner)
