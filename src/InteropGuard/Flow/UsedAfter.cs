@@ -17,6 +17,9 @@ namespace InteropGuard.Flow
     /// GC at a call when a read of it is reachable from the call, on whichever path (standard liveness), so one read on
     /// an error branch keeps the object across the call even when that branch is not taken. In an iterator, a
     /// <c>yield return</c> ends the path: the consumer may never ask for the next element, so a use after it may never run.
+    /// A reference to a flow capture the graph made of the value (an operand set aside before a branch,
+    /// <see cref="CapturedValues"/>) is a read of the value, and so is an operand pending across the point in its own
+    /// statement (<see cref="PendingOperands"/>).
     /// </summary>
     internal sealed class UsedAfter
     {
