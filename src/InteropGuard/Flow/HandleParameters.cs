@@ -146,14 +146,20 @@ namespace InteropGuard.Flow
         /// one argument whose value is the array the compiler makes of the elements: native code reads those handles during
         /// the call as it reads the elements of an explicit <c>new[] { a.Handle, b.Handle }</c>.
         /// </summary>
-        public bool Carries(IArgumentOperation argument, IParameterSymbol parameter)
+        public bool Carries(IArgumentOperation argument, IParameterSymbol parameter) => Carries(argument, parameter, argument.Value);
+
+        /// <summary>
+        /// <see cref="Carries(IArgumentOperation, IParameterSymbol)"/> where the argument's value is read as
+        /// <paramref name="value"/>: what the code wrote, for an argument the control-flow graph holds in a capture.
+        /// </summary>
+        public bool Carries(IArgumentOperation argument, IParameterSymbol parameter, IOperation value)
         {
             var ordinal = parameter.Ordinal;
 
             // A parameter is always its call's target's (the ordinal indexes the entry); read alone should one not be.
             var carrier = ordinal < _carriers.Length ? _carriers[ordinal] : HandleParameters.CarrierOf(parameter, _owners);
             return (carrier & HandleParameters.Carrier.Handle) != 0
-                   || ((carrier & HandleParameters.Carrier.Proxy) != 0 && ProxyOwners.IsProxyRead(argument.Value));
+                   || ((carrier & HandleParameters.Carrier.Proxy) != 0 && ProxyOwners.IsProxyRead(value));
         }
 
         /// <summary>

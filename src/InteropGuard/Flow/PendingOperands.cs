@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Immutable;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
@@ -18,14 +19,29 @@ namespace InteropGuard.Flow
     {
         /// <summary>
         /// Is <paramref name="owner"/> (<c>this</c>, a local, a parameter, or a field or property chain rooted at one)
-        /// a by-value operand that an operation enclosing <paramref name="call"/> evaluated before the argument holding
-        /// the call: the receiver or an earlier argument of an invocation or object creation, or the object whose field
-        /// or property an assignment of the call's value stores into? Climbs through the
-        /// call's expression up to its statement; a lambda or local function runs apart from the expression around it,
-        /// so the climb stops there. A call a release build omits (<c>[Conditional]</c>) holds nothing, as
-        /// <see cref="LiveReads"/> reads it.
+        /// held by an operand pending across <paramref name="call"/> (<see cref="Hold(IOperation, Func{IOperation, bool})"/>):
+        /// the operand is the owner, or the owner is held in a field of it (<see cref="Holds"/>). The tree's reading,
+        /// for answers given without the graph; the graph's path questions read it in <see cref="UsedAfter"/>.
         /// </summary>
-        public static bool Hold(IOperation call, IOperation owner)
+        public static bool Hold(IOperation call, IOperation owner) => Hold(call, pending => Holds(pending, owner));
+
+        /// <summary>
+        /// Is a by-value operand that an operation enclosing <paramref name="call"/> evaluated before the argument holding
+        /// the call one that <paramref name="holds"/> accepts: the receiver or an earlier argument of an invocation or
+        /// object creation, or the object whose field or property an assignment of the call's value stores into?
+        /// Climbs through the call's expression up to its statement; a lambda or local function runs apart from the
+        /// expression around it, so the climb stops there. A call a release build omits (<c>[Conditional]</c>) holds
+        /// nothing, as <see cref="LiveReads"/> reads it. The receiver of a conditional access (<c>owner?.Add(f(…))</c>)
+        /// is the operand the access evaluated first.
+        /// </summary>
+        public static bool Hold(IOperation call, Func<IOperation, bool> holds) => Hold(call, holds, written: null);
+
+        /// <summary>
+        /// <see cref="Hold(IOperation, Func{IOperation, bool})"/> on a control-flow graph's operations, where an assignment's
+        /// target may be a capture of the field it stores into (<c>_count = f(Handle, c ? 1 : 2)</c>): <paramref name="written"/>
+        /// gives what the code wrote there.
+        /// </summary>
+        public static bool Hold(IOperation call, Func<IOperation, bool> holds, Func<IOperation, IOperation>? written)
         {
             var child = call;
             for (var parent = call.Parent; parent != null && !OperationTree.IsFunction(parent); child = parent, parent = parent.Parent)
@@ -34,7 +50,7 @@ namespace InteropGuard.Flow
                 // the store after the call needs it.
                 if (parent is IAssignmentOperation assignment && assignment.Value == child)
                 {
-                    if (TargetInstance(assignment.Target) is { } instance && Reaches(instance, owner))
+                    if (TargetInstance(written == null ? assignment.Target : written(assignment.Target)) is { } instance && holds(Accessed(instance)))
                     {
                         return true;
                     }
@@ -50,14 +66,14 @@ namespace InteropGuard.Flow
                 switch (parent)
                 {
                     case IInvocationOperation invocation when !OmittedCalls.IsConditional(invocation.TargetMethod):
-                        if ((invocation.Instance != null && Reaches(invocation.Instance, owner)) || EarlierArgument(invocation.Arguments, argument, owner))
+                        if ((invocation.Instance != null && holds(Accessed(invocation.Instance))) || EarlierArgument(invocation.Arguments, argument, holds))
                         {
                             return true;
                         }
 
                         break;
                     case IObjectCreationOperation creation:
-                        if (EarlierArgument(creation.Arguments, argument, owner))
+                        if (EarlierArgument(creation.Arguments, argument, holds))
                         {
                             return true;
                         }
@@ -67,6 +83,43 @@ namespace InteropGuard.Flow
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Is the owner the operand's value, or held in a field of it (<c>this</c> pending keeps <c>this._block</c>): a
+        /// live object keeps what its fields refer to. Only through fields: a property may hand out a new object each time.
+        /// </summary>
+        public static bool Holds(IOperation pending, IOperation owner)
+        {
+            for (IOperation? held = owner; held != null; held = (OperationTree.SkipConversions(held) as IFieldReferenceOperation)?.Instance)
+            {
+                if (SameValue(pending, held))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The object a conditional access's receiver stands for: in the tree, the placeholder <c>?.</c> leaves for the
+        /// value it tested (the graph reads a capture there instead).
+        /// </summary>
+        private static IOperation Accessed(IOperation instance)
+        {
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                for (var current = instance.Parent; current != null; current = current.Parent)
+                {
+                    if (current is IConditionalAccessOperation access)
+                    {
+                        return access.Operation;
+                    }
+                }
+            }
+
+            return instance;
         }
 
         /// <summary>The object whose field, property or indexer an assignment stores into; null for a local, a parameter or a static member.</summary>
@@ -77,8 +130,8 @@ namespace InteropGuard.Flow
             _ => null,
         };
 
-                /// <summary>An argument before <paramref name="holder"/>, passed by value, whose value is the owner (IOperation lists arguments in evaluation order).</summary>
-        private static bool EarlierArgument(ImmutableArray<IArgumentOperation> arguments, IArgumentOperation holder, IOperation owner)
+        /// <summary>An argument before <paramref name="holder"/>, passed by value, that <paramref name="holds"/> accepts (IOperation lists arguments in evaluation order).</summary>
+        private static bool EarlierArgument(ImmutableArray<IArgumentOperation> arguments, IArgumentOperation holder, Func<IOperation, bool> holds)
         {
             foreach (var argument in arguments)
             {
@@ -87,24 +140,7 @@ namespace InteropGuard.Flow
                     return false;
                 }
 
-                if (argument.Parameter is { RefKind: RefKind.None } && Reaches(argument.Value, owner))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>
-        /// Is the owner the pending value, or held in a field of it (<c>this</c> pending keeps <c>this._block</c>): a live
-        /// object keeps what its fields refer to. Only through fields: a property may hand out a new object each time.
-        /// </summary>
-        private static bool Reaches(IOperation pending, IOperation owner)
-        {
-            for (IOperation? held = owner; held != null; held = (OperationTree.SkipConversions(held) as IFieldReferenceOperation)?.Instance)
-            {
-                if (SameValue(pending, held))
+                if (argument.Parameter is { RefKind: RefKind.None } && holds(argument.Value))
                 {
                     return true;
                 }

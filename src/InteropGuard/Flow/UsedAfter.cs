@@ -17,6 +17,9 @@ namespace InteropGuard.Flow
     /// GC at a call when a read of it is reachable from the call, on whichever path (standard liveness), so one read on
     /// an error branch keeps the object across the call even when that branch is not taken. In an iterator, a
     /// <c>yield return</c> ends the path: the consumer may never ask for the next element, so a use after it may never run.
+    /// A reference to a flow capture the graph made of the value (an operand set aside before a branch,
+    /// <see cref="CapturedValues"/>) is a read of the value, and so is an operand pending across the point in its own
+    /// statement (<see cref="PendingOperands"/>).
     /// </summary>
     internal sealed class UsedAfter
     {
@@ -25,6 +28,7 @@ namespace InteropGuard.Flow
         private readonly List<IOperation>[] _statements;
         private readonly Dictionary<object, bool[]> _solved = new Dictionary<object, bool[]>();
         private Dictionary<IOperation, (int Block, int Index)>? _locations;
+        private CapturedValues? _captures;
 
         private UsedAfter(ControlFlowGraph graph, bool isIterator)
         {
@@ -70,6 +74,8 @@ namespace InteropGuard.Flow
                 // Not found in this graph: claim nothing.
                 return true;
             }
+
+            isUse = ThroughCaptures(isUse, holds: null);
 
             var block = _graph.Blocks[location.Block];
             var statements = _statements[location.Block];
@@ -129,16 +135,29 @@ namespace InteropGuard.Flow
         /// the same value; null solves afresh.
         /// </summary>
         public bool OnSomePath(IOperation operation, Func<IOperation, bool> isRead, Func<IOperation, bool>? isOverwrite, object? useKey)
+            => OnSomePath(operation, isRead, isOverwrite, useKey, holds: null);
+
+        /// <summary>
+        /// <see cref="OnSomePath(IOperation, Func{IOperation, bool}, Func{IOperation, bool}?, object?)"/>, where
+        /// <paramref name="holds"/> says which values hold the object asked about, read where a value stands for it:
+        /// an operand evaluated before the call and taken by an operation after it returns (<see cref="PendingOperands"/>:
+        /// <c>new Expr(owner, f(owner.Handle))</c>), and a value the graph captured (<see cref="CapturedValues"/>) whose
+        /// reference is read after the call. Null: a value holds it when it is a plain reference that
+        /// <paramref name="isRead"/> recognizes. <paramref name="useKey"/> must then name <paramref name="holds"/> too.
+        /// </summary>
+        public bool OnSomePath(IOperation operation, Func<IOperation, bool> isRead, Func<IOperation, bool>? isOverwrite, object? useKey, Func<IOperation, bool>? holds)
         {
             if (!Locations().TryGetValue(operation, out var location))
             {
                 return true;
             }
 
+            var held = Held(isRead, holds);
+            isRead = ThroughCaptures(isRead, held);
             var block = _graph.Blocks[location.Block];
             var statements = _statements[location.Block];
             var enclosing = statements[location.Index];
-            if (LaterInSameOperation(enclosing, operation, isRead))
+            if (LaterInSameOperation(enclosing, operation, isRead) || PendingOperands.Hold(operation, held, Captured))
             {
                 return true;
             }
@@ -190,6 +209,49 @@ namespace InteropGuard.Flow
 
         // The graph rewrites operations but keeps their kind and syntax.
         private static bool IsCounterpart(IOperation flow, IOperation tree) => flow.Kind == tree.Kind && flow.Syntax == tree.Syntax;
+
+        /// <summary>The graph's captures, read at the first question that needs them.</summary>
+        private CapturedValues Captures() => _captures ??= new CapturedValues(_statements.SelectMany(statements => statements));
+
+        /// <summary>
+        /// The value written where <paramref name="value"/> (an operation of this graph) stands, when the graph moved it
+        /// into a capture of its own (<see cref="CapturedValues.Resolve"/>); otherwise <paramref name="value"/>.
+        /// </summary>
+        public IOperation Captured(IOperation value) => value is IFlowCaptureReferenceOperation ? Captures().Resolve(value) : value;
+
+        /// <summary>
+        /// Which values hold the object asked about: <paramref name="holds"/>, or by default a plain reference (a local,
+        /// a parameter, <c>this</c>, a field or a parameterless property) <paramref name="isRead"/> recognizes — never a
+        /// computed value, whose capture read later says nothing of when it was computed. A reference to a capture all
+        /// of whose values hold it holds it too.
+        /// </summary>
+        private Func<IOperation, bool> Held(Func<IOperation, bool> isRead, Func<IOperation, bool>? holds)
+        {
+            var own = holds ?? (value => IsPlainReference(OperationTree.SkipConversions(value)) && isRead(value));
+            return value => own(value) || (value is IFlowCaptureReferenceOperation reference && Captures().AllHold(reference, own));
+        }
+
+        /// <summary>
+        /// <paramref name="isRead"/>, and a reference to a capture whose values all hold the object: reading it after the
+        /// point reads what was captured, which stayed on the evaluation stack from the capture to the read, as surely as
+        /// the local it was read from (<c>g(owner, f(owner.Handle), c ? 1 : 0)</c> captures <c>owner</c> before <c>f</c>
+        /// and passes the capture to <c>g</c> after it). Unchanged for a graph without captures.
+        /// </summary>
+        private Func<IOperation, bool> ThroughCaptures(Func<IOperation, bool> isRead, Func<IOperation, bool>? holds)
+        {
+            if (Captures().IsEmpty)
+            {
+                return isRead;
+            }
+
+            var held = holds ?? Held(isRead, null);
+            return operation => isRead(operation)
+                                || (operation is IFlowCaptureReferenceOperation reference && held(reference) && LiveReads.Keeps(reference));
+        }
+
+        private static bool IsPlainReference(IOperation value)
+            => value is ILocalReferenceOperation || value is IParameterReferenceOperation || value is IInstanceReferenceOperation || value is IFieldReferenceOperation
+               || value is IPropertyReferenceOperation { Arguments.IsEmpty: true };
 
         /// <summary>Each operation of the graph with the block and statement it is in, found by one walk.</summary>
         private Dictionary<IOperation, (int Block, int Index)> Locations()

@@ -118,17 +118,9 @@ namespace InteropGuard.Rules
                                         List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls,
                                         bool hasFunctions, HashSet<IFieldSymbol>? clearedFields, bool hasGoto)
         {
-            // The readings of the whole body that owners ask for, each made on the first ask and kept for both tree passes and the graph.
+            // The readings of the whole body that owners ask for, each made on the first ask and kept for the tree pass and the graph.
             var readings = new BodyReadings(root, hasFunctions);
-            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, readings, clearedFields, hasGoto, _readTreeVerdicts, skipSpilled: false);
-
-            // The graph sees an argument followed by a branching one ('f(o.Handle, x ?? y)') through a flow capture, where
-            // it finds no owner. The tree gave up on such a body only if it gave up on such an argument: read as the
-            // graph reads it, without those arguments, the tree may answer for the whole body after all.
-            if (verdicts == null && _readTreeVerdicts && handleCalls.Exists(c => c.Arguments.Exists(a => SpilledArguments.IsSpilled(c.Call, a.Argument))))
-            {
-                verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, readings, clearedFields, hasGoto, _readTreeVerdicts, skipSpilled: true);
-            }
+            var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, readings, clearedFields, hasGoto, _readTreeVerdicts);
 
             if (verdicts != null)
             {
@@ -154,6 +146,7 @@ namespace InteropGuard.Rules
             foreach (var body in ControlFlowGraphs.AllIn(graph, context.CancellationToken))
             {
                 var usedAfter = UsedAfter.In(body);
+                Func<IOperation, IOperation> written = usedAfter.Captured;
 
                 // A lambda's 'this' is its delegate's target, held by whoever invokes the delegate.
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
@@ -166,13 +159,14 @@ namespace InteropGuard.Rules
                     foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
-                        if (HandleArguments(callees, owners, scope, call) is not { } handleArguments)
+                        if (HandleArguments(callees, owners, scope, call, written) is not { } handleArguments)
                         {
                             continue;
                         }
 
                         foreach (var (argument, function) in handleArguments)
-                        foreach (var owner in owners.FindAll(argument.Value, origin, readings.Stored))
+                        // An argument the graph moved into a capture ('Decode(_ptr, …, fec ? 1 : 0)') is read as written.
+                        foreach (var owner in owners.FindAll(written(argument.Value), origin, readings.Stored))
                         {
                             if (Exempt(owner, method, inLambda, readings, clearedFields) || !reported.Add(owner.Handle.Syntax.SpanStart))
                             {
@@ -180,10 +174,11 @@ namespace InteropGuard.Rules
                             }
 
                             // Optimized code reports the owner live across the call when some path after it reads the owner
-                            // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well.
+                            // (Flow/UsedAfter): a read on a branch that is not taken protects the call as well, and so does
+                            // an operand holding it that is taken after the call, pending or captured by the graph.
                             if (owner.Kind != HandleOwnerKind.Temporary
-                                && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), (object?)owner.Root ?? owner.Kind)
-                                    || InteriorPointerArgument(call, owner) || PendingOperands.Hold(call, owner.Owner)))
+                                && (usedAfter.OnSomePath(call, op => IsUseOf(op, owner) && LiveReads.Keeps(op), op => IsOverwriteOf(op, owner), ReadKey(owner), value => PendingOperands.Holds(value, owner.Owner))
+                                    || InteriorPointerArgument(call, owner)))
                             {
                                 continue;
                             }
@@ -310,11 +305,7 @@ namespace InteropGuard.Rules
         /// reads, and calls in lambdas and local functions, are left to the graph. Null: the graph decides the whole
         /// body; otherwise the findings, in the order of the tree.
         /// </summary>
-        /// <param name="skipSpilled">
-        /// Whether to pass over the arguments the graph holds in flow captures (<see cref="SpilledArguments"/>), as the graph
-        /// does: asked only when the tree gave up with them read as written.
-        /// </param>
-        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, BodyReadings readings, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, bool readNotReadAfter, bool skipSpilled)
+        private static List<(IOperation Call, IArgumentOperation Argument, NamedFunction Function, HandleOwner Owner)>? TreeVerdicts(InteropContext interop, HandleOwners owners, IOperation root, IMethodSymbol method, List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)> handleCalls, BodyReadings readings, HashSet<IFieldSymbol>? clearedFields, bool hasGoto, bool readNotReadAfter)
         {
             readings.ThroughLocals = false;
             var findings = new List<(IOperation, IArgumentOperation, NamedFunction, HandleOwner)>();
@@ -326,11 +317,6 @@ namespace InteropGuard.Rules
             {
                 foreach (var (argument, function) in arguments)
                 {
-                    if (skipSpilled && SpilledArguments.IsSpilled(call, argument))
-                    {
-                        continue;
-                    }
-
                     var found = owners.FindAll(argument.Value, readings.Origin, readings.Stored);
                     for (var i = 0; i < found.Count; i++)
                     {
@@ -784,11 +770,12 @@ namespace InteropGuard.Rules
         /// with the function named in the message; null when there is none. Asked of every call of every body: most take
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
-        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation)
+        /// <param name="written">For a call of a control-flow graph: what the code wrote where the graph reads a capture (<see cref="UsedAfter.Captured"/>).</param>
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation, Func<IOperation, IOperation>? written = null)
             => operation switch
             {
-                IInvocationOperation invocation => HandleArguments(callees, owners, scope, operation, invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(callees, owners, scope, operation, constructor, creation.Arguments),
+                IInvocationOperation invocation => HandleArguments(callees, owners, scope, operation, invocation.TargetMethod, invocation.Arguments, written),
+                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(callees, owners, scope, operation, constructor, creation.Arguments, written),
                 _ => null,
             };
 
@@ -797,13 +784,13 @@ namespace InteropGuard.Rules
         /// arguments the caller has read already (the body walk knows the operation's kind, and need not test it again).
         /// </summary>
         private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation,
-                                                                                                      IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments)
+                                                                                                      IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments, Func<IOperation, IOperation>? written = null)
         {
             // Which parameters can carry a handle is the target's property, read once per method: for most calls the one
             // lookup says none, where each argument's parameter and type were tested at every call. Before it, the
             // arguments' own shapes: a call that passes only parameters, constants, 'this' or other calls' results (most
             // calls) hands over nothing an object owns, whatever the callee, and is not looked up.
-            if (arguments.IsEmpty || !AnyMayCarryOwner(arguments) || callees.Of(target, arguments) is not { } callee)
+            if (arguments.IsEmpty || !AnyMayCarryOwner(arguments, written) || callees.Of(target, arguments) is not { } callee)
             {
                 return null;
             }
@@ -811,7 +798,8 @@ namespace InteropGuard.Rules
             List<(IArgumentOperation Argument, NamedFunction Function)>? found = null;
             foreach (var argument in arguments)
             {
-                if (argument.Parameter is not { } parameter || !callee.Carries(argument, parameter))
+                var value = written == null ? argument.Value : written(argument.Value);
+                if (argument.Parameter is not { } parameter || !callee.Carries(argument, parameter, value))
                 {
                     continue;
                 }
@@ -819,7 +807,7 @@ namespace InteropGuard.Rules
                 // A handle no object can own here (a parameter, a call's result, a field of an object without a
                 // finalizer) gives no finding wherever it goes: the callee need not be looked up, and a body whose
                 // handle calls all take such handles ends with the walk.
-                if (!owners.MayHaveOwner(argument.Value))
+                if (!owners.MayHaveOwner(value))
                 {
                     continue;
                 }
@@ -836,12 +824,15 @@ namespace InteropGuard.Rules
             return found;
         }
 
-        /// <summary>Does some argument pass <see cref="HandleOwners.MayCarryOwner"/>, which each argument found below must pass?</summary>
-        private static bool AnyMayCarryOwner(ImmutableArray<IArgumentOperation> arguments)
+        /// <summary>
+        /// Does some argument, read as written (a graph's capture as what it captured), pass <see cref="HandleOwners.MayCarryOwner"/>,
+        /// which each argument found below must pass?
+        /// </summary>
+        private static bool AnyMayCarryOwner(ImmutableArray<IArgumentOperation> arguments, Func<IOperation, IOperation>? written)
         {
             foreach (var argument in arguments)
             {
-                if (HandleOwners.MayCarryOwner(argument.Value))
+                if (HandleOwners.MayCarryOwner(written == null ? argument.Value : written(argument.Value)))
                 {
                     return true;
                 }
@@ -868,6 +859,20 @@ namespace InteropGuard.Rules
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// What an owner's path question shares with the others of its graph (<see cref="UsedAfter.OnSomePath(IOperation, Func{IOperation, bool}, Func{IOperation, bool}?, object?, Func{IOperation, bool}?)"/>):
+        /// the reads it counts (its variable's, or <c>this</c>'s) and the values that hold it. An owner that is its variable
+        /// or <c>this</c> shares one solve with every owner of the same root; one in a field or property chain
+        /// (<c>this._block</c>, <c>Context</c>) is held by more operands than its root, and is solved on its own.
+        /// </summary>
+        private static object ReadKey(HandleOwner owner)
+        {
+            var root = (object?)owner.Root ?? owner.Kind;
+            return OperationTree.SkipConversions(owner.Owner) is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation
+                ? root
+                : (root, owner.Owner.Syntax.ToString());
         }
 
         private static bool IsOverwriteOf(IOperation operation, HandleOwner owner)
