@@ -362,6 +362,27 @@ namespace InteropGuard
         }
 
         /// <summary>
+        /// What the placeholder a conditional access leaves for its receiver stands for: in <c>owner?.M()</c> the
+        /// <c>owner</c> the access tested (the nearest enclosing access's operation); null when <paramref name="instance"/> is
+        /// not such a placeholder or no access encloses it.
+        /// </summary>
+        public static IOperation? ConditionalAccessReceiver(IOperation instance)
+        {
+            if (instance is IConditionalAccessInstanceOperation)
+            {
+                for (var current = instance.Parent; current != null; current = current.Parent)
+                {
+                    if (current is IConditionalAccessOperation access)
+                    {
+                        return access.Operation;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
         /// The pointer <paramref name="operation"/> reads through: <c>*p</c>, <c>p[i]</c> and the receiver of <c>p-&gt;F</c>
         /// (whose syntax is <c>p</c> itself) have no operation kind of their own (<see cref="OperationKind.None"/>) and hold
         /// the pointer as their first child. Null for anything else.

@@ -106,21 +106,7 @@ namespace InteropGuard.Flow
         /// The object a conditional access's receiver stands for: in the tree, the placeholder <c>?.</c> leaves for the
         /// value it tested (the graph reads a capture there instead).
         /// </summary>
-        private static IOperation Accessed(IOperation instance)
-        {
-            if (instance is IConditionalAccessInstanceOperation)
-            {
-                for (var current = instance.Parent; current != null; current = current.Parent)
-                {
-                    if (current is IConditionalAccessOperation access)
-                    {
-                        return access.Operation;
-                    }
-                }
-            }
-
-            return instance;
-        }
+        private static IOperation Accessed(IOperation instance) => OperationTree.ConditionalAccessReceiver(instance) ?? instance;
 
         /// <summary>The object whose field, property or indexer an assignment stores into; null for a local, a parameter or a static member.</summary>
         private static IOperation? TargetInstance(IOperation target) => target switch

@@ -95,13 +95,7 @@ namespace InteropGuard.Flow
                         continue;
                     case IConditionalAccessInstanceOperation:
                         // 'owner?.DangerousRelease()': the receiver is what the conditional access tested.
-                        var access = receiver.Parent;
-                        while (access != null && access is not IConditionalAccessOperation)
-                        {
-                            access = access.Parent;
-                        }
-
-                        receiver = (access as IConditionalAccessOperation)?.Operation;
+                        receiver = OperationTree.ConditionalAccessReceiver(receiver);
                         continue;
                     default:
                         return default;

@@ -374,18 +374,7 @@ namespace InteropGuard.Flow
         private static (IOperation Receiver, bool Tested) InvokedReceiver(IOperation instance)
         {
             instance = OperationTree.SkipConversions(instance);
-            if (instance is IConditionalAccessInstanceOperation)
-            {
-                for (var current = instance.Parent; current != null; current = current.Parent)
-                {
-                    if (current is IConditionalAccessOperation access)
-                    {
-                        return (access.Operation, true);
-                    }
-                }
-            }
-
-            return (instance, false);
+            return OperationTree.ConditionalAccessReceiver(instance) is { } tested ? (tested, true) : (instance, false);
         }
 
         /// <summary>
