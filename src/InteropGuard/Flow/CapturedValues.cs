@@ -62,6 +62,29 @@ namespace InteropGuard.Flow
         /// </summary>
         public bool AllHold(IFlowCaptureReferenceOperation reference, Func<IOperation, bool> holds) => AllHold(reference, holds, 0);
 
+        /// <summary>
+        /// The one answer <paramref name="read"/> gives for every value captured under the reference's id, or
+        /// <c>default</c> when the capture is unknown or two values answer differently (<paramref name="same"/>).
+        /// </summary>
+        public T OneAnswerForAll<T>(IFlowCaptureReferenceOperation reference, Func<IOperation, T> read, Func<T, T, bool> same)
+        {
+            if (!_values.TryGetValue(reference.Id, out var values))
+            {
+                return default!;
+            }
+
+            var first = read(values[0]);
+            for (var i = 1; i < values.Count; i++)
+            {
+                if (!same(first, read(values[i])))
+                {
+                    return default!;
+                }
+            }
+
+            return first;
+        }
+
         private bool AllHold(IFlowCaptureReferenceOperation reference, Func<IOperation, bool> holds, int depth)
         {
             if (depth >= MaxChain || !_values.TryGetValue(reference.Id, out var values))

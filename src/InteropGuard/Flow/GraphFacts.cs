@@ -60,11 +60,6 @@ namespace InteropGuard.Flow
                         }
                     }
 
-                    foreach (var capture in facts.Descendants.OfType<IFlowCaptureOperation>())
-                    {
-                        Captures[capture.Id] = capture.Value;
-                    }
-
                     index++;
                 }
             }
@@ -99,8 +94,10 @@ namespace InteropGuard.Flow
             return _conditions[block.Ordinal];
         }
 
-        /// <summary>The value of each flow capture of the graph.</summary>
-        public Dictionary<CaptureId, IOperation> Captures { get; } = new Dictionary<CaptureId, IOperation>();
+        private CapturedValues? _captures;
+
+        /// <summary>What each flow capture of the graph holds (a capture is always one of a block's operations).</summary>
+        public CapturedValues Captures => _captures ??= new CapturedValues(Graph.Blocks.SelectMany(block => block.Operations));
 
         /// <summary>Set by the engine: the background solve's states (null until computed), or a gave-up marker.</summary>
         internal BackgroundStates? Background { get; set; }

@@ -40,10 +40,12 @@ namespace InteropGuard.Flow
         /// The symbols naming a receiver (outermost last), looking through conversions, null-forgiving and the flow
         /// captures of <paramref name="captures"/>; default when the receiver is not such a name.
         /// </summary>
-        public static ImmutableArray<ISymbol> PathOf(IOperation? receiver, IReadOnlyDictionary<CaptureId, IOperation>? captures = null)
+        public static ImmutableArray<ISymbol> PathOf(IOperation? receiver, CapturedValues? captures = null) => PathOf(receiver, captures, 0);
+
+        private static ImmutableArray<ISymbol> PathOf(IOperation? receiver, CapturedValues? captures, int depth)
         {
             var builder = ImmutableArray.CreateBuilder<ISymbol>();
-            for (var depth = 0; receiver != null && depth < 8; depth++)
+            for (; receiver != null && depth < 8; depth++)
             {
                 receiver = OperationTree.SkipConversions(receiver);
                 switch (receiver)
@@ -90,9 +92,10 @@ namespace InteropGuard.Flow
 
                         receiver = element.ArrayReference;
                         continue;
-                    case IFlowCaptureReferenceOperation capture when captures != null && captures.TryGetValue(capture.Id, out var captured):
-                        receiver = captured;
-                        continue;
+                    case IFlowCaptureReferenceOperation capture when captures != null:
+                        // A capture given one value on every branch names that value's path; given different paths on
+                        // different branches ('(c ? a : b).DangerousRelease()'), it names none of them.
+                        return Prefixed(captures.OneAnswerForAll(capture, value => PathOf(value, captures, depth + 1), SamePath), builder);
                     case IConditionalAccessInstanceOperation:
                         // 'owner?.DangerousRelease()': the receiver is what the conditional access tested.
                         receiver = OperationTree.ConditionalAccessReceiver(receiver);
@@ -122,6 +125,17 @@ namespace InteropGuard.Flow
             }
 
             return value != null && SamePath(PathOf(value), path);
+        }
+
+        private static ImmutableArray<ISymbol> Prefixed(ImmutableArray<ISymbol> prefix, ImmutableArray<ISymbol>.Builder builder)
+        {
+            if (prefix.IsDefault)
+            {
+                return default;
+            }
+
+            builder.Reverse();
+            return prefix.AddRange(builder);
         }
 
         private static ImmutableArray<ISymbol> Reversed(ImmutableArray<ISymbol>.Builder builder)

@@ -180,6 +180,48 @@ partial class C
     }
 }", Finding(0, "'this._file.DangerousGetHandle()' is passed to 'lib_close' without DangerousAddRef/DangerousRelease around the use: " + Raced("this._file", "lib_close")));
 
+        // A release through a choice of two handles gives back the one that was taken only on one branch (the graph
+        // captures the choice; the capture's last value alone named 'a').
+        [Fact]
+        public Task ReleaseOfAChosenHandleIsNotARelease() => Check(@"
+class C
+{
+    void M(SafeFileHandle a, SafeFileHandle b, bool first, bool early)
+    {
+        bool ok = false;
+        {|#0:a.DangerousAddRef(ref ok)|};
+        Native.native_close(a.DangerousGetHandle());
+        if (early)
+        {
+            a.DangerousRelease();
+            return;
+        }
+
+        (first ? b : a).DangerousRelease();
+    }
+}", Finding(0, "'a.DangerousAddRef' is not matched by 'DangerousRelease' on a path that reaches the end of the method: " + NeverReleased("a")));
+
+        // The same shape releasing the handle on both branches' paths is silent.
+        [Fact]
+        public Task ReleaseOnEveryPathBesideAChoiceIsSilent() => Check(@"
+class C
+{
+    void M(SafeFileHandle a, SafeFileHandle b, bool first, bool early)
+    {
+        bool ok = false;
+        a.DangerousAddRef(ref ok);
+        Native.native_close(a.DangerousGetHandle());
+        if (early)
+        {
+            a.DangerousRelease();
+            return;
+        }
+
+        (first ? b : b).DangerousRelease();
+        a.DangerousRelease();
+    }
+}");
+
         [Fact]
         public Task AddRefInAsyncMethodReleasedOnlyAfterAwait() => Check(@"
 class C
