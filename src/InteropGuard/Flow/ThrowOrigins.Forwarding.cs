@@ -7,8 +7,14 @@ namespace InteropGuard.Flow
     /// <summary>The user's code a callback runs beside its own throw (<see cref="ForwardedBeside"/>).</summary>
     internal sealed partial class ThrowOrigins
     {
-        /// <summary>How many calls of the compilation deep a forwarding is looked for behind an own call.</summary>
-        private const int MaxForwardingDepth = 3;
+        /// <summary>
+        /// How many calls of the compilation deep a forwarding is looked for behind an own call: one, the helpers the callback
+        /// calls itself (LibuvSharp's static bridge calling the request's <c>End</c>, which invokes the user's callback). Deeper,
+        /// what is found is far from the callback and rarely what a reader would guard: NLua's operator metamethods reached
+        /// the library's general <c>Push</c>, three calls down, and its cast to the public interface its generated types
+        /// implement.
+        /// </summary>
+        private const int MaxForwardingDepth = 1;
 
         /// <summary>
         /// The first operation that forwards to code the library's user supplied, and what it reaches ("invokes the user's
