@@ -1,3 +1,4 @@
+using System.Linq;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -33,7 +34,7 @@ namespace InteropGuard.Flow
         /// </remarks>
         public (IOperation Operation, string Target, IMethodSymbol? Method)? ForwardedBeside(IOperation body, ThrowOriginSummary summary, AllocationCatalogue catalogue)
         {
-            if (summary.FirstForwarded is { } first && summary.ForwardedTo is { } target)
+            if (summary.FirstForwarded is { } first && summary.ForwardedTo is { } target && !InvokesNativeSignature(first))
             {
                 return (first, target, null);
             }
@@ -54,7 +55,12 @@ namespace InteropGuard.Flow
 
                 if (ForwardedTarget(operation, catalogue, depth, throwPoints, lookups, out var isOwn, out _) is { } forwarded && !isOwn)
                 {
-                    return (operation, forwarded, method);
+                    if (!InvokesNativeSignature(operation))
+                    {
+                        return (operation, forwarded, method);
+                    }
+
+                    continue;
                 }
 
                 if (isOwn)
@@ -82,5 +88,16 @@ namespace InteropGuard.Flow
 
             return null;
         }
+
+        /// <summary>
+        /// An invocation of a delegate whose type is marked <c>[UnmanagedFunctionPointer]</c>: a native function's signature,
+        /// most often a loaded entry point (whisper.net's <c>nativeWhisper.Whisper_Full_N_Segments_From_State(state)</c>,
+        /// made by <c>GetDelegateForFunctionPointer</c>), which the message must not call the user's code. Such a type may
+        /// also carry the user's callback; the message then stays silent about it, which costs only the clause.
+        /// </summary>
+        private bool InvokesNativeSignature(IOperation operation)
+            => operation is IInvocationOperation { TargetMethod: { MethodKind: MethodKind.DelegateInvoke, ContainingType: { } type } }
+               && _context.Types.UnmanagedFunctionPointerAttribute is { } marker
+               && type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, marker));
     }
 }

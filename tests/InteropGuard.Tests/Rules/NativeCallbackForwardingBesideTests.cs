@@ -111,7 +111,8 @@ public sealed class Timer
             Own(2, "OnBeat", "elapsed * 2' may throw as may 'metronome.Beat(checked(elapsed * 2))', which calls the user's override of 'Metronome.Beat',"));
 
         // The same ticks, with the user's code inside a catch-all (only the own throw escapes), or with no user's code at
-        // all: the message names the own throw alone.
+        // all — a delegate of a native signature, the clock library's entry point loaded by name, is native code, not the
+        // user's: the message names the own throw alone.
         [Fact]
         public Task OwnThrowAloneWhenNoUsersCodeEscapes() => Check(@"
 public sealed class Timer
@@ -119,6 +120,12 @@ public sealed class Timer
     private static readonly System.Collections.Generic.Dictionary<IntPtr, Timer> s_live = new System.Collections.Generic.Dictionary<IntPtr, Timer>();
     private static readonly Tick s_tick = OnTick;
     private static readonly Tick s_count = OnCount;
+    private static readonly Tick s_ack = OnAck;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate void Acknowledge(IntPtr timer);
+
+    public Acknowledge? Ack { get; set; } = Marshal.GetDelegateForFunctionPointer<Acknowledge>(NativeLibrary.GetExport(NativeLibrary.Load(""clock""), ""clock_ack""));
 
     private int _ticks;
 
@@ -129,6 +136,22 @@ public sealed class Timer
         s_live[timer] = this;
         Native.clock_start(timer, s_tick);
         Native.clock_start(timer, s_count);
+        Native.clock_start(timer, s_ack);
+    }
+
+    private static void {|#2:OnAck|}(IntPtr timer, int elapsed)
+    {
+        if (!s_live.TryGetValue(timer, out var owner))
+        {
+            return;
+        }
+
+        if (elapsed < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(elapsed), ""the clock never runs backwards"");
+        }
+
+        owner.Ack?.Invoke(timer);
     }
 
     private static void {|#0:OnTick|}(IntPtr timer, int elapsed)
@@ -169,6 +192,7 @@ public sealed class Timer
     }
 }",
             Own(0, "OnTick", "throw new ArgumentOutOfRangeException(…)' may throw"),
-            Own(1, "OnCount", "throw new ArgumentOutOfRangeException(…)' may throw"));
+            Own(1, "OnCount", "throw new ArgumentOutOfRangeException(…)' may throw"),
+            Own(2, "OnAck", "throw new ArgumentOutOfRangeException(…)' may throw"));
     }
 }
