@@ -72,7 +72,7 @@ namespace InteropGuard.Flow
     /// Summaries of called methods are kept once per method, options scope and depth, so answers do not depend on the
     /// order of concurrent analyses.
     /// </summary>
-    internal sealed class ThrowOrigins
+    internal sealed partial class ThrowOrigins
     {
         /// <summary>Longer callees are assumed to throw on their own: the forwarders this is for are short.</summary>
         private const int MaxStatements = 20;

@@ -66,7 +66,11 @@ namespace InteropGuard.Rules
             "glib", "gobject", "gio", "gmodule", "gthread", "secret", "gtk", "gdk", "pango", "pangocairo", "atk", "soup",
             "gstreamer", "webkit2gtk", "javascriptcoregtk",
             // PDFium: fpdfview.h declares FPDF_BOOL as int (found as 8 false findings on PdfiumViewer).
-            "pdfium");
+            "pdfium",
+            // LAME (libmp3lame, any build: libmp3lame.64.dll): lame.h is C89 and declares every flag getter 'int'
+            // (lame_get_bWriteVbrTag, lame_get_decode_only: 2 false findings on NAudio.Lame). Vosk: vosk_api.h has no
+            // bool either (vosk_recognizer_accept_waveform returns int: 3 false findings on Vosk's own binding).
+            "mp3lame", "vosk");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 
@@ -113,7 +117,8 @@ namespace InteropGuard.Rules
             }
 
             var library = NativeFunction.NormalizeLibrary(dllImport.ModuleName ?? string.Empty);
-            if (Win32BoolLibraries.Contains(library) || IsWindowsApiSet(library) || IsBassLibrary(library) || IsIntBoolLibrary(library))
+            if (Win32BoolLibraries.Contains(library) || IsWindowsApiSet(library) || IsBassLibrary(library) || IsIntBoolLibrary(library)
+                || (CRuntimeLibraries.Contains(library) && CRuntimeLibraries.ReturnsIntTruth(dllImport.EntryPointName ?? method.Name)))
             {
                 return;
             }

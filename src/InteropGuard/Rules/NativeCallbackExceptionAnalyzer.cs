@@ -182,9 +182,20 @@ namespace InteropGuard.Rules
 
                 // A call of the library's own code is named with the operation inside it where the exception starts, so
                 // a reader can judge the throw without opening the chain of helpers.
+                // The user's code it also runs is named beside it: that escape is real whether or not the own throw can happen.
+                if (origin?.LikeliestOwn != null && origins.ForwardedBeside(body, origin, scope.Catalogue) is { } beside)
+                {
+                    consequence = ", as may '" + Describe(beside.Operation.Syntax) + "'" + (beside.Method == null ? "" : " in '" + MethodName(beside.Method) + "'")
+                                  + ", which " + beside.Target + ", " + consequence;
+                }
+
                 if (origin?.LikeliestOwn != null && origins.Inside(escaping, scope.Catalogue) is { } source)
                 {
-                    consequence = "('" + Describe(source.Operation.Syntax, MaxInnerOperationText) + "' in '" + MethodName(source.Method) + "') " + consequence;
+                    consequence = "('" + Describe(source.Operation.Syntax, MaxInnerOperationText) + "' in '" + MethodName(source.Method) + "')" + (consequence[0] == ',' ? "" : " ") + consequence;
+                }
+                else if (consequence[0] == ',')
+                {
+                    consequence = consequence.Substring(2);
                 }
 
                 report(Diagnostic.Create(

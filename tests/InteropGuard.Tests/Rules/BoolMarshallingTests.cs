@@ -223,27 +223,24 @@ static class Native
     internal static extern bool IsWindowVisible(IntPtr window);
 }");
 
-        // Look-alikes: the C runtime's API set is C, and names that only begin like those libraries are someone else's.
+        // Look-alikes: names that only begin like those libraries are someone else's. (The C runtime's API sets are not
+        // Win32, but their ISO C functions return int: CRuntimeFunctionsReturnInt.)
         [Fact]
-        public Task CRuntimeApiSetAndLookAlikeNamesAreReported() => Check(@"
+        public Task LookAlikeNamesOfWindowsLibrariesAreReported() => Check(@"
 static class Native
 {
-    [DllImport(""api-ms-win-crt-runtime-l1-1-0.dll"")]
-    internal static extern {|#0:bool|} crt_flag();
-
     [DllImport(""acluix"")]
-    internal static extern {|#1:bool|} acluix_ready();
+    internal static extern {|#0:bool|} acluix_ready();
 
     [DllImport(""imagehlper"")]
-    internal static extern {|#2:bool|} ih_ready();
+    internal static extern {|#1:bool|} ih_ready();
 
     [DllImport(""my-api-ms-win-core"")]
-    internal static extern {|#3:bool|} mine_ready();
+    internal static extern {|#2:bool|} mine_ready();
 }",
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1),
-            Verify.Diagnostic("IG4003").WithLocation(2),
-            Verify.Diagnostic("IG4003").WithLocation(3));
+            Verify.Diagnostic("IG4003").WithLocation(2));
 
         // EasyHook's native library exports its truth values as the Win32 BOOL (easyhook.h: EASYHOOK_BOOL_EXPORT is
         // 'EXTERN_C BOOL EASYHOOK_API'; the GAC helpers are 'BOOL __stdcall'): the 4-byte default is right for both builds.
@@ -301,6 +298,61 @@ static class Agent
 }",
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1));
+
+        // The C runtime's and POSIX's functions return an int for a truth value (unloading a shared object, asking whether a
+        // descriptor is a terminal), so the 4-byte default reads the whole value. Found as a false finding on a PDF
+        // renderer's Linux loader (dlclose declared bool).
+        [Fact]
+        public Task CRuntimeFunctionsReturnInt() => Check(@"
+static class Posix
+{
+    [DllImport(""libdl.so.2"")]
+    internal static extern bool dlclose(IntPtr module);
+
+    [DllImport(""libc"", EntryPoint = ""isatty"")]
+    internal static extern bool IsTerminal(int descriptor);
+
+    [DllImport(""msvcrt.dll"")]
+    internal static extern bool _isatty(int descriptor);
+
+    [DllImport(""api-ms-win-crt-stdio-l1-1-0.dll"")]
+    internal static extern bool _eof(int descriptor);
+}");
+
+        // A C library whose header has no bool: an encoder's flag getters and a recognizer's accept call return int.
+        [Fact]
+        public Task EncoderAndRecognizerFlagsReturnInt() => Check(@"
+static class Encoder
+{
+    [DllImport(""libmp3lame.64.dll"", CallingConvention = CallingConvention.Cdecl)]
+    internal static extern bool lame_get_decode_only(IntPtr flags);
+
+    [DllImport(""libvosk"")]
+    internal static extern bool vosk_recognizer_accept_waveform(HandleRef recognizer, byte[] data, int length);
+}");
+
+        // C23's bit utilities in the C library do return a C bool; macOS's libSystem re-exports libxpc, whose getters
+        // return one; a library whose name merely starts like the C runtime's is another library.
+        [Fact]
+        public Task CRuntimeLookAlikesAreReported() => Check(@"
+static class Posix
+{
+    [DllImport(""libc.so.6"")]
+    internal static extern {|#0:bool|} stdc_has_single_bit_ui(uint value);
+
+    [DllImport(""/usr/lib/libSystem.dylib"")]
+    internal static extern {|#1:bool|} xpc_dictionary_get_bool(IntPtr dictionary, string key);
+
+    [DllImport(""libcdio"")]
+    internal static extern {|#2:bool|} cdio_is_device(string source, int driver);
+
+    [DllImport(""libmp3lamex"")]
+    internal static extern {|#3:bool|} lamex_is_ready(IntPtr flags);
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0),
+            Verify.Diagnostic("IG4003").WithLocation(1),
+            Verify.Diagnostic("IG4003").WithLocation(2),
+            Verify.Diagnostic("IG4003").WithLocation(3));
 
         [Fact]
         public Task DisabledRuntimeMarshallingPassesBoolAsOneByte() => Check(@"

@@ -96,7 +96,10 @@ public sealed class GameLoop
     {
         var subclass = new Subclass(window);
         subclass.DragStarted += OnDragStarted;
+        subclass.DragEnded += OnDragEnded;
     }
+
+    private void OnDragEnded() => _drags = 0;
 
     private void OnDragStarted()
     {

@@ -42,23 +42,27 @@ static class Parser
             return test.RunAsync();
         }
 
-        private static DiagnosticResult Finding(int location, string callback, string how, string operation, string? inside = null)
+        private static DiagnosticResult Finding(int location, string callback, string how, string operation, string? inside = null, string? besides = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
-                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw " + Inside(inside) + "outside a catch-all: an exception escaping to native code terminates the process");
+                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw " + Inside(inside, besides) + "outside a catch-all: an exception escaping to native code terminates the process");
 
-        // Where the exception starts inside the library's own helper the callback calls, as the message names it.
-        private static string Inside(string? inside) => inside == null ? string.Empty : "(" + inside + ") ";
+        // Where the exception starts inside the library's own helper the callback calls, as the message names it, and the
+        // user's code the callback also runs.
+        private static string Inside(string? inside, string? besides)
+            => (inside == null ? string.Empty : "(" + inside + ")" + (besides == null ? " " : ", "))
+               + (besides == null ? string.Empty : "as may " + besides + ", ");
 
         private static string By(string function) => "is called by native function '" + function + "'";
 
         // ---- positives ----
 
-        // The user's delegate alone would be IG5002; the callback's own code can throw too, so it is IG5001 and names that.
+        // The user's delegate alone would be IG5002; the callback's own code can throw too, so it is IG5001 and names that,
+        // and the user's delegate beside it.
         [Fact]
         public Task NamesAnOwnThrowPointRatherThanTheUserDelegate() => Check(@"
 static class Exports
 {
-    static Func<int, int> s_handler = x => x;
+    public static Func<int, int> s_handler = x => x;
     static int[] s_counts = new int[4];
 
     [UnmanagedCallersOnly]
@@ -68,7 +72,8 @@ static class Exports
         var parsed = Parser.Parse(data, length);
         return s_handler(parsed);
     }
-}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"));
+}", Finding(0, "OnData", "is [UnmanagedCallersOnly]", "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'",
+                besides: "'s_handler(parsed)', which invokes the user's delegate 's_handler'"));
 
         [Fact]
         public Task NamesAnExplicitThrowBeforeAnyCall() => Check(@"

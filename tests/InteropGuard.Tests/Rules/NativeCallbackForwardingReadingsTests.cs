@@ -160,9 +160,10 @@ static class Registry
                 "Callback '" + callback + "' is called by native function '" + native + "', and '" + operation + "' " + reached
                 + " outside a catch-all: an exception the user's code throws there terminates the process");
 
-        private static DiagnosticResult Own(int location, string callback, string native, string operation)
+        private static DiagnosticResult Own(int location, string callback, string native, string operation, string? besides = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
                 "Callback '" + callback + "' is called by native function '" + native + "', and '" + operation
+                + (besides == null ? string.Empty : (operation.EndsWith(")") ? ", as may " : " as may ") + besides + ",")
                 + " outside a catch-all: an exception escaping to native code terminates the process");
 
         [Fact]
@@ -264,10 +265,14 @@ public abstract class Sensor
         Sensor sensor = Contexts.Owner<Sensor>(context);
         sensor.Received?.Invoke(Registry.NameWithin(text, Patience) ?? string.Empty, 0f);
     }
-}", Own(0, "OnOpen", "sensor_probe", "Contexts.OpenOwner<Sensor>(context)' may throw ('(T)value' in 'OpenOwner')"),
-            Own(1, "OnStrictFlag", "sensor_probe", "new StrictFlag((byte)value)' may throw ('throw new ArgumentOutOfRangeException(…)' in 'new StrictFlag')"),
-            Own(2, "OnStrict", "sensor_message", "StrictUtf8.Shared.GetString(bytes)' may throw"),
-            Own(3, "OnPast", "sensor_message", "corners[4]' may throw"),
-            Own(4, "OnTimed", "sensor_message", "Registry.NameWithin(text, Patience)' may throw ('s_lock.TryEnterReadLock(milliseconds)' in 'NameWithin')"));
+}", Own(0, "OnOpen", "sensor_probe", "Contexts.OpenOwner<Sensor>(context)' may throw ('(T)value' in 'OpenOwner')",
+                "'sensor.Accept(value)', which calls the user's override of 'Sensor.Accept'"),
+            Own(1, "OnStrictFlag", "sensor_probe", "new StrictFlag((byte)value)' may throw ('throw new ArgumentOutOfRangeException(…)' in 'new StrictFlag')",
+                "'sensor.Accept(checkedFlag.Raw)', which calls the user's override of 'Sensor.Accept'"),
+            Own(2, "OnStrict", "sensor_message", "StrictUtf8.Shared.GetString(bytes)' may throw",
+                "'sensor.Received?.Invoke(StrictUtf8.Shared.GetString(bytes),…', which invokes the user's delegate 'sensor.Received'"),
+            Own(3, "OnPast", "sensor_message", "corners[4]' may throw", "'sensor.Received?.Invoke(string.Empty, corners[4])', which invokes the user's delegate 'sensor.Received'"),
+            Own(4, "OnTimed", "sensor_message", "Registry.NameWithin(text, Patience)' may throw ('s_lock.TryEnterReadLock(milliseconds)' in 'NameWithin')",
+                "'sensor.Received?.Invoke(Registry.NameWithin(text, Patience)…', which invokes the user's delegate 'sensor.Received'"));
     }
 }

@@ -68,12 +68,16 @@ public sealed class ProgressInfo
             => Verify.Diagnostic("IG5002").WithLocation(location).WithMessage(
                 "Callback '" + callback + "' " + how + ", and '" + operation + "' " + target + " outside a catch-all: an exception the user's code throws there terminates the process");
 
-        private static DiagnosticResult Own(int location, string callback, string how, string operation, string? inside = null)
+        private static DiagnosticResult Own(int location, string callback, string how, string operation, string? inside = null, string? besides = null)
             => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
-                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw " + Inside(inside) + "outside a catch-all: an exception escaping to native code terminates the process");
+                "Callback '" + callback + "' " + how + ", and '" + operation + "' may throw " + Inside(inside, besides) + "outside a catch-all: an exception escaping to native code terminates the process");
 
-        // Where the exception starts inside the library's own helper the callback calls, as the message names it.
-        private static string Inside(string? inside) => inside == null ? string.Empty : "(" + inside + ") ";
+        // Where the exception starts inside the library's own helper the callback calls, as the message names it, and the
+        // user's code the callback also runs (not named for the prelude's ProgressHandler and Notify: their types are marked
+        // [UnmanagedFunctionPointer], a native signature, which the clause leaves out).
+        private static string Inside(string? inside, string? besides)
+            => (inside == null ? string.Empty : "(" + inside + ")" + (besides == null ? " " : ", "))
+               + (besides == null ? string.Empty : "as may " + besides + ", ");
 
         private const string Exported = "is [UnmanagedCallersOnly]";
 
@@ -339,7 +343,8 @@ public class Source
     public void Open() => Native.sample_run(OnMessage);
 
     private void {|#0:OnMessage|}(int code) => Received?.Invoke(this, new Checked(code));
-}", Own(0, "OnMessage", "is called by native function 'sample_run'", "new Checked(code)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'new Checked'"));
+}", Own(0, "OnMessage", "is called by native function 'sample_run'", "new Checked(code)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'new Checked'",
+                besides: "'Received?.Invoke(this, new Checked(code))', which invokes the user's delegate 'Received'"));
 
         // The NAudio virtual-I/O shape: the handle lookup is outside the try, everything that can throw is inside a catch-all.
         [Fact]
@@ -492,7 +497,7 @@ public class Device
     {
         if (code < 0) OnError(code); else OnData(code);
     }
-}", Own(0, "OnEvent", "is called by native function 'sample_run'", "OnError(code)"));
+}", Own(0, "OnEvent", "is called by native function 'sample_run'", "OnError(code)", besides: "'OnData(code)', which calls the user's override of 'Device.OnData'"));
 
         // A virtual member the user may override, whose own implementation only raises the user's event: forwarding.
         [Fact]
