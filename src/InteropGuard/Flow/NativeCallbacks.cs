@@ -53,9 +53,19 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>Can a call of <paramref name="method"/> hand a callback over? A callback parameter is a delegate; wrappers are source methods with one.</summary>
+        /// <remarks>Asked of every call of the compilation: a loop over the parameters, where a query boxed the array.</remarks>
         public static bool MayHandOverCallback(IMethodSymbol method)
-            => method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
-               || method.Name == "GetFunctionPointerForDelegate";
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.Type.TypeKind == TypeKind.Delegate)
+                {
+                    return true;
+                }
+            }
+
+            return method.Name == "GetFunctionPointerForDelegate";
+        }
 
         /// <summary>
         /// Every hand-over of <paramref name="declaration"/> in the compilation, whichever type's analysis asks: the

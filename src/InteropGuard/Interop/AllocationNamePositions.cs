@@ -40,6 +40,22 @@ namespace InteropGuard.Interop
             => Of(body.SyntaxTree, scope) is not { } positions || TreeTextPositions.AnyWithin(positions.NotOut, body.FullSpan);
 
         /// <summary>
+        /// The same answer, with the tree's scope looked up only when the tree is read the first time (the scope is the
+        /// tree's, so the positions are the same): the gate of every body, where the scope's lookup was a tenth of the
+        /// ownership analysis on a binding whose bodies mostly stop here.
+        /// </summary>
+        public bool MayName(SyntaxNode body, InteropContext interop)
+        {
+            var tree = body.SyntaxTree;
+            if (!_byTree.TryGetValue(tree, out var positions))
+            {
+                positions = _byTree.GetOrAdd(tree, Find(tree, interop.ForTree(tree)));
+            }
+
+            return positions is null || TreeTextPositions.AnyWithin(positions.NotOut, body.FullSpan);
+        }
+
+        /// <summary>
         /// Where candidate words start in <paramref name="tree"/>, in text order; null when the tree cannot be read this
         /// way (then every body may name one).
         /// </summary>
@@ -76,6 +92,7 @@ namespace InteropGuard.Interop
 
             // SafeHandle types are named ...Handle (AllocationCandidates reads any such 'new' as a candidate).
             var handleNames = identifiers.HandleNameStarts;
+            var directives = tree.GetRoot().ContainsDirectives;
             var positions = new List<int>();
             var notOut = new List<int>();
             // Read a character at a time: a large file's text is stored in chunks, and copying it whole into one string
@@ -85,9 +102,14 @@ namespace InteropGuard.Interop
             for (var i = 0; i < identifiers.Count; i++)
             {
                 var start = identifiers.StartAt(i);
-                if (nextHandleName < handleNames.Length && handleNames[nextHandleName] == start)
+                var handleName = nextHandleName < handleNames.Length && handleNames[nextHandleName] == start;
+                if (handleName)
                 {
                     nextHandleName++;
+                }
+
+                if (handleName && !words.Contains(identifiers.HashAt(i)) && MayBeCreatedType(text ??= tree.GetText(), identifiers, i, directives))
+                {
                     positions.Add(start);
                     notOut.Add(start);
                 }
@@ -107,6 +129,84 @@ namespace InteropGuard.Interop
         }
 
         private static readonly int OutHash = IdentifierRuns.Hash("out");
+
+        /// <summary>
+        /// Can run <paramref name="run"/> (a name ending in <c>Handle</c> that is none of the words) be the type of an
+        /// object creation? Only there does <see cref="AllocationCandidates.MayAllocate(SyntaxNode, InteropScope, int[])"/>
+        /// read such a name: a property read (<c>tensor.Handle</c>, thousands in a binding) or a parameter type is read
+        /// only when its name is one of the words, and then it is kept as one. A creation's type follows <c>new</c> and
+        /// its qualifiers (<c>A.B.</c>, <c>global::</c>), so the text between this run and the run before it is read back:
+        /// a qualifier goes on to that run, <c>new</c> keeps the name, anything else a creation's type cannot follow
+        /// (an operator, a bracket, another word) drops it. Whatever the record does not show keeps it: a comment or a
+        /// string the comment skip cut short (a <c>/</c>), generic arguments (a <c>&gt;</c>), a verbatim <c>@</c>,
+        /// a line break in a tree with directives, a character outside ASCII.
+        /// </summary>
+        private static bool MayBeCreatedType(SourceText text, TreeIdentifiers identifiers, int run, bool directives)
+        {
+            for (var j = run; j > 0; j--)
+            {
+                var gapEnd = identifiers.StartAt(j);
+                var previous = identifiers.StartAt(j - 1);
+                var gapStart = previous;
+                while (gapStart < gapEnd && IdentifierRuns.IsWordPart(text[gapStart]))
+                {
+                    gapStart++;
+                }
+
+                int dots = 0, colons = 0, others = 0;
+                for (var k = gapStart; k < gapEnd; k++)
+                {
+                    switch (text[k])
+                    {
+                        case ' ':
+                        case '\t':
+                            break;
+                        case '\r':
+                        case '\n':
+                            if (directives)
+                            {
+                                return true;
+                            }
+
+                            break;
+                        case '.':
+                            dots++;
+                            break;
+                        case ':':
+                            colons++;
+                            break;
+                        case '/':
+                        case '#':
+                        case '>':
+                        case '@':
+                        case '\\':
+                            return true;
+                        default:
+                            if (text[k] >= 128)
+                            {
+                                return true;
+                            }
+
+                            others++;
+                            break;
+                    }
+                }
+
+                if (dots + colons + others == 0)
+                {
+                    // Only blanks: the run before is the word in front of the name (or of its qualifier).
+                    return gapStart - previous == 3 && text[previous] == 'n' && text[previous + 1] == 'e' && text[previous + 2] == 'w';
+                }
+
+                if (others > 0 || !((dots == 1 && colons == 0) || (dots == 0 && colons == 2)))
+                {
+                    return false;
+                }
+            }
+
+            // Nothing before the name in the record: keep it.
+            return true;
+        }
 
         private static bool IsOut(SourceText text, int start)
             => start + 3 <= text.Length && text[start] == 'o' && text[start + 1] == 'u' && text[start + 2] == 't'

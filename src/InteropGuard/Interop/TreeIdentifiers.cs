@@ -82,10 +82,14 @@ namespace InteropGuard.Interop
                 return positions;
             }
 
-            var wanted = new HashSet<int>(wordHashes);
+            // One word (a callback's name, a field's) is the common question: its hash compared in place, where a set's
+            // lookup for every run of a large tree was most of the search for the members using the name.
+            var single = wordHashes.Length == 1;
+            var only = single ? wordHashes[0] : 0;
+            var wanted = single ? null : new HashSet<int>(wordHashes);
             for (var i = 0; i < Count; i++)
             {
-                if (wanted.Contains(_hashes[i]) && IsWordAt(text, _starts[i], words))
+                if ((single ? _hashes[i] == only : wanted!.Contains(_hashes[i])) && IsWordAt(text, _starts[i], words))
                 {
                     positions.Add(_starts[i]);
                     if (firstOnly)

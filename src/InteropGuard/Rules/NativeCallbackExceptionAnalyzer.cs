@@ -74,6 +74,13 @@ namespace InteropGuard.Rules
                     },
                     OperationKind.Invocation);
 
+                // An [UnmanagedCallersOnly] method names the attribute (or an alias of it) somewhere in the compilation: a
+                // binding that only passes delegates to native functions (TorchSharp) reads no method's attributes.
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeCallable))
+                {
+                    return;
+                }
+
                 start.RegisterSymbolAction(
                     symbol =>
                     {

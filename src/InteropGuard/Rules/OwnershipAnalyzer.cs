@@ -112,20 +112,25 @@ namespace InteropGuard.Rules
         private void AnalyzeBlock(InteropContext interop, AllocationCandidates candidates, AllocationNamePositions names, OperationBlockAnalysisContext context)
         {
             // The driver hands over the body block; its root (the method or constructor body) is what the graph covers.
-            if (context.OperationBlocks.FirstOrDefault(b => b is IMethodBodyOperation || b is IConstructorBodyOperation || b is IBlockOperation) is not { } bodyBlock)
+            if (BodyBlock(context.OperationBlocks) is not { } bodyBlock)
             {
                 return;
             }
 
-            var root = OperationTree.Root(bodyBlock);
-            var scope = interop.ForTree(root.Syntax.SyntaxTree);
-
             // Gates, cheapest first: no candidate word in the text, no candidate in the syntax, then no tracked resource
-            // in the operations; a body that passes neither costs no control-flow graph.
+            // in the operations; a body that passes neither costs no control-flow graph. The text gate asks for the tree's
+            // scope only the first time it reads the tree: most bodies of a binding stop there, before the scope's lookup.
+            var root = OperationTree.Root(bodyBlock);
+            var tree = root.Syntax.SyntaxTree;
             if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
                 || !ControlFlowGraphs.HasGraph(root)
-                || !names.MayName(root.Syntax, scope)
-                || !candidates.MayAllocate(root.Syntax, scope, names.In(root.Syntax.SyntaxTree, scope)))
+                || !names.MayName(root.Syntax, interop))
+            {
+                return;
+            }
+
+            var scope = interop.ForTree(tree);
+            if (!candidates.MayAllocate(root.Syntax, scope, names.In(tree, scope)))
             {
                 return;
             }
@@ -202,6 +207,20 @@ namespace InteropGuard.Rules
                     }
                 }
             }
+        }
+
+        /// <summary>The first block that is a body (a loop: asked for every body of the compilation, where a query boxed the array).</summary>
+        private static IOperation? BodyBlock(ImmutableArray<IOperation> blocks)
+        {
+            foreach (var block in blocks)
+            {
+                if (block is IMethodBodyOperation || block is IConstructorBodyOperation || block is IBlockOperation)
+                {
+                    return block;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>

@@ -86,6 +86,27 @@ sealed class Pool
         }
 
         [Theory]
+        // A name ending in Handle that is none of the candidate words counts only where it can be the type of a 'new':
+        // after 'new' and its qualifiers, also with a comment, a directive, a verbatim '@' or blanks on the way.
+        [InlineData("using var h = new Microsoft.Win32.SafeHandles.SafeFileHandle(IntPtr.Zero, true);", true)]
+        [InlineData("using var h = new /* owned */ Microsoft.Win32.SafeHandles.SafeFileHandle(IntPtr.Zero, true);", true)]
+        [InlineData("using var h = new // owned\n Microsoft.Win32.SafeHandles.SafeFileHandle(IntPtr.Zero, true);", true)]
+        [InlineData("using var h = new\n#if DEBUG\n Microsoft.Win32.SafeHandles.SafeFileHandle(IntPtr.Zero, true);\n#else\n Microsoft.Win32.SafeHandles.SafeFileHandle(IntPtr.Zero, false);\n#endif", true)]
+        [InlineData("using var h = new @Microsoft.Win32.SafeHandles.@SafeFileHandle(IntPtr.Zero, true);", true)]
+        [InlineData("using var h = new Microsoft . Win32 . SafeHandles . SafeFileHandle(IntPtr.Zero, true);", true)]
+        // Look-alikes: the same names read, cast, typed or asked for, never created.
+        [InlineData("Microsoft.Win32.SafeHandles.SafeFileHandle h = null; Console.WriteLine(h?.DangerousGetHandle());", false)]
+        [InlineData("object o = null; var h = (Microsoft.Win32.SafeHandles.SafeFileHandle)o; Console.WriteLine(h.DangerousGetHandle());", false)]
+        [InlineData("var t = typeof(Microsoft.Win32.SafeHandles.SafeFileHandle); Console.WriteLine(t.Name);", false)]
+        [InlineData("object o = null; if (o is Microsoft.Win32.SafeHandles.SafeFileHandle h) { Console.WriteLine(h.IsInvalid); }", false)]
+        public void AHandleNameCountsOnlyWhereItMayBeCreated(string body, bool mayName)
+        {
+            TheWordPositionsDecideAsTheWalkDoes(body, mayName);
+            var (_, positions, scope, method) = Compile(body, editorConfig: null);
+            Assert.Equal(mayName, positions.MayName(method, scope));
+        }
+
+        [Theory]
         // Calls that hand out nothing, and words that only contain a candidate's name.
         [InlineData("Native.buffer_size(IntPtr.Zero);")]
         [InlineData("var AllocHGlobalCount = 3; Console.WriteLine(AllocHGlobalCount);")]
