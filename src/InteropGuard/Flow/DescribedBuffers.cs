@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -76,33 +77,6 @@ namespace InteropGuard.Flow
 
         // [MarshalAs(UnmanagedType.ByValArray, SizeConst = N)]: the native struct holds the array inline, N elements long.
         private static bool IsFixedSizeByValue(IFieldSymbol field)
-        {
-            foreach (var attribute in field.GetAttributes())
-            {
-                if (attribute.AttributeClass?.Name != "MarshalAsAttribute" || attribute.ConstructorArguments.Length != 1
-                    || !IsByValArray(attribute.ConstructorArguments[0].Value))
-                {
-                    continue;
-                }
-
-                foreach (var named in attribute.NamedArguments)
-                {
-                    if (named.Key == "SizeConst" && named.Value.Value is int size && size > 0)
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsByValArray(object? kind)
-            => kind switch
-            {
-                int value => value == (int)System.Runtime.InteropServices.UnmanagedType.ByValArray,
-                short value => value == (short)System.Runtime.InteropServices.UnmanagedType.ByValArray,
-                _ => false,
-            };
+            => MarshalAsArguments.Named(field.GetAttributes(), System.Runtime.InteropServices.UnmanagedType.ByValArray, "SizeConst") is int size && size > 0;
     }
 }

@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -17,9 +18,6 @@ namespace InteropGuard.Flow
     /// </summary>
     internal static class MarshalledArraySizes
     {
-        // System.Runtime.InteropServices.UnmanagedType.LPArray.
-        private const int LPArray = 42;
-
         /// <summary>Is <paramref name="array"/> a lambda's array parameter marshalled with <paramref name="count"/>'s value as its length?</summary>
         public static bool IsSizedBy(IParameterReferenceOperation array, IParameterReferenceOperation count)
         {
@@ -53,33 +51,6 @@ namespace InteropGuard.Flow
 
         /// <summary>The <c>SizeParamIndex</c> of a parameter's <c>[MarshalAs(UnmanagedType.LPArray, …)]</c>, or -1.</summary>
         private static int SizeParameterOf(IParameterSymbol parameter)
-        {
-            foreach (var attribute in parameter.GetAttributes())
-            {
-                if (attribute.AttributeClass?.Name != "MarshalAsAttribute" || attribute.ConstructorArguments.Length != 1
-                    || !IsLPArray(attribute.ConstructorArguments[0].Value))
-                {
-                    continue;
-                }
-
-                foreach (var named in attribute.NamedArguments)
-                {
-                    if (named.Key == "SizeParamIndex" && named.Value.Value is short index)
-                    {
-                        return index;
-                    }
-                }
-            }
-
-            return -1;
-        }
-
-        private static bool IsLPArray(object? kind)
-            => kind switch
-            {
-                int value => value == LPArray,
-                short value => value == LPArray,
-                _ => false,
-            };
+            => MarshalAsArguments.Named(parameter.GetAttributes(), System.Runtime.InteropServices.UnmanagedType.LPArray, "SizeParamIndex") is short index ? index : -1;
     }
 }
