@@ -1,3 +1,4 @@
+using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -11,13 +12,16 @@ namespace InteropGuard.Flow
     /// as copying a native block by the length native code reported (<c>Marshal.Copy</c>) already does; a range check
     /// that fails there is a broken native contract, not input the callback must handle. The pair is followed into
     /// helpers the call hands both to (<c>FromBuffer(hunk.Header, (int)hunk.HeaderLen)</c>): the helper's two parameters
-    /// then describe each other, as long as the helper does not write them.
+    /// then describe each other, as long as the helper does not write them. Two more pairs describe an array as surely: a
+    /// callback lambda's array parameter the marshaller made as long as its count parameter says
+    /// (<see cref="MarshalledArraySizes"/>), and any stable array with its own <c>Length</c>.
     /// </summary>
     internal static class DescribedBuffers
     {
         /// <summary>
         /// Whether <paramref name="array"/> and <paramref name="count"/> are such a pair: two fields of one stable struct
-        /// value, or two parameters the caller filled with one (<paramref name="described"/>).
+        /// value, two parameters the caller filled with one (<paramref name="described"/>), a lambda's marshalled array and
+        /// its size parameter, or a stable array and its <c>Length</c>.
         /// </summary>
         public static bool Describes(IOperation array, IOperation count, StableValues stable, System.Func<IParameterSymbol, bool>? described)
         {
@@ -25,10 +29,24 @@ namespace InteropGuard.Flow
             count = OperationTree.SkipConversions(count);
             if (array is IParameterReferenceOperation arrayParameter && count is IParameterReferenceOperation countParameter)
             {
+                // A callback lambda's array the marshaller sized by the count parameter (MarshalledArraySizes).
+                if (IsInteger(countParameter.Type) && MarshalledArraySizes.IsSizedBy(arrayParameter, countParameter)
+                    && stable.SymbolOf(array) != null && stable.SymbolOf(count) != null)
+                {
+                    return true;
+                }
+
                 return described != null && !SymbolEqualityComparer.Default.Equals(arrayParameter.Parameter, countParameter.Parameter)
                        && arrayParameter.Type is IArrayTypeSymbol && IsInteger(countParameter.Type)
                        && described(arrayParameter.Parameter) && described(countParameter.Parameter)
                        && stable.SymbolOf(array) != null && stable.SymbolOf(count) != null;
+            }
+
+            // The array's own Length: the whole array, whatever filled it.
+            if (count is IPropertyReferenceOperation { Property.Name: "Length", Instance: { } measured } && array.Type is IArrayTypeSymbol
+                && stable.SymbolOf(array) is { } whole && SymbolEqualityComparer.Default.Equals(whole, stable.SymbolOf(measured)))
+            {
+                return true;
             }
 
             return array is IFieldReferenceOperation { Field: { } buffer, Instance: { } owner } && count is IFieldReferenceOperation { Field: { } length, Instance: { } lengthOwner }
@@ -40,7 +58,8 @@ namespace InteropGuard.Flow
 
         private static bool IsInteger(ITypeSymbol? type)
             => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64
-               or SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int16 or SpecialType.System_UInt16;
+               or SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int16 or SpecialType.System_UInt16
+               or SpecialType.System_Byte;
 
         // 'HeaderLen', 'header_len', 'headerLength', 'HeaderSize', 'HeaderCount' for 'Header'.
         private static bool IsNamedAfter(string length, string buffer)
@@ -58,33 +77,6 @@ namespace InteropGuard.Flow
 
         // [MarshalAs(UnmanagedType.ByValArray, SizeConst = N)]: the native struct holds the array inline, N elements long.
         private static bool IsFixedSizeByValue(IFieldSymbol field)
-        {
-            foreach (var attribute in field.GetAttributes())
-            {
-                if (attribute.AttributeClass?.Name != "MarshalAsAttribute" || attribute.ConstructorArguments.Length != 1
-                    || !IsByValArray(attribute.ConstructorArguments[0].Value))
-                {
-                    continue;
-                }
-
-                foreach (var named in attribute.NamedArguments)
-                {
-                    if (named.Key == "SizeConst" && named.Value.Value is int size && size > 0)
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsByValArray(object? kind)
-            => kind switch
-            {
-                int value => value == (int)System.Runtime.InteropServices.UnmanagedType.ByValArray,
-                short value => value == (short)System.Runtime.InteropServices.UnmanagedType.ByValArray,
-                _ => false,
-            };
+            => MarshalAsArguments.Named(field.GetAttributes(), System.Runtime.InteropServices.UnmanagedType.ByValArray, "SizeConst") is int size && size > 0;
     }
 }

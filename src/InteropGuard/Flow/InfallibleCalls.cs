@@ -51,6 +51,8 @@ namespace InteropGuard.Flow
     /// <item><c>new TaskCompletionSource(...)</c> with constant options (an invalid constant fails on every run, in the
     /// first test) or a state object;</item>
     /// <item><c>new Guid(bytes)</c> of an array created with exactly 16 elements;</item>
+    /// <item><c>new StackTrace()</c> of the calling thread, with a flag and a constant count of frames to skip of at least
+    /// zero (a memory tracker's allocation hook records where it was called from);</item>
     /// <item><c>new UTF8Encoding(...)</c>, <c>UnicodeEncoding</c>, <c>UTF32Encoding</c> and <c>ASCIIEncoding</c> with constant
     /// flags;</item>
     /// <item>platform tests: <c>RuntimeInformation.IsOSPlatform</c>, <c>OperatingSystem.Is...</c> with constant arguments,
@@ -300,6 +302,10 @@ namespace InteropGuard.Flow
                     return true;
                 case "System.Guid":
                     return creation.Arguments.Length == 1 && IsSixteenBytes(creation.Arguments[0].Value, stable);
+                case "System.Diagnostics.StackTrace":
+                    // The calling thread's own stack: only a negative count of frames to skip is refused.
+                    return creation.Arguments.All(argument => argument.Value.Type?.SpecialType == SpecialType.System_Boolean
+                                                              || argument.Value.ConstantValue is { HasValue: true, Value: int skip } && skip >= 0);
                 case "System.Text.UTF8Encoding":
                 case "System.Text.UnicodeEncoding":
                 case "System.Text.UTF32Encoding":

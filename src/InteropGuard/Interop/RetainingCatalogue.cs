@@ -47,7 +47,8 @@ namespace InteropGuard.Interop
         /// <summary>The name messages use ("SQLite", "Win32").</summary>
         public string Name { get; }
 
-        /// <summary>Normalised module names (<see cref="NativeFunction.NormalizedLibrary"/>); a name followed by '-', '_' or '.' counts too (git2-3f4182d, ssl-3-x64).</summary>
+        /// <summary>Normalised module names (<see cref="NativeFunction.NormalizedLibrary"/>, without a leading "lib": OpenSSL's old
+        /// Windows <c>libeay32</c> is <c>eay32</c>); a name followed by '-', '_' or '.' counts too (git2-3f4182d, ssl-3-x64).</summary>
         public ImmutableArray<string> Libraries { get; }
 
         /// <summary>Entry-point prefixes distinctive enough to name the family without its module (sqlite3_, libvlc_), for bindings that load a renamed build.</summary>
@@ -104,6 +105,10 @@ namespace InteropGuard.Interop
     /// RocksDB's <c>rocksdb_comparator_create(state, destructor, compare, name)</c> returns a comparator object that keeps
     /// the state and the three function pointers and calls them until <c>rocksdb_comparator_destroy</c> (c.cc stores each
     /// in the new object).
+    /// OpenSSL's <c>ERR_print_errors_cb(cb, u)</c> calls <c>cb</c> once for each error line of the thread's queue and returns
+    /// ("the callback function, cb, is called for each error line with the string, length, and userdata u"), and
+    /// <c>OBJ_NAME_do_all</c>/<c>OBJ_NAME_do_all_sorted</c> call <c>fn</c> for each name of a type before they return (their
+    /// manual pages): a <c>_cb</c> name, but nothing is kept.
     /// Win32's <c>TreeSetNamedSecurityInfo</c> and <c>TreeResetNamedSecurityInfo</c> call their <c>FN_PROGRESS</c> function
     /// for the objects of the tree while they walk it, and return when the walk is done (aclapi.h, <c>PROG_INVOKE_SETTING</c>):
     /// a progress callback during the call, like <c>CopyFileEx</c>'s.
@@ -130,7 +135,7 @@ namespace InteropGuard.Interop
             Family("libvlc", "vlc", "libvlc_"),
             Family("GLFW", "glfw glfw3", "glfw"),
             Family("libuv", "uv", "uv_"),
-            Family("OpenSSL", "ssl crypto ssleay32 libeay32", "SSL_CTX_ SSL_set_"),
+            Family("OpenSSL", "ssl crypto ssleay32 eay32", "SSL_CTX_ SSL_set_"),
             Family("libusb", "usb-1.0 usb", "libusb_"),
             Family("IOKit", "iokit", "IOHID"),
             Family("GLib", "glib-2.0 gobject-2.0 glib gobject", "g_value_ g_object_"),
@@ -436,6 +441,9 @@ OpenSSL    CRYPTO_set_mem_functions                 0 1 2
 OpenSSL    CRYPTO_set_locking_callback              0
 OpenSSL    CRYPTO_set_id_callback                   0
 OpenSSL    X509_STORE_set_verify_cb                 1
+OpenSSL    ERR_print_errors_cb                      -
+OpenSSL    OBJ_NAME_do_all                          -
+OpenSSL    OBJ_NAME_do_all_sorted                   -
 libusb     libusb_submit_transfer                   0
 libusb     libusb_hotplug_register_callback         6 7
 libusb     libusb_set_log_cb                        1
