@@ -85,7 +85,7 @@ namespace InteropGuard.Rules
 
         private void AnalyzeBlock(InteropContext interop, HandleOwners owners, HandleParameters callees, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
         {
-            if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method) || BodyBlock(context.OperationBlocks) is not { } bodyBlock)
+            if (context.OwningSymbol is not IMethodSymbol method || ReleasePaths.Is(method) || BodyBlock(context.OperationBlocks) is not { } bodyBlock)
             {
                 return;
             }
@@ -128,7 +128,7 @@ namespace InteropGuard.Rules
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                     {
                         continue;
                     }
@@ -184,7 +184,7 @@ namespace InteropGuard.Rules
                             }
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                             {
                                 continue;
                             }
@@ -881,12 +881,6 @@ namespace InteropGuard.Rules
         /// </summary>
         private static bool ClearsHandleField(HashSet<IFieldSymbol>? assignedFields, HandleOwner owner)
             => assignedFields != null && owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
-
-        /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
-        private static bool IsReleasePath(IMethodSymbol method)
-            => method.MethodKind == MethodKind.Destructor
-               || method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "ReleaseHandle"
-               || method.MethodKind == MethodKind.StaticConstructor;
 
         /// <summary>
         /// The one walk of every body of the compilation: the calls that hand raw handles to native code, each with those
