@@ -120,6 +120,7 @@ namespace InteropGuard.Rules
         {
             // The readings of the whole body that owners ask for, each made on the first ask and kept for the tree pass and the graph.
             var readings = new BodyReadings(root, hasFunctions);
+            var reports = generated.For(method);
             var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, readings, clearedFields, hasGoto, _readTreeVerdicts);
 
             if (verdicts != null)
@@ -133,7 +134,7 @@ namespace InteropGuard.Rules
                         continue;
                     }
 
-                    Report(Finding(call, argument, function, owner, designs), generated, method, context);
+                    Report(Finding(call, argument, function, owner, designs), ref reports, context);
                 }
 
                 return;
@@ -189,7 +190,7 @@ namespace InteropGuard.Rules
                                 continue;
                             }
 
-                            Report(Finding(call, argument, function, owner, designs), generated, method, context);
+                            Report(Finding(call, argument, function, owner, designs), ref reports, context);
                         }
                     }
                 }
@@ -201,9 +202,9 @@ namespace InteropGuard.Rules
         /// A finding the driver would have dropped as generated code still counts for IG3008, as it did then. Not a local
         /// function: capturing the block's context would make every body with a handle call copy it into a closure.
         /// </summary>
-        private static void Report(Diagnostic finding, GeneratedCodeReports generated, IMethodSymbol method, in OperationBlockAnalysisContext context)
+        private static void Report(Diagnostic finding, ref GeneratedCodeReports.MemberReports reports, in OperationBlockAnalysisContext context)
         {
-            if (!generated.Drops(finding.Location, method, context.CancellationToken))
+            if (!reports.Drops(finding.Location, context.CancellationToken))
             {
                 context.ReportDiagnostic(finding);
             }
