@@ -110,9 +110,11 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>Is <paramref name="location"/> within a declaration of <paramref name="declared"/>? Asked for every report (IG1001 makes a thousand a round on a binding): a loop, with no closure.</summary>
-        private static bool Declares(ISymbol declared, Location location)
+        private static bool Declares(ISymbol declared, Location location) => Declares(declared.DeclaringSyntaxReferences, location);
+
+        private static bool Declares(ImmutableArray<SyntaxReference> declarations, Location location)
         {
-            foreach (var reference in declared.DeclaringSyntaxReferences)
+            foreach (var reference in declarations)
             {
                 if (reference.SyntaxTree == location.SourceTree && reference.Span.Contains(location.SourceSpan))
                 {
@@ -253,15 +255,7 @@ namespace InteropGuard.Interop
                     _declarations = _declared.DeclaringSyntaxReferences;
                 }
 
-                foreach (var reference in _declarations)
-                {
-                    if (reference.SyntaxTree == location.SourceTree && reference.Span.Contains(location.SourceSpan))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
+                return Declares(_declarations, location);
             }
 
             private bool MemberMarked()
