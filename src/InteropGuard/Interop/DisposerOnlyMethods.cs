@@ -10,9 +10,11 @@ namespace InteropGuard.Interop
     /// runs inside the disposer (whose caller holds <c>this</c>) or inside the finalizer (which runs once), so it is a
     /// place where the handle is released, like <c>Dispose</c> itself, not a caller whose owner the GC may collect. Read:
     /// the method is not public (a public one may be called from anywhere); every call the compilation makes to it, or to
-    /// a method it overrides, is a plain call (not a method group) made directly by a release path as the rule names them
-    /// (finalizer, <c>Dispose</c>, <c>ReleaseHandle</c>) or by another method read this way, one level deep; and there is at
-    /// least one such call. Asked only of a finding about to be reported; answers are kept per method, the calls found by <see cref="MethodCallers"/>.
+    /// a method it overrides, is a plain call (not a method group) made directly by a release path (<see cref="ReleasePaths"/>:
+    /// finalizer, <c>Dispose</c>, <c>ReleaseHandle</c>) or by another method read this way, one level deep; and there is at
+    /// least one such call. Asked only of a finding about to be reported; answers are kept per method, the calls found by
+    /// <see cref="MethodCallers"/>, and only for a method whose name a release path (or a method one level up) spells
+    /// (<see cref="ReleasePathNames"/>): the others have a caller that is neither, if they have one.
     /// </summary>
     internal sealed class DisposerOnlyMethods
     {
