@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -47,7 +48,7 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            var facts = _trees.TryGetValue(tree, out var known) ? known : _trees.GetOrAdd(tree, t => new TreeFacts(t, IsGeneratedTree(t, cancellationToken), t.HasHiddenRegions()));
+            var facts = FactsOf(tree, cancellationToken);
             if (facts.Generated || (facts.HasHiddenLines && IsHidden(tree, location.SourceSpan.Start, cancellationToken)))
             {
                 return true;
@@ -61,6 +62,16 @@ namespace InteropGuard.Interop
             // The driver looks for marked declarations only in a tree that spells the attribute's name.
             return facts.NamesTheAttribute(cancellationToken);
         }
+
+        /// <summary>
+        /// <see cref="Drops"/> for the reports made while analyzing <paramref name="declared"/>, which read its tree's facts
+        /// and whether it is marked once, on the first report inside it, for all of them: IG1001 reports a binding's
+        /// thousand findings from a few hundred bodies, and each report listed the member's declarations twice.
+        /// </summary>
+        public MemberReports For(ISymbol declared) => new MemberReports(this, declared);
+
+        private TreeFacts FactsOf(SyntaxTree tree, CancellationToken cancellationToken)
+            => _trees.TryGetValue(tree, out var known) ? known : _trees.GetOrAdd(tree, t => new TreeFacts(t, IsGeneratedTree(t, cancellationToken), t.HasHiddenRegions()));
 
         /// <summary>The compiler's hidden position: on a <c>#line hidden</c> line, or before the first #line directive of a tree that has one.</summary>
         private static bool IsHidden(SyntaxTree tree, int position, CancellationToken cancellationToken)
@@ -99,9 +110,11 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>Is <paramref name="location"/> within a declaration of <paramref name="declared"/>? Asked for every report (IG1001 makes a thousand a round on a binding): a loop, with no closure.</summary>
-        private static bool Declares(ISymbol declared, Location location)
+        private static bool Declares(ISymbol declared, Location location) => Declares(declared.DeclaringSyntaxReferences, location);
+
+        private static bool Declares(ImmutableArray<SyntaxReference> declarations, Location location)
         {
-            foreach (var reference in declared.DeclaringSyntaxReferences)
+            foreach (var reference in declarations)
             {
                 if (reference.SyntaxTree == location.SourceTree && reference.Span.Contains(location.SourceSpan))
                 {
@@ -178,6 +191,82 @@ namespace InteropGuard.Interop
             }
 
             return GeneratedCode.IsGenerated(tree, cancellationToken);
+        }
+
+        /// <summary>
+        /// <see cref="Drops"/> of the reports inside one member, a struct on the analyzing action's stack: what it reads of
+        /// the member (its declarations, whether it is marked) and of the last tree asked is kept between reports.
+        /// </summary>
+        internal struct MemberReports
+        {
+            private readonly GeneratedCodeReports _reports;
+            private readonly ISymbol _declared;
+            private SyntaxTree? _tree;
+            private TreeFacts? _facts;
+            private ImmutableArray<SyntaxReference> _declarations;
+
+            // 0 not read yet, 1 no, 2 yes: the member, or its property or event, carries the attribute.
+            private int _marked;
+
+            public MemberReports(GeneratedCodeReports reports, ISymbol declared)
+            {
+                _reports = reports;
+                _declared = declared;
+                _tree = null;
+                _facts = null;
+                _declarations = default;
+                _marked = 0;
+            }
+
+            /// <summary><see cref="GeneratedCodeReports.Drops"/> of a report at <paramref name="location"/> made while analyzing the member.</summary>
+            public bool Drops(Location location, CancellationToken cancellationToken)
+            {
+                if (!location.IsInSource || location.SourceTree is not { } tree)
+                {
+                    return false;
+                }
+
+                if (tree != _tree)
+                {
+                    _facts = _reports.FactsOf(tree, cancellationToken);
+                    _tree = tree;
+                }
+
+                var facts = _facts!;
+                if (facts.Generated || (facts.HasHiddenLines && IsHidden(tree, location.SourceSpan.Start, cancellationToken)))
+                {
+                    return true;
+                }
+
+                if (_reports._attribute == null)
+                {
+                    return false;
+                }
+
+                // Inside the member: the member's own answer (MarkedAround's first case), read once. Elsewhere: the declarations around it.
+                var marked = InDeclaration(location) ? MemberMarked() : _reports.MarkedAround(location, null, cancellationToken);
+                return marked && facts.NamesTheAttribute(cancellationToken);
+            }
+
+            private bool InDeclaration(Location location)
+            {
+                if (_declarations.IsDefault)
+                {
+                    _declarations = _declared.DeclaringSyntaxReferences;
+                }
+
+                return Declares(_declarations, location);
+            }
+
+            private bool MemberMarked()
+            {
+                if (_marked == 0)
+                {
+                    _marked = _reports.IsMarked(_declared) || (_declared is IMethodSymbol { AssociatedSymbol: { } associated } && _reports.IsMarked(associated)) ? 2 : 1;
+                }
+
+                return _marked == 2;
+            }
         }
 
         /// <summary>What is asked once per tree; the attribute scan only when a marked declaration makes it matter.</summary>

@@ -85,7 +85,7 @@ namespace InteropGuard.Rules
 
         private void AnalyzeBlock(InteropContext interop, HandleOwners owners, HandleParameters callees, HandleOwnersRootedByGCHandle rooted, DesignFindings designs, GeneratedCodeReports generated, OperationBlockAnalysisContext context)
         {
-            if (context.OwningSymbol is not IMethodSymbol method || IsReleasePath(method) || BodyBlock(context.OperationBlocks) is not { } bodyBlock)
+            if (context.OwningSymbol is not IMethodSymbol method || ReleasePaths.Is(method) || BodyBlock(context.OperationBlocks) is not { } bodyBlock)
             {
                 return;
             }
@@ -120,6 +120,7 @@ namespace InteropGuard.Rules
         {
             // The readings of the whole body that owners ask for, each made on the first ask and kept for the tree pass and the graph.
             var readings = new BodyReadings(root, hasFunctions);
+            var reports = generated.For(method);
             var verdicts = TreeVerdicts(interop, owners, root, method, handleCalls, readings, clearedFields, hasGoto, _readTreeVerdicts);
 
             if (verdicts != null)
@@ -128,12 +129,12 @@ namespace InteropGuard.Rules
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                     {
                         continue;
                     }
 
-                    Report(Finding(call, argument, function, owner, designs), generated, method, context);
+                    Report(Finding(call, argument, function, owner, designs), ref reports, context);
                 }
 
                 return;
@@ -152,7 +153,7 @@ namespace InteropGuard.Rules
                 var inLambda = body.OriginalOperation is IAnonymousFunctionOperation;
                 Dictionary<ILocalSymbol, IOperation>? origins = null;
                 Func<ILocalSymbol, IOperation?> origin = local =>
-                    (origins ??= LocalOrigins(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()))).TryGetValue(local, out var value) ? value : null;
+                    (origins ??= LocalOrigins.In(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()))).TryGetValue(local, out var value) ? value : null;
                 foreach (var block in body.Blocks)
                 {
                     var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
@@ -184,12 +185,12 @@ namespace InteropGuard.Rules
                             }
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                             {
                                 continue;
                             }
 
-                            Report(Finding(call, argument, function, owner, designs), generated, method, context);
+                            Report(Finding(call, argument, function, owner, designs), ref reports, context);
                         }
                     }
                 }
@@ -201,9 +202,9 @@ namespace InteropGuard.Rules
         /// A finding the driver would have dropped as generated code still counts for IG3008, as it did then. Not a local
         /// function: capturing the block's context would make every body with a handle call copy it into a closure.
         /// </summary>
-        private static void Report(Diagnostic finding, GeneratedCodeReports generated, IMethodSymbol method, in OperationBlockAnalysisContext context)
+        private static void Report(Diagnostic finding, ref GeneratedCodeReports.MemberReports reports, in OperationBlockAnalysisContext context)
         {
-            if (!generated.Drops(finding.Location, method, context.CancellationToken))
+            if (!reports.Drops(finding.Location, context.CancellationToken))
             {
                 context.ReportDiagnostic(finding);
             }
@@ -515,16 +516,6 @@ namespace InteropGuard.Rules
             }
         }
 
-        /// <summary>
-        /// Kinds whose operations never have child operations: a local, parameter or <c>this</c> read, a constant, a
-        /// default value, a jump. About half the operations of a body are of these kinds, and the walks of every body
-        /// (<see cref="BodyWalk"/>, <see cref="ReferenceAfter"/>, <see cref="LocalOrigins(IOperation)"/>) pass over them without asking each for its empty child
-        /// list (an interface call per operation). Same operations visited, in the same order.
-        /// </summary>
-        internal static bool HasNoChildren(OperationKind kind)
-            => kind is OperationKind.LocalReference or OperationKind.ParameterReference or OperationKind.InstanceReference
-                    or OperationKind.Literal or OperationKind.DefaultValue or OperationKind.Branch;
-
         // Deeper than this, the search goes on with a stack of its own: a long chain of binary operators is as deep as it is long.
         private const int MaxReferenceRecursion = 64;
 
@@ -549,7 +540,7 @@ namespace InteropGuard.Rules
                     return true;
                 }
 
-                if (HasNoChildren(kind))
+                if (OperationTree.HasNoChildren(kind))
                 {
                     continue;
                 }
@@ -582,7 +573,7 @@ namespace InteropGuard.Rules
                         return true;
                     }
 
-                    if (!HasNoChildren(kind))
+                    if (!OperationTree.HasNoChildren(kind))
                     {
                         pending.Push(operation);
                     }
@@ -720,49 +711,6 @@ namespace InteropGuard.Rules
         /// <summary>Does the argument carry handles stored in it (an array), rather than a handle itself? The handle read is then reported.</summary>
         private static bool IsRawHandleArray(IArgumentOperation argument)
             => HandleOwners.IsRawHandleArray(argument.Parameter?.Type) || HandleOwners.IsHandleRecordArray(argument.Parameter?.Type);
-
-        /// <summary>
-        /// For each local array of structs, the raw handles stored into its elements' handle fields: by an element
-        /// initializer (<c>records[i] = new Record { Handle = owner.Handle }</c>) or a field store
-        /// (<c>records[i].Handle = owner.Handle</c>). Read from the body's operation tree, where initializers are whole.
-        /// </summary>
-        private static Dictionary<ILocalSymbol, List<IOperation>> StoredHandles(IOperation root)
-        {
-            var stored = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
-            foreach (var assignment in root.Descendants().OfType<ISimpleAssignmentOperation>())
-            {
-                switch (assignment.Target)
-                {
-                    case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation records }
-                        when OperationTree.SkipConversions(assignment.Value) is IObjectCreationOperation { Initializer: { } initializer }:
-                        foreach (var member in initializer.Initializers.OfType<ISimpleAssignmentOperation>())
-                        {
-                            if (member.Target is IFieldReferenceOperation or IPropertyReferenceOperation && HandleOwners.IsRawHandleType(member.Target.Type))
-                            {
-                                Add(records.Local, member.Value);
-                            }
-                        }
-
-                        break;
-                    case IFieldReferenceOperation { Instance: IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation records } } field
-                        when HandleOwners.IsRawHandleType(field.Type):
-                        Add(records.Local, assignment.Value);
-                        break;
-                }
-            }
-
-            return stored;
-
-            void Add(ILocalSymbol local, IOperation handle)
-            {
-                if (!stored.TryGetValue(local, out var handles))
-                {
-                    stored[local] = handles = new List<IOperation>();
-                }
-
-                handles.Add(handle);
-            }
-        }
 
         /// <summary>
         /// Arguments of <paramref name="operation"/> (a call or an object creation) that carry raw handles into native
@@ -935,195 +883,6 @@ namespace InteropGuard.Rules
         private static bool ClearsHandleField(HashSet<IFieldSymbol>? assignedFields, HandleOwner owner)
             => assignedFields != null && owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
 
-        /// <summary>Finalizers, Dispose and ReleaseHandle are where the handle is released: not callers to protect.</summary>
-        private static bool IsReleasePath(IMethodSymbol method)
-            => method.MethodKind == MethodKind.Destructor
-               || method.Name == "Dispose" || method.Name == "DisposeAsync" || method.Name == "ReleaseHandle"
-               || method.MethodKind == MethodKind.StaticConstructor;
-
-        /// <summary>
-        /// The single value each local is assigned (by its declaration or an assignment; in a graph, declarations are
-        /// assignments), when it is assigned exactly once and never by reference.
-        /// </summary>
-        private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(IEnumerable<IOperation> operations)
-        {
-            var origins = new Origins();
-            foreach (var operation in operations)
-            {
-                origins.Note(operation);
-            }
-
-            return origins.Values();
-        }
-
-        /// <summary>
-        /// <see cref="LocalOrigins(IEnumerable{IOperation})"/> of the operations under <paramref name="root"/>, read by
-        /// recursion over the child lists (Descendants() built an enumerator stack for every body asked).
-        /// </summary>
-        private static Dictionary<ILocalSymbol, IOperation> LocalOrigins(IOperation root)
-        {
-            var origins = new Origins();
-            NoteBelow(root, origins, 0);
-            return origins.Values();
-
-            static void NoteBelow(IOperation parent, Origins origins, int depth)
-            {
-                foreach (var operation in parent.ChildOperations)
-                {
-                    origins.Note(operation);
-                    if (HasNoChildren(operation.Kind))
-                    {
-                        continue;
-                    }
-
-                    if (depth < MaxReferenceRecursion)
-                    {
-                        NoteBelow(operation, origins, depth + 1);
-                    }
-                    else
-                    {
-                        foreach (var descendant in operation.Descendants())
-                        {
-                            origins.Note(descendant);
-                        }
-                    }
-                }
-            }
-        }
-
-        /// <summary>The values assigned to locals so far, and the locals assigned more than once or by reference.</summary>
-        private sealed class Origins
-        {
-            private readonly Dictionary<ILocalSymbol, IOperation> _values = new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
-            private HashSet<ILocalSymbol>? _spoiled;
-
-            public void Note(IOperation operation)
-            {
-                switch (operation)
-                {
-                    case IVariableDeclaratorOperation { Initializer: { } initializer } declarator:
-                        Assign(declarator.Symbol, initializer.Value);
-                        break;
-                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
-                        Assign(target.Local, assignment.Value);
-                        break;
-                    case ILocalReferenceOperation reference when reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }
-                                                               || reference.Parent is ICompoundAssignmentOperation
-                                                               || reference.Parent is IIncrementOrDecrementOperation
-                                                               || reference.Parent is IAddressOfOperation:
-                        Spoil(reference.Local);
-                        break;
-                }
-            }
-
-            public Dictionary<ILocalSymbol, IOperation> Values()
-            {
-                if (_spoiled != null)
-                {
-                    foreach (var local in _spoiled)
-                    {
-                        _values.Remove(local);
-                    }
-                }
-
-                return _values;
-            }
-
-            private void Assign(ILocalSymbol local, IOperation value)
-            {
-                if (_values.ContainsKey(local))
-                {
-                    Spoil(local);
-                }
-
-                _values[local] = value;
-            }
-
-            private void Spoil(ILocalSymbol local) => (_spoiled ??= new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default)).Add(local);
-        }
-
-        /// <summary>Locals and parameters a lambda or local function captures: their closure keeps them reachable by other means.</summary>
-        private static HashSet<ISymbol> CapturedSymbols(IOperation root)
-        {
-            var functions = root.Descendants().Where(OperationTree.IsFunction).ToList();
-            if (functions.Count == 0)
-            {
-                // Nothing can capture: no second walk for captured locals.
-                return new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-            }
-
-            var captured = new HashSet<ISymbol>(CapturedLocals.In(root), SymbolEqualityComparer.Default);
-            foreach (var function in functions)
-            {
-                var own = function is IAnonymousFunctionOperation lambda ? lambda.Symbol : ((ILocalFunctionOperation)function).Symbol;
-                foreach (var reference in function.Descendants().OfType<IParameterReferenceOperation>())
-                {
-                    if (!SymbolEqualityComparer.Default.Equals(reference.Parameter.ContainingSymbol, own)
-                        && !function.Descendants().Any(inner => (inner as IAnonymousFunctionOperation)?.Symbol is { } s && SymbolEqualityComparer.Default.Equals(s, reference.Parameter.ContainingSymbol)))
-                    {
-                        captured.Add(reference.Parameter);
-                    }
-                }
-            }
-
-            return captured;
-        }
-    
-
-        /// <summary>
-        /// The readings of a body with handle calls that its owners ask for, each a walk of the whole body made on the first
-        /// ask (most owners need none of them) and kept for the body: the tree's verdicts, asked a second time when the first
-        /// pass gives up on a spilled argument, and the graph's answer share them. One object with its two delegates, where
-        /// the body made a closure and two delegates, each pass of the verdicts another closure and two delegates, and each
-        /// pass read the locals' values again.
-        /// </summary>
-        private sealed class BodyReadings
-        {
-            private readonly IOperation _root;
-            private readonly bool _hasFunctions;
-            private HashSet<ISymbol>? _captured;
-            private Dictionary<ILocalSymbol, IOperation>? _origins;
-            private Dictionary<ILocalSymbol, List<IOperation>>? _stored;
-
-            public BodyReadings(IOperation root, bool hasFunctions)
-            {
-                _root = root;
-                _hasFunctions = hasFunctions;
-                Origin = OriginOf;
-                Stored = StoredIn;
-            }
-
-            /// <summary>
-            /// Whether an owner search of the current verdict pass read a local's value or the handles stored in a local
-            /// array (the tree then leaves the body to the graph): reset by each pass.
-            /// </summary>
-            public bool ThroughLocals { get; set; }
-
-            /// <summary>The single value a local of the body is assigned (<see cref="LocalOrigins(IOperation)"/>); sets <see cref="ThroughLocals"/>.</summary>
-            public Func<ILocalSymbol, IOperation?> Origin { get; }
-
-            /// <summary>
-            /// The raw handles stored into a local array's elements (<see cref="StoredHandles"/>); sets <see cref="ThroughLocals"/>,
-            /// which the graph's answer, asked after the verdict passes, does not read.
-            /// </summary>
-            public Func<ILocalSymbol, IEnumerable<IOperation>> Stored { get; }
-
-            /// <summary>The locals and parameters a lambda or local function of the body captures.</summary>
-            public HashSet<ISymbol> Captured => _captured ??= _hasFunctions ? CapturedSymbols(_root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-
-            private IOperation? OriginOf(ILocalSymbol local)
-            {
-                ThroughLocals = true;
-                return (_origins ??= LocalOrigins(_root)).TryGetValue(local, out var value) ? value : null;
-            }
-
-            private IEnumerable<IOperation> StoredIn(ILocalSymbol local)
-            {
-                ThroughLocals = true;
-                return (_stored ??= StoredHandles(_root)).TryGetValue(local, out var handles) ? handles : Enumerable.Empty<IOperation>();
-            }
-        }
-
         /// <summary>
         /// The one walk of every body of the compilation: the calls that hand raw handles to native code, each with those
         /// arguments, in tree order, and what the questions asked of their owners need of the whole body. Every operation of
@@ -1232,7 +991,7 @@ namespace InteropGuard.Rules
                         break;
                 }
 
-                return !HasNoChildren(kind);
+                return !OperationTree.HasNoChildren(kind);
             }
 
             private void Note(IOperation call, List<(IArgumentOperation Argument, NamedFunction Function)>? arguments)

@@ -59,6 +59,19 @@ class Tool
             }
 
             Assert.Equal(dropped, reports.Drops(Location.Create(tree, span), holder, CancellationToken.None));
+
+            // So does the member's own reader, which keeps its answer between reports: asked twice, then of every other
+            // location (outside the member, the declarations around it decide), then of this one again.
+            var member = reports.For(holder!);
+            Assert.Equal(dropped, member.Drops(Location.Create(tree, span), CancellationToken.None));
+            Assert.Equal(dropped, member.Drops(Location.Create(tree, span), CancellationToken.None));
+            foreach (var other in new[] { "1 + 2", "3 + 4", "5 + 6", "7 + 8", "9 + 10" })
+            {
+                var at = Location.Create(tree, new Microsoft.CodeAnalysis.Text.TextSpan(Source.IndexOf(other, System.StringComparison.Ordinal), other.Length));
+                Assert.Equal(reports.Drops(at, declared: null, CancellationToken.None), member.Drops(at, CancellationToken.None));
+            }
+
+            Assert.Equal(dropped, member.Drops(Location.Create(tree, span), CancellationToken.None));
         }
 
         // One copy of the driver's conventions serves both the analyzers' own test and the report filter: a name the driver

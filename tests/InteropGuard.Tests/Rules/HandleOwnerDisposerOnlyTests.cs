@@ -127,5 +127,90 @@ sealed class Model : IDisposable
     public void Dispose() { Free(); _model = IntPtr.Zero; GC.SuppressFinalize(this); }
     public void Free() => Native.draw({|#0:_model|}, -1);
 }", Finding(0, "this", "_model", "Native.draw"));
+        // The callers' search is asked only for a method whose name a release path spells, or one level up a helper of
+        // one spells (ReleasePathNames): each kind of release path below is found where the helper is silent.
+        [Fact]
+        public Task HelperOfAHelperOfDispose() => Check(@"
+sealed class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(false); }
+    public void Dispose() { Dispose(true); GC.SuppressFinalize(this); }
+    private void Dispose(bool disposing) { if (_model != IntPtr.Zero) Release(); }
+    private void Release() { Unmap(); _model = IntPtr.Zero; }
+    private void Unmap() => Native.draw(_model, -1);
+}");
+
+        // Two levels between Dispose and the call: past the search's depth, a caller to protect.
+        [Fact]
+        public Task HelperTwoLevelsBelowDisposeIsStillReported() => Check(@"
+sealed class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(); }
+    public void Dispose() { Release(); GC.SuppressFinalize(this); }
+    private void Release() { Unmap(); _model = IntPtr.Zero; }
+    private void Unmap() => Flush();
+    private void Flush() => Native.draw({|#0:_model|}, -1);
+}", Finding(0, "this", "_model", "Native.draw"));
+
+        // One level up through a partial method: its calls are in the implementing part, which no declaration lists.
+        [Fact]
+        public Task HelperOfAPartialHelperOfDispose() => Check(@"
+sealed partial class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(); }
+    public void Dispose() { Release(); GC.SuppressFinalize(this); }
+    private partial void Release();
+    private void Unmap() => Native.draw(_model, -1);
+}
+
+sealed partial class Model
+{
+    private partial void Release() { Unmap(); _model = IntPtr.Zero; }
+}");
+
+        [Fact]
+        public Task HelperOfTheFinalizerAlone() => Check(@"
+sealed class Model
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Unmap(); }
+    private void Unmap() => Native.draw(_model, -1);
+}");
+
+        [Fact]
+        public Task HelperOfAStaticConstructorAlone() => Check(@"
+sealed class Model
+{
+    private static readonly int Ready;
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Native.draw(_model, -1); }
+    static Model() { new Model(IntPtr.Zero).Probe(); Ready = 1; }
+    private void Probe() => Native.draw(_model, 0);
+}");
+
+        // The release paths are named: a local function named Dispose is one, though no declaration table lists it.
+        [Fact]
+        public Task HelperOfALocalFunctionNamedDispose() => Check(@"
+sealed class Model
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Native.draw(_model, -1); }
+    public void Close()
+    {
+        Dispose();
+        GC.SuppressFinalize(this);
+        void Dispose() => Unmap();
+    }
+    private void Unmap() => Native.draw(_model, -1);
+}");
     }
 }

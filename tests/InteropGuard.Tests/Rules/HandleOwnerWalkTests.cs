@@ -14,7 +14,7 @@ using Xunit;
 namespace InteropGuard.Tests.Rules
 {
     /// <summary>
-    /// IG1001's walks of every body pass over operations of the kinds <see cref="HandleOwnerLifetimeAnalyzer.HasNoChildren"/>
+    /// IG1001's walks of every body pass over operations of the kinds <see cref="OperationTree.HasNoChildren"/>
     /// names without asking for their child lists. That is the same walk only if no operation of those kinds ever has a
     /// child: checked on every body of a real code base (the analyzer's own sources), where each of the kinds occurs.
     /// </summary>
@@ -49,7 +49,7 @@ namespace InteropGuard.Tests.Rules
 
                     foreach (var operation in root.DescendantsAndSelf())
                     {
-                        if (!HandleOwnerLifetimeAnalyzer.HasNoChildren(operation.Kind))
+                        if (!OperationTree.HasNoChildren(operation.Kind))
                         {
                             continue;
                         }
