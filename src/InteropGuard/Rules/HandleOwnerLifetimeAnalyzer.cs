@@ -854,8 +854,9 @@ namespace InteropGuard.Rules
                         IParameterReferenceOperation parameter => parameter.Parameter,
                         _ => null,
                     };
-                    return symbol != null && SymbolEqualityComparer.Default.Equals(symbol, owner.Root)
-                           && !(operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation);
+                    return (symbol != null && SymbolEqualityComparer.Default.Equals(symbol, owner.Root)
+                            && !(operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation))
+                           || owner.IsReadThroughCarrier(operation);
                 default:
                     return false;
             }
@@ -870,7 +871,8 @@ namespace InteropGuard.Rules
         private static object ReadKey(HandleOwner owner)
         {
             var root = (object?)owner.Root ?? owner.Kind;
-            return OperationTree.SkipConversions(owner.Owner) is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation
+            return owner.Carrier != null ? (root, owner.Owner.Syntax.ToString(), owner.Carrier)
+                : OperationTree.SkipConversions(owner.Owner) is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation
                 ? root
                 : (root, owner.Owner.Syntax.ToString());
         }
