@@ -814,7 +814,7 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>An auto-property, or a source getter returning a field of the same object: the object holds the value.</summary>
-        private bool ReturnsOwnField(IPropertySymbol property)
+        internal bool ReturnsOwnField(IPropertySymbol property)
             => _ownFields.GetOrAdd(property.OriginalDefinition, p => IsAutoProperty(p)
                                                                      || (ReturnedValues(p) is { Count: > 0 } returned
                                                                          && returned.All(r => r is IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f

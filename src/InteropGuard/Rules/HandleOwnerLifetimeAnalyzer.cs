@@ -128,7 +128,8 @@ namespace InteropGuard.Rules
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root)
+                        || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
                     {
                         continue;
                     }
@@ -184,7 +185,8 @@ namespace InteropGuard.Rules
                             }
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root)
+                                || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, IsReleasePath, context.CancellationToken))
                             {
                                 continue;
                             }
