@@ -133,11 +133,15 @@ namespace InteropGuard.Interop
                 return true;
             }
 
-            if (OperationTree.Any(statement, Leaves))
-            {
-                return false;
-            }
+            return !OperationTree.Any(statement, Leaves) && ThisReadLaterInList(block, index) == true;
+        }
 
+        /// <summary>
+        /// The statements after <paramref name="index"/> of the list, in order: true at the first that reads <c>this</c>,
+        /// false at the first before it that may leave the list, null when neither comes before the list ends.
+        /// </summary>
+        internal static bool? ThisReadLaterInList(IBlockOperation block, int index)
+        {
             for (var i = index + 1; i < block.Operations.Length; i++)
             {
                 var later = block.Operations[i];
@@ -152,10 +156,10 @@ namespace InteropGuard.Interop
                 }
             }
 
-            return false;
+            return null;
         }
 
-        private static bool Leaves(IOperation operation)
+        internal static bool Leaves(IOperation operation)
             => operation.Kind is OperationKind.Return or OperationKind.YieldReturn or OperationKind.YieldBreak or OperationKind.Branch or OperationKind.Throw;
     }
 }

@@ -276,31 +276,19 @@ namespace InteropGuard.Interop
                     continue;
                 }
 
-                if (first && OperationTree.Any(current, Leaves))
+                if (first && OperationTree.Any(current, HandleOwnersKeptByThis.Leaves))
                 {
                     return false;
                 }
 
                 first = false;
-                for (var i = block.Operations.IndexOf(current) + 1; i < block.Operations.Length; i++)
+                if (HandleOwnersKeptByThis.ThisReadLaterInList(block, block.Operations.IndexOf(current)) is { } read)
                 {
-                    var later = block.Operations[i];
-                    if (OperationTree.Any(later, o => o is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }))
-                    {
-                        return true;
-                    }
-
-                    if (OperationTree.Any(later, Leaves))
-                    {
-                        return false;
-                    }
+                    return read;
                 }
             }
 
             return false;
         }
-
-        private static bool Leaves(IOperation operation)
-            => operation.Kind is OperationKind.Return or OperationKind.YieldReturn or OperationKind.YieldBreak or OperationKind.Branch or OperationKind.Throw;
     }
 }
