@@ -25,13 +25,15 @@ namespace InteropGuard.Interop
     /// <summary>A raw handle read from an object whose collection releases it.</summary>
     internal sealed class HandleOwner
     {
-        public HandleOwner(IOperation owner, IOperation handle, HandleOwnerKind kind, ISymbol? root, IFieldSymbol? member = null)
+        public HandleOwner(IOperation owner, IOperation handle, HandleOwnerKind kind, ISymbol? root, IFieldSymbol? member = null, ILocalSymbol? carrier = null, IFieldSymbol? carrierSource = null)
         {
             Owner = owner;
             Handle = handle;
             Kind = kind;
             Root = root;
             Member = member;
+            Carrier = carrier;
+            CarrierSource = carrierSource;
         }
 
         /// <summary>The owner expression (the receiver of the handle read).</summary>
@@ -50,6 +52,35 @@ namespace InteropGuard.Interop
         /// proxy next to it (<see cref="ProxyOwners"/>): <c>w.Source</c> is what must stay alive. Null otherwise.
         /// </summary>
         public IFieldSymbol? Member { get; }
+
+        /// <summary>
+        /// The wrapper local the owner was converted into, when the handle reached the call in that wrapper's proxy
+        /// (<c>InputArray a = settings.Matrix;</c> then <c>a.Proxy</c>, <see cref="ProxyOwners"/>): the wrapper's conversion
+        /// stored this very object in <see cref="CarrierSource"/>, so a later read of <c>a.Source</c> reads it. Null otherwise.
+        /// </summary>
+        public ILocalSymbol? Carrier { get; }
+
+        /// <summary>The field of <see cref="Carrier"/> holding the owner object (the wrapper's source field).</summary>
+        public IFieldSymbol? CarrierSource { get; }
+
+        /// <summary>
+        /// Is <paramref name="operation"/> a read of the owner object through the wrapper it was converted into: the
+        /// carrier's source field (<c>a.Source</c>, as <c>GC.KeepAlive(a.Source)</c> gives it), or the carrier read for it?
+        /// The carrier is assigned once (its origin is the conversion), so its source is the object whose handle was passed.
+        /// </summary>
+        public bool IsReadThroughCarrier(IOperation operation)
+        {
+            if (Carrier == null || CarrierSource == null)
+            {
+                return false;
+            }
+
+            var source = operation is ILocalReferenceOperation ? operation.Parent : operation;
+            return source is IFieldReferenceOperation { Instance: ILocalReferenceOperation local } field
+                   && (operation is not ILocalReferenceOperation || field.Instance == operation)
+                   && SymbolEqualityComparer.Default.Equals(local.Local, Carrier)
+                   && SymbolEqualityComparer.Default.Equals(field.Field.OriginalDefinition, CarrierSource.OriginalDefinition);
+        }
 
         public string OwnerText => Owner.IsImplicit && Owner is IInstanceReferenceOperation ? "this" : Owner.Syntax.ToString() + (Member != null ? "." + Member.Name : string.Empty);
     }
@@ -783,7 +814,7 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>An auto-property, or a source getter returning a field of the same object: the object holds the value.</summary>
-        private bool ReturnsOwnField(IPropertySymbol property)
+        internal bool ReturnsOwnField(IPropertySymbol property)
             => _ownFields.GetOrAdd(property.OriginalDefinition, p => IsAutoProperty(p)
                                                                      || (ReturnedValues(p) is { Count: > 0 } returned
                                                                          && returned.All(r => r is IFieldReferenceOperation { Instance: IInstanceReferenceOperation } f

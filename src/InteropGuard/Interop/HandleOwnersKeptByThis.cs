@@ -34,20 +34,7 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            // The graph's operations are copies without the tree's statement lists around them.
-            if (!OperationTree.IsWithin(call, root))
-            {
-                var syntax = call.Syntax;
-                var kind = call.Kind;
-                if (root.Descendants().FirstOrDefault(o => o.Syntax == syntax && o.Kind == kind) is not { } found)
-                {
-                    return false;
-                }
-
-                call = found;
-            }
-
-            if (StatementInList(call) is not { } statement || statement.Parent is not IBlockOperation block)
+            if (InTree(call, root) is not { } inTree || StatementInList(inTree) is not { } statement || statement.Parent is not IBlockOperation block)
             {
                 return false;
             }
@@ -68,7 +55,23 @@ namespace InteropGuard.Interop
                 }
             }
 
-            return member != null && !Writes(statement, owner.Root, member) && ThisUsedAfter(call, statement, block, index);
+            return member != null && !Writes(statement, owner.Root, member) && ThisUsedAfter(inTree, statement, block, index);
+        }
+
+        /// <summary>
+        /// The call in the body's operation tree: the graph's operations are copies without the tree's statement lists
+        /// around them, found again by their syntax. Null when it is not there.
+        /// </summary>
+        internal static IOperation? InTree(IOperation call, IOperation root)
+        {
+            if (OperationTree.IsWithin(call, root))
+            {
+                return call;
+            }
+
+            var syntax = call.Syntax;
+            var kind = call.Kind;
+            return root.Descendants().FirstOrDefault(o => o.Syntax == syntax && o.Kind == kind);
         }
 
         /// <summary>
@@ -130,11 +133,15 @@ namespace InteropGuard.Interop
                 return true;
             }
 
-            if (OperationTree.Any(statement, Leaves))
-            {
-                return false;
-            }
+            return !OperationTree.Any(statement, Leaves) && ThisReadLaterInList(block, index) == true;
+        }
 
+        /// <summary>
+        /// The statements after <paramref name="index"/> of the list, in order: true at the first that reads <c>this</c>,
+        /// false at the first before it that may leave the list, null when neither comes before the list ends.
+        /// </summary>
+        internal static bool? ThisReadLaterInList(IBlockOperation block, int index)
+        {
             for (var i = index + 1; i < block.Operations.Length; i++)
             {
                 var later = block.Operations[i];
@@ -149,10 +156,10 @@ namespace InteropGuard.Interop
                 }
             }
 
-            return false;
+            return null;
         }
 
-        private static bool Leaves(IOperation operation)
+        internal static bool Leaves(IOperation operation)
             => operation.Kind is OperationKind.Return or OperationKind.YieldReturn or OperationKind.YieldBreak or OperationKind.Branch or OperationKind.Throw;
     }
 }

@@ -81,7 +81,8 @@ namespace InteropGuard.Interop
                 && _passThrough.TryGetValue(conversion.OriginalDefinition, out var passes) && passes
                 && _owners.OwnerOf(converted.Operand, read) is { Kind: HandleOwnerKind.Variable } operandOwner)
             {
-                return operandOwner;
+                // The conversion stored that very object in the wrapper's source field: 'GC.KeepAlive(a.Source)' reads it too.
+                return new HandleOwner(operandOwner.Owner, operandOwner.Handle, operandOwner.Kind, operandOwner.Root, operandOwner.Member, wrapper.Local, source);
             }
 
             return holder switch

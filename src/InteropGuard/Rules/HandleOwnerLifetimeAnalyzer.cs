@@ -129,7 +129,8 @@ namespace InteropGuard.Rules
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root)
+                        || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                     {
                         continue;
                     }
@@ -185,7 +186,8 @@ namespace InteropGuard.Rules
                             }
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root)
+                                || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                             {
                                 continue;
                             }
@@ -802,8 +804,9 @@ namespace InteropGuard.Rules
                         IParameterReferenceOperation parameter => parameter.Parameter,
                         _ => null,
                     };
-                    return symbol != null && SymbolEqualityComparer.Default.Equals(symbol, owner.Root)
-                           && !(operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation);
+                    return (symbol != null && SymbolEqualityComparer.Default.Equals(symbol, owner.Root)
+                            && !(operation.Parent is ISimpleAssignmentOperation assignment && assignment.Target == operation))
+                           || owner.IsReadThroughCarrier(operation);
                 default:
                     return false;
             }
@@ -818,7 +821,8 @@ namespace InteropGuard.Rules
         private static object ReadKey(HandleOwner owner)
         {
             var root = (object?)owner.Root ?? owner.Kind;
-            return OperationTree.SkipConversions(owner.Owner) is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation
+            return owner.Carrier != null ? (root, owner.Owner.Syntax.ToString(), owner.Carrier)
+                : OperationTree.SkipConversions(owner.Owner) is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation
                 ? root
                 : (root, owner.Owner.Syntax.ToString());
         }

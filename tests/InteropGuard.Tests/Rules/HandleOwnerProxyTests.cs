@@ -130,6 +130,45 @@ class C
     }
 }", Finding(0, "picture", "view.Ref", "Paint.show"));
 
+        /// <summary>
+        /// A view converted from a picture holds that picture in its origin field: keeping the view's origin alive after
+        /// the call keeps the picture, whatever expression the view was converted from. The origin of another view, or
+        /// one read before the call, keeps nothing.
+        /// </summary>
+        [Fact]
+        public Task ConvertedViewWhoseOriginTheMethodKeeps() => CheckViews(@"
+class C
+{
+    int CoverKeptThroughItsView(Album album)
+    {
+        View view = album.Cover;
+        var result = Paint.show(view.Ref);
+        GC.KeepAlive(view.Origin);
+        return result;
+    }
+    int PictureLoggedThroughItsView(Picture picture, bool log)
+    {
+        View view = picture;
+        var result = Paint.show(view.Ref);
+        if (log) Console.WriteLine(view.Origin);
+        return result;
+    }
+    int OriginOfAnotherView(Album album, Picture other)
+    {
+        View view = album.Cover;
+        View second = other;
+        var result = Paint.show({|#0:view.Ref|});
+        GC.KeepAlive(second.Origin);
+        return result;
+    }
+    int OriginKeptBeforeTheCall(Picture picture)
+    {
+        View view = picture;
+        GC.KeepAlive(view.Origin);
+        return Paint.show({|#1:view.Ref|});
+    }
+}", Finding(0, "album.Cover", "view.Ref", "Paint.show"), Finding(1, "picture", "view.Ref", "Paint.show"));
+
         [Fact]
         public Task WrapperThatNeverStoresAnOwnedPointerIsNotAnOwner() => CheckViews(@"
 readonly ref struct Constant
