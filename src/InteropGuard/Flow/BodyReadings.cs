@@ -46,10 +46,17 @@ namespace InteropGuard.Flow
         /// <summary>The locals and parameters a lambda or local function of the body captures.</summary>
         public HashSet<ISymbol> Captured => _captured ??= _hasFunctions ? CapturedVariables.In(_root) : new HashSet<ISymbol>(SymbolEqualityComparer.Default);
 
+        /// <summary>
+        /// The single value a local of the body is assigned (<see cref="LocalOrigins.In(IOperation)"/>), for a reading
+        /// asked after the verdict passes: it does not set <see cref="ThroughLocals"/>.
+        /// </summary>
+        public IOperation? SingleValue(ILocalSymbol local)
+            => (_origins ??= LocalOrigins.In(_root)).TryGetValue(local, out var value) ? value : null;
+
         private IOperation? OriginOf(ILocalSymbol local)
         {
             ThroughLocals = true;
-            return (_origins ??= LocalOrigins.In(_root)).TryGetValue(local, out var value) ? value : null;
+            return SingleValue(local);
         }
 
         private IEnumerable<IOperation> StoredIn(ILocalSymbol local)

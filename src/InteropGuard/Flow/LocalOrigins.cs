@@ -9,7 +9,8 @@ namespace InteropGuard.Flow
     {
         /// <summary>
         /// The single value each local is assigned (by its declaration or an assignment; in a graph, declarations are
-        /// assignments), when it is assigned exactly once and never by reference.
+        /// assignments), when it is assigned exactly once and written no other way (<see cref="OperationTree.IsOtherWrite"/>)
+        /// nor lent by reference.
         /// </summary>
         public static Dictionary<ILocalSymbol, IOperation> In(IEnumerable<IOperation> operations)
         {
@@ -73,10 +74,9 @@ namespace InteropGuard.Flow
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                         Assign(target.Local, assignment.Value);
                         break;
-                    case ILocalReferenceOperation reference when reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }
-                                                               || reference.Parent is ICompoundAssignmentOperation
-                                                               || reference.Parent is IIncrementOrDecrementOperation
-                                                               || reference.Parent is IAddressOfOperation:
+                    // Any other write (compound, '??=', '++', deconstruction, 'out', address taken) or a reference lent.
+                    case ILocalReferenceOperation reference when OperationTree.IsOtherWrite(reference)
+                                                               || reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None }:
                         Spoil(reference.Local);
                         break;
                 }

@@ -33,12 +33,14 @@ namespace InteropGuard.Interop
         // How many links a chain may have before the reading gives up.
         private const int MaxLinks = 8;
 
-        public static bool Keeps(InteropContext interop, HandleOwners owners, HandleOwner owner, IOperation call, IMethodSymbol method, IOperation root)
+        /// <param name="singleValue">The one value the body gives a local (its initializer or one assignment, written no other
+        /// way), or null: the body's reading of its locals (<c>Flow/LocalOrigins</c>).</param>
+        public static bool Keeps(InteropContext interop, HandleOwners owners, HandleOwner owner, IOperation call, IMethodSymbol method, IOperation root, System.Func<ILocalSymbol, IOperation?> singleValue)
         {
             if (owner.Kind != HandleOwnerKind.Variable || owner.Member != null || owner.Carrier != null || method.IsStatic || method.ContainingType?.TypeKind != TypeKind.Class
                 || owner.Root is not ILocalSymbol { IsRef: false } local || OperationTree.SkipConversions(owner.Owner) is not ILocalReferenceOperation
                 || HandleOwnersKeptByThis.InTree(call, root) is not { } inTree
-                || SingleValue(root, local) is not { } value || Chain(owners, value) is not { } links)
+                || singleValue(local) is not { } value || Chain(owners, value) is not { } links)
             {
                 return false;
             }
@@ -87,35 +89,6 @@ namespace InteropGuard.Interop
             }
 
             return ThisUsedAfter(inTree);
-        }
-
-        /// <summary>The one value the body gives the local (its initializer or one assignment), or null.</summary>
-        private static IOperation? SingleValue(IOperation root, ILocalSymbol local)
-        {
-            IOperation? value = null;
-            foreach (var operation in root.Descendants())
-            {
-                IOperation? given = operation switch
-                {
-                    IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) => declarator.Initializer?.Value,
-                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local) => assignment.Value,
-                    ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local) && OperationTree.IsOtherWrite(reference) => reference,
-                    _ => null,
-                };
-                if (given == null)
-                {
-                    continue;
-                }
-
-                if (value != null || given is ILocalReferenceOperation)
-                {
-                    return null;
-                }
-
-                value = given;
-            }
-
-            return value;
         }
 
         /// <summary>The links of a chain from <c>this</c> (fields, properties, array types), or null when the value is not one.</summary>

@@ -129,7 +129,7 @@ namespace InteropGuard.Rules
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root)
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
                         || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                     {
                         continue;
@@ -186,7 +186,7 @@ namespace InteropGuard.Rules
                             }
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root)
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
                                 || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
                             {
                                 continue;

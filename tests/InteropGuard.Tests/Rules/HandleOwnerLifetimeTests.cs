@@ -88,6 +88,32 @@ class C
     }
 }", Finding(0, "bitmap", "bitmap.Handle", "Native.draw"));
 
+        // The local's first value is the owner's handle, but a deconstruction (or '??=') gives it another before the call:
+        // what the call receives is no longer the bitmap's, so no owner to keep.
+        [Fact]
+        public Task LocalRewrittenByDeconstructionHoldsNoOwner() => Check(@"
+class C
+{
+    static IntPtr Other() => IntPtr.Zero;
+
+    void M(Bitmap bitmap)
+    {
+        var h = bitmap.Handle;
+        Console.WriteLine(h);
+        int n;
+        (h, n) = (Other(), 1);
+        Native.draw(h, n);
+    }
+
+    void Coalesced(Bitmap bitmap)
+    {
+        IntPtr? h = bitmap.Handle;
+        Console.WriteLine(h);
+        h ??= Other();
+        Native.draw(h.Value, 1);
+    }
+}");
+
         [Fact]
         public Task ThisWithFinalizerPassesItsField() => Check(@"
 class Window
