@@ -14,7 +14,8 @@ namespace InteropGuard.Flow
     /// <c>Dispose(bool disposing)</c> releases only under <c>if (disposing)</c> (or returns first under
     /// <c>if (!disposing)</c>), followed with the flag false (<see cref="DisposingFlags"/>), reaching no call but known
     /// no-ops (<c>GC.SuppressFinalize</c>, logging) and source methods that are silent in turn, and no assignment but to
-    /// locals, fields and auto-properties. Anything else — a native or unknown call, a delegate or event, a constructor,
+    /// locals, fields and auto-properties. A throw ends its method like a return (Lightning.NET's environment, whose
+    /// <c>Dispose(false)</c> throws before it closes anything: the crash is the finalizer's, no handle is freed). Anything else — a native or unknown call, a delegate or event, a constructor,
     /// a virtual call whose overrides cannot all be seen, the depth bound — counts as a release: the answer is "silent"
     /// only when it is certain. A finalizer with an empty body is not judged silent: such stubs stand for a real
     /// finalizer in fixtures and placeholders, and what IG1001 reported on them before stays.
@@ -214,9 +215,15 @@ namespace InteropGuard.Flow
                 case IPropertyReferenceOperation property:
                     return Children(property, thisType, flags, depth, frame, deferred) == Outcome.Unknown ? Outcome.Unknown : Accessors(property, thisType, depth, frame, deferred);
 
-                // Reading what is given the object: throwing, declaring an out local, or making an object given nothing of this one (or a framework
+                // A throw leaves the method as a return does, releasing nothing: what follows it in its block never runs, while an
+                // enclosing catch or finally is still walked (a try's children), and so is the caller's code after the call. A
+                // Dispose(bool) that refuses the finalizer's thread ('if (!disposing) throw new InvalidOperationException(...)')
+                // ends there; the exception, when made here, is judged as any creation, a framework exception's being silent.
+                case IThrowOperation thrown:
+                    return Thrown(thrown.Exception, thisType, flags, depth, frame, deferred) == Outcome.Unknown ? Outcome.Unknown : Outcome.Exits;
+
+                // Reading what is given the object: declaring an out local, or making an object given nothing of this one (or a framework
                 // exception) releases nothing of it.
-                case IThrowOperation when frame != null:
                 case IDeclarationExpressionOperation when frame != null:
                     return Children(operation, thisType, flags, depth, frame, deferred);
                 case IObjectCreationOperation creation when frame != null
@@ -277,6 +284,11 @@ namespace InteropGuard.Flow
                     return Outcome.Unknown;
             }
         }
+
+        private Outcome Thrown(IOperation? exception, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame, FunctionNameSet deferred)
+            => exception != null && OperationTree.SkipConversions(exception) is IObjectCreationOperation { Initializer: null } creation && IsFrameworkException(creation.Type)
+                ? Children(creation, thisType, flags, depth, frame, deferred)
+                : Walk(exception, thisType, flags, depth, frame, deferred);
 
         private Outcome Children(IOperation operation, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame, FunctionNameSet deferred)
         {

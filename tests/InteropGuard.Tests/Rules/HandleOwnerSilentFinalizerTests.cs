@@ -180,5 +180,83 @@ class Texture : Resource
     }
     public void Bind() => Native.draw(_texture, 0);
 }");
+        [Fact]
+        public Task DisposeThatRefusesTheFinalizersThreadIsNoOwner() => Check(Lib + @"
+class Environment2
+{
+    private IntPtr _env;
+    private bool _closed;
+    ~Environment2() => Dispose(false);
+    public void Dispose() => Dispose(true);
+    private void Dispose(bool disposing)
+    {
+        if (_closed)
+            return;
+        _closed = true;
+        if (!disposing)
+            throw new InvalidOperationException(""not disposed: cannot be closed from the finalizer"");
+        Lib.destroy(_env);
+        GC.SuppressFinalize(this);
+    }
+    public void Sync() => Native.draw(_env, 0);
+}");
+
+        [Fact]
+        public Task ThrowAfterTheReleaseKeepsTheOwner() => Check(Lib + @"
+class Journal
+{
+    private IntPtr _journal;
+    ~Journal() => Dispose(false);
+    private void Dispose(bool disposing)
+    {
+        Lib.destroy(_journal);
+        if (!disposing)
+            throw new InvalidOperationException(""not disposed"");
+    }
+    public void Append() => Native.draw({|#0:_journal|}, 0);
+}", Finding(0, "this", "_journal", "Native.draw"));
+
+        [Fact]
+        public Task FinalizerThatCatchesTheThrowAndReleasesKeepsTheOwner() => Check(Lib + @"
+class Session2
+{
+    private IntPtr _session;
+    ~Session2()
+    {
+        try
+        {
+            Dispose(false);
+        }
+        catch (InvalidOperationException)
+        {
+            Lib.destroy(_session);
+        }
+    }
+    private void Dispose(bool disposing)
+    {
+        if (!disposing)
+            throw new InvalidOperationException(""not disposed"");
+        Lib.destroy(_session);
+    }
+    public void Send() => Native.draw({|#0:_session|}, 0);
+}", Finding(0, "this", "_session", "Native.draw"));
+
+        [Fact]
+        public Task ThrowOfAnExceptionMadeByTheLibraryKeepsTheOwner() => Check(Lib + @"
+class ClosingException : Exception
+{
+    public ClosingException(IntPtr handle) { Lib.destroy(handle); }
+}
+class Socket2
+{
+    private IntPtr _socket;
+    ~Socket2() => Dispose(false);
+    private void Dispose(bool disposing)
+    {
+        if (!disposing)
+            throw new ClosingException(_socket);
+    }
+    public void Send() => Native.draw({|#0:_socket|}, 0);
+}", Finding(0, "this", "_socket", "Native.draw"));
     }
 }
