@@ -371,11 +371,13 @@ namespace InteropGuard.Flow
             var bits = 0;
             foreach (var argument in arguments)
             {
-                if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter && !parameter.Type.IsValueType
+                if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter
+                    && (!parameter.Type.IsValueType || parameter.Type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
                     && argument.ArgumentKind == ArgumentKind.Explicit
                     // 'counter.Decrement(); ... Release(counter)': had the value been null, the earlier dereference would
-                    // have failed first, so the callee's null check of it cannot be what throws.
-                    && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters)
+                    // have failed first, so the callee's null check of it cannot be what throws. A pointer passed under
+                    // 'if (p != IntPtr.Zero)' meets the callee's zero check the same way.
+                    && ((!parameter.Type.IsValueType && InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters))
                         || (bound != null && boundArguments is { } given && given.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal) is { } same
                             && (DereferencedBefore.Holds(same.Value, bound, _stable) || NewObjects.Holds(_context, same.Value, _stable)))))
                 {
