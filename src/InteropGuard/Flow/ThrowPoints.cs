@@ -340,7 +340,7 @@ namespace InteropGuard.Flow
         /// A lambda handed to a LINQ operator (<see cref="QuietSequences"/>) is read like a body of its own, with this model:
         /// it throws if something in it can, outside a catch-all.
         /// </summary>
-        private bool IsQuietLambda(IAnonymousFunctionOperation lambda)
+        internal bool IsQuietLambda(IAnonymousFunctionOperation lambda)
             => new EscapingExceptions(this, ExceptionType, callsAndThrowsOnly: !_everyFailure).FirstEscaping(lambda.Body) == null;
 
         /// <summary>
