@@ -11,14 +11,21 @@ namespace InteropGuard.Flow
     /// <summary>What invoking an internal event or delegate field runs, when the compilation shows all of it.</summary>
     internal sealed class ClosedDelegate
     {
-        public ClosedDelegate(IReadOnlyList<IMethodSymbol> methods, bool mayBeEmpty)
+        public ClosedDelegate(IReadOnlyList<IMethodSymbol> methods, IReadOnlyList<IAnonymousFunctionOperation> lambdas, bool mayBeEmpty)
         {
             Methods = methods;
+            Lambdas = lambdas;
             MayBeEmpty = mayBeEmpty;
         }
 
         /// <summary>The methods of this compilation the member is ever given (a handler of the library's own per subscription).</summary>
         public IReadOnlyList<IMethodSymbol> Methods { get; }
+
+        /// <summary>
+        /// The library's own lambdas the member is ever given, none of which invokes a delegate or calls a virtual member:
+        /// whether one throws is what its body's own operations do (<see cref="ThrowPoints.IsQuietLambda"/>).
+        /// </summary>
+        public IReadOnlyList<IAnonymousFunctionOperation> Lambdas { get; }
 
         /// <summary>Some write removes a handler or stores null: the member can be null when it is invoked.</summary>
         public bool MayBeEmpty { get; }
@@ -29,15 +36,20 @@ namespace InteropGuard.Flow
     /// holds only what the library stores there. When every store is a method group of this compilation — directly
     /// (<c>_proc.OnModalSizeMoveBegin += OnSizeMoveBegin</c>) or through a private field that holds only method groups
     /// (<c>Joysticks.Connected += _onJoystick</c> with <c>_onJoystick = OnJoystick</c>) — invoking it runs those methods and
-    /// nothing of the user's: whether it throws is whether they do. Any other store (a lambda, a parameter a public
-    /// member was handed) leaves the member unread. Answered once per member, from every tree that spells its name.
+    /// nothing of the user's: whether it throws is whether they do. A lambda of the library counts the same way when its
+    /// body invokes no delegate and calls no virtual member, so it runs only its own code (NAudio.Lame's
+    /// <c>id3GenreCallback = (idx, gen) => res[idx] = gen</c>); so does a store of the member's own earlier value, read
+    /// straight back or through a local declared with it and never written again (<c>var saved = _cb; _cb = ...; _cb =
+    /// saved;</c>): it is one of the values the other stores gave. Any other store (a lambda that may run the user's code,
+    /// a parameter a public member was handed) leaves the member unread. Answered once per member, from every tree that
+    /// spells its name.
     /// </summary>
     internal sealed class ClosedDelegates
     {
         /// <summary>More methods than this are not read: the invocation is left as it was.</summary>
         private const int MaxMethods = 8;
 
-        private static readonly ClosedDelegate Unread = new ClosedDelegate(new IMethodSymbol[0], mayBeEmpty: true);
+        private static readonly ClosedDelegate Unread = new ClosedDelegate(new IMethodSymbol[0], new IAnonymousFunctionOperation[0], mayBeEmpty: true);
 
         private readonly Compilation _compilation;
         private readonly WellKnownTypes _types;
@@ -81,6 +93,7 @@ namespace InteropGuard.Flow
         private ClosedDelegate Read(ISymbol member, int hops)
         {
             var methods = new List<IMethodSymbol>();
+            var lambdas = new List<IAnonymousFunctionOperation>();
             var mayBeEmpty = false;
             var continuations = false;
             var read = MemberWrites.All(_compilation, member, (kind, value) =>
@@ -110,17 +123,42 @@ namespace InteropGuard.Flow
                     return true;
                 }
 
-                return AddMethods(value, methods, hops);
+                return IsOwnEarlierValue(value, member) || AddMethods(value, methods, lambdas, hops);
             });
-            return read && (methods.Count is > 0 and <= MaxMethods || (methods.Count == 0 && continuations)) ? new ClosedDelegate(methods, mayBeEmpty) : Unread;
+            var handlers = methods.Count + lambdas.Count;
+            return read && (handlers is > 0 and <= MaxMethods || (handlers == 0 && continuations)) ? new ClosedDelegate(methods, lambdas, mayBeEmpty) : Unread;
         }
 
-        // A method group of this compilation, or a private field that holds only such (one hop).
-        private bool AddMethods(IOperation value, List<IMethodSymbol> methods, int hops)
+        // '_cb = saved' with 'var saved = _cb;' (or '_cb = _cb'): the member given back a value it held, so nothing new.
+        private static bool IsOwnEarlierValue(IOperation value, ISymbol member)
+        {
+            if (value is ILocalReferenceOperation { Local: var local } && value.SemanticModel is { } model
+                && new StableValues().InitializerOf(local, model) is { } initializer)
+            {
+                value = OperationTree.SkipConversions(initializer);
+            }
+
+            return value is IFieldReferenceOperation { Field: var field } && SymbolEqualityComparer.Default.Equals(field.OriginalDefinition, member);
+        }
+
+        // A method group of this compilation, a lambda that runs only its own code, or a private field that holds only
+        // such (one hop).
+        private bool AddMethods(IOperation value, List<IMethodSymbol> methods, List<IAnonymousFunctionOperation> lambdas, int hops)
         {
             if (value is IDelegateCreationOperation creation)
             {
                 value = OperationTree.SkipConversions(creation.Target);
+            }
+
+            if (value is IAnonymousFunctionOperation lambda)
+            {
+                if (!RunsOnlyItsOwnCode(lambda))
+                {
+                    return false;
+                }
+
+                lambdas.Add(lambda);
+                return true;
             }
 
             if (value is IMethodReferenceOperation { Method: var method } && WrapperSummaries.IsSourceMethodWithBody(method))
@@ -132,7 +170,7 @@ namespace InteropGuard.Flow
             // 'void ReadStart(Action<Pipe, int> onRead) { ...; _onRead = onRead; }': a parameter of a method only this
             // compilation can call, each call of which hands in what a store could (DotNetty's libuv pipes).
             if (hops > 0 && value is IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, ContainingSymbol: IMethodSymbol given } parameter }
-                && LentMethods(given, parameter, methods, hops - 1))
+                && LentMethods(given, parameter, methods, lambdas, hops - 1))
             {
                 return true;
             }
@@ -151,6 +189,8 @@ namespace InteropGuard.Flow
                     AddOnce(methods, heldMethod);
                 }
 
+                lambdas.AddRange(held.Lambdas);
+
                 return true;
             }
 
@@ -159,7 +199,7 @@ namespace InteropGuard.Flow
 
         // Every reference to the method is a call (MethodCallers) whose argument for the parameter adds methods; only the
         // compilation can call the method (MethodCallers.IsClosed), and it does not write the parameter.
-        private bool LentMethods(IMethodSymbol method, IParameterSymbol parameter, List<IMethodSymbol> methods, int hops)
+        private bool LentMethods(IMethodSymbol method, IParameterSymbol parameter, List<IMethodSymbol> methods, List<IAnonymousFunctionOperation> lambdas, int hops)
         {
             if (!_callers.IsClosed(method) || method.DeclaringSyntaxReferences.Any(r => WritesParameter(r.GetSyntax(), parameter))
                 || _callers.CallsOf(method, CancellationToken.None) is not { Count: > 0 } calls)
@@ -170,7 +210,7 @@ namespace InteropGuard.Flow
             foreach (var call in calls)
             {
                 if (call.Invocation.Arguments.FirstOrDefault(a => a.Parameter != null && SymbolEqualityComparer.Default.Equals(a.Parameter.OriginalDefinition, parameter.OriginalDefinition)) is not { ArgumentKind: ArgumentKind.Explicit } argument
-                    || !AddMethods(OperationTree.SkipConversions(argument.Value), methods, hops))
+                    || !AddMethods(OperationTree.SkipConversions(argument.Value), methods, lambdas, hops))
                 {
                     return false;
                 }
@@ -183,6 +223,27 @@ namespace InteropGuard.Flow
             => declaration.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == parameter.Name
                    && (n.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment && assignment.Left == n
                        || n.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ArgumentSyntax { RefKindKeyword.RawKind: not 0 }));
+
+        // No delegate invoked, event raised or virtual member called in the body: nothing in it can be the user's code.
+        private static bool RunsOnlyItsOwnCode(IAnonymousFunctionOperation lambda)
+        {
+            foreach (var operation in lambda.Body.Descendants())
+            {
+                switch (operation)
+                {
+                    case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke }:
+                    case IInvocationOperation { IsVirtual: true }:
+                    case IRaiseEventOperation:
+                    case IDynamicInvocationOperation or IDynamicMemberReferenceOperation or IDynamicIndexerAccessOperation:
+                    case IFunctionPointerInvocationOperation:
+                        return false;
+                    case IPropertyReferenceOperation { Property: { IsVirtual: true } or { IsAbstract: true } or { IsOverride: true } }:
+                        return false;
+                }
+            }
+
+            return true;
+        }
 
         private static void AddOnce(List<IMethodSymbol> methods, IMethodSymbol method)
         {

@@ -16,7 +16,10 @@ namespace InteropGuard.Flow
     /// <c>if (context is null) return IntPtr.Zero;</c> earlier in an enclosing block (the <c>if</c> has no <c>else</c> and
     /// its branch leaves by <c>return</c>, <c>throw</c>, <c>break</c> or <c>continue</c>), or an <c>if</c> around the call
     /// whose condition is <c>x != null</c>, <c>x is not null</c>, <c>x is T</c> (also within <c>&amp;&amp;</c>, or
-    /// <c>||</c> for the leaving branch). Comparisons through a user-defined <c>==</c> do not count.
+    /// <c>||</c> for the leaving branch). Comparisons through a user-defined <c>==</c> do not count. For an <c>IntPtr</c> or
+    /// <c>UIntPtr</c> value the same tests against zero count (<c>p != IntPtr.Zero</c>, <c>p == default</c>, <c>!p.Equals(IntPtr.Zero)</c>,
+    /// through IntPtr's own operators too): a helper's <c>if (p == IntPtr.Zero) throw ...</c> cannot fail there (gpgme-sharp's
+    /// <c>new GenkeyResult(result_ptr)</c>); a dereference proves nothing of such a value.
     /// </summary>
     internal static class DereferencedBefore
     {
@@ -149,8 +152,17 @@ namespace InteropGuard.Flow
                     return !outcome && (ImpliesNotNull(either.LeftOperand, false, symbol, stable) || ImpliesNotNull(either.RightOperand, false, symbol, stable));
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } comparison:
                     var tested = OperationTree.IsNullConstant(comparison.RightOperand) ? comparison.LeftOperand : OperationTree.IsNullConstant(comparison.LeftOperand) ? comparison.RightOperand : null;
-                    return tested != null && Names(tested, symbol, stable)
+                    return (tested != null && Names(tested, symbol, stable) || IsZeroTest(comparison.LeftOperand, comparison.RightOperand, symbol, stable))
                            && outcome == (comparison.OperatorKind == BinaryOperatorKind.NotEquals);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod.ContainingType: var declaring } comparison
+                    when IsPointerSized(declaring):
+                    // IntPtr's own '==' (before C# 11's numeric IntPtr) compares the values as the built-in one does.
+                    return IsZeroTest(comparison.LeftOperand, comparison.RightOperand, symbol, stable)
+                           && outcome == (comparison.OperatorKind == BinaryOperatorKind.NotEquals);
+                case IInvocationOperation { TargetMethod.Name: "Equals", Instance: { } instance, Arguments.Length: 1 } equals
+                    when IsPointerSized(equals.TargetMethod.ContainingType) || IsPointerSized(OperationTree.SkipConversions(instance).Type):
+                    // 'p.Equals(IntPtr.Zero)' (gpgme-sharp's '!result_ptr.Equals(IntPtr.Zero)'): false only when p is not zero.
+                    return !outcome && IsZeroTest(instance, equals.Arguments[0].Value, symbol, stable);
                 case IIsPatternOperation { Pattern: var pattern } test when Names(test.Value, symbol, stable):
                     return pattern switch
                     {
@@ -165,6 +177,14 @@ namespace InteropGuard.Flow
             }
         }
 
+
+        // 'p == IntPtr.Zero' (either side): a pointer-sized value of the symbol compared with zero.
+        private static bool IsZeroTest(IOperation left, IOperation right, ISymbol symbol, StableValues stable)
+            => (IsPointerSized(OperationTree.SkipConversions(left).Type) && Names(left, symbol, stable) && Interop.HandleOwners.IsZero(right))
+               || (IsPointerSized(OperationTree.SkipConversions(right).Type) && Names(right, symbol, stable) && Interop.HandleOwners.IsZero(left));
+
+        private static bool IsPointerSized(ITypeSymbol? type)
+            => type?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr;
 
         private static bool Names(IOperation value, ISymbol symbol, StableValues stable)
             => SymbolEqualityComparer.Default.Equals(stable.SymbolOf(value), symbol);

@@ -158,8 +158,8 @@ namespace InteropGuard.Flow
                     return !IsBrokenInvariant(thrown) && !IsMetNullCheck(thrown);
                 case IArrayElementReferenceOperation element:
                     return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
-                case IPropertyReferenceOperation { Arguments.Length: > 0 }:
-                    return true;
+                case IPropertyReferenceOperation { Arguments.Length: > 0 } indexer:
+                    return !InfallibleCalls.IsValueKeyedDictionaryStore(indexer);
                 case IBinaryOperation binary:
                     return binary.IsChecked && !SizesANewArray(binary);
                 case IUnaryOperation unary:

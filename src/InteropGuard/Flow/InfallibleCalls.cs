@@ -616,6 +616,16 @@ namespace InteropGuard.Flow
                 or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64
                 or SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Decimal);
 
+        /// <summary>
+        /// <c>names[index] = name</c> into a <c>Dictionary</c> keyed by a non-nullable value type: the indexer's setter adds or
+        /// replaces, and fails only for a null key (NAudio.Lame's genre list). Reading it still throws for a missing key.
+        /// </summary>
+        internal static bool IsValueKeyedDictionaryStore(IPropertyReferenceOperation indexer)
+            => indexer.Parent is ISimpleAssignmentOperation assignment && assignment.Target == indexer
+               && indexer.Property is { IsIndexer: true, ContainingType: { } type }
+               && FullName(type) == "System.Collections.Generic.Dictionary" && type.TypeArguments.Length == 2
+               && IsNonNullableValueType(type.TypeArguments[0]);
+
         private static bool IsNonNullableValueType(ITypeSymbol type)
             => type.IsValueType && type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && type.TypeKind != TypeKind.TypeParameter;
 

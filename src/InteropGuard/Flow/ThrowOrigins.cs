@@ -143,7 +143,7 @@ namespace InteropGuard.Flow
                     when ThrowingMethods.Of(_context).ClosedImplementations(target) is { Count: > 0 and <= MaxImplementations } implementations
                     => OwnImplementation(implementations, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth),
                 IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke, Instance: { } invoked }
-                    when ClosedDelegates.Of(_context).Of(InvokedReceiver(invoked).Receiver) is { } closed
+                    when Closed(InvokedReceiver(invoked).Receiver, throwPoints) is { } closed
                     => OwnImplementation(closed.Methods, default, catalogue, depth),
                 IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, Facts(creation.Arguments, throwPoints, lookups)),
                 IConversionOperation { OperatorMethod: { } conversionOperator } => (conversionOperator, default(CallerFacts)),
@@ -302,7 +302,7 @@ namespace InteropGuard.Flow
                 // An internal event only the library subscribes to runs the library's handlers: what they throw, and the
                 // null event itself when a handler can be removed and the invocation does not test for it.
                 var (receiver, tested) = InvokedReceiver(invocation.Instance);
-                if (ClosedDelegates.Of(_context).Of(receiver) is { } closed)
+                if (Closed(receiver, throwPoints) is { } closed)
                 {
                     if (closed.MayBeEmpty && !tested)
                     {
@@ -533,6 +533,14 @@ namespace InteropGuard.Flow
 
             return mask;
         }
+
+        /// <summary>
+        /// What the internal event or delegate field <paramref name="receiver"/> runs (<see cref="ClosedDelegates"/>), when
+        /// none of the library's lambdas it can hold throws by this model; a lambda that can leaves the member read as
+        /// before, a delegate that is not the library's.
+        /// </summary>
+        private ClosedDelegate? Closed(IOperation receiver, ThrowPoints throwPoints)
+            => ClosedDelegates.Of(_context).Of(receiver) is { } closed && closed.Lambdas.All(throwPoints.IsQuietLambda) ? closed : null;
 
         /// <summary>
         /// The delegate was made in this body — a lambda or method group invoked directly or through a local only ever

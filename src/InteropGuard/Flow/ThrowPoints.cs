@@ -340,7 +340,7 @@ namespace InteropGuard.Flow
         /// A lambda handed to a LINQ operator (<see cref="QuietSequences"/>) is read like a body of its own, with this model:
         /// it throws if something in it can, outside a catch-all.
         /// </summary>
-        private bool IsQuietLambda(IAnonymousFunctionOperation lambda)
+        internal bool IsQuietLambda(IAnonymousFunctionOperation lambda)
             => new EscapingExceptions(this, ExceptionType, callsAndThrowsOnly: !_everyFailure).FirstEscaping(lambda.Body) == null;
 
         /// <summary>
@@ -371,11 +371,13 @@ namespace InteropGuard.Flow
             var bits = 0;
             foreach (var argument in arguments)
             {
-                if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter && !parameter.Type.IsValueType
+                if (argument.Parameter is { Ordinal: < 32, RefKind: RefKind.None } parameter
+                    && (!parameter.Type.IsValueType || parameter.Type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
                     && argument.ArgumentKind == ArgumentKind.Explicit
                     // 'counter.Decrement(); ... Release(counter)': had the value been null, the earlier dereference would
-                    // have failed first, so the callee's null check of it cannot be what throws.
-                    && (InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters)
+                    // have failed first, so the callee's null check of it cannot be what throws. A pointer passed under
+                    // 'if (p != IntPtr.Zero)' meets the callee's zero check the same way.
+                    && ((!parameter.Type.IsValueType && InfallibleCalls.IsNeverNull(argument.Value, _stable, _nonNullParameters))
                         || (bound != null && boundArguments is { } given && given.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal) is { } same
                             && (DereferencedBefore.Holds(same.Value, bound, _stable) || NewObjects.Holds(_context, same.Value, _stable)))))
                 {

@@ -32,7 +32,7 @@ using System.Runtime.InteropServices;
 
 public delegate int ProgressHandler(object state);
 
-sealed class ProgressInfo
+public sealed class ProgressInfo
 {
     public ProgressHandler Handler = _ => 0;
     public object State = new object();
@@ -52,7 +52,7 @@ using System.Runtime.InteropServices;
 
 public delegate int ProgressHandler(object state);
 
-sealed class ProgressInfo
+public sealed class ProgressInfo
 {
     public ProgressHandler Handler = _ => 0;
     public object State = new object();

@@ -60,7 +60,7 @@ static class Parser
         // and the user's delegate beside it.
         [Fact]
         public Task NamesAnOwnThrowPointRatherThanTheUserDelegate() => Check(@"
-static class Exports
+public static class Exports
 {
     public static Func<int, int> s_handler = x => x;
     static int[] s_counts = new int[4];
