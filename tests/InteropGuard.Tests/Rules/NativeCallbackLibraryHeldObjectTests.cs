@@ -62,6 +62,9 @@ public class StrictSlotTable : ISlotTable
 
         private static DiagnosticResult At(string id) => Verify.Diagnostic(id).WithLocation(0);
 
+        private static DiagnosticResult UsersDrop => At("IG5002").WithMessage(
+            "Callback 'OnDropped' is called by native function 'engine_open', and '_slots.Drop(slot)' calls the user's implementation of 'ISlotTable.Drop' outside a catch-all: an exception the user's code throws there terminates the process");
+
         // The engine keeps its slots in a table it makes itself; dropping a slot that is not there does nothing.
         [Fact]
         public Task AFieldOnlyTheLibraryFillsRunsTheLibrarysClass() => Check(@"
@@ -128,7 +131,7 @@ public sealed class Engine
 
     private void {|#0:OnDropped|}(int slot) => _slots.Drop(slot);
 }",
-            At("IG5002").WithMessage("Callback 'OnDropped' is called by native function 'engine_open', and '_slots.Drop(slot)' calls the user's implementation of 'ISlotTable.Drop' outside a catch-all: an exception the user's code throws there terminates the process"));
+            UsersDrop);
 
         // Two of the library's classes may be held: which one runs is not one answer, so the call stays the user's.
         [Fact]
@@ -147,6 +150,6 @@ public sealed class Engine
 
     private void {|#0:OnDropped|}(int slot) => _slots.Drop(slot);
 }",
-            At("IG5002").WithMessage("Callback 'OnDropped' is called by native function 'engine_open', and '_slots.Drop(slot)' calls the user's implementation of 'ISlotTable.Drop' outside a catch-all: an exception the user's code throws there terminates the process"));
+            UsersDrop);
     }
 }
