@@ -318,6 +318,12 @@ namespace InteropGuard.Flow
 
             if (invocation.IsVirtual)
             {
+                if (ThrowingMethods.Of(_context).HeldImplementation(invocation) is { } held)
+                {
+                    // A private field that only ever holds the library's own object: the user supplies none of its code.
+                    return CalleeTarget(held, Facts(invocation.Arguments, throwPoints, lookups), catalogue, depth, out isOwn);
+                }
+
                 if (UserCanImplement(method, invocation.Instance) || IsHandedInByTheUser(method, invocation.Instance))
                 {
                     // The library's own implementation runs unless the user overrides it: when that can throw, so can the bridge.

@@ -315,6 +315,12 @@ namespace InteropGuard.Flow
                 return false;
             }
 
+            if (_throwing.HeldImplementation(invocation) is { } heldHere)
+            {
+                // Through a private field that only ever holds the library's own object: that object's member runs.
+                return !IsOwnDispose(heldHere) && _throwing.MayThrow(heldHere, _catalogue, _everyFailure, _depth);
+            }
+
             if (invocation.IsVirtual && method.MethodKind == MethodKind.Ordinary && !MayThrowVirtually(method))
             {
                 return false;

@@ -366,13 +366,7 @@ namespace InteropGuard.Flow
             string? held = null;
             var every = PrivateFieldStores.All(_context.Compilation, field, System.Threading.CancellationToken.None, (syntax, value) =>
             {
-                if (value == null && _context.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
-                {
-#pragma warning disable RS1030 // Once per field a throw question reaches through an interface call; cached.
-                    value = _context.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
-                }
-
+                value ??= InitializerValue(syntax);
                 var created = value == null ? null : CreatedCollections.Of(value);
                 if (created == null || (held != null && held != created))
                 {
@@ -383,6 +377,85 @@ namespace InteropGuard.Flow
                 return true;
             });
             return every ? held : null;
+        }
+
+        /// <summary>
+        /// The body a virtual call runs when its receiver is a private field every store of which creates an object of one
+        /// class of this compilation (<c>_store = new DictionaryStore()</c>, the field declared as the library's public
+        /// <c>IStore</c>): whatever the declared type lets a user implement, that field can only hold the library's own
+        /// object, so the call runs that class's implementation of the member. Null for any other call, a field also given
+        /// null or another value, a class of another assembly, or an implementation without a body here.
+        /// </summary>
+        public IMethodSymbol? HeldImplementation(IInvocationOperation invocation)
+        {
+            if (!invocation.IsVirtual || invocation.Instance == null
+                || OperationTree.SkipConversions(invocation.Instance) is not IFieldReferenceOperation { Field: { DeclaredAccessibility: Accessibility.Private } field }
+                || _createdClasses.GetOrAdd(field.OriginalDefinition, ReadCreatedClass) is not { } held)
+            {
+                return null;
+            }
+
+            var method = invocation.TargetMethod;
+            var implementation = method.ContainingType?.TypeKind == TypeKind.Interface
+                ? held.FindImplementationForInterfaceMember(method) as IMethodSymbol
+                : Overriding(held, method);
+            return implementation is { IsAbstract: false } && WrapperSummaries.IsSourceMethodWithBody(implementation) ? implementation : null;
+        }
+
+        private readonly ConcurrentDictionary<IFieldSymbol, INamedTypeSymbol?> _createdClasses = ConcurrentTables.Create<IFieldSymbol, INamedTypeSymbol?>(SymbolEqualityComparer.Default);
+
+        private INamedTypeSymbol? ReadCreatedClass(IFieldSymbol field)
+        {
+            INamedTypeSymbol? held = null;
+            var every = PrivateFieldStores.All(_context.Compilation, field, System.Threading.CancellationToken.None, (syntax, value) =>
+            {
+                value ??= InitializerValue(syntax);
+                if (value == null || OperationTree.SkipConversions(value) is not IObjectCreationOperation { Type: INamedTypeSymbol { TypeKind: TypeKind.Class } created }
+                    || !SymbolEqualityComparer.Default.Equals(created.ContainingAssembly, _context.Compilation.Assembly)
+                    || (held != null && !SymbolEqualityComparer.Default.Equals(held, created)))
+                {
+                    return false;
+                }
+
+                held = created;
+                return true;
+            });
+            return every ? held : null;
+        }
+
+        // The member of 'type' or its nearest base that a virtual call to 'method' runs on an object of exactly that type.
+        private static IMethodSymbol? Overriding(INamedTypeSymbol type, IMethodSymbol method)
+        {
+            var definition = method.OriginalDefinition;
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers(method.Name).OfType<IMethodSymbol>())
+                {
+                    for (var overridden = member; overridden != null; overridden = overridden.OverriddenMethod)
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, definition))
+                        {
+                            return member;
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        // A field initializer's value is stored as syntax only (PrivateFieldStores): bound here, once per field a throw
+        // question reaches through a virtual call, and cached with the field's answer.
+        private IOperation? InitializerValue(ExpressionSyntax syntax)
+        {
+            if (!_context.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                return null;
+            }
+
+#pragma warning disable RS1030 // Once per field a throw question reaches through a virtual call; cached.
+            return _context.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
         }
 
         private bool MayThrowInitializing(EqualsValueClauseSyntax initializer)
