@@ -397,20 +397,7 @@ namespace InteropGuard.Flow
         private IEnumerable<IMethodSymbol> Implementations(IMethodSymbol target, INamedTypeSymbol thisType)
         {
             var original = target.OriginalDefinition;
-            IMethodSymbol? inherited = null;
-            for (var current = thisType; current != null && inherited == null; current = current.BaseType)
-            {
-                foreach (var member in current.GetMembers(original.Name))
-                {
-                    if (member is IMethodSymbol method && Overrides(method, original))
-                    {
-                        inherited = method;
-                        break;
-                    }
-                }
-            }
-
-            yield return inherited ?? original;
+            yield return BaseTypes.RunOn(thisType, original) ?? original;
 
             foreach (var overriding in CompilationOverrides.Of(_interop).Overriding(original))
             {
@@ -419,19 +406,6 @@ namespace InteropGuard.Flow
                     yield return overriding;
                 }
             }
-        }
-
-        private static bool Overrides(IMethodSymbol method, IMethodSymbol original)
-        {
-            for (var current = method; current != null; current = current.OverriddenMethod)
-            {
-                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, original))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>The flags a call passed, keyed by the parameters of the implementation that runs (an override has its own).</summary>

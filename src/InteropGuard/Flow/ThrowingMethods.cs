@@ -398,7 +398,7 @@ namespace InteropGuard.Flow
             var method = invocation.TargetMethod;
             var implementation = method.ContainingType?.TypeKind == TypeKind.Interface
                 ? held.FindImplementationForInterfaceMember(method) as IMethodSymbol
-                : Overriding(held, method);
+                : BaseTypes.RunOn(held, method);
             return implementation is { IsAbstract: false } && WrapperSummaries.IsSourceMethodWithBody(implementation) ? implementation : null;
         }
 
@@ -421,27 +421,6 @@ namespace InteropGuard.Flow
                 return true;
             });
             return every ? held : null;
-        }
-
-        // The member of 'type' or its nearest base that a virtual call to 'method' runs on an object of exactly that type.
-        private static IMethodSymbol? Overriding(INamedTypeSymbol type, IMethodSymbol method)
-        {
-            var definition = method.OriginalDefinition;
-            for (var current = type; current != null; current = current.BaseType)
-            {
-                foreach (var member in current.GetMembers(method.Name).OfType<IMethodSymbol>())
-                {
-                    for (var overridden = member; overridden != null; overridden = overridden.OverriddenMethod)
-                    {
-                        if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, definition))
-                        {
-                            return member;
-                        }
-                    }
-                }
-            }
-
-            return null;
         }
 
         // A field initializer's value is stored as syntax only (PrivateFieldStores): bound here, once per field a throw
