@@ -68,7 +68,10 @@ namespace InteropGuard.Interop
             // name does not list static constructors).
             foreach (var symbol in compilation.GetSymbolsWithName(_ => true, SymbolFilter.Type, cancellationToken))
             {
-                if (symbol is not INamedTypeSymbol type)
+                // The names a type declares come from the declaration table; its members are built on the first ask, which
+                // binds every member's signature. Most types declare neither, and a static constructor the compiler adds
+                // for static field initializers has no declaration to spell names in.
+                if (symbol is not INamedTypeSymbol type || !DeclaresStaticConstructorOrFinalizer(type))
                 {
                     continue;
                 }
@@ -131,6 +134,19 @@ namespace InteropGuard.Interop
                     yield return declaration;
                 }
             }
+        }
+
+        private static bool DeclaresStaticConstructorOrFinalizer(INamedTypeSymbol type)
+        {
+            foreach (var name in type.MemberNames)
+            {
+                if (name == WellKnownMemberNames.StaticConstructorName || name == WellKnownMemberNames.DestructorName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // A partial method's calls are made in its implementing part, which the declaration table does not list.
