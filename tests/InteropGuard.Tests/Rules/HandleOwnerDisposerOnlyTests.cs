@@ -217,7 +217,7 @@ sealed class Model
         // namespaces included: helpers of a nested class's finalizer and static constructor stay silent.
         [Fact]
         public Task HelpersOfANestedClassFinalizerAndStaticConstructor() => Check(@"
-namespace Imaging.Native
+namespace Imaging.Models
 {
     static class Registry
     {
@@ -237,7 +237,7 @@ namespace Imaging.Native
         // The same nesting, the finalizer's helper also called from an ordinary method: a caller to protect, reported.
         [Fact]
         public Task HelperOfANestedClassFinalizerAlsoCalledElsewhere() => Check(@"
-namespace Imaging.Native
+namespace Imaging.Models
 {
     static class Registry
     {
