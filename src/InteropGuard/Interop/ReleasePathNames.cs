@@ -67,8 +67,8 @@ namespace InteropGuard.Interop
                 // tree's type declarations: no body is walked and no type's members are listed, where asking each type of
                 // the compilation for them walked the declaration table and looked every type up. A static constructor the
                 // compiler adds for static field initializers has no declaration to spell names in. A declaration the
-                // compiler makes no symbol of (a finalizer of a struct) only adds names: the sets are a filter in front of
-                // the callers' search, which still answers.
+                // compiler might make no method of (a finalizer where none is allowed) only adds names: the sets are a
+                // filter in front of the callers' search, which still answers.
                 AddStaticConstructorsAndFinalizers(tree.GetRoot(cancellationToken), inReleasePaths);
             }
 
