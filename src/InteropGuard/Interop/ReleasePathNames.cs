@@ -16,7 +16,7 @@ namespace InteropGuard.Interop
     /// every name in the compilation spelled like it: on a binding, most methods with a finding are helpers called from
     /// everywhere but Dispose. Read once per compilation, on the first ask: the release paths by name found where the
     /// identifiers of a tree spell them (local functions included, which no declaration table lists), finalizers and
-    /// static constructors and the methods one level up from the declaration table.
+    /// static constructors from each tree's type declarations, and the methods one level up from the declaration table.
     /// </summary>
     internal sealed class ReleasePathNames
     {
@@ -62,29 +62,14 @@ namespace InteropGuard.Interop
                 {
                     AddNames(declaration, inReleasePaths);
                 }
-            }
 
-            // Finalizers and static constructors, from each type of the compilation (the declaration table's search by
-            // name does not list static constructors).
-            foreach (var symbol in compilation.GetSymbolsWithName(_ => true, SymbolFilter.Type, cancellationToken))
-            {
-                if (symbol is not INamedTypeSymbol type)
-                {
-                    continue;
-                }
-
-                foreach (var constructor in type.StaticConstructors)
-                {
-                    AddDeclarations(constructor, inReleasePaths, cancellationToken);
-                }
-
-                foreach (var member in type.GetMembers(WellKnownMemberNames.DestructorName))
-                {
-                    if (member is IMethodSymbol method && ReleasePaths.Is(method))
-                    {
-                        AddDeclarations(method, inReleasePaths, cancellationToken);
-                    }
-                }
+                // Finalizers and static constructors (the declaration table's search by name lists neither), read from the
+                // tree's type declarations: no body is walked and no type's members are listed, where asking each type of
+                // the compilation for them walked the declaration table and looked every type up. A static constructor the
+                // compiler adds for static field initializers has no declaration to spell names in. A declaration the
+                // compiler might make no method of (a finalizer where none is allowed) only adds names: the sets are a
+                // filter in front of the callers' search, which still answers.
+                AddStaticConstructorsAndFinalizers(tree.GetRoot(cancellationToken), inReleasePaths);
             }
 
             var inCallees = new HashSet<string>();
@@ -129,6 +114,31 @@ namespace InteropGuard.Interop
                 if (declaration != null && ReleasePaths.Names.Contains(token.ValueText))
                 {
                     yield return declaration;
+                }
+            }
+        }
+
+        /// <summary>The names spelled in the finalizers and static constructors declared in <paramref name="container"/>'s types, nested ones included.</summary>
+        private static void AddStaticConstructorsAndFinalizers(SyntaxNode container, HashSet<string> names)
+        {
+            var members = container switch
+            {
+                CompilationUnitSyntax unit => unit.Members,
+                BaseNamespaceDeclarationSyntax space => space.Members,
+                TypeDeclarationSyntax type => type.Members,
+                _ => default,
+            };
+            foreach (var member in members)
+            {
+                switch (member)
+                {
+                    case DestructorDeclarationSyntax:
+                    case ConstructorDeclarationSyntax constructor when constructor.Modifiers.Any(SyntaxKind.StaticKeyword):
+                        AddNames(member, names);
+                        break;
+                    case BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax:
+                        AddStaticConstructorsAndFinalizers(member, names);
+                        break;
                 }
             }
         }

@@ -212,5 +212,44 @@ sealed class Model
     }
     private void Unmap() => Native.draw(_model, -1);
 }");
+
+        // The finalizers and static constructors are read from the type declarations of each tree, nested types and
+        // namespaces included: helpers of a nested class's finalizer and static constructor stay silent.
+        [Fact]
+        public Task HelpersOfANestedClassFinalizerAndStaticConstructor() => Check(@"
+namespace Imaging.Models
+{
+    static class Registry
+    {
+        internal sealed class Model
+        {
+            private static readonly int Ready;
+            private IntPtr _model;
+            public Model(IntPtr model) { _model = model; }
+            ~Model() { Unmap(); }
+            static Model() { new Model(IntPtr.Zero).Probe(); Ready = 1; }
+            private void Unmap() => Native.draw(_model, -1);
+            private void Probe() => Native.draw(_model, 0);
+        }
+    }
+}");
+
+        // The same nesting, the finalizer's helper also called from an ordinary method: a caller to protect, reported.
+        [Fact]
+        public Task HelperOfANestedClassFinalizerAlsoCalledElsewhere() => Check(@"
+namespace Imaging.Models
+{
+    static class Registry
+    {
+        internal sealed class Model
+        {
+            private IntPtr _model;
+            public Model(IntPtr model) { _model = model; }
+            ~Model() { Unmap(); }
+            public void Redraw() => Unmap();
+            private void Unmap() => Native.draw({|#0:_model|}, -1);
+        }
+    }
+}", Finding(0, "this", "_model", "Native.draw"));
     }
 }
