@@ -30,9 +30,10 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly NativeCallbacks _callbacks;
         private readonly int _maxStoreDepth;
-        private readonly ConcurrentDictionary<string, List<MemberDeclarationSyntax>> _membersByName = ConcurrentTables.Create<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, List<NameUse>> _membersByName = ConcurrentTables.Create<string, List<NameUse>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = ConcurrentTables.Create<SyntaxNode, ImmutableArray<NativeCallback>>();
         private readonly ConcurrentDictionary<SyntaxTree, List<int>> _unusualCharacters = ConcurrentTables.Create<SyntaxTree, List<int>>();
+        private readonly ConcurrentDictionary<SyntaxTree, bool> _recordsEveryIdentifier = ConcurrentTables.Create<SyntaxTree, bool>();
 
         public CallbackHandOvers(InteropContext context, NativeCallbacks callbacks, int maxStoreDepth)
         {
@@ -66,14 +67,26 @@ namespace InteropGuard.Flow
                 // Only a member that names the callback without calling it can hand it over, or store it on the way to a
                 // hand-over: TorchSharp calls 'CreateArray' from 75 members and hands it over from none of them.
                 names.Add(name);
-                pending.AddRange(MembersUsing(name).Where(m => NamesWithoutCalling(m, name) && visited.Add(m)));
+                foreach (var use in MembersUsing(name))
+                {
+                    if (NamesWithoutCalling(use, name) && visited.Add(use.Member))
+                    {
+                        pending.Add(use.Member);
+                    }
+                }
             }
 
             for (var depth = 0; depth <= _maxStoreDepth; depth++)
             {
                 foreach (var newName in newNames)
                 {
-                    pending.AddRange(MembersUsing(newName).Where(visited.Add));
+                    foreach (var use in MembersUsing(newName))
+                    {
+                        if (visited.Add(use.Member))
+                        {
+                            pending.Add(use.Member);
+                        }
+                    }
                 }
 
                 newNames.Clear();
@@ -150,9 +163,38 @@ namespace InteropGuard.Flow
             }
         }
 
-        /// <summary>Does <paramref name="member"/> use <paramref name="name"/> other than as the method of a call (<c>M(…)</c>, <c>x.M(…)</c>, <c>x?.M(…)</c>)?</summary>
-        private static bool NamesWithoutCalling(MemberDeclarationSyntax member, string name)
-            => member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name && !IsCalledName(t.Parent));
+        /// <summary>Does the member use <paramref name="name"/> other than as the method of a call (<c>M(…)</c>, <c>x.M(…)</c>, <c>x?.M(…)</c>)?</summary>
+        /// <remarks>
+        /// The search found the member through the tokens at the places the tree's identifier record spells the name; when
+        /// that record holds every identifier of the tree, those are all the member's tokens of that name, and only they are
+        /// read. Otherwise every token of the member is (TorchSharp calls 'CreateArray' from 75 members: the walk of each was
+        /// most of this test).
+        /// </remarks>
+        private bool NamesWithoutCalling(NameUse use, string name)
+        {
+            if (use.Tokens != null && RecordsEveryIdentifier(use.Member.SyntaxTree))
+            {
+                foreach (var token in use.Tokens)
+                {
+                    if (!IsCalledName(token.Parent))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            return use.Member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name && !IsCalledName(t.Parent));
+        }
+
+        /// <summary>
+        /// Does the tree's identifier record hold every identifier the compiler reads (no escape, no comment marker the record
+        /// skips from that is not a comment: <see cref="SkippedComments"/>)? Read once per tree, and only for trees that use a
+        /// callback's name.
+        /// </summary>
+        private bool RecordsEveryIdentifier(SyntaxTree tree)
+            => _recordsEveryIdentifier.GetOrAdd(tree, t => !_context.Vocabulary.Identifiers(t).MaySpellOtherwise && SkippedComments.AreTheTreesComments(t));
 
         private static bool IsCalledName(SyntaxNode? node)
         {
@@ -196,12 +238,12 @@ namespace InteropGuard.Flow
         /// identifier of every member cost TorchSharp more than the rest of the rule). A tree with a Unicode escape is
         /// walked anyway: an escaped identifier is not its text, so the filter cannot vouch for it.
         /// </remarks>
-        private List<MemberDeclarationSyntax> MembersUsing(string name)
+        private List<NameUse> MembersUsing(string name)
             => _membersByName.GetOrAdd(name, FindMembersUsing);
 
-        private List<MemberDeclarationSyntax> FindMembersUsing(string name)
+        private List<NameUse> FindMembersUsing(string name)
         {
-            var found = new List<MemberDeclarationSyntax>();
+            var found = new List<NameUse>();
             var hashes = new[] { IdentifierRuns.Hash(name) };
             var words = new[] { name };
             foreach (var tree in _context.Compilation.SyntaxTrees)
@@ -229,7 +271,7 @@ namespace InteropGuard.Flow
                         if (!IsContainer(member) && (AnyWithin(spelled, member.Span) || AnyWithin(unusual, member.Span))
                             && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name))
                         {
-                            found.Add(member);
+                            found.Add(new NameUse(member, tokens: null));
                         }
                     }
 
@@ -240,10 +282,14 @@ namespace InteropGuard.Flow
                 foreach (var at in _context.Vocabulary.PositionsOf(tree, hashes, words))
                 {
                     var token = root.FindToken(at);
-                    if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && MemberOf(token.Parent!) is { } member
-                        && (found.Count == 0 || found[found.Count - 1] != member))
+                    if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && MemberOf(token.Parent!) is { } member)
                     {
-                        found.Add(member);
+                        if (found.Count == 0 || found[found.Count - 1].Member != member)
+                        {
+                            found.Add(new NameUse(member, new List<SyntaxToken>()));
+                        }
+
+                        found[found.Count - 1].Tokens!.Add(token);
                     }
                 }
             }
@@ -286,6 +332,20 @@ namespace InteropGuard.Flow
             }
 
             return index < positions.Count && positions[index] < span.End;
+        }
+
+        /// <summary>A member that uses a name, with the tokens the identifier record found it by (null: the member's tokens were walked).</summary>
+        private sealed class NameUse
+        {
+            public NameUse(MemberDeclarationSyntax member, List<SyntaxToken>? tokens)
+            {
+                Member = member;
+                Tokens = tokens;
+            }
+
+            public MemberDeclarationSyntax Member { get; }
+
+            public List<SyntaxToken>? Tokens { get; }
         }
     }
 }
