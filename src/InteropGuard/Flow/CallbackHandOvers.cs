@@ -33,7 +33,6 @@ namespace InteropGuard.Flow
         private readonly ConcurrentDictionary<string, List<NameUse>> _membersByName = ConcurrentTables.Create<string, List<NameUse>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = ConcurrentTables.Create<SyntaxNode, ImmutableArray<NativeCallback>>();
         private readonly ConcurrentDictionary<SyntaxTree, List<int>> _unusualCharacters = ConcurrentTables.Create<SyntaxTree, List<int>>();
-        private readonly ConcurrentDictionary<SyntaxTree, bool> _recordsEveryIdentifier = ConcurrentTables.Create<SyntaxTree, bool>();
 
         public CallbackHandOvers(InteropContext context, NativeCallbacks callbacks, int maxStoreDepth)
         {
@@ -165,14 +164,14 @@ namespace InteropGuard.Flow
 
         /// <summary>Does the member use <paramref name="name"/> other than as the method of a call (<c>M(…)</c>, <c>x.M(…)</c>, <c>x?.M(…)</c>)?</summary>
         /// <remarks>
-        /// The search found the member through the tokens at the places the tree's identifier record spells the name; when
-        /// that record holds every identifier of the tree, those are all the member's tokens of that name, and only they are
-        /// read. Otherwise every token of the member is (TorchSharp calls 'CreateArray' from 75 members: the walk of each was
-        /// most of this test).
+        /// The search found the member through the tokens at the places the tree's identifier record spells the name. Where
+        /// the record holds every identifier of the member (<see cref="RecordHoldsEveryIdentifier"/>), those are all of its
+        /// tokens of that name, and only they are read; elsewhere every token of the member is (TorchSharp calls
+        /// 'CreateArray' from 75 members, each walked in full to find calls only).
         /// </remarks>
         private bool NamesWithoutCalling(NameUse use, string name)
         {
-            if (use.Tokens != null && RecordsEveryIdentifier(use.Member.SyntaxTree))
+            if (use.Tokens != null && RecordHoldsEveryIdentifier(use.Member, _context.Vocabulary.Identifiers(use.Member.SyntaxTree)))
             {
                 foreach (var token in use.Tokens)
                 {
@@ -189,12 +188,39 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>
-        /// Does the tree's identifier record hold every identifier the compiler reads (no escape, no comment marker the record
-        /// skips from that is not a comment: <see cref="SkippedComments"/>)? Read once per tree, and only for trees that use a
-        /// callback's name.
+        /// Does the tree's identifier record hold every identifier token of <paramref name="member"/>? Its reader skips from
+        /// every <c>//</c> to the next line feed and from every <c>/*</c> to the next <c>*/</c>, strings or not
+        /// (<see cref="SkippedComments"/>). With no escape in the tree and no <c>/</c> from the start of the member's first line
+        /// to its end, no skip starts there, and none from before ends there (a <c>//</c> skip ends at a line feed before that
+        /// line, a <c>/*</c> skip at a <c>*/</c>); one that covered the whole member would have left no run in it, and the
+        /// member was found by one. A scan of the member's characters, where the tree's own check
+        /// (<see cref="SkippedComments.AreTheTreesComments"/>) looks up every comment of a documented tree.
         /// </summary>
-        private bool RecordsEveryIdentifier(SyntaxTree tree)
-            => _recordsEveryIdentifier.GetOrAdd(tree, t => !_context.Vocabulary.Identifiers(t).MaySpellOtherwise && SkippedComments.AreTheTreesComments(t));
+        private static bool RecordHoldsEveryIdentifier(MemberDeclarationSyntax member, TreeIdentifiers identifiers)
+        {
+            if (identifiers.MaySpellOtherwise)
+            {
+                return false;
+            }
+
+            var text = member.SyntaxTree.GetText();
+            var span = member.Span;
+            var start = span.Start;
+            while (start > 0 && text[start - 1] != '\n')
+            {
+                start--;
+            }
+
+            for (var i = start; i < span.End; i++)
+            {
+                if (text[i] == '/')
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         private static bool IsCalledName(SyntaxNode? node)
         {

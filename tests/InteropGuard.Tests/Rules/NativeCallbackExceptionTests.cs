@@ -291,8 +291,8 @@ class OpenWatcher
 
         // The search keeps a member that uses a callback's name only if some use is not a call of it, and reads only the
         // uses the identifier record found. Here the record's comment skip starts at the "//" inside the string and hides
-        // the rest of that line, the first hand-over; the member's only recorded use is a plain call of the callback. Such a
-        // tree's members are read token by token, so the hidden hand-over is still found and named.
+        // the rest of that line, the first hand-over; the member's only recorded use is a plain call of the callback. A member
+        // whose text holds a '/' is read token by token, so the hidden hand-over is still found and named.
         [Fact]
         public Task FirstHandOverAfterACommentMarkerInAStringIsStillTheOneNamed() => Check(@"
 static class Events
