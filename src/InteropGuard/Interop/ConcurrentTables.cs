@@ -26,20 +26,5 @@ namespace InteropGuard.Interop
         public static ConcurrentDictionary<TKey, TValue> Create<TKey, TValue>(IEqualityComparer<TKey> comparer)
             where TKey : notnull
             => new ConcurrentDictionary<TKey, TValue>(Locks, Capacity, comparer);
-
-        /// <summary>A table whose keys are compared as objects: for answers that depend on nothing but the one object asked about.</summary>
-        public static ConcurrentDictionary<TKey, TValue> CreateByReference<TKey, TValue>()
-            where TKey : class
-            => new ConcurrentDictionary<TKey, TValue>(Locks, Capacity, SameObject<TKey>.Instance);
-
-        private sealed class SameObject<T> : IEqualityComparer<T>
-            where T : class
-        {
-            public static readonly SameObject<T> Instance = new SameObject<T>();
-
-            public bool Equals(T? x, T? y) => ReferenceEquals(x, y);
-
-            public int GetHashCode(T obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
-        }
     }
 }

@@ -44,24 +44,30 @@ namespace InteropGuard.Rules
 
                 var reachabilities = ConcurrentTables.Create<InteropScope, DelegateReachability>();
                 var tables = ConcurrentTables.Create<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
-                var gates = ConcurrentTables.CreateByReference<IMethodSymbol, bool>();
-                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, tables, gates, operation), OperationKind.Invocation);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(interop, reachabilities, tables, operation), OperationKind.Invocation);
                 var pointerTables = ConcurrentTables.Create<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
                 start.RegisterOperationAction(operation => AnalyzeCreation(interop, reachabilities, pointerTables, operation), OperationKind.ObjectCreation);
             });
         }
 
-        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, ConcurrentDictionary<ITypeSymbol, bool> tables, ConcurrentDictionary<IMethodSymbol, bool> gates, OperationAnalysisContext context)
+        private static void AnalyzeInvocation(InteropContext interop, ConcurrentDictionary<InteropScope, DelegateReachability> reachabilities, ConcurrentDictionary<ITypeSymbol, bool> tables, OperationAnalysisContext context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             var method = invocation.TargetMethod;
-            if (!MayMatter(interop, tables, gates, method))
+
+            // Cheap gate: only calls taking a delegate, or a struct of delegates (a callback table) if the method is native, or
+            // the pointer conversion, can be findings. The struct test first: it is cached per type, and few structs hold
+            // delegates, so most calls of a binding (whose functions take points, sizes, rectangles) are not looked up in
+            // the native table. (A class holding delegates given to a native function is no finding: the callback-table
+            // reading below takes only structs.)
+            var isPointerConversion = interop.Types.IsDelegatePointerConversion(method);
+            var isStructureCopy = method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
+            var parameters = method.Parameters;
+            if (!isPointerConversion && !isStructureCopy && !parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate)
+                && !(TakesCallbackTable(parameters, tables) && interop.NativeFunctions.Get(method) != null))
             {
                 return;
             }
-
-            var isPointerConversion = interop.Types.IsDelegatePointerConversion(method);
-            var isStructureCopy = IsStructureCopy(interop, method);
 
             var scope = interop.ForTree(invocation.Syntax.SyntaxTree);
             var reachability = ReachabilityIn(interop, reachabilities, scope);
@@ -118,54 +124,6 @@ namespace InteropGuard.Rules
                 context.ReportDiagnostic(candidate.Report("is registered with " + target, BeyondTheMethod));
             }
         }
-
-        /// <summary>
-        /// Cheap gate: only calls taking a delegate, or a struct of delegates (a callback table) if the method is native, or
-        /// the pointer conversion, can be findings. The struct test first: it is cached per type, and few structs hold
-        /// delegates, so most calls of a binding (whose functions take points, sizes, rectangles) are not looked up in
-        /// the native table. (A class holding delegates given to a native function is no finding: the callback-table
-        /// reading below takes only structs.) The answer depends on the method alone: kept per method definition, keyed by
-        /// the symbol object (a hit is a pointer comparison), where every call read the parameters again; a constructed
-        /// method is read at each call.
-        /// </summary>
-        private static bool MayMatter(InteropContext interop, ConcurrentDictionary<ITypeSymbol, bool> tables, ConcurrentDictionary<IMethodSymbol, bool> gates, IMethodSymbol method)
-        {
-            if (!ReferenceEquals(method, method.OriginalDefinition))
-            {
-                return ReadGate(interop, tables, method);
-            }
-
-            if (gates.TryGetValue(method, out var mayMatter))
-            {
-                return mayMatter;
-            }
-
-            mayMatter = ReadGate(interop, tables, method);
-            gates.TryAdd(method, mayMatter);
-            return mayMatter;
-        }
-
-        private static bool ReadGate(InteropContext interop, ConcurrentDictionary<ITypeSymbol, bool> tables, IMethodSymbol method)
-        {
-            if (interop.Types.IsDelegatePointerConversion(method) || IsStructureCopy(interop, method))
-            {
-                return true;
-            }
-
-            var parameters = method.Parameters;
-            foreach (var parameter in parameters)
-            {
-                if (parameter.Type.TypeKind == TypeKind.Delegate)
-                {
-                    return true;
-                }
-            }
-
-            return TakesCallbackTable(parameters, tables) && interop.NativeFunctions.Get(method) != null;
-        }
-
-        private static bool IsStructureCopy(InteropContext interop, IMethodSymbol method)
-            => method.Name == "StructureToPtr" && SymbolEqualityComparer.Default.Equals(method.ContainingType, interop.Types.Marshal);
 
         // The three below are apart from the callbacks: a lambda there that captures one of their parameters makes its
         // closure on entry, for every call and creation of the compilation, where most need none.

@@ -388,10 +388,6 @@ namespace InteropGuard.Rules
             private readonly ConcurrentDictionary<ITypeSymbol, bool> _formattedClasses = ConcurrentTables.Create<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
             private readonly System.Func<ITypeSymbol, bool> _readFormattedClass = RetainedManagedBufferAnalyzer.IsFormattedClass;
 
-            // Keyed by the symbol object: a method's definition is one object for the compilation, so a hit is a pointer
-            // comparison, where the symbol comparer's hash and equality cost about what the reading costs.
-            private readonly ConcurrentDictionary<IMethodSymbol, CallShape> _shapes = ConcurrentTables.CreateByReference<IMethodSymbol, CallShape>();
-
             public CallGate(InteropContext interop)
             {
                 _interop = interop;
@@ -404,31 +400,13 @@ namespace InteropGuard.Rules
                    && (_formattedClasses.TryGetValue(type, out var formatted) ? formatted : _formattedClasses.GetOrAdd(type, _readFormattedClass));
 
             /// <remarks>
-            /// Kept per method definition, keyed by the symbol object (a constructed method, a new object at many calls, is
-            /// read every time). own15's trace of OpenCvSharp found a table keyed by the symbol comparer, with one lock per
-            /// processor, costlier than reading again (the adds and their locks' contention were 85% of this analyzer's
-            /// samples); the shared tables have 64 locks since, and the reading had become most of this analyzer's samples
-            /// on TorchSharp, whose calls go to a few methods many times (<c>CheckForErrors</c>, <c>GC.KeepAlive</c>,
-            /// operators on tensors): twenty-ninth session, rest30.
+            /// Read at every call, not cached per method: most calls fail the parameter test, and on a binding that calls
+            /// each of its thousands of methods about once, adding every method to a concurrent dictionary cost more than
+            /// reading it again (own15's trace of OpenCvSharp: the adds, and their locks' contention, were 85% of this
+            /// analyzer's samples). A native function's reading is the native table's cached answer; a wrapper's is a few
+            /// symbol tests.
             /// </remarks>
             public CallShape ShapeOf(IMethodSymbol method)
-            {
-                if (!ReferenceEquals(method, method.OriginalDefinition))
-                {
-                    return ReadShape(method);
-                }
-
-                if (_shapes.TryGetValue(method, out var shape))
-                {
-                    return shape;
-                }
-
-                shape = ReadShape(method);
-                _shapes.TryAdd(method, shape);
-                return shape;
-            }
-
-            private CallShape ReadShape(IMethodSymbol method)
             {
                 // Read once: the public symbol's parameter list is a new array at every read.
                 var parameters = method.Parameters;
