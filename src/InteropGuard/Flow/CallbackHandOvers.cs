@@ -30,7 +30,7 @@ namespace InteropGuard.Flow
         private readonly InteropContext _context;
         private readonly NativeCallbacks _callbacks;
         private readonly int _maxStoreDepth;
-        private readonly ConcurrentDictionary<string, List<MemberDeclarationSyntax>> _membersByName = ConcurrentTables.Create<string, List<MemberDeclarationSyntax>>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, List<NameUse>> _membersByName = ConcurrentTables.Create<string, List<NameUse>>(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<SyntaxNode, ImmutableArray<NativeCallback>> _found = ConcurrentTables.Create<SyntaxNode, ImmutableArray<NativeCallback>>();
         private readonly ConcurrentDictionary<SyntaxTree, List<int>> _unusualCharacters = ConcurrentTables.Create<SyntaxTree, List<int>>();
 
@@ -66,14 +66,26 @@ namespace InteropGuard.Flow
                 // Only a member that names the callback without calling it can hand it over, or store it on the way to a
                 // hand-over: TorchSharp calls 'CreateArray' from 75 members and hands it over from none of them.
                 names.Add(name);
-                pending.AddRange(MembersUsing(name).Where(m => NamesWithoutCalling(m, name) && visited.Add(m)));
+                foreach (var use in MembersUsing(name))
+                {
+                    if (NamesWithoutCalling(use, name) && visited.Add(use.Member))
+                    {
+                        pending.Add(use.Member);
+                    }
+                }
             }
 
             for (var depth = 0; depth <= _maxStoreDepth; depth++)
             {
                 foreach (var newName in newNames)
                 {
-                    pending.AddRange(MembersUsing(newName).Where(visited.Add));
+                    foreach (var use in MembersUsing(newName))
+                    {
+                        if (visited.Add(use.Member))
+                        {
+                            pending.Add(use.Member);
+                        }
+                    }
                 }
 
                 newNames.Clear();
@@ -150,9 +162,65 @@ namespace InteropGuard.Flow
             }
         }
 
-        /// <summary>Does <paramref name="member"/> use <paramref name="name"/> other than as the method of a call (<c>M(…)</c>, <c>x.M(…)</c>, <c>x?.M(…)</c>)?</summary>
-        private static bool NamesWithoutCalling(MemberDeclarationSyntax member, string name)
-            => member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name && !IsCalledName(t.Parent));
+        /// <summary>Does the member use <paramref name="name"/> other than as the method of a call (<c>M(…)</c>, <c>x.M(…)</c>, <c>x?.M(…)</c>)?</summary>
+        /// <remarks>
+        /// The search found the member through the tokens at the places the tree's identifier record spells the name. Where
+        /// the record holds every identifier of the member (<see cref="RecordHoldsEveryIdentifier"/>), those are all of its
+        /// tokens of that name, and only they are read; elsewhere every token of the member is (TorchSharp calls
+        /// 'CreateArray' from 75 members, each walked in full to find calls only).
+        /// </remarks>
+        private bool NamesWithoutCalling(NameUse use, string name)
+        {
+            if (use.Tokens != null && RecordHoldsEveryIdentifier(use.Member, _context.Vocabulary.Identifiers(use.Member.SyntaxTree)))
+            {
+                foreach (var token in use.Tokens)
+                {
+                    if (!IsCalledName(token.Parent))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            return use.Member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name && !IsCalledName(t.Parent));
+        }
+
+        /// <summary>
+        /// Does the tree's identifier record hold every identifier token of <paramref name="member"/>? Its reader skips from
+        /// every <c>//</c> to the next line feed and from every <c>/*</c> to the next <c>*/</c>, strings or not
+        /// (<see cref="SkippedComments"/>). With no escape in the tree and no <c>/</c> from the start of the member's first line
+        /// to its end, no skip starts there, and none from before ends there (a <c>//</c> skip ends at a line feed before that
+        /// line, a <c>/*</c> skip at a <c>*/</c>); one that covered the whole member would have left no run in it, and the
+        /// member was found by one. A scan of the member's characters, where the tree's own check
+        /// (<see cref="SkippedComments.AreTheTreesComments"/>) looks up every comment of a documented tree.
+        /// </summary>
+        private static bool RecordHoldsEveryIdentifier(MemberDeclarationSyntax member, TreeIdentifiers identifiers)
+        {
+            if (identifiers.MaySpellOtherwise)
+            {
+                return false;
+            }
+
+            var text = member.SyntaxTree.GetText();
+            var span = member.Span;
+            var start = span.Start;
+            while (start > 0 && text[start - 1] != '\n')
+            {
+                start--;
+            }
+
+            for (var i = start; i < span.End; i++)
+            {
+                if (text[i] == '/')
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         private static bool IsCalledName(SyntaxNode? node)
         {
@@ -196,12 +264,12 @@ namespace InteropGuard.Flow
         /// identifier of every member cost TorchSharp more than the rest of the rule). A tree with a Unicode escape is
         /// walked anyway: an escaped identifier is not its text, so the filter cannot vouch for it.
         /// </remarks>
-        private List<MemberDeclarationSyntax> MembersUsing(string name)
+        private List<NameUse> MembersUsing(string name)
             => _membersByName.GetOrAdd(name, FindMembersUsing);
 
-        private List<MemberDeclarationSyntax> FindMembersUsing(string name)
+        private List<NameUse> FindMembersUsing(string name)
         {
-            var found = new List<MemberDeclarationSyntax>();
+            var found = new List<NameUse>();
             var hashes = new[] { IdentifierRuns.Hash(name) };
             var words = new[] { name };
             foreach (var tree in _context.Compilation.SyntaxTrees)
@@ -229,7 +297,7 @@ namespace InteropGuard.Flow
                         if (!IsContainer(member) && (AnyWithin(spelled, member.Span) || AnyWithin(unusual, member.Span))
                             && member.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == name))
                         {
-                            found.Add(member);
+                            found.Add(new NameUse(member, tokens: null));
                         }
                     }
 
@@ -240,10 +308,14 @@ namespace InteropGuard.Flow
                 foreach (var at in _context.Vocabulary.PositionsOf(tree, hashes, words))
                 {
                     var token = root.FindToken(at);
-                    if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && MemberOf(token.Parent!) is { } member
-                        && (found.Count == 0 || found[found.Count - 1] != member))
+                    if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && MemberOf(token.Parent!) is { } member)
                     {
-                        found.Add(member);
+                        if (found.Count == 0 || found[found.Count - 1].Member != member)
+                        {
+                            found.Add(new NameUse(member, new List<SyntaxToken>()));
+                        }
+
+                        found[found.Count - 1].Tokens!.Add(token);
                     }
                 }
             }
@@ -286,6 +358,20 @@ namespace InteropGuard.Flow
             }
 
             return index < positions.Count && positions[index] < span.End;
+        }
+
+        /// <summary>A member that uses a name, with the tokens the identifier record found it by (null: the member's tokens were walked).</summary>
+        private sealed class NameUse
+        {
+            public NameUse(MemberDeclarationSyntax member, List<SyntaxToken>? tokens)
+            {
+                Member = member;
+                Tokens = tokens;
+            }
+
+            public MemberDeclarationSyntax Member { get; }
+
+            public List<SyntaxToken>? Tokens { get; }
         }
     }
 }

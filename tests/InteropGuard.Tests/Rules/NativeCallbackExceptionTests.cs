@@ -289,6 +289,41 @@ class OpenWatcher
 }
 ".Replace("\\u00AD", "\u00AD"), Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
 
+        // The search keeps a member that uses a callback's name only if some use is not a call of it, and reads only the
+        // uses the identifier record found. Here the record's comment skip starts at the "//" inside the string and hides
+        // the rest of that line, the first hand-over; the member's only recorded use is a plain call of the callback. A member
+        // whose text holds a '/' is read token by token, so the hidden hand-over is still found and named.
+        [Fact]
+        public Task FirstHandOverAfterACommentMarkerInAStringIsStillTheOneNamed() => Check(@"
+static class Events
+{
+    [DllImport(""events"")] public static extern void events_on_open(Notify notify);
+    [DllImport(""events"")] public static extern void events_on_close(Notify notify);
+}
+
+class CloseWatcher
+{
+    void Start()
+    {
+        Handlers.OnEvent(0);
+        var origin = ""https://example.org/events""; Events.events_on_close(Handlers.OnEvent);
+    }
+}
+
+static class Handlers
+{
+    public static void {|#0:OnEvent|}(int code)
+    {
+        if (code < 0) throw new InvalidOperationException(""negative"");
+    }
+}
+
+class OpenWatcher
+{
+    void Start() => Events.events_on_open(Handlers.OnEvent);
+}
+", Finding(0, "OnEvent", By("events_on_close"), "throw new InvalidOperationException(\"negative\")"));
+
         [Fact]
         public Task MethodStoredInAFieldAndHandedOverBySeveralTypesIsNamedAfterItsFirstHandOver() => Check(@"
 static class Events
