@@ -15,7 +15,10 @@ namespace InteropGuard.Interop
     /// constructor that produces an object of the class allocates a strong GCHandle of <c>this</c>
     /// (<c>GCHandle.Alloc(this)</c>, Normal or Pinned, never Weak) and stores it where it is kept (a field, the native
     /// struct's user data, a native call), and every <c>Free</c> that can free that GCHandle sits next to the release of the
-    /// native memory it was read from (<c>GCHandle.FromIntPtr(((uv_handle_t*)handle)->data).Free(); FreeMemory(handle);</c>).
+    /// native memory it was read from (<c>GCHandle.FromIntPtr(((uv_handle_t*)handle)->data).Free(); FreeMemory(handle);</c>),
+    /// or, for a root kept in a field of the object, next to a catalogued release or to the release of the object's own
+    /// handle that its acquire pairs with (CurlSharp's <c>curl_easy_cleanup(_pCurl); _hThis.Free();</c>). A GCHandle read
+    /// back with <c>FromIntPtr</c> cannot be the root when the root never became an IntPtr (<c>RootNeverAPointer</c>).
     /// The GCHandle is a root: the owner cannot be collected, nor its finalizer run, during a call on the open handle, so
     /// IG1001 has nothing to report for it.
     /// <para>
@@ -736,7 +739,8 @@ namespace InteropGuard.Interop
 
             /// <summary>
             /// Is the native memory released beside the Free — by a catalogued release (<c>Marshal.FreeHGlobal</c>, a
-            /// wrapper forwarding to one) in a statement that certainly runs before it or after it in the same body? For a
+            /// wrapper forwarding to one), or for a root kept in a field by the release of the object's own handle
+            /// (<see cref="ReleasesOwnHandle"/>), in a statement that certainly runs before it or after it in the same body? For a
             /// GCHandle read from native memory the release must be of what it was read from: the variable released is named
             /// in the read (<c>((uv_handle_t*)handle)->data</c>, then <c>FreeMemory(handle)</c>).
             /// </summary>
