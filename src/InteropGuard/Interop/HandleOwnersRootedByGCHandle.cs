@@ -593,14 +593,8 @@ namespace InteropGuard.Interop
                             return false;
                         }
 
-                        var use = fieldRead.Parent switch
-                        {
-                            IInvocationOperation { Instance: { } instance } => instance == fieldRead,
-                            IPropertyReferenceOperation { Instance: { } instance } => instance == fieldRead,
-                            ISimpleAssignmentOperation { Target: var target } => target == fieldRead,
-                            _ => false,
-                        };
-                        if (!use)
+                        // No conversion climbed: '((IntPtr)_root).ToInt64()' is a member of the IntPtr, not of the GCHandle.
+                        if (!IsMemberOrWrittenTo(fieldRead))
                         {
                             return false;
                         }
@@ -720,15 +714,7 @@ namespace InteropGuard.Interop
                         continue;
                     }
 
-                    var value = OperationTree.WithConversions(reference);
-                    var read = value.Parent switch
-                    {
-                        IInvocationOperation { Instance: { } instance } => instance == value,
-                        IPropertyReferenceOperation { Instance: { } instance } => instance == value,
-                        ISimpleAssignmentOperation { Target: var target } => target == value,
-                        _ => false,
-                    };
-                    if (!read)
+                    if (!IsMemberOrWrittenTo(OperationTree.WithConversions(reference)))
                     {
                         return false;
                     }
@@ -736,6 +722,16 @@ namespace InteropGuard.Interop
 
                 return true;
             }
+
+            /// <summary>The value is the receiver of a member (<c>.Free()</c>, <c>.Target</c>) or the target of an assignment.</summary>
+            private static bool IsMemberOrWrittenTo(IOperation value)
+                => value.Parent switch
+                {
+                    IInvocationOperation { Instance: { } instance } => instance == value,
+                    IPropertyReferenceOperation { Instance: { } instance } => instance == value,
+                    ISimpleAssignmentOperation { Target: var target } => target == value,
+                    _ => false,
+                };
 
             /// <summary>
             /// Is the native memory released beside the Free — by a catalogued release (<c>Marshal.FreeHGlobal</c>, a
