@@ -49,11 +49,39 @@ namespace InteropGuard.Flow
                 return true;
             }
 
+            if (IsMadeAsLongAs(array, count, stable))
+            {
+                return true;
+            }
+
             return array is IFieldReferenceOperation { Field: { } buffer, Instance: { } owner } && count is IFieldReferenceOperation { Field: { } length, Instance: { } lengthOwner }
                    && buffer.Type is IArrayTypeSymbol && IsInteger(length.Type)
                    && SymbolEqualityComparer.Default.Equals(buffer.ContainingType, length.ContainingType)
                    && IsNamedAfter(length.Name, buffer.Name) && IsFixedSizeByValue(buffer)
                    && stable.SymbolOf(owner) is { } instance && SymbolEqualityComparer.Default.Equals(instance, stable.SymbolOf(lengthOwner));
+        }
+
+        /// <summary>
+        /// <c>var buf = new byte[len]; … GetString(buf, 0, len)</c>: a local array never written again, made with one
+        /// dimension of a variable, and a count that is that variable with no write to it between the creation and the
+        /// count's read (<see cref="StableValues.SettledSymbolOf"/>: counted in a loop before the creation is fine).
+        /// </summary>
+        private static bool IsMadeAsLongAs(IOperation array, IOperation count, StableValues stable)
+        {
+            if (array is not ILocalReferenceOperation { Local: var made, SemanticModel: { } model }
+                || stable.InitializerOf(made, model) is not IArrayCreationOperation { DimensionSizes: { Length: 1 } sizes })
+            {
+                return false;
+            }
+
+            var size = OperationTree.SkipConversions(sizes[0]);
+            ISymbol? sizedBy = size switch
+            {
+                ILocalReferenceOperation local => local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            return sizedBy != null && SymbolEqualityComparer.Default.Equals(stable.SettledSymbolOf(count, size), sizedBy);
         }
 
         private static bool IsInteger(ITypeSymbol? type)

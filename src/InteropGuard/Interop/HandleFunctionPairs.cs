@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Interop
 {
@@ -82,6 +83,67 @@ namespace InteropGuard.Interop
 
         /// <summary>The pair <paramref name="acquire"/> starts, or null when it hands out no raw handle or has no release next to it.</summary>
         public HandleFunctionPair? Get(IMethodSymbol acquire) => _pairs.GetOrAdd(acquire.OriginalDefinition, Find);
+
+        /// <summary>The pair whose acquire produced (a raw-handle field's value, for IG3007 and the owners rooted by their GCHandle) <paramref name="value"/>: the call itself, or a local assigned from it in the same body.</summary>
+        public HandleFunctionPair? ProducedBy(IOperation value)
+        {
+            value = Unwrap(value);
+            if (value is IInvocationOperation call)
+            {
+                var pair = Get(call.TargetMethod);
+                return pair?.OutParameter == -1 ? pair : null;
+            }
+
+            if (value is not ILocalReferenceOperation local)
+            {
+                return null;
+            }
+
+            var root = OperationTree.Root(value);
+
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local) && declarator.Initializer != null:
+                        if (Unwrap(declarator.Initializer.Value) is IInvocationOperation initializerCall && Get(initializerCall.TargetMethod) is { OutParameter: -1 } fromInitializer)
+                        {
+                            return fromInitializer;
+                        }
+
+                        break;
+                    case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
+                        if (Unwrap(assignment.Value) is IInvocationOperation assignedCall && Get(assignedCall.TargetMethod) is { OutParameter: -1 } fromAssignment)
+                        {
+                            return fromAssignment;
+                        }
+
+                        break;
+                    case IArgumentOperation argument when argument.Parameter?.RefKind == RefKind.Out && argument.Parent is IInvocationOperation outCall:
+                        var written = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+                        if (written is ILocalReferenceOperation outLocal && SymbolEqualityComparer.Default.Equals(outLocal.Local, local.Local)
+                            && Get(outCall.TargetMethod) is { } fromOut && fromOut.OutParameter == argument.Parameter.Ordinal)
+                        {
+                            return fromOut;
+                        }
+
+                        break;
+                }
+            }
+
+            return null;
+        }
+
+        // Not OperationTree.SkipConversions, which also goes through explicit casts: this reading stops at them.
+        private static IOperation Unwrap(IOperation value)
+        {
+            while (value is IConversionOperation conversion && conversion.IsImplicit)
+            {
+                value = conversion.Operand;
+            }
+
+            return value;
+        }
 
         private HandleFunctionPair? Find(IMethodSymbol acquire)
         {

@@ -15,7 +15,10 @@ namespace InteropGuard.Interop
     /// constructor that produces an object of the class allocates a strong GCHandle of <c>this</c>
     /// (<c>GCHandle.Alloc(this)</c>, Normal or Pinned, never Weak) and stores it where it is kept (a field, the native
     /// struct's user data, a native call), and every <c>Free</c> that can free that GCHandle sits next to the release of the
-    /// native memory it was read from (<c>GCHandle.FromIntPtr(((uv_handle_t*)handle)->data).Free(); FreeMemory(handle);</c>).
+    /// native memory it was read from (<c>GCHandle.FromIntPtr(((uv_handle_t*)handle)->data).Free(); FreeMemory(handle);</c>),
+    /// or, for a root kept in a field of the object, next to a catalogued release or to the release of the object's own
+    /// handle that its acquire pairs with (CurlSharp's <c>curl_easy_cleanup(_pCurl); _hThis.Free();</c>). A GCHandle read
+    /// back with <c>FromIntPtr</c> cannot be the root when the root never became an IntPtr (<c>RootNeverAPointer</c>).
     /// The GCHandle is a root: the owner cannot be collected, nor its finalizer run, during a call on the open handle, so
     /// IG1001 has nothing to report for it.
     /// <para>
@@ -36,6 +39,7 @@ namespace InteropGuard.Interop
         private readonly InteropContext _interop;
         private readonly Lazy<INamedTypeSymbol[]> _sourceTypes;
         private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _rooted = ConcurrentTables.Create<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<InteropScope, HandleFunctionPairs> _pairs = ConcurrentTables.Create<InteropScope, HandleFunctionPairs>();
 
         public HandleOwnersRootedByGCHandle(InteropContext interop, Lazy<INamedTypeSymbol[]> sourceTypes)
         {
@@ -113,6 +117,9 @@ namespace InteropGuard.Interop
             return type.InstanceConstructors.All(c => c.DeclaredAccessibility is Accessibility.Private or Accessibility.Internal or Accessibility.ProtectedAndInternal);
         }
 
+        /// <summary>The acquire/release pairs of the P/Invokes, as IG3007 reads them, for the options of <paramref name="tree"/>.</summary>
+        private HandleFunctionPairs PairsFor(SyntaxTree tree) => _pairs.GetOrAdd(_interop.ForTree(tree), scope => new HandleFunctionPairs(_interop, scope));
+
         /// <summary>A constructor's or method's bound body, from the compilation's shared body cache (bound once for every reading).</summary>
         private IOperation? BodyOf(IMethodSymbol method) => _interop.Wrappers.GetBody(method);
 
@@ -146,6 +153,13 @@ namespace InteropGuard.Interop
 
             // The fields the GCHandle of 'this' is stored in: a Free of one of them frees it.
             private readonly HashSet<IFieldSymbol> _ownFields = new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default);
+
+            // A constructor turned the GCHandle of 'this' into an IntPtr (ToIntPtr, a cast): FromIntPtr may give it back.
+            private bool _rootAsPointer;
+            private bool? _rootNeverAPointer;
+
+            // The raw-handle fields of the family read so far, with the release functions of the acquires that fill them.
+            private readonly Dictionary<IFieldSymbol, HashSet<IMethodSymbol>> _pairedReleases = new Dictionary<IFieldSymbol, HashSet<IMethodSymbol>>(SymbolEqualityComparer.Default);
 
             public Reading(HandleOwnersRootedByGCHandle owner, INamedTypeSymbol gcHandle, CancellationToken cancellationToken)
             {
@@ -386,8 +400,10 @@ namespace InteropGuard.Interop
                         _ownFields.Add(field.Field.OriginalDefinition);
                         return HandleUse.Stored;
                     case IArgumentOperation { Parent: IInvocationOperation call } when IsGCHandleMethod(call, "ToIntPtr"):
+                        _rootAsPointer = true;
                         return UseOfPointer(call);
                     case IConversionOperation { OperatorMethod: not null } conversion when HandleOwners.IsRawHandleType(conversion.Type):
+                        _rootAsPointer = true;
                         return UseOfPointer(conversion);
                     // Its members ('IsAllocated', 'Target'); a Free is read with the others (it needs a release beside it).
                     case IInvocationOperation { Instance: { } instance } when instance == value:
@@ -467,7 +483,7 @@ namespace InteropGuard.Interop
 
                 if (IsGCHandleMethod(call, "FromIntPtr"))
                 {
-                    return !Escapes(call);
+                    return RootNeverAPointer() || !Escapes(call);
                 }
 
                 if (!IsGCHandleMethod(call, "Free") || call.Instance == null)
@@ -490,10 +506,11 @@ namespace InteropGuard.Interop
             {
                 switch (handle)
                 {
+                    // A GCHandle read back from an IntPtr is another object's when the root never was one.
                     case IInvocationOperation call when IsGCHandleMethod(call, "FromIntPtr") && call.Arguments.Length == 1:
-                        return (PointerOrigin(call.Arguments[0].Value), true);
+                        return RootNeverAPointer() ? null : (PointerOrigin(call.Arguments[0].Value), true);
                     case IConversionOperation { OperatorMethod: not null } conversion when HandleOwners.IsRawHandleType(conversion.Operand.Type):
-                        return (PointerOrigin(conversion.Operand), true);
+                        return RootNeverAPointer() ? null : (PointerOrigin(conversion.Operand), true);
                     case IInvocationOperation call when IsGCHandleMethod(call, "Alloc"):
                         return IsRootingAlloc(call) ? (null, false) : null;
                     case IArrayElementReferenceOperation:
@@ -531,6 +548,60 @@ namespace InteropGuard.Interop
                     default:
                         return (null, false);
                 }
+            }
+
+            /// <summary>
+            /// The GCHandle of <c>this</c> never becomes an IntPtr, so no <c>GCHandle.FromIntPtr</c> (nor cast from an IntPtr) can
+            /// return it: the constructors kept it only in private fields of the object, and every read of those fields in
+            /// their class (nested classes included) is a member of the GCHandle (<c>Free()</c>, <c>IsAllocated</c>,
+            /// <c>Target</c>) or a write of the field — no copy, argument, <c>ref</c>, address or conversion that could
+            /// turn it into one.
+            /// </summary>
+            private bool RootNeverAPointer() => _rootNeverAPointer ??= !_rootAsPointer && _ownFields.Count > 0 && _ownFields.All(OnlyMembersOfFieldRead);
+
+            private bool OnlyMembersOfFieldRead(IFieldSymbol field)
+            {
+                if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType == null)
+                {
+                    return false;
+                }
+
+                foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
+                {
+                    foreach (var name in reference.GetSyntax(_cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>())
+                    {
+                        if (name.Identifier.ValueText != field.Name)
+                        {
+                            continue;
+                        }
+
+                        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+                        var bound = _owner.Bind(expression, _cancellationToken);
+                        if (bound is IFieldReferenceOperation read && !SymbolEqualityComparer.Default.Equals(read.Field.OriginalDefinition, field))
+                        {
+                            continue;
+                        }
+
+                        if (bound is not IFieldReferenceOperation { Instance: IInstanceReferenceOperation or null } fieldRead)
+                        {
+                            // Another symbol of that name (a local, a parameter, a member of another type) is no read of the field.
+                            if (bound is ILocalReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation or IMethodReferenceOperation or IInvocationOperation)
+                            {
+                                continue;
+                            }
+
+                            return false;
+                        }
+
+                        // No conversion climbed: '((IntPtr)_root).ToInt64()' is a member of the IntPtr, not of the GCHandle.
+                        if (!IsMemberOrWrittenTo(fieldRead))
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                return true;
             }
 
             /// <summary>The value an IntPtr local was given once (<c>IntPtr p = ((uv_handle_t*)handle)->data;</c>), or the expression itself.</summary>
@@ -643,15 +714,7 @@ namespace InteropGuard.Interop
                         continue;
                     }
 
-                    var value = OperationTree.WithConversions(reference);
-                    var read = value.Parent switch
-                    {
-                        IInvocationOperation { Instance: { } instance } => instance == value,
-                        IPropertyReferenceOperation { Instance: { } instance } => instance == value,
-                        ISimpleAssignmentOperation { Target: var target } => target == value,
-                        _ => false,
-                    };
-                    if (!read)
+                    if (!IsMemberOrWrittenTo(OperationTree.WithConversions(reference)))
                     {
                         return false;
                     }
@@ -660,9 +723,20 @@ namespace InteropGuard.Interop
                 return true;
             }
 
+            /// <summary>The value is the receiver of a member (<c>.Free()</c>, <c>.Target</c>) or the target of an assignment.</summary>
+            private static bool IsMemberOrWrittenTo(IOperation value)
+                => value.Parent switch
+                {
+                    IInvocationOperation { Instance: { } instance } => instance == value,
+                    IPropertyReferenceOperation { Instance: { } instance } => instance == value,
+                    ISimpleAssignmentOperation { Target: var target } => target == value,
+                    _ => false,
+                };
+
             /// <summary>
             /// Is the native memory released beside the Free — by a catalogued release (<c>Marshal.FreeHGlobal</c>, a
-            /// wrapper forwarding to one) in a statement that certainly runs before it or after it in the same body? For a
+            /// wrapper forwarding to one), or for a root kept in a field by the release of the object's own handle
+            /// (<see cref="ReleasesOwnHandle"/>), in a statement that certainly runs before it or after it in the same body? For a
             /// GCHandle read from native memory the release must be of what it was read from: the variable released is named
             /// in the read (<c>((uv_handle_t*)handle)->data</c>, then <c>FreeMemory(handle)</c>).
             /// </summary>
@@ -710,10 +784,15 @@ namespace InteropGuard.Interop
             /// <summary>A statement that is a catalogued release of a raw handle (tied to <paramref name="from"/> when there is one).</summary>
             private bool Releases(IOperation statement, IOperation? from)
             {
-                if (statement is not IExpressionStatementOperation { Operation: IInvocationOperation call }
-                    || !_owner._interop.ForTree(call.Syntax.SyntaxTree).Catalogue.TryGetDeallocator(call.TargetMethod, out var deallocator))
+                if (statement is not IExpressionStatementOperation { Operation: IInvocationOperation call })
                 {
                     return false;
+                }
+
+                if (!_owner._interop.ForTree(call.Syntax.SyntaxTree).Catalogue.TryGetDeallocator(call.TargetMethod, out var deallocator))
+                {
+                    // A root kept in a field of the object may also end with the object's own handle.
+                    return from == null && ReleasesOwnHandle(call);
                 }
 
                 var released = call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == deallocator.PointerParameter);
@@ -734,6 +813,70 @@ namespace InteropGuard.Interop
                     _ => null,
                 };
                 return variable != null && from.Syntax.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == variable.Name);
+            }
+
+            /// <summary>
+            /// <c>curl_easy_cleanup(_pCurl)</c>: a P/Invoke given a raw-handle field of this object that is the release
+            /// <see cref="HandleFunctionPairs"/> pairs with an acquire whose handle the class stores in that field
+            /// (<c>_pCurl = curl_easy_init()</c>) — the end of the handle IG1001 asks about, as IG3007 names it.
+            /// </summary>
+            private bool ReleasesOwnHandle(IInvocationOperation call)
+                => call.Arguments.Length == 1
+                   && OperationTree.SkipConversions(call.Arguments[0].Value) is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                   && HandleFunctionPairs.IsRawHandle(field.Field.Type)
+                   && PairedReleases(field.Field.OriginalDefinition).Contains(call.TargetMethod.OriginalDefinition);
+
+            /// <summary>The release functions of the acquires whose handle the field's class stores in it (assigned, initialized or as an <c>out</c> argument).</summary>
+            private HashSet<IMethodSymbol> PairedReleases(IFieldSymbol field)
+            {
+                if (_pairedReleases.TryGetValue(field, out var known))
+                {
+                    return known;
+                }
+
+                var releases = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+                _pairedReleases[field] = releases;
+                foreach (var reference in field.ContainingType?.DeclaringSyntaxReferences ?? default)
+                {
+                    foreach (var node in reference.GetSyntax(_cancellationToken).DescendantNodes())
+                    {
+                        var pair = node switch
+                        {
+                            AssignmentExpressionSyntax { Left: IdentifierNameSyntax or MemberAccessExpressionSyntax } assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && Names(assignment.Left, field.Name)
+                                => _owner.Bind(assignment, _cancellationToken) is ISimpleAssignmentOperation { Target: IFieldReferenceOperation target } store && SymbolEqualityComparer.Default.Equals(target.Field.OriginalDefinition, field)
+                                    ? _owner.PairsFor(node.SyntaxTree).ProducedBy(store.Value)
+                                    : null,
+                            VariableDeclaratorSyntax { Initializer: { } initializer } declarator when declarator.Identifier.ValueText == field.Name
+                                => _owner.Bind(initializer, _cancellationToken) is IFieldInitializerOperation fieldInitializer && fieldInitializer.InitializedFields.Contains(field, SymbolEqualityComparer.Default)
+                                    ? _owner.PairsFor(node.SyntaxTree).ProducedBy(fieldInitializer.Value)
+                                    : null,
+                            ArgumentSyntax { RefKindKeyword.ValueText: "out", Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } } argument when Names(argument.Expression, field.Name)
+                                => OutPair(invocation, argument, field),
+                            _ => null,
+                        };
+                        if (pair != null)
+                        {
+                            releases.Add(pair.Release.OriginalDefinition);
+                        }
+                    }
+                }
+
+                return releases;
+            }
+
+            /// <summary>The pair of <c>acquire(out _handle)</c> when the argument is the field and the acquire's handle parameter.</summary>
+            private HandleFunctionPair? OutPair(InvocationExpressionSyntax invocation, ArgumentSyntax argument, IFieldSymbol field)
+            {
+                if (_owner.Bind(invocation, _cancellationToken) is not IInvocationOperation call)
+                {
+                    return null;
+                }
+
+                var given = call.Arguments.FirstOrDefault(a => a.Syntax == argument);
+                return given is { Parameter: { RefKind: RefKind.Out } parameter, Value: IFieldReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Field.OriginalDefinition, field)
+                       && _owner.PairsFor(invocation.SyntaxTree).Get(call.TargetMethod) is { } pair && pair.OutParameter == parameter.Ordinal
+                    ? pair
+                    : null;
             }
         }
     }

@@ -74,7 +74,7 @@ namespace InteropGuard.Rules
                     var assignment = (ISimpleAssignmentOperation)operationContext.Operation;
                     if (assignment.Target is IFieldReferenceOperation target && IsCandidate(target.Field))
                     {
-                        Record(target.Field, Origin(assignment.Value, PairsFor(assignment)));
+                        Record(target.Field, PairsFor(assignment).ProducedBy(assignment.Value));
                     }
                 },
                 OperationKind.SimpleAssignment);
@@ -87,7 +87,7 @@ namespace InteropGuard.Rules
                     {
                         if (IsCandidate(field))
                         {
-                            Record(field, Origin(initializer.Value, PairsFor(initializer)));
+                            Record(field, PairsFor(initializer).ProducedBy(initializer.Value));
                         }
                     }
                 },
@@ -150,66 +150,5 @@ namespace InteropGuard.Rules
         /// </summary>
         private static bool IsCandidate(IFieldSymbol field)
             => !field.IsConst && !(field.IsStatic && field.IsReadOnly) && !field.IsImplicitlyDeclared && HandleFunctionPairs.IsRawHandle(field.Type);
-
-        /// <summary>The pair whose acquire produced <paramref name="value"/>: the call itself, or a local assigned from it in the same body.</summary>
-        private static HandleFunctionPair? Origin(IOperation value, HandleFunctionPairs pairs)
-        {
-            value = Unwrap(value);
-            if (value is IInvocationOperation call)
-            {
-                var pair = pairs.Get(call.TargetMethod);
-                return pair?.OutParameter == -1 ? pair : null;
-            }
-
-            if (value is not ILocalReferenceOperation local)
-            {
-                return null;
-            }
-
-            var root = OperationTree.Root(value);
-
-            foreach (var operation in root.Descendants())
-            {
-                switch (operation)
-                {
-                    case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local) && declarator.Initializer != null:
-                        if (Unwrap(declarator.Initializer.Value) is IInvocationOperation initializerCall && pairs.Get(initializerCall.TargetMethod) is { OutParameter: -1 } fromInitializer)
-                        {
-                            return fromInitializer;
-                        }
-
-                        break;
-                    case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target && SymbolEqualityComparer.Default.Equals(target.Local, local.Local):
-                        if (Unwrap(assignment.Value) is IInvocationOperation assignedCall && pairs.Get(assignedCall.TargetMethod) is { OutParameter: -1 } fromAssignment)
-                        {
-                            return fromAssignment;
-                        }
-
-                        break;
-                    case IArgumentOperation argument when argument.Parameter?.RefKind == RefKind.Out && argument.Parent is IInvocationOperation outCall:
-                        var written = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
-                        if (written is ILocalReferenceOperation outLocal && SymbolEqualityComparer.Default.Equals(outLocal.Local, local.Local)
-                            && pairs.Get(outCall.TargetMethod) is { } fromOut && fromOut.OutParameter == argument.Parameter.Ordinal)
-                        {
-                            return fromOut;
-                        }
-
-                        break;
-                }
-            }
-
-            return null;
-        }
-
-        // Not OperationTree.SkipConversions, which also goes through explicit casts: this reading stops at them.
-        private static IOperation Unwrap(IOperation value)
-        {
-            while (value is IConversionOperation conversion && conversion.IsImplicit)
-            {
-                value = conversion.Operand;
-            }
-
-            return value;
-        }
     }
 }
