@@ -560,49 +560,9 @@ namespace InteropGuard.Interop
             private bool RootNeverAPointer() => _rootNeverAPointer ??= !_rootAsPointer && _ownFields.Count > 0 && _ownFields.All(OnlyMembersOfFieldRead);
 
             private bool OnlyMembersOfFieldRead(IFieldSymbol field)
-            {
-                if (field.DeclaredAccessibility != Accessibility.Private || field.ContainingType == null)
-                {
-                    return false;
-                }
-
-                foreach (var reference in field.ContainingType.DeclaringSyntaxReferences)
-                {
-                    foreach (var name in reference.GetSyntax(_cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>())
-                    {
-                        if (name.Identifier.ValueText != field.Name)
-                        {
-                            continue;
-                        }
-
-                        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-                        var bound = _owner.Bind(expression, _cancellationToken);
-                        if (bound is IFieldReferenceOperation read && !SymbolEqualityComparer.Default.Equals(read.Field.OriginalDefinition, field))
-                        {
-                            continue;
-                        }
-
-                        if (bound is not IFieldReferenceOperation { Instance: IInstanceReferenceOperation or null } fieldRead)
-                        {
-                            // Another symbol of that name (a local, a parameter, a member of another type) is no read of the field.
-                            if (bound is ILocalReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation or IMethodReferenceOperation or IInvocationOperation)
-                            {
-                                continue;
-                            }
-
-                            return false;
-                        }
-
-                        // No conversion climbed: '((IntPtr)_root).ToInt64()' is a member of the IntPtr, not of the GCHandle.
-                        if (!IsMemberOrWrittenTo(fieldRead))
-                        {
-                            return false;
-                        }
-                    }
-                }
-
-                return true;
-            }
+                => field.DeclaredAccessibility == Accessibility.Private && field.ContainingType is { } type
+                   && FieldReferencesInType.Of(_owner._interop.Compilation, field, type, _cancellationToken)
+                       .All(read => read.Instance is IInstanceReferenceOperation or null && IsMemberOrWrittenTo(read));
 
             /// <summary>The value an IntPtr local was given once (<c>IntPtr p = ((uv_handle_t*)handle)->data;</c>), or the expression itself.</summary>
             private static IOperation PointerOrigin(IOperation pointer)
@@ -836,22 +796,25 @@ namespace InteropGuard.Interop
 
                 var releases = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
                 _pairedReleases[field] = releases;
-                foreach (var reference in field.ContainingType?.DeclaringSyntaxReferences ?? default)
+                foreach (var declarator in field.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<VariableDeclaratorSyntax>())
                 {
-                    foreach (var node in reference.GetSyntax(_cancellationToken).DescendantNodes())
+                    if (declarator.Initializer != null && _owner.Bind(declarator.Initializer, _cancellationToken) is IFieldInitializerOperation initializer
+                        && _owner.PairsFor(declarator.SyntaxTree).ProducedBy(initializer.Value) is { } initialPair)
                     {
-                        var pair = node switch
+                        releases.Add(initialPair.Release.OriginalDefinition);
+                    }
+                }
+
+                if (field.ContainingType is { } type)
+                {
+                    foreach (var reference in FieldReferencesInType.Of(_owner._interop.Compilation, field, type, _cancellationToken))
+                    {
+                        var pairs = _owner.PairsFor(reference.Syntax.SyntaxTree);
+                        var pair = reference.Parent switch
                         {
-                            AssignmentExpressionSyntax { Left: IdentifierNameSyntax or MemberAccessExpressionSyntax } assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && Names(assignment.Left, field.Name)
-                                => _owner.Bind(assignment, _cancellationToken) is ISimpleAssignmentOperation { Target: IFieldReferenceOperation target } store && SymbolEqualityComparer.Default.Equals(target.Field.OriginalDefinition, field)
-                                    ? _owner.PairsFor(node.SyntaxTree).ProducedBy(store.Value)
-                                    : null,
-                            VariableDeclaratorSyntax { Initializer: { } initializer } declarator when declarator.Identifier.ValueText == field.Name
-                                => _owner.Bind(initializer, _cancellationToken) is IFieldInitializerOperation fieldInitializer && fieldInitializer.InitializedFields.Contains(field, SymbolEqualityComparer.Default)
-                                    ? _owner.PairsFor(node.SyntaxTree).ProducedBy(fieldInitializer.Value)
-                                    : null,
-                            ArgumentSyntax { RefKindKeyword.ValueText: "out", Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } } argument when Names(argument.Expression, field.Name)
-                                => OutPair(invocation, argument, field),
+                            ISimpleAssignmentOperation { Target: var target } store when target == reference => pairs.ProducedBy(store.Value),
+                            IArgumentOperation { Parameter: { RefKind: RefKind.Out } parameter, Parent: IInvocationOperation call }
+                                when pairs.Get(call.TargetMethod) is { } outPair && outPair.OutParameter == parameter.Ordinal => outPair,
                             _ => null,
                         };
                         if (pair != null)
@@ -862,21 +825,6 @@ namespace InteropGuard.Interop
                 }
 
                 return releases;
-            }
-
-            /// <summary>The pair of <c>acquire(out _handle)</c> when the argument is the field and the acquire's handle parameter.</summary>
-            private HandleFunctionPair? OutPair(InvocationExpressionSyntax invocation, ArgumentSyntax argument, IFieldSymbol field)
-            {
-                if (_owner.Bind(invocation, _cancellationToken) is not IInvocationOperation call)
-                {
-                    return null;
-                }
-
-                var given = call.Arguments.FirstOrDefault(a => a.Syntax == argument);
-                return given is { Parameter: { RefKind: RefKind.Out } parameter, Value: IFieldReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Field.OriginalDefinition, field)
-                       && _owner.PairsFor(invocation.SyntaxTree).Get(call.TargetMethod) is { } pair && pair.OutParameter == parameter.Ordinal
-                    ? pair
-                    : null;
             }
         }
     }
