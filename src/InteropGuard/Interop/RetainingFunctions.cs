@@ -107,7 +107,8 @@ namespace InteropGuard.Interop
         /// or when its signature has the shape of one and its name a registration verb or callback noun: a callback (a
         /// delegate, a function pointer, or an IntPtr named like one) next to an untyped user-data pointer, in a function
         /// named set/add/register/attach/install/hook/subscribe/connect… or ending in handler/cb/proc/hook/listener (libvlc_log_set,
-        /// sqlite3_busy_handler, mylib_on_event_attach). A callback and user data alone are also the shape of a synchronous
+        /// sqlite3_busy_handler, mylib_on_event_attach), or in a function that makes an object given a callback
+        /// (<see cref="IsCreatorTakingCallback"/>). A callback and user data alone are also the shape of a synchronous
         /// enumeration (EnumWindows, git_tag_foreach, sqlite3_exec), so the words decide, and words of calling, enumerating
         /// or undoing a registration veto it.
         /// </summary>
@@ -135,7 +136,7 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            if (words.Any(w => w == "attach" || w == "install" || w == "subscribe"))
+            if (words.Any(w => w == "attach" || w == "install" || w == "subscribe") || IsCreatorTakingCallback(function, words))
             {
                 return true;
             }
@@ -143,6 +144,36 @@ namespace InteropGuard.Interop
             var hasUserData = parameters.Any(p => !IsCallbackParameter(p) && IsUntypedPointer(p));
             return hasUserData
                    && (words.Any(w => RegistrationVerbs.Contains(w)) || (words.Count > 1 && CallbackNouns.Contains(words[words.Count - 1])));
+        }
+
+        /// <summary>
+        /// A function that makes a native object (its name says new or create, it returns the object's pointer or handle) and
+        /// is given a callback: the object keeps it for its life, as a constructor keeps its arguments (fluidsynth's
+        /// <c>new_fluid_sfloader(load, free)</c>, <c>lua_newstate(alloc, ud)</c>, <c>g_hash_table_new(hash, equal)</c>,
+        /// <c>png_create_read_struct(…, error_fn, warn_fn)</c>). Making something <em>from</em> a source reads the source
+        /// during the call (<c>cairo_image_surface_create_from_png_stream(read, closure)</c>), as do the synchronous words
+        /// the caller has already vetoed.
+        /// </summary>
+        private static bool IsCreatorTakingCallback(NativeFunction function, List<string> words)
+            => (words.Contains("new") || words.Contains("create")) && !words.Contains("from")
+               && IsObjectReturned(function.Method.ReturnType);
+
+        private static bool IsObjectReturned(ITypeSymbol type)
+        {
+            if (IsPointerSized(type, depth: 0))
+            {
+                return true;
+            }
+
+            for (var t = type as INamedTypeSymbol; t != null; t = t.BaseType)
+            {
+                if (t.Name == "SafeHandle" && NamespaceNames.Is(t.ContainingNamespace, "System.Runtime.InteropServices"))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>

@@ -71,12 +71,19 @@ public static class Shapes
     [DllImport(""mylib"")] public static extern void ev_watch_attach(Notify notify);
     [DllImport(""mylib"")] public static extern void core_Mat_new(IntPtr data);
     [DllImport(""mylib"")] public static extern void imgproc_threshold(IntPtr src, IntPtr dst);
+    [DllImport(""mylib"")] public static extern IntPtr new_mylib_loader(Notify load, Notify free);
+    [DllImport(""mylib"")] public static extern Microsoft.Win32.SafeHandles.SafeFileHandle mylib_CreateWatcher(Notify changed);
+    [DllImport(""mylib"")] public static extern IntPtr mylib_surface_create_from_stream(Notify read, IntPtr closure);
+    [DllImport(""mylib"")] public static extern void mylib_new_event(Notify notify);
+    [DllImport(""mylib"")] public static extern IntPtr mylib_create_sorted(Notify compare);
 }";
 
         /// <summary>
         /// The character test in front of the registration reading lets through every name and signature the words accept:
         /// upper-case words beside 'set', a callback only a parameter's name shows, a delegate parameter beside a verb that
-        /// counts only with a callback. Each of the first four fails when its part of the test is left out.
+        /// counts only with a callback. Each of the first four fails when its part of the test is left out. The last five are
+        /// the object-making reading: a constructor-like function keeps the callbacks it is given (a sorted container its
+        /// comparator) unless it makes the object from a source it reads now or returns no object.
         /// </summary>
         [Theory]
         [InlineData("mylib_SetProgressCB", true)]
@@ -85,6 +92,11 @@ public static class Shapes
         [InlineData("ev_watch_attach", true)]
         [InlineData("core_Mat_new", false)]
         [InlineData("imgproc_threshold", false)]
+        [InlineData("new_mylib_loader", true)]
+        [InlineData("mylib_CreateWatcher", true)]
+        [InlineData("mylib_surface_create_from_stream", false)]
+        [InlineData("mylib_new_event", false)]
+        [InlineData("mylib_create_sorted", true)]
         public void RegistrationReadingAcceptsEveryCaseAndSignature(string method, bool registration)
         {
             var test = new InteropTestCompilation(RegistrationShapes);

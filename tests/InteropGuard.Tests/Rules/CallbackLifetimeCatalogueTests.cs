@@ -29,6 +29,9 @@ static class Lib
     [DllImport(""mylib"")] public static extern int mylib_log_set(IntPtr instance, Callback cb, IntPtr data);
     [DllImport(""mylib"")] public static extern int mylib_for_each_row(IntPtr db, Callback cb, IntPtr data);
     [DllImport(""mylib"")] public static extern int mylib_run(Callback progress, Callback completion);
+    [DllImport(""mylib"")] public static extern IntPtr new_mylib_reader(Callback read, Callback close);
+    [DllImport(""mylib"")] public static extern IntPtr mylib_image_create_from_stream(Callback read, IntPtr closure);
+    [DllImport(""mylib"")] public static extern int mylib_create_report(Callback progress);
 }
 ";
 
@@ -55,6 +58,36 @@ class C
         User32.SetWindowsHookEx(13, {|#0:data => _seen++|}, IntPtr.Zero, 0);
     }
 }", Finding(0, "The lambda's delegate is registered with 'User32.SetWindowsHookEx" + Registered));
+
+        /// <summary>
+        /// A function that makes a native object from callbacks hands them to the object it returns, which calls them for its
+        /// life; nothing here keeps the lambdas once the constructor returns.
+        /// </summary>
+        [Fact]
+        public Task CallbacksGivenToAFunctionThatMakesAnObject() => Check(@"
+class Reader
+{
+    readonly IntPtr _native;
+    int _reads;
+    public Reader()
+    {
+        _native = Lib.new_mylib_reader({|#0:data => _reads++|}, {|#1:data => _reads = 0|});
+    }
+}", Finding(0, "The lambda's delegate is registered with 'Lib.new_mylib_reader" + Registered),
+    Finding(1, "The lambda's delegate is registered with 'Lib.new_mylib_reader" + Registered));
+
+        /// <summary>
+        /// Look-alikes of the object-making reading: making something from a stream reads the stream during the call, and a
+        /// function that returns a status, not the object, has nothing to hand the callback to.
+        /// </summary>
+        [Fact]
+        public Task CallbacksOfAFunctionThatMakesFromASourceOrReturnsAStatusAreNotFindings() => Check(@"
+class Images
+{
+    int _reads;
+    IntPtr Load() => Lib.mylib_image_create_from_stream(data => _reads++, IntPtr.Zero);
+    int Report() => Lib.mylib_create_report(data => _reads++);
+}");
 
         [Fact]
         public Task EnumerationCallbackOfASynchronousFunctionIsNotAFinding() => Check(@"
