@@ -102,7 +102,7 @@ namespace InteropGuard.Rules
 
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
             var facts = new BodyWalk(callees, owners, scope);
-            facts.Walk(interop.OperationsOf(root));
+            facts.Walk(root);
             if (facts.HandleCalls is { } handleCalls)
             {
                 AnalyzeHandleCalls(interop, owners, callees, rooted, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
@@ -888,13 +888,17 @@ namespace InteropGuard.Rules
             => assignedFields != null && owner.Handle is IFieldReferenceOperation handleField && assignedFields.Contains(handleField.Field);
 
         /// <summary>
-        /// What IG1001 reads of every body of the compilation: the calls that hand raw handles to native code, each with
-        /// those arguments, in tree order, and what the questions asked of their owners need of the whole body. Four bodies
-        /// in five have no such call; the body's operations come from its one shared walk (<see cref="BodyOperations"/>),
-        /// the set of assigned fields is made for the first one, and the reading itself is a struct on the block action's stack.
+        /// The one walk of every body of the compilation: the calls that hand raw handles to native code, each with those
+        /// arguments, in tree order, and what the questions asked of their owners need of the whole body. Every operation of
+        /// every body passes here and four bodies in five have no such call, so the walk allocates nothing of its own: it
+        /// recurses over the child lists (an enumerator per level only below <see cref="MaxRecursion"/> levels, where a long
+        /// chain of binary operators goes on), the set of assigned fields is made for the first one, and the walk itself is
+        /// a struct on the block action's stack.
         /// </summary>
         private struct BodyWalk
         {
+            private const int MaxRecursion = 64;
+
             private readonly HandleParameters _callees;
             private readonly HandleOwners _owners;
             private readonly InteropScope _scope;
@@ -918,28 +922,58 @@ namespace InteropGuard.Rules
             /// <summary>Does the body hold a goto (which may bring control back before a call)?</summary>
             public bool HasGoto { get; private set; }
 
-            /// <summary>Reads the body's listed operations in the order of <c>root.Descendants()</c> (the root is never one this reads).</summary>
-            public void Walk(BodyOperations body)
+            /// <summary>Reads the operations under <paramref name="root"/> in the order of <c>root.Descendants()</c>.</summary>
+            public void Walk(IOperation root) => Walk(root, 0);
+
+            private void Walk(IOperation parent, int depth)
             {
-                HasFunctions = body.HasFunctions;
-                HasGoto = body.HasGoto;
-                foreach (var operation in body.Candidates)
+                foreach (var operation in parent.ChildOperations)
                 {
-                    Visit(operation);
+                    if (!Visit(operation))
+                    {
+                        continue;
+                    }
+
+                    if (depth < MaxRecursion)
+                    {
+                        Walk(operation, depth + 1);
+                    }
+                    else
+                    {
+                        foreach (var descendant in operation.Descendants())
+                        {
+                            Visit(descendant);
+                        }
+                    }
                 }
             }
 
-            private void Visit(IOperation operation)
+            /// <summary>Reads one operation; false when it has no child operations, so that the walk need not ask for them.</summary>
+            private bool Visit(IOperation operation)
             {
                 // Its kind (one virtual call) sorts out the few operations this walk reads, where a test per interface
                 // would be several casts per operation.
-                switch (operation.Kind)
+                var kind = operation.Kind;
+                switch (kind)
                 {
                     // The fields the body assigns, which owners read through fields ask about (ClearsHandleField).
                     case OperationKind.SimpleAssignment:
                         if (operation is ISimpleAssignmentOperation { Target: IFieldReferenceOperation assigned })
                         {
                             (AssignedFields ??= new HashSet<IFieldSymbol>(SymbolEqualityComparer.Default)).Add(assigned.Field);
+                        }
+
+                        break;
+
+                    // And whether anything can capture a variable or jump back, so that no owner needs another walk to ask.
+                    case OperationKind.AnonymousFunction:
+                    case OperationKind.LocalFunction:
+                        HasFunctions = true;
+                        break;
+                    case OperationKind.Branch:
+                        if (operation is IBranchOperation { BranchKind: BranchKind.GoTo })
+                        {
+                            HasGoto = true;
                         }
 
                         break;
@@ -960,6 +994,8 @@ namespace InteropGuard.Rules
 
                         break;
                 }
+
+                return !OperationTree.HasNoChildren(kind);
             }
 
             private void Note(IOperation call, List<(IArgumentOperation Argument, NamedFunction Function)>? arguments)
