@@ -121,31 +121,14 @@ namespace InteropGuard.Interop
         /// <summary>Which SafeHandle types release nothing (<see cref="Interop.HandleReleases"/>).</summary>
         public HandleReleases HandleReleases => _handleReleases ?? Publish(ref _handleReleases, new HandleReleases(this));
 
-        // The bodies walked last, keyed by their root operation: the driver hands every analyzer the same tree of a body
-        // and runs their block actions on one declaration before the next, so the first analyzer to search a body walks
-        // it and the others find it here. A few slots, replaced in turn, rather than a table of every body: a
-        // ConditionalWeakTable entry (a dependent handle and a lock per body) cost more than the walks it saved (index31).
-        // A slot keeps one body's tree of this compilation alive until it is replaced, never the compilation longer.
-        private readonly Flow.BodyOperations?[] _lastBodies = new Flow.BodyOperations?[4];
-        private int _nextBody;
+        // Keyed by the body's root operation: the driver hands every analyzer of the compilation the same tree of a body,
+        // so the first analyzer to search it walks it and the others read the list. Held weakly, as the contexts are: an
+        // entry lives no longer than its operation tree.
+        private readonly ConditionalWeakTable<IOperation, Flow.BodyOperations> _bodies = new ConditionalWeakTable<IOperation, Flow.BodyOperations>();
+        private static readonly ConditionalWeakTable<IOperation, Flow.BodyOperations>.CreateValueCallback WalkBody = Flow.BodyOperations.Walk;
 
         /// <summary>The operations of the body <paramref name="root"/> the analyzers' candidate searches read, walked once (<see cref="Flow.BodyOperations"/>).</summary>
-        public Flow.BodyOperations OperationsOf(IOperation root)
-        {
-            var slots = _lastBodies;
-            for (var i = 0; i < slots.Length; i++)
-            {
-                var body = Volatile.Read(ref slots[i]);
-                if (body != null && body.Root == root)
-                {
-                    return body;
-                }
-            }
-
-            var walked = Flow.BodyOperations.Walk(root);
-            Volatile.Write(ref slots[(Interlocked.Increment(ref _nextBody) & int.MaxValue) % slots.Length], walked);
-            return walked;
-        }
+        public Flow.BodyOperations OperationsOf(IOperation root) => _bodies.GetValue(root, WalkBody);
 
         /// <summary>Which interop words each syntax tree uses: the cheap gates of every analyzer.</summary>
         public InteropVocabulary Vocabulary { get; }
