@@ -173,15 +173,10 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        public static ImmutableArray<PinningScope> In(IOperation root, WellKnownTypes types, ManagedMemoryOrigins origins) => In(root, root.DescendantsAndSelf(), types, origins);
-
-        /// <summary>The pinning scopes of a body, read from the operations its one shared walk listed.</summary>
-        public static ImmutableArray<PinningScope> In(BodyOperations body, WellKnownTypes types, ManagedMemoryOrigins origins) => In(body.Root, body.Candidates, types, origins);
-
-        private static ImmutableArray<PinningScope> In(IOperation root, IEnumerable<IOperation> operations, WellKnownTypes types, ManagedMemoryOrigins origins)
+        public static ImmutableArray<PinningScope> In(IOperation root, WellKnownTypes types, ManagedMemoryOrigins origins)
         {
             var scopes = ImmutableArray.CreateBuilder<PinningScope>();
-            foreach (var operation in operations)
+            foreach (var operation in root.DescendantsAndSelf())
             {
                 switch (operation)
                 {

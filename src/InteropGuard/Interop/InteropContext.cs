@@ -121,15 +121,6 @@ namespace InteropGuard.Interop
         /// <summary>Which SafeHandle types release nothing (<see cref="Interop.HandleReleases"/>).</summary>
         public HandleReleases HandleReleases => _handleReleases ?? Publish(ref _handleReleases, new HandleReleases(this));
 
-        // Keyed by the body's root operation: the driver hands every analyzer of the compilation the same tree of a body,
-        // so the first analyzer to search it walks it and the others read the list. Held weakly, as the contexts are: an
-        // entry lives no longer than its operation tree.
-        private readonly ConditionalWeakTable<IOperation, Flow.BodyOperations> _bodies = new ConditionalWeakTable<IOperation, Flow.BodyOperations>();
-        private static readonly ConditionalWeakTable<IOperation, Flow.BodyOperations>.CreateValueCallback WalkBody = Flow.BodyOperations.Walk;
-
-        /// <summary>The operations of the body <paramref name="root"/> the analyzers' candidate searches read, walked once (<see cref="Flow.BodyOperations"/>).</summary>
-        public Flow.BodyOperations OperationsOf(IOperation root) => _bodies.GetValue(root, WalkBody);
-
         /// <summary>Which interop words each syntax tree uses: the cheap gates of every analyzer.</summary>
         public InteropVocabulary Vocabulary { get; }
 

@@ -189,12 +189,12 @@ namespace InteropGuard.Interop
         /// name is a read word or a helper name (<see cref="MayRead"/>'s words); a <c>using</c> or <c>foreach</c> counts
         /// as a native call, since its graph calls Dispose, GetEnumerator and MoveNext, which may be wrappers.
         /// </summary>
-        public bool MayReadAfterNativeCall(Flow.BodyOperations body)
+        public bool MayReadAfterNativeCall(IOperation root)
         {
             var words = _readOrHelperWords.Value;
             var read = false;
             var native = false;
-            foreach (var operation in body.Candidates)
+            foreach (var operation in root.DescendantsAndSelf())
             {
                 IMethodSymbol method;
                 switch (operation)

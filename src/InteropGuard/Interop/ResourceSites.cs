@@ -31,19 +31,14 @@ namespace InteropGuard.Interop
         public static bool AnyIn(IOperation root, AllocationCatalogue catalogue) => AllIn(root, catalogue).Any();
 
         /// <summary>The sites of an operation tree (a body with its lambdas and local functions).</summary>
-        public static IEnumerable<ResourceSite> AllIn(IOperation root, AllocationCatalogue catalogue) => AllIn(root.Descendants(), catalogue);
-
-        /// <summary>The sites of a body, read from the operations its one shared walk listed (the root is never a site).</summary>
-        public static IEnumerable<ResourceSite> AllIn(Flow.BodyOperations body, AllocationCatalogue catalogue) => AllIn(body.Candidates, catalogue);
-
-        private static IEnumerable<ResourceSite> AllIn(IEnumerable<IOperation> operations, AllocationCatalogue catalogue)
+        public static IEnumerable<ResourceSite> AllIn(IOperation root, AllocationCatalogue catalogue)
         {
-            // Asked of every body the ownership gates let through: one pass keeps only the operations Classify can read
+            // Asked of every body the ownership gates let through: one walk keeps only the operations Classify can read
             // as sites (calls, creations, ref/out arguments, property reads) and notes the released locals on the way,
             // instead of listing every operation of the body and walking that list twice.
             List<IOperation>? candidates = null;
             Dictionary<ILocalSymbol, (Deallocator, IMethodSymbol)>? released = null;
-            foreach (var operation in operations)
+            foreach (var operation in root.Descendants())
             {
                 switch (operation)
                 {

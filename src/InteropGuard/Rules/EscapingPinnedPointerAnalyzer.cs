@@ -61,7 +61,7 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            var scopes = PinningScopes.In(interop.OperationsOf(root), interop.Types, origins);
+            var scopes = PinningScopes.In(root, interop.Types, origins);
             if (scopes.IsEmpty)
             {
                 return;

@@ -101,7 +101,7 @@ namespace InteropGuard.Rules
                 }
 
                 // Cheap gates: a body that names no read (nor a helper that reads), or holds no native call, costs no graph.
-                if (!ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax) || !calls.MayReadAfterNativeCall(interop.OperationsOf(root)))
+                if (!ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax) || !calls.MayReadAfterNativeCall(root))
                 {
                     continue;
                 }

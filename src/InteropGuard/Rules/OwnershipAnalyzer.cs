@@ -140,7 +140,7 @@ namespace InteropGuard.Rules
             var uses = ValueUses.ForOwnership(interop, scope);
             HashSet<SyntaxNode>? guaranteed = null;
             var unguaranteed = false;
-            foreach (var treeSite in ResourceSites.AllIn(interop.OperationsOf(root), scope.Catalogue))
+            foreach (var treeSite in ResourceSites.AllIn(root, scope.Catalogue))
             {
                 if (_budget.ReadTreeReleases && GuaranteedReleases.NeedsNoSolve(treeSite, root, uses, scope.Catalogue, interop.Types.DisposeMethod))
                 {
