@@ -94,7 +94,7 @@ namespace InteropGuard.Interop
         }
 
         // The calls (and argument ordinals) the getter's results reach in its class: a result passed straight to a call, or
-        // through a local its declaration initializes, passed to a call in the same body.
+        // through a local its declaration initializes and nothing writes again, passed to a call in the same body.
         private ImmutableArray<(IMethodSymbol, int)> ReceiversOf(IMethodSymbol getter, INamedTypeSymbol holder)
             => _receivers.TryGetValue((getter, holder), out var known) ? known : _receivers.GetOrAdd((getter, holder), Read(getter, holder));
 
@@ -123,10 +123,17 @@ namespace InteropGuard.Interop
                             body = body.Parent;
                         }
 
-                        foreach (var use in body.Descendants().OfType<ILocalReferenceOperation>())
+                        // A local written again may hold another block when it is released (SetPoints reuses its local
+                        // for the new block): only one that keeps the getter's result counts.
+                        var uses = body.Descendants().OfType<ILocalReferenceOperation>().Where(use => SymbolEqualityComparer.Default.Equals(use.Local, local)).ToList();
+                        if (uses.Any(IsWritten))
                         {
-                            if (SymbolEqualityComparer.Default.Equals(use.Local, local)
-                                && OperationTree.WithEveryConversion(use).Parent is IArgumentOperation { Parent: IInvocationOperation user, Parameter: { } used })
+                            continue;
+                        }
+
+                        foreach (var use in uses)
+                        {
+                            if (OperationTree.WithEveryConversion(use).Parent is IArgumentOperation { Parent: IInvocationOperation user, Parameter: { } used })
                             {
                                 receivers.Add((user.TargetMethod, used.Ordinal));
                             }
@@ -146,6 +153,11 @@ namespace InteropGuard.Interop
             return call.SemanticModel ?? (_context.Compilation.ContainsSyntaxTree(tree) ? _context.Compilation.GetSemanticModel(tree) : null);
 #pragma warning restore RS1030
         }
+
+        private static bool IsWritten(ILocalReferenceOperation use)
+            => (use.Parent is IAssignmentOperation assignment && assignment.Target == use)
+               || (use.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out })
+               || use.Parent is IIncrementOrDecrementOperation;
 
         private static bool IsPointer(ITypeSymbol type)
             => type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || type is IPointerTypeSymbol;

@@ -9,7 +9,8 @@ namespace InteropGuard.Tests.Rules
     /// thirtieth session, throws31: BulletSharp's HACD wrapper stores its points with a setter and frees what the getter
     /// returns in <c>Dispose</c>). The native object keeps the block: freeing it after the setter would leave the object
     /// dangling, so it is not the method's to release. Beside it, the setters whose blocks are still the method's: no
-    /// getter, a getter whose result is only read, a getter that also takes an index.
+    /// getter, a getter whose result is only read, a getter that also takes an index, a getter's local that holds another
+    /// block by the time it is freed.
     /// </summary>
     public class SetterReleasedThroughGetterTests
     {
@@ -29,6 +30,8 @@ static class Curves
     [DllImport(""curves"")] public static extern IntPtr Curve_GetTangents(IntPtr curve);
     [DllImport(""curves"")] public static extern void Curve_SetColors(IntPtr curve, IntPtr colors);
     [DllImport(""curves"")] public static extern IntPtr Curve_GetColors(IntPtr curve, int index);
+    [DllImport(""curves"")] public static extern void Curve_SetNormals(IntPtr curve, IntPtr normals);
+    [DllImport(""curves"")] public static extern IntPtr Curve_GetNormals(IntPtr curve);
 }
 ";
 
@@ -124,6 +127,26 @@ sealed class Curve : IDisposable
     {
         Marshal.FreeHGlobal(Curves.Curve_GetColors(_native, 0));
         Curves.curve_free(_native);
+    }
+}", Leaks());
+
+        [Fact]
+        public Task AGetterLocalWrittenAgainBeforeTheReleaseIsNotTheGetters() => Run(@"
+sealed class Curve
+{
+    private readonly IntPtr _native = Curves.curve_new();
+
+    public void SetNormals(int count)
+    {
+        var block = {|#0:Marshal.AllocHGlobal(count)|};
+        Curves.Curve_SetNormals(_native, block);
+    }
+
+    public void Scratch(int count)
+    {
+        var normals = Curves.Curve_GetNormals(_native);
+        normals = Marshal.AllocHGlobal(count);
+        Marshal.FreeHGlobal(normals);
     }
 }", Leaks());
     }
