@@ -363,7 +363,8 @@ namespace InteropGuard.Flow
             {
                 // A function that keeps what it is given (a registration, an async submission) now shares it:
                 // releasing it here would be as wrong as leaking it, so ownership is no longer ours to judge.
-                return _scope.Keeps(native, parameter)
+                // So does a setter whose matching getter's result the library itself frees (SettersReleasedThroughGetters).
+                return _scope.Keeps(native, parameter) || SettersReleasedThroughGetters.Of(_context).Keeps(call, native, parameter, catalogue)
                     ? new ValueUse(ValueUseKind.Escape, call, nativeTarget: (native, parameter), keptIfCallSucceeds: !method.ReturnsVoid)
                     : new ValueUse(ValueUseKind.Use, call, nativeTarget: (native, parameter));
             }
