@@ -4,8 +4,9 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using InteropGuard.Interop;
 
-namespace InteropGuard.Interop
+namespace InteropGuard.Flow
 {
     /// <summary>
     /// A native setter whose block the library itself later frees through the matching getter: <c>X_SetPoints(obj, block)</c>
@@ -117,20 +118,15 @@ namespace InteropGuard.Interop
                     }
                     else if (value.Parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol: var local } })
                     {
-                        IOperation body = call;
-                        while (body.Parent != null)
-                        {
-                            body = body.Parent;
-                        }
-
                         // A local written again may hold another block when it is released (SetPoints reuses its local
-                        // for the new block): only one that keeps the getter's result counts.
-                        var uses = body.Descendants().OfType<ILocalReferenceOperation>().Where(use => SymbolEqualityComparer.Default.Equals(use.Local, local)).ToList();
-                        if (uses.Any(IsWritten))
+                        // for the new block): only one whose single value is the getter's result counts.
+                        var body = OperationTree.Root(call);
+                        if (!LocalOrigins.In(body).TryGetValue(local, out var origin) || OperationTree.SkipEveryConversion(origin) != call)
                         {
                             continue;
                         }
 
+                        var uses = body.Descendants().OfType<ILocalReferenceOperation>().Where(use => SymbolEqualityComparer.Default.Equals(use.Local, local));
                         foreach (var use in uses)
                         {
                             if (OperationTree.WithEveryConversion(use).Parent is IArgumentOperation { Parent: IInvocationOperation user, Parameter: { } used })
@@ -153,11 +149,6 @@ namespace InteropGuard.Interop
             return call.SemanticModel ?? (_context.Compilation.ContainsSyntaxTree(tree) ? _context.Compilation.GetSemanticModel(tree) : null);
 #pragma warning restore RS1030
         }
-
-        private static bool IsWritten(ILocalReferenceOperation use)
-            => (use.Parent is IAssignmentOperation assignment && assignment.Target == use)
-               || (use.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out })
-               || use.Parent is IIncrementOrDecrementOperation;
 
         private static bool IsPointer(ITypeSymbol type)
             => type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || type is IPointerTypeSymbol;
