@@ -144,51 +144,18 @@ namespace InteropGuard.Flow
             var assigned = blocks.Select(AssignedVariables).ToArray();
             var finallyExits = FinallyExits(graph);
             var handlers = blocks.Select(b => Handlers(graph, b)).ToArray();
-            var input = new State?[blocks.Length];
-            input[0] = State.Initial;
-            var pending = new SortedSet<int> { 0 };
-            while (pending.Count > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var ordinal = pending.Min;
-                pending.Remove(ordinal);
-                var block = blocks[ordinal];
-                var end = Run(input[ordinal]!.Forgetting(assigned[ordinal]), eventsByBlock[ordinal], events, handlers[ordinal], Flow, record: null);
-                var test = block.BranchValue != null && block.ConditionKind != ControlFlowConditionKind.None ? invalidTests.Read(block.BranchValue) : null;
-                foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
-                {
-                    if (branch == null)
-                    {
-                        continue;
-                    }
+            var input = Solve(handlers, thrownOnly: null);
 
-                    // The conditional branch is taken when the branch value is ConditionKind's value, the fall-through otherwise.
-                    var taken = branch == block.ConditionalSuccessor ? block.ConditionKind == ControlFlowConditionKind.WhenTrue : block.ConditionKind != ControlFlowConditionKind.WhenTrue;
-                    var state = test is { } known && known.InvalidWhen == taken ? end.KnowingInvalid(known.Handle) : end;
-
-                    if (branch.FinallyRegions.Length > 0)
-                    {
-                        Flow(branch.FinallyRegions[0].FirstBlockOrdinal, state);
-                    }
-                    else if (branch.Destination != null)
-                    {
-                        Flow(branch.Destination.Ordinal, state);
-                    }
-                    else if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling && EnclosingFinally(block) is { } region
-                             && finallyExits.TryGetValue(region, out var exits))
-                    {
-                        foreach (var exit in exits)
-                        {
-                            Flow(exit, state);
-                        }
-                    }
-                }
-            }
+            // A catch whose try throws on purpose after a native call is about that throw: its reads are taken from a
+            // second solution in which only the explicit throws enter it (ThrownIntoCatches).
+            var thrownOnly = ThrownIntoCatches(graph, events, eventsByBlock, handlers, input, assigned);
+            var thrownInput = thrownOnly.Count == 0 ? null : Solve(handlers.Select(h => h.Where(t => !thrownOnly.ContainsKey(t)).ToArray()).ToArray(), thrownOnly);
 
             var atRead = new Dictionary<int, State>();
             foreach (var block in blocks)
             {
-                if (input[block.Ordinal] is { } start)
+                var from = thrownInput != null && InCatch(block, thrownOnly) ? thrownInput : input;
+                if (from[block.Ordinal] is { } start)
                 {
                     Run(start.Forgetting(assigned[block.Ordinal]), eventsByBlock[block.Ordinal], events, handlers[block.Ordinal], (_, _) => { }, (read, state) => atRead[read] = atRead.TryGetValue(read, out var seen) ? seen.Join(state) : state);
                 }
@@ -197,15 +164,183 @@ namespace InteropGuard.Flow
             results.AddRange(Results(events, atRead));
             return results;
 
-            void Flow(int target, State state)
+            // The state at the start of each block. With thrownOnly, the catches it names are entered only from the
+            // explicit throws of their try (handlers then lists the other catches only).
+            State?[] Solve(int[][] handlersOf, Dictionary<int, ControlFlowRegion>? thrownOnly)
             {
-                var current = input[target];
-                var joined = current == null ? state : current.Join(state);
-                if (current == null || !joined.Equals(current))
+                var input = new State?[blocks.Length];
+                input[0] = State.Initial;
+                var pending = new SortedSet<int> { 0 };
+                while (pending.Count > 0)
                 {
-                    input[target] = joined;
-                    pending.Add(target);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var ordinal = pending.Min;
+                    pending.Remove(ordinal);
+                    var block = blocks[ordinal];
+                    var end = Run(input[ordinal]!.Forgetting(assigned[ordinal]), eventsByBlock[ordinal], events, handlersOf[ordinal], Flow, record: null);
+                    if (thrownOnly != null && IsExplicitThrow(block))
+                    {
+                        foreach (var handler in InnermostHandlers(block))
+                        {
+                            if (thrownOnly.ContainsKey(handler))
+                            {
+                                Flow(handler, end);
+                            }
+                        }
+                    }
+
+                    var test = block.BranchValue != null && block.ConditionKind != ControlFlowConditionKind.None ? invalidTests.Read(block.BranchValue) : null;
+                    foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+                    {
+                        if (branch == null)
+                        {
+                            continue;
+                        }
+
+                        // The conditional branch is taken when the branch value is ConditionKind's value, the fall-through otherwise.
+                        var taken = branch == block.ConditionalSuccessor ? block.ConditionKind == ControlFlowConditionKind.WhenTrue : block.ConditionKind != ControlFlowConditionKind.WhenTrue;
+                        var state = test is { } known && known.InvalidWhen == taken ? end.KnowingInvalid(known.Handle) : end;
+
+                        if (branch.FinallyRegions.Length > 0)
+                        {
+                            Flow(branch.FinallyRegions[0].FirstBlockOrdinal, state);
+                        }
+                        else if (branch.Destination != null)
+                        {
+                            Flow(branch.Destination.Ordinal, state);
+                        }
+                        else if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling && EnclosingFinally(block) is { } region
+                                 && finallyExits.TryGetValue(region, out var exits))
+                        {
+                            foreach (var exit in exits)
+                            {
+                                Flow(exit, state);
+                            }
+                        }
+                    }
                 }
+
+                return input;
+
+                void Flow(int target, State state)
+                {
+                    var current = input[target];
+                    var joined = current == null ? state : current.Join(state);
+                    if (current == null || !joined.Equals(current))
+                    {
+                        input[target] = joined;
+                        pending.Add(target);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The catch handlers (first block → region) that read the last error and whose try throws on purpose after a native
+        /// call: every explicit <c>throw</c> of the try (innermost try only) is reached, on every path, after a native call
+        /// (<c>var f = GetProcAddress(lib, name); if (f == IntPtr.Zero) throw new LoadException(…);</c>). The read in such a
+        /// catch is about the call whose failure the code throws for, as <c>if (!F()) throw new Win32Exception()</c> is about F:
+        /// what runs only on the other branch (a trace after the call succeeded, which may itself throw into the catch) is not
+        /// between that call and the read. A catch whose try has no explicit throw, or one before any native call, keeps
+        /// every path (the exception may come from anywhere in the try).
+        /// </summary>
+        private static Dictionary<int, ControlFlowRegion> ThrownIntoCatches(ControlFlowGraph graph, List<LastErrorEvent> events, List<int>[] eventsByBlock, int[][] handlers, State?[] input, ImmutableHashSet<ISymbol>[] assigned)
+        {
+            var found = new Dictionary<int, ControlFlowRegion>();
+            Dictionary<int, State?>? thrown = null;
+            foreach (var block in graph.Blocks)
+            {
+                if (input[block.Ordinal] is not { } start || !IsExplicitThrow(block))
+                {
+                    continue;
+                }
+
+                var end = Run(start.Forgetting(assigned[block.Ordinal]), eventsByBlock[block.Ordinal], events, handlers[block.Ordinal], (_, _) => { }, record: null);
+                foreach (var handler in InnermostHandlers(block))
+                {
+                    thrown ??= new Dictionary<int, State?>();
+                    // A throw reached before any native call on some path leaves the catch as it was (null).
+                    var afterCall = end.Recent.All(r => r.Call != Entry) ? end : null;
+                    thrown[handler] = !thrown.TryGetValue(handler, out var seen) ? afterCall : seen == null || afterCall == null ? null : seen.Join(afterCall);
+                }
+            }
+
+            if (thrown == null)
+            {
+                return found;
+            }
+
+            foreach (var entry in thrown)
+            {
+                if (entry.Value == null)
+                {
+                    continue;
+                }
+
+                var region = graph.Blocks[entry.Key].EnclosingRegion;
+                while (region != null && region.FirstBlockOrdinal == entry.Key && region.Kind != ControlFlowRegionKind.Catch)
+                {
+                    region = region.EnclosingRegion;
+                }
+
+                if (region is { Kind: ControlFlowRegionKind.Catch } catchRegion && ReadsIn(catchRegion, events, eventsByBlock))
+                {
+                    found[entry.Key] = catchRegion;
+                }
+            }
+
+            return found;
+        }
+
+        private static bool ReadsIn(ControlFlowRegion region, List<LastErrorEvent> events, List<int>[] eventsByBlock)
+        {
+            for (var ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
+            {
+                if (eventsByBlock[ordinal].Any(id => events[id].Kind == LastErrorEventKind.Read))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool InCatch(BasicBlock block, Dictionary<int, ControlFlowRegion> catches)
+            => catches.Values.Any(region => block.Ordinal >= region.FirstBlockOrdinal && block.Ordinal <= region.LastBlockOrdinal);
+
+        /// <summary>A block that ends in a <c>throw</c> of the code's own (not a rethrow, not a call that throws).</summary>
+        private static bool IsExplicitThrow(BasicBlock block)
+            => block.FallThroughSuccessor is { Semantics: ControlFlowBranchSemantics.Throw };
+
+        /// <summary>The first blocks of the catch handlers of the innermost try region around <paramref name="block"/>: where its explicit throw goes first.</summary>
+        private static IEnumerable<int> InnermostHandlers(BasicBlock block)
+        {
+            foreach (var region in ControlFlowGraphs.RegionsWithin(block))
+            {
+                if (region.Kind != ControlFlowRegionKind.Try)
+                {
+                    continue;
+                }
+
+                // A try with only a finally passes the throw on to the next try out; one with a filter is left alone.
+                var siblings = region.EnclosingRegion!.NestedRegions.Where(r => r != region).ToList();
+                if (siblings.Any(r => r.Kind == ControlFlowRegionKind.Filter || r.Kind == ControlFlowRegionKind.FilterAndHandler))
+                {
+                    yield break;
+                }
+
+                var catches = siblings.Where(r => r.Kind == ControlFlowRegionKind.Catch).ToList();
+                if (catches.Count == 0)
+                {
+                    continue;
+                }
+
+                foreach (var handler in catches)
+                {
+                    yield return handler.FirstBlockOrdinal;
+                }
+
+                yield break;
             }
         }
 

@@ -158,6 +158,10 @@ namespace InteropGuard.Flow
                 case null:
                     return Outcome.Silent;
 
+                // A constant ('nameof(T)', a const field) runs no code.
+                case { ConstantValue.HasValue: true }:
+                    return Outcome.Silent;
+
                 case IBlockOperation block:
                     foreach (var statement in block.Operations)
                     {
@@ -184,8 +188,10 @@ namespace InteropGuard.Flow
                         return Walk(known.Value ? conditional.WhenTrue : conditional.WhenFalse, thisType, flags, depth, frame, deferred);
                     }
 
-                    var whenTrue = Walk(conditional.WhenTrue, thisType, flags, depth, frame, deferred);
-                    var whenFalse = Walk(conditional.WhenFalse, thisType, flags, depth, frame, deferred);
+                    var tested = TestedField(conditional.Condition);
+                    var whenTrue = GuardedCall(conditional.WhenTrue, tested, thisType, flags, depth, frame, deferred) ?? Walk(conditional.WhenTrue, thisType, flags, depth, frame, deferred);
+                    var whenFalse = GuardedCall(conditional.WhenFalse, tested is { } t ? (t.Field, !t.Value) : null, thisType, flags, depth, frame, deferred)
+                                    ?? Walk(conditional.WhenFalse, thisType, flags, depth, frame, deferred);
                     return whenTrue == Outcome.Unknown || whenFalse == Outcome.Unknown ? Outcome.Unknown
                         : whenTrue == Outcome.Exits && whenFalse == Outcome.Exits ? Outcome.Exits
                         : Outcome.Silent;
@@ -209,7 +215,7 @@ namespace InteropGuard.Flow
                         return Outcome.Silent;
                     }
 
-                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments), deferred);
+                    return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments), deferred, guard: null);
                 }
 
                 case IPropertyReferenceOperation property:
@@ -285,6 +291,98 @@ namespace InteropGuard.Flow
             }
         }
 
+        /// <summary>
+        /// A test of a bool field of <c>this</c> (<c>_disposed</c>, <c>!_disposed</c>): the field and the value it has when the
+        /// condition is true; null for any other condition.
+        /// </summary>
+        private static (IFieldSymbol Field, bool Value)? TestedField(IOperation condition)
+        {
+            var value = true;
+            condition = OperationTree.SkipConversions(condition);
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
+            {
+                value = !value;
+                condition = OperationTree.SkipConversions(not.Operand);
+            }
+
+            return condition is IFieldReferenceOperation { Field: { IsStatic: false, Type.SpecialType: SpecialType.System_Boolean } field, Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } }
+                ? (field, value)
+                : null;
+        }
+
+        /// <summary>
+        /// A branch that is one call on <c>this</c> taken under a test of a field of <c>this</c> (<c>~T() { if (_disposed)
+        /// Dispose(false); }</c>): walked as any call, with the field's value handed to the callee, whose own first test of the
+        /// same field then decides (<see cref="LeadingExit"/>). Nothing runs between the test and the call, and a finalizer's
+        /// object is reachable from no other thread, so the field is unchanged when the callee reads it. Null when the branch
+        /// is not of that shape (the caller walks it as usual).
+        /// </summary>
+        private Outcome? GuardedCall(IOperation? branch, (IFieldSymbol Field, bool Value)? guard, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth,
+                                     Frame? frame, FunctionNameSet deferred)
+        {
+            if (guard == null)
+            {
+                return null;
+            }
+
+            while (branch is IBlockOperation { Operations.Length: 1 } single)
+            {
+                branch = single.Operations[0];
+            }
+
+            if (branch is not IExpressionStatementOperation { Operation: IInvocationOperation call }
+                || call.Instance is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                || call.Arguments.Any(a => !(OperationTree.SkipConversions(a.Value) is ILiteralOperation or IParameterReferenceOperation or ILocalReferenceOperation)))
+            {
+                return null;
+            }
+
+            if (DefersRelease(call, deferred))
+            {
+                return Outcome.Silent;
+            }
+
+            return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments), deferred, guard);
+        }
+
+        /// <summary>
+        /// Where a method leaves at its first test of <paramref name="guard"/>'s field when the value the caller's test gave
+        /// the field makes it true: <c>if (_disposed) throw new ObjectDisposedException(…);</c> (or <c>return;</c>) as the
+        /// method's first statement that runs code, the statements before it only declaring locals of constants. Returns what
+        /// runs there (the exit), or null when the method does not start so, or the test is false or unknown: then the whole
+        /// body is walked, the field's value forgotten (<c>if (!_disposed) Dispose(false)</c> with <c>if (_disposed) return;</c>
+        /// goes on to the release).
+        /// </summary>
+        private static IOperation? LeadingExit(IOperation body, (IFieldSymbol Field, bool Value) guard)
+        {
+            var block = body is IMethodBodyOperation method ? method.BlockBody : body as IBlockOperation;
+            if (block == null)
+            {
+                return null;
+            }
+
+            foreach (var statement in block.Operations)
+            {
+                if (statement is IConditionalOperation { WhenFalse: null } test && TestedField(test.Condition) is { } tested
+                    && SymbolEqualityComparer.Default.Equals(tested.Field, guard.Field))
+                {
+                    var exit = test.WhenTrue is IBlockOperation { Operations.Length: 1 } one ? one.Operations[0] : test.WhenTrue;
+                    return tested.Value == guard.Value && exit is IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation } or IReturnOperation { Kind: OperationKind.Return, ReturnedValue: null }
+                        ? exit
+                        : null;
+                }
+
+                // Only declarations of locals from constants may come first: anything else may run code or store the field.
+                if (!(statement is IVariableDeclarationGroupOperation group
+                      && group.Declarations.SelectMany(d => d.Declarators).All(d => d.Initializer == null || d.Initializer.Value.ConstantValue.HasValue)))
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
         private Outcome Thrown(IOperation? exception, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth, Frame? frame, FunctionNameSet deferred)
             => exception != null && OperationTree.SkipConversions(exception) is IObjectCreationOperation { Initializer: null } creation && IsFrameworkException(creation.Type)
                 ? Children(creation, thisType, flags, depth, frame, deferred)
@@ -333,8 +431,9 @@ namespace InteropGuard.Flow
             return Outcome.Silent;
         }
 
+        /// <param name="guard">A bool field of <c>this</c> and the value the caller's test gave it right before this call on <c>this</c> (see <see cref="GuardedCall"/>).</param>
         private Outcome Call(IMethodSymbol target, IOperation? instance, bool isVirtual, IReadOnlyDictionary<IParameterSymbol, bool> flags, INamedTypeSymbol? thisType, int depth,
-                             Frame? frame, IReadOnlyList<(int Ordinal, IOperation Value)> arguments, FunctionNameSet deferred)
+                             Frame? frame, IReadOnlyList<(int Ordinal, IOperation Value)> arguments, FunctionNameSet deferred, (IFieldSymbol Field, bool Value)? guard = null)
         {
             if (IsKnownNoOp(target))
             {
@@ -377,8 +476,14 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                if (implementation.IsAbstract || implementation.IsExtern || BodyOf(implementation) is not { } body
-                    || Walk(body, calleeThis, Rekeyed(flags, target, implementation), depth + 1, frame?.Into(implementation, instance, arguments), deferred) == Outcome.Unknown)
+                if (implementation.IsAbstract || implementation.IsExtern || BodyOf(implementation) is not { } body)
+                {
+                    return Outcome.Unknown;
+                }
+
+                // The caller's test of a field of the object still holds at the callee's first test of it: the callee leaves there.
+                var walked = onThis && guard is { } known && LeadingExit(body, known) is { } exit ? exit : body;
+                if (Walk(walked, calleeThis, Rekeyed(flags, target, implementation), depth + 1, frame?.Into(implementation, instance, arguments), deferred) == Outcome.Unknown)
                 {
                     return Outcome.Unknown;
                 }

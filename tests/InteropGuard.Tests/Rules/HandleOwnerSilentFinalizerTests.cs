@@ -258,5 +258,78 @@ class Socket2
     }
     public void Send() => Native.draw({|#0:_socket|}, 0);
 }", Finding(0, "this", "_socket", "Native.draw"));
+        // The finalizer calls Dispose(false) only when the object was already closed, and Dispose(bool) starts by refusing a
+        // closed object: collection never reaches the release.
+        [Fact]
+        public Task FinalizerGuardThatTheCalleeRefusesIsNoOwner() => Check(Lib + @"
+class Cursor2
+{
+    private IntPtr _cursor;
+    private bool _closed;
+    ~Cursor2() { if (_closed) Close(false); }
+    public void Close() { Close(true); GC.SuppressFinalize(this); }
+    protected virtual void Close(bool disposing)
+    {
+        if (_closed) throw new ObjectDisposedException(nameof(Cursor2));
+        _closed = true;
+        Lib.destroy(_cursor);
+    }
+    public void Step() => Native.draw(_cursor, 0);
+}");
+
+        // The usual guard: the finalizer calls Dispose(false) when the object is still open, and the callee's early
+        // return is for a closed one: the release runs on collection.
+        [Fact]
+        public Task FinalizerGuardThatTheCalleeLetsThroughKeepsTheOwner() => Check(Lib + @"
+class Cursor3
+{
+    private IntPtr _cursor;
+    private bool _closed;
+    ~Cursor3() { if (!_closed) Close(false); }
+    protected virtual void Close(bool disposing)
+    {
+        if (_closed) return;
+        _closed = true;
+        Lib.destroy(_cursor);
+    }
+    public void Step() => Native.draw({|#0:_cursor|}, 0);
+}", Finding(0, "this", "_cursor", "Native.draw"));
+
+        // The callee tests another field than the finalizer's guard: nothing is known of it, the release may run.
+        [Fact]
+        public Task FinalizerGuardOnAnotherFieldKeepsTheOwner() => Check(Lib + @"
+class Cursor4
+{
+    private IntPtr _cursor;
+    private bool _closed;
+    private bool _detached;
+    ~Cursor4() { if (_closed) Close(false); }
+    protected virtual void Close(bool disposing)
+    {
+        if (_detached) throw new ObjectDisposedException(nameof(Cursor4));
+        _closed = true;
+        Lib.destroy(_cursor);
+    }
+    public void Step() => Native.draw({|#0:_cursor|}, 0);
+}", Finding(0, "this", "_cursor", "Native.draw"));
+
+        // Something runs before the callee's test (it may change the field): the test is not taken as known.
+        [Fact]
+        public Task FinalizerGuardWithCodeBeforeTheCalleesTestKeepsTheOwner() => Check(Lib + @"
+class Cursor5
+{
+    private IntPtr _cursor;
+    private bool _closed;
+    ~Cursor5() { if (_closed) Close(false); }
+    private void Reopen() { _closed = false; }
+    public void Detach() { _closed = true; }
+    protected virtual void Close(bool disposing)
+    {
+        Reopen();
+        if (_closed) throw new ObjectDisposedException(nameof(Cursor5));
+        Lib.destroy(_cursor);
+    }
+    public void Step() => Native.draw({|#0:_cursor|}, 0);
+}", Finding(0, "this", "_cursor", "Native.draw"));
     }
 }

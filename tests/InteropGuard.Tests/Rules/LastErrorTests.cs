@@ -719,6 +719,88 @@ static class Files
             Verify.Diagnostic("IG4001").WithLocation(1),
             Verify.Diagnostic("IG4001").WithLocation(2));
 
+        // ---- A catch whose try throws on purpose when the native call fails ----
+
+        // The try throws right after the call fails; the trace runs only after it succeeded (and reaches the catch
+        // only if the trace itself throws, when the call's error is not what failed): nothing between.
+        [Fact]
+        public Task CatchOfAThrowRightAfterTheFailedCallIsAboutThatCall() => Check(@"
+static class Folders
+{
+    static bool Make(string path)
+    {
+        try
+        {
+            bool made = Native.CreateDirectoryW(path, IntPtr.Zero);
+            if (made)
+            {
+                Console.WriteLine(""made "" + path);
+            }
+            else
+            {
+                throw new InvalidOperationException(string.Concat(""cannot make "", path));
+            }
+
+            return made;
+        }
+        catch (InvalidOperationException failure)
+        {
+            int code = Marshal.GetLastPInvokeError();
+            throw new IOException(failure.Message + code);
+        }
+    }
+}
+class IOException : Exception { public IOException(string m) : base(m) { } }");
+
+        // The same catch, but the trace runs on the failing path, before the throw: reported.
+        [Fact]
+        public Task CatchOfAThrowAfterATraceOnTheFailingPathIsReported() => Check(@"
+static class Folders
+{
+    static bool Make(string path)
+    {
+        try
+        {
+            bool made = Native.CreateDirectoryW(path, IntPtr.Zero);
+            if (!made)
+            {
+                Console.WriteLine(""cannot make "" + path);
+                throw new InvalidOperationException(path);
+            }
+
+            return made;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new Win32Exception({|#0:Marshal.GetLastPInvokeError()|});
+        }
+    }
+}",
+            Verify.Diagnostic("IG4002").WithLocation(0));
+
+        // The try's only explicit throw comes before the native call: the catch is reached from anywhere in the try,
+        // the trace after the call included: reported.
+        [Fact]
+        public Task CatchWhoseOnlyThrowPrecedesTheCallKeepsEveryPath() => Check(@"
+static class Folders
+{
+    static bool Make(string path)
+    {
+        try
+        {
+            if (path.Length == 0) throw new ArgumentException(""empty"", nameof(path));
+            bool made = Native.CreateDirectoryW(path, IntPtr.Zero);
+            Console.WriteLine(made);
+            return made;
+        }
+        catch (Exception)
+        {
+            throw new Win32Exception({|#0:Marshal.GetLastPInvokeError()|});
+        }
+    }
+}",
+            Verify.Diagnostic("IG4002").WithLocation(0));
+
         [Fact]
         public Task AnExceptionOfThisCompilationBuiltOnWin32ExceptionReads() => Check(@"
 sealed class NativeError : Win32Exception
