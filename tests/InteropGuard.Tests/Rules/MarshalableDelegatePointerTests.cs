@@ -77,67 +77,45 @@ static class Visitors
         private static DiagnosticResult Held(int location, string thrower) => Verify.Diagnostic("IG3004").WithLocation(location).WithMessage(
             "The GCHandle in 'list' from 'GCHandle.Alloc' is not released by 'GCHandle.Free' if '" + thrower + "' throws, so the object it refers to can never be collected");
 
-        [Fact]
-        public Task AConverterThatTestsForNullGivenANonGenericDelegateCannotThrow() => Check(@"
+        // A space whose query allocates the list's handle (marked when expected) and gives the converter's pointer to native code.
+        private static string Space(params (string Name, string Alloc, string Converter)[] queries)
+        {
+            var methods = new System.Text.StringBuilder();
+            foreach (var (name, alloc, converter) in queries)
+            {
+                methods.Append(@"
+    public IntPtr[] " + name + @"()
+    {
+        var found = new List<IntPtr>();
+        var list = " + alloc + @";
+        World.each_shape(_world, " + converter + @", GCHandle.ToIntPtr(list));
+        list.Free();
+        return found.ToArray();
+    }
+");
+            }
+
+            return @"
 class Space
 {
     private readonly IntPtr _world;
 
     public Space(IntPtr world) { _world = world; }
-
-    public IntPtr[] Shapes()
-    {
-        var found = new List<IntPtr>();
-        var list = GCHandle.Alloc(found);
-        World.each_shape(_world, Visitors.Collect.ToPointer(), GCHandle.ToIntPtr(list));
-        list.Free();
-        return found.ToArray();
-    }
-}");
+" + methods + "}";
+        }
 
         [Fact]
-        public Task AConverterWithoutTheNullTestStillThrows() => Check(@"
-class Space
-{
-    private readonly IntPtr _world;
-
-    public Space(IntPtr world) { _world = world; }
-
-    public IntPtr[] Shapes()
-    {
-        var found = new List<IntPtr>();
-        var list = {|#0:GCHandle.Alloc(found)|};
-        World.each_shape(_world, Pointers.Untested(Visitors.Collect), GCHandle.ToIntPtr(list));
-        list.Free();
-        return found.ToArray();
-    }
-}", Held(0, "Pointers.Untested(Visitors.Collect)"));
+        public Task AConverterThatTestsForNullGivenANonGenericDelegateCannotThrow()
+            => Check(Space(("Shapes", "GCHandle.Alloc(found)", "Visitors.Collect.ToPointer()")));
 
         [Fact]
-        public Task AConverterOfDelegateOrOfAGenericDelegateTypeStillThrows() => Check(@"
-class Space
-{
-    private readonly IntPtr _world;
+        public Task AConverterWithoutTheNullTestStillThrows()
+            => Check(Space(("Shapes", "{|#0:GCHandle.Alloc(found)|}", "Pointers.Untested(Visitors.Collect)")), Held(0, "Pointers.Untested(Visitors.Collect)"));
 
-    public Space(IntPtr world) { _world = world; }
-
-    public IntPtr[] Shapes()
-    {
-        var found = new List<IntPtr>();
-        var list = {|#0:GCHandle.Alloc(found)|};
-        World.each_shape(_world, Pointers.AnyDelegate(Visitors.Collect), GCHandle.ToIntPtr(list));
-        list.Free();
-        return found.ToArray();
-    }
-
-    public IntPtr[] Generic()
-    {
-        var found = new List<IntPtr>();
-        var list = {|#1:GCHandle.Alloc(found)|};
-        World.each_shape(_world, Pointers.Generic(Visitors.CollectAction), GCHandle.ToIntPtr(list));
-        list.Free();
-        return found.ToArray();
-    }
-}", Held(0, "Pointers.AnyDelegate(Visitors.Collect)"), Held(1, "Pointers.Generic(Visitors.CollectAction)"));
+        [Fact]
+        public Task AConverterOfDelegateOrOfAGenericDelegateTypeStillThrows() => Check(
+            Space(("Shapes", "{|#0:GCHandle.Alloc(found)|}", "Pointers.AnyDelegate(Visitors.Collect)"), ("Generic", "{|#1:GCHandle.Alloc(found)|}", "Pointers.Generic(Visitors.CollectAction)")),
+            Held(0, "Pointers.AnyDelegate(Visitors.Collect)"),
+            Held(1, "Pointers.Generic(Visitors.CollectAction)"));
     }
 }
