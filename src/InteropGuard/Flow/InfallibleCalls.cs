@@ -67,7 +67,8 @@ namespace InteropGuard.Flow
     /// <c>WeakReference&lt;T&gt;.TryGetTarget</c>/<c>SetTarget</c>,
     /// <c>Span.Clear</c>/<c>Fill</c>/<c>ToArray()</c> (and a read-only span's <c>ToArray()</c>),
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
-    /// made on the spot (never null, never generic), also through a local declared with one and never written again, and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
+    /// made on the spot (never null, never generic), also through a local declared with one and never written again, or of a value of a
+    /// delegate type that is not generic tested against null on the way (<see cref="MarshalableDelegates"/>), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
     /// the replacing framework encodings.</item>
     /// </list>
     /// Still counted, because real input reaches them: parsing, indexers and element access with an unchecked index,
@@ -246,7 +247,8 @@ namespace InteropGuard.Flow
                 case "System.Runtime.InteropServices.Marshal":
                     // The error readers return what the marshaller saved for this thread.
                     return (name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1
-                            && (IsNewDelegate(invocation.Arguments[0].Value) || HoldsNewDelegate(invocation.Arguments[0].Value, stable, original(invocation)?.SemanticModel)))
+                            && (IsNewDelegate(invocation.Arguments[0].Value) || HoldsNewDelegate(invocation.Arguments[0].Value, stable, original(invocation)?.SemanticModel)
+                                || MarshalableDelegates.HoldsForArgument(original(invocation), stable)))
                            || (name is "GetLastWin32Error" or "GetLastPInvokeError" or "GetLastSystemError" && invocation.Arguments.IsEmpty);
                 default:
                     return false;

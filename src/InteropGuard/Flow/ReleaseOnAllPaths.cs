@@ -650,6 +650,22 @@ namespace InteropGuard.Flow
             }
         }
 
+        /// <summary>
+        /// What a use of the tracked value does (<see cref="ValueUses.Classify"/>), except that a GCHandle's number given to a
+        /// native function, or to a method of the compilation that gives it to one, is handed over: native code can do
+        /// nothing with the number but keep it and give it back (user data), which is why <c>GCHandle.ToIntPtr(h)</c> given
+        /// to a call already counts as leaving. A helper that returns the number (<c>IntPtr Register(object o) =&gt;
+        /// GCHandle.ToIntPtr(GCHandle.Alloc(o))</c>) makes the number itself the tracked value, and the native setter it is
+        /// then given (<c>set_user_data(body, number)</c>) would otherwise read as a call that only borrows it.
+        /// </summary>
+        private ValueUse Classify(IOperation reference)
+        {
+            var use = _uses.Classify(reference);
+            return use.Kind == ValueUseKind.Use && use.NativeTarget is { } target && _allocator.Kind == ResourceKind.GCHandle
+                ? new ValueUse(ValueUseKind.Escape, use.Site, nativeTarget: target, keptIfCallSucceeds: use.Site is IInvocationOperation { TargetMethod.ReturnsVoid: false })
+                : use;
+        }
+
         private bool CatchesAll(ITypeSymbol? exceptionType)
             => exceptionType == null
                || exceptionType.SpecialType == SpecialType.System_Object
@@ -664,7 +680,7 @@ namespace InteropGuard.Flow
             var classified = new List<(IOperation Reference, ValueUse Use)>();
             foreach (var reference in NameReferences(operation, state))
             {
-                classified.Add((reference, _uses.Classify(reference)));
+                classified.Add((reference, Classify(reference)));
             }
 
             // 2. If the operation may throw while the value is owned, the exception path.
@@ -815,7 +831,7 @@ namespace InteropGuard.Flow
             var effects = new List<(IOperation Reference, ValueUse Use)>();
             foreach (var reference in references)
             {
-                var use = _uses.Classify(reference);
+                var use = Classify(reference);
                 if (use.Kind == ValueUseKind.ReachedRoot)
                 {
                     use = new ValueUse(returns ? ValueUseKind.Escape : ValueUseKind.Use, use.Site);
@@ -855,7 +871,7 @@ namespace InteropGuard.Flow
 
             if (branchValue == _allocationRoot)
             {
-                var use = _uses.Classify(_allocation!);
+                var use = Classify(_allocation!);
                 if (use.Kind == ValueUseKind.ReachedRoot)
                 {
                     if (returns)
@@ -1008,7 +1024,7 @@ namespace InteropGuard.Flow
         {
             var use = _allocation is IArgumentOperation outArgument
                 ? _uses.ClassifyStore(OperationTree.SkipConversions(outArgument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : outArgument.Value), outArgument)
-                : _uses.Classify(_allocation!);
+                : Classify(_allocation!);
             switch (use.Kind)
             {
                 case ValueUseKind.Copy:
