@@ -15,8 +15,10 @@ namespace InteropGuard.Flow
     /// stepped up (<c>++</c>), where every key the class adds is that counter and every add is followed by its step
     /// (<c>_slots.Add(_next, value); return _next++;</c>, or <c>_slots.Add(_next++, value)</c>). Every key in the dictionary
     /// is then a value the counter has left behind, so <c>Add</c> cannot meet a duplicate (VroomJs' keep-alive store, fresh30).
-    /// A counter that would have to wrap around (four billion adds of an <c>int</c>) is not considered; concurrent adds from
-    /// two threads would corrupt the dictionary itself, whatever its keys. One answer per dictionary and counter pair.
+    /// The class must be a class, not a record, and must not clone itself (<c>MemberwiseClone</c>): a copy would share the
+    /// dictionary and step a counter of its own. A counter that would have to wrap around (four billion adds of an
+    /// <c>int</c>) is not considered, nor a subclass elsewhere cloning the object; concurrent adds from two threads would
+    /// corrupt the dictionary itself, whatever its keys. One answer per dictionary and counter pair.
     /// </summary>
     internal sealed class CounterKeyedAdds
     {
@@ -78,6 +80,13 @@ namespace InteropGuard.Flow
             var cancellationToken = CancellationToken.None;
             var owner = dictionary.ContainingType;
 
+            // A copy of the object would share the dictionary and step a counter of its own: a struct, a record's 'with', or
+            // a shallow clone the class makes of itself.
+            if (owner is not { TypeKind: TypeKind.Class, IsRecord: false } || ClonesItself(owner, cancellationToken))
+            {
+                return false;
+            }
+
             // The dictionary only ever holds one the class made empty: no other code can have put a key in it.
             if (!PrivateFieldStores.All(_compilation, dictionary, cancellationToken, (syntax, value) => IsEmptyDictionaryCreation(syntax, value)))
             {
@@ -120,6 +129,10 @@ namespace InteropGuard.Flow
 
             return true;
         }
+
+        private static bool ClonesItself(INamedTypeSymbol owner, CancellationToken cancellationToken)
+            => owner.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax(cancellationToken).DescendantNodes()
+                .OfType<IdentifierNameSyntax>().Any(name => name.Identifier.ValueText == "MemberwiseClone"));
 
         private static bool IsEmptyDictionaryCreation(ExpressionSyntax syntax, IOperation? value)
         {

@@ -8,7 +8,8 @@ namespace InteropGuard.Tests.Rules
     /// IG5001 on a callback that files what native code hands it under a fresh number: the class's private dictionary,
     /// made empty by the class and never handed out, takes keys only from a private counter that is only ever stepped up
     /// right after each add, so <c>Add</c> cannot meet a key already there. A dictionary another method fills under keys of
-    /// its own, a counter that can also be set back, and an add whose step does not follow it, still count.
+    /// its own, a counter that can also be set back, an add whose step does not follow it, and a class that makes shallow
+    /// copies of itself (the copy shares the dictionary and steps its own counter), still count.
     /// </summary>
     public class NativeCallbackCounterKeyTests
     {
@@ -71,7 +72,7 @@ class Counter
 }");
 
         [Fact]
-        public Task AnotherAdderASteppedBackCounterOrALateStepStillThrow() => Check(@"
+        public Task AnotherAdderASteppedBackCounterALateStepOrAShallowCloneStillThrow() => Check(@"
 class Shared
 {
     private readonly Dictionary<int, IntPtr> _held = new Dictionary<int, IntPtr>();
@@ -124,9 +125,28 @@ class Late
         _ticket++;
         return issued;
     }
+}
+
+class Cloned
+{
+    private readonly Dictionary<int, IntPtr> _held = new Dictionary<int, IntPtr>();
+    private int _ticket = 1;
+
+    public void Open() => Booth.booth_open(Issue);
+
+    private int {|#3:Issue|}(IntPtr payload) => Keep(payload);
+
+    private int Keep(IntPtr payload)
+    {
+        _held.Add(_ticket, payload);
+        return _ticket++;
+    }
+
+    public Cloned Twin() => (Cloned)MemberwiseClone();
 }",
             Finding(0, "_held.Add(_ticket, payload)", "Keep"),
             Finding(1, "_held.Add(_ticket, payload)", "Keep"),
-            Finding(2, "_held.Add(_ticket, payload)", "Keep"));
+            Finding(2, "_held.Add(_ticket, payload)", "Keep"),
+            Finding(3, "_held.Add(_ticket, payload)", "Keep"));
     }
 }
