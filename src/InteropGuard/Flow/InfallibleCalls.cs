@@ -163,15 +163,23 @@ namespace InteropGuard.Flow
                     return name == "Sleep" && invocation.Arguments.Length == 1
                            && OperationTree.SkipConversions(invocation.Arguments[0].Value).ConstantValue is { HasValue: true, Value: int timeout } && timeout >= -1;
                 case "System.Text.Encoding":
-                    return invocation.Instance != null && IsReplacingEncoding(invocation.Instance, replacingParameter, replacingMember)
-                           && ((name == "GetString"
+                case "System.Text.UTF8Encoding":
+                    // UTF8Encoding overrides the members it is called through when the receiver is typed as one.
+                    return invocation.Instance != null
+                           && (IsReplacingEncoding(invocation.Instance, replacingParameter, replacingMember) || MeasuredDecoders.IsReplacingLocal(invocation.Instance, stable))
+                           && ((name is "GetString" or "GetCharCount"
                                 && (invocation.Arguments.Length == 1
                                     || (invocation.Arguments.Length == 2 && invocation.Arguments[0].Value.Type is IPointerTypeSymbol)
                                     || (invocation.Arguments.Length == 3 && invocation.Arguments[1].Value.ConstantValue is { HasValue: true, Value: 0 }
                                         && DescribedBuffers.Describes(invocation.Arguments[0].Value, invocation.Arguments[2].Value, stable, describedParameter))))
                                || ((name == "GetBytes" || name == "GetByteCount") && invocation.Arguments.Length == 1
                                    && invocation.Arguments[0].Value.Type?.SpecialType == SpecialType.System_String)
-                               || (name == "GetChars" && IsDecodingIntoAsManyChars(invocation, stable)));
+                               || (name == "GetChars" && IsDecodingIntoAsManyChars(invocation, stable))
+                               // A replacing encoding's decoder: a new object that replaces as its encoding does.
+                               || (name == "GetDecoder" && invocation.Arguments.IsEmpty));
+                case "System.Text.Decoder":
+                    return MeasuredDecoders.IsIntoMeasuredChars(
+                        invocation, stable, encoding => IsReplacingEncoding(encoding, replacingParameter, replacingMember) || MeasuredDecoders.IsReplacingLocal(encoding, stable));
                 case "System.TimeSpan":
                     return name == "FromTicks"
                            || ((name == "FromMilliseconds" || name == "FromSeconds" || name == "FromMinutes") && invocation.Arguments.Length == 1

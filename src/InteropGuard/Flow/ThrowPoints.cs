@@ -251,6 +251,7 @@ namespace InteropGuard.Flow
                 || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers, _nonNullParameters, ReplacingMember)
                 || (QuietSequences.IsCandidate(method) && Original(invocation) is { } bound && QuietSequences.IsQuiet(bound, _context.Wrappers, IsQuietLambda))
                 || (DelegateTakingCalls.IsCandidate(method) && Original(invocation) is { } taking && DelegateTakingCalls.IsQuiet(taking, IsQuietLambda))
+                || (CounterKeyedAdds.IsCandidate(method) && Original(invocation) is { } adding && CounterKeyedAdds.Of(_context).IsFreshKey(adding))
                 || (!_everyFailure && IsDimensionQuery(method)))
             {
                 return false;
