@@ -144,19 +144,10 @@ namespace InteropGuard.Flow
             return syntax switch
             {
                 ImplicitObjectCreationExpressionSyntax { Initializer: null } => true,
-                ObjectCreationExpressionSyntax { Initializer: null, Type: var type } => RightmostName(type) == "Dictionary",
+                ObjectCreationExpressionSyntax { Initializer: null, Type: var type } => TypeSyntaxNames.Rightmost(type) == "Dictionary",
                 _ => false,
             };
         }
-
-        private static string? RightmostName(TypeSyntax type)
-            => type switch
-            {
-                GenericNameSyntax generic => generic.Identifier.ValueText,
-                QualifiedNameSyntax qualified => RightmostName(qualified.Right),
-                AliasQualifiedNameSyntax alias => RightmostName(alias.Name),
-                _ => null,
-            };
 
         // A use of the dictionary that adds no key but the counter's, and keeps the dictionary in the class.
         private static bool IsKeptUse(IFieldReferenceOperation reference, IFieldSymbol counter)

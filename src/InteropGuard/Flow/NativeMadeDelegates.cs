@@ -173,7 +173,7 @@ namespace InteropGuard.Flow
             if (method.MethodKind == MethodKind.Constructor)
             {
                 return node is ImplicitObjectCreationExpressionSyntax or ConstructorInitializerSyntax
-                       || (node is ObjectCreationExpressionSyntax creation && RightmostName(creation.Type) == method.ContainingType.Name)
+                       || (node is ObjectCreationExpressionSyntax creation && TypeSyntaxNames.Rightmost(creation.Type) == method.ContainingType.Name)
                     ? node
                     : null;
             }
@@ -186,14 +186,6 @@ namespace InteropGuard.Flow
             SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
             return expression.Parent is InvocationExpressionSyntax invocation && invocation.Expression == expression ? invocation : expression;
         }
-
-        private static string? RightmostName(TypeSyntax type) => type switch
-        {
-            SimpleNameSyntax simple => simple.Identifier.ValueText,
-            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-            _ => null,
-        };
 
         /// <summary>
         /// The one type whose code can call <paramref name="method"/>: the type containing the innermost private symbol

@@ -304,7 +304,7 @@ namespace InteropGuard.Interop
             public CreationSite(BaseObjectCreationExpressionSyntax syntax)
             {
                 _syntax = syntax;
-                Name = syntax is ObjectCreationExpressionSyntax { Type: var type } ? RightmostName(type) : null;
+                Name = syntax is ObjectCreationExpressionSyntax { Type: var type } ? TypeSyntaxNames.Rightmost(type) : null;
             }
 
             /// <summary>The simple name the creation spells its class by; null for <c>new()</c>, which takes its target's.</summary>
@@ -323,16 +323,6 @@ namespace InteropGuard.Interop
 
                 return _creation;
             }
-
-            private static string? RightmostName(TypeSyntax type)
-                => type switch
-                {
-                    SimpleNameSyntax simple => simple.Identifier.ValueText,
-                    QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-                    AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
-                    NullableTypeSyntax nullable => RightmostName(nullable.ElementType),
-                    _ => null,
-                };
         }
     }
 }

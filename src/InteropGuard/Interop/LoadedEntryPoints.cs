@@ -73,7 +73,7 @@ namespace InteropGuard.Interop
                 foreach (var field in tree.GetRoot().DescendantNodes(n => n is not BaseMethodDeclarationSyntax && n is not AccessorListSyntax).OfType<FieldDeclarationSyntax>())
                 {
                     var declaration = field.Declaration;
-                    var typeName = RightmostName(declaration.Type);
+                    var typeName = TypeSyntaxNames.Rightmost(declaration.Type);
                     if (typeName == null)
                     {
                         continue;
@@ -108,7 +108,7 @@ namespace InteropGuard.Interop
                 // A name declared by several fields may still be one field per type: bindings declare the same
                 // 'd_g_x' delegate type nested in each class that loads g_x. Only then are the fields of that name bound.
                 var key = type.OriginalDefinition;
-                if (fieldsPerTypeName[RightmostName(declaration.Type)!] != 1)
+                if (fieldsPerTypeName[TypeSyntaxNames.Rightmost(declaration.Type)!] != 1)
                 {
                     fieldsPerSharedType ??= CountFieldsPerType(fieldsPerTypeName, fieldDeclarations);
                     if (!fieldsPerSharedType.TryGetValue(key, out var fields) || fields != 1)
@@ -142,7 +142,7 @@ namespace InteropGuard.Interop
             var counts = new Dictionary<ITypeSymbol, int>(SymbolEqualityComparer.Default);
             foreach (var declaration in declarations)
             {
-                if (fieldsPerTypeName[RightmostName(declaration.Type)!] == 1)
+                if (fieldsPerTypeName[TypeSyntaxNames.Rightmost(declaration.Type)!] == 1)
                 {
                     continue;
                 }
@@ -236,13 +236,5 @@ namespace InteropGuard.Interop
         private bool IsUnmanagedDelegate(INamedTypeSymbol type)
             => _types.UnmanagedFunctionPointerAttribute != null
                && type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, _types.UnmanagedFunctionPointerAttribute));
-
-        private static string? RightmostName(TypeSyntax type) => type switch
-        {
-            SimpleNameSyntax simple => simple.Identifier.ValueText,
-            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
-            _ => null,
-        };
     }
 }
