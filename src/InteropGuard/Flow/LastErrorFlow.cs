@@ -425,22 +425,6 @@ namespace InteropGuard.Flow
                     }
                 }
 
-                // A second overwrite after the same call changes nothing (the first is kept): no new sets, the same state.
-                var pending = false;
-                foreach (var r in Recent)
-                {
-                    if (r.Call != Entry && r.Overwrite == None)
-                    {
-                        pending = true;
-                        break;
-                    }
-                }
-
-                if (!pending)
-                {
-                    return since == Since ? this : new State(since, Recent, Invalid);
-                }
-
                 var recent = ImmutableHashSet.CreateRange(Recent.Select(r => r.Call != Entry && r.Overwrite == None ? (r.Call, id) : r));
                 return new State(since, recent, Invalid);
             }
