@@ -201,7 +201,7 @@ namespace InteropGuard.Flow
 #pragma warning disable RS1030 // A field's stores live in its type's declarations, possibly in other trees.
                 var model = _context.Compilation.GetSemanticModel(typeSyntax.SyntaxTree);
 #pragma warning restore RS1030
-                foreach (var node in typeSyntax.DescendantNodes())
+                foreach (var node in StoreCandidates(typeSyntax, field.Name))
                 {
                     IOperation? stored = null;
                     if (node is VariableDeclaratorSyntax { Initializer: { } initializer } declarator && declarator.Identifier.ValueText == field.Name
@@ -223,6 +223,44 @@ namespace InteropGuard.Flow
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// The declarators and assignments of <paramref name="typeSyntax"/> that can store to a field named
+        /// <paramref name="name"/>, in the order of <c>DescendantNodes()</c>: found from the tokens that spell the name
+        /// (<see cref="NameTokens"/>): a declarator's identifier, or the rightmost name of an assignment's target. A walk
+        /// of every node of the type for every field handed over was a third of this rule's time on the synthetic interop
+        /// code; where the text cannot be trusted, the walk.
+        /// </summary>
+        private IEnumerable<SyntaxNode> StoreCandidates(SyntaxNode typeSyntax, string name)
+        {
+            if (NameTokens.Of(typeSyntax, name, _context.Vocabulary.Identifiers(typeSyntax.SyntaxTree)) is not { } tokens)
+            {
+                return typeSyntax.DescendantNodes();
+            }
+
+            var candidates = new List<SyntaxNode>();
+            foreach (var token in tokens)
+            {
+                switch (token.Parent)
+                {
+                    case VariableDeclaratorSyntax declarator when declarator.Identifier == token:
+                        candidates.Add(declarator);
+                        break;
+                    case SimpleNameSyntax simple:
+                        SyntaxNode target = simple.Parent is MemberAccessExpressionSyntax access && access.Name == simple ? access : simple;
+                        if (target.Parent is AssignmentExpressionSyntax assignment && assignment.Left == target)
+                        {
+                            candidates.Add(assignment);
+                        }
+
+                        break;
+                }
+            }
+
+            // Preorder: by start, an enclosing node before the nodes it holds.
+            candidates.Sort((x, y) => x.SpanStart != y.SpanStart ? x.SpanStart.CompareTo(y.SpanStart) : y.Span.Length.CompareTo(x.Span.Length));
+            return candidates;
         }
 
         private static string? RightmostName(ExpressionSyntax expression)

@@ -492,6 +492,49 @@ class C
 }", Finding(0, "(data, length) => …", By("sample_register_callback"), "Parser.Parse(data, length)", inside: "'throw new ArgumentOutOfRangeException(…)' in 'Parse'"),
     Finding(1, "code => …", By("sample_run"), "Console.Out.WriteLine(code)"));
 
+        // The stores of a field are found where its type's text spells its name (NativeCallbacks.StoreCandidates): a
+        // verbatim name, a qualified target, a nested type's store; the name in a comment, a string, a longer identifier
+        // or a local of the same name stores nothing.
+        [Fact]
+        public Task LambdasStoredInAFieldUnderEverySpellingOfItsNameAreFound() => Check(@"
+class C
+{
+    // notify = code => throw new InvalidOperationException(); is a comment, no store.
+    private Notify? notify;
+    private int notifyCount;
+
+    void Init() => @notify = code {|#0:=>|} Console.Out.WriteLine(code);
+
+    void Again() => this.notify = code {|#1:=>|} Console.Out.WriteLine(code + 1);
+
+    void Local()
+    {
+        Notify notify = code => throw new InvalidOperationException(""notify = "" + code);
+        notifyCount = notify == null ? 0 : 1;
+    }
+
+    class Inner
+    {
+        void Reset(C outer) => outer.notify = code {|#2:=>|} Console.Out.WriteLine(code + 2);
+    }
+
+    void Register() => Native.sample_run(notify!);
+}", Finding(0, "code => …", By("sample_run"), "Console.Out.WriteLine(code)"),
+    Finding(1, "code => …", By("sample_run"), "Console.Out.WriteLine(code + 1)"),
+    Finding(2, "code => …", By("sample_run"), "Console.Out.WriteLine(code + 2)"));
+
+        // A \u escape spells the name otherwise than the text: that tree's type is walked.
+        [Fact]
+        public Task LambdaStoredInAFieldThroughAnEscapedNameIsFound() => Check(@"
+class C
+{
+    private Notify? notify;
+
+    void Init() => n\u006Ftify = code {|#0:=>|} Console.Out.WriteLine(code);
+
+    void Register() => Native.sample_run(notify!);
+}", Finding(0, "code => …", By("sample_run"), "Console.Out.WriteLine(code)"));
+
         [Fact]
         public Task LocalFunction() => Check(@"
 class C
