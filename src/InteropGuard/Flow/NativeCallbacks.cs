@@ -234,7 +234,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private IEnumerable<SyntaxNode> StoreCandidates(SyntaxNode typeSyntax, string name)
         {
-            if (NameTokens.Of(typeSyntax, name, _context.Vocabulary.Identifiers(typeSyntax.SyntaxTree)) is not { } tokens)
+            if (NameTokens.Of(typeSyntax, name, _context.Vocabulary) is not { } tokens)
             {
                 return typeSyntax.DescendantNodes();
             }
