@@ -39,7 +39,7 @@ namespace InteropGuard.Flow
             if (parameter.Ordinal == 0 || parameter.RefKind != RefKind.None || !IsPointer(parameter.Type) || method.Parameters.Length != 2
                 || GetterOf(method, parameter.Type) is not { } getter
                 || call.Syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } declaration
-                || ModelOf(call) is not { } model || model.GetDeclaredSymbol(declaration) is not INamedTypeSymbol holder)
+                || (call.SemanticModel ?? catalogue.ModelOf(call.Syntax.SyntaxTree)) is not { } model || model.GetDeclaredSymbol(declaration) is not INamedTypeSymbol holder)
             {
                 return false;
             }
@@ -139,15 +139,6 @@ namespace InteropGuard.Flow
             }
 
             return receivers.ToImmutable();
-        }
-
-        // A control-flow graph's operations carry no model; the call's tree is one of the compilation's.
-        private SemanticModel? ModelOf(IOperation call)
-        {
-            var tree = call.Syntax.SyntaxTree;
-#pragma warning disable RS1030 // Asked only for a native setter with a matching native getter, a rare shape.
-            return call.SemanticModel ?? (_context.Compilation.ContainsSyntaxTree(tree) ? _context.Compilation.GetSemanticModel(tree) : null);
-#pragma warning restore RS1030
         }
 
         private static bool IsPointer(ITypeSymbol type)
