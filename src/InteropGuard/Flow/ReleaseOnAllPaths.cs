@@ -1159,6 +1159,11 @@ namespace InteropGuard.Flow
             }
 
             var result = call.TargetMethod.ReturnType;
+            if (_uses.Scope.Catalogue.ReturnsCountZeroOnFailure(call.TargetMethod))
+            {
+                return CountFailure(condition, call);
+            }
+
             object? success = result.SpecialType == SpecialType.System_Boolean ? true
                 : result.SpecialType == SpecialType.System_Int32 || result.SpecialType == SpecialType.System_UInt32 || result.SpecialType == SpecialType.System_Int64 ? 0L
                 : result.TypeKind == TypeKind.Struct && result.GetMembers("Failed").Any(m => m is IPropertySymbol) ? HResultStruct
@@ -1170,6 +1175,24 @@ namespace InteropGuard.Flow
             }
 
             return !truthOnSuccess;
+        }
+
+        /// <summary>
+        /// For a call whose result is a count, zero exactly when it failed: the truth of <paramref name="condition"/> on
+        /// failure, when the condition splits zero from every other count (<c>ret == 0</c>, <c>ret != 0</c>, <c>ret &gt; 0</c>);
+        /// null for a test that success can land on either side of (<c>ret &gt; 5</c>).
+        /// </summary>
+        private bool? CountFailure(IOperation condition, IInvocationOperation call)
+        {
+            if (EvaluateWithResult(condition, call, 0L) is not { } onFailure)
+            {
+                return null;
+            }
+
+            // The smallest and the largest count a 32-bit result can carry must both land on the other side.
+            return EvaluateWithResult(condition, call, 1L) == !onFailure && EvaluateWithResult(condition, call, (long)uint.MaxValue) == !onFailure
+                ? onFailure
+                : null;
         }
 
         /// <summary>

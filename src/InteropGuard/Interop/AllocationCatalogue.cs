@@ -1112,6 +1112,25 @@ namespace InteropGuard.Interop
             return native != null && OutAllocatedOnFailure.Any(f => f.EntryPoint == native.EntryPoint && NativeFunction.IsBuildOf(native.NormalizedLibrary, f.Library));
         }
 
+        /// <summary>
+        /// Native functions whose integer result is a count (of characters written), zero when they fail and allocate
+        /// nothing (FormatMessage with FORMAT_MESSAGE_ALLOCATE_BUFFER: "If the function fails, the return value is
+        /// zero"). A zero result is their failure, where most C functions' zero status is success.
+        /// </summary>
+        private static readonly (string Library, string EntryPoint)[] CountZeroOnFailure =
+        {
+            ("kernel32", "FormatMessage"),
+            ("kernel32", "FormatMessageW"),
+            ("kernel32", "FormatMessageA"),
+        };
+
+        /// <summary>Does <paramref name="method"/> return a count that is zero exactly when it fails?</summary>
+        public bool ReturnsCountZeroOnFailure(IMethodSymbol method)
+        {
+            var native = _context.NativeFunctions.Get(method);
+            return native != null && CountZeroOnFailure.Any(f => f.EntryPoint == native.EntryPoint && NativeFunction.IsBuildOf(native.NormalizedLibrary, f.Library));
+        }
+
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);
 
         internal static string Display(IMethodSymbol method)

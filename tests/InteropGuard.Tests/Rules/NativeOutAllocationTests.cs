@@ -173,5 +173,78 @@ unsafe class C
         return items;
     }
 }");
+
+        [Fact]
+        public Task MessageCountOfZeroMeansNothingWasAllocated() => Check(@"
+static class Kernel32
+{
+    [DllImport(""kernel32.dll"", SetLastError = true)] public static extern uint FormatMessageW(uint flags, IntPtr source, uint id, uint language, out IntPtr buffer, uint size, IntPtr arguments);
+}
+static class Text
+{
+    [DllImport(""text"")] public static extern uint render(int id, out IntPtr buffer);
+}
+class C
+{
+    const uint AllocateFromSystem = 0x1100;
+
+    // FormatMessage returns the characters written, zero when it fails and allocates nothing.
+    string Describe(int code)
+    {
+        uint written = Kernel32.FormatMessageW(AllocateFromSystem, IntPtr.Zero, (uint)code, 0, out IntPtr buffer, 0, IntPtr.Zero);
+        if (written == 0 || buffer == IntPtr.Zero)
+        {
+            return null;
+        }
+
+        var text = Marshal.PtrToStringUni(buffer);
+        Marshal.FreeHGlobal(buffer);
+        return text;
+    }
+
+    string DescribeWhenWritten(int code)
+    {
+        if (Kernel32.FormatMessageW(AllocateFromSystem, IntPtr.Zero, (uint)code, 0, out IntPtr buffer, 0, IntPtr.Zero) > 0)
+        {
+            var text = Marshal.PtrToStringUni(buffer);
+            Marshal.FreeHGlobal(buffer);
+            return text;
+        }
+
+        return null;
+    }
+
+    // A count above a threshold leaves successes on both sides: the short message leaks.
+    string DescribeLong(int code)
+    {
+        uint written = Kernel32.FormatMessageW(AllocateFromSystem, IntPtr.Zero, (uint)code, 0, {|#0:out IntPtr buffer|}, 0, IntPtr.Zero);
+        if (written < 8)
+        {
+            return null;
+        }
+
+        var text = Marshal.PtrToStringUni(buffer);
+        Marshal.FreeHGlobal(buffer);
+        return text;
+    }
+
+    // Another library's zero is success, as C functions' status usually is.
+    string Render(int id)
+    {
+        uint rc = Text.render(id, {|#1:out IntPtr buffer|});
+        if (rc == 0)
+        {
+            return null;
+        }
+
+        var text = Marshal.PtrToStringUni(buffer);
+        Marshal.FreeHGlobal(buffer);
+        return text;
+    }
+}",
+            Verify.Diagnostic("IG3001").WithLocation(0).WithMessage(
+                "Native memory from 'Kernel32.FormatMessageW' in 'buffer' is not released by 'Marshal.FreeHGlobal' on the 'return null' in 'if (written < 8)'"),
+            Verify.Diagnostic("IG3001").WithLocation(1).WithMessage(
+                "Native memory from 'Text.render' in 'buffer' is not released by 'Marshal.FreeHGlobal' on the 'return null' in 'if (rc == 0)'"));
     }
 }
