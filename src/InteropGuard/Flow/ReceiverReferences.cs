@@ -127,6 +127,31 @@ namespace InteropGuard.Flow
             return value != null && SamePath(PathOf(value), path);
         }
 
+        /// <summary>
+        /// <see cref="HandsOver(IOperation?, ImmutableArray{ISymbol})"/>, also through a local whose one value is the
+        /// handle or its raw value (<c>var p = h.DangerousGetHandle(); return p;</c>): the local is only a name for it.
+        /// </summary>
+        public static bool HandsOver(IOperation? returned, ImmutableArray<ISymbol> path, IReadOnlyDictionary<ILocalSymbol, IOperation> origins)
+            => HandsOver(returned, path)
+               || returned != null && OperationTree.SkipConversions(returned) is ILocalReferenceOperation local
+                                   && origins.TryGetValue(local.Local, out var origin) && HandsOver(origin, path);
+
+        /// <summary>Does a return of <paramref name="function"/> itself (not of a lambda or local function in it) hand the handle at <paramref name="path"/> to the caller?</summary>
+        public static bool IsHandedToCaller(IOperation function, ImmutableArray<ISymbol> path, SyntaxNode? site = null)
+        {
+            Dictionary<ILocalSymbol, IOperation>? origins = null;
+            foreach (var ret in function.Descendants().OfType<IReturnOperation>())
+            {
+                if ((site == null || ret.Syntax == site) && ret.ReturnedValue != null && !OperationTree.IsInNestedFunction(ret, function)
+                    && HandsOver(ret.ReturnedValue, path, origins ??= LocalOrigins.In(function)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static ImmutableArray<ISymbol> Prefixed(ImmutableArray<ISymbol> prefix, ImmutableArray<ISymbol>.Builder builder)
         {
             if (prefix.IsDefault)

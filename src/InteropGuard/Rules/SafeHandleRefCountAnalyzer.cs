@@ -653,8 +653,7 @@ namespace InteropGuard.Rules
         }
 
         private static bool ReturnsHandle(IOperation function, SyntaxNode? site, ImmutableArray<ISymbol> path)
-            => site != null && function.Descendants().OfType<IReturnOperation>()
-                .Any(r => r.Syntax == site && ReceiverReference.HandsOver(r.ReturnedValue, path));
+            => site != null && ReceiverReference.IsHandedToCaller(function, path, site);
 
         private static string Describe(LeakPath leak)
         {
@@ -790,6 +789,13 @@ namespace InteropGuard.Rules
         private static bool Escapes(InteropContext interop, IOperation function, ImmutableArray<ISymbol> path)
         {
             if (path.Length != 1 || !(path[0] is ILocalSymbol || path[0] is IParameterSymbol))
+            {
+                return true;
+            }
+
+            // The raw value returned through a local (an "add a reference and get the handle" helper): the caller
+            // receives the reference with the value and gives it back.
+            if (ReceiverReference.IsHandedToCaller(function, path))
             {
                 return true;
             }

@@ -492,6 +492,89 @@ class C
     }
 }", Finding(0, "'h.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("h")));
 
+        // A lease helper names the raw value it returns with a local first: the caller gets the reference with the value
+        // and gives it back in its own finally. So does a helper that gives the reference back itself when it refuses.
+        [Fact]
+        public Task ARawValueReturnedThroughALocalHandsTheReferenceToTheCaller() => Check(@"
+static class Lease
+{
+    internal static IntPtr Take(this SafeFileHandle file)
+    {
+        bool taken = false;
+        file.DangerousAddRef(ref taken);
+        if (!taken)
+            throw new InvalidOperationException(""no lease"");
+        IntPtr raw = file.DangerousGetHandle();
+        return raw;
+    }
+
+    internal static IntPtr TakeUnlessClosed(SafeFileHandle file)
+    {
+        bool taken = false;
+        file.DangerousAddRef(ref taken);
+        if (file.IsClosed)
+        {
+            file.DangerousRelease();
+            return IntPtr.Zero;
+        }
+
+        var raw = file.DangerousGetHandle();
+        return raw;
+    }
+
+    static int Read(SafeFileHandle file, byte[] into)
+    {
+        var raw = file.Take();
+        try
+        {
+            return Native.native_read(raw, into, into.Length);
+        }
+        finally
+        {
+            file.DangerousRelease();
+        }
+    }
+}");
+
+        // The look-alikes keep the finding: the raw value named by a local that is only printed while something else is
+        // returned, one the method overwrites before returning it, and the early return of the refusing helper.
+        [Fact]
+        public Task ARawValueLocalThatIsNotWhatTheMethodReturnsStaysReported() => Check(@"
+static class Lease
+{
+    internal static int Logged(SafeFileHandle file)
+    {
+        bool taken = false;
+        {|#0:file.DangerousAddRef(ref taken)|};
+        IntPtr raw = file.DangerousGetHandle();
+        Console.WriteLine(raw);
+        return 0;
+    }
+
+    internal static IntPtr Cleared(SafeFileHandle file)
+    {
+        bool taken = false;
+        {|#1:file.DangerousAddRef(ref taken)|};
+        IntPtr raw = file.DangerousGetHandle();
+        raw = IntPtr.Zero;
+        return raw;
+    }
+
+    internal static IntPtr ZeroWhenClosed(SafeFileHandle file)
+    {
+        bool taken = false;
+        {|#2:file.DangerousAddRef(ref taken)|};
+        if (file.IsClosed)
+            return IntPtr.Zero;
+
+        var raw = file.DangerousGetHandle();
+        file.DangerousRelease();
+        return raw;
+    }
+}", Finding(0, "'file.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("file")),
+            Finding(1, "'file.DangerousAddRef' is never matched by 'DangerousRelease': " + NeverReleased("file")),
+            Finding(2, "'file.DangerousAddRef' is not matched by 'DangerousRelease' on the 'return IntPtr.Zero' in 'if (file.IsClosed)': " + NeverReleased("file")));
+
         [Fact]
         public Task ReleasedOnlyOnTheNormalPath() => Check(@"
 class C
