@@ -18,18 +18,19 @@ namespace InteropGuard.Flow
     /// </summary>
     internal sealed class DisposerHeldHandles
     {
+        // How many helpers deep a disposer's adder or extension is followed.
         private const int MaxDepth = 3;
 
         // How deep a disposer may be lent down (NtCoreLib hands its request list through six builders).
         private const int MaxLendingDepth = 8;
 
         private readonly InteropContext _context;
-        private readonly AllocationCatalogue _catalogue;
+        private readonly FreshHandleFactories _factories;
 
-        public DisposerHeldHandles(InteropContext context, AllocationCatalogue catalogue)
+        public DisposerHeldHandles(InteropContext context, ValueUses uses)
         {
             _context = context;
-            _catalogue = catalogue;
+            _factories = new FreshHandleFactories(context, uses);
         }
 
         /// <summary>Who holds the disposer: a local the function made and disposes, or the caller (a parameter).</summary>
@@ -92,9 +93,9 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                foreach (var branch in Branches(value))
+                foreach (var branch in FreshHandleFactories.Branches(value))
                 {
-                    if (IsOwnerless(branch, depth: 0))
+                    if (_factories.IsOwnerless(branch))
                     {
                         continue;
                     }
@@ -127,28 +128,6 @@ namespace InteropGuard.Flow
                    && uses.Classify(reference).Kind is ValueUseKind.Use or ValueUseKind.Inspect or ValueUseKind.Release;
         }
 
-        private static IEnumerable<IOperation> Branches(IOperation value)
-        {
-            value = OperationTree.SkipConversions(value);
-            if (value is IConditionalOperation { WhenFalse: { } whenFalse } conditional)
-            {
-                return Branches(conditional.WhenTrue).Concat(Branches(whenFalse));
-            }
-
-            if (value is ICoalesceOperation coalesce)
-            {
-                return Branches(coalesce.Value).Concat(Branches(coalesce.WhenNull));
-            }
-
-            // A 'switch' expression's arms; an arm that throws returns nothing.
-            if (value is ISwitchExpressionOperation switchExpression)
-            {
-                return switchExpression.Arms.Where(a => OperationTree.SkipConversions(a.Value) is not IThrowOperation).SelectMany(a => Branches(a.Value));
-            }
-
-            return new[] { value };
-        }
-
         /// <summary>
         /// The symbol of the disposer <paramref name="value"/>, a call, puts a fresh handle into and returns it from: the
         /// receiver of an adder given a fresh handle, or the first argument of an extension of the disposer whose every
@@ -164,7 +143,7 @@ namespace InteropGuard.Flow
             var method = call.TargetMethod;
             if (!method.IsStatic && HeldArgument(call) is { } argument)
             {
-                return IsFresh(argument) ? NamedDisposer(call.Instance!) : null;
+                return _factories.IsFresh(argument) ? NamedDisposer(call.Instance!) : null;
             }
 
             if (_context.Wrappers.GetBody(method.OriginalDefinition) is not { } body)
@@ -174,11 +153,11 @@ namespace InteropGuard.Flow
 
             // A helper lent the disposer (an extension of it, or a method of another object given it, NtCoreLib's
             // 'mask.ToBuffer(list)'): every return puts a fresh handle into that same parameter.
-            var returns = ReturnedValues(body);
+            var returns = FreshHandleFactories.ReturnedValues(body);
             IParameterSymbol? lent = null;
             foreach (var returned in returns)
             {
-                if (IsOwnerless(returned, depth + 1))
+                if (_factories.IsOwnerless(returned))
                 {
                     continue;
                 }
@@ -210,7 +189,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            var returns = ReturnedValues(body);
+            var returns = FreshHandleFactories.ReturnedValues(body);
             if (returns.Count == 0 || returns.Any(r => r is not IParameterReferenceOperation)
                 || returns.Select(r => ((IParameterReferenceOperation)r).Parameter.OriginalDefinition).Distinct<IParameterSymbol>(SymbolEqualityComparer.Default).Count() != 1)
             {
@@ -238,84 +217,6 @@ namespace InteropGuard.Flow
             }
 
             return added ? call.Arguments.FirstOrDefault(a => a.Parameter != null && SymbolEqualityComparer.Default.Equals(a.Parameter.OriginalDefinition, parameter))?.Value : null;
-        }
-
-        private static List<IOperation> ReturnedValues(IOperation body)
-        {
-            var values = new List<IOperation>();
-            foreach (var returned in body.Descendants().OfType<IReturnOperation>())
-            {
-                if (OperationTree.IsInNestedFunction(returned, body))
-                {
-                    continue;
-                }
-
-                if (returned.ReturnedValue == null)
-                {
-                    return new List<IOperation>();
-                }
-
-                values.AddRange(Branches(returned.ReturnedValue));
-            }
-
-            return values;
-        }
-
-        // A new SafeHandle, one a factory the catalogue knows hands out fresh, or the result of a method of the compilation
-        // every return of which is one (NtCoreLib's 'value.ToBuffer()', which returns 'CreateBuffer(value, 0, true)').
-        private bool IsFresh(IOperation value, int depth = 0)
-        {
-            switch (OperationTree.SkipConversions(value))
-            {
-                case IObjectCreationOperation creation:
-                    return IsSafeHandle(creation.Type);
-                case IInvocationOperation call:
-                    if (_catalogue.TryGetAllocator(call.TargetMethod, out var allocator) && allocator.Kind == ResourceKind.SafeHandle)
-                    {
-                        return true;
-                    }
-
-                    if (depth >= MaxDepth || !IsSafeHandle(call.Type) || !WrapperSummaries.IsSourceMethodWithBody(call.TargetMethod)
-                        || _context.Wrappers.GetBody(call.TargetMethod.OriginalDefinition) is not { } body)
-                    {
-                        return false;
-                    }
-
-                    // (A branch may hand out a handle that owns nothing instead, NtCoreLib's 'SafeHGlobalBuffer.Null'.)
-                    var returns = ReturnedValues(body);
-                    var fresh = returns.Where(r => !IsOwnerless(r, depth + 1)).ToList();
-                    return fresh.Count > 0 && fresh.All(r => IsFresh(r, depth + 1));
-                default:
-                    return false;
-            }
-        }
-
-        /// <summary>A handle that owns nothing: a creation told so by a constant, or a getter that returns only such.</summary>
-        private bool IsOwnerless(IOperation value, int depth)
-        {
-            switch (OperationTree.SkipConversions(value))
-            {
-                case IObjectCreationOperation creation:
-                    return _context.HandleReleases.CreationDisowns(creation) || _context.HandleReleases.ConstructorDisowns(creation.Constructor);
-                case IPropertyReferenceOperation { Property: { IsStatic: true, GetMethod: { } getter } } when depth <= MaxDepth && _context.Wrappers.GetBody(getter) is { } body:
-                    var returns = ReturnedValues(body);
-                    return returns.Count > 0 && returns.All(r => IsOwnerless(r, depth + 1));
-                default:
-                    return false;
-            }
-        }
-
-        private bool IsSafeHandle(ITypeSymbol? type)
-        {
-            for (var current = type; current != null; current = current.BaseType)
-            {
-                if (SymbolEqualityComparer.Default.Equals(current, _context.Types.SafeHandle))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         private static bool IsDisposable(ITypeSymbol? type)

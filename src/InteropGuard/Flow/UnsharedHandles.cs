@@ -23,12 +23,14 @@ namespace InteropGuard.Flow
         private readonly InteropContext _interop;
         private readonly AllocationCatalogue _catalogue;
         private readonly ValueUses _uses;
+        private readonly FreshHandleFactories _factories;
 
         public UnsharedHandles(InteropContext interop, ValueUses uses)
         {
             _interop = interop;
             _catalogue = uses.Scope.Catalogue;
             _uses = uses;
+            _factories = new FreshHandleFactories(interop, uses);
         }
 
         /// <summary>
@@ -289,7 +291,10 @@ namespace InteropGuard.Flow
             }
         }
 
-        /// <summary>A value this run of the function made: null, a <c>new</c>, or a call the catalogue knows to hand out a fresh SafeHandle.</summary>
+        /// <summary>
+        /// A value this run of the function made: null, a <c>new</c>, a call the catalogue knows to hand out a fresh SafeHandle,
+        /// or a factory of the compilation that does (<see cref="FreshHandleFactories"/>).
+        /// </summary>
         private bool IsFresh(IOperation value)
         {
             switch (OperationTree.SkipConversions(value))
@@ -300,7 +305,7 @@ namespace InteropGuard.Flow
                     return true;
                 case IInvocationOperation call:
                     return (_catalogue.TryGetAllocator(call.TargetMethod, out var allocator) && allocator.Kind == ResourceKind.SafeHandle)
-                           || OpensNewFile(call.TargetMethod);
+                           || OpensNewFile(call.TargetMethod) || _factories.ReturnsFresh(call);
                 default:
                     return false;
             }

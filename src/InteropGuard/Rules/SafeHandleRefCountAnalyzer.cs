@@ -474,7 +474,7 @@ namespace InteropGuard.Rules
             var structReferences = function.Descendants().OfType<ILocalReferenceOperation>().Where(r => structs.Contains(r.Local, SymbolEqualityComparer.Default)).ToList();
             var storedFields = new HashSet<IFieldSymbol>(sinks.Select(s => s.Site).OfType<ISimpleAssignmentOperation>().Select(a => a.Target).OfType<IFieldReferenceOperation>().Select(f => f.Field), SymbolEqualityComparer.Default);
             var lastUse = sites.Concat(structReferences).Max(s => s.Syntax.Span.End);
-            var (kind, _) = new DisposerHeldHandles(interop, uses.Scope.Catalogue).HolderOf(getHandle.Instance!, function, uses, sites, lastUse);
+            var (kind, _) = new DisposerHeldHandles(interop, uses).HolderOf(getHandle.Instance!, function, uses, sites, lastUse);
             switch (kind)
             {
                 case DisposerHeldHandles.HolderKind.Local:
