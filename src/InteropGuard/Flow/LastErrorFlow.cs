@@ -560,24 +560,7 @@ namespace InteropGuard.Flow
                     }
                 }
 
-                // Most overwrites follow an earlier one on every path, or come before any native call: no path's call is
-                // waiting for its first overwrite, and the state is this one (no set rebuilt to the same elements).
-                var waiting = false;
-                foreach (var path in Recent)
-                {
-                    if (path.Call != Entry && path.Overwrite == None)
-                    {
-                        waiting = true;
-                        break;
-                    }
-                }
-
-                if (!waiting && ReferenceEquals(since, Since))
-                {
-                    return this;
-                }
-
-                var recent = waiting ? ImmutableHashSet.CreateRange(Recent.Select(r => r.Call != Entry && r.Overwrite == None ? (r.Call, id) : r)) : Recent;
+                var recent = ImmutableHashSet.CreateRange(Recent.Select(r => r.Call != Entry && r.Overwrite == None ? (r.Call, id) : r));
                 return new State(since, recent, Invalid);
             }
 

@@ -86,23 +86,12 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<(IMethodSymbol, int), NativeFunction?> _endingCalls = ConcurrentTables.Create<(IMethodSymbol, int), NativeFunction?>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<IMethodSymbol, bool> _setsLastError = ConcurrentTables.Create<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
 
-        // The tables' readers, made once: a lambda that reads this instance is a new delegate at every lookup, and these
-        // are asked for nearly every call the gate and the tree reading classify, hits as much as misses.
-        private readonly Func<IMethodSymbol, bool> _readSetsLastError;
-        private readonly Func<(IMethodSymbol, int), NativeFunction?> _findEndingNativeCall;
-        private readonly Func<(IMethodSymbol, int), bool> _readReadsFirst;
-        private readonly Func<(IMethodSymbol, int), bool> _readOverwrites;
-
         /// <summary>The compilation's interop context.</summary>
         public InteropContext Interop => _interop;
 
         public LastErrorCalls(InteropContext interop)
         {
             _interop = interop;
-            _readSetsLastError = ReadSetsLastError;
-            _findEndingNativeCall = FindEndingNativeCall;
-            _readReadsFirst = ReadReadsFirst;
-            _readOverwrites = ReadOverwrites;
             _win32Exception = interop.Compilation.GetTypeByMetadataName("System.ComponentModel.Win32Exception");
             // The vocabulary's scan, which every family's gate has already paid for, names the read words too: no text of
             // its own to scan (nor identifier filters to build) to learn that the compilation reads nothing.
@@ -235,7 +224,7 @@ namespace InteropGuard.Interop
                 {
                     read = true;
                 }
-                else if (!native && NativeTarget(method, 0, out _) != null)
+                else if (!native && NativeCall(method, 0) != null)
                 {
                     native = true;
                 }
@@ -280,19 +269,17 @@ namespace InteropGuard.Interop
 
         /// <summary>Is this P/Invoke declared with SetLastError = true (DllImport or LibraryImport)?</summary>
         public bool SetsLastError(NativeFunction function)
-            => _setsLastError.GetOrAdd(function.Method, _readSetsLastError);
-
-        private bool ReadSetsLastError(IMethodSymbol m)
-        {
-            var dllImport = m.GetDllImportData();
-            if (dllImport != null)
+            => _setsLastError.GetOrAdd(function.Method, m =>
             {
-                return dllImport.SetLastError;
-            }
+                var dllImport = m.GetDllImportData();
+                if (dllImport != null)
+                {
+                    return dllImport.SetLastError;
+                }
 
-            return m.GetAttributes().Any(a => (SymbolEqualityComparer.Default.Equals(a.AttributeClass, _interop.Types.LibraryImportAttribute) || NativeFunction.IsRunTimeImport(a))
-                                              && a.NamedArguments.Any(n => n.Key == "SetLastError" && n.Value.Value is true));
-        }
+                return m.GetAttributes().Any(a => (SymbolEqualityComparer.Default.Equals(a.AttributeClass, _interop.Types.LibraryImportAttribute) || NativeFunction.IsRunTimeImport(a))
+                                                  && a.NamedArguments.Any(n => n.Key == "SetLastError" && n.Value.Value is true));
+            });
 
         /// <summary>
         /// Does <paramref name="operation"/> run whenever the body runs to a return: every expression above it evaluates it
@@ -467,26 +454,10 @@ namespace InteropGuard.Interop
 
         private (NativeFunction Function, string Display)? NativeCall(IMethodSymbol method, int depth)
         {
-            var native = NativeTarget(method, depth, out var direct);
-            if (native == null)
-            {
-                return null;
-            }
-
-            return (native, direct ? native.ToString() : native + "' through '" + Name(method));
-        }
-
-        /// <summary>
-        /// The P/Invoke a call to <paramref name="method"/> finally makes (<paramref name="direct"/>: the method is that
-        /// P/Invoke), without the text the messages name it by: the gate asks only whether there is one.
-        /// </summary>
-        private NativeFunction? NativeTarget(IMethodSymbol method, int depth, out bool direct)
-        {
             var native = _interop.NativeFunctions.Get(method);
-            direct = native != null;
             if (native != null)
             {
-                return native;
+                return (native, native.ToString());
             }
 
             var current = method;
@@ -501,13 +472,13 @@ namespace InteropGuard.Interop
                 native = _interop.NativeFunctions.Get(forwarded.Target);
                 if (native != null)
                 {
-                    return native;
+                    return (native, native + "' through '" + Name(method));
                 }
 
                 current = forwarded.Target;
             }
 
-            return depth < MaxDepth ? EndingNativeCall(method, depth + 1) : null;
+            return depth < MaxDepth && EndingNativeCall(method, depth + 1) is { } ending ? (ending, ending + "' through '" + Name(method)) : null;
         }
 
         /// <summary>
@@ -521,48 +492,46 @@ namespace InteropGuard.Interop
         /// the call, a call on some paths only, or a second native call makes the helper an overwrite, as before.
         /// </summary>
         private NativeFunction? EndingNativeCall(IMethodSymbol method, int depth)
-            => _endingCalls.GetOrAdd((method.OriginalDefinition, depth), _findEndingNativeCall);
-
-        private NativeFunction? FindEndingNativeCall((IMethodSymbol, int) key)
-        {
-            if (!WrapperSummaries.IsSourceMethodWithBody(key.Item1) || !SymbolEqualityComparer.Default.Equals(key.Item1.ContainingAssembly, _interop.Compilation.Assembly)
-                || Body(key.Item1) is not { } body)
+            => _endingCalls.GetOrAdd((method.OriginalDefinition, depth), key =>
             {
-                return null;
-            }
-
-            NativeFunction? found = null;
-            var returnedBefore = false;
-            var onEveryPath = true;
-            var allReturned = true;
-            var calls = new HashSet<IOperation>();
-            foreach (var operation in InEvaluationOrder(body))
-            {
-                if (operation is IReturnOperation ret)
-                {
-                    returnedBefore |= found == null;
-                    allReturned &= ret.ReturnedValue != null && calls.Contains(OperationTree.SkipConversions(ret.ReturnedValue));
-                    continue;
-                }
-
-                if (Classify(operation, key.Item2) is not { } met || met.Kind == LastErrorEventKind.Read)
-                {
-                    continue;
-                }
-
-                if (met.Kind != LastErrorEventKind.NativeCall || !met.SetsLastError || met.Function == null)
+                if (!WrapperSummaries.IsSourceMethodWithBody(key.Item1) || !SymbolEqualityComparer.Default.Equals(key.Item1.ContainingAssembly, _interop.Compilation.Assembly)
+                    || Body(key.Item1) is not { } body)
                 {
                     return null;
                 }
 
-                calls.Add(operation);
-                found ??= met.Function;
-                onEveryPath &= RunsOnEveryPath(operation, body);
-                allReturned &= OperationTree.WithEveryConversion(operation).Parent is IReturnOperation;
-            }
+                NativeFunction? found = null;
+                var returnedBefore = false;
+                var onEveryPath = true;
+                var allReturned = true;
+                var calls = new HashSet<IOperation>();
+                foreach (var operation in InEvaluationOrder(body))
+                {
+                    if (operation is IReturnOperation ret)
+                    {
+                        returnedBefore |= found == null;
+                        allReturned &= ret.ReturnedValue != null && calls.Contains(OperationTree.SkipConversions(ret.ReturnedValue));
+                        continue;
+                    }
 
-            return found != null && ((calls.Count == 1 && !returnedBefore && onEveryPath) || (allReturned && !key.Item1.ReturnsVoid)) ? found : null;
-        }
+                    if (Classify(operation, key.Item2) is not { } met || met.Kind == LastErrorEventKind.Read)
+                    {
+                        continue;
+                    }
+
+                    if (met.Kind != LastErrorEventKind.NativeCall || !met.SetsLastError || met.Function == null)
+                    {
+                        return null;
+                    }
+
+                    calls.Add(operation);
+                    found ??= met.Function;
+                    onEveryPath &= RunsOnEveryPath(operation, body);
+                    allReturned &= OperationTree.WithEveryConversion(operation).Parent is IReturnOperation;
+                }
+
+                return found != null && ((calls.Count == 1 && !returnedBefore && onEveryPath) || (allReturned && !key.Item1.ReturnsVoid)) ? found : null;
+            });
 
         /// <summary>
         /// A helper that reads the last error before doing anything that could change it. When it does not, its caller
@@ -571,55 +540,51 @@ namespace InteropGuard.Interop
         /// operations again. Classify is a function of the operation and the depth, so the answers are those of two walks.
         /// </summary>
         private bool ReadsFirst(IMethodSymbol method, int depth)
-            => _readsFirst.GetOrAdd((method.OriginalDefinition, depth), _readReadsFirst);
-
-        private bool ReadReadsFirst((IMethodSymbol, int) key)
-        {
-            var body = Body(key.Item1);
-            if (body == null)
+            => _readsFirst.GetOrAdd((method.OriginalDefinition, depth), key =>
             {
-                return false;
-            }
-
-            using var operations = InEvaluationOrder(body).GetEnumerator();
-            while (operations.MoveNext())
-            {
-                if (Classify(operations.Current, key.Item2) is { } found)
+                var body = Body(key.Item1);
+                if (body == null)
                 {
-                    if (found.Kind == LastErrorEventKind.Read)
-                    {
-                        return true;
-                    }
-
-                    if (!_overwrites.ContainsKey(key))
-                    {
-                        var overwrites = IsOverwrite(found);
-                        while (!overwrites && operations.MoveNext())
-                        {
-                            overwrites = Classify(operations.Current, key.Item2) is { } next && IsOverwrite(next);
-                        }
-
-                        _overwrites.TryAdd(key, overwrites);
-                    }
-
                     return false;
                 }
-            }
 
-            // Nothing in the body matters to the last error: it overwrites nothing either.
-            _overwrites.TryAdd(key, false);
-            return false;
-        }
+                using var operations = InEvaluationOrder(body).GetEnumerator();
+                while (operations.MoveNext())
+                {
+                    if (Classify(operations.Current, key.Item2) is { } found)
+                    {
+                        if (found.Kind == LastErrorEventKind.Read)
+                        {
+                            return true;
+                        }
+
+                        if (!_overwrites.ContainsKey(key))
+                        {
+                            var overwrites = IsOverwrite(found);
+                            while (!overwrites && operations.MoveNext())
+                            {
+                                overwrites = Classify(operations.Current, key.Item2) is { } next && IsOverwrite(next);
+                            }
+
+                            _overwrites.TryAdd(key, overwrites);
+                        }
+
+                        return false;
+                    }
+                }
+
+                // Nothing in the body matters to the last error: it overwrites nothing either.
+                _overwrites.TryAdd(key, false);
+                return false;
+            });
 
         /// <summary>A method that may make a native call that sets the last error, or call something known to.</summary>
         private bool Overwrites(IMethodSymbol method, int depth)
-            => _overwrites.GetOrAdd((method.OriginalDefinition, depth), _readOverwrites);
-
-        private bool ReadOverwrites((IMethodSymbol, int) key)
-        {
-            var body = Body(key.Item1);
-            return body != null && InEvaluationOrder(body).Any(o => Classify(o, key.Item2) is { } found && IsOverwrite(found));
-        }
+            => _overwrites.GetOrAdd((method.OriginalDefinition, depth), key =>
+            {
+                var body = Body(key.Item1);
+                return body != null && InEvaluationOrder(body).Any(o => Classify(o, key.Item2) is { } found && IsOverwrite(found));
+            });
 
         private static bool IsOverwrite(LastErrorEvent found)
             => found.Kind == LastErrorEventKind.Overwrite || (found.Kind == LastErrorEventKind.NativeCall && found.SetsLastError);

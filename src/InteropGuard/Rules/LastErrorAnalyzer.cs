@@ -101,10 +101,6 @@ namespace InteropGuard.Rules
                 }
 
                 // Cheap gates: a body that names no read (nor a helper that reads), or holds no native call, costs no graph.
-                // The second gate before the tree reading, though both classify the body's calls: a call of a helper
-                // that reads (its name passes the first) often stands in a body without a native call, which the gate
-                // rejects in one walk; the tree reading first cost LastError 13% more on the synthetic interop code,
-                // 400 files (thirty-first session, tree32).
                 if (!ControlFlowGraphs.HasGraph(root) || !calls.MayRead(root.Syntax) || !calls.MayReadAfterNativeCall(root))
                 {
                     continue;

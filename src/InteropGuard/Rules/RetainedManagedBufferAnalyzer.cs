@@ -347,26 +347,10 @@ namespace InteropGuard.Rules
             => !IsWholeBufferType(parameter.Type) && !IsOverlapped(parameter.Type)
                && (parameter.RefKind != RefKind.None || IsBufferCarrier(types, parameter.Type));
 
-        /// <summary>
-        /// An array, string, StringBuilder, pointer, IntPtr/UIntPtr or span. Asked of every parameter of nearly every call
-        /// of the compilation, most of them of a special type that carries nothing (an int, a bool): the special type,
-        /// read once, answers those, and arrays, pointers, StringBuilder and spans are of none.
-        /// </summary>
         private static bool IsBufferCarrier(WellKnownTypes types, ITypeSymbol type)
-        {
-            switch (type.SpecialType)
-            {
-                case SpecialType.System_String:
-                case SpecialType.System_IntPtr:
-                case SpecialType.System_UIntPtr:
-                    return true;
-                case SpecialType.None:
-                    return type is IArrayTypeSymbol or IPointerTypeSymbol || type.Name == "StringBuilder"
-                           || (type is INamedTypeSymbol { Arity: 1, Name: "Span" or "ReadOnlySpan" } && types.IsSpan(type));
-                default:
-                    return false;
-            }
-        }
+            => IsWholeBufferType(type) || type is IPointerTypeSymbol
+               || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr
+               || (type is INamedTypeSymbol { Arity: 1, Name: "Span" or "ReadOnlySpan" } && types.IsSpan(type));
 
         /// <summary>What a call to one method can be for this rule: nothing, a native call, or a call to a wrapper of this compilation.</summary>
         private readonly struct CallShape
