@@ -304,8 +304,7 @@ namespace InteropGuard.Flow
                 case IObjectCreationOperation:
                     return true;
                 case IInvocationOperation call:
-                    return (_catalogue.TryGetAllocator(call.TargetMethod, out var allocator) && allocator.Kind == ResourceKind.SafeHandle)
-                           || OpensNewFile(call.TargetMethod) || _factories.ReturnsFresh(call);
+                    return _factories.IsFresh(call) || OpensNewFile(call.TargetMethod);
                 default:
                     return false;
             }
