@@ -50,6 +50,7 @@ namespace InteropGuard.Interop
             Trace,
             Debugger,
             Console,
+            InternalsVisibleToAttribute,
         }
 
         // In the order of Slot.
@@ -90,6 +91,7 @@ namespace InteropGuard.Interop
             "System.Diagnostics.Trace",
             "System.Diagnostics.Debugger",
             "System.Console",
+            "System.Runtime.CompilerServices.InternalsVisibleToAttribute",
         };
 
         private readonly Compilation _compilation;
@@ -179,6 +181,9 @@ namespace InteropGuard.Interop
 
         /// <summary>System.Console: output only.</summary>
         public INamedTypeSymbol? Console => Type(Slot.Console);
+
+        /// <summary>System.Runtime.CompilerServices.InternalsVisibleToAttribute: an assembly whose internals other assemblies may call.</summary>
+        public INamedTypeSymbol? InternalsVisibleToAttribute => Type(Slot.InternalsVisibleToAttribute);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 

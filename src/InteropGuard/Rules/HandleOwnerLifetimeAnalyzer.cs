@@ -130,7 +130,8 @@ namespace InteropGuard.Rules
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
                         || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
-                        || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
+                        || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken)
+                        || CallerKeptOwners.Of(interop).Keeps(owner, call, method, root, context.CancellationToken))
                     {
                         continue;
                     }
@@ -187,7 +188,8 @@ namespace InteropGuard.Rules
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
                                 || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
-                                || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken))
+                                || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken)
+                                || CallerKeptOwners.Of(interop).Keeps(owner, call, method, root, context.CancellationToken))
                             {
                                 continue;
                             }

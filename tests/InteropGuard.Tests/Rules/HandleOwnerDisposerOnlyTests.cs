@@ -119,7 +119,7 @@ sealed class Model : IDisposable
 
         [Fact]
         public Task PublicHelperIsStillReported() => Check(@"
-sealed class Model : IDisposable
+public sealed class Model : IDisposable
 {
     private IntPtr _model;
     public Model(IntPtr model) { _model = model; }
@@ -150,8 +150,8 @@ sealed class Model : IDisposable
     private IntPtr _model;
     public Model(IntPtr model) { _model = model; }
     ~Model() { Dispose(); }
-    public void Dispose() { Release(); GC.SuppressFinalize(this); }
-    private void Release() { Unmap(); _model = IntPtr.Zero; }
+    public void Dispose() { GC.SuppressFinalize(this); Release(); }
+    private void Release() => Unmap();
     private void Unmap() => Flush();
     private void Flush() => Native.draw({|#0:_model|}, -1);
 }", Finding(0, "this", "_model", "Native.draw"));

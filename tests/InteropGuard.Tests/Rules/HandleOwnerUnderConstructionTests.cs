@@ -19,7 +19,7 @@ namespace InteropGuard.Tests.Rules
 sealed class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw(_handle, 0); }
+    public Session() { Native.draw(_handle, 0); Open(); }
     public Session(int mode) : this() { }
     private void Open()
     {
@@ -173,7 +173,7 @@ class Device
 public sealed class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw(_handle, 1); }
+    public Session() { Native.draw(_handle, 1); Open(); }
     private void Open()
     {
         Native.draw({|#0:_handle|}, 0);
@@ -190,7 +190,7 @@ class Device
 public sealed class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw(_handle, 1); }
+    public Session() { Native.draw(_handle, 1); Open(); }
     private void Open()
     {
         Native.draw({|#0:_handle|}, 0);
@@ -207,7 +207,7 @@ class Device
 class Session
 {
     private IntPtr _handle = (IntPtr)1;
-    public Session() { Open(); Native.draw(_handle, 1); }
+    public Session() { Native.draw(_handle, 1); Open(); }
     private void Open()
     {
         Native.draw({|#0:_handle|}, 0);

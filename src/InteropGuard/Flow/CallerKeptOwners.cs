@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading;
+using InteropGuard.Interop;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace InteropGuard.Flow
+{
+    /// <summary>
+    /// "Every caller keeps the owner": the owner of a handle (<c>this</c>, or a parameter) in a method that only this
+    /// compilation can call is reachable during the method's native call when every call the compilation makes to the
+    /// method holds the object it passes there (its receiver, or the argument of that parameter) across the call. The
+    /// caller's frame reports that object live for the whole call — and so for everything the method does inside it — when
+    /// the caller reads it on some path after the call (the same existential liveness IG1001 reads in the method itself,
+    /// <see cref="UsedAfter"/>: a read on a branch not taken counts), or when it is an operand still pending across the
+    /// call (<c>new LuaTable(this, CreateReference(i))</c>, <see cref="PendingOperands"/>). A caller that does not read
+    /// it again but passes on its own <c>this</c> or parameter, and is itself such a method, asks its callers in turn, up
+    /// to <see cref="MaxDepth"/> levels.
+    /// <para>
+    /// The method must be closed (<see cref="MethodCallers.IsClosed"/>: ordinary, not virtual, overriding or implementing an
+    /// interface member, not visible outside the compilation), used by calls only (a method group, a delegate or
+    /// <c>&amp;M</c> could run it from anywhere: <see cref="MethodCallers.CallsOf"/> is null), neither async nor an iterator
+    /// (their body runs on after the call returns), nor extern. An assembly with <c>InternalsVisibleTo</c> friends lets them
+    /// call its internal methods: there only a method that is private, or in a private type, is closed. The native call
+    /// must be in the method's own body (a lambda or local function may run after the method returned), and a parameter
+    /// owner must never be given another value there. A closed method nothing in sight calls keeps its finding: with no
+    /// caller there is nothing to vouch for the owner (the release-only and construction-only readings ask for a caller
+    /// too), and what runs it then — reflection, sources the compilation lacks — is not seen.
+    /// </para>
+    /// Asked only of a finding about to be reported; the answer is kept per method and owner for the compilation, the call
+    /// sites are <see cref="MethodCallers"/>' (found once per method through the trees whose identifiers name it), and each
+    /// caller's body is given a graph only when its call is asked about.
+    /// </summary>
+    internal sealed class CallerKeptOwners
+    {
+        /// <summary>Callers above the method whose own <c>this</c> or parameters are followed.</summary>
+        internal const int MaxDepth = 3;
+
+        // The receiver's stand-in among the owner indexes; a parameter is its ordinal.
+        private const int ThisIndex = -1;
+
+        private readonly InteropContext _interop;
+        private readonly bool _hasFriends;
+        // Keyed by the method (its 'this') or the parameter asked about.
+        private readonly ConcurrentDictionary<ISymbol, bool> _answers = ConcurrentTables.Create<ISymbol, bool>(SymbolEqualityComparer.Default);
+
+        private CallerKeptOwners(InteropContext interop)
+        {
+            _interop = interop;
+            var friend = interop.Types.InternalsVisibleToAttribute;
+            _hasFriends = friend != null && interop.Compilation.Assembly.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, friend));
+        }
+
+        /// <summary>The compilation's one reading, held by its context.</summary>
+        public static CallerKeptOwners Of(InteropContext interop) => interop.Held.Get(c => new CallerKeptOwners(c));
+
+        /// <summary>
+        /// Does every caller of <paramref name="method"/> keep <paramref name="owner"/> (<c>this</c>, or a parameter of the
+        /// method, or a field chain rooted at one) across the call, so that it is reachable while <paramref name="call"/>,
+        /// in the method's own body <paramref name="root"/>, runs?
+        /// </summary>
+        public bool Keeps(HandleOwner owner, IOperation call, IMethodSymbol method, IOperation root, CancellationToken cancellationToken)
+        {
+            int index;
+            switch (owner.Kind)
+            {
+                case HandleOwnerKind.This when !method.IsStatic:
+                    index = ThisIndex;
+                    break;
+                case HandleOwnerKind.Variable when owner.Root is IParameterSymbol { RefKind: RefKind.None } parameter
+                                                  && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
+                                                  && owner.Carrier == null:
+                    index = parameter.Ordinal;
+                    break;
+                default:
+                    return false;
+            }
+
+            if (OperationTree.IsInNestedFunction(call, root) || (index != ThisIndex && GivenAnotherValue(root, (IParameterSymbol)owner.Root!)))
+            {
+                return false;
+            }
+
+            var definition = method.OriginalDefinition;
+            return _answers.GetOrAdd(index == ThisIndex ? definition : definition.Parameters[index], _ => KeptByEveryCaller(definition, index, 0, cancellationToken));
+        }
+
+        private bool KeptByEveryCaller(IMethodSymbol method, int index, int depth, CancellationToken cancellationToken)
+        {
+            // A method nothing in sight calls has no caller to vouch for the owner (as the release-only and construction-only
+            // readings ask for one): reflection or code outside this compilation's sources may run it, and then it is unprotected.
+            if (!IsClosed(method) || MethodCallers.Of(_interop).CallsOf(method, cancellationToken) is not { Count: > 0 } calls)
+            {
+                return false;
+            }
+
+            foreach (var call in calls)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!KeptAt(call, index, depth, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        // Only this compilation's code can run it, each call to the end before it returns.
+        private bool IsClosed(IMethodSymbol method)
+            => !method.IsExtern && !method.IsAsync && method.PartialDefinitionPart == null && !method.ReturnsByRef
+               && MethodCallers.Of(_interop).IsClosed(method)
+               && (!_hasFriends || IsPrivate(method))
+               && !IsIterator(method);
+
+        private static bool IsPrivate(ISymbol symbol)
+        {
+            for (var current = symbol; current != null && current is not INamespaceSymbol; current = current.ContainingSymbol)
+            {
+                if (current.DeclaredAccessibility == Accessibility.Private)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // An iterator's body runs when its consumer asks for elements, after the call returned the enumerator.
+        private static bool IsIterator(IMethodSymbol method)
+            => method.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.YieldStatementSyntax));
+
+        /// <summary>Does this call hold the object it passes as the method's <c>this</c> (or parameter <paramref name="index"/>) across itself?</summary>
+        private bool KeptAt(MethodCall call, int index, int depth, CancellationToken cancellationToken)
+        {
+            var invocation = call.Invocation;
+            IOperation? passed;
+            if (index == ThisIndex)
+            {
+                passed = invocation.Instance;
+            }
+            else
+            {
+                passed = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == index) is { ArgumentKind: ArgumentKind.Explicit, Parameter.RefKind: RefKind.None } argument
+                    ? argument.Value
+                    : null;
+            }
+
+            if (passed == null || RootOf(passed) is not { } root)
+            {
+                return false;
+            }
+
+            var body = OperationTree.Root(invocation);
+            if (ReadAfter(invocation, passed, root, body, cancellationToken))
+            {
+                return true;
+            }
+
+            // Not read again: the caller's own 'this' or parameter, passed on as it is, is kept when its callers keep it.
+            if (depth >= MaxDepth || !root.Plain || call.Caller is not IMethodSymbol { MethodKind: MethodKind.Ordinary } caller
+                || OperationTree.IsInNestedFunction(invocation, body))
+            {
+                return false;
+            }
+
+            if (root.Variable == null)
+            {
+                return !caller.IsStatic && KeptByEveryCaller(caller.OriginalDefinition, ThisIndex, depth + 1, cancellationToken);
+            }
+
+            return root.Variable is IParameterSymbol { RefKind: RefKind.None } parameter
+                   && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, caller)
+                   && !GivenAnotherValue(body, parameter)
+                   && KeptByEveryCaller(caller.OriginalDefinition, parameter.Ordinal, depth + 1, cancellationToken);
+        }
+
+        /// <summary>
+        /// The variable an object passed is held by: <c>this</c> (null), a local or a parameter, itself (plain) or through a
+        /// field or property chain (<c>this.Runtime</c>), which IG1001 reads as kept by a read of the variable. Null for any
+        /// other value (a temporary, a call's result).
+        /// </summary>
+        private static (ISymbol? Variable, bool Plain)? RootOf(IOperation passed)
+        {
+            var plain = true;
+            for (var current = OperationTree.SkipConversions(passed); ; plain = false)
+            {
+                switch (current)
+                {
+                    case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }:
+                        return (null, plain);
+                    case ILocalReferenceOperation { Local.IsRef: false } local:
+                        return (local.Local, plain);
+                    case IParameterReferenceOperation { Parameter.RefKind: RefKind.None } parameter:
+                        return (parameter.Parameter, plain);
+                    case IFieldReferenceOperation { Field.IsStatic: false, Instance: { } instance }:
+                        current = OperationTree.SkipConversions(instance);
+                        continue;
+                    case IPropertyReferenceOperation { Property.IsStatic: false, Arguments.Length: 0, Instance: { } instance }:
+                        current = OperationTree.SkipConversions(instance);
+                        continue;
+                    default:
+                        return null;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Is the variable <paramref name="root"/> holds the passed object by read on some path after the call, or pending
+        /// across it, on the graph of the code that makes the call? No graph, or the call not found in it: not read.
+        /// </summary>
+        private static bool ReadAfter(IInvocationOperation invocation, IOperation passed, (ISymbol? Variable, bool Plain) root, IOperation body, CancellationToken cancellationToken)
+        {
+            if (GraphOf(body, cancellationToken) is not { } graph || ControlFlowGraphs.Running(graph, invocation, cancellationToken) is not { } running)
+            {
+                return false;
+            }
+
+            var variable = root.Variable;
+            System.Func<IOperation, bool> isRead = variable == null
+                ? op => op is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } && LiveReads.Keeps(op)
+                : op => IsReference(op, variable) && !(op.Parent is ISimpleAssignmentOperation assignment && assignment.Target == op) && LiveReads.Keeps(op);
+            System.Func<IOperation, bool>? isOverwrite = variable == null ? null : op => LiveReads.Overwrites(op, variable);
+            return UsedAfter.In(running.Graph).OnSomePath(running.Operation, isRead, isOverwrite, useKey: null, holds: value => PendingOperands.Holds(value, passed));
+        }
+
+        private static bool IsReference(IOperation operation, ISymbol variable)
+            => operation switch
+            {
+                ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, variable),
+                IParameterReferenceOperation parameter => SymbolEqualityComparer.Default.Equals(parameter.Parameter, variable),
+                _ => false,
+            };
+
+        private static ControlFlowGraph? GraphOf(IOperation body, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return body switch
+                {
+                    IMethodBodyOperation method when method.Parent == null => ControlFlowGraph.Create(method, cancellationToken),
+                    IConstructorBodyOperation constructor when constructor.Parent == null => ControlFlowGraph.Create(constructor, cancellationToken),
+                    IBlockOperation block when block.Parent == null => ControlFlowGraph.Create(block, cancellationToken),
+                    _ => null,
+                };
+            }
+            catch (System.ArgumentException)
+            {
+                // Not a body Roslyn builds graphs for: no answer.
+                return null;
+            }
+        }
+
+        /// <summary>Is the parameter given another value anywhere in the body (then what its caller passed may be gone)?</summary>
+        private static bool GivenAnotherValue(IOperation body, IParameterSymbol parameter)
+            => body.Descendants().Any(op => LiveReads.Overwrites(op, parameter));
+    }
+}
