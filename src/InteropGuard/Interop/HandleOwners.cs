@@ -564,11 +564,15 @@ namespace InteropGuard.Interop
         /// </summary>
         public bool IsFinalizable(ITypeSymbol? type)
         {
-            if (type is not { TypeKind: TypeKind.Class } || _types.IsHandleWrapper(type))
+            if (type is not { TypeKind: TypeKind.Class })
             {
                 return false;
             }
 
+            // The SafeHandle/CriticalHandle test is read once per type, inside the entry: asked of the owner of every
+            // handle field an argument reads, it walked the base types at every call. The original definition's bases
+            // reach SafeHandle exactly when the type's do (neither class is generic), so the entry keyed by it holds
+            // the same answer.
             var key = type.OriginalDefinition;
             if (_finalizable.TryGetValue(key, out var finalizable))
             {
@@ -577,6 +581,11 @@ namespace InteropGuard.Interop
 
             return _finalizable.GetOrAdd(key, t =>
             {
+                if (_types.IsHandleWrapper(t))
+                {
+                    return false;
+                }
+
                 for (var current = t; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
                 {
                     if (current.GetMembers("Finalize").OfType<IMethodSymbol>().Any(m => m.MethodKind == MethodKind.Destructor))

@@ -98,13 +98,15 @@ namespace InteropGuard.Rules
                 return;
             }
 
-            var scope = interop.ForTree(root.Syntax.SyntaxTree);
-
             // One walk finds the calls that hand raw handles to native code; the questions below are asked only of them.
-            var facts = new BodyWalk(callees, owners, scope);
+            // The tree's scope is looked up only when a call hands over a handle something may own (four bodies in five
+            // have none), where every body looked it up before its walk.
+            var tree = root.Syntax.SyntaxTree;
+            var facts = new BodyWalk(callees, owners, new TreeScopeOnAsk(interop, tree));
             facts.Walk(root);
             if (facts.HandleCalls is { } handleCalls)
             {
+                var scope = facts.Scope ?? interop.ForTree(tree);
                 AnalyzeHandleCalls(interop, owners, callees, rooted, designs, generated, context, method, bodyBlock, root, scope, handleCalls, facts.HasFunctions, facts.AssignedFields, facts.HasGoto);
             }
         }
@@ -156,13 +158,14 @@ namespace InteropGuard.Rules
                 Dictionary<ILocalSymbol, IOperation>? origins = null;
                 Func<ILocalSymbol, IOperation?> origin = local =>
                     (origins ??= LocalOrigins.In(body.Blocks.SelectMany(ControlFlowGraphs.Operations).SelectMany(o => o.DescendantsAndSelf()))).TryGetValue(local, out var value) ? value : null;
+                var treeScope = new TreeScopeOnAsk(scope);
                 foreach (var block in body.Blocks)
                 {
                     var statements = block.BranchValue == null ? block.Operations : block.Operations.Add(block.BranchValue);
                     foreach (var call in statements.SelectMany(s => s.DescendantsAndSelf()).Where(IsCall))
                     {
                         context.CancellationToken.ThrowIfCancellationRequested();
-                        if (HandleArguments(callees, owners, scope, call, written) is not { } handleArguments)
+                        if (HandleArguments(callees, owners, ref treeScope, call, written) is not { } handleArguments)
                         {
                             continue;
                         }
@@ -723,19 +726,19 @@ namespace InteropGuard.Rules
         /// no handle, and a list made only for those that do costs them nothing (an iterator was an allocation per call).
         /// </summary>
         /// <param name="written">For a call of a control-flow graph: what the code wrote where the graph reads a capture (<see cref="UsedAfter.Captured"/>).</param>
-        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation, Func<IOperation, IOperation>? written = null)
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, ref TreeScopeOnAsk scope, IOperation operation, Func<IOperation, IOperation>? written = null)
             => operation switch
             {
-                IInvocationOperation invocation => HandleArguments(callees, owners, scope, operation, invocation.TargetMethod, invocation.Arguments, written),
-                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(callees, owners, scope, operation, constructor, creation.Arguments, written),
+                IInvocationOperation invocation => HandleArguments(callees, owners, ref scope, operation, invocation.TargetMethod, invocation.Arguments, written),
+                IObjectCreationOperation { Constructor: { } constructor } creation => HandleArguments(callees, owners, ref scope, operation, constructor, creation.Arguments, written),
                 _ => null,
             };
 
         /// <summary>
-        /// <see cref="HandleArguments(HandleParameters, HandleOwners, InteropScope, IOperation)"/> of a call whose target and
+        /// <see cref="HandleArguments(HandleParameters, HandleOwners, ref TreeScopeOnAsk, IOperation, Func{IOperation, IOperation}?)"/> of a call whose target and
         /// arguments the caller has read already (the body walk knows the operation's kind, and need not test it again).
         /// </summary>
-        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, InteropScope scope, IOperation operation,
+        private static List<(IArgumentOperation Argument, NamedFunction Function)>? HandleArguments(HandleParameters callees, HandleOwners owners, ref TreeScopeOnAsk scope, IOperation operation,
                                                                                                       IMethodSymbol target, ImmutableArray<IArgumentOperation> arguments, Func<IOperation, IOperation>? written = null)
         {
             // Which parameters can carry a handle is the target's property, read once per method: for most calls the one
@@ -767,7 +770,7 @@ namespace InteropGuard.Rules
                 // The native function itself (unless it documents the parameter as ignored), or the one a wrapper forwards
                 // the parameter to. The list is sized for one: a call nearly always hands over one handle, and the default
                 // first array holds four.
-                if (callee.Reached(parameter, scope, (operation as IInvocationOperation)?.Instance, out var throughWrapper) is { } function)
+                if (callee.Reached(parameter, scope.Get(), (operation as IInvocationOperation)?.Instance, out var throughWrapper) is { } function)
                 {
                     (found ??= new List<(IArgumentOperation, NamedFunction)>(1)).Add((argument, new NamedFunction(function, throughWrapper ? target : null, operation)));
                 }
@@ -903,9 +906,9 @@ namespace InteropGuard.Rules
 
             private readonly HandleParameters _callees;
             private readonly HandleOwners _owners;
-            private readonly InteropScope _scope;
+            private TreeScopeOnAsk _scope;
 
-            public BodyWalk(HandleParameters callees, HandleOwners owners, InteropScope scope)
+            public BodyWalk(HandleParameters callees, HandleOwners owners, TreeScopeOnAsk scope)
             {
                 _callees = callees;
                 _owners = owners;
@@ -914,6 +917,9 @@ namespace InteropGuard.Rules
 
             /// <summary>The calls that hand raw handles to native code, in tree order; null when there is none.</summary>
             public List<(IOperation Call, List<(IArgumentOperation Argument, NamedFunction Function)> Arguments)>? HandleCalls { get; private set; }
+
+            /// <summary>The tree's scope if a call of the body needed it (every body with a handle call); null otherwise.</summary>
+            public InteropScope? Scope => _scope.IfAsked;
 
             /// <summary>The fields the body assigns (a method that clears the handle field it read takes the handle over); null when none.</summary>
             public HashSet<IFieldSymbol>? AssignedFields { get; private set; }
@@ -984,14 +990,14 @@ namespace InteropGuard.Rules
                     case OperationKind.Invocation:
                         if (operation is IInvocationOperation invocation)
                         {
-                            Note(operation, HandleArguments(_callees, _owners, _scope, operation, invocation.TargetMethod, invocation.Arguments));
+                            Note(operation, HandleArguments(_callees, _owners, ref _scope, operation, invocation.TargetMethod, invocation.Arguments));
                         }
 
                         break;
                     case OperationKind.ObjectCreation:
                         if (operation is IObjectCreationOperation { Constructor: { } constructor } creation)
                         {
-                            Note(operation, HandleArguments(_callees, _owners, _scope, operation, constructor, creation.Arguments));
+                            Note(operation, HandleArguments(_callees, _owners, ref _scope, operation, constructor, creation.Arguments));
                         }
 
                         break;
