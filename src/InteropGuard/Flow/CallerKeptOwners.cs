@@ -78,13 +78,16 @@ namespace InteropGuard.Flow
                     return false;
             }
 
-            if (OperationTree.IsInNestedFunction(call, root) || (index != ThisIndex && GivenAnotherValue(root, (IParameterSymbol)owner.Root!)))
+            // The callers' answer first (a public method is turned away by its declaration, and the answer is kept per
+            // method): most findings are in methods code outside the compilation can call, and the checks of this body
+            // below walk it once per finding.
+            var definition = method.OriginalDefinition;
+            if (!_answers.GetOrAdd(index == ThisIndex ? definition : definition.Parameters[index], _ => KeptByEveryCaller(definition, index, 0, cancellationToken)))
             {
                 return false;
             }
 
-            var definition = method.OriginalDefinition;
-            return _answers.GetOrAdd(index == ThisIndex ? definition : definition.Parameters[index], _ => KeptByEveryCaller(definition, index, 0, cancellationToken));
+            return !OperationTree.IsInNestedFunction(call, root) && (index == ThisIndex || !GivenAnotherValue(root, (IParameterSymbol)owner.Root!));
         }
 
         private bool KeptByEveryCaller(IMethodSymbol method, int index, int depth, CancellationToken cancellationToken)
