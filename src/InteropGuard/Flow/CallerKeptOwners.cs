@@ -216,7 +216,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private static bool ReadAfter(IInvocationOperation invocation, IOperation passed, (ISymbol? Variable, bool Plain) root, IOperation body, CancellationToken cancellationToken)
         {
-            if (GraphOf(body, cancellationToken) is not { } graph || ControlFlowGraphs.Running(graph, invocation, cancellationToken) is not { } running)
+            if (ControlFlowGraphs.OfBody(body, cancellationToken) is not { } graph || ControlFlowGraphs.Running(graph, invocation, cancellationToken) is not { } running)
             {
                 return false;
             }
@@ -236,25 +236,6 @@ namespace InteropGuard.Flow
                 IParameterReferenceOperation parameter => SymbolEqualityComparer.Default.Equals(parameter.Parameter, variable),
                 _ => false,
             };
-
-        private static ControlFlowGraph? GraphOf(IOperation body, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return body switch
-                {
-                    IMethodBodyOperation method when method.Parent == null => ControlFlowGraph.Create(method, cancellationToken),
-                    IConstructorBodyOperation constructor when constructor.Parent == null => ControlFlowGraph.Create(constructor, cancellationToken),
-                    IBlockOperation block when block.Parent == null => ControlFlowGraph.Create(block, cancellationToken),
-                    _ => null,
-                };
-            }
-            catch (System.ArgumentException)
-            {
-                // Not a body Roslyn builds graphs for: no answer.
-                return null;
-            }
-        }
 
         /// <summary>Is the parameter given another value anywhere in the body (then what its caller passed may be gone)?</summary>
         private static bool GivenAnotherValue(IOperation body, IParameterSymbol parameter)

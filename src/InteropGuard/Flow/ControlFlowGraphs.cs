@@ -69,6 +69,29 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>
+        /// The graph of a method's, constructor's or block's body reached outside the driver's callback for it (a caller's
+        /// body, a helper's); null for any other root, or one Roslyn refuses (incomplete code).
+        /// </summary>
+        public static ControlFlowGraph? OfBody(IOperation root, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return root switch
+                {
+                    IMethodBodyOperation body when body.Parent == null => ControlFlowGraph.Create(body, cancellationToken),
+                    IConstructorBodyOperation body when body.Parent == null => ControlFlowGraph.Create(body, cancellationToken),
+                    IBlockOperation body when body.Parent == null => ControlFlowGraph.Create(body, cancellationToken),
+                    _ => null,
+                };
+            }
+            catch (System.ArgumentException)
+            {
+                // Not a body Roslyn builds graphs for: no answer.
+                return null;
+            }
+        }
+
+        /// <summary>
         /// Can a graph be built for this root of an operation tree? (A body, a block, an initializer; the driver throws
         /// for anything else, which incomplete code can produce.)
         /// </summary>

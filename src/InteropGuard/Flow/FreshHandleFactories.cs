@@ -170,18 +170,7 @@ namespace InteropGuard.Flow
             }
         }
 
-        private bool IsSafeHandle(ITypeSymbol? type)
-        {
-            for (var current = type; current != null; current = current.BaseType)
-            {
-                if (SymbolEqualityComparer.Default.Equals(current, _context.Types.SafeHandle))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        private bool IsSafeHandle(ITypeSymbol? type) => _context.Types.IsSafeHandle(type);
 
         /// <summary>The values <paramref name="body"/>'s returns hand out, each branch of a conditional apart; empty when one returns nothing.</summary>
         internal static List<IOperation> ReturnedValues(IOperation body)

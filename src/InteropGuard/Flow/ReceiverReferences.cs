@@ -218,13 +218,7 @@ namespace InteropGuard.Flow
             if (_graphs == null)
             {
                 _graphs = new List<GraphFacts>();
-                var graph = _driverGraph != null ? _driverGraph() : _root switch
-                {
-                    IMethodBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
-                    IConstructorBodyOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
-                    IBlockOperation body when body.Parent == null => Create(() => ControlFlowGraph.Create(body, _cancellationToken)),
-                    _ => null,
-                };
+                var graph = _driverGraph != null ? _driverGraph() : ControlFlowGraphs.OfBody(_root, _cancellationToken);
                 if (graph != null)
                 {
                     _graphs.AddRange(ControlFlowGraphs.AllIn(graph, _cancellationToken).Select(g => new GraphFacts(g)));
@@ -247,19 +241,6 @@ namespace InteropGuard.Flow
             }
 
             return null;
-        }
-
-        private static ControlFlowGraph? Create(System.Func<ControlFlowGraph> create)
-        {
-            try
-            {
-                return create();
-            }
-            catch (System.ArgumentException)
-            {
-                // Not a body Roslyn builds graphs for: no answer.
-                return null;
-            }
         }
     }
 }

@@ -1107,10 +1107,7 @@ namespace InteropGuard.Interop
 
         /// <summary>Does <paramref name="method"/> leave its out allocation to the caller also when it reports failure?</summary>
         public bool AllocatesEvenOnFailure(IMethodSymbol method)
-        {
-            var native = _context.NativeFunctions.Get(method);
-            return native != null && OutAllocatedOnFailure.Any(f => f.EntryPoint == native.EntryPoint && NativeFunction.IsBuildOf(native.NormalizedLibrary, f.Library));
-        }
+            => Lists(OutAllocatedOnFailure, method);
 
         /// <summary>
         /// Native functions whose integer result is a count (of characters written), zero when they fail and allocate
@@ -1126,9 +1123,13 @@ namespace InteropGuard.Interop
 
         /// <summary>Does <paramref name="method"/> return a count that is zero exactly when it fails?</summary>
         public bool ReturnsCountZeroOnFailure(IMethodSymbol method)
+            => Lists(CountZeroOnFailure, method);
+
+        // Is the native function 'method' calls on a list of (library, entry point) pairs (any build of the library)?
+        private bool Lists((string Library, string EntryPoint)[] list, IMethodSymbol method)
         {
             var native = _context.NativeFunctions.Get(method);
-            return native != null && CountZeroOnFailure.Any(f => f.EntryPoint == native.EntryPoint && NativeFunction.IsBuildOf(native.NormalizedLibrary, f.Library));
+            return native != null && list.Any(f => f.EntryPoint == native.EntryPoint && NativeFunction.IsBuildOf(native.NormalizedLibrary, f.Library));
         }
 
         private static bool Same(ITypeSymbol type, ITypeSymbol? known) => known != null && SymbolEqualityComparer.Default.Equals(type, known);

@@ -196,6 +196,20 @@ namespace InteropGuard.Interop
         public bool IsDelegatePointerConversion(IMethodSymbol method)
             => method.Name == "GetFunctionPointerForDelegate" && SymbolEqualityComparer.Default.Equals(method.ContainingType, Marshal);
 
+        /// <summary>True for SafeHandle and every type deriving from it.</summary>
+        public bool IsSafeHandle(ITypeSymbol? type)
+        {
+            for (var t = type; t != null; t = t.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(t, SafeHandle))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>True for SafeHandle/CriticalHandle and every type deriving from them.</summary>
         public bool IsHandleWrapper(ITypeSymbol? type)
         {
