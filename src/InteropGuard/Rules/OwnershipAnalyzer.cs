@@ -120,10 +120,10 @@ namespace InteropGuard.Rules
             // Gates, cheapest first: no candidate word in the text, no candidate in the syntax, then no tracked resource
             // in the operations; a body that passes neither costs no control-flow graph. The text gate asks for the tree's
             // scope only the first time it reads the tree: most bodies of a binding stop there, before the scope's lookup.
-            // The root is a body with no parent: ControlFlowGraphs.HasGraph's own test, so it is not asked again.
             var root = OperationTree.Root(bodyBlock);
             var tree = root.Syntax.SyntaxTree;
-            if (!IsBody(root)
+            if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation)
+                || !ControlFlowGraphs.HasGraph(root)
                 || !names.MayName(root.Syntax, interop))
             {
                 return;
@@ -214,7 +214,7 @@ namespace InteropGuard.Rules
         {
             foreach (var block in blocks)
             {
-                if (IsBody(block))
+                if (block is IMethodBodyOperation || block is IConstructorBodyOperation || block is IBlockOperation)
                 {
                     return block;
                 }
@@ -222,14 +222,6 @@ namespace InteropGuard.Rules
 
             return null;
         }
-
-        /// <summary>
-        /// A method body, constructor body or block: read from the operation's kind, which each of the three interfaces has
-        /// alone. Asked twice of every body of the compilation, where three interface casts each walk the operation class's
-        /// interface list before they fail.
-        /// </summary>
-        private static bool IsBody(IOperation operation)
-            => operation.Kind is OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.Block;
 
         /// <summary>
         /// A SafeHandle left undisposed only when an exception unwinds is still released by its finalizer, and it is
