@@ -411,29 +411,7 @@ namespace InteropGuard.Rules
                 // Read once: the public symbol's parameter list is a new array at every read.
                 var parameters = method.Parameters;
                 var native = new NativeAnswer(_interop.NativeFunctions, method);
-
-                // One pass over the parameters answers both questions the shape needs: does one carry a buffer (or go by
-                // reference), and is one of those a wrapper's candidate (IsWrapperCandidate: not a whole buffer, not an
-                // OVERLAPPED)? The gate and the wrapper test read each parameter's type once, where a call to a method of
-                // this compilation used to read them twice.
-                var carries = false;
-                var wrapperCandidate = false;
-                var types = _interop.Types;
-                foreach (var parameter in parameters)
-                {
-                    var type = parameter.Type;
-                    if (parameter.RefKind != RefKind.None || IsBufferCarrier(types, type))
-                    {
-                        carries = true;
-                        if (!IsWholeBufferType(type) && !IsOverlapped(type))
-                        {
-                            wrapperCandidate = true;
-                            break;
-                        }
-                    }
-                }
-
-                if (!carries && !HasFormattedClassParameter(parameters, ref native))
+                if (!ReadParameters(parameters, ref native))
                 {
                     return CallShape.None;
                 }
@@ -443,17 +421,38 @@ namespace InteropGuard.Rules
                     return new CallShape(function);
                 }
 
-                // A source method's declarations are a new array at every read: asked last.
-                return wrapperCandidate && WrapperSummaries.IsSourceMethodWithBody(method) ? CallShape.Wrapper : CallShape.None;
+                // The parameters first: their symbol tests rule out most calls, and a source method's declarations are a new array at every read.
+                return HasWrapperCandidate(parameters) && WrapperSummaries.IsSourceMethodWithBody(method) ? CallShape.Wrapper : CallShape.None;
             }
 
-            /// <summary>Is the method a native function with a parameter of a formatted class (asked only when no parameter carries a buffer)?</summary>
+            private bool HasWrapperCandidate(ImmutableArray<IParameterSymbol> parameters)
+            {
+                foreach (var parameter in parameters)
+                {
+                    if (IsWrapperCandidate(_interop.Types, parameter))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>Has the method a by-ref parameter, one of a buffer-carrying type, or (a native function only) a formatted class parameter?</summary>
             // Formatted-class parameters count only on native functions: a class argument of a managed call is common.
-            // Asked after the symbol tests of every parameter: a binding's functions take their handle class first and a
+            // The symbol tests first, for every parameter: a binding's functions take their handle class first and a
             // pointer after it, and reading the class's declarations (a new array at every read) and the formatted-class
             // table for that handle at every call cost more than the rest of the gate (twenty-sixth session, own27).
-            private bool HasFormattedClassParameter(ImmutableArray<IParameterSymbol> parameters, ref NativeAnswer native)
+            private bool ReadParameters(ImmutableArray<IParameterSymbol> parameters, ref NativeAnswer native)
             {
+                foreach (var parameter in parameters)
+                {
+                    if (parameter.RefKind != RefKind.None || IsBufferCarrier(_interop.Types, parameter.Type))
+                    {
+                        return true;
+                    }
+                }
+
                 foreach (var parameter in parameters)
                 {
                     var type = parameter.Type;
