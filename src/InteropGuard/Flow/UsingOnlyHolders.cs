@@ -127,7 +127,7 @@ namespace InteropGuard.Flow
                 foreach (var declaration in type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()))
                 {
                     // 'this' as a value (an argument, a store, a return), or a finalizer that may run beside a use.
-                    if (declaration.DescendantNodes().Any(n => (n is ThisExpressionSyntax && !(n.Parent is MemberAccessExpressionSyntax access && access.Expression == n))
+                    if (declaration.DescendantNodes().Any(n => (n is ThisExpressionSyntax && !(n.Parent is MemberAccessExpressionSyntax access && access.Expression == n) && !IsGivenToTheCollector(n))
                                                                || n is DestructorDeclarationSyntax))
                     {
                         return false;
@@ -137,6 +137,14 @@ namespace InteropGuard.Flow
 
             return true;
         }
+
+        // 'GC.SuppressFinalize(this)' in the disposer pattern: the collector keeps nothing.
+        private bool IsGivenToTheCollector(SyntaxNode value)
+            => value.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
+               && _context.Compilation.ContainsSyntaxTree(call.SyntaxTree)
+#pragma warning disable RS1030 // Only for a 'this' argument in a holder's declarations, once per holder field; cached.
+               && _context.Compilation.GetSemanticModel(call.SyntaxTree).GetSymbolInfo(call).Symbol is IMethodSymbol { ContainingType: { Name: "GC", ContainingNamespace.Name: "System", ContainingNamespace.ContainingNamespace.IsGlobalNamespace: true } };
+#pragma warning restore RS1030
 
         // 'this.f = p;' in a constructor whose every statement is such a store or 'p = null;' for a 'ref' parameter it took,
         // with no chained 'this(...)' and no arguments to the base.
@@ -218,11 +226,16 @@ namespace InteropGuard.Flow
                 }
 
                 // A target-typed 'new()' of the holder is a creation this reading did not follow.
-                if (named && tree.GetRoot(cancellationToken).DescendantNodes().OfType<ImplicitObjectCreationExpressionSyntax>()
-                        .Any(n => SymbolEqualityComparer.Default.Equals(_context.Compilation.GetSemanticModel(tree).GetTypeInfo(n, cancellationToken).Type, holder)))
+#pragma warning disable RS1030 // Only in the trees that name the holder, once per holder; cached.
+                if (named && tree.GetRoot(cancellationToken).DescendantNodes().OfType<ImplicitObjectCreationExpressionSyntax>().ToList() is { Count: > 0 } targetTyped)
                 {
-                    return false;
+                    var model = _context.Compilation.GetSemanticModel(tree);
+                    if (targetTyped.Any(n => SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(n, cancellationToken).Type, holder)))
+                    {
+                        return false;
+                    }
                 }
+#pragma warning restore RS1030
             }
 
             return creations > 0;

@@ -110,6 +110,7 @@ public sealed class FontRequest
         {
             _family?.Dispose();
             _style?.Dispose();
+            GC.SuppressFinalize(this);
         }
     }
 }";
@@ -167,6 +168,11 @@ public sealed class FontCache
         public Task APairThatHandsOutABufferIsStillReported() => Check(Request(extra: @"
         internal TextBuffer? Family => _family;
 ") + Lookup, At(0));
+
+        [Fact]
+        public Task APairThatHandsItselfToARegistryIsStillReported() => Check(Request(extra: @"
+        internal void Announce() => Trail.Seen.Add(this);
+") + Lookup, At(0), At(1));
 
         [Fact]
         public Task APairWhoseConstructorLeavesTheCallerACopyIsStillReported() => Check(Request(nulling: "style = null;") + Lookup, At(0));
