@@ -274,8 +274,8 @@ namespace InteropGuard.Flow
             return calls is { Count: > 0 } && calls.All(c => UsingLocal(OperationTree.WithConversions(c.Invocation)) is { } held && IsLentToNoOne(held, OperationTree.Root(c.Invocation)));
         }
 
-        // A handle argument: a fresh one by value, or a 'ref' to a local every write of which is fresh or null and that is
-        // otherwise only disposed (after the constructor nulled it) or tested for null.
+        // A handle argument: a fresh one by value, or a 'ref' to a local every write of which is fresh or null (one fresh)
+        // and that is otherwise only disposed (after the constructor nulled it) or tested for null.
         private bool IsGivenUp(IArgumentOperation argument, IOperation body)
         {
             if (!_context.Types.IsSafeHandle(argument.Parameter?.Type))
@@ -289,42 +289,8 @@ namespace InteropGuard.Flow
                 return fresh.IsFresh(argument.Value);
             }
 
-            if (argument.Parameter.RefKind != RefKind.Ref || argument.Value is not ILocalReferenceOperation { Local: { IsRef: false } local })
-            {
-                return false;
-            }
-
-            foreach (var operation in body.Descendants())
-            {
-                IOperation? written = null;
-                if (operation is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
-                {
-                    written = declarator.Initializer?.Value;
-                }
-                else if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
-                {
-                    if (OperationTree.IsInNestedFunction(reference, body))
-                    {
-                        return false;
-                    }
-
-                    if (reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference)
-                    {
-                        written = assignment.Value;
-                    }
-                    else if (reference != argument.Value && !IsDisposedOrTested(reference))
-                    {
-                        return false;
-                    }
-                }
-
-                if (written != null && !OperationTree.IsNullConstant(written) && !fresh.IsFresh(written))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return argument.Parameter.RefKind == RefKind.Ref && argument.Value is ILocalReferenceOperation { Local: { IsRef: false } local }
+                   && fresh.IsMadeOnlyOfFresh(local, body, r => r == argument.Value || IsDisposedOrTested(r));
         }
 
         private static bool IsDisposedOrTested(ILocalReferenceOperation reference)
