@@ -72,12 +72,18 @@ namespace InteropGuard.Flow
         /// returned, or lent to calls that neither keep it nor can be replaced by an override.
         /// </summary>
         private bool IsMadeLocal(IOperation returned, IOperation body, int depth)
-        {
-            if (OperationTree.SkipConversions(returned) is not ILocalReferenceOperation { Local: { IsRef: false } local })
-            {
-                return false;
-            }
+            => OperationTree.SkipConversions(returned) is ILocalReferenceOperation { Local: { IsRef: false } local }
+               && IsMadeOnlyOfFresh(local, body, r => OperationTree.WithConversions(r).Parent is IReturnOperation || IsLent(r), depth);
 
+        /// <summary>
+        /// A local of <paramref name="body"/> at least one write of which is a fresh handle and every other write null,
+        /// every other reference of which <paramref name="otherUse"/> accepts, and that no lambda or local function touches:
+        /// the handles it holds were made here and went only where the caller's test allows.
+        /// </summary>
+        public bool IsMadeOnlyOfFresh(ILocalSymbol local, IOperation body, System.Func<ILocalReferenceOperation, bool> otherUse) => IsMadeOnlyOfFresh(local, body, otherUse, depth: 0);
+
+        private bool IsMadeOnlyOfFresh(ILocalSymbol local, IOperation body, System.Func<ILocalReferenceOperation, bool> otherUse, int depth)
+        {
             var made = false;
             foreach (var operation in body.Descendants())
             {
@@ -103,7 +109,7 @@ namespace InteropGuard.Flow
                     {
                         written = assignment.Value;
                     }
-                    else if (!(OperationTree.WithConversions(reference).Parent is IReturnOperation) && !IsLent(reference))
+                    else if (!otherUse(reference))
                     {
                         return false;
                     }

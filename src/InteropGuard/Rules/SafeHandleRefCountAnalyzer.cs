@@ -221,6 +221,14 @@ namespace InteropGuard.Rules
                 return null;
             }
 
+            // A field of a holder only a 'using' holds, read for native calls or a struct the using's scope keeps:
+            // only the thread inside the using can dispose the handle, after the raw value is dead.
+            if (function == root && owningSymbol is IMethodSymbol reader
+                && UsingOnlyHolders.Of(interop).IsHeldOnlyByUsing(getHandle.Instance!, reader, sinks.Where(s => s.Stored).Select(s => s.Site).ToList(), cancellationToken))
+            {
+                return null;
+            }
+
             var first = sinks.OrderBy(s => s.Site.Syntax.SpanStart).First();
             var properties = ImmutableDictionary.CreateBuilder<string, string?>();
             properties[KindProperty] = GetHandleKind;
