@@ -1101,13 +1101,17 @@ static unsafe class Events
 
         // Freeing a GCHandle empties a slot of the runtime's table and tells the native side nothing: a stack block of
         // user data handed to a callback registration, whose handles are freed in a finally, is still kept by the native
-        // side after the method returns (the block and the handles it holds are both gone by then).
+        // side after the method returns (the block and the handles it holds are both gone by then). The look-alikes stay
+        // silent: the registration undone before the handles are freed (the native side is done with the block), and a
+        // callback the native function calls only during the call (a read, not a registration).
         [Fact]
         public Task StackUserDataOfARegistrationWhoseHandlesAreFreedAfter() => Check(@"
 unsafe delegate void SampleCallback(int value, IntPtr userData);
 sealed unsafe class Sensor
 {
     [DllImport(""sensors"")] static extern void sensor_set_sample_callback(IntPtr sensor, SampleCallback callback, IntPtr userData);
+    [DllImport(""sensors"")] static extern void sensor_unregister_sample_callback(IntPtr sensor);
+    [DllImport(""sensors"")] static extern void sensor_read_all(IntPtr sensor, SampleCallback callback, IntPtr userData);
     static readonly SampleCallback s_forward = (value, userData) => { };
     IntPtr _sensor;
 
@@ -1126,20 +1130,6 @@ sealed unsafe class Sensor
             GCHandle.FromIntPtr(block[1]).Free();
         }
     }
-}", Stack(0, "block", "'OnSample'", "is given to 'Sensor.sensor_set_sample_callback', which keeps it after it returns"));
-
-        // The look-alikes: the registration undone before the handles are freed (the native side is done with the block),
-        // and a callback the native function calls only during the call (a query, not a registration).
-        [Fact]
-        public Task StackUserDataOfAnOperationEndedBeforeTheHandlesAreFreed() => Check(@"
-unsafe delegate void SampleCallback(int value, IntPtr userData);
-sealed unsafe class Sensor
-{
-    [DllImport(""sensors"")] static extern void sensor_set_sample_callback(IntPtr sensor, SampleCallback callback, IntPtr userData);
-    [DllImport(""sensors"")] static extern void sensor_unregister_sample_callback(IntPtr sensor);
-    [DllImport(""sensors"")] static extern void sensor_read_all(IntPtr sensor, SampleCallback callback, IntPtr userData);
-    static readonly SampleCallback s_forward = (value, userData) => { };
-    IntPtr _sensor;
 
     public void SampleFor(Action<int> listener, int milliseconds)
     {
@@ -1170,7 +1160,7 @@ sealed unsafe class Sensor
             GCHandle.FromIntPtr(block[0]).Free();
         }
     }
-}");
+}", Stack(0, "block", "'OnSample'", "is given to 'Sensor.sensor_set_sample_callback', which keeps it after it returns"));
 
         [Fact]
         public Task StackOverlappedOfAnOperationLeftRunning() => Check(@"
