@@ -34,7 +34,7 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                if (OperationEndingNames.EndsOperation(NameOf(invocation.Expression)))
+                if (OperationEndingNames.EndsOperation(NameOf(invocation.Expression)) && !FreesOnlyAHandleSlot(invocation, model, interop))
                 {
                     return true;
                 }
@@ -51,6 +51,16 @@ namespace InteropGuard.Flow
 
             return false;
         }
+
+        /// <summary>
+        /// <c>GCHandle.Free</c> empties a slot of the runtime's handle table and tells native code nothing: freeing the
+        /// user data's handles right after a registration (<c>GCHandle.FromIntPtr(buffer[0]).Free()</c>) leaves the
+        /// operation the retaining function started running, with the memory it was given gone.
+        /// </summary>
+        private static bool FreesOnlyAHandleSlot(InvocationExpressionSyntax invocation, SemanticModel? model, InteropContext interop)
+            => model != null && model.SyntaxTree == invocation.SyntaxTree && interop.Types.GCHandle is { } gcHandle
+               && model.GetSymbolInfo(invocation).Symbol is IMethodSymbol method
+               && SymbolEqualityComparer.Default.Equals(method.ContainingType, gcHandle);
 
         private static string NameOf(ExpressionSyntax expression) => expression switch
         {

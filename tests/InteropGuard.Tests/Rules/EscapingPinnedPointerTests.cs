@@ -1099,6 +1099,69 @@ static unsafe class Events
     }
 }", Stack(0, "state", "'WatchWithState'", "is given to 'Events.bt_register_callback', which keeps it after it returns"));
 
+        // Freeing a GCHandle empties a slot of the runtime's table and tells the native side nothing: a stack block of
+        // user data handed to a callback registration, whose handles are freed in a finally, is still kept by the native
+        // side after the method returns (the block and the handles it holds are both gone by then). The look-alikes stay
+        // silent: the registration undone before the handles are freed (the native side is done with the block), and a
+        // callback the native function calls only during the call (a read, not a registration).
+        [Fact]
+        public Task StackUserDataOfARegistrationWhoseHandlesAreFreedAfter() => Check(@"
+unsafe delegate void SampleCallback(int value, IntPtr userData);
+sealed unsafe class Sensor
+{
+    [DllImport(""sensors"")] static extern void sensor_set_sample_callback(IntPtr sensor, SampleCallback callback, IntPtr userData);
+    [DllImport(""sensors"")] static extern void sensor_unregister_sample_callback(IntPtr sensor);
+    [DllImport(""sensors"")] static extern void sensor_read_all(IntPtr sensor, SampleCallback callback, IntPtr userData);
+    static readonly SampleCallback s_forward = (value, userData) => { };
+    IntPtr _sensor;
+
+    public void OnSample(Action<int> listener, object state)
+    {
+        IntPtr* block = stackalloc IntPtr[2];
+        block[0] = GCHandle.ToIntPtr(GCHandle.Alloc(listener));
+        block[1] = GCHandle.ToIntPtr(GCHandle.Alloc(state));
+        try
+        {
+            sensor_set_sample_callback(_sensor, s_forward, (IntPtr){|#0:block|});
+        }
+        finally
+        {
+            GCHandle.FromIntPtr(block[0]).Free();
+            GCHandle.FromIntPtr(block[1]).Free();
+        }
+    }
+
+    public void SampleFor(Action<int> listener, int milliseconds)
+    {
+        IntPtr* block = stackalloc IntPtr[1];
+        block[0] = GCHandle.ToIntPtr(GCHandle.Alloc(listener));
+        try
+        {
+            sensor_set_sample_callback(_sensor, s_forward, (IntPtr)block);
+            Thread.Sleep(milliseconds);
+        }
+        finally
+        {
+            sensor_unregister_sample_callback(_sensor);
+            GCHandle.FromIntPtr(block[0]).Free();
+        }
+    }
+
+    public void ReadAll(Action<int> listener)
+    {
+        IntPtr* block = stackalloc IntPtr[1];
+        block[0] = GCHandle.ToIntPtr(GCHandle.Alloc(listener));
+        try
+        {
+            sensor_read_all(_sensor, s_forward, (IntPtr)block);
+        }
+        finally
+        {
+            GCHandle.FromIntPtr(block[0]).Free();
+        }
+    }
+}", Stack(0, "block", "'OnSample'", "is given to 'Sensor.sensor_set_sample_callback', which keeps it after it returns"));
+
         [Fact]
         public Task StackOverlappedOfAnOperationLeftRunning() => Check(@"
 static unsafe class Io

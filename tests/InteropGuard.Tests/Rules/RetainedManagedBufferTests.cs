@@ -119,6 +119,36 @@ unsafe class C
     }
 }", Finding(0, "The fixed pointer 'p' to the array 'buffer'", "'Io.ReadFile'", ByOverlapped));
 
+        // GCHandle.Free inside the fixed block empties a slot of the runtime's handle table: it ends no native operation,
+        // so the buffer registered before it is still kept by native code once the block ends. The same block that
+        // unregisters the buffer before the handle is freed stays silent.
+        [Fact]
+        public Task FixedPointerRegisteredBeforeAHandleIsFreed() => Check(@"
+unsafe class Recorder
+{
+    void Record(IntPtr session, byte[] frames, object tag)
+    {
+        var tagHandle = GCHandle.Alloc(tag);
+        fixed (byte* p = frames)
+        {
+            Net.net_register_buffer_ptr(session, {|#0:p|}, frames.Length);
+            tagHandle.Free();
+        }
+    }
+
+    void RecordUntilDone(IntPtr session, byte[] frames, object tag, ManualResetEventSlim done)
+    {
+        var tagHandle = GCHandle.Alloc(tag);
+        fixed (byte* p = frames)
+        {
+            Net.net_register_buffer_ptr(session, p, frames.Length);
+            done.Wait();
+            Win.net_unregister_buffer(session);
+            tagHandle.Free();
+        }
+    }
+}", Finding(0, "The fixed pointer 'p' to the array 'frames'", "'Net.net_register_buffer_ptr'", ByName));
+
         [Fact]
         public Task FixedPointerToRegistrationFunctionWithArithmeticAndIntPtr() => Check(@"
 unsafe class C
