@@ -30,8 +30,9 @@ namespace InteropGuard.Flow
     /// too), and what runs it then — reflection, sources the compilation lacks — is not seen.
     /// </para>
     /// Asked only of a finding about to be reported; the answer is kept per method and owner for the compilation, the call
-    /// sites are <see cref="MethodCallers"/>' (found once per method through the trees whose identifiers name it), and each
-    /// caller's body is given a graph only when its call is asked about.
+    /// sites are <see cref="MethodCallers"/>' (searched one at a time through the trees whose identifiers name the method,
+    /// <see cref="MethodCallers.EveryCall"/>, and no further than the first caller that does not keep the owner), each
+    /// caller's body is given a graph only when its call is asked about, and the interface test of "closed" is asked last.
     /// </summary>
     internal sealed class CallerKeptOwners
     {

@@ -44,7 +44,8 @@ namespace InteropGuard.Interop
     /// (<see cref="IsClosed"/> for the common one). A partial method is read through its declaring part (which calls bind to),
     /// whichever part is asked. A private method is looked for only in the trees that declare its type (nothing else can
     /// name it); any other in every tree whose identifiers spell its name (<see cref="NameReferences.InTree"/>). Computed once
-    /// per method per compilation when first asked (a race computes the same answer twice and keeps one) and kept with the
+    /// per method per compilation when first asked (a race computes the same answer twice and keeps one; a search
+    /// <see cref="EveryCall"/> stopped early is not kept) and kept with the
     /// compilation's context as syntax: each ask gets the calls' operations from the semantic model the compilation hands
     /// out then. An operation keeps its semantic model, and every body bound in it, alive; kept for the compilation's life
     /// they raised InteropGuard's added peak memory on TorchSharp from +5% to +13%. Each reading caches its own answer, so
