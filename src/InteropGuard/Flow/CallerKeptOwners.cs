@@ -30,8 +30,9 @@ namespace InteropGuard.Flow
     /// too), and what runs it then — reflection, sources the compilation lacks — is not seen.
     /// </para>
     /// Asked only of a finding about to be reported; the answer is kept per method and owner for the compilation, the call
-    /// sites are <see cref="MethodCallers"/>' (found once per method through the trees whose identifiers name it), and each
-    /// caller's body is given a graph only when its call is asked about.
+    /// sites are <see cref="MethodCallers"/>' (searched one at a time through the trees whose identifiers name the method,
+    /// <see cref="MethodCallers.EveryCall"/>, and no further than the first caller that does not keep the owner), each
+    /// caller's body is given a graph only when its call is asked about, and the interface test of "closed" is asked last.
     /// </summary>
     internal sealed class CallerKeptOwners
     {
@@ -94,27 +95,19 @@ namespace InteropGuard.Flow
         {
             // A method nothing in sight calls has no caller to vouch for the owner (as the release-only and construction-only
             // readings ask for one): reflection or code outside this compilation's sources may run it, and then it is unprotected.
-            if (!IsClosed(method) || MethodCallers.Of(_interop).CallsOf(method, cancellationToken) is not { Count: > 0 } calls)
-            {
-                return false;
-            }
-
-            foreach (var call in calls)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (!KeptAt(call, index, depth, cancellationToken))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            // The tests in the order of their cost, each able to say no alone: the declaration's, then the callers one at a
+            // time (on a binding the first caller usually passes a temporary and ends the search), and last the interface
+            // test, whose map of every type's interfaces is otherwise built for this one question.
+            var callers = MethodCallers.Of(_interop);
+            return IsClosedToAllButInterfaces(method)
+                   && callers.EveryCall(method, call => KeptAt(call, index, depth, cancellationToken), cancellationToken)
+                   && !callers.ImplementsAnInterfaceMember(method);
         }
 
-        // Only this compilation's code can run it, each call to the end before it returns.
-        private bool IsClosed(IMethodSymbol method)
+        // Only this compilation's code can run it (but for the interface test, MethodCallers.IsClosed), each call to the end before it returns.
+        private bool IsClosedToAllButInterfaces(IMethodSymbol method)
             => !method.IsExtern && !method.IsAsync && method.PartialDefinitionPart == null && !method.ReturnsByRef
-               && MethodCallers.Of(_interop).IsClosed(method)
+               && MethodCallers.Of(_interop).IsClosedToAllButInterfaces(method)
                && (!_hasFriends || IsPrivate(method))
                && !IsIterator(method);
 
@@ -138,6 +131,7 @@ namespace InteropGuard.Flow
         /// <summary>Does this call hold the object it passes as the method's <c>this</c> (or parameter <paramref name="index"/>) across itself?</summary>
         private bool KeptAt(MethodCall call, int index, int depth, CancellationToken cancellationToken)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var invocation = call.Invocation;
             IOperation? passed;
             if (index == ThisIndex)

@@ -44,7 +44,8 @@ namespace InteropGuard.Interop
     /// (<see cref="IsClosed"/> for the common one). A partial method is read through its declaring part (which calls bind to),
     /// whichever part is asked. A private method is looked for only in the trees that declare its type (nothing else can
     /// name it); any other in every tree whose identifiers spell its name (<see cref="NameReferences.InTree"/>). Computed once
-    /// per method per compilation when first asked (a race computes the same answer twice and keeps one) and kept with the
+    /// per method per compilation when first asked (a race computes the same answer twice and keeps one; a search
+    /// <see cref="EveryCall"/> stopped early is not kept) and kept with the
     /// compilation's context as syntax: each ask gets the calls' operations from the semantic model the compilation hands
     /// out then. An operation keeps its semantic model, and every body bound in it, alive; kept for the compilation's life
     /// they raised InteropGuard's added peak memory on TorchSharp from +5% to +13%. Each reading caches its own answer, so
@@ -103,22 +104,64 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
-        /// No code outside the compilation can call the method or reach it another way: an ordinary method, not visible
-        /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted), of this assembly, in
-        /// no virtual slot, implementing no interface member for its own type or a type of the compilation derived from it.
+        /// Does every use of <paramref name="method"/> call it, is there at least one call, and does
+        /// <paramref name="holds"/> hold of each? The answer <c>CallsOf(method) is { Count: &gt; 0 } calls &amp;&amp;
+        /// calls.All(holds)</c> gives, but a method whose calls are not yet known is searched for one call at a time
+        /// (trees and text in <see cref="CallsOf"/>' order), and the search stops at the first call
+        /// <paramref name="holds"/> turns down or the first use that is not a call: a reading that says no at its
+        /// first caller (IG1001's caller reading on a binding, where most callers pass a temporary) does not bind every
+        /// other place the name is spelled. A search run to its end, or ended by a use that is not a call (the whole
+        /// answer then), is kept as <see cref="CallsOf"/>' answer; one stopped by <paramref name="holds"/> is not.
         /// </summary>
-        public bool IsClosed(IMethodSymbol method)
+        public bool EveryCall(IMethodSymbol method, System.Func<MethodCall, bool> holds, CancellationToken cancellationToken)
         {
-            if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract
-                || SymbolVisibility.IsVisibleOutsideTheCompilation(method)
-                || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
-                || method.ContainingType is null)
+            var key = DeclaringPart(method);
+            if (_sites.ContainsKey(key))
             {
-                return false;
+                return CallsOf(method, cancellationToken) is { Count: > 0 } calls && calls.All(holds);
             }
 
-            return !_interfaces.ImplementsAnInterfaceMember(method);
+            var sites = new List<CallSite>();
+            foreach (var (syntax, invocation, caller) in Search(key, cancellationToken))
+            {
+                if (invocation == null)
+                {
+                    _sites.TryAdd(key, null);
+                    return false;
+                }
+
+                sites.Add((syntax!, caller));
+                if (!holds(new MethodCall(invocation, caller)))
+                {
+                    return false;
+                }
+            }
+
+            _sites.TryAdd(key, sites);
+            return sites.Count > 0;
         }
+
+        /// <summary>
+        /// No code outside the compilation can call the method or reach it another way: an ordinary method, not visible
+        /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted), of this assembly, in
+        /// no virtual slot (<see cref="IsClosedToAllButInterfaces"/>), implementing no interface member for its own type or
+        /// a type of the compilation derived from it (<see cref="ImplementsAnInterfaceMember"/>).
+        /// </summary>
+        public bool IsClosed(IMethodSymbol method) => IsClosedToAllButInterfaces(method) && !ImplementsAnInterfaceMember(method);
+
+        /// <summary>
+        /// <see cref="IsClosed"/> read from the method's own declaration: all of it but the interface test, which asks the
+        /// compilation's interface map (built once, from every type's interfaces). A reading that may say no for a reason
+        /// of its own asks this first and the interface test last.
+        /// </summary>
+        public bool IsClosedToAllButInterfaces(IMethodSymbol method)
+            => method.MethodKind == MethodKind.Ordinary && !method.IsVirtual && !method.IsOverride && !method.IsAbstract
+               && !SymbolVisibility.IsVisibleOutsideTheCompilation(method)
+               && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
+               && method.ContainingType is not null;
+
+        /// <summary>Is the method what some type of the compilation runs for an interface member (<see cref="ImplementedInterfaces.ImplementsAnInterfaceMember"/>)?</summary>
+        public bool ImplementsAnInterfaceMember(IMethodSymbol method) => _interfaces.ImplementsAnInterfaceMember(method);
 
         // Calls bind to a partial method's declaring part and to an extension method's static form.
         private static IMethodSymbol DeclaringPart(IMethodSymbol method)
@@ -129,6 +172,26 @@ namespace InteropGuard.Interop
 
         private IReadOnlyList<CallSite>? Read(IMethodSymbol method, CancellationToken cancellationToken)
         {
+            var sites = new List<CallSite>();
+            foreach (var (syntax, invocation, caller) in Search(method, cancellationToken))
+            {
+                if (invocation == null)
+                {
+                    return null;
+                }
+
+                sites.Add((syntax!, caller));
+            }
+
+            return sites;
+        }
+
+        /// <summary>
+        /// The uses of the method, one at a time in tree and text order: a call with its syntax, operation and caller, or a
+        /// use that is not a call (no invocation; the search's consumer stops there).
+        /// </summary>
+        private IEnumerable<(InvocationExpressionSyntax? Syntax, IInvocationOperation? Invocation, ISymbol? Caller)> Search(IMethodSymbol method, CancellationToken cancellationToken)
+        {
             // A call binds to the declaration it names: 'ReleaseCore()' in a base class names the abstract one.
             var declarations = new List<ISymbol>();
             for (var declared = method; declared != null && declarations.Count < MaxDeclarations; declared = declared.OverriddenMethod)
@@ -136,21 +199,19 @@ namespace InteropGuard.Interop
                 declarations.Add(declared.OriginalDefinition);
             }
 
-            var sites = new List<CallSite>();
             foreach (var tree in TreesThatMayName(method))
             {
                 foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _compilation, _vocabulary, cancellationToken))
                 {
-                    if (reference.Invocation(cancellationToken) is not { Syntax: InvocationExpressionSyntax syntax })
+                    if (reference.Invocation(cancellationToken) is not { Syntax: InvocationExpressionSyntax syntax } invocation)
                     {
-                        return null;
+                        yield return (null, null, null);
+                        yield break;
                     }
 
-                    sites.Add((syntax, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken)));
+                    yield return (syntax, invocation, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken));
                 }
             }
-
-            return sites;
         }
 
         private IEnumerable<SyntaxTree> TreesThatMayName(IMethodSymbol method)

@@ -205,5 +205,72 @@ internal class Unrelated { public void Run() { } }");
             Assert.True(callers.IsClosed(Method(compilation, "Base", "Stop")));
             Assert.True(callers.IsClosed(Method(compilation, "Unrelated", "Run")));
         }
+        // A gauge and its readers in two files: three calls of Sample, in tree and text order First, Second, Third.
+        private static readonly string[] Gauge =
+        {
+            "static class Gauge { internal static int Sample(int x) => x; }",
+            "class Readers { int First() => Gauge.Sample(1); int Second() => Gauge.Sample(2); }",
+            "class Later { int Third() => Gauge.Sample(3); }",
+        };
+
+        [Fact]
+        public void EveryCallStopsAtTheFirstCallTurnedDownAndKeepsNoHalfAnswer()
+        {
+            var (compilation, callers) = Read(Gauge);
+            var method = Method(compilation, "Gauge", "Sample");
+            var asked = new List<string>();
+
+            Assert.False(callers.EveryCall(method, call => { asked.Add(call.Caller!.Name); return call.Caller.Name != "First"; }, CancellationToken.None));
+            Assert.Equal(new[] { "First" }, asked);
+
+            // The search it stopped is not kept as the method's calls: they are all found when asked for.
+            Assert.Equal(new[] { "First", "Second", "Third" }, CallerNames(callers.CallsOf(method, CancellationToken.None)));
+        }
+
+        [Fact]
+        public void EveryCallAsksOfEachCallInOrderAndKeepsTheWholeSearch()
+        {
+            var (compilation, callers) = Read(Gauge);
+            var method = Method(compilation, "Gauge", "Sample");
+            var asked = new List<string>();
+
+            Assert.True(callers.EveryCall(method, call => { asked.Add(call.Caller!.Name); return call.Invocation.TargetMethod.Name == "Sample"; }, CancellationToken.None));
+            Assert.Equal(new[] { "First", "Second", "Third" }, asked);
+            Assert.Equal(asked, CallerNames(callers.CallsOf(method, CancellationToken.None)));
+
+            // Asked again, from the kept calls: the same answer, a call turned down still turns it.
+            Assert.False(callers.EveryCall(method, call => call.Caller!.Name != "Third", CancellationToken.None));
+        }
+
+        [Fact]
+        public void EveryCallIsNoWithoutACallOrWithAUseThatIsNotOne()
+        {
+            var (compilation, callers) = Read("using System; static class Shim { internal static int Run(int x) => x; internal static int Idle(int x) => x; static int Call() => Run(1); static Func<int, int> Give() => Run; }");
+
+            Assert.False(callers.EveryCall(Method(compilation, "Shim", "Idle"), _ => true, CancellationToken.None));
+            Assert.False(callers.EveryCall(Method(compilation, "Shim", "Run"), _ => true, CancellationToken.None));
+
+            // The method group ended the search, and is the whole answer: kept.
+            Assert.Null(callers.CallsOf(Method(compilation, "Shim", "Run"), CancellationToken.None));
+        }
+
+        [Fact]
+        public void ClosedToAllButInterfacesLeavesOnlyTheInterfaceTest()
+        {
+            var (compilation, callers) = Read(@"using System;
+public interface IRunner { void Run(); }
+internal class Runner : IRunner
+{
+    public void Run() { }
+    public void Stop() { }
+    public virtual void Spin() { }
+}");
+
+            Assert.True(callers.IsClosedToAllButInterfaces(Method(compilation, "Runner", "Run")));
+            Assert.True(callers.ImplementsAnInterfaceMember(Method(compilation, "Runner", "Run")));
+            Assert.False(callers.IsClosed(Method(compilation, "Runner", "Run")));
+            Assert.True(callers.IsClosed(Method(compilation, "Runner", "Stop")));
+            Assert.False(callers.IsClosedToAllButInterfaces(Method(compilation, "Runner", "Spin")));
+        }
     }
 }
