@@ -169,12 +169,12 @@ static class Native
     [DllImport(""SDL3"")]
     internal static extern {|#1:bool|} SDL_HasClipboardText();
 
-    [DllImport(""zstd"")]
-    internal static extern {|#2:bool|} zstd_flag();
+    [DllImport(""wgpu_native"")]
+    internal static extern {|#2:bool|} wgpuDevicePoll();
 
     // A distribution prefix in front of a library that is not one of them.
-    [DllImport(""alpine-libzstd"")]
-    internal static extern {|#3:bool|} zstd_alpine_flag();
+    [DllImport(""alpine-libwgpu_native"")]
+    internal static extern {|#3:bool|} wgpuAdapterHasFeature();
 
     // glibc is not GLib; CoreFoundation's Boolean is one byte.
     [DllImport(""glibc"")]

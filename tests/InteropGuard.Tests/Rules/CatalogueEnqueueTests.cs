@@ -28,7 +28,7 @@ static unsafe class Cl
     [DllImport(""OpenCL"")]
     public static extern int clEnqueueNDRangeKernel(IntPtr queue, IntPtr kernel, uint dimensions, UIntPtr[] offset, UIntPtr[] global, UIntPtr[] local, uint waitCount, QueueEvent[] waitList, out QueueEvent done);
     [DllImport(""gpuqueue"")]
-    public static extern int gq_enqueue_copy(IntPtr queue, IntPtr source, IntPtr target, uint waitCount, QueueEvent[] waitList);
+    public static extern int gq_enqueue_copy_buffer(IntPtr queue, IntPtr source, IntPtr target, uint waitCount, QueueEvent[] waitList);
     [DllImport(""libOpenCL.so.1"", EntryPoint = ""clEnqueueFillBuffer"")]
     public static extern int FillBuffer(IntPtr queue, IntPtr buffer, IntPtr pattern, UIntPtr patternSize, UIntPtr offset, UIntPtr size, uint waitCount, QueueEvent[] waitList, out QueueEvent done);
 }
@@ -91,7 +91,7 @@ unsafe class Commands
 
     void Other(IntPtr queue, IntPtr a, IntPtr b, QueueEvent[] after)
     {
-        Cl.gq_enqueue_copy(queue, a, b, (uint)after.Length, {|#0:after|});
+        Cl.gq_enqueue_copy_buffer(queue, a, b, (uint)after.Length, {|#0:after|});
     }
 }",
             Verify.Diagnostic("IG2003").WithLocation(0));
