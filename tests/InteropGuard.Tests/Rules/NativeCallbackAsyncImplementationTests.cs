@@ -49,8 +49,8 @@ sealed class EagerJobs : IJobs
             return test.RunAsync();
         }
 
-        [Fact]
-        public Task AnAsyncImplementationKeepsItsExceptionsInTheTask() => Check(@"
+        // The binding's host: a private field filled with one implementation, and a callback that starts a job through it.
+        private static string Host(string jobs, string callback) => @"
 sealed class Host
 {
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
@@ -61,7 +61,7 @@ sealed class Host
 
     Host()
     {
-        _jobs = new QueuedJobs();
+        _jobs = new " + jobs + @"();
         _start = OnStart;
         Register(Marshal.GetFunctionPointerForDelegate(_start));
     }
@@ -69,36 +69,17 @@ sealed class Host
     [DllImport(""jobhost"")]
     static extern void Register(IntPtr start);
 
-    void OnStart(int id)
+    void " + callback + @"(int id)
     {
         _jobs.Start(id);
     }
-}");
+}";
 
         [Fact]
-        public Task AnImplementationThatIsNotAsyncThrowsFromTheCall() => Check(@"
-sealed class Host
-{
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    delegate void StartFn(int id);
+        public Task AnAsyncImplementationKeepsItsExceptionsInTheTask() => Check(Host("QueuedJobs", "OnStart"));
 
-    private readonly IJobs _jobs;
-    private readonly StartFn _start;
-
-    Host()
-    {
-        _jobs = new EagerJobs();
-        _start = OnStart;
-        Register(Marshal.GetFunctionPointerForDelegate(_start));
-    }
-
-    [DllImport(""jobhost"")]
-    static extern void Register(IntPtr start);
-
-    void {|#0:OnStart|}(int id)
-    {
-        _jobs.Start(id);
-    }
-}", Verify.Diagnostic("IG5001").WithLocation(0));
+        [Fact]
+        public Task AnImplementationThatIsNotAsyncThrowsFromTheCall()
+            => Check(Host("EagerJobs", "{|#0:OnStart|}"), Verify.Diagnostic("IG5001").WithLocation(0));
     }
 }
