@@ -159,7 +159,7 @@ namespace InteropGuard.Flow
                 case IArrayElementReferenceOperation element:
                     return !IndexedWithinBounds.Covers(element, _throwPoints.Stable);
                 case IPropertyReferenceOperation { Arguments.Length: > 0 } indexer:
-                    return !InfallibleCalls.IsValueKeyedDictionaryStore(indexer);
+                    return !InfallibleCalls.IsValueKeyedDictionaryStore(indexer) && !InfallibleCalls.IsPresentKeyRead(indexer, _throwPoints.Stable);
                 case IBinaryOperation binary:
                     return binary.IsChecked && !SizesANewArray(binary);
                 case IUnaryOperation unary:

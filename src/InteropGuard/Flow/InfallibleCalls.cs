@@ -892,19 +892,103 @@ namespace InteropGuard.Flow
             return false;
         }
 
+        /// <summary>
+        /// <c>dictionary[key]</c> read from a framework dictionary where a lookup of the same key in the same dictionary has
+        /// just shown it present (<c>if (d.ContainsKey(k)) return d[k];</c>, <c>d.ContainsKey(k) ? d[k] : null</c>, or after
+        /// <c>if (!d.ContainsKey(k)) throw …;</c> in the same block): the getter throws only for a missing key (or a null one,
+        /// which fails the lookup first). The mirror of the absent-key add (<see cref="IsAbsentKeyGuarded"/>), on the same
+        /// terms: a stable key, and nothing from the test to the read removes from, clears or reassigns the dictionary (in a
+        /// loop inside the guarded code, nothing anywhere in it).
+        /// </summary>
+        internal static bool IsPresentKeyRead(IPropertyReferenceOperation indexer, StableValues stable)
+        {
+            if (indexer.Instance == null || indexer.Arguments.Length != 1 || indexer.Property is not { IsIndexer: true, ContainingType: { } type }
+                || FullName(type) is not ("System.Collections.Generic.Dictionary" or "System.Collections.Generic.SortedDictionary" or "System.Collections.Generic.SortedList")
+                || (indexer.Parent is ISimpleAssignmentOperation assignment && assignment.Target == indexer)
+                || CollectionOf(indexer.Instance, stable) is not { } dictionary || stable.SymbolOf(indexer.Arguments[0].Value) is not { } key)
+            {
+                return false;
+            }
+
+            var looped = false;
+            var child = (IOperation)indexer;
+            for (var parent = indexer.Parent; parent != null && !OperationTree.IsFunction(parent); child = parent, parent = parent.Parent)
+            {
+                looped |= parent is ILoopOperation;
+                var guarded = parent switch
+                {
+                    IConditionalOperation conditional when conditional.WhenTrue == child => Says(conditional.Condition, dictionary, key, stable, whenTrue: true, present: true),
+                    IConditionalOperation conditional when conditional.WhenFalse == child => Says(conditional.Condition, dictionary, key, stable, whenTrue: false, present: true),
+                    IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both when both.RightOperand == child => Says(both.LeftOperand, dictionary, key, stable, whenTrue: true, present: true),
+                    IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either when either.RightOperand == child => Says(either.LeftOperand, dictionary, key, stable, whenTrue: false, present: true),
+                    _ => false,
+                };
+                if (guarded)
+                {
+                    return !ChangesBefore(new[] { child }, dictionary, stable, indexer, looped);
+                }
+
+                // An earlier statement of the block left when the key was missing: 'if (!d.ContainsKey(k)) throw …;'.
+                if (parent is IBlockOperation block)
+                {
+                    var at = block.Operations.IndexOf(child);
+                    for (var index = at - 1; index >= 0; index--)
+                    {
+                        if (block.Operations[index] is IConditionalOperation { WhenFalse: null } rejecting && OperationTree.Leaves(rejecting.WhenTrue)
+                            && Says(rejecting.Condition, dictionary, key, stable, whenTrue: false, present: true))
+                        {
+                            return !ChangesBefore(block.Operations.Skip(index + 1).Take(at - index), dictionary, stable, indexer, looped);
+                        }
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        // Whether the guarded statements remove from, clear or reassign the dictionary before the read (anywhere, when the
+        // read is in a loop inside them).
+        private static bool ChangesBefore(IEnumerable<IOperation> guarded, ISymbol dictionary, StableValues stable, IOperation read, bool looped)
+        {
+            foreach (var operation in guarded.SelectMany(statement => statement.DescendantsAndSelf()))
+            {
+                if (!looped && operation.Syntax.SpanStart >= read.Syntax.SpanStart)
+                {
+                    continue;
+                }
+
+                if (operation is IInvocationOperation { TargetMethod.Name: "Remove" or "TryRemove" or "Clear", Instance: { } instance }
+                    && SymbolEqualityComparer.Default.Equals(CollectionOf(instance, stable), dictionary))
+                {
+                    return true;
+                }
+
+                if (Reassigns(operation, dictionary) || (operation is IAssignmentOperation { Target: { } target } && SymbolEqualityComparer.Default.Equals(stable.SymbolOf(target), dictionary)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         // Whether the condition, when true (whenTrue) or when false, shows the key absent from the dictionary.
         private static bool SaysAbsent(IOperation condition, ISymbol dictionary, ISymbol key, StableValues stable, bool whenTrue)
+            => Says(condition, dictionary, key, stable, whenTrue, present: false);
+
+        // Whether the condition, when true (whenTrue) or when false, shows the key present (present) or absent in the dictionary.
+        private static bool Says(IOperation condition, ISymbol dictionary, ISymbol key, StableValues stable, bool whenTrue, bool present)
         {
             condition = OperationTree.SkipConversions(condition);
             switch (condition)
             {
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                    return SaysAbsent(not.Operand, dictionary, key, stable, !whenTrue);
+                    return Says(not.Operand, dictionary, key, stable, !whenTrue, present);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both when whenTrue:
-                    return SaysAbsent(both.LeftOperand, dictionary, key, stable, whenTrue) || SaysAbsent(both.RightOperand, dictionary, key, stable, whenTrue);
+                    return Says(both.LeftOperand, dictionary, key, stable, whenTrue, present) || Says(both.RightOperand, dictionary, key, stable, whenTrue, present);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either when !whenTrue:
-                    return SaysAbsent(either.LeftOperand, dictionary, key, stable, whenTrue) || SaysAbsent(either.RightOperand, dictionary, key, stable, whenTrue);
-                case IInvocationOperation { TargetMethod.Name: "TryGetValue" or "ContainsKey", Instance: { } instance } lookup when !whenTrue:
+                    return Says(either.LeftOperand, dictionary, key, stable, whenTrue, present) || Says(either.RightOperand, dictionary, key, stable, whenTrue, present);
+                case IInvocationOperation { TargetMethod.Name: "TryGetValue" or "ContainsKey", Instance: { } instance } lookup when whenTrue == present:
                     return SymbolEqualityComparer.Default.Equals(CollectionOf(instance, stable), dictionary)
                            && KeyArgument(lookup) is { } looked && SymbolEqualityComparer.Default.Equals(stable.SymbolOf(looked), key);
                 default:

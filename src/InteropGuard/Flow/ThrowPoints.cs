@@ -264,7 +264,7 @@ namespace InteropGuard.Flow
 
             // An async method that returns a task keeps every exception of its body in that task, the ones raised before
             // its first await included: the call itself returns. Awaiting the task is where it throws (an await counts).
-            if (method.IsAsync && !method.ReturnsVoid)
+            if (KeepsExceptionsInItsTask(method))
             {
                 return false;
             }
@@ -318,8 +318,9 @@ namespace InteropGuard.Flow
 
             if (_throwing.HeldImplementation(invocation) is { } heldHere)
             {
-                // Through a private field that only ever holds the library's own object: that object's member runs.
-                return !IsOwnDispose(heldHere) && _throwing.MayThrow(heldHere, _catalogue, _everyFailure, _depth);
+                // Through a private field that only ever holds the library's own object: that object's member runs (an
+                // async one that returns a task keeps its exceptions there, as called directly).
+                return !IsOwnDispose(heldHere) && !KeepsExceptionsInItsTask(heldHere) && _throwing.MayThrow(heldHere, _catalogue, _everyFailure, _depth);
             }
 
             if (invocation.IsVirtual && method.MethodKind == MethodKind.Ordinary && !MayThrowVirtually(method))
@@ -478,7 +479,7 @@ namespace InteropGuard.Flow
             foreach (var implementation in implementations)
             {
                 if (!WrapperSummaries.IsSourceMethodWithBody(implementation)
-                    || (!IsOwnDispose(implementation) && _throwing.MayThrow(implementation, _catalogue, _everyFailure, _depth)))
+                    || (!IsOwnDispose(implementation) && !KeepsExceptionsInItsTask(implementation) && _throwing.MayThrow(implementation, _catalogue, _everyFailure, _depth)))
                 {
                     return true;
                 }
@@ -486,6 +487,12 @@ namespace InteropGuard.Flow
 
             return false;
         }
+
+        /// <summary>
+        /// An async method that returns a task (or a value task): every exception of its body, the ones raised before its
+        /// first await included, goes into the task it returns; the call itself returns. Awaiting the task is where it throws.
+        /// </summary>
+        private static bool KeepsExceptionsInItsTask(IMethodSymbol method) => method.IsAsync && !method.ReturnsVoid;
 
         /// <summary>
         /// <c>Dispose()</c> or <c>Dispose(bool)</c> of this compilation, called non-virtually: by the framework's design rules

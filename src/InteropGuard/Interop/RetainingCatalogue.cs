@@ -115,7 +115,10 @@ namespace InteropGuard.Interop
     /// OpenCL's enqueue functions keep only the host pointer of a read or write that need not block (the buffer is
     /// read or filled when the command runs); the origin, offset and region arrays, the event wait list ("can be reused
     /// or freed after the function returns") and <c>clEnqueueFillBuffer</c>'s pattern (the same words) are read during
-    /// the call. Its notification callbacks and their user data are kept until called (the specification's entries).
+    /// the call. The other enqueue functions take only handles, sizes, those arrays and a memory-object list the command
+    /// retains object by object (<c>clEnqueueMigrateMemObjects</c>, the GL acquire/release), and the mapped pointer of an
+    /// unmap is the library's own: they keep nothing of the caller's (found as 8 false IG2003 on NOpenCL, whose wait lists
+    /// an "Enqueue" name made look kept). Its notification callbacks and their user data are kept until called (the specification's entries).
     /// Win32's <c>SetClipboardData</c> keeps the global memory block it is given when it succeeds ("If SetClipboardData
     /// succeeds, the system owns the object identified by the hMem parameter"); it returns NULL when it fails, and the
     /// block is then still the caller's (the IG3001 reading of a kept-on-success handle result, <c>Flow/NativeHandleResults</c>).
@@ -489,6 +492,22 @@ OpenCL     clEnqueueWriteBufferRect                 10
 OpenCL     clEnqueueReadImage                       7
 OpenCL     clEnqueueWriteImage                      7
 OpenCL     clEnqueueFillBuffer                      -
+OpenCL     clEnqueueCopyBuffer                      -
+OpenCL     clEnqueueCopyBufferRect                  -
+OpenCL     clEnqueueCopyImage                       -
+OpenCL     clEnqueueCopyImageToBuffer               -
+OpenCL     clEnqueueCopyBufferToImage               -
+OpenCL     clEnqueueMapBuffer                       -
+OpenCL     clEnqueueMapImage                        -
+OpenCL     clEnqueueUnmapMemObject                  -
+OpenCL     clEnqueueMigrateMemObjects               -
+OpenCL     clEnqueueNDRangeKernel                   -
+OpenCL     clEnqueueTask                            -
+OpenCL     clEnqueueMarkerWithWaitList              -
+OpenCL     clEnqueueBarrierWithWaitList             -
+OpenCL     clEnqueueWaitForEvents                   -
+OpenCL     clEnqueueAcquireGLObjects                -
+OpenCL     clEnqueueReleaseGLObjects                -
 OpenCL     clEnqueueNativeKernel                    1
 OpenCL     clEnqueueSVMFree                         3 4
 OpenCL     clSetEventCallback                       2 3

@@ -70,7 +70,10 @@ namespace InteropGuard.Rules
             // LAME (libmp3lame, any build: libmp3lame.64.dll): lame.h is C89 and declares every flag getter 'int'
             // (lame_get_bWriteVbrTag, lame_get_decode_only: 2 false findings on NAudio.Lame). Vosk: vosk_api.h has no
             // bool either (vosk_recognizer_accept_waveform returns int: 3 false findings on Vosk's own binding).
-            "mp3lame", "vosk");
+            "mp3lame", "vosk",
+            // Zstandard: zstd.h is C90 and returns its truth values as 'unsigned' (ZSTD_isError, ZSTD_isFrame; zdict.h's
+            // ZDICT_isError): 1 false finding on Zstandard.Net.
+            "zstd");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 

@@ -169,12 +169,12 @@ static class Native
     [DllImport(""SDL3"")]
     internal static extern {|#1:bool|} SDL_HasClipboardText();
 
-    [DllImport(""zstd"")]
-    internal static extern {|#2:bool|} zstd_flag();
+    [DllImport(""wgpu_native"")]
+    internal static extern {|#2:bool|} wgpuDevicePoll();
 
     // A distribution prefix in front of a library that is not one of them.
-    [DllImport(""alpine-libzstd"")]
-    internal static extern {|#3:bool|} zstd_alpine_flag();
+    [DllImport(""alpine-libwgpu_native"")]
+    internal static extern {|#3:bool|} wgpuAdapterHasFeature();
 
     // glibc is not GLib; CoreFoundation's Boolean is one byte.
     [DllImport(""glibc"")]
@@ -330,6 +330,22 @@ static class Encoder
     [DllImport(""libvosk"")]
     internal static extern bool vosk_recognizer_accept_waveform(HandleRef recognizer, byte[] data, int length);
 }");
+
+        // A compression library whose C90 header returns its error test as 'unsigned'; a library merely named like it is another.
+        [Fact]
+        public Task CompressionErrorTestReturnsUnsigned() => Check(@"
+static class Compressor
+{
+    [DllImport(""libzstd"", CallingConvention = CallingConvention.Cdecl)]
+    internal static extern bool ZSTD_isError(UIntPtr code);
+
+    [DllImport(""zstd.dll"")]
+    internal static extern bool ZDICT_isError(UIntPtr code);
+
+    [DllImport(""libzstdx"")]
+    internal static extern {|#0:bool|} zstdx_ready(IntPtr context);
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0));
 
         // C23's bit utilities in the C library do return a C bool; macOS's libSystem re-exports libxpc, whose getters
         // return one; a library whose name merely starts like the C runtime's is another library.
