@@ -94,7 +94,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private bool KeepsToItself(IOperation body, IParameterSymbol parameter)
         {
-            if (body.Syntax.DescendantNodes().Any(n => n is YieldStatementSyntax))
+            if (parameter.ContainingSymbol is IMethodSymbol method && IteratorMethods.IsIterator(method))
             {
                 return false;
             }

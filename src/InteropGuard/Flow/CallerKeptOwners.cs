@@ -109,7 +109,7 @@ namespace InteropGuard.Flow
             => !method.IsExtern && !method.IsAsync && method.PartialDefinitionPart == null && !method.ReturnsByRef
                && MethodCallers.Of(_interop).IsClosedToAllButInterfaces(method)
                && (!_hasFriends || IsPrivate(method))
-               && !IsIterator(method);
+               && !IteratorMethods.IsIterator(method);
 
         private static bool IsPrivate(ISymbol symbol)
         {
@@ -123,10 +123,6 @@ namespace InteropGuard.Flow
 
             return false;
         }
-
-        // An iterator's body runs when its consumer asks for elements, after the call returned the enumerator.
-        private static bool IsIterator(IMethodSymbol method)
-            => method.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.YieldStatementSyntax));
 
         /// <summary>Does this call hold the object it passes as the method's <c>this</c> (or parameter <paramref name="index"/>) across itself?</summary>
         private bool KeptAt(MethodCall call, int index, int depth, CancellationToken cancellationToken)

@@ -232,6 +232,42 @@ sealed partial class Machine
     }
 }", OnState(0));
 
+        // An iterator's body runs while the enumerator is consumed, after its caller's KeepAlive.
+        [Fact]
+        public Task AnIteratorIsReported() => Check(@"
+sealed partial class Machine
+{
+    public IEnumerable<int> Frames()
+    {
+        var frames = Draw(2);
+        GC.KeepAlive(this);
+        return frames;
+    }
+    private IEnumerable<int> Draw(int count)
+    {
+        yield return Native.draw({|#0:_state|}, count);
+    }
+}", OnState(0));
+
+        // The yield is the local function's: the method itself draws at the call, which its caller brackets.
+        [Fact]
+        public Task AMethodWithAnIteratorInsideItIsNoIterator() => Check(@"
+sealed partial class Machine
+{
+    public IEnumerable<int> Frames()
+    {
+        var frames = Draw(2);
+        GC.KeepAlive(this);
+        return frames;
+    }
+    private IEnumerable<int> Draw(int count)
+    {
+        var drawn = Native.draw(_state, count);
+        return Repeat();
+        IEnumerable<int> Repeat() { yield return drawn; }
+    }
+}");
+
         // Friends may call an internal method, and drop the object after it: only private methods are closed there.
         [Fact]
         public Task AnInternalMethodOfAnAssemblyWithFriendsIsReported() => Run(HandleOwnerLifetimeTests.Prelude.Replace("using System.Threading.Tasks;", "using System.Threading.Tasks;\n[assembly: System.Runtime.CompilerServices.InternalsVisibleTo(\"Friend\")]") + Machine + @"
