@@ -232,9 +232,8 @@ sealed partial class Machine
     }
 }", OnState(0));
 
-        // An iterator's body runs while the enumerator is consumed, after its caller's KeepAlive.
-        [Fact]
-        public Task AnIteratorIsReported() => Check(@"
+        // A caller that keeps the machine across the call and hands the sequence on.
+        private const string FramesCaller = @"
 sealed partial class Machine
 {
     public IEnumerable<int> Frames()
@@ -243,6 +242,13 @@ sealed partial class Machine
         GC.KeepAlive(this);
         return frames;
     }
+}";
+
+        // An iterator's body runs while the enumerator is consumed, after its caller's KeepAlive.
+        [Fact]
+        public Task AnIteratorIsReported() => Check(FramesCaller + @"
+sealed partial class Machine
+{
     private IEnumerable<int> Draw(int count)
     {
         yield return Native.draw({|#0:_state|}, count);
@@ -251,15 +257,9 @@ sealed partial class Machine
 
         // The yield is the local function's: the method itself draws at the call, which its caller brackets.
         [Fact]
-        public Task AMethodWithAnIteratorInsideItIsNoIterator() => Check(@"
+        public Task AMethodWithAnIteratorInsideItIsNoIterator() => Check(FramesCaller + @"
 sealed partial class Machine
 {
-    public IEnumerable<int> Frames()
-    {
-        var frames = Draw(2);
-        GC.KeepAlive(this);
-        return frames;
-    }
     private IEnumerable<int> Draw(int count)
     {
         var drawn = Native.draw(_state, count);
