@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -113,6 +115,10 @@ namespace InteropGuard
 
             return false;
         }
+
+        /// <summary>Every reference to <paramref name="local"/> below <paramref name="root"/>, nested functions included.</summary>
+        public static IEnumerable<ILocalReferenceOperation> ReferencesTo(IOperation root, ILocalSymbol local)
+            => root.Descendants().OfType<ILocalReferenceOperation>().Where(reference => SymbolEqualityComparer.Default.Equals(reference.Local, local));
 
         /// <summary>Is <paramref name="operation"/> <paramref name="container"/> or one of its descendants?</summary>
         public static bool IsWithin(IOperation operation, IOperation container)

@@ -126,7 +126,7 @@ namespace InteropGuard.Flow
             var release = @try.Finally!.Operations[0];
             var firstIndex = assignment == null ? 0 : @try.Body.Operations.IndexOf(assignment.Parent!) + 1;
             var released = false;
-            foreach (var reference in References(root, local))
+            foreach (var reference in OperationTree.ReferencesTo(root, local))
             {
                 if (OperationTree.IsInNestedFunction(reference, root))
                 {
@@ -191,7 +191,7 @@ namespace InteropGuard.Flow
                 return false;
             }
 
-            foreach (var reference in References(root, declarator.Symbol))
+            foreach (var reference in OperationTree.ReferencesTo(root, declarator.Symbol))
             {
                 var use = uses.Classify(reference);
                 if (OperationTree.IsInNestedFunction(reference, root)
@@ -227,9 +227,6 @@ namespace InteropGuard.Flow
 
             return false;
         }
-
-        private static IEnumerable<ILocalReferenceOperation> References(IOperation root, ILocalSymbol local)
-            => root.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local));
 
         private static bool InStatements(IOperation operation, IBlockOperation block, int firstIndex)
         {

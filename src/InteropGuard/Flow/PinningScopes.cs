@@ -637,7 +637,7 @@ namespace InteropGuard.Flow
 
             var pointers = ImmutableArray.CreateBuilder<IOperation>();
             var releases = ImmutableArray.CreateBuilder<IInvocationOperation>();
-            foreach (var reference in function.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, handle)))
+            foreach (var reference in OperationTree.ReferencesTo(function, handle))
             {
                 if (OperationTree.EnclosingFunction(reference, root) != function)
                 {

@@ -126,7 +126,7 @@ namespace InteropGuard.Flow
                             continue;
                         }
 
-                        var uses = body.Descendants().OfType<ILocalReferenceOperation>().Where(use => SymbolEqualityComparer.Default.Equals(use.Local, local));
+                        var uses = OperationTree.ReferencesTo(body, local);
                         foreach (var use in uses)
                         {
                             if (OperationTree.WithEveryConversion(use).Parent is IArgumentOperation { Parent: IInvocationOperation user, Parameter: { } used })

@@ -143,7 +143,8 @@ namespace InteropGuard.Flow
             => value.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
                && _context.Compilation.ContainsSyntaxTree(call.SyntaxTree)
 #pragma warning disable RS1030 // Only for a 'this' argument in a holder's declarations, once per holder field; cached.
-               && _context.Compilation.GetSemanticModel(call.SyntaxTree).GetSymbolInfo(call).Symbol is IMethodSymbol { ContainingType: { Name: "GC", ContainingNamespace.Name: "System", ContainingNamespace.ContainingNamespace.IsGlobalNamespace: true } };
+               && _context.Compilation.GetSemanticModel(call.SyntaxTree).GetSymbolInfo(call).Symbol is IMethodSymbol { ContainingType: var type }
+               && SymbolEqualityComparer.Default.Equals(type, _context.Types.GC);
 #pragma warning restore RS1030
 
         // 'this.f = p;' in a constructor whose every statement is such a store or 'p = null;' for a 'ref' parameter it took,
@@ -317,13 +318,13 @@ namespace InteropGuard.Flow
 
         // Every reference is the receiver of a call of one of the holder's own instance methods, none in a nested function.
         private static bool IsLentToNoOne(ILocalSymbol local, IOperation body)
-            => body.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local)).All(r =>
+            => OperationTree.ReferencesTo(body, local).All(r =>
                 !OperationTree.IsInNestedFunction(r, body)
                 && r.Parent is IInvocationOperation { TargetMethod: { IsStatic: false } target } call && call.Instance == r
                 && SymbolEqualityComparer.Default.Equals(target.ContainingType?.OriginalDefinition, local.Type.OriginalDefinition));
 
         private static bool IsOnlyReturned(ILocalSymbol local, IOperation body)
-            => body.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local)).All(r =>
+            => OperationTree.ReferencesTo(body, local).All(r =>
                 !OperationTree.IsInNestedFunction(r, body)
                 && (r.Parent is ISimpleAssignmentOperation assignment && assignment.Target == r
                     || OperationTree.WithConversions(r).Parent is IReturnOperation));
@@ -372,7 +373,7 @@ namespace InteropGuard.Flow
         private bool IsOnlyGivenToNativeCalls(ILocalSymbol local, IOperation body)
         {
             var natives = HeldNativeFunctions.Of(_context);
-            return body.Descendants().OfType<ILocalReferenceOperation>().Where(r => SymbolEqualityComparer.Default.Equals(r.Local, local)).All(r =>
+            return OperationTree.ReferencesTo(body, local).All(r =>
             {
                 if (OperationTree.IsInNestedFunction(r, body))
                 {

@@ -17,7 +17,7 @@ namespace InteropGuard.Interop
             => method.OriginalDefinition.DeclaringSyntaxReferences.Any(reference => HasOwnYield(reference.GetSyntax(cancellationToken)));
 
         private static bool HasOwnYield(SyntaxNode declaration)
-            => declaration.DescendantNodes(node => node == declaration || node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+            => declaration.DescendantNodes(node => node == declaration || !OperationTree.IsFunctionSyntax(node))
                 .Any(node => node is YieldStatementSyntax);
     }
 }

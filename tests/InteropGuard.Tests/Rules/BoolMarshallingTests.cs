@@ -345,7 +345,7 @@ static class Compressor
     [DllImport(""libzstdx"")]
     internal static extern {|#0:bool|} zstdx_ready(IntPtr context);
 }",
-            Verify.Diagnostic("IG4003").WithLocation(0));
+            Verify.Diagnostic("IG4003").WithLocation(0).WithMessage("The return value of 'Compressor.zstdx_ready' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL"));
 
         // C23's bit utilities in the C library do return a C bool; macOS's libSystem re-exports libxpc, whose getters
         // return one; a library whose name merely starts like the C runtime's is another library.

@@ -94,6 +94,6 @@ unsafe class Commands
         Cl.gq_enqueue_copy_buffer(queue, a, b, (uint)after.Length, {|#0:after|});
     }
 }",
-            Verify.Diagnostic("IG2003").WithLocation(0));
+            Verify.Diagnostic("IG2003").WithLocation(0).WithMessage("The array 'after' is given to 'Cl.gq_enqueue_copy_buffer', which has a registration-style name and keeps what it is given after it returns; it is pinned only for the duration of the call, so native code keeps the pointer and later writes into memory the GC may move or reuse"));
     }
 }

@@ -80,6 +80,7 @@ sealed class Host
 
         [Fact]
         public Task AnImplementationThatIsNotAsyncThrowsFromTheCall()
-            => Check(Host("EagerJobs", "{|#0:OnStart|}"), Verify.Diagnostic("IG5001").WithLocation(0));
+            => Check(Host("EagerJobs", "{|#0:OnStart|}"), Verify.Diagnostic("IG5001").WithLocation(0).WithMessage(
+                "Callback 'OnStart' is turned into a native function pointer by 'Marshal.GetFunctionPointerForDelegate', and '_jobs.Start(id)' may throw ('throw new ArgumentOutOfRangeException(…)' in 'Start') outside a catch-all: an exception escaping to native code terminates the process"));
     }
 }

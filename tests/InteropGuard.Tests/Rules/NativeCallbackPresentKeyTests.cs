@@ -92,10 +92,15 @@ static class Registry
     [UnmanagedCallersOnly]
     static int {|#4:NegativeBranch|}(long id) => Counts.ContainsKey(id) ? 0 : Counts[id];
 }",
-            Verify.Diagnostic("IG5001").WithLocation(0),
-            Verify.Diagnostic("IG5001").WithLocation(1),
-            Verify.Diagnostic("IG5001").WithLocation(2),
-            Verify.Diagnostic("IG5001").WithLocation(3),
-            Verify.Diagnostic("IG5001").WithLocation(4));
+            Throws(0, "Unchecked", "Counts[id]"),
+            Throws(1, "OtherKey", "Counts[id + 1]"),
+            Throws(2, "OtherTable", "Counts[id]"),
+            Throws(3, "RemovedFirst", "Counts[id]"),
+            Throws(4, "NegativeBranch", "Counts[id]"));
+
+        // The message names the callback and the read the lookup does not cover.
+        private static DiagnosticResult Throws(int location, string callback, string read)
+            => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
+                $"Callback '{callback}' is [UnmanagedCallersOnly], and '{read}' may throw outside a catch-all: an exception escaping to native code terminates the process");
     }
 }

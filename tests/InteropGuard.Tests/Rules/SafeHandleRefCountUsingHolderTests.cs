@@ -57,7 +57,13 @@ static class Trail
             return test.RunAsync();
         }
 
-        private static DiagnosticResult At(int location) => Verify.Diagnostic("IG3006").WithLocation(location);
+        // Location 0 is the family's raw value, 1 the style's: each stored into the query the pair returns.
+        private static DiagnosticResult At(int location)
+        {
+            var field = location == 0 ? "family" : "style";
+            return Verify.Diagnostic("IG3006").WithLocation(location).WithMessage(
+                $"'_{field}!.DangerousGetHandle()' is stored in field 'FontQuery.{field}' without DangerousAddRef/DangerousRelease around the use: another thread may dispose '_{field}' while the stored value is still used; the released handle value can be reused");
+        }
 
         // The request and its pair; {0} is the pair's declaration line, {1} extra members of the pair, {2} its constructor's
         // nulling of the caller's variables.
