@@ -604,11 +604,8 @@ namespace InteropGuard.Flow
 
         private static void AddFixed(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IOperation statement, IVariableDeclarationGroupOperation group, ManagedMemoryOrigins origins)
         {
-            var declarators = group.Declarations.SelectMany(d => d.Declarators).ToList();
-            ImmutableArray<IOperation>.Builder[]? referencesOf = null;
-            for (var ordinal = 0; ordinal < declarators.Count; ordinal++)
+            foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
             {
-                var declarator = declarators[ordinal];
                 if (declarator.Initializer?.Value is not { } value)
                 {
                     continue;
@@ -641,11 +638,15 @@ namespace InteropGuard.Flow
 
                 var function = OperationTree.EnclosingFunction(statement, root);
                 // A local declared by a fixed statement exists only inside it: its references are found there, not in
-                // the whole function (the same references, in the same order), in one walk for all of the statement's
-                // locals (fifty-four of TorchSharp's fixed statements declare two or more, and each walked the whole
-                // statement, its body included).
-                referencesOf ??= ReferencesIn(statement, declarators);
-                var references = referencesOf[ordinal];
+                // the whole function (the same references, in the same order).
+                var references = ImmutableArray.CreateBuilder<IOperation>();
+                foreach (var operation in statement.Descendants())
+                {
+                    if (operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, declarator.Symbol))
+                    {
+                        references.Add(reference);
+                    }
+                }
 
                 scopes.Add(new PinningScope(kind, statement.Syntax, function, kind == PinningScopeKind.StackAlloc ? "stack memory" : Display(pinned), SymbolOf(pinned))
                 {
@@ -654,62 +655,6 @@ namespace InteropGuard.Flow
                     FixedLocals = ImmutableArray.Create(declarator.Symbol),
                     Pointers = references.ToImmutable(),
                 });
-            }
-        }
-
-        /// <summary>
-        /// The references below <paramref name="statement"/> to each of <paramref name="declarators"/>' locals, by the
-        /// declarator's index, in <c>Descendants()</c>'s order: a recursion over the child lists, as <see cref="AddBelow"/>.
-        /// </summary>
-        private static ImmutableArray<IOperation>.Builder[] ReferencesIn(IOperation statement, List<IVariableDeclaratorOperation> declarators)
-        {
-            var references = new ImmutableArray<IOperation>.Builder[declarators.Count];
-            for (var i = 0; i < references.Length; i++)
-            {
-                references[i] = ImmutableArray.CreateBuilder<IOperation>();
-            }
-
-            AddReferencesBelow(statement, declarators, references, 0);
-            return references;
-        }
-
-        private static void AddReferencesBelow(IOperation parent, List<IVariableDeclaratorOperation> declarators, ImmutableArray<IOperation>.Builder[] references, int depth)
-        {
-            foreach (var child in parent.ChildOperations)
-            {
-                AddReference(child, declarators, references);
-                if (OperationTree.HasNoChildren(child.Kind))
-                {
-                    continue;
-                }
-
-                if (depth < OperationTree.MaxRecursion)
-                {
-                    AddReferencesBelow(child, declarators, references, depth + 1);
-                }
-                else
-                {
-                    foreach (var operation in child.Descendants())
-                    {
-                        AddReference(operation, declarators, references);
-                    }
-                }
-            }
-        }
-
-        private static void AddReference(IOperation operation, List<IVariableDeclaratorOperation> declarators, ImmutableArray<IOperation>.Builder[] references)
-        {
-            if (operation is not ILocalReferenceOperation reference)
-            {
-                return;
-            }
-
-            for (var i = 0; i < declarators.Count; i++)
-            {
-                if (SymbolEqualityComparer.Default.Equals(reference.Local, declarators[i].Symbol))
-                {
-                    references[i].Add(reference);
-                }
             }
         }
 
