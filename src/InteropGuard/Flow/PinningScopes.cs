@@ -176,74 +176,39 @@ namespace InteropGuard.Flow
         public static ImmutableArray<PinningScope> In(IOperation root, WellKnownTypes types, ManagedMemoryOrigins origins)
         {
             var scopes = ImmutableArray.CreateBuilder<PinningScope>();
-            Add(scopes, root, root, types, origins);
-            AddBelow(scopes, root, root, types, origins, 0);
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case { Kind: OperationKind.None, Syntax: FixedStatementSyntax } when operation.ChildOperations.FirstOrDefault() is IVariableDeclarationGroupOperation group:
+                        AddFixed(scopes, root, operation, group, origins);
+                        break;
+                    case { Kind: OperationKind.None, Syntax: StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax } when operation.Type is IPointerTypeSymbol:
+                        scopes.Add(new PinningScope(PinningScopeKind.StackAlloc, operation.Syntax, OperationTree.EnclosingFunction(operation, root), "stack memory", null)
+                        {
+                            Pointers = ImmutableArray.Create(operation),
+                        });
+                        break;
+                    case IInvocationOperation or IObjectCreationOperation when PinTakenBy(operation, types) is { } pin:
+                        var owners = pin.Objects.Select(KeyOf).OfType<string>().Distinct().ToImmutableArray();
+                        switch (pin.Kind)
+                        {
+                            case PinningScopeKind.PinnedGCHandle:
+                                AddHandle(scopes, root, (IInvocationOperation)operation, pin.Kind, pin.Pinned, "AddrOfPinnedObject", "Free", pin.Certain, owners);
+                                break;
+                            case PinningScopeKind.MemoryHandle:
+                                AddHandle(scopes, root, (IInvocationOperation)operation, pin.Kind, pin.Pinned, "Pointer", "Dispose", pin.Certain, owners);
+                                break;
+                            default:
+                                scopes.Add(new PinningScope(pin.Kind, operation.Syntax, OperationTree.EnclosingFunction(operation, root), Display(pin.Pinned), SymbolOf(pin.Pinned)) { Owners = owners });
+                                break;
+                        }
+
+                        break;
+                }
+            }
+
             return scopes.ToImmutable();
-        }
-
-        /// <summary>
-        /// <see cref="Add"/> for every operation below <paramref name="parent"/>, in <c>Descendants()</c>'s order (each
-        /// operation, then its children's subtrees in turn): a recursion over the child lists, which allocates nothing, and
-        /// which does not ask an operation of a kind that has none for its children (<see cref="OperationTree.HasNoChildren"/>).
-        /// Why: the walk of every body past the word gate was the largest part of IG2001's own time on TorchSharp (its
-        /// <c>fixed</c> statements), most of it the iterator's steps. Below <see cref="OperationTree.MaxRecursion"/> levels
-        /// the rest of a subtree is read with Descendants(), as <see cref="OperationTree.Any"/> does.
-        /// </summary>
-        private static void AddBelow(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IOperation parent, WellKnownTypes types, ManagedMemoryOrigins origins, int depth)
-        {
-            foreach (var child in parent.ChildOperations)
-            {
-                Add(scopes, root, child, types, origins);
-                if (OperationTree.HasNoChildren(child.Kind))
-                {
-                    continue;
-                }
-
-                if (depth < OperationTree.MaxRecursion)
-                {
-                    AddBelow(scopes, root, child, types, origins, depth + 1);
-                }
-                else
-                {
-                    foreach (var operation in child.Descendants())
-                    {
-                        Add(scopes, root, operation, types, origins);
-                    }
-                }
-            }
-        }
-
-        /// <summary>The pinning scope <paramref name="operation"/> starts, if any.</summary>
-        private static void Add(ImmutableArray<PinningScope>.Builder scopes, IOperation root, IOperation operation, WellKnownTypes types, ManagedMemoryOrigins origins)
-        {
-            switch (operation)
-            {
-                case { Kind: OperationKind.None, Syntax: FixedStatementSyntax } when operation.ChildOperations.FirstOrDefault() is IVariableDeclarationGroupOperation group:
-                    AddFixed(scopes, root, operation, group, origins);
-                    break;
-                case { Kind: OperationKind.None, Syntax: StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax } when operation.Type is IPointerTypeSymbol:
-                    scopes.Add(new PinningScope(PinningScopeKind.StackAlloc, operation.Syntax, OperationTree.EnclosingFunction(operation, root), "stack memory", null)
-                    {
-                        Pointers = ImmutableArray.Create(operation),
-                    });
-                    break;
-                case IInvocationOperation or IObjectCreationOperation when PinTakenBy(operation, types) is { } pin:
-                    var owners = pin.Objects.Select(KeyOf).OfType<string>().Distinct().ToImmutableArray();
-                    switch (pin.Kind)
-                    {
-                        case PinningScopeKind.PinnedGCHandle:
-                            AddHandle(scopes, root, (IInvocationOperation)operation, pin.Kind, pin.Pinned, "AddrOfPinnedObject", "Free", pin.Certain, owners);
-                            break;
-                        case PinningScopeKind.MemoryHandle:
-                            AddHandle(scopes, root, (IInvocationOperation)operation, pin.Kind, pin.Pinned, "Pointer", "Dispose", pin.Certain, owners);
-                            break;
-                        default:
-                            scopes.Add(new PinningScope(pin.Kind, operation.Syntax, OperationTree.EnclosingFunction(operation, root), Display(pin.Pinned), SymbolOf(pin.Pinned)) { Owners = owners });
-                            break;
-                    }
-
-                    break;
-            }
         }
 
         /// <summary>Is the object named <paramref name="owner"/> (<see cref="KeyOf(IOperation?)"/>) pinned by one of <paramref name="scopes"/> at <paramref name="at"/>?</summary>
@@ -381,14 +346,13 @@ namespace InteropGuard.Flow
             string? parameter;
             switch (operation)
             {
-                // The name before the type: asked of every call of a body past the word gate, and a name is one string comparison.
-                case IInvocationOperation call when call.TargetMethod.Name is "AllocateNativeOverlapped" or "UnsafeAllocateNativeOverlapped"
-                                                   && Is(call.TargetMethod.ContainingType, types.ThreadPoolBoundHandle):
+                case IInvocationOperation call when Is(call.TargetMethod.ContainingType, types.ThreadPoolBoundHandle)
+                                                   && call.TargetMethod.Name is "AllocateNativeOverlapped" or "UnsafeAllocateNativeOverlapped":
                 case IInvocationOperation { TargetMethod.Name: "UnsafeCreate" } factory when Is(factory.TargetMethod.ContainingType, types.PreAllocatedOverlapped):
                 case IObjectCreationOperation creation when Is(creation.Type, types.PreAllocatedOverlapped):
                     parameter = "pinData";
                     break;
-                case IInvocationOperation call when call.TargetMethod.Name is "Pack" or "UnsafePack" && Is(call.TargetMethod.ContainingType, types.Overlapped):
+                case IInvocationOperation call when Is(call.TargetMethod.ContainingType, types.Overlapped) && call.TargetMethod.Name is "Pack" or "UnsafePack":
                     parameter = "userData";
                     break;
                 default:
