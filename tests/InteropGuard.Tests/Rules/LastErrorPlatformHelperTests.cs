@@ -110,16 +110,11 @@ static class Plugins
     }
 }");
 
-        [Fact]
-        public Task LookAlikesStillReported() => Check(@"
-static class Settable
-{
-    // Not readonly: anything may flip it between the call and the helper.
-    private static bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
-
+        // The caller every look-alike below shares: the Windows call on the flag's true side, dlopen on its false side.
+        private static string Opener(int marker) => @"
     public static IntPtr Open(string path)
     {
-        IntPtr module = OnWindows ? IntPtr.Zero : IntPtr.Zero;
+        IntPtr module;
         if (OnWindows)
         {
             module = Win.LoadLibraryW(path);
@@ -131,12 +126,21 @@ static class Settable
 
         if (module == IntPtr.Zero)
         {
-            throw {|#0:Failure()|};
+            throw {|#" + marker + @":Failure()|};
         }
 
         return module;
     }
+";
 
+        [Fact]
+        public Task LookAlikesStillReported() => Check(@"
+static class Settable
+{
+    // Not readonly: anything may flip it between the call and the helper.
+    private static bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+
+" + Opener(0) + @"
     private static Exception Failure()
     {
         if (OnWindows)
@@ -152,26 +156,7 @@ static class BothSides
 {
     private static readonly bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
-    public static IntPtr Open(string path)
-    {
-        IntPtr module;
-        if (OnWindows)
-        {
-            module = Win.LoadLibraryW(path);
-        }
-        else
-        {
-            module = Posix.dlopen(path, 2);
-        }
-
-        if (module == IntPtr.Zero)
-        {
-            throw {|#1:Failure()|};
-        }
-
-        return module;
-    }
-
+" + Opener(1) + @"
     // Reads the last error on every platform.
     private static Exception Failure()
     {
@@ -189,26 +174,7 @@ static class OtherFlag
     private static readonly bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
     private static readonly bool UseLastError = Environment.GetEnvironmentVariable(""PLUGIN_ERRNO"") != null;
 
-    public static IntPtr Open(string path)
-    {
-        IntPtr module;
-        if (OnWindows)
-        {
-            module = Win.LoadLibraryW(path);
-        }
-        else
-        {
-            module = Posix.dlopen(path, 2);
-        }
-
-        if (module == IntPtr.Zero)
-        {
-            throw {|#2:Failure()|};
-        }
-
-        return module;
-    }
-
+" + Opener(2) + @"
     // Tests another flag than the one around the call.
     private static Exception Failure()
     {
