@@ -23,7 +23,12 @@ namespace InteropGuard.Flow
         /// when every call on them saved its last error and nothing ran since, there is nothing to report, and the guards
         /// (syntax walks) need not be read.
         /// </summary>
-        internal static ((LastErrorEvent Call, LastErrorEvent? Overwrite) Missing, (LastErrorEvent Call, LastErrorEvent? Overwrite) Overwritten) Decide(LastErrorAtRead atRead, System.Func<SyntaxNode, bool>? isFrameworkCall = null)
+        /// <param name="atRead">The read and its paths.</param>
+        /// <param name="isFrameworkCall">Whether a tested call is the framework's (needs symbols; null in the tree's pre-check).</param>
+        /// <param name="readsNothingAfter">Whether the read, a helper, reads nothing on the path of this native call
+        /// (<see cref="FlagExclusiveReads"/>): that path is about no call.</param>
+        internal static ((LastErrorEvent Call, LastErrorEvent? Overwrite) Missing, (LastErrorEvent Call, LastErrorEvent? Overwrite) Overwritten) Decide(
+            LastErrorAtRead atRead, System.Func<SyntaxNode, bool>? isFrameworkCall = null, System.Func<LastErrorEvent, bool>? readsNothingAfter = null)
         {
             if (AllSavedAndUntouched(atRead))
             {
@@ -43,6 +48,11 @@ namespace InteropGuard.Flow
             else if (FilteredGuards(readSyntax, atRead).FirstOrDefault() is { } nearest)
             {
                 paths = LastRunGuardCalls(nearest, atRead).Select(c => atRead.SinceCall[c]).ToArray();
+            }
+
+            if (readsNothingAfter != null)
+            {
+                paths = paths.Where(p => !readsNothingAfter(p.Call)).ToArray();
             }
 
             var missing = paths.FirstOrDefault(p => !p.Call.SetsLastError);

@@ -589,7 +589,8 @@ namespace InteropGuard.Interop
         private static bool IsOverwrite(LastErrorEvent found)
             => found.Kind == LastErrorEventKind.Overwrite || (found.Kind == LastErrorEventKind.NativeCall && found.SetsLastError);
 
-        private IOperation? Body(IMethodSymbol method)
+        /// <summary>The operation of a source method's body (a local function's too), or null.</summary>
+        internal IOperation? Body(IMethodSymbol method)
         {
             method = method.PartialImplementationPart ?? method;
             foreach (var reference in method.DeclaringSyntaxReferences)

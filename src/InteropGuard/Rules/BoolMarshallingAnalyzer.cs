@@ -46,7 +46,10 @@ namespace InteropGuard.Rules
             "easyhook32", "easyhook64",
             // winpty's agent library: winpty.h declares every truth value WINPTY_API BOOL (winpty_spawn, winpty_set_size);
             // found as 2 false findings on vs-pty.net.
-            "winpty");
+            "winpty",
+            // The virtual gamepad bus's client library: ViGEmClient.h declares its one truth value 'VIGEM_API BOOL
+            // vigem_target_is_attached'; found as a false finding on ViGEm.NET.
+            "vigemclient");
 
         /// <summary>
         /// C libraries whose API has no C <c>bool</c>: truth values are <c>int</c> (or an int-sized enum such as SDL2's

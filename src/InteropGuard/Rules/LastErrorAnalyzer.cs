@@ -120,7 +120,7 @@ namespace InteropGuard.Rules
                 {
                     foreach (var read in LastErrorFlow.Analyze(body, calls, context.CancellationToken))
                     {
-                        Report(interop, context, read, reported);
+                        Report(interop, calls, context, read, reported);
                     }
                 }
             }
@@ -145,14 +145,17 @@ namespace InteropGuard.Rules
             return true;
         }
 
-        private static void Report(InteropContext interop, OperationBlockAnalysisContext context, LastErrorAtRead atRead, HashSet<(string, int)> reported)
+        private static void Report(InteropContext interop, LastErrorCalls calls, OperationBlockAnalysisContext context, LastErrorAtRead atRead, HashSet<(string, int)> reported)
         {
             var read = atRead.Read;
             var readSyntax = read.Operation.Syntax;
             // The framework-call guard reading needs symbols; the operation tree's pre-check runs without it and only
             // sends more bodies to the graph.
             var model = context.OperationBlocks.Length > 0 ? context.OperationBlocks[0].SemanticModel : null;
-            var (missing, overwritten) = LastErrorGuards.Decide(atRead, model == null ? null : call => LastErrorGuards.IsFrameworkCall(model, interop.NativeFunctions, call, context.CancellationToken));
+            var (missing, overwritten) = LastErrorGuards.Decide(
+                atRead,
+                model == null ? null : call => LastErrorGuards.IsFrameworkCall(model, interop.NativeFunctions, call, context.CancellationToken),
+                model == null ? null : call => FlagExclusiveReads.ReadsNothingAfter(calls, model, read.Operation, call.Operation));
             if (missing.Call != null && reported.Add(("IG4001", readSyntax.SpanStart)))
             {
                 var additional = new List<Location> { missing.Call.Operation.Syntax.GetLocation() };

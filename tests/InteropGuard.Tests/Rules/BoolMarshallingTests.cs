@@ -299,6 +299,30 @@ static class Agent
             Verify.Diagnostic("IG4003").WithLocation(0),
             Verify.Diagnostic("IG4003").WithLocation(1));
 
+        // A virtual gamepad bus's client library answers 'is this pad plugged in' with the Win32 BOOL (ViGEmClient.h:
+        // 'VIGEM_API BOOL vigem_target_is_attached'): a binding declaring it 'bool' gets the 4-byte default right.
+        [Fact]
+        public Task GamepadBusClientReturnsWin32Bool() => Check(@"
+static class Bus
+{
+    [DllImport(""ViGEmClient.dll"", CallingConvention = CallingConvention.Cdecl)]
+    internal static extern bool vigem_target_is_attached(IntPtr pad);
+}");
+
+        // Look-alikes: a library whose name only starts like the bus client's, and another gamepad library's 'bool'.
+        [Fact]
+        public Task GamepadBusClientLookAlikesAreReported() => Check(@"
+static class Pads
+{
+    [DllImport(""vigemclient_ext.dll"")]
+    internal static extern {|#0:bool|} pad_is_attached(IntPtr pad);
+
+    [DllImport(""padkit"")]
+    internal static extern {|#1:bool|} padkit_is_plugged(IntPtr pad);
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0),
+            Verify.Diagnostic("IG4003").WithLocation(1));
+
         // The C runtime's and POSIX's functions return an int for a truth value (unloading a shared object, asking whether a
         // descriptor is a terminal), so the 4-byte default reads the whole value. Found as a false finding on a PDF
         // renderer's Linux loader (dlclose declared bool).
