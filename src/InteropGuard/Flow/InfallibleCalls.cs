@@ -68,7 +68,8 @@ namespace InteropGuard.Flow
     /// <c>Span.Clear</c>/<c>Fill</c>/<c>ToArray()</c> (and a read-only span's <c>ToArray()</c>),
     /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
     /// made on the spot (never null, never generic), also through a local declared with one and never written again, or of a value of a
-    /// delegate type that is not generic tested against null on the way (<see cref="MarshalableDelegates"/>), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
+    /// delegate type that is not generic tested against null on the way (<see cref="MarshalableDelegates"/>) or a <c>readonly</c> field the
+    /// constructor making the call filled with one before it (<see cref="ConstructorMadeDelegates"/>), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
     /// the replacing framework encodings.</item>
     /// </list>
     /// Still counted, because real input reaches them: parsing, indexers and element access with an unchecked index,
@@ -256,7 +257,8 @@ namespace InteropGuard.Flow
                     // The error readers return what the marshaller saved for this thread.
                     return (name == "GetFunctionPointerForDelegate" && invocation.Arguments.Length == 1
                             && (IsNewDelegate(invocation.Arguments[0].Value) || HoldsNewDelegate(invocation.Arguments[0].Value, stable, original(invocation)?.SemanticModel)
-                                || MarshalableDelegates.HoldsForArgument(original(invocation), stable)))
+                                || MarshalableDelegates.HoldsForArgument(original(invocation), stable)
+                                || ConstructorMadeDelegates.HoldsForArgument(original(invocation))))
                            || (name is "GetLastWin32Error" or "GetLastPInvokeError" or "GetLastSystemError" && invocation.Arguments.IsEmpty);
                 default:
                     return false;
@@ -459,7 +461,7 @@ namespace InteropGuard.Flow
         }
 
         // A lambda, method group or 'new D(M)' is never null and never generic: the only failures of GetFunctionPointerForDelegate.
-        private static bool IsNewDelegate(IOperation value)
+        internal static bool IsNewDelegate(IOperation value)
             => OperationTree.SkipConversions(value) is IDelegateCreationOperation or IAnonymousFunctionOperation or IMethodReferenceOperation;
 
         /// <summary>
