@@ -234,6 +234,36 @@ namespace Imaging.Models
     }
 }");
 
+        // The names are read per asked name where the tree's identifiers spell it; a tree whose text may spell an identifier
+        // otherwise (an escape in a name, or any backslash in a string) is read by its tokens: Dispose calls its helper
+        // through an escaped name, and the helper's helper stays silent.
+        [Fact]
+        public Task HelperOfAHelperCalledThroughAnEscapedName() => Check(@"
+sealed class Model : IDisposable
+{
+    private IntPtr _model;
+    public string Label => ""model\n"";
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(); }
+    public void Dispose() { GC.SuppressFinalize(this); Rel\u0065ase(); }
+    private void Release() => Unmap();
+    private void Unmap() => Native.draw(_model, -1);
+}");
+
+        // The same helper's helper, its helper also called from an ordinary method: reported.
+        [Fact]
+        public Task HelperOfAHelperCalledThroughAnEscapedNameAndElsewhere() => Check(@"
+sealed class Model : IDisposable
+{
+    private IntPtr _model;
+    public Model(IntPtr model) { _model = model; }
+    ~Model() { Dispose(); }
+    public void Dispose() { GC.SuppressFinalize(this); Rel\u0065ase(); }
+    public void Reset() => Release();
+    private void Release() => Unmap();
+    private void Unmap() => Native.draw({|#0:_model|}, -1);
+}", Finding(0, "this", "_model", "Native.draw"));
+
         // The same nesting, the finalizer's helper also called from an ordinary method: a caller to protect, reported.
         [Fact]
         public Task HelperOfANestedClassFinalizerAlsoCalledElsewhere() => Check(@"
