@@ -31,6 +31,10 @@ static class Wire
     [DllImport(""toywire"")] public static extern int wire_stats_create_from_dump(IntPtr dump, PacketFn each, IntPtr user, out IntPtr stats);
     [DllImport(""toywire"")] public static extern int wire_packet_inspect(IntPtr packet, PacketFn visit, IntPtr user, out int count);
 }
+sealed class Dispatcher
+{
+    public void OnPackets(IntPtr packets, IntPtr user, IntPtr source) { }
+}
 ";
 
         private static Task Check(string source, params DiagnosticResult[] expected)
@@ -99,10 +103,6 @@ public sealed class Repacker
 
         [Fact]
         public Task CreatorHandingTheObjectOutThroughAnOutParameterKeepsTheCallback() => Check(@"
-sealed class Dispatcher
-{
-    public void OnPackets(IntPtr packets, IntPtr user, IntPtr source) { }
-}
 public sealed class Client
 {
     private IntPtr _client;
@@ -124,10 +124,6 @@ public sealed class Client
 
         [Fact]
         public Task OutCreatorLookAlikesStaySilent() => Check(@"
-sealed class Dispatcher
-{
-    public void OnPackets(IntPtr packets, IntPtr user, IntPtr source) { }
-}
 public sealed class Client
 {
     private IntPtr _client;
