@@ -77,7 +77,20 @@ namespace InteropGuard.Flow
         /// of a helper method of this compilation (<see cref="ReturnedBy"/>).
         /// </summary>
         public DelegateLifetime LifetimeOf(IOperation value)
-            => value is IInvocationOperation call ? ReturnedBy(call.TargetMethod) : CallbackDelegates.Classify(value);
+            => HelperOf(value) is { } helper ? ReturnedBy(helper) : CallbackDelegates.Classify(value);
+
+        /// <summary>
+        /// The method whose result <paramref name="value"/> is: a call's target, or a property read's getter. A getter is a
+        /// helper like any other: <c>public Progress Callback { get { return this.OnProgress; } }</c> hands out a new
+        /// delegate on every read, which nothing but the reader holds.
+        /// </summary>
+        public static IMethodSymbol? HelperOf(IOperation value)
+            => value switch
+            {
+                IInvocationOperation call => call.TargetMethod,
+                IPropertyReferenceOperation { Property.GetMethod: { } getter } => getter,
+                _ => null,
+            };
 
         /// <summary>
         /// A helper of this compilation (<c>Callback MakeHandler() =&gt; code =&gt; _seen.Add(code);</c>) hands out a fresh
@@ -89,7 +102,7 @@ namespace InteropGuard.Flow
         public DelegateLifetime ReturnedBy(IMethodSymbol method)
         {
             method = method.OriginalDefinition;
-            if (method.MethodKind != MethodKind.Ordinary || method.IsAbstract || method.IsVirtual || method.IsOverride || method.IsExtern
+            if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.PropertyGet) || method.IsAbstract || method.IsVirtual || method.IsOverride || method.IsExtern
                 || method.IsAsync || method.ReturnType.TypeKind != TypeKind.Delegate || method.ContainingType?.TypeKind == TypeKind.Interface)
             {
                 return DelegateLifetime.Unknown;

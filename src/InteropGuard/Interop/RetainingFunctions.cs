@@ -147,16 +147,18 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
-        /// A function that makes a native object (its name says new or create, it returns the object's pointer or handle) and
+        /// A function that makes a native object (its name says new, create or alloc; it returns the object's pointer or
+        /// handle, or writes it to a pointer-sized <c>out</c>/<c>ref</c> parameter, the C <c>T**</c> beside a status code) and
         /// is given a callback: the object keeps it for its life, as a constructor keeps its arguments (fluidsynth's
         /// <c>new_fluid_sfloader(load, free)</c>, <c>lua_newstate(alloc, ud)</c>, <c>g_hash_table_new(hash, equal)</c>,
-        /// <c>png_create_read_struct(…, error_fn, warn_fn)</c>). Making something <em>from</em> a source reads the source
-        /// during the call (<c>cairo_image_surface_create_from_png_stream(read, closure)</c>), as do the synchronous words
-        /// the caller has already vetoed.
+        /// <c>png_create_read_struct(…, error_fn, warn_fn)</c>, CoreMIDI's <c>MIDIInputPortCreate(client, name, readProc,
+        /// refCon, out port)</c>, nng's <c>nng_aio_alloc(out aio, callback, arg)</c>). Making something <em>from</em> a source
+        /// reads the source during the call (<c>cairo_image_surface_create_from_png_stream(read, closure)</c>), as do the
+        /// synchronous words the caller has already vetoed.
         /// </summary>
         private static bool IsCreatorTakingCallback(NativeFunction function, List<string> words)
-            => (words.Contains("new") || words.Contains("create")) && !words.Contains("from")
-               && IsObjectReturned(function.Method.ReturnType);
+            => (words.Contains("new") || words.Contains("create") || words.Contains("alloc")) && !words.Contains("from")
+               && (IsObjectReturned(function.Method.ReturnType) || function.Method.Parameters.Any(IsHandleSlot));
 
         private static bool IsObjectReturned(ITypeSymbol type)
         {

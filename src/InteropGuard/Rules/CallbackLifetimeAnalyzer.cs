@@ -625,7 +625,7 @@ namespace InteropGuard.Rules
 
         /// <summary>
         /// The delegate expression at an argument: a creation in place, a <c>cond ? handler : null</c> choice among creations,
-        /// the result of a helper method that allocates it (<see cref="DelegateReachability.ReturnedBy"/>), or a local
+        /// the result of a helper method or property getter that allocates it (<see cref="DelegateReachability.ReturnedBy"/>), or a local
         /// holding any of these.
         /// </summary>
         private sealed class Candidate
@@ -657,6 +657,7 @@ namespace InteropGuard.Rules
                     case IDelegateCreationOperation:
                     case IConditionalOperation { WhenFalse: not null }:
                     case IInvocationOperation:
+                    case IPropertyReferenceOperation { Type.TypeKind: TypeKind.Delegate }:
                         return new Candidate(value, root, null, null, new List<IOperation> { value }, reachability);
                     case ILocalReferenceOperation reference when reference.Local.Type?.TypeKind == TypeKind.Delegate:
                         var values = DelegateReachability.ValuesOf(root, reference.Local);
@@ -669,7 +670,7 @@ namespace InteropGuard.Rules
             public bool IsAllocated() => _values.Any(v => _reachability.LifetimeOf(v) == DelegateLifetime.Allocated);
 
             /// <summary>Created in place (<c>new D(M)</c>, a lambda, <c>c ? new D(M) : null</c>): nothing else can refer to it.</summary>
-            public bool IsTemporary => Local == null && !(_expression is IInvocationOperation);
+            public bool IsTemporary => Local == null && DelegateReachability.HelperOf(_expression) == null;
 
             public Diagnostic Report(string whatHappens, string howLong)
             {
@@ -683,15 +684,21 @@ namespace InteropGuard.Rules
             }
 
             private static string Describe(IOperation value)
-                => value is IInvocationOperation call
-                    ? "The delegate returned by '" + call.TargetMethod.ContainingType?.Name + "." + call.TargetMethod.Name + "'"
-                    : CallbackDelegates.Describe((IDelegateCreationOperation)value);
+                => value switch
+                {
+                    IInvocationOperation call => "The delegate returned by '" + call.TargetMethod.ContainingType?.Name + "." + call.TargetMethod.Name + "'",
+                    IPropertyReferenceOperation read => "The delegate returned by '" + read.Property.ContainingType?.Name + "." + read.Property.Name + "'",
+                    _ => CallbackDelegates.Describe((IDelegateCreationOperation)value),
+                };
 
             // A helper's delegate is bound to the helper's receiver: an instance field keeps it next to that receiver.
             private static bool UsesInstance(IOperation value)
-                => value is IInvocationOperation call
-                    ? !call.TargetMethod.IsStatic && (call.Instance == null || call.Instance is IInstanceReferenceOperation)
-                    : CallbackDelegates.UsesInstance(value);
+                => value switch
+                {
+                    IInvocationOperation call => !call.TargetMethod.IsStatic && (call.Instance == null || call.Instance is IInstanceReferenceOperation),
+                    IPropertyReferenceOperation read => !read.Property.IsStatic && (read.Instance == null || read.Instance is IInstanceReferenceOperation),
+                    _ => CallbackDelegates.UsesInstance(value),
+                };
         }
     }
 }
