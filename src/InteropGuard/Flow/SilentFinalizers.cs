@@ -50,10 +50,13 @@ namespace InteropGuard.Flow
 
         private readonly FalseMadeFlags _falseFlags;
 
+        private readonly ProcessWideHandleFields _processWide;
+
         public SilentFinalizers(InteropContext interop)
         {
             _interop = interop;
             _falseFlags = new FalseMadeFlags(interop);
+            _processWide = new ProcessWideHandleFields(interop);
             var types = interop.Types;
             _keepersOnly = new[] { types.Interlocked, types.WeakReference, types.GenericWeakReference };
             _diagnosticsOutput = new[] { types.Debug, types.Trace, types.Debugger, types.Console };
@@ -447,6 +450,13 @@ namespace InteropGuard.Flow
                 return Outcome.Silent;
             }
 
+            // A native function that ends nothing, given of the object only a process-wide object its class never ends (and
+            // constants), releases nothing of it: any other holder of that object may make the same call at any time.
+            if (frame != null && GivesOnlyProcessWide(target, instance, arguments, frame))
+            {
+                return Outcome.Silent;
+            }
+
             if (depth >= (frame == null ? MaxDepth : MaxOwnedDepth) || target.ContainingType.TypeKind == TypeKind.Interface)
             {
                 return Outcome.Unknown;
@@ -490,6 +500,36 @@ namespace InteropGuard.Flow
             }
 
             return Outcome.Silent;
+        }
+
+        /// <summary>
+        /// A static native call whose name says it makes or ends nothing, whose arguments that give something of the object are
+        /// all fields of the object holding a process-wide object (<see cref="ProcessWideHandleFields"/>), and whose other
+        /// arguments are constants (ValveSockets' <c>SetGlobalCallback_…(nativeUtils, IntPtr.Zero)</c> in a finalizer).
+        /// </summary>
+        private bool GivesOnlyProcessWide(IMethodSymbol target, IOperation? instance, IReadOnlyList<(int Ordinal, IOperation Value)> arguments, Frame frame)
+        {
+            if (instance != null || !frame.ThisIsObject || _interop.NativeFunctions.Get(target) is not { } native || ProcessWideHandleFields.MakesOrEnds(native))
+            {
+                return false;
+            }
+
+            var givesField = false;
+            foreach (var (_, value) in arguments)
+            {
+                var read = OperationTree.SkipConversions(value);
+                if (read is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                    && _processWide.Holds(field.Field))
+                {
+                    givesField = true;
+                }
+                else if (frame.Gives(value) || !(read.ConstantValue.HasValue || HandleOwners.IsZero(read)))
+                {
+                    return false;
+                }
+            }
+
+            return givesField;
         }
 
         /// <summary>
