@@ -95,7 +95,8 @@ namespace InteropGuard.Flow
                 var use = OperationTree.WithConversions(reference);
                 var accepted = use.Parent switch
                 {
-                    IBinaryOperation { OperatorMethod: null, OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } => true,
+                    IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison
+                        => comparison.OperatorMethod is null || comparison.OperatorMethod.ContainingType.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr,
                     IArgumentOperation { Parameter.RefKind: RefKind.None, Parent: IInvocationOperation call } => _interop.NativeFunctions.Get(call.TargetMethod) is { } native && !MakesOrEnds(native),
                     _ => false,
                 };

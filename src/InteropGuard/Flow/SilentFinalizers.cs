@@ -26,7 +26,10 @@ namespace InteropGuard.Flow
     /// and a parameter handed zero read as such in conditions, where a call given nothing of the object — no <c>this</c>,
     /// member, local or parameter that may hold one — cannot name its handle (a native function still counts: it may end
     /// the library state the handle lives in), and framework code that only holds, compares or formats what it is given
-    /// (collections, <c>Interlocked</c>, weak references, the values' own methods, exceptions) releases nothing.
+    /// (collections, <c>Interlocked</c>, weak references, the values' own methods, exceptions) releases nothing, and so does
+    /// a native function whose name makes and ends nothing given of the object only fields holding a process-wide object
+    /// the class never ends, with constants (<see cref="ProcessWideHandleFields"/>: ValveSockets' finalizer that unhooks the
+    /// global callbacks of Steam's networking utilities).
     /// In both readings a call of a release function the project declares deferred (<c>interopguard.deferred_release_functions</c>:
     /// the library only queues what a finalizer's thread releases, Z3's <c>Z3_dec_ref</c> under concurrent decrements) releases
     /// nothing a native call in flight uses, so a finalizer that releases only through such functions is silent (the option is
