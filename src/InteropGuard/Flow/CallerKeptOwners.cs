@@ -20,7 +20,9 @@ namespace InteropGuard.Flow
     /// to <see cref="MaxDepth"/> levels.
     /// <para>
     /// The method must be closed (<see cref="MethodCallers.IsClosed"/>: ordinary, not virtual, overriding or implementing an
-    /// interface member, not visible outside the compilation), used by calls only (a method group, a delegate or
+    /// interface member, not visible outside the compilation), or an override every declaration up whose chain is such a
+    /// method but for being virtual (<see cref="MethodCallers.IsClosedOverrideToAllButInterfaces"/>: then every call through
+    /// any of those declarations is read, which is every call that may run it), used by calls only (a method group, a delegate or
     /// <c>&amp;M</c> could run it from anywhere: <see cref="MethodCallers.CallsOf"/> is null), neither async nor an iterator
     /// (their body runs on after the call returns), nor extern. An assembly with <c>InternalsVisibleTo</c> friends lets them
     /// call its internal methods: there only a method that is private, or in a private type, is closed. The native call
@@ -107,7 +109,7 @@ namespace InteropGuard.Flow
         // Only this compilation's code can run it (but for the interface test, MethodCallers.IsClosed), each call to the end before it returns.
         private bool IsClosedToAllButInterfaces(IMethodSymbol method)
             => !method.IsExtern && !method.IsAsync && method.PartialDefinitionPart == null && !method.ReturnsByRef
-               && MethodCallers.Of(_interop).IsClosedToAllButInterfaces(method)
+               && (MethodCallers.Of(_interop).IsClosedToAllButInterfaces(method) || MethodCallers.Of(_interop).IsClosedOverrideToAllButInterfaces(method))
                && (!_hasFriends || IsPrivate(method))
                && !IteratorMethods.IsIterator(method);
 
@@ -152,6 +154,12 @@ namespace InteropGuard.Flow
                 return true;
             }
 
+            // Made in a lambda the enclosing method hands to a method of its own object that runs it and reads that object after.
+            if (root.Variable == null && KeptByLambdaHost(invocation, body, cancellationToken))
+            {
+                return true;
+            }
+
             // Not read again: the caller's own 'this' or parameter, passed on as it is, is kept when its callers keep it.
             if (depth >= MaxDepth || !root.Plain || call.Caller is not IMethodSymbol { MethodKind: MethodKind.Ordinary } caller
                 || OperationTree.IsInNestedFunction(invocation, body))
@@ -168,6 +176,56 @@ namespace InteropGuard.Flow
                    && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, caller)
                    && !GivenAnotherValue(body, parameter)
                    && KeptByEveryCaller(caller.OriginalDefinition, parameter.Ordinal, depth + 1, cancellationToken);
+        }
+
+        /// <summary>
+        /// A call in a lambda that passes the lambda's <c>this</c> (the enclosing method's object), where the lambda is
+        /// handed straight to a call on that same object of a closed method of this compilation (not async, not an
+        /// iterator) whose delegate parameter is only ever invoked there, and whose body reads its <c>this</c> on some path
+        /// after each invocation (Eluant's <c>LuaToClrBoundary(state, toDispose =&gt; { …; Push(result); return 1; })</c>,
+        /// whose <c>finally</c> calls <c>OnEnterLua()</c>): the host's frame holds the object for as long as the lambda
+        /// runs, and the lambda runs only inside the host. A lambda stored, passed on, or given to a method of another
+        /// object, or a host that does not read its object after running it, is not read so.
+        /// </summary>
+        private bool KeptByLambdaHost(IInvocationOperation invocation, IOperation body, CancellationToken cancellationToken)
+        {
+            if (OperationTree.EnclosingFunction(invocation, body) is not IAnonymousFunctionOperation lambda
+                || lambda.Parent is not IDelegateCreationOperation creation
+                || OperationTree.WithConversions(creation).Parent is not IArgumentOperation { Parameter: { RefKind: RefKind.None } parameter, Parent: IInvocationOperation host }
+                || host.Instance is not (null or IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance })
+                || host.TargetMethod.IsStatic
+                || OperationTree.IsInNestedFunction(host, body))
+            {
+                return false;
+            }
+
+            var method = host.TargetMethod.OriginalDefinition;
+            if (method.IsAsync || method.IsExtern || IteratorMethods.IsIterator(method) || !MethodCallers.Of(_interop).IsClosed(method)
+                || _interop.Wrappers.GetBody(method) is not { } hostBody)
+            {
+                return false;
+            }
+
+            var delegateParameter = method.Parameters[parameter.Ordinal];
+            var invoked = false;
+            foreach (var reference in hostBody.Descendants().OfType<IParameterReferenceOperation>())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(reference.Parameter, delegateParameter))
+                {
+                    continue;
+                }
+
+                if (reference.Parent is not IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } run || run.Instance != reference
+                    || OperationTree.IsInNestedFunction(run, hostBody)
+                    || !ReadAfter(run, reference, (null, true), hostBody, cancellationToken))
+                {
+                    return false;
+                }
+
+                invoked = true;
+            }
+
+            return invoked;
         }
 
         /// <summary>

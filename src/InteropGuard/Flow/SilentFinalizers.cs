@@ -26,7 +26,10 @@ namespace InteropGuard.Flow
     /// and a parameter handed zero read as such in conditions, where a call given nothing of the object — no <c>this</c>,
     /// member, local or parameter that may hold one — cannot name its handle (a native function still counts: it may end
     /// the library state the handle lives in), and framework code that only holds, compares or formats what it is given
-    /// (collections, <c>Interlocked</c>, weak references, the values' own methods, exceptions) releases nothing.
+    /// (collections, <c>Interlocked</c>, weak references, the values' own methods, exceptions) releases nothing, and so does
+    /// a native function whose name makes and ends nothing given of the object only fields holding a process-wide object
+    /// the class never ends, with constants (<see cref="ProcessWideHandleFields"/>: ValveSockets' finalizer that unhooks the
+    /// global callbacks of Steam's networking utilities).
     /// In both readings a call of a release function the project declares deferred (<c>interopguard.deferred_release_functions</c>:
     /// the library only queues what a finalizer's thread releases, Z3's <c>Z3_dec_ref</c> under concurrent decrements) releases
     /// nothing a native call in flight uses, so a finalizer that releases only through such functions is silent (the option is
@@ -50,10 +53,13 @@ namespace InteropGuard.Flow
 
         private readonly FalseMadeFlags _falseFlags;
 
+        private readonly ProcessWideHandleFields _processWide;
+
         public SilentFinalizers(InteropContext interop)
         {
             _interop = interop;
             _falseFlags = new FalseMadeFlags(interop);
+            _processWide = new ProcessWideHandleFields(interop);
             var types = interop.Types;
             _keepersOnly = new[] { types.Interlocked, types.WeakReference, types.GenericWeakReference };
             _diagnosticsOutput = new[] { types.Debug, types.Trace, types.Debugger, types.Console };
@@ -447,6 +453,13 @@ namespace InteropGuard.Flow
                 return Outcome.Silent;
             }
 
+            // A native function that ends nothing, given of the object only a process-wide object its class never ends (and
+            // constants), releases nothing of it: any other holder of that object may make the same call at any time.
+            if (frame != null && GivesOnlyProcessWide(target, instance, arguments, frame))
+            {
+                return Outcome.Silent;
+            }
+
             if (depth >= (frame == null ? MaxDepth : MaxOwnedDepth) || target.ContainingType.TypeKind == TypeKind.Interface)
             {
                 return Outcome.Unknown;
@@ -490,6 +503,36 @@ namespace InteropGuard.Flow
             }
 
             return Outcome.Silent;
+        }
+
+        /// <summary>
+        /// A static native call whose name says it makes or ends nothing, whose arguments that give something of the object are
+        /// all fields of the object holding a process-wide object (<see cref="ProcessWideHandleFields"/>), and whose other
+        /// arguments are constants (ValveSockets' <c>SetGlobalCallback_…(nativeUtils, IntPtr.Zero)</c> in a finalizer).
+        /// </summary>
+        private bool GivesOnlyProcessWide(IMethodSymbol target, IOperation? instance, IReadOnlyList<(int Ordinal, IOperation Value)> arguments, Frame frame)
+        {
+            if (instance != null || !frame.ThisIsObject || _interop.NativeFunctions.Get(target) is not { } native || ProcessWideHandleFields.MakesOrEnds(native))
+            {
+                return false;
+            }
+
+            var givesField = false;
+            foreach (var (_, value) in arguments)
+            {
+                var read = OperationTree.SkipConversions(value);
+                if (read is IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                    && _processWide.Holds(field.Field))
+                {
+                    givesField = true;
+                }
+                else if (frame.Gives(value) || !(read.ConstantValue.HasValue || HandleOwners.IsZero(read)))
+                {
+                    return false;
+                }
+            }
+
+            return givesField;
         }
 
         /// <summary>

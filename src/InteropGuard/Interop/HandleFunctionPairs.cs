@@ -341,6 +341,9 @@ namespace InteropGuard.Interop
         /// <summary>True when a word part of the name is a release verb (close, free, destroy, …).</summary>
         internal static bool IsReleaseName(string name) => Words(name).Any(ReleaseVerbs.Contains);
 
+        /// <summary>True when a word part of the name is an acquire verb (create, open, new, init, …).</summary>
+        internal static bool IsAcquireName(string name) => Words(name).Any(AcquireVerbs.ContainsKey);
+
         /// <summary>True for an unref/release, whose integer result is commonly the remaining reference count rather than a status.</summary>
         internal static bool CountsReferences(string releaseName) => Words(releaseName).Any(ReferenceCountingVerbs.Contains);
 

@@ -160,6 +160,33 @@ namespace InteropGuard.Interop
                && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
                && method.ContainingType is not null;
 
+        /// <summary>
+        /// An override only this compilation can call or override again: every declaration up its chain (the override itself
+        /// included) is an ordinary method of this assembly not visible outside the compilation (Eluant's <c>internal override
+        /// void Push(LuaRuntime)</c> of an <c>internal abstract</c> one). Every call that may run it names one of those
+        /// declarations, which <see cref="CallsOf"/> reads; whether an interface member is implemented is asked apart
+        /// (<see cref="ImplementsAnInterfaceMember"/>).
+        /// </summary>
+        public bool IsClosedOverrideToAllButInterfaces(IMethodSymbol method)
+        {
+            if (!method.IsOverride)
+            {
+                return false;
+            }
+
+            var declarations = 0;
+            for (var declared = method; declared != null; declared = declared.OverriddenMethod)
+            {
+                if (++declarations > MaxDeclarations || declared.MethodKind != MethodKind.Ordinary || SymbolVisibility.IsVisibleOutsideTheCompilation(declared)
+                    || !SymbolEqualityComparer.Default.Equals(declared.ContainingAssembly, _compilation.Assembly) || declared.ContainingType is null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>Is the method what some type of the compilation runs for an interface member (<see cref="ImplementedInterfaces.ImplementsAnInterfaceMember"/>)?</summary>
         public bool ImplementsAnInterfaceMember(IMethodSymbol method) => _interfaces.ImplementsAnInterfaceMember(method);
 

@@ -10,7 +10,10 @@ namespace InteropGuard.Tests.Rules
     /// virtual, an override, an interface implementation or a method group), whose owner — <c>this</c> or a parameter — every
     /// caller keeps across the call: reads it after the call on some path, holds it as an operand still pending, or is
     /// itself such a method whose callers keep it. Silent there; reported where one caller ends with the call, where the
-    /// method is public, reached through a delegate or an interface, or nothing in sight calls it.
+    /// method is public, reached through a delegate or an interface, or nothing in sight calls it. An override every
+    /// declaration up whose chain only the assembly can reach is read the same way (its calls are those of each declaration),
+    /// and a call in a lambda is kept when the lambda is handed to a method of the same object that only runs it and reads
+    /// that object after (a host that does not read it after, keeps the lambda, or belongs to another object: reported).
     /// </summary>
     public class HandleOwnerCallerKeptTests
     {
@@ -282,6 +285,66 @@ sealed partial class Machine
     internal void Push(int value) => Native.draw({|#0:_state|}, value);
     private void Pop() => Native.draw(_state, -1);
 }", new[] { OnState(0) });
+
+        [Fact]
+        public Task AnOverrideOnlyTheAssemblyCanReachIsKeptByItsCallers() => Run(HandleOwnerLifetimeTests.Prelude + @"
+public abstract class Meter
+{
+    private IntPtr _raw = (IntPtr)1;
+    ~Meter() { }
+    internal IntPtr Raw => _raw;
+    public void Measure() { Sample(); GC.KeepAlive(this); }
+    internal abstract void Sample();
+}
+public sealed class HeatMeter : Meter
+{
+    internal override void Sample() => Native.draw(Raw, 1);
+}
+public abstract class Probe
+{
+    private IntPtr _raw = (IntPtr)1;
+    ~Probe() { }
+    protected IntPtr Raw => _raw;
+    public void Measure() { Sample(); GC.KeepAlive(this); }
+    protected abstract void Sample();
+}
+public sealed class HeatProbe : Probe
+{
+    protected override void Sample() => Native.draw({|#0:Raw|}, 1);
+}", new[] { HandleOwnerLifetimeTests.Finding(0, "this", "Raw", "Native.draw") });
+
+        [Fact]
+        public Task ACallInALambdaItsObjectRunsAndReadsAfterIsKept() => Check(@"
+sealed class Runner
+{
+    public int Run(Func<int> body) { var result = body(); GC.KeepAlive(this); return result; }
+}
+sealed partial class Machine
+{
+    private readonly Runner _runner = new Runner();
+    private Func<int> _last;
+    public int Guarded(int value) => Run(() => { Push(value); return 1; });
+    public int Plain(int value) => RunPlain(() => { Shove(value); return 1; });
+    public int Kept(int value) => RunKept(() => { Press(value); return 1; });
+    public int Elsewhere(int value) => _runner.Run(() => { Poke(value); return 1; });
+    private int Run(Func<int> body)
+    {
+        try { return body(); }
+        finally { Settle(); }
+    }
+    private int RunPlain(Func<int> body) => body();
+    private int RunKept(Func<int> body)
+    {
+        _last = body;
+        try { return body(); }
+        finally { Settle(); }
+    }
+    private void Settle() => GC.KeepAlive(this);
+    private void Push(int value) => Native.draw(_state, value);
+    private void Shove(int value) => Native.draw({|#0:_state|}, value);
+    private void Press(int value) => Native.draw({|#1:_state|}, value);
+    private void Poke(int value) => Native.draw({|#2:_state|}, value);
+}", OnState(0), OnState(1), OnState(2));
 
         [Fact]
         public Task AParameterGivenAnotherValueIsReported() => Check(@"
