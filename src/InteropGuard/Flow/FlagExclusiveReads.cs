@@ -37,7 +37,7 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                var guard = Guard(operation, body.Syntax, readSide: true);
+                var guard = Guard(operation, body.Syntax, calls.Interop.Types);
                 if (guard == null || (condition != null && guard != condition))
                 {
                     return false;
@@ -54,8 +54,8 @@ namespace InteropGuard.Flow
             for (var node = call.Syntax; node != null && node is not MemberDeclarationSyntax; node = node.Parent)
             {
                 if (node.Parent is IfStatementSyntax { } test
-                    && ((node == test.Else && Key(model, test.Condition, negated: false) == condition)
-                        || (node == test.Statement && Key(model, test.Condition, negated: true) == condition)))
+                    && ((node == test.Else && Key(model, calls.Interop.Types, test.Condition, negated: false) == condition)
+                        || (node == test.Statement && Key(model, calls.Interop.Types, test.Condition, negated: true) == condition)))
                 {
                     return true;
                 }
@@ -65,7 +65,7 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>The condition whose true side <paramref name="operation"/> lies on, within <paramref name="body"/>: the nearest if around it.</summary>
-        private static string? Guard(IOperation operation, SyntaxNode body, bool readSide)
+        private static string? Guard(IOperation operation, SyntaxNode body, WellKnownTypes types)
         {
             var model = operation.SemanticModel;
             for (var node = operation.Syntax; node != null && node != body; node = node.Parent)
@@ -74,12 +74,12 @@ namespace InteropGuard.Flow
                 {
                     if (node == test.Statement)
                     {
-                        return Key(model, test.Condition, negated: !readSide);
+                        return Key(model, types, test.Condition, negated: false);
                     }
 
                     if (node == test.Else)
                     {
-                        return Key(model, test.Condition, negated: readSide);
+                        return Key(model, types, test.Condition, negated: true);
                     }
                 }
             }
@@ -91,7 +91,7 @@ namespace InteropGuard.Flow
         /// A name for the fixed condition <paramref name="condition"/> tests (with its negation when <paramref name="negated"/>
         /// holds and the condition is <c>!x</c>), or null when it tests anything else.
         /// </summary>
-        private static string? Key(SemanticModel model, ExpressionSyntax condition, bool negated)
+        private static string? Key(SemanticModel model, WellKnownTypes types, ExpressionSyntax condition, bool negated)
         {
             while (condition is ParenthesizedExpressionSyntax parenthesized)
             {
@@ -100,7 +100,7 @@ namespace InteropGuard.Flow
 
             if (condition is PrefixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalNotExpression } not)
             {
-                return negated ? Key(model, not.Operand, negated: false) : null;
+                return negated ? Key(model, types, not.Operand, negated: false) : null;
             }
 
             if (negated)
@@ -112,11 +112,12 @@ namespace InteropGuard.Flow
             {
                 case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type.SpecialType: SpecialType.System_Boolean } field }:
                     return field.ToDisplayString();
-                case IInvocationOperation { TargetMethod: { ContainingType: { Name: "OperatingSystem" } type } method } when method.Parameters.IsEmpty && NamespaceNames.Is(type.ContainingNamespace, "System"):
+                case IInvocationOperation { TargetMethod: { } method } when method.Parameters.IsEmpty && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.OperatingSystem):
                     return "OperatingSystem." + method.Name;
-                case IInvocationOperation { TargetMethod: { Name: "IsOSPlatform", ContainingType: { Name: "RuntimeInformation" } } } invocation
-                    when invocation.Arguments.Length == 1
-                         && OperationTree.SkipConversions(invocation.Arguments[0].Value) is IPropertyReferenceOperation { Property: { IsStatic: true, ContainingType.Name: "OSPlatform" } platform }:
+                case IInvocationOperation { TargetMethod: { Name: "IsOSPlatform" } method } invocation
+                    when invocation.Arguments.Length == 1 && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.RuntimeInformation)
+                         && OperationTree.SkipConversions(invocation.Arguments[0].Value) is IPropertyReferenceOperation { Property: { IsStatic: true } platform }
+                         && SymbolEqualityComparer.Default.Equals(platform.ContainingType, types.OSPlatform):
                     return "OSPlatform." + platform.Name;
                 default:
                     return null;

@@ -51,6 +51,9 @@ namespace InteropGuard.Interop
             Debugger,
             Console,
             InternalsVisibleToAttribute,
+            RuntimeInformation,
+            OSPlatform,
+            OperatingSystem,
         }
 
         // In the order of Slot.
@@ -92,6 +95,9 @@ namespace InteropGuard.Interop
             "System.Diagnostics.Debugger",
             "System.Console",
             "System.Runtime.CompilerServices.InternalsVisibleToAttribute",
+            "System.Runtime.InteropServices.RuntimeInformation",
+            "System.Runtime.InteropServices.OSPlatform",
+            "System.OperatingSystem",
         };
 
         private readonly Compilation _compilation;
@@ -184,6 +190,12 @@ namespace InteropGuard.Interop
 
         /// <summary>System.Runtime.CompilerServices.InternalsVisibleToAttribute: an assembly whose internals other assemblies may call.</summary>
         public INamedTypeSymbol? InternalsVisibleToAttribute => Type(Slot.InternalsVisibleToAttribute);
+
+        public INamedTypeSymbol? RuntimeInformation => Type(Slot.RuntimeInformation);
+
+        public INamedTypeSymbol? OSPlatform => Type(Slot.OSPlatform);
+
+        public INamedTypeSymbol? OperatingSystem => Type(Slot.OperatingSystem);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 

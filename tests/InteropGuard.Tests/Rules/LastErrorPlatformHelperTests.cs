@@ -110,6 +110,39 @@ static class Plugins
     }
 }");
 
+        [Fact]
+        public Task TheOperatingSystemsTestAroundBothSides() => Check(@"
+static class Plugins
+{
+    public static IntPtr Open(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Win.LoadLibraryW(path);
+        }
+        else
+        {
+            var module = Posix.dlopen(path, 2);
+            if (module == IntPtr.Zero)
+            {
+                throw Failure();
+            }
+
+            return module;
+        }
+    }
+
+    private static Exception Failure()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            return new InvalidOperationException(Marshal.PtrToStringAnsi(Posix.dlerror()));
+        }
+
+        return new Win32Exception(Marshal.GetLastWin32Error());
+    }
+}");
+
         // The caller every look-alike below shares: the Windows call on the flag's true side, dlopen on its false side.
         private static string Opener(int marker) => @"
     public static IntPtr Open(string path)
