@@ -320,8 +320,8 @@ static class Pads
     [DllImport(""padkit"")]
     internal static extern {|#1:bool|} padkit_is_plugged(IntPtr pad);
 }",
-            Verify.Diagnostic("IG4003").WithLocation(0),
-            Verify.Diagnostic("IG4003").WithLocation(1));
+            Verify.Diagnostic("IG4003").WithLocation(0).WithMessage("The return value of 'Pads.pad_is_attached' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL"),
+            Verify.Diagnostic("IG4003").WithLocation(1).WithMessage("The return value of 'Pads.padkit_is_plugged' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL"));
 
         // The C runtime's and POSIX's functions return an int for a truth value (unloading a shared object, asking whether a
         // descriptor is a terminal), so the 4-byte default reads the whole value. Found as a false finding on a PDF
