@@ -326,6 +326,23 @@ namespace InteropGuard
         }
 
         /// <summary>
+        /// The nearest choice around <paramref name="operation"/> below <paramref name="root"/> — an <c>if</c> or a <c>?:</c>
+        /// whose branch, not whose condition, holds it — and whether it lies on the true side; null when there is none.
+        /// </summary>
+        public static (IConditionalOperation Branch, bool WhenTrue)? NearestBranch(IOperation operation, IOperation root)
+        {
+            for (IOperation? child = operation, current = operation.Parent; current != null && child != root; child = current, current = current.Parent)
+            {
+                if (current is IConditionalOperation conditional && child != conditional.Condition)
+                {
+                    return (conditional, child == conditional.WhenTrue);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
         /// What decides whether <paramref name="thrown"/> runs: the first operation above it that is not its statement, a
         /// block, or the implicit conversion a throw expression takes (<c>x ?? throw ...</c>), with the child of it the throw
         /// sits in — an <c>if</c> and its branch, a <c>??</c> and its null side. Null at the top of the body.

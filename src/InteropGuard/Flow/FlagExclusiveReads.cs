@@ -37,7 +37,10 @@ namespace InteropGuard.Flow
                     continue;
                 }
 
-                var guard = Guard(operation, body.Syntax, calls.Interop.Types);
+                // The condition whose true side the read lies on: the nearest if or ?: around it.
+                var guard = OperationTree.NearestBranch(operation, body) is { } branch
+                    ? Key(calls.Interop.Types, branch.Branch.Condition, negated: !branch.WhenTrue)
+                    : null;
                 if (guard == null || (condition != null && guard != condition))
                 {
                     return false;
@@ -51,11 +54,13 @@ namespace InteropGuard.Flow
                 return false;
             }
 
+            // The call comes from the caller's flow graph, whose operations have no parents in its tree: its ifs are read
+            // from syntax.
             for (var node = call.Syntax; node != null && node is not MemberDeclarationSyntax; node = node.Parent)
             {
-                if (node.Parent is IfStatementSyntax { } test
-                    && ((node == test.Else && Key(model, calls.Interop.Types, test.Condition, negated: false) == condition)
-                        || (node == test.Statement && Key(model, calls.Interop.Types, test.Condition, negated: true) == condition)))
+                if (node.Parent is IfStatementSyntax { } test && model.GetOperation(test.Condition) is { } tested
+                    && ((node == test.Else && Key(calls.Interop.Types, tested, negated: false) == condition)
+                        || (node == test.Statement && Key(calls.Interop.Types, tested, negated: true) == condition)))
                 {
                     return true;
                 }
@@ -64,43 +69,15 @@ namespace InteropGuard.Flow
             return false;
         }
 
-        /// <summary>The condition whose true side <paramref name="operation"/> lies on, within <paramref name="body"/>: the nearest if around it.</summary>
-        private static string? Guard(IOperation operation, SyntaxNode body, WellKnownTypes types)
-        {
-            var model = operation.SemanticModel;
-            for (var node = operation.Syntax; node != null && node != body; node = node.Parent)
-            {
-                if (node.Parent is IfStatementSyntax { } test && model != null)
-                {
-                    if (node == test.Statement)
-                    {
-                        return Key(model, types, test.Condition, negated: false);
-                    }
-
-                    if (node == test.Else)
-                    {
-                        return Key(model, types, test.Condition, negated: true);
-                    }
-                }
-            }
-
-            return null;
-        }
-
         /// <summary>
         /// A name for the fixed condition <paramref name="condition"/> tests (with its negation when <paramref name="negated"/>
         /// holds and the condition is <c>!x</c>), or null when it tests anything else.
         /// </summary>
-        private static string? Key(SemanticModel model, WellKnownTypes types, ExpressionSyntax condition, bool negated)
+        private static string? Key(WellKnownTypes types, IOperation condition, bool negated)
         {
-            while (condition is ParenthesizedExpressionSyntax parenthesized)
+            if (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
             {
-                condition = parenthesized.Expression;
-            }
-
-            if (condition is PrefixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.LogicalNotExpression } not)
-            {
-                return negated ? Key(model, types, not.Operand, negated: false) : null;
+                return negated ? Key(types, not.Operand, negated: false) : null;
             }
 
             if (negated)
@@ -108,7 +85,7 @@ namespace InteropGuard.Flow
                 return null;
             }
 
-            switch (model.GetOperation(condition))
+            switch (condition)
             {
                 case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true, Type.SpecialType: SpecialType.System_Boolean } field }:
                     return field.ToDisplayString();

@@ -1,7 +1,4 @@
-using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
@@ -23,13 +20,6 @@ namespace InteropGuard.Flow
     /// </summary>
     internal sealed class ProcessWideHandleFields
     {
-        // Words of a native function's name that say it ends or takes down something beyond the release verbs of
-        // HandleFunctionPairs (close, free, destroy, ...).
-        private static readonly HashSet<string> EndingWords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "shutdown", "kill", "reset", "clear", "remove", "stop", "exit", "quit", "abort", "dec", "decref", "detach", "disconnect", "drop", "end",
-        };
-
         private readonly InteropContext _interop;
         private readonly ConcurrentDictionary<IFieldSymbol, bool> _answers = ConcurrentTables.Create<IFieldSymbol, bool>(SymbolEqualityComparer.Default);
 
@@ -44,10 +34,7 @@ namespace InteropGuard.Flow
 
         /// <summary>Whether the name of <paramref name="function"/> (its method's or its entry point's) says it makes, releases or ends something.</summary>
         public static bool MakesOrEnds(NativeFunction function)
-            => SaysMakesOrEnds(function.Method.Name) || SaysMakesOrEnds(function.EntryPoint);
-
-        private static bool SaysMakesOrEnds(string name)
-            => HandleFunctionPairs.IsReleaseName(name) || HandleFunctionPairs.IsAcquireName(name) || HandleFunctionPairs.Words(name).Any(EndingWords.Contains);
+            => HandleFunctionPairs.MakesOrEndsName(function.Method.Name) || HandleFunctionPairs.MakesOrEndsName(function.EntryPoint);
 
         private bool Compute(IFieldSymbol field)
         {

@@ -22,30 +22,22 @@ namespace InteropGuard.Flow
         /// </summary>
         public static ReleaseFlag? Guarding(IOperation operation, IOperation body)
         {
-            for (IOperation? child = operation, current = operation.Parent; current != null && child != body; child = current, current = current.Parent)
+            if (OperationTree.NearestBranch(operation, body) is not { } branch)
             {
-                if (current is not IConditionalOperation conditional || child == conditional.Condition)
-                {
-                    continue;
-                }
-
-                var condition = conditional.Condition;
-                var negated = false;
-                if (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
-                {
-                    condition = not.Operand;
-                    negated = true;
-                }
-
-                if (condition is not IParameterReferenceOperation { Parameter: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } flag })
-                {
-                    return null;
-                }
-
-                return new ReleaseFlag(flag, (child == conditional.WhenTrue) != negated);
+                return null;
             }
 
-            return null;
+            var condition = branch.Branch.Condition;
+            var negated = false;
+            if (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                condition = not.Operand;
+                negated = true;
+            }
+
+            return condition is IParameterReferenceOperation { Parameter: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } flag }
+                ? new ReleaseFlag(flag, branch.WhenTrue != negated)
+                : null;
         }
 
         /// <summary>Does a call whose argument for the flag is <paramref name="argument"/> certainly not release?</summary>

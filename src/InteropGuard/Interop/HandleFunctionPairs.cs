@@ -68,6 +68,12 @@ namespace InteropGuard.Interop
             "finalize", "term", "terminate", "cleanup", "dealloc", "deallocate", "uninitialize", "deinitialize",
         };
 
+        // Words that say a function ends or takes down something, beyond the release verbs (a shutdown, a reset, a detach).
+        private static readonly HashSet<string> EndingWords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "shutdown", "kill", "reset", "clear", "remove", "stop", "exit", "quit", "abort", "dec", "decref", "detach", "drop", "end",
+        };
+
         private static readonly HashSet<string> ReferenceCountingVerbs = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "unref", "release" };
 
         private readonly InteropContext _context;
@@ -343,6 +349,13 @@ namespace InteropGuard.Interop
 
         /// <summary>True when a word part of the name is an acquire verb (create, open, new, init, …).</summary>
         internal static bool IsAcquireName(string name) => Words(name).Any(AcquireVerbs.ContainsKey);
+
+        /// <summary>
+        /// True when the name says the function makes, releases or otherwise ends or takes down something: an acquire or
+        /// release verb, or a word of <see cref="EndingWords"/>. A function whose name says none of these is read as one
+        /// that only reads or sets what it is given (ValveSockets' <c>SetGlobalCallback_…</c>).
+        /// </summary>
+        internal static bool MakesOrEndsName(string name) => IsReleaseName(name) || IsAcquireName(name) || Words(name).Any(EndingWords.Contains);
 
         /// <summary>True for an unref/release, whose integer result is commonly the remaining reference count rather than a status.</summary>
         internal static bool CountsReferences(string releaseName) => Words(releaseName).Any(ReferenceCountingVerbs.Contains);

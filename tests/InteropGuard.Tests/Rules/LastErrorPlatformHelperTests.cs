@@ -133,14 +133,9 @@ static class Plugins
     }
 
     private static Exception Failure()
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            return new InvalidOperationException(Marshal.PtrToStringAnsi(Posix.dlerror()));
-        }
-
-        return new Win32Exception(Marshal.GetLastWin32Error());
-    }
+        => OperatingSystem.IsWindows()
+            ? new Win32Exception(Marshal.GetLastWin32Error())
+            : new InvalidOperationException(Marshal.PtrToStringAnsi(Posix.dlerror()));
 }");
 
         // The caller every look-alike below shares: the Windows call on the flag's true side, dlopen on its false side.
