@@ -404,6 +404,7 @@ namespace InteropGuard.Performance
                 InteropGuardChargedAllocatedKb = wall ? 0 : Statistics.Median(both.Select(run => run.ChargedAllocatedKbOf(sets.InteropGuard))),
                 NetAnalyzersCallbacks = wall ? 0 : both[^1].Charges.Where(pair => !sets.InteropGuard.Contains(pair.Key)).Sum(pair => pair.Value.Callbacks),
                 InteropGuardCallbacks = wall ? 0 : sets.InteropGuard.Sum(a => both[^1].Charges[a].Callbacks),
+                InteropGuardAnalyzerCallbacks = wall ? new Dictionary<string, long>() : sets.InteropGuard.ToDictionary(a => a.GetType().Name, a => both[^1].Charges[a].Callbacks),
                 InteropGuardAloneCpuMs = Statistics.Median(interopGuardAloneCpu),
                 AloneCpuRatioPercent = Statistics.Median(interopGuardAloneCpu.Select((cpu, i) => Statistics.Percent(cpu, netAnalyzersCpu[i]))),
                 RatioPercent = Statistics.Median(ratios),

@@ -61,13 +61,14 @@ namespace InteropGuard.Performance
                     $"{w.PauseMsPerMegabyte:N2} ms per MB): InteropGuard {w.InteropGuardSharedCollectionsMs:N1} ms = " +
                     $"{Statistics.Format(w.SharedCollectionsRatioPercent, "0.00")}% of NetAnalyzers {w.NetAnalyzersSharedCollectionsMs:N0} ms " +
                     $"(runs {Statistics.Format(w.SharedCollectionsRatioMinPercent, "0.00")}–{Statistics.Format(w.SharedCollectionsRatioMaxPercent, "0.00")}%)");
-                Console.WriteLine("  InteropGuard analyzers (median processor ms, % of NetAnalyzers' processor time; collections shared ms; telemetry ms; allocated MB):");
+                Console.WriteLine("  InteropGuard analyzers (median processor ms, % of NetAnalyzers' processor time; collections shared ms; telemetry ms; allocated MB; callbacks in the last pass):");
                 foreach (KeyValuePair<string, double> analyzer in w.InteropGuardChargedAnalyzerMs.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal))
                 {
                     Console.WriteLine(
                         $"    {analyzer.Key,-42} {analyzer.Value,10:N1} ms  {Statistics.Format(Statistics.Percent(analyzer.Value, w.NetAnalyzersChargedMs), "0.00"),6}%" +
                         $"  {w.InteropGuardSharedCollectionsAnalyzerMs.GetValueOrDefault(analyzer.Key),10:N1} ms" +
-                        $"  {w.InteropGuardAnalyzerMs[analyzer.Key],10:N1} ms  {w.InteropGuardChargedAnalyzerAllocatedKb.GetValueOrDefault(analyzer.Key) / 1024.0,8:N2} MB");
+                        $"  {w.InteropGuardAnalyzerMs[analyzer.Key],10:N1} ms  {w.InteropGuardChargedAnalyzerAllocatedKb.GetValueOrDefault(analyzer.Key) / 1024.0,8:N2} MB" +
+                        $"  {w.InteropGuardAnalyzerCallbacks.GetValueOrDefault(analyzer.Key),9:N0}");
                 }
             }
             else

@@ -180,6 +180,12 @@ namespace InteropGuard.Performance
 
         public long InteropGuardCallbacks { get; set; }
 
+        /// <summary>
+        /// Callbacks each InteropGuard analyzer ran in the last pass: how many actions the driver calls (each costs the
+        /// driver its dispatch outside the charged time, and a callback of an analyzer whose gate says no still costs its entry).
+        /// </summary>
+        public Dictionary<string, long> InteropGuardAnalyzerCallbacks { get; set; } = new Dictionary<string, long>();
+
         public double RatioMaxPercent { get; set; }
 
         public double InteropGuardMsPerThousandLines { get; set; }
