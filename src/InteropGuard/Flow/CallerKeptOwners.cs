@@ -77,6 +77,8 @@ namespace InteropGuard.Flow
                                                   && owner.Carrier == null:
                     index = parameter.Ordinal;
                     break;
+                case HandleOwnerKind.Variable when owner.Root is IParameterSymbol element && owner.Carrier == null:
+                    return KeptAsElement(call, element, root, cancellationToken);
                 default:
                     return false;
             }
@@ -160,6 +162,12 @@ namespace InteropGuard.Flow
                 return true;
             }
 
+            // Made in a lambda an operator runs on each element of a collection, and given the element.
+            if (root.Plain && root.Variable is IParameterSymbol element && KeptAsElement(invocation, element, body, cancellationToken))
+            {
+                return true;
+            }
+
             // Not read again: the caller's own 'this' or parameter, passed on as it is, is kept when its callers keep it.
             if (depth >= MaxDepth || !root.Plain || call.Caller is not IMethodSymbol { MethodKind: MethodKind.Ordinary } caller
                 || OperationTree.IsInNestedFunction(invocation, body))
@@ -227,6 +235,18 @@ namespace InteropGuard.Flow
 
             return invoked;
         }
+
+        /// <summary>
+        /// The element parameter of a lambda a LINQ operator runs on each element of a collection, which the lambda never
+        /// gives another value (<see cref="CollectionElements"/>), is kept during <paramref name="call"/> when the variable
+        /// the collection is read from is read on some path after the call that walks it: the collection, and so the element,
+        /// is held for the whole walk.
+        /// </summary>
+        private bool KeptAsElement(IOperation call, IParameterSymbol element, IOperation root, CancellationToken cancellationToken)
+            => CollectionElements.Around(call, element, root, _interop.Types) is { } walked
+               && !GivenAnotherValue(walked.Lambda.Body, element)
+               && RootOf(walked.Collection) is { } holder
+               && ReadAfter(walked.Walk, walked.Collection, holder, OperationTree.Root(walked.Walk), cancellationToken);
 
         /// <summary>
         /// The variable an object passed is held by: <c>this</c> (null), a local or a parameter, itself (plain) or through a
