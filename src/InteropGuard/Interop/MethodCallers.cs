@@ -59,6 +59,7 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly InteropVocabulary _vocabulary;
         private readonly ImplementedInterfaces _interfaces;
+        private readonly ClosedClasses _closedClasses;
         private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<CallSite>?> _sites = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<CallSite>?>(SymbolEqualityComparer.Default);
 
         private MethodCallers(InteropContext context)
@@ -66,6 +67,7 @@ namespace InteropGuard.Interop
             _compilation = context.Compilation;
             _vocabulary = context.Vocabulary;
             _interfaces = ImplementedInterfaces.Of(context);
+            _closedClasses = ClosedClasses.Of(context);
         }
 
         /// <summary>The compilation's one reading, held by its context.</summary>
@@ -143,7 +145,8 @@ namespace InteropGuard.Interop
 
         /// <summary>
         /// No code outside the compilation can call the method or reach it another way: an ordinary method, not visible
-        /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted), of this assembly, in
+        /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted) or a protected instance
+        /// method of a class no class outside can derive from with objects (<see cref="ClosedClasses"/>), of this assembly, in
         /// no virtual slot (<see cref="IsClosedToAllButInterfaces"/>), implementing no interface member for its own type or
         /// a type of the compilation derived from it (<see cref="ImplementsAnInterfaceMember"/>).
         /// </summary>
@@ -156,7 +159,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public bool IsClosedToAllButInterfaces(IMethodSymbol method)
             => method.MethodKind == MethodKind.Ordinary && !method.IsVirtual && !method.IsOverride && !method.IsAbstract
-               && !SymbolVisibility.IsVisibleOutsideTheCompilation(method)
+               && IsHiddenOutside(method)
                && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
                && method.ContainingType is not null;
 
@@ -177,7 +180,7 @@ namespace InteropGuard.Interop
             var declarations = 0;
             for (var declared = method; declared != null; declared = declared.OverriddenMethod)
             {
-                if (++declarations > MaxDeclarations || declared.MethodKind != MethodKind.Ordinary || SymbolVisibility.IsVisibleOutsideTheCompilation(declared)
+                if (++declarations > MaxDeclarations || declared.MethodKind != MethodKind.Ordinary || !IsHiddenOutside(declared)
                     || !SymbolEqualityComparer.Default.Equals(declared.ContainingAssembly, _compilation.Assembly) || declared.ContainingType is null)
                 {
                     return false;
@@ -186,6 +189,10 @@ namespace InteropGuard.Interop
 
             return true;
         }
+
+        // Not visible outside the compilation, or protected in a class no class outside can derive from with objects.
+        private bool IsHiddenOutside(IMethodSymbol method)
+            => !SymbolVisibility.IsVisibleOutsideTheCompilation(method) || _closedClasses.IsProtectedInAClosedClass(method);
 
         /// <summary>Is the method what some type of the compilation runs for an interface member (<see cref="ImplementedInterfaces.ImplementsAnInterfaceMember"/>)?</summary>
         public bool ImplementsAnInterfaceMember(IMethodSymbol method) => _interfaces.ImplementsAnInterfaceMember(method);
