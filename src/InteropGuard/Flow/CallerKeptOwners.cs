@@ -103,8 +103,11 @@ namespace InteropGuard.Flow
             // time (on a binding the first caller usually passes a temporary and ends the search), and last the interface
             // test, whose map of every type's interfaces is otherwise built for this one question.
             var callers = MethodCallers.Of(_interop);
+            // A method group whose delegate's target is 'this' is read as a call when a LINQ walk runs it (Select(Map)).
             return IsClosedToAllButInterfaces(method)
-                   && callers.EveryCall(method, call => KeptAt(call, index, depth, cancellationToken), cancellationToken)
+                   && (callers.EveryCall(method, call => KeptAt(call, index, depth, cancellationToken), cancellationToken)
+                       || (index == ThisIndex && callers.HasUsesOtherThanCalls(method)
+                           && callers.EveryCallOrGroup(method, call => KeptAt(call, index, depth, cancellationToken), (group, caller) => KeptAtGroup(group, caller, depth, cancellationToken), cancellationToken)))
                    && !callers.ImplementsAnInterfaceMember(method);
         }
 
@@ -184,6 +187,33 @@ namespace InteropGuard.Flow
                    && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, caller)
                    && !GivenAnotherValue(body, parameter)
                    && KeptByEveryCaller(caller.OriginalDefinition, parameter.Ordinal, depth + 1, cancellationToken);
+        }
+
+        /// <summary>
+        /// A method group of the caller's own object handed straight to a LINQ operator whose result is walked at once
+        /// (<c>names.Select(Map).ToList()</c>, <see cref="CollectionElements.WalkOf"/>): the delegate runs only inside that
+        /// walk, with the caller's <c>this</c> as its target, so the method's <c>this</c> is kept when the caller reads its
+        /// own after the walk, or is itself such a method whose callers keep it.
+        /// </summary>
+        private bool KeptAtGroup(IMethodReferenceOperation group, ISymbol? caller, int depth, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (group.Instance is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instance
+                || group.Parent is not IDelegateCreationOperation creation
+                || OperationTree.WithConversions(creation).Parent is not IArgumentOperation { Parameter.Ordinal: > 0, Parent: IInvocationOperation runner }
+                || CollectionElements.WalkOf(runner, _interop.Types) is not { } walk)
+            {
+                return false;
+            }
+
+            var body = OperationTree.Root(walk);
+            if (ReadAfter(walk, instance, (null, true), body, cancellationToken))
+            {
+                return true;
+            }
+
+            return depth < MaxDepth && caller is IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: false } method && !OperationTree.IsInNestedFunction(walk, body)
+                   && KeptByEveryCaller(method.OriginalDefinition, ThisIndex, depth + 1, cancellationToken);
         }
 
         /// <summary>

@@ -71,11 +71,27 @@ namespace InteropGuard.Flow
                 return null;
             }
 
+            return WalkOf(runner, types) is { } walk ? (walk, OperationTree.SkipConversions(source), lambda) : null;
+        }
+
+        /// <summary>
+        /// The call that walks what the <c>Enumerable</c> operator <paramref name="runner"/> returns at once: the operator
+        /// itself when it returns no sequence, or the first such operator up a chain of <c>Enumerable</c> calls each of whose
+        /// source is the one before. Every delegate the chain was given has run for the last time when it returns. Null for a
+        /// sequence stored, returned, or walked by anything else.
+        /// </summary>
+        public static IInvocationOperation? WalkOf(IInvocationOperation runner, WellKnownTypes types)
+        {
+            if (types.Enumerable is not { } enumerable || runner.Instance != null || !IsOperator(runner, enumerable, null))
+            {
+                return null;
+            }
+
             for (var current = runner; ;)
             {
                 if (Walks.Contains(current.TargetMethod.Name))
                 {
-                    return (current, OperationTree.SkipConversions(source), lambda);
+                    return current;
                 }
 
                 if (OperationTree.WithConversions(current).Parent is not IArgumentOperation { Parameter.Ordinal: 0, Parent: IInvocationOperation { Instance: null } next }
