@@ -11,6 +11,9 @@ namespace InteropGuard.Tests.Rules
     /// read after the call that walks the query. Silent there, and for a method such a lambda calls with its element;
     /// reported for a generator's element, a collection nobody reads after, a property that may copy, a query stored,
     /// returned or walked by a <c>foreach</c>, <c>Aggregate</c>'s running result, and a lambda that replaces its element.
+    /// A method group of the caller's own object handed to such a walk is read as a call of the method: its target is kept
+    /// when the caller reads its object after the walk, or the caller's callers keep it; a query returned, or a caller that
+    /// ends with the walk, is reported.
     /// </summary>
     public class HandleOwnerCollectionElementTests
     {
@@ -75,6 +78,48 @@ sealed partial class Gallery
     }
     private static int Shade(Bitmap picture) => Native.draw(picture.Handle, 4);
 }");
+
+        [Fact]
+        public Task AMethodGroupOfThisRunByAWalkIsReadThroughItsCaller() => Check(@"
+sealed partial class Gallery
+{
+    private IntPtr _canvas = (IntPtr)1;
+    ~Gallery() { }
+    public List<int> Paint(int[] colors)
+    {
+        var painted = colors.Select(Stroke).ToList();
+        _total = painted.Count;
+        return painted;
+    }
+    public int[] Tint(int[] colors)
+    {
+        var mixed = Mix(colors);
+        _total = mixed.Length;
+        return mixed;
+    }
+    private int[] Mix(int[] colors) => colors.Select(Blend).ToArray();
+    private int Stroke(int color) => Native.draw(_canvas, color);
+    private int Blend(int color) => Native.draw(_canvas, color * 2);
+}");
+
+        [Fact]
+        public Task AMethodGroupRunLaterOrByAnEndingCallerIsReported() => Check(@"
+sealed partial class Gallery
+{
+    private IntPtr _canvas = (IntPtr)1;
+    ~Gallery() { }
+    public List<int> Paint(int[] colors) => colors.Select(Stroke).ToList();
+    public IEnumerable<int> Later(int[] colors)
+    {
+        var query = colors.Select(Blend);
+        _total = 0;
+        return query;
+    }
+    private int Stroke(int color) => Native.draw({|#0:_canvas|}, color);
+    private int Blend(int color) => Native.draw({|#1:_canvas|}, color * 2);
+}", OnCanvas(0), OnCanvas(1));
+
+        private static DiagnosticResult OnCanvas(int location) => HandleOwnerLifetimeTests.Finding(location, "this", "_canvas", "Native.draw");
 
         [Fact]
         public Task ElementsNobodyElseHoldsAreReported() => Check(@"
