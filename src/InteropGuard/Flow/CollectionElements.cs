@@ -11,8 +11,8 @@ namespace InteropGuard.Flow
     /// A lambda that a LINQ to Objects operator runs on each element of a collection: <c>_ports.Select(p =&gt;
     /// Native.name(p._handle)).ToList()</c>. While the lambda runs, its element is still in the collection it was taken
     /// from, so whatever holds that collection holds the element. The operator's own enumerator is not counted on: how long
-    /// it keeps its source is the runtime's choice (a <c>ToList</c> may copy the source to a span and stop reading it
-    /// before the last element's call), and a generator's element is held by nobody. What is counted is the variable the
+    /// it keeps its source is the library's and the JIT's choice (a <c>ToList</c> over an array walks a span of it in a
+    /// loop of its own), and a generator's element is held by nobody. What is counted is the variable the
     /// collection is read from: the caller's reading asks it to be read after the walk.
     /// <para>
     /// The collection must be one that holds its elements — an array or a <c>List&lt;T&gt;</c> — read straight from a
