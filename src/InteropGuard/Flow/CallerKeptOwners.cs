@@ -77,6 +77,8 @@ namespace InteropGuard.Flow
                                                   && owner.Carrier == null:
                     index = parameter.Ordinal;
                     break;
+                case HandleOwnerKind.Variable when owner.Root is IParameterSymbol element && owner.Carrier == null:
+                    return KeptAsElement(call, element, root, cancellationToken);
                 default:
                     return false;
             }
@@ -101,8 +103,11 @@ namespace InteropGuard.Flow
             // time (on a binding the first caller usually passes a temporary and ends the search), and last the interface
             // test, whose map of every type's interfaces is otherwise built for this one question.
             var callers = MethodCallers.Of(_interop);
+            // A method group whose delegate's target is 'this' is read as a call when a LINQ walk runs it (Select(Map)).
             return IsClosedToAllButInterfaces(method)
-                   && callers.EveryCall(method, call => KeptAt(call, index, depth, cancellationToken), cancellationToken)
+                   && (callers.EveryCall(method, call => KeptAt(call, index, depth, cancellationToken), cancellationToken)
+                       || (index == ThisIndex && callers.HasUsesOtherThanCalls(method)
+                           && callers.EveryCallOrGroup(method, call => KeptAt(call, index, depth, cancellationToken), (group, caller) => KeptAtGroup(group, caller, depth, cancellationToken), cancellationToken)))
                    && !callers.ImplementsAnInterfaceMember(method);
         }
 
@@ -160,6 +165,12 @@ namespace InteropGuard.Flow
                 return true;
             }
 
+            // Made in a lambda an operator runs on each element of a collection, and given the element.
+            if (root.Plain && root.Variable is IParameterSymbol element && KeptAsElement(invocation, element, body, cancellationToken))
+            {
+                return true;
+            }
+
             // Not read again: the caller's own 'this' or parameter, passed on as it is, is kept when its callers keep it.
             if (depth >= MaxDepth || !root.Plain || call.Caller is not IMethodSymbol { MethodKind: MethodKind.Ordinary } caller
                 || OperationTree.IsInNestedFunction(invocation, body))
@@ -176,6 +187,33 @@ namespace InteropGuard.Flow
                    && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, caller)
                    && !GivenAnotherValue(body, parameter)
                    && KeptByEveryCaller(caller.OriginalDefinition, parameter.Ordinal, depth + 1, cancellationToken);
+        }
+
+        /// <summary>
+        /// A method group of the caller's own object handed straight to a LINQ operator whose result is walked at once
+        /// (<c>names.Select(Map).ToList()</c>, <see cref="CollectionElements.WalkOf"/>): the delegate runs only inside that
+        /// walk, with the caller's <c>this</c> as its target, so the method's <c>this</c> is kept when the caller reads its
+        /// own after the walk, or is itself such a method whose callers keep it.
+        /// </summary>
+        private bool KeptAtGroup(IMethodReferenceOperation group, ISymbol? caller, int depth, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (group.Instance is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instance
+                || group.Parent is not IDelegateCreationOperation creation
+                || OperationTree.WithConversions(creation).Parent is not IArgumentOperation { Parameter.Ordinal: > 0, Parent: IInvocationOperation runner }
+                || CollectionElements.WalkOf(runner, _interop.Types) is not { } walk)
+            {
+                return false;
+            }
+
+            var body = OperationTree.Root(walk);
+            if (ReadAfter(walk, instance, (null, true), body, cancellationToken))
+            {
+                return true;
+            }
+
+            return depth < MaxDepth && caller is IMethodSymbol { MethodKind: MethodKind.Ordinary, IsStatic: false } method && !OperationTree.IsInNestedFunction(walk, body)
+                   && KeptByEveryCaller(method.OriginalDefinition, ThisIndex, depth + 1, cancellationToken);
         }
 
         /// <summary>
@@ -227,6 +265,18 @@ namespace InteropGuard.Flow
 
             return invoked;
         }
+
+        /// <summary>
+        /// The element parameter of a lambda a LINQ operator runs on each element of a collection, which the lambda never
+        /// gives another value (<see cref="CollectionElements"/>), is kept during <paramref name="call"/> when the variable
+        /// the collection is read from is read on some path after the call that walks it: the collection, and so the element,
+        /// is held for the whole walk.
+        /// </summary>
+        private bool KeptAsElement(IOperation call, IParameterSymbol element, IOperation root, CancellationToken cancellationToken)
+            => CollectionElements.Around(call, element, root, _interop.Types) is { } walked
+               && !GivenAnotherValue(walked.Lambda.Body, element)
+               && RootOf(walked.Collection) is { } holder
+               && ReadAfter(walked.Walk, walked.Collection, holder, OperationTree.Root(walked.Walk), cancellationToken);
 
         /// <summary>
         /// The variable an object passed is held by: <c>this</c> (null), a local or a parameter, itself (plain) or through a

@@ -59,6 +59,7 @@ namespace InteropGuard.Interop
         private readonly Compilation _compilation;
         private readonly InteropVocabulary _vocabulary;
         private readonly ImplementedInterfaces _interfaces;
+        private readonly ClosedClasses _closedClasses;
         private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<CallSite>?> _sites = ConcurrentTables.Create<IMethodSymbol, IReadOnlyList<CallSite>?>(SymbolEqualityComparer.Default);
 
         private MethodCallers(InteropContext context)
@@ -66,6 +67,7 @@ namespace InteropGuard.Interop
             _compilation = context.Compilation;
             _vocabulary = context.Vocabulary;
             _interfaces = ImplementedInterfaces.Of(context);
+            _closedClasses = ClosedClasses.Of(context);
         }
 
         /// <summary>The compilation's one reading, held by its context.</summary>
@@ -142,8 +144,37 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
+        /// Is every use of <paramref name="method"/> either a call <paramref name="holds"/> holds of, or a method group
+        /// (<c>Select(Map)</c>) <paramref name="holdsGroup"/> holds of, with its caller, and is there at least one use? For a
+        /// reading that can vouch for what a method group's delegate runs with; searched anew on each ask, to the first use
+        /// turned down, so asked only where <see cref="EveryCall"/> found a use that is not a call
+        /// (<see cref="HasUsesOtherThanCalls"/>).
+        /// </summary>
+        public bool EveryCallOrGroup(IMethodSymbol method, System.Func<MethodCall, bool> holds, System.Func<IMethodReferenceOperation, ISymbol?, bool> holdsGroup, CancellationToken cancellationToken)
+        {
+            var any = false;
+            foreach (var (reference, invocation) in Uses(DeclaringPart(method), cancellationToken))
+            {
+                var caller = reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken);
+                if (invocation != null ? !holds(new MethodCall(invocation, caller))
+                    : reference.Model.GetOperation(reference.Whole, cancellationToken) is not IMethodReferenceOperation group || !holdsGroup(group, caller))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+
+            return any;
+        }
+
+        /// <summary>Has a search of the method's uses found one that is not a call (a method group, a conditional call)?</summary>
+        public bool HasUsesOtherThanCalls(IMethodSymbol method) => _sites.TryGetValue(DeclaringPart(method), out var sites) && sites == null;
+
+        /// <summary>
         /// No code outside the compilation can call the method or reach it another way: an ordinary method, not visible
-        /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted), of this assembly, in
+        /// outside (<see cref="SymbolVisibility"/>; <c>InternalsVisibleTo</c> friends are not counted) or a protected instance
+        /// method of a class no class outside can derive from with objects (<see cref="ClosedClasses"/>), of this assembly, in
         /// no virtual slot (<see cref="IsClosedToAllButInterfaces"/>), implementing no interface member for its own type or
         /// a type of the compilation derived from it (<see cref="ImplementsAnInterfaceMember"/>).
         /// </summary>
@@ -156,7 +187,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public bool IsClosedToAllButInterfaces(IMethodSymbol method)
             => method.MethodKind == MethodKind.Ordinary && !method.IsVirtual && !method.IsOverride && !method.IsAbstract
-               && !SymbolVisibility.IsVisibleOutsideTheCompilation(method)
+               && IsHiddenOutside(method)
                && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
                && method.ContainingType is not null;
 
@@ -177,7 +208,7 @@ namespace InteropGuard.Interop
             var declarations = 0;
             for (var declared = method; declared != null; declared = declared.OverriddenMethod)
             {
-                if (++declarations > MaxDeclarations || declared.MethodKind != MethodKind.Ordinary || SymbolVisibility.IsVisibleOutsideTheCompilation(declared)
+                if (++declarations > MaxDeclarations || declared.MethodKind != MethodKind.Ordinary || !IsHiddenOutside(declared)
                     || !SymbolEqualityComparer.Default.Equals(declared.ContainingAssembly, _compilation.Assembly) || declared.ContainingType is null)
                 {
                     return false;
@@ -186,6 +217,10 @@ namespace InteropGuard.Interop
 
             return true;
         }
+
+        // Not visible outside the compilation, or protected in a class no class outside can derive from with objects.
+        private bool IsHiddenOutside(IMethodSymbol method)
+            => !SymbolVisibility.IsVisibleOutsideTheCompilation(method) || _closedClasses.IsProtectedInAClosedClass(method);
 
         /// <summary>Is the method what some type of the compilation runs for an interface member (<see cref="ImplementedInterfaces.ImplementsAnInterfaceMember"/>)?</summary>
         public bool ImplementsAnInterfaceMember(IMethodSymbol method) => _interfaces.ImplementsAnInterfaceMember(method);
@@ -219,6 +254,21 @@ namespace InteropGuard.Interop
         /// </summary>
         private IEnumerable<(InvocationExpressionSyntax? Syntax, IInvocationOperation? Invocation, ISymbol? Caller)> Search(IMethodSymbol method, CancellationToken cancellationToken)
         {
+            foreach (var (reference, invocation) in Uses(method, cancellationToken))
+            {
+                if (invocation == null)
+                {
+                    yield return (null, null, null);
+                    yield break;
+                }
+
+                yield return ((InvocationExpressionSyntax)invocation.Syntax, invocation, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken));
+            }
+        }
+
+        // Every name that binds to the method or a declaration it overrides, with the call it is what is invoked by (or null).
+        private IEnumerable<(NameReference Reference, IInvocationOperation? Invocation)> Uses(IMethodSymbol method, CancellationToken cancellationToken)
+        {
             // A call binds to the declaration it names: 'ReleaseCore()' in a base class names the abstract one.
             var declarations = new List<ISymbol>();
             for (var declared = method; declared != null && declarations.Count < MaxDeclarations; declared = declared.OverriddenMethod)
@@ -230,13 +280,7 @@ namespace InteropGuard.Interop
             {
                 foreach (var reference in NameReferences.InTree(declarations, method.Name, tree, _compilation, _vocabulary, cancellationToken))
                 {
-                    if (reference.Invocation(cancellationToken) is not { Syntax: InvocationExpressionSyntax syntax } invocation)
-                    {
-                        yield return (null, null, null);
-                        yield break;
-                    }
-
-                    yield return (syntax, invocation, reference.Model.GetEnclosingSymbol(reference.Name.SpanStart, cancellationToken));
+                    yield return (reference, reference.Invocation(cancellationToken) is { Syntax: InvocationExpressionSyntax } invocation ? invocation : null);
                 }
             }
         }

@@ -54,6 +54,8 @@ namespace InteropGuard.Interop
             RuntimeInformation,
             OSPlatform,
             OperatingSystem,
+            Enumerable,
+            List,
         }
 
         // In the order of Slot.
@@ -98,6 +100,8 @@ namespace InteropGuard.Interop
             "System.Runtime.InteropServices.RuntimeInformation",
             "System.Runtime.InteropServices.OSPlatform",
             "System.OperatingSystem",
+            "System.Linq.Enumerable",
+            "System.Collections.Generic.List`1",
         };
 
         private readonly Compilation _compilation;
@@ -196,6 +200,12 @@ namespace InteropGuard.Interop
         public INamedTypeSymbol? OSPlatform => Type(Slot.OSPlatform);
 
         public INamedTypeSymbol? OperatingSystem => Type(Slot.OperatingSystem);
+
+        /// <summary>System.Linq.Enumerable: LINQ to Objects' operators.</summary>
+        public INamedTypeSymbol? Enumerable => Type(Slot.Enumerable);
+
+        /// <summary>System.Collections.Generic.List&lt;T&gt;: keeps its elements in an array of its own.</summary>
+        public INamedTypeSymbol? List => Type(Slot.List);
 
         public static WellKnownTypes Create(Compilation compilation) => new WellKnownTypes(compilation);
 
