@@ -299,7 +299,7 @@ namespace InteropGuard.Interop
                     {
                         wrappers.Add((method.Identifier.ValueText, calls));
                     }
-                    else if (declared.MayReturnAllocation(method))
+                    else if (declared.MayReturnAllocation(method) || declared.MayHandOutThroughOut(method))
                     {
                         declared.Functions.Add(method.Identifier.ValueText);
                     }
@@ -421,6 +421,24 @@ namespace InteropGuard.Interop
             }
 
             /// <summary>Can a body returning a handle type open it itself: an out/ref argument or a creation?</summary>
+            /// <summary>
+            /// A method with an <c>out</c> parameter of a handle type whose body hands an <c>out</c> argument on: it may fill
+            /// the parameter from a native call (<see cref="AllocationCatalogue.ForOutHandle"/>).
+            /// </summary>
+            private bool MayHandOutThroughOut(MethodDeclarationSyntax method)
+            {
+                foreach (var parameter in method.ParameterList.Parameters)
+                {
+                    if (parameter.Type != null && parameter.Modifiers.Any(SyntaxKind.OutKeyword) && IsHandleType(TypeName(parameter.Type)))
+                    {
+                        var body = (SyntaxNode?)method.Body ?? method.ExpressionBody;
+                        return body != null && body.DescendantNodes().Any(n => n is ArgumentSyntax argument && argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword));
+                    }
+                }
+
+                return false;
+            }
+
             private static bool MayOpenHandle(SyntaxNode? body)
                 => body != null
                    && body.DescendantNodes().Any(n => n is BaseObjectCreationExpressionSyntax || (n is ArgumentSyntax argument && (argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword))));

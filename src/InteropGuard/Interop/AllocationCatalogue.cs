@@ -999,11 +999,49 @@ namespace InteropGuard.Interop
         /// A SafeHandle a native call hands out through an <c>out</c> or <c>ref</c> parameter: for either, the marshaller
         /// wraps the value the native function leaves there in a new SafeHandle the caller owns.
         /// </summary>
-        public Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter)
-            => (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref) && _context.Types.IsHandleWrapper(parameter.Type) && _context.NativeFunctions.Get(method) != null
+        public Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter) => ForOutHandle(method, parameter, 0);
+
+        private Allocator? ForOutHandle(IMethodSymbol method, IParameterSymbol parameter, int depth)
+            => (parameter.RefKind == RefKind.Out || parameter.RefKind == RefKind.Ref) && _context.Types.IsHandleWrapper(parameter.Type)
                && !_context.HandleReleases.MarshalledDisowned(parameter.Type)
+               && (_context.NativeFunctions.Get(method) != null || parameter.RefKind == RefKind.Out && FillsOutOnlyFromNative(method, parameter, depth))
                 ? new Allocator(SafeHandleFamily, Display(method), "Dispose", null, kind: ResourceKind.SafeHandle, receiverRelease: "Dispose")
                 : null;
+
+        /// <summary>
+        /// A wrapper of this compilation whose <c>out</c> SafeHandle parameter is written only by handing it on as the
+        /// <c>out</c> argument of a native call (or of such a wrapper), and read nowhere: the caller receives the new handle
+        /// the marshaller made, as from the native call itself (Microsoft.Data.Sqlite's <c>sqlite3_prepare_v2</c> overload
+        /// that converts the SQL text, then forwards <c>out ppStmt</c>). A wrapper that disposes, stores or reads the
+        /// handle, or fills the parameter any other way, is not one.
+        /// </summary>
+        private bool FillsOutOnlyFromNative(IMethodSymbol method, IParameterSymbol parameter, int depth)
+        {
+            if (depth >= WrapperSummaries.MaxDepth || !WrapperSummaries.IsSourceMethodWithBody(method) || _context.Wrappers.GetBody(method) is not { } body)
+            {
+                return false;
+            }
+
+            var filled = false;
+            foreach (var operation in body.Descendants())
+            {
+                if (operation is not IParameterReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Parameter.OriginalDefinition, parameter.OriginalDefinition))
+                {
+                    continue;
+                }
+
+                if (reference.Parent is not IArgumentOperation { Parameter: { RefKind: RefKind.Out } inner, Parent: IInvocationOperation call }
+                    || OperationTree.IsInNestedFunction(reference, body)
+                    || ForOutHandle(call.TargetMethod.OriginalDefinition, inner.OriginalDefinition, depth + 1) == null)
+                {
+                    return false;
+                }
+
+                filled = true;
+            }
+
+            return filled;
+        }
 
         /// <summary>
         /// A pointer a native function hands out through an <c>out</c> parameter (<c>SHGetFolderLocation(.., out pidl)</c>),

@@ -102,6 +102,13 @@ namespace InteropGuard.Interop
     /// value is freed; <c>vips_value_set_blob_free</c> does the same with <c>g_free</c> (its reference documentation).
     /// FreeType's <c>FT_New_Memory_Face</c> reads the font from the caller's buffer for the face's whole life: "you must
     /// not deallocate the memory before calling FT_Done_Face" (its reference documentation).
+    /// PDFium's <c>FPDF_LoadMemDocument</c> and <c>FPDF_LoadMemDocument64</c> read the document from the caller's buffer
+    /// while it is open: "The memory buffer must remain valid when the document is open" (fpdfview.h).
+    /// CSFML's <c>sfFont_createFromMemory</c> and <c>sfMusic_createFromMemory</c> keep reading the caller's buffer for the
+    /// object's life: SFML loads a font's glyphs and streams a music's samples on demand, and documents that the buffer
+    /// "has to remain valid" (<c>Font::loadFromMemory</c>) or "must remain accessible" (<c>Music::openFromMemory</c>) until
+    /// the object loads another or is destroyed. Its other <c>…_createFromMemory</c> functions (textures, images, sound
+    /// buffers, shaders) decode or copy during the call, and are not listed.
     /// RocksDB's <c>rocksdb_comparator_create(state, destructor, compare, name)</c> returns a comparator object that keeps
     /// the state and the three function pointers and calls them until <c>rocksdb_comparator_destroy</c> (c.cc stores each
     /// in the new object).
@@ -148,6 +155,8 @@ namespace InteropGuard.Interop
             Family("FreeType", "freetype freetype6", "FT_"),
             Family("RocksDB", "rocksdb", "rocksdb_"),
             Family("OpenCL", "opencl", ""),
+            Family("PDFium", "pdfium", "FPDF_"),
+            Family("CSFML", "csfml-graphics csfml-audio csfml-graphics-2 csfml-audio-2", "sfFont_ sfMusic_"),
         };
 
         // family    entry point                            kept parameters (0-based) or '-' for "keeps nothing"
@@ -476,6 +485,10 @@ GLib       g_ptr_array_add                            1
 GLib       g_queue_push_head                          1
 GLib       g_queue_push_tail                          1
 FreeType   FT_New_Memory_Face                       1
+PDFium     FPDF_LoadMemDocument                     0
+PDFium     FPDF_LoadMemDocument64                   0
+CSFML      sfFont_createFromMemory                  0
+CSFML      sfMusic_createFromMemory                 0
 libvips    vips_value_set_blob                      1 2
 libvips    vips_value_set_blob_free                 1
 llama.cpp  llama_log_set                            0 1
