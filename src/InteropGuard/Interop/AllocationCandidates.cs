@@ -420,7 +420,6 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            /// <summary>Can a body returning a handle type open it itself: an out/ref argument or a creation?</summary>
             /// <summary>
             /// A method with an <c>out</c> parameter of a handle type whose body hands an <c>out</c> argument on: it may fill
             /// the parameter from a native call (<see cref="AllocationCatalogue.ForOutHandle"/>).
@@ -439,6 +438,7 @@ namespace InteropGuard.Interop
                 return false;
             }
 
+            /// <summary>Can a body returning a handle type open it itself: an out/ref argument or a creation?</summary>
             private static bool MayOpenHandle(SyntaxNode? body)
                 => body != null
                    && body.DescendantNodes().Any(n => n is BaseObjectCreationExpressionSyntax || (n is ArgumentSyntax argument && (argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword))));
