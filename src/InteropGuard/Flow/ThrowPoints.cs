@@ -161,7 +161,7 @@ namespace InteropGuard.Flow
             // descendants can throw does not change between those questions, only what is excluded does.
             if (!_throwPointsIn.TryGetValue(operation, out var candidates))
             {
-                candidates = operation.DescendantsAndSelf().Where(IsThrowPoint).ToArray();
+                candidates = OutsideOmittedCalls(operation).Where(IsThrowPoint).ToArray();
                 _throwPointsIn[operation] = candidates;
             }
 
@@ -174,6 +174,31 @@ namespace InteropGuard.Flow
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// <paramref name="operation"/> and its descendants, in the order <c>DescendantsAndSelf</c> gives, without the calls this
+        /// build leaves out (<see cref="OmittedCalls"/>) and their arguments: neither runs.
+        /// </summary>
+        private static IEnumerable<IOperation> OutsideOmittedCalls(IOperation operation)
+        {
+            var stack = new Stack<IOperation>();
+            stack.Push(operation);
+            while (stack.Count > 0)
+            {
+                var current = stack.Pop();
+                if (current is IInvocationOperation invocation && OmittedCalls.IsOmitted(invocation))
+                {
+                    continue;
+                }
+
+                yield return current;
+                var children = current.ChildOperations.ToArray();
+                for (var i = children.Length - 1; i >= 0; i--)
+                {
+                    stack.Push(children[i]);
+                }
+            }
         }
 
         /// <summary>Whether <paramref name="operation"/> itself (not its operands) may throw.</summary>
@@ -247,7 +272,7 @@ namespace InteropGuard.Flow
         private bool MayThrow(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
-            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
+            if (!MayThrow(method) || OmittedCalls.IsOmitted(invocation) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
                 || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers, _nonNullParameters, ReplacingMember)
                 || (QuietSequences.IsCandidate(method) && Original(invocation) is { } bound && QuietSequences.IsQuiet(bound, _context.Wrappers, IsQuietLambda))
                 || (DelegateTakingCalls.IsCandidate(method) && Original(invocation) is { } taking && DelegateTakingCalls.IsQuiet(taking, IsQuietLambda))
