@@ -161,7 +161,7 @@ namespace InteropGuard.Flow
             // descendants can throw does not change between those questions, only what is excluded does.
             if (!_throwPointsIn.TryGetValue(operation, out var candidates))
             {
-                candidates = OutsideOmittedCalls(operation).Where(IsThrowPoint).ToArray();
+                candidates = operation.DescendantsAndSelf().Where(o => IsThrowPoint(o) && !InsideOmittedCall(o, operation)).ToArray();
                 _throwPointsIn[operation] = candidates;
             }
 
@@ -177,28 +177,20 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>
-        /// <paramref name="operation"/> and its descendants, in the order <c>DescendantsAndSelf</c> gives, without the calls this
-        /// build leaves out (<see cref="OmittedCalls"/>) and their arguments: neither runs.
+        /// Is <paramref name="operation"/> an argument (or part of one) of a call this build leaves out
+        /// (<see cref="OmittedCalls"/>), below <paramref name="root"/>? Then it does not run.
         /// </summary>
-        private static IEnumerable<IOperation> OutsideOmittedCalls(IOperation operation)
+        private static bool InsideOmittedCall(IOperation operation, IOperation root)
         {
-            var stack = new Stack<IOperation>();
-            stack.Push(operation);
-            while (stack.Count > 0)
+            for (var parent = operation.Parent; parent != null && operation != root; operation = parent, parent = parent.Parent)
             {
-                var current = stack.Pop();
-                if (current is IInvocationOperation invocation && OmittedCalls.IsOmitted(invocation))
+                if (parent is IInvocationOperation invocation && OmittedCalls.IsOmitted(invocation))
                 {
-                    continue;
-                }
-
-                yield return current;
-                var children = current.ChildOperations.ToArray();
-                for (var i = children.Length - 1; i >= 0; i--)
-                {
-                    stack.Push(children[i]);
+                    return true;
                 }
             }
+
+            return false;
         }
 
         /// <summary>Whether <paramref name="operation"/> itself (not its operands) may throw.</summary>
