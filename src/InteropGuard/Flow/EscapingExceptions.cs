@@ -116,8 +116,8 @@ namespace InteropGuard.Flow
                 _ => 4,
             };
 
-        // Depth first in source order, leaving out nested functions and the branches the calls being judged cannot take
-        // (ConstantConditions: 'if (throw_on_error) throw ...' of a call passing false).
+        // Depth first in source order, leaving out nested functions, calls this build omits (OmittedCalls) and the branches
+        // the calls being judged cannot take (ConstantConditions: 'if (throw_on_error) throw ...' of a call passing false).
         private System.Collections.Generic.IEnumerable<IOperation> Walk(IOperation root)
         {
             var stack = new System.Collections.Generic.Stack<IOperation>();
@@ -125,6 +125,14 @@ namespace InteropGuard.Flow
             while (stack.Count > 0)
             {
                 var current = stack.Pop();
+
+                // A call the compiler leaves out of this build ([Conditional("DEBUG")] without DEBUG) runs neither itself nor
+                // its arguments.
+                if (current is IInvocationOperation invocation && OmittedCalls.IsOmitted(invocation))
+                {
+                    continue;
+                }
+
                 yield return current;
                 var children = new System.Collections.Generic.List<IOperation>(current.ChildOperations);
                 for (var i = children.Count - 1; i >= 0; i--)

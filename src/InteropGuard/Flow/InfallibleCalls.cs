@@ -66,7 +66,8 @@ namespace InteropGuard.Flow
     /// read-only field, a resource accessor) with string and primitive arguments,
     /// <c>WeakReference&lt;T&gt;.TryGetTarget</c>/<c>SetTarget</c>,
     /// <c>Span.Clear</c>/<c>Fill</c>/<c>ToArray()</c> (and a read-only span's <c>ToArray()</c>),
-    /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
+    /// a one-argument <c>GCHandle.Alloc</c> (a normal handle), <c>Marshal.GetLastWin32Error</c> and its siblings, <c>Marshal.UnsafeAddrOfPinnedArrayElement</c> of an
+    /// array that is there, <c>Marshal.GetFunctionPointerForDelegate</c> of a delegate
     /// made on the spot (never null, never generic), also through a local declared with one and never written again, or of a value of a
     /// delegate type that is not generic tested against null on the way (<see cref="MarshalableDelegates"/>) or a <c>readonly</c> field the
     /// constructor making the call filled with one before it (<see cref="ConstructorMadeDelegates"/>), and encoding a string (<c>GetBytes</c>/<c>GetByteCount</c>) with one of
@@ -259,7 +260,8 @@ namespace InteropGuard.Flow
                             && (IsNewDelegate(invocation.Arguments[0].Value) || HoldsNewDelegate(invocation.Arguments[0].Value, stable, original(invocation)?.SemanticModel)
                                 || MarshalableDelegates.HoldsForArgument(original(invocation), stable)
                                 || ConstructorMadeDelegates.HoldsForArgument(original(invocation))))
-                           || (name is "GetLastWin32Error" or "GetLastPInvokeError" or "GetLastSystemError" && invocation.Arguments.IsEmpty);
+                           || (name is "GetLastWin32Error" or "GetLastPInvokeError" or "GetLastSystemError" && invocation.Arguments.IsEmpty)
+                           || (name == "UnsafeAddrOfPinnedArrayElement" && IsElementAddressOfArrayThatIsThere(invocation, stable, original, nonNullParameter));
                 default:
                     return false;
             }
@@ -514,6 +516,29 @@ namespace InteropGuard.Flow
             => value is IInvocationOperation { TargetMethod: { Name: "PtrToStringUni" or "PtrToStringAnsi" or "PtrToStringAuto" or "PtrToStringUTF8", Parameters.Length: 1 } method } read
                && method.ContainingType?.ToDisplayString() == "System.Runtime.InteropServices.Marshal"
                && PositiveValues.Holds(read.Arguments[0].Value, read, stable);
+
+        /// <summary>
+        /// <c>Marshal.UnsafeAddrOfPinnedArrayElement(array, index)</c> checks only that the array is not null and adds the
+        /// index to its data address, unchecked: it cannot fail when the array is a new one, a local declared with one and never
+        /// written again, or a value the way to the call tested against null or dereferenced (<see cref="DereferencedBefore"/>),
+        /// as FreeImage.NET's copies between a pinned array and a bitmap's bits do.
+        /// </summary>
+        private static bool IsElementAddressOfArrayThatIsThere(IInvocationOperation invocation, StableValues stable, System.Func<IInvocationOperation, IInvocationOperation?> original, System.Func<IParameterSymbol, bool>? nonNullParameter)
+        {
+            // The local's initializer is read on the original tree: a graph's copy of the call has no semantic model.
+            if (invocation.Arguments.Length != 2 || original(invocation) is not { } bound || OperationTree.ArgumentValue(bound, 0) is not { } array)
+            {
+                return false;
+            }
+
+            return OperationTree.SkipConversions(array) switch
+            {
+                IArrayCreationOperation => true,
+                ILocalReferenceOperation local when stable.InitializerOf(local.Local, local.SemanticModel) is { } initializer
+                                                    && OperationTree.SkipConversions(initializer) is IArrayCreationOperation => true,
+                _ => IsNeverNull(array, stable, nonNullParameter) || DereferencedBefore.HoldsForArgument(bound, 0, stable),
+            };
+        }
 
         // map.Remove(o) where o was dereferenced on the way (DereferencedBefore): the null-key check cannot fail.
         private static bool IsDereferencedKey(IInvocationOperation? bound, StableValues stable) => DereferencedBefore.HoldsForArgument(bound, 0, stable);

@@ -161,7 +161,7 @@ namespace InteropGuard.Flow
             // descendants can throw does not change between those questions, only what is excluded does.
             if (!_throwPointsIn.TryGetValue(operation, out var candidates))
             {
-                candidates = operation.DescendantsAndSelf().Where(IsThrowPoint).ToArray();
+                candidates = operation.DescendantsAndSelf().Where(o => IsThrowPoint(o) && !InsideOmittedCall(o, operation)).ToArray();
                 _throwPointsIn[operation] = candidates;
             }
 
@@ -174,6 +174,23 @@ namespace InteropGuard.Flow
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// Is <paramref name="operation"/> an argument (or part of one) of a call this build leaves out
+        /// (<see cref="OmittedCalls"/>), below <paramref name="root"/>? Then it does not run.
+        /// </summary>
+        private static bool InsideOmittedCall(IOperation operation, IOperation root)
+        {
+            for (var parent = operation.Parent; parent != null && operation != root; operation = parent, parent = parent.Parent)
+            {
+                if (parent is IInvocationOperation invocation && OmittedCalls.IsOmitted(invocation))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Whether <paramref name="operation"/> itself (not its operands) may throw.</summary>
@@ -247,7 +264,7 @@ namespace InteropGuard.Flow
         private bool MayThrow(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
-            if (!MayThrow(method) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
+            if (!MayThrow(method) || OmittedCalls.IsOmitted(invocation) || IsWholeSpanView(invocation) || IsCopyIntoEqualSpan(invocation) || IsArrayLoopStep(invocation)
                 || InfallibleCalls.IsInfallible(invocation, _stable, Original, _replacingEncodings, _describedBuffers, _nonNullParameters, ReplacingMember)
                 || (QuietSequences.IsCandidate(method) && Original(invocation) is { } bound && QuietSequences.IsQuiet(bound, _context.Wrappers, IsQuietLambda))
                 || (DelegateTakingCalls.IsCandidate(method) && Original(invocation) is { } taking && DelegateTakingCalls.IsQuiet(taking, IsQuietLambda))

@@ -76,7 +76,11 @@ namespace InteropGuard.Rules
             "mp3lame", "vosk",
             // Zstandard: zstd.h is C90 and returns its truth values as 'unsigned' (ZSTD_isError, ZSTD_isFrame; zdict.h's
             // ZDICT_isError): 1 false finding on Zstandard.Net.
-            "zstd");
+            "zstd",
+            // FreeImage: FreeImage.h declares its own BOOL where windows.h is not included, as int32_t (long under MSVC), and
+            // every truth value of the API is that BOOL (FreeImage_IsTransparent, FreeImage_SetPixelColor): 55 false findings
+            // on FreeImage.Standard.
+            "freeimage");
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BoolWithoutMarshalAs);
 

@@ -371,6 +371,23 @@ static class Compressor
 }",
             Verify.Diagnostic("IG4003").WithLocation(0).WithMessage("The return value of 'Compressor.zstdx_ready' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL"));
 
+        // An image library whose header declares its own 4-byte BOOL for every truth value; a library whose name only
+        // begins like it declares its own types.
+        [Fact]
+        public Task ImageLibraryReturnsItsOwnFourByteBool() => Check(@"
+static class Pictures
+{
+    [DllImport(""FreeImage"", EntryPoint = ""FreeImage_HasPixels"")]
+    internal static extern bool HasPixels(IntPtr bitmap);
+
+    [DllImport(""libfreeimage.so.3"")]
+    internal static extern bool FreeImage_IsTransparent(IntPtr bitmap);
+
+    [DllImport(""FreeImagePlusPlus"")]
+    internal static extern {|#0:bool|} fipImage_isValid(IntPtr image);
+}",
+            Verify.Diagnostic("IG4003").WithLocation(0).WithMessage("The return value of 'Pictures.fipImage_isValid' is a bool without [MarshalAs]: it is marshalled as the 4-byte Win32 BOOL, but a C bool is 1 byte; state the native type with [MarshalAs(UnmanagedType.U1)] for a C bool or [MarshalAs(UnmanagedType.Bool)] for a Win32 BOOL"));
+
         // C23's bit utilities in the C library do return a C bool; macOS's libSystem re-exports libxpc, whose getters
         // return one; a library whose name merely starts like the C runtime's is another library.
         [Fact]
