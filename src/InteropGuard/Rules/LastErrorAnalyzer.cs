@@ -61,7 +61,7 @@ namespace InteropGuard.Rules
                 var interop = InteropContext.For(start.Compilation, start.Options);
 
                 // The last error is saved only for P/Invokes declared here, and read only where the code names a read.
-                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration) || BoolMarshallingAnalyzer.MarshallingDisabled(start.Compilation))
+                if (!interop.Vocabulary.CompilationUses(InteropWords.NativeDeclaration) || DisabledRuntimeMarshalling.In(start.Compilation))
                 {
                     return;
                 }
