@@ -102,6 +102,22 @@ namespace InteropGuard
             return root;
         }
 
+        /// <summary>
+        /// An operation of a graph in the body's operation tree: the graph's operations are copies without the tree's statement lists
+        /// around them, found again by their syntax. Null when it is not there.
+        /// </summary>
+        public static IOperation? InTree(IOperation call, IOperation root)
+        {
+            if (OperationTree.IsWithin(call, root))
+            {
+                return call;
+            }
+
+            var syntax = call.Syntax;
+            var kind = call.Kind;
+            return root.Descendants().FirstOrDefault(o => o.Syntax == syntax && o.Kind == kind);
+        }
+
         /// <summary>Is a lambda or local function between <paramref name="operation"/> and <paramref name="body"/>?</summary>
         public static bool IsInNestedFunction(IOperation operation, IOperation body)
         {

@@ -1,8 +1,6 @@
 using System.Collections.Generic;
-using System.Linq;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace InteropGuard.Flow
@@ -52,14 +50,13 @@ namespace InteropGuard.Flow
         {
             if (element is not { Ordinal: 0, RefKind: RefKind.None, ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } function }
                 || types.Enumerable is not { } enumerable
-                || call.Syntax.Ancestors().FirstOrDefault(OperationTree.IsFunctionSyntax) is not AnonymousFunctionExpressionSyntax lambdaSyntax)
+                || OperationTree.InTree(call, root) is not { } inTree
+                || OperationTree.EnclosingFunction(inTree, root) is not IAnonymousFunctionOperation lambda)
             {
                 return null;
             }
 
-            // The call may be a graph's copy: the lambda is found in the tree by its syntax.
-            var lambda = root.Descendants().OfType<IAnonymousFunctionOperation>().FirstOrDefault(l => l.Syntax == lambdaSyntax);
-            if (lambda == null || !SymbolEqualityComparer.Default.Equals(lambda.Symbol, function)
+            if (!SymbolEqualityComparer.Default.Equals(lambda.Symbol, function)
                 || lambda.Parent is not IDelegateCreationOperation creation
                 || OperationTree.WithConversions(creation).Parent is not IArgumentOperation { Parameter.Ordinal: > 0 } argument
                 || argument.Parent is not IInvocationOperation { Instance: null } runner

@@ -34,7 +34,7 @@ namespace InteropGuard.Interop
                 return false;
             }
 
-            if (InTree(call, root) is not { } inTree || StatementInList(inTree) is not { } statement || statement.Parent is not IBlockOperation block)
+            if (OperationTree.InTree(call, root) is not { } inTree || StatementInList(inTree) is not { } statement || statement.Parent is not IBlockOperation block)
             {
                 return false;
             }
@@ -56,22 +56,6 @@ namespace InteropGuard.Interop
             }
 
             return member != null && !Writes(statement, owner.Root, member) && ThisUsedAfter(inTree, statement, block, index);
-        }
-
-        /// <summary>
-        /// The call in the body's operation tree: the graph's operations are copies without the tree's statement lists
-        /// around them, found again by their syntax. Null when it is not there.
-        /// </summary>
-        internal static IOperation? InTree(IOperation call, IOperation root)
-        {
-            if (OperationTree.IsWithin(call, root))
-            {
-                return call;
-            }
-
-            var syntax = call.Syntax;
-            var kind = call.Kind;
-            return root.Descendants().FirstOrDefault(o => o.Syntax == syntax && o.Kind == kind);
         }
 
         /// <summary>

@@ -39,7 +39,7 @@ namespace InteropGuard.Interop
         {
             if (owner.Kind != HandleOwnerKind.Variable || owner.Member != null || owner.Carrier != null || method.IsStatic || method.ContainingType?.TypeKind != TypeKind.Class
                 || owner.Root is not ILocalSymbol { IsRef: false } local || OperationTree.SkipConversions(owner.Owner) is not ILocalReferenceOperation
-                || HandleOwnersKeptByThis.InTree(call, root) is not { } inTree
+                || OperationTree.InTree(call, root) is not { } inTree
                 || singleValue(local) is not { } value || Chain(owners, value) is not { } links)
             {
                 return false;
