@@ -70,14 +70,9 @@ namespace InteropGuard.Interop
             return null;
         }
 
+        /// <summary>The field a <c>lock</c> takes when it is a readonly instance field of <c>this</c> (<see cref="LockSerialisedHandles.LockedSymbol"/>).</summary>
         private static IFieldSymbol? LockedField(ILockOperation lockOperation)
-            => OperationTree.SkipConversions(lockOperation.LockedValue) is IFieldReferenceOperation
-            {
-                Field: { IsStatic: false, IsReadOnly: true } field,
-                Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance },
-            }
-                ? field
-                : null;
+            => LockSerialisedHandles.LockedSymbol(lockOperation) is IFieldSymbol { IsStatic: false, IsReadOnly: true } field ? field : null;
 
         private static bool BaseFinalizerFree(INamedTypeSymbol type)
         {
