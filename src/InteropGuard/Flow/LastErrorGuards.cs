@@ -233,7 +233,8 @@ namespace InteropGuard.Flow
                         var index = block.Statements.IndexOf(statement);
                         for (var i = index - 1; i >= 0; i--)
                         {
-                            if (block.Statements[i] is IfStatementSyntax { Else: null } earlier && Exits(earlier.Statement))
+                            if (block.Statements[i] is IfStatementSyntax { Else: null } earlier && Exits(earlier.Statement)
+                                && !UsedAsValidLater(block, i, index, earlier.Condition))
                             {
                                 yield return CallsIn(earlier.Condition, int.MaxValue).ToList();
                             }
@@ -243,6 +244,44 @@ namespace InteropGuard.Flow
                 }
             }
         }
+
+        /// <summary>
+        /// Whether a statement between an early exit (<c>if (size &lt;= 0) return null;</c>) and the read hands a local that
+        /// exit's condition tests to a call or constructor (<c>buffer = Alloc(size); Fill(id, buffer, size);</c>): the code
+        /// after the exit takes that value as a good result, so the exit is the one taken when its call failed, and a read
+        /// after it is not about that call (it succeeded) but about what ran since. An exit on success
+        /// (<c>if (ok) return; CloseHandle(h); throw new Win32Exception();</c>) leaves the tested value unused after it.
+        /// </summary>
+        private static bool UsedAsValidLater(BlockSyntax block, int exit, int read, ExpressionSyntax condition)
+        {
+            var tested = TestedLocals(condition);
+            if (tested.Count == 0)
+            {
+                return false;
+            }
+
+            for (var i = exit + 1; i < read; i++)
+            {
+                foreach (var argument in block.Statements[i].DescendantNodes().OfType<ArgumentSyntax>())
+                {
+                    if (argument.Parent?.Parent is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax
+                        && OperationTree.SkipParentheses(argument.Expression) is IdentifierNameSyntax name && tested.Contains(name.Identifier.ValueText))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The locals a condition tests: the names it reads, not as a member's name and not passed to a call (<c>GetFileSizeEx(file, …)</c>).</summary>
+        private static List<string> TestedLocals(ExpressionSyntax condition)
+            => condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Reverse()
+                .Where(name => !(name.Parent is MemberAccessExpressionSyntax access && access.Name == name || name.Parent is InvocationExpressionSyntax
+                                 || name.AncestorsAndSelf().TakeWhile(a => a != condition).Any(a => a is ArgumentListSyntax)))
+                .Select(name => name.Identifier.ValueText)
+                .ToList();
 
         /// <summary>Invocations in a condition (the last one first), and the values last assigned to the locals it tests (not those it passes to a call).</summary>
         private static IEnumerable<SyntaxNode> CallsIn(ExpressionSyntax condition, int before)
@@ -259,12 +298,7 @@ namespace InteropGuard.Flow
                 yield break;
             }
 
-            // A local passed to a call in the condition is not what the condition tests (GetFileSizeEx(file, …)).
-            var tested = condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Reverse()
-                .Where(name => !(name.Parent is MemberAccessExpressionSyntax access && access.Name == name || name.Parent is InvocationExpressionSyntax
-                                 || name.AncestorsAndSelf().TakeWhile(a => a != condition).Any(a => a is ArgumentListSyntax)))
-                .Select(name => name.Identifier.ValueText)
-                .ToList();
+            var tested = TestedLocals(condition);
             if (tested.Count == 0)
             {
                 yield break;

@@ -131,7 +131,8 @@ namespace InteropGuard.Rules
                 foreach (var (call, argument, function, owner) in verdicts)
                 {
                     if (HeldUnderConstruction(owners, owner, method, InLambda(call), context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
+                        || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersLockedAgainstFinalizer.Keeps(interop, owner, call, method, root)
+                        || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
                         || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken)
                         || CallerKeptOwners.Of(interop).Keeps(owner, call, method, root, context.CancellationToken))
                     {
@@ -190,7 +191,8 @@ namespace InteropGuard.Rules
                             }
 
                             if (HeldUnderConstruction(owners, owner, method, inLambda, context.CancellationToken) || rooted.Roots(owner, context.CancellationToken)
-                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
+                                || HandleOwnersKeptByThis.Keeps(owner, call, method, root) || HandleOwnersLockedAgainstFinalizer.Keeps(interop, owner, call, method, root)
+                                || HandleOwnersReadFromThis.Keeps(interop, owners, owner, call, method, root, readings.SingleValue)
                                 || DisposerOnlyMethods.Of(interop).IsOnlyCalledToRelease(method, context.CancellationToken)
                                 || CallerKeptOwners.Of(interop).Keeps(owner, call, method, root, context.CancellationToken))
                             {
