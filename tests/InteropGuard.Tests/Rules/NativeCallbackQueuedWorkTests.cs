@@ -1,5 +1,4 @@
 using System.Threading.Tasks;
-using InteropGuard.Rules;
 using InteropGuard.Tests.Verification;
 
 namespace InteropGuard.Tests.Rules
@@ -30,17 +29,7 @@ struct Slot
 }
 ";
 
-        private static Task Check(string source, params DiagnosticResult[] expected)
-        {
-            var test = new AnalyzerTest<NativeCallbackExceptionAnalyzer> { Source = Prelude + source };
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test.RunAsync();
-        }
-
-        private static DiagnosticResult Finding(int location, string callback, string operation)
-            => Verify.Diagnostic("IG5001").WithLocation(location).WithMessage(
-                "Callback '" + callback + "' is [UnmanagedCallersOnly], and '" + operation
-                + "' may throw outside a catch-all: an exception escaping to native code terminates the process");
+        private static Task Check(string source, params DiagnosticResult[] expected) => CallbackExceptionExpectations.Check(Prelude + source, expected);
 
         [Fact]
         public Task QueueingALambdaOrADeclaredStaticReadonlyDelegateCannotFail() => Check(@"
@@ -66,17 +55,10 @@ static class Completions
 }");
 
         [Fact]
-        public Task QueueingADelegateThatMayBeNullIsReported() => Check(@"
+        public Task QueueingADelegateFromAFieldAnyMethodMayNullIsReported() => Check(@"
 static class Completions
 {
     static WaitCallback Replaceable = state => ((Job)state!).Complete();
-
-    static readonly WaitCallback Maybe;
-
-    static Completions()
-    {
-        if (Environment.ProcessorCount > 1) Maybe = state => ((Job)state!).Complete();
-    }
 
     static readonly Dictionary<long, Job> Waiting = new Dictionary<long, Job>();
 
@@ -88,16 +70,28 @@ static class Completions
         if (Waiting.TryGetValue(key, out var job))
             ThreadPool.UnsafeQueueUserWorkItem(Replaceable, job);
     }
+}", CallbackExceptionExpectations.Unmanaged("OnReady", "ThreadPool.UnsafeQueueUserWorkItem(Replaceable, job)"));
+
+        [Fact]
+        public Task QueueingADelegateAStaticConstructorMayLeaveNullIsReported() => Check(@"
+static class Completions
+{
+    static readonly WaitCallback Maybe;
+
+    static Completions()
+    {
+        if (Environment.ProcessorCount > 1) Maybe = state => ((Job)state!).Complete();
+    }
+
+    static readonly Dictionary<long, Job> Waiting = new Dictionary<long, Job>();
 
     [UnmanagedCallersOnly]
-    static void {|#1:OnDone|}(long key)
+    static void {|#0:OnDone|}(long key)
     {
         if (Waiting.TryGetValue(key, out var job))
             ThreadPool.QueueUserWorkItem(Maybe, job);
     }
-}",
-            Finding(0, "OnReady", "ThreadPool.UnsafeQueueUserWorkItem(Replaceable, job)"),
-            Finding(1, "OnDone", "ThreadPool.QueueUserWorkItem(Maybe, job)"));
+}", CallbackExceptionExpectations.Unmanaged("OnDone", "ThreadPool.QueueUserWorkItem(Maybe, job)"));
 
         [Fact]
         public Task ForgettingABlockByANumberAndKeepingAWeakRecordCannotFail() => Check(@"
@@ -128,7 +122,6 @@ static class Blocks
     {
         Live.Remove(new Slot { Index = index });
     }
-}",
-            Finding(0, "OnFree", "Live.Remove(new Slot { Index = index })"));
+}", CallbackExceptionExpectations.Unmanaged("OnFree", "Live.Remove(new Slot { Index = index })"));
     }
 }
