@@ -309,14 +309,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private static (IFieldSymbol Field, bool Value)? TestedField(IOperation condition)
         {
-            var value = true;
-            condition = OperationTree.SkipConversions(condition);
-            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
-            {
-                value = !value;
-                condition = OperationTree.SkipConversions(not.Operand);
-            }
-
+            condition = OperationTree.SkipNegations(condition, out var value);
             return condition is IFieldReferenceOperation { Field: { IsStatic: false, Type.SpecialType: SpecialType.System_Boolean } field, Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } }
                 ? (field, value)
                 : null;

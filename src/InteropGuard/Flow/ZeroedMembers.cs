@@ -43,14 +43,7 @@ namespace InteropGuard.Flow
         /// </summary>
         public static (ISymbol Member, bool NonZero)? Test(IOperation condition)
         {
-            var nonZero = true;
-            condition = OperationTree.SkipConversions(condition);
-            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
-            {
-                nonZero = !nonZero;
-                condition = OperationTree.SkipConversions(not.Operand);
-            }
-
+            condition = OperationTree.SkipNegations(condition, out var nonZero);
             ISymbol? member;
             switch (condition)
             {
