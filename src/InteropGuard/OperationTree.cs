@@ -176,6 +176,23 @@ namespace InteropGuard
             return operation;
         }
 
+        /// <summary>
+        /// A condition under its built-in <c>!</c>s (and the compiler's conversions): what is tested, and whether the condition
+        /// is true when what is tested is true (an even number of <c>!</c>).
+        /// </summary>
+        public static IOperation SkipNegations(IOperation condition, out bool sameSense)
+        {
+            sameSense = true;
+            condition = SkipConversions(condition);
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
+            {
+                sameSense = !sameSense;
+                condition = SkipConversions(not.Operand);
+            }
+
+            return condition;
+        }
+
         /// <summary>The constant <c>null</c>, under the conversions the compiler inserts.</summary>
         public static bool IsNullConstant(IOperation operation) => SkipConversions(operation).ConstantValue is { HasValue: true, Value: null };
 

@@ -18,6 +18,12 @@ namespace InteropGuard.Flow
     /// <item>dictionary lookups keyed by a non-nullable value type (<c>TryGetValue</c>, <c>ContainsKey</c>,
     /// <c>Remove</c>): the only argument check is for a null key; also with a reference-type key the code dereferenced on
     /// the way to the call (<see cref="DereferencedBefore"/>);</item>
+    /// <item>the same lookups and <c>Remove</c> on a <c>SortedDictionary</c> or <c>SortedList</c> keyed by a number or an enum,
+    /// whose default comparer orders any two keys;</item>
+    /// <item><c>ThreadPool.QueueUserWorkItem</c>/<c>UnsafeQueueUserWorkItem</c> of a delegate that is not null: made on the
+    /// spot, a local declared with one, a value tested on the way, or a <c>static readonly</c> field its declaration fills with
+    /// one (<see cref="TypeInitializedDelegates"/>);</item>
+    /// <item><c>new WeakReference(target)</c> and <c>new WeakReference&lt;T&gt;(target)</c>, with or without the resurrection flag;</item>
     /// <item><c>Exception.GetBaseException()</c> and <c>Exception.ToString()</c>: a handler reading what it caught;</item>
     /// <item><c>Queue.Dequeue</c>/<c>Peek</c> and <c>Stack.Pop</c>/<c>Peek</c> only where a test of the same collection's
     /// <c>Count</c> shows it is not empty (<c>q.Count == 0 || q.Peek() ...</c>, <c>while (q.Count &gt;= n) q.Dequeue();</c>)
@@ -136,6 +142,12 @@ namespace InteropGuard.Flow
                             && (IsNonNullableValueType(type.TypeArguments[0]) || IsDereferencedKey(original(invocation), stable)))
                            || (name == "Add" && IsAbsentKeyGuarded(original(invocation), stable))
                            || (name == "Clear" && invocation.Arguments.IsEmpty);
+                case "System.Collections.Generic.SortedDictionary":
+                case "System.Collections.Generic.SortedList":
+                    // As for Dictionary: a null key is the only argument refused, and the default comparer of a number or an
+                    // enum orders any two values (a struct without IComparable would make it throw).
+                    return (name == "TryGetValue" || name == "ContainsKey" || name == "Remove")
+                           && invocation.Arguments.Length is 1 or 2 && type.TypeArguments.Length == 2 && IsDefaultOrdered(type.TypeArguments[0]);
                 case "System.Exception":
                     // What a handler reads of the exception it caught: GetBaseException walks InnerException, ToString
                     // formats the message and stack trace; neither validates anything.
@@ -159,6 +171,15 @@ namespace InteropGuard.Flow
                     return name == "HasFlag" && invocation.Instance != null && invocation.Arguments.Length == 1
                            && OperationTree.SkipConversions(invocation.Instance).Type is { TypeKind: TypeKind.Enum } own
                            && SymbolEqualityComparer.Default.Equals(own, OperationTree.SkipConversions(invocation.Arguments[0].Value).Type);
+                case "System.Threading.ThreadPool":
+                    // Queueing a delegate checks only that it is not null (the work item is a new object on the pool's
+                    // queue); the overload taking an IThreadPoolWorkItem also refuses a Task, so it is not read here.
+                    return name is "QueueUserWorkItem" or "UnsafeQueueUserWorkItem"
+                           && method.Parameters.Length >= 1 && method.Parameters[0].Type.TypeKind == TypeKind.Delegate
+                           && OperationTree.ArgumentValue(invocation, 0) is { } callback
+                           && (IsNewDelegate(callback) || HoldsNewDelegate(callback, stable, original(invocation)?.SemanticModel)
+                               || DereferencedBefore.HoldsForArgument(original(invocation), 0, stable)
+                               || TypeInitializedDelegates.Holds(callback, original(invocation)));
                 case "System.Threading.Thread":
                     // Thread.Sleep(20): a constant timeout of zero or more, or Infinite, is valid; the one exception left,
                     // ThreadInterruptedException, needs another thread to call Interrupt on this very thread object.
@@ -300,6 +321,9 @@ namespace InteropGuard.Flow
                 case "System.Object":
                 case "System.EventArgs":
                     return creation.Arguments.Length == 0;
+                case "System.WeakReference":
+                    // A weak handle to the target (null allowed) and the resurrection flag: nothing is validated.
+                    return creation.Arguments.Length is 1 or 2 && creation.Constructor?.DeclaredAccessibility == Accessibility.Public;
                 case "System.Collections.Generic.KeyValuePair":
                     // A pair of the two values given, stored as they are (net-vips collects its argument names this way
                     // inside a native enumeration callback).
@@ -665,6 +689,10 @@ namespace InteropGuard.Flow
 
         private static bool IsNonNullableValueType(ITypeSymbol type)
             => type.IsValueType && type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T && type.TypeKind != TypeKind.TypeParameter;
+
+        private static bool IsDefaultOrdered(ITypeSymbol type)
+            => type.TypeKind == TypeKind.Enum
+               || type.SpecialType is >= SpecialType.System_Char and <= SpecialType.System_Double;
 
         private static bool IsAtMost32BitInteger(ITypeSymbol? type)
             => type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt16 or SpecialType.System_Int16

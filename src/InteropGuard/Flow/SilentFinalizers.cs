@@ -169,16 +169,22 @@ namespace InteropGuard.Flow
                     return Outcome.Silent;
 
                 case IBlockOperation block:
+                {
+                    ISymbol? zeroed = null;
                     foreach (var statement in block.Operations)
                     {
-                        var outcome = Walk(statement, thisType, flags, depth, frame, deferred);
+                        var outcome = (zeroed != null ? ZeroGuardedCall(statement, zeroed, thisType, flags, depth, frame, deferred) : null)
+                                      ?? Walk(statement, thisType, flags, depth, frame, deferred);
                         if (outcome != Outcome.Silent)
                         {
                             return outcome;
                         }
+
+                        zeroed = ZeroedMembers.After(statement, BodyOf);
                     }
 
                     return Outcome.Silent;
+                }
 
                 case IConditionalOperation conditional:
                 {
@@ -303,14 +309,7 @@ namespace InteropGuard.Flow
         /// </summary>
         private static (IFieldSymbol Field, bool Value)? TestedField(IOperation condition)
         {
-            var value = true;
-            condition = OperationTree.SkipConversions(condition);
-            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
-            {
-                value = !value;
-                condition = OperationTree.SkipConversions(not.Operand);
-            }
-
+            condition = OperationTree.SkipNegations(condition, out var value);
             return condition is IFieldReferenceOperation { Field: { IsStatic: false, Type.SpecialType: SpecialType.System_Boolean } field, Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } }
                 ? (field, value)
                 : null;
@@ -349,6 +348,49 @@ namespace InteropGuard.Flow
             }
 
             return Call(call.TargetMethod, call.Instance, call.IsVirtual, DisposingFlags.Of(call, flags), thisType, depth, frame, Passed(call.Arguments), deferred, guard);
+        }
+
+        /// <summary>
+        /// A call on <c>this</c> right after a statement that left a handle member of it zero (<see cref="ZeroedMembers"/>):
+        /// dnYara's finalizer <c>if (BasePtr != 0) Release(); Dispose();</c>, whose <c>Dispose()</c> destroys only
+        /// <c>if (BasePtr != 0)</c>. The callee's top-level tests of the member are decided by its zero value until a statement
+        /// that may write it; the rest is walked as usual. A finalizer's object is reachable from no other thread, so nothing
+        /// changes the member between the two statements. Null when the statement is not such a call (the caller walks it).
+        /// </summary>
+        private Outcome? ZeroGuardedCall(IOperation statement, ISymbol zeroed, INamedTypeSymbol? thisType, IReadOnlyDictionary<IParameterSymbol, bool> flags, int depth,
+                                         Frame? frame, FunctionNameSet deferred)
+        {
+            if (statement is not IExpressionStatementOperation { Operation: IInvocationOperation { IsVirtual: false, Arguments.IsEmpty: true } call }
+                || call.Instance is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                || depth >= (frame == null ? MaxDepth : MaxOwnedDepth)
+                || BodyOf(call.TargetMethod) is not IMethodBodyOperation { BlockBody: { } block, ExpressionBody: null })
+            {
+                return null;
+            }
+
+            var calleeFlags = DisposingFlags.Of(call, flags);
+            var calleeFrame = frame?.Into(call.TargetMethod, call.Instance, Passed(call.Arguments));
+            var known = true;
+            foreach (var inner in block.Operations)
+            {
+                var outcome = known && inner is IConditionalOperation conditional && ZeroedMembers.Test(conditional.Condition) is { } test
+                              && SymbolEqualityComparer.Default.Equals(test.Member, zeroed)
+                    ? Walk(test.NonZero ? conditional.WhenFalse : conditional.WhenTrue, thisType, calleeFlags, depth + 1, calleeFrame, deferred)
+                    : Walk(inner, thisType, calleeFlags, depth + 1, calleeFrame, deferred);
+                if (outcome == Outcome.Unknown)
+                {
+                    return Outcome.Unknown;
+                }
+
+                if (outcome == Outcome.Exits)
+                {
+                    return Outcome.Silent;
+                }
+
+                known &= !ZeroedMembers.MayWrite(inner, zeroed);
+            }
+
+            return Outcome.Silent;
         }
 
         /// <summary>
