@@ -112,12 +112,7 @@ namespace InteropGuard.Interop
         public bool MayRead(SyntaxNode body)
         {
             var words = _readOrHelperWords.Value;
-            var tree = body.SyntaxTree;
-            if (!_readPositions.TryGetValue(tree, out var positions))
-            {
-                positions = _readPositions.GetOrAdd(tree, ReadPositions(tree, words));
-            }
-
+            var positions = ReadPositionsOf(body.SyntaxTree, words);
             if (positions == null)
             {
                 return MayReadByWalk(body, words);
@@ -135,6 +130,16 @@ namespace InteropGuard.Interop
 
             return false;
         }
+
+        /// <summary>
+        /// Can some body of this tree pass <see cref="MayRead"/>? False when the tree names no read word and no helper name
+        /// (its positions are empty), which is where <see cref="MayRead"/> says no to every body without reading one; the
+        /// same cached positions serve both.
+        /// </summary>
+        public bool TreeMayRead(SyntaxTree tree) => ReadPositionsOf(tree, _readOrHelperWords.Value) is not { Length: 0 };
+
+        private int[]? ReadPositionsOf(SyntaxTree tree, WordSet words)
+            => _readPositions.TryGetValue(tree, out var positions) ? positions : _readPositions.GetOrAdd(tree, ReadPositions(tree, words));
 
         /// <summary>
         /// <see cref="MayRead"/> by every token of the body: for a tree whose identifier record may miss a name the compiler
