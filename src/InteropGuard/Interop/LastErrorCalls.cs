@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -77,10 +78,8 @@ namespace InteropGuard.Interop
 
         private readonly InteropContext _interop;
         private readonly INamedTypeSymbol? _win32Exception;
-        private readonly Lazy<HashSet<string>> _helperNames;
         private readonly Lazy<bool> _mentionsRead;
-        private readonly Lazy<WordSet> _readOrHelperWords;
-        private readonly ConcurrentDictionary<SyntaxTree, int[]?> _readPositions = ConcurrentTables.Create<SyntaxTree, int[]?>();
+        private readonly TreeReads _treeReads;
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _readsFirst = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), bool> _overwrites = ConcurrentTables.Create<(IMethodSymbol, int), bool>(new MethodDepthComparer());
         private readonly ConcurrentDictionary<(IMethodSymbol, int), NativeFunction?> _endingCalls = ConcurrentTables.Create<(IMethodSymbol, int), NativeFunction?>(new MethodDepthComparer());
@@ -96,9 +95,31 @@ namespace InteropGuard.Interop
             // The vocabulary's scan, which every family's gate has already paid for, names the read words too: no text of
             // its own to scan (nor identifier filters to build) to learn that the compilation reads nothing.
             _mentionsRead = new Lazy<bool>(() => interop.Vocabulary.CompilationUses(InteropWords.LastErrorRead), LazyThreadSafetyMode.ExecutionAndPublication);
-            _helperNames = new Lazy<HashSet<string>>(FindHelperNames, LazyThreadSafetyMode.ExecutionAndPublication);
-            _readOrHelperWords = new Lazy<WordSet>(() => new WordSet(ReadWords.Concat(_helperNames.Value)), LazyThreadSafetyMode.ExecutionAndPublication);
+            _treeReads = TreeReadsOf(interop);
         }
+
+        /// <summary>
+        /// The helper names and each tree's read positions are read from the trees alone (their syntax and identifier
+        /// records). Every analysis pass starts the analyzers on two compilation objects of the same trees, which share one
+        /// vocabulary (<see cref="InteropVocabulary.For"/>); since the rule asks every tree at its start
+        /// (<see cref="TreeMayRead"/>), the second start finds them read instead of reading them again.
+        /// </summary>
+        private static readonly ConditionalWeakTable<InteropVocabulary, TreeReads> TreeReadsByVocabulary = new ConditionalWeakTable<InteropVocabulary, TreeReads>();
+
+        private static TreeReads TreeReadsOf(InteropContext interop)
+        {
+            if (TreeReadsByVocabulary.TryGetValue(interop.Vocabulary, out var kept))
+            {
+                return kept;
+            }
+
+            // Kept with the vocabulary: the trees, never the compilation.
+            var vocabulary = interop.Vocabulary;
+            var trees = CompilationWords.TreesOf(interop.Compilation);
+            return TreeReadsByVocabulary.GetValue(vocabulary, _ => new TreeReads(vocabulary, trees));
+        }
+
+        private WordSet ReadOrHelperWords => _treeReads.ReadOrHelperWords.Value;
 
         /// <summary>Does any tree of the compilation name a read of the last error? Otherwise the rules register nothing.</summary>
         public bool CompilationReads => _mentionsRead.Value;
@@ -111,13 +132,8 @@ namespace InteropGuard.Interop
         /// </summary>
         public bool MayRead(SyntaxNode body)
         {
-            var words = _readOrHelperWords.Value;
-            var tree = body.SyntaxTree;
-            if (!_readPositions.TryGetValue(tree, out var positions))
-            {
-                positions = _readPositions.GetOrAdd(tree, ReadPositions(tree, words));
-            }
-
+            var words = ReadOrHelperWords;
+            var positions = _treeReads.PositionsOf(body.SyntaxTree, words);
             if (positions == null)
             {
                 return MayReadByWalk(body, words);
@@ -137,11 +153,18 @@ namespace InteropGuard.Interop
         }
 
         /// <summary>
+        /// Can some body of this tree pass <see cref="MayRead"/>? False when the tree names no read word and no helper name
+        /// (its positions are empty), which is where <see cref="MayRead"/> says no to every body without reading one; the
+        /// same cached positions serve both.
+        /// </summary>
+        public bool TreeMayRead(SyntaxTree tree) => _treeReads.PositionsOf(tree, ReadOrHelperWords) is not { Length: 0 };
+
+        /// <summary>
         /// <see cref="MayRead"/> by every token of the body: for a tree whose identifier record may miss a name the compiler
         /// reads (an escape, a non-ASCII character, a comment marker in a string), and the reference the positions must
         /// agree with (LastErrorReadPositionsTests).
         /// </summary>
-        internal bool MayReadByWalk(SyntaxNode body) => MayReadByWalk(body, _readOrHelperWords.Value);
+        internal bool MayReadByWalk(SyntaxNode body) => MayReadByWalk(body, ReadOrHelperWords);
 
         private static bool MayReadByWalk(SyntaxNode body, WordSet words)
         {
@@ -166,20 +189,20 @@ namespace InteropGuard.Interop
         /// as a read has its name recorded at its start, or one past a verbatim <c>@</c>, inside the token: the token found
         /// there is that one.
         /// </summary>
-        private int[]? ReadPositions(SyntaxTree tree, WordSet words)
+        private static int[]? ReadPositions(InteropVocabulary vocabulary, SyntaxTree tree, WordSet words)
         {
-            if (!_interop.Vocabulary.TreeMayName(tree, words.Hashes))
+            if (!vocabulary.TreeMayName(tree, words.Hashes))
             {
                 return Array.Empty<int>();
             }
 
-            var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Words);
+            var positions = vocabulary.PositionsOf(tree, words.Hashes, words.Words);
             if (positions.Count == 0)
             {
                 return Array.Empty<int>();
             }
 
-            return _interop.Vocabulary.Identifiers(tree).MaySpellOtherwise || !SkippedComments.AreTheTreesComments(tree) ? null : positions.ToArray();
+            return vocabulary.Identifiers(tree).MaySpellOtherwise || !SkippedComments.AreTheTreesComments(tree) ? null : positions.ToArray();
         }
 
         /// <summary>
@@ -191,7 +214,7 @@ namespace InteropGuard.Interop
         /// </summary>
         public bool MayReadAfterNativeCall(IOperation root)
         {
-            var words = _readOrHelperWords.Value;
+            var words = ReadOrHelperWords;
             var read = false;
             var native = false;
             foreach (var operation in root.DescendantsAndSelf())
@@ -768,10 +791,10 @@ namespace InteropGuard.Interop
         /// each level scans the text of the trees for the names found so far and looks only at the members around the
         /// places they occur, not at every token of every member.
         /// </summary>
-        private HashSet<string> FindHelperNames()
+        private static HashSet<string> FindHelperNames(InteropVocabulary vocabulary, SyntaxTree[] trees)
         {
             var names = new HashSet<string>(StringComparer.Ordinal);
-            if (!_mentionsRead.Value)
+            if (!vocabulary.CompilationUses(InteropWords.LastErrorRead))
             {
                 return names;
             }
@@ -781,16 +804,16 @@ namespace InteropGuard.Interop
             {
                 var found = new HashSet<string>(StringComparer.Ordinal);
                 var words = new WordSet(wanted);
-                foreach (var tree in _interop.Compilation.SyntaxTrees)
+                foreach (var tree in trees)
                 {
                     // Most trees name none of the words: the vocabulary says so for the read words, its identifier hashes
                     // for the helper names, without their text.
-                    if (level == 0 ? !_interop.Vocabulary.TreeUses(tree, InteropWords.LastErrorRead) : !_interop.Vocabulary.TreeMayName(tree, words.Hashes))
+                    if (level == 0 ? !vocabulary.TreeUses(tree, InteropWords.LastErrorRead) : !vocabulary.TreeMayName(tree, words.Hashes))
                     {
                         continue;
                     }
 
-                    var positions = _interop.Vocabulary.PositionsOf(tree, words.Hashes, words.Words);
+                    var positions = vocabulary.PositionsOf(tree, words.Hashes, words.Words);
                     if (positions.Count == 0)
                     {
                         continue;
@@ -849,6 +872,26 @@ namespace InteropGuard.Interop
             }
 
             return null;
+        }
+
+        /// <summary>The read and helper words of one set of trees and where each tree names them (<see cref="TreeReadsOf"/>).</summary>
+        private sealed class TreeReads
+        {
+            private readonly InteropVocabulary _vocabulary;
+            private readonly ConcurrentDictionary<SyntaxTree, int[]?> _positions = ConcurrentTables.Create<SyntaxTree, int[]?>();
+
+            public TreeReads(InteropVocabulary vocabulary, SyntaxTree[] trees)
+            {
+                _vocabulary = vocabulary;
+                ReadOrHelperWords = new Lazy<WordSet>(
+                    () => new WordSet(ReadWords.Concat(FindHelperNames(vocabulary, trees))), LazyThreadSafetyMode.ExecutionAndPublication);
+            }
+
+            public Lazy<WordSet> ReadOrHelperWords { get; }
+
+            /// <summary>The tree's <see cref="ReadPositions"/>, read once.</summary>
+            public int[]? PositionsOf(SyntaxTree tree, WordSet words)
+                => _positions.TryGetValue(tree, out var positions) ? positions : _positions.GetOrAdd(tree, ReadPositions(_vocabulary, tree, words));
         }
 
         /// <summary>A set of identifiers with their hashes, looked up in the per-tree identifier record (<see cref="InteropVocabulary.PositionsOf"/>).</summary>

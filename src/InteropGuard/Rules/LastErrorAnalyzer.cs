@@ -72,7 +72,9 @@ namespace InteropGuard.Rules
                     return;
                 }
 
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(interop, calls, block));
+                // Only the types of trees that name a read or a helper that reads: the bodies of the other trees are
+                // the per-body gate's "no" (MayRead), now without a callback each.
+                WordTreeActions.RegisterOperationBlockAction(start, calls.TreeMayRead, block => AnalyzeBlock(interop, calls, block));
             });
         }
 

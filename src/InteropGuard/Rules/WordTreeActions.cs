@@ -9,6 +9,8 @@ namespace InteropGuard.Rules
     /// Registers a rule's per-body action so that, when only a few trees of a compilation name the rule's words, the
     /// bodies of the other trees cost no callback at all: the action is registered per type, for the types declared in a
     /// tree that names them. The rule's own per-body test still decides; this only spares the calls it would answer "no".
+    /// A rule whose words are not the vocabulary's (names found at run time) gives its own per-tree test instead: it must
+    /// answer true for every tree in which some body can pass the rule's per-body test.
     /// </summary>
     /// <remarks>
     /// Why: a compilation-wide body action is called for every body of the compilation. On a library that names a pinning
@@ -35,6 +37,10 @@ namespace InteropGuard.Rules
             CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<OperationBlockAnalysisContext> action)
             => Register(start, vocabulary, treeMayMatter, whole => whole.RegisterOperationBlockAction(action), type => type.RegisterOperationBlockAction(action));
 
+        public static void RegisterOperationBlockAction(
+            CompilationStartAnalysisContext start, Func<SyntaxTree, bool> treeMayMatter, Action<OperationBlockAnalysisContext> action)
+            => Register(start, treeMayMatter, whole => whole.RegisterOperationBlockAction(action), type => type.RegisterOperationBlockAction(action));
+
         public static void RegisterOperationAction(
             CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter, Action<OperationAnalysisContext> action,
             params OperationKind[] kinds)
@@ -43,8 +49,13 @@ namespace InteropGuard.Rules
         private static void Register(
             CompilationStartAnalysisContext start, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter,
             Action<CompilationStartAnalysisContext> forTheCompilation, Action<SymbolStartAnalysisContext> forAType)
+            => Register(start, tree => treeMayMatter(vocabulary.Of(tree)), forTheCompilation, forAType);
+
+        private static void Register(
+            CompilationStartAnalysisContext start, Func<SyntaxTree, bool> treeMayMatter,
+            Action<CompilationStartAnalysisContext> forTheCompilation, Action<SymbolStartAnalysisContext> forAType)
         {
-            if (!PerType(start.Compilation, vocabulary, treeMayMatter))
+            if (!PerType(start.Compilation, treeMayMatter))
             {
                 forTheCompilation(start);
                 return;
@@ -53,7 +64,7 @@ namespace InteropGuard.Rules
             start.RegisterSymbolStartAction(
                 type =>
                 {
-                    if (DeclaredInATreeThatMatters(type.Symbol, vocabulary, treeMayMatter))
+                    if (DeclaredInATreeThatMatters(type.Symbol, treeMayMatter))
                     {
                         forAType(type);
                     }
@@ -62,14 +73,14 @@ namespace InteropGuard.Rules
         }
 
         // Per type when at most a quarter of the trees matter.
-        private static bool PerType(Compilation compilation, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter)
+        private static bool PerType(Compilation compilation, Func<SyntaxTree, bool> treeMayMatter)
         {
             var trees = 0;
             var matter = 0;
             foreach (var tree in compilation.SyntaxTrees)
             {
                 trees++;
-                if (treeMayMatter(vocabulary.Of(tree)))
+                if (treeMayMatter(tree))
                 {
                     matter++;
                 }
@@ -78,11 +89,11 @@ namespace InteropGuard.Rules
             return matter * 4 <= trees;
         }
 
-        private static bool DeclaredInATreeThatMatters(ISymbol type, InteropVocabulary vocabulary, Func<InteropWords, bool> treeMayMatter)
+        private static bool DeclaredInATreeThatMatters(ISymbol type, Func<SyntaxTree, bool> treeMayMatter)
         {
             foreach (var location in type.Locations)
             {
-                if (location.SourceTree is { } tree && treeMayMatter(vocabulary.Of(tree)))
+                if (location.SourceTree is { } tree && treeMayMatter(tree))
                 {
                     return true;
                 }

@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis;
 namespace InteropGuard.Tests.Rules
 {
     /// <summary>
-    /// IG2001, IG2002, IG2004 and IG3006 register their body actions per type when few trees name their words (WordTreeActions): the
+    /// IG2001, IG2002, IG2004, IG3006 and the last-error rules register their body actions per type when few trees name their words (WordTreeActions): the
     /// bodies they judge must be judged exactly as before — nested types (which do not inherit their container's
     /// actions), partial types split over a tree with the words and one without, and top-level statements (whose
     /// implicit type inherits nothing) — and each finding reported once.
@@ -186,5 +186,117 @@ class Outer
                 + "the GC does not see references in native memory, so it may move or collect the objects they point to while native code still uses them"));
             return test.RunAsync();
         }
+
+        // ---- IG4001/IG4002: a tree matters when it names a read word or the name of a helper that reads (LastErrorCalls.TreeMayRead) ----
+
+        // Enough plain trees that the trees naming a read or a helper stay under a quarter: the per-type registration is taken.
+        private static readonly string[] ManyPlainTrees = Enumerable.Range(0, 12)
+            .Select(i => "namespace Quiet" + i + " { class Worker { public int Twice(int x) => x * 2; class Inner { void M() { } } } }")
+            .ToArray();
+
+        private const string LastErrorUsings = "using System;\nusing System.ComponentModel;\nusing System.Runtime.InteropServices;\n";
+
+        // In a tree of its own, which names no read: the trees that matter are only those that read or call a helper.
+        private const string LastErrorNative = LastErrorUsings + @"
+static class Native
+{
+    [DllImport(""libc"")] internal static extern int open(string path, int flags);
+}";
+
+        private static Task CheckLastError(string source, string[] otherTrees, params DiagnosticResult[] expected)
+            => CheckLastError(source, otherTrees, OutputKind.DynamicallyLinkedLibrary, expected);
+
+        private static Task CheckLastError(string source, string[] otherTrees, OutputKind kind, params DiagnosticResult[] expected)
+        {
+            var test = new AnalyzerTest<LastErrorAnalyzer> { Source = LastErrorUsings + source, OutputKind = kind };
+            test.AdditionalSources.Add(LastErrorNative);
+            test.AdditionalSources.AddRange(otherTrees);
+            test.AdditionalSources.AddRange(ManyPlainTrees);
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync();
+        }
+
+        private static DiagnosticResult OpenReadWithoutSetLastError(int location, string read)
+            => Verify.Diagnostic("IG4001").WithLocation(location).WithMessage(
+                "'" + read + "' reads the last error of 'Native.open', which is declared without SetLastError = true: "
+                + "the marshaller does not save the error it sets, so the value read is whatever an earlier call left");
+
+        [Fact]
+        public Task AHelperThatReadsInAnotherTreeIsJudgedInTheTreeThatOnlyCallsIt() => CheckLastError(@"
+class Files
+{
+    void Open(string path)
+    {
+        if (Native.open(path, 0) < 0)
+        {
+            {|#0:Errors.ThrowLastError()|};
+        }
+    }
+
+    void Create(string path)
+    {
+        if (Native.open(path, 1) < 0)
+        {
+            {|#1:Failures.Fail(path)|};
+        }
+    }
+}",
+            new[]
+            {
+                LastErrorUsings + "static class Errors { internal static void ThrowLastError() => throw new Win32Exception(Marshal.GetLastPInvokeError()); }",
+                // A helper of the second level: its tree names only the first helper.
+                "static class Failures { internal static void Fail(string path) { Errors.ThrowLastError(); } }",
+            },
+            OpenReadWithoutSetLastError(0, "ThrowLastError()"),
+            OpenReadWithoutSetLastError(1, "Fail(...)"));
+
+        [Fact]
+        public Task APartialTypeIsJudgedInItsLaterTreeThatReads() => CheckLastError(
+            "partial class Split { int Other(int x) => x + 1; }",
+            new[]
+            {
+                LastErrorUsings + @"
+partial class Split
+{
+    int Open(string path) => Native.open(path, 0) < 0 ? {|#0:Marshal.GetLastPInvokeError()|} : 0;
+}",
+            },
+            OpenReadWithoutSetLastError(0, "Marshal.GetLastPInvokeError()"));
+
+        [Fact]
+        public Task ReadsInNestedTypesLambdasAndLocalFunctionsAreReportedOnce() => CheckLastError(@"
+class Outer
+{
+    int Plain() => 4;
+
+    class Nested
+    {
+        Func<string, int> Later() => path => Native.open(path, 0) < 0 ? {|#0:Marshal.GetLastPInvokeError()|} : 0;
+
+        class Deeper
+        {
+            void Open(string path)
+            {
+                Check();
+
+                void Check()
+                {
+                    if (Native.open(path, 1) < 0) throw {|#1:new Win32Exception()|};
+                }
+            }
+        }
+    }
+}",
+            new string[0],
+            OpenReadWithoutSetLastError(0, "Marshal.GetLastPInvokeError()"),
+            OpenReadWithoutSetLastError(1, "new Win32Exception()"));
+
+        [Fact]
+        public Task ReadsInTopLevelStatementsAmongManyPlainTreesAreStillJudged() => CheckLastError(@"
+if (Native.open(""a"", 0) < 0) Console.Error.WriteLine({|#0:Marshal.GetLastPInvokeError()|});
+",
+            new string[0],
+            OutputKind.ConsoleApplication,
+            OpenReadWithoutSetLastError(0, "Marshal.GetLastPInvokeError()"));
     }
 }
