@@ -235,15 +235,10 @@ namespace InteropGuard.Interop
         /// <summary>A tree and its positions, as the last body read them.</summary>
         private sealed class TreeRead
         {
-            public TreeRead(SyntaxTree tree, WordPositions? positions)
-            {
-                Tree = tree;
-                Positions = positions;
-            }
+            public readonly SyntaxTree Tree;
+            public readonly WordPositions? Positions;
 
-            public SyntaxTree Tree { get; }
-
-            public WordPositions? Positions { get; }
+            public TreeRead(SyntaxTree tree, WordPositions? positions) => (Tree, Positions) = (tree, positions);
         }
 
         /// <summary>A tree's candidate-word starts, and those of words other than <c>out</c>, both in text order.</summary>
