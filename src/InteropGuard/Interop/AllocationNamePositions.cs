@@ -23,11 +23,6 @@ namespace InteropGuard.Interop
         private readonly ConcurrentDictionary<SyntaxTree, WordPositions?> _byTree = ConcurrentTables.Create<SyntaxTree, WordPositions?>();
         private readonly ConcurrentDictionary<InteropScope, WordHashes> _wordsByScope = ConcurrentTables.Create<InteropScope, WordHashes>();
 
-        // The tree the last body asked about and its entry in _byTree: the driver hands over a tree's bodies one after
-        // another, and the table's lookup for every body was a fifth of this gate's own time on a binding whose bodies
-        // mostly stop here. The pair is immutable and holds the table's published entry, so a hit is the table's answer.
-        private TreeRead? _last;
-
         public AllocationNamePositions(AllocationCandidates candidates, InteropVocabulary vocabulary)
         {
             _candidates = candidates;
@@ -52,19 +47,9 @@ namespace InteropGuard.Interop
         public bool MayName(SyntaxNode body, InteropContext interop)
         {
             var tree = body.SyntaxTree;
-            WordPositions? positions;
-            if (_last is { } last && ReferenceEquals(last.Tree, tree))
+            if (!_byTree.TryGetValue(tree, out var positions))
             {
-                positions = last.Positions;
-            }
-            else
-            {
-                if (!_byTree.TryGetValue(tree, out positions))
-                {
-                    positions = _byTree.GetOrAdd(tree, Find(tree, interop.ForTree(tree)));
-                }
-
-                _last = new TreeRead(tree, positions);
+                positions = _byTree.GetOrAdd(tree, Find(tree, interop.ForTree(tree)));
             }
 
             return positions is null || TreeTextPositions.AnyWithin(positions.NotOut, body.FullSpan);
@@ -78,11 +63,6 @@ namespace InteropGuard.Interop
 
         private WordPositions? Of(SyntaxTree tree, InteropScope scope)
         {
-            if (_last is { } last && ReferenceEquals(last.Tree, tree))
-            {
-                return last.Positions;
-            }
-
             if (!_byTree.TryGetValue(tree, out var positions))
             {
                 positions = _byTree.GetOrAdd(tree, Find(tree, scope));
@@ -231,15 +211,6 @@ namespace InteropGuard.Interop
         private static bool IsOut(SourceText text, int start)
             => start + 3 <= text.Length && text[start] == 'o' && text[start + 1] == 'u' && text[start + 2] == 't'
                && (start + 3 == text.Length || !IdentifierRuns.IsWordPart(text[start + 3]));
-
-        /// <summary>A tree and its positions, as the last body read them.</summary>
-        private sealed class TreeRead
-        {
-            public readonly SyntaxTree Tree;
-            public readonly WordPositions? Positions;
-
-            public TreeRead(SyntaxTree tree, WordPositions? positions) => (Tree, Positions) = (tree, positions);
-        }
 
         /// <summary>A tree's candidate-word starts, and those of words other than <c>out</c>, both in text order.</summary>
         private sealed class WordPositions

@@ -142,30 +142,6 @@ sealed class Pool
         }
 
         [Fact]
-        public void EachTreesBodiesAreReadAgainstThatTreesWords()
-        {
-            // Two trees of one layout: the body of the first allocates, the one of the second at the same offsets does not.
-            // The gate keeps the last tree's positions; asked alternately, each body must still be read against its own tree.
-            const string Layout = "using System;\nusing System.Runtime.InteropServices;\nstatic class {0}\n{{\n    static void M()\n    {{\n        var p = {1};\n    }}\n}}\n";
-            var allocating = CSharpSyntaxTree.ParseText(string.Format(Layout, "A", "Marshal.AllocHGlobal(8)"), new CSharpParseOptions(LanguageVersion.Latest), TestProject.SourcePath(0));
-            var plain = CSharpSyntaxTree.ParseText(string.Format(Layout, "B", "Marshal.SizeOf<ulong>()"), new CSharpParseOptions(LanguageVersion.Latest), TestProject.SourcePath(1));
-            var compilation = CSharpCompilation.Create("TwoTrees", new[] { allocating, plain }, ReferenceAssemblies.Framework, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-            var context = InteropContext.Create(compilation, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, EditorConfigOptions.Empty));
-            var candidates = new AllocationCandidates(compilation, context.Vocabulary);
-            var names = new AllocationNamePositions(candidates, context.Vocabulary);
-            var first = allocating.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
-            var second = plain.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
-            Assert.Equal(first.FullSpan, second.FullSpan);
-            for (var round = 0; round < 2; round++)
-            {
-                Assert.True(names.MayName(first, context));
-                Assert.False(names.MayName(second, context));
-                Assert.Equal(new[] { true, false }, new[] { first, second }.Select(body => candidates.MayAllocate(body, context.ForTree(body.SyntaxTree), names.In(body.SyntaxTree, context.ForTree(body.SyntaxTree)))));
-            }
-        }
-
-        [Fact]
         public void NoBodyOfTheRepositoryIsSkippedThatTheWalkLetsThrough()
         {
             var misses = new List<string>();
