@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using InteropGuard.Interop;
 using Microsoft.CodeAnalysis;
@@ -24,13 +23,6 @@ namespace InteropGuard.Flow
         // Per method (equal constructed methods share one entry): null when no parameter can carry a handle.
         private readonly ConcurrentDictionary<IMethodSymbol, HandleCallee?> _callees = ConcurrentTables.Create<IMethodSymbol, HandleCallee?>(SymbolEqualityComparer.Default);
 
-        // In front of it, the last answer per slot for a symbol object (a call's target is one object per method for
-        // every call of it but a generic method's): one read of the object's own hash and a reference test, where the
-        // table's lookup hashes and compares through the symbol's equality. Each slot holds what the table answered for
-        // that object, so the answers are the table's.
-        private const int FrontSlots = 8192;
-        private readonly FrontEntry?[] _front = new FrontEntry?[FrontSlots];
-
         public HandleParameters(InteropContext context, HandleOwners owners)
         {
             _context = context;
@@ -44,33 +36,13 @@ namespace InteropGuard.Flow
         /// </summary>
         public HandleCallee? Of(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments)
         {
-            var slot = RuntimeHelpers.GetHashCode(method) & (FrontSlots - 1);
-            if (Volatile.Read(ref _front[slot]) is { } front && ReferenceEquals(front.Method, method))
+            if (_callees.TryGetValue(method, out var callee))
             {
-                return front.Callee;
+                return callee;
             }
 
             // Two threads may both read it; they read the same answer, and the first added is kept.
-            if (!_callees.TryGetValue(method, out var callee))
-            {
-                callee = _callees.GetOrAdd(method, Read(method, arguments));
-            }
-
-            Volatile.Write(ref _front[slot], new FrontEntry(method, callee));
-            return callee;
-        }
-
-        private sealed class FrontEntry
-        {
-            public FrontEntry(IMethodSymbol method, HandleCallee? callee)
-            {
-                Method = method;
-                Callee = callee;
-            }
-
-            public IMethodSymbol Method { get; }
-
-            public HandleCallee? Callee { get; }
+            return _callees.GetOrAdd(method, Read(method, arguments));
         }
 
         private HandleCallee? Read(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments)
