@@ -31,7 +31,7 @@ namespace InteropGuard.Flow
         }
 
         /// <summary>The callback's own body: its pointer-sized parameters are what native code hands back.</summary>
-        public static readonly ContextRegistryLookups ForCallback = new ContextRegistryLookups(parameter => IsPointerSized(parameter.Type));
+        public static readonly ContextRegistryLookups ForCallback = new ContextRegistryLookups(parameter => PointerSizedTypes.Is(parameter.Type));
 
         /// <summary>Nothing is known to be a context.</summary>
         public static readonly ContextRegistryLookups None = new ContextRegistryLookups(_ => false);
@@ -189,10 +189,10 @@ namespace InteropGuard.Flow
                     return IsContext(instance, depth + 1);
                 case ILocalReferenceOperation local:
                     return IsOnlyAssignedContexts(local, depth);
-                case IInvocationOperation { Instance: { Type: { } pointerType } pointer, Arguments.Length: 0, TargetMethod.Name: "ToInt32" or "ToInt64" } when IsPointerSized(pointerType):
+                case IInvocationOperation { Instance: { Type: { } pointerType } pointer, Arguments.Length: 0, TargetMethod.Name: "ToInt32" or "ToInt64" } when PointerSizedTypes.Is(pointerType):
                     // user.ToInt32(): the same value as a number (an id the library stored as the pointer).
                     return IsContext(pointer, depth + 1);
-                case IFieldReferenceOperation { Field: { IsStatic: false } field, Instance: { } holder } when IsPointerSized(field.Type) && IsUserDataName(field.Name):
+                case IFieldReferenceOperation { Field: { IsStatic: false } field, Instance: { } holder } when PointerSizedTypes.Is(field.Type) && IsUserDataName(field.Name):
                     // transfer->UserData: the user-data slot of the record native code hands back, which the library filled
                     // before submitting it (libusb's transfer->user_data), not data the callback processes.
                     return IsContext(Dereferenced(holder), depth + 1);
@@ -226,8 +226,5 @@ namespace InteropGuard.Flow
             return (type.Name is "Dictionary" or "IDictionary" or "IReadOnlyDictionary" && NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Generic"))
                    || (type.Name == "ConcurrentDictionary" && NamespaceNames.Is(type.ContainingNamespace, "System.Collections.Concurrent"));
         }
-
-        private static bool IsPointerSized(ITypeSymbol type)
-            => type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || type.TypeKind is TypeKind.Pointer;
     }
 }

@@ -101,7 +101,7 @@ namespace InteropGuard.Flow
         {
             type = type.OriginalDefinition;
             if (type.TypeKind != TypeKind.Class || type.DeclaringSyntaxReferences.IsEmpty || _interop.Types.IsHandleWrapper(type)
-                || !type.GetMembers("Finalize").OfType<IMethodSymbol>().Any(m => m.MethodKind == MethodKind.Destructor))
+                || Finalizers.DeclaredBy(type) == null)
             {
                 return null;
             }
@@ -111,7 +111,7 @@ namespace InteropGuard.Flow
 
         private FinalizerReleasedHandle? Compute(INamedTypeSymbol type)
         {
-            var finalizer = type.GetMembers("Finalize").OfType<IMethodSymbol>().First(m => m.MethodKind == MethodKind.Destructor);
+            var finalizer = Finalizers.DeclaredBy(type)!;
             var released = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
             var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             CollectReleases(type, finalizer, 0, visited, released, DisposingFlags.None);

@@ -39,7 +39,7 @@ namespace InteropGuard.Flow
         private bool Compute(IFieldSymbol field)
         {
             if (field.IsStatic || field.DeclaredAccessibility != Accessibility.Private || field.ContainingType is not { } owner
-                || !(field.Type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || field.Type.TypeKind == TypeKind.Pointer))
+                || !PointerSizedTypes.Is(field.Type))
             {
                 return false;
             }

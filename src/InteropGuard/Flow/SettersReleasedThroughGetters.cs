@@ -36,7 +36,7 @@ namespace InteropGuard.Flow
         public bool Keeps(IOperation call, NativeFunction setter, IParameterSymbol parameter, AllocationCatalogue catalogue)
         {
             var method = setter.Method;
-            if (parameter.Ordinal == 0 || parameter.RefKind != RefKind.None || !IsPointer(parameter.Type) || method.Parameters.Length != 2
+            if (parameter.Ordinal == 0 || parameter.RefKind != RefKind.None || !PointerSizedTypes.Is(parameter.Type) || method.Parameters.Length != 2
                 || GetterOf(method, parameter.Type) is not { } getter
                 || call.Syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } declaration
                 || (call.SemanticModel ?? catalogue.ModelOf(call.Syntax.SyntaxTree)) is not { } model || model.GetDeclaredSymbol(declaration) is not INamedTypeSymbol holder)
@@ -140,8 +140,5 @@ namespace InteropGuard.Flow
 
             return receivers.ToImmutable();
         }
-
-        private static bool IsPointer(ITypeSymbol type)
-            => type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || type is IPointerTypeSymbol;
     }
 }

@@ -102,23 +102,7 @@ namespace InteropGuard.Flow
                         IPropertySymbol { IsStatic: false } property when HandleOwners.IsAutoProperty(property) => property.Type,
                         _ => null,
                     };
-                    if (held is INamedTypeSymbol { TypeKind: TypeKind.Class } named && (_interop.Types.IsHandleWrapper(named) || DeclaresFinalizer(named)))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        private static bool DeclaresFinalizer(INamedTypeSymbol type)
-        {
-            for (var current = type; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
-            {
-                foreach (var member in current.GetMembers("Finalize"))
-                {
-                    if (member is IMethodSymbol { MethodKind: MethodKind.Destructor })
+                    if (held is INamedTypeSymbol { TypeKind: TypeKind.Class } named && (_interop.Types.IsHandleWrapper(named) || Finalizers.InHierarchy(named)))
                     {
                         return true;
                     }

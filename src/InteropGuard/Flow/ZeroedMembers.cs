@@ -111,15 +111,12 @@ namespace InteropGuard.Flow
         private static ISymbol? MemberOfThis(IOperation operation)
             => OperationTree.SkipConversions(operation) switch
             {
-                IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }, Field: { } field } when IsPointerSized(field.Type)
+                IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }, Field: { } field } when PointerSizedTypes.Is(field.Type)
                     => field.OriginalDefinition,
                 IPropertyReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }, Property: { IsVirtual: false, IsOverride: false, IsAbstract: false, IsIndexer: false } property }
-                    when HandleOwners.IsAutoProperty(property) && IsPointerSized(property.Type)
+                    when HandleOwners.IsAutoProperty(property) && PointerSizedTypes.Is(property.Type)
                     => property.OriginalDefinition,
                 _ => null,
             };
-
-        private static bool IsPointerSized(ITypeSymbol type)
-            => type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr || type is IPointerTypeSymbol;
     }
 }

@@ -586,15 +586,8 @@ namespace InteropGuard.Interop
                     return false;
                 }
 
-                for (var current = t; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
-                {
-                    if (current.GetMembers("Finalize").OfType<IMethodSymbol>().Any(m => m.MethodKind == MethodKind.Destructor))
-                    {
-                        return !(t is INamedTypeSymbol named && _releasesNothing != null && _releasesNothing(named));
-                    }
-                }
-
-                return false;
+                return Finalizers.InHierarchy(t as INamedTypeSymbol)
+                       && !(t is INamedTypeSymbol named && _releasesNothing != null && _releasesNothing(named));
             });
         }
 
